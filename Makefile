@@ -1,0 +1,45 @@
+# A thin wrapper over Meson + Ninja. The two commands a new user runs:
+#   make run   installs what is missing, builds, creates var/exosafe.db with demo data, serves :8080
+#   make test  the same set-up, then every suite (unit, HTTP, browser, then unit + HTTP under ASan+UBSan)
+
+BUILD      := build
+ASAN_BUILD := build-asan
+DB         := var/exosafe.db
+PORT       ?= 8080
+
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --werror
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) --werror -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+asan: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+$(DB): | build
+	@mkdir -p $(dir $(DB))
+	$(BUILD)/exosafe init --db $(DB)
+	$(BUILD)/exosafe demo --db $(DB)
+
+run: build $(DB)
+	$(BUILD)/exosafe init --db $(DB) >/dev/null
+	$(BUILD)/exosafe serve --db $(DB) --port $(PORT)
+
+test: build asan node_modules/.package-lock.json
+	@scripts/run-tests.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every suite and prints one closing summary line. Each suite runs even when an earlier
+# one failed, so one run shows every failure; the exit status is non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+
+failed=()
+run() {
+  local name=$1; shift
+  echo "=== $name"
+  if "$@"; then echo "=== $name: ok"; else echo "=== $name: FAILED"; failed+=("$name"); fi
+}
+
+run "unit"              meson test -C build --print-errorlogs
+run "http"              node --test --test-concurrency=1 tests/http/
+run "browser"           node --test --test-concurrency=1 tests/browser/
+run "unit (asan+ubsan)" meson test -C build-asan --print-errorlogs
+run "http (asan+ubsan)" env EXOSAFE_BIN=build-asan/exosafe node --test --test-concurrency=1 tests/http/
+
+total=5
+echo
+echo "suites: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed suites: ${failed[*]}"
+  exit 1
+fi

@@ -1,0 +1,21 @@
+/* The exosafe subcommands. Each takes argc/argv from its own name on and returns the
+ * process exit status: 0 success, 1 failure, 2 usage error. */
+#ifndef EXOSAFE_CLI_H
+#define EXOSAFE_CLI_H
+
+#include "store/store.h"
+
+int cli_init(int argc, char **argv);
+int cli_serve(int argc, char **argv);
+int cli_user(int argc, char **argv);
+int cli_demo(int argc, char **argv);
+int cli_audit(int argc, char **argv);
+
+/* Opens the database at path; when require_schema, refuses a database that was never
+ * initialised. Prints the reason and returns NULL on failure. */
+store *cli_open_store(const char *path, int require_schema);
+
+/* Prints "exosafe CMD: message" and the hint to run --help; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

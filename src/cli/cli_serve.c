@@ -1,0 +1,74 @@
+/* exosafe serve: run the HTTP server. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config.h"
+#include "http/server.h"
+
+static const char serve_usage[] =
+	"usage: exosafe serve [--db PATH] [--port N] [--bind ADDR] [--web DIR] [--config FILE]\n"
+	"\n"
+	"Serves the JSON API under /api/v1/ and the web UI from DIR (default: web).\n"
+	"Settings come from the defaults, then the INI file given with --config, then the flags.\n"
+	"  --db PATH      SQLite database (default var/exosafe.db); create it with 'exosafe init'\n"
+	"  --port N       TCP port, 1-65535 (default 8080)\n"
+	"  --bind ADDR    IPv4 address to listen on (default 127.0.0.1)\n"
+	"  --web DIR      folder of the static UI (default web)\n"
+	"  --config FILE  INI file; see docs/exosafe.ini.example\n"
+	"Stops cleanly on SIGINT or SIGTERM.\n";
+
+int cli_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},   {"port", required_argument, NULL, 'p'},
+		{"bind", required_argument, NULL, 'b'}, {"web", required_argument, NULL, 'w'},
+		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *db = NULL, *port = NULL, *bind = NULL, *web = NULL, *config_file = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'p': port = optarg; break;
+		case 'b': bind = optarg; break;
+		case 'w': web = optarg; break;
+		case 'c': config_file = optarg; break;
+		case 'h': fputs(serve_usage, stdout); return 0;
+		default: return cli_usage_error("serve", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+
+	server_config cfg;
+	config_defaults(&cfg);
+	if (config_file != NULL) {
+		char err[512];
+		if (config_load_file(&cfg, config_file, err, sizeof err) != 0) {
+			fprintf(stderr, "exosafe serve: %s\n", err);
+			return 2;
+		}
+	}
+	if (port != NULL) {
+		char *end;
+		errno = 0;
+		long v = strtol(port, &end, 10);
+		if (errno != 0 || end == port || *end != '\0' || v < 1 || v > 65535)
+			return cli_usage_error("serve", "--port must be a number from 1 to 65535, got '%s'", port);
+		cfg.port = (int)v;
+	}
+	if (db != NULL && snprintf(cfg.db_path, sizeof cfg.db_path, "%s", db) >= (int)sizeof cfg.db_path)
+		return cli_usage_error("serve", "--db path is too long");
+	if (web != NULL && snprintf(cfg.web_root, sizeof cfg.web_root, "%s", web) >= (int)sizeof cfg.web_root)
+		return cli_usage_error("serve", "--web path is too long");
+	if (bind != NULL && snprintf(cfg.bind_address, sizeof cfg.bind_address, "%s", bind) >= (int)sizeof cfg.bind_address)
+		return cli_usage_error("serve", "--bind address is too long");
+	return server_run(&cfg);
+}

@@ -1,0 +1,121 @@
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void config_defaults(server_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->db_path, sizeof cfg->db_path, "var/exosafe.db");
+	snprintf(cfg->web_root, sizeof cfg->web_root, "web");
+	snprintf(cfg->bind_address, sizeof cfg->bind_address, "127.0.0.1");
+	cfg->port = 8080;
+	cfg->threads = 4;
+	cfg->secure_cookies = false;
+	cfg->max_body_bytes = 1024 * 1024;
+	cfg->connection_timeout_seconds = 30;
+	cfg->session.idle_seconds = 30 * 60;
+	cfg->session.absolute_seconds = 12 * 60 * 60;
+	cfg->login.window_seconds = 15 * 60;
+	cfg->login.max_per_account = 5;
+	cfg->login.max_per_address = 20;
+}
+
+typedef struct load_state {
+	server_config *cfg;
+	char *err;
+	size_t errlen;
+	const char *path;
+} load_state;
+
+static int parse_long(const char *value, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *value, bool *out)
+{
+	if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+		*out = true;
+	else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	load_state *st = user;
+	server_config *c = st->cfg;
+	long v;
+	int ok = -1;
+
+#define KEY(sec, key) (strcmp(section, sec) == 0 && strcmp(name, key) == 0)
+	if (KEY("server", "port"))
+		ok = parse_long(value, 1, 65535, &v) == 0 ? (c->port = (int)v, 0) : -1;
+	else if (KEY("server", "bind"))
+		ok = strlen(value) < sizeof c->bind_address ? (snprintf(c->bind_address, sizeof c->bind_address, "%s", value), 0) : -1;
+	else if (KEY("server", "web_root"))
+		ok = strlen(value) < sizeof c->web_root ? (snprintf(c->web_root, sizeof c->web_root, "%s", value), 0) : -1;
+	else if (KEY("server", "threads"))
+		ok = parse_long(value, 1, 64, &v) == 0 ? (c->threads = (int)v, 0) : -1;
+	else if (KEY("server", "max_body_bytes"))
+		ok = parse_long(value, 1024, 64L * 1024 * 1024, &v) == 0 ? (c->max_body_bytes = (size_t)v, 0) : -1;
+	else if (KEY("server", "connection_timeout_seconds"))
+		ok = parse_long(value, 1, 3600, &v) == 0 ? (c->connection_timeout_seconds = (int)v, 0) : -1;
+	else if (KEY("server", "secure_cookies"))
+		ok = parse_bool(value, &c->secure_cookies);
+	else if (KEY("database", "path"))
+		ok = strlen(value) < sizeof c->db_path ? (snprintf(c->db_path, sizeof c->db_path, "%s", value), 0) : -1;
+	else if (KEY("security", "session_idle_seconds"))
+		ok = parse_long(value, 1, 7L * 24 * 3600, &v) == 0 ? (c->session.idle_seconds = v, 0) : -1;
+	else if (KEY("security", "session_absolute_seconds"))
+		ok = parse_long(value, 1, 30L * 24 * 3600, &v) == 0 ? (c->session.absolute_seconds = v, 0) : -1;
+	else if (KEY("security", "login_window_seconds"))
+		ok = parse_long(value, 1, 7L * 24 * 3600, &v) == 0 ? (c->login.window_seconds = v, 0) : -1;
+	else if (KEY("security", "login_max_failures_per_account"))
+		ok = parse_long(value, 1, 1000, &v) == 0 ? (c->login.max_per_account = v, 0) : -1;
+	else if (KEY("security", "login_max_failures_per_address"))
+		ok = parse_long(value, 1, 100000, &v) == 0 ? (c->login.max_per_address = v, 0) : -1;
+	else {
+		snprintf(st->err, st->errlen, "%s: unknown setting [%s] %s", st->path, section, name);
+		return 0;
+	}
+#undef KEY
+	if (ok != 0) {
+		snprintf(st->err, st->errlen, "%s: bad value for [%s] %s: '%s'", st->path, section, name, value);
+		return 0;
+	}
+	return 1;
+}
+
+int config_load_file(server_config *cfg, const char *path, char *err, size_t errlen)
+{
+	load_state st = {cfg, err, errlen, path};
+	err[0] = '\0';
+	int rc = ini_parse(path, on_entry, &st);
+	if (rc == -1) {
+		snprintf(err, errlen, "%s: cannot open config file: %s", path, strerror(errno));
+		return -1;
+	}
+	if (rc != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s: syntax error", path);
+		/* inih reports the first failing line number. */
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " (line %d)", rc);
+		return -1;
+	}
+	return 0;
+}

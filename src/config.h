@@ -1,0 +1,30 @@
+/* The server's configuration: the one piece of global state, read once at start-up from
+ * defaults, then an INI file (inih), then command-line flags. */
+#ifndef EXOSAFE_CONFIG_H
+#define EXOSAFE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/session_policy.h"
+
+typedef struct server_config {
+	char db_path[4096];
+	char web_root[4096];
+	char bind_address[64];
+	int port;
+	int threads;
+	bool secure_cookies;             /* add Secure to cookies: set when served behind TLS */
+	size_t max_body_bytes;
+	int connection_timeout_seconds;
+	session_limits session;
+	login_limits login;
+} server_config;
+
+void config_defaults(server_config *cfg);
+
+/* Reads an INI file into cfg (sections [server], [database], [security]).
+ * Returns 0, or -1 with a message naming the file, line and key in err. */
+int config_load_file(server_config *cfg, const char *path, char *err, size_t errlen);
+
+#endif

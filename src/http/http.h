@@ -1,0 +1,113 @@
+/* The HTTP layer's shared types: one request as the handlers see it, the routing table,
+ * and the input validation table. No SQL here: handlers reach storage through store.h and
+ * the service layer. */
+#ifndef EXOSAFE_HTTP_H
+#define EXOSAFE_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "store/store.h"
+
+typedef enum lang { LANG_JA = 0, LANG_EN = 1 } lang;
+
+/* Input validation, declared per route and run before any handler (kcgi's keys table). */
+typedef enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN } field_type;
+
+enum field_flags {
+	FIELD_RAW = 1 << 0,        /* not normalised or trimmed (passwords) */
+	FIELD_LOWERCASE = 1 << 1,  /* ASCII-lower-cased after normalisation (e-mail) */
+	FIELD_MULTILINE = 1 << 2,  /* newlines and tabs allowed */
+};
+
+typedef struct field_spec {
+	const char *name;
+	field_type type;
+	bool required;
+	int min_chars, max_chars;      /* strings: length in code points after normalisation */
+	int64_t min_value, max_value;  /* integers */
+	unsigned flags;
+	/* Returns NULL when the value is fine, or a reason key for the message catalogue. */
+	const char *(*check)(const char *value);
+} field_spec;
+
+#define MAX_PATH_IDS 4
+#define MAX_COOKIES 3
+
+typedef struct request {
+	const server_config *cfg;
+	store *db;
+	const char *method;
+	const char *path;
+	lang lang;
+	char client_address[64];
+
+	/* Body as received, and after validation the normalised input object (owned). */
+	char *body;
+	size_t body_len;
+	bool body_too_large;
+	json_t *input;
+	int64_t path_ids[MAX_PATH_IDS];  /* {id} segments of the route's path, in order */
+	int path_id_count;
+
+	/* Set when a valid session cookie came with the request. */
+	bool signed_in;
+	session_record session;
+	user_record user;
+
+	/* The answer the handler builds. */
+	int status;
+	json_t *reply;                    /* owned; serialised as the body */
+	char set_cookies[MAX_COOKIES][256];
+	int cookie_count;
+
+	void *connection;                 /* struct MHD_Connection *, for header look-ups */
+} request;
+
+typedef void (*route_handler)(request *req);
+
+#define ACCESS_PUBLIC (1u << 16)          /* anyone, signed in or not */
+
+typedef struct route {
+	const char *method;
+	const char *path;                 /* "/api/v1/users" or with "{id}" segments */
+	unsigned roles;                   /* user_role bits, or ACCESS_PUBLIC */
+	const field_spec *fields;         /* accepted body fields; NULL: the body must be empty or {} */
+	route_handler handler;
+} route;
+
+extern const route api_routes[];
+extern const int api_route_count;
+
+/* Replies. Each replaces any earlier reply. reply_json takes ownership of body. */
+void reply_json(request *req, int status, json_t *body);
+/* An error {"error":{"code","message","field"}}; reason is a message key (NULL: the code's
+ * own message), field may be NULL. */
+void reply_error(request *req, int status, const char *code, const char *field, const char *reason);
+/* Logs the store's error and replies 500 internal. */
+void reply_internal(request *req, const char *what);
+/* Queues a Set-Cookie header. */
+void reply_cookie(request *req, const char *name, const char *value, bool http_only, int max_age);
+
+/* Reads a header of the request, or NULL. */
+const char *request_header(request *req, const char *name);
+const char *request_cookie(request *req, const char *name);
+const char *request_query(request *req, const char *name);
+/* A validated string input field, or NULL when absent. */
+const char *input_string(request *req, const char *name);
+
+/* Validates body against fields; on success req->input holds the normalised object and true
+ * is returned; otherwise an error reply is set and false returned. */
+bool input_validate(request *req, const field_spec *fields);
+
+/* Message catalogue (Japanese and English). */
+const char *message_text(lang l, const char *key);
+const char *field_label(lang l, const char *field);
+lang lang_from_accept_language(const char *header);
+
+/* JSON views shared by handlers. */
+json_t *json_user(const user_record *u, const patient_profile *profile);
+
+#endif

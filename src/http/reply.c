@@ -1,0 +1,60 @@
+/* Building replies and reading request metadata. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/http.h"
+
+void reply_json(request *req, int status, json_t *body)
+{
+	if (req->reply)
+		json_decref(req->reply);
+	req->status = status;
+	req->reply = body;
+}
+
+void reply_error(request *req, int status, const char *code, const char *field, const char *reason)
+{
+	char message[512];
+	const char *text = message_text(req->lang, reason ? reason : code);
+	if (field != NULL)
+		snprintf(message, sizeof message, "%s: %s", field_label(req->lang, field), text);
+	else
+		snprintf(message, sizeof message, "%s", text);
+	json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
+	if (field != NULL)
+		json_object_set_new(err, "field", json_string(field));
+	reply_json(req, status, json_pack("{s:o}", "error", err));
+}
+
+void reply_internal(request *req, const char *what)
+{
+	fprintf(stderr, "exosafe: %s %s: %s: %s\n", req->method, req->path, what, req->db ? req->db->errmsg : "");
+	reply_error(req, 500, "internal", NULL, NULL);
+}
+
+void reply_cookie(request *req, const char *name, const char *value, bool http_only, int max_age)
+{
+	if (req->cookie_count >= MAX_COOKIES)
+		return;
+	char age[48] = "";
+	if (max_age >= 0)
+		snprintf(age, sizeof age, "; Max-Age=%d", max_age);
+	snprintf(req->set_cookies[req->cookie_count++], sizeof req->set_cookies[0], "%s=%s; Path=/; SameSite=Strict%s%s%s",
+	         name, value, http_only ? "; HttpOnly" : "", req->cfg->secure_cookies ? "; Secure" : "", age);
+}
+
+const char *request_header(request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);
+}
+
+const char *request_cookie(request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->connection, MHD_COOKIE_KIND, name);
+}
+
+const char *request_query(request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, name);
+}

@@ -1,0 +1,406 @@
+/* libmicrohttpd glue: a pool of store connections, request body collection with a size
+ * limit, and the dispatch that runs for every API request in this order:
+ * route → session → role → CSRF → body (type, size, JSON, fields) → handler. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/credentials.h"
+#include "http/http.h"
+#include "http/security_headers.h"
+#include "http/static_files.h"
+#include "service/accounts.h"
+
+/* Connections are handed to one request at a time; SQLite connections are not shared. */
+typedef struct store_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t available;
+	store **free_list;
+	int free_count;
+	int size;
+} store_pool;
+
+typedef struct server {
+	server_config cfg;
+	char web_root[PATH_MAX];
+	store_pool pool;
+} server;
+
+static int pool_open(store_pool *p, const char *path, int size)
+{
+	char err[300];
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->available, NULL);
+	p->free_list = calloc((size_t)size, sizeof *p->free_list);
+	if (p->free_list == NULL)
+		return -1;
+	for (int i = 0; i < size; i++) {
+		store *s = store_sqlite_open(path, err, sizeof err);
+		if (s == NULL) {
+			fprintf(stderr, "exosafe: %s\n", err);
+			return -1;
+		}
+		p->free_list[p->free_count++] = s;
+		p->size++;
+	}
+	return 0;
+}
+
+static void pool_close(store_pool *p)
+{
+	for (int i = 0; i < p->free_count; i++)
+		p->free_list[i]->m->close(p->free_list[i]);
+	free(p->free_list);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->available);
+}
+
+static store *pool_take(store_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->free_count == 0)
+		pthread_cond_wait(&p->available, &p->lock);
+	store *s = p->free_list[--p->free_count];
+	pthread_mutex_unlock(&p->lock);
+	return s;
+}
+
+static void pool_give(store_pool *p, store *s)
+{
+	/* A handler that forgot to finish its transaction must not leak it to the next one. */
+	s->m->rollback(s);
+	pthread_mutex_lock(&p->lock);
+	p->free_list[p->free_count++] = s;
+	pthread_cond_signal(&p->available);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Matches path against a route pattern, capturing {id} segments as positive integers. */
+static bool route_matches(const char *pattern, const char *path, request *req)
+{
+	int ids = 0;
+	while (*pattern && *path) {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			char *end;
+			errno = 0;
+			long long v = strtoll(path, &end, 10);
+			if (end == path || errno != 0 || v <= 0 || !(path[0] >= '1' && path[0] <= '9') || ids >= MAX_PATH_IDS)
+				return false;
+			req->path_ids[ids++] = v;
+			path = end;
+			pattern += 4;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	if (*pattern != '\0' || *path != '\0')
+		return false;
+	req->path_id_count = ids;
+	return true;
+}
+
+static bool is_state_changing(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+static bool content_type_is_json(const char *ct)
+{
+	if (ct == NULL)
+		return false;
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	const char *rest = ct + n;
+	while (*rest == ' ')
+		rest++;
+	if (*rest == '\0')
+		return true;
+	return *rest == ';' && strcasestr(rest, "charset=utf-8") != NULL;
+}
+
+static bool check_csrf(request *req)
+{
+	const char *sent = request_header(req, "X-CSRF-Token");
+	if (sent == NULL)
+		return false;
+	if (req->signed_in)
+		return token_equal(sent, req->session.csrf_token);
+	const char *cookie = request_cookie(req, "exosafe_csrf");
+	return cookie != NULL && strlen(cookie) >= 32 && token_equal(sent, cookie);
+}
+
+static void dispatch_api(server *srv, request *req)
+{
+	const route *found = NULL;
+	bool path_known = false;
+	for (int i = 0; i < api_route_count; i++) {
+		if (!route_matches(api_routes[i].path, req->path, req))
+			continue;
+		path_known = true;
+		if (strcmp(api_routes[i].method, req->method) == 0) {
+			found = &api_routes[i];
+			break;
+		}
+	}
+	if (found == NULL) {
+		if (path_known)
+			reply_error(req, 405, "method_not_allowed", NULL, NULL);
+		else
+			reply_error(req, 404, "not_found", NULL, NULL);
+		return;
+	}
+
+	const char *token = request_cookie(req, "exosafe_session");
+	if (token != NULL) {
+		accounts_rc rc = accounts_session_resolve(req->db, &srv->cfg.session, token, (int64_t)time(NULL),
+		                                          &req->session, &req->user);
+		if (rc == ACCOUNTS_ERROR) {
+			reply_internal(req, "session lookup");
+			return;
+		}
+		req->signed_in = rc == ACCOUNTS_OK;
+	}
+
+	if (!(found->roles & ACCESS_PUBLIC)) {
+		if (!req->signed_in) {
+			reply_error(req, 401, "unauthenticated", NULL, NULL);
+			return;
+		}
+		if (!(found->roles & req->user.role)) {
+			reply_error(req, 403, "forbidden", NULL, NULL);
+			return;
+		}
+	}
+
+	if (is_state_changing(req->method)) {
+		if (!check_csrf(req)) {
+			reply_error(req, 403, "csrf_failed", NULL, NULL);
+			return;
+		}
+		if (req->body_too_large) {
+			reply_error(req, 413, "body_too_large", NULL, NULL);
+			return;
+		}
+		if (req->body_len > 0 && !content_type_is_json(request_header(req, "Content-Type"))) {
+			reply_error(req, 415, "unsupported_media_type", NULL, NULL);
+			return;
+		}
+		if (!input_validate(req, found->fields))
+			return;
+	}
+	found->handler(req);
+}
+
+/* Per-connection state between libmicrohttpd's callbacks. */
+typedef struct pending {
+	char *body;
+	size_t len;
+	bool too_large;
+} pending;
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, outlen, "unknown");
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	socklen_t len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	getnameinfo(ci->client_addr, len, out, (socklen_t)outlen, NULL, 0, NI_NUMERICHOST);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req)
+{
+	char *text = req->reply ? json_dumps(req->reply, JSON_COMPACT) : strdup("{}");
+	if (text == NULL)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	security_headers_add(r, true);
+	for (int i = 0; i < req->cookie_count; i++)
+		MHD_add_response_header(r, "Set-Cookie", req->set_cookies[i]);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)req->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_static(server *srv, struct MHD_Connection *conn, const char *method, const char *url)
+{
+	unsigned status = MHD_HTTP_NOT_FOUND;
+	struct MHD_Response *r = NULL;
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		r = static_file_response(srv->web_root, url, &status);
+	if (r == NULL) {
+		static char not_found[] = "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>404</title>"
+		                                "<p>ページが見つかりません / Page not found</p><p><a href=\"/\">exosafe</a></p></html>";
+		status = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ? MHD_HTTP_NOT_FOUND : MHD_HTTP_METHOD_NOT_ALLOWED;
+		r = MHD_create_response_from_buffer(sizeof not_found - 1, not_found, MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+	}
+	security_headers_add(r, false);
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+	(void)version;
+	server *srv = cls;
+	pending *p = *con_cls;
+	if (p == NULL) {
+		p = calloc(1, sizeof *p);
+		if (p == NULL)
+			return MHD_NO;
+		*con_cls = p;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		/* Past the limit the rest is read and dropped, so the client gets a clean 413. */
+		if (!p->too_large) {
+			if (p->len + *upload_data_size > srv->cfg.max_body_bytes) {
+				p->too_large = true;
+				free(p->body);
+				p->body = NULL;
+				p->len = 0;
+			} else {
+				char *grown = realloc(p->body, p->len + *upload_data_size + 1);
+				if (grown == NULL)
+					return MHD_NO;
+				memcpy(grown + p->len, upload_data, *upload_data_size);
+				p->body = grown;
+				p->len += *upload_data_size;
+				p->body[p->len] = '\0';
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	if (strncmp(url, "/api/", 5) != 0)
+		return send_static(srv, conn, method, url);
+
+	request req = {0};
+	req.cfg = &srv->cfg;
+	req.connection = conn;
+	req.method = method;
+	req.path = url;
+	req.body = p->body;
+	req.body_len = p->len;
+	req.body_too_large = p->too_large;
+	req.status = 200;
+	req.lang = lang_from_accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
+	client_address(conn, req.client_address, sizeof req.client_address);
+
+	req.db = pool_take(&srv->pool);
+	dispatch_api(srv, &req);
+	pool_give(&srv->pool, req.db);
+
+	enum MHD_Result ret = send_reply(conn, &req);
+	json_decref(req.reply);
+	json_decref(req.input);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	pending *p = *con_cls;
+	if (p != NULL) {
+		free(p->body);
+		free(p);
+		*con_cls = NULL;
+	}
+}
+
+int server_run(const server_config *cfg)
+{
+	server srv = {0};
+	srv.cfg = *cfg;
+	if (realpath(cfg->web_root, srv.web_root) == NULL) {
+		fprintf(stderr, "exosafe: web folder %s: %s\n", cfg->web_root, strerror(errno));
+		return 1;
+	}
+	if (pool_open(&srv.pool, cfg->db_path, cfg->threads + 1) != 0) {
+		pool_close(&srv.pool);
+		return 1;
+	}
+	{
+		store *s = srv.pool.free_list[0];
+		int version = 0;
+		if (s->m->schema_version(s, &version) != STORE_OK || version == 0) {
+			fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", cfg->db_path,
+			        cfg->db_path);
+			pool_close(&srv.pool);
+			return 1;
+		}
+		int64_t now = (int64_t)time(NULL);
+		if (s->m->begin(s) == STORE_OK) {
+			if (s->m->session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK)
+				s->m->commit(s);
+			else
+				s->m->rollback(s);
+		}
+	}
+
+	struct sockaddr_in addr = {0};
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)cfg->port);
+	if (inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr) != 1) {
+		fprintf(stderr, "exosafe: bind address %s is not an IPv4 address\n", cfg->bind_address);
+		pool_close(&srv.pool);
+		return 1;
+	}
+
+	/* Block the stop signals in every thread MHD starts; the main thread waits for them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, &srv, MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "exosafe: cannot listen on %s:%d (in use or not allowed)\n", cfg->bind_address, cfg->port);
+		pool_close(&srv.pool);
+		return 1;
+	}
+	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+
+	int sig = 0;
+	sigwait(&stop, &sig);
+	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
+	MHD_stop_daemon(d);
+	pool_close(&srv.pool);
+	return 0;
+}

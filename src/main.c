@@ -1,0 +1,48 @@
+/* exosafe: one binary, one subcommand per job. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char main_usage[] =
+	"usage: exosafe COMMAND [OPTIONS]\n"
+	"\n"
+	"exosafe is a clinic safety system for exosome therapy sold by telemedicine.\n"
+	"\n"
+	"Commands:\n"
+	"  init          create or migrate the database\n"
+	"  serve         run the web server (API and UI)\n"
+	"  user add      create a staff account (password on standard input)\n"
+	"  demo          load demo accounts into an empty database\n"
+	"  audit verify  check the audit log's hash chain\n"
+	"\n"
+	"Run 'exosafe COMMAND --help' for a command's options.\n";
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit},
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(main_usage, stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(main_usage, stdout);
+		return 0;
+	}
+	if (sodium_init() < 0) {
+		fputs("exosafe: libsodium could not be initialised\n", stderr);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "exosafe: unknown command '%s'\nRun 'exosafe --help' for the list of commands.\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,14 @@
+/* A schema migration embedded from a .sql file (see scripts/embed_sql.py). */
+#ifndef EXOSAFE_MIGRATION_H
+#define EXOSAFE_MIGRATION_H
+
+struct migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+extern const struct migration sqlite_migrations[];
+extern const int sqlite_migrations_count;
+
+#endif

@@ -1,0 +1,579 @@
+/* The SQLite implementation of the storage interface (src/store/store.h).
+ *
+ * One sqlite_store is one connection; the server keeps a pool of them, one per worker at a
+ * time. Durability: WAL with synchronous=FULL, so a transaction that COMMIT acknowledged
+ * survives kill -9 and power loss. Every statement is prepared with bound parameters. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/migration.h"
+#include "store/store.h"
+
+typedef struct sqlite_store {
+	store base;
+	sqlite3 *db;
+	int in_transaction;
+} sqlite_store;
+
+static sqlite_store *impl(store *s)
+{
+	return (sqlite_store *)s;
+}
+
+static store_rc fail(sqlite_store *ss, const char *what)
+{
+	snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
+	return STORE_ERROR;
+}
+
+static sqlite3_stmt *prepare(sqlite_store *ss, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(ss->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fail(ss, "prepare");
+		return NULL;
+	}
+	return st;
+}
+
+static void copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	snprintf(dst, dstlen, "%s", t ? (const char *)t : "");
+}
+
+/* Runs a statement that returns no rows. */
+static store_rc step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	store_rc out = STORE_OK;
+	if (rc == SQLITE_CONSTRAINT) {
+		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
+		out = STORE_CONFLICT;
+	} else if (rc != SQLITE_DONE) {
+		out = fail(ss, what);
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static store_rc exec_simple(sqlite_store *ss, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(ss->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", sql, err ? err : "?");
+		sqlite3_free(err);
+		return STORE_ERROR;
+	}
+	return STORE_OK;
+}
+
+static void sq_close(store *s)
+{
+	sqlite_store *ss = impl(s);
+	if (ss->in_transaction)
+		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close_v2(ss->db);
+	free(ss);
+}
+
+static store_rc sq_begin(store *s)
+{
+	sqlite_store *ss = impl(s);
+	if (ss->in_transaction) {
+		snprintf(s->errmsg, sizeof s->errmsg, "begin: a transaction is already open");
+		return STORE_ERROR;
+	}
+	/* IMMEDIATE takes the write lock now, so writers (and the audit chain) are serialised. */
+	store_rc rc = exec_simple(ss, "BEGIN IMMEDIATE");
+	if (rc == STORE_OK)
+		ss->in_transaction = 1;
+	return rc;
+}
+
+static store_rc sq_commit(store *s)
+{
+	sqlite_store *ss = impl(s);
+	store_rc rc = exec_simple(ss, "COMMIT");
+	if (rc != STORE_OK) {
+		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	ss->in_transaction = 0;
+	return rc;
+}
+
+static void sq_rollback(store *s)
+{
+	sqlite_store *ss = impl(s);
+	if (ss->in_transaction)
+		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+	ss->in_transaction = 0;
+}
+
+static store_rc sq_schema_version(store *s, int *version_out)
+{
+	sqlite_store *ss = impl(s);
+	*version_out = 0;
+	sqlite3_stmt *st = prepare(ss, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+	if (st == NULL)
+		return STORE_ERROR;
+	int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	sqlite3_finalize(st);
+	if (!exists)
+		return STORE_OK;
+	st = prepare(ss, "SELECT coalesce(max(version), 0) FROM schema_version");
+	if (st == NULL)
+		return STORE_ERROR;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return fail(ss, "schema_version");
+	}
+	*version_out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return STORE_OK;
+}
+
+static store_rc sq_migrate(store *s, int *version_out)
+{
+	sqlite_store *ss = impl(s);
+	if (exec_simple(ss, "CREATE TABLE IF NOT EXISTS schema_version ("
+	                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)") != STORE_OK)
+		return STORE_ERROR;
+	int current;
+	if (sq_schema_version(s, &current) != STORE_OK)
+		return STORE_ERROR;
+	if (current > sqlite_migrations_count) {
+		snprintf(s->errmsg, sizeof s->errmsg,
+		         "database schema version %d is newer than this program knows (%d); upgrade exosafe", current,
+		         sqlite_migrations_count);
+		return STORE_ERROR;
+	}
+	for (int i = current; i < sqlite_migrations_count; i++) {
+		const struct migration *m = &sqlite_migrations[i];
+		if (sq_begin(s) != STORE_OK)
+			return STORE_ERROR;
+		if (exec_simple(ss, m->sql) != STORE_OK) {
+			char reason[sizeof s->errmsg];
+			memcpy(reason, s->errmsg, sizeof reason);
+			sq_rollback(s);
+			snprintf(s->errmsg, sizeof s->errmsg, "migration %s failed: %.180s", m->name, reason);
+			return STORE_ERROR;
+		}
+		sqlite3_stmt *st = prepare(ss, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, unixepoch())");
+		if (st == NULL) {
+			sq_rollback(s);
+			return STORE_ERROR;
+		}
+		sqlite3_bind_int(st, 1, m->version);
+		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+		if (step_done(ss, st, "record migration") != STORE_OK || sq_commit(s) != STORE_OK) {
+			sq_rollback(s);
+			return STORE_ERROR;
+		}
+	}
+	return sq_schema_version(s, version_out);
+}
+
+static void read_user(sqlite3_stmt *st, user_record *u)
+{
+	u->id = sqlite3_column_int64(st, 0);
+	copy_text(u->email, sizeof u->email, st, 1);
+	copy_text(u->name, sizeof u->name, st, 2);
+	u->role = role_from_name((const char *)sqlite3_column_text(st, 3));
+	copy_text(u->password_hash, sizeof u->password_hash, st, 4);
+	u->created_at = sqlite3_column_int64(st, 5);
+}
+
+#define USER_COLUMNS "id, email, name, role, password_hash, created_at"
+
+static store_rc sq_user_insert(store *s, user_record *u)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, u->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role_name(u->role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, u->created_at);
+	store_rc rc = step_done(ss, st, "insert user");
+	if (rc == STORE_OK)
+		u->id = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+static store_rc user_query_one(sqlite_store *ss, sqlite3_stmt *st, user_record *out)
+{
+	int rc = sqlite3_step(st);
+	store_rc result = STORE_OK;
+	if (rc == SQLITE_ROW)
+		read_user(st, out);
+	else if (rc == SQLITE_DONE)
+		result = STORE_NOT_FOUND;
+	else
+		result = fail(ss, "read user");
+	sqlite3_finalize(st);
+	return result;
+}
+
+static store_rc sq_user_by_email(store *s, const char *email, user_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE email = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	return user_query_one(ss, st, out);
+}
+
+static store_rc sq_user_by_id(store *s, int64_t id, user_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return user_query_one(ss, st, out);
+}
+
+static store_rc sq_user_count(store *s, int64_t *count_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "SELECT count(*) FROM users");
+	if (st == NULL)
+		return STORE_ERROR;
+	store_rc rc = STORE_OK;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count_out = sqlite3_column_int64(st, 0);
+	else
+		rc = fail(ss, "count users");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static store_rc sq_user_list(store *s, store_user_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "SELECT " USER_COLUMNS " FROM users ORDER BY id");
+	if (st == NULL)
+		return STORE_ERROR;
+	int rc;
+	user_record u;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_user(st, &u);
+		if (fn(ctx, &u) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : fail(ss, "list users");
+	sqlite3_finalize(st);
+	return out;
+}
+
+static store_rc sq_profile_insert(store *s, const patient_profile *p)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "INSERT INTO patient_profiles (user_id, name_kana, birth_date, sex, phone, postal_code, address)"
+	                               " VALUES (?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, p->user_id);
+	sqlite3_bind_text(st, 2, p->name_kana, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->birth_date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->sex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->postal_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, p->address, -1, SQLITE_STATIC);
+	return step_done(ss, st, "insert patient profile");
+}
+
+static store_rc sq_profile_get(store *s, int64_t user_id, patient_profile *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "SELECT user_id, name_kana, birth_date, sex, phone, postal_code, address"
+	                               " FROM patient_profiles WHERE user_id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	int rc = sqlite3_step(st);
+	store_rc result = STORE_OK;
+	if (rc == SQLITE_ROW) {
+		out->user_id = sqlite3_column_int64(st, 0);
+		copy_text(out->name_kana, sizeof out->name_kana, st, 1);
+		copy_text(out->birth_date, sizeof out->birth_date, st, 2);
+		copy_text(out->sex, sizeof out->sex, st, 3);
+		copy_text(out->phone, sizeof out->phone, st, 4);
+		copy_text(out->postal_code, sizeof out->postal_code, st, 5);
+		copy_text(out->address, sizeof out->address, st, 6);
+	} else if (rc == SQLITE_DONE) {
+		result = STORE_NOT_FOUND;
+	} else {
+		result = fail(ss, "read patient profile");
+	}
+	sqlite3_finalize(st);
+	return result;
+}
+
+static store_rc sq_session_insert(store *s, const session_record *r)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)"
+	                               " VALUES (?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, r->token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->user_id);
+	sqlite3_bind_text(st, 3, r->csrf_token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->created_at);
+	sqlite3_bind_int64(st, 5, r->last_seen_at);
+	return step_done(ss, st, "insert session");
+}
+
+static store_rc sq_session_get(store *s, const char *token_hash, session_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	store_rc result = STORE_OK;
+	if (rc == SQLITE_ROW) {
+		copy_text(out->token_hash, sizeof out->token_hash, st, 0);
+		out->user_id = sqlite3_column_int64(st, 1);
+		copy_text(out->csrf_token, sizeof out->csrf_token, st, 2);
+		out->created_at = sqlite3_column_int64(st, 3);
+		out->last_seen_at = sqlite3_column_int64(st, 4);
+	} else if (rc == SQLITE_DONE) {
+		result = STORE_NOT_FOUND;
+	} else {
+		result = fail(ss, "read session");
+	}
+	sqlite3_finalize(st);
+	return result;
+}
+
+static store_rc sq_session_touch(store *s, const char *token_hash, int64_t now)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
+	return step_done(ss, st, "touch session");
+}
+
+static store_rc sq_session_delete(store *s, const char *token_hash)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "DELETE FROM sessions WHERE token_hash = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	return step_done(ss, st, "delete session");
+}
+
+static store_rc sq_session_purge(store *s, int64_t idle_cutoff, int64_t absolute_cutoff)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, idle_cutoff);
+	sqlite3_bind_int64(st, 2, absolute_cutoff);
+	return step_done(ss, st, "purge sessions");
+}
+
+static store_rc sq_login_failure_add(store *s, const char *subject, int64_t at)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "INSERT INTO login_failures (subject, at) VALUES (?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, at);
+	return step_done(ss, st, "record login failure");
+}
+
+static store_rc sq_login_failure_count(store *s, const char *subject, int64_t since, int64_t *count_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "SELECT count(*) FROM login_failures WHERE subject = ? AND at >= ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	store_rc rc = STORE_OK;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count_out = sqlite3_column_int64(st, 0);
+	else
+		rc = fail(ss, "count login failures");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static store_rc sq_login_failure_clear(store *s, const char *subject)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "DELETE FROM login_failures WHERE subject = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	return step_done(ss, st, "clear login failures");
+}
+
+static store_rc sq_audit_append(store *s, audit_row *e)
+{
+	sqlite_store *ss = impl(s);
+	if (!ss->in_transaction) {
+		snprintf(s->errmsg, sizeof s->errmsg, "audit_append outside a transaction");
+		return STORE_ERROR;
+	}
+	sqlite3_stmt *st = prepare(ss, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+	if (st == NULL)
+		return STORE_ERROR;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		e->id = sqlite3_column_int64(st, 0) + 1;
+		copy_text(e->prev_hash, sizeof e->prev_hash, st, 1);
+	} else if (rc == SQLITE_DONE) {
+		e->id = 1;
+		snprintf(e->prev_hash, sizeof e->prev_hash, "%s", AUDIT_GENESIS_HASH);
+	} else {
+		sqlite3_finalize(st);
+		return fail(ss, "read audit head");
+	}
+	sqlite3_finalize(st);
+	if (audit_chain_hash(e, e->hash) != 0) {
+		snprintf(s->errmsg, sizeof s->errmsg, "audit hash failed");
+		return STORE_ERROR;
+	}
+	st = prepare(ss, "INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash)"
+	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, e->id);
+	sqlite3_bind_int64(st, 2, e->at);
+	sqlite3_bind_int64(st, 3, e->actor_id);
+	sqlite3_bind_text(st, 4, e->actor_role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, e->object, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e->detail, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, e->prev_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, e->hash, -1, SQLITE_STATIC);
+	return step_done(ss, st, "append audit row");
+}
+
+static void read_audit(sqlite3_stmt *st, audit_row *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->at = sqlite3_column_int64(st, 1);
+	r->actor_id = sqlite3_column_int64(st, 2);
+	copy_text(r->actor_role, sizeof r->actor_role, st, 3);
+	copy_text(r->action, sizeof r->action, st, 4);
+	copy_text(r->object, sizeof r->object, st, 5);
+	copy_text(r->detail, sizeof r->detail, st, 6);
+	copy_text(r->prev_hash, sizeof r->prev_hash, st, 7);
+	copy_text(r->hash, sizeof r->hash, st, 8);
+}
+
+static store_rc audit_query(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn, void *ctx)
+{
+	int rc;
+	audit_row r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_audit(st, &r);
+		if (fn(ctx, &r) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : fail(ss, "read audit log");
+	sqlite3_finalize(st);
+	return out;
+}
+
+#define AUDIT_COLUMNS "id, at, actor_id, actor_role, action, object, detail, prev_hash, hash"
+
+static store_rc sq_audit_recent(store *s, int limit, store_audit_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id DESC LIMIT ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int(st, 1, limit);
+	return audit_query(ss, st, fn, ctx);
+}
+
+static store_rc sq_audit_each(store *s, store_audit_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	/* Physical (rowid) order is the order rows were appended; ORDER BY id is the same here. */
+	sqlite3_stmt *st = prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id");
+	if (st == NULL)
+		return STORE_ERROR;
+	return audit_query(ss, st, fn, ctx);
+}
+
+static const store_methods sqlite_methods = {
+	.backend_name = "sqlite",
+	.close = sq_close,
+	.migrate = sq_migrate,
+	.schema_version = sq_schema_version,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.user_insert = sq_user_insert,
+	.user_by_email = sq_user_by_email,
+	.user_by_id = sq_user_by_id,
+	.user_count = sq_user_count,
+	.user_list = sq_user_list,
+	.profile_insert = sq_profile_insert,
+	.profile_get = sq_profile_get,
+	.session_insert = sq_session_insert,
+	.session_get = sq_session_get,
+	.session_touch = sq_session_touch,
+	.session_delete = sq_session_delete,
+	.session_purge = sq_session_purge,
+	.login_failure_add = sq_login_failure_add,
+	.login_failure_count = sq_login_failure_count,
+	.login_failure_clear = sq_login_failure_clear,
+	.audit_append = sq_audit_append,
+	.audit_recent = sq_audit_recent,
+	.audit_each = sq_audit_each,
+};
+
+store *store_sqlite_open(const char *path, char *err, size_t errlen)
+{
+	sqlite_store *ss = calloc(1, sizeof *ss);
+	if (ss == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ss->base.m = &sqlite_methods;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &ss->db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", path, ss->db ? sqlite3_errmsg(ss->db) : "out of memory");
+		sqlite3_close_v2(ss->db);
+		free(ss);
+		return NULL;
+	}
+	sqlite3_busy_timeout(ss->db, 10000);
+	sqlite3_extended_result_codes(ss->db, 0);
+	static const char *const pragmas[] = {
+		"PRAGMA journal_mode = WAL",
+		"PRAGMA synchronous = FULL",
+		"PRAGMA foreign_keys = ON",
+		"PRAGMA trusted_schema = OFF",
+	};
+	for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
+		if (exec_simple(ss, pragmas[i]) != STORE_OK) {
+			snprintf(err, errlen, "cannot configure database %s: %s", path, ss->base.errmsg);
+			sqlite3_close_v2(ss->db);
+			free(ss);
+			return NULL;
+		}
+	}
+	return &ss->base;
+}

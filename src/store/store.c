@@ -1,0 +1,33 @@
+/* Helpers shared by every storage backend, written against the interface only. */
+#include "store/store.h"
+
+#include <stdio.h>
+#include <time.h>
+
+void audit_row_make(audit_row *row, int64_t actor_id, user_role actor_role, const char *action,
+                    const char *object, const char *detail)
+{
+	*row = (audit_row){0};
+	row->at = (int64_t)time(NULL);
+	row->actor_id = actor_id;
+	snprintf(row->actor_role, sizeof row->actor_role, "%s", actor_id ? role_name(actor_role) : "anonymous");
+	snprintf(row->action, sizeof row->action, "%s", action);
+	snprintf(row->object, sizeof row->object, "%s", object ? object : "");
+	snprintf(row->detail, sizeof row->detail, "%s", detail ? detail : "");
+}
+
+store_rc store_audit_now(store *s, int64_t actor_id, user_role actor_role, const char *action,
+                         const char *object, const char *detail)
+{
+	audit_row row;
+	audit_row_make(&row, actor_id, actor_role, action, object, detail);
+	store_rc rc = s->m->begin(s);
+	if (rc != STORE_OK)
+		return rc;
+	rc = s->m->audit_append(s, &row);
+	if (rc != STORE_OK) {
+		s->m->rollback(s);
+		return rc;
+	}
+	return s->m->commit(s);
+}

@@ -1,0 +1,74 @@
+// Starts a real exosafe server on a free loopback port with a fresh database, for the HTTP
+// and browser suites. EXOSAFE_BIN picks the binary (the ASan build reuses these suites).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const root = resolve(new URL('../..', import.meta.url).pathname);
+export const bin = process.env.EXOSAFE_BIN ? resolve(process.env.EXOSAFE_BIN) : join(root, 'build', 'exosafe');
+
+/** Runs the exosafe CLI synchronously; returns {status, stdout, stderr}. */
+export function cli(args, input) {
+  const r = spawnSync(bin, args, { input: input ?? '', encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the sqlite3 shell on a database; returns stdout (throws on failure). */
+export function sql(db, statement) {
+  const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+  });
+}
+
+/**
+ * Starts a server. opts.demo loads demo data; opts.args adds serve flags.
+ * Returns {url, db, dir, stop()}; stop() kills it and removes the temporary folder.
+ */
+export async function startServer(opts = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'exosafe-test-'));
+  const db = join(dir, 'exosafe.db');
+  const init = cli(['init', '--db', db]);
+  if (init.status !== 0) throw new Error(`exosafe init failed: ${init.stderr}`);
+  if (opts.demo) {
+    const demo = cli(['demo', '--db', db]);
+    if (demo.status !== 0) throw new Error(`exosafe demo failed: ${demo.stderr}`);
+  }
+  const port = await freePort();
+  const args = ['serve', '--db', db, '--port', String(port), '--web', join(root, 'web'), ...(opts.args ?? [])];
+  const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; if (process.env.EXOSAFE_TEST_VERBOSE) process.stderr.write(d); });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${stderr}`);
+    try {
+      const r = await fetch(`${url}/api/v1/health`);
+      if (r.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`server did not start: ${stderr}`); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url, db, dir, port,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => { const t = setTimeout(() => { child.kill('SIGKILL'); r(); }, 5000); child.once('exit', () => { clearTimeout(t); r(); }); });
+      }
+      rmSync(dir, { recursive: true, force: true });
+      return child.exitCode;
+    },
+  };
+}
