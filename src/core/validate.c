@@ -111,7 +111,9 @@ const char *validate_phone(const char *s)
 		else if (*p != '-' || p[1] == '-' || p[1] == '\0')
 			return "phone_format";
 	}
-	return (digits == 10 || digits == 11) ? NULL : "phone_format";
+	/* Mobile, IP and pager numbers (050, 070, 080, 090, 020) have 11 digits; landlines 10. */
+	int eleven = s[1] != '0' && s[1] != '-' && strchr("25789", s[1]) != NULL && s[2] == '0';
+	return digits == (eleven ? 11 : 10) ? NULL : "phone_format";
 }
 
 const char *validate_postal_code(const char *s)

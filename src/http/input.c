@@ -119,8 +119,8 @@ bool input_validate(request *req, const field_spec *fields)
 			bool printable = strlen(key) <= 64;
 			for (const char *p = key; printable && *p; p++)
 				printable = *p > 0x20 && *p < 0x7F;
-			json_decref(body);
 			reply_error(req, 400, "unknown_field", printable ? key : "?", NULL);
+			json_decref(body);
 			return false;
 		}
 	}

@@ -1,0 +1,79 @@
+/* INI configuration: values land, bad values and unknown keys are named. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char path[64];
+
+static int load(const char *text, server_config *cfg, char *err, size_t errlen)
+{
+	snprintf(path, sizeof path, "/tmp/exosafe-config-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	config_defaults(cfg);
+	int rc = config_load_file(cfg, path, err, errlen);
+	unlink(path);
+	return rc;
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	server_config c;
+	config_defaults(&c);
+	assert_int_equal(c.port, 8080);
+	assert_string_equal(c.bind_address, "127.0.0.1");
+	assert_false(c.secure_cookies);
+	assert_int_equal(c.max_body_bytes, 1024 * 1024);
+	assert_int_equal(c.session.idle_seconds, 1800);
+	assert_int_equal(c.login.max_per_account, 5);
+}
+
+static void test_values_are_read(void **state)
+{
+	(void)state;
+	server_config c;
+	char err[256];
+	assert_int_equal(load("[server]\nport = 9090\nsecure_cookies = true\n[database]\npath = /srv/x.db\n"
+	                      "[security]\nsession_idle_seconds = 600\n", &c, err, sizeof err), 0);
+	assert_int_equal(c.port, 9090);
+	assert_true(c.secure_cookies);
+	assert_string_equal(c.db_path, "/srv/x.db");
+	assert_int_equal(c.session.idle_seconds, 600);
+}
+
+static void test_bad_values_are_named(void **state)
+{
+	(void)state;
+	server_config c;
+	char err[256];
+	assert_int_equal(load("[server]\nport = 70000\n", &c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "port"));
+	assert_non_null(strstr(err, "line 2"));
+	assert_int_equal(load("[server]\nsecure_cookies = maybe\n", &c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "secure_cookies"));
+	assert_int_equal(load("[server]\nprot = 80\n", &c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown setting"));
+	assert_int_equal(config_load_file(&c, "/nonexistent/exosafe.ini", err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot open"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values_are_read),
+		cmocka_unit_test(test_bad_values_are_named),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

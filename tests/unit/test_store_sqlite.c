@@ -1,0 +1,256 @@
+/* The SQLite store: migrations, uniqueness, transactions that leave nothing behind on
+ * rollback, sessions, log-in failures and the append-only audit log. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "service/accounts.h"
+#include "store/migration.h"
+#include "store/store.h"
+
+typedef struct fixture {
+	char dir[64];
+	char path[128];
+	store *s;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/exosafe-unit-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
+	char err[256];
+	f->s = store_sqlite_open(f->path, err, sizeof err);
+	if (f->s == NULL)
+		return -1;
+	int version;
+	if (f->s->m->migrate(f->s, &version) != STORE_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	f->s->m->close(f->s);
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static user_record make_user(const char *email, user_role role)
+{
+	user_record u = {0};
+	snprintf(u.email, sizeof u.email, "%s", email);
+	snprintf(u.name, sizeof u.name, "テスト");
+	snprintf(u.password_hash, sizeof u.password_hash, "$argon2id$not-a-real-hash");
+	u.role = role;
+	u.created_at = 1795564800;
+	return u;
+}
+
+/* Runs a query on a second connection and returns its single integer. */
+static long long scalar(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void test_migrate_is_idempotent_and_recorded(void **state)
+{
+	fixture *f = *state;
+	int version = 0;
+	assert_int_equal(f->s->m->migrate(f->s, &version), STORE_OK);
+	assert_int_equal(version, sqlite_migrations_count);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM schema_version"), sqlite_migrations_count);
+}
+
+static void test_pragmas(void **state)
+{
+	fixture *f = *state;
+	/* WAL is a property of the file, seen from any connection. */
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_user_roundtrip_and_unique_email(void **state)
+{
+	fixture *f = *state;
+	user_record u = make_user("a@clinic.example", ROLE_DOCTOR), got;
+	assert_int_equal(f->s->m->user_insert(f->s, &u), STORE_OK);
+	assert_true(u.id > 0);
+	assert_int_equal(f->s->m->user_by_email(f->s, "a@clinic.example", &got), STORE_OK);
+	assert_int_equal(got.id, u.id);
+	assert_int_equal(got.role, ROLE_DOCTOR);
+	assert_string_equal(got.name, "テスト");
+	user_record dup = make_user("a@clinic.example", ROLE_ADMIN);
+	assert_int_equal(f->s->m->user_insert(f->s, &dup), STORE_CONFLICT);
+	assert_int_equal(f->s->m->user_by_email(f->s, "nobody@clinic.example", &got), STORE_NOT_FOUND);
+	assert_int_equal(f->s->m->user_by_id(f->s, 9999, &got), STORE_NOT_FOUND);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(f->s->m->begin(f->s), STORE_OK);
+	user_record u = make_user("rolled@clinic.example", ROLE_PATIENT);
+	assert_int_equal(f->s->m->user_insert(f->s, &u), STORE_OK);
+	audit_row row;
+	audit_row_make(&row, 0, ROLE_NONE, "test.write", "user:1", "");
+	assert_int_equal(f->s->m->audit_append(f->s, &row), STORE_OK);
+	f->s->m->rollback(f->s);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM users"), 0);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log"), 0);
+}
+
+static void test_accounts_create_is_atomic(void **state)
+{
+	fixture *f = *state;
+	/* A patient whose profile violates a constraint (bad sex value) leaves no user behind. */
+	user_record u = make_user("p@patient.example", ROLE_PATIENT);
+	patient_profile bad = {0, "ヤマダ", "1985-04-01", "bogus", "090-1234-5678", "", ""};
+	actor anon = {0, ROLE_NONE};
+	assert_int_equal(accounts_create(f->s, &anon, "auth.signup", &u, "long-enough-password", &bad), ACCOUNTS_ERROR);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM users"), 0);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log"), 0);
+
+	patient_profile good = {0, "ヤマダ", "1985-04-01", "female", "090-1234-5678", "150-0001", "東京都"};
+	u = make_user("p@patient.example", ROLE_PATIENT);
+	assert_int_equal(accounts_create(f->s, &anon, "auth.signup", &u, "long-enough-password", &good), ACCOUNTS_OK);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM patient_profiles"), 1);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.signup'"), 1);
+	user_record dup = make_user("p@patient.example", ROLE_PATIENT);
+	assert_int_equal(accounts_create(f->s, &anon, "auth.signup", &dup, "long-enough-password", &good),
+	                 ACCOUNTS_EMAIL_TAKEN);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM users"), 1);
+}
+
+static void test_login_and_throttle(void **state)
+{
+	fixture *f = *state;
+	user_record u = make_user("d@clinic.example", ROLE_DOCTOR), out;
+	actor sys = {0, ROLE_NONE};
+	assert_int_equal(accounts_create(f->s, &sys, "user.create", &u, "correct horse battery", NULL), ACCOUNTS_OK);
+	login_limits lim = {.window_seconds = 900, .max_per_account = 3, .max_per_address = 100};
+	login_attempt good = {"d@clinic.example", "correct horse battery", "127.0.0.1"};
+	login_attempt bad = {"d@clinic.example", "wrong password!", "127.0.0.1"};
+	login_attempt unknown = {"x@clinic.example", "whatever-password", "127.0.0.1"};
+	int64_t now = 1795564800;
+	assert_int_equal(accounts_login(f->s, &lim, &good, now, &out), ACCOUNTS_OK);
+	assert_int_equal(out.id, u.id);
+	assert_int_equal(accounts_login(f->s, &lim, &unknown, now, &out), ACCOUNTS_BAD_CREDENTIALS);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(accounts_login(f->s, &lim, &bad, now, &out), ACCOUNTS_BAD_CREDENTIALS);
+	/* Even the right password is refused while throttled... */
+	assert_int_equal(accounts_login(f->s, &lim, &good, now + 10, &out), ACCOUNTS_THROTTLED);
+	/* ...and accepted once the window has passed. */
+	assert_int_equal(accounts_login(f->s, &lim, &good, now + 901, &out), ACCOUNTS_OK);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 4);
+}
+
+static void test_sessions(void **state)
+{
+	fixture *f = *state;
+	user_record u = make_user("s@clinic.example", ROLE_PHARMACIST), got_user;
+	assert_int_equal(f->s->m->user_insert(f->s, &u), STORE_OK);
+	char token[TOKEN_TEXT_MAX];
+	session_record sess, got;
+	int64_t now = 1795564800;
+	assert_int_equal(accounts_session_start(f->s, &u, now, "auth.login", token, &sess), ACCOUNTS_OK);
+	assert_true(strlen(token) >= 40);
+	/* The token itself is never stored, only its hash. */
+	char query[256];
+	snprintf(query, sizeof query, "SELECT count(*) FROM sessions WHERE token_hash = '%s'", token);
+	assert_int_equal(scalar(f->path, query), 0);
+	session_limits lim = {.idle_seconds = 1800, .absolute_seconds = 43200};
+	assert_int_equal(accounts_session_resolve(f->s, &lim, token, now + 100, &got, &got_user), ACCOUNTS_OK);
+	assert_int_equal(got_user.id, u.id);
+	assert_string_equal(got.csrf_token, sess.csrf_token);
+	assert_int_equal(accounts_session_resolve(f->s, &lim, "forged-token", now + 100, &got, &got_user),
+	                 ACCOUNTS_SESSION_INVALID);
+	/* Idle too long: refused and deleted. */
+	assert_int_equal(accounts_session_resolve(f->s, &lim, token, now + 100 + 1800, &got, &got_user),
+	                 ACCOUNTS_SESSION_INVALID);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM sessions"), 0);
+}
+
+static void test_audit_log_is_append_only(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(store_audit_now(f->s, 0, ROLE_NONE, "test.one", "x:1", ""), STORE_OK);
+	assert_int_equal(store_audit_now(f->s, 0, ROLE_NONE, "test.two", "x:2", ""), STORE_OK);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE audit_log SET object = 'x:9' WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_log WHERE id = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log"), 2);
+	/* audit_append refuses to run outside a transaction, where it could race the chain. */
+	audit_row row;
+	audit_row_make(&row, 0, ROLE_NONE, "test.three", "", "");
+	assert_int_equal(f->s->m->audit_append(f->s, &row), STORE_ERROR);
+}
+
+static int verify_feed(void *ctx, const audit_row *r)
+{
+	audit_verifier_feed(ctx, r);
+	return 0;
+}
+
+static void test_chain_written_by_store_verifies(void **state)
+{
+	fixture *f = *state;
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(store_audit_now(f->s, i, ROLE_DOCTOR, "patient.profile.read", "patient:1", ""), STORE_OK);
+	audit_verifier v;
+	audit_verifier_init(&v);
+	assert_int_equal(f->s->m->audit_each(f->s, verify_feed, &v), STORE_OK);
+	assert_false(v.broken);
+	assert_int_equal(v.rows_checked, 20);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_is_idempotent_and_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_roundtrip_and_unique_email, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accounts_create_is_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_and_throttle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_log_is_append_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_written_by_store_verifies, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,74 @@
+/* Runs every case of tests/data/validators.tsv through the named validator. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/validate.h"
+
+/* Fixed "now" so date cases do not drift: 2026-11-25T00:00:00Z. */
+#define NOW ((int64_t)1795564800)
+
+static const char *run_validator(const char *name, const char *input)
+{
+	if (strcmp(name, "email") == 0) return validate_email(input);
+	if (strcmp(name, "password") == 0) return validate_password(input);
+	if (strcmp(name, "birth_date") == 0) return validate_birth_date(input, NOW);
+	if (strcmp(name, "sex") == 0) return validate_sex(input);
+	if (strcmp(name, "kana") == 0) return validate_kana(input);
+	if (strcmp(name, "phone") == 0) return validate_phone(input);
+	if (strcmp(name, "postal_code") == 0) return validate_postal_code(input);
+	if (strcmp(name, "staff_role") == 0) return validate_staff_role(input);
+	fail_msg("unknown validator %s in validators.tsv", name);
+	return NULL;
+}
+
+static void test_validator_cases(void **state)
+{
+	(void)state;
+	FILE *f = fopen("tests/data/validators.tsv", "r");
+	assert_non_null(f);
+	char line[512];
+	int lineno = 0, cases = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		char *name = strtok(line, "\t"), *input = strtok(NULL, "\t"), *expected = strtok(NULL, "\t");
+		if (name == NULL || input == NULL || expected == NULL)
+			fail_msg("validators.tsv line %d: want 3 tab-separated columns", lineno);
+		const char *got = run_validator(name, input);
+		const char *got_s = got ? got : "ok";
+		if (strcmp(got_s, expected) != 0)
+			fail_msg("validators.tsv line %d: %s(\"%s\") gave %s, want %s", lineno, name, input, got_s, expected);
+		cases++;
+	}
+	fclose(f);
+	assert_true(cases >= 50);
+}
+
+static void test_date_is_valid(void **state)
+{
+	(void)state;
+	assert_true(date_is_valid(2024, 2, 29));
+	assert_false(date_is_valid(2023, 2, 29));
+	assert_true(date_is_valid(2000, 2, 29));
+	assert_false(date_is_valid(2100, 2, 29));
+	assert_false(date_is_valid(2026, 4, 31));
+	assert_true(date_is_valid(2026, 12, 31));
+	assert_false(date_is_valid(2026, 0, 1));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_validator_cases),
+		cmocka_unit_test(test_date_is_valid),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
