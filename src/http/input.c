@@ -40,8 +40,9 @@ static bool check_string(request *req, const field_spec *f, json_t *value, json_
 	const char *reason = NULL;
 	long n = text_char_count(text);
 	if (n == 0 && f->required) {
+		/* Present but blank: the field is there, its value is not acceptable. */
 		free(text);
-		reply_error(req, 400, "missing_field", f->name, NULL);
+		reply_error(req, 400, "invalid_field", f->name, "empty");
 		return false;
 	}
 	if (n > 0) {
@@ -99,7 +100,7 @@ bool input_validate(request *req, const field_spec *fields)
 		body = json_object();
 	} else {
 		json_error_t err;
-		body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &err);
+		body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
 		if (body == NULL) {
 			reply_error(req, 400, "bad_json", NULL, NULL);
 			return false;

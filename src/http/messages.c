@@ -34,6 +34,7 @@ static const message messages[] = {
 	{"method_not_allowed", "このメソッドは使用できません。", "This method is not allowed here."},
 	{"internal", "サーバーでエラーが発生しました。データは変更されていません。", "A server error occurred. Nothing was changed."},
 	/* Reasons from validators. */
+	{"empty", "入力してください。", "Must not be empty."},
 	{"type_string", "文字列で入力してください。", "Must be a string."},
 	{"type_integer", "整数で入力してください。", "Must be an integer."},
 	{"type_boolean", "true または false で指定してください。", "Must be true or false."},

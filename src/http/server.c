@@ -4,6 +4,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -324,6 +325,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return ret;
 }
 
+/* Percent-decodes a URL or query argument in place. A decoded NUL becomes 0x01 so that a
+ * path like "/index.html%00.png" cannot be cut short into "/index.html": the static file
+ * check refuses control characters, and validators refuse them in arguments. */
+static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	char *out = s;
+	for (const char *in = s; *in; in++) {
+		if (in[0] == '%' && isxdigit((unsigned char)in[1]) && isxdigit((unsigned char)in[2])) {
+			char hex[3] = {in[1], in[2], '\0'};
+			char c = (char)strtol(hex, NULL, 16);
+			*out++ = c == '\0' ? '\x01' : c;
+			in += 2;
+		} else {
+			*out++ = *in;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - s);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
@@ -389,7 +412,7 @@ int server_run(const server_config *cfg)
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, &srv, MHD_OPTION_END);
+		on_completed, &srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "exosafe: cannot listen on %s:%d (in use or not allowed)\n", cfg->bind_address, cfg->port);
 		pool_close(&srv.pool);

@@ -95,8 +95,8 @@ static void test_bad_bodies(void **state)
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"short\"," GOOD_TAIL "}", "weak_password", "password");
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\"," GOOD_TAIL ",\"postal_code\":\"1500001\"}",
 	             "invalid_field", "postal_code");
-	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":\"   \"}", "missing_field", "name");
-	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":\"a\\u0000b\"}", "bad_json", "");
+	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":\"   \"}", "invalid_field", "name");
+	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":\"a\\u0000b\"}", "invalid_field", "name");
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":\"tab\\there\"}", "invalid_field", "name");
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":null}", "missing_field", "name");
 }
