@@ -56,7 +56,7 @@ int cli_demo(int argc, char **argv)
 		s->m->close(s);
 		return 1;
 	}
-	actor system = {0, ROLE_NONE};
+	actor system = {.id = 0, .role = ROLE_NONE};
 	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++) {
 		const demo_account *d = &demo_accounts[i];
 		user_record u = {0};

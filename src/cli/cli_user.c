@@ -102,7 +102,7 @@ static int user_add(int argc, char **argv)
 	snprintf(user.email, sizeof user.email, "%s", email);
 	snprintf(user.name, sizeof user.name, "%s", name);
 	user.role = role_from_name(role);
-	actor system = {0, ROLE_NONE};
+	actor system = {.id = 0, .role = ROLE_NONE};
 	switch (accounts_create(s, &system, "user.create", &user, password, NULL)) {
 	case ACCOUNTS_OK:
 		printf("created %s %s (id %lld)\n", role, user.email, (long long)user.id);

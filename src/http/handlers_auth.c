@@ -95,8 +95,8 @@ void handle_signup(request *req)
 	snprintf(profile.postal_code, sizeof profile.postal_code, "%s", postal ? postal : "");
 	snprintf(profile.address, sizeof profile.address, "%s", address ? address : "");
 
-	actor anonymous = {0, ROLE_NONE};
-	switch (accounts_create(req->db, &anonymous, "auth.signup", &user, input_string(req, "password"), &profile)) {
+	actor self = {.self = true};
+	switch (accounts_create(req->db, &self, "auth.signup", &user, input_string(req, "password"), &profile)) {
 	case ACCOUNTS_OK:
 		break;
 	case ACCOUNTS_EMAIL_TAKEN:

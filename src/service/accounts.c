@@ -38,11 +38,11 @@ accounts_rc accounts_create(store *s, const actor *by, const char *action, user_
 	snprintf(object, sizeof object, "%s:%lld", user->role == ROLE_PATIENT ? "patient" : "user", (long long)user->id);
 	snprintf(detail, sizeof detail, "role=%s", role_name(user->role));
 	audit_row row;
-	/* A self sign-up is done by the new patient themself. */
-	int64_t actor_id = by->id ? by->id : (user->role == ROLE_PATIENT ? user->id : 0);
-	user_role actor_role = by->id ? by->role : (user->role == ROLE_PATIENT ? ROLE_PATIENT : ROLE_NONE);
-	audit_row_make(&row, actor_id, actor_role, action, object, detail);
-	if (!by->id && user->role != ROLE_PATIENT)
+	if (by->self)
+		audit_row_make(&row, user->id, user->role, action, object, detail);
+	else
+		audit_row_make(&row, by->id, by->role, action, object, detail);
+	if (!by->self && by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
 	if (s->m->audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);

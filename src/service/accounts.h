@@ -3,6 +3,7 @@
 #ifndef EXOSAFE_ACCOUNTS_H
 #define EXOSAFE_ACCOUNTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/credentials.h"
@@ -18,10 +19,12 @@ typedef enum accounts_rc {
 	ACCOUNTS_ERROR,            /* storage or crypto failure; store->errmsg says why */
 } accounts_rc;
 
-/* Who acts; id 0 is the system (CLI) or an anonymous visitor. */
+/* Who acts: a signed-in user (id > 0), the system (id 0: the CLI), or with self set, the
+ * user being created (a patient's own sign-up). */
 typedef struct actor {
 	int64_t id;
 	user_role role;
+	bool self;
 } actor;
 
 /* Creates a user (and, for patients, the profile) from already-validated input.

@@ -137,7 +137,7 @@ static void test_accounts_create_is_atomic(void **state)
 	/* A patient whose profile violates a constraint (bad sex value) leaves no user behind. */
 	user_record u = make_user("p@patient.example", ROLE_PATIENT);
 	patient_profile bad = {0, "ヤマダ", "1985-04-01", "bogus", "090-1234-5678", "", ""};
-	actor anon = {0, ROLE_NONE};
+	actor anon = {.self = true};
 	assert_int_equal(accounts_create(f->s, &anon, "auth.signup", &u, "long-enough-password", &bad), ACCOUNTS_ERROR);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM users"), 0);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log"), 0);
@@ -147,6 +147,8 @@ static void test_accounts_create_is_atomic(void **state)
 	assert_int_equal(accounts_create(f->s, &anon, "auth.signup", &u, "long-enough-password", &good), ACCOUNTS_OK);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM patient_profiles"), 1);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.signup'"), 1);
+	/* A sign-up is done by the new patient themself. */
+	assert_int_equal(scalar(f->path, "SELECT actor_id FROM audit_log WHERE action = 'auth.signup'"), u.id);
 	user_record dup = make_user("p@patient.example", ROLE_PATIENT);
 	assert_int_equal(accounts_create(f->s, &anon, "auth.signup", &dup, "long-enough-password", &good),
 	                 ACCOUNTS_EMAIL_TAKEN);
@@ -157,7 +159,7 @@ static void test_login_and_throttle(void **state)
 {
 	fixture *f = *state;
 	user_record u = make_user("d@clinic.example", ROLE_DOCTOR), out;
-	actor sys = {0, ROLE_NONE};
+	actor sys = {.id = 0};
 	assert_int_equal(accounts_create(f->s, &sys, "user.create", &u, "correct horse battery", NULL), ACCOUNTS_OK);
 	login_limits lim = {.window_seconds = 900, .max_per_account = 3, .max_per_address = 100};
 	login_attempt good = {"d@clinic.example", "correct horse battery", "127.0.0.1"};

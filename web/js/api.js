@@ -1,0 +1,97 @@
+// JSON API client. Sends Accept-Language for the chosen UI language and, on every
+// state-changing request, X-CSRF-Token read from the exosafe_csrf cookie (fetched first from
+// GET /api/v1/auth/csrf when the cookie is absent). Failures throw ApiError.
+
+import { currentLang, t } from './i18n.js';
+
+const CSRF_COOKIE = 'exosafe_csrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** An API failure: status (0 when the server was not reached), code, message, field. */
+export class ApiError extends Error {
+  constructor({ status, code, message, field }) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field ?? null;
+  }
+}
+
+/** Returns the value of cookie name, or null when it is not set. */
+export function readCookie(name) {
+  for (const part of document.cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return part.slice(eq + 1).trim();
+      }
+    }
+  }
+  return null;
+}
+
+async function send(method, path, body, csrfToken) {
+  const headers = { Accept: 'application/json', 'Accept-Language': currentLang() };
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
+
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError({ status: 0, code: 'network', message: t('error.network') });
+  }
+
+  let data = null;
+  const type = response.headers.get('Content-Type') ?? '';
+  if (type.includes('application/json')) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const error = data && typeof data.error === 'object' && data.error !== null ? data.error : {};
+    throw new ApiError({
+      status: response.status,
+      code: typeof error.code === 'string' ? error.code : `http_${response.status}`,
+      message: typeof error.message === 'string' && error.message ? error.message : t('error.generic'),
+      field: typeof error.field === 'string' ? error.field : null,
+    });
+  }
+  return data ?? {};
+}
+
+async function freshCsrfToken() {
+  const data = await send('GET', '/api/v1/auth/csrf');
+  return readCookie(CSRF_COOKIE) ?? data.csrf_token ?? null;
+}
+
+/**
+ * Calls the API: method and path (e.g. '/api/v1/me'), body an object sent as JSON.
+ * Returns the parsed JSON answer; throws ApiError with {status, code, message, field}.
+ */
+export async function api(method, path, body) {
+  const verb = method.toUpperCase();
+  if (SAFE_METHODS.has(verb)) return send(verb, path, undefined, null);
+
+  let token = readCookie(CSRF_COOKIE) ?? (await freshCsrfToken());
+  const payload = body ?? {};
+  try {
+    return await send(verb, path, payload, token);
+  } catch (error) {
+    // A stale token cookie (e.g. left from an expired session): fetch a new one, try once more.
+    if (!(error instanceof ApiError) || error.code !== 'csrf_failed') throw error;
+    token = await freshCsrfToken();
+    return send(verb, path, payload, token);
+  }
+}

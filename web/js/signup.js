@@ -1,0 +1,31 @@
+// Sign-up page for patients: posts the form to /api/v1/auth/signup, then goes home.
+// The server validates every field; its message is shown next to the field it names.
+
+import { api } from './api.js';
+import { clearErrors, formValues, showError, whileSubmitting } from './forms.js';
+import { initI18n } from './i18n.js';
+
+const REQUIRED = ['email', 'password', 'name', 'name_kana', 'birth_date', 'sex', 'phone'];
+
+async function main() {
+  await initI18n();
+  const form = document.getElementById('signup-form');
+  // The date picker offers no future dates (the server wants a birth date in the past).
+  document.getElementById('signup-birth-date').max = new Date().toISOString().slice(0, 10);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    whileSubmitting(form, async () => {
+      // Required fields are always sent (even empty) so the server names the one that is missing.
+      const body = formValues(form, { keepEmpty: REQUIRED });
+      try {
+        await api('POST', '/api/v1/auth/signup', body);
+        window.location.assign('/home.html');
+      } catch (error) {
+        showError(form, error);
+      }
+    });
+  });
+}
+
+main();
