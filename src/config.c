@@ -12,6 +12,7 @@ void config_defaults(server_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	snprintf(cfg->db_path, sizeof cfg->db_path, "var/exosafe.db");
 	snprintf(cfg->web_root, sizeof cfg->web_root, "web");
+	snprintf(cfg->data_dir, sizeof cfg->data_dir, "data");
 	snprintf(cfg->bind_address, sizeof cfg->bind_address, "127.0.0.1");
 	cfg->port = 8080;
 	cfg->threads = 4;
@@ -23,6 +24,8 @@ void config_defaults(server_config *cfg)
 	cfg->login.window_seconds = 15 * 60;
 	cfg->login.max_per_account = 5;
 	cfg->login.max_per_address = 20;
+	cfg->booking_cutoff_seconds = 60 * 60;
+	cfg->questionnaire_valid_seconds = 90LL * 24 * 3600;
 }
 
 typedef struct load_state {
@@ -68,6 +71,12 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = strlen(value) < sizeof c->bind_address ? (snprintf(c->bind_address, sizeof c->bind_address, "%s", value), 0) : -1;
 	else if (KEY("server", "web_root"))
 		ok = strlen(value) < sizeof c->web_root ? (snprintf(c->web_root, sizeof c->web_root, "%s", value), 0) : -1;
+	else if (KEY("server", "data_dir"))
+		ok = strlen(value) < sizeof c->data_dir ? (snprintf(c->data_dir, sizeof c->data_dir, "%s", value), 0) : -1;
+	else if (KEY("intake", "booking_cutoff_minutes"))
+		ok = parse_long(value, 0, 7 * 24 * 60, &v) == 0 ? (c->booking_cutoff_seconds = v * 60, 0) : -1;
+	else if (KEY("intake", "questionnaire_valid_days"))
+		ok = parse_long(value, 1, 365, &v) == 0 ? (c->questionnaire_valid_seconds = v * 86400, 0) : -1;
 	else if (KEY("server", "threads"))
 		ok = parse_long(value, 1, 64, &v) == 0 ? (c->threads = (int)v, 0) : -1;
 	else if (KEY("server", "max_body_bytes"))

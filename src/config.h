@@ -11,6 +11,7 @@
 typedef struct server_config {
 	char db_path[4096];
 	char web_root[4096];
+	char data_dir[4096];             /* questionnaires, screening rules, consent texts */
 	char bind_address[64];
 	int port;
 	int threads;
@@ -19,6 +20,8 @@ typedef struct server_config {
 	int connection_timeout_seconds;
 	session_limits session;
 	login_limits login;
+	int64_t booking_cutoff_seconds;  /* patients may cancel or reschedule until this long before */
+	int64_t questionnaire_valid_seconds; /* answers older than this cannot back an approval */
 } server_config;
 
 void config_defaults(server_config *cfg);

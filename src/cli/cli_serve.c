@@ -10,7 +10,7 @@
 #include "http/server.h"
 
 static const char serve_usage[] =
-	"usage: exosafe serve [--db PATH] [--port N] [--bind ADDR] [--web DIR] [--config FILE]\n"
+	"usage: exosafe serve [--db PATH] [--port N] [--bind ADDR] [--web DIR] [--data DIR] [--config FILE]\n"
 	"\n"
 	"Serves the JSON API under /api/v1/ and the web UI from DIR (default: web).\n"
 	"Settings come from the defaults, then the INI file given with --config, then the flags.\n"
@@ -18,6 +18,7 @@ static const char serve_usage[] =
 	"  --port N       TCP port, 1-65535 (default 8080)\n"
 	"  --bind ADDR    IPv4 address to listen on (default 127.0.0.1)\n"
 	"  --web DIR      folder of the static UI (default web)\n"
+	"  --data DIR     questionnaires, screening rules and consent texts (default data)\n"
 	"  --config FILE  INI file; see docs/exosafe.ini.example\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";
 
@@ -26,10 +27,11 @@ int cli_serve(int argc, char **argv)
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},   {"port", required_argument, NULL, 'p'},
 		{"bind", required_argument, NULL, 'b'}, {"web", required_argument, NULL, 'w'},
-		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+		{"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *db = NULL, *port = NULL, *bind = NULL, *web = NULL, *config_file = NULL;
+	const char *db = NULL, *port = NULL, *bind = NULL, *web = NULL, *data = NULL, *config_file = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -40,6 +42,7 @@ int cli_serve(int argc, char **argv)
 		case 'b': bind = optarg; break;
 		case 'w': web = optarg; break;
 		case 'c': config_file = optarg; break;
+		case 'a': data = optarg; break;
 		case 'h': fputs(serve_usage, stdout); return 0;
 		default: return cli_usage_error("serve", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -68,6 +71,8 @@ int cli_serve(int argc, char **argv)
 		return cli_usage_error("serve", "--db path is too long");
 	if (web != NULL && snprintf(cfg.web_root, sizeof cfg.web_root, "%s", web) >= (int)sizeof cfg.web_root)
 		return cli_usage_error("serve", "--web path is too long");
+	if (data != NULL && snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data) >= (int)sizeof cfg.data_dir)
+		return cli_usage_error("serve", "--data path is too long");
 	if (bind != NULL && snprintf(cfg.bind_address, sizeof cfg.bind_address, "%s", bind) >= (int)sizeof cfg.bind_address)
 		return cli_usage_error("serve", "--bind address is too long");
 	return server_run(&cfg);

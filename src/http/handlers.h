@@ -3,6 +3,7 @@
 #define EXOSAFE_HANDLERS_H
 
 #include "http/http.h"
+#include "service/intake.h"
 
 void handle_health(request *req);
 void handle_csrf(request *req);
@@ -13,5 +14,35 @@ void handle_me(request *req);
 void handle_users_list(request *req);
 void handle_users_create(request *req);
 void handle_audit_list(request *req);
+
+void handle_slots_list(request *req);
+void handle_slots_publish(request *req);
+void handle_slot_delete(request *req);
+void handle_schedule(request *req);
+void handle_booking_create(request *req);
+void handle_bookings_list(request *req);
+void handle_booking_cancel(request *req);
+void handle_booking_reschedule(request *req);
+void handle_booking_ics(request *req);
+
+void handle_questionnaire_current(request *req);
+void handle_questionnaire_submit(request *req);
+void handle_consent_current(request *req);
+void handle_consent_accept(request *req);
+void handle_consent_withdraw(request *req);
+void handle_my_intake(request *req);
+
+void handle_review_queue(request *req);
+void handle_patient_intake(request *req);
+void handle_patient_decision(request *req);
+
+/* Shared by the intake handlers. */
+void reply_intake_error(request *req, intake_rc rc, const char *field);
+intake_policy request_intake_policy(const request *req);
+json_t *json_time(int64_t t);
+json_t *json_booking(const booking_record *b);
+json_t *json_decision(const decision_record *d);
+json_t *json_consent_record(const intake_catalog *cat, const consent_record *c);
+json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view);
 
 #endif

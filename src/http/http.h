@@ -9,12 +9,13 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "service/intake_catalog.h"
 #include "store/store.h"
 
 typedef enum lang { LANG_JA = 0, LANG_EN = 1 } lang;
 
 /* Input validation, declared per route and run before any handler (kcgi's keys table). */
-typedef enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN } field_type;
+typedef enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT } field_type;
 
 enum field_flags {
 	FIELD_RAW = 1 << 0,        /* not normalised or trimmed (passwords) */
@@ -38,6 +39,7 @@ typedef struct field_spec {
 
 typedef struct request {
 	const server_config *cfg;
+	const intake_catalog *catalog;
 	store *db;
 	const char *method;
 	const char *path;
@@ -62,6 +64,11 @@ typedef struct request {
 	json_t *reply;                    /* owned; serialised as the body */
 	char set_cookies[MAX_COOKIES][256];
 	int cookie_count;
+	/* A non-JSON answer (a file download): owned, sent instead of reply when set. */
+	char *raw_body;
+	size_t raw_len;
+	char raw_content_type[64];
+	char raw_filename[64];
 
 	void *connection;                 /* struct MHD_Connection *, for header look-ups */
 } request;
@@ -88,6 +95,8 @@ void reply_json(request *req, int status, json_t *body);
 void reply_error(request *req, int status, const char *code, const char *field, const char *reason);
 /* Logs the store's error and replies 500 internal. */
 void reply_internal(request *req, const char *what);
+/* A file download: takes ownership of body (malloc'd). */
+void reply_raw(request *req, int status, char *body, size_t len, const char *content_type, const char *filename);
 /* Queues a Set-Cookie header. */
 void reply_cookie(request *req, const char *name, const char *value, bool http_only, int max_age);
 
@@ -97,6 +106,13 @@ const char *request_cookie(request *req, const char *name);
 const char *request_query(request *req, const char *name);
 /* A validated string input field, or NULL when absent. */
 const char *input_string(request *req, const char *name);
+/* A validated integer input field, or def when absent. */
+int64_t input_int(request *req, const char *name, int64_t def);
+/* A validated object input field (borrowed), or NULL when absent. */
+const json_t *input_object(request *req, const char *name);
+/* Parses query parameter name as an integer in [min, max]; def when absent. Replies 400 and
+ * returns false when present but not such an integer. */
+bool query_int(request *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
 
 /* Validates body against fields; on success req->input holds the normalised object and true
  * is returned; otherwise an error reply is set and false returned. */

@@ -2,6 +2,7 @@
  * Unknown fields, missing required fields, wrong types and failed checks are each answered
  * with a 400 naming the field; the handler only ever sees normalised, checked values. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,13 @@ static bool check_value(request *req, const field_spec *f, json_t *value, json_t
 		}
 		json_object_set(out, f->name, value);
 		return true;
+	case FIELD_OBJECT:
+		if (!json_is_object(value)) {
+			reply_error(req, 400, "invalid_field", f->name, "type_object");
+			return false;
+		}
+		json_object_set(out, f->name, value);
+		return true;
 	case FIELD_BOOLEAN:
 		if (!json_is_boolean(value)) {
 			reply_error(req, 400, "invalid_field", f->name, "type_boolean");
@@ -153,4 +161,34 @@ const char *input_string(request *req, const char *name)
 {
 	json_t *v = req->input ? json_object_get(req->input, name) : NULL;
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int64_t input_int(request *req, const char *name, int64_t def)
+{
+	json_t *v = req->input ? json_object_get(req->input, name) : NULL;
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
+}
+
+const json_t *input_object(request *req, const char *name)
+{
+	json_t *v = req->input ? json_object_get(req->input, name) : NULL;
+	return json_is_object(v) ? v : NULL;
+}
+
+bool query_int(request *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out)
+{
+	const char *q = request_query(req, name);
+	if (q == NULL) {
+		*out = def;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	long long v = strtoll(q, &end, 10);
+	if (errno != 0 || end == q || *end != '\0' || v < min || v > max) {
+		reply_error(req, 400, "invalid_field", name, "out_of_range");
+		return false;
+	}
+	*out = v;
+	return true;
 }

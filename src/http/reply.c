@@ -1,6 +1,7 @@
 /* Building replies and reading request metadata. */
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/http.h"
@@ -31,6 +32,16 @@ void reply_internal(request *req, const char *what)
 {
 	fprintf(stderr, "exosafe: %s %s: %s: %s\n", req->method, req->path, what, req->db ? req->db->errmsg : "");
 	reply_error(req, 500, "internal", NULL, NULL);
+}
+
+void reply_raw(request *req, int status, char *body, size_t len, const char *content_type, const char *filename)
+{
+	free(req->raw_body);
+	req->status = status;
+	req->raw_body = body;
+	req->raw_len = len;
+	snprintf(req->raw_content_type, sizeof req->raw_content_type, "%s", content_type);
+	snprintf(req->raw_filename, sizeof req->raw_filename, "%s", filename ? filename : "");
 }
 
 void reply_cookie(request *req, const char *name, const char *value, bool http_only, int max_age)

@@ -1,5 +1,8 @@
 /* The API routing table: every endpoint, the roles it admits and the body it accepts, at a
  * glance. Deny by default: a route admits only the roles it names. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/validate.h"
@@ -35,6 +38,76 @@ static const field_spec staff_fields[] = {
 	{0},
 };
 
+static const char *check_lang(const char *v)
+{
+	return strcmp(v, "ja") == 0 || strcmp(v, "en") == 0 ? NULL : "lang_value";
+}
+
+static const char *check_sha256_hex(const char *v)
+{
+	if (strlen(v) != 64)
+		return "sha256_format";
+	for (const char *p = v; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return "sha256_format";
+	return NULL;
+}
+
+static const char *check_decision(const char *v)
+{
+	return strcmp(v, "approved") == 0 || strcmp(v, "declined") == 0 ? NULL : "decision_value";
+}
+
+static const char *check_date(const char *v)
+{
+	int y, m, d;
+	char tail;
+	if (strlen(v) != 10 || sscanf(v, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || v[4] != '-' || v[7] != '-')
+		return "date_format";
+	return date_is_valid(y, m, d) ? NULL : "date_invalid";
+}
+
+static const field_spec slot_publish_fields[] = {
+	{"doctor_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"start", FIELD_STRING, true, 1, 40, 0, 0, 0, NULL},
+	{"end", FIELD_STRING, true, 1, 40, 0, 0, 0, NULL},
+	{"slot_minutes", FIELD_INTEGER, false, 0, 0, 5, 120, 0, NULL},
+	{0},
+};
+
+static const field_spec booking_fields[] = {
+	{"slot_id", FIELD_INTEGER, true, 0, 0, 1, INT64_MAX, 0, NULL},
+	{0},
+};
+
+static const field_spec answers_fields[] = {
+	{"questionnaire_id", FIELD_STRING, true, 1, 64, 0, 0, 0, NULL},
+	{"version", FIELD_INTEGER, true, 0, 0, 1, 100000, 0, NULL},
+	{"answers", FIELD_OBJECT, true, 0, 0, 0, 0, 0, NULL},
+	{0},
+};
+
+static const field_spec consent_fields[] = {
+	{"consent_id", FIELD_STRING, true, 1, 64, 0, 0, 0, NULL},
+	{"version", FIELD_INTEGER, true, 0, 0, 1, 100000, 0, NULL},
+	{"lang", FIELD_STRING, true, 2, 2, 0, 0, 0, check_lang},
+	{"sha256", FIELD_STRING, true, 64, 64, 0, 0, FIELD_LOWERCASE, check_sha256_hex},
+	{0},
+};
+
+static const field_spec decision_fields[] = {
+	{"response_id", FIELD_INTEGER, true, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"decision", FIELD_STRING, true, 1, 10, 0, 0, 0, check_decision},
+	{"notes", FIELD_STRING, true, 1, 4000, 0, 0, FIELD_MULTILINE, NULL},
+	{"product", FIELD_STRING, false, 1, 100, 0, 0, 0, NULL},
+	{"quantity", FIELD_INTEGER, false, 0, 0, 1, 12, 0, NULL},
+	{"directions", FIELD_STRING, false, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{"valid_until", FIELD_STRING, false, 10, 10, 0, 0, 0, check_date},
+	{"decline_reason", FIELD_STRING, false, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{"override_reason", FIELD_STRING, false, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
 static const field_spec no_fields[] = {{0}};
 
 const route api_routes[] = {
@@ -47,6 +120,27 @@ const route api_routes[] = {
 	{"GET", "/api/v1/users", ROLE_ADMIN, NULL, handle_users_list},
 	{"POST", "/api/v1/users", ROLE_ADMIN, staff_fields, handle_users_create},
 	{"GET", "/api/v1/audit", ROLE_ADMIN, NULL, handle_audit_list},
+
+	{"GET", "/api/v1/slots", ROLE_ANY_USER, NULL, handle_slots_list},
+	{"POST", "/api/v1/slots", ROLE_DOCTOR | ROLE_ADMIN, slot_publish_fields, handle_slots_publish},
+	{"DELETE", "/api/v1/slots/{id}", ROLE_DOCTOR | ROLE_ADMIN, no_fields, handle_slot_delete},
+	{"GET", "/api/v1/schedule", ROLE_DOCTOR | ROLE_ADMIN, NULL, handle_schedule},
+	{"GET", "/api/v1/bookings", ROLE_PATIENT, NULL, handle_bookings_list},
+	{"POST", "/api/v1/bookings", ROLE_PATIENT, booking_fields, handle_booking_create},
+	{"POST", "/api/v1/bookings/{id}/cancel", ROLE_PATIENT, no_fields, handle_booking_cancel},
+	{"POST", "/api/v1/bookings/{id}/reschedule", ROLE_PATIENT, booking_fields, handle_booking_reschedule},
+	{"GET", "/api/v1/bookings/{id}/calendar.ics", ROLE_PATIENT, NULL, handle_booking_ics},
+
+	{"GET", "/api/v1/questionnaire", ROLE_ANY_USER, NULL, handle_questionnaire_current},
+	{"POST", "/api/v1/questionnaire/responses", ROLE_PATIENT, answers_fields, handle_questionnaire_submit},
+	{"GET", "/api/v1/consent", ROLE_ANY_USER, NULL, handle_consent_current},
+	{"POST", "/api/v1/consent", ROLE_PATIENT, consent_fields, handle_consent_accept},
+	{"POST", "/api/v1/consent/withdraw", ROLE_PATIENT, no_fields, handle_consent_withdraw},
+	{"GET", "/api/v1/intake", ROLE_PATIENT, NULL, handle_my_intake},
+
+	{"GET", "/api/v1/review/queue", ROLE_DOCTOR, NULL, handle_review_queue},
+	{"GET", "/api/v1/patients/{id}/intake", ROLE_DOCTOR, NULL, handle_patient_intake},
+	{"POST", "/api/v1/patients/{id}/decision", ROLE_DOCTOR, decision_fields, handle_patient_decision},
 };
 
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -34,6 +34,7 @@ typedef struct store_pool {
 
 typedef struct server {
 	server_config cfg;
+	intake_catalog *catalog;
 	char web_root[PATH_MAX];
 	store_pool pool;
 } server;
@@ -226,15 +227,24 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t outlen
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req)
 {
-	char *text = req->reply ? json_dumps(req->reply, JSON_COMPACT) : strdup("{}");
+	bool raw = req->raw_body != NULL && req->reply == NULL;
+	char *text = raw ? req->raw_body : req->reply ? json_dumps(req->reply, JSON_COMPACT) : strdup("{}");
+	if (raw)
+		req->raw_body = NULL;
 	if (text == NULL)
 		return MHD_NO;
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(raw ? req->raw_len : strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(r, "Content-Type", raw ? req->raw_content_type : "application/json; charset=utf-8");
+	if (raw && req->raw_filename[0]) {
+		char disposition[128];
+		snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", req->raw_filename);
+		MHD_add_response_header(r, "Content-Disposition", disposition);
+	}
 	security_headers_add(r, true);
 	for (int i = 0; i < req->cookie_count; i++)
 		MHD_add_response_header(r, "Set-Cookie", req->set_cookies[i]);
@@ -305,6 +315,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	request req = {0};
 	req.cfg = &srv->cfg;
+	req.catalog = srv->catalog;
 	req.connection = conn;
 	req.method = method;
 	req.path = url;
@@ -322,6 +333,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	enum MHD_Result ret = send_reply(conn, &req);
 	json_decref(req.reply);
 	json_decref(req.input);
+	free(req.raw_body);
 	return ret;
 }
 
@@ -368,8 +380,15 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "exosafe: web folder %s: %s\n", cfg->web_root, strerror(errno));
 		return 1;
 	}
+	char err[512];
+	srv.catalog = intake_catalog_load(cfg->data_dir, err, sizeof err);
+	if (srv.catalog == NULL) {
+		fprintf(stderr, "exosafe: data folder %s: %s\n", cfg->data_dir, err);
+		return 1;
+	}
 	if (pool_open(&srv.pool, cfg->db_path, cfg->threads + 1) != 0) {
 		pool_close(&srv.pool);
+		intake_catalog_free(srv.catalog);
 		return 1;
 	}
 	{
@@ -379,6 +398,7 @@ int server_run(const server_config *cfg)
 			fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", cfg->db_path,
 			        cfg->db_path);
 			pool_close(&srv.pool);
+			intake_catalog_free(srv.catalog);
 			return 1;
 		}
 		int64_t now = (int64_t)time(NULL);
@@ -396,6 +416,7 @@ int server_run(const server_config *cfg)
 	if (inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr) != 1) {
 		fprintf(stderr, "exosafe: bind address %s is not an IPv4 address\n", cfg->bind_address);
 		pool_close(&srv.pool);
+		intake_catalog_free(srv.catalog);
 		return 1;
 	}
 
@@ -411,11 +432,12 @@ int server_run(const server_config *cfg)
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+		(unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, &srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "exosafe: cannot listen on %s:%d (in use or not allowed)\n", cfg->bind_address, cfg->port);
 		pool_close(&srv.pool);
+		intake_catalog_free(srv.catalog);
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
@@ -425,5 +447,6 @@ int server_run(const server_config *cfg)
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
 	MHD_stop_daemon(d);
 	pool_close(&srv.pool);
+	intake_catalog_free(srv.catalog);
 	return 0;
 }

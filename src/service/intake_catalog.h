@@ -1,6 +1,6 @@
 /* The intake documents a clinic runs on, loaded once at start-up from the data folder:
- * questionnaires (data/questionnaires/*.json), screening rules (data/screening/*.json) and
- * informed-consent texts (data/consent/*.json). Every version stays loaded, so an answer to
+ * questionnaires (data/questionnaires/NAME.json), screening rules (data/screening/NAME.json) and
+ * informed-consent texts (data/consent/NAME.json). Every version stays loaded, so an answer to
  * an older version can still be shown and checked; "current" is the highest version. */
 #ifndef EXOSAFE_INTAKE_CATALOG_H
 #define EXOSAFE_INTAKE_CATALOG_H

@@ -14,6 +14,7 @@
 #ifndef EXOSAFE_STORE_H
 #define EXOSAFE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,11 +55,114 @@ typedef struct session_record {
 	int64_t last_seen_at;
 } session_record;
 
+/* Intake (see 0002_intake.sql). */
+typedef struct slot_record {
+	int64_t id;
+	int64_t doctor_id;
+	int64_t starts_at;
+	int duration_minutes;
+	int64_t created_by;
+	int64_t created_at;
+} slot_record;
+
+/* A slot as a schedule shows it: the slot, its doctor, and its live booking if any. */
+typedef struct slot_view {
+	slot_record slot;
+	char doctor_name[401];
+	int64_t booking_id;            /* 0 when free */
+	int64_t patient_id;
+	char patient_name[401];
+	char patient_phone[32];
+	char questionnaire_level[16];  /* the patient's latest response's worst level, "" when none */
+	int64_t questionnaire_at;      /* when it was submitted, 0 when none */
+} slot_view;
+
+typedef struct slot_query {
+	int64_t doctor_id;             /* 0: every doctor */
+	int64_t from, to;              /* starts_at in [from, to) */
+	bool free_only;
+	int limit;
+} slot_query;
+
+typedef struct booking_record {
+	int64_t id;
+	int64_t slot_id;
+	int64_t patient_id;
+	char status[12];               /* booked | cancelled */
+	int64_t created_at;
+	int64_t cancelled_at;          /* 0 while booked */
+	/* Filled by reads, from the slot: */
+	int64_t starts_at;
+	int duration_minutes;
+	int64_t doctor_id;
+	char doctor_name[401];
+} booking_record;
+
+/* A submitted questionnaire. answers_json and flags_json are heap strings owned by the
+ * record: free them with response_record_clear. */
+typedef struct response_record {
+	int64_t id;
+	int64_t patient_id;
+	char questionnaire_id[64];
+	int questionnaire_version;
+	char *answers_json;
+	char *flags_json;
+	char worst_level[16];          /* none | info | needs-attention | block */
+	int64_t submitted_at;
+} response_record;
+
+void response_record_clear(response_record *r);
+
+typedef struct consent_record {
+	int64_t id;
+	int64_t patient_id;
+	char consent_id[64];
+	int consent_version;
+	char lang[3];
+	char text_sha256[65];
+	int64_t accepted_at;
+	int64_t withdrawn_at;          /* 0 while in force */
+} consent_record;
+
+typedef struct decision_record {
+	int64_t id;
+	int64_t patient_id;
+	int64_t doctor_id;
+	char doctor_name[401];         /* filled by reads */
+	int64_t response_id;
+	int64_t consent_id;            /* 0 when none (declines may have none) */
+	char decision[10];             /* approved | declined */
+	char notes[4001];
+	char product[101];
+	int quantity;
+	char directions[1001];
+	char valid_until[11];          /* YYYY-MM-DD, last day (JST) the approval can be used */
+	char decline_reason[1001];
+	char override_reason[1001];
+	int64_t decided_at;
+} decision_record;
+
+/* A line of the doctor's review queue: a patient whose latest questionnaire awaits a decision. */
+typedef struct review_item {
+	int64_t patient_id;
+	char patient_name[401];
+	char patient_phone[32];
+	int64_t response_id;
+	char worst_level[16];
+	char flags_json[4096];
+	int64_t submitted_at;
+	int64_t next_call_at;          /* the patient's next booked call, 0 when none */
+	bool consent_in_force;
+} review_item;
+
 typedef struct store store;
 
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
 typedef int (*store_user_fn)(void *ctx, const user_record *user);
 typedef int (*store_audit_fn)(void *ctx, const audit_row *row);
+typedef int (*store_slot_fn)(void *ctx, const slot_view *slot);
+typedef int (*store_booking_fn)(void *ctx, const booking_record *booking);
+typedef int (*store_review_fn)(void *ctx, const review_item *item);
 
 typedef struct store_methods {
 	const char *backend_name;
@@ -105,6 +209,40 @@ typedef struct store_methods {
 	store_rc (*audit_recent)(store *s, int limit, store_audit_fn fn, void *ctx);
 	/* Every row in id order, for verification. */
 	store_rc (*audit_each)(store *s, store_audit_fn fn, void *ctx);
+
+	/* Consultation slots. slot_insert: STORE_CONFLICT when the doctor already has a slot at
+	 * that time. slot_delete: STORE_CONFLICT when it has a live booking. */
+	store_rc (*slot_insert)(store *s, slot_record *slot);
+	store_rc (*slot_get)(store *s, int64_t id, slot_record *out);
+	store_rc (*slot_delete)(store *s, int64_t id);
+	store_rc (*slot_list)(store *s, const slot_query *q, store_slot_fn fn, void *ctx);
+
+	/* Bookings. booking_insert: STORE_CONFLICT when the slot already has a live booking
+	 * (the database's unique index decides, whatever the concurrency). */
+	store_rc (*booking_insert)(store *s, booking_record *booking);
+	store_rc (*booking_get)(store *s, int64_t id, booking_record *out);
+	store_rc (*booking_cancel)(store *s, int64_t id, int64_t now);
+	/* A patient's bookings, soonest first; upcoming_only skips past and cancelled ones. */
+	store_rc (*booking_list)(store *s, int64_t patient_id, bool upcoming_only, int64_t now, store_booking_fn fn,
+	                         void *ctx);
+
+	/* Questionnaire responses (immutable). response_latest: the patient's newest. */
+	store_rc (*response_insert)(store *s, response_record *r);
+	store_rc (*response_get)(store *s, int64_t id, response_record *out);
+	store_rc (*response_latest)(store *s, int64_t patient_id, response_record *out);
+
+	/* Consent. consent_latest: the patient's newest acceptance, withdrawn or not. */
+	store_rc (*consent_insert)(store *s, consent_record *c);
+	store_rc (*consent_latest)(store *s, int64_t patient_id, consent_record *out);
+	store_rc (*consent_withdraw)(store *s, int64_t id, int64_t now);
+
+	/* Decisions: one per questionnaire response (STORE_CONFLICT for a second). */
+	store_rc (*decision_insert)(store *s, decision_record *d);
+	store_rc (*decision_for_response)(store *s, int64_t response_id, decision_record *out);
+	store_rc (*decision_latest)(store *s, int64_t patient_id, decision_record *out);
+
+	/* Patients whose latest response has no decision yet: block first, then oldest first. */
+	store_rc (*review_queue)(store *s, store_review_fn fn, void *ctx);
 } store_methods;
 
 struct store {

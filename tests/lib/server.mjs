@@ -44,7 +44,7 @@ export async function startServer(opts = {}) {
     if (demo.status !== 0) throw new Error(`exosafe demo failed: ${demo.stderr}`);
   }
   const port = await freePort();
-  const args = ['serve', '--db', db, '--port', String(port), '--web', join(root, 'web'), ...(opts.args ?? [])];
+  const args = ['serve', '--db', db, '--port', String(port), '--web', join(root, 'web'), '--data', join(root, 'data'), ...(opts.args ?? [])];
   const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; if (process.env.EXOSAFE_TEST_VERBOSE) process.stderr.write(d); });

@@ -11,41 +11,32 @@
 #include "store/migration.h"
 #include "store/store.h"
 
-typedef struct sqlite_store {
-	store base;
-	sqlite3 *db;
-	int in_transaction;
-} sqlite_store;
+#include "store/sqlite/sqlite_internal.h"
 
-static sqlite_store *impl(store *s)
-{
-	return (sqlite_store *)s;
-}
-
-static store_rc fail(sqlite_store *ss, const char *what)
+store_rc sqlite_fail(sqlite_store *ss, const char *what)
 {
 	snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
 	return STORE_ERROR;
 }
 
-static sqlite3_stmt *prepare(sqlite_store *ss, const char *sql)
+sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(ss->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fail(ss, "prepare");
+		sqlite_fail(ss, "prepare");
 		return NULL;
 	}
 	return st;
 }
 
-static void copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
+void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	snprintf(dst, dstlen, "%s", t ? (const char *)t : "");
 }
 
 /* Runs a statement that returns no rows. */
-static store_rc step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
+store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
 	store_rc out = STORE_OK;
@@ -53,10 +44,25 @@ static store_rc step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
 		out = STORE_CONFLICT;
 	} else if (rc != SQLITE_DONE) {
-		out = fail(ss, what);
+		out = sqlite_fail(ss, what);
 	}
 	sqlite3_finalize(st);
 	return out;
+}
+
+store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out,
+                         const char *what)
+{
+	int rc = sqlite3_step(st);
+	store_rc result = STORE_OK;
+	if (rc == SQLITE_ROW)
+		read(st, out);
+	else if (rc == SQLITE_DONE)
+		result = STORE_NOT_FOUND;
+	else
+		result = sqlite_fail(ss, what);
+	sqlite3_finalize(st);
+	return result;
 }
 
 static store_rc exec_simple(sqlite_store *ss, const char *sql)
@@ -116,19 +122,19 @@ static store_rc sq_schema_version(store *s, int *version_out)
 {
 	sqlite_store *ss = impl(s);
 	*version_out = 0;
-	sqlite3_stmt *st = prepare(ss, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
 	if (st == NULL)
 		return STORE_ERROR;
 	int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
 	sqlite3_finalize(st);
 	if (!exists)
 		return STORE_OK;
-	st = prepare(ss, "SELECT coalesce(max(version), 0) FROM schema_version");
+	st = sqlite_prepare(ss, "SELECT coalesce(max(version), 0) FROM schema_version");
 	if (st == NULL)
 		return STORE_ERROR;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return fail(ss, "schema_version");
+		return sqlite_fail(ss, "schema_version");
 	}
 	*version_out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -161,14 +167,14 @@ static store_rc sq_migrate(store *s, int *version_out)
 			snprintf(s->errmsg, sizeof s->errmsg, "migration %s failed: %.180s", m->name, reason);
 			return STORE_ERROR;
 		}
-		sqlite3_stmt *st = prepare(ss, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, unixepoch())");
+		sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, unixepoch())");
 		if (st == NULL) {
 			sq_rollback(s);
 			return STORE_ERROR;
 		}
 		sqlite3_bind_int(st, 1, m->version);
 		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
-		if (step_done(ss, st, "record migration") != STORE_OK || sq_commit(s) != STORE_OK) {
+		if (sqlite_step_done(ss, st, "record migration") != STORE_OK || sq_commit(s) != STORE_OK) {
 			sq_rollback(s);
 			return STORE_ERROR;
 		}
@@ -179,10 +185,10 @@ static store_rc sq_migrate(store *s, int *version_out)
 static void read_user(sqlite3_stmt *st, user_record *u)
 {
 	u->id = sqlite3_column_int64(st, 0);
-	copy_text(u->email, sizeof u->email, st, 1);
-	copy_text(u->name, sizeof u->name, st, 2);
+	sqlite_copy_text(u->email, sizeof u->email, st, 1);
+	sqlite_copy_text(u->name, sizeof u->name, st, 2);
 	u->role = role_from_name((const char *)sqlite3_column_text(st, 3));
-	copy_text(u->password_hash, sizeof u->password_hash, st, 4);
+	sqlite_copy_text(u->password_hash, sizeof u->password_hash, st, 4);
 	u->created_at = sqlite3_column_int64(st, 5);
 }
 
@@ -191,7 +197,7 @@ static void read_user(sqlite3_stmt *st, user_record *u)
 static store_rc sq_user_insert(store *s, user_record *u)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, u->email, -1, SQLITE_STATIC);
@@ -199,7 +205,7 @@ static store_rc sq_user_insert(store *s, user_record *u)
 	sqlite3_bind_text(st, 3, role_name(u->role), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, u->created_at);
-	store_rc rc = step_done(ss, st, "insert user");
+	store_rc rc = sqlite_step_done(ss, st, "insert user");
 	if (rc == STORE_OK)
 		u->id = sqlite3_last_insert_rowid(ss->db);
 	return rc;
@@ -214,7 +220,7 @@ static store_rc user_query_one(sqlite_store *ss, sqlite3_stmt *st, user_record *
 	else if (rc == SQLITE_DONE)
 		result = STORE_NOT_FOUND;
 	else
-		result = fail(ss, "read user");
+		result = sqlite_fail(ss, "read user");
 	sqlite3_finalize(st);
 	return result;
 }
@@ -222,7 +228,7 @@ static store_rc user_query_one(sqlite_store *ss, sqlite3_stmt *st, user_record *
 static store_rc sq_user_by_email(store *s, const char *email, user_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE email = ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE email = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
@@ -232,7 +238,7 @@ static store_rc sq_user_by_email(store *s, const char *email, user_record *out)
 static store_rc sq_user_by_id(store *s, int64_t id, user_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE id = ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, id);
@@ -242,14 +248,14 @@ static store_rc sq_user_by_id(store *s, int64_t id, user_record *out)
 static store_rc sq_user_count(store *s, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "SELECT count(*) FROM users");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM users");
 	if (st == NULL)
 		return STORE_ERROR;
 	store_rc rc = STORE_OK;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*count_out = sqlite3_column_int64(st, 0);
 	else
-		rc = fail(ss, "count users");
+		rc = sqlite_fail(ss, "count users");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -257,7 +263,7 @@ static store_rc sq_user_count(store *s, int64_t *count_out)
 static store_rc sq_user_list(store *s, store_user_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "SELECT " USER_COLUMNS " FROM users ORDER BY id");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " USER_COLUMNS " FROM users ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
 	int rc;
@@ -267,7 +273,7 @@ static store_rc sq_user_list(store *s, store_user_fn fn, void *ctx)
 		if (fn(ctx, &u) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : fail(ss, "list users");
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list users");
 	sqlite3_finalize(st);
 	return out;
 }
@@ -275,7 +281,7 @@ static store_rc sq_user_list(store *s, store_user_fn fn, void *ctx)
 static store_rc sq_profile_insert(store *s, const patient_profile *p)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "INSERT INTO patient_profiles (user_id, name_kana, birth_date, sex, phone, postal_code, address)"
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO patient_profiles (user_id, name_kana, birth_date, sex, phone, postal_code, address)"
 	                               " VALUES (?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -286,13 +292,13 @@ static store_rc sq_profile_insert(store *s, const patient_profile *p)
 	sqlite3_bind_text(st, 5, p->phone, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, p->postal_code, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, p->address, -1, SQLITE_STATIC);
-	return step_done(ss, st, "insert patient profile");
+	return sqlite_step_done(ss, st, "insert patient profile");
 }
 
 static store_rc sq_profile_get(store *s, int64_t user_id, patient_profile *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "SELECT user_id, name_kana, birth_date, sex, phone, postal_code, address"
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT user_id, name_kana, birth_date, sex, phone, postal_code, address"
 	                               " FROM patient_profiles WHERE user_id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -301,16 +307,16 @@ static store_rc sq_profile_get(store *s, int64_t user_id, patient_profile *out)
 	store_rc result = STORE_OK;
 	if (rc == SQLITE_ROW) {
 		out->user_id = sqlite3_column_int64(st, 0);
-		copy_text(out->name_kana, sizeof out->name_kana, st, 1);
-		copy_text(out->birth_date, sizeof out->birth_date, st, 2);
-		copy_text(out->sex, sizeof out->sex, st, 3);
-		copy_text(out->phone, sizeof out->phone, st, 4);
-		copy_text(out->postal_code, sizeof out->postal_code, st, 5);
-		copy_text(out->address, sizeof out->address, st, 6);
+		sqlite_copy_text(out->name_kana, sizeof out->name_kana, st, 1);
+		sqlite_copy_text(out->birth_date, sizeof out->birth_date, st, 2);
+		sqlite_copy_text(out->sex, sizeof out->sex, st, 3);
+		sqlite_copy_text(out->phone, sizeof out->phone, st, 4);
+		sqlite_copy_text(out->postal_code, sizeof out->postal_code, st, 5);
+		sqlite_copy_text(out->address, sizeof out->address, st, 6);
 	} else if (rc == SQLITE_DONE) {
 		result = STORE_NOT_FOUND;
 	} else {
-		result = fail(ss, "read patient profile");
+		result = sqlite_fail(ss, "read patient profile");
 	}
 	sqlite3_finalize(st);
 	return result;
@@ -319,7 +325,7 @@ static store_rc sq_profile_get(store *s, int64_t user_id, patient_profile *out)
 static store_rc sq_session_insert(store *s, const session_record *r)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)"
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)"
 	                               " VALUES (?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -328,28 +334,28 @@ static store_rc sq_session_insert(store *s, const session_record *r)
 	sqlite3_bind_text(st, 3, r->csrf_token, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, r->created_at);
 	sqlite3_bind_int64(st, 5, r->last_seen_at);
-	return step_done(ss, st, "insert session");
+	return sqlite_step_done(ss, st, "insert session");
 }
 
 static store_rc sq_session_get(store *s, const char *token_hash, session_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	store_rc result = STORE_OK;
 	if (rc == SQLITE_ROW) {
-		copy_text(out->token_hash, sizeof out->token_hash, st, 0);
+		sqlite_copy_text(out->token_hash, sizeof out->token_hash, st, 0);
 		out->user_id = sqlite3_column_int64(st, 1);
-		copy_text(out->csrf_token, sizeof out->csrf_token, st, 2);
+		sqlite_copy_text(out->csrf_token, sizeof out->csrf_token, st, 2);
 		out->created_at = sqlite3_column_int64(st, 3);
 		out->last_seen_at = sqlite3_column_int64(st, 4);
 	} else if (rc == SQLITE_DONE) {
 		result = STORE_NOT_FOUND;
 	} else {
-		result = fail(ss, "read session");
+		result = sqlite_fail(ss, "read session");
 	}
 	sqlite3_finalize(st);
 	return result;
@@ -358,50 +364,50 @@ static store_rc sq_session_get(store *s, const char *token_hash, session_record 
 static store_rc sq_session_touch(store *s, const char *token_hash, int64_t now)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
-	return step_done(ss, st, "touch session");
+	return sqlite_step_done(ss, st, "touch session");
 }
 
 static store_rc sq_session_delete(store *s, const char *token_hash)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "DELETE FROM sessions WHERE token_hash = ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM sessions WHERE token_hash = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	return step_done(ss, st, "delete session");
+	return sqlite_step_done(ss, st, "delete session");
 }
 
 static store_rc sq_session_purge(store *s, int64_t idle_cutoff, int64_t absolute_cutoff)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, idle_cutoff);
 	sqlite3_bind_int64(st, 2, absolute_cutoff);
-	return step_done(ss, st, "purge sessions");
+	return sqlite_step_done(ss, st, "purge sessions");
 }
 
 static store_rc sq_login_failure_add(store *s, const char *subject, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "INSERT INTO login_failures (subject, at) VALUES (?, ?)");
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO login_failures (subject, at) VALUES (?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, at);
-	return step_done(ss, st, "record login failure");
+	return sqlite_step_done(ss, st, "record login failure");
 }
 
 static store_rc sq_login_failure_count(store *s, const char *subject, int64_t since, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "SELECT count(*) FROM login_failures WHERE subject = ? AND at >= ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM login_failures WHERE subject = ? AND at >= ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
@@ -410,7 +416,7 @@ static store_rc sq_login_failure_count(store *s, const char *subject, int64_t si
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*count_out = sqlite3_column_int64(st, 0);
 	else
-		rc = fail(ss, "count login failures");
+		rc = sqlite_fail(ss, "count login failures");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -418,11 +424,11 @@ static store_rc sq_login_failure_count(store *s, const char *subject, int64_t si
 static store_rc sq_login_failure_clear(store *s, const char *subject)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "DELETE FROM login_failures WHERE subject = ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM login_failures WHERE subject = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	return step_done(ss, st, "clear login failures");
+	return sqlite_step_done(ss, st, "clear login failures");
 }
 
 static store_rc sq_audit_append(store *s, audit_row *e)
@@ -432,26 +438,26 @@ static store_rc sq_audit_append(store *s, audit_row *e)
 		snprintf(s->errmsg, sizeof s->errmsg, "audit_append outside a transaction");
 		return STORE_ERROR;
 	}
-	sqlite3_stmt *st = prepare(ss, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
 	if (st == NULL)
 		return STORE_ERROR;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		e->id = sqlite3_column_int64(st, 0) + 1;
-		copy_text(e->prev_hash, sizeof e->prev_hash, st, 1);
+		sqlite_copy_text(e->prev_hash, sizeof e->prev_hash, st, 1);
 	} else if (rc == SQLITE_DONE) {
 		e->id = 1;
 		snprintf(e->prev_hash, sizeof e->prev_hash, "%s", AUDIT_GENESIS_HASH);
 	} else {
 		sqlite3_finalize(st);
-		return fail(ss, "read audit head");
+		return sqlite_fail(ss, "read audit head");
 	}
 	sqlite3_finalize(st);
 	if (audit_chain_hash(e, e->hash) != 0) {
 		snprintf(s->errmsg, sizeof s->errmsg, "audit hash failed");
 		return STORE_ERROR;
 	}
-	st = prepare(ss, "INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash)"
+	st = sqlite_prepare(ss, "INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash)"
 	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -464,7 +470,7 @@ static store_rc sq_audit_append(store *s, audit_row *e)
 	sqlite3_bind_text(st, 7, e->detail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, e->prev_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, e->hash, -1, SQLITE_STATIC);
-	return step_done(ss, st, "append audit row");
+	return sqlite_step_done(ss, st, "append audit row");
 }
 
 static void read_audit(sqlite3_stmt *st, audit_row *r)
@@ -472,12 +478,12 @@ static void read_audit(sqlite3_stmt *st, audit_row *r)
 	r->id = sqlite3_column_int64(st, 0);
 	r->at = sqlite3_column_int64(st, 1);
 	r->actor_id = sqlite3_column_int64(st, 2);
-	copy_text(r->actor_role, sizeof r->actor_role, st, 3);
-	copy_text(r->action, sizeof r->action, st, 4);
-	copy_text(r->object, sizeof r->object, st, 5);
-	copy_text(r->detail, sizeof r->detail, st, 6);
-	copy_text(r->prev_hash, sizeof r->prev_hash, st, 7);
-	copy_text(r->hash, sizeof r->hash, st, 8);
+	sqlite_copy_text(r->actor_role, sizeof r->actor_role, st, 3);
+	sqlite_copy_text(r->action, sizeof r->action, st, 4);
+	sqlite_copy_text(r->object, sizeof r->object, st, 5);
+	sqlite_copy_text(r->detail, sizeof r->detail, st, 6);
+	sqlite_copy_text(r->prev_hash, sizeof r->prev_hash, st, 7);
+	sqlite_copy_text(r->hash, sizeof r->hash, st, 8);
 }
 
 static store_rc audit_query(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn, void *ctx)
@@ -489,7 +495,7 @@ static store_rc audit_query(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn f
 		if (fn(ctx, &r) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : fail(ss, "read audit log");
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "read audit log");
 	sqlite3_finalize(st);
 	return out;
 }
@@ -499,7 +505,7 @@ static store_rc audit_query(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn f
 static store_rc sq_audit_recent(store *s, int limit, store_audit_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id DESC LIMIT ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id DESC LIMIT ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(st, 1, limit);
@@ -510,7 +516,7 @@ static store_rc sq_audit_each(store *s, store_audit_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
 	/* Physical (rowid) order is the order rows were appended; ORDER BY id is the same here. */
-	sqlite3_stmt *st = prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id");
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
 	return audit_query(ss, st, fn, ctx);
@@ -542,6 +548,24 @@ static const store_methods sqlite_methods = {
 	.audit_append = sq_audit_append,
 	.audit_recent = sq_audit_recent,
 	.audit_each = sq_audit_each,
+	.slot_insert = sqlite_slot_insert,
+	.slot_get = sqlite_slot_get,
+	.slot_delete = sqlite_slot_delete,
+	.slot_list = sqlite_slot_list,
+	.booking_insert = sqlite_booking_insert,
+	.booking_get = sqlite_booking_get,
+	.booking_cancel = sqlite_booking_cancel,
+	.booking_list = sqlite_booking_list,
+	.response_insert = sqlite_response_insert,
+	.response_get = sqlite_response_get,
+	.response_latest = sqlite_response_latest,
+	.consent_insert = sqlite_consent_insert,
+	.consent_latest = sqlite_consent_latest,
+	.consent_withdraw = sqlite_consent_withdraw,
+	.decision_insert = sqlite_decision_insert,
+	.decision_for_response = sqlite_decision_for_response,
+	.decision_latest = sqlite_decision_latest,
+	.review_queue = sqlite_review_queue,
 };
 
 store *store_sqlite_open(const char *path, char *err, size_t errlen)

@@ -1,0 +1,307 @@
+/* Consultation slots, bookings and the doctor's day schedule. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/ical.h"
+#include "core/timefmt.h"
+#include "http/handlers.h"
+#include "service/intake.h"
+
+void reply_intake_error(request *req, intake_rc rc, const char *field)
+{
+	switch (rc) {
+	case INTAKE_OK: return;
+	case INTAKE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
+	case INTAKE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
+	case INTAKE_SLOT_TAKEN: reply_error(req, 409, "slot_taken", "slot_id", NULL); return;
+	case INTAKE_SLOT_PAST: reply_error(req, 409, "slot_past", NULL, NULL); return;
+	case INTAKE_SLOT_OVERLAP: reply_error(req, 409, "slot_overlap", NULL, NULL); return;
+	case INTAKE_SLOT_BOOKED: reply_error(req, 409, "slot_booked", NULL, NULL); return;
+	case INTAKE_ALREADY_BOOKED: reply_error(req, 409, "already_booked", NULL, NULL); return;
+	case INTAKE_TOO_LATE: reply_error(req, 409, "too_late", NULL, NULL); return;
+	case INTAKE_QUESTIONNAIRE_OUTDATED: reply_error(req, 409, "questionnaire_outdated", NULL, NULL); return;
+	case INTAKE_QUESTIONNAIRE_EXPIRED: reply_error(req, 409, "questionnaire_expired", NULL, NULL); return;
+	case INTAKE_INVALID_ANSWERS: reply_error(req, 400, "invalid_answers", NULL, NULL); return;
+	case INTAKE_CONSENT_OUTDATED: reply_error(req, 409, "consent_outdated", NULL, NULL); return;
+	case INTAKE_CONSENT_MISMATCH: reply_error(req, 409, "consent_mismatch", "sha256", NULL); return;
+	case INTAKE_CONSENT_REQUIRED: reply_error(req, 409, "consent_required", NULL, NULL); return;
+	case INTAKE_NO_CONSENT: reply_error(req, 409, "no_consent", NULL, NULL); return;
+	case INTAKE_RESPONSE_SUPERSEDED: reply_error(req, 409, "response_superseded", "response_id", NULL); return;
+	case INTAKE_ALREADY_DECIDED: reply_error(req, 409, "already_decided", NULL, NULL); return;
+	case INTAKE_OVERRIDE_REQUIRED: reply_error(req, 400, "override_required", "override_reason", NULL); return;
+	case INTAKE_ERROR: reply_internal(req, "intake"); return;
+	}
+}
+
+intake_policy request_intake_policy(const request *req)
+{
+	intake_policy p = {req->cfg->booking_cutoff_seconds, req->cfg->questionnaire_valid_seconds};
+	return p;
+}
+
+static actor request_actor(const request *req)
+{
+	actor a = {.id = req->user.id, .role = req->user.role};
+	return a;
+}
+
+json_t *json_time(int64_t t)
+{
+	char iso[ISO8601_LEN];
+	if (t == 0)
+		return json_null();
+	time_iso8601(t, iso);
+	return json_string(iso);
+}
+
+json_t *json_booking(const booking_record *b)
+{
+	return json_pack("{s:I, s:I, s:s, s:o, s:i, s:o, s:I, s:s, s:o, s:o}", "id", (json_int_t)b->id, "slot_id",
+	                 (json_int_t)b->slot_id, "status", b->status, "starts_at", json_time(b->starts_at),
+	                 "duration_minutes", b->duration_minutes, "ends_at",
+	                 json_time(b->starts_at + (int64_t)b->duration_minutes * 60), "doctor_id", (json_int_t)b->doctor_id,
+	                 "doctor_name", b->doctor_name, "created_at", json_time(b->created_at), "cancelled_at",
+	                 json_time(b->cancelled_at));
+}
+
+/* ---- slots ---- */
+
+typedef struct slot_list_ctx {
+	json_t *list;
+	bool with_patients;   /* schedule view: patient name, phone, questionnaire status */
+} slot_list_ctx;
+
+static int add_slot(void *ctx, const slot_view *v)
+{
+	slot_list_ctx *c = ctx;
+	json_t *j = json_pack("{s:I, s:I, s:s, s:o, s:i, s:o, s:b}", "id", (json_int_t)v->slot.id, "doctor_id",
+	                      (json_int_t)v->slot.doctor_id, "doctor_name", v->doctor_name, "starts_at",
+	                      json_time(v->slot.starts_at), "duration_minutes", v->slot.duration_minutes, "ends_at",
+	                      json_time(v->slot.starts_at + (int64_t)v->slot.duration_minutes * 60), "booked",
+	                      v->booking_id != 0);
+	if (c->with_patients && v->booking_id != 0)
+		json_object_set_new(j, "booking",
+		                    json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)v->booking_id, "patient_id",
+		                              (json_int_t)v->patient_id, "patient_name", v->patient_name, "patient_phone",
+		                              v->patient_phone, "questionnaire_level",
+		                              v->questionnaire_level[0] ? v->questionnaire_level : "missing",
+		                              "questionnaire_submitted_at", json_time(v->questionnaire_at)));
+	json_array_append_new(c->list, j);
+	return 0;
+}
+
+/* Reads ?date=YYYY-MM-DD (JST; default today) and ?days=N into a time range. */
+static bool date_range(request *req, int64_t max_days, int64_t *from, int64_t *to)
+{
+	const char *date = request_query(req, "date");
+	char today[11];
+	if (date == NULL) {
+		jst_date((int64_t)time(NULL), today);
+		date = today;
+	}
+	int64_t start, end, days;
+	if (jst_day_bounds(date, &start, &end) != 0) {
+		reply_error(req, 400, "invalid_field", "date", "date_format");
+		return false;
+	}
+	if (!query_int(req, "days", 1, 1, max_days, &days))
+		return false;
+	*from = start;
+	*to = start + days * 86400;
+	return true;
+}
+
+void handle_slots_list(request *req)
+{
+	int64_t from, to, doctor_id;
+	if (!date_range(req, 31, &from, &to) || !query_int(req, "doctor_id", 0, 0, INT64_MAX, &doctor_id))
+		return;
+	int64_t now = (int64_t)time(NULL);
+	/* Patients see only what they can book: free slots in the future. */
+	bool patient = req->user.role == ROLE_PATIENT;
+	slot_query q = {.doctor_id = doctor_id, .from = patient && from < now ? now : from, .to = to, .free_only = patient,
+	                .limit = 1000};
+	slot_list_ctx ctx = {json_array(), false};
+	if (q.from >= q.to || req->db->m->slot_list(req->db, &q, add_slot, &ctx) == STORE_OK) {
+		reply_json(req, 200, json_pack("{s:o}", "slots", ctx.list));
+		return;
+	}
+	json_decref(ctx.list);
+	reply_internal(req, "list slots");
+}
+
+void handle_slots_publish(request *req)
+{
+	int64_t start, end;
+	if (time_parse_iso8601(input_string(req, "start"), &start) != 0) {
+		reply_error(req, 400, "invalid_field", "start", "datetime_format");
+		return;
+	}
+	if (time_parse_iso8601(input_string(req, "end"), &end) != 0) {
+		reply_error(req, 400, "invalid_field", "end", "datetime_format");
+		return;
+	}
+	int64_t doctor_id = input_int(req, "doctor_id", 0);
+	if (req->user.role == ROLE_DOCTOR) {
+		if (doctor_id != 0 && doctor_id != req->user.id) {
+			reply_error(req, 403, "forbidden", "doctor_id", NULL);
+			return;
+		}
+		doctor_id = req->user.id;
+	} else if (doctor_id == 0) {
+		reply_error(req, 400, "missing_field", "doctor_id", NULL);
+		return;
+	}
+	int minutes = (int)input_int(req, "slot_minutes", 10);
+	if (end <= start) {
+		reply_error(req, 400, "invalid_field", "end", "end_before_start");
+		return;
+	}
+	if ((end - start) / ((int64_t)minutes * 60) > 144 || end - start < (int64_t)minutes * 60) {
+		reply_error(req, 400, "invalid_field", "end", "slot_range");
+		return;
+	}
+	actor by = request_actor(req);
+	int created = 0;
+	intake_rc rc = intake_publish_slots(req->db, &by, doctor_id, start, end, minutes, (int64_t)time(NULL), &created);
+	if (rc == INTAKE_NOT_FOUND) {
+		reply_error(req, 400, "invalid_field", "doctor_id", "not_a_doctor");
+		return;
+	}
+	if (rc != INTAKE_OK) {
+		reply_intake_error(req, rc, "slot_minutes");
+		return;
+	}
+	reply_json(req, 201, json_pack("{s:i}", "created", created));
+}
+
+void handle_slot_delete(request *req)
+{
+	actor by = request_actor(req);
+	intake_rc rc = intake_delete_slot(req->db, &by, req->path_ids[0]);
+	if (rc != INTAKE_OK) {
+		reply_intake_error(req, rc, NULL);
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:b}", "ok", 1));
+}
+
+void handle_schedule(request *req)
+{
+	int64_t from, to, doctor_id;
+	if (!date_range(req, 7, &from, &to) || !query_int(req, "doctor_id", 0, 0, INT64_MAX, &doctor_id))
+		return;
+	if (req->user.role == ROLE_DOCTOR)
+		doctor_id = req->user.id;
+	slot_query q = {.doctor_id = doctor_id, .from = from, .to = to, .limit = 1000};
+	slot_list_ctx ctx = {json_array(), true};
+	if (req->db->m->slot_list(req->db, &q, add_slot, &ctx) != STORE_OK) {
+		json_decref(ctx.list);
+		reply_internal(req, "schedule");
+		return;
+	}
+	/* The schedule names patients with their phone numbers and screening status. */
+	char detail[64];
+	jst_date(from, detail);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "schedule.read", doctor_id ? "doctor" : "schedule",
+	                    detail) != STORE_OK) {
+		json_decref(ctx.list);
+		reply_internal(req, "audit schedule read");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "slots", ctx.list));
+}
+
+/* ---- bookings ---- */
+
+void handle_booking_create(request *req)
+{
+	actor by = request_actor(req);
+	booking_record b;
+	intake_rc rc = intake_book(req->db, &by, input_int(req, "slot_id", 0), (int64_t)time(NULL), &b);
+	if (rc != INTAKE_OK) {
+		reply_intake_error(req, rc, "slot_id");
+		return;
+	}
+	reply_json(req, 201, json_pack("{s:o}", "booking", json_booking(&b)));
+}
+
+static int add_booking(void *ctx, const booking_record *b)
+{
+	json_array_append_new(ctx, json_booking(b));
+	return 0;
+}
+
+void handle_bookings_list(request *req)
+{
+	json_t *list = json_array();
+	if (req->db->m->booking_list(req->db, req->user.id, false, 0, add_booking, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "list bookings");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "bookings", list));
+}
+
+void handle_booking_cancel(request *req)
+{
+	actor by = request_actor(req);
+	intake_policy p = request_intake_policy(req);
+	intake_rc rc = intake_cancel(req->db, &by, &p, req->path_ids[0], (int64_t)time(NULL));
+	if (rc != INTAKE_OK) {
+		reply_intake_error(req, rc, NULL);
+		return;
+	}
+	booking_record b;
+	if (req->db->m->booking_get(req->db, req->path_ids[0], &b) != STORE_OK) {
+		reply_internal(req, "read booking");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "booking", json_booking(&b)));
+}
+
+void handle_booking_reschedule(request *req)
+{
+	actor by = request_actor(req);
+	intake_policy p = request_intake_policy(req);
+	booking_record b;
+	intake_rc rc = intake_reschedule(req->db, &by, &p, req->path_ids[0], input_int(req, "slot_id", 0),
+	                                 (int64_t)time(NULL), &b);
+	if (rc != INTAKE_OK) {
+		reply_intake_error(req, rc, "slot_id");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "booking", json_booking(&b)));
+}
+
+void handle_booking_ics(request *req)
+{
+	booking_record b;
+	store_rc rc = req->db->m->booking_get(req->db, req->path_ids[0], &b);
+	if (rc == STORE_ERROR) {
+		reply_internal(req, "read booking");
+		return;
+	}
+	if (rc == STORE_NOT_FOUND || b.patient_id != req->user.id) {
+		reply_error(req, 404, "not_found", NULL, NULL);
+		return;
+	}
+	char uid[64], description[1200];
+	snprintf(uid, sizeof uid, "booking-%lld@exosafe", (long long)b.id);
+	snprintf(description, sizeof description,
+	         "exosafe: 医師(%s)からお電話します。事前に問診票への回答と同意書の確認をお願いします。\n"
+	         "The doctor (%s) will call you. Please answer the questionnaire and read the consent form first.",
+	         b.doctor_name, b.doctor_name);
+	ical_event ev = {uid, (int64_t)time(NULL), b.starts_at, b.starts_at + (int64_t)b.duration_minutes * 60,
+	                 "電話診療 / Phone consultation (exosafe)", description};
+	char *text = ical_event_text(&ev);
+	if (text == NULL) {
+		reply_internal(req, "calendar");
+		return;
+	}
+	char filename[64];
+	snprintf(filename, sizeof filename, "exosafe-booking-%lld.ics", (long long)b.id);
+	reply_raw(req, 200, text, strlen(text), "text/calendar; charset=utf-8", filename);
+}

@@ -1,0 +1,110 @@
+/* The doctor's side of intake: the review queue, a patient's file, and the decision. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/handlers.h"
+#include "service/intake.h"
+
+static int add_review_item(void *ctx, const review_item *it)
+{
+	json_t *flags = json_loads(it->flags_json, 0, NULL);
+	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:b}", "patient_id",
+	                                     (json_int_t)it->patient_id, "patient_name", it->patient_name, "patient_phone",
+	                                     it->patient_phone, "response_id", (json_int_t)it->response_id, "worst_level",
+	                                     it->worst_level, "flags", flags ? flags : json_array(), "submitted_at",
+	                                     json_time(it->submitted_at), "next_call_at", json_time(it->next_call_at),
+	                                     "consent_in_force", it->consent_in_force));
+	return 0;
+}
+
+void handle_review_queue(request *req)
+{
+	json_t *items = json_array();
+	if (req->db->m->review_queue(req->db, add_review_item, items) != STORE_OK) {
+		json_decref(items);
+		reply_internal(req, "review queue");
+		return;
+	}
+	/* The queue shows screening flags (health data) of every listed patient. */
+	char detail[48];
+	snprintf(detail, sizeof detail, "%zu patients", json_array_size(items));
+	if (store_audit_now(req->db, req->user.id, req->user.role, "review.queue.read", "review_queue", detail) != STORE_OK) {
+		json_decref(items);
+		reply_internal(req, "audit review queue");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "queue", items));
+}
+
+/* Loads the patient named by the path, replying 404 when there is none. */
+static bool load_patient(request *req, user_record *patient, patient_profile *profile)
+{
+	store_rc rc = req->db->m->user_by_id(req->db, req->path_ids[0], patient);
+	if (rc == STORE_ERROR) {
+		reply_internal(req, "read patient");
+		return false;
+	}
+	if (rc == STORE_NOT_FOUND || patient->role != ROLE_PATIENT) {
+		reply_error(req, 404, "not_found", NULL, NULL);
+		return false;
+	}
+	rc = req->db->m->profile_get(req->db, patient->id, profile);
+	if (rc == STORE_ERROR) {
+		reply_internal(req, "read profile");
+		return false;
+	}
+	if (rc == STORE_NOT_FOUND)
+		memset(profile, 0, sizeof *profile);
+	return true;
+}
+
+void handle_patient_intake(request *req)
+{
+	user_record patient;
+	patient_profile profile;
+	if (!load_patient(req, &patient, &profile))
+		return;
+	json_t *status = intake_status_json(req, patient.id, true);
+	if (status == NULL) {
+		reply_internal(req, "intake status");
+		return;
+	}
+	char object[48];
+	snprintf(object, sizeof object, "patient:%lld", (long long)patient.id);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "patient.intake.read", object, "") != STORE_OK) {
+		json_decref(status);
+		reply_internal(req, "audit intake read");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o, s:o}", "patient", json_user(&patient, &profile), "intake", status));
+}
+
+void handle_patient_decision(request *req)
+{
+	const char *decision = input_string(req, "decision");
+	decision_input in = {
+		.response_id = input_int(req, "response_id", 0),
+		.approve = decision != NULL && strcmp(decision, "approved") == 0,
+		.notes = input_string(req, "notes"),
+		.product = input_string(req, "product"),
+		.quantity = (int)input_int(req, "quantity", 0),
+		.directions = input_string(req, "directions"),
+		.valid_until = input_string(req, "valid_until"),
+		.decline_reason = input_string(req, "decline_reason"),
+		.override_reason = input_string(req, "override_reason"),
+	};
+	intake_policy p = request_intake_policy(req);
+	actor by = {.id = req->user.id, .role = req->user.role};
+	decision_record d;
+	const char *field = NULL;
+	intake_rc rc = intake_decide(req->db, req->catalog, &p, &by, req->path_ids[0], &in, (int64_t)time(NULL), &d, &field);
+	if (rc != INTAKE_OK) {
+		reply_intake_error(req, rc, field);
+		return;
+	}
+	json_t *dj = json_decision(&d);
+	json_object_set_new(dj, "notes", json_string(d.notes));
+	json_object_set_new(dj, "override_reason", json_string(d.override_reason));
+	reply_json(req, 201, json_pack("{s:o}", "decision", dj));
+}

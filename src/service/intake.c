@@ -1,0 +1,512 @@
+#include "service/intake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/screening.h"
+#include "core/timefmt.h"
+#include "core/validate.h"
+
+#define MAX_SLOTS_PER_PUBLISH 144
+#define MAX_FLAGS 64
+
+/* Rolls back and passes rc through, so early returns read as one line. */
+static intake_rc undo(store *s, intake_rc rc)
+{
+	s->m->rollback(s);
+	return rc;
+}
+
+static intake_rc audit(store *s, const actor *by, const char *action, const char *object_kind, int64_t object_id,
+                       const char *detail)
+{
+	char object[64];
+	audit_row row;
+	snprintf(object, sizeof object, "%s:%lld", object_kind, (long long)object_id);
+	audit_row_make(&row, by->id, by->role, action, object, detail);
+	return s->m->audit_append(s, &row) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
+}
+
+static intake_rc finish(store *s)
+{
+	return s->m->commit(s) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
+}
+
+/* ---- slots ---- */
+
+typedef struct overlap_check {
+	int64_t start, end;
+	bool overlaps;
+} overlap_check;
+
+static int find_overlap(void *ctx, const slot_view *v)
+{
+	overlap_check *c = ctx;
+	int64_t s_end = v->slot.starts_at + (int64_t)v->slot.duration_minutes * 60;
+	if (v->slot.starts_at < c->end && s_end > c->start) {
+		c->overlaps = true;
+		return 1;
+	}
+	return 0;
+}
+
+intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int64_t start, int64_t end,
+                               int slot_minutes, int64_t now, int *created_out)
+{
+	*created_out = 0;
+	if (slot_minutes < 5 || slot_minutes > 120)
+		return INTAKE_INVALID;
+	if (end <= start || (end - start) / (slot_minutes * 60) > MAX_SLOTS_PER_PUBLISH || (end - start) < slot_minutes * 60)
+		return INTAKE_INVALID;
+	if (start <= now)
+		return INTAKE_SLOT_PAST;
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	user_record doctor;
+	store_rc rc = s->m->user_by_id(s, doctor_id, &doctor);
+	if (rc == STORE_ERROR)
+		return undo(s, INTAKE_ERROR);
+	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
+		return undo(s, INTAKE_NOT_FOUND);
+
+	overlap_check check = {start, end, false};
+	slot_query q = {.doctor_id = doctor_id, .from = start - 120 * 60, .to = end, .limit = 10000};
+	if (s->m->slot_list(s, &q, find_overlap, &check) != STORE_OK)
+		return undo(s, INTAKE_ERROR);
+	if (check.overlaps)
+		return undo(s, INTAKE_SLOT_OVERLAP);
+
+	int created = 0;
+	for (int64_t t = start; t + slot_minutes * 60 <= end; t += slot_minutes * 60) {
+		slot_record slot = {0, doctor_id, t, slot_minutes, by->id, now};
+		rc = s->m->slot_insert(s, &slot);
+		if (rc == STORE_CONFLICT)
+			return undo(s, INTAKE_SLOT_OVERLAP);
+		if (rc != STORE_OK)
+			return undo(s, INTAKE_ERROR);
+		created++;
+	}
+	char detail[128], from_s[ISO8601_LEN];
+	time_iso8601(start, from_s);
+	snprintf(detail, sizeof detail, "%d slots of %d min from %s", created, slot_minutes, from_s);
+	if (audit(s, by, "slot.publish", "doctor", doctor_id, detail) != INTAKE_OK)
+		return undo(s, INTAKE_ERROR);
+	if (finish(s) != INTAKE_OK)
+		return INTAKE_ERROR;
+	*created_out = created;
+	return INTAKE_OK;
+}
+
+intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
+{
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	slot_record slot;
+	store_rc rc = s->m->slot_get(s, slot_id, &slot);
+	if (rc == STORE_ERROR)
+		return undo(s, INTAKE_ERROR);
+	/* Doctors manage their own slots; admins any. */
+	if (rc == STORE_NOT_FOUND || (by->role == ROLE_DOCTOR && slot.doctor_id != by->id))
+		return undo(s, INTAKE_NOT_FOUND);
+	rc = s->m->slot_delete(s, slot_id);
+	if (rc == STORE_CONFLICT)
+		return undo(s, INTAKE_SLOT_BOOKED);
+	if (rc != STORE_OK)
+		return undo(s, rc == STORE_NOT_FOUND ? INTAKE_NOT_FOUND : INTAKE_ERROR);
+	if (audit(s, by, "slot.delete", "slot", slot_id, "") != INTAKE_OK)
+		return undo(s, INTAKE_ERROR);
+	return finish(s);
+}
+
+/* ---- bookings ---- */
+
+typedef struct upcoming {
+	int64_t except_id;
+	int count;
+} upcoming;
+
+static int count_upcoming(void *ctx, const booking_record *b)
+{
+	upcoming *u = ctx;
+	if (b->id != u->except_id)
+		u->count++;
+	return 0;
+}
+
+/* Inserts a booking for slot_id inside the caller's transaction. */
+static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
+{
+	slot_record slot;
+	store_rc rc = s->m->slot_get(s, slot_id, &slot);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	if (rc == STORE_NOT_FOUND)
+		return INTAKE_NOT_FOUND;
+	if (slot.starts_at <= now)
+		return INTAKE_SLOT_PAST;
+	booking_record b = {0};
+	b.slot_id = slot_id;
+	b.patient_id = patient->id;
+	b.created_at = now;
+	rc = s->m->booking_insert(s, &b);
+	if (rc == STORE_CONFLICT)
+		return INTAKE_SLOT_TAKEN;
+	if (rc != STORE_OK)
+		return INTAKE_ERROR;
+	if (s->m->booking_get(s, b.id, out) != STORE_OK)
+		return INTAKE_ERROR;
+	return audit(s, patient, "booking.create", "booking", b.id, "");
+}
+
+intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
+{
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	upcoming u = {0, 0};
+	if (s->m->booking_list(s, patient->id, true, now, count_upcoming, &u) != STORE_OK)
+		return undo(s, INTAKE_ERROR);
+	if (u.count > 0)
+		return undo(s, INTAKE_ALREADY_BOOKED);
+	intake_rc rc = book_in_tx(s, patient, slot_id, now, out);
+	if (rc != INTAKE_OK)
+		return undo(s, rc);
+	return finish(s);
+}
+
+/* Loads the patient's own live booking and checks the cut-off. */
+static intake_rc own_changeable_booking(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
+                                        int64_t now, booking_record *b)
+{
+	store_rc rc = s->m->booking_get(s, booking_id, b);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	if (rc == STORE_NOT_FOUND || b->patient_id != patient->id || strcmp(b->status, "booked") != 0)
+		return INTAKE_NOT_FOUND;
+	if (b->starts_at - p->cutoff_seconds <= now)
+		return INTAKE_TOO_LATE;
+	return INTAKE_OK;
+}
+
+intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, int64_t booking_id, int64_t now)
+{
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	booking_record b;
+	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &b);
+	if (rc != INTAKE_OK)
+		return undo(s, rc);
+	if (s->m->booking_cancel(s, booking_id, now) != STORE_OK)
+		return undo(s, INTAKE_ERROR);
+	if (audit(s, patient, "booking.cancel", "booking", booking_id, "") != INTAKE_OK)
+		return undo(s, INTAKE_ERROR);
+	return finish(s);
+}
+
+intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
+                            int64_t new_slot_id, int64_t now, booking_record *out)
+{
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	booking_record old;
+	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &old);
+	if (rc != INTAKE_OK)
+		return undo(s, rc);
+	if (old.slot_id == new_slot_id)
+		return undo(s, INTAKE_SLOT_TAKEN);
+	if (s->m->booking_cancel(s, booking_id, now) != STORE_OK)
+		return undo(s, INTAKE_ERROR);
+	char detail[64];
+	snprintf(detail, sizeof detail, "rescheduled to slot %lld", (long long)new_slot_id);
+	if (audit(s, patient, "booking.cancel", "booking", booking_id, detail) != INTAKE_OK)
+		return undo(s, INTAKE_ERROR);
+	rc = book_in_tx(s, patient, new_slot_id, now, out);
+	if (rc != INTAKE_OK)
+		return undo(s, rc);
+	return finish(s);
+}
+
+/* ---- questionnaire ---- */
+
+static const char *level_rank_name(int worst)
+{
+	switch (worst) {
+	case SCREENING_BLOCK: return "block";
+	case SCREENING_ATTENTION: return "needs-attention";
+	case SCREENING_INFO: return "info";
+	default: return "none";
+	}
+}
+
+intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const actor *patient, const char *questionnaire_id,
+                                int version, const json_t *answers, int64_t now, answer_error *errors, int max_errors,
+                                int *error_count, response_record *out)
+{
+	*error_count = 0;
+	const questionnaire *current = intake_current_questionnaire(cat, questionnaire_id);
+	if (current == NULL)
+		return INTAKE_NOT_FOUND;
+	if (version != questionnaire_version(current))
+		return intake_questionnaire(cat, questionnaire_id, version) ? INTAKE_QUESTIONNAIRE_OUTDATED : INTAKE_NOT_FOUND;
+
+	json_t *normalized = NULL;
+	int n = questionnaire_validate(current, answers, errors, max_errors, &normalized);
+	if (n > 0) {
+		*error_count = n < max_errors ? n : max_errors;
+		return INTAKE_INVALID_ANSWERS;
+	}
+
+	screening_flag flags[MAX_FLAGS];
+	const screening_rules *rules = intake_rules_for(cat, current);
+	int nflags = rules ? screening_evaluate(rules, normalized, flags, MAX_FLAGS) : 0;
+	if (nflags > MAX_FLAGS)
+		nflags = MAX_FLAGS;
+	int worst = 3;
+	json_t *flag_list = json_array();
+	for (int i = 0; i < nflags; i++) {
+		if ((int)flags[i].level < worst)
+			worst = (int)flags[i].level;
+		json_array_append_new(flag_list,
+		                      json_pack("{s:s, s:s, s:{s:s, s:s}}", "rule", flags[i].rule_id, "level",
+		                                screening_level_name(flags[i].level), "reason", "ja", flags[i].reason_ja, "en",
+		                                flags[i].reason_en));
+	}
+
+	response_record r = {0};
+	r.patient_id = patient->id;
+	snprintf(r.questionnaire_id, sizeof r.questionnaire_id, "%s", questionnaire_id);
+	r.questionnaire_version = version;
+	r.answers_json = json_dumps(normalized, JSON_COMPACT | JSON_SORT_KEYS);
+	r.flags_json = json_dumps(flag_list, JSON_COMPACT);
+	snprintf(r.worst_level, sizeof r.worst_level, "%s", level_rank_name(worst));
+	r.submitted_at = now;
+	json_decref(normalized);
+	json_decref(flag_list);
+	if (r.answers_json == NULL || r.flags_json == NULL) {
+		response_record_clear(&r);
+		return INTAKE_ERROR;
+	}
+
+	intake_rc result = INTAKE_ERROR;
+	if (s->m->begin(s) != STORE_OK)
+		goto out;
+	if (s->m->response_insert(s, &r) != STORE_OK) {
+		s->m->rollback(s);
+		goto out;
+	}
+	char detail[96];
+	snprintf(detail, sizeof detail, "%s v%d response %lld, %d flags, worst %s", questionnaire_id, version, (long long)r.id,
+	         nflags, r.worst_level);
+	if (audit(s, patient, "questionnaire.submit", "patient", patient->id, detail) != INTAKE_OK) {
+		s->m->rollback(s);
+		goto out;
+	}
+	result = finish(s);
+out:
+	if (result == INTAKE_OK)
+		*out = r;
+	else
+		response_record_clear(&r);
+	return result;
+}
+
+/* ---- consent ---- */
+
+bool intake_consent_current(const intake_catalog *cat, const consent_record *c)
+{
+	const consent_text *current = intake_current_consent(cat, c->consent_id);
+	return c->withdrawn_at == 0 && current != NULL && current->version == c->consent_version;
+}
+
+intake_rc intake_accept_consent(store *s, const intake_catalog *cat, const actor *patient, const char *consent_id,
+                                int version, const char *lang, const char *sha256, int64_t now, consent_record *out)
+{
+	const consent_text *current = intake_current_consent(cat, consent_id);
+	if (current == NULL)
+		return INTAKE_NOT_FOUND;
+	if (version != current->version)
+		return intake_consent(cat, consent_id, version) ? INTAKE_CONSENT_OUTDATED : INTAKE_NOT_FOUND;
+	const char *expected = strcmp(lang, "en") == 0 ? current->sha256_en : current->sha256_ja;
+	if (strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
+		return INTAKE_INVALID;
+	if (strcmp(sha256, expected) != 0)
+		return INTAKE_CONSENT_MISMATCH;
+
+	consent_record c = {0};
+	c.patient_id = patient->id;
+	snprintf(c.consent_id, sizeof c.consent_id, "%s", consent_id);
+	c.consent_version = version;
+	snprintf(c.lang, sizeof c.lang, "%s", lang);
+	snprintf(c.text_sha256, sizeof c.text_sha256, "%s", sha256);
+	c.accepted_at = now;
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	if (s->m->consent_insert(s, &c) != STORE_OK)
+		return undo(s, INTAKE_ERROR);
+	char detail[128];
+	snprintf(detail, sizeof detail, "%s v%d %s sha256 %.16s…", consent_id, version, lang, sha256);
+	if (audit(s, patient, "consent.accept", "patient", patient->id, detail) != INTAKE_OK)
+		return undo(s, INTAKE_ERROR);
+	if (finish(s) != INTAKE_OK)
+		return INTAKE_ERROR;
+	*out = c;
+	return INTAKE_OK;
+}
+
+intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now)
+{
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	consent_record c;
+	store_rc rc = s->m->consent_latest(s, patient->id, &c);
+	if (rc == STORE_ERROR)
+		return undo(s, INTAKE_ERROR);
+	if (rc == STORE_NOT_FOUND || c.withdrawn_at != 0)
+		return undo(s, INTAKE_NO_CONSENT);
+	if (s->m->consent_withdraw(s, c.id, now) != STORE_OK)
+		return undo(s, INTAKE_ERROR);
+	if (audit(s, patient, "consent.withdraw", "patient", patient->id, "") != INTAKE_OK)
+		return undo(s, INTAKE_ERROR);
+	return finish(s);
+}
+
+/* ---- decision ---- */
+
+static bool blank(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+/* Checks the approval fields; returns the failing field or NULL. */
+static const char *check_approval(const decision_input *in, int64_t now)
+{
+	if (blank(in->product))
+		return "product";
+	if (in->quantity < 1 || in->quantity > 12)
+		return "quantity";
+	if (blank(in->directions))
+		return "directions";
+	int64_t start, end, today_start, today_end;
+	char today[11];
+	jst_date(now, today);
+	if (blank(in->valid_until) || jst_day_bounds(in->valid_until, &start, &end) != 0 ||
+	    jst_day_bounds(today, &today_start, &today_end) != 0)
+		return "valid_until";
+	if (start < today_start || start > today_start + 366LL * 86400)
+		return "valid_until";
+	return NULL;
+}
+
+intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy *p, const actor *doctor,
+                        int64_t patient_id, const decision_input *in, int64_t now, decision_record *out,
+                        const char **field_out)
+{
+	*field_out = NULL;
+	if (in->approve) {
+		if ((*field_out = check_approval(in, now)) != NULL)
+			return INTAKE_INVALID;
+	} else if (blank(in->decline_reason)) {
+		*field_out = "decline_reason";
+		return INTAKE_INVALID;
+	}
+	if (blank(in->notes)) {
+		*field_out = "notes";
+		return INTAKE_INVALID;
+	}
+
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	user_record patient;
+	store_rc rc = s->m->user_by_id(s, patient_id, &patient);
+	if (rc == STORE_ERROR)
+		return undo(s, INTAKE_ERROR);
+	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT)
+		return undo(s, INTAKE_NOT_FOUND);
+
+	response_record latest = {0}, chosen = {0};
+	intake_rc result = INTAKE_ERROR;
+	rc = s->m->response_get(s, in->response_id, &chosen);
+	if (rc == STORE_ERROR)
+		goto fail;
+	if (rc == STORE_NOT_FOUND || chosen.patient_id != patient_id) {
+		result = INTAKE_NOT_FOUND;
+		goto fail;
+	}
+	decision_record existing;
+	rc = s->m->decision_for_response(s, in->response_id, &existing);
+	if (rc == STORE_ERROR)
+		goto fail;
+	if (rc == STORE_OK) {
+		result = INTAKE_ALREADY_DECIDED;
+		goto fail;
+	}
+	if (s->m->response_latest(s, patient_id, &latest) != STORE_OK)
+		goto fail;
+	if (latest.id != chosen.id) {
+		result = INTAKE_RESPONSE_SUPERSEDED;
+		goto fail;
+	}
+
+	decision_record d = {0};
+	if (in->approve) {
+		const questionnaire *current = intake_current_questionnaire(cat, chosen.questionnaire_id);
+		if (current == NULL || questionnaire_version(current) != chosen.questionnaire_version) {
+			result = INTAKE_QUESTIONNAIRE_OUTDATED;
+			goto fail;
+		}
+		if (now - chosen.submitted_at > p->questionnaire_valid_seconds) {
+			result = INTAKE_QUESTIONNAIRE_EXPIRED;
+			goto fail;
+		}
+		consent_record consent;
+		rc = s->m->consent_latest(s, patient_id, &consent);
+		if (rc == STORE_ERROR)
+			goto fail;
+		if (rc == STORE_NOT_FOUND || !intake_consent_current(cat, &consent)) {
+			result = INTAKE_CONSENT_REQUIRED;
+			goto fail;
+		}
+		if (strcmp(chosen.worst_level, "block") == 0 && blank(in->override_reason)) {
+			*field_out = "override_reason";
+			result = INTAKE_OVERRIDE_REQUIRED;
+			goto fail;
+		}
+		d.consent_id = consent.id;
+		snprintf(d.product, sizeof d.product, "%s", in->product);
+		d.quantity = in->quantity;
+		snprintf(d.directions, sizeof d.directions, "%s", in->directions);
+		snprintf(d.valid_until, sizeof d.valid_until, "%s", in->valid_until);
+		snprintf(d.override_reason, sizeof d.override_reason, "%s", in->override_reason ? in->override_reason : "");
+	} else {
+		snprintf(d.decline_reason, sizeof d.decline_reason, "%s", in->decline_reason);
+	}
+	d.patient_id = patient_id;
+	d.doctor_id = doctor->id;
+	d.response_id = chosen.id;
+	snprintf(d.decision, sizeof d.decision, "%s", in->approve ? "approved" : "declined");
+	snprintf(d.notes, sizeof d.notes, "%s", in->notes);
+	d.decided_at = now;
+	rc = s->m->decision_insert(s, &d);
+	if (rc == STORE_CONFLICT) {
+		result = INTAKE_ALREADY_DECIDED;
+		goto fail;
+	}
+	if (rc != STORE_OK)
+		goto fail;
+	char detail[160];
+	snprintf(detail, sizeof detail, "%s response %lld%s", d.decision, (long long)d.response_id,
+	         blank(d.override_reason) ? "" : " over a block flag (override reason recorded)");
+	if (audit(s, doctor, "treatment.decide", "patient", patient_id, detail) != INTAKE_OK)
+		goto fail;
+	response_record_clear(&latest);
+	response_record_clear(&chosen);
+	if (finish(s) != INTAKE_OK)
+		return INTAKE_ERROR;
+	if (s->m->decision_for_response(s, d.response_id, out) != STORE_OK)
+		*out = d;
+	return INTAKE_OK;
+fail:
+	response_record_clear(&latest);
+	response_record_clear(&chosen);
+	return undo(s, result);
+}

@@ -1,0 +1,92 @@
+/* The telemedicine intake journey: publishing consultation slots, booking, the
+ * questionnaire with its screening flags, informed consent, and the doctor's decision.
+ * Each operation is one transaction with its audit rows, or changes nothing. */
+#ifndef EXOSAFE_INTAKE_H
+#define EXOSAFE_INTAKE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/questionnaire.h"
+#include "service/accounts.h"
+#include "service/intake_catalog.h"
+#include "store/store.h"
+
+/* The questionnaire and consent the clinic uses for its product. */
+#define INTAKE_QUESTIONNAIRE_ID "exosome-cream"
+#define INTAKE_CONSENT_ID "exosome-cream-consent"
+
+typedef enum intake_rc {
+	INTAKE_OK = 0,
+	INTAKE_NOT_FOUND,              /* no such object, or not the caller's */
+	INTAKE_INVALID,                /* a value out of its rules; *field_out names it */
+	INTAKE_SLOT_TAKEN,             /* booked by someone else */
+	INTAKE_SLOT_PAST,              /* starts before now */
+	INTAKE_SLOT_OVERLAP,           /* publishing over an existing slot */
+	INTAKE_SLOT_BOOKED,            /* deleting a slot that has bookings */
+	INTAKE_ALREADY_BOOKED,         /* the patient has an upcoming call already */
+	INTAKE_TOO_LATE,               /* cancel/reschedule after the cut-off */
+	INTAKE_QUESTIONNAIRE_OUTDATED, /* answers to, or a decision on, a version that is not current */
+	INTAKE_QUESTIONNAIRE_EXPIRED,  /* answers older than the validity period */
+	INTAKE_INVALID_ANSWERS,        /* see the answer errors */
+	INTAKE_CONSENT_OUTDATED,       /* accepting a version that is not current */
+	INTAKE_CONSENT_MISMATCH,       /* the hash is not that of the text shown */
+	INTAKE_CONSENT_REQUIRED,       /* approving without a current consent in force */
+	INTAKE_NO_CONSENT,             /* withdrawing when none is in force */
+	INTAKE_RESPONSE_SUPERSEDED,    /* deciding on a response that is not the patient's latest */
+	INTAKE_ALREADY_DECIDED,
+	INTAKE_OVERRIDE_REQUIRED,      /* approving over a block flag without a written reason */
+	INTAKE_ERROR,                  /* storage failure; store->errmsg says why */
+} intake_rc;
+
+typedef struct intake_policy {
+	int64_t cutoff_seconds;          /* cancel/reschedule until this long before the call */
+	int64_t questionnaire_valid_seconds;
+} intake_policy;
+
+/* Publishes slots of slot_minutes each from start to end for doctor_id; all or none. */
+intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int64_t start, int64_t end,
+                               int slot_minutes, int64_t now, int *created_out);
+intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id);
+
+intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out);
+intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, int64_t booking_id, int64_t now);
+/* Moves a booking to another free slot in one transaction. */
+intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
+                            int64_t new_slot_id, int64_t now, booking_record *out);
+
+/* Validates answers against the named version (which must be current), evaluates the
+ * screening rules and stores both. On INTAKE_INVALID_ANSWERS, errors[0..*error_count) say
+ * which items and why. */
+intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const actor *patient, const char *questionnaire_id,
+                                int version, const json_t *answers, int64_t now, answer_error *errors, int max_errors,
+                                int *error_count, response_record *out);
+
+/* Records acceptance of the consent text the patient was shown: version must be current and
+ * sha256 must be the hash of that version's text in lang. */
+intake_rc intake_accept_consent(store *s, const intake_catalog *cat, const actor *patient, const char *consent_id,
+                                int version, const char *lang, const char *sha256, int64_t now, consent_record *out);
+intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now);
+
+/* True when c is in force and is the current version of the clinic's consent. */
+bool intake_consent_current(const intake_catalog *cat, const consent_record *c);
+
+typedef struct decision_input {
+	int64_t response_id;
+	bool approve;
+	const char *notes;
+	const char *product;
+	int quantity;
+	const char *directions;
+	const char *valid_until;       /* YYYY-MM-DD */
+	const char *decline_reason;
+	const char *override_reason;
+} decision_input;
+
+/* Records a doctor's decision on a patient's latest questionnaire response. */
+intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy *p, const actor *doctor,
+                        int64_t patient_id, const decision_input *in, int64_t now, decision_record *out,
+                        const char **field_out);
+
+#endif

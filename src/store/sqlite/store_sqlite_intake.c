@@ -1,0 +1,470 @@
+/* The SQLite backend's intake methods: slots, bookings, questionnaire responses, consent,
+ * decisions and the review queue (schema in 0002_intake.sql). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_internal.h"
+
+void response_record_clear(response_record *r)
+{
+	free(r->answers_json);
+	free(r->flags_json);
+	r->answers_json = NULL;
+	r->flags_json = NULL;
+}
+
+/* ---- slots ---- */
+
+#define SLOT_COLUMNS "s.id, s.doctor_id, s.starts_at, s.duration_minutes, s.created_by, s.created_at"
+
+static void read_slot(sqlite3_stmt *st, void *out)
+{
+	slot_record *r = out;
+	r->id = sqlite3_column_int64(st, 0);
+	r->doctor_id = sqlite3_column_int64(st, 1);
+	r->starts_at = sqlite3_column_int64(st, 2);
+	r->duration_minutes = sqlite3_column_int(st, 3);
+	r->created_by = sqlite3_column_int64(st, 4);
+	r->created_at = sqlite3_column_int64(st, 5);
+}
+
+store_rc sqlite_slot_insert(store *s, slot_record *slot)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO consultation_slots (doctor_id, starts_at, duration_minutes, created_by, created_at)"
+	                                      " VALUES (?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, slot->doctor_id);
+	sqlite3_bind_int64(st, 2, slot->starts_at);
+	sqlite3_bind_int(st, 3, slot->duration_minutes);
+	sqlite3_bind_int64(st, 4, slot->created_by);
+	sqlite3_bind_int64(st, 5, slot->created_at);
+	store_rc rc = sqlite_step_done(ss, st, "insert slot");
+	if (rc == STORE_OK)
+		slot->id = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+store_rc sqlite_slot_get(store *s, int64_t id, slot_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " SLOT_COLUMNS " FROM consultation_slots s WHERE s.id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite_step_one(ss, st, read_slot, out, "read slot");
+}
+
+store_rc sqlite_slot_delete(store *s, int64_t id)
+{
+	sqlite_store *ss = impl(s);
+	/* Bookings (even cancelled ones) keep their slot: history is not rewritten. */
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM bookings WHERE slot_id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	int used = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (used < 0)
+		return sqlite_fail(ss, "count slot bookings");
+	if (used > 0) {
+		snprintf(s->errmsg, sizeof s->errmsg, "slot %lld has bookings", (long long)id);
+		return STORE_CONFLICT;
+	}
+	st = sqlite_prepare(ss, "DELETE FROM consultation_slots WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	store_rc rc = sqlite_step_done(ss, st, "delete slot");
+	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+		return STORE_NOT_FOUND;
+	return rc;
+}
+
+store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(
+		ss, "SELECT " SLOT_COLUMNS ", d.name, coalesce(b.id, 0), coalesce(b.patient_id, 0), coalesce(p.name, ''),"
+		    " coalesce(pp.phone, ''), coalesce(r.worst_level, ''), coalesce(r.submitted_at, 0)"
+		    " FROM consultation_slots s"
+		    " JOIN users d ON d.id = s.doctor_id"
+		    " LEFT JOIN bookings b ON b.slot_id = s.id AND b.status = 'booked'"
+		    " LEFT JOIN users p ON p.id = b.patient_id"
+		    " LEFT JOIN patient_profiles pp ON pp.user_id = b.patient_id"
+		    " LEFT JOIN questionnaire_responses r ON r.id ="
+		    "   (SELECT max(id) FROM questionnaire_responses WHERE patient_id = b.patient_id)"
+		    " WHERE s.starts_at >= ?1 AND s.starts_at < ?2 AND (?3 = 0 OR s.doctor_id = ?3)"
+		    "   AND (?4 = 0 OR b.id IS NULL)"
+		    " ORDER BY s.starts_at, s.doctor_id LIMIT ?5");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, q->from);
+	sqlite3_bind_int64(st, 2, q->to);
+	sqlite3_bind_int64(st, 3, q->doctor_id);
+	sqlite3_bind_int(st, 4, q->free_only ? 1 : 0);
+	sqlite3_bind_int(st, 5, q->limit > 0 ? q->limit : 1000);
+	int rc;
+	slot_view v;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&v, 0, sizeof v);
+		read_slot(st, &v.slot);
+		sqlite_copy_text(v.doctor_name, sizeof v.doctor_name, st, 6);
+		v.booking_id = sqlite3_column_int64(st, 7);
+		v.patient_id = sqlite3_column_int64(st, 8);
+		sqlite_copy_text(v.patient_name, sizeof v.patient_name, st, 9);
+		sqlite_copy_text(v.patient_phone, sizeof v.patient_phone, st, 10);
+		sqlite_copy_text(v.questionnaire_level, sizeof v.questionnaire_level, st, 11);
+		v.questionnaire_at = sqlite3_column_int64(st, 12);
+		if (fn(ctx, &v) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list slots");
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* ---- bookings ---- */
+
+#define BOOKING_SELECT                                                                                              \
+	"SELECT b.id, b.slot_id, b.patient_id, b.status, b.created_at, coalesce(b.cancelled_at, 0), s.starts_at,"      \
+	" s.duration_minutes, s.doctor_id, d.name"                                                                     \
+	" FROM bookings b JOIN consultation_slots s ON s.id = b.slot_id JOIN users d ON d.id = s.doctor_id"
+
+static void read_booking(sqlite3_stmt *st, void *out)
+{
+	booking_record *b = out;
+	b->id = sqlite3_column_int64(st, 0);
+	b->slot_id = sqlite3_column_int64(st, 1);
+	b->patient_id = sqlite3_column_int64(st, 2);
+	sqlite_copy_text(b->status, sizeof b->status, st, 3);
+	b->created_at = sqlite3_column_int64(st, 4);
+	b->cancelled_at = sqlite3_column_int64(st, 5);
+	b->starts_at = sqlite3_column_int64(st, 6);
+	b->duration_minutes = sqlite3_column_int(st, 7);
+	b->doctor_id = sqlite3_column_int64(st, 8);
+	sqlite_copy_text(b->doctor_name, sizeof b->doctor_name, st, 9);
+}
+
+store_rc sqlite_booking_insert(store *s, booking_record *booking)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO bookings (slot_id, patient_id, status, created_at) VALUES (?, ?, 'booked', ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, booking->slot_id);
+	sqlite3_bind_int64(st, 2, booking->patient_id);
+	sqlite3_bind_int64(st, 3, booking->created_at);
+	store_rc rc = sqlite_step_done(ss, st, "insert booking");
+	if (rc == STORE_OK) {
+		booking->id = sqlite3_last_insert_rowid(ss->db);
+		snprintf(booking->status, sizeof booking->status, "booked");
+	}
+	return rc;
+}
+
+store_rc sqlite_booking_get(store *s, int64_t id, booking_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, BOOKING_SELECT " WHERE b.id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite_step_one(ss, st, read_booking, out, "read booking");
+}
+
+store_rc sqlite_booking_cancel(store *s, int64_t id, int64_t now)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'booked'");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	store_rc rc = sqlite_step_done(ss, st, "cancel booking");
+	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+		return STORE_NOT_FOUND;
+	return rc;
+}
+
+store_rc sqlite_booking_list(store *s, int64_t patient_id, bool upcoming_only, int64_t now, store_booking_fn fn,
+                             void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, BOOKING_SELECT " WHERE b.patient_id = ?1 AND (?2 = 0 OR"
+	                                      " (b.status = 'booked' AND s.starts_at + s.duration_minutes * 60 > ?3))"
+	                                      " ORDER BY s.starts_at, b.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	sqlite3_bind_int(st, 2, upcoming_only ? 1 : 0);
+	sqlite3_bind_int64(st, 3, now);
+	int rc;
+	booking_record b;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_booking(st, &b);
+		if (fn(ctx, &b) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list bookings");
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* ---- questionnaire responses ---- */
+
+static char *column_strdup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return strdup(t ? (const char *)t : "");
+}
+
+static void read_response(sqlite3_stmt *st, void *out)
+{
+	response_record *r = out;
+	r->id = sqlite3_column_int64(st, 0);
+	r->patient_id = sqlite3_column_int64(st, 1);
+	sqlite_copy_text(r->questionnaire_id, sizeof r->questionnaire_id, st, 2);
+	r->questionnaire_version = sqlite3_column_int(st, 3);
+	r->answers_json = column_strdup(st, 4);
+	r->flags_json = column_strdup(st, 5);
+	sqlite_copy_text(r->worst_level, sizeof r->worst_level, st, 6);
+	r->submitted_at = sqlite3_column_int64(st, 7);
+}
+
+#define RESPONSE_SELECT                                                                                             \
+	"SELECT id, patient_id, questionnaire_id, questionnaire_version, answers_json, flags_json, worst_level,"       \
+	" submitted_at FROM questionnaire_responses"
+
+static store_rc response_one(sqlite_store *ss, sqlite3_stmt *st, response_record *out)
+{
+	memset(out, 0, sizeof *out);
+	store_rc rc = sqlite_step_one(ss, st, read_response, out, "read questionnaire response");
+	if (rc == STORE_OK && (out->answers_json == NULL || out->flags_json == NULL)) {
+		response_record_clear(out);
+		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "out of memory");
+		return STORE_ERROR;
+	}
+	return rc;
+}
+
+store_rc sqlite_response_insert(store *s, response_record *r)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO questionnaire_responses (patient_id, questionnaire_id, questionnaire_version,"
+	                                      " answers_json, flags_json, worst_level, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, r->patient_id);
+	sqlite3_bind_text(st, 2, r->questionnaire_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, r->questionnaire_version);
+	sqlite3_bind_text(st, 4, r->answers_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->flags_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->worst_level, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, r->submitted_at);
+	store_rc rc = sqlite_step_done(ss, st, "insert questionnaire response");
+	if (rc == STORE_OK)
+		r->id = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+store_rc sqlite_response_get(store *s, int64_t id, response_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, RESPONSE_SELECT " WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return response_one(ss, st, out);
+}
+
+store_rc sqlite_response_latest(store *s, int64_t patient_id, response_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id DESC LIMIT 1");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	return response_one(ss, st, out);
+}
+
+/* ---- consent ---- */
+
+static void read_consent(sqlite3_stmt *st, void *out)
+{
+	consent_record *c = out;
+	c->id = sqlite3_column_int64(st, 0);
+	c->patient_id = sqlite3_column_int64(st, 1);
+	sqlite_copy_text(c->consent_id, sizeof c->consent_id, st, 2);
+	c->consent_version = sqlite3_column_int(st, 3);
+	sqlite_copy_text(c->lang, sizeof c->lang, st, 4);
+	sqlite_copy_text(c->text_sha256, sizeof c->text_sha256, st, 5);
+	c->accepted_at = sqlite3_column_int64(st, 6);
+	c->withdrawn_at = sqlite3_column_int64(st, 7);
+}
+
+store_rc sqlite_consent_insert(store *s, consent_record *c)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO consent_acceptances (patient_id, consent_id, consent_version, lang,"
+	                                      " text_sha256, accepted_at) VALUES (?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, c->patient_id);
+	sqlite3_bind_text(st, 2, c->consent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, c->consent_version);
+	sqlite3_bind_text(st, 4, c->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->text_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, c->accepted_at);
+	store_rc rc = sqlite_step_done(ss, st, "insert consent");
+	if (rc == STORE_OK)
+		c->id = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+store_rc sqlite_consent_latest(store *s, int64_t patient_id, consent_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
+	                                      " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
+	                                      " ORDER BY id DESC LIMIT 1");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	return sqlite_step_one(ss, st, read_consent, out, "read consent");
+}
+
+store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE consent_acceptances SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	store_rc rc = sqlite_step_done(ss, st, "withdraw consent");
+	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+		return STORE_NOT_FOUND;
+	return rc;
+}
+
+/* ---- decisions ---- */
+
+#define DECISION_SELECT                                                                                             \
+	"SELECT t.id, t.patient_id, t.doctor_id, d.name, t.response_id, coalesce(t.consent_id, 0), t.decision, t.notes,"  \
+	" t.product, t.quantity, t.directions, t.valid_until, t.decline_reason, t.override_reason, t.decided_at"        \
+	" FROM treatment_decisions t JOIN users d ON d.id = t.doctor_id"
+
+static void read_decision(sqlite3_stmt *st, void *out)
+{
+	decision_record *d = out;
+	d->id = sqlite3_column_int64(st, 0);
+	d->patient_id = sqlite3_column_int64(st, 1);
+	d->doctor_id = sqlite3_column_int64(st, 2);
+	sqlite_copy_text(d->doctor_name, sizeof d->doctor_name, st, 3);
+	d->response_id = sqlite3_column_int64(st, 4);
+	d->consent_id = sqlite3_column_int64(st, 5);
+	sqlite_copy_text(d->decision, sizeof d->decision, st, 6);
+	sqlite_copy_text(d->notes, sizeof d->notes, st, 7);
+	sqlite_copy_text(d->product, sizeof d->product, st, 8);
+	d->quantity = sqlite3_column_int(st, 9);
+	sqlite_copy_text(d->directions, sizeof d->directions, st, 10);
+	sqlite_copy_text(d->valid_until, sizeof d->valid_until, st, 11);
+	sqlite_copy_text(d->decline_reason, sizeof d->decline_reason, st, 12);
+	sqlite_copy_text(d->override_reason, sizeof d->override_reason, st, 13);
+	d->decided_at = sqlite3_column_int64(st, 14);
+}
+
+store_rc sqlite_decision_insert(store *s, decision_record *d)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO treatment_decisions (patient_id, doctor_id, response_id, consent_id, decision,"
+	                                      " notes, product, quantity, directions, valid_until, decline_reason, override_reason,"
+	                                      " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, d->patient_id);
+	sqlite3_bind_int64(st, 2, d->doctor_id);
+	sqlite3_bind_int64(st, 3, d->response_id);
+	if (d->consent_id > 0)
+		sqlite3_bind_int64(st, 4, d->consent_id);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, d->decision, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, d->notes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, d->product, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, d->quantity);
+	sqlite3_bind_text(st, 9, d->directions, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, d->valid_until, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, d->decline_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, d->override_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, d->decided_at);
+	store_rc rc = sqlite_step_done(ss, st, "insert decision");
+	if (rc == STORE_OK)
+		d->id = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+store_rc sqlite_decision_for_response(store *s, int64_t response_id, decision_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, DECISION_SELECT " WHERE t.response_id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, response_id);
+	return sqlite_step_one(ss, st, read_decision, out, "read decision");
+}
+
+store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, DECISION_SELECT " WHERE t.patient_id = ? ORDER BY t.id DESC LIMIT 1");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	return sqlite_step_one(ss, st, read_decision, out, "read decision");
+}
+
+/* ---- review queue ---- */
+
+store_rc sqlite_review_queue(store *s, store_review_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(
+		ss, "SELECT u.id, u.name, coalesce(pp.phone, ''), r.id, r.worst_level, r.flags_json, r.submitted_at,"
+		    " coalesce((SELECT min(sl.starts_at) FROM bookings b JOIN consultation_slots sl ON sl.id = b.slot_id"
+		    "           WHERE b.patient_id = u.id AND b.status = 'booked'"
+		    "             AND sl.starts_at + sl.duration_minutes * 60 > unixepoch()), 0),"
+		    " EXISTS (SELECT 1 FROM consent_acceptances c WHERE c.id ="
+		    "           (SELECT max(id) FROM consent_acceptances WHERE patient_id = u.id) AND c.withdrawn_at IS NULL)"
+		    " FROM questionnaire_responses r"
+		    " JOIN users u ON u.id = r.patient_id"
+		    " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
+		    " WHERE r.id = (SELECT max(id) FROM questionnaire_responses WHERE patient_id = r.patient_id)"
+		    "   AND NOT EXISTS (SELECT 1 FROM treatment_decisions t WHERE t.response_id = r.id)"
+		    " ORDER BY CASE r.worst_level WHEN 'block' THEN 0 WHEN 'needs-attention' THEN 1 WHEN 'info' THEN 2 ELSE 3 END,"
+		    "   r.submitted_at, r.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	int rc;
+	review_item it;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&it, 0, sizeof it);
+		it.patient_id = sqlite3_column_int64(st, 0);
+		sqlite_copy_text(it.patient_name, sizeof it.patient_name, st, 1);
+		sqlite_copy_text(it.patient_phone, sizeof it.patient_phone, st, 2);
+		it.response_id = sqlite3_column_int64(st, 3);
+		sqlite_copy_text(it.worst_level, sizeof it.worst_level, st, 4);
+		sqlite_copy_text(it.flags_json, sizeof it.flags_json, st, 5);
+		it.submitted_at = sqlite3_column_int64(st, 6);
+		it.next_call_at = sqlite3_column_int64(st, 7);
+		it.consent_in_force = sqlite3_column_int(st, 8) != 0;
+		if (fn(ctx, &it) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "review queue");
+	sqlite3_finalize(st);
+	return out;
+}

@@ -1,0 +1,318 @@
+// The exosafe command line: help, argument errors, init, user add, demo, audit verify, and
+// serve's argument checks. Each test works on its own database in a temporary folder.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { bin, cli as runCli, root, sql } from '../lib/server.mjs';
+import { SANITIZER } from './client.mjs';
+
+/** Runs the CLI; any sanitizer report (the ASan build runs this suite too) fails the test. */
+function cli(args, input) {
+  const r = runCli(args, input);
+  assert.doesNotMatch(r.stderr ?? '', SANITIZER, `sanitizer report from exosafe ${args.join(' ')}:\n${r.stderr}`);
+  return r;
+}
+
+let dir;
+let seq = 0;
+before(() => { dir = mkdtempSync(join(tmpdir(), 'exosafe-cli-test-')); });
+after(() => { rmSync(dir, { recursive: true, force: true }); });
+
+/** A new database path in the temporary folder, initialised unless told otherwise. */
+function freshDb(init = true) {
+  seq += 1;
+  const db = join(dir, `t${seq}.db`);
+  if (init) {
+    const r = cli(['init', '--db', db]);
+    assert.equal(r.status, 0, `init: ${r.stderr}`);
+  }
+  return db;
+}
+
+const userCount = (db) => Number(sql(db, 'SELECT count(*) FROM users;'));
+const output = (r) => `${r.stdout}\n${r.stderr}`;
+
+/** Runs `exosafe user add`; the password goes on stdin. */
+function userAdd(db, { email, name = '鈴木 一郎', role = 'doctor', password = 'long-enough-password' }, extra = []) {
+  return cli(['user', 'add', '--db', db, '--email', email, '--name', name, '--role', role, ...extra], `${password}\n`);
+}
+
+/** Runs the binary with a time limit (for serve, which would otherwise run forever). */
+function runLimited(args, ms = 10000) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: ms });
+  assert.doesNotMatch(r.stderr ?? '', SANITIZER, r.stderr);
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('help', () => {
+  test('exosafe --help exits 0 and names the subcommands', () => {
+    const r = cli(['--help']);
+    assert.equal(r.status, 0, r.stderr);
+    for (const sub of ['serve', 'init', 'demo', 'user', 'audit']) assert.ok(r.stdout.includes(sub), `mentions ${sub}:\n${r.stdout}`);
+  });
+
+  for (const args of [['init'], ['serve'], ['demo'], ['user', 'add'], ['audit', 'verify']]) {
+    test(`exosafe ${args.join(' ')} --help exits 0 and shows its usage`, () => {
+      const r = cli([...args, '--help']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(r.stdout.trim().length > 0, 'help on stdout');
+      assert.ok(r.stdout.includes('--db'), `mentions --db:\n${r.stdout}`);
+    });
+  }
+});
+
+describe('argument errors', () => {
+  test('an unknown subcommand exits non-zero and names it', () => {
+    const r = cli(['frobnicate', '--db', join(dir, 'x.db')]);
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.includes('frobnicate'), r.stderr);
+  });
+
+  test('no subcommand at all exits non-zero with usage on stderr', () => {
+    const r = cli([]);
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.trim().length > 0);
+  });
+
+  test('missing --db exits non-zero and names --db', () => {
+    for (const args of [['init'], ['demo'], ['audit', 'verify']]) {
+      const r = cli(args);
+      assert.notEqual(r.status, 0, args.join(' '));
+      assert.ok(r.stderr.includes('--db'), `${args.join(' ')}: ${r.stderr}`);
+    }
+    const r = cli(['user', 'add', '--email', 'x@clinic.example', '--name', 'X', '--role', 'doctor'], 'long-enough-password\n');
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.includes('--db'), r.stderr);
+  });
+
+  test('an unknown flag exits non-zero and names it', () => {
+    const db = freshDb();
+    const r = cli(['init', '--db', db, '--bogus']);
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.includes('--bogus'), r.stderr);
+    const r2 = cli(['audit', 'verify', '--db', db, '--frob=1']);
+    assert.notEqual(r2.status, 0);
+    assert.ok(r2.stderr.includes('--frob'), r2.stderr);
+  });
+
+  test('a flag without its value exits non-zero', () => {
+    const r = cli(['init', '--db']);
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.includes('--db'), r.stderr);
+  });
+
+  test('user add with a bad --role exits non-zero, names the role, adds no user', () => {
+    const db = freshDb();
+    for (const role of ['root', 'patient', '']) {
+      const r = userAdd(db, { email: `bad-role-${role || 'empty'}@clinic.example`, role });
+      assert.notEqual(r.status, 0, `role ${role}`);
+      assert.match(r.stderr, /role/i, r.stderr);
+    }
+    assert.equal(userCount(db), 0);
+  });
+
+  test('serve with a bad port exits non-zero promptly and names the port', () => {
+    const db = freshDb();
+    for (const port of ['70000', '-1', 'abc', '']) {
+      const r = runLimited(['serve', '--db', db, '--port', port, '--web', join(root, 'web')]);
+      assert.equal(r.signal, null, `--port ${port}: must exit on its own, not be killed`);
+      assert.notEqual(r.status, 0, `--port ${port}`);
+      assert.match(r.stderr, /port/i, r.stderr);
+    }
+  });
+});
+
+describe('init', () => {
+  test('init creates the schema and is idempotent, keeping data', () => {
+    const db = freshDb(false);
+    const a = cli(['init', '--db', db]);
+    assert.equal(a.status, 0, a.stderr);
+    const v = Number(sql(db, 'SELECT max(version) FROM schema_version;'));
+    assert.ok(v >= 1, 'schema_version has a row');
+    assert.equal(userAdd(db, { email: 'keep@clinic.example' }).status, 0);
+    const b = cli(['init', '--db', db]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.equal(Number(sql(db, 'SELECT max(version) FROM schema_version;')), v, 'same version');
+    assert.equal(userCount(db), 1, 'data kept');
+  });
+
+  test('init on a path in a missing folder exits non-zero with a message', () => {
+    const r = cli(['init', '--db', join(dir, 'no', 'such', 'folder', 'x.db')]);
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.trim().length > 0);
+  });
+
+  test('init on a file that is not a database exits non-zero', () => {
+    const db = join(dir, 'not-a-database.txt');
+    writeFileSync(db, 'this is plain text, not an SQLite database\n'.repeat(200));
+    const r = cli(['init', '--db', db]);
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.trim().length > 0);
+    assert.match(readFileSync(db, 'utf8'), /^this is plain text/, 'the file is left alone');
+  });
+});
+
+describe('user add', () => {
+  test('reads the password from stdin and stores only a hash', () => {
+    const db = freshDb();
+    const r = userAdd(db, { email: 'Doc.Add@Clinic.Example', password: 'stdin-secret-pass' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(sql(db, "SELECT role FROM users WHERE email = 'doc.add@clinic.example';"), 'doctor', 'stored lower-case with its role');
+    assert.ok(!sql(db, 'SELECT * FROM users;').includes('stdin-secret-pass'), 'password not stored in clear');
+    assert.ok(!output(r).includes('stdin-secret-pass'), 'password not echoed');
+    for (const role of ['pharmacist', 'admin']) {
+      assert.equal(userAdd(db, { email: `${role}@clinic.example`, role }).status, 0);
+    }
+    assert.equal(userCount(db), 3);
+  });
+
+  test('a short password is refused, nothing added', () => {
+    const db = freshDb();
+    const r = userAdd(db, { email: 'short@clinic.example', password: 'short' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /password|パスワード/i, r.stderr);
+    assert.equal(userCount(db), 0);
+  });
+
+  test('an empty stdin is refused, nothing added', () => {
+    const db = freshDb();
+    const r = cli(['user', 'add', '--db', db, '--email', 'empty@clinic.example', '--name', 'X', '--role', 'doctor'], '');
+    assert.notEqual(r.status, 0);
+    assert.equal(userCount(db), 0);
+  });
+
+  test('a duplicate e-mail (any case) is refused, no new row', () => {
+    const db = freshDb();
+    assert.equal(userAdd(db, { email: 'dup@clinic.example' }).status, 0);
+    for (const email of ['dup@clinic.example', 'DUP@Clinic.Example']) {
+      const r = userAdd(db, { email, role: 'admin' });
+      assert.notEqual(r.status, 0, email);
+      assert.ok(r.stderr.trim().length > 0);
+    }
+    assert.equal(userCount(db), 1);
+    assert.equal(sql(db, 'SELECT role FROM users;'), 'doctor');
+  });
+
+  test('a bad e-mail is refused, nothing added', () => {
+    const db = freshDb();
+    const r = userAdd(db, { email: 'not-an-email' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /mail|メール/i, r.stderr);
+    assert.equal(userCount(db), 0);
+  });
+});
+
+describe('demo', () => {
+  test('prints the demo log-ins on a new database, and refuses to run again', () => {
+    const db = freshDb();
+    const r = cli(['demo', '--db', db]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const s of ['admin@clinic.example', 'admin-demo-pass', 'doctor@clinic.example', 'doctor-demo-pass',
+      'pharmacist@clinic.example', 'pharmacist-demo-pass', 'hanako@patient.example', 'taro@patient.example',
+      'patient-demo-pass']) assert.ok(r.stdout.includes(s), `prints ${s}`);
+    const n = userCount(db);
+    assert.ok(n >= 5);
+    assert.ok(Number(sql(db, 'SELECT count(*) FROM patient_profiles;')) >= 2);
+    const again = cli(['demo', '--db', db]);
+    assert.notEqual(again.status, 0);
+    assert.ok(again.stderr.trim().length > 0, 'says why');
+    assert.equal(userCount(db), n, 'nothing added');
+  });
+
+  test('refuses a database that already has any user', () => {
+    const db = freshDb();
+    assert.equal(userAdd(db, { email: 'only@clinic.example', role: 'admin' }).status, 0);
+    const r = cli(['demo', '--db', db]);
+    assert.notEqual(r.status, 0);
+    assert.ok(r.stderr.trim().length > 0);
+    assert.equal(userCount(db), 1);
+  });
+});
+
+describe('audit verify', () => {
+  let base;
+  let ids;
+  before(() => {
+    base = freshDb();
+    const d = cli(['demo', '--db', base]);
+    assert.equal(d.status, 0, d.stderr);
+    for (let i = 0; i < 3; i++) assert.equal(userAdd(base, { email: `extra${i}@clinic.example` }).status, 0);
+    ids = sql(base, 'SELECT id FROM audit_log ORDER BY id;').split('\n').map(Number);
+  });
+
+  /** Copies the base database, applies a tampering statement with the triggers dropped. */
+  function tampered(statement) {
+    seq += 1;
+    const db = join(dir, `tampered${seq}.db`);
+    copyFileSync(base, db);
+    for (const ext of ['-wal', '-shm']) if (existsSync(base + ext)) copyFileSync(base + ext, db + ext);
+    sql(db, `DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; ${statement}`);
+    return db;
+  }
+  const namesId = (r, id) => new RegExp(`(^|\\D)${id}(\\D|$)`).test(output(r));
+
+  test('the setup wrote a chain long enough to tamper with', () => {
+    assert.ok(ids.length >= 5, `audit rows: ${ids.length}`);
+    assert.deepEqual(ids, ids.map((_, i) => ids[0] + i), 'ids are dense');
+  });
+
+  test('an intact chain exits 0', () => {
+    const r = cli(['audit', 'verify', '--db', base]);
+    assert.equal(r.status, 0, output(r));
+  });
+
+  test('an empty chain (fresh database) exits 0', () => {
+    const r = cli(['audit', 'verify', '--db', freshDb()]);
+    assert.equal(r.status, 0, output(r));
+  });
+
+  test("a row's object edited → non-zero, naming that row", () => {
+    const victim = ids[Math.floor(ids.length / 2)];
+    const db = tampered(`UPDATE audit_log SET object = 'user:999999' WHERE id = ${victim};`);
+    const r = cli(['audit', 'verify', '--db', db]);
+    assert.notEqual(r.status, 0);
+    assert.ok(namesId(r, victim), `names row ${victim}:\n${output(r)}`);
+  });
+
+  test("a row's action edited → non-zero, naming that row", () => {
+    const victim = ids[1];
+    const db = tampered(`UPDATE audit_log SET action = 'auth.logout' WHERE id = ${victim};`);
+    const r = cli(['audit', 'verify', '--db', db]);
+    assert.notEqual(r.status, 0);
+    assert.ok(namesId(r, victim), `names row ${victim}:\n${output(r)}`);
+  });
+
+  test('a middle row deleted → non-zero, naming the gap (the deleted id or the row after it)', () => {
+    const victim = ids[Math.floor(ids.length / 2)];
+    const db = tampered(`DELETE FROM audit_log WHERE id = ${victim};`);
+    const r = cli(['audit', 'verify', '--db', db]);
+    assert.notEqual(r.status, 0);
+    assert.ok(namesId(r, victim) || namesId(r, victim + 1), `names row ${victim} or ${victim + 1}:\n${output(r)}`);
+  });
+
+  test("two rows' contents swapped (reordered) → non-zero, naming the first of them", () => {
+    const a = ids[Math.floor(ids.length / 2) - 1];
+    const b = a + 1;
+    const cols = ['at', 'actor_id', 'actor_role', 'action', 'object', 'detail', 'prev_hash', 'hash'];
+    const set = (from) => cols.map((c) => `${c} = (SELECT ${c} FROM tmp WHERE id = ${from})`).join(', ');
+    const db = tampered(`CREATE TEMP TABLE tmp AS SELECT * FROM audit_log WHERE id IN (${a}, ${b});
+      UPDATE audit_log SET ${set(b)} WHERE id = ${a};
+      UPDATE audit_log SET ${set(a)} WHERE id = ${b};`);
+    assert.notEqual(sql(db, `SELECT hash FROM audit_log WHERE id = ${a};`), sql(base, `SELECT hash FROM audit_log WHERE id = ${a};`), 'swapped');
+    const r = cli(['audit', 'verify', '--db', db]);
+    assert.notEqual(r.status, 0);
+    assert.ok(namesId(r, a), `names row ${a}:\n${output(r)}`);
+  });
+
+  test('a hash recomputed by hand does not hide an edit (prev_hash of the next row no longer matches)', () => {
+    const victim = ids[2];
+    // Replace the victim's hash with a plausible-looking one: the next row's link breaks.
+    const db = tampered(`UPDATE audit_log SET object = 'user:1', hash = '${'a'.repeat(64)}' WHERE id = ${victim};`);
+    const r = cli(['audit', 'verify', '--db', db]);
+    assert.notEqual(r.status, 0);
+    assert.ok(namesId(r, victim), `names row ${victim}:\n${output(r)}`);
+  });
+});
