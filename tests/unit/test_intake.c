@@ -1,0 +1,272 @@
+/* The intake service with a controlled clock: cut-offs, expiry, the rules of approval, and
+ * that every refused operation leaves the database as it was. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "service/intake.h"
+
+#define DAY 86400
+#define T0 ((int64_t)1795564800) /* 2026-11-25T00:00:00Z */
+
+typedef struct fixture {
+	char dir[64], path[128];
+	store *s;
+	intake_catalog *cat;
+	actor doctor, patient, other;
+	intake_policy policy;
+} fixture;
+
+static int64_t add_user(store *s, const char *email, user_role role)
+{
+	user_record u = {0};
+	snprintf(u.email, sizeof u.email, "%s", email);
+	snprintf(u.name, sizeof u.name, "%s", email);
+	snprintf(u.password_hash, sizeof u.password_hash, "x");
+	u.role = role;
+	u.created_at = T0;
+	if (s->m->user_insert(s, &u) != STORE_OK)
+		return 0;
+	return u.id;
+}
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	char err[512];
+	snprintf(f->dir, sizeof f->dir, "/tmp/exosafe-intake-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+	f->s = store_sqlite_open(f->path, err, sizeof err);
+	int v;
+	if (f->s == NULL || f->s->m->migrate(f->s, &v) != STORE_OK)
+		return -1;
+	f->cat = intake_catalog_load("data", err, sizeof err);
+	if (f->cat == NULL) {
+		fprintf(stderr, "catalog: %s\n", err);
+		return -1;
+	}
+	f->doctor = (actor){.id = add_user(f->s, "d@x.example", ROLE_DOCTOR), .role = ROLE_DOCTOR};
+	f->patient = (actor){.id = add_user(f->s, "p@x.example", ROLE_PATIENT), .role = ROLE_PATIENT};
+	f->other = (actor){.id = add_user(f->s, "q@x.example", ROLE_PATIENT), .role = ROLE_PATIENT};
+	f->policy = (intake_policy){.cutoff_seconds = 3600, .questionnaire_valid_seconds = 90LL * DAY};
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	f->s->m->close(f->s);
+	intake_catalog_free(f->cat);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+static long long rows(fixture *f, const char *table)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long n = -1;
+	sqlite3_open(f->path, &db);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Publishes one 10-minute slot at t and returns its id. */
+static int64_t slot_at(fixture *f, int64_t t, int64_t now)
+{
+	int created = 0;
+	assert_int_equal(intake_publish_slots(f->s, &f->doctor, f->doctor.id, t, t + 600, 10, now, &created), INTAKE_OK);
+	assert_int_equal(created, 1);
+	int64_t id = 0;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	sqlite3_open(f->path, &db);
+	sqlite3_prepare_v2(db, "SELECT id FROM consultation_slots WHERE starts_at = ?", -1, &st, NULL);
+	sqlite3_bind_int64(st, 1, t);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return id;
+}
+
+static void test_cutoff(void **state)
+{
+	fixture *f = *state;
+	int64_t call = T0 + 2 * DAY;
+	int64_t slot = slot_at(f, call, T0), other = slot_at(f, call + 600, T0);
+	booking_record b;
+	assert_int_equal(intake_book(f->s, &f->patient, slot, T0, &b), INTAKE_OK);
+	/* 59 minutes before the call is past the 60-minute cut-off. */
+	assert_int_equal(intake_cancel(f->s, &f->patient, &f->policy, b.id, call - 59 * 60), INTAKE_TOO_LATE);
+	assert_int_equal(intake_reschedule(f->s, &f->patient, &f->policy, b.id, other, call - 59 * 60, &b), INTAKE_TOO_LATE);
+	assert_int_equal(rows(f, "bookings"), 1);
+	/* Someone else's booking is not there at all. */
+	assert_int_equal(intake_cancel(f->s, &f->other, &f->policy, b.id, T0), INTAKE_NOT_FOUND);
+	assert_int_equal(intake_cancel(f->s, &f->patient, &f->policy, b.id, call - 61 * 60), INTAKE_OK);
+	/* Once the slot has started it cannot be booked. */
+	assert_int_equal(intake_book(f->s, &f->other, slot, call, &b), INTAKE_SLOT_PAST);
+	assert_int_equal(intake_book(f->s, &f->other, slot, call - 1, &b), INTAKE_OK);
+}
+
+static void test_reschedule_to_taken_slot_keeps_the_old_booking(void **state)
+{
+	fixture *f = *state;
+	int64_t call = T0 + 3 * DAY;
+	int64_t a = slot_at(f, call, T0), b = slot_at(f, call + 600, T0);
+	booking_record mine, theirs, moved;
+	assert_int_equal(intake_book(f->s, &f->patient, a, T0, &mine), INTAKE_OK);
+	assert_int_equal(intake_book(f->s, &f->other, b, T0, &theirs), INTAKE_OK);
+	assert_int_equal(intake_reschedule(f->s, &f->patient, &f->policy, mine.id, b, T0, &moved), INTAKE_SLOT_TAKEN);
+	booking_record again;
+	assert_int_equal(f->s->m->booking_get(f->s, mine.id, &again), STORE_OK);
+	assert_string_equal(again.status, "booked");
+	assert_int_equal(rows(f, "bookings"), 2);
+}
+
+static json_t *clean_answers(void)
+{
+	return json_pack("{s:i, s:b, s:b, s:b, s:b, s:[s], s:s, s:b, s:b, s:b}", "age", 40, "allergy", 0, "allergy_biologic", 0,
+	                 "allergy_cosmetic", 0, "anaphylaxis", 0, "skin_site", "none", "pregnancy", "not_applicable",
+	                 "immunosuppression", 0, "cancer", 0, "prior_treatment", 0);
+}
+
+static int64_t submit(fixture *f, json_t *answers, int64_t now)
+{
+	answer_error errors[8];
+	int n = 0;
+	response_record r;
+	intake_rc rc = intake_submit_answers(f->s, f->cat, &f->patient, INTAKE_QUESTIONNAIRE_ID, 1, answers, now, errors, 8,
+	                                     &n, &r);
+	json_decref(answers);
+	assert_int_equal(rc, INTAKE_OK);
+	int64_t id = r.id;
+	response_record_clear(&r);
+	return id;
+}
+
+static void accept_consent(fixture *f, int64_t now)
+{
+	const consent_text *c = intake_current_consent(f->cat, INTAKE_CONSENT_ID);
+	assert_non_null(c);
+	consent_record rec;
+	assert_int_equal(intake_accept_consent(f->s, f->cat, &f->patient, c->id, c->version, "ja", c->sha256_ja, now, &rec),
+	                 INTAKE_OK);
+}
+
+static decision_input approval(int64_t response_id)
+{
+	return (decision_input){.response_id = response_id, .approve = true, .notes = "ok", .product = "cream",
+	                        .quantity = 1, .directions = "daily", .valid_until = "2026-12-20"};
+}
+
+static void test_expired_answers_cannot_back_an_approval(void **state)
+{
+	fixture *f = *state;
+	int64_t rid = submit(f, clean_answers(), T0 - 91 * DAY);
+	accept_consent(f, T0);
+	decision_input in = approval(rid);
+	decision_record d;
+	const char *field;
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_QUESTIONNAIRE_EXPIRED);
+	assert_int_equal(rows(f, "treatment_decisions"), 0);
+	rid = submit(f, clean_answers(), T0);
+	in = approval(rid);
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_OK);
+	assert_string_equal(d.decision, "approved");
+	assert_int_equal(d.quantity, 1);
+}
+
+static void test_withdrawn_consent_blocks_approval(void **state)
+{
+	fixture *f = *state;
+	int64_t rid = submit(f, clean_answers(), T0);
+	accept_consent(f, T0);
+	assert_int_equal(intake_withdraw_consent(f->s, &f->patient, T0 + 10), INTAKE_OK);
+	decision_input in = approval(rid);
+	decision_record d;
+	const char *field;
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0 + 20, &d, &field),
+	                 INTAKE_CONSENT_REQUIRED);
+	/* A new acceptance after the withdrawal counts. */
+	accept_consent(f, T0 + 30);
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0 + 40, &d, &field),
+	                 INTAKE_OK);
+}
+
+static void test_approval_fields(void **state)
+{
+	fixture *f = *state;
+	int64_t rid = submit(f, clean_answers(), T0);
+	accept_consent(f, T0);
+	decision_record d;
+	const char *field = NULL;
+	decision_input in = approval(rid);
+	in.valid_until = "2028-01-01"; /* more than a year ahead */
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
+	assert_string_equal(field, "valid_until");
+	in = approval(rid);
+	in.quantity = 13;
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
+	assert_string_equal(field, "quantity");
+	in = approval(rid);
+	in.notes = "";
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
+	assert_string_equal(field, "notes");
+	/* The doctor cannot decide on a response of another patient. */
+	in = approval(rid);
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->other.id, &in, T0, &d, &field), INTAKE_NOT_FOUND);
+	assert_int_equal(rows(f, "treatment_decisions"), 0);
+}
+
+static void test_flags_are_stored_with_the_answers(void **state)
+{
+	fixture *f = *state;
+	json_t *a = clean_answers();
+	json_object_set_new(a, "age", json_integer(19));
+	json_object_set_new(a, "immunosuppression", json_true());
+	json_object_set_new(a, "immunosuppression_detail", json_string("プレドニゾロン"));
+	int64_t rid = submit(f, a, T0);
+	response_record r;
+	assert_int_equal(f->s->m->response_get(f->s, rid, &r), STORE_OK);
+	assert_string_equal(r.worst_level, "block");
+	assert_non_null(strstr(r.flags_json, "\"under-20\""));
+	assert_non_null(strstr(r.flags_json, "\"immunosuppression\""));
+	assert_true(strstr(r.flags_json, "under-20") < strstr(r.flags_json, "\"immunosuppression\""));
+	response_record_clear(&r);
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cutoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reschedule_to_taken_slot_keeps_the_old_booking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_answers_cannot_back_an_approval, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_withdrawn_consent_blocks_approval, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_approval_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flags_are_stored_with_the_answers, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
