@@ -18,6 +18,10 @@ void config_defaults(server_config *cfg)
 	cfg->threads = 4;
 	cfg->secure_cookies = false;
 	cfg->max_body_bytes = 1024 * 1024;
+	cfg->max_upload_bytes = 5 * 1024 * 1024;
+	snprintf(cfg->clinic_name, sizeof cfg->clinic_name, "exosafe クリニック");
+	snprintf(cfg->clinic_phone, sizeof cfg->clinic_phone, "03-0000-0000");
+	cfg->dispense_expiry_margin_days = 30;
 	cfg->connection_timeout_seconds = 30;
 	cfg->session.idle_seconds = 30 * 60;
 	cfg->session.absolute_seconds = 12 * 60 * 60;
@@ -77,6 +81,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = parse_long(value, 0, 7 * 24 * 60, &v) == 0 ? (c->booking_cutoff_seconds = v * 60, 0) : -1;
 	else if (KEY("intake", "questionnaire_valid_days"))
 		ok = parse_long(value, 1, 365, &v) == 0 ? (c->questionnaire_valid_seconds = v * 86400, 0) : -1;
+	else if (KEY("server", "max_upload_bytes"))
+		ok = parse_long(value, 1024, 64L * 1024 * 1024, &v) == 0 ? (c->max_upload_bytes = (size_t)v, 0) : -1;
+	else if (KEY("clinic", "name"))
+		ok = strlen(value) < sizeof c->clinic_name && *value ? (snprintf(c->clinic_name, sizeof c->clinic_name, "%s", value), 0) : -1;
+	else if (KEY("clinic", "phone"))
+		ok = strlen(value) < sizeof c->clinic_phone && *value ? (snprintf(c->clinic_phone, sizeof c->clinic_phone, "%s", value), 0) : -1;
+	else if (KEY("traceability", "dispense_expiry_margin_days"))
+		ok = parse_long(value, 0, 365, &v) == 0 ? (c->dispense_expiry_margin_days = (int)v, 0) : -1;
 	else if (KEY("server", "threads"))
 		ok = parse_long(value, 1, 64, &v) == 0 ? (c->threads = (int)v, 0) : -1;
 	else if (KEY("server", "max_body_bytes"))

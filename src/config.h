@@ -17,6 +17,10 @@ typedef struct server_config {
 	int threads;
 	bool secure_cookies;             /* add Secure to cookies: set when served behind TLS */
 	size_t max_body_bytes;
+	size_t max_upload_bytes;         /* certificate files */
+	char clinic_name[201];           /* printed on recall notices */
+	char clinic_phone[32];
+	int dispense_expiry_margin_days; /* lots expiring sooner than this are not dispensed */
 	int connection_timeout_seconds;
 	session_limits session;
 	login_limits login;

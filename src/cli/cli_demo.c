@@ -3,12 +3,18 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include <string.h>
+#include <time.h>
+
+#include "core/timefmt.h"
 #include "service/accounts.h"
+#include "service/trace.h"
 
 static const char demo_usage[] =
 	"usage: exosafe demo --db PATH\n"
 	"\n"
-	"Loads demo accounts (an admin, a doctor, a pharmacist and two patients) into an\n"
+	"Loads demo accounts (an admin, a doctor, a pharmacist and two patients), the clinic's\n"
+	"exosome cream and one released lot with its release tests into an\n"
 	"initialised, empty database and prints their log-ins. Refuses a database that already\n"
 	"has users, so it can never add known passwords to a clinic's real data.\n";
 
@@ -27,6 +33,66 @@ static const demo_account demo_accounts[] = {
 	{ROLE_PATIENT, "taro@patient.example", "佐藤 太郎", "patient-demo-pass",
 	 {0, "サトウ タロウ", "1979-11-20", "male", "080-2345-6789", "530-0001", "大阪府大阪市北区梅田4-5-6"}},
 };
+
+/* A one-page PDF that says what it is: demo certificates are marked as such. */
+static const char demo_pdf[] =
+	"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+	"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+	"4 0 obj<</Length 61>>stream\nBT /F1 18 Tf 72 760 Td (exosafe DEMO certificate - not real) Tj ET\nendstream endobj\n"
+	"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+	"trailer<</Root 1 0 R>>\n%%EOF\n";
+
+/* The clinic's product and one released lot with every release test, so the whole journey
+ * (approve, order, dispense, ship, recall) can be tried at once. */
+static int demo_product_and_lot(store *s, int64_t pharmacist_id)
+{
+	actor pharmacist = {.id = pharmacist_id, .role = ROLE_PHARMACIST};
+	int64_t now = (int64_t)time(NULL);
+	product_record p = {.code = "EXO-CREAM-M", .name_ja = "エクソソームクリーム(男性用)",
+	                    .name_en = "Exosome cream (for men)", .form = "外用クリーム / topical cream",
+	                    .manufacturer = "デモ製造株式会社 / Demo Manufacturing Co.", .country = "日本 / Japan",
+	                    .source_cell_type = "ヒト脂肪由来幹細胞培養上清 / human adipose-derived MSC culture",
+	                    .storage_min_c = 2, .storage_max_c = 8, .excursion_allowance_minutes = 60,
+	                    .shelf_life_days = 365, .price_jpy = 22000, .tax_rate_percent = 10,
+	                    .units_description = "1本(1日1回で約1か月分) / 1 bottle (about one month)"};
+	if (trace_create_product(s, &pharmacist, &p, now) != TRACE_OK)
+		return -1;
+	char made[11], expires[11], tested[11];
+	jst_date(now - 30 * 86400, made);
+	jst_date(now + 335 * 86400, expires);
+	jst_date(now - 20 * 86400, tested);
+	lot_record lot = {.product_id = p.id, .quantity_received = 50, .donor_age = 28,
+	                  .donor_screening = "HBV・HCV・HIV・HTLV-1・梅毒:陰性 / negative", .storage_location = "冷蔵庫A / fridge A"};
+	snprintf(lot.lot_number, sizeof lot.lot_number, "DEMO-%.4s%.2s", made, made + 5);
+	snprintf(lot.manufactured_on, sizeof lot.manufactured_on, "%s", made);
+	snprintf(lot.expires_on, sizeof lot.expires_on, "%s", expires);
+	const char *field;
+	if (trace_receive_lot(s, &pharmacist, &lot, now, &field) != TRACE_OK)
+		return -1;
+	static const char *const methods[LOT_REQUIRED_TEST_COUNT] = {
+		"日本薬局方 無菌試験法", "NAT法", "比色法 (LAL)", "PCR (HBV/HCV/HIV)", "NTA 粒子径分布", "CD9/CD63/CD81 陽性",
+	};
+	for (int i = 0; i < LOT_REQUIRED_TEST_COUNT; i++) {
+		certificate_record cert;
+		char name[64];
+		snprintf(name, sizeof name, "demo-%s.pdf", lot_required_tests[i]);
+		if (trace_add_certificate(s, &pharmacist, lot.id, name, (const unsigned char *)demo_pdf, strlen(demo_pdf),
+		                          1 << 20, now, &cert, &field) != TRACE_OK)
+			return -1;
+		lot_test_record t = {.lot_id = lot.id, .certificate_id = cert.id};
+		snprintf(t.kind, sizeof t.kind, "%s", lot_required_tests[i]);
+		snprintf(t.result, sizeof t.result, "pass");
+		snprintf(t.method, sizeof t.method, "%s", methods[i]);
+		snprintf(t.tested_on, sizeof t.tested_on, "%s", tested);
+		if (trace_record_test(s, &pharmacist, &t, now, &field) != TRACE_OK)
+			return -1;
+	}
+	if (trace_transition(s, &pharmacist, lot.id, LOT_QUARANTINE, "受入検査待ち / awaiting release review", now) != TRACE_OK ||
+	    trace_transition(s, &pharmacist, lot.id, LOT_RELEASED, "全試験合格・証明書確認済み(デモ)", now) != TRACE_OK)
+		return -1;
+	return 0;
+}
 
 int cli_demo(int argc, char **argv)
 {
@@ -57,6 +123,7 @@ int cli_demo(int argc, char **argv)
 		return 1;
 	}
 	actor system = {.id = 0, .role = ROLE_NONE};
+	int64_t pharmacist_id = 0;
 	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++) {
 		const demo_account *d = &demo_accounts[i];
 		user_record u = {0};
@@ -68,8 +135,16 @@ int cli_demo(int argc, char **argv)
 			s->m->close(s);
 			return 1;
 		}
+		if (d->role == ROLE_PHARMACIST)
+			pharmacist_id = u.id;
+	}
+	if (demo_product_and_lot(s, pharmacist_id) != 0) {
+		fprintf(stderr, "exosafe demo: cannot create the demo product and lot: %s\n", s->errmsg);
+		s->m->close(s);
+		return 1;
 	}
 	s->m->close(s);
+	printf("Demo product EXO-CREAM-M with one released lot (demo certificates, not real).\n");
 	printf("Demo log-ins (for trying exosafe only; never use them for real patients):\n");
 	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++)
 		printf("  %-10s  %-28s  %s\n", role_name(demo_accounts[i].role), demo_accounts[i].email,

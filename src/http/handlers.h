@@ -4,6 +4,7 @@
 
 #include "http/http.h"
 #include "service/intake.h"
+#include "service/trace.h"
 
 void handle_health(request *req);
 void handle_csrf(request *req);
@@ -35,6 +36,40 @@ void handle_my_intake(request *req);
 void handle_review_queue(request *req);
 void handle_patient_intake(request *req);
 void handle_patient_decision(request *req);
+
+void handle_products_list(request *req);
+void handle_product_create(request *req);
+void handle_lots_list(request *req);
+void handle_lot_create(request *req);
+void handle_lot_get(request *req);
+void handle_lot_certificate_upload(request *req);
+void handle_lot_test_create(request *req);
+void handle_lot_transition(request *req);
+void handle_lot_recall(request *req);
+void handle_lot_recipients(request *req);
+void handle_lot_recall_notices(request *req);
+
+void handle_payment_methods(request *req);
+void handle_orders_list(request *req);
+void handle_order_get(request *req);
+void handle_order_create(request *req);
+void handle_order_cancel(request *req);
+void handle_order_payment(request *req);
+void handle_order_dispense(request *req);
+void handle_order_ship(request *req);
+void handle_order_delivered(request *req);
+
+void handle_public_products(request *req);
+void handle_public_product(request *req);
+void handle_public_lot(request *req);
+void handle_public_certificate(request *req);
+
+/* Shared by the traceability handlers. */
+void reply_trace_error(request *req, trace_rc rc, const char *field);
+json_t *json_product(const product_record *p);
+json_t *json_lot(const lot_record *l);
+json_t *json_lot_detail(store *s, const lot_record *lot, bool staff);
+json_t *json_order(const order_record *o);
 
 /* Shared by the intake handlers. */
 void reply_intake_error(request *req, intake_rc rc, const char *field);

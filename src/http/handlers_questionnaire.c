@@ -103,6 +103,7 @@ json_t *json_decision(const decision_record *d)
 	                      "doctor_id", (json_int_t)d->doctor_id, "doctor_name", d->doctor_name, "response_id",
 	                      (json_int_t)d->response_id, "decided_at", json_time(d->decided_at));
 	if (strcmp(d->decision, "approved") == 0) {
+		json_object_set_new(j, "product_id", json_integer(d->product_id));
 		json_object_set_new(j, "product", json_string(d->product));
 		json_object_set_new(j, "quantity", json_integer(d->quantity));
 		json_object_set_new(j, "directions", json_string(d->directions));

@@ -87,7 +87,7 @@ void handle_patient_decision(request *req)
 		.response_id = input_int(req, "response_id", 0),
 		.approve = decision != NULL && strcmp(decision, "approved") == 0,
 		.notes = input_string(req, "notes"),
-		.product = input_string(req, "product"),
+		.product_id = input_int(req, "product_id", 0),
 		.quantity = (int)input_int(req, "quantity", 0),
 		.directions = input_string(req, "directions"),
 		.valid_until = input_string(req, "valid_until"),

@@ -15,7 +15,7 @@
 typedef enum lang { LANG_JA = 0, LANG_EN = 1 } lang;
 
 /* Input validation, declared per route and run before any handler (kcgi's keys table). */
-typedef enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT } field_type;
+typedef enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT, FIELD_NUMBER } field_type;
 
 enum field_flags {
 	FIELD_RAW = 1 << 0,        /* not normalised or trimmed (passwords) */
@@ -28,7 +28,7 @@ typedef struct field_spec {
 	field_type type;
 	bool required;
 	int min_chars, max_chars;      /* strings: length in code points after normalisation */
-	int64_t min_value, max_value;  /* integers */
+	int64_t min_value, max_value;  /* integers and numbers */
 	unsigned flags;
 	/* Returns NULL when the value is fine, or a reason key for the message catalogue. */
 	const char *(*check)(const char *value);
@@ -69,6 +69,7 @@ typedef struct request {
 	size_t raw_len;
 	char raw_content_type[64];
 	char raw_filename[64];
+	char raw_csp[256];                /* replaces the default Content-Security-Policy when set */
 
 	void *connection;                 /* struct MHD_Connection *, for header look-ups */
 } request;
@@ -84,6 +85,10 @@ typedef struct route {
 	const field_spec *fields;         /* accepted body fields; NULL: the body must be empty or {} */
 	route_handler handler;
 } route;
+
+/* A route's fields set to this takes the body as raw bytes (file uploads); the handler
+ * checks its type. Such routes get max_upload_bytes instead of max_body_bytes. */
+extern const field_spec ROUTE_RAW_BODY[];
 
 extern const route api_routes[];
 extern const int api_route_count;
@@ -108,6 +113,8 @@ const char *request_query(request *req, const char *name);
 const char *input_string(request *req, const char *name);
 /* A validated integer input field, or def when absent. */
 int64_t input_int(request *req, const char *name, int64_t def);
+/* A validated number input field, or def when absent. */
+double input_number(request *req, const char *name, double def);
 /* A validated object input field (borrowed), or NULL when absent. */
 const json_t *input_object(request *req, const char *name);
 /* Parses query parameter name as an integer in [min, max]; def when absent. Replies 400 and

@@ -83,6 +83,17 @@ static bool check_value(request *req, const field_spec *f, json_t *value, json_t
 		}
 		json_object_set(out, f->name, value);
 		return true;
+	case FIELD_NUMBER:
+		if (!json_is_number(value)) {
+			reply_error(req, 400, "invalid_field", f->name, "type_number");
+			return false;
+		}
+		if (json_number_value(value) < (double)f->min_value || json_number_value(value) > (double)f->max_value) {
+			reply_error(req, 400, "invalid_field", f->name, "out_of_range");
+			return false;
+		}
+		json_object_set(out, f->name, value);
+		return true;
 	case FIELD_OBJECT:
 		if (!json_is_object(value)) {
 			reply_error(req, 400, "invalid_field", f->name, "type_object");
@@ -167,6 +178,12 @@ int64_t input_int(request *req, const char *name, int64_t def)
 {
 	json_t *v = req->input ? json_object_get(req->input, name) : NULL;
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
+}
+
+double input_number(request *req, const char *name, double def)
+{
+	json_t *v = req->input ? json_object_get(req->input, name) : NULL;
+	return json_is_number(v) ? json_number_value(v) : def;
 }
 
 const json_t *input_object(request *req, const char *name)

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/payment.h"
 #include "core/validate.h"
+#include "service/trace.h"
 #include "http/handlers.h"
 #include "http/http.h"
 
@@ -99,7 +101,7 @@ static const field_spec decision_fields[] = {
 	{"response_id", FIELD_INTEGER, true, 0, 0, 1, INT64_MAX, 0, NULL},
 	{"decision", FIELD_STRING, true, 1, 10, 0, 0, 0, check_decision},
 	{"notes", FIELD_STRING, true, 1, 4000, 0, 0, FIELD_MULTILINE, NULL},
-	{"product", FIELD_STRING, false, 1, 100, 0, 0, 0, NULL},
+	{"product_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
 	{"quantity", FIELD_INTEGER, false, 0, 0, 1, 12, 0, NULL},
 	{"directions", FIELD_STRING, false, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
 	{"valid_until", FIELD_STRING, false, 10, 10, 0, 0, 0, check_date},
@@ -107,6 +109,104 @@ static const field_spec decision_fields[] = {
 	{"override_reason", FIELD_STRING, false, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
 	{0},
 };
+
+static const char *check_code(const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			return "code_format";
+	return NULL;
+}
+
+static const char *check_test_kind(const char *v)
+{
+	for (int i = 0; i < LOT_REQUIRED_TEST_COUNT; i++)
+		if (strcmp(v, lot_required_tests[i]) == 0)
+			return NULL;
+	return "test_kind_value";
+}
+
+static const char *check_pass_fail(const char *v)
+{
+	return strcmp(v, "pass") == 0 || strcmp(v, "fail") == 0 ? NULL : "result_value";
+}
+
+static const char *check_payment_method(const char *v)
+{
+	return payment_method_find(v) ? NULL : "payment_method_value";
+}
+
+static const field_spec product_fields[] = {
+	{"code", FIELD_STRING, true, 1, 40, 0, 0, 0, check_code},
+	{"name_ja", FIELD_STRING, true, 1, 100, 0, 0, 0, NULL},
+	{"name_en", FIELD_STRING, true, 1, 100, 0, 0, 0, NULL},
+	{"form", FIELD_STRING, true, 1, 50, 0, 0, 0, NULL},
+	{"manufacturer", FIELD_STRING, true, 1, 100, 0, 0, 0, NULL},
+	{"country", FIELD_STRING, true, 1, 50, 0, 0, 0, NULL},
+	{"source_cell_type", FIELD_STRING, true, 1, 100, 0, 0, 0, NULL},
+	{"storage_min_c", FIELD_NUMBER, true, 0, 0, -100, 100, 0, NULL},
+	{"storage_max_c", FIELD_NUMBER, true, 0, 0, -100, 100, 0, NULL},
+	{"excursion_allowance_minutes", FIELD_INTEGER, true, 0, 0, 0, 10080, 0, NULL},
+	{"shelf_life_days", FIELD_INTEGER, true, 0, 0, 1, 3650, 0, NULL},
+	{"price_jpy", FIELD_INTEGER, true, 0, 0, 0, 10000000, 0, NULL},
+	{"tax_rate_percent", FIELD_INTEGER, false, 0, 0, 0, 100, 0, NULL},
+	{"units_description", FIELD_STRING, false, 0, 100, 0, 0, 0, NULL},
+	{0},
+};
+
+static const field_spec lot_fields[] = {
+	{"product_id", FIELD_INTEGER, true, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"lot_number", FIELD_STRING, true, 1, 64, 0, 0, 0, check_code},
+	{"manufactured_on", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
+	{"expires_on", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
+	{"quantity", FIELD_INTEGER, true, 0, 0, 1, 1000000, 0, NULL},
+	{"donor_age", FIELD_INTEGER, false, 0, 0, 0, 120, 0, NULL},
+	{"donor_screening", FIELD_STRING, false, 0, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{"storage_location", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
+	{0},
+};
+
+static const field_spec lot_test_fields[] = {
+	{"kind", FIELD_STRING, true, 1, 24, 0, 0, 0, check_test_kind},
+	{"result", FIELD_STRING, true, 1, 4, 0, 0, 0, check_pass_fail},
+	{"value", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
+	{"method", FIELD_STRING, true, 1, 200, 0, 0, 0, NULL},
+	{"tested_on", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
+	{"certificate_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{0},
+};
+
+static const field_spec transition_fields[] = {
+	{"to", FIELD_STRING, true, 1, 16, 0, 0, 0, NULL},
+	{"reason", FIELD_STRING, true, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
+static const field_spec reason_fields[] = {
+	{"reason", FIELD_STRING, true, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
+static const field_spec order_fields[] = {
+	{"quantity", FIELD_INTEGER, true, 0, 0, 1, 12, 0, NULL},
+	{"payment_method", FIELD_STRING, true, 1, 20, 0, 0, 0, check_payment_method},
+	{0},
+};
+
+static const field_spec payment_fields[] = {
+	{"reference", FIELD_STRING, false, 0, 100, 0, 0, 0, NULL},
+	{0},
+};
+
+static const field_spec ship_fields[] = {
+	{"carrier", FIELD_STRING, true, 1, 100, 0, 0, 0, NULL},
+	{"tracking_number", FIELD_STRING, true, 1, 100, 0, 0, 0, check_code},
+	{"logger_id", FIELD_STRING, false, 0, 64, 0, 0, 0, check_code},
+	{0},
+};
+
+const field_spec ROUTE_RAW_BODY[] = {{0}};
 
 static const field_spec no_fields[] = {{0}};
 
@@ -141,6 +241,33 @@ const route api_routes[] = {
 	{"GET", "/api/v1/review/queue", ROLE_DOCTOR, NULL, handle_review_queue},
 	{"GET", "/api/v1/patients/{id}/intake", ROLE_DOCTOR, NULL, handle_patient_intake},
 	{"POST", "/api/v1/patients/{id}/decision", ROLE_DOCTOR, decision_fields, handle_patient_decision},
+
+	{"GET", "/api/v1/products", ROLE_ANY_USER, NULL, handle_products_list},
+	{"POST", "/api/v1/products", ROLE_PHARMACIST | ROLE_ADMIN, product_fields, handle_product_create},
+	{"GET", "/api/v1/lots", ROLE_STAFF, NULL, handle_lots_list},
+	{"POST", "/api/v1/lots", ROLE_PHARMACIST, lot_fields, handle_lot_create},
+	{"GET", "/api/v1/lots/{id}", ROLE_STAFF, NULL, handle_lot_get},
+	{"POST", "/api/v1/lots/{id}/certificates", ROLE_PHARMACIST, ROUTE_RAW_BODY, handle_lot_certificate_upload},
+	{"POST", "/api/v1/lots/{id}/tests", ROLE_PHARMACIST, lot_test_fields, handle_lot_test_create},
+	{"POST", "/api/v1/lots/{id}/transition", ROLE_PHARMACIST | ROLE_ADMIN, transition_fields, handle_lot_transition},
+	{"POST", "/api/v1/lots/{id}/recall", ROLE_PHARMACIST, reason_fields, handle_lot_recall},
+	{"GET", "/api/v1/lots/{id}/recipients", ROLE_STAFF, NULL, handle_lot_recipients},
+	{"GET", "/api/v1/lots/{id}/recall-notices", ROLE_STAFF, NULL, handle_lot_recall_notices},
+
+	{"GET", "/api/v1/payment-methods", ROLE_ANY_USER, NULL, handle_payment_methods},
+	{"GET", "/api/v1/orders", ROLE_ANY_USER, NULL, handle_orders_list},
+	{"POST", "/api/v1/orders", ROLE_PATIENT, order_fields, handle_order_create},
+	{"GET", "/api/v1/orders/{id}", ROLE_ANY_USER, NULL, handle_order_get},
+	{"POST", "/api/v1/orders/{id}/cancel", ROLE_PATIENT | ROLE_PHARMACIST | ROLE_ADMIN, no_fields, handle_order_cancel},
+	{"POST", "/api/v1/orders/{id}/payment", ROLE_PHARMACIST | ROLE_ADMIN, payment_fields, handle_order_payment},
+	{"POST", "/api/v1/orders/{id}/dispense", ROLE_PHARMACIST, no_fields, handle_order_dispense},
+	{"POST", "/api/v1/orders/{id}/ship", ROLE_PHARMACIST | ROLE_ADMIN, ship_fields, handle_order_ship},
+	{"POST", "/api/v1/orders/{id}/delivered", ROLE_PHARMACIST | ROLE_ADMIN, no_fields, handle_order_delivered},
+
+	{"GET", "/api/v1/public/products", ACCESS_PUBLIC, NULL, handle_public_products},
+	{"GET", "/api/v1/public/products/{id}", ACCESS_PUBLIC, NULL, handle_public_product},
+	{"GET", "/api/v1/public/lots/{id}", ACCESS_PUBLIC, NULL, handle_public_lot},
+	{"GET", "/api/v1/public/certificates/{id}", ACCESS_PUBLIC, NULL, handle_public_certificate},
 };
 
 const int api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -4,9 +4,9 @@ static const char content_security_policy[] =
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 	"connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-void security_headers_add(struct MHD_Response *response, bool is_api)
+void security_headers_add(struct MHD_Response *response, bool is_api, const char *csp)
 {
-	MHD_add_response_header(response, "Content-Security-Policy", content_security_policy);
+	MHD_add_response_header(response, "Content-Security-Policy", csp ? csp : content_security_policy);
 	MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(response, "X-Frame-Options", "DENY");
 	MHD_add_response_header(response, "Referrer-Policy", "no-referrer");

@@ -198,12 +198,16 @@ static void dispatch_api(server *srv, request *req)
 			reply_error(req, 413, "body_too_large", NULL, NULL);
 			return;
 		}
-		if (req->body_len > 0 && !content_type_is_json(request_header(req, "Content-Type"))) {
+		if (req->body_len > 0 && found->fields != ROUTE_RAW_BODY &&
+		    !content_type_is_json(request_header(req, "Content-Type"))) {
 			reply_error(req, 415, "unsupported_media_type", NULL, NULL);
 			return;
 		}
-		if (!input_validate(req, found->fields))
+		if (found->fields == ROUTE_RAW_BODY) {
+			/* The handler checks the bytes and their type itself. */
+		} else if (!input_validate(req, found->fields)) {
 			return;
+		}
 	}
 	found->handler(req);
 }
@@ -212,8 +216,17 @@ static void dispatch_api(server *srv, request *req)
 typedef struct pending {
 	char *body;
 	size_t len;
+	size_t limit;
 	bool too_large;
 } pending;
+
+/* File uploads (certificates) may be larger than JSON bodies. */
+static bool is_upload(const char *method, const char *url)
+{
+	size_t n = strlen(url), suffix = strlen("/certificates");
+	return strcmp(method, "POST") == 0 && strncmp(url, "/api/v1/lots/", 13) == 0 && n > suffix &&
+	       strcmp(url + n - suffix, "/certificates") == 0;
+}
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)
 {
@@ -245,7 +258,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req)
 		snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", req->raw_filename);
 		MHD_add_response_header(r, "Content-Disposition", disposition);
 	}
-	security_headers_add(r, true);
+	security_headers_add(r, true, req->raw_csp[0] ? req->raw_csp : NULL);
 	for (int i = 0; i < req->cookie_count; i++)
 		MHD_add_response_header(r, "Set-Cookie", req->set_cookies[i]);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)req->status, r);
@@ -268,7 +281,7 @@ static enum MHD_Result send_static(server *srv, struct MHD_Connection *conn, con
 			return MHD_NO;
 		MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
 	}
-	security_headers_add(r, false);
+	security_headers_add(r, false, NULL);
 	enum MHD_Result ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -285,13 +298,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		p = calloc(1, sizeof *p);
 		if (p == NULL)
 			return MHD_NO;
+		p->limit = is_upload(method, url) ? srv->cfg.max_upload_bytes : srv->cfg.max_body_bytes;
 		*con_cls = p;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
 		/* Past the limit the rest is read and dropped, so the client gets a clean 413. */
 		if (!p->too_large) {
-			if (p->len + *upload_data_size > srv->cfg.max_body_bytes) {
+			if (p->len + *upload_data_size > p->limit) {
 				p->too_large = true;
 				free(p->body);
 				p->body = NULL;

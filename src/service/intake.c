@@ -380,8 +380,8 @@ static bool blank(const char *s)
 /* Checks the approval fields; returns the failing field or NULL. */
 static const char *check_approval(const decision_input *in, int64_t now)
 {
-	if (blank(in->product))
-		return "product";
+	if (in->product_id <= 0)
+		return "product_id";
 	if (in->quantity < 1 || in->quantity > 12)
 		return "quantity";
 	if (blank(in->directions))
@@ -471,8 +471,18 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 			result = INTAKE_OVERRIDE_REQUIRED;
 			goto fail;
 		}
+		product_record product;
+		rc = s->m->product_get(s, in->product_id, &product);
+		if (rc == STORE_ERROR)
+			goto fail;
+		if (rc == STORE_NOT_FOUND) {
+			*field_out = "product_id";
+			result = INTAKE_INVALID;
+			goto fail;
+		}
 		d.consent_id = consent.id;
-		snprintf(d.product, sizeof d.product, "%s", in->product);
+		d.product_id = product.id;
+		snprintf(d.product, sizeof d.product, "%s", product.name_ja);
 		d.quantity = in->quantity;
 		snprintf(d.directions, sizeof d.directions, "%s", in->directions);
 		snprintf(d.valid_until, sizeof d.valid_until, "%s", in->valid_until);

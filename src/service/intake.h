@@ -76,7 +76,7 @@ typedef struct decision_input {
 	int64_t response_id;
 	bool approve;
 	const char *notes;
-	const char *product;
+	int64_t product_id;            /* approvals: an existing product */
 	int quantity;
 	const char *directions;
 	const char *valid_until;       /* YYYY-MM-DD */

@@ -133,7 +133,8 @@ typedef struct decision_record {
 	int64_t consent_id;            /* 0 when none (declines may have none) */
 	char decision[10];             /* approved | declined */
 	char notes[4001];
-	char product[101];
+	int64_t product_id;            /* approvals: the product allowed */
+	char product[201];             /* its name when approved (kept as shown to the doctor) */
 	int quantity;
 	char directions[1001];
 	char valid_until[11];          /* YYYY-MM-DD, last day (JST) the approval can be used */
@@ -155,6 +156,142 @@ typedef struct review_item {
 	bool consent_in_force;
 } review_item;
 
+/* Traceability (see 0003_traceability.sql). */
+typedef struct product_record {
+	int64_t id;
+	char code[41];
+	char name_ja[201], name_en[201];
+	char form[101];
+	char manufacturer[201];
+	char country[101];
+	char source_cell_type[201];
+	double storage_min_c, storage_max_c;
+	int excursion_allowance_minutes;
+	int shelf_life_days;
+	int64_t price_jpy;             /* per unit, tax included */
+	int tax_rate_percent;
+	char units_description[201];   /* e.g. "1本(約1か月分)" */
+	int64_t created_at;
+} product_record;
+
+typedef struct lot_record {
+	int64_t id;
+	int64_t product_id;
+	char lot_number[65];
+	char manufactured_on[11], expires_on[11];
+	int64_t quantity_received;
+	int64_t quantity_available;
+	char status[16];
+	int donor_age;                 /* -1 when not recorded */
+	char donor_screening[1001];
+	char storage_location[201];
+	int64_t received_at;
+	int64_t received_by;
+	/* Filled by reads: */
+	char product_code[41];
+	char product_name_ja[201];
+} lot_record;
+
+typedef struct lot_test_record {
+	int64_t id;
+	int64_t lot_id;
+	char kind[24];                 /* sterility | mycoplasma | endotoxin | viral | particle_count | identity */
+	char result[8];                /* pass | fail */
+	char value[201];
+	char method[201];
+	char tested_on[11];
+	int64_t certificate_id;        /* 0 when none */
+	int64_t recorded_by;
+	int64_t recorded_at;
+} lot_test_record;
+
+/* A certificate file. data is heap memory owned by the record when read (certificate_clear). */
+typedef struct certificate_record {
+	int64_t id;
+	int64_t lot_id;
+	char filename[129];
+	char content_type[32];
+	int64_t size_bytes;
+	char sha256[65];
+	unsigned char *data;
+	int64_t uploaded_by;
+	int64_t uploaded_at;
+} certificate_record;
+
+void certificate_clear(certificate_record *c);
+
+typedef struct lot_transition_record {
+	int64_t id;
+	int64_t lot_id;
+	char from_status[16];          /* "" for the first */
+	char to_status[16];
+	int64_t actor_id;
+	char actor_name[401];          /* filled by reads; "" for the system */
+	char reason[1001];
+	int64_t at;
+} lot_transition_record;
+
+typedef struct order_record {
+	int64_t id;
+	int64_t patient_id;
+	int64_t decision_id;
+	int64_t product_id;
+	int quantity;
+	int64_t unit_price_jpy;
+	int64_t total_jpy;
+	char status[20];               /* awaiting_payment | paid | dispensed | shipped | delivered | cancelled */
+	char payment_method[20];
+	char payment_reference[101];
+	int64_t paid_at;               /* 0 when unpaid */
+	int64_t paid_recorded_by;
+	char ship_name[401], ship_postal_code[9], ship_address[801], ship_phone[32];
+	int64_t created_at;
+	int64_t cancelled_at;
+	/* Filled by reads: */
+	char product_name_ja[201];
+	char patient_name[401];
+} order_record;
+
+typedef struct dispense_record {
+	int64_t id;
+	int64_t order_id;
+	int64_t lot_id;
+	int quantity;
+	int64_t dispensed_at;
+	int64_t dispensed_by;
+	char lot_number[65];           /* filled by reads */
+	char expires_on[11];
+} dispense_record;
+
+typedef struct shipment_record {
+	int64_t id;
+	int64_t order_id;
+	char carrier[101];
+	char tracking_number[101];
+	char logger_id[65];
+	int64_t shipped_at;
+	int64_t delivered_at;          /* 0 until delivered */
+	int64_t recorded_by;
+} shipment_record;
+
+/* One unit movement of a recalled lot: who received how many, where, and how it travelled. */
+typedef struct recall_recipient {
+	int64_t patient_id;
+	char patient_name[401];
+	char name_kana[401];
+	char email[256];
+	char phone[32];
+	int64_t order_id;
+	int quantity;
+	int64_t dispensed_at;
+	char ship_postal_code[9];
+	char ship_address[801];
+	char carrier[101];
+	char tracking_number[101];
+	int64_t shipped_at;            /* 0 when not shipped */
+	int64_t delivered_at;          /* 0 when not delivered */
+} recall_recipient;
+
 typedef struct store store;
 
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
@@ -163,6 +300,14 @@ typedef int (*store_audit_fn)(void *ctx, const audit_row *row);
 typedef int (*store_slot_fn)(void *ctx, const slot_view *slot);
 typedef int (*store_booking_fn)(void *ctx, const booking_record *booking);
 typedef int (*store_review_fn)(void *ctx, const review_item *item);
+typedef int (*store_product_fn)(void *ctx, const product_record *p);
+typedef int (*store_lot_fn)(void *ctx, const lot_record *lot);
+typedef int (*store_lot_test_fn)(void *ctx, const lot_test_record *t);
+typedef int (*store_certificate_fn)(void *ctx, const certificate_record *c);  /* data not loaded */
+typedef int (*store_transition_fn)(void *ctx, const lot_transition_record *t);
+typedef int (*store_order_fn)(void *ctx, const order_record *o);
+typedef int (*store_dispense_fn)(void *ctx, const dispense_record *d);
+typedef int (*store_recipient_fn)(void *ctx, const recall_recipient *r);
 
 typedef struct store_methods {
 	const char *backend_name;
@@ -243,6 +388,57 @@ typedef struct store_methods {
 
 	/* Patients whose latest response has no decision yet: block first, then oldest first. */
 	store_rc (*review_queue)(store *s, store_review_fn fn, void *ctx);
+
+	/* Products: product_insert is STORE_CONFLICT on a taken code. */
+	store_rc (*product_insert)(store *s, product_record *p);
+	store_rc (*product_get)(store *s, int64_t id, product_record *out);
+	store_rc (*product_list)(store *s, store_product_fn fn, void *ctx);
+
+	/* Lots: lot_insert is STORE_CONFLICT on a lot number the product already has. */
+	store_rc (*lot_insert)(store *s, lot_record *lot);
+	store_rc (*lot_get)(store *s, int64_t id, lot_record *out);
+	/* Lots with this number (any product), for the recall CLI. */
+	store_rc (*lot_find_number)(store *s, const char *lot_number, store_lot_fn fn, void *ctx);
+	/* Lots of product_id (0: all), newest first. */
+	store_rc (*lot_list)(store *s, int64_t product_id, store_lot_fn fn, void *ctx);
+	/* Sets the status; the caller has checked the transition with the lot state machine. */
+	store_rc (*lot_set_status)(store *s, int64_t lot_id, const char *status);
+	store_rc (*lot_transition_insert)(store *s, lot_transition_record *t);
+	store_rc (*lot_transitions)(store *s, int64_t lot_id, store_transition_fn fn, void *ctx);
+	/* Released lots of product_id with stock, expiring after min_expires_on, soonest expiry
+	 * first (first-expiry-first-out). */
+	store_rc (*lot_dispensable)(store *s, int64_t product_id, const char *min_expires_on, store_lot_fn fn, void *ctx);
+	/* Takes qty units from a released lot; STORE_CONFLICT when fewer are left (nothing taken). */
+	store_rc (*lot_take_stock)(store *s, int64_t lot_id, int64_t qty);
+	/* Released lots whose expiry date is before today (YYYY-MM-DD). */
+	store_rc (*lot_expired_released)(store *s, const char *today, store_lot_fn fn, void *ctx);
+
+	store_rc (*lot_test_insert)(store *s, lot_test_record *t);
+	store_rc (*lot_tests)(store *s, int64_t lot_id, store_lot_test_fn fn, void *ctx);
+	store_rc (*certificate_insert)(store *s, certificate_record *c);
+	/* Reads a certificate with its data (free with certificate_clear). */
+	store_rc (*certificate_get)(store *s, int64_t id, certificate_record *out);
+	store_rc (*certificates_of_lot)(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx);
+
+	/* Orders. */
+	store_rc (*order_insert)(store *s, order_record *o);
+	store_rc (*order_get)(store *s, int64_t id, order_record *out);
+	/* patient_id 0: every patient; status NULL: every status. Newest first. */
+	store_rc (*order_list)(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx);
+	/* Units ordered (not cancelled) under one approval. */
+	store_rc (*order_quantity_for_decision)(store *s, int64_t decision_id, int64_t *qty_out);
+	/* Moves an order from from_status to to_status; STORE_CONFLICT when it is not in from_status. */
+	store_rc (*order_set_status)(store *s, int64_t id, const char *from_status, const char *to_status, int64_t now);
+	store_rc (*order_record_payment)(store *s, int64_t id, const char *reference, int64_t paid_at, int64_t by);
+
+	store_rc (*dispense_insert)(store *s, dispense_record *d);
+	store_rc (*dispenses_of_order)(store *s, int64_t order_id, store_dispense_fn fn, void *ctx);
+	store_rc (*shipment_insert)(store *s, shipment_record *sh);
+	store_rc (*shipment_of_order)(store *s, int64_t order_id, shipment_record *out);
+	store_rc (*shipment_delivered)(store *s, int64_t order_id, int64_t at);
+
+	/* Every patient and shipment that received units of lot_id, in one indexed query. */
+	store_rc (*recall_recipients)(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx);
 } store_methods;
 
 struct store {

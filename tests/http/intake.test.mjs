@@ -219,7 +219,9 @@ describe('questionnaire, consent and decision', () => {
     assert.equal(item.consent_in_force, false);
 
     const decide = (body) => doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: responseId, notes: '電話で確認済み', ...body });
-    const approval = { decision: 'approved', product: 'エクソソームクリーム', quantity: 1, directions: '1日1回', valid_until: jstDate(30) };
+    const products = await doctor.get('/api/v1/products');
+    const productId = products.json.products[0].id;
+    const approval = { decision: 'approved', product_id: productId, quantity: 1, directions: '1日1回', valid_until: jstDate(30) };
     const decisionsBefore = count('treatment_decisions');
     assertError(await decide(approval), 409, 'consent_required');
 
@@ -240,6 +242,8 @@ describe('questionnaire, consent and decision', () => {
     const ok = await decide({ ...approval, override_reason: '20年前の薬剤性。原因物質は本製品に含まれないことを確認' });
     assert.equal(ok.status, 201, ok.text);
     assert.equal(ok.json.decision.decision, 'approved');
+    assert.equal(ok.json.decision.product, 'エクソソームクリーム(男性用)');
+    assertError(await decide({ ...approval, product_id: 9999, override_reason: 'x' }), 409, 'already_decided');
     assertError(await decide({ ...approval, override_reason: 'again' }), 409, 'already_decided');
     assertError(await decide({ decision: 'declined', decline_reason: 'changed my mind' }), 409, 'already_decided');
     assert.equal(count('treatment_decisions'), decisionsBefore + 1);

@@ -51,4 +51,36 @@ store_rc sqlite_decision_for_response(store *s, int64_t response_id, decision_re
 store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *out);
 store_rc sqlite_review_queue(store *s, store_review_fn fn, void *ctx);
 
+/* The traceability methods (store_sqlite_trace.c). */
+store_rc sqlite_product_insert(store *s, product_record *p);
+store_rc sqlite_product_get(store *s, int64_t id, product_record *out);
+store_rc sqlite_product_list(store *s, store_product_fn fn, void *ctx);
+store_rc sqlite_lot_insert(store *s, lot_record *lot);
+store_rc sqlite_lot_get(store *s, int64_t id, lot_record *out);
+store_rc sqlite_lot_find_number(store *s, const char *lot_number, store_lot_fn fn, void *ctx);
+store_rc sqlite_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx);
+store_rc sqlite_lot_set_status(store *s, int64_t lot_id, const char *status);
+store_rc sqlite_lot_transition_insert(store *s, lot_transition_record *t);
+store_rc sqlite_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn, void *ctx);
+store_rc sqlite_lot_dispensable(store *s, int64_t product_id, const char *min_expires_on, store_lot_fn fn, void *ctx);
+store_rc sqlite_lot_take_stock(store *s, int64_t lot_id, int64_t qty);
+store_rc sqlite_lot_expired_released(store *s, const char *today, store_lot_fn fn, void *ctx);
+store_rc sqlite_lot_test_insert(store *s, lot_test_record *t);
+store_rc sqlite_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *ctx);
+store_rc sqlite_certificate_insert(store *s, certificate_record *c);
+store_rc sqlite_certificate_get(store *s, int64_t id, certificate_record *out);
+store_rc sqlite_certificates_of_lot(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx);
+store_rc sqlite_order_insert(store *s, order_record *o);
+store_rc sqlite_order_get(store *s, int64_t id, order_record *out);
+store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx);
+store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out);
+store_rc sqlite_order_set_status(store *s, int64_t id, const char *from_status, const char *to_status, int64_t now);
+store_rc sqlite_order_record_payment(store *s, int64_t id, const char *reference, int64_t paid_at, int64_t by);
+store_rc sqlite_dispense_insert(store *s, dispense_record *d);
+store_rc sqlite_dispenses_of_order(store *s, int64_t order_id, store_dispense_fn fn, void *ctx);
+store_rc sqlite_shipment_insert(store *s, shipment_record *sh);
+store_rc sqlite_shipment_of_order(store *s, int64_t order_id, shipment_record *out);
+store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at);
+store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx);
+
 #endif

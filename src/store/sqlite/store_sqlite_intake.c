@@ -354,7 +354,8 @@ store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now)
 
 #define DECISION_SELECT                                                                                             \
 	"SELECT t.id, t.patient_id, t.doctor_id, d.name, t.response_id, coalesce(t.consent_id, 0), t.decision, t.notes,"  \
-	" t.product, t.quantity, t.directions, t.valid_until, t.decline_reason, t.override_reason, t.decided_at"        \
+	" t.product, t.quantity, t.directions, t.valid_until, t.decline_reason, t.override_reason, t.decided_at,"       \
+	" coalesce(t.product_id, 0)"                                                                                    \
 	" FROM treatment_decisions t JOIN users d ON d.id = t.doctor_id"
 
 static void read_decision(sqlite3_stmt *st, void *out)
@@ -375,6 +376,7 @@ static void read_decision(sqlite3_stmt *st, void *out)
 	sqlite_copy_text(d->decline_reason, sizeof d->decline_reason, st, 12);
 	sqlite_copy_text(d->override_reason, sizeof d->override_reason, st, 13);
 	d->decided_at = sqlite3_column_int64(st, 14);
+	d->product_id = sqlite3_column_int64(st, 15);
 }
 
 store_rc sqlite_decision_insert(store *s, decision_record *d)
@@ -382,7 +384,7 @@ store_rc sqlite_decision_insert(store *s, decision_record *d)
 	sqlite_store *ss = impl(s);
 	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO treatment_decisions (patient_id, doctor_id, response_id, consent_id, decision,"
 	                                      " notes, product, quantity, directions, valid_until, decline_reason, override_reason,"
-	                                      " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	                                      " decided_at, product_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, d->patient_id);
@@ -401,6 +403,7 @@ store_rc sqlite_decision_insert(store *s, decision_record *d)
 	sqlite3_bind_text(st, 11, d->decline_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, d->override_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, d->decided_at);
+	sqlite3_bind_int64(st, 14, d->product_id);
 	store_rc rc = sqlite_step_done(ss, st, "insert decision");
 	if (rc == STORE_OK)
 		d->id = sqlite3_last_insert_rowid(ss->db);

@@ -1,0 +1,217 @@
+/* Orders: the patient orders under an approval; staff record payment, dispense, ship and
+ * confirm delivery. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/payment.h"
+#include "http/handlers.h"
+#include "service/trace.h"
+
+static actor request_actor(const request *req)
+{
+	actor a = {.id = req->user.id, .role = req->user.role};
+	return a;
+}
+
+json_t *json_order(const order_record *o)
+{
+	const payment_method *pm = payment_method_find(o->payment_method);
+	return json_pack("{s:I, s:I, s:s, s:I, s:i, s:I, s:I, s:s, s:{s:s, s:s, s:s, s:b}, s:o, s:{s:s, s:s, s:s, s:s},"
+	                 " s:o, s:o, s:I}",
+	                 "id", (json_int_t)o->id, "patient_id", (json_int_t)o->patient_id, "patient_name", o->patient_name,
+	                 "product_id", (json_int_t)o->product_id, "quantity", o->quantity, "unit_price_jpy",
+	                 (json_int_t)o->unit_price_jpy, "total_jpy", (json_int_t)o->total_jpy, "status", o->status,
+	                 "payment", "method", o->payment_method, "label_ja", pm ? pm->label_ja : "", "label_en",
+	                 pm ? pm->label_en : "", "paid", o->paid_at != 0, "paid_at", json_time(o->paid_at), "ship_to",
+	                 "name", o->ship_name, "postal_code", o->ship_postal_code, "address", o->ship_address, "phone",
+	                 o->ship_phone, "created_at", json_time(o->created_at), "cancelled_at", json_time(o->cancelled_at),
+	                 "decision_id", (json_int_t)o->decision_id);
+}
+
+static int add_dispense(void *ctx, const dispense_record *d)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:i, s:o}", "lot_id", (json_int_t)d->lot_id, "lot_number",
+	                                     d->lot_number, "expires_on", d->expires_on, "quantity", d->quantity,
+	                                     "dispensed_at", json_time(d->dispensed_at)));
+	return 0;
+}
+
+/* The order with its product, dispensed lots and shipment; NULL on a storage error. */
+static json_t *order_detail(request *req, const order_record *o)
+{
+	json_t *j = json_order(o);
+	product_record p;
+	json_t *dispensed = json_array();
+	shipment_record sh;
+	store_rc src = req->db->m->shipment_of_order(req->db, o->id, &sh);
+	if (req->db->m->product_get(req->db, o->product_id, &p) != STORE_OK || src == STORE_ERROR ||
+	    req->db->m->dispenses_of_order(req->db, o->id, add_dispense, dispensed) != STORE_OK) {
+		json_decref(j);
+		json_decref(dispensed);
+		return NULL;
+	}
+	json_object_set_new(j, "product", json_product(&p));
+	json_object_set_new(j, "dispensed", dispensed);
+	json_object_set_new(j, "shipment",
+	                    src == STORE_OK ? json_pack("{s:s, s:s, s:s, s:o, s:o}", "carrier", sh.carrier, "tracking_number",
+	                                                sh.tracking_number, "logger_id", sh.logger_id, "shipped_at",
+	                                                json_time(sh.shipped_at), "delivered_at", json_time(sh.delivered_at))
+	                                    : json_null());
+	return j;
+}
+
+static int add_order(void *ctx, const order_record *o)
+{
+	json_array_append_new(ctx, json_order(o));
+	return 0;
+}
+
+void handle_orders_list(request *req)
+{
+	const char *status = request_query(req, "status");
+	static const char *const statuses[] = {"awaiting_payment", "paid", "dispensed", "shipped", "delivered", "cancelled"};
+	if (status != NULL) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+			known = known || strcmp(status, statuses[i]) == 0;
+		if (!known) {
+			reply_error(req, 400, "invalid_field", "status", "status_value");
+			return;
+		}
+	}
+	int64_t patient = req->user.role == ROLE_PATIENT ? req->user.id : 0;
+	json_t *list = json_array();
+	if (req->db->m->order_list(req->db, patient, status, add_order, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "list orders");
+		return;
+	}
+	if (patient == 0 &&
+	    store_audit_now(req->db, req->user.id, req->user.role, "order.list", "orders", status ? status : "") != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "audit order list");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "orders", list));
+}
+
+/* Loads the order named by the path; patients only their own (others are 404). */
+static bool load_order(request *req, order_record *o)
+{
+	store_rc rc = req->db->m->order_get(req->db, req->path_ids[0], o);
+	if (rc == STORE_ERROR) {
+		reply_internal(req, "read order");
+		return false;
+	}
+	if (rc == STORE_NOT_FOUND || (req->user.role == ROLE_PATIENT && o->patient_id != req->user.id)) {
+		reply_error(req, 404, "not_found", NULL, NULL);
+		return false;
+	}
+	return true;
+}
+
+static void reply_order(request *req, int status, int64_t id)
+{
+	order_record o;
+	if (req->db->m->order_get(req->db, id, &o) != STORE_OK) {
+		reply_internal(req, "read order");
+		return;
+	}
+	json_t *j = order_detail(req, &o);
+	if (j == NULL) {
+		reply_internal(req, "order detail");
+		return;
+	}
+	reply_json(req, status, json_pack("{s:o}", "order", j));
+}
+
+void handle_order_get(request *req)
+{
+	order_record o;
+	if (load_order(req, &o))
+		reply_order(req, 200, o.id);
+}
+
+void handle_order_create(request *req)
+{
+	actor by = request_actor(req);
+	order_record o;
+	const char *field = NULL;
+	trace_rc rc = trace_place_order(req->db, req->catalog, &by, (int)input_int(req, "quantity", 0),
+	                                input_string(req, "payment_method"), (int64_t)time(NULL), &o, &field);
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, field);
+		return;
+	}
+	reply_order(req, 201, o.id);
+}
+
+void handle_order_cancel(request *req)
+{
+	actor by = request_actor(req);
+	trace_rc rc = trace_cancel_order(req->db, &by, req->path_ids[0], (int64_t)time(NULL));
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, NULL);
+		return;
+	}
+	reply_order(req, 200, req->path_ids[0]);
+}
+
+void handle_order_payment(request *req)
+{
+	actor by = request_actor(req);
+	const char *field = NULL;
+	trace_rc rc = trace_record_payment(req->db, &by, req->path_ids[0], input_string(req, "reference"),
+	                                   (int64_t)time(NULL), &field);
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, field);
+		return;
+	}
+	reply_order(req, 200, req->path_ids[0]);
+}
+
+void handle_order_dispense(request *req)
+{
+	actor by = request_actor(req);
+	trace_rc rc = trace_dispense(req->db, &by, req->path_ids[0], req->cfg->dispense_expiry_margin_days,
+	                             (int64_t)time(NULL));
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, NULL);
+		return;
+	}
+	reply_order(req, 200, req->path_ids[0]);
+}
+
+void handle_order_ship(request *req)
+{
+	actor by = request_actor(req);
+	trace_rc rc = trace_ship(req->db, &by, req->path_ids[0], input_string(req, "carrier"),
+	                         input_string(req, "tracking_number"), input_string(req, "logger_id"), (int64_t)time(NULL));
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, NULL);
+		return;
+	}
+	reply_order(req, 200, req->path_ids[0]);
+}
+
+void handle_order_delivered(request *req)
+{
+	actor by = request_actor(req);
+	trace_rc rc = trace_deliver(req->db, &by, req->path_ids[0], (int64_t)time(NULL));
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, NULL);
+		return;
+	}
+	reply_order(req, 200, req->path_ids[0]);
+}
+
+void handle_payment_methods(request *req)
+{
+	json_t *list = json_array();
+	for (const payment_method *const *pm = payment_methods(); *pm; pm++)
+		json_array_append_new(list, json_pack("{s:s, s:{s:s, s:s}, s:b}", "code", (*pm)->code, "label", "ja",
+		                                      (*pm)->label_ja, "en", (*pm)->label_en, "paid_before_dispensing",
+		                                      (*pm)->paid_before_dispensing));
+	reply_json(req, 200, json_pack("{s:o}", "payment_methods", list));
+}

@@ -1,0 +1,495 @@
+/* Products, lots (tests, certificates, state), and recall: the pharmacist's side. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/lot_state.h"
+#include "core/recall_notice.h"
+#include "core/timefmt.h"
+#include "http/handlers.h"
+#include "service/trace.h"
+
+void reply_trace_error(request *req, trace_rc rc, const char *field)
+{
+	switch (rc) {
+	case TRACE_OK: return;
+	case TRACE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
+	case TRACE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
+	case TRACE_CONFLICT: reply_error(req, 409, "already_exists", field, NULL); return;
+	case TRACE_ILLEGAL_TRANSITION: reply_error(req, 409, "illegal_transition", "to", NULL); return;
+	case TRACE_TESTS_MISSING: reply_error(req, 409, "tests_missing", NULL, NULL); return;
+	case TRACE_NEEDS_PHARMACIST: reply_error(req, 403, "needs_pharmacist", NULL, NULL); return;
+	case TRACE_NO_APPROVAL: reply_error(req, 409, "no_approval", NULL, NULL); return;
+	case TRACE_OVER_APPROVAL: reply_error(req, 409, "over_approval", "quantity", NULL); return;
+	case TRACE_ADDRESS_REQUIRED: reply_error(req, 409, "address_required", NULL, NULL); return;
+	case TRACE_ORDER_STATE: reply_error(req, 409, "order_state", NULL, NULL); return;
+	case TRACE_NOT_PAID: reply_error(req, 409, "not_paid", NULL, NULL); return;
+	case TRACE_NO_STOCK: reply_error(req, 409, "no_stock", NULL, NULL); return;
+	case TRACE_ERROR: reply_internal(req, "traceability"); return;
+	}
+}
+
+static actor request_actor(const request *req)
+{
+	actor a = {.id = req->user.id, .role = req->user.role};
+	return a;
+}
+
+json_t *json_product(const product_record *p)
+{
+	return json_pack("{s:I, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:{s:f, s:f, s:i}, s:i, s:I, s:i, s:s}", "id",
+	                 (json_int_t)p->id, "code", p->code, "name", "ja", p->name_ja, "en", p->name_en, "form", p->form,
+	                 "manufacturer", p->manufacturer, "country", p->country, "source_cell_type", p->source_cell_type,
+	                 "storage", "min_c", p->storage_min_c, "max_c", p->storage_max_c, "excursion_allowance_minutes",
+	                 p->excursion_allowance_minutes, "shelf_life_days", p->shelf_life_days, "price_jpy",
+	                 (json_int_t)p->price_jpy, "tax_rate_percent", p->tax_rate_percent, "units_description",
+	                 p->units_description);
+}
+
+json_t *json_lot(const lot_record *l)
+{
+	json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)l->id,
+	                      "product_id", (json_int_t)l->product_id, "product_code", l->product_code, "product_name",
+	                      l->product_name_ja, "lot_number", l->lot_number, "manufactured_on", l->manufactured_on,
+	                      "expires_on", l->expires_on, "quantity_received", (json_int_t)l->quantity_received,
+	                      "quantity_available", (json_int_t)l->quantity_available, "status", l->status,
+	                      "donor_screening", l->donor_screening, "storage_location", l->storage_location,
+	                      "received_at", json_time(l->received_at));
+	json_object_set_new(j, "donor_age", l->donor_age >= 0 ? json_integer(l->donor_age) : json_null());
+	return j;
+}
+
+static int add_test(void *ctx, const lot_test_record *t)
+{
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)t->id, "kind", t->kind, "result", t->result,
+	                      "value", t->value, "method", t->method, "tested_on", t->tested_on);
+	json_object_set_new(j, "certificate_id", t->certificate_id ? json_integer(t->certificate_id) : json_null());
+	json_array_append_new(ctx, j);
+	return 0;
+}
+
+static int add_certificate(void *ctx, const certificate_record *c)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:I, s:s, s:o}", "id", (json_int_t)c->id, "filename",
+	                                     c->filename, "content_type", c->content_type, "size_bytes",
+	                                     (json_int_t)c->size_bytes, "sha256", c->sha256, "uploaded_at",
+	                                     json_time(c->uploaded_at)));
+	return 0;
+}
+
+typedef struct transitions_ctx {
+	json_t *list;
+	bool with_people;   /* staff see who and why; the public sees what and when */
+} transitions_ctx;
+
+static int add_transition(void *ctx, const lot_transition_record *t)
+{
+	transitions_ctx *c = ctx;
+	json_t *j = json_pack("{s:o, s:s, s:o}", "from", t->from_status[0] ? json_string(t->from_status) : json_null(), "to",
+	                      t->to_status, "at", json_time(t->at));
+	if (c->with_people) {
+		json_object_set_new(j, "reason", json_string(t->reason));
+		json_object_set_new(j, "actor", json_string(t->actor_id ? t->actor_name : "system"));
+	}
+	json_array_append_new(c->list, j);
+	return 0;
+}
+
+/* The lot with its tests, certificates and history; NULL on a storage error. */
+json_t *json_lot_detail(store *s, const lot_record *lot, bool staff)
+{
+	json_t *j = json_lot(lot);
+	json_t *tests = json_array(), *certs = json_array();
+	transitions_ctx tc = {json_array(), staff};
+	if (s->m->lot_tests(s, lot->id, add_test, tests) != STORE_OK ||
+	    s->m->certificates_of_lot(s, lot->id, add_certificate, certs) != STORE_OK ||
+	    s->m->lot_transitions(s, lot->id, add_transition, &tc) != STORE_OK) {
+		json_decref(j);
+		json_decref(tests);
+		json_decref(certs);
+		json_decref(tc.list);
+		return NULL;
+	}
+	const char *missing[LOT_REQUIRED_TEST_COUNT];
+	int n = trace_missing_tests(s, lot->id, missing);
+	json_t *miss = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(miss, json_string(missing[i]));
+	json_object_set_new(j, "tests", tests);
+	json_object_set_new(j, "certificates", certs);
+	json_object_set_new(j, "history", tc.list);
+	json_object_set_new(j, "tests_missing", miss);
+	if (!staff) {
+		json_object_del(j, "quantity_available");
+		json_object_del(j, "quantity_received");
+		json_object_del(j, "storage_location");
+	}
+	return j;
+}
+
+/* ---- products ---- */
+
+static int add_product(void *ctx, const product_record *p)
+{
+	json_array_append_new(ctx, json_product(p));
+	return 0;
+}
+
+void handle_products_list(request *req)
+{
+	json_t *list = json_array();
+	if (req->db->m->product_list(req->db, add_product, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "list products");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "products", list));
+}
+
+void handle_product_create(request *req)
+{
+	product_record p = {0};
+	snprintf(p.code, sizeof p.code, "%s", input_string(req, "code"));
+	snprintf(p.name_ja, sizeof p.name_ja, "%s", input_string(req, "name_ja"));
+	snprintf(p.name_en, sizeof p.name_en, "%s", input_string(req, "name_en"));
+	snprintf(p.form, sizeof p.form, "%s", input_string(req, "form"));
+	snprintf(p.manufacturer, sizeof p.manufacturer, "%s", input_string(req, "manufacturer"));
+	snprintf(p.country, sizeof p.country, "%s", input_string(req, "country"));
+	snprintf(p.source_cell_type, sizeof p.source_cell_type, "%s", input_string(req, "source_cell_type"));
+	const char *units = input_string(req, "units_description");
+	snprintf(p.units_description, sizeof p.units_description, "%s", units ? units : "");
+	p.storage_min_c = input_number(req, "storage_min_c", 0);
+	p.storage_max_c = input_number(req, "storage_max_c", 0);
+	p.excursion_allowance_minutes = (int)input_int(req, "excursion_allowance_minutes", 0);
+	p.shelf_life_days = (int)input_int(req, "shelf_life_days", 0);
+	p.price_jpy = input_int(req, "price_jpy", 0);
+	p.tax_rate_percent = (int)input_int(req, "tax_rate_percent", 10);
+	if (p.storage_min_c >= p.storage_max_c) {
+		reply_error(req, 400, "invalid_field", "storage_max_c", "range_order");
+		return;
+	}
+	actor by = request_actor(req);
+	trace_rc rc = trace_create_product(req->db, &by, &p, (int64_t)time(NULL));
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, "code");
+		return;
+	}
+	reply_json(req, 201, json_pack("{s:o}", "product", json_product(&p)));
+}
+
+/* ---- lots ---- */
+
+static int add_lot(void *ctx, const lot_record *l)
+{
+	json_array_append_new(ctx, json_lot(l));
+	return 0;
+}
+
+void handle_lots_list(request *req)
+{
+	int64_t product_id;
+	if (!query_int(req, "product_id", 0, 0, INT64_MAX, &product_id))
+		return;
+	if (trace_expire_due(req->db, (int64_t)time(NULL)) != TRACE_OK) {
+		reply_internal(req, "expire lots");
+		return;
+	}
+	json_t *list = json_array();
+	if (req->db->m->lot_list(req->db, product_id, add_lot, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "list lots");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "lots", list));
+}
+
+void handle_lot_create(request *req)
+{
+	lot_record l = {0};
+	l.product_id = input_int(req, "product_id", 0);
+	snprintf(l.lot_number, sizeof l.lot_number, "%s", input_string(req, "lot_number"));
+	snprintf(l.manufactured_on, sizeof l.manufactured_on, "%s", input_string(req, "manufactured_on"));
+	snprintf(l.expires_on, sizeof l.expires_on, "%s", input_string(req, "expires_on"));
+	l.quantity_received = input_int(req, "quantity", 0);
+	l.donor_age = (int)input_int(req, "donor_age", -1);
+	const char *screening = input_string(req, "donor_screening"), *location = input_string(req, "storage_location");
+	snprintf(l.donor_screening, sizeof l.donor_screening, "%s", screening ? screening : "");
+	snprintf(l.storage_location, sizeof l.storage_location, "%s", location ? location : "");
+	actor by = request_actor(req);
+	const char *field = NULL;
+	trace_rc rc = trace_receive_lot(req->db, &by, &l, (int64_t)time(NULL), &field);
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, rc == TRACE_CONFLICT ? "lot_number" : field);
+		return;
+	}
+	lot_record stored;
+	if (req->db->m->lot_get(req->db, l.id, &stored) != STORE_OK) {
+		reply_internal(req, "read lot");
+		return;
+	}
+	reply_json(req, 201, json_pack("{s:o}", "lot", json_lot(&stored)));
+}
+
+/* Loads the lot named by the path; replies 404 when there is none. */
+static bool load_lot(request *req, lot_record *lot)
+{
+	store_rc rc = req->db->m->lot_get(req->db, req->path_ids[0], lot);
+	if (rc == STORE_OK)
+		return true;
+	if (rc == STORE_NOT_FOUND)
+		reply_error(req, 404, "not_found", NULL, NULL);
+	else
+		reply_internal(req, "read lot");
+	return false;
+}
+
+void handle_lot_get(request *req)
+{
+	lot_record lot;
+	if (!load_lot(req, &lot))
+		return;
+	json_t *j = json_lot_detail(req->db, &lot, true);
+	if (j == NULL) {
+		reply_internal(req, "lot detail");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "lot", j));
+}
+
+void handle_lot_certificate_upload(request *req)
+{
+	static const char *const allowed[] = {"application/pdf", "image/png", "image/jpeg"};
+	const char *declared = request_header(req, "Content-Type");
+	bool ok = false;
+	for (size_t i = 0; declared && i < sizeof allowed / sizeof allowed[0]; i++)
+		ok = ok || strncmp(declared, allowed[i], strlen(allowed[i])) == 0;
+	if (!ok) {
+		reply_error(req, 415, "unsupported_media_type", NULL, "certificate_type");
+		return;
+	}
+	const char *filename = request_query(req, "filename");
+	certificate_record c;
+	actor by = request_actor(req);
+	const char *field = NULL;
+	trace_rc rc = trace_add_certificate(req->db, &by, req->path_ids[0], filename, (const unsigned char *)req->body,
+	                                    req->body_len, req->cfg->max_upload_bytes, (int64_t)time(NULL), &c, &field);
+	if (rc == TRACE_INVALID && strcmp(field, "content_type") == 0) {
+		reply_error(req, 415, "unsupported_media_type", NULL, "certificate_type");
+		return;
+	}
+	if (rc == TRACE_INVALID && strcmp(field, "size") == 0) {
+		reply_error(req, req->body_len == 0 ? 400 : 413, req->body_len == 0 ? "invalid_field" : "body_too_large",
+		            req->body_len == 0 ? "file" : NULL, req->body_len == 0 ? "empty" : NULL);
+		return;
+	}
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, field);
+		return;
+	}
+	if (strncmp(declared, c.content_type, strlen(c.content_type)) != 0) {
+		/* Stored by its real type; say so rather than silently trusting the header. */
+		fprintf(stderr, "exosafe: certificate %lld declared %s, stored as %s\n", (long long)c.id, declared, c.content_type);
+	}
+	json_t *list = json_array();
+	add_certificate(list, &c);
+	reply_json(req, 201, json_pack("{s:O}", "certificate", json_array_get(list, 0)));
+	json_decref(list);
+}
+
+void handle_lot_test_create(request *req)
+{
+	lot_test_record t = {0};
+	t.lot_id = req->path_ids[0];
+	snprintf(t.kind, sizeof t.kind, "%s", input_string(req, "kind"));
+	snprintf(t.result, sizeof t.result, "%s", input_string(req, "result"));
+	const char *value = input_string(req, "value");
+	snprintf(t.value, sizeof t.value, "%s", value ? value : "");
+	snprintf(t.method, sizeof t.method, "%s", input_string(req, "method"));
+	snprintf(t.tested_on, sizeof t.tested_on, "%s", input_string(req, "tested_on"));
+	t.certificate_id = input_int(req, "certificate_id", 0);
+	actor by = request_actor(req);
+	const char *field = NULL;
+	trace_rc rc = trace_record_test(req->db, &by, &t, (int64_t)time(NULL), &field);
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, field);
+		return;
+	}
+	json_t *list = json_array();
+	add_test(list, &t);
+	reply_json(req, 201, json_pack("{s:O}", "test", json_array_get(list, 0)));
+	json_decref(list);
+}
+
+void handle_lot_transition(request *req)
+{
+	int to = lot_status_from_name(input_string(req, "to"));
+	if (to < 0) {
+		reply_error(req, 400, "invalid_field", "to", "status_value");
+		return;
+	}
+	actor by = request_actor(req);
+	trace_rc rc = trace_transition(req->db, &by, req->path_ids[0], (lot_status)to, input_string(req, "reason"),
+	                               (int64_t)time(NULL));
+	if (rc == TRACE_TESTS_MISSING) {
+		reply_trace_error(req, rc, NULL);
+		const char *missing[LOT_REQUIRED_TEST_COUNT];
+		int n = trace_missing_tests(req->db, req->path_ids[0], missing);
+		json_t *list = json_array();
+		for (int i = 0; i < n; i++)
+			json_array_append_new(list, json_string(missing[i]));
+		json_object_set_new(json_object_get(req->reply, "error"), "missing", list);
+		return;
+	}
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, "reason");
+		return;
+	}
+	handle_lot_get(req);
+}
+
+/* ---- recall ---- */
+
+static int add_recipient(void *ctx, const recall_recipient *r)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o}",
+	                                     "patient_id", (json_int_t)r->patient_id, "patient_name", r->patient_name,
+	                                     "name_kana", r->name_kana, "email", r->email, "phone", r->phone, "order_id",
+	                                     (json_int_t)r->order_id, "quantity", r->quantity, "dispensed_at",
+	                                     json_time(r->dispensed_at), "postal_code", r->ship_postal_code, "address",
+	                                     r->ship_address, "carrier", r->carrier, "tracking_number",
+	                                     r->tracking_number, "shipped_at", json_time(r->shipped_at), "delivered_at",
+	                                     json_time(r->delivered_at)));
+	return 0;
+}
+
+/* Lists the lot's recipients (audited: contact data of patients). */
+static void reply_recipients(request *req, int status, const lot_record *lot)
+{
+	json_t *list = json_array();
+	if (req->db->m->recall_recipients(req->db, lot->id, add_recipient, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "recall recipients");
+		return;
+	}
+	char detail[64];
+	snprintf(detail, sizeof detail, "%zu recipients", json_array_size(list));
+	char object[48];
+	snprintf(object, sizeof object, "lot:%lld", (long long)lot->id);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "recall.recipients.read", object, detail) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "audit recipients");
+		return;
+	}
+	lot_record fresh;
+	if (req->db->m->lot_get(req->db, lot->id, &fresh) != STORE_OK)
+		fresh = *lot;
+	reply_json(req, status, json_pack("{s:o, s:o}", "lot", json_lot(&fresh), "recipients", list));
+}
+
+void handle_lot_recall(request *req)
+{
+	lot_record lot;
+	if (!load_lot(req, &lot))
+		return;
+	actor by = request_actor(req);
+	trace_rc rc = trace_recall(req->db, &by, lot.id, input_string(req, "reason"), (int64_t)time(NULL));
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, "reason");
+		return;
+	}
+	reply_recipients(req, 200, &lot);
+}
+
+void handle_lot_recipients(request *req)
+{
+	lot_record lot;
+	if (load_lot(req, &lot))
+		reply_recipients(req, 200, &lot);
+}
+
+typedef struct notices_ctx {
+	recall_notice *items;
+	recall_recipient *rows;
+	int n, cap;
+} notices_ctx;
+
+static int add_notice(void *ctx, const recall_recipient *r)
+{
+	notices_ctx *c = ctx;
+	if (c->n == c->cap) {
+		int cap = c->cap ? c->cap * 2 : 16;
+		recall_recipient *rows = realloc(c->rows, (size_t)cap * sizeof *rows);
+		if (rows == NULL)
+			return 1;
+		c->rows = rows;
+		c->cap = cap;
+	}
+	c->rows[c->n++] = *r;
+	return 0;
+}
+
+typedef struct recall_reason {
+	char reason[1001];
+	int64_t at;
+} recall_reason;
+
+static int find_recall(void *ctx, const lot_transition_record *t)
+{
+	recall_reason *r = ctx;
+	if (strcmp(t->to_status, "recalled") == 0) {
+		snprintf(r->reason, sizeof r->reason, "%s", t->reason);
+		r->at = t->at;
+	}
+	return 0;
+}
+
+void handle_lot_recall_notices(request *req)
+{
+	lot_record lot;
+	if (!load_lot(req, &lot))
+		return;
+	if (strcmp(lot.status, "recalled") != 0) {
+		reply_error(req, 409, "not_recalled", NULL, NULL);
+		return;
+	}
+	recall_reason why = {"", 0};
+	notices_ctx c = {0};
+	if (req->db->m->lot_transitions(req->db, lot.id, find_recall, &why) != STORE_OK ||
+	    req->db->m->recall_recipients(req->db, lot.id, add_notice, &c) != STORE_OK) {
+		free(c.rows);
+		reply_internal(req, "recall notices");
+		return;
+	}
+	c.items = calloc((size_t)(c.n ? c.n : 1), sizeof *c.items);
+	if (c.items == NULL) {
+		free(c.rows);
+		reply_internal(req, "recall notices");
+		return;
+	}
+	for (int i = 0; i < c.n; i++) {
+		const recall_recipient *r = &c.rows[i];
+		c.items[i] = (recall_notice){req->cfg->clinic_name, req->cfg->clinic_phone, lot.product_name_ja, lot.lot_number,
+		                             why.reason, why.at, r->patient_name, r->ship_postal_code, r->ship_address,
+		                             r->quantity, r->dispensed_at, r->tracking_number};
+	}
+	char *html = recall_notice_html(c.items, c.n);
+	free(c.items);
+	free(c.rows);
+	if (html == NULL) {
+		reply_internal(req, "render notices");
+		return;
+	}
+	char object[48], detail[48];
+	snprintf(object, sizeof object, "lot:%lld", (long long)lot.id);
+	snprintf(detail, sizeof detail, "%d notices", c.n);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "recall.notices.print", object, detail) != STORE_OK) {
+		free(html);
+		reply_internal(req, "audit notices");
+		return;
+	}
+	reply_raw(req, 200, html, strlen(html), "text/html; charset=utf-8", NULL);
+	/* The notice carries its own print style and no script. */
+	snprintf(req->raw_csp, sizeof req->raw_csp,
+	         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+}

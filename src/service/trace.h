@@ -1,0 +1,65 @@
+/* Traceability operations: products and lots, release through the lot state machine,
+ * orders under a doctor's approval, first-expiry-first-out dispensing, shipping, and recall.
+ * Each is one transaction with its audit rows, or changes nothing. */
+#ifndef EXOSAFE_TRACE_H
+#define EXOSAFE_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/lot_state.h"
+#include "service/accounts.h"
+#include "service/intake_catalog.h"
+#include "store/store.h"
+
+typedef enum trace_rc {
+	TRACE_OK = 0,
+	TRACE_NOT_FOUND,
+	TRACE_INVALID,              /* *field_out names the field */
+	TRACE_CONFLICT,             /* a product code or lot number already taken */
+	TRACE_ILLEGAL_TRANSITION,
+	TRACE_TESTS_MISSING,        /* release without every required test passed with a certificate */
+	TRACE_NEEDS_PHARMACIST,
+	TRACE_NO_APPROVAL,          /* ordering without a valid approval */
+	TRACE_OVER_APPROVAL,        /* more than the approval leaves */
+	TRACE_ADDRESS_REQUIRED,     /* the patient's profile has no postal address */
+	TRACE_ORDER_STATE,          /* the order is not in a state that allows this */
+	TRACE_NOT_PAID,
+	TRACE_NO_STOCK,             /* no eligible lot has enough units */
+	TRACE_ERROR,
+} trace_rc;
+
+#define LOT_REQUIRED_TEST_COUNT 6
+extern const char *const lot_required_tests[LOT_REQUIRED_TEST_COUNT];
+
+trace_rc trace_create_product(store *s, const actor *by, product_record *p, int64_t now);
+/* Receives a lot (status received; the first transition is recorded). */
+trace_rc trace_receive_lot(store *s, const actor *by, lot_record *lot, int64_t now, const char **field_out);
+/* Stores a certificate file (PDF, PNG or JPEG, checked by its bytes, at most max_bytes). */
+trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const char *filename, const unsigned char *data,
+                               size_t len, size_t max_bytes, int64_t now, certificate_record *out, const char **field_out);
+trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, const char **field_out);
+/* Moves a lot through the state machine; actor id 0 is the system. */
+trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now);
+/* Marks released lots past their expiry date as expired (by the system). */
+trace_rc trace_expire_due(store *s, int64_t now);
+/* Which required tests a lot lacks (latest record per kind passed, with a certificate);
+ * writes their names to missing (up to LOT_REQUIRED_TEST_COUNT) and returns the count. */
+int trace_missing_tests(store *s, int64_t lot_id, const char *missing[LOT_REQUIRED_TEST_COUNT]);
+
+trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *patient, int quantity,
+                           const char *method_code, int64_t now, order_record *out, const char **field_out);
+trace_rc trace_cancel_order(store *s, const actor *by, int64_t order_id, int64_t now);
+trace_rc trace_record_payment(store *s, const actor *by, int64_t order_id, const char *reference, int64_t now,
+                              const char **field_out);
+/* Dispenses an order first-expiry-first-out from released lots that expire more than
+ * margin_days after today; a lot left empty becomes depleted. */
+trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_days, int64_t now);
+trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *carrier, const char *tracking,
+                    const char *logger_id, int64_t now);
+trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now);
+
+/* Recalls a lot (no-op on the status when already recalled) and audits it. */
+trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *reason, int64_t now);
+
+#endif

@@ -1,0 +1,673 @@
+/* The SQLite backend's traceability methods: products, lots and their tests, certificates
+ * and state history, orders, dispensing, shipments, and the recall query
+ * (schema in 0003_traceability.sql). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_internal.h"
+
+void certificate_clear(certificate_record *c)
+{
+	free(c->data);
+	c->data = NULL;
+}
+
+/* Steps a listing statement, calling read then fn per row until fn returns non-zero. */
+static store_rc each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
+                         int (*fn)(void *, const void *), void *ctx, const char *what)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read(st, row);
+		if (fn(ctx, row) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
+	sqlite3_finalize(st);
+	return out;
+}
+
+#define EACH(ss, st, read, type, fn, ctx, what)                                                                       \
+	do {                                                                                                           \
+		type row_;                                                                                             \
+		return each_row(ss, st, read, &row_, (int (*)(void *, const void *))(fn), ctx, what);                 \
+	} while (0)
+
+static store_rc insert_done(sqlite_store *ss, sqlite3_stmt *st, int64_t *id_out, const char *what)
+{
+	store_rc rc = sqlite_step_done(ss, st, what);
+	if (rc == STORE_OK)
+		*id_out = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+static store_rc changed_one(sqlite_store *ss, store_rc rc)
+{
+	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+		return STORE_CONFLICT;
+	return rc;
+}
+
+/* ---- products ---- */
+
+#define PRODUCT_COLUMNS                                                                                             \
+	"id, code, name_ja, name_en, form, manufacturer, country, source_cell_type, storage_min_c, storage_max_c,"     \
+	" excursion_allowance_minutes, shelf_life_days, price_jpy, tax_rate_percent, units_description, created_at"
+
+static void read_product(sqlite3_stmt *st, void *out)
+{
+	product_record *p = out;
+	p->id = sqlite3_column_int64(st, 0);
+	sqlite_copy_text(p->code, sizeof p->code, st, 1);
+	sqlite_copy_text(p->name_ja, sizeof p->name_ja, st, 2);
+	sqlite_copy_text(p->name_en, sizeof p->name_en, st, 3);
+	sqlite_copy_text(p->form, sizeof p->form, st, 4);
+	sqlite_copy_text(p->manufacturer, sizeof p->manufacturer, st, 5);
+	sqlite_copy_text(p->country, sizeof p->country, st, 6);
+	sqlite_copy_text(p->source_cell_type, sizeof p->source_cell_type, st, 7);
+	p->storage_min_c = sqlite3_column_double(st, 8);
+	p->storage_max_c = sqlite3_column_double(st, 9);
+	p->excursion_allowance_minutes = sqlite3_column_int(st, 10);
+	p->shelf_life_days = sqlite3_column_int(st, 11);
+	p->price_jpy = sqlite3_column_int64(st, 12);
+	p->tax_rate_percent = sqlite3_column_int(st, 13);
+	sqlite_copy_text(p->units_description, sizeof p->units_description, st, 14);
+	p->created_at = sqlite3_column_int64(st, 15);
+}
+
+store_rc sqlite_product_insert(store *s, product_record *p)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO products (code, name_ja, name_en, form, manufacturer, country,"
+	                                      " source_cell_type, storage_min_c, storage_max_c, excursion_allowance_minutes,"
+	                                      " shelf_life_days, price_jpy, tax_rate_percent, units_description, created_at)"
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, p->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->name_ja, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->name_en, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->form, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->manufacturer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->country, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, p->source_cell_type, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 8, p->storage_min_c);
+	sqlite3_bind_double(st, 9, p->storage_max_c);
+	sqlite3_bind_int(st, 10, p->excursion_allowance_minutes);
+	sqlite3_bind_int(st, 11, p->shelf_life_days);
+	sqlite3_bind_int64(st, 12, p->price_jpy);
+	sqlite3_bind_int(st, 13, p->tax_rate_percent);
+	sqlite3_bind_text(st, 14, p->units_description, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 15, p->created_at);
+	return insert_done(ss, st, &p->id, "insert product");
+}
+
+store_rc sqlite_product_get(store *s, int64_t id, product_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite_step_one(ss, st, read_product, out, "read product");
+}
+
+store_rc sqlite_product_list(store *s, store_product_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id");
+	if (st == NULL)
+		return STORE_ERROR;
+	EACH(ss, st, read_product, product_record, fn, ctx, "list products");
+}
+
+/* ---- lots ---- */
+
+#define LOT_SELECT                                                                                                  \
+	"SELECT l.id, l.product_id, l.lot_number, l.manufactured_on, l.expires_on, l.quantity_received,"              \
+	" l.quantity_available, l.status, coalesce(l.donor_age, -1), l.donor_screening, l.storage_location,"         \
+	" l.received_at, l.received_by, p.code, p.name_ja FROM lots l JOIN products p ON p.id = l.product_id"
+
+static void read_lot(sqlite3_stmt *st, void *out)
+{
+	lot_record *l = out;
+	l->id = sqlite3_column_int64(st, 0);
+	l->product_id = sqlite3_column_int64(st, 1);
+	sqlite_copy_text(l->lot_number, sizeof l->lot_number, st, 2);
+	sqlite_copy_text(l->manufactured_on, sizeof l->manufactured_on, st, 3);
+	sqlite_copy_text(l->expires_on, sizeof l->expires_on, st, 4);
+	l->quantity_received = sqlite3_column_int64(st, 5);
+	l->quantity_available = sqlite3_column_int64(st, 6);
+	sqlite_copy_text(l->status, sizeof l->status, st, 7);
+	l->donor_age = sqlite3_column_int(st, 8);
+	sqlite_copy_text(l->donor_screening, sizeof l->donor_screening, st, 9);
+	sqlite_copy_text(l->storage_location, sizeof l->storage_location, st, 10);
+	l->received_at = sqlite3_column_int64(st, 11);
+	l->received_by = sqlite3_column_int64(st, 12);
+	sqlite_copy_text(l->product_code, sizeof l->product_code, st, 13);
+	sqlite_copy_text(l->product_name_ja, sizeof l->product_name_ja, st, 14);
+}
+
+store_rc sqlite_lot_insert(store *s, lot_record *l)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO lots (product_id, lot_number, manufactured_on, expires_on, quantity_received,"
+	                                      " quantity_available, status, donor_age, donor_screening, storage_location,"
+	                                      " received_at, received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, l->product_id);
+	sqlite3_bind_text(st, 2, l->lot_number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, l->manufactured_on, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, l->expires_on, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->quantity_received);
+	sqlite3_bind_int64(st, 6, l->quantity_available);
+	sqlite3_bind_text(st, 7, l->status, -1, SQLITE_STATIC);
+	if (l->donor_age >= 0)
+		sqlite3_bind_int(st, 8, l->donor_age);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_text(st, 9, l->donor_screening, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, l->storage_location, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, l->received_at);
+	sqlite3_bind_int64(st, 12, l->received_by);
+	return insert_done(ss, st, &l->id, "insert lot");
+}
+
+store_rc sqlite_lot_get(store *s, int64_t id, lot_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite_step_one(ss, st, read_lot, out, "read lot");
+}
+
+store_rc sqlite_lot_find_number(store *s, const char *lot_number, store_lot_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.lot_number = ? ORDER BY l.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, lot_number, -1, SQLITE_STATIC);
+	EACH(ss, st, read_lot, lot_record, fn, ctx, "find lot");
+}
+
+store_rc sqlite_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE (?1 = 0 OR l.product_id = ?1) ORDER BY l.id DESC");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, product_id);
+	EACH(ss, st, read_lot, lot_record, fn, ctx, "list lots");
+}
+
+store_rc sqlite_lot_set_status(store *s, int64_t lot_id, const char *status)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE lots SET status = ? WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, lot_id);
+	store_rc rc = sqlite_step_done(ss, st, "set lot status");
+	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_NOT_FOUND : rc;
+}
+
+static void read_transition(sqlite3_stmt *st, void *out)
+{
+	lot_transition_record *t = out;
+	t->id = sqlite3_column_int64(st, 0);
+	t->lot_id = sqlite3_column_int64(st, 1);
+	sqlite_copy_text(t->from_status, sizeof t->from_status, st, 2);
+	sqlite_copy_text(t->to_status, sizeof t->to_status, st, 3);
+	t->actor_id = sqlite3_column_int64(st, 4);
+	sqlite_copy_text(t->actor_name, sizeof t->actor_name, st, 5);
+	sqlite_copy_text(t->reason, sizeof t->reason, st, 6);
+	t->at = sqlite3_column_int64(st, 7);
+}
+
+store_rc sqlite_lot_transition_insert(store *s, lot_transition_record *t)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO lot_transitions (lot_id, from_status, to_status, actor_id, reason, at)"
+	                                      " VALUES (?, nullif(?, ''), ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, t->lot_id);
+	sqlite3_bind_text(st, 2, t->from_status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->to_status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, t->actor_id);
+	sqlite3_bind_text(st, 5, t->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, t->at);
+	return insert_done(ss, st, &t->id, "insert lot transition");
+}
+
+store_rc sqlite_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT t.id, t.lot_id, coalesce(t.from_status, ''), t.to_status, t.actor_id,"
+	                                      " coalesce(u.name, ''), t.reason, t.at FROM lot_transitions t"
+	                                      " LEFT JOIN users u ON u.id = t.actor_id WHERE t.lot_id = ? ORDER BY t.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, lot_id);
+	EACH(ss, st, read_transition, lot_transition_record, fn, ctx, "list lot transitions");
+}
+
+store_rc sqlite_lot_dispensable(store *s, int64_t product_id, const char *min_expires_on, store_lot_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.product_id = ? AND l.status = 'released'"
+	                                      " AND l.quantity_available > 0 AND l.expires_on > ?"
+	                                      " ORDER BY l.expires_on, l.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, product_id);
+	sqlite3_bind_text(st, 2, min_expires_on, -1, SQLITE_STATIC);
+	EACH(ss, st, read_lot, lot_record, fn, ctx, "dispensable lots");
+}
+
+store_rc sqlite_lot_take_stock(store *s, int64_t lot_id, int64_t qty)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE lots SET quantity_available = quantity_available - ?1"
+	                                      " WHERE id = ?2 AND status = 'released' AND quantity_available >= ?1");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, qty);
+	sqlite3_bind_int64(st, 2, lot_id);
+	return changed_one(ss, sqlite_step_done(ss, st, "take stock"));
+}
+
+store_rc sqlite_lot_expired_released(store *s, const char *today, store_lot_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.status = 'released' AND l.expires_on < ? ORDER BY l.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+	EACH(ss, st, read_lot, lot_record, fn, ctx, "expired lots");
+}
+
+/* ---- tests and certificates ---- */
+
+static void read_lot_test(sqlite3_stmt *st, void *out)
+{
+	lot_test_record *t = out;
+	t->id = sqlite3_column_int64(st, 0);
+	t->lot_id = sqlite3_column_int64(st, 1);
+	sqlite_copy_text(t->kind, sizeof t->kind, st, 2);
+	sqlite_copy_text(t->result, sizeof t->result, st, 3);
+	sqlite_copy_text(t->value, sizeof t->value, st, 4);
+	sqlite_copy_text(t->method, sizeof t->method, st, 5);
+	sqlite_copy_text(t->tested_on, sizeof t->tested_on, st, 6);
+	t->certificate_id = sqlite3_column_int64(st, 7);
+	t->recorded_by = sqlite3_column_int64(st, 8);
+	t->recorded_at = sqlite3_column_int64(st, 9);
+}
+
+store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO lot_tests (lot_id, kind, result, value, method, tested_on, certificate_id,"
+	                                      " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, t->lot_id);
+	sqlite3_bind_text(st, 2, t->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, t->value, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, t->method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, t->tested_on, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, t->certificate_id);
+	sqlite3_bind_int64(st, 8, t->recorded_by);
+	sqlite3_bind_int64(st, 9, t->recorded_at);
+	return insert_done(ss, st, &t->id, "insert lot test");
+}
+
+store_rc sqlite_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, lot_id, kind, result, value, method, tested_on, coalesce(certificate_id, 0),"
+	                                      " recorded_by, recorded_at FROM lot_tests WHERE lot_id = ? ORDER BY id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, lot_id);
+	EACH(ss, st, read_lot_test, lot_test_record, fn, ctx, "list lot tests");
+}
+
+store_rc sqlite_certificate_insert(store *s, certificate_record *c)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO certificates (lot_id, filename, content_type, size_bytes, sha256, data,"
+	                                      " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, c->lot_id);
+	sqlite3_bind_text(st, 2, c->filename, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, c->size_bytes);
+	sqlite3_bind_text(st, 5, c->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 6, c->data, (sqlite3_uint64)c->size_bytes, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, c->uploaded_by);
+	sqlite3_bind_int64(st, 8, c->uploaded_at);
+	return insert_done(ss, st, &c->id, "insert certificate");
+}
+
+static void read_certificate_meta(sqlite3_stmt *st, void *out)
+{
+	certificate_record *c = out;
+	c->id = sqlite3_column_int64(st, 0);
+	c->lot_id = sqlite3_column_int64(st, 1);
+	sqlite_copy_text(c->filename, sizeof c->filename, st, 2);
+	sqlite_copy_text(c->content_type, sizeof c->content_type, st, 3);
+	c->size_bytes = sqlite3_column_int64(st, 4);
+	sqlite_copy_text(c->sha256, sizeof c->sha256, st, 5);
+	c->uploaded_by = sqlite3_column_int64(st, 6);
+	c->uploaded_at = sqlite3_column_int64(st, 7);
+	c->data = NULL;
+}
+
+static void read_certificate_full(sqlite3_stmt *st, void *out)
+{
+	certificate_record *c = out;
+	read_certificate_meta(st, out);
+	int n = sqlite3_column_bytes(st, 8);
+	c->data = malloc(n > 0 ? (size_t)n : 1);
+	if (c->data != NULL && n > 0)
+		memcpy(c->data, sqlite3_column_blob(st, 8), (size_t)n);
+	c->size_bytes = n;
+}
+
+#define CERT_COLUMNS "id, lot_id, filename, content_type, size_bytes, sha256, uploaded_by, uploaded_at"
+
+store_rc sqlite_certificate_get(store *s, int64_t id, certificate_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " CERT_COLUMNS ", data FROM certificates WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	memset(out, 0, sizeof *out);
+	store_rc rc = sqlite_step_one(ss, st, read_certificate_full, out, "read certificate");
+	if (rc == STORE_OK && out->data == NULL) {
+		snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
+		return STORE_ERROR;
+	}
+	return rc;
+}
+
+store_rc sqlite_certificates_of_lot(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " CERT_COLUMNS " FROM certificates WHERE lot_id = ? ORDER BY id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, lot_id);
+	EACH(ss, st, read_certificate_meta, certificate_record, fn, ctx, "list certificates");
+}
+
+/* ---- orders ---- */
+
+#define ORDER_SELECT                                                                                                \
+	"SELECT o.id, o.patient_id, o.decision_id, o.product_id, o.quantity, o.unit_price_jpy, o.total_jpy, o.status,"  \
+	" o.payment_method, o.payment_reference, coalesce(o.paid_at, 0), coalesce(o.paid_recorded_by, 0), o.ship_name," \
+	" o.ship_postal_code, o.ship_address, o.ship_phone, o.created_at, coalesce(o.cancelled_at, 0), p.name_ja, u.name" \
+	" FROM orders o JOIN products p ON p.id = o.product_id JOIN users u ON u.id = o.patient_id"
+
+static void read_order(sqlite3_stmt *st, void *out)
+{
+	order_record *o = out;
+	o->id = sqlite3_column_int64(st, 0);
+	o->patient_id = sqlite3_column_int64(st, 1);
+	o->decision_id = sqlite3_column_int64(st, 2);
+	o->product_id = sqlite3_column_int64(st, 3);
+	o->quantity = sqlite3_column_int(st, 4);
+	o->unit_price_jpy = sqlite3_column_int64(st, 5);
+	o->total_jpy = sqlite3_column_int64(st, 6);
+	sqlite_copy_text(o->status, sizeof o->status, st, 7);
+	sqlite_copy_text(o->payment_method, sizeof o->payment_method, st, 8);
+	sqlite_copy_text(o->payment_reference, sizeof o->payment_reference, st, 9);
+	o->paid_at = sqlite3_column_int64(st, 10);
+	o->paid_recorded_by = sqlite3_column_int64(st, 11);
+	sqlite_copy_text(o->ship_name, sizeof o->ship_name, st, 12);
+	sqlite_copy_text(o->ship_postal_code, sizeof o->ship_postal_code, st, 13);
+	sqlite_copy_text(o->ship_address, sizeof o->ship_address, st, 14);
+	sqlite_copy_text(o->ship_phone, sizeof o->ship_phone, st, 15);
+	o->created_at = sqlite3_column_int64(st, 16);
+	o->cancelled_at = sqlite3_column_int64(st, 17);
+	sqlite_copy_text(o->product_name_ja, sizeof o->product_name_ja, st, 18);
+	sqlite_copy_text(o->patient_name, sizeof o->patient_name, st, 19);
+}
+
+store_rc sqlite_order_insert(store *s, order_record *o)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO orders (patient_id, decision_id, product_id, quantity, unit_price_jpy,"
+	                                      " total_jpy, status, payment_method, ship_name, ship_postal_code, ship_address,"
+	                                      " ship_phone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, o->patient_id);
+	sqlite3_bind_int64(st, 2, o->decision_id);
+	sqlite3_bind_int64(st, 3, o->product_id);
+	sqlite3_bind_int(st, 4, o->quantity);
+	sqlite3_bind_int64(st, 5, o->unit_price_jpy);
+	sqlite3_bind_int64(st, 6, o->total_jpy);
+	sqlite3_bind_text(st, 7, o->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, o->payment_method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, o->ship_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, o->ship_postal_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, o->ship_address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, o->ship_phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 13, o->created_at);
+	return insert_done(ss, st, &o->id, "insert order");
+}
+
+store_rc sqlite_order_get(store *s, int64_t id, order_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, ORDER_SELECT " WHERE o.id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite_step_one(ss, st, read_order, out, "read order");
+}
+
+store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, ORDER_SELECT " WHERE (?1 = 0 OR o.patient_id = ?1) AND (?2 IS NULL OR o.status = ?2)"
+	                                      " ORDER BY o.id DESC LIMIT 500");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	if (status)
+		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	EACH(ss, st, read_order, order_record, fn, ctx, "list orders");
+}
+
+store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT coalesce(sum(quantity), 0) FROM orders WHERE decision_id = ? AND status <> 'cancelled'");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, decision_id);
+	store_rc rc = STORE_OK;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*qty_out = sqlite3_column_int64(st, 0);
+	else
+		rc = sqlite_fail(ss, "ordered quantity");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+store_rc sqlite_order_set_status(store *s, int64_t id, const char *from_status, const char *to_status, int64_t now)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE orders SET status = ?1,"
+	                                      " cancelled_at = CASE WHEN ?1 = 'cancelled' THEN ?4 ELSE cancelled_at END"
+	                                      " WHERE id = ?2 AND status = ?3");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, to_status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_text(st, 3, from_status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	return changed_one(ss, sqlite_step_done(ss, st, "set order status"));
+}
+
+store_rc sqlite_order_record_payment(store *s, int64_t id, const char *reference, int64_t paid_at, int64_t by)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE orders SET paid_at = ?, payment_reference = ?, paid_recorded_by = ?"
+	                                      " WHERE id = ? AND paid_at IS NULL");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, paid_at);
+	sqlite3_bind_text(st, 2, reference, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, by);
+	sqlite3_bind_int64(st, 4, id);
+	return changed_one(ss, sqlite_step_done(ss, st, "record payment"));
+}
+
+/* ---- dispensing and shipping ---- */
+
+static void read_dispense(sqlite3_stmt *st, void *out)
+{
+	dispense_record *d = out;
+	d->id = sqlite3_column_int64(st, 0);
+	d->order_id = sqlite3_column_int64(st, 1);
+	d->lot_id = sqlite3_column_int64(st, 2);
+	d->quantity = sqlite3_column_int(st, 3);
+	d->dispensed_at = sqlite3_column_int64(st, 4);
+	d->dispensed_by = sqlite3_column_int64(st, 5);
+	sqlite_copy_text(d->lot_number, sizeof d->lot_number, st, 6);
+	sqlite_copy_text(d->expires_on, sizeof d->expires_on, st, 7);
+}
+
+store_rc sqlite_dispense_insert(store *s, dispense_record *d)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO dispenses (order_id, lot_id, quantity, dispensed_at, dispensed_by)"
+	                                      " VALUES (?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, d->order_id);
+	sqlite3_bind_int64(st, 2, d->lot_id);
+	sqlite3_bind_int(st, 3, d->quantity);
+	sqlite3_bind_int64(st, 4, d->dispensed_at);
+	sqlite3_bind_int64(st, 5, d->dispensed_by);
+	return insert_done(ss, st, &d->id, "insert dispense");
+}
+
+store_rc sqlite_dispenses_of_order(store *s, int64_t order_id, store_dispense_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT d.id, d.order_id, d.lot_id, d.quantity, d.dispensed_at, d.dispensed_by,"
+	                                      " l.lot_number, l.expires_on FROM dispenses d JOIN lots l ON l.id = d.lot_id"
+	                                      " WHERE d.order_id = ? ORDER BY d.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, order_id);
+	EACH(ss, st, read_dispense, dispense_record, fn, ctx, "list dispenses");
+}
+
+static void read_shipment(sqlite3_stmt *st, void *out)
+{
+	shipment_record *sh = out;
+	sh->id = sqlite3_column_int64(st, 0);
+	sh->order_id = sqlite3_column_int64(st, 1);
+	sqlite_copy_text(sh->carrier, sizeof sh->carrier, st, 2);
+	sqlite_copy_text(sh->tracking_number, sizeof sh->tracking_number, st, 3);
+	sqlite_copy_text(sh->logger_id, sizeof sh->logger_id, st, 4);
+	sh->shipped_at = sqlite3_column_int64(st, 5);
+	sh->delivered_at = sqlite3_column_int64(st, 6);
+	sh->recorded_by = sqlite3_column_int64(st, 7);
+}
+
+store_rc sqlite_shipment_insert(store *s, shipment_record *sh)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO shipments (order_id, carrier, tracking_number, logger_id, shipped_at,"
+	                                      " recorded_by) VALUES (?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, sh->order_id);
+	sqlite3_bind_text(st, 2, sh->carrier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sh->tracking_number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sh->logger_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, sh->shipped_at);
+	sqlite3_bind_int64(st, 6, sh->recorded_by);
+	return insert_done(ss, st, &sh->id, "insert shipment");
+}
+
+store_rc sqlite_shipment_of_order(store *s, int64_t order_id, shipment_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, order_id, carrier, tracking_number, logger_id, shipped_at,"
+	                                      " coalesce(delivered_at, 0), recorded_by FROM shipments WHERE order_id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, order_id);
+	return sqlite_step_one(ss, st, read_shipment, out, "read shipment");
+}
+
+store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, order_id);
+	return changed_one(ss, sqlite_step_done(ss, st, "record delivery"));
+}
+
+/* ---- recall ---- */
+
+static void read_recipient(sqlite3_stmt *st, void *out)
+{
+	recall_recipient *r = out;
+	r->patient_id = sqlite3_column_int64(st, 0);
+	sqlite_copy_text(r->patient_name, sizeof r->patient_name, st, 1);
+	sqlite_copy_text(r->name_kana, sizeof r->name_kana, st, 2);
+	sqlite_copy_text(r->email, sizeof r->email, st, 3);
+	sqlite_copy_text(r->phone, sizeof r->phone, st, 4);
+	r->order_id = sqlite3_column_int64(st, 5);
+	r->quantity = sqlite3_column_int(st, 6);
+	r->dispensed_at = sqlite3_column_int64(st, 7);
+	sqlite_copy_text(r->ship_postal_code, sizeof r->ship_postal_code, st, 8);
+	sqlite_copy_text(r->ship_address, sizeof r->ship_address, st, 9);
+	sqlite_copy_text(r->carrier, sizeof r->carrier, st, 10);
+	sqlite_copy_text(r->tracking_number, sizeof r->tracking_number, st, 11);
+	r->shipped_at = sqlite3_column_int64(st, 12);
+	r->delivered_at = sqlite3_column_int64(st, 13);
+}
+
+store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	/* Driven by dispenses_lot; every other table is reached by primary key. */
+	sqlite3_stmt *st = sqlite_prepare(
+		ss, "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.email, o.ship_phone, o.id, d.quantity, d.dispensed_at,"
+		    " o.ship_postal_code, o.ship_address, coalesce(sh.carrier, ''), coalesce(sh.tracking_number, ''),"
+		    " coalesce(sh.shipped_at, 0), coalesce(sh.delivered_at, 0)"
+		    " FROM dispenses d"
+		    " JOIN orders o ON o.id = d.order_id"
+		    " JOIN users u ON u.id = o.patient_id"
+		    " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
+		    " LEFT JOIN shipments sh ON sh.order_id = o.id"
+		    " WHERE d.lot_id = ? ORDER BY u.id, o.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, lot_id);
+	EACH(ss, st, read_recipient, recall_recipient, fn, ctx, "recall recipients");
+}
