@@ -16,6 +16,7 @@ static const char main_usage[] =
 	"  user add      create a staff account (password on standard input)\n"
 	"  demo          load demo accounts into an empty database\n"
 	"  audit verify  check the audit log's hash chain\n"
+	"  recall        recall a lot and list every patient who received it\n"
 	"\n"
 	"Run 'exosafe COMMAND --help' for a command's options.\n";
 
@@ -23,7 +24,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall},
 };
 
 int main(int argc, char **argv)

@@ -10,6 +10,7 @@ int cli_serve(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_recall(int argc, char **argv);
 
 /* Opens the database at path; when require_schema, refuses a database that was never
  * initialised. Prints the reason and returns NULL on failure. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { root, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
-import { cleanAnswers } from './intake.test.mjs';
+import { cleanAnswers } from './fixtures.mjs';
 
 let server, dataDir;
 

@@ -22,6 +22,7 @@ typedef struct fixture {
 	store *s;
 	intake_catalog *cat;
 	actor doctor, patient, other;
+	int64_t product_id;
 	intake_policy policy;
 } fixture;
 
@@ -58,6 +59,13 @@ static int setup(void **state)
 	f->doctor = (actor){.id = add_user(f->s, "d@x.example", ROLE_DOCTOR), .role = ROLE_DOCTOR};
 	f->patient = (actor){.id = add_user(f->s, "p@x.example", ROLE_PATIENT), .role = ROLE_PATIENT};
 	f->other = (actor){.id = add_user(f->s, "q@x.example", ROLE_PATIENT), .role = ROLE_PATIENT};
+	product_record product = {.code = "CREAM", .name_ja = "クリーム", .name_en = "Cream", .form = "cream",
+	                          .manufacturer = "M", .country = "JP", .source_cell_type = "adipose MSC",
+	                          .storage_min_c = 2, .storage_max_c = 8, .excursion_allowance_minutes = 60,
+	                          .shelf_life_days = 365, .price_jpy = 22000, .tax_rate_percent = 10, .created_at = T0};
+	if (f->s->m->product_insert(f->s, &product) != STORE_OK)
+		return -1;
+	f->product_id = product.id;
 	f->policy = (intake_policy){.cutoff_seconds = 3600, .questionnaire_valid_seconds = 90LL * DAY};
 	*state = f;
 	return 0;
@@ -173,9 +181,9 @@ static void accept_consent(fixture *f, int64_t now)
 	                 INTAKE_OK);
 }
 
-static decision_input approval(int64_t response_id)
+static decision_input approval(const fixture *f, int64_t response_id)
 {
-	return (decision_input){.response_id = response_id, .approve = true, .notes = "ok", .product = "cream",
+	return (decision_input){.response_id = response_id, .approve = true, .notes = "ok", .product_id = f->product_id,
 	                        .quantity = 1, .directions = "daily", .valid_until = "2026-12-20"};
 }
 
@@ -184,17 +192,19 @@ static void test_expired_answers_cannot_back_an_approval(void **state)
 	fixture *f = *state;
 	int64_t rid = submit(f, clean_answers(), T0 - 91 * DAY);
 	accept_consent(f, T0);
-	decision_input in = approval(rid);
+	decision_input in = approval(f, rid);
 	decision_record d;
 	const char *field;
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
 	                 INTAKE_QUESTIONNAIRE_EXPIRED);
 	assert_int_equal(rows(f, "treatment_decisions"), 0);
 	rid = submit(f, clean_answers(), T0);
-	in = approval(rid);
+	in = approval(f, rid);
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_OK);
 	assert_string_equal(d.decision, "approved");
 	assert_int_equal(d.quantity, 1);
+	assert_int_equal(d.product_id, f->product_id);
+	assert_string_equal(d.product, "クリーム");
 }
 
 static void test_withdrawn_consent_blocks_approval(void **state)
@@ -203,7 +213,7 @@ static void test_withdrawn_consent_blocks_approval(void **state)
 	int64_t rid = submit(f, clean_answers(), T0);
 	accept_consent(f, T0);
 	assert_int_equal(intake_withdraw_consent(f->s, &f->patient, T0 + 10), INTAKE_OK);
-	decision_input in = approval(rid);
+	decision_input in = approval(f, rid);
 	decision_record d;
 	const char *field;
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0 + 20, &d, &field),
@@ -221,20 +231,24 @@ static void test_approval_fields(void **state)
 	accept_consent(f, T0);
 	decision_record d;
 	const char *field = NULL;
-	decision_input in = approval(rid);
+	decision_input in = approval(f, rid);
 	in.valid_until = "2028-01-01"; /* more than a year ahead */
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
 	assert_string_equal(field, "valid_until");
-	in = approval(rid);
+	in = approval(f, rid);
 	in.quantity = 13;
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
 	assert_string_equal(field, "quantity");
-	in = approval(rid);
+	in = approval(f, rid);
+	in.product_id = 999;
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
+	assert_string_equal(field, "product_id");
+	in = approval(f, rid);
 	in.notes = "";
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
 	assert_string_equal(field, "notes");
 	/* The doctor cannot decide on a response of another patient. */
-	in = approval(rid);
+	in = approval(f, rid);
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->other.id, &in, T0, &d, &field), INTAKE_NOT_FOUND);
 	assert_int_equal(rows(f, "treatment_decisions"), 0);
 }

@@ -7,14 +7,18 @@ import { currentLang, t } from './i18n.js';
 const CSRF_COOKIE = 'exosafe_csrf';
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-/** An API failure: status (0 when the server was not reached), code, message, field. */
+/**
+ * An API failure: status (0 when the server was not reached), code, message, field, and items
+ * (the per-item errors of invalid questionnaire answers: [{link_id, reason, message}], or null).
+ */
 export class ApiError extends Error {
-  constructor({ status, code, message, field }) {
+  constructor({ status, code, message, field, items }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field ?? null;
+    this.items = Array.isArray(items) ? items : null;
   }
 }
 
@@ -66,6 +70,7 @@ async function send(method, path, body, csrfToken) {
       code: typeof error.code === 'string' ? error.code : `http_${response.status}`,
       message: typeof error.message === 'string' && error.message ? error.message : t('error.generic'),
       field: typeof error.field === 'string' ? error.field : null,
+      items: error.items,
     });
   }
   return data ?? {};

@@ -1,6 +1,7 @@
 // Home page: loads the signed-in user (GET /api/v1/me; 401 goes to the log-in page) and shows
-// the view for their role. Patients see their profile and the mandatory product notice; staff
-// see their account and role; admins also get the user list, staff creation and the audit log.
+// the view for their role. Patients see the way to their intake steps, their profile and the
+// mandatory product notice; staff see their account and role, doctors links to the schedule and
+// the review queue; admins also get the user list, staff creation and the audit log.
 // Every value from the API is written with textContent.
 
 import { api } from './api.js';
@@ -94,6 +95,7 @@ function renderStaff(user) {
   ]);
   $('staff-role-desc').textContent = t(`home.role_desc.${user.role}`);
   $('staff-view').hidden = false;
+  $('doctor-view').hidden = user.role !== 'doctor';
 }
 
 function renderUsers() {

@@ -1,0 +1,241 @@
+/* exosafe recall: recall a lot and list everyone who received it. */
+#include <getopt.h>
+#include <csv.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "config.h"
+#include "core/recall_notice.h"
+#include "core/timefmt.h"
+#include "service/trace.h"
+
+static const char recall_usage[] =
+	"usage: exosafe recall --db PATH --lot LOT [--product CODE] [--reason TEXT] [--format csv|json]\n"
+	"                      [--notices FILE]\n"
+	"\n"
+	"Marks the lot recalled (its remaining stock can no longer be dispensed), then prints every\n"
+	"patient and shipment that received units of it, with contact data, to standard output.\n"
+	"Running it again on a recalled lot only lists. Both are written to the audit log.\n"
+	"  --lot LOT        the lot number\n"
+	"  --product CODE   the product, when several products have a lot with that number\n"
+	"  --reason TEXT    why (recorded in the lot's history; default: ordered from the CLI)\n"
+	"  --format FMT     csv (default) or json\n"
+	"  --notices FILE   also write a printable Japanese notice per patient (HTML) to FILE\n";
+
+typedef struct lot_match {
+	lot_record lots[16];
+	int n;
+	const char *product;
+} lot_match;
+
+static int match_lot(void *ctx, const lot_record *l)
+{
+	lot_match *m = ctx;
+	if ((m->product == NULL || strcmp(m->product, l->product_code) == 0) && m->n < 16)
+		m->lots[m->n++] = *l;
+	return 0;
+}
+
+typedef struct recipients {
+	recall_recipient *rows;
+	int n, cap;
+} recipients;
+
+static int collect(void *ctx, const recall_recipient *r)
+{
+	recipients *c = ctx;
+	if (c->n == c->cap) {
+		int cap = c->cap ? c->cap * 2 : 64;
+		recall_recipient *rows = realloc(c->rows, (size_t)cap * sizeof *rows);
+		if (rows == NULL)
+			return 1;
+		c->rows = rows;
+		c->cap = cap;
+	}
+	c->rows[c->n++] = *r;
+	return 0;
+}
+
+static void csv_field(const char *text, int last)
+{
+	csv_fwrite(stdout, text, strlen(text));
+	fputc(last ? '\n' : ',', stdout);
+}
+
+static void print_csv(const recipients *r)
+{
+	static const char *const header[] = {"patient_id", "name", "name_kana", "email", "phone", "order_id", "quantity",
+	                                     "dispensed_at", "postal_code", "address", "carrier", "tracking_number",
+	                                     "shipped_at", "delivered_at"};
+	size_t nh = sizeof header / sizeof header[0];
+	for (size_t i = 0; i < nh; i++)
+		csv_field(header[i], i + 1 == nh);
+	for (int i = 0; i < r->n; i++) {
+		const recall_recipient *x = &r->rows[i];
+		char pid[24], oid[24], qty[16], disp[ISO8601_LEN], ship[ISO8601_LEN] = "", deliv[ISO8601_LEN] = "";
+		snprintf(pid, sizeof pid, "%lld", (long long)x->patient_id);
+		snprintf(oid, sizeof oid, "%lld", (long long)x->order_id);
+		snprintf(qty, sizeof qty, "%d", x->quantity);
+		time_iso8601(x->dispensed_at, disp);
+		if (x->shipped_at)
+			time_iso8601(x->shipped_at, ship);
+		if (x->delivered_at)
+			time_iso8601(x->delivered_at, deliv);
+		const char *fields[] = {pid, x->patient_name, x->name_kana, x->email, x->phone, oid, qty, disp,
+		                        x->ship_postal_code, x->ship_address, x->carrier, x->tracking_number, ship, deliv};
+		for (size_t f = 0; f < nh; f++)
+			csv_field(fields[f], f + 1 == nh);
+	}
+}
+
+static json_t *iso_or_null(int64_t t)
+{
+	char iso[ISO8601_LEN];
+	if (t == 0)
+		return json_null();
+	time_iso8601(t, iso);
+	return json_string(iso);
+}
+
+static void print_json(const lot_record *lot, const recipients *r)
+{
+	json_t *list = json_array();
+	for (int i = 0; i < r->n; i++) {
+		const recall_recipient *x = &r->rows[i];
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o}",
+		                                      "patient_id", (json_int_t)x->patient_id, "name", x->patient_name,
+		                                      "name_kana", x->name_kana, "email", x->email, "phone", x->phone,
+		                                      "order_id", (json_int_t)x->order_id, "quantity", x->quantity,
+		                                      "dispensed_at", iso_or_null(x->dispensed_at), "postal_code",
+		                                      x->ship_postal_code, "address", x->ship_address, "carrier", x->carrier,
+		                                      "tracking_number", x->tracking_number, "shipped_at",
+		                                      iso_or_null(x->shipped_at), "delivered_at", iso_or_null(x->delivered_at)));
+	}
+	json_t *out = json_pack("{s:{s:I, s:s, s:s, s:s}, s:o}", "lot", "id", (json_int_t)lot->id, "lot_number",
+	                        lot->lot_number, "product_code", lot->product_code, "status", "recalled", "recipients", list);
+	json_dumpf(out, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(out);
+}
+
+static int write_notices(const char *path, const lot_record *lot, const char *reason, int64_t now, const recipients *r)
+{
+	server_config cfg;
+	config_defaults(&cfg);
+	recall_notice *items = calloc((size_t)(r->n ? r->n : 1), sizeof *items);
+	if (items == NULL)
+		return -1;
+	for (int i = 0; i < r->n; i++) {
+		const recall_recipient *x = &r->rows[i];
+		items[i] = (recall_notice){cfg.clinic_name, cfg.clinic_phone, lot->product_name_ja, lot->lot_number, reason, now,
+		                           x->patient_name, x->ship_postal_code, x->ship_address, x->quantity, x->dispensed_at,
+		                           x->tracking_number};
+	}
+	char *html = recall_notice_html(items, r->n);
+	free(items);
+	if (html == NULL)
+		return -1;
+	FILE *f = fopen(path, "w");
+	int rc = f != NULL && fputs(html, f) >= 0 ? 0 : -1;
+	if (f != NULL && fclose(f) != 0)
+		rc = -1;
+	free(html);
+	return rc;
+}
+
+int cli_recall(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},      {"lot", required_argument, NULL, 'l'},
+		{"product", required_argument, NULL, 'p'}, {"reason", required_argument, NULL, 'r'},
+		{"format", required_argument, NULL, 'f'},  {"notices", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},          {0},
+	};
+	const char *db = NULL, *lot_number = NULL, *product = NULL, *format = "csv", *notices = NULL;
+	const char *reason = "リコール(exosafe recall コマンド) / recall ordered from the command line";
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'l': lot_number = optarg; break;
+		case 'p': product = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'f': format = optarg; break;
+		case 'n': notices = optarg; break;
+		case 'h': fputs(recall_usage, stdout); return 0;
+		default: return cli_usage_error("recall", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("recall", "unexpected argument '%s'", argv[optind]);
+	if (db == NULL || lot_number == NULL)
+		return cli_usage_error("recall", "--db and --lot are required");
+	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+		return cli_usage_error("recall", "--format must be csv or json, got '%s'", format);
+	if (*reason == '\0')
+		return cli_usage_error("recall", "--reason must not be empty");
+
+	store *s = cli_open_store(db, 1);
+	if (s == NULL)
+		return 1;
+	lot_match m = {.n = 0, .product = product};
+	int rc = 1;
+	recipients r = {0};
+	if (s->m->lot_find_number(s, lot_number, match_lot, &m) != STORE_OK) {
+		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
+		goto out;
+	}
+	if (m.n == 0) {
+		fprintf(stderr, "exosafe recall: no lot %s%s%s; nothing was changed\n", lot_number, product ? " of product " : "",
+		        product ? product : "");
+		goto out;
+	}
+	if (m.n > 1) {
+		fprintf(stderr, "exosafe recall: lot number %s exists for several products; name one with --product:\n",
+		        lot_number);
+		for (int i = 0; i < m.n; i++)
+			fprintf(stderr, "  %s\n", m.lots[i].product_code);
+		rc = 2;
+		goto out;
+	}
+	lot_record *lot = &m.lots[0];
+	actor system = {.id = 0, .role = ROLE_NONE};
+	int64_t now = (int64_t)time(NULL);
+	trace_rc trc = trace_recall(s, &system, lot->id, reason, now);
+	if (trc != TRACE_OK) {
+		fprintf(stderr, "exosafe recall: cannot recall lot %s (%s): %s\n", lot_number, lot->status,
+		        trc == TRACE_ILLEGAL_TRANSITION ? "not allowed from its status" : s->errmsg);
+		goto out;
+	}
+	if (s->m->recall_recipients(s, lot->id, collect, &r) != STORE_OK) {
+		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
+		goto out;
+	}
+	char detail[64], object[48];
+	snprintf(detail, sizeof detail, "%d recipients", r.n);
+	snprintf(object, sizeof object, "lot:%lld", (long long)lot->id);
+	if (store_audit_now(s, 0, ROLE_NONE, "recall.recipients.read", object, detail) != STORE_OK) {
+		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
+		goto out;
+	}
+	if (strcmp(format, "json") == 0)
+		print_json(lot, &r);
+	else
+		print_csv(&r);
+	if (notices != NULL && write_notices(notices, lot, reason, now, &r) != 0) {
+		fprintf(stderr, "exosafe recall: cannot write notices to %s\n", notices);
+		goto out;
+	}
+	fprintf(stderr, "lot %s of %s is recalled; %d deliveries listed\n", lot->lot_number, lot->product_code, r.n);
+	rc = 0;
+out:
+	free(r.rows);
+	s->m->close(s);
+	return rc;
+}

@@ -1,0 +1,169 @@
+// Consent page (patients): the current consent text in the UI language (line breaks kept by CSS,
+// the text inserted with textContent), the patient's acceptance status, acceptance with the
+// SHA-256 of the exact text shown, and withdrawal after a confirmation.
+
+import { api } from './api.js';
+import { clearErrors, showError, whileSubmitting } from './forms.js';
+import { currentLang, onLangChange, t } from './i18n.js';
+import { timeElement } from './jst.js';
+import { pick } from './levels.js';
+import { fillDetails, hideAlert, showAlert, startPage } from './session.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = { consent: null, status: null, justAccepted: false };
+
+/** Returns the SHA-256 of text (UTF-8) as lowercase hex. */
+async function sha256Hex(text) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function langName(code) {
+  return code === 'ja' || code === 'en' ? t(`lang.name.${code}`) : String(code ?? '');
+}
+
+function renderText() {
+  const consent = state.consent;
+  const lang = currentLang();
+  $('consent-title').textContent = pick(consent.title);
+  $('consent-version').textContent = String(consent.version);
+  const text = $('consent-text');
+  text.lang = consent.text?.[lang] !== undefined ? lang : (lang === 'ja' ? 'en' : 'ja');
+  text.textContent = pick(consent.text);
+}
+
+function renderStatus() {
+  const status = state.status ?? {};
+  const latest = status.latest ?? null;
+  const inForce = status.in_force === true;
+  const stateEl = $('consent-state');
+  let key;
+  let tone;
+  if (inForce) {
+    key = state.justAccepted ? 'consent.state.accepted_now' : 'consent.state.accepted';
+    tone = 'ok';
+  } else if (latest && latest.withdrawn_at) {
+    key = 'consent.state.withdrawn';
+    tone = 'warn';
+  } else if (latest) {
+    key = 'consent.state.outdated';
+    tone = 'warn';
+  } else {
+    key = 'consent.state.none';
+    tone = 'todo';
+  }
+  stateEl.textContent = t(key);
+  stateEl.className = `state state--${tone}`;
+  stateEl.dataset.state = inForce ? 'accepted' : latest?.withdrawn_at ? 'withdrawn' : latest ? 'outdated' : 'none';
+
+  const details = $('consent-details');
+  details.hidden = !latest;
+  if (latest) {
+    const rows = [
+      [t('consent.details.version'), String(latest.version)],
+      [t('consent.details.accepted_at'), timeElement(latest.accepted_at)],
+      [t('consent.details.lang'), langName(latest.lang)],
+    ];
+    if (latest.withdrawn_at) rows.push([t('consent.details.withdrawn_at'), timeElement(latest.withdrawn_at)]);
+    fillDetails(details, rows);
+  }
+  $('consent-next').hidden = !inForce;
+  $('withdraw-area').hidden = !(latest && !latest.withdrawn_at);
+  $('accept-section').hidden = inForce;
+}
+
+function render() {
+  renderText();
+  renderStatus();
+}
+
+async function loadStatus() {
+  const data = await api('GET', '/api/v1/intake');
+  state.status = data.intake?.consent ?? null;
+}
+
+function wire() {
+  const form = $('consent-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    if (!$('consent-read').checked) {
+      showError(form, { field: 'read', message: t('consent.accept.need_check') });
+      return;
+    }
+    whileSubmitting(form, async () => {
+      try {
+        // The hash of exactly what the patient was shown, in the language it was shown in.
+        const shown = $('consent-text').textContent;
+        const body = {
+          consent_id: state.consent.id,
+          version: state.consent.version,
+          lang: $('consent-text').lang,
+          sha256: await sha256Hex(shown),
+        };
+        await api('POST', '/api/v1/consent', body);
+        state.justAccepted = true;
+        await loadStatus();
+        renderStatus();
+        $('consent-read').checked = false;
+        $('consent-state').focus();
+        $('consent-status').scrollIntoView({ block: 'start' });
+      } catch (error) {
+        showError(form, error);
+      }
+    });
+  });
+
+  $('withdraw-button').addEventListener('click', () => {
+    $('withdraw-confirm').hidden = false;
+    $('withdraw-button').hidden = true;
+    $('withdraw-yes').focus();
+  });
+  $('withdraw-no').addEventListener('click', () => {
+    $('withdraw-confirm').hidden = true;
+    $('withdraw-button').hidden = false;
+    $('withdraw-button').focus();
+  });
+  $('withdraw-yes').addEventListener('click', async () => {
+    const button = $('withdraw-yes');
+    button.disabled = true;
+    hideAlert('withdraw-error');
+    try {
+      await api('POST', '/api/v1/consent/withdraw', {});
+      state.justAccepted = false;
+      await loadStatus();
+      $('withdraw-confirm').hidden = true;
+      $('withdraw-button').hidden = false;
+      renderStatus();
+      $('consent-state').focus();
+    } catch (error) {
+      showAlert('withdraw-error', error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+async function main() {
+  const user = await startPage(['patient']);
+  if (!user) return;
+  try {
+    const [consent] = await Promise.all([api('GET', '/api/v1/consent'), loadStatus()]);
+    state.consent = consent.consent;
+  } catch (error) {
+    showAlert('page-error', error);
+    return;
+  }
+  wire();
+  render();
+  $('consent-view').hidden = false;
+  onLangChange(() => {
+    // Another language is another text: the patient confirms again that they have read it.
+    $('consent-read').checked = false;
+    render();
+  });
+  document.body.dataset.ready = 'true';
+}
+
+main();

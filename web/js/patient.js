@@ -1,0 +1,333 @@
+// Patient page (doctors): profile, screening flags worst first, booking, consent, the latest
+// answers rendered against the questionnaire definition, and the decision: approve (product,
+// quantity, directions, valid until; an override reason over a block flag) or decline with a
+// reason. A decision already recorded for the latest answers is shown read-only.
+
+import { api } from './api.js';
+import { clearErrors, formValues, showError, whileSubmitting } from './forms.js';
+import { currentLang, onLangChange, t } from './i18n.js';
+import { addDays, formatDay, timeElement, todayJst } from './jst.js';
+import { flagList, levelBadge, pick } from './levels.js';
+import { answerText } from './questionnaire-form.js';
+import { el, fillDetails, queryParam, showAlert, startPage } from './session.js';
+
+const $ = (id) => document.getElementById(id);
+
+const DEFAULTS = {
+  ja: { product: 'エクソソームクリーム(男性用)', directions: '1日1回、洗顔後に適量を塗布' },
+  en: { product: 'Exosome cream (for men)', directions: 'Apply a suitable amount once a day after washing your face.' },
+};
+const VALID_DAYS = 30;
+
+const state = { id: null, patient: null, intake: null, definition: null, products: [] };
+
+function ageOn(birthDate, today) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(birthDate ?? '')) return null;
+  const [by, bm, bd] = birthDate.split('-').map(Number);
+  const [ty, tm, td] = today.split('-').map(Number);
+  return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
+}
+
+function latestResponse() {
+  return state.intake?.questionnaire?.latest ?? null;
+}
+
+function hasBlock() {
+  const latest = latestResponse();
+  if (!latest) return false;
+  return latest.worst_level === 'block' || (latest.flags ?? []).some((f) => f.level === 'block');
+}
+
+/** The decision recorded for the latest answers, or null while it is still to be made. */
+function decisionOnLatest() {
+  const decision = state.intake?.decision ?? null;
+  const latest = latestResponse();
+  return decision && latest && decision.response_id === latest.id ? decision : null;
+}
+
+function renderProfile() {
+  const patient = state.patient;
+  const profile = patient.profile ?? {};
+  $('patient-name').textContent = patient.name;
+  document.title = `${patient.name} — exosafe`;
+  const age = ageOn(profile.birth_date, todayJst());
+  $('patient-sub').textContent = [profile.name_kana, age !== null ? t('patient.age', { n: age }) : '']
+    .filter(Boolean).join(' / ');
+  const phone = el('a', null, profile.phone);
+  phone.href = `tel:${String(profile.phone ?? '').replace(/[^0-9+]/g, '')}`;
+  const sex = ['female', 'male', 'other'].includes(profile.sex) ? t(`sex.${profile.sex}`) : profile.sex;
+  fillDetails($('profile'), [
+    [t('field.name_kana'), profile.name_kana],
+    [t('field.birth_date'), profile.birth_date ? `${profile.birth_date}${age !== null ? ` (${t('patient.age', { n: age })})` : ''}` : ''],
+    [t('field.sex'), sex],
+    [t('field.phone'), profile.phone ? phone : ''],
+    [t('field.email'), patient.email],
+    [t('field.postal_code'), profile.postal_code],
+    [t('field.address'), profile.address],
+  ]);
+}
+
+function renderFlags() {
+  const latest = latestResponse();
+  $('worst-level').replaceChildren(levelBadge(latest ? latest.worst_level : 'missing'));
+  $('flags').replaceChildren(latest ? flagList(latest.flags) : el('p', 'muted', t('patient.no_response')));
+  const notes = [];
+  if (latest) {
+    notes.push(t('patient.response_meta', { id: latest.id, version: latest.version }));
+    if (latest.outdated) notes.push(t('patient.response_outdated'));
+    if (latest.expired) notes.push(t('patient.response_expired'));
+  }
+  $('response-note').textContent = notes.join(' ');
+}
+
+function renderBookings() {
+  const bookings = state.intake?.upcoming_bookings ?? [];
+  if (bookings.length === 0) {
+    $('bookings').replaceChildren(el('p', 'muted', t('patient.call.none')));
+    return;
+  }
+  const list = el('ul', 'plain-list');
+  for (const booking of bookings) {
+    const li = el('li');
+    li.append(timeElement(booking.starts_at, booking.ends_at), ` ${booking.doctor_name ?? ''}`);
+    list.append(li);
+  }
+  $('bookings').replaceChildren(list);
+}
+
+function renderConsent() {
+  const consent = state.intake?.consent ?? {};
+  const latest = consent.latest ?? null;
+  const stateEl = $('consent-state');
+  const key = consent.in_force ? 'patient.consent.in_force'
+    : latest?.withdrawn_at ? 'patient.consent.withdrawn'
+      : latest ? 'patient.consent.outdated' : 'patient.consent.none';
+  stateEl.textContent = t(key);
+  stateEl.className = `state ${consent.in_force ? 'state--ok' : 'state--warn'}`;
+  stateEl.dataset.inForce = String(consent.in_force === true);
+  const dl = $('consent-details');
+  dl.hidden = !latest;
+  if (latest) {
+    const rows = [
+      [t('consent.details.version'), String(latest.version)],
+      [t('consent.details.accepted_at'), timeElement(latest.accepted_at)],
+      [t('consent.details.lang'), latest.lang === 'ja' || latest.lang === 'en' ? t(`lang.name.${latest.lang}`) : latest.lang],
+      [t('consent.details.sha256'), el('span', 'mono wrap-anywhere', latest.sha256)],
+    ];
+    if (latest.withdrawn_at) rows.push([t('consent.details.withdrawn_at'), timeElement(latest.withdrawn_at)]);
+    fillDetails(dl, rows);
+  }
+}
+
+function renderAnswers() {
+  const latest = latestResponse();
+  const dl = $('answers');
+  dl.replaceChildren();
+  if (!latest) {
+    $('answers-meta').textContent = t('patient.no_response');
+    return;
+  }
+  $('answers-meta').replaceChildren(t('patient.answers.submitted'), ' ', timeElement(latest.submitted_at));
+  const answers = latest.answers ?? {};
+  const items = Array.isArray(state.definition?.item) ? state.definition.item : [];
+  const known = new Set(items.map((i) => i.linkId));
+  // The definition's order first, then anything it does not know (an older version's items).
+  const order = [...items.filter((i) => Object.prototype.hasOwnProperty.call(answers, i.linkId)),
+    ...Object.keys(answers).filter((k) => !known.has(k)).map((k) => ({ linkId: k, text: k }))];
+  for (const item of order) {
+    const dt = el('dt', null, pick(item.text));
+    const dd = el('dd', item.type === 'text' ? 'pre-wrap' : null, answerText(item.type ? item : null, answers[item.linkId]));
+    dd.dataset.linkId = item.linkId;
+    dl.append(dt, dd);
+  }
+}
+
+function renderRecorded(decision) {
+  const approved = decision.decision === 'approved';
+  const result = $('decision-result');
+  result.textContent = t(approved ? 'decision.recorded_approved' : 'decision.recorded_declined');
+  result.className = `state ${approved ? 'state--ok' : 'state--warn'}`;
+  result.dataset.decision = decision.decision;
+  const rows = approved ? [
+    [t('decision.product'), decision.product],
+    [t('decision.quantity'), t('decision.quantity_value', { n: decision.quantity })],
+    [t('decision.directions'), decision.directions],
+    [t('decision.valid_until'), decision.valid_until ? formatDay(decision.valid_until) : ''],
+  ] : [[t('decision.decline_reason'), decision.decline_reason]];
+  rows.push([t('decision.notes'), decision.notes]);
+  if (decision.override_reason) rows.push([t('decision.override_reason'), decision.override_reason]);
+  rows.push([t('decision.decided_at'), timeElement(decision.decided_at)], [t('decision.doctor'), decision.doctor_name]);
+  fillDetails($('decision-details'), rows);
+  for (const dd of $('decision-details').querySelectorAll('dd')) dd.classList.add('pre-wrap');
+  $('decision-recorded').hidden = false;
+}
+
+function renderDecision() {
+  const latest = latestResponse();
+  const recorded = decisionOnLatest();
+  const form = $('decision-form');
+  $('decision-recorded').hidden = true;
+  $('decision-unavailable').hidden = true;
+  $('decision-warning').hidden = true;
+  if (recorded) {
+    renderRecorded(recorded);
+    form.hidden = true;
+    return;
+  }
+  if (!latest) {
+    $('decision-unavailable').textContent = t('patient.decision.no_response');
+    $('decision-unavailable').hidden = false;
+    form.hidden = true;
+    return;
+  }
+  const warnings = [];
+  if (latest.outdated || latest.expired) warnings.push(t('patient.decision.warn_response'));
+  if (!state.intake?.consent?.in_force) warnings.push(t('patient.decision.warn_consent'));
+  if (warnings.length) {
+    $('decision-warning').textContent = warnings.join(' ');
+    $('decision-warning').hidden = false;
+  }
+  form.hidden = false;
+  $('override-area').hidden = !hasBlock();
+  toggleFields();
+}
+
+function toggleFields() {
+  const chosen = $('decision-form').querySelector('input[name="decision"]:checked')?.value ?? '';
+  $('approve-fields').hidden = chosen !== 'approved';
+  $('decline-fields').hidden = chosen !== 'declined';
+}
+
+function render() {
+  renderProductChoice();
+  renderProfile();
+  renderFlags();
+  renderBookings();
+  renderConsent();
+  renderAnswers();
+  renderDecision();
+}
+
+/** Fills the approval fields with the defaults (in the UI language). */
+function prefill() {
+  const d = DEFAULTS[currentLang()] ?? DEFAULTS.ja;
+  $('decision-product').value = d.product;
+  $('decision-directions').value = d.directions;
+  $('decision-quantity').value = '1';
+  $('decision-valid-until').value = addDays(todayJst(), VALID_DAYS);
+  $('decision-valid-until').min = todayJst();
+}
+
+/** After a language switch, swaps untouched defaults for the other language's. */
+function relocalizeDefaults() {
+  const d = DEFAULTS[currentLang()] ?? DEFAULTS.ja;
+  for (const [id, key] of [['decision-product', 'product'], ['decision-directions', 'directions']]) {
+    const input = $(id);
+    if (Object.values(DEFAULTS).some((x) => x[key] === input.value)) input.value = d[key];
+  }
+}
+
+/**
+ * Loads the product master when the server has one (GET /api/v1/products): approvals then name
+ * a product by product_id from a list. Without it, the product is written as text (product).
+ */
+async function loadProducts() {
+  try {
+    const data = await api('GET', '/api/v1/products');
+    state.products = Array.isArray(data.products) ? data.products.filter((p) => Number.isInteger(p.id)) : [];
+  } catch {
+    state.products = [];
+  }
+}
+
+function renderProductChoice() {
+  const useList = state.products.length > 0;
+  $('product-text-field').hidden = useList;
+  $('decision-product').disabled = useList;
+  $('product-select-field').hidden = !useList;
+  const select = $('decision-product-id');
+  select.disabled = !useList;
+  if (!useList) return;
+  const chosen = select.value;
+  select.replaceChildren(...state.products.map((p) => {
+    const option = el('option', null, pick(p.name) || p.code);
+    option.value = String(p.id);
+    return option;
+  }));
+  const fallback = state.products.find((p) => p.name?.ja === DEFAULTS.ja.product) ?? state.products[0];
+  select.value = chosen && state.products.some((p) => String(p.id) === chosen) ? chosen : String(fallback.id);
+}
+
+async function load() {
+  const [file, q] = await Promise.all([
+    api('GET', `/api/v1/patients/${encodeURIComponent(state.id)}/intake`),
+    state.definition ? Promise.resolve({ questionnaire: state.definition }) : api('GET', '/api/v1/questionnaire'),
+  ]);
+  state.patient = file.patient;
+  state.intake = file.intake ?? {};
+  state.definition = q.questionnaire ?? null;
+}
+
+function wire() {
+  const form = $('decision-form');
+  form.addEventListener('change', (event) => {
+    if (event.target instanceof HTMLInputElement && event.target.name === 'decision') toggleFields();
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const values = formValues(form);
+    if (!values.decision) {
+      showError(form, { field: 'decision', message: t('decision.need_choice') });
+      return;
+    }
+    const body = { response_id: latestResponse().id, decision: values.decision, notes: values.notes ?? '' };
+    if (values.decision === 'approved') {
+      for (const key of ['product', 'directions', 'valid_until']) if (values[key] !== undefined) body[key] = values[key];
+      if (values.product_id !== undefined) body.product_id = Number(values.product_id);
+      if (values.quantity !== undefined) {
+        const n = Number(values.quantity);
+        body.quantity = Number.isInteger(n) ? n : values.quantity;
+      }
+      if (hasBlock() && values.override_reason !== undefined) body.override_reason = values.override_reason;
+    } else if (values.decline_reason !== undefined) body.decline_reason = values.decline_reason;
+
+    whileSubmitting(form, async () => {
+      try {
+        await api('POST', `/api/v1/patients/${encodeURIComponent(state.id)}/decision`, body);
+        await load();
+        render();
+        $('decision-card').scrollIntoView({ block: 'start' });
+      } catch (error) {
+        showError(form, error);
+      }
+    });
+  });
+}
+
+async function main() {
+  const user = await startPage(['doctor']);
+  if (!user) return;
+  state.id = queryParam('id');
+  if (!/^\d+$/.test(state.id ?? '')) {
+    showAlert('page-error', { message: t('patient.bad_id') });
+    return;
+  }
+  try {
+    await Promise.all([load(), loadProducts()]);
+  } catch (error) {
+    showAlert('page-error', error);
+    return;
+  }
+  prefill();
+  wire();
+  render();
+  $('patient-view').hidden = false;
+  onLangChange(() => {
+    relocalizeDefaults();
+    render();
+  });
+  document.body.dataset.ready = 'true';
+}
+
+main();

@@ -1,0 +1,71 @@
+// Review queue (doctors): patients with answered questionnaires awaiting a decision, worst level
+// first as the server sends them: the worst level, the flags with reasons in the UI language,
+// the next call, whether consent is in force, and a link to the patient's page.
+
+import { api } from './api.js';
+import { onLangChange, t } from './i18n.js';
+import { timeElement } from './jst.js';
+import { flagList, levelBadge } from './levels.js';
+import { el, fillDetails, hideAlert, showAlert, startPage } from './session.js';
+
+const $ = (id) => document.getElementById(id);
+
+let queue = [];
+
+function entry(item) {
+  const li = el('li', 'card queue__item');
+  li.dataset.patientId = String(item.patient_id);
+  li.dataset.level = String(item.worst_level ?? '');
+
+  const head = el('div', 'queue__head');
+  const name = el('a', 'queue__name', item.patient_name);
+  name.href = `/patient.html?id=${encodeURIComponent(item.patient_id)}`;
+  head.append(name, levelBadge(item.worst_level));
+  li.append(head);
+
+  const dl = el('dl', 'details details--compact');
+  const consent = el('span', item.consent_in_force ? 'state-text state-text--ok' : 'state-text state-text--warn',
+    t(item.consent_in_force ? 'review.consent_yes' : 'review.consent_no'));
+  fillDetails(dl, [
+    [t('review.next_call'), item.next_call_at ? timeElement(item.next_call_at) : t('review.no_call')],
+    [t('review.consent'), consent],
+    [t('review.submitted_at'), timeElement(item.submitted_at)],
+  ]);
+  li.append(el('h2', 'queue__flags-title', t('review.flags')), flagList(item.flags), dl);
+
+  const open = el('a', 'btn btn--secondary btn--small', t('review.open'));
+  open.href = name.href;
+  li.append(open);
+  return li;
+}
+
+function render() {
+  $('queue').replaceChildren(...queue.map(entry));
+  $('queue').hidden = queue.length === 0;
+  $('queue-empty').hidden = queue.length > 0;
+  $('review-count').textContent = t('review.count', { n: queue.length });
+  $('review-count').hidden = queue.length === 0;
+}
+
+async function load() {
+  hideAlert('page-error');
+  try {
+    const data = await api('GET', '/api/v1/review/queue');
+    queue = Array.isArray(data.queue) ? data.queue : [];
+  } catch (error) {
+    showAlert('page-error', error);
+    return;
+  }
+  render();
+}
+
+async function main() {
+  const user = await startPage(['doctor']);
+  if (!user) return;
+  await load();
+  $('review-refresh').addEventListener('click', load);
+  onLangChange(render);
+  document.body.dataset.ready = 'true';
+}
+
+main();
