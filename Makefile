@@ -7,7 +7,7 @@ ASAN_BUILD := build-asan
 DB         := var/exosafe.db
 PORT       ?= 8080
 
-.PHONY: all deps build asan run test test-unit test-http test-browser test-asan clean
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench clean
 
 all: build
 
@@ -40,6 +40,10 @@ run: build $(DB)
 
 test: build asan node_modules/.package-lock.json
 	@scripts/run-tests.sh
+
+# BENCH_ARGS, e.g. --dispenses 200000; the default builds 10 million dispense rows.
+bench: build
+	$(BUILD)/bench_recall $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
