@@ -189,7 +189,7 @@ void handle_order_ship(request *req)
 	trace_rc rc = trace_ship(req->db, &by, req->path_ids[0], input_string(req, "carrier"),
 	                         input_string(req, "tracking_number"), input_string(req, "logger_id"), (int64_t)time(NULL));
 	if (rc != TRACE_OK) {
-		reply_trace_error(req, rc, NULL);
+		reply_trace_error(req, rc, "logger_id");
 		return;
 	}
 	reply_order(req, 200, req->path_ids[0]);

@@ -77,6 +77,9 @@ typedef struct request {
 typedef void (*route_handler)(request *req);
 
 #define ACCESS_PUBLIC (1u << 16)          /* anyone, signed in or not */
+/* A device with its own key (a connected temperature sensor): no session, no CSRF token;
+ * the handler authenticates the key before anything else. */
+#define ACCESS_DEVICE (1u << 17)
 
 typedef struct route {
 	const char *method;

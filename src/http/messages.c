@@ -71,6 +71,11 @@ static const message messages[] = {
 	{"no_stock", "出荷可能なロット(出荷判定済み・期限内)の在庫が足りません。",
 	 "Not enough stock in released, unexpired lots."},
 	{"not_recalled", "このロットは回収(リコール)されていません。", "This lot has not been recalled."},
+	{"bad_readings", "温度データに読み取れない行があります。何も保存していません。", "A line of the readings cannot be used. Nothing was stored."},
+	{"duplicate_reading", "同じ時刻に異なる温度がすでに記録されています。何も保存していません。",
+	 "A different temperature is already stored for that time. Nothing was stored."},
+	{"alert_closed", "このアラートはすでに判定済みです。", "This alert has already been disposed of."},
+	{"bad_logger_key", "ロガーの認証キーが正しくありません。", "The logger key is wrong."},
 	/* Questionnaire answer reasons. */
 	{"answer_required", "回答が必要です。", "An answer is required."},
 	{"answer_type", "回答の形式が正しくありません。", "The answer has the wrong type."},
@@ -121,6 +126,12 @@ static const message messages[] = {
 	{"payment_method_value", "支払い方法が正しくありません。", "Unknown payment method."},
 	{"status_value", "状態の指定が正しくありません。", "Unknown status."},
 	{"certificate_type", "証明書は PDF・PNG・JPEG のファイルにしてください。", "A certificate must be a PDF, PNG or JPEG file."},
+	{"unit_kind_value", "refrigerator、freezer、room のいずれかを指定してください。", "Must be refrigerator, freezer or room."},
+	{"disposition_value", "released または destroyed を指定してください。", "Must be released or destroyed."},
+	{"csv_type", "温度データは text/csv で送ってください。", "Send the readings as text/csv."},
+	{"ingest_type", "application/json または text/csv で送ってください。", "Send application/json or text/csv."},
+	{"readings_shape", "{\"readings\": [{\"at\", \"celsius\"}, …]} の形で、1件以上10万件以下にしてください。",
+	 "Send {\"readings\": [{\"at\", \"celsius\"}, …]} with 1 to 100,000 readings."},
 	{"limit_value", "1 から 500 までの整数を指定してください。", "Must be an integer from 1 to 500."},
 };
 
@@ -177,6 +188,13 @@ static const message labels[] = {
 	{"tracking_number", "追跡番号", "Tracking number"},
 	{"logger_id", "温度ロガー", "Temperature logger"},
 	{"status", "状態", "Status"},
+	{"unit_id", "保管庫", "Storage unit"},
+	{"interval_seconds", "記録間隔(秒)", "Logging interval (seconds)"},
+	{"readings", "温度データ", "Readings"},
+	{"disposition", "判定", "Disposition"},
+	{"justification", "判定の理由", "Justification"},
+	{"from", "開始", "From"},
+	{"points", "点数", "Points"},
 	{"storage_min_c", "保管温度(下限)", "Storage minimum"},
 	{"storage_max_c", "保管温度(上限)", "Storage maximum"},
 };

@@ -167,6 +167,11 @@ static void dispatch_api(server *srv, request *req)
 		return;
 	}
 
+	if (found->roles & ACCESS_DEVICE) {
+		found->handler(req);
+		return;
+	}
+
 	const char *token = request_cookie(req, "exosafe_session");
 	if (token != NULL) {
 		accounts_rc rc = accounts_session_resolve(req->db, &srv->cfg.session, token, (int64_t)time(NULL),
@@ -220,12 +225,20 @@ typedef struct pending {
 	bool too_large;
 } pending;
 
-/* File uploads (certificates) may be larger than JSON bodies. */
+/* File uploads (certificates, logger files, sensor batches) may be larger than JSON bodies. */
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
 static bool is_upload(const char *method, const char *url)
 {
-	size_t n = strlen(url), suffix = strlen("/certificates");
-	return strcmp(method, "POST") == 0 && strncmp(url, "/api/v1/lots/", 13) == 0 && n > suffix &&
-	       strcmp(url + n - suffix, "/certificates") == 0;
+	if (strcmp(method, "POST") != 0)
+		return false;
+	if (strncmp(url, "/api/v1/lots/", 13) == 0 && ends_with(url, "/certificates"))
+		return true;
+	return strncmp(url, "/api/v1/loggers/", 16) == 0 && (ends_with(url, "/import") || ends_with(url, "/readings"));
 }
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)

@@ -292,6 +292,80 @@ typedef struct recall_recipient {
 	int64_t delivered_at;          /* 0 when not delivered */
 } recall_recipient;
 
+/* Cold chain (see 0004_coldchain.sql). */
+typedef struct storage_unit_record {
+	int64_t id;
+	char name[101];
+	char kind[16];                 /* refrigerator | freezer | room */
+	char location[201];
+	int64_t created_at;
+	/* Filled by reads: */
+	int64_t logger_id;             /* the logger recording it, 0 when none */
+	char logger_code[65];
+} storage_unit_record;
+
+typedef struct logger_record {
+	int64_t id;
+	char code[65];
+	char description[201];
+	int64_t unit_id;               /* 0: not in a unit (a shipment logger) */
+	char api_key_hash[65];         /* "" when HTTP ingest is off */
+	int64_t interval_seconds;      /* 0: inferred from the readings */
+	int64_t created_at;
+	/* Filled by reads: */
+	char unit_name[101];
+	int64_t readings;
+	int64_t first_at, last_at;
+} logger_record;
+
+/* A lot's stay somewhere a logger watched: a storage unit, or a shipment's parcel. */
+typedef struct lot_exposure {
+	int64_t lot_id;
+	char lot_number[65];
+	char lot_status[16];
+	int64_t product_id;
+	double min_celsius, max_celsius;
+	int allowance_minutes;
+	int64_t logger_id;
+	char place[32];                /* "unit:3" or "shipment:7" */
+	int64_t from_at, to_at;        /* to_at 0: still there */
+} lot_exposure;
+
+typedef struct coldchain_alert_record {
+	int64_t id;
+	int64_t lot_id;
+	int64_t logger_id;
+	char place[32];
+	int64_t first_at, last_at;
+	int64_t minutes_outside;
+	int64_t allowance_minutes;
+	double peak_celsius;
+	char *evidence_json;           /* heap, owned: free with coldchain_alert_clear */
+	char status[12];               /* open | disposed */
+	int64_t created_at;
+	char disposition[12];
+	char justification[1001];
+	int64_t disposed_by;
+	int64_t disposed_at;
+	/* Filled by reads: */
+	char lot_number[65];
+	char product_name_ja[201];
+	char logger_code[65];
+} coldchain_alert_record;
+
+void coldchain_alert_clear(coldchain_alert_record *a);
+
+typedef struct reading_import_record {
+	int64_t id;
+	int64_t logger_id;
+	char source[201];
+	char sha256[65];
+	int64_t rows_read, rows_added;
+	int64_t first_at, last_at;
+	int64_t imported_by;
+	int64_t imported_at;
+} reading_import_record;
+
 typedef struct store store;
 
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
@@ -308,6 +382,11 @@ typedef int (*store_transition_fn)(void *ctx, const lot_transition_record *t);
 typedef int (*store_order_fn)(void *ctx, const order_record *o);
 typedef int (*store_dispense_fn)(void *ctx, const dispense_record *d);
 typedef int (*store_recipient_fn)(void *ctx, const recall_recipient *r);
+typedef int (*store_unit_fn)(void *ctx, const storage_unit_record *u);
+typedef int (*store_logger_fn)(void *ctx, const logger_record *l);
+typedef int (*store_exposure_fn)(void *ctx, const lot_exposure *e);
+typedef int (*store_reading_fn)(void *ctx, int64_t at, double celsius);
+typedef int (*store_alert_fn)(void *ctx, const coldchain_alert_record *a);   /* evidence_json not loaded */
 
 typedef struct store_methods {
 	const char *backend_name;
@@ -439,6 +518,43 @@ typedef struct store_methods {
 
 	/* Every patient and shipment that received units of lot_id, in one indexed query. */
 	store_rc (*recall_recipients)(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx);
+
+	/* Cold chain: storage units and loggers. unit_insert and logger_insert are
+	 * STORE_CONFLICT on a taken name or code. */
+	store_rc (*unit_insert)(store *s, storage_unit_record *u);
+	store_rc (*unit_get)(store *s, int64_t id, storage_unit_record *out);
+	store_rc (*unit_list)(store *s, store_unit_fn fn, void *ctx);
+	store_rc (*logger_insert)(store *s, logger_record *l);
+	store_rc (*logger_get)(store *s, int64_t id, logger_record *out);
+	store_rc (*logger_by_code)(store *s, const char *code, logger_record *out);
+	store_rc (*logger_list)(store *s, store_logger_fn fn, void *ctx);
+	store_rc (*logger_set_key)(store *s, int64_t id, const char *api_key_hash);
+
+	/* Moves a lot into a unit at time at, closing its current placement. */
+	store_rc (*lot_place)(store *s, int64_t lot_id, int64_t unit_id, int64_t at);
+	/* Every stay of a lot where logger_id watched, overlapping [from, to): lots placed in the
+	 * logger's unit, and lots dispensed into shipments carrying the logger. */
+	store_rc (*exposures_of_logger)(store *s, int64_t logger_id, int64_t from, int64_t to, store_exposure_fn fn,
+	                                void *ctx);
+	/* Every stay of one lot under any logger. */
+	store_rc (*exposures_of_lot)(store *s, int64_t lot_id, store_exposure_fn fn, void *ctx);
+
+	/* Stores one reading inside the caller's transaction. *added is 1 when new, 0 when the
+	 * same reading was already there; STORE_CONFLICT when a different value is stored for that
+	 * logger and time (nothing written). Prepared once per connection: fast in a loop. */
+	store_rc (*reading_put)(store *s, int64_t logger_id, int64_t at, double celsius, int *added);
+	/* Readings of a logger in [from, to), in time order. */
+	store_rc (*readings_range)(store *s, int64_t logger_id, int64_t from, int64_t to, store_reading_fn fn, void *ctx);
+	store_rc (*reading_import_insert)(store *s, reading_import_record *r);
+
+	/* Excursion alerts. alert_insert is STORE_CONFLICT when the lot already has an open alert
+	 * for that logger. */
+	store_rc (*alert_insert)(store *s, coldchain_alert_record *a);
+	store_rc (*alert_get)(store *s, int64_t id, coldchain_alert_record *out);
+	/* status NULL: all; lot_id 0: every lot. Newest first. */
+	store_rc (*alert_list)(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx);
+	store_rc (*alert_dispose)(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,
+	                          int64_t at);
 } store_methods;
 
 struct store {

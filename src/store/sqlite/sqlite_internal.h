@@ -10,6 +10,9 @@ typedef struct sqlite_store {
 	store base;
 	sqlite3 *db;
 	int in_transaction;
+	/* Statements reused in hot loops (reading imports), finalized on close. */
+	sqlite3_stmt *reading_insert;
+	sqlite3_stmt *reading_get;
 } sqlite_store;
 
 static inline sqlite_store *impl(store *s)
@@ -82,5 +85,25 @@ store_rc sqlite_shipment_insert(store *s, shipment_record *sh);
 store_rc sqlite_shipment_of_order(store *s, int64_t order_id, shipment_record *out);
 store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at);
 store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx);
+
+/* The cold-chain methods (store_sqlite_coldchain.c). */
+store_rc sqlite_unit_insert(store *s, storage_unit_record *u);
+store_rc sqlite_unit_get(store *s, int64_t id, storage_unit_record *out);
+store_rc sqlite_unit_list(store *s, store_unit_fn fn, void *ctx);
+store_rc sqlite_logger_insert(store *s, logger_record *l);
+store_rc sqlite_logger_get(store *s, int64_t id, logger_record *out);
+store_rc sqlite_logger_by_code(store *s, const char *code, logger_record *out);
+store_rc sqlite_logger_list(store *s, store_logger_fn fn, void *ctx);
+store_rc sqlite_logger_set_key(store *s, int64_t id, const char *api_key_hash);
+store_rc sqlite_lot_place(store *s, int64_t lot_id, int64_t unit_id, int64_t at);
+store_rc sqlite_exposures_of_logger(store *s, int64_t logger_id, int64_t from, int64_t to, store_exposure_fn fn, void *ctx);
+store_rc sqlite_exposures_of_lot(store *s, int64_t lot_id, store_exposure_fn fn, void *ctx);
+store_rc sqlite_reading_put(store *s, int64_t logger_id, int64_t at, double celsius, int *added);
+store_rc sqlite_readings_range(store *s, int64_t logger_id, int64_t from, int64_t to, store_reading_fn fn, void *ctx);
+store_rc sqlite_reading_import_insert(store *s, reading_import_record *r);
+store_rc sqlite_alert_insert(store *s, coldchain_alert_record *a);
+store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out);
+store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx);
+store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by, int64_t at);
 
 #endif

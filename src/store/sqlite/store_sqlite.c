@@ -81,6 +81,8 @@ static void sq_close(store *s)
 	sqlite_store *ss = impl(s);
 	if (ss->in_transaction)
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(ss->reading_insert);
+	sqlite3_finalize(ss->reading_get);
 	sqlite3_close_v2(ss->db);
 	free(ss);
 }
@@ -596,6 +598,24 @@ static const store_methods sqlite_methods = {
 	.shipment_of_order = sqlite_shipment_of_order,
 	.shipment_delivered = sqlite_shipment_delivered,
 	.recall_recipients = sqlite_recall_recipients,
+	.unit_insert = sqlite_unit_insert,
+	.unit_get = sqlite_unit_get,
+	.unit_list = sqlite_unit_list,
+	.logger_insert = sqlite_logger_insert,
+	.logger_get = sqlite_logger_get,
+	.logger_by_code = sqlite_logger_by_code,
+	.logger_list = sqlite_logger_list,
+	.logger_set_key = sqlite_logger_set_key,
+	.lot_place = sqlite_lot_place,
+	.exposures_of_logger = sqlite_exposures_of_logger,
+	.exposures_of_lot = sqlite_exposures_of_lot,
+	.reading_put = sqlite_reading_put,
+	.readings_range = sqlite_readings_range,
+	.reading_import_insert = sqlite_reading_import_insert,
+	.alert_insert = sqlite_alert_insert,
+	.alert_get = sqlite_alert_get,
+	.alert_list = sqlite_alert_list,
+	.alert_dispose = sqlite_alert_dispose,
 };
 
 store *store_sqlite_open(const char *path, char *err, size_t errlen)

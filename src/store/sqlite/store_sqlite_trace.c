@@ -261,8 +261,11 @@ store_rc sqlite_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn
 store_rc sqlite_lot_dispensable(store *s, int64_t product_id, const char *min_expires_on, store_lot_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
+	/* A lot with an open temperature alert stays put until QA has decided. */
 	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.product_id = ? AND l.status = 'released'"
 	                                      " AND l.quantity_available > 0 AND l.expires_on > ?"
+	                                      " AND NOT EXISTS (SELECT 1 FROM coldchain_alerts a"
+	                                      "                 WHERE a.lot_id = l.id AND a.status = 'open')"
 	                                      " ORDER BY l.expires_on, l.id");
 	if (st == NULL)
 		return STORE_ERROR;

@@ -1,0 +1,36 @@
+/* Temperature-logger CSV files in the shapes real loggers export, parsed as a stream with
+ * libcsv: a header row or none; comma, semicolon or tab; ISO 8601 timestamps with an offset,
+ * or "YYYY/MM/DD HH:MM(:SS)" / "YYYY-MM-DD HH:MM(:SS)" local time (Asia/Tokyo unless the file
+ * says otherwise); °C or °F; a decimal comma. Pure: the caller feeds bytes. */
+#ifndef EXOSAFE_TEMP_CSV_H
+#define EXOSAFE_TEMP_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/coldchain.h"
+
+typedef struct temp_csv temp_csv;
+
+/* Called for each reading, in file order. Return non-zero to stop parsing. */
+typedef int (*temp_csv_reading_fn)(void *ctx, const temp_reading *r, long line);
+
+/* A parse error: the line (1-based) and a reason a person can act on. */
+typedef struct temp_csv_error {
+	long line;
+	char reason[200];
+} temp_csv_error;
+
+/* Creates a parser. default_utc_offset_seconds applies to timestamps without an offset
+ * (Asia/Tokyo: 9 * 3600). Returns NULL when memory runs out. */
+temp_csv *temp_csv_new(int default_utc_offset_seconds, temp_csv_reading_fn fn, void *ctx);
+void temp_csv_free(temp_csv *p);
+
+/* Feeds the next bytes of the file. Returns 0, or -1 with *err filled at the first bad line
+ * (unparsable time, impossible or non-numeric temperature, unknown unit, wrong column count,
+ * invalid UTF-8); the caller must then discard everything it received from this file. */
+int temp_csv_feed(temp_csv *p, const char *data, size_t len, temp_csv_error *err);
+/* Ends the file (a last line without a newline is parsed here). Same return as feed. */
+int temp_csv_finish(temp_csv *p, temp_csv_error *err);
+
+#endif

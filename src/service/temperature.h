@@ -1,0 +1,73 @@
+/* Watching temperatures: storage units and loggers, where lots are kept, importing and
+ * ingesting readings (all or nothing), and turning excursions into lot quarantines and
+ * alerts for QA, who dispose of them. */
+#ifndef EXOSAFE_TEMPERATURE_H
+#define EXOSAFE_TEMPERATURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/credentials.h"
+#include "core/temp_csv.h"
+#include "service/accounts.h"
+#include "store/store.h"
+
+typedef enum temperature_rc {
+	TEMPERATURE_OK = 0,
+	TEMPERATURE_NOT_FOUND,
+	TEMPERATURE_INVALID,        /* *field_out names it */
+	TEMPERATURE_CONFLICT,       /* a name or code already taken */
+	TEMPERATURE_BAD_FILE,       /* see the temp_csv_error: file, line, reason */
+	TEMPERATURE_DUPLICATE,      /* a time already stored with a different value (in the error) */
+	TEMPERATURE_ALERT_CLOSED,
+	TEMPERATURE_LOT_STATE,      /* the disposition is not possible from the lot's status */
+	TEMPERATURE_ERROR,
+} temperature_rc;
+
+temperature_rc temperature_create_unit(store *s, const actor *by, storage_unit_record *u, int64_t now);
+/* Creates a logger; when key_out is not NULL a random ingest key is made, stored hashed, and
+ * returned once in key_out. */
+temperature_rc temperature_create_logger(store *s, const actor *by, logger_record *l, int64_t now,
+                                         char key_out[TOKEN_TEXT_MAX], const char **field_out);
+temperature_rc temperature_place_lot(store *s, const actor *by, int64_t lot_id, int64_t unit_id, int64_t now);
+/* Checks a connected sensor's key against the logger's stored hash (constant time). */
+bool temperature_key_matches(const logger_record *l, const char *key);
+
+/* An import: every reading of every file (or ingest batch) in one transaction. */
+typedef struct temperature_import temperature_import;
+
+typedef struct import_summary {
+	int64_t rows_read, rows_added;
+	int64_t first_at, last_at;
+	int alerts_raised;
+	int lots_quarantined;
+} import_summary;
+
+/* Starts an import for a logger (opens the transaction). NULL on failure. */
+temperature_import *temperature_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset);
+/* Starts the next file; source names it in errors and in the import record. */
+void temperature_import_file(temperature_import *imp, const char *source);
+/* Feeds bytes of the current file. On failure the import is over: call _abort. */
+temperature_rc temperature_import_feed(temperature_import *imp, const char *data, size_t len, temp_csv_error *err);
+/* Ends the current file (records it). */
+temperature_rc temperature_import_file_end(temperature_import *imp, temp_csv_error *err);
+/* Feeds one reading directly (HTTP JSON ingest). */
+temperature_rc temperature_import_reading(temperature_import *imp, int64_t at, double celsius, temp_csv_error *err);
+/* Commits everything, then evaluates the affected lots. Frees imp. */
+temperature_rc temperature_import_commit(temperature_import *imp, int64_t now, import_summary *out);
+/* Discards everything. Frees imp. */
+void temperature_import_abort(temperature_import *imp);
+
+/* Re-evaluates every lot the logger watched in [from, to): when a stay's time outside the
+ * product's range passes its allowance, the lot is quarantined (if it can be) and an alert
+ * with the evidence is opened for QA. Adds to *alerts and *quarantined. */
+temperature_rc temperature_evaluate_logger(store *s, int64_t logger_id, int64_t from, int64_t to, int64_t now,
+                                           int *alerts, int *quarantined);
+
+/* QA's decision on an alert: "released" (the lot returns to use; every open alert of the lot
+ * is closed with the same justification) or "destroyed". */
+temperature_rc temperature_dispose(store *s, const actor *by, int64_t alert_id, const char *disposition,
+                                   const char *justification, int64_t now);
+
+#endif

@@ -1,0 +1,442 @@
+/* The SQLite backend's cold-chain methods: storage units, loggers, lot placements, readings
+ * and excursion alerts (schema in 0004_coldchain.sql). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_internal.h"
+
+void coldchain_alert_clear(coldchain_alert_record *a)
+{
+	free(a->evidence_json);
+	a->evidence_json = NULL;
+}
+
+static store_rc each(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
+                     int (*fn)(void *, const void *), void *ctx, const char *what)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read(st, row);
+		if (fn(ctx, row) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
+	sqlite3_finalize(st);
+	return out;
+}
+
+static store_rc inserted(sqlite_store *ss, sqlite3_stmt *st, int64_t *id, const char *what)
+{
+	store_rc rc = sqlite_step_done(ss, st, what);
+	if (rc == STORE_OK)
+		*id = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+/* ---- units and loggers ---- */
+
+#define UNIT_SELECT                                                                                                 \
+	"SELECT u.id, u.name, u.kind, u.location, u.created_at, coalesce(g.id, 0), coalesce(g.code, '')"              \
+	" FROM storage_units u LEFT JOIN loggers g ON g.id = (SELECT min(id) FROM loggers WHERE unit_id = u.id)"
+
+static void read_unit(sqlite3_stmt *st, void *out)
+{
+	storage_unit_record *u = out;
+	u->id = sqlite3_column_int64(st, 0);
+	sqlite_copy_text(u->name, sizeof u->name, st, 1);
+	sqlite_copy_text(u->kind, sizeof u->kind, st, 2);
+	sqlite_copy_text(u->location, sizeof u->location, st, 3);
+	u->created_at = sqlite3_column_int64(st, 4);
+	u->logger_id = sqlite3_column_int64(st, 5);
+	sqlite_copy_text(u->logger_code, sizeof u->logger_code, st, 6);
+}
+
+store_rc sqlite_unit_insert(store *s, storage_unit_record *u)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO storage_units (name, kind, location, created_at) VALUES (?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, u->location, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, u->created_at);
+	return inserted(ss, st, &u->id, "insert storage unit");
+}
+
+store_rc sqlite_unit_get(store *s, int64_t id, storage_unit_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, UNIT_SELECT " WHERE u.id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite_step_one(ss, st, read_unit, out, "read storage unit");
+}
+
+store_rc sqlite_unit_list(store *s, store_unit_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, UNIT_SELECT " ORDER BY u.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	storage_unit_record row;
+	return each(ss, st, read_unit, &row, (int (*)(void *, const void *))fn, ctx, "list storage units");
+}
+
+#define LOGGER_SELECT                                                                                               \
+	"SELECT g.id, g.code, g.description, coalesce(g.unit_id, 0), coalesce(g.api_key_hash, ''),"                   \
+	" coalesce(g.interval_seconds, 0), g.created_at, coalesce(u.name, ''),"                                        \
+	" (SELECT count(*) FROM readings r WHERE r.logger_id = g.id),"                                                 \
+	" coalesce((SELECT min(at) FROM readings r WHERE r.logger_id = g.id), 0),"                                     \
+	" coalesce((SELECT max(at) FROM readings r WHERE r.logger_id = g.id), 0)"                                      \
+	" FROM loggers g LEFT JOIN storage_units u ON u.id = g.unit_id"
+
+static void read_logger(sqlite3_stmt *st, void *out)
+{
+	logger_record *l = out;
+	l->id = sqlite3_column_int64(st, 0);
+	sqlite_copy_text(l->code, sizeof l->code, st, 1);
+	sqlite_copy_text(l->description, sizeof l->description, st, 2);
+	l->unit_id = sqlite3_column_int64(st, 3);
+	sqlite_copy_text(l->api_key_hash, sizeof l->api_key_hash, st, 4);
+	l->interval_seconds = sqlite3_column_int64(st, 5);
+	l->created_at = sqlite3_column_int64(st, 6);
+	sqlite_copy_text(l->unit_name, sizeof l->unit_name, st, 7);
+	l->readings = sqlite3_column_int64(st, 8);
+	l->first_at = sqlite3_column_int64(st, 9);
+	l->last_at = sqlite3_column_int64(st, 10);
+}
+
+store_rc sqlite_logger_insert(store *s, logger_record *l)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO loggers (code, description, unit_id, api_key_hash, interval_seconds,"
+	                                      " created_at) VALUES (?, ?, nullif(?, 0), nullif(?, ''), nullif(?, 0), ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, l->code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->description, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, l->unit_id);
+	sqlite3_bind_text(st, 4, l->api_key_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->interval_seconds);
+	sqlite3_bind_int64(st, 6, l->created_at);
+	return inserted(ss, st, &l->id, "insert logger");
+}
+
+store_rc sqlite_logger_get(store *s, int64_t id, logger_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, LOGGER_SELECT " WHERE g.id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite_step_one(ss, st, read_logger, out, "read logger");
+}
+
+store_rc sqlite_logger_by_code(store *s, const char *code, logger_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, LOGGER_SELECT " WHERE g.code = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	return sqlite_step_one(ss, st, read_logger, out, "read logger");
+}
+
+store_rc sqlite_logger_list(store *s, store_logger_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, LOGGER_SELECT " ORDER BY g.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	logger_record row;
+	return each(ss, st, read_logger, &row, (int (*)(void *, const void *))fn, ctx, "list loggers");
+}
+
+store_rc sqlite_logger_set_key(store *s, int64_t id, const char *api_key_hash)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE loggers SET api_key_hash = nullif(?, '') WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, api_key_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	store_rc rc = sqlite_step_done(ss, st, "set logger key");
+	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_NOT_FOUND : rc;
+}
+
+/* ---- placements and exposures ---- */
+
+store_rc sqlite_lot_place(store *s, int64_t lot_id, int64_t unit_id, int64_t at)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE lot_placements SET to_at = ?2 WHERE lot_id = ?1 AND to_at IS NULL");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, lot_id);
+	sqlite3_bind_int64(st, 2, at);
+	store_rc rc = sqlite_step_done(ss, st, "close placement");
+	if (rc != STORE_OK)
+		return rc;
+	st = sqlite_prepare(ss, "INSERT INTO lot_placements (lot_id, unit_id, from_at) VALUES (?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, lot_id);
+	sqlite3_bind_int64(st, 2, unit_id);
+	sqlite3_bind_int64(st, 3, at);
+	return sqlite_step_done(ss, st, "place lot");
+}
+
+static void read_exposure(sqlite3_stmt *st, void *out)
+{
+	lot_exposure *e = out;
+	e->lot_id = sqlite3_column_int64(st, 0);
+	sqlite_copy_text(e->lot_number, sizeof e->lot_number, st, 1);
+	sqlite_copy_text(e->lot_status, sizeof e->lot_status, st, 2);
+	e->product_id = sqlite3_column_int64(st, 3);
+	e->min_celsius = sqlite3_column_double(st, 4);
+	e->max_celsius = sqlite3_column_double(st, 5);
+	e->allowance_minutes = sqlite3_column_int(st, 6);
+	e->logger_id = sqlite3_column_int64(st, 7);
+	sqlite_copy_text(e->place, sizeof e->place, st, 8);
+	e->from_at = sqlite3_column_int64(st, 9);
+	e->to_at = sqlite3_column_int64(st, 10);
+}
+
+#define EXPOSURE_COLUMNS                                                                                            \
+	"l.id, l.lot_number, l.status, p.id, p.storage_min_c, p.storage_max_c, p.excursion_allowance_minutes, g.id"
+
+/* Lots in a logger's unit, and lots in shipments that carried the logger. */
+#define EXPOSURES_UNION                                                                                             \
+	"SELECT " EXPOSURE_COLUMNS ", 'unit:' || pl.unit_id, pl.from_at, coalesce(pl.to_at, 0)"                        \
+	" FROM lot_placements pl JOIN loggers g ON g.unit_id = pl.unit_id"                                             \
+	" JOIN lots l ON l.id = pl.lot_id JOIN products p ON p.id = l.product_id"                                      \
+	" WHERE %s AND pl.from_at < ?3 AND (pl.to_at IS NULL OR pl.to_at > ?2)"                                        \
+	" UNION ALL "                                                                                                  \
+	"SELECT " EXPOSURE_COLUMNS ", 'shipment:' || sh.id, sh.shipped_at, coalesce(sh.delivered_at, 0)"               \
+	" FROM shipments sh JOIN loggers g ON g.code = sh.logger_id JOIN dispenses d ON d.order_id = sh.order_id"      \
+	" JOIN lots l ON l.id = d.lot_id JOIN products p ON p.id = l.product_id"                                       \
+	" WHERE %s AND sh.shipped_at < ?3 AND (sh.delivered_at IS NULL OR sh.delivered_at > ?2)"                       \
+	" ORDER BY 1, 10"
+
+static store_rc exposures(store *s, const char *where, int64_t key, int64_t from, int64_t to, store_exposure_fn fn,
+                          void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	char sql[2048];
+	snprintf(sql, sizeof sql, EXPOSURES_UNION, where, where);
+	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	lot_exposure row;
+	return each(ss, st, read_exposure, &row, (int (*)(void *, const void *))fn, ctx, "exposures");
+}
+
+store_rc sqlite_exposures_of_logger(store *s, int64_t logger_id, int64_t from, int64_t to, store_exposure_fn fn,
+                                    void *ctx)
+{
+	return exposures(s, "g.id = ?1", logger_id, from, to, fn, ctx);
+}
+
+store_rc sqlite_exposures_of_lot(store *s, int64_t lot_id, store_exposure_fn fn, void *ctx)
+{
+	return exposures(s, "l.id = ?1", lot_id, INT64_MIN, INT64_MAX, fn, ctx);
+}
+
+/* ---- readings ---- */
+
+store_rc sqlite_reading_put(store *s, int64_t logger_id, int64_t at, double celsius, int *added)
+{
+	sqlite_store *ss = impl(s);
+	if (ss->reading_insert == NULL &&
+	    sqlite3_prepare_v3(ss->db, "INSERT OR IGNORE INTO readings (logger_id, at, celsius) VALUES (?, ?, ?)", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &ss->reading_insert, NULL) != SQLITE_OK)
+		return sqlite_fail(ss, "prepare reading insert");
+	sqlite3_stmt *st = ss->reading_insert;
+	sqlite3_bind_int64(st, 1, logger_id);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_double(st, 3, celsius);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sqlite_fail(ss, "insert reading");
+	if (sqlite3_changes(ss->db) == 1) {
+		*added = 1;
+		return STORE_OK;
+	}
+	/* Already there: the same reading again is fine, a different value is a conflict. */
+	*added = 0;
+	if (ss->reading_get == NULL &&
+	    sqlite3_prepare_v3(ss->db, "SELECT celsius FROM readings WHERE logger_id = ? AND at = ?", -1,
+	                       SQLITE_PREPARE_PERSISTENT, &ss->reading_get, NULL) != SQLITE_OK)
+		return sqlite_fail(ss, "prepare reading lookup");
+	st = ss->reading_get;
+	sqlite3_bind_int64(st, 1, logger_id);
+	sqlite3_bind_int64(st, 2, at);
+	store_rc out = STORE_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		double stored = sqlite3_column_double(st, 0);
+		double diff = stored - celsius;
+		/* Equal to the logger's precision: files round-trip through text. */
+		out = diff < 1e-6 && diff > -1e-6 ? STORE_OK : STORE_CONFLICT;
+		if (out == STORE_CONFLICT)
+			snprintf(s->errmsg, sizeof s->errmsg, "a reading at this time is already stored with %.2f °C", stored);
+	} else {
+		sqlite_fail(ss, "read reading");
+	}
+	sqlite3_reset(st);
+	return out;
+}
+
+store_rc sqlite_readings_range(store *s, int64_t logger_id, int64_t from, int64_t to, store_reading_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT at, celsius FROM readings WHERE logger_id = ? AND at >= ? AND at < ? ORDER BY at");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, logger_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)) != 0)
+			break;
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "read readings");
+	sqlite3_finalize(st);
+	return out;
+}
+
+store_rc sqlite_reading_import_insert(store *s, reading_import_record *r)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO reading_imports (logger_id, source, sha256, rows_read, rows_added, first_at,"
+	                                      " last_at, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, r->logger_id);
+	sqlite3_bind_text(st, 2, r->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->rows_read);
+	sqlite3_bind_int64(st, 5, r->rows_added);
+	sqlite3_bind_int64(st, 6, r->first_at);
+	sqlite3_bind_int64(st, 7, r->last_at);
+	sqlite3_bind_int64(st, 8, r->imported_by);
+	sqlite3_bind_int64(st, 9, r->imported_at);
+	return inserted(ss, st, &r->id, "record import");
+}
+
+/* ---- alerts ---- */
+
+#define ALERT_SELECT                                                                                                \
+	"SELECT a.id, a.lot_id, a.logger_id, a.place, a.first_at, a.last_at, a.minutes_outside, a.allowance_minutes,"  \
+	" a.peak_celsius, a.status, a.created_at, coalesce(a.disposition, ''), coalesce(a.justification, ''),"        \
+	" coalesce(a.disposed_by, 0), coalesce(a.disposed_at, 0), l.lot_number, p.name_ja, g.code, a.evidence_json"    \
+	" FROM coldchain_alerts a JOIN lots l ON l.id = a.lot_id JOIN products p ON p.id = l.product_id"               \
+	" JOIN loggers g ON g.id = a.logger_id"
+
+static void read_alert_meta(sqlite3_stmt *st, void *out)
+{
+	coldchain_alert_record *a = out;
+	a->id = sqlite3_column_int64(st, 0);
+	a->lot_id = sqlite3_column_int64(st, 1);
+	a->logger_id = sqlite3_column_int64(st, 2);
+	sqlite_copy_text(a->place, sizeof a->place, st, 3);
+	a->first_at = sqlite3_column_int64(st, 4);
+	a->last_at = sqlite3_column_int64(st, 5);
+	a->minutes_outside = sqlite3_column_int64(st, 6);
+	a->allowance_minutes = sqlite3_column_int64(st, 7);
+	a->peak_celsius = sqlite3_column_double(st, 8);
+	sqlite_copy_text(a->status, sizeof a->status, st, 9);
+	a->created_at = sqlite3_column_int64(st, 10);
+	sqlite_copy_text(a->disposition, sizeof a->disposition, st, 11);
+	sqlite_copy_text(a->justification, sizeof a->justification, st, 12);
+	a->disposed_by = sqlite3_column_int64(st, 13);
+	a->disposed_at = sqlite3_column_int64(st, 14);
+	sqlite_copy_text(a->lot_number, sizeof a->lot_number, st, 15);
+	sqlite_copy_text(a->product_name_ja, sizeof a->product_name_ja, st, 16);
+	sqlite_copy_text(a->logger_code, sizeof a->logger_code, st, 17);
+	a->evidence_json = NULL;
+}
+
+static void read_alert_full(sqlite3_stmt *st, void *out)
+{
+	coldchain_alert_record *a = out;
+	read_alert_meta(st, out);
+	const unsigned char *t = sqlite3_column_text(st, 18);
+	a->evidence_json = strdup(t ? (const char *)t : "{}");
+}
+
+store_rc sqlite_alert_insert(store *s, coldchain_alert_record *a)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO coldchain_alerts (lot_id, logger_id, place, first_at, last_at, minutes_outside,"
+	                                      " allowance_minutes, peak_celsius, evidence_json, status, created_at)"
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, a->lot_id);
+	sqlite3_bind_int64(st, 2, a->logger_id);
+	sqlite3_bind_text(st, 3, a->place, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, a->first_at);
+	sqlite3_bind_int64(st, 5, a->last_at);
+	sqlite3_bind_int64(st, 6, a->minutes_outside);
+	sqlite3_bind_int64(st, 7, a->allowance_minutes);
+	sqlite3_bind_double(st, 8, a->peak_celsius);
+	sqlite3_bind_text(st, 9, a->evidence_json ? a->evidence_json : "{}", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, a->created_at);
+	return inserted(ss, st, &a->id, "insert alert");
+}
+
+store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, ALERT_SELECT " WHERE a.id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	memset(out, 0, sizeof *out);
+	store_rc rc = sqlite_step_one(ss, st, read_alert_full, out, "read alert");
+	if (rc == STORE_OK && out->evidence_json == NULL) {
+		snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
+		return STORE_ERROR;
+	}
+	return rc;
+}
+
+store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, ALERT_SELECT " WHERE (?1 IS NULL OR a.status = ?1) AND (?2 = 0 OR a.lot_id = ?2)"
+	                                      " ORDER BY a.id DESC LIMIT 500");
+	if (st == NULL)
+		return STORE_ERROR;
+	if (status)
+		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int64(st, 2, lot_id);
+	coldchain_alert_record row;
+	return each(ss, st, read_alert_meta, &row, (int (*)(void *, const void *))fn, ctx, "list alerts");
+}
+
+store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,
+                              int64_t at)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE coldchain_alerts SET status = 'disposed', disposition = ?, justification = ?,"
+	                                      " disposed_by = ?, disposed_at = ? WHERE id = ? AND status = 'open'");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, disposition, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, justification, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, by);
+	sqlite3_bind_int64(st, 4, at);
+	sqlite3_bind_int64(st, 5, id);
+	store_rc rc = sqlite_step_done(ss, st, "dispose alert");
+	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_CONFLICT : rc;
+}
