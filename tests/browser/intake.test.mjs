@@ -417,12 +417,10 @@ test('intake: book, answer, consent, review with a block flag, approve, see the 
     await d.fill('#decision-notes', '電話で確認。10年前に薬剤でアナフィラキシーの既往。本品での反応歴はなし。');
     await d.check('#decision-approve');
     await d.locator('#override-area').waitFor({ state: 'visible' });
-    if (await d.locator('#product-select-field').isVisible()) {
-      // The server has a product master: the product is chosen from it.
-      assert.ok(await d.inputValue('#decision-product-id'), 'a product is preselected');
-    } else {
-      assert.equal(await d.inputValue('#decision-product'), 'エクソソームクリーム(男性用)');
-    }
+    // The product is chosen from the product master (the demo's cream is preselected).
+    assert.ok(await d.locator('#product-select-field').isVisible(), 'products are listed');
+    assert.ok(await d.locator('#product-none').isHidden());
+    assert.equal(await d.$eval('#decision-product-id', (s) => s.selectedOptions[0]?.textContent), 'エクソソームクリーム(男性用)');
     assert.equal(await d.inputValue('#decision-directions'), '1日1回、洗顔後に適量を塗布');
     assert.equal(await d.inputValue('#decision-quantity'), '1');
     assert.equal(await d.inputValue('#decision-valid-until'), jstDay(30));

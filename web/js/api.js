@@ -8,17 +8,19 @@ const CSRF_COOKIE = 'exosafe_csrf';
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /**
- * An API failure: status (0 when the server was not reached), code, message, field, and items
- * (the per-item errors of invalid questionnaire answers: [{link_id, reason, message}], or null).
+ * An API failure: status (0 when the server was not reached), code, message, field, items
+ * (the per-item errors of invalid questionnaire answers: [{link_id, reason, message}], or null)
+ * and missing (the release tests a lot still lacks, on tests_missing, or null).
  */
 export class ApiError extends Error {
-  constructor({ status, code, message, field, items }) {
+  constructor({ status, code, message, field, items, missing }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field ?? null;
     this.items = Array.isArray(items) ? items : null;
+    this.missing = Array.isArray(missing) ? missing : null;
   }
 }
 
@@ -38,10 +40,13 @@ export function readCookie(name) {
   return null;
 }
 
-async function send(method, path, body, csrfToken) {
+async function send(method, path, body, csrfToken, raw) {
   const headers = { Accept: 'application/json', 'Accept-Language': currentLang() };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
-  if (body !== undefined) {
+  if (raw) {
+    headers['Content-Type'] = raw.type;
+    init.body = raw.bytes;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -71,6 +76,7 @@ async function send(method, path, body, csrfToken) {
       message: typeof error.message === 'string' && error.message ? error.message : t('error.generic'),
       field: typeof error.field === 'string' ? error.field : null,
       items: error.items,
+      missing: error.missing,
     });
   }
   return data ?? {};
@@ -98,5 +104,23 @@ export async function api(method, path, body) {
     if (!(error instanceof ApiError) || error.code !== 'csrf_failed') throw error;
     token = await freshCsrfToken();
     return send(verb, path, payload, token);
+  }
+}
+
+/**
+ * Sends a file's raw bytes (a File or Blob) with POST to path, Content-Type the file's own type
+ * (application/octet-stream when the browser does not know it), with the CSRF token like api().
+ * Returns the parsed JSON answer; throws ApiError (e.g. 415 unsupported_media_type, 413
+ * body_too_large).
+ */
+export async function apiUpload(path, file) {
+  const raw = { bytes: file, type: file.type || 'application/octet-stream' };
+  let token = readCookie(CSRF_COOKIE) ?? (await freshCsrfToken());
+  try {
+    return await send('POST', path, undefined, token, raw);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== 'csrf_failed') throw error;
+    token = await freshCsrfToken();
+    return send('POST', path, undefined, token, raw);
   }
 }

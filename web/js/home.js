@@ -96,6 +96,7 @@ function renderStaff(user) {
   $('staff-role-desc').textContent = t(`home.role_desc.${user.role}`);
   $('staff-view').hidden = false;
   $('doctor-view').hidden = user.role !== 'doctor';
+  $('quality-view').hidden = user.role !== 'pharmacist' && user.role !== 'admin';
 }
 
 function renderUsers() {

@@ -17,6 +17,8 @@ const DEFAULTS = {
   ja: { product: 'エクソソームクリーム(男性用)', directions: '1日1回、洗顔後に適量を塗布' },
   en: { product: 'Exosome cream (for men)', directions: 'Apply a suitable amount once a day after washing your face.' },
 };
+// The product preselected in the list (when the master has it).
+const DEFAULT_PRODUCT_CODE = 'EXO-CREAM-M';
 const VALID_DAYS = 30;
 
 const state = { id: null, patient: null, intake: null, definition: null, products: [] };
@@ -211,7 +213,6 @@ function render() {
 /** Fills the approval fields with the defaults (in the UI language). */
 function prefill() {
   const d = DEFAULTS[currentLang()] ?? DEFAULTS.ja;
-  $('decision-product').value = d.product;
   $('decision-directions').value = d.directions;
   $('decision-quantity').value = '1';
   $('decision-valid-until').value = addDays(todayJst(), VALID_DAYS);
@@ -221,15 +222,15 @@ function prefill() {
 /** After a language switch, swaps untouched defaults for the other language's. */
 function relocalizeDefaults() {
   const d = DEFAULTS[currentLang()] ?? DEFAULTS.ja;
-  for (const [id, key] of [['decision-product', 'product'], ['decision-directions', 'directions']]) {
+  for (const [id, key] of [['decision-directions', 'directions']]) {
     const input = $(id);
     if (Object.values(DEFAULTS).some((x) => x[key] === input.value)) input.value = d[key];
   }
 }
 
 /**
- * Loads the product master when the server has one (GET /api/v1/products): approvals then name
- * a product by product_id from a list. Without it, the product is written as text (product).
+ * Loads the product master (GET /api/v1/products): approvals name a product by product_id from
+ * it. With no product registered, approving is not possible and the form says so.
  */
 async function loadProducts() {
   try {
@@ -242,8 +243,7 @@ async function loadProducts() {
 
 function renderProductChoice() {
   const useList = state.products.length > 0;
-  $('product-text-field').hidden = useList;
-  $('decision-product').disabled = useList;
+  $('product-none').hidden = useList;
   $('product-select-field').hidden = !useList;
   const select = $('decision-product-id');
   select.disabled = !useList;
@@ -254,7 +254,8 @@ function renderProductChoice() {
     option.value = String(p.id);
     return option;
   }));
-  const fallback = state.products.find((p) => p.name?.ja === DEFAULTS.ja.product) ?? state.products[0];
+  const fallback = state.products.find((p) => p.code === DEFAULT_PRODUCT_CODE)
+    ?? state.products.find((p) => p.name?.ja === DEFAULTS.ja.product) ?? state.products[0];
   select.value = chosen && state.products.some((p) => String(p.id) === chosen) ? chosen : String(fallback.id);
 }
 
@@ -283,7 +284,11 @@ function wire() {
     }
     const body = { response_id: latestResponse().id, decision: values.decision, notes: values.notes ?? '' };
     if (values.decision === 'approved') {
-      for (const key of ['product', 'directions', 'valid_until']) if (values[key] !== undefined) body[key] = values[key];
+      if (state.products.length === 0) {
+        showError(form, { message: t('decision.no_product') });
+        return;
+      }
+      for (const key of ['directions', 'valid_until']) if (values[key] !== undefined) body[key] = values[key];
       if (values.product_id !== undefined) body.product_id = Number(values.product_id);
       if (values.quantity !== undefined) {
         const n = Number(values.quantity);

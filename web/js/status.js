@@ -1,6 +1,7 @@
-// Status page (patients): the journey as four steps from GET /api/v1/intake: book the call,
-// answer the questionnaire (again when outdated or expired), accept the consent, and the
-// doctor's decision (approved: product, quantity, directions, valid until; declined: reason).
+// Status page (patients): the journey as five steps from GET /api/v1/intake: book the call,
+// answer the questionnaire (again when outdated or expired), accept the consent, the doctor's
+// decision (approved: product, quantity, directions, valid until; declined: reason), and, after
+// an approval, the order (GET /api/v1/orders: whether one has been placed).
 
 import { api } from './api.js';
 import { onLangChange, t } from './i18n.js';
@@ -13,6 +14,7 @@ const BADGES = { done: 'status.badge.done', todo: 'status.badge.todo', attention
   waiting: 'status.badge.waiting', declined: 'status.badge.declined' };
 
 let intake = null;
+let orders = [];
 
 function link(href, key, primary) {
   const a = el('a', `btn ${primary ? 'btn--primary' : 'btn--secondary'} step__link`, t(key));
@@ -119,12 +121,27 @@ function renderDecision() {
   $('step-decision').dataset.decision = decision.decision;
 }
 
+function renderOrder() {
+  const decision = intake.decision ?? null;
+  const latest = intake.questionnaire?.latest ?? null;
+  const approved = decision && decision.decision === 'approved' && (!latest || decision.response_id === latest.id);
+  const placed = orders.filter((o) => o.status !== 'cancelled' && (!decision || o.decision_id === decision.id));
+  if (placed.length > 0) {
+    setStep('step-order', 'done', [paragraph(t('status.o.done', { n: placed.length })), link('/order.html', 'status.o.see', false)]);
+  } else if (approved && intake.consent?.in_force) {
+    setStep('step-order', 'todo', [paragraph(t('status.o.todo')), link('/order.html', 'status.o.go', true)]);
+  } else {
+    setStep('step-order', 'waiting', [paragraph(t('status.o.waiting'))]);
+  }
+}
+
 function render() {
   if (!intake) return;
   renderBooking();
   renderQuestionnaire();
   renderConsent();
   renderDecision();
+  renderOrder();
   const done = queryParam('done');
   if (done === 'questionnaire') {
     $('status-done').textContent = t('status.done.questionnaire');
@@ -136,7 +153,12 @@ async function main() {
   const user = await startPage(['patient']);
   if (!user) return;
   try {
-    intake = (await api('GET', '/api/v1/intake')).intake ?? {};
+    const [status, list] = await Promise.all([
+      api('GET', '/api/v1/intake'),
+      api('GET', '/api/v1/orders').catch(() => ({ orders: [] })),
+    ]);
+    intake = status.intake ?? {};
+    orders = Array.isArray(list.orders) ? list.orders : [];
   } catch (error) {
     showAlert('page-error', error);
     return;

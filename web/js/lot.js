@@ -1,0 +1,396 @@
+// Lot detail (pharmacists; admins may read and quarantine): status with the moves legal from it
+// (quarantine, release, destroy, recall — each asks for a reason and a confirmation), the six
+// release tests with their latest result and certificate, what release still lacks
+// (tests_missing), certificate upload (the file's raw bytes with its own Content-Type) and the
+// test-result form, the state history with reasons, and on a recalled lot the recipients with
+// contact data and the printable notices.
+
+import { api, apiUpload } from './api.js';
+import { clearErrors, formValues, showError, showStatus, whileSubmitting } from './forms.js';
+import { onLangChange, t } from './i18n.js';
+import { timeElement, todayJst } from './jst.js';
+import { el, fillDetails, queryParam, showAlert, startPage } from './session.js';
+import {
+  LOT_ACTIONS, TEST_KINDS, certificateLink, formatDate, lotStatusBadge, testKindLabel, testResultBadge,
+} from './trace.js';
+
+const $ = (id) => document.getElementById(id);
+
+const MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024;
+const DANGER = new Set(['destroyed', 'recalled']);
+
+const state = { id: null, user: null, lot: null, recipients: null, action: null, lastCertificate: null };
+
+/** The latest test of each kind (highest id), keyed by kind. */
+function latestTests() {
+  const latest = new Map();
+  for (const test of state.lot.tests ?? []) {
+    const seen = latest.get(test.kind);
+    if (!seen || Number(test.id) > Number(seen.id)) latest.set(test.kind, test);
+  }
+  return latest;
+}
+
+function certificate(id) {
+  return (state.lot.certificates ?? []).find((c) => c.id === id) ?? null;
+}
+
+/** The moves this person may make from the lot's status. */
+function allowedActions() {
+  const legal = LOT_ACTIONS[state.lot.status] ?? [];
+  return state.user.role === 'pharmacist' ? legal : legal.filter((to) => to === 'quarantine');
+}
+
+function renderHead() {
+  const lot = state.lot;
+  $('lot-number').textContent = lot.lot_number;
+  document.title = `${t('lot.heading')} ${lot.lot_number} — exosafe`;
+  $('lot-status').replaceChildren(lotStatusBadge(lot.status));
+  $('lot-product').textContent = `${lot.product_name ?? ''} (${lot.product_code ?? ''})`;
+  const recalled = lot.status === 'recalled';
+  $('recalled-banner').textContent = recalled ? t('lot.recalled_banner') : '';
+  $('recalled-banner').hidden = !recalled;
+}
+
+function renderDetails() {
+  const lot = state.lot;
+  fillDetails($('lot-details'), [
+    [t('lot.field.product'), lot.product_name],
+    [t('lot.field.manufactured_on'), formatDate(lot.manufactured_on)],
+    [t('lot.field.expires_on'), formatDate(lot.expires_on)],
+    [t('lot.stock'), t('lot.stock_value', { available: lot.quantity_available, received: lot.quantity_received })],
+    [t('lot.field.donor_age'), lot.donor_age === null || lot.donor_age === undefined ? '' : t('lot.age_value', { n: lot.donor_age })],
+    [t('lot.field.donor_screening'), lot.donor_screening],
+    [t('lot.field.storage_location'), lot.storage_location],
+    [t('lot.received_at'), timeElement(lot.received_at)],
+  ]);
+  $('lot-details').querySelectorAll('dd')[5]?.classList.add('pre-wrap');
+}
+
+function renderActions() {
+  const actions = allowedActions();
+  const box = $('action-buttons');
+  box.replaceChildren(...actions.map((to) => {
+    const button = el('button', `btn ${DANGER.has(to) ? 'btn--danger-outline' : 'btn--secondary'}`, t(`lot.action.${to}`));
+    button.type = 'button';
+    button.id = `action-${to}`;
+    button.dataset.action = to;
+    button.addEventListener('click', () => openAction(to));
+    return button;
+  }));
+  const none = actions.length === 0;
+  $('actions-none').textContent = none ? t(state.user.role === 'pharmacist' || (LOT_ACTIONS[state.lot.status] ?? []).length === 0
+    ? 'lot.actions.none' : 'lot.actions.pharmacist_only') : '';
+  $('actions-none').hidden = !none;
+  if (state.action && !actions.includes(state.action)) closeAction();
+  else if (state.action) describeAction(state.action);
+}
+
+function describeAction(to) {
+  $('action-title').textContent = t('lot.confirm.title', { action: t(`lot.action.${to}`), lot: state.lot.lot_number });
+  $('action-explain').textContent = t(`lot.confirm.explain.${to}`);
+  const confirm = $('action-confirm');
+  confirm.textContent = t(`lot.confirm.submit.${to}`);
+  confirm.className = `btn ${DANGER.has(to) ? 'btn--danger' : 'btn--primary'}`;
+  $('action-form').dataset.action = to;
+  $('action-form').classList.toggle('confirm-panel--danger', DANGER.has(to));
+}
+
+function openAction(to) {
+  const form = $('action-form');
+  clearErrors(form);
+  $('action-missing').hidden = true;
+  state.action = to;
+  describeAction(to);
+  form.hidden = false;
+  for (const button of $('action-buttons').querySelectorAll('button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.action === to));
+  }
+  $('action-reason').focus();
+}
+
+function closeAction() {
+  state.action = null;
+  $('action-form').hidden = true;
+  $('action-reason').value = '';
+  for (const button of $('action-buttons').querySelectorAll('button')) button.setAttribute('aria-pressed', 'false');
+}
+
+function renderTests() {
+  const latest = latestTests();
+  const list = $('test-list');
+  list.replaceChildren();
+  const missing = new Set(state.lot.tests_missing ?? []);
+  for (const kind of TEST_KINDS) {
+    const test = latest.get(kind) ?? null;
+    const li = el('li', `test-item${missing.has(kind) ? ' test-item--missing' : ' test-item--ok'}`);
+    li.dataset.kind = kind;
+    li.dataset.result = test ? test.result : 'none';
+    const head = el('div', 'test-item__head');
+    head.append(el('strong', null, testKindLabel(kind)), testResultBadge(test?.result));
+    li.append(head);
+    if (test) {
+      const meta = el('p', 'test-item__meta');
+      meta.append(test.method ?? '', test.value ? ` / ${test.value}` : '', ` / ${formatDate(test.tested_on)}`);
+      li.append(meta);
+      const cert = test.certificate_id ? certificate(test.certificate_id) : null;
+      const certLine = el('p', 'test-item__cert');
+      if (test.certificate_id) certLine.append(t('lot.tests.certificate'), ' ', certificateLink(test.certificate_id, cert?.filename));
+      else certLine.append(el('span', 'state-text state-text--warn', t('lot.tests.no_certificate')));
+      li.append(certLine);
+    }
+    list.append(li);
+  }
+  const lacking = TEST_KINDS.filter((k) => missing.has(k)).concat([...missing].filter((k) => !TEST_KINDS.includes(k)));
+  $('tests-missing').textContent = lacking.length
+    ? t('lot.tests.missing', { kinds: lacking.map(testKindLabel).join(t('list.separator')) }) : '';
+  $('tests-missing').hidden = lacking.length === 0;
+  $('tests-complete').hidden = lacking.length !== 0;
+}
+
+function renderCertificates() {
+  const certs = [...(state.lot.certificates ?? [])].sort((a, b) => Number(b.id) - Number(a.id));
+  const list = $('cert-list');
+  list.replaceChildren(...certs.map((c) => {
+    const li = el('li', 'cert-item');
+    li.dataset.certificateId = String(c.id);
+    li.append(certificateLink(c.id, c.filename), ' ',
+      el('span', 'muted', `${c.content_type ?? ''}, ${t('lot.certs.size', { kb: Math.max(1, Math.round((c.size_bytes ?? 0) / 1024)) })}`));
+    const hash = el('span', 'mono wrap-anywhere cert-item__hash', `SHA-256 ${c.sha256 ?? ''}`);
+    li.append(hash);
+    return li;
+  }));
+  $('certs-empty').hidden = certs.length > 0;
+
+  const select = $('test-certificate');
+  const chosen = state.lastCertificate ? String(state.lastCertificate) : select.value;
+  const none = el('option', null, t('lot.test_form.no_certificate'));
+  none.value = '';
+  select.replaceChildren(...certs.map((c) => {
+    const option = el('option', null, `#${c.id} ${c.filename}`);
+    option.value = String(c.id);
+    return option;
+  }), none);
+  select.value = certs.some((c) => String(c.id) === chosen) ? chosen : (certs[0] ? String(certs[0].id) : '');
+}
+
+function renderTestKinds() {
+  const select = $('test-kind');
+  const chosen = select.value;
+  const missing = state.lot.tests_missing ?? [];
+  select.replaceChildren(...TEST_KINDS.map((kind) => {
+    const option = el('option', null, testKindLabel(kind));
+    option.value = kind;
+    return option;
+  }));
+  select.value = chosen && TEST_KINDS.includes(chosen) ? chosen : (TEST_KINDS.find((k) => missing.includes(k)) ?? TEST_KINDS[0]);
+}
+
+function renderHistory() {
+  const list = $('history-list');
+  const history = Array.isArray(state.lot.history) ? [...state.lot.history].reverse() : [];
+  list.replaceChildren(...history.map((h) => {
+    const li = el('li', 'timeline__item');
+    li.dataset.to = String(h.to ?? '');
+    const head = el('div', 'timeline__head');
+    if (h.from) head.append(lotStatusBadge(h.from), el('span', 'timeline__arrow', '→'));
+    head.append(lotStatusBadge(h.to));
+    const meta = el('p', 'timeline__meta');
+    meta.append(timeElement(h.at));
+    if (h.actor) meta.append(` / ${h.actor}`);
+    li.append(head, meta);
+    if (h.reason) li.append(el('p', 'timeline__reason pre-wrap', h.reason));
+    return li;
+  }));
+}
+
+function renderRecipients() {
+  const recalled = state.lot.status === 'recalled';
+  $('recipients-card').hidden = !recalled;
+  if (!recalled) return;
+  $('notices-link').href = `/api/v1/lots/${encodeURIComponent(state.id)}/recall-notices`;
+  const recipients = state.recipients ?? [];
+  $('recipients-count').textContent = t('lot.recipients.count', { n: recipients.length });
+  const list = $('recipient-list');
+  list.replaceChildren(...recipients.map((r) => {
+    const li = el('li', 'record record--recipient');
+    li.dataset.patientId = String(r.patient_id);
+    li.dataset.orderId = String(r.order_id);
+    const head = el('div', 'record__head');
+    head.append(el('strong', 'record__title', r.patient_name), el('span', 'muted', r.name_kana ?? ''));
+    const phone = el('a', 'tel-link', r.phone);
+    phone.href = `tel:${String(r.phone ?? '').replace(/[^0-9+]/g, '')}`;
+    const mail = el('a', 'wrap-anywhere', r.email);
+    mail.href = `mailto:${r.email ?? ''}`;
+    const address = [r.postal_code ? `〒${r.postal_code}` : '', r.address ?? ''].filter(Boolean).join(' ');
+    const shipping = r.tracking_number
+      ? `${r.carrier ?? ''} ${r.tracking_number}` : t('lot.recipients.not_shipped');
+    const dl = el('dl', 'details details--compact');
+    fillDetails(dl, [
+      [t('field.phone'), r.phone ? phone : ''],
+      [t('field.email'), r.email ? mail : ''],
+      [t('field.address'), address],
+      [t('lot.recipients.order'), t('lot.recipients.order_value', { id: r.order_id, n: r.quantity })],
+      [t('lot.recipients.dispensed_at'), timeElement(r.dispensed_at)],
+      [t('order.tracking'), shipping],
+      [t('order.shipped_at'), r.shipped_at ? timeElement(r.shipped_at) : ''],
+      [t('order.delivered_at'), r.delivered_at ? timeElement(r.delivered_at) : ''],
+    ]);
+    li.append(head, dl);
+    return li;
+  }));
+  $('recipients-empty').hidden = recipients.length > 0;
+}
+
+function render() {
+  if (!state.lot) return;
+  renderHead();
+  renderDetails();
+  renderActions();
+  renderTests();
+  renderCertificates();
+  renderTestKinds();
+  renderHistory();
+  renderRecipients();
+  // Tests and certificates can be recorded while the lot is still on its way to release.
+  $('record-card').hidden = state.user.role !== 'pharmacist' || !['received', 'quarantine'].includes(state.lot.status);
+}
+
+async function load() {
+  state.lot = (await api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}`)).lot;
+  state.recipients = state.lot.status === 'recalled'
+    ? (await api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}/recipients`)).recipients ?? []
+    : null;
+}
+
+async function reload() {
+  await load();
+  render();
+}
+
+function note(message) {
+  $('lot-notice').textContent = message;
+  $('lot-notice').hidden = false;
+}
+
+function wireActions() {
+  $('action-cancel').addEventListener('click', closeAction);
+  const form = $('action-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    $('action-missing').hidden = true;
+    const to = state.action;
+    if (!to) return;
+    const { reason } = formValues(form, { keepEmpty: ['reason'] });
+    if (!reason) {
+      showError(form, { field: 'reason', message: t('lot.actions.need_reason') });
+      return;
+    }
+    whileSubmitting(form, async () => {
+      try {
+        if (to === 'recalled') {
+          const data = await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/recall`, { reason });
+          state.recipients = Array.isArray(data.recipients) ? data.recipients : [];
+        } else {
+          await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/transition`, { to, reason });
+        }
+        closeAction();
+        await reload();
+        note(t('lot.actions.done', { status: t(`lot.status.${to}`) }));
+        $('lot-status').scrollIntoView({ block: 'center' });
+      } catch (error) {
+        showError(form, error);
+        if (error.code === 'tests_missing' && error.missing) {
+          $('action-missing').replaceChildren(...error.missing.map((k) => el('li', null, testKindLabel(k))));
+          $('action-missing').hidden = false;
+        }
+      }
+    });
+  });
+}
+
+function wireUpload() {
+  const form = $('upload-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const file = $('upload-file').files?.[0];
+    if (!file) {
+      showError(form, { field: 'file', message: t('lot.upload.need_file') });
+      return;
+    }
+    if (file.size > MAX_CERTIFICATE_BYTES) {
+      showError(form, { field: 'file', message: t('lot.upload.too_large') });
+      return;
+    }
+    whileSubmitting(form, async () => {
+      try {
+        const path = `/api/v1/lots/${encodeURIComponent(state.id)}/certificates?filename=${encodeURIComponent(file.name)}`;
+        const data = await apiUpload(path, file);
+        state.lastCertificate = data.certificate?.id ?? null;
+        form.reset();
+        await reload();
+        showStatus(form, t('lot.upload.done', { name: data.certificate?.filename ?? file.name }));
+      } catch (error) {
+        if (error.status === 415) showError(form, { field: 'file', message: t('lot.upload.bad_type') });
+        else if (error.status === 413) showError(form, { field: 'file', message: t('lot.upload.too_large') });
+        else showError(form, error.field === 'filename' ? { ...error, message: error.message, field: 'file' } : error);
+      }
+    });
+  });
+}
+
+function wireTests() {
+  const form = $('test-form');
+  $('test-date').value = todayJst();
+  $('test-date').max = todayJst();
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const values = formValues(form, { keepEmpty: ['kind', 'result', 'method', 'tested_on'] });
+    const body = { kind: values.kind, result: values.result, method: values.method, tested_on: values.tested_on };
+    if (values.value) body.value = values.value;
+    if (values.certificate_id) body.certificate_id = Number(values.certificate_id);
+    whileSubmitting(form, async () => {
+      try {
+        await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/tests`, body);
+        state.lastCertificate = null;
+        $('test-value').value = '';
+        $('test-method').value = '';
+        $('test-kind').value = '';
+        await reload();
+        showStatus(form, t('lot.test_form.done', { kind: testKindLabel(body.kind) }));
+      } catch (error) {
+        showError(form, error);
+      }
+    });
+  });
+}
+
+async function main() {
+  const user = await startPage(['pharmacist', 'admin']);
+  if (!user) return;
+  state.user = user;
+  state.id = queryParam('id');
+  if (!/^\d+$/.test(state.id ?? '')) {
+    showAlert('page-error', { message: t('lot.bad_id') });
+    return;
+  }
+  try {
+    await load();
+  } catch (error) {
+    showAlert('page-error', error);
+    return;
+  }
+  wireActions();
+  wireUpload();
+  wireTests();
+  render();
+  if (queryParam('received') === '1') note(t('lot.received_note'));
+  $('lot-view').hidden = false;
+  onLangChange(render);
+  document.body.dataset.ready = 'true';
+}
+
+main();

@@ -1,0 +1,108 @@
+// Public lot page (no log-in): the lot's status (a recall shown first and plainly), the release
+// tests with their certificates, the product's source, manufacturer, country, cell source and
+// storage specification, the donor screening summary, the status history (no people, no
+// reasons: the API leaves them out), and the mandatory notes.
+
+import { api } from './api.js';
+import { onLangChange, t } from './i18n.js';
+import { timeElement } from './jst.js';
+import { el, fillDetails, queryParam, showAlert } from './session.js';
+import {
+  TEST_KINDS, bilingualText, certificateLink, fillNotes, formatDate, lotStatusBadge, productName, startPublicPage,
+  storageText, testKindLabel, testResultBadge,
+} from './trace.js';
+
+const $ = (id) => document.getElementById(id);
+
+let data = null;
+
+function latestTests(tests) {
+  const latest = new Map();
+  for (const test of Array.isArray(tests) ? tests : []) {
+    const seen = latest.get(test.kind);
+    if (!seen || Number(test.id) > Number(seen.id)) latest.set(test.kind, test);
+  }
+  return latest;
+}
+
+function render() {
+  const lot = data.lot ?? {};
+  const p = data.product ?? {};
+  $('lot-number').textContent = lot.lot_number ?? '';
+  document.title = `${t('lot.heading')} ${lot.lot_number ?? ''} — exosafe`;
+  $('lot-status').replaceChildren(lotStatusBadge(lot.status));
+  $('lot-product').textContent = productName(p) || lot.product_name || '';
+  $('recall-alert').hidden = lot.status !== 'recalled';
+  document.body.dataset.lotStatus = String(lot.status ?? '');
+  $('back-product').href = p.id ? `/product.html?id=${encodeURIComponent(p.id)}` : '/products.html';
+
+  const latest = latestTests(lot.tests);
+  const certs = new Map((lot.certificates ?? []).map((c) => [c.id, c]));
+  $('test-list').replaceChildren(...TEST_KINDS.map((kind) => {
+    const test = latest.get(kind) ?? null;
+    const li = el('li', 'test-item');
+    li.dataset.kind = kind;
+    const head = el('div', 'test-item__head');
+    head.append(el('strong', null, testKindLabel(kind)), testResultBadge(test?.result));
+    li.append(head);
+    if (test) {
+      li.append(el('p', 'test-item__meta', `${test.method ?? ''}${test.value ? ` / ${test.value}` : ''} / ${formatDate(test.tested_on)}`));
+      if (test.certificate_id) {
+        const line = el('p', 'test-item__cert');
+        line.append(t('lot.tests.certificate'), ' ', certificateLink(test.certificate_id, certs.get(test.certificate_id)?.filename));
+        li.append(line);
+      }
+    }
+    return li;
+  }));
+  const missing = Array.isArray(lot.tests_missing) ? lot.tests_missing : [];
+  $('tests-missing').textContent = missing.length ? t('public.lot.tests_missing', { kinds: missing.map(testKindLabel).join(t('list.separator')) }) : '';
+  $('tests-missing').hidden = missing.length === 0;
+
+  fillDetails($('lot-details'), [
+    [t('lot.field.product'), productName(p)],
+    [t('lot.field.manufactured_on'), formatDate(lot.manufactured_on)],
+    [t('lot.field.expires_on'), formatDate(lot.expires_on)],
+    [t('product.field.manufacturer'), bilingualText(p.manufacturer)],
+    [t('product.field.country'), bilingualText(p.country)],
+    [t('product.field.source_cell_type'), bilingualText(p.source_cell_type)],
+    [t('product.storage'), storageText(p.storage)],
+    [t('lot.field.donor_age'), lot.donor_age === null || lot.donor_age === undefined ? '' : t('lot.age_value', { n: lot.donor_age })],
+    [t('public.lot.donor_screening'), lot.donor_screening],
+  ]);
+
+  const history = Array.isArray(lot.history) ? [...lot.history].reverse() : [];
+  $('history-list').replaceChildren(...history.map((h) => {
+    const li = el('li', 'timeline__item');
+    li.dataset.to = String(h.to ?? '');
+    const head = el('div', 'timeline__head');
+    if (h.from) head.append(lotStatusBadge(h.from), el('span', 'timeline__arrow', '→'));
+    head.append(lotStatusBadge(h.to));
+    const meta = el('p', 'timeline__meta');
+    meta.append(timeElement(h.at));
+    li.append(head, meta);
+    return li;
+  }));
+  fillNotes($('notes'), data.notes);
+}
+
+async function main() {
+  await startPublicPage();
+  const id = queryParam('id');
+  if (!/^\d+$/.test(id ?? '')) {
+    showAlert('page-error', { message: t('public.bad_id') });
+    return;
+  }
+  try {
+    data = await api('GET', `/api/v1/public/lots/${encodeURIComponent(id)}`);
+  } catch (error) {
+    showAlert('page-error', error);
+    return;
+  }
+  render();
+  $('lot-view').hidden = false;
+  onLangChange(render);
+  document.body.dataset.ready = 'true';
+}
+
+main();
