@@ -42,8 +42,10 @@ test: build asan node_modules/.package-lock.json
 	@scripts/run-tests.sh
 
 # BENCH_ARGS, e.g. --dispenses 200000; the default builds 10 million dispense rows.
+# COLDCHAIN_BENCH_ARGS, e.g. --readings 1000000 --no-store; the default parses 10 million readings.
 bench: build
 	$(BUILD)/bench_recall $(BENCH_ARGS)
+	$(BUILD)/bench_coldchain $(COLDCHAIN_BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -17,6 +17,8 @@ static const char main_usage[] =
 	"  demo          load demo accounts into an empty database\n"
 	"  audit verify  check the audit log's hash chain\n"
 	"  recall        recall a lot and list every patient who received it\n"
+	"  import-temps  import temperature-logger CSV files\n"
+	"  coldchain report  excursions, MKT and a chart for a logger or a lot\n"
 	"\n"
 	"Run 'exosafe COMMAND --help' for a command's options.\n";
 
@@ -24,7 +26,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain},
 };
 
 int main(int argc, char **argv)

@@ -27,7 +27,8 @@ typedef struct excursion_episode {
 	int64_t start, end;          /* first and last reading outside the range */
 	double peak_celsius;         /* the furthest from the range */
 	excursion_direction direction;
-	int64_t duration_seconds;    /* end - start, plus one logging interval (see coldchain.c) */
+	int64_t duration_seconds;    /* end - start, plus the time to the next reading but at most
+	                              * one logging interval (see coldchain.c) */
 	bool open;                   /* still outside at the last reading */
 } excursion_episode;
 

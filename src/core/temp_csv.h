@@ -26,9 +26,16 @@ typedef struct temp_csv_error {
 temp_csv *temp_csv_new(int default_utc_offset_seconds, temp_csv_reading_fn fn, void *ctx);
 void temp_csv_free(temp_csv *p);
 
+/* The unit ('C' or 'F') for a file that does not say which it uses (e.g. from a command-line
+ * option); by default there is none and such a file is refused: a °F file read as °C would
+ * hide excursions. Any other value clears it. */
+void temp_csv_set_default_unit(temp_csv *p, char unit);
+
 /* Feeds the next bytes of the file. Returns 0, or -1 with *err filled at the first bad line
  * (unparsable time, impossible or non-numeric temperature, unknown unit, wrong column count,
- * invalid UTF-8); the caller must then discard everything it received from this file. */
+ * invalid UTF-8, readings out of order, a repeated timestamp with a different temperature);
+ * the caller must then discard everything it received from this file. After fn asked to stop,
+ * the rest of the input is ignored and 0 is returned. The rules are in temp_csv.c. */
 int temp_csv_feed(temp_csv *p, const char *data, size_t len, temp_csv_error *err);
 /* Ends the file (a last line without a newline is parsed here). Same return as feed. */
 int temp_csv_finish(temp_csv *p, temp_csv_error *err);

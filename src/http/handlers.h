@@ -64,6 +64,22 @@ void handle_public_product(request *req);
 void handle_public_lot(request *req);
 void handle_public_certificate(request *req);
 
+void handle_units_list(request *req);
+void handle_unit_create(request *req);
+void handle_loggers_list(request *req);
+void handle_logger_create(request *req);
+void handle_lot_place(request *req);
+void handle_logger_import(request *req);
+void handle_logger_ingest(request *req);
+void handle_logger_series(request *req);
+void handle_lot_storage(request *req);
+void handle_alerts_list(request *req);
+void handle_alert_get(request *req);
+void handle_alert_dispose(request *req);
+/* A lot's stays under loggers with their statistics; public_view leaves out shipments and
+ * logger ids. NULL on a storage error. */
+json_t *lot_storage_json(request *req, int64_t lot_id, bool public_view);
+
 /* Shared by the traceability handlers. */
 void reply_trace_error(request *req, trace_rc rc, const char *field);
 json_t *json_product(const product_record *p);

@@ -160,14 +160,22 @@ static void reply_summary(request *req, const import_summary *sum)
 	                               sum->lots_quarantined));
 }
 
-/* Imports a CSV body for logger_id as one file named source; replies with the summary. */
+/* Imports a CSV body for logger_id as one file named source; replies with the summary.
+ * ?unit=C|F gives the unit of a file that does not name one. */
 static void import_csv_body(request *req, const actor *by, int64_t logger_id, const char *source)
 {
+	const char *unit = request_query(req, "unit");
+	if (unit != NULL && strcmp(unit, "C") != 0 && strcmp(unit, "F") != 0) {
+		reply_error(req, 400, "invalid_field", "unit", "unit_value");
+		return;
+	}
 	temperature_import *imp = temperature_import_begin(req->db, by, logger_id, JST_OFFSET_SECONDS);
 	if (imp == NULL) {
 		reply_internal(req, "begin import");
 		return;
 	}
+	if (unit != NULL)
+		temperature_import_set_unit(imp, unit[0]);
 	temperature_import_file(imp, source);
 	temp_csv_error err = {0, ""};
 	temperature_rc rc = temperature_import_feed(imp, req->body ? req->body : "", req->body_len, &err);

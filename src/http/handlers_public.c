@@ -82,6 +82,13 @@ void handle_public_lot(request *req)
 		reply_internal(req, "lot detail");
 		return;
 	}
+	json_t *storage = lot_storage_json(req, lot.id, true);
+	if (storage == NULL) {
+		json_decref(j);
+		reply_internal(req, "storage history");
+		return;
+	}
+	json_object_set_new(j, "storage", storage);
 	reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "lot", j, "product", json_product(&p), "notes", mandatory_notes()));
 }
 

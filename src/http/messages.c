@@ -132,6 +132,7 @@ static const message messages[] = {
 	{"ingest_type", "application/json または text/csv で送ってください。", "Send application/json or text/csv."},
 	{"readings_shape", "{\"readings\": [{\"at\", \"celsius\"}, …]} の形で、1件以上10万件以下にしてください。",
 	 "Send {\"readings\": [{\"at\", \"celsius\"}, …]} with 1 to 100,000 readings."},
+	{"unit_value", "C または F を指定してください。", "Must be C or F."},
 	{"limit_value", "1 から 500 までの整数を指定してください。", "Must be an integer from 1 to 500."},
 };
 
@@ -195,6 +196,7 @@ static const message labels[] = {
 	{"justification", "判定の理由", "Justification"},
 	{"from", "開始", "From"},
 	{"points", "点数", "Points"},
+	{"unit", "温度の単位", "Temperature unit"},
 	{"storage_min_c", "保管温度(下限)", "Storage minimum"},
 	{"storage_max_c", "保管温度(上限)", "Storage maximum"},
 };

@@ -206,6 +206,43 @@ static const field_spec ship_fields[] = {
 	{0},
 };
 
+static const char *check_unit_kind(const char *v)
+{
+	return strcmp(v, "refrigerator") == 0 || strcmp(v, "freezer") == 0 || strcmp(v, "room") == 0 ? NULL : "unit_kind_value";
+}
+
+static const char *check_disposition(const char *v)
+{
+	return strcmp(v, "released") == 0 || strcmp(v, "destroyed") == 0 ? NULL : "disposition_value";
+}
+
+static const field_spec unit_fields[] = {
+	{"name", FIELD_STRING, true, 1, 100, 0, 0, 0, NULL},
+	{"kind", FIELD_STRING, true, 1, 16, 0, 0, 0, check_unit_kind},
+	{"location", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
+	{0},
+};
+
+static const field_spec logger_fields[] = {
+	{"code", FIELD_STRING, true, 1, 64, 0, 0, 0, check_code},
+	{"description", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
+	{"unit_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"interval_seconds", FIELD_INTEGER, false, 0, 0, 1, 86400, 0, NULL},
+	{"ingest", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
+	{0},
+};
+
+static const field_spec placement_fields[] = {
+	{"unit_id", FIELD_INTEGER, true, 0, 0, 1, INT64_MAX, 0, NULL},
+	{0},
+};
+
+static const field_spec dispose_fields[] = {
+	{"disposition", FIELD_STRING, true, 1, 12, 0, 0, 0, check_disposition},
+	{"justification", FIELD_STRING, true, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
 const field_spec ROUTE_RAW_BODY[] = {{0}};
 
 static const field_spec no_fields[] = {{0}};
@@ -263,6 +300,19 @@ const route api_routes[] = {
 	{"POST", "/api/v1/orders/{id}/dispense", ROLE_PHARMACIST, no_fields, handle_order_dispense},
 	{"POST", "/api/v1/orders/{id}/ship", ROLE_PHARMACIST | ROLE_ADMIN, ship_fields, handle_order_ship},
 	{"POST", "/api/v1/orders/{id}/delivered", ROLE_PHARMACIST | ROLE_ADMIN, no_fields, handle_order_delivered},
+
+	{"GET", "/api/v1/storage-units", ROLE_STAFF, NULL, handle_units_list},
+	{"POST", "/api/v1/storage-units", ROLE_PHARMACIST | ROLE_ADMIN, unit_fields, handle_unit_create},
+	{"GET", "/api/v1/loggers", ROLE_STAFF, NULL, handle_loggers_list},
+	{"POST", "/api/v1/loggers", ROLE_PHARMACIST | ROLE_ADMIN, logger_fields, handle_logger_create},
+	{"POST", "/api/v1/loggers/{id}/import", ROLE_PHARMACIST, ROUTE_RAW_BODY, handle_logger_import},
+	{"POST", "/api/v1/loggers/{id}/readings", ACCESS_DEVICE, ROUTE_RAW_BODY, handle_logger_ingest},
+	{"GET", "/api/v1/loggers/{id}/series", ROLE_STAFF, NULL, handle_logger_series},
+	{"POST", "/api/v1/lots/{id}/placement", ROLE_PHARMACIST, placement_fields, handle_lot_place},
+	{"GET", "/api/v1/lots/{id}/storage", ROLE_STAFF, NULL, handle_lot_storage},
+	{"GET", "/api/v1/coldchain/alerts", ROLE_STAFF, NULL, handle_alerts_list},
+	{"GET", "/api/v1/coldchain/alerts/{id}", ROLE_STAFF, NULL, handle_alert_get},
+	{"POST", "/api/v1/coldchain/alerts/{id}/dispose", ROLE_PHARMACIST, dispose_fields, handle_alert_dispose},
 
 	{"GET", "/api/v1/public/products", ACCESS_PUBLIC, NULL, handle_public_products},
 	{"GET", "/api/v1/public/products/{id}", ACCESS_PUBLIC, NULL, handle_public_product},

@@ -110,6 +110,7 @@ struct temperature_import {
 	actor by;
 	int64_t logger_id;
 	int default_offset;
+	char default_unit;              /* 'C', 'F', or 0: files must say */
 	temp_csv *parser;
 	char source[201];
 	crypto_hash_sha256_state sha;
@@ -166,10 +167,17 @@ temperature_import *temperature_import_begin(store *s, const actor *by, int64_t 
 	return imp;
 }
 
+void temperature_import_set_unit(temperature_import *imp, char unit)
+{
+	imp->default_unit = unit;
+}
+
 void temperature_import_file(temperature_import *imp, const char *source)
 {
 	temp_csv_free(imp->parser);
 	imp->parser = temp_csv_new(imp->default_offset, on_csv_reading, imp);
+	if (imp->parser != NULL && imp->default_unit)
+		temp_csv_set_default_unit(imp->parser, imp->default_unit);
 	snprintf(imp->source, sizeof imp->source, "%s", source);
 	crypto_hash_sha256_init(&imp->sha);
 	memset(&imp->file, 0, sizeof imp->file);

@@ -46,6 +46,9 @@ typedef struct import_summary {
 
 /* Starts an import for a logger (opens the transaction). NULL on failure. */
 temperature_import *temperature_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset);
+/* The unit of files that do not say ('C' or 'F'); by default such a file is refused, since a
+ * °F file read as °C would hide excursions. */
+void temperature_import_set_unit(temperature_import *imp, char unit);
 /* Starts the next file; source names it in errors and in the import record. */
 void temperature_import_file(temperature_import *imp, const char *source);
 /* Feeds bytes of the current file. On failure the import is over: call _abort. */

@@ -542,6 +542,13 @@ trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *car
 		return undo(s, rc);
 	if (strcmp(o.status, "dispensed") != 0)
 		return undo(s, TRACE_ORDER_STATE);
+	if (logger_id != NULL && *logger_id != '\0') {
+		/* The parcel's logger must be one exosafe knows, or its readings reach no lot. */
+		logger_record logger;
+		store_rc lrc = s->m->logger_by_code(s, logger_id, &logger);
+		if (lrc != STORE_OK)
+			return undo(s, lrc == STORE_NOT_FOUND ? TRACE_INVALID : TRACE_ERROR);
+	}
 	shipment_record sh = {0};
 	sh.order_id = order_id;
 	snprintf(sh.carrier, sizeof sh.carrier, "%s", carrier);

@@ -386,7 +386,7 @@ typedef int (*store_unit_fn)(void *ctx, const storage_unit_record *u);
 typedef int (*store_logger_fn)(void *ctx, const logger_record *l);
 typedef int (*store_exposure_fn)(void *ctx, const lot_exposure *e);
 typedef int (*store_reading_fn)(void *ctx, int64_t at, double celsius);
-typedef int (*store_alert_fn)(void *ctx, const coldchain_alert_record *a);   /* evidence_json not loaded */
+typedef int (*store_alert_fn)(void *ctx, const coldchain_alert_record *a);
 
 typedef struct store_methods {
 	const char *backend_name;

@@ -212,11 +212,14 @@ describe('orders, dispensing and shipping', () => {
     assert.equal(sql(server.db, `SELECT quantity_available FROM lots WHERE id = ${late.id};`), '3');
     assertError(await pharmacist.post(`/api/v1/orders/${o.id}/dispense`, {}), 409, 'order_state');
     assertError(await pharmacist.post(`/api/v1/orders/${o.id}/ship`, { carrier: 'ヤマト運輸', tracking_number: 'bad number!' }), 400, 'invalid_field', 'tracking_number');
-    const shipped = await pharmacist.post(`/api/v1/orders/${o.id}/ship`, { carrier: 'ヤマト運輸', tracking_number: '1234-5678-9012', logger_id: 'LOG-7' });
+    assertError(await pharmacist.post(`/api/v1/orders/${o.id}/ship`, { carrier: 'ヤマト運輸', tracking_number: '1234-5678-9012', logger_id: 'NO-SUCH-LOGGER' }), 400, 'invalid_field', 'logger_id');
+    const logger = await pharmacist.post('/api/v1/loggers', { code: `LOG-${o.id}`, description: 'parcel logger' });
+    assert.equal(logger.status, 201, logger.text);
+    const shipped = await pharmacist.post(`/api/v1/orders/${o.id}/ship`, { carrier: 'ヤマト運輸', tracking_number: '1234-5678-9012', logger_id: `LOG-${o.id}` });
     assert.equal(shipped.json.order.status, 'shipped');
     const seen = await buyer.get(`/api/v1/orders/${o.id}`);
     assert.equal(seen.json.order.shipment.tracking_number, '1234-5678-9012');
-    assert.equal(seen.json.order.shipment.logger_id, 'LOG-7');
+    assert.equal(seen.json.order.shipment.logger_id, `LOG-${o.id}`);
     assert.deepEqual(seen.json.order.dispensed.map((x) => x.lot_number), [early.lot_number, late.lot_number]);
     assert.equal((await admin.post(`/api/v1/orders/${o.id}/delivered`, {})).json.order.status, 'delivered');
     assertError(await buyer.post(`/api/v1/orders/${o.id}/cancel`, {}), 409, 'order_state');

@@ -420,8 +420,19 @@ store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_a
 	else
 		sqlite3_bind_null(st, 1);
 	sqlite3_bind_int64(st, 2, lot_id);
+	/* Evidence is small (the episodes and the range): lists carry it so QA sees why at once. */
 	coldchain_alert_record row;
-	return each(ss, st, read_alert_meta, &row, (int (*)(void *, const void *))fn, ctx, "list alerts");
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_alert_full(st, &row);
+		int stop = fn(ctx, &row);
+		coldchain_alert_clear(&row);
+		if (stop)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list alerts");
+	sqlite3_finalize(st);
+	return out;
 }
 
 store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,

@@ -1,0 +1,263 @@
+/* Cold-chain evaluation, one reading at a time.
+ *
+ * Episodes. A reading is outside when it is strictly above max_celsius or strictly below
+ * min_celsius (a reading on a limit is inside). Consecutive outside readings on the same side
+ * form one episode, from its first to its last outside reading; a reading inside, or one
+ * outside on the other side, ends it.
+ *
+ * Duration. A reading stands for the time until the next one, but for no more than one
+ * logging interval. So an episode lasts
+ *     (end - start) + min(interval, next_at - end)
+ * where next_at is the reading that ended it; an episode still open at the last reading adds a
+ * whole interval. A single reading outside therefore counts one interval, not zero. A data
+ * gap inside an episode counts as outside (nothing shows the product came back into range);
+ * the gap is reported as well. seconds_outside is the sum of the durations.
+ *
+ * Interval. limits.interval_seconds when given; otherwise the lower median of the spacings of
+ * the first COLDCHAIN_INFER_READINGS readings (eight spacings). The median rather than the
+ * minimum: one early burst (a button press, a resend) or one early gap does not move it. The
+ * first readings are held back until the interval is known, then evaluated in order, so
+ * episodes and gaps among them are reported like any others. A file with fewer readings uses
+ * the median of what it has; a single reading has no interval, so its episode lasts 0 s.
+ *
+ * Gaps. Two consecutive readings further apart than twice the interval.
+ *
+ * Mean kinetic temperature (USP <1079>, equal weights):
+ *     MKT = (ΔH/R) / -ln( (1/n) Σ exp(-ΔH/(R·Tᵢ)) )     Tᵢ in kelvin
+ * Each term is tiny (exp(-36) near 5 °C); summed over ten million readings the plain sum
+ * would carry a relative error that grows with n. Instead the largest exponent seen so far,
+ * plus headroom, is factored out (mkt_ref), so every term lies in (0, 1], and the sum is
+ * compensated (Neumaier's variant of Kahan summation). A temperature far above the others
+ * only rescales the sum; nothing overflows or underflows for any temperature above absolute
+ * zero. */
+#include "core/coldchain.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define KELVIN_OFFSET 273.15
+/* ΔH/R in kelvin; 10000 K by the chapter's constants. */
+#define DH_OVER_R (COLDCHAIN_DELTA_H_J_PER_MOL / COLDCHAIN_GAS_CONSTANT)
+/* Room left above the reference so that a slightly warmer reading does not rebase the sum. */
+#define MKT_HEADROOM 16.0
+
+/* The streaming MKT accumulator, shared by coldchain_eval and mkt_celsius(). */
+typedef struct mkt_acc {
+	double sum, comp, ref;
+	double cache_celsius, cache_term;
+} mkt_acc;
+
+static void mkt_init(mkt_acc *a)
+{
+	a->sum = 0.0;
+	a->comp = 0.0;
+	a->ref = -INFINITY;
+	a->cache_celsius = NAN;
+	a->cache_term = 0.0;
+}
+
+static void mkt_add(mkt_acc *a, double celsius)
+{
+	double term;
+	if (celsius == a->cache_celsius) {
+		term = a->cache_term;
+	} else {
+		double kelvin = celsius + KELVIN_OFFSET;
+		if (!(kelvin > 0.0))
+			return;  /* absolute zero: the term is exp(-inf) = 0 */
+		double x = -DH_OVER_R / kelvin;
+		if (x > a->ref) {
+			double ref = x + MKT_HEADROOM;
+			if (a->ref != -INFINITY) {
+				double scale = exp(a->ref - ref);
+				a->sum *= scale;
+				a->comp *= scale;
+			}
+			a->ref = ref;
+		}
+		term = exp(x - a->ref);
+		a->cache_celsius = celsius;
+		a->cache_term = term;
+	}
+	double t = a->sum + term;
+	if (fabs(a->sum) >= term)
+		a->comp += (a->sum - t) + term;
+	else
+		a->comp += (term - t) + a->sum;
+	a->sum = t;
+}
+
+static double mkt_result(const mkt_acc *a, int64_t n)
+{
+	if (n <= 0)
+		return NAN;
+	double s = a->sum + a->comp;
+	if (!(s > 0.0))
+		return -KELVIN_OFFSET;  /* every reading at absolute zero */
+	double ln_mean = log(s) + a->ref - log((double)n);
+	return DH_OVER_R / -ln_mean - KELVIN_OFFSET;
+}
+
+static void acc_load(mkt_acc *a, const coldchain_eval *ev)
+{
+	a->sum = ev->mkt_sum;
+	a->comp = ev->mkt_comp;
+	a->ref = ev->mkt_ref;
+	a->cache_celsius = ev->mkt_cache_celsius;
+	a->cache_term = ev->mkt_cache_term;
+}
+
+static void acc_store(const mkt_acc *a, coldchain_eval *ev)
+{
+	ev->mkt_sum = a->sum;
+	ev->mkt_comp = a->comp;
+	ev->mkt_ref = a->ref;
+	ev->mkt_cache_celsius = a->cache_celsius;
+	ev->mkt_cache_term = a->cache_term;
+}
+
+void coldchain_begin(coldchain_eval *ev, const coldchain_limits *limits, coldchain_episode_fn on_episode,
+                     coldchain_gap_fn on_gap, void *ctx)
+{
+	assert(limits->min_celsius <= limits->max_celsius);
+	assert(limits->interval_seconds >= 0);
+	*ev = (coldchain_eval){0};
+	ev->limits = *limits;
+	ev->on_episode = on_episode;
+	ev->on_gap = on_gap;
+	ev->ctx = ctx;
+	ev->min_seen = NAN;
+	ev->max_seen = NAN;
+	mkt_acc a;
+	mkt_init(&a);
+	acc_store(&a, ev);
+	if (limits->interval_seconds > 0) {
+		ev->interval_seconds = limits->interval_seconds;
+		ev->interval_known = true;
+	}
+}
+
+/* Closes the current episode; next_at is the reading that ended it, or 0 at the end. */
+static void close_episode(coldchain_eval *ev, int64_t next_at, bool open)
+{
+	excursion_episode *e = &ev->current;
+	int64_t tail = ev->interval_seconds;
+	if (!open && next_at - e->end < tail)
+		tail = next_at - e->end;
+	e->duration_seconds = e->end - e->start + tail;
+	e->open = open;
+	ev->seconds_outside += e->duration_seconds;
+	ev->episodes++;
+	ev->in_episode = false;
+	if (ev->on_episode)
+		ev->on_episode(ev->ctx, e);
+}
+
+/* Evaluates one reading for gaps and episodes; the interval is known. */
+static void step(coldchain_eval *ev, const temp_reading *r)
+{
+	if (ev->stepped && ev->interval_seconds > 0 && r->at - ev->prev_at > 2 * ev->interval_seconds) {
+		ev->gaps++;
+		if (ev->on_gap) {
+			data_gap g = {ev->prev_at, r->at};
+			ev->on_gap(ev->ctx, &g);
+		}
+	}
+	int side = r->celsius > ev->limits.max_celsius ? EXCURSION_ABOVE
+	           : r->celsius < ev->limits.min_celsius ? EXCURSION_BELOW : 0;
+	if (ev->in_episode && (int)ev->current.direction != side)
+		close_episode(ev, r->at, false);
+	if (side != 0) {
+		if (!ev->in_episode) {
+			ev->current = (excursion_episode){.start = r->at, .end = r->at, .peak_celsius = r->celsius,
+			                                  .direction = (excursion_direction)side};
+			ev->in_episode = true;
+		} else {
+			ev->current.end = r->at;
+			if (side == EXCURSION_ABOVE ? r->celsius > ev->current.peak_celsius
+			                            : r->celsius < ev->current.peak_celsius)
+				ev->current.peak_celsius = r->celsius;
+		}
+	}
+	ev->prev_at = r->at;
+	ev->prev_celsius = r->celsius;
+	ev->stepped = true;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Infers the interval from the held-back readings, then evaluates them. */
+static void settle_interval(coldchain_eval *ev)
+{
+	int64_t d[COLDCHAIN_INFER_READINGS];
+	int n = 0;
+	for (int i = 1; i < ev->pending_count; i++)
+		d[n++] = ev->pending[i].at - ev->pending[i - 1].at;
+	if (n > 0) {
+		/* n is at most eight: an insertion sort would do, qsort reads plainer. */
+		qsort(d, (size_t)n, sizeof d[0], cmp_i64);
+		ev->inferred_interval = d[(n - 1) / 2];
+	}
+	ev->interval_seconds = ev->inferred_interval;
+	ev->interval_known = true;
+	for (int i = 0; i < ev->pending_count; i++)
+		step(ev, &ev->pending[i]);
+	ev->pending_count = 0;
+}
+
+int coldchain_feed(coldchain_eval *ev, const temp_reading *r)
+{
+	if ((ev->readings > 0 && r->at <= ev->last_at) || !(r->celsius >= -KELVIN_OFFSET))
+		return -1;
+	if (ev->readings == 0) {
+		ev->first_at = r->at;
+		ev->min_seen = ev->max_seen = r->celsius;
+	} else if (r->celsius < ev->min_seen) {
+		ev->min_seen = r->celsius;
+	} else if (r->celsius > ev->max_seen) {
+		ev->max_seen = r->celsius;
+	}
+	ev->readings++;
+	ev->last_at = r->at;
+	mkt_acc a;
+	acc_load(&a, ev);
+	mkt_add(&a, r->celsius);
+	acc_store(&a, ev);
+	if (ev->interval_known) {
+		step(ev, r);
+		return 0;
+	}
+	ev->pending[ev->pending_count++] = *r;
+	if (ev->pending_count == COLDCHAIN_INFER_READINGS)
+		settle_interval(ev);
+	return 0;
+}
+
+void coldchain_finish(coldchain_eval *ev)
+{
+	if (!ev->interval_known)
+		settle_interval(ev);
+	if (ev->in_episode)
+		close_episode(ev, 0, true);
+}
+
+double coldchain_mkt_celsius(const coldchain_eval *ev)
+{
+	mkt_acc a;
+	acc_load(&a, ev);
+	return mkt_result(&a, ev->readings);
+}
+
+double mkt_celsius(const double *celsius, size_t n)
+{
+	mkt_acc a;
+	mkt_init(&a);
+	for (size_t i = 0; i < n; i++)
+		mkt_add(&a, celsius[i]);
+	return mkt_result(&a, (int64_t)n);
+}

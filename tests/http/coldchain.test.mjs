@@ -1,0 +1,239 @@
+// Cold chain over HTTP and the CLI: units, loggers and placement; CSV import and sensor
+// ingest (all or nothing, idempotent); automatic quarantine with an alert for QA and its
+// disposition; charts' series; reports. Every bad input: a clear error, nothing stored.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cli, startServer, sql } from '../lib/server.mjs';
+import { Client, assertError, stopServer } from './client.mjs';
+import { jstDate } from './fixtures.mjs';
+
+let server, pharmacist, doctor, dir;
+let seq = 0;
+const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
+before(async () => {
+  server = await startServer({ demo: true });
+  pharmacist = new Client(server.url);
+  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
+  doctor = new Client(server.url);
+  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
+  dir = mkdtempSync(join(tmpdir(), 'exosafe-cold-'));
+});
+after(async () => {
+  await stopServer(server);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Readings every 5 minutes from start (ISO, UTC) with temperatures from fn(i), as CSV. */
+function csv(start, n, fn, { header = 'timestamp,temperature_c', sep = ',' } = {}) {
+  const t0 = Date.parse(start);
+  const lines = header ? [header] : [];
+  for (let i = 0; i < n; i++) lines.push(`${new Date(t0 + i * 300e3).toISOString().replace('.000Z', 'Z')}${sep}${fn(i).toFixed(1)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A released lot of a fresh 2–8 °C product (allowance 30 min) placed in a fresh unit with a logger. */
+async function watchedLot() {
+  seq += 1;
+  const product = await pharmacist.post('/api/v1/products', {
+    code: `CC-${seq}`, name_ja: `冷蔵品${seq}`, name_en: `Chilled ${seq}`, form: 'cream', manufacturer: 'M', country: 'JP',
+    source_cell_type: 'MSC', storage_min_c: 2, storage_max_c: 8, excursion_allowance_minutes: 30, shelf_life_days: 365, price_jpy: 22000,
+  });
+  assert.equal(product.status, 201, product.text);
+  const lot = (await pharmacist.post('/api/v1/lots', { product_id: product.json.product.id, lot_number: `CCL-${seq}`, manufactured_on: jstDate(-5), expires_on: jstDate(300), quantity: 5 })).json.lot;
+  for (const kind of ['sterility', 'mycoplasma', 'endotoxin', 'viral', 'particle_count', 'identity']) {
+    const c = await pharmacist.request('POST', `/api/v1/lots/${lot.id}/certificates?filename=c.pdf`, { body: PDF, type: 'application/pdf' });
+    await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: c.json.certificate.id });
+  }
+  await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'quarantine', reason: 'review' });
+  assert.equal((await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'released', reason: 'ok' })).status, 200);
+  const unit = await pharmacist.post('/api/v1/storage-units', { name: `冷蔵庫${seq}`, kind: 'refrigerator', location: '2F' });
+  assert.equal(unit.status, 201, unit.text);
+  const logger = await pharmacist.post('/api/v1/loggers', { code: `FRIDGE-${seq}`, unit_id: unit.json.unit.id, ingest: true, interval_seconds: 300 });
+  assert.equal(logger.status, 201, logger.text);
+  assert.match(logger.json.api_key, /^[A-Za-z0-9_-]{40,}$/);
+  // Placed a day ago, so readings from the last hours fall inside its stay.
+  const placed = await pharmacist.post(`/api/v1/lots/${lot.id}/placement`, { unit_id: unit.json.unit.id });
+  assert.equal(placed.status, 200, placed.text);
+  sql(server.db, `UPDATE lot_placements SET from_at = from_at - 86400 WHERE lot_id = ${lot.id};`);
+  return { lot, unit: unit.json.unit, logger: logger.json.logger, key: logger.json.api_key };
+}
+
+const hoursAgo = (h) => new Date(Math.floor((Date.now() - h * 3600e3) / 300e3) * 300e3).toISOString();
+const upload = (loggerId, text, name = 'fridge.csv') => pharmacist.request('POST', `/api/v1/loggers/${loggerId}/import?filename=${name}`, { body: text, type: 'text/csv' });
+
+describe('import and automatic quarantine', () => {
+  test('an excursion past the allowance quarantines the lot and opens an alert; re-import adds nothing', async () => {
+    const w = await watchedLot();
+    // 24 readings 5 min apart; 10 of them at 12 °C: about 50 minutes outside 2–8 °C.
+    const text = csv(hoursAgo(3), 24, (i) => (i >= 8 && i < 18 ? 12 : 5));
+    const r = await upload(w.logger.id, text);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.rows_read, 24);
+    assert.equal(r.json.rows_added, 24);
+    assert.equal(r.json.alerts_raised, 1);
+    assert.equal(r.json.lots_quarantined, 1);
+    assert.equal(sql(server.db, `SELECT status FROM lots WHERE id = ${w.lot.id};`), 'quarantine');
+    const alerts = await pharmacist.get('/api/v1/coldchain/alerts?status=open');
+    const alert = alerts.json.alerts.find((a) => a.lot_id === w.lot.id);
+    assert.ok(alert, 'alert for the lot');
+    assert.ok(alert.minutes_outside > 30);
+    assert.equal(alert.peak_celsius, 12);
+    assert.equal(alert.evidence.episodes.length, 1);
+    assert.equal(alert.evidence.episodes[0].direction, 'above');
+    const again = await upload(w.logger.id, text);
+    assert.equal(again.status, 200);
+    assert.equal(again.json.rows_added, 0);
+    assert.equal(count('coldchain_alerts', `lot_id = ${w.lot.id}`), 1);
+    assert.match(sql(server.db, `SELECT reason FROM lot_transitions WHERE lot_id = ${w.lot.id} ORDER BY id DESC LIMIT 1;`), /automatic quarantine/);
+
+    // QA disposes: only a pharmacist, with a justification; the lot is released again.
+    assertError(await doctor.post(`/api/v1/coldchain/alerts/${alert.id}/dispose`, { disposition: 'released', justification: 'x' }), 403, 'forbidden');
+    assertError(await pharmacist.post(`/api/v1/coldchain/alerts/${alert.id}/dispose`, { disposition: 'released', justification: '' }), 400, 'invalid_field', 'justification');
+    assertError(await pharmacist.post(`/api/v1/coldchain/alerts/${alert.id}/dispose`, { disposition: 'ignored', justification: 'x' }), 400, 'invalid_field', 'disposition');
+    const d = await pharmacist.post(`/api/v1/coldchain/alerts/${alert.id}/dispose`, { disposition: 'released', justification: 'MKT 5.9 °C、安定性データの範囲内' });
+    assert.equal(d.status, 200, d.text);
+    assert.equal(d.json.alert.status, 'disposed');
+    assert.equal(sql(server.db, `SELECT status FROM lots WHERE id = ${w.lot.id};`), 'released');
+    assertError(await pharmacist.post(`/api/v1/coldchain/alerts/${alert.id}/dispose`, { disposition: 'destroyed', justification: 'again' }), 409, 'alert_closed');
+
+    const storage = await pharmacist.get(`/api/v1/lots/${w.lot.id}/storage`);
+    assert.equal(storage.status, 200);
+    assert.equal(storage.json.stays.length, 1);
+    assert.ok(storage.json.stays[0].mkt_celsius > 5 && storage.json.stays[0].mkt_celsius < 12);
+    const pub = await new Client(server.url).get(`/api/v1/public/lots/${w.lot.id}`);
+    assert.equal(pub.json.lot.storage.length, 1);
+    assert.equal(pub.json.lot.storage[0].logger_id, undefined);
+  });
+
+  test('a short excursion within the allowance raises nothing', async () => {
+    const w = await watchedLot();
+    const r = await upload(w.logger.id, csv(hoursAgo(2), 12, (i) => (i === 5 ? 9 : 4)));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.alerts_raised, 0);
+    assert.equal(sql(server.db, `SELECT status FROM lots WHERE id = ${w.lot.id};`), 'released');
+    const series = await pharmacist.get(`/api/v1/loggers/${w.logger.id}/series`);
+    assert.equal(series.status, 200, series.text);
+    assert.deepEqual(series.json.band, { min_c: 2, max_c: 8 });
+    assert.equal(series.json.readings, 12);
+    assert.equal(series.json.episodes.length, 1);
+    assert.ok(series.json.points.length >= 1);
+  });
+
+  test('bad files are refused with file, line and reason, and nothing is stored', async () => {
+    const w = await watchedLot();
+    const before = count('readings', `logger_id = ${w.logger.id}`);
+    const good = csv(hoursAgo(5), 5, () => 4).trimEnd().split('\n');
+    const cases = [
+      [[...good.slice(0, 3), 'yesterday,4.0', ...good.slice(3)], 4, /time|timestamp/i],
+      [[...good.slice(0, 3), `${good[3].split(',')[0]},-300.0`], 4, /absolute zero|impossible/i],
+      [[...good.slice(0, 3), `${good[3].split(',')[0]},warm`], 4, /temperature|number/i],
+      [[good[0], good[2], good[1]], 3, /order/i],
+      [[good[0], good[1], `${good[1].split(',')[0]},9.9`], 3, /duplicate/i],
+      // No unit anywhere: refused at the first reading, since °F read as °C would hide excursions.
+      [['timestamp,temperature', ...good.slice(1)], 2, /unit/i],
+    ];
+    for (const [lines, line, reason] of cases) {
+      const r = await upload(w.logger.id, `${lines.join('\n')}\n`, 'bad.csv');
+      assertError(r, 400, 'bad_readings');
+      assert.equal(r.json.error.file, 'bad.csv');
+      assert.equal(r.json.error.line, line, r.text);
+      assert.match(r.json.error.reason, reason, r.text);
+    }
+    assertError(await pharmacist.request('POST', `/api/v1/loggers/${w.logger.id}/import`, { body: good.join('\n'), type: 'application/pdf' }), 415, 'unsupported_media_type');
+    assertError(await doctor.request('POST', `/api/v1/loggers/${w.logger.id}/import`, { body: good.join('\n'), type: 'text/csv' }), 403, 'forbidden');
+    assert.equal(count('readings', `logger_id = ${w.logger.id}`), before);
+    // A value different from one already stored is refused too.
+    assert.equal((await upload(w.logger.id, csv(hoursAgo(5), 3, () => 4))).status, 200);
+    const clash = await upload(w.logger.id, csv(hoursAgo(5), 3, () => 6));
+    assertError(clash, 409, 'duplicate_reading');
+    assert.equal(count('readings', `logger_id = ${w.logger.id}`), before + 3);
+  });
+});
+
+describe('sensor ingest', () => {
+  test('a key per logger, idempotent batches in JSON or CSV', async () => {
+    const w = await watchedLot();
+    const other = await watchedLot();
+    const url = `${server.url}/api/v1/loggers/${w.logger.id}/readings`;
+    const t0 = Date.parse(hoursAgo(1));
+    const batch = { readings: [0, 1, 2].map((i) => ({ at: new Date(t0 + i * 300e3).toISOString(), celsius: 4.5 + i })) };
+    const post = (body, key, type = 'application/json') => fetch(url, { method: 'POST', headers: { 'Content-Type': type, Authorization: `Bearer ${key}` }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    let r = await post(batch, w.key);
+    assert.equal(r.status, 200, await r.clone().text());
+    assert.equal((await r.json()).rows_added, 3);
+    r = await post(batch, w.key);
+    assert.equal((await r.json()).rows_added, 0, 'idempotent');
+    const before = count('readings', `logger_id = ${w.logger.id}`);
+    r = await post(batch, other.key);
+    assert.equal(r.status, 401, 'another logger\'s key');
+    assert.equal((await r.json()).error.code, 'bad_logger_key');
+    assert.equal((await post(batch, 'not-a-key')).status, 401);
+    assert.equal((await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(batch) })).status, 401);
+    r = await post({ readings: [{ at: '2026-11-25 10:00', celsius: 4 }] }, w.key);
+    assert.equal(r.status, 400);
+    assert.equal((await r.json()).error.code, 'bad_readings');
+    r = await post({ readings: [{ at: new Date(t0).toISOString(), celsius: -400 }] }, w.key);
+    assert.equal(r.status, 400);
+    r = await post({ readings: [{ at: new Date(t0 + 3600e3).toISOString(), celsius: 4, humidity: 40 }] }, w.key);
+    assert.equal(r.status, 400);
+    r = await post({ readings: [] }, w.key);
+    assert.equal(r.status, 400);
+    r = await post('{"readings": [', w.key);
+    assert.equal(r.status, 400);
+    assert.equal(count('readings', `logger_id = ${w.logger.id}`), before);
+    r = await post(csv(new Date(t0 + 900e3).toISOString(), 2, () => 5), w.key, 'text/csv');
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).rows_added, 2);
+  });
+});
+
+describe('CLI', () => {
+  test('import-temps: all files or none, line numbers, idempotent; coldchain report', async () => {
+    const w = await watchedLot();
+    const a = join(dir, 'a.csv'), b = join(dir, 'b.csv'), bad = join(dir, 'bad.csv');
+    writeFileSync(a, csv(hoursAgo(8), 6, () => 5));
+    // JST local time, semicolon, decimal comma, no header.
+    const t = new Date(Date.parse(hoursAgo(6)) + 9 * 3600e3);
+    const local = [0, 1, 2].map((i) => {
+      const d = new Date(t.getTime() + i * 300e3);
+      return `${d.toISOString().slice(0, 10).replaceAll('-', '/')} ${d.toISOString().slice(11, 16)};${(4 + i / 2).toFixed(1).replace('.', ',')}`;
+    });
+    writeFileSync(b, `${local.join('\n')}\n`);
+    writeFileSync(bad, 'timestamp,temperature_c\n2026-11-25T01:00:00Z,4.0\nnot a time,5.0\n');
+    const before = count('readings', `logger_id = ${w.logger.id}`);
+    const failed = cli(['import-temps', '--db', server.db, '--logger', w.logger.code, a, bad]);
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, /bad\.csv:3: /);
+    assert.equal(count('readings', `logger_id = ${w.logger.id}`), before, 'nothing from a.csv either');
+    const noUnit = cli(['import-temps', '--db', server.db, '--logger', w.logger.code, a, b]);
+    assert.equal(noUnit.status, 1);
+    assert.match(noUnit.stderr, /b\.csv:1: .*unit/);
+    assert.notEqual(cli(['import-temps', '--db', server.db, '--logger', w.logger.code, '--unit', 'K', a]).status, 0);
+    const ok = cli(['import-temps', '--db', server.db, '--logger', w.logger.code, '--unit', 'C', a, b]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /9 readings read, 9 new/);
+    const again = cli(['import-temps', '--db', server.db, '--logger', w.logger.code, '--unit', 'C', a, b]);
+    assert.match(again.stdout, /9 readings read, 0 new/);
+    assert.equal(sql(server.db, `SELECT celsius FROM readings WHERE logger_id = ${w.logger.id} ORDER BY at DESC LIMIT 1;`), '5.0');
+    assert.notEqual(cli(['import-temps', '--db', server.db, '--logger', 'NO-SUCH', a]).status, 0);
+
+    const report = cli(['coldchain', 'report', '--db', server.db, '--logger', w.logger.code, '--format', 'json']);
+    assert.equal(report.status, 0, report.stderr);
+    const j = JSON.parse(report.stdout);
+    assert.equal(j.stretches[0].readings, 9);
+    assert.ok(j.stretches[0].mkt_celsius >= 4 && j.stretches[0].mkt_celsius <= 5.1);
+    const lotReport = cli(['coldchain', 'report', '--db', server.db, '--lot', w.lot.lot_number, '--format', 'csv']);
+    assert.equal(lotReport.status, 0, lotReport.stderr);
+    assert.equal(lotReport.stdout.split('\n')[0].replaceAll('"', ''), 'place,start,end,minutes,peak_celsius,direction,open');
+    const svg = cli(['coldchain', 'report', '--db', server.db, '--logger', w.logger.code, '--format', 'svg']);
+    assert.equal(svg.status, 0, svg.stderr);
+    assert.match(svg.stdout, /^<\?xml|^<svg/);
+    assert.match(svg.stdout, /<\/svg>\s*$/);
+    assert.notEqual(cli(['coldchain', 'report', '--db', server.db, '--logger', w.logger.code, '--from', 'yesterday']).status, 0);
+  });
+});
