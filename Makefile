@@ -29,16 +29,22 @@ asan: deps $(ASAN_BUILD)/build.ninja
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
+# The chart library, vendored from npm into the served web folder.
+VENDOR := web/vendor/uplot
+$(VENDOR)/uPlot.esm.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)
+	cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE $(VENDOR)/
+
 $(DB): | build
 	@mkdir -p $(dir $(DB))
 	$(BUILD)/exosafe init --db $(DB)
 	$(BUILD)/exosafe demo --db $(DB)
 
-run: build $(DB)
+run: build $(DB) $(VENDOR)/uPlot.esm.js
 	$(BUILD)/exosafe init --db $(DB) >/dev/null
 	$(BUILD)/exosafe serve --db $(DB) --port $(PORT)
 
-test: build asan node_modules/.package-lock.json
+test: build asan $(VENDOR)/uPlot.esm.js
 	@scripts/run-tests.sh
 
 # BENCH_ARGS, e.g. --dispenses 200000; the default builds 10 million dispense rows.
@@ -46,6 +52,7 @@ test: build asan node_modules/.package-lock.json
 bench: build
 	$(BUILD)/bench_recall $(BENCH_ARGS)
 	$(BUILD)/bench_coldchain $(COLDCHAIN_BENCH_ARGS)
+	/usr/bin/python3 bench/signals/bench_signals.py $(SIGNALS_BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
