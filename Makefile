@@ -49,10 +49,13 @@ test: build asan $(VENDOR)/uPlot.esm.js
 
 # BENCH_ARGS, e.g. --dispenses 200000; the default builds 10 million dispense rows.
 # COLDCHAIN_BENCH_ARGS, e.g. --readings 1000000 --no-store; the default parses 10 million readings.
+# SIGNALS_BENCH_ARGS, e.g. --reports 1000000; the default generates 10 million reports (build/bench-signals/).
+# ADCHECK_BENCH_ARGS, e.g. --mb 20; the default checks a generated 100 MB Japanese corpus (var/).
 bench: build
 	$(BUILD)/bench_recall $(BENCH_ARGS)
 	$(BUILD)/bench_coldchain $(COLDCHAIN_BENCH_ARGS)
 	/usr/bin/python3 bench/signals/bench_signals.py $(SIGNALS_BENCH_ARGS)
+	$(BUILD)/bench_adcheck $(ADCHECK_BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -19,6 +19,8 @@ static const char main_usage[] =
 	"  recall        recall a lot and list every patient who received it\n"
 	"  import-temps  import temperature-logger CSV files\n"
 	"  coldchain report  excursions, MKT and a chart for a logger or a lot\n"
+	"  adcheck       check advertising text against the medical advertising rules\n"
+	"  signals       screen product×event pairs for safety signals (PRR, ROR, IC, MGPS)\n"
 	"\n"
 	"Run 'exosafe COMMAND --help' for a command's options.\n";
 
@@ -26,7 +28,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals},
 };
 
 int main(int argc, char **argv)

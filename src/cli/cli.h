@@ -13,6 +13,8 @@ int cli_audit(int argc, char **argv);
 int cli_recall(int argc, char **argv);
 int cli_import_temps(int argc, char **argv);
 int cli_coldchain(int argc, char **argv);
+int cli_adcheck(int argc, char **argv);
+int cli_signals(int argc, char **argv);
 
 /* Opens the database at path; when require_schema, refuses a database that was never
  * initialised. Prints the reason and returns NULL on failure. */

@@ -64,6 +64,9 @@ void handle_public_product(request *req);
 void handle_public_lot(request *req);
 void handle_public_certificate(request *req);
 
+/* POST /api/v1/adcheck (handlers_adcheck.c documents the body and the reply). */
+void handle_adcheck(request *req);
+
 void handle_units_list(request *req);
 void handle_unit_create(request *req);
 void handle_loggers_list(request *req);

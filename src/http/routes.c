@@ -243,6 +243,13 @@ static const field_spec dispose_fields[] = {
 	{0},
 };
 
+static const field_spec adcheck_fields[] = {
+	/* Raw: the reply's offsets index the text exactly as sent. */
+	{"text", FIELD_STRING, true, 1, 300000, 0, 0, FIELD_RAW | FIELD_MULTILINE, NULL},
+	{"format", FIELD_STRING, false, 4, 4, 0, 0, 0, NULL},
+	{0},
+};
+
 const field_spec ROUTE_RAW_BODY[] = {{0}};
 
 static const field_spec no_fields[] = {{0}};
@@ -313,6 +320,8 @@ const route api_routes[] = {
 	{"GET", "/api/v1/coldchain/alerts", ROLE_STAFF, NULL, handle_alerts_list},
 	{"GET", "/api/v1/coldchain/alerts/{id}", ROLE_STAFF, NULL, handle_alert_get},
 	{"POST", "/api/v1/coldchain/alerts/{id}/dispose", ROLE_PHARMACIST, dispose_fields, handle_alert_dispose},
+
+	{"POST", "/api/v1/adcheck", ROLE_STAFF, adcheck_fields, handle_adcheck},
 
 	{"GET", "/api/v1/public/products", ACCESS_PUBLIC, NULL, handle_public_products},
 	{"GET", "/api/v1/public/products/{id}", ACCESS_PUBLIC, NULL, handle_public_product},

@@ -1,0 +1,515 @@
+/* exosafe signals: disproportionality statistics over a reports extract (core/signal.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csv.h>
+
+#include "cli/cli.h"
+#include "core/signal.h"
+#include "core/text.h"
+
+static const char signals_usage[] =
+	"usage: exosafe signals (--db PATH | --reports FILE.csv) [--by product|lot] [--min-count N]\n"
+	"                       [--format csv|json] [--prior A1,B1,A2,B2,P]\n"
+	"\n"
+	"Screens product×event (or lot×event) pairs for disproportionate reporting and prints one\n"
+	"row per pair reported at least N times, strongest first (EB05 descending, then EBGM):\n"
+	"the 2×2 table a b c d, the expected count E, PRR with its 95% CI and Yates-corrected χ²,\n"
+	"ROR with its 95% CI, IC (BCPNN) with its 95% credibility interval, and MGPS EBGM, EB05\n"
+	"and EB95 under a two-gamma mixture prior fitted to the data by maximum likelihood.\n"
+	"The fitted prior and its log-likelihood are printed on standard error (and in --format\n"
+	"json). Formulas: docs/signals.md.\n"
+	"  --reports FILE  a CSV with the header report_id,product,event (one row per pair named\n"
+	"                  by a report), or report_id,product,lot,event; UTF-8. A bad row stops\n"
+	"                  everything with its file, line and reason\n"
+	"  --db PATH       the clinic database (not available yet)\n"
+	"  --by WHAT       product (default) or lot (needs the lot column)\n"
+	"  --min-count N   only pairs with at least N reports (default 3; the fit uses every pair)\n"
+	"  --format FMT    csv (default) or json\n"
+	"  --prior LIST    use these MGPS hyperparameters α1,β1,α2,β2,P instead of fitting them\n";
+
+enum { FIELDS_MAX = 4 };
+
+/* Reading state, shared with libcsv's callbacks. */
+typedef struct reader {
+	const char *path;
+	signal_counter *counter;
+	bool by_lot;
+	int ncols;                  /* 3 or 4, from the header; 0 before it */
+	int lot_col;                /* the lot column, or -1 */
+	long line;                  /* the physical line the current record starts on */
+	bool after_cr;
+	int nfields;
+	size_t len[FIELDS_MAX];
+	char field[FIELDS_MAX][SIGNAL_NAME_MAX + 1];
+	bool too_long[FIELDS_MAX];
+	char key[2 * SIGNAL_NAME_MAX + 2];
+	bool failed;
+	long fail_line;
+	char reason[300];
+} reader;
+
+static void fail(reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(reader *r, const char *fmt, ...)
+{
+	if (r->failed)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+	va_end(ap);
+	r->failed = true;
+	r->fail_line = r->line;
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+	reader *r = data;
+	if (r->failed)
+		return;
+	if (r->nfields < FIELDS_MAX) {
+		int f = r->nfields;
+		r->too_long[f] = len > SIGNAL_NAME_MAX;
+		r->len[f] = r->too_long[f] ? 0 : len;
+		if (!r->too_long[f]) {
+			memcpy(r->field[f], s, len);
+			r->field[f][len] = '\0';
+		}
+	}
+	r->nfields++;
+}
+
+/* True when s is printable ASCII, or else valid UTF-8 without control characters. */
+static bool field_clean(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return text_is_clean(s, 0) && strlen(s) == len;
+	return true;
+}
+
+static const char *const column_names[] = {"report_id", "product", "event"};
+static const char *const column_names_lot[] = {"report_id", "product", "lot", "event"};
+
+static void on_header(reader *r)
+{
+	/* A UTF-8 byte-order mark, as spreadsheet programs write, is not part of the name. */
+	if (r->len[0] >= 3 && memcmp(r->field[0], "\xEF\xBB\xBF", 3) == 0) {
+		memmove(r->field[0], r->field[0] + 3, r->len[0] - 2);
+		r->len[0] -= 3;
+	}
+	const char *const *want = r->nfields == 4 ? column_names_lot : column_names;
+	bool ok = r->nfields == 3 || r->nfields == 4;
+	for (int f = 0; ok && f < r->nfields; f++)
+		ok = !r->too_long[f] && strcmp(r->field[f], want[f]) == 0;
+	if (!ok) {
+		fail(r, "expected the header report_id,product,event (or report_id,product,lot,event)");
+		return;
+	}
+	r->ncols = r->nfields;
+	r->lot_col = r->nfields == 4 ? 2 : -1;
+	if (r->by_lot && r->lot_col < 0)
+		fail(r, "--by lot needs a lot column: the header report_id,product,lot,event");
+}
+
+static void on_record(reader *r)
+{
+	const char *const *names = r->ncols == 4 ? column_names_lot : column_names;
+	if (r->nfields != r->ncols) {
+		fail(r, "expected %d fields (%s), found %d", r->ncols, r->ncols == 4 ? "report_id,product,lot,event" : "report_id,product,event",
+		     r->nfields);
+		return;
+	}
+	for (int f = 0; f < r->ncols; f++) {
+		if (r->too_long[f]) {
+			fail(r, "%s is longer than %d bytes", names[f], SIGNAL_NAME_MAX);
+			return;
+		}
+		if (r->len[f] == 0) {
+			fail(r, "empty %s", names[f]);
+			return;
+		}
+		if (!field_clean(r->field[f], r->len[f])) {
+			fail(r, "%s is not valid UTF-8 text (control characters, or not saved as UTF-8)", names[f]);
+			return;
+		}
+	}
+	int ev = r->ncols - 1;
+	const char *item = r->field[1];
+	size_t item_len = r->len[1];
+	if (r->by_lot) {
+		/* product and lot: a lot number is unique only within its product. U+001F (unit
+		 * separator) cannot occur in a clean field. */
+		memcpy(r->key, r->field[1], r->len[1]);
+		r->key[r->len[1]] = '\x1f';
+		memcpy(r->key + r->len[1] + 1, r->field[2], r->len[2] + 1);
+		item = r->key;
+		item_len = r->len[1] + 1 + r->len[2];
+	}
+	if (signal_counter_add(r->counter, r->field[0], r->len[0], item, item_len, r->field[ev], r->len[ev]) < 0)
+		fail(r, "%s", signal_counter_error(r->counter));
+}
+
+static void on_row_end(int c, void *data)
+{
+	reader *r = data;
+	if (c == '\n' && r->after_cr && r->nfields == 0) {
+		r->after_cr = false;   /* the LF of a CR LF */
+		return;
+	}
+	if (!r->failed && r->nfields > 0) {
+		if (r->ncols == 0)
+			on_header(r);
+		else
+			on_record(r);
+	}
+	r->nfields = 0;
+	r->line++;
+	r->after_cr = c == '\r';
+}
+
+typedef struct progress_state {
+	bool on;
+	int last_percent;
+	const char *last_phase;
+} progress_state;
+
+static void draw_bar(progress_state *p, const char *phase, double fraction)
+{
+	int percent = (int)(fraction * 100.0);
+	if (percent > 100)
+		percent = 100;
+	if (percent == p->last_percent && phase == p->last_phase)
+		return;
+	if (p->last_phase && phase != p->last_phase && p->last_percent < 100)
+		fputc('\n', stderr);
+	p->last_percent = percent;
+	p->last_phase = phase;
+	char bar[31];
+	int filled = percent * 30 / 100;
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < filled ? '#' : '.';
+	bar[30] = '\0';
+	fprintf(stderr, "\r%-10s [%s] %3d%%", phase, bar, percent);
+	if (percent == 100)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void on_progress(void *ctx, const char *phase, double fraction)
+{
+	progress_state *p = ctx;
+	if (p->on)
+		draw_bar(p, phase, fraction);
+}
+
+/* Reads the CSV into counter. Returns 0, or 1 after printing why. */
+static int read_reports(const char *path, signal_counter *counter, bool by_lot, progress_state *prog)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "exosafe signals: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	struct stat st;
+	long long total = fstat(fileno(f), &st) == 0 ? (long long)st.st_size : 0, done = 0;
+	reader *r = calloc(1, sizeof *r);
+	struct csv_parser p;
+	if (r == NULL || csv_init(&p, CSV_STRICT | CSV_REPALL_NL | CSV_STRICT_FINI) != 0) {
+		free(r);
+		fclose(f);
+		fputs("exosafe signals: out of memory\n", stderr);
+		return 1;
+	}
+	r->path = path;
+	r->counter = counter;
+	r->by_lot = by_lot;
+	r->lot_col = -1;
+	r->line = 1;
+	static char chunk[1 << 18];
+	size_t n;
+	bool parse_error = false;
+	while (!r->failed && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (csv_parse(&p, chunk, n, on_field, on_row_end, r) != n) {
+			parse_error = true;
+			break;
+		}
+		done += (long long)n;
+		if (prog->on && total > 0)
+			draw_bar(prog, "reading", (double)done / (double)total);
+	}
+	bool read_error = ferror(f) != 0;
+	if (!r->failed && !parse_error && !read_error && csv_fini(&p, on_field, on_row_end, r) != 0)
+		parse_error = true;
+	int csv_status = csv_error(&p);
+	csv_free(&p);
+	fclose(f);
+	int rc = 0;
+	if (parse_error && !r->failed)
+		fail(r, "%s", csv_status == CSV_EPARSE ? "malformed quoting (a quote inside an unquoted field, or text after a closing quote)"
+		                                       : csv_strerror(csv_status));
+	if (read_error) {
+		fprintf(stderr, "exosafe signals: %s: read error\n", path);
+		rc = 1;
+	} else if (r->failed) {
+		fprintf(stderr, "%s:%ld: %s\nexosafe signals: nothing was computed\n", path, r->fail_line, r->reason);
+		rc = 1;
+	} else if (r->ncols == 0) {
+		fprintf(stderr, "exosafe signals: %s is empty: expected the header report_id,product,event and one row per pair\n", path);
+		rc = 1;
+	} else if (signal_counter_rows(counter) == 0) {
+		fprintf(stderr, "exosafe signals: %s has a header but no reports\n", path);
+		rc = 1;
+	}
+	free(r);
+	return rc;
+}
+
+/* Formats x for CSV (10 significant digits; empty when undefined) or JSON (round-trip
+ * precision; null). */
+static void put_num(FILE *out, double x, bool json)
+{
+	if (isfinite(x))
+		fprintf(out, json ? "%.17g" : "%.10g", x);
+	else if (json)
+		fputs("null", out);
+}
+
+static void put_json_string(FILE *out, const char *s, size_t len)
+{
+	fputc('"', out);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void put_csv_string(FILE *out, const char *s, size_t len)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL)
+		fwrite(s, 1, len, out);
+	else
+		csv_fwrite(out, s, len);
+}
+
+static const char *const stat_names[] = {"expected", "prr", "prr_lo", "prr_hi", "chi2", "ror", "ror_lo", "ror_hi",
+                                         "ic", "ic_lo", "ic_hi", "ebgm", "eb05", "eb95"};
+
+static void stat_values(const signal_row *r, double v[14])
+{
+	const signal_stats *s = &r->stats;
+	double x[14] = {s->expected, s->prr, s->prr_lo, s->prr_hi, s->chi2, s->ror, s->ror_lo, s->ror_hi,
+	                s->ic, s->ic_lo, s->ic_hi, r->mgps.ebgm, r->mgps.eb05, r->mgps.eb95};
+	memcpy(v, x, sizeof x);
+}
+
+/* The item's product and lot (lot NULL in product mode). */
+static void split_item(const char *item, bool by_lot, size_t *product_len, const char **lot)
+{
+	const char *sep = by_lot ? strchr(item, '\x1f') : NULL;
+	*product_len = sep ? (size_t)(sep - item) : strlen(item);
+	*lot = sep ? sep + 1 : NULL;
+}
+
+static void print_csv(FILE *out, const signal_table *t, const signal_row *rows, size_t n, bool by_lot)
+{
+	fputs(by_lot ? "product,lot,event,a,b,c,d" : "product,event,a,b,c,d", out);
+	for (size_t i = 0; i < 14; i++)
+		fprintf(out, ",%s", stat_names[i]);
+	fputc('\n', out);
+	for (size_t i = 0; i < n; i++) {
+		const signal_row *r = &rows[i];
+		const char *item = t->item_names[r->item], *lot, *event = t->event_names[r->event];
+		size_t plen;
+		split_item(item, by_lot, &plen, &lot);
+		put_csv_string(out, item, plen);
+		fputc(',', out);
+		if (lot) {
+			put_csv_string(out, lot, strlen(lot));
+			fputc(',', out);
+		}
+		put_csv_string(out, event, strlen(event));
+		fprintf(out, ",%u,%u,%u,%u", r->a, r->b, r->c, r->d);
+		double v[14];
+		stat_values(r, v);
+		for (int k = 0; k < 14; k++) {
+			fputc(',', out);
+			put_num(out, v[k], false);
+		}
+		fputc('\n', out);
+	}
+}
+
+static void print_json(FILE *out, const signal_table *t, const signal_row *rows, size_t n, bool by_lot,
+                       unsigned min_count, const signal_fit *fit, bool fitted)
+{
+	const signal_prior *p = &fit->prior;
+	fprintf(out,
+	        "{\n  \"by\": \"%s\",\n  \"reports\": %u,\n  \"%s\": %u,\n  \"events\": %u,\n  \"pairs\": %zu,\n"
+	        "  \"min_count\": %u,\n",
+	        by_lot ? "lot" : "product", t->reports, by_lot ? "lots" : "products", t->n_items, t->n_events, t->n_pairs,
+	        min_count);
+	fprintf(out,
+	        "  \"mgps_prior\": {\"alpha1\": %.17g, \"beta1\": %.17g, \"alpha2\": %.17g, \"beta2\": %.17g, \"p\": %.17g,\n"
+	        "    \"log_likelihood\": %.17g, \"fitted\": %s",
+	        p->alpha1, p->beta1, p->alpha2, p->beta2, p->p, fit->loglik, fitted ? "true" : "false");
+	if (fitted)
+		fprintf(out, ", \"starts\": %d, \"iterations\": %d, \"points\": %zu, \"squashed\": %s, \"log_likelihood_fit\": %.17g",
+		        fit->starts, fit->iterations, fit->points, fit->squashed ? "true" : "false", fit->loglik_fitted);
+	fputs("},\n  \"signals\": [", out);
+	for (size_t i = 0; i < n; i++) {
+		const signal_row *r = &rows[i];
+		const char *item = t->item_names[r->item], *lot, *event = t->event_names[r->event];
+		size_t plen;
+		split_item(item, by_lot, &plen, &lot);
+		fputs(i ? ",\n    {\"product\": " : "\n    {\"product\": ", out);
+		put_json_string(out, item, plen);
+		if (lot) {
+			fputs(", \"lot\": ", out);
+			put_json_string(out, lot, strlen(lot));
+		}
+		fputs(", \"event\": ", out);
+		put_json_string(out, event, strlen(event));
+		fprintf(out, ", \"a\": %u, \"b\": %u, \"c\": %u, \"d\": %u", r->a, r->b, r->c, r->d);
+		double v[14];
+		stat_values(r, v);
+		for (int k = 0; k < 14; k++) {
+			fprintf(out, ", \"%s\": ", stat_names[k]);
+			put_num(out, v[k], true);
+		}
+		fputc('}', out);
+	}
+	fputs(n ? "\n  ]\n}\n" : "]\n}\n", out);
+}
+
+static int parse_prior(const char *s, signal_prior *p)
+{
+	char tail;
+	if (sscanf(s, "%lf,%lf,%lf,%lf,%lf%c", &p->alpha1, &p->beta1, &p->alpha2, &p->beta2, &p->p, &tail) != 5)
+		return -1;
+	bool ok = p->alpha1 > 0 && p->beta1 > 0 && p->alpha2 > 0 && p->beta2 > 0 && p->p > 0 && p->p < 1 &&
+	          isfinite(p->alpha1) && isfinite(p->beta1) && isfinite(p->alpha2) && isfinite(p->beta2);
+	return ok ? 0 : -1;
+}
+
+int cli_signals(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},     {"reports", required_argument, NULL, 'r'},
+		{"by", required_argument, NULL, 'b'},     {"min-count", required_argument, NULL, 'm'},
+		{"format", required_argument, NULL, 'f'}, {"prior", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},         {0},
+	};
+	const char *db = NULL, *reports = NULL, *by = "product", *format = "csv", *prior_arg = NULL;
+	unsigned long min_count = 3;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'r': reports = optarg; break;
+		case 'b': by = optarg; break;
+		case 'f': format = optarg; break;
+		case 'p': prior_arg = optarg; break;
+		case 'm': {
+			char *end;
+			errno = 0;
+			min_count = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || min_count < 1 || min_count > 1000000000UL)
+				return cli_usage_error("signals", "--min-count must be a whole number from 1");
+			break;
+		}
+		case 'h': fputs(signals_usage, stdout); return 0;
+		default: return cli_usage_error("signals", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("signals", "unexpected argument '%s'", argv[optind]);
+	if ((db == NULL) == (reports == NULL))
+		return cli_usage_error("signals", "give exactly one of --db PATH and --reports FILE.csv");
+	if (strcmp(by, "product") != 0 && strcmp(by, "lot") != 0)
+		return cli_usage_error("signals", "--by must be product or lot");
+	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+		return cli_usage_error("signals", "--format must be csv or json");
+	signal_prior given;
+	if (prior_arg && parse_prior(prior_arg, &given) < 0)
+		return cli_usage_error("signals", "--prior must be five numbers α1,β1,α2,β2,P (all > 0, P < 1)");
+	if (db != NULL) {
+		fprintf(stderr, "exosafe signals: --db is not available yet: adverse events are not stored in this version; "
+		                "use --reports FILE.csv\n");
+		return 2;
+	}
+	bool by_lot = strcmp(by, "lot") == 0, json = strcmp(format, "json") == 0;
+	progress_state prog = {.on = isatty(STDERR_FILENO) != 0, .last_percent = -1};
+
+	signal_counter *counter = signal_counter_new();
+	if (counter == NULL) {
+		fputs("exosafe signals: out of memory\n", stderr);
+		return 1;
+	}
+	if (read_reports(reports, counter, by_lot, &prog) != 0) {
+		signal_counter_free(counter);
+		return 1;
+	}
+	signal_table *t = signal_counter_finish(counter, on_progress, &prog);
+	if (t == NULL) {
+		fputs("exosafe signals: out of memory while counting\n", stderr);
+		return 1;
+	}
+	signal_fit fit;
+	if (prior_arg) {
+		memset(&fit, 0, sizeof fit);
+		fit.prior = given;
+		fit.pairs = t->n_pairs;
+		fit.loglik = signal_mgps_loglik_table(t, &given);
+	} else if (signal_mgps_fit(t, &fit, on_progress, &prog) < 0) {
+		fputs("exosafe signals: the MGPS prior could not be fitted (no start reached a finite likelihood); "
+		      "give one with --prior\n", stderr);
+		signal_table_free(t);
+		return 1;
+	}
+	signal_row *rows;
+	size_t n_rows;
+	if (signal_compute(t, &fit.prior, (uint32_t)min_count, &rows, &n_rows, on_progress, &prog) < 0) {
+		fputs("exosafe signals: out of memory while scoring\n", stderr);
+		signal_table_free(t);
+		return 1;
+	}
+	const signal_prior *p = &fit.prior;
+	fprintf(stderr,
+	        "exosafe signals: %u reports, %u %s, %u events, %zu pairs (%zu with a >= %lu)\n"
+	        "MGPS prior %s: alpha1=%.10g beta1=%.10g alpha2=%.10g beta2=%.10g P=%.10g, log-likelihood %.12g",
+	        t->reports, t->n_items, by_lot ? "lots" : "products", t->n_events, t->n_pairs, n_rows, min_count,
+	        prior_arg ? "given" : "fitted", p->alpha1, p->beta1, p->alpha2, p->beta2, p->p, fit.loglik);
+	if (!prior_arg)
+		fprintf(stderr, " (%d starts, %d BFGS iterations, %zu %s points)", fit.starts, fit.iterations, fit.points,
+		        fit.squashed ? "squashed" : "exact");
+	fputc('\n', stderr);
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	if (json)
+		print_json(stdout, t, rows, n_rows, by_lot, (unsigned)min_count, &fit, prior_arg == NULL);
+	else
+		print_csv(stdout, t, rows, n_rows, by_lot);
+	int rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	if (rc)
+		fprintf(stderr, "exosafe signals: could not write the output: %s\n", strerror(errno));
+	free(rows);
+	signal_table_free(t);
+	return rc;
+}

@@ -1,0 +1,1264 @@
+/* Signal detection: counting 2×2 tables at registry scale, and the statistics over them.
+ *
+ * Formulas (a, b, c, d, N and E as in signal.h; z = 1.959963984540054, the 97.5% normal
+ * quantile):
+ *
+ *   PRR  = [a/(a+b)] / [c/(c+d)]; 95% CI exp(ln PRR ± z·sqrt(1/a − 1/(a+b) + 1/c − 1/(c+d)))
+ *          (undefined when c = 0).
+ *   χ²   = N·max(0, |ad − bc| − N/2)² / [(a+b)(c+d)(a+c)(b+d)], Pearson's χ² with Yates'
+ *          continuity correction, 1 degree of freedom: the variant of the MHRA/EudraVigilance
+ *          screening rule (Evans et al. 2001: PRR ≥ 2, χ² ≥ 4, a ≥ 3). The correction never
+ *          moves a cell past its expected value (so χ² is 0, not positive, when |ad − bc| <
+ *          N/2), which is what scipy.stats.chi2_contingency(correction=True) does.
+ *   ROR  = ad/(bc); 95% CI exp(ln ROR ± z·sqrt(1/a + 1/b + 1/c + 1/d)) (Woolf; undefined
+ *          when b, c or d is 0).
+ *   IC   = log2((a + 0.5)/(E + 0.5)), the BCPNN information component with the shrinkage of
+ *          Norén et al. (2006, 2013); its 95% credibility interval is the exact 2.5% and 97.5%
+ *          quantiles of the posterior Gamma(shape a + 0.5, rate E + 0.5) of the observed-to-
+ *          expected ratio, on the log2 scale (Norén et al. 2013, eq. 4), rather than the
+ *          closed-form approximation IC ± 3.3/2.4·(a + 0.5)^(−1/2) …
+ *   MGPS (DuMouchel 1999): λ = μ/E has the prior P·Γ(α1, β1) + (1−P)·Γ(α2, β2); the count n
+ *          given E is then a mixture of negative binomials,
+ *            f(n; α, β, E) = Γ(α+n)/(Γ(α) n!) · (E/(β+E))^n · (β/(β+E))^α.
+ *          The posterior is Q·Γ(α1+n, β1+E) + (1−Q)·Γ(α2+n, β2+E) with
+ *          Q = P·f1(n) / (P·f1(n) + (1−P)·f2(n)).
+ *          EBGM = exp(Q·(ψ(α1+n) − ln(β1+E)) + (1−Q)·(ψ(α2+n) − ln(β2+E)));
+ *          EB05 and EB95 are the posterior's 5% and 95% quantiles.
+ *
+ * Fitting the prior (signal_mgps_fit). Maximum likelihood over every pair with n ≥ 1, with
+ * the likelihood truncated at n ≥ 1 because pairs never reported are not in the data (as
+ * openEBGM's negLLsquash with N* = 1):
+ *     ℓ(θ) = Σ w·[ln(P f1(n) + (1−P) f2(n)) − ln(1 − P f1(0) − (1−P) f2(0))].
+ * Parameters are optimised on an unbounded scale — ln α and ln β through a logit rescaled to
+ * [ln SIGNAL_PARAM_MIN, ln SIGNAL_PARAM_MAX] = [ln 1e-10, ln 1e10], a numerical guard rather
+ * than a modelling choice, and logit P — so any step is valid, by BFGS with the analytic
+ * gradient and an Armijo backtracking line search, from openEBGM's five
+ * starting points (exploreHypers' defaults, the first being DuMouchel's); the best is kept.
+ * The truncation term 1 − f(0) is computed as −expm1(−α·ln(1 + E/β)) so it keeps its
+ * precision when E is tiny.
+ *
+ * Squashing. Pairs with the same n and the same row×column product have the same E and are
+ * one point with a weight. Up to SQUASH_EXACT_PAIRS pairs that is all the fit does (exact).
+ * Beyond, pairs are binned by n and ln E (DuMouchel & Pregibon's data squashing, in the form
+ * openEBGM's squashData uses: same n, nearby E, one point with the bin's weight and mean):
+ * the starts run on bins SQUASH_COARSE wide in ln E, then the best is polished on bins
+ * SQUASH_FINE wide, whose effect on ℓ is second order in the width (about 1e-8 relative). The
+ * reported log-likelihood is always the exact one over every pair.
+ *
+ * Quantiles: safeguarded Newton on t = ln x over the mixture's CDF, which is written with the
+ * regularised incomplete gamma function (series for x < a + 1, Lentz's continued fraction
+ * otherwise, Numerical Recipes §6.2; for a > 1e5, where those need O(√a) terms, Temme's
+ * uniform asymptotic expansion, DLMF 8.12.3–8.12.8, to two terms — a component that is
+ * nearly a point mass, α and β → ∞, is a legitimate maximum-likelihood answer when the
+ * background is pure noise), inside a bracket that only shrinks; about 1e-12
+ * relative. ln Γ is the C library's lgamma; ψ is computed here (recurrence to x ≥ 10, then
+ * the asymptotic series to x^−14).
+ *
+ * Counting. Names are interned to dense ids with open-addressing hash tables; rows are kept as
+ * three 32-bit ids (12 bytes) until finish, then grouped by report (a counting sort, skipped
+ * when every report's rows were contiguous), each report's items and events deduplicated, and
+ * each item×event pair of the report counted in an open-addressing table keyed by the pair. */
+#include "core/signal.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	SQUASH_EXACT_PAIRS = 50000,
+	FIT_MAX_ITER = 400,
+	PROGRESS_ROWS = 1 << 20,
+};
+#define SQUASH_COARSE 0.02
+#define SQUASH_FINE 0.001
+#define Z975 1.959963984540054
+
+/* ---------------------------------------------------------------- hashing and interning */
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	h ^= h >> 27;
+	h *= UINT64_C(0x94d049bb133111eb);
+	h ^= h >> 31;
+	return h;
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)n;
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	return mix64(h ^ w);
+}
+
+/* Interned names: id → NUL-terminated string in one arena. */
+typedef struct name_table {
+	char *arena;
+	size_t len, cap;
+	size_t *offset;         /* [n] */
+	uint32_t n, id_cap;
+	uint32_t *slot;         /* 0 empty, else id + 1 */
+	uint32_t *slot_hash;    /* the high bits of the name's hash, to skip most compares */
+	uint32_t mask;
+} name_table;
+
+static void names_free(name_table *t)
+{
+	free(t->arena);
+	free(t->offset);
+	free(t->slot);
+	free(t->slot_hash);
+	memset(t, 0, sizeof *t);
+}
+
+static int names_grow_slots(name_table *t)
+{
+	uint32_t cap = t->mask ? (t->mask + 1) * 2 : 1024;
+	uint32_t *slot = calloc(cap, sizeof *slot), *slot_hash = malloc((size_t)cap * sizeof *slot_hash);
+	if (slot == NULL || slot_hash == NULL) {
+		free(slot);
+		free(slot_hash);
+		return -1;
+	}
+	for (uint32_t i = 0; t->mask && i <= t->mask; i++) {
+		if (t->slot[i] == 0)
+			continue;
+		uint32_t j = (uint32_t)(mix64(t->slot_hash[i]) & (cap - 1));
+		while (slot[j])
+			j = (j + 1) & (cap - 1);
+		slot[j] = t->slot[i];
+		slot_hash[j] = t->slot_hash[i];
+	}
+	free(t->slot);
+	free(t->slot_hash);
+	t->slot = slot;
+	t->slot_hash = slot_hash;
+	t->mask = cap - 1;
+	return 0;
+}
+
+/* The length of name id: names are stored one after the other. */
+static size_t names_len(const name_table *t, uint32_t id)
+{
+	return (id + 1 < t->n ? t->offset[id + 1] : t->len) - t->offset[id] - 1;
+}
+
+/* Returns the id of the name s[0..len), adding it when new (*added set); UINT32_MAX when
+ * memory runs out. Load factor at most 0.7. */
+static uint32_t names_intern(name_table *t, const char *s, size_t len, bool *added)
+{
+	*added = false;
+	if ((t->slot == NULL || (uint64_t)t->n * 10 >= ((uint64_t)t->mask + 1) * 7) && names_grow_slots(t) < 0)
+		return UINT32_MAX;
+	uint32_t h = (uint32_t)(hash_bytes(s, len) >> 32);
+	uint32_t j = (uint32_t)(mix64(h) & t->mask);
+	while (t->slot[j]) {
+		if (t->slot_hash[j] == h) {
+			uint32_t id = t->slot[j] - 1;
+			if (names_len(t, id) == len && memcmp(t->arena + t->offset[id], s, len) == 0)
+				return id;
+		}
+		j = (j + 1) & t->mask;
+	}
+	if (t->n == UINT32_MAX - 1)
+		return UINT32_MAX;
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		while (t->len + len + 1 > cap)
+			cap *= 2;
+		char *arena = realloc(t->arena, cap);
+		if (arena == NULL)
+			return UINT32_MAX;
+		t->arena = arena;
+		t->cap = cap;
+	}
+	if (t->n == t->id_cap) {
+		uint32_t cap = t->id_cap ? t->id_cap * 2 : 1024;
+		size_t *offset = realloc(t->offset, (size_t)cap * sizeof *offset);
+		if (offset == NULL)
+			return UINT32_MAX;
+		t->offset = offset;
+		t->id_cap = cap;
+	}
+	memcpy(t->arena + t->len, s, len);
+	t->arena[t->len + len] = '\0';
+	t->offset[t->n] = t->len;
+	t->len += len + 1;
+	t->slot[j] = t->n + 1;
+	t->slot_hash[j] = h;
+	*added = true;
+	return t->n++;
+}
+
+/* ---------------------------------------------------------------- counting */
+
+typedef struct report_row {
+	uint32_t report, item, event;
+} report_row;
+
+struct signal_counter {
+	name_table reports, items, events;
+	report_row *rows;
+	size_t n_rows, cap;
+	uint32_t last_report;
+	bool grouped;           /* every report's rows so far were contiguous */
+	char error[160];
+};
+
+signal_counter *signal_counter_new(void)
+{
+	signal_counter *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	c->last_report = UINT32_MAX;
+	c->grouped = true;
+	return c;
+}
+
+void signal_counter_free(signal_counter *c)
+{
+	if (c == NULL)
+		return;
+	names_free(&c->reports);
+	names_free(&c->items);
+	names_free(&c->events);
+	free(c->rows);
+	free(c);
+}
+
+uint64_t signal_counter_rows(const signal_counter *c)
+{
+	return c->n_rows;
+}
+
+const char *signal_counter_error(const signal_counter *c)
+{
+	return c->error;
+}
+
+static int check_name(signal_counter *c, const char *what, const char *s, size_t len)
+{
+	if (len == 0)
+		snprintf(c->error, sizeof c->error, "empty %s", what);
+	else if (len > SIGNAL_NAME_MAX)
+		snprintf(c->error, sizeof c->error, "%s longer than %d bytes", what, SIGNAL_NAME_MAX);
+	else if (memchr(s, '\0', len) != NULL)
+		snprintf(c->error, sizeof c->error, "%s contains a NUL byte", what);
+	else
+		return 0;
+	return -1;
+}
+
+int signal_counter_add(signal_counter *c, const char *report, size_t report_len, const char *item, size_t item_len,
+                       const char *event, size_t event_len)
+{
+	if (check_name(c, "report id", report, report_len) < 0 || check_name(c, "item", item, item_len) < 0 ||
+	    check_name(c, "event", event, event_len) < 0)
+		return -1;
+	if (c->n_rows == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 4096;
+		report_row *rows = realloc(c->rows, cap * sizeof *rows);
+		if (rows == NULL)
+			goto oom;
+		c->rows = rows;
+		c->cap = cap;
+	}
+	uint32_t r;
+	bool added = false;
+	/* Fast path: the same report as the previous row (contiguous extracts). */
+	if (c->last_report != UINT32_MAX) {
+		const char *last = c->reports.arena + c->reports.offset[c->last_report];
+		if (names_len(&c->reports, c->last_report) == report_len && memcmp(last, report, report_len) == 0)
+			r = c->last_report;
+		else
+			r = names_intern(&c->reports, report, report_len, &added);
+	} else {
+		r = names_intern(&c->reports, report, report_len, &added);
+	}
+	if (r == UINT32_MAX)
+		goto oom;
+	bool item_added, event_added;
+	uint32_t i = names_intern(&c->items, item, item_len, &item_added);
+	if (i == UINT32_MAX)
+		goto oom;
+	uint32_t e = names_intern(&c->events, event, event_len, &event_added);
+	if (e == UINT32_MAX)
+		goto oom;
+	if (r != c->last_report && !added)
+		c->grouped = false;
+	c->last_report = r;
+	c->rows[c->n_rows++] = (report_row){r, i, e};
+	return 0;
+oom:
+	snprintf(c->error, sizeof c->error, "out of memory after %zu rows", c->n_rows);
+	return -1;
+}
+
+/* Open-addressing counts keyed by item << 32 | event; a zero count marks an empty slot. */
+typedef struct pair_counts {
+	uint64_t *key;
+	uint32_t *count;
+	size_t mask, n;
+} pair_counts;
+
+static int pairs_grow(pair_counts *p)
+{
+	size_t cap = p->mask ? (p->mask + 1) * 2 : (size_t)1 << 16;
+	uint64_t *key = malloc(cap * sizeof *key);
+	uint32_t *count = calloc(cap, sizeof *count);
+	if (key == NULL || count == NULL) {
+		free(key);
+		free(count);
+		return -1;
+	}
+	for (size_t i = 0; p->mask && i <= p->mask; i++) {
+		if (p->count[i] == 0)
+			continue;
+		size_t j = (size_t)(mix64(p->key[i]) & (cap - 1));
+		while (count[j])
+			j = (j + 1) & (cap - 1);
+		key[j] = p->key[i];
+		count[j] = p->count[i];
+	}
+	free(p->key);
+	free(p->count);
+	p->key = key;
+	p->count = count;
+	p->mask = cap - 1;
+	return 0;
+}
+
+static int pairs_increment(pair_counts *p, uint64_t k)
+{
+	size_t j = (size_t)(mix64(k) & p->mask);
+	while (p->count[j]) {
+		if (p->key[j] == k) {
+			p->count[j]++;
+			return 0;
+		}
+		j = (j + 1) & p->mask;
+	}
+	p->key[j] = k;
+	p->count[j] = 1;
+	if (++p->n * 2 > p->mask)
+		return pairs_grow(p);
+	return 0;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* Sorts v[0..n) and removes repeats; returns the new length. */
+static size_t unique_u32(uint32_t *v, size_t n)
+{
+	if (n < 2)
+		return n;
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			uint32_t x = v[i];
+			size_t j = i;
+			while (j > 0 && v[j - 1] > x) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = x;
+		}
+	} else {
+		qsort(v, n, sizeof *v, cmp_u32);
+	}
+	size_t m = 1;
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[m - 1])
+			v[m++] = v[i];
+	return m;
+}
+
+/* Copies a name table's names into a NULL-free array of pointers into its arena, handing
+ * the arena to the caller. */
+static const char **names_export(name_table *t, char **arena)
+{
+	const char **names = malloc(((size_t)t->n + 1) * sizeof *names);
+	if (names == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < t->n; i++)
+		names[i] = t->arena + t->offset[i];
+	*arena = t->arena;
+	t->arena = NULL;
+	return names;
+}
+
+void signal_table_free(signal_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->item_names);
+	free(t->event_names);
+	free(t->item_arena);
+	free(t->event_arena);
+	free(t->item_reports);
+	free(t->event_reports);
+	free(t->pairs);
+	free(t);
+}
+
+/* Groups the rows by report with a stable counting sort. Returns 0 or -1 (memory). */
+static int group_by_report(signal_counter *c, uint32_t nr)
+{
+	size_t *start = calloc((size_t)nr + 1, sizeof *start);
+	report_row *sorted = malloc(c->n_rows * sizeof *sorted);
+	if (start == NULL || sorted == NULL) {
+		free(start);
+		free(sorted);
+		return -1;
+	}
+	for (size_t i = 0; i < c->n_rows; i++)
+		start[c->rows[i].report + 1]++;
+	for (uint32_t r = 0; r < nr; r++)
+		start[r + 1] += start[r];
+	for (size_t i = 0; i < c->n_rows; i++)
+		sorted[start[c->rows[i].report]++] = c->rows[i];
+	free(start);
+	free(c->rows);
+	c->rows = sorted;
+	return 0;
+}
+
+signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progress, void *ctx)
+{
+	signal_table *t = NULL;
+	uint32_t *items = NULL, *events = NULL;
+	pair_counts pc = {0};
+	if (c == NULL || c->n_rows == 0)
+		goto fail;
+	uint32_t n_report_ids = c->reports.n;
+	names_free(&c->reports);   /* the report names are no longer needed */
+	if (!c->grouped && group_by_report(c, n_report_ids) < 0)
+		goto fail;
+	t = calloc(1, sizeof *t);
+	if (t == NULL)
+		goto fail;
+	t->n_items = c->items.n;
+	t->n_events = c->events.n;
+	t->item_reports = calloc((size_t)t->n_items + 1, sizeof *t->item_reports);
+	t->event_reports = calloc((size_t)t->n_events + 1, sizeof *t->event_reports);
+	size_t scratch = 64;
+	items = malloc(scratch * sizeof *items);
+	events = malloc(scratch * sizeof *events);
+	if (t->item_reports == NULL || t->event_reports == NULL || items == NULL || events == NULL || pairs_grow(&pc) < 0)
+		goto fail;
+
+	uint32_t reports = 0;
+	for (size_t i = 0; i < c->n_rows;) {
+		size_t j = i;
+		while (j < c->n_rows && c->rows[j].report == c->rows[i].report)
+			j++;
+		size_t k = j - i;
+		if (k > scratch) {
+			while (scratch < k)
+				scratch *= 2;
+			uint32_t *ni = realloc(items, scratch * sizeof *ni);
+			if (ni == NULL)
+				goto fail;
+			items = ni;
+			uint32_t *ne = realloc(events, scratch * sizeof *ne);
+			if (ne == NULL)
+				goto fail;
+			events = ne;
+		}
+		for (size_t r = 0; r < k; r++) {
+			items[r] = c->rows[i + r].item;
+			events[r] = c->rows[i + r].event;
+		}
+		size_t ni = unique_u32(items, k), ne = unique_u32(events, k);
+		for (size_t x = 0; x < ni; x++)
+			t->item_reports[items[x]]++;
+		for (size_t y = 0; y < ne; y++)
+			t->event_reports[events[y]]++;
+		for (size_t x = 0; x < ni; x++)
+			for (size_t y = 0; y < ne; y++)
+				if (pairs_increment(&pc, (uint64_t)items[x] << 32 | events[y]) < 0)
+					goto fail;
+		reports++;
+		if (progress && (i / PROGRESS_ROWS) != (j / PROGRESS_ROWS))
+			progress(ctx, "counting", (double)j / (double)c->n_rows);
+		i = j;
+	}
+	t->reports = reports;
+	t->n_pairs = pc.n;
+	t->pairs = malloc((pc.n + 1) * sizeof *t->pairs);
+	if (t->pairs == NULL)
+		goto fail;
+	size_t m = 0;
+	for (size_t s = 0; s <= pc.mask; s++)
+		if (pc.count[s])
+			t->pairs[m++] = (signal_pair){(uint32_t)(pc.key[s] >> 32), (uint32_t)pc.key[s], pc.count[s]};
+	assert(m == pc.n);
+	t->item_names = names_export(&c->items, &t->item_arena);
+	if (t->item_names == NULL)
+		goto fail;
+	t->event_names = names_export(&c->events, &t->event_arena);
+	if (t->event_names == NULL)
+		goto fail;
+	if (progress)
+		progress(ctx, "counting", 1.0);
+	free(pc.key);
+	free(pc.count);
+	free(items);
+	free(events);
+	signal_counter_free(c);
+	return t;
+fail:
+	free(pc.key);
+	free(pc.count);
+	free(items);
+	free(events);
+	signal_table_free(t);
+	signal_counter_free(c);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- special functions */
+
+double signal_digamma(double x)
+{
+	double r = 0.0;
+	while (x < 10.0) {
+		r -= 1.0 / x;
+		x += 1.0;
+	}
+	double f = 1.0 / (x * x);
+	double tail = f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132 - f * (691.0 / 32760 - f / 12))))));
+	return r + log(x) - 0.5 / x - tail;
+}
+
+/* ln of the common factor x^a e^−x / Γ(a). */
+static double gamma_prefactor_log(double a, double x)
+{
+	return a * log(x) - x - lgamma(a);
+}
+
+/* P(a, x) by its series; for x < a + 1. */
+static double gamma_p_series(double a, double x)
+{
+	double sum = 1.0 / a, term = sum, ap = a;
+	for (int i = 0; i < 10000000; i++) {
+		ap += 1.0;
+		term *= x / ap;
+		sum += term;
+		if (term < sum * 1e-17)
+			break;
+	}
+	return sum * exp(gamma_prefactor_log(a, x));
+}
+
+/* Q(a, x) = 1 − P(a, x) by Lentz's continued fraction; for x >= a + 1. */
+static double gamma_q_cf(double a, double x)
+{
+	const double tiny = 1e-300;
+	double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
+	for (int i = 1; i < 10000000; i++) {
+		double an = -i * (i - a);
+		b += 2.0;
+		d = an * d + b;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = b + an / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		double del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-16)
+			break;
+	}
+	return exp(gamma_prefactor_log(a, x)) * h;
+}
+
+/* P(a, x) and Q(a, x) for large a by Temme's uniform expansion: with λ = x/a and
+ * η = sign(λ − 1)·sqrt(2(λ − 1 − ln λ)), Q = ½ erfc(η sqrt(a/2)) + R and P = ½ erfc(−η sqrt(a/2)) − R,
+ * R = e^(−aη²/2)/sqrt(2πa)·(c0(η) + c1(η)/a), c0 = −1/3 + η/12 − 2η²/135 + η³/864,
+ * c1 = −1/540 − η/288. Beyond |η| = 0.1, R < e^−500 for a > 1e5. */
+static void gamma_pq_large(double a, double x, double *p, double *q)
+{
+	double u = x / a - 1.0;
+	double eta = sqrt(2.0 * (u - log1p(u)));
+	if (u < 0.0)
+		eta = -eta;
+	double r = 0.0;
+	if (fabs(eta) < 0.1) {
+		double c0 = -1.0 / 3 + eta / 12 - 2 * eta * eta / 135 + eta * eta * eta / 864;
+		double c1 = -1.0 / 540 - eta / 288;
+		r = exp(-0.5 * a * eta * eta) / sqrt(2.0 * M_PI * a) * (c0 + c1 / a);
+	}
+	*p = 0.5 * erfc(-eta * sqrt(0.5 * a)) - r;
+	*q = 0.5 * erfc(eta * sqrt(0.5 * a)) + r;
+}
+
+#define GAMMA_LARGE_A 1e5
+
+double signal_gamma_p(double a, double x)
+{
+	if (!(x > 0.0))
+		return 0.0;
+	if (isinf(x))
+		return 1.0;
+	if (a > GAMMA_LARGE_A) {
+		double p, q;
+		gamma_pq_large(a, x, &p, &q);
+		return p;
+	}
+	if (x < a + 1.0)
+		return gamma_p_series(a, x);
+	return 1.0 - gamma_q_cf(a, x);
+}
+
+/* F(x) − p for the mixture, with each CDF taken from the side that keeps its precision. */
+static double mix_cdf_minus(double x, double p, double q, double a1, double b1, double a2, double b2)
+{
+	double x1 = b1 * x, x2 = b2 * x;
+	/* Upper tails are summed as −q·Q1 − (1−q)·Q2 + (1 − p) to avoid 1 − Q cancelling. */
+	double lower = 0.0, upper = 0.0, wu = 0.0;   /* F = lower + wu − upper */
+	const double w[2] = {q, 1.0 - q}, a[2] = {a1, a2}, xs[2] = {x1, x2};
+	for (int c = 0; c < 2; c++) {
+		if (!(w[c] > 0.0))
+			continue;
+		if (a[c] > GAMMA_LARGE_A) {
+			double pc, qc;
+			gamma_pq_large(a[c], xs[c], &pc, &qc);
+			if (pc < qc) {
+				lower += w[c] * pc;
+			} else {
+				wu += w[c];
+				upper += w[c] * qc;
+			}
+		} else if (xs[c] < a[c] + 1.0) {
+			lower += w[c] * gamma_p_series(a[c], xs[c]);
+		} else {
+			wu += w[c];
+			upper += w[c] * gamma_q_cf(a[c], xs[c]);
+		}
+	}
+	return lower + (wu - p) - upper;
+}
+
+/* x·density(x) of the mixture: the derivative of F with respect to ln x. */
+static double mix_dlog(double x, double q, double a1, double b1, double a2, double b2)
+{
+	double r = 0.0;
+	if (q > 0.0)
+		r += q * exp(gamma_prefactor_log(a1, b1 * x));
+	if (q < 1.0)
+		r += (1.0 - q) * exp(gamma_prefactor_log(a2, b2 * x));
+	return r;
+}
+
+/* The Wilson–Hilferty approximation to the p-quantile of Gamma(a, rate b). */
+static double gamma_quantile_guess(double p, double a, double b)
+{
+	/* Φ^−1(p) by Acklam-free bisection is overkill: the few p used are 0.025..0.975; a
+	 * rational approximation (Abramowitz & Stegun 26.2.23) is enough for a starting point. */
+	double pp = p < 0.5 ? p : 1.0 - p;
+	double t = sqrt(-2.0 * log(pp));
+	double z = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+	if (p < 0.5)
+		z = -z;
+	double v = 1.0 / (9.0 * a);
+	double c = 1.0 - v + z * sqrt(v);
+	if (c <= 0.05)
+		c = 0.05;
+	return a / b * c * c * c;
+}
+
+double signal_gamma_mix_quantile(double p, double q, double a1, double b1, double a2, double b2)
+{
+	if (q >= 1.0) {
+		q = 1.0;
+		a2 = a1;
+		b2 = b1;
+	}
+	if (q <= 0.0) {
+		q = 0.0;
+		a1 = a2;
+		b1 = b2;
+	}
+	double guess = q >= 0.5 ? gamma_quantile_guess(p, a1, b1) : gamma_quantile_guess(p, a2, b2);
+	/* Newton on t = ln x from the guess; lo and hi, once known, bracket the root (F < p at lo,
+	 * F >= p at hi), and a step leaving the bracket is replaced by bisection (or, while one
+	 * side is still open, by a unit step towards it). */
+	double t = log(guess), lo = -INFINITY, hi = INFINITY;
+	for (int it = 0; it < 300; it++) {
+		double x = exp(t);
+		double f = mix_cdf_minus(x, p, q, a1, b1, a2, b2);
+		if (f < 0.0)
+			lo = t;
+		else
+			hi = t;
+		double dfdt = mix_dlog(x, q, a1, b1, a2, b2);
+		double tn = dfdt > 0.0 ? t - f / dfdt : NAN;
+		if (!(tn > lo && tn < hi)) {
+			if (isinf(lo))
+				tn = hi - 1.0;
+			else if (isinf(hi))
+				tn = lo + 1.0;
+			else
+				tn = 0.5 * (lo + hi);
+		}
+		if (tn < -745.0)
+			return 0.0;
+		if (tn > 709.0)
+			return INFINITY;
+		double dt = fabs(tn - t);
+		t = tn;
+		if (dt <= 1e-14 * fmax(1.0, fabs(t)) || (isfinite(lo) && isfinite(hi) && hi - lo <= 1e-15 * fmax(1.0, fabs(t))))
+			break;
+	}
+	return exp(t);
+}
+
+/* ---------------------------------------------------------------- disproportionality */
+
+void signal_disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, signal_stats *out)
+{
+	double A = a, B = b, C = c, D = d, N = A + B + C + D;
+	out->expected = (A + B) * (A + C) / N;
+
+	out->prr = out->prr_lo = out->prr_hi = NAN;
+	if (c > 0) {
+		out->prr = (A / (A + B)) / (C / (C + D));
+		double se = sqrt(1.0 / A - 1.0 / (A + B) + 1.0 / C - 1.0 / (C + D));
+		out->prr_lo = out->prr * exp(-Z975 * se);
+		out->prr_hi = out->prr * exp(Z975 * se);
+	}
+
+	out->chi2 = NAN;
+	double r1 = A + B, r2 = C + D, c1 = A + C, c2 = B + D;
+	if (r1 > 0 && r2 > 0 && c1 > 0 && c2 > 0) {
+		double diff = fabs(A * D - B * C) - N / 2.0;
+		if (diff < 0.0)
+			diff = 0.0;
+		out->chi2 = N * (diff / r1) * (diff / r2) / (c1 * c2);
+	}
+
+	out->ror = out->ror_lo = out->ror_hi = NAN;
+	if (b > 0 && c > 0 && d > 0) {
+		out->ror = (A * D) / (B * C);
+		double se = sqrt(1.0 / A + 1.0 / B + 1.0 / C + 1.0 / D);
+		out->ror_lo = out->ror * exp(-Z975 * se);
+		out->ror_hi = out->ror * exp(Z975 * se);
+	}
+
+	double shape = A + 0.5, rate = out->expected + 0.5;
+	out->ic = log2(shape / rate);
+	out->ic_lo = log2(signal_gamma_mix_quantile(0.025, 1.0, shape, rate, shape, rate));
+	out->ic_hi = log2(signal_gamma_mix_quantile(0.975, 1.0, shape, rate, shape, rate));
+}
+
+/* ---------------------------------------------------------------- MGPS */
+
+static bool prior_valid(const signal_prior *p)
+{
+	return p->alpha1 > 0 && p->beta1 > 0 && p->alpha2 > 0 && p->beta2 > 0 && p->p > 0 && p->p < 1 &&
+	       isfinite(p->alpha1) && isfinite(p->beta1) && isfinite(p->alpha2) && isfinite(p->beta2);
+}
+
+/* ln f(n; α, β, E), the negative binomial above. */
+static double log_nb(double n, double alpha, double beta, double e)
+{
+	double l = log1p(e / beta);
+	return lgamma(alpha + n) - lgamma(alpha) - lgamma(n + 1.0) + n * (log(e) - log(beta) - l) - alpha * l;
+}
+
+void signal_mgps_score(const signal_prior *prior, double n, double expected, signal_ebgm *out)
+{
+	double a1 = prior->alpha1, b1 = prior->beta1, a2 = prior->alpha2, b2 = prior->beta2;
+	double u1 = log(prior->p) + log_nb(n, a1, b1, expected);
+	double u2 = log1p(-prior->p) + log_nb(n, a2, b2, expected);
+	double q = u1 >= u2 ? 1.0 / (1.0 + exp(u2 - u1)) : exp(u1 - u2) / (1.0 + exp(u1 - u2));
+	double s1 = a1 + n, r1 = b1 + expected, s2 = a2 + n, r2 = b2 + expected;
+	out->ebgm = exp(q * (signal_digamma(s1) - log(r1)) + (1.0 - q) * (signal_digamma(s2) - log(r2)));
+	out->eb05 = signal_gamma_mix_quantile(0.05, q, s1, r1, s2, r2);
+	out->eb95 = signal_gamma_mix_quantile(0.95, q, s1, r1, s2, r2);
+}
+
+/* The fit's data: points (n, E, weight), with n indexed into its distinct values so that
+ * the ln Γ and ψ terms are computed once per distinct n and evaluation. */
+typedef struct mgps_data {
+	size_t k;
+	double *e, *log_e, *w;
+	uint32_t *n_index;
+	size_t n_distinct;
+	double *n_value;
+	double w_sum;
+	/* scratch, [n_distinct] each */
+	double *g1, *g2, *d1, *d2;
+} mgps_data;
+
+static void mgps_data_free(mgps_data *d)
+{
+	free(d->e);
+	free(d->log_e);
+	free(d->w);
+	free(d->n_index);
+	free(d->n_value);
+	free(d->g1);
+	free(d->g2);
+	free(d->d1);
+	free(d->d2);
+	memset(d, 0, sizeof *d);
+}
+
+static int mgps_data_alloc(mgps_data *d, size_t k, size_t n_distinct)
+{
+	memset(d, 0, sizeof *d);
+	d->k = k;
+	d->n_distinct = n_distinct;
+	d->e = malloc((k + 1) * sizeof(double));
+	d->log_e = malloc((k + 1) * sizeof(double));
+	d->w = malloc((k + 1) * sizeof(double));
+	d->n_index = malloc((k + 1) * sizeof(uint32_t));
+	d->n_value = malloc((n_distinct + 1) * sizeof(double));
+	d->g1 = malloc((n_distinct + 1) * sizeof(double));
+	d->g2 = malloc((n_distinct + 1) * sizeof(double));
+	d->d1 = malloc((n_distinct + 1) * sizeof(double));
+	d->d2 = malloc((n_distinct + 1) * sizeof(double));
+	if (!d->e || !d->log_e || !d->w || !d->n_index || !d->n_value || !d->g1 || !d->g2 || !d->d1 || !d->d2) {
+		mgps_data_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* The parameters on the optimiser's scale: ln α and ln β mapped from [ln PARAM_MIN,
+ * ln PARAM_MAX] to the real line by a logit, P by a logit. */
+static double bounded_to_x(double v)
+{
+	double s = (log(v) - log(SIGNAL_PARAM_MIN)) / (log(SIGNAL_PARAM_MAX) - log(SIGNAL_PARAM_MIN));
+	s = fmin(fmax(s, 1e-12), 1.0 - 1e-12);
+	return log(s) - log1p(-s);
+}
+
+static double x_to_bounded(double x)
+{
+	double s = 1.0 / (1.0 + exp(-x));
+	return exp(log(SIGNAL_PARAM_MIN) + (log(SIGNAL_PARAM_MAX) - log(SIGNAL_PARAM_MIN)) * s);
+}
+
+/* d ln θ / dx for the bounded parameters. */
+static double bounded_slope(double x)
+{
+	double s = 1.0 / (1.0 + exp(-x));
+	return (log(SIGNAL_PARAM_MAX) - log(SIGNAL_PARAM_MIN)) * s * (1.0 - s);
+}
+
+static void prior_to_x(const signal_prior *p, double x[5])
+{
+	x[0] = bounded_to_x(p->alpha1);
+	x[1] = bounded_to_x(p->beta1);
+	x[2] = bounded_to_x(p->alpha2);
+	x[3] = bounded_to_x(p->beta2);
+	x[4] = log(p->p) - log1p(-p->p);
+}
+
+static signal_prior x_to_prior(const double x[5])
+{
+	return (signal_prior){x_to_bounded(x[0]), x_to_bounded(x[1]), x_to_bounded(x[2]), x_to_bounded(x[3]),
+	                      1.0 / (1.0 + exp(-x[4]))};
+}
+
+/* −ℓ/W at x and its gradient g (both on the optimiser's scale); +∞ outside the domain. */
+static double mgps_objective(mgps_data *d, const double x[5], double g[5])
+{
+	for (int i = 0; i < 4; i++)
+		if (!(fabs(x[i]) < 40.0))
+			return INFINITY;
+	if (!(fabs(x[4]) < 35.0))
+		return INFINITY;
+	signal_prior th = x_to_prior(x);
+	double a1 = th.alpha1, b1 = th.beta1, a2 = th.alpha2, b2 = th.beta2, P = th.p;
+	double lp = -log1p(exp(-x[4])), lq = -log1p(exp(x[4]));
+	double lb1 = log(b1), lb2 = log(b2), lga1 = lgamma(a1), lga2 = lgamma(a2), psa1 = signal_digamma(a1),
+	       psa2 = signal_digamma(a2);
+	for (size_t m = 0; m < d->n_distinct; m++) {
+		double n = d->n_value[m], lfact = lgamma(n + 1.0);
+		d->g1[m] = lgamma(a1 + n) - lga1 - lfact;
+		d->g2[m] = lgamma(a2 + n) - lga2 - lfact;
+		d->d1[m] = signal_digamma(a1 + n) - psa1;
+		d->d2[m] = signal_digamma(a2 + n) - psa2;
+	}
+	double ll = 0.0, ga1 = 0.0, gb1 = 0.0, ga2 = 0.0, gb2 = 0.0, gp = 0.0;
+	for (size_t k = 0; k < d->k; k++) {
+		uint32_t m = d->n_index[k];
+		double n = d->n_value[m], e = d->e[k], le = d->log_e[k], w = d->w[k];
+		double l1 = log1p(e / b1), l2 = log1p(e / b2);
+		double u1 = lp + d->g1[m] + n * (le - lb1 - l1) - a1 * l1;
+		double u2 = lq + d->g2[m] + n * (le - lb2 - l2) - a2 * l2;
+		double diff = u2 - u1, ex = exp(-fabs(diff)), lm, r1;
+		if (diff <= 0.0) {
+			lm = u1 + log1p(ex);
+			r1 = 1.0 / (1.0 + ex);
+		} else {
+			lm = u2 + log1p(ex);
+			r1 = ex / (1.0 + ex);
+		}
+		double r2 = 1.0 - r1;
+		double m1 = expm1(-a1 * l1), m2 = expm1(-a2 * l2);   /* f(0) − 1 */
+		double f10 = 1.0 + m1, f20 = 1.0 + m2;
+		double s = -(P * m1 + (1.0 - P) * m2);
+		ll += w * (lm - log(s));
+		ga1 += w * (r1 * (d->d1[m] - l1) - P * l1 * f10 / s);
+		gb1 += w * (r1 * (a1 / b1 - (n + a1) / (b1 + e)) + P * f10 * a1 * e / (b1 * (b1 + e)) / s);
+		ga2 += w * (r2 * (d->d2[m] - l2) - (1.0 - P) * l2 * f20 / s);
+		gb2 += w * (r2 * (a2 / b2 - (n + a2) / (b2 + e)) + (1.0 - P) * f20 * a2 * e / (b2 * (b2 + e)) / s);
+		gp += w * (r1 / P - r2 / (1.0 - P) - (f20 - f10) / s);
+	}
+	double W = d->w_sum;
+	g[0] = -ga1 * a1 * bounded_slope(x[0]) / W;
+	g[1] = -gb1 * b1 * bounded_slope(x[1]) / W;
+	g[2] = -ga2 * a2 * bounded_slope(x[2]) / W;
+	g[3] = -gb2 * b2 * bounded_slope(x[3]) / W;
+	g[4] = -gp * P * (1.0 - P) / W;
+	double f = -ll / W;
+	return isfinite(f) ? f : INFINITY;
+}
+
+/* Minimises the objective from x by BFGS; x and *fx hold the best point found. Returns the
+ * iterations used. */
+static int bfgs(mgps_data *d, double x[5], double *fx)
+{
+	double g[5], H[5][5], xn[5], gn[5], s[5], y[5], dir[5];
+	double f = mgps_objective(d, x, g);
+	*fx = f;
+	if (!isfinite(f))
+		return 0;
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			H[i][j] = i == j;
+	int it, flat = 0;
+	bool first = true;
+	for (it = 0; it < FIT_MAX_ITER; it++) {
+		double gd = 0.0, dmax = 0.0;
+		for (int i = 0; i < 5; i++) {
+			dir[i] = 0.0;
+			for (int j = 0; j < 5; j++)
+				dir[i] -= H[i][j] * g[j];
+			gd += g[i] * dir[i];
+		}
+		if (!(gd < 0.0)) {
+			for (int i = 0; i < 5; i++)
+				for (int j = 0; j < 5; j++)
+					H[i][j] = i == j;
+			gd = 0.0;
+			for (int i = 0; i < 5; i++) {
+				dir[i] = -g[i];
+				gd -= g[i] * g[i];
+			}
+			first = true;
+		}
+		for (int i = 0; i < 5; i++)
+			dmax = fmax(dmax, fabs(dir[i]));
+		if (dmax == 0.0)
+			break;
+		double t = dmax > 2.0 ? 2.0 / dmax : 1.0, fn = INFINITY;
+		int ls;
+		for (ls = 0; ls < 60; ls++) {
+			for (int i = 0; i < 5; i++)
+				xn[i] = x[i] + t * dir[i];
+			fn = mgps_objective(d, xn, gn);
+			if (fn <= f + 1e-4 * t * gd)
+				break;
+			t *= 0.5;
+		}
+		if (ls == 60)
+			break;   /* no decrease along the direction: at the optimum to machine precision */
+		double sy = 0.0, yy = 0.0, gmax = 0.0;
+		for (int i = 0; i < 5; i++) {
+			s[i] = xn[i] - x[i];
+			y[i] = gn[i] - g[i];
+			sy += s[i] * y[i];
+			yy += y[i] * y[i];
+		}
+		if (sy > 1e-300 && yy > 0.0) {
+			if (first) {
+				for (int i = 0; i < 5; i++)
+					for (int j = 0; j < 5; j++)
+						H[i][j] = i == j ? sy / yy : 0.0;
+				first = false;
+			}
+			/* H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ */
+			double rho = 1.0 / sy, Hy[5], yHy = 0.0;
+			for (int i = 0; i < 5; i++) {
+				Hy[i] = 0.0;
+				for (int j = 0; j < 5; j++)
+					Hy[i] += H[i][j] * y[j];
+				yHy += y[i] * Hy[i];
+			}
+			for (int i = 0; i < 5; i++)
+				for (int j = 0; j < 5; j++)
+					H[i][j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + (rho * rho * yHy + rho) * s[i] * s[j];
+		}
+		double df = f - fn;
+		memcpy(x, xn, sizeof xn);
+		memcpy(g, gn, sizeof gn);
+		f = fn;
+		for (int i = 0; i < 5; i++)
+			gmax = fmax(gmax, fabs(g[i]));
+		if (gmax < 1e-10)
+			break;
+		flat = df <= 1e-15 * fabs(f) ? flat + 1 : 0;
+		if (flat >= 3)
+			break;
+	}
+	*fx = f;
+	return it;
+}
+
+/* A point being accumulated: key_n = n + 1 (0: empty slot), key_e = the E key. */
+typedef struct acc {
+	uint64_t key_n, key_e;
+	double w, sum_le;
+} acc;
+
+static int cmp_acc(const void *x, const void *y)
+{
+	const acc *a = x, *b = y;
+	if (a->key_n != b->key_n)
+		return (a->key_n > b->key_n) - (a->key_n < b->key_n);
+	return (a->key_e > b->key_e) - (a->key_e < b->key_e);
+}
+
+/* Builds the fit's points from the pairs. width 0: exact (same n and same row×column product);
+ * width > 0: bins of that width in ln E. Returns 0 or -1 (memory). */
+static int mgps_points(const signal_table *t, double width, mgps_data *d)
+{
+	/* Accumulate (key → weight, Σ ln E) in an open-addressing table. */
+	size_t cap = 1024;
+	while (cap < 2 * t->n_pairs + 2)
+		cap *= 2;
+	if (width > 0.0 && cap > ((size_t)1 << 22))
+		cap = (size_t)1 << 22;   /* bins are far fewer than pairs; grown below if needed */
+	acc *tab = NULL;
+	size_t used = 0;
+	double log_n = log((double)t->reports), le_min = -log((double)t->reports) - 1.0;
+	for (;;) {
+		free(tab);
+		tab = calloc(cap, sizeof *tab);
+		if (tab == NULL)
+			return -1;
+		used = 0;
+		bool full = false;
+		for (size_t i = 0; i < t->n_pairs && !full; i++) {
+			const signal_pair *p = &t->pairs[i];
+			uint64_t prod = (uint64_t)t->item_reports[p->item] * t->event_reports[p->event];
+			double le = log((double)prod) - log_n;
+			uint64_t ke = width > 0.0 ? (uint64_t)((le - le_min) / width) : prod;
+			uint64_t kn = (uint64_t)p->a + 1;   /* + 1: key_n 0 marks an empty slot */
+			size_t j = (size_t)(mix64(kn * UINT64_C(0x9e3779b97f4a7c15) ^ ke) & (cap - 1));
+			while (tab[j].key_n && !(tab[j].key_n == kn && tab[j].key_e == ke))
+				j = (j + 1) & (cap - 1);
+			if (tab[j].key_n == 0) {
+				if (++used * 2 > cap) {
+					full = true;
+					break;
+				}
+				tab[j].key_n = kn;
+				tab[j].key_e = ke;
+			}
+			tab[j].w += 1.0;
+			tab[j].sum_le += le;
+		}
+		if (!full)
+			break;
+		cap *= 2;
+	}
+	/* Compact, sort by (n, E) for a deterministic summation order, index the distinct n. */
+	size_t k = 0;
+	for (size_t j = 0; j < cap; j++)
+		if (tab[j].key_n)
+			tab[k++] = tab[j];
+	qsort(tab, k, sizeof *tab, cmp_acc);
+	size_t n_distinct = 0;
+	for (size_t i = 0; i < k; i++)
+		if (i == 0 || tab[i].key_n != tab[i - 1].key_n)
+			n_distinct++;
+	if (mgps_data_alloc(d, k, n_distinct) < 0) {
+		free(tab);
+		return -1;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (i == 0 || tab[i].key_n != tab[i - 1].key_n)
+			d->n_value[m++] = (double)(tab[i].key_n - 1);
+		d->n_index[i] = (uint32_t)(m - 1);
+		d->w[i] = tab[i].w;
+		if (width > 0.0) {
+			d->log_e[i] = tab[i].sum_le / tab[i].w;
+			d->e[i] = exp(d->log_e[i]);
+		} else {
+			d->e[i] = (double)tab[i].key_e / (double)t->reports;
+			d->log_e[i] = log(d->e[i]);
+		}
+		d->w_sum += tab[i].w;
+	}
+	free(tab);
+	return 0;
+}
+
+double signal_mgps_loglik(const signal_prior *prior, const double *n, const double *expected, const double *w,
+                          size_t k)
+{
+	if (!prior_valid(prior))
+		return -INFINITY;
+	double a1 = prior->alpha1, b1 = prior->beta1, a2 = prior->alpha2, b2 = prior->beta2, P = prior->p;
+	double ll = 0.0;
+	for (size_t i = 0; i < k; i++) {
+		double e = expected[i];
+		double u1 = log(P) + log_nb(n[i], a1, b1, e), u2 = log1p(-P) + log_nb(n[i], a2, b2, e);
+		double mx = fmax(u1, u2), lm = mx + log1p(exp(-fabs(u1 - u2)));
+		double s = -(P * expm1(-a1 * log1p(e / b1)) + (1.0 - P) * expm1(-a2 * log1p(e / b2)));
+		ll += (w ? w[i] : 1.0) * (lm - log(s));
+	}
+	return ll;
+}
+
+double signal_mgps_loglik_table(const signal_table *t, const signal_prior *prior)
+{
+	enum { CHUNK = 4096 };
+	double n[CHUNK], e[CHUNK], ll = 0.0;
+	size_t k = 0;
+	for (size_t i = 0; i < t->n_pairs; i++) {
+		const signal_pair *p = &t->pairs[i];
+		n[k] = p->a;
+		e[k] = (double)t->item_reports[p->item] * (double)t->event_reports[p->event] / (double)t->reports;
+		if (++k == CHUNK || i + 1 == t->n_pairs) {
+			ll += signal_mgps_loglik(prior, n, e, NULL, k);
+			k = 0;
+		}
+	}
+	return ll;
+}
+
+int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn progress, void *ctx)
+{
+	static const signal_prior starts[] = {
+		{0.2, 0.1, 2.0, 4.0, 1.0 / 3.0}, {0.1, 0.1, 10.0, 10.0, 0.2}, {0.3, 0.5, 6.0, 6.0, 0.5},
+		{0.5, 0.3, 12.0, 12.0, 0.8},     {0.2, 0.2, 5.0, 5.0, 0.4},
+	};
+	const int n_starts = (int)(sizeof starts / sizeof starts[0]);
+	memset(out, 0, sizeof *out);
+	out->prior = SIGNAL_PRIOR_DEFAULT;
+	out->pairs = t->n_pairs;
+	out->starts = n_starts;
+	if (t->n_pairs == 0)
+		return -1;
+	bool exact = t->n_pairs <= SQUASH_EXACT_PAIRS;
+	mgps_data coarse, fine;
+	if (mgps_points(t, exact ? 0.0 : SQUASH_COARSE, &coarse) < 0)
+		return -1;
+	double best_x[5] = {0}, best_f = INFINITY;
+	for (int s = 0; s < n_starts; s++) {
+		double x[5], f;
+		prior_to_x(&starts[s], x);
+		out->iterations += bfgs(&coarse, x, &f);
+		if (f < best_f) {
+			best_f = f;
+			memcpy(best_x, x, sizeof x);
+		}
+		if (progress)
+			progress(ctx, "fitting", (s + 1.0) / (n_starts + 1.0));
+	}
+	if (!isfinite(best_f)) {
+		mgps_data_free(&coarse);
+		return -1;
+	}
+	mgps_data *final = &coarse;
+	if (!exact) {
+		mgps_data_free(&coarse);
+		if (mgps_points(t, SQUASH_FINE, &fine) < 0)
+			return -1;
+		double f;
+		out->iterations += bfgs(&fine, best_x, &f);
+		best_f = f;
+		final = &fine;
+	}
+	out->prior = x_to_prior(best_x);
+	out->loglik_fitted = -best_f * final->w_sum;
+	out->points = final->k;
+	out->squashed = !exact;
+	mgps_data_free(final);
+	out->loglik = exact ? out->loglik_fitted : signal_mgps_loglik_table(t, &out->prior);
+	if (progress)
+		progress(ctx, "fitting", 1.0);
+	return isfinite(out->loglik) ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- ranking */
+
+static int cmp_rows(const void *x, const void *y, void *ctx)
+{
+	const signal_row *a = x, *b = y;
+	const signal_table *t = ctx;
+	if (a->mgps.eb05 != b->mgps.eb05)
+		return a->mgps.eb05 > b->mgps.eb05 ? -1 : 1;
+	if (a->mgps.ebgm != b->mgps.ebgm)
+		return a->mgps.ebgm > b->mgps.ebgm ? -1 : 1;
+	if (a->a != b->a)
+		return a->a > b->a ? -1 : 1;
+	int c = strcmp(t->item_names[a->item], t->item_names[b->item]);
+	if (c)
+		return c;
+	return strcmp(t->event_names[a->event], t->event_names[b->event]);
+}
+
+int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t min_count, signal_row **rows,
+                   size_t *n_rows, signal_progress_fn progress, void *ctx)
+{
+	*rows = NULL;
+	*n_rows = 0;
+	if (min_count == 0)
+		min_count = 1;
+	size_t n = 0;
+	for (size_t i = 0; i < t->n_pairs; i++)
+		n += t->pairs[i].a >= min_count;
+	signal_row *out = malloc((n + 1) * sizeof *out);
+	if (out == NULL)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < t->n_pairs; i++) {
+		const signal_pair *p = &t->pairs[i];
+		if (p->a < min_count)
+			continue;
+		signal_row *r = &out[k++];
+		r->item = p->item;
+		r->event = p->event;
+		r->a = p->a;
+		r->b = t->item_reports[p->item] - p->a;
+		r->c = t->event_reports[p->event] - p->a;
+		r->d = t->reports - r->a - r->b - r->c;
+		signal_disproportionality(r->a, r->b, r->c, r->d, &r->stats);
+		signal_mgps_score(prior, r->a, r->stats.expected, &r->mgps);
+		if (progress && (k & 16383) == 0)
+			progress(ctx, "scoring", (double)k / (double)n);
+	}
+	qsort_r(out, n, sizeof *out, cmp_rows, (void *)(uintptr_t)t);
+	if (progress)
+		progress(ctx, "scoring", 1.0);
+	*rows = out;
+	*n_rows = n;
+	return 0;
+}
