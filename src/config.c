@@ -30,6 +30,10 @@ void config_defaults(server_config *cfg)
 	cfg->login.max_per_address = 20;
 	cfg->booking_cutoff_seconds = 60 * 60;
 	cfg->questionnaire_valid_seconds = 90LL * 24 * 3600;
+	cfg->ae_due_days_fatal = 7;
+	cfg->ae_due_days_serious = 15;
+	cfg->ae_lot_serious_threshold = 2;
+	cfg->ae_lot_alert_quarantine = true;
 }
 
 typedef struct load_state {
@@ -89,6 +93,14 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = strlen(value) < sizeof c->clinic_phone && *value ? (snprintf(c->clinic_phone, sizeof c->clinic_phone, "%s", value), 0) : -1;
 	else if (KEY("traceability", "dispense_expiry_margin_days"))
 		ok = parse_long(value, 0, 365, &v) == 0 ? (c->dispense_expiry_margin_days = (int)v, 0) : -1;
+	else if (KEY("pharmacovigilance", "due_days_fatal"))
+		ok = parse_long(value, 1, 90, &v) == 0 ? (c->ae_due_days_fatal = (int)v, 0) : -1;
+	else if (KEY("pharmacovigilance", "due_days_serious"))
+		ok = parse_long(value, 1, 90, &v) == 0 ? (c->ae_due_days_serious = (int)v, 0) : -1;
+	else if (KEY("pharmacovigilance", "lot_serious_threshold"))
+		ok = parse_long(value, 1, 1000, &v) == 0 ? (c->ae_lot_serious_threshold = (int)v, 0) : -1;
+	else if (KEY("pharmacovigilance", "lot_alert_quarantine"))
+		ok = parse_bool(value, &c->ae_lot_alert_quarantine);
 	else if (KEY("server", "threads"))
 		ok = parse_long(value, 1, 64, &v) == 0 ? (c->threads = (int)v, 0) : -1;
 	else if (KEY("server", "max_body_bytes"))

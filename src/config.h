@@ -26,6 +26,10 @@ typedef struct server_config {
 	login_limits login;
 	int64_t booking_cutoff_seconds;  /* patients may cancel or reschedule until this long before */
 	int64_t questionnaire_valid_seconds; /* answers older than this cannot back an approval */
+	int ae_due_days_fatal;           /* serious adverse events: reporting due, death/life-threatening */
+	int ae_due_days_serious;         /* other serious */
+	int ae_lot_serious_threshold;    /* serious reports on one lot that raise a lot alert */
+	bool ae_lot_alert_quarantine;    /* a lot alert also quarantines the lot */
 } server_config;
 
 void config_defaults(server_config *cfg);

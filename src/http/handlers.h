@@ -83,6 +83,19 @@ void handle_alert_dispose(request *req);
  * logger ids. NULL on a storage error. */
 json_t *lot_storage_json(request *req, int64_t lot_id, bool public_view);
 
+void handle_ae_create(request *req);
+void handle_ae_list(request *req);
+void handle_ae_get(request *req);
+void handle_ae_photo_upload(request *req);
+void handle_ae_photo(request *req);
+void handle_ae_assess(request *req);
+void handle_ae_lot_alerts(request *req);
+void handle_ctcae_terms(request *req);
+void handle_signals(request *req);
+/* Signals over the stored cases (GET /api/v1/signals and exosafe signals --db). NULL with
+ * *why = "no_cases" when there is nothing to compute, or "internal". */
+json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **why);
+
 /* Shared by the traceability handlers. */
 void reply_trace_error(request *req, trace_rc rc, const char *field);
 json_t *json_product(const product_record *p);

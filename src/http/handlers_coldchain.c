@@ -39,8 +39,10 @@ static void add_line_error(request *req, const char *source, const temp_csv_erro
 	json_object_set_new(e, "file", json_string(source));
 	json_object_set_new(e, "line", json_integer(err->line));
 	json_object_set_new(e, "reason", json_string(err->reason));
-	char message[512];
-	snprintf(message, sizeof message, "%s:%ld: %s", source, err->line, err->reason);
+	/* The parser's reason is technical English; the sentence around it is in the user's language. */
+	char message[700];
+	snprintf(message, sizeof message, "%s (%s:%ld: %s)", json_string_value(json_object_get(e, "message")), source,
+	         err->line, err->reason);
 	json_object_set_new(e, "message", json_string(message));
 }
 

@@ -15,7 +15,7 @@
 typedef enum lang { LANG_JA = 0, LANG_EN = 1 } lang;
 
 /* Input validation, declared per route and run before any handler (kcgi's keys table). */
-typedef enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT, FIELD_NUMBER } field_type;
+typedef enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT, FIELD_NUMBER, FIELD_ARRAY } field_type;
 
 enum field_flags {
 	FIELD_RAW = 1 << 0,        /* not normalised or trimmed (passwords) */
@@ -40,6 +40,7 @@ typedef struct field_spec {
 typedef struct request {
 	const server_config *cfg;
 	const intake_catalog *catalog;
+	const struct ctcae_table *ctcae;
 	store *db;
 	const char *method;
 	const char *path;
@@ -118,6 +119,10 @@ const char *input_string(request *req, const char *name);
 int64_t input_int(request *req, const char *name, int64_t def);
 /* A validated number input field, or def when absent. */
 double input_number(request *req, const char *name, double def);
+/* A validated array input field (borrowed), or NULL when absent. max_chars bounds its length. */
+const json_t *input_array(request *req, const char *name);
+/* A validated boolean input field, or def when absent. */
+bool input_bool(request *req, const char *name, bool def);
 /* A validated object input field (borrowed), or NULL when absent. */
 const json_t *input_object(request *req, const char *name);
 /* Parses query parameter name as an integer in [min, max]; def when absent. Replies 400 and

@@ -94,6 +94,18 @@ static bool check_value(request *req, const field_spec *f, json_t *value, json_t
 		}
 		json_object_set(out, f->name, value);
 		return true;
+	case FIELD_ARRAY:
+		if (!json_is_array(value)) {
+			reply_error(req, 400, "invalid_field", f->name, "type_array");
+			return false;
+		}
+		if ((f->max_chars > 0 && (int)json_array_size(value) > f->max_chars) ||
+		    (int)json_array_size(value) < f->min_chars) {
+			reply_error(req, 400, "invalid_field", f->name, "out_of_range");
+			return false;
+		}
+		json_object_set(out, f->name, value);
+		return true;
 	case FIELD_OBJECT:
 		if (!json_is_object(value)) {
 			reply_error(req, 400, "invalid_field", f->name, "type_object");
@@ -184,6 +196,18 @@ double input_number(request *req, const char *name, double def)
 {
 	json_t *v = req->input ? json_object_get(req->input, name) : NULL;
 	return json_is_number(v) ? json_number_value(v) : def;
+}
+
+const json_t *input_array(request *req, const char *name)
+{
+	json_t *v = req->input ? json_object_get(req->input, name) : NULL;
+	return json_is_array(v) ? v : NULL;
+}
+
+bool input_bool(request *req, const char *name, bool def)
+{
+	json_t *v = req->input ? json_object_get(req->input, name) : NULL;
+	return json_is_boolean(v) ? json_is_true(v) : def;
 }
 
 const json_t *input_object(request *req, const char *name)

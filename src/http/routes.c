@@ -250,6 +250,39 @@ static const field_spec adcheck_fields[] = {
 	{0},
 };
 
+static const char *check_severity(const char *v)
+{
+	return strcmp(v, "mild") == 0 || strcmp(v, "moderate") == 0 || strcmp(v, "severe") == 0 ? NULL : "severity_value";
+}
+
+static const field_spec ae_report_fields[] = {
+	{"patient_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"order_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"symptoms", FIELD_ARRAY, true, 1, 9, 0, 0, 0, NULL},
+	{"description", FIELD_STRING, false, 0, 4000, 0, 0, FIELD_MULTILINE, NULL},
+	{"onset_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
+	{"ongoing", FIELD_BOOLEAN, true, 0, 0, 0, 0, 0, NULL},
+	{"severity", FIELD_STRING, true, 1, 10, 0, 0, 0, check_severity},
+	{0},
+};
+
+static const field_spec ae_assessment_fields[] = {
+	{"terms", FIELD_ARRAY, true, 1, 20, 0, 0, 0, NULL},
+	{"death", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
+	{"life_threatening", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
+	{"hospitalization", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
+	{"disability", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
+	{"congenital_anomaly", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
+	{"other_medically_important", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
+	{"outcome", FIELD_STRING, true, 1, 24, 0, 0, 0, NULL},
+	{"outcome_date", FIELD_STRING, false, 10, 10, 0, 0, 0, check_date},
+	{"causality", FIELD_STRING, true, 1, 16, 0, 0, 0, NULL},
+	{"treatment", FIELD_STRING, false, 0, 2000, 0, 0, FIELD_MULTILINE, NULL},
+	{"narrative", FIELD_STRING, false, 0, 4000, 0, 0, FIELD_MULTILINE, NULL},
+	{"lot_ids", FIELD_ARRAY, false, 0, 16, 0, 0, 0, NULL},
+	{0},
+};
+
 const field_spec ROUTE_RAW_BODY[] = {{0}};
 
 static const field_spec no_fields[] = {{0}};
@@ -322,6 +355,16 @@ const route api_routes[] = {
 	{"POST", "/api/v1/coldchain/alerts/{id}/dispose", ROLE_PHARMACIST, dispose_fields, handle_alert_dispose},
 
 	{"POST", "/api/v1/adcheck", ROLE_STAFF, adcheck_fields, handle_adcheck},
+
+	{"GET", "/api/v1/adverse-events", ROLE_ANY_USER, NULL, handle_ae_list},
+	{"POST", "/api/v1/adverse-events", ROLE_ANY_USER, ae_report_fields, handle_ae_create},
+	{"GET", "/api/v1/adverse-events/{id}", ROLE_ANY_USER, NULL, handle_ae_get},
+	{"POST", "/api/v1/adverse-events/{id}/photo", ROLE_ANY_USER, ROUTE_RAW_BODY, handle_ae_photo_upload},
+	{"GET", "/api/v1/adverse-events/{id}/photo", ROLE_ANY_USER, NULL, handle_ae_photo},
+	{"POST", "/api/v1/adverse-events/{id}/assessments", ROLE_DOCTOR | ROLE_PHARMACIST, ae_assessment_fields, handle_ae_assess},
+	{"GET", "/api/v1/ae-lot-alerts", ROLE_STAFF, NULL, handle_ae_lot_alerts},
+	{"GET", "/api/v1/ctcae/terms", ROLE_STAFF, NULL, handle_ctcae_terms},
+	{"GET", "/api/v1/signals", ROLE_STAFF, NULL, handle_signals},
 
 	{"GET", "/api/v1/public/products", ACCESS_PUBLIC, NULL, handle_public_products},
 	{"GET", "/api/v1/public/products/{id}", ACCESS_PUBLIC, NULL, handle_public_product},

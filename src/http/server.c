@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/credentials.h"
+#include "core/ctcae.h"
 #include "http/http.h"
 #include "http/security_headers.h"
 #include "http/static_files.h"
@@ -35,6 +36,7 @@ typedef struct store_pool {
 typedef struct server {
 	server_config cfg;
 	intake_catalog *catalog;
+	ctcae_table *ctcae;
 	char web_root[PATH_MAX];
 	store_pool pool;
 } server;
@@ -238,6 +240,8 @@ static bool is_upload(const char *method, const char *url)
 		return false;
 	if (strncmp(url, "/api/v1/lots/", 13) == 0 && ends_with(url, "/certificates"))
 		return true;
+	if (strncmp(url, "/api/v1/adverse-events/", 23) == 0 && ends_with(url, "/photo"))
+		return true;
 	return strncmp(url, "/api/v1/loggers/", 16) == 0 && (ends_with(url, "/import") || ends_with(url, "/readings"));
 }
 
@@ -343,6 +347,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	request req = {0};
 	req.cfg = &srv->cfg;
 	req.catalog = srv->catalog;
+	req.ctcae = srv->ctcae;
 	req.connection = conn;
 	req.method = method;
 	req.path = url;
@@ -399,6 +404,48 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* Reads data_dir/ctcae/terms.json: the CTCAE v5 terms assessments are graded with. */
+static ctcae_table *load_ctcae(const char *data_dir, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/ctcae/terms.json", data_dir);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "%.200s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[8192];
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *grown = realloc(text, cap);
+			if (grown == NULL) {
+				free(text);
+				fclose(f);
+				snprintf(err, errlen, "%.200s: out of memory", path);
+				return NULL;
+			}
+			text = grown;
+		}
+		memcpy(text + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (text == NULL) {
+		snprintf(err, errlen, "%.200s: empty file", path);
+		return NULL;
+	}
+	text[len] = '\0';
+	char why[300];
+	ctcae_table *t = ctcae_parse(text, why, sizeof why);
+	free(text);
+	if (t == NULL)
+		snprintf(err, errlen, "%.200s: %.250s", path, why);
+	return t;
+}
+
 int server_run(const server_config *cfg)
 {
 	server srv = {0};
@@ -413,9 +460,17 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "exosafe: data folder %s: %s\n", cfg->data_dir, err);
 		return 1;
 	}
+	srv.ctcae = load_ctcae(cfg->data_dir, err, sizeof err);
+	if (srv.ctcae == NULL) {
+		fprintf(stderr, "exosafe: %s\n", err);
+		intake_catalog_free(srv.catalog);
+		ctcae_free(srv.ctcae);
+		return 1;
+	}
 	if (pool_open(&srv.pool, cfg->db_path, cfg->threads + 1) != 0) {
 		pool_close(&srv.pool);
 		intake_catalog_free(srv.catalog);
+		ctcae_free(srv.ctcae);
 		return 1;
 	}
 	{
@@ -426,6 +481,7 @@ int server_run(const server_config *cfg)
 			        cfg->db_path);
 			pool_close(&srv.pool);
 			intake_catalog_free(srv.catalog);
+			ctcae_free(srv.ctcae);
 			return 1;
 		}
 		int64_t now = (int64_t)time(NULL);
@@ -444,6 +500,7 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "exosafe: bind address %s is not an IPv4 address\n", cfg->bind_address);
 		pool_close(&srv.pool);
 		intake_catalog_free(srv.catalog);
+		ctcae_free(srv.ctcae);
 		return 1;
 	}
 
@@ -465,6 +522,7 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "exosafe: cannot listen on %s:%d (in use or not allowed)\n", cfg->bind_address, cfg->port);
 		pool_close(&srv.pool);
 		intake_catalog_free(srv.catalog);
+		ctcae_free(srv.ctcae);
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
@@ -475,5 +533,6 @@ int server_run(const server_config *cfg)
 	MHD_stop_daemon(d);
 	pool_close(&srv.pool);
 	intake_catalog_free(srv.catalog);
+	ctcae_free(srv.ctcae);
 	return 0;
 }

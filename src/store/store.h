@@ -366,6 +366,70 @@ typedef struct reading_import_record {
 	int64_t imported_at;
 } reading_import_record;
 
+/* Adverse events (see 0005_adverse_events.sql). */
+#define AE_MAX_SUSPECT_LOTS 16
+
+typedef struct ae_report_record {
+	int64_t id;
+	int64_t patient_id;
+	int64_t order_id;              /* 0 when not tied to an order */
+	int64_t reported_by;
+	char reporter_role[16];
+	char symptoms_json[512];
+	char description[4001];
+	char onset_date[11];
+	bool ongoing;
+	char severity[10];             /* mild | moderate | severe, as the reporter felt it */
+	char photo_type[16];           /* "" when no photo */
+	char photo_sha256[65];
+	int64_t received_at;
+	/* Filled by reads: the patient and the latest assessment, if any. */
+	char patient_name[401];
+	int latest_version;            /* 0: not assessed yet */
+	bool serious;
+	char due_date[11];
+	char outcome[24];
+} ae_report_record;
+
+typedef struct ae_assessment_record {
+	int64_t id;
+	int64_t report_id;
+	int version;                   /* set by the store on insert: the next for the report */
+	char terms_json[2048];         /* [{"code","grade"}] */
+	bool death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important;
+	bool serious;
+	char outcome[24];
+	char outcome_date[11];
+	char causality[16];
+	char treatment[2001];
+	char narrative[4001];
+	char due_date[11];
+	int64_t assessed_by;
+	int64_t assessed_at;
+	int64_t lot_ids[AE_MAX_SUSPECT_LOTS];
+	int lot_count;
+	char assessor_name[401];       /* filled by reads */
+} ae_assessment_record;
+
+/* Per lot of a product: reports whose latest assessment suspects the lot, and units dispensed. */
+typedef struct ae_lot_stat {
+	int64_t lot_id;
+	char lot_number[65];
+	int64_t reports;
+	int64_t serious_reports;
+	int64_t units;
+} ae_lot_stat;
+
+typedef struct ae_lot_alert_record {
+	int64_t id;
+	int64_t lot_id;
+	char lot_number[65];
+	char rule[24];
+	char evidence_json[1024];
+	bool quarantined;
+	int64_t created_at;
+} ae_lot_alert_record;
+
 typedef struct store store;
 
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
@@ -387,6 +451,12 @@ typedef int (*store_logger_fn)(void *ctx, const logger_record *l);
 typedef int (*store_exposure_fn)(void *ctx, const lot_exposure *e);
 typedef int (*store_reading_fn)(void *ctx, int64_t at, double celsius);
 typedef int (*store_alert_fn)(void *ctx, const coldchain_alert_record *a);
+typedef int (*store_ae_report_fn)(void *ctx, const ae_report_record *r);
+typedef int (*store_ae_assessment_fn)(void *ctx, const ae_assessment_record *a);
+typedef int (*store_ae_lot_stat_fn)(void *ctx, const ae_lot_stat *st);
+typedef int (*store_ae_lot_alert_fn)(void *ctx, const ae_lot_alert_record *a);
+/* One (report, item, event) of the latest assessments: item is a product code or a lot number. */
+typedef int (*store_ae_pair_fn)(void *ctx, int64_t report_id, const char *item, const char *event);
 
 typedef struct store_methods {
 	const char *backend_name;
@@ -555,6 +625,25 @@ typedef struct store_methods {
 	store_rc (*alert_list)(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx);
 	store_rc (*alert_dispose)(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,
 	                          int64_t at);
+
+	/* Adverse events. */
+	store_rc (*ae_report_insert)(store *s, ae_report_record *r);
+	store_rc (*ae_report_get)(store *s, int64_t id, ae_report_record *out);
+	store_rc (*ae_report_set_photo)(store *s, int64_t id, const char *type, const unsigned char *data, size_t len,
+	                                const char *sha256);
+	/* The photo's bytes in *data (heap, the caller frees), its type in type_out. */
+	store_rc (*ae_report_photo)(store *s, int64_t id, char type_out[16], unsigned char **data, size_t *len);
+	/* patient_id 0: every report. Newest first. */
+	store_rc (*ae_report_list)(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx);
+	/* Adds the next version (a->version is set) with its suspect lots. */
+	store_rc (*ae_assessment_insert)(store *s, ae_assessment_record *a);
+	store_rc (*ae_assessment_latest)(store *s, int64_t report_id, ae_assessment_record *out);
+	store_rc (*ae_assessment_list)(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx);
+	store_rc (*ae_lot_stats)(store *s, int64_t product_id, store_ae_lot_stat_fn fn, void *ctx);
+	/* STORE_CONFLICT when the lot already has an alert under this rule. */
+	store_rc (*ae_lot_alert_insert)(store *s, ae_lot_alert_record *a);
+	store_rc (*ae_lot_alert_list)(store *s, store_ae_lot_alert_fn fn, void *ctx);
+	store_rc (*ae_signal_pairs)(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx);
 } store_methods;
 
 struct store {

@@ -9,11 +9,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /**
  * An API failure: status (0 when the server was not reached), code, message, field, items
- * (the per-item errors of invalid questionnaire answers: [{link_id, reason, message}], or null)
- * and missing (the release tests a lot still lacks, on tests_missing, or null).
+ * (the per-item errors of invalid questionnaire answers: [{link_id, reason, message}], or null),
+ * missing (the release tests a lot still lacks, on tests_missing, or null) and, on bad_readings,
+ * file, line and reason (the logger file and line that could not be used, and why; else null).
  */
 export class ApiError extends Error {
-  constructor({ status, code, message, field, items, missing }) {
+  constructor({ status, code, message, field, items, missing, file, line, reason }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -21,6 +22,9 @@ export class ApiError extends Error {
     this.field = field ?? null;
     this.items = Array.isArray(items) ? items : null;
     this.missing = Array.isArray(missing) ? missing : null;
+    this.file = typeof file === 'string' ? file : null;
+    this.line = Number.isInteger(line) ? line : null;
+    this.reason = typeof reason === 'string' ? reason : null;
   }
 }
 
@@ -77,6 +81,9 @@ async function send(method, path, body, csrfToken, raw) {
       field: typeof error.field === 'string' ? error.field : null,
       items: error.items,
       missing: error.missing,
+      file: error.file,
+      line: error.line,
+      reason: error.reason,
     });
   }
   return data ?? {};
@@ -108,13 +115,13 @@ export async function api(method, path, body) {
 }
 
 /**
- * Sends a file's raw bytes (a File or Blob) with POST to path, Content-Type the file's own type
- * (application/octet-stream when the browser does not know it), with the CSRF token like api().
- * Returns the parsed JSON answer; throws ApiError (e.g. 415 unsupported_media_type, 413
- * body_too_large).
+ * Sends a file's raw bytes (a File or Blob) with POST to path, Content-Type type when given, else
+ * the file's own type (application/octet-stream when the browser does not know it), with the
+ * CSRF token like api(). Returns the parsed JSON answer; throws ApiError (e.g. 415
+ * unsupported_media_type, 413 body_too_large, 400 bad_readings with file, line and reason).
  */
-export async function apiUpload(path, file) {
-  const raw = { bytes: file, type: file.type || 'application/octet-stream' };
+export async function apiUpload(path, file, type) {
+  const raw = { bytes: file, type: type || file.type || 'application/octet-stream' };
   let token = readCookie(CSRF_COOKIE) ?? (await freshCsrfToken());
   try {
     return await send('POST', path, undefined, token, raw);

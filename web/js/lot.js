@@ -3,13 +3,18 @@
 // release tests with their latest result and certificate, what release still lacks
 // (tests_missing), certificate upload (the file's raw bytes with its own Content-Type) and the
 // test-result form, the state history with reasons, and on a recalled lot the recipients with
-// contact data and the printable notices.
+// contact data and the printable notices. The storage history: each stay in a watched storage
+// unit or shipment with its temperatures, and its cold-chain alerts; pharmacists place the lot in
+// a storage unit.
 
 import { api, apiUpload } from './api.js';
 import { clearErrors, formValues, showError, showStatus, whileSubmitting } from './forms.js';
 import { onLangChange, t } from './i18n.js';
 import { timeElement, todayJst } from './jst.js';
 import { el, fillDetails, queryParam, showAlert, startPage } from './session.js';
+import {
+  celsius, episodeList, outsideElement, periodText, placeLabel, unitKindLabel,
+} from './coldchain-shared.js';
 import {
   LOT_ACTIONS, TEST_KINDS, certificateLink, formatDate, lotStatusBadge, testKindLabel, testResultBadge,
 } from './trace.js';
@@ -19,7 +24,10 @@ const $ = (id) => document.getElementById(id);
 const MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024;
 const DANGER = new Set(['destroyed', 'recalled']);
 
-const state = { id: null, user: null, lot: null, recipients: null, action: null, lastCertificate: null };
+const state = {
+  id: null, user: null, lot: null, recipients: null, action: null, lastCertificate: null,
+  storage: null, storageError: null, units: [],
+};
 
 /** The latest test of each kind (highest id), keyed by kind. */
 function latestTests() {
@@ -242,6 +250,90 @@ function renderRecipients() {
   $('recipients-empty').hidden = recipients.length > 0;
 }
 
+function unitMap() {
+  return new Map(state.units.map((u) => [Number(u.id), u]));
+}
+
+function renderStay(stay) {
+  const li = el('li', 'record stay');
+  const current = !stay.to;
+  li.dataset.place = String(stay.place ?? '');
+  li.dataset.minutesOutside = String(stay.minutes_outside ?? 0);
+  const head = el('div', 'record__head');
+  head.append(el('strong', 'record__title', placeLabel(stay.place, unitMap())));
+  if (current) head.append(el('span', 'badge', t('lot.storage.now')));
+  const dl = el('dl', 'details details--compact');
+  const rows = [
+    [t('lot.storage.period'), periodText(stay.from, stay.to)],
+    [t('cc.mkt'), celsius(stay.mkt_celsius)],
+    [t('lot.storage.min_max'), stay.readings ? t('lot.storage.min_max_value', { min: celsius(stay.min_celsius), max: celsius(stay.max_celsius) }) : ''],
+    [t('cc.alert.outside'), outsideElement(stay.minutes_outside, stay.allowance_minutes)],
+    [t('cc.loggers.readings'), t('cc.count', { n: stay.readings ?? 0 })],
+  ];
+  if (stay.logger_id) {
+    const chart = el('a', 'chart-link', t('lot.storage.chart'));
+    chart.href = `/logger.html?id=${encodeURIComponent(stay.logger_id)}`;
+    rows.push([t('cc.alert.logger'), chart]);
+  }
+  fillDetails(dl, rows);
+  li.append(head, dl);
+  const episodes = Array.isArray(stay.episodes) ? stay.episodes : [];
+  if (episodes.length) li.append(el('p', 'field-label', t('cc.episodes.heading')), episodeList(episodes));
+  return li;
+}
+
+function renderLotAlert(alert) {
+  const li = el('li', 'lot-alert');
+  li.dataset.alertId = String(alert.id);
+  li.dataset.status = String(alert.status ?? '');
+  const open = alert.status === 'open';
+  const disposed = alert.disposition === 'released' || alert.disposition === 'destroyed';
+  const badge = el('span', `status-badge ${open ? 'status-badge--alert-open' : `status-badge--disposed-${disposed ? alert.disposition : 'unknown'}`}`,
+    open ? t('cc.alert.open') : disposed ? t(`cc.disposition.${alert.disposition}`) : String(alert.status ?? ''));
+  const text = el('span', 'lot-alert__text', t('lot.storage.alert_text', {
+    place: placeLabel(alert.place, unitMap()), n: alert.minutes_outside ?? 0, allowance: alert.allowance_minutes ?? '?', peak: celsius(alert.peak_celsius),
+  }));
+  const link = el('a', 'lot-alert__link', t('lot.storage.alert_link'));
+  link.href = `/coldchain.html#alert-${encodeURIComponent(alert.id)}`;
+  li.append(badge, text, link);
+  if (!open && alert.justification) li.append(el('span', 'lot-alert__why pre-wrap', alert.justification));
+  return li;
+}
+
+function renderStorage() {
+  $('storage-error').hidden = !state.storageError;
+  $('storage-error').textContent = state.storageError ? state.storageError.message : '';
+  const stays = Array.isArray(state.storage?.stays) ? [...state.storage.stays] : [];
+  stays.sort((a, b) => String(b.from ?? '').localeCompare(String(a.from ?? '')));
+  $('stay-list').replaceChildren(...stays.map(renderStay));
+  $('stays-empty').hidden = stays.length > 0 || Boolean(state.storageError);
+  const here = stays.find((s) => !s.to && /^unit:/.test(String(s.place ?? '')));
+  $('storage-current').textContent = here ? t('lot.storage.current', { place: placeLabel(here.place, unitMap()) }) : '';
+  $('storage-current').hidden = !here;
+
+  const alerts = Array.isArray(state.storage?.alerts) ? state.storage.alerts : [];
+  $('lot-alert-list').replaceChildren(...alerts.map(renderLotAlert));
+  $('lot-alerts').hidden = alerts.length === 0;
+
+  const form = $('placement-form');
+  form.hidden = state.user.role !== 'pharmacist';
+  const select = $('placement-unit');
+  const chosen = select.value;
+  const currentUnit = here ? Number(String(here.place).slice(5)) : null;
+  const choices = state.units.filter((u) => Number(u.id) !== currentUnit);
+  select.replaceChildren(...choices.map((u) => {
+    const option = el('option', null, `${u.name}（${unitKindLabel(u.kind)}${u.location ? ` / ${u.location}` : ''}）`);
+    option.value = String(u.id);
+    return option;
+  }));
+  if (choices.some((u) => String(u.id) === chosen)) select.value = chosen;
+  const none = choices.length === 0;
+  $('placement-none').textContent = none ? t(state.units.length ? 'lot.placement.only_current' : 'lot.placement.no_units') : '';
+  $('placement-none').hidden = !none;
+  select.closest('.field').hidden = none;
+  form.querySelector('[type="submit"]').hidden = none;
+}
+
 function render() {
   if (!state.lot) return;
   renderHead();
@@ -252,12 +344,30 @@ function render() {
   renderTestKinds();
   renderHistory();
   renderRecipients();
+  renderStorage();
   // Tests and certificates can be recorded while the lot is still on its way to release.
   $('record-card').hidden = state.user.role !== 'pharmacist' || !['received', 'quarantine'].includes(state.lot.status);
 }
 
+/** Loads the storage history and the units; a failure shows in the storage card only. */
+async function loadStorage() {
+  try {
+    const [storage, units] = await Promise.all([
+      api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}/storage`),
+      api('GET', '/api/v1/storage-units'),
+    ]);
+    state.storage = storage;
+    state.units = Array.isArray(units.units) ? units.units : [];
+    state.storageError = null;
+  } catch (error) {
+    state.storage = null;
+    state.storageError = error;
+  }
+}
+
 async function load() {
   state.lot = (await api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}`)).lot;
+  await loadStorage();
   state.recipients = state.lot.status === 'recalled'
     ? (await api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}/recipients`)).recipients ?? []
     : null;
@@ -341,6 +451,29 @@ function wireUpload() {
   });
 }
 
+function wirePlacement() {
+  const form = $('placement-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const unitId = Number($('placement-unit').value);
+    if (!unitId) {
+      showError(form, { field: 'unit_id', message: t('lot.placement.need_unit') });
+      return;
+    }
+    const unit = state.units.find((u) => Number(u.id) === unitId);
+    whileSubmitting(form, async () => {
+      try {
+        await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/placement`, { unit_id: unitId });
+        await reload();
+        showStatus(form, t('lot.placement.done', { place: unit?.name ?? `#${unitId}` }));
+      } catch (error) {
+        showError(form, error);
+      }
+    });
+  });
+}
+
 function wireTests() {
   const form = $('test-form');
   $('test-date').value = todayJst();
@@ -386,6 +519,7 @@ async function main() {
   wireActions();
   wireUpload();
   wireTests();
+  wirePlacement();
   render();
   if (queryParam('received') === '1') note(t('lot.received_note'));
   $('lot-view').hidden = false;

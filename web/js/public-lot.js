@@ -1,12 +1,14 @@
 // Public lot page (no log-in): the lot's status (a recall shown first and plainly), the release
 // tests with their certificates, the product's source, manufacturer, country, cell source and
 // storage specification, the donor screening summary, the status history (no people, no
-// reasons: the API leaves them out), and the mandatory notes.
+// reasons: the API leaves them out), the temperatures of its stays in the clinic's storage
+// units (MKT, min/max, minutes outside the range; no logger ids), and the mandatory notes.
 
 import { api } from './api.js';
 import { onLangChange, t } from './i18n.js';
 import { timeElement } from './jst.js';
 import { el, fillDetails, queryParam, showAlert } from './session.js';
+import { celsius, outsideElement, periodText } from './coldchain-shared.js';
 import {
   TEST_KINDS, bilingualText, certificateLink, fillNotes, formatDate, lotStatusBadge, productName, startPublicPage,
   storageText, testKindLabel, testResultBadge,
@@ -70,6 +72,25 @@ function render() {
     [t('lot.field.donor_age'), lot.donor_age === null || lot.donor_age === undefined ? '' : t('lot.age_value', { n: lot.donor_age })],
     [t('public.lot.donor_screening'), lot.donor_screening],
   ]);
+
+  const stays = Array.isArray(lot.storage) ? [...lot.storage] : [];
+  stays.sort((a, b) => String(b.from ?? '').localeCompare(String(a.from ?? '')));
+  $('storage-list').replaceChildren(...stays.map((stay) => {
+    const li = el('li', 'record stay');
+    li.dataset.minutesOutside = String(stay.minutes_outside ?? 0);
+    const head = el('div', 'record__head');
+    head.append(el('strong', 'record__title', periodText(stay.from, stay.to)));
+    const dl = el('dl', 'details details--compact');
+    fillDetails(dl, [
+      [t('cc.mkt'), celsius(stay.mkt_celsius)],
+      [t('lot.storage.min_max'), stay.readings ? t('lot.storage.min_max_value', { min: celsius(stay.min_celsius), max: celsius(stay.max_celsius) }) : ''],
+      [t('cc.alert.outside'), outsideElement(stay.minutes_outside, stay.allowance_minutes)],
+      [t('cc.loggers.readings'), t('cc.count', { n: stay.readings ?? 0 })],
+    ]);
+    li.append(head, dl);
+    return li;
+  }));
+  $('storage-empty').hidden = stays.length > 0;
 
   const history = Array.isArray(lot.history) ? [...lot.history].reverse() : [];
   $('history-list').replaceChildren(...history.map((h) => {

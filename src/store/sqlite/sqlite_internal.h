@@ -106,4 +106,18 @@ store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out);
 store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx);
 store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by, int64_t at);
 
+/* The adverse-event methods (store_sqlite_ae.c). */
+store_rc sqlite_ae_report_insert(store *s, ae_report_record *r);
+store_rc sqlite_ae_report_get(store *s, int64_t id, ae_report_record *out);
+store_rc sqlite_ae_report_set_photo(store *s, int64_t id, const char *type, const unsigned char *data, size_t len, const char *sha256);
+store_rc sqlite_ae_report_photo(store *s, int64_t id, char type_out[16], unsigned char **data, size_t *len);
+store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx);
+store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a);
+store_rc sqlite_ae_assessment_latest(store *s, int64_t report_id, ae_assessment_record *out);
+store_rc sqlite_ae_assessment_list(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx);
+store_rc sqlite_ae_lot_stats(store *s, int64_t product_id, store_ae_lot_stat_fn fn, void *ctx);
+store_rc sqlite_ae_lot_alert_insert(store *s, ae_lot_alert_record *a);
+store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx);
+store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx);
+
 #endif

@@ -616,6 +616,18 @@ static const store_methods sqlite_methods = {
 	.alert_get = sqlite_alert_get,
 	.alert_list = sqlite_alert_list,
 	.alert_dispose = sqlite_alert_dispose,
+	.ae_report_insert = sqlite_ae_report_insert,
+	.ae_report_get = sqlite_ae_report_get,
+	.ae_report_set_photo = sqlite_ae_report_set_photo,
+	.ae_report_photo = sqlite_ae_report_photo,
+	.ae_report_list = sqlite_ae_report_list,
+	.ae_assessment_insert = sqlite_ae_assessment_insert,
+	.ae_assessment_latest = sqlite_ae_assessment_latest,
+	.ae_assessment_list = sqlite_ae_assessment_list,
+	.ae_lot_stats = sqlite_ae_lot_stats,
+	.ae_lot_alert_insert = sqlite_ae_lot_alert_insert,
+	.ae_lot_alert_list = sqlite_ae_lot_alert_list,
+	.ae_signal_pairs = sqlite_ae_signal_pairs,
 };
 
 store *store_sqlite_open(const char *path, char *err, size_t errlen)

@@ -172,7 +172,18 @@ store_rc sqlite_logger_set_key(store *s, int64_t id, const char *api_key_hash)
 store_rc sqlite_lot_place(store *s, int64_t lot_id, int64_t unit_id, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE lot_placements SET to_at = ?2 WHERE lot_id = ?1 AND to_at IS NULL");
+	/* A move within the second the current stay began corrects that stay rather than
+	 * recording one of no length. */
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE lot_placements SET unit_id = ?2 WHERE lot_id = ?1 AND to_at IS NULL AND from_at >= ?3");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, lot_id);
+	sqlite3_bind_int64(st, 2, unit_id);
+	sqlite3_bind_int64(st, 3, at);
+	store_rc first = sqlite_step_done(ss, st, "correct placement");
+	if (first != STORE_OK || sqlite3_changes(ss->db) > 0)
+		return first;
+	st = sqlite_prepare(ss, "UPDATE lot_placements SET to_at = ?2 WHERE lot_id = ?1 AND to_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, lot_id);

@@ -1,0 +1,466 @@
+/* Adverse events: reports (patients from their order, staff for a patient), photos, the
+ * triage queue, staff assessments kept as versions, lot alerts, and signals over the
+ * clinic's own cases. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/ctcae.h"
+#include "core/signal.h"
+#include "core/timefmt.h"
+#include "http/handlers.h"
+#include "service/pharmacovigilance.h"
+
+static const char *ae_check_term(void *ctx, const char *code, int grade)
+{
+	char why[200];
+	return ctcae_check(ctx, code, grade, why, sizeof why) == 0 ? NULL : "ctcae_grade";
+}
+
+static actor request_actor(const request *req)
+{
+	actor a = {.id = req->user.id, .role = req->user.role};
+	return a;
+}
+
+static void reply_pv_error(request *req, pv_rc rc, const char *field)
+{
+	switch (rc) {
+	case PV_OK: return;
+	case PV_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
+	case PV_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
+	case PV_ERROR: reply_internal(req, "adverse events"); return;
+	}
+}
+
+static json_t *json_ae_report(const ae_report_record *r, bool staff)
+{
+	json_t *j = json_pack("{s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:b, s:s, s:b, s:o, s:i}", "id", (json_int_t)r->id,
+	                      "patient_id", (json_int_t)r->patient_id, "patient_name", r->patient_name, "symptoms",
+	                      json_loads(r->symptoms_json, 0, NULL), "description", r->description, "onset_date",
+	                      r->onset_date, "severity", r->severity, "ongoing", r->ongoing, "reporter_role",
+	                      r->reporter_role, "has_photo", r->photo_type[0] != '\0', "received_at",
+	                      json_time(r->received_at), "assessment_version", r->latest_version);
+	json_object_set_new(j, "order_id", r->order_id ? json_integer(r->order_id) : json_null());
+	if (staff) {
+		json_object_set_new(j, "serious", json_boolean(r->serious));
+		json_object_set_new(j, "due_date", r->due_date[0] ? json_string(r->due_date) : json_null());
+		json_object_set_new(j, "outcome", r->outcome[0] ? json_string(r->outcome) : json_null());
+		/* Until staff have assessed it, a report the patient calls severe, or an allergic
+		 * reaction, goes to the top: it may be serious. */
+		bool urgent = r->latest_version == 0 &&
+		              (strcmp(r->severity, "severe") == 0 || strstr(r->symptoms_json, "allergic_reaction") != NULL);
+		json_object_set_new(j, "urgent", json_boolean(urgent));
+	}
+	return j;
+}
+
+static json_t *json_assessment(const ae_assessment_record *a)
+{
+	json_t *lots = json_array();
+	for (int i = 0; i < a->lot_count; i++)
+		json_array_append_new(lots, json_integer(a->lot_ids[i]));
+	json_t *j = json_pack("{s:i, s:o, s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}",
+	                      "version", a->version, "terms", json_loads(a->terms_json, 0, NULL), "seriousness", "death",
+	                      a->death, "life_threatening", a->life_threatening, "hospitalization", a->hospitalization,
+	                      "disability", a->disability, "congenital_anomaly", a->congenital_anomaly,
+	                      "other_medically_important", a->other_medically_important, "serious", a->serious,
+	                      "outcome", a->outcome, "outcome_date", a->outcome_date, "causality", a->causality,
+	                      "treatment", a->treatment, "narrative", a->narrative, "due_date",
+	                      a->due_date[0] ? json_string(a->due_date) : json_null(), "assessed_by", a->assessor_name,
+	                      "assessed_at", json_time(a->assessed_at), "lot_ids", lots);
+	return j;
+}
+
+void handle_ae_create(request *req)
+{
+	pv_report_input in = {
+		.patient_id = input_int(req, "patient_id", 0),
+		.order_id = input_int(req, "order_id", 0),
+		.symptoms = input_array(req, "symptoms"),
+		.description = input_string(req, "description"),
+		.onset_date = input_string(req, "onset_date"),
+		.ongoing = input_bool(req, "ongoing", false),
+		.severity = input_string(req, "severity"),
+	};
+	if (req->user.role != ROLE_PATIENT && in.patient_id == 0) {
+		reply_error(req, 400, "missing_field", "patient_id", NULL);
+		return;
+	}
+	actor by = request_actor(req);
+	ae_report_record r;
+	const char *field = NULL;
+	pv_rc rc = pv_report(req->db, &by, &in, (int64_t)time(NULL), &r, &field);
+	if (rc != PV_OK) {
+		reply_pv_error(req, rc, field ? field : "order_id");
+		return;
+	}
+	reply_json(req, 201, json_pack("{s:o}", "report", json_ae_report(&r, req->user.role != ROLE_PATIENT)));
+}
+
+void handle_ae_photo_upload(request *req)
+{
+	actor by = request_actor(req);
+	const char *field = NULL;
+	pv_rc rc = pv_photo(req->db, &by, req->path_ids[0], (const unsigned char *)req->body, req->body_len,
+	                    req->cfg->max_upload_bytes, &field);
+	if (rc == PV_INVALID) {
+		if (req->body_len > req->cfg->max_upload_bytes)
+			reply_error(req, 413, "body_too_large", NULL, NULL);
+		else
+			reply_error(req, 415, "unsupported_media_type", NULL, "photo_type");
+		return;
+	}
+	if (rc != PV_OK) {
+		reply_pv_error(req, rc, field);
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:b}", "ok", 1));
+}
+
+void handle_ae_photo(request *req)
+{
+	actor by = request_actor(req);
+	ae_report_record r;
+	pv_rc rc = pv_report_visible(req->db, &by, req->path_ids[0], &r);
+	if (rc != PV_OK) {
+		reply_pv_error(req, rc, NULL);
+		return;
+	}
+	char type[16];
+	unsigned char *data = NULL;
+	size_t len = 0;
+	store_rc src = req->db->m->ae_report_photo(req->db, r.id, type, &data, &len);
+	if (src != STORE_OK) {
+		if (src == STORE_NOT_FOUND)
+			reply_error(req, 404, "not_found", NULL, NULL);
+		else
+			reply_internal(req, "read photo");
+		return;
+	}
+	reply_raw(req, 200, (char *)data, len, type, NULL);
+}
+
+typedef struct report_list {
+	json_t *items;
+	bool staff;
+} report_list;
+
+static int add_report(void *ctx, const ae_report_record *r)
+{
+	report_list *l = ctx;
+	json_array_append_new(l->items, json_ae_report(r, l->staff));
+	return 0;
+}
+
+/* Triage order: serious cases by reporting due date, then unassessed urgent ones, then the
+ * other unassessed, then the rest; newest first within each. */
+static int triage_rank(json_t *j)
+{
+	if (json_is_true(json_object_get(j, "serious")))
+		return 0;
+	if (json_integer_value(json_object_get(j, "assessment_version")) == 0)
+		return json_is_true(json_object_get(j, "urgent")) ? 1 : 2;
+	return 3;
+}
+
+static int compare_triage(const void *pa, const void *pb)
+{
+	json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	int ra = triage_rank(a), rb = triage_rank(b);
+	if (ra != rb)
+		return ra - rb;
+	if (ra == 0) {
+		int c = strcmp(json_string_value(json_object_get(a, "due_date")), json_string_value(json_object_get(b, "due_date")));
+		if (c != 0)
+			return c;
+	}
+	json_int_t ia = json_integer_value(json_object_get(a, "id")), ib = json_integer_value(json_object_get(b, "id"));
+	return ia < ib ? 1 : ia > ib ? -1 : 0;
+}
+
+void handle_ae_list(request *req)
+{
+	bool staff = req->user.role != ROLE_PATIENT;
+	report_list l = {json_array(), staff};
+	if (req->db->m->ae_report_list(req->db, staff ? 0 : req->user.id, add_report, &l) != STORE_OK) {
+		json_decref(l.items);
+		reply_internal(req, "list reports");
+		return;
+	}
+	if (staff) {
+		size_t n = json_array_size(l.items);
+		json_t **v = malloc((n ? n : 1) * sizeof *v);
+		if (v == NULL) {
+			json_decref(l.items);
+			reply_internal(req, "triage");
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			v[i] = json_incref(json_array_get(l.items, i));
+		qsort(v, n, sizeof *v, compare_triage);
+		json_array_clear(l.items);
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(l.items, v[i]);
+		free(v);
+		if (store_audit_now(req->db, req->user.id, req->user.role, "ae.queue.read", "adverse_events", "") != STORE_OK) {
+			json_decref(l.items);
+			reply_internal(req, "audit queue");
+			return;
+		}
+	}
+	reply_json(req, 200, json_pack("{s:o}", "reports", l.items));
+}
+
+static int add_assessment(void *ctx, const ae_assessment_record *a)
+{
+	json_array_append_new(ctx, json_assessment(a));
+	return 0;
+}
+
+static int add_dispensed_lot(void *ctx, const dispense_record *d)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s}", "lot_id", (json_int_t)d->lot_id, "lot_number", d->lot_number,
+	                                     "expires_on", d->expires_on));
+	return 0;
+}
+
+typedef struct patient_lots {
+	request *req;
+	json_t *lots;
+	bool failed;
+} patient_lots;
+
+static int add_order_lots(void *ctx, const order_record *o)
+{
+	patient_lots *pl = ctx;
+	if (pl->req->db->m->dispenses_of_order(pl->req->db, o->id, add_dispensed_lot, pl->lots) != STORE_OK) {
+		pl->failed = true;
+		return 1;
+	}
+	return 0;
+}
+
+void handle_ae_get(request *req)
+{
+	actor by = request_actor(req);
+	ae_report_record r;
+	pv_rc rc = pv_report_visible(req->db, &by, req->path_ids[0], &r);
+	if (rc != PV_OK) {
+		reply_pv_error(req, rc, NULL);
+		return;
+	}
+	bool staff = req->user.role != ROLE_PATIENT;
+	json_t *body = json_pack("{s:o}", "report", json_ae_report(&r, staff));
+	if (staff) {
+		json_t *versions = json_array();
+		/* The suspected lots are pre-filled from the patient's dispenses (the report's order
+		 * first when it names one). */
+		patient_lots pl = {req, json_array(), false};
+		store_rc src = r.order_id ? req->db->m->dispenses_of_order(req->db, r.order_id, add_dispensed_lot, pl.lots)
+		                          : req->db->m->order_list(req->db, r.patient_id, NULL, add_order_lots, &pl);
+		if (req->db->m->ae_assessment_list(req->db, r.id, add_assessment, versions) != STORE_OK || src != STORE_OK ||
+		    pl.failed) {
+			json_decref(versions);
+			json_decref(pl.lots);
+			json_decref(body);
+			reply_internal(req, "assessments");
+			return;
+		}
+		json_object_set_new(body, "assessments", versions);
+		json_object_set_new(body, "dispensed_lots", pl.lots);
+	}
+	char object[48];
+	snprintf(object, sizeof object, "patient:%lld", (long long)r.patient_id);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.read", object, "") != STORE_OK) {
+		json_decref(body);
+		reply_internal(req, "audit read");
+		return;
+	}
+	reply_json(req, 200, body);
+}
+
+void handle_ae_assess(request *req)
+{
+	const json_t *lots = input_array(req, "lot_ids");
+	int64_t lot_ids[AE_MAX_SUSPECT_LOTS];
+	int lot_count = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(lots, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0 || lot_count >= AE_MAX_SUSPECT_LOTS) {
+			reply_error(req, 400, "invalid_field", "lot_ids", NULL);
+			return;
+		}
+		lot_ids[lot_count++] = json_integer_value(v);
+	}
+	pv_assessment_input in = {
+		.terms = input_array(req, "terms"),
+		.death = input_bool(req, "death", false),
+		.life_threatening = input_bool(req, "life_threatening", false),
+		.hospitalization = input_bool(req, "hospitalization", false),
+		.disability = input_bool(req, "disability", false),
+		.congenital_anomaly = input_bool(req, "congenital_anomaly", false),
+		.other_medically_important = input_bool(req, "other_medically_important", false),
+		.outcome = input_string(req, "outcome"),
+		.outcome_date = input_string(req, "outcome_date"),
+		.causality = input_string(req, "causality"),
+		.treatment = input_string(req, "treatment"),
+		.narrative = input_string(req, "narrative"),
+		.lot_ids = lot_ids,
+		.lot_count = lot_count,
+	};
+	pv_policy policy;
+	pv_policy_defaults(&policy);
+	policy.due_days_fatal = req->cfg->ae_due_days_fatal;
+	policy.due_days_serious = req->cfg->ae_due_days_serious;
+	policy.lot_serious_threshold = req->cfg->ae_lot_serious_threshold;
+	policy.lot_alert_quarantine = req->cfg->ae_lot_alert_quarantine;
+	actor by = request_actor(req);
+	ae_assessment_record a;
+	const char *field = NULL;
+	int alerts = 0;
+	pv_rc rc = pv_assess(req->db, &by, &policy, req->path_ids[0], &in, ae_check_term, (void *)(uintptr_t)req->ctcae,
+	                     (int64_t)time(NULL), &a, &field, &alerts);
+	if (rc != PV_OK) {
+		reply_pv_error(req, rc, field);
+		return;
+	}
+	reply_json(req, 201, json_pack("{s:o, s:i}", "assessment", json_assessment(&a), "lot_alerts_raised", alerts));
+}
+
+static int add_lot_alert(void *ctx, const ae_lot_alert_record *a)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:I, s:s, s:s, s:o, s:b, s:o}", "id", (json_int_t)a->id, "lot_id",
+	                                     (json_int_t)a->lot_id, "lot_number", a->lot_number, "rule", a->rule, "evidence",
+	                                     json_loads(a->evidence_json, 0, NULL), "quarantined", a->quarantined,
+	                                     "created_at", json_time(a->created_at)));
+	return 0;
+}
+
+void handle_ae_lot_alerts(request *req)
+{
+	json_t *list = json_array();
+	if (req->db->m->ae_lot_alert_list(req->db, add_lot_alert, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "lot alerts");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "alerts", list));
+}
+
+/* ---- signals over the clinic's own cases ---- */
+
+typedef struct pair_feed {
+	signal_counter *counter;
+	bool failed;
+} pair_feed;
+
+static int feed_pair(void *ctx, int64_t report_id, const char *item, const char *event)
+{
+	pair_feed *f = ctx;
+	char report[24];
+	int n = snprintf(report, sizeof report, "%lld", (long long)report_id);
+	if (signal_counter_add(f->counter, report, (size_t)n, item, strlen(item), event, strlen(event)) < 0) {
+		f->failed = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Computes the signals of the stored cases; NULL with *why set when there is nothing to
+ * compute (no cases) or on a failure. */
+json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **why)
+{
+	pair_feed f = {signal_counter_new(), false};
+	*why = "internal";
+	if (f.counter == NULL)
+		return NULL;
+	if (s->m->ae_signal_pairs(s, by_lot, feed_pair, &f) != STORE_OK || f.failed) {
+		signal_counter_free(f.counter);
+		return NULL;
+	}
+	if (signal_counter_rows(f.counter) == 0) {
+		signal_counter_free(f.counter);
+		*why = "no_cases";
+		return NULL;
+	}
+	signal_table *t = signal_counter_finish(f.counter, NULL, NULL);
+	if (t == NULL)
+		return NULL;
+	signal_fit fit;
+	signal_row *rows = NULL;
+	size_t n = 0;
+	/* A clinic's own handful of cases may not support a fit: fall back to DuMouchel's prior. */
+	if (signal_mgps_fit(t, &fit, NULL, NULL) != 0)
+		fit.prior = SIGNAL_PRIOR_DEFAULT;
+	if (signal_compute(t, &fit.prior, (uint32_t)min_count, &rows, &n, NULL, NULL) != 0) {
+		signal_table_free(t);
+		return NULL;
+	}
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const signal_row *r = &rows[i];
+		json_t *j = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i}", "item", t->item_names[r->item], "event",
+		                      t->event_names[r->event], "a", (int)r->a, "b", (int)r->b, "c", (int)r->c, "d", (int)r->d);
+		const double values[] = {r->stats.expected, r->stats.prr, r->stats.prr_lo, r->stats.prr_hi, r->stats.chi2,
+		                         r->stats.ror, r->stats.ror_lo, r->stats.ror_hi, r->stats.ic, r->stats.ic_lo,
+		                         r->stats.ic_hi, r->mgps.ebgm, r->mgps.eb05, r->mgps.eb95};
+		static const char *const names[] = {"expected", "prr", "prr_lo", "prr_hi", "chi2", "ror", "ror_lo", "ror_hi",
+		                                    "ic", "ic_lo", "ic_hi", "ebgm", "eb05", "eb95"};
+		/* Undefined statistics (a zero cell) are NaN in the core and null here. */
+		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+			json_object_set_new(j, names[k], isfinite(values[k]) ? json_real(values[k]) : json_null());
+		json_array_append_new(list, j);
+	}
+	free(rows);
+	signal_table_free(t);
+	*why = NULL;
+	return json_pack("{s:s, s:i, s:o}", "by", by_lot ? "lot" : "product", "min_count", min_count, "signals", list);
+}
+
+void handle_signals(request *req)
+{
+	const char *by = request_query(req, "by");
+	int64_t min_count;
+	if (by != NULL && strcmp(by, "product") != 0 && strcmp(by, "lot") != 0) {
+		reply_error(req, 400, "invalid_field", "by", "by_value");
+		return;
+	}
+	if (!query_int(req, "min_count", 1, 1, 1000, &min_count))
+		return;
+	const char *why;
+	json_t *out = signals_from_store(req->db, by != NULL && strcmp(by, "lot") == 0, (int)min_count, &why);
+	if (out == NULL) {
+		if (why && strcmp(why, "no_cases") == 0)
+			reply_json(req, 200, json_pack("{s:s, s:I, s:[]}", "by", by ? by : "product", "min_count",
+			                               (json_int_t)min_count, "signals"));
+		else
+			reply_internal(req, "signals");
+		return;
+	}
+	reply_json(req, 200, out);
+}
+
+void handle_ctcae_terms(request *req)
+{
+	json_t *list = json_array();
+	for (int i = 0; i < ctcae_count(req->ctcae); i++) {
+		const ctcae_term *t = ctcae_at(req->ctcae, i);
+		json_t *grades = json_array();
+		for (int g = 1; g <= CTCAE_MAX_GRADE; g++)
+			if (ctcae_grade_allowed(t, g))
+				json_array_append_new(grades, json_pack("{s:i, s:s, s:s}", "grade", g, "ja", t->grade_ja[g], "en",
+				                                        t->grade_en[g]));
+		json_t *symptoms = json_array();
+		for (int k = 0; k < t->symptom_count; k++)
+			json_array_append_new(symptoms, json_string(t->symptoms[k]));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "code", t->code, "name_en", t->name_en,
+		                                      "name_ja", t->name_ja, "meddra_code", t->meddra_code, "grades", grades,
+		                                      "symptoms", symptoms));
+	}
+	reply_json(req, 200, json_pack("{s:o}", "terms", list));
+}

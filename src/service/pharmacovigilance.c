@@ -1,0 +1,388 @@
+#include "service/pharmacovigilance.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/lot_state.h"
+#include "core/signal.h"
+#include "core/timefmt.h"
+#include "service/trace.h"
+
+const char *const pv_symptoms[] = {
+	"redness", "swelling", "itching", "fever", "fatigue", "headache", "nausea", "allergic_reaction", "other", NULL,
+};
+
+void pv_policy_defaults(pv_policy *p)
+{
+	p->due_days_fatal = 7;
+	p->due_days_serious = 15;
+	p->lot_serious_threshold = 2;
+	p->lot_poisson_alpha = 0.01;
+	p->lot_poisson_min_events = 3;
+	p->lot_alert_quarantine = true;
+}
+
+static pv_rc undo(store *s, pv_rc rc)
+{
+	s->m->rollback(s);
+	return rc;
+}
+
+static pv_rc audit(store *s, const actor *by, const char *action, const char *kind, int64_t id, const char *detail)
+{
+	char object[64];
+	audit_row row;
+	snprintf(object, sizeof object, "%s:%lld", kind, (long long)id);
+	audit_row_make(&row, by->id, by->role, action, object, detail);
+	if (by->id == 0)
+		snprintf(row.actor_role, sizeof row.actor_role, "system");
+	return s->m->audit_append(s, &row) == STORE_OK ? PV_OK : PV_ERROR;
+}
+
+static bool in_list(const char *v, const char *const *list)
+{
+	for (int i = 0; v && list[i]; i++)
+		if (strcmp(v, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool date_ok(const char *d, int64_t now)
+{
+	int64_t a, b, ta, tb;
+	char today[11];
+	jst_date(now, today);
+	return d && jst_day_bounds(d, &a, &b) == 0 && jst_day_bounds(today, &ta, &tb) == 0 && a <= ta;
+}
+
+pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t now, ae_report_record *out,
+                const char **field_out)
+{
+	static const char *const severities[] = {"mild", "moderate", "severe", NULL};
+	*field_out = NULL;
+	size_t n = json_array_size(in->symptoms);
+	if (!json_is_array(in->symptoms) || n == 0 || n > 9) {
+		*field_out = "symptoms";
+		return PV_INVALID;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!in_list(json_string_value(json_array_get(in->symptoms, i)), pv_symptoms)) {
+			*field_out = "symptoms";
+			return PV_INVALID;
+		}
+	if (!date_ok(in->onset_date, now))
+		*field_out = "onset_date";
+	else if (!in_list(in->severity, severities))
+		*field_out = "severity";
+	if (*field_out)
+		return PV_INVALID;
+
+	ae_report_record r = {0};
+	r.patient_id = by->role == ROLE_PATIENT ? by->id : in->patient_id;
+	r.order_id = in->order_id;
+	r.reported_by = by->id;
+	snprintf(r.reporter_role, sizeof r.reporter_role, "%s", role_name(by->role));
+	char *symptoms = json_dumps(in->symptoms, JSON_COMPACT);
+	if (symptoms == NULL)
+		return PV_ERROR;
+	snprintf(r.symptoms_json, sizeof r.symptoms_json, "%s", symptoms);
+	free(symptoms);
+	snprintf(r.description, sizeof r.description, "%s", in->description ? in->description : "");
+	snprintf(r.onset_date, sizeof r.onset_date, "%s", in->onset_date);
+	r.ongoing = in->ongoing;
+	snprintf(r.severity, sizeof r.severity, "%s", in->severity);
+	r.received_at = now;
+
+	if (s->m->begin(s) != STORE_OK)
+		return PV_ERROR;
+	user_record patient;
+	store_rc rc = s->m->user_by_id(s, r.patient_id, &patient);
+	if (rc == STORE_ERROR)
+		return undo(s, PV_ERROR);
+	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT) {
+		*field_out = "patient_id";
+		return undo(s, PV_INVALID);
+	}
+	if (r.order_id != 0) {
+		/* A report names an order the patient received units of: that is how its lots are known. */
+		order_record o;
+		rc = s->m->order_get(s, r.order_id, &o);
+		if (rc == STORE_ERROR)
+			return undo(s, PV_ERROR);
+		if (rc == STORE_NOT_FOUND || o.patient_id != r.patient_id)
+			return undo(s, by->role == ROLE_PATIENT ? PV_NOT_FOUND : PV_INVALID);
+		if (strcmp(o.status, "dispensed") != 0 && strcmp(o.status, "shipped") != 0 && strcmp(o.status, "delivered") != 0) {
+			*field_out = "order_id";
+			return undo(s, PV_INVALID);
+		}
+	}
+	if (s->m->ae_report_insert(s, &r) != STORE_OK)
+		return undo(s, PV_ERROR);
+	char detail[160];
+	snprintf(detail, sizeof detail, "report %lld: %.100s, %s", (long long)r.id, r.symptoms_json, r.severity);
+	if (audit(s, by, "ae.report", "patient", r.patient_id, detail) != PV_OK)
+		return undo(s, PV_ERROR);
+	if (s->m->commit(s) != STORE_OK)
+		return PV_ERROR;
+	if (s->m->ae_report_get(s, r.id, out) != STORE_OK)
+		*out = r;
+	return PV_OK;
+}
+
+pv_rc pv_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out)
+{
+	store_rc rc = s->m->ae_report_get(s, report_id, out);
+	if (rc == STORE_ERROR)
+		return PV_ERROR;
+	if (rc == STORE_NOT_FOUND || (by->role == ROLE_PATIENT && out->patient_id != by->id))
+		return PV_NOT_FOUND;
+	return PV_OK;
+}
+
+pv_rc pv_photo(store *s, const actor *by, int64_t report_id, const unsigned char *data, size_t len, size_t max_bytes,
+               const char **field_out)
+{
+	*field_out = "photo";
+	const char *type = NULL;
+	if (len >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
+		type = "image/png";
+	else if (len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+		type = "image/jpeg";
+	if (len == 0 || len > max_bytes || type == NULL)
+		return PV_INVALID;
+	*field_out = NULL;
+	ae_report_record r;
+	pv_rc prc = pv_report_visible(s, by, report_id, &r);
+	if (prc != PV_OK)
+		return prc;
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[65];
+	crypto_hash_sha256(digest, data, len);
+	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+	if (s->m->begin(s) != STORE_OK)
+		return PV_ERROR;
+	if (s->m->ae_report_set_photo(s, report_id, type, data, len, hex) != STORE_OK ||
+	    audit(s, by, "ae.photo", "patient", r.patient_id, hex) != PV_OK)
+		return undo(s, PV_ERROR);
+	return s->m->commit(s) == STORE_OK ? PV_OK : PV_ERROR;
+}
+
+double pv_poisson_upper_tail(int64_t k, double lambda)
+{
+	if (k <= 0)
+		return 1.0;
+	if (lambda <= 0)
+		return 0.0;
+	/* P(X >= k) = P(k, lambda), the regularised lower incomplete gamma. */
+	return signal_gamma_p((double)k, lambda);
+}
+
+typedef struct lot_stats {
+	ae_lot_stat items[512];
+	int n;
+} lot_stats;
+
+static int keep_stat(void *ctx, const ae_lot_stat *st)
+{
+	lot_stats *l = ctx;
+	if (l->n < 512)
+		l->items[l->n++] = *st;
+	return l->n >= 512;
+}
+
+/* Opens an alert (once per lot and rule) and, by policy, quarantines the lot. */
+static pv_rc raise_lot_alert(store *s, const pv_policy *p, const lot_record *lot, const char *rule, json_t *evidence,
+                             int64_t now, int *raised)
+{
+	ae_lot_alert_record a = {0};
+	a.lot_id = lot->id;
+	snprintf(a.rule, sizeof a.rule, "%s", rule);
+	char *text = json_dumps(evidence, JSON_COMPACT);
+	json_decref(evidence);
+	if (text == NULL)
+		return PV_ERROR;
+	snprintf(a.evidence_json, sizeof a.evidence_json, "%s", text);
+	free(text);
+	bool can_quarantine = strcmp(lot->status, "released") == 0 || strcmp(lot->status, "received") == 0;
+	a.quarantined = p->lot_alert_quarantine && can_quarantine;
+	a.created_at = now;
+	actor system = {.id = 0, .role = ROLE_NONE};
+	if (s->m->begin(s) != STORE_OK)
+		return PV_ERROR;
+	store_rc rc = s->m->ae_lot_alert_insert(s, &a);
+	if (rc == STORE_CONFLICT) {
+		s->m->rollback(s);
+		return PV_OK;
+	}
+	char detail[300];
+	snprintf(detail, sizeof detail, "%s on lot %s: %.200s", rule, lot->lot_number, a.evidence_json);
+	if (rc != STORE_OK || audit(s, &system, "ae.lot_alert", "lot", lot->id, detail) != PV_OK)
+		return undo(s, PV_ERROR);
+	if (s->m->commit(s) != STORE_OK)
+		return PV_ERROR;
+	(*raised)++;
+	if (a.quarantined) {
+		char reason[400];
+		snprintf(reason, sizeof reason, "有害事象の集積による自動隔離 / automatic quarantine on a safety signal: %s", detail);
+		if (trace_transition(s, &system, lot->id, LOT_QUARANTINE, reason, now) != TRACE_OK)
+			return PV_ERROR;
+	}
+	return PV_OK;
+}
+
+/* Checks one suspected lot against both rules. */
+static pv_rc check_lot(store *s, const pv_policy *p, int64_t lot_id, int64_t now, int *raised)
+{
+	lot_record lot;
+	if (s->m->lot_get(s, lot_id, &lot) != STORE_OK)
+		return PV_ERROR;
+	lot_stats *stats = calloc(1, sizeof *stats);
+	if (stats == NULL)
+		return PV_ERROR;
+	pv_rc result = PV_ERROR;
+	if (s->m->ae_lot_stats(s, lot.product_id, keep_stat, stats) != STORE_OK)
+		goto out;
+	const ae_lot_stat *mine = NULL;
+	int64_t other_reports = 0, other_units = 0;
+	for (int i = 0; i < stats->n; i++) {
+		if (stats->items[i].lot_id == lot_id)
+			mine = &stats->items[i];
+		else {
+			other_reports += stats->items[i].reports;
+			other_units += stats->items[i].units;
+		}
+	}
+	result = PV_OK;
+	if (mine == NULL)
+		goto out;
+	if (mine->serious_reports >= p->lot_serious_threshold) {
+		json_t *ev = json_pack("{s:I, s:i}", "serious_reports", (json_int_t)mine->serious_reports, "threshold",
+		                       p->lot_serious_threshold);
+		if ((result = raise_lot_alert(s, p, &lot, "serious-count", ev, now, raised)) != PV_OK)
+			goto out;
+	}
+	/* Exact one-sided Poisson test of this lot's reports per unit against the product's other
+	 * lots; with no reports on the others, half a report stands in (no rate of exactly zero). */
+	if (mine->reports >= p->lot_poisson_min_events && mine->units > 0 && other_units > 0) {
+		double rate = ((double)other_reports > 0 ? (double)other_reports : 0.5) / (double)other_units;
+		double expected = rate * (double)mine->units;
+		double pvalue = pv_poisson_upper_tail(mine->reports, expected);
+		if (pvalue < p->lot_poisson_alpha) {
+			json_t *ev = json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "reports", (json_int_t)mine->reports, "units",
+			                       (json_int_t)mine->units, "other_reports", (json_int_t)other_reports, "other_units",
+			                       (json_int_t)other_units, "expected", expected, "p_value", pvalue, "alpha",
+			                       p->lot_poisson_alpha);
+			result = raise_lot_alert(s, p, &lot, "poisson-rate", ev, now, raised);
+		}
+	}
+out:
+	free(stats);
+	return result;
+}
+
+pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id, const pv_assessment_input *in,
+                pv_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
+                int *lot_alerts_out)
+{
+	static const char *const outcomes[] = {"recovered", "recovering", "not_recovered", "recovered_with_sequelae",
+	                                       "fatal", "unknown", NULL};
+	static const char *const causalities[] = {"certain", "probable", "possible", "unlikely", "conditional",
+	                                          "unassessable", NULL};
+	*field_out = NULL;
+	*lot_alerts_out = 0;
+	size_t n = json_array_size(in->terms);
+	bool grade5 = false;
+	if (!json_is_array(in->terms) || n == 0 || n > 20) {
+		*field_out = "terms";
+		return PV_INVALID;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *t = json_array_get(in->terms, i);
+		json_t *code = json_object_get(t, "code"), *grade = json_object_get(t, "grade");
+		if (!json_is_object(t) || json_object_size(t) != 2 || !json_is_string(code) || !json_is_integer(grade) ||
+		    check(check_ctx, json_string_value(code), (int)json_integer_value(grade)) != NULL) {
+			*field_out = "terms";
+			return PV_INVALID;
+		}
+		grade5 = grade5 || json_integer_value(grade) == 5;
+	}
+	bool fatal = in->outcome && strcmp(in->outcome, "fatal") == 0;
+	if (!in_list(in->outcome, outcomes))
+		*field_out = "outcome";
+	else if (fatal && !date_ok(in->outcome_date, now))
+		*field_out = "outcome_date";   /* a fatal outcome needs its date */
+	else if (!fatal && in->outcome_date && *in->outcome_date && !date_ok(in->outcome_date, now))
+		*field_out = "outcome_date";
+	else if (fatal != in->death || (grade5 && !fatal))
+		*field_out = "death";          /* death, grade 5 and a fatal outcome go together */
+	else if (!in_list(in->causality, causalities))
+		*field_out = "causality";
+	else if (in->lot_count > AE_MAX_SUSPECT_LOTS)
+		*field_out = "lot_ids";
+	if (*field_out)
+		return PV_INVALID;
+
+	ae_report_record r;
+	store_rc rc = s->m->ae_report_get(s, report_id, &r);
+	if (rc != STORE_OK)
+		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
+
+	ae_assessment_record a = {0};
+	a.report_id = report_id;
+	char *terms = json_dumps(in->terms, JSON_COMPACT);
+	if (terms == NULL)
+		return PV_ERROR;
+	snprintf(a.terms_json, sizeof a.terms_json, "%s", terms);
+	free(terms);
+	a.death = in->death;
+	a.life_threatening = in->life_threatening;
+	a.hospitalization = in->hospitalization;
+	a.disability = in->disability;
+	a.congenital_anomaly = in->congenital_anomaly;
+	a.other_medically_important = in->other_medically_important;
+	a.serious = a.death || a.life_threatening || a.hospitalization || a.disability || a.congenital_anomaly ||
+	            a.other_medically_important;
+	snprintf(a.outcome, sizeof a.outcome, "%s", in->outcome);
+	snprintf(a.outcome_date, sizeof a.outcome_date, "%s", in->outcome_date ? in->outcome_date : "");
+	snprintf(a.causality, sizeof a.causality, "%s", in->causality);
+	snprintf(a.treatment, sizeof a.treatment, "%s", in->treatment ? in->treatment : "");
+	snprintf(a.narrative, sizeof a.narrative, "%s", in->narrative ? in->narrative : "");
+	if (a.serious) {
+		/* The clock starts when the clinic first learnt of the event. */
+		int days = a.death || a.life_threatening ? p->due_days_fatal : p->due_days_serious;
+		jst_date(r.received_at + (int64_t)days * 86400, a.due_date);
+	}
+	a.assessed_by = by->id;
+	a.assessed_at = now;
+	for (int i = 0; i < in->lot_count; i++)
+		a.lot_ids[a.lot_count++] = in->lot_ids[i];
+
+	if (s->m->begin(s) != STORE_OK)
+		return PV_ERROR;
+	for (int i = 0; i < a.lot_count; i++) {
+		lot_record lot;
+		rc = s->m->lot_get(s, a.lot_ids[i], &lot);
+		if (rc != STORE_OK) {
+			*field_out = "lot_ids";
+			return undo(s, rc == STORE_NOT_FOUND ? PV_INVALID : PV_ERROR);
+		}
+	}
+	if (s->m->ae_assessment_insert(s, &a) != STORE_OK)
+		return undo(s, PV_ERROR);
+	char detail[200];
+	snprintf(detail, sizeof detail, "report %lld v%d: %s%s%s, %s", (long long)report_id, a.version,
+	         a.serious ? "serious, due " : "not serious", a.serious ? a.due_date : "", "", a.causality);
+	if (audit(s, by, "ae.assess", "patient", r.patient_id, detail) != PV_OK)
+		return undo(s, PV_ERROR);
+	if (s->m->commit(s) != STORE_OK)
+		return PV_ERROR;
+	for (int i = 0; i < a.lot_count; i++)
+		if (check_lot(s, p, a.lot_ids[i], now, lot_alerts_out) != PV_OK)
+			return PV_ERROR;
+	if (s->m->ae_assessment_latest(s, report_id, out) != STORE_OK)
+		*out = a;
+	return PV_OK;
+}

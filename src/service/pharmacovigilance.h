@@ -1,0 +1,79 @@
+/* Adverse events: reports from patients and staff, staff assessments kept as versions
+ * (CTCAE v5 terms and grades, ICH E2A seriousness, outcome, WHO-UMC causality, suspected
+ * lots), reporting due dates for serious cases, and lot alerts on clusters. */
+#ifndef EXOSAFE_PHARMACOVIGILANCE_H
+#define EXOSAFE_PHARMACOVIGILANCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/accounts.h"
+#include "store/store.h"
+
+typedef enum pv_rc {
+	PV_OK = 0,
+	PV_NOT_FOUND,        /* no such report or order, or not the patient's own */
+	PV_INVALID,          /* *field_out names the field */
+	PV_ERROR,
+} pv_rc;
+
+typedef struct pv_policy {
+	int due_days_fatal;             /* death or life-threatening: report within (default 7) */
+	int due_days_serious;           /* other serious (default 15) */
+	int lot_serious_threshold;      /* this many serious reports on one lot raise an alert (default 2) */
+	double lot_poisson_alpha;       /* exact Poisson test level against the product's other lots (0.01) */
+	int lot_poisson_min_events;     /* and at least this many reports on the lot (3) */
+	bool lot_alert_quarantine;      /* an alert also quarantines the lot (default true) */
+} pv_policy;
+
+void pv_policy_defaults(pv_policy *p);
+
+/* The seed's symptom checklist, in the order the report form shows it. */
+extern const char *const pv_symptoms[];
+
+typedef struct pv_report_input {
+	int64_t patient_id;          /* staff reports: the patient; ignored for patients (themselves) */
+	int64_t order_id;            /* 0: none; a patient's must be their own, dispensed order */
+	const json_t *symptoms;      /* array of checklist codes, at least one */
+	const char *description;
+	const char *onset_date;      /* YYYY-MM-DD, not in the future */
+	bool ongoing;
+	const char *severity;        /* mild | moderate | severe */
+} pv_report_input;
+
+pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t now, ae_report_record *out,
+                const char **field_out);
+/* Attaches a photo (JPEG or PNG, recognised by its bytes, at most max_bytes) to a report the
+ * actor may see. */
+pv_rc pv_photo(store *s, const actor *by, int64_t report_id, const unsigned char *data, size_t len, size_t max_bytes,
+               const char **field_out);
+/* Loads a report the actor may see (patients: their own only). */
+pv_rc pv_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out);
+
+/* Checks one CTCAE term and grade; returns NULL when valid, else a reason key. */
+typedef const char *(*pv_term_check_fn)(void *ctx, const char *code, int grade);
+
+typedef struct pv_assessment_input {
+	const json_t *terms;         /* [{"code", "grade"}], at least one */
+	bool death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important;
+	const char *outcome;
+	const char *outcome_date;    /* required when fatal */
+	const char *causality;
+	const char *treatment;
+	const char *narrative;
+	const int64_t *lot_ids;
+	int lot_count;
+} pv_assessment_input;
+
+/* Records the next version of a report's assessment, then checks each suspected lot against
+ * the lot-alert rules (raising and, by policy, quarantining). */
+pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id, const pv_assessment_input *in,
+                pv_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
+                int *lot_alerts_out);
+
+/* P(X >= k) for X ~ Poisson(lambda): the exact one-sided test of the lot alerts. */
+double pv_poisson_upper_tail(int64_t k, double lambda);
+
+#endif

@@ -1,0 +1,132 @@
+// Adverse events over HTTP: a patient reports from an order, staff assess in versions with
+// CTCAE terms, serious cases get due dates and top the triage queue, a cluster on a lot raises
+// an alert and quarantines it, signals are computed from the stored cases, and bad input
+// changes nothing.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startServer, sql } from '../lib/server.mjs';
+import { Client, assertError, signupBody, stopServer } from './client.mjs';
+import { cleanAnswers, jstDate } from './fixtures.mjs';
+
+let server, pharmacist, doctor, admin, productId, lotId;
+let seq = 0;
+const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+
+before(async () => {
+  server = await startServer({ demo: true });
+  pharmacist = new Client(server.url);
+  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
+  doctor = new Client(server.url);
+  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
+  admin = new Client(server.url);
+  await admin.login('admin@clinic.example', 'admin-demo-pass');
+  productId = (await doctor.get('/api/v1/products')).json.products[0].id;
+  lotId = (await pharmacist.get(`/api/v1/lots?product_id=${productId}`)).json.lots[0].id;
+});
+after(async () => { await stopServer(server); });
+
+/** A patient who received one unit of the demo lot; returns the client with .orderId. */
+async function treatedPatient() {
+  seq += 1;
+  const p = new Client(server.url);
+  const s = await p.signup(signupBody({ email: `ae${seq}@patient.example`, name: `有害${seq}` }));
+  p.id = s.json.user.id;
+  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() });
+  const c = (await p.get('/api/v1/consent')).json.consent;
+  await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja });
+  await doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: productId, quantity: 1, directions: 'd', valid_until: jstDate(30) });
+  const o = (await p.post('/api/v1/orders', { quantity: 1, payment_method: 'bank_transfer' })).json.order;
+  await admin.post(`/api/v1/orders/${o.id}/payment`, { reference: 'r' });
+  const d = await pharmacist.post(`/api/v1/orders/${o.id}/dispense`, {});
+  assert.equal(d.status, 200, d.text);
+  p.orderId = o.id;
+  return p;
+}
+
+const report = (p, body = {}) => p.post('/api/v1/adverse-events', { order_id: p.orderId, symptoms: ['itching', 'redness'], description: '塗ったところがかゆくて赤い', onset_date: jstDate(-1), ongoing: true, severity: 'moderate', ...body });
+const assessment = (body = {}) => ({ terms: [{ code: 'pruritus', grade: 2 }], outcome: 'recovering', causality: 'probable', lot_ids: [lotId], narrative: 'n', ...body });
+
+test('a patient reports; staff assess in versions; serious cases get due dates and lead the queue', async () => {
+  const p = await treatedPatient();
+  const r = await report(p);
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.report.id;
+  assert.equal((await p.request('POST', `/api/v1/adverse-events/${id}/photo`, { body: PNG, type: 'image/png' })).status, 200);
+  assertError(await p.request('POST', `/api/v1/adverse-events/${id}/photo`, { body: Buffer.from('not an image'), type: 'image/png' }), 415, 'unsupported_media_type');
+  const photo = await p.get(`/api/v1/adverse-events/${id}/photo`);
+  assert.equal(photo.headers.get('content-type'), 'image/png');
+
+  const file = await doctor.get(`/api/v1/adverse-events/${id}`);
+  assert.equal(file.status, 200);
+  assert.deepEqual(file.json.dispensed_lots.map((l) => l.lot_id), [lotId], 'suspected lot pre-filled from the dispenses');
+  const v1 = await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment());
+  assert.equal(v1.status, 201, v1.text);
+  assert.equal(v1.json.assessment.version, 1);
+  assert.equal(v1.json.assessment.serious, false);
+  const v2 = await pharmacist.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'allergic_reaction', grade: 3 }], hospitalization: true, outcome: 'recovered', outcome_date: jstDate(0) }));
+  assert.equal(v2.status, 201, v2.text);
+  assert.equal(v2.json.assessment.version, 2);
+  assert.equal(v2.json.assessment.serious, true);
+  assert.equal(v2.json.assessment.due_date, jstDate(15));
+  assert.equal((await doctor.get(`/api/v1/adverse-events/${id}`)).json.assessments.length, 2, 'every version kept');
+  assert.throws(() => sql(server.db, `UPDATE ae_assessments SET outcome = 'unknown' WHERE report_id = ${id};`), /versions/);
+
+  const other = await treatedPatient();
+  await report(other, { severity: 'mild', symptoms: ['fatigue'] });
+  const queue = await doctor.get('/api/v1/adverse-events');
+  assert.equal(queue.json.reports[0].id, id, 'the serious case comes first');
+  assert.equal(queue.json.reports[0].due_date, jstDate(15));
+  const mine = await p.get('/api/v1/adverse-events');
+  assert.deepEqual(mine.json.reports.map((x) => x.id), [id], 'patients see their own only');
+  assert.equal(mine.json.reports[0].serious, undefined);
+  assertError(await other.get(`/api/v1/adverse-events/${id}`), 404, 'not_found');
+  assertError(await p.post(`/api/v1/adverse-events/${id}/assessments`, assessment()), 403, 'forbidden');
+});
+
+test('bad reports and assessments are refused and change nothing', async () => {
+  const p = await treatedPatient();
+  const stranger = await treatedPatient();
+  const before = count('ae_reports');
+  assertError(await report(p, { order_id: stranger.orderId }), 404, 'not_found');
+  assertError(await report(p, { symptoms: ['dizziness'] }), 400, 'invalid_field', 'symptoms');
+  assertError(await report(p, { symptoms: [] }), 400, 'invalid_field', 'symptoms');
+  assertError(await report(p, { onset_date: jstDate(3) }), 400, 'invalid_field', 'onset_date');
+  assertError(await report(p, { severity: 'terrible' }), 400, 'invalid_field', 'severity');
+  assertError(await report(p, { ongoing: 'yes' }), 400, 'invalid_field', 'ongoing');
+  assertError(await doctor.post('/api/v1/adverse-events', { symptoms: ['fever'], onset_date: jstDate(-1), ongoing: false, severity: 'mild' }), 400, 'missing_field', 'patient_id');
+  assert.equal(count('ae_reports'), before);
+
+  const id = (await report(p)).json.report.id;
+  const versions = () => count('ae_assessments', `report_id = ${id}`);
+  assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'pruritus', grade: 4 }] })), 400, 'invalid_field', 'terms');
+  assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'itchiness', grade: 1 }] })), 400, 'invalid_field', 'terms');
+  assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ outcome: 'fatal', death: true })), 400, 'invalid_field', 'outcome_date');
+  assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'anaphylaxis', grade: 5 }], outcome: 'recovered' })), 400, 'invalid_field', 'death');
+  assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ causality: 'maybe' })), 400, 'invalid_field', 'causality');
+  assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ lot_ids: [999999] })), 400, 'invalid_field', 'lot_ids');
+  assertError(await doctor.post('/api/v1/adverse-events/999999/assessments', assessment()), 404, 'not_found');
+  assert.equal(versions(), 0);
+  const fatal = await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'anaphylaxis', grade: 5 }], death: true, outcome: 'fatal', outcome_date: jstDate(0) }));
+  assert.equal(fatal.status, 201, fatal.text);
+  assert.equal(fatal.json.assessment.due_date, jstDate(7));
+});
+
+test('serious events cluster on a lot: an alert quarantines it; signals come from the stored cases', async () => {
+  // Earlier tests left serious cases on the demo lot; the threshold is 2.
+  const alerts = await pharmacist.get('/api/v1/ae-lot-alerts');
+  const alert = alerts.json.alerts.find((a) => a.lot_id === lotId && a.rule === 'serious-count');
+  assert.ok(alert, JSON.stringify(alerts.json));
+  assert.equal(alert.quarantined, true);
+  assert.equal(sql(server.db, `SELECT status FROM lots WHERE id = ${lotId};`), 'quarantine');
+  assert.match(sql(server.db, `SELECT reason FROM lot_transitions WHERE lot_id = ${lotId} ORDER BY id DESC LIMIT 1;`), /safety signal/);
+
+  const signals = await doctor.get('/api/v1/signals?by=product&min_count=1');
+  assert.equal(signals.status, 200, signals.text);
+  assert.ok(signals.json.signals.some((s) => s.item === 'EXO-CREAM-M' && s.event === 'anaphylaxis'));
+  const byLot = await doctor.get('/api/v1/signals?by=lot');
+  assert.equal(byLot.json.by, 'lot');
+  assertError(await doctor.get('/api/v1/signals?by=patient'), 400, 'invalid_field', 'by');
+  const terms = await doctor.get('/api/v1/ctcae/terms');
+  assert.ok(terms.json.terms.find((t) => t.code === 'anaphylaxis').grades.every((g) => g.grade >= 3));
+});
