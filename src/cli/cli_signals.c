@@ -13,6 +13,7 @@
 #include <csv.h>
 
 #include "cli/cli.h"
+#include "service/pharmacovigilance.h"
 #include "core/signal.h"
 #include "core/text.h"
 
@@ -30,7 +31,7 @@ static const char signals_usage[] =
 	"  --reports FILE  a CSV with the header report_id,product,event (one row per pair named\n"
 	"                  by a report), or report_id,product,lot,event; UTF-8. A bad row stops\n"
 	"                  everything with its file, line and reason\n"
-	"  --db PATH       the clinic database (not available yet)\n"
+	"  --db PATH       the clinic database: every assessed adverse event, by its CTCAE terms\n"
 	"  --by WHAT       product (default) or lot (needs the lot column)\n"
 	"  --min-count N   only pairs with at least N reports (default 3; the fit uses every pair)\n"
 	"  --format FMT    csv (default) or json\n"
@@ -449,11 +450,6 @@ int cli_signals(int argc, char **argv)
 	signal_prior given;
 	if (prior_arg && parse_prior(prior_arg, &given) < 0)
 		return cli_usage_error("signals", "--prior must be five numbers α1,β1,α2,β2,P (all > 0, P < 1)");
-	if (db != NULL) {
-		fprintf(stderr, "exosafe signals: --db is not available yet: adverse events are not stored in this version; "
-		                "use --reports FILE.csv\n");
-		return 2;
-	}
 	bool by_lot = strcmp(by, "lot") == 0, json = strcmp(format, "json") == 0;
 	progress_state prog = {.on = isatty(STDERR_FILENO) != 0, .last_percent = -1};
 
@@ -462,7 +458,27 @@ int cli_signals(int argc, char **argv)
 		fputs("exosafe signals: out of memory\n", stderr);
 		return 1;
 	}
-	if (read_reports(reports, counter, by_lot, &prog) != 0) {
+	if (db != NULL) {
+		/* The clinic's own cases: each assessed report's suspected products (or lots) × its terms. */
+		store *st = cli_open_store(db, 1);
+		if (st == NULL) {
+			signal_counter_free(counter);
+			return 1;
+		}
+		int rc = pv_signal_counts(st, by_lot, counter);
+		if (rc != 0)
+			fprintf(stderr, "exosafe signals: %s\n", st->errmsg);
+		st->m->close(st);
+		if (rc != 0) {
+			signal_counter_free(counter);
+			return 1;
+		}
+		if (signal_counter_rows(counter) == 0) {
+			fprintf(stderr, "exosafe signals: %s has no assessed adverse events with a suspected lot yet\n", db);
+			signal_counter_free(counter);
+			return 1;
+		}
+	} else if (read_reports(reports, counter, by_lot, &prog) != 0) {
 		signal_counter_free(counter);
 		return 1;
 	}

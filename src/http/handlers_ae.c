@@ -354,41 +354,24 @@ void handle_ae_lot_alerts(request *req)
 
 /* ---- signals over the clinic's own cases ---- */
 
-typedef struct pair_feed {
-	signal_counter *counter;
-	bool failed;
-} pair_feed;
-
-static int feed_pair(void *ctx, int64_t report_id, const char *item, const char *event)
-{
-	pair_feed *f = ctx;
-	char report[24];
-	int n = snprintf(report, sizeof report, "%lld", (long long)report_id);
-	if (signal_counter_add(f->counter, report, (size_t)n, item, strlen(item), event, strlen(event)) < 0) {
-		f->failed = true;
-		return 1;
-	}
-	return 0;
-}
-
 /* Computes the signals of the stored cases; NULL with *why set when there is nothing to
  * compute (no cases) or on a failure. */
 json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **why)
 {
-	pair_feed f = {signal_counter_new(), false};
+	signal_counter *counter = signal_counter_new();
 	*why = "internal";
-	if (f.counter == NULL)
+	if (counter == NULL)
 		return NULL;
-	if (s->m->ae_signal_pairs(s, by_lot, feed_pair, &f) != STORE_OK || f.failed) {
-		signal_counter_free(f.counter);
+	if (pv_signal_counts(s, by_lot, counter) != 0) {
+		signal_counter_free(counter);
 		return NULL;
 	}
-	if (signal_counter_rows(f.counter) == 0) {
-		signal_counter_free(f.counter);
+	if (signal_counter_rows(counter) == 0) {
+		signal_counter_free(counter);
 		*why = "no_cases";
 		return NULL;
 	}
-	signal_table *t = signal_counter_finish(f.counter, NULL, NULL);
+	signal_table *t = signal_counter_finish(counter, NULL, NULL);
 	if (t == NULL)
 		return NULL;
 	signal_fit fit;

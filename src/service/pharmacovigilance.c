@@ -386,3 +386,28 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 		*out = a;
 	return PV_OK;
 }
+
+typedef struct pair_feed {
+	signal_counter *counter;
+	bool failed;
+} pair_feed;
+
+static int feed_pair(void *ctx, int64_t report_id, const char *item, const char *event)
+{
+	pair_feed *f = ctx;
+	char report[24];
+	int n = snprintf(report, sizeof report, "%lld", (long long)report_id);
+	if (signal_counter_add(f->counter, report, (size_t)n, item, strlen(item), event, strlen(event)) < 0) {
+		f->failed = true;
+		return 1;
+	}
+	return 0;
+}
+
+int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter)
+{
+	pair_feed f = {counter, false};
+	if (s->m->ae_signal_pairs(s, by_lot, feed_pair, &f) != STORE_OK || f.failed)
+		return -1;
+	return 0;
+}

@@ -73,6 +73,12 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
                 pv_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
                 int *lot_alerts_out);
 
+struct signal_counter;
+/* Adds every (case, product-or-lot, CTCAE term) of the latest assessments to counter, for
+ * signal detection over the clinic's own cases. Returns 0, or -1 on a storage or memory
+ * failure. */
+int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter);
+
 /* P(X >= k) for X ~ Poisson(lambda): the exact one-sided test of the lot alerts. */
 double pv_poisson_upper_tail(int64_t k, double lambda);
 

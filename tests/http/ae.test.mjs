@@ -4,7 +4,7 @@
 // changes nothing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startServer, sql } from '../lib/server.mjs';
+import { cli, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
 import { cleanAnswers, jstDate } from './fixtures.mjs';
 
@@ -127,6 +127,11 @@ test('serious events cluster on a lot: an alert quarantines it; signals come fro
   const byLot = await doctor.get('/api/v1/signals?by=lot');
   assert.equal(byLot.json.by, 'lot');
   assertError(await doctor.get('/api/v1/signals?by=patient'), 400, 'invalid_field', 'by');
+  const fromCli = cli(['signals', '--db', server.db, '--min-count', '1', '--format', 'json']);
+  assert.equal(fromCli.status, 0, fromCli.stderr);
+  assert.match(fromCli.stdout, /anaphylaxis/);
+  const byLotCli = cli(['signals', '--db', server.db, '--by', 'lot', '--min-count', '1']);
+  assert.equal(byLotCli.status, 0, byLotCli.stderr);
   const terms = await doctor.get('/api/v1/ctcae/terms');
   assert.ok(terms.json.terms.find((t) => t.code === 'anaphylaxis').grades.every((g) => g.grade >= 3));
 });
