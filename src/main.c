@@ -21,6 +21,7 @@ static const char main_usage[] =
 	"  coldchain report  excursions, MKT and a chart for a logger or a lot\n"
 	"  adcheck       check advertising text against the medical advertising rules\n"
 	"  signals       screen product×event pairs for safety signals (PRR, ROR, IC, MGPS)\n"
+	"  export        one adverse-event case as FHIR R4 (fhir) or ICH E2B(R3) (e2b)\n"
 	"\n"
 	"Run 'exosafe COMMAND --help' for a command's options.\n";
 
@@ -28,7 +29,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export},
 };
 
 int main(int argc, char **argv)

@@ -447,3 +447,40 @@ void handle_ctcae_terms(request *req)
 	}
 	reply_json(req, 200, json_pack("{s:o}", "terms", list));
 }
+
+static void export_case(request *req, pv_export_format format)
+{
+	char *text = NULL, why[256] = "";
+	pv_rc rc = pv_export(req->db, req->ctcae, req->cfg->clinic_name, req->path_ids[0], format, &text, why, sizeof why);
+	if (rc == PV_INVALID) {
+		reply_error(req, 409, "export_refused", NULL, NULL);
+		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));
+		return;
+	}
+	if (rc != PV_OK) {
+		reply_pv_error(req, rc, NULL);
+		return;
+	}
+	char object[48], filename[64];
+	snprintf(object, sizeof object, "ae:%lld", (long long)req->path_ids[0]);
+	if (store_audit_now(req->db, req->user.id, req->user.role, format == PV_EXPORT_FHIR ? "ae.export.fhir" : "ae.export.e2b",
+	                    object, "") != STORE_OK) {
+		free(text);
+		reply_internal(req, "audit export");
+		return;
+	}
+	snprintf(filename, sizeof filename, "exosafe-case-%lld.%s", (long long)req->path_ids[0],
+	         format == PV_EXPORT_FHIR ? "json" : "xml");
+	reply_raw(req, 200, text, strlen(text), format == PV_EXPORT_FHIR ? "application/fhir+json" : "application/xml",
+	          filename);
+}
+
+void handle_ae_export_fhir(request *req)
+{
+	export_case(req, PV_EXPORT_FHIR);
+}
+
+void handle_ae_export_e2b(request *req)
+{
+	export_case(req, PV_EXPORT_E2B);
+}

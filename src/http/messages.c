@@ -76,6 +76,8 @@ static const message messages[] = {
 	 "A different temperature is already stored for that time. Nothing was stored."},
 	{"alert_closed", "このアラートはすでに判定済みです。", "This alert has already been disposed of."},
 	{"bad_logger_key", "ロガーの認証キーが正しくありません。", "The logger key is wrong."},
+	{"export_refused", "この症例はまだ出力できません(評価がない、または必須項目が不足しています)。",
+	 "This case cannot be exported yet (no assessment, or a required item is missing)."},
 	/* Questionnaire answer reasons. */
 	{"answer_required", "回答が必要です。", "An answer is required."},
 	{"answer_type", "回答の形式が正しくありません。", "The answer has the wrong type."},

@@ -23,6 +23,7 @@
 #include "http/security_headers.h"
 #include "http/static_files.h"
 #include "service/accounts.h"
+#include "service/pharmacovigilance.h"
 
 /* Connections are handed to one request at a time; SQLite connections are not shared. */
 typedef struct store_pool {
@@ -404,48 +405,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
-/* Reads data_dir/ctcae/terms.json: the CTCAE v5 terms assessments are graded with. */
-static ctcae_table *load_ctcae(const char *data_dir, char *err, size_t errlen)
-{
-	char path[4200];
-	snprintf(path, sizeof path, "%s/ctcae/terms.json", data_dir);
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(err, errlen, "%.200s: %s", path, strerror(errno));
-		return NULL;
-	}
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
-	char chunk[8192];
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *grown = realloc(text, cap);
-			if (grown == NULL) {
-				free(text);
-				fclose(f);
-				snprintf(err, errlen, "%.200s: out of memory", path);
-				return NULL;
-			}
-			text = grown;
-		}
-		memcpy(text + len, chunk, n);
-		len += n;
-	}
-	fclose(f);
-	if (text == NULL) {
-		snprintf(err, errlen, "%.200s: empty file", path);
-		return NULL;
-	}
-	text[len] = '\0';
-	char why[300];
-	ctcae_table *t = ctcae_parse(text, why, sizeof why);
-	free(text);
-	if (t == NULL)
-		snprintf(err, errlen, "%.200s: %.250s", path, why);
-	return t;
-}
-
 int server_run(const server_config *cfg)
 {
 	server srv = {0};
@@ -460,7 +419,7 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "exosafe: data folder %s: %s\n", cfg->data_dir, err);
 		return 1;
 	}
-	srv.ctcae = load_ctcae(cfg->data_dir, err, sizeof err);
+	srv.ctcae = pv_load_ctcae(cfg->data_dir, err, sizeof err);
 	if (srv.ctcae == NULL) {
 		fprintf(stderr, "exosafe: %s\n", err);
 		intake_catalog_free(srv.catalog);

@@ -1,11 +1,14 @@
 #include "service/pharmacovigilance.h"
 
+#include <errno.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ae_export.h"
+#include "core/ctcae.h"
 #include "core/lot_state.h"
 #include "core/signal.h"
 #include "core/timefmt.h"
@@ -411,3 +414,155 @@ int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter)
 		return -1;
 	return 0;
 }
+
+/* Initials for E2B: the first letter of each part of the kana name, as a clinic writes them. */
+static void initials_of(const char *kana, char *out, size_t outlen)
+{
+	size_t n = 0;
+	bool start = true;
+	for (const unsigned char *p = (const unsigned char *)kana; *p && n + 5 < outlen;) {
+		size_t len = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+		if (*p == ' ') {
+			start = true;
+			p++;
+			continue;
+		}
+		if (start) {
+			memcpy(out + n, p, len);
+			n += len;
+			out[n++] = '.';
+			start = false;
+		}
+		p += len;
+	}
+	out[n] = '\0';
+}
+
+pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
+                pv_export_format format, char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	ae_report_record r;
+	store_rc rc = s->m->ae_report_get(s, report_id, &r);
+	if (rc != STORE_OK)
+		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
+	ae_assessment_record *a = malloc(sizeof *a);
+	if (a == NULL)
+		return PV_ERROR;
+	pv_rc result = PV_ERROR;
+	json_t *term_list = NULL;
+	response_record q = {0};
+	ae_export_term export_terms[20];
+	ae_export_lot export_lots[AE_MAX_SUSPECT_LOTS];
+	lot_record lots[AE_MAX_SUSPECT_LOTS];
+	rc = s->m->ae_assessment_latest(s, report_id, a);
+	if (rc == STORE_NOT_FOUND) {
+		snprintf(err, errlen, "the case has no assessment yet");
+		result = PV_INVALID;
+		goto out;
+	}
+	if (rc != STORE_OK)
+		goto out;
+	user_record patient;
+	patient_profile profile;
+	if (s->m->user_by_id(s, r.patient_id, &patient) != STORE_OK || s->m->profile_get(s, r.patient_id, &profile) != STORE_OK)
+		goto out;
+	term_list = json_loads(a->terms_json, 0, NULL);
+	int nterms = 0;
+	size_t i;
+	json_t *t;
+	json_array_foreach(term_list, i, t) {
+		const ctcae_term *ct = ctcae_find(terms, json_string_value(json_object_get(t, "code")));
+		if (ct == NULL || nterms >= 20)
+			continue;
+		export_terms[nterms++] = (ae_export_term){ct->code, ct->name_en, ct->name_ja, ct->meddra_code,
+		                                          (int)json_integer_value(json_object_get(t, "grade"))};
+	}
+	product_record product = {0};
+	int nlots = 0;
+	for (int k = 0; k < a->lot_count; k++) {
+		if (s->m->lot_get(s, a->lot_ids[k], &lots[nlots]) != STORE_OK)
+			goto out;
+		if (nlots == 0 && s->m->product_get(s, lots[0].product_id, &product) != STORE_OK)
+			goto out;
+		export_lots[nlots] = (ae_export_lot){lots[nlots].lot_number, lots[nlots].expires_on};
+		nlots++;
+	}
+	bool have_q = s->m->response_latest(s, r.patient_id, &q) == STORE_OK;
+	char initials[64], q_url[160];
+	initials_of(profile.name_kana, initials, sizeof initials);
+	if (have_q)
+		snprintf(q_url, sizeof q_url, "https://exosafe.example/Questionnaire/%s", q.questionnaire_id);
+	char narrative[8200];
+	snprintf(narrative, sizeof narrative, "%s%s%s", r.description, a->narrative[0] ? "\n" : "", a->narrative);
+	const char *qualification = strcmp(r.reporter_role, "patient") == 0   ? "patient"
+	                            : strcmp(r.reporter_role, "doctor") == 0     ? "physician"
+	                            : strcmp(r.reporter_role, "pharmacist") == 0 ? "pharmacist"
+	                                                                         : "other";
+	ae_export_case c = {
+		.case_id = r.id, .version = a->version, .received_at = r.received_at, .assessed_at = a->assessed_at,
+		.sender_name = sender_name, .reporter_qualification = qualification,
+		.patient_id = r.patient_id, .patient_initials = initials, .birth_date = profile.birth_date, .sex = profile.sex,
+		.narrative = narrative, .onset_date = r.onset_date, .ongoing = r.ongoing,
+		.terms = export_terms, .term_count = nterms,
+		.death = a->death, .life_threatening = a->life_threatening, .hospitalization = a->hospitalization,
+		.disability = a->disability, .congenital_anomaly = a->congenital_anomaly,
+		.other_medically_important = a->other_medically_important,
+		.outcome = a->outcome, .outcome_date = a->outcome_date, .causality = a->causality, .treatment = a->treatment,
+		.product_code = nlots ? product.code : NULL, .product_name = nlots ? product.name_ja : NULL,
+		.manufacturer = nlots ? product.manufacturer : NULL, .lots = export_lots, .lot_count = nlots,
+		.questionnaire_url = have_q ? q_url : NULL, .questionnaire_version = have_q ? q.questionnaire_version : 0,
+		.questionnaire_answers_json = have_q ? q.answers_json : NULL,
+		.questionnaire_submitted_at = have_q ? q.submitted_at : 0,
+	};
+	*out = format == PV_EXPORT_FHIR ? ae_export_fhir(&c, err, errlen) : ae_export_e2b(&c, err, errlen);
+	result = *out ? PV_OK : PV_INVALID;
+out:
+	json_decref(term_list);
+	response_record_clear(&q);
+	free(a);
+	return result;
+}
+
+/* Reads data_dir/ctcae/terms.json: the CTCAE v5 terms assessments are graded with. */
+struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/ctcae/terms.json", data_dir);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "%.200s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	char chunk[8192];
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *grown = realloc(text, cap);
+			if (grown == NULL) {
+				free(text);
+				fclose(f);
+				snprintf(err, errlen, "%.200s: out of memory", path);
+				return NULL;
+			}
+			text = grown;
+		}
+		memcpy(text + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (text == NULL) {
+		snprintf(err, errlen, "%.200s: empty file", path);
+		return NULL;
+	}
+	text[len] = '\0';
+	char why[300];
+	ctcae_table *t = ctcae_parse(text, why, sizeof why);
+	free(text);
+	if (t == NULL)
+		snprintf(err, errlen, "%.200s: %.250s", path, why);
+	return t;
+}
+

@@ -79,6 +79,19 @@ struct signal_counter;
  * failure. */
 int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter);
 
+struct ctcae_table;
+/* Loads data_dir/ctcae/terms.json, the CTCAE v5 terms assessments are graded with. NULL with
+ * the file and the reason in err on failure; free with ctcae_free. */
+struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen);
+
+typedef enum pv_export_format { PV_EXPORT_FHIR, PV_EXPORT_E2B } pv_export_format;
+
+/* Exports case report_id (its latest assessment) as a FHIR R4 Bundle or an ICH E2B(R3) ICSR.
+ * Returns PV_OK with *out (heap, the caller frees), PV_NOT_FOUND when there is no such report,
+ * PV_INVALID with a reason in err when it has no assessment yet or the export refuses it. */
+pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
+                pv_export_format format, char **out, char *err, size_t errlen);
+
 /* P(X >= k) for X ~ Poisson(lambda): the exact one-sided test of the lot alerts. */
 double pv_poisson_upper_tail(int64_t k, double lambda);
 

@@ -4,7 +4,8 @@
 // changes nothing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { cli, startServer, sql } from '../lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+import { cli, root, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
 import { cleanAnswers, jstDate } from './fixtures.mjs';
 
@@ -46,6 +47,43 @@ async function treatedPatient() {
 
 const report = (p, body = {}) => p.post('/api/v1/adverse-events', { order_id: p.orderId, symptoms: ['itching', 'redness'], description: '塗ったところがかゆくて赤い', onset_date: jstDate(-1), ongoing: true, severity: 'moderate', ...body });
 const assessment = (body = {}) => ({ terms: [{ code: 'pruritus', grade: 2 }], outcome: 'recovering', causality: 'probable', lot_ids: [lotId], narrative: 'n', ...body });
+
+test('a case exports as a FHIR R4 Bundle and an ICH E2B(R3) ICSR, by API and CLI', async () => {
+  const p = await treatedPatient();
+  const id = (await report(p, { description: '<b>かゆみ</b> & "赤み"' })).json.report.id;
+  assertError(await doctor.get(`/api/v1/adverse-events/${id}/fhir`), 409, 'export_refused');
+  await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ narrative: '塗布部位のそう痒' }));
+  const fhir = await doctor.get(`/api/v1/adverse-events/${id}/fhir`);
+  assert.equal(fhir.status, 200, fhir.text);
+  assert.match(fhir.headers.get('content-type'), /fhir\+json/);
+  const bundle = JSON.parse(fhir.text);
+  assert.equal(bundle.resourceType, 'Bundle');
+  const types = bundle.entry.map((e) => e.resource.resourceType).sort();
+  for (const t of ['AdverseEvent', 'Medication', 'Patient', 'QuestionnaireResponse']) assert.ok(types.includes(t), `${t} in ${types}`);
+  const ae = bundle.entry.find((e) => e.resource.resourceType === 'AdverseEvent').resource;
+  assert.equal(ae.actuality, 'actual');
+  const med = bundle.entry.find((e) => e.resource.resourceType === 'Medication').resource;
+  assert.equal(med.batch.lotNumber, sql(server.db, `SELECT lot_number FROM lots WHERE id = ${lotId};`));
+  assert.doesNotMatch(fhir.text, /有害\d+/, 'no patient name in the export');
+
+  const e2b = await pharmacist.get(`/api/v1/adverse-events/${id}/e2b`);
+  assert.equal(e2b.status, 200, e2b.text);
+  assert.match(e2b.text, /^<\?xml/);
+  assert.match(e2b.text, /PORR_IN049016UV/);
+  assert.ok(e2b.text.includes('&lt;b&gt;かゆみ&lt;/b&gt; &amp; &quot;赤み&quot;'), 'narrative escaped');
+  const wellFormed = spawnSync('/usr/bin/python3', ['-c', 'import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())'], { input: e2b.text });
+  assert.equal(wellFormed.status, 0, String(wellFormed.stderr));
+  assertError(await p.get(`/api/v1/adverse-events/${id}/e2b`), 403, 'forbidden');
+  assert.ok(count('audit_log', `action = 'ae.export.e2b'`) >= 1);
+
+  const viaCli = cli(['export', 'fhir', '--db', server.db, '--case', String(id), '--data', `${root}/data`]);
+  assert.equal(viaCli.status, 0, viaCli.stderr);
+  assert.equal(JSON.parse(viaCli.stdout).resourceType, 'Bundle');
+  const xml = cli(['export', 'e2b', '--db', server.db, '--case', String(id), '--data', `${root}/data`]);
+  assert.equal(xml.status, 0, xml.stderr);
+  assert.notEqual(cli(['export', 'e2b', '--db', server.db, '--case', '999999', '--data', `${root}/data`]).status, 0);
+  assert.notEqual(cli(['export', 'pdf', '--db', server.db, '--case', String(id)]).status, 0);
+});
 
 test('a patient reports; staff assess in versions; serious cases get due dates and lead the queue', async () => {
   const p = await treatedPatient();
