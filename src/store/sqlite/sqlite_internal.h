@@ -28,6 +28,10 @@ sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql);
 void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col);
 /* Steps a statement that returns no rows and finalizes it; STORE_CONFLICT on a constraint. */
 store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what);
+/* Steps a listing statement, calling read(st, row) then fn(ctx, row) per row until fn returns
+ * non-zero; finalizes the statement. */
+store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *row), void *row,
+                         int (*fn)(void *ctx, const void *row), void *ctx, const char *what);
 /* Steps a statement that returns at most one row; on a row calls read(st, out) and returns
  * STORE_OK, else STORE_NOT_FOUND or STORE_ERROR. Finalizes the statement. */
 store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out,

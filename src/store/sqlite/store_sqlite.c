@@ -65,6 +65,20 @@ store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite
 	return result;
 }
 
+store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *row), void *row,
+                         int (*fn)(void *ctx, const void *row), void *ctx, const char *what)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read(st, row);
+		if (fn(ctx, row) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
+	sqlite3_finalize(st);
+	return out;
+}
+
 static store_rc exec_simple(sqlite_store *ss, const char *sql)
 {
 	char *err = NULL;

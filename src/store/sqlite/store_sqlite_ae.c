@@ -5,20 +5,6 @@
 
 #include "store/sqlite/sqlite_internal.h"
 
-static store_rc each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
-                         int (*fn)(void *, const void *), void *ctx, const char *what)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read(st, row);
-		if (fn(ctx, row) != 0)
-			break;
-	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
-	sqlite3_finalize(st);
-	return out;
-}
-
 /* ---- reports ---- */
 
 #define REPORT_SELECT                                                                                               \
@@ -137,7 +123,7 @@ store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn 
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, patient_id);
 	ae_report_record row;
-	return each_row(ss, st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
+	return sqlite_each_row(ss, st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
 }
 
 /* ---- assessments ---- */
@@ -252,7 +238,7 @@ store_rc sqlite_ae_assessment_list(store *s, int64_t report_id, store_ae_assessm
 	ae_assessment_record *row = malloc(sizeof *row);
 	if (row == NULL)
 		return STORE_ERROR;
-	store_rc rc = each_row(ss, st, read_assessment, row, (int (*)(void *, const void *))fn, ctx, "list assessments");
+	store_rc rc = sqlite_each_row(ss, st, read_assessment, row, (int (*)(void *, const void *))fn, ctx, "list assessments");
 	free(row);
 	return rc;
 }
@@ -288,7 +274,7 @@ store_rc sqlite_ae_lot_stats(store *s, int64_t product_id, store_ae_lot_stat_fn 
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, product_id);
 	ae_lot_stat row;
-	return each_row(ss, st, read_lot_stat, &row, (int (*)(void *, const void *))fn, ctx, "lot event statistics");
+	return sqlite_each_row(ss, st, read_lot_stat, &row, (int (*)(void *, const void *))fn, ctx, "lot event statistics");
 }
 
 static void read_lot_alert(sqlite3_stmt *st, void *out)
@@ -329,7 +315,7 @@ store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx)
 	if (st == NULL)
 		return STORE_ERROR;
 	ae_lot_alert_record row;
-	return each_row(ss, st, read_lot_alert, &row, (int (*)(void *, const void *))fn, ctx, "list lot alerts");
+	return sqlite_each_row(ss, st, read_lot_alert, &row, (int (*)(void *, const void *))fn, ctx, "list lot alerts");
 }
 
 store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)

@@ -12,20 +12,6 @@ void coldchain_alert_clear(coldchain_alert_record *a)
 	a->evidence_json = NULL;
 }
 
-static store_rc each(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
-                     int (*fn)(void *, const void *), void *ctx, const char *what)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read(st, row);
-		if (fn(ctx, row) != 0)
-			break;
-	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
-	sqlite3_finalize(st);
-	return out;
-}
-
 static store_rc inserted(sqlite_store *ss, sqlite3_stmt *st, int64_t *id, const char *what)
 {
 	store_rc rc = sqlite_step_done(ss, st, what);
@@ -82,7 +68,7 @@ store_rc sqlite_unit_list(store *s, store_unit_fn fn, void *ctx)
 	if (st == NULL)
 		return STORE_ERROR;
 	storage_unit_record row;
-	return each(ss, st, read_unit, &row, (int (*)(void *, const void *))fn, ctx, "list storage units");
+	return sqlite_each_row(ss, st, read_unit, &row, (int (*)(void *, const void *))fn, ctx, "list storage units");
 }
 
 #define LOGGER_SELECT                                                                                               \
@@ -152,7 +138,7 @@ store_rc sqlite_logger_list(store *s, store_logger_fn fn, void *ctx)
 	if (st == NULL)
 		return STORE_ERROR;
 	logger_record row;
-	return each(ss, st, read_logger, &row, (int (*)(void *, const void *))fn, ctx, "list loggers");
+	return sqlite_each_row(ss, st, read_logger, &row, (int (*)(void *, const void *))fn, ctx, "list loggers");
 }
 
 store_rc sqlite_logger_set_key(store *s, int64_t id, const char *api_key_hash)
@@ -245,7 +231,7 @@ static store_rc exposures(store *s, const char *where, int64_t key, int64_t from
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);
 	lot_exposure row;
-	return each(ss, st, read_exposure, &row, (int (*)(void *, const void *))fn, ctx, "exposures");
+	return sqlite_each_row(ss, st, read_exposure, &row, (int (*)(void *, const void *))fn, ctx, "exposures");
 }
 
 store_rc sqlite_exposures_of_logger(store *s, int64_t logger_id, int64_t from, int64_t to, store_exposure_fn fn,

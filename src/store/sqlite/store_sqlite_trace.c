@@ -13,25 +13,10 @@ void certificate_clear(certificate_record *c)
 	c->data = NULL;
 }
 
-/* Steps a listing statement, calling read then fn per row until fn returns non-zero. */
-static store_rc each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *), void *row,
-                         int (*fn)(void *, const void *), void *ctx, const char *what)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read(st, row);
-		if (fn(ctx, row) != 0)
-			break;
-	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
-	sqlite3_finalize(st);
-	return out;
-}
-
 #define EACH(ss, st, read, type, fn, ctx, what)                                                                       \
 	do {                                                                                                           \
 		type row_;                                                                                             \
-		return each_row(ss, st, read, &row_, (int (*)(void *, const void *))(fn), ctx, what);                 \
+		return sqlite_each_row(ss, st, read, &row_, (int (*)(void *, const void *))(fn), ctx, what);                 \
 	} while (0)
 
 static store_rc insert_done(sqlite_store *ss, sqlite3_stmt *st, int64_t *id_out, const char *what)
