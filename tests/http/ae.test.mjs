@@ -162,6 +162,8 @@ test('serious events cluster on a lot: an alert quarantines it; signals come fro
   const signals = await doctor.get('/api/v1/signals?by=product&min_count=1');
   assert.equal(signals.status, 200, signals.text);
   assert.ok(signals.json.signals.some((s) => s.item === 'EXO-CREAM-M' && s.event === 'anaphylaxis'));
+  assert.equal(signals.json.prior, 'default', 'too few pairs to fit the prior');
+  assert.ok(signals.json.signals.every((s) => s.ebgm > 0.05), 'EBGM does not collapse on small data');
   const byLot = await doctor.get('/api/v1/signals?by=lot');
   assert.equal(byLot.json.by, 'lot');
   assertError(await doctor.get('/api/v1/signals?by=patient'), 400, 'invalid_field', 'by');

@@ -97,6 +97,7 @@ function renderStaff(user) {
   $('staff-view').hidden = false;
   $('doctor-view').hidden = user.role !== 'doctor';
   $('quality-view').hidden = user.role !== 'pharmacist' && user.role !== 'admin';
+  $('safety-view').hidden = false;
 }
 
 function renderUsers() {

@@ -235,6 +235,12 @@ function orderItem(order) {
     li.append(el('p', 'hint', t('order.transfer_hint')));
   }
   if (['awaiting_payment', 'paid'].includes(order.status)) li.append(cancelArea(order));
+  if (['dispensed', 'shipped', 'delivered'].includes(order.status)) {
+    const report = el('a', 'btn btn--secondary btn--block order__report', t('order.report_link'));
+    report.href = `/report.html?order=${encodeURIComponent(order.id)}`;
+    report.dataset.reportOrder = String(order.id);
+    li.append(report);
+  }
   return li;
 }
 

@@ -1,0 +1,430 @@
+// Browser test of adverse events and the advertising checker against the real server (issues 6
+// and 7): a patient with a dispensed order opens "report a side effect" from the order page,
+// is stopped without a symptom, a future onset or a non-image photo, then reports itching and
+// redness with a PNG photo and sees the report and their past reports; the doctor finds it in
+// the triage queue, opens the case (photo, suggested CTCAE terms, the dispensed lot pre-checked),
+// assesses pruritus grade 2, then a follow-up marking hospitalization makes the case serious
+// with its due date and it tops the queue; a fatal outcome without a date shows the server's
+// error by the field; admins read only; the signal page lists EXO-CREAM-M, sorts by column and
+// shows undefined values as "—"; the advertising page marks 「必ず若返る」 and lists missing
+// disclosures. Screenshots go to build/screenshots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { root, startServer } from '../lib/server.mjs';
+import { Client, signupBody } from '../http/client.mjs';
+import { cleanAnswers, jstDate } from '../http/fixtures.mjs';
+
+const shots = join(root, 'build', 'screenshots');
+const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
+const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+// The staff desktop runs in another time zone: the UI must still show Asia/Tokyo dates.
+const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
+const TIMEOUT = 15000;
+const PASSWORD = 'correct horse battery';
+
+let browser;
+let server;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  server = await startServer({ demo: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Opens a page in a fresh context and records script errors, CSP violations and missing files. */
+async function openPage(options) {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
+  });
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (!url.pathname.startsWith('/api/') && response.status() >= 400) {
+      problems.push(`static ${url.pathname}: HTTP ${response.status()}`);
+    }
+  });
+  return { context, page, problems };
+}
+
+async function screenshot(page, name) {
+  const path = join(shots, name);
+  await page.screenshot({ path, fullPage: true });
+  assert.ok(statSync(path).size > 1000, `${name} was written`);
+}
+
+async function assertNoSidewaysScroll(page, what) {
+  const { scroll, width } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+  }));
+  assert.ok(scroll <= width, `${what}: page is ${scroll}px wide in a ${width}px viewport`);
+}
+
+async function openReady(page, path) {
+  await page.goto(`${server.url}${path}`);
+  await page.waitForSelector('body[data-ready="true"]');
+}
+
+async function logIn(page, email, password) {
+  await page.goto(`${server.url}/login.html`);
+  await page.waitForFunction(() => document.documentElement.lang === 'ja');
+  await page.fill('#login-email', email);
+  await page.fill('#login-password', password);
+  await Promise.all([page.waitForURL(`${server.url}/home.html`), page.click('#login-form button[type="submit"]')]);
+  await page.waitForSelector('#home-greeting:not(:empty)');
+}
+
+/** Calls the API from inside page with its session; returns {status, json}. */
+function apiIn(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const cookie = () => document.cookie.split('; ').find((c) => c.startsWith('exosafe_csrf='))?.slice(13);
+    if (method !== 'GET' && !cookie()) await fetch('/api/v1/auth/csrf');
+    const headers = { Accept: 'application/json' };
+    if (method !== 'GET') {
+      headers['X-CSRF-Token'] = decodeURIComponent(cookie() ?? '');
+      headers['Content-Type'] = 'application/json';
+    }
+    const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, json: await r.json().catch(() => null) };
+  }, { method, path, body });
+}
+
+/** A w×h PNG of one colour (a real image the browser can show). */
+function png(w, h, [r, g, b]) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const x of buf) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3).map((_, i) => [r, g, b][i % 3])]);
+  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A patient who received one unit of the demo lot, set up through the API. */
+async function treatedPatient(staff, n) {
+  const p = new Client(server.url);
+  const email = `ae-ui${n}@patient.example`;
+  const s = await p.signup(signupBody({ email, name: `副作用 ${n}子`, name_kana: 'フクサヨウ ハナコ' }));
+  assert.equal(s.status, 201, s.text);
+  const id = s.json.user.id;
+  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() });
+  assert.equal(q.status, 201, q.text);
+  const c = (await p.get('/api/v1/consent')).json.consent;
+  assert.equal((await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja })).status, 201);
+  const d = await staff.doctor.post(`/api/v1/patients/${id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: staff.productId, quantity: 1, directions: '1日1回', valid_until: jstDate(30) });
+  assert.equal(d.status, 201, d.text);
+  const o = (await p.post('/api/v1/orders', { quantity: 1, payment_method: 'bank_transfer' })).json.order;
+  assert.equal((await staff.admin.post(`/api/v1/orders/${o.id}/payment`, { reference: 'r' })).status, 200);
+  const dispensed = await staff.pharmacist.post(`/api/v1/orders/${o.id}/dispense`, {});
+  assert.equal(dispensed.status, 200, dispensed.text);
+  return { client: p, email, orderId: o.id };
+}
+
+test('a patient reports a side effect; staff triage, assess in versions and see signals; the ad checker marks claims', async () => {
+  const staff = { doctor: new Client(server.url), pharmacist: new Client(server.url), admin: new Client(server.url) };
+  await staff.doctor.login('doctor@clinic.example', 'doctor-demo-pass');
+  await staff.pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
+  await staff.admin.login('admin@clinic.example', 'admin-demo-pass');
+  staff.productId = (await staff.doctor.get('/api/v1/products')).json.products.find((x) => x.code === 'EXO-CREAM-M').id;
+  const lotNumber = (await staff.pharmacist.get(`/api/v1/lots?product_id=${staff.productId}`)).json.lots[0].lot_number;
+
+  // Another patient's mild report, so "tops the queue" means something.
+  const other = await treatedPatient(staff, 1);
+  const otherReport = await other.client.post('/api/v1/adverse-events', { order_id: other.orderId, symptoms: ['fatigue'], onset_date: jstDate(-2), ongoing: false, severity: 'mild' });
+  assert.equal(otherReport.status, 201, otherReport.text);
+  const me = await treatedPatient(staff, 2);
+
+  // ---- The patient, on a phone: order page → report form.
+  const p = await openPage(PHONE);
+  let reportId;
+  try {
+    await logIn(p.page, me.email, PASSWORD);
+    await openReady(p.page, '/order.html');
+    const button = p.page.locator(`a[data-report-order="${me.orderId}"]`);
+    assert.ok(await button.isVisible(), 'the dispensed order offers "report a side effect"');
+    assert.match(await button.textContent(), /副作用・体調の変化を報告する/);
+    await Promise.all([p.page.waitForURL(`${server.url}/report.html?order=${me.orderId}`), button.click()]);
+    await p.page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await p.page.inputValue('#report-order'), String(me.orderId));
+    assert.match(await p.page.textContent('#report-emergency'), /119/);
+    for (const label of ['赤み', '腫れ', 'かゆみ', '発熱', 'だるさ', '頭痛', '吐き気', 'アレルギー反応', 'その他']) {
+      assert.ok(await p.page.locator('#report-symptoms label', { hasText: label }).count() >= 1, `symptom ${label} offered`);
+    }
+    await assertNoSidewaysScroll(p.page, 'report form');
+    await screenshot(p.page, 'report-form.png');
+
+    // No symptom ticked: stopped on the page, nothing sent.
+    await p.page.fill('#report-description', '塗ったところが赤くなり、かゆみが続いています。');
+    await p.page.fill('#report-onset', jstDate(-1));
+    await p.page.check('#report-ongoing-yes');
+    await p.page.check('#report-severity-moderate');
+    await p.page.click('#report-form button[type="submit"]');
+    await p.page.waitForSelector('#report-symptoms-error:not([hidden])');
+    assert.match(await p.page.textContent('#report-symptoms-error'), /症状を1つ以上/);
+    assert.equal((await apiIn(p.page, 'GET', '/api/v1/adverse-events')).json.reports.length, 0, 'nothing was sent');
+
+    // A future onset and a non-image photo are refused on the page too.
+    await p.page.check('#sym-itching');
+    await p.page.check('#sym-redness');
+    await p.page.fill('#report-onset', jstDate(2));
+    await p.page.click('#report-form button[type="submit"]');
+    await p.page.waitForSelector('#report-onset-error:not([hidden])');
+    await p.page.fill('#report-onset', jstDate(-1));
+    await p.page.setInputFiles('#report-photo', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await p.page.waitForSelector('#report-photo-error:not([hidden])');
+    assert.match(await p.page.textContent('#report-photo-error'), /JPEG|PNG/);
+    await p.page.setInputFiles('#report-photo', { name: 'arm.png', mimeType: 'image/png', buffer: png(64, 48, [226, 120, 110]) });
+    await p.page.waitForSelector('#report-photo-preview:not([hidden])');
+    assert.ok(await p.page.locator('#report-photo-error').isHidden());
+
+    await p.page.click('#report-form button[type="submit"]');
+    await p.page.waitForSelector('#report-sent:not([hidden])');
+    assert.ok(await p.page.locator('#report-form-card').isHidden());
+    const sent = p.page.locator('#report-sent-item li');
+    assert.match(await sent.textContent(), /かゆみ/);
+    assert.match(await sent.textContent(), /赤み/);
+    assert.match(await sent.textContent(), /中くらい/);
+    reportId = Number(await sent.getAttribute('data-report-id'));
+    assert.ok(reportId > 0);
+    assert.ok(await p.page.locator('#report-photo-warning').isHidden(), 'the photo went up');
+    const mine = (await apiIn(p.page, 'GET', '/api/v1/adverse-events')).json.reports;
+    assert.deepEqual(mine.map((r) => r.id), [reportId]);
+    assert.equal(mine[0].has_photo, true);
+    assert.deepEqual([...mine[0].symptoms].sort(), ['itching', 'redness']);
+    await assertNoSidewaysScroll(p.page, 'report sent');
+    await screenshot(p.page, 'report-sent.png');
+
+    // A second visit lists the report among the past ones.
+    await openReady(p.page, `/report.html?order=${me.orderId}`);
+    assert.equal(await p.page.locator(`#past-reports li[data-report-id="${reportId}"]`).count(), 1);
+    assert.deepEqual(p.problems, []);
+  } finally {
+    await p.context.close();
+  }
+
+  // ---- The doctor: triage queue → case → assessment versions.
+  const d = await openPage(DESKTOP);
+  try {
+    await logIn(d.page, 'doctor@clinic.example', 'doctor-demo-pass');
+    assert.ok(await d.page.locator('#safety-ae-link').isVisible());
+    await openReady(d.page, '/ae.html');
+    const row = d.page.locator(`#ae-queue li[data-report-id="${reportId}"]`);
+    assert.equal(await row.count(), 1);
+    assert.notEqual(await row.getAttribute('data-triage'), 'serious');
+    await Promise.all([d.page.waitForURL(`${server.url}/ae-case.html?id=${reportId}`), row.locator('a.record__title').click()]);
+    await d.page.waitForSelector('body[data-ready="true"]');
+    assert.match(await d.page.textContent('#case-report'), /かゆみ/);
+    await d.page.waitForFunction(() => document.getElementById('case-photo').naturalWidth === 64);
+    assert.ok(await d.page.locator('#term-suggestions .chip[data-term="pruritus"]').count() === 1, 'pruritus suggested from "itching"');
+    const lotBox = d.page.locator('#case-lots input[name="lot_ids"]');
+    assert.equal(await lotBox.count(), 1);
+    assert.ok(await lotBox.isChecked(), 'the dispensed lot is pre-checked');
+    assert.match(await d.page.textContent('#case-lots'), new RegExp(lotNumber));
+
+    await d.page.click('#term-suggestions .chip[data-term="pruritus"]');
+    const first = d.page.locator('#term-rows .term-row').first();
+    assert.equal(await first.locator('.term-select').inputValue(), 'pruritus');
+    const grades = await first.locator('.grade-select option').evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(grades, ['1', '2', '3'], 'grades limited to the term\'s own');
+    await first.locator('.grade-select').selectOption('2');
+    assert.ok((await first.locator('.grade-desc').textContent()).length > 5, 'the grade is described');
+    await d.page.selectOption('#case-outcome', 'recovering');
+    await d.page.selectOption('#case-causality', 'probable');
+    assert.ok((await d.page.textContent('#case-causality-hint')).length > 10);
+    await d.page.fill('#case-treatment', 'ステロイド外用薬を処方');
+    await d.page.click('#assess-submit');
+    await d.page.waitForSelector('#assess-result:not([hidden])');
+    assert.match(await d.page.textContent('#assess-result'), /第1版を保存しました/);
+    assert.equal(await d.page.getAttribute('#assess-result .assess-result__serious', 'data-serious'), 'false');
+    assert.equal(await d.page.locator('#case-history > li').count(), 1);
+    assert.match(await d.page.textContent('#case-history'), /グレード2/);
+    await screenshot(d.page, 'ae-case.png');
+
+    // Follow-up: the form starts from version 1; hospitalization makes the case serious.
+    assert.equal(await d.page.locator('#term-rows .term-row .term-select').first().inputValue(), 'pruritus');
+    assert.equal(await d.page.locator('#term-rows .term-row .grade-select').first().inputValue(), '2');
+    await d.page.check('#case-hospitalization');
+    await d.page.click('#assess-submit');
+    await d.page.waitForFunction(() => /第2版/.test(document.getElementById('assess-result').textContent));
+    assert.equal(await d.page.getAttribute('#assess-result .assess-result__serious', 'data-serious'), 'true');
+    const due = jstDate(15);
+    const dueDay = String(Number(due.slice(8, 10)));
+    assert.match(await d.page.textContent('#assess-result'), new RegExp(`報告期限.*${dueDay}日.*あと15日`));
+    assert.ok(await d.page.locator('#case-due').isVisible());
+    assert.equal(await d.page.locator('#case-history > li').count(), 2);
+    assert.equal(await d.page.getAttribute('#case-history > li:first-child', 'data-version'), '2');
+    assert.equal(await d.page.getAttribute('#case-badge .triage', 'data-triage'), 'serious');
+    await screenshot(d.page, 'ae-case-serious.png');
+
+    // Fatal without an outcome date: the server's error sits by the field; nothing saved.
+    await d.page.check('#case-death');
+    await d.page.selectOption('#case-outcome', 'fatal');
+    await d.page.fill('#case-outcome-date', '');
+    await d.page.click('#assess-submit');
+    await d.page.waitForSelector('#case-outcome-date-error:not([hidden])');
+    assert.ok((await d.page.textContent('#case-outcome-date-error')).length > 3);
+    assert.equal(await d.page.getAttribute('#case-outcome-date', 'aria-invalid'), 'true');
+    assert.equal((await apiIn(d.page, 'GET', `/api/v1/adverse-events/${reportId}`)).json.assessments.length, 2, 'nothing saved');
+    await screenshot(d.page, 'ae-case-fatal-error.png');
+
+    // English: the case re-renders, term names in both languages.
+    await d.page.click('[data-lang-toggle]');
+    await d.page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.match(await d.page.textContent('#case-history'), /Pruritus/);
+    assert.match(await d.page.textContent('#case-history'), /Hospitalization/);
+    await d.page.click('[data-lang-toggle]');
+    await d.page.waitForFunction(() => document.documentElement.lang === 'ja');
+
+    // The serious case now tops the queue, red, with its due date and days left.
+    await openReady(d.page, '/ae.html');
+    const top = d.page.locator('#ae-queue > li').first();
+    assert.equal(await top.getAttribute('data-report-id'), String(reportId));
+    assert.equal(await top.getAttribute('data-triage'), 'serious');
+    assert.match(await top.locator('.ae-item__due').textContent(), /あと15日/);
+    assert.equal(await d.page.locator('#ae-queue > li').count(), 2);
+    await screenshot(d.page, 'ae-queue.png');
+
+    // Signals: a row for the demo product; sortable; undefined values as "—".
+    await openReady(d.page, '/signals.html');
+    const sig = d.page.locator('#signals-body tr[data-item="EXO-CREAM-M"]');
+    assert.ok(await sig.count() >= 1, 'EXO-CREAM-M has a signal row');
+    assert.equal(await d.page.getAttribute('th[data-sort-key="eb05"]', 'aria-sort'), 'descending');
+    const eb05 = await d.page.locator('#signals-body tr').evaluateAll((rows) => rows.map((r) => r.children[4].textContent));
+    assert.ok(eb05.length >= 1);
+    assert.ok(await d.page.locator('#signals-body td', { hasText: '—' }).count() >= 1, 'null shown as a dash');
+    await d.page.click('th[data-sort-key="eb05"] button');
+    assert.equal(await d.page.getAttribute('th[data-sort-key="eb05"]', 'aria-sort'), 'ascending');
+    await d.page.click('th[data-sort-key="a"] button');
+    assert.equal(await d.page.getAttribute('th[data-sort-key="a"]', 'aria-sort'), 'descending');
+    assert.equal(await d.page.getAttribute('th[data-sort-key="eb05"]', 'aria-sort'), 'none');
+    await d.page.click('th[data-sort-key="eb05"] button');
+    await d.page.selectOption('#signals-by', 'lot');
+    await d.page.click('#signals-form button[type="submit"]');
+    await d.page.waitForSelector(`#signals-body tr[data-item="${lotNumber}"]`);
+    await d.page.selectOption('#signals-by', 'product');
+    await d.page.click('#signals-form button[type="submit"]');
+    await d.page.waitForSelector('#signals-body tr[data-item="EXO-CREAM-M"]');
+    assert.match(await d.page.textContent('.explain'), /EB05/);
+    await screenshot(d.page, 'signals.png');
+
+    // The advertising checker.
+    await openReady(d.page, '/adcheck.html');
+    const ad = 'エクソソーム点滴で必ず若返る！\n肌のハリが戻ります。\n料金：1回 330,000円（税込）';
+    await d.page.fill('#adcheck-text', ad);
+    await d.page.click('#adcheck-form button[type="submit"]');
+    await d.page.waitForSelector('#adcheck-result:not([hidden])');
+    const marks = await d.page.locator('#adcheck-marked mark').allTextContents();
+    assert.ok(marks.some((m) => m.includes('必ず')), `「必ず若返る」 is marked: ${marks}`);
+    const shown = await d.page.evaluate(() => [...document.getElementById('adcheck-marked').childNodes]
+      .filter((n) => !(n instanceof HTMLElement && n.tagName === 'SUP')).map((n) => n.textContent).join(''));
+    assert.equal(shown, ad, 'the marked view shows the text exactly');
+    const missing = await d.page.locator('#adcheck-missing li').evaluateAll((ls) => ls.map((l) => l.dataset.rule));
+    assert.ok(missing.includes('disclosure.unapproved'), `missing disclosures listed: ${missing}`);
+    assert.ok(await d.page.locator('#adcheck-findings li.finding--error').count() >= 1);
+    assert.match(await d.page.textContent('#adcheck-findings'), /1行\d+文字目/);
+    await screenshot(d.page, 'adcheck.png');
+    await d.page.click('[data-lang-toggle]');
+    await d.page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.match(await d.page.textContent('#adcheck-findings'), /line 1:\d+/);
+    assert.match(await d.page.textContent('#adcheck-missing'), /unapproved/);
+    await d.page.click('[data-lang-toggle]');
+    await d.page.waitForFunction(() => document.documentElement.lang === 'ja');
+
+    // Empty text is stopped on the page; HTML is checked by its visible text.
+    await d.page.fill('#adcheck-text', '   ');
+    await d.page.click('#adcheck-form button[type="submit"]');
+    await d.page.waitForSelector('#adcheck-text-error:not([hidden])');
+    await d.page.check('#adcheck-format-html');
+    await d.page.fill('#adcheck-text', '<p>当院は<b>日本一</b>の実績</p>');
+    await d.page.click('#adcheck-form button[type="submit"]');
+    await d.page.waitForFunction(() => [...document.querySelectorAll('#adcheck-marked mark')].some((m) => m.textContent.includes('日本一')));
+    assert.deepEqual(d.problems, []);
+  } finally {
+    await d.context.close();
+  }
+
+  // ---- Staff pages on a phone; the admin reads the case only.
+  const a = await openPage(PHONE);
+  try {
+    await logIn(a.page, 'admin@clinic.example', 'admin-demo-pass');
+    assert.ok(await a.page.locator('#safety-signals-link').isVisible());
+    await openReady(a.page, '/ae.html');
+    await assertNoSidewaysScroll(a.page, 'queue on a phone');
+    await screenshot(a.page, 'ae-queue-phone.png');
+    await openReady(a.page, `/ae-case.html?id=${reportId}`);
+    assert.ok(await a.page.locator('#assess-form').isHidden(), 'admins cannot assess');
+    assert.ok(await a.page.locator('#assess-readonly').isVisible());
+    assert.equal(await a.page.locator('#case-history > li').count(), 2);
+    await assertNoSidewaysScroll(a.page, 'case on a phone');
+    await screenshot(a.page, 'ae-case-phone.png');
+    await openReady(a.page, '/signals.html');
+    await screenshot(a.page, 'signals-phone.png');
+    await openReady(a.page, '/adcheck.html');
+    await a.page.fill('#adcheck-text', 'エクソソーム療法は絶対に安全です。副作用なし！');
+    await a.page.click('#adcheck-form button[type="submit"]');
+    await a.page.waitForSelector('#adcheck-result:not([hidden])');
+    await assertNoSidewaysScroll(a.page, 'ad check on a phone');
+    await screenshot(a.page, 'adcheck-phone.png');
+    assert.deepEqual(a.problems, []);
+  } finally {
+    await a.context.close();
+  }
+
+  // The doctor's case page on a phone, with the form.
+  const dp = await openPage(PHONE);
+  try {
+    await logIn(dp.page, 'doctor@clinic.example', 'doctor-demo-pass');
+    await openReady(dp.page, `/ae-case.html?id=${reportId}`);
+    await assertNoSidewaysScroll(dp.page, 'assessment form on a phone');
+    // The form on its own: the full page is long on a phone.
+    await dp.page.locator('#assess-card').screenshot({ path: join(shots, 'ae-case-form-phone.png') });
+    assert.deepEqual(dp.problems, []);
+  } finally {
+    await dp.context.close();
+  }
+});
+
+test('the side-effect and ad-check pages make no advertising claims', () => {
+  const banned = /安全|必ず|絶対|最高|最先端|No\.\s?1|副作用なし|guarantee|\bsafe(ly|ty)?\b|risk-free/i;
+  const web = join(root, 'web');
+  for (const page of ['report', 'ae', 'ae-case', 'signals', 'adcheck']) {
+    const html = readFileSync(join(web, `${page}.html`), 'utf8').replace(/<[^>]*>/g, ' ').replaceAll('exosafe', '');
+    assert.doesNotMatch(html, banned, `${page}.html`);
+  }
+});

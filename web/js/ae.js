@@ -1,0 +1,78 @@
+// Triage queue of adverse-event reports (staff) in the server's order: serious cases by due
+// date (red, with the due date and days left), then urgent unassessed ones (amber), unassessed,
+// assessed; each opens on ae-case.html.
+
+import { api } from './api.js';
+import { onLangChange, t } from './i18n.js';
+import { timeElement } from './jst.js';
+import { el, fillDetails, hideAlert, showAlert, startPage } from './session.js';
+import { dueText, outcomeLabel, severityLabel, symptomsText, triageBadge } from './ae-shared.js';
+import { formatDate } from './trace.js';
+
+const $ = (id) => document.getElementById(id);
+
+const state = { reports: [] };
+
+function item(report) {
+  const badge = triageBadge(report);
+  const li = el('li', `record ae-item ae-item--${badge.dataset.triage}`);
+  li.dataset.reportId = String(report.id);
+  li.dataset.triage = badge.dataset.triage;
+  const head = el('div', 'record__head');
+  const link = el('a', 'record__title', t('ae.case_title', { id: report.id, name: report.patient_name ?? '' }));
+  link.href = `/ae-case.html?id=${encodeURIComponent(report.id)}`;
+  head.append(link, badge);
+  li.append(head);
+  if (report.serious && report.due_date) {
+    li.append(el('p', 'ae-item__due', dueText(report.due_date)));
+  }
+  const dl = el('dl', 'details details--compact details--inline');
+  fillDetails(dl, [
+    [t('report.field.symptoms'), symptomsText(report.symptoms)],
+    [t('report.field.severity'), severityLabel(report.severity)],
+    [t('report.field.onset'), formatDate(report.onset_date)],
+    [t('report.field.received_at'), timeElement(report.received_at)],
+    [t('ae.field.assessment'), report.assessment_version
+      ? t('ae.version_value', { n: report.assessment_version, outcome: outcomeLabel(report.outcome) })
+      : t('ae.not_assessed')],
+  ]);
+  li.append(dl);
+  return li;
+}
+
+function render() {
+  $('ae-queue').replaceChildren(...state.reports.map(item));
+  $('ae-empty').hidden = state.reports.length > 0;
+  $('queue-count').textContent = t('ae.queue.count', { n: state.reports.length });
+}
+
+async function load() {
+  const data = await api('GET', '/api/v1/adverse-events');
+  state.reports = Array.isArray(data.reports) ? data.reports : [];
+}
+
+async function main() {
+  const user = await startPage(['doctor', 'pharmacist', 'admin']);
+  if (!user) return;
+  try {
+    await load();
+  } catch (error) {
+    showAlert('page-error', error);
+    return;
+  }
+  $('queue-refresh').addEventListener('click', async () => {
+    try {
+      await load();
+      hideAlert('page-error');
+      render();
+    } catch (error) {
+      showAlert('page-error', error);
+    }
+  });
+  render();
+  $('ae-view').hidden = false;
+  onLangChange(render);
+  document.body.dataset.ready = 'true';
+}
+
+main();
