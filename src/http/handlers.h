@@ -105,6 +105,9 @@ json_t *json_lot(const lot_record *l);
 json_t *json_lot_detail(store *s, const lot_record *lot, bool staff);
 json_t *json_order(const order_record *o);
 
+/* The signed-in user as the service layer's actor. */
+actor request_actor(const request *req);
+
 /* Shared by the intake handlers. */
 void reply_intake_error(request *req, intake_rc rc, const char *field);
 intake_policy request_intake_policy(const request *req);

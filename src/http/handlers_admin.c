@@ -36,7 +36,7 @@ void handle_users_create(request *req)
 	snprintf(user.email, sizeof user.email, "%s", input_string(req, "email"));
 	snprintf(user.name, sizeof user.name, "%s", input_string(req, "name"));
 	user.role = role_from_name(input_string(req, "role"));
-	actor by = {.id = req->user.id, .role = req->user.role};
+	actor by = request_actor(req);
 	switch (accounts_create(req->db, &by, "user.create", &user, input_string(req, "password"), NULL)) {
 	case ACCOUNTS_OK:
 		reply_json(req, 201, json_pack("{s:o}", "user", json_user(&user, NULL)));

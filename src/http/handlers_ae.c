@@ -20,12 +20,6 @@ static const char *ae_check_term(void *ctx, const char *code, int grade)
 	return ctcae_check(ctx, code, grade, why, sizeof why) == 0 ? NULL : "ctcae_grade";
 }
 
-static actor request_actor(const request *req)
-{
-	actor a = {.id = req->user.id, .role = req->user.role};
-	return a;
-}
-
 static void reply_pv_error(request *req, pv_rc rc, const char *field)
 {
 	switch (rc) {

@@ -41,12 +41,6 @@ intake_policy request_intake_policy(const request *req)
 	return p;
 }
 
-static actor request_actor(const request *req)
-{
-	actor a = {.id = req->user.id, .role = req->user.role};
-	return a;
-}
-
 json_t *json_time(int64_t t)
 {
 	char iso[ISO8601_LEN];

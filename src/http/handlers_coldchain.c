@@ -11,12 +11,6 @@
 #include "http/handlers.h"
 #include "service/temperature.h"
 
-static actor request_actor(const request *req)
-{
-	actor a = {.id = req->user.id, .role = req->user.role};
-	return a;
-}
-
 static void reply_temperature_error(request *req, temperature_rc rc, const char *field)
 {
 	switch (rc) {

@@ -8,12 +8,6 @@
 #include "http/handlers.h"
 #include "service/trace.h"
 
-static actor request_actor(const request *req)
-{
-	actor a = {.id = req->user.id, .role = req->user.role};
-	return a;
-}
-
 json_t *json_order(const order_record *o)
 {
 	const payment_method *pm = payment_method_find(o->payment_method);

@@ -21,7 +21,7 @@ void handle_questionnaire_submit(request *req)
 	answer_error errors[32];
 	int nerrors = 0;
 	response_record r;
-	actor by = {.id = req->user.id, .role = req->user.role};
+	actor by = request_actor(req);
 	intake_rc rc = intake_submit_answers(req->db, req->catalog, &by, input_string(req, "questionnaire_id"),
 	                                     (int)input_int(req, "version", 0), input_object(req, "answers"),
 	                                     (int64_t)time(NULL), errors, 32, &nerrors, &r);
@@ -75,7 +75,7 @@ void handle_consent_current(request *req)
 void handle_consent_accept(request *req)
 {
 	consent_record c;
-	actor by = {.id = req->user.id, .role = req->user.role};
+	actor by = request_actor(req);
 	intake_rc rc = intake_accept_consent(req->db, req->catalog, &by, input_string(req, "consent_id"),
 	                                     (int)input_int(req, "version", 0), input_string(req, "lang"),
 	                                     input_string(req, "sha256"), (int64_t)time(NULL), &c);
@@ -88,7 +88,7 @@ void handle_consent_accept(request *req)
 
 void handle_consent_withdraw(request *req)
 {
-	actor by = {.id = req->user.id, .role = req->user.role};
+	actor by = request_actor(req);
 	intake_rc rc = intake_withdraw_consent(req->db, &by, (int64_t)time(NULL));
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, NULL);

@@ -95,7 +95,7 @@ void handle_patient_decision(request *req)
 		.override_reason = input_string(req, "override_reason"),
 	};
 	intake_policy p = request_intake_policy(req);
-	actor by = {.id = req->user.id, .role = req->user.role};
+	actor by = request_actor(req);
 	decision_record d;
 	const char *field = NULL;
 	intake_rc rc = intake_decide(req->db, req->catalog, &p, &by, req->path_ids[0], &in, (int64_t)time(NULL), &d, &field);

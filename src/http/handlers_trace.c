@@ -30,12 +30,6 @@ void reply_trace_error(request *req, trace_rc rc, const char *field)
 	}
 }
 
-static actor request_actor(const request *req)
-{
-	actor a = {.id = req->user.id, .role = req->user.role};
-	return a;
-}
-
 json_t *json_product(const product_record *p)
 {
 	return json_pack("{s:I, s:s, s:{s:s, s:s}, s:s, s:s, s:s, s:s, s:{s:f, s:f, s:i}, s:i, s:I, s:i, s:s}", "id",

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/handlers.h"
 #include "http/http.h"
 
 void reply_json(request *req, int status, json_t *body)
@@ -68,4 +69,10 @@ const char *request_cookie(request *req, const char *name)
 const char *request_query(request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, name);
+}
+
+actor request_actor(const request *req)
+{
+	actor a = {.id = req->user.id, .role = req->user.role};
+	return a;
 }
