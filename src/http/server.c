@@ -445,7 +445,8 @@ int server_run(const server_config *cfg)
 		}
 		int64_t now = (int64_t)time(NULL);
 		if (s->m->begin(s) == STORE_OK) {
-			if (s->m->session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK)
+			if (s->m->session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK &&
+			    s->m->login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK)
 				s->m->commit(s);
 			else
 				s->m->rollback(s);

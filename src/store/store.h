@@ -495,6 +495,8 @@ typedef struct store_methods {
 	store_rc (*login_failure_add)(store *s, const char *subject, int64_t at);
 	store_rc (*login_failure_count)(store *s, const char *subject, int64_t since, int64_t *count_out);
 	store_rc (*login_failure_clear)(store *s, const char *subject);
+	/* Forgets failures older than before (they no longer count against anyone). */
+	store_rc (*login_failure_purge)(store *s, int64_t before);
 
 	/* Appends one row to the hash-chained audit log inside the caller's transaction; fills
 	 * entry->id, entry->prev_hash and entry->hash. */

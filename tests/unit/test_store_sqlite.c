@@ -176,6 +176,13 @@ static void test_login_and_throttle(void **state)
 	/* ...and accepted once the window has passed. */
 	assert_int_equal(accounts_login(f->s, &lim, &good, now + 901, &out), ACCOUNTS_OK);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 4);
+	/* Failures past the window can be forgotten; the audit rows stay. */
+	assert_true(scalar(f->path, "SELECT count(*) FROM login_failures") > 0);
+	assert_int_equal(f->s->m->begin(f->s), STORE_OK);
+	assert_int_equal(f->s->m->login_failure_purge(f->s, now + 1), STORE_OK);
+	assert_int_equal(f->s->m->commit(f->s), STORE_OK);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM login_failures"), 0);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 4);
 }
 
 static void test_sessions(void **state)

@@ -447,6 +447,16 @@ static store_rc sq_login_failure_clear(store *s, const char *subject)
 	return sqlite_step_done(ss, st, "clear login failures");
 }
 
+static store_rc sq_login_failure_purge(store *s, int64_t before)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM login_failures WHERE at < ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, before);
+	return sqlite_step_done(ss, st, "purge login failures");
+}
+
 static store_rc sq_audit_append(store *s, audit_row *e)
 {
 	sqlite_store *ss = impl(s);
@@ -561,6 +571,7 @@ static const store_methods sqlite_methods = {
 	.login_failure_add = sq_login_failure_add,
 	.login_failure_count = sq_login_failure_count,
 	.login_failure_clear = sq_login_failure_clear,
+	.login_failure_purge = sq_login_failure_purge,
 	.audit_append = sq_audit_append,
 	.audit_recent = sq_audit_recent,
 	.audit_each = sq_audit_each,
