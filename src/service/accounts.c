@@ -171,7 +171,10 @@ accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const 
 		return ACCOUNTS_SESSION_INVALID;
 	if (rc != STORE_OK)
 		return ACCOUNTS_ERROR;
-	if (now - r.last_seen_at >= 60) {
+	/* Refreshing last-seen is a write: do it at most once a minute, but often enough that
+	 * a short idle limit still sees the activity. */
+	int64_t refresh = lim->idle_seconds / 3 < 60 ? lim->idle_seconds / 3 : 60;
+	if (now - r.last_seen_at >= refresh) {
 		if (s->m->begin(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
 		if (s->m->session_touch(s, hash, now) != STORE_OK)

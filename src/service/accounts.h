@@ -52,7 +52,8 @@ accounts_rc accounts_session_start(store *s, const user_record *user, int64_t no
                                    char token_out[TOKEN_TEXT_MAX], session_record *session_out);
 
 /* Resolves a cookie token to its session and user. Expired sessions are deleted.
- * The session's last-seen time is refreshed at most once a minute. */
+ * The session's last-seen time is refreshed at most once a minute (more often when the idle
+ * limit is short). */
 accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const char *token, int64_t now,
                                      session_record *session_out, user_record *user_out);
 
