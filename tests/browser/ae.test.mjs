@@ -13,70 +13,31 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, shots } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 import { cleanAnswers, jstDate } from '../http/fixtures.mjs';
 
-const shots = join(root, 'build', 'screenshots');
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 // The staff desktop runs in another time zone: the UI must still show Asia/Tokyo dates.
 const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
-const TIMEOUT = 15000;
 const PASSWORD = 'correct horse battery';
 
-let browser;
 let server;
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  await startBrowser();
   server = await startServer({ demo: true });
 });
 
 after(async () => {
-  await browser?.close();
+  await stopBrowser();
   await server?.stop();
 });
 
-/** Opens a page in a fresh context and records script errors, CSP violations and missing files. */
-async function openPage(options) {
-  const context = await browser.newContext(options);
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    const text = message.text();
-    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
-  });
-  page.on('response', (response) => {
-    const url = new URL(response.url());
-    if (!url.pathname.startsWith('/api/') && response.status() >= 400) {
-      problems.push(`static ${url.pathname}: HTTP ${response.status()}`);
-    }
-  });
-  return { context, page, problems };
-}
 
-async function screenshot(page, name) {
-  const path = join(shots, name);
-  await page.screenshot({ path, fullPage: true });
-  assert.ok(statSync(path).size > 1000, `${name} was written`);
-}
 
-async function assertNoSidewaysScroll(page, what) {
-  const { scroll, width } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth, width: window.innerWidth,
-  }));
-  assert.ok(scroll <= width, `${what}: page is ${scroll}px wide in a ${width}px viewport`);
-}
 
 async function openReady(page, path) {
   await page.goto(`${server.url}${path}`);

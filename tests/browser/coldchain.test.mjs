@@ -11,87 +11,31 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn, shots } from '../lib/browser.mjs';
 import { root, sql, startServer } from '../lib/server.mjs';
 
-const shots = join(root, 'build', 'screenshots');
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 // The staff desktop runs in another time zone: the UI must still show Asia/Tokyo times.
 const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
-const TIMEOUT = 15000;
 const JST_MS = 9 * 3600 * 1000;
 const PDF = '%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n';
 const KINDS = ['sterility', 'mycoplasma', 'endotoxin', 'viral', 'particle_count', 'identity'];
 
-let browser;
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  await startBrowser();
 });
 
 after(async () => {
-  await browser?.close();
+  await stopBrowser();
 });
 
-/** Opens a page in a fresh context and records script errors, CSP violations and missing files. */
-async function openPage(options) {
-  const context = await browser.newContext(options);
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    const text = message.text();
-    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
-  });
-  page.on('response', (response) => {
-    const url = new URL(response.url());
-    if (!url.pathname.startsWith('/api/') && response.status() >= 400) {
-      problems.push(`static ${url.pathname}: HTTP ${response.status()}`);
-    }
-  });
-  return { context, page, problems };
-}
 
-async function screenshot(page, name) {
-  const path = join(shots, name);
-  await page.screenshot({ path, fullPage: true });
-  assert.ok(statSync(path).size > 1000, `${name} was written`);
-}
 
-async function assertNoSidewaysScroll(page, what) {
-  const { scroll, width } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth, width: window.innerWidth,
-  }));
-  assert.ok(scroll <= width, `${what}: page is ${scroll}px wide in a ${width}px viewport`);
-}
 
-/** Opens path and waits until its script has loaded what it shows (body[data-ready]). */
-async function openReady(page, url, path) {
-  await page.goto(`${url}${path}`);
-  await page.waitForSelector('body[data-ready="true"]');
-}
 
-/** JST calendar day n days from today (YYYY-MM-DD). */
-function jstDay(n = 0) {
-  return new Date(Date.now() + JST_MS + n * 86400000).toISOString().slice(0, 10);
-}
 
-async function logIn(page, url, email, password) {
-  await page.goto(`${url}/login.html`);
-  await page.waitForFunction(() => document.documentElement.lang === 'ja');
-  await page.fill('#login-email', email);
-  await page.fill('#login-password', password);
-  await Promise.all([page.waitForURL(`${url}/home.html`), page.click('#login-form button[type="submit"]')]);
-  await page.waitForSelector('#home-greeting:not(:empty)');
-}
 
 /**
  * Calls the API from inside page (its cookies, the CSRF token from the exosafe_csrf cookie);

@@ -10,90 +10,34 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
 
-const shots = join(root, 'build', 'screenshots');
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 // The doctor's desktop runs in another time zone: the UI must still show Asia/Tokyo times.
 const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
-const TIMEOUT = 15000;
 const JST_MS = 9 * 3600 * 1000;
 
-let browser;
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  await startBrowser();
 });
 
 after(async () => {
-  await browser?.close();
+  await stopBrowser();
 });
 
-/** Opens a page in a fresh context and records script errors, CSP violations and missing files. */
-async function openPage(options) {
-  const context = await browser.newContext(options);
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    const text = message.text();
-    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
-  });
-  page.on('response', (response) => {
-    const url = new URL(response.url());
-    if (!url.pathname.startsWith('/api/') && response.status() >= 400) {
-      problems.push(`static ${url.pathname}: HTTP ${response.status()}`);
-    }
-  });
-  return { context, page, problems };
-}
 
-async function screenshot(page, name) {
-  const path = join(shots, name);
-  await page.screenshot({ path, fullPage: true });
-  assert.ok(statSync(path).size > 1000, `${name} was written`);
-}
 
-async function assertNoSidewaysScroll(page, what) {
-  const { scroll, width } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth, width: window.innerWidth,
-  }));
-  assert.ok(scroll <= width, `${what}: page is ${scroll}px wide in a ${width}px viewport`);
-}
 
-/** Opens path and waits until its script has loaded what it shows (body[data-ready]). */
-async function openReady(page, url, path) {
-  await page.goto(`${url}${path}`);
-  await page.waitForSelector('body[data-ready="true"]');
-}
 
-/** JST calendar day n days from today (YYYY-MM-DD). */
-function jstDay(n = 0) {
-  return new Date(Date.now() + JST_MS + n * 86400000).toISOString().slice(0, 10);
-}
 
 /** The UTC instant of hh:mm JST on day, as milliseconds. */
 function jstMs(day, hhmm) {
   return Date.parse(`${day}T${hhmm}:00+09:00`);
 }
 
-async function logIn(page, url, email, password) {
-  await page.goto(`${url}/login.html`);
-  await page.waitForFunction(() => document.documentElement.lang === 'ja');
-  await page.fill('#login-email', email);
-  await page.fill('#login-password', password);
-  await Promise.all([page.waitForURL(`${url}/home.html`), page.click('#login-form button[type="submit"]')]);
-  await page.waitForSelector('#home-greeting:not(:empty)');
-}
 
 /** The slot input on the booking page whose start is hh:mm JST on day (throws when absent). */
 async function slotSelector(page, day, hhmm) {
@@ -197,7 +141,7 @@ test('intake: book, answer, consent, review with a block flag, approve, see the 
 
     // Someone else takes 10:20 while the page still shows it: the server's slot_taken is shown.
     const s1020 = await slotSelector(p, tomorrow, '10:20');
-    const other = await browser.newContext();
+    const other = await newContext();
     try {
       await other.request.get(`${url}/api/v1/auth/csrf`);
       const csrf = (await other.cookies()).find((c) => c.name === 'exosafe_csrf').value;

@@ -5,68 +5,25 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
 
-const shots = join(root, 'build', 'screenshots');
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 // The desktop browser runs in another time zone: the UI must still show Asia/Tokyo times.
 const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
-const TIMEOUT = 15000;
 
-let browser;
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  await startBrowser();
 });
 
 after(async () => {
-  await browser?.close();
+  await stopBrowser();
 });
 
-/**
- * Opens a page in a fresh context and records problems a person would not see: script errors,
- * CSP violations, failed requests for our own static files.
- */
-async function openPage(options) {
-  const context = await browser.newContext(options);
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    const text = message.text();
-    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
-  });
-  page.on('response', (response) => {
-    const url = new URL(response.url());
-    if (!url.pathname.startsWith('/api/') && response.status() >= 400) {
-      problems.push(`static ${url.pathname}: HTTP ${response.status()}`);
-    }
-  });
-  return { context, page, problems };
-}
 
-async function screenshot(page, name) {
-  const path = join(shots, name);
-  await page.screenshot({ path, fullPage: true });
-  assert.ok(statSync(path).size > 1000, `${name} was written`);
-}
 
-/** The page must not scroll sideways (what overflows a phone screen). */
-async function assertNoSidewaysScroll(page, what) {
-  const { scroll, width } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth, width: window.innerWidth,
-  }));
-  assert.ok(scroll <= width, `${what}: page is ${scroll}px wide in a ${width}px viewport`);
-}
 
 /**
  * Submits form and expects to land on the home page; when the page shows an error instead,

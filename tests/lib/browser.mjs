@@ -1,0 +1,87 @@
+// Browser-test helpers shared by tests/browser/*: Debian's chromium driven by playwright-core,
+// pages watched for script errors, CSP violations and missing static files, screenshots.
+// Each test file runs in its own process, so the browser here is that file's own.
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { root } from './server.mjs';
+
+export const shots = join(root, 'build', 'screenshots');
+export const TIMEOUT = 15000;
+const JST_MS = 9 * 3600 * 1000;
+
+let browser;
+
+/** Launches headless chromium with the flags this machine needs (no sandbox as root, no network). */
+export async function startBrowser() {
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function stopBrowser() {
+  await browser?.close();
+}
+
+/** A fresh browser context (its own cookies). */
+export function newContext(options) {
+  return browser.newContext(options);
+}
+
+/** Opens a page in a fresh context and records script errors, CSP violations and missing files. */
+export async function openPage(options) {
+  const context = await newContext(options);
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
+  });
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (!url.pathname.startsWith('/api/') && response.status() >= 400) {
+      problems.push(`static ${url.pathname}: HTTP ${response.status()}`);
+    }
+  });
+  return { context, page, problems };
+}
+
+export async function screenshot(page, name) {
+  const path = join(shots, name);
+  await page.screenshot({ path, fullPage: true });
+  assert.ok(statSync(path).size > 1000, `${name} was written`);
+}
+
+export async function assertNoSidewaysScroll(page, what) {
+  const { scroll, width } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+  }));
+  assert.ok(scroll <= width, `${what}: page is ${scroll}px wide in a ${width}px viewport`);
+}
+
+/** Opens path and waits until its script has loaded what it shows (body[data-ready]). */
+export async function openReady(page, url, path) {
+  await page.goto(`${url}${path}`);
+  await page.waitForSelector('body[data-ready="true"]');
+}
+
+/** JST calendar day n days from today (YYYY-MM-DD). */
+export function jstDay(n = 0) {
+  return new Date(Date.now() + JST_MS + n * 86400000).toISOString().slice(0, 10);
+}
+
+export async function logIn(page, url, email, password) {
+  await page.goto(`${url}/login.html`);
+  await page.waitForFunction(() => document.documentElement.lang === 'ja');
+  await page.fill('#login-email', email);
+  await page.fill('#login-password', password);
+  await Promise.all([page.waitForURL(`${url}/home.html`), page.click('#login-form button[type="submit"]')]);
+  await page.waitForSelector('#home-greeting:not(:empty)');
+}
