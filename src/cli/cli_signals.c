@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <csv.h>
@@ -397,6 +398,13 @@ static void print_json(FILE *out, const signal_table *t, const signal_row *rows,
 	fputs(n ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static int parse_prior(const char *s, signal_prior *p)
 {
 	char tail;
@@ -453,6 +461,8 @@ int cli_signals(int argc, char **argv)
 	bool by_lot = strcmp(by, "lot") == 0, json = strcmp(format, "json") == 0;
 	progress_state prog = {.on = isatty(STDERR_FILENO) != 0, .last_percent = -1};
 
+	/* Phase times, printed with the summary: where a registry-sized run spends its time. */
+	double t_start = now_seconds(), t_read, t_count, t_fit, t_score;
 	signal_counter *counter = signal_counter_new();
 	if (counter == NULL) {
 		fputs("exosafe signals: out of memory\n", stderr);
@@ -482,7 +492,9 @@ int cli_signals(int argc, char **argv)
 		signal_counter_free(counter);
 		return 1;
 	}
+	t_read = now_seconds();
 	signal_table *t = signal_counter_finish(counter, on_progress, &prog);
+	t_count = now_seconds();
 	if (t == NULL) {
 		fputs("exosafe signals: out of memory while counting\n", stderr);
 		return 1;
@@ -499,6 +511,7 @@ int cli_signals(int argc, char **argv)
 		signal_table_free(t);
 		return 1;
 	}
+	t_fit = now_seconds();
 	signal_row *rows;
 	size_t n_rows;
 	if (signal_compute(t, &fit.prior, (uint32_t)min_count, &rows, &n_rows, on_progress, &prog) < 0) {
@@ -506,6 +519,7 @@ int cli_signals(int argc, char **argv)
 		signal_table_free(t);
 		return 1;
 	}
+	t_score = now_seconds();
 	const signal_prior *p = &fit.prior;
 	fprintf(stderr,
 	        "exosafe signals: %u reports, %u %s, %u events, %zu pairs (%zu with a >= %lu)\n"
@@ -525,6 +539,10 @@ int cli_signals(int argc, char **argv)
 	int rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 	if (rc)
 		fprintf(stderr, "exosafe signals: could not write the output: %s\n", strerror(errno));
+	else
+		fprintf(stderr, "time: reading %.2f s, counting %.2f s, %s %.2f s, scoring %.2f s, writing %.2f s\n",
+		        t_read - t_start, t_count - t_read, prior_arg ? "likelihood" : "fitting", t_fit - t_count,
+		        t_score - t_fit, now_seconds() - t_score);
 	free(rows);
 	signal_table_free(t);
 	return rc;

@@ -54,11 +54,14 @@
  * relative. ln Γ is the C library's lgamma; ψ is computed here (recurrence to x ≥ 10, then
  * the asymptotic series to x^−14).
  *
- * Counting. Names are interned to dense ids with open-addressing hash tables; rows are kept as
- * three 32-bit ids (12 bytes) until finish, then grouped by report (a counting sort, skipped
- * when every report's rows were contiguous), each report's items and events deduplicated, and
- * each item×event pair of the report counted in an open-addressing table keyed by the pair. */
+ * Scoring runs on every core (core/parallel.h); what depends only on the count n — ln Γ, ψ
+ * and each posterior component's own quantiles at rate 1 — is computed once per distinct n.
+ *
+ * Counting is in signal_count.c. */
 #include "core/signal.h"
+
+#include "core/parallel.h"
+#include "core/signal_internal.h"
 
 #include <assert.h>
 #include <math.h>
@@ -76,463 +79,6 @@ enum {
 #define SQUASH_FINE 0.001
 #define Z975 1.959963984540054
 
-/* ---------------------------------------------------------------- hashing and interning */
-
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= UINT64_C(0xbf58476d1ce4e5b9);
-	h ^= h >> 27;
-	h *= UINT64_C(0x94d049bb133111eb);
-	h ^= h >> 31;
-	return h;
-}
-
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)n;
-	while (n >= 8) {
-		uint64_t w;
-		memcpy(&w, s, 8);
-		h = (h ^ w) * UINT64_C(0xbf58476d1ce4e5b9);
-		h ^= h >> 29;
-		s += 8;
-		n -= 8;
-	}
-	uint64_t w = 0;
-	memcpy(&w, s, n);
-	return mix64(h ^ w);
-}
-
-/* Interned names: id → NUL-terminated string in one arena. */
-typedef struct name_table {
-	char *arena;
-	size_t len, cap;
-	size_t *offset;         /* [n] */
-	uint32_t n, id_cap;
-	uint32_t *slot;         /* 0 empty, else id + 1 */
-	uint32_t *slot_hash;    /* the high bits of the name's hash, to skip most compares */
-	uint32_t mask;
-} name_table;
-
-static void names_free(name_table *t)
-{
-	free(t->arena);
-	free(t->offset);
-	free(t->slot);
-	free(t->slot_hash);
-	memset(t, 0, sizeof *t);
-}
-
-static int names_grow_slots(name_table *t)
-{
-	uint32_t cap = t->mask ? (t->mask + 1) * 2 : 1024;
-	uint32_t *slot = calloc(cap, sizeof *slot), *slot_hash = malloc((size_t)cap * sizeof *slot_hash);
-	if (slot == NULL || slot_hash == NULL) {
-		free(slot);
-		free(slot_hash);
-		return -1;
-	}
-	for (uint32_t i = 0; t->mask && i <= t->mask; i++) {
-		if (t->slot[i] == 0)
-			continue;
-		uint32_t j = (uint32_t)(mix64(t->slot_hash[i]) & (cap - 1));
-		while (slot[j])
-			j = (j + 1) & (cap - 1);
-		slot[j] = t->slot[i];
-		slot_hash[j] = t->slot_hash[i];
-	}
-	free(t->slot);
-	free(t->slot_hash);
-	t->slot = slot;
-	t->slot_hash = slot_hash;
-	t->mask = cap - 1;
-	return 0;
-}
-
-/* The length of name id: names are stored one after the other. */
-static size_t names_len(const name_table *t, uint32_t id)
-{
-	return (id + 1 < t->n ? t->offset[id + 1] : t->len) - t->offset[id] - 1;
-}
-
-/* Returns the id of the name s[0..len), adding it when new (*added set); UINT32_MAX when
- * memory runs out. Load factor at most 0.7. */
-static uint32_t names_intern(name_table *t, const char *s, size_t len, bool *added)
-{
-	*added = false;
-	if ((t->slot == NULL || (uint64_t)t->n * 10 >= ((uint64_t)t->mask + 1) * 7) && names_grow_slots(t) < 0)
-		return UINT32_MAX;
-	uint32_t h = (uint32_t)(hash_bytes(s, len) >> 32);
-	uint32_t j = (uint32_t)(mix64(h) & t->mask);
-	while (t->slot[j]) {
-		if (t->slot_hash[j] == h) {
-			uint32_t id = t->slot[j] - 1;
-			if (names_len(t, id) == len && memcmp(t->arena + t->offset[id], s, len) == 0)
-				return id;
-		}
-		j = (j + 1) & t->mask;
-	}
-	if (t->n == UINT32_MAX - 1)
-		return UINT32_MAX;
-	if (t->len + len + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 4096;
-		while (t->len + len + 1 > cap)
-			cap *= 2;
-		char *arena = realloc(t->arena, cap);
-		if (arena == NULL)
-			return UINT32_MAX;
-		t->arena = arena;
-		t->cap = cap;
-	}
-	if (t->n == t->id_cap) {
-		uint32_t cap = t->id_cap ? t->id_cap * 2 : 1024;
-		size_t *offset = realloc(t->offset, (size_t)cap * sizeof *offset);
-		if (offset == NULL)
-			return UINT32_MAX;
-		t->offset = offset;
-		t->id_cap = cap;
-	}
-	memcpy(t->arena + t->len, s, len);
-	t->arena[t->len + len] = '\0';
-	t->offset[t->n] = t->len;
-	t->len += len + 1;
-	t->slot[j] = t->n + 1;
-	t->slot_hash[j] = h;
-	*added = true;
-	return t->n++;
-}
-
-/* ---------------------------------------------------------------- counting */
-
-typedef struct report_row {
-	uint32_t report, item, event;
-} report_row;
-
-struct signal_counter {
-	name_table reports, items, events;
-	report_row *rows;
-	size_t n_rows, cap;
-	uint32_t last_report;
-	bool grouped;           /* every report's rows so far were contiguous */
-	char error[160];
-};
-
-signal_counter *signal_counter_new(void)
-{
-	signal_counter *c = calloc(1, sizeof *c);
-	if (c == NULL)
-		return NULL;
-	c->last_report = UINT32_MAX;
-	c->grouped = true;
-	return c;
-}
-
-void signal_counter_free(signal_counter *c)
-{
-	if (c == NULL)
-		return;
-	names_free(&c->reports);
-	names_free(&c->items);
-	names_free(&c->events);
-	free(c->rows);
-	free(c);
-}
-
-uint64_t signal_counter_rows(const signal_counter *c)
-{
-	return c->n_rows;
-}
-
-const char *signal_counter_error(const signal_counter *c)
-{
-	return c->error;
-}
-
-static int check_name(signal_counter *c, const char *what, const char *s, size_t len)
-{
-	if (len == 0)
-		snprintf(c->error, sizeof c->error, "empty %s", what);
-	else if (len > SIGNAL_NAME_MAX)
-		snprintf(c->error, sizeof c->error, "%s longer than %d bytes", what, SIGNAL_NAME_MAX);
-	else if (memchr(s, '\0', len) != NULL)
-		snprintf(c->error, sizeof c->error, "%s contains a NUL byte", what);
-	else
-		return 0;
-	return -1;
-}
-
-int signal_counter_add(signal_counter *c, const char *report, size_t report_len, const char *item, size_t item_len,
-                       const char *event, size_t event_len)
-{
-	if (check_name(c, "report id", report, report_len) < 0 || check_name(c, "item", item, item_len) < 0 ||
-	    check_name(c, "event", event, event_len) < 0)
-		return -1;
-	if (c->n_rows == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4096;
-		report_row *rows = realloc(c->rows, cap * sizeof *rows);
-		if (rows == NULL)
-			goto oom;
-		c->rows = rows;
-		c->cap = cap;
-	}
-	uint32_t r;
-	bool added = false;
-	/* Fast path: the same report as the previous row (contiguous extracts). */
-	if (c->last_report != UINT32_MAX) {
-		const char *last = c->reports.arena + c->reports.offset[c->last_report];
-		if (names_len(&c->reports, c->last_report) == report_len && memcmp(last, report, report_len) == 0)
-			r = c->last_report;
-		else
-			r = names_intern(&c->reports, report, report_len, &added);
-	} else {
-		r = names_intern(&c->reports, report, report_len, &added);
-	}
-	if (r == UINT32_MAX)
-		goto oom;
-	bool item_added, event_added;
-	uint32_t i = names_intern(&c->items, item, item_len, &item_added);
-	if (i == UINT32_MAX)
-		goto oom;
-	uint32_t e = names_intern(&c->events, event, event_len, &event_added);
-	if (e == UINT32_MAX)
-		goto oom;
-	if (r != c->last_report && !added)
-		c->grouped = false;
-	c->last_report = r;
-	c->rows[c->n_rows++] = (report_row){r, i, e};
-	return 0;
-oom:
-	snprintf(c->error, sizeof c->error, "out of memory after %zu rows", c->n_rows);
-	return -1;
-}
-
-/* Open-addressing counts keyed by item << 32 | event; a zero count marks an empty slot. */
-typedef struct pair_counts {
-	uint64_t *key;
-	uint32_t *count;
-	size_t mask, n;
-} pair_counts;
-
-static int pairs_grow(pair_counts *p)
-{
-	size_t cap = p->mask ? (p->mask + 1) * 2 : (size_t)1 << 16;
-	uint64_t *key = malloc(cap * sizeof *key);
-	uint32_t *count = calloc(cap, sizeof *count);
-	if (key == NULL || count == NULL) {
-		free(key);
-		free(count);
-		return -1;
-	}
-	for (size_t i = 0; p->mask && i <= p->mask; i++) {
-		if (p->count[i] == 0)
-			continue;
-		size_t j = (size_t)(mix64(p->key[i]) & (cap - 1));
-		while (count[j])
-			j = (j + 1) & (cap - 1);
-		key[j] = p->key[i];
-		count[j] = p->count[i];
-	}
-	free(p->key);
-	free(p->count);
-	p->key = key;
-	p->count = count;
-	p->mask = cap - 1;
-	return 0;
-}
-
-static int pairs_increment(pair_counts *p, uint64_t k)
-{
-	size_t j = (size_t)(mix64(k) & p->mask);
-	while (p->count[j]) {
-		if (p->key[j] == k) {
-			p->count[j]++;
-			return 0;
-		}
-		j = (j + 1) & p->mask;
-	}
-	p->key[j] = k;
-	p->count[j] = 1;
-	if (++p->n * 2 > p->mask)
-		return pairs_grow(p);
-	return 0;
-}
-
-static int cmp_u32(const void *x, const void *y)
-{
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	return (a > b) - (a < b);
-}
-
-/* Sorts v[0..n) and removes repeats; returns the new length. */
-static size_t unique_u32(uint32_t *v, size_t n)
-{
-	if (n < 2)
-		return n;
-	if (n <= 16) {
-		for (size_t i = 1; i < n; i++) {
-			uint32_t x = v[i];
-			size_t j = i;
-			while (j > 0 && v[j - 1] > x) {
-				v[j] = v[j - 1];
-				j--;
-			}
-			v[j] = x;
-		}
-	} else {
-		qsort(v, n, sizeof *v, cmp_u32);
-	}
-	size_t m = 1;
-	for (size_t i = 1; i < n; i++)
-		if (v[i] != v[m - 1])
-			v[m++] = v[i];
-	return m;
-}
-
-/* Copies a name table's names into a NULL-free array of pointers into its arena, handing
- * the arena to the caller. */
-static const char **names_export(name_table *t, char **arena)
-{
-	const char **names = malloc(((size_t)t->n + 1) * sizeof *names);
-	if (names == NULL)
-		return NULL;
-	for (uint32_t i = 0; i < t->n; i++)
-		names[i] = t->arena + t->offset[i];
-	*arena = t->arena;
-	t->arena = NULL;
-	return names;
-}
-
-void signal_table_free(signal_table *t)
-{
-	if (t == NULL)
-		return;
-	free(t->item_names);
-	free(t->event_names);
-	free(t->item_arena);
-	free(t->event_arena);
-	free(t->item_reports);
-	free(t->event_reports);
-	free(t->pairs);
-	free(t);
-}
-
-/* Groups the rows by report with a stable counting sort. Returns 0 or -1 (memory). */
-static int group_by_report(signal_counter *c, uint32_t nr)
-{
-	size_t *start = calloc((size_t)nr + 1, sizeof *start);
-	report_row *sorted = malloc(c->n_rows * sizeof *sorted);
-	if (start == NULL || sorted == NULL) {
-		free(start);
-		free(sorted);
-		return -1;
-	}
-	for (size_t i = 0; i < c->n_rows; i++)
-		start[c->rows[i].report + 1]++;
-	for (uint32_t r = 0; r < nr; r++)
-		start[r + 1] += start[r];
-	for (size_t i = 0; i < c->n_rows; i++)
-		sorted[start[c->rows[i].report]++] = c->rows[i];
-	free(start);
-	free(c->rows);
-	c->rows = sorted;
-	return 0;
-}
-
-signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progress, void *ctx)
-{
-	signal_table *t = NULL;
-	uint32_t *items = NULL, *events = NULL;
-	pair_counts pc = {0};
-	if (c == NULL || c->n_rows == 0)
-		goto fail;
-	uint32_t n_report_ids = c->reports.n;
-	names_free(&c->reports);   /* the report names are no longer needed */
-	if (!c->grouped && group_by_report(c, n_report_ids) < 0)
-		goto fail;
-	t = calloc(1, sizeof *t);
-	if (t == NULL)
-		goto fail;
-	t->n_items = c->items.n;
-	t->n_events = c->events.n;
-	t->item_reports = calloc((size_t)t->n_items + 1, sizeof *t->item_reports);
-	t->event_reports = calloc((size_t)t->n_events + 1, sizeof *t->event_reports);
-	size_t scratch = 64;
-	items = malloc(scratch * sizeof *items);
-	events = malloc(scratch * sizeof *events);
-	if (t->item_reports == NULL || t->event_reports == NULL || items == NULL || events == NULL || pairs_grow(&pc) < 0)
-		goto fail;
-
-	uint32_t reports = 0;
-	for (size_t i = 0; i < c->n_rows;) {
-		size_t j = i;
-		while (j < c->n_rows && c->rows[j].report == c->rows[i].report)
-			j++;
-		size_t k = j - i;
-		if (k > scratch) {
-			while (scratch < k)
-				scratch *= 2;
-			uint32_t *ni = realloc(items, scratch * sizeof *ni);
-			if (ni == NULL)
-				goto fail;
-			items = ni;
-			uint32_t *ne = realloc(events, scratch * sizeof *ne);
-			if (ne == NULL)
-				goto fail;
-			events = ne;
-		}
-		for (size_t r = 0; r < k; r++) {
-			items[r] = c->rows[i + r].item;
-			events[r] = c->rows[i + r].event;
-		}
-		size_t ni = unique_u32(items, k), ne = unique_u32(events, k);
-		for (size_t x = 0; x < ni; x++)
-			t->item_reports[items[x]]++;
-		for (size_t y = 0; y < ne; y++)
-			t->event_reports[events[y]]++;
-		for (size_t x = 0; x < ni; x++)
-			for (size_t y = 0; y < ne; y++)
-				if (pairs_increment(&pc, (uint64_t)items[x] << 32 | events[y]) < 0)
-					goto fail;
-		reports++;
-		if (progress && (i / PROGRESS_ROWS) != (j / PROGRESS_ROWS))
-			progress(ctx, "counting", (double)j / (double)c->n_rows);
-		i = j;
-	}
-	t->reports = reports;
-	t->n_pairs = pc.n;
-	t->pairs = malloc((pc.n + 1) * sizeof *t->pairs);
-	if (t->pairs == NULL)
-		goto fail;
-	size_t m = 0;
-	for (size_t s = 0; s <= pc.mask; s++)
-		if (pc.count[s])
-			t->pairs[m++] = (signal_pair){(uint32_t)(pc.key[s] >> 32), (uint32_t)pc.key[s], pc.count[s]};
-	assert(m == pc.n);
-	t->item_names = names_export(&c->items, &t->item_arena);
-	if (t->item_names == NULL)
-		goto fail;
-	t->event_names = names_export(&c->events, &t->event_arena);
-	if (t->event_names == NULL)
-		goto fail;
-	if (progress)
-		progress(ctx, "counting", 1.0);
-	free(pc.key);
-	free(pc.count);
-	free(items);
-	free(events);
-	signal_counter_free(c);
-	return t;
-fail:
-	free(pc.key);
-	free(pc.count);
-	free(items);
-	free(events);
-	signal_table_free(t);
-	signal_counter_free(c);
-	return NULL;
-}
-
 /* ---------------------------------------------------------------- special functions */
 
 double signal_digamma(double x)
@@ -547,14 +93,14 @@ double signal_digamma(double x)
 	return r + log(x) - 0.5 / x - tail;
 }
 
-/* ln of the common factor x^a e^−x / Γ(a). */
-static double gamma_prefactor_log(double a, double x)
+/* ln of the common factor x^a e^−x / Γ(a), given ln x and ln Γ(a). */
+static double gamma_prefactor_log(double a, double x, double log_x, double lgamma_a)
 {
-	return a * log(x) - x - lgamma(a);
+	return a * log_x - x - lgamma_a;
 }
 
-/* P(a, x) by its series; for x < a + 1. */
-static double gamma_p_series(double a, double x)
+/* P(a, x) divided by the common factor, by its series; for x < a + 1. */
+static double gamma_p_series_sum(double a, double x)
 {
 	double sum = 1.0 / a, term = sum, ap = a;
 	for (int i = 0; i < 10000000; i++) {
@@ -564,11 +110,12 @@ static double gamma_p_series(double a, double x)
 		if (term < sum * 1e-17)
 			break;
 	}
-	return sum * exp(gamma_prefactor_log(a, x));
+	return sum;
 }
 
-/* Q(a, x) = 1 − P(a, x) by Lentz's continued fraction; for x >= a + 1. */
-static double gamma_q_cf(double a, double x)
+/* Q(a, x) = 1 − P(a, x) divided by the common factor, by Lentz's continued fraction; for
+ * x >= a + 1. */
+static double gamma_q_cf_sum(double a, double x)
 {
 	const double tiny = 1e-300;
 	double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
@@ -587,7 +134,7 @@ static double gamma_q_cf(double a, double x)
 		if (fabs(del - 1.0) < 1e-16)
 			break;
 	}
-	return exp(gamma_prefactor_log(a, x)) * h;
+	return h;
 }
 
 /* P(a, x) and Q(a, x) for large a by Temme's uniform expansion: with λ = x/a and
@@ -623,56 +170,61 @@ double signal_gamma_p(double a, double x)
 		gamma_pq_large(a, x, &p, &q);
 		return p;
 	}
+	double lx = log(x), pref = exp(gamma_prefactor_log(a, x, lx, lgamma(a)));
 	if (x < a + 1.0)
-		return gamma_p_series(a, x);
-	return 1.0 - gamma_q_cf(a, x);
+		return gamma_p_series_sum(a, x) * pref;
+	return 1.0 - gamma_q_cf_sum(a, x) * pref;
 }
 
-/* F(x) − p for the mixture, with each CDF taken from the side that keeps its precision. */
-static double mix_cdf_minus(double x, double p, double q, double a1, double b1, double a2, double b2)
+/* One component of a gamma mixture: weight w, shape a, rate b, with ln b and ln Γ(a) kept
+ * so that the quantile iterations do not recompute them. */
+typedef struct gamma_part {
+	double w, a, b, log_b, lgamma_a;
+} gamma_part;
+
+static gamma_part gamma_part_make(double w, double a, double b, double lgamma_a)
 {
-	double x1 = b1 * x, x2 = b2 * x;
-	/* Upper tails are summed as −q·Q1 − (1−q)·Q2 + (1 − p) to avoid 1 − Q cancelling. */
-	double lower = 0.0, upper = 0.0, wu = 0.0;   /* F = lower + wu − upper */
-	const double w[2] = {q, 1.0 - q}, a[2] = {a1, a2}, xs[2] = {x1, x2};
+	return (gamma_part){w, a, b, log(b), lgamma_a};
+}
+
+/* F(e^t) − p for the mixture, each CDF taken from the side that keeps its precision, and
+ * dF/dt (x times the density), which shares each component's common factor. */
+static double mix_cdf_minus(const gamma_part part[2], double t, double x, double p, double *dfdt)
+{
+	/* Upper tails are summed as −w·Q + w − p to avoid 1 − Q cancelling: F = lower + wu − upper. */
+	double lower = 0.0, upper = 0.0, wu = 0.0, slope = 0.0;
 	for (int c = 0; c < 2; c++) {
-		if (!(w[c] > 0.0))
+		const gamma_part *g = &part[c];
+		if (!(g->w > 0.0))
 			continue;
-		if (a[c] > GAMMA_LARGE_A) {
+		double y = g->b * x;
+		double pref = exp(gamma_prefactor_log(g->a, y, g->log_b + t, g->lgamma_a));
+		slope += g->w * pref;
+		if (g->a > GAMMA_LARGE_A) {
 			double pc, qc;
-			gamma_pq_large(a[c], xs[c], &pc, &qc);
+			gamma_pq_large(g->a, y, &pc, &qc);
 			if (pc < qc) {
-				lower += w[c] * pc;
+				lower += g->w * pc;
 			} else {
-				wu += w[c];
-				upper += w[c] * qc;
+				wu += g->w;
+				upper += g->w * qc;
 			}
-		} else if (xs[c] < a[c] + 1.0) {
-			lower += w[c] * gamma_p_series(a[c], xs[c]);
+		} else if (y < g->a + 1.0) {
+			lower += g->w * gamma_p_series_sum(g->a, y) * pref;
 		} else {
-			wu += w[c];
-			upper += w[c] * gamma_q_cf(a[c], xs[c]);
+			wu += g->w;
+			upper += g->w * gamma_q_cf_sum(g->a, y) * pref;
 		}
 	}
+	*dfdt = slope;
 	return lower + (wu - p) - upper;
-}
-
-/* x·density(x) of the mixture: the derivative of F with respect to ln x. */
-static double mix_dlog(double x, double q, double a1, double b1, double a2, double b2)
-{
-	double r = 0.0;
-	if (q > 0.0)
-		r += q * exp(gamma_prefactor_log(a1, b1 * x));
-	if (q < 1.0)
-		r += (1.0 - q) * exp(gamma_prefactor_log(a2, b2 * x));
-	return r;
 }
 
 /* The Wilson–Hilferty approximation to the p-quantile of Gamma(a, rate b). */
 static double gamma_quantile_guess(double p, double a, double b)
 {
-	/* Φ^−1(p) by Acklam-free bisection is overkill: the few p used are 0.025..0.975; a
-	 * rational approximation (Abramowitz & Stegun 26.2.23) is enough for a starting point. */
+	/* Φ^−1(p) by a rational approximation (Abramowitz & Stegun 26.2.23): enough for a
+	 * starting point. */
 	double pp = p < 0.5 ? p : 1.0 - p;
 	double t = sqrt(-2.0 * log(pp));
 	double z = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
@@ -685,31 +237,19 @@ static double gamma_quantile_guess(double p, double a, double b)
 	return a / b * c * c * c;
 }
 
-double signal_gamma_mix_quantile(double p, double q, double a1, double b1, double a2, double b2)
+/* The p-quantile of the mixture by safeguarded Newton on t = ln x from t0: lo and hi, once
+ * known, bracket the root (F < p at lo, F >= p at hi), and a step leaving the bracket is
+ * replaced by bisection (or, while one side is still open, by a unit step towards it). */
+static double mix_quantile(const gamma_part part[2], double p, double t0)
 {
-	if (q >= 1.0) {
-		q = 1.0;
-		a2 = a1;
-		b2 = b1;
-	}
-	if (q <= 0.0) {
-		q = 0.0;
-		a1 = a2;
-		b1 = b2;
-	}
-	double guess = q >= 0.5 ? gamma_quantile_guess(p, a1, b1) : gamma_quantile_guess(p, a2, b2);
-	/* Newton on t = ln x from the guess; lo and hi, once known, bracket the root (F < p at lo,
-	 * F >= p at hi), and a step leaving the bracket is replaced by bisection (or, while one
-	 * side is still open, by a unit step towards it). */
-	double t = log(guess), lo = -INFINITY, hi = INFINITY;
+	double t = t0, lo = -INFINITY, hi = INFINITY;
 	for (int it = 0; it < 300; it++) {
-		double x = exp(t);
-		double f = mix_cdf_minus(x, p, q, a1, b1, a2, b2);
+		double x = exp(t), dfdt;
+		double f = mix_cdf_minus(part, t, x, p, &dfdt);
 		if (f < 0.0)
 			lo = t;
 		else
 			hi = t;
-		double dfdt = mix_dlog(x, q, a1, b1, a2, b2);
 		double tn = dfdt > 0.0 ? t - f / dfdt : NAN;
 		if (!(tn > lo && tn < hi)) {
 			if (isinf(lo))
@@ -731,9 +271,35 @@ double signal_gamma_mix_quantile(double p, double q, double a1, double b1, doubl
 	return exp(t);
 }
 
+double signal_gamma_mix_quantile(double p, double q, double a1, double b1, double a2, double b2)
+{
+	if (q >= 1.0) {
+		q = 1.0;
+		a2 = a1;
+		b2 = b1;
+	}
+	if (q <= 0.0) {
+		q = 0.0;
+		a1 = a2;
+		b1 = b2;
+	}
+	gamma_part part[2] = {gamma_part_make(q, a1, b1, lgamma(a1)), gamma_part_make(1.0 - q, a2, b2, lgamma(a2))};
+	double guess = q >= 0.5 ? gamma_quantile_guess(p, a1, b1) : gamma_quantile_guess(p, a2, b2);
+	return mix_quantile(part, p, log(guess));
+}
+
+/* The p-quantile of Gamma(a, rate 1); the quantile at rate b is this divided by b. */
+static double gamma_unit_quantile(double p, double a)
+{
+	return signal_gamma_mix_quantile(p, 1.0, a, 1.0, a, 1.0);
+}
+
 /* ---------------------------------------------------------------- disproportionality */
 
-void signal_disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, signal_stats *out)
+/* As signal_disproportionality, given the 2.5% and 97.5% quantiles of Gamma(a + 0.5, rate 1):
+ * the IC interval depends on E only through the rate, so a run computes them once per a. */
+static void disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, double unit_025, double unit_975,
+                               signal_stats *out)
 {
 	double A = a, B = b, C = c, D = d, N = A + B + C + D;
 	out->expected = (A + B) * (A + C) / N;
@@ -765,8 +331,14 @@ void signal_disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, s
 
 	double shape = A + 0.5, rate = out->expected + 0.5;
 	out->ic = log2(shape / rate);
-	out->ic_lo = log2(signal_gamma_mix_quantile(0.025, 1.0, shape, rate, shape, rate));
-	out->ic_hi = log2(signal_gamma_mix_quantile(0.975, 1.0, shape, rate, shape, rate));
+	out->ic_lo = log2(unit_025 / rate);
+	out->ic_hi = log2(unit_975 / rate);
+}
+
+void signal_disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, signal_stats *out)
+{
+	double shape = a + 0.5;
+	disproportionality(a, b, c, d, gamma_unit_quantile(0.025, shape), gamma_unit_quantile(0.975, shape), out);
 }
 
 /* ---------------------------------------------------------------- MGPS */
@@ -784,16 +356,82 @@ static double log_nb(double n, double alpha, double beta, double e)
 	return lgamma(alpha + n) - lgamma(alpha) - lgamma(n + 1.0) + n * (log(e) - log(beta) - l) - alpha * l;
 }
 
+/* What scoring needs of a count n under a prior, the same for every pair with that count:
+ * per component c, ln Γ(αc + n) − ln Γ(αc) − ln n!, ln Γ(αc + n), ψ(αc + n) and the 5% and
+ * 95% quantiles of Gamma(αc + n, rate 1); and the IC interval's quantiles of Gamma(n + ½, 1). */
+typedef struct count_terms {
+	double n;
+	double log_coef[2], lgamma_shape[2], digamma_shape[2], unit_05[2], unit_95[2];
+	double ic_025, ic_975;
+} count_terms;
+
+static void count_terms_make(const signal_prior *prior, double n, bool with_ic, count_terms *ct)
+{
+	const double alpha[2] = {prior->alpha1, prior->alpha2};
+	ct->n = n;
+	for (int c = 0; c < 2; c++) {
+		double shape = alpha[c] + n;
+		ct->lgamma_shape[c] = lgamma(shape);
+		ct->log_coef[c] = ct->lgamma_shape[c] - lgamma(alpha[c]) - lgamma(n + 1.0);
+		ct->digamma_shape[c] = signal_digamma(shape);
+		ct->unit_05[c] = gamma_unit_quantile(0.05, shape);
+		ct->unit_95[c] = gamma_unit_quantile(0.95, shape);
+	}
+	ct->ic_025 = with_ic ? gamma_unit_quantile(0.025, n + 0.5) : NAN;
+	ct->ic_975 = with_ic ? gamma_unit_quantile(0.975, n + 0.5) : NAN;
+}
+
+/* A component whose posterior weight is below this is left out of EB05 and EB95: F moves by
+ * at most the weight, so the quantile moves by at most weight/(x·density) ≤ 25× the weight
+ * in ln x for a posterior shape ≥ 1 (n ≥ 1), under 1e-13. */
+#define MIX_NEGLIGIBLE 1e-15
+
+static void mgps_score(const signal_prior *prior, const count_terms *ct, double expected, signal_ebgm *out)
+{
+	const double beta[2] = {prior->beta1, prior->beta2};
+	double n = ct->n, le = log(expected), u[2], rate[2];
+	for (int c = 0; c < 2; c++) {
+		double l = log1p(expected / beta[c]);
+		u[c] = (c == 0 ? log(prior->p) : log1p(-prior->p)) + ct->log_coef[c] + n * (le - log(beta[c]) - l) -
+		       (c == 0 ? prior->alpha1 : prior->alpha2) * l;
+		rate[c] = beta[c] + expected;
+	}
+	/* The posterior weights Q and 1 − Q, each without cancellation. */
+	double w[2];
+	if (u[0] >= u[1]) {
+		double ex = exp(u[1] - u[0]);
+		w[0] = 1.0 / (1.0 + ex);
+		w[1] = ex / (1.0 + ex);
+	} else {
+		double ex = exp(u[0] - u[1]);
+		w[0] = ex / (1.0 + ex);
+		w[1] = 1.0 / (1.0 + ex);
+	}
+	out->ebgm = exp(w[0] * (ct->digamma_shape[0] - log(rate[0])) + w[1] * (ct->digamma_shape[1] - log(rate[1])));
+	if (w[0] < MIX_NEGLIGIBLE || w[1] < MIX_NEGLIGIBLE) {
+		int c = w[0] < MIX_NEGLIGIBLE ? 1 : 0;
+		out->eb05 = ct->unit_05[c] / rate[c];
+		out->eb95 = ct->unit_95[c] / rate[c];
+		return;
+	}
+	/* Both matter: Newton from the heavier component's own quantile, close when the other
+	 * is light. */
+	const double alpha[2] = {prior->alpha1, prior->alpha2};
+	gamma_part part[2];
+	for (int c = 0; c < 2; c++)
+		part[c] = gamma_part_make(w[c], alpha[c] + n, rate[c], ct->lgamma_shape[c]);
+	int h = w[0] >= w[1] ? 0 : 1;
+	double start05 = ct->unit_05[h] > 0.0 ? ct->unit_05[h] / rate[h] : gamma_quantile_guess(0.05, part[h].a, rate[h]);
+	double start95 = ct->unit_95[h] > 0.0 ? ct->unit_95[h] / rate[h] : gamma_quantile_guess(0.95, part[h].a, rate[h]);
+	out->eb05 = mix_quantile(part, 0.05, log(start05));
+	out->eb95 = mix_quantile(part, 0.95, log(start95));
+}
+
 void signal_mgps_score(const signal_prior *prior, double n, double expected, signal_ebgm *out)
 {
-	double a1 = prior->alpha1, b1 = prior->beta1, a2 = prior->alpha2, b2 = prior->beta2;
-	double u1 = log(prior->p) + log_nb(n, a1, b1, expected);
-	double u2 = log1p(-prior->p) + log_nb(n, a2, b2, expected);
-	double q = u1 >= u2 ? 1.0 / (1.0 + exp(u2 - u1)) : exp(u1 - u2) / (1.0 + exp(u1 - u2));
-	double s1 = a1 + n, r1 = b1 + expected, s2 = a2 + n, r2 = b2 + expected;
-	out->ebgm = exp(q * (signal_digamma(s1) - log(r1)) + (1.0 - q) * (signal_digamma(s2) - log(r2)));
-	out->eb05 = signal_gamma_mix_quantile(0.05, q, s1, r1, s2, r2);
-	out->eb95 = signal_gamma_mix_quantile(0.95, q, s1, r1, s2, r2);
+	count_terms ct;
+	count_terms_make(prior, n, false, &ct);
+	mgps_score(prior, &ct, expected, out);
 }
 
 /* The fit's data: points (n, E, weight), with n indexed into its distinct values so that
@@ -1209,20 +847,137 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 
 /* ---------------------------------------------------------------- ranking */
 
-static int cmp_rows(const void *x, const void *y, void *ctx)
+/* The sort key of a scored row; names are compared only between rows that tie on the rest. */
+typedef struct rank_key {
+	double eb05, ebgm;
+	uint32_t a, row;
+} rank_key;
+
+static int cmp_rank(const void *x, const void *y, void *ctx)
 {
-	const signal_row *a = x, *b = y;
-	const signal_table *t = ctx;
-	if (a->mgps.eb05 != b->mgps.eb05)
-		return a->mgps.eb05 > b->mgps.eb05 ? -1 : 1;
-	if (a->mgps.ebgm != b->mgps.ebgm)
-		return a->mgps.ebgm > b->mgps.ebgm ? -1 : 1;
+	const rank_key *a = x, *b = y;
+	const struct { const signal_table *t; const signal_row *rows; } *c = ctx;
+	if (a->eb05 != b->eb05)
+		return a->eb05 > b->eb05 ? -1 : 1;
+	if (a->ebgm != b->ebgm)
+		return a->ebgm > b->ebgm ? -1 : 1;
 	if (a->a != b->a)
 		return a->a > b->a ? -1 : 1;
-	int c = strcmp(t->item_names[a->item], t->item_names[b->item]);
-	if (c)
-		return c;
-	return strcmp(t->event_names[a->event], t->event_names[b->event]);
+	const signal_row *ra = &c->rows[a->row], *rb = &c->rows[b->row];
+	int k = strcmp(c->t->item_names[ra->item], c->t->item_names[rb->item]);
+	if (k)
+		return k;
+	return strcmp(c->t->event_names[ra->event], c->t->event_names[rb->event]);
+}
+
+/* The distinct counts of the rows, each with its count_terms; looked up by open addressing. */
+typedef struct count_index {
+	uint32_t *slot_count;   /* the count + 1 in a slot, 0 when empty */
+	uint32_t *slot_term;    /* the index into terms */
+	size_t mask;
+	count_terms *terms;
+	size_t n;
+} count_index;
+
+static const count_terms *count_index_get(const count_index *ci, uint32_t a)
+{
+	size_t j = (size_t)(mix64(a) & ci->mask);
+	while (ci->slot_count[j] != a + 1)
+		j = (j + 1) & ci->mask;
+	return &ci->terms[ci->slot_term[j]];
+}
+
+typedef struct score_job {
+	const signal_table *t;
+	const signal_prior *prior;
+	count_index *counts;
+	signal_row *rows;
+	rank_key *keys;
+	signal_progress_fn progress;
+	void *ctx;
+} score_job;
+
+static void score_terms(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	score_job *j = p;
+	for (size_t i = begin; i < end; i++)
+		count_terms_make(j->prior, j->counts->terms[i].n, true, &j->counts->terms[i]);
+}
+
+static void score_rows(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	score_job *j = p;
+	for (size_t i = begin; i < end; i++) {
+		signal_row *r = &j->rows[i];
+		const count_terms *ct = count_index_get(j->counts, r->a);
+		disproportionality(r->a, r->b, r->c, r->d, ct->ic_025, ct->ic_975, &r->stats);
+		mgps_score(j->prior, ct, r->stats.expected, &r->mgps);
+		j->keys[i] = (rank_key){r->mgps.eb05, r->mgps.ebgm, r->a, (uint32_t)i};
+	}
+}
+
+static void score_progress(void *p, double fraction)
+{
+	score_job *j = p;
+	j->progress(j->ctx, "scoring", fraction);
+}
+
+/* Indexes the distinct counts of rows[0..n) with room for their terms. Returns 0 or -1. */
+static int count_index_build(count_index *ci, const signal_row *rows, size_t n)
+{
+	memset(ci, 0, sizeof *ci);
+	size_t cap = 1024;
+	for (;;) {
+		ci->slot_count = calloc(cap, sizeof *ci->slot_count);
+		ci->slot_term = malloc(cap * sizeof *ci->slot_term);
+		if (ci->slot_count == NULL || ci->slot_term == NULL)
+			return -1;
+		ci->mask = cap - 1;
+		ci->n = 0;
+		bool full = false;
+		for (size_t i = 0; i < n && !full; i++) {
+			uint32_t key = rows[i].a + 1;
+			size_t j = (size_t)(mix64(rows[i].a) & ci->mask);
+			while (ci->slot_count[j] && ci->slot_count[j] != key)
+				j = (j + 1) & ci->mask;
+			if (ci->slot_count[j] == 0) {
+				if ((ci->n + 1) * 2 > cap) {
+					full = true;
+					break;
+				}
+				ci->slot_count[j] = key;
+				ci->slot_term[j] = (uint32_t)ci->n++;
+			}
+		}
+		if (!full)
+			break;
+		free(ci->slot_count);
+		free(ci->slot_term);
+		cap *= 2;
+	}
+	ci->terms = malloc((ci->n + 1) * sizeof *ci->terms);
+	if (ci->terms == NULL)
+		return -1;
+	for (size_t j = 0; j <= ci->mask; j++)
+		if (ci->slot_count[j])
+			ci->terms[ci->slot_term[j]].n = (double)(ci->slot_count[j] - 1);
+	return 0;
+}
+
+static void count_index_free(count_index *ci)
+{
+	free(ci->slot_count);
+	free(ci->slot_term);
+	free(ci->terms);
+}
+
+static void no_progress(void *ctx, const char *phase, double fraction)
+{
+	(void)ctx;
+	(void)phase;
+	(void)fraction;
 }
 
 int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t min_count, signal_row **rows,
@@ -1235,9 +990,11 @@ int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t mi
 	size_t n = 0;
 	for (size_t i = 0; i < t->n_pairs; i++)
 		n += t->pairs[i].a >= min_count;
-	signal_row *out = malloc((n + 1) * sizeof *out);
-	if (out == NULL)
-		return -1;
+	signal_row *out = malloc((n + 1) * sizeof *out), *sorted = NULL;
+	rank_key *keys = malloc((n + 1) * sizeof *keys);
+	count_index counts = {0};
+	if (out == NULL || keys == NULL)
+		goto fail;
 	size_t k = 0;
 	for (size_t i = 0; i < t->n_pairs; i++) {
 		const signal_pair *p = &t->pairs[i];
@@ -1250,15 +1007,28 @@ int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t mi
 		r->b = t->item_reports[p->item] - p->a;
 		r->c = t->event_reports[p->event] - p->a;
 		r->d = t->reports - r->a - r->b - r->c;
-		signal_disproportionality(r->a, r->b, r->c, r->d, &r->stats);
-		signal_mgps_score(prior, r->a, r->stats.expected, &r->mgps);
-		if (progress && (k & 16383) == 0)
-			progress(ctx, "scoring", (double)k / (double)n);
 	}
-	qsort_r(out, n, sizeof *out, cmp_rows, (void *)(uintptr_t)t);
-	if (progress)
-		progress(ctx, "scoring", 1.0);
-	*rows = out;
+	if (count_index_build(&counts, out, n) < 0)
+		goto fail;
+	score_job job = {t, prior, &counts, out, keys, progress ? progress : no_progress, ctx};
+	parallel_for(counts.n, 1, score_terms, &job, NULL, NULL);
+	parallel_for(n, 0, score_rows, &job, score_progress, &job);
+	struct { const signal_table *t; const signal_row *rows; } sort_ctx = {t, out};
+	qsort_r(keys, n, sizeof *keys, cmp_rank, &sort_ctx);
+	sorted = malloc((n + 1) * sizeof *sorted);
+	if (sorted == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = out[keys[i].row];
+	free(out);
+	free(keys);
+	count_index_free(&counts);
+	*rows = sorted;
 	*n_rows = n;
 	return 0;
+fail:
+	free(out);
+	free(keys);
+	count_index_free(&counts);
+	return -1;
 }

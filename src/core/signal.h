@@ -27,7 +27,7 @@
 
 /* Rows are fed as (report, item, event) strings, in any order; reports whose rows are
  * contiguous (the usual case) are counted without a sort. Memory: about 12 bytes a row plus
- * the distinct report identifiers, until signal_counter_finish. */
+ * each report identifier once (28 bytes and its length), until signal_counter_finish. */
 typedef struct signal_counter signal_counter;
 
 /* The longest item, event or report name, in bytes. */
@@ -42,6 +42,11 @@ void signal_counter_free(signal_counter *c);
  * (signal_counter_error says which); the counter is then unchanged. */
 int signal_counter_add(signal_counter *c, const char *report, size_t report_len, const char *item, size_t item_len,
                        const char *event, size_t event_len);
+
+/* Appends every row of src after dst's (as if added to dst in that order) and frees src,
+ * also on failure. Lets a reader fill one counter per thread over consecutive parts of a file.
+ * Returns 0; -1 when memory runs out (signal_counter_error(dst) says so). */
+int signal_counter_merge(signal_counter *dst, signal_counter *src);
 
 /* The rows added so far. */
 uint64_t signal_counter_rows(const signal_counter *c);

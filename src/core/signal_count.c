@@ -1,0 +1,715 @@
+/* Counting 2×2 tables at registry scale (signal.h, "counting").
+ *
+ * Rows arrive as (report, item, event) strings. Items and events are interned to dense ids
+ * with open-addressing hash tables (a few thousand names: they stay in cache). Report ids are
+ * not interned as they come — at ten million distinct reports that table is what costs —
+ * but cut into runs, a run being consecutive rows with the same report id, and each run's id
+ * is kept once in an append-only arena with its hash. Rows are kept as (run, item, event),
+ * three 32-bit ids.
+ *
+ * At finish, runs with the same id (a report whose rows are not all together) are found by
+ * bucketing the runs on the top bits of their hash and comparing within a bucket, and only
+ * then are rows regrouped by report (a counting sort). Each report's items and events are
+ * deduplicated and every item×event pair of the report counted: in a dense item×event matrix
+ * when that fits in DENSE_CELLS_MAX cells, else in an open-addressing table keyed by the pair.
+ * Counting runs on every core (core/parallel.h) with relaxed atomic increments.
+ *
+ * signal_counter_merge lets readers fill one counter per thread and join them in order. */
+#include "core/signal.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/parallel.h"
+#include "core/signal_internal.h"
+
+enum {
+	DENSE_CELLS_MAX = 1 << 25,      /* 128 MiB of 32-bit counts */
+	RUNS_PER_BUCKET = 2048,
+};
+
+/* ---------------------------------------------------------------- interned names */
+
+/* id → NUL-terminated string in one arena. */
+typedef struct name_table {
+	char *arena;
+	size_t len, cap;
+	size_t *offset;         /* [n] */
+	uint32_t n, id_cap;
+	uint32_t *slot;         /* 0 empty, else id + 1 */
+	uint32_t *slot_hash;    /* the high bits of the name's hash, to skip most compares */
+	uint32_t mask;
+} name_table;
+
+static void names_free(name_table *t)
+{
+	free(t->arena);
+	free(t->offset);
+	free(t->slot);
+	free(t->slot_hash);
+	memset(t, 0, sizeof *t);
+}
+
+static int names_grow_slots(name_table *t)
+{
+	uint32_t cap = t->mask ? (t->mask + 1) * 2 : 1024;
+	uint32_t *slot = calloc(cap, sizeof *slot), *slot_hash = malloc((size_t)cap * sizeof *slot_hash);
+	if (slot == NULL || slot_hash == NULL) {
+		free(slot);
+		free(slot_hash);
+		return -1;
+	}
+	for (uint32_t i = 0; t->mask && i <= t->mask; i++) {
+		if (t->slot[i] == 0)
+			continue;
+		uint32_t j = (uint32_t)(mix64(t->slot_hash[i]) & (cap - 1));
+		while (slot[j])
+			j = (j + 1) & (cap - 1);
+		slot[j] = t->slot[i];
+		slot_hash[j] = t->slot_hash[i];
+	}
+	free(t->slot);
+	free(t->slot_hash);
+	t->slot = slot;
+	t->slot_hash = slot_hash;
+	t->mask = cap - 1;
+	return 0;
+}
+
+static size_t names_len(const name_table *t, uint32_t id)
+{
+	return (id + 1 < t->n ? t->offset[id + 1] : t->len) - t->offset[id] - 1;
+}
+
+/* Returns the id of the name s[0..len), adding it when new; UINT32_MAX when memory runs out.
+ * Load factor at most 0.7. */
+static uint32_t names_intern(name_table *t, const char *s, size_t len)
+{
+	if ((t->slot == NULL || (uint64_t)t->n * 10 >= ((uint64_t)t->mask + 1) * 7) && names_grow_slots(t) < 0)
+		return UINT32_MAX;
+	uint32_t h = (uint32_t)(hash_bytes(s, len) >> 32);
+	uint32_t j = (uint32_t)(mix64(h) & t->mask);
+	while (t->slot[j]) {
+		if (t->slot_hash[j] == h) {
+			uint32_t id = t->slot[j] - 1;
+			if (names_len(t, id) == len && memcmp(t->arena + t->offset[id], s, len) == 0)
+				return id;
+		}
+		j = (j + 1) & t->mask;
+	}
+	if (t->n == UINT32_MAX - 1)
+		return UINT32_MAX;
+	if (t->len + len + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 4096;
+		while (t->len + len + 1 > cap)
+			cap *= 2;
+		char *arena = realloc(t->arena, cap);
+		if (arena == NULL)
+			return UINT32_MAX;
+		t->arena = arena;
+		t->cap = cap;
+	}
+	if (t->n == t->id_cap) {
+		uint32_t cap = t->id_cap ? t->id_cap * 2 : 1024;
+		size_t *offset = realloc(t->offset, (size_t)cap * sizeof *offset);
+		if (offset == NULL)
+			return UINT32_MAX;
+		t->offset = offset;
+		t->id_cap = cap;
+	}
+	memcpy(t->arena + t->len, s, len);
+	t->arena[t->len + len] = '\0';
+	t->offset[t->n] = t->len;
+	t->len += len + 1;
+	t->slot[j] = t->n + 1;
+	t->slot_hash[j] = h;
+	return t->n++;
+}
+
+/* Copies a name table's names into an array of pointers into its arena, handing the arena to
+ * the caller. */
+static const char **names_export(name_table *t, char **arena)
+{
+	const char **names = malloc(((size_t)t->n + 1) * sizeof *names);
+	if (names == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < t->n; i++)
+		names[i] = t->arena + t->offset[i];
+	*arena = t->arena;
+	t->arena = NULL;
+	return names;
+}
+
+/* ---------------------------------------------------------------- the counter */
+
+typedef struct report_row {
+	uint32_t report, item, event;   /* report: the run until finish, then the report */
+} report_row;
+
+struct signal_counter {
+	name_table items, events;
+	report_row *rows;
+	size_t n_rows, cap;
+	/* runs: run r's report id is run_names + run_offset[r], NUL-terminated */
+	char *run_names;
+	size_t names_len, names_cap;
+	uint64_t *run_offset, *run_hash;
+	size_t n_runs, runs_cap;
+	char error[160];
+};
+
+signal_counter *signal_counter_new(void)
+{
+	return calloc(1, sizeof(signal_counter));
+}
+
+void signal_counter_free(signal_counter *c)
+{
+	if (c == NULL)
+		return;
+	names_free(&c->items);
+	names_free(&c->events);
+	free(c->rows);
+	free(c->run_names);
+	free(c->run_offset);
+	free(c->run_hash);
+	free(c);
+}
+
+uint64_t signal_counter_rows(const signal_counter *c)
+{
+	return c->n_rows;
+}
+
+const char *signal_counter_error(const signal_counter *c)
+{
+	return c->error;
+}
+
+static int check_name(signal_counter *c, const char *what, const char *s, size_t len)
+{
+	if (len == 0)
+		snprintf(c->error, sizeof c->error, "empty %s", what);
+	else if (len > SIGNAL_NAME_MAX)
+		snprintf(c->error, sizeof c->error, "%s longer than %d bytes", what, SIGNAL_NAME_MAX);
+	else if (memchr(s, '\0', len) != NULL)
+		snprintf(c->error, sizeof c->error, "%s contains a NUL byte", what);
+	else
+		return 0;
+	return -1;
+}
+
+static int reserve(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 4096;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (q == NULL)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static size_t run_len(const signal_counter *c, size_t r)
+{
+	return (r + 1 < c->n_runs ? c->run_offset[r + 1] : c->names_len) - c->run_offset[r] - 1;
+}
+
+static bool last_run_is(const signal_counter *c, const char *report, size_t len)
+{
+	if (c->n_runs == 0)
+		return false;
+	const char *last = c->run_names + c->run_offset[c->n_runs - 1];
+	return run_len(c, c->n_runs - 1) == len && memcmp(last, report, len) == 0;
+}
+
+/* Starts a run for report; the caller has reserved room. */
+static int start_run(signal_counter *c, const char *report, size_t len, uint64_t hash)
+{
+	size_t runs_cap = c->runs_cap;
+	if (reserve((void **)&c->run_names, &c->names_cap, c->names_len + len + 1, 1) < 0 ||
+	    reserve((void **)&c->run_offset, &runs_cap, c->n_runs + 1, sizeof *c->run_offset) < 0)
+		return -1;
+	if (runs_cap != c->runs_cap) {
+		uint64_t *h = realloc(c->run_hash, runs_cap * sizeof *h);
+		if (h == NULL)
+			return -1;   /* run_offset grew alone: runs_cap stays, so it grows again next time */
+		c->run_hash = h;
+		c->runs_cap = runs_cap;
+	}
+	memcpy(c->run_names + c->names_len, report, len);
+	c->run_names[c->names_len + len] = '\0';
+	c->run_offset[c->n_runs] = c->names_len;
+	c->run_hash[c->n_runs] = hash;
+	c->names_len += len + 1;
+	c->n_runs++;
+	return 0;
+}
+
+int signal_counter_add(signal_counter *c, const char *report, size_t report_len, const char *item, size_t item_len,
+                       const char *event, size_t event_len)
+{
+	if (check_name(c, "report id", report, report_len) < 0 || check_name(c, "item", item, item_len) < 0 ||
+	    check_name(c, "event", event, event_len) < 0)
+		return -1;
+	if (reserve((void **)&c->rows, &c->cap, c->n_rows + 1, sizeof *c->rows) < 0)
+		goto oom;
+	uint32_t i = names_intern(&c->items, item, item_len);
+	uint32_t e = i == UINT32_MAX ? UINT32_MAX : names_intern(&c->events, event, event_len);
+	if (e == UINT32_MAX)
+		goto oom;
+	if (!last_run_is(c, report, report_len)) {
+		if (c->n_runs == UINT32_MAX - 1 || start_run(c, report, report_len, hash_bytes(report, report_len)) < 0)
+			goto oom;
+	}
+	c->rows[c->n_rows++] = (report_row){(uint32_t)(c->n_runs - 1), i, e};
+	return 0;
+oom:
+	/* A name interned above stays interned: harmless, as ids without rows count nothing. */
+	snprintf(c->error, sizeof c->error, "out of memory after %zu rows", c->n_rows);
+	return -1;
+}
+
+int signal_counter_merge(signal_counter *dst, signal_counter *src)
+{
+	uint32_t *item_map = malloc(((size_t)src->items.n + 1) * sizeof *item_map);
+	uint32_t *event_map = malloc(((size_t)src->events.n + 1) * sizeof *event_map);
+	int rc = -1;
+	if (item_map == NULL || event_map == NULL)
+		goto done;
+	for (uint32_t k = 0; k < src->items.n; k++)
+		if ((item_map[k] = names_intern(&dst->items, src->items.arena + src->items.offset[k], names_len(&src->items, k))) ==
+		    UINT32_MAX)
+			goto done;
+	for (uint32_t k = 0; k < src->events.n; k++)
+		if ((event_map[k] = names_intern(&dst->events, src->events.arena + src->events.offset[k],
+		                                 names_len(&src->events, k))) == UINT32_MAX)
+			goto done;
+	/* src's first run continues dst's last when they name the same report. */
+	size_t first = 0;
+	if (src->n_runs > 0 && last_run_is(dst, src->run_names + src->run_offset[0], run_len(src, 0)))
+		first = 1;
+	size_t base = dst->n_runs;   /* src run r (r >= first) becomes base + r - first */
+	if (dst->n_runs + src->n_runs >= UINT32_MAX - 1)
+		goto done;
+	for (size_t r = first; r < src->n_runs; r++) {
+		if (start_run(dst, src->run_names + src->run_offset[r], run_len(src, r), src->run_hash[r]) < 0)
+			goto done;
+	}
+	if (reserve((void **)&dst->rows, &dst->cap, dst->n_rows + src->n_rows, sizeof *dst->rows) < 0)
+		goto done;
+	for (size_t k = 0; k < src->n_rows; k++) {
+		const report_row *r = &src->rows[k];
+		uint32_t run = r->report < first ? (uint32_t)(base - 1) : (uint32_t)(base + r->report - first);
+		dst->rows[dst->n_rows + k] = (report_row){run, item_map[r->item], event_map[r->event]};
+	}
+	dst->n_rows += src->n_rows;
+	rc = 0;
+done:
+	if (rc != 0)
+		snprintf(dst->error, sizeof dst->error, "out of memory after %zu rows", dst->n_rows);
+	free(item_map);
+	free(event_map);
+	signal_counter_free(src);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- finding each run's report */
+
+typedef struct dedup_job {
+	const signal_counter *c;
+	const uint32_t *order;       /* run ids sorted by bucket */
+	const size_t *bucket_start;  /* [buckets + 1] */
+	int shift;
+	uint32_t *report_of_run;     /* the first run with the same report id */
+	uint32_t **scratch;          /* per worker */
+	size_t *scratch_cap;
+	bool failed, any_repeat;
+} dedup_job;
+
+static void dedup_buckets(void *p, size_t begin, size_t end, unsigned worker)
+{
+	dedup_job *j = p;
+	const signal_counter *c = j->c;
+	for (size_t b = begin; b < end; b++) {
+		size_t lo = j->bucket_start[b], n = j->bucket_start[b + 1] - lo;
+		if (n < 2)
+			continue;
+		size_t cap = 16;
+		while (cap < 2 * n)
+			cap *= 2;
+		if (cap > j->scratch_cap[worker]) {
+			uint32_t *s = realloc(j->scratch[worker], cap * sizeof *s);
+			if (s == NULL) {
+				j->failed = true;
+				return;
+			}
+			j->scratch[worker] = s;
+			j->scratch_cap[worker] = cap;
+		}
+		uint32_t *slot = j->scratch[worker];   /* run + 1, 0 empty */
+		memset(slot, 0, cap * sizeof *slot);
+		for (size_t k = lo; k < lo + n; k++) {
+			uint32_t run = j->order[k];
+			uint64_t h = c->run_hash[run];
+			size_t s = (size_t)(h & (cap - 1));
+			for (;; s = (s + 1) & (cap - 1)) {
+				if (slot[s] == 0) {
+					slot[s] = run + 1;
+					break;
+				}
+				uint32_t other = slot[s] - 1;
+				if (c->run_hash[other] == h && strcmp(c->run_names + c->run_offset[other], c->run_names + c->run_offset[run]) == 0) {
+					/* order keeps runs ascending within a bucket: other is the first */
+					j->report_of_run[run] = j->report_of_run[other];
+					j->any_repeat = true;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* Sets every row's report to a dense report id and groups the rows by report when some report
+ * came in more than one run. Returns the number of reports, or -1 (memory). */
+static int64_t resolve_reports(signal_counter *c)
+{
+	size_t nr = c->n_runs;
+	int bits = 0;
+	while (bits < 20 && ((size_t)1 << bits) * RUNS_PER_BUCKET < nr)
+		bits++;
+	size_t buckets = (size_t)1 << bits;
+	int shift = 64 - bits;
+	uint32_t *report_of_run = malloc((nr + 1) * sizeof *report_of_run), *order = malloc((nr + 1) * sizeof *order);
+	size_t *start = calloc(buckets + 1, sizeof *start);
+	uint32_t *scratch[PARALLEL_MAX_WORKERS] = {0};
+	size_t scratch_cap[PARALLEL_MAX_WORKERS] = {0};
+	int64_t result = -1;
+	if (report_of_run == NULL || order == NULL || start == NULL)
+		goto done;
+	for (size_t r = 0; r < nr; r++) {
+		report_of_run[r] = (uint32_t)r;
+		start[bits ? (c->run_hash[r] >> shift) + 1 : 1]++;
+	}
+	for (size_t b = 0; b < buckets; b++)
+		start[b + 1] += start[b];
+	{
+		size_t *next = malloc((buckets + 1) * sizeof *next);
+		if (next == NULL)
+			goto done;
+		memcpy(next, start, (buckets + 1) * sizeof *next);
+		for (size_t r = 0; r < nr; r++)
+			order[next[bits ? c->run_hash[r] >> shift : 0]++] = (uint32_t)r;
+		free(next);
+	}
+	dedup_job job = {c, order, start, shift, report_of_run, scratch, scratch_cap, false, false};
+	parallel_for(buckets, 1, dedup_buckets, &job, NULL, NULL);
+	if (job.failed)
+		goto done;
+	if (!job.any_repeat) {
+		result = (int64_t)nr;   /* one report per run: rows are grouped already */
+		goto done;
+	}
+	/* Dense report ids in order of first appearance, then a stable counting sort of the rows. */
+	uint32_t reports = 0;
+	for (size_t r = 0; r < nr; r++)
+		report_of_run[r] = report_of_run[r] == r ? reports++ : report_of_run[report_of_run[r]];
+	size_t *rstart = calloc((size_t)reports + 1, sizeof *rstart);
+	report_row *sorted = malloc((c->n_rows + 1) * sizeof *sorted);
+	if (rstart == NULL || sorted == NULL) {
+		free(rstart);
+		free(sorted);
+		goto done;
+	}
+	for (size_t i = 0; i < c->n_rows; i++) {
+		c->rows[i].report = report_of_run[c->rows[i].report];
+		rstart[c->rows[i].report + 1]++;
+	}
+	for (uint32_t r = 0; r < reports; r++)
+		rstart[r + 1] += rstart[r];
+	for (size_t i = 0; i < c->n_rows; i++)
+		sorted[rstart[c->rows[i].report]++] = c->rows[i];
+	free(rstart);
+	free(c->rows);
+	c->rows = sorted;
+	result = reports;
+done:
+	for (unsigned w = 0; w < PARALLEL_MAX_WORKERS; w++)
+		free(scratch[w]);
+	free(report_of_run);
+	free(order);
+	free(start);
+	return result;
+}
+
+/* ---------------------------------------------------------------- counting pairs */
+
+/* Open-addressing counts keyed by item << 32 | event; a zero count marks an empty slot. */
+typedef struct pair_counts {
+	uint64_t *key;
+	uint32_t *count;
+	size_t mask, n;
+} pair_counts;
+
+static int pairs_grow(pair_counts *p)
+{
+	size_t cap = p->mask ? (p->mask + 1) * 2 : (size_t)1 << 16;
+	uint64_t *key = malloc(cap * sizeof *key);
+	uint32_t *count = calloc(cap, sizeof *count);
+	if (key == NULL || count == NULL) {
+		free(key);
+		free(count);
+		return -1;
+	}
+	for (size_t i = 0; p->mask && i <= p->mask; i++) {
+		if (p->count[i] == 0)
+			continue;
+		size_t j = (size_t)(mix64(p->key[i]) & (cap - 1));
+		while (count[j])
+			j = (j + 1) & (cap - 1);
+		key[j] = p->key[i];
+		count[j] = p->count[i];
+	}
+	free(p->key);
+	free(p->count);
+	p->key = key;
+	p->count = count;
+	p->mask = cap - 1;
+	return 0;
+}
+
+static int pairs_increment(pair_counts *p, uint64_t k)
+{
+	size_t j = (size_t)(mix64(k) & p->mask);
+	while (p->count[j]) {
+		if (p->key[j] == k) {
+			p->count[j]++;
+			return 0;
+		}
+		j = (j + 1) & p->mask;
+	}
+	p->key[j] = k;
+	p->count[j] = 1;
+	if (++p->n * 2 > p->mask)
+		return pairs_grow(p);
+	return 0;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* Sorts v[0..n) and removes repeats; returns the new length. */
+static size_t unique_u32(uint32_t *v, size_t n)
+{
+	if (n < 2)
+		return n;
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			uint32_t x = v[i];
+			size_t j = i;
+			while (j > 0 && v[j - 1] > x) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = x;
+		}
+	} else {
+		qsort(v, n, sizeof *v, cmp_u32);
+	}
+	size_t m = 1;
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[m - 1])
+			v[m++] = v[i];
+	return m;
+}
+
+typedef struct count_job {
+	const report_row *rows;
+	size_t n_rows;
+	signal_table *t;
+	uint32_t *dense;                /* [n_items × n_events], or NULL: pairs */
+	pair_counts *pairs;
+	uint32_t *items[PARALLEL_MAX_WORKERS], *events[PARALLEL_MAX_WORKERS];
+	size_t scratch[PARALLEL_MAX_WORKERS];
+	bool failed;
+	signal_progress_fn progress;
+	void *ctx;
+} count_job;
+
+static void bump(uint32_t *x)
+{
+	__atomic_fetch_add(x, 1, __ATOMIC_RELAXED);
+}
+
+/* Counts the reports that start in [begin, end) (a report may run past end). */
+static void count_reports(void *p, size_t begin, size_t end, unsigned worker)
+{
+	count_job *j = p;
+	const report_row *rows = j->rows;
+	signal_table *t = j->t;
+	size_t i = begin;
+	while (i > 0 && i < j->n_rows && rows[i].report == rows[i - 1].report)
+		i++;
+	while (i < end && i < j->n_rows) {
+		size_t e = i + 1;
+		while (e < j->n_rows && rows[e].report == rows[i].report)
+			e++;
+		size_t k = e - i;
+		if (k > j->scratch[worker]) {
+			size_t cap = 64;
+			while (cap < k)
+				cap *= 2;
+			uint32_t *ni = realloc(j->items[worker], cap * sizeof *ni);
+			if (ni)
+				j->items[worker] = ni;
+			uint32_t *ne = ni ? realloc(j->events[worker], cap * sizeof *ne) : NULL;
+			if (ne)
+				j->events[worker] = ne;
+			if (ni == NULL || ne == NULL) {
+				j->failed = true;
+				return;
+			}
+			j->scratch[worker] = cap;
+		}
+		uint32_t *items = j->items[worker], *events = j->events[worker];
+		for (size_t r = 0; r < k; r++) {
+			items[r] = rows[i + r].item;
+			events[r] = rows[i + r].event;
+		}
+		size_t ni = unique_u32(items, k), ne = unique_u32(events, k);
+		for (size_t x = 0; x < ni; x++)
+			bump(&t->item_reports[items[x]]);
+		for (size_t y = 0; y < ne; y++)
+			bump(&t->event_reports[events[y]]);
+		if (j->dense) {
+			for (size_t x = 0; x < ni; x++) {
+				uint32_t *row = j->dense + (size_t)items[x] * t->n_events;
+				for (size_t y = 0; y < ne; y++)
+					bump(&row[events[y]]);
+			}
+		} else {
+			/* the sparse table is not shared: one worker does it all (see signal_counter_finish) */
+			for (size_t x = 0; x < ni; x++)
+				for (size_t y = 0; y < ne; y++)
+					if (pairs_increment(j->pairs, (uint64_t)items[x] << 32 | events[y]) < 0) {
+						j->failed = true;
+						return;
+					}
+		}
+		i = e;
+	}
+}
+
+void signal_table_free(signal_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->item_names);
+	free(t->event_names);
+	free(t->item_arena);
+	free(t->event_arena);
+	free(t->item_reports);
+	free(t->event_reports);
+	free(t->pairs);
+	free(t);
+}
+
+static void count_progress(void *p, double fraction)
+{
+	count_job *j = p;
+	if (j->progress)
+		j->progress(j->ctx, "counting", fraction);
+}
+
+signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progress, void *ctx)
+{
+	signal_table *t = NULL;
+	count_job job = {0};
+	pair_counts pc = {0};
+	if (c == NULL || c->n_rows == 0)
+		goto fail;
+	int64_t reports = resolve_reports(c);
+	if (reports < 0)
+		goto fail;
+	free(c->run_names);   /* the report ids are no longer needed */
+	free(c->run_offset);
+	free(c->run_hash);
+	c->run_names = NULL;
+	c->run_offset = c->run_hash = NULL;
+	t = calloc(1, sizeof *t);
+	if (t == NULL)
+		goto fail;
+	t->reports = (uint32_t)reports;
+	t->n_items = c->items.n;
+	t->n_events = c->events.n;
+	t->item_reports = calloc((size_t)t->n_items + 1, sizeof *t->item_reports);
+	t->event_reports = calloc((size_t)t->n_events + 1, sizeof *t->event_reports);
+	if (t->item_reports == NULL || t->event_reports == NULL)
+		goto fail;
+	size_t cells = (size_t)t->n_items * t->n_events;
+	job = (count_job){.rows = c->rows, .n_rows = c->n_rows, .t = t, .progress = progress, .ctx = ctx};
+	if (cells <= DENSE_CELLS_MAX)
+		job.dense = calloc(cells + 1, sizeof *job.dense);
+	if (job.dense != NULL) {
+		parallel_for(c->n_rows, 0, count_reports, &job, count_progress, &job);
+	} else {
+		if (pairs_grow(&pc) < 0)
+			goto fail;
+		job.pairs = &pc;
+		count_reports(&job, 0, c->n_rows, 0);
+		count_progress(&job, 1.0);
+	}
+	if (job.failed)
+		goto fail;
+	size_t n_pairs = 0;
+	if (job.dense) {
+		for (size_t k = 0; k < cells; k++)
+			n_pairs += job.dense[k] != 0;
+	} else {
+		n_pairs = pc.n;
+	}
+	t->n_pairs = n_pairs;
+	t->pairs = malloc((n_pairs + 1) * sizeof *t->pairs);
+	if (t->pairs == NULL)
+		goto fail;
+	size_t m = 0;
+	if (job.dense) {
+		for (uint32_t i = 0; i < t->n_items; i++)
+			for (uint32_t e = 0; e < t->n_events; e++)
+				if (job.dense[(size_t)i * t->n_events + e])
+					t->pairs[m++] = (signal_pair){i, e, job.dense[(size_t)i * t->n_events + e]};
+	} else {
+		for (size_t s = 0; s <= pc.mask; s++)
+			if (pc.count[s])
+				t->pairs[m++] = (signal_pair){(uint32_t)(pc.key[s] >> 32), (uint32_t)pc.key[s], pc.count[s]};
+	}
+	assert(m == n_pairs);
+	t->item_names = names_export(&c->items, &t->item_arena);
+	t->event_names = t->item_names ? names_export(&c->events, &t->event_arena) : NULL;
+	if (t->event_names == NULL)
+		goto fail;
+	goto done;
+fail:
+	signal_table_free(t);
+	t = NULL;
+done:
+	free(job.dense);
+	for (unsigned w = 0; w < PARALLEL_MAX_WORKERS; w++) {
+		free(job.items[w]);
+		free(job.events[w]);
+	}
+	free(pc.key);
+	free(pc.count);
+	signal_counter_free(c);
+	return t;
+}
