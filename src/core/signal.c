@@ -434,6 +434,15 @@ void signal_mgps_score(const signal_prior *prior, double n, double expected, sig
 	mgps_score(prior, &ct, expected, out);
 }
 
+/* The objective's sums over the points, a block of OBJECTIVE_BLOCK points at a time: each
+ * block's partial sums are kept apart and added in block order, so the result does not
+ * depend on how many threads ran or which took which block. */
+enum { OBJECTIVE_BLOCK = 2048 };
+
+typedef struct objective_sums {
+	double ll, ga1, gb1, ga2, gb2, gp;
+} objective_sums;
+
 /* The fit's data: points (n, E, weight), with n indexed into its distinct values so that
  * the ln Γ and ψ terms are computed once per distinct n and evaluation. */
 typedef struct mgps_data {
@@ -445,6 +454,7 @@ typedef struct mgps_data {
 	double w_sum;
 	/* scratch, [n_distinct] each */
 	double *g1, *g2, *d1, *d2;
+	objective_sums *block;   /* [k / OBJECTIVE_BLOCK + 1] */
 } mgps_data;
 
 static void mgps_data_free(mgps_data *d)
@@ -458,6 +468,7 @@ static void mgps_data_free(mgps_data *d)
 	free(d->g2);
 	free(d->d1);
 	free(d->d2);
+	free(d->block);
 	memset(d, 0, sizeof *d);
 }
 
@@ -475,7 +486,8 @@ static int mgps_data_alloc(mgps_data *d, size_t k, size_t n_distinct)
 	d->g2 = malloc((n_distinct + 1) * sizeof(double));
 	d->d1 = malloc((n_distinct + 1) * sizeof(double));
 	d->d2 = malloc((n_distinct + 1) * sizeof(double));
-	if (!d->e || !d->log_e || !d->w || !d->n_index || !d->n_value || !d->g1 || !d->g2 || !d->d1 || !d->d2) {
+	d->block = malloc((k / OBJECTIVE_BLOCK + 2) * sizeof *d->block);
+	if (!d->block || !d->e || !d->log_e || !d->w || !d->n_index || !d->n_value || !d->g1 || !d->g2 || !d->d1 || !d->d2) {
 		mgps_data_free(d);
 		return -1;
 	}
@@ -519,6 +531,50 @@ static signal_prior x_to_prior(const double x[5])
 	                      1.0 / (1.0 + exp(-x[4]))};
 }
 
+typedef struct objective_job {
+	const mgps_data *d;
+	double a1, b1, a2, b2, P, lp, lq, lb1, lb2;
+	objective_sums *block;   /* [blocks] */
+} objective_job;
+
+static void objective_blocks(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	const objective_job *j = p;
+	const mgps_data *d = j->d;
+	double a1 = j->a1, b1 = j->b1, a2 = j->a2, b2 = j->b2, P = j->P, lp = j->lp, lq = j->lq, lb1 = j->lb1, lb2 = j->lb2;
+	for (size_t blk = begin; blk < end; blk++) {
+		size_t k0 = blk * OBJECTIVE_BLOCK, k1 = k0 + OBJECTIVE_BLOCK < d->k ? k0 + OBJECTIVE_BLOCK : d->k;
+		double ll = 0.0, ga1 = 0.0, gb1 = 0.0, ga2 = 0.0, gb2 = 0.0, gp = 0.0;
+		for (size_t k = k0; k < k1; k++) {
+			uint32_t m = d->n_index[k];
+			double n = d->n_value[m], e = d->e[k], le = d->log_e[k], w = d->w[k];
+			double l1 = log1p(e / b1), l2 = log1p(e / b2);
+			double u1 = lp + d->g1[m] + n * (le - lb1 - l1) - a1 * l1;
+			double u2 = lq + d->g2[m] + n * (le - lb2 - l2) - a2 * l2;
+			double diff = u2 - u1, ex = exp(-fabs(diff)), lm, r1;
+			if (diff <= 0.0) {
+				lm = u1 + log1p(ex);
+				r1 = 1.0 / (1.0 + ex);
+			} else {
+				lm = u2 + log1p(ex);
+				r1 = ex / (1.0 + ex);
+			}
+			double r2 = 1.0 - r1;
+			double m1 = expm1(-a1 * l1), m2 = expm1(-a2 * l2);   /* f(0) − 1 */
+			double f10 = 1.0 + m1, f20 = 1.0 + m2;
+			double s = -(P * m1 + (1.0 - P) * m2);
+			ll += w * (lm - log(s));
+			ga1 += w * (r1 * (d->d1[m] - l1) - P * l1 * f10 / s);
+			gb1 += w * (r1 * (a1 / b1 - (n + a1) / (b1 + e)) + P * f10 * a1 * e / (b1 * (b1 + e)) / s);
+			ga2 += w * (r2 * (d->d2[m] - l2) - (1.0 - P) * l2 * f20 / s);
+			gb2 += w * (r2 * (a2 / b2 - (n + a2) / (b2 + e)) + (1.0 - P) * f20 * a2 * e / (b2 * (b2 + e)) / s);
+			gp += w * (r1 / P - r2 / (1.0 - P) - (f20 - f10) / s);
+		}
+		j->block[blk] = (objective_sums){ll, ga1, gb1, ga2, gb2, gp};
+	}
+}
+
 /* −ℓ/W at x and its gradient g (both on the optimiser's scale); +∞ outside the domain. */
 static double mgps_objective(mgps_data *d, const double x[5], double g[5])
 {
@@ -529,9 +585,7 @@ static double mgps_objective(mgps_data *d, const double x[5], double g[5])
 		return INFINITY;
 	signal_prior th = x_to_prior(x);
 	double a1 = th.alpha1, b1 = th.beta1, a2 = th.alpha2, b2 = th.beta2, P = th.p;
-	double lp = -log1p(exp(-x[4])), lq = -log1p(exp(x[4]));
-	double lb1 = log(b1), lb2 = log(b2), lga1 = lgamma(a1), lga2 = lgamma(a2), psa1 = signal_digamma(a1),
-	       psa2 = signal_digamma(a2);
+	double lga1 = lgamma(a1), lga2 = lgamma(a2), psa1 = signal_digamma(a1), psa2 = signal_digamma(a2);
 	for (size_t m = 0; m < d->n_distinct; m++) {
 		double n = d->n_value[m], lfact = lgamma(n + 1.0);
 		d->g1[m] = lgamma(a1 + n) - lga1 - lfact;
@@ -539,39 +593,25 @@ static double mgps_objective(mgps_data *d, const double x[5], double g[5])
 		d->d1[m] = signal_digamma(a1 + n) - psa1;
 		d->d2[m] = signal_digamma(a2 + n) - psa2;
 	}
-	double ll = 0.0, ga1 = 0.0, gb1 = 0.0, ga2 = 0.0, gb2 = 0.0, gp = 0.0;
-	for (size_t k = 0; k < d->k; k++) {
-		uint32_t m = d->n_index[k];
-		double n = d->n_value[m], e = d->e[k], le = d->log_e[k], w = d->w[k];
-		double l1 = log1p(e / b1), l2 = log1p(e / b2);
-		double u1 = lp + d->g1[m] + n * (le - lb1 - l1) - a1 * l1;
-		double u2 = lq + d->g2[m] + n * (le - lb2 - l2) - a2 * l2;
-		double diff = u2 - u1, ex = exp(-fabs(diff)), lm, r1;
-		if (diff <= 0.0) {
-			lm = u1 + log1p(ex);
-			r1 = 1.0 / (1.0 + ex);
-		} else {
-			lm = u2 + log1p(ex);
-			r1 = ex / (1.0 + ex);
-		}
-		double r2 = 1.0 - r1;
-		double m1 = expm1(-a1 * l1), m2 = expm1(-a2 * l2);   /* f(0) − 1 */
-		double f10 = 1.0 + m1, f20 = 1.0 + m2;
-		double s = -(P * m1 + (1.0 - P) * m2);
-		ll += w * (lm - log(s));
-		ga1 += w * (r1 * (d->d1[m] - l1) - P * l1 * f10 / s);
-		gb1 += w * (r1 * (a1 / b1 - (n + a1) / (b1 + e)) + P * f10 * a1 * e / (b1 * (b1 + e)) / s);
-		ga2 += w * (r2 * (d->d2[m] - l2) - (1.0 - P) * l2 * f20 / s);
-		gb2 += w * (r2 * (a2 / b2 - (n + a2) / (b2 + e)) + (1.0 - P) * f20 * a2 * e / (b2 * (b2 + e)) / s);
-		gp += w * (r1 / P - r2 / (1.0 - P) - (f20 - f10) / s);
+	size_t blocks = (d->k + OBJECTIVE_BLOCK - 1) / OBJECTIVE_BLOCK;
+	objective_job job = {d, a1, b1, a2, b2, P, -log1p(exp(-x[4])), -log1p(exp(x[4])), log(b1), log(b2), d->block};
+	parallel_for(blocks, 1, objective_blocks, &job, NULL, NULL);
+	objective_sums t = {0};
+	for (size_t blk = 0; blk < blocks; blk++) {
+		t.ll += d->block[blk].ll;
+		t.ga1 += d->block[blk].ga1;
+		t.gb1 += d->block[blk].gb1;
+		t.ga2 += d->block[blk].ga2;
+		t.gb2 += d->block[blk].gb2;
+		t.gp += d->block[blk].gp;
 	}
 	double W = d->w_sum;
-	g[0] = -ga1 * a1 * bounded_slope(x[0]) / W;
-	g[1] = -gb1 * b1 * bounded_slope(x[1]) / W;
-	g[2] = -ga2 * a2 * bounded_slope(x[2]) / W;
-	g[3] = -gb2 * b2 * bounded_slope(x[3]) / W;
-	g[4] = -gp * P * (1.0 - P) / W;
-	double f = -ll / W;
+	g[0] = -t.ga1 * a1 * bounded_slope(x[0]) / W;
+	g[1] = -t.gb1 * b1 * bounded_slope(x[1]) / W;
+	g[2] = -t.ga2 * a2 * bounded_slope(x[2]) / W;
+	g[3] = -t.gb2 * b2 * bounded_slope(x[3]) / W;
+	g[4] = -t.gp * P * (1.0 - P) / W;
+	double f = -t.ll / W;
 	return isfinite(f) ? f : INFINITY;
 }
 
@@ -684,45 +724,52 @@ static int cmp_acc(const void *x, const void *y)
  * width > 0: bins of that width in ln E. Returns 0 or -1 (memory). */
 static int mgps_points(const signal_table *t, double width, mgps_data *d)
 {
-	/* Accumulate (key → weight, Σ ln E) in an open-addressing table. */
-	size_t cap = 1024;
-	while (cap < 2 * t->n_pairs + 2)
-		cap *= 2;
-	if (width > 0.0 && cap > ((size_t)1 << 22))
-		cap = (size_t)1 << 22;   /* bins are far fewer than pairs; grown below if needed */
-	acc *tab = NULL;
-	size_t used = 0;
+	/* Accumulate (key → weight, Σ ln E) in an open-addressing table, grown by rehashing: the
+	 * bins are far fewer than the pairs, and a table sized for the pairs would not stay in
+	 * cache. */
+	size_t cap = 1 << 12, used = 0;
+	acc *tab = calloc(cap, sizeof *tab);
+	if (tab == NULL)
+		return -1;
 	double log_n = log((double)t->reports), le_min = -log((double)t->reports) - 1.0;
-	for (;;) {
-		free(tab);
-		tab = calloc(cap, sizeof *tab);
-		if (tab == NULL)
-			return -1;
-		used = 0;
-		bool full = false;
-		for (size_t i = 0; i < t->n_pairs && !full; i++) {
-			const signal_pair *p = &t->pairs[i];
-			uint64_t prod = (uint64_t)t->item_reports[p->item] * t->event_reports[p->event];
-			double le = log((double)prod) - log_n;
-			uint64_t ke = width > 0.0 ? (uint64_t)((le - le_min) / width) : prod;
-			uint64_t kn = (uint64_t)p->a + 1;   /* + 1: key_n 0 marks an empty slot */
-			size_t j = (size_t)(mix64(kn * UINT64_C(0x9e3779b97f4a7c15) ^ ke) & (cap - 1));
-			while (tab[j].key_n && !(tab[j].key_n == kn && tab[j].key_e == ke))
-				j = (j + 1) & (cap - 1);
-			if (tab[j].key_n == 0) {
-				if (++used * 2 > cap) {
-					full = true;
-					break;
+	for (size_t i = 0; i < t->n_pairs; i++) {
+		const signal_pair *p = &t->pairs[i];
+		uint64_t prod = (uint64_t)t->item_reports[p->item] * t->event_reports[p->event];
+		double le = log((double)prod) - log_n;
+		uint64_t ke = width > 0.0 ? (uint64_t)((le - le_min) / width) : prod;
+		uint64_t kn = (uint64_t)p->a + 1;   /* + 1: key_n 0 marks an empty slot */
+		size_t j = (size_t)(mix64(kn * UINT64_C(0x9e3779b97f4a7c15) ^ ke) & (cap - 1));
+		while (tab[j].key_n && !(tab[j].key_n == kn && tab[j].key_e == ke))
+			j = (j + 1) & (cap - 1);
+		if (tab[j].key_n == 0) {
+			if ((used + 1) * 2 > cap) {
+				size_t ncap = cap * 2;
+				acc *grown = calloc(ncap, sizeof *grown);
+				if (grown == NULL) {
+					free(tab);
+					return -1;
 				}
-				tab[j].key_n = kn;
-				tab[j].key_e = ke;
+				for (size_t s = 0; s < cap; s++) {
+					if (tab[s].key_n == 0)
+						continue;
+					size_t r = (size_t)(mix64(tab[s].key_n * UINT64_C(0x9e3779b97f4a7c15) ^ tab[s].key_e) & (ncap - 1));
+					while (grown[r].key_n)
+						r = (r + 1) & (ncap - 1);
+					grown[r] = tab[s];
+				}
+				free(tab);
+				tab = grown;
+				cap = ncap;
+				j = (size_t)(mix64(kn * UINT64_C(0x9e3779b97f4a7c15) ^ ke) & (cap - 1));
+				while (tab[j].key_n)
+					j = (j + 1) & (cap - 1);
 			}
-			tab[j].w += 1.0;
-			tab[j].sum_le += le;
+			used++;
+			tab[j].key_n = kn;
+			tab[j].key_e = ke;
 		}
-		if (!full)
-			break;
-		cap *= 2;
+		tab[j].w += 1.0;
+		tab[j].sum_le += le;
 	}
 	/* Compact, sort by (n, E) for a deterministic summation order, index the distinct n. */
 	size_t k = 0;
@@ -774,20 +821,82 @@ double signal_mgps_loglik(const signal_prior *prior, const double *n, const doub
 	return ll;
 }
 
+/* The exact log-likelihood over every pair, in blocks summed in order (see OBJECTIVE_BLOCK),
+ * with ln Γ(αc + n) − ln Γ(αc) − ln n! looked up per count. */
+typedef struct loglik_job {
+	const signal_table *t;
+	const signal_prior *prior;
+	const double *coef1, *coef2;   /* [max count + 1], or NULL: computed per pair */
+	double *block;
+} loglik_job;
+
+static void loglik_blocks(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	const loglik_job *j = p;
+	const signal_table *t = j->t;
+	double a1 = j->prior->alpha1, b1 = j->prior->beta1, a2 = j->prior->alpha2, b2 = j->prior->beta2, P = j->prior->p;
+	double lP = log(P), lQ = log1p(-P), lb1 = log(b1), lb2 = log(b2), lga1 = lgamma(a1), lga2 = lgamma(a2);
+	double inv_n = 1.0 / (double)t->reports;
+	for (size_t blk = begin; blk < end; blk++) {
+		size_t i0 = blk * OBJECTIVE_BLOCK, i1 = i0 + OBJECTIVE_BLOCK < t->n_pairs ? i0 + OBJECTIVE_BLOCK : t->n_pairs;
+		double ll = 0.0;
+		for (size_t i = i0; i < i1; i++) {
+			const signal_pair *pr = &t->pairs[i];
+			double n = pr->a, e = (double)t->item_reports[pr->item] * (double)t->event_reports[pr->event] * inv_n;
+			double c1, c2;
+			if (j->coef1) {
+				c1 = j->coef1[pr->a];
+				c2 = j->coef2[pr->a];
+			} else {
+				double lf = lgamma(n + 1.0);
+				c1 = lgamma(a1 + n) - lga1 - lf;
+				c2 = lgamma(a2 + n) - lga2 - lf;
+			}
+			double le = log(e), l1 = log1p(e / b1), l2 = log1p(e / b2);
+			double u1 = lP + c1 + n * (le - lb1 - l1) - a1 * l1, u2 = lQ + c2 + n * (le - lb2 - l2) - a2 * l2;
+			double mx = fmax(u1, u2), lm = mx + log1p(exp(-fabs(u1 - u2)));
+			double s = -(P * expm1(-a1 * l1) + (1.0 - P) * expm1(-a2 * l2));
+			ll += lm - log(s);
+		}
+		j->block[blk] = ll;
+	}
+}
+
 double signal_mgps_loglik_table(const signal_table *t, const signal_prior *prior)
 {
-	enum { CHUNK = 4096 };
-	double n[CHUNK], e[CHUNK], ll = 0.0;
-	size_t k = 0;
-	for (size_t i = 0; i < t->n_pairs; i++) {
-		const signal_pair *p = &t->pairs[i];
-		n[k] = p->a;
-		e[k] = (double)t->item_reports[p->item] * (double)t->event_reports[p->event] / (double)t->reports;
-		if (++k == CHUNK || i + 1 == t->n_pairs) {
-			ll += signal_mgps_loglik(prior, n, e, NULL, k);
-			k = 0;
-		}
+	if (!prior_valid(prior))
+		return -INFINITY;
+	enum { COEF_MAX = 1 << 20 };
+	uint32_t max_a = 0;
+	for (size_t i = 0; i < t->n_pairs; i++)
+		if (t->pairs[i].a > max_a)
+			max_a = t->pairs[i].a;
+	size_t blocks = (t->n_pairs + OBJECTIVE_BLOCK - 1) / OBJECTIVE_BLOCK;
+	double *block = malloc((blocks + 1) * sizeof *block);
+	double *coef = max_a < COEF_MAX ? malloc(2 * ((size_t)max_a + 1) * sizeof *coef) : NULL;
+	if (block == NULL) {
+		free(coef);
+		return NAN;
 	}
+	loglik_job job = {t, prior, NULL, NULL, block};
+	if (coef) {
+		/* every count from 1 to the largest: at most a million ln Γ pairs, less than the pairs */
+		double lga1 = lgamma(prior->alpha1), lga2 = lgamma(prior->alpha2);
+		for (uint32_t a = 1; a <= max_a; a++) {
+			double lf = lgamma(a + 1.0);
+			coef[a] = lgamma(prior->alpha1 + a) - lga1 - lf;
+			coef[max_a + 1 + a] = lgamma(prior->alpha2 + a) - lga2 - lf;
+		}
+		job.coef1 = coef;
+		job.coef2 = coef + max_a + 1;
+	}
+	parallel_for(blocks, 1, loglik_blocks, &job, NULL, NULL);
+	double ll = 0.0;
+	for (size_t b = 0; b < blocks; b++)
+		ll += block[b];
+	free(block);
+	free(coef);
 	return ll;
 }
 

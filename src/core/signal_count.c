@@ -40,7 +40,7 @@ typedef struct name_table {
 	size_t *offset;         /* [n] */
 	uint32_t n, id_cap;
 	uint32_t *slot;         /* 0 empty, else id + 1 */
-	uint32_t *slot_hash;    /* the high bits of the name's hash, to skip most compares */
+	uint32_t *slot_hash;    /* the low bits of the name's hash: its slot, and a filter before comparing */
 	uint32_t mask;
 } name_table;
 
@@ -65,7 +65,7 @@ static int names_grow_slots(name_table *t)
 	for (uint32_t i = 0; t->mask && i <= t->mask; i++) {
 		if (t->slot[i] == 0)
 			continue;
-		uint32_t j = (uint32_t)(mix64(t->slot_hash[i]) & (cap - 1));
+		uint32_t j = t->slot_hash[i] & (cap - 1);
 		while (slot[j])
 			j = (j + 1) & (cap - 1);
 		slot[j] = t->slot[i];
@@ -90,8 +90,8 @@ static uint32_t names_intern(name_table *t, const char *s, size_t len)
 {
 	if ((t->slot == NULL || (uint64_t)t->n * 10 >= ((uint64_t)t->mask + 1) * 7) && names_grow_slots(t) < 0)
 		return UINT32_MAX;
-	uint32_t h = (uint32_t)(hash_bytes(s, len) >> 32);
-	uint32_t j = (uint32_t)(mix64(h) & t->mask);
+	uint32_t h = (uint32_t)hash_bytes(s, len);
+	uint32_t j = h & t->mask;
 	while (t->slot[j]) {
 		if (t->slot_hash[j] == h) {
 			uint32_t id = t->slot[j] - 1;
