@@ -187,12 +187,14 @@ static gamma_part gamma_part_make(double w, double a, double b, double lgamma_a)
 	return (gamma_part){w, a, b, log(b), lgamma_a};
 }
 
-/* F(e^t) − p for the mixture, each CDF taken from the side that keeps its precision, and
- * dF/dt (x times the density), which shares each component's common factor. */
-static double mix_cdf_minus(const gamma_part part[2], double t, double x, double p, double *dfdt)
+/* F(e^t) − p for the mixture, each CDF taken from the side that keeps its precision, with
+ * dF/dt (x times the density) and d²F/dt², which share each component's common factor:
+ * d/dt [(bx)^a e^(−bx)/Γ(a)] = (bx)^a e^(−bx)/Γ(a)·(a − bx). A component c = known is
+ * taken to be at its own p-quantile (F_c = p) and not evaluated. */
+static double mix_cdf_minus(const gamma_part part[2], double t, double x, double p, int known, double *d1, double *d2)
 {
 	/* Upper tails are summed as −w·Q + w − p to avoid 1 − Q cancelling: F = lower + wu − upper. */
-	double lower = 0.0, upper = 0.0, wu = 0.0, slope = 0.0;
+	double lower = 0.0, upper = 0.0, wu = 0.0, slope = 0.0, bend = 0.0;
 	for (int c = 0; c < 2; c++) {
 		const gamma_part *g = &part[c];
 		if (!(g->w > 0.0))
@@ -200,7 +202,10 @@ static double mix_cdf_minus(const gamma_part part[2], double t, double x, double
 		double y = g->b * x;
 		double pref = exp(gamma_prefactor_log(g->a, y, g->log_b + t, g->lgamma_a));
 		slope += g->w * pref;
-		if (g->a > GAMMA_LARGE_A) {
+		bend += g->w * pref * (g->a - y);
+		if (c == known) {
+			lower += g->w * p;
+		} else if (g->a > GAMMA_LARGE_A) {
 			double pc, qc;
 			gamma_pq_large(g->a, y, &pc, &qc);
 			if (pc < qc) {
@@ -216,7 +221,8 @@ static double mix_cdf_minus(const gamma_part part[2], double t, double x, double
 			upper += g->w * gamma_q_cf_sum(g->a, y) * pref;
 		}
 	}
-	*dfdt = slope;
+	*d1 = slope;
+	*d2 = bend;
 	return lower + (wu - p) - upper;
 }
 
@@ -237,20 +243,28 @@ static double gamma_quantile_guess(double p, double a, double b)
 	return a / b * c * c * c;
 }
 
-/* The p-quantile of the mixture by safeguarded Newton on t = ln x from t0: lo and hi, once
+/* The p-quantile of the mixture by safeguarded Halley iteration on t = ln x from t0 (cubic
+ * convergence: from a start within 1e-5 the second step is below 1e-14): lo and hi, once
  * known, bracket the root (F < p at lo, F >= p at hi), and a step leaving the bracket is
- * replaced by bisection (or, while one side is still open, by a unit step towards it). */
-static double mix_quantile(const gamma_part part[2], double p, double t0)
+ * replaced by bisection (or, while one side is still open, by a unit step towards it).
+ * known: a component whose own p-quantile t0 is (its CDF is not evaluated there), or -1.
+ * tol: the step, relative to max(1, |t|), below which t is taken as found. */
+static double mix_quantile(const gamma_part part[2], double p, double t0, int known, double tol)
 {
 	double t = t0, lo = -INFINITY, hi = INFINITY;
 	for (int it = 0; it < 300; it++) {
-		double x = exp(t), dfdt;
-		double f = mix_cdf_minus(part, t, x, p, &dfdt);
+		double x = exp(t), d1, d2;
+		double f = mix_cdf_minus(part, t, x, p, it == 0 ? known : -1, &d1, &d2);
 		if (f < 0.0)
 			lo = t;
 		else
 			hi = t;
-		double tn = dfdt > 0.0 ? t - f / dfdt : NAN;
+		double tn = NAN;
+		if (d1 > 0.0) {
+			double newton = f / d1, denom = 1.0 - 0.5 * newton * d2 / d1;
+			/* Halley's step, or Newton's when the correction would more than halve or double it */
+			tn = denom > 0.5 && denom < 2.0 ? t - newton / denom : t - newton;
+		}
 		if (!(tn > lo && tn < hi)) {
 			if (isinf(lo))
 				tn = hi - 1.0;
@@ -265,7 +279,7 @@ static double mix_quantile(const gamma_part part[2], double p, double t0)
 			return INFINITY;
 		double dt = fabs(tn - t);
 		t = tn;
-		if (dt <= 1e-14 * fmax(1.0, fabs(t)) || (isfinite(lo) && isfinite(hi) && hi - lo <= 1e-15 * fmax(1.0, fabs(t))))
+		if (dt <= tol * fmax(1.0, fabs(t)) || (isfinite(lo) && isfinite(hi) && hi - lo <= 1e-15 * fmax(1.0, fabs(t))))
 			break;
 	}
 	return exp(t);
@@ -285,13 +299,16 @@ double signal_gamma_mix_quantile(double p, double q, double a1, double b1, doubl
 	}
 	gamma_part part[2] = {gamma_part_make(q, a1, b1, lgamma(a1)), gamma_part_make(1.0 - q, a2, b2, lgamma(a2))};
 	double guess = q >= 0.5 ? gamma_quantile_guess(p, a1, b1) : gamma_quantile_guess(p, a2, b2);
-	return mix_quantile(part, p, log(guess));
+	return mix_quantile(part, p, log(guess), -1, 1e-14);
 }
 
-/* The p-quantile of Gamma(a, rate 1); the quantile at rate b is this divided by b. */
+/* The p-quantile of Gamma(a, rate 1); the quantile at rate b is this divided by b. Computed
+ * once per count and reused for every pair, so it is iterated to the last bit: the IC
+ * interval's ends are logarithms of these and may be close to 0. */
 static double gamma_unit_quantile(double p, double a)
 {
-	return signal_gamma_mix_quantile(p, 1.0, a, 1.0, a, 1.0);
+	gamma_part part[2] = {gamma_part_make(1.0, a, 1.0, lgamma(a)), gamma_part_make(0.0, a, 1.0, 0.0)};
+	return mix_quantile(part, p, log(gamma_quantile_guess(p, a, 1.0)), -1, 1e-16);
 }
 
 /* ---------------------------------------------------------------- disproportionality */
@@ -423,8 +440,10 @@ static void mgps_score(const signal_prior *prior, const count_terms *ct, double 
 	int h = w[0] >= w[1] ? 0 : 1;
 	double start05 = ct->unit_05[h] > 0.0 ? ct->unit_05[h] / rate[h] : gamma_quantile_guess(0.05, part[h].a, rate[h]);
 	double start95 = ct->unit_95[h] > 0.0 ? ct->unit_95[h] / rate[h] : gamma_quantile_guess(0.95, part[h].a, rate[h]);
-	out->eb05 = mix_quantile(part, 0.05, log(start05));
-	out->eb95 = mix_quantile(part, 0.95, log(start95));
+	int known = ct->unit_05[h] > 0.0 ? h : -1;
+	out->eb05 = mix_quantile(part, 0.05, log(start05), known, 1e-14);
+	known = ct->unit_95[h] > 0.0 ? h : -1;
+	out->eb95 = mix_quantile(part, 0.95, log(start95), known, 1e-14);
 }
 
 void signal_mgps_score(const signal_prior *prior, double n, double expected, signal_ebgm *out)

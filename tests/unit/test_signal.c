@@ -181,6 +181,23 @@ static void test_counting(void **state)
 	check_example(signal_counter_finish(counter_with(grouped, 6), NULL, NULL));
 }
 
+/* Two counters filled from consecutive halves of the same rows and merged count what one
+ * counter fed every row counts, also when a report's rows straddle the cut or come back. */
+static void test_counter_merge(void **state)
+{
+	(void)state;
+	static const char *const rows[][3] = {
+		{"R2", "P1", "E1"}, {"R1", "P3", "E1"}, {"R1", "P1", "E1"}, {"R1", "P2", "E2"}, {"R1", "P1", "E1"},
+		{"R3", "P2", "E3"},
+	};
+	for (size_t cut = 0; cut <= 6; cut++) {
+		signal_counter *a = counter_with(rows, cut), *b = counter_with(rows + cut, 6 - cut);
+		assert_int_equal(signal_counter_merge(a, b), 0);
+		assert_int_equal(signal_counter_rows(a), 6);
+		check_example(signal_counter_finish(a, NULL, NULL));
+	}
+}
+
 static void test_counter_refuses_bad_names(void **state)
 {
 	(void)state;
@@ -240,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_hand_checked_table), cmocka_unit_test(test_independent_table),
 		cmocka_unit_test(test_zero_cells),          cmocka_unit_test(test_special_functions),
 		cmocka_unit_test(test_mgps_single_gamma),   cmocka_unit_test(test_counting),
+		cmocka_unit_test(test_counter_merge),
 		cmocka_unit_test(test_counter_refuses_bad_names), cmocka_unit_test(test_fit_and_ranking),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
