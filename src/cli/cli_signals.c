@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "service/pharmacovigilance.h"
 #include "core/parallel.h"
+#include "core/numfmt.h"
 #include "core/signal.h"
 #include "core/text.h"
 
@@ -558,14 +559,6 @@ static void put_json_string(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
-static void put_csv_string(FILE *out, const char *s, size_t len)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		fwrite(s, 1, len, out);
-	else
-		csv_fwrite(out, s, len);
-}
-
 static const char *const stat_names[] = {"expected", "prr", "prr_lo", "prr_hi", "chi2", "ror", "ror_lo", "ror_hi",
                                          "ic", "ic_lo", "ic_hi", "ebgm", "eb05", "eb95"};
 
@@ -585,33 +578,157 @@ static void split_item(const char *item, bool by_lot, size_t *product_len, const
 	*lot = sep ? sep + 1 : NULL;
 }
 
-static void print_csv(FILE *out, const signal_table *t, const signal_row *rows, size_t n, bool by_lot)
+/* ---- CSV output: formatted on every core in blocks of rows, written in order ---- */
+
+enum { WRITE_BLOCK_ROWS = 4096, WRITE_BATCH_BLOCKS = 64 };
+
+/* A name as it goes into the CSV (quoted when it holds a comma, quote or line end). */
+typedef struct csv_name {
+	char *text;
+	size_t len;
+} csv_name;
+
+typedef struct text_buf {
+	char *p;
+	size_t len, cap;
+} text_buf;
+
+typedef struct csv_job {
+	const signal_row *rows;
+	size_t n_rows, first_block;      /* blocks first_block + [0, WRITE_BATCH_BLOCKS) */
+	const csv_name *items, *lots, *events;
+	text_buf *out;                   /* [WRITE_BATCH_BLOCKS] */
+	bool failed;
+} csv_job;
+
+static int csv_name_make(csv_name *n, const char *s, size_t len)
 {
+	bool quote = memchr(s, ',', len) || memchr(s, '"', len) || memchr(s, '\r', len) || memchr(s, '\n', len);
+	size_t need = quote ? csv_write(NULL, 0, s, len) : len;
+	n->text = malloc(need + 1);
+	if (n->text == NULL)
+		return -1;
+	if (quote)
+		csv_write(n->text, need, s, len);
+	else
+		memcpy(n->text, s, len);
+	n->len = need;
+	return 0;
+}
+
+static char *put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static void format_blocks(void *ctx, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	csv_job *j = ctx;
+	for (size_t b = begin; b < end; b++) {
+		text_buf *o = &j->out[b];
+		o->len = 0;
+		size_t r0 = (j->first_block + b) * WRITE_BLOCK_ROWS, r1 = r0 + WRITE_BLOCK_ROWS;
+		if (r1 > j->n_rows)
+			r1 = j->n_rows;
+		for (size_t i = r0; i < r1; i++) {
+			const signal_row *r = &j->rows[i];
+			const csv_name *item = &j->items[r->item], *lot = j->lots ? &j->lots[r->item] : NULL, *event = &j->events[r->event];
+			/* names, four counts of ≤ 10 digits, fourteen numbers of ≤ 17 characters, separators */
+			size_t need = item->len + (lot ? lot->len + 1 : 0) + event->len + 4 * 11 + 14 * 18 + 4;
+			if (o->len + need > o->cap) {
+				size_t cap = o->cap ? o->cap * 2 : 1 << 16;
+				while (cap < o->len + need)
+					cap *= 2;
+				char *np = realloc(o->p, cap);
+				if (np == NULL) {
+					j->failed = true;
+					return;
+				}
+				o->p = np;
+				o->cap = cap;
+			}
+			char *p = o->p + o->len;
+			p = put(p, item->text, item->len);
+			*p++ = ',';
+			if (lot) {
+				p = put(p, lot->text, lot->len);
+				*p++ = ',';
+			}
+			p = put(p, event->text, event->len);
+			const uint32_t counts[4] = {r->a, r->b, r->c, r->d};
+			for (int k = 0; k < 4; k++) {
+				*p++ = ',';
+				char num[16];
+				p = put(p, num, numfmt_u32(num, counts[k]));
+			}
+			double v[14];
+			stat_values(r, v);
+			for (int k = 0; k < 14; k++) {
+				*p++ = ',';
+				if (isfinite(v[k])) {
+					char num[32];
+					p = put(p, num, numfmt_g10(num, v[k]));
+				}
+			}
+			*p++ = '\n';
+			o->len = (size_t)(p - o->p);
+		}
+	}
+}
+
+/* Returns 0, or -1 when memory runs out (nothing more is written). */
+static int print_csv(FILE *out, const signal_table *t, const signal_row *rows, size_t n, bool by_lot)
+{
+	int rc = -1;
+	csv_name *items = calloc((size_t)t->n_items + 1, sizeof *items), *lots = NULL;
+	csv_name *events = calloc((size_t)t->n_events + 1, sizeof *events);
+	text_buf *bufs = calloc(WRITE_BATCH_BLOCKS, sizeof *bufs);
+	if (by_lot)
+		lots = calloc((size_t)t->n_items + 1, sizeof *lots);
+	if (items == NULL || events == NULL || bufs == NULL || (by_lot && lots == NULL))
+		goto done;
+	for (uint32_t i = 0; i < t->n_items; i++) {
+		const char *lot;
+		size_t plen;
+		split_item(t->item_names[i], by_lot, &plen, &lot);
+		if (csv_name_make(&items[i], t->item_names[i], plen) < 0 || (lot && csv_name_make(&lots[i], lot, strlen(lot)) < 0))
+			goto done;
+	}
+	for (uint32_t e = 0; e < t->n_events; e++)
+		if (csv_name_make(&events[e], t->event_names[e], strlen(t->event_names[e])) < 0)
+			goto done;
 	fputs(by_lot ? "product,lot,event,a,b,c,d" : "product,event,a,b,c,d", out);
 	for (size_t i = 0; i < 14; i++)
 		fprintf(out, ",%s", stat_names[i]);
 	fputc('\n', out);
-	for (size_t i = 0; i < n; i++) {
-		const signal_row *r = &rows[i];
-		const char *item = t->item_names[r->item], *lot, *event = t->event_names[r->event];
-		size_t plen;
-		split_item(item, by_lot, &plen, &lot);
-		put_csv_string(out, item, plen);
-		fputc(',', out);
-		if (lot) {
-			put_csv_string(out, lot, strlen(lot));
-			fputc(',', out);
-		}
-		put_csv_string(out, event, strlen(event));
-		fprintf(out, ",%u,%u,%u,%u", r->a, r->b, r->c, r->d);
-		double v[14];
-		stat_values(r, v);
-		for (int k = 0; k < 14; k++) {
-			fputc(',', out);
-			put_num(out, v[k], false);
-		}
-		fputc('\n', out);
+	size_t blocks = (n + WRITE_BLOCK_ROWS - 1) / WRITE_BLOCK_ROWS;
+	csv_job job = {rows, n, 0, items, by_lot ? lots : NULL, events, bufs, false};
+	for (size_t first = 0; first < blocks; first += WRITE_BATCH_BLOCKS) {
+		size_t batch = blocks - first < WRITE_BATCH_BLOCKS ? blocks - first : WRITE_BATCH_BLOCKS;
+		job.first_block = first;
+		parallel_for(batch, 1, format_blocks, &job, NULL, NULL);
+		if (job.failed)
+			goto done;
+		for (size_t b = 0; b < batch; b++)
+			fwrite(bufs[b].p, 1, bufs[b].len, out);
 	}
+	rc = 0;
+done:
+	for (uint32_t i = 0; items && i < t->n_items; i++)
+		free(items[i].text);
+	for (uint32_t i = 0; lots && i < t->n_items; i++)
+		free(lots[i].text);
+	for (uint32_t e = 0; events && e < t->n_events; e++)
+		free(events[e].text);
+	for (size_t b = 0; bufs && b < WRITE_BATCH_BLOCKS; b++)
+		free(bufs[b].p);
+	free(items);
+	free(lots);
+	free(events);
+	free(bufs);
+	return rc;
 }
 
 static void print_json(FILE *out, const signal_table *t, const signal_row *rows, size_t n, bool by_lot,
@@ -790,13 +907,17 @@ int cli_signals(int argc, char **argv)
 	fputc('\n', stderr);
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+	int rc = 0;
 	if (json)
 		print_json(stdout, t, rows, n_rows, by_lot, (unsigned)min_count, &fit, prior_arg == NULL);
-	else
-		print_csv(stdout, t, rows, n_rows, by_lot);
-	int rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	else if (print_csv(stdout, t, rows, n_rows, by_lot) < 0)
+		rc = 1;
 	if (rc)
+		fputs("exosafe signals: out of memory while writing the output\n", stderr);
+	else if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "exosafe signals: could not write the output: %s\n", strerror(errno));
+		rc = 1;
+	}
 	else
 		fprintf(stderr, "time: reading %.2f s, counting %.2f s, %s %.2f s, scoring %.2f s, writing %.2f s\n",
 		        t_read - t_start, t_count - t_read, prior_arg ? "likelihood" : "fitting", t_fit - t_count,
