@@ -12,7 +12,10 @@
  * then are rows regrouped by report (a counting sort). Each report's items and events are
  * deduplicated and every item×event pair of the report counted: in a dense item×event matrix
  * when that fits in DENSE_CELLS_MAX cells, else in an open-addressing table keyed by the pair.
- * Counting runs on every core (core/parallel.h) with relaxed atomic increments.
+ * With the dense matrix, counting runs on every core (core/parallel.h): workers deduplicate
+ * reports into their own margins and pair lists bucketed by the part of the matrix the pair
+ * falls in, then count bucket by bucket, so no count is written by two threads and the part
+ * of the matrix being written stays in cache.
  *
  * signal_counter_merge lets readers fill one counter per thread and join them in order. */
 #include "core/signal.h"
@@ -29,6 +32,7 @@
 enum {
 	DENSE_CELLS_MAX = 1 << 25,      /* 128 MiB of 32-bit counts */
 	RUNS_PER_BUCKET = 2048,
+	BUCKET_CELLS = 1 << 18,         /* 1 MiB of the matrix: counted while it sits in cache */
 };
 
 /* ---------------------------------------------------------------- interned names */
@@ -533,81 +537,118 @@ static size_t unique_u32(uint32_t *v, size_t n)
 	return m;
 }
 
+/* A growable array of matrix cells (item × n_events + event). */
+typedef struct cell_buf {
+	uint32_t *cell;
+	size_t n, cap;
+} cell_buf;
+
 typedef struct count_job {
 	const report_row *rows;
 	size_t n_rows;
 	signal_table *t;
-	uint32_t *dense;                /* [n_items × n_events], or NULL: pairs */
+	/* dense counting: the matrix, cut into buckets of bucket_cells cells */
+	uint32_t *dense;
+	size_t buckets, bucket_cells;
+	cell_buf *cells;                        /* [worker × buckets]: the pairs each worker saw */
+	uint32_t *item_margin, *event_margin;   /* [worker × n_items], [worker × n_events] */
+	/* sparse counting */
 	pair_counts *pairs;
-	uint32_t *items[PARALLEL_MAX_WORKERS], *events[PARALLEL_MAX_WORKERS];
-	size_t scratch[PARALLEL_MAX_WORKERS];
 	bool failed;
 	signal_progress_fn progress;
 	void *ctx;
 } count_job;
 
-static void bump(uint32_t *x)
+static void note_pair(count_job *j, unsigned worker, uint32_t item, uint32_t event)
 {
-	__atomic_fetch_add(x, 1, __ATOMIC_RELAXED);
+	if (j->dense == NULL) {
+		if (pairs_increment(j->pairs, (uint64_t)item << 32 | event) < 0)
+			j->failed = true;
+		return;
+	}
+	uint32_t cell = item * j->t->n_events + event;
+	cell_buf *b = &j->cells[(size_t)worker * j->buckets + cell / j->bucket_cells];
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		uint32_t *p = realloc(b->cell, cap * sizeof *p);
+		if (p == NULL) {
+			j->failed = true;
+			return;
+		}
+		b->cell = p;
+		b->cap = cap;
+	}
+	b->cell[b->n++] = cell;
 }
 
-/* Counts the reports that start in [begin, end) (a report may run past end). */
+/* Deduplicates each report that starts in [begin, end) (a report may run past end), counts
+ * its items and events in the worker's margins and notes each item×event pair: in the
+ * worker's buffer for the pair's bucket of the matrix, counted afterwards bucket by bucket so
+ * that the part of the matrix being written stays in cache. */
 static void count_reports(void *p, size_t begin, size_t end, unsigned worker)
 {
 	count_job *j = p;
 	const report_row *rows = j->rows;
-	signal_table *t = j->t;
+	uint32_t *item_margin = j->item_margin + (size_t)worker * j->t->n_items;
+	uint32_t *event_margin = j->event_margin + (size_t)worker * j->t->n_events;
+	uint32_t items[16], events[16];
 	size_t i = begin;
 	while (i > 0 && i < j->n_rows && rows[i].report == rows[i - 1].report)
 		i++;
-	while (i < end && i < j->n_rows) {
+	while (i < end && i < j->n_rows && !j->failed) {
 		size_t e = i + 1;
 		while (e < j->n_rows && rows[e].report == rows[i].report)
 			e++;
 		size_t k = e - i;
-		if (k > j->scratch[worker]) {
-			size_t cap = 64;
-			while (cap < k)
-				cap *= 2;
-			uint32_t *ni = realloc(j->items[worker], cap * sizeof *ni);
-			if (ni)
-				j->items[worker] = ni;
-			uint32_t *ne = ni ? realloc(j->events[worker], cap * sizeof *ne) : NULL;
-			if (ne)
-				j->events[worker] = ne;
-			if (ni == NULL || ne == NULL) {
+		uint32_t *ip = items, *ep = events;
+		if (k > 16) {   /* a long report: heap buffers for it alone */
+			ip = malloc(k * sizeof *ip);
+			ep = malloc(k * sizeof *ep);
+			if (ip == NULL || ep == NULL) {
+				free(ip);
+				free(ep);
 				j->failed = true;
 				return;
 			}
-			j->scratch[worker] = cap;
 		}
-		uint32_t *items = j->items[worker], *events = j->events[worker];
 		for (size_t r = 0; r < k; r++) {
-			items[r] = rows[i + r].item;
-			events[r] = rows[i + r].event;
+			ip[r] = rows[i + r].item;
+			ep[r] = rows[i + r].event;
 		}
-		size_t ni = unique_u32(items, k), ne = unique_u32(events, k);
-		for (size_t x = 0; x < ni; x++)
-			bump(&t->item_reports[items[x]]);
+		size_t ni = unique_u32(ip, k), ne = unique_u32(ep, k);
 		for (size_t y = 0; y < ne; y++)
-			bump(&t->event_reports[events[y]]);
-		if (j->dense) {
-			for (size_t x = 0; x < ni; x++) {
-				uint32_t *row = j->dense + (size_t)items[x] * t->n_events;
-				for (size_t y = 0; y < ne; y++)
-					bump(&row[events[y]]);
-			}
-		} else {
-			/* the sparse table is not shared: one worker does it all (see signal_counter_finish) */
-			for (size_t x = 0; x < ni; x++)
-				for (size_t y = 0; y < ne; y++)
-					if (pairs_increment(j->pairs, (uint64_t)items[x] << 32 | events[y]) < 0) {
-						j->failed = true;
-						return;
-					}
+			event_margin[ep[y]]++;
+		for (size_t x = 0; x < ni; x++) {
+			item_margin[ip[x]]++;
+			for (size_t y = 0; y < ne; y++)
+				note_pair(j, worker, ip[x], ep[y]);
+		}
+		if (ip != items) {
+			free(ip);
+			free(ep);
 		}
 		i = e;
 	}
+}
+
+static void count_buckets(void *p, size_t begin, size_t end, unsigned worker_slot)
+{
+	(void)worker_slot;
+	count_job *j = p;
+	unsigned workers = parallel_workers();
+	for (size_t b = begin; b < end; b++)
+		for (unsigned w = 0; w < workers; w++) {
+			const cell_buf *cb = &j->cells[(size_t)w * j->buckets + b];
+			for (size_t k = 0; k < cb->n; k++)
+				j->dense[cb->cell[k]]++;
+		}
+}
+
+static void count_progress(void *p, double fraction)
+{
+	count_job *j = p;
+	if (j->progress)
+		j->progress(j->ctx, "counting", fraction);
 }
 
 void signal_table_free(signal_table *t)
@@ -622,13 +663,6 @@ void signal_table_free(signal_table *t)
 	free(t->event_reports);
 	free(t->pairs);
 	free(t);
-}
-
-static void count_progress(void *p, double fraction)
-{
-	count_job *j = p;
-	if (j->progress)
-		j->progress(j->ctx, "counting", fraction);
 }
 
 signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progress, void *ctx)
@@ -658,15 +692,40 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 		goto fail;
 	size_t cells = (size_t)t->n_items * t->n_events;
 	job = (count_job){.rows = c->rows, .n_rows = c->n_rows, .t = t, .progress = progress, .ctx = ctx};
-	if (cells <= DENSE_CELLS_MAX)
+	unsigned workers = parallel_workers();
+	if (cells <= DENSE_CELLS_MAX) {
+		job.bucket_cells = BUCKET_CELLS;
+		job.buckets = cells / BUCKET_CELLS + 1;
 		job.dense = calloc(cells + 1, sizeof *job.dense);
-	if (job.dense != NULL) {
+		job.cells = calloc((size_t)workers * job.buckets, sizeof *job.cells);
+		job.item_margin = calloc((size_t)workers * t->n_items + 1, sizeof *job.item_margin);
+		job.event_margin = calloc((size_t)workers * t->n_events + 1, sizeof *job.event_margin);
+	}
+	if (job.dense != NULL && job.cells != NULL && job.item_margin != NULL && job.event_margin != NULL) {
 		parallel_for(c->n_rows, 0, count_reports, &job, count_progress, &job);
+		if (!job.failed)
+			parallel_for(job.buckets, 1, count_buckets, &job, NULL, NULL);
+		for (unsigned w = 0; w < workers; w++) {
+			for (uint32_t i = 0; i < t->n_items; i++)
+				t->item_reports[i] += job.item_margin[(size_t)w * t->n_items + i];
+			for (uint32_t e = 0; e < t->n_events; e++)
+				t->event_reports[e] += job.event_margin[(size_t)w * t->n_events + e];
+		}
 	} else {
+		/* too many cells for a matrix (or no memory for one): one shared table, one worker */
+		free(job.dense);
+		free(job.cells);
+		free(job.item_margin);
+		free(job.event_margin);
+		job.dense = NULL;
+		job.cells = NULL;
+		job.item_margin = t->item_reports;
+		job.event_margin = t->event_reports;
 		if (pairs_grow(&pc) < 0)
 			goto fail;
 		job.pairs = &pc;
 		count_reports(&job, 0, c->n_rows, 0);
+		job.item_margin = job.event_margin = NULL;
 		count_progress(&job, 1.0);
 	}
 	if (job.failed)
@@ -704,10 +763,11 @@ fail:
 	t = NULL;
 done:
 	free(job.dense);
-	for (unsigned w = 0; w < PARALLEL_MAX_WORKERS; w++) {
-		free(job.items[w]);
-		free(job.events[w]);
-	}
+	for (size_t k = 0; job.cells && k < (size_t)parallel_workers() * job.buckets; k++)
+		free(job.cells[k].cell);
+	free(job.cells);
+	free(job.item_margin);
+	free(job.event_margin);
 	free(pc.key);
 	free(pc.count);
 	signal_counter_free(c);
