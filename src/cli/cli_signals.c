@@ -44,6 +44,14 @@ static const char signals_usage[] =
 
 enum { FIELDS_MAX = 4 };
 
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+
 static const char *const column_names[] = {"report_id", "product", "event"};
 static const char *const column_names_lot[] = {"report_id", "product", "lot", "event"};
 
@@ -330,9 +338,40 @@ static int split_line(const char *p, const char *q, const char **f, size_t *len,
 	}
 }
 
+/* A line of printable ASCII without spaces (the usual extract) in one pass: the fields of
+ * report_id,product,event when there are exactly three, each 1..SIGNAL_NAME_MAX bytes.
+ * Returns false for anything else, which the general path then reads and judges. */
+static bool plain_line(const char *p, const char *q, const char *f[3], size_t len[3])
+{
+	int n = 0;
+	const char *start = p;
+	for (const char *u = p; u < q; u++) {
+		unsigned char c = (unsigned char)*u;
+		if (c == ',') {
+			if (n == 2)
+				return false;
+			f[n] = start;
+			len[n++] = (size_t)(u - start);
+			start = u + 1;
+		} else if (c <= ' ' || c >= 0x7f) {
+			return false;
+		}
+	}
+	if (n != 2)
+		return false;
+	f[2] = start;
+	len[2] = (size_t)(q - start);
+	for (int i = 0; i < 3; i++)
+		if (len[i] == 0 || len[i] > SIGNAL_NAME_MAX)
+			return false;
+	return true;
+}
+
 static void read_part(part *pt)
 {
 	const char *p = pt->begin;
+	sink *k = &pt->sink;
+	bool plain_ok = k->ncols == 3 && !k->by_lot;
 	while (p < pt->end) {
 		const char *nl = memchr(p, '\n', (size_t)(pt->end - p));
 		const char *next = nl ? nl + 1 : pt->end;
@@ -340,11 +379,18 @@ static void read_part(part *pt)
 		if (n_bytes > 0 && p[n_bytes - 1] == '\r')
 			n_bytes--;
 		const char *q = p + n_bytes;
-		if (memchr(p, '\r', n_bytes) != NULL) {
+		const char *pf[3];
+		size_t plen[3];
+		if (plain_ok && plain_line(p, q, pf, plen)) {
+			if (signal_counter_add_clean(k->counter, pf[0], plen[0], pf[1], plen[1], pf[2], plen[2]) < 0) {
+				sink_fail(k, "%s", signal_counter_error(k->counter));
+				pt->status = PART_BAD_ROW;
+				return;
+			}
+		} else if (memchr(p, '\r', n_bytes) != NULL) {
 			pt->status = PART_NOT_SIMPLE;
 			return;
-		}
-		if (q > p) {
+		} else if (q > p) {
 			const char *f[FIELDS_MAX] = {0};
 			size_t len[FIELDS_MAX] = {0};
 			bool too_long[FIELDS_MAX] = {0};
@@ -353,8 +399,8 @@ static void read_part(part *pt)
 				pt->status = PART_NOT_SIMPLE;
 				return;
 			}
-			sink_record(&pt->sink, f, len, too_long, n);
-			if (pt->sink.failed) {
+			sink_record(k, f, len, too_long, n);
+			if (k->failed) {
 				pt->status = PART_BAD_ROW;
 				return;
 			}
@@ -380,9 +426,10 @@ static void reading_progress(void *ctx, double fraction)
 		draw_bar(j->prog, "reading", fraction);
 }
 
-/* Reads a mapped file without quotes into k. Returns 0, 1 (a bad row: *line, k->reason), or
- * 3 (not simple: read it with libcsv instead; k untouched). */
-static int read_fast(const char *data, size_t size, sink *k, long *line, progress_state *prog)
+/* Reads a mapped file without quotes. Returns 0 with the rows in a new *counter_out, 1 (a bad
+ * row: *line, k->reason), or 3 (not simple: read it with libcsv instead). */
+static int read_fast(const char *data, size_t size, sink *k, long *line, progress_state *prog,
+                     signal_counter **counter_out)
 {
 	const char *end = data + size, *p = data;
 	long lines = 0;
@@ -444,7 +491,9 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, progres
 	}
 	if (rc == 0) {
 		fast_job job = {parts, prog, n_parts};
+		if (getenv("DBGR")) fprintf(stderr, "parse start %.3f\n", now_seconds());
 		parallel_for(n_parts, 1, read_parts, &job, reading_progress, &job);
+		if (getenv("DBGR")) fprintf(stderr, "parse end %.3f\n", now_seconds());
 		for (size_t i = 0; i < n_parts && rc == 0; i++) {
 			if (parts[i].status == PART_NOT_SIMPLE) {
 				rc = 3;
@@ -457,24 +506,35 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, progres
 			}
 		}
 		/* Joined in file order only when every part read cleanly. */
-		for (size_t i = 0; i < n_parts && rc == 0; i++) {
-			signal_counter *c = parts[i].sink.counter;
-			parts[i].sink.counter = NULL;
-			if (signal_counter_merge(k->counter, c) < 0) {
-				sink_fail(k, "%s", signal_counter_error(k->counter));
+		if (rc == 0) {
+			signal_counter **counters = malloc((n_parts + 1) * sizeof *counters);
+			signal_counter *all = NULL;
+			if (counters != NULL) {
+				for (size_t i = 0; i < n_parts; i++) {
+					counters[i] = parts[i].sink.counter;
+					parts[i].sink.counter = NULL;
+				}
+				all = signal_counter_join(counters, n_parts);
+				free(counters);
+			}
+			if (all == NULL) {
+				sink_fail(k, "out of memory");
 				*line = lines;
 				rc = 1;
+			} else {
+				*counter_out = all;
 			}
 		}
 	}
+	if (getenv("DBGR")) fprintf(stderr, "merge end %.3f\n", now_seconds());
 	for (size_t i = 0; i < n_parts; i++)
 		signal_counter_free(parts[i].sink.counter);
 	free(parts);
 	return rc;
 }
 
-/* Reads the CSV into counter. Returns 0, or 1 after printing why. */
-static int read_reports(const char *path, signal_counter *counter, bool by_lot, progress_state *prog)
+/* Reads the CSV into *counter (which may be replaced). Returns 0, or 1 after printing why. */
+static int read_reports(const char *path, signal_counter **counter, bool by_lot, progress_state *prog)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
@@ -489,7 +549,7 @@ static int read_reports(const char *path, signal_counter *counter, bool by_lot, 
 		fputs("exosafe signals: out of memory\n", stderr);
 		return 1;
 	}
-	k->counter = counter;
+	k->counter = *counter;
 	k->by_lot = by_lot;
 	long line = 0;
 	int status = 3;
@@ -499,20 +559,22 @@ static int read_reports(const char *path, signal_counter *counter, bool by_lot, 
 		void *map = mmap(NULL, (size_t)total, PROT_READ, MAP_PRIVATE, fileno(f), 0);
 		if (map != MAP_FAILED) {
 			madvise(map, (size_t)total, MADV_SEQUENTIAL);
-			if (memchr(map, '"', (size_t)total) == NULL)
-				status = read_fast(map, (size_t)total, k, &line, prog);
+			if (getenv("DBGR")) fprintf(stderr, "map %.3f\n", now_seconds());
+			if (memchr(map, '"', (size_t)total) == NULL) {
+				signal_counter *joined = NULL;
+				status = read_fast(map, (size_t)total, k, &line, prog, &joined);
+				if (joined != NULL) {
+					signal_counter_free(*counter);
+					*counter = k->counter = joined;
+				}
+			}
+			if (getenv("DBGR")) fprintf(stderr, "read end %.3f\n", now_seconds());
 			munmap(map, (size_t)total);
+			if (getenv("DBGR")) fprintf(stderr, "unmap end %.3f\n", now_seconds());
 		}
 	}
 	if (status == 3) {
-		if (signal_counter_rows(counter) != 0) {
-			/* the fast reader merges only when every part was simple: nothing to undo */
-			fclose(f);
-			free(k);
-			fputs("exosafe signals: internal error: rows left by the fast reader\n", stderr);
-			return 1;
-		}
-		k->ncols = 0;
+		k->ncols = 0;   /* the fast reader joins its parts only when all were simple: nothing to undo */
 		status = read_with_libcsv(f, total, k, &line, prog);
 	}
 	fclose(f);
@@ -526,7 +588,7 @@ static int read_reports(const char *path, signal_counter *counter, bool by_lot, 
 	} else if (k->ncols == 0) {
 		fprintf(stderr, "exosafe signals: %s is empty: expected the header report_id,product,event and one row per pair\n", path);
 		rc = 1;
-	} else if (signal_counter_rows(counter) == 0) {
+	} else if (signal_counter_rows(*counter) == 0) {
 		fprintf(stderr, "exosafe signals: %s has a header but no reports\n", path);
 		rc = 1;
 	}
@@ -773,13 +835,6 @@ static void print_json(FILE *out, const signal_table *t, const signal_row *rows,
 	fputs(n ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int parse_prior(const char *s, signal_prior *p)
 {
 	char tail;
@@ -863,7 +918,7 @@ int cli_signals(int argc, char **argv)
 			signal_counter_free(counter);
 			return 1;
 		}
-	} else if (read_reports(reports, counter, by_lot, &prog) != 0) {
+	} else if (read_reports(reports, &counter, by_lot, &prog) != 0) {
 		signal_counter_free(counter);
 		return 1;
 	}

@@ -69,13 +69,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum {
 	SQUASH_EXACT_PAIRS = 50000,
 	FIT_MAX_ITER = 400,
 	PROGRESS_ROWS = 1 << 20,
 };
-#define SQUASH_COARSE 0.02
+#define SQUASH_COARSE 0.1
+#define SQUASH_MEDIUM 0.02
 #define SQUASH_FINE 0.001
 #define Z975 1.959963984540054
 
@@ -931,6 +933,7 @@ double signal_mgps_loglik_table(const signal_table *t, const signal_prior *prior
 	return ll;
 }
 
+static double dbg_now(void){struct timespec ts;clock_gettime(CLOCK_MONOTONIC,&ts);return ts.tv_sec+ts.tv_nsec*1e-9;}
 int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn progress, void *ctx)
 {
 	static const signal_prior starts[] = {
@@ -946,13 +949,16 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 		return -1;
 	bool exact = t->n_pairs <= SQUASH_EXACT_PAIRS;
 	mgps_data coarse, fine;
+	if (getenv("DBGFIT")) fprintf(stderr, "fit start %.3f\n", dbg_now());
 	if (mgps_points(t, exact ? 0.0 : SQUASH_COARSE, &coarse) < 0)
 		return -1;
 	double best_x[5] = {0}, best_f = INFINITY;
 	for (int s = 0; s < n_starts; s++) {
 		double x[5], f;
 		prior_to_x(&starts[s], x);
-		out->iterations += bfgs(&coarse, x, &f);
+		int its = bfgs(&coarse, x, &f);
+		out->iterations += its;
+		if (getenv("DBGFIT")) fprintf(stderr, "start %d: %d its, f=%.15g, points %zu, t %.3f\n", s, its, f, coarse.k, dbg_now());
 		if (f < best_f) {
 			best_f = f;
 			memcpy(best_x, x, sizeof x);
@@ -966,20 +972,29 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 	}
 	mgps_data *final = &coarse;
 	if (!exact) {
-		mgps_data_free(&coarse);
-		if (mgps_points(t, SQUASH_FINE, &fine) < 0)
-			return -1;
-		double f;
-		out->iterations += bfgs(&fine, best_x, &f);
-		best_f = f;
-		final = &fine;
+		/* Polished on ever finer bins: each level starts close to its own maximum. */
+		static const double polish[] = {SQUASH_MEDIUM, SQUASH_FINE};
+		for (size_t level = 0; level < sizeof polish / sizeof polish[0]; level++) {
+			mgps_data_free(final);
+			final = &fine;
+			if (mgps_points(t, polish[level], &fine) < 0)
+				return -1;
+			double f;
+			if (getenv("DBGFIT")) fprintf(stderr, "level points %zu, t %.3f\n", fine.k, dbg_now());
+			int its = bfgs(&fine, best_x, &f);
+			out->iterations += its;
+			if (getenv("DBGFIT")) fprintf(stderr, "level: %d its, f=%.15g, points %zu, t %.3f\n", its, f, fine.k, dbg_now());
+			best_f = f;
+		}
 	}
 	out->prior = x_to_prior(best_x);
 	out->loglik_fitted = -best_f * final->w_sum;
 	out->points = final->k;
 	out->squashed = !exact;
 	mgps_data_free(final);
+	if (getenv("DBGFIT")) fprintf(stderr, "before exact %.3f\n", dbg_now());
 	out->loglik = exact ? out->loglik_fitted : signal_mgps_loglik_table(t, &out->prior);
+	if (getenv("DBGFIT")) fprintf(stderr, "after exact %.3f\n", dbg_now());
 	if (progress)
 		progress(ctx, "fitting", 1.0);
 	return isfinite(out->loglik) ? 0 : -1;

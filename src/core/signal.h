@@ -43,10 +43,15 @@ void signal_counter_free(signal_counter *c);
 int signal_counter_add(signal_counter *c, const char *report, size_t report_len, const char *item, size_t item_len,
                        const char *event, size_t event_len);
 
-/* Appends every row of src after dst's (as if added to dst in that order) and frees src,
- * also on failure. Lets a reader fill one counter per thread over consecutive parts of a file.
- * Returns 0; -1 when memory runs out (signal_counter_error(dst) says so). */
-int signal_counter_merge(signal_counter *dst, signal_counter *src);
+/* As signal_counter_add, for names the caller has already checked: each 1..SIGNAL_NAME_MAX
+ * bytes without a NUL. For readers that validate every field anyway. */
+int signal_counter_add_clean(signal_counter *c, const char *report, size_t report_len, const char *item,
+                             size_t item_len, const char *event, size_t event_len);
+
+/* One counter holding the rows of parts[0], then parts[1], … (as if every row had been added
+ * to one counter in that order); frees the parts, also on failure. Lets a reader fill one
+ * counter per part of a file, on every core. Returns NULL when memory runs out. */
+signal_counter *signal_counter_join(signal_counter **parts, size_t n);
 
 /* The rows added so far. */
 uint64_t signal_counter_rows(const signal_counter *c);

@@ -17,7 +17,8 @@
  * falls in, then count bucket by bucket, so no count is written by two threads and the part
  * of the matrix being written stays in cache.
  *
- * signal_counter_merge lets readers fill one counter per thread and join them in order. */
+ * signal_counter_join lets readers fill one counter per part of a file and join them in
+ * order, copying on every core. */
 #include "core/signal.h"
 
 #include <assert.h>
@@ -263,6 +264,12 @@ int signal_counter_add(signal_counter *c, const char *report, size_t report_len,
 	if (check_name(c, "report id", report, report_len) < 0 || check_name(c, "item", item, item_len) < 0 ||
 	    check_name(c, "event", event, event_len) < 0)
 		return -1;
+	return signal_counter_add_clean(c, report, report_len, item, item_len, event, event_len);
+}
+
+int signal_counter_add_clean(signal_counter *c, const char *report, size_t report_len, const char *item,
+                             size_t item_len, const char *event, size_t event_len)
+{
 	if (reserve((void **)&c->rows, &c->cap, c->n_rows + 1, sizeof *c->rows) < 0)
 		goto oom;
 	uint32_t i = names_intern(&c->items, item, item_len);
@@ -281,48 +288,113 @@ oom:
 	return -1;
 }
 
-int signal_counter_merge(signal_counter *dst, signal_counter *src)
+/* What joining needs to know of one part: where its runs, names and rows go in the whole. */
+typedef struct join_part {
+	signal_counter *c;
+	uint32_t *item_map, *event_map;
+	size_t first;                 /* 1 when its first run continues the run before it */
+	size_t run_base, names_base, row_base;
+	uint32_t continued_run;       /* the run it continues, when first = 1 */
+} join_part;
+
+typedef struct join_job {
+	signal_counter *dst;
+	join_part *parts;
+} join_job;
+
+static void join_copy(void *p, size_t begin, size_t end, unsigned worker)
 {
-	uint32_t *item_map = malloc(((size_t)src->items.n + 1) * sizeof *item_map);
-	uint32_t *event_map = malloc(((size_t)src->events.n + 1) * sizeof *event_map);
-	int rc = -1;
-	if (item_map == NULL || event_map == NULL)
-		goto done;
-	for (uint32_t k = 0; k < src->items.n; k++)
-		if ((item_map[k] = names_intern(&dst->items, src->items.arena + src->items.offset[k], names_len(&src->items, k))) ==
-		    UINT32_MAX)
-			goto done;
-	for (uint32_t k = 0; k < src->events.n; k++)
-		if ((event_map[k] = names_intern(&dst->events, src->events.arena + src->events.offset[k],
-		                                 names_len(&src->events, k))) == UINT32_MAX)
-			goto done;
-	/* src's first run continues dst's last when they name the same report. */
-	size_t first = 0;
-	if (src->n_runs > 0 && last_run_is(dst, src->run_names + src->run_offset[0], run_len(src, 0)))
-		first = 1;
-	size_t base = dst->n_runs;   /* src run r (r >= first) becomes base + r - first */
-	if (dst->n_runs + src->n_runs >= UINT32_MAX - 1)
-		goto done;
-	for (size_t r = first; r < src->n_runs; r++) {
-		if (start_run(dst, src->run_names + src->run_offset[r], run_len(src, r), src->run_hash[r]) < 0)
-			goto done;
+	(void)worker;
+	join_job *j = p;
+	signal_counter *dst = j->dst;
+	for (size_t k = begin; k < end; k++) {
+		join_part *jp = &j->parts[k];
+		const signal_counter *src = jp->c;
+		size_t names_from = jp->first && src->n_runs > 0 ? (src->n_runs > 1 ? src->run_offset[1] : src->names_len) : 0;
+		memcpy(dst->run_names + jp->names_base, src->run_names + names_from, src->names_len - names_from);
+		for (size_t r = jp->first; r < src->n_runs; r++) {
+			size_t to = jp->run_base + r - jp->first;
+			dst->run_offset[to] = jp->names_base + src->run_offset[r] - names_from;
+			dst->run_hash[to] = src->run_hash[r];
+		}
+		for (size_t i = 0; i < src->n_rows; i++) {
+			const report_row *row = &src->rows[i];
+			uint32_t run = row->report < jp->first ? jp->continued_run : (uint32_t)(jp->run_base + row->report - jp->first);
+			dst->rows[jp->row_base + i] = (report_row){run, jp->item_map[row->item], jp->event_map[row->event]};
+		}
 	}
-	if (reserve((void **)&dst->rows, &dst->cap, dst->n_rows + src->n_rows, sizeof *dst->rows) < 0)
-		goto done;
-	for (size_t k = 0; k < src->n_rows; k++) {
-		const report_row *r = &src->rows[k];
-		uint32_t run = r->report < first ? (uint32_t)(base - 1) : (uint32_t)(base + r->report - first);
-		dst->rows[dst->n_rows + k] = (report_row){run, item_map[r->item], event_map[r->event]};
+}
+
+signal_counter *signal_counter_join(signal_counter **parts, size_t n)
+{
+	signal_counter *dst = signal_counter_new();
+	join_part *jp = calloc(n + 1, sizeof *jp);
+	bool ok = dst != NULL && jp != NULL;
+	size_t runs = 0, names = 0, rows = 0;
+	const char *last_name = NULL;   /* the last run so far: its report id and length */
+	size_t last_len = 0;
+	for (size_t k = 0; ok && k < n; k++) {
+		signal_counter *src = parts[k];
+		jp[k].c = src;
+		jp[k].item_map = malloc(((size_t)src->items.n + 1) * sizeof *jp[k].item_map);
+		jp[k].event_map = malloc(((size_t)src->events.n + 1) * sizeof *jp[k].event_map);
+		if (jp[k].item_map == NULL || jp[k].event_map == NULL) {
+			ok = false;
+			break;
+		}
+		for (uint32_t i = 0; ok && i < src->items.n; i++)
+			ok = (jp[k].item_map[i] = names_intern(&dst->items, src->items.arena + src->items.offset[i], names_len(&src->items, i))) !=
+			     UINT32_MAX;
+		for (uint32_t e = 0; ok && e < src->events.n; e++)
+			ok = (jp[k].event_map[e] = names_intern(&dst->events, src->events.arena + src->events.offset[e],
+			                                        names_len(&src->events, e))) != UINT32_MAX;
+		if (src->n_runs > 0 && last_name && run_len(src, 0) == last_len && memcmp(src->run_names, last_name, last_len) == 0) {
+			jp[k].first = 1;
+			jp[k].continued_run = (uint32_t)(runs - 1);
+		}
+		jp[k].run_base = runs;
+		jp[k].names_base = names;
+		jp[k].row_base = rows;
+		size_t names_from = jp[k].first ? (src->n_runs > 1 ? src->run_offset[1] : src->names_len) : 0;
+		runs += src->n_runs - jp[k].first;
+		names += src->names_len - names_from;
+		rows += src->n_rows;
+		if (src->n_runs > 0) {
+			last_name = src->run_names + src->run_offset[src->n_runs - 1];
+			last_len = run_len(src, src->n_runs - 1);
+		}
 	}
-	dst->n_rows += src->n_rows;
-	rc = 0;
-done:
-	if (rc != 0)
-		snprintf(dst->error, sizeof dst->error, "out of memory after %zu rows", dst->n_rows);
-	free(item_map);
-	free(event_map);
-	signal_counter_free(src);
-	return rc;
+	if (ok && runs >= UINT32_MAX - 1)
+		ok = false;
+	if (ok) {
+		dst->rows = malloc((rows + 1) * sizeof *dst->rows);
+		dst->run_names = malloc(names + 1);
+		dst->run_offset = malloc((runs + 1) * sizeof *dst->run_offset);
+		dst->run_hash = malloc((runs + 1) * sizeof *dst->run_hash);
+		ok = dst->rows && dst->run_names && dst->run_offset && dst->run_hash;
+		dst->cap = rows + 1;
+		dst->names_cap = names + 1;
+		dst->runs_cap = runs + 1;
+	}
+	if (ok) {
+		join_job job = {dst, jp};
+		parallel_for(n, 1, join_copy, &job, NULL, NULL);
+		dst->n_rows = rows;
+		dst->n_runs = runs;
+		dst->names_len = names;
+	}
+	for (size_t k = 0; jp && k < n; k++) {
+		free(jp[k].item_map);
+		free(jp[k].event_map);
+	}
+	free(jp);
+	for (size_t k = 0; k < n; k++)
+		signal_counter_free(parts[k]);
+	if (!ok) {
+		signal_counter_free(dst);
+		return NULL;
+	}
+	return dst;
 }
 
 /* ---------------------------------------------------------------- finding each run's report */

@@ -181,8 +181,8 @@ static void test_counting(void **state)
 	check_example(signal_counter_finish(counter_with(grouped, 6), NULL, NULL));
 }
 
-/* Two counters filled from consecutive halves of the same rows and merged count what one
- * counter fed every row counts, also when a report's rows straddle the cut or come back. */
+/* Three counters filled from consecutive parts of the same rows and joined count what one
+ * counter fed every row counts, also when a report's rows straddle a cut or come back. */
 static void test_counter_merge(void **state)
 {
 	(void)state;
@@ -190,12 +190,15 @@ static void test_counter_merge(void **state)
 		{"R2", "P1", "E1"}, {"R1", "P3", "E1"}, {"R1", "P1", "E1"}, {"R1", "P2", "E2"}, {"R1", "P1", "E1"},
 		{"R3", "P2", "E3"},
 	};
-	for (size_t cut = 0; cut <= 6; cut++) {
-		signal_counter *a = counter_with(rows, cut), *b = counter_with(rows + cut, 6 - cut);
-		assert_int_equal(signal_counter_merge(a, b), 0);
-		assert_int_equal(signal_counter_rows(a), 6);
-		check_example(signal_counter_finish(a, NULL, NULL));
-	}
+	for (size_t cut = 0; cut <= 6; cut++)
+		for (size_t cut2 = cut; cut2 <= 6; cut2++) {
+			signal_counter *parts[3] = {counter_with(rows, cut), counter_with(rows + cut, cut2 - cut),
+			                            counter_with(rows + cut2, 6 - cut2)};
+			signal_counter *all = signal_counter_join(parts, 3);
+			assert_non_null(all);
+			assert_int_equal(signal_counter_rows(all), 6);
+			check_example(signal_counter_finish(all, NULL, NULL));
+		}
 }
 
 static void test_counter_refuses_bad_names(void **state)
