@@ -100,7 +100,7 @@ static uint32_t names_intern(name_table *t, const char *s, size_t len)
 	while (t->slot[j]) {
 		if (t->slot_hash[j] == h) {
 			uint32_t id = t->slot[j] - 1;
-			if (names_len(t, id) == len && memcmp(t->arena + t->offset[id], s, len) == 0)
+			if (names_len(t, id) == len && same_bytes(t->arena + t->offset[id], s, len))
 				return id;
 		}
 		j = (j + 1) & t->mask;
@@ -232,7 +232,7 @@ static bool last_run_is(const signal_counter *c, const char *report, size_t len)
 	if (c->n_runs == 0)
 		return false;
 	const char *last = c->run_names + c->run_offset[c->n_runs - 1];
-	return run_len(c, c->n_runs - 1) == len && memcmp(last, report, len) == 0;
+	return run_len(c, c->n_runs - 1) == len && same_bytes(last, report, len);
 }
 
 /* Starts a run for report; the caller has reserved room. */
@@ -309,7 +309,7 @@ static void join_copy(void *p, size_t begin, size_t end, unsigned worker)
 	signal_counter *dst = j->dst;
 	for (size_t k = begin; k < end; k++) {
 		join_part *jp = &j->parts[k];
-		const signal_counter *src = jp->c;
+		signal_counter *src = jp->c;
 		size_t names_from = jp->first && src->n_runs > 0 ? (src->n_runs > 1 ? src->run_offset[1] : src->names_len) : 0;
 		memcpy(dst->run_names + jp->names_base, src->run_names + names_from, src->names_len - names_from);
 		for (size_t r = jp->first; r < src->n_runs; r++) {
@@ -322,6 +322,14 @@ static void join_copy(void *p, size_t begin, size_t end, unsigned worker)
 			uint32_t run = row->report < jp->first ? jp->continued_run : (uint32_t)(jp->run_base + row->report - jp->first);
 			dst->rows[jp->row_base + i] = (report_row){run, jp->item_map[row->item], jp->event_map[row->event]};
 		}
+		/* copied: given back now, so a join needs little more memory than its result */
+		free(jp->c->rows);
+		free(jp->c->run_names);
+		free(jp->c->run_offset);
+		free(jp->c->run_hash);
+		jp->c->rows = NULL;
+		jp->c->run_names = NULL;
+		jp->c->run_offset = jp->c->run_hash = NULL;
 	}
 }
 
@@ -372,6 +380,7 @@ signal_counter *signal_counter_join(signal_counter **parts, size_t n)
 		dst->run_offset = malloc((runs + 1) * sizeof *dst->run_offset);
 		dst->run_hash = malloc((runs + 1) * sizeof *dst->run_hash);
 		ok = dst->rows && dst->run_names && dst->run_offset && dst->run_hash;
+
 		dst->cap = rows + 1;
 		dst->names_cap = names + 1;
 		dst->runs_cap = runs + 1;
