@@ -507,9 +507,7 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, progres
 	}
 	if (rc == 0) {
 		fast_job job = {parts, prog, n_parts};
-		if (getenv("DBGR")) fprintf(stderr, "parse start %.3f\n", now_seconds());
 		parallel_for(n_parts, 1, read_parts, &job, reading_progress, &job);
-		if (getenv("DBGR")) fprintf(stderr, "parse end %.3f\n", now_seconds());
 		for (size_t i = 0; i < n_parts && rc == 0; i++) {
 			if (parts[i].status == PART_NOT_SIMPLE) {
 				rc = 3;
@@ -542,7 +540,6 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, progres
 			}
 		}
 	}
-	if (getenv("DBGR")) fprintf(stderr, "merge end %.3f\n", now_seconds());
 	for (size_t i = 0; i < n_parts; i++)
 		signal_counter_free(parts[i].sink.counter);
 	free(parts);
@@ -575,16 +572,13 @@ static int read_reports(const char *path, signal_counter **counter, bool by_lot,
 		void *map = mmap(NULL, (size_t)total, PROT_READ, MAP_PRIVATE, fileno(f), 0);
 		if (map != MAP_FAILED) {
 			madvise(map, (size_t)total, MADV_SEQUENTIAL);
-			if (getenv("DBGR")) fprintf(stderr, "map %.3f\n", now_seconds());
 			signal_counter *joined = NULL;
 			status = read_fast(map, (size_t)total, k, &line, prog, &joined);
 			if (joined != NULL) {
 				signal_counter_free(*counter);
 				*counter = k->counter = joined;
 			}
-			if (getenv("DBGR")) fprintf(stderr, "read end %.3f\n", now_seconds());
 			munmap(map, (size_t)total);
-			if (getenv("DBGR")) fprintf(stderr, "unmap end %.3f\n", now_seconds());
 		}
 	}
 	if (status == 3) {

@@ -84,5 +84,18 @@ with tempfile.TemporaryDirectory() as tmp:
     compare("--by lot", write("lots.csv", [b"report_id,product,lot,event"] +
                                           [l.replace(b",E", b",L1,E", 1) for l in lines[1:]]), ["--by", "lot"])
 
+    # The same output on one thread as on every core (fixed-order sums, joins in file order).
+    checked += 1
+    one = subprocess.run([exosafe, "signals", "--reports", base, "--format", "json"], capture_output=True,
+                         env=dict(os.environ, EXOSAFE_THREADS="1")).stdout
+    many = subprocess.run([exosafe, "signals", "--reports", base, "--format", "json"], capture_output=True,
+                          env=dict(os.environ, EXOSAFE_THREADS="4")).stdout
+    if one != many or not one:
+        failures += 1
+        print("FAIL one thread and four threads give different output")
+    else:
+        squashed = b'"squashed": true' in one
+        print(f"ok   one thread and four threads: the same {len(one)} bytes (fit on squashed points: {squashed})")
+
 print(f"{checked - failures}/{checked} passed")
 sys.exit(1 if failures else 0)
