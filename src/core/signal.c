@@ -78,6 +78,9 @@ enum {
 	FIT_MAX_ITER = 400,
 	PROGRESS_ROWS = 1 << 20,
 };
+/* Coarser levels only choose the start and bring it near the next level's maximum. */
+#define FIT_FLAT_ROUGH 1e-10
+#define FIT_FLAT_FINAL 1e-15
 #define SQUASH_COARSE 0.1
 #define SQUASH_MEDIUM 0.02
 #define SQUASH_FINE 0.005
@@ -656,9 +659,10 @@ static double mgps_objective(mgps_data *d, const double x[5], double g[5])
 	return isfinite(f) ? f : INFINITY;
 }
 
-/* Minimises the objective from x by BFGS; x and *fx hold the best point found. Returns the
+/* Minimises the objective from x by BFGS; x and *fx hold the best point found. Stops when the
+ * gradient vanishes or three steps in a row gain at most flat_tol relative. Returns the
  * iterations used. */
-static int bfgs(mgps_data *d, double x[5], double *fx)
+static int bfgs(mgps_data *d, double x[5], double *fx, double flat_tol)
 {
 	double g[5], H[5][5], xn[5], gn[5], s[5], y[5], dir[5];
 	double f = mgps_objective(d, x, g);
@@ -739,7 +743,7 @@ static int bfgs(mgps_data *d, double x[5], double *fx)
 			gmax = fmax(gmax, fabs(g[i]));
 		if (gmax < 1e-10)
 			break;
-		flat = df <= 1e-15 * fabs(f) ? flat + 1 : 0;
+		flat = df <= flat_tol * fabs(f) ? flat + 1 : 0;
 		if (flat >= 3)
 			break;
 	}
@@ -962,7 +966,7 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 	for (int s = 0; s < n_starts; s++) {
 		double x[5], f;
 		prior_to_x(&starts[s], x);
-		out->iterations += bfgs(&coarse, x, &f);
+		out->iterations += bfgs(&coarse, x, &f, exact ? FIT_FLAT_FINAL : FIT_FLAT_ROUGH);
 		if (f < best_f) {
 			best_f = f;
 			memcpy(best_x, x, sizeof x);
@@ -984,7 +988,7 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 			if (mgps_points(t, polish[level], &fine) < 0)
 				return -1;
 			double f;
-			out->iterations += bfgs(&fine, best_x, &f);
+			out->iterations += bfgs(&fine, best_x, &f, polish[level] == SQUASH_FINE ? FIT_FLAT_FINAL : FIT_FLAT_ROUGH);
 			best_f = f;
 		}
 	}
