@@ -767,7 +767,25 @@ static int cmp_acc(const void *x, const void *y)
 
 /* Builds the fit's points from the pairs. width 0: exact (same n and same row×column product);
  * width > 0: bins of that width in ln E. Returns 0 or -1 (memory). */
-static int mgps_points(const signal_table *t, double width, mgps_data *d)
+typedef struct log_e_job {
+	const signal_table *t;
+	double *log_e;
+} log_e_job;
+
+/* ln E of each pair, computed once for every squashing level. */
+static void pair_log_e(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	log_e_job *j = p;
+	const signal_table *t = j->t;
+	double log_n = log((double)t->reports);
+	for (size_t i = begin; i < end; i++) {
+		const signal_pair *pr = &t->pairs[i];
+		j->log_e[i] = log((double)((uint64_t)t->item_reports[pr->item] * t->event_reports[pr->event])) - log_n;
+	}
+}
+
+static int mgps_points(const signal_table *t, const double *pair_le, double width, mgps_data *d)
 {
 	/* Accumulate (key → weight, Σ ln E) in an open-addressing table, grown by rehashing: the
 	 * bins are far fewer than the pairs, and a table sized for the pairs would not stay in
@@ -776,11 +794,11 @@ static int mgps_points(const signal_table *t, double width, mgps_data *d)
 	acc *tab = calloc(cap, sizeof *tab);
 	if (tab == NULL)
 		return -1;
-	double log_n = log((double)t->reports), le_min = -log((double)t->reports) - 1.0;
+	double le_min = -log((double)t->reports) - 1.0;
 	for (size_t i = 0; i < t->n_pairs; i++) {
 		const signal_pair *p = &t->pairs[i];
 		uint64_t prod = (uint64_t)t->item_reports[p->item] * t->event_reports[p->event];
-		double le = log((double)prod) - log_n;
+		double le = pair_le[i];
 		uint64_t ke = width > 0.0 ? (uint64_t)((le - le_min) / width) : prod;
 		uint64_t kn = (uint64_t)p->a + 1;   /* + 1: key_n 0 marks an empty slot */
 		size_t j = (size_t)(mix64(kn * UINT64_C(0x9e3779b97f4a7c15) ^ ke) & (cap - 1));
@@ -960,8 +978,15 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 		return -1;
 	bool exact = t->n_pairs <= SQUASH_EXACT_PAIRS;
 	mgps_data coarse, fine;
-	if (mgps_points(t, exact ? 0.0 : SQUASH_COARSE, &coarse) < 0)
+	double *pair_le = malloc((t->n_pairs + 1) * sizeof *pair_le);
+	if (pair_le == NULL)
 		return -1;
+	log_e_job lj = {t, pair_le};
+	parallel_for(t->n_pairs, 0, pair_log_e, &lj, NULL, NULL);
+	if (mgps_points(t, pair_le, exact ? 0.0 : SQUASH_COARSE, &coarse) < 0) {
+		free(pair_le);
+		return -1;
+	}
 	double best_x[5] = {0}, best_f = INFINITY;
 	for (int s = 0; s < n_starts; s++) {
 		double x[5], f;
@@ -976,6 +1001,7 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 	}
 	if (!isfinite(best_f)) {
 		mgps_data_free(&coarse);
+		free(pair_le);
 		return -1;
 	}
 	mgps_data *final = &coarse;
@@ -985,13 +1011,16 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 		for (size_t level = 0; level < sizeof polish / sizeof polish[0]; level++) {
 			mgps_data_free(final);
 			final = &fine;
-			if (mgps_points(t, polish[level], &fine) < 0)
+			if (mgps_points(t, pair_le, polish[level], &fine) < 0) {
+				free(pair_le);
 				return -1;
+			}
 			double f;
 			out->iterations += bfgs(&fine, best_x, &f, polish[level] == SQUASH_FINE ? FIT_FLAT_FINAL : FIT_FLAT_ROUGH);
 			best_f = f;
 		}
 	}
+	free(pair_le);
 	out->prior = x_to_prior(best_x);
 	out->loglik_fitted = -best_f * final->w_sum;
 	out->points = final->k;
