@@ -195,11 +195,17 @@ static gamma_part gamma_part_make(double w, double a, double b, double lgamma_a)
 	return (gamma_part){w, a, b, log(b), lgamma_a};
 }
 
+static gamma_part gamma_part_make_log(double w, double a, double b, double log_b, double lgamma_a)
+{
+	return (gamma_part){w, a, b, log_b, lgamma_a};
+}
+
 /* F(e^t) − p for the mixture, each CDF taken from the side that keeps its precision, with
  * dF/dt (x times the density) and d²F/dt², which share each component's common factor:
  * d/dt [(bx)^a e^(−bx)/Γ(a)] = (bx)^a e^(−bx)/Γ(a)·(a − bx). A component c = known is
- * taken to be at its own p-quantile (F_c = p) and not evaluated. */
-static double mix_cdf_minus(const gamma_part part[2], double t, double x, double p, int known, double *d1, double *d2)
+ * taken to be at its own p-quantile (F_c = p, common factor known_pref) and not evaluated. */
+static double mix_cdf_minus(const gamma_part part[2], double t, double x, double p, int known, double known_pref,
+                            double *d1, double *d2)
 {
 	/* Upper tails are summed as −w·Q + w − p to avoid 1 − Q cancelling: F = lower + wu − upper. */
 	double lower = 0.0, upper = 0.0, wu = 0.0, slope = 0.0, bend = 0.0;
@@ -208,7 +214,7 @@ static double mix_cdf_minus(const gamma_part part[2], double t, double x, double
 		if (!(g->w > 0.0))
 			continue;
 		double y = g->b * x;
-		double pref = exp(gamma_prefactor_log(g->a, y, g->log_b + t, g->lgamma_a));
+		double pref = c == known ? known_pref : exp(gamma_prefactor_log(g->a, y, g->log_b + t, g->lgamma_a));
 		slope += g->w * pref;
 		bend += g->w * pref * (g->a - y);
 		if (c == known) {
@@ -256,19 +262,20 @@ static double gamma_quantile_guess(double p, double a, double b)
 	return a / b * c * c * c;
 }
 
-/* The p-quantile of the mixture by safeguarded Halley iteration on t = ln x from t0 (cubic
+/* The p-quantile of the mixture by safeguarded Halley iteration on t = ln x from x0 (cubic
  * convergence: from a start within 1e-5 the second step is below 1e-14): lo and hi, once
  * known, bracket the root (F < p at lo, F >= p at hi), and a step leaving the bracket is
  * replaced by bisection (or, while one side is still open, by a unit step towards it).
- * known: a component whose own p-quantile t0 is (its CDF is not evaluated there), or -1.
+ * known: a component whose own p-quantile x0 is (its CDF is not evaluated there; known_pref
+ * is its common factor there), or -1.
  * tol: the step, relative to max(1, |t|), below which t is taken as found. */
-static double mix_quantile(const gamma_part part[2], double p, double t0, int known, double tol)
+static double mix_quantile(const gamma_part part[2], double p, double x0, int known, double known_pref, double tol)
 {
-	double t = t0, lo = -INFINITY, hi = INFINITY;
+	double t = log(x0), lo = -INFINITY, hi = INFINITY;
 	double shape_max = fmax(part[0].w > 0.0 ? part[0].a : 0.0, part[1].w > 0.0 ? part[1].a : 0.0);
 	for (int it = 0; it < 300; it++) {
-		double x = exp(t), d1, d2;
-		double f = mix_cdf_minus(part, t, x, p, it == 0 ? known : -1, &d1, &d2);
+		double x = it == 0 ? x0 : exp(t), d1, d2;
+		double f = mix_cdf_minus(part, t, x, p, it == 0 ? known : -1, known_pref, &d1, &d2);
 		if (f == 0.0)
 			break;
 		if (f < 0.0)
@@ -324,7 +331,7 @@ double signal_gamma_mix_quantile(double p, double q, double a1, double b1, doubl
 	}
 	gamma_part part[2] = {gamma_part_make(q, a1, b1, lgamma(a1)), gamma_part_make(1.0 - q, a2, b2, lgamma(a2))};
 	double guess = q >= 0.5 ? gamma_quantile_guess(p, a1, b1) : gamma_quantile_guess(p, a2, b2);
-	return mix_quantile(part, p, log(guess), -1, 1e-14);
+	return mix_quantile(part, p, guess, -1, 0.0, 1e-14);
 }
 
 /* The p-quantile of Gamma(a, rate 1); the quantile at rate b is this divided by b. Computed
@@ -333,7 +340,7 @@ double signal_gamma_mix_quantile(double p, double q, double a1, double b1, doubl
 static double gamma_unit_quantile(double p, double a)
 {
 	gamma_part part[2] = {gamma_part_make(1.0, a, 1.0, lgamma(a)), gamma_part_make(0.0, a, 1.0, 0.0)};
-	return mix_quantile(part, p, log(gamma_quantile_guess(p, a, 1.0)), -1, 1e-16);
+	return mix_quantile(part, p, gamma_quantile_guess(p, a, 1.0), -1, 0.0, 1e-16);
 }
 
 /* ---------------------------------------------------------------- disproportionality */
@@ -404,8 +411,19 @@ static double log_nb(double n, double alpha, double beta, double e)
 typedef struct count_terms {
 	double n;
 	double log_coef[2], lgamma_shape[2], digamma_shape[2], unit_05[2], unit_95[2];
+	double pref_05[2], pref_95[2];   /* the common factor u^a e^−u / Γ(a) at those quantiles */
 	double ic_025, ic_975;
 } count_terms;
+
+/* What scoring needs of the prior, the same for every pair. */
+typedef struct prior_terms {
+	double log_p, log_q, log_beta[2];
+} prior_terms;
+
+static prior_terms prior_terms_make(const signal_prior *prior)
+{
+	return (prior_terms){log(prior->p), log1p(-prior->p), {log(prior->beta1), log(prior->beta2)}};
+}
 
 static void count_terms_make(const signal_prior *prior, double n, bool with_ic, count_terms *ct)
 {
@@ -418,6 +436,8 @@ static void count_terms_make(const signal_prior *prior, double n, bool with_ic, 
 		ct->digamma_shape[c] = signal_digamma(shape);
 		ct->unit_05[c] = gamma_unit_quantile(0.05, shape);
 		ct->unit_95[c] = gamma_unit_quantile(0.95, shape);
+		ct->pref_05[c] = exp(gamma_prefactor_log(shape, ct->unit_05[c], log(ct->unit_05[c]), ct->lgamma_shape[c]));
+		ct->pref_95[c] = exp(gamma_prefactor_log(shape, ct->unit_95[c], log(ct->unit_95[c]), ct->lgamma_shape[c]));
 	}
 	ct->ic_025 = with_ic ? gamma_unit_quantile(0.025, n + 0.5) : NAN;
 	ct->ic_975 = with_ic ? gamma_unit_quantile(0.975, n + 0.5) : NAN;
@@ -428,15 +448,16 @@ static void count_terms_make(const signal_prior *prior, double n, bool with_ic, 
  * in ln x for a posterior shape ≥ 1 (n ≥ 1), under 1e-13. */
 #define MIX_NEGLIGIBLE 1e-15
 
-static void mgps_score(const signal_prior *prior, const count_terms *ct, double expected, signal_ebgm *out)
+static void mgps_score(const signal_prior *prior, const prior_terms *pt, const count_terms *ct, double expected,
+                       signal_ebgm *out)
 {
-	const double beta[2] = {prior->beta1, prior->beta2};
-	double n = ct->n, le = log(expected), u[2], rate[2];
+	const double alpha[2] = {prior->alpha1, prior->alpha2}, beta[2] = {prior->beta1, prior->beta2};
+	double n = ct->n, le = log(expected), u[2], rate[2], log_rate[2];
 	for (int c = 0; c < 2; c++) {
 		double l = log1p(expected / beta[c]);
-		u[c] = (c == 0 ? log(prior->p) : log1p(-prior->p)) + ct->log_coef[c] + n * (le - log(beta[c]) - l) -
-		       (c == 0 ? prior->alpha1 : prior->alpha2) * l;
+		u[c] = (c == 0 ? pt->log_p : pt->log_q) + ct->log_coef[c] + n * (le - pt->log_beta[c] - l) - alpha[c] * l;
 		rate[c] = beta[c] + expected;
+		log_rate[c] = pt->log_beta[c] + l;   /* ln(β + E) = ln β + ln(1 + E/β) */
 	}
 	/* The posterior weights Q and 1 − Q, each without cancellation. */
 	double w[2];
@@ -449,33 +470,35 @@ static void mgps_score(const signal_prior *prior, const count_terms *ct, double 
 		w[0] = ex / (1.0 + ex);
 		w[1] = 1.0 / (1.0 + ex);
 	}
-	out->ebgm = exp(w[0] * (ct->digamma_shape[0] - log(rate[0])) + w[1] * (ct->digamma_shape[1] - log(rate[1])));
+	out->ebgm = exp(w[0] * (ct->digamma_shape[0] - log_rate[0]) + w[1] * (ct->digamma_shape[1] - log_rate[1]));
 	if (w[0] < MIX_NEGLIGIBLE || w[1] < MIX_NEGLIGIBLE) {
 		int c = w[0] < MIX_NEGLIGIBLE ? 1 : 0;
 		out->eb05 = ct->unit_05[c] / rate[c];
 		out->eb95 = ct->unit_95[c] / rate[c];
 		return;
 	}
-	/* Both matter: Newton from the heavier component's own quantile, close when the other
-	 * is light. */
-	const double alpha[2] = {prior->alpha1, prior->alpha2};
+	/* Both matter: Halley from the heavier component's own quantile, close when the other
+	 * is light; there the heavier one's CDF and common factor are known. */
 	gamma_part part[2];
 	for (int c = 0; c < 2; c++)
-		part[c] = gamma_part_make(w[c], alpha[c] + n, rate[c], ct->lgamma_shape[c]);
+		part[c] = gamma_part_make_log(w[c], alpha[c] + n, rate[c], log_rate[c], ct->lgamma_shape[c]);
 	int h = w[0] >= w[1] ? 0 : 1;
-	double start05 = ct->unit_05[h] > 0.0 ? ct->unit_05[h] / rate[h] : gamma_quantile_guess(0.05, part[h].a, rate[h]);
-	double start95 = ct->unit_95[h] > 0.0 ? ct->unit_95[h] / rate[h] : gamma_quantile_guess(0.95, part[h].a, rate[h]);
-	int known = ct->unit_05[h] > 0.0 ? h : -1;
-	out->eb05 = mix_quantile(part, 0.05, log(start05), known, 1e-14);
-	known = ct->unit_95[h] > 0.0 ? h : -1;
-	out->eb95 = mix_quantile(part, 0.95, log(start95), known, 1e-14);
+	if (ct->unit_05[h] > 0.0)
+		out->eb05 = mix_quantile(part, 0.05, ct->unit_05[h] / rate[h], h, ct->pref_05[h], 1e-14);
+	else
+		out->eb05 = mix_quantile(part, 0.05, gamma_quantile_guess(0.05, part[h].a, rate[h]), -1, 0.0, 1e-14);
+	if (ct->unit_95[h] > 0.0)
+		out->eb95 = mix_quantile(part, 0.95, ct->unit_95[h] / rate[h], h, ct->pref_95[h], 1e-14);
+	else
+		out->eb95 = mix_quantile(part, 0.95, gamma_quantile_guess(0.95, part[h].a, rate[h]), -1, 0.0, 1e-14);
 }
 
 void signal_mgps_score(const signal_prior *prior, double n, double expected, signal_ebgm *out)
 {
 	count_terms ct;
 	count_terms_make(prior, n, false, &ct);
-	mgps_score(prior, &ct, expected, out);
+	prior_terms pt = prior_terms_make(prior);
+	mgps_score(prior, &pt, &ct, expected, out);
 }
 
 /* The objective's sums over the points, a block of OBJECTIVE_BLOCK points at a time: each
@@ -1088,6 +1111,7 @@ typedef struct score_job {
 	signal_progress_fn progress;
 	void *ctx;
 	signal_row *sorted;
+	prior_terms prior_terms;
 } score_job;
 
 static void gather_rows(void *p, size_t begin, size_t end, unsigned worker)
@@ -1159,7 +1183,7 @@ static void score_rows(void *p, size_t begin, size_t end, unsigned worker)
 		signal_row *r = &j->rows[i];
 		const count_terms *ct = count_index_get(j->counts, r->a);
 		disproportionality(r->a, r->b, r->c, r->d, ct->ic_025, ct->ic_975, &r->stats);
-		mgps_score(j->prior, ct, r->stats.expected, &r->mgps);
+		mgps_score(j->prior, &j->prior_terms, ct, r->stats.expected, &r->mgps);
 		j->keys[i] = (rank_key){r->mgps.eb05, r->mgps.ebgm, r->a, (uint32_t)i};
 	}
 }
@@ -1256,7 +1280,7 @@ int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t mi
 	}
 	if (count_index_build(&counts, out, n) < 0)
 		goto fail;
-	score_job job = {t, prior, &counts, out, keys, progress ? progress : no_progress, ctx, NULL};
+	score_job job = {t, prior, &counts, out, keys, progress ? progress : no_progress, ctx, NULL, prior_terms_make(prior)};
 	parallel_for(counts.n, 1, score_terms, &job, NULL, NULL);
 	parallel_for(n, 0, score_rows, &job, score_progress, &job);
 	sorted = malloc((n + 1) * sizeof *sorted);
