@@ -1122,49 +1122,69 @@ static void gather_rows(void *p, size_t begin, size_t end, unsigned worker)
 		j->sorted[i] = j->rows[j->keys[i].row];
 }
 
-typedef struct sort_job {
-	rank_key *keys;
-	size_t n, chunk;
-	rank_ctx ctx;
-} sort_job;
-
-static void sort_chunks(void *p, size_t begin, size_t end, unsigned worker)
+/* EB05 as an unsigned key in descending order (a larger EB05 first): the IEEE bits with the
+ * sign handled are ascending in the value, then complemented. */
+static uint64_t eb05_key(double x)
 {
-	(void)worker;
-	sort_job *j = p;
-	for (size_t c = begin; c < end; c++) {
-		size_t lo = c * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
-		qsort_r(j->keys + lo, hi - lo, sizeof *j->keys, cmp_rank, &j->ctx);
-	}
+	if (isnan(x))
+		return UINT64_MAX;
+	uint64_t u;
+	memcpy(&u, &x, sizeof u);
+	u = u >> 63 ? ~u : u | UINT64_C(1) << 63;
+	return ~u;
 }
 
-/* Sorts keys[0..n) by cmp_rank: one chunk per worker sorted in parallel, then merged
- * pairwise. Returns 0, or -1 when memory runs out. */
+/* Sorts keys[0..n) by cmp_rank: a radix sort on EB05 (four passes of 16 bits), then each run
+ * of equal EB05 — rare — by the whole comparison. Returns 0, or -1 when memory runs out. */
 static int rank_sort(const signal_table *t, const signal_row *rows, rank_key *keys, size_t n)
 {
-	size_t workers = parallel_workers(), chunk = n / workers + 1;
-	sort_job job = {keys, n, chunk, {t, rows}};
-	parallel_for((n + chunk - 1) / chunk, 1, sort_chunks, &job, NULL, NULL);
-	if (chunk >= n)
-		return 0;
-	rank_key *tmp = malloc(n * sizeof *tmp);
-	if (tmp == NULL)
-		return -1;
-	for (size_t width = chunk; width < n; width *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * width) {
-			size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
-			size_t a = lo, b = mid, o = lo;
-			while (a < mid && b < hi)
-				tmp[o++] = cmp_rank(&keys[b], &keys[a], &job.ctx) < 0 ? keys[b++] : keys[a++];
-			while (a < mid)
-				tmp[o++] = keys[a++];
-			while (b < hi)
-				tmp[o++] = keys[b++];
+	typedef struct radix_item {
+		uint64_t key;
+		uint32_t at;
+	} radix_item;
+	radix_item *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
+	size_t *count = malloc(65536 * sizeof *count);
+	rank_key *sorted = malloc((n + 1) * sizeof *sorted);
+	int rc = -1;
+	if (a == NULL || b == NULL || count == NULL || sorted == NULL)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		a[i] = (radix_item){eb05_key(keys[i].eb05), (uint32_t)i};
+	for (int shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(a[i].key >> shift) & 0xffff]++;
+		size_t sum = 0;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
 		}
-		memcpy(keys, tmp, n * sizeof *keys);
+		for (size_t i = 0; i < n; i++)
+			b[count[(a[i].key >> shift) & 0xffff]++] = a[i];
+		radix_item *swap = a;
+		a = b;
+		b = swap;
 	}
-	free(tmp);
-	return 0;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = keys[a[i].at];
+	rank_ctx ctx = {t, rows};
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && a[j].key == a[i].key)
+			j++;
+		if (j - i > 1)
+			qsort_r(sorted + i, j - i, sizeof *sorted, cmp_rank, &ctx);
+		i = j;
+	}
+	memcpy(keys, sorted, n * sizeof *keys);
+	rc = 0;
+done:
+	free(a);
+	free(b);
+	free(count);
+	free(sorted);
+	return rc;
 }
 
 static void score_terms(void *p, size_t begin, size_t end, unsigned worker)
