@@ -571,7 +571,6 @@ static int read_reports(const char *path, signal_counter **counter, bool by_lot,
 	if (S_ISREG(st.st_mode) && total > 0 && (unsigned long long)total <= SIZE_MAX) {
 		void *map = mmap(NULL, (size_t)total, PROT_READ, MAP_PRIVATE, fileno(f), 0);
 		if (map != MAP_FAILED) {
-			madvise(map, (size_t)total, MADV_SEQUENTIAL);
 			signal_counter *joined = NULL;
 			status = read_fast(map, (size_t)total, k, &line, prog, &joined);
 			if (joined != NULL) {
