@@ -762,7 +762,8 @@ static int print_csv(FILE *out, const signal_table *t, const signal_row *rows, s
 		const char *lot;
 		size_t plen;
 		split_item(t->item_names[i], by_lot, &plen, &lot);
-		if (csv_name_make(&items[i], t->item_names[i], plen) < 0 || (lot && csv_name_make(&lots[i], lot, strlen(lot)) < 0))
+		if (csv_name_make(&items[i], t->item_names[i], plen) < 0 ||
+		    (by_lot && csv_name_make(&lots[i], lot ? lot : "", lot ? strlen(lot) : 0) < 0))
 			goto done;
 	}
 	for (uint32_t e = 0; e < t->n_events; e++)

@@ -311,7 +311,8 @@ static void join_copy(void *p, size_t begin, size_t end, unsigned worker)
 		join_part *jp = &j->parts[k];
 		signal_counter *src = jp->c;
 		size_t names_from = jp->first && src->n_runs > 0 ? (src->n_runs > 1 ? src->run_offset[1] : src->names_len) : 0;
-		memcpy(dst->run_names + jp->names_base, src->run_names + names_from, src->names_len - names_from);
+		if (src->names_len > names_from)   /* an empty part has no arena at all */
+			memcpy(dst->run_names + jp->names_base, src->run_names + names_from, src->names_len - names_from);
 		for (size_t r = jp->first; r < src->n_runs; r++) {
 			size_t to = jp->run_base + r - jp->first;
 			dst->run_offset[to] = jp->names_base + src->run_offset[r] - names_from;
@@ -462,6 +463,46 @@ static void dedup_buckets(void *p, size_t begin, size_t end, unsigned worker)
 	}
 }
 
+typedef struct bucket_job {
+	const uint64_t *hash;
+	size_t nr, slices;
+	int bits, shift;
+	size_t buckets;
+	size_t *hist;              /* [slice × buckets]: counts, then each slice's next place */
+	uint32_t *order, *report_of_run;
+} bucket_job;
+
+static size_t bucket_of(const bucket_job *j, size_t r)
+{
+	return j->bits ? (size_t)(j->hash[r] >> j->shift) : 0;
+}
+
+static void bucket_count(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	bucket_job *j = p;
+	for (size_t sl = begin; sl < end; sl++) {
+		size_t r0 = j->nr * sl / j->slices, r1 = j->nr * (sl + 1) / j->slices;
+		size_t *h = j->hist + sl * j->buckets;
+		for (size_t r = r0; r < r1; r++) {
+			j->report_of_run[r] = (uint32_t)r;
+			h[bucket_of(j, r)]++;
+		}
+	}
+}
+
+static void bucket_place(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	bucket_job *j = p;
+	for (size_t sl = begin; sl < end; sl++) {
+		size_t r0 = j->nr * sl / j->slices, r1 = j->nr * (sl + 1) / j->slices;
+		size_t *next = j->hist + sl * j->buckets;
+		for (size_t r = r0; r < r1; r++)
+			j->order[next[bucket_of(j, r)]++] = (uint32_t)r;
+	}
+}
+
 /* Sets every row's report to a dense report id and groups the rows by report when some report
  * came in more than one run. Returns the number of reports, or -1 (memory). */
 static int64_t resolve_reports(signal_counter *c)
@@ -479,21 +520,27 @@ static int64_t resolve_reports(signal_counter *c)
 	int64_t result = -1;
 	if (report_of_run == NULL || order == NULL || start == NULL)
 		goto done;
-	for (size_t r = 0; r < nr; r++) {
-		report_of_run[r] = (uint32_t)r;
-		start[bits ? (c->run_hash[r] >> shift) + 1 : 1]++;
+	/* A counting sort of the runs by bucket, on every core: each slice of runs counts its
+	 * buckets, the offsets put slice 0's runs of a bucket first, and each slice places its own,
+	 * so within a bucket runs stay in ascending order (dedup_buckets relies on it). */
+	size_t slices = (size_t)parallel_workers() * 4;
+	size_t *hist = calloc(slices * buckets + 1, sizeof *hist);
+	if (hist == NULL)
+		goto done;
+	bucket_job bj = {c->run_hash, nr, slices, bits, shift, buckets, hist, order, report_of_run};
+	parallel_for(slices, 1, bucket_count, &bj, NULL, NULL);
+	size_t sum = 0;
+	for (size_t b = 0; b < buckets; b++) {
+		start[b] = sum;
+		for (size_t sl = 0; sl < slices; sl++) {
+			size_t n_in = hist[sl * buckets + b];
+			hist[sl * buckets + b] = sum;
+			sum += n_in;
+		}
 	}
-	for (size_t b = 0; b < buckets; b++)
-		start[b + 1] += start[b];
-	{
-		size_t *next = malloc((buckets + 1) * sizeof *next);
-		if (next == NULL)
-			goto done;
-		memcpy(next, start, (buckets + 1) * sizeof *next);
-		for (size_t r = 0; r < nr; r++)
-			order[next[bits ? c->run_hash[r] >> shift : 0]++] = (uint32_t)r;
-		free(next);
-	}
+	start[buckets] = sum;
+	parallel_for(slices, 1, bucket_place, &bj, NULL, NULL);
+	free(hist);
 	dedup_job job = {c, order, start, shift, report_of_run, scratch, scratch_cap, false, false};
 	parallel_for(buckets, 1, dedup_buckets, &job, NULL, NULL);
 	if (job.failed)

@@ -57,12 +57,13 @@ static json_t *json_assessment(const ae_assessment_record *a)
 	json_t *lots = json_array();
 	for (int i = 0; i < a->lot_count; i++)
 		json_array_append_new(lots, json_integer(a->lot_ids[i]));
-	json_t *j = json_pack("{s:i, s:o, s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:b, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}",
+	json_t *j = json_pack("{s:i, s:o, s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:b, s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:o}",
 	                      "version", a->version, "terms", json_loads(a->terms_json, 0, NULL), "seriousness", "death",
 	                      a->death, "life_threatening", a->life_threatening, "hospitalization", a->hospitalization,
 	                      "disability", a->disability, "congenital_anomaly", a->congenital_anomaly,
 	                      "other_medically_important", a->other_medically_important, "serious", a->serious,
-	                      "outcome", a->outcome, "outcome_date", a->outcome_date, "causality", a->causality,
+	                      "outcome", a->outcome, "outcome_date",
+	                      a->outcome_date[0] ? json_string(a->outcome_date) : json_null(), "causality", a->causality,
 	                      "treatment", a->treatment, "narrative", a->narrative, "due_date",
 	                      a->due_date[0] ? json_string(a->due_date) : json_null(), "assessed_by", a->assessor_name,
 	                      "assessed_at", json_time(a->assessed_at), "lot_ids", lots);
@@ -386,8 +387,12 @@ json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **wh
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const signal_row *r = &rows[i];
-		json_t *j = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i}", "item", t->item_names[r->item], "event",
+		/* By lot an item is "product code U+001F lot number": item is the lot, product its product. */
+		const char *item = t->item_names[r->item], *sep = by_lot ? strchr(item, '\x1f') : NULL;
+		json_t *j = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i}", "item", sep ? sep + 1 : item, "event",
 		                      t->event_names[r->event], "a", (int)r->a, "b", (int)r->b, "c", (int)r->c, "d", (int)r->d);
+		if (sep)
+			json_object_set_new(j, "product", json_stringn(item, (size_t)(sep - item)));
 		const double values[] = {r->stats.expected, r->stats.prr, r->stats.prr_lo, r->stats.prr_hi, r->stats.chi2,
 		                         r->stats.ror, r->stats.ror_lo, r->stats.ror_hi, r->stats.ic, r->stats.ic_lo,
 		                         r->stats.ic_hi, r->mgps.ebgm, r->mgps.eb05, r->mgps.eb95};

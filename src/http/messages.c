@@ -146,7 +146,7 @@ static const message messages[] = {
 static const message labels[] = {
 	{"email", "メールアドレス", "E-mail"},
 	{"password", "パスワード", "Password"},
-	{"name", "氏名", "Name"},
+	{"name", "名前", "Name"},   /* a person's, a product's or a storage unit's */
 	{"name_kana", "氏名(カナ)", "Name (kana)"},
 	{"birth_date", "生年月日", "Date of birth"},
 	{"sex", "性別", "Sex"},

@@ -102,6 +102,7 @@ test('a patient reports; staff assess in versions; serious cases get due dates a
   assert.equal(v1.status, 201, v1.text);
   assert.equal(v1.json.assessment.version, 1);
   assert.equal(v1.json.assessment.serious, false);
+  assert.equal(v1.json.assessment.outcome_date, null, 'no outcome date: null, not ""');
   const v2 = await pharmacist.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'allergic_reaction', grade: 3 }], hospitalization: true, outcome: 'recovered', outcome_date: jstDate(0) }));
   assert.equal(v2.status, 201, v2.text);
   assert.equal(v2.json.assessment.version, 2);
@@ -164,14 +165,18 @@ test('serious events cluster on a lot: an alert quarantines it; signals come fro
   assert.ok(signals.json.signals.some((s) => s.item === 'EXO-CREAM-M' && s.event === 'anaphylaxis'));
   assert.equal(signals.json.prior, 'default', 'too few pairs to fit the prior');
   assert.ok(signals.json.signals.every((s) => s.ebgm > 0.05), 'EBGM does not collapse on small data');
-  const byLot = await doctor.get('/api/v1/signals?by=lot');
+  const byLot = await doctor.get('/api/v1/signals?by=lot&min_count=1');
   assert.equal(byLot.json.by, 'lot');
+  assert.ok(byLot.json.signals.some((s) => s.product === 'EXO-CREAM-M' && s.event === 'anaphylaxis' && s.item !== 'EXO-CREAM-M'),
+    'by lot, each lot carries its product');
   assertError(await doctor.get('/api/v1/signals?by=patient'), 400, 'invalid_field', 'by');
   const fromCli = cli(['signals', '--db', server.db, '--min-count', '1', '--format', 'json']);
   assert.equal(fromCli.status, 0, fromCli.stderr);
   assert.match(fromCli.stdout, /anaphylaxis/);
   const byLotCli = cli(['signals', '--db', server.db, '--by', 'lot', '--min-count', '1']);
   assert.equal(byLotCli.status, 0, byLotCli.stderr);
+  assert.match(byLotCli.stdout, /^product,lot,event,a,/);
+  assert.match(byLotCli.stdout, /^EXO-CREAM-M,[^,]+,anaphylaxis,\d+,/m, 'product and lot in their own columns');
   const terms = await doctor.get('/api/v1/ctcae/terms');
   assert.ok(terms.json.terms.find((t) => t.code === 'anaphylaxis').grades.every((g) => g.grade >= 3));
 });

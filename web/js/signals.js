@@ -82,7 +82,8 @@ function renderTable() {
     const tr = el('tr');
     tr.dataset.item = String(s.item);
     tr.dataset.event = String(s.event);
-    tr.append(el('td', 'mono', s.item), el('td', 'wrap-anywhere', eventName(s.event)));
+    // By lot, the lot's product goes with it: a lot number is unique only within its product.
+    tr.append(el('td', 'mono', s.product ? `${s.product} / ${s.item}` : s.item), el('td', 'wrap-anywhere', eventName(s.event)));
     // EB05 early: on a phone the strongest-first column shows without scrolling sideways.
     tr.append(numberCell(s.a), numberCell(s.expected), numberCell(s.eb05), numberCell(s.ebgm), numberCell(s.eb95),
       numberCell(s.prr, s.prr_lo, s.prr_hi), numberCell(s.chi2), numberCell(s.ror, s.ror_lo, s.ror_hi),

@@ -321,9 +321,12 @@ store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx)
 store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	/* Each latest assessment's suspect lots × its terms: the product (or lot) and the event. */
+	/* Each latest assessment's suspect lots × its terms: the product (or, by lot, the product
+	 * code and the lot number joined by U+001F, as signal.h's lot items are: a lot number is
+	 * unique only within its product) and the event. */
 	sqlite3_stmt *st = sqlite_prepare(
-		ss, "SELECT DISTINCT la.report_id, CASE WHEN ?1 THEN l.lot_number ELSE p.code END, json_extract(t.value, '$.code')"
+		ss, "SELECT DISTINCT la.report_id, CASE WHEN ?1 THEN p.code || char(31) || l.lot_number ELSE p.code END,"
+		    " json_extract(t.value, '$.code')"
 		    " FROM " LATEST_ASSESSMENTS " la JOIN ae_suspect_lots sl ON sl.assessment_id = la.id"
 		    " JOIN lots l ON l.id = sl.lot_id JOIN products p ON p.id = l.product_id, json_each(la.terms_json) t"
 		    " ORDER BY la.report_id");
