@@ -298,6 +298,9 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     await d.page.selectOption('#signals-by', 'lot');
     await d.page.click('#signals-form button[type="submit"]');
     await d.page.waitForSelector(`#signals-body tr[data-item="${lotNumber}"]`);
+    assert.equal(await d.page.locator(`#signals-body tr[data-item="${lotNumber}"] td`).first().textContent(),
+      `EXO-CREAM-M / ${lotNumber}`, 'by lot, the lot shows with its product');
+    await screenshot(d.page, 'signals-by-lot.png');
     await d.page.selectOption('#signals-by', 'product');
     await d.page.click('#signals-form button[type="submit"]');
     await d.page.waitForSelector('#signals-body tr[data-item="EXO-CREAM-M"]');
