@@ -311,6 +311,18 @@ typedef struct fast_job {
 	size_t n_parts;
 } fast_job;
 
+/* The line at p, up to the next LF or end: its length without a CR before the LF, and where
+ * the line after it starts (end when none). */
+static size_t line_at(const char *p, const char *end, const char **next)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*next = nl ? nl + 1 : end;
+	size_t n = (size_t)((nl ? nl : end) - p);
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	return n;
+}
+
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';
@@ -373,11 +385,8 @@ static void read_part_lines(part *pt)
 	sink *k = &pt->sink;
 	bool plain_ok = k->ncols == 3 && !k->by_lot;
 	while (p < pt->end) {
-		const char *nl = memchr(p, '\n', (size_t)(pt->end - p));
-		const char *next = nl ? nl + 1 : pt->end;
-		size_t n_bytes = (size_t)((nl ? nl : pt->end) - p);
-		if (n_bytes > 0 && p[n_bytes - 1] == '\r')
-			n_bytes--;
+		const char *next;
+		size_t n_bytes = line_at(p, pt->end, &next);
 		const char *q = p + n_bytes;
 		const char *pf[3];
 		size_t plen[3];
@@ -451,10 +460,8 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, progres
 	long lines = 0;
 	/* Blank lines before the header are skipped, as libcsv does; the header is line lines + 1. */
 	for (;;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n_bytes = (size_t)((nl ? nl : end) - p);
-		if (n_bytes > 0 && p[n_bytes - 1] == '\r')
-			n_bytes--;
+		const char *next;
+		size_t n_bytes = line_at(p, end, &next);
 		const char *q = p + n_bytes;
 		if (memchr(p, '\r', n_bytes) != NULL || memchr(p, '"', n_bytes) != NULL)
 			return 3;
@@ -471,13 +478,13 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, progres
 				*line = lines;
 				return 1;
 			}
-			p = nl ? nl + 1 : end;
+			p = next;
 			break;
 		}
 		lines++;
-		if (nl == NULL)
+		if (next == end)
 			return 0;   /* blank lines only: no header, as libcsv sees it */
-		p = nl + 1;
+		p = next;
 	}
 	/* Parts of about PART_BYTES, each ending after a line feed. */
 	size_t cap = (size_t)(end - p) / PART_BYTES + 2, n_parts = 0;

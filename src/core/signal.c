@@ -398,11 +398,16 @@ static bool prior_valid(const signal_prior *p)
 	       isfinite(p->alpha1) && isfinite(p->beta1) && isfinite(p->alpha2) && isfinite(p->beta2);
 }
 
-/* ln f(n; α, β, E), the negative binomial above. */
-static double log_nb(double n, double alpha, double beta, double e)
+/* One point's term of ℓ: ln of the mixture of negative binomials at n, truncated at n >= 1.
+ * c1, c2 are ln Γ(αc + n) − ln Γ(αc) − ln n!; lp, lq are ln P and ln(1 − P); lb1, lb2 ln βc. */
+static double point_loglik(const signal_prior *pr, double lp, double lq, double lb1, double lb2, double n, double e,
+                           double c1, double c2)
 {
-	double l = log1p(e / beta);
-	return lgamma(alpha + n) - lgamma(alpha) - lgamma(n + 1.0) + n * (log(e) - log(beta) - l) - alpha * l;
+	double le = log(e), l1 = log1p(e / pr->beta1), l2 = log1p(e / pr->beta2);
+	double u1 = lp + c1 + n * (le - lb1 - l1) - pr->alpha1 * l1, u2 = lq + c2 + n * (le - lb2 - l2) - pr->alpha2 * l2;
+	double lm = fmax(u1, u2) + log1p(exp(-fabs(u1 - u2)));
+	double s = -(pr->p * expm1(-pr->alpha1 * l1) + (1.0 - pr->p) * expm1(-pr->alpha2 * l2));
+	return lm - log(s);
 }
 
 /* What scoring needs of a count n under a prior, the same for every pair with that count:
@@ -895,14 +900,13 @@ double signal_mgps_loglik(const signal_prior *prior, const double *n, const doub
 {
 	if (!prior_valid(prior))
 		return -INFINITY;
-	double a1 = prior->alpha1, b1 = prior->beta1, a2 = prior->alpha2, b2 = prior->beta2, P = prior->p;
+	double lp = log(prior->p), lq = log1p(-prior->p), lb1 = log(prior->beta1), lb2 = log(prior->beta2);
+	double lga1 = lgamma(prior->alpha1), lga2 = lgamma(prior->alpha2);
 	double ll = 0.0;
 	for (size_t i = 0; i < k; i++) {
-		double e = expected[i];
-		double u1 = log(P) + log_nb(n[i], a1, b1, e), u2 = log1p(-P) + log_nb(n[i], a2, b2, e);
-		double mx = fmax(u1, u2), lm = mx + log1p(exp(-fabs(u1 - u2)));
-		double s = -(P * expm1(-a1 * log1p(e / b1)) + (1.0 - P) * expm1(-a2 * log1p(e / b2)));
-		ll += (w ? w[i] : 1.0) * (lm - log(s));
+		double lf = lgamma(n[i] + 1.0);
+		double c1 = lgamma(prior->alpha1 + n[i]) - lga1 - lf, c2 = lgamma(prior->alpha2 + n[i]) - lga2 - lf;
+		ll += (w ? w[i] : 1.0) * point_loglik(prior, lp, lq, lb1, lb2, n[i], expected[i], c1, c2);
 	}
 	return ll;
 }
@@ -921,8 +925,9 @@ static void loglik_blocks(void *p, size_t begin, size_t end, unsigned worker)
 	(void)worker;
 	const loglik_job *j = p;
 	const signal_table *t = j->t;
-	double a1 = j->prior->alpha1, b1 = j->prior->beta1, a2 = j->prior->alpha2, b2 = j->prior->beta2, P = j->prior->p;
-	double lP = log(P), lQ = log1p(-P), lb1 = log(b1), lb2 = log(b2), lga1 = lgamma(a1), lga2 = lgamma(a2);
+	double a1 = j->prior->alpha1, a2 = j->prior->alpha2;
+	double lP = log(j->prior->p), lQ = log1p(-j->prior->p), lb1 = log(j->prior->beta1), lb2 = log(j->prior->beta2);
+	double lga1 = lgamma(a1), lga2 = lgamma(a2);
 	double inv_n = 1.0 / (double)t->reports;
 	for (size_t blk = begin; blk < end; blk++) {
 		size_t i0 = blk * OBJECTIVE_BLOCK, i1 = i0 + OBJECTIVE_BLOCK < t->n_pairs ? i0 + OBJECTIVE_BLOCK : t->n_pairs;
@@ -939,11 +944,7 @@ static void loglik_blocks(void *p, size_t begin, size_t end, unsigned worker)
 				c1 = lgamma(a1 + n) - lga1 - lf;
 				c2 = lgamma(a2 + n) - lga2 - lf;
 			}
-			double le = log(e), l1 = log1p(e / b1), l2 = log1p(e / b2);
-			double u1 = lP + c1 + n * (le - lb1 - l1) - a1 * l1, u2 = lQ + c2 + n * (le - lb2 - l2) - a2 * l2;
-			double mx = fmax(u1, u2), lm = mx + log1p(exp(-fabs(u1 - u2)));
-			double s = -(P * expm1(-a1 * l1) + (1.0 - P) * expm1(-a2 * l2));
-			ll += lm - log(s);
+			ll += point_loglik(j->prior, lP, lQ, lb1, lb2, n, e, c1, c2);
 		}
 		j->block[blk] = ll;
 	}

@@ -696,15 +696,9 @@ static void note_pair(count_job *j, unsigned worker, uint32_t item, uint32_t eve
 	}
 	uint32_t cell = item * j->t->n_events + event;
 	cell_buf *b = &j->cells[(size_t)worker * j->buckets + cell / j->bucket_cells];
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		uint32_t *p = realloc(b->cell, cap * sizeof *p);
-		if (p == NULL) {
-			j->failed = true;
-			return;
-		}
-		b->cell = p;
-		b->cap = cap;
+	if (reserve((void **)&b->cell, &b->cap, b->n + 1, sizeof *b->cell) < 0) {
+		j->failed = true;
+		return;
 	}
 	b->cell[b->n++] = cell;
 }
