@@ -300,6 +300,7 @@ typedef enum { PART_OK, PART_BAD_ROW, PART_NOT_SIMPLE } part_status;
 
 typedef struct part {
 	const char *begin, *end;
+	const char *limit;   /* words may be loaded up to here: 16 bytes before the end of the file */
 	sink sink;
 	long lines;        /* lines read (all of them when PART_OK) */
 	part_status status;
@@ -379,6 +380,59 @@ static bool plain_line(const char *p, const char *q, const char *f[3], size_t le
 	return true;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* One bit (0x80) in each byte of w that ends a plain field: a comma, or any byte <= ' ' or
+ * >= 0x7f (line ends, blanks, controls, non-ASCII). Exact: no carry crosses a byte. */
+static inline uint64_t field_end_bytes(uint64_t w)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), low7 = ones * 0x7f, high = ones * 0x80;
+	uint64_t low = w & low7;
+	uint64_t blank_or_control = ~(low + ones * 0x5f) & high;   /* (b & 0x7f) <= 0x20 */
+	uint64_t del = (low + ones) & high;                         /* (b & 0x7f) == 0x7f */
+	uint64_t x = w ^ (ones * ',');
+	uint64_t comma = ~(((x & low7) + low7) | x) & high;
+	return (w & high) | blank_or_control | del | comma;
+}
+
+/* The first byte at or after s that ends a plain field, or NULL when there is none before
+ * limit; loads 8 bytes at a time, never past limit. */
+static inline const char *field_end(const char *s, const char *limit)
+{
+	for (; s + 8 <= limit; s += 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		uint64_t m = field_end_bytes(w);
+		if (m)
+			return s + (__builtin_ctzll(m) >> 3);
+	}
+	return NULL;
+}
+
+/* As plain_line, for the line at p, finding its fields and end a word at a time: the common
+ * line in a few loads instead of a loop per byte. Returns where the next line starts, or NULL
+ * for a line plain_line and the general path judge (anything else, and the last bytes of
+ * the file). Every field then has 16 readable bytes (limit is 16 before the file's end). */
+static inline const char *plain_line_words(const char *p, const char *limit, const char *f[3], size_t len[3])
+{
+	for (int i = 0;; i++) {
+		const char *e = field_end(p, limit);
+		if (e == NULL || e == p || (size_t)(e - p) > SIGNAL_NAME_MAX)
+			return NULL;
+		f[i] = p;
+		len[i] = (size_t)(e - p);
+		if (i < 2) {
+			if (*e != ',')
+				return NULL;
+			p = e + 1;
+		} else if (*e == '\n') {
+			return e + 1;
+		} else {
+			return *e == '\r' && e + 1 < limit && e[1] == '\n' ? e + 2 : NULL;
+		}
+	}
+}
+#endif
+
 static void read_part_lines(part *pt)
 {
 	const char *p = pt->begin;
@@ -386,6 +440,25 @@ static void read_part_lines(part *pt)
 	bool plain_ok = k->ncols == 3 && !k->by_lot;
 	while (p < pt->end) {
 		const char *next;
+#ifdef __BYTE_ORDER__
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (plain_ok) {
+			const char *wf[3];
+			size_t wlen[3];
+			next = plain_line_words(p, pt->limit, wf, wlen);
+			if (next != NULL) {
+				if (signal_counter_add_padded(k->counter, wf[0], wlen[0], wf[1], wlen[1], wf[2], wlen[2]) < 0) {
+					sink_fail(k, "%s", signal_counter_error(k->counter));
+					pt->status = PART_BAD_ROW;
+					return;
+				}
+				pt->lines++;
+				p = next;
+				continue;
+			}
+		}
+#endif
+#endif
 		size_t n_bytes = line_at(p, pt->end, &next);
 		const char *q = p + n_bytes;
 		const char *pf[3];
@@ -500,7 +573,7 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, progres
 			const char *nl = memchr(stop, '\n', (size_t)(end - stop));
 			stop = nl ? nl + 1 : end;
 		}
-		parts[n_parts++] = (part){.begin = p, .end = stop};
+		parts[n_parts++] = (part){.begin = p, .end = stop, .limit = size >= 16 ? data + size - 16 : data};
 		p = stop;
 	}
 	int rc = 0;

@@ -48,6 +48,11 @@ int signal_counter_add(signal_counter *c, const char *report, size_t report_len,
 int signal_counter_add_clean(signal_counter *c, const char *report, size_t report_len, const char *item,
                              size_t item_len, const char *event, size_t event_len);
 
+/* As signal_counter_add_clean, for names followed by at least 16 readable bytes each (a
+ * reader's mapped file): their first bytes are loaded as words, not copied. */
+int signal_counter_add_padded(signal_counter *c, const char *report, size_t report_len, const char *item,
+                              size_t item_len, const char *event, size_t event_len);
+
 /* One counter holding the rows of parts[0], then parts[1], … (as if every row had been added
  * to one counter in that order); frees the parts, also on failure. Lets a reader fill one
  * counter per part of a file, on every core. Returns NULL when memory runs out. */

@@ -38,14 +38,61 @@ enum {
 
 /* ---------------------------------------------------------------- interned names */
 
+/* The first 16 bytes of a name, zero-padded, as two words. Names hold no NUL byte, so a name
+ * of up to 16 bytes (product, lot, event and report codes usually are) is its key: it is
+ * hashed and compared in two words, without touching the arena. */
+typedef struct name_key {
+	uint64_t w0, w1;
+} name_key;
+
+static inline uint64_t low_bytes(uint64_t w, size_t n)
+{
+	return n >= 8 ? w : w & ((UINT64_C(1) << (8 * n)) - 1);
+}
+
+/* The key of s[0..len), which has at least 16 readable bytes. */
+static inline name_key key_padded(const char *s, size_t len)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, s, 8);
+	memcpy(&w1, s + 8, 8);
+	return (name_key){low_bytes(w0, len), len > 8 ? low_bytes(w1, len - 8) : 0};
+}
+
+/* The key of s[0..len), reading only those bytes. */
+static inline name_key key_copied(const char *s, size_t len)
+{
+	char buf[16] = {0};
+	memcpy(buf, s, len < 16 ? len : 16);
+	return key_padded(buf, len);
+}
+
+/* The name's hash: from its key, and for a name longer than 16 bytes from the rest too. */
+static inline uint64_t key_hash(name_key k, const char *s, size_t len)
+{
+	uint64_t rest = len > 16 ? hash_bytes(s + 16, len - 16) : 0;
+	return mix64(k.w0 * UINT64_C(0x9e3779b97f4a7c15) + (k.w1 ^ rest ^ (uint64_t)len));
+}
+
+static inline bool key_same(name_key a, name_key b)
+{
+	return ((a.w0 ^ b.w0) | (a.w1 ^ b.w1)) == 0;
+}
+
+/* One slot of a name table: the key and length of the name it holds, and its id + 1 (0 empty). */
+typedef struct name_slot {
+	name_key key;
+	uint32_t len, id1;
+} name_slot;
+
 /* id → NUL-terminated string in one arena. */
 typedef struct name_table {
 	char *arena;
 	size_t len, cap;
 	size_t *offset;         /* [n] */
 	uint32_t n, id_cap;
-	uint32_t *slot;         /* 0 empty, else id + 1 */
-	uint32_t *slot_hash;    /* the low bits of the name's hash: its slot, and a filter before comparing */
+	name_slot *slot;
+	uint64_t *slot_hash;    /* each filled slot's hash, for growing */
 	uint32_t mask;
 } name_table;
 
@@ -61,17 +108,18 @@ static void names_free(name_table *t)
 static int names_grow_slots(name_table *t)
 {
 	uint32_t cap = t->mask ? (t->mask + 1) * 2 : 1024;
-	uint32_t *slot = calloc(cap, sizeof *slot), *slot_hash = malloc((size_t)cap * sizeof *slot_hash);
+	name_slot *slot = calloc(cap, sizeof *slot);
+	uint64_t *slot_hash = malloc((size_t)cap * sizeof *slot_hash);
 	if (slot == NULL || slot_hash == NULL) {
 		free(slot);
 		free(slot_hash);
 		return -1;
 	}
 	for (uint32_t i = 0; t->mask && i <= t->mask; i++) {
-		if (t->slot[i] == 0)
+		if (t->slot[i].id1 == 0)
 			continue;
-		uint32_t j = t->slot_hash[i] & (cap - 1);
-		while (slot[j])
+		uint32_t j = (uint32_t)t->slot_hash[i] & (cap - 1);
+		while (slot[j].id1)
 			j = (j + 1) & (cap - 1);
 		slot[j] = t->slot[i];
 		slot_hash[j] = t->slot_hash[i];
@@ -89,21 +137,20 @@ static size_t names_len(const name_table *t, uint32_t id)
 	return (id + 1 < t->n ? t->offset[id + 1] : t->len) - t->offset[id] - 1;
 }
 
-/* Returns the id of the name s[0..len), adding it when new; UINT32_MAX when memory runs out.
- * Load factor at most 0.7. */
-static uint32_t names_intern(name_table *t, const char *s, size_t len)
+/* Returns the id of the name s[0..len) with key k, adding it when new; UINT32_MAX when
+ * memory runs out. Load factor at most 0.7. */
+__attribute__((always_inline)) static inline uint32_t names_intern_key(name_table *t, const char *s, size_t len, name_key k)
 {
-	if ((t->slot == NULL || (uint64_t)t->n * 10 >= ((uint64_t)t->mask + 1) * 7) && names_grow_slots(t) < 0)
+	if (__builtin_expect(t->slot == NULL || (uint64_t)t->n * 10 >= ((uint64_t)t->mask + 1) * 7, 0) &&
+	    names_grow_slots(t) < 0)
 		return UINT32_MAX;
-	uint32_t h = (uint32_t)hash_bytes(s, len);
-	uint32_t j = h & t->mask;
-	while (t->slot[j]) {
-		if (t->slot_hash[j] == h) {
-			uint32_t id = t->slot[j] - 1;
-			if (names_len(t, id) == len && same_bytes(t->arena + t->offset[id], s, len))
-				return id;
-		}
-		j = (j + 1) & t->mask;
+	uint64_t h = key_hash(k, s, len);
+	uint32_t j = (uint32_t)h & t->mask;
+	for (; t->slot[j].id1; j = (j + 1) & t->mask) {
+		const name_slot *sl = &t->slot[j];
+		if (key_same(sl->key, k) && sl->len == len &&
+		    (len <= 16 || memcmp(t->arena + t->offset[sl->id1 - 1] + 16, s + 16, len - 16) == 0))
+			return sl->id1 - 1;
 	}
 	if (t->n == UINT32_MAX - 1)
 		return UINT32_MAX;
@@ -129,9 +176,14 @@ static uint32_t names_intern(name_table *t, const char *s, size_t len)
 	t->arena[t->len + len] = '\0';
 	t->offset[t->n] = t->len;
 	t->len += len + 1;
-	t->slot[j] = t->n + 1;
+	t->slot[j] = (name_slot){k, (uint32_t)len, t->n + 1};
 	t->slot_hash[j] = h;
 	return t->n++;
+}
+
+static uint32_t names_intern(name_table *t, const char *s, size_t len)
+{
+	return names_intern_key(t, s, len, key_copied(s, len));
 }
 
 /* Copies a name table's names into an array of pointers into its arena, handing the arena to
@@ -163,6 +215,8 @@ struct signal_counter {
 	size_t names_len, names_cap;
 	uint64_t *run_offset, *run_hash;
 	size_t n_runs, runs_cap;
+	name_key last_key;      /* the last run's report id: its key and length */
+	size_t last_len;
 	char error[160];
 };
 
@@ -227,12 +281,11 @@ static size_t run_len(const signal_counter *c, size_t r)
 	return (r + 1 < c->n_runs ? c->run_offset[r + 1] : c->names_len) - c->run_offset[r] - 1;
 }
 
-static bool last_run_is(const signal_counter *c, const char *report, size_t len)
+static bool last_run_is(const signal_counter *c, const char *report, size_t len, name_key k)
 {
-	if (c->n_runs == 0)
+	if (c->n_runs == 0 || len != c->last_len || !key_same(k, c->last_key))
 		return false;
-	const char *last = c->run_names + c->run_offset[c->n_runs - 1];
-	return run_len(c, c->n_runs - 1) == len && same_bytes(last, report, len);
+	return len <= 16 || memcmp(c->run_names + c->run_offset[c->n_runs - 1] + 16, report + 16, len - 16) == 0;
 }
 
 /* Starts a run for report; the caller has reserved room. */
@@ -267,18 +320,21 @@ int signal_counter_add(signal_counter *c, const char *report, size_t report_len,
 	return signal_counter_add_clean(c, report, report_len, item, item_len, event, event_len);
 }
 
-int signal_counter_add_clean(signal_counter *c, const char *report, size_t report_len, const char *item,
-                             size_t item_len, const char *event, size_t event_len)
+/* Adds a row whose names have been checked, given their keys. */
+__attribute__((always_inline)) static inline int add_keyed(signal_counter *c, const char *report, size_t report_len, name_key rk, const char *item,
+                            size_t item_len, name_key ik, const char *event, size_t event_len, name_key ek)
 {
-	if (reserve((void **)&c->rows, &c->cap, c->n_rows + 1, sizeof *c->rows) < 0)
+	if (__builtin_expect(c->n_rows >= c->cap, 0) && reserve((void **)&c->rows, &c->cap, c->n_rows + 1, sizeof *c->rows) < 0)
 		goto oom;
-	uint32_t i = names_intern(&c->items, item, item_len);
-	uint32_t e = i == UINT32_MAX ? UINT32_MAX : names_intern(&c->events, event, event_len);
+	uint32_t i = names_intern_key(&c->items, item, item_len, ik);
+	uint32_t e = i == UINT32_MAX ? UINT32_MAX : names_intern_key(&c->events, event, event_len, ek);
 	if (e == UINT32_MAX)
 		goto oom;
-	if (!last_run_is(c, report, report_len)) {
-		if (c->n_runs == UINT32_MAX - 1 || start_run(c, report, report_len, hash_bytes(report, report_len)) < 0)
+	if (!last_run_is(c, report, report_len, rk)) {
+		if (c->n_runs == UINT32_MAX - 1 || start_run(c, report, report_len, key_hash(rk, report, report_len)) < 0)
 			goto oom;
+		c->last_key = rk;
+		c->last_len = report_len;
 	}
 	c->rows[c->n_rows++] = (report_row){(uint32_t)(c->n_runs - 1), i, e};
 	return 0;
@@ -286,6 +342,20 @@ oom:
 	/* A name interned above stays interned: harmless, as ids without rows count nothing. */
 	snprintf(c->error, sizeof c->error, "out of memory after %zu rows", c->n_rows);
 	return -1;
+}
+
+int signal_counter_add_clean(signal_counter *c, const char *report, size_t report_len, const char *item,
+                             size_t item_len, const char *event, size_t event_len)
+{
+	return add_keyed(c, report, report_len, key_copied(report, report_len), item, item_len, key_copied(item, item_len),
+	                 event, event_len, key_copied(event, event_len));
+}
+
+int signal_counter_add_padded(signal_counter *c, const char *report, size_t report_len, const char *item,
+                              size_t item_len, const char *event, size_t event_len)
+{
+	return add_keyed(c, report, report_len, key_padded(report, report_len), item, item_len, key_padded(item, item_len),
+	                 event, event_len, key_padded(event, event_len));
 }
 
 /* What joining needs to know of one part: where its runs, names and rows go in the whole. */
@@ -340,8 +410,9 @@ signal_counter *signal_counter_join(signal_counter **parts, size_t n)
 	join_part *jp = calloc(n + 1, sizeof *jp);
 	bool ok = dst != NULL && jp != NULL;
 	size_t runs = 0, names = 0, rows = 0;
-	const char *last_name = NULL;   /* the last run so far: its report id and length */
+	const char *last_name = NULL;   /* the last run so far: its report id, length and key */
 	size_t last_len = 0;
+	name_key last_key = {0, 0};
 	for (size_t k = 0; ok && k < n; k++) {
 		signal_counter *src = parts[k];
 		jp[k].c = src;
@@ -371,6 +442,7 @@ signal_counter *signal_counter_join(signal_counter **parts, size_t n)
 		if (src->n_runs > 0) {
 			last_name = src->run_names + src->run_offset[src->n_runs - 1];
 			last_len = run_len(src, src->n_runs - 1);
+			last_key = src->last_key;
 		}
 	}
 	if (ok && runs >= UINT32_MAX - 1)
@@ -392,6 +464,8 @@ signal_counter *signal_counter_join(signal_counter **parts, size_t n)
 		dst->n_rows = rows;
 		dst->n_runs = runs;
 		dst->names_len = names;
+		dst->last_key = last_key;
+		dst->last_len = last_len;
 	}
 	for (size_t k = 0; jp && k < n; k++) {
 		free(jp[k].item_map);

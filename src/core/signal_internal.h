@@ -43,32 +43,4 @@ static inline uint64_t hash_bytes(const char *s, size_t n)
 	return mix64(h ^ w);
 }
 
-/* memcmp(a, b, n) == 0 for the short names interning compares millions of times, inline:
- * up to 16 bytes in at most four loads that stay within [a, a + n) and [b, b + n). */
-static inline int same_bytes(const char *a, const char *b, size_t n)
-{
-	if (n > 16)
-		return memcmp(a, b, n) == 0;
-	uint64_t x0, x1, y0, y1;
-	if (n >= 8) {
-		memcpy(&x0, a, 8);
-		memcpy(&y0, b, 8);
-		memcpy(&x1, a + n - 8, 8);
-		memcpy(&y1, b + n - 8, 8);
-		return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-	}
-	if (n >= 4) {
-		uint32_t u0, u1, v0, v1;
-		memcpy(&u0, a, 4);
-		memcpy(&v0, b, 4);
-		memcpy(&u1, a + n - 4, 4);
-		memcpy(&v1, b + n - 4, 4);
-		return ((u0 ^ v0) | (u1 ^ v1)) == 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
-}
-
 #endif

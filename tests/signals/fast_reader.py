@@ -73,6 +73,19 @@ with tempfile.TemporaryDirectory() as tmp:
     split_report = [b"R00000001,P0002,E0399"]   # R00000001 appears again far from its first rows
     compare("a report across a part boundary, a report in two places",
             write("span.csv", head + spanning + rest[:-1] + split_report + [b""]), ["--min-count", "1"])
+    # Names of every length from 1 to 40 bytes, long ones sharing their first 16 bytes and
+    # differing after them (the reader compares the first 16 bytes as two words), and a last
+    # line without a line feed within 16 bytes of the end.
+    def renamed(l):
+        r, p, e = l.split(b",")
+        k = int(r[1:])
+        rid = b"REPORT-ID-PREFIX-%d" % k if k % 3 else b"r%d" % (k % 7919) if k % 5 == 0 else r
+        pn = int(p[1:])
+        prod = b"PRODUCT-NAME-PFX" + b"x" * (pn % 9) + p if pn % 2 else p[: 1 + pn % 5] + b"." * (pn % 13) + p
+        en = int(e[1:])
+        return b",".join([rid, prod, b"E" * (1 + en % 24) + e[1:]])
+    named = [lines[0]] + [renamed(l) for l in lines[1:] if l]
+    compare("names of 1 to 40 bytes", write("names.csv", named + [b"R1,P1,E1"]), ["--min-count", "1"])
     # Bad rows in the first, second and last parts: the same line number both ways.
     for where in (500, len(lines) // 2, len(lines) - 3):
         for bad, label in ((b"R9,P1", "a missing field"), (b"R9,,E1", "an empty product"),
