@@ -3,25 +3,28 @@
  * Rows arrive as (report, item, event) strings. Items and events are interned to dense ids
  * with open-addressing hash tables (a few thousand names: they stay in cache). Report ids are
  * not interned as they come — at ten million distinct reports that table is what costs —
- * but cut into runs, a run being consecutive rows with the same report id, and each run's id
- * is kept once in an append-only arena with its hash. Rows are kept as (run, item, event),
- * three 32-bit ids.
+ * but cut into runs, a run being consecutive rows with the same report id. When a run ends,
+ * its items and its events, each without repeats, are appended as one record to an arena,
+ * with the report id and its hash: about 40 bytes a report, and the rows themselves are not
+ * kept.
  *
- * At finish, runs with the same id (a report whose rows are not all together) are found by
- * bucketing the runs on the top bits of their hash and comparing within a bucket, and only
- * then are rows regrouped by report (a counting sort). Each report's items and events are
- * deduplicated and every item×event pair of the report counted: in a dense item×event matrix
- * when that fits in DENSE_CELLS_MAX cells, else in an open-addressing table keyed by the pair.
- * With the dense matrix, counting runs on every core (core/parallel.h): workers deduplicate
- * reports into their own margins and pair lists bucketed by the part of the matrix the pair
- * falls in, then count bucket by bucket, so no count is written by two threads and the part
- * of the matrix being written stays in cache.
+ * At finish, runs with the same id (a report whose rows are not all together, or cut by a
+ * part boundary) are found by bucketing the runs on the top bits of their hash and comparing
+ * ids within a bucket. Every other run is a whole report and is counted from its record as it
+ * stands; a report in several runs is counted once from the union of its runs. Pairs are
+ * counted in a dense item×event matrix when that fits in DENSE_CELLS_MAX cells, else in an
+ * open-addressing table keyed by the pair. With the dense matrix, counting runs on every core
+ * (core/parallel.h): workers count reports into their own margins and pair lists bucketed by
+ * the part of the matrix the pair falls in, then count bucket by bucket, so no count is
+ * written by two threads and the part of the matrix being written stays in cache.
  *
  * signal_counter_join lets readers fill one counter per part of a file and join them in
- * order, copying on every core. */
+ * order without copying the records: each part keeps its arena and maps its name ids to the
+ * joined counter's. */
 #include "core/signal.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +36,9 @@
 enum {
 	DENSE_CELLS_MAX = 1 << 25,      /* 128 MiB of 32-bit counts */
 	RUNS_PER_BUCKET = 2048,
-	BUCKET_CELLS = 1 << 18,         /* 1 MiB of the matrix: counted while it sits in cache */
+	RUN_SCAN_MAX = 32,              /* rows of a run deduplicated as they come */
+	BUCKET_SHIFT = 18,
+	BUCKET_CELLS = 1 << BUCKET_SHIFT,   /* 1 MiB of the matrix: counted while it sits in cache */
 };
 
 /* ---------------------------------------------------------------- interned names */
@@ -94,6 +99,7 @@ typedef struct name_table {
 	name_slot *slot;
 	uint64_t *slot_hash;    /* each filled slot's hash, for growing */
 	uint32_t mask;
+	uint32_t grow_at;       /* n at which the slots grow: a load factor of 0.7 */
 } name_table;
 
 static void names_free(name_table *t)
@@ -129,6 +135,7 @@ static int names_grow_slots(name_table *t)
 	t->slot = slot;
 	t->slot_hash = slot_hash;
 	t->mask = cap - 1;
+	t->grow_at = (uint32_t)((uint64_t)cap * 7 / 10);
 	return 0;
 }
 
@@ -141,8 +148,7 @@ static size_t names_len(const name_table *t, uint32_t id)
  * memory runs out. Load factor at most 0.7. */
 __attribute__((always_inline)) static inline uint32_t names_intern_key(name_table *t, const char *s, size_t len, name_key k)
 {
-	if (__builtin_expect(t->slot == NULL || (uint64_t)t->n * 10 >= ((uint64_t)t->mask + 1) * 7, 0) &&
-	    names_grow_slots(t) < 0)
+	if (__builtin_expect(t->n >= t->grow_at, 0) && names_grow_slots(t) < 0)
 		return UINT32_MAX;
 	uint64_t h = key_hash(k, s, len);
 	uint32_t j = (uint32_t)h & t->mask;
@@ -202,21 +208,62 @@ static const char **names_export(name_table *t, char **arena)
 
 /* ---------------------------------------------------------------- the counter */
 
-typedef struct report_row {
-	uint32_t report, item, event;   /* report: the run until finish, then the report */
-} report_row;
+/* A run ends in a record, 4-byte aligned in its segment's arena:
+ *     u32 n_items, u32 n_events, u32 name_len, the report id (padded to 4 bytes),
+ *     u32 items[n_items], u32 events[n_events]
+ * the run's items and events each sorted, without repeats. */
+enum { RECORD_HEAD = 3 };
+
+typedef struct run_record {
+	const uint32_t *items, *events;
+	uint32_t n_items, n_events;
+	const char *name;
+	size_t name_len;
+} run_record;
+
+static run_record record_at(const unsigned char *arena, uint64_t at)
+{
+	const uint32_t *h = (const uint32_t *)(const void *)(arena + at);
+	run_record r = {.n_items = h[0], .n_events = h[1], .name_len = h[2], .name = (const char *)(h + RECORD_HEAD)};
+	r.items = h + RECORD_HEAD + (h[2] + 3) / 4;
+	r.events = r.items + r.n_items;
+	return r;
+}
+
+/* The finished runs of one counter, or of one part of a joined counter. */
+typedef struct segment {
+	unsigned char *arena;       /* the records */
+	size_t arena_len, arena_cap;
+	uint64_t *run_at;           /* [n_runs]: each record's offset in the arena */
+	uint64_t *run_hash;         /* [n_runs]: the hash of each run's report id */
+	size_t n_runs, runs_cap;
+	uint32_t *item_map, *event_map;   /* the part's ids → the joined counter's; NULL: the same */
+} segment;
+
+static void segment_free(segment *g)
+{
+	free(g->arena);
+	free(g->run_at);
+	free(g->run_hash);
+	free(g->item_map);
+	free(g->event_map);
+	memset(g, 0, sizeof *g);
+}
 
 struct signal_counter {
 	name_table items, events;
-	report_row *rows;
-	size_t n_rows, cap;
-	/* runs: run r's report id is run_names + run_offset[r], NUL-terminated */
-	char *run_names;
-	size_t names_len, names_cap;
-	uint64_t *run_offset, *run_hash;
-	size_t n_runs, runs_cap;
-	name_key last_key;      /* the last run's report id: its key and length */
-	size_t last_len;
+	/* the run being read: its report id and rows */
+	char run_name[SIGNAL_NAME_MAX];
+	name_key run_key;
+	size_t run_len;
+	bool in_run;
+	uint32_t *run_items, *run_events;
+	size_t run_rows, run_cap;
+	size_t run_n_items, run_n_events;   /* without repeats while run_rows <= RUN_SCAN_MAX */
+	segment own;          /* the runs added to this counter */
+	segment *parts;       /* after signal_counter_join: the parts' runs, in file order */
+	size_t n_parts;
+	uint64_t n_rows, n_runs_total;
 	char error[160];
 };
 
@@ -231,10 +278,12 @@ void signal_counter_free(signal_counter *c)
 		return;
 	names_free(&c->items);
 	names_free(&c->events);
-	free(c->rows);
-	free(c->run_names);
-	free(c->run_offset);
-	free(c->run_hash);
+	free(c->run_items);
+	free(c->run_events);
+	segment_free(&c->own);
+	for (size_t k = 0; k < c->n_parts; k++)
+		segment_free(&c->parts[k]);
+	free(c->parts);
 	free(c);
 }
 
@@ -276,38 +325,99 @@ static int reserve(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static size_t run_len(const signal_counter *c, size_t r)
+/* Sorts v[0..n) and removes repeats; returns the new length. */
+static int cmp_u32(const void *x, const void *y)
 {
-	return (r + 1 < c->n_runs ? c->run_offset[r + 1] : c->names_len) - c->run_offset[r] - 1;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return (a > b) - (a < b);
 }
 
-static bool last_run_is(const signal_counter *c, const char *report, size_t len, name_key k)
+static size_t unique_u32(uint32_t *v, size_t n)
 {
-	if (c->n_runs == 0 || len != c->last_len || !key_same(k, c->last_key))
-		return false;
-	return len <= 16 || memcmp(c->run_names + c->run_offset[c->n_runs - 1] + 16, report + 16, len - 16) == 0;
-}
-
-/* Starts a run for report; the caller has reserved room. */
-static int start_run(signal_counter *c, const char *report, size_t len, uint64_t hash)
-{
-	size_t runs_cap = c->runs_cap;
-	if (reserve((void **)&c->run_names, &c->names_cap, c->names_len + len + 1, 1) < 0 ||
-	    reserve((void **)&c->run_offset, &runs_cap, c->n_runs + 1, sizeof *c->run_offset) < 0)
-		return -1;
-	if (runs_cap != c->runs_cap) {
-		uint64_t *h = realloc(c->run_hash, runs_cap * sizeof *h);
-		if (h == NULL)
-			return -1;   /* run_offset grew alone: runs_cap stays, so it grows again next time */
-		c->run_hash = h;
-		c->runs_cap = runs_cap;
+	if (n < 2)
+		return n;
+	if (n == 2) {
+		if (v[0] == v[1])
+			return 1;
+		if (v[0] > v[1]) {
+			uint32_t x = v[0];
+			v[0] = v[1];
+			v[1] = x;
+		}
+		return 2;
 	}
-	memcpy(c->run_names + c->names_len, report, len);
-	c->run_names[c->names_len + len] = '\0';
-	c->run_offset[c->n_runs] = c->names_len;
-	c->run_hash[c->n_runs] = hash;
-	c->names_len += len + 1;
-	c->n_runs++;
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			uint32_t x = v[i];
+			size_t j = i;
+			while (j > 0 && v[j - 1] > x) {
+				v[j] = v[j - 1];
+				j--;
+			}
+			v[j] = x;
+		}
+	} else {
+		qsort(v, n, sizeof *v, cmp_u32);
+	}
+	size_t m = 1;
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[m - 1])
+			v[m++] = v[i];
+	return m;
+}
+
+/* Ends the run being read: its items and events, each without repeats, become a record. */
+static int end_run(signal_counter *c)
+{
+	if (!c->in_run)
+		return 0;
+	segment *g = &c->own;
+	size_t ni = c->run_n_items, ne = c->run_n_events;
+	if (c->run_rows > RUN_SCAN_MAX) {
+		ni = unique_u32(c->run_items, ni);
+		ne = unique_u32(c->run_events, ne);
+	}
+	size_t name_words = (c->run_len + 3) / 4;
+	size_t bytes = 4 * (RECORD_HEAD + name_words + ni + ne);
+	size_t runs_cap = g->runs_cap;
+	/* + 16: a short id is stored as its two key words, which may reach past its padding
+	 * into the ids written after it */
+	if (__builtin_expect(g->arena_len + bytes + 16 > g->arena_cap || g->n_runs >= g->runs_cap, 0)) {
+		if (c->n_runs_total >= UINT32_MAX - 2 ||
+		    reserve((void **)&g->arena, &g->arena_cap, g->arena_len + bytes + 16, 1) < 0 ||
+		    reserve((void **)&g->run_at, &runs_cap, g->n_runs + 1, sizeof *g->run_at) < 0)
+			return -1;
+		if (runs_cap != g->runs_cap) {
+			uint64_t *h = realloc(g->run_hash, runs_cap * sizeof *h);
+			if (h == NULL)
+				return -1;   /* run_at grew alone: runs_cap stays, so it grows again next time */
+			g->run_hash = h;
+			g->runs_cap = runs_cap;
+		}
+	}
+	uint32_t *h = (uint32_t *)(void *)(g->arena + g->arena_len);
+	h[0] = (uint32_t)ni;
+	h[1] = (uint32_t)ne;
+	h[2] = (uint32_t)c->run_len;
+	if (c->run_len <= 16) {
+		memcpy(h + RECORD_HEAD, &c->run_key.w0, 8);   /* the id, zero-padded */
+		memcpy(h + RECORD_HEAD + 2, &c->run_key.w1, 8);
+	} else {
+		h[RECORD_HEAD + name_words - 1] = 0;   /* the padding after the name */
+		memcpy(h + RECORD_HEAD, c->run_name, c->run_len);
+	}
+	uint32_t *ids = h + RECORD_HEAD + name_words;
+	for (size_t x = 0; x < ni; x++)
+		ids[x] = c->run_items[x];
+	for (size_t y = 0; y < ne; y++)
+		ids[ni + y] = c->run_events[y];
+	g->run_at[g->n_runs] = g->arena_len;
+	g->run_hash[g->n_runs] = key_hash(c->run_key, c->run_name, c->run_len);
+	g->n_runs++;
+	g->arena_len += bytes;
+	c->n_runs_total++;
+	c->in_run = false;
+	c->run_rows = c->run_n_items = c->run_n_events = 0;
 	return 0;
 }
 
@@ -321,26 +431,56 @@ int signal_counter_add(signal_counter *c, const char *report, size_t report_len,
 }
 
 /* Adds a row whose names have been checked, given their keys. */
-__attribute__((always_inline)) static inline int add_keyed(signal_counter *c, const char *report, size_t report_len, name_key rk, const char *item,
-                            size_t item_len, name_key ik, const char *event, size_t event_len, name_key ek)
+__attribute__((always_inline)) static inline int add_keyed(signal_counter *c, const char *report, size_t report_len,
+                                                           name_key rk, const char *item, size_t item_len, name_key ik,
+                                                           const char *event, size_t event_len, name_key ek)
 {
-	if (__builtin_expect(c->n_rows >= c->cap, 0) && reserve((void **)&c->rows, &c->cap, c->n_rows + 1, sizeof *c->rows) < 0)
-		goto oom;
+	if (c->parts != NULL) {
+		snprintf(c->error, sizeof c->error, "rows added to a joined counter");
+		return -1;
+	}
 	uint32_t i = names_intern_key(&c->items, item, item_len, ik);
 	uint32_t e = i == UINT32_MAX ? UINT32_MAX : names_intern_key(&c->events, event, event_len, ek);
 	if (e == UINT32_MAX)
 		goto oom;
-	if (!last_run_is(c, report, report_len, rk)) {
-		if (c->n_runs == UINT32_MAX - 1 || start_run(c, report, report_len, key_hash(rk, report, report_len)) < 0)
+	bool same = c->in_run && report_len == c->run_len && key_same(rk, c->run_key) &&
+	            (report_len <= 16 || memcmp(c->run_name + 16, report + 16, report_len - 16) == 0);
+	if (!same) {
+		if (end_run(c) < 0)
 			goto oom;
-		c->last_key = rk;
-		c->last_len = report_len;
+		if (report_len > 16)   /* a short id is its key */
+			memcpy(c->run_name, report, report_len);
+		c->run_key = rk;
+		c->run_len = report_len;
+		c->in_run = true;
 	}
-	c->rows[c->n_rows++] = (report_row){(uint32_t)(c->n_runs - 1), i, e};
+	if (__builtin_expect(c->run_rows >= c->run_cap, 0)) {
+		size_t cap = c->run_cap;
+		if (reserve((void **)&c->run_items, &cap, c->run_rows + 1, sizeof *c->run_items) < 0)
+			goto oom;
+		uint32_t *ev = realloc(c->run_events, cap * sizeof *ev);
+		if (ev == NULL)
+			goto oom;   /* run_items grew alone: run_cap stays, so it grows again next time */
+		c->run_events = ev;
+		c->run_cap = cap;
+	}
+	/* Repeats are left out as rows come while the run is short (a scan of a few ids); a long
+	 * run keeps them, and end_run sorts them out. */
+	bool scan = c->run_rows < RUN_SCAN_MAX, have_i = false, have_e = false;
+	for (size_t x = 0; scan && x < c->run_n_items && !have_i; x++)
+		have_i = c->run_items[x] == i;
+	for (size_t y = 0; scan && y < c->run_n_events && !have_e; y++)
+		have_e = c->run_events[y] == e;
+	if (!have_i)
+		c->run_items[c->run_n_items++] = i;
+	if (!have_e)
+		c->run_events[c->run_n_events++] = e;
+	c->run_rows++;
+	c->n_rows++;
 	return 0;
 oom:
 	/* A name interned above stays interned: harmless, as ids without rows count nothing. */
-	snprintf(c->error, sizeof c->error, "out of memory after %zu rows", c->n_rows);
+	snprintf(c->error, sizeof c->error, "out of memory after %" PRIu64 " rows", c->n_rows);
 	return -1;
 }
 
@@ -358,120 +498,37 @@ int signal_counter_add_padded(signal_counter *c, const char *report, size_t repo
 	                 event, event_len, key_padded(event, event_len));
 }
 
-/* What joining needs to know of one part: where its runs, names and rows go in the whole. */
-typedef struct join_part {
-	signal_counter *c;
-	uint32_t *item_map, *event_map;
-	size_t first;                 /* 1 when its first run continues the run before it */
-	size_t run_base, names_base, row_base;
-	uint32_t continued_run;       /* the run it continues, when first = 1 */
-} join_part;
-
-typedef struct join_job {
-	signal_counter *dst;
-	join_part *parts;
-} join_job;
-
-static void join_copy(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	join_job *j = p;
-	signal_counter *dst = j->dst;
-	for (size_t k = begin; k < end; k++) {
-		join_part *jp = &j->parts[k];
-		signal_counter *src = jp->c;
-		size_t names_from = jp->first && src->n_runs > 0 ? (src->n_runs > 1 ? src->run_offset[1] : src->names_len) : 0;
-		if (src->names_len > names_from)   /* an empty part has no arena at all */
-			memcpy(dst->run_names + jp->names_base, src->run_names + names_from, src->names_len - names_from);
-		for (size_t r = jp->first; r < src->n_runs; r++) {
-			size_t to = jp->run_base + r - jp->first;
-			dst->run_offset[to] = jp->names_base + src->run_offset[r] - names_from;
-			dst->run_hash[to] = src->run_hash[r];
-		}
-		for (size_t i = 0; i < src->n_rows; i++) {
-			const report_row *row = &src->rows[i];
-			uint32_t run = row->report < jp->first ? jp->continued_run : (uint32_t)(jp->run_base + row->report - jp->first);
-			dst->rows[jp->row_base + i] = (report_row){run, jp->item_map[row->item], jp->event_map[row->event]};
-		}
-		/* copied: given back now, so a join needs little more memory than its result */
-		free(jp->c->rows);
-		free(jp->c->run_names);
-		free(jp->c->run_offset);
-		free(jp->c->run_hash);
-		jp->c->rows = NULL;
-		jp->c->run_names = NULL;
-		jp->c->run_offset = jp->c->run_hash = NULL;
-	}
-}
-
+/* Joining copies no runs: each part's segment moves into the joined counter with maps from
+ * the part's name ids to the joined ones. A report whose rows straddle two parts is two runs
+ * with the same id, which finishing treats as any report seen in two places. */
 signal_counter *signal_counter_join(signal_counter **parts, size_t n)
 {
 	signal_counter *dst = signal_counter_new();
-	join_part *jp = calloc(n + 1, sizeof *jp);
-	bool ok = dst != NULL && jp != NULL;
-	size_t runs = 0, names = 0, rows = 0;
-	const char *last_name = NULL;   /* the last run so far: its report id, length and key */
-	size_t last_len = 0;
-	name_key last_key = {0, 0};
+	bool ok = dst != NULL && (dst->parts = calloc(n + 1, sizeof *dst->parts)) != NULL;
 	for (size_t k = 0; ok && k < n; k++) {
 		signal_counter *src = parts[k];
-		jp[k].c = src;
-		jp[k].item_map = malloc(((size_t)src->items.n + 1) * sizeof *jp[k].item_map);
-		jp[k].event_map = malloc(((size_t)src->events.n + 1) * sizeof *jp[k].event_map);
-		if (jp[k].item_map == NULL || jp[k].event_map == NULL) {
-			ok = false;
+		ok = src->parts == NULL && end_run(src) == 0;
+		if (!ok)
 			break;
-		}
+		segment *g = &dst->parts[dst->n_parts];
+		*g = src->own;
+		memset(&src->own, 0, sizeof src->own);
+		dst->n_parts++;
+		g->item_map = malloc(((size_t)src->items.n + 1) * sizeof *g->item_map);
+		g->event_map = malloc(((size_t)src->events.n + 1) * sizeof *g->event_map);
+		ok = g->item_map != NULL && g->event_map != NULL;
 		for (uint32_t i = 0; ok && i < src->items.n; i++)
-			ok = (jp[k].item_map[i] = names_intern(&dst->items, src->items.arena + src->items.offset[i], names_len(&src->items, i))) !=
-			     UINT32_MAX;
+			ok = (g->item_map[i] = names_intern(&dst->items, src->items.arena + src->items.offset[i],
+			                                    names_len(&src->items, i))) != UINT32_MAX;
 		for (uint32_t e = 0; ok && e < src->events.n; e++)
-			ok = (jp[k].event_map[e] = names_intern(&dst->events, src->events.arena + src->events.offset[e],
-			                                        names_len(&src->events, e))) != UINT32_MAX;
-		if (src->n_runs > 0 && last_name && run_len(src, 0) == last_len && memcmp(src->run_names, last_name, last_len) == 0) {
-			jp[k].first = 1;
-			jp[k].continued_run = (uint32_t)(runs - 1);
-		}
-		jp[k].run_base = runs;
-		jp[k].names_base = names;
-		jp[k].row_base = rows;
-		size_t names_from = jp[k].first ? (src->n_runs > 1 ? src->run_offset[1] : src->names_len) : 0;
-		runs += src->n_runs - jp[k].first;
-		names += src->names_len - names_from;
-		rows += src->n_rows;
-		if (src->n_runs > 0) {
-			last_name = src->run_names + src->run_offset[src->n_runs - 1];
-			last_len = run_len(src, src->n_runs - 1);
-			last_key = src->last_key;
-		}
+			ok = (g->event_map[e] = names_intern(&dst->events, src->events.arena + src->events.offset[e],
+			                                     names_len(&src->events, e))) != UINT32_MAX;
+		dst->n_rows += src->n_rows;
+		dst->n_runs_total += src->n_runs_total;
+		ok = ok && dst->n_runs_total < UINT32_MAX - 2;
+		signal_counter_free(src);
+		parts[k] = NULL;
 	}
-	if (ok && runs >= UINT32_MAX - 1)
-		ok = false;
-	if (ok) {
-		dst->rows = malloc((rows + 1) * sizeof *dst->rows);
-		dst->run_names = malloc(names + 1);
-		dst->run_offset = malloc((runs + 1) * sizeof *dst->run_offset);
-		dst->run_hash = malloc((runs + 1) * sizeof *dst->run_hash);
-		ok = dst->rows && dst->run_names && dst->run_offset && dst->run_hash;
-
-		dst->cap = rows + 1;
-		dst->names_cap = names + 1;
-		dst->runs_cap = runs + 1;
-	}
-	if (ok) {
-		join_job job = {dst, jp};
-		parallel_for(n, 1, join_copy, &job, NULL, NULL);
-		dst->n_rows = rows;
-		dst->n_runs = runs;
-		dst->names_len = names;
-		dst->last_key = last_key;
-		dst->last_len = last_len;
-	}
-	for (size_t k = 0; jp && k < n; k++) {
-		free(jp[k].item_map);
-		free(jp[k].event_map);
-	}
-	free(jp);
 	for (size_t k = 0; k < n; k++)
 		signal_counter_free(parts[k]);
 	if (!ok) {
@@ -483,21 +540,88 @@ signal_counter *signal_counter_join(signal_counter **parts, size_t n)
 
 /* ---------------------------------------------------------------- finding each run's report */
 
-typedef struct dedup_job {
-	const signal_counter *c;
-	const uint32_t *order;       /* run ids sorted by bucket */
-	const size_t *bucket_start;  /* [buckets + 1] */
-	int shift;
-	uint32_t *report_of_run;     /* the first run with the same report id */
-	uint32_t **scratch;          /* per worker */
+/* The runs of a finished counter, as one sequence over its segments: run r is run
+ * r − base[s] of segment s. */
+typedef struct run_view {
+	segment *seg;
+	size_t n_seg;
+	size_t *base;     /* [n_seg + 1] */
+	size_t n_runs;
+} run_view;
+
+static run_record view_record(const run_view *v, size_t r)
+{
+	size_t lo = 0, hi = v->n_seg;   /* the segment with base[s] <= r < base[s + 1] */
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (v->base[mid] <= r)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return record_at(v->seg[lo].arena, v->seg[lo].run_at[r - v->base[lo]]);
+}
+
+typedef struct hashed_run {
+	uint64_t hash;
+	uint32_t run;
+} hashed_run;
+
+typedef struct bucket_job {
+	const run_view *v;
+	int bits, shift;
+	size_t buckets;
+	size_t *hist;              /* [segment × buckets]: counts, then each segment's next place */
+	hashed_run *order;         /* the runs by bucket */
+	const size_t *bucket_start;   /* [buckets + 1] */
+	uint32_t *first_run;       /* each run's first run with the same report id */
+	unsigned char *repeated;   /* 1 for every run of a report seen in more than one run */
+	uint32_t **scratch;        /* per worker */
 	size_t *scratch_cap;
 	bool failed, any_repeat;
-} dedup_job;
+} bucket_job;
+
+static size_t bucket_of(const bucket_job *j, uint64_t hash)
+{
+	return j->bits ? (size_t)(hash >> j->shift) : 0;
+}
+
+static void bucket_count(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	bucket_job *j = p;
+	for (size_t s = begin; s < end; s++) {
+		const segment *g = &j->v->seg[s];
+		size_t *h = j->hist + s * j->buckets;
+		for (size_t r = 0; r < g->n_runs; r++)
+			h[bucket_of(j, g->run_hash[r])]++;
+	}
+}
+
+static void bucket_place(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	bucket_job *j = p;
+	for (size_t s = begin; s < end; s++) {
+		const segment *g = &j->v->seg[s];
+		size_t *next = j->hist + s * j->buckets, base = j->v->base[s];
+		for (size_t r = 0; r < g->n_runs; r++) {
+			uint64_t h = g->run_hash[r];
+			j->first_run[base + r] = (uint32_t)(base + r);
+			j->order[next[bucket_of(j, h)]++] = (hashed_run){h, (uint32_t)(base + r)};
+		}
+	}
+}
+
+static bool same_report(const run_view *v, uint32_t a, uint32_t b)
+{
+	run_record x = view_record(v, a), y = view_record(v, b);
+	return x.name_len == y.name_len && memcmp(x.name, y.name, x.name_len) == 0;
+}
 
 static void dedup_buckets(void *p, size_t begin, size_t end, unsigned worker)
 {
-	dedup_job *j = p;
-	const signal_counter *c = j->c;
+	bucket_job *j = p;
 	for (size_t b = begin; b < end; b++) {
 		size_t lo = j->bucket_start[b], n = j->bucket_start[b + 1] - lo;
 		if (n < 2)
@@ -514,21 +638,20 @@ static void dedup_buckets(void *p, size_t begin, size_t end, unsigned worker)
 			j->scratch[worker] = s;
 			j->scratch_cap[worker] = cap;
 		}
-		uint32_t *slot = j->scratch[worker];   /* run + 1, 0 empty */
+		uint32_t *slot = j->scratch[worker];   /* index into order + 1, 0 empty */
 		memset(slot, 0, cap * sizeof *slot);
 		for (size_t k = lo; k < lo + n; k++) {
-			uint32_t run = j->order[k];
-			uint64_t h = c->run_hash[run];
-			size_t s = (size_t)(h & (cap - 1));
-			for (;; s = (s + 1) & (cap - 1)) {
+			const hashed_run *hr = &j->order[k];
+			for (size_t s = (size_t)(hr->hash & (cap - 1));; s = (s + 1) & (cap - 1)) {
 				if (slot[s] == 0) {
-					slot[s] = run + 1;
+					slot[s] = (uint32_t)(k - lo + 1);
 					break;
 				}
-				uint32_t other = slot[s] - 1;
-				if (c->run_hash[other] == h && strcmp(c->run_names + c->run_offset[other], c->run_names + c->run_offset[run]) == 0) {
+				const hashed_run *other = &j->order[lo + slot[s] - 1];
+				if (other->hash == hr->hash && same_report(j->v, other->run, hr->run)) {
 					/* order keeps runs ascending within a bucket: other is the first */
-					j->report_of_run[run] = j->report_of_run[other];
+					j->first_run[hr->run] = j->first_run[other->run];
+					j->repeated[hr->run] = j->repeated[other->run] = 1;
 					j->any_repeat = true;
 					break;
 				}
@@ -537,121 +660,57 @@ static void dedup_buckets(void *p, size_t begin, size_t end, unsigned worker)
 	}
 }
 
-typedef struct bucket_job {
-	const uint64_t *hash;
-	size_t nr, slices;
-	int bits, shift;
-	size_t buckets;
-	size_t *hist;              /* [slice × buckets]: counts, then each slice's next place */
-	uint32_t *order, *report_of_run;
-} bucket_job;
-
-static size_t bucket_of(const bucket_job *j, size_t r)
+/* Finds the runs whose report id came in more than one run: sets first_run[r] to the first
+ * run with r's report id and repeated[r] for every run of such a report. Returns the number
+ * of reports, or -1 (memory). */
+static int64_t resolve_reports(const run_view *v, uint32_t *first_run, unsigned char *repeated, bool *any_repeat)
 {
-	return j->bits ? (size_t)(j->hash[r] >> j->shift) : 0;
-}
-
-static void bucket_count(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	bucket_job *j = p;
-	for (size_t sl = begin; sl < end; sl++) {
-		size_t r0 = j->nr * sl / j->slices, r1 = j->nr * (sl + 1) / j->slices;
-		size_t *h = j->hist + sl * j->buckets;
-		for (size_t r = r0; r < r1; r++) {
-			j->report_of_run[r] = (uint32_t)r;
-			h[bucket_of(j, r)]++;
-		}
-	}
-}
-
-static void bucket_place(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	bucket_job *j = p;
-	for (size_t sl = begin; sl < end; sl++) {
-		size_t r0 = j->nr * sl / j->slices, r1 = j->nr * (sl + 1) / j->slices;
-		size_t *next = j->hist + sl * j->buckets;
-		for (size_t r = r0; r < r1; r++)
-			j->order[next[bucket_of(j, r)]++] = (uint32_t)r;
-	}
-}
-
-/* Sets every row's report to a dense report id and groups the rows by report when some report
- * came in more than one run. Returns the number of reports, or -1 (memory). */
-static int64_t resolve_reports(signal_counter *c)
-{
-	size_t nr = c->n_runs;
+	size_t nr = v->n_runs;
 	int bits = 0;
 	while (bits < 20 && ((size_t)1 << bits) * RUNS_PER_BUCKET < nr)
 		bits++;
 	size_t buckets = (size_t)1 << bits;
-	int shift = 64 - bits;
-	uint32_t *report_of_run = malloc((nr + 1) * sizeof *report_of_run), *order = malloc((nr + 1) * sizeof *order);
+	hashed_run *order = malloc((nr + 1) * sizeof *order);
 	size_t *start = calloc(buckets + 1, sizeof *start);
+	size_t *hist = calloc(v->n_seg * buckets + 1, sizeof *hist);
 	uint32_t *scratch[PARALLEL_MAX_WORKERS] = {0};
 	size_t scratch_cap[PARALLEL_MAX_WORKERS] = {0};
 	int64_t result = -1;
-	if (report_of_run == NULL || order == NULL || start == NULL)
+	if (order == NULL || start == NULL || hist == NULL)
 		goto done;
-	/* A counting sort of the runs by bucket, on every core: each slice of runs counts its
-	 * buckets, the offsets put slice 0's runs of a bucket first, and each slice places its own,
-	 * so within a bucket runs stay in ascending order (dedup_buckets relies on it). */
-	size_t slices = (size_t)parallel_workers() * 4;
-	size_t *hist = calloc(slices * buckets + 1, sizeof *hist);
-	if (hist == NULL)
-		goto done;
-	bucket_job bj = {c->run_hash, nr, slices, bits, shift, buckets, hist, order, report_of_run};
-	parallel_for(slices, 1, bucket_count, &bj, NULL, NULL);
+	/* A counting sort of the runs by bucket, on every core: each segment counts its buckets,
+	 * the offsets put segment 0's runs of a bucket first, and each segment places its own, so
+	 * within a bucket runs stay in ascending order (dedup_buckets relies on it). */
+	bucket_job j = {.v = v, .bits = bits, .shift = 64 - bits, .buckets = buckets, .hist = hist, .order = order,
+	                .bucket_start = start, .first_run = first_run, .repeated = repeated, .scratch = scratch,
+	                .scratch_cap = scratch_cap};
+	parallel_for(v->n_seg, 1, bucket_count, &j, NULL, NULL);
 	size_t sum = 0;
 	for (size_t b = 0; b < buckets; b++) {
 		start[b] = sum;
-		for (size_t sl = 0; sl < slices; sl++) {
-			size_t n_in = hist[sl * buckets + b];
-			hist[sl * buckets + b] = sum;
+		for (size_t s = 0; s < v->n_seg; s++) {
+			size_t n_in = hist[s * buckets + b];
+			hist[s * buckets + b] = sum;
 			sum += n_in;
 		}
 	}
 	start[buckets] = sum;
-	parallel_for(slices, 1, bucket_place, &bj, NULL, NULL);
-	free(hist);
-	dedup_job job = {c, order, start, shift, report_of_run, scratch, scratch_cap, false, false};
-	parallel_for(buckets, 1, dedup_buckets, &job, NULL, NULL);
-	if (job.failed)
+	parallel_for(v->n_seg, 1, bucket_place, &j, NULL, NULL);
+	memset(repeated, 0, nr);
+	parallel_for(buckets, 1, dedup_buckets, &j, NULL, NULL);
+	if (j.failed)
 		goto done;
-	if (!job.any_repeat) {
-		result = (int64_t)nr;   /* one report per run: rows are grouped already */
-		goto done;
-	}
-	/* Dense report ids in order of first appearance, then a stable counting sort of the rows. */
-	uint32_t reports = 0;
+	*any_repeat = j.any_repeat;
+	size_t reports = 0;
 	for (size_t r = 0; r < nr; r++)
-		report_of_run[r] = report_of_run[r] == r ? reports++ : report_of_run[report_of_run[r]];
-	size_t *rstart = calloc((size_t)reports + 1, sizeof *rstart);
-	report_row *sorted = malloc((c->n_rows + 1) * sizeof *sorted);
-	if (rstart == NULL || sorted == NULL) {
-		free(rstart);
-		free(sorted);
-		goto done;
-	}
-	for (size_t i = 0; i < c->n_rows; i++) {
-		c->rows[i].report = report_of_run[c->rows[i].report];
-		rstart[c->rows[i].report + 1]++;
-	}
-	for (uint32_t r = 0; r < reports; r++)
-		rstart[r + 1] += rstart[r];
-	for (size_t i = 0; i < c->n_rows; i++)
-		sorted[rstart[c->rows[i].report]++] = c->rows[i];
-	free(rstart);
-	free(c->rows);
-	c->rows = sorted;
-	result = reports;
+		reports += first_run[r] == r;
+	result = (int64_t)reports;
 done:
 	for (unsigned w = 0; w < PARALLEL_MAX_WORKERS; w++)
 		free(scratch[w]);
-	free(report_of_run);
 	free(order);
 	free(start);
+	free(hist);
 	return result;
 }
 
@@ -708,37 +767,6 @@ static int pairs_increment(pair_counts *p, uint64_t k)
 	return 0;
 }
 
-static int cmp_u32(const void *x, const void *y)
-{
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	return (a > b) - (a < b);
-}
-
-/* Sorts v[0..n) and removes repeats; returns the new length. */
-static size_t unique_u32(uint32_t *v, size_t n)
-{
-	if (n < 2)
-		return n;
-	if (n <= 16) {
-		for (size_t i = 1; i < n; i++) {
-			uint32_t x = v[i];
-			size_t j = i;
-			while (j > 0 && v[j - 1] > x) {
-				v[j] = v[j - 1];
-				j--;
-			}
-			v[j] = x;
-		}
-	} else {
-		qsort(v, n, sizeof *v, cmp_u32);
-	}
-	size_t m = 1;
-	for (size_t i = 1; i < n; i++)
-		if (v[i] != v[m - 1])
-			v[m++] = v[i];
-	return m;
-}
-
 /* A growable array of matrix cells (item × n_events + event). */
 typedef struct cell_buf {
 	uint32_t *cell;
@@ -746,8 +774,8 @@ typedef struct cell_buf {
 } cell_buf;
 
 typedef struct count_job {
-	const report_row *rows;
-	size_t n_rows;
+	const run_view *v;
+	const unsigned char *repeated;   /* runs of reports seen in more than one run: counted apart */
 	signal_table *t;
 	/* dense counting: the matrix, cut into buckets of bucket_cells cells */
 	uint32_t *dense;
@@ -757,6 +785,7 @@ typedef struct count_job {
 	/* sparse counting */
 	pair_counts *pairs;
 	bool failed;
+	size_t segments_done;
 	signal_progress_fn progress;
 	void *ctx;
 } count_job;
@@ -769,62 +798,150 @@ static void note_pair(count_job *j, unsigned worker, uint32_t item, uint32_t eve
 		return;
 	}
 	uint32_t cell = item * j->t->n_events + event;
-	cell_buf *b = &j->cells[(size_t)worker * j->buckets + cell / j->bucket_cells];
-	if (reserve((void **)&b->cell, &b->cap, b->n + 1, sizeof *b->cell) < 0) {
+	cell_buf *b = &j->cells[(size_t)worker * j->buckets + (cell >> BUCKET_SHIFT)];
+	if (__builtin_expect(b->n >= b->cap, 0) && reserve((void **)&b->cell, &b->cap, b->n + 1, sizeof *b->cell) < 0) {
 		j->failed = true;
 		return;
 	}
 	b->cell[b->n++] = cell;
 }
 
-/* Deduplicates each report that starts in [begin, end) (a report may run past end), counts
- * its items and events in the worker's margins and notes each item×event pair: in the
- * worker's buffer for the pair's bucket of the matrix, counted afterwards bucket by bucket so
- * that the part of the matrix being written stays in cache. */
-static void count_reports(void *p, size_t begin, size_t end, unsigned worker)
+/* Counts one report: its items and events (joined ids, each once) in the worker's margins,
+ * and each item×event pair. */
+static void count_report(count_job *j, unsigned worker, const uint32_t *items, size_t ni, const uint32_t *events,
+                         size_t ne)
 {
-	count_job *j = p;
-	const report_row *rows = j->rows;
 	uint32_t *item_margin = j->item_margin + (size_t)worker * j->t->n_items;
 	uint32_t *event_margin = j->event_margin + (size_t)worker * j->t->n_events;
-	uint32_t items[16], events[16];
-	size_t i = begin;
-	while (i > 0 && i < j->n_rows && rows[i].report == rows[i - 1].report)
-		i++;
-	while (i < end && i < j->n_rows && !j->failed) {
-		size_t e = i + 1;
-		while (e < j->n_rows && rows[e].report == rows[i].report)
-			e++;
-		size_t k = e - i;
-		uint32_t *ip = items, *ep = events;
-		if (k > 16) {   /* a long report: heap buffers for it alone */
-			ip = malloc(k * sizeof *ip);
-			ep = malloc(k * sizeof *ep);
-			if (ip == NULL || ep == NULL) {
-				free(ip);
-				free(ep);
-				j->failed = true;
-				return;
-			}
-		}
-		for (size_t r = 0; r < k; r++) {
-			ip[r] = rows[i + r].item;
-			ep[r] = rows[i + r].event;
-		}
-		size_t ni = unique_u32(ip, k), ne = unique_u32(ep, k);
+	for (size_t y = 0; y < ne; y++)
+		event_margin[events[y]]++;
+	for (size_t x = 0; x < ni; x++) {
+		item_margin[items[x]]++;
 		for (size_t y = 0; y < ne; y++)
-			event_margin[ep[y]]++;
-		for (size_t x = 0; x < ni; x++) {
-			item_margin[ip[x]]++;
-			for (size_t y = 0; y < ne; y++)
-				note_pair(j, worker, ip[x], ep[y]);
-		}
-		if (ip != items) {
-			free(ip);
-			free(ep);
-		}
-		i = e;
+			note_pair(j, worker, items[x], events[y]);
 	}
+}
+
+/* Counts the runs of segments [begin, end) that are whole reports. A part's ids are mapped
+ * to the joined ones; distinct names stay distinct, so the lists stay without repeats. */
+static void count_segments(void *p, size_t begin, size_t end, unsigned worker)
+{
+	count_job *j = p;
+	uint32_t items[64], events[64];
+	for (size_t s = begin; s < end && !j->failed; s++) {
+		const segment *g = &j->v->seg[s];
+		size_t base = j->v->base[s];
+		for (size_t r = 0; r < g->n_runs && !j->failed; r++) {
+			if (j->repeated[base + r])
+				continue;
+			run_record rec = record_at(g->arena, g->run_at[r]);
+			if (g->item_map == NULL || rec.n_items > 64 || rec.n_events > 64) {
+				const uint32_t *ip = rec.items, *ep = rec.events;
+				uint32_t *mi = NULL, *me = NULL;
+				if (g->item_map != NULL) {
+					mi = malloc((rec.n_items + rec.n_events + 1) * sizeof *mi);
+					if (mi == NULL) {
+						j->failed = true;
+						return;
+					}
+					me = mi + rec.n_items;
+					for (uint32_t x = 0; x < rec.n_items; x++)
+						mi[x] = g->item_map[rec.items[x]];
+					for (uint32_t y = 0; y < rec.n_events; y++)
+						me[y] = g->event_map[rec.events[y]];
+					ip = mi;
+					ep = me;
+				}
+				count_report(j, worker, ip, rec.n_items, ep, rec.n_events);
+				free(mi);
+				continue;
+			}
+			for (uint32_t x = 0; x < rec.n_items; x++)
+				items[x] = g->item_map[rec.items[x]];
+			for (uint32_t y = 0; y < rec.n_events; y++)
+				events[y] = g->event_map[rec.events[y]];
+			count_report(j, worker, items, rec.n_items, events, rec.n_events);
+		}
+		if (j->progress && worker == 0)
+			j->progress(j->ctx, "counting", (double)(s + 1) / (double)j->v->n_seg);
+	}
+}
+
+typedef struct run_of_report {
+	uint32_t first, run;
+} run_of_report;
+
+static int cmp_run_of_report(const void *x, const void *y)
+{
+	const run_of_report *a = x, *b = y;
+	if (a->first != b->first)
+		return (a->first > b->first) - (a->first < b->first);
+	return (a->run > b->run) - (a->run < b->run);
+}
+
+/* Counts the reports seen in more than one run, each once: the union of its runs' items and
+ * of their events. On worker 0's lists, after the runs. Returns 0 or -1 (memory). */
+static int count_repeated(count_job *j, const uint32_t *first_run)
+{
+	const run_view *v = j->v;
+	size_t m = 0;
+	for (size_t r = 0; r < v->n_runs; r++)
+		m += j->repeated[r];
+	run_of_report *rr = malloc((m + 1) * sizeof *rr);
+	if (rr == NULL)
+		return -1;
+	size_t k = 0;
+	for (size_t r = 0; r < v->n_runs; r++)
+		if (j->repeated[r])
+			rr[k++] = (run_of_report){first_run[r], (uint32_t)r};
+	qsort(rr, m, sizeof *rr, cmp_run_of_report);
+	uint32_t *items = NULL, *events = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	for (size_t a = 0; a < m && rc == 0;) {
+		size_t b = a, ni = 0, ne = 0;
+		for (; b < m && rr[b].first == rr[a].first && rc == 0; b++) {
+			size_t lo = 0, hi = v->n_seg, r = rr[b].run;
+			while (hi - lo > 1) {
+				size_t mid = (lo + hi) / 2;
+				if (v->base[mid] <= r)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			const segment *g = &v->seg[lo];
+			run_record rec = record_at(g->arena, g->run_at[r - v->base[lo]]);
+			size_t need = (ni > ne ? ni : ne) + rec.n_items + rec.n_events + 1;
+			if (need > cap) {
+				size_t ncap = cap;
+				if (reserve((void **)&items, &ncap, need, sizeof *items) < 0) {
+					rc = -1;
+					break;
+				}
+				uint32_t *ev = realloc(events, ncap * sizeof *ev);
+				if (ev == NULL) {
+					rc = -1;
+					break;
+				}
+				events = ev;
+				cap = ncap;
+			}
+			for (uint32_t x = 0; x < rec.n_items; x++)
+				items[ni++] = g->item_map ? g->item_map[rec.items[x]] : rec.items[x];
+			for (uint32_t y = 0; y < rec.n_events; y++)
+				events[ne++] = g->event_map ? g->event_map[rec.events[y]] : rec.events[y];
+		}
+		if (rc == 0) {
+			ni = unique_u32(items, ni);
+			ne = unique_u32(events, ne);
+			count_report(j, 0, items, ni, events, ne);
+		}
+		a = b;
+	}
+	free(items);
+	free(events);
+	free(rr);
+	return rc == 0 && !j->failed ? 0 : -1;
 }
 
 static void count_buckets(void *p, size_t begin, size_t end, unsigned worker_slot)
@@ -838,13 +955,6 @@ static void count_buckets(void *p, size_t begin, size_t end, unsigned worker_slo
 			for (size_t k = 0; k < cb->n; k++)
 				j->dense[cb->cell[k]]++;
 		}
-}
-
-static void count_progress(void *p, double fraction)
-{
-	count_job *j = p;
-	if (j->progress)
-		j->progress(j->ctx, "counting", fraction);
 }
 
 void signal_table_free(signal_table *t)
@@ -866,16 +976,32 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 	signal_table *t = NULL;
 	count_job job = {0};
 	pair_counts pc = {0};
-	if (c == NULL || c->n_rows == 0)
+	run_view v = {0};
+	uint32_t *first_run = NULL;
+	unsigned char *repeated = NULL;
+	if (c == NULL || c->n_rows == 0 || end_run(c) < 0)
 		goto fail;
-	int64_t reports = resolve_reports(c);
+	if (c->parts != NULL) {
+		v.seg = c->parts;
+		v.n_seg = c->n_parts;
+	} else {
+		v.seg = &c->own;
+		v.n_seg = 1;
+	}
+	v.base = malloc((v.n_seg + 1) * sizeof *v.base);
+	if (v.base == NULL)
+		goto fail;
+	for (size_t s = 0; s < v.n_seg; s++) {
+		v.base[s] = v.n_runs;
+		v.n_runs += v.seg[s].n_runs;
+	}
+	v.base[v.n_seg] = v.n_runs;
+	first_run = malloc((v.n_runs + 1) * sizeof *first_run);
+	repeated = malloc(v.n_runs + 1);
+	bool any_repeat = false;
+	int64_t reports = first_run && repeated ? resolve_reports(&v, first_run, repeated, &any_repeat) : -1;
 	if (reports < 0)
 		goto fail;
-	free(c->run_names);   /* the report ids are no longer needed */
-	free(c->run_offset);
-	free(c->run_hash);
-	c->run_names = NULL;
-	c->run_offset = c->run_hash = NULL;
 	t = calloc(1, sizeof *t);
 	if (t == NULL)
 		goto fail;
@@ -887,7 +1013,7 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 	if (t->item_reports == NULL || t->event_reports == NULL)
 		goto fail;
 	size_t cells = (size_t)t->n_items * t->n_events;
-	job = (count_job){.rows = c->rows, .n_rows = c->n_rows, .t = t, .progress = progress, .ctx = ctx};
+	job = (count_job){.v = &v, .repeated = repeated, .t = t, .progress = progress, .ctx = ctx};
 	unsigned workers = parallel_workers();
 	if (cells <= DENSE_CELLS_MAX) {
 		job.bucket_cells = BUCKET_CELLS;
@@ -898,7 +1024,9 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 		job.event_margin = calloc((size_t)workers * t->n_events + 1, sizeof *job.event_margin);
 	}
 	if (job.dense != NULL && job.cells != NULL && job.item_margin != NULL && job.event_margin != NULL) {
-		parallel_for(c->n_rows, 0, count_reports, &job, count_progress, &job);
+		parallel_for(v.n_seg, 1, count_segments, &job, NULL, NULL);
+		if (!job.failed && any_repeat && count_repeated(&job, first_run) < 0)
+			job.failed = true;
 		if (!job.failed)
 			parallel_for(job.buckets, 1, count_buckets, &job, NULL, NULL);
 		for (unsigned w = 0; w < workers; w++) {
@@ -920,12 +1048,15 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 		if (pairs_grow(&pc) < 0)
 			goto fail;
 		job.pairs = &pc;
-		count_reports(&job, 0, c->n_rows, 0);
+		count_segments(&job, 0, v.n_seg, 0);
+		if (!job.failed && any_repeat && count_repeated(&job, first_run) < 0)
+			job.failed = true;
 		job.item_margin = job.event_margin = NULL;
-		count_progress(&job, 1.0);
 	}
 	if (job.failed)
 		goto fail;
+	if (progress)
+		progress(ctx, "counting", 1.0);
 	size_t n_pairs = 0;
 	if (job.dense) {
 		for (size_t k = 0; k < cells; k++)
@@ -966,6 +1097,9 @@ done:
 	free(job.event_margin);
 	free(pc.key);
 	free(pc.count);
+	free(v.base);
+	free(first_run);
+	free(repeated);
 	signal_counter_free(c);
 	return t;
 }
