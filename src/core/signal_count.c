@@ -549,9 +549,10 @@ typedef struct run_view {
 	size_t n_runs;
 } run_view;
 
-static run_record view_record(const run_view *v, size_t r)
+/* The segment holding run r (base[s] <= r < base[s + 1]). */
+static size_t view_segment(const run_view *v, size_t r)
 {
-	size_t lo = 0, hi = v->n_seg;   /* the segment with base[s] <= r < base[s + 1] */
+	size_t lo = 0, hi = v->n_seg;
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
 		if (v->base[mid] <= r)
@@ -559,12 +560,31 @@ static run_record view_record(const run_view *v, size_t r)
 		else
 			hi = mid;
 	}
-	return record_at(v->seg[lo].arena, v->seg[lo].run_at[r - v->base[lo]]);
+	return lo;
 }
 
+static run_record view_record(const run_view *v, size_t r)
+{
+	size_t s = view_segment(v, r);
+	return record_at(v->seg[s].arena, v->seg[s].run_at[r - v->base[s]]);
+}
+
+/* A run of a report seen in more than one run, and the first of them. */
+typedef struct run_of_report {
+	uint32_t first, run;
+} run_of_report;
+
+static int cmp_run_of_report(const void *x, const void *y)
+{
+	const run_of_report *a = x, *b = y;
+	if (a->first != b->first)
+		return (a->first > b->first) - (a->first < b->first);
+	return (a->run > b->run) - (a->run < b->run);
+}
+
+/* A run in its bucket: the low half of its hash (the bucket holds the top bits) and its index. */
 typedef struct hashed_run {
-	uint64_t hash;
-	uint32_t run;
+	uint32_t hash, run;
 } hashed_run;
 
 typedef struct bucket_job {
@@ -574,11 +594,13 @@ typedef struct bucket_job {
 	size_t *hist;              /* [segment × buckets]: counts, then each segment's next place */
 	hashed_run *order;         /* the runs by bucket */
 	const size_t *bucket_start;   /* [buckets + 1] */
-	uint32_t *first_run;       /* each run's first run with the same report id */
 	unsigned char *repeated;   /* 1 for every run of a report seen in more than one run */
-	uint32_t **scratch;        /* per worker */
-	size_t *scratch_cap;
-	bool failed, any_repeat;
+	uint32_t *scratch[PARALLEL_MAX_WORKERS];
+	size_t scratch_cap[PARALLEL_MAX_WORKERS];
+	run_of_report *found[PARALLEL_MAX_WORKERS];   /* the runs of such reports, first runs too */
+	size_t found_n[PARALLEL_MAX_WORKERS], found_cap[PARALLEL_MAX_WORKERS];
+	size_t later[PARALLEL_MAX_WORKERS];           /* runs that are not their report's first */
+	bool failed;
 } bucket_job;
 
 static size_t bucket_of(const bucket_job *j, uint64_t hash)
@@ -607,8 +629,7 @@ static void bucket_place(void *p, size_t begin, size_t end, unsigned worker)
 		size_t *next = j->hist + s * j->buckets, base = j->v->base[s];
 		for (size_t r = 0; r < g->n_runs; r++) {
 			uint64_t h = g->run_hash[r];
-			j->first_run[base + r] = (uint32_t)(base + r);
-			j->order[next[bucket_of(j, h)]++] = (hashed_run){h, (uint32_t)(base + r)};
+			j->order[next[bucket_of(j, h)]++] = (hashed_run){(uint32_t)h, (uint32_t)(base + r)};
 		}
 	}
 }
@@ -617,6 +638,16 @@ static bool same_report(const run_view *v, uint32_t a, uint32_t b)
 {
 	run_record x = view_record(v, a), y = view_record(v, b);
 	return x.name_len == y.name_len && memcmp(x.name, y.name, x.name_len) == 0;
+}
+
+static void note_found(bucket_job *j, unsigned worker, uint32_t first, uint32_t run)
+{
+	if (reserve((void **)&j->found[worker], &j->found_cap[worker], j->found_n[worker] + 1, sizeof(run_of_report)) < 0) {
+		j->failed = true;
+		return;
+	}
+	j->found[worker][j->found_n[worker]++] = (run_of_report){first, run};
+	j->repeated[run] = 1;
 }
 
 static void dedup_buckets(void *p, size_t begin, size_t end, unsigned worker)
@@ -649,10 +680,12 @@ static void dedup_buckets(void *p, size_t begin, size_t end, unsigned worker)
 				}
 				const hashed_run *other = &j->order[lo + slot[s] - 1];
 				if (other->hash == hr->hash && same_report(j->v, other->run, hr->run)) {
-					/* order keeps runs ascending within a bucket: other is the first */
-					j->first_run[hr->run] = j->first_run[other->run];
-					j->repeated[hr->run] = j->repeated[other->run] = 1;
-					j->any_repeat = true;
+					/* Only first runs are in the table (runs ascend within a bucket), and
+					 * a bucket is one worker's: other is the first, noted once. */
+					if (!j->repeated[other->run])
+						note_found(j, worker, other->run, other->run);
+					note_found(j, worker, other->run, hr->run);
+					j->later[worker]++;
 					break;
 				}
 			}
@@ -660,10 +693,10 @@ static void dedup_buckets(void *p, size_t begin, size_t end, unsigned worker)
 	}
 }
 
-/* Finds the runs whose report id came in more than one run: sets first_run[r] to the first
- * run with r's report id and repeated[r] for every run of such a report. Returns the number
- * of reports, or -1 (memory). */
-static int64_t resolve_reports(const run_view *v, uint32_t *first_run, unsigned char *repeated, bool *any_repeat)
+/* Finds the reports that came in more than one run: sets repeated[r] for each of their runs
+ * and lists those runs with their report's first run in *found (*n_found of them, in no
+ * particular order; NULL when none). Returns the number of reports, or -1 (memory). */
+static int64_t resolve_reports(const run_view *v, unsigned char *repeated, run_of_report **found, size_t *n_found)
 {
 	size_t nr = v->n_runs;
 	int bits = 0;
@@ -673,18 +706,18 @@ static int64_t resolve_reports(const run_view *v, uint32_t *first_run, unsigned 
 	hashed_run *order = malloc((nr + 1) * sizeof *order);
 	size_t *start = calloc(buckets + 1, sizeof *start);
 	size_t *hist = calloc(v->n_seg * buckets + 1, sizeof *hist);
-	uint32_t *scratch[PARALLEL_MAX_WORKERS] = {0};
-	size_t scratch_cap[PARALLEL_MAX_WORKERS] = {0};
+	bucket_job *j = calloc(1, sizeof *j);
 	int64_t result = -1;
-	if (order == NULL || start == NULL || hist == NULL)
+	*found = NULL;
+	*n_found = 0;
+	if (order == NULL || start == NULL || hist == NULL || j == NULL)
 		goto done;
 	/* A counting sort of the runs by bucket, on every core: each segment counts its buckets,
 	 * the offsets put segment 0's runs of a bucket first, and each segment places its own, so
 	 * within a bucket runs stay in ascending order (dedup_buckets relies on it). */
-	bucket_job j = {.v = v, .bits = bits, .shift = 64 - bits, .buckets = buckets, .hist = hist, .order = order,
-	                .bucket_start = start, .first_run = first_run, .repeated = repeated, .scratch = scratch,
-	                .scratch_cap = scratch_cap};
-	parallel_for(v->n_seg, 1, bucket_count, &j, NULL, NULL);
+	*j = (bucket_job){.v = v, .bits = bits, .shift = 64 - bits, .buckets = buckets, .hist = hist, .order = order,
+	                  .bucket_start = start, .repeated = repeated};
+	parallel_for(v->n_seg, 1, bucket_count, j, NULL, NULL);
 	size_t sum = 0;
 	for (size_t b = 0; b < buckets; b++) {
 		start[b] = sum;
@@ -695,19 +728,36 @@ static int64_t resolve_reports(const run_view *v, uint32_t *first_run, unsigned 
 		}
 	}
 	start[buckets] = sum;
-	parallel_for(v->n_seg, 1, bucket_place, &j, NULL, NULL);
+	parallel_for(v->n_seg, 1, bucket_place, j, NULL, NULL);
 	memset(repeated, 0, nr);
-	parallel_for(buckets, 1, dedup_buckets, &j, NULL, NULL);
-	if (j.failed)
+	parallel_for(buckets, 1, dedup_buckets, j, NULL, NULL);
+	if (j->failed)
 		goto done;
-	*any_repeat = j.any_repeat;
-	size_t reports = 0;
-	for (size_t r = 0; r < nr; r++)
-		reports += first_run[r] == r;
-	result = (int64_t)reports;
+	size_t later = 0, total = 0;
+	for (unsigned w = 0; w < PARALLEL_MAX_WORKERS; w++) {
+		later += j->later[w];
+		total += j->found_n[w];
+	}
+	if (total > 0) {
+		run_of_report *all = malloc(total * sizeof *all);
+		if (all == NULL)
+			goto done;
+		size_t k = 0;
+		for (unsigned w = 0; w < PARALLEL_MAX_WORKERS; w++) {
+			if (j->found_n[w])
+				memcpy(all + k, j->found[w], j->found_n[w] * sizeof *all);
+			k += j->found_n[w];
+		}
+		*found = all;
+		*n_found = total;
+	}
+	result = (int64_t)(nr - later);
 done:
-	for (unsigned w = 0; w < PARALLEL_MAX_WORKERS; w++)
-		free(scratch[w]);
+	for (unsigned w = 0; j && w < PARALLEL_MAX_WORKERS; w++) {
+		free(j->scratch[w]);
+		free(j->found[w]);
+	}
+	free(j);
 	free(order);
 	free(start);
 	free(hist);
@@ -867,33 +917,12 @@ static void count_segments(void *p, size_t begin, size_t end, unsigned worker)
 	}
 }
 
-typedef struct run_of_report {
-	uint32_t first, run;
-} run_of_report;
-
-static int cmp_run_of_report(const void *x, const void *y)
-{
-	const run_of_report *a = x, *b = y;
-	if (a->first != b->first)
-		return (a->first > b->first) - (a->first < b->first);
-	return (a->run > b->run) - (a->run < b->run);
-}
-
 /* Counts the reports seen in more than one run, each once: the union of its runs' items and
- * of their events. On worker 0's lists, after the runs. Returns 0 or -1 (memory). */
-static int count_repeated(count_job *j, const uint32_t *first_run)
+ * of their events. On worker 0's lists, after the runs. rr: those runs (resolve_reports),
+ * sorted here. Returns 0 or -1 (memory). */
+static int count_repeated(count_job *j, run_of_report *rr, size_t m)
 {
 	const run_view *v = j->v;
-	size_t m = 0;
-	for (size_t r = 0; r < v->n_runs; r++)
-		m += j->repeated[r];
-	run_of_report *rr = malloc((m + 1) * sizeof *rr);
-	if (rr == NULL)
-		return -1;
-	size_t k = 0;
-	for (size_t r = 0; r < v->n_runs; r++)
-		if (j->repeated[r])
-			rr[k++] = (run_of_report){first_run[r], (uint32_t)r};
 	qsort(rr, m, sizeof *rr, cmp_run_of_report);
 	uint32_t *items = NULL, *events = NULL;
 	size_t cap = 0;
@@ -901,16 +930,8 @@ static int count_repeated(count_job *j, const uint32_t *first_run)
 	for (size_t a = 0; a < m && rc == 0;) {
 		size_t b = a, ni = 0, ne = 0;
 		for (; b < m && rr[b].first == rr[a].first && rc == 0; b++) {
-			size_t lo = 0, hi = v->n_seg, r = rr[b].run;
-			while (hi - lo > 1) {
-				size_t mid = (lo + hi) / 2;
-				if (v->base[mid] <= r)
-					lo = mid;
-				else
-					hi = mid;
-			}
-			const segment *g = &v->seg[lo];
-			run_record rec = record_at(g->arena, g->run_at[r - v->base[lo]]);
+			const segment *g = &v->seg[view_segment(v, rr[b].run)];
+			run_record rec = view_record(v, rr[b].run);
 			size_t need = (ni > ne ? ni : ne) + rec.n_items + rec.n_events + 1;
 			if (need > cap) {
 				size_t ncap = cap;
@@ -940,7 +961,6 @@ static int count_repeated(count_job *j, const uint32_t *first_run)
 	}
 	free(items);
 	free(events);
-	free(rr);
 	return rc == 0 && !j->failed ? 0 : -1;
 }
 
@@ -977,7 +997,8 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 	count_job job = {0};
 	pair_counts pc = {0};
 	run_view v = {0};
-	uint32_t *first_run = NULL;
+	run_of_report *found = NULL;
+	size_t n_found = 0;
 	unsigned char *repeated = NULL;
 	if (c == NULL || c->n_rows == 0 || end_run(c) < 0)
 		goto fail;
@@ -996,10 +1017,8 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 		v.n_runs += v.seg[s].n_runs;
 	}
 	v.base[v.n_seg] = v.n_runs;
-	first_run = malloc((v.n_runs + 1) * sizeof *first_run);
 	repeated = malloc(v.n_runs + 1);
-	bool any_repeat = false;
-	int64_t reports = first_run && repeated ? resolve_reports(&v, first_run, repeated, &any_repeat) : -1;
+	int64_t reports = repeated ? resolve_reports(&v, repeated, &found, &n_found) : -1;
 	if (reports < 0)
 		goto fail;
 	t = calloc(1, sizeof *t);
@@ -1025,7 +1044,7 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 	}
 	if (job.dense != NULL && job.cells != NULL && job.item_margin != NULL && job.event_margin != NULL) {
 		parallel_for(v.n_seg, 1, count_segments, &job, NULL, NULL);
-		if (!job.failed && any_repeat && count_repeated(&job, first_run) < 0)
+		if (!job.failed && n_found && count_repeated(&job, found, n_found) < 0)
 			job.failed = true;
 		if (!job.failed)
 			parallel_for(job.buckets, 1, count_buckets, &job, NULL, NULL);
@@ -1049,7 +1068,7 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 			goto fail;
 		job.pairs = &pc;
 		count_segments(&job, 0, v.n_seg, 0);
-		if (!job.failed && any_repeat && count_repeated(&job, first_run) < 0)
+		if (!job.failed && n_found && count_repeated(&job, found, n_found) < 0)
 			job.failed = true;
 		job.item_margin = job.event_margin = NULL;
 	}
@@ -1098,7 +1117,7 @@ done:
 	free(pc.key);
 	free(pc.count);
 	free(v.base);
-	free(first_run);
+	free(found);
 	free(repeated);
 	signal_counter_free(c);
 	return t;
