@@ -49,7 +49,7 @@
  * so the result does not depend on the number of threads.
  *
  * Quantiles: safeguarded Halley iteration on t = ln x over the mixture's CDF, which is written with the
- * regularised incomplete gamma function (series for x < a + 1, Lentz's continued fraction
+ * regularised incomplete gamma function (series for x < a + 1, the continued fraction
  * otherwise, Numerical Recipes §6.2; for a > 1e5, where those need O(√a) terms, Temme's
  * uniform asymptotic expansion, DLMF 8.12.3–8.12.8, to two terms — a component that is
  * nearly a point mass, α and β → ∞, is a legitimate maximum-likelihood answer when the
@@ -121,28 +121,39 @@ static double gamma_p_series_sum(double a, double x, double eps)
 	return sum;
 }
 
-/* Q(a, x) = 1 − P(a, x) divided by the common factor, by Lentz's continued fraction, to
- * relative precision about eps; for x >= a + 1. */
+/* Q(a, x) = 1 − P(a, x) divided by the common factor, by its continued fraction (Numerical
+ * Recipes §6.2, 1/(b0 + a1/(b1 + a2/(b2 + …))), ak = −k(k − a), bk = x + 1 − a + 2k) to relative
+ * precision about eps; for x >= a + 1. The convergents Ak/Bk of the denominator come from the
+ * forward recurrence, rescaled now and then, rather than by Lentz's method: no division in
+ * the loop, so each term costs a few dependent multiply-adds instead of two divisions. The
+ * step between successive values of the fraction is Dk/(A(k−1)·Bk) relative, Dk = −ak·D(k−1)
+ * being the convergents' determinant, so the test needs neither a division nor a difference
+ * of nearly equal numbers. */
 static double gamma_q_cf_sum(double a, double x, double eps)
 {
-	const double tiny = 1e-300;
-	double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
-	for (int i = 1; i < 10000000; i++) {
-		double an = -i * (i - a);
+	const double big = 0x1p300, scale = 0x1p-300;
+	double b = x + 1.0 - a;
+	double a_prev = 1.0, a_k = b, b_prev = 0.0, b_k = 1.0, det = -1.0;
+	for (double k = 1.0; k < 1e7; k += 1.0) {
+		double an = -k * (k - a);
 		b += 2.0;
-		d = an * d + b;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = b + an / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1.0 / d;
-		double del = d * c;
-		h *= del;
-		if (fabs(del - 1.0) < eps)
+		double a_next = b * a_k + an * a_prev, b_next = b * b_k + an * b_prev;
+		det = -an * det;
+		a_prev = a_k;
+		b_prev = b_k;
+		a_k = a_next;
+		b_k = b_next;
+		if (fabs(det) <= eps * fabs(a_prev * b_k))
 			break;
+		if (fabs(a_k) > big) {
+			a_k *= scale;
+			a_prev *= scale;
+			b_k *= scale;
+			b_prev *= scale;
+			det *= scale * scale;
+		}
 	}
-	return h;
+	return b_k / a_k;
 }
 
 /* P(a, x) and Q(a, x) for large a by Temme's uniform expansion: with λ = x/a and
