@@ -412,8 +412,10 @@ static inline const char *field_end(const char *s, const char *limit)
  * line in a few loads instead of a loop per byte. Returns where the next line starts, or NULL
  * for a line plain_line and the general path judge (anything else, and the last bytes of
  * the file). Every field then has 16 readable bytes (limit is 16 before the file's end). */
-static inline const char *plain_line_words(const char *p, const char *limit, const char *f[3], size_t len[3])
+static inline const char *plain_line_words(const char *p, const char *limit, signal_row_text *row)
 {
+	const char *f[3];
+	size_t len[3];
 	for (int i = 0;; i++) {
 		const char *e = field_end(p, limit);
 		if (e == NULL || e == p || (size_t)(e - p) > SIGNAL_NAME_MAX)
@@ -424,11 +426,41 @@ static inline const char *plain_line_words(const char *p, const char *limit, con
 			if (*e != ',')
 				return NULL;
 			p = e + 1;
-		} else if (*e == '\n') {
-			return e + 1;
-		} else {
-			return *e == '\r' && e + 1 < limit && e[1] == '\n' ? e + 2 : NULL;
+			continue;
 		}
+		if (*e == '\n')
+			p = e + 1;
+		else if (*e == '\r' && e + 1 < limit && e[1] == '\n')
+			p = e + 2;
+		else
+			return NULL;
+		*row = (signal_row_text){f[0], f[1], f[2], (uint32_t)len[0], (uint32_t)len[1], (uint32_t)len[2]};
+		return p;
+	}
+}
+
+/* Reads plain lines from p into the part's counter, a batch at a time, up to the first line
+ * that is not plain or the part's end. Returns where it stopped, or NULL when the counter
+ * failed (the part is then marked). */
+static const char *read_plain_lines(part *pt, const char *p)
+{
+	enum { BATCH = 256 };
+	signal_row_text rows[BATCH];
+	for (;;) {
+		size_t n = 0;
+		const char *next;
+		while (n < BATCH && p < pt->end && (next = plain_line_words(p, pt->limit, &rows[n])) != NULL) {
+			n++;
+			p = next;
+		}
+		if (n > 0 && signal_counter_add_padded(pt->sink.counter, rows, n) < 0) {
+			sink_fail(&pt->sink, "%s", signal_counter_error(pt->sink.counter));
+			pt->status = PART_BAD_ROW;
+			return NULL;
+		}
+		pt->lines += (long)n;
+		if (n < BATCH)
+			return p;
 	}
 }
 #endif
@@ -440,24 +472,14 @@ static void read_part_lines(part *pt)
 	bool plain_ok = k->ncols == 3 && !k->by_lot;
 	while (p < pt->end) {
 		const char *next;
-#ifdef __BYTE_ORDER__
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		if (plain_ok) {
-			const char *wf[3];
-			size_t wlen[3];
-			next = plain_line_words(p, pt->limit, wf, wlen);
-			if (next != NULL) {
-				if (signal_counter_add_padded(k->counter, wf[0], wlen[0], wf[1], wlen[1], wf[2], wlen[2]) < 0) {
-					sink_fail(k, "%s", signal_counter_error(k->counter));
-					pt->status = PART_BAD_ROW;
-					return;
-				}
-				pt->lines++;
-				p = next;
-				continue;
-			}
+			p = read_plain_lines(pt, p);
+			if (p == NULL)
+				return;
+			if (p >= pt->end)
+				break;
 		}
-#endif
 #endif
 		size_t n_bytes = line_at(p, pt->end, &next);
 		const char *q = p + n_bytes;

@@ -48,10 +48,17 @@ int signal_counter_add(signal_counter *c, const char *report, size_t report_len,
 int signal_counter_add_clean(signal_counter *c, const char *report, size_t report_len, const char *item,
                              size_t item_len, const char *event, size_t event_len);
 
-/* As signal_counter_add_clean, for names followed by at least 16 readable bytes each (a
- * reader's mapped file): their first bytes are loaded as words, not copied. */
-int signal_counter_add_padded(signal_counter *c, const char *report, size_t report_len, const char *item,
-                              size_t item_len, const char *event, size_t event_len);
+/* One row as a reader found it in its buffer. */
+typedef struct signal_row_text {
+	const char *report, *item, *event;
+	uint32_t report_len, item_len, event_len;
+} signal_row_text;
+
+/* As signal_counter_add_clean for rows[0..n), whose names are each followed by at least 16
+ * readable bytes (a reader's mapped file): their first bytes are loaded as words, not
+ * copied, and a batch saves a call per row. On failure the rows before the one that failed
+ * stay added. */
+int signal_counter_add_padded(signal_counter *c, const signal_row_text *rows, size_t n);
 
 /* One counter holding the rows of parts[0], then parts[1], … (as if every row had been added
  * to one counter in that order); frees the parts, also on failure. Lets a reader fill one

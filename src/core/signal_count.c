@@ -491,11 +491,15 @@ int signal_counter_add_clean(signal_counter *c, const char *report, size_t repor
 	                 event, event_len, key_copied(event, event_len));
 }
 
-int signal_counter_add_padded(signal_counter *c, const char *report, size_t report_len, const char *item,
-                              size_t item_len, const char *event, size_t event_len)
+int signal_counter_add_padded(signal_counter *c, const signal_row_text *rows, size_t n)
 {
-	return add_keyed(c, report, report_len, key_padded(report, report_len), item, item_len, key_padded(item, item_len),
-	                 event, event_len, key_padded(event, event_len));
+	for (size_t k = 0; k < n; k++) {
+		const signal_row_text *r = &rows[k];
+		if (add_keyed(c, r->report, r->report_len, key_padded(r->report, r->report_len), r->item, r->item_len,
+		              key_padded(r->item, r->item_len), r->event, r->event_len, key_padded(r->event, r->event_len)) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Joining copies no runs: each part's segment moves into the joined counter with maps from
