@@ -1069,12 +1069,7 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 
 /* ---------------------------------------------------------------- ranking */
 
-/* The sort key of a scored row; names are compared only between rows that tie on the rest. */
-typedef struct rank_key {
-	double eb05, ebgm;
-	uint32_t a, row;
-} rank_key;
-
+/* Rows compared as the ranking orders them: EB05 descending, then EBGM, then a, then names. */
 typedef struct rank_ctx {
 	const signal_table *t;
 	const signal_row *rows;
@@ -1082,15 +1077,14 @@ typedef struct rank_ctx {
 
 static int cmp_rank(const void *x, const void *y, void *ctx)
 {
-	const rank_key *a = x, *b = y;
 	const rank_ctx *c = ctx;
-	if (a->eb05 != b->eb05)
-		return a->eb05 > b->eb05 ? -1 : 1;
-	if (a->ebgm != b->ebgm)
-		return a->ebgm > b->ebgm ? -1 : 1;
-	if (a->a != b->a)
-		return a->a > b->a ? -1 : 1;
-	const signal_row *ra = &c->rows[a->row], *rb = &c->rows[b->row];
+	const signal_row *ra = &c->rows[*(const uint32_t *)x], *rb = &c->rows[*(const uint32_t *)y];
+	if (ra->mgps.eb05 != rb->mgps.eb05)
+		return ra->mgps.eb05 > rb->mgps.eb05 ? -1 : 1;
+	if (ra->mgps.ebgm != rb->mgps.ebgm)
+		return ra->mgps.ebgm > rb->mgps.ebgm ? -1 : 1;
+	if (ra->a != rb->a)
+		return ra->a > rb->a ? -1 : 1;
 	int k = strcmp(c->t->item_names[ra->item], c->t->item_names[rb->item]);
 	if (k)
 		return k;
@@ -1119,20 +1113,10 @@ typedef struct score_job {
 	const signal_prior *prior;
 	count_index *counts;
 	signal_row *rows;
-	rank_key *keys;
 	signal_progress_fn progress;
 	void *ctx;
-	signal_row *sorted;
 	prior_terms prior_terms;
 } score_job;
-
-static void gather_rows(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	score_job *j = p;
-	for (size_t i = begin; i < end; i++)
-		j->sorted[i] = j->rows[j->keys[i].row];
-}
 
 /* EB05 as an unsigned key in descending order (a larger EB05 first): the IEEE bits with the
  * sign handled are ascending in the value, then complemented. */
@@ -1146,56 +1130,55 @@ static uint64_t eb05_key(double x)
 	return ~u;
 }
 
-/* Sorts keys[0..n) by cmp_rank: a radix sort on EB05 (four passes of 16 bits), then each run
- * of equal EB05 — rare — by the whole comparison. Returns 0, or -1 when memory runs out. */
-static int rank_sort(const signal_table *t, const signal_row *rows, rank_key *keys, size_t n)
+/* The order of rows[0..n) by cmp_rank, in order[0..n): a radix sort on the top 44 bits of
+ * EB05's key (four passes of 11 bits, whose counts stay in the first-level cache), then each
+ * run of equal partial keys — few, and short — by the whole comparison. Returns 0, or -1
+ * when memory runs out. */
+static int rank_sort(const signal_table *t, const signal_row *rows, uint32_t *order, size_t n)
 {
+	enum { DIGIT_BITS = 11, DIGITS = 1 << DIGIT_BITS, PASSES = 4, LOW_BITS = 64 - PASSES * DIGIT_BITS };
 	typedef struct radix_item {
 		uint64_t key;
 		uint32_t at;
 	} radix_item;
 	radix_item *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
-	size_t *count = malloc(65536 * sizeof *count);
-	rank_key *sorted = malloc((n + 1) * sizeof *sorted);
 	int rc = -1;
-	if (a == NULL || b == NULL || count == NULL || sorted == NULL)
+	if (a == NULL || b == NULL)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		a[i] = (radix_item){eb05_key(keys[i].eb05), (uint32_t)i};
-	for (int shift = 0; shift < 64; shift += 16) {
-		memset(count, 0, 65536 * sizeof *count);
+		a[i] = (radix_item){eb05_key(rows[i].mgps.eb05) >> LOW_BITS, (uint32_t)i};
+	for (int pass = 0; pass < PASSES; pass++) {
+		int shift = pass * DIGIT_BITS;
+		size_t count[DIGITS] = {0};
 		for (size_t i = 0; i < n; i++)
-			count[(a[i].key >> shift) & 0xffff]++;
+			count[(a[i].key >> shift) & (DIGITS - 1)]++;
 		size_t sum = 0;
-		for (size_t d = 0; d < 65536; d++) {
+		for (size_t d = 0; d < DIGITS; d++) {
 			size_t c = count[d];
 			count[d] = sum;
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[count[(a[i].key >> shift) & 0xffff]++] = a[i];
+			b[count[(a[i].key >> shift) & (DIGITS - 1)]++] = a[i];
 		radix_item *swap = a;
 		a = b;
 		b = swap;
 	}
 	for (size_t i = 0; i < n; i++)
-		sorted[i] = keys[a[i].at];
+		order[i] = a[i].at;
 	rank_ctx ctx = {t, rows};
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && a[j].key == a[i].key)
 			j++;
 		if (j - i > 1)
-			qsort_r(sorted + i, j - i, sizeof *sorted, cmp_rank, &ctx);
+			qsort_r(order + i, j - i, sizeof *order, cmp_rank, &ctx);
 		i = j;
 	}
-	memcpy(keys, sorted, n * sizeof *keys);
 	rc = 0;
 done:
 	free(a);
 	free(b);
-	free(count);
-	free(sorted);
 	return rc;
 }
 
@@ -1216,7 +1199,6 @@ static void score_rows(void *p, size_t begin, size_t end, unsigned worker)
 		const count_terms *ct = count_index_get(j->counts, r->a);
 		disproportionality(r->a, r->b, r->c, r->d, ct->ic_025, ct->ic_975, &r->stats);
 		mgps_score(j->prior, &j->prior_terms, ct, r->stats.expected, &r->mgps);
-		j->keys[i] = (rank_key){r->mgps.eb05, r->mgps.ebgm, r->a, (uint32_t)i};
 	}
 }
 
@@ -1282,20 +1264,23 @@ static void no_progress(void *ctx, const char *phase, double fraction)
 	(void)fraction;
 }
 
-int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t min_count, signal_row **rows,
-                   size_t *n_rows, signal_progress_fn progress, void *ctx)
+int signal_compute_ranked(const signal_table *t, const signal_prior *prior, uint32_t min_count, signal_row **rows,
+                          uint32_t **order, size_t *n_rows, signal_progress_fn progress, void *ctx)
 {
 	*rows = NULL;
+	*order = NULL;
 	*n_rows = 0;
 	if (min_count == 0)
 		min_count = 1;
 	size_t n = 0;
 	for (size_t i = 0; i < t->n_pairs; i++)
 		n += t->pairs[i].a >= min_count;
-	signal_row *out = malloc((n + 1) * sizeof *out), *sorted = NULL;
-	rank_key *keys = malloc((n + 1) * sizeof *keys);
+	if (n >= UINT32_MAX)
+		return -1;
+	signal_row *out = malloc((n + 1) * sizeof *out);
+	uint32_t *rank = malloc((n + 1) * sizeof *rank);
 	count_index counts = {0};
-	if (out == NULL || keys == NULL)
+	if (out == NULL || rank == NULL)
 		goto fail;
 	size_t k = 0;
 	for (size_t i = 0; i < t->n_pairs; i++) {
@@ -1312,23 +1297,42 @@ int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t mi
 	}
 	if (count_index_build(&counts, out, n) < 0)
 		goto fail;
-	score_job job = {t, prior, &counts, out, keys, progress ? progress : no_progress, ctx, NULL, prior_terms_make(prior)};
+	score_job job = {t, prior, &counts, out, progress ? progress : no_progress, ctx, prior_terms_make(prior)};
 	parallel_for(counts.n, 1, score_terms, &job, NULL, NULL);
 	parallel_for(n, 0, score_rows, &job, score_progress, &job);
-	sorted = malloc((n + 1) * sizeof *sorted);
-	if (sorted == NULL || rank_sort(t, out, keys, n) < 0)
+	if (rank_sort(t, out, rank, n) < 0)
 		goto fail;
-	job.sorted = sorted;
-	parallel_for(n, 0, gather_rows, &job, NULL, NULL);
-	free(out);
-	free(keys);
 	count_index_free(&counts);
-	*rows = sorted;
+	*rows = out;
+	*order = rank;
 	*n_rows = n;
 	return 0;
 fail:
 	free(out);
-	free(keys);
+	free(rank);
 	count_index_free(&counts);
 	return -1;
+}
+
+int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t min_count, signal_row **rows,
+                   size_t *n_rows, signal_progress_fn progress, void *ctx)
+{
+	signal_row *scored;
+	uint32_t *order;
+	size_t n;
+	*rows = NULL;
+	*n_rows = 0;
+	if (signal_compute_ranked(t, prior, min_count, &scored, &order, &n, progress, ctx) < 0)
+		return -1;
+	signal_row *sorted = malloc((n + 1) * sizeof *sorted);
+	if (sorted != NULL)
+		for (size_t i = 0; i < n; i++)
+			sorted[i] = scored[order[i]];
+	free(scored);
+	free(order);
+	if (sorted == NULL)
+		return -1;
+	*rows = sorted;
+	*n_rows = n;
+	return 0;
 }
