@@ -534,6 +534,7 @@ typedef struct mgps_data {
 	uint32_t *n_index;
 	size_t n_distinct;
 	double *n_value;
+	double *log_fact;   /* [n_distinct]: ln n! */
 	double w_sum;
 	/* scratch, [n_distinct] each */
 	double *g1, *g2, *d1, *d2;
@@ -547,6 +548,7 @@ static void mgps_data_free(mgps_data *d)
 	free(d->w);
 	free(d->n_index);
 	free(d->n_value);
+	free(d->log_fact);
 	free(d->g1);
 	free(d->g2);
 	free(d->d1);
@@ -565,12 +567,13 @@ static int mgps_data_alloc(mgps_data *d, size_t k, size_t n_distinct)
 	d->w = malloc((k + 1) * sizeof(double));
 	d->n_index = malloc((k + 1) * sizeof(uint32_t));
 	d->n_value = malloc((n_distinct + 1) * sizeof(double));
+	d->log_fact = malloc((n_distinct + 1) * sizeof(double));
 	d->g1 = malloc((n_distinct + 1) * sizeof(double));
 	d->g2 = malloc((n_distinct + 1) * sizeof(double));
 	d->d1 = malloc((n_distinct + 1) * sizeof(double));
 	d->d2 = malloc((n_distinct + 1) * sizeof(double));
 	d->block = malloc((k / OBJECTIVE_BLOCK + 2) * sizeof *d->block);
-	if (!d->block || !d->e || !d->log_e || !d->w || !d->n_index || !d->n_value || !d->g1 || !d->g2 || !d->d1 || !d->d2) {
+	if (!d->block || !d->e || !d->log_e || !d->w || !d->n_index || !d->n_value || !d->log_fact || !d->g1 || !d->g2 || !d->d1 || !d->d2) {
 		mgps_data_free(d);
 		return -1;
 	}
@@ -658,6 +661,29 @@ static void objective_blocks(void *p, size_t begin, size_t end, unsigned worker)
 	}
 }
 
+/* The objective's terms that depend on the count alone, for every distinct count: as many
+ * ln Γ and ψ evaluations as the points of a coarse level, so they run on every core too. */
+enum { COUNT_TERMS_BLOCK = 256 };
+
+typedef struct count_terms_job {
+	mgps_data *d;
+	double a1, a2, lga1, lga2, psa1, psa2;
+} count_terms_job;
+
+static void objective_count_terms(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	const count_terms_job *j = p;
+	mgps_data *d = j->d;
+	for (size_t m = begin; m < end; m++) {
+		double n = d->n_value[m];
+		d->g1[m] = lgamma(j->a1 + n) - j->lga1 - d->log_fact[m];
+		d->g2[m] = lgamma(j->a2 + n) - j->lga2 - d->log_fact[m];
+		d->d1[m] = signal_digamma(j->a1 + n) - j->psa1;
+		d->d2[m] = signal_digamma(j->a2 + n) - j->psa2;
+	}
+}
+
 /* −ℓ/W at x and its gradient g (both on the optimiser's scale); +∞ outside the domain. */
 static double mgps_objective(mgps_data *d, const double x[5], double g[5])
 {
@@ -668,14 +694,8 @@ static double mgps_objective(mgps_data *d, const double x[5], double g[5])
 		return INFINITY;
 	signal_prior th = x_to_prior(x);
 	double a1 = th.alpha1, b1 = th.beta1, a2 = th.alpha2, b2 = th.beta2, P = th.p;
-	double lga1 = lgamma(a1), lga2 = lgamma(a2), psa1 = signal_digamma(a1), psa2 = signal_digamma(a2);
-	for (size_t m = 0; m < d->n_distinct; m++) {
-		double n = d->n_value[m], lfact = lgamma(n + 1.0);
-		d->g1[m] = lgamma(a1 + n) - lga1 - lfact;
-		d->g2[m] = lgamma(a2 + n) - lga2 - lfact;
-		d->d1[m] = signal_digamma(a1 + n) - psa1;
-		d->d2[m] = signal_digamma(a2 + n) - psa2;
-	}
+	count_terms_job cj = {d, a1, a2, lgamma(a1), lgamma(a2), signal_digamma(a1), signal_digamma(a2)};
+	parallel_for(d->n_distinct, COUNT_TERMS_BLOCK, objective_count_terms, &cj, NULL, NULL);
 	size_t blocks = (d->k + OBJECTIVE_BLOCK - 1) / OBJECTIVE_BLOCK;
 	objective_job job = {d, a1, b1, a2, b2, P, -log1p(exp(-x[4])), -log1p(exp(x[4])), log(b1), log(b2), d->block};
 	parallel_for(blocks, 1, objective_blocks, &job, NULL, NULL);
@@ -889,8 +909,11 @@ static int mgps_points(const signal_table *t, const double *pair_le, double widt
 	}
 	size_t m = 0;
 	for (size_t i = 0; i < k; i++) {
-		if (i == 0 || tab[i].key_n != tab[i - 1].key_n)
-			d->n_value[m++] = (double)(tab[i].key_n - 1);
+		if (i == 0 || tab[i].key_n != tab[i - 1].key_n) {
+			d->n_value[m] = (double)(tab[i].key_n - 1);
+			d->log_fact[m] = lgamma(d->n_value[m] + 1.0);
+			m++;
+		}
 		d->n_index[i] = (uint32_t)(m - 1);
 		d->w[i] = tab[i].w;
 		if (width > 0.0) {
