@@ -855,7 +855,7 @@ static void format_blocks(void *ctx, size_t begin, size_t end, unsigned worker)
 			const signal_row *r = &j->rows[j->order[i]];
 			const csv_name *item = &j->items[r->item], *lot = j->lots ? &j->lots[r->item] : NULL, *event = &j->events[r->event];
 			/* names, four counts of ≤ 10 digits, fourteen numbers of ≤ 17 characters, separators */
-			size_t need = item->len + (lot ? lot->len + 1 : 0) + event->len + 4 * 11 + 14 * 18 + 4;
+			size_t need = item->len + (lot ? lot->len + 1 : 0) + event->len + 4 * 11 + 14 * 18 + 4 + 32;
 			if (o->len + need > o->cap) {
 				size_t cap = o->cap ? o->cap * 2 : 1 << 16;
 				while (cap < o->len + need)
@@ -876,20 +876,18 @@ static void format_blocks(void *ctx, size_t begin, size_t end, unsigned worker)
 				*p++ = ',';
 			}
 			p = put(p, event->text, event->len);
+			/* numbers are written in place: need leaves room for the 32 bytes each may touch */
 			const uint32_t counts[4] = {r->a, r->b, r->c, r->d};
 			for (int k = 0; k < 4; k++) {
 				*p++ = ',';
-				char num[16];
-				p = put(p, num, numfmt_u32(num, counts[k]));
+				p += numfmt_u32(p, counts[k]);
 			}
 			double v[14];
 			stat_values(r, v);
 			for (int k = 0; k < 14; k++) {
 				*p++ = ',';
-				if (isfinite(v[k])) {
-					char num[32];
-					p = put(p, num, numfmt_g10(num, v[k]));
-				}
+				if (isfinite(v[k]))
+					p += numfmt_g10(p, v[k]);
 			}
 			*p++ = '\n';
 			o->len = (size_t)(p - o->p);

@@ -3,20 +3,22 @@
  * 200 ns on each, most of it in arbitrary-precision arithmetic that ten digits of a double in
  * an ordinary range do not need.
  *
- * How numfmt_g10 stays exact. For a finite x with 2^-59 <= |x| < 2^90 (about 1.7e-18 to
- * 1.2e27, which covers every statistic the signals output prints) it picks the decimal
- * exponent e of |x| and scales y = |x| * 10^(9-e) into [1e9, 1e10) in x87 long double (64-bit
- * significand). Every power 10^k with 0 <= k <= 27 is exact in long double (5^27 < 2^63), and
- * negative powers are applied by dividing by the exact 10^-k, so y is the exact product
- * rounded once: |y - exact| <= ulp(y)/2 = 2^-31 (y < 2^34). The ten digits are the exact
- * value rounded to an integer, as glibc rounds. If y's distance from the nearest integer is
- * at most 0.5 - 1e-6, the exact value, within 2^-31 of y, lies on the same side of both
- * neighbouring half-integers, so it rounds to the same integer; closer to a half-integer
- * (true ties such as 0.5 at the 10th digit included) we let snprintf decide. An e one too
- * small or too large near a power of ten gives the same digits either way (the value is then
- * within 2^-31 of 1e9 or 1e10 and rounds to it). On values spread over many magnitudes the
- * fallback triggers about twice in a million; outside the range, for subnormals, inf and
- * nan, when x87 arithmetic does not round to nearest at 64 bits, or in a locale whose
+ * How numfmt_g10 stays exact. For a finite normal x = M·2^E with 1e-12 <= |x| < 1e9 or so
+ * (every statistic the signals output prints but the largest χ²), it picks the decimal
+ * exponent e of |x| and computes M·10^(9−e) exactly in 128-bit integers; shifting that right
+ * by −E gives the ten digits and an exact remainder, so rounding to nearest (a tie to even,
+ * as glibc rounds) is decided exactly (ten_digits_exact). Elsewhere in 2^-59 <= |x| < 2^90
+ * (about 1.7e-18 to 1.2e27) it scales y = |x| * 10^(9-e) into [1e9, 1e10) in x87 long
+ * double (64-bit significand). Every power 10^k with 0 <= k <= 27 is exact in long double
+ * (5^27 < 2^63), and negative powers are applied by dividing by the exact 10^-k, so y is the
+ * exact product rounded once: |y - exact| <= ulp(y)/2 = 2^-31 (y < 2^34). The ten digits are
+ * the exact value rounded to an integer, as glibc rounds. If y's distance from the nearest
+ * integer is at most 0.5 - 1e-6, the exact value, within 2^-31 of y, lies on the same side of
+ * both neighbouring half-integers, so it rounds to the same integer; closer to a half-integer
+ * we let snprintf decide. An e one too small or too large near a power of ten gives the same
+ * digits either way (the value is then within 2^-31 of 1e9 or 1e10 and rounds to it).
+ * Outside the range, for subnormals, inf and nan, when x87 arithmetic does not round to
+ * nearest at 64 bits (printf then rounds otherwise too), or in a locale whose
  * decimal point is not "." it is always taken. */
 #include "core/numfmt.h"
 
@@ -74,6 +76,73 @@ static void put5(char d[5], uint32_t v)
 	memcpy(d + 3, digit_pairs + 2 * (v % 100), 2);
 }
 
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+
+/* 10^k for 0 <= k <= 21: below 2^70, so a 53-bit significand times one fits in 123 bits. */
+#define P19 UINT64_C(10000000000000000000)
+static const u128 pow10_u128[22] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000u,
+	100000000000u, 1000000000000u, 10000000000000u, 100000000000000u, 1000000000000000u,
+	10000000000000000u, 100000000000000000u, 1000000000000000000u, P19, (u128)P19 * 10, (u128)P19 * 100,
+};
+
+/* The ten digits of a normal x = M·2^E with 1e-12 <= |x| < 2^53 in integers: y = M·10^(9−e)
+ * is exact in 128 bits and y/2^−E is split into its integer part and an exact remainder, so
+ * rounding to nearest (a tie to even, as printf rounds) needs no error bound and never
+ * falls back. Sets *m (1e9 <= *m <= 1e10) and may raise *e by one; false when x is outside
+ * that range (the long double path then decides). */
+static bool ten_digits_exact(uint64_t bits, int e2, int *e, uint64_t *m)
+{
+	int E = e2 - 52, k = 9 - *e;
+	if (E >= 0 || -E >= 128 || k < 1 || k > 21)
+		return false;
+	uint64_t M = (bits & ((UINT64_C(1) << 52) - 1)) | UINT64_C(1) << 52;
+	int shift = -E;
+	u128 v = (u128)M * pow10_u128[k], q = v >> shift;
+	if (q >= 10000000000u) {
+		k--;
+		v = (u128)M * pow10_u128[k];
+		q = v >> shift;
+		++*e;
+	}
+	u128 rem = v & (((u128)1 << shift) - 1), half = (u128)1 << (shift - 1);
+	*m = (uint64_t)q + (rem > half || (rem == half && (q & 1)));
+	return true;
+}
+#else
+static bool ten_digits_exact(uint64_t bits, int e2, int *e, uint64_t *m)
+{
+	(void)bits, (void)e2, (void)e, (void)m;
+	return false;
+}
+#endif
+
+/* The digits of d[0..10) up to the last that is not '0' (d[0] is not; d[10..16) are '0'):
+ * found a word at a time, with no loop whose trip count a branch would have to guess. */
+static int significant_digits(const char d[16])
+{
+	const uint64_t zeros = UINT64_C(0x3030303030303030), low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+	uint64_t w0, w1;
+	memcpy(&w0, d, 8);
+	memcpy(&w1, d + 8, 8);
+	w0 ^= zeros;
+	w1 ^= zeros;
+	/* bit 7 of each byte that is not '0' (exact: no carry crosses a byte) */
+	uint64_t nz0 = (((w0 & low7) + low7) | w0) & ~low7, nz1 = (((w1 & low7) + low7) | w1) & ~low7;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (nz1)
+		return 8 + (63 - __builtin_clzll(nz1)) / 8 + 1;
+	return (63 - __builtin_clzll(nz0)) / 8 + 1;
+#else
+	(void)nz0, (void)nz1;
+	int nd = 10;
+	while (d[nd - 1] == '0')
+		nd--;
+	return nd;
+#endif
+}
+
 /* floor(e2 * log10(2)); 78913 / 2^18 is close enough to log10(2) for |e2| < 1000. */
 static int floor_log10_pow2(int e2)
 {
@@ -100,57 +169,60 @@ size_t numfmt_g10(char buf[32], double x)
 	    (radix = nl_langinfo(RADIXCHAR))[0] != '.' || radix[1] != '\0')
 		return g10_printf(buf, x);
 
-	/* 10^e <= |x| < 10^(e+2), so y >= 1e9 and at most one step up is needed; e stays in
-	 * [-18, 27], so 9 - e is within the table. */
-	long double ax = (long double)(x < 0 ? -x : x);
+	/* 10^e <= |x| < 10^(e+2), so y = |x|·10^(9-e) >= 1e9 and at most one step up is needed;
+	 * e stays in [-18, 27], so 9 - e is within the tables. */
 	int e = floor_log10_pow2(e2);
-	long double y = scale10(ax, 9 - e);
-	if (y >= 1e10L) {
-		e++;
-		y = scale10(ax, 9 - e);
+	uint64_t m;
+	if (!ten_digits_exact(bits, e2, &e, &m)) {
+		long double ax = (long double)(x < 0 ? -x : x);
+		long double y = scale10(ax, 9 - e);
+		if (y >= 1e10L) {
+			e++;
+			y = scale10(ax, 9 - e);
+		}
+		/* Adding 2^63, where the spacing of long doubles is 1, rounds y to an integer (to
+		 * nearest, as checked above); the difference is then exact. */
+		long double r = (y + 0x1p63L) - 0x1p63L;
+		long double frac = y - r;
+		if (frac > 0.5L - 1e-6L || frac < -(0.5L - 1e-6L) || r < 1e9L || r > 1e10L)
+			return g10_printf(buf, x);
+		m = (uint64_t)(double)r; /* an integer below 2^53: exact, and a fast conversion */
 	}
-	/* Adding 2^63, where the spacing of long doubles is 1, rounds y to an integer (to
-	 * nearest, as checked above); the difference is then exact. */
-	long double r = (y + 0x1p63L) - 0x1p63L;
-	long double frac = y - r;
-	if (frac > 0.5L - 1e-6L || frac < -(0.5L - 1e-6L) || r < 1e9L || r > 1e10L)
-		return g10_printf(buf, x);
-	uint64_t m = (uint64_t)(double)r; /* an integer below 2^53: exact, and a fast conversion */
 	if (m == 10000000000u) { /* rounded up to the next power of ten */
 		m = 1000000000u;
 		e++;
 	}
 
 	/* Ten digits as two independent halves: a chain of ten 64-bit divisions by 10 took half
-	 * the time of the whole function. */
-	char d[10];
+	 * the time of the whole function. d is padded with '0' to 32 bytes so that the copies
+	 * below can be fixed-size moves, not calls: they may write past the number, within buf,
+	 * and the terminating NUL goes after it. */
+	char d[32];
+	memset(d, '0', sizeof d);
 	put5(d, (uint32_t)(m / 100000));
 	put5(d + 5, (uint32_t)(m % 100000));
-	int nd = 10; /* significant digits once %g has dropped the trailing zeros; d[0] != '0' */
-	while (d[nd - 1] == '0')
-		nd--;
+	int nd = significant_digits(d); /* once %g has dropped the trailing zeros */
 
 	/* %g with precision 10: fixed notation when -4 <= e < 10, else d.ddde±XX. */
 	if (e >= 0 && e < 10) {
-		memcpy(p, d, (size_t)e + 1);
-		p += e + 1;
+		memcpy(p, d, 16);
 		if (nd > e + 1) {
-			*p++ = '.';
-			memcpy(p, d + e + 1, (size_t)(nd - e - 1));
-			p += nd - e - 1;
+			p[e + 1] = '.';
+			memcpy(p + e + 2, d + e + 1, 16);
+			p += nd + 1;
+		} else {
+			p += e + 1;
 		}
 	} else if (e < 0 && e >= -4) {
-		*p++ = '0';
-		*p++ = '.';
-		for (int i = 0; i < -e - 1; i++)
-			*p++ = '0';
-		memcpy(p, d, (size_t)nd);
+		memcpy(p, "0.000", 5);
+		p += 2 + (-e - 1);
+		memcpy(p, d, 16);
 		p += nd;
 	} else {
 		*p++ = d[0];
 		if (nd > 1) {
 			*p++ = '.';
-			memcpy(p, d + 1, (size_t)nd - 1);
+			memcpy(p, d + 1, 16);
 			p += nd - 1;
 		}
 		*p++ = 'e';

@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 /* Writes exactly what snprintf(buf, 32, "%.10g", x) writes, NUL-terminated, and returns its
- * length (at most 17). Exact for every double, in any rounding mode and locale: the cases
+ * length (at most 17). Bytes after the NUL, within the 32, may be written too (the digits
+ * are moved in fixed-size words): a caller writing into a larger buffer keeps 32 bytes free. Exact for every double, in any rounding mode and locale: the cases
  * the fast path cannot vouch for are handed to snprintf. */
 size_t numfmt_g10(char buf[32], double x);
 
