@@ -1015,6 +1015,45 @@ static void count_buckets(void *p, size_t begin, size_t end, unsigned worker_slo
 		}
 }
 
+/* The dense matrix's nonzero cells as pairs, item by item, on every core: blocks of
+ * EXTRACT_ITEMS rows are counted, then filled from where their pairs start. */
+enum { EXTRACT_ITEMS = 32 };
+
+typedef struct extract_job {
+	const uint32_t *dense;
+	signal_table *t;
+	size_t blocks;
+	size_t *start;   /* [blocks]: each block's pair count, then its first pair */
+} extract_job;
+
+static void extract_count(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	extract_job *j = p;
+	size_t ne = j->t->n_events;
+	for (size_t b = begin; b < end; b++) {
+		size_t i1 = (b + 1) * EXTRACT_ITEMS < j->t->n_items ? (b + 1) * EXTRACT_ITEMS : j->t->n_items, n = 0;
+		for (size_t k = b * EXTRACT_ITEMS * ne; k < i1 * ne; k++)
+			n += j->dense[k] != 0;
+		j->start[b] = n;
+	}
+}
+
+static void extract_fill(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	extract_job *j = p;
+	uint32_t ne = j->t->n_events;
+	for (size_t b = begin; b < end; b++) {
+		uint32_t i1 = (b + 1) * EXTRACT_ITEMS < j->t->n_items ? (uint32_t)((b + 1) * EXTRACT_ITEMS) : j->t->n_items;
+		size_t m = j->start[b];
+		for (uint32_t i = (uint32_t)(b * EXTRACT_ITEMS); i < i1; i++)
+			for (uint32_t e = 0; e < ne; e++)
+				if (j->dense[(size_t)i * ne + e])
+					j->t->pairs[m++] = (signal_pair){i, e, j->dense[(size_t)i * ne + e]};
+	}
+}
+
 void signal_table_free(signal_table *t)
 {
 	if (t == NULL)
@@ -1115,23 +1154,32 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 	if (progress)
 		progress(ctx, "counting", 1.0);
 	size_t n_pairs = 0;
+	extract_job ej = {job.dense, t, (t->n_items + EXTRACT_ITEMS - 1) / EXTRACT_ITEMS, NULL};
 	if (job.dense) {
-		for (size_t k = 0; k < cells; k++)
-			n_pairs += job.dense[k] != 0;
+		ej.start = calloc(ej.blocks + 1, sizeof *ej.start);
+		if (ej.start == NULL)
+			goto fail;
+		parallel_for(ej.blocks, 1, extract_count, &ej, NULL, NULL);
+		for (size_t b = 0; b < ej.blocks; b++) {   /* counts → where each block's pairs start */
+			size_t in_block = ej.start[b];
+			ej.start[b] = n_pairs;
+			n_pairs += in_block;
+		}
 	} else {
 		n_pairs = pc.n;
 	}
 	t->n_pairs = n_pairs;
 	t->pairs = malloc((n_pairs + 1) * sizeof *t->pairs);
-	if (t->pairs == NULL)
+	if (t->pairs == NULL) {
+		free(ej.start);
 		goto fail;
-	size_t m = 0;
+	}
+	size_t m = n_pairs;
 	if (job.dense) {
-		for (uint32_t i = 0; i < t->n_items; i++)
-			for (uint32_t e = 0; e < t->n_events; e++)
-				if (job.dense[(size_t)i * t->n_events + e])
-					t->pairs[m++] = (signal_pair){i, e, job.dense[(size_t)i * t->n_events + e]};
+		parallel_for(ej.blocks, 1, extract_fill, &ej, NULL, NULL);
+		free(ej.start);
 	} else {
+		m = 0;
 		for (size_t s = 0; s <= pc.mask; s++)
 			if (pc.count[s])
 				t->pairs[m++] = (signal_pair){(uint32_t)(pc.key[s] >> 32), (uint32_t)pc.key[s], pc.count[s]};
