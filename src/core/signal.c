@@ -81,9 +81,9 @@ enum {
 /* Coarser levels only choose the start and bring it near the next level's maximum. */
 #define FIT_FLAT_ROUGH 1e-10
 #define FIT_FLAT_FINAL 1e-15
-#define SQUASH_COARSE 0.1
-#define SQUASH_MEDIUM 0.02
 #define SQUASH_FINE 0.005
+#define SQUASH_MEDIUM_BINS 4     /* SQUASH_MEDIUM = 0.02 */
+#define SQUASH_COARSE_BINS 20    /* SQUASH_COARSE = 0.1 */
 #define Z975 1.959963984540054
 
 /* ---------------------------------------------------------------- special functions */
@@ -844,7 +844,10 @@ static void pair_log_e(void *p, size_t begin, size_t end, unsigned worker)
 	}
 }
 
-static int mgps_points(const signal_table *t, const double *pair_le, double width, mgps_data *d)
+/* Accumulates the pairs into points keyed by n and E, in *out (*k of them) sorted by (n, E):
+ * width 0, exact (the key is the row×column product); width > 0, bins of that width in ln E.
+ * Returns 0 or -1 (memory). */
+static int accumulate_points(const signal_table *t, const double *pair_le, double width, acc **out, size_t *k_out)
 {
 	/* Accumulate (key → weight, Σ ln E) in an open-addressing table, grown by rehashing: the
 	 * bins are far fewer than the pairs, and a table sized for the pairs would not stay in
@@ -893,39 +896,57 @@ static int mgps_points(const signal_table *t, const double *pair_le, double widt
 		tab[j].w += 1.0;
 		tab[j].sum_le += le;
 	}
-	/* Compact, sort by (n, E) for a deterministic summation order, index the distinct n. */
+	/* Compact and sort by (n, E): a deterministic order for every sum over the points. */
 	size_t k = 0;
 	for (size_t j = 0; j < cap; j++)
 		if (tab[j].key_n)
 			tab[k++] = tab[j];
 	qsort(tab, k, sizeof *tab, cmp_acc);
-	size_t n_distinct = 0;
-	for (size_t i = 0; i < k; i++)
-		if (i == 0 || tab[i].key_n != tab[i - 1].key_n)
-			n_distinct++;
-	if (mgps_data_alloc(d, k, n_distinct) < 0) {
-		free(tab);
-		return -1;
-	}
-	size_t m = 0;
+	*out = tab;
+	*k_out = k;
+	return 0;
+}
+
+/* The fit's points from accumulated ones (sorted by n, then E), each run of `merge` bins with
+ * the same n and key_e / merge becoming one point: the coarser levels come from the finest
+ * in one pass over its points instead of one over every pair. exact: the keys are row×column
+ * products (merge is then 1). Returns 0 or -1 (memory). */
+static int mgps_points(const signal_table *t, const acc *a, size_t k, uint64_t merge, bool exact, mgps_data *d)
+{
+	size_t points = 0, n_distinct = 0;
 	for (size_t i = 0; i < k; i++) {
-		if (i == 0 || tab[i].key_n != tab[i - 1].key_n) {
-			d->n_value[m] = (double)(tab[i].key_n - 1);
+		bool new_n = i == 0 || a[i].key_n != a[i - 1].key_n;
+		n_distinct += new_n;
+		points += new_n || a[i].key_e / merge != a[i - 1].key_e / merge;
+	}
+	if (mgps_data_alloc(d, points, n_distinct) < 0)
+		return -1;
+	size_t m = 0, pt = 0;
+	for (size_t i = 0; i < k;) {
+		if (i == 0 || a[i].key_n != a[i - 1].key_n) {
+			d->n_value[m] = (double)(a[i].key_n - 1);
 			d->log_fact[m] = lgamma(d->n_value[m] + 1.0);
 			m++;
 		}
-		d->n_index[i] = (uint32_t)(m - 1);
-		d->w[i] = tab[i].w;
-		if (width > 0.0) {
-			d->log_e[i] = tab[i].sum_le / tab[i].w;
-			d->e[i] = exp(d->log_e[i]);
-		} else {
-			d->e[i] = (double)tab[i].key_e / (double)t->reports;
-			d->log_e[i] = log(d->e[i]);
+		double w = 0.0, sum_le = 0.0;
+		size_t j = i;
+		for (; j < k && a[j].key_n == a[i].key_n && a[j].key_e / merge == a[i].key_e / merge; j++) {
+			w += a[j].w;
+			sum_le += a[j].sum_le;
 		}
-		d->w_sum += tab[i].w;
+		d->n_index[pt] = (uint32_t)(m - 1);
+		d->w[pt] = w;
+		if (!exact) {
+			d->log_e[pt] = sum_le / w;
+			d->e[pt] = exp(d->log_e[pt]);
+		} else {
+			d->e[pt] = (double)a[i].key_e / (double)t->reports;
+			d->log_e[pt] = log(d->e[pt]);
+		}
+		d->w_sum += w;
+		pt++;
+		i = j;
 	}
-	free(tab);
 	return 0;
 }
 
@@ -1041,8 +1062,15 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 		return -1;
 	log_e_job lj = {t, pair_le};
 	parallel_for(t->n_pairs, 0, pair_log_e, &lj, NULL, NULL);
-	if (mgps_points(t, pair_le, exact ? 0.0 : SQUASH_COARSE, &coarse) < 0) {
+	acc *accs;
+	size_t n_accs;
+	if (accumulate_points(t, pair_le, exact ? 0.0 : SQUASH_FINE, &accs, &n_accs) < 0) {
 		free(pair_le);
+		return -1;
+	}
+	free(pair_le);
+	if (mgps_points(t, accs, n_accs, exact ? 1 : SQUASH_COARSE_BINS, exact, &coarse) < 0) {
+		free(accs);
 		return -1;
 	}
 	double best_x[5] = {0}, best_f = INFINITY;
@@ -1059,26 +1087,26 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 	}
 	if (!isfinite(best_f)) {
 		mgps_data_free(&coarse);
-		free(pair_le);
+		free(accs);
 		return -1;
 	}
 	mgps_data *final = &coarse;
 	if (!exact) {
 		/* Polished on ever finer bins: each level starts close to its own maximum. */
-		static const double polish[] = {SQUASH_MEDIUM, SQUASH_FINE};
+		static const uint64_t polish[] = {SQUASH_MEDIUM_BINS, 1};
 		for (size_t level = 0; level < sizeof polish / sizeof polish[0]; level++) {
 			mgps_data_free(final);
 			final = &fine;
-			if (mgps_points(t, pair_le, polish[level], &fine) < 0) {
-				free(pair_le);
+			if (mgps_points(t, accs, n_accs, polish[level], false, &fine) < 0) {
+				free(accs);
 				return -1;
 			}
 			double f;
-			out->iterations += bfgs(&fine, best_x, &f, polish[level] == SQUASH_FINE ? FIT_FLAT_FINAL : FIT_FLAT_ROUGH);
+			out->iterations += bfgs(&fine, best_x, &f, polish[level] == 1 ? FIT_FLAT_FINAL : FIT_FLAT_ROUGH);
 			best_f = f;
 		}
 	}
-	free(pair_le);
+	free(accs);
 	out->prior = x_to_prior(best_x);
 	out->loglik_fitted = -best_f * final->w_sum;
 	out->points = final->k;
