@@ -41,10 +41,20 @@
  * one point with a weight. Up to SQUASH_EXACT_PAIRS pairs that is all the fit does (exact).
  * Beyond, pairs are binned by n and ln E (DuMouchel & Pregibon's data squashing, in the form
  * openEBGM's squashData uses: same n, nearby E, one point with the bin's weight and mean):
- * the starts run on bins SQUASH_COARSE wide in ln E, then the best is polished on bins
- * SQUASH_MEDIUM and then SQUASH_FINE wide. The squashing error in ℓ is second order in the
- * width: at 10 million reports about 1e-6 relative at SQUASH_FINE, moving EB05 by about 3e-5
- * relative against bins five times finer. The reported log-likelihood is always the exact
+ * the pairs are binned once SQUASH_FINE wide; the starts run on bins SQUASH_COARSE_BINS of
+ * those wide (0.1 in ln E), then the best is polished on bins SQUASH_MEDIUM_BINS wide (0.02)
+ * and then on the finest. The squashing error in ℓ is second order in the width: at 10
+ * million reports about 1e-6 relative at SQUASH_FINE, moving EB05 by about 3e-5 relative
+ * against bins five times finer.
+ *
+ * When the fit stops. BFGS stops after three steps in a row that each gain at most a given
+ * fraction of the objective: FIT_FLAT_ROUGH (1e-10, openEBGM's nlminb rel.tol) on the coarse
+ * levels; FIT_FLAT_FINAL (1e-15) when the points are exact; FIT_FLAT_SQUASHED (1e-12) on the
+ * finest squashed level. There, at registry scale, the likelihood has a flat ridge (α1 and P
+ * trade off; docs/signals.md): below 1e-12, BFGS creeps along it for dozens of steps that
+ * together gain about 1e-9 of the objective, 0.005 of ℓ's 4.9 million — far below the
+ * squashing error, and statistically nothing — while single pairs' EB95 move by up to 1e-3.
+ * The reported log-likelihood is always the exact
  * one over every pair. Sums over points run in fixed blocks added in order, on every core,
  * so the result does not depend on the number of threads.
  *
@@ -80,6 +90,7 @@ enum {
 };
 /* Coarser levels only choose the start and bring it near the next level's maximum. */
 #define FIT_FLAT_ROUGH 1e-10
+#define FIT_FLAT_SQUASHED 1e-12
 #define FIT_FLAT_FINAL 1e-15
 #define SQUASH_FINE 0.005
 #define SQUASH_MEDIUM_BINS 4     /* SQUASH_MEDIUM = 0.02 */
@@ -1102,7 +1113,7 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 				return -1;
 			}
 			double f;
-			out->iterations += bfgs(&fine, best_x, &f, polish[level] == 1 ? FIT_FLAT_FINAL : FIT_FLAT_ROUGH);
+			out->iterations += bfgs(&fine, best_x, &f, polish[level] == 1 ? FIT_FLAT_SQUASHED : FIT_FLAT_ROUGH);
 			best_f = f;
 		}
 	}
