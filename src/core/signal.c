@@ -1271,37 +1271,48 @@ static void score_progress(void *p, double fraction)
 }
 
 /* Indexes the distinct counts of rows[0..n) with room for their terms. Returns 0 or -1. */
+static int count_index_grow(count_index *ci)
+{
+	size_t cap = ci->mask ? 2 * (ci->mask + 1) : 1024;
+	uint32_t *slot_count = calloc(cap, sizeof *slot_count), *slot_term = malloc(cap * sizeof *slot_term);
+	if (slot_count == NULL || slot_term == NULL) {
+		free(slot_count);
+		free(slot_term);
+		return -1;
+	}
+	for (size_t j = 0; ci->mask && j <= ci->mask; j++) {
+		if (ci->slot_count[j] == 0)
+			continue;
+		size_t r = (size_t)(mix64(ci->slot_count[j] - 1) & (cap - 1));
+		while (slot_count[r])
+			r = (r + 1) & (cap - 1);
+		slot_count[r] = ci->slot_count[j];
+		slot_term[r] = ci->slot_term[j];
+	}
+	free(ci->slot_count);
+	free(ci->slot_term);
+	ci->slot_count = slot_count;
+	ci->slot_term = slot_term;
+	ci->mask = cap - 1;
+	return 0;
+}
+
 static int count_index_build(count_index *ci, const signal_row *rows, size_t n)
 {
 	memset(ci, 0, sizeof *ci);
-	size_t cap = 1024;
-	for (;;) {
-		ci->slot_count = calloc(cap, sizeof *ci->slot_count);
-		ci->slot_term = malloc(cap * sizeof *ci->slot_term);
-		if (ci->slot_count == NULL || ci->slot_term == NULL)
+	if (count_index_grow(ci) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t key = rows[i].a + 1;
+		size_t j = (size_t)(mix64(rows[i].a) & ci->mask);
+		while (ci->slot_count[j] && ci->slot_count[j] != key)
+			j = (j + 1) & ci->mask;
+		if (ci->slot_count[j] != 0)
+			continue;
+		ci->slot_count[j] = key;
+		ci->slot_term[j] = (uint32_t)ci->n++;
+		if (ci->n * 2 > ci->mask && count_index_grow(ci) < 0)
 			return -1;
-		ci->mask = cap - 1;
-		ci->n = 0;
-		bool full = false;
-		for (size_t i = 0; i < n && !full; i++) {
-			uint32_t key = rows[i].a + 1;
-			size_t j = (size_t)(mix64(rows[i].a) & ci->mask);
-			while (ci->slot_count[j] && ci->slot_count[j] != key)
-				j = (j + 1) & ci->mask;
-			if (ci->slot_count[j] == 0) {
-				if ((ci->n + 1) * 2 > cap) {
-					full = true;
-					break;
-				}
-				ci->slot_count[j] = key;
-				ci->slot_term[j] = (uint32_t)ci->n++;
-			}
-		}
-		if (!full)
-			break;
-		free(ci->slot_count);
-		free(ci->slot_term);
-		cap *= 2;
 	}
 	ci->terms = malloc((ci->n + 1) * sizeof *ci->terms);
 	if (ci->terms == NULL)
@@ -1326,6 +1337,50 @@ static void no_progress(void *ctx, const char *phase, double fraction)
 	(void)fraction;
 }
 
+enum { ROW_BLOCK = 65536 };
+
+typedef struct row_job {
+	const signal_table *t;
+	uint32_t min_count;
+	signal_row *out;
+	size_t blocks;
+	size_t *start;   /* [blocks]: each block's row count, then its first row */
+} row_job;
+
+static void rows_count(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	row_job *j = p;
+	for (size_t b = begin; b < end; b++) {
+		size_t i1 = (b + 1) * ROW_BLOCK < j->t->n_pairs ? (b + 1) * ROW_BLOCK : j->t->n_pairs, n = 0;
+		for (size_t i = b * ROW_BLOCK; i < i1; i++)
+			n += j->t->pairs[i].a >= j->min_count;
+		j->start[b] = n;
+	}
+}
+
+static void rows_fill(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	row_job *j = p;
+	const signal_table *t = j->t;
+	for (size_t b = begin; b < end; b++) {
+		size_t i1 = (b + 1) * ROW_BLOCK < t->n_pairs ? (b + 1) * ROW_BLOCK : t->n_pairs, k = j->start[b];
+		for (size_t i = b * ROW_BLOCK; i < i1; i++) {
+			const signal_pair *pr = &t->pairs[i];
+			if (pr->a < j->min_count)
+				continue;
+			signal_row *r = &j->out[k++];
+			r->item = pr->item;
+			r->event = pr->event;
+			r->a = pr->a;
+			r->b = t->item_reports[pr->item] - pr->a;
+			r->c = t->event_reports[pr->event] - pr->a;
+			r->d = t->reports - r->a - r->b - r->c;
+		}
+	}
+}
+
 int signal_compute_ranked(const signal_table *t, const signal_prior *prior, uint32_t min_count, signal_row **rows,
                           uint32_t **order, size_t *n_rows, signal_progress_fn progress, void *ctx)
 {
@@ -1334,29 +1389,33 @@ int signal_compute_ranked(const signal_table *t, const signal_prior *prior, uint
 	*n_rows = 0;
 	if (min_count == 0)
 		min_count = 1;
-	size_t n = 0;
-	for (size_t i = 0; i < t->n_pairs; i++)
-		n += t->pairs[i].a >= min_count;
-	if (n >= UINT32_MAX)
+	/* The rows, in the pairs' order, on every core: blocks of pairs count their rows, then
+	 * fill them from where each block's rows start. */
+	row_job rj = {t, min_count, NULL, (t->n_pairs + ROW_BLOCK - 1) / ROW_BLOCK, NULL};
+	rj.start = calloc(rj.blocks + 1, sizeof *rj.start);
+	if (rj.start == NULL)
 		return -1;
+	parallel_for(rj.blocks, 1, rows_count, &rj, NULL, NULL);
+	size_t n = 0;
+	for (size_t b = 0; b < rj.blocks; b++) {
+		size_t in_block = rj.start[b];
+		rj.start[b] = n;
+		n += in_block;
+	}
+	if (n >= UINT32_MAX) {
+		free(rj.start);
+		return -1;
+	}
 	signal_row *out = malloc((n + 1) * sizeof *out);
 	uint32_t *rank = malloc((n + 1) * sizeof *rank);
 	count_index counts = {0};
-	if (out == NULL || rank == NULL)
+	if (out == NULL || rank == NULL) {
+		free(rj.start);
 		goto fail;
-	size_t k = 0;
-	for (size_t i = 0; i < t->n_pairs; i++) {
-		const signal_pair *p = &t->pairs[i];
-		if (p->a < min_count)
-			continue;
-		signal_row *r = &out[k++];
-		r->item = p->item;
-		r->event = p->event;
-		r->a = p->a;
-		r->b = t->item_reports[p->item] - p->a;
-		r->c = t->event_reports[p->event] - p->a;
-		r->d = t->reports - r->a - r->b - r->c;
 	}
+	rj.out = out;
+	parallel_for(rj.blocks, 1, rows_fill, &rj, NULL, NULL);
+	free(rj.start);
 	if (count_index_build(&counts, out, n) < 0)
 		goto fail;
 	score_job job = {t, prior, &counts, out, progress ? progress : no_progress, ctx, prior_terms_make(prior)};
