@@ -422,13 +422,22 @@ static bool prior_valid(const signal_prior *p)
 
 /* One point's term of ℓ: ln of the mixture of negative binomials at n, truncated at n >= 1.
  * c1, c2 are ln Γ(αc + n) − ln Γ(αc) − ln n!; lp, lq are ln P and ln(1 − P); lb1, lb2 ln βc. */
-static double point_loglik(const signal_prior *pr, double lp, double lq, double lb1, double lb2, double n, double e,
-                           double c1, double c2)
+/* e^z − 1; for |z| < 1e-5 by four terms of its series, whose remainder is below 1e-21 of
+ * the value: a component with α ≈ 1e-5 (the usual signal component) needs no call here. */
+static double expm1_small(double z)
 {
-	double le = log(e), l1 = log1p(e / pr->beta1), l2 = log1p(e / pr->beta2);
+	if (fabs(z) < 1e-5)
+		return z * (1.0 + z / 2.0 * (1.0 + z / 3.0 * (1.0 + z / 4.0)));
+	return expm1(z);
+}
+
+static double point_loglik(const signal_prior *pr, double lp, double lq, double lb1, double lb2, double n, double e,
+                           double le, double c1, double c2)
+{
+	double l1 = log1p(e / pr->beta1), l2 = log1p(e / pr->beta2);
 	double u1 = lp + c1 + n * (le - lb1 - l1) - pr->alpha1 * l1, u2 = lq + c2 + n * (le - lb2 - l2) - pr->alpha2 * l2;
 	double lm = fmax(u1, u2) + log1p(exp(-fabs(u1 - u2)));
-	double s = -(pr->p * expm1(-pr->alpha1 * l1) + (1.0 - pr->p) * expm1(-pr->alpha2 * l2));
+	double s = -(pr->p * expm1_small(-pr->alpha1 * l1) + (1.0 - pr->p) * expm1_small(-pr->alpha2 * l2));
 	return lm - log(s);
 }
 
@@ -972,7 +981,7 @@ double signal_mgps_loglik(const signal_prior *prior, const double *n, const doub
 	for (size_t i = 0; i < k; i++) {
 		double lf = lgamma(n[i] + 1.0);
 		double c1 = lgamma(prior->alpha1 + n[i]) - lga1 - lf, c2 = lgamma(prior->alpha2 + n[i]) - lga2 - lf;
-		ll += (w ? w[i] : 1.0) * point_loglik(prior, lp, lq, lb1, lb2, n[i], expected[i], c1, c2);
+		ll += (w ? w[i] : 1.0) * point_loglik(prior, lp, lq, lb1, lb2, n[i], expected[i], log(expected[i]), c1, c2);
 	}
 	return ll;
 }
@@ -983,6 +992,7 @@ typedef struct loglik_job {
 	const signal_table *t;
 	const signal_prior *prior;
 	const double *coef1, *coef2;   /* [max count + 1], or NULL: computed per pair */
+	const double *log_e;           /* [pairs]: ln E of each pair, or NULL: computed here */
 	double *block;
 } loglik_job;
 
@@ -1010,13 +1020,22 @@ static void loglik_blocks(void *p, size_t begin, size_t end, unsigned worker)
 				c1 = lgamma(a1 + n) - lga1 - lf;
 				c2 = lgamma(a2 + n) - lga2 - lf;
 			}
-			ll += point_loglik(j->prior, lP, lQ, lb1, lb2, n, e, c1, c2);
+			ll += point_loglik(j->prior, lP, lQ, lb1, lb2, n, e, j->log_e ? j->log_e[i] : log(e), c1, c2);
 		}
 		j->block[blk] = ll;
 	}
 }
 
+static double loglik_pairs(const signal_table *t, const signal_prior *prior, const double *log_e);
+
 double signal_mgps_loglik_table(const signal_table *t, const signal_prior *prior)
+{
+	return loglik_pairs(t, prior, NULL);
+}
+
+/* As signal_mgps_loglik_table, given every pair's ln E when the caller has it (log_e may be
+ * NULL). */
+static double loglik_pairs(const signal_table *t, const signal_prior *prior, const double *log_e)
 {
 	if (!prior_valid(prior))
 		return -INFINITY;
@@ -1032,7 +1051,7 @@ double signal_mgps_loglik_table(const signal_table *t, const signal_prior *prior
 		free(coef);
 		return NAN;
 	}
-	loglik_job job = {t, prior, NULL, NULL, block};
+	loglik_job job = {t, prior, NULL, NULL, log_e, block};
 	if (coef) {
 		/* every count from 1 to the largest: at most a million ln Γ pairs, less than the pairs */
 		double lga1 = lgamma(prior->alpha1), lga2 = lgamma(prior->alpha2);
@@ -1079,9 +1098,9 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 		free(pair_le);
 		return -1;
 	}
-	free(pair_le);
 	if (mgps_points(t, accs, n_accs, exact ? 1 : SQUASH_COARSE_BINS, exact, &coarse) < 0) {
 		free(accs);
+		free(pair_le);
 		return -1;
 	}
 	double best_x[5] = {0}, best_f = INFINITY;
@@ -1099,6 +1118,7 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 	if (!isfinite(best_f)) {
 		mgps_data_free(&coarse);
 		free(accs);
+		free(pair_le);
 		return -1;
 	}
 	mgps_data *final = &coarse;
@@ -1110,6 +1130,7 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 			final = &fine;
 			if (mgps_points(t, accs, n_accs, polish[level], false, &fine) < 0) {
 				free(accs);
+				free(pair_le);
 				return -1;
 			}
 			double f;
@@ -1123,7 +1144,8 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 	out->points = final->k;
 	out->squashed = !exact;
 	mgps_data_free(final);
-	out->loglik = exact ? out->loglik_fitted : signal_mgps_loglik_table(t, &out->prior);
+	out->loglik = exact ? out->loglik_fitted : loglik_pairs(t, &out->prior, pair_le);
+	free(pair_le);
 	if (progress)
 		progress(ctx, "fitting", 1.0);
 	return isfinite(out->loglik) ? 0 : -1;
