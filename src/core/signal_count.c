@@ -222,25 +222,59 @@ static const char **names_export(name_table *t, char **arena)
 
 /* ---------------------------------------------------------------- the counter */
 
-/* A run ends in a record, 4-byte aligned in its segment's arena:
- *     u32 n_items, u32 n_events, u32 name_len, the report id (padded to 4 bytes),
- *     u32 items[n_items], u32 events[n_events]
- * the run's items and events each sorted, without repeats. */
-enum { RECORD_HEAD = 3 };
+/* A run ends in a record, packed byte after byte in its segment's arena:
+ *     u8 form; n_items and n_events, one byte each (four each with RECORD_LONG);
+ *     u16 name_len and the report id; the item ids, then the event ids, two bytes each (four
+ *     with RECORD_WIDE_ITEMS, RECORD_WIDE_EVENTS)
+ * the run's items and events each without repeats. The usual report (a 9-byte id, one or two
+ * products, two or three events) takes 20-odd bytes. Records are read in order, or from the
+ * mark every RUN_MARK runs. */
+enum { RECORD_LONG = 1, RECORD_WIDE_ITEMS = 2, RECORD_WIDE_EVENTS = 4, RUN_MARK = 64 };
 
 typedef struct run_record {
-	const uint32_t *items, *events;
+	const unsigned char *items, *events;   /* packed ids: packed_id() */
 	uint32_t n_items, n_events;
+	bool wide_items, wide_events;
 	const char *name;
 	size_t name_len;
+	size_t size;                           /* bytes the record takes */
 } run_record;
+
+static inline uint32_t packed_id(const unsigned char *p, bool wide, size_t k)
+{
+	if (wide) {
+		uint32_t v;
+		memcpy(&v, p + 4 * k, 4);
+		return v;
+	}
+	uint16_t v;
+	memcpy(&v, p + 2 * k, 2);
+	return v;
+}
 
 static run_record record_at(const unsigned char *arena, uint64_t at)
 {
-	const uint32_t *h = (const uint32_t *)(const void *)(arena + at);
-	run_record r = {.n_items = h[0], .n_events = h[1], .name_len = h[2], .name = (const char *)(h + RECORD_HEAD)};
-	r.items = h + RECORD_HEAD + (h[2] + 3) / 4;
-	r.events = r.items + r.n_items;
+	const unsigned char *p = arena + at;
+	run_record r = {0};
+	unsigned form = *p++;
+	if (form & RECORD_LONG) {
+		memcpy(&r.n_items, p, 4);
+		memcpy(&r.n_events, p + 4, 4);
+		p += 8;
+	} else {
+		r.n_items = p[0];
+		r.n_events = p[1];
+		p += 2;
+	}
+	uint16_t len;
+	memcpy(&len, p, 2);
+	r.name_len = len;
+	r.name = (const char *)(p + 2);
+	r.wide_items = form & RECORD_WIDE_ITEMS;
+	r.wide_events = form & RECORD_WIDE_EVENTS;
+	r.items = p + 2 + len;
+	r.events = r.items + (size_t)r.n_items * (r.wide_items ? 4 : 2);
+	r.size = (size_t)(r.events + (size_t)r.n_events * (r.wide_events ? 4 : 2) - (arena + at));
 	return r;
 }
 
@@ -248,7 +282,8 @@ static run_record record_at(const unsigned char *arena, uint64_t at)
 typedef struct segment {
 	unsigned char *arena;       /* the records */
 	size_t arena_len, arena_cap;
-	uint64_t *run_at;           /* [n_runs]: each record's offset in the arena */
+	uint64_t *run_mark;         /* [n_runs / RUN_MARK + 1]: where runs 0, RUN_MARK, … start */
+	size_t marks_cap;
 	uint64_t *run_hash;         /* [n_runs]: the hash of each run's report id */
 	size_t n_runs, runs_cap;
 	uint32_t *item_map, *event_map;   /* the part's ids → the joined counter's; NULL: the same */
@@ -257,11 +292,20 @@ typedef struct segment {
 static void segment_free(segment *g)
 {
 	free(g->arena);
-	free(g->run_at);
+	free(g->run_mark);
 	free(g->run_hash);
 	free(g->item_map);
 	free(g->event_map);
 	memset(g, 0, sizeof *g);
+}
+
+/* Run r of the segment, walked to from the mark before it. */
+static run_record segment_record(const segment *g, size_t r)
+{
+	uint64_t at = g->run_mark[r / RUN_MARK];
+	for (size_t k = r / RUN_MARK * RUN_MARK; k < r; k++)
+		at += record_at(g->arena, at).size;
+	return record_at(g->arena, at);
 }
 
 struct signal_counter {
@@ -391,41 +435,67 @@ static int end_run(signal_counter *c)
 		ni = unique_u32(c->run_items, ni);
 		ne = unique_u32(c->run_events, ne);
 	}
-	size_t name_words = (c->run_len + 3) / 4;
-	size_t bytes = 4 * (RECORD_HEAD + name_words + ni + ne);
-	size_t runs_cap = g->runs_cap;
-	/* + 16: a short id is stored as its two key words, which may reach past its padding
-	 * into the ids written after it */
-	if (__builtin_expect(g->arena_len + bytes + 16 > g->arena_cap || g->n_runs >= g->runs_cap, 0)) {
+	uint32_t max_i = 0, max_e = 0;
+	for (size_t x = 0; x < ni; x++)
+		max_i = c->run_items[x] > max_i ? c->run_items[x] : max_i;
+	for (size_t y = 0; y < ne; y++)
+		max_e = c->run_events[y] > max_e ? c->run_events[y] : max_e;
+	unsigned form = (ni > 255 || ne > 255 ? RECORD_LONG : 0) | (max_i > UINT16_MAX ? RECORD_WIDE_ITEMS : 0) |
+	                (max_e > UINT16_MAX ? RECORD_WIDE_EVENTS : 0);
+	size_t bytes = 1 + (form & RECORD_LONG ? 8 : 2) + 2 + c->run_len + ni * (form & RECORD_WIDE_ITEMS ? 4 : 2) +
+	               ne * (form & RECORD_WIDE_EVENTS ? 4 : 2);
+	/* + 16: a short id is stored as its two key words, which may reach past it into the ids
+	 * written after it */
+	if (__builtin_expect(g->arena_len + bytes + 16 > g->arena_cap || g->n_runs >= g->runs_cap ||
+	                     g->n_runs / RUN_MARK >= g->marks_cap, 0)) {
 		if (c->n_runs_total >= UINT32_MAX - 2 ||
 		    reserve((void **)&g->arena, &g->arena_cap, g->arena_len + bytes + 16, 1) < 0 ||
-		    reserve((void **)&g->run_at, &runs_cap, g->n_runs + 1, sizeof *g->run_at) < 0)
+		    reserve((void **)&g->run_hash, &g->runs_cap, g->n_runs + 1, sizeof *g->run_hash) < 0 ||
+		    reserve((void **)&g->run_mark, &g->marks_cap, g->n_runs / RUN_MARK + 1, sizeof *g->run_mark) < 0)
 			return -1;
-		if (runs_cap != g->runs_cap) {
-			uint64_t *h = realloc(g->run_hash, runs_cap * sizeof *h);
-			if (h == NULL)
-				return -1;   /* run_at grew alone: runs_cap stays, so it grows again next time */
-			g->run_hash = h;
-			g->runs_cap = runs_cap;
+	}
+	unsigned char *p = g->arena + g->arena_len;
+	*p++ = (unsigned char)form;
+	if (form & RECORD_LONG) {
+		uint32_t counts[2] = {(uint32_t)ni, (uint32_t)ne};
+		memcpy(p, counts, 8);
+		p += 8;
+	} else {
+		*p++ = (unsigned char)ni;
+		*p++ = (unsigned char)ne;
+	}
+	uint16_t len = (uint16_t)c->run_len;
+	memcpy(p, &len, 2);
+	p += 2;
+	if (c->run_len <= 16) {
+		memcpy(p, &c->run_key.w0, 8);   /* the id, and zeros after it */
+		memcpy(p + 8, &c->run_key.w1, 8);
+	} else {
+		memcpy(p, c->run_name, c->run_len);
+	}
+	p += c->run_len;
+	for (size_t x = 0; x < ni; x++) {
+		if (form & RECORD_WIDE_ITEMS) {
+			memcpy(p, &c->run_items[x], 4);
+			p += 4;
+		} else {
+			uint16_t v = (uint16_t)c->run_items[x];
+			memcpy(p, &v, 2);
+			p += 2;
 		}
 	}
-	uint32_t *h = (uint32_t *)(void *)(g->arena + g->arena_len);
-	h[0] = (uint32_t)ni;
-	h[1] = (uint32_t)ne;
-	h[2] = (uint32_t)c->run_len;
-	if (c->run_len <= 16) {
-		memcpy(h + RECORD_HEAD, &c->run_key.w0, 8);   /* the id, zero-padded */
-		memcpy(h + RECORD_HEAD + 2, &c->run_key.w1, 8);
-	} else {
-		h[RECORD_HEAD + name_words - 1] = 0;   /* the padding after the name */
-		memcpy(h + RECORD_HEAD, c->run_name, c->run_len);
+	for (size_t y = 0; y < ne; y++) {
+		if (form & RECORD_WIDE_EVENTS) {
+			memcpy(p, &c->run_events[y], 4);
+			p += 4;
+		} else {
+			uint16_t v = (uint16_t)c->run_events[y];
+			memcpy(p, &v, 2);
+			p += 2;
+		}
 	}
-	uint32_t *ids = h + RECORD_HEAD + name_words;
-	for (size_t x = 0; x < ni; x++)
-		ids[x] = c->run_items[x];
-	for (size_t y = 0; y < ne; y++)
-		ids[ni + y] = c->run_events[y];
-	g->run_at[g->n_runs] = g->arena_len;
+	if (g->n_runs % RUN_MARK == 0)
+		g->run_mark[g->n_runs / RUN_MARK] = g->arena_len;
 	g->run_hash[g->n_runs] = key_hash(c->run_key, c->run_name, c->run_len);
 	g->n_runs++;
 	g->arena_len += bytes;
@@ -604,7 +674,7 @@ static size_t view_segment(const run_view *v, size_t r)
 static run_record view_record(const run_view *v, size_t r)
 {
 	size_t s = view_segment(v, r);
-	return record_at(v->seg[s].arena, v->seg[s].run_at[r - v->base[s]]);
+	return segment_record(&v->seg[s], r - v->base[s]);
 }
 
 /* A run of a report seen in more than one run, and the first of them. */
@@ -912,43 +982,47 @@ static void count_report(count_job *j, unsigned worker, const uint32_t *items, s
 
 /* Counts the runs of segments [begin, end) that are whole reports. A part's ids are mapped
  * to the joined ones; distinct names stay distinct, so the lists stay without repeats. */
+/* The record's items and events as the joined counter's ids, into items and events (room
+ * for n_items and n_events). */
+static void record_ids(const segment *g, const run_record *rec, uint32_t *items, uint32_t *events)
+{
+	for (uint32_t x = 0; x < rec->n_items; x++) {
+		uint32_t id = packed_id(rec->items, rec->wide_items, x);
+		items[x] = g->item_map ? g->item_map[id] : id;
+	}
+	for (uint32_t y = 0; y < rec->n_events; y++) {
+		uint32_t id = packed_id(rec->events, rec->wide_events, y);
+		events[y] = g->event_map ? g->event_map[id] : id;
+	}
+}
+
 static void count_segments(void *p, size_t begin, size_t end, unsigned worker)
 {
 	count_job *j = p;
-	uint32_t items[64], events[64];
+	enum { SHORT = 64 };
+	uint32_t items[SHORT], events[SHORT];
 	for (size_t s = begin; s < end && !j->failed; s++) {
 		const segment *g = &j->v->seg[s];
 		size_t base = j->v->base[s];
+		uint64_t at = 0;
 		for (size_t r = 0; r < g->n_runs && !j->failed; r++) {
+			run_record rec = record_at(g->arena, at);
+			at += rec.size;
 			if (j->repeated[base + r])
 				continue;
-			run_record rec = record_at(g->arena, g->run_at[r]);
-			if (g->item_map == NULL || rec.n_items > 64 || rec.n_events > 64) {
-				const uint32_t *ip = rec.items, *ep = rec.events;
-				uint32_t *mi = NULL, *me = NULL;
-				if (g->item_map != NULL) {
-					mi = malloc((rec.n_items + rec.n_events + 1) * sizeof *mi);
-					if (mi == NULL) {
-						j->failed = true;
-						return;
-					}
-					me = mi + rec.n_items;
-					for (uint32_t x = 0; x < rec.n_items; x++)
-						mi[x] = g->item_map[rec.items[x]];
-					for (uint32_t y = 0; y < rec.n_events; y++)
-						me[y] = g->event_map[rec.events[y]];
-					ip = mi;
-					ep = me;
+			uint32_t *ip = items, *ep = events;
+			if (rec.n_items > SHORT || rec.n_events > SHORT) {   /* a long report: its own buffer */
+				ip = malloc(((size_t)rec.n_items + rec.n_events + 1) * sizeof *ip);
+				if (ip == NULL) {
+					j->failed = true;
+					return;
 				}
-				count_report(j, worker, ip, rec.n_items, ep, rec.n_events);
-				free(mi);
-				continue;
+				ep = ip + rec.n_items;
 			}
-			for (uint32_t x = 0; x < rec.n_items; x++)
-				items[x] = g->item_map[rec.items[x]];
-			for (uint32_t y = 0; y < rec.n_events; y++)
-				events[y] = g->event_map[rec.events[y]];
-			count_report(j, worker, items, rec.n_items, events, rec.n_events);
+			record_ids(g, &rec, ip, ep);
+			count_report(j, worker, ip, rec.n_items, ep, rec.n_events);
+			if (ip != items)
+				free(ip);
 		}
 		if (j->progress && worker == 0)
 			j->progress(j->ctx, "counting", (double)(s + 1) / (double)j->v->n_seg);
@@ -985,10 +1059,9 @@ static int count_repeated(count_job *j, run_of_report *rr, size_t m)
 				events = ev;
 				cap = ncap;
 			}
-			for (uint32_t x = 0; x < rec.n_items; x++)
-				items[ni++] = g->item_map ? g->item_map[rec.items[x]] : rec.items[x];
-			for (uint32_t y = 0; y < rec.n_events; y++)
-				events[ne++] = g->event_map ? g->event_map[rec.events[y]] : rec.events[y];
+			record_ids(g, &rec, items + ni, events + ne);
+			ni += rec.n_items;
+			ne += rec.n_events;
 		}
 		if (rc == 0) {
 			ni = unique_u32(items, ni);

@@ -201,6 +201,51 @@ static void test_counter_merge(void **state)
 		}
 }
 
+/* Reports too large for the short record (300 events, 260 items), more than 65536 distinct
+ * events (ids past 16 bits), long report ids, and one such report seen again in a second run:
+ * the counts equal what follows from the rows by hand. */
+static void test_counting_large_reports(void **state)
+{
+	(void)state;
+	signal_counter *c = signal_counter_new();
+	assert_non_null(c);
+	char rid[64], item[32], event[32];
+	/* BIG: 260 items × 300 events, then 70000 one-row reports over distinct events */
+	const char *big = "REPORT-WITH-A-LONG-IDENTIFIER-000";
+	for (int i = 0; i < 260; i++) {
+		snprintf(item, sizeof item, "P%d", i);
+		for (int e = 0; e < 300; e += (i == 0 ? 1 : 150)) {
+			snprintf(event, sizeof event, "E%d", e);
+			assert_int_equal(signal_counter_add(c, big, strlen(big), item, strlen(item), event, strlen(event)), 0);
+		}
+	}
+	for (int r = 0; r < 70000; r++) {
+		snprintf(rid, sizeof rid, "REPORT-WITH-A-LONG-IDENTIFIER-%06d", r + 1);
+		snprintf(event, sizeof event, "X%d", r);
+		assert_int_equal(signal_counter_add(c, rid, strlen(rid), "P1", 2, event, strlen(event)), 0);
+	}
+	/* BIG again, with an event it had and a new one: it stays one report */
+	assert_int_equal(signal_counter_add(c, big, strlen(big), "P0", 2, "E7", 2), 0);
+	assert_int_equal(signal_counter_add(c, big, strlen(big), "P999", 4, "X69999", 6), 0);
+	signal_table *t = signal_counter_finish(c, NULL, NULL);
+	assert_non_null(t);
+	assert_int_equal(t->reports, 70001);
+	assert_int_equal(t->n_items, 261);
+	assert_int_equal(t->n_events, 300 + 70000);
+	/* BIG names P0..P259, P999 and E0..E299, X69999: every pair of those once */
+	assert_int_equal(pair_count(t, "P0", "E299"), 1);
+	assert_int_equal(pair_count(t, "P259", "E1"), 1);
+	assert_int_equal(pair_count(t, "P999", "E0"), 1);
+	assert_int_equal(pair_count(t, "P1", "X69999"), 2);   /* BIG and report 70000 */
+	assert_int_equal(pair_count(t, "P1", "X5"), 1);
+	assert_int_equal(margin(t->item_names, t->item_reports, t->n_items, "P1"), 70001);
+	assert_int_equal(margin(t->item_names, t->item_reports, t->n_items, "P0"), 1);
+	assert_int_equal(margin(t->event_names, t->event_reports, t->n_events, "E7"), 1);
+	assert_int_equal(margin(t->event_names, t->event_reports, t->n_events, "X69999"), 2);
+	assert_int_equal(t->n_pairs, (size_t)261 * 301 + 69999);
+	signal_table_free(t);
+}
+
 static void test_counter_refuses_bad_names(void **state)
 {
 	(void)state;
@@ -260,7 +305,7 @@ int main(void)
 		cmocka_unit_test(test_hand_checked_table), cmocka_unit_test(test_independent_table),
 		cmocka_unit_test(test_zero_cells),          cmocka_unit_test(test_special_functions),
 		cmocka_unit_test(test_mgps_single_gamma),   cmocka_unit_test(test_counting),
-		cmocka_unit_test(test_counter_merge),
+		cmocka_unit_test(test_counter_merge),       cmocka_unit_test(test_counting_large_reports),
 		cmocka_unit_test(test_counter_refuses_bad_names), cmocka_unit_test(test_fit_and_ranking),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
