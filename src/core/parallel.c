@@ -2,22 +2,35 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-unsigned parallel_workers(void)
+static unsigned workers_configured;
+static pthread_once_t workers_once = PTHREAD_ONCE_INIT;
+
+static void workers_init(void)
 {
+	workers_configured = 1;
 	const char *env = getenv("EXOSAFE_THREADS");
 	if (env != NULL) {
 		char *end;
 		long v = strtol(env, &end, 10);
-		if (*env && *end == '\0' && v >= 1 && v <= PARALLEL_MAX_WORKERS)
-			return (unsigned)v;
+		if (*env && *end == '\0' && v >= 1 && v <= PARALLEL_MAX_WORKERS) {
+			workers_configured = (unsigned)v;
+			return;
+		}
 	}
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		return 1;
-	return n > PARALLEL_MAX_WORKERS ? PARALLEL_MAX_WORKERS : (unsigned)n;
+	if (n > 1)
+		workers_configured = n > PARALLEL_MAX_WORKERS ? PARALLEL_MAX_WORKERS : (unsigned)n;
+}
+
+unsigned parallel_workers(void)
+{
+	pthread_once(&workers_once, workers_init);
+	return workers_configured;
 }
 
 typedef struct job {
@@ -27,10 +40,6 @@ typedef struct job {
 	void *ctx;
 } job;
 
-typedef struct worker_arg {
-	job *job;
-	unsigned worker;
-} worker_arg;
 
 /* Takes blocks until none is left; returns after each block when progress is wanted. */
 static int take_block(job *j, unsigned worker)
@@ -43,12 +52,54 @@ static int take_block(job *j, unsigned worker)
 	return 1;
 }
 
-static void *worker_main(void *p)
+/* The worker threads, started once and kept: a registry-sized run calls parallel_for
+ * hundreds of times (every likelihood evaluation of the fit), and starting and joining
+ * threads each time cost more than some of the work. They wait for a job's generation, take
+ * blocks, and count themselves out. One caller at a time uses them (busy); a second caller,
+ * or a nested call from a worker, runs its blocks on its own thread instead. */
+typedef struct pool {
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	unsigned threads;       /* workers 1 .. threads */
+	unsigned long generation;
+	job *job;
+	unsigned running;       /* pool threads not yet done with the current job */
+} pool;
+
+static pool the_pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, NULL, 0};
+static pthread_mutex_t pool_busy = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void *pool_main(void *p)
 {
-	worker_arg *a = p;
-	while (take_block(a->job, a->worker))
-		;
+	unsigned worker = (unsigned)(uintptr_t)p;
+	unsigned long seen = 0;
+	pthread_mutex_lock(&the_pool.lock);
+	for (;;) {
+		while (the_pool.generation == seen)
+			pthread_cond_wait(&the_pool.wake, &the_pool.lock);
+		seen = the_pool.generation;
+		job *j = the_pool.job;
+		pthread_mutex_unlock(&the_pool.lock);
+		while (take_block(j, worker))
+			;
+		pthread_mutex_lock(&the_pool.lock);
+		if (--the_pool.running == 0)
+			pthread_cond_signal(&the_pool.done);
+	}
 	return NULL;
+}
+
+static void pool_start(void)
+{
+	unsigned want = parallel_workers() - 1;
+	for (unsigned w = 1; w <= want; w++) {
+		pthread_t tid;
+		if (pthread_create(&tid, NULL, pool_main, (void *)(uintptr_t)w) != 0)
+			break;
+		pthread_detach(tid);
+		the_pool.threads = w;
+	}
 }
 
 void parallel_for(size_t n, size_t block, parallel_range_fn fn, void *ctx, parallel_progress_fn progress,
@@ -64,22 +115,34 @@ void parallel_for(size_t n, size_t block, parallel_range_fn fn, void *ctx, paral
 	}
 	job j = {.n = n, .block = block, .fn = fn, .ctx = ctx};
 	atomic_init(&j.next, 0);
-	pthread_t tid[PARALLEL_MAX_WORKERS];
-	worker_arg args[PARALLEL_MAX_WORKERS];
-	unsigned started = 0;
-	for (unsigned w = 1; w < workers && n > block; w++) {
-		args[w] = (worker_arg){&j, w};
-		if (pthread_create(&tid[w], NULL, worker_main, &args[w]) != 0)
-			break;
-		started = w;
+	bool pooled = workers > 1 && n > block && pthread_mutex_trylock(&pool_busy) == 0;
+	if (pooled) {
+		pthread_once(&pool_once, pool_start);
+		if (the_pool.threads == 0) {
+			pthread_mutex_unlock(&pool_busy);
+			pooled = false;
+		}
+	}
+	if (pooled) {
+		pthread_mutex_lock(&the_pool.lock);
+		the_pool.job = &j;
+		the_pool.running = the_pool.threads;
+		the_pool.generation++;
+		pthread_cond_broadcast(&the_pool.wake);
+		pthread_mutex_unlock(&the_pool.lock);
 	}
 	while (take_block(&j, 0))
 		if (progress) {
 			size_t done = atomic_load(&j.next);
 			progress(progress_ctx, done >= n ? 1.0 : (double)done / (double)n);
 		}
-	for (unsigned w = 1; w <= started; w++)
-		pthread_join(tid[w], NULL);
+	if (pooled) {
+		pthread_mutex_lock(&the_pool.lock);
+		while (the_pool.running > 0)
+			pthread_cond_wait(&the_pool.done, &the_pool.lock);
+		pthread_mutex_unlock(&the_pool.lock);
+		pthread_mutex_unlock(&pool_busy);
+	}
 	if (progress)
 		progress(progress_ctx, 1.0);
 }

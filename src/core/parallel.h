@@ -18,8 +18,10 @@ typedef void (*parallel_progress_fn)(void *ctx, double fraction);
 unsigned parallel_workers(void);
 
 /* Runs fn over [0, n) in blocks of block items (0: a size chosen from n) on parallel_workers()
- * threads and returns when every block is done. Falls back to the calling thread alone when
- * a thread cannot be started, so it always completes. */
+ * threads and returns when every block is done. The worker threads are started at the first
+ * call and kept. A call made while another is running (from another thread, or from inside
+ * a block) runs on the calling thread alone, as does every call when no thread can be
+ * started, so it always completes. */
 void parallel_for(size_t n, size_t block, parallel_range_fn fn, void *ctx, parallel_progress_fn progress,
                   void *progress_ctx);
 
