@@ -291,9 +291,10 @@ static double gamma_quantile_guess(double p, double a, double b)
  * known: a component whose own p-quantile x0 is (its CDF is not evaluated there; known_pref
  * is its common factor there), or -1.
  * tol: the step, relative to max(1, |t|), below which t is taken as found. */
-static double mix_quantile(const gamma_part part[2], double p, double x0, int known, double known_pref, double tol)
+static double mix_quantile(const gamma_part part[2], double p, double x0, double log_x0, int known, double known_pref,
+                           double tol)
 {
-	double t = log(x0), lo = -INFINITY, hi = INFINITY;
+	double t = log_x0, lo = -INFINITY, hi = INFINITY;
 	double shape_max = fmax(part[0].w > 0.0 ? part[0].a : 0.0, part[1].w > 0.0 ? part[1].a : 0.0);
 	for (int it = 0; it < 300; it++) {
 		double x = it == 0 ? x0 : exp(t), d1, d2;
@@ -353,7 +354,7 @@ double signal_gamma_mix_quantile(double p, double q, double a1, double b1, doubl
 	}
 	gamma_part part[2] = {gamma_part_make(q, a1, b1, lgamma(a1)), gamma_part_make(1.0 - q, a2, b2, lgamma(a2))};
 	double guess = q >= 0.5 ? gamma_quantile_guess(p, a1, b1) : gamma_quantile_guess(p, a2, b2);
-	return mix_quantile(part, p, guess, -1, 0.0, 1e-14);
+	return mix_quantile(part, p, guess, log(guess), -1, 0.0, 1e-14);
 }
 
 /* The p-quantile of Gamma(a, rate 1); the quantile at rate b is this divided by b. Computed
@@ -362,7 +363,8 @@ double signal_gamma_mix_quantile(double p, double q, double a1, double b1, doubl
 static double gamma_unit_quantile(double p, double a)
 {
 	gamma_part part[2] = {gamma_part_make(1.0, a, 1.0, lgamma(a)), gamma_part_make(0.0, a, 1.0, 0.0)};
-	return mix_quantile(part, p, gamma_quantile_guess(p, a, 1.0), -1, 0.0, 1e-16);
+	double guess = gamma_quantile_guess(p, a, 1.0);
+	return mix_quantile(part, p, guess, log(guess), -1, 0.0, 1e-16);
 }
 
 /* ---------------------------------------------------------------- disproportionality */
@@ -378,9 +380,9 @@ static void disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, d
 	out->prr = out->prr_lo = out->prr_hi = NAN;
 	if (c > 0) {
 		out->prr = (A / (A + B)) / (C / (C + D));
-		double se = sqrt(1.0 / A - 1.0 / (A + B) + 1.0 / C - 1.0 / (C + D));
-		out->prr_lo = out->prr * exp(-Z975 * se);
-		out->prr_hi = out->prr * exp(Z975 * se);
+		double se = sqrt(1.0 / A - 1.0 / (A + B) + 1.0 / C - 1.0 / (C + D)), f = exp(Z975 * se);
+		out->prr_lo = out->prr / f;
+		out->prr_hi = out->prr * f;
 	}
 
 	out->chi2 = NAN;
@@ -395,9 +397,9 @@ static void disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, d
 	out->ror = out->ror_lo = out->ror_hi = NAN;
 	if (b > 0 && c > 0 && d > 0) {
 		out->ror = (A * D) / (B * C);
-		double se = sqrt(1.0 / A + 1.0 / B + 1.0 / C + 1.0 / D);
-		out->ror_lo = out->ror * exp(-Z975 * se);
-		out->ror_hi = out->ror * exp(Z975 * se);
+		double se = sqrt(1.0 / A + 1.0 / B + 1.0 / C + 1.0 / D), f = exp(Z975 * se);
+		out->ror_lo = out->ror / f;
+		out->ror_hi = out->ror * f;
 	}
 
 	double shape = A + 0.5, rate = out->expected + 0.5;
@@ -446,7 +448,7 @@ static double point_loglik(const signal_prior *pr, double lp, double lq, double 
  * 95% quantiles of Gamma(αc + n, rate 1); and the IC interval's quantiles of Gamma(n + ½, 1). */
 typedef struct count_terms {
 	double n;
-	double log_coef[2], lgamma_shape[2], digamma_shape[2], unit_05[2], unit_95[2];
+	double log_coef[2], lgamma_shape[2], digamma_shape[2], unit_05[2], unit_95[2], log_unit_05[2], log_unit_95[2];
 	double pref_05[2], pref_95[2];   /* the common factor u^a e^−u / Γ(a) at those quantiles */
 	double ic_025, ic_975;
 } count_terms;
@@ -472,8 +474,10 @@ static void count_terms_make(const signal_prior *prior, double n, bool with_ic, 
 		ct->digamma_shape[c] = signal_digamma(shape);
 		ct->unit_05[c] = gamma_unit_quantile(0.05, shape);
 		ct->unit_95[c] = gamma_unit_quantile(0.95, shape);
-		ct->pref_05[c] = exp(gamma_prefactor_log(shape, ct->unit_05[c], log(ct->unit_05[c]), ct->lgamma_shape[c]));
-		ct->pref_95[c] = exp(gamma_prefactor_log(shape, ct->unit_95[c], log(ct->unit_95[c]), ct->lgamma_shape[c]));
+		ct->log_unit_05[c] = log(ct->unit_05[c]);
+		ct->log_unit_95[c] = log(ct->unit_95[c]);
+		ct->pref_05[c] = exp(gamma_prefactor_log(shape, ct->unit_05[c], ct->log_unit_05[c], ct->lgamma_shape[c]));
+		ct->pref_95[c] = exp(gamma_prefactor_log(shape, ct->unit_95[c], ct->log_unit_95[c], ct->lgamma_shape[c]));
 	}
 	ct->ic_025 = with_ic ? gamma_unit_quantile(0.025, n + 0.5) : NAN;
 	ct->ic_975 = with_ic ? gamma_unit_quantile(0.975, n + 0.5) : NAN;
@@ -483,6 +487,14 @@ static void count_terms_make(const signal_prior *prior, double n, bool with_ic, 
  * at most the weight, so the quantile moves by at most weight/(x·density) ≤ 25× the weight
  * in ln x for a posterior shape ≥ 1 (n ≥ 1), under 1e-13. */
 #define MIX_NEGLIGIBLE 1e-15
+
+/* The p-quantile of the posterior from the Wilson–Hilferty guess for component h (when its
+ * own quantile at rate 1 underflowed). */
+static double mix_quantile_guessed(const gamma_part part[2], double p, int h, double rate)
+{
+	double guess = gamma_quantile_guess(p, part[h].a, rate);
+	return mix_quantile(part, p, guess, log(guess), -1, 0.0, 1e-14);
+}
 
 static void mgps_score(const signal_prior *prior, const prior_terms *pt, const count_terms *ct, double expected,
                        signal_ebgm *out)
@@ -520,13 +532,15 @@ static void mgps_score(const signal_prior *prior, const prior_terms *pt, const c
 		part[c] = gamma_part_make_log(w[c], alpha[c] + n, rate[c], log_rate[c], ct->lgamma_shape[c]);
 	int h = w[0] >= w[1] ? 0 : 1;
 	if (ct->unit_05[h] > 0.0)
-		out->eb05 = mix_quantile(part, 0.05, ct->unit_05[h] / rate[h], h, ct->pref_05[h], 1e-14);
+		out->eb05 = mix_quantile(part, 0.05, ct->unit_05[h] / rate[h], ct->log_unit_05[h] - log_rate[h], h,
+		                         ct->pref_05[h], 1e-14);
 	else
-		out->eb05 = mix_quantile(part, 0.05, gamma_quantile_guess(0.05, part[h].a, rate[h]), -1, 0.0, 1e-14);
+		out->eb05 = mix_quantile_guessed(part, 0.05, h, rate[h]);
 	if (ct->unit_95[h] > 0.0)
-		out->eb95 = mix_quantile(part, 0.95, ct->unit_95[h] / rate[h], h, ct->pref_95[h], 1e-14);
+		out->eb95 = mix_quantile(part, 0.95, ct->unit_95[h] / rate[h], ct->log_unit_95[h] - log_rate[h], h,
+		                         ct->pref_95[h], 1e-14);
 	else
-		out->eb95 = mix_quantile(part, 0.95, gamma_quantile_guess(0.95, part[h].a, rate[h]), -1, 0.0, 1e-14);
+		out->eb95 = mix_quantile_guessed(part, 0.95, h, rate[h]);
 }
 
 void signal_mgps_score(const signal_prior *prior, double n, double expected, signal_ebgm *out)
