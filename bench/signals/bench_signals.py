@@ -27,8 +27,11 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 
 
 def run_measured(argv, stdout_path):
-    """Runs argv with stdout to a file; returns (seconds, peak RSS in MiB, stderr text)."""
+    """Runs argv with stdout to a file; returns (seconds, peak RSS in MiB, stderr text).
+    The earlier steps' output (hundreds of MiB of CSV) is flushed to disk first, so that the
+    kernel writing it back does not share the cores with the program being timed."""
     with open(stdout_path, "wb") as out:
+        os.sync()
         t0 = time.monotonic()
         p = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE)
         err = p.stderr.read().decode("utf-8", "replace")
