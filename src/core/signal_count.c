@@ -35,7 +35,7 @@
 
 enum {
 	DENSE_CELLS_MAX = 1 << 25,      /* 128 MiB of 32-bit counts */
-	RUNS_PER_BUCKET = 32768,     /* a bucket's table of its runs stays in the second-level cache; few buckets keep placing runs in them cache-friendly */
+	RUNS_PER_BUCKET = 32768,        /* few buckets to place runs in; each one's table fits in L2 */
 	RUN_SCAN_MAX = 32,              /* rows of a run deduplicated as they come */
 	BUCKET_SHIFT = 18,
 	BUCKET_CELLS = 1 << BUCKET_SHIFT,   /* 1 MiB of the matrix: counted while it sits in cache */
