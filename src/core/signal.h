@@ -26,8 +26,10 @@
 /* ---- counting ---- */
 
 /* Rows are fed as (report, item, event) strings, in any order; reports whose rows are
- * contiguous (the usual case) are counted without a sort. Memory: about 12 bytes a row plus
- * each report identifier once (28 bytes and its length), until signal_counter_finish. */
+ * contiguous (the usual case) are counted without a sort. Memory: per report (per run of
+ * consecutive rows with its id) a record of its id, items and events — about 20 bytes for a
+ * short id and a few of each — and an 8-byte hash, until signal_counter_finish; rows are not
+ * kept. */
 typedef struct signal_counter signal_counter;
 
 /* The longest item, event or report name, in bytes. */
