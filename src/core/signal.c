@@ -1233,56 +1233,97 @@ static uint64_t eb05_key(double x)
 	return ~u;
 }
 
-/* The order of rows[0..n) by cmp_rank, in order[0..n): a radix sort on the top 44 bits of
- * EB05's key (four passes of 11 bits, whose counts stay in the first-level cache), then each
- * run of equal partial keys — few, and short — by the whole comparison. Returns 0, or -1
- * when memory runs out. */
-static int rank_sort(const signal_table *t, const signal_row *rows, uint32_t *order, size_t n)
+/* Ranking: a radix sort on the top 44 bits of EB05's key (four passes of 11 bits, whose counts
+ * stay in the first-level cache), then each run of equal partial keys — few, and short — by
+ * the whole comparison. Above RANK_SPLIT rows the two halves are sorted on two cores and
+ * merged. */
+enum { RANK_DIGIT_BITS = 11, RANK_DIGITS = 1 << RANK_DIGIT_BITS, RANK_PASSES = 4,
+       RANK_LOW_BITS = 64 - RANK_PASSES * RANK_DIGIT_BITS, RANK_SPLIT = 2048 };
+
+typedef struct radix_item {
+	uint64_t key;   /* the top bits of EB05's key */
+	uint32_t at;    /* the row */
+} radix_item;
+
+static int cmp_rank_item(const void *x, const void *y, void *ctx)
 {
-	enum { DIGIT_BITS = 11, DIGITS = 1 << DIGIT_BITS, PASSES = 4, LOW_BITS = 64 - PASSES * DIGIT_BITS };
-	typedef struct radix_item {
-		uint64_t key;
-		uint32_t at;
-	} radix_item;
-	radix_item *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
-	int rc = -1;
-	if (a == NULL || b == NULL)
-		goto done;
-	for (size_t i = 0; i < n; i++)
-		a[i] = (radix_item){eb05_key(rows[i].mgps.eb05) >> LOW_BITS, (uint32_t)i};
-	for (int pass = 0; pass < PASSES; pass++) {
-		int shift = pass * DIGIT_BITS;
-		size_t count[DIGITS] = {0};
+	return cmp_rank(&((const radix_item *)x)->at, &((const radix_item *)y)->at, ctx);
+}
+
+typedef struct rank_job {
+	rank_ctx ctx;
+	radix_item *a, *b;   /* the items, and as many for scratch */
+	size_t half;         /* [0, half) and [half, n) */
+	size_t n;
+} rank_job;
+
+/* Sorts a[0..n) (scratch b) fully by cmp_rank; the result is in a (an even number of passes). */
+static void rank_items(const rank_ctx *ctx, radix_item *a, radix_item *b, size_t n)
+{
+	for (int pass = 0; pass < RANK_PASSES; pass++) {
+		int shift = pass * RANK_DIGIT_BITS;
+		size_t count[RANK_DIGITS] = {0};
 		for (size_t i = 0; i < n; i++)
-			count[(a[i].key >> shift) & (DIGITS - 1)]++;
+			count[(a[i].key >> shift) & (RANK_DIGITS - 1)]++;
 		size_t sum = 0;
-		for (size_t d = 0; d < DIGITS; d++) {
+		for (size_t d = 0; d < RANK_DIGITS; d++) {
 			size_t c = count[d];
 			count[d] = sum;
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			b[count[(a[i].key >> shift) & (DIGITS - 1)]++] = a[i];
+			b[count[(a[i].key >> shift) & (RANK_DIGITS - 1)]++] = a[i];
 		radix_item *swap = a;
 		a = b;
 		b = swap;
 	}
-	for (size_t i = 0; i < n; i++)
-		order[i] = a[i].at;
-	rank_ctx ctx = {t, rows};
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && a[j].key == a[i].key)
 			j++;
 		if (j - i > 1)
-			qsort_r(order + i, j - i, sizeof *order, cmp_rank, &ctx);
+			qsort_r(a + i, j - i, sizeof *a, cmp_rank_item, (void *)(uintptr_t)ctx);
 		i = j;
 	}
-	rc = 0;
-done:
+}
+
+static void rank_halves(void *p, size_t begin, size_t end, unsigned worker)
+{
+	(void)worker;
+	rank_job *j = p;
+	for (size_t h = begin; h < end; h++) {
+		size_t lo = h ? j->half : 0, hi = h ? j->n : j->half;
+		rank_items(&j->ctx, j->a + lo, j->b + lo, hi - lo);
+	}
+}
+
+/* The order of rows[0..n) by cmp_rank, in order[0..n). Returns 0, or -1 when memory runs
+ * out. */
+static int rank_sort(const signal_table *t, const signal_row *rows, uint32_t *order, size_t n)
+{
+	radix_item *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		a[i] = (radix_item){eb05_key(rows[i].mgps.eb05) >> RANK_LOW_BITS, (uint32_t)i};
+	rank_job job = {{t, rows}, a, b, n < RANK_SPLIT ? n : n / 2, n};
+	parallel_for(job.half < n ? 2 : 1, 1, rank_halves, &job, NULL, NULL);
+	/* merge the halves: by the partial key, and on a tie by the whole comparison */
+	size_t x = 0, y = job.half, k = 0;
+	while (x < job.half && y < n) {
+		bool first = a[x].key != a[y].key ? a[x].key < a[y].key : cmp_rank(&a[x].at, &a[y].at, &job.ctx) <= 0;
+		order[k++] = first ? a[x++].at : a[y++].at;
+	}
+	while (x < job.half)
+		order[k++] = a[x++].at;
+	while (y < n)
+		order[k++] = a[y++].at;
 	free(a);
 	free(b);
-	return rc;
+	return 0;
 }
 
 static void score_terms(void *p, size_t begin, size_t end, unsigned worker)

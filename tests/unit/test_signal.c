@@ -299,6 +299,48 @@ static void test_fit_and_ranking(void **state)
 	signal_table_free(t);
 }
 
+/* The ranking over more rows than one core sorts alone (the halves sorted apart and merged),
+ * with many exact ties in EB05 (pairs of equal counts and margins): every neighbour in order
+ * by EB05, then EBGM, then a, then names. */
+static void test_ranking_many_rows(void **state)
+{
+	(void)state;
+	signal_counter *c = signal_counter_new();
+	char rid[16], item[8], event[8];
+	for (int r = 0; r < 20000; r++) {
+		snprintf(rid, sizeof rid, "R%d", r);
+		snprintf(item, sizeof item, "P%d", r % 60);
+		snprintf(event, sizeof event, "E%d", (r / 60) % 90);
+		assert_int_equal(signal_counter_add(c, rid, strlen(rid), item, strlen(item), event, strlen(event)), 0);
+	}
+	signal_table *t = signal_counter_finish(c, NULL, NULL);
+	assert_non_null(t);
+	signal_prior prior = SIGNAL_PRIOR_DEFAULT;
+	signal_row *rows;
+	size_t n;
+	assert_int_equal(signal_compute(t, &prior, 1, &rows, &n, NULL, NULL), 0);
+	assert_true(n > 4096);
+	size_t ties = 0;
+	for (size_t i = 1; i < n; i++) {
+		const signal_row *x = &rows[i - 1], *y = &rows[i];
+		assert_true(x->mgps.eb05 >= y->mgps.eb05);
+		if (x->mgps.eb05 != y->mgps.eb05)
+			continue;
+		ties++;
+		assert_true(x->mgps.ebgm >= y->mgps.ebgm);
+		if (x->mgps.ebgm != y->mgps.ebgm)
+			continue;
+		assert_true(x->a >= y->a);
+		if (x->a != y->a)
+			continue;
+		int k = strcmp(t->item_names[x->item], t->item_names[y->item]);
+		assert_true(k < 0 || (k == 0 && strcmp(t->event_names[x->event], t->event_names[y->event]) < 0));
+	}
+	assert_true(ties > 100);
+	free(rows);
+	signal_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_mgps_single_gamma),   cmocka_unit_test(test_counting),
 		cmocka_unit_test(test_counter_merge),       cmocka_unit_test(test_counting_large_reports),
 		cmocka_unit_test(test_counter_refuses_bad_names), cmocka_unit_test(test_fit_and_ranking),
+		cmocka_unit_test(test_ranking_many_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
