@@ -146,11 +146,11 @@ static size_t names_len(const name_table *t, uint32_t id)
 
 /* Returns the id of the name s[0..len) with key k, adding it when new; UINT32_MAX when
  * memory runs out. Load factor at most 0.7. */
-__attribute__((always_inline)) static inline uint32_t names_intern_hashed(name_table *t, const char *s, size_t len,
-                                                                          name_key k, uint64_t h)
+__attribute__((always_inline)) static inline uint32_t names_intern_key(name_table *t, const char *s, size_t len, name_key k)
 {
 	if (__builtin_expect(t->n >= t->grow_at, 0) && names_grow_slots(t) < 0)
 		return UINT32_MAX;
+	uint64_t h = key_hash(k, s, len);
 	uint32_t j = (uint32_t)h & t->mask;
 	for (; t->slot[j].id1; j = (j + 1) & t->mask) {
 		const name_slot *sl = &t->slot[j];
@@ -187,23 +187,9 @@ __attribute__((always_inline)) static inline uint32_t names_intern_hashed(name_t
 	return t->n++;
 }
 
-__attribute__((always_inline)) static inline uint32_t names_intern_key(name_table *t, const char *s, size_t len,
-                                                                       name_key k)
-{
-	return names_intern_hashed(t, s, len, k, key_hash(k, s, len));
-}
-
 static uint32_t names_intern(name_table *t, const char *s, size_t len)
 {
 	return names_intern_key(t, s, len, key_copied(s, len));
-}
-
-/* Where a lookup of hash h starts: touched ahead of time, so the slot is in cache when the
- * row comes. */
-static inline void names_prefetch(const name_table *t, uint64_t h)
-{
-	if (t->slot != NULL)
-		__builtin_prefetch(&t->slot[(uint32_t)h & t->mask]);
 }
 
 /* Copies a name table's names into an array of pointers into its arena, handing the arena to
@@ -517,15 +503,14 @@ int signal_counter_add(signal_counter *c, const char *report, size_t report_len,
 /* Adds a row whose names have been checked, given their keys. */
 __attribute__((always_inline)) static inline int add_keyed(signal_counter *c, const char *report, size_t report_len,
                                                            name_key rk, const char *item, size_t item_len, name_key ik,
-                                                           uint64_t ih, const char *event, size_t event_len, name_key ek,
-                                                           uint64_t eh)
+                                                           const char *event, size_t event_len, name_key ek)
 {
 	if (c->parts != NULL) {
 		snprintf(c->error, sizeof c->error, "rows added to a joined counter");
 		return -1;
 	}
-	uint32_t i = names_intern_hashed(&c->items, item, item_len, ik, ih);
-	uint32_t e = i == UINT32_MAX ? UINT32_MAX : names_intern_hashed(&c->events, event, event_len, ek, eh);
+	uint32_t i = names_intern_key(&c->items, item, item_len, ik);
+	uint32_t e = i == UINT32_MAX ? UINT32_MAX : names_intern_key(&c->events, event, event_len, ek);
 	if (e == UINT32_MAX)
 		goto oom;
 	bool same = c->in_run && report_len == c->run_len && key_same(rk, c->run_key) &&
@@ -572,36 +557,17 @@ oom:
 int signal_counter_add_clean(signal_counter *c, const char *report, size_t report_len, const char *item,
                              size_t item_len, const char *event, size_t event_len)
 {
-	name_key ik = key_copied(item, item_len), ek = key_copied(event, event_len);
-	return add_keyed(c, report, report_len, key_copied(report, report_len), item, item_len, ik,
-	                 key_hash(ik, item, item_len), event, event_len, ek, key_hash(ek, event, event_len));
+	return add_keyed(c, report, report_len, key_copied(report, report_len), item, item_len, key_copied(item, item_len),
+	                 event, event_len, key_copied(event, event_len));
 }
 
 int signal_counter_add_padded(signal_counter *c, const signal_row_text *rows, size_t n)
 {
-	/* The names' keys and hashes are taken AHEAD rows early and their slots prefetched:
-	 * the tables outgrow the first-level cache, and each row needs two of them. */
-	enum { AHEAD = 8 };
-	name_key ik[AHEAD], ek[AHEAD];
-	uint64_t ih[AHEAD], eh[AHEAD];
-	for (size_t k = 0; k < n + AHEAD; k++) {
-		if (k >= AHEAD) {
-			size_t at = k - AHEAD, q = at % AHEAD;
-			const signal_row_text *r = &rows[at];
-			if (add_keyed(c, r->report, r->report_len, key_padded(r->report, r->report_len), r->item, r->item_len,
-			              ik[q], ih[q], r->event, r->event_len, ek[q], eh[q]) < 0)
-				return -1;
-		}
-		if (k < n) {
-			size_t q = k % AHEAD;
-			const signal_row_text *r = &rows[k];
-			ik[q] = key_padded(r->item, r->item_len);
-			ek[q] = key_padded(r->event, r->event_len);
-			ih[q] = key_hash(ik[q], r->item, r->item_len);
-			eh[q] = key_hash(ek[q], r->event, r->event_len);
-			names_prefetch(&c->items, ih[q]);
-			names_prefetch(&c->events, eh[q]);
-		}
+	for (size_t k = 0; k < n; k++) {
+		const signal_row_text *r = &rows[k];
+		if (add_keyed(c, r->report, r->report_len, key_padded(r->report, r->report_len), r->item, r->item_len,
+		              key_padded(r->item, r->item_len), r->event, r->event_len, key_padded(r->event, r->event_len)) < 0)
+			return -1;
 	}
 	return 0;
 }
