@@ -863,8 +863,6 @@ static int cmp_acc(const void *x, const void *y)
 	return (a->key_e > b->key_e) - (a->key_e < b->key_e);
 }
 
-/* Builds the fit's points from the pairs. width 0: exact (same n and same row×column product);
- * width > 0: bins of that width in ln E. Returns 0 or -1 (memory). */
 typedef struct log_e_job {
 	const signal_table *t;
 	double *log_e;
