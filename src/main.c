@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "clock.h"
 
 static const char main_usage[] =
 	"usage: exosafe COMMAND [OPTIONS]\n"
@@ -23,7 +24,10 @@ static const char main_usage[] =
 	"  signals       screen product×event pairs for safety signals (PRR, ROR, IC, MGPS)\n"
 	"  export        one adverse-event case as FHIR R4 (fhir) or ICH E2B(R3) (e2b)\n"
 	"\n"
-	"Run 'exosafe COMMAND --help' for a command's options.\n";
+	"Run 'exosafe COMMAND --help' for a command's options.\n"
+	"\n"
+	"Environment:\n"
+	"  EXOSAFE_NOW   run at another instant (ISO 8601 UTC or epoch seconds); the clock advances from it\n";
 
 static const struct {
 	const char *name;
@@ -45,6 +49,11 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fputs("exosafe: libsodium could not be initialised\n", stderr);
 		return 1;
+	}
+	char clock_err[160];
+	if (clock_init_from_env(clock_err, sizeof clock_err) != 0) {
+		fprintf(stderr, "exosafe: %s\n", clock_err);
+		return 2;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

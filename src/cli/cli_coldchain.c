@@ -17,6 +17,7 @@
 #include "core/coldchain_svg.h"
 #include "core/timefmt.h"
 #include "service/temperature.h"
+#include "clock.h"
 
 static const char import_usage[] =
 	"usage: exosafe import-temps --db PATH --logger CODE [--unit C|F] FILE...\n"
@@ -137,7 +138,7 @@ int cli_import_temps(int argc, char **argv)
 		return 1;
 	}
 	import_summary sum;
-	rc = temperature_import_commit(imp, (int64_t)time(NULL), &sum);
+	rc = temperature_import_commit(imp, clock_now(), &sum);
 	if (rc != TEMPERATURE_OK) {
 		fprintf(stderr, "exosafe import-temps: %s\n", s->errmsg);
 		s->m->close(s);
@@ -357,7 +358,7 @@ static int coldchain_report(int argc, char **argv)
 		for (int i = 0; i < st.n; i++) {
 			lot_exposure *e = &st.items[i];
 			int64_t a = e->from_at > from ? e->from_at : from;
-			int64_t b = (e->to_at ? e->to_at : (int64_t)time(NULL) + 1) < to ? (e->to_at ? e->to_at : (int64_t)time(NULL) + 1) : to;
+			int64_t b = (e->to_at ? e->to_at : clock_now() + 1) < to ? (e->to_at ? e->to_at : clock_now() + 1) : to;
 			if (b <= a)
 				continue;
 			if (svg == NULL && strcmp(format, "svg") == 0)

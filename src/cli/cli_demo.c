@@ -9,6 +9,7 @@
 #include "core/timefmt.h"
 #include "service/accounts.h"
 #include "service/trace.h"
+#include "clock.h"
 
 static const char demo_usage[] =
 	"usage: exosafe demo --db PATH\n"
@@ -48,7 +49,7 @@ static const char demo_pdf[] =
 static int demo_product_and_lot(store *s, int64_t pharmacist_id)
 {
 	actor pharmacist = {.id = pharmacist_id, .role = ROLE_PHARMACIST};
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	product_record p = {.code = "EXO-CREAM-M", .name_ja = "エクソソームクリーム(男性用)",
 	                    .name_en = "Exosome cream (for men)", .form = "外用クリーム / topical cream",
 	                    .manufacturer = "デモ製造株式会社 / Demo Manufacturing Co.", .country = "日本 / Japan",

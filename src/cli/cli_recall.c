@@ -12,6 +12,7 @@
 #include "core/recall_notice.h"
 #include "core/timefmt.h"
 #include "service/trace.h"
+#include "clock.h"
 
 static const char recall_usage[] =
 	"usage: exosafe recall --db PATH --lot LOT [--product CODE] [--reason TEXT] [--format csv|json]\n"
@@ -206,7 +207,7 @@ int cli_recall(int argc, char **argv)
 	}
 	lot_record *lot = &m.lots[0];
 	actor system = {.id = 0, .role = ROLE_NONE};
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	trace_rc trc = trace_recall(s, &system, lot->id, reason, now);
 	if (trc != TRACE_OK) {
 		fprintf(stderr, "exosafe recall: cannot recall lot %s (%s): %s\n", lot_number, lot->status,

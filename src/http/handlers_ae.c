@@ -13,6 +13,7 @@
 #include "core/timefmt.h"
 #include "http/handlers.h"
 #include "service/pharmacovigilance.h"
+#include "clock.h"
 
 static const char *ae_check_term(void *ctx, const char *code, int grade)
 {
@@ -88,7 +89,7 @@ void handle_ae_create(request *req)
 	actor by = request_actor(req);
 	ae_report_record r;
 	const char *field = NULL;
-	pv_rc rc = pv_report(req->db, &by, &in, (int64_t)time(NULL), &r, &field);
+	pv_rc rc = pv_report(req->db, &by, &in, clock_now(), &r, &field);
 	if (rc != PV_OK) {
 		reply_pv_error(req, rc, field ? field : "order_id");
 		return;
@@ -319,7 +320,7 @@ void handle_ae_assess(request *req)
 	const char *field = NULL;
 	int alerts = 0;
 	pv_rc rc = pv_assess(req->db, &by, &policy, req->path_ids[0], &in, ae_check_term, (void *)(uintptr_t)req->ctcae,
-	                     (int64_t)time(NULL), &a, &field, &alerts);
+	                     clock_now(), &a, &field, &alerts);
 	if (rc != PV_OK) {
 		reply_pv_error(req, rc, field);
 		return;

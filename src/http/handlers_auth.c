@@ -6,6 +6,7 @@
 #include "core/timefmt.h"
 #include "http/handlers.h"
 #include "service/accounts.h"
+#include "clock.h"
 
 #define SESSION_COOKIE "exosafe_session"
 #define CSRF_COOKIE "exosafe_csrf"
@@ -63,7 +64,7 @@ static void start_session(request *req, const user_record *user, const char *aud
 {
 	char token[TOKEN_TEXT_MAX];
 	session_record session;
-	if (accounts_session_start(req->db, user, (int64_t)time(NULL), audit_action, token, &session) != ACCOUNTS_OK) {
+	if (accounts_session_start(req->db, user, clock_now(), audit_action, token, &session) != ACCOUNTS_OK) {
 		reply_internal(req, "start session");
 		return;
 	}
@@ -113,7 +114,7 @@ void handle_login(request *req)
 {
 	login_attempt attempt = {input_string(req, "email"), input_string(req, "password"), req->client_address};
 	user_record user;
-	switch (accounts_login(req->db, &req->cfg->login, &attempt, (int64_t)time(NULL), &user)) {
+	switch (accounts_login(req->db, &req->cfg->login, &attempt, clock_now(), &user)) {
 	case ACCOUNTS_OK:
 		break;
 	case ACCOUNTS_THROTTLED:

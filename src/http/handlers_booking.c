@@ -8,6 +8,7 @@
 #include "core/timefmt.h"
 #include "http/handlers.h"
 #include "service/intake.h"
+#include "clock.h"
 
 void reply_intake_error(request *req, intake_rc rc, const char *field)
 {
@@ -92,7 +93,7 @@ static bool date_range(request *req, int64_t max_days, int64_t *from, int64_t *t
 	const char *date = request_query(req, "date");
 	char today[11];
 	if (date == NULL) {
-		jst_date((int64_t)time(NULL), today);
+		jst_date(clock_now(), today);
 		date = today;
 	}
 	int64_t start, end, days;
@@ -112,7 +113,7 @@ void handle_slots_list(request *req)
 	int64_t from, to, doctor_id;
 	if (!date_range(req, 31, &from, &to) || !query_int(req, "doctor_id", 0, 0, INT64_MAX, &doctor_id))
 		return;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	/* Patients see only what they can book: free slots in the future. */
 	bool patient = req->user.role == ROLE_PATIENT;
 	slot_query q = {.doctor_id = doctor_id, .from = patient && from < now ? now : from, .to = to, .free_only = patient,
@@ -159,7 +160,7 @@ void handle_slots_publish(request *req)
 	}
 	actor by = request_actor(req);
 	int created = 0;
-	intake_rc rc = intake_publish_slots(req->db, &by, doctor_id, start, end, minutes, (int64_t)time(NULL), &created);
+	intake_rc rc = intake_publish_slots(req->db, &by, doctor_id, start, end, minutes, clock_now(), &created);
 	if (rc == INTAKE_NOT_FOUND) {
 		reply_error(req, 400, "invalid_field", "doctor_id", "not_a_doctor");
 		return;
@@ -214,7 +215,7 @@ void handle_booking_create(request *req)
 {
 	actor by = request_actor(req);
 	booking_record b;
-	intake_rc rc = intake_book(req->db, &by, input_int(req, "slot_id", 0), (int64_t)time(NULL), &b);
+	intake_rc rc = intake_book(req->db, &by, input_int(req, "slot_id", 0), clock_now(), &b);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, "slot_id");
 		return;
@@ -243,7 +244,7 @@ void handle_booking_cancel(request *req)
 {
 	actor by = request_actor(req);
 	intake_policy p = request_intake_policy(req);
-	intake_rc rc = intake_cancel(req->db, &by, &p, req->path_ids[0], (int64_t)time(NULL));
+	intake_rc rc = intake_cancel(req->db, &by, &p, req->path_ids[0], clock_now());
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, NULL);
 		return;
@@ -262,7 +263,7 @@ void handle_booking_reschedule(request *req)
 	intake_policy p = request_intake_policy(req);
 	booking_record b;
 	intake_rc rc = intake_reschedule(req->db, &by, &p, req->path_ids[0], input_int(req, "slot_id", 0),
-	                                 (int64_t)time(NULL), &b);
+	                                 clock_now(), &b);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, "slot_id");
 		return;
@@ -288,7 +289,7 @@ void handle_booking_ics(request *req)
 	         "exosafe: 医師(%s)からお電話します。事前に問診票への回答と同意書の確認をお願いします。\n"
 	         "The doctor (%s) will call you. Please answer the questionnaire and read the consent form first.",
 	         b.doctor_name, b.doctor_name);
-	ical_event ev = {uid, (int64_t)time(NULL), b.starts_at, b.starts_at + (int64_t)b.duration_minutes * 60,
+	ical_event ev = {uid, clock_now(), b.starts_at, b.starts_at + (int64_t)b.duration_minutes * 60,
 	                 "電話診療 / Phone consultation (exosafe)", description};
 	char *text = ical_event_text(&ev);
 	if (text == NULL) {

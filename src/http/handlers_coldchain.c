@@ -10,6 +10,7 @@
 #include "core/timefmt.h"
 #include "http/handlers.h"
 #include "service/temperature.h"
+#include "clock.h"
 
 static void reply_temperature_error(request *req, temperature_rc rc, const char *field)
 {
@@ -87,7 +88,7 @@ void handle_unit_create(request *req)
 	const char *location = input_string(req, "location");
 	snprintf(u.location, sizeof u.location, "%s", location ? location : "");
 	actor by = request_actor(req);
-	temperature_rc rc = temperature_create_unit(req->db, &by, &u, (int64_t)time(NULL));
+	temperature_rc rc = temperature_create_unit(req->db, &by, &u, clock_now());
 	if (rc != TEMPERATURE_OK) {
 		reply_temperature_error(req, rc, "name");
 		return;
@@ -119,7 +120,7 @@ void handle_logger_create(request *req)
 	char key[TOKEN_TEXT_MAX];
 	const char *field = NULL;
 	actor by = request_actor(req);
-	temperature_rc rc = temperature_create_logger(req->db, &by, &l, (int64_t)time(NULL), with_key ? key : NULL, &field);
+	temperature_rc rc = temperature_create_logger(req->db, &by, &l, clock_now(), with_key ? key : NULL, &field);
 	if (rc != TEMPERATURE_OK) {
 		reply_temperature_error(req, rc, field ? field : "code");
 		return;
@@ -140,7 +141,7 @@ void handle_lot_place(request *req)
 {
 	actor by = request_actor(req);
 	temperature_rc rc = temperature_place_lot(req->db, &by, req->path_ids[0], input_int(req, "unit_id", 0),
-	                                          (int64_t)time(NULL));
+	                                          clock_now());
 	if (rc != TEMPERATURE_OK) {
 		reply_temperature_error(req, rc, "unit_id");
 		return;
@@ -185,7 +186,7 @@ static void import_csv_body(request *req, const actor *by, int64_t logger_id, co
 		return;
 	}
 	import_summary sum;
-	rc = temperature_import_commit(imp, (int64_t)time(NULL), &sum);
+	rc = temperature_import_commit(imp, clock_now(), &sum);
 	if (rc != TEMPERATURE_OK) {
 		reply_temperature_error(req, rc, NULL);
 		return;
@@ -302,7 +303,7 @@ void handle_logger_ingest(request *req)
 		return;
 	}
 	import_summary sum;
-	rc = temperature_import_commit(imp, (int64_t)time(NULL), &sum);
+	rc = temperature_import_commit(imp, clock_now(), &sum);
 	if (rc != TEMPERATURE_OK) {
 		reply_temperature_error(req, rc, NULL);
 		return;
@@ -420,7 +421,7 @@ void handle_logger_series(request *req)
 	if (!load_logger(req, &l))
 		return;
 	int64_t from, to, points;
-	int64_t last = l.last_at ? l.last_at + 1 : (int64_t)time(NULL);
+	int64_t last = l.last_at ? l.last_at + 1 : clock_now();
 	if (!parse_time_query(req, "from", l.first_at ? l.first_at : last - 86400, &from) ||
 	    !parse_time_query(req, "to", last, &to) || !query_int(req, "points", 1000, 10, 5000, &points))
 		return;
@@ -460,7 +461,7 @@ static int add_stay(void *ctx, const lot_exposure *e)
 	bool shipment = strncmp(e->place, "shipment:", 9) == 0;
 	if (h->public_view && shipment)
 		return 0;   /* parcels go to patients: not for the public page */
-	int64_t to = e->to_at ? e->to_at : (int64_t)time(NULL) + 1;
+	int64_t to = e->to_at ? e->to_at : clock_now() + 1;
 	json_t *s = logger_series(h->req->db, e->logger_id, e->from_at, to, e->min_celsius, e->max_celsius, true, 200);
 	if (s == NULL) {
 		h->failed = true;
@@ -570,7 +571,7 @@ void handle_alert_dispose(request *req)
 {
 	actor by = request_actor(req);
 	temperature_rc rc = temperature_dispose(req->db, &by, req->path_ids[0], input_string(req, "disposition"),
-	                                        input_string(req, "justification"), (int64_t)time(NULL));
+	                                        input_string(req, "justification"), clock_now());
 	if (rc != TEMPERATURE_OK) {
 		reply_temperature_error(req, rc, "disposition");
 		return;

@@ -7,6 +7,7 @@
 #include "core/payment.h"
 #include "http/handlers.h"
 #include "service/trace.h"
+#include "clock.h"
 
 json_t *json_order(const order_record *o)
 {
@@ -133,7 +134,7 @@ void handle_order_create(request *req)
 	order_record o;
 	const char *field = NULL;
 	trace_rc rc = trace_place_order(req->db, req->catalog, &by, (int)input_int(req, "quantity", 0),
-	                                input_string(req, "payment_method"), (int64_t)time(NULL), &o, &field);
+	                                input_string(req, "payment_method"), clock_now(), &o, &field);
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, field);
 		return;
@@ -144,7 +145,7 @@ void handle_order_create(request *req)
 void handle_order_cancel(request *req)
 {
 	actor by = request_actor(req);
-	trace_rc rc = trace_cancel_order(req->db, &by, req->path_ids[0], (int64_t)time(NULL));
+	trace_rc rc = trace_cancel_order(req->db, &by, req->path_ids[0], clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, NULL);
 		return;
@@ -157,7 +158,7 @@ void handle_order_payment(request *req)
 	actor by = request_actor(req);
 	const char *field = NULL;
 	trace_rc rc = trace_record_payment(req->db, &by, req->path_ids[0], input_string(req, "reference"),
-	                                   (int64_t)time(NULL), &field);
+	                                   clock_now(), &field);
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, field);
 		return;
@@ -169,7 +170,7 @@ void handle_order_dispense(request *req)
 {
 	actor by = request_actor(req);
 	trace_rc rc = trace_dispense(req->db, &by, req->path_ids[0], req->cfg->dispense_expiry_margin_days,
-	                             (int64_t)time(NULL));
+	                             clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, NULL);
 		return;
@@ -181,7 +182,7 @@ void handle_order_ship(request *req)
 {
 	actor by = request_actor(req);
 	trace_rc rc = trace_ship(req->db, &by, req->path_ids[0], input_string(req, "carrier"),
-	                         input_string(req, "tracking_number"), input_string(req, "logger_id"), (int64_t)time(NULL));
+	                         input_string(req, "tracking_number"), input_string(req, "logger_id"), clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, "logger_id");
 		return;
@@ -192,7 +193,7 @@ void handle_order_ship(request *req)
 void handle_order_delivered(request *req)
 {
 	actor by = request_actor(req);
-	trace_rc rc = trace_deliver(req->db, &by, req->path_ids[0], (int64_t)time(NULL));
+	trace_rc rc = trace_deliver(req->db, &by, req->path_ids[0], clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, NULL);
 		return;

@@ -5,6 +5,7 @@
 
 #include "http/handlers.h"
 #include "service/intake.h"
+#include "clock.h"
 
 void handle_questionnaire_current(request *req)
 {
@@ -24,7 +25,7 @@ void handle_questionnaire_submit(request *req)
 	actor by = request_actor(req);
 	intake_rc rc = intake_submit_answers(req->db, req->catalog, &by, input_string(req, "questionnaire_id"),
 	                                     (int)input_int(req, "version", 0), input_object(req, "answers"),
-	                                     (int64_t)time(NULL), errors, 32, &nerrors, &r);
+	                                     clock_now(), errors, 32, &nerrors, &r);
 	if (rc == INTAKE_INVALID_ANSWERS) {
 		reply_intake_error(req, rc, NULL);
 		json_t *items = json_array();
@@ -78,7 +79,7 @@ void handle_consent_accept(request *req)
 	actor by = request_actor(req);
 	intake_rc rc = intake_accept_consent(req->db, req->catalog, &by, input_string(req, "consent_id"),
 	                                     (int)input_int(req, "version", 0), input_string(req, "lang"),
-	                                     input_string(req, "sha256"), (int64_t)time(NULL), &c);
+	                                     input_string(req, "sha256"), clock_now(), &c);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, "lang");
 		return;
@@ -89,7 +90,7 @@ void handle_consent_accept(request *req)
 void handle_consent_withdraw(request *req)
 {
 	actor by = request_actor(req);
-	intake_rc rc = intake_withdraw_consent(req->db, &by, (int64_t)time(NULL));
+	intake_rc rc = intake_withdraw_consent(req->db, &by, clock_now());
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, NULL);
 		return;
@@ -126,7 +127,7 @@ static int add_booking_json(void *ctx, const booking_record *b)
 json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 {
 	store *s = req->db;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now();
 	json_t *upcoming = json_array();
 	if (s->m->booking_list(s, patient_id, true, now, add_booking_json, upcoming) != STORE_OK) {
 		json_decref(upcoming);

@@ -5,6 +5,7 @@
 
 #include "http/handlers.h"
 #include "service/intake.h"
+#include "clock.h"
 
 static int add_review_item(void *ctx, const review_item *it)
 {
@@ -98,7 +99,7 @@ void handle_patient_decision(request *req)
 	actor by = request_actor(req);
 	decision_record d;
 	const char *field = NULL;
-	intake_rc rc = intake_decide(req->db, req->catalog, &p, &by, req->path_ids[0], &in, (int64_t)time(NULL), &d, &field);
+	intake_rc rc = intake_decide(req->db, req->catalog, &p, &by, req->path_ids[0], &in, clock_now(), &d, &field);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, field);
 		return;

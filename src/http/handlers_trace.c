@@ -9,6 +9,7 @@
 #include "core/timefmt.h"
 #include "http/handlers.h"
 #include "service/trace.h"
+#include "clock.h"
 
 void reply_trace_error(request *req, trace_rc rc, const char *field)
 {
@@ -164,7 +165,7 @@ void handle_product_create(request *req)
 		return;
 	}
 	actor by = request_actor(req);
-	trace_rc rc = trace_create_product(req->db, &by, &p, (int64_t)time(NULL));
+	trace_rc rc = trace_create_product(req->db, &by, &p, clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, "code");
 		return;
@@ -185,7 +186,7 @@ void handle_lots_list(request *req)
 	int64_t product_id;
 	if (!query_int(req, "product_id", 0, 0, INT64_MAX, &product_id))
 		return;
-	if (trace_expire_due(req->db, (int64_t)time(NULL)) != TRACE_OK) {
+	if (trace_expire_due(req->db, clock_now()) != TRACE_OK) {
 		reply_internal(req, "expire lots");
 		return;
 	}
@@ -212,7 +213,7 @@ void handle_lot_create(request *req)
 	snprintf(l.storage_location, sizeof l.storage_location, "%s", location ? location : "");
 	actor by = request_actor(req);
 	const char *field = NULL;
-	trace_rc rc = trace_receive_lot(req->db, &by, &l, (int64_t)time(NULL), &field);
+	trace_rc rc = trace_receive_lot(req->db, &by, &l, clock_now(), &field);
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, rc == TRACE_CONFLICT ? "lot_number" : field);
 		return;
@@ -267,7 +268,7 @@ void handle_lot_certificate_upload(request *req)
 	actor by = request_actor(req);
 	const char *field = NULL;
 	trace_rc rc = trace_add_certificate(req->db, &by, req->path_ids[0], filename, (const unsigned char *)req->body,
-	                                    req->body_len, req->cfg->max_upload_bytes, (int64_t)time(NULL), &c, &field);
+	                                    req->body_len, req->cfg->max_upload_bytes, clock_now(), &c, &field);
 	if (rc == TRACE_INVALID && strcmp(field, "content_type") == 0) {
 		reply_error(req, 415, "unsupported_media_type", NULL, "certificate_type");
 		return;
@@ -304,7 +305,7 @@ void handle_lot_test_create(request *req)
 	t.certificate_id = input_int(req, "certificate_id", 0);
 	actor by = request_actor(req);
 	const char *field = NULL;
-	trace_rc rc = trace_record_test(req->db, &by, &t, (int64_t)time(NULL), &field);
+	trace_rc rc = trace_record_test(req->db, &by, &t, clock_now(), &field);
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, field);
 		return;
@@ -324,7 +325,7 @@ void handle_lot_transition(request *req)
 	}
 	actor by = request_actor(req);
 	trace_rc rc = trace_transition(req->db, &by, req->path_ids[0], (lot_status)to, input_string(req, "reason"),
-	                               (int64_t)time(NULL));
+	                               clock_now());
 	if (rc == TRACE_TESTS_MISSING) {
 		reply_trace_error(req, rc, NULL);
 		const char *missing[LOT_REQUIRED_TEST_COUNT];
@@ -387,7 +388,7 @@ void handle_lot_recall(request *req)
 	if (!load_lot(req, &lot))
 		return;
 	actor by = request_actor(req);
-	trace_rc rc = trace_recall(req->db, &by, lot.id, input_string(req, "reason"), (int64_t)time(NULL));
+	trace_rc rc = trace_recall(req->db, &by, lot.id, input_string(req, "reason"), clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, "reason");
 		return;

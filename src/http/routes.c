@@ -10,6 +10,7 @@
 #include "service/trace.h"
 #include "http/handlers.h"
 #include "http/http.h"
+#include "clock.h"
 
 static const char *check_birth_date(const char *v);
 
@@ -378,5 +379,5 @@ const int api_route_count = sizeof api_routes / sizeof api_routes[0];
 
 static const char *check_birth_date(const char *v)
 {
-	return validate_birth_date(v, (int64_t)time(NULL));
+	return validate_birth_date(v, clock_now());
 }

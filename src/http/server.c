@@ -24,6 +24,7 @@
 #include "http/static_files.h"
 #include "service/accounts.h"
 #include "service/pharmacovigilance.h"
+#include "clock.h"
 
 /* Connections are handed to one request at a time; SQLite connections are not shared. */
 typedef struct store_pool {
@@ -177,7 +178,7 @@ static void dispatch_api(server *srv, request *req)
 
 	const char *token = request_cookie(req, "exosafe_session");
 	if (token != NULL) {
-		accounts_rc rc = accounts_session_resolve(req->db, &srv->cfg.session, token, (int64_t)time(NULL),
+		accounts_rc rc = accounts_session_resolve(req->db, &srv->cfg.session, token, clock_now(),
 		                                          &req->session, &req->user);
 		if (rc == ACCOUNTS_ERROR) {
 			reply_internal(req, "session lookup");
@@ -443,7 +444,7 @@ int server_run(const server_config *cfg)
 			ctcae_free(srv.ctcae);
 			return 1;
 		}
-		int64_t now = (int64_t)time(NULL);
+		int64_t now = clock_now();
 		if (s->m->begin(s) == STORE_OK) {
 			if (s->m->session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK &&
 			    s->m->login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK)

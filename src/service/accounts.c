@@ -1,4 +1,5 @@
 #include "service/accounts.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,7 @@ accounts_rc accounts_create(store *s, const actor *by, const char *action, user_
 		snprintf(s->errmsg, sizeof s->errmsg, "password hashing failed (out of memory)");
 		return ACCOUNTS_ERROR;
 	}
-	user->created_at = (int64_t)time(NULL);
+	user->created_at = clock_now();
 	if (s->m->begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	store_rc rc = s->m->user_insert(s, user);

@@ -1,5 +1,6 @@
 /* Helpers shared by every storage backend, written against the interface only. */
 #include "store/store.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -8,7 +9,7 @@ void audit_row_make(audit_row *row, int64_t actor_id, user_role actor_role, cons
                     const char *object, const char *detail)
 {
 	*row = (audit_row){0};
-	row->at = (int64_t)time(NULL);
+	row->at = clock_now();
 	row->actor_id = actor_id;
 	snprintf(row->actor_role, sizeof row->actor_role, "%s", actor_id ? role_name(actor_role) : "anonymous");
 	snprintf(row->action, sizeof row->action, "%s", action);
