@@ -103,7 +103,9 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     const cream = s.locator('#product-list li', { hasText: 'EXO-CREAM-M' });
     assert.match(await cream.textContent(), /22,000円（税込）/);
     assert.match(await cream.textContent(), /2〜8℃（範囲外は累計60分まで）/);
-    const demoLot = s.locator('#lot-list li[data-lot-number="DEMO-202610"]');
+    // exosafe demo names its lot after the month it was made, 30 days before the clock's today.
+    const demoLotNumber = `DEMO-${jstDay(-30).slice(0, 7).replace('-', '')}`;
+    const demoLot = s.locator(`#lot-list li[data-lot-number="${demoLotNumber}"]`);
     assert.equal(await demoLot.getAttribute('data-status'), 'released');
     assert.equal(await demoLot.locator('.status-badge').textContent(), '出荷可');
     await assertNoSidewaysScroll(s, 'lots');

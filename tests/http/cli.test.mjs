@@ -232,6 +232,44 @@ describe('demo', () => {
   });
 });
 
+describe('EXOSAFE_NOW, the one clock', () => {
+  /** Runs the CLI with EXOSAFE_NOW set. */
+  const cliAt = (now, args) => {
+    const r = spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, EXOSAFE_NOW: now } });
+    assert.doesNotMatch(r.stderr ?? '', SANITIZER, r.stderr);
+    return r;
+  };
+
+  test('moves every date the demo writes: its lot, the audit rows', () => {
+    const db = freshDb();
+    const r = cliAt('2031-05-16T03:00:00Z', ['demo', '--db', db]);
+    assert.equal(r.status, 0, r.stderr);
+    // Made 30 days before 2031-05-16 (Japan time), expiring 335 days after it.
+    assert.equal(sql(db, "SELECT lot_number || ' ' || manufactured_on || ' ' || expires_on FROM lots;"),
+      'DEMO-203104 2031-04-16 2032-04-15');
+    const at = Number(sql(db, 'SELECT min(at) FROM audit_log;'));
+    const want = Date.UTC(2031, 4, 16, 3) / 1000;
+    assert.ok(at >= want && at < want + 120, `audit rows written at the moved clock (${at})`);
+    assert.equal(cli(['audit', 'verify', '--db', db]).status, 0);
+  });
+
+  test('takes seconds since 1970 as well', () => {
+    const db = freshDb();
+    assert.equal(cliAt('1956000000', ['demo', '--db', db]).status, 0);  // 2031-12-26T19:20:00Z
+    assert.equal(sql(db, 'SELECT lot_number FROM lots;'), 'DEMO-203111');
+  });
+
+  for (const bad of ['tomorrow', '2031-13-01T00:00:00Z', '1899-12-31T00:00:00Z', '99999999999999999999']) {
+    test(`refuses EXOSAFE_NOW=${bad} and changes nothing`, () => {
+      const db = freshDb();
+      const r = cliAt(bad, ['demo', '--db', db]);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /EXOSAFE_NOW/);
+      assert.equal(userCount(db), 0);
+    });
+  }
+});
+
 describe('audit verify', () => {
   let base;
   let ids;
