@@ -35,9 +35,10 @@ static const char signals_usage[] =
 	"row per pair reported at least N times, strongest first (EB05 descending, then EBGM):\n"
 	"the 2×2 table a b c d, the expected count E, PRR with its 95% CI and Yates-corrected χ²,\n"
 	"ROR with its 95% CI, IC (BCPNN) with its 95% credibility interval, and MGPS EBGM, EB05\n"
-	"and EB95 under a two-gamma mixture prior fitted to the data by maximum likelihood.\n"
-	"The fitted prior and its log-likelihood are printed on standard error (and in --format\n"
-	"json). Formulas: docs/signals.md.\n"
+	"and EB95 under a two-gamma mixture prior fitted to the data by maximum likelihood, or\n"
+	"DuMouchel's published prior when there are fewer than 50 pairs (the same rule as the\n"
+	"API's GET /api/v1/signals). The prior, where it came from and its log-likelihood are\n"
+	"printed on standard error (and in --format json). Formulas: docs/signals.md.\n"
 	"  --reports FILE  a CSV with the header report_id,product,event (one row per pair named\n"
 	"                  by a report), or report_id,product,lot,event; UTF-8. A bad row stops\n"
 	"                  everything with its file, line and reason\n"
@@ -954,8 +955,9 @@ done:
 
 static void print_json(FILE *out, const signal_table *t, const signal_row *rows, const uint32_t *order, size_t n,
                        bool by_lot,
-                       unsigned min_count, const signal_fit *fit, bool fitted)
+                       unsigned min_count, const signal_fit *fit, signal_prior_source source)
 {
+	bool fitted = source == SIGNAL_SOURCE_FITTED;
 	const signal_prior *p = &fit->prior;
 	fprintf(out,
 	        "{\n  \"by\": \"%s\",\n  \"reports\": %u,\n  \"%s\": %u,\n  \"events\": %u,\n  \"pairs\": %zu,\n"
@@ -964,8 +966,9 @@ static void print_json(FILE *out, const signal_table *t, const signal_row *rows,
 	        min_count);
 	fprintf(out,
 	        "  \"mgps_prior\": {\"alpha1\": %.17g, \"beta1\": %.17g, \"alpha2\": %.17g, \"beta2\": %.17g, \"p\": %.17g,\n"
-	        "    \"log_likelihood\": %.17g, \"fitted\": %s",
-	        p->alpha1, p->beta1, p->alpha2, p->beta2, p->p, fit->loglik, fitted ? "true" : "false");
+	        "    \"log_likelihood\": %.17g, \"source\": \"%s\", \"fitted\": %s",
+	        p->alpha1, p->beta1, p->alpha2, p->beta2, p->p, fit->loglik, signal_prior_source_name(source),
+	        fitted ? "true" : "false");
 	if (fitted)
 		fprintf(out, ", \"starts\": %d, \"iterations\": %d, \"points\": %zu, \"squashed\": %s, \"log_likelihood_fit\": %.17g",
 		        fit->starts, fit->iterations, fit->points, fit->squashed ? "true" : "false", fit->loglik_fitted);
@@ -1096,17 +1099,7 @@ int cli_signals(int argc, char **argv)
 		return 1;
 	}
 	signal_fit fit;
-	if (prior_arg) {
-		memset(&fit, 0, sizeof fit);
-		fit.prior = given;
-		fit.pairs = t->n_pairs;
-		fit.loglik = signal_mgps_loglik_table(t, &given);
-	} else if (signal_mgps_fit(t, &fit, on_progress, &prog) < 0) {
-		fputs("exosafe signals: the MGPS prior could not be fitted (no start reached a finite likelihood); "
-		      "give one with --prior\n", stderr);
-		signal_table_free(t);
-		return 1;
-	}
+	signal_prior_source source = signal_choose_prior(t, prior_arg ? &given : NULL, &fit, on_progress, &prog);
 	t_fit = now_seconds();
 	signal_row *rows;
 	size_t n_rows;
@@ -1122,16 +1115,18 @@ int cli_signals(int argc, char **argv)
 	        "exosafe signals: %u reports, %u %s, %u events, %zu pairs (%zu with a >= %lu)\n"
 	        "MGPS prior %s: alpha1=%.10g beta1=%.10g alpha2=%.10g beta2=%.10g P=%.10g, log-likelihood %.12g",
 	        t->reports, t->n_items, by_lot ? "lots" : "products", t->n_events, t->n_pairs, n_rows, min_count,
-	        prior_arg ? "given" : "fitted", p->alpha1, p->beta1, p->alpha2, p->beta2, p->p, fit.loglik);
-	if (!prior_arg)
+	        signal_prior_source_name(source), p->alpha1, p->beta1, p->alpha2, p->beta2, p->p, fit.loglik);
+	if (source == SIGNAL_SOURCE_FITTED)
 		fprintf(stderr, " (%d starts, %d BFGS iterations, %zu %s points)", fit.starts, fit.iterations, fit.points,
 		        fit.squashed ? "squashed" : "exact");
+	else if (source == SIGNAL_SOURCE_DEFAULT)
+		fprintf(stderr, " (DuMouchel 1999: %zu pairs, too few to fit or the fit did not converge)", t->n_pairs);
 	fputc('\n', stderr);
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	int rc = 0;
 	if (json)
-		print_json(stdout, t, rows, order, n_rows, by_lot, (unsigned)min_count, &fit, prior_arg == NULL);
+		print_json(stdout, t, rows, order, n_rows, by_lot, (unsigned)min_count, &fit, source);
 	else if (print_csv(stdout, t, rows, order, n_rows, by_lot) < 0)
 		rc = 1;
 	if (rc)
@@ -1142,7 +1137,7 @@ int cli_signals(int argc, char **argv)
 	}
 	else
 		fprintf(stderr, "time: reading %.2f s, counting %.2f s, %s %.2f s, scoring %.2f s, writing %.2f s\n",
-		        t_read - t_start, t_count - t_read, prior_arg ? "likelihood" : "fitting", t_fit - t_count,
+		        t_read - t_start, t_count - t_read, source == SIGNAL_SOURCE_FITTED ? "fitting" : "likelihood", t_fit - t_count,
 		        t_score - t_fit, now_seconds() - t_score);
 	free(rows);
 	free(order);

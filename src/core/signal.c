@@ -1537,3 +1537,23 @@ int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t mi
 	*n_rows = n;
 	return 0;
 }
+
+signal_prior_source signal_choose_prior(const signal_table *t, const signal_prior *given, signal_fit *out,
+                                        signal_progress_fn progress, void *ctx)
+{
+	if (given == NULL && t->n_pairs >= SIGNAL_MIN_PAIRS_FOR_FIT && signal_mgps_fit(t, out, progress, ctx) == 0)
+		return SIGNAL_SOURCE_FITTED;
+	*out = (signal_fit){.prior = given ? *given : SIGNAL_PRIOR_DEFAULT, .pairs = t->n_pairs};
+	out->loglik = signal_mgps_loglik_table(t, &out->prior);
+	return given ? SIGNAL_SOURCE_GIVEN : SIGNAL_SOURCE_DEFAULT;
+}
+
+const char *signal_prior_source_name(signal_prior_source source)
+{
+	switch (source) {
+	case SIGNAL_SOURCE_GIVEN: return "given";
+	case SIGNAL_SOURCE_FITTED: return "fitted";
+	case SIGNAL_SOURCE_DEFAULT: break;
+	}
+	return "default";
+}

@@ -164,6 +164,30 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 /* DuMouchel's starting point, the first of the fit's starts. */
 #define SIGNAL_PRIOR_DEFAULT ((signal_prior){0.2, 0.1, 2.0, 4.0, 1.0 / 3.0})
 
+/* Where the prior a computation used came from; both the API and the CLI report it. */
+typedef enum signal_prior_source {
+	SIGNAL_SOURCE_GIVEN,    /* the caller's (exosafe signals --prior) */
+	SIGNAL_SOURCE_FITTED,   /* fitted to the data by maximum likelihood */
+	SIGNAL_SOURCE_DEFAULT,  /* DuMouchel's published values: too few pairs to fit, or the fit failed */
+} signal_prior_source;
+
+/* Pairs below which the five hyperparameters are not fitted: a clinic's handful of cases cannot
+ * support a maximum-likelihood fit of five parameters (with one pair it degenerates and EBGM
+ * collapses towards 0). */
+#define SIGNAL_MIN_PAIRS_FOR_FIT 50
+
+/* The one rule that picks the MGPS prior for t, so that every caller (the API, the CLI over the
+ * database or over a reports file) gives the same EBGM for the same data: given when not NULL;
+ * otherwise fitted when t has at least SIGNAL_MIN_PAIRS_FOR_FIT pairs and the fit converges;
+ * otherwise SIGNAL_PRIOR_DEFAULT. out->prior is the prior to score with and out->loglik its
+ * log-likelihood over t; the fit's details are set only when it was fitted. Returns the source.
+ * progress may be NULL. */
+signal_prior_source signal_choose_prior(const signal_table *t, const signal_prior *given, signal_fit *out,
+                                        signal_progress_fn progress, void *ctx);
+
+/* "given", "fitted" or "default". */
+const char *signal_prior_source_name(signal_prior_source source);
+
 /* ---- everything, ranked ---- */
 
 typedef struct signal_row {

@@ -350,8 +350,6 @@ void handle_ae_lot_alerts(request *req)
 
 /* ---- signals over the clinic's own cases ---- */
 
-#define SIGNALS_MIN_PAIRS_FOR_FIT 50
-
 /* Computes the signals of the stored cases; NULL with *why set when there is nothing to
  * compute (no cases) or on a failure. */
 json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **why)
@@ -375,12 +373,8 @@ json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **wh
 	signal_fit fit;
 	signal_row *rows = NULL;
 	size_t n = 0;
-	/* A clinic's own handful of cases cannot support a maximum-likelihood fit of five
-	 * hyperparameters (with one pair it degenerates and EBGM collapses towards 0): below
-	 * SIGNALS_MIN_PAIRS_FOR_FIT pairs, DuMouchel's published prior is used instead. */
-	bool fitted = t->n_pairs >= SIGNALS_MIN_PAIRS_FOR_FIT && signal_mgps_fit(t, &fit, NULL, NULL) == 0;
-	if (!fitted)
-		fit.prior = SIGNAL_PRIOR_DEFAULT;
+	/* The rule exosafe signals --db follows too, so both give the same EBGM for one database. */
+	signal_prior_source source = signal_choose_prior(t, NULL, &fit, NULL, NULL);
 	if (signal_compute(t, &fit.prior, (uint32_t)min_count, &rows, &n, NULL, NULL) != 0) {
 		signal_table_free(t);
 		return NULL;
@@ -407,8 +401,12 @@ json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **wh
 	free(rows);
 	signal_table_free(t);
 	*why = NULL;
-	return json_pack("{s:s, s:i, s:s, s:o}", "by", by_lot ? "lot" : "product", "min_count", min_count, "prior",
-	                 fitted ? "fitted" : "default", "signals", list);
+	const signal_prior *p = &fit.prior;
+	json_t *prior = json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:I}", "source", signal_prior_source_name(source),
+	                          "alpha1", p->alpha1, "beta1", p->beta1, "alpha2", p->alpha2, "beta2", p->beta2, "p", p->p,
+	                          "log_likelihood", fit.loglik, "pairs", (json_int_t)t->n_pairs);
+	return json_pack("{s:s, s:i, s:s, s:o, s:o}", "by", by_lot ? "lot" : "product", "min_count", min_count, "prior",
+	                 signal_prior_source_name(source), "mgps_prior", prior, "signals", list);
 }
 
 void handle_signals(request *req)

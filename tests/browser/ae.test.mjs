@@ -289,6 +289,7 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     const eb05 = await d.page.locator('#signals-body tr').evaluateAll((rows) => rows.map((r) => r.children[4].textContent));
     assert.ok(eb05.length >= 1);
     assert.ok(await d.page.locator('#signals-body td', { hasText: '—' }).count() >= 1, 'null shown as a dash');
+    assert.match(await d.page.textContent('#signals-prior'), /DuMouchel \(1999\) の既定値/, 'the prior the figures rest on');
     await d.page.click('th[data-sort-key="eb05"] button');
     assert.equal(await d.page.getAttribute('th[data-sort-key="eb05"]', 'aria-sort'), 'ascending');
     await d.page.click('th[data-sort-key="a"] button');

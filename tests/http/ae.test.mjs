@@ -173,6 +173,25 @@ test('serious events cluster on a lot: an alert quarantines it; signals come fro
   const fromCli = cli(['signals', '--db', server.db, '--min-count', '1', '--format', 'json']);
   assert.equal(fromCli.status, 0, fromCli.stderr);
   assert.match(fromCli.stdout, /anaphylaxis/);
+  // One computation: the API and the CLI over the same database choose the same prior and give
+  // the same figures for every pair.
+  const cliDoc = JSON.parse(fromCli.stdout);
+  assert.equal(cliDoc.mgps_prior.source, 'default');
+  assert.match(fromCli.stderr, /MGPS prior default/);
+  assert.equal(signals.json.mgps_prior.source, 'default');
+  for (const k of ['alpha1', 'beta1', 'alpha2', 'beta2', 'p', 'log_likelihood']) {
+    assert.ok(Math.abs(signals.json.mgps_prior[k] - cliDoc.mgps_prior[k]) <= 1e-9 * Math.abs(cliDoc.mgps_prior[k]), `prior ${k}`);
+  }
+  assert.equal(cliDoc.signals.length, signals.json.signals.length);
+  for (const c of cliDoc.signals) {
+    const a = signals.json.signals.find((x) => x.item === c.product && x.event === c.event);
+    assert.ok(a, `the API lists ${c.product} × ${c.event}`);
+    for (const k of ['a', 'b', 'c', 'd']) assert.equal(a[k], c[k], `${c.event} ${k}`);
+    for (const k of ['expected', 'prr', 'ror', 'ic', 'ebgm', 'eb05', 'eb95']) {
+      if (c[k] === null) { assert.equal(a[k], null, `${c.event} ${k}`); continue; }
+      assert.ok(Math.abs(a[k] - c[k]) <= 1e-9 * Math.abs(c[k]) + 1e-12, `${c.event} ${k}: API ${a[k]}, CLI ${c[k]}`);
+    }
+  }
   const byLotCli = cli(['signals', '--db', server.db, '--by', 'lot', '--min-count', '1']);
   assert.equal(byLotCli.status, 0, byLotCli.stderr);
   assert.match(byLotCli.stdout, /^product,lot,event,a,/);

@@ -299,6 +299,48 @@ static void test_fit_and_ranking(void **state)
 	signal_table_free(t);
 }
 
+/* The one rule for the prior: fitted from 50 pairs up, DuMouchel's below, a given one as given. */
+static void test_choose_prior(void **state)
+{
+	(void)state;
+	signal_table *t[2];
+	for (int k = 0; k < 2; k++) {
+		/* k = 0: 7 products × 7 events = 49 pairs; k = 1: one pair more. */
+		signal_counter *c = signal_counter_new();
+		char rid[16], item[8], event[8];
+		int r = 0;
+		for (int p = 0; p < 7; p++)
+			for (int e = 0; e < 7; e++) {
+				snprintf(rid, sizeof rid, "R%d", r++);
+				snprintf(item, sizeof item, "P%d", p);
+				snprintf(event, sizeof event, "E%d", e);
+				assert_int_equal(signal_counter_add(c, rid, strlen(rid), item, strlen(item), event, strlen(event)), 0);
+				if ((p + e) % 3 == 0)  /* uneven counts, so a fit has something to fit */
+					assert_int_equal(signal_counter_add(c, "X", 1, item, strlen(item), event, strlen(event)), 0);
+			}
+		if (k == 1)
+			assert_int_equal(signal_counter_add(c, "R-extra", 7, "P7", 2, "E0", 2), 0);
+		t[k] = signal_counter_finish(c, NULL, NULL);
+		assert_non_null(t[k]);
+	}
+	assert_int_equal(t[0]->n_pairs, SIGNAL_MIN_PAIRS_FOR_FIT - 1);
+	assert_int_equal(t[1]->n_pairs, SIGNAL_MIN_PAIRS_FOR_FIT);
+	signal_fit fit;
+	signal_prior dumouchel = SIGNAL_PRIOR_DEFAULT;
+	assert_int_equal(signal_choose_prior(t[0], NULL, &fit, NULL, NULL), SIGNAL_SOURCE_DEFAULT);
+	assert_memory_equal(&fit.prior, &dumouchel, sizeof dumouchel);
+	assert_rel(fit.loglik, signal_mgps_loglik_table(t[0], &dumouchel), 1e-15);
+	assert_string_equal(signal_prior_source_name(SIGNAL_SOURCE_DEFAULT), "default");
+	assert_int_equal(signal_choose_prior(t[1], NULL, &fit, NULL, NULL), SIGNAL_SOURCE_FITTED);
+	assert_true(fit.loglik >= signal_mgps_loglik_table(t[1], &dumouchel));
+	signal_prior given = {0.3, 0.2, 3.5, 3.1, 0.15};
+	assert_int_equal(signal_choose_prior(t[1], &given, &fit, NULL, NULL), SIGNAL_SOURCE_GIVEN);
+	assert_memory_equal(&fit.prior, &given, sizeof given);
+	assert_string_equal(signal_prior_source_name(SIGNAL_SOURCE_GIVEN), "given");
+	signal_table_free(t[0]);
+	signal_table_free(t[1]);
+}
+
 /* The ranking over more rows than one core sorts alone (the halves sorted apart and merged),
  * with many exact ties in EB05 (pairs of equal counts and margins): every neighbour in order
  * by EB05, then EBGM, then a, then names. */
@@ -349,7 +391,7 @@ int main(void)
 		cmocka_unit_test(test_mgps_single_gamma),   cmocka_unit_test(test_counting),
 		cmocka_unit_test(test_counter_merge),       cmocka_unit_test(test_counting_large_reports),
 		cmocka_unit_test(test_counter_refuses_bad_names), cmocka_unit_test(test_fit_and_ranking),
-		cmocka_unit_test(test_ranking_many_rows),
+		cmocka_unit_test(test_ranking_many_rows),   cmocka_unit_test(test_choose_prior),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,10 @@ function renderTable() {
     return tr;
   }));
   $('signals-empty').hidden = rows.length > 0;
+  // Which MGPS prior the EBGM figures rest on (the CLI prints the same).
+  const prior = state.prior;
+  $('signals-prior').textContent = prior && ['fitted', 'default'].includes(prior.source)
+    ? t(`signals.prior.${prior.source}`, { pairs: prior.pairs }) : '';
   $('signals-caption').textContent = t('signals.caption', {
     by: t(state.by === 'lot' ? 'signals.by_lot' : 'signals.by_product'), n: state.minCount, rows: rows.length,
   });
@@ -111,6 +115,7 @@ function render() {
 async function loadSignals() {
   const data = await api('GET', `/api/v1/signals?by=${encodeURIComponent(state.by)}&min_count=${encodeURIComponent(state.minCount)}`);
   state.signals = Array.isArray(data.signals) ? data.signals : [];
+  state.prior = data.mgps_prior ?? null;
 }
 
 function wire() {
