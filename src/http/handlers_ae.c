@@ -398,13 +398,14 @@ json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **wh
 			json_object_set_new(j, names[k], isfinite(values[k]) ? json_real(values[k]) : json_null());
 		json_array_append_new(list, j);
 	}
+	const signal_prior *p = &fit.prior;
+	json_t *prior = json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I}", "source", signal_prior_source_name(source),
+	                          "alpha1", p->alpha1, "beta1", p->beta1, "alpha2", p->alpha2, "beta2", p->beta2, "p", p->p,
+	                          "pairs", (json_int_t)t->n_pairs);
+	json_object_set_new(prior, "log_likelihood", isfinite(fit.loglik) ? json_real(fit.loglik) : json_null());
 	free(rows);
 	signal_table_free(t);
 	*why = NULL;
-	const signal_prior *p = &fit.prior;
-	json_t *prior = json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:I}", "source", signal_prior_source_name(source),
-	                          "alpha1", p->alpha1, "beta1", p->beta1, "alpha2", p->alpha2, "beta2", p->beta2, "p", p->p,
-	                          "log_likelihood", fit.loglik, "pairs", (json_int_t)t->n_pairs);
 	return json_pack("{s:s, s:i, s:s, s:o, s:o}", "by", by_lot ? "lot" : "product", "min_count", min_count, "prior",
 	                 signal_prior_source_name(source), "mgps_prior", prior, "signals", list);
 }
