@@ -158,8 +158,9 @@ static const char report_usage[] =
 	"usage: exosafe coldchain report --db PATH (--logger CODE | --lot LOT) [--from T --to T]\n"
 	"                                [--format json|csv|svg]\n"
 	"\n"
-	"Excursion episodes, mean kinetic temperature (USP <1079>), minimum and maximum of a logger's\n"
-	"readings, or of every stay of a lot under a logger, against the product's storage range.\n"
+	"Excursion episodes, time-weighted mean kinetic temperature (USP <1079>), minimum and\n"
+	"maximum of a logger's readings, or of every stay of a lot under a logger, against the\n"
+	"product's storage range.\n"
 	"T is ISO 8601 with an offset. csv lists the episodes; svg writes a chart for a report\n"
 	"(a logger, or the lot's first stay) to standard output.\n";
 
