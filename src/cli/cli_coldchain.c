@@ -89,7 +89,7 @@ int cli_import_temps(int argc, char **argv)
 		return 1;
 	}
 	actor system = {.id = 0, .role = ROLE_NONE};
-	temperature_import *imp = temperature_import_begin(s, &system, logger.id, JST_OFFSET_SECONDS);
+	temperature_import *imp = temperature_import_begin(s, &system, logger.id, JST_OFFSET_SECONDS, clock_now());
 	if (imp == NULL) {
 		fprintf(stderr, "exosafe import-temps: %s\n", s->errmsg);
 		s->m->close(s);
@@ -97,7 +97,7 @@ int cli_import_temps(int argc, char **argv)
 	}
 	if (unit != NULL)
 		temperature_import_set_unit(imp, unit[0]);
-	temp_csv_error err = {0, ""};
+	temp_csv_error err = {0, "", NULL, NULL};
 	temperature_rc rc = TEMPERATURE_OK;
 	const char *failed_file = NULL;
 	static char chunk[1 << 16];

@@ -42,12 +42,29 @@
  * plus headroom, is factored out (mkt_ref), so every exp() lies in (0, 1] and every term in
  * (0, wᵢ], and the sum is compensated (Neumaier's variant of Kahan summation). A temperature
  * far above the others only rescales the sum; nothing overflows or underflows for any
- * temperature above absolute zero. */
+ * temperature above absolute zero.
+ *
+ * Plausible readings. Before a reading is stored (CSV import, sensor push: one check for
+ * both), it must be one a cold-chain logger could have made:
+ *   - -200 °C to +100 °C. The coldest storage a clinic of cell-derived products uses is the
+ *     vapour phase of liquid nitrogen (-196 °C at the bottom of a dry shipper), and cryogenic
+ *     logger probes (PT100) are specified down to -200 °C; the warmest a logger's electronics
+ *     survive is +70 to +85 °C (data-logger datasheets), and water boils at +100 °C. A value
+ *     outside is a sensor fault, a unit error or a typo (500 °C, 1e308 °C), and one such
+ *     value alone would move the MKT by thousands of degrees.
+ *   - 2000-01-01 or later: no logger file of a product in use is older; earlier years are
+ *     a logger whose clock was reset (1970, 1900) or a misread date.
+ *   - no more than one day after now: a reading cannot come from the future; a day covers
+ *     any mistaken time zone (at most 14 h) and clocks a little off. Tighter limits on future
+ *     readings (clock skew) are a separate rule. */
 #include "core/coldchain.h"
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "core/timefmt.h"
 
 #define KELVIN_OFFSET 273.15
 /* ΔH/R in kelvin; 10000 K by the chapter's constants. */
@@ -306,4 +323,33 @@ double mkt_celsius(const double *celsius, size_t n)
 	for (size_t i = 0; i < n; i++)
 		mkt_add(&a, celsius[i], 1.0);
 	return mkt_result(&a, (double)n);
+}
+
+const char *coldchain_reading_implausible(const temp_reading *r, int64_t now, const char **reason_key, char *reason,
+                                          size_t reason_size)
+{
+	double c = r->celsius;
+	if (!(c >= COLDCHAIN_PLAUSIBLE_MIN_CELSIUS && c <= COLDCHAIN_PLAUSIBLE_MAX_CELSIUS)) {
+		*reason_key = "reading_celsius_range";
+		if (isnan(c))
+			snprintf(reason, reason_size, "the temperature is not a number");
+		else if (c < -KELVIN_OFFSET)
+			snprintf(reason, reason_size, "impossible temperature %.6g °C (below absolute zero, -273.15 °C)", c);
+		else
+			snprintf(reason, reason_size,
+			         "implausible temperature %.6g °C: a cold-chain logger records from %.0f to +%.0f °C", c,
+			         COLDCHAIN_PLAUSIBLE_MIN_CELSIUS, COLDCHAIN_PLAUSIBLE_MAX_CELSIUS);
+		return "celsius";
+	}
+	int64_t latest = now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS;
+	if (r->at < COLDCHAIN_EARLIEST_READING || r->at > latest) {
+		char at[ISO8601_LEN], last[ISO8601_LEN];
+		time_iso8601(r->at, at);
+		time_iso8601(latest, last);
+		*reason_key = "reading_time_range";
+		snprintf(reason, reason_size, "implausible time %s: readings must be from 2000-01-01 to one day after now (%s)",
+		         at, last);
+		return "at";
+	}
+	return NULL;
 }

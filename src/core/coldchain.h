@@ -22,6 +22,13 @@ typedef struct temp_reading {
 	double celsius;
 } temp_reading;
 
+/* What a reading may be before it is stored, whether it came as CSV or as JSON; the reasons
+ * are in coldchain.c (coldchain_reading_implausible). */
+#define COLDCHAIN_PLAUSIBLE_MIN_CELSIUS (-200.0)
+#define COLDCHAIN_PLAUSIBLE_MAX_CELSIUS 100.0
+#define COLDCHAIN_EARLIEST_READING INT64_C(946684800)           /* 2000-01-01T00:00:00Z */
+#define COLDCHAIN_FUTURE_ALLOWANCE_SECONDS INT64_C(86400)       /* one day after now */
+
 typedef enum excursion_direction { EXCURSION_ABOVE = 1, EXCURSION_BELOW = -1 } excursion_direction;
 
 typedef struct excursion_episode {
@@ -93,6 +100,16 @@ void coldchain_finish(coldchain_eval *ev);
  * interval; the last reading one interval); see coldchain.c. NaN when there are none. May be
  * called before or after coldchain_finish, with the same result; ev is not changed. */
 double coldchain_mkt_celsius(const coldchain_eval *ev);
+
+/* Checks that r is a reading a cold-chain logger could have made by now (now: unix seconds):
+ * a temperature from COLDCHAIN_PLAUSIBLE_MIN_CELSIUS to COLDCHAIN_PLAUSIBLE_MAX_CELSIUS and a
+ * time from COLDCHAIN_EARLIEST_READING to now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS, limits
+ * included. Returns NULL when it is; otherwise the name of the first field that is not
+ * ("celsius" or "at"), with *reason_key set to its key in the message catalogue
+ * ("reading_celsius_range" or "reading_time_range") and reason filled with an English
+ * sentence naming the value and the range (reason_size bytes, truncated). */
+const char *coldchain_reading_implausible(const temp_reading *r, int64_t now, const char **reason_key, char *reason,
+                                          size_t reason_size);
 
 /* MKT of an array of temperatures in °C taken at equal intervals (equal weights; for tests
  * and small reports). */

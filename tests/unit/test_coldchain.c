@@ -442,6 +442,51 @@ static void test_mkt_held_back_readings(void **state)
 	assert_float_equal(coldchain_mkt_celsius(&ev), coldchain_mkt_celsius(&ev), 0);
 }
 
+static void test_reading_plausible(void **state)
+{
+	(void)state;
+	/* Relative to any now: here 2030-06-01T00:00:00Z, and a day either side of the limits. */
+	const int64_t now = INT64_C(1906502400);
+	const struct {
+		int64_t at;
+		double celsius;
+		const char *field;  /* NULL: plausible */
+	} cases[] = {
+		{now, 5, NULL},
+		{now, -196, NULL},                                 /* liquid nitrogen */
+		{now, COLDCHAIN_PLAUSIBLE_MIN_CELSIUS, NULL},
+		{now, COLDCHAIN_PLAUSIBLE_MAX_CELSIUS, NULL},
+		{now, 500, "celsius"},
+		{now, 1e308, "celsius"},
+		{now, -1e308, "celsius"},
+		{now, INFINITY, "celsius"},
+		{now, NAN, "celsius"},
+		{now, -273.16, "celsius"},
+		{COLDCHAIN_EARLIEST_READING, 5, NULL},
+		{COLDCHAIN_EARLIEST_READING - 1, 5, "at"},
+		{-2208988800, 5, "at"},                           /* 1900-01-01 */
+		{now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS, 5, NULL},
+		{now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS + 1, 5, "at"},
+		{INT64_C(253402300799), 5, "at"},                 /* 9999-12-31T23:59:59Z */
+		{INT64_C(253402300799), 500, "celsius"},          /* the temperature is named first */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		temp_reading r = {cases[i].at, cases[i].celsius};
+		const char *key = NULL;
+		char reason[200] = "";
+		const char *field = coldchain_reading_implausible(&r, now, &key, reason, sizeof reason);
+		if (cases[i].field == NULL) {
+			if (field != NULL)
+				fail_msg("case %zu refused: %s", i, reason);
+			continue;
+		}
+		if (field == NULL || strcmp(field, cases[i].field) != 0)
+			fail_msg("case %zu: field %s, expected %s", i, field ? field : "none", cases[i].field);
+		assert_non_null(key);
+		assert_true(strlen(reason) > 10);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_mkt_weighted_by_time),
 		cmocka_unit_test(test_mkt_weights_across_gaps),
 		cmocka_unit_test(test_mkt_held_back_readings),
+		cmocka_unit_test(test_reading_plausible),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
