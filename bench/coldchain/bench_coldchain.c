@@ -190,6 +190,7 @@ static double time_wc(const char *path, long long *lines)
 typedef struct eval_run {
 	coldchain_eval ev;
 	int64_t episodes_seen, gaps_seen;
+	int64_t now;               /* "now" for the plausibility check: after the file's last reading */
 	store *s;                  /* when storing: each reading goes to reading_put */
 	int64_t logger_id;
 	int store_failed;
@@ -228,7 +229,7 @@ static double parse_file(const char *path, eval_run *run)
 {
 	coldchain_limits lim = {2.0, 8.0, 0};
 	coldchain_begin(&run->ev, &lim, count_episode, count_gap, run);
-	temp_csv *p = temp_csv_new(9 * 3600, on_reading, run);
+	temp_csv *p = temp_csv_new(9 * 3600, run->now, on_reading, run);
 	int fd = open(path, O_RDONLY);
 	if (p == NULL || fd < 0) {
 		temp_csv_free(p);
@@ -271,7 +272,7 @@ static int exec_sql(sqlite3 *db, const char *sql)
  * STORE: every reading through the application's store, s->m->reading_put, inside one     *
  * transaction, as `exosafe import-temps` does. Parse + evaluate included in the time.      *
  * ====================================================================================== */
-static double time_store(const char *csv_path, const char *db_path, int64_t *rows)
+static double time_store(const char *csv_path, const char *db_path, int64_t now, int64_t *rows)
 {
 	char err[256];
 	unlink(db_path);
@@ -289,7 +290,7 @@ static double time_store(const char *csv_path, const char *db_path, int64_t *row
 		s->m->close(s);
 		return -1;
 	}
-	eval_run run = {.s = s, .logger_id = l.id};
+	eval_run run = {.now = now, .s = s, .logger_id = l.id};
 	double t0 = now_s();
 	if (s->m->begin(s) != STORE_OK) {
 		s->m->close(s);
@@ -402,12 +403,14 @@ int main(int argc, char **argv)
 	int status = 0;
 
 	/* Memory first, small then big, before anything else raises the high-water mark. */
-	eval_run run = {0};
+	/* The files end BASE_TIME + N minutes: "now" is then, so that every reading is plausible. */
+	const int64_t files_end = BASE_TIME + (o.readings > o.small ? o.readings : o.small) * 60;
+	eval_run run = {.now = files_end};
 	double t_small = parse_file(small, &run);
 	double rss_small = peak_rss_mib();
 	double t_big = parse_file(big, &run), t_big2;
 	double rss_big = peak_rss_mib();
-	eval_run again = {0};
+	eval_run again = {.now = files_end};
 	t_big2 = parse_file(big, &again);  /* best of two */
 	if (t_small < 0 || t_big < 0 || t_big2 < 0)
 		return 1;
@@ -432,7 +435,7 @@ int main(int argc, char **argv)
 
 	if (!o.no_store) {
 		int64_t rows = 0;
-		double t_store = time_store(big, db, &rows);
+		double t_store = time_store(big, db, files_end, &rows);
 		if (t_store < 0) {
 			status = 1;
 		} else {

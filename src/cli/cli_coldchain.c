@@ -89,7 +89,7 @@ int cli_import_temps(int argc, char **argv)
 		return 1;
 	}
 	actor system = {.id = 0, .role = ROLE_NONE};
-	temperature_import *imp = temperature_import_begin(s, &system, logger.id, JST_OFFSET_SECONDS);
+	temperature_import *imp = temperature_import_begin(s, &system, logger.id, JST_OFFSET_SECONDS, clock_now());
 	if (imp == NULL) {
 		fprintf(stderr, "exosafe import-temps: %s\n", s->errmsg);
 		s->m->close(s);
@@ -97,7 +97,7 @@ int cli_import_temps(int argc, char **argv)
 	}
 	if (unit != NULL)
 		temperature_import_set_unit(imp, unit[0]);
-	temp_csv_error err = {0, ""};
+	temp_csv_error err = {0, "", NULL, NULL};
 	temperature_rc rc = TEMPERATURE_OK;
 	const char *failed_file = NULL;
 	static char chunk[1 << 16];
@@ -158,8 +158,9 @@ static const char report_usage[] =
 	"usage: exosafe coldchain report --db PATH (--logger CODE | --lot LOT) [--from T --to T]\n"
 	"                                [--format json|csv|svg]\n"
 	"\n"
-	"Excursion episodes, mean kinetic temperature (USP <1079>), minimum and maximum of a logger's\n"
-	"readings, or of every stay of a lot under a logger, against the product's storage range.\n"
+	"Excursion episodes, time-weighted mean kinetic temperature (USP <1079>), minimum and\n"
+	"maximum of a logger's readings, or of every stay of a lot under a logger, against the\n"
+	"product's storage range.\n"
 	"T is ISO 8601 with an offset. csv lists the episodes; svg writes a chart for a report\n"
 	"(a logger, or the lot's first stay) to standard output.\n";
 

@@ -22,19 +22,49 @@
  *
  * Gaps. Two consecutive readings further apart than twice the interval.
  *
- * Mean kinetic temperature (USP <1079>, equal weights):
- *     MKT = (ΔH/R) / -ln( (1/n) Σ exp(-ΔH/(R·Tᵢ)) )     Tᵢ in kelvin
+ * Mean kinetic temperature (USP <1079>; Haynes, J. Pharm. Sci. 60 (1971) 927), weighted by
+ * time:
+ *     MKT = (ΔH/R) / -ln( Σ wᵢ exp(-ΔH/(R·Tᵢ)) / Σ wᵢ )     Tᵢ in kelvin
+ * where wᵢ is the time reading i stands for, by the rule for durations above:
+ *     wᵢ = min(interval, tᵢ₊₁ - tᵢ),   the last reading: w = interval
+ * (a single reading, which has no interval, weighs 1 s: any weight gives its own temperature).
+ * With readings at equal intervals every wᵢ is the interval and this is the chapter's
+ * (1/n) Σ exp(-ΔH/(R·Tᵢ)). Weighting by reading instead would let a logger that samples every
+ * minute during an alarm and every 15 minutes otherwise count the excursion 15 times over:
+ * 23 h at 5 °C plus 1 h at 25 °C is 7.76 °C by time but 18.05 °C by reading. Across a data
+ * gap the reading before it counts one interval, as it does for an episode: the gap is
+ * reported, not filled with a guess. A reading's weight is known only when the next arrives,
+ * so the term of reading i is added when reading i+1 is evaluated, and the last reading's term
+ * by coldchain_mkt_celsius (on a copy, so the result is the same before and after finish).
+ * Held-back readings get their terms when the interval is settled.
  * Each term is tiny (exp(-36) near 5 °C); summed over ten million readings the plain sum
  * would carry a relative error that grows with n. Instead the largest exponent seen so far,
- * plus headroom, is factored out (mkt_ref), so every term lies in (0, 1], and the sum is
- * compensated (Neumaier's variant of Kahan summation). A temperature far above the others
- * only rescales the sum; nothing overflows or underflows for any temperature above absolute
- * zero. */
+ * plus headroom, is factored out (mkt_ref), so every exp() lies in (0, 1] and every term in
+ * (0, wᵢ], and the sum is compensated (Neumaier's variant of Kahan summation). A temperature
+ * far above the others only rescales the sum; nothing overflows or underflows for any
+ * temperature above absolute zero.
+ *
+ * Plausible readings. Before a reading is stored (CSV import, sensor push: one check for
+ * both), it must be one a cold-chain logger could have made:
+ *   - -200 °C to +100 °C. The coldest storage a clinic of cell-derived products uses is the
+ *     vapour phase of liquid nitrogen (-196 °C at the bottom of a dry shipper), and cryogenic
+ *     logger probes (PT100) are specified down to -200 °C; the warmest a logger's electronics
+ *     survive is +70 to +85 °C (data-logger datasheets), and water boils at +100 °C. A value
+ *     outside is a sensor fault, a unit error or a typo (500 °C, 1e308 °C), and one such
+ *     value alone would move the MKT by thousands of degrees.
+ *   - 2000-01-01 or later: no logger file of a product in use is older; earlier years are
+ *     a logger whose clock was reset (1970, 1900) or a misread date.
+ *   - no more than one day after now: a reading cannot come from the future; a day covers
+ *     any mistaken time zone (at most 14 h) and clocks a little off. Tighter limits on future
+ *     readings (clock skew) are a separate rule. */
 #include "core/coldchain.h"
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "core/timefmt.h"
 
 #define KELVIN_OFFSET 273.15
 /* ΔH/R in kelvin; 10000 K by the chapter's constants. */
@@ -57,11 +87,12 @@ static void mkt_init(mkt_acc *a)
 	a->cache_term = 0.0;
 }
 
-static void mkt_add(mkt_acc *a, double celsius)
+/* Adds weight · exp(-ΔH/(R·T)) (rescaled); weight > 0. */
+static void mkt_add(mkt_acc *a, double celsius, double weight)
 {
-	double term;
+	double factor;
 	if (celsius == a->cache_celsius) {
-		term = a->cache_term;
+		factor = a->cache_term;
 	} else {
 		double kelvin = celsius + KELVIN_OFFSET;
 		if (!(kelvin > 0.0))
@@ -76,10 +107,11 @@ static void mkt_add(mkt_acc *a, double celsius)
 			}
 			a->ref = ref;
 		}
-		term = exp(x - a->ref);
+		factor = exp(x - a->ref);
 		a->cache_celsius = celsius;
-		a->cache_term = term;
+		a->cache_term = factor;
 	}
+	double term = weight * factor;
 	double t = a->sum + term;
 	if (fabs(a->sum) >= term)
 		a->comp += (a->sum - t) + term;
@@ -88,14 +120,15 @@ static void mkt_add(mkt_acc *a, double celsius)
 	a->sum = t;
 }
 
-static double mkt_result(const mkt_acc *a, int64_t n)
+/* The MKT of the terms added, whose weights sum to total_weight. */
+static double mkt_result(const mkt_acc *a, double total_weight)
 {
-	if (n <= 0)
+	if (!(total_weight > 0.0))
 		return NAN;
 	double s = a->sum + a->comp;
 	if (!(s > 0.0))
 		return -KELVIN_OFFSET;  /* every reading at absolute zero */
-	double ln_mean = log(s) + a->ref - log((double)n);
+	double ln_mean = log(s) + a->ref - log(total_weight);
 	return DH_OVER_R / -ln_mean - KELVIN_OFFSET;
 }
 
@@ -154,9 +187,33 @@ static void close_episode(coldchain_eval *ev, int64_t next_at, bool open)
 		ev->on_episode(ev->ctx, e);
 }
 
-/* Evaluates one reading for gaps and episodes; the interval is known. */
+/* The time the previous reading stands for: until the next reading (at next_at, unless
+ * is_last), at most one interval (see the header). */
+static int64_t prev_weight(const coldchain_eval *ev, bool is_last, int64_t next_at)
+{
+	if (ev->interval_seconds <= 0)
+		return 1;  /* a single reading: no interval, any weight gives its own temperature */
+	if (!is_last && next_at - ev->prev_at < ev->interval_seconds)
+		return next_at - ev->prev_at;
+	return ev->interval_seconds;
+}
+
+/* Adds the previous reading's MKT term, now that what follows it is known. */
+static void add_prev_mkt(coldchain_eval *ev, bool is_last, int64_t next_at)
+{
+	int64_t w = prev_weight(ev, is_last, next_at);
+	mkt_acc a;
+	acc_load(&a, ev);
+	mkt_add(&a, ev->prev_celsius, (double)w);
+	acc_store(&a, ev);
+	ev->mkt_weight_seconds += w;
+}
+
+/* Evaluates one reading for gaps, episodes and the MKT; the interval is known. */
 static void step(coldchain_eval *ev, const temp_reading *r)
 {
+	if (ev->stepped)
+		add_prev_mkt(ev, false, r->at);
 	if (ev->stepped && ev->interval_seconds > 0 && r->at - ev->prev_at > 2 * ev->interval_seconds) {
 		ev->gaps++;
 		if (ev->on_gap) {
@@ -224,10 +281,6 @@ int coldchain_feed(coldchain_eval *ev, const temp_reading *r)
 	}
 	ev->readings++;
 	ev->last_at = r->at;
-	mkt_acc a;
-	acc_load(&a, ev);
-	mkt_add(&a, r->celsius);
-	acc_store(&a, ev);
 	if (ev->interval_known) {
 		step(ev, r);
 		return 0;
@@ -248,9 +301,19 @@ void coldchain_finish(coldchain_eval *ev)
 
 double coldchain_mkt_celsius(const coldchain_eval *ev)
 {
+	if (ev->readings == 0)
+		return NAN;
+	/* On a copy: held-back readings are evaluated and the last reading's term added without
+	 * changing ev, so that finish (or more readings) may still follow. */
+	coldchain_eval copy = *ev;
+	copy.on_episode = NULL;
+	copy.on_gap = NULL;
+	if (!copy.interval_known)
+		settle_interval(&copy);
+	add_prev_mkt(&copy, true, 0);
 	mkt_acc a;
-	acc_load(&a, ev);
-	return mkt_result(&a, ev->readings);
+	acc_load(&a, &copy);
+	return mkt_result(&a, (double)copy.mkt_weight_seconds);
 }
 
 double mkt_celsius(const double *celsius, size_t n)
@@ -258,6 +321,35 @@ double mkt_celsius(const double *celsius, size_t n)
 	mkt_acc a;
 	mkt_init(&a);
 	for (size_t i = 0; i < n; i++)
-		mkt_add(&a, celsius[i]);
-	return mkt_result(&a, (int64_t)n);
+		mkt_add(&a, celsius[i], 1.0);
+	return mkt_result(&a, (double)n);
+}
+
+const char *coldchain_reading_implausible(const temp_reading *r, int64_t now, const char **reason_key, char *reason,
+                                          size_t reason_size)
+{
+	double c = r->celsius;
+	if (!(c >= COLDCHAIN_PLAUSIBLE_MIN_CELSIUS && c <= COLDCHAIN_PLAUSIBLE_MAX_CELSIUS)) {
+		*reason_key = "reading_celsius_range";
+		if (isnan(c))
+			snprintf(reason, reason_size, "the temperature is not a number");
+		else if (c < -KELVIN_OFFSET)
+			snprintf(reason, reason_size, "impossible temperature %.6g °C (below absolute zero, -273.15 °C)", c);
+		else
+			snprintf(reason, reason_size,
+			         "implausible temperature %.6g °C: a cold-chain logger records from %.0f to +%.0f °C", c,
+			         COLDCHAIN_PLAUSIBLE_MIN_CELSIUS, COLDCHAIN_PLAUSIBLE_MAX_CELSIUS);
+		return "celsius";
+	}
+	int64_t latest = now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS;
+	if (r->at < COLDCHAIN_EARLIEST_READING || r->at > latest) {
+		char at[ISO8601_LEN], last[ISO8601_LEN];
+		time_iso8601(r->at, at);
+		time_iso8601(latest, last);
+		*reason_key = "reading_time_range";
+		snprintf(reason, reason_size, "implausible time %s: readings must be from 2000-01-01 to one day after now (%s)",
+		         at, last);
+		return "at";
+	}
+	return NULL;
 }

@@ -1,5 +1,6 @@
 /* Cold-chain evaluation over a logger's readings: excursion episodes against a storage
- * range, cumulative time outside, data gaps, and mean kinetic temperature (USP <1079>).
+ * range, cumulative time outside, data gaps, and mean kinetic temperature (USP <1079>, in its
+ * time-weighted form: each reading weighs the time it stands for).
  * Pure and streaming: readings are fed one at a time in time order, so memory stays flat
  * whatever the file size. */
 #ifndef EXOSAFE_COLDCHAIN_H
@@ -20,6 +21,13 @@ typedef struct temp_reading {
 	int64_t at;          /* unix seconds, UTC */
 	double celsius;
 } temp_reading;
+
+/* What a reading may be before it is stored, whether it came as CSV or as JSON; the reasons
+ * are in coldchain.c (coldchain_reading_implausible). */
+#define COLDCHAIN_PLAUSIBLE_MIN_CELSIUS (-200.0)
+#define COLDCHAIN_PLAUSIBLE_MAX_CELSIUS 100.0
+#define COLDCHAIN_EARLIEST_READING INT64_C(946684800)           /* 2000-01-01T00:00:00Z */
+#define COLDCHAIN_FUTURE_ALLOWANCE_SECONDS INT64_C(86400)       /* one day after now */
 
 typedef enum excursion_direction { EXCURSION_ABOVE = 1, EXCURSION_BELOW = -1 } excursion_direction;
 
@@ -60,10 +68,12 @@ typedef struct coldchain_eval {
 	int64_t gaps;
 	int64_t interval_seconds;    /* the interval used: limits.interval_seconds, or inferred */
 	/* Internal state: */
-	double mkt_sum;              /* Σ exp(-ΔH/(R·T) - mkt_ref), Kahan-Neumaier compensated */
+	double mkt_sum;              /* Σ wᵢ·exp(-ΔH/(R·Tᵢ) - mkt_ref) over the readings already
+	                              * followed by another, Kahan-Neumaier compensated */
 	double mkt_comp;             /* the compensation term of mkt_sum */
 	double mkt_ref;              /* the exponent factored out of every term (-inf: none yet) */
-	double mkt_cache_celsius, mkt_cache_term;  /* the last term, reused for a repeated value */
+	double mkt_cache_celsius, mkt_cache_term;  /* the last exp(), reused for a repeated value */
+	int64_t mkt_weight_seconds;  /* Σ wᵢ of the terms in mkt_sum */
 	int64_t prev_at;
 	double prev_celsius;
 	bool stepped;                /* prev_at holds a reading already evaluated */
@@ -85,11 +95,24 @@ int coldchain_feed(coldchain_eval *ev, const temp_reading *r);
 /* Closes an open episode (reported with open = true). */
 void coldchain_finish(coldchain_eval *ev);
 
-/* Mean kinetic temperature in °C of the readings fed so far (equal weights, USP <1079>);
- * NaN when there are none. */
+/* Mean kinetic temperature in °C of the readings fed so far, each weighted by the time it
+ * stands for (the same rule as episode durations: until the next reading, at most one logging
+ * interval; the last reading one interval); see coldchain.c. NaN when there are none. May be
+ * called before or after coldchain_finish, with the same result; ev is not changed. */
 double coldchain_mkt_celsius(const coldchain_eval *ev);
 
-/* MKT of an array of temperatures in °C (for tests and small reports). */
+/* Checks that r is a reading a cold-chain logger could have made by now (now: unix seconds):
+ * a temperature from COLDCHAIN_PLAUSIBLE_MIN_CELSIUS to COLDCHAIN_PLAUSIBLE_MAX_CELSIUS and a
+ * time from COLDCHAIN_EARLIEST_READING to now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS, limits
+ * included. Returns NULL when it is; otherwise the name of the first field that is not
+ * ("celsius" or "at"), with *reason_key set to its key in the message catalogue
+ * ("reading_celsius_range" or "reading_time_range") and reason filled with an English
+ * sentence naming the value and the range (reason_size bytes, truncated). */
+const char *coldchain_reading_implausible(const temp_reading *r, int64_t now, const char **reason_key, char *reason,
+                                          size_t reason_size);
+
+/* MKT of an array of temperatures in °C taken at equal intervals (equal weights; for tests
+ * and small reports). */
 double mkt_celsius(const double *celsius, size_t n);
 
 #endif

@@ -47,6 +47,10 @@
  * one field when the delimiter is ';' or a tab, or quoted with a comma delimiter). Parsed by
  * hand: no locale, no strtod; the value is the exact decimal rounded once.
  *
+ * Plausible values: every reading must pass coldchain_reading_implausible (-200..+100 °C,
+ * from 2000-01-01 to one day after now), the same check the JSON ingest applies; the error
+ * then names the field.
+ *
  * Order: timestamps must strictly increase. A line repeating the previous timestamp with the
  * same temperature is skipped (loggers re-export the last reading of a download); with a
  * different temperature it is an error. Blank lines and lines starting with '#' are ignored
@@ -73,7 +77,6 @@ enum {
 	TIME_TEXT_MAX = 64,     /* a split date or time field kept until the row ends */
 };
 
-#define ABSOLUTE_ZERO_CELSIUS (-273.15)
 
 struct temp_csv {
 	struct csv_parser csv;
@@ -85,6 +88,7 @@ struct temp_csv {
 
 	/* What the file declares. */
 	int default_offset;      /* from temp_csv_new: what "local" and an undeclared file mean */
+	int64_t now;             /* from temp_csv_new: bounds the readings' times */
 	int offset;              /* seconds east of UTC for local timestamps */
 	bool offset_declared;
 	char unit;               /* 'C', 'F' or 0: the file-wide unit */
@@ -260,6 +264,8 @@ __attribute__((format(printf, 3, 4))) static void fail(temp_csv *p, long line, c
 		return;
 	p->status = -1;
 	p->error.line = line;
+	p->error.field = NULL;
+	p->error.reason_key = NULL;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(p->error.reason, sizeof p->error.reason, fmt, ap);
@@ -667,8 +673,14 @@ static void finish_row(temp_csv *p)
 		return;
 	}
 	double celsius = unit == 'F' ? (p->value - 32.0) / 1.8 : p->value;
-	if (celsius < ABSOLUTE_ZERO_CELSIUS) {
-		fail(p, p->rec_line, "impossible temperature %.2f °C (below absolute zero, -273.15 °C)", celsius);
+	temp_reading r = {p->at, celsius};
+	char why[sizeof p->error.reason];
+	const char *key;
+	const char *field = coldchain_reading_implausible(&r, p->now, &key, why, sizeof why);
+	if (field != NULL) {
+		fail(p, p->rec_line, "%s", why);
+		p->error.field = field;
+		p->error.reason_key = key;
 		return;
 	}
 	if (p->have_prev && p->at <= p->prev_at) {
@@ -692,7 +704,6 @@ static void finish_row(temp_csv *p)
 	p->prev_celsius = celsius;
 	p->prev_line = p->rec_line;
 	p->readings++;
-	temp_reading r = {p->at, celsius};
 	if (p->fn(p->ctx, &r, p->rec_line) != 0)
 		p->status = 1;
 }
@@ -1159,7 +1170,7 @@ static long preamble_feed(temp_csv *p, const char *data, size_t len)
 
 /* ---- the public functions --------------------------------------------------------------- */
 
-temp_csv *temp_csv_new(int default_utc_offset_seconds, temp_csv_reading_fn fn, void *ctx)
+temp_csv *temp_csv_new(int default_utc_offset_seconds, int64_t now, temp_csv_reading_fn fn, void *ctx)
 {
 	temp_csv *p = calloc(1, sizeof *p);
 	if (p == NULL)
@@ -1172,6 +1183,7 @@ temp_csv *temp_csv_new(int default_utc_offset_seconds, temp_csv_reading_fn fn, v
 	p->fn = fn;
 	p->ctx = ctx;
 	p->default_offset = p->offset = default_utc_offset_seconds;
+	p->now = now;
 	p->time_col = p->date_col = p->temp_col = p->unit_col = -1;
 	p->cache_m = -1;
 	return p;

@@ -15,15 +15,20 @@ typedef struct temp_csv temp_csv;
 /* Called for each reading, in file order. Return non-zero to stop parsing. */
 typedef int (*temp_csv_reading_fn)(void *ctx, const temp_reading *r, long line);
 
-/* A parse error: the line (1-based) and a reason a person can act on. */
+/* A parse error: the line (1-based) and a reason a person can act on. When a reading was read
+ * but is not plausible (coldchain_reading_implausible), field names it ("celsius" or "at")
+ * and reason_key is its message key; otherwise both are NULL. */
 typedef struct temp_csv_error {
 	long line;
 	char reason[200];
+	const char *field;
+	const char *reason_key;
 } temp_csv_error;
 
 /* Creates a parser. default_utc_offset_seconds applies to timestamps without an offset
- * (Asia/Tokyo: 9 * 3600). Returns NULL when memory runs out. */
-temp_csv *temp_csv_new(int default_utc_offset_seconds, temp_csv_reading_fn fn, void *ctx);
+ * (Asia/Tokyo: 9 * 3600); now (unix seconds) bounds the times readings may have (see
+ * coldchain_reading_implausible). Returns NULL when memory runs out. */
+temp_csv *temp_csv_new(int default_utc_offset_seconds, int64_t now, temp_csv_reading_fn fn, void *ctx);
 void temp_csv_free(temp_csv *p);
 
 /* The unit ('C' or 'F') for a file that does not say which it uses (e.g. from a command-line
@@ -32,7 +37,7 @@ void temp_csv_free(temp_csv *p);
 void temp_csv_set_default_unit(temp_csv *p, char unit);
 
 /* Feeds the next bytes of the file. Returns 0, or -1 with *err filled at the first bad line
- * (unparsable time, impossible or non-numeric temperature, unknown unit, wrong column count,
+ * (unparsable time, implausible time or temperature, non-numeric temperature, unknown unit, wrong column count,
  * invalid UTF-8, readings out of order, a repeated timestamp with a different temperature);
  * the caller must then discard everything it received from this file. After fn asked to stop,
  * the rest of the input is ignored and 0 is returned. The rules are in temp_csv.c. */

@@ -131,3 +131,28 @@ const char *validate_staff_role(const char *s)
 	user_role r = role_from_name(s);
 	return (r & ROLE_STAFF) ? NULL : "role_value";
 }
+
+const char *validate_file_name(const char *s)
+{
+	size_t len = strlen(s);
+	if (len == 0)
+		return "empty";
+	if (len > FILE_NAME_MAX_BYTES)
+		return "too_long";
+	if (strstr(s, "..") != NULL)
+		return "filename_chars";
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	while (*p) {
+		utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+		if (n < 0)
+			return "text_encoding";
+		/* Bidirectional embeddings, overrides and isolates (U+202A-E, U+2066-9) count as
+		 * control characters here: "cod.exe" shown as "exe.doc" is the trick they allow. */
+		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+		    (cp >= 0x2066 && cp <= 0x2069) || cp == '/' || cp == '\\')
+			return "filename_chars";
+		p += n;
+	}
+	return NULL;
+}

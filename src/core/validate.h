@@ -22,6 +22,16 @@ const char *validate_postal_code(const char *s);
 /* A role a staff account may have: doctor, pharmacist or admin. */
 const char *validate_staff_role(const char *s);
 
+/* The longest file name kept for an uploaded file, in bytes of UTF-8. */
+#define FILE_NAME_MAX_BYTES 128
+
+/* A name for an uploaded file (a lot's certificate, a readings file), kept and shown as it
+ * was given: 1 to FILE_NAME_MAX_BYTES bytes of UTF-8 ("empty", "too_long", "text_encoding"),
+ * with no control character (C0, DEL, C1, bidirectional controls), no path separator ('/' or '\\') and no ".."
+ * ("filename_chars"): a name that could climb out of a folder, or hide or forge text in a
+ * listing or a header, when someone saves or shows the file. */
+const char *validate_file_name(const char *s);
+
 /* Returns 1 when y-m-d is a real Gregorian date. */
 int date_is_valid(int y, int m, int d);
 

@@ -18,6 +18,7 @@ void reply_intake_error(request *req, intake_rc rc, const char *field)
 	case INTAKE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
 	case INTAKE_SLOT_TAKEN: reply_error(req, 409, "slot_taken", "slot_id", NULL); return;
 	case INTAKE_SLOT_PAST: reply_error(req, 409, "slot_past", NULL, NULL); return;
+	case INTAKE_SLOT_TOO_FAR: reply_error(req, 400, "invalid_field", "start", "slot_too_far"); return;
 	case INTAKE_SLOT_OVERLAP: reply_error(req, 409, "slot_overlap", NULL, NULL); return;
 	case INTAKE_SLOT_BOOKED: reply_error(req, 409, "slot_booked", NULL, NULL); return;
 	case INTAKE_ALREADY_BOOKED: reply_error(req, 409, "already_booked", NULL, NULL); return;

@@ -8,6 +8,7 @@
 
 #include "core/coldchain.h"
 #include "core/timefmt.h"
+#include "core/validate.h"
 #include "http/handlers.h"
 #include "service/temperature.h"
 #include "clock.h"
@@ -27,17 +28,24 @@ static void reply_temperature_error(request *req, temperature_rc rc, const char 
 	}
 }
 
-/* Adds the file, line and reason of a rejected import to the error reply. */
+/* Adds the file, line and reason of a rejected import to the error reply; an implausible
+ * reading also names its field, and the message says what is wrong with it. */
 static void add_line_error(request *req, const char *source, const temp_csv_error *err)
 {
 	json_t *e = json_object_get(req->reply, "error");
 	json_object_set_new(e, "file", json_string(source));
 	json_object_set_new(e, "line", json_integer(err->line));
 	json_object_set_new(e, "reason", json_string(err->reason));
+	char lead[512];
+	if (err->field != NULL && err->reason_key != NULL) {
+		json_object_set_new(e, "field", json_string(err->field));
+		snprintf(lead, sizeof lead, "%s: %s", field_label(req->lang, err->field), message_text(req->lang, err->reason_key));
+	} else {
+		snprintf(lead, sizeof lead, "%s", json_string_value(json_object_get(e, "message")));
+	}
 	/* The parser's reason is technical English; the sentence around it is in the user's language. */
-	char message[700];
-	snprintf(message, sizeof message, "%s (%s:%ld: %s)", json_string_value(json_object_get(e, "message")), source,
-	         err->line, err->reason);
+	char message[900];
+	snprintf(message, sizeof message, "%s (%s:%ld: %s)", lead, source, err->line, err->reason);
 	json_object_set_new(e, "message", json_string(message));
 }
 
@@ -166,7 +174,7 @@ static void import_csv_body(request *req, const actor *by, int64_t logger_id, co
 		reply_error(req, 400, "invalid_field", "unit", "unit_value");
 		return;
 	}
-	temperature_import *imp = temperature_import_begin(req->db, by, logger_id, JST_OFFSET_SECONDS);
+	temperature_import *imp = temperature_import_begin(req->db, by, logger_id, JST_OFFSET_SECONDS, clock_now());
 	if (imp == NULL) {
 		reply_internal(req, "begin import");
 		return;
@@ -174,7 +182,7 @@ static void import_csv_body(request *req, const actor *by, int64_t logger_id, co
 	if (unit != NULL)
 		temperature_import_set_unit(imp, unit[0]);
 	temperature_import_file(imp, source);
-	temp_csv_error err = {0, ""};
+	temp_csv_error err = {0, "", NULL, NULL};
 	temperature_rc rc = temperature_import_feed(imp, req->body ? req->body : "", req->body_len, &err);
 	if (rc == TEMPERATURE_OK)
 		rc = temperature_import_file_end(imp, &err);
@@ -217,6 +225,11 @@ void handle_logger_import(request *req)
 	if (!load_logger(req, &l))
 		return;
 	const char *filename = request_query(req, "filename");
+	const char *why = filename && *filename ? validate_file_name(filename) : NULL;
+	if (why != NULL) {
+		reply_error(req, 400, "invalid_field", "filename", why);
+		return;
+	}
 	actor by = request_actor(req);
 	import_csv_body(req, &by, l.id, filename && *filename ? filename : "upload.csv");
 }
@@ -262,7 +275,7 @@ void handle_logger_ingest(request *req)
 		            body == NULL ? NULL : "readings_shape");
 		return;
 	}
-	temperature_import *imp = temperature_import_begin(req->db, &device, l.id, JST_OFFSET_SECONDS);
+	temperature_import *imp = temperature_import_begin(req->db, &device, l.id, JST_OFFSET_SECONDS, clock_now());
 	if (imp == NULL) {
 		json_decref(body);
 		reply_internal(req, "begin import");
@@ -270,7 +283,7 @@ void handle_logger_ingest(request *req)
 	}
 	size_t i;
 	json_t *r;
-	temp_csv_error err = {0, ""};
+	temp_csv_error err = {0, "", NULL, NULL};
 	temperature_rc rc = TEMPERATURE_OK;
 	json_array_foreach(readings, i, r) {
 		json_t *at = json_object_get(r, "at"), *c = json_object_get(r, "celsius");

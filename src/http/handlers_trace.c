@@ -7,6 +7,7 @@
 #include "core/lot_state.h"
 #include "core/recall_notice.h"
 #include "core/timefmt.h"
+#include "core/validate.h"
 #include "http/handlers.h"
 #include "service/trace.h"
 #include "clock.h"
@@ -264,6 +265,11 @@ void handle_lot_certificate_upload(request *req)
 		return;
 	}
 	const char *filename = request_query(req, "filename");
+	const char *why = validate_file_name(filename ? filename : "");
+	if (why != NULL) {
+		reply_error(req, 400, "invalid_field", "filename", why);
+		return;
+	}
 	certificate_record c;
 	actor by = request_actor(req);
 	const char *field = NULL;

@@ -141,6 +141,14 @@ static const message messages[] = {
 	{"photo_type", "写真は JPEG または PNG にしてください。", "The photo must be a JPEG or PNG image."},
 	{"by_value", "product または lot を指定してください。", "Must be product or lot."},
 	{"limit_value", "1 から 500 までの整数を指定してください。", "Must be an integer from 1 to 500."},
+	{"reading_celsius_range", "温度ロガーが記録しうる範囲(-200 ℃〜+100 ℃)を外れています。何も保存していません。",
+	 "Outside what a temperature logger can record (-200 °C to +100 °C). Nothing was stored."},
+	{"reading_time_range", "記録日時が範囲外です(2000-01-01 以降、現在から1日後まで)。何も保存していません。",
+	 "The time is out of range (from 2000-01-01 to one day after now). Nothing was stored."},
+	{"slot_too_far", "枠は1年先までしか作成できません。", "Slots can be published at most one year ahead."},
+	{"duplicate_value", "同じ項目が重複しています。", "The same item is listed more than once."},
+	{"filename_chars", "ファイル名に制御文字・パス区切り(/ \\)・「..」は使えません。",
+	 "A file name may not contain control characters, path separators (/ \\) or \"..\"."},
 };
 
 static const message labels[] = {
@@ -220,6 +228,8 @@ static const message labels[] = {
 	{"unit", "温度の単位", "Temperature unit"},
 	{"storage_min_c", "保管温度(下限)", "Storage minimum"},
 	{"storage_max_c", "保管温度(上限)", "Storage maximum"},
+	{"celsius", "温度", "Temperature"},
+	{"at", "記録日時", "Time of reading"},
 };
 
 static const char *lookup(const message *table, size_t n, lang l, const char *key)

@@ -61,6 +61,8 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 		return INTAKE_INVALID;
 	if (start <= now)
 		return INTAKE_SLOT_PAST;
+	if (start > now + INTAKE_SLOT_MAX_AHEAD_SECONDS)
+		return INTAKE_SLOT_TOO_FAR;
 	if (s->m->begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	user_record doctor;

@@ -23,6 +23,7 @@ typedef enum intake_rc {
 	INTAKE_INVALID,                /* a value out of its rules; *field_out names it */
 	INTAKE_SLOT_TAKEN,             /* booked by someone else */
 	INTAKE_SLOT_PAST,              /* starts before now */
+	INTAKE_SLOT_TOO_FAR,           /* starts more than INTAKE_SLOT_MAX_AHEAD_SECONDS after now */
 	INTAKE_SLOT_OVERLAP,           /* publishing over an existing slot */
 	INTAKE_SLOT_BOOKED,            /* deleting a slot that has bookings */
 	INTAKE_ALREADY_BOOKED,         /* the patient has an upcoming call already */
@@ -45,7 +46,13 @@ typedef struct intake_policy {
 	int64_t questionnaire_valid_seconds;
 } intake_policy;
 
-/* Publishes slots of slot_minutes each from start to end for doctor_id; all or none. */
+/* How far ahead a slot may start: a year (366 days, a leap year included). Clinics open their
+ * calendars weeks or months ahead; a slot in 9999 is a typo, and no one can book it. */
+#define INTAKE_SLOT_MAX_AHEAD_SECONDS (INT64_C(366) * 86400)
+
+/* Publishes slots of slot_minutes each from start to end for doctor_id; all or none. A start
+ * at or before now is INTAKE_SLOT_PAST, one more than INTAKE_SLOT_MAX_AHEAD_SECONDS after now
+ * INTAKE_SLOT_TOO_FAR. */
 intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int64_t start, int64_t end,
                                int slot_minutes, int64_t now, int *created_out);
 intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id);

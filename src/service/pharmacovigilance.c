@@ -53,6 +53,39 @@ static bool in_list(const char *v, const char *const *list)
 	return false;
 }
 
+/* True when two strings of the array are equal (n is at most 20: pairs are few). */
+static bool strings_repeat(const json_t *list)
+{
+	size_t n = json_array_size(list);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (json_equal(json_array_get(list, i), json_array_get(list, k)))
+				return true;
+	return false;
+}
+
+/* True when two terms of the array have the same code, whatever their grades: one reaction
+ * is one term (listed twice, an E2B export repeats the reaction). */
+static bool term_codes_repeat(const json_t *terms)
+{
+	size_t n = json_array_size(terms);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (json_equal(json_object_get(json_array_get(terms, i), "code"),
+			               json_object_get(json_array_get(terms, k), "code")))
+				return true;
+	return false;
+}
+
+static bool ids_repeat(const int64_t *ids, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int k = i + 1; k < n; k++)
+			if (ids[i] == ids[k])
+				return true;
+	return false;
+}
+
 static bool date_ok(const char *d, int64_t now)
 {
 	int64_t a, b, ta, tb;
@@ -76,6 +109,10 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 			*field_out = "symptoms";
 			return PV_INVALID;
 		}
+	if (strings_repeat(in->symptoms)) {
+		*field_out = "symptoms";
+		return PV_DUPLICATE;
+	}
 	if (!date_ok(in->onset_date, now))
 		*field_out = "onset_date";
 	else if (!in_list(in->severity, severities))
@@ -312,6 +349,14 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 		}
 		grade5 = grade5 || json_integer_value(grade) == 5;
 	}
+	if (term_codes_repeat(in->terms)) {
+		*field_out = "terms";
+		return PV_DUPLICATE;
+	}
+	if (in->lot_count <= AE_MAX_SUSPECT_LOTS && ids_repeat(in->lot_ids, in->lot_count)) {
+		*field_out = "lot_ids";
+		return PV_DUPLICATE;
+	}
 	bool fatal = in->outcome && strcmp(in->outcome, "fatal") == 0;
 	if (!in_list(in->outcome, outcomes))
 		*field_out = "outcome";
@@ -474,6 +519,13 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 	json_array_foreach(term_list, i, t) {
 		const ctcae_term *ct = ctcae_find(terms, json_string_value(json_object_get(t, "code")));
 		if (ct == NULL || nterms >= 20)
+			continue;
+		/* Assessments stored before duplicates were refused may repeat a term: one reaction
+		 * is exported once, with the first grade given. */
+		bool seen = false;
+		for (int k = 0; k < nterms && !seen; k++)
+			seen = strcmp(export_terms[k].code, ct->code) == 0;
+		if (seen)
 			continue;
 		export_terms[nterms++] = (ae_export_term){ct->code, ct->name_en, ct->name_ja, ct->meddra_code,
 		                                          (int)json_integer_value(json_object_get(t, "grade"))};

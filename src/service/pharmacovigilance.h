@@ -16,6 +16,7 @@ typedef enum pv_rc {
 	PV_OK = 0,
 	PV_NOT_FOUND,        /* no such report or order, or not the patient's own */
 	PV_INVALID,          /* *field_out names the field */
+	PV_DUPLICATE,        /* a list holds the same item twice (a symptom, a term, a lot); *field_out names it */
 	PV_ERROR,
 } pv_rc;
 

@@ -110,6 +110,7 @@ struct temperature_import {
 	actor by;
 	int64_t logger_id;
 	int default_offset;
+	int64_t now;                    /* bounds the readings' times */
 	char default_unit;              /* 'C', 'F', or 0: files must say */
 	temp_csv *parser;
 	char source[201];
@@ -151,7 +152,8 @@ static int on_csv_reading(void *ctx, const temp_reading *r, long line)
 	return put_reading(ctx, r->at, r->celsius, line);
 }
 
-temperature_import *temperature_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset)
+temperature_import *temperature_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset,
+                                             int64_t now)
 {
 	temperature_import *imp = calloc(1, sizeof *imp);
 	if (imp == NULL)
@@ -160,6 +162,7 @@ temperature_import *temperature_import_begin(store *s, const actor *by, int64_t 
 	imp->by = *by;
 	imp->logger_id = logger_id;
 	imp->default_offset = default_utc_offset;
+	imp->now = now;
 	if (s->m->begin(s) != STORE_OK) {
 		free(imp);
 		return NULL;
@@ -175,7 +178,7 @@ void temperature_import_set_unit(temperature_import *imp, char unit)
 void temperature_import_file(temperature_import *imp, const char *source)
 {
 	temp_csv_free(imp->parser);
-	imp->parser = temp_csv_new(imp->default_offset, on_csv_reading, imp);
+	imp->parser = temp_csv_new(imp->default_offset, imp->now, on_csv_reading, imp);
 	if (imp->parser != NULL && imp->default_unit)
 		temp_csv_set_default_unit(imp->parser, imp->default_unit);
 	snprintf(imp->source, sizeof imp->source, "%s", source);
@@ -238,9 +241,10 @@ temperature_rc temperature_import_file_end(temperature_import *imp, temp_csv_err
 
 temperature_rc temperature_import_reading(temperature_import *imp, int64_t at, double celsius, temp_csv_error *err)
 {
-	if (!isfinite(celsius) || celsius < -273.15) {
+	temp_reading r = {at, celsius};
+	err->field = coldchain_reading_implausible(&r, imp->now, &err->reason_key, err->reason, sizeof err->reason);
+	if (err->field != NULL) {
 		err->line = imp->file.rows_read + 1;
-		snprintf(err->reason, sizeof err->reason, "impossible temperature %.2f °C (below absolute zero)", celsius);
 		return TEMPERATURE_BAD_FILE;
 	}
 	if (put_reading(imp, at, celsius, (long)imp->file.rows_read + 1) != 0) {

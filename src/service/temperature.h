@@ -44,8 +44,10 @@ typedef struct import_summary {
 	int lots_quarantined;
 } import_summary;
 
-/* Starts an import for a logger (opens the transaction). NULL on failure. */
-temperature_import *temperature_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset);
+/* Starts an import for a logger (opens the transaction). now bounds the readings' times (see
+ * coldchain_reading_implausible). NULL on failure. */
+temperature_import *temperature_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset,
+                                             int64_t now);
 /* The unit of files that do not say ('C' or 'F'); by default such a file is refused, since a
  * °F file read as °C would hide excursions. */
 void temperature_import_set_unit(temperature_import *imp, char unit);
@@ -55,7 +57,8 @@ void temperature_import_file(temperature_import *imp, const char *source);
 temperature_rc temperature_import_feed(temperature_import *imp, const char *data, size_t len, temp_csv_error *err);
 /* Ends the current file (records it). */
 temperature_rc temperature_import_file_end(temperature_import *imp, temp_csv_error *err);
-/* Feeds one reading directly (HTTP JSON ingest). */
+/* Feeds one reading directly (HTTP JSON ingest). An implausible reading is refused with
+ * TEMPERATURE_BAD_FILE, err naming the field, by the same check as a CSV line. */
 temperature_rc temperature_import_reading(temperature_import *imp, int64_t at, double celsius, temp_csv_error *err);
 /* Commits everything, then evaluates the affected lots. Frees imp. */
 temperature_rc temperature_import_commit(temperature_import *imp, int64_t now, import_summary *out);

@@ -127,7 +127,7 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
                                size_t len, size_t max_bytes, int64_t now, certificate_record *out, const char **field_out)
 {
 	*field_out = NULL;
-	if (filename == NULL || *filename == '\0' || strlen(filename) > 128) {
+	if (filename == NULL || validate_file_name(filename) != NULL) {
 		*field_out = "filename";
 		return TRACE_INVALID;
 	}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { cli, root, startServer, sql } from '../lib/server.mjs';
-import { Client, assertError, signupBody, stopServer } from './client.mjs';
+import { Client, assertError, counts, signupBody, stopServer } from './client.mjs';
 import { cleanAnswers, jstDate } from './fixtures.mjs';
 
 let server, pharmacist, doctor, admin, productId, lotId;
@@ -134,6 +134,13 @@ test('bad reports and assessments are refused and change nothing', async () => {
   assertError(await report(p, { severity: 'terrible' }), 400, 'invalid_field', 'severity');
   assertError(await report(p, { ongoing: 'yes' }), 400, 'invalid_field', 'ongoing');
   assertError(await doctor.post('/api/v1/adverse-events', { symptoms: ['fever'], onset_date: jstDate(-1), ongoing: false, severity: 'mild' }), 400, 'missing_field', 'patient_id');
+  // A symptom listed twice.
+  const tables = ['ae_reports', 'ae_assessments', 'ae_suspect_lots', 'ae_lot_alerts', 'lot_transitions', 'audit_log'];
+  const untouched = counts(server.db, tables);
+  const dup = await report(p, { symptoms: ['itching', 'redness', 'itching'] });
+  assertError(dup, 400, 'invalid_field', 'symptoms');
+  assert.match(dup.json.error.message, /重複/);
+  assert.deepEqual(counts(server.db, tables), untouched);
   assert.equal(count('ae_reports'), before);
 
   const id = (await report(p)).json.report.id;
@@ -144,6 +151,16 @@ test('bad reports and assessments are refused and change nothing', async () => {
   assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'anaphylaxis', grade: 5 }], outcome: 'recovered' })), 400, 'invalid_field', 'death');
   assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ causality: 'maybe' })), 400, 'invalid_field', 'causality');
   assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ lot_ids: [999999] })), 400, 'invalid_field', 'lot_ids');
+  // A term or a lot listed twice: one reaction five times (what an E2B export listed), the
+  // same term with two grades, the same lot twice.
+  const reported = counts(server.db, tables);
+  const five = Array.from({ length: 5 }, () => ({ code: 'pruritus', grade: 2 }));
+  assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: five })), 400, 'invalid_field', 'terms');
+  const twoGrades = await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'pruritus', grade: 1 }, { code: 'pruritus', grade: 2 }] }), { lang: 'en' });
+  assertError(twoGrades, 400, 'invalid_field', 'terms');
+  assert.match(twoGrades.json.error.message, /listed more than once/);
+  assertError(await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ lot_ids: [lotId, lotId] })), 400, 'invalid_field', 'lot_ids');
+  assert.deepEqual(counts(server.db, tables), reported);
   assertError(await doctor.post('/api/v1/adverse-events/999999/assessments', assessment()), 404, 'not_found');
   assert.equal(versions(), 0);
   const fatal = await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ terms: [{ code: 'anaphylaxis', grade: 5 }], death: true, outcome: 'fatal', outcome_date: jstDate(0) }));

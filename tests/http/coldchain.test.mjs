@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, startServer, sql } from '../lib/server.mjs';
-import { Client, assertError, stopServer } from './client.mjs';
+import { Client, assertError, counts, stopServer } from './client.mjs';
 import { jstDate } from './fixtures.mjs';
 
 let server, pharmacist, doctor, dir;
@@ -189,6 +189,68 @@ describe('sensor ingest', () => {
     r = await post(csv(new Date(t0 + 900e3).toISOString(), 2, () => 5), w.key, 'text/csv');
     assert.equal(r.status, 200);
     assert.equal((await r.json()).rows_added, 2);
+  });
+});
+
+describe('plausible readings only', () => {
+  // What a refused reading must leave alone.
+  const TABLES = ['readings', 'reading_imports', 'coldchain_alerts', 'lot_transitions', 'audit_log'];
+  const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+  test('CSV upload and JSON push refuse the same values, naming the field; nothing is stored', async () => {
+    const w = await watchedLot();
+    const t0 = Date.parse(hoursAgo(3));
+    const dayAhead = Date.now() + 2 * 86400e3;   // past the one-day allowance, whenever the test runs
+    const cases = [
+      { at: iso(t0 + 600e3), celsius: 500, field: 'celsius' },
+      { at: iso(t0 + 600e3), celsius: 1e308, field: 'celsius', jsonOnly: true },   // CSV numbers have no exponent
+      { at: iso(t0 + 600e3), celsius: -250, field: 'celsius' },
+      { at: iso(t0 + 600e3), celsius: 100.5, field: 'celsius' },
+      { at: '9999-12-31T00:00:00Z', celsius: 5, field: 'at' },
+      { at: '1900-01-01T08:00:00+09:00', celsius: 5, field: 'at' },   // 1899-12-31 in UTC
+      { at: '1999-12-31T23:59:59Z', celsius: 5, field: 'at' },
+      { at: iso(dayAhead), celsius: 5, field: 'at' },
+    ];
+    const url = `${server.url}/api/v1/loggers/${w.logger.id}/readings`;
+    const push = (body, lang = 'ja') => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${w.key}`, 'Accept-Language': lang }, body: JSON.stringify(body) });
+    const lotBefore = (await pharmacist.get(`/api/v1/lots/${w.lot.id}`)).json.lot.status;
+    const before = counts(server.db, TABLES);
+    for (const c of cases) {
+      // Two good readings, then the bad one: all or nothing.
+      const good = [{ at: iso(t0), celsius: 5 }, { at: iso(t0 + 300e3), celsius: 5.2 }];
+      if (!c.jsonOnly) {
+        const text = `timestamp,temperature_c\n${good.map((g) => `${g.at},${g.celsius}`).join('\n')}\n${c.at},${c.celsius}\n`;
+        const r = await upload(w.logger.id, text);
+        assertError(r, 400, 'bad_readings', c.field);
+        assert.equal(r.json.error.line, 4, r.text);
+        assert.equal(r.json.error.file, 'fridge.csv');
+        assert.match(r.json.error.message, c.field === 'celsius' ? /^温度: / : /^記録日時: /, r.text);
+        assert.deepEqual(counts(server.db, TABLES), before, `CSV ${c.at} ${c.celsius}`);
+      }
+      const r = await push({ readings: [...good, { at: c.at, celsius: c.celsius }] });
+      const body = await r.json();
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(body.error.code, 'bad_readings');
+      assert.equal(body.error.field, c.field, JSON.stringify(body));
+      assert.equal(body.error.line, 3);
+      assert.deepEqual(counts(server.db, TABLES), before, `JSON ${c.at} ${c.celsius}`);
+    }
+    const en = await (await push({ readings: [{ at: iso(t0), celsius: 500 }] }, 'en')).json();
+    assert.match(en.error.message, /^Temperature: Outside what a temperature logger can record \(-200 °C to \+100 °C\)/);
+    assert.match(en.error.reason, /500/);
+    assert.equal((await pharmacist.get(`/api/v1/lots/${w.lot.id}`)).json.lot.status, lotBefore);
+    // The limits themselves are readings a logger can make.
+    const edges = await push({ readings: [{ at: iso(t0), celsius: -200 }, { at: iso(t0 + 300e3), celsius: 100 }] });
+    assert.equal(edges.status, 200, await edges.clone().text());
+  });
+
+  test('an upload\'s file name must be a plain name', async () => {
+    const w = await watchedLot();
+    const before = counts(server.db, TABLES);
+    for (const name of ['..%2F..%2Fetc%2Fpasswd', 'a%0Ab.csv', 'dir%2Fx.csv', 'a..csv', 'x'.repeat(129)]) {
+      assertError(await upload(w.logger.id, csv(hoursAgo(2), 2, () => 5), name), 400, 'invalid_field', 'filename');
+    }
+    assert.deepEqual(counts(server.db, TABLES), before);
   });
 });
 

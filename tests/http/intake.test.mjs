@@ -57,12 +57,19 @@ describe('publishing slots', () => {
     assertError(await admin.post('/api/v1/slots', { doctor_id: 1, start: `${day}T10:00:00+09:00`, end: `${day}T11:00:00+09:00` }), 400, 'invalid_field', 'doctor_id');
     const p = await newPatient();
     assertError(await p.post('/api/v1/slots', { start: `${day}T10:00:00+09:00`, end: `${day}T11:00:00+09:00` }), 403, 'forbidden');
+    // At most a year ahead (366 days): year 9999 is a typo; so is a year and a few days.
+    assertError(await doctor.post('/api/v1/slots', { start: '9999-01-04T10:00:00+09:00', end: '9999-01-04T11:00:00+09:00' }), 400, 'invalid_field', 'start');
+    const far = await doctor.post('/api/v1/slots', { start: `${jstDate(368)}T10:00:00+09:00`, end: `${jstDate(368)}T11:00:00+09:00` }, { lang: 'en' });
+    assertError(far, 400, 'invalid_field', 'start');
+    assert.match(far.json.error.message, /one year ahead/);
     assert.equal(count('consultation_slots'), before);
+    const nearYear = await doctor.post('/api/v1/slots', { start: `${jstDate(364)}T10:00:00+09:00`, end: `${jstDate(364)}T10:10:00+09:00` });
+    assert.equal(nearYear.status, 201, nearYear.text);
     // Overlap with an existing range is refused whole.
     const ok = await doctor.post('/api/v1/slots', { start: `${day}T10:00:00+09:00`, end: `${day}T10:30:00+09:00` });
     assert.equal(ok.status, 201);
     assertError(await doctor.post('/api/v1/slots', { start: `${day}T10:20:00+09:00`, end: `${day}T11:00:00+09:00` }), 409, 'slot_overlap');
-    assert.equal(count('consultation_slots'), before + 3);
+    assert.equal(count('consultation_slots'), before + 4);
   });
 });
 

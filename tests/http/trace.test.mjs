@@ -115,6 +115,17 @@ describe('products and lots', () => {
     assertError(await upload(pharmacist, lot.id, big), 413, 'body_too_large');
     assertError(await upload(pharmacist, 999999, PDF), 404, 'not_found');
     assertError(await upload(pharmacist, lot.id, PDF, 'application/pdf', ''), 400, 'invalid_field', 'filename');
+    // A file name is a plain name: no control characters, path separators or "..", at most
+    // 128 bytes (the rule and more cases: validate_file_name, tests/data/validators.tsv).
+    const audited = count('audit_log');
+    for (const name of ['../../etc/passwd', '..', 'dir/cert.pdf', 'C:\\cert.pdf', 'cert\n.pdf', 'cert\r\nX-Injected: 1', 'cert\u0000.pdf',
+      'cert\u202Efdp.exe', 'x'.repeat(125) + '.pdf']) {
+      const r = await upload(pharmacist, lot.id, PDF, 'application/pdf', name);
+      assertError(r, 400, 'invalid_field', 'filename');
+    }
+    const en = await pharmacist.request('POST', `/api/v1/lots/${lot.id}/certificates?filename=..%2Fx.pdf`, { body: PDF, type: 'application/pdf', lang: 'en' });
+    assert.match(en.json.error.message, /^File name: A file name may not contain/);
+    assert.equal(count('audit_log'), audited);
     assertError(await upload(doctor, lot.id, PDF), 403, 'forbidden');
     assert.equal(count('certificates'), before);
     const ok = await upload(pharmacist, lot.id, PNG, 'image/png', 'scan.png');

@@ -313,6 +313,180 @@ static void test_mkt_large_n_stable(void **state)
 	assert_float_equal(coldchain_mkt_celsius(&spiky), closed, 1e-9);
 }
 
+/* The closed form of a time-weighted MKT over (seconds, °C) pairs. */
+static double mkt_by_time(const double *seconds, const double *c, size_t n)
+{
+	double s = 0, w = 0;
+	for (size_t i = 0; i < n; i++) {
+		s += seconds[i] * exp(-10000.0 / (c[i] + 273.15));
+		w += seconds[i];
+	}
+	return 10000.0 / -log(s / w) - 273.15;
+}
+
+/* A day logged every 15 min at `base` °C, except one hour in the middle (from 12:00) logged
+ * every minute at `alarm` °C, the way a logger samples faster during an alarm. */
+static void run_alarm_day(coldchain_eval *ev, double base, double alarm)
+{
+	coldchain_limits lim = {2.0, 8.0, 0};
+	coldchain_begin(ev, &lim, NULL, NULL, NULL);
+	int64_t t = 0;
+	for (; t < 12 * 3600; t += 900) {
+		temp_reading r = {t, base};
+		assert_int_equal(coldchain_feed(ev, &r), 0);
+	}
+	for (int i = 0; i < 60; i++, t += 60) {
+		temp_reading r = {t, alarm};
+		assert_int_equal(coldchain_feed(ev, &r), 0);
+	}
+	for (; t < 24 * 3600; t += 900) {
+		temp_reading r = {t, base};
+		assert_int_equal(coldchain_feed(ev, &r), 0);
+	}
+}
+
+static void test_mkt_weighted_by_time(void **state)
+{
+	(void)state;
+	/* 23 h at 5 °C every 15 min and 1 h at 25 °C every minute: 92 + 60 readings. By reading
+	 * the hour counts 60/152 of the day and the MKT is 18.05 °C, far outside 2-8 °C; by time
+	 * it is 1/24 and the MKT is 7.76 °C:
+	 *   (23 e^(-10000/278.15) + e^(-10000/298.15)) / 24 = (23 · 2.4386e-16 + 2.7145e-15) / 24
+	 *   = 3.4680e-16, ln = -35.5976, 10000/35.5976 = 280.918 K = 7.76 °C. */
+	coldchain_eval ev;
+	run_alarm_day(&ev, 5.0, 25.0);
+	double mkt_before_finish = coldchain_mkt_celsius(&ev);
+	coldchain_finish(&ev);
+	assert_int_equal(ev.readings, 152);
+	assert_int_equal(ev.interval_seconds, 900);
+	const double hours[] = {23 * 3600, 3600}, five_then_25[] = {5, 25};
+	assert_float_equal(coldchain_mkt_celsius(&ev), 7.76, 0.005);
+	assert_float_equal(coldchain_mkt_celsius(&ev), mkt_by_time(hours, five_then_25, 2), 1e-9);
+	assert_float_equal(coldchain_mkt_celsius(&ev), mkt_before_finish, 1e-12);
+	/* What the equal-weight form gives on the same readings (the old, wrong answer). */
+	double by_reading[152];
+	for (int i = 0; i < 152; i++)
+		by_reading[i] = i < 92 ? 5 : 25;
+	assert_float_equal(mkt_celsius(by_reading, 152), 18.05, 0.005);
+
+	/* The mirror: 23 h at 25 °C, the logger sampling every minute for one cool hour at 5 °C.
+	 * By reading the cool hour pulls the MKT down to 21.09 °C; by time it is 24.66 °C. */
+	run_alarm_day(&ev, 25.0, 5.0);
+	coldchain_finish(&ev);
+	const double hot_then_cool[] = {25, 5};
+	assert_float_equal(coldchain_mkt_celsius(&ev), 24.66, 0.005);
+	assert_float_equal(coldchain_mkt_celsius(&ev), mkt_by_time(hours, hot_then_cool, 2), 1e-9);
+	double mirror[152];
+	for (int i = 0; i < 152; i++)
+		mirror[i] = i < 92 ? 25 : 5;
+	assert_float_equal(mkt_celsius(mirror, 152), 21.09, 0.005);
+}
+
+static void test_mkt_weights_across_gaps(void **state)
+{
+	(void)state;
+	/* Every 5 min at 5 °C, then one reading at 30 °C followed by a 6-hour gap, then 5 °C
+	 * again. The reading before the gap stands for one interval, not six hours (nothing shows
+	 * what happened in the gap; it is reported): every reading weighs 300 s, the equal-weight
+	 * MKT of the readings. */
+	double c[20];
+	int64_t at[20];
+	for (int i = 0; i < 20; i++) {
+		c[i] = i == 10 ? 30 : 5;
+		at[i] = i * 300 + (i > 10 ? 6 * 3600 : 0);
+	}
+	coldchain_eval ev;
+	seen s;
+	run(&ev, &s, c, at, 20, 0);
+	assert_int_equal(ev.gaps, 1);
+	assert_float_equal(coldchain_mkt_celsius(&ev), mkt_celsius(c, 20), 1e-9);
+	/* The same with the interval given rather than inferred. */
+	run(&ev, &s, c, at, 20, 300);
+	assert_float_equal(coldchain_mkt_celsius(&ev), mkt_celsius(c, 20), 1e-9);
+	/* A gap shorter than twice the interval is no gap, but the reading still counts at most
+	 * one interval: 30 °C 420 s before the next reading counts 300 s. */
+	at[11] = at[10] + 420;
+	for (int i = 12; i < 20; i++)
+		at[i] = at[i - 1] + 300;
+	run(&ev, &s, c, at, 20, 300);
+	assert_int_equal(ev.gaps, 0);
+	assert_float_equal(coldchain_mkt_celsius(&ev), mkt_celsius(c, 20), 1e-9);
+	/* Readings closer than the interval count the time to the next: at 5-min logging, two
+	 * readings 60 s apart at 30 °C then 5 °C give 30 °C 60 s and the 5 °C reading 300 s. */
+	const int64_t pair_at[] = {0, 60};
+	const double pair_c[] = {30, 5}, pair_w[] = {60, 300};
+	run(&ev, &s, pair_c, pair_at, 2, 300);
+	assert_float_equal(coldchain_mkt_celsius(&ev), mkt_by_time(pair_w, pair_c, 2), 1e-9);
+}
+
+static void test_mkt_held_back_readings(void **state)
+{
+	(void)state;
+	/* Fewer readings than the inference needs: they are held back, and the MKT still weighs
+	 * them by the interval inferred from them, before and after finish. Spacings 300, 300,
+	 * 60, 300: the interval is 300, the 30 °C reading counts 60 s. */
+	const int64_t at[] = {0, 300, 600, 660, 960};
+	const double c[] = {5, 5, 30, 5, 5}, w[] = {300, 300, 60, 300, 300};
+	coldchain_limits lim = {2, 8, 0};
+	coldchain_eval ev;
+	coldchain_begin(&ev, &lim, NULL, NULL, NULL);
+	for (int i = 0; i < 5; i++) {
+		temp_reading r = {at[i], c[i]};
+		assert_int_equal(coldchain_feed(&ev, &r), 0);
+	}
+	double want = mkt_by_time(w, c, 5);
+	assert_float_equal(coldchain_mkt_celsius(&ev), want, 1e-9);
+	assert_int_equal(ev.pending_count, 5);  /* unchanged by the call */
+	coldchain_finish(&ev);
+	assert_float_equal(coldchain_mkt_celsius(&ev), want, 1e-9);
+	assert_float_equal(coldchain_mkt_celsius(&ev), coldchain_mkt_celsius(&ev), 0);
+}
+
+static void test_reading_plausible(void **state)
+{
+	(void)state;
+	/* Relative to any now: here 2030-06-01T00:00:00Z, and a day either side of the limits. */
+	const int64_t now = INT64_C(1906502400);
+	const struct {
+		int64_t at;
+		double celsius;
+		const char *field;  /* NULL: plausible */
+	} cases[] = {
+		{now, 5, NULL},
+		{now, -196, NULL},                                 /* liquid nitrogen */
+		{now, COLDCHAIN_PLAUSIBLE_MIN_CELSIUS, NULL},
+		{now, COLDCHAIN_PLAUSIBLE_MAX_CELSIUS, NULL},
+		{now, 500, "celsius"},
+		{now, 1e308, "celsius"},
+		{now, -1e308, "celsius"},
+		{now, INFINITY, "celsius"},
+		{now, NAN, "celsius"},
+		{now, -273.16, "celsius"},
+		{COLDCHAIN_EARLIEST_READING, 5, NULL},
+		{COLDCHAIN_EARLIEST_READING - 1, 5, "at"},
+		{-2208988800, 5, "at"},                           /* 1900-01-01 */
+		{now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS, 5, NULL},
+		{now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS + 1, 5, "at"},
+		{INT64_C(253402300799), 5, "at"},                 /* 9999-12-31T23:59:59Z */
+		{INT64_C(253402300799), 500, "celsius"},          /* the temperature is named first */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		temp_reading r = {cases[i].at, cases[i].celsius};
+		const char *key = NULL;
+		char reason[200] = "";
+		const char *field = coldchain_reading_implausible(&r, now, &key, reason, sizeof reason);
+		if (cases[i].field == NULL) {
+			if (field != NULL)
+				fail_msg("case %zu refused: %s", i, reason);
+			continue;
+		}
+		if (field == NULL || strcmp(field, cases[i].field) != 0)
+			fail_msg("case %zu: field %s, expected %s", i, field ? field : "none", cases[i].field);
+		assert_non_null(key);
+		assert_true(strlen(reason) > 10);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +501,10 @@ int main(void)
 		cmocka_unit_test(test_mkt_published_example),
 		cmocka_unit_test(test_mkt_extremes),
 		cmocka_unit_test(test_mkt_large_n_stable),
+		cmocka_unit_test(test_mkt_weighted_by_time),
+		cmocka_unit_test(test_mkt_weights_across_gaps),
+		cmocka_unit_test(test_mkt_held_back_readings),
+		cmocka_unit_test(test_reading_plausible),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

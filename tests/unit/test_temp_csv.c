@@ -20,6 +20,9 @@
 
 #define DATA_DIR "tests/data/coldchain"
 #define JST (9 * 3600)
+/* "now" for the parser's plausibility check: fixed, after every date in the data files
+ * (2027-01-01T00:00:00Z), so the cases do not drift with the day they run. */
+#define NOW INT64_C(1798761600)
 
 typedef struct collected {
 	temp_reading *r;
@@ -54,7 +57,7 @@ static void collected_free(collected *c)
 /* Parses data fed in chunks of chunk bytes (0: all at once). Returns the feed/finish result. */
 static int parse(const char *data, size_t len, size_t chunk, collected *out, temp_csv_error *err)
 {
-	temp_csv *p = temp_csv_new(JST, collect, out);
+	temp_csv *p = temp_csv_new(JST, NOW, collect, out);
 	assert_non_null(p);
 	int rc = 0;
 	if (chunk == 0)
@@ -221,6 +224,11 @@ static void test_data_files(void **state)
 			const char *reason = json_string_value(json_object_get(want_err, "reason"));
 			if (err.line != line || strstr(err.reason, reason) == NULL)
 				fail_msg("%s: error on line %ld: %s; expected line %ld: %s", path, err.line, err.reason, line, reason);
+			/* An implausible value names its field; other errors name none. */
+			const char *field = json_string_value(json_object_get(want_err, "field"));
+			if ((field == NULL) != (err.field == NULL) || (field && strcmp(field, err.field) != 0))
+				fail_msg("%s: error field %s, expected %s", path, err.field ? err.field : "none",
+				         field ? field : "none");
 			bad++;
 		} else {
 			if (rc != 0)
@@ -253,7 +261,7 @@ static void test_data_files(void **state)
 	closedir(d);
 	/* Every dialect of the brief, and every kind of error, has a file. */
 	assert_true(good >= 7);
-	assert_true(bad >= 14);
+	assert_true(bad >= 18);
 }
 
 static void test_timestamp_forms(void **state)
@@ -307,7 +315,7 @@ static void test_numbers(void **state)
 	} cases[] = {
 		{"4.5", 4.5},   {"\"4,5\"", 4.5}, {"-0.5", -0.5}, {"+3", 3.0},          {".5", 0.5},
 		{"5.", 5.0},    {"-20.25", -20.25}, {"4.5°C", 4.5}, {"\xE2\x88\x92" "2.5", -2.5}, {" 7.25 ", 7.25},
-		{"0.1", 0.1},   {"-273.15", -273.15},
+		{"0.1", 0.1},   {"-196.15", -196.15}, {"-200", -200.0}, {"+100.0", 100.0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char text[128];
@@ -403,7 +411,7 @@ static void test_default_unit(void **state)
 	(void)state;
 	const char *text = "time,temperature\n2026-03-01T10:00:00+09:00,41\n";
 	collected c = {0};
-	temp_csv *p = temp_csv_new(JST, collect, &c);
+	temp_csv *p = temp_csv_new(JST, NOW, collect, &c);
 	temp_csv_set_default_unit(p, 'F');
 	temp_csv_error err;
 	assert_int_equal(temp_csv_feed(p, text, strlen(text), &err), 0);
@@ -425,7 +433,7 @@ static void test_stop_and_sticky_error(void **state)
 	collected_free(&c);
 
 	/* After an error, every call reports it again and nothing more is read. */
-	temp_csv *p = temp_csv_new(JST, collect, &c);
+	temp_csv *p = temp_csv_new(JST, NOW, collect, &c);
 	const char *bad = "Time,Temp(°C)\n2026-03-01 10:00,x\n";
 	assert_int_equal(temp_csv_feed(p, bad, strlen(bad), &err), -1);
 	assert_int_equal(err.line, 2);
@@ -465,6 +473,57 @@ static void test_limits_on_input(void **state)
 	collected_free(&c);
 }
 
+static void test_plausible_values(void **state)
+{
+	(void)state;
+	/* The limits are included; one step past each is refused, naming the field. The same
+	 * check serves the JSON ingest (tests/http/coldchain.test.mjs). */
+	char latest[ISO8601_LEN], after[ISO8601_LEN], at_latest[32], at_after[32];
+	time_iso8601(NOW + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS, latest);
+	time_iso8601(NOW + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS + 1, after);
+	snprintf(at_latest, sizeof at_latest, "%s,5", latest);
+	snprintf(at_after, sizeof at_after, "%s,5", after);
+	const struct {
+		const char *row;
+		const char *field;  /* NULL: accepted */
+	} cases[] = {
+		{"2026-03-01T10:00:00Z,-200", NULL},
+		{"2026-03-01T10:00:00Z,100", NULL},
+		{"2026-03-01T10:00:00Z,-200.01", "celsius"},
+		{"2026-03-01T10:00:00Z,100.01", "celsius"},
+		{"2026-03-01T10:00:00Z,-273.15", "celsius"},
+		{"2026-03-01T10:00:00Z,-300", "celsius"},
+		{"2000-01-01T00:00:00Z,5", NULL},
+		{"1999-12-31T23:59:59Z,5", "at"},
+		{"2000-01-01T08:59:59+09:00,5", "at"},
+		{"1970-01-01T00:00:00Z,5", "at"},
+		{at_latest, NULL},
+		{at_after, "at"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char text[160];
+		snprintf(text, sizeof text, "Time,Temp(°C)\n%s\n", cases[i].row);
+		collected c = {0};
+		temp_csv_error err = {0, "", NULL, NULL};
+		int rc = parse_str(text, &c, &err);
+		if (cases[i].field == NULL && rc != 0)
+			fail_msg("%s: refused: %s", cases[i].row, err.reason);
+		if (cases[i].field != NULL && (rc == 0 || err.field == NULL || strcmp(err.field, cases[i].field) != 0 ||
+		                               err.line != 2 || err.reason_key == NULL))
+			fail_msg("%s: rc %d field %s (%s), expected %s refused", cases[i].row, rc, err.field ? err.field : "none",
+			         err.reason, cases[i].field);
+		collected_free(&c);
+	}
+	/* °F converted before the check: 212 °F is 100 °C, 213 °F is not. */
+	collected c = {0};
+	temp_csv_error err = {0, "", NULL, NULL};
+	assert_int_equal(parse_str("Time,Temp(°F)\n2026-03-01T10:00:00Z,212\n", &c, &err), 0);
+	collected_free(&c);
+	assert_int_equal(parse_str("Time,Temp(°F)\n2026-03-01T10:00:00Z,213\n", &c, &err), -1);
+	assert_string_equal(err.field, "celsius");
+	collected_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_default_unit),
 		cmocka_unit_test(test_stop_and_sticky_error),
 		cmocka_unit_test(test_limits_on_input),
+		cmocka_unit_test(test_plausible_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,8 +23,33 @@ static const char *run_validator(const char *name, const char *input)
 	if (strcmp(name, "phone") == 0) return validate_phone(input);
 	if (strcmp(name, "postal_code") == 0) return validate_postal_code(input);
 	if (strcmp(name, "staff_role") == 0) return validate_staff_role(input);
+	if (strcmp(name, "file_name") == 0) return validate_file_name(input);
 	fail_msg("unknown validator %s in validators.tsv", name);
 	return NULL;
+}
+
+/* Decodes, in place, the escapes an input may hold: \xNN (a byte, two hex digits), a doubled
+ * backslash (one backslash), and the input \0 alone stands for the empty string. */
+static void unescape(char *s)
+{
+	if (strcmp(s, "\\0") == 0) {
+		s[0] = '\0';
+		return;
+	}
+	char *out = s;
+	for (const char *p = s; *p; p++) {
+		unsigned byte;
+		if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &byte) == 1) {
+			*out++ = (char)byte;
+			p += 3;
+		} else if (p[0] == '\\' && p[1] == '\\') {
+			*out++ = '\\';
+			p++;
+		} else {
+			*out++ = *p;
+		}
+	}
+	*out = '\0';
 }
 
 static void test_validator_cases(void **state)
@@ -42,6 +67,7 @@ static void test_validator_cases(void **state)
 		char *name = strtok(line, "\t"), *input = strtok(NULL, "\t"), *expected = strtok(NULL, "\t");
 		if (name == NULL || input == NULL || expected == NULL)
 			fail_msg("validators.tsv line %d: want 3 tab-separated columns", lineno);
+		unescape(input);
 		const char *got = run_validator(name, input);
 		const char *got_s = got ? got : "ok";
 		if (strcmp(got_s, expected) != 0)
