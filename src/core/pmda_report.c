@@ -168,9 +168,8 @@ int pmda_age_on(const char *birth, const char *date, int *years, int *months)
 	int by, bm, bd, y, m, d;
 	if (parse_date(birth, &by, &bm, &bd) != 0 || parse_date(date, &y, &m, &d) != 0)
 		return -1;
-	/* Completed months: a month is complete on the same day of the month as the birthday (a
-	 * birthday on the 29th–31st completes it on the last day of a shorter month is not
-	 * attempted: the day simply has to be reached). */
+	/* Completed months: a month completes when the day of the month reaches the birthday's
+	 * (so someone born on 29 February turns a year older on 1 March in a common year). */
 	int total = (y - by) * 12 + (m - bm) - (d < bd ? 1 : 0);
 	if (total < 0)
 		return -1;
