@@ -94,6 +94,7 @@ void handle_ctcae_terms(request *req);
 void handle_signals(request *req);
 void handle_ae_export_fhir(request *req);
 void handle_ae_export_e2b(request *req);
+void handle_ae_pmda_form(request *req);
 /* Signals over the stored cases (GET /api/v1/signals and exosafe signals --db). NULL with
  * *why = "no_cases" when there is nothing to compute, or "internal". */
 json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **why);

@@ -69,6 +69,7 @@ static json_t *json_assessment(const ae_assessment_record *a)
 	                      "treatment", a->treatment, "narrative", a->narrative, "due_date",
 	                      a->due_date[0] ? json_string(a->due_date) : json_null(), "assessed_by", a->assessor_name,
 	                      "assessed_at", json_time(a->assessed_at), "lot_ids", lots);
+	json_object_set_new(j, "assessor_role", json_string(role_name(a->assessor_role)));
 	return j;
 }
 
@@ -489,4 +490,34 @@ void handle_ae_export_fhir(request *req)
 void handle_ae_export_e2b(request *req)
 {
 	export_case(req, PV_EXPORT_E2B);
+}
+
+/* The 医薬品安全性情報報告書 for PMDA, as a printable page (the clinic prints and submits it;
+ * exosafe sends nothing). Reading it is a read of the patient's health data: audited. */
+void handle_ae_pmda_form(request *req)
+{
+	char *html = NULL, why[256] = "";
+	const char *refusal = NULL;
+	pv_clinic clinic = {req->cfg->clinic_name, "", req->cfg->clinic_phone};
+	pv_rc rc = pv_pmda_form(req->db, req->ctcae, &clinic, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
+	if (rc == PV_INVALID) {
+		reply_error(req, 409, refusal, NULL, NULL);
+		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));
+		return;
+	}
+	if (rc != PV_OK) {
+		reply_pv_error(req, rc, NULL);
+		return;
+	}
+	char object[48];
+	snprintf(object, sizeof object, "ae:%lld", (long long)req->path_ids[0]);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.export.pmda", object, "") != STORE_OK) {
+		free(html);
+		reply_internal(req, "audit export");
+		return;
+	}
+	reply_raw(req, 200, html, strlen(html), "text/html; charset=utf-8", NULL);
+	/* The form carries its own print style and no script. */
+	snprintf(req->raw_csp, sizeof req->raw_csp,
+	         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
 }

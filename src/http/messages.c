@@ -76,6 +76,10 @@ static const message messages[] = {
 	 "A different temperature is already stored for that time. Nothing was stored."},
 	{"alert_closed", "このアラートはすでに判定済みです。", "This alert has already been disposed of."},
 	{"bad_logger_key", "ロガーの認証キーが正しくありません。", "The logger key is wrong."},
+	{"not_assessed", "この症例はまだ評価されていません。医師が因果関係を評価してから作成してください。",
+	 "This case has not been assessed yet. A doctor must assess causality first."},
+	{"needs_doctor_assessment", "最新の評価は医師によるものではありません。医師が因果関係を評価してから作成してください。",
+	 "The latest assessment was not made by a doctor. A doctor must assess causality first."},
 	{"export_refused", "この症例はまだ出力できません(評価がない、または必須項目が不足しています)。",
 	 "This case cannot be exported yet (no assessment, or a required item is missing)."},
 	/* Questionnaire answer reasons. */

@@ -365,6 +365,7 @@ const route api_routes[] = {
 	{"POST", "/api/v1/adverse-events/{id}/assessments", ROLE_DOCTOR | ROLE_PHARMACIST, ae_assessment_fields, handle_ae_assess},
 	{"GET", "/api/v1/adverse-events/{id}/fhir", ROLE_DOCTOR | ROLE_PHARMACIST, NULL, handle_ae_export_fhir},
 	{"GET", "/api/v1/adverse-events/{id}/e2b", ROLE_DOCTOR | ROLE_PHARMACIST, NULL, handle_ae_export_e2b},
+	{"GET", "/api/v1/adverse-events/{id}/pmda-form", ROLE_STAFF, NULL, handle_ae_pmda_form},
 	{"GET", "/api/v1/ae-lot-alerts", ROLE_STAFF, NULL, handle_ae_lot_alerts},
 	{"GET", "/api/v1/ctcae/terms", ROLE_STAFF, NULL, handle_ctcae_terms},
 	{"GET", "/api/v1/signals", ROLE_STAFF, NULL, handle_signals},

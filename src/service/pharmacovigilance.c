@@ -9,7 +9,9 @@
 
 #include "core/ae_export.h"
 #include "core/ctcae.h"
+#include "core/kana.h"
 #include "core/lot_state.h"
+#include "core/pmda_report.h"
 #include "core/signal.h"
 #include "core/timefmt.h"
 #include "service/trace.h"
@@ -483,40 +485,62 @@ static void initials_of(const char *kana, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
-                pv_export_format format, char **out, char *err, size_t errlen)
+/* A case loaded for export: the records, and the buffers its ae_export_case points into. */
+typedef struct export_case {
+	ae_report_record r;
+	ae_assessment_record a;
+	patient_profile profile;
+	response_record q;
+	json_t *term_list;
+	ae_export_term terms[20];
+	ae_export_lot lots[AE_MAX_SUSPECT_LOTS];
+	lot_record lot_rows[AE_MAX_SUSPECT_LOTS];
+	product_record product;
+	char initials[64], q_url[160], narrative[8200];
+	ae_export_case c;
+} export_case;
+
+static void export_case_free(export_case *x)
+{
+	if (x == NULL)
+		return;
+	json_decref(x->term_list);
+	response_record_clear(&x->q);
+	free(x);
+}
+
+/* Loads case report_id with its latest assessment. Returns PV_OK with *out (free with
+ * export_case_free), PV_NOT_FOUND when there is no such report, PV_INVALID with err set when
+ * it has no assessment yet, PV_ERROR on a storage failure. */
+static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
+                              export_case **out, char *err, size_t errlen)
 {
 	*out = NULL;
-	ae_report_record r;
-	store_rc rc = s->m->ae_report_get(s, report_id, &r);
-	if (rc != STORE_OK)
-		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
-	ae_assessment_record *a = malloc(sizeof *a);
-	if (a == NULL)
+	export_case *x = calloc(1, sizeof *x);
+	if (x == NULL)
 		return PV_ERROR;
-	pv_rc result = PV_ERROR;
-	json_t *term_list = NULL;
-	response_record q = {0};
-	ae_export_term export_terms[20];
-	ae_export_lot export_lots[AE_MAX_SUSPECT_LOTS];
-	lot_record lots[AE_MAX_SUSPECT_LOTS];
-	rc = s->m->ae_assessment_latest(s, report_id, a);
+	store_rc rc = s->m->ae_report_get(s, report_id, &x->r);
+	if (rc != STORE_OK) {
+		export_case_free(x);
+		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
+	}
+	rc = s->m->ae_assessment_latest(s, report_id, &x->a);
 	if (rc == STORE_NOT_FOUND) {
 		snprintf(err, errlen, "the case has no assessment yet");
-		result = PV_INVALID;
-		goto out;
+		export_case_free(x);
+		return PV_INVALID;
 	}
-	if (rc != STORE_OK)
-		goto out;
 	user_record patient;
-	patient_profile profile;
-	if (s->m->user_by_id(s, r.patient_id, &patient) != STORE_OK || s->m->profile_get(s, r.patient_id, &profile) != STORE_OK)
-		goto out;
-	term_list = json_loads(a->terms_json, 0, NULL);
+	if (rc != STORE_OK || s->m->user_by_id(s, x->r.patient_id, &patient) != STORE_OK ||
+	    s->m->profile_get(s, x->r.patient_id, &x->profile) != STORE_OK) {
+		export_case_free(x);
+		return PV_ERROR;
+	}
+	x->term_list = json_loads(x->a.terms_json, 0, NULL);
 	int nterms = 0;
 	size_t i;
 	json_t *t;
-	json_array_foreach(term_list, i, t) {
+	json_array_foreach(x->term_list, i, t) {
 		const ctcae_term *ct = ctcae_find(terms, json_string_value(json_object_get(t, "code")));
 		if (ct == NULL || nterms >= 20)
 			continue;
@@ -524,56 +548,101 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 		 * is exported once, with the first grade given. */
 		bool seen = false;
 		for (int k = 0; k < nterms && !seen; k++)
-			seen = strcmp(export_terms[k].code, ct->code) == 0;
+			seen = strcmp(x->terms[k].code, ct->code) == 0;
 		if (seen)
 			continue;
-		export_terms[nterms++] = (ae_export_term){ct->code, ct->name_en, ct->name_ja, ct->meddra_code,
-		                                          (int)json_integer_value(json_object_get(t, "grade"))};
+		x->terms[nterms++] = (ae_export_term){ct->code, ct->name_en, ct->name_ja, ct->meddra_code,
+		                                      (int)json_integer_value(json_object_get(t, "grade"))};
 	}
-	product_record product = {0};
 	int nlots = 0;
-	for (int k = 0; k < a->lot_count; k++) {
-		if (s->m->lot_get(s, a->lot_ids[k], &lots[nlots]) != STORE_OK)
-			goto out;
-		if (nlots == 0 && s->m->product_get(s, lots[0].product_id, &product) != STORE_OK)
-			goto out;
-		export_lots[nlots] = (ae_export_lot){lots[nlots].lot_number, lots[nlots].expires_on};
+	for (int k = 0; k < x->a.lot_count; k++) {
+		if (s->m->lot_get(s, x->a.lot_ids[k], &x->lot_rows[nlots]) != STORE_OK ||
+		    (nlots == 0 && s->m->product_get(s, x->lot_rows[0].product_id, &x->product) != STORE_OK)) {
+			export_case_free(x);
+			return PV_ERROR;
+		}
+		x->lots[nlots] = (ae_export_lot){x->lot_rows[nlots].lot_number, x->lot_rows[nlots].expires_on};
 		nlots++;
 	}
-	bool have_q = s->m->response_latest(s, r.patient_id, &q) == STORE_OK;
-	char initials[64], q_url[160];
-	initials_of(profile.name_kana, initials, sizeof initials);
+	bool have_q = s->m->response_latest(s, x->r.patient_id, &x->q) == STORE_OK;
+	initials_of(x->profile.name_kana, x->initials, sizeof x->initials);
 	if (have_q)
-		snprintf(q_url, sizeof q_url, "https://exosafe.example/Questionnaire/%s", q.questionnaire_id);
-	char narrative[8200];
-	snprintf(narrative, sizeof narrative, "%s%s%s", r.description, a->narrative[0] ? "\n" : "", a->narrative);
-	const char *qualification = strcmp(r.reporter_role, "patient") == 0   ? "patient"
-	                            : strcmp(r.reporter_role, "doctor") == 0     ? "physician"
-	                            : strcmp(r.reporter_role, "pharmacist") == 0 ? "pharmacist"
-	                                                                         : "other";
-	ae_export_case c = {
-		.case_id = r.id, .version = a->version, .received_at = r.received_at, .assessed_at = a->assessed_at,
+		snprintf(x->q_url, sizeof x->q_url, "https://exosafe.example/Questionnaire/%s", x->q.questionnaire_id);
+	snprintf(x->narrative, sizeof x->narrative, "%s%s%s", x->r.description, x->a.narrative[0] ? "\n" : "",
+	         x->a.narrative);
+	const char *qualification = strcmp(x->r.reporter_role, "patient") == 0   ? "patient"
+	                            : strcmp(x->r.reporter_role, "doctor") == 0     ? "physician"
+	                            : strcmp(x->r.reporter_role, "pharmacist") == 0 ? "pharmacist"
+	                                                                             : "other";
+	const ae_assessment_record *a = &x->a;
+	x->c = (ae_export_case){
+		.case_id = x->r.id, .version = a->version, .received_at = x->r.received_at, .assessed_at = a->assessed_at,
 		.sender_name = sender_name, .reporter_qualification = qualification,
-		.patient_id = r.patient_id, .patient_initials = initials, .birth_date = profile.birth_date, .sex = profile.sex,
-		.narrative = narrative, .onset_date = r.onset_date, .ongoing = r.ongoing,
-		.terms = export_terms, .term_count = nterms,
+		.patient_id = x->r.patient_id, .patient_initials = x->initials, .birth_date = x->profile.birth_date,
+		.sex = x->profile.sex,
+		.narrative = x->narrative, .onset_date = x->r.onset_date, .ongoing = x->r.ongoing,
+		.terms = x->terms, .term_count = nterms,
 		.death = a->death, .life_threatening = a->life_threatening, .hospitalization = a->hospitalization,
 		.disability = a->disability, .congenital_anomaly = a->congenital_anomaly,
 		.other_medically_important = a->other_medically_important,
 		.outcome = a->outcome, .outcome_date = a->outcome_date, .causality = a->causality, .treatment = a->treatment,
-		.product_code = nlots ? product.code : NULL, .product_name = nlots ? product.name_ja : NULL,
-		.manufacturer = nlots ? product.manufacturer : NULL, .lots = export_lots, .lot_count = nlots,
-		.questionnaire_url = have_q ? q_url : NULL, .questionnaire_version = have_q ? q.questionnaire_version : 0,
-		.questionnaire_answers_json = have_q ? q.answers_json : NULL,
-		.questionnaire_submitted_at = have_q ? q.submitted_at : 0,
+		.product_code = nlots ? x->product.code : NULL, .product_name = nlots ? x->product.name_ja : NULL,
+		.manufacturer = nlots ? x->product.manufacturer : NULL, .lots = x->lots, .lot_count = nlots,
+		.questionnaire_url = have_q ? x->q_url : NULL, .questionnaire_version = have_q ? x->q.questionnaire_version : 0,
+		.questionnaire_answers_json = have_q ? x->q.answers_json : NULL,
+		.questionnaire_submitted_at = have_q ? x->q.submitted_at : 0,
 	};
-	*out = format == PV_EXPORT_FHIR ? ae_export_fhir(&c, err, errlen) : ae_export_e2b(&c, err, errlen);
-	result = *out ? PV_OK : PV_INVALID;
-out:
-	json_decref(term_list);
-	response_record_clear(&q);
-	free(a);
-	return result;
+	*out = x;
+	return PV_OK;
+}
+
+pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
+                pv_export_format format, char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	export_case *x;
+	pv_rc rc = export_case_load(s, terms, sender_name, report_id, &x, err, errlen);
+	if (rc != PV_OK)
+		return rc;
+	*out = format == PV_EXPORT_FHIR ? ae_export_fhir(&x->c, err, errlen) : ae_export_e2b(&x->c, err, errlen);
+	export_case_free(x);
+	return *out ? PV_OK : PV_INVALID;
+}
+
+pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *clinic, int64_t report_id, int64_t now,
+                   char **out, const char **refusal_out, char *err, size_t errlen)
+{
+	*out = NULL;
+	*refusal_out = "export_refused";
+	export_case *x;
+	pv_rc rc = export_case_load(s, terms, clinic->name, report_id, &x, err, errlen);
+	if (rc == PV_INVALID)
+		*refusal_out = "not_assessed";
+	if (rc != PV_OK)
+		return rc;
+	/* The form reports a doctor's causality assessment: the latest version must be a doctor's. */
+	if (x->a.assessor_role != ROLE_DOCTOR) {
+		snprintf(err, errlen, "the latest assessment (version %d) was not made by a doctor; a doctor must assess causality",
+		         x->a.version);
+		*refusal_out = "needs_doctor_assessment";
+		export_case_free(x);
+		return PV_INVALID;
+	}
+	/* Latin initials on the PMDA form (see kana.h); blank when the kana cannot be read. */
+	kana_initials_latin(x->profile.name_kana, x->initials, sizeof x->initials);
+	char today[11];
+	jst_date(now, today);
+	pmda_report_info info = {
+		.reporter_name = x->a.assessor_name,
+		.reporter_profession = "doctor",
+		.facility_name = clinic->name,
+		.facility_address = clinic->address,
+		.facility_phone = clinic->phone,
+		.report_date = today,
+	};
+	*out = pmda_report_html(&x->c, &info, err, errlen);
+	export_case_free(x);
+	return *out ? PV_OK : PV_INVALID;
 }
 
 /* Reads data_dir/ctcae/terms.json: the CTCAE v5 terms assessments are graded with. */

@@ -93,6 +93,21 @@ typedef enum pv_export_format { PV_EXPORT_FHIR, PV_EXPORT_E2B } pv_export_format
 pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
                 pv_export_format format, char **out, char *err, size_t errlen);
 
+/* The clinic as the PMDA form names it (施設名, 住所, 電話); address and phone may be "". */
+typedef struct pv_clinic {
+	const char *name, *address, *phone;
+} pv_clinic;
+
+/* Produces the 医薬品安全性情報報告書 (the form a medical institution sends to PMDA, 薬機法
+ * 第68条の10第2項) for case report_id from its latest assessment, reported by the doctor who
+ * made it, dated now (JST). Returns PV_OK with *out (HTML, heap, the caller frees);
+ * PV_NOT_FOUND when there is no such report; PV_INVALID with *refusal_out set to
+ * "not_assessed" (no assessment yet), "needs_doctor_assessment" (the latest version is not a
+ * doctor's) or "export_refused" (the case lacks what the form needs) and the reason in err;
+ * PV_ERROR on a storage failure. Reads only. */
+pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *clinic, int64_t report_id, int64_t now,
+                   char **out, const char **refusal_out, char *err, size_t errlen);
+
 /* P(X >= k) for X ~ Poisson(lambda): the exact one-sided test of the lot alerts. */
 double pv_poisson_upper_tail(int64_t k, double lambda);
 

@@ -409,6 +409,7 @@ typedef struct ae_assessment_record {
 	int64_t lot_ids[AE_MAX_SUSPECT_LOTS];
 	int lot_count;
 	char assessor_name[401];       /* filled by reads */
+	user_role assessor_role;       /* filled by reads: the assessor's role now */
 } ae_assessment_record;
 
 /* Per lot of a product: reports whose latest assessment suspects the lot, and units dispensed. */

@@ -10,7 +10,7 @@
 // disclosures. Screenshots go to build/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, shots } from '../lib/browser.mjs';
@@ -385,11 +385,111 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
   }
 });
 
+test('staff open the 医薬品安全性情報報告書 from the case page; it prints as one A4 page', async () => {
+  const staff = { doctor: new Client(server.url), pharmacist: new Client(server.url), admin: new Client(server.url) };
+  await staff.doctor.login('doctor@clinic.example', 'doctor-demo-pass');
+  await staff.pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
+  await staff.admin.login('admin@clinic.example', 'admin-demo-pass');
+  staff.productId = (await staff.doctor.get('/api/v1/products')).json.products.find((x) => x.code === 'EXO-CREAM-M').id;
+  const patient = await treatedPatient(staff, 90);
+  const r = await patient.client.post('/api/v1/adverse-events', { order_id: patient.orderId, symptoms: ['itching', 'redness'],
+    description: '塗った翌朝から頬が赤く、かゆみが強い。', onset_date: jstDate(-3), ongoing: false, severity: 'moderate' });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.report.id;
+  const formUrl = `/api/v1/adverse-events/${id}/pmda-form`;
+
+  const d = await openPage(DESKTOP);
+  try {
+    await logIn(d.page, 'doctor@clinic.example', 'doctor-demo-pass');
+    await openReady(d.page, `/ae-case.html?id=${id}`);
+    // Not assessed: no link, and the page says why.
+    assert.ok(await d.page.locator('#pmda-form-link').isHidden());
+    assert.match(await d.page.locator('#pmda-form-unavailable').textContent(), /医師が因果関係を評価すると/);
+
+    const lotId = (await staff.doctor.get(`/api/v1/adverse-events/${id}`)).json.dispensed_lots[0].lot_id;
+    const a = await staff.doctor.post(`/api/v1/adverse-events/${id}/assessments`, {
+      terms: [{ code: 'pruritus', grade: 2 }], hospitalization: true, outcome: 'recovered', outcome_date: jstDate(-1),
+      causality: 'probable', lot_ids: [lotId], treatment: '使用中止。抗ヒスタミン薬を内服。',
+      narrative: '顔面に塗布した翌朝から紅斑とそう痒。入院して経過観察し、3日目に消失。' });
+    assert.equal(a.status, 201, a.text);
+    await openReady(d.page, `/ae-case.html?id=${id}`);
+    const link = d.page.locator('#pmda-form-link');
+    assert.ok(await link.isVisible(), 'the print link appears once a doctor has assessed');
+    assert.equal((await link.textContent()).trim(), '医薬品安全性情報報告書を印刷');
+    assert.equal(await link.getAttribute('href'), formUrl);
+    assert.ok(await d.page.locator('#pmda-form-unavailable').isHidden());
+    await d.page.locator('#pmda-card').screenshot({ path: join(shots, 'ae-case-pmda-card.png') });
+
+    // The link opens the form in a new tab, with the session.
+    const [form] = await Promise.all([d.context.waitForEvent('page'), link.click()]);
+    const formProblems = [];
+    form.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) formProblems.push(m.text()); });
+    await form.waitForLoadState('load');
+    assert.equal(new URL(form.url()).pathname, formUrl);
+    assert.equal(await form.locator('h1').textContent(), '医薬品安全性情報報告書');
+    const field = (name) => form.locator(`[data-field="${name}"]`).first();
+    assert.equal(await field('patient_initials').textContent(), 'F.H.', 'フクサヨウ ハナコ');
+    assert.equal(await field('sex').getAttribute('data-value'), '女');
+    assert.equal(await field('seriousness_criteria').textContent(), '⑤');
+    assert.equal(await field('outcome').getAttribute('data-value'), '回復');
+    assert.equal(await field('reporter_profession').getAttribute('data-value'), '医師');
+    assert.match(await field('submission_notice').textContent(), /exosafe はこの報告書を PMDA.*へ送信しません/);
+    // The circled choice and the table borders are really drawn, and the Japanese text is set in
+    // a CJK font (not boxes): the glyph of 医 is as wide as a full-width character.
+    const look = await form.evaluate(() => {
+      const on = document.querySelector('.opt.on');
+      const probe = document.createElement('span');
+      probe.textContent = '医';
+      probe.style.fontSize = '20px';
+      document.body.append(probe);
+      const w = probe.getBoundingClientRect().width;
+      probe.remove();
+      return { onBorder: getComputedStyle(on).borderTopStyle, td: getComputedStyle(document.querySelector('td')).borderTopStyle, glyph: w };
+    });
+    assert.equal(look.onBorder, 'solid');
+    assert.equal(look.td, 'solid');
+    assert.ok(look.glyph > 17 && look.glyph < 23, `full-width glyph, got ${look.glyph}px`);
+
+    // Print: the screen-only help goes, the form is laid out on an A4 page (794 × 1123 CSS px).
+    await form.setViewportSize({ width: 794, height: 1123 });
+    await form.emulateMedia({ media: 'print' });
+    assert.ok(await form.locator('.howto').isHidden(), 'the print help is not printed');
+    await screenshot(form, 'pmda-form-print.png');
+    const pdf = await form.pdf({ preferCSSPageSize: true, printBackground: true });
+    writeFileSync(join(shots, 'pmda-form.pdf'), pdf);
+    const text = pdf.toString('latin1');
+    const pages = text.match(/\/Type\s*\/Page[^s]/g) ?? [];
+    assert.equal(pages.length, 1, 'one printed page');
+    const box = text.match(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/);
+    assert.ok(box, 'the PDF has a page size');
+    assert.ok(Math.abs(Number(box[1]) - 595.28) < 2 && Math.abs(Number(box[2]) - 841.89) < 2, `A4 page, got ${box[1]} × ${box[2]} pt`);
+    assert.deepEqual(formProblems, []);
+    await form.close();
+    assert.deepEqual(d.problems, []);
+  } finally {
+    await d.context.close();
+  }
+
+  // The admin (read-only staff) has the link too; a patient going to the address is refused.
+  const adm = await openPage(DESKTOP);
+  try {
+    await logIn(adm.page, 'admin@clinic.example', 'admin-demo-pass');
+    await openReady(adm.page, `/ae-case.html?id=${id}`);
+    assert.ok(await adm.page.locator('#pmda-form-link').isVisible());
+    assert.deepEqual(adm.problems, []);
+  } finally {
+    await adm.context.close();
+  }
+  assert.equal((await patient.client.get(formUrl)).status, 403);
+});
+
 test('the side-effect and ad-check pages make no advertising claims', () => {
   const banned = /安全|必ず|絶対|最高|最先端|No\.\s?1|副作用なし|guarantee|\bsafe(ly|ty)?\b|risk-free/i;
   const web = join(root, 'web');
   for (const page of ['report', 'ae', 'ae-case', 'signals', 'adcheck']) {
-    const html = readFileSync(join(web, `${page}.html`), 'utf8').replace(/<[^>]*>/g, ' ').replaceAll('exosafe', '');
+    // 医薬品安全性情報報告書 is the name of the PMDA form, not a claim of safety.
+    const html = readFileSync(join(web, `${page}.html`), 'utf8').replace(/<[^>]*>/g, ' ').replaceAll('exosafe', '')
+      .replaceAll('医薬品安全性情報報告書', '');
     assert.doesNotMatch(html, banned, `${page}.html`);
   }
 });

@@ -445,7 +445,8 @@ test('the UI\'s own words make no advertising claims', () => {
   for (const lang of ['ja', 'en']) {
     const catalogue = JSON.parse(readFileSync(join(web, 'i18n', `${lang}.json`), 'utf8'));
     for (const [key, text] of Object.entries(catalogue)) {
-      assert.doesNotMatch(text.replaceAll('exosafe', ''), banned, `${lang}.json ${key}`);
+      // 医薬品安全性情報報告書 is the name of the PMDA form, not a claim of safety.
+      assert.doesNotMatch(text.replaceAll('exosafe', '').replaceAll('医薬品安全性情報報告書', ''), banned, `${lang}.json ${key}`);
     }
   }
   for (const page of ['book', 'questionnaire', 'consent', 'status', 'schedule', 'review', 'patient', 'home']) {

@@ -85,6 +85,65 @@ test('a case exports as a FHIR R4 Bundle and an ICH E2B(R3) ICSR, by API and CLI
   assert.notEqual(cli(['export', 'pdf', '--db', server.db, '--case', String(id)]).status, 0);
 });
 
+test('the PMDA form (医薬品安全性情報報告書): staff only, only once a doctor has assessed, audited', async () => {
+  const p = await treatedPatient();
+  const id = (await report(p, { description: '<b>かゆみ</b> & "赤み"', onset_date: jstDate(-2) })).json.report.id;
+  const url = `/api/v1/adverse-events/${id}/pmda-form`;
+  const audits = () => count('audit_log', `action = 'ae.export.pmda' AND object = 'ae:${id}'`);
+  // Not assessed yet: refused with a message that says what to do; nothing audited.
+  const early = await doctor.get(url);
+  assertError(early, 409, 'not_assessed');
+  assert.match(early.json.error.message, /医師が因果関係を評価/);
+  // A pharmacist's assessment is not a doctor's causality assessment.
+  await pharmacist.post(`/api/v1/adverse-events/${id}/assessments`, assessment());
+  assertError(await doctor.get(url), 409, 'needs_doctor_assessment');
+  assert.equal(audits(), 0);
+  const file = await doctor.get(`/api/v1/adverse-events/${id}`);
+  assert.equal(file.json.assessments[0].assessor_role, 'pharmacist');
+
+  // Not serious: a serious case here would count towards the demo lot's cluster alert, which the
+  // tests below rely on (the criteria mapping is covered by tests/unit/test_pmda_report.c).
+  await doctor.post(`/api/v1/adverse-events/${id}/assessments`, assessment({ treatment: '使用中止', narrative: '塗布部位のそう痒' }));
+  for (const who of [doctor, pharmacist, admin]) {
+    const r = await who.get(url);
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.headers.get('content-type'), /^text\/html; charset=utf-8/);
+    assert.match(r.headers.get('content-security-policy'), /default-src 'none'; style-src 'unsafe-inline'/);
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    assert.match(r.text, /<h1>医薬品安全性情報報告書<\/h1>/);
+    assert.match(r.text, /@page \{ size: A4;/);
+  }
+  assert.equal(audits(), 3, 'each read of the form is audited');
+  const html = (await doctor.get(url)).text;
+  const field = (name) => html.match(new RegExp(`data-field="${name}"(?: data-value="([^"]*)")?>([^<]*)<`))?.slice(1);
+  assert.deepEqual(field('patient_initials'), [undefined, 'Y.H.'], 'Latin initials of ヤマダ ハナコ');
+  assert.equal(field('sex')[0], '女');
+  const years = Number(field('age_at_onset')[0]);
+  const [by, bm, bd] = [1985, 4, 1];
+  const [oy, om, od] = jstDate(-2).split('-').map(Number);
+  assert.equal(years, oy - by - (om < bm || (om === bm && od < bd) ? 1 : 0), 'age at onset from the birth date');
+  assert.equal(field('onset_date')[0], jstDate(-2));
+  assert.equal(field('seriousness')[0], '非重篤');
+  assert.equal(field('seriousness_criteria')[0], '');
+  assert.equal(field('outcome')[0], '軽快');
+  assert.equal(field('causality')[0], 'probable');
+  assert.equal(field('lot_numbers')[1], sql(server.db, `SELECT lot_number FROM lots WHERE id = ${lotId};`));
+  assert.equal(field('suspect_product')[1], sql(server.db, `SELECT name_ja FROM products WHERE id = ${productId};`));
+  assert.equal(field('reporter_name')[1], sql(server.db, `SELECT name FROM users WHERE email = 'doctor@clinic.example';`));
+  assert.equal(field('reporter_profession')[0], '医師');
+  assert.equal(field('report_date')[0], jstDate(0));
+  assert.deepEqual(field('height'), [undefined, ''], 'height is not held: blank');
+  assert.ok(html.includes('&lt;b&gt;かゆみ&lt;/b&gt; &amp; &quot;赤み&quot;'), 'narrative escaped');
+  assert.doesNotMatch(html, /<script/);
+  assert.doesNotMatch(html, /有害\d+/, 'no patient name on the form');
+  assert.match(html, /exosafe はこの報告書を PMDA（独立行政法人医薬品医療機器総合機構）へ送信しません/);
+
+  assertError(await p.get(url), 403, 'forbidden');
+  assertError(await doctor.get('/api/v1/adverse-events/999999/pmda-form'), 404, 'not_found');
+  assertError(await new Client(server.url).get(url), 401, 'unauthenticated');
+  assert.equal(audits(), 4, 'refusals are not audited as reads');
+});
+
 test('a patient reports; staff assess in versions; serious cases get due dates and lead the queue', async () => {
   const p = await treatedPatient();
   const r = await report(p);

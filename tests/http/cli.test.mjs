@@ -270,6 +270,88 @@ describe('EXOSAFE_NOW, the one clock', () => {
   }
 });
 
+describe('export pmda', () => {
+  // A demo database with one adverse-event case written straight into the tables (the HTTP
+  // flow that creates cases is tested in ae.test.mjs); the onset is a fixed past day, so the
+  // age at onset does not depend on today.
+  let db, reportId, lotNumber;
+  const one = (q) => sql(db, q).trim();
+  const pmda = (extra) => cli(['export', 'pmda', '--db', db, '--data', `${root}/data`, ...extra]);
+  const assess = (assessor, version, extra = '') => one(`INSERT INTO ae_assessments (report_id, version, terms_json, death,
+      life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important, serious, outcome,
+      outcome_date, causality, treatment, narrative, assessed_by, assessed_at)
+    VALUES (${reportId}, ${version}, '[{"code":"pruritus","grade":2}]', 0, 0, 1, 0, 0, 0, 1, 'recovered', '2025-06-20',
+      'possible', '使用中止', '塗布部位のそう痒${extra}', (SELECT id FROM users WHERE email = '${assessor}'), 1750400000);
+    INSERT INTO ae_suspect_lots VALUES (last_insert_rowid(), (SELECT min(id) FROM lots));`);
+
+  before(() => {
+    db = freshDb();
+    assert.equal(cli(['demo', '--db', db]).status, 0);
+    lotNumber = one('SELECT lot_number FROM lots ORDER BY id LIMIT 1;');
+    reportId = Number(one(`INSERT INTO ae_reports (patient_id, reported_by, reporter_role, symptoms_json, description,
+        onset_date, ongoing, severity, received_at)
+      SELECT id, id, 'patient', '["itching"]', 'かゆい <b>&</b>', '2025-06-15', 0, 'moderate', 1750000000
+      FROM users WHERE email = 'hanako@patient.example';
+      SELECT last_insert_rowid();`));
+  });
+
+  test('an unassessed case, or one a pharmacist assessed last, is refused and writes no file', () => {
+    const out = join(dir, 'refused.html');
+    let r = pmda(['--report', String(reportId), '--out', out]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no assessment/);
+    assess('pharmacist@clinic.example', 1);
+    r = pmda(['--report', String(reportId), '--out', out]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /not made by a doctor/);
+    assert.ok(!existsSync(out), 'no file on refusal');
+    assert.equal(one(`SELECT count(*) FROM audit_log WHERE action = 'ae.export.pmda';`), '0');
+  });
+
+  test('a doctor-assessed case is written to --out as the A4 form, filled, and audited', () => {
+    assess('doctor@clinic.example', 2);
+    const out = join(dir, 'pmda.html');
+    const ini = join(dir, 'clinic.ini');
+    writeFileSync(ini, '[clinic]\nname = 青山 <皮膚科> クリニック\nphone = 03-5555-0101\n');
+    const r = pmda(['--report', String(reportId), '--out', out, '--config', ini]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '', 'the form goes to the file, not to stdout');
+    const html = readFileSync(out, 'utf8');
+    assert.match(html, /@page \{ size: A4;/);
+    assert.match(html, /data-field="patient_initials">Y\.H\.</);
+    assert.match(html, /data-field="age_at_onset" data-value="40">/, 'born 1985-04-01, onset 2025-06-15');
+    assert.match(html, /data-field="seriousness_criteria" data-value="5">⑤</);
+    assert.match(html, /data-field="outcome" data-value="回復"/);
+    assert.match(html, /data-field="outcome_date" data-value="2025-06-20">2025年6月20日</);
+    assert.ok(html.includes(`data-field="lot_numbers">${lotNumber}<`), 'the suspected lot');
+    assert.match(html, /data-field="reporter_profession" data-value="医師"/);
+    assert.match(html, /data-field="facility_name">青山 &lt;皮膚科&gt; クリニック</);
+    assert.match(html, /data-field="facility_phone">03-5555-0101</);
+    assert.ok(html.includes('かゆい &lt;b&gt;&amp;&lt;/b&gt;'), 'escaped');
+    assert.doesNotMatch(html, /山田/, 'no patient name');
+    assert.equal(one(`SELECT count(*) FROM audit_log WHERE action = 'ae.export.pmda' AND detail = 'cli';`), '1');
+    // Without --out the same form goes to stdout; --case is the same as --report.
+    const std = pmda(['--case', String(reportId)]);
+    assert.equal(std.status, 0, std.stderr);
+    assert.match(std.stdout, /<h1>医薬品安全性情報報告書<\/h1>/);
+  });
+
+  test('bad arguments exit 2 and name the problem', () => {
+    let r = pmda(['--report', 'x']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--case must be a case number/);
+    r = pmda([]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--db and --case are required/);
+    r = pmda(['--report', '999999']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no case 999999/);
+    r = pmda(['--report', String(reportId), '--out', join(dir, 'no-such-folder', 'f.html')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no-such-folder/);
+  });
+});
+
 describe('audit verify', () => {
   let base;
   let ids;

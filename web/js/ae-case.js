@@ -4,7 +4,8 @@
 // grades and its description, the ICH E2A criteria, outcome and outcome date, WHO-UMC causality,
 // the suspected lots pre-checked from the patient's dispenses, treatment and narrative. A saved
 // assessment is a new version; the page then shows whether the case is serious, its due date and
-// any lot alerts raised. Admins read only.
+// any lot alerts raised. Admins read only. Once a doctor has made the latest assessment, staff can
+// open the 医薬品安全性情報報告書 (the PMDA form, rendered by the server) to print it on A4.
 
 import { api } from './api.js';
 import { clearErrors, showError, whileSubmitting } from './forms.js';
@@ -368,10 +369,23 @@ function renderResult() {
   }
 }
 
+/** The PMDA form link: only when the latest assessment is a doctor's (the server checks too). */
+function renderPmda() {
+  const last = latest();
+  const ready = Boolean(last) && last.assessor_role === 'doctor';
+  const link = $('pmda-form-link');
+  link.hidden = !ready;
+  link.href = `/api/v1/adverse-events/${encodeURIComponent(state.id)}/pmda-form`;
+  const why = $('pmda-form-unavailable');
+  why.hidden = ready;
+  why.textContent = ready ? '' : last ? t('ae.pmda.needs_doctor', { n: last.version }) : t('ae.pmda.not_assessed');
+}
+
 function render() {
   renderReport();
   renderHistory();
   renderResult();
+  renderPmda();
 }
 
 async function load() {

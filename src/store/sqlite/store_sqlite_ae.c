@@ -132,7 +132,7 @@ store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn 
 	"SELECT a.id, a.report_id, a.version, a.terms_json, a.death, a.life_threatening, a.hospitalization,"           \
 	" a.disability, a.congenital_anomaly, a.other_medically_important, a.serious, a.outcome, a.outcome_date,"      \
 	" a.causality, a.treatment, a.narrative, a.due_date, a.assessed_by, a.assessed_at, u.name,"                    \
-	" (SELECT group_concat(lot_id) FROM ae_suspect_lots WHERE assessment_id = a.id)"                               \
+	" (SELECT group_concat(lot_id) FROM ae_suspect_lots WHERE assessment_id = a.id), u.role"                       \
 	" FROM ae_assessments a JOIN users u ON u.id = a.assessed_by"
 
 static void read_assessment(sqlite3_stmt *st, void *out)
@@ -165,6 +165,7 @@ static void read_assessment(sqlite3_stmt *st, void *out)
 		a->lot_ids[a->lot_count++] = strtoll(lots, &end, 10);
 		lots = *end == ',' ? end + 1 : end;
 	}
+	a->assessor_role = role_from_name((const char *)sqlite3_column_text(st, 21));
 }
 
 store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a)
