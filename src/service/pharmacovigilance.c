@@ -438,8 +438,8 @@ static void initials_of(const char *kana, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
-                pv_export_format format, char **out, char *err, size_t errlen)
+pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
+                int64_t report_id, pv_export_format format, char **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	ae_report_record r;
@@ -489,10 +489,8 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 		nlots++;
 	}
 	bool have_q = s->m->response_latest(s, r.patient_id, &q) == STORE_OK;
-	char initials[64], q_url[160];
+	char initials[64];
 	initials_of(profile.name_kana, initials, sizeof initials);
-	if (have_q)
-		snprintf(q_url, sizeof q_url, "https://exosafe.example/Questionnaire/%s", q.questionnaire_id);
 	char narrative[8200];
 	snprintf(narrative, sizeof narrative, "%s%s%s", r.description, a->narrative[0] ? "\n" : "", a->narrative);
 	const char *qualification = strcmp(r.reporter_role, "patient") == 0   ? "patient"
@@ -501,7 +499,7 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 	                                                                         : "other";
 	ae_export_case c = {
 		.case_id = r.id, .version = a->version, .received_at = r.received_at, .assessed_at = a->assessed_at,
-		.sender_name = sender_name, .reporter_qualification = qualification,
+		.sender_name = sender_name, .meddra_version = meddra_version, .reporter_qualification = qualification,
 		.patient_id = r.patient_id, .patient_initials = initials, .birth_date = profile.birth_date, .sex = profile.sex,
 		.narrative = narrative, .onset_date = r.onset_date, .ongoing = r.ongoing,
 		.terms = export_terms, .term_count = nterms,
@@ -511,7 +509,7 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 		.outcome = a->outcome, .outcome_date = a->outcome_date, .causality = a->causality, .treatment = a->treatment,
 		.product_code = nlots ? product.code : NULL, .product_name = nlots ? product.name_ja : NULL,
 		.manufacturer = nlots ? product.manufacturer : NULL, .lots = export_lots, .lot_count = nlots,
-		.questionnaire_url = have_q ? q_url : NULL, .questionnaire_version = have_q ? q.questionnaire_version : 0,
+		.questionnaire_id = have_q ? q.questionnaire_id : NULL, .questionnaire_version = have_q ? q.questionnaire_version : 0,
 		.questionnaire_answers_json = have_q ? q.answers_json : NULL,
 		.questionnaire_submitted_at = have_q ? q.submitted_at : 0,
 	};
