@@ -16,11 +16,12 @@ run() {
 
 run "unit"              meson test -C build --print-errorlogs
 run "http"              node --test --test-concurrency=1 tests/http/
+run "fhir + e2b"        node --test --test-concurrency=1 tests/fhir/
 run "browser"           node --test --test-concurrency=1 tests/browser/
 run "unit (asan+ubsan)" meson test -C build-asan --print-errorlogs
 run "http (asan+ubsan)" env EXOSAFE_BIN=build-asan/exosafe node --test --test-concurrency=1 tests/http/
 
-total=5
+total=6
 echo
 echo "suites: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then
