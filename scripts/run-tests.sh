@@ -8,14 +8,17 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 
 failed=()
+total=0
 run() {
   local name=$1; shift
+  total=$((total + 1))
   echo "=== $name"
   if "$@"; then echo "=== $name: ok"; else echo "=== $name: FAILED"; failed+=("$name"); fi
 }
 
 run "unit"              meson test -C build --print-errorlogs
 run "http"              node --test --test-concurrency=1 tests/http/
+run "fhir + e2b"        node --test --test-concurrency=1 tests/fhir/
 run "browser"           node --test --test-concurrency=1 tests/browser/
 run "unit (asan+ubsan)" meson test -C build-asan --print-errorlogs
 run "http (asan+ubsan)" env EXOSAFE_BIN=build-asan/exosafe node --test --test-concurrency=1 tests/http/
@@ -25,7 +28,6 @@ run "http (asan+ubsan)" env EXOSAFE_BIN=build-asan/exosafe node --test --test-co
 run "http (clock +400 days)"    faketime -f '+400d' node --test --test-concurrency=1 tests/http/
 run "browser (clock +400 days)" faketime -f '+400d' node --test --test-concurrency=1 tests/browser/
 
-total=7
 echo
 echo "suites: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -34,6 +34,20 @@ void config_defaults(server_config *cfg)
 	cfg->ae_due_days_serious = 15;
 	cfg->ae_lot_serious_threshold = 2;
 	cfg->ae_lot_alert_quarantine = true;
+	/* MedDRA 28.1 (September 2025). Not CTCAE v5.0's 20.1: E2B names the release the sender
+	 * codes with, and receivers accept only recent ones; a clinic sets its own. */
+	snprintf(cfg->meddra_version, sizeof cfg->meddra_version, "28.1");
+}
+
+/* "N.N": one or two digits, a dot, one digit (E2B E.i.2.1a, at most 4 characters). */
+static int parse_meddra_version(const char *value, char *out, size_t outlen)
+{
+	size_t major = strspn(value, "0123456789");
+	if (major < 1 || major > 2 || value[major] != '.' || value[major + 1] < '0' || value[major + 1] > '9' ||
+	    value[major + 2] != '\0' || strlen(value) >= outlen)
+		return -1;
+	snprintf(out, outlen, "%s", value);
+	return 0;
 }
 
 typedef struct load_state {
@@ -101,6 +115,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = parse_long(value, 1, 1000, &v) == 0 ? (c->ae_lot_serious_threshold = (int)v, 0) : -1;
 	else if (KEY("pharmacovigilance", "lot_alert_quarantine"))
 		ok = parse_bool(value, &c->ae_lot_alert_quarantine);
+	else if (KEY("pharmacovigilance", "meddra_version"))
+		ok = parse_meddra_version(value, c->meddra_version, sizeof c->meddra_version);
 	else if (KEY("server", "threads"))
 		ok = parse_long(value, 1, 64, &v) == 0 ? (c->threads = (int)v, 0) : -1;
 	else if (KEY("server", "max_body_bytes"))

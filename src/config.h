@@ -30,6 +30,7 @@ typedef struct server_config {
 	int ae_due_days_serious;         /* other serious */
 	int ae_lot_serious_threshold;    /* serious reports on one lot that raise a lot alert */
 	bool ae_lot_alert_quarantine;    /* a lot alert also quarantines the lot */
+	char meddra_version[8];          /* MedDRA release reactions are coded in, "N.N" (E2B E.i.2.1a) */
 } server_config;
 
 void config_defaults(server_config *cfg);

@@ -1,4 +1,5 @@
-/* exosafe export fhir|e2b|pmda: one adverse-event case for a regulator or another system. */
+/* exosafe export fhir|e2b|pmda|questionnaire|questionnaire-response|consent: an adverse-event
+ * case for a regulator or another system, the PMDA form, and the intake as FHIR for an EHR. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -9,22 +10,62 @@
 #include "cli/cli.h"
 #include "clock.h"
 #include "config.h"
+#include "core/ae_export.h"
 #include "core/ctcae.h"
+#include "service/intake_catalog.h"
+#include "service/intake_fhir.h"
 #include "service/pharmacovigilance.h"
 
 static const char export_usage[] =
 	"usage: exosafe export fhir|e2b|pmda --db PATH --case ID [--out FILE] [--data DIR] [--config FILE]\n"
+	"                                    [--meddra-version N.N]\n"
+	"       exosafe export questionnaire [--version N] [--out FILE] [--data DIR]\n"
+	"       exosafe export questionnaire-response|consent --db PATH --patient ID [--out FILE] [--data DIR]\n"
+	"                                    [--config FILE]\n"
 	"\n"
-	"Writes adverse-event case ID (its latest assessment) to standard output, or to FILE:\n"
-	"  fhir  a FHIR R4 Bundle (JSON): Patient, Medication with its lots, QuestionnaireResponse,\n"
-	"        AdverseEvent\n"
-	"  e2b   an ICH E2B(R3) ICSR (XML) for regulator reporting\n"
-	"  pmda  the 医薬品安全性情報報告書 (HTML, printable on A4) a medical institution sends to\n"
-	"        PMDA (薬機法 第68条の10 第2項); only for a case whose latest assessment is a\n"
-	"        doctor's. exosafe does not send it: the clinic submits it to PMDA itself.\n"
-	"--report is another name for --case. --data names the folder with ctcae/terms.json\n"
-	"(default data); --config the server's INI file, for the clinic's name and phone. The export\n"
-	"is audited.\n";
+	"Writes to standard output, or to FILE (whole or not at all):\n"
+	"  fhir      adverse-event case ID (its latest assessment) as a FHIR R4 Bundle (JSON): Patient,\n"
+	"            Medication with its lots, QuestionnaireResponse, AdverseEvent\n"
+	"  e2b       the case as an ICH E2B(R3) ICSR (XML): an ICH interchange file between\n"
+	"            pharmacovigilance systems, NOT a PMDA gateway submission. Every reaction needs a\n"
+	"            MedDRA code.\n"
+	"  pmda      the case's 医薬品安全性情報報告書 (HTML, printable on A4) a medical institution\n"
+	"            sends to PMDA (薬機法 第68条の10 第2項); only when the latest assessment is a\n"
+	"            doctor's. exosafe does not send it: the clinic submits it to PMDA itself.\n"
+	"  questionnaire           the clinic's questionnaire (current, or --version N) as a FHIR R4\n"
+	"                          Questionnaire\n"
+	"  questionnaire-response  patient ID's latest answers as a FHIR R4 QuestionnaireResponse\n"
+	"  consent                 patient ID's latest consent acceptance as a FHIR R4 Consent\n"
+	"--report is another name for --case. --data names the folder with ctcae/, questionnaires/ and consent/ (default data).\n"
+	"--config reads the INI file for [clinic] name and phone and [pharmacovigilance] meddra_version;\n"
+	"--meddra-version overrides the latter (the MedDRA release reactions are coded in).\n"
+	"Exports of a case or of a patient's data are audited.\n";
+
+typedef enum export_kind {
+	EXPORT_FHIR, EXPORT_E2B, EXPORT_PMDA, EXPORT_QUESTIONNAIRE, EXPORT_RESPONSE, EXPORT_CONSENT
+} export_kind;
+
+static const struct {
+	const char *name;
+	export_kind kind;
+	const char *audit_action;
+} kinds[] = {
+	{"fhir", EXPORT_FHIR, "ae.export.fhir"},
+	{"e2b", EXPORT_E2B, "ae.export.e2b"},
+	{"pmda", EXPORT_PMDA, "ae.export.pmda"},
+	{"questionnaire", EXPORT_QUESTIONNAIRE, NULL},
+	{"questionnaire-response", EXPORT_RESPONSE, "intake.export.questionnaire_response"},
+	{"consent", EXPORT_CONSENT, "intake.export.consent"},
+};
+
+/* Parses a positive id; returns it or 0. */
+static long long positive_id(const char *arg)
+{
+	char *end;
+	errno = 0;
+	long long id = strtoll(arg, &end, 10);
+	return errno != 0 || end == arg || *end != '\0' || id <= 0 ? 0 : id;
+}
 
 /* Writes text (with a final newline) to path, or to standard output when path is NULL. A file
  * is written whole or not at all: to a temporary name first, then renamed over path. Returns
@@ -56,22 +97,94 @@ static int write_export(const char *text, const char *path)
 	return 0;
 }
 
+/* Exports one case (fhir|e2b|pmda) to out_path (NULL: standard output); returns the exit status. */
+static int export_case(store *s, const server_config *cfg, const char *data, long long id, export_kind kind,
+                       const char *audit_action, const char *out_path)
+{
+	char err[512];
+	ctcae_table *terms = pv_load_ctcae(data, err, sizeof err);
+	if (terms == NULL) {
+		fprintf(stderr, "exosafe export: %s\n", err);
+		return 1;
+	}
+	char *text = NULL;
+	int rc = 1;
+	pv_rc prc;
+	if (kind == EXPORT_PMDA) {
+		pv_clinic clinic = {cfg->clinic_name, "", cfg->clinic_phone};
+		const char *refusal;
+		prc = pv_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
+	} else {
+		prc = pv_export(s, terms, cfg->clinic_name, cfg->meddra_version, id,
+		                kind == EXPORT_FHIR ? PV_EXPORT_FHIR : PV_EXPORT_E2B, &text, err, sizeof err);
+	}
+	char object[48];
+	snprintf(object, sizeof object, "ae:%lld", id);
+	if (prc == PV_NOT_FOUND)
+		fprintf(stderr, "exosafe export: no case %lld\n", id);
+	else if (prc == PV_INVALID)
+		fprintf(stderr, "exosafe export: case %lld cannot be exported: %s\n", id, err);
+	else if (prc != PV_OK)
+		fprintf(stderr, "exosafe export: %s\n", s->errmsg);
+	else if (store_audit_now(s, 0, ROLE_NONE, audit_action, object, "cli") != STORE_OK)
+		fprintf(stderr, "exosafe export: %s\n", s->errmsg);
+	else {
+		if (kind == EXPORT_E2B)
+			fprintf(stderr, "exosafe export: note: %s\n", AE_E2B_NOTICE);
+		rc = write_export(text, out_path);
+	}
+	free(text);
+	ctcae_free(terms);
+	return rc;
+}
+
+/* Exports patient id's questionnaire response or consent; returns the exit status. */
+static int export_patient(store *s, const server_config *cfg, const intake_catalog *cat, long long id,
+                          export_kind kind, const char *audit_action, const char *out_path)
+{
+	char err[512] = "", *text = NULL, object[48];
+	intake_rc irc = kind == EXPORT_RESPONSE ? intake_fhir_response(s, cat, id, &text, err, sizeof err)
+	                                        : intake_fhir_consent(s, cat, id, cfg->clinic_name, &text, err, sizeof err);
+	snprintf(object, sizeof object, "patient:%lld", id);
+	int rc = 1;
+	if (irc == INTAKE_NOT_FOUND)
+		fprintf(stderr, "exosafe export: patient %lld has no %s\n", id,
+		        kind == EXPORT_RESPONSE ? "questionnaire response" : "consent acceptance");
+	else if (irc == INTAKE_INVALID)
+		fprintf(stderr, "exosafe export: patient %lld cannot be exported: %s\n", id, err);
+	else if (irc != INTAKE_OK)
+		fprintf(stderr, "exosafe export: %s\n", err[0] ? err : s->errmsg);
+	else if (store_audit_now(s, 0, ROLE_NONE, audit_action, object, "cli") != STORE_OK)
+		fprintf(stderr, "exosafe export: %s\n", s->errmsg);
+	else
+		rc = write_export(text, out_path);
+	free(text);
+	return rc;
+}
+
 int cli_export(int argc, char **argv)
 {
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(export_usage, stdout);
 		return 0;
 	}
-	if (argc < 2 || (strcmp(argv[1], "fhir") != 0 && strcmp(argv[1], "e2b") != 0 && strcmp(argv[1], "pmda") != 0))
-		return cli_usage_error("export", "expected fhir, e2b or pmda");
-	const char *kind = argv[1];
+	int k = -1;
+	for (size_t i = 0; argc >= 2 && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(argv[1], kinds[i].name) == 0)
+			k = (int)i;
+	if (k < 0)
+		return cli_usage_error("export", "expected fhir, e2b, pmda, questionnaire, questionnaire-response or consent");
+	export_kind kind = kinds[k].kind;
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},     {"case", required_argument, NULL, 'c'},
-		{"report", required_argument, NULL, 'c'}, {"out", required_argument, NULL, 'o'},
-		{"data", required_argument, NULL, 'a'},   {"config", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},         {0},
+		{"db", required_argument, NULL, 'd'},      {"case", required_argument, NULL, 'c'},
+		{"report", required_argument, NULL, 'c'},  {"out", required_argument, NULL, 'o'},
+		{"patient", required_argument, NULL, 'p'}, {"version", required_argument, NULL, 'v'},
+		{"data", required_argument, NULL, 'a'},    {"config", required_argument, NULL, 'f'},
+		{"meddra-version", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	const char *db = NULL, *case_arg = NULL, *data = "data", *out_path = NULL, *config_path = NULL;
+	const char *db = NULL, *case_arg = NULL, *patient_arg = NULL, *version_arg = NULL, *data = "data";
+	const char *config_file = NULL, *meddra = NULL, *out_path = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -81,66 +194,75 @@ int cli_export(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'c': case_arg = optarg; break;
+		case 'p': patient_arg = optarg; break;
+		case 'v': version_arg = optarg; break;
 		case 'a': data = optarg; break;
+		case 'f': config_file = optarg; break;
+		case 'm': meddra = optarg; break;
 		case 'o': out_path = optarg; break;
-		case 'f': config_path = optarg; break;
 		case 'h': fputs(export_usage, stdout); return 0;
 		default: return cli_usage_error("export", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind]);
-	if (db == NULL || case_arg == NULL)
-		return cli_usage_error("export", "--db and --case are required");
-	char *end;
-	errno = 0;
-	long long id = strtoll(case_arg, &end, 10);
-	if (errno != 0 || end == case_arg || *end != '\0' || id <= 0)
-		return cli_usage_error("export", "--case must be a case number, got '%s'", case_arg);
 
-	char err[512];
 	server_config cfg;
 	config_defaults(&cfg);
-	if (config_path != NULL && config_load_file(&cfg, config_path, err, sizeof err) != 0) {
+	char err[512];
+	if (config_file != NULL && config_load_file(&cfg, config_file, err, sizeof err) != 0) {
 		fprintf(stderr, "exosafe export: %s\n", err);
-		return 1;
+		return 2;
 	}
-	ctcae_table *terms = pv_load_ctcae(data, err, sizeof err);
-	if (terms == NULL) {
+	if (meddra != NULL) {
+		/* The same rule as the INI key: E2B E.i.2.1a "N.N". */
+		size_t major = strspn(meddra, "0123456789");
+		if (major < 1 || major > 2 || meddra[major] != '.' || meddra[major + 1] < '0' || meddra[major + 1] > '9' ||
+		    meddra[major + 2] != '\0')
+			return cli_usage_error("export", "--meddra-version must be a MedDRA version N.N (e.g. 27.1), got '%s'",
+			                       meddra);
+		snprintf(cfg.meddra_version, sizeof cfg.meddra_version, "%s", meddra);
+	}
+
+	if (kind == EXPORT_QUESTIONNAIRE) {
+		long long version = 0;
+		if (version_arg != NULL && (version = positive_id(version_arg)) == 0)
+			return cli_usage_error("export", "--version must be a questionnaire version, got '%s'", version_arg);
+		intake_catalog *cat = intake_catalog_load(data, err, sizeof err);
+		if (cat == NULL) {
+			fprintf(stderr, "exosafe export: %s\n", err);
+			return 1;
+		}
+		char *text = NULL;
+		intake_rc irc = intake_fhir_questionnaire(cat, (int)version, &text, err, sizeof err);
+		int rc = irc == INTAKE_OK ? write_export(text, out_path) : (fprintf(stderr, "exosafe export: %s\n", err), 1);
+		free(text);
+		intake_catalog_free(cat);
+		return rc;
+	}
+
+	bool is_case = kind == EXPORT_FHIR || kind == EXPORT_E2B || kind == EXPORT_PMDA;
+	const char *id_arg = is_case ? case_arg : patient_arg;
+	if (db == NULL || id_arg == NULL)
+		return cli_usage_error("export", is_case ? "--db and --case are required" : "--db and --patient are required");
+	long long id = positive_id(id_arg);
+	if (id == 0)
+		return cli_usage_error("export", is_case ? "--case must be a case number, got '%s'"
+		                                         : "--patient must be a patient number, got '%s'", id_arg);
+
+	intake_catalog *cat = NULL;
+	if (!is_case && (cat = intake_catalog_load(data, err, sizeof err)) == NULL) {
 		fprintf(stderr, "exosafe export: %s\n", err);
 		return 1;
 	}
 	store *s = cli_open_store(db, 1);
 	if (s == NULL) {
-		ctcae_free(terms);
+		intake_catalog_free(cat);
 		return 1;
 	}
-	char *text = NULL;
-	const char *refusal = NULL;
-	int rc = 1;
-	pv_rc prc;
-	if (strcmp(kind, "pmda") == 0) {
-		pv_clinic clinic = {cfg.clinic_name, "", cfg.clinic_phone};
-		prc = pv_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
-	} else {
-		prc = pv_export(s, terms, cfg.clinic_name, id, strcmp(kind, "fhir") == 0 ? PV_EXPORT_FHIR : PV_EXPORT_E2B, &text,
-		                err, sizeof err);
-	}
-	char action[32], object[48];
-	snprintf(action, sizeof action, "ae.export.%s", kind);
-	snprintf(object, sizeof object, "ae:%lld", id);
-	if (prc == PV_NOT_FOUND)
-		fprintf(stderr, "exosafe export: no case %lld\n", id);
-	else if (prc == PV_INVALID)
-		fprintf(stderr, "exosafe export: case %lld cannot be exported: %s\n", id, err);
-	else if (prc != PV_OK)
-		fprintf(stderr, "exosafe export: %s\n", s->errmsg);
-	else if (store_audit_now(s, 0, ROLE_NONE, action, object, "cli") != STORE_OK)
-		fprintf(stderr, "exosafe export: %s\n", s->errmsg);
-	else
-		rc = write_export(text, out_path);
-	free(text);
+	int rc = is_case ? export_case(s, &cfg, data, id, kind, kinds[k].audit_action, out_path)
+	                 : export_patient(s, &cfg, cat, id, kind, kinds[k].audit_action, out_path);
 	s->m->close(s);
-	ctcae_free(terms);
+	intake_catalog_free(cat);
 	return rc;
 }

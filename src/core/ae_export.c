@@ -13,22 +13,18 @@
  *                (https://exosafe.example/CodeSystem/product) with the product name as display
  *                and text, manufacturer as a display-only Reference, batch.lotNumber and
  *                batch.expirationDate. A case without lots gets one Medication without batch.
- *   QuestionnaireResponse (only when questionnaire_url is set) questionnaire "url|version",
- *                status completed, subject, authored, one item per answered linkId in the
- *                order of the answers object: JSON true/false → valueBoolean, integer →
- *                valueInteger (valueDecimal beyond 32 bits), real → valueDecimal, a
- *                "YYYY-MM-DD" string that is a real date → valueDate, other strings →
- *                valueString, an array of codes → one valueCoding {code} answer per code
- *                (the questionnaire's options carry no code system). null, "" and [] are
- *                unanswered and left out. The Questionnaire itself is referenced by its
- *                canonical, not included.
+ *   QuestionnaireResponse (only when questionnaire_id is set) as fhir_intake.h builds it,
+ *                with the answers typed by their JSON values; the Questionnaire itself is
+ *                referenced by its canonical, not included.
  *   AdverseEvent text (the narrative and treatment, XHTML-escaped), extension
  *                ctcae-term-grade per term ({term: valueCoding, grade: valueInteger}),
  *                identifier, actuality actual, event = the first term (CTCAE coding
  *                http://exosafe.example/CodeSystem/ctcae-v5 and MedDRA coding
- *                http://terminology.hl7.org/CodeSystem/mdr when the code is known), subject,
- *                date and detected = onset, recordedDate = assessed_at, seriousness (serious
- *                when any ICH E2A criterion is set), severity from the highest grade (1 mild,
+ *                http://terminology.hl7.org/CodeSystem/mdr, with meddra_version as its
+ *                version, when the code is known), subject,
+ *                date and detected = onset, recordedDate = assessed_at, seriousness (Serious
+ *                when any ICH E2A criterion is set, else Non-serious: the code system
+ *                adverse-event-seriousness is case-sensitive), severity from the highest grade (1 mild,
  *                2 moderate, ≥3 severe), outcome, suspectEntity per Medication with the
  *                WHO-UMC causality (adverse-event-causality-assess, method text "WHO-UMC").
  *                R4 AdverseEvent has no outcome date; it goes to E2B (E.i.5, D.9.1).
@@ -59,8 +55,9 @@
  *   D.1 patient initials (nullFlavor UNK when none), D.2.1 birth date, D.5 sex (1 male,
  *   2 female, nullFlavor UNK for other), D.9.1 date of death (fatal outcome);
  *   E.i per term: E.i.1.1a/b reaction as reported in Japanese (language "jpn", ISO 639-2),
- *   E.i.1.2 the CTCAE English term as translation, E.i.2.1a/b MedDRA version 20.1 (the
- *   version CTCAE v5.0 is built on) and code when known, E.i.3.2a–f seriousness (the case's
+ *   E.i.1.2 the CTCAE English term as translation, E.i.2.1a/b MedDRA version (the setting
+ *   meddra_version: the release the clinic codes with, not CTCAE v5.0's 20.1; MedDRA keeps LLT
+ *   codes across releases) and code, required for every reaction (ae_check_reactions_coded), E.i.3.2a–f seriousness (the case's
  *   E2A criteria on every reaction: true or nullFlavor NI, as E2B allows), E.i.4 start
  *   (onset), E.i.5 end (outcome date when recovered, with sequelae or fatal), E.i.7 outcome,
  *   E.i.9 country JP;
@@ -92,6 +89,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/fhir_intake.h"
 #include "core/questionnaire.h"
 #include "core/text.h"
 #include "core/timefmt.h"
@@ -101,7 +99,6 @@
 #define PRODUCT_SYSTEM "https://exosafe.example/CodeSystem/product"
 #define TERM_GRADE_EXTENSION "https://exosafe.example/fhir/StructureDefinition/ctcae-term-grade"
 #define MEDDRA_OID "2.16.840.1.113883.6.163"
-#define MEDDRA_VERSION "20.1" /* CTCAE v5.0 terms map to MedDRA 20.1 */
 #define E2B_SENDER_ID "EXOSAFE"
 #define E2B_RECEIVER_ID "PMDA" /* agreed with the receiver; exosafe reports to Japan's PMDA */
 #define COUNTRY "JP"
@@ -203,6 +200,15 @@ static bool digits_only(const char *s)
 
 /* ---- checking the case ---- */
 
+/* MedDRA versions are written "N.N" (E2B E.i.2.1a: at most 4 characters, e.g. "27.1"). */
+static bool is_meddra_version(const char *v)
+{
+	size_t major = strspn(v, "0123456789");
+	return major >= 1 && major <= 2 && v[major] == '.' && v[major + 1] >= '0' && v[major + 1] <= '9' &&
+	       v[major + 2] == '\0';
+}
+
+
 /* A required one-line text field: present, valid UTF-8, no control characters. */
 static int need_text(const char *value, const char *field, char *err, size_t errlen)
 {
@@ -258,6 +264,10 @@ static int ae_check_case(const ae_export_case *c, char *err, size_t errlen)
 	}
 	if (need_text(c->sender_name, "sender_name", err, errlen) != 0)
 		return -1;
+	if (!empty(c->meddra_version) && !is_meddra_version(c->meddra_version)) {
+		set_err(err, errlen, "meddra_version: \"%.20s\" is not a MedDRA version (N.N, e.g. 27.1)", c->meddra_version);
+		return -1;
+	}
 	if (empty(c->reporter_qualification) ||
 	    (strcmp(c->reporter_qualification, "patient") != 0 && strcmp(c->reporter_qualification, "physician") != 0 &&
 	     strcmp(c->reporter_qualification, "pharmacist") != 0 && strcmp(c->reporter_qualification, "other") != 0)) {
@@ -344,6 +354,44 @@ static int ae_check_case(const ae_export_case *c, char *err, size_t errlen)
 		snprintf(field, sizeof field, "lots[%d].expires_on", i);
 		if (!empty(c->lots[i].expires_on) && need_date(c->lots[i].expires_on, field, err, errlen) != 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* CTCAE v5.0 names its catch-all terms "<SOC> - Other, specify": the term itself has no
+ * MedDRA code; the specific event the clinician names is what gets coded. */
+static bool is_other_specify(const ae_export_term *t)
+{
+	size_t n = strlen(t->name_en);
+	static const char suffix[] = "Other, specify";
+	return n >= sizeof suffix - 1 && strcmp(t->name_en + n - (sizeof suffix - 1), suffix) == 0;
+}
+
+int ae_check_reactions_coded(const ae_export_case *c, char *err, size_t errlen)
+{
+	if (empty(c->meddra_version) || !is_meddra_version(c->meddra_version)) {
+		set_err(err, errlen,
+		        "meddra_version: \"%.20s\" is not a MedDRA version (N.N, e.g. 27.1); set [pharmacovigilance] "
+		        "meddra_version to the release the clinic codes with",
+		        c->meddra_version ? c->meddra_version : "");
+		return -1;
+	}
+	for (int i = 0; i < c->term_count; i++) {
+		const ae_export_term *t = &c->terms[i];
+		if (is_other_specify(t)) {
+			set_err(err, errlen,
+			        "terms[%d]: \"%s\" is a CTCAE \"Other, specify\" term; code the specific event with a MedDRA "
+			        "term before exporting to E2B (E.i.2.1b is required for every reaction)",
+			        i, t->name_en);
+			return -1;
+		}
+		if (empty(t->meddra_code)) {
+			set_err(err, errlen,
+			        "terms[%d]: \"%s\" has no MedDRA code; code the reaction with a MedDRA term before exporting "
+			        "to E2B (E.i.2.1b is required for every reaction)",
+			        i, t->name_en);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -553,120 +601,31 @@ static json_t *fhir_medication(const ae_export_case *c, int lot_index)
 	return m;
 }
 
-/* One QuestionnaireResponse answer list for value, or NULL with *unanswered set when it holds
- * no answer. */
-static json_t *fhir_answers(const json_t *value, bool *unanswered, bool *bad)
+static json_t *case_questionnaire_response(const ae_export_case *c, const char *patient_uuid, char *err,
+                                         size_t errlen)
 {
-	*unanswered = false;
-	*bad = false;
-	if (json_is_null(value)) {
-		*unanswered = true;
-		return NULL;
-	}
-	if (json_is_boolean(value))
-		return json_pack("[{s:b}]", "valueBoolean", json_is_true(value));
-	if (json_is_integer(value)) {
-		json_int_t v = json_integer_value(value);
-		if (v >= INT32_MIN && v <= INT32_MAX)
-			return json_pack("[{s:I}]", "valueInteger", v);
-		return json_pack("[{s:f}]", "valueDecimal", (double)v);
-	}
-	if (json_is_real(value))
-		return json_pack("[{s:f}]", "valueDecimal", json_real_value(value));
-	if (json_is_string(value)) {
-		const char *s = json_string_value(value);
-		if (*s == '\0') {
-			*unanswered = true;
-			return NULL;
-		}
-		return json_pack("[{s:s}]", questionnaire_is_date(s) ? "valueDate" : "valueString", s);
-	}
-	if (json_is_array(value)) {
-		if (json_array_size(value) == 0) {
-			*unanswered = true;
-			return NULL;
-		}
-		json_t *list = json_array();
-		size_t i;
-		const json_t *code;
-		json_array_foreach(value, i, code) {
-			if (!json_is_string(code) || *json_string_value(code) == '\0') {
-				json_decref(list);
-				*bad = true;
-				return NULL;
-			}
-			json_array_append_new(list, json_pack("{s:{s:s}}", "valueCoding", "code", json_string_value(code)));
-		}
-		return list;
-	}
-	*bad = true;
-	return NULL;
-}
-
-static json_t *fhir_questionnaire_response(const ae_export_case *c, const char *patient_uuid, char *err,
-                                           size_t errlen)
-{
-	if (c->questionnaire_version < 1) {
-		set_err(err, errlen, "questionnaire_version: must be 1 or more");
-		return NULL;
-	}
-	if (!text_is_clean(c->questionnaire_url, 0) || strchr(c->questionnaire_url, '|') != NULL ||
-	    strchr(c->questionnaire_url, ' ') != NULL) {
-		set_err(err, errlen, "questionnaire_url: not a canonical URL");
-		return NULL;
-	}
-	json_error_t jerr;
-	json_t *answers = json_loads(c->questionnaire_answers_json ? c->questionnaire_answers_json : "",
-	                             JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(answers)) {
-		set_err(err, errlen, "questionnaire_answers_json: not a JSON object of linkId → value");
-		json_decref(answers);
-		return NULL;
-	}
-	char canonical[1024], id[64], authored[ISO8601_LEN];
-	if ((size_t)snprintf(canonical, sizeof canonical, "%s|%d", c->questionnaire_url, c->questionnaire_version) >=
-	    sizeof canonical) {
-		set_err(err, errlen, "questionnaire_url: too long");
-		json_decref(answers);
-		return NULL;
-	}
+	char id[64];
 	snprintf(id, sizeof id, "ae-%" PRId64 "-v%d-questionnaire-response", c->case_id, c->version);
-	time_iso8601(c->questionnaire_submitted_at, authored);
-	json_t *items = json_array();
-	const char *link_id;
-	json_t *value;
-	json_object_foreach(answers, link_id, value) {
-		bool unanswered, bad;
-		json_t *list = fhir_answers(value, &unanswered, &bad);
-		if (bad || *link_id == '\0') {
-			set_err(err, errlen, "questionnaire_answers_json: \"%.40s\": not a boolean, number, string or array of codes",
-			        link_id);
-			json_decref(items);
-			json_decref(answers);
-			return NULL;
-		}
-		if (unanswered)
-			continue;
-		json_array_append_new(items, json_pack("{s:s, s:o}", "linkId", link_id, "answer", list));
-	}
-	json_decref(answers);
-	json_t *qr = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "resourceType", "QuestionnaireResponse", "id", id,
-	                       "questionnaire", canonical, "status", "completed", "subject", reference(patient_uuid),
-	                       "authored", authored);
-	if (qr != NULL && json_array_size(items) > 0) /* FHIR has no empty arrays */
-		json_object_set(qr, "item", items);
-	json_decref(items);
-	if (qr == NULL)
-		set_err(err, errlen, "out of memory");
-	return qr;
+	fhir_response_input in = {
+		.id = id,
+		.questionnaire_id = c->questionnaire_id,
+		.questionnaire_version = c->questionnaire_version,
+		.answers_json = c->questionnaire_answers_json,
+		.submitted_at = c->questionnaire_submitted_at,
+	};
+	return fhir_questionnaire_response_object(NULL, &in, reference(patient_uuid), err, errlen);
 }
 
-static json_t *term_codings(const ae_export_term *t)
+static json_t *term_codings(const ae_export_case *c, const ae_export_term *t)
 {
 	json_t *list = json_array();
 	json_array_append_new(list, coding(CTCAE_SYSTEM, t->code, t->name_en));
-	if (!empty(t->meddra_code))
-		json_array_append_new(list, coding(MEDDRA_SYSTEM, t->meddra_code, t->name_en));
+	if (!empty(t->meddra_code)) {
+		json_t *meddra = coding(MEDDRA_SYSTEM, t->meddra_code, t->name_en);
+		if (!empty(c->meddra_version))
+			json_object_set_new(meddra, "version", json_string(c->meddra_version));
+		json_array_append_new(list, meddra);
+	}
 	return list;
 }
 
@@ -726,11 +685,11 @@ static json_t *fhir_adverse_event(const ae_export_case *c, const char *patient_u
 	return json_pack("{s:s, s:s, s:o, s:o, s:{s:s, s:s}, s:s, s:{s:o, s:s}, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
 	                 "resourceType", "AdverseEvent", "id", id, "text", fhir_narrative(c), "extension", extensions,
 	                 "identifier", "system", "https://exosafe.example/adverse-event", "value", value, "actuality",
-	                 "actual", "event", "coding", term_codings(first), "text", first->name_en, "subject",
+	                 "actual", "event", "coding", term_codings(c, first), "text", first->name_en, "subject",
 	                 reference(patient_uuid), "date", c->onset_date, "detected", c->onset_date, "recordedDate",
 	                 recorded, "seriousness",
 	                 concept1("http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
-	                          serious ? "serious" : "non-serious", serious ? "Serious" : "Non-serious"),
+	                          serious ? "Serious" : "Non-serious", serious ? "Serious" : "Non-serious"),
 	                 "severity",
 	                 concept1("http://terminology.hl7.org/CodeSystem/adverse-event-severity", sev, sev_display),
 	                 "outcome",
@@ -767,8 +726,8 @@ char *ae_export_fhir(const ae_export_case *c, char *err, size_t errlen)
 		failed |= add_entry(entries, patient_uuid, fhir_patient(c)) != 0;
 	for (int i = 0; i < med_count && !failed; i++)
 		failed |= add_entry(entries, med_uuids[i], fhir_medication(c, i)) != 0;
-	if (!failed && !empty(c->questionnaire_url)) {
-		json_t *qr = fhir_questionnaire_response(c, patient_uuid, err, errlen);
+	if (!failed && !empty(c->questionnaire_id)) {
+		json_t *qr = case_questionnaire_response(c, patient_uuid, err, errlen);
 		if (qr == NULL) {
 			free(med_uuids);
 			json_decref(entries);
@@ -846,10 +805,9 @@ static void e2b_reaction(buf *b, const ae_export_case *c, const ae_export_term *
 	}
 	xml_line(b, "</effectiveTime>");
 	if (!empty(t->meddra_code))
-		xml_line(b, "<value xsi:type=\"CE\" code=\"%s\" codeSystem=\"" MEDDRA_OID "\" codeSystemVersion=\"" MEDDRA_VERSION
-		            "\">",
-		         t->meddra_code);
-	else
+		xml_line(b, "<value xsi:type=\"CE\" code=\"%s\" codeSystem=\"" MEDDRA_OID "\" codeSystemVersion=\"%s\">",
+		         t->meddra_code, c->meddra_version);
+	else /* not reached: ae_check_reactions_coded refuses uncoded reactions */
 		xml_line(b, "<value xsi:type=\"CE\">");
 	xml_text(b, "originalText language=\"jpn\"", "originalText", empty(t->name_ja) ? t->name_en : t->name_ja);
 	xml_line(b, "<!-- E.i.1.1a/b: reaction as reported in the native language; E.i.2.1a/b: MedDRA version and code -->");
@@ -909,7 +867,6 @@ static void e2b_drug(buf *b, const ae_export_case *c, const char *drug_uuid)
 		xml_line(b, "<consumable typeCode=\"CSM\">");
 		xml_line(b, "<instanceOfKind classCode=\"INST\">");
 		xml_line(b, "<productInstanceInstance classCode=\"MMAT\" determinerCode=\"INSTANCE\">");
-		xml_line(b, "<id nullFlavor=\"NI\"/>");
 		if (c->lot_count > 0)
 			xml_text(b, "lotNumberText", "lotNumberText", c->lots[i].lot_number);
 		else
@@ -1007,7 +964,7 @@ static char *e2b_narrative(const ae_export_case *c)
 
 char *ae_export_e2b(const ae_export_case *c, char *err, size_t errlen)
 {
-	if (ae_check_case(c, err, errlen) != 0)
+	if (ae_check_case(c, err, errlen) != 0 || ae_check_reactions_coded(c, err, errlen) != 0)
 		return NULL;
 	char created[15], received[15], recent[15], birth[9], drug_uuid[UUID_LEN];
 	e2b_time(c->assessed_at, created);
@@ -1030,6 +987,7 @@ char *ae_export_e2b(const ae_export_case *c, char *err, size_t errlen)
 
 	buf b = {0};
 	xml_line(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+	xml_line(&b, "<!-- " AE_E2B_NOTICE " -->");
 	xml_line(&b, "<MCCI_IN200100UV01 ITSVersion=\"XML_1.0\" xmlns=\"urn:hl7-org:v3\" "
 	             "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
 	             "xsi:schemaLocation=\"urn:hl7-org:v3 MCCI_IN200100UV01.xsd\">");

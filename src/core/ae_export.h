@@ -7,6 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What the E2B file is and is not, written at its top (an XML comment) and by the CLI: an
+ * interchange file between pharmacovigilance systems, not a submission to Japan's regulator,
+ * whose gateway needs the Japanese regional (J) elements and a registered sender. */
+#define AE_E2B_NOTICE                                                                                          \
+	"ICH E2B(R3) ICSR interchange file (HL7 v3 PORR_IN049016UV) made by exosafe. It is not a PMDA gateway " \
+	"submission: PMDA's E2B gateway needs the Japanese regional (J) elements and a registered sender; a "    \
+	"clinic reports to PMDA with the form 医薬品安全性情報報告書."
+
 typedef struct ae_export_term {
 	const char *code;          /* CTCAE term code from data/ctcae/terms.json, e.g. "pruritus" */
 	const char *name_en;       /* CTCAE v5 term, e.g. "Pruritus" */
@@ -26,6 +34,7 @@ typedef struct ae_export_case {
 	int64_t received_at;       /* when the clinic first learnt of it (unix s) */
 	int64_t assessed_at;       /* this version */
 	const char *sender_name;   /* the clinic */
+	const char *meddra_version; /* MedDRA release the codes are given in, "N.N" (E2B E.i.2.1a), e.g. "28.1" */
 	const char *reporter_qualification; /* "patient" | "physician" | "pharmacist" | "other" */
 
 	/* Patient (minimum identifying data, as E2B expects). */
@@ -53,7 +62,7 @@ typedef struct ae_export_case {
 	int lot_count;
 
 	/* The screening questionnaire answered before treatment (for FHIR), may be NULL. */
-	const char *questionnaire_url;      /* canonical, e.g. "https://exosafe.example/Questionnaire/exosome-cream" */
+	const char *questionnaire_id;       /* e.g. "exosome-cream" (canonical FHIR_BASE/Questionnaire/<id>) */
 	int questionnaire_version;
 	const char *questionnaire_answers_json; /* {"linkId": value, …} */
 	int64_t questionnaire_submitted_at;
@@ -65,7 +74,14 @@ typedef struct ae_export_case {
 char *ae_export_fhir(const ae_export_case *c, char *err, size_t errlen);
 
 /* Returns a newly allocated ICH E2B(R3) ICSR message (XML, HL7 v3 PORR_IN049016UV), with every
- * value escaped, or NULL as above. The caller frees it. */
+ * value escaped, or NULL as above (also when ae_check_reactions_coded refuses the case). It is
+ * an ICH interchange file, not a PMDA gateway submission. The caller frees it. */
 char *ae_export_e2b(const ae_export_case *c, char *err, size_t errlen);
+
+/* The one place that decides whether every reaction of c is coded well enough for E2B, where
+ * E.i.2.1a/b (MedDRA version and code) are required for each reaction. Returns 0, or -1 with err
+ * naming the first reaction to code: a CTCAE "Other, specify" term (the specific event must be
+ * coded), a term without a MedDRA code, or a missing or malformed MedDRA version. */
+int ae_check_reactions_coded(const ae_export_case *c, char *err, size_t errlen);
 
 #endif

@@ -32,6 +32,11 @@ void handle_consent_current(request *req);
 void handle_consent_accept(request *req);
 void handle_consent_withdraw(request *req);
 void handle_my_intake(request *req);
+void handle_questionnaire_fhir(request *req);
+void handle_patient_response_fhir(request *req);
+void handle_patient_consent_fhir(request *req);
+void handle_my_response_fhir(request *req);
+void handle_my_consent_fhir(request *req);
 
 void handle_review_queue(request *req);
 void handle_patient_intake(request *req);

@@ -457,8 +457,9 @@ void handle_ctcae_terms(request *req)
 
 static void export_case(request *req, pv_export_format format)
 {
-	char *text = NULL, why[256] = "";
-	pv_rc rc = pv_export(req->db, req->ctcae, req->cfg->clinic_name, req->path_ids[0], format, &text, why, sizeof why);
+	char *text = NULL, why[512] = "";
+	pv_rc rc = pv_export(req->db, req->ctcae, req->cfg->clinic_name, req->cfg->meddra_version, req->path_ids[0], format,
+	                     &text, why, sizeof why);
 	if (rc == PV_INVALID) {
 		reply_error(req, 409, "export_refused", NULL, NULL);
 		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));

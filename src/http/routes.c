@@ -315,6 +315,11 @@ const route api_routes[] = {
 	{"POST", "/api/v1/consent", ROLE_PATIENT, consent_fields, handle_consent_accept},
 	{"POST", "/api/v1/consent/withdraw", ROLE_PATIENT, no_fields, handle_consent_withdraw},
 	{"GET", "/api/v1/intake", ROLE_PATIENT, NULL, handle_my_intake},
+	{"GET", "/api/v1/questionnaire/fhir", ROLE_ANY_USER, NULL, handle_questionnaire_fhir},
+	{"GET", "/api/v1/intake/fhir/questionnaire-response", ROLE_PATIENT, NULL, handle_my_response_fhir},
+	{"GET", "/api/v1/intake/fhir/consent", ROLE_PATIENT, NULL, handle_my_consent_fhir},
+	{"GET", "/api/v1/patients/{id}/fhir/questionnaire-response", ROLE_DOCTOR | ROLE_PHARMACIST, NULL, handle_patient_response_fhir},
+	{"GET", "/api/v1/patients/{id}/fhir/consent", ROLE_DOCTOR | ROLE_PHARMACIST, NULL, handle_patient_consent_fhir},
 
 	{"GET", "/api/v1/review/queue", ROLE_DOCTOR, NULL, handle_review_queue},
 	{"GET", "/api/v1/patients/{id}/intake", ROLE_DOCTOR, NULL, handle_patient_intake},

@@ -496,7 +496,7 @@ typedef struct export_case {
 	ae_export_lot lots[AE_MAX_SUSPECT_LOTS];
 	lot_record lot_rows[AE_MAX_SUSPECT_LOTS];
 	product_record product;
-	char initials[64], q_url[160], narrative[8200];
+	char initials[64], narrative[8200];
 	ae_export_case c;
 } export_case;
 
@@ -512,8 +512,8 @@ static void export_case_free(export_case *x)
 /* Loads case report_id with its latest assessment. Returns PV_OK with *out (free with
  * export_case_free), PV_NOT_FOUND when there is no such report, PV_INVALID with err set when
  * it has no assessment yet, PV_ERROR on a storage failure. */
-static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
-                              export_case **out, char *err, size_t errlen)
+static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const char *sender_name,
+                              const char *meddra_version, int64_t report_id, export_case **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	export_case *x = calloc(1, sizeof *x);
@@ -566,8 +566,6 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 	}
 	bool have_q = s->m->response_latest(s, x->r.patient_id, &x->q) == STORE_OK;
 	initials_of(x->profile.name_kana, x->initials, sizeof x->initials);
-	if (have_q)
-		snprintf(x->q_url, sizeof x->q_url, "https://exosafe.example/Questionnaire/%s", x->q.questionnaire_id);
 	snprintf(x->narrative, sizeof x->narrative, "%s%s%s", x->r.description, x->a.narrative[0] ? "\n" : "",
 	         x->a.narrative);
 	const char *qualification = strcmp(x->r.reporter_role, "patient") == 0   ? "patient"
@@ -577,7 +575,7 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 	const ae_assessment_record *a = &x->a;
 	x->c = (ae_export_case){
 		.case_id = x->r.id, .version = a->version, .received_at = x->r.received_at, .assessed_at = a->assessed_at,
-		.sender_name = sender_name, .reporter_qualification = qualification,
+		.sender_name = sender_name, .meddra_version = meddra_version, .reporter_qualification = qualification,
 		.patient_id = x->r.patient_id, .patient_initials = x->initials, .birth_date = x->profile.birth_date,
 		.sex = x->profile.sex,
 		.narrative = x->narrative, .onset_date = x->r.onset_date, .ongoing = x->r.ongoing,
@@ -588,7 +586,7 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 		.outcome = a->outcome, .outcome_date = a->outcome_date, .causality = a->causality, .treatment = a->treatment,
 		.product_code = nlots ? x->product.code : NULL, .product_name = nlots ? x->product.name_ja : NULL,
 		.manufacturer = nlots ? x->product.manufacturer : NULL, .lots = x->lots, .lot_count = nlots,
-		.questionnaire_url = have_q ? x->q_url : NULL, .questionnaire_version = have_q ? x->q.questionnaire_version : 0,
+		.questionnaire_id = have_q ? x->q.questionnaire_id : NULL, .questionnaire_version = have_q ? x->q.questionnaire_version : 0,
 		.questionnaire_answers_json = have_q ? x->q.answers_json : NULL,
 		.questionnaire_submitted_at = have_q ? x->q.submitted_at : 0,
 	};
@@ -596,12 +594,12 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 	return PV_OK;
 }
 
-pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
-                pv_export_format format, char **out, char *err, size_t errlen)
+pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
+                int64_t report_id, pv_export_format format, char **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	export_case *x;
-	pv_rc rc = export_case_load(s, terms, sender_name, report_id, &x, err, errlen);
+	pv_rc rc = export_case_load(s, terms, sender_name, meddra_version, report_id, &x, err, errlen);
 	if (rc != PV_OK)
 		return rc;
 	*out = format == PV_EXPORT_FHIR ? ae_export_fhir(&x->c, err, errlen) : ae_export_e2b(&x->c, err, errlen);
@@ -615,7 +613,7 @@ pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *c
 	*out = NULL;
 	*refusal_out = "export_refused";
 	export_case *x;
-	pv_rc rc = export_case_load(s, terms, clinic->name, report_id, &x, err, errlen);
+	pv_rc rc = export_case_load(s, terms, clinic->name, NULL, report_id, &x, err, errlen);
 	if (rc == PV_INVALID)
 		*refusal_out = "not_assessed";
 	if (rc != PV_OK)

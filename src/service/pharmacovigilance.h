@@ -87,11 +87,13 @@ struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen
 
 typedef enum pv_export_format { PV_EXPORT_FHIR, PV_EXPORT_E2B } pv_export_format;
 
-/* Exports case report_id (its latest assessment) as a FHIR R4 Bundle or an ICH E2B(R3) ICSR.
+/* Exports case report_id (its latest assessment) as a FHIR R4 Bundle or an ICH E2B(R3) ICSR,
+ * with MedDRA codes named as of meddra_version (the setting, "N.N").
  * Returns PV_OK with *out (heap, the caller frees), PV_NOT_FOUND when there is no such report,
- * PV_INVALID with a reason in err when it has no assessment yet or the export refuses it. */
-pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
-                pv_export_format format, char **out, char *err, size_t errlen);
+ * PV_INVALID with a reason in err when it has no assessment yet or the export refuses it (for
+ * E2B also a reaction without a MedDRA code: ae_check_reactions_coded). */
+pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
+                int64_t report_id, pv_export_format format, char **out, char *err, size_t errlen);
 
 /* The clinic as the PMDA form names it (施設名, 住所, 電話); address and phone may be "". */
 typedef struct pv_clinic {

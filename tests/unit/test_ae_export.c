@@ -21,11 +21,7 @@
 
 static const ae_export_term sample_terms[] = {
 	{.code = "pruritus", .name_en = "Pruritus", .name_ja = "そう痒症", .meddra_code = "10037087", .grade = 2},
-	{.code = "skin_other",
-	 .name_en = "Skin and subcutaneous tissue disorders - Other, specify",
-	 .name_ja = "皮膚および皮下組織障害、その他(具体的に記載)",
-	 .meddra_code = "",
-	 .grade = 1},
+	{.code = "eczema", .name_en = "Eczema", .name_ja = "湿疹", .meddra_code = "10014184", .grade = 1},
 };
 
 static const ae_export_lot sample_lots[] = {
@@ -41,6 +37,7 @@ static ae_export_case sample_case(void)
 		.received_at = 1771715107, /* 2026-02-21T23:05:07Z */
 		.assessed_at = 1772357400, /* 2026-03-01T09:30:00Z */
 		.sender_name = "Clinic <Tokyo> & Co",
+		.meddra_version = "27.1",
 		.reporter_qualification = "physician",
 		.patient_id = 7,
 		.patient_initials = "Y.H.",
@@ -61,7 +58,7 @@ static ae_export_case sample_case(void)
 		.manufacturer = "Example Bio K.K.",
 		.lots = sample_lots,
 		.lot_count = 2,
-		.questionnaire_url = "https://exosafe.example/Questionnaire/exosome-cream",
+		.questionnaire_id = "exosome-cream",
 		.questionnaire_version = 1,
 		.questionnaire_answers_json = "{\"age\": 45, \"allergy\": true, \"allergy_to\": \"そば\", "
 		                              "\"skin_site\": [\"eczema\", \"wound\"], \"last_visit\": \"2026-01-15\", "
@@ -250,7 +247,7 @@ static void test_fhir_patient_and_medication(void **state)
 	c.sex = "other";
 	c.lot_count = 0;
 	c.lots = NULL;
-	c.questionnaire_url = NULL;
+	c.questionnaire_id = NULL;
 	b = parse_fhir(&c);
 	assert_int_equal(json_array_size(json_object_get(b, "entry")), 3);
 	assert_string_equal(str_at(resource_of(b, "Patient", 0), "gender"), "other");
@@ -324,8 +321,9 @@ static void test_fhir_adverse_event_mappings(void **state)
 	assert_string_equal(str_at(json_array_get(event, 0), "code"), "pruritus");
 	assert_string_equal(str_at(json_array_get(event, 1), "system"), "http://terminology.hl7.org/CodeSystem/mdr");
 	assert_string_equal(str_at(json_array_get(event, 1), "code"), "10037087");
+	assert_string_equal(str_at(json_array_get(event, 1), "version"), "27.1"); /* the setting, not CTCAE's 20.1 */
 
-	assert_string_equal(coding_code(json_object_get(ae, "seriousness")), "serious");
+	assert_string_equal(coding_code(json_object_get(ae, "seriousness")), "Serious");
 	assert_string_equal(coding_code(json_object_get(ae, "severity")), "moderate");
 	assert_string_equal(coding_code(json_object_get(ae, "outcome")), "recovering");
 	assert_string_equal(str_at(json_array_get(json_object_get(json_object_get(ae, "outcome"), "coding"), 0), "system"),
@@ -339,7 +337,7 @@ static void test_fhir_adverse_event_mappings(void **state)
 	json_t *ext = json_object_get(ae, "extension");
 	assert_int_equal(json_array_size(ext), 2);
 	json_t *second = json_object_get(json_array_get(ext, 1), "extension");
-	assert_string_equal(str_at(json_object_get(json_array_get(second, 0), "valueCoding"), "code"), "skin_other");
+	assert_string_equal(str_at(json_object_get(json_array_get(second, 0), "valueCoding"), "code"), "eczema");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(second, 1), "valueInteger")), 1);
 
 	/* The narrative is XHTML-escaped inside the JSON string. */
@@ -366,7 +364,7 @@ static void test_fhir_adverse_event_mappings(void **state)
 		b = parse_fhir(&c);
 		ae = resource_of(b, "AdverseEvent", 0);
 		assert_string_equal(coding_code(json_object_get(ae, "outcome")), outcomes[k].fhir);
-		assert_string_equal(coding_code(json_object_get(ae, "seriousness")), "non-serious");
+		assert_string_equal(coding_code(json_object_get(ae, "seriousness")), "Non-serious");
 		assert_string_equal(coding_code(json_object_get(ae, "severity")),
 		                    one.grade == 1 ? "mild" : one.grade == 2 ? "moderate" : "severe");
 		json_decref(b);
@@ -385,7 +383,7 @@ static void test_fhir_adverse_event_mappings(void **state)
 	ae = resource_of(b, "AdverseEvent", 0);
 	assert_string_equal(coding_code(json_object_get(ae, "outcome")), "fatal");
 	assert_string_equal(coding_code(json_object_get(ae, "severity")), "severe");
-	assert_string_equal(coding_code(json_object_get(ae, "seriousness")), "serious");
+	assert_string_equal(coding_code(json_object_get(ae, "seriousness")), "Serious");
 	json_decref(b);
 }
 
@@ -617,10 +615,11 @@ static void test_e2b_ids_dates_and_codes(void **state)
 	assert_null(strstr(x, "deceasedTime"));
 	/* Reactions: MedDRA code when known, else the term as reported; translation; start. */
 	assert_int_equal(count(x, "displayName=\"reaction\"/>"), 2);
-	has(x, "<value xsi:type=\"CE\" code=\"10037087\" codeSystem=\"2.16.840.1.113883.6.163\" codeSystemVersion=\"20.1\">");
+	has(x, "<value xsi:type=\"CE\" code=\"10037087\" codeSystem=\"2.16.840.1.113883.6.163\" codeSystemVersion=\"27.1\">");
 	has(x, "<originalText language=\"jpn\">そう痒症</originalText>");
-	has(x, "<value xsi:type=\"CE\">");
-	has(x, "<originalText language=\"jpn\">皮膚および皮下組織障害、その他(具体的に記載)</originalText>");
+	has(x, "<value xsi:type=\"CE\" code=\"10014184\" codeSystem=\"2.16.840.1.113883.6.163\" codeSystemVersion=\"27.1\">");
+	has(x, "<originalText language=\"jpn\">湿疹</originalText>");
+	assert_null(strstr(x, "<value xsi:type=\"CE\">")); /* no reaction without its MedDRA code */
 	has(x, "<value xsi:type=\"ED\" language=\"eng\">Pruritus</value>");
 	assert_int_equal(count(x, "<low value=\"20260220\"/>"), 2);
 	assert_null(strstr(x, "<high value="));
@@ -637,6 +636,11 @@ static void test_e2b_ids_dates_and_codes(void **state)
 	has(x, "<name>Exosome cream for men</name>");
 	has(x, "<lotNumberText>LOT-2026-001</lotNumberText>");
 	has(x, "<lotNumberText>L&amp;2&lt;x&gt;</lotNumberText>");
+	/* G.k.4.r.7 as in the FDA's example instance: no id under productInstanceInstance. */
+	assert_null(strstr(x, "<id nullFlavor"));
+	/* The file says what it is. */
+	has(x, "<!-- " AE_E2B_NOTICE " -->");
+	has(x, "It is not a PMDA gateway submission");
 	/* Causality per reaction, WHO-UMC. */
 	assert_int_equal(count(x, "<value xsi:type=\"ST\">Probable/Likely</value>"), 2);
 	assert_int_equal(count(x, "<originalText>WHO-UMC</originalText>"), 2);
@@ -650,7 +654,7 @@ static void test_e2b_escapes_hostile_narrative(void **state)
 	char *x = e2b_of(&c);
 	has(x, "<text>かゆみ &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;quote&apos; ]]&gt; --&gt; end\n\n"
 	       "Treatment: Stopped the cream; antihistamine\n\nCTCAE v5.0: Pruritus grade 2; "
-	       "Skin and subcutaneous tissue disorders - Other, specify grade 1</text>");
+	       "Eczema grade 1</text>");
 	assert_null(strstr(x, "<script"));
 	assert_null(strstr(x, "'quote'"));
 	free(x);
@@ -752,6 +756,58 @@ static void test_e2b_fatal_female_other(void **state)
 	has(x, "code=\"1\" codeSystem=\"2.16.840.1.113883.3.989.2.1.1.11\"/>");
 	has(x, "<value xsi:type=\"BL\" value=\"false\"/>\n<!-- C.1.7");
 	free(x);
+}
+
+static void expect_refused(const ae_export_case *c, const char *field);
+
+/* E.i.2.1a/b are required for every reaction: a reaction without a MedDRA code, a CTCAE
+ * "Other, specify" term, or no MedDRA version refuse the E2B export, naming what to code;
+ * FHIR still exports (its MedDRA coding is optional). */
+static void test_e2b_refuses_uncoded_reactions(void **state)
+{
+	(void)state;
+	char err[512];
+	ae_export_term terms[2] = {sample_terms[0], sample_terms[1]};
+	ae_export_case c = sample_case();
+	c.terms = terms;
+	terms[1].meddra_code = "";
+	assert_null(ae_export_e2b(&c, err, sizeof err));
+	assert_non_null(strstr(err, "terms[1]"));
+	assert_non_null(strstr(err, "\"Eczema\" has no MedDRA code"));
+	assert_int_equal(ae_check_reactions_coded(&c, err, sizeof err), -1);
+	char *fhir = ae_export_fhir(&c, err, sizeof err);
+	assert_non_null(fhir);
+	free(fhir);
+
+	ae_export_term other = {.code = "skin_other",
+	                        .name_en = "Skin and subcutaneous tissue disorders - Other, specify",
+	                        .name_ja = "皮膚および皮下組織障害、その他(具体的に記載)",
+	                        .meddra_code = "",
+	                        .grade = 1};
+	terms[1] = other;
+	assert_null(ae_export_e2b(&c, err, sizeof err));
+	assert_non_null(strstr(err, "terms[1]"));
+	assert_non_null(strstr(err, "\"Other, specify\" term; code the specific event"));
+	/* Refused even with a code: the catch-all term is not the event. */
+	terms[1].meddra_code = "10040785";
+	assert_null(ae_export_e2b(&c, err, sizeof err));
+	assert_non_null(strstr(err, "Other, specify"));
+
+	c = sample_case();
+	c.meddra_version = NULL;
+	assert_null(ae_export_e2b(&c, err, sizeof err));
+	assert_non_null(strstr(err, "meddra_version"));
+	fhir = ae_export_fhir(&c, err, sizeof err); /* FHIR then leaves Coding.version out */
+	assert_non_null(fhir);
+	assert_null(strstr(fhir, "\"version\""));
+	free(fhir);
+	static const char *const bad_versions[] = {"20", "27.10", "v27.1", "127.1"};
+	for (size_t i = 0; i < sizeof bad_versions / sizeof bad_versions[0]; i++) {
+		c.meddra_version = bad_versions[i];
+		expect_refused(&c, "meddra_version");
+	}
+	c.meddra_version = "9.0";
+	assert_int_equal(ae_check_reactions_coded(&c, err, sizeof err), 0);
 }
 
 /* ---- bad input ---- */
@@ -873,7 +929,7 @@ static void test_bad_input(void **state)
 	c = sample_case();
 	c.questionnaire_answers_json = "not json";
 	assert_null(ae_export_fhir(&c, err, sizeof err));
-	assert_non_null(strstr(err, "questionnaire_answers_json"));
+	assert_non_null(strstr(err, "answers_json"));
 	c.questionnaire_answers_json = "{\"skin_site\": [1, 2]}";
 	assert_null(ae_export_fhir(&c, err, sizeof err));
 	assert_non_null(strstr(err, "skin_site"));
@@ -902,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_e2b_escapes_hostile_narrative),
 		cmocka_unit_test(test_e2b_parses_with_python),
 		cmocka_unit_test(test_e2b_fatal_female_other),
+		cmocka_unit_test(test_e2b_refuses_uncoded_reactions),
 		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.max_body_bytes, 1024 * 1024);
 	assert_int_equal(c.session.idle_seconds, 1800);
 	assert_int_equal(c.login.max_per_account, 5);
+	assert_string_equal(c.meddra_version, "28.1");
 }
 
 static void test_values_are_read(void **state)
@@ -50,6 +51,8 @@ static void test_values_are_read(void **state)
 	assert_true(c.secure_cookies);
 	assert_string_equal(c.db_path, "/srv/x.db");
 	assert_int_equal(c.session.idle_seconds, 600);
+	assert_int_equal(load("[pharmacovigilance]\nmeddra_version = 27.1\n", &c, err, sizeof err), 0);
+	assert_string_equal(c.meddra_version, "27.1");
 }
 
 static void test_bad_values_are_named(void **state)
@@ -62,6 +65,14 @@ static void test_bad_values_are_named(void **state)
 	assert_non_null(strstr(err, "line 2"));
 	assert_int_equal(load("[server]\nsecure_cookies = maybe\n", &c, err, sizeof err), -1);
 	assert_non_null(strstr(err, "secure_cookies"));
+	/* E2B E.i.2.1a is "N.N", at most 4 characters. */
+	static const char *const bad_meddra[] = {"20", "v27.1", "27.", "27.10", "127.1", "27,1", ""};
+	for (size_t i = 0; i < sizeof bad_meddra / sizeof bad_meddra[0]; i++) {
+		char ini[80];
+		snprintf(ini, sizeof ini, "[pharmacovigilance]\nmeddra_version = %s\n", bad_meddra[i]);
+		assert_int_equal(load(ini, &c, err, sizeof err), -1);
+		assert_non_null(strstr(err, "meddra_version"));
+	}
 	assert_int_equal(load("[server]\nprot = 80\n", &c, err, sizeof err), -1);
 	assert_non_null(strstr(err, "unknown setting"));
 	assert_int_equal(config_load_file(&c, "/nonexistent/exosafe.ini", err, sizeof err), -1);

@@ -57,7 +57,7 @@ static ae_export_case sample_case(void)
 		.manufacturer = "Example Bio 株式会社",
 		.lots = sample_lots,
 		.lot_count = 2,
-		.questionnaire_url = "https://exosafe.example/Questionnaire/exosome-cream",
+		.questionnaire_id = "exosome-cream",
 		.questionnaire_version = 1,
 		.questionnaire_answers_json = "{\"age\": 45, \"allergy\": true, \"allergy_to\": \"そば\", "
 		                              "\"pregnancy\": \"not_applicable\", \"medications\": \"ロキソプロフェン 頓用\", "
