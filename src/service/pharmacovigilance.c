@@ -524,11 +524,10 @@ out:
 	return result;
 }
 
-/* Reads data_dir/ctcae/terms.json: the CTCAE v5 terms assessments are graded with. */
-struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen)
+/* Reads the whole file at path, NUL-terminated, its length in *len_out; NULL with the path and
+ * the reason in err. The caller frees. */
+static char *read_data_file(const char *path, size_t *len_out, char *err, size_t errlen)
 {
-	char path[4200];
-	snprintf(path, sizeof path, "%s/ctcae/terms.json", data_dir);
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
 		snprintf(err, errlen, "%.200s: %s", path, strerror(errno));
@@ -558,11 +557,39 @@ struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen
 		return NULL;
 	}
 	text[len] = '\0';
-	char why[300];
-	ctcae_table *t = ctcae_parse(text, why, sizeof why);
-	free(text);
-	if (t == NULL)
-		snprintf(err, errlen, "%.200s: %.250s", path, why);
-	return t;
+	*len_out = len;
+	return text;
 }
 
+/* Reads data_dir/ctcae/terms.json (the clinic's common terms) and data_dir/ctcae/ctcae-v5.0.csv
+ * (NCI CTCAE v5.0 (27 Nov 2017), via shared/reference/ctcae/ctcae-v5.0.csv, the whole
+ * catalogue), which the common terms are checked against. */
+struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen)
+{
+	char path[4200], why[300];
+	size_t len;
+	snprintf(path, sizeof path, "%s/ctcae/terms.json", data_dir);
+	char *text = read_data_file(path, &len, err, errlen);
+	if (text == NULL)
+		return NULL;
+	ctcae_table *t = ctcae_parse(text, why, sizeof why);
+	free(text);
+	if (t == NULL) {
+		snprintf(err, errlen, "%.200s: %.250s", path, why);
+		return NULL;
+	}
+	snprintf(path, sizeof path, "%s/ctcae/ctcae-v5.0.csv", data_dir);
+	text = read_data_file(path, &len, err, errlen);
+	if (text == NULL) {
+		ctcae_free(t);
+		return NULL;
+	}
+	int rc = ctcae_add_catalogue(t, text, len, why, sizeof why);
+	free(text);
+	if (rc != 0) {
+		snprintf(err, errlen, "%.200s: %.250s", path, why);
+		ctcae_free(t);
+		return NULL;
+	}
+	return t;
+}
