@@ -11,6 +11,7 @@
 #include "core/ctcae.h"
 #include "core/lot_state.h"
 #include "core/signal.h"
+#include "core/text.h"
 #include "core/timefmt.h"
 #include "service/trace.h"
 
@@ -286,15 +287,73 @@ out:
 	return result;
 }
 
+/* A string member as stored: NFKC-normalised and trimmed; NULL when absent, null or empty,
+ * *bad when it is not clean text. The caller frees. */
+static char *normalized_member(const json_t *obj, const char *key, bool *bad)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	char *n = json_is_string(v) ? text_normalize(json_string_value(v)) : NULL;
+	if (n == NULL || !text_is_clean(n, 0)) {
+		*bad = true;
+		free(n);
+		return NULL;
+	}
+	if (*n == '\0') {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* Checks one assessed term and appends it, as stored, to terms; returns NULL or a message key.
+ * An "Other, specify" term (NCI CTCAE v5.0) keeps its specific event: specify_text (required)
+ * and specify_meddra_code (8 digits, may come in a later version). */
+static const char *take_term(const json_t *t, pv_term_check_fn check, void *check_ctx, json_t *terms)
+{
+	const json_t *code = json_object_get(t, "code"), *grade = json_object_get(t, "grade");
+	size_t known = 2 + (json_object_get(t, "specify_text") != NULL) + (json_object_get(t, "specify_meddra_code") != NULL);
+	if (!json_is_object(t) || json_object_size(t) != known || !json_is_string(code) || !json_is_integer(grade))
+		return "ctcae_grade";
+	bool other_specify = false;
+	const char *why = check(check_ctx, json_string_value(code), (int)json_integer_value(grade), &other_specify);
+	if (why != NULL)
+		return why;
+	bool bad = false;
+	char *text = normalized_member(t, "specify_text", &bad);
+	char *meddra = normalized_member(t, "specify_meddra_code", &bad);
+	long chars = text ? text_char_count(text) : 0;
+	if (!other_specify && (text || meddra || bad))
+		why = "ctcae_specify_only";
+	else if (other_specify && (text == NULL || chars > PV_SPECIFY_MAX_CHARS || bad))
+		why = "ctcae_specify";
+	else if (meddra != NULL && !ctcae_meddra_code_valid(meddra))
+		why = "meddra_code";
+	if (why == NULL) {
+		json_t *item = json_pack("{s:s, s:I}", "code", json_string_value(code), "grade", json_integer_value(grade));
+		if (text)
+			json_object_set_new(item, "specify_text", json_string(text));
+		if (meddra)
+			json_object_set_new(item, "specify_meddra_code", json_string(meddra));
+		if (item == NULL || json_array_append_new(terms, item) != 0)
+			why = "internal";
+	}
+	free(text);
+	free(meddra);
+	return why;
+}
+
 pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id, const pv_assessment_input *in,
                 pv_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
-                int *lot_alerts_out)
+                const char **reason_out, int *lot_alerts_out)
 {
 	static const char *const outcomes[] = {"recovered", "recovering", "not_recovered", "recovered_with_sequelae",
 	                                       "fatal", "unknown", NULL};
 	static const char *const causalities[] = {"certain", "probable", "possible", "unlikely", "conditional",
 	                                          "unassessable", NULL};
 	*field_out = NULL;
+	*reason_out = NULL;
 	*lot_alerts_out = 0;
 	size_t n = json_array_size(in->terms);
 	bool grade5 = false;
@@ -302,16 +361,25 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 		*field_out = "terms";
 		return PV_INVALID;
 	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *t = json_array_get(in->terms, i);
-		json_t *code = json_object_get(t, "code"), *grade = json_object_get(t, "grade");
-		if (!json_is_object(t) || json_object_size(t) != 2 || !json_is_string(code) || !json_is_integer(grade) ||
-		    check(check_ctx, json_string_value(code), (int)json_integer_value(grade)) != NULL) {
+	json_t *terms = json_array();
+	for (size_t i = 0; terms != NULL && i < n; i++) {
+		const char *why = take_term(json_array_get(in->terms, i), check, check_ctx, terms);
+		if (why != NULL && strcmp(why, "internal") == 0) {
+			json_decref(terms);
+			return PV_ERROR;
+		}
+		if (why != NULL) {
+			json_decref(terms);
 			*field_out = "terms";
+			*reason_out = why;
 			return PV_INVALID;
 		}
-		grade5 = grade5 || json_integer_value(grade) == 5;
+		grade5 = grade5 || json_integer_value(json_object_get(json_array_get(in->terms, i), "grade")) == 5;
 	}
+	char *terms_text = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
+	json_decref(terms);
+	if (terms_text == NULL)
+		return PV_ERROR;
 	bool fatal = in->outcome && strcmp(in->outcome, "fatal") == 0;
 	if (!in_list(in->outcome, outcomes))
 		*field_out = "outcome";
@@ -325,21 +393,22 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 		*field_out = "causality";
 	else if (in->lot_count > AE_MAX_SUSPECT_LOTS)
 		*field_out = "lot_ids";
-	if (*field_out)
+	ae_assessment_record a = {0};
+	if (*field_out == NULL && strlen(terms_text) >= sizeof a.terms_json)
+		*field_out = "terms";          /* never cut short: the stored JSON would be broken */
+	if (*field_out) {
+		free(terms_text);
 		return PV_INVALID;
+	}
+	snprintf(a.terms_json, sizeof a.terms_json, "%s", terms_text);
+	free(terms_text);
 
 	ae_report_record r;
 	store_rc rc = s->m->ae_report_get(s, report_id, &r);
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
 
-	ae_assessment_record a = {0};
 	a.report_id = report_id;
-	char *terms = json_dumps(in->terms, JSON_COMPACT);
-	if (terms == NULL)
-		return PV_ERROR;
-	snprintf(a.terms_json, sizeof a.terms_json, "%s", terms);
-	free(terms);
 	a.death = in->death;
 	a.life_threatening = in->life_threatening;
 	a.hospitalization = in->hospitalization;
@@ -438,6 +507,39 @@ static void initials_of(const char *kana, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* Names of the exported terms: an "Other, specify" term goes out as "<term>: <specific event>". */
+typedef struct export_names {
+	char en[20][512], ja[20][512];
+} export_names;
+
+/* Fills *et for stored term t of the CTCAE term ct; an "Other, specify" term takes its specific
+ * event's text and MedDRA code. Returns -1 with err naming the term and what to code when that
+ * event is not coded yet (NCI CTCAE v5.0: "Other, specify" needs the event specified). */
+static int export_term(const ctcae_term *ct, const json_t *t, int index, export_names *names, ae_export_term *et,
+                       char *err, size_t errlen)
+{
+	int grade = (int)json_integer_value(json_object_get(t, "grade"));
+	*et = (ae_export_term){ct->code, ct->name_en, ct->name_ja, ct->meddra_code, grade};
+	if (!ctcae_is_other_specify(ct))
+		return 0;
+	const char *text = json_string_value(json_object_get(t, "specify_text"));
+	const char *meddra = json_string_value(json_object_get(t, "specify_meddra_code"));
+	if (text == NULL || *text == '\0' || !ctcae_meddra_code_valid(meddra)) {
+		snprintf(err, errlen,
+		         "terms[%d] %s (%s): 「その他(具体的に記載)」の具体的な事象%sを記録してから出力してください / code the "
+		         "specific event (%s) before exporting",
+		         index, ct->name_en, ct->code, text && *text ? "の MedDRA コード" : "名と MedDRA コード",
+		         text && *text ? "its MedDRA code" : "its name and MedDRA code");
+		return -1;
+	}
+	snprintf(names->en[index], sizeof names->en[index], "%s: %s", ct->name_en, text);
+	snprintf(names->ja[index], sizeof names->ja[index], "%s: %s", ct->name_ja ? ct->name_ja : ct->name_en, text);
+	et->name_en = names->en[index];
+	et->name_ja = names->ja[index];
+	et->meddra_code = meddra;
+	return 0;
+}
+
 pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, int64_t report_id,
                 pv_export_format format, char **out, char *err, size_t errlen)
 {
@@ -447,8 +549,12 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
 	ae_assessment_record *a = malloc(sizeof *a);
-	if (a == NULL)
+	export_names *names = malloc(sizeof *names);
+	if (a == NULL || names == NULL) {
+		free(a);
+		free(names);
 		return PV_ERROR;
+	}
 	pv_rc result = PV_ERROR;
 	json_t *term_list = NULL;
 	response_record q = {0};
@@ -475,8 +581,11 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 		const ctcae_term *ct = ctcae_find(terms, json_string_value(json_object_get(t, "code")));
 		if (ct == NULL || nterms >= 20)
 			continue;
-		export_terms[nterms++] = (ae_export_term){ct->code, ct->name_en, ct->name_ja, ct->meddra_code,
-		                                          (int)json_integer_value(json_object_get(t, "grade"))};
+		if (export_term(ct, t, nterms, names, &export_terms[nterms], err, errlen) != 0) {
+			result = PV_INVALID;
+			goto out;
+		}
+		nterms++;
 	}
 	product_record product = {0};
 	int nlots = 0;
@@ -520,6 +629,7 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 out:
 	json_decref(term_list);
 	response_record_clear(&q);
+	free(names);
 	free(a);
 	return result;
 }
