@@ -17,7 +17,8 @@ static const char export_usage[] =
 	"  fhir  a FHIR R4 Bundle (JSON): Patient, Medication with its lots, QuestionnaireResponse,\n"
 	"        AdverseEvent\n"
 	"  e2b   an ICH E2B(R3) ICSR (XML) for regulator reporting\n"
-	"--data names the folder with ctcae/terms.json (default data). The export is audited.\n";
+	"--data names the folder with ctcae/terms.json and ctcae/ctcae-v5.0.csv (default data). The export is\n"
+	"audited; a case whose \"Other, specify\" term lacks its specific event's MedDRA code is refused.\n";
 
 int cli_export(int argc, char **argv)
 {

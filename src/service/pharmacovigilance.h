@@ -90,8 +90,9 @@ struct signal_counter;
 int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter);
 
 struct ctcae_table;
-/* Loads data_dir/ctcae/terms.json, the CTCAE v5 terms assessments are graded with. NULL with
- * the file and the reason in err on failure; free with ctcae_free. */
+/* Loads data_dir/ctcae/terms.json, the clinic's common CTCAE v5.0 terms, and
+ * data_dir/ctcae/ctcae-v5.0.csv, the whole NCI catalogue they must agree with. NULL with the
+ * file and the reason in err on failure; free with ctcae_free. */
 struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen);
 
 typedef enum pv_export_format { PV_EXPORT_FHIR, PV_EXPORT_E2B } pv_export_format;
