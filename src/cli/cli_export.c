@@ -36,10 +36,12 @@ static const char export_usage[] =
 	"                          Questionnaire\n"
 	"  questionnaire-response  patient ID's latest answers as a FHIR R4 QuestionnaireResponse\n"
 	"  consent                 patient ID's latest consent acceptance as a FHIR R4 Consent\n"
-	"--report is another name for --case. --data names the folder with ctcae/, questionnaires/ and consent/ (default data).\n"
+	"--report is another name for --case. --data names the folder with ctcae/, questionnaires/ and\n"
+	"consent/ (default data).\n"
 	"--config reads the INI file for [clinic] name and phone and [pharmacovigilance] meddra_version;\n"
 	"--meddra-version overrides the latter (the MedDRA release reactions are coded in).\n"
-	"Exports of a case or of a patient's data are audited.\n";
+	"Exports of a case or of a patient's data are audited; a case whose \"Other, specify\" term lacks\n"
+	"its specific event's MedDRA code is refused.\n";
 
 typedef enum export_kind {
 	EXPORT_FHIR, EXPORT_E2B, EXPORT_PMDA, EXPORT_QUESTIONNAIRE, EXPORT_RESPONSE, EXPORT_CONSENT

@@ -10,15 +10,19 @@
 
 #include "core/ctcae.h"
 #include "core/signal.h"
+#include "core/text.h"
 #include "core/timefmt.h"
 #include "http/handlers.h"
 #include "service/pharmacovigilance.h"
 #include "clock.h"
 
-static const char *ae_check_term(void *ctx, const char *code, int grade)
+static const char *ae_check_term(void *ctx, const char *code, int grade, bool *other_specify)
 {
 	char why[200];
-	return ctcae_check(ctx, code, grade, why, sizeof why) == 0 ? NULL : "ctcae_grade";
+	if (ctcae_check(ctx, code, grade, why, sizeof why) != 0)
+		return "ctcae_grade";
+	*other_specify = ctcae_is_other_specify(ctcae_find(ctx, code));
+	return NULL;
 }
 
 static void reply_pv_error(request *req, pv_rc rc, const char *field)
@@ -319,10 +323,14 @@ void handle_ae_assess(request *req)
 	policy.lot_alert_quarantine = req->cfg->ae_lot_alert_quarantine;
 	actor by = request_actor(req);
 	ae_assessment_record a;
-	const char *field = NULL;
+	const char *field = NULL, *reason = NULL;
 	int alerts = 0;
 	pv_rc rc = pv_assess(req->db, &by, &policy, req->path_ids[0], &in, ae_check_term, (void *)(uintptr_t)req->ctcae,
-	                     clock_now(), &a, &field, &alerts);
+	                     clock_now(), &a, &field, &reason, &alerts);
+	if (rc == PV_INVALID) {
+		reply_error(req, 400, "invalid_field", field, reason);
+		return;
+	}
 	if (rc != PV_OK) {
 		reply_pv_error(req, rc, field);
 		return;
@@ -435,24 +443,54 @@ void handle_signals(request *req)
 	reply_json(req, 200, out);
 }
 
+/* One CTCAE term for the API. grades lists only the grades CTCAE defines for the term (NCI's
+ * " -" cells are left out); Japanese is null where none is known. */
+static json_t *json_ctcae_term(const ctcae_term *t)
+{
+	json_t *grades = json_array();
+	for (int g = 1; g <= CTCAE_MAX_GRADE; g++)
+		if (ctcae_grade_allowed(t, g))
+			json_array_append_new(grades, json_pack("{s:i, s:s?, s:s, s:s?}", "grade", g, "ja", t->grade_ja[g], "en",
+			                                        t->grade_en[g], "ja_source", t->grade_ja_source[g]));
+	json_t *symptoms = json_array();
+	for (int k = 0; k < t->symptom_count; k++)
+		json_array_append_new(symptoms, json_string(t->symptoms[k]));
+	return json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:{s:s, s:s?}, s:s?, s:b, s:b, s:o, s:o}", "code", t->code, "name_en",
+	                 t->name_en, "name_ja", t->name_ja, "ja_source", t->name_ja_source, "meddra_code", t->meddra_code,
+	                 "soc", "en", t->soc_en, "ja", t->soc_ja, "definition", t->definition, "common", t->common,
+	                 "other_specify", ctcae_is_other_specify(t), "grades", grades, "symptoms", symptoms);
+}
+
+#define CTCAE_SEARCH_MAX 50
+
+/* Without q: the clinic's common terms. With q: the whole NCI CTCAE v5.0 catalogue searched
+ * by English name, Japanese name (common terms) or MedDRA code, best first, at most limit. */
 void handle_ctcae_terms(request *req)
 {
+	const char *q = request_query(req, "q");
 	json_t *list = json_array();
-	for (int i = 0; i < ctcae_count(req->ctcae); i++) {
-		const ctcae_term *t = ctcae_at(req->ctcae, i);
-		json_t *grades = json_array();
-		for (int g = 1; g <= CTCAE_MAX_GRADE; g++)
-			if (ctcae_grade_allowed(t, g))
-				json_array_append_new(grades, json_pack("{s:i, s:s, s:s}", "grade", g, "ja", t->grade_ja[g], "en",
-				                                        t->grade_en[g]));
-		json_t *symptoms = json_array();
-		for (int k = 0; k < t->symptom_count; k++)
-			json_array_append_new(symptoms, json_string(t->symptoms[k]));
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "code", t->code, "name_en", t->name_en,
-		                                      "name_ja", t->name_ja, "meddra_code", t->meddra_code, "grades", grades,
-		                                      "symptoms", symptoms));
+	if (q == NULL) {
+		for (int i = 0; i < ctcae_count(req->ctcae); i++)
+			json_array_append_new(list, json_ctcae_term(ctcae_at(req->ctcae, i)));
+		reply_json(req, 200, json_pack("{s:o}", "terms", list));
+		return;
 	}
-	reply_json(req, 200, json_pack("{s:o}", "terms", list));
+	int64_t limit;
+	if (!query_int(req, "limit", 20, 1, CTCAE_SEARCH_MAX, &limit)) {
+		json_decref(list);
+		return;
+	}
+	const ctcae_term *found[CTCAE_SEARCH_MAX];
+	long chars = text_char_count(q);
+	int total = chars >= 1 && chars <= 100 ? ctcae_search(req->ctcae, q, found, (int)limit) : -1;
+	if (total < 0) {
+		json_decref(list);
+		reply_error(req, 400, "invalid_field", "q", "ctcae_query");
+		return;
+	}
+	for (int i = 0; i < total && i < limit; i++)
+		json_array_append_new(list, json_ctcae_term(found[i]));
+	reply_json(req, 200, json_pack("{s:o, s:i, s:I}", "terms", list, "total", total, "limit", (json_int_t)limit));
 }
 
 static void export_case(request *req, pv_export_format format)

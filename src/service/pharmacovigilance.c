@@ -13,6 +13,7 @@
 #include "core/lot_state.h"
 #include "core/pmda_report.h"
 #include "core/signal.h"
+#include "core/text.h"
 #include "core/timefmt.h"
 #include "service/trace.h"
 
@@ -325,15 +326,73 @@ out:
 	return result;
 }
 
+/* A string member as stored: NFKC-normalised and trimmed; NULL when absent, null or empty,
+ * *bad when it is not clean text. The caller frees. */
+static char *normalized_member(const json_t *obj, const char *key, bool *bad)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	char *n = json_is_string(v) ? text_normalize(json_string_value(v)) : NULL;
+	if (n == NULL || !text_is_clean(n, 0)) {
+		*bad = true;
+		free(n);
+		return NULL;
+	}
+	if (*n == '\0') {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* Checks one assessed term and appends it, as stored, to terms; returns NULL or a message key.
+ * An "Other, specify" term (NCI CTCAE v5.0) keeps its specific event: specify_text (required)
+ * and specify_meddra_code (8 digits, may come in a later version). */
+static const char *take_term(const json_t *t, pv_term_check_fn check, void *check_ctx, json_t *terms)
+{
+	const json_t *code = json_object_get(t, "code"), *grade = json_object_get(t, "grade");
+	size_t known = 2 + (json_object_get(t, "specify_text") != NULL) + (json_object_get(t, "specify_meddra_code") != NULL);
+	if (!json_is_object(t) || json_object_size(t) != known || !json_is_string(code) || !json_is_integer(grade))
+		return "ctcae_grade";
+	bool other_specify = false;
+	const char *why = check(check_ctx, json_string_value(code), (int)json_integer_value(grade), &other_specify);
+	if (why != NULL)
+		return why;
+	bool bad = false;
+	char *text = normalized_member(t, "specify_text", &bad);
+	char *meddra = normalized_member(t, "specify_meddra_code", &bad);
+	long chars = text ? text_char_count(text) : 0;
+	if (!other_specify && (text || meddra || bad))
+		why = "ctcae_specify_only";
+	else if (other_specify && (text == NULL || chars > PV_SPECIFY_MAX_CHARS || bad))
+		why = "ctcae_specify";
+	else if (meddra != NULL && !ctcae_meddra_code_valid(meddra))
+		why = "meddra_code";
+	if (why == NULL) {
+		json_t *item = json_pack("{s:s, s:I}", "code", json_string_value(code), "grade", json_integer_value(grade));
+		if (text)
+			json_object_set_new(item, "specify_text", json_string(text));
+		if (meddra)
+			json_object_set_new(item, "specify_meddra_code", json_string(meddra));
+		if (item == NULL || json_array_append_new(terms, item) != 0)
+			why = "internal";
+	}
+	free(text);
+	free(meddra);
+	return why;
+}
+
 pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id, const pv_assessment_input *in,
                 pv_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
-                int *lot_alerts_out)
+                const char **reason_out, int *lot_alerts_out)
 {
 	static const char *const outcomes[] = {"recovered", "recovering", "not_recovered", "recovered_with_sequelae",
 	                                       "fatal", "unknown", NULL};
 	static const char *const causalities[] = {"certain", "probable", "possible", "unlikely", "conditional",
 	                                          "unassessable", NULL};
 	*field_out = NULL;
+	*reason_out = NULL;
 	*lot_alerts_out = 0;
 	size_t n = json_array_size(in->terms);
 	bool grade5 = false;
@@ -341,24 +400,31 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 		*field_out = "terms";
 		return PV_INVALID;
 	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *t = json_array_get(in->terms, i);
-		json_t *code = json_object_get(t, "code"), *grade = json_object_get(t, "grade");
-		if (!json_is_object(t) || json_object_size(t) != 2 || !json_is_string(code) || !json_is_integer(grade) ||
-		    check(check_ctx, json_string_value(code), (int)json_integer_value(grade)) != NULL) {
+	json_t *terms = json_array();
+	for (size_t i = 0; terms != NULL && i < n; i++) {
+		const char *why = take_term(json_array_get(in->terms, i), check, check_ctx, terms);
+		if (why != NULL && strcmp(why, "internal") == 0) {
+			json_decref(terms);
+			return PV_ERROR;
+		}
+		if (why != NULL) {
+			json_decref(terms);
 			*field_out = "terms";
+			*reason_out = why;
 			return PV_INVALID;
 		}
-		grade5 = grade5 || json_integer_value(grade) == 5;
+		grade5 = grade5 || json_integer_value(json_object_get(json_array_get(in->terms, i), "grade")) == 5;
 	}
-	if (term_codes_repeat(in->terms)) {
-		*field_out = "terms";
+	if (term_codes_repeat(in->terms) ||
+	    (in->lot_count <= AE_MAX_SUSPECT_LOTS && ids_repeat(in->lot_ids, in->lot_count))) {
+		*field_out = term_codes_repeat(in->terms) ? "terms" : "lot_ids";
+		json_decref(terms);
 		return PV_DUPLICATE;
 	}
-	if (in->lot_count <= AE_MAX_SUSPECT_LOTS && ids_repeat(in->lot_ids, in->lot_count)) {
-		*field_out = "lot_ids";
-		return PV_DUPLICATE;
-	}
+	char *terms_text = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
+	json_decref(terms);
+	if (terms_text == NULL)
+		return PV_ERROR;
 	bool fatal = in->outcome && strcmp(in->outcome, "fatal") == 0;
 	if (!in_list(in->outcome, outcomes))
 		*field_out = "outcome";
@@ -372,21 +438,22 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 		*field_out = "causality";
 	else if (in->lot_count > AE_MAX_SUSPECT_LOTS)
 		*field_out = "lot_ids";
-	if (*field_out)
+	ae_assessment_record a = {0};
+	if (*field_out == NULL && strlen(terms_text) >= sizeof a.terms_json)
+		*field_out = "terms";          /* never cut short: the stored JSON would be broken */
+	if (*field_out) {
+		free(terms_text);
 		return PV_INVALID;
+	}
+	snprintf(a.terms_json, sizeof a.terms_json, "%s", terms_text);
+	free(terms_text);
 
 	ae_report_record r;
 	store_rc rc = s->m->ae_report_get(s, report_id, &r);
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
 
-	ae_assessment_record a = {0};
 	a.report_id = report_id;
-	char *terms = json_dumps(in->terms, JSON_COMPACT);
-	if (terms == NULL)
-		return PV_ERROR;
-	snprintf(a.terms_json, sizeof a.terms_json, "%s", terms);
-	free(terms);
 	a.death = in->death;
 	a.life_threatening = in->life_threatening;
 	a.hospitalization = in->hospitalization;
@@ -485,6 +552,11 @@ static void initials_of(const char *kana, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+/* Names of the exported terms: an "Other, specify" term goes out as "<term>: <specific event>". */
+typedef struct export_names {
+	char en[20][512], ja[20][512];
+} export_names;
+
 /* A case loaded for export: the records, and the buffers its ae_export_case points into. */
 typedef struct export_case {
 	ae_report_record r;
@@ -497,6 +569,7 @@ typedef struct export_case {
 	lot_record lot_rows[AE_MAX_SUSPECT_LOTS];
 	product_record product;
 	char initials[64], narrative[8200];
+	export_names names;
 	ae_export_case c;
 } export_case;
 
@@ -509,13 +582,46 @@ static void export_case_free(export_case *x)
 	free(x);
 }
 
+/* Fills *et for stored term t of the CTCAE term ct; an "Other, specify" term takes its specific
+ * event's text and MedDRA code. Returns -1 with err naming the term and what to code when that
+ * event is not named yet, or (require_coded) has no MedDRA code yet (NCI CTCAE v5.0: "Other,
+ * specify" needs the event specified). */
+static int export_term(const ctcae_term *ct, const json_t *t, int index, bool require_coded, export_names *names,
+                       ae_export_term *et, char *err, size_t errlen)
+{
+	int grade = (int)json_integer_value(json_object_get(t, "grade"));
+	*et = (ae_export_term){ct->code, ct->name_en, ct->name_ja, ct->meddra_code, grade};
+	if (!ctcae_is_other_specify(ct))
+		return 0;
+	const char *text = json_string_value(json_object_get(t, "specify_text"));
+	const char *meddra = json_string_value(json_object_get(t, "specify_meddra_code"));
+	bool coded = ctcae_meddra_code_valid(meddra);
+	if (text == NULL || *text == '\0' || (require_coded && !coded)) {
+		snprintf(err, errlen,
+		         "terms[%d] %s (%s): 「その他(具体的に記載)」の具体的な事象%sを記録してから出力してください / code the "
+		         "specific event (%s) before exporting",
+		         index, ct->name_en, ct->code, text && *text ? "の MedDRA コード" : "名と MedDRA コード",
+		         text && *text ? "its MedDRA code" : "its name and MedDRA code");
+		return -1;
+	}
+	snprintf(names->en[index], sizeof names->en[index], "%s: %s", ct->name_en, text);
+	snprintf(names->ja[index], sizeof names->ja[index], "%s: %s", ct->name_ja ? ct->name_ja : ct->name_en, text);
+	et->name_en = names->en[index];
+	et->name_ja = names->ja[index];
+	et->meddra_code = coded ? meddra : NULL;
+	return 0;
+}
+
 /* Loads case report_id with its latest assessment. Returns PV_OK with *out (free with
  * export_case_free), PV_NOT_FOUND when there is no such report, PV_INVALID with err set when
- * it has no assessment yet, PV_ERROR on a storage failure. */
+ * it has no assessment yet (*unassessed set) or an "Other, specify" term's event is not named,
+ * or (require_coded) not MedDRA-coded yet, PV_ERROR on a storage failure. */
 static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const char *sender_name,
-                              const char *meddra_version, int64_t report_id, export_case **out, char *err, size_t errlen)
+                              const char *meddra_version, bool require_coded, int64_t report_id, export_case **out,
+                              bool *unassessed, char *err, size_t errlen)
 {
 	*out = NULL;
+	*unassessed = false;
 	export_case *x = calloc(1, sizeof *x);
 	if (x == NULL)
 		return PV_ERROR;
@@ -527,6 +633,7 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 	rc = s->m->ae_assessment_latest(s, report_id, &x->a);
 	if (rc == STORE_NOT_FOUND) {
 		snprintf(err, errlen, "the case has no assessment yet");
+		*unassessed = true;
 		export_case_free(x);
 		return PV_INVALID;
 	}
@@ -551,8 +658,11 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 			seen = strcmp(x->terms[k].code, ct->code) == 0;
 		if (seen)
 			continue;
-		x->terms[nterms++] = (ae_export_term){ct->code, ct->name_en, ct->name_ja, ct->meddra_code,
-		                                      (int)json_integer_value(json_object_get(t, "grade"))};
+		if (export_term(ct, t, nterms, require_coded, &x->names, &x->terms[nterms], err, errlen) != 0) {
+			export_case_free(x);
+			return PV_INVALID;
+		}
+		nterms++;
 	}
 	int nlots = 0;
 	for (int k = 0; k < x->a.lot_count; k++) {
@@ -599,7 +709,8 @@ pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_na
 {
 	*out = NULL;
 	export_case *x;
-	pv_rc rc = export_case_load(s, terms, sender_name, meddra_version, report_id, &x, err, errlen);
+	bool unassessed;
+	pv_rc rc = export_case_load(s, terms, sender_name, meddra_version, true, report_id, &x, &unassessed, err, errlen);
 	if (rc != PV_OK)
 		return rc;
 	*out = format == PV_EXPORT_FHIR ? ae_export_fhir(&x->c, err, errlen) : ae_export_e2b(&x->c, err, errlen);
@@ -613,8 +724,10 @@ pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *c
 	*out = NULL;
 	*refusal_out = "export_refused";
 	export_case *x;
-	pv_rc rc = export_case_load(s, terms, clinic->name, NULL, report_id, &x, err, errlen);
-	if (rc == PV_INVALID)
+	bool unassessed;
+	/* The form names reactions in words; a MedDRA code is not asked for. */
+	pv_rc rc = export_case_load(s, terms, clinic->name, NULL, false, report_id, &x, &unassessed, err, errlen);
+	if (rc == PV_INVALID && unassessed)
 		*refusal_out = "not_assessed";
 	if (rc != PV_OK)
 		return rc;
@@ -643,11 +756,10 @@ pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *c
 	return *out ? PV_OK : PV_INVALID;
 }
 
-/* Reads data_dir/ctcae/terms.json: the CTCAE v5 terms assessments are graded with. */
-struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen)
+/* Reads the whole file at path, NUL-terminated, its length in *len_out; NULL with the path and
+ * the reason in err. The caller frees. */
+static char *read_data_file(const char *path, size_t *len_out, char *err, size_t errlen)
 {
-	char path[4200];
-	snprintf(path, sizeof path, "%s/ctcae/terms.json", data_dir);
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
 		snprintf(err, errlen, "%.200s: %s", path, strerror(errno));
@@ -677,11 +789,39 @@ struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen
 		return NULL;
 	}
 	text[len] = '\0';
-	char why[300];
-	ctcae_table *t = ctcae_parse(text, why, sizeof why);
-	free(text);
-	if (t == NULL)
-		snprintf(err, errlen, "%.200s: %.250s", path, why);
-	return t;
+	*len_out = len;
+	return text;
 }
 
+/* Reads data_dir/ctcae/terms.json (the clinic's common terms) and data_dir/ctcae/ctcae-v5.0.csv
+ * (NCI CTCAE v5.0 (27 Nov 2017), via shared/reference/ctcae/ctcae-v5.0.csv, the whole
+ * catalogue), which the common terms are checked against. */
+struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen)
+{
+	char path[4200], why[300];
+	size_t len;
+	snprintf(path, sizeof path, "%s/ctcae/terms.json", data_dir);
+	char *text = read_data_file(path, &len, err, errlen);
+	if (text == NULL)
+		return NULL;
+	ctcae_table *t = ctcae_parse(text, why, sizeof why);
+	free(text);
+	if (t == NULL) {
+		snprintf(err, errlen, "%.200s: %.250s", path, why);
+		return NULL;
+	}
+	snprintf(path, sizeof path, "%s/ctcae/ctcae-v5.0.csv", data_dir);
+	text = read_data_file(path, &len, err, errlen);
+	if (text == NULL) {
+		ctcae_free(t);
+		return NULL;
+	}
+	int rc = ctcae_add_catalogue(t, text, len, why, sizeof why);
+	free(text);
+	if (rc != 0) {
+		snprintf(err, errlen, "%.200s: %.250s", path, why);
+		ctcae_free(t);
+		return NULL;
+	}
+	return t;
+}

@@ -53,11 +53,19 @@ pv_rc pv_photo(store *s, const actor *by, int64_t report_id, const unsigned char
 /* Loads a report the actor may see (patients: their own only). */
 pv_rc pv_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out);
 
-/* Checks one CTCAE term and grade; returns NULL when valid, else a reason key. */
-typedef const char *(*pv_term_check_fn)(void *ctx, const char *code, int grade);
+/* Checks one CTCAE term and grade; returns NULL when valid, else a reason key. Sets
+ * *other_specify when the term is an "Other, specify" one (its specific event is recorded). */
+typedef const char *(*pv_term_check_fn)(void *ctx, const char *code, int grade, bool *other_specify);
+
+/* The longest specific event an "Other, specify" term takes, in characters. */
+#define PV_SPECIFY_MAX_CHARS 200
 
 typedef struct pv_assessment_input {
-	const json_t *terms;         /* [{"code", "grade"}], at least one */
+	/* [{"code", "grade", "specify_text"?, "specify_meddra_code"?}], at least one. An "Other,
+	 * specify" term (NCI CTCAE v5.0) needs specify_text, the specific event (e.g. "紅斑 /
+	 * erythema"); its MedDRA code (8 digits) may follow later, but the case cannot be exported
+	 * without it. Other terms take neither. */
+	const json_t *terms;
 	bool death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important;
 	const char *outcome;
 	const char *outcome_date;    /* required when fatal */
@@ -69,10 +77,12 @@ typedef struct pv_assessment_input {
 } pv_assessment_input;
 
 /* Records the next version of a report's assessment, then checks each suspected lot against
- * the lot-alert rules (raising and, by policy, quarantining). */
+ * the lot-alert rules (raising and, by policy, quarantining). PV_INVALID names the field in
+ * *field_out and, for terms, a message key in *reason_out (NULL: the generic one); the
+ * database remains unaltered. */
 pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id, const pv_assessment_input *in,
                 pv_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
-                int *lot_alerts_out);
+                const char **reason_out, int *lot_alerts_out);
 
 struct signal_counter;
 /* Adds every (case, product-or-lot, CTCAE term) of the latest assessments to counter, for
@@ -81,8 +91,9 @@ struct signal_counter;
 int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter);
 
 struct ctcae_table;
-/* Loads data_dir/ctcae/terms.json, the CTCAE v5 terms assessments are graded with. NULL with
- * the file and the reason in err on failure; free with ctcae_free. */
+/* Loads data_dir/ctcae/terms.json, the clinic's common CTCAE v5.0 terms, and
+ * data_dir/ctcae/ctcae-v5.0.csv, the whole NCI catalogue they must agree with. NULL with the
+ * file and the reason in err on failure; free with ctcae_free. */
 struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen);
 
 typedef enum pv_export_format { PV_EXPORT_FHIR, PV_EXPORT_E2B } pv_export_format;
@@ -90,8 +101,10 @@ typedef enum pv_export_format { PV_EXPORT_FHIR, PV_EXPORT_E2B } pv_export_format
 /* Exports case report_id (its latest assessment) as a FHIR R4 Bundle or an ICH E2B(R3) ICSR,
  * with MedDRA codes named as of meddra_version (the setting, "N.N").
  * Returns PV_OK with *out (heap, the caller frees), PV_NOT_FOUND when there is no such report,
- * PV_INVALID with a reason in err when it has no assessment yet or the export refuses it (for
- * E2B also a reaction without a MedDRA code: ae_check_reactions_coded). */
+ * PV_INVALID with a reason in err when it has no assessment yet, an "Other, specify" term's
+ * specific event is not coded yet (err names the term and what to code), or the export refuses
+ * it (for E2B also a reaction without a MedDRA code: ae_check_reactions_coded). An Other,
+ * specify term goes out as "<term>: <specific event>" with the event's MedDRA code. */
 pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
                 int64_t report_id, pv_export_format format, char **out, char *err, size_t errlen);
 

@@ -395,7 +395,7 @@ typedef struct ae_assessment_record {
 	int64_t id;
 	int64_t report_id;
 	int version;                   /* set by the store on insert: the next for the report */
-	char terms_json[2048];         /* [{"code","grade"}] */
+	char terms_json[8192];         /* [{"code","grade","specify_text"?,"specify_meddra_code"?}] */
 	bool death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important;
 	bool serious;
 	char outcome[24];

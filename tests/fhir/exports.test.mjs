@@ -144,20 +144,31 @@ test('an adverse-event case: FHIR Bundle and E2B ICSR pass the outside checks (A
   assert.equal(cli(['export', 'e2b', '--db', server.db, '--case', String(cases[0]), '--meddra-version', '20']).status, 2);
 });
 
-test('a reaction without a MedDRA code is refused for E2B, naming what to code', async () => {
-  const id = await assessedCase({ terms: [{ code: 'pruritus', grade: 2 }, { code: 'rash_acneiform', grade: 1 }] });
-  const before = count('audit_log', `action = 'ae.export.e2b'`);
-  const r = await pharmacist.get(`/api/v1/adverse-events/${id}/e2b`);
-  assertError(r, 409, 'export_refused');
-  assert.match(r.json.error.reason, /terms\[1\]: "Rash acneiform" has no MedDRA code; code the reaction/);
-  assert.equal(count('audit_log', `action = 'ae.export.e2b'`), before, 'nothing exported, nothing audited');
-  const viaCli = cli(['export', 'e2b', '--db', server.db, '--case', String(id), '--data', `${root}/data`]);
+test('every reaction goes out with its NCI MedDRA code; an uncoded "Other, specify" event is refused', async () => {
+  // The four terms whose codes were missing before the catalogue was checked against NCI.
+  const id = await assessedCase({ terms: [{ code: 'rash_acneiform', grade: 1 }, { code: 'localized_edema', grade: 1 },
+    { code: 'edema_face', grade: 1 }, { code: 'skin_other', grade: 1, specify_text: '紅斑 / erythema', specify_meddra_code: '10015150' }] });
+  const e2b = await pharmacist.get(`/api/v1/adverse-events/${id}/e2b`);
+  assert.equal(e2b.status, 200, e2b.text);
+  for (const code of ['10037847', '10062466', '10014222', '10015150']) assert.match(e2b.text, new RegExp(`code="${code}"`));
+  const file = join(work, `coded-${id}.xml`);
+  writeFileSync(file, e2b.text);
+  const checked = checkIcsr(file);
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  assertValidFhir(JSON.parse((await doctor.get(`/api/v1/adverse-events/${id}/fhir`)).text));
+
+  // The specific event named but not coded: neither export goes out, and nothing is audited.
+  const uncoded = await assessedCase({ terms: [{ code: 'skin_other', grade: 1, specify_text: '紅斑' }] });
+  const before = count('audit_log', `action LIKE 'ae.export.%'`);
+  for (const format of ['e2b', 'fhir']) {
+    const r = await pharmacist.get(`/api/v1/adverse-events/${uncoded}/${format}`);
+    assertError(r, 409, 'export_refused');
+    assert.match(r.json.error.reason, /Other, specify \(skin_other\).*MedDRA/);
+  }
+  assert.equal(count('audit_log', `action LIKE 'ae.export.%'`), before, 'nothing exported, nothing audited');
+  const viaCli = cli(['export', 'e2b', '--db', server.db, '--case', String(uncoded), '--data', `${root}/data`]);
   assert.equal(viaCli.status, 1);
-  assert.match(viaCli.stderr, /Rash acneiform" has no MedDRA code/);
-  // FHIR carries the CTCAE coding alone and stays valid.
-  const fhir = await doctor.get(`/api/v1/adverse-events/${id}/fhir`);
-  assert.equal(fhir.status, 200, fhir.text);
-  assertValidFhir(JSON.parse(fhir.text));
+  assert.match(viaCli.stderr, /code the specific event/);
 });
 
 test('the intake as FHIR: Questionnaire, QuestionnaireResponse, Consent (API and CLI) are valid', async () => {

@@ -4,8 +4,11 @@
 // grades and its description, the ICH E2A criteria, outcome and outcome date, WHO-UMC causality,
 // the suspected lots pre-checked from the patient's dispenses, treatment and narrative. A saved
 // assessment is a new version; the page then shows whether the case is serious, its due date and
-// any lot alerts raised. Admins read only. Once a doctor has made the latest assessment, staff can
-// open the 医薬品安全性情報報告書 (the PMDA form, rendered by the server) to print it on A4.
+// any lot alerts raised. Admins read only. An event outside the clinic's common terms is found
+// in the whole NCI CTCAE v5.0 catalogue (search by English, Japanese or MedDRA code); an
+// "Other, specify" term asks for the specific event and its MedDRA code (needed for export).
+// Once a doctor has made the latest assessment, staff can open the 医薬品安全性情報報告書 (the
+// PMDA form, rendered by the server) to print it on A4.
 
 import { api } from './api.js';
 import { clearErrors, showError, whileSubmitting } from './forms.js';
@@ -28,15 +31,24 @@ const canAssess = () => state.user && ['doctor', 'pharmacist'].includes(state.us
 const latest = () => state.assessments.reduce((a, b) => (!a || Number(b.version) > Number(a.version) ? b : a), null);
 const termByCode = (code) => state.terms.find((x) => x.code === code) ?? null;
 
-/** Returns "そう痒症 / Pruritus": both names whatever the UI language. */
+/** Returns "そう痒症 / Pruritus": both names whatever the UI language (English alone where no
+ * Japanese is known). */
 function termName(term) {
   if (!term) return '';
+  if (!term.name_ja) return term.name_en;
   return currentLang() === 'en' ? `${term.name_en} / ${term.name_ja}` : `${term.name_ja} / ${term.name_en}`;
 }
 
+/** The grade's description; NCI's English where no Japanese is known. */
 function gradeText(term, grade) {
   const g = term?.grades?.find((x) => Number(x.grade) === Number(grade));
-  return g ? (currentLang() === 'en' ? g.en : g.ja) : '';
+  if (!g) return '';
+  return currentLang() === 'en' || !g.ja ? g.en : g.ja;
+}
+
+/** Adds catalogue terms (from a search or a saved version) to the terms the form offers. */
+function rememberTerm(term) {
+  if (term && !termByCode(term.code)) state.terms.push(term);
 }
 
 /** The terms whose symptoms include one the patient reported. */
@@ -95,6 +107,12 @@ function historyItem(a) {
     const term = termByCode(x.code);
     const item = el('li');
     item.append(el('strong', null, `${term ? termName(term) : x.code} — ${t('ae.grade', { n: x.grade })}`));
+    if (x.specify_text) {
+      const coded = x.specify_meddra_code ? `MedDRA ${x.specify_meddra_code}` : t('ae.assess.specify_uncoded');
+      const sp = el('span', `term-list__specify${x.specify_meddra_code ? '' : ' term-list__specify--uncoded'}`,
+        `${t('ae.assess.specify_text')}: ${x.specify_text}（${coded}）`);
+      item.append(sp);
+    }
     const desc = gradeText(term, x.grade);
     if (desc) item.append(el('span', 'hint term-list__desc', desc));
     terms.append(item);
@@ -128,7 +146,8 @@ function renderHistory() {
 
 function termOptions(select, chosen) {
   const suggested = suggestedTerms();
-  const others = state.terms.filter((term) => !suggested.includes(term));
+  const others = state.terms.filter((term) => !suggested.includes(term) && term.common !== false);
+  const found = state.terms.filter((term) => !suggested.includes(term) && term.common === false);
   const none = el('option', null, t('ae.assess.choose_term'));
   none.value = '';
   const group = (label, list) => {
@@ -144,7 +163,14 @@ function termOptions(select, chosen) {
   select.replaceChildren(none);
   if (suggested.length) select.append(group(t('ae.assess.suggested_group'), suggested));
   if (others.length) select.append(group(t('ae.assess.other_group'), others));
+  if (found.length) select.append(group(t('ae.assess.found_group'), found));
   select.value = chosen && termByCode(chosen) ? chosen : '';
+}
+
+/** Shows the specific-event fields when the row's term is an "Other, specify" one. */
+function specifyFields(row) {
+  const term = termByCode(row.querySelector('.term-select').value);
+  row.querySelector('.term-row__specify').hidden = !term?.other_specify;
 }
 
 function gradeOptions(row, grade) {
@@ -159,10 +185,39 @@ function gradeOptions(row, grade) {
   select.disabled = grades.length === 0;
   if (grades.some((g) => Number(g.grade) === Number(grade))) select.value = String(grade);
   row.querySelector('.grade-desc').textContent = term ? gradeText(term, select.value) : '';
+  specifyFields(row);
+}
+
+/** The "Other, specify" part of a term row: the specific event and its MedDRA code. */
+function specifyBox(seq, specify) {
+  const box = el('div', 'term-row__specify');
+  const text = el('div', 'field');
+  const textLabel = el('label', 'specify-text-label', t('ae.assess.specify_text'));
+  textLabel.htmlFor = `specify-text-${seq}`;
+  const textInput = el('input', 'specify-text');
+  textInput.id = `specify-text-${seq}`;
+  textInput.maxLength = 200;
+  textInput.value = specify?.specify_text ?? '';
+  text.append(textLabel, textInput);
+  const code = el('div', 'field');
+  const codeLabel = el('label', 'specify-code-label', t('ae.assess.specify_code'));
+  codeLabel.htmlFor = `specify-code-${seq}`;
+  const codeInput = el('input', 'specify-code mono');
+  codeInput.id = `specify-code-${seq}`;
+  codeInput.inputMode = 'numeric';
+  codeInput.maxLength = 8;
+  codeInput.pattern = '[0-9]{8}';
+  codeInput.value = specify?.specify_meddra_code ?? '';
+  const hint = el('p', 'hint specify-hint', t('ae.assess.specify_hint'));
+  hint.id = `specify-hint-${seq}`;
+  codeInput.setAttribute('aria-describedby', hint.id);
+  code.append(codeLabel, codeInput);
+  box.append(text, code, hint);
+  return box;
 }
 
 let rowSeq = 0;
-function addTermRow(code = '', grade = null) {
+function addTermRow(code = '', grade = null, specify = null) {
   rowSeq += 1;
   const row = el('div', 'term-row');
   const termField = el('div', 'field term-row__term');
@@ -183,7 +238,7 @@ function addTermRow(code = '', grade = null) {
   const remove = el('button', 'btn btn--ghost btn--small btn--danger-text term-row__remove', t('ae.assess.remove_term'));
   remove.type = 'button';
   remove.addEventListener('click', () => { row.remove(); renderSuggestions(); });
-  row.append(termField, gradeField, remove, desc);
+  row.append(termField, gradeField, remove, desc, specifyBox(rowSeq, specify));
   termOptions(termSelect, code);
   gradeOptions(row, grade);
   termSelect.addEventListener('change', () => { gradeOptions(row, null); renderSuggestions(); });
@@ -276,7 +331,7 @@ function prefill() {
   const last = latest();
   renderChoices();
   if (last) {
-    for (const x of last.terms ?? []) addTermRow(x.code, x.grade);
+    for (const x of last.terms ?? []) addTermRow(x.code, x.grade, x);
     for (const c of SERIOUSNESS) form.elements.namedItem(c).checked = Boolean(last.seriousness?.[c]);
     $('case-outcome').value = last.outcome ?? '';
     $('case-outcome-date').value = last.outcome_date || '';
@@ -288,6 +343,9 @@ function prefill() {
     renderLots(state.lots.map((l) => Number(l.lot_id)));
   }
   if (!$('term-rows').children.length) addTermRow();
+  search.results = [];
+  search.query = '';
+  renderSearchResults();
   causalityHint();
   renderSuggestions();
   const follow = $('assess-followup');
@@ -307,7 +365,11 @@ function relabelForm() {
     row.querySelector('.term-row__term label').textContent = t('ae.assess.term');
     row.querySelector('.term-row__grade label').textContent = t('ae.assess.grade');
     row.querySelector('.term-row__remove').textContent = t('ae.assess.remove_term');
+    row.querySelector('.specify-text-label').textContent = t('ae.assess.specify_text');
+    row.querySelector('.specify-code-label').textContent = t('ae.assess.specify_code');
+    row.querySelector('.specify-hint').textContent = t('ae.assess.specify_hint');
   }
+  renderSearchResults();
   renderChoices();
   renderSuggestions();
   const checked = [...document.querySelectorAll('#case-lots input:checked')].map((i) => Number(i.value));
@@ -323,7 +385,15 @@ function readForm(form) {
   for (const row of form.querySelectorAll('#term-rows .term-row')) {
     const code = row.querySelector('.term-select').value;
     const grade = Number(row.querySelector('.grade-select').value);
-    if (code) terms.push({ code, grade });
+    if (!code) continue;
+    const term = { code, grade };
+    if (termByCode(code)?.other_specify) {
+      const text = row.querySelector('.specify-text').value.trim();
+      const meddra = row.querySelector('.specify-code').value.trim();
+      if (text) term.specify_text = text;
+      if (meddra) term.specify_meddra_code = meddra;
+    }
+    terms.push(term);
   }
   if (!terms.length) {
     showError(form, { field: 'terms', message: t('ae.assess.need_term') });
@@ -395,8 +465,85 @@ async function load() {
   state.lots = Array.isArray(data.dispensed_lots) ? data.dispensed_lots : [];
 }
 
+// ---- Search of the whole CTCAE v5.0 catalogue
+
+const search = { results: [], total: 0, query: '' };
+
+async function runSearch() {
+  const q = $('term-search-input').value.trim();
+  const status = $('term-search-status');
+  if (!q) {
+    search.results = [];
+    search.query = '';
+    renderSearchResults();
+    return;
+  }
+  status.textContent = t('common.loading');
+  try {
+    const data = await api('GET', `/api/v1/ctcae/terms?q=${encodeURIComponent(q)}&limit=20`);
+    search.results = Array.isArray(data.terms) ? data.terms : [];
+    search.total = Number(data.total) || 0;
+    search.query = q;
+  } catch (error) {
+    search.results = [];
+    search.query = '';
+    status.textContent = error.message;
+    $('term-search-results').replaceChildren();
+    return;
+  }
+  renderSearchResults();
+}
+
+/** Puts term into an empty row, or a new one, and shows its grades. */
+function useTerm(term) {
+  rememberTerm(term);
+  for (const row of document.querySelectorAll('#term-rows .term-row')) termOptions(row.querySelector('.term-select'), row.querySelector('.term-select').value);
+  const empty = [...document.querySelectorAll('#term-rows .term-row')].find((r) => !r.querySelector('.term-select').value);
+  let row = empty;
+  if (empty) {
+    termOptions(empty.querySelector('.term-select'), term.code);
+    gradeOptions(empty, null);
+  } else row = addTermRow(term.code);
+  renderSuggestions();
+  row.querySelector(term.other_specify ? '.specify-text' : '.grade-select').focus();
+}
+
+function renderSearchResults() {
+  const list = $('term-search-results');
+  const status = $('term-search-status');
+  list.replaceChildren();
+  if (!search.query) {
+    status.textContent = '';
+    return;
+  }
+  status.textContent = search.total === 0 ? t('ae.assess.search_none', { q: search.query })
+    : search.total > search.results.length ? t('ae.assess.search_more', { n: search.results.length, total: search.total })
+      : t('ae.assess.search_count', { n: search.total });
+  for (const term of search.results) {
+    const li = el('li', 'term-search__item');
+    li.dataset.term = term.code;
+    const text = el('div', 'term-search__text');
+    text.append(el('strong', null, termName(term)));
+    const grades = (term.grades ?? []).map((g) => g.grade).join(', ');
+    text.append(el('span', 'hint', `MedDRA ${term.meddra_code} · ${term.soc?.en ?? ''} · ${t('ae.assess.search_grades', { grades })}`));
+    const use = el('button', 'btn btn--secondary btn--small term-search__use', t('ae.assess.search_use'));
+    use.type = 'button';
+    use.addEventListener('click', () => useTerm(term));
+    li.append(text, use);
+    list.append(li);
+  }
+}
+
 function wire() {
   $('term-add').addEventListener('click', () => { addTermRow().querySelector('.term-select').focus(); });
+  $('term-search-button').addEventListener('click', runSearch);
+  $('term-search-input').addEventListener('keydown', (event) => {
+    // Enter searches; it must not submit the assessment.
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      runSearch();
+    }
+  });
   $('case-causality').addEventListener('change', causalityHint);
   const form = $('assess-form');
   form.addEventListener('submit', (event) => {
@@ -431,6 +578,10 @@ async function main() {
   try {
     const [terms] = await Promise.all([api('GET', '/api/v1/ctcae/terms'), load()]);
     state.terms = Array.isArray(terms.terms) ? terms.terms : [];
+    // Catalogue terms of saved versions are not among the common ones: look each up once.
+    const missing = [...new Set(state.assessments.flatMap((a) => (a.terms ?? []).map((x) => x.code)))].filter((c) => !termByCode(c));
+    const found = await Promise.all(missing.map((code) => api('GET', `/api/v1/ctcae/terms?q=${encodeURIComponent(code)}&limit=5`)));
+    found.forEach((r, i) => rememberTerm((r.terms ?? []).find((x) => x.code === missing[i])));
   } catch (error) {
     showAlert('page-error', error);
     return;
