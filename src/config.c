@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/field_check.h"
+
 void config_defaults(server_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -42,9 +44,7 @@ void config_defaults(server_config *cfg)
 /* "N.N": one or two digits, a dot, one digit (E2B E.i.2.1a, at most 4 characters). */
 static int parse_meddra_version(const char *value, char *out, size_t outlen)
 {
-	size_t major = strspn(value, "0123456789");
-	if (major < 1 || major > 2 || value[major] != '.' || value[major + 1] < '0' || value[major + 1] > '9' ||
-	    value[major + 2] != '\0' || strlen(value) >= outlen)
+	if (!field_is_meddra_version(value) || strlen(value) >= outlen)
 		return -1;
 	snprintf(out, outlen, "%s", value);
 	return 0;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "core/ae_export.h"
 #include "core/ctcae.h"
+#include "core/field_check.h"
 #include "service/intake_catalog.h"
 #include "service/intake_fhir.h"
 #include "service/pharmacovigilance.h"
@@ -218,9 +219,7 @@ int cli_export(int argc, char **argv)
 	}
 	if (meddra != NULL) {
 		/* The same rule as the INI key: E2B E.i.2.1a "N.N". */
-		size_t major = strspn(meddra, "0123456789");
-		if (major < 1 || major > 2 || meddra[major] != '.' || meddra[major + 1] < '0' || meddra[major + 1] > '9' ||
-		    meddra[major + 2] != '\0')
+		if (!field_is_meddra_version(meddra))
 			return cli_usage_error("export", "--meddra-version must be a MedDRA version N.N (e.g. 27.1), got '%s'",
 			                       meddra);
 		snprintf(cfg.meddra_version, sizeof cfg.meddra_version, "%s", meddra);

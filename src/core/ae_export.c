@@ -90,6 +90,7 @@
 #include <time.h>
 
 #include "core/fhir_intake.h"
+#include "core/field_check.h"
 #include "core/questionnaire.h"
 #include "core/text.h"
 #include "core/timefmt.h"
@@ -102,21 +103,6 @@
 #define E2B_SENDER_ID "EXOSAFE"
 #define E2B_RECEIVER_ID "PMDA" /* agreed with the receiver; exosafe reports to Japan's PMDA */
 #define COUNTRY "JP"
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err == NULL || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static bool empty(const char *s)
-{
-	return s == NULL || *s == '\0';
-}
 
 /* ---- the case's vocabularies ---- */
 
@@ -200,50 +186,6 @@ static bool digits_only(const char *s)
 
 /* ---- checking the case ---- */
 
-/* MedDRA versions are written "N.N" (E2B E.i.2.1a: at most 4 characters, e.g. "27.1"). */
-static bool is_meddra_version(const char *v)
-{
-	size_t major = strspn(v, "0123456789");
-	return major >= 1 && major <= 2 && v[major] == '.' && v[major + 1] >= '0' && v[major + 1] <= '9' &&
-	       v[major + 2] == '\0';
-}
-
-
-/* A required one-line text field: present, valid UTF-8, no control characters. */
-static int need_text(const char *value, const char *field, char *err, size_t errlen)
-{
-	if (empty(value)) {
-		set_err(err, errlen, "%s: required", field);
-		return -1;
-	}
-	if (!text_is_clean(value, 0)) {
-		set_err(err, errlen, "%s: invalid UTF-8 or control characters", field);
-		return -1;
-	}
-	return 0;
-}
-
-static int optional_text(const char *value, const char *field, int allow_newlines, char *err, size_t errlen)
-{
-	if (value != NULL && !text_is_clean(value, allow_newlines)) {
-		set_err(err, errlen, "%s: invalid UTF-8 or control characters", field);
-		return -1;
-	}
-	return 0;
-}
-
-static int need_date(const char *value, const char *field, char *err, size_t errlen)
-{
-	if (empty(value)) {
-		set_err(err, errlen, "%s: required", field);
-		return -1;
-	}
-	if (!questionnaire_is_date(value)) {
-		set_err(err, errlen, "%s: \"%.20s\" is not a date (YYYY-MM-DD)", field, value);
-		return -1;
-	}
-	return 0;
-}
 
 /* Returns 0 when the case holds everything both exports need, else -1 with err naming the
  * first field at fault. */
@@ -251,108 +193,108 @@ static int ae_check_case(const ae_export_case *c, char *err, size_t errlen)
 {
 	char field[64];
 	if (c == NULL) {
-		set_err(err, errlen, "case: missing");
+		field_err(err, errlen, "case: missing");
 		return -1;
 	}
 	if (c->case_id <= 0) {
-		set_err(err, errlen, "case_id: must be positive");
+		field_err(err, errlen, "case_id: must be positive");
 		return -1;
 	}
 	if (c->version < 1) {
-		set_err(err, errlen, "version: must be 1 or more");
+		field_err(err, errlen, "version: must be 1 or more");
 		return -1;
 	}
-	if (need_text(c->sender_name, "sender_name", err, errlen) != 0)
+	if (field_need_text(c->sender_name, "sender_name", err, errlen) != 0)
 		return -1;
-	if (!empty(c->meddra_version) && !is_meddra_version(c->meddra_version)) {
-		set_err(err, errlen, "meddra_version: \"%.20s\" is not a MedDRA version (N.N, e.g. 27.1)", c->meddra_version);
+	if (!field_empty(c->meddra_version) && !field_is_meddra_version(c->meddra_version)) {
+		field_err(err, errlen, "meddra_version: \"%.20s\" is not a MedDRA version (N.N, e.g. 27.1)", c->meddra_version);
 		return -1;
 	}
-	if (empty(c->reporter_qualification) ||
+	if (field_empty(c->reporter_qualification) ||
 	    (strcmp(c->reporter_qualification, "patient") != 0 && strcmp(c->reporter_qualification, "physician") != 0 &&
 	     strcmp(c->reporter_qualification, "pharmacist") != 0 && strcmp(c->reporter_qualification, "other") != 0)) {
-		set_err(err, errlen, "reporter_qualification: must be patient, physician, pharmacist or other");
+		field_err(err, errlen, "reporter_qualification: must be patient, physician, pharmacist or other");
 		return -1;
 	}
-	if (optional_text(c->patient_initials, "patient_initials", 0, err, errlen) != 0)
+	if (field_optional_text(c->patient_initials, "patient_initials", 0, err, errlen) != 0)
 		return -1;
-	if (need_date(c->birth_date, "birth_date", err, errlen) != 0)
+	if (field_need_date(c->birth_date, "birth_date", err, errlen) != 0)
 		return -1;
-	if (empty(c->sex) ||
+	if (field_empty(c->sex) ||
 	    (strcmp(c->sex, "female") != 0 && strcmp(c->sex, "male") != 0 && strcmp(c->sex, "other") != 0)) {
-		set_err(err, errlen, "sex: must be female, male or other");
+		field_err(err, errlen, "sex: must be female, male or other");
 		return -1;
 	}
-	if (optional_text(c->narrative, "narrative", 1, err, errlen) != 0 ||
-	    optional_text(c->treatment, "treatment", 1, err, errlen) != 0)
+	if (field_optional_text(c->narrative, "narrative", 1, err, errlen) != 0 ||
+	    field_optional_text(c->treatment, "treatment", 1, err, errlen) != 0)
 		return -1;
-	if (need_date(c->onset_date, "onset_date", err, errlen) != 0)
+	if (field_need_date(c->onset_date, "onset_date", err, errlen) != 0)
 		return -1;
 
 	if (c->terms == NULL || c->term_count < 1) {
-		set_err(err, errlen, "terms: at least one CTCAE term is required");
+		field_err(err, errlen, "terms: at least one CTCAE term is required");
 		return -1;
 	}
 	for (int i = 0; i < c->term_count; i++) {
 		const ae_export_term *t = &c->terms[i];
 		snprintf(field, sizeof field, "terms[%d].code", i);
-		if (need_text(t->code, field, err, errlen) != 0)
+		if (field_need_text(t->code, field, err, errlen) != 0)
 			return -1;
 		snprintf(field, sizeof field, "terms[%d].name_en", i);
-		if (need_text(t->name_en, field, err, errlen) != 0)
+		if (field_need_text(t->name_en, field, err, errlen) != 0)
 			return -1;
 		snprintf(field, sizeof field, "terms[%d].name_ja", i);
-		if (optional_text(t->name_ja, field, 0, err, errlen) != 0)
+		if (field_optional_text(t->name_ja, field, 0, err, errlen) != 0)
 			return -1;
 		if (t->meddra_code != NULL && !digits_only(t->meddra_code)) {
-			set_err(err, errlen, "terms[%d].meddra_code: must be digits or \"\"", i);
+			field_err(err, errlen, "terms[%d].meddra_code: must be digits or \"\"", i);
 			return -1;
 		}
 		if (t->grade < 1 || t->grade > 5) {
-			set_err(err, errlen, "terms[%d].grade: %d is outside 1–5 (%s)", i, t->grade, t->name_en);
+			field_err(err, errlen, "terms[%d].grade: %d is outside 1–5 (%s)", i, t->grade, t->name_en);
 			return -1;
 		}
 	}
 
 	const outcome_map *o = find_outcome(c->outcome);
 	if (o == NULL) {
-		set_err(err, errlen,
+		field_err(err, errlen,
 		        "outcome: must be recovered, recovering, not_recovered, recovered_with_sequelae, fatal or unknown");
 		return -1;
 	}
-	if (!empty(c->outcome_date) && need_date(c->outcome_date, "outcome_date", err, errlen) != 0)
+	if (!field_empty(c->outcome_date) && field_need_date(c->outcome_date, "outcome_date", err, errlen) != 0)
 		return -1;
 	if (o->e2b == 5) {
-		if (empty(c->outcome_date)) {
-			set_err(err, errlen, "outcome_date: required when the outcome is fatal");
+		if (field_empty(c->outcome_date)) {
+			field_err(err, errlen, "outcome_date: required when the outcome is fatal");
 			return -1;
 		}
 		if (!c->death) {
-			set_err(err, errlen, "death: the outcome is fatal but the death seriousness criterion is not set");
+			field_err(err, errlen, "death: the outcome is fatal but the death seriousness criterion is not set");
 			return -1;
 		}
 	}
 	if (find_causality(c->causality) == NULL) {
-		set_err(err, errlen,
+		field_err(err, errlen,
 		        "causality: must be a WHO-UMC category (certain, probable, possible, unlikely, conditional, "
 		        "unassessable)");
 		return -1;
 	}
 
-	if (need_text(c->product_code, "product_code", err, errlen) != 0 ||
-	    need_text(c->product_name, "product_name", err, errlen) != 0 ||
-	    optional_text(c->manufacturer, "manufacturer", 0, err, errlen) != 0)
+	if (field_need_text(c->product_code, "product_code", err, errlen) != 0 ||
+	    field_need_text(c->product_name, "product_name", err, errlen) != 0 ||
+	    field_optional_text(c->manufacturer, "manufacturer", 0, err, errlen) != 0)
 		return -1;
 	if (c->lot_count < 0 || (c->lot_count > 0 && c->lots == NULL)) {
-		set_err(err, errlen, "lots: lot_count %d without lots", c->lot_count);
+		field_err(err, errlen, "lots: lot_count %d without lots", c->lot_count);
 		return -1;
 	}
 	for (int i = 0; i < c->lot_count; i++) {
 		snprintf(field, sizeof field, "lots[%d].lot_number", i);
-		if (need_text(c->lots[i].lot_number, field, err, errlen) != 0)
+		if (field_need_text(c->lots[i].lot_number, field, err, errlen) != 0)
 			return -1;
 		snprintf(field, sizeof field, "lots[%d].expires_on", i);
-		if (!empty(c->lots[i].expires_on) && need_date(c->lots[i].expires_on, field, err, errlen) != 0)
+		if (!field_empty(c->lots[i].expires_on) && field_need_date(c->lots[i].expires_on, field, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -369,8 +311,8 @@ static bool is_other_specify(const ae_export_term *t)
 
 int ae_check_reactions_coded(const ae_export_case *c, char *err, size_t errlen)
 {
-	if (empty(c->meddra_version) || !is_meddra_version(c->meddra_version)) {
-		set_err(err, errlen,
+	if (field_empty(c->meddra_version) || !field_is_meddra_version(c->meddra_version)) {
+		field_err(err, errlen,
 		        "meddra_version: \"%.20s\" is not a MedDRA version (N.N, e.g. 27.1); set [pharmacovigilance] "
 		        "meddra_version to the release the clinic codes with",
 		        c->meddra_version ? c->meddra_version : "");
@@ -379,14 +321,14 @@ int ae_check_reactions_coded(const ae_export_case *c, char *err, size_t errlen)
 	for (int i = 0; i < c->term_count; i++) {
 		const ae_export_term *t = &c->terms[i];
 		if (is_other_specify(t)) {
-			set_err(err, errlen,
+			field_err(err, errlen,
 			        "terms[%d]: \"%s\" is a CTCAE \"Other, specify\" term; code the specific event with a MedDRA "
 			        "term before exporting to E2B (E.i.2.1b is required for every reaction)",
 			        i, t->name_en);
 			return -1;
 		}
-		if (empty(t->meddra_code)) {
-			set_err(err, errlen,
+		if (field_empty(t->meddra_code)) {
+			field_err(err, errlen,
 			        "terms[%d]: \"%s\" has no MedDRA code; code the reaction with a MedDRA term before exporting "
 			        "to E2B (E.i.2.1b is required for every reaction)",
 			        i, t->name_en);
@@ -574,7 +516,7 @@ static json_t *fhir_patient(const ae_export_case *c)
 	                      "https://exosafe.example/patient", "value", value);
 	if (p == NULL)
 		return NULL;
-	if (!empty(c->patient_initials))
+	if (!field_empty(c->patient_initials))
 		json_object_set_new(p, "name", json_pack("[{s:s, s:s}]", "use", "anonymous", "text", c->patient_initials));
 	json_object_set_new(p, "gender", json_string(c->sex));
 	json_object_set_new(p, "birthDate", json_string(c->birth_date));
@@ -589,12 +531,12 @@ static json_t *fhir_medication(const ae_export_case *c, int lot_index)
 	                      coding(PRODUCT_SYSTEM, c->product_code, c->product_name), "text", c->product_name);
 	if (m == NULL)
 		return NULL;
-	if (!empty(c->manufacturer))
+	if (!field_empty(c->manufacturer))
 		json_object_set_new(m, "manufacturer", json_pack("{s:s}", "display", c->manufacturer));
 	if (lot_index < c->lot_count) {
 		const ae_export_lot *lot = &c->lots[lot_index];
 		json_t *batch = json_pack("{s:s}", "lotNumber", lot->lot_number);
-		if (batch != NULL && !empty(lot->expires_on))
+		if (batch != NULL && !field_empty(lot->expires_on))
 			json_object_set_new(batch, "expirationDate", json_string(lot->expires_on));
 		json_object_set_new(m, "batch", batch);
 	}
@@ -620,9 +562,9 @@ static json_t *term_codings(const ae_export_case *c, const ae_export_term *t)
 {
 	json_t *list = json_array();
 	json_array_append_new(list, coding(CTCAE_SYSTEM, t->code, t->name_en));
-	if (!empty(t->meddra_code)) {
+	if (!field_empty(t->meddra_code)) {
 		json_t *meddra = coding(MEDDRA_SYSTEM, t->meddra_code, t->name_en);
-		if (!empty(c->meddra_version))
+		if (!field_empty(c->meddra_version))
 			json_object_set_new(meddra, "version", json_string(c->meddra_version));
 		json_array_append_new(list, meddra);
 	}
@@ -634,9 +576,9 @@ static json_t *fhir_narrative(const ae_export_case *c)
 {
 	buf b = {0};
 	puts_raw(&b, "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>");
-	put_xhtml_text(&b, empty(c->narrative) ? "(no narrative)" : c->narrative);
+	put_xhtml_text(&b, field_empty(c->narrative) ? "(no narrative)" : c->narrative);
 	puts_raw(&b, "</p>");
-	if (!empty(c->treatment)) {
+	if (!field_empty(c->treatment)) {
 		puts_raw(&b, "<p>Treatment: ");
 		put_xhtml_text(&b, c->treatment);
 		puts_raw(&b, "</p>");
@@ -706,7 +648,7 @@ char *ae_export_fhir(const ae_export_case *c, char *err, size_t errlen)
 	char patient_uuid[UUID_LEN], qr_uuid[UUID_LEN], ae_uuid[UUID_LEN];
 	char(*med_uuids)[UUID_LEN] = calloc((size_t)med_count, sizeof *med_uuids);
 	if (med_uuids == NULL) {
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	case_uuid(c, "patient", 0, patient_uuid);
@@ -726,7 +668,7 @@ char *ae_export_fhir(const ae_export_case *c, char *err, size_t errlen)
 		failed |= add_entry(entries, patient_uuid, fhir_patient(c)) != 0;
 	for (int i = 0; i < med_count && !failed; i++)
 		failed |= add_entry(entries, med_uuids[i], fhir_medication(c, i)) != 0;
-	if (!failed && !empty(c->questionnaire_id)) {
+	if (!failed && !field_empty(c->questionnaire_id)) {
 		json_t *qr = case_questionnaire_response(c, patient_uuid, err, errlen);
 		if (qr == NULL) {
 			free(med_uuids);
@@ -743,7 +685,7 @@ char *ae_export_fhir(const ae_export_case *c, char *err, size_t errlen)
 	char *out = failed ? NULL : json_dumps(bundle, JSON_INDENT(2));
 	json_decref(bundle);
 	if (out == NULL)
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 	return out;
 }
 
@@ -788,7 +730,7 @@ static void e2b_reaction(buf *b, const ae_export_case *c, const ae_export_term *
 	const outcome_map *o = find_outcome(c->outcome);
 	char onset[9], end[9];
 	e2b_date(c->onset_date, onset);
-	bool has_end = !empty(c->outcome_date) && (o->e2b == 1 || o->e2b == 4 || o->e2b == 5);
+	bool has_end = !field_empty(c->outcome_date) && (o->e2b == 1 || o->e2b == 4 || o->e2b == 5);
 	if (has_end)
 		e2b_date(c->outcome_date, end);
 
@@ -804,12 +746,12 @@ static void e2b_reaction(buf *b, const ae_export_case *c, const ae_export_term *
 		xml_line(b, "<!-- E.i.5: date of end of reaction / event -->");
 	}
 	xml_line(b, "</effectiveTime>");
-	if (!empty(t->meddra_code))
+	if (!field_empty(t->meddra_code))
 		xml_line(b, "<value xsi:type=\"CE\" code=\"%s\" codeSystem=\"" MEDDRA_OID "\" codeSystemVersion=\"%s\">",
 		         t->meddra_code, c->meddra_version);
 	else /* not reached: ae_check_reactions_coded refuses uncoded reactions */
 		xml_line(b, "<value xsi:type=\"CE\">");
-	xml_text(b, "originalText language=\"jpn\"", "originalText", empty(t->name_ja) ? t->name_en : t->name_ja);
+	xml_text(b, "originalText language=\"jpn\"", "originalText", field_empty(t->name_ja) ? t->name_en : t->name_ja);
 	xml_line(b, "<!-- E.i.1.1a/b: reaction as reported in the native language; E.i.2.1a/b: MedDRA version and code -->");
 	xml_line(b, "</value>");
 	xml_line(b, "<location typeCode=\"LOC\">");
@@ -882,7 +824,7 @@ static void e2b_drug(buf *b, const ae_export_case *c, const char *drug_uuid)
 	buf info = {0};
 	puts_raw(&info, "Product code: ");
 	puts_raw(&info, c->product_code);
-	if (!empty(c->manufacturer)) {
+	if (!field_empty(c->manufacturer)) {
 		puts_raw(&info, "; manufacturer: ");
 		puts_raw(&info, c->manufacturer);
 	}
@@ -941,8 +883,8 @@ static void e2b_causality(buf *b, const ae_export_case *c, const char *reaction_
 static char *e2b_narrative(const ae_export_case *c)
 {
 	buf n = {0};
-	puts_raw(&n, empty(c->narrative) ? "" : c->narrative);
-	if (!empty(c->treatment)) {
+	puts_raw(&n, field_empty(c->narrative) ? "" : c->narrative);
+	if (!field_empty(c->treatment)) {
 		puts_raw(&n, n.len ? "\n\nTreatment: " : "Treatment: ");
 		puts_raw(&n, c->treatment);
 	}
@@ -977,7 +919,7 @@ char *ae_export_e2b(const ae_export_case *c, char *err, size_t errlen)
 	if (reaction_uuids == NULL || narrative == NULL) {
 		free(reaction_uuids);
 		free(narrative);
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (int i = 0; i < c->term_count; i++)
@@ -1046,7 +988,7 @@ char *ae_export_e2b(const ae_export_case *c, char *err, size_t errlen)
 	xml_line(&b, "<subject1 typeCode=\"SBJ\">");
 	xml_line(&b, "<primaryRole classCode=\"INVSBJ\">");
 	xml_line(&b, "<player1 classCode=\"PSN\" determinerCode=\"INSTANCE\">");
-	if (empty(c->patient_initials))
+	if (field_empty(c->patient_initials))
 		xml_line(&b, "<name nullFlavor=\"UNK\"/>");
 	else
 		xml_text(&b, "name", "name", c->patient_initials);
@@ -1202,7 +1144,7 @@ char *ae_export_e2b(const ae_export_case *c, char *err, size_t errlen)
 	free(narrative);
 	if (b.failed) {
 		free(b.data);
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	return b.data;

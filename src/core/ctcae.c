@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/field_check.h"
 #include "core/text.h"
 
 /* Strings for the catalogue, in blocks that never move. */
@@ -44,16 +45,6 @@ static void free_keys(term_keys *keys, int n);
 static const char *const known_symptoms[] = {
 	"redness", "swelling", "itching", "fever", "fatigue", "headache", "nausea", "allergic_reaction",
 };
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err == NULL || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool is_snake_case(const char *s)
 {
@@ -114,47 +105,47 @@ static int parse_term(const json_t *jt, int index, ctcae_term *term, const char 
                       size_t errlen)
 {
 	if (!json_is_object(jt)) {
-		set_err(err, errlen, "terms[%d]: not an object", index);
+		field_err(err, errlen, "terms[%d]: not an object", index);
 		return -1;
 	}
 	const char *code = text_member(jt, "code");
 	if (code == NULL || !is_snake_case(code)) {
-		set_err(err, errlen, "terms[%d]: \"code\" must be a snake_case string", index);
+		field_err(err, errlen, "terms[%d]: \"code\" must be a snake_case string", index);
 		return -1;
 	}
 	term->code = code;
 	term->name_en = text_member(jt, "term");
 	if (term->name_en == NULL) {
-		set_err(err, errlen, "terms[%d] (%s): \"term\" (the CTCAE v5.0 term) is missing", index, code);
+		field_err(err, errlen, "terms[%d] (%s): \"term\" (the CTCAE v5.0 term) is missing", index, code);
 		return -1;
 	}
 	term->name_ja = text_member(jt, "ja");
 	if (term->name_ja == NULL) {
-		set_err(err, errlen, "terms[%d] (%s): \"ja\" (the Japanese name) is missing", index, code);
+		field_err(err, errlen, "terms[%d] (%s): \"ja\" (the Japanese name) is missing", index, code);
 		return -1;
 	}
 	term->name_ja_source = ja_source_member(jt, "ja_source", "clinic");
 	if (term->name_ja_source == NULL) {
-		set_err(err, errlen, "terms[%d] (%s): \"ja_source\" must be \"jcog\" or \"clinic\"", index, code);
+		field_err(err, errlen, "terms[%d] (%s): \"ja_source\" must be \"jcog\" or \"clinic\"", index, code);
 		return -1;
 	}
 	term->common = true;
 	term->meddra_code = json_string_value(json_object_get(jt, "meddra_code"));
 	if (term->meddra_code == NULL || !is_meddra_code(term->meddra_code)) {
-		set_err(err, errlen, "terms[%d] (%s): \"meddra_code\" must be 8 digits or \"\"", index, code);
+		field_err(err, errlen, "terms[%d] (%s): \"meddra_code\" must be 8 digits or \"\"", index, code);
 		return -1;
 	}
 	const json_t *soc = json_object_get(jt, "soc");
 	term->soc_en = text_member(soc, "en");
 	term->soc_ja = text_member(soc, "ja");
 	if (term->soc_en == NULL || term->soc_ja == NULL) {
-		set_err(err, errlen, "terms[%d] (%s): \"soc\" needs \"en\" and \"ja\"", index, code);
+		field_err(err, errlen, "terms[%d] (%s): \"soc\" needs \"en\" and \"ja\"", index, code);
 		return -1;
 	}
 
 	const json_t *grades = json_object_get(jt, "grades");
 	if (!json_is_array(grades) || json_array_size(grades) == 0) {
-		set_err(err, errlen, "terms[%d] (%s): \"grades\" must be a non-empty array", index, code);
+		field_err(err, errlen, "terms[%d] (%s): \"grades\" must be a non-empty array", index, code);
 		return -1;
 	}
 	size_t gi;
@@ -162,23 +153,23 @@ static int parse_term(const json_t *jt, int index, ctcae_term *term, const char 
 	json_array_foreach(grades, gi, jg) {
 		const json_t *num = json_object_get(jg, "grade");
 		if (!json_is_integer(num) || json_integer_value(num) < 1 || json_integer_value(num) > CTCAE_MAX_GRADE) {
-			set_err(err, errlen, "terms[%d] (%s): grades[%zu].grade must be an integer 1–5", index, code, gi);
+			field_err(err, errlen, "terms[%d] (%s): grades[%zu].grade must be an integer 1–5", index, code, gi);
 			return -1;
 		}
 		int g = (int)json_integer_value(num);
 		if (term->grade_en[g] != NULL) {
-			set_err(err, errlen, "terms[%d] (%s): grade %d is listed twice", index, code, g);
+			field_err(err, errlen, "terms[%d] (%s): grade %d is listed twice", index, code, g);
 			return -1;
 		}
 		term->grade_en[g] = text_member(jg, "en");
 		term->grade_ja[g] = text_member(jg, "ja");
 		if (term->grade_en[g] == NULL || term->grade_ja[g] == NULL) {
-			set_err(err, errlen, "terms[%d] (%s): grade %d needs \"en\" and \"ja\" descriptions", index, code, g);
+			field_err(err, errlen, "terms[%d] (%s): grade %d needs \"en\" and \"ja\" descriptions", index, code, g);
 			return -1;
 		}
 		term->grade_ja_source[g] = ja_source_member(jg, "ja_source", term->name_ja_source);
 		if (term->grade_ja_source[g] == NULL) {
-			set_err(err, errlen, "terms[%d] (%s): grade %d \"ja_source\" must be \"jcog\" or \"clinic\"", index,
+			field_err(err, errlen, "terms[%d] (%s): grade %d \"ja_source\" must be \"jcog\" or \"clinic\"", index,
 			        code, g);
 			return -1;
 		}
@@ -186,7 +177,7 @@ static int parse_term(const json_t *jt, int index, ctcae_term *term, const char 
 
 	const json_t *symptoms = json_object_get(jt, "symptoms");
 	if (!json_is_array(symptoms)) {
-		set_err(err, errlen, "terms[%d] (%s): \"symptoms\" must be an array", index, code);
+		field_err(err, errlen, "terms[%d] (%s): \"symptoms\" must be an array", index, code);
 		return -1;
 	}
 	term->symptoms = *symptom_next;
@@ -196,7 +187,7 @@ static int parse_term(const json_t *jt, int index, ctcae_term *term, const char 
 	json_array_foreach(symptoms, si, js) {
 		const char *s = json_string_value(js);
 		if (s == NULL || !is_known_symptom(s)) {
-			set_err(err, errlen,
+			field_err(err, errlen,
 			        "terms[%d] (%s): symptoms[%zu] must be one of redness, swelling, itching, fever, fatigue, "
 			        "headache, nausea, allergic_reaction",
 			        index, code, si);
@@ -214,18 +205,18 @@ ctcae_table *ctcae_parse(const char *json_text, char *err, size_t errlen)
 	json_error_t jerr;
 	json_t *root = json_loads(json_text ? json_text : "", JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		set_err(err, errlen, "not valid JSON (line %d: %s)", jerr.line, jerr.text);
+		field_err(err, errlen, "not valid JSON (line %d: %s)", jerr.line, jerr.text);
 		return NULL;
 	}
 	const json_t *terms = json_object_get(root, "terms");
 	if (!json_is_array(terms) || json_array_size(terms) == 0) {
-		set_err(err, errlen, "\"terms\" must be a non-empty array");
+		field_err(err, errlen, "\"terms\" must be a non-empty array");
 		json_decref(root);
 		return NULL;
 	}
 	const char *meddra_version = text_member(root, "meddra_version");
 	if (meddra_version == NULL) {
-		set_err(err, errlen, "\"meddra_version\" is missing");
+		field_err(err, errlen, "\"meddra_version\" is missing");
 		json_decref(root);
 		return NULL;
 	}
@@ -235,7 +226,7 @@ ctcae_table *ctcae_parse(const char *json_text, char *err, size_t errlen)
 		symptom_total += json_array_size(json_object_get(json_array_get(terms, i), "symptoms"));
 	ctcae_table *t = calloc(1, sizeof *t);
 	if (t == NULL) {
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		json_decref(root);
 		return NULL;
 	}
@@ -244,7 +235,7 @@ ctcae_table *ctcae_parse(const char *json_text, char *err, size_t errlen)
 	t->terms = calloc(n, sizeof *t->terms);
 	t->symptom_store = calloc(symptom_total + 1, sizeof *t->symptom_store);
 	if (t->terms == NULL || t->symptom_store == NULL) {
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		ctcae_free(t);
 		return NULL;
 	}
@@ -256,7 +247,7 @@ ctcae_table *ctcae_parse(const char *json_text, char *err, size_t errlen)
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(t->terms[j].code, t->terms[i].code) == 0) {
-				set_err(err, errlen, "terms[%zu] (%s): the code is used twice", i, t->terms[i].code);
+				field_err(err, errlen, "terms[%zu] (%s): the code is used twice", i, t->terms[i].code);
 				ctcae_free(t);
 				return NULL;
 			}
@@ -268,7 +259,7 @@ ctcae_table *ctcae_parse(const char *json_text, char *err, size_t errlen)
 	t->keys = list ? make_keys(list, (int)n) : NULL;
 	free(list);
 	if (t->keys == NULL) {
-		set_err(err, errlen, "out of memory (or a name is not valid UTF-8)");
+		field_err(err, errlen, "out of memory (or a name is not valid UTF-8)");
 		ctcae_free(t);
 		return NULL;
 	}
@@ -380,7 +371,7 @@ int ctcae_check(const ctcae_table *t, const char *code, int grade, char *err, si
 {
 	const ctcae_term *term = ctcae_find(t, code);
 	if (term == NULL) {
-		set_err(err, errlen, "%s: not a CTCAE term exosafe knows", code ? code : "(no term)");
+		field_err(err, errlen, "%s: not a CTCAE term exosafe knows", code ? code : "(no term)");
 		return -1;
 	}
 	if (ctcae_grade_allowed(term, grade))
@@ -396,13 +387,13 @@ int ctcae_check(const ctcae_table *t, const char *code, int grade, char *err, si
 			snprintf(list + used, sizeof list - used, "%s%d", n++ ? ", " : "", g);
 		}
 	if (lo == hi)
-		set_err(err, errlen, "%s (%s): grade %d is not defined; the only grade is %d", term->name_en, term->code,
+		field_err(err, errlen, "%s (%s): grade %d is not defined; the only grade is %d", term->name_en, term->code,
 		        grade, lo);
 	else if (hi - lo + 1 == n)
-		set_err(err, errlen, "%s (%s): grade %d is not defined; allowed grades %d–%d", term->name_en, term->code,
+		field_err(err, errlen, "%s (%s): grade %d is not defined; allowed grades %d–%d", term->name_en, term->code,
 		        grade, lo, hi);
 	else /* NCI leaves gaps (Eosinophilia: 1 and 3) */
-		set_err(err, errlen, "%s (%s): grade %d is not defined; allowed grades %s", term->name_en, term->code, grade,
+		field_err(err, errlen, "%s (%s): grade %d is not defined; allowed grades %s", term->name_en, term->code, grade,
 		        list);
 	return -1;
 }
@@ -449,7 +440,7 @@ typedef struct catalogue_reader {
 static void catalogue_fail(catalogue_reader *r, const char *why)
 {
 	if (!r->failed)
-		set_err(r->err, r->errlen, "record %d (the header is 1): %s", r->record, why);
+		field_err(r->err, r->errlen, "record %d (the header is 1): %s", r->record, why);
 	r->failed = true;
 }
 
@@ -571,22 +562,22 @@ static void on_catalogue_record(int terminator, void *ctx)
 static int check_common(const ctcae_term *c, int index, const ctcae_term *row, char *err, size_t errlen)
 {
 	if (strcmp(c->meddra_code, row->meddra_code) != 0) {
-		set_err(err, errlen, "terms[%d] (%s): meddra_code \"%s\" differs from NCI CTCAE v5.0 (%s)", index, c->code,
+		field_err(err, errlen, "terms[%d] (%s): meddra_code \"%s\" differs from NCI CTCAE v5.0 (%s)", index, c->code,
 		        c->meddra_code, row->meddra_code);
 		return -1;
 	}
 	if (strcmp(c->soc_en, row->soc_en) != 0) {
-		set_err(err, errlen, "terms[%d] (%s): soc.en differs from NCI CTCAE v5.0 (%s)", index, c->code, row->soc_en);
+		field_err(err, errlen, "terms[%d] (%s): soc.en differs from NCI CTCAE v5.0 (%s)", index, c->code, row->soc_en);
 		return -1;
 	}
 	for (int g = 1; g <= CTCAE_MAX_GRADE; g++) {
 		if ((c->grade_en[g] == NULL) != (row->grade_en[g] == NULL)) {
-			set_err(err, errlen, "terms[%d] (%s): grade %d is %s in NCI CTCAE v5.0", index, c->code, g,
+			field_err(err, errlen, "terms[%d] (%s): grade %d is %s in NCI CTCAE v5.0", index, c->code, g,
 			        row->grade_en[g] ? "defined" : "not defined");
 			return -1;
 		}
 		if (c->grade_en[g] != NULL && strcmp(c->grade_en[g], row->grade_en[g]) != 0) {
-			set_err(err, errlen, "terms[%d] (%s): grade %d text differs from NCI CTCAE v5.0", index, c->code, g);
+			field_err(err, errlen, "terms[%d] (%s): grade %d text differs from NCI CTCAE v5.0", index, c->code, g);
 			return -1;
 		}
 	}
@@ -616,13 +607,13 @@ static term_keys *make_keys(const ctcae_term *const *list, int n)
 int ctcae_add_catalogue(ctcae_table *t, const char *csv_text, size_t len, char *err, size_t errlen)
 {
 	if (t == NULL || csv_text == NULL || t->catalogue != NULL) {
-		set_err(err, errlen, "the catalogue is missing or already added");
+		field_err(err, errlen, "the catalogue is missing or already added");
 		return -1;
 	}
 	catalogue_reader r = {.err = err, .errlen = errlen};
 	struct csv_parser parser;
 	if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return -1;
 	}
 	if (csv_parse(&parser, csv_text, len, on_catalogue_field, on_catalogue_record, &r) != len ||
@@ -662,7 +653,7 @@ int ctcae_add_catalogue(ctcae_table *t, const char *csv_text, size_t len, char *
 			if (strcmp(extra[k].code, row->code) == 0)
 				clash = row->code;
 		if (clash) {
-			set_err(err, errlen, "catalogue term %s: the code %s is taken", row->name_en, clash);
+			field_err(err, errlen, "catalogue term %s: the code %s is taken", row->name_en, clash);
 			r.failed = true;
 			break;
 		}
@@ -671,7 +662,7 @@ int ctcae_add_catalogue(ctcae_table *t, const char *csv_text, size_t len, char *
 	}
 	for (int c = 0; !r.failed && c < t->count; c++)
 		if (row_of[c] < 0) {
-			set_err(err, errlen, "terms[%d] (%s): \"%s\" is not a term of NCI CTCAE v5.0", c, t->terms[c].code,
+			field_err(err, errlen, "terms[%d] (%s): \"%s\" is not a term of NCI CTCAE v5.0", c, t->terms[c].code,
 			        t->terms[c].name_en);
 			r.failed = true;
 		}
@@ -680,7 +671,7 @@ int ctcae_add_catalogue(ctcae_table *t, const char *csv_text, size_t len, char *
 		/* extra was filled in catalogue order, so catalogue[] already points at its final place. */
 		keys = make_keys(catalogue, r.count);
 		if (keys == NULL) {
-			set_err(err, errlen, "out of memory");
+			field_err(err, errlen, "out of memory");
 			r.failed = true;
 		}
 	}

@@ -33,27 +33,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/field_check.h"
 #include "core/text.h"
 #include "core/timefmt.h"
 
 #define TRANSLATION_EXTENSION "http://hl7.org/fhir/StructureDefinition/translation"
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err == NULL || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static char *dump(json_t *resource, char *err, size_t errlen)
 {
 	char *out = resource ? json_dumps(resource, JSON_INDENT(2)) : NULL;
 	json_decref(resource);
 	if (out == NULL)
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 	return out;
 }
 
@@ -272,20 +263,20 @@ json_t *fhir_questionnaire_response_object(const questionnaire *q, const fhir_re
                                            char *err, size_t errlen)
 {
 	if (in->questionnaire_version < 1) {
-		set_err(err, errlen, "questionnaire_version: must be 1 or more");
+		field_err(err, errlen, "questionnaire_version: must be 1 or more");
 		json_decref(subject);
 		return NULL;
 	}
 	if (in->questionnaire_id == NULL || *in->questionnaire_id == '\0' || !text_is_clean(in->questionnaire_id, 0) ||
 	    strpbrk(in->questionnaire_id, "|/ ") != NULL) {
-		set_err(err, errlen, "questionnaire_id: not a questionnaire id");
+		field_err(err, errlen, "questionnaire_id: not a questionnaire id");
 		json_decref(subject);
 		return NULL;
 	}
 	json_error_t jerr;
 	json_t *answers = json_loads(in->answers_json ? in->answers_json : "", JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(answers)) {
-		set_err(err, errlen, "answers_json: not a JSON object of linkId → value");
+		field_err(err, errlen, "answers_json: not a JSON object of linkId → value");
 		json_decref(answers);
 		json_decref(subject);
 		return NULL;
@@ -293,7 +284,7 @@ json_t *fhir_questionnaire_response_object(const questionnaire *q, const fhir_re
 	char canonical[1024], authored[ISO8601_LEN];
 	if ((size_t)snprintf(canonical, sizeof canonical, FHIR_BASE "/Questionnaire/%s|%d", in->questionnaire_id,
 	                     in->questionnaire_version) >= sizeof canonical) {
-		set_err(err, errlen, "questionnaire_id: too long");
+		field_err(err, errlen, "questionnaire_id: too long");
 		json_decref(answers);
 		json_decref(subject);
 		return NULL;
@@ -306,7 +297,7 @@ json_t *fhir_questionnaire_response_object(const questionnaire *q, const fhir_re
 		bool unanswered, bad;
 		json_t *list = answers_of(q, link_id, value, &unanswered, &bad);
 		if (bad || *link_id == '\0') {
-			set_err(err, errlen, "answers_json: \"%.40s\": not a boolean, number, string or array of codes", link_id);
+			field_err(err, errlen, "answers_json: \"%.40s\": not a boolean, number, string or array of codes", link_id);
 			json_decref(items);
 			json_decref(answers);
 			json_decref(subject);
@@ -324,7 +315,7 @@ json_t *fhir_questionnaire_response_object(const questionnaire *q, const fhir_re
 		json_object_set(qr, "item", items);
 	json_decref(items);
 	if (qr == NULL)
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 	return qr;
 }
 
@@ -353,39 +344,39 @@ char *fhir_questionnaire_response(const questionnaire *q, const fhir_response_in
 char *fhir_consent(const fhir_consent_input *in, char *err, size_t errlen)
 {
 	if (in->record_id <= 0 || in->patient_id <= 0) {
-		set_err(err, errlen, in->record_id <= 0 ? "record_id: must be positive" : "patient_id: must be positive");
+		field_err(err, errlen, in->record_id <= 0 ? "record_id: must be positive" : "patient_id: must be positive");
 		return NULL;
 	}
 	if (in->consent_id == NULL || *in->consent_id == '\0' || strpbrk(in->consent_id, "/ ") != NULL ||
 	    !text_is_clean(in->consent_id, 0)) {
-		set_err(err, errlen, "consent_id: not a consent id");
+		field_err(err, errlen, "consent_id: not a consent id");
 		return NULL;
 	}
 	if (in->consent_version < 1) {
-		set_err(err, errlen, "consent_version: must be 1 or more");
+		field_err(err, errlen, "consent_version: must be 1 or more");
 		return NULL;
 	}
 	if (in->lang == NULL || (strcmp(in->lang, "ja") != 0 && strcmp(in->lang, "en") != 0)) {
-		set_err(err, errlen, "lang: must be ja or en");
+		field_err(err, errlen, "lang: must be ja or en");
 		return NULL;
 	}
 	if (in->text == NULL || *in->text == '\0' || in->title == NULL || *in->title == '\0') {
-		set_err(err, errlen, in->text == NULL || *in->text == '\0' ? "text: required" : "title: required");
+		field_err(err, errlen, in->text == NULL || *in->text == '\0' ? "text: required" : "title: required");
 		return NULL;
 	}
 	if (in->organization == NULL || *in->organization == '\0') {
-		set_err(err, errlen, "organization: required");
+		field_err(err, errlen, "organization: required");
 		return NULL;
 	}
 	if (in->withdrawn_at != 0 && in->withdrawn_at < in->accepted_at) {
-		set_err(err, errlen, "withdrawn_at: before accepted_at");
+		field_err(err, errlen, "withdrawn_at: before accepted_at");
 		return NULL;
 	}
 	size_t text_len = strlen(in->text);
 	size_t b64_len = sodium_base64_encoded_len(text_len, sodium_base64_VARIANT_ORIGINAL);
 	char *b64 = malloc(b64_len);
 	if (b64 == NULL) {
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	sodium_bin2base64(b64, b64_len, (const unsigned char *)in->text, text_len, sodium_base64_VARIANT_ORIGINAL);

@@ -64,25 +64,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/field_check.h"
 #include "core/questionnaire.h"
 #include "core/strbuf.h"
 #include "core/text.h"
 #include "core/timefmt.h"
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err == NULL || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static bool empty(const char *s)
-{
-	return s == NULL || *s == '\0';
-}
 
 /* ---- the case's vocabularies on the form ---- */
 
@@ -191,116 +177,81 @@ static void date_ja(const char *iso, char out[32])
 
 /* ---- checking what the form needs ---- */
 
-static int need_text(const char *value, const char *field, char *err, size_t errlen)
-{
-	if (empty(value)) {
-		set_err(err, errlen, "%s: required", field);
-		return -1;
-	}
-	if (!text_is_clean(value, 0)) {
-		set_err(err, errlen, "%s: invalid UTF-8 or control characters", field);
-		return -1;
-	}
-	return 0;
-}
-
-static int optional_text(const char *value, const char *field, int allow_newlines, char *err, size_t errlen)
-{
-	if (value != NULL && !text_is_clean(value, allow_newlines)) {
-		set_err(err, errlen, "%s: invalid UTF-8 or control characters", field);
-		return -1;
-	}
-	return 0;
-}
-
-static int need_date(const char *value, const char *field, char *err, size_t errlen)
-{
-	if (empty(value)) {
-		set_err(err, errlen, "%s: required", field);
-		return -1;
-	}
-	if (!questionnaire_is_date(value)) {
-		set_err(err, errlen, "%s: \"%.20s\" is not a date (YYYY-MM-DD)", field, value);
-		return -1;
-	}
-	return 0;
-}
-
 static int check(const ae_export_case *c, const pmda_report_info *info, char *err, size_t errlen)
 {
 	char field[64];
 	if (c == NULL || info == NULL) {
-		set_err(err, errlen, "%s: missing", c == NULL ? "case" : "info");
+		field_err(err, errlen, "%s: missing", c == NULL ? "case" : "info");
 		return -1;
 	}
 	if (c->case_id <= 0 || c->version < 1) {
-		set_err(err, errlen, "%s: must be positive", c->case_id <= 0 ? "case_id" : "version");
+		field_err(err, errlen, "%s: must be positive", c->case_id <= 0 ? "case_id" : "version");
 		return -1;
 	}
-	if (need_text(info->reporter_name, "reporter_name", err, errlen) != 0 ||
-	    need_text(info->facility_name, "facility_name", err, errlen) != 0 ||
-	    optional_text(info->facility_address, "facility_address", 0, err, errlen) != 0 ||
-	    optional_text(info->facility_phone, "facility_phone", 0, err, errlen) != 0 ||
-	    need_date(info->report_date, "report_date", err, errlen) != 0)
+	if (field_need_text(info->reporter_name, "reporter_name", err, errlen) != 0 ||
+	    field_need_text(info->facility_name, "facility_name", err, errlen) != 0 ||
+	    field_optional_text(info->facility_address, "facility_address", 0, err, errlen) != 0 ||
+	    field_optional_text(info->facility_phone, "facility_phone", 0, err, errlen) != 0 ||
+	    field_need_date(info->report_date, "report_date", err, errlen) != 0)
 		return -1;
 	if (label_of(profession_labels, sizeof profession_labels / sizeof profession_labels[0], info->reporter_profession) ==
 	    NULL) {
-		set_err(err, errlen, "reporter_profession: \"%.20s\" is not doctor, dentist, pharmacist or nurse",
+		field_err(err, errlen, "reporter_profession: \"%.20s\" is not doctor, dentist, pharmacist or nurse",
 		        info->reporter_profession ? info->reporter_profession : "");
 		return -1;
 	}
-	if (optional_text(c->patient_initials, "patient_initials", 0, err, errlen) != 0 ||
-	    need_date(c->birth_date, "birth_date", err, errlen) != 0 || need_date(c->onset_date, "onset_date", err, errlen) != 0)
+	if (field_optional_text(c->patient_initials, "patient_initials", 0, err, errlen) != 0 ||
+	    field_need_date(c->birth_date, "birth_date", err, errlen) != 0 || field_need_date(c->onset_date, "onset_date", err, errlen) != 0)
 		return -1;
 	int years, months;
 	if (pmda_age_on(c->birth_date, c->onset_date, &years, &months) != 0) {
-		set_err(err, errlen, "onset_date: %s is before the birth date %s", c->onset_date, c->birth_date);
+		field_err(err, errlen, "onset_date: %s is before the birth date %s", c->onset_date, c->birth_date);
 		return -1;
 	}
-	if (empty(c->sex) || (strcmp(c->sex, "male") != 0 && strcmp(c->sex, "female") != 0 && strcmp(c->sex, "other") != 0)) {
-		set_err(err, errlen, "sex: must be female, male or other");
+	if (field_empty(c->sex) || (strcmp(c->sex, "male") != 0 && strcmp(c->sex, "female") != 0 && strcmp(c->sex, "other") != 0)) {
+		field_err(err, errlen, "sex: must be female, male or other");
 		return -1;
 	}
 	if (c->term_count < 1 || c->terms == NULL) {
-		set_err(err, errlen, "terms: at least one CTCAE term is required");
+		field_err(err, errlen, "terms: at least one CTCAE term is required");
 		return -1;
 	}
 	for (int i = 0; i < c->term_count; i++) {
 		snprintf(field, sizeof field, "terms[%d].name_ja", i);
-		if (need_text(c->terms[i].name_ja, field, err, errlen) != 0)
+		if (field_need_text(c->terms[i].name_ja, field, err, errlen) != 0)
 			return -1;
 		snprintf(field, sizeof field, "terms[%d].meddra_code", i);
-		if (optional_text(c->terms[i].meddra_code, field, 0, err, errlen) != 0)
+		if (field_optional_text(c->terms[i].meddra_code, field, 0, err, errlen) != 0)
 			return -1;
 		if (c->terms[i].grade < 1 || c->terms[i].grade > 5) {
-			set_err(err, errlen, "terms[%d].grade: must be 1 to 5", i);
+			field_err(err, errlen, "terms[%d].grade: must be 1 to 5", i);
 			return -1;
 		}
 	}
 	if (label_of(outcome_labels, sizeof outcome_labels / sizeof outcome_labels[0], c->outcome) == NULL) {
-		set_err(err, errlen, "outcome: \"%.30s\" is not a known outcome", c->outcome ? c->outcome : "");
+		field_err(err, errlen, "outcome: \"%.30s\" is not a known outcome", c->outcome ? c->outcome : "");
 		return -1;
 	}
-	if (!empty(c->outcome_date) && need_date(c->outcome_date, "outcome_date", err, errlen) != 0)
+	if (!field_empty(c->outcome_date) && field_need_date(c->outcome_date, "outcome_date", err, errlen) != 0)
 		return -1;
-	if (strcmp(c->outcome, "fatal") == 0 && need_date(c->outcome_date, "outcome_date", err, errlen) != 0)
+	if (strcmp(c->outcome, "fatal") == 0 && field_need_date(c->outcome_date, "outcome_date", err, errlen) != 0)
 		return -1;
 	if (find_causality(c->causality) == NULL) {
-		set_err(err, errlen, "causality: \"%.30s\" is not a WHO-UMC category", c->causality ? c->causality : "");
+		field_err(err, errlen, "causality: \"%.30s\" is not a WHO-UMC category", c->causality ? c->causality : "");
 		return -1;
 	}
-	if (optional_text(c->narrative, "narrative", 1, err, errlen) != 0 ||
-	    optional_text(c->treatment, "treatment", 1, err, errlen) != 0 ||
-	    optional_text(c->product_name, "product_name", 0, err, errlen) != 0 ||
-	    optional_text(c->manufacturer, "manufacturer", 0, err, errlen) != 0)
+	if (field_optional_text(c->narrative, "narrative", 1, err, errlen) != 0 ||
+	    field_optional_text(c->treatment, "treatment", 1, err, errlen) != 0 ||
+	    field_optional_text(c->product_name, "product_name", 0, err, errlen) != 0 ||
+	    field_optional_text(c->manufacturer, "manufacturer", 0, err, errlen) != 0)
 		return -1;
 	if (c->lot_count < 0 || (c->lot_count > 0 && c->lots == NULL)) {
-		set_err(err, errlen, "lots: lot_count %d without lots", c->lot_count);
+		field_err(err, errlen, "lots: lot_count %d without lots", c->lot_count);
 		return -1;
 	}
 	for (int i = 0; i < c->lot_count; i++) {
 		snprintf(field, sizeof field, "lots[%d].lot_number", i);
-		if (need_text(c->lots[i].lot_number, field, err, errlen) != 0)
+		if (field_need_text(c->lots[i].lot_number, field, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -312,7 +263,7 @@ static int check(const ae_export_case *c, const pmda_report_info *info, char *er
  * leaves a blank to write in. */
 static void value(strbuf *b, const char *field, const char *text)
 {
-	strbuf_printf(b, "<span class=\"v%s\" data-field=\"%s\">", empty(text) ? " blank" : "", field);
+	strbuf_printf(b, "<span class=\"v%s\" data-field=\"%s\">", field_empty(text) ? " blank" : "", field);
 	strbuf_html(b, text);
 	strbuf_puts(b, "</span>");
 }
@@ -334,7 +285,7 @@ static void choices(strbuf *b, const char *field, const char *const *options, si
 /* The screening answers, or NULL. The caller decrefs. */
 static json_t *answers_of(const ae_export_case *c)
 {
-	if (empty(c->questionnaire_answers_json))
+	if (field_empty(c->questionnaire_answers_json))
 		return NULL;
 	json_t *a = json_loads(c->questionnaire_answers_json, 0, NULL);
 	if (!json_is_object(a)) {
@@ -506,8 +457,8 @@ static void reaction_section(strbuf *b, const ae_export_case *c)
 	for (int i = 0; i < c->term_count; i++) {
 		const ae_export_term *t = &c->terms[i];
 		char detail[96];
-		snprintf(detail, sizeof detail, "（CTCAE v5.0 グレード%d%s%s）", t->grade, empty(t->meddra_code) ? "" : "、MedDRA ",
-		         empty(t->meddra_code) ? "" : t->meddra_code);
+		snprintf(detail, sizeof detail, "（CTCAE v5.0 グレード%d%s%s）", t->grade, field_empty(t->meddra_code) ? "" : "、MedDRA ",
+		         field_empty(t->meddra_code) ? "" : t->meddra_code);
 		strbuf_printf(b, "<tr><td>%d. <span class=\"v\" data-field=\"reaction_name\">", i + 1);
 		strbuf_html(b, t->name_ja);
 		strbuf_puts(b, "</span><span class=\"note\">");
@@ -587,12 +538,12 @@ static void course_section(strbuf *b, const ae_export_case *c)
 	               "<div class=\"note\">副作用等の発現及び処置等の経過（記入欄が不足する場合は別紙に記載）</div>"
 	               "<div class=\"course\" data-field=\"course\">\n");
 	strbuf_printf(b, "<p>%s　副作用等発現%s。</p>\n", onset, c->ongoing ? "（報告時点で継続中）" : "");
-	if (!empty(c->narrative)) {
+	if (!field_empty(c->narrative)) {
 		strbuf_puts(b, "<p class=\"pre\" data-field=\"narrative\">");
 		strbuf_html(b, c->narrative);
 		strbuf_puts(b, "</p>\n");
 	}
-	if (!empty(c->treatment)) {
+	if (!field_empty(c->treatment)) {
 		strbuf_puts(b, "<p class=\"pre\">処置: <span class=\"v\" data-field=\"treatment\">");
 		strbuf_html(b, c->treatment);
 		strbuf_puts(b, "</span></p>\n");
@@ -672,6 +623,6 @@ char *pmda_report_html(const ae_export_case *c, const pmda_report_info *info, ch
 	json_decref(answers);
 	char *html = strbuf_finish(&b);
 	if (html == NULL)
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 	return html;
 }
