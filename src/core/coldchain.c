@@ -54,9 +54,12 @@
  *     value alone would move the MKT by thousands of degrees.
  *   - 2000-01-01 or later: no logger file of a product in use is older; earlier years are
  *     a logger whose clock was reset (1970, 1900) or a misread date.
- *   - no more than one day after now: a reading cannot come from the future; a day covers
- *     any mistaken time zone (at most 14 h) and clocks a little off. Tighter limits on future
- *     readings (clock skew) are a separate rule. */
+ *   - no later than the time of import (now), give or take five minutes for a logger's clock
+ *     that runs a little fast or a push delayed on the network: a reading cannot come from the
+ *     future, so a later one means the logger's clock is wrong (set ahead, or to another time
+ *     zone: a Japan-time clock read as UTC is 9 h ahead). It is refused with a message naming
+ *     the logger's clock, so the clock is corrected instead of the reading being stored at a
+ *     time that would let an excursion hide in the future. */
 #include "core/coldchain.h"
 
 #include <assert.h>
@@ -341,14 +344,23 @@ const char *coldchain_reading_implausible(const temp_reading *r, int64_t now, co
 			         COLDCHAIN_PLAUSIBLE_MIN_CELSIUS, COLDCHAIN_PLAUSIBLE_MAX_CELSIUS);
 		return "celsius";
 	}
-	int64_t latest = now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS;
-	if (r->at < COLDCHAIN_EARLIEST_READING || r->at > latest) {
-		char at[ISO8601_LEN], last[ISO8601_LEN];
-		time_iso8601(r->at, at);
-		time_iso8601(latest, last);
+	char at[ISO8601_LEN];
+	time_iso8601(r->at, at);
+	if (r->at < COLDCHAIN_EARLIEST_READING) {
 		*reason_key = "reading_time_range";
-		snprintf(reason, reason_size, "implausible time %s: readings must be from 2000-01-01 to one day after now (%s)",
-		         at, last);
+		snprintf(reason, reason_size, "implausible time %s: readings must be from 2000-01-01 (the logger's clock was "
+		         "reset or the date misread)", at);
+		return "at";
+	}
+	if (r->at > now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS) {
+		char imported[ISO8601_LEN];
+		time_iso8601(now, imported);
+		int64_t ahead = r->at - now;
+		*reason_key = "reading_after_import";
+		snprintf(reason, reason_size,
+		         "reading at %s is after the import time %s (%lld h %02lld min ahead): the logger's clock is ahead "
+		         "or in another time zone; correct it (or the file's UTC offset) and import again",
+		         at, imported, (long long)(ahead / 3600), (long long)(ahead % 3600 / 60));
 		return "at";
 	}
 	return NULL;

@@ -27,7 +27,7 @@ typedef struct temp_reading {
 #define COLDCHAIN_PLAUSIBLE_MIN_CELSIUS (-200.0)
 #define COLDCHAIN_PLAUSIBLE_MAX_CELSIUS 100.0
 #define COLDCHAIN_EARLIEST_READING INT64_C(946684800)           /* 2000-01-01T00:00:00Z */
-#define COLDCHAIN_FUTURE_ALLOWANCE_SECONDS INT64_C(86400)       /* one day after now */
+#define COLDCHAIN_FUTURE_ALLOWANCE_SECONDS INT64_C(300)         /* a clock a few minutes fast */
 
 typedef enum excursion_direction { EXCURSION_ABOVE = 1, EXCURSION_BELOW = -1 } excursion_direction;
 
@@ -106,7 +106,8 @@ double coldchain_mkt_celsius(const coldchain_eval *ev);
  * time from COLDCHAIN_EARLIEST_READING to now + COLDCHAIN_FUTURE_ALLOWANCE_SECONDS, limits
  * included. Returns NULL when it is; otherwise the name of the first field that is not
  * ("celsius" or "at"), with *reason_key set to its key in the message catalogue
- * ("reading_celsius_range" or "reading_time_range") and reason filled with an English
+ * ("reading_celsius_range", "reading_time_range" before 2000, or "reading_after_import": later
+ * than now, the time of import, so the logger's clock is wrong) and reason filled with an English
  * sentence naming the value and the range (reason_size bytes, truncated). */
 const char *coldchain_reading_implausible(const temp_reading *r, int64_t now, const char **reason_key, char *reason,
                                           size_t reason_size);

@@ -48,8 +48,8 @@
  * hand: no locale, no strtod; the value is the exact decimal rounded once.
  *
  * Plausible values: every reading must pass coldchain_reading_implausible (-200..+100 °C,
- * from 2000-01-01 to one day after now), the same check the JSON ingest applies; the error
- * then names the field.
+ * from 2000-01-01 to the time of import, give or take five minutes), the same check the JSON
+ * ingest applies; the error then names the field.
  *
  * Order: timestamps must strictly increase. A line repeating the previous timestamp with the
  * same temperature is skipped (loggers re-export the last reading of a download); with a

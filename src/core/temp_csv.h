@@ -20,7 +20,7 @@ typedef int (*temp_csv_reading_fn)(void *ctx, const temp_reading *r, long line);
  * and reason_key is its message key; otherwise both are NULL. */
 typedef struct temp_csv_error {
 	long line;
-	char reason[200];
+	char reason[320];
 	const char *field;
 	const char *reason_key;
 } temp_csv_error;

@@ -154,8 +154,12 @@ static const message messages[] = {
 	{"limit_value", "1 から 500 までの整数を指定してください。", "Must be an integer from 1 to 500."},
 	{"reading_celsius_range", "温度ロガーが記録しうる範囲(-200 ℃〜+100 ℃)を外れています。何も保存していません。",
 	 "Outside what a temperature logger can record (-200 °C to +100 °C). Nothing was stored."},
-	{"reading_time_range", "記録日時が範囲外です(2000-01-01 以降、現在から1日後まで)。何も保存していません。",
-	 "The time is out of range (from 2000-01-01 to one day after now). Nothing was stored."},
+	{"reading_time_range", "記録日時が2000年より前です(ロガーの時計がリセットされたか、日付の読み違いです)。何も保存していません。",
+	 "The time is before 2000 (the logger's clock was reset or the date misread). Nothing was stored."},
+	{"reading_after_import", "取り込み時刻より後の記録があります。ロガーの時計が進んでいるか、別の時間帯に設定されています。"
+	 "ロガーの時計(またはファイルのUTCオフセット)を直してから取り込み直してください。何も保存していません。",
+	 "A reading is later than the time of import: the logger's clock is ahead or set to another time zone. Correct "
+	 "the logger's clock (or the file's UTC offset) and import again. Nothing was stored."},
 	{"slot_too_far", "枠は1年先までしか作成できません。", "Slots can be published at most one year ahead."},
 	{"duplicate_value", "同じ項目が重複しています。", "The same item is listed more than once."},
 	{"filename_chars", "ファイル名に制御文字・パス区切り(/ \\)・「..」は使えません。",

@@ -244,6 +244,45 @@ describe('plausible readings only', () => {
     assert.equal(edges.status, 200, await edges.clone().text());
   });
 
+  test('a reading later than the time of import names the logger\'s clock; a few minutes fast is accepted', async () => {
+    const w = await watchedLot();
+    const url = `${server.url}/api/v1/loggers/${w.logger.id}/readings`;
+    const push = (body, lang = 'ja') => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${w.key}`, 'Accept-Language': lang }, body: JSON.stringify(body) });
+    const before = counts(server.db, TABLES);
+    // A logger set to Japan time whose readings are read as UTC: 9 hours ahead of the import.
+    const ahead = iso(Math.floor(Date.now() / 60e3) * 60e3 + 9 * 3600e3);
+    let r = await push({ readings: [{ at: iso(Date.parse(hoursAgo(1))), celsius: 5 }, { at: ahead, celsius: 5 }] });
+    let body = await r.json();
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(body.error.field, 'at');
+    assert.match(body.error.message, /取り込み時刻より後の記録があります。ロガーの時計/);
+    assert.match(body.error.reason, /after the import time .* \((8 h 5\d|9 h 00) min ahead\)/);
+    r = await upload(w.logger.id, `timestamp,temperature_c\n${ahead},5\n`);
+    assertError(r, 400, 'bad_readings', 'at');
+    assert.match(r.json.error.reason, /the logger's clock is ahead or in another time zone/);
+    body = await (await push({ readings: [{ at: ahead, celsius: 5 }] }, 'en')).json();
+    assert.match(body.error.message, /^Time of reading: A reading is later than the time of import: the logger's clock is ahead/);
+    assert.deepEqual(counts(server.db, TABLES), before);
+    // Two minutes fast is a clock a little off, not a wrong one.
+    r = await push({ readings: [{ at: iso(Date.now() + 120e3), celsius: 5 }] });
+    assert.equal(r.status, 200, await r.clone().text());
+  });
+
+  test('readings arriving late for a past period are evaluated: the excursion they hold cannot hide', async () => {
+    const w = await watchedLot();
+    // The sensor has pushed the last hour, all in range.
+    const recent = csv(hoursAgo(1), 10, () => 5);
+    let r = await upload(w.logger.id, recent, 'recent.csv');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.alerts_raised, 0);
+    // Then the logger's own file for ten hours ago arrives: 50 minutes at 12 °C.
+    r = await upload(w.logger.id, csv(hoursAgo(10), 24, (i) => (i >= 8 && i < 18 ? 12 : 5)), 'last-night.csv');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.alerts_raised, 1);
+    assert.equal(r.json.lots_quarantined, 1);
+    assert.equal(sql(server.db, `SELECT status FROM lots WHERE id = ${w.lot.id};`), 'quarantine');
+  });
+
   test('an upload\'s file name must be a plain name', async () => {
     const w = await watchedLot();
     const before = counts(server.db, TABLES);
