@@ -55,9 +55,9 @@ struct adcheck_rules {
 	bool finished;
 };
 
-static const char *const categories[] = {"guarantee",   "superiority", "safety",       "exaggeration",
-                                         "inducement",  "endorsement", "fear",         "public-order",
-                                         "testimonial", "disclosure",  NULL};
+static const char *const categories[] = {"guarantee",    "superiority", "safety",     "exaggeration", "inducement",
+                                         "endorsement",  "fear",        "public-order", "testimonial", "disclosure",
+                                         NULL};
 
 /* ---- loading ---- */
 
@@ -324,8 +324,8 @@ static bool parse_scope(adcheck_rules *r, json_t *j, size_t index, const char *s
 static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *source, const adcheck_rule *fresh,
                        size_t nfresh, adcheck_rule *rule, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"id",          "kind",       "category",  "severity", "scope",   "patterns", "unless",
-	                                   "negatable",   "explanation", "suggestion", "reference", "comment", NULL};
+	static const char *const keys[] = {"id", "kind", "category", "severity", "scope", "patterns", "unless", "negatable",
+	                                   "explanation", "suggestion", "reference", "comment", NULL};
 	static const char *const unless_keys[] = {"context", "any", "all", NULL};
 	const char *id = json_string_value(json_object_get(j, "id")), *unknown = NULL;
 	memset(rule, 0, sizeof *rule);
