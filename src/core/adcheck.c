@@ -46,13 +46,18 @@ struct adcheck_rules {
 	size_t scope_count, scope_cap;
 	char **strings; /* every string the rules point at */
 	size_t string_count, string_cap;
+	/* "negations": what, in a match's own clause, turns a claim into a disclaimer; after the
+	 * match ("…わけではありません") or before it ("not guaranteed"). NULL until a file gives them. */
+	adcheck_patterns *negations_after, *negations_before;
+	const char *negations_source;
 	hs_database_t *prefilter;  /* the forbidden patterns Vectorscan takes, or NULL */
 	pcre2_code *combined;      /* an alternation of those it does not take, or NULL */
 	bool finished;
 };
 
-static const char *const categories[] = {"guarantee", "superiority", "safety", "exaggeration", "inducement",
-                                         "testimonial", "disclosure", NULL};
+static const char *const categories[] = {"guarantee",    "superiority", "safety",     "exaggeration", "inducement",
+                                         "endorsement",  "fear",        "public-order", "testimonial", "disclosure",
+                                         NULL};
 
 /* ---- loading ---- */
 
@@ -319,7 +324,7 @@ static bool parse_scope(adcheck_rules *r, json_t *j, size_t index, const char *s
 static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *source, const adcheck_rule *fresh,
                        size_t nfresh, adcheck_rule *rule, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"id", "kind", "category", "severity", "scope", "patterns", "unless",
+	static const char *const keys[] = {"id", "kind", "category", "severity", "scope", "patterns", "unless", "negatable",
 	                                   "explanation", "suggestion", "reference", "comment", NULL};
 	static const char *const unless_keys[] = {"context", "any", "all", NULL};
 	const char *id = json_string_value(json_object_get(j, "id")), *unknown = NULL;
@@ -353,7 +358,7 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 	if (!known_category) {
 		set_err(err, errlen,
 		        "%s: rule %s: category must be one of guarantee, superiority, safety, exaggeration, inducement, "
-		        "testimonial, disclosure",
+		        "endorsement, fear, public-order, testimonial, disclosure",
 		        source, id);
 		return false;
 	}
@@ -376,6 +381,13 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 		set_err(err, errlen, "%s: rule %s: reference must be a string", source, id);
 		return false;
 	}
+	const json_t *negatable = json_object_get(j, "negatable");
+	if (negatable != NULL && (!json_is_boolean(negatable) || rule->kind == ADCHECK_REQUIRED)) {
+		set_err(err, errlen, "%s: rule %s: %s", source, id,
+		        json_is_boolean(negatable) ? "a required rule cannot be \"negatable\"" : "negatable must be true or false");
+		return false;
+	}
+	rule->negatable = json_is_true(negatable);
 	json_t *unless = json_object_get(j, "unless");
 	if (unless != NULL) {
 		const char *context = json_string_value(json_object_get(unless, "context"));
@@ -435,6 +447,37 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 	return true;
 }
 
+/* The "negations" object of a rule file: {"after": [pattern…], "before": [pattern…],
+ * "comment"}. Only one file may give them. On success *after and *before hold the compiled
+ * patterns (either may be NULL when its list is absent). */
+static bool parse_negations(const adcheck_rules *r, json_t *j, const char *source, adcheck_patterns **after,
+                            adcheck_patterns **before, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"after", "before", "comment", NULL};
+	const char *unknown = NULL;
+	if (!json_is_object(j) || !only_keys(j, keys, &unknown) ||
+	    (json_object_get(j, "after") == NULL && json_object_get(j, "before") == NULL)) {
+		set_err(err, errlen, "%s: negations must be an object with \"after\" and/or \"before\" pattern lists", source);
+		return false;
+	}
+	if (r->negations_after != NULL || r->negations_before != NULL) {
+		set_err(err, errlen, "%s: negations are already given by %s", source,
+		        r->negations_source ? r->negations_source : "another file");
+		return false;
+	}
+	char why[300];
+	const json_t *a = json_object_get(j, "after"), *b = json_object_get(j, "before");
+	*after = *before = NULL;
+	if ((a && (*after = compile_patterns(a, "negations.after pattern", true, why, sizeof why)) == NULL) ||
+	    (b && (*before = compile_patterns(b, "negations.before pattern", true, why, sizeof why)) == NULL)) {
+		patterns_free(*after);
+		*after = NULL;
+		set_err(err, errlen, "%s: %s", source, why);
+		return false;
+	}
+	return true;
+}
+
 adcheck_rules *adcheck_rules_new(void)
 {
 	return calloc(1, sizeof(adcheck_rules));
@@ -452,13 +495,19 @@ int adcheck_rules_add_json(adcheck_rules *r, const char *json_text, const char *
 		set_err(err, errlen, "%s: line %d: %s", source, jerr.line, jerr.text);
 		return -1;
 	}
-	static const char *const top_keys[] = {"scopes", "rules", "comment", NULL};
+	static const char *const top_keys[] = {"scopes", "rules", "negations", "comment", NULL};
 	const char *unknown = NULL;
 	json_t *scopes = json_object_get(root, "scopes"), *rules = json_object_get(root, "rules");
+	json_t *negations = json_object_get(root, "negations");
 	if (!json_is_object(root) || !only_keys(root, top_keys, &unknown) || (scopes && !json_is_array(scopes)) ||
-	    (rules && !json_is_array(rules)) || (!scopes && !rules)) {
-		set_err(err, errlen, "%s: must be an object with \"scopes\" and/or \"rules\" arrays%s%s%s", source,
+	    (rules && !json_is_array(rules)) || (!scopes && !rules && !negations)) {
+		set_err(err, errlen, "%s: must be an object with \"scopes\", \"rules\" and/or \"negations\"%s%s%s", source,
 		        unknown ? " (unknown field \"" : "", unknown ? unknown : "", unknown ? "\")" : "");
+		json_decref(root);
+		return -1;
+	}
+	adcheck_patterns *neg_after = NULL, *neg_before = NULL;
+	if (negations != NULL && !parse_negations(r, negations, source, &neg_after, &neg_before, err, errlen)) {
 		json_decref(root);
 		return -1;
 	}
@@ -500,6 +549,8 @@ int adcheck_rules_add_json(adcheck_rules *r, const char *json_text, const char *
 		}
 	}
 	if (!ok) {
+		patterns_free(neg_after);
+		patterns_free(neg_before);
 		for (size_t i = 0; i < ns; i++)
 			scope_release(&new_scopes[i]);
 		for (size_t i = 0; i < nr; i++)
@@ -513,6 +564,11 @@ int adcheck_rules_add_json(adcheck_rules *r, const char *json_text, const char *
 		if (nscopes > 0)
 			memcpy(r->scopes + r->scope_count, new_scopes, nscopes * sizeof *new_scopes);
 		r->scope_count += nscopes;
+		if (negations != NULL) {
+			r->negations_after = neg_after;
+			r->negations_before = neg_before;
+			r->negations_source = keep_string(r, source);
+		}
 	}
 	free(new_scopes);
 	free(new_rules);
@@ -610,6 +666,12 @@ int adcheck_rules_finish(adcheck_rules *r, char *err, size_t errlen)
 			}
 		}
 	}
+	for (size_t i = 0; i < r->count; i++)
+		if (r->rules[i].negatable && r->negations_after == NULL && r->negations_before == NULL) {
+			set_err(err, errlen, "%s: rule %s: is negatable but no rule file gives \"negations\"", r->rules[i].source,
+			        r->rules[i].id);
+			return -1;
+		}
 	/* The forbidden patterns, for the prefilter. */
 	size_t total = 0;
 	for (size_t i = 0; i < r->count; i++)
@@ -652,6 +714,8 @@ void adcheck_rules_free(adcheck_rules *r)
 		scope_release(&r->scopes[i]);
 	for (size_t i = 0; i < r->string_count; i++)
 		free(r->strings[i]);
+	patterns_free(r->negations_after);
+	patterns_free(r->negations_before);
 	pcre2_code_free(r->combined);
 	hs_free_database(r->prefilter);
 	free(r->rules);
@@ -914,6 +978,55 @@ static int excused(check_state *st, size_t index, size_t s, size_t e)
 	return rc;
 }
 
+/* Whether t[i..] starts with a clause break: 、 or one of , ; : (NFKC folds the full-width
+ * ones to these). Sets *n to its length. */
+static bool is_clause_break_at(const char *t, size_t i, size_t len, size_t *n)
+{
+	if (t[i] == ',' || t[i] == ';' || t[i] == ':') {
+		*n = 1;
+		return true;
+	}
+	if (i + 3 <= len && memcmp(t + i, "\xE3\x80\x81", 3) == 0) { /* 、 */
+		*n = 3;
+		return true;
+	}
+	return false;
+}
+
+/* Whether a negatable rule's match [ms, me) in the sentence [s, e) is negated, i.e. a
+ * disclaimer rather than a claim: 1, 0, or -1 on error. Only the match's own clause counts,
+ * so "副作用はなく、安全です" stays a claim that it is safe. The clause runs from the last
+ * break (、 , ; :) before the match to the next break after it, or to just after the first
+ * です/ます after it: a finished affirmative predicate ends the claim, so in
+ * "必ず効きますが副作用はありません" the later negation belongs to another statement. The
+ * "after" negations are searched from the match's end to there ("100%保証するエビデンスは
+ * ありません"), the "before" ones from the clause's start to the match ("not guaranteed"). */
+static int negated(check_state *st, size_t s, size_t e, size_t ms, size_t me)
+{
+	const char *t = st->text;
+	size_t n, from = s, to = e;
+	for (size_t i = s; i < ms; i++)
+		if (is_clause_break_at(t, i, ms, &n))
+			from = i + n;
+	for (size_t i = me; i < e; i++) {
+		if (is_clause_break_at(t, i, e, &n)) {
+			to = i;
+			break;
+		}
+		if (i + 6 <= e && (memcmp(t + i, "\xE3\x81\xA7\xE3\x81\x99", 6) == 0 ||  /* です */
+		                   memcmp(t + i, "\xE3\x81\xBE\xE3\x81\x99", 6) == 0)) { /* ます */
+			to = i + 6;
+			break;
+		}
+	}
+	int rc = 0;
+	if (st->r->negations_after != NULL && me < to)
+		rc = patterns_match(st, st->r->negations_after, false, me, to, "negations.after");
+	if (rc == 0 && st->r->negations_before != NULL && from < ms)
+		rc = patterns_match(st, st->r->negations_before, false, from, ms, "negations.before");
+	return rc;
+}
+
 static void add_found(check_state *st, size_t rule, size_t start, size_t end, bool missing)
 {
 	if (st->count == st->cap) {
@@ -951,6 +1064,8 @@ static void check_sentence(check_state *st, size_t s, size_t e)
 						overlaps = true;
 				if (!overlaps) {
 					int rc = excused(st, i, s, e);
+					if (rc == 0 && rule->negatable)
+						rc = negated(st, s, e, ms, me);
 					if (rc < 0)
 						return;
 					if (rc == 0)

@@ -8,9 +8,12 @@
  *    "scope": scope id (optional for forbidden, required for required),
  *    "patterns": [PCRE2 pattern…],
  *    "unless": {"context": "sentence"|"adjacent"|"document", "any": […], "all": […]},
+ *    "negatable": true|false (forbidden rules; default false),
  *    "explanation": {"ja","en"}, "suggestion": {"ja","en"}, "reference": "…"}
  * A forbidden rule fires on every match of one of its patterns (within one sentence) that
- * its "unless" does not excuse; a required rule fires once, for the whole document, when
+ * its "unless" does not excuse and, for a negatable rule, that no negation of the file-level
+ * "negations" {"after": […], "before": […]} turns into a disclaimer within the match's own
+ * clause ("安全を100%保証するエビデンスはありません"); a required rule fires once, for the whole document, when
  * its scope holds and none of its patterns matches anywhere. A scope holds when every one
  * of its groups of patterns has a match somewhere in the document.
  *
@@ -54,7 +57,7 @@ typedef struct adcheck_patterns adcheck_patterns;
 typedef struct adcheck_rule {
 	const char *id;
 	const char *category;     /* guarantee, superiority, safety, exaggeration, inducement,
-	                             testimonial or disclosure */
+	                             endorsement, fear, public-order, testimonial or disclosure */
 	adcheck_kind kind;
 	adcheck_severity severity;
 	const char *scope;        /* scope id, or NULL for everywhere */
@@ -65,6 +68,7 @@ typedef struct adcheck_rule {
 	adcheck_patterns *match;  /* private: compiled patterns */
 	adcheck_patterns *unless_any, *unless_all;
 	int unless_context;
+	bool negatable;           /* a match negated in its own clause is not a claim */
 	int scope_index;
 } adcheck_rule;
 

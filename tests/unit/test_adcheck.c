@@ -151,7 +151,10 @@ static void test_cases(void **state)
 }
 
 /* The seed article: flagged for the disclosures it lacks, not for those it has, and for
- * nothing else (its "100%" and "安全です" stand beside their qualifications). */
+ * nothing else (its "100%" and "安全です" stand beside their qualifications). It says the
+ * relief system does not apply ("国の副作用救済制度を受けることはできません") but gives no
+ * phone number, address or contact point in its text ("お気軽にお問い合わせください" and a
+ * 予約ダイヤル label whose number was a link). */
 static void test_seed(void **state)
 {
 	const adcheck_rules *r = *state;
@@ -164,24 +167,53 @@ static void test_seed(void **state)
 	assert_non_null(rep);
 	assert_int_equal(rep->scope_count, 1);
 	assert_string_equal(rep->scopes[0], "unapproved-free-practice");
-	static const char *const lacks[] = {"disclosure.source", "disclosure.foreign-safety", "disclosure.period"};
+	static const char *const lacks[] = {"disclosure.source", "disclosure.foreign-safety", "disclosure.period",
+	                                    "disclosure.contact"};
 	static const char *const has[] = {"disclosure.unapproved", "disclosure.domestic-equivalent", "disclosure.cost",
-	                                  "disclosure.risks"};
-	for (size_t i = 0; i < 3; i++) {
+	                                  "disclosure.risks", "disclosure.relief-system"};
+	for (size_t i = 0; i < sizeof lacks / sizeof lacks[0]; i++) {
 		const adcheck_finding *f = find_rule(rep, lacks[i]);
 		if (f == NULL)
 			fail_msg("the seed lacks %s but was not flagged for it", lacks[i]);
 		assert_true(f->missing);
 	}
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof has / sizeof has[0]; i++)
 		if (find_rule(rep, has[i]) != NULL)
 			fail_msg("the seed has %s but was flagged for it", has[i]);
 	char got[1024];
 	describe(rep, got, sizeof got);
-	if (rep->count != 3)
-		fail_msg("the seed should have exactly 3 findings, got%s", got);
+	if (rep->count != 4)
+		fail_msg("the seed should have exactly 4 findings, got%s", got);
 	adcheck_report_free(rep);
 	free(text);
+}
+
+/* A negation excuses a claim only within the claim's own clause: a disclaimer is clean,
+ * a claim beside a negation of something else is still a claim (cases.json holds the rest). */
+static void test_negation_scope(void **state)
+{
+	const adcheck_rules *r = *state;
+	static const struct {
+		const char *text, *rule; /* rule NULL: no finding at all */
+	} cases[] = {
+		{"安全を100%保証するエビデンスはありません。", NULL},
+		{"必ず効くわけではありません。", NULL},
+		{"We cannot guarantee results.", NULL},
+		{"副作用はなく、安全です。", "safety.safe-only"},
+		{"副作用はなく、安全です。", "safety.no-side-effects"},
+		{"効果を保証するものではありませんが、100%満足いただけます。", "guarantee.percent"},
+		/* ます ends the claim: the later ありません negates another statement. */
+		{"必ず効きますが副作用はありません。", "guarantee.effect"},
+		{"Results are guaranteed, with no pain.", "guarantee.effect"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		adcheck_report *rep = check(r, cases[i].text, ADCHECK_TEXT);
+		char got[1024];
+		describe(rep, got, sizeof got);
+		if (cases[i].rule == NULL ? rep->count != 0 : find_rule(rep, cases[i].rule) == NULL)
+			fail_msg("%s: expected %s, found:%s", cases[i].text, cases[i].rule ? cases[i].rule : "nothing", got);
+		adcheck_report_free(rep);
+	}
 }
 
 static void test_positions(void **state)
@@ -341,6 +373,11 @@ static void test_bad_rules(void **state)
 	                "\"patterns\": [\"a\"], \"explanation\": {\"ja\": \"j\", \"en\": \"e\"}, \"suggestion\": {\"ja\": \"j\", \"en\": \"e\"}}",
 	                "rule x.req: a required rule needs a scope");
 	expect_rejected(RULE("Bad Id", "\"patterns\": [\"a\"]"), "rules[1]: needs an id");
+	expect_rejected(RULE("x.neg", "\"patterns\": [\"a\"], \"negatable\": \"yes\""), "rule x.neg: negatable must be true or false");
+	expect_rejected("{\"id\": \"x.reqneg\", \"kind\": \"required\", \"category\": \"disclosure\", \"severity\": \"error\", "
+	                "\"scope\": \"s\", \"negatable\": true, \"patterns\": [\"a\"], \"explanation\": {\"ja\": \"j\", \"en\": \"e\"}, "
+	                "\"suggestion\": {\"ja\": \"j\", \"en\": \"e\"}}",
+	                "rule x.reqneg: a required rule cannot be \"negatable\"");
 
 	/* A scope that no file defines is reported when loading ends. */
 	char err[512];
@@ -350,6 +387,26 @@ static void test_bad_rules(void **state)
 	assert_int_equal(adcheck_rules_add_json(r, doc, "s.json", err, sizeof err), 0);
 	assert_int_equal(adcheck_rules_finish(r, err, sizeof err), -1);
 	assert_non_null(strstr(err, "rule x.scoped: no scope \"nowhere\""));
+	adcheck_rules_free(r);
+
+	/* A negatable rule needs the negations of some file; a second file cannot give them again,
+	 * and a bad negation pattern names its list and number. */
+	r = adcheck_rules_new();
+	snprintf(doc, sizeof doc, "{\"rules\": [%s]}", RULE("x.negatable", "\"negatable\": true, \"patterns\": [\"a\"]"));
+	assert_int_equal(adcheck_rules_add_json(r, doc, "n.json", err, sizeof err), 0);
+	assert_int_equal(adcheck_rules_finish(r, err, sizeof err), -1);
+	assert_non_null(strstr(err, "rule x.negatable: is negatable but no rule file gives \"negations\""));
+	adcheck_rules_free(r);
+	r = adcheck_rules_new();
+	assert_int_equal(adcheck_rules_add_json(r, "{\"negations\": {\"after\": [\"ません\"]}}", "a.json", err, sizeof err), 0);
+	assert_int_equal(adcheck_rules_add_json(r, "{\"negations\": {\"before\": [\"not\"]}}", "b.json", err, sizeof err), -1);
+	assert_non_null(strstr(err, "b.json: negations are already given by a.json"));
+	adcheck_rules_free(r);
+	r = adcheck_rules_new();
+	assert_int_equal(adcheck_rules_add_json(r, "{\"negations\": {\"before\": [\"not\", \"(x\"]}}", "c.json", err, sizeof err), -1);
+	assert_non_null(strstr(err, "c.json: negations.before pattern 2: missing closing parenthesis"));
+	assert_int_equal(adcheck_rules_add_json(r, "{\"negations\": {\"afterwards\": []}}", "d.json", err, sizeof err), -1);
+	assert_non_null(strstr(err, "d.json: negations must be an object"));
 	adcheck_rules_free(r);
 
 	/* A directory with a bad file names the file and the rule. */
@@ -593,7 +650,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_rule_has_cases), cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_seed),                 cmocka_unit_test(test_positions),
+		cmocka_unit_test(test_seed),                 cmocka_unit_test(test_negation_scope),
+		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_html),                 cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_own_pages),            cmocka_unit_test(test_guess_format),
 	};

@@ -12,7 +12,10 @@ import { el, startPage } from './session.js';
 
 const $ = (id) => document.getElementById(id);
 
-const CATEGORIES = ['guarantee', 'superiority', 'safety', 'exaggeration', 'testimonial', 'disclosure', 'inducement'];
+const CATEGORIES = [
+  'guarantee', 'superiority', 'safety', 'exaggeration', 'testimonial', 'disclosure', 'inducement',
+  'endorsement', 'fear', 'public-order',
+];
 const state = { text: '', answer: null };
 
 const severityRank = (s) => (s === 'error' ? 2 : s === 'warning' ? 1 : 0);
