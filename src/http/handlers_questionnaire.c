@@ -23,7 +23,8 @@ void handle_questionnaire_submit(request *req)
 	int nerrors = 0;
 	response_record r;
 	actor by = request_actor(req);
-	intake_rc rc = intake_submit_answers(req->db, req->catalog, &by, input_string(req, "questionnaire_id"),
+	intake_policy p = request_intake_policy(req);
+	intake_rc rc = intake_submit_answers(req->db, req->catalog, &p, &by, input_string(req, "questionnaire_id"),
 	                                     (int)input_int(req, "version", 0), input_object(req, "answers"),
 	                                     clock_now(), errors, 32, &nerrors, &r);
 	if (rc == INTAKE_INVALID_ANSWERS) {
