@@ -135,6 +135,10 @@ static char *change_text(const answer_version *cur, const answer_version *old, c
 	const char *rule = json_string_value(json_object_get(flag, "rule"));
 	const char *items[MAX_RULE_ITEMS];
 	int n = old->rules ? screening_rule_items(old->rules, rule, items, MAX_RULE_ITEMS) : -1;
+	if (n < 0 && strcmp(rule, AGE_MISMATCH_RULE) == 0) {
+		items[0] = "age"; /* the one flag not from a rule file reads the age answer */
+		n = 1;
+	}
 	if (n > MAX_RULE_ITEMS)
 		n = MAX_RULE_ITEMS;
 	strbuf b = {0};
