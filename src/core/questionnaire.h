@@ -22,7 +22,9 @@
  * enableWhen on an unanswered (or disabled) question is false, except "exists" with answer
  * false, which is true. On a repeating choice "=" and "includes" hold when any selected
  * code equals the answer, "!=" when any selected code differs from it. An answerOption may
- * carry "exclusive": true (e.g. "none"): it cannot be selected together with other codes. */
+ * carry "exclusive": true (e.g. "none"): it cannot be selected together with other codes.
+ * An item may carry "label": {"ja", "en"}, a short name the doctor's file uses when it says
+ * which answer changed (see answer_history.h); validation ignores it. */
 #ifndef EXOSAFE_QUESTIONNAIRE_H
 #define EXOSAFE_QUESTIONNAIRE_H
 

@@ -18,7 +18,7 @@
 #define SC_MAX_RULES 500
 
 typedef enum cond_kind { COND_CMP, COND_ALL, COND_ANY, COND_NOT } cond_kind;
-typedef enum cmp_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_INCLUDES, OP_IN, OP_ANSWERED } cmp_op;
+typedef enum cmp_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_INCLUDES, OP_IN, OP_ANSWERED, OP_WITHIN_MONTHS } cmp_op;
 
 typedef struct cond {
 	cond_kind kind;
@@ -48,6 +48,7 @@ static const struct {
 } cmp_ops[] = {
 	{"=", OP_EQ},  {"!=", OP_NE}, {"<", OP_LT},               {"<=", OP_LE},          {">", OP_GT},
 	{">=", OP_GE}, {"in", OP_IN}, {"includes", OP_INCLUDES}, {"answered", OP_ANSWERED},
+	{"within_months", OP_WITHIN_MONTHS},
 };
 
 static const char *const level_names[] = {"block", "needs-attention", "info"};
@@ -233,6 +234,13 @@ static int parse_compare(const json_t *j, const questionnaire *q, cond *out, cha
 		else
 			wrong = value_fits(q, out->item, type, out->value);
 		break;
+	case OP_WITHIN_MONTHS:
+		if (type != QITEM_DATE || repeats)
+			wrong = "\"within_months\" needs a date item";
+		else if (!json_is_integer(out->value) || json_integer_value(out->value) < 0 ||
+		         json_integer_value(out->value) > 1200)
+			wrong = "\"within_months\" needs a whole number of months from 0 to 1200";
+		break;
 	case OP_EQ:
 	case OP_NE:
 		if (repeats)
@@ -372,7 +380,29 @@ static int is_answered(const json_t *v)
 	return 1;
 }
 
-static int compare_holds(const cond *c, const json_t *answers)
+/* Year*12 + month of a YYYY-MM-DD text (the day is ignored); -1 when it is not one. */
+static long month_index(const char *date)
+{
+	if (date == NULL || !questionnaire_is_date(date))
+		return -1;
+	return strtol(date, NULL, 10) * 12 + strtol(date + 5, NULL, 10) - 1;
+}
+
+/* A date answered within value months of today, counted in calendar months with the days
+ * ignored: a patient who knows only the month of a diagnosis is not pushed outside the
+ * window by the day they pick. A date after today (a treatment planned) holds too. Without
+ * a valid today the condition holds, so a block can never be lost to a missing clock. */
+static int within_months(const json_t *v, const cond *c, const char *today)
+{
+	long answered = month_index(json_string_value(v)), now = month_index(today);
+	if (answered < 0)
+		return 0;
+	if (now < 0)
+		return 1;
+	return now - answered <= (long)json_integer_value(c->value);
+}
+
+static int compare_holds(const cond *c, const json_t *answers, const char *today)
 {
 	const json_t *v = json_object_get(answers, c->item);
 	if (!is_answered(v))
@@ -383,6 +413,8 @@ static int compare_holds(const cond *c, const json_t *answers)
 	switch (c->op) {
 	case OP_ANSWERED:
 		return 1;
+	case OP_WITHIN_MONTHS:
+		return within_months(v, c, today);
 	case OP_INCLUDES:
 		json_array_foreach(v, i, e)
 			if (same_scalar(e, c->value, &cmp) && cmp == 0)
@@ -409,28 +441,29 @@ static int compare_holds(const cond *c, const json_t *answers)
 	return 0;
 }
 
-static int cond_holds(const cond *c, const json_t *answers)
+static int cond_holds(const cond *c, const json_t *answers, const char *today)
 {
 	switch (c->kind) {
 	case COND_CMP:
-		return compare_holds(c, answers);
+		return compare_holds(c, answers, today);
 	case COND_ALL:
 		for (size_t i = 0; i < c->n_kids; i++)
-			if (!cond_holds(&c->kids[i], answers))
+			if (!cond_holds(&c->kids[i], answers, today))
 				return 0;
 		return 1;
 	case COND_ANY:
 		for (size_t i = 0; i < c->n_kids; i++)
-			if (cond_holds(&c->kids[i], answers))
+			if (cond_holds(&c->kids[i], answers, today))
 				return 1;
 		return 0;
 	case COND_NOT:
-		return !cond_holds(&c->kids[0], answers);
+		return !cond_holds(&c->kids[0], answers, today);
 	}
 	return 0;
 }
 
-int screening_evaluate(const screening_rules *r, const json_t *answers, screening_flag *flags, int max_flags)
+int screening_evaluate(const screening_rules *r, const json_t *answers, const char *today, screening_flag *flags,
+                       int max_flags)
 {
 	if (!json_is_object(answers))
 		return 0;
@@ -438,7 +471,7 @@ int screening_evaluate(const screening_rules *r, const json_t *answers, screenin
 	for (int level = SCREENING_BLOCK; level <= SCREENING_INFO; level++) {
 		for (size_t i = 0; i < r->n_rules; i++) {
 			const rule *ru = &r->rules[i];
-			if ((int)ru->level != level || !cond_holds(&ru->when, answers))
+			if ((int)ru->level != level || !cond_holds(&ru->when, answers, today))
 				continue;
 			if (flags != NULL && fired < max_flags)
 				flags[fired] = (screening_flag){.rule_id = ru->id, .level = ru->level,
@@ -447,4 +480,31 @@ int screening_evaluate(const screening_rules *r, const json_t *answers, screenin
 		}
 	}
 	return fired;
+}
+
+static void collect_items(const cond *c, const char **items, int max_items, int *n)
+{
+	if (c->kind == COND_CMP) {
+		for (int i = 0; i < *n && i < max_items; i++)
+			if (strcmp(items[i], c->item) == 0)
+				return;
+		if (*n < max_items)
+			items[*n] = c->item;
+		(*n)++;
+		return;
+	}
+	for (size_t i = 0; i < c->n_kids; i++)
+		collect_items(&c->kids[i], items, max_items, n);
+}
+
+int screening_rule_items(const screening_rules *r, const char *rule_id, const char **items, int max_items)
+{
+	for (size_t i = 0; rule_id != NULL && i < r->n_rules; i++) {
+		if (strcmp(r->rules[i].id, rule_id) != 0)
+			continue;
+		int n = 0;
+		collect_items(&r->rules[i].when, items, max_items, &n);
+		return n;
+	}
+	return -1;
 }

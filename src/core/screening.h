@@ -8,7 +8,9 @@
  *                "reason": {"ja": "…", "en": "…"}}, … ] }
  * Conditions: {"item", "op", "value"} with op one of "=", "!=", "<", "<=", ">", ">=",
  * "includes" (a repeating choice contains value), "in" (value is an array; the answer is one
- * of them), "answered"; and {"all": [cond…]}, {"any": [cond…]}, {"not": cond}.
+ * of them), "answered", "within_months" (a date item answered no more than value calendar
+ * months before today, or after it; days ignored); and {"all": [cond…]}, {"any": [cond…]},
+ * {"not": cond}.
  * An unanswered item makes every comparison on it false. */
 #ifndef EXOSAFE_SCREENING_H
 #define EXOSAFE_SCREENING_H
@@ -41,8 +43,15 @@ void screening_free(screening_rules *r);
 int screening_rule_count(const screening_rules *r);
 
 /* Evaluates every rule on valid answers; writes the flags that fire, ordered by level
- * (block first) then by rule order, up to max_flags. Returns how many fired. */
-int screening_evaluate(const screening_rules *r, const json_t *answers, screening_flag *flags, int max_flags);
+ * (block first) then by rule order, up to max_flags. Returns how many fired. today
+ * (YYYY-MM-DD, the clinic's date from the caller's clock) is what "within_months" counts
+ * from; when it is NULL or not a date those conditions hold, so the rule fires. */
+int screening_evaluate(const screening_rules *r, const json_t *answers, const char *today, screening_flag *flags,
+                       int max_flags);
+
+/* The items rule_id's condition reads, each once, in the order met (borrowed), up to
+ * max_items; returns how many there are, or -1 when r has no such rule. */
+int screening_rule_items(const screening_rules *r, const char *rule_id, const char **items, int max_items);
 
 /* "block", "needs-attention" or "info"; and back (-1 when unknown). */
 const char *screening_level_name(screening_level level);

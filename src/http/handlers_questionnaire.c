@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "http/handlers.h"
+#include "core/answer_history.h"
 #include "service/intake.h"
 #include "clock.h"
 
@@ -23,7 +24,8 @@ void handle_questionnaire_submit(request *req)
 	int nerrors = 0;
 	response_record r;
 	actor by = request_actor(req);
-	intake_rc rc = intake_submit_answers(req->db, req->catalog, &by, input_string(req, "questionnaire_id"),
+	intake_policy p = request_intake_policy(req);
+	intake_rc rc = intake_submit_answers(req->db, req->catalog, &p, &by, input_string(req, "questionnaire_id"),
 	                                     (int)input_int(req, "version", 0), input_object(req, "answers"),
 	                                     clock_now(), errors, 32, &nerrors, &r);
 	if (rc == INTAKE_INVALID_ANSWERS) {
@@ -121,6 +123,19 @@ static int add_booking_json(void *ctx, const booking_record *b)
 	return 0;
 }
 
+/* Adds one stored version of the answers to the doctor's history (oldest first). */
+static int add_history_version(void *ctx, const response_record *r)
+{
+	json_t *list = ctx;
+	json_t *flags = json_loads(r->flags_json, 0, NULL);
+	json_t *v = json_pack("{s:I, s:i, s:i, s:o, s:s, s:b, s:o, s:o}", "id", (json_int_t)r->id, "number",
+	                      (int)json_array_size(list) + 1, "questionnaire_version", r->questionnaire_version,
+	                      "submitted_at", json_time(r->submitted_at), "worst_level", r->worst_level,
+	                      "override_required", answer_flags_need_override(flags, r->worst_level), "flags",
+	                      flags ? flags : json_array(), "answers", json_loads(r->answers_json, 0, NULL));
+	return v == NULL || json_array_append_new(list, v) != 0;
+}
+
 /* Builds the intake status of one patient: bookings, latest questionnaire, consent,
  * latest decision. With staff_view, the answers and screening flags and the doctor's
  * notes are included. Returns NULL on a storage error. */
@@ -152,14 +167,29 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 		                           r.questionnaire_version, "submitted_at", json_time(r.submitted_at), "outdated",
 		                           outdated, "expired", expired);
 		if (staff_view) {
+			json_t *flags = json_loads(r.flags_json, 0, NULL);
 			json_object_set_new(latest, "answers", json_loads(r.answers_json, 0, NULL));
-			json_object_set_new(latest, "flags", json_loads(r.flags_json, 0, NULL));
+			json_object_set_new(latest, "override_required",
+			                    json_boolean(answer_flags_need_override(flags, r.worst_level)));
+			json_object_set_new(latest, "flags", flags);
 			json_object_set_new(latest, "worst_level", json_string(r.worst_level));
 		}
 		json_object_set_new(qstatus, "latest", latest);
 		response_record_clear(&r);
 	} else {
 		json_object_set_new(qstatus, "latest", json_null());
+	}
+	if (staff_view) {
+		/* Every version the patient submitted, each with the flags it raised, so a contraindication
+		 * answered away later stays in sight. */
+		json_t *history = json_array();
+		if (s->m->response_list(s, patient_id, add_history_version, history) != STORE_OK) {
+			json_decref(history);
+			json_decref(qstatus);
+			json_decref(out);
+			return NULL;
+		}
+		json_object_set_new(qstatus, "history", history);
 	}
 	json_object_set_new(out, "questionnaire", qstatus);
 

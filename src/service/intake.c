@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/answer_history.h"
 #include "core/screening.h"
 #include "core/timefmt.h"
 #include "core/validate.h"
@@ -240,9 +241,116 @@ static const char *level_rank_name(int worst)
 	}
 }
 
-intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const actor *patient, const char *questionnaire_id,
-                                int version, const json_t *answers, int64_t now, answer_error *errors, int max_errors,
-                                int *error_count, response_record *out)
+/* The patient's earlier versions inside the window, kept for the comparison. */
+typedef struct history {
+	int64_t since;
+	const intake_catalog *cat;
+	int count;                  /* every version seen, for the numbering */
+	answer_version *v;
+	json_t **owned;             /* answers and flags of each kept version */
+	size_t n, cap;
+	bool failed;
+} history;
+
+static int keep_version(void *ctx, const response_record *r)
+{
+	history *h = ctx;
+	h->count++;
+	if (r->submitted_at < h->since)
+		return 0;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		answer_version *v = realloc(h->v, cap * sizeof *v);
+		if (v != NULL)
+			h->v = v;
+		json_t **owned = realloc(h->owned, cap * 2 * sizeof *owned);
+		if (owned != NULL)
+			h->owned = owned;
+		if (v == NULL || owned == NULL) {
+			h->failed = true;
+			return 1;
+		}
+		h->cap = cap;
+	}
+	json_t *answers = json_loads(r->answers_json, 0, NULL), *flags = json_loads(r->flags_json, 0, NULL);
+	h->owned[2 * h->n] = answers;
+	h->owned[2 * h->n + 1] = flags;
+	const questionnaire *q = intake_questionnaire(h->cat, r->questionnaire_id, r->questionnaire_version);
+	h->v[h->n++] = (answer_version){.response_id = r->id, .number = h->count, .submitted_at = r->submitted_at,
+	                                .answers = answers, .flags = flags, .q = q,
+	                                .rules = q ? intake_rules_for(h->cat, q) : NULL};
+	return 0;
+}
+
+static void history_clear(history *h)
+{
+	for (size_t i = 0; i < 2 * h->n; i++)
+		json_decref(h->owned[i]);
+	free(h->owned);
+	free(h->v);
+}
+
+/* Evaluates the rules on answers (the age from the date of birth on file, see
+ * answer_age_from_birth), then adds a flag for each earlier flag the answers no longer raise.
+ * Runs inside the caller's transaction so the history cannot change under it. */
+static intake_rc screen_answers(store *s, const intake_catalog *cat, const intake_policy *p, const actor *patient,
+                                const questionnaire *q, const json_t *answers, int64_t now, json_t *flag_list,
+                                int *worst, int *version_number)
+{
+	char today[11];
+	jst_date(now, today);
+	patient_profile profile;
+	store_rc rc = s->m->profile_get(s, patient->id, &profile);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	json_t *for_rules = json_deep_copy(answers);
+	if (for_rules == NULL)
+		return INTAKE_ERROR;
+	json_t *age_flag = rc == STORE_OK ? answer_age_from_birth(for_rules, profile.birth_date, today) : NULL;
+
+	screening_flag flags[MAX_FLAGS];
+	const screening_rules *rules = intake_rules_for(cat, q);
+	int nflags = rules ? screening_evaluate(rules, for_rules, today, flags, MAX_FLAGS) : 0;
+	json_decref(for_rules);
+	if (nflags > MAX_FLAGS)
+		nflags = MAX_FLAGS;
+	for (int i = 0; i < nflags; i++)
+		json_array_append_new(flag_list,
+		                      json_pack("{s:s, s:s, s:{s:s, s:s}}", "rule", flags[i].rule_id, "level",
+		                                screening_level_name(flags[i].level), "reason", "ja", flags[i].reason_ja, "en",
+		                                flags[i].reason_en));
+	if (age_flag != NULL)
+		json_array_append_new(flag_list, age_flag);
+
+	history h = {.since = now - p->questionnaire_valid_seconds, .cat = cat};
+	if (s->m->response_list(s, patient->id, keep_version, &h) != STORE_OK || h.failed) {
+		history_clear(&h);
+		return INTAKE_ERROR;
+	}
+	*version_number = h.count + 1;
+	answer_version current = {.number = h.count + 1, .submitted_at = now, .answers = answers, .flags = flag_list,
+	                          .q = q, .rules = rules};
+	json_t *changes = answer_changes(&current, h.v, h.n);
+	history_clear(&h);
+	if (changes == NULL)
+		return INTAKE_ERROR;
+	json_array_extend(flag_list, changes);
+	json_decref(changes);
+
+	*worst = 3;
+	size_t i;
+	const json_t *f;
+	json_array_foreach(flag_list, i, f) {
+		int level = screening_level_from_name(json_string_value(json_object_get(f, "level")));
+		if (level >= 0 && level < *worst)
+			*worst = level;
+	}
+	return INTAKE_OK;
+}
+
+intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const intake_policy *p, const actor *patient,
+                                const char *questionnaire_id, int version, const json_t *answers, int64_t now,
+                                answer_error *errors, int max_errors, int *error_count, response_record *out)
 {
 	*error_count = 0;
 	const questionnaire *current = intake_current_questionnaire(cat, questionnaire_id);
@@ -258,22 +366,13 @@ intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const actor
 		return INTAKE_INVALID_ANSWERS;
 	}
 
-	screening_flag flags[MAX_FLAGS];
-	const screening_rules *rules = intake_rules_for(cat, current);
-	int nflags = rules ? screening_evaluate(rules, normalized, flags, MAX_FLAGS) : 0;
-	if (nflags > MAX_FLAGS)
-		nflags = MAX_FLAGS;
-	int worst = 3;
-	json_t *flag_list = json_array();
-	for (int i = 0; i < nflags; i++) {
-		if ((int)flags[i].level < worst)
-			worst = (int)flags[i].level;
-		json_array_append_new(flag_list,
-		                      json_pack("{s:s, s:s, s:{s:s, s:s}}", "rule", flags[i].rule_id, "level",
-		                                screening_level_name(flags[i].level), "reason", "ja", flags[i].reason_ja, "en",
-		                                flags[i].reason_en));
+	if (s->m->begin(s) != STORE_OK) {
+		json_decref(normalized);
+		return INTAKE_ERROR;
 	}
-
+	json_t *flag_list = json_array();
+	int worst = 3, number = 0;
+	intake_rc result = screen_answers(s, cat, p, patient, current, normalized, now, flag_list, &worst, &number);
 	response_record r = {0};
 	r.patient_id = patient->id;
 	snprintf(r.questionnaire_id, sizeof r.questionnaire_id, "%s", questionnaire_id);
@@ -282,34 +381,24 @@ intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const actor
 	r.flags_json = json_dumps(flag_list, JSON_COMPACT);
 	snprintf(r.worst_level, sizeof r.worst_level, "%s", level_rank_name(worst));
 	r.submitted_at = now;
+	size_t nflags = json_array_size(flag_list);
 	json_decref(normalized);
 	json_decref(flag_list);
-	if (r.answers_json == NULL || r.flags_json == NULL) {
+	if (result != INTAKE_OK || r.answers_json == NULL || r.flags_json == NULL || s->m->response_insert(s, &r) != STORE_OK) {
+		s->m->rollback(s);
 		response_record_clear(&r);
 		return INTAKE_ERROR;
 	}
-
-	intake_rc result = INTAKE_ERROR;
-	if (s->m->begin(s) != STORE_OK)
-		goto out;
-	if (s->m->response_insert(s, &r) != STORE_OK) {
+	char detail[128];
+	snprintf(detail, sizeof detail, "%s v%d response %lld (patient's version %d), %zu flags, worst %s",
+	         questionnaire_id, version, (long long)r.id, number, nflags, r.worst_level);
+	if (audit(s, patient, "questionnaire.submit", "patient", patient->id, detail) != INTAKE_OK || finish(s) != INTAKE_OK) {
 		s->m->rollback(s);
-		goto out;
-	}
-	char detail[96];
-	snprintf(detail, sizeof detail, "%s v%d response %lld, %d flags, worst %s", questionnaire_id, version, (long long)r.id,
-	         nflags, r.worst_level);
-	if (audit(s, patient, "questionnaire.submit", "patient", patient->id, detail) != INTAKE_OK) {
-		s->m->rollback(s);
-		goto out;
-	}
-	result = finish(s);
-out:
-	if (result == INTAKE_OK)
-		*out = r;
-	else
 		response_record_clear(&r);
-	return result;
+		return INTAKE_ERROR;
+	}
+	*out = r;
+	return INTAKE_OK;
 }
 
 /* ---- consent ---- */
@@ -468,7 +557,12 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 			result = INTAKE_CONSENT_REQUIRED;
 			goto fail;
 		}
-		if (strcmp(chosen.worst_level, "block") == 0 && blank(in->override_reason)) {
+		/* A block, or an answer-changed flag (a block or needs-attention flag earlier answers
+		 * raised and these do not), is approved only with a written reason. */
+		json_t *flags = json_loads(chosen.flags_json, 0, NULL);
+		bool need_override = answer_flags_need_override(flags, chosen.worst_level);
+		json_decref(flags);
+		if (need_override && blank(in->override_reason)) {
 			*field_out = "override_reason";
 			result = INTAKE_OVERRIDE_REQUIRED;
 			goto fail;
@@ -507,7 +601,7 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 		goto fail;
 	char detail[160];
 	snprintf(detail, sizeof detail, "%s response %lld%s", d.decision, (long long)d.response_id,
-	         blank(d.override_reason) ? "" : " over a block flag (override reason recorded)");
+	         blank(d.override_reason) ? "" : " over a block or answer-changed flag (override reason recorded)");
 	if (audit(s, doctor, "treatment.decide", "patient", patient_id, detail) != INTAKE_OK)
 		goto fail;
 	response_record_clear(&latest);

@@ -37,7 +37,7 @@ typedef enum intake_rc {
 	INTAKE_NO_CONSENT,             /* withdrawing when none is in force */
 	INTAKE_RESPONSE_SUPERSEDED,    /* deciding on a response that is not the patient's latest */
 	INTAKE_ALREADY_DECIDED,
-	INTAKE_OVERRIDE_REQUIRED,      /* approving over a block flag without a written reason */
+	INTAKE_OVERRIDE_REQUIRED,      /* approving over a block or answer-changed flag without a written reason */
 	INTAKE_ERROR,                  /* storage failure; store->errmsg says why */
 } intake_rc;
 
@@ -64,11 +64,15 @@ intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy 
                             int64_t new_slot_id, int64_t now, booking_record *out);
 
 /* Validates answers against the named version (which must be current), evaluates the
- * screening rules and stores both. On INTAKE_INVALID_ANSWERS, errors[0..*error_count) say
+ * screening rules and stores both. The age rules use the age from the date of birth on file
+ * (a different answered age is a needs-attention flag); every block or needs-attention flag
+ * of the patient's earlier versions submitted within p->questionnaire_valid_seconds that
+ * these answers no longer raise adds an "answer-changed" flag that needs an override reason
+ * to approve (see answer_history.h). On INTAKE_INVALID_ANSWERS, errors[0..*error_count) say
  * which items and why. */
-intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const actor *patient, const char *questionnaire_id,
-                                int version, const json_t *answers, int64_t now, answer_error *errors, int max_errors,
-                                int *error_count, response_record *out);
+intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const intake_policy *p, const actor *patient,
+                                const char *questionnaire_id, int version, const json_t *answers, int64_t now,
+                                answer_error *errors, int max_errors, int *error_count, response_record *out);
 
 /* Records acceptance of the consent text the patient was shown: version must be current and
  * sha256 must be the hash of that version's text in lang. */

@@ -439,6 +439,8 @@ typedef int (*store_audit_fn)(void *ctx, const audit_row *row);
 typedef int (*store_slot_fn)(void *ctx, const slot_view *slot);
 typedef int (*store_booking_fn)(void *ctx, const booking_record *booking);
 typedef int (*store_review_fn)(void *ctx, const review_item *item);
+/* The record is the listing's: copy what outlives the call (response_record_clear not needed). */
+typedef int (*store_response_fn)(void *ctx, const response_record *r);
 typedef int (*store_product_fn)(void *ctx, const product_record *p);
 typedef int (*store_lot_fn)(void *ctx, const lot_record *lot);
 typedef int (*store_lot_test_fn)(void *ctx, const lot_test_record *t);
@@ -527,6 +529,8 @@ typedef struct store_methods {
 	store_rc (*response_insert)(store *s, response_record *r);
 	store_rc (*response_get)(store *s, int64_t id, response_record *out);
 	store_rc (*response_latest)(store *s, int64_t patient_id, response_record *out);
+	/* Every response of the patient, oldest first (the first is the patient's version 1). */
+	store_rc (*response_list)(store *s, int64_t patient_id, store_response_fn fn, void *ctx);
 
 	/* Consent. consent_latest: the patient's newest acceptance, withdrawn or not. */
 	store_rc (*consent_insert)(store *s, consent_record *c);

@@ -16,7 +16,7 @@ import { deflateSync } from 'node:zlib';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, shots } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
-import { cleanAnswers, jstDate } from '../http/fixtures.mjs';
+import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -104,7 +104,7 @@ async function treatedPatient(staff, n) {
   const s = await p.signup(signupBody({ email, name: `副作用 ${n}子`, name_kana: 'フクサヨウ ハナコ' }));
   assert.equal(s.status, 201, s.text);
   const id = s.json.user.id;
-  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() });
+  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
   assert.equal(q.status, 201, q.text);
   const c = (await p.get('/api/v1/consent')).json.consent;
   assert.equal((await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja })).status, 201);

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn } from '../lib/browser.mjs';
+import { ageOn } from '../http/fixtures.mjs';
 import { root, startServer } from '../lib/server.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
@@ -245,13 +246,14 @@ test('intake: book, answer, consent, review with a block flag, approve, see the 
     assert.equal(await p.isChecked('#q-item-skin_site input[value="wound"]'), false, 'none is exclusive');
     await p.locator('#q-item-skin_site_detail').waitFor({ state: 'hidden' });
 
-    await fillItem(p, 'age', '45');
+    await fillItem(p, 'age', String(ageOn(me.birth))); // the server checks it against the date of birth
     await choose(p, 'allergy_biologic', false);
     await choose(p, 'allergy_cosmetic', false);
     await choose(p, 'anaphylaxis', true); // raises the block flag "prior anaphylaxis"
     await choose(p, 'pregnancy', 'not_applicable');
     await choose(p, 'immunosuppression', false);
     await choose(p, 'cancer', false);
+    await choose(p, 'malignancy', false);
     await choose(p, 'prior_treatment', false);
     await assertNoSidewaysScroll(p, 'questionnaire');
     await screenshot(p, 'questionnaire.png');

@@ -12,6 +12,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
+import { cleanAnswers, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -189,11 +190,8 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     });
     assert.equal(signup.status, 201, JSON.stringify(signup.json));
     const patientId = signup.json.user.id;
-    const answers = {
-      age: 46, allergy: false, allergy_biologic: false, allergy_cosmetic: false, anaphylaxis: false,
-      skin_site: ['none'], pregnancy: 'not_applicable', immunosuppression: false, cancer: false, prior_treatment: false,
-    };
-    const response = await apiIn(p, 'POST', '/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers });
+    const answers = cleanAnswers({}, '1979-06-15');
+    const response = await apiIn(p, 'POST', '/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers });
     assert.equal(response.status, 201, JSON.stringify(response.json));
     const consent = (await apiIn(p, 'GET', '/api/v1/consent')).json.consent;
     assert.equal((await apiIn(p, 'POST', '/api/v1/consent', { consent_id: consent.id, version: consent.version, lang: 'ja', sha256: consent.sha256.ja })).status, 201);

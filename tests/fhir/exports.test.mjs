@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { cli, root, sql, startServer } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from '../http/client.mjs';
-import { cleanAnswers, jstDate } from '../http/fixtures.mjs';
+import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 import { assertValidFhir, codeProblems, referenceDir, validateFhir } from './validator.mjs';
 
 const reference = referenceDir(); // throws when the FDA and CTCAE tables are missing: never skipped
@@ -43,7 +43,7 @@ async function treatedPatient(answers = cleanAnswers()) {
   const p = new Client(server.url);
   const s = await p.signup(signupBody({ email: `fhir${seq}@patient.example`, name: `連携${seq}` }));
   p.id = s.json.user.id;
-  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers });
+  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers });
   assert.equal(q.status, 201, q.text);
   const c = (await p.get('/api/v1/consent')).json.consent;
   p.consentSha = c.sha256.ja;

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { cli, root, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, counts, signupBody, stopServer } from './client.mjs';
-import { cleanAnswers, jstDate } from './fixtures.mjs';
+import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
 let server, pharmacist, doctor, admin, productId, lotId;
 let seq = 0;
@@ -33,7 +33,7 @@ async function treatedPatient() {
   const p = new Client(server.url);
   const s = await p.signup(signupBody({ email: `ae${seq}@patient.example`, name: `有害${seq}` }));
   p.id = s.json.user.id;
-  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() });
+  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
   const c = (await p.get('/api/v1/consent')).json.consent;
   await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja });
   await doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: productId, quantity: 1, directions: 'd', valid_until: jstDate(30) });

@@ -7,20 +7,23 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { root, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
-import { cleanAnswers } from './fixtures.mjs';
+import { cleanAnswers, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
+
+const NEXT = QUESTIONNAIRE_VERSION + 1;
 
 let server, dataDir;
 
-/** Copies data/ and adds version 2 of the questionnaire, its rules and the consent text. */
+/** Copies data/ and adds the next version of the questionnaire and its rules (a copy of the
+ * current one), and version 2 of the consent text. */
 function dataWithVersion2() {
   const dir = mkdtempSync(join(tmpdir(), 'exosafe-data-'));
   cpSync(join(root, 'data'), dir, { recursive: true });
-  const q = JSON.parse(readFileSync(join(dir, 'questionnaires/exosome-cream-v1.json'), 'utf8'));
-  q.version = 2;
-  writeFileSync(join(dir, 'questionnaires/exosome-cream-v2.json'), JSON.stringify(q));
-  const rules = JSON.parse(readFileSync(join(dir, 'screening/exosome-cream-v1.json'), 'utf8'));
-  rules.questionnaire_version = 2;
-  writeFileSync(join(dir, 'screening/exosome-cream-v2.json'), JSON.stringify(rules));
+  const q = JSON.parse(readFileSync(join(dir, `questionnaires/exosome-cream-v${QUESTIONNAIRE_VERSION}.json`), 'utf8'));
+  q.version = NEXT;
+  writeFileSync(join(dir, `questionnaires/exosome-cream-v${NEXT}.json`), JSON.stringify(q));
+  const rules = JSON.parse(readFileSync(join(dir, `screening/exosome-cream-v${QUESTIONNAIRE_VERSION}.json`), 'utf8'));
+  rules.questionnaire_version = NEXT;
+  writeFileSync(join(dir, `screening/exosome-cream-v${NEXT}.json`), JSON.stringify(rules));
   const consent = JSON.parse(readFileSync(join(dir, 'consent/exosome-cream-consent-v1.json'), 'utf8'));
   consent.version = 2;
   consent.text.ja += '\n(第2版)';
@@ -42,7 +45,8 @@ test('answering an outdated questionnaire version or accepting an outdated conse
   const p = new Client(server.url);
   assert.equal((await p.signup(signupBody({ email: 'versions@patient.example' }))).status, 201);
   const q = await p.get('/api/v1/questionnaire');
-  assert.equal(q.json.questionnaire.version, 2, 'the highest version is current');
+  assert.equal(q.json.questionnaire.version, NEXT, 'the highest version is current');
+  assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() }), 409, 'questionnaire_outdated');
   assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() }), 409, 'questionnaire_outdated');
   assert.equal(Number(sql(server.db, 'SELECT count(*) FROM questionnaire_responses;')), 0);
 
@@ -54,7 +58,7 @@ test('answering an outdated questionnaire version or accepting an outdated conse
   assertError(await p.post('/api/v1/consent', { consent_id: c.json.consent.id, version: 1, lang: 'ja', sha256: oldHash }), 409, 'consent_outdated');
   assert.equal(Number(sql(server.db, 'SELECT count(*) FROM consent_acceptances;')), 0);
 
-  const ok = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 2, answers: cleanAnswers() });
+  const ok = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: NEXT, answers: cleanAnswers() });
   assert.equal(ok.status, 201, ok.text);
   const acc = await p.post('/api/v1/consent', { consent_id: c.json.consent.id, version: 2, lang: 'en', sha256: c.json.consent.sha256.en });
   assert.equal(acc.status, 201, acc.text);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
-import { cleanAnswers, jstDate } from './fixtures.mjs';
+import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
 let server, doctor, admin;
 let seq = 0;
@@ -267,7 +267,7 @@ describe('questionnaire, consent and decision', () => {
     const p = await newPatient();
     const before = count('questionnaire_responses');
     const bad = await p.post('/api/v1/questionnaire/responses', {
-      questionnaire_id: 'exosome-cream', version: 1,
+      questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION,
       answers: cleanAnswers({ age: 'forty', allergy: true, skin_site: ['none', 'wound'], unknown: 1 }),
     }, { lang: 'en' });
     assertError(bad, 400, 'invalid_answers');
@@ -276,21 +276,21 @@ describe('questionnaire, consent and decision', () => {
     assert.equal(items.allergy_to, 'required');
     assert.equal(items.unknown, 'unknown_item');
     assert.ok(bad.json.error.items.every((i) => i.message.length > 0));
-    assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: [] }), 400, 'invalid_field', 'answers');
+    assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: [] }), 400, 'invalid_field', 'answers');
     assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 99, answers: cleanAnswers() }), 404, 'not_found');
-    assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'nope', version: 1, answers: cleanAnswers() }), 404, 'not_found');
-    assertError(await doctor.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() }), 403, 'forbidden');
+    assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'nope', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() }), 404, 'not_found');
+    assertError(await doctor.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() }), 403, 'forbidden');
     assert.equal(count('questionnaire_responses'), before);
     // Submitted answers are immutable in the database itself.
-    const ok = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() });
+    const ok = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
     assert.equal(ok.status, 201, ok.text);
     assert.throws(() => sql(server.db, `UPDATE questionnaire_responses SET answers_json = '{}' WHERE id = ${ok.json.response.id};`), /immutable/);
   });
 
   test('a newer answer supersedes the older one; decisions stay on the latest; declines need no consent', async () => {
     const p = await newPatient();
-    const first = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() });
-    const second = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers({ age: 70 }) });
+    const first = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
+    const second = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers({ medications: '降圧薬' }) });
     assert.equal(second.status, 201);
     const decide = (id, body) => doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: id, notes: 'メモ', ...body });
     assertError(await decide(first.json.response.id, { decision: 'declined', decline_reason: 'x' }), 409, 'response_superseded', 'response_id');

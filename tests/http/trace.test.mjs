@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { cli, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
-import { cleanAnswers, jstDate } from './fixtures.mjs';
+import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -73,7 +73,7 @@ async function approvedPatient(productId, quantity = 2) {
   const s = await p.signup(signupBody({ email: `buyer${seq}@patient.example`, name: `購入者${seq}` }));
   assert.equal(s.status, 201, s.text);
   p.id = s.json.user.id;
-  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() });
+  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
   assert.equal(q.status, 201, q.text);
   const c = (await p.get('/api/v1/consent')).json.consent;
   assert.equal((await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja })).status, 201);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/timefmt.h"
 #include "service/intake.h"
 
 #define DAY 86400
@@ -153,9 +154,9 @@ static void test_reschedule_to_taken_slot_keeps_the_old_booking(void **state)
 
 static json_t *clean_answers(void)
 {
-	return json_pack("{s:i, s:b, s:b, s:b, s:b, s:[s], s:s, s:b, s:b, s:b}", "age", 40, "allergy", 0, "allergy_biologic", 0,
-	                 "allergy_cosmetic", 0, "anaphylaxis", 0, "skin_site", "none", "pregnancy", "not_applicable",
-	                 "immunosuppression", 0, "cancer", 0, "prior_treatment", 0);
+	return json_pack("{s:i, s:b, s:b, s:b, s:b, s:[s], s:s, s:b, s:b, s:b, s:b}", "age", 40, "allergy", 0,
+	                 "allergy_biologic", 0, "allergy_cosmetic", 0, "anaphylaxis", 0, "skin_site", "none", "pregnancy",
+	                 "not_applicable", "immunosuppression", 0, "cancer", 0, "malignancy", 0, "prior_treatment", 0);
 }
 
 static int64_t submit(fixture *f, json_t *answers, int64_t now)
@@ -163,8 +164,9 @@ static int64_t submit(fixture *f, json_t *answers, int64_t now)
 	answer_error errors[8];
 	int n = 0;
 	response_record r;
-	intake_rc rc = intake_submit_answers(f->s, f->cat, &f->patient, INTAKE_QUESTIONNAIRE_ID, 1, answers, now, errors, 8,
-	                                     &n, &r);
+	int version = questionnaire_version(intake_current_questionnaire(f->cat, INTAKE_QUESTIONNAIRE_ID));
+	intake_rc rc = intake_submit_answers(f->s, f->cat, &f->policy, &f->patient, INTAKE_QUESTIONNAIRE_ID, version, answers,
+	                                     now, errors, 8, &n, &r);
 	json_decref(answers);
 	assert_int_equal(rc, INTAKE_OK);
 	int64_t id = r.id;
@@ -270,6 +272,65 @@ static void test_flags_are_stored_with_the_answers(void **state)
 	response_record_clear(&r);
 }
 
+/* The journey of issue 13: anaphylaxis and possible pregnancy, then "no" to both a minute
+ * later. The second version shows both changes and cannot be approved without a reason. */
+static void test_changed_answers_need_an_override(void **state)
+{
+	fixture *f = *state;
+	json_t *a = clean_answers();
+	json_object_set_new(a, "anaphylaxis", json_true());
+	json_object_set_new(a, "pregnancy", json_string("possibly_pregnant"));
+	submit(f, a, T0 - 60);
+	int64_t rid = submit(f, clean_answers(), T0);
+	response_record r;
+	assert_int_equal(f->s->m->response_get(f->s, rid, &r), STORE_OK);
+	assert_string_equal(r.worst_level, "needs-attention");
+	assert_non_null(strstr(r.flags_json, "\"changed_rule\":\"prior-anaphylaxis\""));
+	assert_non_null(strstr(r.flags_json, "妊娠・授乳・妊娠の可能性 『妊娠している可能性がある』→『あてはまらない』（第1版 "));
+	response_record_clear(&r);
+	accept_consent(f, T0);
+	decision_input in = approval(f, rid);
+	decision_record d;
+	const char *field = NULL;
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_OVERRIDE_REQUIRED);
+	assert_string_equal(field, "override_reason");
+	assert_int_equal(rows(f, "treatment_decisions"), 0);
+	in.override_reason = "電話で確認:アナフィラキシーは誤回答、妊娠の可能性なし";
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_OK);
+
+	/* Versions older than the validity window are not compared. */
+	a = clean_answers();
+	json_object_set_new(a, "anaphylaxis", json_true());
+	submit(f, a, T0 + 1);
+	rid = submit(f, clean_answers(), T0 + 2 + f->policy.questionnaire_valid_seconds);
+	assert_int_equal(f->s->m->response_get(f->s, rid, &r), STORE_OK);
+	assert_string_equal(r.worst_level, "none");
+	response_record_clear(&r);
+}
+
+/* The age rules use the date of birth on file; a different answered age is flagged. */
+static void test_age_comes_from_the_date_of_birth(void **state)
+{
+	fixture *f = *state;
+	patient_profile profile = {.user_id = f->patient.id, .name_kana = "テスト", .sex = "male", .phone = "090-0000-0000"};
+	char today[11], tomorrow[11];
+	jst_date(T0, today);
+	jst_date(T0 + DAY, tomorrow);
+	/* Turns 20 tomorrow (JST): 19 today. */
+	char birth[32];
+	snprintf(birth, sizeof birth, "%04d-%.5s", atoi(today) - 20, tomorrow + 5);
+	memcpy(profile.birth_date, birth, sizeof profile.birth_date - 1);
+	assert_int_equal(f->s->m->profile_insert(f->s, &profile), STORE_OK);
+	int64_t rid = submit(f, clean_answers(), T0); /* answers 40 */
+	response_record r;
+	assert_int_equal(f->s->m->response_get(f->s, rid, &r), STORE_OK);
+	assert_string_equal(r.worst_level, "block");
+	assert_non_null(strstr(r.flags_json, "\"under-20\""));
+	assert_non_null(strstr(r.flags_json, "\"age-mismatch\""));
+	response_record_clear(&r);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -281,6 +342,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_withdrawn_consent_blocks_approval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approval_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags_are_stored_with_the_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_answers_need_an_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_age_comes_from_the_date_of_birth, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,13 +25,17 @@ static void test_real_data_loads(void **state)
 		fail_msg("data: %s", err);
 	const questionnaire *q = intake_current_questionnaire(c, "exosome-cream");
 	assert_non_null(q);
-	assert_int_equal(questionnaire_version(q), 1);
-	assert_ptr_equal(intake_questionnaire(c, "exosome-cream", 1), q);
-	assert_null(intake_questionnaire(c, "exosome-cream", 2));
+	/* Version 2 added the lesion, past-cancer and cancer-date questions; version 1 stays
+	 * loaded so answers stored against it still display with its items and options. */
+	assert_int_equal(questionnaire_version(q), 2);
+	assert_ptr_equal(intake_questionnaire(c, "exosome-cream", 2), q);
+	assert_non_null(intake_questionnaire(c, "exosome-cream", 1));
+	assert_null(intake_questionnaire(c, "exosome-cream", 3));
 	assert_null(intake_current_questionnaire(c, "nothing"));
 	const screening_rules *r = intake_rules_for(c, q);
 	assert_non_null(r);
-	assert_int_equal(screening_rule_count(r), 16);
+	assert_int_equal(screening_rule_count(r), 19);
+	assert_int_equal(screening_rule_count(intake_rules_for(c, intake_questionnaire(c, "exosome-cream", 1))), 16);
 
 	const consent_text *t = intake_current_consent(c, "exosome-cream-consent");
 	assert_non_null(t);

@@ -15,10 +15,16 @@
 #define QUESTIONNAIRE_FILE "data/questionnaires/exosome-cream-v1.json"
 #define RULES_FILE "data/screening/exosome-cream-v1.json"
 #define CASES_FILE "tests/data/screening/cases.json"
+/* The clinic date the cases are evaluated on: fixed, so no case depends on the real day. */
+#define CASE_TODAY "2026-12-03"
+
+#define QUESTIONNAIRE_V2_FILE "data/questionnaires/exosome-cream-v2.json"
+#define RULES_V2_FILE "data/screening/exosome-cream-v2.json"
+#define CASES_V2_FILE "tests/data/screening/cases-v2.json"
 
 typedef struct fixture {
-	questionnaire *q;
-	screening_rules *r;
+	questionnaire *q, *q2;
+	screening_rules *r, *r2;
 } fixture;
 
 static char *slurp(const char *path)
@@ -51,6 +57,16 @@ static int setup(void **state)
 	free(text);
 	if (fx->r == NULL)
 		fail_msg("%s: %s", RULES_FILE, err);
+	text = slurp(QUESTIONNAIRE_V2_FILE);
+	fx->q2 = questionnaire_parse(text, err, sizeof err);
+	free(text);
+	if (fx->q2 == NULL)
+		fail_msg("%s: %s", QUESTIONNAIRE_V2_FILE, err);
+	text = slurp(RULES_V2_FILE);
+	fx->r2 = screening_parse(text, fx->q2, err, sizeof err);
+	free(text);
+	if (fx->r2 == NULL)
+		fail_msg("%s: %s", RULES_V2_FILE, err);
 	*state = fx;
 	return 0;
 }
@@ -60,6 +76,8 @@ static int teardown(void **state)
 	fixture *fx = *state;
 	screening_free(fx->r);
 	questionnaire_free(fx->q);
+	screening_free(fx->r2);
+	questionnaire_free(fx->q2);
 	free(fx);
 	return 0;
 }
@@ -70,20 +88,21 @@ static void test_real_rules(void **state)
 	assert_int_equal(screening_rule_count(fx->r), 16);
 }
 
-static void check_case(const fixture *fx, const json_t *c, size_t index)
+static void check_case(const questionnaire *q, const screening_rules *rules, const char *file, const json_t *c,
+                       size_t index)
 {
 	const char *name = json_string_value(json_object_get(c, "name"));
 	const json_t *answers = json_object_get(c, "answers"), *expect = json_object_get(c, "expect");
 	if (name == NULL || !json_is_object(answers) || !json_is_array(expect))
-		fail_msg("%s case %zu: needs name, answers and expect", CASES_FILE, index + 1);
+		fail_msg("%s case %zu: needs name, answers and expect", file, index + 1);
 	/* Rules run on validated answers, so every case must be a valid set of answers. */
 	answer_error errors[8];
 	json_t *valid = NULL;
-	int nerr = questionnaire_validate(fx->q, answers, errors, 8, &valid);
+	int nerr = questionnaire_validate(q, answers, errors, 8, &valid);
 	if (nerr != 0)
 		fail_msg("case \"%s\": the answers are invalid (%s: %s)", name, errors[0].link_id, errors[0].reason);
 	screening_flag flags[32];
-	int n = screening_evaluate(fx->r, valid, flags, 32);
+	int n = screening_evaluate(rules, valid, CASE_TODAY, flags, 32);
 	int same = (size_t)n == json_array_size(expect);
 	for (int i = 0; same && i < n; i++)
 		same = strcmp(flags[i].rule_id, json_string_value(json_array_get(expect, (size_t)i))) == 0;
@@ -101,17 +120,16 @@ static void check_case(const fixture *fx, const json_t *c, size_t index)
 	json_decref(valid);
 }
 
-static void test_cases(void **state)
+static void run_cases(const questionnaire *q, const screening_rules *rules, const char *file)
 {
-	fixture *fx = *state;
 	json_error_t jerr;
-	json_t *cases = json_load_file(CASES_FILE, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *cases = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	if (cases == NULL)
-		fail_msg("%s:%d: %s", CASES_FILE, jerr.line, jerr.text);
+		fail_msg("%s:%d: %s", file, jerr.line, jerr.text);
 	size_t i;
 	json_t *c;
 	json_array_foreach(cases, i, c)
-		check_case(fx, c, i);
+		check_case(q, rules, file, c, i);
 
 	/* Every rule fires in at least one case, and one case has no flags at all. */
 	json_t *fired = json_object();
@@ -125,9 +143,46 @@ static void test_cases(void **state)
 			json_object_set_new(fired, json_string_value(id), json_true());
 	}
 	assert_true(no_flags);
-	assert_int_equal(json_object_size(fired), (size_t)screening_rule_count(fx->r));
+	assert_int_equal(json_object_size(fired), (size_t)screening_rule_count(rules));
 	json_decref(fired);
 	json_decref(cases);
+}
+
+static void test_cases(void **state)
+{
+	fixture *fx = *state;
+	run_cases(fx->q, fx->r, CASES_FILE);
+}
+
+/* Version 2: the lesion at the site, active cancer treatment and past cancer, the 5 years
+ * counted in months from CASE_TODAY. */
+static void test_cases_v2(void **state)
+{
+	fixture *fx = *state;
+	assert_int_equal(screening_rule_count(fx->r2), 19);
+	run_cases(fx->q2, fx->r2, CASES_V2_FILE);
+}
+
+/* Without a usable today a "within_months" condition holds: the block is never lost. */
+static void test_within_months_without_today(void **state)
+{
+	fixture *fx = *state;
+	json_t *a = json_pack("{s:b, s:s, s:s}", "malignancy", 1, "malignancy_detail", "x", "malignancy_last", "1990-01-01");
+	screening_flag flags[8];
+	int n = screening_evaluate(fx->r2, a, "2026-12-03", flags, 8);
+	assert_int_equal(n, 1);
+	assert_string_equal(flags[0].rule_id, "past-malignancy");
+	n = screening_evaluate(fx->r2, a, NULL, flags, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(flags[0].rule_id, "malignancy-within-5-years");
+	assert_int_equal(screening_evaluate(fx->r2, a, "2026-13-03", flags, 8), 2);
+	json_decref(a);
+	const char *items[4];
+	assert_int_equal(screening_rule_items(fx->r2, "pregnancy-or-breastfeeding", items, 4), 1);
+	assert_string_equal(items[0], "pregnancy");
+	assert_int_equal(screening_rule_items(fx->r2, "prior-treatment", items, 4), 2);
+	assert_string_equal(items[1], "prior_treatment_reaction");
+	assert_int_equal(screening_rule_items(fx->r2, "nope", items, 4), -1);
 }
 
 static void test_max_flags_keeps_blocks_first(void **state)
@@ -137,15 +192,15 @@ static void test_max_flags_keeps_blocks_first(void **state)
 	                      "infection");
 	assert_non_null(a);
 	screening_flag flags[2];
-	assert_int_equal(screening_evaluate(fx->r, a, flags, 2), 4);
+	assert_int_equal(screening_evaluate(fx->r, a, CASE_TODAY, flags, 2), 4);
 	assert_string_equal(flags[0].rule_id, "prior-anaphylaxis");
 	assert_string_equal(flags[1].rule_id, "site-infection");
 	assert_int_equal(flags[1].level, SCREENING_BLOCK);
-	assert_int_equal(screening_evaluate(fx->r, a, NULL, 0), 4);
+	assert_int_equal(screening_evaluate(fx->r, a, CASE_TODAY, NULL, 0), 4);
 	json_decref(a);
 	/* Not an object: nothing fires. */
 	json_t *arr = json_array();
-	assert_int_equal(screening_evaluate(fx->r, arr, flags, 2), 0);
+	assert_int_equal(screening_evaluate(fx->r, arr, CASE_TODAY, flags, 2), 0);
 	json_decref(arr);
 }
 
@@ -202,7 +257,7 @@ static void test_condition_forms(void **state)
 		json_t *a = json_loads(cases[i].answers, 0, NULL);
 		assert_non_null(a);
 		screening_flag flags[8];
-		int n = screening_evaluate(r, a, flags, 8);
+		int n = screening_evaluate(r, a, CASE_TODAY, flags, 8);
 		char got[256] = "";
 		for (int k = 0; k < n; k++) {
 			if (k > 0)
@@ -290,6 +345,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_rules),
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_cases_v2),
+		cmocka_unit_test(test_within_months_without_today),
 		cmocka_unit_test(test_max_flags_keeps_blocks_first),
 		cmocka_unit_test(test_level_names),
 		cmocka_unit_test(test_condition_forms),

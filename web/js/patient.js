@@ -1,7 +1,8 @@
 // Patient page (doctors): profile, screening flags worst first, booking, consent, the latest
-// answers rendered against the questionnaire definition, and the decision: approve (product,
-// quantity, directions, valid until; an override reason over a block flag) or decline with a
-// reason. A decision already recorded for the latest answers is shown read-only.
+// answers rendered against the questionnaire definition, every earlier version of the answers
+// with its flags, and the decision: approve (product, quantity, directions, valid until; an
+// override reason over a block or answer-changed flag) or decline with a reason. A decision
+// already recorded for the latest answers is shown read-only.
 
 import { api } from './api.js';
 import { clearErrors, formValues, showError, whileSubmitting } from './forms.js';
@@ -38,6 +39,13 @@ function hasBlock() {
   const latest = latestResponse();
   if (!latest) return false;
   return latest.worst_level === 'block' || (latest.flags ?? []).some((f) => f.level === 'block');
+}
+
+/** Approval needs a written reason: a block, or a flag that earlier answers raised and these
+ * do not (the server says so in override_required). */
+function needsOverride() {
+  const latest = latestResponse();
+  return hasBlock() || latest?.override_required === true;
 }
 
 /** The decision recorded for the latest answers, or null while it is still to be made. */
@@ -144,6 +152,58 @@ function renderAnswers() {
   }
 }
 
+function history() {
+  const list = state.intake?.questionnaire?.history;
+  return Array.isArray(list) ? list : [];
+}
+
+/** Every version of the answers, newest first: when, which questionnaire, the flags it
+ * raised, and its answers (those that differ from the version before are marked). */
+function renderHistory() {
+  const versions = history();
+  const list = $('history');
+  list.replaceChildren();
+  $('history-empty').hidden = versions.length > 0;
+  const items = Array.isArray(state.definition?.item) ? state.definition.item : [];
+  versions.forEach((v, index) => {
+    const previous = index > 0 ? versions[index - 1].answers ?? {} : null;
+    const li = el('li', `card card--flat history__version history__version--${v.worst_level}`);
+    li.dataset.number = String(v.number);
+    li.dataset.responseId = String(v.id);
+    li.dataset.level = String(v.worst_level ?? '');
+    const head = el('div', 'history__head');
+    head.append(el('strong', 'history__number', t('patient.history.version', { n: v.number })), ' ',
+      timeElement(v.submitted_at), ' ', el('span', 'muted', t('patient.history.questionnaire', { version: v.questionnaire_version })),
+      ' ', levelBadge(v.worst_level));
+    if (v.id === latestResponse()?.id) head.append(' ', el('span', 'tag', t('patient.history.latest')));
+    li.append(head, flagList(v.flags));
+    const answers = v.answers ?? {};
+    const details = el('details', 'history__answers');
+    details.append(el('summary', null, t('patient.history.answers')));
+    const dl = el('dl', 'answers');
+    const known = new Set(items.map((i) => i.linkId));
+    const keys = [...items.map((i) => i.linkId), ...Object.keys({ ...answers, ...(previous ?? {}) }).filter((k) => !known.has(k))];
+    for (const linkId of keys) {
+      const has = Object.prototype.hasOwnProperty.call(answers, linkId);
+      const had = previous !== null && Object.prototype.hasOwnProperty.call(previous, linkId);
+      if (!has && !had) continue;
+      const item = items.find((i) => i.linkId === linkId) ?? null;
+      const changed = previous !== null && JSON.stringify(answers[linkId]) !== JSON.stringify(previous[linkId]);
+      const dt = el('dt', null, item ? pick(item.text) : linkId);
+      const dd = el('dd', changed ? 'history__changed' : null, answerText(item, answers[linkId]));
+      if (changed) {
+        dd.append(' ', el('span', 'tag tag--warn', t('patient.history.changed', { was: answerText(item, previous[linkId]) })));
+        dd.dataset.changed = 'true';
+      }
+      dd.dataset.linkId = linkId;
+      dl.append(dt, dd);
+    }
+    details.append(dl);
+    li.append(details);
+    list.prepend(li);
+  });
+}
+
 function renderRecorded(decision) {
   const approved = decision.decision === 'approved';
   const result = $('decision-result');
@@ -190,7 +250,8 @@ function renderDecision() {
     $('decision-warning').hidden = false;
   }
   form.hidden = false;
-  $('override-area').hidden = !hasBlock();
+  $('override-area').hidden = !needsOverride();
+  $('override-warning').textContent = t(hasBlock() ? 'decision.override_warning' : 'decision.override_warning_changed');
   toggleFields();
 }
 
@@ -207,6 +268,7 @@ function render() {
   renderBookings();
   renderConsent();
   renderAnswers();
+  renderHistory();
   renderDecision();
 }
 
@@ -294,7 +356,7 @@ function wire() {
         const n = Number(values.quantity);
         body.quantity = Number.isInteger(n) ? n : values.quantity;
       }
-      if (hasBlock() && values.override_reason !== undefined) body.override_reason = values.override_reason;
+      if (needsOverride() && values.override_reason !== undefined) body.override_reason = values.override_reason;
     } else if (values.decline_reason !== undefined) body.decline_reason = values.decline_reason;
 
     whileSubmitting(form, async () => {

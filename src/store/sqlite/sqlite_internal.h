@@ -50,6 +50,7 @@ store_rc sqlite_booking_list(store *s, int64_t patient_id, bool upcoming_only, i
 store_rc sqlite_response_insert(store *s, response_record *r);
 store_rc sqlite_response_get(store *s, int64_t id, response_record *out);
 store_rc sqlite_response_latest(store *s, int64_t patient_id, response_record *out);
+store_rc sqlite_response_list(store *s, int64_t patient_id, store_response_fn fn, void *ctx);
 store_rc sqlite_consent_insert(store *s, consent_record *c);
 store_rc sqlite_consent_latest(store *s, int64_t patient_id, consent_record *out);
 store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now);

@@ -586,6 +586,7 @@ static const store_methods sqlite_methods = {
 	.response_insert = sqlite_response_insert,
 	.response_get = sqlite_response_get,
 	.response_latest = sqlite_response_latest,
+	.response_list = sqlite_response_list,
 	.consent_insert = sqlite_consent_insert,
 	.consent_latest = sqlite_consent_latest,
 	.consent_withdraw = sqlite_consent_withdraw,

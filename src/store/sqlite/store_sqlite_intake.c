@@ -290,6 +290,35 @@ store_rc sqlite_response_latest(store *s, int64_t patient_id, response_record *o
 	return response_one(ss, st, out);
 }
 
+store_rc sqlite_response_list(store *s, int64_t patient_id, store_response_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	store_rc out = STORE_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		response_record r = {0};
+		read_response(st, &r);
+		if (r.answers_json == NULL || r.flags_json == NULL) {
+			response_record_clear(&r);
+			snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "out of memory");
+			out = STORE_ERROR;
+			break;
+		}
+		int stop = fn(ctx, &r);
+		response_record_clear(&r);
+		if (stop != 0)
+			break;
+	}
+	if (out == STORE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		out = sqlite_fail(ss, "list questionnaire responses");
+	sqlite3_finalize(st);
+	return out;
+}
+
 /* ---- consent ---- */
 
 static void read_consent(sqlite3_stmt *st, void *out)
