@@ -127,7 +127,7 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
 
   // Another patient's mild report, so "tops the queue" means something.
   const other = await treatedPatient(staff, 1);
-  const otherReport = await other.client.post('/api/v1/adverse-events', { order_id: other.orderId, symptoms: ['fatigue'], onset_date: jstDate(-2), ongoing: false, severity: 'mild' });
+  const otherReport = await other.client.post('/api/v1/adverse-events', { order_id: other.orderId, symptoms: ['fatigue'], onset_date: jstDate(0), ongoing: false, severity: 'mild' });
   assert.equal(otherReport.status, 201, otherReport.text);
   const me = await treatedPatient(staff, 2);
 
@@ -152,7 +152,7 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
 
     // No symptom ticked: stopped on the page, nothing sent.
     await p.page.fill('#report-description', '塗ったところが赤くなり、かゆみが続いています。');
-    await p.page.fill('#report-onset', jstDate(-1));
+    await p.page.fill('#report-onset', jstDate(0));
     await p.page.check('#report-ongoing-yes');
     await p.page.check('#report-severity-moderate');
     await p.page.click('#report-form button[type="submit"]');
@@ -166,7 +166,7 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     await p.page.fill('#report-onset', jstDate(2));
     await p.page.click('#report-form button[type="submit"]');
     await p.page.waitForSelector('#report-onset-error:not([hidden])');
-    await p.page.fill('#report-onset', jstDate(-1));
+    await p.page.fill('#report-onset', jstDate(0));
     await p.page.setInputFiles('#report-photo', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
     await p.page.waitForSelector('#report-photo-error:not([hidden])');
     assert.match(await p.page.textContent('#report-photo-error'), /JPEG|PNG/);
@@ -393,7 +393,7 @@ test('staff open the 医薬品安全性情報報告書 from the case page; it pr
   staff.productId = (await staff.doctor.get('/api/v1/products')).json.products.find((x) => x.code === 'EXO-CREAM-M').id;
   const patient = await treatedPatient(staff, 90);
   const r = await patient.client.post('/api/v1/adverse-events', { order_id: patient.orderId, symptoms: ['itching', 'redness'],
-    description: '塗った翌朝から頬が赤く、かゆみが強い。', onset_date: jstDate(-3), ongoing: false, severity: 'moderate' });
+    description: '塗った翌朝から頬が赤く、かゆみが強い。', onset_date: jstDate(0), ongoing: false, severity: 'moderate' });
   assert.equal(r.status, 201, r.text);
   const id = r.json.report.id;
   const formUrl = `/api/v1/adverse-events/${id}/pmda-form`;
