@@ -16,7 +16,7 @@ import { deflateSync } from 'node:zlib';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, shots } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
-import { cleanAnswers, jstDate } from '../http/fixtures.mjs';
+import { cleanAnswers, holdCall, jstDate } from '../http/fixtures.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -108,6 +108,7 @@ async function treatedPatient(staff, n) {
   assert.equal(q.status, 201, q.text);
   const c = (await p.get('/api/v1/consent')).json.consent;
   assert.equal((await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja })).status, 201);
+  await holdCall(staff.admin, p);
   const d = await staff.doctor.post(`/api/v1/patients/${id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: staff.productId, quantity: 1, directions: '1日1回', valid_until: jstDate(30) });
   assert.equal(d.status, 201, d.text);
   const o = (await p.post('/api/v1/orders', { quantity: 1, payment_method: 'bank_transfer' })).json.order;

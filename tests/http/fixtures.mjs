@@ -31,6 +31,8 @@ export async function bookSoonCall(admin, patient) {
   if (made.status !== 201) throw new Error(`create caller doctor: ${made.text}`);
   const doctor = new Client(admin.base);
   doctor.id = made.json.user.id;
+  doctor.email = email;
+  doctor.password = 'caller-test-pass-1';
   await doctor.login(email, 'caller-test-pass-1');
   const start = Math.ceil(Date.now() / 1000) * 1000 + 1000;
   const iso = (ms) => new Date(ms).toISOString().replace('.000', '');
