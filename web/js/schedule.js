@@ -188,11 +188,12 @@ function wire() {
           end: jstInstant(values.date, values.end),
           slot_minutes: Number.isInteger(minutes) ? minutes : values.slot_minutes,
         });
+        // The day view moves to the published day first, so the note confirms a finished change.
+        state.day = values.date;
+        await loadDay();
         showStatus(form, t('schedule.publish.done', {
           n: data.created ?? 0, day: formatDay(values.date), from: values.start, to: values.end,
         }));
-        state.day = values.date;
-        await loadDay();
       } catch (error) {
         showError(form, error);
       }
