@@ -433,7 +433,6 @@ intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, 
 		return undo(s, INTAKE_ERROR);
 	if (finish(s) != INTAKE_OK)
 		return INTAKE_ERROR;
-	snprintf(c.doctor_name, sizeof c.doctor_name, "%s", "");
 	c.slot_starts_at = b.starts_at;
 	*out = c;
 	return INTAKE_OK;

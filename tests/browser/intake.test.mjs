@@ -384,7 +384,7 @@ test('intake: book, answer, consent, review with a block flag, approve, see the 
     assert.match(await d.textContent('#decision-no-call-error'), /通話/);
     await screenshot(d, 'patient-decision-no-call.png');
 
-    // ---- The call: moved to a slot that starts a second from now, then recorded from the
+    // ---- The call: moved to a slot that starts a few seconds from now, then recorded from the
     // schedule once its time has come.
     const adminApi = new Client(url);
     await adminApi.login('admin@clinic.example', 'admin-demo-pass');

@@ -17,7 +17,7 @@ export function cleanAnswers(overrides = {}) {
 let callers = 0;
 
 /**
- * Books a patient's call for a slot that starts a second from now: a doctor (a new one, so
+ * Books a patient's call for a slot that starts a few seconds from now: a doctor (a new one, so
  * the 5-minute slot never overlaps another) publishes it and the patient books it, or moves
  * an upcoming booking to it. Every time comes from the clock, so this works on any day (and
  * under faketime). admin: a logged-in admin Client; patient: the patient's Client.
@@ -34,7 +34,9 @@ export async function bookSoonCall(admin, patient) {
   doctor.email = email;
   doctor.password = 'caller-test-pass-1';
   await doctor.login(email, 'caller-test-pass-1');
-  const start = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+  // A few seconds of margin: the slot must still be in the future when the patient books it,
+  // even on a loaded machine or under the ASan build.
+  const start = Math.ceil(Date.now() / 1000) * 1000 + 3000;
   const iso = (ms) => new Date(ms).toISOString().replace('.000', '');
   const published = await doctor.post('/api/v1/slots', { start: iso(start), end: iso(start + 300e3), slot_minutes: 5 });
   if (published.status !== 201) throw new Error(`publish slot: ${published.text}`);
@@ -58,7 +60,7 @@ export async function waitUntil(ms) {
 
 /**
  * Holds a real consultation call with a patient, the way to an approval without a written
- * reason: books a call that starts a second from now (bookSoonCall), waits for its time and
+ * reason: books a call that starts a few seconds from now (bookSoonCall), waits for its time and
  * records it as held. Returns {doctor, booking, call}.
  */
 export async function holdCall(admin, patient, notes = '電話で問診票の回答を確認した。') {
