@@ -8,6 +8,7 @@
 
 #include "core/timefmt.h"
 #include "service/accounts.h"
+#include "service/intake.h"
 #include "service/trace.h"
 #include "clock.h"
 
@@ -15,7 +16,8 @@ static const char demo_usage[] =
 	"usage: exosafe demo --db PATH\n"
 	"\n"
 	"Loads demo accounts (an admin, a doctor, a pharmacist and two patients), the clinic's\n"
-	"exosome cream and one released lot with its release tests into an\n"
+	"exosome cream, one released lot with its release tests, and a call of the first patient\n"
+	"with the doctor due ten minutes ago (to record as held or not reached) into an\n"
 	"initialised, empty database and prints their log-ins. Refuses a database that already\n"
 	"has users, so it can never add known passwords to a clinic's real data.\n";
 
@@ -95,6 +97,33 @@ static int demo_product_and_lot(store *s, int64_t pharmacist_id)
 	return 0;
 }
 
+static int first_slot_id(void *ctx, const slot_view *v)
+{
+	*(int64_t *)ctx = v->slot.id;
+	return 1;
+}
+
+/* A call of the doctor with the first patient, due some ten minutes ago (published and booked
+ * the day before), so the doctor's schedule opens on a call to record as held or not reached. */
+static int demo_call(store *s, int64_t doctor_id, int64_t patient_id)
+{
+	int64_t now = clock_now();
+	int64_t starts = now - 10 * 60;
+	starts -= starts % 600;
+	int64_t day_before = starts - 86400;
+	actor doctor = {.id = doctor_id, .role = ROLE_DOCTOR};
+	actor patient = {.id = patient_id, .role = ROLE_PATIENT};
+	int created = 0;
+	if (intake_publish_slots(s, &doctor, doctor_id, starts, starts + 600, 10, day_before, &created) != INTAKE_OK)
+		return -1;
+	int64_t slot_id = 0;
+	slot_query q = {.doctor_id = doctor_id, .from = starts, .to = starts + 1, .limit = 1};
+	if (s->m->slot_list(s, &q, first_slot_id, &slot_id) != STORE_OK || slot_id == 0)
+		return -1;
+	booking_record b;
+	return intake_book(s, &patient, slot_id, day_before + 60, &b) == INTAKE_OK ? 0 : -1;
+}
+
 int cli_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
@@ -124,7 +153,7 @@ int cli_demo(int argc, char **argv)
 		return 1;
 	}
 	actor system = {.id = 0, .role = ROLE_NONE};
-	int64_t pharmacist_id = 0;
+	int64_t pharmacist_id = 0, doctor_id = 0, first_patient_id = 0;
 	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++) {
 		const demo_account *d = &demo_accounts[i];
 		user_record u = {0};
@@ -138,13 +167,24 @@ int cli_demo(int argc, char **argv)
 		}
 		if (d->role == ROLE_PHARMACIST)
 			pharmacist_id = u.id;
+		if (d->role == ROLE_DOCTOR)
+			doctor_id = u.id;
+		if (d->role == ROLE_PATIENT && first_patient_id == 0)
+			first_patient_id = u.id;
 	}
 	if (demo_product_and_lot(s, pharmacist_id) != 0) {
 		fprintf(stderr, "exosafe demo: cannot create the demo product and lot: %s\n", s->errmsg);
 		s->m->close(s);
 		return 1;
 	}
+	if (demo_call(s, doctor_id, first_patient_id) != 0) {
+		fprintf(stderr, "exosafe demo: cannot book the demo call: %s\n", s->errmsg);
+		s->m->close(s);
+		return 1;
+	}
 	s->m->close(s);
+	printf("Demo call: %s's booking with the doctor, due about ten minutes ago (record it on the schedule).\n",
+	       demo_accounts[3].email);
 	printf("Demo product EXO-CREAM-M with one released lot (demo certificates, not real).\n");
 	printf("Demo log-ins (for trying exosafe only; never use them for real patients):\n");
 	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++)

@@ -25,6 +25,7 @@ void handle_bookings_list(request *req);
 void handle_booking_cancel(request *req);
 void handle_booking_reschedule(request *req);
 void handle_booking_ics(request *req);
+void handle_booking_call(request *req);
 
 void handle_questionnaire_current(request *req);
 void handle_questionnaire_submit(request *req);
@@ -119,6 +120,7 @@ void reply_intake_error(request *req, intake_rc rc, const char *field);
 intake_policy request_intake_policy(const request *req);
 json_t *json_time(int64_t t);
 json_t *json_booking(const booking_record *b);
+json_t *json_call(const call_record *c);
 json_t *json_decision(const decision_record *d);
 json_t *json_consent_record(const intake_catalog *cat, const consent_record *c);
 json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view);

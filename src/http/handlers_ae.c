@@ -32,6 +32,8 @@ static void reply_pv_error(request *req, pv_rc rc, const char *field)
 	case PV_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
 	case PV_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
 	case PV_DUPLICATE: reply_error(req, 400, "invalid_field", field, "duplicate_value"); return;
+	case PV_ONSET_FUTURE: reply_error(req, 400, "invalid_field", "onset_date", "onset_future"); return;
+	case PV_ONSET_BEFORE_RECEIPT: reply_error(req, 400, "invalid_field", "onset_date", "onset_before_receipt"); return;
 	case PV_ERROR: reply_internal(req, "adverse events"); return;
 	}
 }

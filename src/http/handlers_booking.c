@@ -33,6 +33,9 @@ void reply_intake_error(request *req, intake_rc rc, const char *field)
 	case INTAKE_RESPONSE_SUPERSEDED: reply_error(req, 409, "response_superseded", "response_id", NULL); return;
 	case INTAKE_ALREADY_DECIDED: reply_error(req, 409, "already_decided", NULL, NULL); return;
 	case INTAKE_OVERRIDE_REQUIRED: reply_error(req, 400, "override_required", "override_reason", NULL); return;
+	case INTAKE_CALL_TOO_EARLY: reply_error(req, 409, "call_too_early", NULL, NULL); return;
+	case INTAKE_CALL_ALREADY_HELD: reply_error(req, 409, "call_already_held", NULL, NULL); return;
+	case INTAKE_CALL_REQUIRED: reply_error(req, 409, "call_required", "no_call_reason", NULL); return;
 	case INTAKE_ERROR: reply_internal(req, "intake"); return;
 	}
 }
@@ -79,11 +82,13 @@ static int add_slot(void *ctx, const slot_view *v)
 	                      v->booking_id != 0);
 	if (c->with_patients && v->booking_id != 0)
 		json_object_set_new(j, "booking",
-		                    json_pack("{s:I, s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)v->booking_id, "patient_id",
-		                              (json_int_t)v->patient_id, "patient_name", v->patient_name, "patient_phone",
-		                              v->patient_phone, "questionnaire_level",
+		                    json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)v->booking_id,
+		                              "patient_id", (json_int_t)v->patient_id, "patient_name", v->patient_name,
+		                              "patient_phone", v->patient_phone, "questionnaire_level",
 		                              v->questionnaire_level[0] ? v->questionnaire_level : "missing",
-		                              "questionnaire_submitted_at", json_time(v->questionnaire_at)));
+		                              "questionnaire_submitted_at", json_time(v->questionnaire_at), "call_result",
+		                              v->call_outcome[0] ? json_string(v->call_outcome) : json_null(), "called_at",
+		                              json_time(v->call_at)));
 	json_array_append_new(c->list, j);
 	return 0;
 }
@@ -211,6 +216,40 @@ void handle_schedule(request *req)
 }
 
 /* ---- bookings ---- */
+
+json_t *json_call(const call_record *c)
+{
+	return json_pack("{s:I, s:I, s:I, s:s, s:s, s:o, s:s, s:o, s:o}", "id", (json_int_t)c->id, "booking_id",
+	                 (json_int_t)c->booking_id, "doctor_id", (json_int_t)c->doctor_id, "doctor_name", c->doctor_name,
+	                 "result", c->outcome, "called_at", json_time(c->called_at), "notes", c->notes, "recorded_at",
+	                 json_time(c->recorded_at), "slot_starts_at", json_time(c->slot_starts_at));
+}
+
+/* POST /api/v1/bookings/{id}/call: the doctor records how the booked call went. */
+void handle_booking_call(request *req)
+{
+	int64_t called_at = 0;
+	const char *at = input_string(req, "called_at");
+	if (at != NULL && time_parse_iso8601(at, &called_at) != 0) {
+		reply_error(req, 400, "invalid_field", "called_at", "datetime_format");
+		return;
+	}
+	actor by = request_actor(req);
+	call_record c;
+	const char *field = NULL;
+	intake_rc rc = intake_record_call(req->db, &by, req->path_ids[0], input_string(req, "result"), called_at,
+	                                  input_string(req, "notes"), clock_now(), &c, &field);
+	if (rc == INTAKE_INVALID && field != NULL && strcmp(field, "called_at") == 0) {
+		reply_error(req, 400, "invalid_field", "called_at", "call_time_range");
+		return;
+	}
+	if (rc != INTAKE_OK) {
+		reply_intake_error(req, rc, field);
+		return;
+	}
+	snprintf(c.doctor_name, sizeof c.doctor_name, "%s", req->user.name);
+	reply_json(req, 201, json_pack("{s:o}", "call", json_call(&c)));
+}
 
 void handle_booking_create(request *req)
 {

@@ -136,6 +136,12 @@ static int add_history_version(void *ctx, const response_record *r)
 	return v == NULL || json_array_append_new(list, v) != 0;
 }
 
+static int add_call_json(void *ctx, const call_record *c)
+{
+	json_array_append_new(ctx, json_call(c));
+	return 0;
+}
+
 /* Builds the intake status of one patient: bookings, latest questionnaire, consent,
  * latest decision. With staff_view, the answers and screening flags and the doctor's
  * notes are included. Returns NULL on a storage error. */
@@ -218,9 +224,29 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 		if (staff_view) {
 			json_object_set_new(dj, "notes", json_string(d.notes));
 			json_object_set_new(dj, "override_reason", json_string(d.override_reason));
+			json_object_set_new(dj, "call_id", d.call_id ? json_integer(d.call_id) : json_null());
+			json_object_set_new(dj, "no_call_reason", json_string(d.no_call_reason));
 		}
 	}
 	json_object_set_new(out, "decision", dj);
+	if (staff_view) {
+		/* The consultation calls, and whether one held recently enough lets the doctor approve. */
+		json_t *calls = json_array();
+		if (s->m->call_list(s, patient_id, add_call_json, calls) != STORE_OK) {
+			json_decref(calls);
+			json_decref(out);
+			return NULL;
+		}
+		call_record held;
+		rc = s->m->call_latest_held(s, patient_id, now - req->cfg->questionnaire_valid_seconds, now, &held);
+		if (rc == STORE_ERROR) {
+			json_decref(calls);
+			json_decref(out);
+			return NULL;
+		}
+		json_object_set_new(out, "calls", calls);
+		json_object_set_new(out, "call_held", json_boolean(rc == STORE_OK));
+	}
 	return out;
 }
 

@@ -94,6 +94,7 @@ void handle_patient_decision(request *req)
 		.valid_until = input_string(req, "valid_until"),
 		.decline_reason = input_string(req, "decline_reason"),
 		.override_reason = input_string(req, "override_reason"),
+		.no_call_reason = input_string(req, "no_call_reason"),
 	};
 	intake_policy p = request_intake_policy(req);
 	actor by = request_actor(req);
@@ -107,5 +108,7 @@ void handle_patient_decision(request *req)
 	json_t *dj = json_decision(&d);
 	json_object_set_new(dj, "notes", json_string(d.notes));
 	json_object_set_new(dj, "override_reason", json_string(d.override_reason));
+	json_object_set_new(dj, "call_id", d.call_id ? json_integer(d.call_id) : json_null());
+	json_object_set_new(dj, "no_call_reason", json_string(d.no_call_reason));
 	reply_json(req, 201, json_pack("{s:o}", "decision", dj));
 }

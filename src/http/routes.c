@@ -83,6 +83,18 @@ static const field_spec booking_fields[] = {
 	{0},
 };
 
+static const char *check_call_result(const char *v)
+{
+	return strcmp(v, "held") == 0 || strcmp(v, "not_reached") == 0 ? NULL : "call_result_value";
+}
+
+static const field_spec call_fields[] = {
+	{"result", FIELD_STRING, true, 1, 12, 0, 0, 0, check_call_result},
+	{"called_at", FIELD_STRING, false, 1, 40, 0, 0, 0, NULL},
+	{"notes", FIELD_STRING, false, 0, 4000, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
 static const field_spec answers_fields[] = {
 	{"questionnaire_id", FIELD_STRING, true, 1, 64, 0, 0, 0, NULL},
 	{"version", FIELD_INTEGER, true, 0, 0, 1, 100000, 0, NULL},
@@ -108,6 +120,8 @@ static const field_spec decision_fields[] = {
 	{"valid_until", FIELD_STRING, false, 10, 10, 0, 0, 0, check_date},
 	{"decline_reason", FIELD_STRING, false, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
 	{"override_reason", FIELD_STRING, false, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	/* Approving without a held call: a sentence, not a tick (like an override reason). */
+	{"no_call_reason", FIELD_STRING, false, 10, 1000, 0, 0, FIELD_MULTILINE, NULL},
 	{0},
 };
 
@@ -308,6 +322,7 @@ const route api_routes[] = {
 	{"POST", "/api/v1/bookings/{id}/cancel", ROLE_PATIENT, no_fields, handle_booking_cancel},
 	{"POST", "/api/v1/bookings/{id}/reschedule", ROLE_PATIENT, booking_fields, handle_booking_reschedule},
 	{"GET", "/api/v1/bookings/{id}/calendar.ics", ROLE_PATIENT, NULL, handle_booking_ics},
+	{"POST", "/api/v1/bookings/{id}/call", ROLE_DOCTOR, call_fields, handle_booking_call},
 
 	{"GET", "/api/v1/questionnaire", ROLE_ANY_USER, NULL, handle_questionnaire_current},
 	{"POST", "/api/v1/questionnaire/responses", ROLE_PATIENT, answers_fields, handle_questionnaire_submit},

@@ -468,6 +468,65 @@ static bool blank(const char *s)
 	return s == NULL || *s == '\0';
 }
 
+/* ---- consultation calls ---- */
+
+intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, const char *outcome, int64_t called_at,
+                             const char *notes, int64_t now, call_record *out, const char **field_out)
+{
+	*field_out = NULL;
+	bool held = outcome != NULL && strcmp(outcome, "held") == 0;
+	if (!held && (outcome == NULL || strcmp(outcome, "not_reached") != 0)) {
+		*field_out = "outcome";
+		return INTAKE_INVALID;
+	}
+	/* What was discussed is the record of the consultation; a failed attempt may say nothing. */
+	if (held && blank(notes)) {
+		*field_out = "notes";
+		return INTAKE_INVALID;
+	}
+	if (called_at == 0)
+		called_at = now;
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	booking_record b;
+	store_rc rc = s->m->booking_get(s, booking_id, &b);
+	if (rc == STORE_ERROR)
+		return undo(s, INTAKE_ERROR);
+	if (rc == STORE_NOT_FOUND || strcmp(b.status, "booked") != 0)
+		return undo(s, INTAKE_NOT_FOUND);
+	/* A call cannot have happened before it was due: the clock, not the doctor, decides. */
+	if (now < b.starts_at)
+		return undo(s, INTAKE_CALL_TOO_EARLY);
+	if (called_at < b.starts_at || called_at > now) {
+		*field_out = "called_at";
+		return undo(s, INTAKE_INVALID);
+	}
+	call_record c = {0};
+	c.booking_id = booking_id;
+	c.patient_id = b.patient_id;
+	c.doctor_id = doctor->id;
+	snprintf(c.outcome, sizeof c.outcome, "%s", held ? "held" : "not_reached");
+	c.called_at = called_at;
+	snprintf(c.notes, sizeof c.notes, "%s", notes ? notes : "");
+	c.recorded_at = now;
+	rc = s->m->call_insert(s, &c);
+	if (rc == STORE_CONFLICT)
+		return undo(s, INTAKE_CALL_ALREADY_HELD);
+	if (rc != STORE_OK)
+		return undo(s, INTAKE_ERROR);
+	char detail[128], at[ISO8601_LEN];
+	time_iso8601(called_at, at);
+	snprintf(detail, sizeof detail, "call %lld %s at %s, patient %lld", (long long)c.id, c.outcome, at,
+	         (long long)c.patient_id);
+	if (audit(s, doctor, "consultation.call", "booking", booking_id, detail) != INTAKE_OK)
+		return undo(s, INTAKE_ERROR);
+	if (finish(s) != INTAKE_OK)
+		return INTAKE_ERROR;
+	c.slot_starts_at = b.starts_at;
+	*out = c;
+	return INTAKE_OK;
+}
+
 /* Checks the approval fields; returns the failing field or NULL. */
 static const char *check_approval(const decision_input *in, int64_t now)
 {
@@ -567,6 +626,20 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 			result = INTAKE_OVERRIDE_REQUIRED;
 			goto fail;
 		}
+		/* The consultation: a held call no older than the answers may be, or a written reason. */
+		call_record call;
+		rc = s->m->call_latest_held(s, patient_id, now - p->questionnaire_valid_seconds, now, &call);
+		if (rc == STORE_ERROR)
+			goto fail;
+		if (rc == STORE_OK) {
+			d.call_id = call.id;
+		} else if (blank(in->no_call_reason)) {
+			*field_out = "no_call_reason";
+			result = INTAKE_CALL_REQUIRED;
+			goto fail;
+		} else {
+			snprintf(d.no_call_reason, sizeof d.no_call_reason, "%s", in->no_call_reason);
+		}
 		product_record product;
 		rc = s->m->product_get(s, in->product_id, &product);
 		if (rc == STORE_ERROR)
@@ -599,9 +672,10 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 	}
 	if (rc != STORE_OK)
 		goto fail;
-	char detail[160];
-	snprintf(detail, sizeof detail, "%s response %lld%s", d.decision, (long long)d.response_id,
-	         blank(d.override_reason) ? "" : " over a block or answer-changed flag (override reason recorded)");
+	char detail[224];
+	snprintf(detail, sizeof detail, "%s response %lld%s%s", d.decision, (long long)d.response_id,
+	         blank(d.override_reason) ? "" : " over a block or answer-changed flag (override reason recorded)",
+	         blank(d.no_call_reason) ? "" : " without a held call (reason recorded)");
 	if (audit(s, doctor, "treatment.decide", "patient", patient_id, detail) != INTAKE_OK)
 		goto fail;
 	response_record_clear(&latest);

@@ -38,6 +38,9 @@ typedef enum intake_rc {
 	INTAKE_RESPONSE_SUPERSEDED,    /* deciding on a response that is not the patient's latest */
 	INTAKE_ALREADY_DECIDED,
 	INTAKE_OVERRIDE_REQUIRED,      /* approving over a block or answer-changed flag without a written reason */
+	INTAKE_CALL_TOO_EARLY,         /* recording a call before the booked slot has started */
+	INTAKE_CALL_ALREADY_HELD,      /* the booking's call is already recorded as held */
+	INTAKE_CALL_REQUIRED,          /* approving without a held call and without a written reason */
 	INTAKE_ERROR,                  /* storage failure; store->errmsg says why */
 } intake_rc;
 
@@ -83,6 +86,14 @@ intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now);
 /* True when c is in force and is the current version of the clinic's consent. */
 bool intake_consent_current(const intake_catalog *cat, const consent_record *c);
 
+/* Records the outcome of a booked call: held (called_at: when it started) or not_reached
+ * (called_at: the attempt); called_at 0 means now. The booking must be live and its slot must
+ * have started (INTAKE_CALL_TOO_EARLY), called_at must lie between the slot's start and now
+ * (INTAKE_INVALID, field "called_at"), a held call needs notes (field "notes"), and a booking's
+ * call is held once (INTAKE_CALL_ALREADY_HELD). One transaction with its audit row. */
+intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, const char *outcome, int64_t called_at,
+                             const char *notes, int64_t now, call_record *out, const char **field_out);
+
 typedef struct decision_input {
 	int64_t response_id;
 	bool approve;
@@ -93,9 +104,13 @@ typedef struct decision_input {
 	const char *valid_until;       /* YYYY-MM-DD */
 	const char *decline_reason;
 	const char *override_reason;
+	const char *no_call_reason;    /* approvals without a held call: why the doctor approves anyway */
 } decision_input;
 
-/* Records a doctor's decision on a patient's latest questionnaire response. */
+/* Records a doctor's decision on a patient's latest questionnaire response. An approval needs
+ * a held call with this patient no longer ago than the questionnaire's validity period (the
+ * decision names it), or a no_call_reason (else INTAKE_CALL_REQUIRED); a decline needs
+ * neither. */
 intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy *p, const actor *doctor,
                         int64_t patient_id, const decision_input *in, int64_t now, decision_record *out,
                         const char **field_out);

@@ -97,6 +97,14 @@ static bool date_ok(const char *d, int64_t now)
 	return d && jst_day_bounds(d, &a, &b) == 0 && jst_day_bounds(today, &ta, &tb) == 0 && a <= ta;
 }
 
+static int earliest_dispense(void *ctx, const dispense_record *d)
+{
+	int64_t *first = ctx;
+	if (*first == 0 || d->dispensed_at < *first)
+		*first = d->dispensed_at;
+	return 0;
+}
+
 pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t now, ae_report_record *out,
                 const char **field_out)
 {
@@ -116,12 +124,17 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 		*field_out = "symptoms";
 		return PV_DUPLICATE;
 	}
-	if (!date_ok(in->onset_date, now))
+	int64_t day_start, day_end;
+	if (in->onset_date == NULL || jst_day_bounds(in->onset_date, &day_start, &day_end) != 0)
 		*field_out = "onset_date";
 	else if (!in_list(in->severity, severities))
 		*field_out = "severity";
 	if (*field_out)
 		return PV_INVALID;
+	if (!date_ok(in->onset_date, now)) {
+		*field_out = "onset_date";
+		return PV_ONSET_FUTURE;
+	}
 
 	ae_report_record r = {0};
 	r.patient_id = by->role == ROLE_PATIENT ? by->id : in->patient_id;
@@ -160,6 +173,19 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 		if (strcmp(o.status, "dispensed") != 0 && strcmp(o.status, "shipped") != 0 && strcmp(o.status, "delivered") != 0) {
 			*field_out = "order_id";
 			return undo(s, PV_INVALID);
+		}
+		/* The dispensing day, not the delivery: delivery may be recorded late, and refusing a
+		 * true report is worse than accepting an onset on the day of shipping. */
+		int64_t first = 0;
+		if (s->m->dispenses_of_order(s, o.id, earliest_dispense, &first) != STORE_OK)
+			return undo(s, PV_ERROR);
+		char dispensed_on[11];
+		if (first != 0) {
+			jst_date(first, dispensed_on);
+			if (strcmp(in->onset_date, dispensed_on) < 0) {
+				*field_out = "onset_date";
+				return undo(s, PV_ONSET_BEFORE_RECEIPT);
+			}
 		}
 	}
 	if (s->m->ae_report_insert(s, &r) != STORE_OK)

@@ -17,6 +17,8 @@ typedef enum pv_rc {
 	PV_NOT_FOUND,        /* no such report or order, or not the patient's own */
 	PV_INVALID,          /* *field_out names the field */
 	PV_DUPLICATE,        /* a list holds the same item twice (a symptom, a term, a lot); *field_out names it */
+	PV_ONSET_FUTURE,     /* onset_date after today (JST) */
+	PV_ONSET_BEFORE_RECEIPT, /* onset_date before the named order was dispensed */
 	PV_ERROR,
 } pv_rc;
 
@@ -39,11 +41,17 @@ typedef struct pv_report_input {
 	int64_t order_id;            /* 0: none; a patient's must be their own, dispensed order */
 	const json_t *symptoms;      /* array of checklist codes, at least one */
 	const char *description;
-	const char *onset_date;      /* YYYY-MM-DD, not in the future */
+	const char *onset_date;      /* YYYY-MM-DD, not after today, not before the order was dispensed */
 	bool ongoing;
 	const char *severity;        /* mild | moderate | severe */
 } pv_report_input;
 
+/* Records a report. An onset after today (JST, from now) is PV_ONSET_FUTURE; with an order,
+ * an onset before the day its units were dispensed (the earliest day the patient can have had
+ * them) is PV_ONSET_BEFORE_RECEIPT: the report is refused, not flagged, so a typo in the date
+ * cannot make a reaction look pre-existing or a pre-existing symptom look like a reaction.
+ * Symptoms from before use are reported without an order (or by phone). The database remains
+ * unaltered on any refusal. */
 pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t now, ae_report_record *out,
                 const char **field_out);
 /* Attaches a photo (JPEG or PNG, recognised by its bytes, at most max_bytes) to a report the

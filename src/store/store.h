@@ -75,6 +75,8 @@ typedef struct slot_view {
 	char patient_phone[32];
 	char questionnaire_level[16];  /* the patient's latest response's worst level, "" when none */
 	int64_t questionnaire_at;      /* when it was submitted, 0 when none */
+	char call_outcome[12];         /* the booking's latest call record: held | not_reached | "" */
+	int64_t call_at;               /* its called_at, 0 when none */
 } slot_view;
 
 typedef struct slot_query {
@@ -97,6 +99,20 @@ typedef struct booking_record {
 	int64_t doctor_id;
 	char doctor_name[401];
 } booking_record;
+
+/* A phone consultation as recorded by the doctor (see 0006_consultations.sql). */
+typedef struct call_record {
+	int64_t id;
+	int64_t booking_id;
+	int64_t patient_id;
+	int64_t doctor_id;
+	char doctor_name[401];         /* filled by reads */
+	char outcome[12];              /* held | not_reached */
+	int64_t called_at;             /* held: start of the call; not_reached: the attempt */
+	char notes[4001];
+	int64_t recorded_at;
+	int64_t slot_starts_at;        /* filled by reads: the booked slot's start */
+} call_record;
 
 /* A submitted questionnaire. answers_json and flags_json are heap strings owned by the
  * record: free them with response_record_clear. */
@@ -140,6 +156,8 @@ typedef struct decision_record {
 	char valid_until[11];          /* YYYY-MM-DD, last day (JST) the approval can be used */
 	char decline_reason[1001];
 	char override_reason[1001];
+	int64_t call_id;               /* approvals: the held call they rest on, 0 when none */
+	char no_call_reason[1001];     /* approvals without a held call: why */
 	int64_t decided_at;
 } decision_record;
 
@@ -441,6 +459,7 @@ typedef int (*store_booking_fn)(void *ctx, const booking_record *booking);
 typedef int (*store_review_fn)(void *ctx, const review_item *item);
 /* The record is the listing's: copy what outlives the call (response_record_clear not needed). */
 typedef int (*store_response_fn)(void *ctx, const response_record *r);
+typedef int (*store_call_fn)(void *ctx, const call_record *call);
 typedef int (*store_product_fn)(void *ctx, const product_record *p);
 typedef int (*store_lot_fn)(void *ctx, const lot_record *lot);
 typedef int (*store_lot_test_fn)(void *ctx, const lot_test_record *t);
@@ -541,6 +560,13 @@ typedef struct store_methods {
 	store_rc (*decision_insert)(store *s, decision_record *d);
 	store_rc (*decision_for_response)(store *s, int64_t response_id, decision_record *out);
 	store_rc (*decision_latest)(store *s, int64_t patient_id, decision_record *out);
+
+	/* Consultation calls (immutable). call_insert: STORE_CONFLICT when the booking's call is
+	 * already recorded as held. call_latest_held: the patient's held call with the latest
+	 * called_at in [from, to]. call_list: a patient's calls, newest first. */
+	store_rc (*call_insert)(store *s, call_record *c);
+	store_rc (*call_latest_held)(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out);
+	store_rc (*call_list)(store *s, int64_t patient_id, store_call_fn fn, void *ctx);
 
 	/* Patients whose latest response has no decision yet: block first, then oldest first. */
 	store_rc (*review_queue)(store *s, store_review_fn fn, void *ctx);

@@ -16,7 +16,7 @@ import { deflateSync } from 'node:zlib';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, shots } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
-import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
+import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -108,6 +108,7 @@ async function treatedPatient(staff, n) {
   assert.equal(q.status, 201, q.text);
   const c = (await p.get('/api/v1/consent')).json.consent;
   assert.equal((await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja })).status, 201);
+  await holdCall(staff.admin, p);
   const d = await staff.doctor.post(`/api/v1/patients/${id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: staff.productId, quantity: 1, directions: '1日1回', valid_until: jstDate(30) });
   assert.equal(d.status, 201, d.text);
   const o = (await p.post('/api/v1/orders', { quantity: 1, payment_method: 'bank_transfer' })).json.order;
@@ -127,7 +128,7 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
 
   // Another patient's mild report, so "tops the queue" means something.
   const other = await treatedPatient(staff, 1);
-  const otherReport = await other.client.post('/api/v1/adverse-events', { order_id: other.orderId, symptoms: ['fatigue'], onset_date: jstDate(-2), ongoing: false, severity: 'mild' });
+  const otherReport = await other.client.post('/api/v1/adverse-events', { order_id: other.orderId, symptoms: ['fatigue'], onset_date: jstDate(0), ongoing: false, severity: 'mild' });
   assert.equal(otherReport.status, 201, otherReport.text);
   const me = await treatedPatient(staff, 2);
 
@@ -152,7 +153,7 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
 
     // No symptom ticked: stopped on the page, nothing sent.
     await p.page.fill('#report-description', '塗ったところが赤くなり、かゆみが続いています。');
-    await p.page.fill('#report-onset', jstDate(-1));
+    await p.page.fill('#report-onset', jstDate(0));
     await p.page.check('#report-ongoing-yes');
     await p.page.check('#report-severity-moderate');
     await p.page.click('#report-form button[type="submit"]');
@@ -166,7 +167,7 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     await p.page.fill('#report-onset', jstDate(2));
     await p.page.click('#report-form button[type="submit"]');
     await p.page.waitForSelector('#report-onset-error:not([hidden])');
-    await p.page.fill('#report-onset', jstDate(-1));
+    await p.page.fill('#report-onset', jstDate(0));
     await p.page.setInputFiles('#report-photo', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
     await p.page.waitForSelector('#report-photo-error:not([hidden])');
     assert.match(await p.page.textContent('#report-photo-error'), /JPEG|PNG/);
@@ -393,7 +394,7 @@ test('staff open the 医薬品安全性情報報告書 from the case page; it pr
   staff.productId = (await staff.doctor.get('/api/v1/products')).json.products.find((x) => x.code === 'EXO-CREAM-M').id;
   const patient = await treatedPatient(staff, 90);
   const r = await patient.client.post('/api/v1/adverse-events', { order_id: patient.orderId, symptoms: ['itching', 'redness'],
-    description: '塗った翌朝から頬が赤く、かゆみが強い。', onset_date: jstDate(-3), ongoing: false, severity: 'moderate' });
+    description: '塗った翌朝から頬が赤く、かゆみが強い。', onset_date: jstDate(0), ongoing: false, severity: 'moderate' });
   assert.equal(r.status, 201, r.text);
   const id = r.json.report.id;
   const formUrl = `/api/v1/adverse-events/${id}/pmda-form`;

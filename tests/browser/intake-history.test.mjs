@@ -61,6 +61,8 @@ test("the doctor's file shows every answer version and the change flags; approva
     await d.locator('#decision-override-error:not([hidden])').waitFor();
     await screenshot(d, 'patient-answer-changed-override.png');
     await d.fill('#decision-override', 'アナフィラキシーは蜂刺されの誤解と電話で確認。妊娠の可能性なし。');
+    // No call is on record in this journey (the call gate has its own tests): the doctor writes why.
+    await d.fill('#decision-no-call', 'ビデオ通話で診察したため電話の記録なし');
     await d.click('#decision-form button[type="submit"]');
     await d.locator('#decision-recorded:not([hidden])').waitFor();
     assert.equal(await d.getAttribute('#decision-result', 'data-decision'), 'approved');

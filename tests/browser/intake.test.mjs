@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn } from '../lib/browser.mjs';
 import { ageOn } from '../http/fixtures.mjs';
 import { root, startServer } from '../lib/server.mjs';
+import { Client } from '../http/client.mjs';
+import { bookSoonCall, waitUntil } from '../http/fixtures.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -374,7 +376,54 @@ test('intake: book, answer, consent, review with a block flag, approve, see the 
     await d.locator('#decision-override-error:not([hidden])').waitFor();
     assert.ok((await d.textContent('#decision-override-error')).trim().length > 0);
     await screenshot(d, 'patient-override-error.png');
-    await d.fill('#decision-override', '原因薬剤は特定済みで本品の成分と無関係。少量から開始し、初回は医師が電話で経過を確認する。');
+    const overrideText = '原因薬剤は特定済みで本品の成分と無関係。少量から開始し、初回は医師が電話で経過を確認する。';
+    await d.fill('#decision-override', overrideText);
+    // No call has been held: the form asks for the call, or a reason to approve without it.
+    assert.ok(await d.locator('#no-call-area').isVisible(), 'no held call: the form says so');
+    assert.match(await d.textContent('#calls-record'), /通話の記録はまだありません/);
+    await d.click('#decision-form button[type="submit"]');
+    await d.locator('#decision-no-call-error:not([hidden])').waitFor();
+    assert.match(await d.textContent('#decision-no-call-error'), /通話/);
+    await screenshot(d, 'patient-decision-no-call.png');
+
+    // ---- The call: moved to a slot that starts a few seconds from now, then recorded from the
+    // schedule once its time has come.
+    const adminApi = new Client(url);
+    await adminApi.login('admin@clinic.example', 'admin-demo-pass');
+    const patientApi = new Client(url);
+    await patientApi.login(me.email, me.password);
+    const soon = await bookSoonCall(adminApi, patientApi);
+    const caller = await openPage(DESKTOP);
+    try {
+      await logIn(caller.page, url, soon.doctor.email, soon.doctor.password);
+      await openReady(caller.page, url, '/schedule.html');
+      const item = caller.page.locator(`#calls li[data-patient-id="${patientId}"]`);
+      await item.locator('.call__record[data-call-result="none"]').waitFor();
+      if (Date.now() < soon.start) assert.match(await item.textContent(), /開始時刻から/, 'no buttons before the call is due');
+      await waitUntil(soon.start);
+      await openReady(caller.page, url, '/schedule.html');
+      await item.locator('[data-call-open="held"]').waitFor();
+      assert.ok(await item.locator('[data-call-open="not_reached"]').isVisible());
+      await screenshot(caller.page, 'schedule-call-buttons.png');
+      await item.locator('[data-call-open="held"]').click();
+      await item.locator('.call-form button[type="submit"]').click();
+      await item.locator('.call-form [data-error-for="notes"]:not([hidden])').waitFor();
+      await item.locator('.call-form textarea').fill('アナフィラキシーの経緯(10年前、薬剤)を聴取。使用方法とパッチテストを説明。');
+      await item.locator('.call-form button[type="submit"]').click();
+      await item.locator('.call__record[data-call-result="held"]').waitFor();
+      await assertNoSidewaysScroll(caller.page, 'schedule with a held call');
+      await screenshot(caller.page, 'schedule-call-held.png');
+      assert.deepEqual(caller.problems, []);
+    } finally {
+      await caller.context.close();
+    }
+
+    await openReady(d, url, `/patient.html?id=${patientId}`);
+    assert.match(await d.textContent('#calls-record'), /アナフィラキシーの経緯/);
+    assert.ok(await d.locator('#no-call-area').isHidden(), 'a held call: no reason needed');
+    await d.fill('#decision-notes', '電話で確認。10年前に薬剤でアナフィラキシーの既往。本品での反応歴はなし。');
+    await d.check('#decision-approve');
+    await d.fill('#decision-override', overrideText);
     await d.click('#decision-form button[type="submit"]');
     await d.locator('#decision-recorded:not([hidden])').waitFor();
     assert.equal(await d.getAttribute('#decision-result', 'data-decision'), 'approved');

@@ -12,7 +12,8 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
-import { cleanAnswers, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
+import { Client } from '../http/client.mjs';
+import { cleanAnswers, holdCall, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -213,6 +214,12 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     assert.deepEqual(posted, []);
     await screenshot(d, 'patient-no-product.png');
     await d.unroute('**/api/v1/products');
+    // The consultation call is held before the approval.
+    const adminApi = new Client(url);
+    await adminApi.login('admin@clinic.example', 'admin-demo-pass');
+    const patientApi = new Client(url);
+    await patientApi.login(me.email, me.password);
+    await holdCall(adminApi, patientApi);
     const approval = await apiIn(d, 'POST', `/api/v1/patients/${patientId}/decision`, {
       response_id: response.json.response.id, decision: 'approved', notes: '電話で確認済み', product_id: 1,
       quantity: 2, directions: '1日1回、洗顔後に適量を塗布', valid_until: jstDay(30),

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { cli, root, sql, startServer } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from '../http/client.mjs';
-import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
+import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 import { assertValidFhir, codeProblems, referenceDir, validateFhir } from './validator.mjs';
 
 const reference = referenceDir(); // throws when the FDA and CTCAE tables are missing: never skipped
@@ -48,6 +48,7 @@ async function treatedPatient(answers = cleanAnswers()) {
   const c = (await p.get('/api/v1/consent')).json.consent;
   p.consentSha = c.sha256.ja;
   await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja });
+  await holdCall(admin, p);
   await doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: productId, quantity: 1, directions: 'd', valid_until: jstDate(30), override_reason: 'checked on the call' });
   const o = (await p.post('/api/v1/orders', { quantity: 1, payment_method: 'bank_transfer' })).json.order;
   await admin.post(`/api/v1/orders/${o.id}/payment`, { reference: 'r' });
@@ -58,7 +59,7 @@ async function treatedPatient(answers = cleanAnswers()) {
 
 async function assessedCase(assessment) {
   const p = await treatedPatient();
-  const r = await p.post('/api/v1/adverse-events', { order_id: p.orderId, symptoms: ['itching'], description: '塗ったところがかゆい', onset_date: jstDate(-2), ongoing: false, severity: 'moderate' });
+  const r = await p.post('/api/v1/adverse-events', { order_id: p.orderId, symptoms: ['itching'], description: '塗ったところがかゆい', onset_date: jstDate(0), ongoing: false, severity: 'moderate' });
   const id = r.json.report.id;
   const a = await doctor.post(`/api/v1/adverse-events/${id}/assessments`, { terms: [{ code: 'pruritus', grade: 2 }], outcome: 'recovering', causality: 'probable', lot_ids: [lotId], narrative: '塗布部位のそう痒', ...assessment });
   assert.equal(a.status, 201, a.text);

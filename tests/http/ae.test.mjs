@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { cli, root, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, counts, signupBody, stopServer } from './client.mjs';
-import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
+import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
 let server, pharmacist, doctor, admin, productId, lotId;
 let seq = 0;
@@ -36,7 +36,9 @@ async function treatedPatient() {
   const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
   const c = (await p.get('/api/v1/consent')).json.consent;
   await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja });
-  await doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: productId, quantity: 1, directions: 'd', valid_until: jstDate(30) });
+  await holdCall(admin, p);
+  const approved = await doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: productId, quantity: 1, directions: 'd', valid_until: jstDate(30) });
+  assert.equal(approved.status, 201, approved.text);
   const o = (await p.post('/api/v1/orders', { quantity: 1, payment_method: 'bank_transfer' })).json.order;
   await admin.post(`/api/v1/orders/${o.id}/payment`, { reference: 'r' });
   const d = await pharmacist.post(`/api/v1/orders/${o.id}/dispense`, {});
@@ -45,7 +47,7 @@ async function treatedPatient() {
   return p;
 }
 
-const report = (p, body = {}) => p.post('/api/v1/adverse-events', { order_id: p.orderId, symptoms: ['itching', 'redness'], description: '塗ったところがかゆくて赤い', onset_date: jstDate(-1), ongoing: true, severity: 'moderate', ...body });
+const report = (p, body = {}, opts = {}) => p.post('/api/v1/adverse-events', { order_id: p.orderId, symptoms: ['itching', 'redness'], description: '塗ったところがかゆくて赤い', onset_date: jstDate(0), ongoing: true, severity: 'moderate', ...body }, opts);
 const assessment = (body = {}) => ({ terms: [{ code: 'pruritus', grade: 2 }], outcome: 'recovering', causality: 'probable', lot_ids: [lotId], narrative: 'n', ...body });
 
 test('a case exports as a FHIR R4 Bundle and an ICH E2B(R3) ICSR, by API and CLI', async () => {
@@ -87,7 +89,7 @@ test('a case exports as a FHIR R4 Bundle and an ICH E2B(R3) ICSR, by API and CLI
 
 test('the PMDA form (医薬品安全性情報報告書): staff only, only once a doctor has assessed, audited', async () => {
   const p = await treatedPatient();
-  const id = (await report(p, { description: '<b>かゆみ</b> & "赤み"', onset_date: jstDate(-2) })).json.report.id;
+  const id = (await report(p, { description: '<b>かゆみ</b> & "赤み"', onset_date: jstDate(0) })).json.report.id;
   const url = `/api/v1/adverse-events/${id}/pmda-form`;
   const audits = () => count('audit_log', `action = 'ae.export.pmda' AND object = 'ae:${id}'`);
   // Not assessed yet: refused with a message that says what to do; nothing audited.
@@ -122,7 +124,7 @@ test('the PMDA form (医薬品安全性情報報告書): staff only, only once a
   const [by, bm, bd] = [1985, 4, 1];
   const [oy, om, od] = jstDate(-2).split('-').map(Number);
   assert.equal(years, oy - by - (om < bm || (om === bm && od < bd) ? 1 : 0), 'age at onset from the birth date');
-  assert.equal(field('onset_date')[0], jstDate(-2));
+  assert.equal(field('onset_date')[0], jstDate(0));
   assert.equal(field('seriousness')[0], '非重篤');
   assert.equal(field('seriousness_criteria')[0], '');
   assert.equal(field('outcome')[0], '軽快');
@@ -189,7 +191,21 @@ test('bad reports and assessments are refused and change nothing', async () => {
   assertError(await report(p, { order_id: stranger.orderId }), 404, 'not_found');
   assertError(await report(p, { symptoms: ['dizziness'] }), 400, 'invalid_field', 'symptoms');
   assertError(await report(p, { symptoms: [] }), 400, 'invalid_field', 'symptoms');
+  // An onset after today, or before the order's units were dispensed (today, in this
+  // fixture), cannot be: refused with a message that says which.
+  const future = await report(p, { onset_date: jstDate(1) }, { lang: 'en' });
+  assertError(future, 400, 'invalid_field', 'onset_date');
+  assert.match(future.json.error.message, /after today/);
   assertError(await report(p, { onset_date: jstDate(3) }), 400, 'invalid_field', 'onset_date');
+  const early = await report(p, { onset_date: jstDate(-1) }, { lang: 'en' });
+  assertError(early, 400, 'invalid_field', 'onset_date');
+  assert.match(early.json.error.message, /before the product/);
+  const earlyJa = await report(p, { onset_date: jstDate(-30) });
+  assert.match(earlyJa.json.error.message, /受け取る/);
+  // Staff naming the order are held to the same dates (without an order, pre-existing
+  // symptoms can be recorded: see the CTCAE suite).
+  assertError(await doctor.post('/api/v1/adverse-events', { patient_id: p.id, order_id: p.orderId, symptoms: ['fever'], onset_date: jstDate(-30), ongoing: false, severity: 'mild' }), 400, 'invalid_field', 'onset_date');
+
   assertError(await report(p, { severity: 'terrible' }), 400, 'invalid_field', 'severity');
   assertError(await report(p, { ongoing: 'yes' }), 400, 'invalid_field', 'ongoing');
   assertError(await doctor.post('/api/v1/adverse-events', { symptoms: ['fever'], onset_date: jstDate(-1), ongoing: false, severity: 'mild' }), 400, 'missing_field', 'patient_id');

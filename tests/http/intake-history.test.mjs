@@ -70,7 +70,9 @@ test('answers changed a minute later: every version stays in the file and the ch
   // The decision needs a written reason, exactly like a block; declining does not.
   const decisions = Number(sql(server.db, 'SELECT count(*) FROM treatment_decisions;'));
   const approval = { response_id: second.json.response.id, decision: 'approved', notes: '電話で確認', product_id: product.id,
-    quantity: 1, directions: '1日1回', valid_until: jstDate(30) };
+    quantity: 1, directions: '1日1回', valid_until: jstDate(30),
+    // The consultation gate has its own tests (intake.test.mjs); here the call is waived in writing.
+    no_call_reason: 'ビデオ通話で診察したため電話の記録なし' };
   assertError(await doctor.post(`/api/v1/patients/${p.id}/decision`, approval), 400, 'override_required', 'override_reason');
   assertError(await doctor.post(`/api/v1/patients/${p.id}/decision`, { ...approval, override_reason: '   ' }), 400, 'override_required', 'override_reason');
   assert.equal(Number(sql(server.db, 'SELECT count(*) FROM treatment_decisions;')), decisions);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
-import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
+import { bookSoonCall, cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION, waitUntil } from './fixtures.mjs';
 
 let server, doctor, admin;
 let seq = 0;
@@ -233,8 +233,17 @@ describe('questionnaire, consent and decision', () => {
     assertError(await decide({ decision: 'declined' }), 400, 'invalid_field', 'decline_reason');
     assert.equal(count('treatment_decisions'), decisionsBefore);
 
-    const ok = await decide({ ...approval, override_reason: '20年前の薬剤性。原因物質は本製品に含まれないことを確認' });
+    // No call held yet: approval needs the call or a written reason for going without it.
+    const override = { override_reason: '20年前の薬剤性。原因物質は本製品に含まれないことを確認' };
+    assertError(await decide({ ...approval, ...override }), 409, 'call_required', 'no_call_reason');
+    assertError(await decide({ ...approval, ...override, no_call_reason: '短い' }), 400, 'invalid_field', 'no_call_reason');
+    assert.equal(count('treatment_decisions'), decisionsBefore);
+    const { call } = await holdCall(admin, p, 'アナフィラキシーの経緯を電話で聴取。');
+
+    const ok = await decide({ ...approval, ...override });
     assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.json.decision.call_id, call.id, 'the approval names the call it rests on');
+    assert.equal(ok.json.decision.no_call_reason, '');
     assert.equal(ok.json.decision.decision, 'approved');
     assert.equal(ok.json.decision.product, 'エクソソームクリーム(男性用)');
     assertError(await decide({ ...approval, product_id: 9999, override_reason: 'x' }), 409, 'already_decided');
@@ -255,6 +264,10 @@ describe('questionnaire, consent and decision', () => {
     assert.equal(file.status, 200);
     assert.equal(file.json.intake.questionnaire.latest.answers.anaphylaxis, true);
     assert.equal(file.json.intake.decision.override_reason.length > 0, true);
+    assert.equal(file.json.intake.call_held, true);
+    assert.equal(file.json.intake.calls[0].result, 'held');
+    assert.equal(file.json.intake.calls[0].notes, 'アナフィラキシーの経緯を電話で聴取。');
+    assert.equal(status.json.intake.calls, undefined, 'call notes are staff-only');
     assert.ok(count('audit_log', `action = 'patient.intake.read' AND object = 'patient:${p.id}'`) >= 2);
 
     // Withdrawing consent is recorded; a second withdrawal has nothing to withdraw.
@@ -305,5 +318,81 @@ describe('questionnaire, consent and decision', () => {
     // Another patient's record is not a patient for the decision endpoint.
     assertError(await doctor.post('/api/v1/patients/1/decision', { response_id: second.json.response.id, decision: 'declined', decline_reason: 'x', notes: 'x' }), 404, 'not_found');
     assertError(await p.get(`/api/v1/patients/${p.id}/intake`), 403, 'forbidden');
+  });
+});
+
+describe('consultation calls', () => {
+  async function readyPatient() {
+    const p = await newPatient('通話');
+    const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
+    assert.equal(q.status, 201, q.text);
+    const c = (await p.get('/api/v1/consent')).json.consent;
+    assert.equal((await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja })).status, 201);
+    p.responseId = q.json.response.id;
+    return p;
+  }
+  const approval = (p, extra = {}) => ({ response_id: p.responseId, decision: 'approved', notes: '確認済み', product_id: 1, quantity: 1, directions: '1日1回', valid_until: jstDate(30), ...extra });
+
+  test('a call is recorded only after its booked time, only as it can have happened, once held', async () => {
+    const p = await readyPatient();
+    const { doctor: caller, booking, start } = await bookSoonCall(admin, p);
+    const callUrl = `/api/v1/bookings/${booking.id}/call`;
+    const before = { calls: count('consultation_calls'), audit: count('audit_log', "action = 'consultation.call'") };
+    // Before the slot's start, no outcome can be recorded: the call has not been due.
+    assertError(await caller.post(callUrl, { result: 'held', notes: 'まだ' }), 409, 'call_too_early');
+    await waitUntil(start);
+    assertError(await caller.post(callUrl, { result: 'held' }), 400, 'invalid_field', 'notes');
+    assertError(await caller.post(callUrl, { result: 'maybe', notes: 'x' }), 400, 'invalid_field', 'result');
+    assertError(await caller.post(callUrl, { result: 'held', notes: 'x', called_at: new Date(start - 60e3).toISOString() }), 400, 'invalid_field', 'called_at');
+    assertError(await caller.post(callUrl, { result: 'held', notes: 'x', called_at: new Date(Date.now() + 3600e3).toISOString() }), 400, 'invalid_field', 'called_at');
+    assertError(await caller.post(callUrl, { result: 'held', notes: 'x', called_at: 'yesterday' }), 400, 'invalid_field', 'called_at');
+    assertError(await p.post(callUrl, { result: 'held', notes: 'x' }), 403, 'forbidden');
+    assertError(await caller.post('/api/v1/bookings/999999/call', { result: 'held', notes: 'x' }), 404, 'not_found');
+    assert.equal(count('consultation_calls'), before.calls, 'refusals change nothing');
+    assert.equal(count('audit_log', "action = 'consultation.call'"), before.audit);
+
+    // Not reached: recorded, but it is no consultation.
+    const missed = await caller.post(callUrl, { result: 'not_reached' }, { lang: 'en' });
+    assert.equal(missed.status, 201, missed.text);
+    assert.equal(missed.json.call.result, 'not_reached');
+    assertError(await doctor.post(`/api/v1/patients/${p.id}/decision`, approval(p)), 409, 'call_required', 'no_call_reason');
+
+    const held = await caller.post(callUrl, { result: 'held', notes: '既往歴と使用方法を説明。', called_at: new Date(start).toISOString() });
+    assert.equal(held.status, 201, held.text);
+    assert.equal(Date.parse(held.json.call.called_at), start);
+    assertError(await caller.post(callUrl, { result: 'held', notes: 'again' }), 409, 'call_already_held');
+    assert.equal(count('consultation_calls'), before.calls + 2);
+    assert.equal(count('audit_log', "action = 'consultation.call'"), before.audit + 2);
+    assert.throws(() => sql(server.db, `UPDATE consultation_calls SET notes = '' WHERE id = ${held.json.call.id};`), /immutable/);
+
+    const day = new Date(start + 9 * 3600e3).toISOString().slice(0, 10);
+    const sched = (await caller.get(`/api/v1/schedule?date=${day}`)).json.slots.find((x) => x.booking?.id === booking.id);
+    assert.equal(sched.booking.call_result, 'held', 'the schedule shows the held call');
+
+    const ok = await doctor.post(`/api/v1/patients/${p.id}/decision`, approval(p));
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.json.decision.call_id, held.json.call.id);
+  });
+
+  test('without a held call, approval takes a written reason, kept with the decision; a decline needs none', async () => {
+    const p = await readyPatient();
+    const before = count('treatment_decisions');
+    assertError(await doctor.post(`/api/v1/patients/${p.id}/decision`, approval(p)), 409, 'call_required', 'no_call_reason');
+    const r = await doctor.post(`/api/v1/patients/${p.id}/decision`, approval(p), { lang: 'en' });
+    assert.match(r.json.error.message, /call/i);
+    assert.equal(count('treatment_decisions'), before);
+    const reason = '海外在住で電話不可。ビデオ通話で本人確認と問診を実施した。';
+    const ok = await doctor.post(`/api/v1/patients/${p.id}/decision`, approval(p, { no_call_reason: reason }));
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.json.decision.no_call_reason, reason);
+    assert.equal(ok.json.decision.call_id, null);
+    const file = await doctor.get(`/api/v1/patients/${p.id}/intake`);
+    assert.equal(file.json.intake.decision.no_call_reason, reason);
+    assert.equal(file.json.intake.call_held, false);
+    assert.equal(count('audit_log', `action = 'treatment.decide' AND object = 'patient:${p.id}' AND detail LIKE '%without a held call%'`), 1);
+
+    const q = await readyPatient();
+    const d = await doctor.post(`/api/v1/patients/${q.id}/decision`, { response_id: q.responseId, decision: 'declined', decline_reason: '電話がつながらなかった', notes: '2回不通' });
+    assert.equal(d.status, 201, d.text);
   });
 });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { cli, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
-import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
+import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -77,6 +77,7 @@ async function approvedPatient(productId, quantity = 2) {
   assert.equal(q.status, 201, q.text);
   const c = (await p.get('/api/v1/consent')).json.consent;
   assert.equal((await p.post('/api/v1/consent', { consent_id: c.id, version: c.version, lang: 'ja', sha256: c.sha256.ja })).status, 201);
+  await holdCall(admin, p);
   const d = await doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: q.json.response.id, decision: 'approved', notes: 'ok', product_id: productId, quantity, directions: '1日1回', valid_until: jstDate(30) });
   assert.equal(d.status, 201, d.text);
   return p;

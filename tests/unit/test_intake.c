@@ -183,6 +183,25 @@ static void accept_consent(fixture *f, int64_t now)
 	                 INTAKE_OK);
 }
 
+/* Books the patient's call at t (published and booked a day before) and returns the booking. */
+static int64_t booked_call(fixture *f, int64_t t)
+{
+	int64_t slot = slot_at(f, t, t - DAY);
+	booking_record b;
+	assert_int_equal(intake_book(f->s, &f->patient, slot, t - DAY + 1, &b), INTAKE_OK);
+	return b.id;
+}
+
+/* A call with the patient held at t (recorded a minute later); returns the call's id. */
+static int64_t held_call(fixture *f, int64_t t)
+{
+	int64_t booking = booked_call(f, t);
+	call_record c;
+	const char *field;
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "held", t, "discussed", t + 60, &c, &field), INTAKE_OK);
+	return c.id;
+}
+
 static decision_input approval(const fixture *f, int64_t response_id)
 {
 	return (decision_input){.response_id = response_id, .approve = true, .notes = "ok", .product_id = f->product_id,
@@ -202,6 +221,7 @@ static void test_expired_answers_cannot_back_an_approval(void **state)
 	assert_int_equal(rows(f, "treatment_decisions"), 0);
 	rid = submit(f, clean_answers(), T0);
 	in = approval(f, rid);
+	held_call(f, T0 - 3600);
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_OK);
 	assert_string_equal(d.decision, "approved");
 	assert_int_equal(d.quantity, 1);
@@ -214,6 +234,7 @@ static void test_withdrawn_consent_blocks_approval(void **state)
 	fixture *f = *state;
 	int64_t rid = submit(f, clean_answers(), T0);
 	accept_consent(f, T0);
+	held_call(f, T0 - 3600);
 	assert_int_equal(intake_withdraw_consent(f->s, &f->patient, T0 + 10), INTAKE_OK);
 	decision_input in = approval(f, rid);
 	decision_record d;
@@ -231,6 +252,7 @@ static void test_approval_fields(void **state)
 	fixture *f = *state;
 	int64_t rid = submit(f, clean_answers(), T0);
 	accept_consent(f, T0);
+	held_call(f, T0 - 3600);
 	decision_record d;
 	const char *field = NULL;
 	decision_input in = approval(f, rid);
@@ -253,6 +275,77 @@ static void test_approval_fields(void **state)
 	in = approval(f, rid);
 	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->other.id, &in, T0, &d, &field), INTAKE_NOT_FOUND);
 	assert_int_equal(rows(f, "treatment_decisions"), 0);
+}
+
+static void test_call_is_recorded_only_as_it_can_have_happened(void **state)
+{
+	fixture *f = *state;
+	int64_t t = T0 + DAY;
+	int64_t booking = booked_call(f, t);
+	call_record c;
+	const char *field = NULL;
+	long long audit_before = rows(f, "audit_log");
+	/* Before the slot starts: the call has not been due. */
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "held", 0, "n", t - 1, &c, &field),
+	                 INTAKE_CALL_TOO_EARLY);
+	/* A time before the slot, or after now. */
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "held", t - 1, "n", t + 60, &c, &field), INTAKE_INVALID);
+	assert_string_equal(field, "called_at");
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "held", t + 61, "n", t + 60, &c, &field), INTAKE_INVALID);
+	assert_string_equal(field, "called_at");
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "held", 0, "", t + 60, &c, &field), INTAKE_INVALID);
+	assert_string_equal(field, "notes");
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "maybe", 0, "n", t + 60, &c, &field), INTAKE_INVALID);
+	assert_int_equal(intake_record_call(f->s, &f->doctor, 9999, "held", 0, "n", t + 60, &c, &field), INTAKE_NOT_FOUND);
+	assert_int_equal(rows(f, "consultation_calls"), 0);
+	assert_int_equal(rows(f, "audit_log"), audit_before);
+	/* The slot's start itself is a valid time; now is the default. */
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "not_reached", 0, "", t, &c, &field), INTAKE_OK);
+	assert_int_equal(c.called_at, t);
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "held", t + 300, "n", t + 600, &c, &field), INTAKE_OK);
+	assert_int_equal(intake_record_call(f->s, &f->doctor, booking, "held", 0, "n", t + 700, &c, &field),
+	                 INTAKE_CALL_ALREADY_HELD);
+	assert_int_equal(rows(f, "consultation_calls"), 2);
+	assert_int_equal(rows(f, "audit_log"), audit_before + 2);
+}
+
+static void test_approval_needs_a_recent_held_call_or_a_reason(void **state)
+{
+	fixture *f = *state;
+	/* Answers today; the only held call is 91 days old, a failed attempt is recent. */
+	held_call(f, T0 - 91 * DAY);
+	int64_t missed = booked_call(f, T0 - 3600);
+	call_record c;
+	const char *field = NULL;
+	assert_int_equal(intake_record_call(f->s, &f->doctor, missed, "not_reached", 0, "", T0 - 3000, &c, &field), INTAKE_OK);
+	int64_t rid = submit(f, clean_answers(), T0);
+	accept_consent(f, T0);
+	decision_input in = approval(f, rid);
+	decision_record d;
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_CALL_REQUIRED);
+	assert_string_equal(field, "no_call_reason");
+	assert_int_equal(rows(f, "treatment_decisions"), 0);
+	/* A decline needs no call. */
+	decision_input decline = {.response_id = rid, .approve = false, .notes = "n", .decline_reason = "not reached"};
+	/* With a written reason the approval is recorded, and the reason with it. */
+	in.no_call_reason = "video consultation instead of the phone";
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_OK);
+	assert_string_equal(d.no_call_reason, "video consultation instead of the phone");
+	assert_int_equal(d.call_id, 0);
+	/* The next answers: declined without any call; then a call held 89 days before approving. */
+	rid = submit(f, clean_answers(), T0 + DAY);
+	decline.response_id = rid;
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &decline, T0 + DAY, &d, &field),
+	                 INTAKE_OK);
+	rid = submit(f, clean_answers(), T0 + 2 * DAY);
+	int64_t call = held_call(f, T0 + 2 * DAY + 3600);
+	in = approval(f, rid);
+	in.valid_until = "2027-03-01";
+	int64_t later = T0 + 2 * DAY + 3600 + 89 * DAY;
+	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, later, &d, &field), INTAKE_OK);
+	assert_int_equal(d.call_id, call);
+	assert_string_equal(d.no_call_reason, "");
 }
 
 static void test_flags_are_stored_with_the_answers(void **state)
@@ -289,6 +382,7 @@ static void test_changed_answers_need_an_override(void **state)
 	assert_non_null(strstr(r.flags_json, "妊娠・授乳・妊娠の可能性 『妊娠している可能性がある』→『あてはまらない』（第1版 "));
 	response_record_clear(&r);
 	accept_consent(f, T0);
+	held_call(f, T0 - 30);
 	decision_input in = approval(f, rid);
 	decision_record d;
 	const char *field = NULL;
@@ -344,6 +438,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flags_are_stored_with_the_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_answers_need_an_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_age_comes_from_the_date_of_birth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_call_is_recorded_only_as_it_can_have_happened, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_approval_needs_a_recent_held_call_or_a_reason, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,24 @@ function renderBookings() {
   $('bookings').replaceChildren(list);
 }
 
+function renderCalls() {
+  const calls = state.intake?.calls ?? [];
+  if (calls.length === 0) {
+    $('calls-record').replaceChildren(el('p', 'muted', t('patient.calls.none')));
+    return;
+  }
+  const list = el('ul', 'plain-list');
+  for (const call of calls) {
+    const li = el('li', `call-record call-record--${call.result}`);
+    li.dataset.callResult = call.result;
+    li.append(el('strong', null, t(call.result === 'held' ? 'patient.calls.held' : 'patient.calls.not_reached')), ' ',
+      timeElement(call.called_at), ` ${call.doctor_name ?? ''}`);
+    if (call.notes) li.append(el('p', 'pre-wrap call-record__notes', call.notes));
+    list.append(li);
+  }
+  $('calls-record').replaceChildren(list);
+}
+
 function renderConsent() {
   const consent = state.intake?.consent ?? {};
   const latest = consent.latest ?? null;
@@ -218,6 +236,7 @@ function renderRecorded(decision) {
   ] : [[t('decision.decline_reason'), decision.decline_reason]];
   rows.push([t('decision.notes'), decision.notes]);
   if (decision.override_reason) rows.push([t('decision.override_reason'), decision.override_reason]);
+  if (decision.no_call_reason) rows.push([t('decision.no_call_reason'), decision.no_call_reason]);
   rows.push([t('decision.decided_at'), timeElement(decision.decided_at)], [t('decision.doctor'), decision.doctor_name]);
   fillDetails($('decision-details'), rows);
   for (const dd of $('decision-details').querySelectorAll('dd')) dd.classList.add('pre-wrap');
@@ -252,6 +271,7 @@ function renderDecision() {
   form.hidden = false;
   $('override-area').hidden = !needsOverride();
   $('override-warning').textContent = t(hasBlock() ? 'decision.override_warning' : 'decision.override_warning_changed');
+  $('no-call-area').hidden = Boolean(state.intake?.call_held);
   toggleFields();
 }
 
@@ -266,6 +286,7 @@ function render() {
   renderProfile();
   renderFlags();
   renderBookings();
+  renderCalls();
   renderConsent();
   renderAnswers();
   renderHistory();
@@ -357,6 +378,7 @@ function wire() {
         body.quantity = Number.isInteger(n) ? n : values.quantity;
       }
       if (needsOverride() && values.override_reason !== undefined) body.override_reason = values.override_reason;
+      if (!state.intake?.call_held && values.no_call_reason !== undefined) body.no_call_reason = values.no_call_reason;
     } else if (values.decline_reason !== undefined) body.decline_reason = values.decline_reason;
 
     whileSubmitting(form, async () => {

@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { clearErrors, formValues, showError, showStatus, whileSubmitting } from './forms.js';
 import { onLangChange, t } from './i18n.js';
-import { addDays, formatDay, formatTime, jstInstant, todayJst } from './jst.js';
+import { addDays, formatDay, formatTime, jstDay, jstInstant, todayJst } from './jst.js';
 import { levelBadge } from './levels.js';
 import { el, hideAlert, showAlert, startPage } from './session.js';
 
@@ -38,7 +38,7 @@ function callItem(slot) {
     const level = booking.questionnaire_level ?? 'missing';
     const status = el('p', 'call__status');
     status.append(el('span', 'call__status-label', t('schedule.call.questionnaire')), levelBadge(level));
-    body.append(name, phone, status);
+    body.append(name, phone, status, callRecord(slot));
   } else {
     item.classList.add('call--free');
     body.append(el('span', 'muted', t(slot.booked ? 'schedule.call.was_booked' : 'schedule.call.free')));
@@ -52,6 +52,94 @@ function callItem(slot) {
   }
   item.append(body);
   return item;
+}
+
+/** The call's outcome, or the buttons to record it once the slot has started. */
+function callRecord(slot) {
+  const booking = slot.booking;
+  const box = el('div', 'call__record');
+  box.dataset.callResult = booking.call_result ?? 'none';
+  if (booking.call_result === 'held') {
+    box.append(el('span', 'badge badge--held', t('schedule.call.held_at', { time: formatTime(booking.called_at) })));
+    return box;
+  }
+  if (booking.call_result === 'not_reached') {
+    box.append(el('span', 'muted', t('schedule.call.not_reached_at', { time: formatTime(booking.called_at) })));
+  }
+  if (Date.parse(slot.starts_at) > Date.now()) {
+    box.append(el('span', 'muted', t('schedule.call.not_yet')));
+    return box;
+  }
+  for (const [result, key] of [['held', 'schedule.call.record_held'], ['not_reached', 'schedule.call.record_not_reached']]) {
+    const button = el('button', `btn btn--small ${result === 'held' ? 'btn--primary' : 'btn--secondary'}`, t(key));
+    button.type = 'button';
+    button.dataset.callOpen = result;
+    button.dataset.bookingId = String(booking.id);
+    box.append(button);
+  }
+  return box;
+}
+
+let formSeq = 0;
+
+/** An inline form to record a call: its time (default now) and notes (required when held). */
+function callForm(slot, result) {
+  formSeq += 1;
+  const id = `call-form-${formSeq}`;
+  const form = el('form', 'form call-form');
+  form.noValidate = true;
+  form.dataset.result = result;
+  form.dataset.bookingId = String(slot.booking.id);
+  const now = new Date();
+  const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
+  form.innerHTML = `
+    <p class="alert alert--error" data-form-error role="alert" tabindex="-1" hidden></p>
+    <div class="field">
+      <label for="${id}-time"></label>
+      <input id="${id}-time" name="called_at" type="time" class="input--short" aria-describedby="${id}-time-error">
+      <p id="${id}-time-error" class="field-error" data-error-for="called_at" hidden></p>
+    </div>
+    <div class="field">
+      <label for="${id}-notes"></label>
+      <textarea id="${id}-notes" name="notes" rows="3" maxlength="4000" aria-describedby="${id}-notes-error"></textarea>
+      <p id="${id}-notes-error" class="field-error" data-error-for="notes" hidden></p>
+    </div>
+    <p class="field-error" data-error-for="result" hidden></p>
+    <div class="call-form__actions">
+      <button type="submit" class="btn btn--primary btn--small"></button>
+      <button type="button" class="btn btn--ghost btn--small" data-call-cancel></button>
+    </div>`;
+  form.querySelector(`label[for="${id}-time"]`).textContent = t(result === 'held' ? 'schedule.call.form.started' : 'schedule.call.form.attempted');
+  const notesLabel = form.querySelector(`label[for="${id}-notes"]`);
+  notesLabel.append(el('span', null, t('schedule.call.form.notes')));
+  if (result === 'held') notesLabel.append(el('span', 'tag tag--required', t('field.required')));
+  form.querySelector('button[type="submit"]').textContent = t(result === 'held' ? 'schedule.call.form.save_held' : 'schedule.call.form.save_not_reached');
+  form.querySelector('[data-call-cancel]').textContent = t('schedule.call.form.cancel');
+  const time = form.elements.namedItem('called_at');
+  time.value = hhmm;
+  time.dataset.initial = hhmm;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const values = formValues(form);
+    if (result === 'held' && !values.notes) {
+      showError(form, { field: 'notes', message: t('schedule.call.form.need_notes') });
+      return;
+    }
+    const body = { result, notes: values.notes ?? '' };
+    // An untouched time means "now": the server's clock decides, to the second.
+    if (values.called_at && values.called_at !== time.dataset.initial) body.called_at = jstInstant(jstDay(slot.starts_at), values.called_at);
+    whileSubmitting(form, async () => {
+      try {
+        await api('POST', `/api/v1/bookings/${encodeURIComponent(slot.booking.id)}/call`, body);
+        await loadDay();
+      } catch (error) {
+        showError(form, error);
+      }
+    });
+  });
+  form.querySelector('[data-call-cancel]').addEventListener('click', () => renderDay());
+  return form;
 }
 
 function renderDay() {
@@ -100,11 +188,12 @@ function wire() {
           end: jstInstant(values.date, values.end),
           slot_minutes: Number.isInteger(minutes) ? minutes : values.slot_minutes,
         });
+        // The day view moves to the published day first, so the note confirms a finished change.
+        state.day = values.date;
+        await loadDay();
         showStatus(form, t('schedule.publish.done', {
           n: data.created ?? 0, day: formatDay(values.date), from: values.start, to: values.end,
         }));
-        state.day = values.date;
-        await loadDay();
       } catch (error) {
         showError(form, error);
       }
@@ -120,6 +209,15 @@ function wire() {
   $('day-next').addEventListener('click', () => { state.day = addDays(state.day, 1); loadDay(); });
 
   $('calls').addEventListener('click', async (event) => {
+    const open = event.target instanceof Element ? event.target.closest('[data-call-open]') : null;
+    if (open) {
+      const item = open.closest('.call');
+      const slot = state.slots.find((x) => String(x.id) === item.dataset.slotId);
+      const box = item.querySelector('.call__record');
+      box.replaceChildren(callForm(slot, open.dataset.callOpen));
+      box.querySelector('textarea').focus();
+      return;
+    }
     const button = event.target instanceof Element ? event.target.closest('[data-delete-slot]') : null;
     if (!button) return;
     button.disabled = true;

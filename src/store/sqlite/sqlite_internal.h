@@ -57,6 +57,9 @@ store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now);
 store_rc sqlite_decision_insert(store *s, decision_record *d);
 store_rc sqlite_decision_for_response(store *s, int64_t response_id, decision_record *out);
 store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *out);
+store_rc sqlite_call_insert(store *s, call_record *c);
+store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out);
+store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx);
 store_rc sqlite_review_queue(store *s, store_review_fn fn, void *ctx);
 
 /* The traceability methods (store_sqlite_trace.c). */

@@ -88,7 +88,8 @@ store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void 
 	sqlite_store *ss = impl(s);
 	sqlite3_stmt *st = sqlite_prepare(
 		ss, "SELECT " SLOT_COLUMNS ", d.name, coalesce(b.id, 0), coalesce(b.patient_id, 0), coalesce(p.name, ''),"
-		    " coalesce(pp.phone, ''), coalesce(r.worst_level, ''), coalesce(r.submitted_at, 0)"
+		    " coalesce(pp.phone, ''), coalesce(r.worst_level, ''), coalesce(r.submitted_at, 0),"
+		    " coalesce(c.outcome, ''), coalesce(c.called_at, 0)"
 		    " FROM consultation_slots s"
 		    " JOIN users d ON d.id = s.doctor_id"
 		    " LEFT JOIN bookings b ON b.slot_id = s.id AND b.status = 'booked'"
@@ -96,6 +97,10 @@ store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void 
 		    " LEFT JOIN patient_profiles pp ON pp.user_id = b.patient_id"
 		    " LEFT JOIN questionnaire_responses r ON r.id ="
 		    "   (SELECT max(id) FROM questionnaire_responses WHERE patient_id = b.patient_id)"
+		    /* A held call outranks failed attempts; among equals, the latest record. */
+		    " LEFT JOIN consultation_calls c ON c.id ="
+		    "   (SELECT id FROM consultation_calls WHERE booking_id = b.id"
+		    "    ORDER BY outcome = 'held' DESC, id DESC LIMIT 1)"
 		    " WHERE s.starts_at >= ?1 AND s.starts_at < ?2 AND (?3 = 0 OR s.doctor_id = ?3)"
 		    "   AND (?4 = 0 OR b.id IS NULL)"
 		    " ORDER BY s.starts_at, s.doctor_id LIMIT ?5");
@@ -118,6 +123,8 @@ store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void 
 		sqlite_copy_text(v.patient_phone, sizeof v.patient_phone, st, 10);
 		sqlite_copy_text(v.questionnaire_level, sizeof v.questionnaire_level, st, 11);
 		v.questionnaire_at = sqlite3_column_int64(st, 12);
+		sqlite_copy_text(v.call_outcome, sizeof v.call_outcome, st, 13);
+		v.call_at = sqlite3_column_int64(st, 14);
 		if (fn(ctx, &v) != 0)
 			break;
 	}
@@ -384,7 +391,7 @@ store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now)
 #define DECISION_SELECT                                                                                             \
 	"SELECT t.id, t.patient_id, t.doctor_id, d.name, t.response_id, coalesce(t.consent_id, 0), t.decision, t.notes,"  \
 	" t.product, t.quantity, t.directions, t.valid_until, t.decline_reason, t.override_reason, t.decided_at,"       \
-	" coalesce(t.product_id, 0)"                                                                                    \
+	" coalesce(t.product_id, 0), coalesce(t.call_id, 0), t.no_call_reason"                                          \
 	" FROM treatment_decisions t JOIN users d ON d.id = t.doctor_id"
 
 static void read_decision(sqlite3_stmt *st, void *out)
@@ -406,6 +413,8 @@ static void read_decision(sqlite3_stmt *st, void *out)
 	sqlite_copy_text(d->override_reason, sizeof d->override_reason, st, 13);
 	d->decided_at = sqlite3_column_int64(st, 14);
 	d->product_id = sqlite3_column_int64(st, 15);
+	d->call_id = sqlite3_column_int64(st, 16);
+	sqlite_copy_text(d->no_call_reason, sizeof d->no_call_reason, st, 17);
 }
 
 store_rc sqlite_decision_insert(store *s, decision_record *d)
@@ -413,7 +422,8 @@ store_rc sqlite_decision_insert(store *s, decision_record *d)
 	sqlite_store *ss = impl(s);
 	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO treatment_decisions (patient_id, doctor_id, response_id, consent_id, decision,"
 	                                      " notes, product, quantity, directions, valid_until, decline_reason, override_reason,"
-	                                      " decided_at, product_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))");
+	                                      " decided_at, product_id, call_id, no_call_reason)"
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, d->patient_id);
@@ -433,6 +443,8 @@ store_rc sqlite_decision_insert(store *s, decision_record *d)
 	sqlite3_bind_text(st, 12, d->override_reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 13, d->decided_at);
 	sqlite3_bind_int64(st, 14, d->product_id);
+	sqlite3_bind_int64(st, 15, d->call_id);
+	sqlite3_bind_text(st, 16, d->no_call_reason, -1, SQLITE_STATIC);
 	store_rc rc = sqlite_step_done(ss, st, "insert decision");
 	if (rc == STORE_OK)
 		d->id = sqlite3_last_insert_rowid(ss->db);
@@ -457,6 +469,73 @@ store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *o
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, patient_id);
 	return sqlite_step_one(ss, st, read_decision, out, "read decision");
+}
+
+/* ---- consultation calls ---- */
+
+#define CALL_SELECT                                                                                                 \
+	"SELECT c.id, c.booking_id, c.patient_id, c.doctor_id, d.name, c.outcome, c.called_at, c.notes, c.recorded_at,"  \
+	" s.starts_at"                                                                                                  \
+	" FROM consultation_calls c JOIN users d ON d.id = c.doctor_id"                                                 \
+	" JOIN bookings b ON b.id = c.booking_id JOIN consultation_slots s ON s.id = b.slot_id"
+
+static void read_call(sqlite3_stmt *st, void *out)
+{
+	call_record *c = out;
+	c->id = sqlite3_column_int64(st, 0);
+	c->booking_id = sqlite3_column_int64(st, 1);
+	c->patient_id = sqlite3_column_int64(st, 2);
+	c->doctor_id = sqlite3_column_int64(st, 3);
+	sqlite_copy_text(c->doctor_name, sizeof c->doctor_name, st, 4);
+	sqlite_copy_text(c->outcome, sizeof c->outcome, st, 5);
+	c->called_at = sqlite3_column_int64(st, 6);
+	sqlite_copy_text(c->notes, sizeof c->notes, st, 7);
+	c->recorded_at = sqlite3_column_int64(st, 8);
+	c->slot_starts_at = sqlite3_column_int64(st, 9);
+}
+
+store_rc sqlite_call_insert(store *s, call_record *c)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO consultation_calls (booking_id, patient_id, doctor_id, outcome, called_at,"
+	                                      " notes, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, c->booking_id);
+	sqlite3_bind_int64(st, 2, c->patient_id);
+	sqlite3_bind_int64(st, 3, c->doctor_id);
+	sqlite3_bind_text(st, 4, c->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, c->called_at);
+	sqlite3_bind_text(st, 6, c->notes, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, c->recorded_at);
+	store_rc rc = sqlite_step_done(ss, st, "insert call");
+	if (rc == STORE_OK)
+		c->id = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, CALL_SELECT " WHERE c.patient_id = ? AND c.outcome = 'held'"
+	                                      " AND c.called_at >= ? AND c.called_at <= ? ORDER BY c.called_at DESC, c.id DESC LIMIT 1");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	return sqlite_step_one(ss, st, read_call, out, "read call");
+}
+
+store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, CALL_SELECT " WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.id DESC LIMIT 100");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	call_record c;
+	return sqlite_each_row(ss, st, read_call, &c, (int (*)(void *, const void *))fn, ctx, "list calls");
 }
 
 /* ---- review queue ---- */
