@@ -78,8 +78,12 @@ static int demo_product_and_lot(store *s, int64_t pharmacist_id)
 		certificate_record cert;
 		char name[64];
 		snprintf(name, sizeof name, "demo-%s.pdf", lot_required_tests[i]);
-		if (trace_add_certificate(s, &pharmacist, lot.id, name, (const unsigned char *)demo_pdf, strlen(demo_pdf),
-		                          1 << 20, now, &cert, &field) != TRACE_OK)
+		/* One distinct file per test: the same bytes twice would be refused as a duplicate. */
+		char pdf[sizeof demo_pdf + 64];
+		snprintf(pdf, sizeof pdf, "%s%% test: %s\n", demo_pdf, lot_required_tests[i]);
+		certificate_use dup;
+		if (trace_add_certificate(s, &pharmacist, lot.id, name, (const unsigned char *)pdf, strlen(pdf), 1 << 20, NULL,
+		                          now, &cert, &dup, &field) != TRACE_OK)
 			return -1;
 		lot_test_record t = {.lot_id = lot.id, .certificate_id = cert.id};
 		snprintf(t.kind, sizeof t.kind, "%s", lot_required_tests[i]);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/payment.h"
+#include "core/text.h"
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "service/intake.h"
@@ -123,10 +124,28 @@ static const char *sniff_content_type(const unsigned char *d, size_t n)
 	return NULL;
 }
 
+static int first_use(void *ctx, const certificate_use *u)
+{
+	certificate_use *first = ctx;
+	/* Prefer a use attached to a test: that is the one a reader has to look at. */
+	if (first->certificate_id == 0 || (first->test_kind[0] == '\0' && u->test_kind[0] != '\0'))
+		*first = *u;
+	return 0;
+}
+
 trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const char *filename, const unsigned char *data,
-                               size_t len, size_t max_bytes, int64_t now, certificate_record *out, const char **field_out)
+                               size_t len, size_t max_bytes, const char *duplicate_reason, int64_t now,
+                               certificate_record *out, certificate_use *dup_out, const char **field_out)
 {
 	*field_out = NULL;
+	memset(dup_out, 0, sizeof *dup_out);
+	if (duplicate_reason != NULL && *duplicate_reason == '\0')
+		duplicate_reason = NULL;
+	if (duplicate_reason != NULL && (text_char_count(duplicate_reason) < CERTIFICATE_DUPLICATE_REASON_MIN ||
+	                                 text_char_count(duplicate_reason) > 1000 || !text_is_clean(duplicate_reason, 1))) {
+		*field_out = "duplicate_reason";
+		return TRACE_INVALID;
+	}
 	if (filename == NULL || validate_file_name(filename) != NULL) {
 		*field_out = "filename";
 		return TRACE_INVALID;
@@ -157,10 +176,24 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
 	store_rc rc = s->m->lot_get(s, lot_id, &lot);
 	if (rc != STORE_OK)
 		return undo(s, rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
+	/* Six release tests proven by six copies of one file prove one test at most: the same bytes
+	 * again need a pharmacist's reason. */
+	if (s->m->certificate_uses(s, c.sha256, first_use, dup_out) != STORE_OK)
+		return undo(s, TRACE_ERROR);
+	if (dup_out->certificate_id != 0 && duplicate_reason == NULL)
+		return undo(s, TRACE_DUPLICATE);
+	if (dup_out->certificate_id != 0) {
+		c.duplicate_of = dup_out->certificate_id;
+		snprintf(c.duplicate_reason, sizeof c.duplicate_reason, "%s", duplicate_reason);
+	}
 	if (s->m->certificate_insert(s, &c) != STORE_OK)
 		return undo(s, TRACE_ERROR);
-	char detail[200];
-	snprintf(detail, sizeof detail, "certificate %lld %s sha256 %.16s…", (long long)c.id, type, c.sha256);
+	char detail[1200];
+	if (c.duplicate_of)
+		snprintf(detail, sizeof detail, "certificate %lld %s sha256 %.16s… duplicate of certificate %lld (lot %s): %s",
+		         (long long)c.id, type, c.sha256, (long long)c.duplicate_of, dup_out->lot_number, c.duplicate_reason);
+	else
+		snprintf(detail, sizeof detail, "certificate %lld %s sha256 %.16s…", (long long)c.id, type, c.sha256);
 	if (audit(s, by, "lot.certificate", "lot", lot_id, detail) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
 	if (finish(s) != TRACE_OK)
@@ -594,6 +627,10 @@ trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *rea
 		if (rc != TRACE_OK)
 			return undo(s, rc);
 	}
+	/* Every recipient is followed until the jar is accounted for; a repeated recall picks up
+	 * any dispense recorded since. */
+	if (s->m->recall_track_open(s, lot_id, now) != STORE_OK)
+		return undo(s, TRACE_ERROR);
 	if (audit(s, by, "lot.recall", "lot", lot_id, reason) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
 	return finish(s);

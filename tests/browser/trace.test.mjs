@@ -144,7 +144,7 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     // Certificates and results for five of the six tests.
     const methods = { sterility: '日本薬局方 無菌試験法', mycoplasma: 'NAT法', endotoxin: '比色法 (LAL)', viral: 'PCR (HBV/HCV/HIV)', particle_count: 'NTA 粒子径分布', identity: 'CD9/CD63/CD81 陽性' };
     for (const kind of KINDS.slice(0, 5)) {
-      await uploadCertificate(s, `${kind}.pdf`, 'application/pdf', PDF);
+      await uploadCertificate(s, `${kind}.pdf`, 'application/pdf', Buffer.concat([PDF, Buffer.from(`% ${kind}\n`)]));
       assert.match(await s.textContent('#upload-form [data-form-status]'), new RegExp(`${kind}\\.pdf`));
       assert.match(await s.$eval('#test-certificate', (e) => e.selectedOptions[0].textContent), new RegExp(`${kind}\\.pdf`), 'the new certificate is preselected');
       await recordTest(s, kind, methods[kind]);
@@ -166,7 +166,7 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     await screenshot(s, 'lot-release-refused.png');
     await s.click('#action-cancel');
 
-    await uploadCertificate(s, 'identity.pdf', 'application/pdf', PDF);
+    await uploadCertificate(s, 'identity.pdf', 'application/pdf', Buffer.concat([PDF, Buffer.from('% identity\n')]));
     await recordTest(s, 'identity', methods.identity);
     assert.ok(await s.locator('#tests-complete').isVisible());
     assert.ok(await s.locator('#tests-missing').isHidden());

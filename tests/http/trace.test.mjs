@@ -11,6 +11,9 @@ import { cleanAnswers, jstDate } from './fixtures.mjs';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const KINDS = ['sterility', 'mycoplasma', 'endotoxin', 'viral', 'particle_count', 'identity'];
+let pdfSeq = 0;
+/** A PDF no other upload has sent: the same bytes twice are refused as a duplicate. */
+const uniquePdf = () => Buffer.concat([PDF, Buffer.from(`% certificate ${++pdfSeq}\n`)]);
 
 let server, pharmacist, doctor, admin;
 let seq = 0;
@@ -54,7 +57,7 @@ async function newLot(productId, { expires = jstDate(300), quantity = 10, releas
   const lot = r.json.lot;
   if (release) {
     for (const kind of KINDS) {
-      const c = await upload(pharmacist, lot.id, PDF);
+      const c = await upload(pharmacist, lot.id, uniquePdf());
       assert.equal(c.status, 201, c.text);
       const t = await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'JP', tested_on: jstDate(-1), certificate_id: c.json.certificate.id });
       assert.equal(t.status, 201, t.text);
@@ -147,7 +150,7 @@ describe('products and lots', () => {
     assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'quarantine', reason: '' }), 400, 'invalid_field', 'reason');
     assert.equal((await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'quarantine', reason: 'review' })).status, 200);
     // A failing test, and tests without certificates, do not count.
-    const cert = (await upload(pharmacist, lot.id, PDF)).json.certificate.id;
+    const cert = (await upload(pharmacist, lot.id, uniquePdf())).json.certificate.id;
     for (const kind of KINDS.slice(0, 4)) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: cert });
     await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'particle_count', result: 'fail', method: 'NTA', tested_on: jstDate(-1), certificate_id: cert });
     await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'CD63', tested_on: jstDate(-1) });
