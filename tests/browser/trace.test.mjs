@@ -166,6 +166,12 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     await screenshot(s, 'lot-release-refused.png');
     await s.click('#action-cancel');
 
+    // The sterility certificate again as the identity certificate: refused, naming the test it
+    // already proves, and the form asks for a pharmacist's reason.
+    await uploadCertificate(s, 'identity-copy.pdf', 'application/pdf', Buffer.concat([PDF, Buffer.from('% sterility\n')]));
+    assert.match(await s.textContent('#upload-file-error'), /同じファイル.*sterility/);
+    assert.ok(await s.locator('#upload-duplicate-reason').isVisible());
+    await screenshot(s, 'lot-upload-duplicate.png');
     await uploadCertificate(s, 'identity.pdf', 'application/pdf', Buffer.concat([PDF, Buffer.from('% identity\n')]));
     await recordTest(s, 'identity', methods.identity);
     assert.ok(await s.locator('#tests-complete').isVisible());

@@ -548,15 +548,23 @@ function wireUpload() {
     }
     whileSubmitting(form, async () => {
       try {
-        const path = `/api/v1/lots/${encodeURIComponent(state.id)}/certificates?filename=${encodeURIComponent(file.name)}`;
+        // The same file again (same SHA-256) needs the pharmacist's reason, asked for on the 409.
+        const reason = $('upload-duplicate').hidden ? '' : $('upload-duplicate-reason').value.trim();
+        const path = `/api/v1/lots/${encodeURIComponent(state.id)}/certificates?filename=${encodeURIComponent(file.name)}`
+          + (reason ? `&duplicate_reason=${encodeURIComponent(reason)}` : '');
         const data = await apiUpload(path, file);
         state.lastCertificate = data.certificate?.id ?? null;
         form.reset();
+        $('upload-duplicate').hidden = true;
         await reload();
         showStatus(form, t('lot.upload.done', { name: data.certificate?.filename ?? file.name }));
       } catch (error) {
         if (error.status === 415) showError(form, { field: 'file', message: t('lot.upload.bad_type') });
         else if (error.status === 413) showError(form, { field: 'file', message: t('lot.upload.too_large') });
+        else if (error.code === 'duplicate_certificate') {
+          $('upload-duplicate').hidden = false;
+          showError(form, error);
+        }
         else showError(form, error.field === 'filename' ? { ...error, message: error.message, field: 'file' } : error);
       }
     });
