@@ -90,7 +90,7 @@ static int demo_product_and_lot(store *s, int64_t pharmacist_id)
 		snprintf(t.result, sizeof t.result, "pass");
 		snprintf(t.method, sizeof t.method, "%s", methods[i]);
 		snprintf(t.tested_on, sizeof t.tested_on, "%s", tested);
-		if (trace_record_test(s, &pharmacist, &t, now, &field) != TRACE_OK)
+		if (trace_record_test(s, &pharmacist, &t, now, &dup, &field) != TRACE_OK)
 			return -1;
 	}
 	if (trace_transition(s, &pharmacist, lot.id, LOT_QUARANTINE, "受入検査待ち / awaiting release review", now) != TRACE_OK ||

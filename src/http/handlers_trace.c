@@ -259,6 +259,22 @@ void handle_lot_get(request *req)
 	reply_json(req, 200, json_pack("{s:o}", "lot", j));
 }
 
+/* 409 duplicate_certificate naming the earlier copy (lot, test), so the pharmacist can look
+ * before confirming with a reason. */
+static void reply_duplicate(request *req, const char *field, const certificate_use *dup)
+{
+	reply_error(req, 409, "duplicate_certificate", field, NULL);
+	json_t *d = json_pack("{s:I, s:I, s:s}", "certificate_id", (json_int_t)dup->certificate_id, "lot_id",
+	                      (json_int_t)dup->lot_id, "lot_number", dup->lot_number);
+	json_object_set_new(d, "test_kind", dup->test_kind[0] ? json_string(dup->test_kind) : json_null());
+	json_t *err = json_object_get(req->reply, "error");
+	json_object_set_new(err, "duplicate_of", d);
+	char message[768];
+	snprintf(message, sizeof message, "%s (%s %s%s%s)", json_string_value(json_object_get(err, "message")),
+	         req->lang == LANG_EN ? "lot" : "ロット", dup->lot_number, dup->test_kind[0] ? " / " : "", dup->test_kind);
+	json_object_set_new(err, "message", json_string(message));
+}
+
 void handle_lot_certificate_upload(request *req)
 {
 	static const char *const allowed[] = {"application/pdf", "image/png", "image/jpeg"};
@@ -284,17 +300,7 @@ void handle_lot_certificate_upload(request *req)
 	                                    req->body_len, req->cfg->max_upload_bytes, request_query(req, "duplicate_reason"),
 	                                    clock_now(), &c, &dup, &field);
 	if (rc == TRACE_DUPLICATE) {
-		/* Name the earlier copy, so the pharmacist can look before confirming. */
-		reply_error(req, 409, "duplicate_certificate", "file", NULL);
-		json_t *d = json_pack("{s:I, s:I, s:s}", "certificate_id", (json_int_t)dup.certificate_id, "lot_id",
-		                      (json_int_t)dup.lot_id, "lot_number", dup.lot_number);
-		json_object_set_new(d, "test_kind", dup.test_kind[0] ? json_string(dup.test_kind) : json_null());
-		json_t *err = json_object_get(req->reply, "error");
-		json_object_set_new(err, "duplicate_of", d);
-		char message[768];
-		snprintf(message, sizeof message, "%s (%s %s%s%s)", json_string_value(json_object_get(err, "message")),
-		         req->lang == LANG_EN ? "lot" : "ロット", dup.lot_number, dup.test_kind[0] ? " / " : "", dup.test_kind);
-		json_object_set_new(err, "message", json_string(message));
+		reply_duplicate(req, "file", &dup);
 		return;
 	}
 	if (rc == TRACE_INVALID && strcmp(field, "content_type") == 0) {
@@ -331,9 +337,16 @@ void handle_lot_test_create(request *req)
 	snprintf(t.method, sizeof t.method, "%s", input_string(req, "method"));
 	snprintf(t.tested_on, sizeof t.tested_on, "%s", input_string(req, "tested_on"));
 	t.certificate_id = input_int(req, "certificate_id", 0);
+	const char *duplicate_reason = input_string(req, "duplicate_reason");
+	snprintf(t.duplicate_reason, sizeof t.duplicate_reason, "%s", duplicate_reason ? duplicate_reason : "");
 	actor by = request_actor(req);
 	const char *field = NULL;
-	trace_rc rc = trace_record_test(req->db, &by, &t, clock_now(), &field);
+	certificate_use dup;
+	trace_rc rc = trace_record_test(req->db, &by, &t, clock_now(), &dup, &field);
+	if (rc == TRACE_DUPLICATE) {
+		reply_duplicate(req, "certificate_id", &dup);
+		return;
+	}
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, field);
 		return;

@@ -175,6 +175,7 @@ static const field_spec lot_test_fields[] = {
 	{"method", FIELD_STRING, true, 1, 200, 0, 0, 0, NULL},
 	{"tested_on", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
 	{"certificate_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"duplicate_reason", FIELD_STRING, false, 0, 1000, 0, 0, FIELD_MULTILINE, NULL},
 	{0},
 };
 

@@ -124,6 +124,13 @@ static const char *sniff_content_type(const unsigned char *d, size_t n)
 	return NULL;
 }
 
+/* A pharmacist's reason for accepting the same file twice: a sentence, not a keystroke. */
+static bool reason_ok(const char *reason)
+{
+	long n = text_char_count(reason);
+	return n >= CERTIFICATE_DUPLICATE_REASON_MIN && n <= 1000 && text_is_clean(reason, 1);
+}
+
 static int first_use(void *ctx, const certificate_use *u)
 {
 	certificate_use *first = ctx;
@@ -141,8 +148,7 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
 	memset(dup_out, 0, sizeof *dup_out);
 	if (duplicate_reason != NULL && *duplicate_reason == '\0')
 		duplicate_reason = NULL;
-	if (duplicate_reason != NULL && (text_char_count(duplicate_reason) < CERTIFICATE_DUPLICATE_REASON_MIN ||
-	                                 text_char_count(duplicate_reason) > 1000 || !text_is_clean(duplicate_reason, 1))) {
+	if (duplicate_reason != NULL && !reason_ok(duplicate_reason)) {
 		*field_out = "duplicate_reason";
 		return TRACE_INVALID;
 	}
@@ -203,9 +209,31 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
 	return TRACE_OK;
 }
 
-trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, const char **field_out)
+/* Finds a use of the same file proving a test other than (lot_id, kind). */
+typedef struct other_use {
+	int64_t lot_id;
+	const char *kind;
+	certificate_use found;
+} other_use;
+
+static int find_other_use(void *ctx, const certificate_use *u)
+{
+	other_use *o = ctx;
+	if (u->test_kind[0] == '\0' || (u->lot_id == o->lot_id && strcmp(u->test_kind, o->kind) == 0))
+		return 0;
+	o->found = *u;
+	return 1;
+}
+
+trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, certificate_use *dup_out,
+                           const char **field_out)
 {
 	*field_out = NULL;
+	memset(dup_out, 0, sizeof *dup_out);
+	if (t->duplicate_reason[0] != '\0' && !reason_ok(t->duplicate_reason)) {
+		*field_out = "duplicate_reason";
+		return TRACE_INVALID;
+	}
 	bool known = false;
 	for (int i = 0; i < LOT_REQUIRED_TEST_COUNT; i++)
 		known = known || strcmp(t->kind, lot_required_tests[i]) == 0;
@@ -234,8 +262,10 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 	if (t->certificate_id > 0) {
 		certificate_record c;
 		rc = s->m->certificate_get(s, t->certificate_id, &c);
+		char sha256[sizeof c.sha256] = "";
 		if (rc == STORE_OK) {
 			bool same_lot = c.lot_id == t->lot_id;
+			memcpy(sha256, c.sha256, sizeof sha256);
 			certificate_clear(&c);
 			if (!same_lot)
 				rc = STORE_NOT_FOUND;
@@ -244,13 +274,30 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 			*field_out = "certificate_id";
 			return undo(s, rc == STORE_NOT_FOUND ? TRACE_INVALID : TRACE_ERROR);
 		}
+		/* One file proving two different tests proves one of them at most. */
+		other_use o = {.lot_id = t->lot_id, .kind = t->kind};
+		if (s->m->certificate_uses(s, sha256, find_other_use, &o) != STORE_OK)
+			return undo(s, TRACE_ERROR);
+		if (o.found.certificate_id != 0 && t->duplicate_reason[0] == '\0') {
+			*dup_out = o.found;
+			*field_out = "certificate_id";
+			return undo(s, TRACE_DUPLICATE);
+		}
+		if (o.found.certificate_id == 0)
+			t->duplicate_reason[0] = '\0';   /* nothing to excuse */
+		else
+			*dup_out = o.found;
 	}
 	t->recorded_by = by->id;
 	t->recorded_at = now;
 	if (s->m->lot_test_insert(s, t) != STORE_OK)
 		return undo(s, TRACE_ERROR);
-	char detail[96];
-	snprintf(detail, sizeof detail, "%s %s", t->kind, t->result);
+	char detail[1200];
+	if (t->duplicate_reason[0])
+		snprintf(detail, sizeof detail, "%s %s, certificate %lld also proves %s of lot %s: %s", t->kind, t->result,
+		         (long long)t->certificate_id, dup_out->test_kind, dup_out->lot_number, t->duplicate_reason);
+	else
+		snprintf(detail, sizeof detail, "%s %s", t->kind, t->result);
 	if (audit(s, by, "lot.test", "lot", t->lot_id, detail) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
 	return finish(s);

@@ -45,7 +45,12 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
                                size_t len, size_t max_bytes, const char *duplicate_reason, int64_t now,
                                certificate_record *out, certificate_use *dup_out, const char **field_out);
 #define CERTIFICATE_DUPLICATE_REASON_MIN 5
-trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, const char **field_out);
+/* Records a release test result. A certificate whose file (by SHA-256) already proves a test of
+ * another kind or another lot is TRACE_DUPLICATE with *dup_out naming it, unless
+ * t->duplicate_reason (the pharmacist's, at least CERTIFICATE_DUPLICATE_REASON_MIN characters)
+ * is given; it is then stored and audited. */
+trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, certificate_use *dup_out,
+                           const char **field_out);
 /* Moves a lot through the state machine; actor id 0 is the system. */
 trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now);
 /* Marks released lots past their expiry date as expired (by the system). */

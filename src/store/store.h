@@ -201,6 +201,7 @@ typedef struct lot_test_record {
 	char method[201];
 	char tested_on[11];
 	int64_t certificate_id;        /* 0 when none */
+	char duplicate_reason[1001];   /* why its certificate may also prove another test; "" when it does not */
 	int64_t recorded_by;
 	int64_t recorded_at;
 } lot_test_record;

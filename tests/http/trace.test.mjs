@@ -171,6 +171,12 @@ describe('products and lots', () => {
     assert.equal(ok.json.certificate.duplicate_reason, '同一バッチの一括試験成績書のため');
     assert.equal(sql(server.db, `SELECT duplicate_of || '|' || duplicate_reason FROM certificates WHERE id = ${ok.json.certificate.id};`), `${c.json.certificate.id}|同一バッチの一括試験成績書のため`);
     assert.equal(count('audit_log', `action = 'lot.certificate' AND object = 'lot:${other.id}' AND detail LIKE '%duplicate of certificate ${c.json.certificate.id}%同一バッチ%'`), 1);
+    // Citing the first lot's sterility certificate for another test needs the reason too; given, it is audited.
+    const cite = (body) => pharmacist.post(`/api/v1/lots/${first.id}/tests`, { kind: 'mycoplasma', result: 'pass', method: 'NAT', tested_on: jstDate(-1), certificate_id: c.json.certificate.id, ...body });
+    assertError(await cite({}), 409, 'duplicate_certificate', 'certificate_id');
+    assert.equal((await cite({ duplicate_reason: '製造元の一括成績書に両試験が記載' })).status, 201);
+    assert.equal(sql(server.db, `SELECT duplicate_reason FROM lot_tests WHERE lot_id = ${first.id} AND kind = 'mycoplasma';`), '製造元の一括成績書に両試験が記載');
+    assert.equal(count('audit_log', `action = 'lot.test' AND object = 'lot:${first.id}' AND detail LIKE '%also proves sterility%'`), 1);
     // Only pharmacists upload at all.
     assertError(await admin.request('POST', `/api/v1/lots/${other.id}/certificates?filename=x.pdf&duplicate_reason=${encodeURIComponent('管理者が確認した')}`, { body: file, type: 'application/pdf' }), 403, 'forbidden');
   });
@@ -184,16 +190,26 @@ describe('products and lots', () => {
     assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'quarantine', reason: '' }), 400, 'invalid_field', 'reason');
     assert.equal((await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'quarantine', reason: 'review' })).status, 200);
     // A failing test, and tests without certificates, do not count.
-    const cert = (await upload(pharmacist, lot.id, uniquePdf())).json.certificate.id;
-    for (const kind of KINDS.slice(0, 4)) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: cert });
-    await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'particle_count', result: 'fail', method: 'NTA', tested_on: jstDate(-1), certificate_id: cert });
+    const certs = {};
+    for (const kind of KINDS) certs[kind] = (await upload(pharmacist, lot.id, uniquePdf(), 'application/pdf', `${kind}.pdf`)).json.certificate.id;
+    for (const kind of KINDS.slice(0, 4)) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: certs[kind] });
+    await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'particle_count', result: 'fail', method: 'NTA', tested_on: jstDate(-1), certificate_id: certs.particle_count });
     await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'CD63', tested_on: jstDate(-1) });
     const refused = await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'released', reason: 'go' });
     assertError(refused, 409, 'tests_missing');
     assert.deepEqual(refused.json.error.missing.sort(), ['identity', 'particle_count']);
     assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'purity', result: 'pass', method: 'm', tested_on: jstDate(-1) }), 400, 'invalid_field', 'kind');
     assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'm', tested_on: jstDate(5) }), 400, 'invalid_field', 'tested_on');
-    for (const kind of ['particle_count', 'identity']) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: cert });
+    // The sterility certificate cannot also prove identity without a pharmacist's reason.
+    const tests = count('lot_tests', `lot_id = ${lot.id}`);
+    const reused = await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: certs.sterility });
+    assertError(reused, 409, 'duplicate_certificate', 'certificate_id');
+    assert.deepEqual(reused.json.error.duplicate_of, { certificate_id: certs.sterility, lot_id: lot.id, lot_number: lot.lot_number, test_kind: 'sterility' });
+    assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: certs.sterility, duplicate_reason: 'ok' }), 400, 'invalid_field', 'duplicate_reason');
+    assert.equal(count('lot_tests', `lot_id = ${lot.id}`), tests);
+    // Re-recording the same test with its own certificate is not a duplicate.
+    assert.equal((await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'sterility', result: 'pass', method: 'm2', tested_on: jstDate(-1), certificate_id: certs.sterility })).status, 201);
+    for (const kind of ['particle_count', 'identity']) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: certs[kind] });
     // Only a pharmacist signs a release.
     assertError(await admin.post(`/api/v1/lots/${lot.id}/transition`, { to: 'released', reason: 'admin tries' }), 403, 'needs_pharmacist');
     assert.equal(status(), 'quarantine');

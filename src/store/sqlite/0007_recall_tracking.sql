@@ -2,8 +2,8 @@
 -- lot), created in the recall's transaction and followed to the end:
 --   pending → notified (the patient acknowledged the notice in the app, or staff marked it)
 --           → contacted (staff phoned; notes) → returned | destroyed (the jar, with its date).
--- Certificates: an upload whose SHA-256 is already on file is refused unless a pharmacist
--- gives a reason, kept here beside the copy it duplicates.
+-- Certificates: an upload whose SHA-256 is already on file, or a test result citing a file that
+-- already proves another test, is refused unless a pharmacist gives a reason, kept here.
 
 CREATE TABLE recall_tracking (
     id              INTEGER PRIMARY KEY,
@@ -38,3 +38,6 @@ SELECT d.lot_id, d.id, d.order_id, o.patient_id, coalesce(
 ALTER TABLE certificates ADD COLUMN duplicate_of INTEGER REFERENCES certificates(id);
 ALTER TABLE certificates ADD COLUMN duplicate_reason TEXT NOT NULL DEFAULT '';
 CREATE INDEX certificates_sha256 ON certificates(sha256);
+-- The same for a release test whose certificate already proves another test or another lot.
+ALTER TABLE lot_tests ADD COLUMN duplicate_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX lot_tests_certificate ON lot_tests(certificate_id);

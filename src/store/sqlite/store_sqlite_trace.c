@@ -302,7 +302,7 @@ store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
 {
 	sqlite_store *ss = impl(s);
 	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO lot_tests (lot_id, kind, result, value, method, tested_on, certificate_id,"
-	                                      " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)");
+	                                      " recorded_by, recorded_at, duplicate_reason) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, t->lot_id);
@@ -314,6 +314,7 @@ store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
 	sqlite3_bind_int64(st, 7, t->certificate_id);
 	sqlite3_bind_int64(st, 8, t->recorded_by);
 	sqlite3_bind_int64(st, 9, t->recorded_at);
+	sqlite3_bind_text(st, 10, t->duplicate_reason, -1, SQLITE_STATIC);
 	return insert_done(ss, st, &t->id, "insert lot test");
 }
 
