@@ -390,7 +390,7 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     assert.equal(await recalledOrder.getAttribute('data-recalled'), 'true');
     assert.equal(await recalledOrder.locator('.order__head .status-badge').textContent(), '回収対象');
     await openReady(p, url, '/status.html');
-    assert.equal(await p.getAttribute('#step-order', 'data-state'), 'attention');
+    assert.equal(await p.getAttribute('#step-order', 'data-state'), 'recalled');
     assert.match(await p.textContent('#step-order'), /回収対象/);
     assert.doesNotMatch(await p.textContent('#step-order'), /発送済み/);
     await p.click('#recall-notice button[data-ack]');
