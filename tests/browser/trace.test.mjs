@@ -494,6 +494,9 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     await p.waitForFunction(() => document.documentElement.lang === 'en');
     await p.waitForFunction(() => /Shipped/.test(document.querySelector('#my-orders')?.textContent ?? ''));
     assert.match(await p.textContent('#price-line'), /¥22,000 \(tax included\)/);
+    await p.waitForFunction(() => /Recall: stop using/.test(document.querySelector('#recall-notice')?.textContent ?? ''));
+    assert.match(await p.textContent('#recall-notice'), /Confirmed\. The clinic will contact you\./);
+    assert.equal(await p.locator(`#my-orders li[data-order-id="${orderId}"] .order__head .status-badge`).textContent(), 'Recalled');
     await assertNoSidewaysScroll(p, 'order page in English');
     await screenshot(p, 'order-patient-en.png');
     await p.click('[data-lang-toggle]');
