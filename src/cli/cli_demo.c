@@ -80,15 +80,19 @@ static int demo_product_and_lot(store *s, int64_t pharmacist_id)
 		certificate_record cert;
 		char name[64];
 		snprintf(name, sizeof name, "demo-%s.pdf", lot_required_tests[i]);
-		if (trace_add_certificate(s, &pharmacist, lot.id, name, (const unsigned char *)demo_pdf, strlen(demo_pdf),
-		                          1 << 20, now, &cert, &field) != TRACE_OK)
+		/* One distinct file per test: the same bytes twice would be refused as a duplicate. */
+		char pdf[sizeof demo_pdf + 64];
+		snprintf(pdf, sizeof pdf, "%s%% test: %s\n", demo_pdf, lot_required_tests[i]);
+		certificate_use dup;
+		if (trace_add_certificate(s, &pharmacist, lot.id, name, (const unsigned char *)pdf, strlen(pdf), 1 << 20, NULL,
+		                          now, &cert, &dup, &field) != TRACE_OK)
 			return -1;
 		lot_test_record t = {.lot_id = lot.id, .certificate_id = cert.id};
 		snprintf(t.kind, sizeof t.kind, "%s", lot_required_tests[i]);
 		snprintf(t.result, sizeof t.result, "pass");
 		snprintf(t.method, sizeof t.method, "%s", methods[i]);
 		snprintf(t.tested_on, sizeof t.tested_on, "%s", tested);
-		if (trace_record_test(s, &pharmacist, &t, now, &field) != TRACE_OK)
+		if (trace_record_test(s, &pharmacist, &t, now, &dup, &field) != TRACE_OK)
 			return -1;
 	}
 	if (trace_transition(s, &pharmacist, lot.id, LOT_QUARANTINE, "受入検査待ち / awaiting release review", now) != TRACE_OK ||

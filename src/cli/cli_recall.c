@@ -1,6 +1,5 @@
 /* exosafe recall: recall a lot and list everyone who received it. */
 #include <getopt.h>
-#include <csv.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "config.h"
 #include "core/recall_notice.h"
 #include "core/timefmt.h"
+#include "service/recall.h"
 #include "service/trace.h"
 #include "clock.h"
 
@@ -41,58 +41,6 @@ static int match_lot(void *ctx, const lot_record *l)
 	return 0;
 }
 
-typedef struct recipients {
-	recall_recipient *rows;
-	int n, cap;
-} recipients;
-
-static int collect(void *ctx, const recall_recipient *r)
-{
-	recipients *c = ctx;
-	if (c->n == c->cap) {
-		int cap = c->cap ? c->cap * 2 : 64;
-		recall_recipient *rows = realloc(c->rows, (size_t)cap * sizeof *rows);
-		if (rows == NULL)
-			return 1;
-		c->rows = rows;
-		c->cap = cap;
-	}
-	c->rows[c->n++] = *r;
-	return 0;
-}
-
-static void csv_field(const char *text, int last)
-{
-	csv_fwrite(stdout, text, strlen(text));
-	fputc(last ? '\n' : ',', stdout);
-}
-
-static void print_csv(const recipients *r)
-{
-	static const char *const header[] = {"patient_id", "name", "name_kana", "email", "phone", "order_id", "quantity",
-	                                     "dispensed_at", "postal_code", "address", "carrier", "tracking_number",
-	                                     "shipped_at", "delivered_at"};
-	size_t nh = sizeof header / sizeof header[0];
-	for (size_t i = 0; i < nh; i++)
-		csv_field(header[i], i + 1 == nh);
-	for (int i = 0; i < r->n; i++) {
-		const recall_recipient *x = &r->rows[i];
-		char pid[24], oid[24], qty[16], disp[ISO8601_LEN], ship[ISO8601_LEN] = "", deliv[ISO8601_LEN] = "";
-		snprintf(pid, sizeof pid, "%lld", (long long)x->patient_id);
-		snprintf(oid, sizeof oid, "%lld", (long long)x->order_id);
-		snprintf(qty, sizeof qty, "%d", x->quantity);
-		time_iso8601(x->dispensed_at, disp);
-		if (x->shipped_at)
-			time_iso8601(x->shipped_at, ship);
-		if (x->delivered_at)
-			time_iso8601(x->delivered_at, deliv);
-		const char *fields[] = {pid, x->patient_name, x->name_kana, x->email, x->phone, oid, qty, disp,
-		                        x->ship_postal_code, x->ship_address, x->carrier, x->tracking_number, ship, deliv};
-		for (size_t f = 0; f < nh; f++)
-			csv_field(fields[f], f + 1 == nh);
-	}
-}
-
 static json_t *iso_or_null(int64_t t)
 {
 	char iso[ISO8601_LEN];
@@ -102,7 +50,7 @@ static json_t *iso_or_null(int64_t t)
 	return json_string(iso);
 }
 
-static void print_json(const lot_record *lot, const recipients *r)
+static void print_json(const lot_record *lot, const recall_list *r)
 {
 	json_t *list = json_array();
 	for (int i = 0; i < r->n; i++) {
@@ -115,6 +63,8 @@ static void print_json(const lot_record *lot, const recipients *r)
 		                                      x->ship_postal_code, "address", x->ship_address, "carrier", x->carrier,
 		                                      "tracking_number", x->tracking_number, "shipped_at",
 		                                      iso_or_null(x->shipped_at), "delivered_at", iso_or_null(x->delivered_at)));
+		json_object_set_new(json_array_get(list, json_array_size(list) - 1), "status",
+		                    x->track_status[0] ? json_string(x->track_status) : json_null());
 	}
 	json_t *out = json_pack("{s:{s:I, s:s, s:s, s:s}, s:o}", "lot", "id", (json_int_t)lot->id, "lot_number",
 	                        lot->lot_number, "product_code", lot->product_code, "status", "recalled", "recipients", list);
@@ -123,7 +73,7 @@ static void print_json(const lot_record *lot, const recipients *r)
 	json_decref(out);
 }
 
-static int write_notices(const char *path, const lot_record *lot, const char *reason, int64_t now, const recipients *r)
+static int write_notices(const char *path, const lot_record *lot, const char *reason, int64_t now, const recall_list *r)
 {
 	server_config cfg;
 	config_defaults(&cfg);
@@ -187,7 +137,7 @@ int cli_recall(int argc, char **argv)
 		return 1;
 	lot_match m = {.n = 0, .product = product};
 	int rc = 1;
-	recipients r = {0};
+	recall_list r = {0};
 	if (s->m->lot_find_number(s, lot_number, match_lot, &m) != STORE_OK) {
 		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
 		goto out;
@@ -214,21 +164,21 @@ int cli_recall(int argc, char **argv)
 		        trc == TRACE_ILLEGAL_TRANSITION ? "not allowed from its status" : s->errmsg);
 		goto out;
 	}
-	if (s->m->recall_recipients(s, lot->id, collect, &r) != STORE_OK) {
+	if (recall_recipients_read(s, &system, lot->id, "recall.recipients.read", &r) != TRACE_OK) {
 		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
 		goto out;
 	}
-	char detail[64], object[48];
-	snprintf(detail, sizeof detail, "%d recipients", r.n);
-	snprintf(object, sizeof object, "lot:%lld", (long long)lot->id);
-	if (store_audit_now(s, 0, ROLE_NONE, "recall.recipients.read", object, detail) != STORE_OK) {
-		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
-		goto out;
-	}
-	if (strcmp(format, "json") == 0)
+	if (strcmp(format, "json") == 0) {
 		print_json(lot, &r);
-	else
-		print_csv(&r);
+	} else {
+		char *csv = recall_recipients_csv(&r);
+		if (csv == NULL) {
+			fprintf(stderr, "exosafe recall: out of memory\n");
+			goto out;
+		}
+		fputs(csv, stdout);
+		free(csv);
+	}
 	if (notices != NULL && write_notices(notices, lot, reason, now, &r) != 0) {
 		fprintf(stderr, "exosafe recall: cannot write notices to %s\n", notices);
 		goto out;
@@ -236,7 +186,7 @@ int cli_recall(int argc, char **argv)
 	fprintf(stderr, "lot %s of %s is recalled; %d deliveries listed\n", lot->lot_number, lot->product_code, r.n);
 	rc = 0;
 out:
-	free(r.rows);
+	recall_list_free(&r);
 	s->m->close(s);
 	return rc;
 }

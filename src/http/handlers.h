@@ -54,6 +54,10 @@ void handle_lot_transition(request *req);
 void handle_lot_recall(request *req);
 void handle_lot_recipients(request *req);
 void handle_lot_recall_notices(request *req);
+void handle_lot_recipients_csv(request *req);
+void handle_recall_track_update(request *req);
+void handle_my_recalls(request *req);
+void handle_my_recall_acknowledge(request *req);
 
 void handle_payment_methods(request *req);
 void handle_orders_list(request *req);

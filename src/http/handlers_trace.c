@@ -9,6 +9,7 @@
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "http/handlers.h"
+#include "service/recall.h"
 #include "service/trace.h"
 #include "clock.h"
 
@@ -28,6 +29,7 @@ void reply_trace_error(request *req, trace_rc rc, const char *field)
 	case TRACE_ORDER_STATE: reply_error(req, 409, "order_state", NULL, NULL); return;
 	case TRACE_NOT_PAID: reply_error(req, 409, "not_paid", NULL, NULL); return;
 	case TRACE_NO_STOCK: reply_error(req, 409, "no_stock", NULL, NULL); return;
+	case TRACE_DUPLICATE: reply_error(req, 409, "duplicate_certificate", NULL, NULL); return;
 	case TRACE_ERROR: reply_internal(req, "traceability"); return;
 	}
 }
@@ -67,10 +69,14 @@ static int add_test(void *ctx, const lot_test_record *t)
 
 static int add_certificate(void *ctx, const certificate_record *c)
 {
-	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:I, s:s, s:o}", "id", (json_int_t)c->id, "filename",
-	                                     c->filename, "content_type", c->content_type, "size_bytes",
-	                                     (json_int_t)c->size_bytes, "sha256", c->sha256, "uploaded_at",
-	                                     json_time(c->uploaded_at)));
+	json_t *j = json_pack("{s:I, s:s, s:s, s:I, s:s, s:o}", "id", (json_int_t)c->id, "filename", c->filename,
+	                      "content_type", c->content_type, "size_bytes", (json_int_t)c->size_bytes, "sha256", c->sha256,
+	                      "uploaded_at", json_time(c->uploaded_at));
+	if (c->duplicate_of) {
+		json_object_set_new(j, "duplicate_of", json_integer(c->duplicate_of));
+		json_object_set_new(j, "duplicate_reason", json_string(c->duplicate_reason));
+	}
+	json_array_append_new(ctx, j);
 	return 0;
 }
 
@@ -253,6 +259,22 @@ void handle_lot_get(request *req)
 	reply_json(req, 200, json_pack("{s:o}", "lot", j));
 }
 
+/* 409 duplicate_certificate naming the earlier copy (lot, test), so the pharmacist can look
+ * before confirming with a reason. */
+static void reply_duplicate(request *req, const char *field, const certificate_use *dup)
+{
+	reply_error(req, 409, "duplicate_certificate", field, NULL);
+	json_t *d = json_pack("{s:I, s:I, s:s}", "certificate_id", (json_int_t)dup->certificate_id, "lot_id",
+	                      (json_int_t)dup->lot_id, "lot_number", dup->lot_number);
+	json_object_set_new(d, "test_kind", dup->test_kind[0] ? json_string(dup->test_kind) : json_null());
+	json_t *err = json_object_get(req->reply, "error");
+	json_object_set_new(err, "duplicate_of", d);
+	char message[768];
+	snprintf(message, sizeof message, "%s (%s %s%s%s)", json_string_value(json_object_get(err, "message")),
+	         req->lang == LANG_EN ? "lot" : "ロット", dup->lot_number, dup->test_kind[0] ? " / " : "", dup->test_kind);
+	json_object_set_new(err, "message", json_string(message));
+}
+
 void handle_lot_certificate_upload(request *req)
 {
 	static const char *const allowed[] = {"application/pdf", "image/png", "image/jpeg"};
@@ -271,10 +293,16 @@ void handle_lot_certificate_upload(request *req)
 		return;
 	}
 	certificate_record c;
+	certificate_use dup;
 	actor by = request_actor(req);
 	const char *field = NULL;
 	trace_rc rc = trace_add_certificate(req->db, &by, req->path_ids[0], filename, (const unsigned char *)req->body,
-	                                    req->body_len, req->cfg->max_upload_bytes, clock_now(), &c, &field);
+	                                    req->body_len, req->cfg->max_upload_bytes, request_query(req, "duplicate_reason"),
+	                                    clock_now(), &c, &dup, &field);
+	if (rc == TRACE_DUPLICATE) {
+		reply_duplicate(req, "file", &dup);
+		return;
+	}
 	if (rc == TRACE_INVALID && strcmp(field, "content_type") == 0) {
 		reply_error(req, 415, "unsupported_media_type", NULL, "certificate_type");
 		return;
@@ -309,9 +337,16 @@ void handle_lot_test_create(request *req)
 	snprintf(t.method, sizeof t.method, "%s", input_string(req, "method"));
 	snprintf(t.tested_on, sizeof t.tested_on, "%s", input_string(req, "tested_on"));
 	t.certificate_id = input_int(req, "certificate_id", 0);
+	const char *duplicate_reason = input_string(req, "duplicate_reason");
+	snprintf(t.duplicate_reason, sizeof t.duplicate_reason, "%s", duplicate_reason ? duplicate_reason : "");
 	actor by = request_actor(req);
 	const char *field = NULL;
-	trace_rc rc = trace_record_test(req->db, &by, &t, clock_now(), &field);
+	certificate_use dup;
+	trace_rc rc = trace_record_test(req->db, &by, &t, clock_now(), &dup, &field);
+	if (rc == TRACE_DUPLICATE) {
+		reply_duplicate(req, "certificate_id", &dup);
+		return;
+	}
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, field);
 		return;
@@ -351,41 +386,52 @@ void handle_lot_transition(request *req)
 
 /* ---- recall ---- */
 
-static int add_recipient(void *ctx, const recall_recipient *r)
+static json_t *json_recipient(const recall_recipient *r)
 {
-	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o}",
-	                                     "patient_id", (json_int_t)r->patient_id, "patient_name", r->patient_name,
-	                                     "name_kana", r->name_kana, "email", r->email, "phone", r->phone, "order_id",
-	                                     (json_int_t)r->order_id, "quantity", r->quantity, "dispensed_at",
-	                                     json_time(r->dispensed_at), "postal_code", r->ship_postal_code, "address",
-	                                     r->ship_address, "carrier", r->carrier, "tracking_number",
-	                                     r->tracking_number, "shipped_at", json_time(r->shipped_at), "delivered_at",
-	                                     json_time(r->delivered_at)));
-	return 0;
+	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:s, s:s, s:s, s:s, s:o, s:o}", "patient_id",
+	                      (json_int_t)r->patient_id, "patient_name", r->patient_name, "name_kana", r->name_kana, "email",
+	                      r->email, "phone", r->phone, "order_id", (json_int_t)r->order_id, "quantity", r->quantity,
+	                      "dispensed_at", json_time(r->dispensed_at), "postal_code", r->ship_postal_code, "address",
+	                      r->ship_address, "carrier", r->carrier, "tracking_number", r->tracking_number, "shipped_at",
+	                      json_time(r->shipped_at), "delivered_at", json_time(r->delivered_at));
+	json_t *track = json_null();
+	if (r->track_id)
+		track = json_pack("{s:I, s:s, s:o, s:o, s:o, s:s, s:o}", "id", (json_int_t)r->track_id, "status",
+		                  r->track_status, "acknowledged_at", json_time(r->acknowledged_at), "notified_at",
+		                  json_time(r->notified_at), "contacted_at", json_time(r->contacted_at), "notes",
+		                  r->contact_notes, "closed_on", r->closed_on[0] ? json_string(r->closed_on) : json_null());
+	json_object_set_new(j, "tracking", track);
+	return j;
 }
 
-/* Lists the lot's recipients (audited: contact data of patients). */
+/* Lists the lot's recipients with their follow-up and the recall's progress (audited:
+ * contact data of patients). */
 static void reply_recipients(request *req, int status, const lot_record *lot)
 {
-	json_t *list = json_array();
-	if (req->db->m->recall_recipients(req->db, lot->id, add_recipient, list) != STORE_OK) {
-		json_decref(list);
+	actor by = request_actor(req);
+	recall_list list;
+	if (recall_recipients_read(req->db, &by, lot->id, "recall.recipients.read", &list) != TRACE_OK) {
 		reply_internal(req, "recall recipients");
 		return;
 	}
-	char detail[64];
-	snprintf(detail, sizeof detail, "%zu recipients", json_array_size(list));
-	char object[48];
-	snprintf(object, sizeof object, "lot:%lld", (long long)lot->id);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "recall.recipients.read", object, detail) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "audit recipients");
-		return;
+	json_t *rows = json_array();
+	for (int i = 0; i < list.n; i++)
+		json_array_append_new(rows, json_recipient(&list.rows[i]));
+	int counts[RECALL_TRACK_STATUS_COUNT];
+	recall_progress(&list, counts);
+	json_t *progress = json_object();
+	int open = 0;
+	for (int i = 0; i < RECALL_TRACK_STATUS_COUNT; i++) {
+		json_object_set_new(progress, recall_track_status_name((recall_track_status)i), json_integer(counts[i]));
+		if (!recall_track_is_closed((recall_track_status)i))
+			open += counts[i];
 	}
+	json_object_set_new(progress, "open", json_integer(open));
+	recall_list_free(&list);
 	lot_record fresh;
 	if (req->db->m->lot_get(req->db, lot->id, &fresh) != STORE_OK)
 		fresh = *lot;
-	reply_json(req, status, json_pack("{s:o, s:o}", "lot", json_lot(&fresh), "recipients", list));
+	reply_json(req, status, json_pack("{s:o, s:o, s:o}", "lot", json_lot(&fresh), "recipients", rows, "progress", progress));
 }
 
 void handle_lot_recall(request *req)
@@ -409,25 +455,77 @@ void handle_lot_recipients(request *req)
 		reply_recipients(req, 200, &lot);
 }
 
-typedef struct notices_ctx {
-	recall_notice *items;
-	recall_recipient *rows;
-	int n, cap;
-} notices_ctx;
-
-static int add_notice(void *ctx, const recall_recipient *r)
+void handle_lot_recipients_csv(request *req)
 {
-	notices_ctx *c = ctx;
-	if (c->n == c->cap) {
-		int cap = c->cap ? c->cap * 2 : 16;
-		recall_recipient *rows = realloc(c->rows, (size_t)cap * sizeof *rows);
-		if (rows == NULL)
-			return 1;
-		c->rows = rows;
-		c->cap = cap;
+	lot_record lot;
+	if (!load_lot(req, &lot))
+		return;
+	actor by = request_actor(req);
+	recall_list list;
+	if (recall_recipients_read(req->db, &by, lot.id, "recall.recipients.csv", &list) != TRACE_OK) {
+		reply_internal(req, "recall recipients");
+		return;
 	}
-	c->rows[c->n++] = *r;
+	char *csv = recall_recipients_csv(&list);
+	recall_list_free(&list);
+	if (csv == NULL) {
+		reply_internal(req, "recall csv");
+		return;
+	}
+	char filename[96];
+	snprintf(filename, sizeof filename, "recall-%s.csv", lot.lot_number);
+	reply_raw(req, 200, csv, strlen(csv), "text/csv; charset=utf-8", filename);
+}
+
+void handle_recall_track_update(request *req)
+{
+	actor by = request_actor(req);
+	const char *field = NULL;
+	trace_rc rc = recall_track_set(req->db, &by, req->path_ids[0], req->path_ids[1], input_string(req, "status"),
+	                               input_string(req, "contact_notes"), input_string(req, "closed_on"), clock_now(), &field);
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, field);
+		return;
+	}
+	lot_record lot;
+	if (load_lot(req, &lot))
+		reply_recipients(req, 200, &lot);
+}
+
+static int add_my_recall(void *ctx, const recall_track_record *t)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:I, s:s, s:{s:s, s:s}, s:I, s:i, s:s, s:o, s:o}", "id",
+	                                     (json_int_t)t->id, "lot_id", (json_int_t)t->lot_id, "lot_number",
+	                                     t->lot_number, "product_name", "ja", t->product_name_ja, "en",
+	                                     t->product_name_en, "order_id", (json_int_t)t->order_id, "quantity",
+	                                     t->quantity, "status", t->status, "recalled_at", json_time(t->created_at),
+	                                     "acknowledged_at", json_time(t->acknowledged_at)));
 	return 0;
+}
+
+/* The signed-in patient's recalls, with whom to call; staff get an empty list. */
+void handle_my_recalls(request *req)
+{
+	json_t *list = json_array();
+	if (req->user.role == ROLE_PATIENT &&
+	    req->db->m->recall_tracks_of_patient(req->db, req->user.id, add_my_recall, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "my recalls");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o, s:{s:s, s:s}}", "recalls", list, "contact", "clinic_name",
+	                               req->cfg->clinic_name, "clinic_phone", req->cfg->clinic_phone));
+}
+
+void handle_my_recall_acknowledge(request *req)
+{
+	actor by = request_actor(req);
+	trace_rc rc = recall_acknowledge(req->db, &by, req->path_ids[0], clock_now());
+	if (rc != TRACE_OK) {
+		reply_trace_error(req, rc, NULL);
+		return;
+	}
+	handle_my_recalls(req);
 }
 
 typedef struct recall_reason {
@@ -455,38 +553,33 @@ void handle_lot_recall_notices(request *req)
 		return;
 	}
 	recall_reason why = {"", 0};
-	notices_ctx c = {0};
-	if (req->db->m->lot_transitions(req->db, lot.id, find_recall, &why) != STORE_OK ||
-	    req->db->m->recall_recipients(req->db, lot.id, add_notice, &c) != STORE_OK) {
-		free(c.rows);
+	if (req->db->m->lot_transitions(req->db, lot.id, find_recall, &why) != STORE_OK) {
 		reply_internal(req, "recall notices");
 		return;
 	}
-	c.items = calloc((size_t)(c.n ? c.n : 1), sizeof *c.items);
-	if (c.items == NULL) {
-		free(c.rows);
+	actor by = request_actor(req);
+	recall_list list;
+	if (recall_recipients_read(req->db, &by, lot.id, "recall.notices.print", &list) != TRACE_OK) {
 		reply_internal(req, "recall notices");
 		return;
 	}
-	for (int i = 0; i < c.n; i++) {
-		const recall_recipient *r = &c.rows[i];
-		c.items[i] = (recall_notice){req->cfg->clinic_name, req->cfg->clinic_phone, lot.product_name_ja, lot.lot_number,
-		                             why.reason, why.at, r->patient_name, r->ship_postal_code, r->ship_address,
-		                             r->quantity, r->dispensed_at, r->tracking_number};
+	recall_notice *items = calloc((size_t)(list.n ? list.n : 1), sizeof *items);
+	if (items == NULL) {
+		recall_list_free(&list);
+		reply_internal(req, "recall notices");
+		return;
 	}
-	char *html = recall_notice_html(c.items, c.n);
-	free(c.items);
-	free(c.rows);
+	for (int i = 0; i < list.n; i++) {
+		const recall_recipient *r = &list.rows[i];
+		items[i] = (recall_notice){req->cfg->clinic_name, req->cfg->clinic_phone, lot.product_name_ja, lot.lot_number,
+		                           why.reason, why.at, r->patient_name, r->ship_postal_code, r->ship_address,
+		                           r->quantity, r->dispensed_at, r->tracking_number};
+	}
+	char *html = recall_notice_html(items, list.n);
+	free(items);
+	recall_list_free(&list);
 	if (html == NULL) {
 		reply_internal(req, "render notices");
-		return;
-	}
-	char object[48], detail[48];
-	snprintf(object, sizeof object, "lot:%lld", (long long)lot.id);
-	snprintf(detail, sizeof detail, "%d notices", c.n);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "recall.notices.print", object, detail) != STORE_OK) {
-		free(html);
-		reply_internal(req, "audit notices");
 		return;
 	}
 	reply_raw(req, 200, html, strlen(html), "text/html; charset=utf-8", NULL);

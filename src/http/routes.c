@@ -189,6 +189,7 @@ static const field_spec lot_test_fields[] = {
 	{"method", FIELD_STRING, true, 1, 200, 0, 0, 0, NULL},
 	{"tested_on", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
 	{"certificate_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"duplicate_reason", FIELD_STRING, false, 0, 1000, 0, 0, FIELD_MULTILINE, NULL},
 	{0},
 };
 
@@ -200,6 +201,13 @@ static const field_spec transition_fields[] = {
 
 static const field_spec reason_fields[] = {
 	{"reason", FIELD_STRING, true, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
+static const field_spec recall_track_fields[] = {
+	{"status", FIELD_STRING, true, 1, 12, 0, 0, 0, NULL},
+	{"contact_notes", FIELD_STRING, false, 0, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{"closed_on", FIELD_STRING, false, 0, 10, 0, 0, 0, NULL},
 	{0},
 };
 
@@ -351,6 +359,10 @@ const route api_routes[] = {
 	{"POST", "/api/v1/lots/{id}/recall", ROLE_PHARMACIST, reason_fields, handle_lot_recall},
 	{"GET", "/api/v1/lots/{id}/recipients", ROLE_STAFF, NULL, handle_lot_recipients},
 	{"GET", "/api/v1/lots/{id}/recall-notices", ROLE_STAFF, NULL, handle_lot_recall_notices},
+	{"GET", "/api/v1/lots/{id}/recipients.csv", ROLE_STAFF, NULL, handle_lot_recipients_csv},
+	{"POST", "/api/v1/lots/{id}/recipients/{id}", ROLE_STAFF, recall_track_fields, handle_recall_track_update},
+	{"GET", "/api/v1/me/recalls", ROLE_ANY_USER, NULL, handle_my_recalls},
+	{"POST", "/api/v1/me/recalls/{id}/acknowledge", ROLE_PATIENT, no_fields, handle_my_recall_acknowledge},
 
 	{"GET", "/api/v1/payment-methods", ROLE_ANY_USER, NULL, handle_payment_methods},
 	{"GET", "/api/v1/orders", ROLE_ANY_USER, NULL, handle_orders_list},

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/payment.h"
+#include "core/text.h"
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "service/intake.h"
@@ -123,10 +124,34 @@ static const char *sniff_content_type(const unsigned char *d, size_t n)
 	return NULL;
 }
 
+/* A pharmacist's reason for accepting the same file twice: a sentence, not a keystroke. */
+static bool reason_ok(const char *reason)
+{
+	long n = text_char_count(reason);
+	return n >= CERTIFICATE_DUPLICATE_REASON_MIN && n <= 1000 && text_is_clean(reason, 1);
+}
+
+static int first_use(void *ctx, const certificate_use *u)
+{
+	certificate_use *first = ctx;
+	/* Prefer a use attached to a test: that is the one a reader has to look at. */
+	if (first->certificate_id == 0 || (first->test_kind[0] == '\0' && u->test_kind[0] != '\0'))
+		*first = *u;
+	return 0;
+}
+
 trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const char *filename, const unsigned char *data,
-                               size_t len, size_t max_bytes, int64_t now, certificate_record *out, const char **field_out)
+                               size_t len, size_t max_bytes, const char *duplicate_reason, int64_t now,
+                               certificate_record *out, certificate_use *dup_out, const char **field_out)
 {
 	*field_out = NULL;
+	memset(dup_out, 0, sizeof *dup_out);
+	if (duplicate_reason != NULL && *duplicate_reason == '\0')
+		duplicate_reason = NULL;
+	if (duplicate_reason != NULL && !reason_ok(duplicate_reason)) {
+		*field_out = "duplicate_reason";
+		return TRACE_INVALID;
+	}
 	if (filename == NULL || validate_file_name(filename) != NULL) {
 		*field_out = "filename";
 		return TRACE_INVALID;
@@ -157,10 +182,24 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
 	store_rc rc = s->m->lot_get(s, lot_id, &lot);
 	if (rc != STORE_OK)
 		return undo(s, rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
+	/* Six release tests proven by six copies of one file prove one test at most: the same bytes
+	 * again need a pharmacist's reason. */
+	if (s->m->certificate_uses(s, c.sha256, first_use, dup_out) != STORE_OK)
+		return undo(s, TRACE_ERROR);
+	if (dup_out->certificate_id != 0 && duplicate_reason == NULL)
+		return undo(s, TRACE_DUPLICATE);
+	if (dup_out->certificate_id != 0) {
+		c.duplicate_of = dup_out->certificate_id;
+		snprintf(c.duplicate_reason, sizeof c.duplicate_reason, "%s", duplicate_reason);
+	}
 	if (s->m->certificate_insert(s, &c) != STORE_OK)
 		return undo(s, TRACE_ERROR);
-	char detail[200];
-	snprintf(detail, sizeof detail, "certificate %lld %s sha256 %.16s…", (long long)c.id, type, c.sha256);
+	char detail[1200];
+	if (c.duplicate_of)
+		snprintf(detail, sizeof detail, "certificate %lld %s sha256 %.16s… duplicate of certificate %lld (lot %s): %s",
+		         (long long)c.id, type, c.sha256, (long long)c.duplicate_of, dup_out->lot_number, c.duplicate_reason);
+	else
+		snprintf(detail, sizeof detail, "certificate %lld %s sha256 %.16s…", (long long)c.id, type, c.sha256);
 	if (audit(s, by, "lot.certificate", "lot", lot_id, detail) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
 	if (finish(s) != TRACE_OK)
@@ -170,9 +209,31 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
 	return TRACE_OK;
 }
 
-trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, const char **field_out)
+/* Finds a use of the same file proving a test other than (lot_id, kind). */
+typedef struct other_use {
+	int64_t lot_id;
+	const char *kind;
+	certificate_use found;
+} other_use;
+
+static int find_other_use(void *ctx, const certificate_use *u)
+{
+	other_use *o = ctx;
+	if (u->test_kind[0] == '\0' || (u->lot_id == o->lot_id && strcmp(u->test_kind, o->kind) == 0))
+		return 0;
+	o->found = *u;
+	return 1;
+}
+
+trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, certificate_use *dup_out,
+                           const char **field_out)
 {
 	*field_out = NULL;
+	memset(dup_out, 0, sizeof *dup_out);
+	if (t->duplicate_reason[0] != '\0' && !reason_ok(t->duplicate_reason)) {
+		*field_out = "duplicate_reason";
+		return TRACE_INVALID;
+	}
 	bool known = false;
 	for (int i = 0; i < LOT_REQUIRED_TEST_COUNT; i++)
 		known = known || strcmp(t->kind, lot_required_tests[i]) == 0;
@@ -201,8 +262,10 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 	if (t->certificate_id > 0) {
 		certificate_record c;
 		rc = s->m->certificate_get(s, t->certificate_id, &c);
+		char sha256[sizeof c.sha256] = "";
 		if (rc == STORE_OK) {
 			bool same_lot = c.lot_id == t->lot_id;
+			memcpy(sha256, c.sha256, sizeof sha256);
 			certificate_clear(&c);
 			if (!same_lot)
 				rc = STORE_NOT_FOUND;
@@ -211,13 +274,30 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 			*field_out = "certificate_id";
 			return undo(s, rc == STORE_NOT_FOUND ? TRACE_INVALID : TRACE_ERROR);
 		}
+		/* One file proving two different tests proves one of them at most. */
+		other_use o = {.lot_id = t->lot_id, .kind = t->kind};
+		if (s->m->certificate_uses(s, sha256, find_other_use, &o) != STORE_OK)
+			return undo(s, TRACE_ERROR);
+		if (o.found.certificate_id != 0 && t->duplicate_reason[0] == '\0') {
+			*dup_out = o.found;
+			*field_out = "certificate_id";
+			return undo(s, TRACE_DUPLICATE);
+		}
+		if (o.found.certificate_id == 0)
+			t->duplicate_reason[0] = '\0';   /* nothing to excuse */
+		else
+			*dup_out = o.found;
 	}
 	t->recorded_by = by->id;
 	t->recorded_at = now;
 	if (s->m->lot_test_insert(s, t) != STORE_OK)
 		return undo(s, TRACE_ERROR);
-	char detail[96];
-	snprintf(detail, sizeof detail, "%s %s", t->kind, t->result);
+	char detail[1200];
+	if (t->duplicate_reason[0])
+		snprintf(detail, sizeof detail, "%s %s, certificate %lld also proves %s of lot %s: %s", t->kind, t->result,
+		         (long long)t->certificate_id, dup_out->test_kind, dup_out->lot_number, t->duplicate_reason);
+	else
+		snprintf(detail, sizeof detail, "%s %s", t->kind, t->result);
 	if (audit(s, by, "lot.test", "lot", t->lot_id, detail) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
 	return finish(s);
@@ -594,6 +674,10 @@ trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *rea
 		if (rc != TRACE_OK)
 			return undo(s, rc);
 	}
+	/* Every recipient is followed until the jar is accounted for; a repeated recall picks up
+	 * any dispense recorded since. */
+	if (s->m->recall_track_open(s, lot_id, now) != STORE_OK)
+		return undo(s, TRACE_ERROR);
 	if (audit(s, by, "lot.recall", "lot", lot_id, reason) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
 	return finish(s);

@@ -26,6 +26,7 @@ typedef enum trace_rc {
 	TRACE_ORDER_STATE,          /* the order is not in a state that allows this */
 	TRACE_NOT_PAID,
 	TRACE_NO_STOCK,             /* no eligible lot has enough units */
+	TRACE_DUPLICATE,            /* the same file is already on record (certificate_use says where) */
 	TRACE_ERROR,
 } trace_rc;
 
@@ -35,10 +36,21 @@ extern const char *const lot_required_tests[LOT_REQUIRED_TEST_COUNT];
 trace_rc trace_create_product(store *s, const actor *by, product_record *p, int64_t now);
 /* Receives a lot (status received; the first transition is recorded). */
 trace_rc trace_receive_lot(store *s, const actor *by, lot_record *lot, int64_t now, const char **field_out);
-/* Stores a certificate file (PDF, PNG or JPEG, checked by its bytes, at most max_bytes). */
+/* Stores a certificate file (PDF, PNG or JPEG, checked by its bytes, at most max_bytes).
+ * A file whose SHA-256 is already on record (for this or any lot) is TRACE_DUPLICATE, with
+ * *dup_out naming the earlier certificate, its lot and test, unless duplicate_reason (the
+ * uploading pharmacist's confirmation, at least CERTIFICATE_DUPLICATE_REASON_MIN characters)
+ * is given: then it is stored with the reason and the copy it repeats, and audited. */
 trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const char *filename, const unsigned char *data,
-                               size_t len, size_t max_bytes, int64_t now, certificate_record *out, const char **field_out);
-trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, const char **field_out);
+                               size_t len, size_t max_bytes, const char *duplicate_reason, int64_t now,
+                               certificate_record *out, certificate_use *dup_out, const char **field_out);
+#define CERTIFICATE_DUPLICATE_REASON_MIN 5
+/* Records a release test result. A certificate whose file (by SHA-256) already proves a test of
+ * another kind or another lot is TRACE_DUPLICATE with *dup_out naming it, unless
+ * t->duplicate_reason (the pharmacist's, at least CERTIFICATE_DUPLICATE_REASON_MIN characters)
+ * is given; it is then stored and audited. */
+trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_t now, certificate_use *dup_out,
+                           const char **field_out);
 /* Moves a lot through the state machine; actor id 0 is the system. */
 trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now);
 /* Marks released lots past their expiry date as expired (by the system). */
@@ -59,7 +71,8 @@ trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *car
                     const char *logger_id, int64_t now);
 trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now);
 
-/* Recalls a lot (no-op on the status when already recalled) and audits it. */
+/* Recalls a lot (no-op on the status when already recalled), opens a follow-up row for every
+ * recipient (service/recall.h) and audits it, in one transaction. */
 trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *reason, int64_t now);
 
 #endif

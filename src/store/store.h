@@ -219,6 +219,7 @@ typedef struct lot_test_record {
 	char method[201];
 	char tested_on[11];
 	int64_t certificate_id;        /* 0 when none */
+	char duplicate_reason[1001];   /* why its certificate may also prove another test; "" when it does not */
 	int64_t recorded_by;
 	int64_t recorded_at;
 } lot_test_record;
@@ -234,7 +235,18 @@ typedef struct certificate_record {
 	unsigned char *data;
 	int64_t uploaded_by;
 	int64_t uploaded_at;
+	int64_t duplicate_of;          /* 0, or the certificate with the same SHA-256 it knowingly repeats */
+	char duplicate_reason[1001];   /* the pharmacist's reason for keeping a duplicate, "" otherwise */
 } certificate_record;
+
+/* Where a file with a given SHA-256 is already on record: the certificate, its lot and the
+ * release test it is attached to ("" when none). */
+typedef struct certificate_use {
+	int64_t certificate_id;
+	int64_t lot_id;
+	char lot_number[65];
+	char test_kind[24];
+} certificate_use;
 
 void certificate_clear(certificate_record *c);
 
@@ -308,7 +320,36 @@ typedef struct recall_recipient {
 	char tracking_number[101];
 	int64_t shipped_at;            /* 0 when not shipped */
 	int64_t delivered_at;          /* 0 when not delivered */
+	/* The recall's follow-up of this delivery (0 / "" before the lot is recalled): */
+	int64_t track_id;
+	char track_status[12];         /* pending | notified | contacted | returned | destroyed */
+	int64_t acknowledged_at, notified_at, contacted_at;  /* 0 when not yet */
+	char contact_notes[1001];
+	char closed_on[11];            /* YYYY-MM-DD the jar came back or was destroyed, "" until then */
 } recall_recipient;
+
+/* One recipient's follow-up after a recall (see 0007_recall_tracking.sql). */
+typedef struct recall_track_record {
+	int64_t id;
+	int64_t lot_id;
+	int64_t dispense_id;
+	int64_t order_id;
+	int64_t patient_id;
+	char status[12];               /* pending | notified | contacted | returned | destroyed */
+	int64_t created_at;            /* when the lot was recalled */
+	int64_t acknowledged_at;       /* the patient pressed 確認しました; 0 until then */
+	int64_t notified_at;           /* 0 until notified (by that acknowledgement or by staff) */
+	int64_t contacted_at;          /* 0 until staff phoned */
+	char contact_notes[1001];
+	char closed_on[11];            /* "" until returned or destroyed */
+	int64_t updated_at;
+	int64_t updated_by;            /* 0: the system */
+	/* Filled by reads: */
+	char lot_number[65];
+	char product_name_ja[201];
+	char product_name_en[201];
+	int quantity;
+} recall_track_record;
 
 /* Cold chain (see 0004_coldchain.sql). */
 typedef struct storage_unit_record {
@@ -468,6 +509,8 @@ typedef int (*store_transition_fn)(void *ctx, const lot_transition_record *t);
 typedef int (*store_order_fn)(void *ctx, const order_record *o);
 typedef int (*store_dispense_fn)(void *ctx, const dispense_record *d);
 typedef int (*store_recipient_fn)(void *ctx, const recall_recipient *r);
+typedef int (*store_recall_track_fn)(void *ctx, const recall_track_record *t);
+typedef int (*store_certificate_use_fn)(void *ctx, const certificate_use *u);
 typedef int (*store_unit_fn)(void *ctx, const storage_unit_record *u);
 typedef int (*store_logger_fn)(void *ctx, const logger_record *l);
 typedef int (*store_exposure_fn)(void *ctx, const lot_exposure *e);
@@ -601,6 +644,9 @@ typedef struct store_methods {
 	/* Reads a certificate with its data (free with certificate_clear). */
 	store_rc (*certificate_get)(store *s, int64_t id, certificate_record *out);
 	store_rc (*certificates_of_lot)(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx);
+	/* Every certificate whose file has this SHA-256 (hex), once per release test it is attached
+	 * to (test_kind "" when none), oldest first. */
+	store_rc (*certificate_uses)(store *s, const char *sha256, store_certificate_use_fn fn, void *ctx);
 
 	/* Orders. */
 	store_rc (*order_insert)(store *s, order_record *o);
@@ -621,6 +667,14 @@ typedef struct store_methods {
 
 	/* Every patient and shipment that received units of lot_id, in one indexed query. */
 	store_rc (*recall_recipients)(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx);
+	/* Opens a follow-up row (pending) for every dispense of lot_id that has none, inside the
+	 * recall's transaction; running it again adds only dispenses made since. */
+	store_rc (*recall_track_open)(store *s, int64_t lot_id, int64_t now);
+	store_rc (*recall_track_get)(store *s, int64_t id, recall_track_record *out);
+	/* Writes status, the times, notes, closed_on, updated_at and updated_by of t->id. */
+	store_rc (*recall_track_update)(store *s, const recall_track_record *t);
+	/* The follow-up rows of one patient, newest recall first, with lot and product names. */
+	store_rc (*recall_tracks_of_patient)(store *s, int64_t patient_id, store_recall_track_fn fn, void *ctx);
 
 	/* Cold chain: storage units and loggers. unit_insert and logger_insert are
 	 * STORE_CONFLICT on a taken name or code. */

@@ -75,7 +75,7 @@ async function releasedLot(page) {
   assert.equal(lot.status, 201, JSON.stringify(lot.json));
   const id = lot.json.lot.id;
   for (const kind of KINDS) {
-    const cert = await apiIn(page, 'POST', `/api/v1/lots/${id}/certificates?filename=${kind}.pdf`, { raw: PDF, type: 'application/pdf' });
+    const cert = await apiIn(page, 'POST', `/api/v1/lots/${id}/certificates?filename=${kind}.pdf`, { raw: `${PDF}% ${id} ${kind}\n`, type: 'application/pdf' });
     assert.equal(cert.status, 201, JSON.stringify(cert.json));
     const result = await apiIn(page, 'POST', `/api/v1/lots/${id}/tests`, {
       kind, result: 'pass', method: '試験', tested_on: jstDay(-1), certificate_id: cert.json.certificate.id,

@@ -146,7 +146,7 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     // Certificates and results for five of the six tests.
     const methods = { sterility: '日本薬局方 無菌試験法', mycoplasma: 'NAT法', endotoxin: '比色法 (LAL)', viral: 'PCR (HBV/HCV/HIV)', particle_count: 'NTA 粒子径分布', identity: 'CD9/CD63/CD81 陽性' };
     for (const kind of KINDS.slice(0, 5)) {
-      await uploadCertificate(s, `${kind}.pdf`, 'application/pdf', PDF);
+      await uploadCertificate(s, `${kind}.pdf`, 'application/pdf', Buffer.concat([PDF, Buffer.from(`% ${kind}\n`)]));
       assert.match(await s.textContent('#upload-form [data-form-status]'), new RegExp(`${kind}\\.pdf`));
       assert.match(await s.$eval('#test-certificate', (e) => e.selectedOptions[0].textContent), new RegExp(`${kind}\\.pdf`), 'the new certificate is preselected');
       await recordTest(s, kind, methods[kind]);
@@ -168,7 +168,13 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     await screenshot(s, 'lot-release-refused.png');
     await s.click('#action-cancel');
 
-    await uploadCertificate(s, 'identity.pdf', 'application/pdf', PDF);
+    // The sterility certificate again as the identity certificate: refused, naming the test it
+    // already proves, and the form asks for a pharmacist's reason.
+    await uploadCertificate(s, 'identity-copy.pdf', 'application/pdf', Buffer.concat([PDF, Buffer.from('% sterility\n')]));
+    assert.match(await s.textContent('#upload-file-error'), /同じファイル.*sterility/);
+    assert.ok(await s.locator('#upload-duplicate-reason').isVisible());
+    await screenshot(s, 'lot-upload-duplicate.png');
+    await uploadCertificate(s, 'identity.pdf', 'application/pdf', Buffer.concat([PDF, Buffer.from('% identity\n')]));
     await recordTest(s, 'identity', methods.identity);
     assert.ok(await s.locator('#tests-complete').isVisible());
     assert.ok(await s.locator('#tests-missing').isHidden());
@@ -360,6 +366,65 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     await screenshot(tab, 'recall-notices.png');
     await tab.close();
 
+    // The recall's progress: one recipient, not yet notified; the CSV downloads.
+    assert.equal(await recipient.getAttribute('data-track-status'), 'pending');
+    assert.equal(await s.textContent('#recall-progress [data-track="pending"] .recall-progress__count'), '1');
+    assert.equal(await s.getAttribute('#recipients-csv', 'href'), `/api/v1/lots/${lotId}/recipients.csv`);
+    const [download] = await Promise.all([s.waitForEvent('download'), s.click('#recipients-csv')]);
+    assert.equal(download.suggestedFilename(), `recall-${lotNumber}.csv`);
+    const csvText = readFileSync(await download.path(), 'utf8');
+    assert.match(csvText.split('\r\n')[0], /^patient_id,name,/);
+    assert.ok(csvText.includes(me.name) && csvText.includes(',pending,'), csvText);
+
+    // ---- The patient who received the lot sees the notice on every page, and acknowledges it.
+    for (const [path, name] of [['/home.html', 'recall-patient-home.png'], ['/order.html', 'recall-patient-order.png'], ['/status.html', 'recall-patient-status.png']]) {
+      await openReady(p, url, path);
+      const box = p.locator('#recall-notice');
+      await box.waitFor();
+      const text = await box.textContent();
+      for (const want of ['回収', lotNumber, `${orderId}`, '使用をすぐに中止', '容器は捨てずに', 'exosafe クリニック', '03-0000-0000']) {
+        assert.ok(text.includes(want), `${path}: the notice says ${want}`);
+      }
+      assert.equal(await box.locator('a.recall-notice__phone').getAttribute('href'), 'tel:0300000000');
+      await assertNoSidewaysScroll(p, `recall notice on ${path}`);
+      await screenshot(p, name);
+    }
+    // The order and status pages say 回収対象, not 発送済み.
+    await openReady(p, url, '/order.html');
+    const recalledOrder = p.locator(`#my-orders li[data-order-id="${orderId}"]`);
+    assert.equal(await recalledOrder.getAttribute('data-recalled'), 'true');
+    assert.equal(await recalledOrder.locator('.order__head .status-badge').textContent(), '回収対象');
+    await openReady(p, url, '/status.html');
+    assert.equal(await p.getAttribute('#step-order', 'data-state'), 'recalled');
+    assert.match(await p.textContent('#step-order'), /回収対象/);
+    assert.doesNotMatch(await p.textContent('#step-order'), /発送済み/);
+    await p.click('#recall-notice button[data-ack]');
+    await p.locator('#recall-notice .recall-notice__done').waitFor();
+    assert.equal(await p.locator('#recall-notice button[data-ack]').count(), 0);
+    await screenshot(p, 'recall-patient-acknowledged.png');
+
+    // ---- Staff see it acknowledged, record the phone call and the jar's return.
+    await openReady(s, url, `/lot.html?id=${lotId}`);
+    await s.locator('#recipients-card:not([hidden])').waitFor();
+    const tracked = s.locator(`#recipient-list li[data-patient-id="${patientId}"]`);
+    assert.equal(await tracked.getAttribute('data-track-status'), 'notified');
+    const form = tracked.locator('form.track-form');
+    await form.locator('select[name="status"]').selectOption('contacted');
+    await form.locator('button[type="submit"]').click();
+    await form.locator('[data-error-for="contact_notes"]:not([hidden])').waitFor();
+    await form.locator('textarea[name="contact_notes"]').fill('電話で使用中止と返送方法を説明しました。');
+    await form.locator('button[type="submit"]').click();
+    await s.waitForSelector(`#recipient-list li[data-patient-id="${patientId}"][data-track-status="contacted"]`);
+    assert.equal(await s.textContent('#recall-progress [data-track="contacted"] .recall-progress__count'), '1');
+    const form2 = s.locator(`#recipient-list li[data-patient-id="${patientId}"] form.track-form`);
+    await form2.locator('select[name="status"]').selectOption('returned');
+    await form2.locator('input[name="closed_on"]').fill(jstDay(0));
+    await form2.locator('button[type="submit"]').click();
+    await s.waitForSelector(`#recipient-list li[data-patient-id="${patientId}"][data-track-status="returned"]`);
+    assert.match(await s.textContent('#recall-progress .recall-progress__open'), /0件/);
+    await assertNoSidewaysScroll(s, 'recall progress');
+    await screenshot(s, 'lot-recall-progress.png');
+
     // ---- The public lot page, without log-in: recalled, tests with certificates, no people.
     const anon = await openPage(PHONE);
     try {
@@ -434,6 +499,9 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     await p.waitForFunction(() => document.documentElement.lang === 'en');
     await p.waitForFunction(() => /Shipped/.test(document.querySelector('#my-orders')?.textContent ?? ''));
     assert.match(await p.textContent('#price-line'), /¥22,000 \(tax included\)/);
+    await p.waitForFunction(() => /Recall: stop using/.test(document.querySelector('#recall-notice')?.textContent ?? ''));
+    assert.match(await p.textContent('#recall-notice'), /Confirmed\. The clinic will contact you\./);
+    assert.equal(await p.locator(`#my-orders li[data-order-id="${orderId}"] .order__head .status-badge`).textContent(), 'Recalled');
     await assertNoSidewaysScroll(p, 'order page in English');
     await screenshot(p, 'order-patient-en.png');
     await p.click('[data-lang-toggle]');

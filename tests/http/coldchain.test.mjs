@@ -46,7 +46,7 @@ async function watchedLot() {
   assert.equal(product.status, 201, product.text);
   const lot = (await pharmacist.post('/api/v1/lots', { product_id: product.json.product.id, lot_number: `CCL-${seq}`, manufactured_on: jstDate(-5), expires_on: jstDate(300), quantity: 5 })).json.lot;
   for (const kind of ['sterility', 'mycoplasma', 'endotoxin', 'viral', 'particle_count', 'identity']) {
-    const c = await pharmacist.request('POST', `/api/v1/lots/${lot.id}/certificates?filename=c.pdf`, { body: PDF, type: 'application/pdf' });
+    const c = await pharmacist.request('POST', `/api/v1/lots/${lot.id}/certificates?filename=c.pdf`, { body: Buffer.concat([PDF, Buffer.from(`% ${seq} ${kind}\n`)]), type: 'application/pdf' });
     await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: c.json.certificate.id });
   }
   await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'quarantine', reason: 'review' });

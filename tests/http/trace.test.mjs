@@ -11,6 +11,9 @@ import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from './fixtur
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 const KINDS = ['sterility', 'mycoplasma', 'endotoxin', 'viral', 'particle_count', 'identity'];
+let pdfSeq = 0;
+/** A PDF no other upload has sent: the same bytes twice are refused as a duplicate. */
+const uniquePdf = () => Buffer.concat([PDF, Buffer.from(`% certificate ${++pdfSeq}\n`)]);
 
 let server, pharmacist, doctor, admin;
 let seq = 0;
@@ -54,7 +57,7 @@ async function newLot(productId, { expires = jstDate(300), quantity = 10, releas
   const lot = r.json.lot;
   if (release) {
     for (const kind of KINDS) {
-      const c = await upload(pharmacist, lot.id, PDF);
+      const c = await upload(pharmacist, lot.id, uniquePdf());
       assert.equal(c.status, 201, c.text);
       const t = await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'JP', tested_on: jstDate(-1), certificate_id: c.json.certificate.id });
       assert.equal(t.status, 201, t.text);
@@ -67,10 +70,10 @@ async function newLot(productId, { expires = jstDate(300), quantity = 10, releas
 }
 
 /** A patient with an approval for productId of the given quantity. */
-async function approvedPatient(productId, quantity = 2) {
+async function approvedPatient(productId, quantity = 2, name = null) {
   const p = new Client(server.url);
   seq += 1;
-  const s = await p.signup(signupBody({ email: `buyer${seq}@patient.example`, name: `購入者${seq}` }));
+  const s = await p.signup(signupBody({ email: `buyer${seq}@patient.example`, name: name ?? `購入者${seq}` }));
   assert.equal(s.status, 201, s.text);
   p.id = s.json.user.id;
   const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
@@ -139,6 +142,46 @@ describe('products and lots', () => {
     assert.deepEqual(Buffer.from(await dl.arrayBuffer()), PNG);
   });
 
+  test('the same certificate file twice is refused unless a pharmacist gives a reason', async () => {
+    const p = await newProduct();
+    const first = await newLot(p.id, { release: false });
+    const other = await newLot(p.id, { release: false });
+    const file = uniquePdf();
+    const c = await upload(pharmacist, first.id, file, 'application/pdf', 'sterility.pdf');
+    assert.equal(c.status, 201, c.text);
+    assert.equal((await pharmacist.post(`/api/v1/lots/${first.id}/tests`, { kind: 'sterility', result: 'pass', method: 'JP', tested_on: jstDate(-1), certificate_id: c.json.certificate.id })).status, 201);
+    const before = { certs: count('certificates'), audit: count('audit_log') };
+    // Same lot, then another lot: refused, naming the lot and the test the file proves already.
+    for (const lot of [first, other]) {
+      const r = await upload(pharmacist, lot.id, file, 'application/pdf', 'mycoplasma.pdf');
+      assertError(r, 409, 'duplicate_certificate', 'file');
+      assert.deepEqual(r.json.error.duplicate_of, { certificate_id: c.json.certificate.id, lot_id: first.id, lot_number: first.lot_number, test_kind: 'sterility' });
+      assert.match(r.json.error.message, new RegExp(`${first.lot_number} / sterility`));
+    }
+    const en = await pharmacist.request('POST', `/api/v1/lots/${other.id}/certificates?filename=x.pdf`, { body: file, type: 'application/pdf', lang: 'en' });
+    assert.match(en.json.error.message, /same SHA-256.*lot /);
+    // A reason too short, or with control characters, is refused by name.
+    const withReason = (reason) => pharmacist.request('POST', `/api/v1/lots/${other.id}/certificates?filename=x.pdf&duplicate_reason=${encodeURIComponent(reason)}`, { body: file, type: 'application/pdf' });
+    assertError(await withReason('同じ'), 400, 'invalid_field', 'duplicate_reason');
+    assertError(await withReason('same\u0007bell file'), 400, 'invalid_field', 'duplicate_reason');
+    assert.deepEqual({ certs: count('certificates'), audit: count('audit_log') }, before, 'nothing stored, nothing audited');
+    // With a pharmacist's reason it is kept, with the copy it repeats, and audited.
+    const ok = await withReason('同一バッチの一括試験成績書のため');
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.json.certificate.duplicate_of, c.json.certificate.id);
+    assert.equal(ok.json.certificate.duplicate_reason, '同一バッチの一括試験成績書のため');
+    assert.equal(sql(server.db, `SELECT duplicate_of || '|' || duplicate_reason FROM certificates WHERE id = ${ok.json.certificate.id};`), `${c.json.certificate.id}|同一バッチの一括試験成績書のため`);
+    assert.equal(count('audit_log', `action = 'lot.certificate' AND object = 'lot:${other.id}' AND detail LIKE '%duplicate of certificate ${c.json.certificate.id}%同一バッチ%'`), 1);
+    // Citing the first lot's sterility certificate for another test needs the reason too; given, it is audited.
+    const cite = (body) => pharmacist.post(`/api/v1/lots/${first.id}/tests`, { kind: 'mycoplasma', result: 'pass', method: 'NAT', tested_on: jstDate(-1), certificate_id: c.json.certificate.id, ...body });
+    assertError(await cite({}), 409, 'duplicate_certificate', 'certificate_id');
+    assert.equal((await cite({ duplicate_reason: '製造元の一括成績書に両試験が記載' })).status, 201);
+    assert.equal(sql(server.db, `SELECT duplicate_reason FROM lot_tests WHERE lot_id = ${first.id} AND kind = 'mycoplasma';`), '製造元の一括成績書に両試験が記載');
+    assert.equal(count('audit_log', `action = 'lot.test' AND object = 'lot:${first.id}' AND detail LIKE '%also proves sterility%'`), 1);
+    // Only pharmacists upload at all.
+    assertError(await admin.request('POST', `/api/v1/lots/${other.id}/certificates?filename=x.pdf&duplicate_reason=${encodeURIComponent('管理者が確認した')}`, { body: file, type: 'application/pdf' }), 403, 'forbidden');
+  });
+
   test('the lot state machine: only legal transitions, release needs every test and a pharmacist', async () => {
     const p = await newProduct();
     const lot = await newLot(p.id, { release: false });
@@ -148,16 +191,26 @@ describe('products and lots', () => {
     assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'quarantine', reason: '' }), 400, 'invalid_field', 'reason');
     assert.equal((await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'quarantine', reason: 'review' })).status, 200);
     // A failing test, and tests without certificates, do not count.
-    const cert = (await upload(pharmacist, lot.id, PDF)).json.certificate.id;
-    for (const kind of KINDS.slice(0, 4)) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: cert });
-    await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'particle_count', result: 'fail', method: 'NTA', tested_on: jstDate(-1), certificate_id: cert });
+    const certs = {};
+    for (const kind of KINDS) certs[kind] = (await upload(pharmacist, lot.id, uniquePdf(), 'application/pdf', `${kind}.pdf`)).json.certificate.id;
+    for (const kind of KINDS.slice(0, 4)) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: certs[kind] });
+    await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'particle_count', result: 'fail', method: 'NTA', tested_on: jstDate(-1), certificate_id: certs.particle_count });
     await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'CD63', tested_on: jstDate(-1) });
     const refused = await pharmacist.post(`/api/v1/lots/${lot.id}/transition`, { to: 'released', reason: 'go' });
     assertError(refused, 409, 'tests_missing');
     assert.deepEqual(refused.json.error.missing.sort(), ['identity', 'particle_count']);
     assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'purity', result: 'pass', method: 'm', tested_on: jstDate(-1) }), 400, 'invalid_field', 'kind');
     assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'm', tested_on: jstDate(5) }), 400, 'invalid_field', 'tested_on');
-    for (const kind of ['particle_count', 'identity']) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: cert });
+    // The sterility certificate cannot also prove identity without a pharmacist's reason.
+    const tests = count('lot_tests', `lot_id = ${lot.id}`);
+    const reused = await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: certs.sterility });
+    assertError(reused, 409, 'duplicate_certificate', 'certificate_id');
+    assert.deepEqual(reused.json.error.duplicate_of, { certificate_id: certs.sterility, lot_id: lot.id, lot_number: lot.lot_number, test_kind: 'sterility' });
+    assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'identity', result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: certs.sterility, duplicate_reason: 'ok' }), 400, 'invalid_field', 'duplicate_reason');
+    assert.equal(count('lot_tests', `lot_id = ${lot.id}`), tests);
+    // Re-recording the same test with its own certificate is not a duplicate.
+    assert.equal((await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind: 'sterility', result: 'pass', method: 'm2', tested_on: jstDate(-1), certificate_id: certs.sterility })).status, 201);
+    for (const kind of ['particle_count', 'identity']) await pharmacist.post(`/api/v1/lots/${lot.id}/tests`, { kind, result: 'pass', method: 'm', tested_on: jstDate(-1), certificate_id: certs[kind] });
     // Only a pharmacist signs a release.
     assertError(await admin.post(`/api/v1/lots/${lot.id}/transition`, { to: 'released', reason: 'admin tries' }), 403, 'needs_pharmacist');
     assert.equal(status(), 'quarantine');
@@ -307,6 +360,112 @@ describe('recall and public disclosure', () => {
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /NO-SUCH-LOT/);
     assert.notEqual(cli(['recall', '--db', server.db, '--lot', lot.lot_number, '--format', 'xml']).status, 0);
+  });
+
+  test('a recall follows each recipient to the end: the patient sees and acknowledges, staff record calls and returns, CSV', async () => {
+    const p = await newProduct();
+    const lot = await newLot(p.id, { quantity: 6 });
+    const other = await newLot(p.id, { quantity: 6, expires: jstDate(320) });
+    // The second buyer's name would be a formula in a spreadsheet.
+    const buyers = [await approvedPatient(p.id, 2), await approvedPatient(p.id, 2, '=HYPERLINK("http://evil.example","購入者")')];
+    const orders = [];
+    for (const [i, b] of buyers.entries()) {
+      const o = (await b.post('/api/v1/orders', { quantity: 2, payment_method: 'bank_transfer' })).json.order;
+      await admin.post(`/api/v1/orders/${o.id}/payment`, { reference: `rt${i}` });
+      assert.equal((await pharmacist.post(`/api/v1/orders/${o.id}/dispense`, {})).status, 200);
+      await pharmacist.post(`/api/v1/orders/${o.id}/ship`, { carrier: '日本郵便', tracking_number: `RT-${i}` });
+      orders.push(o);
+    }
+    const bystander = await approvedPatient(p.id, 1);
+    assert.deepEqual((await buyers[0].get('/api/v1/me/recalls')).json.recalls, [], 'nothing before a recall');
+    // A failed recall opens no follow-up rows.
+    const rows = count('recall_tracking');
+    assertError(await pharmacist.post(`/api/v1/lots/${lot.id}/recall`, { reason: '' }), 400, 'invalid_field', 'reason');
+    assert.equal(count('recall_tracking'), rows);
+
+    const r = await pharmacist.post(`/api/v1/lots/${lot.id}/recall`, { reason: 'エンドトキシン再試験で規格外' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(count('recall_tracking', `lot_id = ${lot.id}`), 2, 'one row per recipient, with the recall');
+    assert.deepEqual(r.json.progress, { pending: 2, notified: 0, contacted: 0, returned: 0, destroyed: 0, open: 2 });
+    assert.ok(r.json.recipients.every((x) => x.tracking && x.tracking.status === 'pending'));
+    // A second recall adds nothing.
+    assert.equal((await pharmacist.post(`/api/v1/lots/${lot.id}/recall`, { reason: '再通知' })).status, 200);
+    assert.equal(count('recall_tracking', `lot_id = ${lot.id}`), 2);
+
+    // Each patient sees only their own recall, with whom to call; others and staff see none.
+    const mine = await buyers[0].get('/api/v1/me/recalls');
+    assert.equal(mine.status, 200);
+    assert.equal(mine.json.recalls.length, 1);
+    const notice = mine.json.recalls[0];
+    assert.equal(notice.lot_number, lot.lot_number);
+    assert.equal(notice.order_id, orders[0].id);
+    assert.equal(notice.status, 'pending');
+    assert.equal(notice.acknowledged_at, null);
+    assert.ok(mine.json.contact.clinic_name.length > 0);
+    assert.equal(typeof mine.json.contact.clinic_phone, 'string');
+    assert.deepEqual((await bystander.get('/api/v1/me/recalls')).json.recalls, []);
+    assert.deepEqual((await pharmacist.get('/api/v1/me/recalls')).json.recalls, []);
+    assertError(await new Client(server.url).get('/api/v1/me/recalls'), 401, 'unauthenticated');
+    // Another patient cannot acknowledge it; staff do not acknowledge for a patient.
+    const audited = count('audit_log');
+    assertError(await buyers[1].post(`/api/v1/me/recalls/${notice.id}/acknowledge`, {}), 404, 'not_found');
+    assertError(await bystander.post(`/api/v1/me/recalls/${notice.id}/acknowledge`, {}), 404, 'not_found');
+    assertError(await pharmacist.post(`/api/v1/me/recalls/${notice.id}/acknowledge`, {}), 403, 'forbidden');
+    assert.equal(count('audit_log'), audited);
+    assert.equal(sql(server.db, `SELECT status FROM recall_tracking WHERE id = ${notice.id};`), 'pending');
+    const ack = await buyers[0].post(`/api/v1/me/recalls/${notice.id}/acknowledge`, {});
+    assert.equal(ack.status, 200, ack.text);
+    assert.equal(ack.json.recalls[0].status, 'notified');
+    assert.ok(ack.json.recalls[0].acknowledged_at);
+    assert.equal(count('audit_log', `action = 'recall.acknowledge' AND object = 'recall_tracking:${notice.id}'`), 1);
+    assert.equal((await buyers[0].post(`/api/v1/me/recalls/${notice.id}/acknowledge`, {})).status, 200, 'again: no change');
+    assert.equal(count('audit_log', `action = 'recall.acknowledge'`), 1);
+
+    // Staff follow-up: bad input is refused by field and changes nothing.
+    const track = r.json.recipients.find((x) => x.patient_id === buyers[1].id).tracking.id;
+    const set = (client, body, lotId = lot.id) => client.post(`/api/v1/lots/${lotId}/recipients/${track}`, body);
+    const snapshot = () => sql(server.db, `SELECT status || '|' || coalesce(contact_notes, '') || '|' || coalesce(closed_on, '') FROM recall_tracking WHERE id = ${track};`);
+    const was = snapshot();
+    assertError(await set(pharmacist, { status: 'lost' }), 400, 'invalid_field', 'status');
+    assertError(await set(pharmacist, { status: 'contacted' }), 400, 'invalid_field', 'contact_notes');
+    assertError(await set(pharmacist, { status: 'returned', closed_on: jstDate(3) }), 400, 'invalid_field', 'closed_on');
+    assertError(await set(pharmacist, { status: 'returned', closed_on: '2026-02-30' }), 400, 'invalid_field', 'closed_on');
+    assertError(await set(pharmacist, { status: 'returned' }), 400, 'invalid_field', 'closed_on');
+    assertError(await set(pharmacist, { status: 'contacted', contact_notes: 'x' }, other.id), 404, 'not_found');
+    assertError(await set(buyers[1], { status: 'notified' }), 403, 'forbidden');
+    assert.equal(snapshot(), was);
+    // Any staff member may record a call (doctors phone patients too); every change is audited.
+    const called = await set(doctor, { status: 'contacted', contact_notes: '電話で使用中止と返送方法を説明。=本人確認済み' });
+    assert.equal(called.status, 200, called.text);
+    assert.deepEqual(called.json.progress, { pending: 0, notified: 1, contacted: 1, returned: 0, destroyed: 0, open: 2 });
+    assertError(await set(pharmacist, { status: 'pending' }), 400, 'invalid_field', 'status');
+    const back = await set(admin, { status: 'returned', closed_on: jstDate(0) });
+    assert.equal(back.status, 200, back.text);
+    const row = back.json.recipients.find((x) => x.patient_id === buyers[1].id).tracking;
+    assert.equal(row.status, 'returned');
+    assert.equal(row.closed_on, jstDate(0));
+    assert.ok(row.contacted_at && row.notified_at);
+    assertError(await set(pharmacist, { status: 'destroyed', closed_on: jstDate(0) }), 400, 'invalid_field', 'status');
+    assert.equal(count('audit_log', `action = 'recall.track' AND object = 'recall_tracking:${track}'`), 2);
+
+    // The CSV: staff only, audited, formula cells neutralised.
+    assertError(await buyers[0].get(`/api/v1/lots/${lot.id}/recipients.csv`), 403, 'forbidden');
+    const csv = await doctor.get(`/api/v1/lots/${lot.id}/recipients.csv`);
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type'), /^text\/csv/);
+    assert.match(csv.headers.get('content-disposition'), new RegExp(`recall-${lot.lot_number}\\.csv`));
+    const lines = csv.text.trim().split('\r\n');
+    assert.equal(lines.length, 3);
+    assert.match(lines[0], /^patient_id,name,.*,status,acknowledged_at,notified_at,contacted_at,contact_notes,closed_on$/);
+    assert.ok(csv.text.includes(`"'=HYPERLINK(""http://evil.example"",""購入者"")"`), csv.text);
+    assert.ok(!/(^|,)=HYPERLINK/m.test(csv.text), 'no cell starts with =');
+    assert.ok(csv.text.includes(`,returned,`));
+    assert.ok(csv.text.includes(`,${jstDate(0)}`));
+    assert.equal(count('audit_log', `action = 'recall.recipients.csv' AND object = 'lot:${lot.id}'`), 1);
+    // The CLI writes the same CSV.
+    const cliCsv = cli(['recall', '--db', server.db, '--lot', lot.lot_number, '--format', 'csv']);
+    assert.equal(cliCsv.status, 0, cliCsv.stderr);
+    assert.ok(cliCsv.stdout.includes(`"'=HYPERLINK(`));
   });
 
   test('public pages disclose the lot without personal data', async () => {

@@ -7,6 +7,7 @@
 import { api } from './api.js';
 import { clearErrors, formValues, showError, showStatus, whileSubmitting } from './forms.js';
 import { initI18n, onLangChange, t } from './i18n.js';
+import { showRecallNotices } from './session.js';
 
 const jstFormat = new Intl.DateTimeFormat('ja-JP', {
   timeZone: 'Asia/Tokyo',
@@ -248,6 +249,7 @@ async function main() {
   wireLogout();
   render();
   onLangChange(render);
+  await showRecallNotices(state.user);
   if (state.user.role === 'admin') await wireAdmin();
   document.body.dataset.ready = 'true';
 }

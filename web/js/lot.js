@@ -25,7 +25,7 @@ const MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024;
 const DANGER = new Set(['destroyed', 'recalled']);
 
 const state = {
-  id: null, user: null, lot: null, recipients: null, action: null, lastCertificate: null,
+  id: null, user: null, lot: null, recipients: null, progress: null, action: null, lastCertificate: null,
   storage: null, storageError: null, units: [],
 };
 
@@ -219,6 +219,8 @@ function renderRecipients() {
   $('notices-link').href = `/api/v1/lots/${encodeURIComponent(state.id)}/recall-notices`;
   const recipients = state.recipients ?? [];
   $('recipients-count').textContent = t('lot.recipients.count', { n: recipients.length });
+  $('recipients-csv').href = `/api/v1/lots/${encodeURIComponent(state.id)}/recipients.csv`;
+  renderProgress();
   const list = $('recipient-list');
   list.replaceChildren(...recipients.map((r) => {
     const li = el('li', 'record record--recipient');
@@ -245,9 +247,117 @@ function renderRecipients() {
       [t('order.delivered_at'), r.delivered_at ? timeElement(r.delivered_at) : ''],
     ]);
     li.append(head, dl);
+    if (r.tracking) {
+      li.dataset.trackStatus = r.tracking.status;
+      head.append(trackBadge(r.tracking.status));
+      li.append(trackDetails(r.tracking), trackForm(r));
+    }
     return li;
   }));
   $('recipients-empty').hidden = recipients.length > 0;
+}
+
+// ---- The recall's follow-up of each recipient (pending → notified → contacted → returned | destroyed)
+
+const TRACK_STATUSES = ['pending', 'notified', 'contacted', 'returned', 'destroyed'];
+
+function trackBadge(status) {
+  const badge = el('span', `status-badge status-badge--track-${TRACK_STATUSES.includes(status) ? status : 'unknown'}`,
+    t(`recall.track.${status}`));
+  badge.dataset.track = String(status);
+  return badge;
+}
+
+function renderProgress() {
+  const counts = state.progress ?? {};
+  const list = el('ul', 'recall-progress__list plain-list');
+  for (const status of TRACK_STATUSES) {
+    const item = el('li', 'recall-progress__item');
+    item.dataset.track = status;
+    item.append(trackBadge(status), el('strong', 'recall-progress__count', String(counts[status] ?? 0)));
+    list.append(item);
+  }
+  $('recall-progress').replaceChildren(el('p', 'recall-progress__open', t('lot.recall.open', { n: counts.open ?? 0 })), list);
+}
+
+function trackDetails(track) {
+  const dl = el('dl', 'details details--compact');
+  fillDetails(dl, [
+    [t('lot.recall.acknowledged_at'), track.acknowledged_at ? timeElement(track.acknowledged_at) : ''],
+    [t('lot.recall.notified_at'), track.notified_at ? timeElement(track.notified_at) : ''],
+    [t('lot.recall.contacted_at'), track.contacted_at ? timeElement(track.contacted_at) : ''],
+    [t('lot.recall.notes'), track.notes ?? ''],
+    [t('lot.recall.closed_on'), track.closed_on ? formatDate(track.closed_on) : ''],
+  ]);
+  return dl;
+}
+
+/** The form staff use to record the next step for one recipient; only forward moves are offered. */
+function trackForm(r) {
+  const track = r.tracking;
+  const from = TRACK_STATUSES.indexOf(track.status);
+  const closed = track.status === 'returned' || track.status === 'destroyed';
+  const form = el('form', 'track-form');
+  form.noValidate = true;
+  form.dataset.trackId = String(track.id);
+  if (closed) return el('p', 'muted track-form__closed', t('lot.recall.closed'));
+  const fieldId = (name) => `track-${track.id}-${name}`;
+  const select = el('select');
+  select.name = 'status';
+  select.id = fieldId('status');
+  for (const status of TRACK_STATUSES.slice(Math.max(from, 0))) {
+    const option = el('option', null, t(`recall.track.${status}`));
+    option.value = status;
+    select.append(option);
+  }
+  const notes = el('textarea');
+  notes.name = 'contact_notes';
+  notes.id = fieldId('notes');
+  notes.rows = 2;
+  notes.maxLength = 1000;
+  const date = el('input');
+  date.type = 'date';
+  date.name = 'closed_on';
+  date.id = fieldId('closed_on');
+  date.max = todayJst();
+  const field = (label, control, name) => {
+    const wrap = el('div', 'field');
+    const l = el('label', null, label);
+    l.htmlFor = control.id;
+    const err = el('p', 'field-error');
+    err.dataset.errorFor = name;
+    err.hidden = true;
+    wrap.append(l, control, err);
+    return wrap;
+  };
+  const dateField = field(t('lot.recall.closed_on'), date, 'closed_on');
+  const syncDate = () => { dateField.hidden = !['returned', 'destroyed'].includes(select.value); };
+  select.addEventListener('change', syncDate);
+  syncDate();
+  const error = el('p', 'alert alert--error');
+  error.dataset.formError = '';
+  error.hidden = true;
+  const submit = el('button', 'btn btn--secondary btn--small', t('lot.recall.save'));
+  submit.type = 'submit';
+  form.append(field(t('lot.recall.status'), select, 'status'), field(t('lot.recall.notes'), notes, 'contact_notes'), dateField, error, submit);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const body = { status: select.value };
+    if (notes.value.trim()) body.contact_notes = notes.value.trim();
+    if (!dateField.hidden && date.value) body.closed_on = date.value;
+    await whileSubmitting(form, async () => {
+      try {
+        const data = await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/recipients/${encodeURIComponent(track.id)}`, body);
+        state.recipients = data.recipients ?? [];
+        state.progress = data.progress ?? null;
+        renderRecipients();
+      } catch (err) {
+        showError(form, err);
+      }
+    });
+  });
+  return form;
 }
 
 function unitMap() {
@@ -368,9 +478,10 @@ async function loadStorage() {
 async function load() {
   state.lot = (await api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}`)).lot;
   await loadStorage();
-  state.recipients = state.lot.status === 'recalled'
-    ? (await api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}/recipients`)).recipients ?? []
-    : null;
+  const recall = state.lot.status === 'recalled'
+    ? await api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}/recipients`) : null;
+  state.recipients = recall?.recipients ?? null;
+  state.progress = recall?.progress ?? null;
 }
 
 async function reload() {
@@ -402,6 +513,7 @@ function wireActions() {
         if (to === 'recalled') {
           const data = await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/recall`, { reason });
           state.recipients = Array.isArray(data.recipients) ? data.recipients : [];
+          state.progress = data.progress ?? null;
         } else {
           await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/transition`, { to, reason });
         }
@@ -436,15 +548,23 @@ function wireUpload() {
     }
     whileSubmitting(form, async () => {
       try {
-        const path = `/api/v1/lots/${encodeURIComponent(state.id)}/certificates?filename=${encodeURIComponent(file.name)}`;
+        // The same file again (same SHA-256) needs the pharmacist's reason, asked for on the 409.
+        const reason = $('upload-duplicate').hidden ? '' : $('upload-duplicate-reason').value.trim();
+        const path = `/api/v1/lots/${encodeURIComponent(state.id)}/certificates?filename=${encodeURIComponent(file.name)}`
+          + (reason ? `&duplicate_reason=${encodeURIComponent(reason)}` : '');
         const data = await apiUpload(path, file);
         state.lastCertificate = data.certificate?.id ?? null;
         form.reset();
+        $('upload-duplicate').hidden = true;
         await reload();
         showStatus(form, t('lot.upload.done', { name: data.certificate?.filename ?? file.name }));
       } catch (error) {
         if (error.status === 415) showError(form, { field: 'file', message: t('lot.upload.bad_type') });
         else if (error.status === 413) showError(form, { field: 'file', message: t('lot.upload.too_large') });
+        else if (error.code === 'duplicate_certificate') {
+          $('upload-duplicate').hidden = false;
+          showError(form, error);
+        }
         else showError(form, error.field === 'filename' ? { ...error, message: error.message, field: 'file' } : error);
       }
     });

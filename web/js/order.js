@@ -9,8 +9,10 @@ import { clearErrors, formValues, showError, showStatus, whileSubmitting } from 
 import { currentLang, onLangChange, t } from './i18n.js';
 import { pick } from './levels.js';
 import { formatDay, timeElement, todayJst } from './jst.js';
-import { el, fillDetails, showAlert, startPage } from './session.js';
-import { bilingualText, fillNotes, formatDate, orderStatusBadge, productName, yen, yenTaxIncluded } from './trace.js';
+import { el, fillDetails, recalledOrderIds, showAlert, startPage } from './session.js';
+import {
+  bilingualText, fillNotes, formatDate, orderStatusBadge, productName, recallBadge, yen, yenTaxIncluded,
+} from './trace.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -197,7 +199,10 @@ function orderItem(order) {
   li.dataset.orderId = String(order.id);
   li.dataset.status = String(order.status);
   const head = el('div', 'order__head');
-  head.append(el('strong', 'order__id', t('order.number', { id: order.id })), orderStatusBadge(order.status));
+  // A recalled lot's order says so rather than "shipped": the jar must not be used.
+  const recalled = recalledOrderIds().has(order.id);
+  if (recalled) li.dataset.recalled = 'true';
+  head.append(el('strong', 'order__id', t('order.number', { id: order.id })), recalled ? recallBadge() : orderStatusBadge(order.status));
   li.append(head);
 
   const p = state.products.find((x) => x.id === order.product_id);

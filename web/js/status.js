@@ -6,12 +6,12 @@
 import { api } from './api.js';
 import { onLangChange, t } from './i18n.js';
 import { formatDay, timeElement } from './jst.js';
-import { el, fillDetails, queryParam, showAlert, startPage } from './session.js';
+import { el, fillDetails, queryParam, recalledOrderIds, showAlert, startPage } from './session.js';
 
 const $ = (id) => document.getElementById(id);
 
 const BADGES = { done: 'status.badge.done', todo: 'status.badge.todo', attention: 'status.badge.attention',
-  waiting: 'status.badge.waiting', declined: 'status.badge.declined' };
+  waiting: 'status.badge.waiting', declined: 'status.badge.declined', recalled: 'order.status.recalled' };
 
 let intake = null;
 let orders = [];
@@ -126,7 +126,11 @@ function renderOrder() {
   const latest = intake.questionnaire?.latest ?? null;
   const approved = decision && decision.decision === 'approved' && (!latest || decision.response_id === latest.id);
   const placed = orders.filter((o) => o.status !== 'cancelled' && (!decision || o.decision_id === decision.id));
-  if (placed.length > 0) {
+  const recalled = placed.filter((o) => recalledOrderIds().has(o.id));
+  if (recalled.length > 0) {
+    const text = paragraph(t('status.o.recalled', { n: recalled.length }));
+    setStep('step-order', 'recalled', [text, link('/order.html', 'status.o.see', true)]);
+  } else if (placed.length > 0) {
     setStep('step-order', 'done', [paragraph(t('status.o.done', { n: placed.length })), link('/order.html', 'status.o.see', false)]);
   } else if (approved && intake.consent?.in_force) {
     setStep('step-order', 'todo', [paragraph(t('status.o.todo')), link('/order.html', 'status.o.go', true)]);

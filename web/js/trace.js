@@ -45,6 +45,13 @@ export function orderStatusBadge(status) {
   return badge;
 }
 
+/** The badge an order holding a recalled lot shows instead of its shipping status (回収対象). */
+export function recallBadge() {
+  const badge = el('span', 'status-badge status-badge--order-recalled', t('order.status.recalled'));
+  badge.dataset.status = 'recalled';
+  return badge;
+}
+
 /** Returns the name of a release test kind in the UI language. */
 export function testKindLabel(kind) {
   return label('test.kind', kind, TEST_KINDS);

@@ -93,6 +93,11 @@ store_rc sqlite_shipment_insert(store *s, shipment_record *sh);
 store_rc sqlite_shipment_of_order(store *s, int64_t order_id, shipment_record *out);
 store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at);
 store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx);
+store_rc sqlite_certificate_uses(store *s, const char *sha256, store_certificate_use_fn fn, void *ctx);
+store_rc sqlite_recall_track_open(store *s, int64_t lot_id, int64_t now);
+store_rc sqlite_recall_track_get(store *s, int64_t id, recall_track_record *out);
+store_rc sqlite_recall_track_update(store *s, const recall_track_record *t);
+store_rc sqlite_recall_tracks_of_patient(store *s, int64_t patient_id, store_recall_track_fn fn, void *ctx);
 
 /* The cold-chain methods (store_sqlite_coldchain.c). */
 store_rc sqlite_unit_insert(store *s, storage_unit_record *u);

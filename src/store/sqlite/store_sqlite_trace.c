@@ -302,7 +302,7 @@ store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
 {
 	sqlite_store *ss = impl(s);
 	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO lot_tests (lot_id, kind, result, value, method, tested_on, certificate_id,"
-	                                      " recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?)");
+	                                      " recorded_by, recorded_at, duplicate_reason) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, t->lot_id);
@@ -314,6 +314,7 @@ store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
 	sqlite3_bind_int64(st, 7, t->certificate_id);
 	sqlite3_bind_int64(st, 8, t->recorded_by);
 	sqlite3_bind_int64(st, 9, t->recorded_at);
+	sqlite3_bind_text(st, 10, t->duplicate_reason, -1, SQLITE_STATIC);
 	return insert_done(ss, st, &t->id, "insert lot test");
 }
 
@@ -332,7 +333,8 @@ store_rc sqlite_certificate_insert(store *s, certificate_record *c)
 {
 	sqlite_store *ss = impl(s);
 	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO certificates (lot_id, filename, content_type, size_bytes, sha256, data,"
-	                                      " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	                                      " uploaded_by, uploaded_at, duplicate_of, duplicate_reason)"
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), ?)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, c->lot_id);
@@ -343,6 +345,8 @@ store_rc sqlite_certificate_insert(store *s, certificate_record *c)
 	sqlite3_bind_blob64(st, 6, c->data, (sqlite3_uint64)c->size_bytes, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, c->uploaded_by);
 	sqlite3_bind_int64(st, 8, c->uploaded_at);
+	sqlite3_bind_int64(st, 9, c->duplicate_of);
+	sqlite3_bind_text(st, 10, c->duplicate_reason, -1, SQLITE_STATIC);
 	return insert_done(ss, st, &c->id, "insert certificate");
 }
 
@@ -357,6 +361,8 @@ static void read_certificate_meta(sqlite3_stmt *st, void *out)
 	sqlite_copy_text(c->sha256, sizeof c->sha256, st, 5);
 	c->uploaded_by = sqlite3_column_int64(st, 6);
 	c->uploaded_at = sqlite3_column_int64(st, 7);
+	c->duplicate_of = sqlite3_column_int64(st, 8);
+	sqlite_copy_text(c->duplicate_reason, sizeof c->duplicate_reason, st, 9);
 	c->data = NULL;
 }
 
@@ -364,14 +370,16 @@ static void read_certificate_full(sqlite3_stmt *st, void *out)
 {
 	certificate_record *c = out;
 	read_certificate_meta(st, out);
-	int n = sqlite3_column_bytes(st, 8);
+	int n = sqlite3_column_bytes(st, 10);
 	c->data = malloc(n > 0 ? (size_t)n : 1);
 	if (c->data != NULL && n > 0)
-		memcpy(c->data, sqlite3_column_blob(st, 8), (size_t)n);
+		memcpy(c->data, sqlite3_column_blob(st, 10), (size_t)n);
 	c->size_bytes = n;
 }
 
-#define CERT_COLUMNS "id, lot_id, filename, content_type, size_bytes, sha256, uploaded_by, uploaded_at"
+#define CERT_COLUMNS                                                                                         \
+	"id, lot_id, filename, content_type, size_bytes, sha256, uploaded_by, uploaded_at, coalesce(duplicate_of, 0),"  \
+	" duplicate_reason"
 
 store_rc sqlite_certificate_get(store *s, int64_t id, certificate_record *out)
 {
@@ -638,6 +646,13 @@ static void read_recipient(sqlite3_stmt *st, void *out)
 	sqlite_copy_text(r->tracking_number, sizeof r->tracking_number, st, 11);
 	r->shipped_at = sqlite3_column_int64(st, 12);
 	r->delivered_at = sqlite3_column_int64(st, 13);
+	r->track_id = sqlite3_column_int64(st, 14);
+	sqlite_copy_text(r->track_status, sizeof r->track_status, st, 15);
+	r->acknowledged_at = sqlite3_column_int64(st, 16);
+	r->notified_at = sqlite3_column_int64(st, 17);
+	r->contacted_at = sqlite3_column_int64(st, 18);
+	sqlite_copy_text(r->contact_notes, sizeof r->contact_notes, st, 19);
+	sqlite_copy_text(r->closed_on, sizeof r->closed_on, st, 20);
 }
 
 store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx)
@@ -647,15 +662,129 @@ store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn f
 	sqlite3_stmt *st = sqlite_prepare(
 		ss, "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.email, o.ship_phone, o.id, d.quantity, d.dispensed_at,"
 		    " o.ship_postal_code, o.ship_address, coalesce(sh.carrier, ''), coalesce(sh.tracking_number, ''),"
-		    " coalesce(sh.shipped_at, 0), coalesce(sh.delivered_at, 0)"
+		    " coalesce(sh.shipped_at, 0), coalesce(sh.delivered_at, 0),"
+		    " coalesce(rt.id, 0), coalesce(rt.status, ''), coalesce(rt.acknowledged_at, 0), coalesce(rt.notified_at, 0),"
+		    " coalesce(rt.contacted_at, 0), coalesce(rt.contact_notes, ''), coalesce(rt.closed_on, '')"
 		    " FROM dispenses d"
 		    " JOIN orders o ON o.id = d.order_id"
 		    " JOIN users u ON u.id = o.patient_id"
 		    " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
 		    " LEFT JOIN shipments sh ON sh.order_id = o.id"
+		    " LEFT JOIN recall_tracking rt ON rt.dispense_id = d.id"
 		    " WHERE d.lot_id = ? ORDER BY u.id, o.id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, lot_id);
 	EACH(ss, st, read_recipient, recall_recipient, fn, ctx, "recall recipients");
+}
+
+static void read_certificate_use(sqlite3_stmt *st, void *out)
+{
+	certificate_use *u = out;
+	u->certificate_id = sqlite3_column_int64(st, 0);
+	u->lot_id = sqlite3_column_int64(st, 1);
+	sqlite_copy_text(u->lot_number, sizeof u->lot_number, st, 2);
+	sqlite_copy_text(u->test_kind, sizeof u->test_kind, st, 3);
+}
+
+store_rc sqlite_certificate_uses(store *s, const char *sha256, store_certificate_use_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	/* Driven by certificates_sha256. */
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT c.id, c.lot_id, l.lot_number, coalesce(t.kind, '')"
+	                                      " FROM certificates c JOIN lots l ON l.id = c.lot_id"
+	                                      " LEFT JOIN lot_tests t ON t.certificate_id = c.id"
+	                                      " WHERE c.sha256 = ? ORDER BY c.id, t.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	EACH(ss, st, read_certificate_use, certificate_use, fn, ctx, "certificate uses");
+}
+
+store_rc sqlite_recall_track_open(store *s, int64_t lot_id, int64_t now)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(
+		ss, "INSERT INTO recall_tracking (lot_id, dispense_id, order_id, patient_id, created_at, updated_at, updated_by)"
+		    " SELECT d.lot_id, d.id, d.order_id, o.patient_id, ?2, ?2, 0"
+		    " FROM dispenses d JOIN orders o ON o.id = d.order_id"
+		    " WHERE d.lot_id = ?1 AND NOT EXISTS (SELECT 1 FROM recall_tracking rt WHERE rt.dispense_id = d.id)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, lot_id);
+	sqlite3_bind_int64(st, 2, now);
+	return sqlite_step_done(ss, st, "open recall tracking");
+}
+
+#define TRACK_COLUMNS                                                                                              \
+	"rt.id, rt.lot_id, rt.dispense_id, rt.order_id, rt.patient_id, rt.status, rt.created_at,"                 \
+	" coalesce(rt.acknowledged_at, 0), coalesce(rt.notified_at, 0), coalesce(rt.contacted_at, 0),"             \
+	" rt.contact_notes, coalesce(rt.closed_on, ''), rt.updated_at, rt.updated_by, l.lot_number, p.name_ja,"    \
+	" p.name_en, d.quantity"
+#define TRACK_FROM                                                                                                 \
+	" FROM recall_tracking rt JOIN lots l ON l.id = rt.lot_id JOIN products p ON p.id = l.product_id"        \
+	" JOIN dispenses d ON d.id = rt.dispense_id"
+
+static void read_track(sqlite3_stmt *st, void *out)
+{
+	recall_track_record *t = out;
+	t->id = sqlite3_column_int64(st, 0);
+	t->lot_id = sqlite3_column_int64(st, 1);
+	t->dispense_id = sqlite3_column_int64(st, 2);
+	t->order_id = sqlite3_column_int64(st, 3);
+	t->patient_id = sqlite3_column_int64(st, 4);
+	sqlite_copy_text(t->status, sizeof t->status, st, 5);
+	t->created_at = sqlite3_column_int64(st, 6);
+	t->acknowledged_at = sqlite3_column_int64(st, 7);
+	t->notified_at = sqlite3_column_int64(st, 8);
+	t->contacted_at = sqlite3_column_int64(st, 9);
+	sqlite_copy_text(t->contact_notes, sizeof t->contact_notes, st, 10);
+	sqlite_copy_text(t->closed_on, sizeof t->closed_on, st, 11);
+	t->updated_at = sqlite3_column_int64(st, 12);
+	t->updated_by = sqlite3_column_int64(st, 13);
+	sqlite_copy_text(t->lot_number, sizeof t->lot_number, st, 14);
+	sqlite_copy_text(t->product_name_ja, sizeof t->product_name_ja, st, 15);
+	sqlite_copy_text(t->product_name_en, sizeof t->product_name_en, st, 16);
+	t->quantity = sqlite3_column_int(st, 17);
+}
+
+store_rc sqlite_recall_track_get(store *s, int64_t id, recall_track_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite_step_one(ss, st, read_track, out, "read recall tracking");
+}
+
+store_rc sqlite_recall_track_update(store *s, const recall_track_record *t)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE recall_tracking SET status = ?, acknowledged_at = nullif(?, 0),"
+	                                      " notified_at = nullif(?, 0), contacted_at = nullif(?, 0), contact_notes = ?,"
+	                                      " closed_on = nullif(?, ''), updated_at = ?, updated_by = ? WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, t->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t->acknowledged_at);
+	sqlite3_bind_int64(st, 3, t->notified_at);
+	sqlite3_bind_int64(st, 4, t->contacted_at);
+	sqlite3_bind_text(st, 5, t->contact_notes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, t->closed_on, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, t->updated_at);
+	sqlite3_bind_int64(st, 8, t->updated_by);
+	sqlite3_bind_int64(st, 9, t->id);
+	return changed_one(ss, sqlite_step_done(ss, st, "update recall tracking"));
+}
+
+store_rc sqlite_recall_tracks_of_patient(store *s, int64_t patient_id, store_recall_track_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st =
+		sqlite_prepare(ss, "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.patient_id = ? ORDER BY rt.created_at DESC, rt.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	EACH(ss, st, read_track, recall_track_record, fn, ctx, "recalls of patient");
 }
