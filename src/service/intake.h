@@ -79,6 +79,12 @@ intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now);
 /* True when c is in force and is the current version of the clinic's consent. */
 bool intake_consent_current(const intake_catalog *cat, const consent_record *c);
 
+/* Where a patient stands with the clinic's consent, from their latest acceptance c (NULL when
+ * they have none): "current" (in force, current version), "outdated" (in force, but an older
+ * version: they must read and accept the current one before their next order), "withdrawn" or
+ * "none". Returns a static string. */
+const char *intake_consent_state(const intake_catalog *cat, const consent_record *c);
+
 typedef struct decision_input {
 	int64_t response_id;
 	bool approve;
