@@ -10,11 +10,11 @@
 static json_t *mandatory_notes(void)
 {
 	return json_pack("{s:[s, s, s], s:[s, s, s]}", "ja", "本製品は、エクソソームを含む外用クリームです。"
-	                 "日本で承認された医薬品ではない未承認品で、医師が自由診療として処方します。",
+	                 "日本で承認された医薬品ではない未承認品で、医師が処方します。",
 	                 "かゆみやアレルギー反応などの副作用が起こることがあります。赤み、腫れ、発熱、だるさ、頭痛、吐き気が報告されています。",
 	                 "医薬品副作用被害救済制度の対象ではありません。長期の安全性についての根拠はまだありません。", "en",
 	                 "This product is a topical cream containing exosomes. "
-	                 "It is an unapproved product, not a medicine approved in Japan, prescribed by a doctor in free (self-paid) practice.",
+	                 "It is an unapproved product, not a medicine approved in Japan, prescribed by a doctor.",
 	                 "Side effects such as itching or allergic reactions may occur; redness, swelling, fever, fatigue, "
 	                 "headache and nausea have been reported.",
 	                 "No national relief system covers harm. There is no evidence yet of long-term safety.");

@@ -315,7 +315,7 @@ describe('recall and public disclosure', () => {
     const cream = list.json.products.find((x) => x.code === 'EXO-CREAM-M');
     assert.ok(cream);
     // What the product is, in the words of the consent text and the pages (see consent-v2.test.mjs).
-    assert.ok(list.json.notes.ja.some((n) => n.includes('日本で承認された医薬品ではない未承認品で、医師が自由診療として処方します。')));
+    assert.ok(list.json.notes.ja.some((n) => n.includes('日本で承認された医薬品ではない未承認品で、医師が処方します。')));
     const prod = await anon.get(`/api/v1/public/products/${cream.id}`);
     const lotId = prod.json.lots[0].id;
     assert.equal(prod.json.lots[0].quantity_available, undefined);

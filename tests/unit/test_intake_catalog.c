@@ -90,12 +90,12 @@ static void test_consent_says_what_the_seed_requires(void **state)
 	static const char *const ja_v2_needs[] = {
 		"ドナー", "ウイルス", "プリオン", "ウインドウ期", "HBV", "HCV", "HIV", "HTLV-1", "梅毒",
 		"ドナーの検査（要約）", "ウシ胎児血清(FBS)", "動物に由来する", "生物由来製品感染等被害救済制度",
-		"日本で承認された医薬品ではない未承認品で、医師が自由診療として処方します。",
+		"日本で承認された医薬品ではない未承認品で、医師が処方します。",
 	};
 	static const char *const en_v2_needs[] = {
 		"donor", "virus", "Prions", "window period", "HBV", "HCV", "HIV", "HTLV-1", "syphilis",
 		"Donor screening (summary)", "fetal bovine serum (FBS)", "animal origin", "Relief System for Infections",
-		"It is an unapproved product, not a medicine approved in Japan, prescribed by a doctor in free (self-paid) practice.",
+		"It is an unapproved product, not a medicine approved in Japan, prescribed by a doctor.",
 	};
 	for (size_t i = 0; i < sizeof ja_v2_needs / sizeof ja_v2_needs[0]; i++)
 		if (strstr(t->text_ja, ja_v2_needs[i]) == NULL)
