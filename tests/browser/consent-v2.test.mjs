@@ -75,6 +75,11 @@ test('re-consent: the order page sends the patient to the consent page, which sh
   try {
     const p = patient.page;
     await logIn(p, url, 'browser-reconsent@patient.example', signupBody().password);
+    // The steps page: the approval stands, the revised consent is what is missing.
+    await openReady(p, url, '/status.html');
+    assert.equal(await p.getAttribute('#step-order', 'data-state'), 'attention');
+    assert.match(await p.textContent('#step-order'), /改訂/);
+    assert.equal(await p.getAttribute('#step-order a', 'href'), '/consent.html');
     await openReady(p, url, '/order.html');
     await p.locator('#approval-none:not([hidden])').waitFor();
     assert.match(await p.textContent('#approval-none'), /改訂/);
