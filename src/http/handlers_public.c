@@ -5,13 +5,16 @@
 
 #include "http/handlers.h"
 
-/* The notes the seed requires wherever the product is presented. */
+/* The notes the seed requires wherever the product is presented. The first says what the product
+ * is in the words the consent text (data/consent) and the pages' notice.unapproved use. */
 static json_t *mandatory_notes(void)
 {
-	return json_pack("{s:[s, s, s], s:[s, s, s]}", "ja", "本製品は医薬品ではなく、日本で承認された医薬品でもありません(未承認)。",
+	return json_pack("{s:[s, s, s], s:[s, s, s]}", "ja", "本製品は、エクソソームを含む外用クリームです。"
+	                 "日本で承認された医薬品ではない未承認品で、医師が処方します。",
 	                 "かゆみやアレルギー反応などの副作用が起こることがあります。赤み、腫れ、発熱、だるさ、頭痛、吐き気が報告されています。",
 	                 "医薬品副作用被害救済制度の対象ではありません。長期の安全性についての根拠はまだありません。", "en",
-	                 "This product is not a medicine and is not approved in Japan.",
+	                 "This product is a topical cream containing exosomes. "
+	                 "It is an unapproved product, not a medicine approved in Japan, prescribed by a doctor.",
 	                 "Side effects such as itching or allergic reactions may occur; redness, swelling, fever, fatigue, "
 	                 "headache and nausea have been reported.",
 	                 "No national relief system covers harm. There is no evidence yet of long-term safety.");

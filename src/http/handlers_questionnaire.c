@@ -50,11 +50,22 @@ void handle_questionnaire_submit(request *req)
 	reply_json(req, 201, json_pack("{s:o}", "response", body));
 }
 
-static json_t *json_consent_text(const consent_text *c)
+static void add_changes(void *ctx, const consent_text *t)
 {
-	return json_pack("{s:s, s:i, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}}", "id", c->id, "version", c->version, "title",
-	                 "ja", c->title_ja, "en", c->title_en, "text", "ja", c->text_ja, "en", c->text_en, "sha256", "ja",
-	                 c->sha256_ja, "en", c->sha256_en);
+	if (t->changes_ja != NULL)
+		json_array_append_new(ctx, json_pack("{s:i, s:{s:s, s:s}}", "version", t->version, "summary", "ja",
+		                                     t->changes_ja, "en", t->changes_en));
+}
+
+/* The consent text with "changes": what each version after the first changed, lowest first,
+ * so a patient who accepted version n is shown the entries above n. */
+static json_t *json_consent_text(const intake_catalog *cat, const consent_text *c)
+{
+	json_t *changes = json_array();
+	intake_consent_each_since(cat, c->id, 0, add_changes, changes);
+	return json_pack("{s:s, s:i, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:s}, s:o}", "id", c->id, "version", c->version,
+	                 "title", "ja", c->title_ja, "en", c->title_en, "text", "ja", c->text_ja, "en", c->text_en, "sha256",
+	                 "ja", c->sha256_ja, "en", c->sha256_en, "changes", changes);
 }
 
 json_t *json_consent_record(const intake_catalog *cat, const consent_record *c)
@@ -72,7 +83,7 @@ void handle_consent_current(request *req)
 		reply_error(req, 404, "not_found", NULL, NULL);
 		return;
 	}
-	reply_json(req, 200, json_pack("{s:o}", "consent", json_consent_text(c)));
+	reply_json(req, 200, json_pack("{s:o}", "consent", json_consent_text(req->catalog, c)));
 }
 
 void handle_consent_accept(request *req)
@@ -115,6 +126,18 @@ json_t *json_decision(const decision_record *d)
 		json_object_set_new(j, "decline_reason", json_string(d->decline_reason));
 	}
 	return j;
+}
+
+typedef struct consent_list_ctx {
+	json_t *items;
+	const intake_catalog *cat;
+} consent_list_ctx;
+
+static int add_consent_json(void *ctx, const consent_record *c)
+{
+	consent_list_ctx *l = ctx;
+	json_array_append_new(l->items, json_consent_record(l->cat, c));
+	return 0;
 }
 
 static int add_booking_json(void *ctx, const booking_record *b)
@@ -210,7 +233,15 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 	}
 	json_object_set_new(cstatus, "latest", rc == STORE_OK ? json_consent_record(req->catalog, &c) : json_null());
 	json_object_set_new(cstatus, "in_force", json_boolean(rc == STORE_OK && intake_consent_current(req->catalog, &c)));
+	json_object_set_new(cstatus, "state", json_string(intake_consent_state(req->catalog, rc == STORE_OK ? &c : NULL)));
+	/* Every acceptance as recorded (older versions and withdrawn ones included, newest first). */
+	consent_list_ctx history = {json_array(), req->catalog};
+	json_object_set_new(cstatus, "history", history.items);
 	json_object_set_new(out, "consent", cstatus);
+	if (s->m->consent_list(s, patient_id, add_consent_json, &history) != STORE_OK) {
+		json_decref(out);
+		return NULL;
+	}
 
 	decision_record d;
 	rc = s->m->decision_latest(s, patient_id, &d);

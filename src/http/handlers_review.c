@@ -7,22 +7,40 @@
 #include "service/intake.h"
 #include "clock.h"
 
+typedef struct review_ctx {
+	json_t *items;
+	const intake_catalog *cat;
+} review_ctx;
+
 static int add_review_item(void *ctx, const review_item *it)
 {
+	review_ctx *queue = ctx;
 	json_t *flags = json_loads(it->flags_json, 0, NULL);
-	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:b}", "patient_id",
-	                                     (json_int_t)it->patient_id, "patient_name", it->patient_name, "patient_phone",
-	                                     it->patient_phone, "response_id", (json_int_t)it->response_id, "worst_level",
-	                                     it->worst_level, "flags", flags ? flags : json_array(), "submitted_at",
-	                                     json_time(it->submitted_at), "next_call_at", json_time(it->next_call_at),
-	                                     "consent_in_force", it->consent_in_force));
+	/* The doctor sees which consent version the patient accepted and whether it is the one in
+	 * force: an outdated acceptance cannot back an approval or an order. */
+	consent_record latest = {.id = it->consent_id[0] != '\0' ? 1 : 0, .consent_version = it->consent_version,
+	                         .withdrawn_at = it->consent_in_force ? 0 : 1};
+	snprintf(latest.consent_id, sizeof latest.consent_id, "%s", it->consent_id);
+	const char *state = intake_consent_state(queue->cat, &latest);
+	const consent_text *current = intake_current_consent(queue->cat, INTAKE_CONSENT_ID);
+	json_t *consent = json_pack("{s:s, s:o, s:i}", "state", state, "version",
+	                            latest.id != 0 ? json_integer(it->consent_version) : json_null(), "current_version",
+	                            current ? current->version : 0);
+	json_array_append_new(queue->items, json_pack("{s:I, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:b, s:o}", "patient_id",
+	                                           (json_int_t)it->patient_id, "patient_name", it->patient_name,
+	                                           "patient_phone", it->patient_phone, "response_id",
+	                                           (json_int_t)it->response_id, "worst_level", it->worst_level, "flags",
+	                                           flags ? flags : json_array(), "submitted_at", json_time(it->submitted_at),
+	                                           "next_call_at", json_time(it->next_call_at), "consent_in_force",
+	                                           strcmp(state, "current") == 0, "consent", consent));
 	return 0;
 }
 
 void handle_review_queue(request *req)
 {
 	json_t *items = json_array();
-	if (req->db->m->review_queue(req->db, add_review_item, items) != STORE_OK) {
+	review_ctx ctx = {items, req->catalog};
+	if (req->db->m->review_queue(req->db, add_review_item, &ctx) != STORE_OK) {
 		json_decref(items);
 		reply_internal(req, "review queue");
 		return;

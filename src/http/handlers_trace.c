@@ -24,6 +24,7 @@ void reply_trace_error(request *req, trace_rc rc, const char *field)
 	case TRACE_TESTS_MISSING: reply_error(req, 409, "tests_missing", NULL, NULL); return;
 	case TRACE_NEEDS_PHARMACIST: reply_error(req, 403, "needs_pharmacist", NULL, NULL); return;
 	case TRACE_NO_APPROVAL: reply_error(req, 409, "no_approval", NULL, NULL); return;
+	case TRACE_CONSENT_OUTDATED: reply_error(req, 409, "consent_outdated", NULL, NULL); return;
 	case TRACE_OVER_APPROVAL: reply_error(req, 409, "over_approval", "quantity", NULL); return;
 	case TRACE_ADDRESS_REQUIRED: reply_error(req, 409, "address_required", NULL, NULL); return;
 	case TRACE_ORDER_STATE: reply_error(req, 409, "order_state", NULL, NULL); return;

@@ -409,6 +409,15 @@ bool intake_consent_current(const intake_catalog *cat, const consent_record *c)
 	return c->withdrawn_at == 0 && current != NULL && current->version == c->consent_version;
 }
 
+const char *intake_consent_state(const intake_catalog *cat, const consent_record *c)
+{
+	if (c == NULL || c->id == 0)
+		return "none";
+	if (c->withdrawn_at != 0)
+		return "withdrawn";
+	return intake_consent_current(cat, c) ? "current" : "outdated";
+}
+
 intake_rc intake_accept_consent(store *s, const intake_catalog *cat, const actor *patient, const char *consent_id,
                                 int version, const char *lang, const char *sha256, int64_t now, consent_record *out)
 {

@@ -94,6 +94,12 @@ bool intake_consent_current(const intake_catalog *cat, const consent_record *c);
 intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, const char *outcome, int64_t called_at,
                              const char *notes, int64_t now, call_record *out, const char **field_out);
 
+/* Where a patient stands with the clinic's consent, from their latest acceptance c (NULL when
+ * they have none): "current" (in force, current version), "outdated" (in force, but an older
+ * version: they must read and accept the current one before their next order), "withdrawn" or
+ * "none". Returns a static string. */
+const char *intake_consent_state(const intake_catalog *cat, const consent_record *c);
+
 typedef struct decision_input {
 	int64_t response_id;
 	bool approve;

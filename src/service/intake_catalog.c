@@ -140,6 +140,8 @@ static void consent_free(consent_text *t)
 	free(t->title_en);
 	free(t->text_ja);
 	free(t->text_en);
+	free(t->changes_ja);
+	free(t->changes_en);
 	free(t);
 }
 
@@ -258,6 +260,13 @@ static int load_consent(intake_catalog *c, const char *path, const char *text, c
 	else if (bilingual_text(json_object_get(root, "text"), "ja", &t->text_ja) != 0 ||
 	         bilingual_text(json_object_get(root, "text"), "en", &t->text_en) != 0)
 		problem = "text needs non-empty \"ja\" and \"en\" without control characters";
+	else if (json_integer_value(version) == 1 && json_object_get(root, "changes") != NULL)
+		problem = "changes: version 1 has no previous version to compare with";
+	else if (json_integer_value(version) > 1 &&
+	         (bilingual_text(json_object_get(root, "changes"), "ja", &t->changes_ja) != 0 ||
+	          bilingual_text(json_object_get(root, "changes"), "en", &t->changes_en) != 0))
+		problem = "changes (what changed from the previous version) needs non-empty \"ja\" and \"en\" "
+		          "without control characters";
 	else if (intake_consent(c, id, (int)json_integer_value(version)) != NULL)
 		problem = "this consent id and version are defined twice";
 	if (problem != NULL) {
@@ -367,4 +376,21 @@ const consent_text *intake_current_consent(const intake_catalog *c, const char *
 		if (strcmp(c->consents[i]->id, id) == 0 && (best == NULL || c->consents[i]->version > best->version))
 			best = c->consents[i];
 	return best;
+}
+
+void intake_consent_each_since(const intake_catalog *c, const char *id, int after_version,
+                               void (*fn)(void *ctx, const consent_text *t), void *ctx)
+{
+	/* Versions are few (one file each): find the next higher one each time, no sorting. */
+	for (;;) {
+		const consent_text *next = NULL;
+		for (size_t i = 0; i < c->n_consents; i++)
+			if (c->consents[i]->version > after_version && strcmp(c->consents[i]->id, id) == 0 &&
+			    (next == NULL || c->consents[i]->version < next->version))
+				next = c->consents[i];
+		if (next == NULL)
+			return;
+		fn(ctx, next);
+		after_version = next->version;
+	}
 }

@@ -430,12 +430,18 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	if (rc == STORE_NOT_FOUND || strcmp(d.decision, "approved") != 0 || d.product_id == 0 ||
 	    strcmp(d.valid_until, today) < 0)
 		return undo(s, TRACE_NO_APPROVAL);
-	/* Consent withdrawn since the approval: nothing more is sent. */
+	/* Consent withdrawn since the approval: nothing more is sent. A consent version published
+	 * since: the patient reads and accepts it first (SPEC: re-consent before the next order).
+	 * The approval itself stays valid: it was the doctor's decision on the product, and the
+	 * consent gate is checked here, on every order, against the acceptance in force now. */
 	consent_record c;
 	rc = s->m->consent_latest(s, patient->id, &c);
 	if (rc == STORE_ERROR)
 		return undo(s, TRACE_ERROR);
-	if (rc == STORE_NOT_FOUND || c.withdrawn_at != 0 || !intake_consent_current(cat, &c))
+	const char *consent_state = intake_consent_state(cat, rc == STORE_OK ? &c : NULL);
+	if (strcmp(consent_state, "outdated") == 0)
+		return undo(s, TRACE_CONSENT_OUTDATED);
+	if (strcmp(consent_state, "current") != 0)
 		return undo(s, TRACE_NO_APPROVAL);
 	int64_t ordered = 0;
 	if (s->m->order_quantity_for_decision(s, d.id, &ordered) != STORE_OK)
@@ -471,8 +477,9 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	o.created_at = now;
 	if (s->m->order_insert(s, &o) != STORE_OK)
 		return undo(s, TRACE_ERROR);
-	char detail[96];
-	snprintf(detail, sizeof detail, "%d x %s, %s", quantity, product.code, method_code);
+	char detail[160];
+	snprintf(detail, sizeof detail, "%d x %s, %s, consent %s v%d", quantity, product.code, method_code, c.consent_id,
+	         c.consent_version);
 	if (audit(s, patient, "order.create", "order", o.id, detail) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
 	if (finish(s) != TRACE_OK)

@@ -20,7 +20,8 @@ typedef enum trace_rc {
 	TRACE_ILLEGAL_TRANSITION,
 	TRACE_TESTS_MISSING,        /* release without every required test passed with a certificate */
 	TRACE_NEEDS_PHARMACIST,
-	TRACE_NO_APPROVAL,          /* ordering without a valid approval */
+	TRACE_NO_APPROVAL,          /* ordering without a valid approval (or with consent withdrawn) */
+	TRACE_CONSENT_OUTDATED,     /* ordering while the consent in force is an older version */
 	TRACE_OVER_APPROVAL,        /* more than the approval leaves */
 	TRACE_ADDRESS_REQUIRED,     /* the patient's profile has no postal address */
 	TRACE_ORDER_STATE,          /* the order is not in a state that allows this */

@@ -171,7 +171,9 @@ typedef struct review_item {
 	char flags_json[4096];
 	int64_t submitted_at;
 	int64_t next_call_at;          /* the patient's next booked call, 0 when none */
-	bool consent_in_force;
+	bool consent_in_force;         /* the latest acceptance is not withdrawn (of any version) */
+	char consent_id[64];           /* that acceptance's consent text and version; "" and 0 when none */
+	int consent_version;
 } review_item;
 
 /* Traceability (see 0003_traceability.sql). */
@@ -501,6 +503,7 @@ typedef int (*store_review_fn)(void *ctx, const review_item *item);
 /* The record is the listing's: copy what outlives the call (response_record_clear not needed). */
 typedef int (*store_response_fn)(void *ctx, const response_record *r);
 typedef int (*store_call_fn)(void *ctx, const call_record *call);
+typedef int (*store_consent_fn)(void *ctx, const consent_record *c);
 typedef int (*store_product_fn)(void *ctx, const product_record *p);
 typedef int (*store_lot_fn)(void *ctx, const lot_record *lot);
 typedef int (*store_lot_test_fn)(void *ctx, const lot_test_record *t);
@@ -598,6 +601,8 @@ typedef struct store_methods {
 	store_rc (*consent_insert)(store *s, consent_record *c);
 	store_rc (*consent_latest)(store *s, int64_t patient_id, consent_record *out);
 	store_rc (*consent_withdraw)(store *s, int64_t id, int64_t now);
+	/* Every acceptance of the patient, newest first: older versions stay as recorded. */
+	store_rc (*consent_list)(store *s, int64_t patient_id, store_consent_fn fn, void *ctx);
 
 	/* Decisions: one per questionnaire response (STORE_CONFLICT for a second). */
 	store_rc (*decision_insert)(store *s, decision_record *d);

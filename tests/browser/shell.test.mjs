@@ -128,7 +128,7 @@ test('patient: sign up on a phone, log out, log in, switch to English', async ()
       assert.ok(profile.includes(value), `profile shows ${value}`);
     }
     const notice = await page.textContent('#patient-view .notice');
-    assert.match(notice, /承認された医薬品ではありません/);
+    assert.match(notice, /日本で承認された医薬品ではない未承認品で、医師が処方します。/);
     assert.match(notice, /救済制度/);
     assert.match(notice, /かゆみ/);
     assert.match(notice, /アレルギー/);

@@ -243,7 +243,7 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     assert.match(await p.textContent('#price-line'), /22,000円（税込）/);
     assert.match(await p.textContent('#price-units'), /1日1回で約1か月分/);
     const notes = await p.textContent('#notes');
-    assert.match(notes, /医薬品ではなく/);
+    assert.match(notes, /日本で承認された医薬品ではない未承認品で、医師が処方します。/);
     assert.match(notes, /かゆみやアレルギー反応/);
     assert.match(notes, /クリニックへご連絡ください/);
     assert.deepEqual(await p.$$eval('#order-quantity option', (o) => o.map((x) => x.value)), ['1', '2'], 'up to the approval');
@@ -434,7 +434,7 @@ test('traceability: register and release a lot, order, ship, recall, public disc
       await Promise.all([a.waitForURL(`${url}/products.html`), a.click('#disclosure-link')]);
       await a.waitForSelector('body[data-ready="true"]');
       assert.match(await a.textContent('#product-list'), /エクソソームクリーム\(男性用\)/);
-      assert.match(await a.textContent('#notes'), /医薬品ではなく/);
+      assert.match(await a.textContent('#notes'), /日本で承認された医薬品ではない未承認品で、医師が処方します。/);
       await assertNoSidewaysScroll(a, 'public products');
       await screenshot(a, 'products-public.png');
       await Promise.all([a.waitForURL(/\/product\.html\?id=1$/), a.click('#product-list li a.record__title')]);
@@ -466,7 +466,7 @@ test('traceability: register and release a lot, order, ship, recall, public disc
       await a.waitForFunction(() => document.documentElement.lang === 'en');
       await a.waitForFunction(() => /Recalled/.test(document.querySelector('#lot-status')?.textContent ?? ''));
       assert.match(await a.textContent('#recall-alert'), /being recalled/);
-      assert.match(await a.textContent('#notes'), /not approved in Japan/);
+      assert.match(await a.textContent('#notes'), /an unapproved product, not a medicine approved in Japan, prescribed by a doctor\./);
       await assertNoSidewaysScroll(a, 'public lot in English');
       await screenshot(a, 'public-lot-en.png');
       assert.deepEqual(anon.problems, []);

@@ -14,7 +14,7 @@ const NEXT = QUESTIONNAIRE_VERSION + 1;
 let server, dataDir;
 
 /** Copies data/ and adds the next version of the questionnaire and its rules (a copy of the
- * current one), and version 2 of the consent text. */
+ * current one), and version 3 of the consent text. */
 function dataWithVersion2() {
   const dir = mkdtempSync(join(tmpdir(), 'exosafe-data-'));
   cpSync(join(root, 'data'), dir, { recursive: true });
@@ -24,11 +24,12 @@ function dataWithVersion2() {
   const rules = JSON.parse(readFileSync(join(dir, `screening/exosome-cream-v${QUESTIONNAIRE_VERSION}.json`), 'utf8'));
   rules.questionnaire_version = NEXT;
   writeFileSync(join(dir, `screening/exosome-cream-v${NEXT}.json`), JSON.stringify(rules));
-  const consent = JSON.parse(readFileSync(join(dir, 'consent/exosome-cream-consent-v1.json'), 'utf8'));
-  consent.version = 2;
-  consent.text.ja += '\n(第2版)';
-  consent.text.en += '\n(version 2)';
-  writeFileSync(join(dir, 'consent/exosome-cream-consent-v2.json'), JSON.stringify(consent));
+  const consent = JSON.parse(readFileSync(join(dir, 'consent/exosome-cream-consent-v2.json'), 'utf8'));
+  consent.version = 3;
+  consent.changes = { ja: '第2版からの変更点: 試験のための版です。', en: 'Changes from version 2: a version for the test.' };
+  consent.text.ja += '\n(第3版)';
+  consent.text.en += '\n(version 3)';
+  writeFileSync(join(dir, 'consent/exosome-cream-consent-v3.json'), JSON.stringify(consent));
   return dir;
 }
 
@@ -51,15 +52,15 @@ test('answering an outdated questionnaire version or accepting an outdated conse
   assert.equal(Number(sql(server.db, 'SELECT count(*) FROM questionnaire_responses;')), 0);
 
   const c = await p.get('/api/v1/consent');
-  assert.equal(c.json.consent.version, 2);
-  const v1 = JSON.parse(readFileSync(join(dataDir, 'consent/exosome-cream-consent-v1.json'), 'utf8'));
+  assert.equal(c.json.consent.version, 3);
+  const v1 = JSON.parse(readFileSync(join(dataDir, 'consent/exosome-cream-consent-v2.json'), 'utf8'));
   const { createHash } = await import('node:crypto');
   const oldHash = createHash('sha256').update(v1.text.ja, 'utf8').digest('hex');
-  assertError(await p.post('/api/v1/consent', { consent_id: c.json.consent.id, version: 1, lang: 'ja', sha256: oldHash }), 409, 'consent_outdated');
+  assertError(await p.post('/api/v1/consent', { consent_id: c.json.consent.id, version: 2, lang: 'ja', sha256: oldHash }), 409, 'consent_outdated');
   assert.equal(Number(sql(server.db, 'SELECT count(*) FROM consent_acceptances;')), 0);
 
   const ok = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: NEXT, answers: cleanAnswers() });
   assert.equal(ok.status, 201, ok.text);
-  const acc = await p.post('/api/v1/consent', { consent_id: c.json.consent.id, version: 2, lang: 'en', sha256: c.json.consent.sha256.en });
+  const acc = await p.post('/api/v1/consent', { consent_id: c.json.consent.id, version: 3, lang: 'en', sha256: c.json.consent.sha256.en });
   assert.equal(acc.status, 201, acc.text);
 });

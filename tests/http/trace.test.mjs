@@ -474,7 +474,8 @@ describe('recall and public disclosure', () => {
     assert.equal(list.status, 200);
     const cream = list.json.products.find((x) => x.code === 'EXO-CREAM-M');
     assert.ok(cream);
-    assert.ok(list.json.notes.ja.some((n) => n.includes('医薬品ではなく')));
+    // What the product is, in the words of the consent text and the pages (see consent-v2.test.mjs).
+    assert.ok(list.json.notes.ja.some((n) => n.includes('日本で承認された医薬品ではない未承認品で、医師が処方します。')));
     const prod = await anon.get(`/api/v1/public/products/${cream.id}`);
     const lotId = prod.json.lots[0].id;
     assert.equal(prod.json.lots[0].quantity_available, undefined);

@@ -31,15 +31,16 @@ function freePort() {
 }
 
 /**
- * Starts a server. opts.demo loads demo data; opts.args adds serve flags.
+ * Starts a server. opts.demo loads demo data; opts.args adds serve flags; opts.db serves an
+ * existing database (the caller's, kept by stop(): a restart, as when a clinic publishes data).
  * Returns {url, db, dir, stop()}; stop() kills it and removes the temporary folder.
  */
 export async function startServer(opts = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'exosafe-test-'));
-  const db = join(dir, 'exosafe.db');
-  const init = cli(['init', '--db', db]);
+  const db = opts.db ?? join(dir, 'exosafe.db');
+  const init = opts.db ? { status: 0 } : cli(['init', '--db', db]);
   if (init.status !== 0) throw new Error(`exosafe init failed: ${init.stderr}`);
-  if (opts.demo) {
+  if (opts.demo && !opts.db) {
     const demo = cli(['demo', '--db', db]);
     if (demo.status !== 0) throw new Error(`exosafe demo failed: ${demo.stderr}`);
   }

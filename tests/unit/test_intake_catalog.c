@@ -37,10 +37,17 @@ static void test_real_data_loads(void **state)
 	assert_int_equal(screening_rule_count(r), 19);
 	assert_int_equal(screening_rule_count(intake_rules_for(c, intake_questionnaire(c, "exosome-cream", 1))), 16);
 
+	/* Version 2 is current; version 1 stays loaded so acceptances of it still verify. */
 	const consent_text *t = intake_current_consent(c, "exosome-cream-consent");
 	assert_non_null(t);
-	assert_int_equal(t->version, 1);
-	assert_ptr_equal(intake_consent(c, "exosome-cream-consent", 1), t);
+	assert_int_equal(t->version, 2);
+	assert_ptr_equal(intake_consent(c, "exosome-cream-consent", 2), t);
+	const consent_text *v1 = intake_consent(c, "exosome-cream-consent", 1);
+	assert_non_null(v1);
+	assert_null(v1->changes_ja);
+	assert_non_null(t->changes_ja);
+	assert_non_null(t->changes_en);
+	assert_string_not_equal(v1->sha256_ja, t->sha256_ja);
 	assert_null(intake_consent(c, "exosome-cream-consent", 9));
 	assert_null(intake_current_consent(c, "nothing"));
 	unsigned char digest[crypto_hash_sha256_BYTES];
@@ -82,6 +89,26 @@ static void test_consent_says_what_the_seed_requires(void **state)
 		"nausea", "allergic", "anaphylaxis", "Long-term safety has not been established", "storage", "lot",
 		"stop using", "119", "withdraw", "self-paid", "22,000 JPY including tax", "one month",
 	};
+	/* Version 2: what a product made from human cells must disclose (issue 13), and what the
+	 * product is, in the words the pages and the public notes use. */
+	static const char *const ja_v2_needs[] = {
+		"ドナー", "ウイルス", "プリオン", "ウインドウ期", "HBV", "HCV", "HIV", "HTLV-1", "梅毒",
+		"ドナーの検査（要約）", "ウシ胎児血清(FBS)", "動物に由来する", "生物由来製品感染等被害救済制度",
+		"日本で承認された医薬品ではない未承認品で、医師が処方します。",
+	};
+	static const char *const en_v2_needs[] = {
+		"donor", "virus", "Prions", "window period", "HBV", "HCV", "HIV", "HTLV-1", "syphilis",
+		"Donor screening (summary)", "fetal bovine serum (FBS)", "animal origin", "Relief System for Infections",
+		"It is an unapproved product, not a medicine approved in Japan, prescribed by a doctor.",
+	};
+	for (size_t i = 0; i < sizeof ja_v2_needs / sizeof ja_v2_needs[0]; i++)
+		if (strstr(t->text_ja, ja_v2_needs[i]) == NULL)
+			fail_msg("the Japanese consent text does not say \"%s\"", ja_v2_needs[i]);
+	for (size_t i = 0; i < sizeof en_v2_needs / sizeof en_v2_needs[0]; i++)
+		if (strstr(t->text_en, en_v2_needs[i]) == NULL)
+			fail_msg("the English consent text does not say \"%s\"", en_v2_needs[i]);
+	/* A 塗り薬 is a medicine; the product is not an approved one. */
+	assert_null(strstr(t->text_ja, "塗り薬"));
 	for (size_t i = 0; i < sizeof ja_needs / sizeof ja_needs[0]; i++)
 		if (strstr(t->text_ja, ja_needs[i]) == NULL)
 			fail_msg("the Japanese consent text does not say \"%s\"", ja_needs[i]);
@@ -328,14 +355,8 @@ static void test_second_version_becomes_current(void **state)
 	(void)state;
 	char dir[64];
 	make_data_dir(dir, sizeof dir);
-	char *text = slurp("data/consent/exosome-cream-consent-v1.json");
+	char *text = slurp("data/questionnaires/exosome-cream-v1.json");
 	char *p = strstr(text, "\"version\": 1");
-	assert_non_null(p);
-	p[strlen("\"version\": ")] = '2';
-	write_file(dir, "consent", "exosome-cream-consent-v2.json", text);
-	free(text);
-	text = slurp("data/questionnaires/exosome-cream-v1.json");
-	p = strstr(text, "\"version\": 1");
 	assert_non_null(p);
 	p[strlen("\"version\": ")] = '2';
 	write_file(dir, "questionnaires", "exosome-cream-v2.json", text);
@@ -348,11 +369,62 @@ static void test_second_version_becomes_current(void **state)
 	assert_int_equal(questionnaire_version(q2), 2);
 	assert_null(intake_rules_for(c, q2));   /* no rules for v2 yet */
 	assert_non_null(intake_rules_for(c, intake_questionnaire(c, "exosome-cream", 1)));
-	const consent_text *t = intake_current_consent(c, "exosome-cream-consent");
-	assert_int_equal(t->version, 2);
-	/* Same text, same hash: the hash covers the text only, not the version. */
-	assert_string_equal(t->sha256_ja, intake_consent(c, "exosome-cream-consent", 1)->sha256_ja);
 	intake_catalog_free(c);
+	remove_data_dir(dir);
+}
+
+static void count_version(void *ctx, const consent_text *t)
+{
+	int *seen = ctx;
+	seen[seen[0] + 1] = t->version;
+	seen[0]++;
+}
+
+/* The highest consent version is current; each later version must say what changed. */
+static void test_consent_versions_and_changes(void **state)
+{
+	(void)state;
+	char dir[64];
+	make_data_dir(dir, sizeof dir);
+	char *v2 = slurp("data/consent/exosome-cream-consent-v2.json");
+	char *p = strstr(v2, "\"version\": 2");
+	assert_non_null(p);
+	p[strlen("\"version\": ")] = '3';   /* a third version, with the same changes text */
+	write_file(dir, "consent", "exosome-cream-consent-v3.json", v2);
+	copy_real(dir, "consent", "exosome-cream-consent-v2.json");
+	char err[512];
+	intake_catalog *c = intake_catalog_load(dir, err, sizeof err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(intake_current_consent(c, "exosome-cream-consent")->version, 3);
+	int seen[8] = {0};
+	intake_consent_each_since(c, "exosome-cream-consent", 1, count_version, seen);
+	assert_int_equal(seen[0], 2);
+	assert_int_equal(seen[1], 2);
+	assert_int_equal(seen[2], 3);
+	memset(seen, 0, sizeof seen);
+	intake_consent_each_since(c, "exosome-cream-consent", 3, count_version, seen);
+	assert_int_equal(seen[0], 0);
+	memset(seen, 0, sizeof seen);
+	intake_consent_each_since(c, "exosome-cream-consent", 0, count_version, seen);
+	assert_int_equal(seen[0], 3);
+	intake_catalog_free(c);
+
+	/* Version 3 without "changes": refused, naming the file and the field. */
+	char *no_changes = strstr(v2, "\"changes\"");
+	assert_non_null(no_changes);
+	no_changes[1] = 'X';   /* "Xhanges": an unknown key, so "changes" is missing */
+	write_file(dir, "consent", "exosome-cream-consent-v3.json", v2);
+	expect_failure(dir, "consent v3 without changes", "consent/exosome-cream-consent-v3.json", "changes");
+	free(v2);
+	remove_data_dir(dir);
+
+	/* Version 1 with "changes": nothing came before it. */
+	make_data_dir(dir, sizeof dir);
+	write_file(dir, "consent", "other-v1.json",
+	           "{\"id\":\"other\",\"version\":1,\"title\":{\"ja\":\"t\",\"en\":\"t\"},"
+	           "\"changes\":{\"ja\":\"c\",\"en\":\"c\"},\"text\":{\"ja\":\"本文\",\"en\":\"text\"}}");
+	expect_failure(dir, "consent v1 with changes", "consent/other-v1.json", "version 1 has no previous version");
 	remove_data_dir(dir);
 }
 
@@ -362,6 +434,7 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_data_loads),
+		cmocka_unit_test(test_consent_versions_and_changes),
 		cmocka_unit_test(test_consent_says_what_the_seed_requires),
 		cmocka_unit_test(test_copy_of_real_data_loads),
 		cmocka_unit_test(test_invalid_json_names_the_file),

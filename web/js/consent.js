@@ -1,13 +1,14 @@
 // Consent page (patients): the current consent text in the UI language (line breaks kept by CSS,
 // the text inserted with textContent), the patient's acceptance status, acceptance with the
-// SHA-256 of the exact text shown, and withdrawal after a confirmation.
+// SHA-256 of the exact text shown, and withdrawal after a confirmation. A patient who accepted
+// an older version is told why they must accept again, with what changed in each later version.
 
 import { api } from './api.js';
 import { clearErrors, showError, whileSubmitting } from './forms.js';
 import { currentLang, onLangChange, t } from './i18n.js';
 import { timeElement } from './jst.js';
 import { pick } from './levels.js';
-import { fillDetails, hideAlert, showAlert, startPage } from './session.js';
+import { el, fillDetails, hideAlert, showAlert, startPage } from './session.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -73,9 +74,30 @@ function renderStatus() {
   $('accept-section').hidden = inForce;
 }
 
+/** What changed since the version the patient accepted: shown until they accept the current one. */
+function renderChanges() {
+  const latest = state.status?.latest ?? null;
+  const from = Number(latest?.version ?? 0);
+  const to = Number(state.consent?.version ?? 0);
+  const changes = (state.consent?.changes ?? []).filter((c) => c.version > from);
+  const show = latest !== null && state.status?.in_force !== true && from < to && changes.length > 0;
+  $('consent-changes').hidden = !show;
+  if (!show) return;
+  $('consent-changes-intro').textContent = t('consent.changes.intro', { from, to });
+  $('consent-changes-list').replaceChildren(...changes.map((c) => {
+    const item = el('div', 'record');
+    item.dataset.version = String(c.version);
+    const title = el('h3', 'record__title', t('consent.changes.version', { version: c.version }));
+    const body = el('p', 'pre-wrap', pick(c.summary));
+    item.append(title, body);
+    return item;
+  }));
+}
+
 function render() {
   renderText();
   renderStatus();
+  renderChanges();
 }
 
 async function loadStatus() {
@@ -106,6 +128,7 @@ function wire() {
         state.justAccepted = true;
         await loadStatus();
         renderStatus();
+        renderChanges();
         $('consent-read').checked = false;
         $('consent-state').focus();
         $('consent-status').scrollIntoView({ block: 'start' });
@@ -136,6 +159,7 @@ function wire() {
       $('withdraw-confirm').hidden = true;
       $('withdraw-button').hidden = false;
       renderStatus();
+      renderChanges();
       $('consent-state').focus();
     } catch (error) {
       showAlert('withdraw-error', error);

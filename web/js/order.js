@@ -29,6 +29,8 @@ function approval() {
   if (!decision || (latest && decision.response_id !== latest.id)) return { decision: null, reason: 'order.approval.none' };
   if (decision.decision !== 'approved') return { decision: null, reason: 'order.approval.declined' };
   if (decision.valid_until && decision.valid_until < todayJst()) return { decision, reason: 'order.approval.expired' };
+  // A newer consent version: the approval stands, but the patient accepts the new text first.
+  if (state.intake?.consent?.state === 'outdated') return { decision, reason: 'order.approval.consent_outdated' };
   if (!state.intake?.consent?.in_force) return { decision, reason: 'order.approval.no_consent' };
   return { decision, reason: null };
 }
@@ -50,7 +52,11 @@ function renderApproval() {
   const none = $('approval-none');
   none.textContent = reason ? t(reason) : '';
   none.hidden = !reason;
-  $('approval-status-link').hidden = !reason;
+  const toConsent = reason === 'order.approval.consent_outdated' || reason === 'order.approval.no_consent';
+  const statusLink = $('approval-status-link');
+  statusLink.hidden = !reason;
+  statusLink.href = toConsent ? '/consent.html' : '/status.html';
+  statusLink.textContent = t(toConsent ? 'order.approval.to_consent' : 'order.approval.to_status');
   const dl = $('approval-details');
   dl.hidden = !decision;
   if (decision) {

@@ -130,7 +130,8 @@ function renderConsent() {
   const key = consent.in_force ? 'patient.consent.in_force'
     : latest?.withdrawn_at ? 'patient.consent.withdrawn'
       : latest ? 'patient.consent.outdated' : 'patient.consent.none';
-  stateEl.textContent = t(key);
+  stateEl.textContent = t(key, { version: latest?.version ?? '', current: consent.current_version ?? '' });
+  stateEl.dataset.state = consent.state ?? '';
   stateEl.className = `state ${consent.in_force ? 'state--ok' : 'state--warn'}`;
   stateEl.dataset.inForce = String(consent.in_force === true);
   const dl = $('consent-details');
@@ -145,6 +146,25 @@ function renderConsent() {
     if (latest.withdrawn_at) rows.push([t('consent.details.withdrawn_at'), timeElement(latest.withdrawn_at)]);
     fillDetails(dl, rows);
   }
+  // Every acceptance as recorded: older versions keep their version, time and text hash.
+  const history = Array.isArray(consent.history) ? consent.history : [];
+  $('consent-history-heading').hidden = history.length < 2;
+  const list = $('consent-history');
+  list.hidden = history.length < 2;
+  list.replaceChildren(...history.map((c) => {
+    const li = el('li', 'record');
+    li.dataset.version = String(c.version);
+    const rows = [
+      [t('consent.details.version'), String(c.version)],
+      [t('consent.details.accepted_at'), timeElement(c.accepted_at)],
+      [t('consent.details.sha256'), el('span', 'mono wrap-anywhere', c.sha256)],
+    ];
+    if (c.withdrawn_at) rows.push([t('consent.details.withdrawn_at'), timeElement(c.withdrawn_at)]);
+    const dl2 = el('dl', 'details details--compact');
+    fillDetails(dl2, rows);
+    li.append(dl2);
+    return li;
+  }));
 }
 
 function renderAnswers() {

@@ -12,6 +12,18 @@ const $ = (id) => document.getElementById(id);
 
 let queue = [];
 
+/** The consent the patient has in force, with its version; an older one is marked outdated. */
+function consentText(consent, inForce) {
+  const vars = { version: consent.version ?? '', current: consent.current_version ?? '' };
+  switch (consent.state) {
+    case 'current': return t('review.consent_version', vars);
+    case 'outdated': return t('review.consent_outdated', vars);
+    case 'withdrawn': return t('review.consent_withdrawn', vars);
+    case 'none': return t('review.consent_no');
+    default: return t(inForce ? 'review.consent_yes' : 'review.consent_no');
+  }
+}
+
 function entry(item) {
   const li = el('li', 'card queue__item');
   li.dataset.patientId = String(item.patient_id);
@@ -25,7 +37,8 @@ function entry(item) {
 
   const dl = el('dl', 'details details--compact');
   const consent = el('span', item.consent_in_force ? 'state-text state-text--ok' : 'state-text state-text--warn',
-    t(item.consent_in_force ? 'review.consent_yes' : 'review.consent_no'));
+    consentText(item.consent ?? {}, item.consent_in_force));
+  consent.dataset.consentState = item.consent?.state ?? '';
   fillDetails(dl, [
     [t('review.next_call'), item.next_call_at ? timeElement(item.next_call_at) : t('review.no_call')],
     [t('review.consent'), consent],

@@ -134,6 +134,9 @@ function renderOrder() {
     setStep('step-order', 'done', [paragraph(t('status.o.done', { n: placed.length })), link('/order.html', 'status.o.see', false)]);
   } else if (approved && intake.consent?.in_force) {
     setStep('step-order', 'todo', [paragraph(t('status.o.todo')), link('/order.html', 'status.o.go', true)]);
+  } else if (approved && intake.consent?.state === 'outdated') {
+    // The approval stands; only the revised consent is missing.
+    setStep('step-order', 'attention', [paragraph(t('status.o.reconsent')), link('/consent.html', 'status.c.go', true)]);
   } else {
     setStep('step-order', 'waiting', [paragraph(t('status.o.waiting'))]);
   }

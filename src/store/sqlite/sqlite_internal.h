@@ -54,6 +54,7 @@ store_rc sqlite_response_list(store *s, int64_t patient_id, store_response_fn fn
 store_rc sqlite_consent_insert(store *s, consent_record *c);
 store_rc sqlite_consent_latest(store *s, int64_t patient_id, consent_record *out);
 store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now);
+store_rc sqlite_consent_list(store *s, int64_t patient_id, store_consent_fn fn, void *ctx);
 store_rc sqlite_decision_insert(store *s, decision_record *d);
 store_rc sqlite_decision_for_response(store *s, int64_t response_id, decision_record *out);
 store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *out);

@@ -590,6 +590,7 @@ static const store_methods sqlite_methods = {
 	.consent_insert = sqlite_consent_insert,
 	.consent_latest = sqlite_consent_latest,
 	.consent_withdraw = sqlite_consent_withdraw,
+	.consent_list = sqlite_consent_list,
 	.decision_insert = sqlite_decision_insert,
 	.decision_for_response = sqlite_decision_for_response,
 	.decision_latest = sqlite_decision_latest,

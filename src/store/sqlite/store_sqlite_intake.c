@@ -372,6 +372,28 @@ store_rc sqlite_consent_latest(store *s, int64_t patient_id, consent_record *out
 	return sqlite_step_one(ss, st, read_consent, out, "read consent");
 }
 
+store_rc sqlite_consent_list(store *s, int64_t patient_id, store_consent_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
+	                                      " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
+	                                      " ORDER BY id DESC");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, patient_id);
+	int rc;
+	consent_record c;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof c);
+		read_consent(st, &c);
+		if (fn(ctx, &c) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list consents");
+	sqlite3_finalize(st);
+	return out;
+}
+
 store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now)
 {
 	sqlite_store *ss = impl(s);
@@ -548,11 +570,12 @@ store_rc sqlite_review_queue(store *s, store_review_fn fn, void *ctx)
 		    " coalesce((SELECT min(sl.starts_at) FROM bookings b JOIN consultation_slots sl ON sl.id = b.slot_id"
 		    "           WHERE b.patient_id = u.id AND b.status = 'booked'"
 		    "             AND sl.starts_at + sl.duration_minutes * 60 > unixepoch()), 0),"
-		    " EXISTS (SELECT 1 FROM consent_acceptances c WHERE c.id ="
-		    "           (SELECT max(id) FROM consent_acceptances WHERE patient_id = u.id) AND c.withdrawn_at IS NULL)"
+		    " c.id IS NOT NULL AND c.withdrawn_at IS NULL, coalesce(c.consent_id, ''), coalesce(c.consent_version, 0)"
 		    " FROM questionnaire_responses r"
 		    " JOIN users u ON u.id = r.patient_id"
 		    " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
+		    " LEFT JOIN consent_acceptances c"
+		    "   ON c.id = (SELECT max(id) FROM consent_acceptances WHERE patient_id = u.id)"
 		    " WHERE r.id = (SELECT max(id) FROM questionnaire_responses WHERE patient_id = r.patient_id)"
 		    "   AND NOT EXISTS (SELECT 1 FROM treatment_decisions t WHERE t.response_id = r.id)"
 		    " ORDER BY CASE r.worst_level WHEN 'block' THEN 0 WHEN 'needs-attention' THEN 1 WHEN 'info' THEN 2 ELSE 3 END,"
@@ -572,6 +595,8 @@ store_rc sqlite_review_queue(store *s, store_review_fn fn, void *ctx)
 		it.submitted_at = sqlite3_column_int64(st, 6);
 		it.next_call_at = sqlite3_column_int64(st, 7);
 		it.consent_in_force = sqlite3_column_int(st, 8) != 0;
+		sqlite_copy_text(it.consent_id, sizeof it.consent_id, st, 9);
+		it.consent_version = sqlite3_column_int(st, 10);
 		if (fn(ctx, &it) != 0)
 			break;
 	}
