@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, openReady, logIn, shots } from '../lib/browser.mjs';
 import { cli, root, startServer } from '../lib/server.mjs';
 import { Client, signupBody, stopServer } from '../http/client.mjs';
-import { cleanAnswers, jstDate } from '../http/fixtures.mjs';
+import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -37,7 +37,7 @@ async function patientOnV1(email) {
   const s = await p.signup(signupBody({ email }));
   assert.equal(s.status, 201, s.text);
   p.id = s.json.user.id;
-  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() });
+  const q = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
   assert.equal(q.status, 201, q.text);
   p.responseId = q.json.response.id;
   const c = (await p.get('/api/v1/consent')).json.consent;
@@ -63,7 +63,7 @@ test('re-consent: the order page sends the patient to the consent page, which sh
   const productId = products.json.products.find((p) => p.code === 'EXO-CREAM-M').id;
   const buyer = await patientOnV1('browser-reconsent@patient.example');
   const waiting = await patientOnV1('browser-queued@patient.example');
-  const d = await doctorApi.post(`/api/v1/patients/${buyer.id}/decision`, { response_id: buyer.responseId, decision: 'approved', notes: '確認済み', product_id: productId, quantity: 2, directions: '1日1回', valid_until: jstDate(30) });
+  const d = await doctorApi.post(`/api/v1/patients/${buyer.id}/decision`, { response_id: buyer.responseId, decision: 'approved', notes: '確認済み', product_id: productId, quantity: 2, directions: '1日1回', valid_until: jstDate(30), no_call_reason: 'この試験では通話の記録を省略する(通話の規則は intake.test.mjs)' });
   assert.equal(d.status, 201, d.text);
   await stopServer(server);
 
