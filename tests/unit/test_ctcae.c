@@ -13,25 +13,10 @@
 #include <string.h>
 
 #include "core/ctcae.h"
+#include "test_files.h"
 
 #define TERMS_FILE "data/ctcae/terms.json"
 #define CATALOGUE_FILE "data/ctcae/ctcae-v5.0.csv"
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s (tests run from the repository root)", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static ctcae_table *load_real(void)
 {

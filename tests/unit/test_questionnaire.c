@@ -10,25 +10,10 @@
 #include <string.h>
 
 #include "core/questionnaire.h"
+#include "test_files.h"
 
 #define QUESTIONNAIRE_FILE "data/questionnaires/exosome-cream-v1.json"
 #define CASES_FILE "tests/data/questionnaire/answers.json"
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s (tests run from the repository root)", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static questionnaire *load_real(void)
 {
