@@ -21,6 +21,10 @@ enum field_flags {
 	FIELD_RAW = 1 << 0,        /* not normalised or trimmed (passwords) */
 	FIELD_LOWERCASE = 1 << 1,  /* ASCII-lower-cased after normalisation (e-mail) */
 	FIELD_MULTILINE = 1 << 2,  /* newlines and tabs allowed */
+	/* After NFKC, before the length checks: every hyphen-like character becomes '-'
+	 * (validate_normalize_phone), and for postal codes "1500001" becomes "150-0001". */
+	FIELD_PHONE = 1 << 3,
+	FIELD_POSTAL_CODE = 1 << 4,
 };
 
 typedef struct field_spec {
@@ -102,6 +106,9 @@ void reply_json(request *req, int status, json_t *body);
 /* An error {"error":{"code","message","field"}}; reason is a message key (NULL: the code's
  * own message), field may be NULL. */
 void reply_error(request *req, int status, const char *code, const char *field, const char *reason);
+/* The {code, message, field} object reply_error sends (new reference), for replies that carry
+ * several. */
+json_t *error_json(request *req, const char *code, const char *field, const char *reason);
 /* Logs the store's error and replies 500 internal. */
 void reply_internal(request *req, const char *what);
 /* A file download: takes ownership of body (malloc'd). */
@@ -130,7 +137,9 @@ const json_t *input_object(request *req, const char *name);
 bool query_int(request *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
 
 /* Validates body against fields; on success req->input holds the normalised object and true
- * is returned; otherwise an error reply is set and false returned. */
+ * is returned; otherwise an error reply is set and false returned. Every field is checked: the
+ * reply names the first bad field in error.field (and its code and message), and lists all of
+ * them in error.fields as [{field, code, message}], so a form can mark each at once. */
 bool input_validate(request *req, const field_spec *fields);
 
 /* Message catalogue (Japanese and English). */

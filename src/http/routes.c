@@ -21,8 +21,8 @@ static const field_spec signup_fields[] = {
 	{"name_kana", FIELD_STRING, true, 1, 100, 0, 0, 0, validate_kana},
 	{"birth_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_birth_date},
 	{"sex", FIELD_STRING, true, 1, 6, 0, 0, 0, validate_sex},
-	{"phone", FIELD_STRING, true, 10, 13, 0, 0, 0, validate_phone},
-	{"postal_code", FIELD_STRING, false, 8, 8, 0, 0, 0, validate_postal_code},
+	{"phone", FIELD_STRING, true, 10, 13, 0, 0, FIELD_PHONE, validate_phone},
+	{"postal_code", FIELD_STRING, false, 8, 8, 0, 0, FIELD_POSTAL_CODE, validate_postal_code},
 	{"address", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
 	{0},
 };

@@ -35,7 +35,20 @@ typedef struct user_record {
 	user_role role;
 	char password_hash[128];
 	int64_t created_at;
+	char lang[3];                  /* "ja" | "en": the language of what is sent to the user */
+	bool password_reset_required;  /* log-in refused until the password is reset by e-mail */
+	int64_t deactivated_at;        /* 0 while active */
 } user_record;
+
+/* The admin's user list: a search and one page of it. */
+typedef struct user_query {
+	const char *text;   /* part of the name or e-mail, case-insensitive for ASCII; NULL or "": any */
+	unsigned roles;     /* user_role bits; 0: any */
+	int status;         /* USER_ANY, USER_ACTIVE or USER_DEACTIVATED */
+	int limit, offset;
+} user_query;
+
+enum { USER_ANY = 0, USER_ACTIVE = 1, USER_DEACTIVATED = 2 };
 
 typedef struct patient_profile {
 	int64_t user_id;
@@ -547,15 +560,26 @@ typedef struct store_methods {
 	store_rc (*user_by_id)(store *s, int64_t id, user_record *out);
 	store_rc (*user_count)(store *s, int64_t *count_out);
 	store_rc (*user_list)(store *s, store_user_fn fn, void *ctx);
+	/* The users matching q, by id, q->limit from q->offset on; *total_out counts every match. */
+	store_rc (*user_search)(store *s, const user_query *q, store_user_fn fn, void *ctx, int64_t *total_out);
+	/* Writes user's e-mail, name, role, lang, password_reset_required and deactivated_at (by id).
+	 * STORE_CONFLICT when the e-mail belongs to another account; STORE_NOT_FOUND for no such id. */
+	store_rc (*user_update)(store *s, const user_record *user);
+	/* Admins whose account is active: the last one may not be demoted or deactivated. */
+	store_rc (*user_count_active_admins)(store *s, int64_t *count_out);
 
 	store_rc (*profile_insert)(store *s, const patient_profile *profile);
 	store_rc (*profile_get)(store *s, int64_t user_id, patient_profile *out);
+	/* Writes every column of the patient's profile (by user_id); STORE_NOT_FOUND when none. */
+	store_rc (*profile_update)(store *s, const patient_profile *profile);
 
 	/* Sessions, looked up by the hash of the cookie token. */
 	store_rc (*session_insert)(store *s, const session_record *session);
 	store_rc (*session_get)(store *s, const char *token_hash, session_record *out);
 	store_rc (*session_touch)(store *s, const char *token_hash, int64_t now);
 	store_rc (*session_delete)(store *s, const char *token_hash);
+	/* Ends every session of a user (deactivation, a forced password reset); *count_out: how many. */
+	store_rc (*session_delete_user)(store *s, int64_t user_id, int64_t *count_out);
 	/* Removes sessions idle since before idle_cutoff or created before absolute_cutoff. */
 	store_rc (*session_purge)(store *s, int64_t idle_cutoff, int64_t absolute_cutoff);
 
