@@ -15,6 +15,13 @@ void handle_me(request *req);
 void handle_users_list(request *req);
 void handle_users_create(request *req);
 void handle_audit_list(request *req);
+void handle_my_profile(request *req);
+void handle_my_profile_update(request *req);
+void handle_admin_users_list(request *req);
+void handle_admin_user_deactivate(request *req);
+void handle_admin_user_reactivate(request *req);
+void handle_admin_user_role(request *req);
+void handle_admin_user_force_reset(request *req);
 
 void handle_slots_list(request *req);
 void handle_slots_publish(request *req);

@@ -123,6 +123,12 @@ void handle_login(request *req)
 	case ACCOUNTS_BAD_CREDENTIALS:
 		reply_error(req, 401, "invalid_credentials", NULL, NULL);
 		return;
+	case ACCOUNTS_DEACTIVATED:
+		reply_error(req, 403, "account_deactivated", NULL, NULL);
+		return;
+	case ACCOUNTS_RESET_REQUIRED:
+		reply_error(req, 403, "password_reset_required", NULL, NULL);
+		return;
 	default:
 		reply_internal(req, "log-in");
 		return;

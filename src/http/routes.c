@@ -46,6 +46,25 @@ static const char *check_lang(const char *v)
 	return strcmp(v, "ja") == 0 || strcmp(v, "en") == 0 ? NULL : "lang_value";
 }
 
+/* A patient's own change (PUT /me/profile): the sign-up's rules; a new e-mail needs the
+ * current password (checked by the service). */
+static const field_spec profile_fields[] = {
+	{"name", FIELD_STRING, true, 1, 100, 0, 0, 0, NULL},
+	{"name_kana", FIELD_STRING, true, 1, 100, 0, 0, 0, validate_kana},
+	{"phone", FIELD_STRING, true, 10, 13, 0, 0, FIELD_PHONE, validate_phone},
+	{"postal_code", FIELD_STRING, false, 8, 8, 0, 0, FIELD_POSTAL_CODE, validate_postal_code},
+	{"address", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
+	{"lang", FIELD_STRING, false, 2, 2, 0, 0, 0, check_lang},
+	{"email", FIELD_STRING, false, 3, 254, 0, 0, FIELD_LOWERCASE, validate_email},
+	{"current_password", FIELD_STRING, false, 0, PASSWORD_MAX_CHARS, 0, 0, FIELD_RAW, NULL},
+	{0},
+};
+
+static const field_spec role_change_fields[] = {
+	{"role", FIELD_STRING, true, 1, 16, 0, 0, 0, validate_staff_role},
+	{0},
+};
+
 static const char *check_sha256_hex(const char *v)
 {
 	if (strlen(v) != 64)
@@ -320,6 +339,13 @@ const route api_routes[] = {
 	{"GET", "/api/v1/users", ROLE_ADMIN, NULL, handle_users_list},
 	{"POST", "/api/v1/users", ROLE_ADMIN, staff_fields, handle_users_create},
 	{"GET", "/api/v1/audit", ROLE_ADMIN, NULL, handle_audit_list},
+	{"GET", "/api/v1/me/profile", ROLE_PATIENT, NULL, handle_my_profile},
+	{"PUT", "/api/v1/me/profile", ROLE_PATIENT, profile_fields, handle_my_profile_update},
+	{"GET", "/api/v1/admin/users", ROLE_ADMIN, NULL, handle_admin_users_list},
+	{"POST", "/api/v1/admin/users/{id}/deactivate", ROLE_ADMIN, no_fields, handle_admin_user_deactivate},
+	{"POST", "/api/v1/admin/users/{id}/reactivate", ROLE_ADMIN, no_fields, handle_admin_user_reactivate},
+	{"POST", "/api/v1/admin/users/{id}/role", ROLE_ADMIN, role_change_fields, handle_admin_user_role},
+	{"POST", "/api/v1/admin/users/{id}/force-password-reset", ROLE_ADMIN, no_fields, handle_admin_user_force_reset},
 
 	{"GET", "/api/v1/slots", ROLE_ANY_USER, NULL, handle_slots_list},
 	{"POST", "/api/v1/slots", ROLE_DOCTOR | ROLE_ADMIN, slot_publish_fields, handle_slots_publish},
