@@ -132,7 +132,9 @@ function renderForm() {
   const address = [state.user.name, profile.postal_code ? `〒${profile.postal_code}` : '', profile.address, profile.phone]
     .filter(Boolean).join('\n');
   $('ship-to').textContent = address;
+  // No address yet: the notice leads to the profile page, which leads back here.
   $('ship-to-missing').hidden = Boolean(profile.address);
+  $('ship-to-change').hidden = !profile.address;
 }
 
 function updateTotal() {
