@@ -13,6 +13,7 @@
 #include "clock.h"
 
 static const char *check_birth_date(const char *v);
+static const char *check_lang(const char *v);
 
 static const field_spec signup_fields[] = {
 	{"email", FIELD_STRING, true, 3, 254, 0, 0, FIELD_LOWERCASE, validate_email},
@@ -24,6 +25,7 @@ static const field_spec signup_fields[] = {
 	{"phone", FIELD_STRING, true, 10, 13, 0, 0, FIELD_PHONE, validate_phone},
 	{"postal_code", FIELD_STRING, false, 8, 8, 0, 0, FIELD_POSTAL_CODE, validate_postal_code},
 	{"address", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
+	{"lang", FIELD_STRING, false, 2, 2, 0, 0, 0, check_lang},
 	{0},
 };
 

@@ -124,6 +124,19 @@ describe('sign-up: every field error at once, phone and postal code as typed', (
     });
   }
 
+  test('the language signed up in is stored for the clinic\'s messages (ja when not given)', async () => {
+    for (const [lang, want] of [['en', 'en'], [undefined, 'ja']]) {
+      const c = new Client(server.url);
+      const email = unique('lang');
+      const r = await c.signup(signupBody({ email, lang }));
+      assert.equal(r.status, 201, r.text);
+      assert.equal(sql(server.db, `SELECT lang FROM users WHERE email = '${email}';`), want);
+    }
+    const c = new Client(server.url);
+    await c.primeCsrf();
+    assertError(await c.post('/api/v1/auth/signup', signupBody({ email: unique('lang'), lang: 'fr' })), 400, 'invalid_field', 'lang');
+  });
+
   test('a phone still wrong after normalising is refused naming the phone', async () => {
     const c = new Client(server.url);
     await c.primeCsrf();

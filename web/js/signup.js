@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { clearErrors, formValues, showError, whileSubmitting } from './forms.js';
-import { initI18n } from './i18n.js';
+import { currentLang, initI18n } from './i18n.js';
 
 const REQUIRED = ['email', 'password', 'name', 'name_kana', 'birth_date', 'sex', 'phone'];
 
@@ -18,6 +18,8 @@ async function main() {
     whileSubmitting(form, async () => {
       // Required fields are always sent (even empty) so the server names the one that is missing.
       const body = formValues(form, { keepEmpty: REQUIRED });
+      // The clinic writes to the patient in the language they signed up in (changeable later).
+      body.lang = currentLang();
       try {
         await api('POST', '/api/v1/auth/signup', body);
         window.location.assign('/home.html');

@@ -216,7 +216,7 @@ static void read_user(sqlite3_stmt *st, user_record *u)
 static store_rc sq_user_insert(store *s, user_record *u)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at, lang) VALUES (?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, u->email, -1, SQLITE_STATIC);
@@ -224,6 +224,7 @@ static store_rc sq_user_insert(store *s, user_record *u)
 	sqlite3_bind_text(st, 3, role_name(u->role), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, u->created_at);
+	sqlite3_bind_text(st, 6, u->lang[0] ? u->lang : "ja", -1, SQLITE_STATIC);
 	store_rc rc = sqlite_step_done(ss, st, "insert user");
 	if (rc == STORE_OK)
 		u->id = sqlite3_last_insert_rowid(ss->db);
