@@ -97,7 +97,7 @@ int cli_import_temps(int argc, char **argv)
 	}
 	if (unit != NULL)
 		temperature_import_set_unit(imp, unit[0]);
-	temp_csv_error err = {0, "", NULL, NULL};
+	temp_csv_error err = {0};
 	temperature_rc rc = TEMPERATURE_OK;
 	const char *failed_file = NULL;
 	static char chunk[1 << 16];

@@ -28,24 +28,41 @@ static void reply_temperature_error(request *req, temperature_rc rc, const char 
 	}
 }
 
-/* Adds the file, line and reason of a rejected import to the error reply; an implausible
- * reading also names its field, and the message says what is wrong with it. */
+/* Adds the file, line and reason of a rejected import to the error reply: reason is the
+ * parser's reason in the user's language (its key and quoted values in reason_code and
+ * reason_args, the parser's English text in detail); an implausible reading also names its
+ * field, and the message leads with it. */
 static void add_line_error(request *req, const char *source, const temp_csv_error *err)
 {
 	json_t *e = json_object_get(req->reply, "error");
+	const char *key = err->reason_key ? err->reason_key : "bad_readings";
+	const char *names[TEMP_CSV_ARGS_MAX], *values[TEMP_CSV_ARGS_MAX];
+	json_t *args = json_object();
+	int n = err->nargs < 0 ? 0 : err->nargs > TEMP_CSV_ARGS_MAX ? TEMP_CSV_ARGS_MAX : err->nargs;
+	for (int i = 0; i < n; i++) {
+		names[i] = err->args[i].name;
+		values[i] = err->args[i].text;
+		json_object_set_new(args, names[i], json_string(values[i]));
+	}
+	char reason[600], line[24], located[300];
+	message_format(req->lang, key, names, values, (size_t)n, reason, sizeof reason);
+	snprintf(line, sizeof line, "%ld", err->line);
+	const char *where_names[] = {"file", "line"};
+	const char *where_values[] = {source, line};
+	message_format(req->lang, "line_error", where_names, where_values, 2, located, sizeof located);
 	json_object_set_new(e, "file", json_string(source));
 	json_object_set_new(e, "line", json_integer(err->line));
-	json_object_set_new(e, "reason", json_string(err->reason));
-	char lead[512];
-	if (err->field != NULL && err->reason_key != NULL) {
+	json_object_set_new(e, "reason", json_string(reason));
+	json_object_set_new(e, "reason_code", json_string(key));
+	json_object_set_new(e, "reason_args", args);
+	json_object_set_new(e, "detail", json_string(err->reason));
+	char message[1400];
+	if (err->field != NULL) {
 		json_object_set_new(e, "field", json_string(err->field));
-		snprintf(lead, sizeof lead, "%s: %s", field_label(req->lang, err->field), message_text(req->lang, err->reason_key));
+		snprintf(message, sizeof message, "%s: %s (%s)", field_label(req->lang, err->field), reason, located);
 	} else {
-		snprintf(lead, sizeof lead, "%s", json_string_value(json_object_get(e, "message")));
+		snprintf(message, sizeof message, "%s %s: %s", json_string_value(json_object_get(e, "message")), located, reason);
 	}
-	/* The parser's reason is technical English; the sentence around it is in the user's language. */
-	char message[900];
-	snprintf(message, sizeof message, "%s (%s:%ld: %s)", lead, source, err->line, err->reason);
 	json_object_set_new(e, "message", json_string(message));
 }
 
@@ -182,7 +199,7 @@ static void import_csv_body(request *req, const actor *by, int64_t logger_id, co
 	if (unit != NULL)
 		temperature_import_set_unit(imp, unit[0]);
 	temperature_import_file(imp, source);
-	temp_csv_error err = {0, "", NULL, NULL};
+	temp_csv_error err = {0};
 	temperature_rc rc = temperature_import_feed(imp, req->body ? req->body : "", req->body_len, &err);
 	if (rc == TEMPERATURE_OK)
 		rc = temperature_import_file_end(imp, &err);
@@ -283,7 +300,7 @@ void handle_logger_ingest(request *req)
 	}
 	size_t i;
 	json_t *r;
-	temp_csv_error err = {0, "", NULL, NULL};
+	temp_csv_error err = {0};
 	temperature_rc rc = TEMPERATURE_OK;
 	json_array_foreach(readings, i, r) {
 		json_t *at = json_object_get(r, "at"), *c = json_object_get(r, "celsius");
@@ -291,10 +308,13 @@ void handle_logger_ingest(request *req)
 		err.line = (long)i + 1;
 		if (!json_is_object(r) || json_object_size(r) != 2 || !json_is_string(at) || !json_is_number(c)) {
 			snprintf(err.reason, sizeof err.reason, "each reading is {\"at\": ISO 8601 time, \"celsius\": number}");
+			err.reason_key = "ingest_reading_shape";
 			rc = TEMPERATURE_BAD_FILE;
 		} else if (time_parse_iso8601(json_string_value(at), &t) != 0) {
 			snprintf(err.reason, sizeof err.reason, "unparsable time '%.60s' (ISO 8601 with an offset)",
 			         json_string_value(at));
+			err.reason_key = "ingest_time";
+			temp_csv_error_arg(&err, "value", "%.60s", json_string_value(at));
 			rc = TEMPERATURE_BAD_FILE;
 		} else {
 			rc = temperature_import_reading(imp, t, json_number_value(c), &err);

@@ -271,9 +271,20 @@ test('cold chain: unit and logger, placement, CSV import with quarantine, chart 
     const errorText = await s.textContent('#import-error');
     assert.match(errorText, /何も保存されていません/);
     assert.match(errorText, /4行目/);
-    assert.match(errorText, /timestamp|time/i);
+    assert.match(errorText, /日時「yesterday」を読み取れません/, 'the reason in Japanese, not the parser\'s English');
+    assert.equal(await s.getAttribute('#import-error', 'data-reason-code'), 'csv_time');
     assert.ok(await s.locator('#import-result').isHidden());
     await screenshot(s, 'logger-upload-error.png');
+    // In English, a Shift_JIS (CP932) file with a byte Shift_JIS does not define on line 3.
+    await s.click('[data-lang-toggle]');
+    const sjis = Buffer.concat([Buffer.from([0x93, 0xfa, 0x8e, 0x9e, 0x2c, 0x89, 0xb7, 0x93, 0x78, 0x28, 0x81, 0x8e, 0x29, 0x0d, 0x0a]),  // 日時,温度(℃) in CP932
+      Buffer.from(`${bad[1]}\r\n${bad[2].split(',')[0]},4.0,`), Buffer.from([0x85, 0x40, 0x0d, 0x0a])]);
+    await uploadCsv(s, 'fridge-sjis.csv', sjis);
+    assert.equal(await s.getAttribute('#import-error', 'data-line'), '3');
+    assert.equal(await s.getAttribute('#import-error', 'data-reason-code'), 'csv_mixed_encoding');
+    assert.match(await s.textContent('#import-error'), /another encoding than the lines before it/);
+    await screenshot(s, 'logger-upload-error-sjis-en.png');
+    await s.click('[data-lang-toggle]');
     // No file chosen: the page says so and sends nothing.
     await s.setInputFiles('#import-file', []);
     await s.click('#import-form button[type="submit"]');

@@ -2,6 +2,7 @@
 // ingest (all or nothing, idempotent); automatic quarantine with an alert for QA and its
 // disposition; charts' series; reports. Every bad input: a clear error, nothing stored.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,7 +143,7 @@ describe('import and automatic quarantine', () => {
       assertError(r, 400, 'bad_readings');
       assert.equal(r.json.error.file, 'bad.csv');
       assert.equal(r.json.error.line, line, r.text);
-      assert.match(r.json.error.reason, reason, r.text);
+      assert.match(r.json.error.detail, reason, r.text);
     }
     assertError(await pharmacist.request('POST', `/api/v1/loggers/${w.logger.id}/import`, { body: good.join('\n'), type: 'application/pdf' }), 415, 'unsupported_media_type');
     assertError(await doctor.request('POST', `/api/v1/loggers/${w.logger.id}/import`, { body: good.join('\n'), type: 'text/csv' }), 403, 'forbidden');
@@ -152,6 +153,79 @@ describe('import and automatic quarantine', () => {
     const clash = await upload(w.logger.id, csv(hoursAgo(5), 3, () => 6));
     assertError(clash, 409, 'duplicate_reading');
     assert.equal(count('readings', `logger_id = ${w.logger.id}`), before + 3);
+  });
+});
+
+/** text in Shift_JIS as Windows writes it (CP932), encoded by Python's cp932 codec: an encoder
+ * independent of the server's glibc iconv. */
+const cp932 = (text) => execFileSync('python3', ['-c', 'import sys; sys.stdout.buffer.write(sys.stdin.read().encode("cp932"))'], { input: text });
+/** "YYYY/MM/DD HH:MM" in Japan time, as Japanese loggers write it. */
+const jstLocal = (ms) => new Date(ms + 9 * 3600e3).toISOString().slice(0, 16).replace('T', ' ').replaceAll('-', '/');
+
+describe('Shift_JIS logger files and errors in the user\'s language', () => {
+  test('a CP932 file (日時,温度(℃), ①, half-width kana) is converted and imported; an excursion is found', async () => {
+    const w = await watchedLot();
+    const t0 = Date.parse(hoursAgo(3));
+    const rows = Array.from({ length: 24 }, (_, i) => `${jstLocal(t0 + i * 300e3)},${i >= 8 && i < 18 ? '12.0' : '5.0'},${i === 8 ? '扉の開放 ㈱' : ''}`);
+    const text = `機器名,おんどとり ｵﾝﾄﾞﾄﾘ ①号機\r\n日時,温度(℃),備考\r\n${rows.join('\r\n')}\r\n`;
+    const bytes = cp932(text);
+    assert.ok(bytes.includes(Buffer.from([0x87, 0x40])), 'the file holds ① as CP932 bytes (87 40)');
+    assert.ok(bytes.includes(Buffer.from([0x81, 0x8e])), 'and ℃ as 81 8E');
+    assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes), 'it is not UTF-8');
+    const r = await upload(w.logger.id, bytes, 'ondotori.csv');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.rows_added, 24);
+    assert.equal(r.json.alerts_raised, 1);
+    assert.equal(Number(sql(server.db, `SELECT min(at) FROM readings WHERE logger_id = ${w.logger.id};`)), t0 / 1000, 'local times read as Japan time');
+    assert.equal(Number(sql(server.db, `SELECT max(celsius) FROM readings WHERE logger_id = ${w.logger.id};`)), 12);
+  });
+
+  test('a byte Shift_JIS does not define: refused with its line, in Japanese or English; nothing stored', async () => {
+    const w = await watchedLot();
+    const t0 = Date.parse(hoursAgo(2));
+    const good = cp932(`日時,温度(℃),備考\r\n${jstLocal(t0)},5.0,\r\n`);
+    const bad = Buffer.concat([good, Buffer.from(`${jstLocal(t0 + 300e3)},5.1,`), Buffer.from([0x85, 0x40]), Buffer.from('\r\n')]);
+    const before = count('readings', `logger_id = ${w.logger.id}`);
+    let r = await upload(w.logger.id, bad, 'sjis.csv');
+    assertError(r, 400, 'bad_readings');
+    assert.equal(r.json.error.line, 3);
+    assert.equal(r.json.error.reason_code, 'csv_mixed_encoding');
+    assert.match(r.json.error.reason, /文字コードが前の行と違います/);
+    assert.match(r.json.error.message, /sjis\.csv の 3 行目: この行の文字コード/);
+    r = await pharmacist.request('POST', `/api/v1/loggers/${w.logger.id}/import?filename=sjis.csv`, { body: bad, type: 'text/csv', lang: 'en' });
+    assert.match(r.json.error.reason, /another encoding than the lines before it/);
+    assert.match(r.json.error.message, /sjis\.csv, line 3: /);
+    // Neither UTF-8 nor Shift_JIS from the first non-ASCII line on (0xFF is in neither).
+    r = await upload(w.logger.id, Buffer.concat([Buffer.from('time,temp_c\n'), Buffer.from([0xff, 0x0a])]));
+    assert.equal(r.json.error.reason_code, 'csv_encoding');
+    assert.match(r.json.error.reason, /UTF-8 でも Shift_JIS でもありません/);
+    assert.equal(count('readings', `logger_id = ${w.logger.id}`), before);
+  });
+
+  test('each parser error has a code, its values and the line; the reason is in the request\'s language', async () => {
+    const w = await watchedLot();
+    const good = csv(hoursAgo(5), 5, () => 4).trimEnd().split('\n');
+    const text = `${[...good.slice(0, 3), 'yesterday,4.0', ...good.slice(3)].join('\n')}\n`;
+    let r = await upload(w.logger.id, text);
+    assertError(r, 400, 'bad_readings');
+    assert.equal(r.json.error.line, 4);
+    assert.equal(r.json.error.reason_code, 'csv_time');
+    assert.deepEqual(r.json.error.reason_args, { value: 'yesterday' });
+    assert.match(r.json.error.reason, /^日時「yesterday」を読み取れません/);
+    assert.match(r.json.error.detail, /unparsable timestamp 'yesterday'/);
+    r = await pharmacist.request('POST', `/api/v1/loggers/${w.logger.id}/import?filename=fridge.csv`, { body: text, type: 'text/csv', lang: 'en' });
+    assert.match(r.json.error.reason, /^Cannot read the time 'yesterday'/);
+    // Out of order: the times quoted in Japan time.
+    r = await upload(w.logger.id, `${[good[0], good[2], good[1]].join('\n')}\n`);
+    assert.equal(r.json.error.reason_code, 'csv_order');
+    const jst = (line) => new Date(Date.parse(line.split(',')[0]) + 9 * 3600e3).toISOString().slice(0, 19).replace('T', ' ');
+    assert.equal(r.json.error.reason_args.time, jst(good[1]));
+    assert.equal(r.json.error.reason_args.previous, jst(good[2]));
+    assert.match(r.json.error.reason, /記録の順番が逆です: .* が、2 行目の .* より前です/);
+    // Columns.
+    r = await upload(w.logger.id, `${good[0]}\n${good[1]},extra\n`);
+    assert.equal(r.json.error.reason_code, 'csv_columns');
+    assert.match(r.json.error.reason, /見出しは 2 列、この行は 3 列/);
   });
 });
 
@@ -237,7 +311,7 @@ describe('plausible readings only', () => {
     }
     const en = await (await push({ readings: [{ at: iso(t0), celsius: 500 }] }, 'en')).json();
     assert.match(en.error.message, /^Temperature: Outside what a temperature logger can record \(-200 °C to \+100 °C\)/);
-    assert.match(en.error.reason, /500/);
+    assert.match(en.error.detail, /500/);
     assert.equal((await pharmacist.get(`/api/v1/lots/${w.lot.id}`)).json.lot.status, lotBefore);
     // The limits themselves are readings a logger can make.
     const edges = await push({ readings: [{ at: iso(t0), celsius: -200 }, { at: iso(t0 + 300e3), celsius: 100 }] });
@@ -256,10 +330,10 @@ describe('plausible readings only', () => {
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.equal(body.error.field, 'at');
     assert.match(body.error.message, /取り込み時刻より後の記録があります。ロガーの時計/);
-    assert.match(body.error.reason, /after the import time .* \((8 h 5\d|9 h 00) min ahead\)/);
+    assert.match(body.error.detail, /after the import time .* \((8 h 5\d|9 h 00) min ahead\)/);
     r = await upload(w.logger.id, `timestamp,temperature_c\n${ahead},5\n`);
     assertError(r, 400, 'bad_readings', 'at');
-    assert.match(r.json.error.reason, /the logger's clock is ahead or in another time zone/);
+    assert.match(r.json.error.detail, /the logger's clock is ahead or in another time zone/);
     body = await (await push({ readings: [{ at: ahead, celsius: 5 }] }, 'en')).json();
     assert.match(body.error.message, /^Time of reading: A reading is later than the time of import: the logger's clock is ahead/);
     assert.deepEqual(counts(server.db, TABLES), before);

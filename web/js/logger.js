@@ -3,8 +3,8 @@
 // excursion shaded red, the time axis in Japan time), zoomable by dragging or with buttons —
 // each zoom fetches the series again for that window, so detail grows as the window shrinks —
 // the statistics of the window shown (readings, min, max, mean kinetic temperature, minutes
-// outside), and the CSV upload (pharmacists) with its summary or the file, line and reason of
-// the line that could not be used.
+// outside), and the CSV upload (pharmacists; UTF-8 or Shift_JIS) with its summary or the file,
+// line and reason of the line that could not be used (the reason in the language of the upload).
 
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { api, apiUpload } from './api.js';
@@ -306,6 +306,7 @@ function renderImport() {
     ]);
     $('import-error').dataset.file = String(e.file ?? '');
     $('import-error').dataset.line = String(e.line ?? '');
+    $('import-error').dataset.reasonCode = String(e.code ?? '');
   }
 }
 
@@ -339,7 +340,7 @@ function wireImport() {
         $('import-result').focus();
       } catch (error) {
         if (error.code === 'bad_readings') {
-          state.importError = { file: error.file ?? file.name, line: error.line, reason: error.reason ?? error.message };
+          state.importError = { file: error.file ?? file.name, line: error.line, reason: error.reason ?? error.message, code: error.reasonCode };
           renderImport();
           $('import-error').focus();
         } else if (error.status === 413) {
