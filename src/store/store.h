@@ -492,6 +492,42 @@ typedef struct ae_lot_alert_record {
 	int64_t created_at;
 } ae_lot_alert_record;
 
+/* The mail outbox (see 0011_mail_outbox.sql). */
+typedef struct mail_record {
+	int64_t id;
+	int64_t recipient_user_id;     /* 0 when not an account */
+	char to_address[255];
+	char kind[64];
+	const char *subject;           /* UTF-8; when read by mail_get, in owned_text */
+	const char *body_text;
+	char *owned_text;              /* heap block holding both after mail_get: mail_record_clear */
+	char dedupe_key[256];          /* "" when none */
+	int64_t created_at;
+	int64_t not_before;
+	int attempts;
+	int64_t next_attempt_at;
+	char last_error[501];
+	int64_t sent_at;               /* 0 until the relay accepted it */
+	char status[12];               /* queued | sent | failed | cancelled */
+} mail_record;
+
+void mail_record_clear(mail_record *m);
+
+/* How many messages are in each state (of those whose dedupe key starts with a prefix). */
+typedef struct mail_counts {
+	int64_t queued, sent, failed, cancelled;
+	int64_t oldest_queued_at;      /* created_at of the oldest queued message, 0 when none */
+} mail_counts;
+
+/* A password-reset token as stored: its hash only (see 0011_mail_outbox.sql). */
+typedef struct reset_token_record {
+	char token_hash[65];
+	int64_t user_id;
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t used_at;               /* 0 until used */
+} reset_token_record;
+
 typedef struct store store;
 
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
@@ -525,6 +561,8 @@ typedef int (*store_ae_lot_stat_fn)(void *ctx, const ae_lot_stat *st);
 typedef int (*store_ae_lot_alert_fn)(void *ctx, const ae_lot_alert_record *a);
 /* One (report, item, event) of the latest assessments: item is a product code or a lot number. */
 typedef int (*store_ae_pair_fn)(void *ctx, int64_t report_id, const char *item, const char *event);
+/* The record is the listing's (its subject and body are freed after the call). */
+typedef int (*store_mail_fn)(void *ctx, const mail_record *m);
 
 typedef struct store_methods {
 	const char *backend_name;
@@ -736,6 +774,38 @@ typedef struct store_methods {
 	store_rc (*ae_lot_alert_insert)(store *s, ae_lot_alert_record *a);
 	store_rc (*ae_lot_alert_list)(store *s, store_ae_lot_alert_fn fn, void *ctx);
 	store_rc (*ae_signal_pairs)(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx);
+
+	/* Mail outbox. mail_insert queues m (status, attempts and sent_at are ignored) inside the
+	 * caller's transaction and fills m->id; when m->dedupe_key is set and a message with that
+	 * key exists already, nothing is written and *queued is false (m->id 0). */
+	store_rc (*mail_insert)(store *s, mail_record *m, bool *queued);
+	/* Reads one message with its subject and body (free with mail_record_clear). */
+	store_rc (*mail_get)(store *s, int64_t id, mail_record *out);
+	/* Queued messages with not_before and next_attempt_at at or before now, oldest first. */
+	store_rc (*mail_due)(store *s, int64_t now, int limit, store_mail_fn fn, void *ctx);
+	/* Marks a queued message sent at `at` (STORE_NOT_FOUND when it is no longer queued). */
+	store_rc (*mail_mark_sent)(store *s, int64_t id, int64_t at);
+	/* Records a failed attempt: attempts and last_error, and either the next attempt's time or
+	 * (failed) the final status failed. STORE_NOT_FOUND when it is no longer queued. */
+	store_rc (*mail_mark_attempt)(store *s, int64_t id, int attempts, int64_t next_attempt_at, const char *last_error,
+	                              bool failed);
+	/* Cancels the queued messages whose dedupe key starts with key_prefix; *cancelled_out
+	 * receives how many (may be NULL). */
+	store_rc (*mail_cancel)(store *s, const char *key_prefix, int64_t *cancelled_out);
+	/* status NULL: every status. Newest first, at most limit. */
+	store_rc (*mail_list)(store *s, const char *status, int limit, store_mail_fn fn, void *ctx);
+	/* Counts by status of the messages whose dedupe key starts with key_prefix ("" all). */
+	store_rc (*mail_count)(store *s, const char *key_prefix, mail_counts *out);
+
+	/* Password-reset tokens. reset_token_use marks the token used at `at`: STORE_CONFLICT when
+	 * it was used already, STORE_NOT_FOUND when unknown. */
+	store_rc (*reset_token_insert)(store *s, const reset_token_record *t);
+	store_rc (*reset_token_get)(store *s, const char *token_hash, reset_token_record *out);
+	store_rc (*reset_token_use)(store *s, const char *token_hash, int64_t at);
+	/* Sets a user's password hash. */
+	store_rc (*user_set_password)(store *s, int64_t user_id, const char *password_hash);
+	/* Ends every session of a user; *deleted_out receives how many (may be NULL). */
+	store_rc (*session_delete_user)(store *s, int64_t user_id, int64_t *deleted_out);
 } store_methods;
 
 struct store {
