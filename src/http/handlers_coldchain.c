@@ -10,6 +10,7 @@
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "http/handlers.h"
+#include "service/coldchain_alarm.h"
 #include "service/temperature.h"
 #include "clock.h"
 
@@ -174,8 +175,27 @@ void handle_lot_place(request *req)
 	reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }
 
+/* The alarm settings from the server's configuration. */
+static coldchain_alarm_settings alarm_settings(const request *req)
+{
+	/* Links are paths until the clinic's public address is configured (issue 14's mail work). */
+	return (coldchain_alarm_settings){req->cfg->data_dir, "", req->cfg->clinic_name};
+}
+
+/* Tells staff at once of the excursion alerts an import opened. The readings and alerts are
+ * stored whatever happens here; a failure is logged and the server's minute check retries. */
+static void alarm_staff(request *req, const import_summary *sum)
+{
+	if (sum->alerts_raised == 0)
+		return;
+	coldchain_alarm_settings settings = alarm_settings(req);
+	if (coldchain_alarm_excursions(req->db, &settings, clock_now(), NULL) != STORE_OK)
+		fprintf(stderr, "exosafe: cold-chain alarm mail: %s\n", req->db->errmsg);
+}
+
 static void reply_summary(request *req, const import_summary *sum)
 {
+	alarm_staff(req, sum);
 	reply_json(req, 200, json_pack("{s:I, s:I, s:o, s:o, s:i, s:i}", "rows_read", (json_int_t)sum->rows_read, "rows_added",
 	                               (json_int_t)sum->rows_added, "first_at", json_time(sum->first_at), "last_at",
 	                               json_time(sum->last_at), "alerts_raised", sum->alerts_raised, "lots_quarantined",
@@ -582,6 +602,30 @@ void handle_alerts_list(request *req)
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o}", "alerts", list));
+}
+
+static int add_silence(void *ctx, const logger_silence_record *x)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:I, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:b}", "id", (json_int_t)x->id,
+	                                     "logger_id", (json_int_t)x->logger_id, "logger_code", x->logger_code,
+	                                     "unit_name", x->unit_name, "interval_seconds", (json_int_t)x->interval_seconds,
+	                                     "since", json_time(x->since_at), "detected_at", json_time(x->detected_at),
+	                                     "resumed_at", json_time(x->resumed_at), "recovered_at",
+	                                     json_time(x->recovered_at), "open", x->recovered_at == 0));
+	return 0;
+}
+
+/* GET /api/v1/coldchain/silences: connected sensors silent now, and those recovered in the
+ * last seven days. */
+void handle_silences_list(request *req)
+{
+	json_t *list = json_array();
+	if (req->db->m->silence_list(req->db, clock_now() - 7 * 86400, add_silence, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "list silences");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "silences", list));
 }
 
 void handle_alert_get(request *req)

@@ -384,6 +384,7 @@ const route api_routes[] = {
 	{"POST", "/api/v1/lots/{id}/placement", ROLE_PHARMACIST, placement_fields, handle_lot_place},
 	{"GET", "/api/v1/lots/{id}/storage", ROLE_STAFF, NULL, handle_lot_storage},
 	{"GET", "/api/v1/coldchain/alerts", ROLE_STAFF, NULL, handle_alerts_list},
+	{"GET", "/api/v1/coldchain/silences", ROLE_STAFF, NULL, handle_silences_list},
 	{"GET", "/api/v1/coldchain/alerts/{id}", ROLE_STAFF, NULL, handle_alert_get},
 	{"POST", "/api/v1/coldchain/alerts/{id}/dispose", ROLE_PHARMACIST, dispose_fields, handle_alert_dispose},
 

@@ -23,6 +23,7 @@
 #include "http/security_headers.h"
 #include "http/static_files.h"
 #include "service/accounts.h"
+#include "service/coldchain_alarm.h"
 #include "service/pharmacovigilance.h"
 #include "clock.h"
 
@@ -90,6 +91,71 @@ static void pool_give(store_pool *p, store *s)
 	p->free_list[p->free_count++] = s;
 	pthread_cond_signal(&p->available);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- the cold-chain watch: a thread that checks for silent sensors every minute ---- */
+
+enum { COLDCHAIN_WATCH_SECONDS = 60 };
+
+typedef struct coldchain_watch {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	bool started;
+	server *srv;
+} coldchain_watch;
+
+static void *coldchain_watch_run(void *arg)
+{
+	coldchain_watch *w = arg;
+	const server_config *cfg = &w->srv->cfg;
+	coldchain_alarm_settings settings = {cfg->data_dir, "", cfg->clinic_name};
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		pthread_mutex_unlock(&w->lock);
+		store *s = pool_take(&w->srv->pool);
+		if (coldchain_check_silent(s, &settings, clock_now(), NULL) != STORE_OK)
+			fprintf(stderr, "exosafe: cold-chain check: %s\n", s->errmsg);
+		pool_give(&w->srv->pool, s);
+		/* The wait is on the system's monotonic time: exosafe's clock may be set elsewhere. */
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += COLDCHAIN_WATCH_SECONDS;
+		pthread_mutex_lock(&w->lock);
+		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Starts the watch; returns 0, or -1 (the server then runs without it, and says so). */
+static int coldchain_watch_start(coldchain_watch *w, server *srv)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	w->stop = false;
+	w->srv = srv;
+	w->started = pthread_create(&w->thread, NULL, coldchain_watch_run, w) == 0;
+	return w->started ? 0 : -1;
+}
+
+static void coldchain_watch_stop(coldchain_watch *w)
+{
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = true;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
 }
 
 /* Matches path against a route pattern, capturing {id} segments as positive integers. */
@@ -487,10 +553,14 @@ int server_run(const server_config *cfg)
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+	coldchain_watch watch = {0};
+	if (coldchain_watch_start(&watch, &srv) != 0)
+		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
 
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
+	coldchain_watch_stop(&watch);
 	MHD_stop_daemon(d);
 	pool_close(&srv.pool);
 	intake_catalog_free(srv.catalog);

@@ -416,6 +416,20 @@ typedef struct coldchain_alert_record {
 
 void coldchain_alert_clear(coldchain_alert_record *a);
 
+/* A connected sensor's silence (0012_logger_silences.sql). */
+typedef struct logger_silence_record {
+	int64_t id;
+	int64_t logger_id;
+	int64_t since_at;              /* the last reading before it (or the logger's creation) */
+	int64_t detected_at;
+	int64_t resumed_at;            /* 0 while silent */
+	int64_t recovered_at;          /* 0 while silent */
+	/* Filled by reads: */
+	char logger_code[65];
+	char unit_name[101];
+	int64_t interval_seconds;
+} logger_silence_record;
+
 typedef struct reading_import_record {
 	int64_t id;
 	int64_t logger_id;
@@ -555,6 +569,7 @@ typedef int (*store_logger_fn)(void *ctx, const logger_record *l);
 typedef int (*store_exposure_fn)(void *ctx, const lot_exposure *e);
 typedef int (*store_reading_fn)(void *ctx, int64_t at, double celsius);
 typedef int (*store_alert_fn)(void *ctx, const coldchain_alert_record *a);
+typedef int (*store_silence_fn)(void *ctx, const logger_silence_record *r);
 typedef int (*store_ae_report_fn)(void *ctx, const ae_report_record *r);
 typedef int (*store_ae_assessment_fn)(void *ctx, const ae_assessment_record *a);
 typedef int (*store_ae_lot_stat_fn)(void *ctx, const ae_lot_stat *st);
@@ -755,6 +770,16 @@ typedef struct store_methods {
 	store_rc (*alert_list)(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx);
 	store_rc (*alert_dispose)(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,
 	                          int64_t at);
+
+	/* Silent sensors. silence_open records a silence of logger_id since since_at (r->id set)
+	 * unless the logger has an open one already: then STORE_CONFLICT and nothing is written.
+	 * silence_recover closes the logger's open silence when a reading after its since_at is
+	 * stored (resumed_at: the first such reading), filling *out; STORE_NOT_FOUND when there is
+	 * no open silence or no such reading. silence_list: open silences and those recovered at or
+	 * after recovered_since, open first, then newest. */
+	store_rc (*silence_open)(store *s, logger_silence_record *r);
+	store_rc (*silence_recover)(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out);
+	store_rc (*silence_list)(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx);
 
 	/* Adverse events. */
 	store_rc (*ae_report_insert)(store *s, ae_report_record *r);

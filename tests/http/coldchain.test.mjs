@@ -229,6 +229,87 @@ describe('Shift_JIS logger files and errors in the user\'s language', () => {
   });
 });
 
+describe('cold-chain alarms to staff', () => {
+  const to = (kind, link) => sql(server.db, `SELECT to_address FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${link}%' ORDER BY to_address;`).split('\n');
+  const text = (kind, link) => sql(server.db, `SELECT subject || char(10) || body_text FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${link}%' AND to_address = 'pharmacist@clinic.example';`);
+  const mailCount = (kind, like) => Number(sql(server.db, `SELECT count(*) FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${like}%';`));
+  const check = () => {
+    const r = cli(['coldchain', 'check', '--db', server.db]);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const push = (w, readings) => fetch(`${server.url}/api/v1/loggers/${w.logger.id}/readings`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${w.key}` }, body: JSON.stringify({ readings }),
+  });
+
+  test('an excursion alert is mailed at once to every pharmacist and admin, with a link to the chart; once', async () => {
+    const w = await watchedLot();
+    const r = await upload(w.logger.id, csv(hoursAgo(3), 24, (i) => (i >= 8 && i < 18 ? 12 : 5)));
+    assert.equal(r.json.alerts_raised, 1);
+    const link = `/logger.html?id=${w.logger.id}`;
+    assert.deepEqual(to('coldchain_excursion', link), ['admin@clinic.example', 'pharmacist@clinic.example'], 'pharmacists and admins, not the doctor');
+    const mail = text('coldchain_excursion', link);
+    assert.match(mail, new RegExp(`温度逸脱の警報: ロット CCL-${seq}`));
+    assert.match(mail, /許容範囲 2\.0-8\.0 °C の外に\n合計 50 分/);
+    check();
+    assert.equal(mailCount('coldchain_excursion', link), 2, 'the check does not mail it again');
+  });
+
+  test('a connected sensor silent for three intervals raises one alarm; its recovery is noted; on screen too', async () => {
+    const w = await watchedLot();
+    const quiet = await watchedLot();
+    const link = `/logger.html?id=${w.logger.id}`;
+    // Readings every 5 minutes until 20 minutes ago: more than three 5-minute intervals of silence.
+    const last = Math.floor((Date.now() - 20 * 60e3) / 60e3) * 60e3;
+    const readings = [3, 2, 1, 0].map((k) => ({ at: new Date(last - k * 300e3).toISOString(), celsius: 5 }));
+    assert.equal((await push(w, readings)).status, 200);
+    // The other sensor keeps sending: not silent.
+    assert.equal((await push(quiet, [{ at: new Date(Math.floor(Date.now() / 1e3) * 1e3 - 60e3).toISOString(), celsius: 5 }])).status, 200);
+    check();
+    const silences = (id) => sql(server.db, `SELECT since_at || ',' || coalesce(resumed_at, '') || ',' || coalesce(recovered_at, '') FROM logger_silences WHERE logger_id = ${id};`);
+    assert.equal(silences(w.logger.id), `${last / 1000},,`, 'silent since its last reading');
+    assert.equal(silences(quiet.logger.id), '');
+    assert.deepEqual(to('coldchain_silent', link), ['admin@clinic.example', 'pharmacist@clinic.example']);
+    const mail = text('coldchain_silent', link);
+    assert.match(mail, new RegExp(`温度センサーから記録が届いていません: FRIDGE-${seq - 1}`));
+    assert.match(mail, /記録間隔 5 分の3回分を超えました/);
+    // One silence, one alarm, however often it is checked.
+    check();
+    check();
+    assert.equal(mailCount('coldchain_silent', link), 2);
+    assert.equal(sql(server.db, `SELECT count(*) FROM logger_silences WHERE logger_id = ${w.logger.id};`), '1');
+    // On the cold-chain page's API.
+    let list = (await pharmacist.get('/api/v1/coldchain/silences')).json.silences.filter((x) => x.logger_id === w.logger.id);
+    assert.equal(list.length, 1);
+    assert.equal(list[0].open, true);
+    assert.equal(list[0].since, new Date(last).toISOString().replace('.000Z', 'Z'));
+    assert.equal(list[0].logger_code, w.logger.code);
+    // Readings again: recovered, noted once.
+    const now = Math.floor(Date.now() / 1e3) * 1e3;
+    assert.equal((await push(w, [{ at: new Date(now - 120e3).toISOString(), celsius: 5.1 }, { at: new Date(now - 60e3).toISOString(), celsius: 5.2 }])).status, 200);
+    check();
+    check();
+    assert.match(silences(w.logger.id), new RegExp(`^${last / 1000},${(now - 120e3) / 1000},\\d+$`));
+    assert.equal(mailCount('coldchain_recovered', link), 2);
+    assert.match(text('coldchain_recovered', link), /記録が再び届いています/);
+    list = (await pharmacist.get('/api/v1/coldchain/silences')).json.silences.filter((x) => x.logger_id === w.logger.id);
+    assert.equal(list[0].open, false);
+    assert.equal(list[0].resumed_at, new Date(now - 120e3).toISOString().replace('.000Z', 'Z'));
+    assertError(await new Client(server.url).get('/api/v1/coldchain/silences'), 401, 'unauthenticated');
+  });
+
+  test('a logger without an ingest key or an interval is never silent', async () => {
+    const unit = await pharmacist.post('/api/v1/storage-units', { name: `倉庫${seq}`, kind: 'room', location: '1F' });
+    const plain = await pharmacist.post('/api/v1/loggers', { code: `FILE-ONLY-${seq}`, unit_id: unit.json.unit.id, interval_seconds: 300 });
+    const noInterval = await pharmacist.post('/api/v1/loggers', { code: `NO-INTERVAL-${seq}`, ingest: true });
+    assert.equal(plain.status, 201, plain.text);
+    assert.equal(noInterval.status, 201, noInterval.text);
+    sql(server.db, `UPDATE loggers SET created_at = created_at - 86400 WHERE id IN (${plain.json.logger.id}, ${noInterval.json.logger.id});`);
+    check();
+    assert.equal(sql(server.db, `SELECT count(*) FROM logger_silences WHERE logger_id IN (${plain.json.logger.id}, ${noInterval.json.logger.id});`), '0');
+  });
+});
+
 describe('sensor ingest', () => {
   test('a key per logger, idempotent batches in JSON or CSV', async () => {
     const w = await watchedLot();

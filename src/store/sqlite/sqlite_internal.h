@@ -119,6 +119,9 @@ store_rc sqlite_alert_insert(store *s, coldchain_alert_record *a);
 store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out);
 store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx);
 store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by, int64_t at);
+store_rc sqlite_silence_open(store *s, logger_silence_record *r);
+store_rc sqlite_silence_recover(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out);
+store_rc sqlite_silence_list(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx);
 
 /* The adverse-event methods (store_sqlite_ae.c). */
 store_rc sqlite_ae_report_insert(store *s, ae_report_record *r);
