@@ -87,6 +87,7 @@ void handle_logger_ingest(request *req);
 void handle_logger_series(request *req);
 void handle_lot_storage(request *req);
 void handle_alerts_list(request *req);
+void handle_order_packing_slip(request *req);
 void handle_silences_list(request *req);
 void handle_alert_get(request *req);
 void handle_alert_dispose(request *req);

@@ -373,6 +373,7 @@ const route api_routes[] = {
 	{"POST", "/api/v1/orders/{id}/dispense", ROLE_PHARMACIST, no_fields, handle_order_dispense},
 	{"POST", "/api/v1/orders/{id}/ship", ROLE_PHARMACIST | ROLE_ADMIN, ship_fields, handle_order_ship},
 	{"POST", "/api/v1/orders/{id}/delivered", ROLE_PHARMACIST | ROLE_ADMIN, no_fields, handle_order_delivered},
+	{"GET", "/api/v1/orders/{id}/packing-slip", ROLE_PHARMACIST | ROLE_ADMIN, NULL, handle_order_packing_slip},
 
 	{"GET", "/api/v1/storage-units", ROLE_STAFF, NULL, handle_units_list},
 	{"POST", "/api/v1/storage-units", ROLE_PHARMACIST | ROLE_ADMIN, unit_fields, handle_unit_create},

@@ -205,6 +205,11 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
   try {
     await logIn(d.page, 'doctor@clinic.example', 'doctor-demo-pass');
     assert.ok(await d.page.locator('#safety-ae-link').isVisible());
+    // The doctor's own pages lead to the adverse events too.
+    await openReady(d.page, '/review.html');
+    await Promise.all([d.page.waitForURL(`${server.url}/ae.html`), d.page.click('.subnav a[href="/ae.html"]')]);
+    await openReady(d.page, '/schedule.html');
+    assert.equal(await d.page.locator('.subnav a[href="/ae.html"]').count(), 1);
     await openReady(d.page, '/ae.html');
     const row = d.page.locator(`#ae-queue li[data-report-id="${reportId}"]`);
     assert.equal(await row.count(), 1);
@@ -223,7 +228,16 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     const first = d.page.locator('#term-rows .term-row').first();
     assert.equal(await first.locator('.term-select').inputValue(), 'pruritus');
     const grades = await first.locator('.grade-select option').evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(grades, ['1', '2', '3'], 'grades limited to the term\'s own');
+    assert.deepEqual(grades, ['', '1', '2', '3'], 'a blank choice, then the term\'s own grades');
+    assert.equal(await first.locator('.grade-select').inputValue(), '', 'no grade pre-selected');
+    // Submitting without a grade: a clear error naming the term; nothing is saved.
+    await d.page.click('#assess-submit');
+    await d.page.locator('#case-terms-error:not([hidden])').waitFor();
+    assert.match(await d.page.textContent('#case-terms-error'), /のグレードを選んでください/);
+    assert.equal(await first.locator('.grade-select').getAttribute('aria-invalid'), 'true');
+    assert.equal(await d.page.locator('#assess-result').isVisible(), false);
+    assert.equal(await d.page.locator('#case-history > li').count(), 0);
+    await screenshot(d.page, 'ae-case-grade-required.png');
     await first.locator('.grade-select').selectOption('2');
     assert.ok((await first.locator('.grade-desc').textContent()).length > 5, 'the grade is described');
     await d.page.selectOption('#case-outcome', 'recovering');

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn, shots } from '../lib/browser.mjs';
-import { root, sql, startServer } from '../lib/server.mjs';
+import { cli, root, sql, startServer } from '../lib/server.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -316,8 +316,17 @@ test('cold chain: unit and logger, placement, CSV import with quarantine, chart 
     await assertNoSidewaysScroll(f, 'cold chain with an alert on a phone');
     await screenshot(f, 'coldchain-alert-phone.png');
 
-    // ---- The cold-chain page: the open alert, released with a justification.
+    // ---- The sensor's last reading is about 50 minutes old: more than three 5-minute intervals.
+    // The check (the server runs it every minute) records the silence; the page shows it.
+    assert.equal(cli(['coldchain', 'check', '--db', server.db]).status, 0);
+    // ---- The cold-chain page: the silent sensor; the open alert, released with a justification.
     await openReady(s, url, '/coldchain.html');
+    const silence = s.locator(`#silence-list li[data-logger-id="${loggerId}"]`);
+    await silence.waitFor();
+    assert.equal(await silence.getAttribute('data-open'), 'true');
+    assert.match(await silence.textContent(), /FRIDGE-B.*記録なし.*冷蔵庫B/s);
+    assert.equal(await silence.locator(`a[href="/logger.html?id=${loggerId}"]`).count(), 2, 'the code and the chart link');
+    assert.equal(await s.getAttribute('#silences-count', 'data-count'), '1');
     const alertItem = s.locator(`#alert-list li[data-lot-id="${lot.id}"]`);
     await alertItem.waitFor();
     assert.equal(await s.getAttribute('#alerts-count', 'data-count'), '1');

@@ -177,13 +177,16 @@ function gradeOptions(row, grade) {
   const term = termByCode(row.querySelector('.term-select').value);
   const select = row.querySelector('.grade-select');
   const grades = term?.grades ?? [];
-  select.replaceChildren(...grades.map((g) => {
+  // A blank first choice: no grade is pre-selected, so a grade is always a decision.
+  const blank = el('option', null, t('ae.assess.grade_choose'));
+  blank.value = '';
+  select.replaceChildren(blank, ...grades.map((g) => {
     const o = el('option', null, t('ae.grade', { n: g.grade }));
     o.value = String(g.grade);
     return o;
   }));
   select.disabled = grades.length === 0;
-  if (grades.some((g) => Number(g.grade) === Number(grade))) select.value = String(grade);
+  select.value = grades.some((g) => Number(g.grade) === Number(grade)) ? String(grade) : '';
   row.querySelector('.grade-desc').textContent = term ? gradeText(term, select.value) : '';
   specifyFields(row);
 }
@@ -384,8 +387,17 @@ function readForm(form) {
   const terms = [];
   for (const row of form.querySelectorAll('#term-rows .term-row')) {
     const code = row.querySelector('.term-select').value;
-    const grade = Number(row.querySelector('.grade-select').value);
+    const gradeSelect = row.querySelector('.grade-select');
+    const grade = Number(gradeSelect.value);
     if (!code) continue;
+    if (!gradeSelect.value) {
+      const name = termByCode(code) ? termName(termByCode(code)) : code;
+      showError(form, { field: 'terms', message: t('ae.assess.need_grade', { term: name }) });
+      gradeSelect.setAttribute('aria-invalid', 'true');
+      gradeSelect.focus();
+      return null;
+    }
+    gradeSelect.removeAttribute('aria-invalid');
     const term = { code, grade };
     if (termByCode(code)?.other_specify) {
       const text = row.querySelector('.specify-text').value.trim();
