@@ -276,6 +276,16 @@ void handle_ae_get(request *req)
 		}
 		json_object_set_new(body, "assessments", versions);
 		json_object_set_new(body, "dispensed_lots", pl.lots);
+		/* Staff call the patient about the event: the phone from the profile ("" if none). */
+		patient_profile profile;
+		store_rc prc = req->db->m->profile_get(req->db, r.patient_id, &profile);
+		if (prc == STORE_ERROR) {
+			json_decref(body);
+			reply_internal(req, "patient profile");
+			return;
+		}
+		json_object_set_new(json_object_get(body, "report"), "patient_phone",
+		                    json_string(prc == STORE_OK ? profile.phone : ""));
 	}
 	char object[48];
 	snprintf(object, sizeof object, "patient:%lld", (long long)r.patient_id);

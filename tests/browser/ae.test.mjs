@@ -217,6 +217,8 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     await Promise.all([d.page.waitForURL(`${server.url}/ae-case.html?id=${reportId}`), row.locator('a.record__title').click()]);
     await d.page.waitForSelector('body[data-ready="true"]');
     assert.match(await d.page.textContent('#case-report'), /かゆみ/);
+    // The patient's phone, to call about the event.
+    assert.match(await d.page.getAttribute('#case-patient-phone', 'href'), /^tel:0\d{9,10}$/);
     await d.page.waitForFunction(() => document.getElementById('case-photo').naturalWidth === 64);
     assert.ok(await d.page.locator('#term-suggestions .chip[data-term="pruritus"]').count() === 1, 'pruritus suggested from "itching"');
     const lotBox = d.page.locator('#case-lots input[name="lot_ids"]');

@@ -70,8 +70,15 @@ function renderReport() {
   const due = $('case-due');
   due.hidden = !(r.serious && r.due_date);
   due.textContent = r.serious && r.due_date ? t('ae.case.serious_due', { due: dueText(r.due_date) }) : '';
+  let phone = '';
+  if (r.patient_phone) {
+    phone = el('a', 'mono', r.patient_phone);
+    phone.href = `tel:${r.patient_phone.replace(/[^0-9+]/g, '')}`;
+    phone.id = 'case-patient-phone';
+  }
   fillDetails($('case-report'), [
     [t('ae.field.patient'), r.patient_name],
+    [t('ae.field.phone'), phone],
     [t('report.field.symptoms'), symptomsText(r.symptoms)],
     [t('report.field.description'), r.description],
     [t('report.field.onset'), formatDate(r.onset_date)],
@@ -81,7 +88,7 @@ function renderReport() {
     [t('report.field.received_at'), timeElement(r.received_at)],
     [t('ae.field.reporter'), r.reporter_role ? t(`role.${r.reporter_role}`) : ''],
   ]);
-  $('case-report').querySelectorAll('dd')[2]?.classList.add('pre-wrap');
+  $('case-report').querySelectorAll('dd')[3]?.classList.add('pre-wrap');
   const box = $('case-photo-box');
   box.hidden = !r.has_photo;
   if (r.has_photo) {
