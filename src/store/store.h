@@ -461,6 +461,7 @@ typedef struct ae_report_record {
 	/* Filled by reads: the patient and the latest assessment, if any. */
 	char patient_name[401];
 	int latest_version;            /* 0: not assessed yet */
+	int64_t reviewed_at;           /* when staff first assessed it; 0: not yet */
 	bool serious;
 	char due_date[11];
 	char outcome[24];

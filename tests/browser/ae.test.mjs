@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, shots } from '../lib/browser.mjs';
-import { root, startServer } from '../lib/server.mjs';
+import { root, sql, startServer } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
@@ -192,9 +192,19 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     await assertNoSidewaysScroll(p.page, 'report sent');
     await screenshot(p.page, 'report-sent.png');
 
-    // A second visit lists the report among the past ones.
+    // A second visit lists the report among the past ones, not yet reviewed.
+    // The order was placed at 00:30 Japan time today (15:30 UTC yesterday): the picker shows
+    // today's date in Japan, not the UTC one.
+    const today = jstDate(0);
+    const placed = Date.parse(`${today}T00:30:00+09:00`) / 1000;
+    sql(server.db, `UPDATE orders SET created_at = ${placed} WHERE id = ${me.orderId};`);
     await openReady(p.page, `/report.html?order=${me.orderId}`);
-    assert.equal(await p.page.locator(`#past-reports li[data-report-id="${reportId}"]`).count(), 1);
+    const [, month, day] = today.split('-').map(Number);
+    assert.match(await p.page.textContent('#report-order option:checked'), new RegExp(`（${today.slice(0, 4)}年${month}月${day}日）`));
+    const past = p.page.locator(`#past-reports li[data-report-id="${reportId}"]`);
+    assert.equal(await past.count(), 1);
+    assert.equal(await past.locator('.report-review').getAttribute('data-reviewed'), 'false');
+    assert.match(await past.locator('.report-review').textContent(), /確認待ち/);
     assert.deepEqual(p.problems, []);
   } finally {
     await p.context.close();
@@ -297,6 +307,20 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     assert.match(await top.locator('.ae-item__due').textContent(), /あと15日/);
     assert.equal(await d.page.locator('#ae-queue > li').count(), 2);
     await screenshot(d.page, 'ae-queue.png');
+
+    // The patient sees that the clinic reviewed the report, and when (Japan time).
+    const back = await openPage(PHONE);
+    try {
+      await logIn(back.page, me.email, PASSWORD);
+      await openReady(back.page, `/report.html?order=${me.orderId}`);
+      const review = back.page.locator(`#past-reports li[data-report-id="${reportId}"] .report-review`);
+      assert.equal(await review.getAttribute('data-reviewed'), 'true');
+      const [, m, dd] = jstDate(0).split('-').map(Number);
+      assert.match(await review.textContent(), new RegExp(`クリニックが確認しました（?\\(?${jstDate(0).slice(0, 4)}年${m}月${dd}日`));
+      await screenshot(back.page, 'report-reviewed.png');
+    } finally {
+      await back.context.close();
+    }
 
     // Signals: a row for the demo product; sortable; undefined values as "—".
     await openReady(d.page, '/signals.html');
