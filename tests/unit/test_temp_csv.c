@@ -451,6 +451,47 @@ static void test_stop_and_sticky_error(void **state)
 	temp_csv_free(p);
 }
 
+/* The encoding is decided on the first line with a non-ASCII byte, held back up to 4096
+ * bytes: a longer line is decided on its first 4096 bytes, a UTF-8 character cut there
+ * included, the same whatever the chunks. */
+static void test_encoding_decided_on_a_long_line(void **state)
+{
+	(void)state;
+	static const char *const fills[] = {
+		"\x89\xB7\x93\x78",  /* 温度 in CP932 */
+		"\xE6\xB8\xA9\xE5\xBA\xA6",  /* 温度 in UTF-8: 4096 falls inside a character */
+	};
+	for (size_t k = 0; k < 2; k++) {
+		size_t cap = 12000, len = 0;
+		char *text = malloc(cap);
+		assert_non_null(text);
+		len += (size_t)snprintf(text, cap, "# ");
+		while (len < 6000) {
+			memcpy(text + len, fills[k], strlen(fills[k]));
+			len += strlen(fills[k]);
+		}
+		len += (size_t)snprintf(text + len, cap - len, "\nTime,Temp_C\n2026-03-01 10:00,4.5\n2026-03-01 10:05,4.6\n");
+		for (size_t chunk = 0; chunk <= 7; chunk += 7) {
+			collected c = {0};
+			temp_csv_error err = {0};
+			if (parse(text, len, chunk, &c, &err) != 0)
+				fail_msg("fill %zu chunk %zu: line %ld: %s", k, chunk, err.line, err.reason);
+			assert_int_equal(c.n, 2);
+			assert_float_equal(c.r[1].celsius, 4.6, 1e-9);
+			collected_free(&c);
+		}
+		free(text);
+	}
+	/* A Shift_JIS lead byte at the very end of the file: an incomplete character. */
+	const char *cut = "Time,Temp_C,Note\n2026-03-01 10:00,4.5,\x89\xB7\x93";
+	collected c = {0};
+	temp_csv_error err = {0};
+	assert_int_equal(parse(cut, strlen(cut), 0, &c, &err), -1);
+	assert_int_equal(err.line, 2);
+	assert_string_equal(err.reason_key, "csv_encoding");
+	collected_free(&c);
+}
+
 static void test_limits_on_input(void **state)
 {
 	(void)state;
@@ -539,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_units_and_zones),
 		cmocka_unit_test(test_default_unit),
 		cmocka_unit_test(test_stop_and_sticky_error),
+		cmocka_unit_test(test_encoding_decided_on_a_long_line),
 		cmocka_unit_test(test_limits_on_input),
 		cmocka_unit_test(test_plausible_values),
 	};
