@@ -228,7 +228,9 @@ function orderCard(order) {
     slip.href = `/api/v1/orders/${encodeURIComponent(order.id)}/packing-slip`;
     slip.target = '_blank';
     slip.rel = 'noopener';
-    actions.append(slip);
+    const line = el('p', 'order__slip');
+    line.append(slip);
+    actions.append(line);
   }
   const cod = order.payment?.method === 'cash_on_delivery';
   const paid = order.payment?.paid === true;
