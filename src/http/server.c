@@ -2,6 +2,7 @@
  * limit, and the dispatch that runs for every API request in this order:
  * route → session → role → CSRF → body (type, size, JSON, fields) → handler. */
 #include "http/server.h"
+#include "service/mail_sender.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -487,11 +488,19 @@ int server_run(const server_config *cfg)
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+	/* The sender runs even without an SMTP relay: it then sends nothing, and the admins'
+	 * mail page says that mail is not configured while messages wait in the outbox. */
+	mail_sender *sender = mail_sender_start(cfg, err, sizeof err);
+	if (sender == NULL)
+		fprintf(stderr, "exosafe: mail sender not started: %s\n", err);
+	else if (cfg->mail.smtp_url[0] == '\0' || cfg->mail.from[0] == '\0')
+		fprintf(stderr, "exosafe: mail: no [mail] smtp_url and from; messages stay queued\n");
 
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
 	MHD_stop_daemon(d);
+	mail_sender_stop(sender);
 	pool_close(&srv.pool);
 	intake_catalog_free(srv.catalog);
 	ctcae_free(srv.ctcae);
