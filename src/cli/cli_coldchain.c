@@ -410,7 +410,7 @@ static const char check_usage[] =
 	"recorded as recovered and that is queued too. Excursion alerts of the last day not yet\n"
 	"mailed are queued as well. Safe to run any number of times (one silence, one alarm); the\n"
 	"server runs the same check every minute. Prints what it found.\n"
-	"  --config FILE  INI file (the clinic's name for the messages)\n"
+	"  --config FILE  INI file (the clinic's name and [mail] public_url for the links)\n"
 	"  --data DIR     the mail templates (default data)\n";
 
 static int coldchain_check(int argc, char **argv)
@@ -446,7 +446,7 @@ static int coldchain_check(int argc, char **argv)
 	store *s = cli_open_store(db, 1);
 	if (s == NULL)
 		return 1;
-	coldchain_alarm_settings settings = {data ? data : cfg.data_dir, "", cfg.clinic_name};
+	coldchain_alarm_settings settings = {data ? data : cfg.data_dir, cfg.mail.public_url, cfg.clinic_name};
 	coldchain_alarm_counts counts = {0};
 	store_rc rc = coldchain_check_silent(s, &settings, clock_now(), &counts);
 	if (rc != STORE_OK)

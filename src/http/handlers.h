@@ -15,6 +15,9 @@ void handle_me(request *req);
 void handle_users_list(request *req);
 void handle_users_create(request *req);
 void handle_audit_list(request *req);
+void handle_password_reset_request(request *req);
+void handle_password_reset_confirm(request *req);
+void handle_admin_mail(request *req);
 
 void handle_slots_list(request *req);
 void handle_slots_publish(request *req);

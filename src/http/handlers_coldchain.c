@@ -178,8 +178,7 @@ void handle_lot_place(request *req)
 /* The alarm settings from the server's configuration. */
 static coldchain_alarm_settings alarm_settings(const request *req)
 {
-	/* Links are paths until the clinic's public address is configured (issue 14's mail work). */
-	return (coldchain_alarm_settings){req->cfg->data_dir, "", req->cfg->clinic_name};
+	return (coldchain_alarm_settings){req->cfg->data_dir, req->cfg->mail.public_url, req->cfg->clinic_name};
 }
 
 /* Tells staff at once of the excursion alerts an import opened. The readings and alerts are

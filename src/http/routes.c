@@ -13,6 +13,7 @@
 #include "clock.h"
 
 static const char *check_birth_date(const char *v);
+static const char *check_lang(const char *v);
 
 static const field_spec signup_fields[] = {
 	{"email", FIELD_STRING, true, 3, 254, 0, 0, FIELD_LOWERCASE, validate_email},
@@ -30,6 +31,18 @@ static const field_spec signup_fields[] = {
 static const field_spec login_fields[] = {
 	{"email", FIELD_STRING, true, 1, 254, 0, 0, FIELD_LOWERCASE, NULL},
 	{"password", FIELD_STRING, true, 1, PASSWORD_MAX_CHARS, 0, 0, FIELD_RAW, NULL},
+	{0},
+};
+
+static const field_spec reset_request_fields[] = {
+	{"email", FIELD_STRING, true, 3, 254, 0, 0, FIELD_LOWERCASE, validate_email},
+	{"lang", FIELD_STRING, false, 2, 2, 0, 0, 0, check_lang},
+	{0},
+};
+
+static const field_spec reset_confirm_fields[] = {
+	{"token", FIELD_STRING, true, 20, 64, 0, 0, FIELD_RAW, NULL},
+	{"password", FIELD_STRING, true, 0, PASSWORD_MAX_CHARS, 0, 0, FIELD_RAW, validate_password},
 	{0},
 };
 
@@ -316,6 +329,9 @@ const route api_routes[] = {
 	{"POST", "/api/v1/auth/signup", ACCESS_PUBLIC, signup_fields, handle_signup},
 	{"POST", "/api/v1/auth/login", ACCESS_PUBLIC, login_fields, handle_login},
 	{"POST", "/api/v1/auth/logout", ROLE_ANY_USER, no_fields, handle_logout},
+	{"POST", "/api/v1/auth/password-reset", ACCESS_PUBLIC, reset_request_fields, handle_password_reset_request},
+	{"POST", "/api/v1/auth/password-reset/confirm", ACCESS_PUBLIC, reset_confirm_fields, handle_password_reset_confirm},
+	{"GET", "/api/v1/admin/mail", ROLE_ADMIN, NULL, handle_admin_mail},
 	{"GET", "/api/v1/me", ROLE_ANY_USER, NULL, handle_me},
 	{"GET", "/api/v1/users", ROLE_ADMIN, NULL, handle_users_list},
 	{"POST", "/api/v1/users", ROLE_ADMIN, staff_fields, handle_users_create},

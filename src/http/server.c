@@ -2,6 +2,7 @@
  * limit, and the dispatch that runs for every API request in this order:
  * route → session → role → CSRF → body (type, size, JSON, fields) → handler. */
 #include "http/server.h"
+#include "service/mail_sender.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -110,7 +111,7 @@ static void *coldchain_watch_run(void *arg)
 {
 	coldchain_watch *w = arg;
 	const server_config *cfg = &w->srv->cfg;
-	coldchain_alarm_settings settings = {cfg->data_dir, "", cfg->clinic_name};
+	coldchain_alarm_settings settings = {cfg->data_dir, cfg->mail.public_url, cfg->clinic_name};
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		pthread_mutex_unlock(&w->lock);
@@ -556,12 +557,20 @@ int server_run(const server_config *cfg)
 	coldchain_watch watch = {0};
 	if (coldchain_watch_start(&watch, &srv) != 0)
 		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
+	/* The sender runs even without an SMTP relay: it then sends nothing, and the admins'
+	 * mail page says that mail is not configured while messages wait in the outbox. */
+	mail_sender *sender = mail_sender_start(cfg, err, sizeof err);
+	if (sender == NULL)
+		fprintf(stderr, "exosafe: mail sender not started: %s\n", err);
+	else if (cfg->mail.smtp_url[0] == '\0' || cfg->mail.from[0] == '\0')
+		fprintf(stderr, "exosafe: mail: no [mail] smtp_url and from; messages stay queued\n");
 
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
 	coldchain_watch_stop(&watch);
 	MHD_stop_daemon(d);
+	mail_sender_stop(sender);
 	pool_close(&srv.pool);
 	intake_catalog_free(srv.catalog);
 	ctcae_free(srv.ctcae);

@@ -828,6 +828,11 @@ typedef struct store_methods {
 	store_rc (*reset_token_insert)(store *s, const reset_token_record *t);
 	store_rc (*reset_token_get)(store *s, const char *token_hash, reset_token_record *out);
 	store_rc (*reset_token_use)(store *s, const char *token_hash, int64_t at);
+	/* Marks every unused token of a user used at `at` (a newer reset voids older links);
+	 * *count_out receives how many (may be NULL). */
+	store_rc (*reset_tokens_void_user)(store *s, int64_t user_id, int64_t at, int64_t *count_out);
+	/* Unexpired tokens created for a user since `since` (to limit reset mails). */
+	store_rc (*reset_token_count)(store *s, int64_t user_id, int64_t since, int64_t *count_out);
 	/* Sets a user's password hash. */
 	store_rc (*user_set_password)(store *s, int64_t user_id, const char *password_hash);
 	/* Ends every session of a user; *deleted_out receives how many (may be NULL). */

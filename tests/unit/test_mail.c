@@ -13,7 +13,11 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "core/mail_message.h"
+#include "core/text.h"
 #include "service/mail.h"
+#include "service/mail_sender.h"
+#include <sodium.h>
 #include "store/store.h"
 
 typedef struct fixture {
@@ -271,11 +275,115 @@ static void test_reset_tokens(void **state)
 	assert_int_equal(s->m->user_set_password(s, 9999, "h"), STORE_NOT_FOUND);
 }
 
+/* Decodes one "=?UTF-8?B?...?=" word into out; returns its length. */
+static size_t decode_word(const char *w, size_t n, char *out, size_t outlen)
+{
+	assert_true(n > 12);
+	assert_memory_equal(w, "=?UTF-8?B?", 10);
+	assert_memory_equal(w + n - 2, "?=", 2);
+	size_t len = 0;
+	assert_int_equal(sodium_base642bin((unsigned char *)out, outlen, w + 10, n - 12, NULL, &len, NULL,
+	                                   sodium_base64_VARIANT_ORIGINAL),
+	                 0);
+	return len;
+}
+
+/* RFC 2047: words of at most 75 characters, split between whole UTF-8 characters, decoding
+ * back to the text; plain ASCII that fits stays as it is. */
+static void test_header_encode(void **state)
+{
+	(void)state;
+	char *s = mail_header_encode("Booking confirmed", 9);
+	assert_string_equal(s, "Booking confirmed");
+	free(s);
+	const char *text = "【テスト美容クリニック】ご予約の確認：2026年12月3日（木）10:00〜10:15 のお電話の予約を承りました";
+	s = mail_header_encode(text, 9);
+	char joined[1024] = "";
+	size_t total = 0;
+	for (char *p = s; *p;) {
+		char *end = strstr(p, "?=");
+		assert_non_null(end);
+		end += 2;
+		assert_true(end - p <= 75);
+		char piece[128];
+		size_t n = decode_word(p, (size_t)(end - p), piece, sizeof piece);
+		/* Each word holds whole characters: valid UTF-8 on its own. */
+		piece[n] = '\0';
+		assert_true(text_char_count(piece) >= 0);
+		memcpy(joined + total, piece, n);
+		total += n;
+		if (*end == '\0')
+			break;
+		assert_memory_equal(end, "\r\n ", 3);
+		p = end + 3;
+	}
+	joined[total] = '\0';
+	assert_string_equal(joined, text);
+	free(s);
+}
+
+static void test_message_build(void **state)
+{
+	(void)state;
+	char err[256];
+	mail_message_in in = {.from_address = "noreply@clinic.example.jp", .from_name = "テストクリニック",
+	                      .to_address = "p@example.jp", .subject = "ご予約の確認", .body_text = "一行目\n二行目",
+	                      .date = 1796256000 /* 2026-12-03T00:00:00Z, a Thursday */, .message_id = "x-1@clinic.example.jp"};
+	char *m = mail_message_build(&in, err, sizeof err);
+	assert_non_null(m);
+	assert_non_null(strstr(m, "Date: Thu, 03 Dec 2026 00:00:00 +0000\r\n"));
+	assert_non_null(strstr(m, "To: <p@example.jp>\r\n"));
+	assert_non_null(strstr(m, "Subject: =?UTF-8?B?44GU5LqI57SE44Gu56K66KqN?=\r\n"));
+	assert_non_null(strstr(m, "<noreply@clinic.example.jp>\r\n"));
+	assert_non_null(strstr(m, "Message-ID: <x-1@clinic.example.jp>\r\n"));
+	assert_non_null(strstr(m, "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n"));
+	/* The body: canonical CRLF text, base64. */
+	const char *body = strstr(m, "\r\n\r\n") + 4;
+	char decoded[256];
+	size_t len = 0;
+	assert_int_equal(sodium_base642bin((unsigned char *)decoded, sizeof decoded, body, strlen(body), "\r\n", &len, NULL,
+	                                   sodium_base64_VARIANT_ORIGINAL),
+	                 0);
+	decoded[len] = '\0';
+	assert_string_equal(decoded, "一行目\r\n二行目\r\n");
+	/* No line longer than 78 characters. */
+	for (const char *p = m, *nl; (nl = strstr(p, "\r\n")) != NULL; p = nl + 2)
+		assert_true(nl - p <= 78);
+	free(m);
+
+	mail_message_in bad = in;
+	bad.to_address = "p@example.jp>\r\nBcc: x@example.jp";
+	assert_null(mail_message_build(&bad, err, sizeof err));
+	bad = in;
+	bad.subject = "a\nb";
+	assert_null(mail_message_build(&bad, err, sizeof err));
+	bad = in;
+	bad.body_text = "\xff\xfe";
+	assert_null(mail_message_build(&bad, err, sizeof err));
+}
+
+static void test_retry_delay(void **state)
+{
+	(void)state;
+	mail_config mc = {.retry_base_seconds = 60, .retry_max_seconds = 6 * 3600, .max_attempts = 12};
+	assert_int_equal(mail_retry_delay(&mc, 1), 60);
+	assert_int_equal(mail_retry_delay(&mc, 2), 120);
+	assert_int_equal(mail_retry_delay(&mc, 3), 240);
+	assert_int_equal(mail_retry_delay(&mc, 9), 15360);   /* 60 × 2^8 */
+	assert_int_equal(mail_retry_delay(&mc, 10), 6 * 3600); /* 30720 capped */
+	assert_int_equal(mail_retry_delay(&mc, 100), 6 * 3600);
+}
+
 int main(void)
 {
+	if (sodium_init() < 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template_render),
 		cmocka_unit_test(test_render_files),
+		cmocka_unit_test(test_header_encode),
+		cmocka_unit_test(test_message_build),
+		cmocka_unit_test(test_retry_delay),
 		cmocka_unit_test_setup_teardown(test_enqueue_and_send, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_tokens, setup, teardown),
 	};

@@ -5,6 +5,11 @@
 
 #include "store/sqlite/sqlite_internal.h"
 
+/* Kinds whose body holds a secret (a single-use reset link): once the relay has it, the copy
+ * in the outbox is replaced, so the database keeps no usable link. */
+#define MAIL_SECRET_KINDS "'password_reset'"
+#define MAIL_SECRET_REMOVED "(removed after sending: held a single-use link)"
+
 #define MAIL_SELECT                                                                                                 \
 	"SELECT id, coalesce(recipient_user_id, 0), to_address, kind, subject, body_text, coalesce(dedupe_key, ''),"  \
 	" created_at, not_before, attempts, next_attempt_at, last_error, coalesce(sent_at, 0), status FROM mail_outbox"
@@ -121,7 +126,9 @@ store_rc sqlite_mail_mark_sent(store *s, int64_t id, int64_t at)
 {
 	sqlite_store *ss = impl(s);
 	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE mail_outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
-	                                      " last_error = '' WHERE id = ? AND status = 'queued'");
+	                                      " last_error = '', body_text = CASE WHEN kind IN (" MAIL_SECRET_KINDS ")"
+	                                      " THEN '" MAIL_SECRET_REMOVED "' ELSE body_text END"
+	                                      " WHERE id = ? AND status = 'queued'");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, at);
@@ -134,8 +141,10 @@ store_rc sqlite_mail_mark_attempt(store *s, int64_t id, int attempts, int64_t ne
                                   bool failed)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE mail_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,"
-	                                      " status = ? WHERE id = ? AND status = 'queued'");
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE mail_outbox SET attempts = ?1, next_attempt_at = ?2, last_error = ?3,"
+	                                      " status = ?4, body_text = CASE WHEN ?4 = 'failed' AND kind IN ("
+	                                      MAIL_SECRET_KINDS ") THEN '" MAIL_SECRET_REMOVED "' ELSE body_text END"
+	                                      " WHERE id = ?5 AND status = 'queued'");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(st, 1, attempts);
@@ -249,6 +258,37 @@ store_rc sqlite_reset_token_use(store *s, const char *token_hash, int64_t at)
 	reset_token_record t;
 	rc = sqlite_reset_token_get(s, token_hash, &t);
 	return rc == STORE_OK ? STORE_CONFLICT : rc;
+}
+
+store_rc sqlite_reset_tokens_void_user(store *s, int64_t user_id, int64_t at, int64_t *count_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE password_reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, user_id);
+	store_rc rc = sqlite_step_done(ss, st, "void reset tokens");
+	if (rc == STORE_OK && count_out)
+		*count_out = sqlite3_changes(ss->db);
+	return rc;
+}
+
+store_rc sqlite_reset_token_count(store *s, int64_t user_id, int64_t since, int64_t *count_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM password_reset_tokens WHERE user_id = ? AND created_at >= ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, since);
+	store_rc rc = STORE_OK;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count_out = sqlite3_column_int64(st, 0);
+	else
+		rc = sqlite_fail(ss, "count reset tokens");
+	sqlite3_finalize(st);
+	return rc;
 }
 
 store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *password_hash)
