@@ -251,6 +251,7 @@ describe('cold-chain alarms to staff', () => {
     const mail = text('coldchain_excursion', link);
     assert.match(mail, new RegExp(`温度逸脱の警報: ロット CCL-${seq}`));
     assert.match(mail, /許容範囲 2\.0-8\.0 °C の外に\n合計 50 分/);
+    assert.match(mail, new RegExp(`\\nhttps?://[^\\s/]+/logger\\.html\\?id=${w.logger.id}\\n`), 'an absolute link to the chart ([mail] public_url)');
     check();
     assert.equal(mailCount('coldchain_excursion', link), 2, 'the check does not mail it again');
   });
