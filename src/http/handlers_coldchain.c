@@ -30,8 +30,8 @@ static void reply_temperature_error(request *req, temperature_rc rc, const char 
 }
 
 /* Adds the file, line and reason of a rejected import to the error reply: reason is the
- * parser's reason in the user's language (its key and quoted values in reason_code and
- * reason_args, the parser's English text in detail); an implausible reading also names its
+ * parser's reason in the user's language (in both in reasons; its key and quoted values in
+ * reason_code and reason_args, the parser's English text in detail); an implausible reading also names its
  * field, and the message leads with it. */
 static void add_line_error(request *req, const char *source, const temp_csv_error *err)
 {
@@ -45,8 +45,12 @@ static void add_line_error(request *req, const char *source, const temp_csv_erro
 		values[i] = err->args[i].text;
 		json_object_set_new(args, names[i], json_string(values[i]));
 	}
-	char reason[600], line[24], located[300];
+	char reason[600], line[24], located[300], ja[600], en[600];
 	message_format(req->lang, key, names, values, (size_t)n, reason, sizeof reason);
+	/* Both languages, so that a page switched to the other one shows the reason in it too. */
+	message_format(LANG_JA, key, names, values, (size_t)n, ja, sizeof ja);
+	message_format(LANG_EN, key, names, values, (size_t)n, en, sizeof en);
+	json_object_set_new(e, "reasons", json_pack("{s:s, s:s}", "ja", ja, "en", en));
 	snprintf(line, sizeof line, "%ld", err->line);
 	const char *where_names[] = {"file", "line"};
 	const char *where_values[] = {source, line};

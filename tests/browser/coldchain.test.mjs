@@ -284,7 +284,9 @@ test('cold chain: unit and logger, placement, CSV import with quarantine, chart 
     assert.equal(await s.getAttribute('#import-error', 'data-reason-code'), 'csv_mixed_encoding');
     assert.match(await s.textContent('#import-error'), /another encoding than the lines before it/);
     await screenshot(s, 'logger-upload-error-sjis-en.png');
+    // Back to Japanese: the reason follows the page's language.
     await s.click('[data-lang-toggle]');
+    await s.waitForFunction(() => /文字コードが前の行と違います/.test(document.getElementById('import-error').textContent));
     // No file chosen: the page says so and sends nothing.
     await s.setInputFiles('#import-file', []);
     await s.click('#import-form button[type="submit"]');

@@ -212,6 +212,8 @@ describe('Shift_JIS logger files and errors in the user\'s language', () => {
     assert.equal(r.json.error.reason_code, 'csv_time');
     assert.deepEqual(r.json.error.reason_args, { value: 'yesterday' });
     assert.match(r.json.error.reason, /^日時「yesterday」を読み取れません/);
+    assert.equal(r.json.error.reasons.ja, r.json.error.reason);
+    assert.match(r.json.error.reasons.en, /^Cannot read the time 'yesterday'/);
     assert.match(r.json.error.detail, /unparsable timestamp 'yesterday'/);
     r = await pharmacist.request('POST', `/api/v1/loggers/${w.logger.id}/import?filename=fridge.csv`, { body: text, type: 'text/csv', lang: 'en' });
     assert.match(r.json.error.reason, /^Cannot read the time 'yesterday'/);

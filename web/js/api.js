@@ -11,11 +11,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
  * An API failure: status (0 when the server was not reached), code, message, field, items
  * (the per-item errors of invalid questionnaire answers: [{link_id, reason, message}], or null),
  * missing (the release tests a lot still lacks, on tests_missing, or null) and, on bad_readings,
- * file, line, reason (in the language of the request) and reasonCode (the logger file and line
- * that could not be used, and why; else null).
+ * file, line, reason (in the language of the request), reasons ({ja, en}) and reasonCode (the
+ * logger file and line that could not be used, and why; else null).
  */
 export class ApiError extends Error {
-  constructor({ status, code, message, field, items, missing, file, line, reason, reasonCode }) {
+  constructor({ status, code, message, field, items, missing, file, line, reason, reasonCode, reasons }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -27,6 +27,7 @@ export class ApiError extends Error {
     this.line = Number.isInteger(line) ? line : null;
     this.reason = typeof reason === 'string' ? reason : null;
     this.reasonCode = typeof reasonCode === 'string' ? reasonCode : null;
+    this.reasons = reasons && typeof reasons === 'object' ? reasons : null;
   }
 }
 
@@ -87,6 +88,7 @@ async function send(method, path, body, csrfToken, raw) {
       line: error.line,
       reason: error.reason,
       reasonCode: error.reason_code,
+      reasons: error.reasons,
     });
   }
   return data ?? {};

@@ -9,7 +9,7 @@
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { api, apiUpload } from './api.js';
 import { clearErrors, showError, whileSubmitting } from './forms.js';
-import { onLangChange, t } from './i18n.js';
+import { currentLang, onLangChange, t } from './i18n.js';
 import { el, fillDetails, queryParam, showAlert, hideAlert, startPage } from './session.js';
 import { celsius, episodeList, outsideElement, periodText, rangeCelsius, secondsOf } from './coldchain-shared.js';
 
@@ -302,7 +302,7 @@ function renderImport() {
     fillDetails($('import-error-details'), [
       [t('logger.import.error_file'), e.file],
       [t('logger.import.error_line'), e.line === null ? '' : t('logger.import.line_value', { n: e.line })],
-      [t('logger.import.error_reason'), e.reason],
+      [t('logger.import.error_reason'), e.reasons?.[currentLang()] ?? e.reason],
     ]);
     $('import-error').dataset.file = String(e.file ?? '');
     $('import-error').dataset.line = String(e.line ?? '');
@@ -340,7 +340,9 @@ function wireImport() {
         $('import-result').focus();
       } catch (error) {
         if (error.code === 'bad_readings') {
-          state.importError = { file: error.file ?? file.name, line: error.line, reason: error.reason ?? error.message, code: error.reasonCode };
+          state.importError = {
+            file: error.file ?? file.name, line: error.line, reason: error.reason ?? error.message, reasons: error.reasons, code: error.reasonCode,
+          };
           renderImport();
           $('import-error').focus();
         } else if (error.status === 413) {
