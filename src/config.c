@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/field_check.h"
+#include "core/validate.h"
 
 void config_defaults(server_config *cfg)
 {
@@ -39,6 +40,46 @@ void config_defaults(server_config *cfg)
 	/* MedDRA 28.1 (September 2025). Not CTCAE v5.0's 20.1: E2B names the release the sender
 	 * codes with, and receivers accept only recent ones; a clinic sets its own. */
 	snprintf(cfg->meddra_version, sizeof cfg->meddra_version, "28.1");
+	snprintf(cfg->clinic_bank, sizeof cfg->clinic_bank, "（振込先はクリニックからご案内します）");
+	cfg->mail.timeout_seconds = 30;
+	cfg->mail.poll_seconds = 30;
+	/* 1 min, 2, 4, ... capped at 6 h; 12 attempts span about two days before a message is
+	 * marked failed, longer than a relay's usual outage. */
+	cfg->mail.retry_base_seconds = 60;
+	cfg->mail.retry_max_seconds = 6 * 3600;
+	cfg->mail.max_attempts = 12;
+	snprintf(cfg->mail.public_url, sizeof cfg->mail.public_url, "http://127.0.0.1:8080");
+	cfg->mail.reminder_hours_before = 24;
+	cfg->mail.reset_valid_minutes = 60;
+}
+
+/* Copies value into a fixed buffer; -1 when it does not fit. */
+static int copy_setting(char *dst, size_t dstlen, const char *value)
+{
+	if (strlen(value) >= dstlen)
+		return -1;
+	snprintf(dst, dstlen, "%s", value);
+	return 0;
+}
+
+static int parse_smtp_url(const char *value, char *dst, size_t dstlen)
+{
+	if (*value != '\0' && strncmp(value, "smtp://", 7) != 0 && strncmp(value, "smtps://", 8) != 0)
+		return -1;
+	return copy_setting(dst, dstlen, value);
+}
+
+static int parse_http_url(const char *value, char *dst, size_t dstlen)
+{
+	if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+		return -1;
+	/* Links append their path: keep no trailing slash. */
+	if (copy_setting(dst, dstlen, value) != 0)
+		return -1;
+	size_t n = strlen(dst);
+	while (n > 0 && dst[n - 1] == '/')
+		dst[--n] = '\0';
+	return 0;
 }
 
 /* "N.N": one or two digits, a dot, one digit (E2B E.i.2.1a, at most 4 characters). */
@@ -105,6 +146,34 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = strlen(value) < sizeof c->clinic_name && *value ? (snprintf(c->clinic_name, sizeof c->clinic_name, "%s", value), 0) : -1;
 	else if (KEY("clinic", "phone"))
 		ok = strlen(value) < sizeof c->clinic_phone && *value ? (snprintf(c->clinic_phone, sizeof c->clinic_phone, "%s", value), 0) : -1;
+	else if (KEY("clinic", "bank_details"))
+		ok = *value ? copy_setting(c->clinic_bank, sizeof c->clinic_bank, value) : -1;
+	else if (KEY("mail", "smtp_url"))
+		ok = parse_smtp_url(value, c->mail.smtp_url, sizeof c->mail.smtp_url);
+	else if (KEY("mail", "from"))
+		ok = validate_email(value) == NULL ? copy_setting(c->mail.from, sizeof c->mail.from, value) : -1;
+	else if (KEY("mail", "username"))
+		ok = copy_setting(c->mail.username, sizeof c->mail.username, value);
+	else if (KEY("mail", "password"))
+		ok = copy_setting(c->mail.password, sizeof c->mail.password, value);
+	else if (KEY("mail", "require_starttls"))
+		ok = parse_bool(value, &c->mail.require_tls);
+	else if (KEY("mail", "timeout_seconds"))
+		ok = parse_long(value, 1, 600, &v) == 0 ? (c->mail.timeout_seconds = (int)v, 0) : -1;
+	else if (KEY("mail", "poll_seconds"))
+		ok = parse_long(value, 1, 3600, &v) == 0 ? (c->mail.poll_seconds = (int)v, 0) : -1;
+	else if (KEY("mail", "retry_base_seconds"))
+		ok = parse_long(value, 1, 86400, &v) == 0 ? (c->mail.retry_base_seconds = (int)v, 0) : -1;
+	else if (KEY("mail", "retry_max_seconds"))
+		ok = parse_long(value, 1, 7L * 86400, &v) == 0 ? (c->mail.retry_max_seconds = (int)v, 0) : -1;
+	else if (KEY("mail", "max_attempts"))
+		ok = parse_long(value, 1, 100, &v) == 0 ? (c->mail.max_attempts = (int)v, 0) : -1;
+	else if (KEY("mail", "public_url"))
+		ok = parse_http_url(value, c->mail.public_url, sizeof c->mail.public_url);
+	else if (KEY("mail", "reminder_hours_before"))
+		ok = parse_long(value, 1, 14 * 24, &v) == 0 ? (c->mail.reminder_hours_before = (int)v, 0) : -1;
+	else if (KEY("mail", "reset_valid_minutes"))
+		ok = parse_long(value, 5, 24 * 60, &v) == 0 ? (c->mail.reset_valid_minutes = (int)v, 0) : -1;
 	else if (KEY("traceability", "dispense_expiry_margin_days"))
 		ok = parse_long(value, 0, 365, &v) == 0 ? (c->dispense_expiry_margin_days = (int)v, 0) : -1;
 	else if (KEY("pharmacovigilance", "due_days_fatal"))

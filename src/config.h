@@ -8,6 +8,22 @@
 
 #include "core/session_policy.h"
 
+/* [mail]: the SMTP relay the outbox is delivered to, and the mail the services queue. */
+typedef struct mail_config {
+	char smtp_url[512];              /* smtp://host[:port] or smtps://host[:port]; "" = not configured */
+	char from[255];                  /* envelope and From: address */
+	char username[256], password[256]; /* SMTP AUTH, both or neither */
+	bool require_tls;                /* STARTTLS required on smtp:// (refuse to send in clear) */
+	int timeout_seconds;             /* one delivery attempt */
+	int poll_seconds;                /* the sender looks for due messages this often */
+	int retry_base_seconds;          /* wait after the first failure; doubles after each */
+	int retry_max_seconds;           /* longest wait between attempts */
+	int max_attempts;                /* after this many failures a message is marked failed */
+	char public_url[512];            /* the clinic's address as patients reach it, for links */
+	int reminder_hours_before;       /* booking reminders go out this long before the call */
+	int reset_valid_minutes;         /* a password-reset link works this long */
+} mail_config;
+
 typedef struct server_config {
 	char db_path[4096];
 	char web_root[4096];
@@ -20,6 +36,7 @@ typedef struct server_config {
 	size_t max_upload_bytes;         /* certificate files */
 	char clinic_name[201];           /* printed on recall notices */
 	char clinic_phone[32];
+	char clinic_bank[401];           /* transfer details in payment mails (placeholder until set) */
 	int dispense_expiry_margin_days; /* lots expiring sooner than this are not dispensed */
 	int connection_timeout_seconds;
 	session_limits session;
@@ -31,6 +48,7 @@ typedef struct server_config {
 	int ae_lot_serious_threshold;    /* serious reports on one lot that raise a lot alert */
 	bool ae_lot_alert_quarantine;    /* a lot alert also quarantines the lot */
 	char meddra_version[8];          /* MedDRA release reactions are coded in, "N.N" (E2B E.i.2.1a) */
+	mail_config mail;
 } server_config;
 
 void config_defaults(server_config *cfg);

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "clock.h"
+#include "service/mail_sender.h"
 
 static const char main_usage[] =
 	"usage: exosafe COMMAND [OPTIONS]\n"
@@ -20,8 +21,10 @@ static const char main_usage[] =
 	"  recall        recall a lot and list every patient who received it\n"
 	"  import-temps  import temperature-logger CSV files\n"
 	"  coldchain report  excursions, MKT and a chart for a logger or a lot\n"
+	"  coldchain check   silent sensors and excursion alarms, mailed to staff\n"
 	"  adcheck       check advertising text against the medical advertising rules\n"
 	"  signals       screen product×event pairs for safety signals (PRR, ROR, IC, MGPS)\n"
+	"  mail          the outbox: list messages, send the due ones now\n"
 	"  export        an adverse-event case as FHIR R4 (fhir) or ICH E2B(R3) (e2b); the intake as FHIR\n"
 	"                (questionnaire, questionnaire-response, consent)\n"
 	"\n"
@@ -34,7 +37,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail},
 };
 
 int main(int argc, char **argv)
@@ -49,6 +52,10 @@ int main(int argc, char **argv)
 	}
 	if (sodium_init() < 0) {
 		fputs("exosafe: libsodium could not be initialised\n", stderr);
+		return 1;
+	}
+	if (mail_sender_global_init() != 0) {
+		fputs("exosafe: libcurl could not be initialised\n", stderr);
 		return 1;
 	}
 	char clock_err[160];

@@ -16,6 +16,7 @@ int cli_coldchain(int argc, char **argv);
 int cli_adcheck(int argc, char **argv);
 int cli_signals(int argc, char **argv);
 int cli_export(int argc, char **argv);
+int cli_mail(int argc, char **argv);
 
 /* Opens the database at path; when require_schema, refuses a database that was never
  * initialised. Prints the reason and returns NULL on failure. */

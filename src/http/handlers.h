@@ -22,6 +22,9 @@ void handle_admin_user_deactivate(request *req);
 void handle_admin_user_reactivate(request *req);
 void handle_admin_user_role(request *req);
 void handle_admin_user_force_reset(request *req);
+void handle_password_reset_request(request *req);
+void handle_password_reset_confirm(request *req);
+void handle_admin_mail(request *req);
 
 void handle_slots_list(request *req);
 void handle_slots_publish(request *req);
@@ -94,6 +97,8 @@ void handle_logger_ingest(request *req);
 void handle_logger_series(request *req);
 void handle_lot_storage(request *req);
 void handle_alerts_list(request *req);
+void handle_order_packing_slip(request *req);
+void handle_silences_list(request *req);
 void handle_alert_get(request *req);
 void handle_alert_dispose(request *req);
 /* A lot's stays under loggers with their statistics; public_view leaves out shipments and

@@ -47,6 +47,8 @@ static json_t *json_ae_report(const ae_report_record *r, bool staff)
 	                      r->reporter_role, "has_photo", r->photo_type[0] != '\0', "received_at",
 	                      json_time(r->received_at), "assessment_version", r->latest_version);
 	json_object_set_new(j, "order_id", r->order_id ? json_integer(r->order_id) : json_null());
+	/* The patient sees that staff reviewed the report, and when (not what they concluded). */
+	json_object_set_new(j, "reviewed_at", json_time(r->reviewed_at));
 	if (staff) {
 		json_object_set_new(j, "serious", json_boolean(r->serious));
 		json_object_set_new(j, "due_date", r->due_date[0] ? json_string(r->due_date) : json_null());
@@ -276,6 +278,16 @@ void handle_ae_get(request *req)
 		}
 		json_object_set_new(body, "assessments", versions);
 		json_object_set_new(body, "dispensed_lots", pl.lots);
+		/* Staff call the patient about the event: the phone from the profile ("" if none). */
+		patient_profile profile;
+		store_rc prc = req->db->m->profile_get(req->db, r.patient_id, &profile);
+		if (prc == STORE_ERROR) {
+			json_decref(body);
+			reply_internal(req, "patient profile");
+			return;
+		}
+		json_object_set_new(json_object_get(body, "report"), "patient_phone",
+		                    json_string(prc == STORE_OK ? profile.phone : ""));
 	}
 	char object[48];
 	snprintf(object, sizeof object, "patient:%lld", (long long)r.patient_id);

@@ -144,6 +144,11 @@ bool input_validate(request *req, const field_spec *fields);
 
 /* Message catalogue (Japanese and English). */
 const char *message_text(lang l, const char *key);
+/* Writes the message of key in l into out (cap bytes, always terminated), each {name} replaced
+ * by values[i] where names[i] is name (n pairs); a placeholder without a value stays as it is.
+ * Returns out. */
+const char *message_format(lang l, const char *key, const char *const *names, const char *const *values, size_t n,
+                           char *out, size_t cap);
 const char *field_label(lang l, const char *field);
 lang lang_from_accept_language(const char *header);
 

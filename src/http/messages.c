@@ -29,6 +29,12 @@ static const message messages[] = {
 	 "The security token is missing or wrong. Reload the page and try again."},
 	{"rate_limited", "ログインの失敗が続いたため、しばらく時間をおいてからお試しください。",
 	 "Too many failed log-ins. Please wait a while and try again."},
+	{"reset_token_unknown", "このパスワード再設定リンクは無効です。メールのリンクをそのまま開くか、再設定をもう一度お申し込みください。",
+	 "This password reset link is not valid. Open the link from the e-mail as it is, or request a new one."},
+	{"reset_token_used", "このパスワード再設定リンクはすでに使われています。再設定をもう一度お申し込みください。",
+	 "This password reset link has already been used. Please request a new one."},
+	{"reset_token_expired", "このパスワード再設定リンクは有効期限が切れています。再設定をもう一度お申し込みください。",
+	 "This password reset link has expired. Please request a new one."},
 	{"email_taken", "このメールアドレスはすでに登録されています。", "This e-mail address is already registered."},
 	{"account_deactivated", "このアカウントは利用停止中です。クリニックにお問い合わせください。",
 	 "This account has been deactivated. Please contact the clinic."},
@@ -188,6 +194,52 @@ static const message messages[] = {
 	 "ロガーの時計(またはファイルのUTCオフセット)を直してから取り込み直してください。何も保存していません。",
 	 "A reading is later than the time of import: the logger's clock is ahead or set to another time zone. Correct "
 	 "the logger's clock (or the file's UTC offset) and import again. Nothing was stored."},
+	/* A logger file's line that cannot be used (core/temp_csv.c, core/charset_stream.c): the
+	 * reason, with the values it quotes; "line_error" names the file and line. */
+	{"line_error", "{file} の {line} 行目", "{file}, line {line}"},
+	{"csv_encoding", "文字コードを判別できません(UTF-8 でも Shift_JIS でもありません)。UTF-8 で保存し直してください。",
+	 "The file is neither UTF-8 nor Shift_JIS (CP932). Save it as UTF-8."},
+	{"csv_mixed_encoding", "この行の文字コードが前の行と違います。ファイル全体を同じ文字コード(UTF-8 または Shift_JIS)で保存してください。",
+	 "This line is in another encoding than the lines before it. Save the whole file in one encoding (UTF-8 or Shift_JIS)."},
+	{"csv_utf16", "UTF-16 のファイルは読み取れません。UTF-8 または Shift_JIS で保存してください。",
+	 "UTF-16 files cannot be read. Save the file as UTF-8 or Shift_JIS."},
+	{"csv_time", "日時「{value}」を読み取れません(例: 2026/03/01 10:00、2026-03-01T10:00:00+09:00)。",
+	 "Cannot read the time '{value}' (e.g. 2026/03/01 10:00 or 2026-03-01T10:00:00+09:00)."},
+	{"csv_temperature", "温度「{value}」が数値ではありません。", "The temperature '{value}' is not a number."},
+	{"csv_unit_unknown", "温度の単位「{value}」が分かりません(℃ または ℉ にしてください)。",
+	 "Unknown temperature unit '{value}' (use °C or °F)."},
+	{"csv_unit_conflict", "ファイルの中で温度の単位が食い違っています(「{value}」)。",
+	 "The file gives two different temperature units ('{value}')."},
+	{"csv_unit_mismatch", "この行の単位({a})が、ほかに指定された単位({b})と食い違っています。",
+	 "This row's unit ({a}) contradicts the unit given elsewhere ({b})."},
+	{"csv_unit_missing",
+	 "温度の単位(℃ か ℉ か)がファイルに書かれていません。見出しに「温度(℃)」のように書くか、取り込むときに単位を選んでください。",
+	 "The file does not say whether temperatures are °C or °F. Name it in the header, e.g. Temp(°C), or choose the "
+	 "unit when importing."},
+	{"csv_zone_unknown", "時間帯「{value}」が分かりません。UTC+09:00 のように UTC からの時差で書いてください。",
+	 "Unknown time zone '{value}': give a UTC offset such as UTC+09:00, or UTC."},
+	{"csv_zone_conflict", "ファイルの中で時間帯が食い違っています(「{value}」)。", "The file gives two different time zones ('{value}')."},
+	{"csv_columns", "列の数が合いません(見出しは {expected} 列、この行は {found} 列)。",
+	 "Wrong number of columns: expected {expected}, found {found}."},
+	{"csv_too_many_columns", "列が多すぎます({max} 列まで)。", "Too many columns (at most {max})."},
+	{"csv_order", "記録の順番が逆です: {time} が、{previous_line} 行目の {previous} より前です(日本時間)。",
+	 "Readings out of order: {time} is before {previous} on line {previous_line} (Japan time)."},
+	{"csv_duplicate", "同じ日時 {time} の記録が {previous_line} 行目にもあり、温度が違います({celsius} ℃)。",
+	 "The time {time} is also on line {previous_line}, with a different temperature ({celsius} °C)."},
+	{"csv_stored_duplicate", "{time} の記録が、違う温度ですでに保存されています。",
+	 "A different temperature is already stored for {time}."},
+	{"csv_field_too_long", "{max} バイトを超える項目があります(温度ロガーのファイルか確認してください)。",
+	 "A field is longer than {max} bytes (is this a temperature log?)."},
+	{"csv_line_too_long", "記録の前に {max} バイトを超える行があります(改行が LF または CR LF か確認してください)。",
+	 "A line before the readings is longer than {max} bytes (line ends must be LF or CR LF)."},
+	{"csv_no_header", "最初の {max} 行に見出しも記録もありません(日時と温度の列が必要です)。",
+	 "No header or readings in the first {max} lines (a time and a temperature column are needed)."},
+	{"csv_empty", "記録がありません(見出しもデータ行もありません)。", "No readings: the file has no header or data line."},
+	{"csv_no_data", "記録がありません(見出しだけで、データ行がありません)。", "No readings: the file has a header but no data lines."},
+	{"ingest_reading_shape", "各記録は {\"at\": 時差付きの ISO 8601 日時, \"celsius\": 数値} の形にしてください。",
+	 "Each reading is {\"at\": ISO 8601 time with an offset, \"celsius\": number}."},
+	{"ingest_time", "日時「{value}」を読み取れません(時差付きの ISO 8601 にしてください)。",
+	 "Cannot read the time '{value}' (use ISO 8601 with an offset)."},
 	{"slot_too_far", "枠は1年先までしか作成できません。", "Slots can be published at most one year ahead."},
 	{"duplicate_value", "同じ項目が重複しています。", "The same item is listed more than once."},
 	{"filename_chars", "ファイル名に制御文字・パス区切り(/ \\)・「..」は使えません。",
@@ -296,6 +348,38 @@ const char *message_text(lang l, const char *key)
 {
 	const char *t = lookup(messages, sizeof messages / sizeof messages[0], l, key);
 	return t ? t : lookup(messages, sizeof messages / sizeof messages[0], l, "invalid_field");
+}
+
+const char *message_format(lang l, const char *key, const char *const *names, const char *const *values, size_t n,
+                           char *out, size_t cap)
+{
+	const char *t = message_text(l, key);
+	size_t o = 0;
+	if (cap == 0)
+		return out;
+	while (*t && o + 1 < cap) {
+		const char *close = *t == '{' ? strchr(t, '}') : NULL;
+		const char *value = NULL;
+		for (size_t i = 0; close && i < n && !value; i++)
+			if (strlen(names[i]) == (size_t)(close - t - 1) && strncmp(names[i], t + 1, (size_t)(close - t - 1)) == 0)
+				value = values[i];
+		if (value == NULL) {
+			out[o++] = *t++;
+			continue;
+		}
+		/* Whole UTF-8 characters only: a cut value ends before the character that does not fit. */
+		size_t len = strlen(value), room = cap - 1 - o;
+		if (len > room) {
+			len = room;
+			while (len > 0 && ((unsigned char)value[len] & 0xC0) == 0x80)
+				len--;
+		}
+		memcpy(out + o, value, len);
+		o += len;
+		t = close + 1;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 const char *field_label(lang l, const char *field)

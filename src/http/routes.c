@@ -35,6 +35,18 @@ static const field_spec login_fields[] = {
 	{0},
 };
 
+static const field_spec reset_request_fields[] = {
+	{"email", FIELD_STRING, true, 3, 254, 0, 0, FIELD_LOWERCASE, validate_email},
+	{"lang", FIELD_STRING, false, 2, 2, 0, 0, 0, check_lang},
+	{0},
+};
+
+static const field_spec reset_confirm_fields[] = {
+	{"token", FIELD_STRING, true, 20, 64, 0, 0, FIELD_RAW, NULL},
+	{"password", FIELD_STRING, true, 0, PASSWORD_MAX_CHARS, 0, 0, FIELD_RAW, validate_password},
+	{0},
+};
+
 static const field_spec staff_fields[] = {
 	{"email", FIELD_STRING, true, 3, 254, 0, 0, FIELD_LOWERCASE, validate_email},
 	{"password", FIELD_STRING, true, 0, PASSWORD_MAX_CHARS, 0, 0, FIELD_RAW, validate_password},
@@ -337,6 +349,9 @@ const route api_routes[] = {
 	{"POST", "/api/v1/auth/signup", ACCESS_PUBLIC, signup_fields, handle_signup},
 	{"POST", "/api/v1/auth/login", ACCESS_PUBLIC, login_fields, handle_login},
 	{"POST", "/api/v1/auth/logout", ROLE_ANY_USER, no_fields, handle_logout},
+	{"POST", "/api/v1/auth/password-reset", ACCESS_PUBLIC, reset_request_fields, handle_password_reset_request},
+	{"POST", "/api/v1/auth/password-reset/confirm", ACCESS_PUBLIC, reset_confirm_fields, handle_password_reset_confirm},
+	{"GET", "/api/v1/admin/mail", ROLE_ADMIN, NULL, handle_admin_mail},
 	{"GET", "/api/v1/me", ROLE_ANY_USER, NULL, handle_me},
 	{"GET", "/api/v1/users", ROLE_ADMIN, NULL, handle_users_list},
 	{"POST", "/api/v1/users", ROLE_ADMIN, staff_fields, handle_users_create},
@@ -401,6 +416,7 @@ const route api_routes[] = {
 	{"POST", "/api/v1/orders/{id}/dispense", ROLE_PHARMACIST, no_fields, handle_order_dispense},
 	{"POST", "/api/v1/orders/{id}/ship", ROLE_PHARMACIST | ROLE_ADMIN, ship_fields, handle_order_ship},
 	{"POST", "/api/v1/orders/{id}/delivered", ROLE_PHARMACIST | ROLE_ADMIN, no_fields, handle_order_delivered},
+	{"GET", "/api/v1/orders/{id}/packing-slip", ROLE_PHARMACIST | ROLE_ADMIN, NULL, handle_order_packing_slip},
 
 	{"GET", "/api/v1/storage-units", ROLE_STAFF, NULL, handle_units_list},
 	{"POST", "/api/v1/storage-units", ROLE_PHARMACIST | ROLE_ADMIN, unit_fields, handle_unit_create},
@@ -412,6 +428,7 @@ const route api_routes[] = {
 	{"POST", "/api/v1/lots/{id}/placement", ROLE_PHARMACIST, placement_fields, handle_lot_place},
 	{"GET", "/api/v1/lots/{id}/storage", ROLE_STAFF, NULL, handle_lot_storage},
 	{"GET", "/api/v1/coldchain/alerts", ROLE_STAFF, NULL, handle_alerts_list},
+	{"GET", "/api/v1/coldchain/silences", ROLE_STAFF, NULL, handle_silences_list},
 	{"GET", "/api/v1/coldchain/alerts/{id}", ROLE_STAFF, NULL, handle_alert_get},
 	{"POST", "/api/v1/coldchain/alerts/{id}/dispose", ROLE_PHARMACIST, dispose_fields, handle_alert_dispose},
 

@@ -2,6 +2,7 @@
  * limit, and the dispatch that runs for every API request in this order:
  * route → session → role → CSRF → body (type, size, JSON, fields) → handler. */
 #include "http/server.h"
+#include "service/mail_sender.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -23,6 +24,7 @@
 #include "http/security_headers.h"
 #include "http/static_files.h"
 #include "service/accounts.h"
+#include "service/coldchain_alarm.h"
 #include "service/pharmacovigilance.h"
 #include "clock.h"
 
@@ -90,6 +92,71 @@ static void pool_give(store_pool *p, store *s)
 	p->free_list[p->free_count++] = s;
 	pthread_cond_signal(&p->available);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- the cold-chain watch: a thread that checks for silent sensors every minute ---- */
+
+enum { COLDCHAIN_WATCH_SECONDS = 60 };
+
+typedef struct coldchain_watch {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	bool started;
+	server *srv;
+} coldchain_watch;
+
+static void *coldchain_watch_run(void *arg)
+{
+	coldchain_watch *w = arg;
+	const server_config *cfg = &w->srv->cfg;
+	coldchain_alarm_settings settings = {cfg->data_dir, cfg->mail.public_url, cfg->clinic_name};
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		pthread_mutex_unlock(&w->lock);
+		store *s = pool_take(&w->srv->pool);
+		if (coldchain_check_silent(s, &settings, clock_now(), NULL) != STORE_OK)
+			fprintf(stderr, "exosafe: cold-chain check: %s\n", s->errmsg);
+		pool_give(&w->srv->pool, s);
+		/* The wait is on the system's monotonic time: exosafe's clock may be set elsewhere. */
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += COLDCHAIN_WATCH_SECONDS;
+		pthread_mutex_lock(&w->lock);
+		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Starts the watch; returns 0, or -1 (the server then runs without it, and says so). */
+static int coldchain_watch_start(coldchain_watch *w, server *srv)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	w->stop = false;
+	w->srv = srv;
+	w->started = pthread_create(&w->thread, NULL, coldchain_watch_run, w) == 0;
+	return w->started ? 0 : -1;
+}
+
+static void coldchain_watch_stop(coldchain_watch *w)
+{
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = true;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
 }
 
 /* Matches path against a route pattern, capturing {id} segments as positive integers. */
@@ -487,11 +554,23 @@ int server_run(const server_config *cfg)
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+	coldchain_watch watch = {0};
+	if (coldchain_watch_start(&watch, &srv) != 0)
+		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
+	/* The sender runs even without an SMTP relay: it then sends nothing, and the admins'
+	 * mail page says that mail is not configured while messages wait in the outbox. */
+	mail_sender *sender = mail_sender_start(cfg, err, sizeof err);
+	if (sender == NULL)
+		fprintf(stderr, "exosafe: mail sender not started: %s\n", err);
+	else if (cfg->mail.smtp_url[0] == '\0' || cfg->mail.from[0] == '\0')
+		fprintf(stderr, "exosafe: mail: no [mail] smtp_url and from; messages stay queued\n");
 
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
+	coldchain_watch_stop(&watch);
 	MHD_stop_daemon(d);
+	mail_sender_stop(sender);
 	pool_close(&srv.pool);
 	intake_catalog_free(srv.catalog);
 	ctcae_free(srv.ctcae);

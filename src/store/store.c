@@ -3,6 +3,7 @@
 #include "clock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 void audit_row_make(audit_row *row, int64_t actor_id, user_role actor_role, const char *action,
@@ -31,4 +32,11 @@ store_rc store_audit_now(store *s, int64_t actor_id, user_role actor_role, const
 		return rc;
 	}
 	return s->m->commit(s);
+}
+
+void mail_record_clear(mail_record *m)
+{
+	free(m->owned_text);
+	m->owned_text = NULL;
+	m->subject = m->body_text = NULL;
 }

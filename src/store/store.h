@@ -429,6 +429,20 @@ typedef struct coldchain_alert_record {
 
 void coldchain_alert_clear(coldchain_alert_record *a);
 
+/* A connected sensor's silence (0012_logger_silences.sql). */
+typedef struct logger_silence_record {
+	int64_t id;
+	int64_t logger_id;
+	int64_t since_at;              /* the last reading before it (or the logger's creation) */
+	int64_t detected_at;
+	int64_t resumed_at;            /* 0 while silent */
+	int64_t recovered_at;          /* 0 while silent */
+	/* Filled by reads: */
+	char logger_code[65];
+	char unit_name[101];
+	int64_t interval_seconds;
+} logger_silence_record;
+
 typedef struct reading_import_record {
 	int64_t id;
 	int64_t logger_id;
@@ -460,6 +474,7 @@ typedef struct ae_report_record {
 	/* Filled by reads: the patient and the latest assessment, if any. */
 	char patient_name[401];
 	int latest_version;            /* 0: not assessed yet */
+	int64_t reviewed_at;           /* when staff first assessed it; 0: not yet */
 	bool serious;
 	char due_date[11];
 	char outcome[24];
@@ -505,6 +520,42 @@ typedef struct ae_lot_alert_record {
 	int64_t created_at;
 } ae_lot_alert_record;
 
+/* The mail outbox (see 0011_mail_outbox.sql). */
+typedef struct mail_record {
+	int64_t id;
+	int64_t recipient_user_id;     /* 0 when not an account */
+	char to_address[255];
+	char kind[64];
+	const char *subject;           /* UTF-8; when read by mail_get, in owned_text */
+	const char *body_text;
+	char *owned_text;              /* heap block holding both after mail_get: mail_record_clear */
+	char dedupe_key[256];          /* "" when none */
+	int64_t created_at;
+	int64_t not_before;
+	int attempts;
+	int64_t next_attempt_at;
+	char last_error[501];
+	int64_t sent_at;               /* 0 until the relay accepted it */
+	char status[12];               /* queued | sent | failed | cancelled */
+} mail_record;
+
+void mail_record_clear(mail_record *m);
+
+/* How many messages are in each state (of those whose dedupe key starts with a prefix). */
+typedef struct mail_counts {
+	int64_t queued, sent, failed, cancelled;
+	int64_t oldest_queued_at;      /* created_at of the oldest queued message, 0 when none */
+} mail_counts;
+
+/* A password-reset token as stored: its hash only (see 0011_mail_outbox.sql). */
+typedef struct reset_token_record {
+	char token_hash[65];
+	int64_t user_id;
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t used_at;               /* 0 until used */
+} reset_token_record;
+
 typedef struct store store;
 
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
@@ -532,12 +583,15 @@ typedef int (*store_logger_fn)(void *ctx, const logger_record *l);
 typedef int (*store_exposure_fn)(void *ctx, const lot_exposure *e);
 typedef int (*store_reading_fn)(void *ctx, int64_t at, double celsius);
 typedef int (*store_alert_fn)(void *ctx, const coldchain_alert_record *a);
+typedef int (*store_silence_fn)(void *ctx, const logger_silence_record *r);
 typedef int (*store_ae_report_fn)(void *ctx, const ae_report_record *r);
 typedef int (*store_ae_assessment_fn)(void *ctx, const ae_assessment_record *a);
 typedef int (*store_ae_lot_stat_fn)(void *ctx, const ae_lot_stat *st);
 typedef int (*store_ae_lot_alert_fn)(void *ctx, const ae_lot_alert_record *a);
 /* One (report, item, event) of the latest assessments: item is a product code or a lot number. */
 typedef int (*store_ae_pair_fn)(void *ctx, int64_t report_id, const char *item, const char *event);
+/* The record is the listing's (its subject and body are freed after the call). */
+typedef int (*store_mail_fn)(void *ctx, const mail_record *m);
 
 typedef struct store_methods {
 	const char *backend_name;
@@ -742,6 +796,16 @@ typedef struct store_methods {
 	store_rc (*alert_dispose)(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,
 	                          int64_t at);
 
+	/* Silent sensors. silence_open records a silence of logger_id since since_at (r->id set)
+	 * unless the logger has an open one already: then STORE_CONFLICT and nothing is written.
+	 * silence_recover closes the logger's open silence when a reading after its since_at is
+	 * stored (resumed_at: the first such reading), filling *out; STORE_NOT_FOUND when there is
+	 * no open silence or no such reading. silence_list: open silences and those recovered at or
+	 * after recovered_since, open first, then newest. */
+	store_rc (*silence_open)(store *s, logger_silence_record *r);
+	store_rc (*silence_recover)(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out);
+	store_rc (*silence_list)(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx);
+
 	/* Adverse events. */
 	store_rc (*ae_report_insert)(store *s, ae_report_record *r);
 	store_rc (*ae_report_get)(store *s, int64_t id, ae_report_record *out);
@@ -760,6 +824,41 @@ typedef struct store_methods {
 	store_rc (*ae_lot_alert_insert)(store *s, ae_lot_alert_record *a);
 	store_rc (*ae_lot_alert_list)(store *s, store_ae_lot_alert_fn fn, void *ctx);
 	store_rc (*ae_signal_pairs)(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx);
+
+	/* Mail outbox. mail_insert queues m (status, attempts and sent_at are ignored) inside the
+	 * caller's transaction and fills m->id; when m->dedupe_key is set and a message with that
+	 * key exists already, nothing is written and *queued is false (m->id 0). */
+	store_rc (*mail_insert)(store *s, mail_record *m, bool *queued);
+	/* Reads one message with its subject and body (free with mail_record_clear). */
+	store_rc (*mail_get)(store *s, int64_t id, mail_record *out);
+	/* Queued messages with not_before and next_attempt_at at or before now, oldest first. */
+	store_rc (*mail_due)(store *s, int64_t now, int limit, store_mail_fn fn, void *ctx);
+	/* Marks a queued message sent at `at` (STORE_NOT_FOUND when it is no longer queued). */
+	store_rc (*mail_mark_sent)(store *s, int64_t id, int64_t at);
+	/* Records a failed attempt: attempts and last_error, and either the next attempt's time or
+	 * (failed) the final status failed. STORE_NOT_FOUND when it is no longer queued. */
+	store_rc (*mail_mark_attempt)(store *s, int64_t id, int attempts, int64_t next_attempt_at, const char *last_error,
+	                              bool failed);
+	/* Cancels the queued messages whose dedupe key starts with key_prefix; *cancelled_out
+	 * receives how many (may be NULL). */
+	store_rc (*mail_cancel)(store *s, const char *key_prefix, int64_t *cancelled_out);
+	/* status NULL: every status. Newest first, at most limit. */
+	store_rc (*mail_list)(store *s, const char *status, int limit, store_mail_fn fn, void *ctx);
+	/* Counts by status of the messages whose dedupe key starts with key_prefix ("" all). */
+	store_rc (*mail_count)(store *s, const char *key_prefix, mail_counts *out);
+
+	/* Password-reset tokens. reset_token_use marks the token used at `at`: STORE_CONFLICT when
+	 * it was used already, STORE_NOT_FOUND when unknown. */
+	store_rc (*reset_token_insert)(store *s, const reset_token_record *t);
+	store_rc (*reset_token_get)(store *s, const char *token_hash, reset_token_record *out);
+	store_rc (*reset_token_use)(store *s, const char *token_hash, int64_t at);
+	/* Marks every unused token of a user used at `at` (a newer reset voids older links);
+	 * *count_out receives how many (may be NULL). */
+	store_rc (*reset_tokens_void_user)(store *s, int64_t user_id, int64_t at, int64_t *count_out);
+	/* Unexpired tokens created for a user since `since` (to limit reset mails). */
+	store_rc (*reset_token_count)(store *s, int64_t user_id, int64_t since, int64_t *count_out);
+	/* Sets a user's password hash. */
+	store_rc (*user_set_password)(store *s, int64_t user_id, const char *password_hash);
 } store_methods;
 
 struct store {

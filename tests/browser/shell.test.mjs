@@ -320,3 +320,20 @@ test('admin: creates a doctor, sees the user list and an intact audit chain', as
     await server.stop();
   }
 });
+
+test('sign-up: the latest birth date is today in Japan, also between midnight and 09:00 JST', async () => {
+  const server = await startServer();
+  const { context, page, problems } = await openPage(PHONE);
+  try {
+    // 01:00 JST today is 16:00 UTC yesterday: a UTC date would forbid today.
+    const today = new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);
+    await page.clock.setFixedTime(new Date(`${today}T01:00:00+09:00`));
+    await page.goto(`${server.url}/signup.html`);
+    await page.waitForFunction(() => document.getElementById('signup-birth-date').max !== '');
+    assert.equal(await page.getAttribute('#signup-birth-date', 'max'), today);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});

@@ -63,6 +63,13 @@ export async function startServer(opts = {}) {
   return {
     url, db, dir, port,
     stderr: () => stderr,
+    /** Kills it with SIGKILL (a crash: no clean shutdown); the folder stays for a restart. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+      }
+    },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

@@ -12,10 +12,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
  * (every bad field of a refused form: [{field, code, message}], or null), items
  * (the per-item errors of invalid questionnaire answers: [{link_id, reason, message}], or null),
  * missing (the release tests a lot still lacks, on tests_missing, or null) and, on bad_readings,
- * file, line and reason (the logger file and line that could not be used, and why; else null).
+ * file, line, reason (in the language of the request), reasons ({ja, en}) and reasonCode (the
+ * logger file and line that could not be used, and why; else null).
  */
 export class ApiError extends Error {
-  constructor({ status, code, message, field, fields, items, missing, file, line, reason }) {
+  constructor({ status, code, message, field, fields, items, missing, file, line, reason, reasonCode, reasons }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -27,6 +28,8 @@ export class ApiError extends Error {
     this.file = typeof file === 'string' ? file : null;
     this.line = Number.isInteger(line) ? line : null;
     this.reason = typeof reason === 'string' ? reason : null;
+    this.reasonCode = typeof reasonCode === 'string' ? reasonCode : null;
+    this.reasons = reasons && typeof reasons === 'object' ? reasons : null;
   }
 }
 
@@ -87,6 +90,8 @@ async function send(method, path, body, csrfToken, raw) {
       file: error.file,
       line: error.line,
       reason: error.reason,
+      reasonCode: error.reason_code,
+      reasons: error.reasons,
     });
   }
   return data ?? {};

@@ -222,6 +222,16 @@ function orderCard(order) {
   li.append(dl);
 
   const actions = el('div', 'order__actions');
+  if (detail && detail.dispensed?.length) {
+    // The packing slip for the parcel: a printable page of its own (name, address, lots).
+    const slip = el('a', 'btn btn--secondary btn--small packing-slip-link', t('orders_staff.packing_slip'));
+    slip.href = `/api/v1/orders/${encodeURIComponent(order.id)}/packing-slip`;
+    slip.target = '_blank';
+    slip.rel = 'noopener';
+    const line = el('p', 'order__slip');
+    line.append(slip);
+    actions.append(line);
+  }
   const cod = order.payment?.method === 'cash_on_delivery';
   const paid = order.payment?.paid === true;
   const pharmacist = state.user.role === 'pharmacist';

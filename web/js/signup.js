@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { clearErrors, formValues, showError, whileSubmitting } from './forms.js';
 import { currentLang, initI18n } from './i18n.js';
+import { todayJst } from './jst.js';
 
 const REQUIRED = ['email', 'password', 'name', 'name_kana', 'birth_date', 'sex', 'phone'];
 
@@ -11,7 +12,8 @@ async function main() {
   await initI18n();
   const form = document.getElementById('signup-form');
   // The date picker offers no future dates (the server wants a birth date in the past).
-  document.getElementById('signup-birth-date').max = new Date().toISOString().slice(0, 10);
+  // Today in Japan: between midnight and 09:00 JST the UTC date is still yesterday.
+  document.getElementById('signup-birth-date').max = todayJst();
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clearErrors(form);

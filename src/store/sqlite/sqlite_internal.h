@@ -119,6 +119,9 @@ store_rc sqlite_alert_insert(store *s, coldchain_alert_record *a);
 store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out);
 store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx);
 store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by, int64_t at);
+store_rc sqlite_silence_open(store *s, logger_silence_record *r);
+store_rc sqlite_silence_recover(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out);
+store_rc sqlite_silence_list(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx);
 
 /* The adverse-event methods (store_sqlite_ae.c). */
 store_rc sqlite_ae_report_insert(store *s, ae_report_record *r);
@@ -133,5 +136,22 @@ store_rc sqlite_ae_lot_stats(store *s, int64_t product_id, store_ae_lot_stat_fn 
 store_rc sqlite_ae_lot_alert_insert(store *s, ae_lot_alert_record *a);
 store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx);
 store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx);
+
+/* The mail outbox and password-reset methods (store_sqlite_mail.c). */
+store_rc sqlite_mail_insert(store *s, mail_record *m, bool *queued);
+store_rc sqlite_mail_get(store *s, int64_t id, mail_record *out);
+store_rc sqlite_mail_due(store *s, int64_t now, int limit, store_mail_fn fn, void *ctx);
+store_rc sqlite_mail_mark_sent(store *s, int64_t id, int64_t at);
+store_rc sqlite_mail_mark_attempt(store *s, int64_t id, int attempts, int64_t next_attempt_at, const char *last_error,
+                                  bool failed);
+store_rc sqlite_mail_cancel(store *s, const char *key_prefix, int64_t *cancelled_out);
+store_rc sqlite_mail_list(store *s, const char *status, int limit, store_mail_fn fn, void *ctx);
+store_rc sqlite_mail_count(store *s, const char *key_prefix, mail_counts *out);
+store_rc sqlite_reset_token_insert(store *s, const reset_token_record *t);
+store_rc sqlite_reset_token_get(store *s, const char *token_hash, reset_token_record *out);
+store_rc sqlite_reset_token_use(store *s, const char *token_hash, int64_t at);
+store_rc sqlite_reset_tokens_void_user(store *s, int64_t user_id, int64_t at, int64_t *count_out);
+store_rc sqlite_reset_token_count(store *s, int64_t user_id, int64_t since, int64_t *count_out);
+store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *password_hash);
 
 #endif

@@ -166,14 +166,17 @@ static store_rc sq_migrate(store *s, int *version_out)
 	int current;
 	if (sq_schema_version(s, &current) != STORE_OK)
 		return STORE_ERROR;
-	if (current > sqlite_migrations_count) {
+	int newest = sqlite_migrations[sqlite_migrations_count - 1].version;
+	if (current > newest) {
 		snprintf(s->errmsg, sizeof s->errmsg,
 		         "database schema version %d is newer than this program knows (%d); upgrade exosafe", current,
-		         sqlite_migrations_count);
+		         newest);
 		return STORE_ERROR;
 	}
-	for (int i = current; i < sqlite_migrations_count; i++) {
+	for (int i = 0; i < sqlite_migrations_count; i++) {
 		const struct migration *m = &sqlite_migrations[i];
+		if (m->version <= current)
+			continue;
 		if (sq_begin(s) != STORE_OK)
 			return STORE_ERROR;
 		if (exec_simple(ss, m->sql) != STORE_OK) {
@@ -782,6 +785,9 @@ static const store_methods sqlite_methods = {
 	.alert_get = sqlite_alert_get,
 	.alert_list = sqlite_alert_list,
 	.alert_dispose = sqlite_alert_dispose,
+	.silence_open = sqlite_silence_open,
+	.silence_recover = sqlite_silence_recover,
+	.silence_list = sqlite_silence_list,
 	.ae_report_insert = sqlite_ae_report_insert,
 	.ae_report_get = sqlite_ae_report_get,
 	.ae_report_set_photo = sqlite_ae_report_set_photo,
@@ -794,6 +800,20 @@ static const store_methods sqlite_methods = {
 	.ae_lot_alert_insert = sqlite_ae_lot_alert_insert,
 	.ae_lot_alert_list = sqlite_ae_lot_alert_list,
 	.ae_signal_pairs = sqlite_ae_signal_pairs,
+	.mail_insert = sqlite_mail_insert,
+	.mail_get = sqlite_mail_get,
+	.mail_due = sqlite_mail_due,
+	.mail_mark_sent = sqlite_mail_mark_sent,
+	.mail_mark_attempt = sqlite_mail_mark_attempt,
+	.mail_cancel = sqlite_mail_cancel,
+	.mail_list = sqlite_mail_list,
+	.mail_count = sqlite_mail_count,
+	.reset_token_insert = sqlite_reset_token_insert,
+	.reset_token_get = sqlite_reset_token_get,
+	.reset_token_use = sqlite_reset_token_use,
+	.reset_tokens_void_user = sqlite_reset_tokens_void_user,
+	.reset_token_count = sqlite_reset_token_count,
+	.user_set_password = sqlite_user_set_password,
 };
 
 store *store_sqlite_open(const char *path, char *err, size_t errlen)

@@ -11,7 +11,8 @@
 	"SELECT r.id, r.patient_id, coalesce(r.order_id, 0), r.reported_by, r.reporter_role, r.symptoms_json,"         \
 	" r.description, r.onset_date, r.ongoing, r.severity, coalesce(r.photo_type, ''), coalesce(r.photo_sha256, ''),"\
 	" r.received_at, u.name, coalesce(a.version, 0), coalesce(a.serious, 0), coalesce(a.due_date, ''),"           \
-	" coalesce(a.outcome, '')"                                                                                      \
+	" coalesce(a.outcome, ''),"                                                                                     \
+	" coalesce((SELECT min(assessed_at) FROM ae_assessments WHERE report_id = r.id), 0)"                           \
 	" FROM ae_reports r JOIN users u ON u.id = r.patient_id"                                                       \
 	" LEFT JOIN ae_assessments a ON a.report_id = r.id"                                                            \
 	"   AND a.version = (SELECT max(version) FROM ae_assessments WHERE report_id = r.id)"
@@ -37,6 +38,7 @@ static void read_report(sqlite3_stmt *st, void *out)
 	r->serious = sqlite3_column_int(st, 15) != 0;
 	sqlite_copy_text(r->due_date, sizeof r->due_date, st, 16);
 	sqlite_copy_text(r->outcome, sizeof r->outcome, st, 17);
+	r->reviewed_at = sqlite3_column_int64(st, 18);
 }
 
 store_rc sqlite_ae_report_insert(store *s, ae_report_record *r)
