@@ -8,6 +8,10 @@
 
 #include "core/session_policy.h"
 
+/* Production refuses placeholders and demo data; demo marks every page 「デモ」. AUTO (no
+ * [server] mode, no --mode): demo when the database was filled by exosafe demo, else production. */
+typedef enum server_mode { MODE_AUTO = 0, MODE_PRODUCTION, MODE_DEMO } server_mode;
+
 typedef struct server_config {
 	char db_path[4096];
 	char web_root[4096];
@@ -18,8 +22,7 @@ typedef struct server_config {
 	bool secure_cookies;             /* add Secure to cookies: set when served behind TLS */
 	size_t max_body_bytes;
 	size_t max_upload_bytes;         /* certificate files */
-	char clinic_name[201];           /* printed on recall notices */
-	char clinic_phone[32];
+	server_mode mode;                /* resolved by server_run: never AUTO while serving */
 	int dispense_expiry_margin_days; /* lots expiring sooner than this are not dispensed */
 	int connection_timeout_seconds;
 	session_limits session;
@@ -38,5 +41,8 @@ void config_defaults(server_config *cfg);
 /* Reads an INI file into cfg (sections [server], [database], [security]).
  * Returns 0, or -1 with a message naming the file, line and key in err. */
 int config_load_file(server_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Parses "production" or "demo" into *out. Returns 0, or -1 for anything else. */
+int config_parse_mode(const char *value, server_mode *out);
 
 #endif

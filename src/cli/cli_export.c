@@ -113,12 +113,20 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
 	char *text = NULL;
 	int rc = 1;
 	pv_rc prc;
+	clinic_profile profile;
+	if (cli_clinic_for_documents(s, "export", &profile) != 0) {
+		ctcae_free(terms);
+		return 1;
+	}
 	if (kind == EXPORT_PMDA) {
-		pv_clinic clinic = {cfg->clinic_name, "", cfg->clinic_phone};
+		char address[sizeof profile.address + 32];
+		snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
+		         profile.postal_code[0] ? " " : "", profile.address);
+		pv_clinic clinic = {profile.name, address, profile.phone};
 		const char *refusal;
 		prc = pv_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
 	} else {
-		prc = pv_export(s, terms, cfg->clinic_name, cfg->meddra_version, id,
+		prc = pv_export(s, terms, profile.name, cfg->meddra_version, id,
 		                kind == EXPORT_FHIR ? PV_EXPORT_FHIR : PV_EXPORT_E2B, &text, err, sizeof err);
 	}
 	char object[48];
@@ -146,8 +154,12 @@ static int export_patient(store *s, const server_config *cfg, const intake_catal
                           export_kind kind, const char *audit_action, const char *out_path)
 {
 	char err[512] = "", *text = NULL, object[48];
+	clinic_profile clinic;
+	if (kind != EXPORT_RESPONSE && cli_clinic_for_documents(s, "export", &clinic) != 0)
+		return 1;
+	(void)cfg;
 	intake_rc irc = kind == EXPORT_RESPONSE ? intake_fhir_response(s, cat, id, &text, err, sizeof err)
-	                                        : intake_fhir_consent(s, cat, id, cfg->clinic_name, &text, err, sizeof err);
+	                                        : intake_fhir_consent(s, cat, id, clinic.name, &text, err, sizeof err);
 	snprintf(object, sizeof object, "patient:%lld", id);
 	int rc = 1;
 	if (irc == INTAKE_NOT_FOUND)

@@ -306,6 +306,25 @@ static const field_spec ae_assessment_fields[] = {
 	{0},
 };
 
+/* Checked all at once by src/core/clinic_profile.c, so a form shows every error together;
+ * here only the type and an outer bound. */
+static const field_spec clinic_fields[] = {
+	{"name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"postal_code", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"address", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"phone", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"hours", FIELD_STRING, false, 0, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{"email", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_branch", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_type", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_number", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_holder", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"doctor_name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"doctor_licence", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{0},
+};
+
 const field_spec ROUTE_RAW_BODY[] = {{0}};
 
 static const field_spec no_fields[] = {{0}};
@@ -320,6 +339,8 @@ const route api_routes[] = {
 	{"GET", "/api/v1/users", ROLE_ADMIN, NULL, handle_users_list},
 	{"POST", "/api/v1/users", ROLE_ADMIN, staff_fields, handle_users_create},
 	{"GET", "/api/v1/audit", ROLE_ADMIN, NULL, handle_audit_list},
+	{"GET", "/api/v1/clinic", ACCESS_PUBLIC, NULL, handle_clinic_get},
+	{"PUT", "/api/v1/clinic", ROLE_ADMIN, clinic_fields, handle_clinic_put},
 
 	{"GET", "/api/v1/slots", ROLE_ANY_USER, NULL, handle_slots_list},
 	{"POST", "/api/v1/slots", ROLE_DOCTOR | ROLE_ADMIN, slot_publish_fields, handle_slots_publish},

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/audit_chain.h"
+#include "core/clinic_profile.h"
 #include "core/roles.h"
 
 typedef enum store_rc {
@@ -736,6 +737,11 @@ typedef struct store_methods {
 	store_rc (*ae_lot_alert_insert)(store *s, ae_lot_alert_record *a);
 	store_rc (*ae_lot_alert_list)(store *s, store_ae_lot_alert_fn fn, void *ctx);
 	store_rc (*ae_signal_pairs)(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx);
+
+	/* The clinic's own details (see 0009_clinics.sql): one row per clinic, id 1 for now.
+	 * clinic_put writes every field of c->id with updated_at and updated_by (0: NULL). */
+	store_rc (*clinic_get)(store *s, int64_t id, clinic_profile *out);
+	store_rc (*clinic_put)(store *s, const clinic_profile *c);
 } store_methods;
 
 struct store {

@@ -134,4 +134,8 @@ store_rc sqlite_ae_lot_alert_insert(store *s, ae_lot_alert_record *a);
 store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx);
 store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx);
 
+/* The clinic's details (store_sqlite_clinic.c). */
+store_rc sqlite_clinic_get(store *s, int64_t id, clinic_profile *out);
+store_rc sqlite_clinic_put(store *s, const clinic_profile *c);
+
 #endif

@@ -663,6 +663,8 @@ static const store_methods sqlite_methods = {
 	.ae_lot_alert_insert = sqlite_ae_lot_alert_insert,
 	.ae_lot_alert_list = sqlite_ae_lot_alert_list,
 	.ae_signal_pairs = sqlite_ae_signal_pairs,
+	.clinic_get = sqlite_clinic_get,
+	.clinic_put = sqlite_clinic_put,
 };
 
 store *store_sqlite_open(const char *path, char *err, size_t errlen)
