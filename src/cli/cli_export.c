@@ -39,8 +39,10 @@ static const char export_usage[] =
 	"  consent                 patient ID's latest consent acceptance as a FHIR R4 Consent\n"
 	"--report is another name for --case. --data names the folder with ctcae/, questionnaires/ and\n"
 	"consent/ (default data).\n"
-	"--config reads the INI file for [clinic] name and phone and [pharmacovigilance] meddra_version;\n"
-	"--meddra-version overrides the latter (the MedDRA release reactions are coded in).\n"
+	"--config reads the INI file for [pharmacovigilance] meddra_version; --meddra-version overrides\n"
+	"it (the MedDRA release reactions are coded in). The clinic's name, address and phone come from\n"
+	"the database (set on /clinic-settings.html): exports that name the clinic are refused while\n"
+	"they are incomplete, except on a database filled by exosafe demo.\n"
 	"Exports of a case or of a patient's data are audited; a case whose \"Other, specify\" term lacks\n"
 	"its specific event's MedDRA code is refused.\n";
 
