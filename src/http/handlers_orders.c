@@ -6,6 +6,7 @@
 
 #include "core/payment.h"
 #include "http/handlers.h"
+#include "service/clinic.h"
 #include "service/trace.h"
 #include "clock.h"
 
@@ -133,6 +134,19 @@ void handle_order_create(request *req)
 	actor by = request_actor(req);
 	order_record o;
 	const char *field = NULL;
+	const char *method = input_string(req, "payment_method");
+	if (method != NULL && strcmp(method, "bank_transfer") == 0) {
+		/* A transfer order the patient cannot pay: refused until the clinic names its account. */
+		clinic_profile clinic;
+		if (clinic_profile_get(req->db, &clinic) != CLINIC_OK) {
+			reply_internal(req, "read clinic");
+			return;
+		}
+		if (!clinic_profile_has_bank(&clinic)) {
+			reply_error(req, 409, "clinic_bank_missing", "payment_method", NULL);
+			return;
+		}
+	}
 	trace_rc rc = trace_place_order(req->db, req->catalog, &by, (int)input_int(req, "quantity", 0),
 	                                input_string(req, "payment_method"), clock_now(), &o, &field);
 	if (rc != TRACE_OK) {

@@ -198,6 +198,14 @@ describe('first-run set-up on the web (production, details incomplete, an admin 
     const r = await admin.put('/api/v1/clinic', none);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.clinic.bank, null);
+    // No account to pay into: a bank-transfer order is refused before anything else.
+    const patient = new Client(server.url);
+    await patient.login('p1@patient.example', signupBody().password);
+    const order = await patient.post('/api/v1/orders', { quantity: 1, payment_method: 'bank_transfer' });
+    assertError(order, 409, 'clinic_bank_missing', 'payment_method');
+    assert.match(order.json.error.message, /振込先の口座が未設定/);
+    const cod = await patient.post('/api/v1/orders', { quantity: 1, payment_method: 'cash_on_delivery' });
+    assert.notEqual(cod.json.error.code, 'clinic_bank_missing');
     const part = await admin.put('/api/v1/clinic', { ...none, bank_name: 'みなと銀行' });
     assertError(part, 400, 'invalid_fields', 'bank_branch');
     assert.equal(part.json.errors.length, 4);

@@ -14,7 +14,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
  * file, line and reason (the logger file and line that could not be used, and why; else null).
  */
 export class ApiError extends Error {
-  constructor({ status, code, message, field, items, missing, file, line, reason }) {
+  constructor({ status, code, message, field, items, missing, file, line, reason, errors }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -25,6 +25,8 @@ export class ApiError extends Error {
     this.file = typeof file === 'string' ? file : null;
     this.line = Number.isInteger(line) ? line : null;
     this.reason = typeof reason === 'string' ? reason : null;
+    /** Every refused field at once (invalid_fields): [{field, reason, message}], or null. */
+    this.errors = Array.isArray(errors) ? errors : null;
   }
 }
 
@@ -84,6 +86,7 @@ async function send(method, path, body, csrfToken, raw) {
       file: error.file,
       line: error.line,
       reason: error.reason,
+      errors: data?.errors,
     });
   }
   return data ?? {};
