@@ -10,6 +10,7 @@ import { onLangChange, t } from './i18n.js';
 const CONTACT_KEYS = ['notice.contact', 'order.form.no_address', 'public.lot.recalled_body', 'report.sent.body'];
 
 let loading = null;
+let loaded = null;
 
 /** The reply of GET /api/v1/clinic, fetched once per page (null when it cannot be loaded). */
 export function loadClinic() {
@@ -89,6 +90,12 @@ function render(data) {
 export async function showClinicInfo() {
   const data = await loadClinic();
   if (!data) return;
+  loaded = data;
   render(data);
   onLangChange(() => render(data));
+}
+
+/** Shows the phone again after a page rebuilt its contact lines (a no-op before the details load). */
+export function refreshClinicContacts() {
+  if (loaded) renderContacts(loaded);
 }
