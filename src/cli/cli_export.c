@@ -152,14 +152,14 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
 }
 
 /* Exports patient id's questionnaire response or consent; returns the exit status. */
-static int export_patient(store *s, const server_config *cfg, const intake_catalog *cat, long long id,
+static int export_patient(store *s, const intake_catalog *cat, long long id,
                           export_kind kind, const char *audit_action, const char *out_path)
 {
 	char err[512] = "", *text = NULL, object[48];
-	clinic_profile clinic;
+	clinic_profile clinic = {0};
+	/* The consent names the clinic as its organization: not a placeholder. */
 	if (kind != EXPORT_RESPONSE && cli_clinic_for_documents(s, "export", &clinic) != 0)
 		return 1;
-	(void)cfg;
 	intake_rc irc = kind == EXPORT_RESPONSE ? intake_fhir_response(s, cat, id, &text, err, sizeof err)
 	                                        : intake_fhir_consent(s, cat, id, clinic.name, &text, err, sizeof err);
 	snprintf(object, sizeof object, "patient:%lld", id);
@@ -276,7 +276,7 @@ int cli_export(int argc, char **argv)
 		return 1;
 	}
 	int rc = is_case ? export_case(s, &cfg, data, id, kind, kinds[k].audit_action, out_path)
-	                 : export_patient(s, &cfg, cat, id, kind, kinds[k].audit_action, out_path);
+	                 : export_patient(s, cat, id, kind, kinds[k].audit_action, out_path);
 	s->m->close(s);
 	intake_catalog_free(cat);
 	return rc;
