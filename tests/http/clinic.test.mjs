@@ -48,6 +48,19 @@ describe('serve in production refuses what it cannot serve', () => {
     assert.match(r.stderr, /--mode demo/);
   });
 
+  test('a demo database from before migration 0009 is marked demo when migrated', () => {
+    const db = join(dir, 'old-demo.db');
+    assert.equal(cli(['init', '--db', db]).status, 0);
+    assert.equal(cli(['demo', '--db', db]).status, 0);
+    // Back to schema 8, as make run's var/exosafe.db was: no clinics table.
+    sql(db, 'DROP TABLE clinics; DELETE FROM schema_version WHERE version = 9;');
+    assert.equal(cli(['init', '--db', db]).status, 0);
+    assert.equal(sql(db, 'SELECT is_demo FROM clinics WHERE id = 1;'), '1');
+    const fresh = join(dir, 'fresh.db');
+    assert.equal(cli(['init', '--db', fresh]).status, 0);
+    assert.equal(sql(fresh, 'SELECT is_demo FROM clinics WHERE id = 1;'), '0');
+  });
+
   test('--mode must be production or demo', () => {
     const r = serveOnce(join(dir, 'x.db'), ['--mode', 'staging']);
     assert.equal(r.status, 2);

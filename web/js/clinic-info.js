@@ -99,3 +99,10 @@ export async function showClinicInfo() {
 export function refreshClinicContacts() {
   if (loaded) renderContacts(loaded);
 }
+
+/** Shows newly saved details (the settings page, after PUT /api/v1/clinic) everywhere on the page. */
+export function updateClinicInfo(data) {
+  loading = Promise.resolve(data);
+  loaded = data;
+  render(data);
+}

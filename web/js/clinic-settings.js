@@ -3,6 +3,7 @@
 // the first-run set-up page (home sends an admin here) and says what is still missing.
 
 import { api } from './api.js';
+import { updateClinicInfo } from './clinic-info.js';
 import { clearErrors, showStatus, whileSubmitting } from './forms.js';
 import { currentLang, onLangChange, t } from './i18n.js';
 import { showAlert, startPage } from './session.js';
@@ -81,6 +82,7 @@ async function main() {
       }
       fill(form, state.data.clinic); // the stored, normalised values
       renderState();
+      updateClinicInfo(state.data); // the footer shows the saved details
       showStatus(form, t('clinic.saved'));
       form.querySelector('[data-form-status]')?.focus();
     });

@@ -25,3 +25,9 @@ CREATE TABLE clinics (
 );
 
 INSERT INTO clinics (id) VALUES (1);
+
+-- A database that exosafe demo filled before this migration (make run's var/exosafe.db) holds
+-- its accounts at the reserved domain clinic.example (RFC 2606), which no real clinic can use:
+-- mark it demo, so it keeps being served in demo mode and never in production.
+UPDATE clinics SET is_demo = 1
+WHERE id = 1 AND EXISTS (SELECT 1 FROM users WHERE email = 'admin@clinic.example');
