@@ -70,9 +70,8 @@ clinic_rc clinic_profile_update(store *s, const actor *by, const char *const raw
 	*nerr = clinic_profile_check(raw, production, &next, errs);
 	if (*nerr > 0)
 		return CLINIC_INVALID;
-	/* Real details entered in production end the demo marking. */
-	if (production)
-		next.is_demo = false;
+	/* is_demo stays as it is: a database with demo accounts (published passwords) remains a
+	 * demo database whatever details it is given later. */
 	rc = write_profile(s, by, &before, &next);
 	if (rc == CLINIC_OK)
 		*out = next;

@@ -25,8 +25,8 @@ typedef enum clinic_rc {
 clinic_rc clinic_profile_get(store *s, clinic_profile *out);
 
 /* Replaces the editable details with raw (indexed by enum clinic_field; NULL or "" = empty),
- * checked by clinic_profile_check with production's placeholder rule. On success writes them,
- * marks the clinic as no longer demo when production, and appends a "clinic.update" audit row
+ * checked by clinic_profile_check with production's placeholder rule. On success writes them
+ * (is_demo unchanged) and appends a "clinic.update" audit row
  * naming the changed fields, in one transaction; out holds the stored details. On
  * CLINIC_INVALID, errs holds *nerr field errors and the database remains unaltered. */
 clinic_rc clinic_profile_update(store *s, const actor *by, const char *const raw[CLINIC_FIELD_COUNT], bool production,

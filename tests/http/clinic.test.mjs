@@ -46,6 +46,12 @@ describe('serve in production refuses what it cannot serve', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /demo/);
     assert.match(r.stderr, /--mode demo/);
+    // Real-looking details do not make a demo database a clinic's.
+    assert.equal(cli(['init', '--db', db, ...clinicArgs()]).status, 0);
+    assert.equal(sql(db, 'SELECT is_demo FROM clinics;'), '1');
+    const again = serveOnce(db, ['--mode', 'production']);
+    assert.equal(again.status, 1, 'still refused');
+    assert.match(again.stderr, /exosafe demo's fictional clinic/);
   });
 
   test('a demo database from before migration 0009 is marked demo when migrated', () => {
