@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "http/http.h"
 #include "service/clinic.h"
 
 static const char init_usage[] =
@@ -94,7 +95,9 @@ int cli_init(int argc, char **argv)
 				for (char *p = option; *p; p++)
 					if (*p == '_')
 						*p = '-';
-				fprintf(stderr, "exosafe init: %s: %s\n", option, errs[i].reason);
+				/* The reason key, then the same sentence the settings page shows. */
+				fprintf(stderr, "exosafe init: %s: %s: %s\n", option, errs[i].reason,
+				        message_text(LANG_EN, errs[i].reason));
 			}
 			fprintf(stderr, "exosafe init: the clinic's details were not saved (the database is at schema version %d)\n",
 			        version);
