@@ -446,7 +446,7 @@ static int coldchain_check(int argc, char **argv)
 	store *s = cli_open_store(db, 1);
 	if (s == NULL)
 		return 1;
-	coldchain_alarm_settings settings = {data ? data : cfg.data_dir, cfg.mail.public_url, cfg.clinic_name};
+	coldchain_alarm_settings settings = {data ? data : cfg.data_dir, cfg.mail.public_url};
 	coldchain_alarm_counts counts = {0};
 	store_rc rc = coldchain_check_silent(s, &settings, clock_now(), &counts);
 	if (rc != STORE_OK)

@@ -128,6 +128,15 @@ json_t *json_lot(const lot_record *l);
 json_t *json_lot_detail(store *s, const lot_record *lot, bool staff);
 json_t *json_order(const order_record *o);
 
+/* The clinic's details (handlers_clinic.c). */
+void handle_clinic_get(request *req);
+void handle_clinic_put(request *req);
+/* The reply of GET /api/v1/clinic for this request's user (bank details only when signed in). */
+json_t *json_clinic(const request *req, const clinic_profile *p);
+/* The details for a notice or export: false, with a 409 clinic_setup_needed (or 500) reply set,
+ * when a production clinic's details are incomplete. */
+bool clinic_for_document(request *req, clinic_profile *out);
+
 /* The signed-in user as the service layer's actor. */
 actor request_actor(const request *req);
 

@@ -510,7 +510,10 @@ void handle_ctcae_terms(request *req)
 static void export_case(request *req, pv_export_format format)
 {
 	char *text = NULL, why[512] = "";
-	pv_rc rc = pv_export(req->db, req->ctcae, req->cfg->clinic_name, req->cfg->meddra_version, req->path_ids[0], format,
+	clinic_profile clinic;
+	if (!clinic_for_document(req, &clinic))
+		return;
+	pv_rc rc = pv_export(req->db, req->ctcae, clinic.name, req->cfg->meddra_version, req->path_ids[0], format,
 	                     &text, why, sizeof why);
 	if (rc == PV_INVALID) {
 		reply_error(req, 409, "export_refused", NULL, NULL);
@@ -551,7 +554,13 @@ void handle_ae_pmda_form(request *req)
 {
 	char *html = NULL, why[256] = "";
 	const char *refusal = NULL;
-	pv_clinic clinic = {req->cfg->clinic_name, "", req->cfg->clinic_phone};
+	clinic_profile profile;
+	if (!clinic_for_document(req, &profile))
+		return;
+	char address[sizeof profile.address + 32];
+	snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
+	         profile.postal_code[0] ? " " : "", profile.address);
+	pv_clinic clinic = {profile.name, address, profile.phone};
 	pv_rc rc = pv_pmda_form(req->db, req->ctcae, &clinic, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
 	if (rc == PV_INVALID) {
 		reply_error(req, 409, refusal, NULL, NULL);

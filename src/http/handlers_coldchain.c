@@ -182,7 +182,7 @@ void handle_lot_place(request *req)
 /* The alarm settings from the server's configuration. */
 static coldchain_alarm_settings alarm_settings(const request *req)
 {
-	return (coldchain_alarm_settings){req->cfg->data_dir, req->cfg->mail.public_url, req->cfg->clinic_name};
+	return (coldchain_alarm_settings){req->cfg->data_dir, req->cfg->mail.public_url};
 }
 
 /* Tells staff at once of the excursion alerts an import opened. The readings and alerts are

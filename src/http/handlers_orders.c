@@ -8,6 +8,7 @@
 #include "core/packing_slip.h"
 #include "core/payment.h"
 #include "http/handlers.h"
+#include "service/clinic.h"
 #include "service/trace.h"
 #include "clock.h"
 
@@ -135,6 +136,19 @@ void handle_order_create(request *req)
 	actor by = request_actor(req);
 	order_record o;
 	const char *field = NULL;
+	const char *method = input_string(req, "payment_method");
+	if (method != NULL && strcmp(method, "bank_transfer") == 0) {
+		/* A transfer order the patient cannot pay: refused until the clinic names its account. */
+		clinic_profile clinic;
+		if (clinic_profile_get(req->db, &clinic) != CLINIC_OK) {
+			reply_internal(req, "read clinic");
+			return;
+		}
+		if (!clinic_profile_has_bank(&clinic)) {
+			reply_error(req, 409, "clinic_bank_missing", "payment_method", NULL);
+			return;
+		}
+	}
 	trace_rc rc = trace_place_order(req->db, req->catalog, &by, (int)input_int(req, "quantity", 0),
 	                                input_string(req, "payment_method"), clock_now(), &o, &field);
 	if (rc != TRACE_OK) {
@@ -239,6 +253,10 @@ void handle_order_packing_slip(request *req)
 	order_record o;
 	if (!load_order(req, &o))
 		return;
+	/* The slip names the clinic as sender: production refuses it until the details are set. */
+	clinic_profile clinic;
+	if (!clinic_for_document(req, &clinic))
+		return;
 	product_record p;
 	shipment_record sh = {0};
 	slip_lines *lines = calloc(1, sizeof *lines);
@@ -268,7 +286,7 @@ void handle_order_packing_slip(request *req)
 	}
 	char storage[64];
 	snprintf(storage, sizeof storage, "%.1f〜%.1f ℃", p.storage_min_c, p.storage_max_c);
-	packing_slip slip = {req->cfg->clinic_name, req->cfg->clinic_phone, o.id, o.created_at, o.ship_name,
+	packing_slip slip = {clinic.name, clinic.phone, o.id, o.created_at, o.ship_name,
 	                     o.ship_postal_code, o.ship_address, o.ship_phone, p.name_ja, storage, o.quantity,
 	                     lines->items, lines->n, src == STORE_OK ? sh.carrier : "", src == STORE_OK ? sh.tracking_number : "",
 	                     src == STORE_OK ? sh.shipped_at : 0};

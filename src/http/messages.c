@@ -244,6 +244,24 @@ static const message messages[] = {
 	{"duplicate_value", "同じ項目が重複しています。", "The same item is listed more than once."},
 	{"filename_chars", "ファイル名に制御文字・パス区切り(/ \\)・「..」は使えません。",
 	 "A file name may not contain control characters, path separators (/ \\) or \"..\"."},
+	/* The clinic's details (src/core/clinic_profile.c). */
+	{"invalid_fields", "入力内容に誤りがあります。各項目のメッセージをご確認ください。何も保存していません。",
+	 "Some values are not valid; see the message at each field. Nothing was saved."},
+	{"placeholder", "仮の値(初期値)のままです。クリニックの実際の情報を入力してください。",
+	 "This is a placeholder (the old default). Enter the clinic's real details."},
+	{"bank_incomplete", "振込先は、銀行名・支店名・口座種別・口座番号・口座名義をすべて入力してください(使わない場合はすべて空欄)。",
+	 "Give all five bank details (bank, branch, account type, number, holder), or leave them all empty."},
+	{"holder_kana", "口座名義は通帳のとおりカタカナで入力してください(英大文字・数字・スペース・( ) . - / , も可)。",
+	 "The account holder in katakana, as on the passbook (capital letters, digits, spaces and ( ) . - / , allowed)."},
+	{"account_type_value", "口座種別は「普通」または「当座」を選んでください。", "Choose ordinary (普通) or current (当座)."},
+	{"account_number_format", "口座番号は7桁の数字で入力してください。", "The account number is 7 digits."},
+	{"licence_format", "医籍登録番号は6桁までの数字で入力してください。", "The medical registration number (医籍登録番号) is up to 6 digits."},
+	{"clinic_setup_needed",
+	 "クリニックの情報(名称・住所・電話番号・受付時間・管理医師)が未設定のため、この書類は作成できません。管理者が「クリニック情報」で設定してください。",
+	 "The clinic's details (name, address, phone, hours, responsible doctor) are not set up yet, so this document "
+	 "cannot be made. An admin completes them under Clinic details."},
+	{"clinic_bank_missing", "振込先の口座が未設定です。クリニックにお問い合わせください。",
+	 "The clinic has not set up its bank account for transfers yet. Please contact the clinic."},
 };
 
 static const message labels[] = {
@@ -334,6 +352,15 @@ static const message labels[] = {
 	{"storage_max_c", "保管温度(上限)", "Storage maximum"},
 	{"celsius", "温度", "Temperature"},
 	{"at", "記録日時", "Time of reading"},
+	{"clinic.name", "クリニック名", "Clinic name"},
+	{"hours", "受付時間", "Opening hours"},
+	{"bank_name", "銀行名", "Bank"},
+	{"bank_branch", "支店名", "Branch"},
+	{"bank_account_type", "口座種別", "Account type"},
+	{"bank_account_number", "口座番号", "Account number"},
+	{"bank_account_holder", "口座名義(カナ)", "Account holder (katakana)"},
+	{"doctor_name", "管理医師の氏名", "Responsible doctor"},
+	{"doctor_licence", "医籍登録番号", "Medical registration number"},
 };
 
 static const char *lookup(const message *table, size_t n, lang l, const char *key)

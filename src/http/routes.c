@@ -339,6 +339,25 @@ static const field_spec ae_assessment_fields[] = {
 	{0},
 };
 
+/* Checked all at once by src/core/clinic_profile.c, so a form shows every error together;
+ * here only the type and an outer bound. */
+static const field_spec clinic_fields[] = {
+	{"name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"postal_code", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"address", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"phone", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"hours", FIELD_STRING, false, 0, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{"email", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_branch", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_type", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_number", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_holder", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"doctor_name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"doctor_licence", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{0},
+};
+
 const field_spec ROUTE_RAW_BODY[] = {{0}};
 
 static const field_spec no_fields[] = {{0}};
@@ -363,6 +382,8 @@ const route api_routes[] = {
 	{"POST", "/api/v1/admin/users/{id}/reactivate", ROLE_ADMIN, no_fields, handle_admin_user_reactivate},
 	{"POST", "/api/v1/admin/users/{id}/role", ROLE_ADMIN, role_change_fields, handle_admin_user_role},
 	{"POST", "/api/v1/admin/users/{id}/force-password-reset", ROLE_ADMIN, no_fields, handle_admin_user_force_reset},
+	{"GET", "/api/v1/clinic", ACCESS_PUBLIC, NULL, handle_clinic_get},
+	{"PUT", "/api/v1/clinic", ROLE_ADMIN, clinic_fields, handle_clinic_put},
 
 	{"GET", "/api/v1/slots", ROLE_ANY_USER, NULL, handle_slots_list},
 	{"POST", "/api/v1/slots", ROLE_DOCTOR | ROLE_ADMIN, slot_publish_fields, handle_slots_publish},

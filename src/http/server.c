@@ -3,6 +3,7 @@
  * route → session → role → CSRF → body (type, size, JSON, fields) → handler. */
 #include "http/server.h"
 #include "service/mail_sender.h"
+#include "service/clinic.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -111,7 +112,7 @@ static void *coldchain_watch_run(void *arg)
 {
 	coldchain_watch *w = arg;
 	const server_config *cfg = &w->srv->cfg;
-	coldchain_alarm_settings settings = {cfg->data_dir, cfg->mail.public_url, cfg->clinic_name};
+	coldchain_alarm_settings settings = {cfg->data_dir, cfg->mail.public_url};
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		pthread_mutex_unlock(&w->lock);
@@ -473,6 +474,65 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+static int find_admin(void *ctx, const user_record *u)
+{
+	if (u->role == ROLE_ADMIN) {
+		*(bool *)ctx = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Resolves the mode and decides whether this database may be served (README, "The clinic's
+ * details"): production refuses demo data outright, and incomplete details when no admin
+ * exists to complete them on the set-up page; with an admin it serves, in the set-up-needed
+ * state, and says so. Returns 0 to go on, -1 (reason printed) to stop. */
+static int clinic_startup_check(store *s, server_config *cfg)
+{
+	clinic_profile p;
+	if (clinic_profile_get(s, &p) != CLINIC_OK) {
+		fprintf(stderr, "exosafe: %s\n", s->errmsg);
+		return -1;
+	}
+	cfg->mode = clinic_resolve_mode(cfg->mode, &p);
+	if (cfg->mode == MODE_DEMO) {
+		fprintf(stderr, "exosafe: demo mode: every page is marked デモ (demo); not for patients\n");
+		return 0;
+	}
+	if (p.is_demo) {
+		fprintf(stderr, "exosafe: %s holds exosafe demo's fictional clinic and accounts with published passwords;\n"
+		                "  it cannot be served in production mode. Serve it with --mode demo, or create a new database\n"
+		                "  with exosafe init for real use.\n", cfg->db_path);
+		return -1;
+	}
+	const char *missing[CLINIC_FIELD_COUNT];
+	int n = clinic_profile_missing(&p, missing);
+	if (n == 0)
+		return 0;
+	char names[256] = "";
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names);
+		snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", missing[i]);
+	}
+	bool admin = false;
+	if (s->m->user_list(s, find_admin, &admin) != STORE_OK) {
+		fprintf(stderr, "exosafe: %s\n", s->errmsg);
+		return -1;
+	}
+	if (!admin) {
+		fprintf(stderr, "exosafe: the clinic's details are incomplete (missing: %s) and there is no admin account\n"
+		                "  to complete them. Either give them to 'exosafe init --db %s --clinic-name ... (see\n"
+		                "  exosafe init --help)', or create an admin with 'exosafe user add --db %s --role admin\n"
+		                "  --email E --name N' and complete them on /clinic-settings.html after logging in.\n",
+		        names, cfg->db_path, cfg->db_path);
+		return -1;
+	}
+	fprintf(stderr, "exosafe: the clinic's details are incomplete (missing: %s): an admin is sent to\n"
+	                "  /clinic-settings.html on log-in; until then patient pages say so and recall notices,\n"
+	                "  exports and bank-transfer orders are refused.\n", names);
+	return 0;
+}
+
 int server_run(const server_config *cfg)
 {
 	server srv = {0};
@@ -506,6 +566,12 @@ int server_run(const server_config *cfg)
 		if (s->m->schema_version(s, &version) != STORE_OK || version == 0) {
 			fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", cfg->db_path,
 			        cfg->db_path);
+			pool_close(&srv.pool);
+			intake_catalog_free(srv.catalog);
+			ctcae_free(srv.ctcae);
+			return 1;
+		}
+		if (clinic_startup_check(s, &srv.cfg) != 0) {
 			pool_close(&srv.pool);
 			intake_catalog_free(srv.catalog);
 			ctcae_free(srv.ctcae);

@@ -10,6 +10,7 @@
 
 #include "core/roles.h"
 #include "core/timefmt.h"
+#include "service/clinic.h"
 #include "service/mail.h"
 
 enum { RECIPIENTS_MAX = 64 };
@@ -18,21 +19,21 @@ enum { RECIPIENTS_MAX = 64 };
 typedef struct recipients {
 	user_record users[RECIPIENTS_MAX];
 	int n;
+	char clinic_name[sizeof ((clinic_profile *)0)->name]; /* read with them: an admin may rename it */
 } recipients;
 
 static int add_recipient(void *ctx, const user_record *u)
 {
 	recipients *r = ctx;
-	if ((u->role & (ROLE_PHARMACIST | ROLE_ADMIN)) != 0 && r->n < RECIPIENTS_MAX)
+	if ((u->role & (ROLE_PHARMACIST | ROLE_ADMIN)) != 0 && u->deactivated_at == 0 && r->n < RECIPIENTS_MAX)
 		r->users[r->n++] = *u;
 	return 0;
 }
 
-/* The staff's language for alarms: Japanese, the clinic's. */
+/* Each staff member's own language (users.lang), Japanese when unset. */
 static const char *staff_lang(const user_record *u)
 {
-	(void)u;
-	return "ja";
+	return strcmp(u->lang, "en") == 0 ? "en" : "ja";
 }
 
 static void chart_link(const coldchain_alarm_settings *cfg, int64_t logger_id, char *out, size_t cap)
@@ -59,6 +60,10 @@ static store_rc mail_staff(store *s, const coldchain_alarm_settings *cfg, const 
 static store_rc load_recipients(store *s, recipients *to)
 {
 	to->n = 0;
+	clinic_profile clinic;
+	if (clinic_profile_get(s, &clinic) != CLINIC_OK)
+		return STORE_ERROR;
+	snprintf(to->clinic_name, sizeof to->clinic_name, "%s", clinic.name);
 	return s->m->user_list(s, add_recipient, to);
 }
 
@@ -111,7 +116,7 @@ static store_rc alarm_one_excursion(store *s, const coldchain_alarm_settings *cf
 	chart_link(cfg, a.logger_id, link, sizeof link);
 	snprintf(key, sizeof key, "coldchain_excursion:%lld", (long long)a.id);
 	mail_var vars[] = {
-		{"clinic_name", cfg->clinic_name}, {"lot_number", a.lot_number}, {"product", a.product_name_ja},
+		{"clinic_name", to->clinic_name}, {"lot_number", a.lot_number}, {"product", a.product_name_ja},
 		{"place", place_of(&l)},           {"range", range_text},        {"minutes_outside", outside},
 		{"allowance_minutes", allowance},  {"first_at", first},          {"last_at", last},
 		{"peak", peak},                    {"logger_code", l.code},      {"link", link},
@@ -195,7 +200,7 @@ static store_rc check_sensor(store *s, const coldchain_alarm_settings *cfg, cons
 		jst_datetime(x.resumed_at, resumed);
 		minutes_text(x.resumed_at - x.since_at, minutes);
 		snprintf(key, sizeof key, "coldchain_recovered:%lld", (long long)x.id);
-		mail_var vars[] = {{"clinic_name", cfg->clinic_name}, {"logger_code", l->code}, {"place", place_of(l)},
+		mail_var vars[] = {{"clinic_name", to->clinic_name}, {"logger_code", l->code}, {"place", place_of(l)},
 		                   {"since", since}, {"resumed", resumed}, {"minutes", minutes}, {"link", link}};
 		if (mail_staff(s, cfg, to, "coldchain_recovered", key, vars, sizeof vars / sizeof vars[0]) != STORE_OK)
 			goto fail;
@@ -211,7 +216,7 @@ static store_rc check_sensor(store *s, const coldchain_alarm_settings *cfg, cons
 			jst_datetime(last, since);
 			minutes_text(now - last, minutes);
 			snprintf(key, sizeof key, "coldchain_silent:%lld", (long long)open.id);
-			mail_var vars[] = {{"clinic_name", cfg->clinic_name}, {"logger_code", l->code}, {"place", place_of(l)},
+			mail_var vars[] = {{"clinic_name", to->clinic_name}, {"logger_code", l->code}, {"place", place_of(l)},
 			                   {"since", since}, {"minutes", minutes}, {"interval_minutes", interval}, {"link", link}};
 			if (mail_staff(s, cfg, to, "coldchain_silent", key, vars, sizeof vars / sizeof vars[0]) != STORE_OK)
 				goto fail;

@@ -20,7 +20,6 @@
 typedef struct coldchain_alarm_settings {
 	const char *data_dir;      /* the mail templates: data_dir/mail/coldchain_*.txt */
 	const char *base_url;      /* the clinic's address for links, e.g. "https://clinic.example"; "" gives paths */
-	const char *clinic_name;
 } coldchain_alarm_settings;
 
 typedef struct coldchain_alarm_counts {

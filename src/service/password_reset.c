@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/credentials.h"
+#include "service/clinic.h"
 #include "service/mail.h"
 
 static reset_rc abort_tx(store *s)
@@ -39,8 +40,11 @@ reset_rc password_reset_request(store *s, const server_config *cfg, const char *
 	snprintf(link, sizeof link, "%s/reset-password.html#token=%s", cfg->mail.public_url, token);
 	snprintf(minutes, sizeof minutes, "%d", cfg->mail.reset_valid_minutes);
 	snprintf(object, sizeof object, "user:%lld", (long long)user.id);
+	clinic_profile clinic;
+	if (clinic_profile_get(s, &clinic) != CLINIC_OK)
+		return RESET_ERROR;
 	mail_var vars[] = {{"name", user.name}, {"link", link}, {"valid_minutes", minutes},
-	                   {"clinic_name", cfg->clinic_name}, {"clinic_phone", cfg->clinic_phone}};
+	                   {"clinic_name", clinic.name}, {"clinic_phone", clinic.phone}};
 	mail_item item = {.recipient_user_id = user.id, .to_address = user.email, .kind = "password_reset"};
 
 	if (s->m->begin(s) != STORE_OK)

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/audit_chain.h"
+#include "core/clinic_profile.h"
 #include "core/roles.h"
 
 typedef enum store_rc {
@@ -859,6 +860,10 @@ typedef struct store_methods {
 	store_rc (*reset_token_count)(store *s, int64_t user_id, int64_t since, int64_t *count_out);
 	/* Sets a user's password hash. */
 	store_rc (*user_set_password)(store *s, int64_t user_id, const char *password_hash);
+	/* The clinic's own details (see 0009_clinics.sql): one row per clinic, id 1 for now.
+	 * clinic_put writes every field of c->id with updated_at and updated_by (0: NULL). */
+	store_rc (*clinic_get)(store *s, int64_t id, clinic_profile *out);
+	store_rc (*clinic_put)(store *s, const clinic_profile *c);
 } store_methods;
 
 struct store {

@@ -394,10 +394,11 @@ test('traceability: register and release a lot, order, ship, recall, public disc
       const box = p.locator('#recall-notice');
       await box.waitFor();
       const text = await box.textContent();
-      for (const want of ['回収', lotNumber, `${orderId}`, '使用をすぐに中止', '容器は捨てずに', 'exosafe クリニック', '03-0000-0000']) {
+      // Whom to call: the clinic of the settings (the demo's fictional one here), with its hours.
+      for (const want of ['回収', lotNumber, `${orderId}`, '使用をすぐに中止', '容器は捨てずに', '【デモ】みなとスキンクリニック', '03-0000-1234', '受付 平日 10:00–18:00']) {
         assert.ok(text.includes(want), `${path}: the notice says ${want}`);
       }
-      assert.equal(await box.locator('a.recall-notice__phone').getAttribute('href'), 'tel:0300000000');
+      assert.equal(await box.locator('a.recall-notice__phone').getAttribute('href'), 'tel:0300001234');
       await assertNoSidewaysScroll(p, `recall notice on ${path}`);
       await screenshot(p, name);
     }

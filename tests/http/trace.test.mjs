@@ -365,6 +365,10 @@ describe('recall and public disclosure', () => {
     assert.ok(notices.text.includes('&lt;b&gt;要確認&lt;/b&gt;'), 'the reason is escaped');
     assert.ok(!notices.text.includes('<b>要確認'), 'no raw markup from data');
     for (const b of buyers) assert.ok(notices.text.includes(`購入者`), `notice for ${b.id}`);
+    // The sender is the clinic of the settings (the demo's here): its address, phone and hours.
+    assert.ok(notices.text.includes('<p>電話 03-0000-1234</p>'), 'the clinic phone');
+    assert.ok(notices.text.includes('<p>受付時間 平日 10:00–18:00 / 土曜 10:00–13:00</p>'), 'the opening hours');
+    assert.ok(notices.text.includes('〒100-0000 東京都千代田区デモ町'), 'the clinic address');
     assert.ok(count('audit_log', `action = 'recall.recipients.read' AND object = 'lot:${lot.id}'`) >= 1);
 
     const csv = cli(['recall', '--db', server.db, '--lot', lot.lot_number, '--format', 'csv']);

@@ -5,6 +5,7 @@
 // Every value from the API is written with textContent.
 
 import { api } from './api.js';
+import { loadClinic } from './clinic-info.js';
 import { clearErrors, formValues, showError, showStatus, whileSubmitting } from './forms.js';
 import { initI18n, onLangChange, t } from './i18n.js';
 import { showRecallNotices } from './session.js';
@@ -245,6 +246,14 @@ async function main() {
     return;
   }
   state.user = data.user;
+  if (state.user.role === 'admin') {
+    // First-run set-up: an admin goes to the clinic's details while they are incomplete.
+    const clinic = await loadClinic();
+    if (clinic?.setup_needed) {
+      window.location.replace('/clinic-settings.html?setup=1');
+      return;
+    }
+  }
   $('home-status').hidden = true;
   wireLogout();
   render();

@@ -814,6 +814,8 @@ static const store_methods sqlite_methods = {
 	.reset_tokens_void_user = sqlite_reset_tokens_void_user,
 	.reset_token_count = sqlite_reset_token_count,
 	.user_set_password = sqlite_user_set_password,
+	.clinic_get = sqlite_clinic_get,
+	.clinic_put = sqlite_clinic_put,
 };
 
 store *store_sqlite_open(const char *path, char *err, size_t errlen)
