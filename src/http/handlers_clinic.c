@@ -5,8 +5,8 @@
  * missing fields' names while a live clinic's details are incomplete. Signed-in users also
  * get the e-mail and the bank account for transfers; admins everything, with updated_at/_by.
  * PUT (admin) replaces the details and answers every refused field at once:
- *   400 {"error":{"code":"invalid_fields","message","field"},
- *        "errors":[{"field","reason","message"}]}. */
+ *   400 {"error":{"code":"invalid_fields","message","field","fields":[{"field","code","message"}]}},
+ *   the same error.fields every form reads (web/js/forms.js). */
 #include <stdio.h>
 #include <string.h>
 
@@ -93,13 +93,14 @@ void handle_clinic_put(request *req)
 			char message[512];
 			snprintf(message, sizeof message, "%s: %s", clinic_label(req->lang, errs[i].field),
 			         message_text(req->lang, errs[i].reason));
-			json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "field", errs[i].field, "reason", errs[i].reason,
+			json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "field", errs[i].field, "code", errs[i].reason,
 			                                      "message", message));
 		}
 		json_t *first = json_array_get(list, 0);
-		json_t *err = json_pack("{s:s, s:s, s:O}", "code", "invalid_fields", "message",
-		                        message_text(req->lang, "invalid_fields"), "field", json_object_get(first, "field"));
-		reply_json(req, 400, json_pack("{s:o, s:o}", "error", err, "errors", list));
+		json_t *err = json_pack("{s:s, s:s, s:O, s:o}", "code", "invalid_fields", "message",
+		                        message_text(req->lang, "invalid_fields"), "field", json_object_get(first, "field"),
+		                        "fields", list);
+		reply_json(req, 400, json_pack("{s:o}", "error", err));
 		return;
 	}
 	if (rc != CLINIC_OK) {

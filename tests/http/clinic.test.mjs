@@ -143,18 +143,18 @@ describe('first-run set-up on the web (production, details incomplete, an admin 
       bank_account_number: '123', bank_account_holder: 'みなと', doctor_name: '港 一郎', doctor_licence: '12345678',
     });
     assertError(r, 400, 'invalid_fields', 'name');
-    const got = Object.fromEntries(r.json.errors.map((e) => [e.field, e.reason]));
+    const got = Object.fromEntries(r.json.error.fields.map((e) => [e.field, e.code]));
     assert.deepEqual(got, {
       name: 'placeholder', postal_code: 'postal_format', address: 'empty', phone: 'placeholder',
       bank_name: 'bank_incomplete', bank_branch: 'bank_incomplete', bank_account_type: 'bank_incomplete',
       bank_account_number: 'account_number_format', bank_account_holder: 'holder_kana', doctor_licence: 'licence_format',
     });
-    for (const e of r.json.errors) assert.match(e.message, JAPANESE, e.message);
-    assert.match(r.json.errors.find((e) => e.field === 'name').message, /^クリニック名: /);
+    for (const e of r.json.error.fields) assert.match(e.message, JAPANESE, e.message);
+    assert.match(r.json.error.fields.find((e) => e.field === 'name').message, /^クリニック名: /);
     assert.deepEqual(counts(server.db, ['audit_log']), before);
     assert.equal(sql(server.db, 'SELECT * FROM clinics;'), row);
     const en = await admin.put('/api/v1/clinic', { name: 'exosafe クリニック' }, { lang: 'en' });
-    assert.match(en.json.errors.find((e) => e.field === 'name').message, /^Clinic name: .*placeholder/);
+    assert.match(en.json.error.fields.find((e) => e.field === 'name').message, /^Clinic name: .*placeholder/);
   });
 
   test('roles and CSRF: only an admin, only with the token', async () => {
@@ -227,7 +227,7 @@ describe('first-run set-up on the web (production, details incomplete, an admin 
     assert.notEqual(cod.json.error.code, 'clinic_bank_missing');
     const part = await admin.put('/api/v1/clinic', { ...none, bank_name: 'みなと銀行' });
     assertError(part, 400, 'invalid_fields', 'bank_branch');
-    assert.equal(part.json.errors.length, 4);
+    assert.equal(part.json.error.fields.length, 4);
     assert.equal((await admin.put('/api/v1/clinic', testClinic)).status, 200);
   });
 });

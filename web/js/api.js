@@ -16,7 +16,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
  * logger file and line that could not be used, and why; else null).
  */
 export class ApiError extends Error {
-  constructor({ status, code, message, field, fields, items, missing, file, line, reason, reasonCode, reasons, errors }) {
+  constructor({ status, code, message, field, fields, items, missing, file, line, reason, reasonCode, reasons }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -30,8 +30,6 @@ export class ApiError extends Error {
     this.reason = typeof reason === 'string' ? reason : null;
     this.reasonCode = typeof reasonCode === 'string' ? reasonCode : null;
     this.reasons = reasons && typeof reasons === 'object' ? reasons : null;
-    /** Every refused field at once (invalid_fields): [{field, reason, message}], or null. */
-    this.errors = Array.isArray(errors) ? errors : null;
   }
 }
 
@@ -94,7 +92,6 @@ async function send(method, path, body, csrfToken, raw) {
       reason: error.reason,
       reasonCode: error.reason_code,
       reasons: error.reasons,
-      errors: data?.errors,
     });
   }
   return data ?? {};

@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { updateClinicInfo } from './clinic-info.js';
-import { clearErrors, showStatus, whileSubmitting } from './forms.js';
+import { clearErrors, showError, showStatus, whileSubmitting } from './forms.js';
 import { currentLang, onLangChange, t } from './i18n.js';
 import { showAlert, startPage } from './session.js';
 import { formatDateTime } from './jst.js';
@@ -33,26 +33,6 @@ function renderState() {
   $('clinic-updated').textContent = at ? t('clinic.updated', { at: formatDateTime(at) }) : '';
 }
 
-/** Shows each refused field's message under its input; focuses the first. */
-function showFieldErrors(form, error) {
-  const general = form.querySelector('[data-form-error]');
-  let first = null;
-  for (const e of error.errors ?? [{ field: error.field, message: error.message }]) {
-    const slot = e.field ? form.querySelector(`[data-error-for="${CSS.escape(e.field)}"]`) : null;
-    const control = e.field ? form.elements.namedItem(e.field) : null;
-    if (!slot) continue;
-    slot.textContent = e.message;
-    slot.hidden = false;
-    if (control instanceof HTMLElement) {
-      control.setAttribute('aria-invalid', 'true');
-      first ??= control;
-    }
-  }
-  general.textContent = error.errors ? t('clinic.errors', { n: error.errors.length }) : error.message;
-  general.hidden = false;
-  (first ?? general).focus();
-}
-
 async function main() {
   const user = await startPage(['admin']);
   if (!user) return;
@@ -77,7 +57,7 @@ async function main() {
       try {
         state.data = await api('PUT', '/api/v1/clinic', body);
       } catch (error) {
-        showFieldErrors(form, error);
+        showError(form, error);
         return;
       }
       fill(form, state.data.clinic); // the stored, normalised values
