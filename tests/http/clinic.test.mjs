@@ -58,8 +58,16 @@ describe('serve in production refuses what it cannot serve', () => {
     const db = join(dir, 'old-demo.db');
     assert.equal(cli(['init', '--db', db]).status, 0);
     assert.equal(cli(['demo', '--db', db]).status, 0);
-    // Back to schema 8, as make run's var/exosafe.db was: no clinics table.
-    sql(db, 'DROP TABLE clinics; DELETE FROM schema_version WHERE version = 9;');
+    // Back to schema 8, as make run's var/exosafe.db was. Migrations are applied above the
+    // highest recorded version, so every later migration's objects go too (add yours here).
+    sql(db, [
+      'DROP INDEX IF EXISTS audit_log_actor; DROP INDEX IF EXISTS audit_log_object;',
+      'DROP INDEX IF EXISTS audit_log_action; DROP INDEX IF EXISTS audit_log_at;',
+      'DROP TABLE IF EXISTS logger_silences; DROP TABLE IF EXISTS password_reset_tokens; DROP TABLE IF EXISTS mail_outbox;',
+      'ALTER TABLE users DROP COLUMN deactivated_at; ALTER TABLE users DROP COLUMN password_reset_required;',
+      'ALTER TABLE users DROP COLUMN lang;',
+      'DROP TABLE clinics; DELETE FROM schema_version WHERE version >= 9;',
+    ].join(' '));
     assert.equal(cli(['init', '--db', db]).status, 0);
     assert.equal(sql(db, 'SELECT is_demo FROM clinics WHERE id = 1;'), '1');
     const fresh = join(dir, 'fresh.db');
