@@ -26,4 +26,8 @@ int jst_day_bounds(const char *date, int64_t *start, int64_t *end);
 /* Writes the JST calendar date of t as "YYYY-MM-DD" into out. */
 void jst_date(int64_t t, char out[11]);
 
+/* Writes t in JST as "YYYY-MM-DD HH:MM:SS" (what a spreadsheet reads as a date and time). */
+#define JST_DATETIME_LEN 20
+void jst_datetime(int64_t t, char out[JST_DATETIME_LEN]);
+
 #endif

@@ -15,6 +15,8 @@ void handle_me(request *req);
 void handle_users_list(request *req);
 void handle_users_create(request *req);
 void handle_audit_list(request *req);
+void handle_audit_csv(request *req);
+void handle_audit_filters(request *req);
 
 void handle_slots_list(request *req);
 void handle_slots_publish(request *req);

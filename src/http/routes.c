@@ -320,6 +320,8 @@ const route api_routes[] = {
 	{"GET", "/api/v1/users", ROLE_ADMIN, NULL, handle_users_list},
 	{"POST", "/api/v1/users", ROLE_ADMIN, staff_fields, handle_users_create},
 	{"GET", "/api/v1/audit", ROLE_ADMIN, NULL, handle_audit_list},
+	{"GET", "/api/v1/audit.csv", ROLE_ADMIN, NULL, handle_audit_csv},
+	{"GET", "/api/v1/audit/filters", ROLE_ADMIN, NULL, handle_audit_filters},
 
 	{"GET", "/api/v1/slots", ROLE_ANY_USER, NULL, handle_slots_list},
 	{"POST", "/api/v1/slots", ROLE_DOCTOR | ROLE_ADMIN, slot_publish_fields, handle_slots_publish},
