@@ -20,6 +20,7 @@ void handle_audit_filters(request *req);
 
 void handle_slots_list(request *req);
 void handle_slots_publish(request *req);
+void handle_slots_pattern(request *req);
 void handle_slot_delete(request *req);
 void handle_schedule(request *req);
 void handle_booking_create(request *req);
