@@ -19,20 +19,22 @@ int slot_pattern_minutes(const char *hhmm)
 	return h * 60 + m;
 }
 
-/* Days since 1970-01-01 of a YYYY-MM-DD date, via its JST bounds; -1 when not a real date. */
-static int64_t day_number(const char *date, int64_t *start)
+/* Sets *day to the days since 1970-01-01 of a YYYY-MM-DD date and *start to the instant its
+ * JST day begins. Returns 0, or -1 when it is not a real date. */
+static int day_number(const char *date, int64_t *start, int64_t *day)
 {
 	int64_t end;
 	if (date == NULL || jst_day_bounds(date, start, &end) != 0)
 		return -1;
-	return (*start + JST_OFFSET_SECONDS) / 86400;
+	/* start + 9 h is midnight UTC of the same calendar day: an exact multiple of a day. */
+	*day = (*start + JST_OFFSET_SECONDS) / 86400;
+	return 0;
 }
 
 int slot_pattern_weekday(const char *date)
 {
-	int64_t start;
-	int64_t day = day_number(date, &start);
-	if (day < 0)
+	int64_t start, day;
+	if (day_number(date, &start, &day) != 0)
 		return -1;
 	/* 1970-01-01 was a Thursday (4). */
 	return (int)(((day + 4) % 7 + 7) % 7);
@@ -41,14 +43,12 @@ int slot_pattern_weekday(const char *date)
 const char *slot_pattern_expand(const slot_pattern *p, int64_t *starts, size_t max, size_t *count, const char **field)
 {
 	*count = 0;
-	int64_t first_start, last_start;
-	int64_t first = day_number(p->first_date, &first_start);
-	if (first < 0) {
+	int64_t first_start, last_start, first, last;
+	if (day_number(p->first_date, &first_start, &first) != 0) {
 		*field = "first_date";
 		return "date_format";
 	}
-	int64_t last = day_number(p->last_date, &last_start);
-	if (last < 0) {
+	if (day_number(p->last_date, &last_start, &last) != 0) {
 		*field = "last_date";
 		return "date_format";
 	}
