@@ -1,13 +1,15 @@
 // Browser tests of the staff's daily work: the audit log page (filters by patient, action and
 // dates; paging through more records than a page; a bad date range shown at the field; the CSV
 // export) and the doctor's weekly pattern of slots (preview, publish, skipped slots, a bad
-// range). Screenshots for phone and desktop go to build/screenshots/.
+// range), and the search and pager of the staff lists. Screenshots for phone and desktop go to
+// build/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, logIn, jstDay } from '../lib/browser.mjs';
 import { startServer, sql } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
+import { QUESTIONNAIRE_VERSION, cleanAnswers } from '../http/fixtures.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -163,5 +165,61 @@ test('doctor: a weekly pattern of slots, previewed and published in one step', a
     } finally {
       await context.close();
     }
+  }
+});
+
+test('staff lists: search by kana and page through the review queue and orders', async () => {
+  // 25 patients waiting for review, two named 山田; 25 orders (one each) by SQL.
+  const ids = [];
+  for (let i = 0; i < 25; i++) {
+    const c = new Client(server.url);
+    const [name, kana] = i < 2 ? [`山田 ${['花子', '太郎'][i]}`, `ヤマダ ${['ハナコ', 'タロウ'][i]}`] : [`患者 ${i}号`, 'カンジャ'];
+    const r = await c.signup(signupBody({ email: `browser.list${i}@patient.example`, name, name_kana: kana }));
+    assert.equal(r.status, 201, r.text);
+    ids.push(r.json.user.id);
+    const q = await c.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() });
+    assert.equal(q.status, 201, q.text);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  sql(server.db, `INSERT INTO orders (patient_id, decision_id, product_id, quantity, unit_price_jpy, total_jpy, status, payment_method, ship_name, ship_postal_code, ship_address, ship_phone, created_at) VALUES ${ids.map((id) => `(${id}, 1, 1, 1, 22000, 22000, 'awaiting_payment', 'bank_transfer', '患者', '150-0001', '東京都', '090-1234-5678', ${now})`).join(',')};`);
+
+  for (const [name, options] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+    const { context, page, problems } = await openPage(options);
+    try {
+      await logIn(page, server.url, 'doctor@clinic.example', 'doctor-demo-pass');
+      await page.goto(`${server.url}/review.html`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('#review-pager-nav');
+      assert.equal(await page.textContent('#review-pager-nav .pager__status'), '25 件中 1〜20 件目');
+      await page.click('#review-pager-nav [data-page="next"]');
+      await page.waitForFunction(() => document.querySelector('#review-pager-nav .pager__status')?.textContent === '25 件中 21〜25 件目');
+      assert.equal(await page.locator('#queue > li').count(), 5);
+      await page.fill('#review-search-q', 'やまだ');
+      await page.click('#review-search button[type="submit"]');
+      await page.waitForFunction(() => document.querySelectorAll('#queue > li').length === 2);
+      assert.deepEqual((await page.$$eval('.queue__name', (els) => els.map((e) => e.textContent))).sort(), ['山田 太郎', '山田 花子']);
+      await assertNoSidewaysScroll(page, `review queue on ${name}`);
+      await screenshot(page, `review-search-${name}.png`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  }
+
+  const { context, page, problems } = await openPage(DESKTOP);
+  try {
+    await logIn(page, server.url, 'pharmacist@clinic.example', 'pharmacist-demo-pass');
+    await page.goto(`${server.url}/orders-staff.html`);
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.textContent('[data-count-for="awaiting_payment"]'), '25');
+    assert.equal(await page.locator('#order-list > li').count(), 20);
+    await page.fill('#orders-search-q', 'ﾔﾏﾀﾞ ﾀﾛｳ');
+    await page.click('#orders-search button[type="submit"]');
+    await page.waitForFunction(() => document.querySelectorAll('#order-list > li').length === 1);
+    assert.equal(await page.textContent('[data-count-for="all"]'), '1');
+    await screenshot(page, 'orders-search-desktop.png');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
   }
 });
