@@ -1,7 +1,7 @@
 /* The SQLite backend's audit-log search (the admins' audit page and its CSV export).
  *
  * The WHERE clause is assembled from fixed fragments, one per filter that is set, so each
- * filter can use its index from 0009_audit_search.sql (a "(? IS NULL OR col = ?)" term would
+ * filter can use its index from 0013_audit_search.sql (a "(? IS NULL OR col = ?)" term would
  * hide the index from SQLite's planner). Values are always bound, never pasted. */
 #include <stdio.h>
 #include <stdlib.h>
