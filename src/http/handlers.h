@@ -25,9 +25,12 @@ void handle_admin_user_force_reset(request *req);
 void handle_password_reset_request(request *req);
 void handle_password_reset_confirm(request *req);
 void handle_admin_mail(request *req);
+void handle_audit_csv(request *req);
+void handle_audit_filters(request *req);
 
 void handle_slots_list(request *req);
 void handle_slots_publish(request *req);
+void handle_slots_pattern(request *req);
 void handle_slot_delete(request *req);
 void handle_schedule(request *req);
 void handle_booking_create(request *req);

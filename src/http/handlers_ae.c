@@ -188,37 +188,72 @@ static int compare_triage(const void *pa, const void *pb)
 	return ia < ib ? 1 : ia > ib ? -1 : 0;
 }
 
+/* Whether a report (as listed for staff) is in the triage state a list asks for. */
+static bool in_triage_state(json_t *j, const char *status)
+{
+	if (status == NULL)
+		return true;
+	bool assessed = json_integer_value(json_object_get(j, "assessment_version")) > 0;
+	if (strcmp(status, "serious") == 0)
+		return json_is_true(json_object_get(j, "serious"));
+	if (strcmp(status, "urgent") == 0)
+		return json_is_true(json_object_get(j, "urgent"));
+	if (strcmp(status, "unassessed") == 0)
+		return !assessed;
+	return assessed; /* "assessed" */
+}
+
+/* GET /api/v1/adverse-events: a patient's own reports; for staff, the triage queue with
+ * ?q=&status=&limit=&offset= (status: serious | urgent | unassessed | assessed). The triage
+ * order is computed here, so the store returns every match and the page is cut after sorting. */
 void handle_ae_list(request *req)
 {
 	bool staff = req->user.role != ROLE_PATIENT;
+	static const char *const states[] = {"serious", "urgent", "unassessed", "assessed", NULL};
+	list_params p;
+	if (staff && !list_params_read(req, states, 50, &p))
+		return;
 	report_list l = {json_array(), staff};
-	if (req->db->m->ae_report_list(req->db, staff ? 0 : req->user.id, add_report, &l) != STORE_OK) {
+	store_rc rc = staff ? req->db->m->ae_report_search(req->db, &p.filter, add_report, &l)
+	                    : req->db->m->ae_report_list(req->db, req->user.id, add_report, &l);
+	if (rc != STORE_OK) {
 		json_decref(l.items);
 		reply_internal(req, "list reports");
 		return;
 	}
-	if (staff) {
-		size_t n = json_array_size(l.items);
-		json_t **v = malloc((n ? n : 1) * sizeof *v);
-		if (v == NULL) {
-			json_decref(l.items);
-			reply_internal(req, "triage");
-			return;
-		}
-		for (size_t i = 0; i < n; i++)
-			v[i] = json_incref(json_array_get(l.items, i));
-		qsort(v, n, sizeof *v, compare_triage);
-		json_array_clear(l.items);
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(l.items, v[i]);
-		free(v);
-		if (store_audit_now(req->db, req->user.id, req->user.role, "ae.queue.read", "adverse_events", "") != STORE_OK) {
-			json_decref(l.items);
-			reply_internal(req, "audit queue");
-			return;
-		}
+	if (!staff) {
+		reply_json(req, 200, json_pack("{s:o}", "reports", l.items));
+		return;
 	}
-	reply_json(req, 200, json_pack("{s:o}", "reports", l.items));
+	size_t n = json_array_size(l.items), kept = 0;
+	json_t **v = malloc((n ? n : 1) * sizeof *v);
+	if (v == NULL) {
+		json_decref(l.items);
+		reply_internal(req, "triage");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = json_array_get(l.items, i);
+		if (in_triage_state(j, p.filter.status))
+			v[kept++] = json_incref(j);
+	}
+	qsort(v, kept, sizeof *v, compare_triage);
+	json_t *page = json_array();
+	for (size_t i = 0; i < kept; i++) {
+		if (i >= (size_t)p.filter.offset && i < (size_t)p.filter.offset + (size_t)p.filter.limit)
+			json_array_append(page, v[i]);
+		json_decref(v[i]);
+	}
+	free(v);
+	json_decref(l.items);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.queue.read", "adverse_events", "") != STORE_OK) {
+		json_decref(page);
+		reply_internal(req, "audit queue");
+		return;
+	}
+	json_t *reply = json_pack("{s:o}", "reports", page);
+	list_page_set(reply, &p, (int64_t)kept);
+	reply_json(req, 200, reply);
 }
 
 static int add_assessment(void *ctx, const ae_assessment_record *a)

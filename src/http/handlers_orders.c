@@ -65,33 +65,60 @@ static int add_order(void *ctx, const order_record *o)
 	return 0;
 }
 
+static void add_status_count(void *ctx, const char *status, int64_t n)
+{
+	json_object_set_new(ctx, status, json_integer(n));
+}
+
+/* GET /api/v1/orders: a patient's own orders; for staff, every order with ?q=&status=&limit=
+ * &offset= and the count per status for the same search (the page's tabs). */
 void handle_orders_list(request *req)
 {
-	const char *status = request_query(req, "status");
-	static const char *const statuses[] = {"awaiting_payment", "paid", "dispensed", "shipped", "delivered", "cancelled"};
-	if (status != NULL) {
-		bool known = false;
-		for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-			known = known || strcmp(status, statuses[i]) == 0;
-		if (!known) {
+	static const char *const statuses[] = {"awaiting_payment", "paid", "dispensed", "shipped", "delivered", "cancelled",
+	                                       NULL};
+	json_t *list = json_array();
+	if (req->user.role == ROLE_PATIENT) {
+		const char *status = request_query(req, "status");
+		const char *const *known = statuses;
+		while (status != NULL && *known != NULL && strcmp(*known, status) != 0)
+			known++;
+		if (status != NULL && *known == NULL) {
+			json_decref(list);
 			reply_error(req, 400, "invalid_field", "status", "status_value");
 			return;
 		}
+		if (req->db->m->order_list(req->db, req->user.id, status, add_order, list) != STORE_OK) {
+			json_decref(list);
+			reply_internal(req, "list orders");
+			return;
+		}
+		reply_json(req, 200, json_pack("{s:o}", "orders", list));
+		return;
 	}
-	int64_t patient = req->user.role == ROLE_PATIENT ? req->user.id : 0;
-	json_t *list = json_array();
-	if (req->db->m->order_list(req->db, patient, status, add_order, list) != STORE_OK) {
+	list_params p;
+	if (!list_params_read(req, statuses, 50, &p)) {
 		json_decref(list);
+		return;
+	}
+	int64_t total = 0;
+	json_t *counts = json_object();
+	if (req->db->m->order_search(req->db, &p.filter, &total, add_order, list) != STORE_OK ||
+	    req->db->m->order_status_counts(req->db, &p.filter, add_status_count, counts) != STORE_OK) {
+		json_decref(list);
+		json_decref(counts);
 		reply_internal(req, "list orders");
 		return;
 	}
-	if (patient == 0 &&
-	    store_audit_now(req->db, req->user.id, req->user.role, "order.list", "orders", status ? status : "") != STORE_OK) {
+	if (store_audit_now(req->db, req->user.id, req->user.role, "order.list", "orders", p.filter.status ? p.filter.status : "") !=
+	    STORE_OK) {
 		json_decref(list);
+		json_decref(counts);
 		reply_internal(req, "audit order list");
 		return;
 	}
-	reply_json(req, 200, json_pack("{s:o}", "orders", list));
+	json_t *reply = json_pack("{s:o, s:o}", "orders", list, "status_counts", counts);
+	list_page_set(reply, &p, total);
+	reply_json(req, 200, reply);
 }
 
 /* Loads the order named by the path; patients only their own (others are 404). */

@@ -136,6 +136,19 @@ const json_t *input_object(request *req, const char *name);
  * returns false when present but not such an integer. */
 bool query_int(request *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
 
+/* A staff list's search and paging parameters, ?q=&status=&limit=&offset= (list_params.c). */
+typedef struct list_params {
+	list_filter filter;            /* points into text and kana */
+	char text[401];                /* q, normalised, without spaces */
+	char kana[401];                /* the same folded to katakana */
+} list_params;
+
+/* Reads the parameters; status must be one of statuses (NULL-terminated). limit defaults to
+ * default_limit (1 to 500). Replies 400 naming the parameter and returns false on a bad one. */
+bool list_params_read(request *req, const char *const *statuses, int default_limit, list_params *out);
+/* Adds total, limit and offset to a list's reply object. */
+void list_page_set(json_t *reply, const list_params *p, int64_t total);
+
 /* Validates body against fields; on success req->input holds the normalised object and true
  * is returned; otherwise an error reply is set and false returned. Every field is checked: the
  * reply names the first bad field in error.field (and its code and message), and lists all of

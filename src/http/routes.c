@@ -111,6 +111,18 @@ static const field_spec slot_publish_fields[] = {
 	{0},
 };
 
+static const field_spec slot_pattern_fields[] = {
+	{"doctor_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"first_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
+	{"last_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
+	{"weekdays", FIELD_ARRAY, true, 1, 7, 0, 0, 0, NULL},
+	{"day_start", FIELD_STRING, true, 5, 5, 0, 0, 0, NULL},
+	{"day_end", FIELD_STRING, true, 5, 5, 0, 0, 0, NULL},
+	{"slot_minutes", FIELD_INTEGER, false, 0, 0, 5, 120, 0, NULL},
+	{"preview", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
+	{0},
+};
+
 static const field_spec booking_fields[] = {
 	{"slot_id", FIELD_INTEGER, true, 0, 0, 1, INT64_MAX, 0, NULL},
 	{0},
@@ -384,9 +396,12 @@ const route api_routes[] = {
 	{"POST", "/api/v1/admin/users/{id}/force-password-reset", ROLE_ADMIN, no_fields, handle_admin_user_force_reset},
 	{"GET", "/api/v1/clinic", ACCESS_PUBLIC, NULL, handle_clinic_get},
 	{"PUT", "/api/v1/clinic", ROLE_ADMIN, clinic_fields, handle_clinic_put},
+	{"GET", "/api/v1/audit.csv", ROLE_ADMIN, NULL, handle_audit_csv},
+	{"GET", "/api/v1/audit/filters", ROLE_ADMIN, NULL, handle_audit_filters},
 
 	{"GET", "/api/v1/slots", ROLE_ANY_USER, NULL, handle_slots_list},
 	{"POST", "/api/v1/slots", ROLE_DOCTOR | ROLE_ADMIN, slot_publish_fields, handle_slots_publish},
+	{"POST", "/api/v1/slots/pattern", ROLE_DOCTOR | ROLE_ADMIN, slot_pattern_fields, handle_slots_pattern},
 	{"DELETE", "/api/v1/slots/{id}", ROLE_DOCTOR | ROLE_ADMIN, no_fields, handle_slot_delete},
 	{"GET", "/api/v1/schedule", ROLE_DOCTOR | ROLE_ADMIN, NULL, handle_schedule},
 	{"GET", "/api/v1/bookings", ROLE_PATIENT, NULL, handle_bookings_list},

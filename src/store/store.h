@@ -556,12 +556,55 @@ typedef struct reset_token_record {
 	int64_t expires_at;
 	int64_t used_at;               /* 0 until used */
 } reset_token_record;
+/* A search of the audit log (admins' audit page): every field 0 / NULL means "any". Rows come
+ * newest first; before_id > 0 continues a listing after the row with that id (keyset paging:
+ * rows appended meanwhile do not shift the pages). */
+typedef struct audit_query {
+	int64_t actor_id;              /* -1: any; 0: the system / anonymous; > 0: that user */
+	int64_t patient_id;            /* > 0: rows about this patient: object patient:N, the patient's
+	                                  own actions, and rows about their orders and bookings */
+	const char *action;            /* exact action code */
+	int64_t from, to;              /* at in [from, to); 0: unbounded */
+	int64_t before_id;             /* > 0: only rows with id < before_id */
+	int limit;
+} audit_query;
+
+/* An audit row with the people it names, for display. */
+typedef struct audit_entry {
+	audit_row row;
+	char actor_name[401];          /* "" for the system, or a user since removed */
+	int64_t patient_id;            /* the patient the row is about, 0 when none */
+	char patient_name[401];
+} audit_entry;
+
+/* A person who can be chosen in the audit page's filters (a staff member as actor, a patient
+ * as the one a row is about). */
+typedef struct audit_person {
+	int64_t id;
+	char name[401];
+	char name_kana[401];
+	user_role role;
+} audit_person;
+
+/* What a staff list (review queue, orders, adverse events) is narrowed to. NULL / 0 means
+ * "any". text matches the patient's name as a substring (spaces ignored), kana the patient's
+ * kana (the query folded to katakana by kana_fold), number the row's own number (order or report
+ * id) or the patient's id. limit 0: no limit. */
+typedef struct list_filter {
+	const char *text;
+	const char *kana;
+	int64_t number;
+	const char *status;
+	int limit, offset;
+} list_filter;
 
 typedef struct store store;
 
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
 typedef int (*store_user_fn)(void *ctx, const user_record *user);
 typedef int (*store_audit_fn)(void *ctx, const audit_row *row);
+typedef int (*store_audit_entry_fn)(void *ctx, const audit_entry *e);
+typedef int (*store_audit_person_fn)(void *ctx, const audit_person *p);
 typedef int (*store_slot_fn)(void *ctx, const slot_view *slot);
 typedef int (*store_booking_fn)(void *ctx, const booking_record *booking);
 typedef int (*store_review_fn)(void *ctx, const review_item *item);
@@ -652,6 +695,13 @@ typedef struct store_methods {
 	store_rc (*audit_recent)(store *s, int limit, store_audit_fn fn, void *ctx);
 	/* Every row in id order, for verification. */
 	store_rc (*audit_each)(store *s, store_audit_fn fn, void *ctx);
+	/* Rows matching q, newest first, at most q->limit, with the names of the people they name. */
+	store_rc (*audit_search)(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx);
+	/* Rows matching q (limit and before_id ignored). */
+	store_rc (*audit_count)(store *s, const audit_query *q, int64_t *count_out);
+	/* The people the audit page offers as filters: every account, staff first, then patients by
+	 * kana (at most 20,000). */
+	store_rc (*audit_people)(store *s, store_audit_person_fn fn, void *ctx);
 
 	/* Consultation slots. slot_insert: STORE_CONFLICT when the doctor already has a slot at
 	 * that time. slot_delete: STORE_CONFLICT when it has a live booking. */
@@ -695,8 +745,10 @@ typedef struct store_methods {
 	store_rc (*call_latest_held)(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out);
 	store_rc (*call_list)(store *s, int64_t patient_id, store_call_fn fn, void *ctx);
 
-	/* Patients whose latest response has no decision yet: block first, then oldest first. */
-	store_rc (*review_queue)(store *s, store_review_fn fn, void *ctx);
+	/* Patients whose latest response has no decision yet: block first, then oldest first.
+	 * f (NULL: everything) narrows it (status: the worst level) and pages it; *total_out, when
+	 * not NULL, receives the number of matching patients before paging. */
+	store_rc (*review_queue)(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx);
 
 	/* Products: product_insert is STORE_CONFLICT on a taken code. */
 	store_rc (*product_insert)(store *s, product_record *p);
@@ -735,8 +787,14 @@ typedef struct store_methods {
 	/* Orders. */
 	store_rc (*order_insert)(store *s, order_record *o);
 	store_rc (*order_get)(store *s, int64_t id, order_record *out);
-	/* patient_id 0: every patient; status NULL: every status. Newest first. */
+	/* patient_id 0: every patient; status NULL: every status. Newest first, at most 500. */
 	store_rc (*order_list)(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx);
+	/* Orders matching f (status: the order's), newest first, paged; *total_out receives the
+	 * number matching before paging. */
+	store_rc (*order_search)(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx);
+	/* Orders matching f whatever their status (f->status ignored), counted per status. */
+	store_rc (*order_status_counts)(store *s, const list_filter *f, void (*fn)(void *ctx, const char *status, int64_t n),
+	                                void *ctx);
 	/* Units ordered (not cancelled) under one approval. */
 	store_rc (*order_quantity_for_decision)(store *s, int64_t decision_id, int64_t *qty_out);
 	/* Moves an order from from_status to to_status; STORE_CONFLICT when it is not in from_status. */
@@ -816,6 +874,9 @@ typedef struct store_methods {
 	store_rc (*ae_report_photo)(store *s, int64_t id, char type_out[16], unsigned char **data, size_t *len);
 	/* patient_id 0: every report. Newest first. */
 	store_rc (*ae_report_list)(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx);
+	/* Every report matching f's text, kana and number (status and paging are the caller's: the
+	 * triage order is computed above the store), newest first. */
+	store_rc (*ae_report_search)(store *s, const list_filter *f, store_ae_report_fn fn, void *ctx);
 	/* Adds the next version (a->version is set) with its suspect lots. */
 	store_rc (*ae_assessment_insert)(store *s, ae_assessment_record *a);
 	store_rc (*ae_assessment_latest)(store *s, int64_t report_id, ae_assessment_record *out);

@@ -276,7 +276,10 @@ test('admin: creates a doctor, sees the user list and an intact audit chain', as
     const ids = await page.$$eval('#audit-body tr td:first-child', (cells) => cells.map((c) => Number(c.textContent)));
     assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
     const actors = await page.$$eval('#audit-body tr td:nth-child(3)', (cells) => cells.map((c) => c.textContent));
-    assert.ok(actors.includes('#1 管理者'), `the admin's own actions are listed: ${actors.join(', ')}`);
+    // People and actions in words: the admin by name and role, not by account number.
+    assert.ok(actors.includes('管理 太郎 (管理者)'), `the admin's own actions are listed: ${actors.join(', ')}`);
+    const actions = await page.$$eval('#audit-body tr td:nth-child(4)', (cells) => cells.map((c) => c.textContent));
+    assert.ok(actions.includes('ログイン'), `actions in words: ${actions.join(', ')}`);
 
     // The audit times are shown in Asia/Tokyo: compare the first row with the API's UTC time.
     const shownFirst = await page.$eval('#audit-body tr', (tr) => ({

@@ -146,9 +146,9 @@ function renderAudit() {
     // Entries made by the CLI or the server itself carry no user (null, 0 or role 'system').
     const actor = !entry.actor_id || entry.actor_role === 'system'
       ? t('value.system')
-      : `#${entry.actor_id}${entry.actor_role ? ` ${roleLabel(entry.actor_role)}` : ''}`;
+      : `${entry.actor_name || `#${entry.actor_id}`}${entry.actor_role ? ` (${roleLabel(entry.actor_role)})` : ''}`;
     cell(row, actor);
-    cell(row, entry.action).classList.add('mono');
+    cell(row, entry.action_label || entry.action);
     cell(row, describeObject(entry.object)).classList.add('mono', 'wrap-anywhere');
     body.append(row);
   }

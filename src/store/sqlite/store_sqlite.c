@@ -641,7 +641,7 @@ static void read_audit(sqlite3_stmt *st, audit_row *r)
 	sqlite_copy_text(r->hash, sizeof r->hash, st, 8);
 }
 
-static store_rc audit_query(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn, void *ctx)
+static store_rc audit_rows(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn, void *ctx)
 {
 	int rc;
 	audit_row r;
@@ -664,7 +664,7 @@ static store_rc sq_audit_recent(store *s, int limit, store_audit_fn fn, void *ct
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(st, 1, limit);
-	return audit_query(ss, st, fn, ctx);
+	return audit_rows(ss, st, fn, ctx);
 }
 
 static store_rc sq_audit_each(store *s, store_audit_fn fn, void *ctx)
@@ -674,7 +674,7 @@ static store_rc sq_audit_each(store *s, store_audit_fn fn, void *ctx)
 	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
-	return audit_query(ss, st, fn, ctx);
+	return audit_rows(ss, st, fn, ctx);
 }
 
 static const store_methods sqlite_methods = {
@@ -708,6 +708,9 @@ static const store_methods sqlite_methods = {
 	.login_failure_purge = sq_login_failure_purge,
 	.audit_append = sq_audit_append,
 	.audit_recent = sq_audit_recent,
+	.audit_search = sqlite_audit_search,
+	.audit_count = sqlite_audit_count,
+	.audit_people = sqlite_audit_people,
 	.audit_each = sq_audit_each,
 	.slot_insert = sqlite_slot_insert,
 	.slot_get = sqlite_slot_get,
@@ -753,6 +756,8 @@ static const store_methods sqlite_methods = {
 	.order_insert = sqlite_order_insert,
 	.order_get = sqlite_order_get,
 	.order_list = sqlite_order_list,
+	.order_search = sqlite_order_search,
+	.order_status_counts = sqlite_order_status_counts,
 	.order_quantity_for_decision = sqlite_order_quantity_for_decision,
 	.order_set_status = sqlite_order_set_status,
 	.order_record_payment = sqlite_order_record_payment,
@@ -793,6 +798,7 @@ static const store_methods sqlite_methods = {
 	.ae_report_set_photo = sqlite_ae_report_set_photo,
 	.ae_report_photo = sqlite_ae_report_photo,
 	.ae_report_list = sqlite_ae_report_list,
+	.ae_report_search = sqlite_ae_report_search,
 	.ae_assessment_insert = sqlite_ae_assessment_insert,
 	.ae_assessment_latest = sqlite_ae_assessment_latest,
 	.ae_assessment_list = sqlite_ae_assessment_list,

@@ -128,6 +128,18 @@ store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn 
 	return sqlite_each_row(ss, st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
 }
 
+store_rc sqlite_ae_report_search(store *s, const list_filter *f, store_ae_report_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, REPORT_SELECT " LEFT JOIN patient_profiles pp ON pp.user_id = r.patient_id"
+	                                      " WHERE " SQL_PATIENT_MATCH("u", "pp", "r.id") " ORDER BY r.id DESC");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite_bind_filter(st, f);
+	ae_report_record row;
+	return sqlite_each_row(ss, st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "search adverse event reports");
+}
+
 /* ---- assessments ---- */
 
 #define ASSESSMENT_SELECT                                                                                           \
