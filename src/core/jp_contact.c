@@ -1,6 +1,7 @@
 #include "core/jp_contact.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,108 +10,119 @@
 #include "core/text.h"
 #include "core/validate.h"
 
-/* Characters people type between the groups of a number: NFKC leaves these as they are.
- * U+2010–2015 hyphens and dashes, U+2212 minus, U+30FC katakana prolonged sound mark (typed
- * for a dash on Japanese keyboards; NFKC also maps half-width U+FF70 to it), U+301C wave dash. */
-static int is_dash_like(utf8proc_int32_t cp)
+/* The characters read as a hyphen (see jp_contact.h for where each comes from). */
+static bool is_hyphen_like(utf8proc_int32_t cp)
 {
-	return cp == '-' || (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0x30FC || cp == 0x301C;
+	return cp == '-' || cp == 0x30FC || cp == 0x2212 || (cp >= 0x2010 && cp <= 0x2015) || cp == 0xFE58 ||
+	       cp == 0x2043;
 }
 
-/* NFKC-normalises in, then copies digits to out and separators as single '-'. A leading "+81"
- * becomes "0". Returns 0, or -1 on a character that is neither. */
-static int digits_and_dashes(const char *in, char *out, size_t outlen, int allow_plus81, int skip_postal_mark)
+/* What people put between the groups of a number. A patient's phone and the clinic's are read
+ * alike: every separator only drops presentation, never a digit, and validate_phone still
+ * counts the digits, so accepting "(03) 1234 5678" from a patient loses nothing a stricter
+ * rule would keep. Spaces in a postal code are dropped rather than read (see tidy). */
+static bool is_separator(utf8proc_int32_t cp, bool phone)
 {
-	char *norm = text_normalize(in);
-	if (norm == NULL)
-		return -2;
+	return is_hyphen_like(cp) || (phone && (cp == ' ' || cp == '(' || cp == ')'));
+}
+
+/* The first character at or after p that is not a separator (or an undecodable byte). */
+static const utf8proc_uint8_t *skip_separators(const utf8proc_uint8_t *p, bool phone)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t len;
+	while (*p && (len = utf8proc_iterate(p, -1, &cp)) > 0 && is_separator(cp, phone))
+		p += len;
+	return p;
+}
+
+/* jp_phone_tidy (phone) and jp_postal_tidy (!phone): one pass, one set of separators. */
+static char *tidy(const char *s, bool phone)
+{
+	/* At most strlen(s) + 1 bytes: other characters are copied as they are, a run of separators
+	 * (one byte or more) gives at most one '-', "+81" gives "0", and the hyphen given to seven
+	 * bare postal digits is the one byte more. */
+	char *out = malloc(strlen(s) + 2);
+	if (out == NULL)
+		return NULL;
 	size_t n = 0;
-	int pending_dash = 0;
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)norm;
-	if (allow_plus81 && strncmp(norm, "+81", 3) == 0) {
-		/* +81 3 1234 5678 and +81-(0)3-… : the country code replaces the trunk prefix 0. */
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	if (phone && strncmp(s, "+81", 3) == 0) {
+		/* +81 3 1234 5678, +81-(0)3-…: the country code stands for the trunk prefix 0, which
+		 * the "(0)" some people add repeats. */
 		out[n++] = '0';
-		p += 3;
-		while (*p == ' ' || *p == '-' || *p == '(')
-			p++;
+		p = skip_separators(p + 3, phone);
 		if (p[0] == '0' && p[1] == ')')
-			p += 2;
-		while (*p == ' ' || *p == '-' || *p == ')')
-			p++;
+			p = skip_separators(p + 2, phone);
 	}
-	if (skip_postal_mark && strncmp((const char *)p, "\xE3\x80\x92", 3) == 0) /* 〒 U+3012 */
+	if (!phone && strncmp(s, "\xE3\x80\x92", 3) == 0) /* 〒 U+3012 */
 		p += 3;
-	int rc = 0;
+	bool pending_hyphen = false;
 	while (*p) {
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t len = utf8proc_iterate(p, -1, &cp);
 		if (len < 0) {
-			rc = -2;
-			break;
+			free(out);
+			return NULL;
+		}
+		if (!phone && cp == ' ') {
+			/* 〒 150 0001: spaces in a postal code carry nothing. */
+		} else if (is_separator(cp, phone)) {
+			pending_hyphen = n > 0; /* none before the first digit */
+		} else {
+			if (pending_hyphen)
+				out[n++] = '-';
+			pending_hyphen = false;
+			memcpy(out + n, p, (size_t)len);
+			n += (size_t)len;
 		}
 		p += len;
-		if (cp >= '0' && cp <= '9') {
-			if (pending_dash && n > 0 && n + 1 < outlen)
-				out[n++] = '-';
-			pending_dash = 0;
-			if (n + 1 >= outlen) {
-				rc = -1;
-				break;
-			}
-			out[n++] = (char)cp;
-		} else if (cp == ' ' && skip_postal_mark) {
-			/* 〒 150 0001: spaces in a postal code carry nothing. */
-		} else if (is_dash_like(cp) || cp == ' ' || (!skip_postal_mark && (cp == '(' || cp == ')'))) {
-			pending_dash = 1;
-		} else {
-			rc = -1;
-			break;
-		}
 	}
 	out[n] = '\0';
-	free(norm);
-	return rc;
+	if (!phone && n == 7 && strspn(out, "0123456789") == 7) {
+		/* 郵便番号: three digits, hyphen, four digits. */
+		memmove(out + 4, out + 3, 5);
+		out[3] = '-';
+	}
+	return out;
+}
+
+char *jp_phone_tidy(const char *s)
+{
+	return tidy(s, true);
+}
+
+char *jp_postal_tidy(const char *s)
+{
+	return tidy(s, false);
+}
+
+/* text_normalize, tidy and the field's validator; the stored form into out. */
+static const char *normalize_into(const char *in, char *out, size_t outlen, bool phone)
+{
+	out[0] = '\0';
+	char *nfkc = text_normalize(in);
+	char *tidied = nfkc ? tidy(nfkc, phone) : NULL;
+	free(nfkc);
+	if (tidied == NULL)
+		return "text_encoding";
+	const char *why = phone ? validate_phone(tidied) : validate_postal_code(tidied);
+	if (why == NULL && strlen(tidied) >= outlen)
+		why = phone ? "phone_format" : "postal_format";
+	if (why == NULL)
+		snprintf(out, outlen, "%s", tidied);
+	free(tidied);
+	return why;
 }
 
 const char *jp_phone_normalize(const char *in, char *out, size_t outlen)
 {
-	char buf[64];
-	int rc = digits_and_dashes(in, buf, sizeof buf, 1, 0);
-	out[0] = '\0';
-	if (rc == -2)
-		return "text_encoding";
-	if (rc != 0 || buf[0] == '\0' || validate_phone(buf) != NULL || strlen(buf) >= outlen)
-		return "phone_format";
-	snprintf(out, outlen, "%s", buf);
-	return NULL;
+	return normalize_into(in, out, outlen, true);
 }
 
 const char *jp_postal_normalize(const char *in, char *out, size_t outlen)
 {
-	char buf[32];
-	int rc = digits_and_dashes(in, buf, sizeof buf, 0, 1);
-	out[0] = '\0';
-	if (rc == -2)
-		return "text_encoding";
-	if (rc != 0 || outlen < 9)
-		return "postal_format";
-	char digits[8];
-	size_t nd = 0;
-	for (const char *p = buf; *p; p++) {
-		if (*p == '-') {
-			/* One separator, after the third digit (郵便番号: 3 digits, hyphen, 4 digits). */
-			if (nd != 3 || p[1] == '\0')
-				return "postal_format";
-			continue;
-		}
-		if (nd == 7)
-			return "postal_format";
-		digits[nd++] = *p;
-	}
-	if (nd != 7)
-		return "postal_format";
-	snprintf(out, outlen, "%.3s-%.4s", digits, digits + 3);
-	return NULL;
+	return normalize_into(in, out, outlen, false);
 }
 
 int jp_phone_is_placeholder(const char *normalized)

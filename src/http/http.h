@@ -21,8 +21,9 @@ enum field_flags {
 	FIELD_RAW = 1 << 0,        /* not normalised or trimmed (passwords) */
 	FIELD_LOWERCASE = 1 << 1,  /* ASCII-lower-cased after normalisation (e-mail) */
 	FIELD_MULTILINE = 1 << 2,  /* newlines and tabs allowed */
-	/* After NFKC, before the length checks: every hyphen-like character becomes '-'
-	 * (validate_normalize_phone), and for postal codes "1500001" becomes "150-0001". */
+	/* After NFKC, before the length checks: the number as typed made into the stored form
+	 * (jp_phone_tidy / jp_postal_tidy: hyphen-like characters, spaces, "+81", 〒, and for
+	 * postal codes "1500001" becomes "150-0001"). */
 	FIELD_PHONE = 1 << 3,
 	FIELD_POSTAL_CODE = 1 << 4,
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jp_contact.h"
 #include "core/text.h"
 #include "core/validate.h"
 #include "http/http.h"
@@ -43,7 +44,7 @@ static char *stored_text(const field_spec *f, const char *raw)
 		for (char *p = text; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 	if (f->flags & (FIELD_PHONE | FIELD_POSTAL_CODE)) {
-		char *normalized = (f->flags & FIELD_PHONE) ? validate_normalize_phone(text) : validate_normalize_postal_code(text);
+		char *normalized = (f->flags & FIELD_PHONE) ? jp_phone_tidy(text) : jp_postal_tidy(text);
 		free(text);
 		text = normalized;
 	}

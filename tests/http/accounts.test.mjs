@@ -105,6 +105,8 @@ describe('sign-up: every field error at once, phone and postal code as typed', (
     ['090‐1111‐2222', '090-1111-2222'], // hyphen U+2010
     ['03―1234―5678', '03-1234-5678'], // horizontal bar
     ['０３１２３４５６７８', '0312345678'],
+    ['090 1111 2222', '090-1111-2222'], // spaces, as the clinic's own number is read
+    ['+81 (0)90-1111-2222', '090-1111-2222'], // country code
   ];
   for (const [typed, stored] of phones) {
     test(`phone ${typed} is stored as ${stored}`, async () => {

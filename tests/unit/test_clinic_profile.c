@@ -10,6 +10,7 @@
 
 #include "core/clinic_profile.h"
 #include "core/jp_contact.h"
+#include "test_files.h"
 
 /* A complete, valid set of details; tests change one field at a time. */
 static void valid_raw(const char *raw[CLINIC_FIELD_COUNT])
@@ -58,24 +59,17 @@ static void unescape_newlines(char *s)
 static void test_field_cases(void **state)
 {
 	(void)state;
-	FILE *f = fopen("tests/data/clinic_profile/cases.tsv", "r");
-	assert_non_null(f);
-	char line[1024];
-	int lineno = 0, cases = 0;
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		char *field = strtok(line, "\t"), *mode = strtok(NULL, "\t"), *input = strtok(NULL, "\t"),
-		     *expected = strtok(NULL, "\t");
-		if (field == NULL || mode == NULL || input == NULL || expected == NULL)
-			fail_msg("cases.tsv line %d: want 4 tab-separated columns", lineno);
+	tsv_cases t;
+	tsv_open(&t, "tests/data/clinic_profile/cases.tsv");
+	char *col[4];
+	int cases = 0;
+	while (tsv_next(&t, col, 4)) {
+		char *field = col[0], *mode = col[1], *input = col[2], *expected = col[3];
 		unescape_newlines(input);
 		unescape_newlines(expected);
 		int idx = clinic_field_find(field);
 		if (idx < 0)
-			fail_msg("cases.tsv line %d: unknown field %s", lineno, field);
+			fail_msg("cases.tsv line %d: unknown field %s", t.lineno, field);
 		const char *raw[CLINIC_FIELD_COUNT];
 		valid_raw(raw);
 		raw[idx] = input;
@@ -84,20 +78,20 @@ static void test_field_cases(void **state)
 		int n = clinic_profile_check(raw, strcmp(mode, "production") == 0, &p, errs);
 		if (expected[0] == '=') {
 			if (n != 0)
-				fail_msg("cases.tsv line %d: %s \"%s\" refused (%s: %s), want %s", lineno, field, input, errs[0].field,
+				fail_msg("cases.tsv line %d: %s \"%s\" refused (%s: %s), want %s", t.lineno, field, input, errs[0].field,
 				         errs[0].reason, expected + 1);
 			if (strcmp(stored_value(&p, idx), expected + 1) != 0)
-				fail_msg("cases.tsv line %d: %s \"%s\" stored as \"%s\", want \"%s\"", lineno, field, input,
+				fail_msg("cases.tsv line %d: %s \"%s\" stored as \"%s\", want \"%s\"", t.lineno, field, input,
 				         stored_value(&p, idx), expected + 1);
 		} else {
 			if (n != 1 || strcmp(errs[0].field, field) != 0 || strcmp(errs[0].reason, expected + 1) != 0)
-				fail_msg("cases.tsv line %d: %s \"%s\" gave %d errors (%s: %s), want %s", lineno, field, input, n,
+				fail_msg("cases.tsv line %d: %s \"%s\" gave %d errors (%s: %s), want %s", t.lineno, field, input, n,
 				         n ? errs[0].field : "-", n ? errs[0].reason : "-", expected + 1);
 			assert_string_equal(p.name, ""); /* nothing stored on error */
 		}
 		cases++;
 	}
-	fclose(f);
+	tsv_close(&t);
 	assert_true(cases >= 50);
 }
 

@@ -1,4 +1,5 @@
-/* Runs every case of tests/data/validators.tsv through the named validator. */
+/* Runs every case of tests/data/validators.tsv through the named validator, and every case of
+ * tests/data/normalize.tsv through the HTTP input table's normalisation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +12,10 @@
 
 #include <stdlib.h>
 
+#include "core/jp_contact.h"
 #include "core/text.h"
 #include "core/validate.h"
+#include "test_files.h"
 
 /* Fixed "now" so date cases do not drift: 2026-11-25T00:00:00Z. */
 #define NOW ((int64_t)1795564800)
@@ -59,26 +62,20 @@ static void unescape(char *s)
 static void test_validator_cases(void **state)
 {
 	(void)state;
-	FILE *f = fopen("tests/data/validators.tsv", "r");
-	assert_non_null(f);
-	char line[512];
-	int lineno = 0, cases = 0;
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		char *name = strtok(line, "\t"), *input = strtok(NULL, "\t"), *expected = strtok(NULL, "\t");
-		if (name == NULL || input == NULL || expected == NULL)
-			fail_msg("validators.tsv line %d: want 3 tab-separated columns", lineno);
+	tsv_cases t;
+	tsv_open(&t, "tests/data/validators.tsv");
+	char *col[3];
+	int cases = 0;
+	while (tsv_next(&t, col, 3)) {
+		char *name = col[0], *input = col[1], *expected = col[2];
 		unescape(input);
 		const char *got = run_validator(name, input);
 		const char *got_s = got ? got : "ok";
 		if (strcmp(got_s, expected) != 0)
-			fail_msg("validators.tsv line %d: %s(\"%s\") gave %s, want %s", lineno, name, input, got_s, expected);
+			fail_msg("validators.tsv line %d: %s(\"%s\") gave %s, want %s", t.lineno, name, input, got_s, expected);
 		cases++;
 	}
-	fclose(f);
+	tsv_close(&t);
 	assert_true(cases >= 50);
 }
 
@@ -88,42 +85,35 @@ static void test_validator_cases(void **state)
 static void test_normalize_cases(void **state)
 {
 	(void)state;
-	FILE *f = fopen("tests/data/normalize.tsv", "r");
-	assert_non_null(f);
-	char line[512];
-	int lineno = 0, cases = 0;
-	while (fgets(line, sizeof line, f)) {
-		lineno++;
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		char *name = strtok(line, "\t"), *input = strtok(NULL, "\t"), *want = strtok(NULL, "\t"),
-		     *verdict = strtok(NULL, "\t");
-		if (name == NULL || input == NULL || want == NULL || verdict == NULL)
-			fail_msg("normalize.tsv line %d: want 4 tab-separated columns", lineno);
+	tsv_cases t;
+	tsv_open(&t, "tests/data/normalize.tsv");
+	char *col[4];
+	int cases = 0;
+	while (tsv_next(&t, col, 4)) {
+		char *name = col[0], *input = col[1], *want = col[2], *verdict = col[3];
 		bool phone = strcmp(name, "phone") == 0;
 		char *nfkc = text_normalize(input);
 		assert_non_null(nfkc);
-		char *got = phone ? validate_normalize_phone(nfkc) : validate_normalize_postal_code(nfkc);
+		char *got = phone ? jp_phone_tidy(nfkc) : jp_postal_tidy(nfkc);
 		assert_non_null(got);
 		if (strcmp(got, want) != 0)
-			fail_msg("normalize.tsv line %d: %s(\"%s\") gave \"%s\", want \"%s\"", lineno, name, input, got, want);
+			fail_msg("normalize.tsv line %d: %s(\"%s\") gave \"%s\", want \"%s\"", t.lineno, name, input, got, want);
 		const char *reason = phone ? validate_phone(got) : validate_postal_code(got);
 		if (strcmp(reason ? reason : "ok", verdict) != 0)
-			fail_msg("normalize.tsv line %d: validating \"%s\" gave %s, want %s", lineno, got, reason ? reason : "ok", verdict);
+			fail_msg("normalize.tsv line %d: validating \"%s\" gave %s, want %s", t.lineno, got, reason ? reason : "ok", verdict);
 		free(got);
 		free(nfkc);
 		cases++;
 	}
-	fclose(f);
+	tsv_close(&t);
 	assert_true(cases >= 30);
 }
 
 static void test_normalize_invalid_utf8(void **state)
 {
 	(void)state;
-	assert_null(validate_normalize_phone("090\xff" "1111"));
-	assert_null(validate_normalize_postal_code("\xe3\x80"));
+	assert_null(jp_phone_tidy("090\xff" "1111"));
+	assert_null(jp_postal_tidy("\xe3\x80"));
 }
 
 static void test_date_is_valid(void **state)
