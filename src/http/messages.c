@@ -50,7 +50,6 @@ static const message messages[] = {
 	 "Enter your current password to change the e-mail address."},
 	{"current_password_wrong", "現在のパスワードが正しくありません。", "The current password is not correct."},
 	{"role_any_value", "patient、doctor、pharmacist、admin のいずれかを指定してください。", "Must be patient, doctor, pharmacist or admin."},
-	{"user_status_value", "active、deactivated、any のいずれかを指定してください。", "Must be active, deactivated or any."},
 	{"not_found", "見つかりません。", "Not found."},
 	{"method_not_allowed", "このメソッドは使用できません。", "This method is not allowed here."},
 	{"internal", "サーバーでエラーが発生しました。データは変更されていません。", "A server error occurred. Nothing was changed."},

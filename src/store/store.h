@@ -42,15 +42,6 @@ typedef struct user_record {
 } user_record;
 
 /* The admin's user list: a search and one page of it. */
-typedef struct user_query {
-	const char *text;   /* part of the name or e-mail, case-insensitive for ASCII; NULL or "": any */
-	unsigned roles;     /* user_role bits; 0: any */
-	int status;         /* USER_ANY, USER_ACTIVE or USER_DEACTIVATED */
-	int limit, offset;
-} user_query;
-
-enum { USER_ANY = 0, USER_ACTIVE = 1, USER_DEACTIVATED = 2 };
-
 typedef struct patient_profile {
 	int64_t user_id;
 	char name_kana[401];
@@ -586,7 +577,7 @@ typedef struct audit_person {
 	user_role role;
 } audit_person;
 
-/* What a staff list (review queue, orders, adverse events) is narrowed to. NULL / 0 means
+/* What a staff list (review queue, orders, adverse events, the admin's users) is narrowed to. NULL / 0 means
  * "any". text matches the patient's name as a substring (spaces ignored), kana the patient's
  * kana (the query folded to katakana by kana_fold), number the row's own number (order or report
  * id) or the patient's id. limit 0: no limit. */
@@ -658,8 +649,12 @@ typedef struct store_methods {
 	store_rc (*user_by_id)(store *s, int64_t id, user_record *out);
 	store_rc (*user_count)(store *s, int64_t *count_out);
 	store_rc (*user_list)(store *s, store_user_fn fn, void *ctx);
-	/* The users matching q, by id, q->limit from q->offset on; *total_out counts every match. */
-	store_rc (*user_search)(store *s, const user_query *q, store_user_fn fn, void *ctx, int64_t *total_out);
+	/* The admin's user list: accounts matching f (text: the name, spaces ignored, or the e-mail;
+	 * kana: a patient's kana; number: the user id; status: "active" or "deactivated") whose
+	 * role is one of roles (user_role bits; 0: any), by id, f->limit from f->offset on;
+	 * *total_out counts every match. */
+	store_rc (*user_search)(store *s, const list_filter *f, unsigned roles, store_user_fn fn, void *ctx,
+	                        int64_t *total_out);
 	/* Writes user's e-mail, name, role, lang, password_reset_required and deactivated_at (by id).
 	 * STORE_CONFLICT when the e-mail belongs to another account; STORE_NOT_FOUND for no such id. */
 	store_rc (*user_update)(store *s, const user_record *user);

@@ -2,7 +2,8 @@
 // field at once and takes a phone number typed with full-width digits and ー; a patient changes
 // their details on the profile page (reached from the order page's "register your address" and
 // leading back); an admin searches the user list, deactivates a patient, changes a doctor's role
-// and requires a new password, and that patient's log-in is refused with the reason.
+// and requires a new password, and that patient's log-in is refused with the reason; the user
+// list pages with the staff lists' pager (limit and offset), the page held in the address.
 // Screenshots (phone and desktop) go to build/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -181,5 +182,53 @@ test('admin: search, deactivate a patient, change a role, require a new password
     assert.deepEqual(phone.problems, []);
   } finally {
     await phone.context.close();
+  }
+});
+
+test('admin: more users than a page go through the shared pager; the offset stays in the address', async () => {
+  // 24 accounts one search finds: more than a page of 20.
+  sql(server.db, `INSERT INTO users (email, name, role, password_hash, created_at)
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 24)
+    SELECT 'page' || i || '@patient.example', '頁送り ' || printf('%02d', i), 'patient', '-',
+           (SELECT created_at FROM users WHERE email = 'admin@clinic.example') FROM n;`);
+  const { context, page, problems } = await openPage(DESKTOP);
+  try {
+    await logIn(page, server.url, 'admin@clinic.example', 'admin-demo-pass');
+    await openReady(page, server.url, `/users.html?q=${encodeURIComponent('頁送り')}`);
+    const status = '#users-pager-nav .pager__status';
+    assert.equal(await page.textContent(status), '24 件中 1〜20 件目');
+    assert.equal(await page.textContent('#users-range'), '24 件中 1〜20 件');
+    assert.equal(await page.$$eval('#users-list > li', (els) => els.length), 20);
+    assert.equal(await page.isDisabled('#users-pager-nav [data-page="prev"]'), true);
+
+    await page.click('#users-pager-nav [data-page="next"]');
+    await page.waitForFunction((s) => document.querySelector(s)?.textContent === '24 件中 21〜24 件目', status);
+    assert.equal(await page.$$eval('#users-list > li', (els) => els.length), 4);
+    assert.equal(new URL(page.url()).search, `?q=${encodeURIComponent('頁送り')}&offset=20`);
+    assert.equal(await page.isDisabled('#users-pager-nav [data-page="next"]'), true);
+
+    // Reloading shows the same page and search; an offset past the end shows the last page.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.textContent(status), '24 件中 21〜24 件目');
+    assert.equal(await page.inputValue('#users-q'), '頁送り');
+    await openReady(page, server.url, `/users.html?q=${encodeURIComponent('頁送り')}&offset=200`);
+    assert.equal(await page.textContent(status), '24 件中 21〜24 件目');
+    assert.match(page.url(), /&offset=20$/);
+    await page.click('#users-pager-nav [data-page="prev"]');
+    await page.waitForFunction((s) => document.querySelector(s)?.textContent === '24 件中 1〜20 件目', status);
+    assert.equal(new URL(page.url()).search, `?q=${encodeURIComponent('頁送り')}`);
+    await assertNoSidewaysScroll(page, 'users with a pager');
+    await screenshot(page, 'users-paging-desktop.png');
+
+    // One page: no pager. English: the shared pager's words.
+    await openReady(page, server.url, '/users.html?q=hanako');
+    assert.equal(await page.isHidden('#users-pager'), true);
+    await openReady(page, server.url, `/users.html?q=${encodeURIComponent('頁送り')}`);
+    await page.click('[data-lang-toggle]');
+    await page.waitForFunction((s) => document.querySelector(s)?.textContent === '1–20 of 24', status);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
   }
 });

@@ -254,36 +254,60 @@ describe('admin user management', () => {
     assert.equal(sql(server.db, `SELECT role || coalesce(deactivated_at, '-') || password_reset_required FROM users WHERE id = ${target.id};`), 'doctor-0');
   });
 
-  test('list: search by name or e-mail, filter by role and status, paging with a total', async () => {
-    const all = await as.admin.get('/api/v1/admin/users?per_page=100');
+  test('list: the staff lists\' search and paging (q, status, limit, offset; total) plus role', async () => {
+    const all = await as.admin.get('/api/v1/admin/users?limit=500');
     assert.equal(all.status, 200, all.text);
     assert.equal(all.json.total, Number(sql(server.db, 'SELECT count(*) FROM users;')));
-    assert.equal(all.json.page, 1);
+    assert.equal(all.json.limit, 500);
+    assert.equal(all.json.offset, 0);
+    assert.equal(all.json.page, undefined, 'no page/per_page of its own');
     const hanako = all.json.users.find((u) => u.email === 'hanako@patient.example');
     assert.equal(hanako.active, true);
     assert.equal(hanako.password_reset_required, false);
     assert.equal(hanako.deactivated_at, null);
     assert.equal(hanako.profile, undefined, 'no personal profile in the list');
+    assert.equal((await as.admin.get('/api/v1/admin/users')).json.limit, 50, 'the staff lists\' default page');
 
-    const byName = await as.admin.get(`/api/v1/admin/users?q=${encodeURIComponent('山田')}`);
-    assert.ok(byName.json.users.some((u) => u.email === 'hanako@patient.example'));
-    assert.ok(byName.json.users.every((u) => u.name.includes('山田') || u.email.includes('山田')));
-    const byEmail = await as.admin.get('/api/v1/admin/users?q=DOCTOR@CLINIC');
-    assert.deepEqual(byEmail.json.users.map((u) => u.email), ['doctor@clinic.example']);
+    // More rows than a page: pages of 2 hold every account once, in id order, with one total.
+    assert.ok(all.json.total > 2);
+    const rows = [];
+    for (let offset = 0; offset < all.json.total; offset += 2) {
+      const r = await as.admin.get(`/api/v1/admin/users?limit=2&offset=${offset}`);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual([r.json.total, r.json.limit, r.json.offset], [all.json.total, 2, offset]);
+      assert.ok(r.json.users.length <= 2);
+      rows.push(...r.json.users.map((u) => u.id));
+    }
+    assert.deepEqual(rows, all.json.users.map((u) => u.id));
+    const past = await as.admin.get(`/api/v1/admin/users?limit=2&offset=${all.json.total}`);
+    assert.deepEqual([past.json.users.length, past.json.total], [0, all.json.total]);
+
+    // q as on the staff lists: the name with or without its space, a patient's kana in
+    // hiragana or half-width katakana, the account number; and, here only, the e-mail.
+    const found = new Client(server.url);
+    const signedUp = await found.signup(signupBody({ email: unique('found'), name: '検索 見子', name_kana: 'ケンサク ミコ' }));
+    assert.equal(signedUp.status, 201, signedUp.text);
+    const emails = async (q, more = '') => (await as.admin.get(`/api/v1/admin/users?q=${encodeURIComponent(q)}${more}`)).json.users.map((u) => u.email);
+    for (const q of ['検索', '検索見子', '検索　見子', 'けんさく', 'ｹﾝｻｸ ﾐｺ', `#${signedUp.json.user.id}`, signedUp.json.user.email.toUpperCase()]) {
+      assert.deepEqual(await emails(q), [signedUp.json.user.email], q);
+    }
+    assert.ok((await emails(String(hanako.id))).includes('hanako@patient.example'));
+    assert.deepEqual(await emails('DOCTOR@CLINIC'), ['doctor@clinic.example']);
+    assert.deepEqual(await emails('%'), [], 'LIKE wildcards are literal');
     const admins = await as.admin.get('/api/v1/admin/users?role=admin');
     assert.ok(admins.json.users.length >= 1 && admins.json.users.every((u) => u.role === 'admin'));
-
-    const page1 = await as.admin.get('/api/v1/admin/users?per_page=2&page=1');
-    const page2 = await as.admin.get('/api/v1/admin/users?per_page=2&page=2');
-    assert.equal(page1.json.users.length, 2);
-    assert.equal(page1.json.total, all.json.total);
-    assert.deepEqual(page2.json.users.map((u) => u.id), all.json.users.slice(2, 4).map((u) => u.id));
-
-    assertError(await as.admin.get('/api/v1/admin/users?role=root'), 400, 'invalid_field', 'role');
-    assertError(await as.admin.get('/api/v1/admin/users?status=gone'), 400, 'invalid_field', 'status');
-    assertError(await as.admin.get('/api/v1/admin/users?page=0'), 400, 'invalid_field', 'page');
-    assertError(await as.admin.get('/api/v1/admin/users?per_page=1000'), 400, 'invalid_field', 'per_page');
+    assert.equal(admins.json.total, admins.json.users.length);
+    assert.deepEqual(await emails('clinic', '&role=doctor&status=active'), ['doctor@clinic.example']);
     assert.equal(lastAudit('user.list').actorRole, 'admin');
+
+    // Bad parameters: 400 naming each, and nothing written (not even the read's audit row).
+    const before = counts(server.db, tables);
+    for (const [query, field] of [['role=root', 'role'], ['status=gone', 'status'], ['status=any', 'status'],
+      ['limit=0', 'limit'], ['limit=501', 'limit'], ['limit=abc', 'limit'], ['offset=-1', 'offset'],
+      ['offset=x', 'offset'], [`q=${encodeURIComponent('あ'.repeat(101))}`, 'q']]) {
+      assertError(await as.admin.get(`/api/v1/admin/users?${query}`), 400, 'invalid_field', field);
+    }
+    assert.deepEqual(counts(server.db, tables), before);
   });
 
   test('deactivate: sessions ended, log-in refused with account_deactivated, audited; reactivate: log-in works again', async () => {

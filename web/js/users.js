@@ -1,30 +1,32 @@
-// The admin's user management (GET /api/v1/admin/users and its actions): search by name or
-// e-mail, filter by role and status, page through; deactivate or reactivate an account, change a
-// staff role, require a new password. The search lives in the page's address, so reloading
-// or going back shows the same list. The server refuses what may not be done (one's own
-// account, the last active admin) with a message that is shown as it comes.
+// The admin's user management (GET /api/v1/admin/users and its actions): search by name, kana,
+// e-mail or number, filter by role and status, page through with the staff lists' paging
+// (list-controls.js: limit and offset, the shared pager); deactivate or reactivate an account,
+// change a staff role, require a new password. The search (q, role, status, offset) lives in the
+// page's address, so reloading or going back shows the same list. The server refuses what may
+// not be done (one's own account, the last active admin) with a message that is shown as it
+// comes.
 
 import { api } from './api.js';
 import { clearErrors, showError } from './forms.js';
 import { onLangChange, t } from './i18n.js';
 import { el, hideAlert, showAlert, startPage } from './session.js';
 import { formatDay, jstDay } from './jst.js';
+import { PAGE_SIZE, listQuery, pager } from './list-controls.js';
 
 const $ = (id) => document.getElementById(id);
-const PER_PAGE = 20;
 const STAFF_ROLES = ['doctor', 'pharmacist', 'admin'];
 
-const state = { me: null, query: { q: '', role: '', status: '', page: 1 }, data: null };
+const state = { me: null, query: { q: '', role: '', status: '', offset: 0 }, data: null };
 
 function readQuery() {
   const p = new URLSearchParams(window.location.search);
-  const page = Number.parseInt(p.get('page') ?? '1', 10);
-  state.query = { q: p.get('q') ?? '', role: p.get('role') ?? '', status: p.get('status') ?? '', page: page > 0 ? page : 1 };
+  const offset = Number.parseInt(p.get('offset') ?? '0', 10);
+  state.query = { q: p.get('q') ?? '', role: p.get('role') ?? '', status: p.get('status') ?? '', offset: offset > 0 ? offset : 0 };
 }
 
 function writeQuery() {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(state.query)) if (v && !(k === 'page' && v === 1)) p.set(k, String(v));
+  for (const [k, v] of Object.entries(state.query)) if (v) p.set(k, String(v));
   const search = p.toString();
   window.history.replaceState(null, '', search ? `?${search}` : window.location.pathname);
 }
@@ -122,23 +124,35 @@ function render() {
   const users = data.users ?? [];
   $('users-list').replaceChildren(...users.map(userItem));
   $('users-empty').hidden = users.length > 0;
-  const first = data.total === 0 ? 0 : (data.page - 1) * data.per_page + 1;
-  const last = (data.page - 1) * data.per_page + users.length;
+  const first = users.length === 0 ? 0 : data.offset + 1;
+  const last = data.offset + users.length;
   $('users-range').textContent = t('users.range', { total: data.total, first, last });
-  const pages = Math.max(1, Math.ceil(data.total / data.per_page));
-  $('users-page').textContent = t('users.page', { page: data.page, pages });
-  $('users-prev').disabled = data.page <= 1;
-  $('users-next').disabled = data.page >= pages;
-  $('users-pager').hidden = pages <= 1 && data.page <= 1;
+  const box = $('users-pager');
+  box.replaceChildren(pager({ id: 'users-pager-nav', total: data.total, limit: data.limit, offset: data.offset, onPage: goTo }));
+  box.hidden = data.offset === 0 && data.total <= data.limit;
+}
+
+function goTo(offset) {
+  state.query.offset = offset;
+  writeQuery();
+  return load();
 }
 
 async function load() {
   const form = $('users-search');
   clearErrors(form);
-  const p = new URLSearchParams({ page: String(state.query.page), per_page: String(PER_PAGE) });
-  for (const k of ['q', 'role', 'status']) if (state.query[k]) p.set(k, state.query[k]);
+  const { q, role, status, offset } = state.query;
+  const p = new URLSearchParams(listQuery({ q, status, offset, limit: PAGE_SIZE }));
+  if (role) p.set('role', role);
   try {
-    state.data = await api('GET', `/api/v1/admin/users?${p}`);
+    const data = await api('GET', `/api/v1/admin/users?${p}`);
+    // Past the end (the address kept an old offset, or the last row left the filter): show the
+    // last page instead of an empty one.
+    if (data.users.length === 0 && offset > 0 && data.total > 0) {
+      await goTo(Math.floor((data.total - 1) / data.limit) * data.limit);
+      return;
+    }
+    state.data = data;
     render();
     document.body.dataset.loads = String(Number(document.body.dataset.loads ?? 0) + 1);
   } catch (error) {
@@ -161,14 +175,12 @@ async function main() {
       q: form.elements.namedItem('q').value.trim(),
       role: form.elements.namedItem('role').value,
       status: form.elements.namedItem('status').value,
-      page: 1,
+      offset: 0,
     };
     hideAlert('users-done');
     writeQuery();
     load();
   });
-  $('users-prev').addEventListener('click', () => { state.query.page -= 1; writeQuery(); load(); });
-  $('users-next').addEventListener('click', () => { state.query.page += 1; writeQuery(); load(); });
   onLangChange(render);
   $('users-view').hidden = false;
   await load();

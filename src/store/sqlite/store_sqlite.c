@@ -306,18 +306,23 @@ static void read_user_row(sqlite3_stmt *st, void *row)
 	read_user(st, row);
 }
 
-static store_rc sq_user_search(store *s, const user_query *q, store_user_fn fn, void *ctx, int64_t *total_out)
+static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, store_user_fn fn, void *ctx,
+                               int64_t *total_out)
 {
 	sqlite_store *ss = impl(s);
-	/* One WHERE for the count and the page; each condition is off when its parameter is NULL. */
+	/* One WHERE for the count and the page, the staff lists' search (SQL_PATIENT_MATCH: name
+	 * without spaces, a patient's kana, the user id) plus the e-mail, which only accounts have;
+	 * the state is named as the list's status. Each condition is off when its parameter is NULL
+	 * or 0. LIKE ignores ASCII case, so "DOCTOR@" finds the stored lower-case address. */
 	static const char where[] =
-		" FROM users WHERE (?1 IS NULL OR instr(lower(name), lower(?1)) > 0 OR instr(lower(email), lower(?1)) > 0)"
-		" AND (?2 = 0 OR (?2 & CASE role WHEN 'patient' THEN ?3 WHEN 'doctor' THEN ?4 WHEN 'pharmacist' THEN ?5"
-		" WHEN 'admin' THEN ?6 ELSE 0 END) != 0)"
-		" AND (?7 = 0 OR (?7 = 1 AND deactivated_at IS NULL) OR (?7 = 2 AND deactivated_at IS NOT NULL))";
+		" FROM users u LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
+		" WHERE (" SQL_PATIENT_MATCH("u", "pp", "u.id") " OR u.email LIKE ?91 ESCAPE '\\')"
+		" AND (?1 = 0 OR (?1 & CASE u.role WHEN 'patient' THEN ?2 WHEN 'doctor' THEN ?3 WHEN 'pharmacist' THEN ?4"
+		" WHEN 'admin' THEN ?5 ELSE 0 END) != 0)"
+		" AND " SQL_STATUS_MATCH("CASE WHEN u.deactivated_at IS NULL THEN 'active' ELSE 'deactivated' END");
 	char count_sql[sizeof where + 32], page_sql[sizeof where + sizeof USER_COLUMNS + 64];
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*)%s", where);
-	snprintf(page_sql, sizeof page_sql, "SELECT " USER_COLUMNS "%s ORDER BY id LIMIT ?8 OFFSET ?9", where);
+	snprintf(page_sql, sizeof page_sql, "SELECT " USER_COLUMNS "%s ORDER BY u.id" SQL_PAGE, where);
 	sqlite3_stmt *sts[2] = {sqlite_prepare(ss, count_sql), sqlite_prepare(ss, page_sql)};
 	if (sts[0] == NULL || sts[1] == NULL) {
 		sqlite3_finalize(sts[0]);
@@ -325,25 +330,18 @@ static store_rc sq_user_search(store *s, const user_query *q, store_user_fn fn, 
 		return STORE_ERROR;
 	}
 	for (int i = 0; i < 2; i++) {
-		if (q->text != NULL && q->text[0] != '\0')
-			sqlite3_bind_text(sts[i], 1, q->text, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(sts[i], 2, q->roles);
-		sqlite3_bind_int64(sts[i], 3, ROLE_PATIENT);
-		sqlite3_bind_int64(sts[i], 4, ROLE_DOCTOR);
-		sqlite3_bind_int64(sts[i], 5, ROLE_PHARMACIST);
-		sqlite3_bind_int64(sts[i], 6, ROLE_ADMIN);
-		sqlite3_bind_int(sts[i], 7, q->status);
+		sqlite_bind_filter(sts[i], f);
+		sqlite3_bind_int64(sts[i], 1, roles);
+		sqlite3_bind_int64(sts[i], 2, ROLE_PATIENT);
+		sqlite3_bind_int64(sts[i], 3, ROLE_DOCTOR);
+		sqlite3_bind_int64(sts[i], 4, ROLE_PHARMACIST);
+		sqlite3_bind_int64(sts[i], 5, ROLE_ADMIN);
 	}
-	sqlite3_bind_int(sts[1], 8, q->limit);
-	sqlite3_bind_int(sts[1], 9, q->offset);
-	if (sqlite3_step(sts[0]) != SQLITE_ROW) {
-		store_rc rc = sqlite_fail(ss, "count users");
-		sqlite3_finalize(sts[0]);
+	store_rc rc = sqlite_count(ss, sts[0], total_out, "count users");
+	if (rc != STORE_OK) {
 		sqlite3_finalize(sts[1]);
 		return rc;
 	}
-	*total_out = sqlite3_column_int64(sts[0], 0);
-	sqlite3_finalize(sts[0]);
 	user_record u;
 	return sqlite_each_row(ss, sts[1], read_user_row, &u, (int (*)(void *, const void *))fn, ctx, "search users");
 }
