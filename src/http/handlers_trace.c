@@ -9,6 +9,7 @@
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "http/handlers.h"
+#include "service/mail_events.h"
 #include "service/recall.h"
 #include "service/trace.h"
 #include "clock.h"
@@ -429,6 +430,16 @@ static void reply_recipients(request *req, int status, const lot_record *lot)
 	}
 	json_object_set_new(progress, "open", json_integer(open));
 	recall_list_free(&list);
+	/* The recall notices by e-mail: queued, accepted by the relay (sent), failed. */
+	mail_counts mail;
+	if (mail_event_recall_counts(req->db, lot->id, &mail) != STORE_OK) {
+		json_decref(rows);
+		json_decref(progress);
+		reply_internal(req, "recall mail counts");
+		return;
+	}
+	json_object_set_new(progress, "mail", json_pack("{s:I, s:I, s:I}", "queued", (json_int_t)mail.queued, "sent",
+	                                                 (json_int_t)mail.sent, "failed", (json_int_t)mail.failed));
 	lot_record fresh;
 	if (req->db->m->lot_get(req->db, lot->id, &fresh) != STORE_OK)
 		fresh = *lot;

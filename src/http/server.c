@@ -2,7 +2,6 @@
  * limit, and the dispatch that runs for every API request in this order:
  * route → session → role → CSRF → body (type, size, JSON, fields) → handler. */
 #include "http/server.h"
-#include "service/mail_sender.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -24,6 +23,9 @@
 #include "http/security_headers.h"
 #include "http/static_files.h"
 #include "service/accounts.h"
+#include "service/intake.h"
+#include "service/mail_events.h"
+#include "service/mail_sender.h"
 #include "service/pharmacovigilance.h"
 #include "clock.h"
 
@@ -488,6 +490,19 @@ int server_run(const server_config *cfg)
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+	/* Patients who accepted an older consent version are told once about the current one
+	 * (publishing a version is adding its file and restarting). */
+	mail_events_configure(cfg);
+	{
+		const consent_text *ct = intake_current_consent(srv.catalog, INTAKE_CONSENT_ID);
+		store *s = srv.pool.free_list[0];
+		int64_t told = 0;
+		if (ct != NULL && ct->version > 1 &&
+		    mail_event_consent_updated(s, ct->id, ct->version, ct->title_ja, &told) != STORE_OK)
+			fprintf(stderr, "exosafe: mail about consent version %d not queued: %s\n", ct->version, s->errmsg);
+		else if (told > 0)
+			fprintf(stderr, "exosafe: mail: %lld patients told about consent version %d\n", (long long)told, ct->version);
+	}
 	/* The sender runs even without an SMTP relay: it then sends nothing, and the admins'
 	 * mail page says that mail is not configured while messages wait in the outbox. */
 	mail_sender *sender = mail_sender_start(cfg, err, sizeof err);

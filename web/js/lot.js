@@ -277,7 +277,10 @@ function renderProgress() {
     item.append(trackBadge(status), el('strong', 'recall-progress__count', String(counts[status] ?? 0)));
     list.append(item);
   }
-  $('recall-progress').replaceChildren(el('p', 'recall-progress__open', t('lot.recall.open', { n: counts.open ?? 0 })), list);
+  const mail = counts.mail ?? { queued: 0, sent: 0, failed: 0 };
+  const mailLine = el('p', 'recall-progress__mail', t('lot.recall.mail', { queued: mail.queued, sent: mail.sent, failed: mail.failed }));
+  mailLine.dataset.mailSent = String(mail.sent);
+  $('recall-progress').replaceChildren(el('p', 'recall-progress__open', t('lot.recall.open', { n: counts.open ?? 0 })), list, mailLine);
 }
 
 function trackDetails(track) {

@@ -679,6 +679,7 @@ static const store_methods sqlite_methods = {
 	.reset_token_use = sqlite_reset_token_use,
 	.reset_tokens_void_user = sqlite_reset_tokens_void_user,
 	.reset_token_count = sqlite_reset_token_count,
+	.consent_outdated = sqlite_consent_outdated,
 	.user_set_password = sqlite_user_set_password,
 	.session_delete_user = sqlite_session_delete_user,
 };
