@@ -438,12 +438,14 @@ static void reply_recipients(request *req, int status, const lot_record *lot)
 		reply_internal(req, "recall mail counts");
 		return;
 	}
-	json_object_set_new(progress, "mail", json_pack("{s:I, s:I, s:I}", "queued", (json_int_t)mail.queued, "sent",
-	                                                 (json_int_t)mail.sent, "failed", (json_int_t)mail.failed));
+
 	lot_record fresh;
 	if (req->db->m->lot_get(req->db, lot->id, &fresh) != STORE_OK)
 		fresh = *lot;
-	reply_json(req, status, json_pack("{s:o, s:o, s:o}", "lot", json_lot(&fresh), "recipients", rows, "progress", progress));
+	reply_json(req, status,
+	           json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "lot", json_lot(&fresh), "recipients", rows, "progress",
+	                     progress, "mail", "queued", (json_int_t)mail.queued, "sent", (json_int_t)mail.sent, "failed",
+	                     (json_int_t)mail.failed));
 }
 
 void handle_lot_recall(request *req)
