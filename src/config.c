@@ -22,8 +22,6 @@ void config_defaults(server_config *cfg)
 	cfg->secure_cookies = false;
 	cfg->max_body_bytes = 1024 * 1024;
 	cfg->max_upload_bytes = 5 * 1024 * 1024;
-	snprintf(cfg->clinic_name, sizeof cfg->clinic_name, "exosafe クリニック");
-	snprintf(cfg->clinic_phone, sizeof cfg->clinic_phone, "03-0000-0000");
 	cfg->dispense_expiry_margin_days = 30;
 	cfg->connection_timeout_seconds = 30;
 	cfg->session.idle_seconds = 30 * 60;
@@ -40,7 +38,6 @@ void config_defaults(server_config *cfg)
 	/* MedDRA 28.1 (September 2025). Not CTCAE v5.0's 20.1: E2B names the release the sender
 	 * codes with, and receivers accept only recent ones; a clinic sets its own. */
 	snprintf(cfg->meddra_version, sizeof cfg->meddra_version, "28.1");
-	snprintf(cfg->clinic_bank, sizeof cfg->clinic_bank, "（振込先はクリニックからご案内します）");
 	cfg->mail.timeout_seconds = 30;
 	cfg->mail.poll_seconds = 30;
 	/* 1 min, 2, 4, ... capped at 6 h; 12 attempts span about two days before a message is
@@ -88,6 +85,17 @@ static int parse_meddra_version(const char *value, char *out, size_t outlen)
 	if (!field_is_meddra_version(value) || strlen(value) >= outlen)
 		return -1;
 	snprintf(out, outlen, "%s", value);
+	return 0;
+}
+
+int config_parse_mode(const char *value, server_mode *out)
+{
+	if (strcmp(value, "production") == 0)
+		*out = MODE_PRODUCTION;
+	else if (strcmp(value, "demo") == 0)
+		*out = MODE_DEMO;
+	else
+		return -1;
 	return 0;
 }
 
@@ -142,12 +150,15 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = parse_long(value, 1, 365, &v) == 0 ? (c->questionnaire_valid_seconds = v * 86400, 0) : -1;
 	else if (KEY("server", "max_upload_bytes"))
 		ok = parse_long(value, 1024, 64L * 1024 * 1024, &v) == 0 ? (c->max_upload_bytes = (size_t)v, 0) : -1;
-	else if (KEY("clinic", "name"))
-		ok = strlen(value) < sizeof c->clinic_name && *value ? (snprintf(c->clinic_name, sizeof c->clinic_name, "%s", value), 0) : -1;
-	else if (KEY("clinic", "phone"))
-		ok = strlen(value) < sizeof c->clinic_phone && *value ? (snprintf(c->clinic_phone, sizeof c->clinic_phone, "%s", value), 0) : -1;
-	else if (KEY("clinic", "bank_details"))
-		ok = *value ? copy_setting(c->clinic_bank, sizeof c->clinic_bank, value) : -1;
+	else if (strcmp(section, "clinic") == 0) {
+		/* The clinic's details moved into the database, where the admin edits them. */
+		snprintf(st->err, st->errlen,
+		         "%s: [clinic] %s is no longer read from the config: the clinic's details are set on the web "
+		         "page /clinic-settings.html (admin) or with exosafe init --clinic-name/--clinic-phone/...",
+		         st->path, name);
+		return 0;
+	} else if (KEY("server", "mode"))
+		ok = config_parse_mode(value, &c->mode);
 	else if (KEY("mail", "smtp_url"))
 		ok = parse_smtp_url(value, c->mail.smtp_url, sizeof c->mail.smtp_url);
 	else if (KEY("mail", "from"))

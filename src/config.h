@@ -23,6 +23,9 @@ typedef struct mail_config {
 	int reminder_hours_before;       /* booking reminders go out this long before the call */
 	int reset_valid_minutes;         /* a password-reset link works this long */
 } mail_config;
+/* Production refuses placeholders and demo data; demo marks every page 「デモ」. AUTO (no
+ * [server] mode, no --mode): demo when the database was filled by exosafe demo, else production. */
+typedef enum server_mode { MODE_AUTO = 0, MODE_PRODUCTION, MODE_DEMO } server_mode;
 
 typedef struct server_config {
 	char db_path[4096];
@@ -34,9 +37,7 @@ typedef struct server_config {
 	bool secure_cookies;             /* add Secure to cookies: set when served behind TLS */
 	size_t max_body_bytes;
 	size_t max_upload_bytes;         /* certificate files */
-	char clinic_name[201];           /* printed on recall notices */
-	char clinic_phone[32];
-	char clinic_bank[401];           /* transfer details in payment mails (placeholder until set) */
+	server_mode mode;                /* resolved by server_run: never AUTO while serving */
 	int dispense_expiry_margin_days; /* lots expiring sooner than this are not dispensed */
 	int connection_timeout_seconds;
 	session_limits session;
@@ -56,5 +57,8 @@ void config_defaults(server_config *cfg);
 /* Reads an INI file into cfg (sections [server], [database], [security]).
  * Returns 0, or -1 with a message naming the file, line and key in err. */
 int config_load_file(server_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Parses "production" or "demo" into *out. Returns 0, or -1 for anything else. */
+int config_parse_mode(const char *value, server_mode *out);
 
 #endif

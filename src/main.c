@@ -21,6 +21,7 @@ static const char main_usage[] =
 	"  recall        recall a lot and list every patient who received it\n"
 	"  import-temps  import temperature-logger CSV files\n"
 	"  coldchain report  excursions, MKT and a chart for a logger or a lot\n"
+	"  coldchain check   silent sensors and excursion alarms, mailed to staff\n"
 	"  adcheck       check advertising text against the medical advertising rules\n"
 	"  signals       screen product×event pairs for safety signals (PRR, ROR, IC, MGPS)\n"
 	"  mail          the outbox: list messages, send the due ones now\n"

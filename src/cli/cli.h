@@ -22,6 +22,11 @@ int cli_mail(int argc, char **argv);
  * initialised. Prints the reason and returns NULL on failure. */
 store *cli_open_store(const char *path, int require_schema);
 
+/* The clinic's details for a notice or export made by cmd. A database filled by exosafe demo
+ * gives its demo details; otherwise incomplete or placeholder details are refused with the
+ * missing fields named. Returns 0, or -1 with the reason printed. */
+int cli_clinic_for_documents(store *s, const char *cmd, clinic_profile *out);
+
 /* Prints "exosafe CMD: message" and the hint to run --help; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

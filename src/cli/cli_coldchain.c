@@ -1,4 +1,4 @@
-/* exosafe import-temps and exosafe coldchain report. */
+/* exosafe import-temps, exosafe coldchain report and exosafe coldchain check. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -16,6 +16,8 @@
 #include "core/coldchain.h"
 #include "core/coldchain_svg.h"
 #include "core/timefmt.h"
+#include "config.h"
+#include "service/coldchain_alarm.h"
 #include "service/temperature.h"
 #include "clock.h"
 
@@ -97,7 +99,7 @@ int cli_import_temps(int argc, char **argv)
 	}
 	if (unit != NULL)
 		temperature_import_set_unit(imp, unit[0]);
-	temp_csv_error err = {0, "", NULL, NULL};
+	temp_csv_error err = {0};
 	temperature_rc rc = TEMPERATURE_OK;
 	const char *failed_file = NULL;
 	static char chunk[1 << 16];
@@ -399,13 +401,74 @@ out:
 	return rc;
 }
 
+static const char check_usage[] =
+	"usage: exosafe coldchain check --db PATH [--config FILE] [--data DIR]\n"
+	"\n"
+	"Checks every connected sensor (a logger with an ingest key and a logging interval) once:\n"
+	"one that has sent nothing for three of its intervals is recorded as silent and its alarm\n"
+	"is queued by e-mail to every pharmacist and administrator; a silent one sending again is\n"
+	"recorded as recovered and that is queued too. Excursion alerts of the last day not yet\n"
+	"mailed are queued as well. Safe to run any number of times (one silence, one alarm); the\n"
+	"server runs the same check every minute. Prints what it found.\n"
+	"  --config FILE  INI file (the clinic's name and [mail] public_url for the links)\n"
+	"  --data DIR     the mail templates (default data)\n";
+
+static int coldchain_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
+		{"data", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0},
+	};
+	const char *db = NULL, *config_file = NULL, *data = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'c': config_file = optarg; break;
+		case 'a': data = optarg; break;
+		case 'h': fputs(check_usage, stdout); return 0;
+		default: return cli_usage_error("coldchain check", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("coldchain check", "unexpected argument '%s'", argv[optind]);
+	if (db == NULL)
+		return cli_usage_error("coldchain check", "--db is required");
+	server_config cfg;
+	config_defaults(&cfg);
+	char err[512];
+	if (config_file != NULL && config_load_file(&cfg, config_file, err, sizeof err) != 0) {
+		fprintf(stderr, "exosafe coldchain check: %s\n", err);
+		return 2;
+	}
+	store *s = cli_open_store(db, 1);
+	if (s == NULL)
+		return 1;
+	coldchain_alarm_settings settings = {data ? data : cfg.data_dir, cfg.mail.public_url};
+	coldchain_alarm_counts counts = {0};
+	store_rc rc = coldchain_check_silent(s, &settings, clock_now(), &counts);
+	if (rc != STORE_OK)
+		fprintf(stderr, "exosafe coldchain check: %s\n", s->errmsg);
+	else
+		printf("{\"silences_opened\": %d, \"silences_recovered\": %d}\n", counts.silences_opened,
+		       counts.silences_recovered);
+	s->m->close(s);
+	return rc == STORE_OK ? 0 : 1;
+}
+
 int cli_coldchain(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "report") == 0)
 		return coldchain_report(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "check") == 0)
+		return coldchain_check(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(report_usage, stdout);
+		fputs("\n", stdout);
+		fputs(check_usage, stdout);
 		return 0;
 	}
-	return cli_usage_error("coldchain", "expected the subcommand 'report'");
+	return cli_usage_error("coldchain", "expected the subcommand 'report' or 'check'");
 }

@@ -2,6 +2,8 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "service/clinic.h"
+#include <string.h>
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -31,4 +33,32 @@ store *cli_open_store(const char *path, int require_schema)
 		}
 	}
 	return s;
+}
+
+int cli_clinic_for_documents(store *s, const char *cmd, clinic_profile *out)
+{
+	const char *missing[CLINIC_FIELD_COUNT];
+	int n = 0;
+	clinic_profile p;
+	if (clinic_profile_get(s, &p) != CLINIC_OK) {
+		fprintf(stderr, "exosafe %s: %s\n", cmd, s->errmsg);
+		return -1;
+	}
+	clinic_rc rc = clinic_profile_for_documents(s, clinic_resolve_mode(MODE_AUTO, &p), out, missing, &n);
+	if (rc == CLINIC_OK)
+		return 0;
+	if (rc == CLINIC_SETUP_NEEDED) {
+		char names[256] = "";
+		for (int i = 0; i < n; i++) {
+			size_t len = strlen(names);
+			snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", missing[i]);
+		}
+		fprintf(stderr,
+		        "exosafe %s: the clinic's details are incomplete (missing: %s); nothing was changed. An admin sets\n"
+		        "  them on /clinic-settings.html (or exosafe init --clinic-name ... on a new database).\n",
+		        cmd, names);
+		return -1;
+	}
+	fprintf(stderr, "exosafe %s: %s\n", cmd, s->errmsg);
+	return -1;
 }

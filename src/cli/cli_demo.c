@@ -8,6 +8,7 @@
 
 #include "core/timefmt.h"
 #include "service/accounts.h"
+#include "service/clinic.h"
 #include "service/intake.h"
 #include "service/trace.h"
 #include "clock.h"
@@ -176,6 +177,11 @@ int cli_demo(int argc, char **argv)
 		if (d->role == ROLE_PATIENT && first_patient_id == 0)
 			first_patient_id = u.id;
 	}
+	if (clinic_profile_load_demo(s) != CLINIC_OK) {
+		fprintf(stderr, "exosafe demo: cannot load the demo clinic's details: %s\n", s->errmsg);
+		s->m->close(s);
+		return 1;
+	}
 	if (demo_product_and_lot(s, pharmacist_id) != 0) {
 		fprintf(stderr, "exosafe demo: cannot create the demo product and lot: %s\n", s->errmsg);
 		s->m->close(s);
@@ -189,6 +195,7 @@ int cli_demo(int argc, char **argv)
 	s->m->close(s);
 	printf("Demo call: %s's booking with the doctor, due about ten minutes ago (record it on the schedule).\n",
 	       demo_accounts[3].email);
+	printf("Demo clinic: fictional details (【デモ】…, 03-0000-1234); served in demo mode, every page marked デモ.\n");
 	printf("Demo product EXO-CREAM-M with one released lot (demo certificates, not real).\n");
 	printf("Demo log-ins (for trying exosafe only; never use them for real patients):\n");
 	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++)

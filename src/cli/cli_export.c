@@ -39,8 +39,10 @@ static const char export_usage[] =
 	"  consent                 patient ID's latest consent acceptance as a FHIR R4 Consent\n"
 	"--report is another name for --case. --data names the folder with ctcae/, questionnaires/ and\n"
 	"consent/ (default data).\n"
-	"--config reads the INI file for [clinic] name and phone and [pharmacovigilance] meddra_version;\n"
-	"--meddra-version overrides the latter (the MedDRA release reactions are coded in).\n"
+	"--config reads the INI file for [pharmacovigilance] meddra_version; --meddra-version overrides\n"
+	"it (the MedDRA release reactions are coded in). The clinic's name, address and phone come from\n"
+	"the database (set on /clinic-settings.html): exports that name the clinic are refused while\n"
+	"they are incomplete, except on a database filled by exosafe demo.\n"
 	"Exports of a case or of a patient's data are audited; a case whose \"Other, specify\" term lacks\n"
 	"its specific event's MedDRA code is refused.\n";
 
@@ -113,12 +115,20 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
 	char *text = NULL;
 	int rc = 1;
 	pv_rc prc;
+	clinic_profile profile;
+	if (cli_clinic_for_documents(s, "export", &profile) != 0) {
+		ctcae_free(terms);
+		return 1;
+	}
 	if (kind == EXPORT_PMDA) {
-		pv_clinic clinic = {cfg->clinic_name, "", cfg->clinic_phone};
+		char address[sizeof profile.address + 32];
+		snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
+		         profile.postal_code[0] ? " " : "", profile.address);
+		pv_clinic clinic = {profile.name, address, profile.phone};
 		const char *refusal;
 		prc = pv_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
 	} else {
-		prc = pv_export(s, terms, cfg->clinic_name, cfg->meddra_version, id,
+		prc = pv_export(s, terms, profile.name, cfg->meddra_version, id,
 		                kind == EXPORT_FHIR ? PV_EXPORT_FHIR : PV_EXPORT_E2B, &text, err, sizeof err);
 	}
 	char object[48];
@@ -142,12 +152,16 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
 }
 
 /* Exports patient id's questionnaire response or consent; returns the exit status. */
-static int export_patient(store *s, const server_config *cfg, const intake_catalog *cat, long long id,
+static int export_patient(store *s, const intake_catalog *cat, long long id,
                           export_kind kind, const char *audit_action, const char *out_path)
 {
 	char err[512] = "", *text = NULL, object[48];
+	clinic_profile clinic = {0};
+	/* The consent names the clinic as its organization: not a placeholder. */
+	if (kind != EXPORT_RESPONSE && cli_clinic_for_documents(s, "export", &clinic) != 0)
+		return 1;
 	intake_rc irc = kind == EXPORT_RESPONSE ? intake_fhir_response(s, cat, id, &text, err, sizeof err)
-	                                        : intake_fhir_consent(s, cat, id, cfg->clinic_name, &text, err, sizeof err);
+	                                        : intake_fhir_consent(s, cat, id, clinic.name, &text, err, sizeof err);
 	snprintf(object, sizeof object, "patient:%lld", id);
 	int rc = 1;
 	if (irc == INTAKE_NOT_FOUND)
@@ -262,7 +276,7 @@ int cli_export(int argc, char **argv)
 		return 1;
 	}
 	int rc = is_case ? export_case(s, &cfg, data, id, kind, kinds[k].audit_action, out_path)
-	                 : export_patient(s, &cfg, cat, id, kind, kinds[k].audit_action, out_path);
+	                 : export_patient(s, cat, id, kind, kinds[k].audit_action, out_path);
 	s->m->close(s);
 	intake_catalog_free(cat);
 	return rc;

@@ -1,23 +1,67 @@
-/* exosafe init: create or migrate a database. */
+/* exosafe init: create or migrate a database, optionally with the clinic's details. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "http/http.h"
+#include "service/clinic.h"
 
 static const char init_usage[] =
-	"usage: exosafe init --db PATH\n"
+	"usage: exosafe init --db PATH [--clinic-name N --clinic-phone P ...]\n"
 	"\n"
 	"Creates the database at PATH when absent and applies every pending schema migration,\n"
-	"each in its own transaction. Safe to run again: an up-to-date database is left as is.\n";
+	"each in its own transaction. Safe to run again: an up-to-date database is left as is.\n"
+	"\n"
+	"The clinic's details may be given here (all that a live clinic needs at once) or left for\n"
+	"the set-up page an admin is sent to on first log-in (/clinic-settings.html):\n"
+	"  --clinic-name N            the clinic's name\n"
+	"  --clinic-postal-code C     123-4567 (full-width digits and no hyphen accepted)\n"
+	"  --clinic-address A\n"
+	"  --clinic-phone P           03-1234-5678\n"
+	"  --clinic-hours H           e.g. '平日 10:00–18:00'\n"
+	"  --clinic-email E           for patients (optional)\n"
+	"  --clinic-doctor-name N     the responsible doctor (管理医師)\n"
+	"  --clinic-doctor-licence L  医籍登録番号\n"
+	"  --clinic-bank-name B --clinic-bank-branch B --clinic-bank-account-type futsu|toza\n"
+	"  --clinic-bank-account-number NNNNNNN --clinic-bank-account-holder KANA\n"
+	"                             the account for bank transfers (all five, or none)\n"
+	"Given details are checked as on the web page (placeholders refused) and the change is\n"
+	"audited; nothing is written when any of them is refused.\n";
 
 int cli_init(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
+	/* Option values 0x100 + field index: one option per editable field of the clinic. */
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{"clinic-name", required_argument, NULL, 0x100 + CLINIC_NAME},
+		{"clinic-postal-code", required_argument, NULL, 0x100 + CLINIC_POSTAL_CODE},
+		{"clinic-address", required_argument, NULL, 0x100 + CLINIC_ADDRESS},
+		{"clinic-phone", required_argument, NULL, 0x100 + CLINIC_PHONE},
+		{"clinic-hours", required_argument, NULL, 0x100 + CLINIC_HOURS},
+		{"clinic-email", required_argument, NULL, 0x100 + CLINIC_EMAIL},
+		{"clinic-bank-name", required_argument, NULL, 0x100 + CLINIC_BANK_NAME},
+		{"clinic-bank-branch", required_argument, NULL, 0x100 + CLINIC_BANK_BRANCH},
+		{"clinic-bank-account-type", required_argument, NULL, 0x100 + CLINIC_BANK_ACCOUNT_TYPE},
+		{"clinic-bank-account-number", required_argument, NULL, 0x100 + CLINIC_BANK_ACCOUNT_NUMBER},
+		{"clinic-bank-account-holder", required_argument, NULL, 0x100 + CLINIC_BANK_ACCOUNT_HOLDER},
+		{"clinic-doctor-name", required_argument, NULL, 0x100 + CLINIC_DOCTOR_NAME},
+		{"clinic-doctor-licence", required_argument, NULL, 0x100 + CLINIC_DOCTOR_LICENCE},
+		{0},
+	};
 	const char *db = NULL;
+	const char *clinic[CLINIC_FIELD_COUNT] = {0};
+	bool any_clinic = false;
 	int c;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c >= 0x100 && c < 0x100 + CLINIC_FIELD_COUNT) {
+			clinic[c - 0x100] = optarg;
+			any_clinic = true;
+			continue;
+		}
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'h': fputs(init_usage, stdout); return 0;
@@ -37,6 +81,35 @@ int cli_init(int argc, char **argv)
 		fprintf(stderr, "exosafe init: %s\n", s->errmsg);
 		s->m->close(s);
 		return 1;
+	}
+	if (any_clinic) {
+		actor system = {0};
+		clinic_profile stored;
+		clinic_field_error errs[CLINIC_FIELD_COUNT];
+		int nerr = 0;
+		clinic_rc rc = clinic_profile_update(s, &system, clinic, true, &stored, errs, &nerr);
+		if (rc == CLINIC_INVALID) {
+			for (int i = 0; i < nerr; i++) {
+				char option[64];
+				snprintf(option, sizeof option, "--clinic-%s", errs[i].field);
+				for (char *p = option; *p; p++)
+					if (*p == '_')
+						*p = '-';
+				/* The reason key, then the same sentence the settings page shows. */
+				fprintf(stderr, "exosafe init: %s: %s: %s\n", option, errs[i].reason,
+				        message_text(LANG_EN, errs[i].reason));
+			}
+			fprintf(stderr, "exosafe init: the clinic's details were not saved (the database is at schema version %d)\n",
+			        version);
+			s->m->close(s);
+			return 2;
+		}
+		if (rc != CLINIC_OK) {
+			fprintf(stderr, "exosafe init: %s\n", s->errmsg);
+			s->m->close(s);
+			return 1;
+		}
+		printf("the clinic's details are saved: %s, %s\n", stored.name, stored.phone);
 	}
 	s->m->close(s);
 	printf("database %s is at schema version %d\n", db, version);

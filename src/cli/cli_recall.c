@@ -74,18 +74,20 @@ static void print_json(const lot_record *lot, const recall_list *r)
 	json_decref(out);
 }
 
-static int write_notices(const char *path, const lot_record *lot, const char *reason, int64_t now, const recall_list *r)
+static int write_notices(const char *path, const clinic_profile *clinic, const lot_record *lot, const char *reason,
+                         int64_t now, const recall_list *r)
 {
-	server_config cfg;
-	config_defaults(&cfg);
+	char clinic_address[sizeof clinic->address + 32];
+	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic->postal_code[0] ? "〒" : "",
+	         clinic->postal_code, clinic->postal_code[0] ? " " : "", clinic->address);
 	recall_notice *items = calloc((size_t)(r->n ? r->n : 1), sizeof *items);
 	if (items == NULL)
 		return -1;
 	for (int i = 0; i < r->n; i++) {
 		const recall_recipient *x = &r->rows[i];
-		items[i] = (recall_notice){cfg.clinic_name, cfg.clinic_phone, lot->product_name_ja, lot->lot_number, reason, now,
+		items[i] = (recall_notice){clinic->name, clinic->phone, lot->product_name_ja, lot->lot_number, reason, now,
 		                           x->patient_name, x->ship_postal_code, x->ship_address, x->quantity, x->dispensed_at,
-		                           x->tracking_number};
+		                           x->tracking_number, clinic_address, clinic->hours};
 	}
 	char *html = recall_notice_html(items, r->n);
 	free(items);
@@ -157,6 +159,10 @@ int cli_recall(int argc, char **argv)
 		goto out;
 	}
 	lot_record *lot = &m.lots[0];
+	/* Checked before the recall: notices without the clinic's phone would tell no one whom to call. */
+	clinic_profile clinic;
+	if (notices != NULL && cli_clinic_for_documents(s, "recall", &clinic) != 0)
+		goto out;
 	actor system = {.id = 0, .role = ROLE_NONE};
 	int64_t now = clock_now();
 	/* Recipients are told by e-mail too (queued; `exosafe serve` or `exosafe mail send-due`
@@ -185,7 +191,7 @@ int cli_recall(int argc, char **argv)
 		fputs(csv, stdout);
 		free(csv);
 	}
-	if (notices != NULL && write_notices(notices, lot, reason, now, &r) != 0) {
+	if (notices != NULL && write_notices(notices, &clinic, lot, reason, now, &r) != 0) {
 		fprintf(stderr, "exosafe recall: cannot write notices to %s\n", notices);
 		goto out;
 	}

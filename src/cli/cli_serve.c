@@ -11,6 +11,7 @@
 
 static const char serve_usage[] =
 	"usage: exosafe serve [--db PATH] [--port N] [--bind ADDR] [--web DIR] [--data DIR] [--config FILE]\n"
+	"                     [--mode production|demo]\n"
 	"\n"
 	"Serves the JSON API under /api/v1/ and the web UI from DIR (default: web).\n"
 	"Settings come from the defaults, then the INI file given with --config, then the flags.\n"
@@ -20,6 +21,8 @@ static const char serve_usage[] =
 	"  --web DIR      folder of the static UI (default web)\n"
 	"  --data DIR     questionnaires, screening rules and consent texts (default data)\n"
 	"  --config FILE  INI file; see docs/exosafe.ini.example\n"
+	"  --mode M       production (placeholder or demo clinic details refused) or demo (pages marked\n"
+	"                 デモ); default: demo for a database filled by 'exosafe demo', else production\n"
 	"Stops cleanly on SIGINT or SIGTERM.\n";
 
 int cli_serve(int argc, char **argv)
@@ -28,9 +31,10 @@ int cli_serve(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},   {"port", required_argument, NULL, 'p'},
 		{"bind", required_argument, NULL, 'b'}, {"web", required_argument, NULL, 'w'},
 		{"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
+		{"mode", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	const char *mode = NULL;
 	const char *db = NULL, *port = NULL, *bind = NULL, *web = NULL, *data = NULL, *config_file = NULL;
 	int c;
 	optind = 1;
@@ -43,6 +47,7 @@ int cli_serve(int argc, char **argv)
 		case 'w': web = optarg; break;
 		case 'c': config_file = optarg; break;
 		case 'a': data = optarg; break;
+		case 'm': mode = optarg; break;
 		case 'h': fputs(serve_usage, stdout); return 0;
 		default: return cli_usage_error("serve", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -59,6 +64,8 @@ int cli_serve(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (mode != NULL && config_parse_mode(mode, &cfg.mode) != 0)
+		return cli_usage_error("serve", "--mode must be production or demo, got '%s'", mode);
 	if (port != NULL) {
 		char *end;
 		errno = 0;

@@ -77,3 +77,37 @@ int kana_initials_latin(const char *name, char *out, size_t outlen)
 	}
 	return n > 0 ? 0 : -1;
 }
+
+int kana_fold(const char *in, char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	if (in == NULL)
+		return -1;
+	size_t n = 0;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)in;
+	while (*p) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t len = utf8proc_iterate(p, -1, &cp);
+		if (len < 0) {
+			out[0] = '\0';
+			return -1;
+		}
+		p += len;
+		if (is_separator(cp))
+			continue;
+		if (cp >= 0x3041 && cp <= 0x3096)
+			cp += 0x60;
+		utf8proc_uint8_t enc[4];
+		utf8proc_ssize_t k = utf8proc_encode_char(cp, enc);
+		if (n + (size_t)k + 1 > outlen) {
+			out[0] = '\0';
+			return -1;
+		}
+		for (utf8proc_ssize_t i = 0; i < k; i++)
+			out[n++] = (char)enc[i];
+	}
+	out[n] = '\0';
+	return 0;
+}

@@ -14,4 +14,11 @@
  * (the caller then leaves the initials blank rather than guessing). */
 int kana_initials_latin(const char *name, char *out, size_t outlen);
 
+/* Folds a search query for matching stored kana: hiragana become katakana (ぁ–ゖ → ァ–ヶ) and
+ * the name separators (space, U+3000, ・) are dropped, so "やまだ はなこ" finds "ヤマダ ハナコ"
+ * stored without its space. The text should be NFKC-normalised first (half-width ｶﾅ is then
+ * full-width). Other characters are copied. Returns 0, or -1 with out set to "" when in is not
+ * valid UTF-8 or does not fit in outlen. */
+int kana_fold(const char *in, char *out, size_t outlen);
+
 #endif

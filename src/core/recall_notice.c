@@ -147,8 +147,15 @@ static const char notice_top[] =
 	"</div>\n"
 	"<div class=\"sender\">\n"
 	"<p>{recalled_ja}</p>\n"
-	"<p>{clinic}</p>\n"
-	"<p>電話 {phone}</p>\n"
+	"<p>{clinic}</p>\n";
+
+static const char notice_clinic_address[] = "<p>{clinic_address}</p>\n";
+
+static const char notice_phone[] = "<p>電話 {phone}</p>\n";
+
+static const char notice_hours[] = "<p>受付時間 {hours}</p>\n";
+
+static const char notice_heading[] =
 	"</div>\n"
 	"</div>\n"
 	"<h1>製品回収(リコール)のお知らせ</h1>\n"
@@ -229,9 +236,17 @@ static void render_notice(buf *b, const recall_notice *n)
 		{"dispensed_ja", dispensed_ja},
 		{"dispensed_en", dispensed_en},
 		{"tracking", or_empty(n->tracking_number)},
+		{"clinic_address", or_empty(n->clinic_address)},
+		{"hours", or_empty(n->clinic_hours)},
 	};
 	const size_t nf = sizeof fields / sizeof fields[0];
 	render(b, notice_top, fields, nf);
+	if (n->clinic_address && *n->clinic_address)
+		render(b, notice_clinic_address, fields, nf);
+	render(b, notice_phone, fields, nf);
+	if (n->clinic_hours && *n->clinic_hours)
+		render(b, notice_hours, fields, nf);
+	render(b, notice_heading, fields, nf);
 	if (n->tracking_number && *n->tracking_number)
 		render(b, notice_tracking, fields, nf);
 	render(b, notice_rest, fields, nf);

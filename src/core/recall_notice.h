@@ -18,6 +18,8 @@ typedef struct recall_notice {
 	int quantity;                   /* units this patient received */
 	int64_t dispensed_at;
 	const char *tracking_number;    /* "" when not shipped */
+	const char *clinic_address;     /* "〒100-0001 東京都…"; NULL or "" leaves the line out */
+	const char *clinic_hours;       /* opening hours; NULL or "" leaves the line out */
 } recall_notice;
 
 /* Returns a newly allocated, complete HTML document (UTF-8) with one notice per element of

@@ -9,6 +9,10 @@
  *
  * Recognised forms:
  *
+ * Encoding: UTF-8 (a byte order mark is dropped) or Shift_JIS as Windows writes it (CP932),
+ * decided at the first line with a non-ASCII byte and converted to UTF-8 before anything
+ * else looks at it (charset_stream.c). UTF-16 is refused.
+ *
  * Delimiter: taken from the header or first data line: a tab if it has one outside quotes,
  * else a semicolon, else a comma.
  *
@@ -65,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/charset_stream.h"
 #include "core/timefmt.h"
 #include "core/validate.h"
 
@@ -79,6 +84,7 @@ enum {
 
 
 struct temp_csv {
+	charset_stream *text;    /* the file's bytes, as UTF-8 */
 	struct csv_parser csv;
 	bool in_body;            /* csv is initialised and owns the input */
 	temp_csv_reading_fn fn;
@@ -118,7 +124,7 @@ struct temp_csv {
 	double value;
 	char row_unit;
 	bool row_failed;
-	char row_reason[sizeof ((temp_csv_error *)0)->reason];
+	temp_csv_error row_error; /* the first bad field of the row */
 	char date_text[TIME_TEXT_MAX], time_text[TIME_TEXT_MAX];
 	size_t date_len, time_len;
 
@@ -133,6 +139,8 @@ struct temp_csv {
 	int cache_y, cache_m, cache_d;
 	int64_t cache_days;
 };
+
+static int feed_utf8(void *ctx, const char *data, size_t len);
 
 /* ---- small text helpers ------------------------------------------------------------ */
 
@@ -258,31 +266,53 @@ static void show(char *out, size_t cap, const char *s, size_t n)
 
 /* ---- errors ------------------------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static void fail(temp_csv *p, long line, const char *fmt, ...)
+void temp_csv_error_arg(temp_csv_error *err, const char *name, const char *fmt, ...)
 {
-	if (p->status != 0)
+	if (err->nargs < 0 || err->nargs >= TEMP_CSV_ARGS_MAX)
 		return;
-	p->status = -1;
-	p->error.line = line;
-	p->error.field = NULL;
-	p->error.reason_key = NULL;
+	temp_csv_arg *a = &err->args[err->nargs++];
+	a->name = name;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->error.reason, sizeof p->error.reason, fmt, ap);
+	vsnprintf(a->text, sizeof a->text, fmt, ap);
 	va_end(ap);
 }
 
+static void error_set(temp_csv_error *e, long line, const char *key, const char *fmt, va_list ap)
+{
+	e->line = line;
+	e->field = NULL;
+	e->reason_key = key;
+	e->nargs = 0;
+	vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+}
+
+/* Records the file's error (the first only): key is its message key, fmt its English reason.
+ * Returns true when this one was recorded, so that the caller adds its arguments. */
+__attribute__((format(printf, 4, 5))) static bool fail(temp_csv *p, long line, const char *key, const char *fmt, ...)
+{
+	if (p->status != 0)
+		return false;
+	p->status = -1;
+	va_list ap;
+	va_start(ap, fmt);
+	error_set(&p->error, line, key, fmt, ap);
+	va_end(ap);
+	return true;
+}
+
 /* Remembers the first bad field of the current row; reported at the row's end unless the
- * row has the wrong number of columns, which says more. */
-__attribute__((format(printf, 2, 3))) static void row_fail(temp_csv *p, const char *fmt, ...)
+ * row has the wrong number of columns, which says more. Returns true when recorded. */
+__attribute__((format(printf, 3, 4))) static bool row_fail(temp_csv *p, const char *key, const char *fmt, ...)
 {
 	if (p->row_failed)
-		return;
+		return false;
 	p->row_failed = true;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->row_reason, sizeof p->row_reason, fmt, ap);
+	error_set(&p->row_error, 0, key, fmt, ap);
 	va_end(ap);
+	return true;
 }
 
 /* ---- units and time zones ------------------------------------------------------------ */
@@ -559,7 +589,8 @@ static void time_field(temp_csv *p, const char *s, size_t n)
 	}
 	char shown[SHOW_MAX * 2];
 	show(shown, sizeof shown, s, n);
-	row_fail(p, "unparsable timestamp '%s' (expected " TIME_FORMS ")", shown);
+	if (row_fail(p, "csv_time", "unparsable timestamp '%s' (expected " TIME_FORMS ")", shown))
+		temp_csv_error_arg(&p->row_error, "value", "%s", shown);
 }
 
 static void temp_field(temp_csv *p, const char *s, size_t n)
@@ -571,14 +602,19 @@ static void temp_field(temp_csv *p, const char *s, size_t n)
 		p->have_value = true;
 		if (unit != 0) {
 			if (p->row_unit != 0 && p->row_unit != unit)
-				row_fail(p, "unknown unit: the value says °%c but the unit column says °%c", unit, p->row_unit);
+				if (row_fail(p, "csv_unit_mismatch", "unknown unit: the value says °%c but the unit column says °%c", unit,
+				             p->row_unit)) {
+					temp_csv_error_arg(&p->row_error, "a", "°%c", unit);
+					temp_csv_error_arg(&p->row_error, "b", "°%c", p->row_unit);
+				}
 			p->row_unit = unit;
 		}
 		return;
 	}
 	char shown[SHOW_MAX * 2];
 	show(shown, sizeof shown, s, n);
-	row_fail(p, "non-numeric temperature '%s'", shown);
+	if (row_fail(p, "csv_temperature", "non-numeric temperature '%s'", shown))
+		temp_csv_error_arg(&p->row_error, "value", "%s", shown);
 }
 
 static void unit_field(temp_csv *p, const char *s, size_t n)
@@ -587,11 +623,16 @@ static void unit_field(temp_csv *p, const char *s, size_t n)
 	if (unit == 0) {
 		char shown[SHOW_MAX * 2];
 		show(shown, sizeof shown, s, n);
-		row_fail(p, "unknown unit '%s' (expected C or F)", shown);
+		if (row_fail(p, "csv_unit_unknown", "unknown unit '%s' (expected C or F)", shown))
+			temp_csv_error_arg(&p->row_error, "value", "%s", shown);
 		return;
 	}
 	if (p->row_unit != 0 && p->row_unit != unit)
-		row_fail(p, "unknown unit: the unit column says °%c but the value says °%c", unit, p->row_unit);
+		if (row_fail(p, "csv_unit_mismatch", "unknown unit: the unit column says °%c but the value says °%c", unit,
+		             p->row_unit)) {
+			temp_csv_error_arg(&p->row_error, "a", "°%c", unit);
+			temp_csv_error_arg(&p->row_error, "b", "°%c", p->row_unit);
+		}
 	p->row_unit = unit;
 }
 
@@ -621,8 +662,8 @@ static void on_field(void *data, size_t n, void *ud)
 		for (size_t i = 0; i < n; i++)
 			p->nl_in_fields += s[i] == '\n';
 		if (!utf8_valid(s, n)) {
-			fail(p, p->rec_line, "invalid UTF-8 in field %d (save the file as UTF-8, not Shift_JIS or UTF-16)",
-			     idx + 1);
+			fail(p, p->rec_line, "csv_mixed_encoding",
+			     "invalid UTF-8 in field %d (earlier lines are UTF-8: save the whole file in one encoding)", idx + 1);
 			return;
 		}
 	}
@@ -642,10 +683,23 @@ static void on_field(void *data, size_t n, void *ud)
 	}
 }
 
+/* The times a message quotes, in Japan time as the clinic reads them: {time} and {previous}. */
+static void jst_args(temp_csv *p, int64_t at, int64_t previous)
+{
+	char a[JST_DATETIME_LEN], b[JST_DATETIME_LEN];
+	jst_datetime(at, a);
+	jst_datetime(previous, b);
+	temp_csv_error_arg(&p->error, "time", "%s", a);
+	temp_csv_error_arg(&p->error, "previous", "%s", b);
+}
+
 static void finish_row(temp_csv *p)
 {
 	if (p->field != p->ncols) {
-		fail(p, p->rec_line, "wrong column count: expected %d fields, found %d", p->ncols, p->field);
+		if (fail(p, p->rec_line, "csv_columns", "wrong column count: expected %d fields, found %d", p->ncols, p->field)) {
+			temp_csv_error_arg(&p->error, "expected", "%d", p->ncols);
+			temp_csv_error_arg(&p->error, "found", "%d", p->field);
+		}
 		return;
 	}
 	if (p->date_col >= 0 && !p->row_failed) {
@@ -656,18 +710,26 @@ static void finish_row(temp_csv *p)
 		time_field(p, joined, p->date_len + 1 + p->time_len);
 	}
 	if (p->row_failed) {
-		fail(p, p->rec_line, "%s", p->row_reason);
+		if (p->status == 0) {
+			p->status = -1;
+			p->error = p->row_error;
+			p->error.line = p->rec_line;
+		}
 		return;
 	}
 	if (p->row_unit != 0 && p->unit != 0 && p->row_unit != p->unit) {
-		fail(p, p->rec_line, "unknown unit: this row says °%c but the file says °%c", p->row_unit, p->unit);
+		if (fail(p, p->rec_line, "csv_unit_mismatch", "unknown unit: this row says °%c but the file says °%c", p->row_unit,
+		         p->unit)) {
+			temp_csv_error_arg(&p->error, "a", "°%c", p->row_unit);
+			temp_csv_error_arg(&p->error, "b", "°%c", p->unit);
+		}
 		return;
 	}
 	char unit = p->row_unit ? p->row_unit : p->unit;
 	if (unit == 0)
 		unit = p->default_unit;
 	if (unit == 0) {
-		fail(p, p->rec_line,
+		fail(p, p->rec_line, "csv_unit_missing",
 		     "unknown unit: the file does not say whether temperatures are °C or °F (name it in the header, "
 		     "e.g. Temp(°C), or add a line '# unit: C')");
 		return;
@@ -678,9 +740,8 @@ static void finish_row(temp_csv *p)
 	const char *key;
 	const char *field = coldchain_reading_implausible(&r, p->now, &key, why, sizeof why);
 	if (field != NULL) {
-		fail(p, p->rec_line, "%s", why);
-		p->error.field = field;
-		p->error.reason_key = key;
+		if (fail(p, p->rec_line, key, "%s", why))
+			p->error.field = field;
 		return;
 	}
 	if (p->have_prev && p->at <= p->prev_at) {
@@ -688,13 +749,20 @@ static void finish_row(temp_csv *p)
 		time_iso8601(p->at, a);
 		time_iso8601(p->prev_at, b);
 		if (p->at < p->prev_at) {
-			fail(p, p->rec_line, "readings out of order: %s is before %s on line %ld", a, b, p->prev_line);
+			if (fail(p, p->rec_line, "csv_order", "readings out of order: %s is before %s on line %ld", a, b, p->prev_line)) {
+				jst_args(p, p->at, p->prev_at);
+				temp_csv_error_arg(&p->error, "previous_line", "%ld", p->prev_line);
+			}
 			return;
 		}
 		if (celsius != p->prev_celsius) {
-			fail(p, p->rec_line,
-			     "duplicate timestamp %s with a different temperature (%.2f °C; line %ld has %.2f °C)", a,
-			     celsius, p->prev_line, p->prev_celsius);
+			if (fail(p, p->rec_line, "csv_duplicate",
+			         "duplicate timestamp %s with a different temperature (%.2f °C; line %ld has %.2f °C)", a, celsius,
+			         p->prev_line, p->prev_celsius)) {
+				jst_args(p, p->at, p->prev_at);
+				temp_csv_error_arg(&p->error, "previous_line", "%ld", p->prev_line);
+				temp_csv_error_arg(&p->error, "celsius", "%.2f / %.2f", celsius, p->prev_celsius);
+			}
 			return;
 		}
 		return;  /* an identical repeat: skipped */
@@ -739,7 +807,8 @@ static int body_parse(temp_csv *p, const char *data, size_t len)
 {
 	size_t done = csv_parse(&p->csv, data, len, on_field, on_row, p);
 	if (done < len && p->status == 0)
-		fail(p, p->line, "a field longer than %d bytes (is this a temperature log?)", FIELD_MAX);
+		if (fail(p, p->line, "csv_field_too_long", "a field longer than %d bytes (is this a temperature log?)", FIELD_MAX))
+			temp_csv_error_arg(&p->error, "max", "%d", FIELD_MAX);
 	return p->status < 0 ? -1 : 0;
 }
 
@@ -809,11 +878,15 @@ static void declare_zone(temp_csv *p, const char *s, size_t n)
 	char shown[SHOW_MAX * 2];
 	show(shown, sizeof shown, s, n);
 	if (parse_zone(s, n, p->default_offset, &off) != 0) {
-		fail(p, p->pre_lines + 1, "unknown time zone '%s' (give a UTC offset such as UTC+09:00, or UTC)", shown);
+		if (fail(p, p->pre_lines + 1, "csv_zone_unknown", "unknown time zone '%s' (give a UTC offset such as UTC+09:00, or UTC)",
+		         shown))
+			temp_csv_error_arg(&p->error, "value", "%s", shown);
 		return;
 	}
 	if (p->offset_declared && off != p->offset) {
-		fail(p, p->pre_lines + 1, "the file gives two different time zones (the second is '%s')", shown);
+		if (fail(p, p->pre_lines + 1, "csv_zone_conflict", "the file gives two different time zones (the second is '%s')",
+		         shown))
+			temp_csv_error_arg(&p->error, "value", "%s", shown);
 		return;
 	}
 	p->offset = off;
@@ -826,11 +899,14 @@ static void declare_unit(temp_csv *p, const char *s, size_t n)
 	show(shown, sizeof shown, s, n);
 	char u = unit_from_token(s, n);
 	if (u == 0) {
-		fail(p, p->pre_lines + 1, "unknown unit '%s' (expected C or F)", shown);
+		if (fail(p, p->pre_lines + 1, "csv_unit_unknown", "unknown unit '%s' (expected C or F)", shown))
+			temp_csv_error_arg(&p->error, "value", "%s", shown);
 		return;
 	}
 	if (p->unit != 0 && p->unit != u) {
-		fail(p, p->pre_lines + 1, "the file gives two different temperature units (the second is '%s')", shown);
+		if (fail(p, p->pre_lines + 1, "csv_unit_conflict",
+		         "the file gives two different temperature units (the second is '%s')", shown))
+			temp_csv_error_arg(&p->error, "value", "%s", shown);
 		return;
 	}
 	p->unit = u;
@@ -940,7 +1016,9 @@ static char header_unit(temp_csv *p, const span *f)
 			return u;
 		if (looks_like_unit(in.s, in.n)) {
 			show(shown, sizeof shown, in.s, in.n);
-			fail(p, p->pre_lines + 1, "unknown unit '%s' in the temperature header (expected °C or °F)", shown);
+			if (fail(p, p->pre_lines + 1, "csv_unit_unknown", "unknown unit '%s' in the temperature header (expected °C or °F)",
+			         shown))
+				temp_csv_error_arg(&p->error, "value", "%s", shown);
 			return 0;
 		}
 	}
@@ -1005,7 +1083,8 @@ static bool try_header(temp_csv *p, const span *f, int n)
 	char u = header_unit(p, &f[temp_col]);
 	if (u != 0) {
 		if (p->unit != 0 && p->unit != u)
-			fail(p, p->pre_lines + 1, "the header says °%c but the file says °%c", u, p->unit);
+			if (fail(p, p->pre_lines + 1, "csv_unit_conflict", "the header says °%c but the file says °%c", u, p->unit))
+				temp_csv_error_arg(&p->error, "value", "°%c", u);
 		p->unit = u;
 	}
 	return true;
@@ -1070,7 +1149,7 @@ static bool try_data(temp_csv *p, const span *f, int n)
 static int start_body(temp_csv *p, bool header, const char *line, size_t len)
 {
 	if (csv_init(&p->csv, CSV_REPALL_NL) != 0) {
-		fail(p, p->pre_lines + 1, "out of memory");
+		fail(p, p->pre_lines + 1, "internal", "out of memory");
 		return -1;
 	}
 	csv_set_delim(&p->csv, p->delim);
@@ -1091,10 +1170,9 @@ static int preamble_line(temp_csv *p)
 		n -= 3;
 	}
 	if (!utf8_valid(s, n)) {
-		bool utf16 = n >= 2 && (((unsigned char)s[0] == 0xFF && (unsigned char)s[1] == 0xFE) ||
-		                        ((unsigned char)s[0] == 0xFE && (unsigned char)s[1] == 0xFF));
-		fail(p, p->pre_lines + 1, "invalid UTF-8 (%s)",
-		     utf16 ? "the file is UTF-16; save it as UTF-8" : "save the file as UTF-8, not Shift_JIS");
+		/* The first line with a non-ASCII byte decided the encoding (charset_stream.c). */
+		fail(p, p->pre_lines + 1, "csv_mixed_encoding",
+		     "invalid UTF-8 (earlier lines are UTF-8: save the whole file in one encoding)");
 		return -1;
 	}
 	const char *t = s;
@@ -1114,7 +1192,8 @@ static int preamble_line(temp_csv *p)
 	char store[PRE_LINE_MAX + MAX_COLUMNS];
 	int nf = split_line(s, n, delim, fields, store, sizeof store);
 	if (nf < 0) {
-		fail(p, p->pre_lines + 1, "wrong column count: more than %d columns", MAX_COLUMNS);
+		if (fail(p, p->pre_lines + 1, "csv_too_many_columns", "wrong column count: more than %d columns", MAX_COLUMNS))
+			temp_csv_error_arg(&p->error, "max", "%d", MAX_COLUMNS);
 		return -1;
 	}
 	bool header = nf >= 2 && try_header(p, fields, nf);
@@ -1134,8 +1213,9 @@ static int preamble_line(temp_csv *p)
 	if (p->status < 0)
 		return -1;
 	if (++p->pre_lines >= PRE_LINES_MAX) {
-		fail(p, p->pre_lines, "no header or readings in the first %d lines (expected a time and a temperature column)",
-		     PRE_LINES_MAX);
+		if (fail(p, p->pre_lines, "csv_no_header",
+		         "no header or readings in the first %d lines (expected a time and a temperature column)", PRE_LINES_MAX))
+			temp_csv_error_arg(&p->error, "max", "%d", PRE_LINES_MAX);
 		return -1;
 	}
 	return 0;
@@ -1159,8 +1239,9 @@ static long preamble_feed(temp_csv *p, const char *data, size_t len)
 		if (c == '"' && !(p->pre_len > 0 && p->pre[0] == '#'))
 			p->pre_quoted = !p->pre_quoted;
 		if (p->pre_len + 2 >= PRE_LINE_MAX) {
-			fail(p, p->pre_lines + 1, "line longer than %d bytes before any readings (line ends must be LF or CR LF)",
-			     PRE_LINE_MAX);
+			if (fail(p, p->pre_lines + 1, "csv_line_too_long",
+			         "line longer than %d bytes before any readings (line ends must be LF or CR LF)", PRE_LINE_MAX))
+				temp_csv_error_arg(&p->error, "max", "%d", PRE_LINE_MAX);
 			return -1;
 		}
 		p->pre[p->pre_len++] = c;
@@ -1176,7 +1257,10 @@ temp_csv *temp_csv_new(int default_utc_offset_seconds, int64_t now, temp_csv_rea
 	if (p == NULL)
 		return NULL;
 	p->pre = malloc(PRE_LINE_MAX);
-	if (p->pre == NULL) {
+	p->text = charset_stream_new(feed_utf8, p);
+	if (p->pre == NULL || p->text == NULL) {
+		charset_stream_free(p->text);
+		free(p->pre);
 		free(p);
 		return NULL;
 	}
@@ -1200,6 +1284,7 @@ void temp_csv_free(temp_csv *p)
 		return;
 	if (p->in_body)
 		csv_free(&p->csv);
+	charset_stream_free(p->text);
 	free(p->pre);
 	free(p);
 }
@@ -1213,24 +1298,62 @@ static int report(const temp_csv *p, temp_csv_error *err)
 	return -1;
 }
 
-int temp_csv_feed(temp_csv *p, const char *data, size_t len, temp_csv_error *err)
+/* The charset stream's sink: the file as UTF-8. Returns non-zero once parsing is over. */
+static int feed_utf8(void *ctx, const char *data, size_t len)
 {
+	temp_csv *p = ctx;
 	if (p->status != 0)
-		return report(p, err);
+		return 1;
 	if (!p->in_body) {
 		long used = preamble_feed(p, data, len);
 		if (used < 0)
-			return report(p, err);
+			return 1;
 		data += used;
 		len -= (size_t)used;
 	}
 	if (p->in_body && len > 0 && p->status == 0)
 		body_parse(p, data, len);
+	return p->status != 0;
+}
+
+/* Turns a failure of the charset stream into the file's error. */
+static void charset_failed(temp_csv *p)
+{
+	long line;
+	switch (charset_stream_failure(p->text, &line)) {
+	case CHARSET_FAIL_NONE:
+		break;
+	case CHARSET_FAIL_UTF16:
+		fail(p, line, "csv_utf16", "the file is UTF-16: save it as UTF-8 or Shift_JIS");
+		break;
+	case CHARSET_FAIL_UNKNOWN:
+		fail(p, line, "csv_encoding", "neither UTF-8 nor Shift_JIS (CP932): save the file as UTF-8");
+		break;
+	case CHARSET_FAIL_CP932:
+		fail(p, line, "csv_mixed_encoding",
+		     "invalid Shift_JIS (CP932) (earlier lines are Shift_JIS: save the whole file in one encoding)");
+		break;
+	case CHARSET_FAIL_UNAVAILABLE:
+		fail(p, line, "internal", "no Shift_JIS (CP932) converter in this system's iconv");
+		break;
+	}
+}
+
+int temp_csv_feed(temp_csv *p, const char *data, size_t len, temp_csv_error *err)
+{
+	if (p->status != 0)
+		return report(p, err);
+	if (charset_stream_feed(p->text, data, len) < 0)
+		charset_failed(p);
 	return report(p, err);
 }
 
 int temp_csv_finish(temp_csv *p, temp_csv_error *err)
 {
+	if (p->status != 0)
+		return report(p, err);
+	if (charset_stream_finish(p->text) < 0)
+		charset_failed(p);
 	if (p->status != 0)
 		return report(p, err);
 	if (!p->in_body && p->pre_len > 0) {
@@ -1241,11 +1364,11 @@ int temp_csv_finish(temp_csv *p, temp_csv_error *err)
 		p->pre_len = 0;
 	}
 	if (!p->in_body) {
-		fail(p, p->pre_lines > 0 ? p->pre_lines : 1, "no readings: the file has no header or data line");
+		fail(p, p->pre_lines > 0 ? p->pre_lines : 1, "csv_empty", "no readings: the file has no header or data line");
 		return report(p, err);
 	}
 	csv_fini(&p->csv, on_field, on_row, p);
 	if (p->status == 0 && p->readings == 0)
-		fail(p, p->line, "no readings: the file has a header but no data lines");
+		fail(p, p->line, "csv_no_data", "no readings: the file has a header but no data lines");
 	return report(p, err);
 }

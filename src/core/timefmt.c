@@ -107,3 +107,11 @@ void jst_date(int64_t t, char out[11])
 	gmtime_r(&tt, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
+
+void jst_datetime(int64_t t, char out[JST_DATETIME_LEN])
+{
+	time_t tt = (time_t)(t + JST_OFFSET_SECONDS);
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, JST_DATETIME_LEN, "%Y-%m-%d %H:%M:%S", &tm);
+}

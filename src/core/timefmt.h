@@ -26,4 +26,8 @@ int jst_day_bounds(const char *date, int64_t *start, int64_t *end);
 /* Writes the JST calendar date of t as "YYYY-MM-DD" into out. */
 void jst_date(int64_t t, char out[11]);
 
+#define JST_DATETIME_LEN 20  /* "2026-11-25 21:34:56" + NUL */
+/* Writes t as "YYYY-MM-DD HH:MM:SS" in JST into out (what people in the clinic read). */
+void jst_datetime(int64_t t, char out[JST_DATETIME_LEN]);
+
 #endif

@@ -1,7 +1,10 @@
 #include "core/validate.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 #include <utf8proc.h>
 
@@ -124,6 +127,62 @@ const char *validate_postal_code(const char *s)
 		if (i != 3 && !isdigit((unsigned char)s[i]))
 			return "postal_format";
 	return NULL;
+}
+
+/* The characters validate_normalize_phone reads as a hyphen (see validate.h for where each
+ * comes from). */
+static bool is_hyphen_like(utf8proc_int32_t cp)
+{
+	return cp == '-' || cp == 0x30FC || cp == 0x2212 || (cp >= 0x2010 && cp <= 0x2015) || cp == 0xFE58 ||
+	       cp == 0x2043;
+}
+
+char *validate_normalize_phone(const char *s)
+{
+	/* Never longer than s: every replaced character is one byte or more, '-' is one. */
+	char *out = malloc(strlen(s) + 1);
+	if (out == NULL)
+		return NULL;
+	char *w = out;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_int32_t cp;
+	while (*p) {
+		utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+		if (n < 0) {
+			free(out);
+			return NULL;
+		}
+		if (is_hyphen_like(cp)) {
+			*w++ = '-';
+		} else {
+			memcpy(w, p, (size_t)n);
+			w += n;
+		}
+		p += n;
+	}
+	*w = '\0';
+	return out;
+}
+
+char *validate_normalize_postal_code(const char *s)
+{
+	static const char postal_mark[] = "\xE3\x80\x92"; /* 〒 U+3012 */
+	if (strncmp(s, postal_mark, 3) == 0) {
+		s += 3;
+		while (*s == ' ')
+			s++;
+	}
+	char *out = validate_normalize_phone(s);
+	if (out == NULL || strlen(out) != 7)
+		return out;
+	for (int i = 0; i < 7; i++)
+		if (!isdigit((unsigned char)out[i]))
+			return out;
+	char *hyphenated = malloc(9);
+	if (hyphenated != NULL)
+		snprintf(hyphenated, 9, "%.3s-%.4s", out, out + 3);
+	free(out);
+	return hyphenated;
 }
 
 const char *validate_staff_role(const char *s)

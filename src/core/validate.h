@@ -19,6 +19,23 @@ const char *validate_kana(const char *s);
 const char *validate_phone(const char *s);
 /* Japanese postal code NNN-NNNN. */
 const char *validate_postal_code(const char *s);
+
+/* Phone numbers and postal codes as people type them, made into what validate_phone and
+ * validate_postal_code read. s has been through text_normalize (NFKC) already, so full-width
+ * digits and the full-width hyphen-minus (U+FF0D) are ASCII by now; what NFKC leaves alone is
+ * every other character a Japanese keyboard or converter gives for the hyphen key, and each of
+ * them becomes '-': the prolonged sound mark ー (U+30FC, typed in kana mode; NFKC turns
+ * half-width ｰ into it), the minus sign − (U+2212, JIS X 0208 0x215D in Unicode's JIS0208.TXT),
+ * the hyphen ‐ (U+2010, JIS X 0208 0x213E; NFKC turns U+2011 into it), the figure dash, en
+ * dash, em dash and horizontal bar (U+2012-U+2015; U+2015 is CP932 0x815C), the small em dash
+ * (U+FE58, NFKC gives U+2014) and the hyphen bullet (U+2043). Nothing else changes: a value
+ * that is still wrong is refused by the validator with its own reason.
+ * Each returns a newly allocated string (the caller frees it), or NULL when s is not valid
+ * UTF-8 or memory runs out. */
+char *validate_normalize_phone(const char *s);
+/* As validate_normalize_phone, and also: a leading postal mark 〒 (U+3012) and the spaces after
+ * it are dropped, and seven bare digits get their hyphen ("1500001" → "150-0001"). */
+char *validate_normalize_postal_code(const char *s);
 /* A role a staff account may have: doctor, pharmacist or admin. */
 const char *validate_staff_role(const char *s);
 

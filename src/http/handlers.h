@@ -15,12 +15,22 @@ void handle_me(request *req);
 void handle_users_list(request *req);
 void handle_users_create(request *req);
 void handle_audit_list(request *req);
+void handle_my_profile(request *req);
+void handle_my_profile_update(request *req);
+void handle_admin_users_list(request *req);
+void handle_admin_user_deactivate(request *req);
+void handle_admin_user_reactivate(request *req);
+void handle_admin_user_role(request *req);
+void handle_admin_user_force_reset(request *req);
 void handle_password_reset_request(request *req);
 void handle_password_reset_confirm(request *req);
 void handle_admin_mail(request *req);
+void handle_audit_csv(request *req);
+void handle_audit_filters(request *req);
 
 void handle_slots_list(request *req);
 void handle_slots_publish(request *req);
+void handle_slots_pattern(request *req);
 void handle_slot_delete(request *req);
 void handle_schedule(request *req);
 void handle_booking_create(request *req);
@@ -90,6 +100,8 @@ void handle_logger_ingest(request *req);
 void handle_logger_series(request *req);
 void handle_lot_storage(request *req);
 void handle_alerts_list(request *req);
+void handle_order_packing_slip(request *req);
+void handle_silences_list(request *req);
 void handle_alert_get(request *req);
 void handle_alert_dispose(request *req);
 /* A lot's stays under loggers with their statistics; public_view leaves out shipments and
@@ -118,6 +130,15 @@ json_t *json_product(const product_record *p);
 json_t *json_lot(const lot_record *l);
 json_t *json_lot_detail(store *s, const lot_record *lot, bool staff);
 json_t *json_order(const order_record *o);
+
+/* The clinic's details (handlers_clinic.c). */
+void handle_clinic_get(request *req);
+void handle_clinic_put(request *req);
+/* The reply of GET /api/v1/clinic for this request's user (bank details only when signed in). */
+json_t *json_clinic(const request *req, const clinic_profile *p);
+/* The details for a notice or export: false, with a 409 clinic_setup_needed (or 500) reply set,
+ * when a production clinic's details are incomplete. */
+bool clinic_for_document(request *req, clinic_profile *out);
 
 /* The signed-in user as the service layer's actor. */
 actor request_actor(const request *req);

@@ -1,10 +1,8 @@
-/* Administration: staff accounts and the audit log. */
-#include <errno.h>
+/* Administration: staff accounts (the audit log is in handlers_audit.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/timefmt.h"
 #include "http/handlers.h"
 #include "service/accounts.h"
 
@@ -48,51 +46,4 @@ void handle_users_create(request *req)
 		reply_internal(req, "create user");
 		return;
 	}
-}
-
-static int add_entry(void *ctx, const audit_row *r)
-{
-	char at[ISO8601_LEN];
-	time_iso8601(r->at, at);
-	json_array_append_new(ctx, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s}", "id", (json_int_t)r->id, "at", at, "actor_id",
-	                                     (json_int_t)r->actor_id, "actor_role", r->actor_role, "action", r->action,
-	                                     "object", r->object));
-	return 0;
-}
-
-static int verify_row(void *ctx, const audit_row *r)
-{
-	audit_verifier_feed(ctx, r);
-	return 0;
-}
-
-void handle_audit_list(request *req)
-{
-	long limit = 50;
-	const char *q = request_query(req, "limit");
-	if (q != NULL) {
-		char *end;
-		errno = 0;
-		limit = strtol(q, &end, 10);
-		if (errno != 0 || end == q || *end != '\0' || limit < 1 || limit > 500) {
-			reply_error(req, 400, "invalid_field", "limit", "limit_value");
-			return;
-		}
-	}
-	/* Audit the read first, so the list shows it and the verification covers it. */
-	if (store_audit_now(req->db, req->user.id, req->user.role, "audit.read", "audit_log", "") != STORE_OK) {
-		reply_internal(req, "audit audit read");
-		return;
-	}
-	audit_verifier v;
-	audit_verifier_init(&v);
-	json_t *entries = json_array();
-	if (req->db->m->audit_each(req->db, verify_row, &v) != STORE_OK ||
-	    req->db->m->audit_recent(req->db, (int)limit, add_entry, entries) != STORE_OK) {
-		json_decref(entries);
-		reply_internal(req, "read audit log");
-		return;
-	}
-	json_t *broken = v.broken ? json_integer(v.broken_id) : json_null();
-	reply_json(req, 200, json_pack("{s:o, s:b, s:o}", "entries", entries, "intact", !v.broken, "first_broken", broken));
 }

@@ -47,6 +47,8 @@ static json_t *json_ae_report(const ae_report_record *r, bool staff)
 	                      r->reporter_role, "has_photo", r->photo_type[0] != '\0', "received_at",
 	                      json_time(r->received_at), "assessment_version", r->latest_version);
 	json_object_set_new(j, "order_id", r->order_id ? json_integer(r->order_id) : json_null());
+	/* The patient sees that staff reviewed the report, and when (not what they concluded). */
+	json_object_set_new(j, "reviewed_at", json_time(r->reviewed_at));
 	if (staff) {
 		json_object_set_new(j, "serious", json_boolean(r->serious));
 		json_object_set_new(j, "due_date", r->due_date[0] ? json_string(r->due_date) : json_null());
@@ -186,37 +188,72 @@ static int compare_triage(const void *pa, const void *pb)
 	return ia < ib ? 1 : ia > ib ? -1 : 0;
 }
 
+/* Whether a report (as listed for staff) is in the triage state a list asks for. */
+static bool in_triage_state(json_t *j, const char *status)
+{
+	if (status == NULL)
+		return true;
+	bool assessed = json_integer_value(json_object_get(j, "assessment_version")) > 0;
+	if (strcmp(status, "serious") == 0)
+		return json_is_true(json_object_get(j, "serious"));
+	if (strcmp(status, "urgent") == 0)
+		return json_is_true(json_object_get(j, "urgent"));
+	if (strcmp(status, "unassessed") == 0)
+		return !assessed;
+	return assessed; /* "assessed" */
+}
+
+/* GET /api/v1/adverse-events: a patient's own reports; for staff, the triage queue with
+ * ?q=&status=&limit=&offset= (status: serious | urgent | unassessed | assessed). The triage
+ * order is computed here, so the store returns every match and the page is cut after sorting. */
 void handle_ae_list(request *req)
 {
 	bool staff = req->user.role != ROLE_PATIENT;
+	static const char *const states[] = {"serious", "urgent", "unassessed", "assessed", NULL};
+	list_params p;
+	if (staff && !list_params_read(req, states, 50, &p))
+		return;
 	report_list l = {json_array(), staff};
-	if (req->db->m->ae_report_list(req->db, staff ? 0 : req->user.id, add_report, &l) != STORE_OK) {
+	store_rc rc = staff ? req->db->m->ae_report_search(req->db, &p.filter, add_report, &l)
+	                    : req->db->m->ae_report_list(req->db, req->user.id, add_report, &l);
+	if (rc != STORE_OK) {
 		json_decref(l.items);
 		reply_internal(req, "list reports");
 		return;
 	}
-	if (staff) {
-		size_t n = json_array_size(l.items);
-		json_t **v = malloc((n ? n : 1) * sizeof *v);
-		if (v == NULL) {
-			json_decref(l.items);
-			reply_internal(req, "triage");
-			return;
-		}
-		for (size_t i = 0; i < n; i++)
-			v[i] = json_incref(json_array_get(l.items, i));
-		qsort(v, n, sizeof *v, compare_triage);
-		json_array_clear(l.items);
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(l.items, v[i]);
-		free(v);
-		if (store_audit_now(req->db, req->user.id, req->user.role, "ae.queue.read", "adverse_events", "") != STORE_OK) {
-			json_decref(l.items);
-			reply_internal(req, "audit queue");
-			return;
-		}
+	if (!staff) {
+		reply_json(req, 200, json_pack("{s:o}", "reports", l.items));
+		return;
 	}
-	reply_json(req, 200, json_pack("{s:o}", "reports", l.items));
+	size_t n = json_array_size(l.items), kept = 0;
+	json_t **v = malloc((n ? n : 1) * sizeof *v);
+	if (v == NULL) {
+		json_decref(l.items);
+		reply_internal(req, "triage");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *j = json_array_get(l.items, i);
+		if (in_triage_state(j, p.filter.status))
+			v[kept++] = json_incref(j);
+	}
+	qsort(v, kept, sizeof *v, compare_triage);
+	json_t *page = json_array();
+	for (size_t i = 0; i < kept; i++) {
+		if (i >= (size_t)p.filter.offset && i < (size_t)p.filter.offset + (size_t)p.filter.limit)
+			json_array_append(page, v[i]);
+		json_decref(v[i]);
+	}
+	free(v);
+	json_decref(l.items);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.queue.read", "adverse_events", "") != STORE_OK) {
+		json_decref(page);
+		reply_internal(req, "audit queue");
+		return;
+	}
+	json_t *reply = json_pack("{s:o}", "reports", page);
+	list_page_set(reply, &p, (int64_t)kept);
+	reply_json(req, 200, reply);
 }
 
 static int add_assessment(void *ctx, const ae_assessment_record *a)
@@ -276,6 +313,16 @@ void handle_ae_get(request *req)
 		}
 		json_object_set_new(body, "assessments", versions);
 		json_object_set_new(body, "dispensed_lots", pl.lots);
+		/* Staff call the patient about the event: the phone from the profile ("" if none). */
+		patient_profile profile;
+		store_rc prc = req->db->m->profile_get(req->db, r.patient_id, &profile);
+		if (prc == STORE_ERROR) {
+			json_decref(body);
+			reply_internal(req, "patient profile");
+			return;
+		}
+		json_object_set_new(json_object_get(body, "report"), "patient_phone",
+		                    json_string(prc == STORE_OK ? profile.phone : ""));
 	}
 	char object[48];
 	snprintf(object, sizeof object, "patient:%lld", (long long)r.patient_id);
@@ -498,7 +545,10 @@ void handle_ctcae_terms(request *req)
 static void export_case(request *req, pv_export_format format)
 {
 	char *text = NULL, why[512] = "";
-	pv_rc rc = pv_export(req->db, req->ctcae, req->cfg->clinic_name, req->cfg->meddra_version, req->path_ids[0], format,
+	clinic_profile clinic;
+	if (!clinic_for_document(req, &clinic))
+		return;
+	pv_rc rc = pv_export(req->db, req->ctcae, clinic.name, req->cfg->meddra_version, req->path_ids[0], format,
 	                     &text, why, sizeof why);
 	if (rc == PV_INVALID) {
 		reply_error(req, 409, "export_refused", NULL, NULL);
@@ -539,7 +589,13 @@ void handle_ae_pmda_form(request *req)
 {
 	char *html = NULL, why[256] = "";
 	const char *refusal = NULL;
-	pv_clinic clinic = {req->cfg->clinic_name, "", req->cfg->clinic_phone};
+	clinic_profile profile;
+	if (!clinic_for_document(req, &profile))
+		return;
+	char address[sizeof profile.address + 32];
+	snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
+	         profile.postal_code[0] ? " " : "", profile.address);
+	pv_clinic clinic = {profile.name, address, profile.phone};
 	pv_rc rc = pv_pmda_form(req->db, req->ctcae, &clinic, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
 	if (rc == PV_INVALID) {
 		reply_error(req, 409, refusal, NULL, NULL);

@@ -88,6 +88,9 @@ void handle_signup(request *req)
 	snprintf(user.email, sizeof user.email, "%s", input_string(req, "email"));
 	snprintf(user.name, sizeof user.name, "%s", input_string(req, "name"));
 	user.role = ROLE_PATIENT;
+	/* The language the patient signed up in is the one the clinic writes to them in. */
+	const char *message_lang = input_string(req, "lang");
+	snprintf(user.lang, sizeof user.lang, "%s", message_lang ? message_lang : "ja");
 	snprintf(profile.name_kana, sizeof profile.name_kana, "%s", input_string(req, "name_kana"));
 	snprintf(profile.birth_date, sizeof profile.birth_date, "%s", input_string(req, "birth_date"));
 	snprintf(profile.sex, sizeof profile.sex, "%s", input_string(req, "sex"));
@@ -122,6 +125,12 @@ void handle_login(request *req)
 		return;
 	case ACCOUNTS_BAD_CREDENTIALS:
 		reply_error(req, 401, "invalid_credentials", NULL, NULL);
+		return;
+	case ACCOUNTS_DEACTIVATED:
+		reply_error(req, 403, "account_deactivated", NULL, NULL);
+		return;
+	case ACCOUNTS_RESET_REQUIRED:
+		reply_error(req, 403, "password_reset_required", NULL, NULL);
 		return;
 	default:
 		reply_internal(req, "log-in");

@@ -178,6 +178,74 @@ void handle_slots_publish(request *req)
 	reply_json(req, 201, json_pack("{s:i}", "created", created));
 }
 
+/* The doctor a publishing request is for: a doctor publishes their own slots, an admin names
+ * the doctor. Replies and returns 0 when that is not so. */
+static int64_t publishing_doctor(request *req)
+{
+	int64_t doctor_id = input_int(req, "doctor_id", 0);
+	if (req->user.role == ROLE_DOCTOR) {
+		if (doctor_id != 0 && doctor_id != req->user.id) {
+			reply_error(req, 403, "forbidden", "doctor_id", NULL);
+			return 0;
+		}
+		return req->user.id;
+	}
+	if (doctor_id == 0)
+		reply_error(req, 400, "missing_field", "doctor_id", NULL);
+	return doctor_id;
+}
+
+/* POST /api/v1/slots/pattern: a weekly pattern of slots in one step (preview: true answers
+ * what would be made and writes nothing). The reply lists every slot of the pattern with its
+ * fate: created, existing (overlaps a slot the doctor has: skipped) or past (skipped). */
+void handle_slots_pattern(request *req)
+{
+	unsigned weekdays = 0;
+	const json_t *days = input_array(req, "weekdays");
+	size_t i;
+	json_t *d;
+	json_array_foreach(days, i, d) {
+		json_int_t v = json_is_integer(d) ? json_integer_value(d) : -1;
+		if (v < 0 || v > 6 || (weekdays & (1u << v))) {
+			reply_error(req, 400, "invalid_field", "weekdays", "weekdays_value");
+			return;
+		}
+		weekdays |= 1u << v;
+	}
+	int64_t doctor_id = publishing_doctor(req);
+	if (doctor_id == 0)
+		return;
+	slot_pattern p = {input_string(req, "first_date"), input_string(req, "last_date"), weekdays,
+	                  input_string(req, "day_start"), input_string(req, "day_end"),
+	                  (int)input_int(req, "slot_minutes", 10)};
+	bool preview = input_bool(req, "preview", false);
+	actor by = request_actor(req);
+	slot_pattern_result r;
+	const char *field = NULL, *reason = NULL;
+	intake_rc rc = intake_publish_pattern(req->db, &by, doctor_id, &p, preview, clock_now(), &r, &field, &reason);
+	if (rc == INTAKE_OK) {
+		static const char *const fates[] = {['c'] = "created", ['e'] = "existing", ['p'] = "past"};
+		json_t *slots = json_array();
+		for (size_t k = 0; k < r.count; k++)
+			json_array_append_new(slots, json_pack("{s:o, s:s}", "starts_at", json_time(r.starts[k]), "fate",
+			                                       fates[r.fate[k]]));
+		reply_json(req, preview ? 200 : 201,
+		           json_pack("{s:b, s:i, s:i, s:i, s:i, s:o}", "preview", preview, "created", r.created,
+		                     "skipped_existing", r.skipped_existing, "skipped_past", r.skipped_past, "slot_minutes",
+		                     p.slot_minutes, "slots", slots));
+	} else if (rc == INTAKE_INVALID) {
+		reply_error(req, 400, "invalid_field", field, reason);
+	} else if (rc == INTAKE_NOT_FOUND) {
+		reply_error(req, 400, "invalid_field", "doctor_id", "not_a_doctor");
+	} else if (rc == INTAKE_SLOT_TOO_FAR) {
+		reply_error(req, 400, "invalid_field", "last_date", "slot_too_far");
+	} else {
+		reply_intake_error(req, rc, NULL);
+	}
+	free(r.starts);
+	free(r.fate);
+}
+
 void handle_slot_delete(request *req)
 {
 	actor by = request_actor(req);

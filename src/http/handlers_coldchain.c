@@ -10,6 +10,7 @@
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "http/handlers.h"
+#include "service/coldchain_alarm.h"
 #include "service/temperature.h"
 #include "clock.h"
 
@@ -28,24 +29,45 @@ static void reply_temperature_error(request *req, temperature_rc rc, const char 
 	}
 }
 
-/* Adds the file, line and reason of a rejected import to the error reply; an implausible
- * reading also names its field, and the message says what is wrong with it. */
+/* Adds the file, line and reason of a rejected import to the error reply: reason is the
+ * parser's reason in the user's language (in both in reasons; its key and quoted values in
+ * reason_code and reason_args, the parser's English text in detail); an implausible reading also names its
+ * field, and the message leads with it. */
 static void add_line_error(request *req, const char *source, const temp_csv_error *err)
 {
 	json_t *e = json_object_get(req->reply, "error");
+	const char *key = err->reason_key ? err->reason_key : "bad_readings";
+	const char *names[TEMP_CSV_ARGS_MAX], *values[TEMP_CSV_ARGS_MAX];
+	json_t *args = json_object();
+	int n = err->nargs < 0 ? 0 : err->nargs > TEMP_CSV_ARGS_MAX ? TEMP_CSV_ARGS_MAX : err->nargs;
+	for (int i = 0; i < n; i++) {
+		names[i] = err->args[i].name;
+		values[i] = err->args[i].text;
+		json_object_set_new(args, names[i], json_string(values[i]));
+	}
+	char reason[600], line[24], located[300], ja[600], en[600];
+	message_format(req->lang, key, names, values, (size_t)n, reason, sizeof reason);
+	/* Both languages, so that a page switched to the other one shows the reason in it too. */
+	message_format(LANG_JA, key, names, values, (size_t)n, ja, sizeof ja);
+	message_format(LANG_EN, key, names, values, (size_t)n, en, sizeof en);
+	json_object_set_new(e, "reasons", json_pack("{s:s, s:s}", "ja", ja, "en", en));
+	snprintf(line, sizeof line, "%ld", err->line);
+	const char *where_names[] = {"file", "line"};
+	const char *where_values[] = {source, line};
+	message_format(req->lang, "line_error", where_names, where_values, 2, located, sizeof located);
 	json_object_set_new(e, "file", json_string(source));
 	json_object_set_new(e, "line", json_integer(err->line));
-	json_object_set_new(e, "reason", json_string(err->reason));
-	char lead[512];
-	if (err->field != NULL && err->reason_key != NULL) {
+	json_object_set_new(e, "reason", json_string(reason));
+	json_object_set_new(e, "reason_code", json_string(key));
+	json_object_set_new(e, "reason_args", args);
+	json_object_set_new(e, "detail", json_string(err->reason));
+	char message[1400];
+	if (err->field != NULL) {
 		json_object_set_new(e, "field", json_string(err->field));
-		snprintf(lead, sizeof lead, "%s: %s", field_label(req->lang, err->field), message_text(req->lang, err->reason_key));
+		snprintf(message, sizeof message, "%s: %s (%s)", field_label(req->lang, err->field), reason, located);
 	} else {
-		snprintf(lead, sizeof lead, "%s", json_string_value(json_object_get(e, "message")));
+		snprintf(message, sizeof message, "%s %s: %s", json_string_value(json_object_get(e, "message")), located, reason);
 	}
-	/* The parser's reason is technical English; the sentence around it is in the user's language. */
-	char message[900];
-	snprintf(message, sizeof message, "%s (%s:%ld: %s)", lead, source, err->line, err->reason);
 	json_object_set_new(e, "message", json_string(message));
 }
 
@@ -157,8 +179,26 @@ void handle_lot_place(request *req)
 	reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }
 
+/* The alarm settings from the server's configuration. */
+static coldchain_alarm_settings alarm_settings(const request *req)
+{
+	return (coldchain_alarm_settings){req->cfg->data_dir, req->cfg->mail.public_url};
+}
+
+/* Tells staff at once of the excursion alerts an import opened. The readings and alerts are
+ * stored whatever happens here; a failure is logged and the server's minute check retries. */
+static void alarm_staff(request *req, const import_summary *sum)
+{
+	if (sum->alerts_raised == 0)
+		return;
+	coldchain_alarm_settings settings = alarm_settings(req);
+	if (coldchain_alarm_excursions(req->db, &settings, clock_now(), NULL) != STORE_OK)
+		fprintf(stderr, "exosafe: cold-chain alarm mail: %s\n", req->db->errmsg);
+}
+
 static void reply_summary(request *req, const import_summary *sum)
 {
+	alarm_staff(req, sum);
 	reply_json(req, 200, json_pack("{s:I, s:I, s:o, s:o, s:i, s:i}", "rows_read", (json_int_t)sum->rows_read, "rows_added",
 	                               (json_int_t)sum->rows_added, "first_at", json_time(sum->first_at), "last_at",
 	                               json_time(sum->last_at), "alerts_raised", sum->alerts_raised, "lots_quarantined",
@@ -182,7 +222,7 @@ static void import_csv_body(request *req, const actor *by, int64_t logger_id, co
 	if (unit != NULL)
 		temperature_import_set_unit(imp, unit[0]);
 	temperature_import_file(imp, source);
-	temp_csv_error err = {0, "", NULL, NULL};
+	temp_csv_error err = {0};
 	temperature_rc rc = temperature_import_feed(imp, req->body ? req->body : "", req->body_len, &err);
 	if (rc == TEMPERATURE_OK)
 		rc = temperature_import_file_end(imp, &err);
@@ -283,7 +323,7 @@ void handle_logger_ingest(request *req)
 	}
 	size_t i;
 	json_t *r;
-	temp_csv_error err = {0, "", NULL, NULL};
+	temp_csv_error err = {0};
 	temperature_rc rc = TEMPERATURE_OK;
 	json_array_foreach(readings, i, r) {
 		json_t *at = json_object_get(r, "at"), *c = json_object_get(r, "celsius");
@@ -291,10 +331,13 @@ void handle_logger_ingest(request *req)
 		err.line = (long)i + 1;
 		if (!json_is_object(r) || json_object_size(r) != 2 || !json_is_string(at) || !json_is_number(c)) {
 			snprintf(err.reason, sizeof err.reason, "each reading is {\"at\": ISO 8601 time, \"celsius\": number}");
+			err.reason_key = "ingest_reading_shape";
 			rc = TEMPERATURE_BAD_FILE;
 		} else if (time_parse_iso8601(json_string_value(at), &t) != 0) {
 			snprintf(err.reason, sizeof err.reason, "unparsable time '%.60s' (ISO 8601 with an offset)",
 			         json_string_value(at));
+			err.reason_key = "ingest_time";
+			temp_csv_error_arg(&err, "value", "%.60s", json_string_value(at));
 			rc = TEMPERATURE_BAD_FILE;
 		} else {
 			rc = temperature_import_reading(imp, t, json_number_value(c), &err);
@@ -562,6 +605,30 @@ void handle_alerts_list(request *req)
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o}", "alerts", list));
+}
+
+static int add_silence(void *ctx, const logger_silence_record *x)
+{
+	json_array_append_new(ctx, json_pack("{s:I, s:I, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:b}", "id", (json_int_t)x->id,
+	                                     "logger_id", (json_int_t)x->logger_id, "logger_code", x->logger_code,
+	                                     "unit_name", x->unit_name, "interval_seconds", (json_int_t)x->interval_seconds,
+	                                     "since", json_time(x->since_at), "detected_at", json_time(x->detected_at),
+	                                     "resumed_at", json_time(x->resumed_at), "recovered_at",
+	                                     json_time(x->recovered_at), "open", x->recovered_at == 0));
+	return 0;
+}
+
+/* GET /api/v1/coldchain/silences: connected sensors silent now, and those recovered in the
+ * last seven days. */
+void handle_silences_list(request *req)
+{
+	json_t *list = json_array();
+	if (req->db->m->silence_list(req->db, clock_now() - 7 * 86400, add_silence, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "list silences");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "silences", list));
 }
 
 void handle_alert_get(request *req)

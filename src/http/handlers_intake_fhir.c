@@ -28,9 +28,13 @@ typedef enum intake_fhir_kind { FHIR_RESPONSE, FHIR_CONSENT } intake_fhir_kind;
 static void export_patient(request *req, int64_t patient_id, intake_fhir_kind kind)
 {
 	char *text = NULL, why[512] = "";
+	clinic_profile clinic;
+	/* The consent names the clinic as its organization: not a placeholder. */
+	if (kind == FHIR_CONSENT && !clinic_for_document(req, &clinic))
+		return;
 	intake_rc rc = kind == FHIR_RESPONSE
 	                   ? intake_fhir_response(req->db, req->catalog, patient_id, &text, why, sizeof why)
-	                   : intake_fhir_consent(req->db, req->catalog, patient_id, req->cfg->clinic_name, &text, why,
+	                   : intake_fhir_consent(req->db, req->catalog, patient_id, clinic.name, &text, why,
 	                                         sizeof why);
 	if (rc == INTAKE_NOT_FOUND) {
 		reply_error(req, 404, "not_found", NULL, NULL);

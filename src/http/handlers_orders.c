@@ -1,11 +1,14 @@
 /* Orders: the patient orders under an approval; staff record payment, dispense, ship and
  * confirm delivery. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/packing_slip.h"
 #include "core/payment.h"
 #include "http/handlers.h"
+#include "service/clinic.h"
 #include "service/trace.h"
 #include "clock.h"
 
@@ -62,33 +65,60 @@ static int add_order(void *ctx, const order_record *o)
 	return 0;
 }
 
+static void add_status_count(void *ctx, const char *status, int64_t n)
+{
+	json_object_set_new(ctx, status, json_integer(n));
+}
+
+/* GET /api/v1/orders: a patient's own orders; for staff, every order with ?q=&status=&limit=
+ * &offset= and the count per status for the same search (the page's tabs). */
 void handle_orders_list(request *req)
 {
-	const char *status = request_query(req, "status");
-	static const char *const statuses[] = {"awaiting_payment", "paid", "dispensed", "shipped", "delivered", "cancelled"};
-	if (status != NULL) {
-		bool known = false;
-		for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-			known = known || strcmp(status, statuses[i]) == 0;
-		if (!known) {
+	static const char *const statuses[] = {"awaiting_payment", "paid", "dispensed", "shipped", "delivered", "cancelled",
+	                                       NULL};
+	json_t *list = json_array();
+	if (req->user.role == ROLE_PATIENT) {
+		const char *status = request_query(req, "status");
+		const char *const *known = statuses;
+		while (status != NULL && *known != NULL && strcmp(*known, status) != 0)
+			known++;
+		if (status != NULL && *known == NULL) {
+			json_decref(list);
 			reply_error(req, 400, "invalid_field", "status", "status_value");
 			return;
 		}
+		if (req->db->m->order_list(req->db, req->user.id, status, add_order, list) != STORE_OK) {
+			json_decref(list);
+			reply_internal(req, "list orders");
+			return;
+		}
+		reply_json(req, 200, json_pack("{s:o}", "orders", list));
+		return;
 	}
-	int64_t patient = req->user.role == ROLE_PATIENT ? req->user.id : 0;
-	json_t *list = json_array();
-	if (req->db->m->order_list(req->db, patient, status, add_order, list) != STORE_OK) {
+	list_params p;
+	if (!list_params_read(req, statuses, 50, &p)) {
 		json_decref(list);
+		return;
+	}
+	int64_t total = 0;
+	json_t *counts = json_object();
+	if (req->db->m->order_search(req->db, &p.filter, &total, add_order, list) != STORE_OK ||
+	    req->db->m->order_status_counts(req->db, &p.filter, add_status_count, counts) != STORE_OK) {
+		json_decref(list);
+		json_decref(counts);
 		reply_internal(req, "list orders");
 		return;
 	}
-	if (patient == 0 &&
-	    store_audit_now(req->db, req->user.id, req->user.role, "order.list", "orders", status ? status : "") != STORE_OK) {
+	if (store_audit_now(req->db, req->user.id, req->user.role, "order.list", "orders", p.filter.status ? p.filter.status : "") !=
+	    STORE_OK) {
 		json_decref(list);
+		json_decref(counts);
 		reply_internal(req, "audit order list");
 		return;
 	}
-	reply_json(req, 200, json_pack("{s:o}", "orders", list));
+	json_t *reply = json_pack("{s:o, s:o}", "orders", list, "status_counts", counts);
+	list_page_set(reply, &p, total);
+	reply_json(req, 200, reply);
 }
 
 /* Loads the order named by the path; patients only their own (others are 404). */
@@ -133,6 +163,19 @@ void handle_order_create(request *req)
 	actor by = request_actor(req);
 	order_record o;
 	const char *field = NULL;
+	const char *method = input_string(req, "payment_method");
+	if (method != NULL && strcmp(method, "bank_transfer") == 0) {
+		/* A transfer order the patient cannot pay: refused until the clinic names its account. */
+		clinic_profile clinic;
+		if (clinic_profile_get(req->db, &clinic) != CLINIC_OK) {
+			reply_internal(req, "read clinic");
+			return;
+		}
+		if (!clinic_profile_has_bank(&clinic)) {
+			reply_error(req, 409, "clinic_bank_missing", "payment_method", NULL);
+			return;
+		}
+	}
 	trace_rc rc = trace_place_order(req->db, req->catalog, &by, (int)input_int(req, "quantity", 0),
 	                                input_string(req, "payment_method"), clock_now(), &o, &field);
 	if (rc != TRACE_OK) {
@@ -209,4 +252,79 @@ void handle_payment_methods(request *req)
 		                                      (*pm)->label_ja, "en", (*pm)->label_en, "paid_before_dispensing",
 		                                      (*pm)->paid_before_dispensing));
 	reply_json(req, 200, json_pack("{s:o}", "payment_methods", list));
+}
+
+typedef struct slip_lines {
+	packing_slip_line items[32];
+	char lot_numbers[32][65];
+	char expires[32][11];
+	int n;
+} slip_lines;
+
+static int add_slip_line(void *ctx, const dispense_record *d)
+{
+	slip_lines *l = ctx;
+	if (l->n >= 32)
+		return 1;
+	snprintf(l->lot_numbers[l->n], sizeof l->lot_numbers[l->n], "%s", d->lot_number);
+	snprintf(l->expires[l->n], sizeof l->expires[l->n], "%s", d->expires_on);
+	l->items[l->n] = (packing_slip_line){l->lot_numbers[l->n], l->expires[l->n], d->quantity};
+	l->n++;
+	return 0;
+}
+
+/* GET /api/v1/orders/{id}/packing-slip: the printable slip for the parcel, once the order's
+ * units are dispensed (before that there are no lots to list: 409 order_state). */
+void handle_order_packing_slip(request *req)
+{
+	order_record o;
+	if (!load_order(req, &o))
+		return;
+	/* The slip names the clinic as sender: production refuses it until the details are set. */
+	clinic_profile clinic;
+	if (!clinic_for_document(req, &clinic))
+		return;
+	product_record p;
+	shipment_record sh = {0};
+	slip_lines *lines = calloc(1, sizeof *lines);
+	if (lines == NULL) {
+		reply_internal(req, "packing slip");
+		return;
+	}
+	store_rc src = req->db->m->shipment_of_order(req->db, o.id, &sh);
+	if (req->db->m->product_get(req->db, o.product_id, &p) != STORE_OK || src == STORE_ERROR ||
+	    req->db->m->dispenses_of_order(req->db, o.id, add_slip_line, lines) != STORE_OK) {
+		free(lines);
+		reply_internal(req, "packing slip");
+		return;
+	}
+	if (lines->n == 0) {
+		free(lines);
+		reply_error(req, 409, "order_state", NULL, NULL);
+		return;
+	}
+	/* The slip shows the patient's name and address: a read of personal data, audited. */
+	char object[48];
+	snprintf(object, sizeof object, "order:%lld", (long long)o.id);
+	if (store_audit_now(req->db, req->user.id, req->user.role, "order.packing_slip", object, "") != STORE_OK) {
+		free(lines);
+		reply_internal(req, "audit packing slip");
+		return;
+	}
+	char storage[64];
+	snprintf(storage, sizeof storage, "%.1f〜%.1f ℃", p.storage_min_c, p.storage_max_c);
+	packing_slip slip = {clinic.name, clinic.phone, o.id, o.created_at, o.ship_name,
+	                     o.ship_postal_code, o.ship_address, o.ship_phone, p.name_ja, storage, o.quantity,
+	                     lines->items, lines->n, src == STORE_OK ? sh.carrier : "", src == STORE_OK ? sh.tracking_number : "",
+	                     src == STORE_OK ? sh.shipped_at : 0};
+	char *html = packing_slip_html(&slip);
+	free(lines);
+	if (html == NULL) {
+		reply_internal(req, "render packing slip");
+		return;
+	}
+	reply_raw(req, 200, html, strlen(html), "text/html; charset=utf-8", NULL);
+	/* The slip carries its own print style and no script. */
+	snprintf(req->raw_csp, sizeof req->raw_csp,
+	         "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
 }

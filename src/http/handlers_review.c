@@ -36,11 +36,17 @@ static int add_review_item(void *ctx, const review_item *it)
 	return 0;
 }
 
+/* GET /api/v1/review/queue?q=&status=&limit=&offset=: status is the worst screening level. */
 void handle_review_queue(request *req)
 {
+	static const char *const levels[] = {"block", "needs-attention", "info", "none", NULL};
+	list_params p;
+	if (!list_params_read(req, levels, 50, &p))
+		return;
 	json_t *items = json_array();
 	review_ctx ctx = {items, req->catalog};
-	if (req->db->m->review_queue(req->db, add_review_item, &ctx) != STORE_OK) {
+	int64_t total = 0;
+	if (req->db->m->review_queue(req->db, &p.filter, &total, add_review_item, &ctx) != STORE_OK) {
 		json_decref(items);
 		reply_internal(req, "review queue");
 		return;
@@ -53,7 +59,9 @@ void handle_review_queue(request *req)
 		reply_internal(req, "audit review queue");
 		return;
 	}
-	reply_json(req, 200, json_pack("{s:o}", "queue", items));
+	json_t *reply = json_pack("{s:o}", "queue", items);
+	list_page_set(reply, &p, total);
+	reply_json(req, 200, reply);
 }
 
 /* Loads the patient named by the path, replying 404 when there is none. */

@@ -9,6 +9,7 @@
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "http/handlers.h"
+#include "service/clinic.h"
 #include "service/mail_events.h"
 #include "service/recall.h"
 #include "service/trace.h"
@@ -527,8 +528,15 @@ void handle_my_recalls(request *req)
 		reply_internal(req, "my recalls");
 		return;
 	}
-	reply_json(req, 200, json_pack("{s:o, s:{s:s, s:s}}", "recalls", list, "contact", "clinic_name",
-	                               req->cfg->clinic_name, "clinic_phone", req->cfg->clinic_phone));
+	clinic_profile clinic;
+	if (clinic_profile_get(req->db, &clinic) != CLINIC_OK) {
+		json_decref(list);
+		reply_internal(req, "my recalls");
+		return;
+	}
+	/* Whom to call: whatever the clinic has set (the page says so when the phone is missing). */
+	reply_json(req, 200, json_pack("{s:o, s:{s:s, s:s, s:s}}", "recalls", list, "contact", "clinic_name", clinic.name,
+	                               "clinic_phone", clinic.phone, "clinic_hours", clinic.hours));
 }
 
 void handle_my_recall_acknowledge(request *req)
@@ -566,6 +574,12 @@ void handle_lot_recall_notices(request *req)
 		reply_error(req, 409, "not_recalled", NULL, NULL);
 		return;
 	}
+	clinic_profile clinic;
+	if (!clinic_for_document(req, &clinic))
+		return;
+	char clinic_address[sizeof clinic.address + 32];
+	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic.postal_code[0] ? "〒" : "", clinic.postal_code,
+	         clinic.postal_code[0] ? " " : "", clinic.address);
 	recall_reason why = {"", 0};
 	if (req->db->m->lot_transitions(req->db, lot.id, find_recall, &why) != STORE_OK) {
 		reply_internal(req, "recall notices");
@@ -585,9 +599,9 @@ void handle_lot_recall_notices(request *req)
 	}
 	for (int i = 0; i < list.n; i++) {
 		const recall_recipient *r = &list.rows[i];
-		items[i] = (recall_notice){req->cfg->clinic_name, req->cfg->clinic_phone, lot.product_name_ja, lot.lot_number,
+		items[i] = (recall_notice){clinic.name, clinic.phone, lot.product_name_ja, lot.lot_number,
 		                           why.reason, why.at, r->patient_name, r->ship_postal_code, r->ship_address,
-		                           r->quantity, r->dispensed_at, r->tracking_number};
+		                           r->quantity, r->dispensed_at, r->tracking_number, clinic_address, clinic.hours};
 	}
 	char *html = recall_notice_html(items, list.n);
 	free(items);

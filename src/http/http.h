@@ -21,6 +21,10 @@ enum field_flags {
 	FIELD_RAW = 1 << 0,        /* not normalised or trimmed (passwords) */
 	FIELD_LOWERCASE = 1 << 1,  /* ASCII-lower-cased after normalisation (e-mail) */
 	FIELD_MULTILINE = 1 << 2,  /* newlines and tabs allowed */
+	/* After NFKC, before the length checks: every hyphen-like character becomes '-'
+	 * (validate_normalize_phone), and for postal codes "1500001" becomes "150-0001". */
+	FIELD_PHONE = 1 << 3,
+	FIELD_POSTAL_CODE = 1 << 4,
 };
 
 typedef struct field_spec {
@@ -102,6 +106,9 @@ void reply_json(request *req, int status, json_t *body);
 /* An error {"error":{"code","message","field"}}; reason is a message key (NULL: the code's
  * own message), field may be NULL. */
 void reply_error(request *req, int status, const char *code, const char *field, const char *reason);
+/* The {code, message, field} object reply_error sends (new reference), for replies that carry
+ * several. */
+json_t *error_json(request *req, const char *code, const char *field, const char *reason);
 /* Logs the store's error and replies 500 internal. */
 void reply_internal(request *req, const char *what);
 /* A file download: takes ownership of body (malloc'd). */
@@ -129,12 +136,32 @@ const json_t *input_object(request *req, const char *name);
  * returns false when present but not such an integer. */
 bool query_int(request *req, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
 
+/* A staff list's search and paging parameters, ?q=&status=&limit=&offset= (list_params.c). */
+typedef struct list_params {
+	list_filter filter;            /* points into text and kana */
+	char text[401];                /* q, normalised, without spaces */
+	char kana[401];                /* the same folded to katakana */
+} list_params;
+
+/* Reads the parameters; status must be one of statuses (NULL-terminated). limit defaults to
+ * default_limit (1 to 500). Replies 400 naming the parameter and returns false on a bad one. */
+bool list_params_read(request *req, const char *const *statuses, int default_limit, list_params *out);
+/* Adds total, limit and offset to a list's reply object. */
+void list_page_set(json_t *reply, const list_params *p, int64_t total);
+
 /* Validates body against fields; on success req->input holds the normalised object and true
- * is returned; otherwise an error reply is set and false returned. */
+ * is returned; otherwise an error reply is set and false returned. Every field is checked: the
+ * reply names the first bad field in error.field (and its code and message), and lists all of
+ * them in error.fields as [{field, code, message}], so a form can mark each at once. */
 bool input_validate(request *req, const field_spec *fields);
 
 /* Message catalogue (Japanese and English). */
 const char *message_text(lang l, const char *key);
+/* Writes the message of key in l into out (cap bytes, always terminated), each {name} replaced
+ * by values[i] where names[i] is name (n pairs); a placeholder without a value stays as it is.
+ * Returns out. */
+const char *message_format(lang l, const char *key, const char *const *names, const char *const *values, size_t n,
+                           char *out, size_t cap);
 const char *field_label(lang l, const char *field);
 lang lang_from_accept_language(const char *header);
 

@@ -36,6 +36,21 @@ static const message messages[] = {
 	{"reset_token_expired", "このパスワード再設定リンクは有効期限が切れています。再設定をもう一度お申し込みください。",
 	 "This password reset link has expired. Please request a new one."},
 	{"email_taken", "このメールアドレスはすでに登録されています。", "This e-mail address is already registered."},
+	{"account_deactivated", "このアカウントは利用停止中です。クリニックにお問い合わせください。",
+	 "This account has been deactivated. Please contact the clinic."},
+	{"password_reset_required", "パスワードの再設定が必要です。ログイン画面の「パスワードを忘れた方」から、新しいパスワードを設定してください。",
+	 "You must set a new password. Use 「パスワードを忘れた方」 (Forgot your password?) on the log-in page."},
+	{"cannot_change_self", "ご自身のアカウントの役割や利用状態は変更できません。別の管理者に依頼してください。",
+	 "You cannot change your own role or status. Ask another admin."},
+	{"last_admin", "有効な管理者が1人もいなくなるため、この変更はできません。先に別の管理者を置いてください。",
+	 "This would leave no active admin. Make someone else an admin first."},
+	{"role_fixed", "患者さまのアカウントの役割は変更できません。スタッフの役割は医師・薬剤師・管理者の間でのみ変更できます。",
+	 "A patient's account keeps its role; staff roles change only among doctor, pharmacist and admin."},
+	{"current_password_needed", "メールアドレスを変更するには、現在のパスワードを入力してください。",
+	 "Enter your current password to change the e-mail address."},
+	{"current_password_wrong", "現在のパスワードが正しくありません。", "The current password is not correct."},
+	{"role_any_value", "patient、doctor、pharmacist、admin のいずれかを指定してください。", "Must be patient, doctor, pharmacist or admin."},
+	{"user_status_value", "active、deactivated、any のいずれかを指定してください。", "Must be active, deactivated or any."},
 	{"not_found", "見つかりません。", "Not found."},
 	{"method_not_allowed", "このメソッドは使用できません。", "This method is not allowed here."},
 	{"internal", "サーバーでエラーが発生しました。データは変更されていません。", "A server error occurred. Nothing was changed."},
@@ -179,10 +194,88 @@ static const message messages[] = {
 	 "ロガーの時計(またはファイルのUTCオフセット)を直してから取り込み直してください。何も保存していません。",
 	 "A reading is later than the time of import: the logger's clock is ahead or set to another time zone. Correct "
 	 "the logger's clock (or the file's UTC offset) and import again. Nothing was stored."},
+	/* A logger file's line that cannot be used (core/temp_csv.c, core/charset_stream.c): the
+	 * reason, with the values it quotes; "line_error" names the file and line. */
+	{"line_error", "{file} の {line} 行目", "{file}, line {line}"},
+	{"csv_encoding", "文字コードを判別できません(UTF-8 でも Shift_JIS でもありません)。UTF-8 で保存し直してください。",
+	 "The file is neither UTF-8 nor Shift_JIS (CP932). Save it as UTF-8."},
+	{"csv_mixed_encoding", "この行の文字コードが前の行と違います。ファイル全体を同じ文字コード(UTF-8 または Shift_JIS)で保存してください。",
+	 "This line is in another encoding than the lines before it. Save the whole file in one encoding (UTF-8 or Shift_JIS)."},
+	{"csv_utf16", "UTF-16 のファイルは読み取れません。UTF-8 または Shift_JIS で保存してください。",
+	 "UTF-16 files cannot be read. Save the file as UTF-8 or Shift_JIS."},
+	{"csv_time", "日時「{value}」を読み取れません(例: 2026/03/01 10:00、2026-03-01T10:00:00+09:00)。",
+	 "Cannot read the time '{value}' (e.g. 2026/03/01 10:00 or 2026-03-01T10:00:00+09:00)."},
+	{"csv_temperature", "温度「{value}」が数値ではありません。", "The temperature '{value}' is not a number."},
+	{"csv_unit_unknown", "温度の単位「{value}」が分かりません(℃ または ℉ にしてください)。",
+	 "Unknown temperature unit '{value}' (use °C or °F)."},
+	{"csv_unit_conflict", "ファイルの中で温度の単位が食い違っています(「{value}」)。",
+	 "The file gives two different temperature units ('{value}')."},
+	{"csv_unit_mismatch", "この行の単位({a})が、ほかに指定された単位({b})と食い違っています。",
+	 "This row's unit ({a}) contradicts the unit given elsewhere ({b})."},
+	{"csv_unit_missing",
+	 "温度の単位(℃ か ℉ か)がファイルに書かれていません。見出しに「温度(℃)」のように書くか、取り込むときに単位を選んでください。",
+	 "The file does not say whether temperatures are °C or °F. Name it in the header, e.g. Temp(°C), or choose the "
+	 "unit when importing."},
+	{"csv_zone_unknown", "時間帯「{value}」が分かりません。UTC+09:00 のように UTC からの時差で書いてください。",
+	 "Unknown time zone '{value}': give a UTC offset such as UTC+09:00, or UTC."},
+	{"csv_zone_conflict", "ファイルの中で時間帯が食い違っています(「{value}」)。", "The file gives two different time zones ('{value}')."},
+	{"csv_columns", "列の数が合いません(見出しは {expected} 列、この行は {found} 列)。",
+	 "Wrong number of columns: expected {expected}, found {found}."},
+	{"csv_too_many_columns", "列が多すぎます({max} 列まで)。", "Too many columns (at most {max})."},
+	{"csv_order", "記録の順番が逆です: {time} が、{previous_line} 行目の {previous} より前です(日本時間)。",
+	 "Readings out of order: {time} is before {previous} on line {previous_line} (Japan time)."},
+	{"csv_duplicate", "同じ日時 {time} の記録が {previous_line} 行目にもあり、温度が違います({celsius} ℃)。",
+	 "The time {time} is also on line {previous_line}, with a different temperature ({celsius} °C)."},
+	{"csv_stored_duplicate", "{time} の記録が、違う温度ですでに保存されています。",
+	 "A different temperature is already stored for {time}."},
+	{"csv_field_too_long", "{max} バイトを超える項目があります(温度ロガーのファイルか確認してください)。",
+	 "A field is longer than {max} bytes (is this a temperature log?)."},
+	{"csv_line_too_long", "記録の前に {max} バイトを超える行があります(改行が LF または CR LF か確認してください)。",
+	 "A line before the readings is longer than {max} bytes (line ends must be LF or CR LF)."},
+	{"csv_no_header", "最初の {max} 行に見出しも記録もありません(日時と温度の列が必要です)。",
+	 "No header or readings in the first {max} lines (a time and a temperature column are needed)."},
+	{"csv_empty", "記録がありません(見出しもデータ行もありません)。", "No readings: the file has no header or data line."},
+	{"csv_no_data", "記録がありません(見出しだけで、データ行がありません)。", "No readings: the file has a header but no data lines."},
+	{"ingest_reading_shape", "各記録は {\"at\": 時差付きの ISO 8601 日時, \"celsius\": 数値} の形にしてください。",
+	 "Each reading is {\"at\": ISO 8601 time with an offset, \"celsius\": number}."},
+	{"ingest_time", "日時「{value}」を読み取れません(時差付きの ISO 8601 にしてください)。",
+	 "Cannot read the time '{value}' (use ISO 8601 with an offset)."},
 	{"slot_too_far", "枠は1年先までしか作成できません。", "Slots can be published at most one year ahead."},
 	{"duplicate_value", "同じ項目が重複しています。", "The same item is listed more than once."},
+	{"audit_action_value", "監査ログに記録される操作の中から選んでください。", "Choose one of the actions the audit log records."},
+	{"date_order", "終了日は開始日と同じか、それより後にしてください。", "The end date must be on or after the start date."},
+	{"audit_export_too_large", "出力する記録が多すぎます(10万件まで)。期間や条件を絞ってください。",
+	 "Too many rows to export (at most 100,000). Narrow the dates or the filters."},
+	{"search_too_long", "検索する文字は100文字以内にしてください。", "Search for at most 100 characters."},
+	{"weekdays_value", "曜日を1つ以上選んでください(0=日曜〜6=土曜、重複なし)。",
+	 "Choose one or more weekdays (0 = Sunday to 6 = Saturday, each once)."},
+	{"time_format", "時刻は 10:00 のように HH:MM で入力してください。", "Use a time like 10:00 (HH:MM)."},
+	{"pattern_days", "期間は90日以内にしてください。", "The range may cover at most 90 days."},
+	{"pattern_empty", "この条件では枠が1つもできません。曜日・期間・時間帯を確認してください。",
+	 "These settings make no slots. Check the weekdays, dates and times."},
+	{"pattern_too_many", "一度に作成できる枠は2000件までです。期間か時間帯を短くしてください。",
+	 "At most 2,000 slots can be published at once. Shorten the dates or the hours."},
+	{"date_past", "今日以降の日付にしてください。", "The date must be today or later."},
 	{"filename_chars", "ファイル名に制御文字・パス区切り(/ \\)・「..」は使えません。",
 	 "A file name may not contain control characters, path separators (/ \\) or \"..\"."},
+	/* The clinic's details (src/core/clinic_profile.c). */
+	{"invalid_fields", "入力内容に誤りがあります。各項目のメッセージをご確認ください。何も保存していません。",
+	 "Some values are not valid; see the message at each field. Nothing was saved."},
+	{"placeholder", "仮の値(初期値)のままです。クリニックの実際の情報を入力してください。",
+	 "This is a placeholder (the old default). Enter the clinic's real details."},
+	{"bank_incomplete", "振込先は、銀行名・支店名・口座種別・口座番号・口座名義をすべて入力してください(使わない場合はすべて空欄)。",
+	 "Give all five bank details (bank, branch, account type, number, holder), or leave them all empty."},
+	{"holder_kana", "口座名義は通帳のとおりカタカナで入力してください(英大文字・数字・スペース・( ) . - / , も可)。",
+	 "The account holder in katakana, as on the passbook (capital letters, digits, spaces and ( ) . - / , allowed)."},
+	{"account_type_value", "口座種別は「普通」または「当座」を選んでください。", "Choose ordinary (普通) or current (当座)."},
+	{"account_number_format", "口座番号は7桁の数字で入力してください。", "The account number is 7 digits."},
+	{"licence_format", "医籍登録番号は6桁までの数字で入力してください。", "The medical registration number (医籍登録番号) is up to 6 digits."},
+	{"clinic_setup_needed",
+	 "クリニックの情報(名称・住所・電話番号・受付時間・管理医師)が未設定のため、この書類は作成できません。管理者が「クリニック情報」で設定してください。",
+	 "The clinic's details (name, address, phone, hours, responsible doctor) are not set up yet, so this document "
+	 "cannot be made. An admin completes them under Clinic details."},
+	{"clinic_bank_missing", "振込先の口座が未設定です。クリニックにお問い合わせください。",
+	 "The clinic has not set up its bank account for transfers yet. Please contact the clinic."},
 };
 
 static const message labels[] = {
@@ -196,6 +289,10 @@ static const message labels[] = {
 	{"postal_code", "郵便番号", "Postal code"},
 	{"address", "住所", "Address"},
 	{"role", "役割", "Role"},
+	{"current_password", "現在のパスワード", "Current password"},
+	{"q", "検索語", "Search"},
+	{"page", "ページ", "Page"},
+	{"per_page", "1ページの件数", "Per page"},
 	{"limit", "件数", "Limit"},
 	{"slot_id", "予約枠", "Slot"},
 	{"doctor_id", "医師", "Doctor"},
@@ -269,6 +366,28 @@ static const message labels[] = {
 	{"storage_max_c", "保管温度(上限)", "Storage maximum"},
 	{"celsius", "温度", "Temperature"},
 	{"at", "記録日時", "Time of reading"},
+	{"clinic.name", "クリニック名", "Clinic name"},
+	{"hours", "受付時間", "Opening hours"},
+	{"bank_name", "銀行名", "Bank"},
+	{"bank_branch", "支店名", "Branch"},
+	{"bank_account_type", "口座種別", "Account type"},
+	{"bank_account_number", "口座番号", "Account number"},
+	{"bank_account_holder", "口座名義(カナ)", "Account holder (katakana)"},
+	{"doctor_name", "管理医師の氏名", "Responsible doctor"},
+	{"doctor_licence", "医籍登録番号", "Medical registration number"},
+	{"actor", "操作した人", "Person"},
+	{"patient", "患者", "Patient"},
+	{"action", "操作", "Action"},
+	{"date_from", "期間(開始日)", "From (date)"},
+	{"date_to", "期間(終了日)", "To (date)"},
+	{"after", "ページの位置", "Page position"},
+	{"offset", "ページの位置", "Page position"},
+	{"q", "検索", "Search"},
+	{"weekdays", "曜日", "Weekdays"},
+	{"first_date", "最初の日", "First day"},
+	{"last_date", "最後の日", "Last day"},
+	{"day_start", "開始時刻", "Start time"},
+	{"day_end", "終了時刻", "End time"},
 };
 
 static const char *lookup(const message *table, size_t n, lang l, const char *key)
@@ -283,6 +402,38 @@ const char *message_text(lang l, const char *key)
 {
 	const char *t = lookup(messages, sizeof messages / sizeof messages[0], l, key);
 	return t ? t : lookup(messages, sizeof messages / sizeof messages[0], l, "invalid_field");
+}
+
+const char *message_format(lang l, const char *key, const char *const *names, const char *const *values, size_t n,
+                           char *out, size_t cap)
+{
+	const char *t = message_text(l, key);
+	size_t o = 0;
+	if (cap == 0)
+		return out;
+	while (*t && o + 1 < cap) {
+		const char *close = *t == '{' ? strchr(t, '}') : NULL;
+		const char *value = NULL;
+		for (size_t i = 0; close && i < n && !value; i++)
+			if (strlen(names[i]) == (size_t)(close - t - 1) && strncmp(names[i], t + 1, (size_t)(close - t - 1)) == 0)
+				value = values[i];
+		if (value == NULL) {
+			out[o++] = *t++;
+			continue;
+		}
+		/* Whole UTF-8 characters only: a cut value ends before the character that does not fit. */
+		size_t len = strlen(value), room = cap - 1 - o;
+		if (len > room) {
+			len = room;
+			while (len > 0 && ((unsigned char)value[len] & 0xC0) == 0x80)
+				len--;
+		}
+		memcpy(out + o, value, len);
+		o += len;
+		t = close + 1;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 const char *field_label(lang l, const char *field)

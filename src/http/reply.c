@@ -15,7 +15,7 @@ void reply_json(request *req, int status, json_t *body)
 	req->reply = body;
 }
 
-void reply_error(request *req, int status, const char *code, const char *field, const char *reason)
+json_t *error_json(request *req, const char *code, const char *field, const char *reason)
 {
 	char message[512];
 	const char *text = message_text(req->lang, reason ? reason : code);
@@ -26,7 +26,12 @@ void reply_error(request *req, int status, const char *code, const char *field, 
 	json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
 	if (field != NULL)
 		json_object_set_new(err, "field", json_string(field));
-	reply_json(req, status, json_pack("{s:o}", "error", err));
+	return err;
+}
+
+void reply_error(request *req, int status, const char *code, const char *field, const char *reason)
+{
+	reply_json(req, status, json_pack("{s:o}", "error", error_json(req, code, field, reason)));
 }
 
 void reply_internal(request *req, const char *what)

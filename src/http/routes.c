@@ -22,9 +22,10 @@ static const field_spec signup_fields[] = {
 	{"name_kana", FIELD_STRING, true, 1, 100, 0, 0, 0, validate_kana},
 	{"birth_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_birth_date},
 	{"sex", FIELD_STRING, true, 1, 6, 0, 0, 0, validate_sex},
-	{"phone", FIELD_STRING, true, 10, 13, 0, 0, 0, validate_phone},
-	{"postal_code", FIELD_STRING, false, 8, 8, 0, 0, 0, validate_postal_code},
+	{"phone", FIELD_STRING, true, 10, 13, 0, 0, FIELD_PHONE, validate_phone},
+	{"postal_code", FIELD_STRING, false, 8, 8, 0, 0, FIELD_POSTAL_CODE, validate_postal_code},
 	{"address", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
+	{"lang", FIELD_STRING, false, 2, 2, 0, 0, 0, check_lang},
 	{0},
 };
 
@@ -59,6 +60,25 @@ static const char *check_lang(const char *v)
 	return strcmp(v, "ja") == 0 || strcmp(v, "en") == 0 ? NULL : "lang_value";
 }
 
+/* A patient's own change (PUT /me/profile): the sign-up's rules; a new e-mail needs the
+ * current password (checked by the service). */
+static const field_spec profile_fields[] = {
+	{"name", FIELD_STRING, true, 1, 100, 0, 0, 0, NULL},
+	{"name_kana", FIELD_STRING, true, 1, 100, 0, 0, 0, validate_kana},
+	{"phone", FIELD_STRING, true, 10, 13, 0, 0, FIELD_PHONE, validate_phone},
+	{"postal_code", FIELD_STRING, false, 8, 8, 0, 0, FIELD_POSTAL_CODE, validate_postal_code},
+	{"address", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
+	{"lang", FIELD_STRING, false, 2, 2, 0, 0, 0, check_lang},
+	{"email", FIELD_STRING, false, 3, 254, 0, 0, FIELD_LOWERCASE, validate_email},
+	{"current_password", FIELD_STRING, false, 0, PASSWORD_MAX_CHARS, 0, 0, FIELD_RAW, NULL},
+	{0},
+};
+
+static const field_spec role_change_fields[] = {
+	{"role", FIELD_STRING, true, 1, 16, 0, 0, 0, validate_staff_role},
+	{0},
+};
+
 static const char *check_sha256_hex(const char *v)
 {
 	if (strlen(v) != 64)
@@ -88,6 +108,18 @@ static const field_spec slot_publish_fields[] = {
 	{"start", FIELD_STRING, true, 1, 40, 0, 0, 0, NULL},
 	{"end", FIELD_STRING, true, 1, 40, 0, 0, 0, NULL},
 	{"slot_minutes", FIELD_INTEGER, false, 0, 0, 5, 120, 0, NULL},
+	{0},
+};
+
+static const field_spec slot_pattern_fields[] = {
+	{"doctor_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"first_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
+	{"last_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
+	{"weekdays", FIELD_ARRAY, true, 1, 7, 0, 0, 0, NULL},
+	{"day_start", FIELD_STRING, true, 5, 5, 0, 0, 0, NULL},
+	{"day_end", FIELD_STRING, true, 5, 5, 0, 0, 0, NULL},
+	{"slot_minutes", FIELD_INTEGER, false, 0, 0, 5, 120, 0, NULL},
+	{"preview", FIELD_BOOLEAN, false, 0, 0, 0, 0, 0, NULL},
 	{0},
 };
 
@@ -319,6 +351,25 @@ static const field_spec ae_assessment_fields[] = {
 	{0},
 };
 
+/* Checked all at once by src/core/clinic_profile.c, so a form shows every error together;
+ * here only the type and an outer bound. */
+static const field_spec clinic_fields[] = {
+	{"name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"postal_code", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"address", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"phone", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"hours", FIELD_STRING, false, 0, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{"email", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_branch", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_type", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_number", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"bank_account_holder", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"doctor_name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{"doctor_licence", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{0},
+};
+
 const field_spec ROUTE_RAW_BODY[] = {{0}};
 
 static const field_spec no_fields[] = {{0}};
@@ -336,9 +387,21 @@ const route api_routes[] = {
 	{"GET", "/api/v1/users", ROLE_ADMIN, NULL, handle_users_list},
 	{"POST", "/api/v1/users", ROLE_ADMIN, staff_fields, handle_users_create},
 	{"GET", "/api/v1/audit", ROLE_ADMIN, NULL, handle_audit_list},
+	{"GET", "/api/v1/me/profile", ROLE_PATIENT, NULL, handle_my_profile},
+	{"PUT", "/api/v1/me/profile", ROLE_PATIENT, profile_fields, handle_my_profile_update},
+	{"GET", "/api/v1/admin/users", ROLE_ADMIN, NULL, handle_admin_users_list},
+	{"POST", "/api/v1/admin/users/{id}/deactivate", ROLE_ADMIN, no_fields, handle_admin_user_deactivate},
+	{"POST", "/api/v1/admin/users/{id}/reactivate", ROLE_ADMIN, no_fields, handle_admin_user_reactivate},
+	{"POST", "/api/v1/admin/users/{id}/role", ROLE_ADMIN, role_change_fields, handle_admin_user_role},
+	{"POST", "/api/v1/admin/users/{id}/force-password-reset", ROLE_ADMIN, no_fields, handle_admin_user_force_reset},
+	{"GET", "/api/v1/clinic", ACCESS_PUBLIC, NULL, handle_clinic_get},
+	{"PUT", "/api/v1/clinic", ROLE_ADMIN, clinic_fields, handle_clinic_put},
+	{"GET", "/api/v1/audit.csv", ROLE_ADMIN, NULL, handle_audit_csv},
+	{"GET", "/api/v1/audit/filters", ROLE_ADMIN, NULL, handle_audit_filters},
 
 	{"GET", "/api/v1/slots", ROLE_ANY_USER, NULL, handle_slots_list},
 	{"POST", "/api/v1/slots", ROLE_DOCTOR | ROLE_ADMIN, slot_publish_fields, handle_slots_publish},
+	{"POST", "/api/v1/slots/pattern", ROLE_DOCTOR | ROLE_ADMIN, slot_pattern_fields, handle_slots_pattern},
 	{"DELETE", "/api/v1/slots/{id}", ROLE_DOCTOR | ROLE_ADMIN, no_fields, handle_slot_delete},
 	{"GET", "/api/v1/schedule", ROLE_DOCTOR | ROLE_ADMIN, NULL, handle_schedule},
 	{"GET", "/api/v1/bookings", ROLE_PATIENT, NULL, handle_bookings_list},
@@ -389,6 +452,7 @@ const route api_routes[] = {
 	{"POST", "/api/v1/orders/{id}/dispense", ROLE_PHARMACIST, no_fields, handle_order_dispense},
 	{"POST", "/api/v1/orders/{id}/ship", ROLE_PHARMACIST | ROLE_ADMIN, ship_fields, handle_order_ship},
 	{"POST", "/api/v1/orders/{id}/delivered", ROLE_PHARMACIST | ROLE_ADMIN, no_fields, handle_order_delivered},
+	{"GET", "/api/v1/orders/{id}/packing-slip", ROLE_PHARMACIST | ROLE_ADMIN, NULL, handle_order_packing_slip},
 
 	{"GET", "/api/v1/storage-units", ROLE_STAFF, NULL, handle_units_list},
 	{"POST", "/api/v1/storage-units", ROLE_PHARMACIST | ROLE_ADMIN, unit_fields, handle_unit_create},
@@ -400,6 +464,7 @@ const route api_routes[] = {
 	{"POST", "/api/v1/lots/{id}/placement", ROLE_PHARMACIST, placement_fields, handle_lot_place},
 	{"GET", "/api/v1/lots/{id}/storage", ROLE_STAFF, NULL, handle_lot_storage},
 	{"GET", "/api/v1/coldchain/alerts", ROLE_STAFF, NULL, handle_alerts_list},
+	{"GET", "/api/v1/coldchain/silences", ROLE_STAFF, NULL, handle_silences_list},
 	{"GET", "/api/v1/coldchain/alerts/{id}", ROLE_STAFF, NULL, handle_alert_get},
 	{"POST", "/api/v1/coldchain/alerts/{id}/dispose", ROLE_PHARMACIST, dispose_fields, handle_alert_dispose},
 

@@ -23,6 +23,8 @@
 #include "http/security_headers.h"
 #include "http/static_files.h"
 #include "service/accounts.h"
+#include "service/clinic.h"
+#include "service/coldchain_alarm.h"
 #include "service/intake.h"
 #include "service/mail_events.h"
 #include "service/mail_sender.h"
@@ -93,6 +95,71 @@ static void pool_give(store_pool *p, store *s)
 	p->free_list[p->free_count++] = s;
 	pthread_cond_signal(&p->available);
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- the cold-chain watch: a thread that checks for silent sensors every minute ---- */
+
+enum { COLDCHAIN_WATCH_SECONDS = 60 };
+
+typedef struct coldchain_watch {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	bool started;
+	server *srv;
+} coldchain_watch;
+
+static void *coldchain_watch_run(void *arg)
+{
+	coldchain_watch *w = arg;
+	const server_config *cfg = &w->srv->cfg;
+	coldchain_alarm_settings settings = {cfg->data_dir, cfg->mail.public_url};
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		pthread_mutex_unlock(&w->lock);
+		store *s = pool_take(&w->srv->pool);
+		if (coldchain_check_silent(s, &settings, clock_now(), NULL) != STORE_OK)
+			fprintf(stderr, "exosafe: cold-chain check: %s\n", s->errmsg);
+		pool_give(&w->srv->pool, s);
+		/* The wait is on the system's monotonic time: exosafe's clock may be set elsewhere. */
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += COLDCHAIN_WATCH_SECONDS;
+		pthread_mutex_lock(&w->lock);
+		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Starts the watch; returns 0, or -1 (the server then runs without it, and says so). */
+static int coldchain_watch_start(coldchain_watch *w, server *srv)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	w->stop = false;
+	w->srv = srv;
+	w->started = pthread_create(&w->thread, NULL, coldchain_watch_run, w) == 0;
+	return w->started ? 0 : -1;
+}
+
+static void coldchain_watch_stop(coldchain_watch *w)
+{
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = true;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
 }
 
 /* Matches path against a route pattern, capturing {id} segments as positive integers. */
@@ -409,6 +476,65 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+static int find_admin(void *ctx, const user_record *u)
+{
+	if (u->role == ROLE_ADMIN) {
+		*(bool *)ctx = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Resolves the mode and decides whether this database may be served (README, "The clinic's
+ * details"): production refuses demo data outright, and incomplete details when no admin
+ * exists to complete them on the set-up page; with an admin it serves, in the set-up-needed
+ * state, and says so. Returns 0 to go on, -1 (reason printed) to stop. */
+static int clinic_startup_check(store *s, server_config *cfg)
+{
+	clinic_profile p;
+	if (clinic_profile_get(s, &p) != CLINIC_OK) {
+		fprintf(stderr, "exosafe: %s\n", s->errmsg);
+		return -1;
+	}
+	cfg->mode = clinic_resolve_mode(cfg->mode, &p);
+	if (cfg->mode == MODE_DEMO) {
+		fprintf(stderr, "exosafe: demo mode: every page is marked デモ (demo); not for patients\n");
+		return 0;
+	}
+	if (p.is_demo) {
+		fprintf(stderr, "exosafe: %s holds exosafe demo's fictional clinic and accounts with published passwords;\n"
+		                "  it cannot be served in production mode. Serve it with --mode demo, or create a new database\n"
+		                "  with exosafe init for real use.\n", cfg->db_path);
+		return -1;
+	}
+	const char *missing[CLINIC_FIELD_COUNT];
+	int n = clinic_profile_missing(&p, missing);
+	if (n == 0)
+		return 0;
+	char names[256] = "";
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names);
+		snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", missing[i]);
+	}
+	bool admin = false;
+	if (s->m->user_list(s, find_admin, &admin) != STORE_OK) {
+		fprintf(stderr, "exosafe: %s\n", s->errmsg);
+		return -1;
+	}
+	if (!admin) {
+		fprintf(stderr, "exosafe: the clinic's details are incomplete (missing: %s) and there is no admin account\n"
+		                "  to complete them. Either give them to 'exosafe init --db %s --clinic-name ... (see\n"
+		                "  exosafe init --help)', or create an admin with 'exosafe user add --db %s --role admin\n"
+		                "  --email E --name N' and complete them on /clinic-settings.html after logging in.\n",
+		        names, cfg->db_path, cfg->db_path);
+		return -1;
+	}
+	fprintf(stderr, "exosafe: the clinic's details are incomplete (missing: %s): an admin is sent to\n"
+	                "  /clinic-settings.html on log-in; until then patient pages say so and recall notices,\n"
+	                "  exports and bank-transfer orders are refused.\n", names);
+	return 0;
+}
+
 int server_run(const server_config *cfg)
 {
 	server srv = {0};
@@ -442,6 +568,12 @@ int server_run(const server_config *cfg)
 		if (s->m->schema_version(s, &version) != STORE_OK || version == 0) {
 			fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", cfg->db_path,
 			        cfg->db_path);
+			pool_close(&srv.pool);
+			intake_catalog_free(srv.catalog);
+			ctcae_free(srv.ctcae);
+			return 1;
+		}
+		if (clinic_startup_check(s, &srv.cfg) != 0) {
 			pool_close(&srv.pool);
 			intake_catalog_free(srv.catalog);
 			ctcae_free(srv.ctcae);
@@ -490,6 +622,9 @@ int server_run(const server_config *cfg)
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+	coldchain_watch watch = {0};
+	if (coldchain_watch_start(&watch, &srv) != 0)
+		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
 	/* Patients who accepted an older consent version are told once about the current one
 	 * (publishing a version is adding its file and restarting). */
 	mail_events_configure(cfg);
@@ -514,6 +649,7 @@ int server_run(const server_config *cfg)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
+	coldchain_watch_stop(&watch);
 	MHD_stop_daemon(d);
 	mail_sender_stop(sender);
 	pool_close(&srv.pool);

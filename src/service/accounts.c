@@ -113,6 +113,12 @@ accounts_rc accounts_login(store *s, const login_limits *lim, const login_attemp
 		if (s->m->commit(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
 	}
+	/* Only now, with the password right, may the answer say more than "wrong". */
+	if (user.deactivated_at != 0 || user.password_reset_required) {
+		if (record_failure(s, a, now, "auth.login_refused", &user) != ACCOUNTS_OK)
+			return ACCOUNTS_ERROR;
+		return user.deactivated_at != 0 ? ACCOUNTS_DEACTIVATED : ACCOUNTS_RESET_REQUIRED;
+	}
 	*out = user;
 	return ACCOUNTS_OK;
 }
@@ -172,6 +178,9 @@ accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const 
 		return ACCOUNTS_SESSION_INVALID;
 	if (rc != STORE_OK)
 		return ACCOUNTS_ERROR;
+	/* Deactivation and a forced reset end the sessions; this holds even if one survived. */
+	if (user_out->deactivated_at != 0 || user_out->password_reset_required)
+		return ACCOUNTS_SESSION_INVALID;
 	/* Refreshing last-seen is a write: do it at most once a minute, but often enough that
 	 * a short idle limit still sees the activity. */
 	int64_t refresh = lim->idle_seconds / 3 < 60 ? lim->idle_seconds / 3 : 60;
@@ -201,4 +210,181 @@ accounts_rc accounts_session_end(store *s, const session_record *session, const 
 	if (s->m->audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);
 	return s->m->commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
+}
+
+/* Appends to detail (a comma list of field names) when the text changed. */
+static void note_change(char *detail, size_t len, const char *field, const char *before, const char *after)
+{
+	if (strcmp(before, after) == 0)
+		return;
+	size_t used = strlen(detail);
+	snprintf(detail + used, len - used, "%s%s", used > strlen("changed=") ? "," : "", field);
+}
+
+/* Checks the current password before an e-mail change, throttled and counted like a log-in. */
+static accounts_rc check_current_password(store *s, const login_limits *lim, const user_record *user,
+                                          const profile_change *c, int64_t now)
+{
+	if (c->current_password == NULL || c->current_password[0] == '\0')
+		return ACCOUNTS_PASSWORD_NEEDED;
+	login_attempt a = {user->email, c->current_password, c->address_from};
+	char account[300], address[80];
+	subjects(&a, account, address);
+	int64_t account_failures = 0, address_failures = 0;
+	if (s->m->login_failure_count(s, account, now - lim->window_seconds, &account_failures) != STORE_OK ||
+	    s->m->login_failure_count(s, address, now - lim->window_seconds, &address_failures) != STORE_OK)
+		return ACCOUNTS_ERROR;
+	if (login_throttled(lim, account_failures, address_failures))
+		return ACCOUNTS_THROTTLED;
+	if (password_verify(user->password_hash, c->current_password))
+		return ACCOUNTS_OK;
+	if (record_failure(s, &a, now, "auth.login_failed", user) != ACCOUNTS_OK)
+		return ACCOUNTS_ERROR;
+	return ACCOUNTS_BAD_CREDENTIALS;
+}
+
+accounts_rc accounts_profile_update(store *s, const login_limits *lim, user_record *user, patient_profile *profile,
+                                    const profile_change *c, int64_t now)
+{
+	user_record u = *user;
+	patient_profile p = *profile;
+	snprintf(u.name, sizeof u.name, "%s", c->name);
+	if (c->lang != NULL)
+		snprintf(u.lang, sizeof u.lang, "%s", c->lang);
+	if (c->email != NULL)
+		snprintf(u.email, sizeof u.email, "%s", c->email);
+	snprintf(p.name_kana, sizeof p.name_kana, "%s", c->name_kana);
+	snprintf(p.phone, sizeof p.phone, "%s", c->phone);
+	snprintf(p.postal_code, sizeof p.postal_code, "%s", c->postal_code ? c->postal_code : "");
+	snprintf(p.address, sizeof p.address, "%s", c->address ? c->address : "");
+
+	char detail[256] = "changed=";
+	note_change(detail, sizeof detail, "name", user->name, u.name);
+	note_change(detail, sizeof detail, "email", user->email, u.email);
+	note_change(detail, sizeof detail, "lang", user->lang, u.lang);
+	note_change(detail, sizeof detail, "name_kana", profile->name_kana, p.name_kana);
+	note_change(detail, sizeof detail, "phone", profile->phone, p.phone);
+	note_change(detail, sizeof detail, "postal_code", profile->postal_code, p.postal_code);
+	note_change(detail, sizeof detail, "address", profile->address, p.address);
+
+	if (strcmp(user->email, u.email) != 0) {
+		accounts_rc checked = check_current_password(s, lim, user, c, now);
+		if (checked != ACCOUNTS_OK)
+			return checked;
+	}
+	if (s->m->begin(s) != STORE_OK)
+		return ACCOUNTS_ERROR;
+	store_rc rc = s->m->user_update(s, &u);
+	if (rc == STORE_CONFLICT) {
+		s->m->rollback(s);
+		return ACCOUNTS_EMAIL_TAKEN;
+	}
+	if (rc != STORE_OK || s->m->profile_update(s, &p) != STORE_OK)
+		return abort_tx(s);
+	char object[64];
+	snprintf(object, sizeof object, "patient:%lld", (long long)u.id);
+	audit_row row;
+	audit_row_make(&row, u.id, u.role, "patient.profile.update", object, detail);
+	if (s->m->audit_append(s, &row) != STORE_OK)
+		return abort_tx(s);
+	if (s->m->commit(s) != STORE_OK)
+		return ACCOUNTS_ERROR;
+	*user = u;
+	*profile = p;
+	return ACCOUNTS_OK;
+}
+
+/* Whether taking target's admin rights away (a demotion or a deactivation) leaves none. */
+static accounts_rc would_leave_no_admin(store *s, const user_record *target)
+{
+	if (target->role != ROLE_ADMIN || target->deactivated_at != 0)
+		return ACCOUNTS_OK;
+	int64_t admins = 0;
+	if (s->m->user_count_active_admins(s, &admins) != STORE_OK)
+		return ACCOUNTS_ERROR;
+	return admins <= 1 ? ACCOUNTS_LAST_ADMIN : ACCOUNTS_OK;
+}
+
+accounts_rc accounts_admin_apply(store *s, const actor *by, int64_t target_id, account_action action, user_role new_role,
+                                 int64_t now, user_record *out, int64_t *sessions_ended)
+{
+	*sessions_ended = 0;
+	if (s->m->begin(s) != STORE_OK)
+		return ACCOUNTS_ERROR;
+	user_record u;
+	store_rc found = s->m->user_by_id(s, target_id, &u);
+	if (found != STORE_OK) {
+		s->m->rollback(s);
+		return found == STORE_NOT_FOUND ? ACCOUNTS_NOT_FOUND : ACCOUNTS_ERROR;
+	}
+	const char *audit_action = NULL;
+	char detail[128] = "";
+	bool end_sessions = false;
+	accounts_rc guard = ACCOUNTS_OK;
+	switch (action) {
+	case ACCOUNT_DEACTIVATE:
+		if (u.deactivated_at != 0)
+			break;
+		guard = would_leave_no_admin(s, &u);
+		u.deactivated_at = now;
+		audit_action = "user.deactivate";
+		end_sessions = true;
+		break;
+	case ACCOUNT_REACTIVATE:
+		if (u.deactivated_at == 0)
+			break;
+		u.deactivated_at = 0;
+		audit_action = "user.reactivate";
+		break;
+	case ACCOUNT_SET_ROLE:
+		if (u.role == ROLE_PATIENT || !(new_role & ROLE_STAFF)) {
+			guard = ACCOUNTS_ROLE_FIXED;
+			break;
+		}
+		if (u.role == new_role)
+			break;
+		if (new_role != ROLE_ADMIN)
+			guard = would_leave_no_admin(s, &u);
+		snprintf(detail, sizeof detail, "role %s -> %s", role_name(u.role), role_name(new_role));
+		u.role = new_role;
+		audit_action = "user.role_change";
+		break;
+	case ACCOUNT_FORCE_PASSWORD_RESET:
+		/* Set again even when already set: the point is also to end any session. */
+		u.password_reset_required = true;
+		audit_action = "user.force_password_reset";
+		end_sessions = true;
+		break;
+	}
+	/* The last admin demoting themself hears that first: it is the reason that cannot be fixed
+	 * by asking another admin. */
+	if (guard == ACCOUNTS_OK && target_id == by->id)
+		guard = ACCOUNTS_SELF;
+	if (guard != ACCOUNTS_OK) {
+		s->m->rollback(s);
+		return guard;
+	}
+	if (audit_action == NULL) {
+		s->m->rollback(s);
+		*out = u;
+		return ACCOUNTS_OK;
+	}
+	if (s->m->user_update(s, &u) != STORE_OK)
+		return abort_tx(s);
+	if (end_sessions && s->m->session_delete_user(s, u.id, sessions_ended) != STORE_OK)
+		return abort_tx(s);
+	if (end_sessions) {
+		size_t used = strlen(detail);
+		snprintf(detail + used, sizeof detail - used, "%ssessions_ended=%lld", used ? "; " : "", (long long)*sessions_ended);
+	}
+	char object[64];
+	snprintf(object, sizeof object, "user:%lld", (long long)u.id);
+	audit_row row;
+	audit_row_make(&row, by->id, by->role, audit_action, object, detail);
+	if (s->m->audit_append(s, &row) != STORE_OK)
+		return abort_tx(s);
+	if (s->m->commit(s) != STORE_OK)
+		return ACCOUNTS_ERROR;
+	*out = u;
+	return ACCOUNTS_OK;
 }

@@ -17,6 +17,15 @@ typedef enum accounts_rc {
 	ACCOUNTS_THROTTLED,
 	ACCOUNTS_SESSION_INVALID,  /* absent, unknown or expired */
 	ACCOUNTS_ERROR,            /* storage or crypto failure; store->errmsg says why */
+	/* Right password, but the account may not log in: */
+	ACCOUNTS_DEACTIVATED,      /* an admin deactivated it */
+	ACCOUNTS_RESET_REQUIRED,   /* an admin requires a new password, set by the reset by e-mail */
+	/* Account changes: */
+	ACCOUNTS_NOT_FOUND,        /* no such user */
+	ACCOUNTS_PASSWORD_NEEDED,  /* changing the e-mail needs the current password, none given */
+	ACCOUNTS_SELF,             /* an admin may not change their own role or status */
+	ACCOUNTS_LAST_ADMIN,       /* the change would leave no active admin */
+	ACCOUNTS_ROLE_FIXED,       /* a patient stays a patient, staff stay staff */
 } accounts_rc;
 
 /* Who acts: a signed-in user (id > 0), the system (id 0: the CLI), or with self set, the
@@ -59,5 +68,48 @@ accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const 
 
 /* Ends a session (log-out), audited. */
 accounts_rc accounts_session_end(store *s, const session_record *session, const user_record *user);
+
+/* A patient's own change of their details, from already-validated input. Birth date and sex
+ * are not here: the clinic corrects those (they decide the screening). */
+typedef struct profile_change {
+	const char *name;
+	const char *name_kana;
+	const char *phone;
+	const char *postal_code;       /* NULL or "": none */
+	const char *address;           /* NULL or "": none */
+	const char *lang;              /* "ja" | "en"; NULL: unchanged */
+	const char *email;             /* NULL: unchanged */
+	const char *current_password;  /* required when email differs from the current one */
+	const char *address_from;      /* the client's IP address, for throttling password guesses */
+} profile_change;
+
+/* Writes a patient's change in one transaction with a "patient.profile.update" audit row that
+ * names the fields changed (not their values). A new e-mail needs current_password: none is
+ * ACCOUNTS_PASSWORD_NEEDED, a wrong one ACCOUNTS_BAD_CREDENTIALS (counted like a failed
+ * log-in, so guesses here are throttled too: ACCOUNTS_THROTTLED), one in use by another
+ * account ACCOUNTS_EMAIL_TAKEN. On success *user and *profile hold the stored values; on any
+ * error the database remains unaltered. */
+accounts_rc accounts_profile_update(store *s, const login_limits *lim, user_record *user, patient_profile *profile,
+                                    const profile_change *change, int64_t now);
+
+/* What an admin does to another account. */
+typedef enum account_action {
+	ACCOUNT_DEACTIVATE,             /* log-in refused, sessions ended */
+	ACCOUNT_REACTIVATE,
+	ACCOUNT_SET_ROLE,               /* among the staff roles only */
+	ACCOUNT_FORCE_PASSWORD_RESET,   /* log-in refused until reset by e-mail, sessions ended */
+} account_action;
+
+/* Applies action to user target_id for admin by, in one transaction with an audit row naming
+ * who, whom and what ("user.deactivate", "user.reactivate", "user.role_change",
+ * "user.force_password_reset"). Refused, with nothing changed: a change leaving no active
+ * admin (ACCOUNTS_LAST_ADMIN; checked inside the transaction, so two admins demoting each
+ * other cannot both succeed), by's own account otherwise (ACCOUNTS_SELF), a role change of a
+ * patient or to a non-staff role (ACCOUNTS_ROLE_FIXED), no such user (ACCOUNTS_NOT_FOUND).
+ * An action that changes nothing (deactivating a deactivated account) succeeds without an
+ * audit row. On success *out is the account as stored and *sessions_ended how many sessions
+ * were ended. */
+accounts_rc accounts_admin_apply(store *s, const actor *by, int64_t target_id, account_action action, user_role new_role,
+                                 int64_t now, user_record *out, int64_t *sessions_ended);
 
 #endif

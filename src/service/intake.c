@@ -102,6 +102,123 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 	return INTAKE_OK;
 }
 
+/* The doctor's existing slots in a pattern's span, for the overlap test (ascending). */
+typedef struct existing_slots {
+	int64_t *start, *end;
+	size_t n, cap;
+	bool failed;
+} existing_slots;
+
+static int collect_slot(void *ctx, const slot_view *v)
+{
+	existing_slots *e = ctx;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 256;
+		int64_t *start = realloc(e->start, cap * sizeof *start);
+		if (start == NULL) {
+			e->failed = true;
+			return 1;
+		}
+		e->start = start;
+		int64_t *end = realloc(e->end, cap * sizeof *end);
+		if (end == NULL) {
+			e->failed = true;
+			return 1;
+		}
+		e->end = end;
+		e->cap = cap;
+	}
+	e->start[e->n] = v->slot.starts_at;
+	e->end[e->n] = v->slot.starts_at + (int64_t)v->slot.duration_minutes * 60;
+	e->n++;
+	return 0;
+}
+
+static bool overlaps_existing(const existing_slots *e, int64_t start, int64_t end)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->start[i] < end && e->end[i] > start)
+			return true;
+	return false;
+}
+
+intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, const slot_pattern *p, bool preview,
+                                 int64_t now, slot_pattern_result *out, const char **field, const char **reason)
+{
+	memset(out, 0, sizeof *out);
+	out->starts = malloc(SLOT_PATTERN_MAX_SLOTS * sizeof *out->starts);
+	out->fate = malloc(SLOT_PATTERN_MAX_SLOTS);
+	if (out->starts == NULL || out->fate == NULL)
+		return INTAKE_ERROR;
+	*reason = slot_pattern_expand(p, out->starts, SLOT_PATTERN_MAX_SLOTS, &out->count, field);
+	if (*reason != NULL)
+		return INTAKE_INVALID;
+	char today[11];
+	jst_date(now, today);
+	if (strcmp(p->first_date, today) < 0) {
+		*field = "first_date";
+		*reason = "date_past";
+		return INTAKE_INVALID;
+	}
+	int64_t length = (int64_t)p->slot_minutes * 60;
+	if (out->starts[out->count - 1] > now + INTAKE_SLOT_MAX_AHEAD_SECONDS)
+		return INTAKE_SLOT_TOO_FAR;
+
+	/* Preview or not, the same reads inside one transaction, so what the preview promises is
+	 * what publishing does unless someone else publishes in between. */
+	if (s->m->begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	user_record doctor;
+	store_rc rc = s->m->user_by_id(s, doctor_id, &doctor);
+	if (rc == STORE_ERROR)
+		return undo(s, INTAKE_ERROR);
+	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
+		return undo(s, INTAKE_NOT_FOUND);
+	existing_slots have = {0};
+	slot_query q = {.doctor_id = doctor_id, .from = out->starts[0] - 120 * 60,
+	                .to = out->starts[out->count - 1] + length, .limit = 100000};
+	rc = s->m->slot_list(s, &q, collect_slot, &have);
+	if (rc != STORE_OK || have.failed) {
+		free(have.start);
+		free(have.end);
+		return undo(s, INTAKE_ERROR);
+	}
+	for (size_t i = 0; i < out->count; i++) {
+		int64_t t = out->starts[i];
+		if (t <= now) {
+			out->fate[i] = 'p';
+			out->skipped_past++;
+		} else if (overlaps_existing(&have, t, t + length)) {
+			out->fate[i] = 'e';
+			out->skipped_existing++;
+		} else {
+			out->fate[i] = 'c';
+			out->created++;
+		}
+	}
+	free(have.start);
+	free(have.end);
+	if (preview) {
+		s->m->rollback(s);
+		return INTAKE_OK;
+	}
+	for (size_t i = 0; i < out->count; i++) {
+		if (out->fate[i] != 'c')
+			continue;
+		slot_record slot = {0, doctor_id, out->starts[i], p->slot_minutes, by->id, now};
+		rc = s->m->slot_insert(s, &slot);
+		if (rc != STORE_OK)
+			return undo(s, rc == STORE_CONFLICT ? INTAKE_SLOT_OVERLAP : INTAKE_ERROR);
+	}
+	char detail[200];
+	snprintf(detail, sizeof detail, "pattern %s..%s days %02x %s-%s every %d min: %d created, %d existing, %d past",
+	         p->first_date, p->last_date, p->weekdays, p->day_start, p->day_end, p->slot_minutes, out->created,
+	         out->skipped_existing, out->skipped_past);
+	if (audit(s, by, "slot.publish", "doctor", doctor_id, detail) != INTAKE_OK)
+		return undo(s, INTAKE_ERROR);
+	return finish(s);
+}
+
 intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
 {
 	if (s->m->begin(s) != STORE_OK)

@@ -11,6 +11,7 @@
 #include "core/questionnaire.h"
 #include "service/accounts.h"
 #include "service/intake_catalog.h"
+#include "core/slot_pattern.h"
 #include "store/store.h"
 
 /* The questionnaire and consent the clinic uses for its product. */
@@ -58,6 +59,25 @@ typedef struct intake_policy {
  * INTAKE_SLOT_TOO_FAR. */
 intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int64_t start, int64_t end,
                                int slot_minutes, int64_t now, int *created_out);
+
+/* What publishing a weekly pattern did, or would do (a preview). */
+typedef struct slot_pattern_result {
+	int created;                   /* slots made (a preview: that would be made) */
+	int skipped_existing;          /* overlapping a slot the doctor already has: left as it is */
+	int skipped_past;              /* starting at or before now */
+	int64_t *starts;               /* every slot of the pattern, ascending (heap, caller frees) */
+	unsigned char *fate;           /* per start: 'c' created, 'e' existing, 'p' past (heap, caller frees) */
+	size_t count;
+} slot_pattern_result;
+
+/* Publishes a weekly pattern of slots for doctor_id in one transaction: every slot of the
+ * pattern that does not overlap one the doctor already has and has not started; those are
+ * skipped and counted. With preview, computes the same and writes nothing. Bad input is
+ * INTAKE_INVALID with *field and *reason (a message key) set; a slot more than
+ * INTAKE_SLOT_MAX_AHEAD_SECONDS ahead INTAKE_SLOT_TOO_FAR; INTAKE_NOT_FOUND when doctor_id is
+ * not a doctor. out's arrays are the caller's to free, also on error (then NULL). */
+intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, const slot_pattern *p, bool preview,
+                                 int64_t now, slot_pattern_result *out, const char **field, const char **reason);
 intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id);
 
 intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out);

@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include "core/carrier_tracking.h"
+#include "core/clinic_profile.h"
 #include "core/payment.h"
 #include "core/timefmt.h"
+#include "service/clinic.h"
 #include "service/mail.h"
 
 /* The settings, set once before threads start and only read afterwards. */
@@ -16,9 +18,6 @@ static struct {
 	bool on;
 	char data_dir[4096];
 	char public_url[512];
-	char clinic_name[201];
-	char clinic_phone[32];
-	char clinic_bank[401];
 	int64_t reminder_seconds;
 } settings;
 
@@ -26,19 +25,15 @@ void mail_events_configure(const server_config *cfg)
 {
 	snprintf(settings.data_dir, sizeof settings.data_dir, "%s", cfg->data_dir);
 	snprintf(settings.public_url, sizeof settings.public_url, "%s", cfg->mail.public_url);
-	snprintf(settings.clinic_name, sizeof settings.clinic_name, "%s", cfg->clinic_name);
-	snprintf(settings.clinic_phone, sizeof settings.clinic_phone, "%s", cfg->clinic_phone);
-	snprintf(settings.clinic_bank, sizeof settings.clinic_bank, "%s", cfg->clinic_bank);
 	settings.reminder_seconds = (int64_t)cfg->mail.reminder_hours_before * 3600;
 	settings.on = true;
 }
 
-/* The language of a patient's mail. Accounts have no language preference yet: Japanese.
- * (When one is added, read it here; the templates exist in en too.) */
+/* The language of a patient's mail: the account's (users.lang, set at sign-up), Japanese
+ * when none is recorded. */
 static const char *patient_lang(const user_record *u)
 {
-	(void)u;
-	return "ja";
+	return strcmp(u->lang, "en") == 0 ? "en" : "ja";
 }
 
 /* "2026年12月3日(木) 10:00" / "Thu 3 Dec 2026, 10:00 (Japan time)": a call's time in JST. */
@@ -64,14 +59,18 @@ static void format_jst(int64_t t, const char *lang, char *out, size_t outlen)
 static store_rc queue(store *s, const user_record *user, const char *kind, const char *dedupe_key, int64_t not_before,
                       const char *page, const mail_var *extra, size_t nextra)
 {
+	/* The clinic's details as an admin set them (read per mail: they may change). */
+	clinic_profile clinic;
+	if (clinic_profile_get(s, &clinic) != CLINIC_OK)
+		return STORE_ERROR;
 	mail_var vars[16];
 	char link[700];
 	snprintf(link, sizeof link, "%s%s", settings.public_url, page);
 	size_t n = 0;
 	vars[n++] = (mail_var){"name", user->name};
 	vars[n++] = (mail_var){"link", link};
-	vars[n++] = (mail_var){"clinic_name", settings.clinic_name};
-	vars[n++] = (mail_var){"clinic_phone", settings.clinic_phone};
+	vars[n++] = (mail_var){"clinic_name", clinic.name};
+	vars[n++] = (mail_var){"clinic_phone", clinic.phone};
 	for (size_t i = 0; i < nextra && n < sizeof vars / sizeof vars[0]; i++)
 		vars[n++] = extra[i];
 	mail_item item = {.recipient_user_id = user->id, .to_address = user->email, .kind = kind,
@@ -152,18 +151,29 @@ store_rc mail_event_order_placed(store *s, const order_record *o, const char *pr
 		return STORE_ERROR;
 	const payment_method *pm = payment_method_find(o->payment_method);
 	bool en = strcmp(patient_lang(&user), "en") == 0;
-	char key[64], order_id[24], quantity[16], total[40], how[600];
+	char key[64], order_id[24], quantity[16], total[40], how[1400];
 	snprintf(key, sizeof key, "order_payment:%lld", (long long)o->id);
 	snprintf(order_id, sizeof order_id, "%lld", (long long)o->id);
 	snprintf(quantity, sizeof quantity, "%d", o->quantity);
 	format_yen(o->total_jpy, total, sizeof total);
 	/* Bank transfers need the account; the other methods are settled with the clinic or the
 	 * carrier, and the page says how. */
-	if (strcmp(o->payment_method, "bank_transfer") == 0)
+	if (strcmp(o->payment_method, "bank_transfer") == 0) {
+		/* Orders by transfer are refused until the clinic has an account (handlers_orders.c). */
+		clinic_profile clinic;
+		if (clinic_profile_get(s, &clinic) != CLINIC_OK)
+			return STORE_ERROR;
+		const char *type = clinic_account_type_label(clinic.bank_account_type, en);
+		char bank[1100];
+		if (clinic_profile_has_bank(&clinic))
+			snprintf(bank, sizeof bank, "%s %s %s %s %s", clinic.bank_name, clinic.bank_branch, type,
+			         clinic.bank_account_number, clinic.bank_account_holder);
+		else
+			snprintf(bank, sizeof bank, "%s", en ? "the clinic will tell you" : "クリニックからご案内します");
 		snprintf(how, sizeof how, en ? "Transfer to: %s\nPlease put order number %s in the transfer name."
 		                             : "お振込先: %s\nお振込みの際、お名前の前にご注文番号 %s をご記入ください。",
-		         settings.clinic_bank, order_id);
-	else
+		         bank, order_id);
+	} else
 		snprintf(how, sizeof how, en ? "Payment: %s. See the order page for how to pay." : "お支払い方法: %s。お支払いの手順はご注文のページをご覧ください。",
 		         pm ? (en ? pm->label_en : pm->label_ja) : o->payment_method);
 	mail_var vars[] = {{"order_id", order_id}, {"product", product_name}, {"quantity", quantity},
@@ -202,9 +212,11 @@ static int queue_recall(void *arg, const recall_recipient *r)
 	recall_ctx *c = arg;
 	if (r->track_id == 0 || r->email[0] == '\0')
 		return 0;
-	user_record user = {.id = r->patient_id, .role = ROLE_PATIENT};
-	snprintf(user.email, sizeof user.email, "%s", r->email);
-	snprintf(user.name, sizeof user.name, "%s", r->patient_name);
+	user_record user;
+	if (c->s->m->user_by_id(c->s, r->patient_id, &user) != STORE_OK) {
+		c->rc = STORE_ERROR;
+		return 1;
+	}
 	char key[64];
 	/* mail_event_recall_counts counts by this key's prefix. */
 	snprintf(key, sizeof key, "recall:%lld:%lld", (long long)c->lot->id, (long long)r->track_id);

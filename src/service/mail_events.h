@@ -13,8 +13,8 @@
  *   recall_notice          a lot the patient received is recalled    recall:<lot>:<track>
  *
  * Mails say what happened and link to the patient's page; they carry no answers, flags or
- * notes (e-mail is not a secure channel for health details). The patient's language is
- * Japanese: accounts have no language preference yet.
+ * notes (e-mail is not a secure channel for health details). Each is in the patient's language
+ * (users.lang; Japanese when none), with the clinic's details as the admin set them.
  *
  * The settings come from mail_events_configure(), called once at start-up by `exosafe serve`
  * and the CLI commands that cause events. Until it is called every function here is a no-op
@@ -27,8 +27,8 @@
 #include "config.h"
 #include "store/store.h"
 
-/* Copies the settings mail needs (data folder, public URL, clinic name, phone and bank
- * details, reminder lead time). Call before threads start. */
+/* Copies the settings mail needs (data folder, public URL, reminder lead time). Call before
+ * threads start. */
 void mail_events_configure(const server_config *cfg);
 
 /* Each queues into the caller's open transaction; STORE_ERROR (reason in s->errmsg) means the

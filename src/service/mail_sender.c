@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "core/mail_message.h"
+#include "service/clinic.h"
 
 int64_t mail_retry_delay(const mail_config *mc, int attempts)
 {
@@ -144,6 +145,10 @@ int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_resul
 		limit = (int)(sizeof due.ids / sizeof due.ids[0]);
 	if (s->m->mail_due(s, clock_now(), limit, collect_due, &due) != STORE_OK)
 		return -1;
+	/* The From: display name is the clinic's, read per batch: an admin may rename it. */
+	clinic_profile clinic;
+	if (due.n > 0 && clinic_profile_get(s, &clinic) != CLINIC_OK)
+		return -1;
 	for (int i = 0; i < due.n; i++) {
 		mail_record m;
 		store_rc rc = s->m->mail_get(s, due.ids[i], &m);
@@ -158,7 +163,7 @@ int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_resul
 		char message_id[320], err[256] = "";
 		snprintf(message_id, sizeof message_id, "exosafe-%lld-%lld@%.250s", (long long)m.id, (long long)m.created_at,
 		         from_domain(mc->from));
-		mail_message_in in = {.from_address = mc->from, .from_name = cfg->clinic_name, .to_address = m.to_address,
+		mail_message_in in = {.from_address = mc->from, .from_name = clinic.name, .to_address = m.to_address,
 		                      .subject = m.subject, .body_text = m.body_text, .date = clock_now(),
 		                      .message_id = message_id};
 		char *text = mail_message_build(&in, err, sizeof err);

@@ -127,14 +127,19 @@ static int put_reading(temperature_import *imp, int64_t at, double celsius, long
 	store_rc rc = imp->s->m->reading_put(imp->s, imp->logger_id, at, celsius, &added);
 	if (rc != STORE_OK) {
 		imp->failure = rc;
+		memset(&imp->failure_error, 0, sizeof imp->failure_error);
 		imp->failure_error.line = line;
 		if (rc == STORE_CONFLICT) {
-			char when[ISO8601_LEN];
+			char when[ISO8601_LEN], jst[JST_DATETIME_LEN];
 			time_iso8601(at, when);
+			jst_datetime(at, jst);
 			snprintf(imp->failure_error.reason, sizeof imp->failure_error.reason,
 			         "duplicate time %s with a different value (%.100s)", when, imp->s->errmsg);
+			imp->failure_error.reason_key = "csv_stored_duplicate";
+			temp_csv_error_arg(&imp->failure_error, "time", "%s", jst);
 		} else {
 			snprintf(imp->failure_error.reason, sizeof imp->failure_error.reason, "storage: %.150s", imp->s->errmsg);
+			imp->failure_error.reason_key = "internal";
 		}
 		return 1;
 	}
@@ -242,6 +247,7 @@ temperature_rc temperature_import_file_end(temperature_import *imp, temp_csv_err
 temperature_rc temperature_import_reading(temperature_import *imp, int64_t at, double celsius, temp_csv_error *err)
 {
 	temp_reading r = {at, celsius};
+	err->nargs = 0;
 	err->field = coldchain_reading_implausible(&r, imp->now, &err->reason_key, err->reason, sizeof err->reason);
 	if (err->field != NULL) {
 		err->line = imp->file.rows_read + 1;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/audit_chain.h"
+#include "core/clinic_profile.h"
 #include "core/roles.h"
 
 typedef enum store_rc {
@@ -35,7 +36,20 @@ typedef struct user_record {
 	user_role role;
 	char password_hash[128];
 	int64_t created_at;
+	char lang[3];                  /* "ja" | "en": the language of what is sent to the user */
+	bool password_reset_required;  /* log-in refused until the password is reset by e-mail */
+	int64_t deactivated_at;        /* 0 while active */
 } user_record;
+
+/* The admin's user list: a search and one page of it. */
+typedef struct user_query {
+	const char *text;   /* part of the name or e-mail, case-insensitive for ASCII; NULL or "": any */
+	unsigned roles;     /* user_role bits; 0: any */
+	int status;         /* USER_ANY, USER_ACTIVE or USER_DEACTIVATED */
+	int limit, offset;
+} user_query;
+
+enum { USER_ANY = 0, USER_ACTIVE = 1, USER_DEACTIVATED = 2 };
 
 typedef struct patient_profile {
 	int64_t user_id;
@@ -416,6 +430,20 @@ typedef struct coldchain_alert_record {
 
 void coldchain_alert_clear(coldchain_alert_record *a);
 
+/* A connected sensor's silence (0012_logger_silences.sql). */
+typedef struct logger_silence_record {
+	int64_t id;
+	int64_t logger_id;
+	int64_t since_at;              /* the last reading before it (or the logger's creation) */
+	int64_t detected_at;
+	int64_t resumed_at;            /* 0 while silent */
+	int64_t recovered_at;          /* 0 while silent */
+	/* Filled by reads: */
+	char logger_code[65];
+	char unit_name[101];
+	int64_t interval_seconds;
+} logger_silence_record;
+
 typedef struct reading_import_record {
 	int64_t id;
 	int64_t logger_id;
@@ -447,6 +475,7 @@ typedef struct ae_report_record {
 	/* Filled by reads: the patient and the latest assessment, if any. */
 	char patient_name[401];
 	int latest_version;            /* 0: not assessed yet */
+	int64_t reviewed_at;           /* when staff first assessed it; 0: not yet */
 	bool serious;
 	char due_date[11];
 	char outcome[24];
@@ -527,12 +556,55 @@ typedef struct reset_token_record {
 	int64_t expires_at;
 	int64_t used_at;               /* 0 until used */
 } reset_token_record;
+/* A search of the audit log (admins' audit page): every field 0 / NULL means "any". Rows come
+ * newest first; before_id > 0 continues a listing after the row with that id (keyset paging:
+ * rows appended meanwhile do not shift the pages). */
+typedef struct audit_query {
+	int64_t actor_id;              /* -1: any; 0: the system / anonymous; > 0: that user */
+	int64_t patient_id;            /* > 0: rows about this patient: object patient:N, the patient's
+	                                  own actions, and rows about their orders and bookings */
+	const char *action;            /* exact action code */
+	int64_t from, to;              /* at in [from, to); 0: unbounded */
+	int64_t before_id;             /* > 0: only rows with id < before_id */
+	int limit;
+} audit_query;
+
+/* An audit row with the people it names, for display. */
+typedef struct audit_entry {
+	audit_row row;
+	char actor_name[401];          /* "" for the system, or a user since removed */
+	int64_t patient_id;            /* the patient the row is about, 0 when none */
+	char patient_name[401];
+} audit_entry;
+
+/* A person who can be chosen in the audit page's filters (a staff member as actor, a patient
+ * as the one a row is about). */
+typedef struct audit_person {
+	int64_t id;
+	char name[401];
+	char name_kana[401];
+	user_role role;
+} audit_person;
+
+/* What a staff list (review queue, orders, adverse events) is narrowed to. NULL / 0 means
+ * "any". text matches the patient's name as a substring (spaces ignored), kana the patient's
+ * kana (the query folded to katakana by kana_fold), number the row's own number (order or report
+ * id) or the patient's id. limit 0: no limit. */
+typedef struct list_filter {
+	const char *text;
+	const char *kana;
+	int64_t number;
+	const char *status;
+	int limit, offset;
+} list_filter;
 
 typedef struct store store;
 
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
 typedef int (*store_user_fn)(void *ctx, const user_record *user);
 typedef int (*store_audit_fn)(void *ctx, const audit_row *row);
+typedef int (*store_audit_entry_fn)(void *ctx, const audit_entry *e);
+typedef int (*store_audit_person_fn)(void *ctx, const audit_person *p);
 typedef int (*store_slot_fn)(void *ctx, const slot_view *slot);
 typedef int (*store_booking_fn)(void *ctx, const booking_record *booking);
 typedef int (*store_review_fn)(void *ctx, const review_item *item);
@@ -555,6 +627,7 @@ typedef int (*store_logger_fn)(void *ctx, const logger_record *l);
 typedef int (*store_exposure_fn)(void *ctx, const lot_exposure *e);
 typedef int (*store_reading_fn)(void *ctx, int64_t at, double celsius);
 typedef int (*store_alert_fn)(void *ctx, const coldchain_alert_record *a);
+typedef int (*store_silence_fn)(void *ctx, const logger_silence_record *r);
 typedef int (*store_ae_report_fn)(void *ctx, const ae_report_record *r);
 typedef int (*store_ae_assessment_fn)(void *ctx, const ae_assessment_record *a);
 typedef int (*store_ae_lot_stat_fn)(void *ctx, const ae_lot_stat *st);
@@ -585,15 +658,26 @@ typedef struct store_methods {
 	store_rc (*user_by_id)(store *s, int64_t id, user_record *out);
 	store_rc (*user_count)(store *s, int64_t *count_out);
 	store_rc (*user_list)(store *s, store_user_fn fn, void *ctx);
+	/* The users matching q, by id, q->limit from q->offset on; *total_out counts every match. */
+	store_rc (*user_search)(store *s, const user_query *q, store_user_fn fn, void *ctx, int64_t *total_out);
+	/* Writes user's e-mail, name, role, lang, password_reset_required and deactivated_at (by id).
+	 * STORE_CONFLICT when the e-mail belongs to another account; STORE_NOT_FOUND for no such id. */
+	store_rc (*user_update)(store *s, const user_record *user);
+	/* Admins whose account is active: the last one may not be demoted or deactivated. */
+	store_rc (*user_count_active_admins)(store *s, int64_t *count_out);
 
 	store_rc (*profile_insert)(store *s, const patient_profile *profile);
 	store_rc (*profile_get)(store *s, int64_t user_id, patient_profile *out);
+	/* Writes every column of the patient's profile (by user_id); STORE_NOT_FOUND when none. */
+	store_rc (*profile_update)(store *s, const patient_profile *profile);
 
 	/* Sessions, looked up by the hash of the cookie token. */
 	store_rc (*session_insert)(store *s, const session_record *session);
 	store_rc (*session_get)(store *s, const char *token_hash, session_record *out);
 	store_rc (*session_touch)(store *s, const char *token_hash, int64_t now);
 	store_rc (*session_delete)(store *s, const char *token_hash);
+	/* Ends every session of a user (deactivation, a forced password reset); *count_out: how many. */
+	store_rc (*session_delete_user)(store *s, int64_t user_id, int64_t *count_out);
 	/* Removes sessions idle since before idle_cutoff or created before absolute_cutoff. */
 	store_rc (*session_purge)(store *s, int64_t idle_cutoff, int64_t absolute_cutoff);
 
@@ -611,6 +695,13 @@ typedef struct store_methods {
 	store_rc (*audit_recent)(store *s, int limit, store_audit_fn fn, void *ctx);
 	/* Every row in id order, for verification. */
 	store_rc (*audit_each)(store *s, store_audit_fn fn, void *ctx);
+	/* Rows matching q, newest first, at most q->limit, with the names of the people they name. */
+	store_rc (*audit_search)(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx);
+	/* Rows matching q (limit and before_id ignored). */
+	store_rc (*audit_count)(store *s, const audit_query *q, int64_t *count_out);
+	/* The people the audit page offers as filters: every account, staff first, then patients by
+	 * kana (at most 20,000). */
+	store_rc (*audit_people)(store *s, store_audit_person_fn fn, void *ctx);
 
 	/* Consultation slots. slot_insert: STORE_CONFLICT when the doctor already has a slot at
 	 * that time. slot_delete: STORE_CONFLICT when it has a live booking. */
@@ -654,8 +745,10 @@ typedef struct store_methods {
 	store_rc (*call_latest_held)(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out);
 	store_rc (*call_list)(store *s, int64_t patient_id, store_call_fn fn, void *ctx);
 
-	/* Patients whose latest response has no decision yet: block first, then oldest first. */
-	store_rc (*review_queue)(store *s, store_review_fn fn, void *ctx);
+	/* Patients whose latest response has no decision yet: block first, then oldest first.
+	 * f (NULL: everything) narrows it (status: the worst level) and pages it; *total_out, when
+	 * not NULL, receives the number of matching patients before paging. */
+	store_rc (*review_queue)(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx);
 
 	/* Products: product_insert is STORE_CONFLICT on a taken code. */
 	store_rc (*product_insert)(store *s, product_record *p);
@@ -694,8 +787,14 @@ typedef struct store_methods {
 	/* Orders. */
 	store_rc (*order_insert)(store *s, order_record *o);
 	store_rc (*order_get)(store *s, int64_t id, order_record *out);
-	/* patient_id 0: every patient; status NULL: every status. Newest first. */
+	/* patient_id 0: every patient; status NULL: every status. Newest first, at most 500. */
 	store_rc (*order_list)(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx);
+	/* Orders matching f (status: the order's), newest first, paged; *total_out receives the
+	 * number matching before paging. */
+	store_rc (*order_search)(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx);
+	/* Orders matching f whatever their status (f->status ignored), counted per status. */
+	store_rc (*order_status_counts)(store *s, const list_filter *f, void (*fn)(void *ctx, const char *status, int64_t n),
+	                                void *ctx);
 	/* Units ordered (not cancelled) under one approval. */
 	store_rc (*order_quantity_for_decision)(store *s, int64_t decision_id, int64_t *qty_out);
 	/* Moves an order from from_status to to_status; STORE_CONFLICT when it is not in from_status. */
@@ -756,6 +855,16 @@ typedef struct store_methods {
 	store_rc (*alert_dispose)(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,
 	                          int64_t at);
 
+	/* Silent sensors. silence_open records a silence of logger_id since since_at (r->id set)
+	 * unless the logger has an open one already: then STORE_CONFLICT and nothing is written.
+	 * silence_recover closes the logger's open silence when a reading after its since_at is
+	 * stored (resumed_at: the first such reading), filling *out; STORE_NOT_FOUND when there is
+	 * no open silence or no such reading. silence_list: open silences and those recovered at or
+	 * after recovered_since, open first, then newest. */
+	store_rc (*silence_open)(store *s, logger_silence_record *r);
+	store_rc (*silence_recover)(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out);
+	store_rc (*silence_list)(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx);
+
 	/* Adverse events. */
 	store_rc (*ae_report_insert)(store *s, ae_report_record *r);
 	store_rc (*ae_report_get)(store *s, int64_t id, ae_report_record *out);
@@ -765,6 +874,9 @@ typedef struct store_methods {
 	store_rc (*ae_report_photo)(store *s, int64_t id, char type_out[16], unsigned char **data, size_t *len);
 	/* patient_id 0: every report. Newest first. */
 	store_rc (*ae_report_list)(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx);
+	/* Every report matching f's text, kana and number (status and paging are the caller's: the
+	 * triage order is computed above the store), newest first. */
+	store_rc (*ae_report_search)(store *s, const list_filter *f, store_ae_report_fn fn, void *ctx);
 	/* Adds the next version (a->version is set) with its suspect lots. */
 	store_rc (*ae_assessment_insert)(store *s, ae_assessment_record *a);
 	store_rc (*ae_assessment_latest)(store *s, int64_t report_id, ae_assessment_record *out);
@@ -811,8 +923,10 @@ typedef struct store_methods {
 	store_rc (*consent_outdated)(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx);
 	/* Sets a user's password hash. */
 	store_rc (*user_set_password)(store *s, int64_t user_id, const char *password_hash);
-	/* Ends every session of a user; *deleted_out receives how many (may be NULL). */
-	store_rc (*session_delete_user)(store *s, int64_t user_id, int64_t *deleted_out);
+	/* The clinic's own details (see 0009_clinics.sql): one row per clinic, id 1 for now.
+	 * clinic_put writes every field of c->id with updated_at and updated_by (0: NULL). */
+	store_rc (*clinic_get)(store *s, int64_t id, clinic_profile *out);
+	store_rc (*clinic_put)(store *s, const clinic_profile *c);
 } store_methods;
 
 struct store {

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, shots } from '../lib/browser.mjs';
-import { root, startServer } from '../lib/server.mjs';
+import { root, sql, startServer } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
@@ -192,9 +192,19 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     await assertNoSidewaysScroll(p.page, 'report sent');
     await screenshot(p.page, 'report-sent.png');
 
-    // A second visit lists the report among the past ones.
+    // A second visit lists the report among the past ones, not yet reviewed.
+    // The order was placed at 00:30 Japan time today (15:30 UTC yesterday): the picker shows
+    // today's date in Japan, not the UTC one.
+    const today = jstDate(0);
+    const placed = Date.parse(`${today}T00:30:00+09:00`) / 1000;
+    sql(server.db, `UPDATE orders SET created_at = ${placed} WHERE id = ${me.orderId};`);
     await openReady(p.page, `/report.html?order=${me.orderId}`);
-    assert.equal(await p.page.locator(`#past-reports li[data-report-id="${reportId}"]`).count(), 1);
+    const [, month, day] = today.split('-').map(Number);
+    assert.match(await p.page.textContent('#report-order option:checked'), new RegExp(`（${today.slice(0, 4)}年${month}月${day}日）`));
+    const past = p.page.locator(`#past-reports li[data-report-id="${reportId}"]`);
+    assert.equal(await past.count(), 1);
+    assert.equal(await past.locator('.report-review').getAttribute('data-reviewed'), 'false');
+    assert.match(await past.locator('.report-review').textContent(), /確認待ち/);
     assert.deepEqual(p.problems, []);
   } finally {
     await p.context.close();
@@ -205,6 +215,11 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
   try {
     await logIn(d.page, 'doctor@clinic.example', 'doctor-demo-pass');
     assert.ok(await d.page.locator('#safety-ae-link').isVisible());
+    // The doctor's own pages lead to the adverse events too.
+    await openReady(d.page, '/review.html');
+    await Promise.all([d.page.waitForURL(`${server.url}/ae.html`), d.page.click('.subnav a[href="/ae.html"]')]);
+    await openReady(d.page, '/schedule.html');
+    assert.equal(await d.page.locator('.subnav a[href="/ae.html"]').count(), 1);
     await openReady(d.page, '/ae.html');
     const row = d.page.locator(`#ae-queue li[data-report-id="${reportId}"]`);
     assert.equal(await row.count(), 1);
@@ -212,6 +227,8 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     await Promise.all([d.page.waitForURL(`${server.url}/ae-case.html?id=${reportId}`), row.locator('a.record__title').click()]);
     await d.page.waitForSelector('body[data-ready="true"]');
     assert.match(await d.page.textContent('#case-report'), /かゆみ/);
+    // The patient's phone, to call about the event.
+    assert.match(await d.page.getAttribute('#case-patient-phone', 'href'), /^tel:0\d{9,10}$/);
     await d.page.waitForFunction(() => document.getElementById('case-photo').naturalWidth === 64);
     assert.ok(await d.page.locator('#term-suggestions .chip[data-term="pruritus"]').count() === 1, 'pruritus suggested from "itching"');
     const lotBox = d.page.locator('#case-lots input[name="lot_ids"]');
@@ -223,7 +240,16 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     const first = d.page.locator('#term-rows .term-row').first();
     assert.equal(await first.locator('.term-select').inputValue(), 'pruritus');
     const grades = await first.locator('.grade-select option').evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(grades, ['1', '2', '3'], 'grades limited to the term\'s own');
+    assert.deepEqual(grades, ['', '1', '2', '3'], 'a blank choice, then the term\'s own grades');
+    assert.equal(await first.locator('.grade-select').inputValue(), '', 'no grade pre-selected');
+    // Submitting without a grade: a clear error naming the term; nothing is saved.
+    await d.page.click('#assess-submit');
+    await d.page.locator('#case-terms-error:not([hidden])').waitFor();
+    assert.match(await d.page.textContent('#case-terms-error'), /のグレードを選んでください/);
+    assert.equal(await first.locator('.grade-select').getAttribute('aria-invalid'), 'true');
+    assert.equal(await d.page.locator('#assess-result').isVisible(), false);
+    assert.equal(await d.page.locator('#case-history > li').count(), 0);
+    await screenshot(d.page, 'ae-case-grade-required.png');
     await first.locator('.grade-select').selectOption('2');
     assert.ok((await first.locator('.grade-desc').textContent()).length > 5, 'the grade is described');
     await d.page.selectOption('#case-outcome', 'recovering');
@@ -281,6 +307,20 @@ test('a patient reports a side effect; staff triage, assess in versions and see 
     assert.match(await top.locator('.ae-item__due').textContent(), /あと15日/);
     assert.equal(await d.page.locator('#ae-queue > li').count(), 2);
     await screenshot(d.page, 'ae-queue.png');
+
+    // The patient sees that the clinic reviewed the report, and when (Japan time).
+    const back = await openPage(PHONE);
+    try {
+      await logIn(back.page, me.email, PASSWORD);
+      await openReady(back.page, `/report.html?order=${me.orderId}`);
+      const review = back.page.locator(`#past-reports li[data-report-id="${reportId}"] .report-review`);
+      assert.equal(await review.getAttribute('data-reviewed'), 'true');
+      const [, m, dd] = jstDate(0).split('-').map(Number);
+      assert.match(await review.textContent(), new RegExp(`クリニックが確認しました（?\\(?${jstDate(0).slice(0, 4)}年${m}月${dd}日`));
+      await screenshot(back.page, 'report-reviewed.png');
+    } finally {
+      await back.context.close();
+    }
 
     // Signals: a row for the demo product; sortable; undefined values as "—".
     await openReady(d.page, '/signals.html');

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn, shots } from '../lib/browser.mjs';
-import { root, sql, startServer } from '../lib/server.mjs';
+import { cli, root, sql, startServer } from '../lib/server.mjs';
 
 const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
 const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -271,9 +271,22 @@ test('cold chain: unit and logger, placement, CSV import with quarantine, chart 
     const errorText = await s.textContent('#import-error');
     assert.match(errorText, /何も保存されていません/);
     assert.match(errorText, /4行目/);
-    assert.match(errorText, /timestamp|time/i);
+    assert.match(errorText, /日時「yesterday」を読み取れません/, 'the reason in Japanese, not the parser\'s English');
+    assert.equal(await s.getAttribute('#import-error', 'data-reason-code'), 'csv_time');
     assert.ok(await s.locator('#import-result').isHidden());
     await screenshot(s, 'logger-upload-error.png');
+    // In English, a Shift_JIS (CP932) file with a byte Shift_JIS does not define on line 3.
+    await s.click('[data-lang-toggle]');
+    const sjis = Buffer.concat([Buffer.from([0x93, 0xfa, 0x8e, 0x9e, 0x2c, 0x89, 0xb7, 0x93, 0x78, 0x28, 0x81, 0x8e, 0x29, 0x0d, 0x0a]),  // 日時,温度(℃) in CP932
+      Buffer.from(`${bad[1]}\r\n${bad[2].split(',')[0]},4.0,`), Buffer.from([0x85, 0x40, 0x0d, 0x0a])]);
+    await uploadCsv(s, 'fridge-sjis.csv', sjis);
+    assert.equal(await s.getAttribute('#import-error', 'data-line'), '3');
+    assert.equal(await s.getAttribute('#import-error', 'data-reason-code'), 'csv_mixed_encoding');
+    assert.match(await s.textContent('#import-error'), /another encoding than the lines before it/);
+    await screenshot(s, 'logger-upload-error-sjis-en.png');
+    // Back to Japanese: the reason follows the page's language.
+    await s.click('[data-lang-toggle]');
+    await s.waitForFunction(() => /文字コードが前の行と違います/.test(document.getElementById('import-error').textContent));
     // No file chosen: the page says so and sends nothing.
     await s.setInputFiles('#import-file', []);
     await s.click('#import-form button[type="submit"]');
@@ -305,8 +318,17 @@ test('cold chain: unit and logger, placement, CSV import with quarantine, chart 
     await assertNoSidewaysScroll(f, 'cold chain with an alert on a phone');
     await screenshot(f, 'coldchain-alert-phone.png');
 
-    // ---- The cold-chain page: the open alert, released with a justification.
+    // ---- The sensor's last reading is about 50 minutes old: more than three 5-minute intervals.
+    // The check (the server runs it every minute) records the silence; the page shows it.
+    assert.equal(cli(['coldchain', 'check', '--db', server.db]).status, 0);
+    // ---- The cold-chain page: the silent sensor; the open alert, released with a justification.
     await openReady(s, url, '/coldchain.html');
+    const silence = s.locator(`#silence-list li[data-logger-id="${loggerId}"]`);
+    await silence.waitFor();
+    assert.equal(await silence.getAttribute('data-open'), 'true');
+    assert.match(await silence.textContent(), /FRIDGE-B.*記録なし.*冷蔵庫B/s);
+    assert.equal(await silence.locator(`a[href="/logger.html?id=${loggerId}"]`).count(), 2, 'the code and the chart link');
+    assert.equal(await s.getAttribute('#silences-count', 'data-count'), '1');
     const alertItem = s.locator(`#alert-list li[data-lot-id="${lot.id}"]`);
     await alertItem.waitFor();
     assert.equal(await s.getAttribute('#alerts-count', 'data-count'), '1');

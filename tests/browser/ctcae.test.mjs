@@ -58,7 +58,7 @@ test('staff find a term outside the common list in the CTCAE v5.0 catalogue and 
     const row = d.page.locator('#term-rows .term-row').first();
     assert.equal(await row.locator('.term-select').inputValue(), 'erythema_multiforme');
     const grades = await row.locator('.grade-select option').evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(grades, ['1', '2', '3', '4', '5'], 'NCI grades of the term');
+    assert.deepEqual(grades, ['', '1', '2', '3', '4', '5'], 'a blank choice, then the NCI grades of the term');
     await row.locator('.grade-select').selectOption('2');
     assert.match(await row.locator('.grade-desc').textContent(), /Target lesions covering 10 - 30% BSA/, 'NCI English where no Japanese is known');
     assert.equal(await row.locator('.term-row__specify').isVisible(), false);
@@ -69,6 +69,7 @@ test('staff find a term outside the common list in the CTCAE v5.0 catalogue and 
     await second.locator('.term-select').selectOption('skin_other');
     await second.locator('.term-row__specify').waitFor();
     await second.locator('.specify-text').fill('紅斑 / erythema');
+    await second.locator('.grade-select').selectOption('1');
     await d.page.selectOption('#case-outcome', 'recovering');
     await d.page.selectOption('#case-causality', 'possible');
     await screenshot(d.page, 'ae-case-ctcae-search.png');

@@ -276,7 +276,10 @@ test('admin: creates a doctor, sees the user list and an intact audit chain', as
     const ids = await page.$$eval('#audit-body tr td:first-child', (cells) => cells.map((c) => Number(c.textContent)));
     assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
     const actors = await page.$$eval('#audit-body tr td:nth-child(3)', (cells) => cells.map((c) => c.textContent));
-    assert.ok(actors.includes('#1 管理者'), `the admin's own actions are listed: ${actors.join(', ')}`);
+    // People and actions in words: the admin by name and role, not by account number.
+    assert.ok(actors.includes('管理 太郎 (管理者)'), `the admin's own actions are listed: ${actors.join(', ')}`);
+    const actions = await page.$$eval('#audit-body tr td:nth-child(4)', (cells) => cells.map((c) => c.textContent));
+    assert.ok(actions.includes('ログイン'), `actions in words: ${actions.join(', ')}`);
 
     // The audit times are shown in Asia/Tokyo: compare the first row with the API's UTC time.
     const shownFirst = await page.$eval('#audit-body tr', (tr) => ({
@@ -314,6 +317,23 @@ test('admin: creates a doctor, sees the user list and an intact audit chain', as
     } finally {
       await phone.context.close();
     }
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
+test('sign-up: the latest birth date is today in Japan, also between midnight and 09:00 JST', async () => {
+  const server = await startServer();
+  const { context, page, problems } = await openPage(PHONE);
+  try {
+    // 01:00 JST today is 16:00 UTC yesterday: a UTC date would forbid today.
+    const today = new Date(Date.now() + 9 * 3600e3).toISOString().slice(0, 10);
+    await page.clock.setFixedTime(new Date(`${today}T01:00:00+09:00`));
+    await page.goto(`${server.url}/signup.html`);
+    await page.waitForFunction(() => document.getElementById('signup-birth-date').max !== '');
+    assert.equal(await page.getAttribute('#signup-birth-date', 'max'), today);
     assert.deepEqual(problems, []);
   } finally {
     await context.close();

@@ -310,6 +310,18 @@ test('traceability: register and release a lot, order, ship, recall, public disc
     assert.equal(await card.locator('form[data-action="delivered"]').count(), 1);
     await assertNoSidewaysScroll(s, 'orders');
     await screenshot(s, 'orders-staff.png');
+    // The packing slip for the parcel opens in its own tab: the patient, the lots, the order number.
+    const slipLink = card.locator('a.packing-slip-link');
+    assert.equal(await slipLink.getAttribute('href'), `/api/v1/orders/${orderId}/packing-slip`);
+    const [slip] = await Promise.all([s.context().waitForEvent('page'), slipLink.click()]);
+    await slip.waitForLoadState();
+    assert.equal(await slip.textContent('#order-number'), String(orderId));
+    const slipLots = await slip.locator('#items td.lot').allTextContents();
+    assert.equal(slipLots.length, 1);
+    assert.ok(usedLots[0].text.includes(slipLots[0]), 'the lot dispensed');
+    assert.match(await slip.textContent('body'), /530-0001/);
+    await screenshot(slip, 'packing-slip.png');
+    await slip.close();
 
     // ---- The patient sees "shipped", the tracking number and the lot's public page.
     await openReady(p, url, '/order.html');
@@ -382,10 +394,11 @@ test('traceability: register and release a lot, order, ship, recall, public disc
       const box = p.locator('#recall-notice');
       await box.waitFor();
       const text = await box.textContent();
-      for (const want of ['回収', lotNumber, `${orderId}`, '使用をすぐに中止', '容器は捨てずに', 'exosafe クリニック', '03-0000-0000']) {
+      // Whom to call: the clinic of the settings (the demo's fictional one here), with its hours.
+      for (const want of ['回収', lotNumber, `${orderId}`, '使用をすぐに中止', '容器は捨てずに', '【デモ】みなとスキンクリニック', '03-0000-1234', '受付 平日 10:00–18:00']) {
         assert.ok(text.includes(want), `${path}: the notice says ${want}`);
       }
-      assert.equal(await box.locator('a.recall-notice__phone').getAttribute('href'), 'tel:0300000000');
+      assert.equal(await box.locator('a.recall-notice__phone').getAttribute('href'), 'tel:0300001234');
       await assertNoSidewaysScroll(p, `recall notice on ${path}`);
       await screenshot(p, name);
     }

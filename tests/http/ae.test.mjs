@@ -102,6 +102,8 @@ test('the PMDA form (医薬品安全性情報報告書): staff only, only once a
   assert.equal(audits(), 0);
   const file = await doctor.get(`/api/v1/adverse-events/${id}`);
   assert.equal(file.json.assessments[0].assessor_role, 'pharmacist');
+  // Staff see the patient's phone on the case, to call about the event.
+  assert.equal(file.json.report.patient_phone, '090-1234-5678');
 
   // Not serious: a serious case here would count towards the demo lot's cluster alert, which the
   // tests below rely on (the criteria mapping is covered by tests/unit/test_pmda_report.c).

@@ -311,9 +311,10 @@ describe('export pmda', () => {
   test('a doctor-assessed case is written to --out as the A4 form, filled, and audited', () => {
     assess('doctor@clinic.example', 2);
     const out = join(dir, 'pmda.html');
-    const ini = join(dir, 'clinic.ini');
-    writeFileSync(ini, '[clinic]\nname = 青山 <皮膚科> クリニック\nphone = 03-5555-0101\n');
-    const r = pmda(['--report', String(reportId), '--out', out, '--config', ini]);
+    // The clinic's details come from the database (the admin's settings page), not the config.
+    one(`UPDATE clinics SET name = '青山 <皮膚科> クリニック', phone = '03-5555-0101', postal_code = '107-0062',
+      address = '東京都港区南青山1-1-1' WHERE id = 1;`);
+    const r = pmda(['--report', String(reportId), '--out', out]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '', 'the form goes to the file, not to stdout');
     const html = readFileSync(out, 'utf8');
@@ -327,6 +328,7 @@ describe('export pmda', () => {
     assert.match(html, /data-field="reporter_profession" data-value="医師"/);
     assert.match(html, /data-field="facility_name">青山 &lt;皮膚科&gt; クリニック</);
     assert.match(html, /data-field="facility_phone">03-5555-0101</);
+    assert.match(html, /data-field="facility_address">〒107-0062 東京都港区南青山1-1-1</);
     assert.ok(html.includes('かゆい &lt;b&gt;&amp;&lt;/b&gt;'), 'escaped');
     assert.doesNotMatch(html, /山田/, 'no patient name');
     assert.equal(one(`SELECT count(*) FROM audit_log WHERE action = 'ae.export.pmda' AND detail = 'cli';`), '1');

@@ -77,6 +77,7 @@ export class Client {
 
   get(path, opts) { return this.request('GET', path, opts); }
   post(path, json, opts = {}) { return this.request('POST', path, { json, ...opts }); }
+  put(path, json, opts = {}) { return this.request('PUT', path, { json, ...opts }); }
 
   /** Fetches a CSRF cookie for an anonymous client; returns the token. */
   async primeCsrf() {

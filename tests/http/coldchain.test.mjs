@@ -2,6 +2,7 @@
 // ingest (all or nothing, idempotent); automatic quarantine with an alert for QA and its
 // disposition; charts' series; reports. Every bad input: a clear error, nothing stored.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,7 +143,7 @@ describe('import and automatic quarantine', () => {
       assertError(r, 400, 'bad_readings');
       assert.equal(r.json.error.file, 'bad.csv');
       assert.equal(r.json.error.line, line, r.text);
-      assert.match(r.json.error.reason, reason, r.text);
+      assert.match(r.json.error.detail, reason, r.text);
     }
     assertError(await pharmacist.request('POST', `/api/v1/loggers/${w.logger.id}/import`, { body: good.join('\n'), type: 'application/pdf' }), 415, 'unsupported_media_type');
     assertError(await doctor.request('POST', `/api/v1/loggers/${w.logger.id}/import`, { body: good.join('\n'), type: 'text/csv' }), 403, 'forbidden');
@@ -152,6 +153,163 @@ describe('import and automatic quarantine', () => {
     const clash = await upload(w.logger.id, csv(hoursAgo(5), 3, () => 6));
     assertError(clash, 409, 'duplicate_reading');
     assert.equal(count('readings', `logger_id = ${w.logger.id}`), before + 3);
+  });
+});
+
+/** text in Shift_JIS as Windows writes it (CP932), encoded by Python's cp932 codec: an encoder
+ * independent of the server's glibc iconv. */
+const cp932 = (text) => execFileSync('python3', ['-c', 'import sys; sys.stdout.buffer.write(sys.stdin.read().encode("cp932"))'], { input: text });
+/** "YYYY/MM/DD HH:MM" in Japan time, as Japanese loggers write it. */
+const jstLocal = (ms) => new Date(ms + 9 * 3600e3).toISOString().slice(0, 16).replace('T', ' ').replaceAll('-', '/');
+
+describe('Shift_JIS logger files and errors in the user\'s language', () => {
+  test('a CP932 file (日時,温度(℃), ①, half-width kana) is converted and imported; an excursion is found', async () => {
+    const w = await watchedLot();
+    const t0 = Date.parse(hoursAgo(3));
+    const rows = Array.from({ length: 24 }, (_, i) => `${jstLocal(t0 + i * 300e3)},${i >= 8 && i < 18 ? '12.0' : '5.0'},${i === 8 ? '扉の開放 ㈱' : ''}`);
+    const text = `機器名,おんどとり ｵﾝﾄﾞﾄﾘ ①号機\r\n日時,温度(℃),備考\r\n${rows.join('\r\n')}\r\n`;
+    const bytes = cp932(text);
+    assert.ok(bytes.includes(Buffer.from([0x87, 0x40])), 'the file holds ① as CP932 bytes (87 40)');
+    assert.ok(bytes.includes(Buffer.from([0x81, 0x8e])), 'and ℃ as 81 8E');
+    assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes), 'it is not UTF-8');
+    const r = await upload(w.logger.id, bytes, 'ondotori.csv');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.rows_added, 24);
+    assert.equal(r.json.alerts_raised, 1);
+    assert.equal(Number(sql(server.db, `SELECT min(at) FROM readings WHERE logger_id = ${w.logger.id};`)), t0 / 1000, 'local times read as Japan time');
+    assert.equal(Number(sql(server.db, `SELECT max(celsius) FROM readings WHERE logger_id = ${w.logger.id};`)), 12);
+  });
+
+  test('a byte Shift_JIS does not define: refused with its line, in Japanese or English; nothing stored', async () => {
+    const w = await watchedLot();
+    const t0 = Date.parse(hoursAgo(2));
+    const good = cp932(`日時,温度(℃),備考\r\n${jstLocal(t0)},5.0,\r\n`);
+    const bad = Buffer.concat([good, Buffer.from(`${jstLocal(t0 + 300e3)},5.1,`), Buffer.from([0x85, 0x40]), Buffer.from('\r\n')]);
+    const before = count('readings', `logger_id = ${w.logger.id}`);
+    let r = await upload(w.logger.id, bad, 'sjis.csv');
+    assertError(r, 400, 'bad_readings');
+    assert.equal(r.json.error.line, 3);
+    assert.equal(r.json.error.reason_code, 'csv_mixed_encoding');
+    assert.match(r.json.error.reason, /文字コードが前の行と違います/);
+    assert.match(r.json.error.message, /sjis\.csv の 3 行目: この行の文字コード/);
+    r = await pharmacist.request('POST', `/api/v1/loggers/${w.logger.id}/import?filename=sjis.csv`, { body: bad, type: 'text/csv', lang: 'en' });
+    assert.match(r.json.error.reason, /another encoding than the lines before it/);
+    assert.match(r.json.error.message, /sjis\.csv, line 3: /);
+    // Neither UTF-8 nor Shift_JIS from the first non-ASCII line on (0xFF is in neither).
+    r = await upload(w.logger.id, Buffer.concat([Buffer.from('time,temp_c\n'), Buffer.from([0xff, 0x0a])]));
+    assert.equal(r.json.error.reason_code, 'csv_encoding');
+    assert.match(r.json.error.reason, /UTF-8 でも Shift_JIS でもありません/);
+    assert.equal(count('readings', `logger_id = ${w.logger.id}`), before);
+  });
+
+  test('each parser error has a code, its values and the line; the reason is in the request\'s language', async () => {
+    const w = await watchedLot();
+    const good = csv(hoursAgo(5), 5, () => 4).trimEnd().split('\n');
+    const text = `${[...good.slice(0, 3), 'yesterday,4.0', ...good.slice(3)].join('\n')}\n`;
+    let r = await upload(w.logger.id, text);
+    assertError(r, 400, 'bad_readings');
+    assert.equal(r.json.error.line, 4);
+    assert.equal(r.json.error.reason_code, 'csv_time');
+    assert.deepEqual(r.json.error.reason_args, { value: 'yesterday' });
+    assert.match(r.json.error.reason, /^日時「yesterday」を読み取れません/);
+    assert.equal(r.json.error.reasons.ja, r.json.error.reason);
+    assert.match(r.json.error.reasons.en, /^Cannot read the time 'yesterday'/);
+    assert.match(r.json.error.detail, /unparsable timestamp 'yesterday'/);
+    r = await pharmacist.request('POST', `/api/v1/loggers/${w.logger.id}/import?filename=fridge.csv`, { body: text, type: 'text/csv', lang: 'en' });
+    assert.match(r.json.error.reason, /^Cannot read the time 'yesterday'/);
+    // Out of order: the times quoted in Japan time.
+    r = await upload(w.logger.id, `${[good[0], good[2], good[1]].join('\n')}\n`);
+    assert.equal(r.json.error.reason_code, 'csv_order');
+    const jst = (line) => new Date(Date.parse(line.split(',')[0]) + 9 * 3600e3).toISOString().slice(0, 19).replace('T', ' ');
+    assert.equal(r.json.error.reason_args.time, jst(good[1]));
+    assert.equal(r.json.error.reason_args.previous, jst(good[2]));
+    assert.match(r.json.error.reason, /記録の順番が逆です: .* が、2 行目の .* より前です/);
+    // Columns.
+    r = await upload(w.logger.id, `${good[0]}\n${good[1]},extra\n`);
+    assert.equal(r.json.error.reason_code, 'csv_columns');
+    assert.match(r.json.error.reason, /見出しは 2 列、この行は 3 列/);
+  });
+});
+
+describe('cold-chain alarms to staff', () => {
+  const to = (kind, link) => sql(server.db, `SELECT to_address FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${link}%' ORDER BY to_address;`).split('\n');
+  const text = (kind, link) => sql(server.db, `SELECT subject || char(10) || body_text FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${link}%' AND to_address = 'pharmacist@clinic.example';`);
+  const mailCount = (kind, like) => Number(sql(server.db, `SELECT count(*) FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${like}%';`));
+  const check = () => {
+    const r = cli(['coldchain', 'check', '--db', server.db]);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const push = (w, readings) => fetch(`${server.url}/api/v1/loggers/${w.logger.id}/readings`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${w.key}` }, body: JSON.stringify({ readings }),
+  });
+
+  test('an excursion alert is mailed at once to every pharmacist and admin, with a link to the chart; once', async () => {
+    const w = await watchedLot();
+    const r = await upload(w.logger.id, csv(hoursAgo(3), 24, (i) => (i >= 8 && i < 18 ? 12 : 5)));
+    assert.equal(r.json.alerts_raised, 1);
+    const link = `/logger.html?id=${w.logger.id}`;
+    assert.deepEqual(to('coldchain_excursion', link), ['admin@clinic.example', 'pharmacist@clinic.example'], 'pharmacists and admins, not the doctor');
+    const mail = text('coldchain_excursion', link);
+    assert.match(mail, new RegExp(`温度逸脱の警報: ロット CCL-${seq}`));
+    assert.match(mail, /許容範囲 2\.0-8\.0 °C の外に\n合計 50 分/);
+    assert.match(mail, new RegExp(`\\nhttps?://[^\\s/]+/logger\\.html\\?id=${w.logger.id}\\n`), 'an absolute link to the chart ([mail] public_url)');
+    check();
+    assert.equal(mailCount('coldchain_excursion', link), 2, 'the check does not mail it again');
+  });
+
+  test('a connected sensor silent for three intervals raises one alarm; its recovery is noted; on screen too', async () => {
+    const w = await watchedLot();
+    const quiet = await watchedLot();
+    const link = `/logger.html?id=${w.logger.id}`;
+    // Readings every 5 minutes until 20 minutes ago: more than three 5-minute intervals of silence.
+    const last = Math.floor((Date.now() - 20 * 60e3) / 60e3) * 60e3;
+    const readings = [3, 2, 1, 0].map((k) => ({ at: new Date(last - k * 300e3).toISOString(), celsius: 5 }));
+    assert.equal((await push(w, readings)).status, 200);
+    // The other sensor keeps sending: not silent.
+    assert.equal((await push(quiet, [{ at: new Date(Math.floor(Date.now() / 1e3) * 1e3 - 60e3).toISOString(), celsius: 5 }])).status, 200);
+    check();
+    const silences = (id) => sql(server.db, `SELECT since_at || ',' || coalesce(resumed_at, '') || ',' || coalesce(recovered_at, '') FROM logger_silences WHERE logger_id = ${id};`);
+    assert.equal(silences(w.logger.id), `${last / 1000},,`, 'silent since its last reading');
+    assert.equal(silences(quiet.logger.id), '');
+    assert.deepEqual(to('coldchain_silent', link), ['admin@clinic.example', 'pharmacist@clinic.example']);
+    const mail = text('coldchain_silent', link);
+    assert.match(mail, new RegExp(`温度センサーから記録が届いていません: FRIDGE-${seq - 1}`));
+    assert.match(mail, /記録間隔 5 分の3回分を超えました/);
+    // One silence, one alarm, however often it is checked.
+    check();
+    check();
+    assert.equal(mailCount('coldchain_silent', link), 2);
+    assert.equal(sql(server.db, `SELECT count(*) FROM logger_silences WHERE logger_id = ${w.logger.id};`), '1');
+    // On the cold-chain page's API.
+    let list = (await pharmacist.get('/api/v1/coldchain/silences')).json.silences.filter((x) => x.logger_id === w.logger.id);
+    assert.equal(list.length, 1);
+    assert.equal(list[0].open, true);
+    assert.equal(list[0].since, new Date(last).toISOString().replace('.000Z', 'Z'));
+    assert.equal(list[0].logger_code, w.logger.code);
+    // Readings again: recovered, noted once.
+    const now = Math.floor(Date.now() / 1e3) * 1e3;
+    assert.equal((await push(w, [{ at: new Date(now - 120e3).toISOString(), celsius: 5.1 }, { at: new Date(now - 60e3).toISOString(), celsius: 5.2 }])).status, 200);
+    check();
+    check();
+    assert.match(silences(w.logger.id), new RegExp(`^${last / 1000},${(now - 120e3) / 1000},\\d+$`));
+    assert.equal(mailCount('coldchain_recovered', link), 2);
+    assert.match(text('coldchain_recovered', link), /記録が再び届いています/);
+    list = (await pharmacist.get('/api/v1/coldchain/silences')).json.silences.filter((x) => x.logger_id === w.logger.id);
+    assert.equal(list[0].open, false);
+    assert.equal(list[0].resumed_at, new Date(now - 120e3).toISOString().replace('.000Z', 'Z'));
+    assertError(await new Client(server.url).get('/api/v1/coldchain/silences'), 401, 'unauthenticated');
+  });
+
+  test('a logger without an ingest key or an interval is never silent', async () => {
+    const unit = await pharmacist.post('/api/v1/storage-units', { name: `倉庫${seq}`, kind: 'room', location: '1F' });
+    const plain = await pharmacist.post('/api/v1/loggers', { code: `FILE-ONLY-${seq}`, unit_id: unit.json.unit.id, interval_seconds: 300 });
+    const noInterval = await pharmacist.post('/api/v1/loggers', { code: `NO-INTERVAL-${seq}`, ingest: true });
+    assert.equal(plain.status, 201, plain.text);
+    assert.equal(noInterval.status, 201, noInterval.text);
+    sql(server.db, `UPDATE loggers SET created_at = created_at - 86400 WHERE id IN (${plain.json.logger.id}, ${noInterval.json.logger.id});`);
+    check();
+    assert.equal(sql(server.db, `SELECT count(*) FROM logger_silences WHERE logger_id IN (${plain.json.logger.id}, ${noInterval.json.logger.id});`), '0');
   });
 });
 
@@ -237,7 +395,7 @@ describe('plausible readings only', () => {
     }
     const en = await (await push({ readings: [{ at: iso(t0), celsius: 500 }] }, 'en')).json();
     assert.match(en.error.message, /^Temperature: Outside what a temperature logger can record \(-200 °C to \+100 °C\)/);
-    assert.match(en.error.reason, /500/);
+    assert.match(en.error.detail, /500/);
     assert.equal((await pharmacist.get(`/api/v1/lots/${w.lot.id}`)).json.lot.status, lotBefore);
     // The limits themselves are readings a logger can make.
     const edges = await push({ readings: [{ at: iso(t0), celsius: -200 }, { at: iso(t0 + 300e3), celsius: 100 }] });
@@ -256,10 +414,10 @@ describe('plausible readings only', () => {
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.equal(body.error.field, 'at');
     assert.match(body.error.message, /取り込み時刻より後の記録があります。ロガーの時計/);
-    assert.match(body.error.reason, /after the import time .* \((8 h 5\d|9 h 00) min ahead\)/);
+    assert.match(body.error.detail, /after the import time .* \((8 h 5\d|9 h 00) min ahead\)/);
     r = await upload(w.logger.id, `timestamp,temperature_c\n${ahead},5\n`);
     assertError(r, 400, 'bad_readings', 'at');
-    assert.match(r.json.error.reason, /the logger's clock is ahead or in another time zone/);
+    assert.match(r.json.error.detail, /the logger's clock is ahead or in another time zone/);
     body = await (await push({ readings: [{ at: ahead, celsius: 5 }] }, 'en')).json();
     assert.match(body.error.message, /^Time of reading: A reading is later than the time of import: the logger's clock is ahead/);
     assert.deepEqual(counts(server.db, TABLES), before);

@@ -17,7 +17,7 @@ const PUBLIC_URL = 'https://clinic.example.jp';
 const KINDS = ['sterility', 'mycoplasma', 'endotoxin', 'viral', 'particle_count', 'identity'];
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
-let smtp, server, dir, data, config, pharmacist, doctor, admin;
+let smtp, server, dir, data, config, pharmacist, doctor, admin, clinic;
 const killedDirs = []; // folders of servers killed for a restart (the database lives there)
 let seq = 0;
 
@@ -28,8 +28,7 @@ before(async () => {
   data = join(dir, 'data');
   cpSync(join(root, 'data'), data, { recursive: true });
   config = join(dir, 'exosafe.ini');
-  writeFileSync(config, `[clinic]\nname = テスト美容クリニック\nphone = 03-1234-5678\nbank_details = テスト銀行 本店 普通 1234567 テストクリニック\n\n`
-    + `[mail]\nsmtp_url = ${smtp.url}\nfrom = noreply@clinic.example.jp\npoll_seconds = 1\npublic_url = ${PUBLIC_URL}\n`);
+  writeFileSync(config, `[mail]\nsmtp_url = ${smtp.url}\nfrom = noreply@clinic.example.jp\npoll_seconds = 1\npublic_url = ${PUBLIC_URL}\n`);
   server = await startServer({ demo: true, args: ['--config', config, '--data', data] });
   pharmacist = new Client(server.url);
   await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
@@ -37,6 +36,7 @@ before(async () => {
   await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
   admin = new Client(server.url);
   await admin.login('admin@clinic.example', 'admin-demo-pass');
+  clinic = (await admin.get('/api/v1/clinic')).json;
 });
 
 after(async () => {
@@ -50,11 +50,11 @@ const mailsTo = (email) => smtp.messages().filter((m) => m.to === email);
 const waitMail = (email, pred) => smtp.waitFor((ms) => ms.some((m) => m.to === email && pred(m)))
   .then((ms) => ms.find((m) => m.to === email && pred(m)));
 
-async function newPatient() {
+async function newPatient(lang) {
   seq += 1;
   const p = new Client(server.url);
   p.email = `mail${seq}.${process.pid}@patient.example`;
-  const s = await p.signup(signupBody({ email: p.email, name: `メール 太郎${seq}` }));
+  const s = await p.signup(signupBody({ email: p.email, name: `メール 太郎${seq}`, lang }));
   assert.equal(s.status, 201, s.text);
   p.id = s.json.user.id;
   return p;
@@ -80,7 +80,8 @@ describe('bookings', () => {
     const b = await p.post('/api/v1/bookings', { slot_id: slot.id });
     assert.equal(b.status, 201, b.text);
     const m = await waitMail(p.email, (x) => /予約を承りました/.test(x.subject));
-    assert.match(m.subject, /^【テスト美容クリニック】お電話の予約を承りました\(\d{4}年\d{1,2}月\d{1,2}日\(.\) \d\d:\d\d\)$/);
+    assert.ok(m.subject.startsWith(`【${clinic.clinic.name}】`), m.subject);
+    assert.match(m.subject, /^【.+】お電話の予約を承りました\(\d{4}年\d{1,2}月\d{1,2}日\(.\) \d\d:\d\d\)$/);
     // The time is Japan time.
     const jst = new Date(Date.parse(slot.starts_at) + 9 * 3600e3);
     assert.ok(m.subject.includes(`${jst.getUTCHours().toString().padStart(2, '0')}:${jst.getUTCMinutes().toString().padStart(2, '0')}`), m.subject);
@@ -110,6 +111,15 @@ describe('bookings', () => {
     assert.equal(c.status, 200, c.text);
     assert.equal(sql(server.db, `SELECT status FROM mail_outbox WHERE dedupe_key LIKE 'booking_reminder:${nb.id}:%';`), 'cancelled');
     assert.equal(sql(server.db, `SELECT count(*) FROM mail_outbox WHERE recipient_user_id = ${p.id} AND kind = 'booking_reminder' AND status = 'queued';`), '0');
+  });
+
+  test('a patient who signed up in English gets the English mail', async () => {
+    const p = await newPatient('en');
+    const slot = await slotIn(30);
+    assert.equal((await p.post('/api/v1/bookings', { slot_id: slot.id })).status, 201);
+    const m = await waitMail(p.email, (x) => /Your call is booked/.test(x.subject));
+    assert.match(m.subject, /\(\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d \(Japan time\)\)$/);
+    assert.match(m.body, /^Dear メール 太郎\d+,/m);
   });
 
   test('a booking sooner than 24 h gets a confirmation and no reminder', async () => {
@@ -174,7 +184,7 @@ describe('treatment, orders, shipment, recall', () => {
     const d = await doctor.post(`/api/v1/patients/${p.id}/decision`, { response_id: response, decision: 'declined', notes: '内部メモ: 既往歴を要確認', decline_reason: '既往歴のため' });
     assert.equal(d.status, 201, d.text);
     const m = await waitMail(p.email, (x) => /医師の判断のお知らせ/.test(x.subject));
-    assert.equal(m.subject, '【テスト美容クリニック】医師の判断のお知らせ');
+    assert.equal(m.subject, `【${clinic.clinic.name}】医師の判断のお知らせ`);
     assert.match(m.body, /お出しできません/);
     assert.doesNotMatch(m.body, /内部メモ|既往歴/);
     assert.ok(m.body.includes(`${PUBLIC_URL}/status.html`));
@@ -195,9 +205,10 @@ describe('treatment, orders, shipment, recall', () => {
     assert.equal(o.status, 201, o.text);
     order = o.json.order;
     const m = await waitMail(buyer.email, (x) => /ご注文ありがとうございます/.test(x.subject));
-    assert.equal(m.subject, `【テスト美容クリニック】ご注文ありがとうございます(注文番号 ${order.id})`);
+    assert.equal(m.subject, `【${clinic.clinic.name}】ご注文ありがとうございます(注文番号 ${order.id})`);
     assert.match(m.body, /お支払い金額: 44,000円\(税込\)/);
-    assert.match(m.body, /お振込先: テスト銀行 本店 普通 1234567 テストクリニック/);
+    const bank = clinic.clinic.bank;
+    assert.ok(m.body.includes(`お振込先: ${bank.bank_name} ${bank.bank_branch} ${bank.account_type_label.ja} ${bank.account_number} ${bank.account_holder}`), m.body);
     assert.match(m.body, new RegExp(`ご注文番号 ${order.id}`));
   });
 
@@ -231,9 +242,9 @@ describe('treatment, orders, shipment, recall', () => {
     assert.equal(recipients.length, 2);
     for (const email of recipients) {
       const m = await waitMail(email, (x) => /回収のお知らせ/.test(x.subject));
-      assert.equal(m.subject, '【重要・テスト美容クリニック】お届けした製品の回収のお知らせ');
+      assert.equal(m.subject, `【重要・${clinic.clinic.name}】お届けした製品の回収のお知らせ`);
       assert.match(m.body, new RegExp(`ロット番号: ${lot.lot_number}`));
-      assert.match(m.body, /電話: 03-1234-5678/);
+      assert.ok(m.body.includes(`電話: ${clinic.clinic.phone}`), m.body);
     }
     // Sent means accepted by the relay; the progress shows it.
     const deadline = Date.now() + 10000;

@@ -270,6 +270,7 @@ describe('orders, dispensing and shipping', () => {
     assert.equal(paid.json.order.status, 'paid');
     assertError(await admin.post(`/api/v1/orders/${o.id}/payment`, { reference: 'twice' }), 409, 'order_state');
     assertError(await pharmacist.post(`/api/v1/orders/${o.id}/ship`, { carrier: 'ヤマト運輸', tracking_number: '1234-5678' }), 409, 'order_state');
+    assertError(await pharmacist.get(`/api/v1/orders/${o.id}/packing-slip`), 409, 'order_state');
     const d = await pharmacist.post(`/api/v1/orders/${o.id}/dispense`, {});
     assert.equal(d.status, 200, d.text);
     assert.deepEqual(d.json.order.dispensed.map((x) => [x.lot_id, x.quantity]), [[early.id, 1], [late.id, 2]]);
@@ -286,6 +287,24 @@ describe('orders, dispensing and shipping', () => {
     assert.equal(seen.json.order.shipment.tracking_number, '1234-5678-9012');
     assert.equal(seen.json.order.shipment.logger_id, `LOG-${o.id}`);
     assert.deepEqual(seen.json.order.dispensed.map((x) => x.lot_number), [early.lot_number, late.lot_number]);
+    // The packing slip for the parcel: printable HTML with the patient, the address, the order
+    // number, each lot with its expiry and quantity, the tracking number and the clinic's phone.
+    const slip = await pharmacist.get(`/api/v1/orders/${o.id}/packing-slip`);
+    assert.equal(slip.status, 200, slip.text);
+    assert.match(slip.headers.get('content-type'), /^text\/html/);
+    assert.match(slip.headers.get('content-security-policy'), /default-src 'none'; style-src 'unsafe-inline'/);
+    const html = slip.text;
+    const to = seen.json.order.ship_to;
+    for (const want of [`${to.name} 様`, `〒${to.postal_code}`, to.address, `id="order-number">${o.id}<`, '1234-5678-9012', 'ヤマト運輸', '納品書', seen.json.order.product.name.ja]) {
+      assert.ok(html.includes(want), `the slip shows ${want}`);
+    }
+    const lots = [...html.matchAll(/<td class="mono lot">([^<]+)<\/td><td>([^<]+)<\/td><td class="num">(\d+)</g)].map((m) => m.slice(1));
+    assert.deepEqual(lots, [[early.lot_number, jstDate(200), '1'], [late.lot_number, jstDate(300), '2']]);
+    assert.ok(!html.includes('<script'), 'no script');
+    assert.equal(sql(server.db, `SELECT count(*) FROM audit_log WHERE action = 'order.packing_slip' AND object = 'order:${o.id}';`), '1', 'reading the slip is audited');
+    assert.equal((await admin.get(`/api/v1/orders/${o.id}/packing-slip`)).status, 200);
+    assertError(await buyer.get(`/api/v1/orders/${o.id}/packing-slip`), 403, 'forbidden');
+    assertError(await pharmacist.get('/api/v1/orders/999999/packing-slip'), 404, 'not_found');
     assert.equal((await admin.post(`/api/v1/orders/${o.id}/delivered`, {})).json.order.status, 'delivered');
     assertError(await buyer.post(`/api/v1/orders/${o.id}/cancel`, {}), 409, 'order_state');
   });
@@ -346,6 +365,10 @@ describe('recall and public disclosure', () => {
     assert.ok(notices.text.includes('&lt;b&gt;要確認&lt;/b&gt;'), 'the reason is escaped');
     assert.ok(!notices.text.includes('<b>要確認'), 'no raw markup from data');
     for (const b of buyers) assert.ok(notices.text.includes(`購入者`), `notice for ${b.id}`);
+    // The sender is the clinic of the settings (the demo's here): its address, phone and hours.
+    assert.ok(notices.text.includes('<p>電話 03-0000-1234</p>'), 'the clinic phone');
+    assert.ok(notices.text.includes('<p>受付時間 平日 10:00–18:00 / 土曜 10:00–13:00</p>'), 'the opening hours');
+    assert.ok(notices.text.includes('〒100-0000 東京都千代田区デモ町'), 'the clinic address');
     assert.ok(count('audit_log', `action = 'recall.recipients.read' AND object = 'lot:${lot.id}'`) >= 1);
 
     const csv = cli(['recall', '--db', server.db, '--lot', lot.lot_number, '--format', 'csv']);

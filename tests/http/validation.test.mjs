@@ -54,7 +54,7 @@ const cases = [
   ['birth_date 1985-4-1', { json: signupBody({ birth_date: '1985-4-1' }) }, 400, 'invalid_field', 'birth_date'],
   ['birth_date 1985-13-01', { json: signupBody({ birth_date: '1985-13-01' }) }, 400, 'invalid_field', 'birth_date'],
   ['birth_date with trailing text', { json: signupBody({ birth_date: '1985-04-01T00:00:00Z' }) }, 400, 'invalid_field', 'birth_date'],
-  ['postal code without hyphen', { json: signupBody({ postal_code: '1500001' }) }, 400, 'invalid_field', 'postal_code'],
+  ['postal code of six digits', { json: signupBody({ postal_code: '150001' }) }, 400, 'invalid_field', 'postal_code'],
   ['postal code too long', { json: signupBody({ postal_code: '150-00011' }) }, 400, 'invalid_field', 'postal_code'],
   ['postal code with letters', { json: signupBody({ postal_code: 'ABC-DEFG' }) }, 400, 'invalid_field', 'postal_code'],
   ['name_kana in hiragana', { json: signupBody({ name_kana: 'やまだ はなこ' }) }, 400, 'invalid_field', 'name_kana'],

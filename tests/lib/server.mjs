@@ -22,6 +22,19 @@ export function sql(db, statement) {
   return r.stdout.trim();
 }
 
+/** A live clinic's details, given to `exosafe init` so a test server starts as a set-up clinic. */
+export const testClinic = {
+  name: 'みなと皮膚科クリニック', postal_code: '105-0011', address: '東京都港区芝公園1-2-3 テストビル2階',
+  phone: '03-1234-5678', hours: '平日 10:00–18:00', email: 'info@minato-clinic.example',
+  bank_name: 'みなと銀行', bank_branch: '芝支店', bank_account_type: 'futsu', bank_account_number: '1234567',
+  bank_account_holder: 'ミナトヒフカクリニツク', doctor_name: '港 一郎', doctor_licence: '123456',
+};
+
+/** The init flags for clinic details (testClinic's keys): --clinic-postal-code and so on. */
+export function clinicArgs(details = testClinic) {
+  return Object.entries(details).flatMap(([k, v]) => [`--clinic-${k.replaceAll('_', '-')}`, v]);
+}
+
 function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
@@ -33,17 +46,22 @@ function freePort() {
 /**
  * Starts a server. opts.demo loads demo data; opts.args adds serve flags; opts.db serves an
  * existing database (the caller's, kept by stop(): a restart, as when a clinic publishes data).
+ * A new database gets testClinic's details (a set-up clinic in production mode) unless
+ * opts.clinic is false (details left for the set-up page) or opts.demo (demo's own).
+ * opts.before(db) runs after init, before serve (e.g. to add an admin with the CLI).
  * Returns {url, db, dir, stop()}; stop() kills it and removes the temporary folder.
  */
 export async function startServer(opts = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'exosafe-test-'));
   const db = opts.db ?? join(dir, 'exosafe.db');
-  const init = opts.db ? { status: 0 } : cli(['init', '--db', db]);
+  const withClinic = opts.clinic !== false && !opts.demo;
+  const init = opts.db ? { status: 0 } : cli(['init', '--db', db, ...(withClinic ? clinicArgs() : [])]);
   if (init.status !== 0) throw new Error(`exosafe init failed: ${init.stderr}`);
   if (opts.demo && !opts.db) {
     const demo = cli(['demo', '--db', db]);
     if (demo.status !== 0) throw new Error(`exosafe demo failed: ${demo.stderr}`);
   }
+  if (opts.before) await opts.before(db);
   const port = await freePort();
   const args = ['serve', '--db', db, '--port', String(port), '--web', join(root, 'web'), '--data', join(root, 'data'), ...(opts.args ?? [])];
   const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'pipe'] });

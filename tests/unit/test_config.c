@@ -90,8 +90,7 @@ static void test_mail_section(void **state)
 	assert_int_equal(c.mail.reset_valid_minutes, 60);
 	assert_int_equal(load("[mail]\nsmtp_url = smtps://mail.example.jp:465\nfrom = noreply@clinic.example.jp\n"
 	                      "username = u\npassword = p w\nrequire_starttls = yes\nretry_base_seconds = 30\n"
-	                      "max_attempts = 5\npublic_url = https://clinic.example.jp/\nreminder_hours_before = 48\n"
-	                      "[clinic]\nbank_details = 銀行 普通 1234567\n",
+	                      "max_attempts = 5\npublic_url = https://clinic.example.jp/\nreminder_hours_before = 48\n",
 	                      &c, err, sizeof err),
 	                 0);
 	assert_string_equal(c.mail.smtp_url, "smtps://mail.example.jp:465");
@@ -102,7 +101,6 @@ static void test_mail_section(void **state)
 	assert_int_equal(c.mail.max_attempts, 5);
 	assert_string_equal(c.mail.public_url, "https://clinic.example.jp");  /* no trailing slash */
 	assert_int_equal(c.mail.reminder_hours_before, 48);
-	assert_string_equal(c.clinic_bank, "銀行 普通 1234567");
 	static const char *const bad[] = {
 		"smtp_url = http://mail.example.jp", "from = not-an-address", "max_attempts = 0",
 		"public_url = clinic.example.jp", "reset_valid_minutes = 1", "require_starttls = sometimes",

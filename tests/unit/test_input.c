@@ -93,12 +93,42 @@ static void test_bad_bodies(void **state)
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\"," GOOD_TAIL ",\"is_admin\":true}",
 	             "unknown_field", "is_admin");
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"short\"," GOOD_TAIL "}", "weak_password", "password");
-	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\"," GOOD_TAIL ",\"postal_code\":\"1500001\"}",
+	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\"," GOOD_TAIL ",\"postal_code\":\"150001\"}",
 	             "invalid_field", "postal_code");
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":\"   \"}", "invalid_field", "name");
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":\"a\\u0000b\"}", "invalid_field", "name");
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":\"tab\\there\"}", "invalid_field", "name");
 	expect_error("{\"email\":\"a@b.jp\",\"password\":\"0123456789\",\"name\":null}", "missing_field", "name");
+}
+
+/* Every bad field is listed in error.fields, in the table's order after unknown ones; the first
+ * stays the error itself. */
+static void test_every_bad_field_listed(void **state)
+{
+	(void)state;
+	server_config cfg;
+	config_defaults(&cfg);
+	const char *body = "{\"nick\":1,\"email\":\"x\",\"password\":\"short\",\"name\":\"山田\",\"name_kana\":\"やまだ\","
+	                   "\"birth_date\":\"1985-04-01\",\"phone\":\"０９０ー１２３４ー５６７８\",\"postal_code\":\"１５００００１\"}";
+	request req = {0};
+	req.cfg = &cfg;
+	req.body = (char *)(uintptr_t)body;
+	req.body_len = strlen(body);
+	assert_false(input_validate(&req, fields_of("POST", SIGNUP)));
+	json_t *err = json_object_get(req.reply, "error");
+	assert_string_equal(json_string_value(json_object_get(err, "field")), "nick");
+	json_t *fields = json_object_get(err, "fields");
+	const char *want[][2] = {{"nick", "unknown_field"}, {"email", "invalid_field"}, {"password", "weak_password"},
+	                         {"name_kana", "invalid_field"}, {"sex", "missing_field"}};
+	assert_int_equal(json_array_size(fields), 5);
+	for (size_t i = 0; i < 5; i++) {
+		json_t *f = json_array_get(fields, i);
+		assert_string_equal(json_string_value(json_object_get(f, "field")), want[i][0]);
+		assert_string_equal(json_string_value(json_object_get(f, "code")), want[i][1]);
+		assert_non_null(strstr(json_string_value(json_object_get(f, "message")), ":"));
+	}
+	assert_null(req.input);
+	json_decref(req.reply);
 }
 
 static void test_messages_follow_language(void **state)
@@ -138,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_signup_is_normalised),
 		cmocka_unit_test(test_bad_bodies),
+		cmocka_unit_test(test_every_bad_field_listed),
 		cmocka_unit_test(test_messages_follow_language),
 		cmocka_unit_test(test_accept_language),
 		cmocka_unit_test(test_every_route_names_roles),

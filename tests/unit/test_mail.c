@@ -377,7 +377,7 @@ static void test_retry_delay(void **state)
 }
 
 /* Every template in data/mail renders in ja and en with the placeholders the services give
- * (service/mail_events.c, service/password_reset.c): a typo in a template fails here, not in a
+ * (service/mail_events.c, service/password_reset.c, service/coldchain_alarm.c): a typo in a template fails here, not in a
  * patient's mailbox. Both languages of each kind exist. */
 static void test_all_templates_render(void **state)
 {
@@ -388,6 +388,10 @@ static void test_all_templates_render(void **state)
 		{"quantity", "2"}, {"valid_until", "2027-01-01"}, {"order_id", "7"}, {"total_jpy", "44,000"},
 		{"payment_instructions", "振込"}, {"carrier", "ヤマト運輸"}, {"tracking_number", "1"},
 		{"tracking_line", ""}, {"consent_title", "T"}, {"version", "3"}, {"lot_number", "L-1"},
+		/* the cold-chain alarms (service/coldchain_alarm.c) */
+		{"allowance_minutes", "60"}, {"first_at", "a"}, {"last_at", "b"}, {"interval_minutes", "10"},
+		{"logger_code", "F-1"}, {"minutes_outside", "90"}, {"minutes", "30"}, {"peak", "9.1"}, {"place", "冷蔵庫"},
+		{"range", "2–8"}, {"resumed", "c"}, {"since", "d"},
 	};
 	DIR *d = opendir("data/mail");
 	assert_non_null(d);

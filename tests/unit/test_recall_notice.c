@@ -239,6 +239,27 @@ static void test_no_advertising_claims(void **state)
 	free(html);
 }
 
+/* The sender block carries the clinic's address and opening hours when set, escaped; without
+ * them the lines are left out rather than printed empty. */
+static void test_clinic_address_and_hours(void **state)
+{
+	(void)state;
+	recall_notice n = benign();
+	char *html = recall_notice_html(&n, 1);
+	assert_non_null(html);
+	assert_null(strstr(html, "受付時間"));
+	free(html);
+	n.clinic_address = "〒105-0011 東京都港区芝公園1-2-3 <2F>";
+	n.clinic_hours = "平日 10:00–18:00";
+	html = recall_notice_html(&n, 1);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<p>〒105-0011 東京都港区芝公園1-2-3 &lt;2F&gt;</p>"));
+	assert_non_null(strstr(html, "<p>受付時間 平日 10:00–18:00</p>"));
+	const char *phone = strstr(html, "<p>電話 03-1234-5678</p>"), *hours = strstr(html, "受付時間");
+	assert_true(phone && hours && phone < hours);
+	free(html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_dates_in_jst),
 		cmocka_unit_test(test_required_content),
 		cmocka_unit_test(test_tracking_row_only_when_shipped),
+		cmocka_unit_test(test_clinic_address_and_hours),
 		cmocka_unit_test(test_no_advertising_claims),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "service/accounts.h"
+#include "service/clinic.h"
 #include "store/migration.h"
 #include "store/store.h"
 
@@ -246,6 +247,48 @@ static void test_chain_written_by_store_verifies(void **state)
 	assert_int_equal(v.rows_checked, 20);
 }
 
+/* The clinic row: migration 0009 creates id 1 empty; an update is written with its audit row,
+ * a refused one writes neither; the CHECKs hold a stored shape even against a direct write. */
+static void test_clinic_profile_roundtrip(void **state)
+{
+	fixture *f = *state;
+	clinic_profile p;
+	assert_int_equal(clinic_profile_get(f->s, &p), CLINIC_OK);
+	assert_int_equal(p.id, CLINIC_ID_DEFAULT);
+	assert_string_equal(p.name, "");
+	assert_false(p.is_demo);
+	const char *raw[CLINIC_FIELD_COUNT] = {
+		[CLINIC_NAME] = "みなと皮膚科クリニック", [CLINIC_POSTAL_CODE] = "1050011", [CLINIC_ADDRESS] = "東京都港区芝公園1-2-3",
+		[CLINIC_PHONE] = "03-1234-5678", [CLINIC_HOURS] = "平日 10:00–18:00", [CLINIC_DOCTOR_NAME] = "港 一郎",
+		[CLINIC_DOCTOR_LICENCE] = "123456",
+	};
+	actor admin = {.id = 0, .role = ROLE_ADMIN};
+	clinic_field_error errs[CLINIC_FIELD_COUNT];
+	int nerr = -1;
+	clinic_profile stored;
+	assert_int_equal(clinic_profile_update(f->s, &admin, raw, true, &stored, errs, &nerr), CLINIC_OK);
+	assert_int_equal(nerr, 0);
+	assert_int_equal(clinic_profile_get(f->s, &p), CLINIC_OK);
+	assert_string_equal(p.postal_code, "105-0011");
+	assert_string_equal(p.hours, "平日 10:00–18:00");
+	assert_true(p.updated_at > 0);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'clinic.update'"), 1);
+
+	raw[CLINIC_PHONE] = "03-0000-0000";
+	assert_int_equal(clinic_profile_update(f->s, &admin, raw, true, &stored, errs, &nerr), CLINIC_INVALID);
+	assert_int_equal(nerr, 1);
+	assert_int_equal(clinic_profile_get(f->s, &p), CLINIC_OK);
+	assert_string_equal(p.phone, "03-1234-5678");
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'clinic.update'"), 1);
+
+	p.bank_account_number[0] = '1'; /* "1": not 7 digits */
+	p.bank_account_number[1] = '\0';
+	assert_int_equal(f->s->m->clinic_put(f->s, &p), STORE_CONFLICT);
+	p.id = 2;
+	p.bank_account_number[0] = '\0';
+	assert_int_equal(f->s->m->clinic_put(f->s, &p), STORE_NOT_FOUND);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -260,6 +303,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_log_is_append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_written_by_store_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clinic_profile_roundtrip, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,10 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include <stdlib.h>
+
+#include "core/text.h"
 #include "core/validate.h"
 
 /* Fixed "now" so date cases do not drift: 2026-11-25T00:00:00Z. */
@@ -78,6 +82,50 @@ static void test_validator_cases(void **state)
 	assert_true(cases >= 50);
 }
 
+/* tests/data/normalize.tsv: each input goes through text_normalize (NFKC, trim) and the field's
+ * normaliser, as the HTTP input table does; the stored value and the validator's answer on it
+ * must be the ones listed. */
+static void test_normalize_cases(void **state)
+{
+	(void)state;
+	FILE *f = fopen("tests/data/normalize.tsv", "r");
+	assert_non_null(f);
+	char line[512];
+	int lineno = 0, cases = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		char *name = strtok(line, "\t"), *input = strtok(NULL, "\t"), *want = strtok(NULL, "\t"),
+		     *verdict = strtok(NULL, "\t");
+		if (name == NULL || input == NULL || want == NULL || verdict == NULL)
+			fail_msg("normalize.tsv line %d: want 4 tab-separated columns", lineno);
+		bool phone = strcmp(name, "phone") == 0;
+		char *nfkc = text_normalize(input);
+		assert_non_null(nfkc);
+		char *got = phone ? validate_normalize_phone(nfkc) : validate_normalize_postal_code(nfkc);
+		assert_non_null(got);
+		if (strcmp(got, want) != 0)
+			fail_msg("normalize.tsv line %d: %s(\"%s\") gave \"%s\", want \"%s\"", lineno, name, input, got, want);
+		const char *reason = phone ? validate_phone(got) : validate_postal_code(got);
+		if (strcmp(reason ? reason : "ok", verdict) != 0)
+			fail_msg("normalize.tsv line %d: validating \"%s\" gave %s, want %s", lineno, got, reason ? reason : "ok", verdict);
+		free(got);
+		free(nfkc);
+		cases++;
+	}
+	fclose(f);
+	assert_true(cases >= 30);
+}
+
+static void test_normalize_invalid_utf8(void **state)
+{
+	(void)state;
+	assert_null(validate_normalize_phone("090\xff" "1111"));
+	assert_null(validate_normalize_postal_code("\xe3\x80"));
+}
+
 static void test_date_is_valid(void **state)
 {
 	(void)state;
@@ -95,6 +143,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validator_cases),
 		cmocka_unit_test(test_date_is_valid),
+		cmocka_unit_test(test_normalize_cases),
+		cmocka_unit_test(test_normalize_invalid_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

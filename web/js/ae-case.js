@@ -70,8 +70,15 @@ function renderReport() {
   const due = $('case-due');
   due.hidden = !(r.serious && r.due_date);
   due.textContent = r.serious && r.due_date ? t('ae.case.serious_due', { due: dueText(r.due_date) }) : '';
+  let phone = '';
+  if (r.patient_phone) {
+    phone = el('a', 'mono', r.patient_phone);
+    phone.href = `tel:${r.patient_phone.replace(/[^0-9+]/g, '')}`;
+    phone.id = 'case-patient-phone';
+  }
   fillDetails($('case-report'), [
     [t('ae.field.patient'), r.patient_name],
+    [t('ae.field.phone'), phone],
     [t('report.field.symptoms'), symptomsText(r.symptoms)],
     [t('report.field.description'), r.description],
     [t('report.field.onset'), formatDate(r.onset_date)],
@@ -81,7 +88,7 @@ function renderReport() {
     [t('report.field.received_at'), timeElement(r.received_at)],
     [t('ae.field.reporter'), r.reporter_role ? t(`role.${r.reporter_role}`) : ''],
   ]);
-  $('case-report').querySelectorAll('dd')[2]?.classList.add('pre-wrap');
+  $('case-report').querySelectorAll('dd')[3]?.classList.add('pre-wrap');
   const box = $('case-photo-box');
   box.hidden = !r.has_photo;
   if (r.has_photo) {
@@ -177,13 +184,16 @@ function gradeOptions(row, grade) {
   const term = termByCode(row.querySelector('.term-select').value);
   const select = row.querySelector('.grade-select');
   const grades = term?.grades ?? [];
-  select.replaceChildren(...grades.map((g) => {
+  // A blank first choice: no grade is pre-selected, so a grade is always a decision.
+  const blank = el('option', null, t('ae.assess.grade_choose'));
+  blank.value = '';
+  select.replaceChildren(blank, ...grades.map((g) => {
     const o = el('option', null, t('ae.grade', { n: g.grade }));
     o.value = String(g.grade);
     return o;
   }));
   select.disabled = grades.length === 0;
-  if (grades.some((g) => Number(g.grade) === Number(grade))) select.value = String(grade);
+  select.value = grades.some((g) => Number(g.grade) === Number(grade)) ? String(grade) : '';
   row.querySelector('.grade-desc').textContent = term ? gradeText(term, select.value) : '';
   specifyFields(row);
 }
@@ -384,8 +394,17 @@ function readForm(form) {
   const terms = [];
   for (const row of form.querySelectorAll('#term-rows .term-row')) {
     const code = row.querySelector('.term-select').value;
-    const grade = Number(row.querySelector('.grade-select').value);
+    const gradeSelect = row.querySelector('.grade-select');
+    const grade = Number(gradeSelect.value);
     if (!code) continue;
+    if (!gradeSelect.value) {
+      const name = termByCode(code) ? termName(termByCode(code)) : code;
+      showError(form, { field: 'terms', message: t('ae.assess.need_grade', { term: name }) });
+      gradeSelect.setAttribute('aria-invalid', 'true');
+      gradeSelect.focus();
+      return null;
+    }
+    gradeSelect.removeAttribute('aria-invalid');
     const term = { code, grade };
     if (termByCode(code)?.other_specify) {
       const text = row.querySelector('.specify-text').value.trim();

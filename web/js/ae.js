@@ -5,6 +5,7 @@
 import { api } from './api.js';
 import { onLangChange, t } from './i18n.js';
 import { timeElement } from './jst.js';
+import { listQuery, pager, searchBar } from './list-controls.js';
 import { el, fillDetails, hideAlert, showAlert, startPage } from './session.js';
 import { dueText, outcomeLabel, severityLabel, symptomsText, triageBadge } from './ae-shared.js';
 import { formatDate } from './trace.js';
@@ -12,6 +13,9 @@ import { formatDate } from './trace.js';
 const $ = (id) => document.getElementById(id);
 
 const state = { reports: [] };
+// The search and the page shown (list-controls.js); total is the server's count of matches.
+const view = { q: '', status: '', offset: 0, total: 0, limit: 20 };
+const STATES = ['serious', 'urgent', 'unassessed', 'assessed'];
 
 function item(report) {
   const badge = triageBadge(report);
@@ -43,12 +47,36 @@ function item(report) {
 function render() {
   $('ae-queue').replaceChildren(...state.reports.map(item));
   $('ae-empty').hidden = state.reports.length > 0;
-  $('queue-count').textContent = t('ae.queue.count', { n: state.reports.length });
+  $('queue-count').textContent = t('ae.queue.count', { n: view.total });
+  $('ae-pager').replaceChildren(pager({ id: 'ae-pager-nav', total: view.total, limit: view.limit, offset: view.offset, onPage: (offset) => { view.offset = offset; reload(); } }));
+  $('ae-pager').hidden = view.total <= view.limit;
+}
+
+function renderSearch() {
+  const bar = searchBar({
+    id: 'ae-search',
+    statuses: STATES.map((s) => ({ value: s, label: t(`ae.state.${s}`) })),
+    onSearch: ({ q, status }) => { Object.assign(view, { q, status, offset: 0 }); reload(); },
+  });
+  bar.querySelector('input[name="q"]').value = view.q;
+  bar.querySelector('select[name="status"]').value = view.status;
+  $('ae-search-slot').replaceChildren(bar);
 }
 
 async function load() {
-  const data = await api('GET', '/api/v1/adverse-events');
+  const data = await api('GET', `/api/v1/adverse-events?${listQuery(view)}`);
   state.reports = Array.isArray(data.reports) ? data.reports : [];
+  view.total = data.total ?? state.reports.length;
+}
+
+async function reload() {
+  try {
+    await load();
+    hideAlert('page-error');
+    render();
+  } catch (error) {
+    showAlert('page-error', error);
+  }
 }
 
 async function main() {
@@ -60,18 +88,11 @@ async function main() {
     showAlert('page-error', error);
     return;
   }
-  $('queue-refresh').addEventListener('click', async () => {
-    try {
-      await load();
-      hideAlert('page-error');
-      render();
-    } catch (error) {
-      showAlert('page-error', error);
-    }
-  });
+  $('queue-refresh').addEventListener('click', reload);
+  renderSearch();
   render();
   $('ae-view').hidden = false;
-  onLangChange(render);
+  onLangChange(() => { renderSearch(); render(); });
   document.body.dataset.ready = 'true';
 }
 

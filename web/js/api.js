@@ -8,23 +8,28 @@ const CSRF_COOKIE = 'exosafe_csrf';
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /**
- * An API failure: status (0 when the server was not reached), code, message, field, items
+ * An API failure: status (0 when the server was not reached), code, message, field, fields
+ * (every bad field of a refused form: [{field, code, message}], or null), items
  * (the per-item errors of invalid questionnaire answers: [{link_id, reason, message}], or null),
  * missing (the release tests a lot still lacks, on tests_missing, or null) and, on bad_readings,
- * file, line and reason (the logger file and line that could not be used, and why; else null).
+ * file, line, reason (in the language of the request), reasons ({ja, en}) and reasonCode (the
+ * logger file and line that could not be used, and why; else null).
  */
 export class ApiError extends Error {
-  constructor({ status, code, message, field, items, missing, file, line, reason }) {
+  constructor({ status, code, message, field, fields, items, missing, file, line, reason, reasonCode, reasons }) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field ?? null;
+    this.fields = Array.isArray(fields) ? fields.filter((f) => f && typeof f.field === 'string') : null;
     this.items = Array.isArray(items) ? items : null;
     this.missing = Array.isArray(missing) ? missing : null;
     this.file = typeof file === 'string' ? file : null;
     this.line = Number.isInteger(line) ? line : null;
     this.reason = typeof reason === 'string' ? reason : null;
+    this.reasonCode = typeof reasonCode === 'string' ? reasonCode : null;
+    this.reasons = reasons && typeof reasons === 'object' ? reasons : null;
   }
 }
 
@@ -79,11 +84,14 @@ async function send(method, path, body, csrfToken, raw) {
       code: typeof error.code === 'string' ? error.code : `http_${response.status}`,
       message: typeof error.message === 'string' && error.message ? error.message : t('error.generic'),
       field: typeof error.field === 'string' ? error.field : null,
+      fields: error.fields,
       items: error.items,
       missing: error.missing,
       file: error.file,
       line: error.line,
       reason: error.reason,
+      reasonCode: error.reason_code,
+      reasons: error.reasons,
     });
   }
   return data ?? {};

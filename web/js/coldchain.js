@@ -1,4 +1,5 @@
-// Cold chain (pharmacists and admins): the open excursion alerts with their evidence and the
+// Cold chain (pharmacists and admins): connected sensors that have gone silent (or recovered in
+// the last week), each with a link to its chart; the open excursion alerts with their evidence and the
 // disposition (release with a written justification, or destroy — each confirmed; pharmacists
 // only), the storage units and temperature loggers with their registration forms (a logger with
 // HTTP ingest gets its API key shown once, with a copy button), and the disposed alerts.
@@ -14,7 +15,7 @@ import {
 
 const $ = (id) => document.getElementById(id);
 
-const state = { user: null, units: [], loggers: [], open: [], disposed: [], dispose: null, highlighted: false };
+const state = { user: null, units: [], loggers: [], open: [], disposed: [], silences: [], dispose: null, highlighted: false };
 
 function unitMap() {
   return new Map(state.units.map((u) => [Number(u.id), u]));
@@ -172,6 +173,43 @@ function submitDisposition(form, alert, disposition) {
   });
 }
 
+/** Connected sensors silent now (an alarm) or recovered in the last week (noted). */
+function renderSilences() {
+  const silences = state.silences;
+  const open = silences.filter((x) => x.open).length;
+  $('silences-card').hidden = silences.length === 0;
+  $('silences-count').textContent = t('cc.alerts.count', { n: open });
+  $('silences-count').dataset.count = String(open);
+  $('silences-count').classList.toggle('count-pill--alert', open > 0);
+  $('silences-count').hidden = open === 0;
+  $('silence-list').replaceChildren(...silences.map((x) => {
+    const li = el('li', x.open ? 'record record--alert' : 'record record--disposed');
+    li.id = `silence-${x.id}`;
+    li.dataset.loggerId = String(x.logger_id);
+    li.dataset.open = String(Boolean(x.open));
+    const head = el('div', 'record__head');
+    const title = loggerLink(x.logger_id, x.logger_code);
+    title.classList.add('record__title');
+    head.append(title, el('span', `status-badge ${x.open ? 'status-badge--alert-open' : 'status-badge--disposed-released'}`,
+      t(x.open ? 'cc.silences.silent' : 'cc.silences.recovered')));
+    const dl = el('dl', 'details details--compact');
+    const rows = [
+      [t('cc.alert.place'), x.unit_name || '—'],
+      [t('cc.silences.last'), timeElement(x.since)],
+      [t('cc.silences.detected'), timeElement(x.detected_at)],
+    ];
+    if (!x.open) rows.push([t('cc.silences.resumed'), timeElement(x.resumed_at)]);
+    if (x.interval_seconds) rows.push([t('cc.silences.interval'), t('cc.loggers.every', { n: Math.round(x.interval_seconds / 60 * 10) / 10 })]);
+    fillDetails(dl, rows);
+    const chart = el('a', null, t('cc.silences.chart'));
+    chart.href = `/logger.html?id=${encodeURIComponent(x.logger_id)}`;
+    const sub = el('p', 'record__sub');
+    sub.append(chart);
+    li.append(head, dl, sub);
+    return li;
+  }));
+}
+
 function renderDisposed() {
   const list = $('disposed-list');
   list.replaceChildren(...state.disposed.map((alert) => {
@@ -254,6 +292,7 @@ function renderLoggers() {
 }
 
 function render() {
+  renderSilences();
   renderUnits();
   renderLoggers();
   renderOpen();
@@ -269,12 +308,14 @@ function render() {
 }
 
 async function load() {
-  const [units, loggers, open, disposed] = await Promise.all([
+  const [units, loggers, open, disposed, silences] = await Promise.all([
     api('GET', '/api/v1/storage-units'),
     api('GET', '/api/v1/loggers'),
     api('GET', '/api/v1/coldchain/alerts?status=open'),
     api('GET', '/api/v1/coldchain/alerts?status=disposed'),
+    api('GET', '/api/v1/coldchain/silences'),
   ]);
+  state.silences = Array.isArray(silences.silences) ? silences.silences : [];
   state.units = Array.isArray(units.units) ? units.units : [];
   state.loggers = Array.isArray(loggers.loggers) ? loggers.loggers : [];
   state.open = Array.isArray(open.alerts) ? open.alerts : [];

@@ -37,28 +37,37 @@ export function showStatus(form, message) {
 }
 
 /**
- * Shows error (an ApiError or any Error) in form. With error.field naming one of the form's
- * fields, the message goes next to that field, the field is marked invalid and focused, and the
- * message area asks to check the input; otherwise the message goes to the message area.
+ * Shows error (an ApiError or any Error) in form. Each field the error names (error.fields,
+ * else error.field) that the form has gets its message next to it and is marked invalid; the
+ * first is focused and the message area asks to check the input. Otherwise, or for fields the
+ * form does not have, the message goes to the message area.
  */
 export function showError(form, error) {
   const general = form.querySelector('[data-form-error]');
   const message = error && error.message ? error.message : t('error.generic');
-  const field = error && error.field ? error.field : null;
-  const slot = field ? form.querySelector(`[data-error-for="${CSS.escape(field)}"]`) : null;
-  const control = field ? form.elements.namedItem(field) : null;
-
-  if (slot) {
-    slot.textContent = message;
+  const named = error?.fields?.length ? error.fields : error?.field ? [{ field: error.field, message }] : [];
+  const unplaced = [];
+  let first = null;
+  for (const item of named) {
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(item.field)}"]`);
+    if (!slot) {
+      unplaced.push(item.message || message);
+      continue;
+    }
+    slot.textContent = item.message || message;
     slot.hidden = false;
+    const control = form.elements.namedItem(item.field);
     if (control instanceof HTMLElement) {
       control.setAttribute('aria-invalid', 'true');
-      control.focus();
+      first ??= control;
     }
+  }
+  if (named.length > 0 && unplaced.length < named.length) {
     if (general) {
-      general.textContent = t('form.check_fields');
+      general.textContent = [t('form.check_fields'), ...unplaced].join(' ');
       general.hidden = false;
     }
+    first?.focus();
     return;
   }
   if (general) {

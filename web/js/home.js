@@ -5,6 +5,7 @@
 // Every value from the API is written with textContent.
 
 import { api } from './api.js';
+import { loadClinic } from './clinic-info.js';
 import { clearErrors, formValues, showError, showStatus, whileSubmitting } from './forms.js';
 import { initI18n, onLangChange, t } from './i18n.js';
 import { showRecallNotices } from './session.js';
@@ -145,9 +146,9 @@ function renderAudit() {
     // Entries made by the CLI or the server itself carry no user (null, 0 or role 'system').
     const actor = !entry.actor_id || entry.actor_role === 'system'
       ? t('value.system')
-      : `#${entry.actor_id}${entry.actor_role ? ` ${roleLabel(entry.actor_role)}` : ''}`;
+      : `${entry.actor_name || `#${entry.actor_id}`}${entry.actor_role ? ` (${roleLabel(entry.actor_role)})` : ''}`;
     cell(row, actor);
-    cell(row, entry.action).classList.add('mono');
+    cell(row, entry.action_label || entry.action);
     cell(row, describeObject(entry.object)).classList.add('mono', 'wrap-anywhere');
     body.append(row);
   }
@@ -245,6 +246,14 @@ async function main() {
     return;
   }
   state.user = data.user;
+  if (state.user.role === 'admin') {
+    // First-run set-up: an admin goes to the clinic's details while they are incomplete.
+    const clinic = await loadClinic();
+    if (clinic?.setup_needed) {
+      window.location.replace('/clinic-settings.html?setup=1');
+      return;
+    }
+  }
   $('home-status').hidden = true;
   wireLogout();
   render();

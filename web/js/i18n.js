@@ -107,4 +107,6 @@ export async function initI18n() {
       setLang(lang === 'ja' ? 'en' : 'ja').catch(() => { /* keep the current language */ });
     });
   }
+  // The clinic's phone, hours and footer on every page; not awaited, the page goes on.
+  import('./clinic-info.js').then((m) => m.showClinicInfo()).catch(() => { /* page stays as it is */ });
 }

@@ -3,13 +3,13 @@
 // excursion shaded red, the time axis in Japan time), zoomable by dragging or with buttons —
 // each zoom fetches the series again for that window, so detail grows as the window shrinks —
 // the statistics of the window shown (readings, min, max, mean kinetic temperature, minutes
-// outside), and the CSV upload (pharmacists) with its summary or the file, line and reason of
-// the line that could not be used.
+// outside), and the CSV upload (pharmacists; UTF-8 or Shift_JIS) with its summary or the file,
+// line and reason of the line that could not be used (the reason in the language of the upload).
 
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { api, apiUpload } from './api.js';
 import { clearErrors, showError, whileSubmitting } from './forms.js';
-import { onLangChange, t } from './i18n.js';
+import { currentLang, onLangChange, t } from './i18n.js';
 import { el, fillDetails, queryParam, showAlert, hideAlert, startPage } from './session.js';
 import { celsius, episodeList, outsideElement, periodText, rangeCelsius, secondsOf } from './coldchain-shared.js';
 
@@ -302,10 +302,11 @@ function renderImport() {
     fillDetails($('import-error-details'), [
       [t('logger.import.error_file'), e.file],
       [t('logger.import.error_line'), e.line === null ? '' : t('logger.import.line_value', { n: e.line })],
-      [t('logger.import.error_reason'), e.reason],
+      [t('logger.import.error_reason'), e.reasons?.[currentLang()] ?? e.reason],
     ]);
     $('import-error').dataset.file = String(e.file ?? '');
     $('import-error').dataset.line = String(e.line ?? '');
+    $('import-error').dataset.reasonCode = String(e.code ?? '');
   }
 }
 
@@ -339,7 +340,9 @@ function wireImport() {
         $('import-result').focus();
       } catch (error) {
         if (error.code === 'bad_readings') {
-          state.importError = { file: error.file ?? file.name, line: error.line, reason: error.reason ?? error.message };
+          state.importError = {
+            file: error.file ?? file.name, line: error.line, reason: error.reason ?? error.message, reasons: error.reasons, code: error.reasonCode,
+          };
           renderImport();
           $('import-error').focus();
         } else if (error.status === 413) {

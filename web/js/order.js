@@ -5,6 +5,7 @@
 // link to its public page; and the mandatory notes.
 
 import { api } from './api.js';
+import { loadClinic } from './clinic-info.js';
 import { clearErrors, formValues, showError, showStatus, whileSubmitting } from './forms.js';
 import { currentLang, onLangChange, t } from './i18n.js';
 import { pick } from './levels.js';
@@ -132,7 +133,9 @@ function renderForm() {
   const address = [state.user.name, profile.postal_code ? `〒${profile.postal_code}` : '', profile.address, profile.phone]
     .filter(Boolean).join('\n');
   $('ship-to').textContent = address;
+  // No address yet: the notice leads to the profile page, which leads back here.
   $('ship-to-missing').hidden = Boolean(profile.address);
+  $('ship-to-change').hidden = !profile.address;
 }
 
 function updateTotal() {
@@ -242,9 +245,7 @@ function orderItem(order) {
   const dl = el('dl', 'details details--compact');
   fillDetails(dl, rows);
   li.append(dl);
-  if (order.status === 'awaiting_payment' && order.payment?.method === 'bank_transfer') {
-    li.append(el('p', 'hint', t('order.transfer_hint')));
-  }
+  if (order.status === 'awaiting_payment' && order.payment?.method === 'bank_transfer') li.append(bankDetails());
   if (['awaiting_payment', 'paid'].includes(order.status)) li.append(cancelArea(order));
   if (['dispensed', 'shipped', 'delivered'].includes(order.status)) {
     const report = el('a', 'btn btn--secondary btn--block order__report', t('order.report_link'));
@@ -253,6 +254,23 @@ function orderItem(order) {
     li.append(report);
   }
   return li;
+}
+
+/** Where to transfer the money: the clinic's bank account, or why it cannot be shown. */
+function bankDetails() {
+  const bank = state.clinic?.bank;
+  if (!bank) return el('p', 'alert alert--warn bank-missing', t('clinic.bank.missing'));
+  const box = el('div', 'bank-details');
+  box.append(el('p', 'bank-details__title', t('clinic.bank.heading')));
+  const dl = el('dl', 'details details--compact');
+  fillDetails(dl, [
+    [t('clinic.field.bank_name'), `${bank.bank_name} ${bank.bank_branch}`],
+    [t('clinic.field.bank_account_type'), currentLang() === 'en' ? bank.account_type_label?.en : bank.account_type_label?.ja],
+    [t('clinic.field.bank_account_number'), bank.account_number],
+    [t('clinic.field.bank_account_holder'), bank.account_holder],
+  ]);
+  box.append(dl, el('p', 'hint', t('order.transfer_hint')));
+  return box;
 }
 
 function renderOrders() {
@@ -282,13 +300,15 @@ async function loadOrders() {
 }
 
 async function load() {
-  const [intake, products, methods, notes] = await Promise.all([
+  const [intake, products, methods, notes, , clinic] = await Promise.all([
     api('GET', '/api/v1/intake'),
     api('GET', '/api/v1/products'),
     api('GET', '/api/v1/payment-methods'),
     api('GET', '/api/v1/public/products').catch(() => null),
     loadOrders(),
+    loadClinic(),
   ]);
+  state.clinic = clinic?.clinic ?? null;
   state.intake = intake.intake ?? {};
   state.products = Array.isArray(products.products) ? products.products : [];
   state.methods = Array.isArray(methods.payment_methods) ? methods.payment_methods : [];

@@ -8,6 +8,7 @@ import { api } from './api.js';
 import { clearErrors, formValues, showError, whileSubmitting } from './forms.js';
 import { currentLang, onLangChange, t } from './i18n.js';
 import { timeElement } from './jst.js';
+import { listQuery, pager, searchBar } from './list-controls.js';
 import { el, fillDetails, showAlert, startPage } from './session.js';
 import { ORDER_STATUSES, formatDate, orderStatusBadge, productName, yen } from './trace.js';
 
@@ -16,6 +17,9 @@ const $ = (id) => document.getElementById(id);
 const WITH_DETAIL = new Set(['dispensed', 'shipped', 'delivered']);
 
 const state = { user: null, orders: [], details: new Map(), products: new Map(), tab: 'all', confirming: null };
+// The search and the page shown (list-controls.js): the tab is the status; the server counts
+// the matches per status for the tabs.
+const view = { q: '', offset: 0, total: 0, limit: 20, counts: {} };
 
 function paymentLabel(payment) {
   if (!payment) return '';
@@ -222,6 +226,16 @@ function orderCard(order) {
   li.append(dl);
 
   const actions = el('div', 'order__actions');
+  if (detail && detail.dispensed?.length) {
+    // The packing slip for the parcel: a printable page of its own (name, address, lots).
+    const slip = el('a', 'btn btn--secondary btn--small packing-slip-link', t('orders_staff.packing_slip'));
+    slip.href = `/api/v1/orders/${encodeURIComponent(order.id)}/packing-slip`;
+    slip.target = '_blank';
+    slip.rel = 'noopener';
+    const line = el('p', 'order__slip');
+    line.append(slip);
+    actions.append(line);
+  }
   const cod = order.payment?.method === 'cash_on_delivery';
   const paid = order.payment?.paid === true;
   const pharmacist = state.user.role === 'pharmacist';
@@ -245,46 +259,60 @@ function orderCard(order) {
 }
 
 function render() {
-  const counts = { all: state.orders.length };
-  for (const s of ORDER_STATUSES) counts[s] = state.orders.filter((o) => o.status === s).length;
+  const counts = { all: Object.values(view.counts).reduce((a, b) => a + b, 0) };
+  for (const s of ORDER_STATUSES) counts[s] = view.counts[s] ?? 0;
   for (const tab of document.querySelectorAll('.tab')) {
     tab.setAttribute('aria-pressed', String(tab.dataset.tab === state.tab));
     tab.querySelector('.tab__count').textContent = String(counts[tab.dataset.tab] ?? 0);
   }
-  const shown = state.orders.filter((o) => state.tab === 'all' || o.status === state.tab);
-  $('order-list').replaceChildren(...shown.map(orderCard));
-  $('orders-empty').hidden = shown.length > 0;
+  $('order-list').replaceChildren(...state.orders.map(orderCard));
+  $('orders-empty').hidden = state.orders.length > 0;
+  $('orders-pager').replaceChildren(pager({ id: 'orders-pager-nav', total: view.total, limit: view.limit, offset: view.offset, onPage: (offset) => { view.offset = offset; reload(); } }));
+  $('orders-pager').hidden = view.total <= view.limit;
+}
+
+function renderSearch() {
+  const bar = searchBar({ id: 'orders-search', onSearch: ({ q }) => { Object.assign(view, { q, offset: 0 }); reload(); } });
+  bar.querySelector('input[name="q"]').value = view.q;
+  $('orders-search-slot').replaceChildren(bar);
 }
 
 async function load() {
+  const status = state.tab === 'all' ? '' : state.tab;
   const [orders, products] = await Promise.all([
-    api('GET', '/api/v1/orders'),
+    api('GET', `/api/v1/orders?${listQuery({ ...view, status })}`),
     state.products.size ? Promise.resolve(null) : api('GET', '/api/v1/products'),
   ]);
   if (products) for (const p of products.products ?? []) state.products.set(p.id, p);
-  state.orders = (Array.isArray(orders.orders) ? orders.orders : []).sort((a, b) => Number(b.id) - Number(a.id));
+  state.orders = Array.isArray(orders.orders) ? orders.orders : [];
+  view.total = orders.total ?? state.orders.length;
+  view.counts = orders.status_counts ?? {};
   // The list is a summary: the lots used and the shipment come with each order's detail.
   const needed = state.orders.filter((o) => WITH_DETAIL.has(o.status));
   const details = await Promise.all(needed.map((o) => api('GET', `/api/v1/orders/${encodeURIComponent(o.id)}`)));
   state.details = new Map(details.map((d) => [d.order.id, d.order]));
 }
 
+async function reload() {
+  try {
+    await load();
+    render();
+  } catch (error) {
+    showAlert('page-error', error);
+  }
+}
+
 function wire() {
   for (const tab of document.querySelectorAll('.tab')) {
     tab.addEventListener('click', () => {
       state.tab = tab.dataset.tab;
+      view.offset = 0;
       $('orders-notice').hidden = true;
-      render();
+      reload();
     });
   }
-  $('orders-refresh').addEventListener('click', async () => {
-    try {
-      await load();
-      render();
-    } catch (error) {
-      showAlert('page-error', error);
-    }
-  });
+  $('orders-refresh').addEventListener('click', reload);
+  renderSearch();
 }
 
 async function main() {
@@ -300,7 +328,7 @@ async function main() {
   wire();
   render();
   $('orders-view').hidden = false;
-  onLangChange(render);
+  onLangChange(() => { renderSearch(); render(); });
   document.body.dataset.ready = 'true';
 }
 

@@ -6,7 +6,7 @@
 import { api, apiUpload } from './api.js';
 import { clearErrors, showError, whileSubmitting } from './forms.js';
 import { onLangChange, t } from './i18n.js';
-import { timeElement, todayJst } from './jst.js';
+import { jstDay, timeElement, todayJst } from './jst.js';
 import { el, fillDetails, queryParam, showAlert, startPage } from './session.js';
 import { severityLabel, symptomsText } from './ae-shared.js';
 import { formatDate } from './trace.js';
@@ -32,7 +32,12 @@ function reportItem(report) {
   const li = el('li', 'record ae-report');
   li.dataset.reportId = String(report.id);
   const head = el('div', 'record__head');
-  head.append(el('strong', 'record__title', t('report.number', { id: report.id })), el('span', 'muted', formatDate(report.onset_date)));
+  // Whether staff have reviewed it: the patient knows the report was read, and when.
+  const reviewed = typeof report.reviewed_at === 'string';
+  const badge = el('span', `status-badge ${reviewed ? 'status-badge--reviewed' : 'status-badge--review-pending'} report-review`,
+    reviewed ? t('report.review.done', { date: formatDate(jstDay(report.reviewed_at)) }) : t('report.review.waiting'));
+  badge.dataset.reviewed = String(reviewed);
+  head.append(el('strong', 'record__title', t('report.number', { id: report.id })), badge);
   const dl = el('dl', 'details details--compact');
   fillDetails(dl, [
     [t('report.field.symptoms'), symptomsText(report.symptoms)],
@@ -43,6 +48,7 @@ function reportItem(report) {
     [t('report.field.photo'), report.has_photo ? t('report.photo.attached') : t('report.photo.none')],
     [t('report.field.order'), report.order_id ? t('order.number', { id: report.order_id }) : ''],
     [t('report.field.received_at'), timeElement(report.received_at)],
+    [t('report.field.reviewed_at'), reviewed ? timeElement(report.reviewed_at) : t('report.review.waiting_long')],
   ]);
   dl.querySelectorAll('dd')[1]?.classList.add('pre-wrap');
   li.append(head, dl);
@@ -54,7 +60,7 @@ function renderOrders() {
   const chosen = select.value || queryParam('order') || '';
   const eligible = state.orders.filter((o) => REPORTABLE.includes(o.status));
   select.replaceChildren(...eligible.map((o) => {
-    const option = el('option', null, t('report.order_option', { id: o.id, date: formatDate(o.created_at?.slice(0, 10)) }));
+    const option = el('option', null, t('report.order_option', { id: o.id, date: formatDate(jstDay(o.created_at)) }));
     option.value = String(o.id);
     return option;
   }));

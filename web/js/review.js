@@ -6,11 +6,15 @@ import { api } from './api.js';
 import { onLangChange, t } from './i18n.js';
 import { timeElement } from './jst.js';
 import { flagList, levelBadge } from './levels.js';
+import { listQuery, pager, searchBar } from './list-controls.js';
 import { el, fillDetails, hideAlert, showAlert, startPage } from './session.js';
 
 const $ = (id) => document.getElementById(id);
 
 let queue = [];
+// The search and the page shown (list-controls.js); total is the server's count of matches.
+const view = { q: '', status: '', offset: 0, total: 0, limit: 20 };
+const LEVELS = ['block', 'needs-attention', 'info', 'none'];
 
 /** The consent the patient has in force, with its version; an older one is marked outdated. */
 function consentText(consent, inForce) {
@@ -56,15 +60,29 @@ function render() {
   $('queue').replaceChildren(...queue.map(entry));
   $('queue').hidden = queue.length === 0;
   $('queue-empty').hidden = queue.length > 0;
-  $('review-count').textContent = t('review.count', { n: queue.length });
+  $('review-count').textContent = t('review.count', { n: view.total });
   $('review-count').hidden = queue.length === 0;
+  $('review-pager').replaceChildren(pager({ id: 'review-pager-nav', total: view.total, limit: view.limit, offset: view.offset, onPage: (offset) => { view.offset = offset; load(); } }));
+  $('review-pager').hidden = view.total <= view.limit;
+}
+
+function renderSearch() {
+  const bar = searchBar({
+    id: 'review-search',
+    statuses: LEVELS.map((l) => ({ value: l, label: t(`level.filter.${l}`) })),
+    onSearch: ({ q, status }) => { Object.assign(view, { q, status, offset: 0 }); load(); },
+  });
+  bar.querySelector('input[name="q"]').value = view.q;
+  bar.querySelector('select[name="status"]').value = view.status;
+  $('review-search-slot').replaceChildren(bar);
 }
 
 async function load() {
   hideAlert('page-error');
   try {
-    const data = await api('GET', '/api/v1/review/queue');
+    const data = await api('GET', `/api/v1/review/queue?${listQuery(view)}`);
     queue = Array.isArray(data.queue) ? data.queue : [];
+    view.total = data.total ?? queue.length;
   } catch (error) {
     showAlert('page-error', error);
     return;
@@ -75,9 +93,10 @@ async function load() {
 async function main() {
   const user = await startPage(['doctor']);
   if (!user) return;
+  renderSearch();
   await load();
   $('review-refresh').addEventListener('click', load);
-  onLangChange(render);
+  onLangChange(() => { renderSearch(); render(); });
   document.body.dataset.ready = 'true';
 }
 

@@ -1,11 +1,13 @@
 // Schedule page (doctors): publish availability (a JST day, from/to times and the slot length,
 // sent with +09:00 offsets) and the day's calls: time, patient, phone (tel: link), questionnaire
-// level badge and a link to the patient's page; free slots can be deleted.
+// level badge and a link to the patient's page; free slots can be deleted. A weekly pattern
+// (weekdays, a range of days, hours and slot length, in JST) is previewed, then published in one
+// step; the server skips times that overlap existing slots or have passed, and says how many.
 
 import { api } from './api.js';
 import { clearErrors, formValues, showError, showStatus, whileSubmitting } from './forms.js';
 import { onLangChange, t } from './i18n.js';
-import { addDays, formatDay, formatTime, jstDay, jstInstant, todayJst } from './jst.js';
+import { addDays, formatDay, formatShortDay, formatTime, jstDay, jstInstant, todayJst } from './jst.js';
 import { levelBadge } from './levels.js';
 import { el, hideAlert, showAlert, startPage } from './session.js';
 
@@ -166,6 +168,65 @@ async function loadDay() {
   renderDay();
 }
 
+const PREVIEW_LINES = 120;
+
+/** The pattern form's values as the API's body (weekdays as numbers). */
+function patternBody(form, preview) {
+  const values = formValues(form);
+  const weekdays = [...form.querySelectorAll('input[name="weekdays"]:checked')].map((c) => Number(c.value));
+  const minutes = Number(values.slot_minutes ?? 15);
+  return {
+    first_date: values.first_date ?? '', last_date: values.last_date ?? '', weekdays,
+    day_start: values.day_start ?? '', day_end: values.day_end ?? '',
+    slot_minutes: Number.isInteger(minutes) ? minutes : values.slot_minutes, preview,
+  };
+}
+
+function showPattern(data) {
+  const vars = { created: data.created, existing: data.skipped_existing, past: data.skipped_past };
+  $('pattern-summary').textContent = t('schedule.pattern.summary', vars);
+  const items = data.slots.slice(0, PREVIEW_LINES).map((slot) => {
+    const end = new Date(Date.parse(slot.starts_at) + data.slot_minutes * 60e3).toISOString();
+    const li = el('li', null, `${formatShortDay(jstDay(slot.starts_at))} ${formatTime(slot.starts_at)}–${formatTime(end)} · ${t(`schedule.pattern.fate.${slot.fate}`)}`);
+    li.dataset.fate = slot.fate;
+    return li;
+  });
+  if (data.slots.length > PREVIEW_LINES) items.push(el('li', null, t('schedule.pattern.more', { n: data.slots.length - PREVIEW_LINES })));
+  $('pattern-slots').replaceChildren(...items);
+  $('pattern-result').hidden = false;
+}
+
+function wirePattern() {
+  const form = $('pattern-form');
+  $('pattern-first').value = addDays(todayJst(), 1);
+  $('pattern-first').min = todayJst();
+  $('pattern-last').value = addDays(todayJst(), 28);
+  $('pattern-last').min = todayJst();
+  async function send(preview) {
+    clearErrors(form);
+    $('pattern-result').hidden = true;
+    const body = patternBody(form, preview);
+    await whileSubmitting(form, async () => {
+      try {
+        const data = await api('POST', '/api/v1/slots/pattern', body);
+        showPattern(data);
+        if (!preview) {
+          showStatus(form, t('schedule.pattern.done', { created: data.created, existing: data.skipped_existing, past: data.skipped_past }));
+          await loadDay();
+        }
+      } catch (error) {
+        showError(form, error);
+        if (error.field === 'weekdays') form.querySelector('input[name="weekdays"]')?.focus();
+      }
+    });
+  }
+  $('pattern-preview').addEventListener('click', () => send(true));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    send(false);
+  });
+}
+
 function wire() {
   const form = $('publish-form');
   $('publish-date').value = addDays(todayJst(), 1);
@@ -236,6 +297,7 @@ async function main() {
   const user = await startPage(['doctor']);
   if (!user) return;
   wire();
+  wirePattern();
   await loadDay();
   $('schedule-view').hidden = false;
   onLangChange(renderDay);

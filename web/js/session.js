@@ -122,6 +122,8 @@ function renderRecallNotices() {
   const call = el('p', 'recall-notice__call');
   call.append(t('recall.notice.call', { clinic: contact.clinic_name ?? '' }), ' ');
   if (contact.clinic_phone) call.append(phone);
+  else call.append(t('clinic.contact.unset'));
+  if (contact.clinic_phone && contact.clinic_hours) call.append(` ${t('clinic.contact.hours', { hours: contact.clinic_hours })}`);
   const steps = el('ul', 'recall-notice__steps');
   for (const key of ['recall.notice.stop', 'recall.notice.keep', 'recall.notice.return']) steps.append(el('li', null, t(key)));
   const list = el('ul', 'recall-notice__list plain-list');

@@ -3,7 +3,8 @@
 
 import { api } from './api.js';
 import { clearErrors, formValues, showError, whileSubmitting } from './forms.js';
-import { initI18n } from './i18n.js';
+import { currentLang, initI18n } from './i18n.js';
+import { todayJst } from './jst.js';
 
 const REQUIRED = ['email', 'password', 'name', 'name_kana', 'birth_date', 'sex', 'phone'];
 
@@ -11,13 +12,16 @@ async function main() {
   await initI18n();
   const form = document.getElementById('signup-form');
   // The date picker offers no future dates (the server wants a birth date in the past).
-  document.getElementById('signup-birth-date').max = new Date().toISOString().slice(0, 10);
+  // Today in Japan: between midnight and 09:00 JST the UTC date is still yesterday.
+  document.getElementById('signup-birth-date').max = todayJst();
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clearErrors(form);
     whileSubmitting(form, async () => {
       // Required fields are always sent (even empty) so the server names the one that is missing.
       const body = formValues(form, { keepEmpty: REQUIRED });
+      // The clinic writes to the patient in the language they signed up in (changeable later).
+      body.lang = currentLang();
       try {
         await api('POST', '/api/v1/auth/signup', body);
         window.location.assign('/home.html');

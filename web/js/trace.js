@@ -5,6 +5,7 @@
 import { currentLang, initI18n, t } from './i18n.js';
 import { pick } from './levels.js';
 import { el } from './session.js';
+import { refreshClinicContacts } from './clinic-info.js';
 
 /** The six tests a lot needs before release, in the order they are shown. */
 export const TEST_KINDS = ['sterility', 'mycoplasma', 'endotoxin', 'viral', 'particle_count', 'identity'];
@@ -125,7 +126,10 @@ export function fillNotes(ul, notes) {
   const lines = notes && Array.isArray(notes[currentLang()]) ? notes[currentLang()]
     : notes && Array.isArray(notes.ja) ? notes.ja : [];
   ul.replaceChildren(...lines.map((line) => el('li', null, line)));
-  ul.append(el('li', 'notice__strong', t('notice.contact')), el('li', null, t('notice.emergency')));
+  const contact = el('li', 'notice__strong', t('notice.contact'));
+  contact.dataset.i18n = 'notice.contact';
+  ul.append(contact, el('li', null, t('notice.emergency')));
+  refreshClinicContacts(); // the clinic's phone after the contact line
 }
 
 /** Starts a public page (no log-in): translates it. Returns nothing. */

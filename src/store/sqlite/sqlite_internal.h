@@ -37,6 +37,20 @@ store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite
 store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out,
                          const char *what);
 
+/* A staff list's filter (list_filter) as SQL, shared by the list queries: bind it with
+ * sqlite_bind_filter. u is the alias of the patient's users row, pp of their profile, num the
+ * row's own number column. Parameters ?90 to ?96 are reserved for it. */
+#define SQL_PATIENT_MATCH(u, pp, num)                                                                                 \
+	"(?90 = 0 OR replace(replace(" u ".name, ' ', ''), '　', '') LIKE ?91 ESCAPE '\\'"                      \
+	" OR replace(replace(replace(coalesce(" pp ".name_kana, ''), ' ', ''), '　', ''), '・', '') LIKE ?92 ESCAPE '\\'" \
+	" OR " num " = ?93)"
+#define SQL_STATUS_MATCH(col) "(?94 IS NULL OR " col " = ?94)"
+#define SQL_PAGE " LIMIT ?95 OFFSET ?96"
+/* Binds f (NULL: no filter) to the parameters of SQL_PATIENT_MATCH, SQL_STATUS_MATCH and SQL_PAGE. */
+void sqlite_bind_filter(sqlite3_stmt *st, const list_filter *f);
+/* Counts the rows of a "SELECT count(*) ..." statement bound by the caller; finalizes it. */
+store_rc sqlite_count(sqlite_store *ss, sqlite3_stmt *st, int64_t *count_out, const char *what);
+
 /* The intake methods (store_sqlite_intake.c), installed in the method table. */
 store_rc sqlite_slot_insert(store *s, slot_record *slot);
 store_rc sqlite_slot_get(store *s, int64_t id, slot_record *out);
@@ -61,7 +75,7 @@ store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *o
 store_rc sqlite_call_insert(store *s, call_record *c);
 store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out);
 store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx);
-store_rc sqlite_review_queue(store *s, store_review_fn fn, void *ctx);
+store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx);
 
 /* The traceability methods (store_sqlite_trace.c). */
 store_rc sqlite_product_insert(store *s, product_record *p);
@@ -85,6 +99,9 @@ store_rc sqlite_certificates_of_lot(store *s, int64_t lot_id, store_certificate_
 store_rc sqlite_order_insert(store *s, order_record *o);
 store_rc sqlite_order_get(store *s, int64_t id, order_record *out);
 store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx);
+store_rc sqlite_order_search(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx);
+store_rc sqlite_order_status_counts(store *s, const list_filter *f, void (*fn)(void *ctx, const char *status, int64_t n),
+                                    void *ctx);
 store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out);
 store_rc sqlite_order_set_status(store *s, int64_t id, const char *from_status, const char *to_status, int64_t now);
 store_rc sqlite_order_record_payment(store *s, int64_t id, const char *reference, int64_t paid_at, int64_t by);
@@ -119,6 +136,9 @@ store_rc sqlite_alert_insert(store *s, coldchain_alert_record *a);
 store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out);
 store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx);
 store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by, int64_t at);
+store_rc sqlite_silence_open(store *s, logger_silence_record *r);
+store_rc sqlite_silence_recover(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out);
+store_rc sqlite_silence_list(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx);
 
 /* The adverse-event methods (store_sqlite_ae.c). */
 store_rc sqlite_ae_report_insert(store *s, ae_report_record *r);
@@ -126,6 +146,7 @@ store_rc sqlite_ae_report_get(store *s, int64_t id, ae_report_record *out);
 store_rc sqlite_ae_report_set_photo(store *s, int64_t id, const char *type, const unsigned char *data, size_t len, const char *sha256);
 store_rc sqlite_ae_report_photo(store *s, int64_t id, char type_out[16], unsigned char **data, size_t *len);
 store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx);
+store_rc sqlite_ae_report_search(store *s, const list_filter *f, store_ae_report_fn fn, void *ctx);
 store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a);
 store_rc sqlite_ae_assessment_latest(store *s, int64_t report_id, ae_assessment_record *out);
 store_rc sqlite_ae_assessment_list(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx);
@@ -151,6 +172,12 @@ store_rc sqlite_reset_tokens_void_user(store *s, int64_t user_id, int64_t at, in
 store_rc sqlite_reset_token_count(store *s, int64_t user_id, int64_t since, int64_t *count_out);
 store_rc sqlite_consent_outdated(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx);
 store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *password_hash);
-store_rc sqlite_session_delete_user(store *s, int64_t user_id, int64_t *deleted_out);
+/* The clinic's details (store_sqlite_clinic.c). */
+store_rc sqlite_clinic_get(store *s, int64_t id, clinic_profile *out);
+store_rc sqlite_clinic_put(store *s, const clinic_profile *c);
+/* The audit log's search (store_sqlite_audit.c). */
+store_rc sqlite_audit_search(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx);
+store_rc sqlite_audit_count(store *s, const audit_query *q, int64_t *count_out);
+store_rc sqlite_audit_people(store *s, store_audit_person_fn fn, void *ctx);
 
 #endif

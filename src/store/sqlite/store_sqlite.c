@@ -209,14 +209,17 @@ static void read_user(sqlite3_stmt *st, user_record *u)
 	u->role = role_from_name((const char *)sqlite3_column_text(st, 3));
 	sqlite_copy_text(u->password_hash, sizeof u->password_hash, st, 4);
 	u->created_at = sqlite3_column_int64(st, 5);
+	sqlite_copy_text(u->lang, sizeof u->lang, st, 6);
+	u->password_reset_required = sqlite3_column_int(st, 7) != 0;
+	u->deactivated_at = sqlite3_column_int64(st, 8);
 }
 
-#define USER_COLUMNS "id, email, name, role, password_hash, created_at"
+#define USER_COLUMNS "id, email, name, role, password_hash, created_at, lang, password_reset_required, coalesce(deactivated_at, 0)"
 
 static store_rc sq_user_insert(store *s, user_record *u)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at, lang) VALUES (?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, u->email, -1, SQLITE_STATIC);
@@ -224,6 +227,7 @@ static store_rc sq_user_insert(store *s, user_record *u)
 	sqlite3_bind_text(st, 3, role_name(u->role), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, u->created_at);
+	sqlite3_bind_text(st, 6, u->lang[0] ? u->lang : "ja", -1, SQLITE_STATIC);
 	store_rc rc = sqlite_step_done(ss, st, "insert user");
 	if (rc == STORE_OK)
 		u->id = sqlite3_last_insert_rowid(ss->db);
@@ -295,6 +299,115 @@ static store_rc sq_user_list(store *s, store_user_fn fn, void *ctx)
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list users");
 	sqlite3_finalize(st);
 	return out;
+}
+
+static void read_user_row(sqlite3_stmt *st, void *row)
+{
+	read_user(st, row);
+}
+
+static store_rc sq_user_search(store *s, const user_query *q, store_user_fn fn, void *ctx, int64_t *total_out)
+{
+	sqlite_store *ss = impl(s);
+	/* One WHERE for the count and the page; each condition is off when its parameter is NULL. */
+	static const char where[] =
+		" FROM users WHERE (?1 IS NULL OR instr(lower(name), lower(?1)) > 0 OR instr(lower(email), lower(?1)) > 0)"
+		" AND (?2 = 0 OR (?2 & CASE role WHEN 'patient' THEN ?3 WHEN 'doctor' THEN ?4 WHEN 'pharmacist' THEN ?5"
+		" WHEN 'admin' THEN ?6 ELSE 0 END) != 0)"
+		" AND (?7 = 0 OR (?7 = 1 AND deactivated_at IS NULL) OR (?7 = 2 AND deactivated_at IS NOT NULL))";
+	char count_sql[sizeof where + 32], page_sql[sizeof where + sizeof USER_COLUMNS + 64];
+	snprintf(count_sql, sizeof count_sql, "SELECT count(*)%s", where);
+	snprintf(page_sql, sizeof page_sql, "SELECT " USER_COLUMNS "%s ORDER BY id LIMIT ?8 OFFSET ?9", where);
+	sqlite3_stmt *sts[2] = {sqlite_prepare(ss, count_sql), sqlite_prepare(ss, page_sql)};
+	if (sts[0] == NULL || sts[1] == NULL) {
+		sqlite3_finalize(sts[0]);
+		sqlite3_finalize(sts[1]);
+		return STORE_ERROR;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (q->text != NULL && q->text[0] != '\0')
+			sqlite3_bind_text(sts[i], 1, q->text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(sts[i], 2, q->roles);
+		sqlite3_bind_int64(sts[i], 3, ROLE_PATIENT);
+		sqlite3_bind_int64(sts[i], 4, ROLE_DOCTOR);
+		sqlite3_bind_int64(sts[i], 5, ROLE_PHARMACIST);
+		sqlite3_bind_int64(sts[i], 6, ROLE_ADMIN);
+		sqlite3_bind_int(sts[i], 7, q->status);
+	}
+	sqlite3_bind_int(sts[1], 8, q->limit);
+	sqlite3_bind_int(sts[1], 9, q->offset);
+	if (sqlite3_step(sts[0]) != SQLITE_ROW) {
+		store_rc rc = sqlite_fail(ss, "count users");
+		sqlite3_finalize(sts[0]);
+		sqlite3_finalize(sts[1]);
+		return rc;
+	}
+	*total_out = sqlite3_column_int64(sts[0], 0);
+	sqlite3_finalize(sts[0]);
+	user_record u;
+	return sqlite_each_row(ss, sts[1], read_user_row, &u, (int (*)(void *, const void *))fn, ctx, "search users");
+}
+
+static store_rc sq_user_update(store *s, const user_record *u)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE users SET email = ?, name = ?, role = ?, lang = ?, password_reset_required = ?,"
+	                                      " deactivated_at = nullif(?, 0) WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, u->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, u->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role_name(u->role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, u->lang[0] ? u->lang : "ja", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, u->password_reset_required ? 1 : 0);
+	sqlite3_bind_int64(st, 6, u->deactivated_at);
+	sqlite3_bind_int64(st, 7, u->id);
+	store_rc rc = sqlite_step_done(ss, st, "update user");
+	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+		return STORE_NOT_FOUND;
+	return rc;
+}
+
+static store_rc count_one(sqlite_store *ss, const char *sql, int64_t bind, int64_t *count_out, const char *what)
+{
+	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	if (st == NULL)
+		return STORE_ERROR;
+	if (bind != 0)
+		sqlite3_bind_int64(st, 1, bind);
+	store_rc rc = STORE_OK;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count_out = sqlite3_column_int64(st, 0);
+	else
+		rc = sqlite_fail(ss, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static store_rc sq_user_count_active_admins(store *s, int64_t *count_out)
+{
+	return count_one(impl(s), "SELECT count(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL", 0, count_out,
+	                 "count admins");
+}
+
+static store_rc sq_profile_update(store *s, const patient_profile *p)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE patient_profiles SET name_kana = ?, birth_date = ?, sex = ?, phone = ?,"
+	                                      " postal_code = ?, address = ? WHERE user_id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, p->name_kana, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->birth_date, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->sex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->postal_code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->address, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, p->user_id);
+	store_rc rc = sqlite_step_done(ss, st, "update patient profile");
+	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+		return STORE_NOT_FOUND;
+	return rc;
 }
 
 static store_rc sq_profile_insert(store *s, const patient_profile *p)
@@ -399,6 +512,19 @@ static store_rc sq_session_delete(store *s, const char *token_hash)
 		return STORE_ERROR;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	return sqlite_step_done(ss, st, "delete session");
+}
+
+static store_rc sq_session_delete_user(store *s, int64_t user_id, int64_t *count_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM sessions WHERE user_id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, user_id);
+	store_rc rc = sqlite_step_done(ss, st, "delete user sessions");
+	if (rc == STORE_OK)
+		*count_out = sqlite3_changes(ss->db);
+	return rc;
 }
 
 static store_rc sq_session_purge(store *s, int64_t idle_cutoff, int64_t absolute_cutoff)
@@ -515,7 +641,7 @@ static void read_audit(sqlite3_stmt *st, audit_row *r)
 	sqlite_copy_text(r->hash, sizeof r->hash, st, 8);
 }
 
-static store_rc audit_query(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn, void *ctx)
+static store_rc audit_rows(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn, void *ctx)
 {
 	int rc;
 	audit_row r;
@@ -538,7 +664,7 @@ static store_rc sq_audit_recent(store *s, int limit, store_audit_fn fn, void *ct
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int(st, 1, limit);
-	return audit_query(ss, st, fn, ctx);
+	return audit_rows(ss, st, fn, ctx);
 }
 
 static store_rc sq_audit_each(store *s, store_audit_fn fn, void *ctx)
@@ -548,7 +674,7 @@ static store_rc sq_audit_each(store *s, store_audit_fn fn, void *ctx)
 	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
-	return audit_query(ss, st, fn, ctx);
+	return audit_rows(ss, st, fn, ctx);
 }
 
 static const store_methods sqlite_methods = {
@@ -564,12 +690,17 @@ static const store_methods sqlite_methods = {
 	.user_by_id = sq_user_by_id,
 	.user_count = sq_user_count,
 	.user_list = sq_user_list,
+	.user_search = sq_user_search,
+	.user_update = sq_user_update,
+	.user_count_active_admins = sq_user_count_active_admins,
 	.profile_insert = sq_profile_insert,
 	.profile_get = sq_profile_get,
+	.profile_update = sq_profile_update,
 	.session_insert = sq_session_insert,
 	.session_get = sq_session_get,
 	.session_touch = sq_session_touch,
 	.session_delete = sq_session_delete,
+	.session_delete_user = sq_session_delete_user,
 	.session_purge = sq_session_purge,
 	.login_failure_add = sq_login_failure_add,
 	.login_failure_count = sq_login_failure_count,
@@ -577,6 +708,9 @@ static const store_methods sqlite_methods = {
 	.login_failure_purge = sq_login_failure_purge,
 	.audit_append = sq_audit_append,
 	.audit_recent = sq_audit_recent,
+	.audit_search = sqlite_audit_search,
+	.audit_count = sqlite_audit_count,
+	.audit_people = sqlite_audit_people,
 	.audit_each = sq_audit_each,
 	.slot_insert = sqlite_slot_insert,
 	.slot_get = sqlite_slot_get,
@@ -622,6 +756,8 @@ static const store_methods sqlite_methods = {
 	.order_insert = sqlite_order_insert,
 	.order_get = sqlite_order_get,
 	.order_list = sqlite_order_list,
+	.order_search = sqlite_order_search,
+	.order_status_counts = sqlite_order_status_counts,
 	.order_quantity_for_decision = sqlite_order_quantity_for_decision,
 	.order_set_status = sqlite_order_set_status,
 	.order_record_payment = sqlite_order_record_payment,
@@ -654,11 +790,15 @@ static const store_methods sqlite_methods = {
 	.alert_get = sqlite_alert_get,
 	.alert_list = sqlite_alert_list,
 	.alert_dispose = sqlite_alert_dispose,
+	.silence_open = sqlite_silence_open,
+	.silence_recover = sqlite_silence_recover,
+	.silence_list = sqlite_silence_list,
 	.ae_report_insert = sqlite_ae_report_insert,
 	.ae_report_get = sqlite_ae_report_get,
 	.ae_report_set_photo = sqlite_ae_report_set_photo,
 	.ae_report_photo = sqlite_ae_report_photo,
 	.ae_report_list = sqlite_ae_report_list,
+	.ae_report_search = sqlite_ae_report_search,
 	.ae_assessment_insert = sqlite_ae_assessment_insert,
 	.ae_assessment_latest = sqlite_ae_assessment_latest,
 	.ae_assessment_list = sqlite_ae_assessment_list,
@@ -681,7 +821,8 @@ static const store_methods sqlite_methods = {
 	.reset_token_count = sqlite_reset_token_count,
 	.consent_outdated = sqlite_consent_outdated,
 	.user_set_password = sqlite_user_set_password,
-	.session_delete_user = sqlite_session_delete_user,
+	.clinic_get = sqlite_clinic_get,
+	.clinic_put = sqlite_clinic_put,
 };
 
 store *store_sqlite_open(const char *path, char *err, size_t errlen)

@@ -11,7 +11,8 @@
 	"SELECT r.id, r.patient_id, coalesce(r.order_id, 0), r.reported_by, r.reporter_role, r.symptoms_json,"         \
 	" r.description, r.onset_date, r.ongoing, r.severity, coalesce(r.photo_type, ''), coalesce(r.photo_sha256, ''),"\
 	" r.received_at, u.name, coalesce(a.version, 0), coalesce(a.serious, 0), coalesce(a.due_date, ''),"           \
-	" coalesce(a.outcome, '')"                                                                                      \
+	" coalesce(a.outcome, ''),"                                                                                     \
+	" coalesce((SELECT min(assessed_at) FROM ae_assessments WHERE report_id = r.id), 0)"                           \
 	" FROM ae_reports r JOIN users u ON u.id = r.patient_id"                                                       \
 	" LEFT JOIN ae_assessments a ON a.report_id = r.id"                                                            \
 	"   AND a.version = (SELECT max(version) FROM ae_assessments WHERE report_id = r.id)"
@@ -37,6 +38,7 @@ static void read_report(sqlite3_stmt *st, void *out)
 	r->serious = sqlite3_column_int(st, 15) != 0;
 	sqlite_copy_text(r->due_date, sizeof r->due_date, st, 16);
 	sqlite_copy_text(r->outcome, sizeof r->outcome, st, 17);
+	r->reviewed_at = sqlite3_column_int64(st, 18);
 }
 
 store_rc sqlite_ae_report_insert(store *s, ae_report_record *r)
@@ -124,6 +126,18 @@ store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn 
 	sqlite3_bind_int64(st, 1, patient_id);
 	ae_report_record row;
 	return sqlite_each_row(ss, st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
+}
+
+store_rc sqlite_ae_report_search(store *s, const list_filter *f, store_ae_report_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, REPORT_SELECT " LEFT JOIN patient_profiles pp ON pp.user_id = r.patient_id"
+	                                      " WHERE " SQL_PATIENT_MATCH("u", "pp", "r.id") " ORDER BY r.id DESC");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite_bind_filter(st, f);
+	ae_report_record row;
+	return sqlite_each_row(ss, st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "search adverse event reports");
 }
 
 /* ---- assessments ---- */

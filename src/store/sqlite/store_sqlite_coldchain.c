@@ -448,3 +448,72 @@ store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, con
 	store_rc rc = sqlite_step_done(ss, st, "dispose alert");
 	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_CONFLICT : rc;
 }
+
+/* ---- silent sensors ---- */
+
+#define SILENCE_SELECT                                                                                             \
+	"SELECT x.id, x.logger_id, x.since_at, x.detected_at, coalesce(x.resumed_at, 0), coalesce(x.recovered_at, 0),"  \
+	" g.code, coalesce(u.name, ''), coalesce(g.interval_seconds, 0)"                                              \
+	" FROM logger_silences x JOIN loggers g ON g.id = x.logger_id LEFT JOIN storage_units u ON u.id = g.unit_id"
+
+static void read_silence(sqlite3_stmt *st, void *out)
+{
+	logger_silence_record *r = out;
+	r->id = sqlite3_column_int64(st, 0);
+	r->logger_id = sqlite3_column_int64(st, 1);
+	r->since_at = sqlite3_column_int64(st, 2);
+	r->detected_at = sqlite3_column_int64(st, 3);
+	r->resumed_at = sqlite3_column_int64(st, 4);
+	r->recovered_at = sqlite3_column_int64(st, 5);
+	sqlite_copy_text(r->logger_code, sizeof r->logger_code, st, 6);
+	sqlite_copy_text(r->unit_name, sizeof r->unit_name, st, 7);
+	r->interval_seconds = sqlite3_column_int64(st, 8);
+}
+
+store_rc sqlite_silence_open(store *s, logger_silence_record *r)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO logger_silences (logger_id, since_at, detected_at) VALUES (?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, r->logger_id);
+	sqlite3_bind_int64(st, 2, r->since_at);
+	sqlite3_bind_int64(st, 3, r->detected_at);
+	return inserted(ss, st, &r->id, "open silence");
+}
+
+store_rc sqlite_silence_recover(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE logger_silences SET recovered_at = ?1, resumed_at ="
+	                                      " (SELECT min(r.at) FROM readings r WHERE r.logger_id = ?2 AND r.at > since_at)"
+	                                      " WHERE logger_id = ?2 AND recovered_at IS NULL"
+	                                      " AND EXISTS (SELECT 1 FROM readings r WHERE r.logger_id = ?2 AND r.at > since_at)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, recovered_at);
+	sqlite3_bind_int64(st, 2, logger_id);
+	store_rc rc = sqlite_step_done(ss, st, "recover silence");
+	if (rc != STORE_OK)
+		return rc;
+	if (sqlite3_changes(ss->db) == 0)
+		return STORE_NOT_FOUND;
+	st = sqlite_prepare(ss, SILENCE_SELECT " WHERE x.logger_id = ? AND x.recovered_at = ? ORDER BY x.id DESC LIMIT 1");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, logger_id);
+	sqlite3_bind_int64(st, 2, recovered_at);
+	return sqlite_step_one(ss, st, read_silence, out, "read silence");
+}
+
+store_rc sqlite_silence_list(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, SILENCE_SELECT " WHERE x.recovered_at IS NULL OR x.recovered_at >= ?"
+	                                      " ORDER BY x.recovered_at IS NOT NULL, x.detected_at DESC, x.id DESC LIMIT 200");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, recovered_since);
+	logger_silence_record row;
+	return sqlite_each_row(ss, st, read_silence, &row, (int (*)(void *, const void *))fn, ctx, "list silences");
+}

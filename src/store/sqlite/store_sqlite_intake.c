@@ -562,26 +562,46 @@ store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *
 
 /* ---- review queue ---- */
 
-store_rc sqlite_review_queue(store *s, store_review_fn fn, void *ctx)
+/* The queue's rows: each patient's latest response that has no decision, narrowed by the
+ * list filter (status: the worst level). */
+#define REVIEW_FROM                                                                                                 \
+	" FROM questionnaire_responses r"                                                                               \
+	" JOIN users u ON u.id = r.patient_id"                                                                          \
+	" LEFT JOIN patient_profiles pp ON pp.user_id = u.id"                                                           \
+	" WHERE r.id = (SELECT max(id) FROM questionnaire_responses WHERE patient_id = r.patient_id)"                   \
+	"   AND NOT EXISTS (SELECT 1 FROM treatment_decisions t WHERE t.response_id = r.id)"                            \
+	"   AND " SQL_PATIENT_MATCH("u", "pp", "u.id") " AND " SQL_STATUS_MATCH("r.worst_level")
+
+store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
+	if (total_out != NULL) {
+		sqlite3_stmt *count = sqlite_prepare(ss, "SELECT count(*)" REVIEW_FROM);
+		if (count == NULL)
+			return STORE_ERROR;
+		sqlite_bind_filter(count, f);
+		if (sqlite_count(ss, count, total_out, "count review queue") != STORE_OK)
+			return STORE_ERROR;
+	}
 	sqlite3_stmt *st = sqlite_prepare(
 		ss, "SELECT u.id, u.name, coalesce(pp.phone, ''), r.id, r.worst_level, r.flags_json, r.submitted_at,"
 		    " coalesce((SELECT min(sl.starts_at) FROM bookings b JOIN consultation_slots sl ON sl.id = b.slot_id"
 		    "           WHERE b.patient_id = u.id AND b.status = 'booked'"
 		    "             AND sl.starts_at + sl.duration_minutes * 60 > unixepoch()), 0),"
 		    " c.id IS NOT NULL AND c.withdrawn_at IS NULL, coalesce(c.consent_id, ''), coalesce(c.consent_version, 0)"
-		    " FROM questionnaire_responses r"
+		    " FROM (SELECT r.id AS response_id" REVIEW_FROM
+		    "       ORDER BY CASE r.worst_level WHEN 'block' THEN 0 WHEN 'needs-attention' THEN 1 WHEN 'info' THEN 2"
+		    "         ELSE 3 END, r.submitted_at, r.id" SQL_PAGE ") page"
+		    " JOIN questionnaire_responses r ON r.id = page.response_id"
 		    " JOIN users u ON u.id = r.patient_id"
 		    " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
 		    " LEFT JOIN consent_acceptances c"
 		    "   ON c.id = (SELECT max(id) FROM consent_acceptances WHERE patient_id = u.id)"
-		    " WHERE r.id = (SELECT max(id) FROM questionnaire_responses WHERE patient_id = r.patient_id)"
-		    "   AND NOT EXISTS (SELECT 1 FROM treatment_decisions t WHERE t.response_id = r.id)"
 		    " ORDER BY CASE r.worst_level WHEN 'block' THEN 0 WHEN 'needs-attention' THEN 1 WHEN 'info' THEN 2 ELSE 3 END,"
 		    "   r.submitted_at, r.id");
 	if (st == NULL)
 		return STORE_ERROR;
+	sqlite_bind_filter(st, f);
 	int rc;
 	review_item it;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -298,13 +298,14 @@ static void read_user_short(sqlite3_stmt *st, void *out)
 	u->id = sqlite3_column_int64(st, 0);
 	sqlite_copy_text(u->email, sizeof u->email, st, 1);
 	sqlite_copy_text(u->name, sizeof u->name, st, 2);
+	sqlite_copy_text(u->lang, sizeof u->lang, st, 3);
 	u->role = ROLE_PATIENT;
 }
 
 store_rc sqlite_consent_outdated(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT u.id, u.email, u.name FROM consent_acceptances c JOIN users u ON u.id = c.patient_id"
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT u.id, u.email, u.name, u.lang FROM consent_acceptances c JOIN users u ON u.id = c.patient_id"
 	                                      " WHERE c.id = (SELECT max(id) FROM consent_acceptances WHERE patient_id = c.patient_id)"
 	                                      " AND c.consent_id = ? AND c.consent_version < ? AND c.withdrawn_at IS NULL"
 	                                      " ORDER BY u.id");
@@ -326,17 +327,4 @@ store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *passwor
 	sqlite3_bind_int64(st, 2, user_id);
 	store_rc rc = sqlite_step_done(ss, st, "set password");
 	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_NOT_FOUND : rc;
-}
-
-store_rc sqlite_session_delete_user(store *s, int64_t user_id, int64_t *deleted_out)
-{
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM sessions WHERE user_id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
-	store_rc rc = sqlite_step_done(ss, st, "end sessions");
-	if (rc == STORE_OK && deleted_out)
-		*deleted_out = sqlite3_changes(ss->db);
-	return rc;
 }

@@ -489,6 +489,47 @@ store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, sto
 	EACH(ss, st, read_order, order_record, fn, ctx, "list orders");
 }
 
+/* Orders narrowed by a staff list filter: the patient's name or kana, the order number. */
+#define ORDER_MATCH                                                                                                 \
+	" LEFT JOIN patient_profiles pp ON pp.user_id = o.patient_id WHERE " SQL_PATIENT_MATCH("u", "pp", "o.id")
+
+store_rc sqlite_order_search(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	if (total_out != NULL) {
+		sqlite3_stmt *count = sqlite_prepare(ss, "SELECT count(*) FROM orders o JOIN users u ON u.id = o.patient_id"
+		                                         ORDER_MATCH " AND " SQL_STATUS_MATCH("o.status"));
+		if (count == NULL)
+			return STORE_ERROR;
+		sqlite_bind_filter(count, f);
+		if (sqlite_count(ss, count, total_out, "count orders") != STORE_OK)
+			return STORE_ERROR;
+	}
+	sqlite3_stmt *st = sqlite_prepare(ss, ORDER_SELECT ORDER_MATCH " AND " SQL_STATUS_MATCH("o.status")
+	                                      " ORDER BY o.id DESC" SQL_PAGE);
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite_bind_filter(st, f);
+	EACH(ss, st, read_order, order_record, fn, ctx, "search orders");
+}
+
+store_rc sqlite_order_status_counts(store *s, const list_filter *f, void (*fn)(void *ctx, const char *status, int64_t n),
+                                    void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT o.status, count(*) FROM orders o JOIN users u ON u.id = o.patient_id"
+	                                      ORDER_MATCH " GROUP BY o.status");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite_bind_filter(st, f);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+	store_rc out = rc == SQLITE_DONE ? STORE_OK : sqlite_fail(ss, "count orders by status");
+	sqlite3_finalize(st);
+	return out;
+}
+
 store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out)
 {
 	sqlite_store *ss = impl(s);

@@ -1,0 +1,48 @@
+/* The clinic's own details: read, updated by an admin (audited), and handed to every document
+ * that names the clinic (recall notices, exports, payment instructions). Shared by the HTTP API
+ * and the CLI so both give the same answer. */
+#ifndef EXOSAFE_CLINIC_H
+#define EXOSAFE_CLINIC_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "core/clinic_profile.h"
+#include "service/accounts.h"
+#include "store/store.h"
+
+/* The one clinic of a single-clinic installation (issue 18 adds more). */
+#define CLINIC_ID_DEFAULT 1
+
+typedef enum clinic_rc {
+	CLINIC_OK = 0,
+	CLINIC_INVALID,       /* field errors; nothing written */
+	CLINIC_SETUP_NEEDED,  /* production, and the details a document needs are missing */
+	CLINIC_ERROR,         /* storage failure; store->errmsg says why */
+} clinic_rc;
+
+/* Reads the clinic's details into out. CLINIC_ERROR on a storage failure. */
+clinic_rc clinic_profile_get(store *s, clinic_profile *out);
+
+/* Replaces the editable details with raw (indexed by enum clinic_field; NULL or "" = empty),
+ * checked by clinic_profile_check with production's placeholder rule. On success writes them
+ * (is_demo unchanged) and appends a "clinic.update" audit row
+ * naming the changed fields, in one transaction; out holds the stored details. On
+ * CLINIC_INVALID, errs holds *nerr field errors and the database remains unaltered. */
+clinic_rc clinic_profile_update(store *s, const actor *by, const char *const raw[CLINIC_FIELD_COUNT], bool production,
+                                clinic_profile *out, clinic_field_error errs[CLINIC_FIELD_COUNT], int *nerr);
+
+/* The details for a document that names the clinic to patients or a regulator. In production,
+ * CLINIC_SETUP_NEEDED while any required field is missing or a placeholder (their names in
+ * missing, count in *nmissing); in demo mode the details are returned as they are. */
+clinic_rc clinic_profile_for_documents(store *s, server_mode mode, clinic_profile *out,
+                                       const char *missing[CLINIC_FIELD_COUNT], int *nmissing);
+
+/* Writes the clearly fictional demo clinic (name marked 【デモ】, a number in the never-assigned
+ * 0000 exchange), flagged is_demo, audited as the system. For exosafe demo only. */
+clinic_rc clinic_profile_load_demo(store *s);
+
+/* AUTO resolves to demo for a database filled by exosafe demo, else production. */
+server_mode clinic_resolve_mode(server_mode configured, const clinic_profile *p);
+
+#endif
