@@ -10,6 +10,7 @@
 #include "config.h"
 #include "core/recall_notice.h"
 #include "core/timefmt.h"
+#include "service/mail_events.h"
 #include "service/recall.h"
 #include "service/trace.h"
 #include "clock.h"
@@ -164,6 +165,11 @@ int cli_recall(int argc, char **argv)
 		goto out;
 	actor system = {.id = 0, .role = ROLE_NONE};
 	int64_t now = clock_now();
+	/* Recipients are told by e-mail too (queued; `exosafe serve` or `exosafe mail send-due`
+	 * delivers them). The CLI reads no INI file: the mails carry the default clinic details. */
+	server_config mail_cfg;
+	config_defaults(&mail_cfg);
+	mail_events_configure(&mail_cfg);
 	trace_rc trc = trace_recall(s, &system, lot->id, reason, now);
 	if (trc != TRACE_OK) {
 		fprintf(stderr, "exosafe recall: cannot recall lot %s (%s): %s\n", lot_number, lot->status,

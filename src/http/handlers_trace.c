@@ -10,6 +10,7 @@
 #include "core/validate.h"
 #include "http/handlers.h"
 #include "service/clinic.h"
+#include "service/mail_events.h"
 #include "service/recall.h"
 #include "service/trace.h"
 #include "clock.h"
@@ -430,10 +431,22 @@ static void reply_recipients(request *req, int status, const lot_record *lot)
 	}
 	json_object_set_new(progress, "open", json_integer(open));
 	recall_list_free(&list);
+	/* The recall notices by e-mail: queued, accepted by the relay (sent), failed. */
+	mail_counts mail;
+	if (mail_event_recall_counts(req->db, lot->id, &mail) != STORE_OK) {
+		json_decref(rows);
+		json_decref(progress);
+		reply_internal(req, "recall mail counts");
+		return;
+	}
+
 	lot_record fresh;
 	if (req->db->m->lot_get(req->db, lot->id, &fresh) != STORE_OK)
 		fresh = *lot;
-	reply_json(req, status, json_pack("{s:o, s:o, s:o}", "lot", json_lot(&fresh), "recipients", rows, "progress", progress));
+	reply_json(req, status,
+	           json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "lot", json_lot(&fresh), "recipients", rows, "progress",
+	                     progress, "mail", "queued", (json_int_t)mail.queued, "sent", (json_int_t)mail.sent, "failed",
+	                     (json_int_t)mail.failed));
 }
 
 void handle_lot_recall(request *req)

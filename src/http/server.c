@@ -2,8 +2,6 @@
  * limit, and the dispatch that runs for every API request in this order:
  * route → session → role → CSRF → body (type, size, JSON, fields) → handler. */
 #include "http/server.h"
-#include "service/mail_sender.h"
-#include "service/clinic.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -25,7 +23,11 @@
 #include "http/security_headers.h"
 #include "http/static_files.h"
 #include "service/accounts.h"
+#include "service/clinic.h"
 #include "service/coldchain_alarm.h"
+#include "service/intake.h"
+#include "service/mail_events.h"
+#include "service/mail_sender.h"
 #include "service/pharmacovigilance.h"
 #include "clock.h"
 
@@ -623,6 +625,19 @@ int server_run(const server_config *cfg)
 	coldchain_watch watch = {0};
 	if (coldchain_watch_start(&watch, &srv) != 0)
 		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
+	/* Patients who accepted an older consent version are told once about the current one
+	 * (publishing a version is adding its file and restarting). */
+	mail_events_configure(cfg);
+	{
+		const consent_text *ct = intake_current_consent(srv.catalog, INTAKE_CONSENT_ID);
+		store *s = srv.pool.free_list[0];
+		int64_t told = 0;
+		if (ct != NULL && ct->version > 1 &&
+		    mail_event_consent_updated(s, ct->id, ct->version, ct->title_ja, &told) != STORE_OK)
+			fprintf(stderr, "exosafe: mail about consent version %d not queued: %s\n", ct->version, s->errmsg);
+		else if (told > 0)
+			fprintf(stderr, "exosafe: mail: %lld patients told about consent version %d\n", (long long)told, ct->version);
+	}
 	/* The sender runs even without an SMTP relay: it then sends nothing, and the admins'
 	 * mail page says that mail is not configured while messages wait in the outbox. */
 	mail_sender *sender = mail_sender_start(cfg, err, sizeof err);

@@ -8,6 +8,7 @@
 #include "core/screening.h"
 #include "core/timefmt.h"
 #include "core/validate.h"
+#include "service/mail_events.h"
 
 #define MAX_SLOTS_PER_PUBLISH 144
 #define MAX_FLAGS 64
@@ -274,7 +275,7 @@ static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int
 		return INTAKE_SLOT_TAKEN;
 	if (rc != STORE_OK)
 		return INTAKE_ERROR;
-	if (s->m->booking_get(s, b.id, out) != STORE_OK)
+	if (s->m->booking_get(s, b.id, out) != STORE_OK || mail_event_booked(s, out) != STORE_OK)
 		return INTAKE_ERROR;
 	return audit(s, patient, "booking.create", "booking", b.id, "");
 }
@@ -316,7 +317,7 @@ intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, 
 	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &b);
 	if (rc != INTAKE_OK)
 		return undo(s, rc);
-	if (s->m->booking_cancel(s, booking_id, now) != STORE_OK)
+	if (s->m->booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
 		return undo(s, INTAKE_ERROR);
 	if (audit(s, patient, "booking.cancel", "booking", booking_id, "") != INTAKE_OK)
 		return undo(s, INTAKE_ERROR);
@@ -334,7 +335,7 @@ intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy 
 		return undo(s, rc);
 	if (old.slot_id == new_slot_id)
 		return undo(s, INTAKE_SLOT_TAKEN);
-	if (s->m->booking_cancel(s, booking_id, now) != STORE_OK)
+	if (s->m->booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
 		return undo(s, INTAKE_ERROR);
 	char detail[64];
 	snprintf(detail, sizeof detail, "rescheduled to slot %lld", (long long)new_slot_id);
@@ -802,7 +803,8 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 	snprintf(detail, sizeof detail, "%s response %lld%s%s", d.decision, (long long)d.response_id,
 	         blank(d.override_reason) ? "" : " over a block or answer-changed flag (override reason recorded)",
 	         blank(d.no_call_reason) ? "" : " without a held call (reason recorded)");
-	if (audit(s, doctor, "treatment.decide", "patient", patient_id, detail) != INTAKE_OK)
+	if (audit(s, doctor, "treatment.decide", "patient", patient_id, detail) != INTAKE_OK ||
+	    mail_event_decided(s, &d) != STORE_OK)
 		goto fail;
 	response_record_clear(&latest);
 	response_record_clear(&chosen);

@@ -22,7 +22,10 @@ int64_t mail_retry_delay(const mail_config *mc, int attempts)
 
 int mail_sender_global_init(void)
 {
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	atexit(curl_global_cleanup);
+	return 0;
 }
 
 typedef struct upload {
@@ -185,7 +188,7 @@ struct mail_sender {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	bool stopping, kicked;
+	bool stopping;
 };
 
 static void *sender_main(void *arg)
@@ -199,14 +202,13 @@ static void *sender_main(void *arg)
 			fprintf(stderr, "exosafe: mail: %d sent, %d to retry, %d failed%s%s\n", r.sent, r.retrying, r.failed,
 			        r.last_error[0] ? "; last error: " : "", r.last_error);
 		pthread_mutex_lock(&ms->lock);
-		if (!ms->stopping && !ms->kicked) {
+		if (!ms->stopping) {
 			/* A condition timed wait needs the real clock: this is a wait, not a "now". */
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += ms->cfg.mail.poll_seconds;
 			pthread_cond_timedwait(&ms->wake, &ms->lock, &until);
 		}
-		ms->kicked = false;
 		bool stop = ms->stopping;
 		pthread_mutex_unlock(&ms->lock);
 		if (stop)
@@ -239,16 +241,6 @@ mail_sender *mail_sender_start(const server_config *cfg, char *err, size_t errle
 		return NULL;
 	}
 	return ms;
-}
-
-void mail_sender_kick(mail_sender *ms)
-{
-	if (ms == NULL)
-		return;
-	pthread_mutex_lock(&ms->lock);
-	ms->kicked = true;
-	pthread_cond_signal(&ms->wake);
-	pthread_mutex_unlock(&ms->lock);
 }
 
 void mail_sender_stop(mail_sender *ms)

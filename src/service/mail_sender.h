@@ -24,7 +24,8 @@ typedef struct mail_send_result {
 /* Seconds to wait after the attempts-th failed attempt (attempts >= 1). Pure. */
 int64_t mail_retry_delay(const mail_config *mc, int attempts);
 
-/* Calls curl_global_init once; call before any thread starts. Returns 0, or -1. */
+/* Calls curl_global_init once (and curl_global_cleanup at exit); call before any thread
+ * starts. Returns 0, or -1. */
 int mail_sender_global_init(void);
 
 /* Sends up to limit due messages now (from s, a connection of the caller's). Returns 0, or -1
@@ -36,8 +37,6 @@ int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_resul
  * runs mail_send_due every poll_seconds. Returns NULL (with err) when it cannot start. */
 typedef struct mail_sender mail_sender;
 mail_sender *mail_sender_start(const server_config *cfg, char *err, size_t errlen);
-/* Wakes the sender to look for due messages now (after a request queued one). NULL is a no-op. */
-void mail_sender_kick(mail_sender *ms);
 /* Stops the thread (waiting for a delivery in progress) and frees it. NULL is a no-op. */
 void mail_sender_stop(mail_sender *ms);
 

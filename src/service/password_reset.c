@@ -19,7 +19,8 @@ reset_rc password_reset_request(store *s, const server_config *cfg, const char *
 {
 	user_record user;
 	store_rc found = s->m->user_by_email(s, email, &user);
-	if (found == STORE_NOT_FOUND)
+	/* A deactivated account gets no link: it could not log in with the new password. */
+	if (found == STORE_NOT_FOUND || (found == STORE_OK && user.deactivated_at != 0))
 		return RESET_OK;
 	if (found != STORE_OK)
 		return RESET_ERROR;
@@ -97,13 +98,17 @@ reset_rc password_reset_confirm(store *s, const char *token, const char *passwor
 	snprintf(object, sizeof object, "user:%lld", (long long)user.id);
 	/* A reset also lifts a log-in lock-out on the account (same subject as accounts.c). */
 	snprintf(account, sizeof account, "account:%s", user.email);
+	/* An admin's forced reset (password_reset_required) is satisfied by this one. */
+	bool was_required = user.password_reset_required;
+	user.password_reset_required = false;
 	if (rc != STORE_OK || s->m->user_set_password(s, user.id, new_hash) != STORE_OK ||
+	    (was_required && s->m->user_update(s, &user) != STORE_OK) ||
 	    s->m->session_delete_user(s, user.id, &ended) != STORE_OK ||
 	    s->m->reset_tokens_void_user(s, user.id, now, &voided) != STORE_OK ||
 	    s->m->login_failure_clear(s, account) != STORE_OK)
 		return abort_tx(s);
-	snprintf(detail, sizeof detail, "sessions ended: %lld; other reset links voided: %lld", (long long)ended,
-	         (long long)voided);
+	snprintf(detail, sizeof detail, "sessions ended: %lld; other reset links voided: %lld%s", (long long)ended,
+	         (long long)voided, was_required ? "; forced reset satisfied" : "");
 	audit_row row;
 	audit_row_make(&row, user.id, user.role, "auth.password_reset", object, detail);
 	if (s->m->audit_append(s, &row) != STORE_OK)

@@ -10,6 +10,7 @@
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "service/intake.h"
+#include "service/mail_events.h"
 
 const char *const lot_required_tests[LOT_REQUIRED_TEST_COUNT] = {
 	"sterility", "mycoplasma", "endotoxin", "viral", "particle_count", "identity",
@@ -475,7 +476,7 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	snprintf(o.ship_address, sizeof o.ship_address, "%s", profile.address);
 	snprintf(o.ship_phone, sizeof o.ship_phone, "%s", profile.phone);
 	o.created_at = now;
-	if (s->m->order_insert(s, &o) != STORE_OK)
+	if (s->m->order_insert(s, &o) != STORE_OK || mail_event_order_placed(s, &o, product.name_ja) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	char detail[160];
 	snprintf(detail, sizeof detail, "%d x %s, %s, consent %s v%d", quantity, product.code, method_code, c.consent_id,
@@ -643,7 +644,8 @@ trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *car
 	snprintf(sh.logger_id, sizeof sh.logger_id, "%s", logger_id ? logger_id : "");
 	sh.shipped_at = now;
 	sh.recorded_by = by->id;
-	if (s->m->shipment_insert(s, &sh) != STORE_OK || s->m->order_set_status(s, order_id, "dispensed", "shipped", now) != STORE_OK)
+	if (s->m->shipment_insert(s, &sh) != STORE_OK || s->m->order_set_status(s, order_id, "dispensed", "shipped", now) != STORE_OK ||
+	    mail_event_shipped(s, &o, &sh) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (audit(s, by, "order.ship", "order", order_id, carrier) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
@@ -683,7 +685,7 @@ trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *rea
 	}
 	/* Every recipient is followed until the jar is accounted for; a repeated recall picks up
 	 * any dispense recorded since. */
-	if (s->m->recall_track_open(s, lot_id, now) != STORE_OK)
+	if (s->m->recall_track_open(s, lot_id, now) != STORE_OK || mail_event_recalled(s, &lot) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (audit(s, by, "lot.recall", "lot", lot_id, reason) != TRACE_OK)
 		return undo(s, TRACE_ERROR);

@@ -914,6 +914,8 @@ typedef struct store_methods {
 	store_rc (*reset_tokens_void_user)(store *s, int64_t user_id, int64_t at, int64_t *count_out);
 	/* Unexpired tokens created for a user since `since` (to limit reset mails). */
 	store_rc (*reset_token_count)(store *s, int64_t user_id, int64_t since, int64_t *count_out);
+	/* Patients whose latest acceptance (in force) is of consent_id at a version below version. */
+	store_rc (*consent_outdated)(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx);
 	/* Sets a user's password hash. */
 	store_rc (*user_set_password)(store *s, int64_t user_id, const char *password_hash);
 	/* The clinic's own details (see 0009_clinics.sql): one row per clinic, id 1 for now.

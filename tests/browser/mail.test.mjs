@@ -79,3 +79,25 @@ test('patient: forgot password, reset from the e-mail link, log in with the new 
     await context.close();
   }
 });
+
+test('admin: the e-mail delivery page lists the outbox, in Japanese and English', async () => {
+  const { context, page, problems } = await openPage({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo', viewport: { width: 1280, height: 900 } });
+  try {
+    const { url } = server;
+    await logIn(page, url, 'admin@clinic.example', 'admin-demo-pass');
+    await page.click('a[href="/mail.html"]');
+    await page.waitForSelector('body[data-ready="true"]');
+    assert.equal(await page.isHidden('#mail-not-configured'), true, 'a relay is configured');
+    const rows = await page.$$eval('#mail-body tr', (trs) => trs.map((tr) => [tr.dataset.status, tr.children[2].textContent, tr.children[3].textContent]));
+    assert.ok(rows.some(([status, to, subject]) => status === 'sent' && to === 'hanako@patient.example' && /パスワード再設定/.test(subject)), JSON.stringify(rows));
+    await screenshot(page, 'mail-admin.png');
+    await page.selectOption('#mail-filter', 'failed');
+    await page.waitForSelector('#mail-empty:not([hidden])');
+    await page.click('[data-lang-toggle]');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.equal(await page.textContent('h1'), 'E-mail delivery');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cli, sql, startServer } from '../lib/server.mjs';
+import { clinicArgs, cli, sql, startServer, testClinic } from '../lib/server.mjs';
 import { freePort, startSmtp } from '../lib/smtp.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
 
@@ -26,7 +26,7 @@ function tempDir() {
 /** Writes an INI file with a [mail] section; returns its path. */
 function mailConfig(smtpUrl, extra = '') {
   const path = join(tempDir(), 'exosafe.ini');
-  writeFileSync(path, `[clinic]\nname = テスト美容クリニック\nphone = 03-1234-5678\n\n[mail]\n`
+  writeFileSync(path, `[mail]\n`
     + (smtpUrl ? `smtp_url = ${smtpUrl}\nfrom = noreply@clinic.example.jp\n` : '')
     + `poll_seconds = 1\nretry_base_seconds = 1\nretry_max_seconds = 2\npublic_url = ${PUBLIC_URL}\n${extra}`);
   return path;
@@ -95,7 +95,7 @@ describe('password reset by e-mail, delivered over SMTP', () => {
     assert.equal(m.mail_from, 'noreply@clinic.example.jp');
     assert.equal(m.to, email);
     assert.match(m.from, /noreply@clinic\.example\.jp/);
-    assert.equal(m.subject, '【テスト美容クリニック】パスワード再設定のご案内');
+    assert.equal(m.subject, `【${testClinic.name}】パスワード再設定のご案内`);
     assert.match(m.headers, /^Subject: =\?UTF-8\?B\?/m, 'the subject travels RFC 2047-encoded');
     assert.equal(m.content_type, 'text/plain');
     assert.equal(m.charset, 'utf-8');
@@ -168,13 +168,31 @@ describe('password reset by e-mail, delivered over SMTP', () => {
     assert.equal(sql(server.db, `SELECT password_hash FROM users WHERE email = '${email}';`), hash);
   });
 
+  test('a reset by e-mail lifts an admin\'s forced reset', async () => {
+    const forced = new Client(server.url);
+    const made = await forced.signup(signupBody({ email: 'forced@patient.example' }));
+    assert.equal(made.status, 201, made.text);
+    sql(server.db, `UPDATE users SET password_reset_required = 1 WHERE email = 'forced@patient.example';`);
+    const c = new Client(server.url);
+    await c.primeCsrf();
+    assertError(await c.post('/api/v1/auth/login', { email: 'forced@patient.example', password: PASSWORD }), 403, 'password_reset_required');
+    const before = smtp.messages().length;
+    assert.equal((await c.post('/api/v1/auth/password-reset', { email: 'forced@patient.example' })).status, 202);
+    const msgs = await smtp.waitFor((ms) => ms.length === before + 1);
+    const r = await c.post('/api/v1/auth/password-reset/confirm', { token: tokenFrom(msgs[before].body), password: NEW_PASSWORD });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(sql(server.db, "SELECT password_reset_required FROM users WHERE email = 'forced@patient.example';"), '0');
+    await new Client(server.url).login('forced@patient.example', NEW_PASSWORD);
+  });
+
   test('an English request gets the English mail', async () => {
     const c = new Client(server.url, { lang: 'en' });
     await c.primeCsrf();
     assert.equal((await c.post('/api/v1/auth/password-reset', { email })).status, 202);
-    const msgs = await smtp.waitFor((ms) => ms.length === 3);
-    assert.equal(msgs[2].subject, '[テスト美容クリニック] Resetting your password');
-    assert.match(msgs[2].body, /Dear 山田 花子,/);
+    const msgs = await smtp.waitFor((ms) => ms.filter((m) => m.to === email).length === 3);
+    const last = msgs.filter((m) => m.to === email)[2];
+    assert.equal(last.subject, `[${testClinic.name}] Resetting your password`);
+    assert.match(last.body, /Dear 山田 花子,/);
   });
 
   test('no more than three reset mails an hour per account, the answer unchanged', async () => {
@@ -183,7 +201,7 @@ describe('password reset by e-mail, delivered over SMTP', () => {
     const r = await c.post('/api/v1/auth/password-reset', { email });
     assert.equal(r.status, 202);
     assert.deepEqual(r.json, { status: 'accepted' });
-    assert.equal(sql(server.db, "SELECT count(*) FROM mail_outbox WHERE kind = 'password_reset';"), '3');
+    assert.equal(sql(server.db, `SELECT count(*) FROM mail_outbox WHERE kind = 'password_reset' AND to_address = '${email}';`), '3');
   });
 
   test('admins see the outbox: configured, counts, messages; patients may not', async () => {
@@ -214,7 +232,7 @@ describe('delivery: retry while the relay is down, no loss across a crash', () =
     sinks.push(smtp);
     const [m] = await smtp.waitFor((ms) => ms.length === 1);
     assert.equal(m.to, 'retry@patient.example');
-    assert.equal(m.subject, '【テスト美容クリニック】パスワード再設定のご案内');
+    assert.equal(m.subject, `【${testClinic.name}】パスワード再設定のご案内`);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(sql(server.db, 'SELECT status FROM mail_outbox;'), 'sent');
   });
@@ -222,7 +240,7 @@ describe('delivery: retry while the relay is down, no loss across a crash', () =
   test('a message queued before a SIGKILL is delivered after the restart', async () => {
     const dir = tempDir();
     const db = join(dir, 'exosafe.db');
-    assert.equal(cli(['init', '--db', db]).status, 0);
+    assert.equal(cli(['init', '--db', db, ...clinicArgs()]).status, 0);
     // No relay yet: the message waits in the outbox when the server is killed.
     const port = await freePort();
     const config = mailConfig(`smtp://127.0.0.1:${port}`, 'retry_base_seconds = 1\n');

@@ -79,12 +79,47 @@ static void test_bad_values_are_named(void **state)
 	assert_non_null(strstr(err, "cannot open"));
 }
 
+static void test_mail_section(void **state)
+{
+	(void)state;
+	server_config c;
+	char err[256];
+	config_defaults(&c);
+	assert_string_equal(c.mail.smtp_url, "");  /* not configured: mail stays queued */
+	assert_int_equal(c.mail.reminder_hours_before, 24);
+	assert_int_equal(c.mail.reset_valid_minutes, 60);
+	assert_int_equal(load("[mail]\nsmtp_url = smtps://mail.example.jp:465\nfrom = noreply@clinic.example.jp\n"
+	                      "username = u\npassword = p w\nrequire_starttls = yes\nretry_base_seconds = 30\n"
+	                      "max_attempts = 5\npublic_url = https://clinic.example.jp/\nreminder_hours_before = 48\n",
+	                      &c, err, sizeof err),
+	                 0);
+	assert_string_equal(c.mail.smtp_url, "smtps://mail.example.jp:465");
+	assert_string_equal(c.mail.from, "noreply@clinic.example.jp");
+	assert_string_equal(c.mail.password, "p w");
+	assert_true(c.mail.require_tls);
+	assert_int_equal(c.mail.retry_base_seconds, 30);
+	assert_int_equal(c.mail.max_attempts, 5);
+	assert_string_equal(c.mail.public_url, "https://clinic.example.jp");  /* no trailing slash */
+	assert_int_equal(c.mail.reminder_hours_before, 48);
+	static const char *const bad[] = {
+		"smtp_url = http://mail.example.jp", "from = not-an-address", "max_attempts = 0",
+		"public_url = clinic.example.jp", "reset_valid_minutes = 1", "require_starttls = sometimes",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char ini[120];
+		snprintf(ini, sizeof ini, "[mail]\n%s\n", bad[i]);
+		assert_int_equal(load(ini, &c, err, sizeof err), -1);
+		assert_non_null(strstr(err, "[mail]"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values_are_read),
 		cmocka_unit_test(test_bad_values_are_named),
+		cmocka_unit_test(test_mail_section),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

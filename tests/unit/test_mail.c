@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "core/carrier_tracking.h"
 #include "core/mail_message.h"
 #include "core/text.h"
 #include "service/mail.h"
@@ -374,6 +376,71 @@ static void test_retry_delay(void **state)
 	assert_int_equal(mail_retry_delay(&mc, 100), 6 * 3600);
 }
 
+/* Every template in data/mail renders in ja and en with the placeholders the services give
+ * (service/mail_events.c, service/password_reset.c, service/coldchain_alarm.c): a typo in a template fails here, not in a
+ * patient's mailbox. Both languages of each kind exist. */
+static void test_all_templates_render(void **state)
+{
+	(void)state;
+	static const mail_var vars[] = {
+		{"name", "山田"}, {"link", "https://x.example/p"}, {"clinic_name", "C"}, {"clinic_phone", "03"},
+		{"valid_minutes", "60"}, {"when", "2026年12月3日(木) 10:00"}, {"doctor_name", "医師"}, {"product", "P"},
+		{"quantity", "2"}, {"valid_until", "2027-01-01"}, {"order_id", "7"}, {"total_jpy", "44,000"},
+		{"payment_instructions", "振込"}, {"carrier", "ヤマト運輸"}, {"tracking_number", "1"},
+		{"tracking_line", ""}, {"consent_title", "T"}, {"version", "3"}, {"lot_number", "L-1"},
+		/* the cold-chain alarms (service/coldchain_alarm.c) */
+		{"allowance_minutes", "60"}, {"first_at", "a"}, {"last_at", "b"}, {"interval_minutes", "10"},
+		{"logger_code", "F-1"}, {"minutes_outside", "90"}, {"minutes", "30"}, {"peak", "9.1"}, {"place", "冷蔵庫"},
+		{"range", "2–8"}, {"resumed", "c"}, {"since", "d"},
+	};
+	DIR *d = opendir("data/mail");
+	assert_non_null(d);
+	struct dirent *e;
+	int files = 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (n < 8 || strcmp(e->d_name + n - 7, ".ja.txt") != 0)
+			continue;
+		char kind[64];
+		snprintf(kind, sizeof kind, "%.*s", (int)(n - 7), e->d_name);
+		for (int l = 0; l < 2; l++) {
+			char *subject, *body, err[512];
+			if (mail_render("data", kind, l ? "en" : "ja", vars, sizeof vars / sizeof vars[0], &subject, &body, err,
+			                sizeof err) != 0)
+				fail_msg("%s (%s): %s", kind, l ? "en" : "ja", err);
+			assert_non_null(strstr(body, "https://x.example/p"));
+			free(subject);
+			free(body);
+			files++;
+		}
+	}
+	closedir(d);
+	assert_true(files >= 18);
+}
+
+/* The tracking links of the three carriers; anything else, or a number that cannot go into a
+ * URL, gets none. */
+static void test_carrier_tracking(void **state)
+{
+	(void)state;
+	char url[CARRIER_URL_MAX];
+	assert_int_equal(carrier_tracking_url("ヤマト運輸", "1234-5678-9012", url), 0);
+	assert_string_equal(url, "https://jizen.kuronekoyamato.co.jp/jizen/servlet/crjz.b.NQ0010?id=123456789012");
+	assert_int_equal(carrier_tracking_url("クロネコヤマト 宅急便", "123456789012", url), 0);
+	assert_int_equal(carrier_tracking_url("Sagawa Express", "1234 5678 9012", url), 0);
+	assert_string_equal(url, "https://k2k.sagawa-exp.co.jp/p/web/okurijosearch.do?okurijoNo=123456789012");
+	assert_int_equal(carrier_tracking_url("佐川急便", "123456789012", url), 0);
+	assert_int_equal(carrier_tracking_url("日本郵便(ゆうパック)", "1234-5678-9012", url), 0);
+	assert_string_equal(url, "https://trackings.post.japanpost.jp/services/srv/search/direct?reqCodeNo1=123456789012"
+	                         "&searchKind=S002&locale=ja");
+	assert_int_equal(carrier_tracking_url("Japan Post EMS", "EJ123456789JP", url), 0);
+	assert_int_equal(carrier_tracking_url("西濃運輸", "123456789012", url), -1);
+	assert_string_equal(url, "");
+	assert_int_equal(carrier_tracking_url("ヤマト運輸", "12&id=3", url), -1);
+	assert_int_equal(carrier_tracking_url("ヤマト運輸", "１２３", url), -1);
+	assert_int_equal(carrier_tracking_url("ヤマト運輸", "---", url), -1);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -384,6 +451,8 @@ int main(void)
 		cmocka_unit_test(test_header_encode),
 		cmocka_unit_test(test_message_build),
 		cmocka_unit_test(test_retry_delay),
+		cmocka_unit_test(test_all_templates_render),
+		cmocka_unit_test(test_carrier_tracking),
 		cmocka_unit_test_setup_teardown(test_enqueue_and_send, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_tokens, setup, teardown),
 	};

@@ -25,7 +25,7 @@ const MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024;
 const DANGER = new Set(['destroyed', 'recalled']);
 
 const state = {
-  id: null, user: null, lot: null, recipients: null, progress: null, action: null, lastCertificate: null,
+  id: null, user: null, lot: null, recipients: null, progress: null, mail: null, action: null, lastCertificate: null,
   storage: null, storageError: null, units: [],
 };
 
@@ -277,7 +277,10 @@ function renderProgress() {
     item.append(trackBadge(status), el('strong', 'recall-progress__count', String(counts[status] ?? 0)));
     list.append(item);
   }
-  $('recall-progress').replaceChildren(el('p', 'recall-progress__open', t('lot.recall.open', { n: counts.open ?? 0 })), list);
+  const mail = state.mail ?? { queued: 0, sent: 0, failed: 0 };
+  const mailLine = el('p', 'recall-progress__mail', t('lot.recall.mail', { queued: mail.queued, sent: mail.sent, failed: mail.failed }));
+  mailLine.dataset.mailSent = String(mail.sent);
+  $('recall-progress').replaceChildren(el('p', 'recall-progress__open', t('lot.recall.open', { n: counts.open ?? 0 })), list, mailLine);
 }
 
 function trackDetails(track) {
@@ -351,6 +354,7 @@ function trackForm(r) {
         const data = await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/recipients/${encodeURIComponent(track.id)}`, body);
         state.recipients = data.recipients ?? [];
         state.progress = data.progress ?? null;
+        state.mail = data.mail ?? null;
         renderRecipients();
       } catch (err) {
         showError(form, err);
@@ -482,6 +486,7 @@ async function load() {
     ? await api('GET', `/api/v1/lots/${encodeURIComponent(state.id)}/recipients`) : null;
   state.recipients = recall?.recipients ?? null;
   state.progress = recall?.progress ?? null;
+  state.mail = recall?.mail ?? null;
 }
 
 async function reload() {
@@ -514,6 +519,7 @@ function wireActions() {
           const data = await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/recall`, { reason });
           state.recipients = Array.isArray(data.recipients) ? data.recipients : [];
           state.progress = data.progress ?? null;
+          state.mail = data.mail ?? null;
         } else {
           await api('POST', `/api/v1/lots/${encodeURIComponent(state.id)}/transition`, { to, reason });
         }

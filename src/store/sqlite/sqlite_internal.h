@@ -170,6 +170,7 @@ store_rc sqlite_reset_token_get(store *s, const char *token_hash, reset_token_re
 store_rc sqlite_reset_token_use(store *s, const char *token_hash, int64_t at);
 store_rc sqlite_reset_tokens_void_user(store *s, int64_t user_id, int64_t at, int64_t *count_out);
 store_rc sqlite_reset_token_count(store *s, int64_t user_id, int64_t since, int64_t *count_out);
+store_rc sqlite_consent_outdated(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx);
 store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *password_hash);
 /* The clinic's details (store_sqlite_clinic.c). */
 store_rc sqlite_clinic_get(store *s, int64_t id, clinic_profile *out);

@@ -817,6 +817,7 @@ static const store_methods sqlite_methods = {
 	.reset_token_use = sqlite_reset_token_use,
 	.reset_tokens_void_user = sqlite_reset_tokens_void_user,
 	.reset_token_count = sqlite_reset_token_count,
+	.consent_outdated = sqlite_consent_outdated,
 	.user_set_password = sqlite_user_set_password,
 	.clinic_get = sqlite_clinic_get,
 	.clinic_put = sqlite_clinic_put,

@@ -291,6 +291,32 @@ store_rc sqlite_reset_token_count(store *s, int64_t user_id, int64_t since, int6
 	return rc;
 }
 
+static void read_user_short(sqlite3_stmt *st, void *out)
+{
+	user_record *u = out;
+	*u = (user_record){0};
+	u->id = sqlite3_column_int64(st, 0);
+	sqlite_copy_text(u->email, sizeof u->email, st, 1);
+	sqlite_copy_text(u->name, sizeof u->name, st, 2);
+	sqlite_copy_text(u->lang, sizeof u->lang, st, 3);
+	u->role = ROLE_PATIENT;
+}
+
+store_rc sqlite_consent_outdated(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT u.id, u.email, u.name, u.lang FROM consent_acceptances c JOIN users u ON u.id = c.patient_id"
+	                                      " WHERE c.id = (SELECT max(id) FROM consent_acceptances WHERE patient_id = c.patient_id)"
+	                                      " AND c.consent_id = ? AND c.consent_version < ? AND c.withdrawn_at IS NULL"
+	                                      " ORDER BY u.id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, consent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	user_record row;
+	return sqlite_each_row(ss, st, read_user_short, &row, (int (*)(void *, const void *))fn, ctx, "list outdated consents");
+}
+
 store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *password_hash)
 {
 	sqlite_store *ss = impl(s);
