@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 enum {
 	DECIDE_MAX = 4096,  /* bytes of the deciding line held back */
@@ -45,40 +46,21 @@ struct charset_stream {
 	size_t carry_len;
 };
 
-/* Length of the valid UTF-8 prefix of s[0..n). */
+/* Length of the valid UTF-8 prefix of s[0..n). utf8proc_iterate refuses overlong forms,
+ * surrogates, code points above U+10FFFF and a sequence cut short by n. */
 static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 	while (i < n) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
+		if (s[i] < 0x80) {
 			i++;
 			continue;
 		}
-		size_t len;
-		unsigned cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			len = 2;
-			cp = c & 0x1Fu;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			len = 3;
-			cp = c & 0x0Fu;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			len = 4;
-			cp = c & 0x07u;
-		} else {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t len = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (len <= 0)
 			return i;
-		}
-		if (n - i < len)
-			return i;
-		for (size_t k = 1; k < len; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3Fu);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-			return i;
-		i += len;
+		i += (size_t)len;
 	}
 	return i;
 }

@@ -68,6 +68,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "core/charset_stream.h"
 #include "core/timefmt.h"
@@ -195,37 +196,15 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one. */
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one
+ * (utf8proc_iterate: overlong forms, surrogates and a cut sequence are refused). */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-	unsigned char c = s[0];
-	if (c < 0x80)
+	if (s[0] < 0x80)
 		return 1;
-	size_t len;
-	unsigned cp;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		cp = c & 0x1Fu;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		cp = c & 0x0Fu;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		cp = c & 0x07u;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3Fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t len = utf8proc_iterate(s, (utf8proc_ssize_t)n, &cp);
+	return len > 0 ? (size_t)len : 0;
 }
 
 static bool utf8_valid(const char *s, size_t n)
