@@ -8,7 +8,7 @@
  *   - exosafe's parse + excursion + MKT (temp_csv feeding coldchain_eval, read() in 256 KiB
  *     chunks): seconds, readings/s and the ratio to wc -l,
  *   - peak RSS (getrusage) after the 1M run and after the 10M run: flat memory means equal,
- *   - storing every reading in SQLite through the store (s->m->reading_put in one
+ *   - storing every reading in SQLite through the store (store_reading_put in one
  *     transaction, the path `exosafe import-temps` takes, parse included): rows/s,
  *   - for reference, SQLite's bare prepared INSERT into the same readings(logger_id, at,
  *     celsius, PRIMARY KEY(logger_id, at)) WITHOUT ROWID table, one transaction, values from
@@ -215,7 +215,7 @@ static int on_reading(void *ctx, const temp_reading *r, long line)
 	coldchain_feed(&run->ev, r);
 	if (run->s != NULL) {
 		int added;
-		if (run->s->m->reading_put(run->s, run->logger_id, r->at, r->celsius, &added) != STORE_OK) {
+		if (store_reading_put(run->s, run->logger_id, r->at, r->celsius, &added) != STORE_OK) {
 			run->store_failed = 1;
 			return 1;
 		}
@@ -269,7 +269,7 @@ static int exec_sql(sqlite3 *db, const char *sql)
 }
 
 /* ====================================================================================== *
- * STORE: every reading through the application's store, s->m->reading_put, inside one     *
+ * STORE: every reading through the application's store, store_reading_put, inside one     *
  * transaction, as `exosafe import-temps` does. Parse + evaluate included in the time.      *
  * ====================================================================================== */
 static double time_store(const char *csv_path, const char *db_path, int64_t now, int64_t *rows)
@@ -285,27 +285,27 @@ static double time_store(const char *csv_path, const char *db_path, int64_t now,
 	logger_record l = {0};
 	snprintf(l.code, sizeof l.code, "BENCH-1");
 	l.created_at = BASE_TIME;
-	if (s->m->migrate(s, &version) != STORE_OK || s->m->logger_insert(s, &l) != STORE_OK) {
+	if (store_migrate(s, &version) != STORE_OK || store_logger_insert(s, &l) != STORE_OK) {
 		fprintf(stderr, "bench_coldchain: store: %s\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return -1;
 	}
 	eval_run run = {.now = now, .s = s, .logger_id = l.id};
 	double t0 = now_s();
-	if (s->m->begin(s) != STORE_OK) {
-		s->m->close(s);
+	if (store_begin(s) != STORE_OK) {
+		store_close(s);
 		return -1;
 	}
 	double parse = parse_file(csv_path, &run);
-	if (parse < 0 || run.store_failed || s->m->commit(s) != STORE_OK) {
+	if (parse < 0 || run.store_failed || store_commit(s) != STORE_OK) {
 		fprintf(stderr, "bench_coldchain: store: %s\n", s->errmsg);
-		s->m->rollback(s);
-		s->m->close(s);
+		store_rollback(s);
+		store_close(s);
 		return -1;
 	}
 	double t = now_s() - t0;
 	*rows = run.ev.readings;
-	s->m->close(s);
+	store_close(s);
 	return t;
 }
 

@@ -3,7 +3,7 @@
  * Builds a fresh SQLite database with the application's own schema (store_sqlite_open +
  * migrate), fills it through a raw connection (patients, one product, lots, orders, dispenses
  * one per order, shipments for nine orders in ten), then for a fixed sample of lots times
- *   - the store's recall query, s->m->recall_recipients (dispenses → orders → users →
+ *   - the store's recall query, store_recall_recipients (dispenses → orders → users →
  *     patient_profiles → shipments, sorted), and
  *   - SQLite's bare indexed lookup on the same data,
  *     SELECT order_id, quantity FROM dispenses WHERE lot_id = ?,
@@ -225,10 +225,10 @@ static int build_database(const char *path, const options *o)
 		return -1;
 	}
 	int version = 0;
-	store_rc rc = s->m->migrate(s, &version);
+	store_rc rc = store_migrate(s, &version);
 	if (rc != STORE_OK)
 		fprintf(stderr, "bench_recall: migrate: %s\n", s->errmsg);
-	s->m->close(s);
+	store_close(s);
 	if (rc != STORE_OK)
 		return -1;
 
@@ -340,7 +340,7 @@ static int64_t time_recall(store *s, const int64_t *lots, int n, double *us)
 		recall_tally t = {0};
 		int64_t lot = lots[i < 0 ? n + WARMUP + i : i];
 		double t0 = now_us();
-		if (s->m->recall_recipients(s, lot, count_recipient, &t) != STORE_OK) {
+		if (store_recall_recipients(s, lot, count_recipient, &t) != STORE_OK) {
 			fprintf(stderr, "bench_recall: recall_recipients: %s\n", s->errmsg);
 			return -1;
 		}
@@ -480,7 +480,7 @@ out:
 	if (db)
 		sqlite3_close(db);
 	if (s)
-		s->m->close(s);
+		store_close(s);
 	free(lots);
 	free(recall_us);
 	free(bare_us);

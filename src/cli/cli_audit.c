@@ -41,12 +41,12 @@ static int audit_verify(int argc, char **argv)
 		return 1;
 	audit_verifier v;
 	audit_verifier_init(&v);
-	if (s->m->audit_each(s, feed, &v) != STORE_OK) {
+	if (store_audit_each(s, feed, &v) != STORE_OK) {
 		fprintf(stderr, "exosafe audit verify: %s\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
-	s->m->close(s);
+	store_close(s);
 	if (v.broken) {
 		fprintf(stderr, "audit log BROKEN at row %lld: %s\n", (long long)v.broken_id, v.reason);
 		printf("broken %lld\n", (long long)v.broken_id);

@@ -84,17 +84,17 @@ int cli_import_temps(int argc, char **argv)
 	if (s == NULL)
 		return 1;
 	logger_record logger;
-	store_rc src = s->m->logger_by_code(s, code, &logger);
+	store_rc src = store_logger_by_code(s, code, &logger);
 	if (src != STORE_OK) {
 		fprintf(stderr, "exosafe import-temps: %s\n", src == STORE_NOT_FOUND ? "no such logger; create it first" : s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
 	actor system = {.id = 0, .role = ROLE_NONE};
 	temperature_import *imp = temperature_import_begin(s, &system, logger.id, JST_OFFSET_SECONDS, clock_now());
 	if (imp == NULL) {
 		fprintf(stderr, "exosafe import-temps: %s\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
 	if (unit != NULL)
@@ -108,7 +108,7 @@ int cli_import_temps(int argc, char **argv)
 		if (f == NULL) {
 			fprintf(stderr, "exosafe import-temps: %s: %s; nothing was stored\n", argv[i], strerror(errno));
 			temperature_import_abort(imp);
-			s->m->close(s);
+			store_close(s);
 			return 1;
 		}
 		struct stat st;
@@ -136,21 +136,21 @@ int cli_import_temps(int argc, char **argv)
 			fprintf(stderr, "%s:%ld: %s\nexosafe import-temps: nothing was stored\n", failed_file, err.line, err.reason);
 		else
 			fprintf(stderr, "exosafe import-temps: %s; nothing was stored\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
 	import_summary sum;
 	rc = temperature_import_commit(imp, clock_now(), &sum);
 	if (rc != TEMPERATURE_OK) {
 		fprintf(stderr, "exosafe import-temps: %s\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
 	printf("logger %s: %lld readings read, %lld new", code, (long long)sum.rows_read, (long long)sum.rows_added);
 	if (sum.alerts_raised || sum.lots_quarantined)
 		printf("; %d excursion alerts, %d lots quarantined", sum.alerts_raised, sum.lots_quarantined);
 	printf("\n");
-	s->m->close(s);
+	store_close(s);
 	return 0;
 }
 
@@ -203,7 +203,7 @@ static json_t *report_stretch(store *s, int64_t logger_id, const char *place, in
 	report_ctx r = {.episodes = json_array(), .svg = svg};
 	coldchain_limits limits = {have_band ? min_c : -1e9, have_band ? max_c : 1e9, 0};
 	coldchain_begin(&r.ev, &limits, report_episode, NULL, &r);
-	if (s->m->readings_range(s, logger_id, from, to, report_reading, &r) != STORE_OK) {
+	if (store_readings_range(s, logger_id, from, to, report_reading, &r) != STORE_OK) {
 		json_decref(r.episodes);
 		return NULL;
 	}
@@ -326,14 +326,14 @@ static int coldchain_report(int argc, char **argv)
 	stays st = {.n = 0};
 	if (code != NULL) {
 		logger_record logger;
-		if (s->m->logger_by_code(s, code, &logger) != STORE_OK) {
+		if (store_logger_by_code(s, code, &logger) != STORE_OK) {
 			fprintf(stderr, "exosafe coldchain report: no logger %s\n", code);
 			goto out;
 		}
 		/* The range: the narrowest of the products kept where the logger watched. */
 		double min_c = -1e9, max_c = 1e9;
 		bool have = false;
-		if (s->m->exposures_of_logger(s, logger.id, from, to, collect_stay, &st) != STORE_OK)
+		if (store_exposures_of_logger(s, logger.id, from, to, collect_stay, &st) != STORE_OK)
 			goto fail;
 		for (int i = 0; i < st.n; i++) {
 			min_c = have && min_c > st.items[i].min_celsius ? min_c : st.items[i].min_celsius;
@@ -350,13 +350,13 @@ static int coldchain_report(int argc, char **argv)
 		json_array_append_new(stretches, j);
 	} else {
 		lots_found found = {.n = 0};
-		if (s->m->lot_find_number(s, lot_number, first_lot, &found) != STORE_OK)
+		if (store_lot_find_number(s, lot_number, first_lot, &found) != STORE_OK)
 			goto fail;
 		if (found.n != 1) {
 			fprintf(stderr, "exosafe coldchain report: %s lot %s\n", found.n ? "more than one" : "no", lot_number);
 			goto out;
 		}
-		if (s->m->exposures_of_lot(s, found.lot.id, collect_stay, &st) != STORE_OK)
+		if (store_exposures_of_lot(s, found.lot.id, collect_stay, &st) != STORE_OK)
 			goto fail;
 		for (int i = 0; i < st.n; i++) {
 			lot_exposure *e = &st.items[i];
@@ -397,7 +397,7 @@ fail:
 out:
 	coldchain_svg_free(svg);
 	json_decref(stretches);
-	s->m->close(s);
+	store_close(s);
 	return rc;
 }
 
@@ -454,7 +454,7 @@ static int coldchain_check(int argc, char **argv)
 	else
 		printf("{\"silences_opened\": %d, \"silences_recovered\": %d}\n", counts.silences_opened,
 		       counts.silences_recovered);
-	s->m->close(s);
+	store_close(s);
 	return rc == STORE_OK ? 0 : 1;
 }
 

@@ -26,9 +26,9 @@ store *cli_open_store(const char *path, int require_schema)
 	}
 	if (require_schema) {
 		int version = 0;
-		if (s->m->schema_version(s, &version) != STORE_OK || version == 0) {
+		if (store_schema_version(s, &version) != STORE_OK || version == 0) {
 			fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", path, path);
-			s->m->close(s);
+			store_close(s);
 			return NULL;
 		}
 	}

@@ -123,7 +123,7 @@ static int demo_call(store *s, int64_t doctor_id, int64_t patient_id)
 		return -1;
 	int64_t slot_id = 0;
 	slot_query q = {.doctor_id = doctor_id, .from = starts, .to = starts + 1, .limit = 1};
-	if (s->m->slot_list(s, &q, first_slot_id, &slot_id) != STORE_OK || slot_id == 0)
+	if (store_slot_list(s, &q, first_slot_id, &slot_id) != STORE_OK || slot_id == 0)
 		return -1;
 	booking_record b;
 	return intake_book(s, &patient, slot_id, day_before + 60, &b) == INTAKE_OK ? 0 : -1;
@@ -152,9 +152,9 @@ int cli_demo(int argc, char **argv)
 	if (s == NULL)
 		return 1;
 	int64_t users = 0;
-	if (s->m->user_count(s, &users) != STORE_OK || users > 0) {
+	if (store_user_count(s, &users) != STORE_OK || users > 0) {
 		fprintf(stderr, "exosafe demo: %s already has users; demo data goes only into an empty database\n", db);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
 	actor system = {.id = 0, .role = ROLE_NONE};
@@ -167,7 +167,7 @@ int cli_demo(int argc, char **argv)
 		u.role = d->role;
 		if (accounts_create(s, &system, "demo.load", &u, d->password, &d->profile) != ACCOUNTS_OK) {
 			fprintf(stderr, "exosafe demo: cannot create %s: %s\n", d->email, s->errmsg);
-			s->m->close(s);
+			store_close(s);
 			return 1;
 		}
 		if (d->role == ROLE_PHARMACIST)
@@ -179,20 +179,20 @@ int cli_demo(int argc, char **argv)
 	}
 	if (clinic_profile_load_demo(s) != CLINIC_OK) {
 		fprintf(stderr, "exosafe demo: cannot load the demo clinic's details: %s\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
 	if (demo_product_and_lot(s, pharmacist_id) != 0) {
 		fprintf(stderr, "exosafe demo: cannot create the demo product and lot: %s\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
 	if (demo_call(s, doctor_id, first_patient_id) != 0) {
 		fprintf(stderr, "exosafe demo: cannot book the demo call: %s\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
-	s->m->close(s);
+	store_close(s);
 	printf("Demo call: %s's booking with the doctor, due about ten minutes ago (record it on the schedule).\n",
 	       demo_accounts[3].email);
 	printf("Demo clinic: fictional details (【デモ】…, 03-0000-1234); served in demo mode, every page marked デモ.\n");

@@ -277,7 +277,7 @@ int cli_export(int argc, char **argv)
 	}
 	int rc = is_case ? export_case(s, &cfg, data, id, kind, kinds[k].audit_action, out_path)
 	                 : export_patient(s, cat, id, kind, kinds[k].audit_action, out_path);
-	s->m->close(s);
+	store_close(s);
 	intake_catalog_free(cat);
 	return rc;
 }

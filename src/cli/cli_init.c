@@ -77,9 +77,9 @@ int cli_init(int argc, char **argv)
 	if (s == NULL)
 		return 1;
 	int version = 0;
-	if (s->m->migrate(s, &version) != STORE_OK) {
+	if (store_migrate(s, &version) != STORE_OK) {
 		fprintf(stderr, "exosafe init: %s\n", s->errmsg);
-		s->m->close(s);
+		store_close(s);
 		return 1;
 	}
 	if (any_clinic) {
@@ -101,17 +101,17 @@ int cli_init(int argc, char **argv)
 			}
 			fprintf(stderr, "exosafe init: the clinic's details were not saved (the database is at schema version %d)\n",
 			        version);
-			s->m->close(s);
+			store_close(s);
 			return 2;
 		}
 		if (rc != CLINIC_OK) {
 			fprintf(stderr, "exosafe init: %s\n", s->errmsg);
-			s->m->close(s);
+			store_close(s);
 			return 1;
 		}
 		printf("the clinic's details are saved: %s, %s\n", stored.name, stored.phone);
 	}
-	s->m->close(s);
+	store_close(s);
 	printf("database %s is at schema version %d\n", db, version);
 	return 0;
 }

@@ -90,7 +90,7 @@ int cli_mail(int argc, char **argv)
 		return 1;
 	int rc = 0;
 	if (strcmp(sub, "list") == 0) {
-		if (s->m->mail_list(s, status, limit, print_row, NULL) != STORE_OK) {
+		if (store_mail_list(s, status, limit, print_row, NULL) != STORE_OK) {
 			fprintf(stderr, "exosafe mail: %s\n", s->errmsg);
 			rc = 1;
 		}
@@ -109,6 +109,6 @@ int cli_mail(int argc, char **argv)
 				printf("last error: %s\n", r.last_error);
 		}
 	}
-	s->m->close(s);
+	store_close(s);
 	return rc;
 }

@@ -141,7 +141,7 @@ int cli_recall(int argc, char **argv)
 	lot_match m = {.n = 0, .product = product};
 	int rc = 1;
 	recall_list r = {0};
-	if (s->m->lot_find_number(s, lot_number, match_lot, &m) != STORE_OK) {
+	if (store_lot_find_number(s, lot_number, match_lot, &m) != STORE_OK) {
 		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
 		goto out;
 	}
@@ -199,6 +199,6 @@ int cli_recall(int argc, char **argv)
 	rc = 0;
 out:
 	recall_list_free(&r);
-	s->m->close(s);
+	store_close(s);
 	return rc;
 }

@@ -1077,7 +1077,7 @@ int cli_signals(int argc, char **argv)
 		int rc = pv_signal_counts(st, by_lot, counter);
 		if (rc != 0)
 			fprintf(stderr, "exosafe signals: %s\n", st->errmsg);
-		st->m->close(st);
+		store_close(st);
 		if (rc != 0) {
 			signal_counter_free(counter);
 			return 1;

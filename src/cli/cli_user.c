@@ -118,7 +118,7 @@ static int user_add(int argc, char **argv)
 		break;
 	}
 	sodium_memzero(password, sizeof password);
-	s->m->close(s);
+	store_close(s);
 out:
 	free(email);
 	free(name);

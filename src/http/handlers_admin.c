@@ -15,7 +15,7 @@ static int add_user(void *ctx, const user_record *u)
 void handle_users_list(request *req)
 {
 	json_t *users = json_array();
-	if (req->db->m->user_list(req->db, add_user, users) != STORE_OK) {
+	if (store_user_list(req->db, add_user, users) != STORE_OK) {
 		json_decref(users);
 		reply_internal(req, "list users");
 		return;

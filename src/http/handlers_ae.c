@@ -139,7 +139,7 @@ void handle_ae_photo(request *req)
 	char type[16];
 	unsigned char *data = NULL;
 	size_t len = 0;
-	store_rc src = req->db->m->ae_report_photo(req->db, r.id, type, &data, &len);
+	store_rc src = store_ae_report_photo(req->db, r.id, type, &data, &len);
 	if (src != STORE_OK) {
 		if (src == STORE_NOT_FOUND)
 			reply_error(req, 404, "not_found", NULL, NULL);
@@ -214,8 +214,8 @@ void handle_ae_list(request *req)
 	if (staff && !list_params_read(req, states, 50, &p))
 		return;
 	report_list l = {json_array(), staff};
-	store_rc rc = staff ? req->db->m->ae_report_search(req->db, &p.filter, add_report, &l)
-	                    : req->db->m->ae_report_list(req->db, req->user.id, add_report, &l);
+	store_rc rc = staff ? store_ae_report_search(req->db, &p.filter, add_report, &l)
+	                    : store_ae_report_list(req->db, req->user.id, add_report, &l);
 	if (rc != STORE_OK) {
 		json_decref(l.items);
 		reply_internal(req, "list reports");
@@ -278,7 +278,7 @@ typedef struct patient_lots {
 static int add_order_lots(void *ctx, const order_record *o)
 {
 	patient_lots *pl = ctx;
-	if (pl->req->db->m->dispenses_of_order(pl->req->db, o->id, add_dispensed_lot, pl->lots) != STORE_OK) {
+	if (store_dispenses_of_order(pl->req->db, o->id, add_dispensed_lot, pl->lots) != STORE_OK) {
 		pl->failed = true;
 		return 1;
 	}
@@ -301,9 +301,9 @@ void handle_ae_get(request *req)
 		/* The suspected lots are pre-filled from the patient's dispenses (the report's order
 		 * first when it names one). */
 		patient_lots pl = {req, json_array(), false};
-		store_rc src = r.order_id ? req->db->m->dispenses_of_order(req->db, r.order_id, add_dispensed_lot, pl.lots)
-		                          : req->db->m->order_list(req->db, r.patient_id, NULL, add_order_lots, &pl);
-		if (req->db->m->ae_assessment_list(req->db, r.id, add_assessment, versions) != STORE_OK || src != STORE_OK ||
+		store_rc src = r.order_id ? store_dispenses_of_order(req->db, r.order_id, add_dispensed_lot, pl.lots)
+		                          : store_order_list(req->db, r.patient_id, NULL, add_order_lots, &pl);
+		if (store_ae_assessment_list(req->db, r.id, add_assessment, versions) != STORE_OK || src != STORE_OK ||
 		    pl.failed) {
 			json_decref(versions);
 			json_decref(pl.lots);
@@ -315,7 +315,7 @@ void handle_ae_get(request *req)
 		json_object_set_new(body, "dispensed_lots", pl.lots);
 		/* Staff call the patient about the event: the phone from the profile ("" if none). */
 		patient_profile profile;
-		store_rc prc = req->db->m->profile_get(req->db, r.patient_id, &profile);
+		store_rc prc = store_profile_get(req->db, r.patient_id, &profile);
 		if (prc == STORE_ERROR) {
 			json_decref(body);
 			reply_internal(req, "patient profile");
@@ -399,7 +399,7 @@ static int add_lot_alert(void *ctx, const ae_lot_alert_record *a)
 void handle_ae_lot_alerts(request *req)
 {
 	json_t *list = json_array();
-	if (req->db->m->ae_lot_alert_list(req->db, add_lot_alert, list) != STORE_OK) {
+	if (store_ae_lot_alert_list(req->db, add_lot_alert, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "lot alerts");
 		return;

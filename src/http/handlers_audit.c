@@ -121,8 +121,8 @@ void handle_audit_list(request *req)
 	q.limit = (int)limit + 1;
 	entry_list l = {json_array(), req->lang, 0, 0};
 	int64_t total = 0;
-	if (req->db->m->audit_search(req->db, &q, add_entry, &l) != STORE_OK ||
-	    req->db->m->audit_count(req->db, &q, &total) != STORE_OK) {
+	if (store_audit_search(req->db, &q, add_entry, &l) != STORE_OK ||
+	    store_audit_count(req->db, &q, &total) != STORE_OK) {
 		json_decref(l.entries);
 		reply_internal(req, "read audit log");
 		return;
@@ -139,7 +139,7 @@ void handle_audit_list(request *req)
 	if (q.before_id == 0) {
 		audit_verifier v;
 		audit_verifier_init(&v);
-		if (req->db->m->audit_each(req->db, verify_row, &v) != STORE_OK) {
+		if (store_audit_each(req->db, verify_row, &v) != STORE_OK) {
 			json_decref(reply);
 			reply_internal(req, "verify audit log");
 			return;
@@ -195,7 +195,7 @@ void handle_audit_csv(request *req)
 		return;
 	q.before_id = 0;
 	int64_t total = 0;
-	if (req->db->m->audit_count(req->db, &q, &total) != STORE_OK) {
+	if (store_audit_count(req->db, &q, &total) != STORE_OK) {
 		reply_internal(req, "count audit log");
 		return;
 	}
@@ -210,7 +210,7 @@ void handle_audit_csv(request *req)
 	                           "object", "patient id", "patient", "detail"};
 	csv_out_row(&x.out, req->lang == LANG_EN ? header_en : header_ja, 11);
 	q.limit = AUDIT_EXPORT_MAX_ROWS;
-	if (req->db->m->audit_search(req->db, &q, add_csv_row, &x) != STORE_OK) {
+	if (store_audit_search(req->db, &q, add_csv_row, &x) != STORE_OK) {
 		free(strbuf_finish(&x.out));
 		reply_internal(req, "export audit log");
 		return;
@@ -248,7 +248,7 @@ void handle_audit_filters(request *req)
 		json_array_append_new(actions, json_pack("{s:s, s:s, s:s}", "code", audit_actions[i].code, "label_ja",
 		                                         audit_actions[i].label_ja, "label_en", audit_actions[i].label_en));
 	json_t *people = json_array();
-	if (req->db->m->audit_people(req->db, add_person, people) != STORE_OK) {
+	if (store_audit_people(req->db, add_person, people) != STORE_OK) {
 		json_decref(actions);
 		json_decref(people);
 		reply_internal(req, "audit people");

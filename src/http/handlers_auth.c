@@ -28,7 +28,7 @@ json_t *json_user(const user_record *u, const patient_profile *profile)
 void handle_health(request *req)
 {
 	int version = 0;
-	if (req->db->m->schema_version(req->db, &version) != STORE_OK) {
+	if (store_schema_version(req->db, &version) != STORE_OK) {
 		reply_internal(req, "schema version");
 		return;
 	}
@@ -69,7 +69,7 @@ static void start_session(request *req, const user_record *user, const char *aud
 		return;
 	}
 	patient_profile profile;
-	bool has_profile = user->role == ROLE_PATIENT && req->db->m->profile_get(req->db, user->id, &profile) == STORE_OK;
+	bool has_profile = user->role == ROLE_PATIENT && store_profile_get(req->db, user->id, &profile) == STORE_OK;
 	reply_cookie(req, SESSION_COOKIE, token, true, -1);
 	reply_cookie(req, CSRF_COOKIE, session.csrf_token, false, -1);
 	reply_json(req, status,
@@ -158,7 +158,7 @@ void handle_me(request *req)
 	patient_profile profile;
 	bool has_profile = false;
 	if (req->user.role == ROLE_PATIENT) {
-		store_rc rc = req->db->m->profile_get(req->db, req->user.id, &profile);
+		store_rc rc = store_profile_get(req->db, req->user.id, &profile);
 		if (rc == STORE_ERROR) {
 			reply_internal(req, "read profile");
 			return;

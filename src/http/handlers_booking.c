@@ -125,7 +125,7 @@ void handle_slots_list(request *req)
 	slot_query q = {.doctor_id = doctor_id, .from = patient && from < now ? now : from, .to = to, .free_only = patient,
 	                .limit = 1000};
 	slot_list_ctx ctx = {json_array(), false};
-	if (q.from >= q.to || req->db->m->slot_list(req->db, &q, add_slot, &ctx) == STORE_OK) {
+	if (q.from >= q.to || store_slot_list(req->db, &q, add_slot, &ctx) == STORE_OK) {
 		reply_json(req, 200, json_pack("{s:o}", "slots", ctx.list));
 		return;
 	}
@@ -266,7 +266,7 @@ void handle_schedule(request *req)
 		doctor_id = req->user.id;
 	slot_query q = {.doctor_id = doctor_id, .from = from, .to = to, .limit = 1000};
 	slot_list_ctx ctx = {json_array(), true};
-	if (req->db->m->slot_list(req->db, &q, add_slot, &ctx) != STORE_OK) {
+	if (store_slot_list(req->db, &q, add_slot, &ctx) != STORE_OK) {
 		json_decref(ctx.list);
 		reply_internal(req, "schedule");
 		return;
@@ -340,7 +340,7 @@ static int add_booking(void *ctx, const booking_record *b)
 void handle_bookings_list(request *req)
 {
 	json_t *list = json_array();
-	if (req->db->m->booking_list(req->db, req->user.id, false, 0, add_booking, list) != STORE_OK) {
+	if (store_booking_list(req->db, req->user.id, false, 0, add_booking, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "list bookings");
 		return;
@@ -358,7 +358,7 @@ void handle_booking_cancel(request *req)
 		return;
 	}
 	booking_record b;
-	if (req->db->m->booking_get(req->db, req->path_ids[0], &b) != STORE_OK) {
+	if (store_booking_get(req->db, req->path_ids[0], &b) != STORE_OK) {
 		reply_internal(req, "read booking");
 		return;
 	}
@@ -382,7 +382,7 @@ void handle_booking_reschedule(request *req)
 void handle_booking_ics(request *req)
 {
 	booking_record b;
-	store_rc rc = req->db->m->booking_get(req->db, req->path_ids[0], &b);
+	store_rc rc = store_booking_get(req->db, req->path_ids[0], &b);
 	if (rc == STORE_ERROR) {
 		reply_internal(req, "read booking");
 		return;

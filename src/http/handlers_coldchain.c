@@ -102,7 +102,7 @@ static int add_logger(void *ctx, const logger_record *l)
 void handle_units_list(request *req)
 {
 	json_t *list = json_array();
-	if (req->db->m->unit_list(req->db, add_unit, list) != STORE_OK) {
+	if (store_unit_list(req->db, add_unit, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "list units");
 		return;
@@ -129,7 +129,7 @@ void handle_unit_create(request *req)
 void handle_loggers_list(request *req)
 {
 	json_t *list = json_array();
-	if (req->db->m->logger_list(req->db, add_logger, list) != STORE_OK) {
+	if (store_logger_list(req->db, add_logger, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "list loggers");
 		return;
@@ -156,7 +156,7 @@ void handle_logger_create(request *req)
 		return;
 	}
 	logger_record stored;
-	if (req->db->m->logger_get(req->db, l.id, &stored) != STORE_OK) {
+	if (store_logger_get(req->db, l.id, &stored) != STORE_OK) {
 		reply_internal(req, "read logger");
 		return;
 	}
@@ -244,7 +244,7 @@ static void import_csv_body(request *req, const actor *by, int64_t logger_id, co
 
 static bool load_logger(request *req, logger_record *l)
 {
-	store_rc rc = req->db->m->logger_get(req->db, req->path_ids[0], l);
+	store_rc rc = store_logger_get(req->db, req->path_ids[0], l);
 	if (rc == STORE_OK)
 		return true;
 	if (rc == STORE_NOT_FOUND)
@@ -278,7 +278,7 @@ void handle_logger_import(request *req)
 void handle_logger_ingest(request *req)
 {
 	logger_record l;
-	store_rc src = req->db->m->logger_get(req->db, req->path_ids[0], &l);
+	store_rc src = store_logger_get(req->db, req->path_ids[0], &l);
 	if (src == STORE_ERROR) {
 		reply_internal(req, "read logger");
 		return;
@@ -424,7 +424,7 @@ static json_t *logger_series(store *db, int64_t logger_id, int64_t from, int64_t
 	s.bucket_seconds = span / points > 1 ? span / points : 1;
 	coldchain_limits limits = {have_band ? min_c : -1e9, have_band ? max_c : 1e9, 0};
 	coldchain_begin(&s.ev, &limits, series_episode, NULL, s.episodes);
-	if (db->m->readings_range(db, logger_id, from, to, series_reading, &s) != STORE_OK) {
+	if (store_readings_range(db, logger_id, from, to, series_reading, &s) != STORE_OK) {
 		json_decref(s.points);
 		json_decref(s.episodes);
 		return NULL;
@@ -487,7 +487,7 @@ void handle_logger_series(request *req)
 	}
 	/* The band: the narrowest range of the products kept where this logger watched. */
 	band b = {0, 0, false};
-	if (req->db->m->exposures_of_logger(req->db, l.id, from, to, narrow_band, &b) != STORE_OK) {
+	if (store_exposures_of_logger(req->db, l.id, from, to, narrow_band, &b) != STORE_OK) {
 		reply_internal(req, "exposures");
 		return;
 	}
@@ -537,7 +537,7 @@ static int add_stay(void *ctx, const lot_exposure *e)
 json_t *lot_storage_json(request *req, int64_t lot_id, bool public_view)
 {
 	history_ctx h = {req, json_array(), public_view, false};
-	if (req->db->m->exposures_of_lot(req->db, lot_id, add_stay, &h) != STORE_OK || h.failed) {
+	if (store_exposures_of_lot(req->db, lot_id, add_stay, &h) != STORE_OK || h.failed) {
 		json_decref(h.stays);
 		return NULL;
 	}
@@ -572,7 +572,7 @@ static int add_alert(void *ctx, const coldchain_alert_record *a)
 void handle_lot_storage(request *req)
 {
 	lot_record lot;
-	store_rc rc = req->db->m->lot_get(req->db, req->path_ids[0], &lot);
+	store_rc rc = store_lot_get(req->db, req->path_ids[0], &lot);
 	if (rc != STORE_OK) {
 		if (rc == STORE_NOT_FOUND)
 			reply_error(req, 404, "not_found", NULL, NULL);
@@ -582,7 +582,7 @@ void handle_lot_storage(request *req)
 	}
 	json_t *stays = lot_storage_json(req, lot.id, false);
 	json_t *alerts = json_array();
-	if (stays == NULL || req->db->m->alert_list(req->db, NULL, lot.id, add_alert, alerts) != STORE_OK) {
+	if (stays == NULL || store_alert_list(req->db, NULL, lot.id, add_alert, alerts) != STORE_OK) {
 		json_decref(stays);
 		json_decref(alerts);
 		reply_internal(req, "storage history");
@@ -599,7 +599,7 @@ void handle_alerts_list(request *req)
 		return;
 	}
 	json_t *list = json_array();
-	if (req->db->m->alert_list(req->db, status, 0, add_alert, list) != STORE_OK) {
+	if (store_alert_list(req->db, status, 0, add_alert, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "list alerts");
 		return;
@@ -623,7 +623,7 @@ static int add_silence(void *ctx, const logger_silence_record *x)
 void handle_silences_list(request *req)
 {
 	json_t *list = json_array();
-	if (req->db->m->silence_list(req->db, clock_now() - 7 * 86400, add_silence, list) != STORE_OK) {
+	if (store_silence_list(req->db, clock_now() - 7 * 86400, add_silence, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "list silences");
 		return;
@@ -634,7 +634,7 @@ void handle_silences_list(request *req)
 void handle_alert_get(request *req)
 {
 	coldchain_alert_record a;
-	store_rc rc = req->db->m->alert_get(req->db, req->path_ids[0], &a);
+	store_rc rc = store_alert_get(req->db, req->path_ids[0], &a);
 	if (rc != STORE_OK) {
 		if (rc == STORE_NOT_FOUND)
 			reply_error(req, 404, "not_found", NULL, NULL);

@@ -66,7 +66,7 @@ static int add_mail_row(void *ctx, const mail_record *m)
 void handle_admin_mail(request *req)
 {
 	mail_counts c;
-	if (req->db->m->mail_count(req->db, "", &c) != STORE_OK) {
+	if (store_mail_count(req->db, "", &c) != STORE_OK) {
 		reply_internal(req, "mail counts");
 		return;
 	}
@@ -77,7 +77,7 @@ void handle_admin_mail(request *req)
 		return;
 	}
 	json_t *list = json_array();
-	if (req->db->m->mail_list(req->db, status, 200, add_mail_row, list) != STORE_OK) {
+	if (store_mail_list(req->db, status, 200, add_mail_row, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "mail list");
 		return;

@@ -42,9 +42,9 @@ static json_t *order_detail(request *req, const order_record *o)
 	product_record p;
 	json_t *dispensed = json_array();
 	shipment_record sh;
-	store_rc src = req->db->m->shipment_of_order(req->db, o->id, &sh);
-	if (req->db->m->product_get(req->db, o->product_id, &p) != STORE_OK || src == STORE_ERROR ||
-	    req->db->m->dispenses_of_order(req->db, o->id, add_dispense, dispensed) != STORE_OK) {
+	store_rc src = store_shipment_of_order(req->db, o->id, &sh);
+	if (store_product_get(req->db, o->product_id, &p) != STORE_OK || src == STORE_ERROR ||
+	    store_dispenses_of_order(req->db, o->id, add_dispense, dispensed) != STORE_OK) {
 		json_decref(j);
 		json_decref(dispensed);
 		return NULL;
@@ -87,7 +87,7 @@ void handle_orders_list(request *req)
 			reply_error(req, 400, "invalid_field", "status", "status_value");
 			return;
 		}
-		if (req->db->m->order_list(req->db, req->user.id, status, add_order, list) != STORE_OK) {
+		if (store_order_list(req->db, req->user.id, status, add_order, list) != STORE_OK) {
 			json_decref(list);
 			reply_internal(req, "list orders");
 			return;
@@ -102,8 +102,8 @@ void handle_orders_list(request *req)
 	}
 	int64_t total = 0;
 	json_t *counts = json_object();
-	if (req->db->m->order_search(req->db, &p.filter, &total, add_order, list) != STORE_OK ||
-	    req->db->m->order_status_counts(req->db, &p.filter, add_status_count, counts) != STORE_OK) {
+	if (store_order_search(req->db, &p.filter, &total, add_order, list) != STORE_OK ||
+	    store_order_status_counts(req->db, &p.filter, add_status_count, counts) != STORE_OK) {
 		json_decref(list);
 		json_decref(counts);
 		reply_internal(req, "list orders");
@@ -124,7 +124,7 @@ void handle_orders_list(request *req)
 /* Loads the order named by the path; patients only their own (others are 404). */
 static bool load_order(request *req, order_record *o)
 {
-	store_rc rc = req->db->m->order_get(req->db, req->path_ids[0], o);
+	store_rc rc = store_order_get(req->db, req->path_ids[0], o);
 	if (rc == STORE_ERROR) {
 		reply_internal(req, "read order");
 		return false;
@@ -139,7 +139,7 @@ static bool load_order(request *req, order_record *o)
 static void reply_order(request *req, int status, int64_t id)
 {
 	order_record o;
-	if (req->db->m->order_get(req->db, id, &o) != STORE_OK) {
+	if (store_order_get(req->db, id, &o) != STORE_OK) {
 		reply_internal(req, "read order");
 		return;
 	}
@@ -291,9 +291,9 @@ void handle_order_packing_slip(request *req)
 		reply_internal(req, "packing slip");
 		return;
 	}
-	store_rc src = req->db->m->shipment_of_order(req->db, o.id, &sh);
-	if (req->db->m->product_get(req->db, o.product_id, &p) != STORE_OK || src == STORE_ERROR ||
-	    req->db->m->dispenses_of_order(req->db, o.id, add_slip_line, lines) != STORE_OK) {
+	store_rc src = store_shipment_of_order(req->db, o.id, &sh);
+	if (store_product_get(req->db, o.product_id, &p) != STORE_OK || src == STORE_ERROR ||
+	    store_dispenses_of_order(req->db, o.id, add_slip_line, lines) != STORE_OK) {
 		free(lines);
 		reply_internal(req, "packing slip");
 		return;

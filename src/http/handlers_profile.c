@@ -19,7 +19,7 @@ static json_t *json_profile(const user_record *u, const patient_profile *p)
 /* Reads the signed-in patient's profile; false (with the reply set) when it cannot. */
 static bool load_profile(request *req, patient_profile *out)
 {
-	store_rc rc = req->db->m->profile_get(req->db, req->user.id, out);
+	store_rc rc = store_profile_get(req->db, req->user.id, out);
 	if (rc == STORE_NOT_FOUND)
 		reply_error(req, 404, "not_found", NULL, NULL);
 	else if (rc != STORE_OK)

@@ -39,7 +39,7 @@ static int add_public_product(void *ctx, const product_record *p)
 void handle_public_products(request *req)
 {
 	json_t *list = json_array();
-	if (req->db->m->product_list(req->db, add_public_product, list) != STORE_OK) {
+	if (store_product_list(req->db, add_public_product, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "list products");
 		return;
@@ -50,7 +50,7 @@ void handle_public_products(request *req)
 void handle_public_product(request *req)
 {
 	product_record p;
-	store_rc rc = req->db->m->product_get(req->db, req->path_ids[0], &p);
+	store_rc rc = store_product_get(req->db, req->path_ids[0], &p);
 	if (rc != STORE_OK) {
 		if (rc == STORE_NOT_FOUND)
 			reply_error(req, 404, "not_found", NULL, NULL);
@@ -59,7 +59,7 @@ void handle_public_product(request *req)
 		return;
 	}
 	json_t *lots = json_array();
-	if (req->db->m->lot_list(req->db, p.id, add_public_lot, lots) != STORE_OK) {
+	if (store_lot_list(req->db, p.id, add_public_lot, lots) != STORE_OK) {
 		json_decref(lots);
 		reply_internal(req, "list lots");
 		return;
@@ -70,7 +70,7 @@ void handle_public_product(request *req)
 void handle_public_lot(request *req)
 {
 	lot_record lot;
-	store_rc rc = req->db->m->lot_get(req->db, req->path_ids[0], &lot);
+	store_rc rc = store_lot_get(req->db, req->path_ids[0], &lot);
 	if (rc != STORE_OK) {
 		if (rc == STORE_NOT_FOUND)
 			reply_error(req, 404, "not_found", NULL, NULL);
@@ -80,7 +80,7 @@ void handle_public_lot(request *req)
 	}
 	product_record p;
 	json_t *j = json_lot_detail(req->db, &lot, false);
-	if (j == NULL || req->db->m->product_get(req->db, lot.product_id, &p) != STORE_OK) {
+	if (j == NULL || store_product_get(req->db, lot.product_id, &p) != STORE_OK) {
 		json_decref(j);
 		reply_internal(req, "lot detail");
 		return;
@@ -98,7 +98,7 @@ void handle_public_lot(request *req)
 void handle_public_certificate(request *req)
 {
 	certificate_record c;
-	store_rc rc = req->db->m->certificate_get(req->db, req->path_ids[0], &c);
+	store_rc rc = store_certificate_get(req->db, req->path_ids[0], &c);
 	if (rc != STORE_OK) {
 		if (rc == STORE_NOT_FOUND)
 			reply_error(req, 404, "not_found", NULL, NULL);

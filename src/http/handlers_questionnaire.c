@@ -173,7 +173,7 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 	store *s = req->db;
 	int64_t now = clock_now();
 	json_t *upcoming = json_array();
-	if (s->m->booking_list(s, patient_id, true, now, add_booking_json, upcoming) != STORE_OK) {
+	if (store_booking_list(s, patient_id, true, now, add_booking_json, upcoming) != STORE_OK) {
 		json_decref(upcoming);
 		return NULL;
 	}
@@ -183,7 +183,7 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 	json_t *qstatus = json_pack("{s:s, s:i}", "questionnaire_id", INTAKE_QUESTIONNAIRE_ID, "current_version",
 	                            current ? questionnaire_version(current) : 0);
 	response_record r;
-	store_rc rc = s->m->response_latest(s, patient_id, &r);
+	store_rc rc = store_response_latest(s, patient_id, &r);
 	if (rc == STORE_ERROR) {
 		json_decref(qstatus);
 		json_decref(out);
@@ -212,7 +212,7 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 		/* Every version the patient submitted, each with the flags it raised, so a contraindication
 		 * answered away later stays in sight. */
 		json_t *history = json_array();
-		if (s->m->response_list(s, patient_id, add_history_version, history) != STORE_OK) {
+		if (store_response_list(s, patient_id, add_history_version, history) != STORE_OK) {
 			json_decref(history);
 			json_decref(qstatus);
 			json_decref(out);
@@ -225,7 +225,7 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 	const consent_text *ct = intake_current_consent(req->catalog, INTAKE_CONSENT_ID);
 	json_t *cstatus = json_pack("{s:i}", "current_version", ct ? ct->version : 0);
 	consent_record c;
-	rc = s->m->consent_latest(s, patient_id, &c);
+	rc = store_consent_latest(s, patient_id, &c);
 	if (rc == STORE_ERROR) {
 		json_decref(cstatus);
 		json_decref(out);
@@ -238,13 +238,13 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 	consent_list_ctx history = {json_array(), req->catalog};
 	json_object_set_new(cstatus, "history", history.items);
 	json_object_set_new(out, "consent", cstatus);
-	if (s->m->consent_list(s, patient_id, add_consent_json, &history) != STORE_OK) {
+	if (store_consent_list(s, patient_id, add_consent_json, &history) != STORE_OK) {
 		json_decref(out);
 		return NULL;
 	}
 
 	decision_record d;
-	rc = s->m->decision_latest(s, patient_id, &d);
+	rc = store_decision_latest(s, patient_id, &d);
 	if (rc == STORE_ERROR) {
 		json_decref(out);
 		return NULL;
@@ -263,13 +263,13 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 	if (staff_view) {
 		/* The consultation calls, and whether one held recently enough lets the doctor approve. */
 		json_t *calls = json_array();
-		if (s->m->call_list(s, patient_id, add_call_json, calls) != STORE_OK) {
+		if (store_call_list(s, patient_id, add_call_json, calls) != STORE_OK) {
 			json_decref(calls);
 			json_decref(out);
 			return NULL;
 		}
 		call_record held;
-		rc = s->m->call_latest_held(s, patient_id, now - req->cfg->questionnaire_valid_seconds, now, &held);
+		rc = store_call_latest_held(s, patient_id, now - req->cfg->questionnaire_valid_seconds, now, &held);
 		if (rc == STORE_ERROR) {
 			json_decref(calls);
 			json_decref(out);

@@ -46,7 +46,7 @@ void handle_review_queue(request *req)
 	json_t *items = json_array();
 	review_ctx ctx = {items, req->catalog};
 	int64_t total = 0;
-	if (req->db->m->review_queue(req->db, &p.filter, &total, add_review_item, &ctx) != STORE_OK) {
+	if (store_review_queue(req->db, &p.filter, &total, add_review_item, &ctx) != STORE_OK) {
 		json_decref(items);
 		reply_internal(req, "review queue");
 		return;
@@ -67,7 +67,7 @@ void handle_review_queue(request *req)
 /* Loads the patient named by the path, replying 404 when there is none. */
 static bool load_patient(request *req, user_record *patient, patient_profile *profile)
 {
-	store_rc rc = req->db->m->user_by_id(req->db, req->path_ids[0], patient);
+	store_rc rc = store_user_by_id(req->db, req->path_ids[0], patient);
 	if (rc == STORE_ERROR) {
 		reply_internal(req, "read patient");
 		return false;
@@ -76,7 +76,7 @@ static bool load_patient(request *req, user_record *patient, patient_profile *pr
 		reply_error(req, 404, "not_found", NULL, NULL);
 		return false;
 	}
-	rc = req->db->m->profile_get(req->db, patient->id, profile);
+	rc = store_profile_get(req->db, patient->id, profile);
 	if (rc == STORE_ERROR) {
 		reply_internal(req, "read profile");
 		return false;

@@ -107,9 +107,9 @@ json_t *json_lot_detail(store *s, const lot_record *lot, bool staff)
 	json_t *j = json_lot(lot);
 	json_t *tests = json_array(), *certs = json_array();
 	transitions_ctx tc = {json_array(), staff};
-	if (s->m->lot_tests(s, lot->id, add_test, tests) != STORE_OK ||
-	    s->m->certificates_of_lot(s, lot->id, add_certificate, certs) != STORE_OK ||
-	    s->m->lot_transitions(s, lot->id, add_transition, &tc) != STORE_OK) {
+	if (store_lot_tests(s, lot->id, add_test, tests) != STORE_OK ||
+	    store_certificates_of_lot(s, lot->id, add_certificate, certs) != STORE_OK ||
+	    store_lot_transitions(s, lot->id, add_transition, &tc) != STORE_OK) {
 		json_decref(j);
 		json_decref(tests);
 		json_decref(certs);
@@ -144,7 +144,7 @@ static int add_product(void *ctx, const product_record *p)
 void handle_products_list(request *req)
 {
 	json_t *list = json_array();
-	if (req->db->m->product_list(req->db, add_product, list) != STORE_OK) {
+	if (store_product_list(req->db, add_product, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "list products");
 		return;
@@ -201,7 +201,7 @@ void handle_lots_list(request *req)
 		return;
 	}
 	json_t *list = json_array();
-	if (req->db->m->lot_list(req->db, product_id, add_lot, list) != STORE_OK) {
+	if (store_lot_list(req->db, product_id, add_lot, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "list lots");
 		return;
@@ -229,7 +229,7 @@ void handle_lot_create(request *req)
 		return;
 	}
 	lot_record stored;
-	if (req->db->m->lot_get(req->db, l.id, &stored) != STORE_OK) {
+	if (store_lot_get(req->db, l.id, &stored) != STORE_OK) {
 		reply_internal(req, "read lot");
 		return;
 	}
@@ -239,7 +239,7 @@ void handle_lot_create(request *req)
 /* Loads the lot named by the path; replies 404 when there is none. */
 static bool load_lot(request *req, lot_record *lot)
 {
-	store_rc rc = req->db->m->lot_get(req->db, req->path_ids[0], lot);
+	store_rc rc = store_lot_get(req->db, req->path_ids[0], lot);
 	if (rc == STORE_OK)
 		return true;
 	if (rc == STORE_NOT_FOUND)
@@ -441,7 +441,7 @@ static void reply_recipients(request *req, int status, const lot_record *lot)
 	}
 
 	lot_record fresh;
-	if (req->db->m->lot_get(req->db, lot->id, &fresh) != STORE_OK)
+	if (store_lot_get(req->db, lot->id, &fresh) != STORE_OK)
 		fresh = *lot;
 	reply_json(req, status,
 	           json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "lot", json_lot(&fresh), "recipients", rows, "progress",
@@ -523,7 +523,7 @@ void handle_my_recalls(request *req)
 {
 	json_t *list = json_array();
 	if (req->user.role == ROLE_PATIENT &&
-	    req->db->m->recall_tracks_of_patient(req->db, req->user.id, add_my_recall, list) != STORE_OK) {
+	    store_recall_tracks_of_patient(req->db, req->user.id, add_my_recall, list) != STORE_OK) {
 		json_decref(list);
 		reply_internal(req, "my recalls");
 		return;
@@ -581,7 +581,7 @@ void handle_lot_recall_notices(request *req)
 	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic.postal_code[0] ? "〒" : "", clinic.postal_code,
 	         clinic.postal_code[0] ? " " : "", clinic.address);
 	recall_reason why = {"", 0};
-	if (req->db->m->lot_transitions(req->db, lot.id, find_recall, &why) != STORE_OK) {
+	if (store_lot_transitions(req->db, lot.id, find_recall, &why) != STORE_OK) {
 		reply_internal(req, "recall notices");
 		return;
 	}

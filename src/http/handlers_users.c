@@ -54,7 +54,7 @@ void handle_admin_users_list(request *req)
 	}
 	json_t *users = json_array();
 	int64_t total = 0;
-	if (req->db->m->user_search(req->db, &p.filter, roles, add_admin_user, users, &total) != STORE_OK) {
+	if (store_user_search(req->db, &p.filter, roles, add_admin_user, users, &total) != STORE_OK) {
 		json_decref(users);
 		reply_internal(req, "search users");
 		return;

@@ -71,7 +71,7 @@ static int pool_open(store_pool *p, const char *path, int size)
 static void pool_close(store_pool *p)
 {
 	for (int i = 0; i < p->free_count; i++)
-		p->free_list[i]->m->close(p->free_list[i]);
+		store_close(p->free_list[i]);
 	free(p->free_list);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->available);
@@ -90,7 +90,7 @@ static store *pool_take(store_pool *p)
 static void pool_give(store_pool *p, store *s)
 {
 	/* A handler that forgot to finish its transaction must not leak it to the next one. */
-	s->m->rollback(s);
+	store_rollback(s);
 	pthread_mutex_lock(&p->lock);
 	p->free_list[p->free_count++] = s;
 	pthread_cond_signal(&p->available);
@@ -517,7 +517,7 @@ static int clinic_startup_check(store *s, server_config *cfg)
 		snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", missing[i]);
 	}
 	bool admin = false;
-	if (s->m->user_list(s, find_admin, &admin) != STORE_OK) {
+	if (store_user_list(s, find_admin, &admin) != STORE_OK) {
 		fprintf(stderr, "exosafe: %s\n", s->errmsg);
 		return -1;
 	}
@@ -565,7 +565,7 @@ int server_run(const server_config *cfg)
 	{
 		store *s = srv.pool.free_list[0];
 		int version = 0;
-		if (s->m->schema_version(s, &version) != STORE_OK || version == 0) {
+		if (store_schema_version(s, &version) != STORE_OK || version == 0) {
 			fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", cfg->db_path,
 			        cfg->db_path);
 			pool_close(&srv.pool);
@@ -580,12 +580,12 @@ int server_run(const server_config *cfg)
 			return 1;
 		}
 		int64_t now = clock_now();
-		if (s->m->begin(s) == STORE_OK) {
-			if (s->m->session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK &&
-			    s->m->login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK)
-				s->m->commit(s);
+		if (store_begin(s) == STORE_OK) {
+			if (store_session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK &&
+			    store_login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK)
+				store_commit(s);
 			else
-				s->m->rollback(s);
+				store_rollback(s);
 		}
 	}
 

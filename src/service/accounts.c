@@ -7,7 +7,7 @@
 
 static accounts_rc abort_tx(store *s)
 {
-	s->m->rollback(s);
+	store_rollback(s);
 	return ACCOUNTS_ERROR;
 }
 
@@ -20,11 +20,11 @@ accounts_rc accounts_create(store *s, const actor *by, const char *action, user_
 		return ACCOUNTS_ERROR;
 	}
 	user->created_at = clock_now();
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
-	store_rc rc = s->m->user_insert(s, user);
+	store_rc rc = store_user_insert(s, user);
 	if (rc == STORE_CONFLICT) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return ACCOUNTS_EMAIL_TAKEN;
 	}
 	if (rc != STORE_OK)
@@ -32,7 +32,7 @@ accounts_rc accounts_create(store *s, const actor *by, const char *action, user_
 	if (user->role == ROLE_PATIENT) {
 		patient_profile p = *profile;
 		p.user_id = user->id;
-		if (s->m->profile_insert(s, &p) != STORE_OK)
+		if (store_profile_insert(s, &p) != STORE_OK)
 			return abort_tx(s);
 	}
 	char object[64], detail[128];
@@ -45,9 +45,9 @@ accounts_rc accounts_create(store *s, const actor *by, const char *action, user_
 		audit_row_make(&row, by->id, by->role, action, object, detail);
 	if (!by->self && by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	if (s->m->audit_append(s, &row) != STORE_OK)
+	if (store_audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);
-	return s->m->commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
+	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
 }
 
 static void subjects(const login_attempt *a, char account[300], char address[80])
@@ -61,10 +61,10 @@ static accounts_rc record_failure(store *s, const login_attempt *a, int64_t now,
 {
 	char account[300], address[80];
 	subjects(a, account, address);
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	if (strcmp(action, "auth.login_failed") == 0 &&
-	    (s->m->login_failure_add(s, account, now) != STORE_OK || s->m->login_failure_add(s, address, now) != STORE_OK))
+	    (store_login_failure_add(s, account, now) != STORE_OK || store_login_failure_add(s, address, now) != STORE_OK))
 		return abort_tx(s);
 	audit_row row;
 	char object[64] = "";
@@ -73,9 +73,9 @@ static accounts_rc record_failure(store *s, const login_attempt *a, int64_t now,
 	char detail[128];
 	snprintf(detail, sizeof detail, "from %s", a->address ? a->address : "unknown");
 	audit_row_make(&row, 0, ROLE_NONE, action, object, detail);
-	if (s->m->audit_append(s, &row) != STORE_OK)
+	if (store_audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);
-	return s->m->commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
+	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
 }
 
 accounts_rc accounts_login(store *s, const login_limits *lim, const login_attempt *a, int64_t now,
@@ -84,12 +84,12 @@ accounts_rc accounts_login(store *s, const login_limits *lim, const login_attemp
 	char account[300], address[80];
 	int64_t account_failures = 0, address_failures = 0;
 	subjects(a, account, address);
-	if (s->m->login_failure_count(s, account, now - lim->window_seconds, &account_failures) != STORE_OK ||
-	    s->m->login_failure_count(s, address, now - lim->window_seconds, &address_failures) != STORE_OK)
+	if (store_login_failure_count(s, account, now - lim->window_seconds, &account_failures) != STORE_OK ||
+	    store_login_failure_count(s, address, now - lim->window_seconds, &address_failures) != STORE_OK)
 		return ACCOUNTS_ERROR;
 
 	user_record user;
-	store_rc found = s->m->user_by_email(s, a->email, &user);
+	store_rc found = store_user_by_email(s, a->email, &user);
 	if (found == STORE_ERROR)
 		return ACCOUNTS_ERROR;
 
@@ -106,11 +106,11 @@ accounts_rc accounts_login(store *s, const login_limits *lim, const login_attemp
 		return ACCOUNTS_BAD_CREDENTIALS;
 	}
 	if (account_failures > 0) {
-		if (s->m->begin(s) != STORE_OK)
+		if (store_begin(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
-		if (s->m->login_failure_clear(s, account) != STORE_OK)
+		if (store_login_failure_clear(s, account) != STORE_OK)
 			return abort_tx(s);
-		if (s->m->commit(s) != STORE_OK)
+		if (store_commit(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
 	}
 	/* Only now, with the password right, may the answer say more than "wrong". */
@@ -133,19 +133,19 @@ accounts_rc accounts_session_start(store *s, const user_record *user, int64_t no
 	r.user_id = user->id;
 	r.created_at = now;
 	r.last_seen_at = now;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
-	if (s->m->session_insert(s, &r) != STORE_OK)
+	if (store_session_insert(s, &r) != STORE_OK)
 		return abort_tx(s);
 	if (audit_action != NULL) {
 		audit_row row;
 		char object[64];
 		snprintf(object, sizeof object, "user:%lld", (long long)user->id);
 		audit_row_make(&row, user->id, user->role, audit_action, object, "");
-		if (s->m->audit_append(s, &row) != STORE_OK)
+		if (store_audit_append(s, &row) != STORE_OK)
 			return abort_tx(s);
 	}
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	*session_out = r;
 	return ACCOUNTS_OK;
@@ -159,21 +159,21 @@ accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const 
 	char hash[TOKEN_HASH_HEX];
 	token_hash(token, hash);
 	session_record r;
-	store_rc rc = s->m->session_get(s, hash, &r);
+	store_rc rc = store_session_get(s, hash, &r);
 	if (rc == STORE_NOT_FOUND)
 		return ACCOUNTS_SESSION_INVALID;
 	if (rc != STORE_OK)
 		return ACCOUNTS_ERROR;
 	if (session_expired(lim, r.created_at, r.last_seen_at, now)) {
-		if (s->m->begin(s) == STORE_OK) {
-			if (s->m->session_delete(s, hash) == STORE_OK)
-				s->m->commit(s);
+		if (store_begin(s) == STORE_OK) {
+			if (store_session_delete(s, hash) == STORE_OK)
+				store_commit(s);
 			else
-				s->m->rollback(s);
+				store_rollback(s);
 		}
 		return ACCOUNTS_SESSION_INVALID;
 	}
-	rc = s->m->user_by_id(s, r.user_id, user_out);
+	rc = store_user_by_id(s, r.user_id, user_out);
 	if (rc == STORE_NOT_FOUND)
 		return ACCOUNTS_SESSION_INVALID;
 	if (rc != STORE_OK)
@@ -185,11 +185,11 @@ accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const 
 	 * a short idle limit still sees the activity. */
 	int64_t refresh = lim->idle_seconds / 3 < 60 ? lim->idle_seconds / 3 : 60;
 	if (now - r.last_seen_at >= refresh) {
-		if (s->m->begin(s) != STORE_OK)
+		if (store_begin(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
-		if (s->m->session_touch(s, hash, now) != STORE_OK)
+		if (store_session_touch(s, hash, now) != STORE_OK)
 			return abort_tx(s);
-		if (s->m->commit(s) != STORE_OK)
+		if (store_commit(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
 		r.last_seen_at = now;
 	}
@@ -199,17 +199,17 @@ accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const 
 
 accounts_rc accounts_session_end(store *s, const session_record *session, const user_record *user)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
-	if (s->m->session_delete(s, session->token_hash) != STORE_OK)
+	if (store_session_delete(s, session->token_hash) != STORE_OK)
 		return abort_tx(s);
 	audit_row row;
 	char object[64];
 	snprintf(object, sizeof object, "user:%lld", (long long)user->id);
 	audit_row_make(&row, user->id, user->role, "auth.logout", object, "");
-	if (s->m->audit_append(s, &row) != STORE_OK)
+	if (store_audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);
-	return s->m->commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
+	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
 }
 
 /* Appends to detail (a comma list of field names) when the text changed. */
@@ -231,8 +231,8 @@ static accounts_rc check_current_password(store *s, const login_limits *lim, con
 	char account[300], address[80];
 	subjects(&a, account, address);
 	int64_t account_failures = 0, address_failures = 0;
-	if (s->m->login_failure_count(s, account, now - lim->window_seconds, &account_failures) != STORE_OK ||
-	    s->m->login_failure_count(s, address, now - lim->window_seconds, &address_failures) != STORE_OK)
+	if (store_login_failure_count(s, account, now - lim->window_seconds, &account_failures) != STORE_OK ||
+	    store_login_failure_count(s, address, now - lim->window_seconds, &address_failures) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	if (login_throttled(lim, account_failures, address_failures))
 		return ACCOUNTS_THROTTLED;
@@ -272,22 +272,22 @@ accounts_rc accounts_profile_update(store *s, const login_limits *lim, user_reco
 		if (checked != ACCOUNTS_OK)
 			return checked;
 	}
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
-	store_rc rc = s->m->user_update(s, &u);
+	store_rc rc = store_user_update(s, &u);
 	if (rc == STORE_CONFLICT) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return ACCOUNTS_EMAIL_TAKEN;
 	}
-	if (rc != STORE_OK || s->m->profile_update(s, &p) != STORE_OK)
+	if (rc != STORE_OK || store_profile_update(s, &p) != STORE_OK)
 		return abort_tx(s);
 	char object[64];
 	snprintf(object, sizeof object, "patient:%lld", (long long)u.id);
 	audit_row row;
 	audit_row_make(&row, u.id, u.role, "patient.profile.update", object, detail);
-	if (s->m->audit_append(s, &row) != STORE_OK)
+	if (store_audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	*user = u;
 	*profile = p;
@@ -300,7 +300,7 @@ static accounts_rc would_leave_no_admin(store *s, const user_record *target)
 	if (target->role != ROLE_ADMIN || target->deactivated_at != 0)
 		return ACCOUNTS_OK;
 	int64_t admins = 0;
-	if (s->m->user_count_active_admins(s, &admins) != STORE_OK)
+	if (store_user_count_active_admins(s, &admins) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	return admins <= 1 ? ACCOUNTS_LAST_ADMIN : ACCOUNTS_OK;
 }
@@ -309,12 +309,12 @@ accounts_rc accounts_admin_apply(store *s, const actor *by, int64_t target_id, a
                                  int64_t now, user_record *out, int64_t *sessions_ended)
 {
 	*sessions_ended = 0;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	user_record u;
-	store_rc found = s->m->user_by_id(s, target_id, &u);
+	store_rc found = store_user_by_id(s, target_id, &u);
 	if (found != STORE_OK) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return found == STORE_NOT_FOUND ? ACCOUNTS_NOT_FOUND : ACCOUNTS_ERROR;
 	}
 	const char *audit_action = NULL;
@@ -361,17 +361,17 @@ accounts_rc accounts_admin_apply(store *s, const actor *by, int64_t target_id, a
 	if (guard == ACCOUNTS_OK && target_id == by->id)
 		guard = ACCOUNTS_SELF;
 	if (guard != ACCOUNTS_OK) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return guard;
 	}
 	if (audit_action == NULL) {
-		s->m->rollback(s);
+		store_rollback(s);
 		*out = u;
 		return ACCOUNTS_OK;
 	}
-	if (s->m->user_update(s, &u) != STORE_OK)
+	if (store_user_update(s, &u) != STORE_OK)
 		return abort_tx(s);
-	if (end_sessions && s->m->session_delete_user(s, u.id, sessions_ended) != STORE_OK)
+	if (end_sessions && store_session_delete_user(s, u.id, sessions_ended) != STORE_OK)
 		return abort_tx(s);
 	if (end_sessions) {
 		size_t used = strlen(detail);
@@ -381,9 +381,9 @@ accounts_rc accounts_admin_apply(store *s, const actor *by, int64_t target_id, a
 	snprintf(object, sizeof object, "user:%lld", (long long)u.id);
 	audit_row row;
 	audit_row_make(&row, by->id, by->role, audit_action, object, detail);
-	if (s->m->audit_append(s, &row) != STORE_OK)
+	if (store_audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	*out = u;
 	return ACCOUNTS_OK;

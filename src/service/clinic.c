@@ -7,7 +7,7 @@
 clinic_rc clinic_profile_get(store *s, clinic_profile *out)
 {
 	*out = (clinic_profile){0};
-	store_rc rc = s->m->clinic_get(s, CLINIC_ID_DEFAULT, out);
+	store_rc rc = store_clinic_get(s, CLINIC_ID_DEFAULT, out);
 	if (rc == STORE_NOT_FOUND) {
 		snprintf(s->errmsg, sizeof s->errmsg, "the clinic row %d is missing (database not migrated?)", CLINIC_ID_DEFAULT);
 		return CLINIC_ERROR;
@@ -45,17 +45,17 @@ static clinic_rc write_profile(store *s, const actor *by, const clinic_profile *
 	changed_fields(before, next, fields, sizeof fields);
 	snprintf(detail, sizeof detail, "fields=%s%s", fields[0] ? fields : "(none)", next->is_demo ? " demo" : "");
 	snprintf(object, sizeof object, "clinic:%lld", (long long)next->id);
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return CLINIC_ERROR;
 	audit_row row;
 	audit_row_make(&row, by->id, by->role, "clinic.update", object, detail);
 	if (by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	if (s->m->clinic_put(s, next) != STORE_OK || s->m->audit_append(s, &row) != STORE_OK) {
-		s->m->rollback(s);
+	if (store_clinic_put(s, next) != STORE_OK || store_audit_append(s, &row) != STORE_OK) {
+		store_rollback(s);
 		return CLINIC_ERROR;
 	}
-	return s->m->commit(s) == STORE_OK ? CLINIC_OK : CLINIC_ERROR;
+	return store_commit(s) == STORE_OK ? CLINIC_OK : CLINIC_ERROR;
 }
 
 clinic_rc clinic_profile_update(store *s, const actor *by, const char *const raw[CLINIC_FIELD_COUNT], bool production,

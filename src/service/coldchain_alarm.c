@@ -64,7 +64,7 @@ static store_rc load_recipients(store *s, recipients *to)
 	if (clinic_profile_get(s, &clinic) != CLINIC_OK)
 		return STORE_ERROR;
 	snprintf(to->clinic_name, sizeof to->clinic_name, "%s", clinic.name);
-	return s->m->user_list(s, add_recipient, to);
+	return store_user_list(s, add_recipient, to);
 }
 
 static const char *place_of(const logger_record *l)
@@ -93,10 +93,10 @@ static int collect_recent(void *ctx, const coldchain_alert_record *a)
 static store_rc alarm_one_excursion(store *s, const coldchain_alarm_settings *cfg, const recipients *to, int64_t alert_id)
 {
 	coldchain_alert_record a;
-	if (s->m->alert_get(s, alert_id, &a) != STORE_OK)
+	if (store_alert_get(s, alert_id, &a) != STORE_OK)
 		return STORE_ERROR;
 	logger_record l;
-	store_rc rc = s->m->logger_get(s, a.logger_id, &l);
+	store_rc rc = store_logger_get(s, a.logger_id, &l);
 	if (rc != STORE_OK) {
 		coldchain_alert_clear(&a);
 		return STORE_ERROR;
@@ -122,13 +122,13 @@ static store_rc alarm_one_excursion(store *s, const coldchain_alarm_settings *cf
 		{"peak", peak},                    {"logger_code", l.code},      {"link", link},
 	};
 	coldchain_alert_clear(&a);
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return STORE_ERROR;
 	if (mail_staff(s, cfg, to, "coldchain_excursion", key, vars, sizeof vars / sizeof vars[0]) != STORE_OK) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return STORE_ERROR;
 	}
-	return s->m->commit(s);
+	return store_commit(s);
 }
 
 store_rc coldchain_alarm_excursions(store *s, const coldchain_alarm_settings *cfg, int64_t now,
@@ -136,7 +136,7 @@ store_rc coldchain_alarm_excursions(store *s, const coldchain_alarm_settings *cf
 {
 	(void)counts;
 	recent_alerts recent = {.n = 0, .since = now - COLDCHAIN_ALARM_RECENT_SECONDS};
-	if (s->m->alert_list(s, "open", 0, collect_recent, &recent) != STORE_OK)
+	if (store_alert_list(s, "open", 0, collect_recent, &recent) != STORE_OK)
 		return STORE_ERROR;
 	if (recent.n == 0)
 		return STORE_OK;
@@ -191,10 +191,10 @@ static store_rc check_sensor(store *s, const coldchain_alarm_settings *cfg, cons
 	char link[700], key[96], since[JST_DATETIME_LEN], resumed[JST_DATETIME_LEN], minutes[24], interval[24];
 	chart_link(cfg, l->id, link, sizeof link);
 	minutes_text(l->interval_seconds, interval);
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return STORE_ERROR;
 	logger_silence_record x;
-	store_rc rc = s->m->silence_recover(s, l->id, now, &x);
+	store_rc rc = store_silence_recover(s, l->id, now, &x);
 	if (rc == STORE_OK) {
 		jst_datetime(x.since_at, since);
 		jst_datetime(x.resumed_at, resumed);
@@ -211,7 +211,7 @@ static store_rc check_sensor(store *s, const coldchain_alarm_settings *cfg, cons
 	int64_t last = l->last_at > 0 ? l->last_at : l->created_at;
 	if (now - last > COLDCHAIN_SILENT_INTERVALS * l->interval_seconds) {
 		logger_silence_record open = {.logger_id = l->id, .since_at = last, .detected_at = now};
-		rc = s->m->silence_open(s, &open);
+		rc = store_silence_open(s, &open);
 		if (rc == STORE_OK) {
 			jst_datetime(last, since);
 			minutes_text(now - last, minutes);
@@ -225,9 +225,9 @@ static store_rc check_sensor(store *s, const coldchain_alarm_settings *cfg, cons
 			goto fail;  /* CONFLICT: already silent and recorded; one silence, one alarm */
 		}
 	}
-	return s->m->commit(s);
+	return store_commit(s);
 fail:
-	s->m->rollback(s);
+	store_rollback(s);
 	return STORE_ERROR;
 }
 
@@ -242,7 +242,7 @@ store_rc coldchain_check_silent(store *s, const coldchain_alarm_settings *cfg, i
 	store_rc rc = STORE_ERROR;
 	if (to == NULL || load_recipients(s, to) != STORE_OK)
 		goto out;
-	if (s->m->logger_list(s, collect_sensor, &sensors) != STORE_OK || sensors.failed)
+	if (store_logger_list(s, collect_sensor, &sensors) != STORE_OK || sensors.failed)
 		goto out;
 	rc = STORE_OK;
 	for (size_t i = 0; i < sensors.n && rc == STORE_OK; i++)

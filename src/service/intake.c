@@ -16,7 +16,7 @@
 /* Rolls back and passes rc through, so early returns read as one line. */
 static intake_rc undo(store *s, intake_rc rc)
 {
-	s->m->rollback(s);
+	store_rollback(s);
 	return rc;
 }
 
@@ -27,12 +27,12 @@ static intake_rc audit(store *s, const actor *by, const char *action, const char
 	audit_row row;
 	snprintf(object, sizeof object, "%s:%lld", object_kind, (long long)object_id);
 	audit_row_make(&row, by->id, by->role, action, object, detail);
-	return s->m->audit_append(s, &row) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
+	return store_audit_append(s, &row) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
 }
 
 static intake_rc finish(store *s)
 {
-	return s->m->commit(s) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
+	return store_commit(s) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* ---- slots ---- */
@@ -65,10 +65,10 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 		return INTAKE_SLOT_PAST;
 	if (start > now + INTAKE_SLOT_MAX_AHEAD_SECONDS)
 		return INTAKE_SLOT_TOO_FAR;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	user_record doctor;
-	store_rc rc = s->m->user_by_id(s, doctor_id, &doctor);
+	store_rc rc = store_user_by_id(s, doctor_id, &doctor);
 	if (rc == STORE_ERROR)
 		return undo(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
@@ -76,7 +76,7 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 
 	overlap_check check = {start, end, false};
 	slot_query q = {.doctor_id = doctor_id, .from = start - 120 * 60, .to = end, .limit = 10000};
-	if (s->m->slot_list(s, &q, find_overlap, &check) != STORE_OK)
+	if (store_slot_list(s, &q, find_overlap, &check) != STORE_OK)
 		return undo(s, INTAKE_ERROR);
 	if (check.overlaps)
 		return undo(s, INTAKE_SLOT_OVERLAP);
@@ -84,7 +84,7 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 	int created = 0;
 	for (int64_t t = start; t + slot_minutes * 60 <= end; t += slot_minutes * 60) {
 		slot_record slot = {0, doctor_id, t, slot_minutes, by->id, now};
-		rc = s->m->slot_insert(s, &slot);
+		rc = store_slot_insert(s, &slot);
 		if (rc == STORE_CONFLICT)
 			return undo(s, INTAKE_SLOT_OVERLAP);
 		if (rc != STORE_OK)
@@ -166,10 +166,10 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 
 	/* Preview or not, the same reads inside one transaction, so what the preview promises is
 	 * what publishing does unless someone else publishes in between. */
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	user_record doctor;
-	store_rc rc = s->m->user_by_id(s, doctor_id, &doctor);
+	store_rc rc = store_user_by_id(s, doctor_id, &doctor);
 	if (rc == STORE_ERROR)
 		return undo(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
@@ -177,7 +177,7 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 	existing_slots have = {0};
 	slot_query q = {.doctor_id = doctor_id, .from = out->starts[0] - 120 * 60,
 	                .to = out->starts[out->count - 1] + length, .limit = 100000};
-	rc = s->m->slot_list(s, &q, collect_slot, &have);
+	rc = store_slot_list(s, &q, collect_slot, &have);
 	if (rc != STORE_OK || have.failed) {
 		free(have.start);
 		free(have.end);
@@ -199,14 +199,14 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 	free(have.start);
 	free(have.end);
 	if (preview) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return INTAKE_OK;
 	}
 	for (size_t i = 0; i < out->count; i++) {
 		if (out->fate[i] != 'c')
 			continue;
 		slot_record slot = {0, doctor_id, out->starts[i], p->slot_minutes, by->id, now};
-		rc = s->m->slot_insert(s, &slot);
+		rc = store_slot_insert(s, &slot);
 		if (rc != STORE_OK)
 			return undo(s, rc == STORE_CONFLICT ? INTAKE_SLOT_OVERLAP : INTAKE_ERROR);
 	}
@@ -221,16 +221,16 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 
 intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	slot_record slot;
-	store_rc rc = s->m->slot_get(s, slot_id, &slot);
+	store_rc rc = store_slot_get(s, slot_id, &slot);
 	if (rc == STORE_ERROR)
 		return undo(s, INTAKE_ERROR);
 	/* Doctors manage their own slots; admins any. */
 	if (rc == STORE_NOT_FOUND || (by->role == ROLE_DOCTOR && slot.doctor_id != by->id))
 		return undo(s, INTAKE_NOT_FOUND);
-	rc = s->m->slot_delete(s, slot_id);
+	rc = store_slot_delete(s, slot_id);
 	if (rc == STORE_CONFLICT)
 		return undo(s, INTAKE_SLOT_BOOKED);
 	if (rc != STORE_OK)
@@ -259,7 +259,7 @@ static int count_upcoming(void *ctx, const booking_record *b)
 static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
 {
 	slot_record slot;
-	store_rc rc = s->m->slot_get(s, slot_id, &slot);
+	store_rc rc = store_slot_get(s, slot_id, &slot);
 	if (rc == STORE_ERROR)
 		return INTAKE_ERROR;
 	if (rc == STORE_NOT_FOUND)
@@ -270,22 +270,22 @@ static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int
 	b.slot_id = slot_id;
 	b.patient_id = patient->id;
 	b.created_at = now;
-	rc = s->m->booking_insert(s, &b);
+	rc = store_booking_insert(s, &b);
 	if (rc == STORE_CONFLICT)
 		return INTAKE_SLOT_TAKEN;
 	if (rc != STORE_OK)
 		return INTAKE_ERROR;
-	if (s->m->booking_get(s, b.id, out) != STORE_OK || mail_event_booked(s, out) != STORE_OK)
+	if (store_booking_get(s, b.id, out) != STORE_OK || mail_event_booked(s, out) != STORE_OK)
 		return INTAKE_ERROR;
 	return audit(s, patient, "booking.create", "booking", b.id, "");
 }
 
 intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	upcoming u = {0, 0};
-	if (s->m->booking_list(s, patient->id, true, now, count_upcoming, &u) != STORE_OK)
+	if (store_booking_list(s, patient->id, true, now, count_upcoming, &u) != STORE_OK)
 		return undo(s, INTAKE_ERROR);
 	if (u.count > 0)
 		return undo(s, INTAKE_ALREADY_BOOKED);
@@ -299,7 +299,7 @@ intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t n
 static intake_rc own_changeable_booking(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
                                         int64_t now, booking_record *b)
 {
-	store_rc rc = s->m->booking_get(s, booking_id, b);
+	store_rc rc = store_booking_get(s, booking_id, b);
 	if (rc == STORE_ERROR)
 		return INTAKE_ERROR;
 	if (rc == STORE_NOT_FOUND || b->patient_id != patient->id || strcmp(b->status, "booked") != 0)
@@ -311,13 +311,13 @@ static intake_rc own_changeable_booking(store *s, const actor *patient, const in
 
 intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, int64_t booking_id, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	booking_record b;
 	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &b);
 	if (rc != INTAKE_OK)
 		return undo(s, rc);
-	if (s->m->booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
+	if (store_booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
 		return undo(s, INTAKE_ERROR);
 	if (audit(s, patient, "booking.cancel", "booking", booking_id, "") != INTAKE_OK)
 		return undo(s, INTAKE_ERROR);
@@ -327,7 +327,7 @@ intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, 
 intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
                             int64_t new_slot_id, int64_t now, booking_record *out)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	booking_record old;
 	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &old);
@@ -335,7 +335,7 @@ intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy 
 		return undo(s, rc);
 	if (old.slot_id == new_slot_id)
 		return undo(s, INTAKE_SLOT_TAKEN);
-	if (s->m->booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
+	if (store_booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
 		return undo(s, INTAKE_ERROR);
 	char detail[64];
 	snprintf(detail, sizeof detail, "rescheduled to slot %lld", (long long)new_slot_id);
@@ -418,7 +418,7 @@ static intake_rc screen_answers(store *s, const intake_catalog *cat, const intak
 	char today[11];
 	jst_date(now, today);
 	patient_profile profile;
-	store_rc rc = s->m->profile_get(s, patient->id, &profile);
+	store_rc rc = store_profile_get(s, patient->id, &profile);
 	if (rc == STORE_ERROR)
 		return INTAKE_ERROR;
 	json_t *for_rules = json_deep_copy(answers);
@@ -441,7 +441,7 @@ static intake_rc screen_answers(store *s, const intake_catalog *cat, const intak
 		json_array_append_new(flag_list, age_flag);
 
 	history h = {.since = now - p->questionnaire_valid_seconds, .cat = cat};
-	if (s->m->response_list(s, patient->id, keep_version, &h) != STORE_OK || h.failed) {
+	if (store_response_list(s, patient->id, keep_version, &h) != STORE_OK || h.failed) {
 		history_clear(&h);
 		return INTAKE_ERROR;
 	}
@@ -484,7 +484,7 @@ intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const intak
 		return INTAKE_INVALID_ANSWERS;
 	}
 
-	if (s->m->begin(s) != STORE_OK) {
+	if (store_begin(s) != STORE_OK) {
 		json_decref(normalized);
 		return INTAKE_ERROR;
 	}
@@ -502,8 +502,8 @@ intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const intak
 	size_t nflags = json_array_size(flag_list);
 	json_decref(normalized);
 	json_decref(flag_list);
-	if (result != INTAKE_OK || r.answers_json == NULL || r.flags_json == NULL || s->m->response_insert(s, &r) != STORE_OK) {
-		s->m->rollback(s);
+	if (result != INTAKE_OK || r.answers_json == NULL || r.flags_json == NULL || store_response_insert(s, &r) != STORE_OK) {
+		store_rollback(s);
 		response_record_clear(&r);
 		return INTAKE_ERROR;
 	}
@@ -511,7 +511,7 @@ intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const intak
 	snprintf(detail, sizeof detail, "%s v%d response %lld (patient's version %d), %zu flags, worst %s",
 	         questionnaire_id, version, (long long)r.id, number, nflags, r.worst_level);
 	if (audit(s, patient, "questionnaire.submit", "patient", patient->id, detail) != INTAKE_OK || finish(s) != INTAKE_OK) {
-		s->m->rollback(s);
+		store_rollback(s);
 		response_record_clear(&r);
 		return INTAKE_ERROR;
 	}
@@ -557,9 +557,9 @@ intake_rc intake_accept_consent(store *s, const intake_catalog *cat, const actor
 	snprintf(c.lang, sizeof c.lang, "%s", lang);
 	snprintf(c.text_sha256, sizeof c.text_sha256, "%s", sha256);
 	c.accepted_at = now;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
-	if (s->m->consent_insert(s, &c) != STORE_OK)
+	if (store_consent_insert(s, &c) != STORE_OK)
 		return undo(s, INTAKE_ERROR);
 	char detail[128];
 	snprintf(detail, sizeof detail, "%s v%d %s sha256 %.16s…", consent_id, version, lang, sha256);
@@ -573,15 +573,15 @@ intake_rc intake_accept_consent(store *s, const intake_catalog *cat, const actor
 
 intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	consent_record c;
-	store_rc rc = s->m->consent_latest(s, patient->id, &c);
+	store_rc rc = store_consent_latest(s, patient->id, &c);
 	if (rc == STORE_ERROR)
 		return undo(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || c.withdrawn_at != 0)
 		return undo(s, INTAKE_NO_CONSENT);
-	if (s->m->consent_withdraw(s, c.id, now) != STORE_OK)
+	if (store_consent_withdraw(s, c.id, now) != STORE_OK)
 		return undo(s, INTAKE_ERROR);
 	if (audit(s, patient, "consent.withdraw", "patient", patient->id, "") != INTAKE_OK)
 		return undo(s, INTAKE_ERROR);
@@ -613,10 +613,10 @@ intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, 
 	}
 	if (called_at == 0)
 		called_at = now;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	booking_record b;
-	store_rc rc = s->m->booking_get(s, booking_id, &b);
+	store_rc rc = store_booking_get(s, booking_id, &b);
 	if (rc == STORE_ERROR)
 		return undo(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || strcmp(b.status, "booked") != 0)
@@ -636,7 +636,7 @@ intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, 
 	c.called_at = called_at;
 	snprintf(c.notes, sizeof c.notes, "%s", notes ? notes : "");
 	c.recorded_at = now;
-	rc = s->m->call_insert(s, &c);
+	rc = store_call_insert(s, &c);
 	if (rc == STORE_CONFLICT)
 		return undo(s, INTAKE_CALL_ALREADY_HELD);
 	if (rc != STORE_OK)
@@ -691,10 +691,10 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 		return INTAKE_INVALID;
 	}
 
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	user_record patient;
-	store_rc rc = s->m->user_by_id(s, patient_id, &patient);
+	store_rc rc = store_user_by_id(s, patient_id, &patient);
 	if (rc == STORE_ERROR)
 		return undo(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT)
@@ -702,7 +702,7 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 
 	response_record latest = {0}, chosen = {0};
 	intake_rc result = INTAKE_ERROR;
-	rc = s->m->response_get(s, in->response_id, &chosen);
+	rc = store_response_get(s, in->response_id, &chosen);
 	if (rc == STORE_ERROR)
 		goto fail;
 	if (rc == STORE_NOT_FOUND || chosen.patient_id != patient_id) {
@@ -710,14 +710,14 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 		goto fail;
 	}
 	decision_record existing;
-	rc = s->m->decision_for_response(s, in->response_id, &existing);
+	rc = store_decision_for_response(s, in->response_id, &existing);
 	if (rc == STORE_ERROR)
 		goto fail;
 	if (rc == STORE_OK) {
 		result = INTAKE_ALREADY_DECIDED;
 		goto fail;
 	}
-	if (s->m->response_latest(s, patient_id, &latest) != STORE_OK)
+	if (store_response_latest(s, patient_id, &latest) != STORE_OK)
 		goto fail;
 	if (latest.id != chosen.id) {
 		result = INTAKE_RESPONSE_SUPERSEDED;
@@ -736,7 +736,7 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 			goto fail;
 		}
 		consent_record consent;
-		rc = s->m->consent_latest(s, patient_id, &consent);
+		rc = store_consent_latest(s, patient_id, &consent);
 		if (rc == STORE_ERROR)
 			goto fail;
 		if (rc == STORE_NOT_FOUND || !intake_consent_current(cat, &consent)) {
@@ -755,7 +755,7 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 		}
 		/* The consultation: a held call no older than the answers may be, or a written reason. */
 		call_record call;
-		rc = s->m->call_latest_held(s, patient_id, now - p->questionnaire_valid_seconds, now, &call);
+		rc = store_call_latest_held(s, patient_id, now - p->questionnaire_valid_seconds, now, &call);
 		if (rc == STORE_ERROR)
 			goto fail;
 		if (rc == STORE_OK) {
@@ -768,7 +768,7 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 			snprintf(d.no_call_reason, sizeof d.no_call_reason, "%s", in->no_call_reason);
 		}
 		product_record product;
-		rc = s->m->product_get(s, in->product_id, &product);
+		rc = store_product_get(s, in->product_id, &product);
 		if (rc == STORE_ERROR)
 			goto fail;
 		if (rc == STORE_NOT_FOUND) {
@@ -792,7 +792,7 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 	snprintf(d.decision, sizeof d.decision, "%s", in->approve ? "approved" : "declined");
 	snprintf(d.notes, sizeof d.notes, "%s", in->notes);
 	d.decided_at = now;
-	rc = s->m->decision_insert(s, &d);
+	rc = store_decision_insert(s, &d);
 	if (rc == STORE_CONFLICT) {
 		result = INTAKE_ALREADY_DECIDED;
 		goto fail;
@@ -810,7 +810,7 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 	response_record_clear(&chosen);
 	if (finish(s) != INTAKE_OK)
 		return INTAKE_ERROR;
-	if (s->m->decision_for_response(s, d.response_id, out) != STORE_OK)
+	if (store_decision_for_response(s, d.response_id, out) != STORE_OK)
 		*out = d;
 	return INTAKE_OK;
 fail:

@@ -25,7 +25,7 @@ intake_rc intake_fhir_response(store *s, const intake_catalog *cat, int64_t pati
 {
 	*out = NULL;
 	response_record r = {0};
-	store_rc rc = s->m->response_latest(s, patient_id, &r);
+	store_rc rc = store_response_latest(s, patient_id, &r);
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? INTAKE_NOT_FOUND : INTAKE_ERROR;
 	char id[48];
@@ -49,7 +49,7 @@ intake_rc intake_fhir_consent(store *s, const intake_catalog *cat, int64_t patie
 {
 	*out = NULL;
 	consent_record c;
-	store_rc rc = s->m->consent_latest(s, patient_id, &c);
+	store_rc rc = store_consent_latest(s, patient_id, &c);
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? INTAKE_NOT_FOUND : INTAKE_ERROR;
 	const consent_text *t = intake_consent(cat, c.consent_id, c.consent_version);

@@ -40,7 +40,7 @@ store_rc mail_enqueue(store *s, const mail_item *m)
 	r.created_at = clock_now();
 	r.not_before = m->not_before;
 	bool queued;
-	return s->m->mail_insert(s, &r, &queued);
+	return store_mail_insert(s, &r, &queued);
 }
 
 static bool kind_is_safe(const char *kind)

@@ -83,7 +83,7 @@ store_rc mail_event_booked(store *s, const booking_record *b)
 	if (!settings.on)
 		return STORE_OK;
 	user_record user;
-	if (s->m->user_by_id(s, b->patient_id, &user) != STORE_OK)
+	if (store_user_by_id(s, b->patient_id, &user) != STORE_OK)
 		return STORE_ERROR;
 	char when[80], key[96];
 	format_jst(b->starts_at, patient_lang(&user), when, sizeof when);
@@ -107,7 +107,7 @@ store_rc mail_event_booking_cancelled(store *s, int64_t booking_id)
 		return STORE_OK;
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "booking_reminder:%lld:", (long long)booking_id);
-	return s->m->mail_cancel(s, prefix, NULL);
+	return store_mail_cancel(s, prefix, NULL);
 }
 
 store_rc mail_event_decided(store *s, const decision_record *d)
@@ -115,7 +115,7 @@ store_rc mail_event_decided(store *s, const decision_record *d)
 	if (!settings.on)
 		return STORE_OK;
 	user_record user;
-	if (s->m->user_by_id(s, d->patient_id, &user) != STORE_OK)
+	if (store_user_by_id(s, d->patient_id, &user) != STORE_OK)
 		return STORE_ERROR;
 	bool approved = strcmp(d->decision, "approved") == 0;
 	char key[64], quantity[16];
@@ -147,7 +147,7 @@ store_rc mail_event_order_placed(store *s, const order_record *o, const char *pr
 	if (!settings.on)
 		return STORE_OK;
 	user_record user;
-	if (s->m->user_by_id(s, o->patient_id, &user) != STORE_OK)
+	if (store_user_by_id(s, o->patient_id, &user) != STORE_OK)
 		return STORE_ERROR;
 	const payment_method *pm = payment_method_find(o->payment_method);
 	bool en = strcmp(patient_lang(&user), "en") == 0;
@@ -186,7 +186,7 @@ store_rc mail_event_shipped(store *s, const order_record *o, const shipment_reco
 	if (!settings.on)
 		return STORE_OK;
 	user_record user;
-	if (s->m->user_by_id(s, o->patient_id, &user) != STORE_OK)
+	if (store_user_by_id(s, o->patient_id, &user) != STORE_OK)
 		return STORE_ERROR;
 	bool en = strcmp(patient_lang(&user), "en") == 0;
 	char key[64], order_id[24], url[CARRIER_URL_MAX], tracking_line[CARRIER_URL_MAX + 64];
@@ -213,7 +213,7 @@ static int queue_recall(void *arg, const recall_recipient *r)
 	if (r->track_id == 0 || r->email[0] == '\0')
 		return 0;
 	user_record user;
-	if (c->s->m->user_by_id(c->s, r->patient_id, &user) != STORE_OK) {
+	if (store_user_by_id(c->s, r->patient_id, &user) != STORE_OK) {
 		c->rc = STORE_ERROR;
 		return 1;
 	}
@@ -230,7 +230,7 @@ store_rc mail_event_recalled(store *s, const lot_record *lot)
 	if (!settings.on)
 		return STORE_OK;
 	recall_ctx c = {s, lot, STORE_OK};
-	if (s->m->recall_recipients(s, lot->id, queue_recall, &c) != STORE_OK)
+	if (store_recall_recipients(s, lot->id, queue_recall, &c) != STORE_OK)
 		return STORE_ERROR;
 	return c.rc;
 }
@@ -239,7 +239,7 @@ store_rc mail_event_recall_counts(store *s, int64_t lot_id, mail_counts *out)
 {
 	char prefix[48];
 	snprintf(prefix, sizeof prefix, "recall:%lld:", (long long)lot_id);
-	return s->m->mail_count(s, prefix, out);
+	return store_mail_count(s, prefix, out);
 }
 
 typedef struct consent_ctx {
@@ -259,7 +259,7 @@ static int queue_consent(void *arg, const user_record *u)
 	snprintf(version, sizeof version, "%d", c->version);
 	mail_var vars[] = {{"consent_title", c->title}, {"version", version}};
 	mail_counts before;
-	if (c->s->m->mail_count(c->s, key, &before) != STORE_OK) {
+	if (store_mail_count(c->s, key, &before) != STORE_OK) {
 		c->rc = STORE_ERROR;
 		return 1;
 	}
@@ -274,14 +274,14 @@ store_rc mail_event_consent_updated(store *s, const char *consent_id, int versio
 	*queued = 0;
 	if (!settings.on)
 		return STORE_OK;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return STORE_ERROR;
 	consent_ctx c = {s, consent_id, version, title, 0, STORE_OK};
-	if (s->m->consent_outdated(s, consent_id, version, queue_consent, &c) != STORE_OK || c.rc != STORE_OK) {
-		s->m->rollback(s);
+	if (store_consent_outdated(s, consent_id, version, queue_consent, &c) != STORE_OK || c.rc != STORE_OK) {
+		store_rollback(s);
 		return STORE_ERROR;
 	}
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		return STORE_ERROR;
 	*queued = c.queued;
 	return STORE_OK;

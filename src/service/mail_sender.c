@@ -109,17 +109,17 @@ static int collect_due(void *ctx, const mail_record *m)
 static int record_outcome(store *s, const mail_record *m, const mail_config *mc, bool sent, bool permanent,
                           const char *error, mail_send_result *out)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return -1;
 	int64_t now = clock_now();
 	store_rc rc;
 	if (sent) {
-		rc = s->m->mail_mark_sent(s, m->id, now);
+		rc = store_mail_mark_sent(s, m->id, now);
 		out->sent++;
 	} else {
 		int attempts = m->attempts + 1;
 		bool failed = permanent || attempts >= mc->max_attempts;
-		rc = s->m->mail_mark_attempt(s, m->id, attempts, now + mail_retry_delay(mc, attempts), error, failed);
+		rc = store_mail_mark_attempt(s, m->id, attempts, now + mail_retry_delay(mc, attempts), error, failed);
 		if (failed)
 			out->failed++;
 		else
@@ -127,10 +127,10 @@ static int record_outcome(store *s, const mail_record *m, const mail_config *mc,
 	}
 	/* NOT_FOUND: another sender (the CLI beside the server) recorded it first. */
 	if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return -1;
 	}
-	return s->m->commit(s) == STORE_OK ? 0 : -1;
+	return store_commit(s) == STORE_OK ? 0 : -1;
 }
 
 int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_result *out)
@@ -143,7 +143,7 @@ int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_resul
 	due_ids due = {0};
 	if (limit > (int)(sizeof due.ids / sizeof due.ids[0]))
 		limit = (int)(sizeof due.ids / sizeof due.ids[0]);
-	if (s->m->mail_due(s, clock_now(), limit, collect_due, &due) != STORE_OK)
+	if (store_mail_due(s, clock_now(), limit, collect_due, &due) != STORE_OK)
 		return -1;
 	/* The From: display name is the clinic's, read per batch: an admin may rename it. */
 	clinic_profile clinic;
@@ -151,7 +151,7 @@ int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_resul
 		return -1;
 	for (int i = 0; i < due.n; i++) {
 		mail_record m;
-		store_rc rc = s->m->mail_get(s, due.ids[i], &m);
+		store_rc rc = store_mail_get(s, due.ids[i], &m);
 		if (rc == STORE_NOT_FOUND)
 			continue;
 		if (rc != STORE_OK)
@@ -234,7 +234,7 @@ mail_sender *mail_sender_start(const server_config *cfg, char *err, size_t errle
 	pthread_cond_init(&ms->wake, NULL);
 	if (pthread_create(&ms->thread, NULL, sender_main, ms) != 0) {
 		snprintf(err, errlen, "cannot start the mail sender thread");
-		ms->s->m->close(ms->s);
+		store_close(ms->s);
 		pthread_mutex_destroy(&ms->lock);
 		pthread_cond_destroy(&ms->wake);
 		free(ms);
@@ -252,7 +252,7 @@ void mail_sender_stop(mail_sender *ms)
 	pthread_cond_signal(&ms->wake);
 	pthread_mutex_unlock(&ms->lock);
 	pthread_join(ms->thread, NULL);
-	ms->s->m->close(ms->s);
+	store_close(ms->s);
 	pthread_mutex_destroy(&ms->lock);
 	pthread_cond_destroy(&ms->wake);
 	free(ms);

@@ -11,21 +11,21 @@
 
 static reset_rc abort_tx(store *s)
 {
-	s->m->rollback(s);
+	store_rollback(s);
 	return RESET_ERROR;
 }
 
 reset_rc password_reset_request(store *s, const server_config *cfg, const char *email, const char *lang, int64_t now)
 {
 	user_record user;
-	store_rc found = s->m->user_by_email(s, email, &user);
+	store_rc found = store_user_by_email(s, email, &user);
 	/* A deactivated account gets no link: it could not log in with the new password. */
 	if (found == STORE_NOT_FOUND || (found == STORE_OK && user.deactivated_at != 0))
 		return RESET_OK;
 	if (found != STORE_OK)
 		return RESET_ERROR;
 	int64_t recent = 0;
-	if (s->m->reset_token_count(s, user.id, now - 3600, &recent) != STORE_OK)
+	if (store_reset_token_count(s, user.id, now - 3600, &recent) != STORE_OK)
 		return RESET_ERROR;
 	if (recent >= RESET_MAX_PER_HOUR)
 		return RESET_OK;
@@ -48,16 +48,16 @@ reset_rc password_reset_request(store *s, const server_config *cfg, const char *
 	                   {"clinic_name", clinic.name}, {"clinic_phone", clinic.phone}};
 	mail_item item = {.recipient_user_id = user.id, .to_address = user.email, .kind = "password_reset"};
 
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return RESET_ERROR;
 	audit_row row;
 	audit_row_make(&row, 0, ROLE_NONE, "auth.password_reset_requested", object, "reset link mailed");
-	if (s->m->reset_token_insert(s, &t) != STORE_OK ||
+	if (store_reset_token_insert(s, &t) != STORE_OK ||
 	    mail_render_enqueue(s, cfg->data_dir, lang, &item, vars, sizeof vars / sizeof vars[0]) != STORE_OK ||
-	    s->m->audit_append(s, &row) != STORE_OK)
+	    store_audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);
 	sodium_memzero(token, sizeof token);
-	return s->m->commit(s) == STORE_OK ? RESET_OK : RESET_ERROR;
+	return store_commit(s) == STORE_OK ? RESET_OK : RESET_ERROR;
 }
 
 reset_rc password_reset_confirm(store *s, const char *token, const char *password, int64_t now, int64_t *user_id_out,
@@ -66,7 +66,7 @@ reset_rc password_reset_confirm(store *s, const char *token, const char *passwor
 	char hash[TOKEN_HASH_HEX];
 	token_hash(token, hash);
 	reset_token_record t;
-	store_rc rc = s->m->reset_token_get(s, hash, &t);
+	store_rc rc = store_reset_token_get(s, hash, &t);
 	if (rc == STORE_NOT_FOUND)
 		return RESET_TOKEN_UNKNOWN;
 	if (rc != STORE_OK)
@@ -81,16 +81,16 @@ reset_rc password_reset_confirm(store *s, const char *token, const char *passwor
 		return RESET_ERROR;
 	}
 	user_record user;
-	if (s->m->user_by_id(s, t.user_id, &user) != STORE_OK)
+	if (store_user_by_id(s, t.user_id, &user) != STORE_OK)
 		return RESET_ERROR;
 
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return RESET_ERROR;
 	/* Used inside the transaction: of two confirmations racing with one link, one wins and
 	 * the other sees STORE_CONFLICT. */
-	rc = s->m->reset_token_use(s, hash, now);
+	rc = store_reset_token_use(s, hash, now);
 	if (rc == STORE_CONFLICT) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return RESET_TOKEN_USED;
 	}
 	int64_t ended = 0, voided = 0;
@@ -101,19 +101,19 @@ reset_rc password_reset_confirm(store *s, const char *token, const char *passwor
 	/* An admin's forced reset (password_reset_required) is satisfied by this one. */
 	bool was_required = user.password_reset_required;
 	user.password_reset_required = false;
-	if (rc != STORE_OK || s->m->user_set_password(s, user.id, new_hash) != STORE_OK ||
-	    (was_required && s->m->user_update(s, &user) != STORE_OK) ||
-	    s->m->session_delete_user(s, user.id, &ended) != STORE_OK ||
-	    s->m->reset_tokens_void_user(s, user.id, now, &voided) != STORE_OK ||
-	    s->m->login_failure_clear(s, account) != STORE_OK)
+	if (rc != STORE_OK || store_user_set_password(s, user.id, new_hash) != STORE_OK ||
+	    (was_required && store_user_update(s, &user) != STORE_OK) ||
+	    store_session_delete_user(s, user.id, &ended) != STORE_OK ||
+	    store_reset_tokens_void_user(s, user.id, now, &voided) != STORE_OK ||
+	    store_login_failure_clear(s, account) != STORE_OK)
 		return abort_tx(s);
 	snprintf(detail, sizeof detail, "sessions ended: %lld; other reset links voided: %lld%s", (long long)ended,
 	         (long long)voided, was_required ? "; forced reset satisfied" : "");
 	audit_row row;
 	audit_row_make(&row, user.id, user.role, "auth.password_reset", object, detail);
-	if (s->m->audit_append(s, &row) != STORE_OK)
+	if (store_audit_append(s, &row) != STORE_OK)
 		return abort_tx(s);
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		return RESET_ERROR;
 	*user_id_out = user.id;
 	*sessions_ended = ended;

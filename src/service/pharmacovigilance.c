@@ -33,7 +33,7 @@ void pv_policy_defaults(pv_policy *p)
 
 static pv_rc undo(store *s, pv_rc rc)
 {
-	s->m->rollback(s);
+	store_rollback(s);
 	return rc;
 }
 
@@ -45,7 +45,7 @@ static pv_rc audit(store *s, const actor *by, const char *action, const char *ki
 	audit_row_make(&row, by->id, by->role, action, object, detail);
 	if (by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	return s->m->audit_append(s, &row) == STORE_OK ? PV_OK : PV_ERROR;
+	return store_audit_append(s, &row) == STORE_OK ? PV_OK : PV_ERROR;
 }
 
 static bool in_list(const char *v, const char *const *list)
@@ -152,10 +152,10 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 	snprintf(r.severity, sizeof r.severity, "%s", in->severity);
 	r.received_at = now;
 
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return PV_ERROR;
 	user_record patient;
-	store_rc rc = s->m->user_by_id(s, r.patient_id, &patient);
+	store_rc rc = store_user_by_id(s, r.patient_id, &patient);
 	if (rc == STORE_ERROR)
 		return undo(s, PV_ERROR);
 	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT) {
@@ -165,7 +165,7 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 	if (r.order_id != 0) {
 		/* A report names an order the patient received units of: that is how its lots are known. */
 		order_record o;
-		rc = s->m->order_get(s, r.order_id, &o);
+		rc = store_order_get(s, r.order_id, &o);
 		if (rc == STORE_ERROR)
 			return undo(s, PV_ERROR);
 		if (rc == STORE_NOT_FOUND || o.patient_id != r.patient_id)
@@ -177,7 +177,7 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 		/* The dispensing day, not the delivery: delivery may be recorded late, and refusing a
 		 * true report is worse than accepting an onset on the day of shipping. */
 		int64_t first = 0;
-		if (s->m->dispenses_of_order(s, o.id, earliest_dispense, &first) != STORE_OK)
+		if (store_dispenses_of_order(s, o.id, earliest_dispense, &first) != STORE_OK)
 			return undo(s, PV_ERROR);
 		char dispensed_on[11];
 		if (first != 0) {
@@ -188,22 +188,22 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 			}
 		}
 	}
-	if (s->m->ae_report_insert(s, &r) != STORE_OK)
+	if (store_ae_report_insert(s, &r) != STORE_OK)
 		return undo(s, PV_ERROR);
 	char detail[160];
 	snprintf(detail, sizeof detail, "report %lld: %.100s, %s", (long long)r.id, r.symptoms_json, r.severity);
 	if (audit(s, by, "ae.report", "patient", r.patient_id, detail) != PV_OK)
 		return undo(s, PV_ERROR);
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		return PV_ERROR;
-	if (s->m->ae_report_get(s, r.id, out) != STORE_OK)
+	if (store_ae_report_get(s, r.id, out) != STORE_OK)
 		*out = r;
 	return PV_OK;
 }
 
 pv_rc pv_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out)
 {
-	store_rc rc = s->m->ae_report_get(s, report_id, out);
+	store_rc rc = store_ae_report_get(s, report_id, out);
 	if (rc == STORE_ERROR)
 		return PV_ERROR;
 	if (rc == STORE_NOT_FOUND || (by->role == ROLE_PATIENT && out->patient_id != by->id))
@@ -231,12 +231,12 @@ pv_rc pv_photo(store *s, const actor *by, int64_t report_id, const unsigned char
 	char hex[65];
 	crypto_hash_sha256(digest, data, len);
 	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return PV_ERROR;
-	if (s->m->ae_report_set_photo(s, report_id, type, data, len, hex) != STORE_OK ||
+	if (store_ae_report_set_photo(s, report_id, type, data, len, hex) != STORE_OK ||
 	    audit(s, by, "ae.photo", "patient", r.patient_id, hex) != PV_OK)
 		return undo(s, PV_ERROR);
-	return s->m->commit(s) == STORE_OK ? PV_OK : PV_ERROR;
+	return store_commit(s) == STORE_OK ? PV_OK : PV_ERROR;
 }
 
 double pv_poisson_upper_tail(int64_t k, double lambda)
@@ -279,18 +279,18 @@ static pv_rc raise_lot_alert(store *s, const pv_policy *p, const lot_record *lot
 	a.quarantined = p->lot_alert_quarantine && can_quarantine;
 	a.created_at = now;
 	actor system = {.id = 0, .role = ROLE_NONE};
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return PV_ERROR;
-	store_rc rc = s->m->ae_lot_alert_insert(s, &a);
+	store_rc rc = store_ae_lot_alert_insert(s, &a);
 	if (rc == STORE_CONFLICT) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return PV_OK;
 	}
 	char detail[300];
 	snprintf(detail, sizeof detail, "%s on lot %s: %.200s", rule, lot->lot_number, a.evidence_json);
 	if (rc != STORE_OK || audit(s, &system, "ae.lot_alert", "lot", lot->id, detail) != PV_OK)
 		return undo(s, PV_ERROR);
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		return PV_ERROR;
 	(*raised)++;
 	if (a.quarantined) {
@@ -306,13 +306,13 @@ static pv_rc raise_lot_alert(store *s, const pv_policy *p, const lot_record *lot
 static pv_rc check_lot(store *s, const pv_policy *p, int64_t lot_id, int64_t now, int *raised)
 {
 	lot_record lot;
-	if (s->m->lot_get(s, lot_id, &lot) != STORE_OK)
+	if (store_lot_get(s, lot_id, &lot) != STORE_OK)
 		return PV_ERROR;
 	lot_stats *stats = calloc(1, sizeof *stats);
 	if (stats == NULL)
 		return PV_ERROR;
 	pv_rc result = PV_ERROR;
-	if (s->m->ae_lot_stats(s, lot.product_id, keep_stat, stats) != STORE_OK)
+	if (store_ae_lot_stats(s, lot.product_id, keep_stat, stats) != STORE_OK)
 		goto out;
 	const ae_lot_stat *mine = NULL;
 	int64_t other_reports = 0, other_units = 0;
@@ -475,7 +475,7 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 	free(terms_text);
 
 	ae_report_record r;
-	store_rc rc = s->m->ae_report_get(s, report_id, &r);
+	store_rc rc = store_ae_report_get(s, report_id, &r);
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
 
@@ -503,29 +503,29 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 	for (int i = 0; i < in->lot_count; i++)
 		a.lot_ids[a.lot_count++] = in->lot_ids[i];
 
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return PV_ERROR;
 	for (int i = 0; i < a.lot_count; i++) {
 		lot_record lot;
-		rc = s->m->lot_get(s, a.lot_ids[i], &lot);
+		rc = store_lot_get(s, a.lot_ids[i], &lot);
 		if (rc != STORE_OK) {
 			*field_out = "lot_ids";
 			return undo(s, rc == STORE_NOT_FOUND ? PV_INVALID : PV_ERROR);
 		}
 	}
-	if (s->m->ae_assessment_insert(s, &a) != STORE_OK)
+	if (store_ae_assessment_insert(s, &a) != STORE_OK)
 		return undo(s, PV_ERROR);
 	char detail[200];
 	snprintf(detail, sizeof detail, "report %lld v%d: %s%s%s, %s", (long long)report_id, a.version,
 	         a.serious ? "serious, due " : "not serious", a.serious ? a.due_date : "", "", a.causality);
 	if (audit(s, by, "ae.assess", "patient", r.patient_id, detail) != PV_OK)
 		return undo(s, PV_ERROR);
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		return PV_ERROR;
 	for (int i = 0; i < a.lot_count; i++)
 		if (check_lot(s, p, a.lot_ids[i], now, lot_alerts_out) != PV_OK)
 			return PV_ERROR;
-	if (s->m->ae_assessment_latest(s, report_id, out) != STORE_OK)
+	if (store_ae_assessment_latest(s, report_id, out) != STORE_OK)
 		*out = a;
 	return PV_OK;
 }
@@ -550,7 +550,7 @@ static int feed_pair(void *ctx, int64_t report_id, const char *item, const char 
 int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter)
 {
 	pair_feed f = {counter, false};
-	if (s->m->ae_signal_pairs(s, by_lot, feed_pair, &f) != STORE_OK || f.failed)
+	if (store_ae_signal_pairs(s, by_lot, feed_pair, &f) != STORE_OK || f.failed)
 		return -1;
 	return 0;
 }
@@ -651,12 +651,12 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 	export_case *x = calloc(1, sizeof *x);
 	if (x == NULL)
 		return PV_ERROR;
-	store_rc rc = s->m->ae_report_get(s, report_id, &x->r);
+	store_rc rc = store_ae_report_get(s, report_id, &x->r);
 	if (rc != STORE_OK) {
 		export_case_free(x);
 		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
 	}
-	rc = s->m->ae_assessment_latest(s, report_id, &x->a);
+	rc = store_ae_assessment_latest(s, report_id, &x->a);
 	if (rc == STORE_NOT_FOUND) {
 		snprintf(err, errlen, "the case has no assessment yet");
 		*unassessed = true;
@@ -664,8 +664,8 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 		return PV_INVALID;
 	}
 	user_record patient;
-	if (rc != STORE_OK || s->m->user_by_id(s, x->r.patient_id, &patient) != STORE_OK ||
-	    s->m->profile_get(s, x->r.patient_id, &x->profile) != STORE_OK) {
+	if (rc != STORE_OK || store_user_by_id(s, x->r.patient_id, &patient) != STORE_OK ||
+	    store_profile_get(s, x->r.patient_id, &x->profile) != STORE_OK) {
 		export_case_free(x);
 		return PV_ERROR;
 	}
@@ -692,15 +692,15 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 	}
 	int nlots = 0;
 	for (int k = 0; k < x->a.lot_count; k++) {
-		if (s->m->lot_get(s, x->a.lot_ids[k], &x->lot_rows[nlots]) != STORE_OK ||
-		    (nlots == 0 && s->m->product_get(s, x->lot_rows[0].product_id, &x->product) != STORE_OK)) {
+		if (store_lot_get(s, x->a.lot_ids[k], &x->lot_rows[nlots]) != STORE_OK ||
+		    (nlots == 0 && store_product_get(s, x->lot_rows[0].product_id, &x->product) != STORE_OK)) {
 			export_case_free(x);
 			return PV_ERROR;
 		}
 		x->lots[nlots] = (ae_export_lot){x->lot_rows[nlots].lot_number, x->lot_rows[nlots].expires_on};
 		nlots++;
 	}
-	bool have_q = s->m->response_latest(s, x->r.patient_id, &x->q) == STORE_OK;
+	bool have_q = store_response_latest(s, x->r.patient_id, &x->q) == STORE_OK;
 	initials_of(x->profile.name_kana, x->initials, sizeof x->initials);
 	snprintf(x->narrative, sizeof x->narrative, "%s%s%s", x->r.description, x->a.narrative[0] ? "\n" : "",
 	         x->a.narrative);

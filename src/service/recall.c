@@ -32,7 +32,7 @@ void recall_list_free(recall_list *list)
 trace_rc recall_recipients_read(store *s, const actor *by, int64_t lot_id, const char *audit_action, recall_list *out)
 {
 	*out = (recall_list){0};
-	if (s->m->recall_recipients(s, lot_id, collect, out) != STORE_OK) {
+	if (store_recall_recipients(s, lot_id, collect, out) != STORE_OK) {
 		recall_list_free(out);
 		return TRACE_ERROR;
 	}
@@ -97,7 +97,7 @@ char *recall_recipients_csv(const recall_list *list)
 
 static trace_rc undo(store *s, trace_rc rc)
 {
-	s->m->rollback(s);
+	store_rollback(s);
 	return rc;
 }
 
@@ -108,7 +108,7 @@ static trace_rc audit_track(store *s, const actor *by, const char *action, const
 	snprintf(detail, sizeof detail, "lot:%lld order:%lld %s", (long long)t->lot_id, (long long)t->order_id, t->status);
 	audit_row row;
 	audit_row_make(&row, by->id, by->role, action, object, detail);
-	return s->m->audit_append(s, &row) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return store_audit_append(s, &row) == STORE_OK ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t track_id, const char *status,
@@ -136,10 +136,10 @@ trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t tra
 		*field_out = "closed_on";
 	if (*field_out)
 		return TRACE_INVALID;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	recall_track_record t;
-	store_rc rc = s->m->recall_track_get(s, track_id, &t);
+	store_rc rc = store_recall_track_get(s, track_id, &t);
 	if (rc == STORE_ERROR)
 		return undo(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND || t.lot_id != lot_id)
@@ -163,19 +163,19 @@ trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t tra
 		snprintf(t.closed_on, sizeof t.closed_on, "%s", closed_on);
 	t.updated_at = now;
 	t.updated_by = by->id;
-	if (s->m->recall_track_update(s, &t) != STORE_OK)
+	if (store_recall_track_update(s, &t) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (audit_track(s, by, "recall.track", &t) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
-	return s->m->commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	recall_track_record t;
-	store_rc rc = s->m->recall_track_get(s, track_id, &t);
+	store_rc rc = store_recall_track_get(s, track_id, &t);
 	if (rc == STORE_ERROR)
 		return undo(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND || t.patient_id != patient->id)
@@ -189,9 +189,9 @@ trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, in
 	}
 	t.updated_at = now;
 	t.updated_by = patient->id;
-	if (s->m->recall_track_update(s, &t) != STORE_OK)
+	if (store_recall_track_update(s, &t) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (audit_track(s, patient, "recall.acknowledge", &t) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
-	return s->m->commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
 }

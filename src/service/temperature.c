@@ -14,7 +14,7 @@
 
 static temperature_rc undo(store *s, temperature_rc rc)
 {
-	s->m->rollback(s);
+	store_rollback(s);
 	return rc;
 }
 
@@ -27,20 +27,20 @@ static temperature_rc audit(store *s, const actor *by, const char *action, const
 	audit_row_make(&row, by->id, by->role, action, object, detail);
 	if (by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	return s->m->audit_append(s, &row) == STORE_OK ? TEMPERATURE_OK : TEMPERATURE_ERROR;
+	return store_audit_append(s, &row) == STORE_OK ? TEMPERATURE_OK : TEMPERATURE_ERROR;
 }
 
 static temperature_rc finish(store *s)
 {
-	return s->m->commit(s) == STORE_OK ? TEMPERATURE_OK : TEMPERATURE_ERROR;
+	return store_commit(s) == STORE_OK ? TEMPERATURE_OK : TEMPERATURE_ERROR;
 }
 
 temperature_rc temperature_create_unit(store *s, const actor *by, storage_unit_record *u, int64_t now)
 {
 	u->created_at = now;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TEMPERATURE_ERROR;
-	store_rc rc = s->m->unit_insert(s, u);
+	store_rc rc = store_unit_insert(s, u);
 	if (rc == STORE_CONFLICT)
 		return undo(s, TEMPERATURE_CONFLICT);
 	if (rc != STORE_OK || audit(s, by, "unit.create", "unit", u->id, u->name) != TEMPERATURE_OK)
@@ -58,17 +58,17 @@ temperature_rc temperature_create_logger(store *s, const actor *by, logger_recor
 		token_random(key_out);
 		token_hash(key_out, l->api_key_hash);
 	}
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TEMPERATURE_ERROR;
 	if (l->unit_id != 0) {
 		storage_unit_record u;
-		store_rc rc = s->m->unit_get(s, l->unit_id, &u);
+		store_rc rc = store_unit_get(s, l->unit_id, &u);
 		if (rc != STORE_OK) {
 			*field_out = "unit_id";
 			return undo(s, rc == STORE_NOT_FOUND ? TEMPERATURE_INVALID : TEMPERATURE_ERROR);
 		}
 	}
-	store_rc rc = s->m->logger_insert(s, l);
+	store_rc rc = store_logger_insert(s, l);
 	if (rc == STORE_CONFLICT)
 		return undo(s, TEMPERATURE_CONFLICT);
 	if (rc != STORE_OK || audit(s, by, "logger.create", "logger", l->id, l->code) != TEMPERATURE_OK)
@@ -78,17 +78,17 @@ temperature_rc temperature_create_logger(store *s, const actor *by, logger_recor
 
 temperature_rc temperature_place_lot(store *s, const actor *by, int64_t lot_id, int64_t unit_id, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TEMPERATURE_ERROR;
 	lot_record lot;
 	storage_unit_record u;
-	store_rc rc = s->m->lot_get(s, lot_id, &lot);
+	store_rc rc = store_lot_get(s, lot_id, &lot);
 	if (rc != STORE_OK)
 		return undo(s, rc == STORE_NOT_FOUND ? TEMPERATURE_NOT_FOUND : TEMPERATURE_ERROR);
-	rc = s->m->unit_get(s, unit_id, &u);
+	rc = store_unit_get(s, unit_id, &u);
 	if (rc != STORE_OK)
 		return undo(s, rc == STORE_NOT_FOUND ? TEMPERATURE_INVALID : TEMPERATURE_ERROR);
-	if (s->m->lot_place(s, lot_id, unit_id, now) != STORE_OK ||
+	if (store_lot_place(s, lot_id, unit_id, now) != STORE_OK ||
 	    audit(s, by, "lot.place", "lot", lot_id, u.name) != TEMPERATURE_OK)
 		return undo(s, TEMPERATURE_ERROR);
 	return finish(s);
@@ -124,7 +124,7 @@ struct temperature_import {
 static int put_reading(temperature_import *imp, int64_t at, double celsius, long line)
 {
 	int added = 0;
-	store_rc rc = imp->s->m->reading_put(imp->s, imp->logger_id, at, celsius, &added);
+	store_rc rc = store_reading_put(imp->s, imp->logger_id, at, celsius, &added);
 	if (rc != STORE_OK) {
 		imp->failure = rc;
 		memset(&imp->failure_error, 0, sizeof imp->failure_error);
@@ -168,7 +168,7 @@ temperature_import *temperature_import_begin(store *s, const actor *by, int64_t 
 	imp->logger_id = logger_id;
 	imp->default_offset = default_utc_offset;
 	imp->now = now;
-	if (s->m->begin(s) != STORE_OK) {
+	if (store_begin(s) != STORE_OK) {
 		free(imp);
 		return NULL;
 	}
@@ -216,7 +216,7 @@ static temperature_rc record_file(temperature_import *imp)
 	imp->file.logger_id = imp->logger_id;
 	snprintf(imp->file.source, sizeof imp->file.source, "%s", imp->source);
 	imp->file.imported_by = imp->by.id;
-	if (imp->s->m->reading_import_insert(imp->s, &imp->file) != STORE_OK)
+	if (store_reading_import_insert(imp->s, &imp->file) != STORE_OK)
 		return TEMPERATURE_ERROR;
 	char detail[256];
 	snprintf(detail, sizeof detail, "%s: %lld read, %lld new", imp->source, (long long)imp->file.rows_read,
@@ -273,7 +273,7 @@ temperature_rc temperature_import_commit(temperature_import *imp, int64_t now, i
 	temp_csv_free(imp->parser);
 	imp->parser = NULL;
 	if (rc != TEMPERATURE_OK || finish(s) != TEMPERATURE_OK) {
-		s->m->rollback(s);
+		store_rollback(s);
 		free(imp);
 		return TEMPERATURE_ERROR;
 	}
@@ -289,7 +289,7 @@ temperature_rc temperature_import_commit(temperature_import *imp, int64_t now, i
 
 void temperature_import_abort(temperature_import *imp)
 {
-	imp->s->m->rollback(imp->s);
+	store_rollback(imp->s);
 	temp_csv_free(imp->parser);
 	free(imp);
 }
@@ -354,7 +354,7 @@ static temperature_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t
 	coldchain_eval ev;
 	coldchain_begin(&ev, &limits, on_episode, NULL, &log);
 	int64_t to = e->to_at ? e->to_at : now + 1;
-	if (s->m->readings_range(s, e->logger_id, e->from_at, to, feed_reading, &ev) != STORE_OK) {
+	if (store_readings_range(s, e->logger_id, e->from_at, to, feed_reading, &ev) != STORE_OK) {
 		json_decref(log.episodes);
 		return TEMPERATURE_ERROR;
 	}
@@ -374,7 +374,7 @@ static temperature_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t
 		return TEMPERATURE_ERROR;
 
 	temperature_rc result = TEMPERATURE_ERROR;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		goto out;
 	coldchain_alert_record a = {0};
 	a.lot_id = e->lot_id;
@@ -387,10 +387,10 @@ static temperature_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t
 	a.peak_celsius = log.peak;
 	a.evidence_json = evidence_text;
 	a.created_at = now;
-	store_rc rc = s->m->alert_insert(s, &a);
+	store_rc rc = store_alert_insert(s, &a);
 	if (rc == STORE_CONFLICT) {
 		/* Already open for this lot and logger: QA has it. */
-		s->m->rollback(s);
+		store_rollback(s);
 		result = TEMPERATURE_OK;
 		goto out;
 	}
@@ -399,15 +399,15 @@ static temperature_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t
 	snprintf(detail, sizeof detail, "lot %s: %lld min outside %.1f-%.1f °C (allowed %d) at %s", e->lot_number,
 	         (long long)minutes, e->min_celsius, e->max_celsius, e->allowance_minutes, e->place);
 	if (rc != STORE_OK || audit(s, &system, "coldchain.alert", "lot", e->lot_id, detail) != TEMPERATURE_OK) {
-		s->m->rollback(s);
+		store_rollback(s);
 		goto out;
 	}
-	if (s->m->commit(s) != STORE_OK)
+	if (store_commit(s) != STORE_OK)
 		goto out;
 	(*alerts)++;
 	/* Quarantine through the lot state machine, where the lot's status allows it. */
 	lot_record lot;
-	if (s->m->lot_get(s, e->lot_id, &lot) != STORE_OK)
+	if (store_lot_get(s, e->lot_id, &lot) != STORE_OK)
 		goto out;
 	if (strcmp(lot.status, "released") == 0 || strcmp(lot.status, "received") == 0) {
 		char reason[300];
@@ -427,7 +427,7 @@ temperature_rc temperature_evaluate_logger(store *s, int64_t logger_id, int64_t 
                                            int *alerts, int *quarantined)
 {
 	exposure_list list = {.n = 0};
-	if (s->m->exposures_of_logger(s, logger_id, from, to, collect_exposure, &list) != STORE_OK)
+	if (store_exposures_of_logger(s, logger_id, from, to, collect_exposure, &list) != STORE_OK)
 		return TEMPERATURE_ERROR;
 	for (int i = 0; i < list.n; i++)
 		if (evaluate_exposure(s, &list.items[i], now, alerts, quarantined) != TEMPERATURE_OK)
@@ -457,17 +457,17 @@ temperature_rc temperature_dispose(store *s, const actor *by, int64_t alert_id, 
 	if (!release && strcmp(disposition, "destroyed") != 0)
 		return TEMPERATURE_INVALID;
 	coldchain_alert_record a;
-	store_rc rc = s->m->alert_get(s, alert_id, &a);
+	store_rc rc = store_alert_get(s, alert_id, &a);
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? TEMPERATURE_NOT_FOUND : TEMPERATURE_ERROR;
 	coldchain_alert_clear(&a);
 	if (strcmp(a.status, "open") != 0)
 		return TEMPERATURE_ALERT_CLOSED;
 	lot_record lot;
-	if (s->m->lot_get(s, a.lot_id, &lot) != STORE_OK)
+	if (store_lot_get(s, a.lot_id, &lot) != STORE_OK)
 		return TEMPERATURE_ERROR;
 	open_alerts others = {.n = 0};
-	if (release && s->m->alert_list(s, "open", a.lot_id, collect_open, &others) != STORE_OK)
+	if (release && store_alert_list(s, "open", a.lot_id, collect_open, &others) != STORE_OK)
 		return TEMPERATURE_ERROR;
 	if (!release)
 		others.ids[others.n++] = alert_id;
@@ -489,10 +489,10 @@ temperature_rc temperature_dispose(store *s, const actor *by, int64_t alert_id, 
 		    strcmp(lot.status, "recalled") != 0 && strcmp(lot.status, "destroyed") != 0)
 			return TEMPERATURE_LOT_STATE;
 	}
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TEMPERATURE_ERROR;
 	for (int i = 0; i < others.n; i++) {
-		rc = s->m->alert_dispose(s, others.ids[i], disposition, justification, by->id, now);
+		rc = store_alert_dispose(s, others.ids[i], disposition, justification, by->id, now);
 		if (rc != STORE_OK && rc != STORE_CONFLICT)
 			return undo(s, TEMPERATURE_ERROR);
 		char detail[64];

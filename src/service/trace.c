@@ -18,7 +18,7 @@ const char *const lot_required_tests[LOT_REQUIRED_TEST_COUNT] = {
 
 static trace_rc undo(store *s, trace_rc rc)
 {
-	s->m->rollback(s);
+	store_rollback(s);
 	return rc;
 }
 
@@ -30,12 +30,12 @@ static trace_rc audit(store *s, const actor *by, const char *action, const char 
 	audit_row_make(&row, by->id, by->role, action, object, detail);
 	if (by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	return s->m->audit_append(s, &row) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return store_audit_append(s, &row) == STORE_OK ? TRACE_OK : TRACE_ERROR;
 }
 
 static trace_rc finish(store *s)
 {
-	return s->m->commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
 }
 
 static bool valid_date(const char *d)
@@ -49,9 +49,9 @@ static bool valid_date(const char *d)
 trace_rc trace_create_product(store *s, const actor *by, product_record *p, int64_t now)
 {
 	p->created_at = now;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
-	store_rc rc = s->m->product_insert(s, p);
+	store_rc rc = store_product_insert(s, p);
 	if (rc == STORE_CONFLICT)
 		return undo(s, TRACE_CONFLICT);
 	if (rc != STORE_OK)
@@ -71,7 +71,7 @@ static trace_rc record_transition(store *s, const actor *by, int64_t lot_id, con
 	t.actor_id = by->id;
 	snprintf(t.reason, sizeof t.reason, "%s", reason);
 	t.at = now;
-	if (s->m->lot_transition_insert(s, &t) != STORE_OK)
+	if (store_lot_transition_insert(s, &t) != STORE_OK)
 		return TRACE_ERROR;
 	char detail[160];
 	snprintf(detail, sizeof detail, "%s -> %s", *from ? from : "(new)", to);
@@ -89,10 +89,10 @@ trace_rc trace_receive_lot(store *s, const actor *by, lot_record *lot, int64_t n
 		*field_out = "quantity";
 	if (*field_out)
 		return TRACE_INVALID;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	product_record product;
-	store_rc rc = s->m->product_get(s, lot->product_id, &product);
+	store_rc rc = store_product_get(s, lot->product_id, &product);
 	if (rc == STORE_ERROR)
 		return undo(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND) {
@@ -103,7 +103,7 @@ trace_rc trace_receive_lot(store *s, const actor *by, lot_record *lot, int64_t n
 	snprintf(lot->status, sizeof lot->status, "received");
 	lot->received_at = now;
 	lot->received_by = by->id;
-	rc = s->m->lot_insert(s, lot);
+	rc = store_lot_insert(s, lot);
 	if (rc == STORE_CONFLICT)
 		return undo(s, TRACE_CONFLICT);
 	if (rc != STORE_OK)
@@ -177,15 +177,15 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
 	c.data = (unsigned char *)(uintptr_t)data;
 	c.uploaded_by = by->id;
 	c.uploaded_at = now;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	lot_record lot;
-	store_rc rc = s->m->lot_get(s, lot_id, &lot);
+	store_rc rc = store_lot_get(s, lot_id, &lot);
 	if (rc != STORE_OK)
 		return undo(s, rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
 	/* Six release tests proven by six copies of one file prove one test at most: the same bytes
 	 * again need a pharmacist's reason. */
-	if (s->m->certificate_uses(s, c.sha256, first_use, dup_out) != STORE_OK)
+	if (store_certificate_uses(s, c.sha256, first_use, dup_out) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (dup_out->certificate_id != 0 && duplicate_reason == NULL)
 		return undo(s, TRACE_DUPLICATE);
@@ -193,7 +193,7 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
 		c.duplicate_of = dup_out->certificate_id;
 		snprintf(c.duplicate_reason, sizeof c.duplicate_reason, "%s", duplicate_reason);
 	}
-	if (s->m->certificate_insert(s, &c) != STORE_OK)
+	if (store_certificate_insert(s, &c) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	char detail[1200];
 	if (c.duplicate_of)
@@ -254,15 +254,15 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 		*field_out = "tested_on";
 		return TRACE_INVALID;
 	}
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	lot_record lot;
-	store_rc rc = s->m->lot_get(s, t->lot_id, &lot);
+	store_rc rc = store_lot_get(s, t->lot_id, &lot);
 	if (rc != STORE_OK)
 		return undo(s, rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
 	if (t->certificate_id > 0) {
 		certificate_record c;
-		rc = s->m->certificate_get(s, t->certificate_id, &c);
+		rc = store_certificate_get(s, t->certificate_id, &c);
 		char sha256[sizeof c.sha256] = "";
 		if (rc == STORE_OK) {
 			bool same_lot = c.lot_id == t->lot_id;
@@ -277,7 +277,7 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 		}
 		/* One file proving two different tests proves one of them at most. */
 		other_use o = {.lot_id = t->lot_id, .kind = t->kind};
-		if (s->m->certificate_uses(s, sha256, find_other_use, &o) != STORE_OK)
+		if (store_certificate_uses(s, sha256, find_other_use, &o) != STORE_OK)
 			return undo(s, TRACE_ERROR);
 		if (o.found.certificate_id != 0 && t->duplicate_reason[0] == '\0') {
 			*dup_out = o.found;
@@ -291,7 +291,7 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 	}
 	t->recorded_by = by->id;
 	t->recorded_at = now;
-	if (s->m->lot_test_insert(s, t) != STORE_OK)
+	if (store_lot_test_insert(s, t) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	char detail[1200];
 	if (t->duplicate_reason[0])
@@ -324,7 +324,7 @@ int trace_missing_tests(store *s, int64_t lot_id, const char *missing[LOT_REQUIR
 {
 	latest_tests lt;
 	memset(&lt, 0, sizeof lt);
-	if (s->m->lot_tests(s, lot_id, keep_latest, &lt) != STORE_OK)
+	if (store_lot_tests(s, lot_id, keep_latest, &lt) != STORE_OK)
 		return -1;
 	int n = 0;
 	for (int i = 0; i < LOT_REQUIRED_TEST_COUNT; i++)
@@ -337,7 +337,7 @@ int trace_missing_tests(store *s, int64_t lot_id, const char *missing[LOT_REQUIR
 static trace_rc transition_in_tx(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now)
 {
 	lot_record lot;
-	store_rc rc = s->m->lot_get(s, lot_id, &lot);
+	store_rc rc = store_lot_get(s, lot_id, &lot);
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR;
 	int from = lot_status_from_name(lot.status);
@@ -360,14 +360,14 @@ static trace_rc transition_in_tx(store *s, const actor *by, int64_t lot_id, lot_
 	case LOT_TRANSITION_NEEDS_PHARMACIST: return TRACE_NEEDS_PHARMACIST;
 	case LOT_TRANSITION_NEEDS_REASON: return TRACE_INVALID;
 	}
-	if (s->m->lot_set_status(s, lot_id, lot_status_name(to)) != STORE_OK)
+	if (store_lot_set_status(s, lot_id, lot_status_name(to)) != STORE_OK)
 		return TRACE_ERROR;
 	return record_transition(s, by, lot_id, lot.status, lot_status_name(to), reason, now);
 }
 
 trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	trace_rc rc = transition_in_tx(s, by, lot_id, to, reason, now);
 	if (rc != TRACE_OK)
@@ -393,11 +393,11 @@ trace_rc trace_expire_due(store *s, int64_t now)
 	char today[11];
 	jst_date(now, today);
 	id_list due = {.n = 0};
-	if (s->m->lot_expired_released(s, today, collect_lot_id, &due) != STORE_OK)
+	if (store_lot_expired_released(s, today, collect_lot_id, &due) != STORE_OK)
 		return TRACE_ERROR;
 	if (due.n == 0)
 		return TRACE_OK;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	actor system = {.id = 0, .role = ROLE_NONE};
 	for (int i = 0; i < due.n; i++)
@@ -420,10 +420,10 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 		*field_out = "payment_method";
 		return TRACE_INVALID;
 	}
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	decision_record d;
-	store_rc rc = s->m->decision_latest(s, patient->id, &d);
+	store_rc rc = store_decision_latest(s, patient->id, &d);
 	if (rc == STORE_ERROR)
 		return undo(s, TRACE_ERROR);
 	char today[11];
@@ -436,7 +436,7 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	 * The approval itself stays valid: it was the doctor's decision on the product, and the
 	 * consent gate is checked here, on every order, against the acceptance in force now. */
 	consent_record c;
-	rc = s->m->consent_latest(s, patient->id, &c);
+	rc = store_consent_latest(s, patient->id, &c);
 	if (rc == STORE_ERROR)
 		return undo(s, TRACE_ERROR);
 	const char *consent_state = intake_consent_state(cat, rc == STORE_OK ? &c : NULL);
@@ -445,7 +445,7 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	if (strcmp(consent_state, "current") != 0)
 		return undo(s, TRACE_NO_APPROVAL);
 	int64_t ordered = 0;
-	if (s->m->order_quantity_for_decision(s, d.id, &ordered) != STORE_OK)
+	if (store_order_quantity_for_decision(s, d.id, &ordered) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (ordered + quantity > d.quantity) {
 		*field_out = "quantity";
@@ -454,9 +454,9 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	product_record product;
 	user_record user;
 	patient_profile profile;
-	if (s->m->product_get(s, d.product_id, &product) != STORE_OK || s->m->user_by_id(s, patient->id, &user) != STORE_OK)
+	if (store_product_get(s, d.product_id, &product) != STORE_OK || store_user_by_id(s, patient->id, &user) != STORE_OK)
 		return undo(s, TRACE_ERROR);
-	rc = s->m->profile_get(s, patient->id, &profile);
+	rc = store_profile_get(s, patient->id, &profile);
 	if (rc == STORE_ERROR)
 		return undo(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND || profile.postal_code[0] == '\0' || profile.address[0] == '\0')
@@ -476,7 +476,7 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	snprintf(o.ship_address, sizeof o.ship_address, "%s", profile.address);
 	snprintf(o.ship_phone, sizeof o.ship_phone, "%s", profile.phone);
 	o.created_at = now;
-	if (s->m->order_insert(s, &o) != STORE_OK || mail_event_order_placed(s, &o, product.name_ja) != STORE_OK)
+	if (store_order_insert(s, &o) != STORE_OK || mail_event_order_placed(s, &o, product.name_ja) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	char detail[160];
 	snprintf(detail, sizeof detail, "%d x %s, %s, consent %s v%d", quantity, product.code, method_code, c.consent_id,
@@ -485,7 +485,7 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 		return undo(s, TRACE_ERROR);
 	if (finish(s) != TRACE_OK)
 		return TRACE_ERROR;
-	if (s->m->order_get(s, o.id, out) != STORE_OK)
+	if (store_order_get(s, o.id, out) != STORE_OK)
 		*out = o;
 	return TRACE_OK;
 }
@@ -493,7 +493,7 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 /* Loads an order the actor may act on: patients their own only. */
 static trace_rc load_order(store *s, const actor *by, int64_t order_id, order_record *o)
 {
-	store_rc rc = s->m->order_get(s, order_id, o);
+	store_rc rc = store_order_get(s, order_id, o);
 	if (rc == STORE_ERROR)
 		return TRACE_ERROR;
 	if (rc == STORE_NOT_FOUND || (by->role == ROLE_PATIENT && o->patient_id != by->id))
@@ -503,7 +503,7 @@ static trace_rc load_order(store *s, const actor *by, int64_t order_id, order_re
 
 trace_rc trace_cancel_order(store *s, const actor *by, int64_t order_id, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
@@ -512,7 +512,7 @@ trace_rc trace_cancel_order(store *s, const actor *by, int64_t order_id, int64_t
 	/* Once units are taken from a lot they are accounted for; cancel before that only. */
 	if (strcmp(o.status, "awaiting_payment") != 0 && strcmp(o.status, "paid") != 0)
 		return undo(s, TRACE_ORDER_STATE);
-	if (s->m->order_set_status(s, order_id, o.status, "cancelled", now) != STORE_OK)
+	if (store_order_set_status(s, order_id, o.status, "cancelled", now) != STORE_OK)
 		return undo(s, TRACE_ORDER_STATE);
 	if (audit(s, by, "order.cancel", "order", order_id, o.paid_at ? "paid: refund due" : "") != TRACE_OK)
 		return undo(s, TRACE_ERROR);
@@ -523,7 +523,7 @@ trace_rc trace_record_payment(store *s, const actor *by, int64_t order_id, const
                               const char **field_out)
 {
 	*field_out = NULL;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
@@ -541,10 +541,10 @@ trace_rc trace_record_payment(store *s, const actor *by, int64_t order_id, const
 	/* Cash on delivery is paid when the carrier hands the parcel over. */
 	if (!pm->paid_before_dispensing && strcmp(o.status, "delivered") != 0 && strcmp(o.status, "shipped") != 0)
 		return undo(s, TRACE_ORDER_STATE);
-	if (s->m->order_record_payment(s, order_id, reference ? reference : "", now, by->id) != STORE_OK)
+	if (store_order_record_payment(s, order_id, reference ? reference : "", now, by->id) != STORE_OK)
 		return undo(s, TRACE_ORDER_STATE);
 	if (strcmp(o.status, "awaiting_payment") == 0 &&
-	    s->m->order_set_status(s, order_id, "awaiting_payment", "paid", now) != STORE_OK)
+	    store_order_set_status(s, order_id, "awaiting_payment", "paid", now) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (audit(s, by, "order.payment", "order", order_id, pm->code) != TRACE_OK)
 		return undo(s, TRACE_ERROR);
@@ -567,7 +567,7 @@ trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_
 {
 	if (trace_expire_due(s, now) != TRACE_OK)
 		return TRACE_ERROR;
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
@@ -583,7 +583,7 @@ trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_
 	char min_expiry[11];
 	jst_date(now + (int64_t)margin_days * 86400, min_expiry);
 	fefo candidates = {.n = 0};
-	if (s->m->lot_dispensable(s, o.product_id, min_expiry, collect_lot, &candidates) != STORE_OK)
+	if (store_lot_dispensable(s, o.product_id, min_expiry, collect_lot, &candidates) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	int64_t available = 0;
 	for (int i = 0; i < candidates.n; i++)
@@ -597,13 +597,13 @@ trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_
 		lot_record *l = &candidates.lots[i];
 		int64_t take = l->quantity_available < left ? l->quantity_available : left;
 		/* The UPDATE re-checks stock and status, so a racing dispense cannot go negative. */
-		store_rc src = s->m->lot_take_stock(s, l->id, take);
+		store_rc src = store_lot_take_stock(s, l->id, take);
 		if (src == STORE_CONFLICT)
 			return undo(s, TRACE_NO_STOCK);
 		if (src != STORE_OK)
 			return undo(s, TRACE_ERROR);
 		dispense_record d = {0, order_id, l->id, (int)take, now, by->id, "", ""};
-		if (s->m->dispense_insert(s, &d) != STORE_OK)
+		if (store_dispense_insert(s, &d) != STORE_OK)
 			return undo(s, TRACE_ERROR);
 		if (take == l->quantity_available &&
 		    transition_in_tx(s, &system, l->id, LOT_DEPLETED, "全数出庫 / all units dispensed", now) != TRACE_OK)
@@ -614,7 +614,7 @@ trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_
 			return undo(s, TRACE_ERROR);
 		left -= take;
 	}
-	if (s->m->order_set_status(s, order_id, o.status, "dispensed", now) != STORE_OK)
+	if (store_order_set_status(s, order_id, o.status, "dispensed", now) != STORE_OK)
 		return undo(s, TRACE_ORDER_STATE);
 	return finish(s);
 }
@@ -622,7 +622,7 @@ trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_
 trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *carrier, const char *tracking,
                     const char *logger_id, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
@@ -633,7 +633,7 @@ trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *car
 	if (logger_id != NULL && *logger_id != '\0') {
 		/* The parcel's logger must be one exosafe knows, or its readings reach no lot. */
 		logger_record logger;
-		store_rc lrc = s->m->logger_by_code(s, logger_id, &logger);
+		store_rc lrc = store_logger_by_code(s, logger_id, &logger);
 		if (lrc != STORE_OK)
 			return undo(s, lrc == STORE_NOT_FOUND ? TRACE_INVALID : TRACE_ERROR);
 	}
@@ -644,7 +644,7 @@ trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *car
 	snprintf(sh.logger_id, sizeof sh.logger_id, "%s", logger_id ? logger_id : "");
 	sh.shipped_at = now;
 	sh.recorded_by = by->id;
-	if (s->m->shipment_insert(s, &sh) != STORE_OK || s->m->order_set_status(s, order_id, "dispensed", "shipped", now) != STORE_OK ||
+	if (store_shipment_insert(s, &sh) != STORE_OK || store_order_set_status(s, order_id, "dispensed", "shipped", now) != STORE_OK ||
 	    mail_event_shipped(s, &o, &sh) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (audit(s, by, "order.ship", "order", order_id, carrier) != TRACE_OK)
@@ -654,7 +654,7 @@ trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *car
 
 trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
@@ -662,8 +662,8 @@ trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
 		return undo(s, rc);
 	if (strcmp(o.status, "shipped") != 0)
 		return undo(s, TRACE_ORDER_STATE);
-	if (s->m->shipment_delivered(s, order_id, now) != STORE_OK ||
-	    s->m->order_set_status(s, order_id, "shipped", "delivered", now) != STORE_OK)
+	if (store_shipment_delivered(s, order_id, now) != STORE_OK ||
+	    store_order_set_status(s, order_id, "shipped", "delivered", now) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (audit(s, by, "order.deliver", "order", order_id, "") != TRACE_OK)
 		return undo(s, TRACE_ERROR);
@@ -672,10 +672,10 @@ trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
 
 trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *reason, int64_t now)
 {
-	if (s->m->begin(s) != STORE_OK)
+	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	lot_record lot;
-	store_rc src = s->m->lot_get(s, lot_id, &lot);
+	store_rc src = store_lot_get(s, lot_id, &lot);
 	if (src != STORE_OK)
 		return undo(s, src == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
 	if (strcmp(lot.status, "recalled") != 0) {
@@ -685,7 +685,7 @@ trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *rea
 	}
 	/* Every recipient is followed until the jar is accounted for; a repeated recall picks up
 	 * any dispense recorded since. */
-	if (s->m->recall_track_open(s, lot_id, now) != STORE_OK || mail_event_recalled(s, &lot) != STORE_OK)
+	if (store_recall_track_open(s, lot_id, now) != STORE_OK || mail_event_recalled(s, &lot) != STORE_OK)
 		return undo(s, TRACE_ERROR);
 	if (audit(s, by, "lot.recall", "lot", lot_id, reason) != TRACE_OK)
 		return undo(s, TRACE_ERROR);

@@ -23,15 +23,15 @@ store_rc store_audit_now(store *s, int64_t actor_id, user_role actor_role, const
 {
 	audit_row row;
 	audit_row_make(&row, actor_id, actor_role, action, object, detail);
-	store_rc rc = s->m->begin(s);
+	store_rc rc = store_begin(s);
 	if (rc != STORE_OK)
 		return rc;
-	rc = s->m->audit_append(s, &row);
+	rc = store_audit_append(s, &row);
 	if (rc != STORE_OK) {
-		s->m->rollback(s);
+		store_rollback(s);
 		return rc;
 	}
-	return s->m->commit(s);
+	return store_commit(s);
 }
 
 void mail_record_clear(mail_record *m)

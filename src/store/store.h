@@ -609,6 +609,8 @@ typedef int (*store_lot_test_fn)(void *ctx, const lot_test_record *t);
 typedef int (*store_certificate_fn)(void *ctx, const certificate_record *c);  /* data not loaded */
 typedef int (*store_transition_fn)(void *ctx, const lot_transition_record *t);
 typedef int (*store_order_fn)(void *ctx, const order_record *o);
+/* One status and how many orders have it (order_status_counts). */
+typedef void (*store_status_count_fn)(void *ctx, const char *status, int64_t n);
 typedef int (*store_dispense_fn)(void *ctx, const dispense_record *d);
 typedef int (*store_recipient_fn)(void *ctx, const recall_recipient *r);
 typedef int (*store_recall_track_fn)(void *ctx, const recall_track_record *t);
@@ -788,8 +790,7 @@ typedef struct store_methods {
 	 * number matching before paging. */
 	store_rc (*order_search)(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx);
 	/* Orders matching f whatever their status (f->status ignored), counted per status. */
-	store_rc (*order_status_counts)(store *s, const list_filter *f, void (*fn)(void *ctx, const char *status, int64_t n),
-	                                void *ctx);
+	store_rc (*order_status_counts)(store *s, const list_filter *f, store_status_count_fn fn, void *ctx);
 	/* Units ordered (not cancelled) under one approval. */
 	store_rc (*order_quantity_for_decision)(store *s, int64_t decision_id, int64_t *qty_out);
 	/* Moves an order from from_status to to_status; STORE_CONFLICT when it is not in from_status. */
@@ -940,5 +941,7 @@ void audit_row_make(audit_row *row, int64_t actor_id, user_role actor_role, cons
 /* Appends an audit row in its own transaction (for reads of health data). */
 store_rc store_audit_now(store *s, int64_t actor_id, user_role actor_role, const char *action,
                          const char *object, const char *detail);
+
+#include "store/store_calls.h"
 
 #endif

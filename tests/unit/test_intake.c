@@ -35,7 +35,7 @@ static int64_t add_user(store *s, const char *email, user_role role)
 	snprintf(u.password_hash, sizeof u.password_hash, "x");
 	u.role = role;
 	u.created_at = T0;
-	if (s->m->user_insert(s, &u) != STORE_OK)
+	if (store_user_insert(s, &u) != STORE_OK)
 		return 0;
 	return u.id;
 }
@@ -50,7 +50,7 @@ static int setup(void **state)
 	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
 	f->s = store_sqlite_open(f->path, err, sizeof err);
 	int v;
-	if (f->s == NULL || f->s->m->migrate(f->s, &v) != STORE_OK)
+	if (f->s == NULL || store_migrate(f->s, &v) != STORE_OK)
 		return -1;
 	f->cat = intake_catalog_load("data", err, sizeof err);
 	if (f->cat == NULL) {
@@ -64,7 +64,7 @@ static int setup(void **state)
 	                          .manufacturer = "M", .country = "JP", .source_cell_type = "adipose MSC",
 	                          .storage_min_c = 2, .storage_max_c = 8, .excursion_allowance_minutes = 60,
 	                          .shelf_life_days = 365, .price_jpy = 22000, .tax_rate_percent = 10, .created_at = T0};
-	if (f->s->m->product_insert(f->s, &product) != STORE_OK)
+	if (store_product_insert(f->s, &product) != STORE_OK)
 		return -1;
 	f->product_id = product.id;
 	f->policy = (intake_policy){.cutoff_seconds = 3600, .questionnaire_valid_seconds = 90LL * DAY};
@@ -75,7 +75,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	f->s->m->close(f->s);
+	store_close(f->s);
 	intake_catalog_free(f->cat);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
@@ -147,7 +147,7 @@ static void test_reschedule_to_taken_slot_keeps_the_old_booking(void **state)
 	assert_int_equal(intake_book(f->s, &f->other, b, T0, &theirs), INTAKE_OK);
 	assert_int_equal(intake_reschedule(f->s, &f->patient, &f->policy, mine.id, b, T0, &moved), INTAKE_SLOT_TAKEN);
 	booking_record again;
-	assert_int_equal(f->s->m->booking_get(f->s, mine.id, &again), STORE_OK);
+	assert_int_equal(store_booking_get(f->s, mine.id, &again), STORE_OK);
 	assert_string_equal(again.status, "booked");
 	assert_int_equal(rows(f, "bookings"), 2);
 }
@@ -357,7 +357,7 @@ static void test_flags_are_stored_with_the_answers(void **state)
 	json_object_set_new(a, "immunosuppression_detail", json_string("プレドニゾロン"));
 	int64_t rid = submit(f, a, T0);
 	response_record r;
-	assert_int_equal(f->s->m->response_get(f->s, rid, &r), STORE_OK);
+	assert_int_equal(store_response_get(f->s, rid, &r), STORE_OK);
 	assert_string_equal(r.worst_level, "block");
 	assert_non_null(strstr(r.flags_json, "\"under-20\""));
 	assert_non_null(strstr(r.flags_json, "\"immunosuppression\""));
@@ -376,7 +376,7 @@ static void test_changed_answers_need_an_override(void **state)
 	submit(f, a, T0 - 60);
 	int64_t rid = submit(f, clean_answers(), T0);
 	response_record r;
-	assert_int_equal(f->s->m->response_get(f->s, rid, &r), STORE_OK);
+	assert_int_equal(store_response_get(f->s, rid, &r), STORE_OK);
 	assert_string_equal(r.worst_level, "needs-attention");
 	assert_non_null(strstr(r.flags_json, "\"changed_rule\":\"prior-anaphylaxis\""));
 	assert_non_null(strstr(r.flags_json, "妊娠・授乳・妊娠の可能性 『妊娠している可能性がある』→『あてはまらない』（第1版 "));
@@ -398,7 +398,7 @@ static void test_changed_answers_need_an_override(void **state)
 	json_object_set_new(a, "anaphylaxis", json_true());
 	submit(f, a, T0 + 1);
 	rid = submit(f, clean_answers(), T0 + 2 + f->policy.questionnaire_valid_seconds);
-	assert_int_equal(f->s->m->response_get(f->s, rid, &r), STORE_OK);
+	assert_int_equal(store_response_get(f->s, rid, &r), STORE_OK);
 	assert_string_equal(r.worst_level, "none");
 	response_record_clear(&r);
 }
@@ -415,10 +415,10 @@ static void test_age_comes_from_the_date_of_birth(void **state)
 	char birth[32];
 	snprintf(birth, sizeof birth, "%04d-%.5s", atoi(today) - 20, tomorrow + 5);
 	memcpy(profile.birth_date, birth, sizeof profile.birth_date - 1);
-	assert_int_equal(f->s->m->profile_insert(f->s, &profile), STORE_OK);
+	assert_int_equal(store_profile_insert(f->s, &profile), STORE_OK);
 	int64_t rid = submit(f, clean_answers(), T0); /* answers 40 */
 	response_record r;
-	assert_int_equal(f->s->m->response_get(f->s, rid, &r), STORE_OK);
+	assert_int_equal(store_response_get(f->s, rid, &r), STORE_OK);
 	assert_string_equal(r.worst_level, "block");
 	assert_non_null(strstr(r.flags_json, "\"under-20\""));
 	assert_non_null(strstr(r.flags_json, "\"age-mismatch\""));

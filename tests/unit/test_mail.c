@@ -39,13 +39,13 @@ static int setup(void **state)
 	char err[256];
 	f->s = store_sqlite_open(f->path, err, sizeof err);
 	int version;
-	if (f->s == NULL || f->s->m->migrate(f->s, &version) != STORE_OK)
+	if (f->s == NULL || store_migrate(f->s, &version) != STORE_OK)
 		return -1;
 	user_record u = {.role = ROLE_PATIENT, .created_at = 1795564800};
 	snprintf(u.email, sizeof u.email, "p@example.jp");
 	snprintf(u.name, sizeof u.name, "患者");
 	snprintf(u.password_hash, sizeof u.password_hash, "x");
-	if (f->s->m->user_insert(f->s, &u) != STORE_OK)
+	if (store_user_insert(f->s, &u) != STORE_OK)
 		return -1;
 	f->user_id = u.id;
 	clock_set(1795564800);
@@ -56,7 +56,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	f->s->m->close(f->s);
+	store_close(f->s);
 	char cmd[200];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
@@ -148,15 +148,15 @@ static void test_enqueue_and_send(void **state)
 	               .subject = "ご予約", .body_text = "本文\n", .dedupe_key = "booking:1"};
 
 	/* Rolled back with the caller's transaction. */
-	assert_int_equal(s->m->begin(s), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
 	assert_int_equal(mail_enqueue(s, &m), STORE_OK);
-	s->m->rollback(s);
+	store_rollback(s);
 	mail_counts c;
-	assert_int_equal(s->m->mail_count(s, "", &c), STORE_OK);
+	assert_int_equal(store_mail_count(s, "", &c), STORE_OK);
 	assert_int_equal(c.queued, 0);
 
 	/* Queued once per dedupe key; the second is quietly not queued. */
-	assert_int_equal(s->m->begin(s), STORE_OK);
+	assert_int_equal(store_begin(s), STORE_OK);
 	assert_int_equal(mail_enqueue(s, &m), STORE_OK);
 	assert_int_equal(mail_enqueue(s, &m), STORE_OK);
 	mail_item later = m;
@@ -164,8 +164,8 @@ static void test_enqueue_and_send(void **state)
 	later.kind = "booking_reminder";
 	later.not_before = now + 3600;
 	assert_int_equal(mail_enqueue(s, &later), STORE_OK);
-	assert_int_equal(s->m->commit(s), STORE_OK);
-	assert_int_equal(s->m->mail_count(s, "", &c), STORE_OK);
+	assert_int_equal(store_commit(s), STORE_OK);
+	assert_int_equal(store_mail_count(s, "", &c), STORE_OK);
 	assert_int_equal(c.queued, 2);
 	assert_int_equal(c.oldest_queued_at, now);
 
@@ -182,16 +182,16 @@ static void test_enqueue_and_send(void **state)
 
 	/* Only the first is due now; the reminder becomes due at its not_before. */
 	int n = 0;
-	assert_int_equal(s->m->mail_due(s, now, 10, count_fn, &n), STORE_OK);
+	assert_int_equal(store_mail_due(s, now, 10, count_fn, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	n = 0;
-	assert_int_equal(s->m->mail_due(s, now + 3600, 10, count_fn, &n), STORE_OK);
+	assert_int_equal(store_mail_due(s, now + 3600, 10, count_fn, &n), STORE_OK);
 	assert_int_equal(n, 2);
 
 	int64_t id = 0;
-	assert_int_equal(s->m->mail_due(s, now, 10, first_id_fn, &id), STORE_OK);
+	assert_int_equal(store_mail_due(s, now, 10, first_id_fn, &id), STORE_OK);
 	mail_record r;
-	assert_int_equal(s->m->mail_get(s, id, &r), STORE_OK);
+	assert_int_equal(store_mail_get(s, id, &r), STORE_OK);
 	assert_string_equal(r.subject, "ご予約");
 	assert_string_equal(r.body_text, "本文\n");
 	assert_string_equal(r.status, "queued");
@@ -199,13 +199,13 @@ static void test_enqueue_and_send(void **state)
 	mail_record_clear(&r);
 
 	/* A failed attempt moves the next try; it is not due before then. */
-	assert_int_equal(s->m->mail_mark_attempt(s, id, 1, now + 60, "connection refused", false), STORE_OK);
+	assert_int_equal(store_mail_mark_attempt(s, id, 1, now + 60, "connection refused", false), STORE_OK);
 	n = 0;
-	assert_int_equal(s->m->mail_due(s, now + 59, 10, count_fn, &n), STORE_OK);
+	assert_int_equal(store_mail_due(s, now + 59, 10, count_fn, &n), STORE_OK);
 	assert_int_equal(n, 0);
-	assert_int_equal(s->m->mail_mark_sent(s, id, now + 61), STORE_OK);
-	assert_int_equal(s->m->mail_mark_sent(s, id, now + 62), STORE_NOT_FOUND);
-	assert_int_equal(s->m->mail_get(s, id, &r), STORE_OK);
+	assert_int_equal(store_mail_mark_sent(s, id, now + 61), STORE_OK);
+	assert_int_equal(store_mail_mark_sent(s, id, now + 62), STORE_NOT_FOUND);
+	assert_int_equal(store_mail_get(s, id, &r), STORE_OK);
 	assert_string_equal(r.status, "sent");
 	assert_int_equal(r.attempts, 2);
 	assert_int_equal(r.sent_at, now + 61);
@@ -213,15 +213,15 @@ static void test_enqueue_and_send(void **state)
 
 	/* Cancelling by prefix withdraws the queued reminder, and only it. */
 	int64_t cancelled = -1;
-	assert_int_equal(s->m->mail_cancel(s, "reminder:1:", &cancelled), STORE_OK);
+	assert_int_equal(store_mail_cancel(s, "reminder:1:", &cancelled), STORE_OK);
 	assert_int_equal(cancelled, 1);
-	assert_int_equal(s->m->mail_cancel(s, "booking:", &cancelled), STORE_OK);
+	assert_int_equal(store_mail_cancel(s, "booking:", &cancelled), STORE_OK);
 	assert_int_equal(cancelled, 0); /* already sent: stays sent */
-	assert_int_equal(s->m->mail_count(s, "", &c), STORE_OK);
+	assert_int_equal(store_mail_count(s, "", &c), STORE_OK);
 	assert_int_equal(c.sent, 1);
 	assert_int_equal(c.cancelled, 1);
 	assert_int_equal(c.queued, 0);
-	assert_int_equal(s->m->mail_count(s, "reminder:", &c), STORE_OK);
+	assert_int_equal(store_mail_count(s, "reminder:", &c), STORE_OK);
 	assert_int_equal(c.sent, 0);
 	assert_int_equal(c.cancelled, 1);
 
@@ -230,18 +230,18 @@ static void test_enqueue_and_send(void **state)
 	third.dedupe_key = "x%_:1";
 	assert_int_equal(mail_enqueue(s, &third), STORE_OK);
 	id = 0;
-	assert_int_equal(s->m->mail_due(s, now, 10, first_id_fn, &id), STORE_OK);
+	assert_int_equal(store_mail_due(s, now, 10, first_id_fn, &id), STORE_OK);
 	assert_true(id > 0);
-	assert_int_equal(s->m->mail_mark_attempt(s, id, 8, now, "550 no such user", true), STORE_OK);
-	assert_int_equal(s->m->mail_count(s, "x%_", &c), STORE_OK);
+	assert_int_equal(store_mail_mark_attempt(s, id, 8, now, "550 no such user", true), STORE_OK);
+	assert_int_equal(store_mail_count(s, "x%_", &c), STORE_OK);
 	assert_int_equal(c.failed, 1);
-	assert_int_equal(s->m->mail_count(s, "x%%", &c), STORE_OK);
+	assert_int_equal(store_mail_count(s, "x%%", &c), STORE_OK);
 	assert_int_equal(c.failed, 0);
 	n = 0;
-	assert_int_equal(s->m->mail_list(s, "failed", 10, count_fn, &n), STORE_OK);
+	assert_int_equal(store_mail_list(s, "failed", 10, count_fn, &n), STORE_OK);
 	assert_int_equal(n, 1);
 	n = 0;
-	assert_int_equal(s->m->mail_list(s, NULL, 10, count_fn, &n), STORE_OK);
+	assert_int_equal(store_mail_list(s, NULL, 10, count_fn, &n), STORE_OK);
 	assert_int_equal(n, 3);
 }
 
@@ -251,30 +251,30 @@ static void test_reset_tokens(void **state)
 	store *s = f->s;
 	reset_token_record t = {.user_id = f->user_id, .created_at = 100, .expires_at = 3700};
 	snprintf(t.token_hash, sizeof t.token_hash, "%064d", 7);
-	assert_int_equal(s->m->reset_token_insert(s, &t), STORE_OK);
+	assert_int_equal(store_reset_token_insert(s, &t), STORE_OK);
 	reset_token_record got;
-	assert_int_equal(s->m->reset_token_get(s, t.token_hash, &got), STORE_OK);
+	assert_int_equal(store_reset_token_get(s, t.token_hash, &got), STORE_OK);
 	assert_int_equal(got.user_id, f->user_id);
 	assert_int_equal(got.used_at, 0);
-	assert_int_equal(s->m->reset_token_use(s, t.token_hash, 200), STORE_OK);
-	assert_int_equal(s->m->reset_token_use(s, t.token_hash, 300), STORE_CONFLICT);
-	assert_int_equal(s->m->reset_token_use(s, "unknown", 300), STORE_NOT_FOUND);
-	assert_int_equal(s->m->reset_token_get(s, t.token_hash, &got), STORE_OK);
+	assert_int_equal(store_reset_token_use(s, t.token_hash, 200), STORE_OK);
+	assert_int_equal(store_reset_token_use(s, t.token_hash, 300), STORE_CONFLICT);
+	assert_int_equal(store_reset_token_use(s, "unknown", 300), STORE_NOT_FOUND);
+	assert_int_equal(store_reset_token_get(s, t.token_hash, &got), STORE_OK);
 	assert_int_equal(got.used_at, 200);
 
 	session_record sess = {.user_id = f->user_id, .created_at = 1, .last_seen_at = 1};
 	snprintf(sess.token_hash, sizeof sess.token_hash, "a");
-	assert_int_equal(s->m->session_insert(s, &sess), STORE_OK);
+	assert_int_equal(store_session_insert(s, &sess), STORE_OK);
 	snprintf(sess.token_hash, sizeof sess.token_hash, "b");
-	assert_int_equal(s->m->session_insert(s, &sess), STORE_OK);
+	assert_int_equal(store_session_insert(s, &sess), STORE_OK);
 	int64_t deleted = 0;
-	assert_int_equal(s->m->session_delete_user(s, f->user_id, &deleted), STORE_OK);
+	assert_int_equal(store_session_delete_user(s, f->user_id, &deleted), STORE_OK);
 	assert_int_equal(deleted, 2);
-	assert_int_equal(s->m->user_set_password(s, f->user_id, "new-hash"), STORE_OK);
+	assert_int_equal(store_user_set_password(s, f->user_id, "new-hash"), STORE_OK);
 	user_record u;
-	assert_int_equal(s->m->user_by_id(s, f->user_id, &u), STORE_OK);
+	assert_int_equal(store_user_by_id(s, f->user_id, &u), STORE_OK);
 	assert_string_equal(u.password_hash, "new-hash");
-	assert_int_equal(s->m->user_set_password(s, 9999, "h"), STORE_NOT_FOUND);
+	assert_int_equal(store_user_set_password(s, 9999, "h"), STORE_NOT_FOUND);
 }
 
 /* Decodes one "=?UTF-8?B?...?=" word into out; returns its length. */

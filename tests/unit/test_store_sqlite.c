@@ -35,7 +35,7 @@ static int setup(void **state)
 	if (f->s == NULL)
 		return -1;
 	int version;
-	if (f->s->m->migrate(f->s, &version) != STORE_OK)
+	if (store_migrate(f->s, &version) != STORE_OK)
 		return -1;
 	*state = f;
 	return 0;
@@ -44,7 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	f->s->m->close(f->s);
+	store_close(f->s);
 	char cmd[200];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
@@ -83,7 +83,7 @@ static void test_migrate_is_idempotent_and_recorded(void **state)
 {
 	fixture *f = *state;
 	int version = 0;
-	assert_int_equal(f->s->m->migrate(f->s, &version), STORE_OK);
+	assert_int_equal(store_migrate(f->s, &version), STORE_OK);
 	assert_int_equal(version, sqlite_migrations[sqlite_migrations_count - 1].version);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM schema_version"), sqlite_migrations_count);
 }
@@ -106,28 +106,28 @@ static void test_user_roundtrip_and_unique_email(void **state)
 {
 	fixture *f = *state;
 	user_record u = make_user("a@clinic.example", ROLE_DOCTOR), got;
-	assert_int_equal(f->s->m->user_insert(f->s, &u), STORE_OK);
+	assert_int_equal(store_user_insert(f->s, &u), STORE_OK);
 	assert_true(u.id > 0);
-	assert_int_equal(f->s->m->user_by_email(f->s, "a@clinic.example", &got), STORE_OK);
+	assert_int_equal(store_user_by_email(f->s, "a@clinic.example", &got), STORE_OK);
 	assert_int_equal(got.id, u.id);
 	assert_int_equal(got.role, ROLE_DOCTOR);
 	assert_string_equal(got.name, "テスト");
 	user_record dup = make_user("a@clinic.example", ROLE_ADMIN);
-	assert_int_equal(f->s->m->user_insert(f->s, &dup), STORE_CONFLICT);
-	assert_int_equal(f->s->m->user_by_email(f->s, "nobody@clinic.example", &got), STORE_NOT_FOUND);
-	assert_int_equal(f->s->m->user_by_id(f->s, 9999, &got), STORE_NOT_FOUND);
+	assert_int_equal(store_user_insert(f->s, &dup), STORE_CONFLICT);
+	assert_int_equal(store_user_by_email(f->s, "nobody@clinic.example", &got), STORE_NOT_FOUND);
+	assert_int_equal(store_user_by_id(f->s, 9999, &got), STORE_NOT_FOUND);
 }
 
 static void test_rollback_leaves_nothing(void **state)
 {
 	fixture *f = *state;
-	assert_int_equal(f->s->m->begin(f->s), STORE_OK);
+	assert_int_equal(store_begin(f->s), STORE_OK);
 	user_record u = make_user("rolled@clinic.example", ROLE_PATIENT);
-	assert_int_equal(f->s->m->user_insert(f->s, &u), STORE_OK);
+	assert_int_equal(store_user_insert(f->s, &u), STORE_OK);
 	audit_row row;
 	audit_row_make(&row, 0, ROLE_NONE, "test.write", "user:1", "");
-	assert_int_equal(f->s->m->audit_append(f->s, &row), STORE_OK);
-	f->s->m->rollback(f->s);
+	assert_int_equal(store_audit_append(f->s, &row), STORE_OK);
+	store_rollback(f->s);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM users"), 0);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log"), 0);
 }
@@ -179,9 +179,9 @@ static void test_login_and_throttle(void **state)
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 4);
 	/* Failures past the window can be forgotten; the audit rows stay. */
 	assert_true(scalar(f->path, "SELECT count(*) FROM login_failures") > 0);
-	assert_int_equal(f->s->m->begin(f->s), STORE_OK);
-	assert_int_equal(f->s->m->login_failure_purge(f->s, now + 1), STORE_OK);
-	assert_int_equal(f->s->m->commit(f->s), STORE_OK);
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	assert_int_equal(store_login_failure_purge(f->s, now + 1), STORE_OK);
+	assert_int_equal(store_commit(f->s), STORE_OK);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM login_failures"), 0);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 4);
 }
@@ -190,7 +190,7 @@ static void test_sessions(void **state)
 {
 	fixture *f = *state;
 	user_record u = make_user("s@clinic.example", ROLE_PHARMACIST), got_user;
-	assert_int_equal(f->s->m->user_insert(f->s, &u), STORE_OK);
+	assert_int_equal(store_user_insert(f->s, &u), STORE_OK);
 	char token[TOKEN_TEXT_MAX];
 	session_record sess, got;
 	int64_t now = 1795564800;
@@ -226,7 +226,7 @@ static void test_audit_log_is_append_only(void **state)
 	/* audit_append refuses to run outside a transaction, where it could race the chain. */
 	audit_row row;
 	audit_row_make(&row, 0, ROLE_NONE, "test.three", "", "");
-	assert_int_equal(f->s->m->audit_append(f->s, &row), STORE_ERROR);
+	assert_int_equal(store_audit_append(f->s, &row), STORE_ERROR);
 }
 
 static int verify_feed(void *ctx, const audit_row *r)
@@ -242,7 +242,7 @@ static void test_chain_written_by_store_verifies(void **state)
 		assert_int_equal(store_audit_now(f->s, i, ROLE_DOCTOR, "patient.profile.read", "patient:1", ""), STORE_OK);
 	audit_verifier v;
 	audit_verifier_init(&v);
-	assert_int_equal(f->s->m->audit_each(f->s, verify_feed, &v), STORE_OK);
+	assert_int_equal(store_audit_each(f->s, verify_feed, &v), STORE_OK);
 	assert_false(v.broken);
 	assert_int_equal(v.rows_checked, 20);
 }
@@ -283,10 +283,10 @@ static void test_clinic_profile_roundtrip(void **state)
 
 	p.bank_account_number[0] = '1'; /* "1": not 7 digits */
 	p.bank_account_number[1] = '\0';
-	assert_int_equal(f->s->m->clinic_put(f->s, &p), STORE_CONFLICT);
+	assert_int_equal(store_clinic_put(f->s, &p), STORE_CONFLICT);
 	p.id = 2;
 	p.bank_account_number[0] = '\0';
-	assert_int_equal(f->s->m->clinic_put(f->s, &p), STORE_NOT_FOUND);
+	assert_int_equal(store_clinic_put(f->s, &p), STORE_NOT_FOUND);
 }
 
 int main(void)

@@ -100,8 +100,7 @@ store_rc sqlite_order_insert(store *s, order_record *o);
 store_rc sqlite_order_get(store *s, int64_t id, order_record *out);
 store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx);
 store_rc sqlite_order_search(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx);
-store_rc sqlite_order_status_counts(store *s, const list_filter *f, void (*fn)(void *ctx, const char *status, int64_t n),
-                                    void *ctx);
+store_rc sqlite_order_status_counts(store *s, const list_filter *f, store_status_count_fn fn, void *ctx);
 store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out);
 store_rc sqlite_order_set_status(store *s, int64_t id, const char *from_status, const char *to_status, int64_t now);
 store_rc sqlite_order_record_payment(store *s, int64_t id, const char *reference, int64_t paid_at, int64_t by);

@@ -513,7 +513,7 @@ store_rc sqlite_order_search(store *s, const list_filter *f, int64_t *total_out,
 	EACH(ss, st, read_order, order_record, fn, ctx, "search orders");
 }
 
-store_rc sqlite_order_status_counts(store *s, const list_filter *f, void (*fn)(void *ctx, const char *status, int64_t n),
+store_rc sqlite_order_status_counts(store *s, const list_filter *f, store_status_count_fn fn,
                                     void *ctx)
 {
 	sqlite_store *ss = impl(s);
