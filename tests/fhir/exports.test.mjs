@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { cli, root, sql, startServer } from '../lib/server.mjs';
-import { Client, assertError, signupBody, stopServer } from '../http/client.mjs';
+import { Client, assertError, signupBody, stopServer, demoStaff, demoProductLot } from '../http/client.mjs';
 import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 import { assertValidFhir, codeProblems, referenceDir, validateFhir } from './validator.mjs';
 
@@ -23,14 +23,8 @@ const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FRO
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'exosafe-fhir-'));
   server = await startServer({ demo: true });
-  pharmacist = new Client(server.url);
-  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
-  doctor = new Client(server.url);
-  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
-  admin = new Client(server.url);
-  await admin.login('admin@clinic.example', 'admin-demo-pass');
-  productId = (await doctor.get('/api/v1/products')).json.products[0].id;
-  lotId = (await pharmacist.get(`/api/v1/lots?product_id=${productId}`)).json.lots[0].id;
+  ({ pharmacist, doctor, admin } = await demoStaff(server.url));
+  ({ productId, lotId } = await demoProductLot({ doctor, pharmacist }));
 });
 after(async () => {
   await stopServer(server);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { cli, root, startServer, sql } from '../lib/server.mjs';
-import { Client, assertError, counts, signupBody, stopServer } from './client.mjs';
+import { Client, assertError, counts, signupBody, stopServer, demoStaff, demoProductLot } from './client.mjs';
 import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
 let server, pharmacist, doctor, admin, productId, lotId;
@@ -16,14 +16,8 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 
 before(async () => {
   server = await startServer({ demo: true });
-  pharmacist = new Client(server.url);
-  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
-  doctor = new Client(server.url);
-  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
-  admin = new Client(server.url);
-  await admin.login('admin@clinic.example', 'admin-demo-pass');
-  productId = (await doctor.get('/api/v1/products')).json.products[0].id;
-  lotId = (await pharmacist.get(`/api/v1/lots?product_id=${productId}`)).json.lots[0].id;
+  ({ pharmacist, doctor, admin } = await demoStaff(server.url));
+  ({ productId, lotId } = await demoProductLot({ doctor, pharmacist }));
 });
 after(async () => { await stopServer(server); });
 

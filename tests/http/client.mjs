@@ -101,6 +101,29 @@ export class Client {
   }
 }
 
+/** The demo database's staff, each a Client logged in (see `exosafe demo`). */
+export const DEMO_STAFF = {
+  admin: ['admin@clinic.example', 'admin-demo-pass'],
+  doctor: ['doctor@clinic.example', 'doctor-demo-pass'],
+  pharmacist: ['pharmacist@clinic.example', 'pharmacist-demo-pass'],
+};
+
+export async function demoStaff(url) {
+  const staff = {};
+  for (const [role, [email, password]] of Object.entries(DEMO_STAFF)) {
+    staff[role] = new Client(url);
+    await staff[role].login(email, password);
+  }
+  return staff;
+}
+
+/** The demo product and its first lot: { productId, lotId }. */
+export async function demoProductLot(staff) {
+  const productId = (await staff.doctor.get('/api/v1/products')).json.products[0].id;
+  const lotId = (await staff.pharmacist.get(`/api/v1/lots?product_id=${productId}`)).json.lots[0].id;
+  return { productId, lotId };
+}
+
 /** A valid sign-up body; overrides replace fields (undefined removes one). */
 export function signupBody(overrides = {}) {
   const body = {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cli, startServer, sql } from '../lib/server.mjs';
-import { Client, assertError, counts, stopServer } from './client.mjs';
+import { Client, assertError, counts, stopServer, demoStaff } from './client.mjs';
 import { jstDate } from './fixtures.mjs';
 
 let server, pharmacist, doctor, dir;
@@ -18,10 +18,7 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Roo
 
 before(async () => {
   server = await startServer({ demo: true });
-  pharmacist = new Client(server.url);
-  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
-  doctor = new Client(server.url);
-  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
+  ({ pharmacist, doctor } = await demoStaff(server.url));
   dir = mkdtempSync(join(tmpdir(), 'exosafe-cold-'));
 });
 after(async () => {

@@ -6,19 +6,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { cli, root, startServer } from '../lib/server.mjs';
-import { Client, assertError, signupBody, stopServer } from './client.mjs';
+import { Client, assertError, signupBody, stopServer, demoStaff } from './client.mjs';
 import { jstDate } from './fixtures.mjs';
 
 let server, doctor, pharmacist, admin, patient, lotId;
 
 before(async () => {
   server = await startServer({ demo: true });
-  doctor = new Client(server.url);
-  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
-  pharmacist = new Client(server.url);
-  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
-  admin = new Client(server.url);
-  await admin.login('admin@clinic.example', 'admin-demo-pass');
+  ({ doctor, pharmacist, admin } = await demoStaff(server.url));
   patient = new Client(server.url);
   const s = await patient.signup(signupBody({ email: 'ctcae@patient.example', name: '用語' }));
   patient.id = s.json.user.id;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startServer, sql } from '../lib/server.mjs';
-import { Client, assertError, signupBody, stopServer } from './client.mjs';
+import { Client, assertError, signupBody, stopServer, demoStaff } from './client.mjs';
 import { bookSoonCall, cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION, waitUntil } from './fixtures.mjs';
 
 let server, doctor, admin;
@@ -24,10 +24,7 @@ const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FRO
 
 before(async () => {
   server = await startServer({ demo: true });
-  doctor = new Client(server.url);
-  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
-  admin = new Client(server.url);
-  await admin.login('admin@clinic.example', 'admin-demo-pass');
+  ({ doctor, admin } = await demoStaff(server.url));
 });
 after(async () => { await stopServer(server); });
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, sql } from '../lib/server.mjs';
-import { Client, assertError, signupBody, stopServer } from './client.mjs';
+import { Client, assertError, signupBody, stopServer, demoStaff } from './client.mjs';
 import { QUESTIONNAIRE_VERSION, cleanAnswers, jstDate } from './fixtures.mjs';
 
 let server;
@@ -24,12 +24,7 @@ const PEOPLE = [
 
 before(async () => {
   server = await startServer({ demo: true });
-  admin = new Client(server.url);
-  await admin.login('admin@clinic.example', 'admin-demo-pass');
-  doctor = new Client(server.url);
-  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
-  pharmacist = new Client(server.url);
-  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
+  ({ admin, doctor, pharmacist } = await demoStaff(server.url));
   for (const [i, [name, kana]] of PEOPLE.entries()) {
     const c = new Client(server.url);
     const r = await c.signup(signupBody({ email: `list${i}@patient.example`, name, name_kana: kana }));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { root, sql, startServer } from '../lib/server.mjs';
 import { startSmtp } from '../lib/smtp.mjs';
-import { Client, signupBody, stopServer } from './client.mjs';
+import { Client, signupBody, stopServer, demoStaff } from './client.mjs';
 import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
 const PUBLIC_URL = 'https://clinic.example.jp';
@@ -30,12 +30,7 @@ before(async () => {
   config = join(dir, 'exosafe.ini');
   writeFileSync(config, `[mail]\nsmtp_url = ${smtp.url}\nfrom = noreply@clinic.example.jp\npoll_seconds = 1\npublic_url = ${PUBLIC_URL}\n`);
   server = await startServer({ demo: true, args: ['--config', config, '--data', data] });
-  pharmacist = new Client(server.url);
-  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
-  doctor = new Client(server.url);
-  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
-  admin = new Client(server.url);
-  await admin.login('admin@clinic.example', 'admin-demo-pass');
+  ({ pharmacist, doctor, admin } = await demoStaff(server.url));
   clinic = (await admin.get('/api/v1/clinic')).json;
 });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { cli, startServer, sql } from '../lib/server.mjs';
-import { Client, assertError, signupBody, stopServer } from './client.mjs';
+import { Client, assertError, signupBody, stopServer, demoStaff } from './client.mjs';
 import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
@@ -21,12 +21,7 @@ const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FRO
 
 before(async () => {
   server = await startServer({ demo: true });
-  pharmacist = new Client(server.url);
-  await pharmacist.login('pharmacist@clinic.example', 'pharmacist-demo-pass');
-  doctor = new Client(server.url);
-  await doctor.login('doctor@clinic.example', 'doctor-demo-pass');
-  admin = new Client(server.url);
-  await admin.login('admin@clinic.example', 'admin-demo-pass');
+  ({ pharmacist, doctor, admin } = await demoStaff(server.url));
 });
 after(async () => { await stopServer(server); });
 
