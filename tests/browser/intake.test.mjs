@@ -5,36 +5,19 @@
 // accepts the consent (withdraws and accepts again); the doctor sees the patient in the schedule
 // and the review queue with the flags, is refused an approval without an override reason, then
 // approves with one; the patient sees the approval. Screenshots go to build/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn } from '../lib/browser.mjs';
+import { newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn, DESKTOP_ABROAD as DESKTOP, PHONE, useBrowser } from '../lib/browser.mjs';
 import { ageOn } from '../http/fixtures.mjs';
 import { root, startServer } from '../lib/server.mjs';
 import { Client } from '../http/client.mjs';
 import { bookSoonCall, waitUntil } from '../http/fixtures.mjs';
 
-const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-// The doctor's desktop runs in another time zone: the UI must still show Asia/Tokyo times.
-const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
-const JST_MS = 9 * 3600 * 1000;
 
-
-before(async () => {
-  await startBrowser();
-});
-
-after(async () => {
-  await stopBrowser();
-});
-
-
-
-
-
+useBrowser();
 
 /** The UTC instant of hh:mm JST on day, as milliseconds. */
 function jstMs(day, hhmm) {

@@ -6,54 +6,20 @@
 // tracking number and the lot's public page; the pharmacist recalls the lot the order came from
 // and the recipients list shows that patient; the public lot page shows "recalled" and no
 // personal data. Screenshots of every page go to build/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn } from '../lib/browser.mjs';
+import { openPage, screenshot, assertNoSidewaysScroll, openReady, jstDay, logIn, DESKTOP_ABROAD as DESKTOP, PHONE, apiIn, useBrowser } from '../lib/browser.mjs';
 import { root, startServer } from '../lib/server.mjs';
 import { Client } from '../http/client.mjs';
 import { cleanAnswers, holdCall, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
-const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-// The staff desktop runs in another time zone: the UI must still show Asia/Tokyo times.
-const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
-const JST_MS = 9 * 3600 * 1000;
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 const KINDS = ['sterility', 'mycoplasma', 'endotoxin', 'viral', 'particle_count', 'identity'];
 
-
-before(async () => {
-  await startBrowser();
-});
-
-after(async () => {
-  await stopBrowser();
-});
-
-
-
-
-
-
-
-/**
- * Calls the API from inside page (its cookies, the CSRF token from the exosafe_csrf cookie);
- * returns {status, json}.
- */
-function apiIn(page, method, path, body) {
-  return page.evaluate(async ({ method, path, body }) => {
-    const cookie = () => document.cookie.split('; ').find((c) => c.startsWith('exosafe_csrf='))?.slice(13);
-    if (method !== 'GET' && !cookie()) await fetch('/api/v1/auth/csrf');
-    const headers = { Accept: 'application/json' };
-    if (method !== 'GET') headers['X-CSRF-Token'] = decodeURIComponent(cookie() ?? '');
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: r.status, json: await r.json().catch(() => null) };
-  }, { method, path, body });
-}
+useBrowser();
 
 /** Uploads bytes through the lot page's certificate form; returns when the form answered. */
 async function uploadCertificate(page, name, mimeType, buffer) {

@@ -3,8 +3,8 @@
 // display and the body[data-ready] mark the browser tests wait for are the same everywhere.
 
 import { drawChrome } from './chrome.js';
-import { $, showAlert } from './dom.js';
-import { initI18n, onLangChange } from './i18n.js';
+import { $, queryParam, showAlert } from './dom.js';
+import { initI18n, onLangChange, t } from './i18n.js';
 import { startPage } from './session.js';
 
 /**
@@ -44,4 +44,15 @@ export async function runPage({ roles = null, load, wire, render, onLang = rende
   if (onLang) onLangChange(onLang);
   document.body.dataset.ready = 'true';
   return user;
+}
+
+/**
+ * Returns the page's ?id= (a record's number) when it is a whole number; otherwise shows the
+ * text of badIdKey in #page-error and returns null (a detail page's load then returns false).
+ */
+export function pageId(badIdKey) {
+  const id = queryParam('id');
+  if (/^\d+$/.test(id ?? '')) return id;
+  showAlert('page-error', { message: t(badIdKey) });
+  return null;
 }

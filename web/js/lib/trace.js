@@ -5,6 +5,7 @@
 import { currentLang, t } from './i18n.js';
 import { pick } from './levels.js';
 import { el } from './dom.js';
+import { timeElement } from './jst.js';
 import { refreshClinicContacts } from './clinic-info.js';
 
 /** The six tests a lot needs before release, in the order they are shown. */
@@ -36,6 +37,20 @@ export function lotStatusBadge(status) {
   const badge = el('span', `status-badge status-badge--${known ? status : 'unknown'}`, label('lot.status', status, LOT_STATUSES));
   badge.dataset.status = String(status ?? '');
   return badge;
+}
+
+/** A lot status change for a timeline: from → to badges and when, with by (who) when given. */
+export function historyItem(h, by) {
+  const li = el('li', 'timeline__item');
+  li.dataset.to = String(h.to ?? '');
+  const head = el('div', 'timeline__head');
+  if (h.from) head.append(lotStatusBadge(h.from), el('span', 'timeline__arrow', '→'));
+  head.append(lotStatusBadge(h.to));
+  const meta = el('p', 'timeline__meta');
+  meta.append(timeElement(h.at));
+  if (by) meta.append(` / ${by}`);
+  li.append(head, meta);
+  return li;
 }
 
 /** Returns a badge for an order status. */

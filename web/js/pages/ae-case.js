@@ -14,19 +14,13 @@ import { api } from '../lib/api.js';
 import { clearErrors, showError, whileSubmitting } from '../lib/forms.js';
 import { currentLang, t } from '../lib/i18n.js';
 import { timeElement, todayJst } from '../lib/jst.js';
-import { $, el, fillDetails, queryParam, showAlert } from '../lib/dom.js';
+import { $, el, fillDetails } from '../lib/dom.js';
 import {
-  SERIOUSNESS,
-  causalityLabel,
-  dueText,
-  outcomeLabel,
-  seriousnessLabel,
-  severityLabel,
-  symptomsText,
-  triageBadge,
+  CAUSALITIES, OUTCOMES, SERIOUSNESS, causalityLabel, dueText, outcomeLabel, seriousnessLabel, severityLabel,
+  symptomsText, triageBadge,
 } from '../lib/ae-shared.js';
 import { formatDate } from '../lib/trace.js';
-import { runPage } from '../lib/page.js';
+import { pageId, runPage } from '../lib/page.js';
 
 const state = {
   user: null, id: null, report: null, assessments: [], lots: [], terms: [], result: null, prefilled: false,
@@ -592,11 +586,8 @@ function wire() {
 
 async function loadCase(user) {
   state.user = user;
-  state.id = queryParam('id');
-  if (!state.id || !/^\d+$/.test(state.id)) {
-    showAlert('page-error', { message: t('ae.case.no_id') });
-    return false;
-  }
+  state.id = pageId('ae.case.no_id');
+  if (!state.id) return false;
   const [terms] = await Promise.all([api('GET', '/api/v1/ctcae/terms'), load()]);
   state.terms = Array.isArray(terms.terms) ? terms.terms : [];
   // Catalogue terms of saved versions are not among the common ones: look each up once.

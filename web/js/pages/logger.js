@@ -10,9 +10,9 @@ import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { api, apiUpload } from '../lib/api.js';
 import { clearErrors, showError, whileSubmitting } from '../lib/forms.js';
 import { currentLang, t } from '../lib/i18n.js';
-import { $, el, fillDetails, hideAlert, queryParam, showAlert } from '../lib/dom.js';
+import { $, el, fillDetails, hideAlert, showAlert } from '../lib/dom.js';
 import { celsius, episodeList, outsideElement, periodText, rangeCelsius, secondsOf } from '../lib/coldchain-shared.js';
-import { runPage } from '../lib/page.js';
+import { pageId, runPage } from '../lib/page.js';
 
 const MAX_UPLOAD_BYTES = 1024 * 1024;
 const MIN_WINDOW_S = 10 * 60;
@@ -373,11 +373,8 @@ function wireChart() {
 
 async function loadLogger(user) {
   state.user = user;
-  state.id = queryParam('id');
-  if (!/^\d+$/.test(state.id ?? '')) {
-    showAlert('page-error', { message: t('logger.bad_id') });
-    return false;
-  }
+  state.id = pageId('logger.bad_id');
+  if (!state.id) return false;
   // The chart sizes itself to its box: the view is shown before the series is drawn.
   $('logger-view').hidden = false;
   try {

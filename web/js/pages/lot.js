@@ -11,14 +11,14 @@ import { api, apiUpload } from '../lib/api.js';
 import { clearErrors, formValues, showError, showStatus, whileSubmitting } from '../lib/forms.js';
 import { t } from '../lib/i18n.js';
 import { timeElement, todayJst } from '../lib/jst.js';
-import { $, el, fillDetails, queryParam, showAlert } from '../lib/dom.js';
+import { $, el, fillDetails, queryParam } from '../lib/dom.js';
 import {
   celsius, episodeList, outsideElement, periodText, placeLabel, unitKindLabel,
 } from '../lib/coldchain-shared.js';
 import {
-  LOT_ACTIONS, TEST_KINDS, certificateLink, formatDate, lotStatusBadge, testKindLabel, testResultBadge,
+  LOT_ACTIONS, TEST_KINDS, certificateLink, formatDate, historyItem, lotStatusBadge, testKindLabel, testResultBadge,
 } from '../lib/trace.js';
-import { runPage } from '../lib/page.js';
+import { pageId, runPage } from '../lib/page.js';
 
 const MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024;
 const DANGER = new Set(['destroyed', 'recalled']);
@@ -197,15 +197,7 @@ function renderHistory() {
   const list = $('history-list');
   const history = Array.isArray(state.lot.history) ? [...state.lot.history].reverse() : [];
   list.replaceChildren(...history.map((h) => {
-    const li = el('li', 'timeline__item');
-    li.dataset.to = String(h.to ?? '');
-    const head = el('div', 'timeline__head');
-    if (h.from) head.append(lotStatusBadge(h.from), el('span', 'timeline__arrow', '→'));
-    head.append(lotStatusBadge(h.to));
-    const meta = el('p', 'timeline__meta');
-    meta.append(timeElement(h.at));
-    if (h.actor) meta.append(` / ${h.actor}`);
-    li.append(head, meta);
+    const li = historyItem(h, h.actor);
     if (h.reason) li.append(el('p', 'timeline__reason pre-wrap', h.reason));
     return li;
   }));
@@ -628,11 +620,8 @@ function wireTests() {
 
 async function loadLot(user) {
   state.user = user;
-  state.id = queryParam('id');
-  if (!/^\d+$/.test(state.id ?? '')) {
-    showAlert('page-error', { message: t('lot.bad_id') });
-    return false;
-  }
+  state.id = pageId('lot.bad_id');
+  if (!state.id) return false;
   await load();
   return true;
 }

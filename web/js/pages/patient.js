@@ -10,8 +10,8 @@ import { currentLang, t } from '../lib/i18n.js';
 import { addDays, formatDay, timeElement, todayJst } from '../lib/jst.js';
 import { flagList, levelBadge, pick } from '../lib/levels.js';
 import { answerText } from '../lib/questionnaire-form.js';
-import { $, el, fillDetails, queryParam, showAlert } from '../lib/dom.js';
-import { runPage } from '../lib/page.js';
+import { $, el, fillDetails } from '../lib/dom.js';
+import { pageId, runPage } from '../lib/page.js';
 
 const DEFAULTS = {
   ja: { product: 'エクソソームクリーム(男性用)', directions: '1日1回、洗顔後に適量を塗布' },
@@ -414,11 +414,8 @@ function wire() {
 }
 
 async function loadPatient() {
-  state.id = queryParam('id');
-  if (!/^\d+$/.test(state.id ?? '')) {
-    showAlert('page-error', { message: t('patient.bad_id') });
-    return false;
-  }
+  state.id = pageId('patient.bad_id');
+  if (!state.id) return false;
   await Promise.all([load(), loadProducts()]);
   return true;
 }

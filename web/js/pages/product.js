@@ -3,7 +3,7 @@
 
 import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
-import { $, el, fillDetails, queryParam, showAlert } from '../lib/dom.js';
+import { $, el, fillDetails } from '../lib/dom.js';
 import {
   bilingualText,
   fillNotes,
@@ -13,7 +13,7 @@ import {
   storageText,
   yenTaxIncluded,
 } from '../lib/trace.js';
-import { runPage } from '../lib/page.js';
+import { pageId, runPage } from '../lib/page.js';
 
 let data = null;
 
@@ -52,11 +52,8 @@ function render() {
 }
 
 async function load() {
-  const id = queryParam('id');
-  if (!/^\d+$/.test(id ?? '')) {
-    showAlert('page-error', { message: t('public.bad_id') });
-    return false;
-  }
+  const id = pageId('public.bad_id');
+  if (!id) return false;
   data = await api('GET', `/api/v1/public/products/${encodeURIComponent(id)}`);
   return true;
 }

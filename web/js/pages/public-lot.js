@@ -6,21 +6,13 @@
 
 import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
-import { timeElement } from '../lib/jst.js';
-import { $, el, fillDetails, queryParam, showAlert } from '../lib/dom.js';
+import { $, el, fillDetails } from '../lib/dom.js';
 import { celsius, outsideElement, periodText } from '../lib/coldchain-shared.js';
 import {
-  bilingualText,
-  certificateLink,
-  fillNotes,
-  formatDate,
-  lotStatusBadge,
-  productName,
-  storageText,
-  testKindLabel,
-  testResultBadge,
+  TEST_KINDS, bilingualText, certificateLink, fillNotes, formatDate, historyItem, lotStatusBadge, productName,
+  storageText, testKindLabel, testResultBadge,
 } from '../lib/trace.js';
-import { runPage } from '../lib/page.js';
+import { pageId, runPage } from '../lib/page.js';
 
 let data = null;
 
@@ -99,26 +91,13 @@ function render() {
   $('storage-empty').hidden = stays.length > 0;
 
   const history = Array.isArray(lot.history) ? [...lot.history].reverse() : [];
-  $('history-list').replaceChildren(...history.map((h) => {
-    const li = el('li', 'timeline__item');
-    li.dataset.to = String(h.to ?? '');
-    const head = el('div', 'timeline__head');
-    if (h.from) head.append(lotStatusBadge(h.from), el('span', 'timeline__arrow', '→'));
-    head.append(lotStatusBadge(h.to));
-    const meta = el('p', 'timeline__meta');
-    meta.append(timeElement(h.at));
-    li.append(head, meta);
-    return li;
-  }));
+  $('history-list').replaceChildren(...history.map((h) => historyItem(h)));
   fillNotes($('notes'), data.notes);
 }
 
 async function load() {
-  const id = queryParam('id');
-  if (!/^\d+$/.test(id ?? '')) {
-    showAlert('page-error', { message: t('public.bad_id') });
-    return false;
-  }
+  const id = pageId('public.bad_id');
+  if (!id) return false;
   data = await api('GET', `/api/v1/public/lots/${encodeURIComponent(id)}`);
   return true;
 }
