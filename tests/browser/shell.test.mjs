@@ -3,8 +3,6 @@
 // (staff creation, user list, audit chain). Screenshots go to build/screenshots/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { openPage, screenshot, assertNoSidewaysScroll, DESKTOP_ABROAD as DESKTOP, PHONE, useBrowser } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 

@@ -2,7 +2,7 @@
 // pages watched for script errors, CSP violations and missing static files, screenshots.
 // Each test file runs in its own process, so the browser here is that file's own.
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -134,4 +134,20 @@ export function apiIn(page, method, path, body) {
     const r = await fetch(path, { method, headers, body: payload });
     return { status: r.status, json: await r.json().catch(() => null) };
   }, { method, path, body });
+}
+
+/** Words medical advertising rules forbid in the UI: claims of safety, certainty or superiority. */
+export const BANNED_CLAIMS = /安全|必ず|絶対|最高|最先端|No\.\s?1|副作用なし|guarantee|\bsafe(ly|ty)?\b|risk-free/i;
+
+/**
+ * Asserts that the text of web/<page>.html for each of pages (tags dropped) makes no claim
+ * (BANNED_CLAIMS). The product's name and 医薬品安全性情報報告書 (the name of the PMDA form,
+ * not a claim of safety) are left out.
+ */
+export function assertNoClaims(pages) {
+  for (const page of pages) {
+    const text = readFileSync(join(root, 'web', `${page}.html`), 'utf8').replace(/<[^>]*>/g, ' ')
+      .replaceAll('exosafe', '').replaceAll('医薬品安全性情報報告書', '');
+    assert.doesNotMatch(text, BANNED_CLAIMS, `${page}.html`);
+  }
 }
