@@ -5,24 +5,13 @@
 // and requires a new password, and that patient's log-in is refused with the reason; the user
 // list pages with the staff lists' pager (limit and offset), the page held in the address.
 // Screenshots (phone and desktop) go to build/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, openReady, logIn } from '../lib/browser.mjs';
-import { startServer, sql } from '../lib/server.mjs';
+import { openPage, screenshot, assertNoSidewaysScroll, openReady, logIn, DESKTOP, PHONE, useBrowser } from '../lib/browser.mjs';
+import { sql } from '../lib/server.mjs';
 
-const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const DESKTOP = { ...JAPAN, viewport: { width: 1280, height: 900 } };
 
-let server;
-before(async () => {
-  await startBrowser();
-  server = await startServer({ demo: true });
-});
-after(async () => {
-  await server?.stop();
-  await stopBrowser();
-});
+const server = useBrowser({ demo: true });
 
 test('sign-up marks every bad field at once, then accepts ０９０ー… and 1500001', async () => {
   const { context, page, problems } = await openPage(PHONE);

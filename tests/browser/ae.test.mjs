@@ -8,65 +8,23 @@
 // error by the field; admins read only; the signal page lists EXO-CREAM-M, sorts by column and
 // shows undefined values as "—"; the advertising page marks 「必ず若返る」 and lists missing
 // disclosures. Screenshots go to build/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll, shots } from '../lib/browser.mjs';
-import { root, sql, startServer } from '../lib/server.mjs';
+import { openReady as openReadyAt, logIn as logInAt, openPage, screenshot, assertNoSidewaysScroll, shots, DESKTOP_ABROAD as DESKTOP, PHONE, apiIn, useBrowser, assertNoClaims } from '../lib/browser.mjs';
+import { sql } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
-const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-// The staff desktop runs in another time zone: the UI must still show Asia/Tokyo dates.
-const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
 const PASSWORD = 'correct horse battery';
 
-let server;
+const server = useBrowser({ demo: true });
+// This file's tests share one server: its address is implied.
+const openReady = (page, path) => openReadyAt(page, server.url, path);
+const logIn = (page, email, password) => logInAt(page, server.url, email, password);
 
-before(async () => {
-  await startBrowser();
-  server = await startServer({ demo: true });
-});
-
-after(async () => {
-  await stopBrowser();
-  await server?.stop();
-});
-
-
-
-
-async function openReady(page, path) {
-  await page.goto(`${server.url}${path}`);
-  await page.waitForSelector('body[data-ready="true"]');
-}
-
-async function logIn(page, email, password) {
-  await page.goto(`${server.url}/login.html`);
-  await page.waitForFunction(() => document.documentElement.lang === 'ja');
-  await page.fill('#login-email', email);
-  await page.fill('#login-password', password);
-  await Promise.all([page.waitForURL(`${server.url}/home.html`), page.click('#login-form button[type="submit"]')]);
-  await page.waitForSelector('#home-greeting:not(:empty)');
-}
-
-/** Calls the API from inside page with its session; returns {status, json}. */
-function apiIn(page, method, path, body) {
-  return page.evaluate(async ({ method, path, body }) => {
-    const cookie = () => document.cookie.split('; ').find((c) => c.startsWith('exosafe_csrf='))?.slice(13);
-    if (method !== 'GET' && !cookie()) await fetch('/api/v1/auth/csrf');
-    const headers = { Accept: 'application/json' };
-    if (method !== 'GET') {
-      headers['X-CSRF-Token'] = decodeURIComponent(cookie() ?? '');
-      headers['Content-Type'] = 'application/json';
-    }
-    const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: r.status, json: await r.json().catch(() => null) };
-  }, { method, path, body });
-}
 
 /** A w×h PNG of one colour (a real image the browser can show). */
 function png(w, h, [r, g, b]) {
@@ -525,12 +483,5 @@ test('staff open the 医薬品安全性情報報告書 from the case page; it pr
 });
 
 test('the side-effect and ad-check pages make no advertising claims', () => {
-  const banned = /安全|必ず|絶対|最高|最先端|No\.\s?1|副作用なし|guarantee|\bsafe(ly|ty)?\b|risk-free/i;
-  const web = join(root, 'web');
-  for (const page of ['report', 'ae', 'ae-case', 'signals', 'adcheck']) {
-    // 医薬品安全性情報報告書 is the name of the PMDA form, not a claim of safety.
-    const html = readFileSync(join(web, `${page}.html`), 'utf8').replace(/<[^>]*>/g, ' ').replaceAll('exosafe', '')
-      .replaceAll('医薬品安全性情報報告書', '');
-    assert.doesNotMatch(html, banned, `${page}.html`);
-  }
+  assertNoClaims(['report', 'ae', 'ae-case', 'signals', 'adcheck']);
 });

@@ -6,13 +6,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertNoSidewaysScroll, openPage, screenshot, shots, startBrowser, stopBrowser } from '../lib/browser.mjs';
+import { assertNoSidewaysScroll, openPage, screenshot, shots, startBrowser, stopBrowser, DESKTOP, PHONE } from '../lib/browser.mjs';
 import { cli, root, startServer, testClinic } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 
-const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const DESKTOP = { ...JAPAN, viewport: { width: 1280, height: 900 } };
 const ADMIN = { email: 'first.admin@clinic.example', password: 'first-admin-pass' };
 const docs = join(root, 'docs', 'screenshots');
 

@@ -9,14 +9,11 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, openReady, logIn, shots } from '../lib/browser.mjs';
+import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, openReady, logIn, shots, DESKTOP, PHONE } from '../lib/browser.mjs';
 import { cli, root, startServer } from '../lib/server.mjs';
 import { Client, signupBody, stopServer } from '../http/client.mjs';
 import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
-const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-const DESKTOP = { ...JAPAN, viewport: { width: 1280, height: 900 } };
 const CONSENT = 'exosome-cream-consent';
 const V2 = JSON.parse(readFileSync(join(root, 'data/consent', `${CONSENT}-v2.json`), 'utf8'));
 

@@ -3,25 +3,13 @@
 // MedDRA code, assigns it with one of its own grades, adds the skin "Other, specify" term with
 // its specific event, saves, and sees both in the version history with the event's coding
 // state; the export then asks for the event's MedDRA code. Screenshots go to build/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser, stopBrowser, openPage, openReady, logIn, screenshot, assertNoSidewaysScroll } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
+import { openPage, openReady, logIn, screenshot, assertNoSidewaysScroll, DESKTOP, useBrowser } from '../lib/browser.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 import { jstDate } from '../http/fixtures.mjs';
 
-const DESKTOP = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo', viewport: { width: 1280, height: 900 } };
-let server;
-
-before(async () => {
-  await startBrowser();
-  server = await startServer({ demo: true });
-});
-
-after(async () => {
-  await stopBrowser();
-  await server?.stop();
-});
+const server = useBrowser({ demo: true });
 
 test('staff find a term outside the common list in the CTCAE v5.0 catalogue and assign it', async () => {
   const patient = new Client(server.url);

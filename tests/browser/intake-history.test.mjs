@@ -1,24 +1,14 @@
 // The doctor's file after changed answers (issue 13): the patient answered anaphylaxis and
 // possible pregnancy, then "no" a minute later. The page shows every version with its flags,
 // the answer-changed flags, and refuses an approval without a written reason.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, openReady, logIn } from '../lib/browser.mjs';
-import { startServer } from '../lib/server.mjs';
+import { openPage, screenshot, assertNoSidewaysScroll, openReady, logIn, useBrowser } from '../lib/browser.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 import { cleanAnswers, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
 const DESKTOP = { width: 1280, height: 900 };
-let server;
-
-before(async () => {
-  await startBrowser();
-  server = await startServer({ demo: true });
-});
-after(async () => {
-  await server?.stop();
-  await stopBrowser();
-});
+const server = useBrowser({ demo: true });
 
 test("the doctor's file shows every answer version and the change flags; approval needs a reason", async () => {
   const p = new Client(server.url);

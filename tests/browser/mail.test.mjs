@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, logIn } from '../lib/browser.mjs';
+import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, logIn, PHONE } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 import { startSmtp } from '../lib/smtp.mjs';
 
-const PHONE = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 let smtp, server, dir;
 const PUBLIC_URL = 'https://clinic.example.jp';
 

@@ -1,29 +1,12 @@
 // Browser test of the web UI shell against the real server: patient sign-up on a phone,
 // log-out and log-in again, the language toggle, the generic log-in error, and the admin's home
 // (staff creation, user list, audit chain). Screenshots go to build/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { startBrowser, stopBrowser, newContext, openPage, screenshot, assertNoSidewaysScroll } from '../lib/browser.mjs';
-import { root, startServer } from '../lib/server.mjs';
+import { openPage, screenshot, assertNoSidewaysScroll, DESKTOP_ABROAD as DESKTOP, PHONE, useBrowser } from '../lib/browser.mjs';
+import { startServer } from '../lib/server.mjs';
 
-const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
-// The desktop browser runs in another time zone: the UI must still show Asia/Tokyo times.
-const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 } };
-
-
-before(async () => {
-  await startBrowser();
-});
-
-after(async () => {
-  await stopBrowser();
-});
-
-
-
+useBrowser();
 
 /**
  * Submits form and expects to land on the home page; when the page shows an error instead,

@@ -6,15 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, logIn, jstDay } from '../lib/browser.mjs';
+import { DESKTOP_ABROAD, startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, logIn, jstDay, PHONE } from '../lib/browser.mjs';
 import { startServer, sql } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 import { QUESTIONNAIRE_VERSION, cleanAnswers } from '../http/fixtures.mjs';
 
-const JAPAN = { locale: 'ja-JP', timezoneId: 'Asia/Tokyo' };
-const PHONE = { ...JAPAN, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 // The desktop browser runs in another time zone: dates and times must still be Japan's.
-const DESKTOP = { locale: 'ja-JP', timezoneId: 'America/New_York', viewport: { width: 1280, height: 900 }, acceptDownloads: true };
+const DESKTOP = { ...DESKTOP_ABROAD, acceptDownloads: true };
 
 let server;
 let patientId;

@@ -1,0 +1,61 @@
+// Public product page (no log-in): the product's source, manufacturer, country, cell source,
+// storage specification and price, its lots with their status, and the mandatory notes.
+
+import { api } from '../lib/api.js';
+import { t } from '../lib/i18n.js';
+import { $, el, fillDetails } from '../lib/dom.js';
+import {
+  bilingualText,
+  fillNotes,
+  formatDate,
+  lotStatusBadge,
+  productName,
+  storageText,
+  yenTaxIncluded,
+} from '../lib/trace.js';
+import { pageId, runPage } from '../lib/page.js';
+
+let data = null;
+
+function render() {
+  const p = data.product ?? {};
+  $('product-name').textContent = productName(p);
+  document.title = `${productName(p)} — exosafe`;
+  $('product-code').textContent = p.code ?? '';
+  fillDetails($('product-details'), [
+    [t('product.field.form'), bilingualText(p.form)],
+    [t('product.field.manufacturer'), bilingualText(p.manufacturer)],
+    [t('product.field.country'), bilingualText(p.country)],
+    [t('product.field.source_cell_type'), bilingualText(p.source_cell_type)],
+    [t('product.storage'), storageText(p.storage)],
+    [t('product.field.shelf_life_days'), t('product.days', { n: p.shelf_life_days })],
+    [t('product.price'), `${yenTaxIncluded(p.price_jpy)}${p.units_description ? ` / ${bilingualText(p.units_description)}` : ''}`],
+  ]);
+  const lots = Array.isArray(data.lots) ? data.lots : [];
+  $('lot-list').replaceChildren(...lots.map((lot) => {
+    const li = el('li', `record record--lot record--${lot.status}`);
+    li.dataset.lotId = String(lot.id);
+    const head = el('div', 'record__head');
+    const link = el('a', 'record__title mono', lot.lot_number);
+    link.href = `/public-lot.html?id=${encodeURIComponent(lot.id)}`;
+    head.append(link, lotStatusBadge(lot.status));
+    const dl = el('dl', 'details details--compact details--inline');
+    fillDetails(dl, [
+      [t('lot.field.manufactured_on'), formatDate(lot.manufactured_on)],
+      [t('lot.field.expires_on'), formatDate(lot.expires_on)],
+    ]);
+    li.append(head, dl);
+    return li;
+  }));
+  $('lots-empty').hidden = lots.length > 0;
+  fillNotes($('notes'), data.notes);
+}
+
+async function load() {
+  const id = pageId('public.bad_id');
+  if (!id) return false;
+  data = await api('GET', `/api/v1/public/products/${encodeURIComponent(id)}`);
+  return true;
+}
+
+runPage({ load, render, view: 'product-view' });
