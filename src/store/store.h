@@ -641,6 +641,8 @@ typedef struct store_methods {
 	store_rc (*migrate)(store *s, int *version_out);
 	store_rc (*schema_version)(store *s, int *version_out);
 
+	/* A commit that fails has rolled back: no transaction is left open either way. rollback
+	 * without an open transaction does nothing. */
 	store_rc (*begin)(store *s);
 	store_rc (*commit)(store *s);
 	void (*rollback)(store *s);
