@@ -80,7 +80,7 @@ def fault_table(store_h):
         elif ret == 'store_rc':
             lines.append(f'\tif (fault_trip(s, "{name}"))')
             lines.append('\t\treturn STORE_ERROR;')
-            lines.append(f'\treturn fault_after(s, store_{name}({inner}));')
+            lines.append(f'\treturn fault_after(s, "{name}", store_{name}({inner}));')
         else:
             sys.exit(f'gen_store_calls: {name} returns {ret}; the fault store knows store_rc and void')
         lines.append('}')

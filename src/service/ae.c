@@ -279,24 +279,21 @@ static ae_rc raise_lot_alert(store *s, const ae_policy *p, const lot_record *lot
 	a.quarantined = p->lot_alert_quarantine && can_quarantine;
 	a.created_at = now;
 	actor system = {.id = 0, .role = ROLE_NONE};
-	if (store_begin(s) != STORE_OK)
-		return AE_ERROR;
+	/* Inside the assessment's transaction (ae_assess): the alert, its quarantine and the
+	 * assessment that raised them stand or fall together. A conflict (the lot has this alert
+	 * already) undoes only that insert. */
 	store_rc rc = store_ae_lot_alert_insert(s, &a);
-	if (rc == STORE_CONFLICT) {
-		store_rollback(s);
+	if (rc == STORE_CONFLICT)
 		return AE_OK;
-	}
 	char detail[300];
 	snprintf(detail, sizeof detail, "%s on lot %s: %.200s", rule, lot->lot_number, a.evidence_json);
 	if (rc != STORE_OK || audit(s, &system, "ae.lot_alert", "lot", lot->id, detail) != AE_OK)
-		return undo(s, AE_ERROR);
-	if (store_commit(s) != STORE_OK)
 		return AE_ERROR;
 	(*raised)++;
 	if (a.quarantined) {
 		char reason[400];
 		snprintf(reason, sizeof reason, "有害事象の集積による自動隔離 / automatic quarantine on a safety signal: %s", detail);
-		if (trace_transition(s, &system, lot->id, LOT_QUARANTINE, reason, now) != TRACE_OK)
+		if (trace_transition_in_tx(s, &system, lot->id, LOT_QUARANTINE, reason, now) != TRACE_OK)
 			return AE_ERROR;
 	}
 	return AE_OK;
@@ -520,11 +517,15 @@ ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id
 	         a.serious ? "serious, due " : "not serious", a.serious ? a.due_date : "", "", a.causality);
 	if (audit(s, by, "ae.assess", "patient", r.patient_id, detail) != AE_OK)
 		return undo(s, AE_ERROR);
-	if (store_commit(s) != STORE_OK)
-		return AE_ERROR;
 	for (int i = 0; i < a.lot_count; i++)
-		if (check_lot(s, p, a.lot_ids[i], now, lot_alerts_out) != AE_OK)
-			return AE_ERROR;
+		if (check_lot(s, p, a.lot_ids[i], now, lot_alerts_out) != AE_OK) {
+			*lot_alerts_out = 0;
+			return undo(s, AE_ERROR);
+		}
+	if (store_commit(s) != STORE_OK) {
+		*lot_alerts_out = 0;
+		return AE_ERROR;
+	}
 	if (store_ae_assessment_latest(s, report_id, out) != STORE_OK)
 		*out = a;
 	return AE_OK;

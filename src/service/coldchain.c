@@ -402,21 +402,27 @@ static coldchain_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t n
 		store_rollback(s);
 		goto out;
 	}
+	/* Quarantine through the lot state machine, where the lot's status allows it, in the
+	 * alert's transaction: an alert whose lot stayed dispensable must not be recorded (a later
+	 * evaluation finds the alert open and would not quarantine again). */
+	lot_record lot;
+	if (store_lot_get(s, e->lot_id, &lot) != STORE_OK) {
+		store_rollback(s);
+		goto out;
+	}
+	bool quarantine = strcmp(lot.status, "released") == 0 || strcmp(lot.status, "received") == 0;
+	if (quarantine) {
+		char reason[300];
+		snprintf(reason, sizeof reason, "温度逸脱の自動隔離 / automatic quarantine: %s (alert %lld)", detail, (long long)a.id);
+		if (trace_transition_in_tx(s, &system, e->lot_id, LOT_QUARANTINE, reason, now) != TRACE_OK) {
+			store_rollback(s);
+			goto out;
+		}
+	}
 	if (store_commit(s) != STORE_OK)
 		goto out;
 	(*alerts)++;
-	/* Quarantine through the lot state machine, where the lot's status allows it. */
-	lot_record lot;
-	if (store_lot_get(s, e->lot_id, &lot) != STORE_OK)
-		goto out;
-	if (strcmp(lot.status, "released") == 0 || strcmp(lot.status, "received") == 0) {
-		char reason[300];
-		snprintf(reason, sizeof reason, "温度逸脱の自動隔離 / automatic quarantine: %s (alert %lld)", detail, (long long)a.id);
-		trace_rc trc = trace_transition(s, &system, e->lot_id, LOT_QUARANTINE, reason, now);
-		if (trc != TRACE_OK)
-			goto out;
-		(*quarantined)++;
-	}
+	*quarantined += quarantine;
 	result = COLDCHAIN_OK;
 out:
 	free(evidence_text);
@@ -472,18 +478,9 @@ coldchain_rc coldchain_dispose(store *s, const actor *by, int64_t alert_id, cons
 	if (!release)
 		others.ids[others.n++] = alert_id;
 
-	/* The lot's transition and the alerts' closing are one decision: first the transition
-	 * (its own transaction through the state machine), then the alerts. */
-	if (strcmp(lot.status, "quarantine") == 0) {
-		char reason[1100];
-		snprintf(reason, sizeof reason, "温度逸脱の判定 / excursion disposition (alert %lld): %s", (long long)alert_id,
-		         justification);
-		trace_rc trc = trace_transition(s, by, lot.id, release ? LOT_RELEASED : LOT_DESTROYED, reason, now);
-		if (trc == TRACE_NEEDS_PHARMACIST || trc == TRACE_TESTS_MISSING || trc == TRACE_ILLEGAL_TRANSITION)
-			return COLDCHAIN_LOT_STATE;
-		if (trc != TRACE_OK)
-			return COLDCHAIN_ERROR;
-	} else if (release && strcmp(lot.status, "released") != 0) {
+	/* The lot's transition and the alerts' closing are one decision, one transaction: a
+	 * released lot must not be left with its alert open, nor a closed alert on a quarantined lot. */
+	if (strcmp(lot.status, "quarantine") != 0 && release && strcmp(lot.status, "released") != 0) {
 		/* Nothing to release (depleted, recalled…): the alert is closed as a record only. */
 		if (strcmp(lot.status, "depleted") != 0 && strcmp(lot.status, "expired") != 0 &&
 		    strcmp(lot.status, "recalled") != 0 && strcmp(lot.status, "destroyed") != 0)
@@ -491,6 +488,16 @@ coldchain_rc coldchain_dispose(store *s, const actor *by, int64_t alert_id, cons
 	}
 	if (store_begin(s) != STORE_OK)
 		return COLDCHAIN_ERROR;
+	if (strcmp(lot.status, "quarantine") == 0) {
+		char reason[1100];
+		snprintf(reason, sizeof reason, "温度逸脱の判定 / excursion disposition (alert %lld): %s", (long long)alert_id,
+		         justification);
+		trace_rc trc = trace_transition_in_tx(s, by, lot.id, release ? LOT_RELEASED : LOT_DESTROYED, reason, now);
+		if (trc == TRACE_NEEDS_PHARMACIST || trc == TRACE_TESTS_MISSING || trc == TRACE_ILLEGAL_TRANSITION)
+			return undo(s, COLDCHAIN_LOT_STATE);
+		if (trc != TRACE_OK)
+			return undo(s, COLDCHAIN_ERROR);
+	}
 	for (int i = 0; i < others.n; i++) {
 		rc = store_alert_dispose(s, others.ids[i], disposition, justification, by->id, now);
 		if (rc != STORE_OK && rc != STORE_CONFLICT)

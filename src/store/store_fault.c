@@ -12,6 +12,8 @@ typedef struct fault_store {
 	long calls;
 	long fail_at;
 	const char *failed;
+	void (*on_commit)(void *ctx);
+	void *on_commit_ctx;
 } fault_store;
 
 static fault_store *fault_of(store *s)
@@ -39,11 +41,15 @@ static bool fault_trip(store *s, const char *method)
 	return true;
 }
 
-/* Passes the wrapped store's result on, with its errmsg (callers read s->errmsg). */
-static store_rc fault_after(store *s, store_rc rc)
+/* Passes the wrapped store's result on, with its errmsg (callers read s->errmsg), and tells
+ * the test of each transaction that reached the database. */
+static store_rc fault_after(store *s, const char *method, store_rc rc)
 {
+	fault_store *fs = fault_of(s);
 	if (rc != STORE_OK)
-		memcpy(s->errmsg, fault_inner(s)->errmsg, sizeof s->errmsg);
+		memcpy(s->errmsg, fs->inner->errmsg, sizeof s->errmsg);
+	else if (fs->on_commit != NULL && strcmp(method, "commit") == 0)
+		fs->on_commit(fs->on_commit_ctx);
 	return rc;
 }
 
@@ -81,4 +87,10 @@ long store_fault_calls(const store *s)
 const char *store_fault_failed(const store *s)
 {
 	return ((const fault_store *)s)->failed;
+}
+
+void store_fault_on_commit(store *s, void (*fn)(void *ctx), void *ctx)
+{
+	fault_of(s)->on_commit = fn;
+	fault_of(s)->on_commit_ctx = ctx;
 }

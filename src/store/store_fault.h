@@ -25,4 +25,8 @@ long store_fault_calls(const store *s);
 /* The method whose call was failed, or NULL when none was (fail_at not reached). */
 const char *store_fault_failed(const store *s);
 
+/* Calls fn(ctx) after each commit that succeeded, with no transaction open (a test reads the
+ * database there: an operation made of several transactions must leave each one whole). */
+void store_fault_on_commit(store *s, void (*fn)(void *ctx), void *ctx);
+
 #endif
