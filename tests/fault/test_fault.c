@@ -1156,7 +1156,8 @@ static void show_difference(const char *want, const char *have)
 		w += wl + (we != NULL);
 		h += hl + (he != NULL);
 	}
-	fprintf(stderr, "    one dump ends early (%s)\n", *w ? "rows missing" : "rows added");
+	if (*w || *h)
+		fprintf(stderr, "    one dump ends early (%s)\n", *w ? "rows missing" : "rows added");
 }
 
 /* ---- database files ---- */
