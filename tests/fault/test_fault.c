@@ -102,24 +102,6 @@ static void show_difference(const char *want, const char *have)
 
 /* ---- database files ---- */
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void remove_db(const char *path)
 {
 	char side[600];
@@ -130,14 +112,23 @@ static void remove_db(const char *path)
 	unlink(side);
 }
 
-static int write_db(const char *path, const char *bytes, size_t len)
+/* Copies the database at from to a fresh file at to, page for page (SQLite's backup API). */
+static int copy_db(const char *from, const char *to)
 {
-	remove_db(path);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL)
-		return -1;
-	size_t n = fwrite(bytes, 1, len, f);
-	return fclose(f) == 0 && n == len ? 0 : -1;
+	remove_db(to);
+	sqlite3 *src = NULL, *dst = NULL;
+	int rc = SQLITE_ERROR;
+	if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK) {
+		sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+		if (b != NULL) {
+			sqlite3_backup_step(b, -1);
+			rc = sqlite3_backup_finish(b);
+		}
+	}
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 static store *open_store(const char *path)
@@ -166,12 +157,12 @@ static void on_commit(void *ctx)
 }
 
 /* Runs one row: returns the number of problems, adds the faults injected to *faults. */
-static int run_op(const fault_op *op, const world *base, const char *world_bytes, size_t world_len, const char *path,
-                  long *faults)
+static int run_op(const fault_op *op, const world *base, const char *world_path, const char *prepared_path,
+                  const char *path, long *faults)
 {
 	world w = *base;
 	/* The row's prepared database: the world with the setup applied. */
-	if (write_db(path, world_bytes, world_len) != 0)
+	if (copy_db(world_path, path) != 0)
 		return 1;
 	if (op->setup) {
 		store *s = open_store(path);
@@ -183,8 +174,8 @@ static int run_op(const fault_op *op, const world *base, const char *world_bytes
 		}
 		store_close(s);
 	}
-	size_t len;
-	char *prepared = slurp(path, &len);
+	if (copy_db(path, prepared_path) != 0)
+		return 1;
 	char *before = dump(path);
 	int problems = 0;
 
@@ -202,8 +193,9 @@ static int run_op(const fault_op *op, const world *base, const char *world_bytes
 		problems++;
 	}
 
+	long injected = 0;
 	for (long n = 1; n <= count && problems < 3; n++) {
-		write_db(path, prepared, len);
+		copy_db(prepared_path, path);
 		run_state rs = {.path = path, .committed = NULL, .commits = 0};
 		wc = w;
 		s = store_fault_wrap(open_store(path), n);
@@ -212,7 +204,7 @@ static int run_op(const fault_op *op, const world *base, const char *world_bytes
 		const char *method = store_fault_failed(s);
 		char what[96];
 		snprintf(what, sizeof what, "call %ld (%s)", n, method ? method : "not reached");
-		(*faults)++;
+		injected++;
 		store *inner = store_fault_inner(s);
 		if (store_begin(inner) != STORE_OK) {
 			fprintf(stderr, "FAIL %s: %s left a transaction open (%s)\n", op->name, what, inner->errmsg);
@@ -241,8 +233,8 @@ static int run_op(const fault_op *op, const world *base, const char *world_bytes
 		free(after);
 		free(rs.committed);
 	}
-	printf("%-40s %3ld store calls, %3ld faults injected%s\n", op->name, count, count, problems ? "  FAILED" : "");
-	free(prepared);
+	printf("%-40s %3ld store calls, %3ld faults injected%s\n", op->name, count, injected, problems ? "  FAILED" : "");
+	*faults += injected;
 	free(before);
 	return problems;
 }
@@ -252,8 +244,9 @@ int main(void)
 	char dir[] = "/tmp/exosafe-fault-XXXXXX";
 	if (mkdtemp(dir) == NULL)
 		return 1;
-	char world_path[128], path[128];
+	char world_path[128], prepared_path[128], path[128];
 	snprintf(world_path, sizeof world_path, "%s/world.db", dir);
+	snprintf(prepared_path, sizeof prepared_path, "%s/prepared.db", dir);
 	snprintf(path, sizeof path, "%s/run.db", dir);
 
 	/* Noon JST today on the clock: every date the test writes is relative to it. */
@@ -284,8 +277,6 @@ int main(void)
 		return 1;
 	}
 	store_close(s);
-	size_t world_len;
-	char *world_bytes = slurp(world_path, &world_len);
 
 	int problems = 0;
 	long faults = 0;
@@ -296,12 +287,12 @@ int main(void)
 	size_t n_ops = 0;
 	for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++)
 		for (size_t i = 0; i < tables[k].n; i++, n_ops++)
-			problems += run_op(&tables[k].ops[i], &w, world_bytes, world_len, path, &faults);
+			problems += run_op(&tables[k].ops[i], &w, world_path, prepared_path, path, &faults);
 	printf("%zu operations, %ld injected faults, %d problems\n", n_ops, faults, problems);
 
-	free(world_bytes);
 	intake_catalog_free(w.cat);
 	remove_db(path);
+	remove_db(prepared_path);
 	remove_db(world_path);
 	rmdir(dir);
 	return problems ? 1 : 0;
