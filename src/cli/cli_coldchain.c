@@ -18,7 +18,7 @@
 #include "core/timefmt.h"
 #include "config.h"
 #include "service/coldchain_alarm.h"
-#include "service/temperature.h"
+#include "service/coldchain.h"
 #include "clock.h"
 
 static const char import_usage[] =
@@ -91,57 +91,57 @@ int cli_import_temps(int argc, char **argv)
 		return 1;
 	}
 	actor system = {.id = 0, .role = ROLE_NONE};
-	temperature_import *imp = temperature_import_begin(s, &system, logger.id, JST_OFFSET_SECONDS, clock_now());
+	coldchain_import *imp = coldchain_import_begin(s, &system, logger.id, JST_OFFSET_SECONDS, clock_now());
 	if (imp == NULL) {
 		fprintf(stderr, "exosafe import-temps: %s\n", s->errmsg);
 		store_close(s);
 		return 1;
 	}
 	if (unit != NULL)
-		temperature_import_set_unit(imp, unit[0]);
+		coldchain_import_set_unit(imp, unit[0]);
 	temp_csv_error err = {0};
-	temperature_rc rc = TEMPERATURE_OK;
+	coldchain_rc rc = COLDCHAIN_OK;
 	const char *failed_file = NULL;
 	static char chunk[1 << 16];
-	for (int i = optind; i < argc && rc == TEMPERATURE_OK; i++) {
+	for (int i = optind; i < argc && rc == COLDCHAIN_OK; i++) {
 		FILE *f = fopen(argv[i], "rb");
 		if (f == NULL) {
 			fprintf(stderr, "exosafe import-temps: %s: %s; nothing was stored\n", argv[i], strerror(errno));
-			temperature_import_abort(imp);
+			coldchain_import_abort(imp);
 			store_close(s);
 			return 1;
 		}
 		struct stat st;
 		long long total = fstat(fileno(f), &st) == 0 ? (long long)st.st_size : 0, done = 0;
-		temperature_import_file(imp, argv[i]);
+		coldchain_import_file(imp, argv[i]);
 		size_t n;
-		while (rc == TEMPERATURE_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-			rc = temperature_import_feed(imp, chunk, n, &err);
+		while (rc == COLDCHAIN_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+			rc = coldchain_import_feed(imp, chunk, n, &err);
 			done += (long long)n;
 			progress(argv[i], done, total, 0);
 		}
-		if (rc == TEMPERATURE_OK && ferror(f)) {
+		if (rc == COLDCHAIN_OK && ferror(f)) {
 			snprintf(err.reason, sizeof err.reason, "read error");
-			rc = TEMPERATURE_BAD_FILE;
+			rc = COLDCHAIN_BAD_FILE;
 		}
-		if (rc == TEMPERATURE_OK)
-			rc = temperature_import_file_end(imp, &err);
+		if (rc == COLDCHAIN_OK)
+			rc = coldchain_import_file_end(imp, &err);
 		fclose(f);
-		if (rc != TEMPERATURE_OK)
+		if (rc != COLDCHAIN_OK)
 			failed_file = argv[i];
 	}
-	if (rc != TEMPERATURE_OK) {
-		temperature_import_abort(imp);
-		if (rc == TEMPERATURE_BAD_FILE || rc == TEMPERATURE_DUPLICATE)
+	if (rc != COLDCHAIN_OK) {
+		coldchain_import_abort(imp);
+		if (rc == COLDCHAIN_BAD_FILE || rc == COLDCHAIN_DUPLICATE)
 			fprintf(stderr, "%s:%ld: %s\nexosafe import-temps: nothing was stored\n", failed_file, err.line, err.reason);
 		else
 			fprintf(stderr, "exosafe import-temps: %s; nothing was stored\n", s->errmsg);
 		store_close(s);
 		return 1;
 	}
-	import_summary sum;
-	rc = temperature_import_commit(imp, clock_now(), &sum);
-	if (rc != TEMPERATURE_OK) {
+	coldchain_import_summary sum;
+	rc = coldchain_import_commit(imp, clock_now(), &sum);
+	if (rc != COLDCHAIN_OK) {
 		fprintf(stderr, "exosafe import-temps: %s\n", s->errmsg);
 		store_close(s);
 		return 1;

@@ -15,7 +15,7 @@
 #include "core/field_check.h"
 #include "service/intake_catalog.h"
 #include "service/intake_fhir.h"
-#include "service/pharmacovigilance.h"
+#include "service/ae.h"
 
 static const char export_usage[] =
 	"usage: exosafe export fhir|e2b|pmda --db PATH --case ID [--out FILE] [--data DIR] [--config FILE]\n"
@@ -107,14 +107,14 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
                        const char *audit_action, const char *out_path)
 {
 	char err[512];
-	ctcae_table *terms = pv_load_ctcae(data, err, sizeof err);
+	ctcae_table *terms = ae_load_ctcae(data, err, sizeof err);
 	if (terms == NULL) {
 		fprintf(stderr, "exosafe export: %s\n", err);
 		return 1;
 	}
 	char *text = NULL;
 	int rc = 1;
-	pv_rc prc;
+	ae_rc prc;
 	clinic_profile profile;
 	if (cli_clinic_for_documents(s, "export", &profile) != 0) {
 		ctcae_free(terms);
@@ -124,20 +124,20 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
 		char address[sizeof profile.address + 32];
 		snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
 		         profile.postal_code[0] ? " " : "", profile.address);
-		pv_clinic clinic = {profile.name, address, profile.phone};
+		ae_clinic clinic = {profile.name, address, profile.phone};
 		const char *refusal;
-		prc = pv_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
+		prc = ae_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
 	} else {
-		prc = pv_export(s, terms, profile.name, cfg->meddra_version, id,
-		                kind == EXPORT_FHIR ? PV_EXPORT_FHIR : PV_EXPORT_E2B, &text, err, sizeof err);
+		prc = ae_export_report(s, terms, profile.name, cfg->meddra_version, id,
+		                kind == EXPORT_FHIR ? AE_EXPORT_FHIR : AE_EXPORT_E2B, &text, err, sizeof err);
 	}
 	char object[48];
 	snprintf(object, sizeof object, "ae:%lld", id);
-	if (prc == PV_NOT_FOUND)
+	if (prc == AE_NOT_FOUND)
 		fprintf(stderr, "exosafe export: no case %lld\n", id);
-	else if (prc == PV_INVALID)
+	else if (prc == AE_INVALID)
 		fprintf(stderr, "exosafe export: case %lld cannot be exported: %s\n", id, err);
-	else if (prc != PV_OK)
+	else if (prc != AE_OK)
 		fprintf(stderr, "exosafe export: %s\n", s->errmsg);
 	else if (store_audit_now(s, 0, ROLE_NONE, audit_action, object, "cli") != STORE_OK)
 		fprintf(stderr, "exosafe export: %s\n", s->errmsg);

@@ -21,7 +21,7 @@
 #endif
 
 #include "cli/cli.h"
-#include "service/pharmacovigilance.h"
+#include "service/ae.h"
 #include "core/parallel.h"
 #include "core/numfmt.h"
 #include "core/signal.h"
@@ -1074,7 +1074,7 @@ int cli_signals(int argc, char **argv)
 			signal_counter_free(counter);
 			return 1;
 		}
-		int rc = pv_signal_counts(st, by_lot, counter);
+		int rc = ae_signal_counts(st, by_lot, counter);
 		if (rc != 0)
 			fprintf(stderr, "exosafe signals: %s\n", st->errmsg);
 		store_close(st);

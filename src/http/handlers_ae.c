@@ -13,7 +13,7 @@
 #include "core/text.h"
 #include "core/timefmt.h"
 #include "http/handlers.h"
-#include "service/pharmacovigilance.h"
+#include "service/ae.h"
 #include "clock.h"
 
 static const char *ae_check_term(void *ctx, const char *code, int grade, bool *other_specify)
@@ -25,16 +25,16 @@ static const char *ae_check_term(void *ctx, const char *code, int grade, bool *o
 	return NULL;
 }
 
-static void reply_pv_error(request *req, pv_rc rc, const char *field)
+static void reply_ae_error(request *req, ae_rc rc, const char *field)
 {
 	switch (rc) {
-	case PV_OK: return;
-	case PV_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case PV_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case PV_DUPLICATE: reply_error(req, 400, "invalid_field", field, "duplicate_value"); return;
-	case PV_ONSET_FUTURE: reply_error(req, 400, "invalid_field", "onset_date", "onset_future"); return;
-	case PV_ONSET_BEFORE_RECEIPT: reply_error(req, 400, "invalid_field", "onset_date", "onset_before_receipt"); return;
-	case PV_ERROR: reply_internal(req, "adverse events"); return;
+	case AE_OK: return;
+	case AE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
+	case AE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
+	case AE_DUPLICATE: reply_error(req, 400, "invalid_field", field, "duplicate_value"); return;
+	case AE_ONSET_FUTURE: reply_error(req, 400, "invalid_field", "onset_date", "onset_future"); return;
+	case AE_ONSET_BEFORE_RECEIPT: reply_error(req, 400, "invalid_field", "onset_date", "onset_before_receipt"); return;
+	case AE_ERROR: reply_internal(req, "adverse events"); return;
 	}
 }
 
@@ -83,7 +83,7 @@ static json_t *json_assessment(const ae_assessment_record *a)
 
 void handle_ae_create(request *req)
 {
-	pv_report_input in = {
+	ae_report_input in = {
 		.patient_id = input_int(req, "patient_id", 0),
 		.order_id = input_int(req, "order_id", 0),
 		.symptoms = input_array(req, "symptoms"),
@@ -99,9 +99,9 @@ void handle_ae_create(request *req)
 	actor by = request_actor(req);
 	ae_report_record r;
 	const char *field = NULL;
-	pv_rc rc = pv_report(req->db, &by, &in, clock_now(), &r, &field);
-	if (rc != PV_OK) {
-		reply_pv_error(req, rc, field ? field : "order_id");
+	ae_rc rc = ae_report(req->db, &by, &in, clock_now(), &r, &field);
+	if (rc != AE_OK) {
+		reply_ae_error(req, rc, field ? field : "order_id");
 		return;
 	}
 	reply_json(req, 201, json_pack("{s:o}", "report", json_ae_report(&r, req->user.role != ROLE_PATIENT)));
@@ -111,17 +111,17 @@ void handle_ae_photo_upload(request *req)
 {
 	actor by = request_actor(req);
 	const char *field = NULL;
-	pv_rc rc = pv_photo(req->db, &by, req->path_ids[0], (const unsigned char *)req->body, req->body_len,
+	ae_rc rc = ae_photo(req->db, &by, req->path_ids[0], (const unsigned char *)req->body, req->body_len,
 	                    req->cfg->max_upload_bytes, &field);
-	if (rc == PV_INVALID) {
+	if (rc == AE_INVALID) {
 		if (req->body_len > req->cfg->max_upload_bytes)
 			reply_error(req, 413, "body_too_large", NULL, NULL);
 		else
 			reply_error(req, 415, "unsupported_media_type", NULL, "photo_type");
 		return;
 	}
-	if (rc != PV_OK) {
-		reply_pv_error(req, rc, field);
+	if (rc != AE_OK) {
+		reply_ae_error(req, rc, field);
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:b}", "ok", 1));
@@ -131,9 +131,9 @@ void handle_ae_photo(request *req)
 {
 	actor by = request_actor(req);
 	ae_report_record r;
-	pv_rc rc = pv_report_visible(req->db, &by, req->path_ids[0], &r);
-	if (rc != PV_OK) {
-		reply_pv_error(req, rc, NULL);
+	ae_rc rc = ae_report_visible(req->db, &by, req->path_ids[0], &r);
+	if (rc != AE_OK) {
+		reply_ae_error(req, rc, NULL);
 		return;
 	}
 	char type[16];
@@ -289,9 +289,9 @@ void handle_ae_get(request *req)
 {
 	actor by = request_actor(req);
 	ae_report_record r;
-	pv_rc rc = pv_report_visible(req->db, &by, req->path_ids[0], &r);
-	if (rc != PV_OK) {
-		reply_pv_error(req, rc, NULL);
+	ae_rc rc = ae_report_visible(req->db, &by, req->path_ids[0], &r);
+	if (rc != AE_OK) {
+		reply_ae_error(req, rc, NULL);
 		return;
 	}
 	bool staff = req->user.role != ROLE_PATIENT;
@@ -348,7 +348,7 @@ void handle_ae_assess(request *req)
 		}
 		lot_ids[lot_count++] = json_integer_value(v);
 	}
-	pv_assessment_input in = {
+	ae_assessment_input in = {
 		.terms = input_array(req, "terms"),
 		.death = input_bool(req, "death", false),
 		.life_threatening = input_bool(req, "life_threatening", false),
@@ -364,8 +364,8 @@ void handle_ae_assess(request *req)
 		.lot_ids = lot_ids,
 		.lot_count = lot_count,
 	};
-	pv_policy policy;
-	pv_policy_defaults(&policy);
+	ae_policy policy;
+	ae_policy_defaults(&policy);
 	policy.due_days_fatal = req->cfg->ae_due_days_fatal;
 	policy.due_days_serious = req->cfg->ae_due_days_serious;
 	policy.lot_serious_threshold = req->cfg->ae_lot_serious_threshold;
@@ -374,14 +374,14 @@ void handle_ae_assess(request *req)
 	ae_assessment_record a;
 	const char *field = NULL, *reason = NULL;
 	int alerts = 0;
-	pv_rc rc = pv_assess(req->db, &by, &policy, req->path_ids[0], &in, ae_check_term, (void *)(uintptr_t)req->ctcae,
+	ae_rc rc = ae_assess(req->db, &by, &policy, req->path_ids[0], &in, ae_check_term, (void *)(uintptr_t)req->ctcae,
 	                     clock_now(), &a, &field, &reason, &alerts);
-	if (rc == PV_INVALID) {
+	if (rc == AE_INVALID) {
 		reply_error(req, 400, "invalid_field", field, reason);
 		return;
 	}
-	if (rc != PV_OK) {
-		reply_pv_error(req, rc, field);
+	if (rc != AE_OK) {
+		reply_ae_error(req, rc, field);
 		return;
 	}
 	reply_json(req, 201, json_pack("{s:o, s:i}", "assessment", json_assessment(&a), "lot_alerts_raised", alerts));
@@ -417,7 +417,7 @@ json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **wh
 	*why = "internal";
 	if (counter == NULL)
 		return NULL;
-	if (pv_signal_counts(s, by_lot, counter) != 0) {
+	if (ae_signal_counts(s, by_lot, counter) != 0) {
 		signal_counter_free(counter);
 		return NULL;
 	}
@@ -542,45 +542,45 @@ void handle_ctcae_terms(request *req)
 	reply_json(req, 200, json_pack("{s:o, s:i, s:I}", "terms", list, "total", total, "limit", (json_int_t)limit));
 }
 
-static void export_case(request *req, pv_export_format format)
+static void export_case(request *req, ae_export_format format)
 {
 	char *text = NULL, why[512] = "";
 	clinic_profile clinic;
 	if (!clinic_for_document(req, &clinic))
 		return;
-	pv_rc rc = pv_export(req->db, req->ctcae, clinic.name, req->cfg->meddra_version, req->path_ids[0], format,
+	ae_rc rc = ae_export_report(req->db, req->ctcae, clinic.name, req->cfg->meddra_version, req->path_ids[0], format,
 	                     &text, why, sizeof why);
-	if (rc == PV_INVALID) {
+	if (rc == AE_INVALID) {
 		reply_error(req, 409, "export_refused", NULL, NULL);
 		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));
 		return;
 	}
-	if (rc != PV_OK) {
-		reply_pv_error(req, rc, NULL);
+	if (rc != AE_OK) {
+		reply_ae_error(req, rc, NULL);
 		return;
 	}
 	char object[48], filename[64];
 	snprintf(object, sizeof object, "ae:%lld", (long long)req->path_ids[0]);
-	if (store_audit_now(req->db, req->user.id, req->user.role, format == PV_EXPORT_FHIR ? "ae.export.fhir" : "ae.export.e2b",
+	if (store_audit_now(req->db, req->user.id, req->user.role, format == AE_EXPORT_FHIR ? "ae.export.fhir" : "ae.export.e2b",
 	                    object, "") != STORE_OK) {
 		free(text);
 		reply_internal(req, "audit export");
 		return;
 	}
 	snprintf(filename, sizeof filename, "exosafe-case-%lld.%s", (long long)req->path_ids[0],
-	         format == PV_EXPORT_FHIR ? "json" : "xml");
-	reply_raw(req, 200, text, strlen(text), format == PV_EXPORT_FHIR ? "application/fhir+json" : "application/xml",
+	         format == AE_EXPORT_FHIR ? "json" : "xml");
+	reply_raw(req, 200, text, strlen(text), format == AE_EXPORT_FHIR ? "application/fhir+json" : "application/xml",
 	          filename);
 }
 
 void handle_ae_export_fhir(request *req)
 {
-	export_case(req, PV_EXPORT_FHIR);
+	export_case(req, AE_EXPORT_FHIR);
 }
 
 void handle_ae_export_e2b(request *req)
 {
-	export_case(req, PV_EXPORT_E2B);
+	export_case(req, AE_EXPORT_E2B);
 }
 
 /* The 医薬品安全性情報報告書 for PMDA, as a printable page (the clinic prints and submits it;
@@ -595,15 +595,15 @@ void handle_ae_pmda_form(request *req)
 	char address[sizeof profile.address + 32];
 	snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
 	         profile.postal_code[0] ? " " : "", profile.address);
-	pv_clinic clinic = {profile.name, address, profile.phone};
-	pv_rc rc = pv_pmda_form(req->db, req->ctcae, &clinic, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
-	if (rc == PV_INVALID) {
+	ae_clinic clinic = {profile.name, address, profile.phone};
+	ae_rc rc = ae_pmda_form(req->db, req->ctcae, &clinic, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
+	if (rc == AE_INVALID) {
 		reply_error(req, 409, refusal, NULL, NULL);
 		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));
 		return;
 	}
-	if (rc != PV_OK) {
-		reply_pv_error(req, rc, NULL);
+	if (rc != AE_OK) {
+		reply_ae_error(req, rc, NULL);
 		return;
 	}
 	char object[48];

@@ -11,21 +11,21 @@
 #include "core/validate.h"
 #include "http/handlers.h"
 #include "service/coldchain_alarm.h"
-#include "service/temperature.h"
+#include "service/coldchain.h"
 #include "clock.h"
 
-static void reply_temperature_error(request *req, temperature_rc rc, const char *field)
+static void reply_coldchain_error(request *req, coldchain_rc rc, const char *field)
 {
 	switch (rc) {
-	case TEMPERATURE_OK: return;
-	case TEMPERATURE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case TEMPERATURE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case TEMPERATURE_CONFLICT: reply_error(req, 409, "already_exists", field, NULL); return;
-	case TEMPERATURE_BAD_FILE: reply_error(req, 400, "bad_readings", NULL, NULL); return;
-	case TEMPERATURE_DUPLICATE: reply_error(req, 409, "duplicate_reading", NULL, NULL); return;
-	case TEMPERATURE_ALERT_CLOSED: reply_error(req, 409, "alert_closed", NULL, NULL); return;
-	case TEMPERATURE_LOT_STATE: reply_error(req, 409, "illegal_transition", NULL, NULL); return;
-	case TEMPERATURE_ERROR: reply_internal(req, "cold chain"); return;
+	case COLDCHAIN_OK: return;
+	case COLDCHAIN_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
+	case COLDCHAIN_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
+	case COLDCHAIN_CONFLICT: reply_error(req, 409, "already_exists", field, NULL); return;
+	case COLDCHAIN_BAD_FILE: reply_error(req, 400, "bad_readings", NULL, NULL); return;
+	case COLDCHAIN_DUPLICATE: reply_error(req, 409, "duplicate_reading", NULL, NULL); return;
+	case COLDCHAIN_ALERT_CLOSED: reply_error(req, 409, "alert_closed", NULL, NULL); return;
+	case COLDCHAIN_LOT_STATE: reply_error(req, 409, "illegal_transition", NULL, NULL); return;
+	case COLDCHAIN_ERROR: reply_internal(req, "cold chain"); return;
 	}
 }
 
@@ -118,9 +118,9 @@ void handle_unit_create(request *req)
 	const char *location = input_string(req, "location");
 	snprintf(u.location, sizeof u.location, "%s", location ? location : "");
 	actor by = request_actor(req);
-	temperature_rc rc = temperature_create_unit(req->db, &by, &u, clock_now());
-	if (rc != TEMPERATURE_OK) {
-		reply_temperature_error(req, rc, "name");
+	coldchain_rc rc = coldchain_create_unit(req->db, &by, &u, clock_now());
+	if (rc != COLDCHAIN_OK) {
+		reply_coldchain_error(req, rc, "name");
 		return;
 	}
 	reply_json(req, 201, json_pack("{s:o}", "unit", json_unit(&u)));
@@ -150,9 +150,9 @@ void handle_logger_create(request *req)
 	char key[TOKEN_TEXT_MAX];
 	const char *field = NULL;
 	actor by = request_actor(req);
-	temperature_rc rc = temperature_create_logger(req->db, &by, &l, clock_now(), with_key ? key : NULL, &field);
-	if (rc != TEMPERATURE_OK) {
-		reply_temperature_error(req, rc, field ? field : "code");
+	coldchain_rc rc = coldchain_create_logger(req->db, &by, &l, clock_now(), with_key ? key : NULL, &field);
+	if (rc != COLDCHAIN_OK) {
+		reply_coldchain_error(req, rc, field ? field : "code");
 		return;
 	}
 	logger_record stored;
@@ -170,10 +170,10 @@ void handle_logger_create(request *req)
 void handle_lot_place(request *req)
 {
 	actor by = request_actor(req);
-	temperature_rc rc = temperature_place_lot(req->db, &by, req->path_ids[0], input_int(req, "unit_id", 0),
+	coldchain_rc rc = coldchain_place_lot(req->db, &by, req->path_ids[0], input_int(req, "unit_id", 0),
 	                                          clock_now());
-	if (rc != TEMPERATURE_OK) {
-		reply_temperature_error(req, rc, "unit_id");
+	if (rc != COLDCHAIN_OK) {
+		reply_coldchain_error(req, rc, "unit_id");
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:b}", "ok", 1));
@@ -187,7 +187,7 @@ static coldchain_alarm_settings alarm_settings(const request *req)
 
 /* Tells staff at once of the excursion alerts an import opened. The readings and alerts are
  * stored whatever happens here; a failure is logged and the server's minute check retries. */
-static void alarm_staff(request *req, const import_summary *sum)
+static void alarm_staff(request *req, const coldchain_import_summary *sum)
 {
 	if (sum->alerts_raised == 0)
 		return;
@@ -196,7 +196,7 @@ static void alarm_staff(request *req, const import_summary *sum)
 		fprintf(stderr, "exosafe: cold-chain alarm mail: %s\n", req->db->errmsg);
 }
 
-static void reply_summary(request *req, const import_summary *sum)
+static void reply_summary(request *req, const coldchain_import_summary *sum)
 {
 	alarm_staff(req, sum);
 	reply_json(req, 200, json_pack("{s:I, s:I, s:o, s:o, s:i, s:i}", "rows_read", (json_int_t)sum->rows_read, "rows_added",
@@ -214,29 +214,29 @@ static void import_csv_body(request *req, const actor *by, int64_t logger_id, co
 		reply_error(req, 400, "invalid_field", "unit", "unit_value");
 		return;
 	}
-	temperature_import *imp = temperature_import_begin(req->db, by, logger_id, JST_OFFSET_SECONDS, clock_now());
+	coldchain_import *imp = coldchain_import_begin(req->db, by, logger_id, JST_OFFSET_SECONDS, clock_now());
 	if (imp == NULL) {
 		reply_internal(req, "begin import");
 		return;
 	}
 	if (unit != NULL)
-		temperature_import_set_unit(imp, unit[0]);
-	temperature_import_file(imp, source);
+		coldchain_import_set_unit(imp, unit[0]);
+	coldchain_import_file(imp, source);
 	temp_csv_error err = {0};
-	temperature_rc rc = temperature_import_feed(imp, req->body ? req->body : "", req->body_len, &err);
-	if (rc == TEMPERATURE_OK)
-		rc = temperature_import_file_end(imp, &err);
-	if (rc != TEMPERATURE_OK) {
-		temperature_import_abort(imp);
-		reply_temperature_error(req, rc, NULL);
-		if (rc == TEMPERATURE_BAD_FILE || rc == TEMPERATURE_DUPLICATE)
+	coldchain_rc rc = coldchain_import_feed(imp, req->body ? req->body : "", req->body_len, &err);
+	if (rc == COLDCHAIN_OK)
+		rc = coldchain_import_file_end(imp, &err);
+	if (rc != COLDCHAIN_OK) {
+		coldchain_import_abort(imp);
+		reply_coldchain_error(req, rc, NULL);
+		if (rc == COLDCHAIN_BAD_FILE || rc == COLDCHAIN_DUPLICATE)
 			add_line_error(req, source, &err);
 		return;
 	}
-	import_summary sum;
-	rc = temperature_import_commit(imp, clock_now(), &sum);
-	if (rc != TEMPERATURE_OK) {
-		reply_temperature_error(req, rc, NULL);
+	coldchain_import_summary sum;
+	rc = coldchain_import_commit(imp, clock_now(), &sum);
+	if (rc != COLDCHAIN_OK) {
+		reply_coldchain_error(req, rc, NULL);
 		return;
 	}
 	reply_summary(req, &sum);
@@ -287,7 +287,7 @@ void handle_logger_ingest(request *req)
 	const char *key = auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : request_header(req, "X-Logger-Key");
 	/* The same answer for an unknown logger and a wrong key: a key for another logger is
 	 * simply a wrong key here. */
-	if (src == STORE_NOT_FOUND || !temperature_key_matches(&l, key)) {
+	if (src == STORE_NOT_FOUND || !coldchain_key_matches(&l, key)) {
 		reply_error(req, 401, "bad_logger_key", NULL, NULL);
 		return;
 	}
@@ -315,7 +315,7 @@ void handle_logger_ingest(request *req)
 		            body == NULL ? NULL : "readings_shape");
 		return;
 	}
-	temperature_import *imp = temperature_import_begin(req->db, &device, l.id, JST_OFFSET_SECONDS, clock_now());
+	coldchain_import *imp = coldchain_import_begin(req->db, &device, l.id, JST_OFFSET_SECONDS, clock_now());
 	if (imp == NULL) {
 		json_decref(body);
 		reply_internal(req, "begin import");
@@ -324,7 +324,7 @@ void handle_logger_ingest(request *req)
 	size_t i;
 	json_t *r;
 	temp_csv_error err = {0};
-	temperature_rc rc = TEMPERATURE_OK;
+	coldchain_rc rc = COLDCHAIN_OK;
 	json_array_foreach(readings, i, r) {
 		json_t *at = json_object_get(r, "at"), *c = json_object_get(r, "celsius");
 		int64_t t;
@@ -332,36 +332,36 @@ void handle_logger_ingest(request *req)
 		if (!json_is_object(r) || json_object_size(r) != 2 || !json_is_string(at) || !json_is_number(c)) {
 			snprintf(err.reason, sizeof err.reason, "each reading is {\"at\": ISO 8601 time, \"celsius\": number}");
 			err.reason_key = "ingest_reading_shape";
-			rc = TEMPERATURE_BAD_FILE;
+			rc = COLDCHAIN_BAD_FILE;
 		} else if (time_parse_iso8601(json_string_value(at), &t) != 0) {
 			snprintf(err.reason, sizeof err.reason, "unparsable time '%.60s' (ISO 8601 with an offset)",
 			         json_string_value(at));
 			err.reason_key = "ingest_time";
 			temp_csv_error_arg(&err, "value", "%.60s", json_string_value(at));
-			rc = TEMPERATURE_BAD_FILE;
+			rc = COLDCHAIN_BAD_FILE;
 		} else {
-			rc = temperature_import_reading(imp, t, json_number_value(c), &err);
-			if (rc != TEMPERATURE_OK)
+			rc = coldchain_import_reading(imp, t, json_number_value(c), &err);
+			if (rc != COLDCHAIN_OK)
 				err.line = (long)i + 1;
 		}
-		if (rc != TEMPERATURE_OK)
+		if (rc != COLDCHAIN_OK)
 			break;
 	}
 	json_decref(body);
-	if (rc != TEMPERATURE_OK) {
-		temperature_import_abort(imp);
-		reply_temperature_error(req, rc, NULL);
-		if (rc == TEMPERATURE_BAD_FILE || rc == TEMPERATURE_DUPLICATE) {
+	if (rc != COLDCHAIN_OK) {
+		coldchain_import_abort(imp);
+		reply_coldchain_error(req, rc, NULL);
+		if (rc == COLDCHAIN_BAD_FILE || rc == COLDCHAIN_DUPLICATE) {
 			char source[32];
 			snprintf(source, sizeof source, "readings[%ld]", err.line - 1);
 			add_line_error(req, source, &err);
 		}
 		return;
 	}
-	import_summary sum;
-	rc = temperature_import_commit(imp, clock_now(), &sum);
-	if (rc != TEMPERATURE_OK) {
-		reply_temperature_error(req, rc, NULL);
+	coldchain_import_summary sum;
+	rc = coldchain_import_commit(imp, clock_now(), &sum);
+	if (rc != COLDCHAIN_OK) {
+		reply_coldchain_error(req, rc, NULL);
 		return;
 	}
 	reply_summary(req, &sum);
@@ -650,10 +650,10 @@ void handle_alert_get(request *req)
 void handle_alert_dispose(request *req)
 {
 	actor by = request_actor(req);
-	temperature_rc rc = temperature_dispose(req->db, &by, req->path_ids[0], input_string(req, "disposition"),
+	coldchain_rc rc = coldchain_dispose(req->db, &by, req->path_ids[0], input_string(req, "disposition"),
 	                                        input_string(req, "justification"), clock_now());
-	if (rc != TEMPERATURE_OK) {
-		reply_temperature_error(req, rc, "disposition");
+	if (rc != COLDCHAIN_OK) {
+		reply_coldchain_error(req, rc, "disposition");
 		return;
 	}
 	handle_alert_get(req);

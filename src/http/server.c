@@ -28,7 +28,7 @@
 #include "service/intake.h"
 #include "service/mail_events.h"
 #include "service/mail_sender.h"
-#include "service/pharmacovigilance.h"
+#include "service/ae.h"
 #include "clock.h"
 
 /* Connections are handed to one request at a time; SQLite connections are not shared. */
@@ -549,7 +549,7 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "exosafe: data folder %s: %s\n", cfg->data_dir, err);
 		return 1;
 	}
-	srv.ctcae = pv_load_ctcae(cfg->data_dir, err, sizeof err);
+	srv.ctcae = ae_load_ctcae(cfg->data_dir, err, sizeof err);
 	if (srv.ctcae == NULL) {
 		fprintf(stderr, "exosafe: %s\n", err);
 		intake_catalog_free(srv.catalog);

@@ -365,6 +365,12 @@ static trace_rc transition_in_tx(store *s, const actor *by, int64_t lot_id, lot_
 	return record_transition(s, by, lot_id, lot.status, lot_status_name(to), reason, now);
 }
 
+trace_rc trace_transition_in_tx(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason,
+                                int64_t now)
+{
+	return transition_in_tx(s, by, lot_id, to, reason, now);
+}
+
 trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now)
 {
 	if (store_begin(s) != STORE_OK)

@@ -54,6 +54,11 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
                            const char **field_out);
 /* Moves a lot through the state machine; actor id 0 is the system. */
 trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now);
+/* The same inside the caller's transaction, for a change that must not stand without the lot's
+ * transition (an alert that quarantines, a disposition that releases). The caller rolls back
+ * on any result other than TRACE_OK. */
+trace_rc trace_transition_in_tx(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason,
+                                int64_t now);
 /* Marks released lots past their expiry date as expired (by the system). */
 trace_rc trace_expire_due(store *s, int64_t now);
 /* Which required tests a lot lacks (latest record per kind passed, with a certificate);

@@ -641,6 +641,8 @@ typedef struct store_methods {
 	store_rc (*migrate)(store *s, int *version_out);
 	store_rc (*schema_version)(store *s, int *version_out);
 
+	/* A commit that fails has rolled back: no transaction is left open either way. rollback
+	 * without an open transaction does nothing. */
 	store_rc (*begin)(store *s);
 	store_rc (*commit)(store *s);
 	void (*rollback)(store *s);
@@ -878,7 +880,8 @@ typedef struct store_methods {
 	store_rc (*ae_assessment_latest)(store *s, int64_t report_id, ae_assessment_record *out);
 	store_rc (*ae_assessment_list)(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx);
 	store_rc (*ae_lot_stats)(store *s, int64_t product_id, store_ae_lot_stat_fn fn, void *ctx);
-	/* STORE_CONFLICT when the lot already has an alert under this rule. */
+	/* STORE_CONFLICT when the lot already has an alert under this rule: nothing is written and
+	 * the caller's transaction goes on (ae_assess raises alerts inside its own). */
 	store_rc (*ae_lot_alert_insert)(store *s, ae_lot_alert_record *a);
 	store_rc (*ae_lot_alert_list)(store *s, store_ae_lot_alert_fn fn, void *ctx);
 	store_rc (*ae_signal_pairs)(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx);

@@ -48,6 +48,17 @@ store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite
 #define SQL_PAGE " LIMIT ?95 OFFSET ?96"
 /* Binds f (NULL: no filter) to the parameters of SQL_PATIENT_MATCH, SQL_STATUS_MATCH and SQL_PAGE. */
 void sqlite_bind_filter(sqlite3_stmt *st, const list_filter *f);
+/* Runs an INSERT (sqlite_step_done) and on success stores the new row's id in *id_out. */
+store_rc sqlite_insert(sqlite_store *ss, sqlite3_stmt *st, int64_t *id_out, const char *what);
+/* Prepares sql, binds key to ?1 and reads at most one row (sqlite_step_one). */
+store_rc sqlite_get_by_id(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *out),
+                          void *out, const char *what);
+store_rc sqlite_get_by_text(sqlite_store *ss, const char *sql, const char *key,
+                            void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what);
+/* Prepares sql, binds key to ?1 when the statement has a parameter, and lists its rows
+ * (sqlite_each_row). */
+store_rc sqlite_list(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *row),
+                     void *row, int (*fn)(void *ctx, const void *row), void *ctx, const char *what);
 /* Counts the rows of a "SELECT count(*) ..." statement bound by the caller; finalizes it. */
 store_rc sqlite_count(sqlite_store *ss, sqlite3_stmt *st, int64_t *count_out, const char *what);
 

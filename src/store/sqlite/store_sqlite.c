@@ -65,6 +65,45 @@ store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite
 	return result;
 }
 
+store_rc sqlite_insert(sqlite_store *ss, sqlite3_stmt *st, int64_t *id_out, const char *what)
+{
+	store_rc rc = sqlite_step_done(ss, st, what);
+	if (rc == STORE_OK)
+		*id_out = sqlite3_last_insert_rowid(ss->db);
+	return rc;
+}
+
+store_rc sqlite_get_by_id(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *out),
+                          void *out, const char *what)
+{
+	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, key);
+	return sqlite_step_one(ss, st, read, out, what);
+}
+
+store_rc sqlite_get_by_text(sqlite_store *ss, const char *sql, const char *key,
+                            void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what)
+{
+	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return sqlite_step_one(ss, st, read, out, what);
+}
+
+store_rc sqlite_list(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *row),
+                     void *row, int (*fn)(void *ctx, const void *row), void *ctx, const char *what)
+{
+	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	if (st == NULL)
+		return STORE_ERROR;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, key);
+	return sqlite_each_row(ss, st, read, row, fn, ctx, what);
+}
+
 store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *row), void *row,
                          int (*fn)(void *ctx, const void *row), void *ctx, const char *what)
 {
@@ -228,10 +267,7 @@ static store_rc sq_user_insert(store *s, user_record *u)
 	sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, u->created_at);
 	sqlite3_bind_text(st, 6, u->lang[0] ? u->lang : "ja", -1, SQLITE_STATIC);
-	store_rc rc = sqlite_step_done(ss, st, "insert user");
-	if (rc == STORE_OK)
-		u->id = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return sqlite_insert(ss, st, &u->id, "insert user");
 }
 
 static store_rc user_query_one(sqlite_store *ss, sqlite3_stmt *st, user_record *out)
@@ -373,13 +409,7 @@ static store_rc count_one(sqlite_store *ss, const char *sql, int64_t bind, int64
 		return STORE_ERROR;
 	if (bind != 0)
 		sqlite3_bind_int64(st, 1, bind);
-	store_rc rc = STORE_OK;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*count_out = sqlite3_column_int64(st, 0);
-	else
-		rc = sqlite_fail(ss, what);
-	sqlite3_finalize(st);
-	return rc;
+	return sqlite_count(ss, st, count_out, what);
 }
 
 static store_rc sq_user_count_active_admins(store *s, int64_t *count_out)

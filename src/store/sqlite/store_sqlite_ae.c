@@ -59,20 +59,13 @@ store_rc sqlite_ae_report_insert(store *s, ae_report_record *r)
 	sqlite3_bind_int(st, 8, r->ongoing ? 1 : 0);
 	sqlite3_bind_text(st, 9, r->severity, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, r->received_at);
-	store_rc rc = sqlite_step_done(ss, st, "insert adverse event report");
-	if (rc == STORE_OK)
-		r->id = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return sqlite_insert(ss, st, &r->id, "insert adverse event report");
 }
 
 store_rc sqlite_ae_report_get(store *s, int64_t id, ae_report_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, REPORT_SELECT " WHERE r.id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_report, out, "read adverse event report");
+	return sqlite_get_by_id(impl(s), REPORT_SELECT " WHERE r.id = ?",
+	                        id, read_report, out, "read adverse event report");
 }
 
 store_rc sqlite_ae_report_set_photo(store *s, int64_t id, const char *type, const unsigned char *data, size_t len,
@@ -119,13 +112,10 @@ store_rc sqlite_ae_report_photo(store *s, int64_t id, char type_out[16], unsigne
 
 store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, REPORT_SELECT " WHERE (?1 = 0 OR r.patient_id = ?1) ORDER BY r.id DESC LIMIT 1000");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
 	ae_report_record row;
-	return sqlite_each_row(ss, st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
+	return sqlite_list(impl(s), REPORT_SELECT " WHERE (?1 = 0 OR r.patient_id = ?1) ORDER BY r.id DESC LIMIT 1000",
+	                   patient_id, read_report, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
 }
 
 store_rc sqlite_ae_report_search(store *s, const list_filter *f, store_ae_report_fn fn, void *ctx)
@@ -137,7 +127,8 @@ store_rc sqlite_ae_report_search(store *s, const list_filter *f, store_ae_report
 		return STORE_ERROR;
 	sqlite_bind_filter(st, f);
 	ae_report_record row;
-	return sqlite_each_row(ss, st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "search adverse event reports");
+	return sqlite_each_row(ss,
+	st, read_report, &row, (int (*)(void *, const void *))fn, ctx, "search adverse event reports");
 }
 
 /* ---- assessments ---- */
@@ -235,12 +226,8 @@ store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a)
 
 store_rc sqlite_ae_assessment_latest(store *s, int64_t report_id, ae_assessment_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, ASSESSMENT_SELECT " WHERE a.report_id = ? ORDER BY a.version DESC LIMIT 1");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, report_id);
-	return sqlite_step_one(ss, st, read_assessment, out, "read assessment");
+	return sqlite_get_by_id(impl(s), ASSESSMENT_SELECT " WHERE a.report_id = ? ORDER BY a.version DESC LIMIT 1",
+	                        report_id, read_assessment, out, "read assessment");
 }
 
 store_rc sqlite_ae_assessment_list(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx)
@@ -253,7 +240,8 @@ store_rc sqlite_ae_assessment_list(store *s, int64_t report_id, store_ae_assessm
 	ae_assessment_record *row = malloc(sizeof *row);
 	if (row == NULL)
 		return STORE_ERROR;
-	store_rc rc = sqlite_each_row(ss, st, read_assessment, row, (int (*)(void *, const void *))fn, ctx, "list assessments");
+	store_rc rc = sqlite_each_row(ss,
+	st, read_assessment, row, (int (*)(void *, const void *))fn, ctx, "list assessments");
 	free(row);
 	return rc;
 }
@@ -276,20 +264,16 @@ static void read_lot_stat(sqlite3_stmt *st, void *out)
 
 store_rc sqlite_ae_lot_stats(store *s, int64_t product_id, store_ae_lot_stat_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(
-		ss, "SELECT l.id, l.lot_number,"
-		    " (SELECT count(DISTINCT la.report_id) FROM " LATEST_ASSESSMENTS " la"
-		    "   JOIN ae_suspect_lots sl ON sl.assessment_id = la.id WHERE sl.lot_id = l.id),"
-		    " (SELECT count(DISTINCT la.report_id) FROM " LATEST_ASSESSMENTS " la"
-		    "   JOIN ae_suspect_lots sl ON sl.assessment_id = la.id WHERE sl.lot_id = l.id AND la.serious = 1),"
-		    " (SELECT coalesce(sum(quantity), 0) FROM dispenses d WHERE d.lot_id = l.id)"
-		    " FROM lots l WHERE l.product_id = ? ORDER BY l.id");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, product_id);
 	ae_lot_stat row;
-	return sqlite_each_row(ss, st, read_lot_stat, &row, (int (*)(void *, const void *))fn, ctx, "lot event statistics");
+	return sqlite_list(impl(s), "SELECT l.id, l.lot_number,"
+	                            " (SELECT count(DISTINCT la.report_id) FROM " LATEST_ASSESSMENTS " la"
+	                            "   JOIN ae_suspect_lots sl ON sl.assessment_id = la.id WHERE sl.lot_id = l.id),"
+	                            " (SELECT count(DISTINCT la.report_id) FROM " LATEST_ASSESSMENTS " la"
+	                            "   JOIN ae_suspect_lots sl ON sl.assessment_id = la.id WHERE sl.lot_id = l.id AND la.serious = 1),"
+	                            " (SELECT coalesce(sum(quantity), 0) FROM dispenses d WHERE d.lot_id = l.id)"
+	                            " FROM lots l WHERE l.product_id = ? ORDER BY l.id",
+	                            product_id, read_lot_stat, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "lot event statistics");
 }
 
 static void read_lot_alert(sqlite3_stmt *st, void *out)
@@ -316,21 +300,16 @@ store_rc sqlite_ae_lot_alert_insert(store *s, ae_lot_alert_record *a)
 	sqlite3_bind_text(st, 3, a->evidence_json, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, a->quarantined);
 	sqlite3_bind_int64(st, 5, a->created_at);
-	store_rc rc = sqlite_step_done(ss, st, "insert lot alert");
-	if (rc == STORE_OK)
-		a->id = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return sqlite_insert(ss, st, &a->id, "insert lot alert");
 }
 
 store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT a.id, a.lot_id, l.lot_number, a.rule, a.evidence_json, a.quarantined, a.created_at"
-	                                      " FROM ae_lot_alerts a JOIN lots l ON l.id = a.lot_id ORDER BY a.id DESC LIMIT 500");
-	if (st == NULL)
-		return STORE_ERROR;
 	ae_lot_alert_record row;
-	return sqlite_each_row(ss, st, read_lot_alert, &row, (int (*)(void *, const void *))fn, ctx, "list lot alerts");
+	return sqlite_list(impl(s), "SELECT a.id, a.lot_id, l.lot_number, a.rule, a.evidence_json, a.quarantined, a.created_at"
+	                            " FROM ae_lot_alerts a JOIN lots l ON l.id = a.lot_id ORDER BY a.id DESC LIMIT 500",
+	                            0, read_lot_alert, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list lot alerts");
 }
 
 store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)

@@ -65,91 +65,85 @@ static void bind_query(sqlite3_stmt *st, const audit_query *q)
 	sqlite3_bind_int64(st, 6, q->before_id);
 }
 
-store_rc sqlite_audit_search(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx)
+/* Prepares head + the query's WHERE + tail with the query bound (?1-?6), or NULL. */
+static sqlite3_stmt *prepare_query(sqlite_store *ss, const char *head, const audit_query *q, bool with_names,
+                                   const char *tail)
 {
-	sqlite_store *ss = impl(s);
 	strbuf sql = {0};
-	strbuf_puts(&sql, "SELECT a.id, a.at, a.actor_id, a.actor_role, a.action, a.object, a.detail, a.prev_hash,"
-	                    " a.hash, coalesce(au.name, ''), coalesce(su.id, 0), coalesce(su.name, '')"
-	                    " FROM audit_log a LEFT JOIN users au ON au.id = a.actor_id"
-	                    " LEFT JOIN users su ON su.id = " SUBJECT_ID " AND su.role = 'patient'");
-	where_clause(&sql, q, true);
-	strbuf_puts(&sql, " ORDER BY a.id DESC LIMIT ?7");
+	strbuf_puts(&sql, head);
+	where_clause(&sql, q, with_names);
+	strbuf_puts(&sql, tail);
 	char *text = strbuf_finish(&sql);
 	if (text == NULL) {
-		snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
-		return STORE_ERROR;
+		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "out of memory");
+		return NULL;
 	}
 	sqlite3_stmt *st = sqlite_prepare(ss, text);
 	free(text);
+	if (st != NULL)
+		bind_query(st, q);
+	return st;
+}
+
+static void read_entry(sqlite3_stmt *st, void *out)
+{
+	audit_entry *e = out;
+	memset(e, 0, sizeof *e);
+	e->row.id = sqlite3_column_int64(st, 0);
+	e->row.at = sqlite3_column_int64(st, 1);
+	e->row.actor_id = sqlite3_column_int64(st, 2);
+	sqlite_copy_text(e->row.actor_role, sizeof e->row.actor_role, st, 3);
+	sqlite_copy_text(e->row.action, sizeof e->row.action, st, 4);
+	sqlite_copy_text(e->row.object, sizeof e->row.object, st, 5);
+	sqlite_copy_text(e->row.detail, sizeof e->row.detail, st, 6);
+	sqlite_copy_text(e->row.prev_hash, sizeof e->row.prev_hash, st, 7);
+	sqlite_copy_text(e->row.hash, sizeof e->row.hash, st, 8);
+	sqlite_copy_text(e->actor_name, sizeof e->actor_name, st, 9);
+	e->patient_id = sqlite3_column_int64(st, 10);
+	sqlite_copy_text(e->patient_name, sizeof e->patient_name, st, 11);
+}
+
+store_rc sqlite_audit_search(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = prepare_query(ss,
+	                                 "SELECT a.id, a.at, a.actor_id, a.actor_role, a.action, a.object, a.detail, a.prev_hash,"
+	                                 " a.hash, coalesce(au.name, ''), coalesce(su.id, 0), coalesce(su.name, '')"
+	                                 " FROM audit_log a LEFT JOIN users au ON au.id = a.actor_id"
+	                                 " LEFT JOIN users su ON su.id = " SUBJECT_ID " AND su.role = 'patient'",
+	                                 q, true, " ORDER BY a.id DESC LIMIT ?7");
 	if (st == NULL)
 		return STORE_ERROR;
-	bind_query(st, q);
 	sqlite3_bind_int(st, 7, q->limit > 0 ? q->limit : -1);
-	int rc;
 	audit_entry e;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&e, 0, sizeof e);
-		e.row.id = sqlite3_column_int64(st, 0);
-		e.row.at = sqlite3_column_int64(st, 1);
-		e.row.actor_id = sqlite3_column_int64(st, 2);
-		sqlite_copy_text(e.row.actor_role, sizeof e.row.actor_role, st, 3);
-		sqlite_copy_text(e.row.action, sizeof e.row.action, st, 4);
-		sqlite_copy_text(e.row.object, sizeof e.row.object, st, 5);
-		sqlite_copy_text(e.row.detail, sizeof e.row.detail, st, 6);
-		sqlite_copy_text(e.row.prev_hash, sizeof e.row.prev_hash, st, 7);
-		sqlite_copy_text(e.row.hash, sizeof e.row.hash, st, 8);
-		sqlite_copy_text(e.actor_name, sizeof e.actor_name, st, 9);
-		e.patient_id = sqlite3_column_int64(st, 10);
-		sqlite_copy_text(e.patient_name, sizeof e.patient_name, st, 11);
-		if (fn(ctx, &e) != 0)
-			break;
-	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "search audit log");
-	sqlite3_finalize(st);
-	return out;
+	return sqlite_each_row(ss, st, read_entry, &e, (int (*)(void *, const void *))fn, ctx, "search audit log");
 }
 
 store_rc sqlite_audit_count(store *s, const audit_query *q, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	strbuf sql = {0};
-	strbuf_puts(&sql, "SELECT count(*) FROM audit_log a");
-	where_clause(&sql, q, false);
-	char *text = strbuf_finish(&sql);
-	if (text == NULL) {
-		snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
-		return STORE_ERROR;
-	}
-	sqlite3_stmt *st = sqlite_prepare(ss, text);
-	free(text);
+	sqlite3_stmt *st = prepare_query(ss, "SELECT count(*) FROM audit_log a", q, false, "");
 	if (st == NULL)
 		return STORE_ERROR;
-	bind_query(st, q);
 	return sqlite_count(ss, st, count_out, "count audit log");
+}
+
+static void read_person(sqlite3_stmt *st, void *out)
+{
+	audit_person *p = out;
+	memset(p, 0, sizeof *p);
+	p->id = sqlite3_column_int64(st, 0);
+	sqlite_copy_text(p->name, sizeof p->name, st, 1);
+	sqlite_copy_text(p->name_kana, sizeof p->name_kana, st, 2);
+	p->role = role_from_name((const char *)sqlite3_column_text(st, 3));
 }
 
 store_rc sqlite_audit_people(store *s, store_audit_person_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(
-		ss, "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.role FROM users u"
-		    " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
-		    " ORDER BY u.role = 'patient', coalesce(pp.name_kana, u.name), u.id LIMIT 20000");
-	if (st == NULL)
-		return STORE_ERROR;
-	int rc;
 	audit_person p;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&p, 0, sizeof p);
-		p.id = sqlite3_column_int64(st, 0);
-		sqlite_copy_text(p.name, sizeof p.name, st, 1);
-		sqlite_copy_text(p.name_kana, sizeof p.name_kana, st, 2);
-		p.role = role_from_name((const char *)sqlite3_column_text(st, 3));
-		if (fn(ctx, &p) != 0)
-			break;
-	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list people");
-	sqlite3_finalize(st);
-	return out;
+	return sqlite_list(impl(s), "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.role FROM users u"
+	                            " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
+	                            " ORDER BY u.role = 'patient', coalesce(pp.name_kana, u.name), u.id LIMIT 20000",
+	                            0, read_person, &p,
+	                   (int (*)(void *, const void *))fn, ctx, "list people");
 }

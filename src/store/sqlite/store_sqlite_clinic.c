@@ -33,12 +33,8 @@ static void read_clinic(sqlite3_stmt *st, void *row)
 
 store_rc sqlite_clinic_get(store *s, int64_t id, clinic_profile *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " CLINIC_COLUMNS " FROM clinics WHERE id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_clinic, out, "read clinic");
+	return sqlite_get_by_id(impl(s), "SELECT " CLINIC_COLUMNS " FROM clinics WHERE id = ?",
+	                        id, read_clinic, out, "read clinic");
 }
 
 store_rc sqlite_clinic_put(store *s, const clinic_profile *c)

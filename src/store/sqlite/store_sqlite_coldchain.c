@@ -53,22 +53,14 @@ store_rc sqlite_unit_insert(store *s, storage_unit_record *u)
 
 store_rc sqlite_unit_get(store *s, int64_t id, storage_unit_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, UNIT_SELECT " WHERE u.id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_unit, out, "read storage unit");
+	return sqlite_get_by_id(impl(s), UNIT_SELECT " WHERE u.id = ?", id, read_unit, out, "read storage unit");
 }
 
 store_rc sqlite_unit_list(store *s, store_unit_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, UNIT_SELECT " ORDER BY u.id");
-	if (st == NULL)
-		return STORE_ERROR;
 	storage_unit_record row;
-	return sqlite_each_row(ss, st, read_unit, &row, (int (*)(void *, const void *))fn, ctx, "list storage units");
+	return sqlite_list(impl(s), UNIT_SELECT " ORDER BY u.id", 0, read_unit, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list storage units");
 }
 
 #define LOGGER_SELECT                                                                                               \
@@ -113,32 +105,19 @@ store_rc sqlite_logger_insert(store *s, logger_record *l)
 
 store_rc sqlite_logger_get(store *s, int64_t id, logger_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, LOGGER_SELECT " WHERE g.id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_logger, out, "read logger");
+	return sqlite_get_by_id(impl(s), LOGGER_SELECT " WHERE g.id = ?", id, read_logger, out, "read logger");
 }
 
 store_rc sqlite_logger_by_code(store *s, const char *code, logger_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, LOGGER_SELECT " WHERE g.code = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	return sqlite_step_one(ss, st, read_logger, out, "read logger");
+	return sqlite_get_by_text(impl(s), LOGGER_SELECT " WHERE g.code = ?", code, read_logger, out, "read logger");
 }
 
 store_rc sqlite_logger_list(store *s, store_logger_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, LOGGER_SELECT " ORDER BY g.id");
-	if (st == NULL)
-		return STORE_ERROR;
 	logger_record row;
-	return sqlite_each_row(ss, st, read_logger, &row, (int (*)(void *, const void *))fn, ctx, "list loggers");
+	return sqlite_list(impl(s), LOGGER_SELECT " ORDER BY g.id", 0, read_logger, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list loggers");
 }
 
 store_rc sqlite_logger_set_key(store *s, int64_t id, const char *api_key_hash)
@@ -508,12 +487,9 @@ store_rc sqlite_silence_recover(store *s, int64_t logger_id, int64_t recovered_a
 
 store_rc sqlite_silence_list(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, SILENCE_SELECT " WHERE x.recovered_at IS NULL OR x.recovered_at >= ?"
-	                                      " ORDER BY x.recovered_at IS NOT NULL, x.detected_at DESC, x.id DESC LIMIT 200");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, recovered_since);
 	logger_silence_record row;
-	return sqlite_each_row(ss, st, read_silence, &row, (int (*)(void *, const void *))fn, ctx, "list silences");
+	return sqlite_list(impl(s), SILENCE_SELECT " WHERE x.recovered_at IS NULL OR x.recovered_at >= ?"
+	                            " ORDER BY x.recovered_at IS NOT NULL, x.detected_at DESC, x.id DESC LIMIT 200",
+	                            recovered_since, read_silence, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list silences");
 }

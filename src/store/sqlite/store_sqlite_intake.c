@@ -41,20 +41,13 @@ store_rc sqlite_slot_insert(store *s, slot_record *slot)
 	sqlite3_bind_int(st, 3, slot->duration_minutes);
 	sqlite3_bind_int64(st, 4, slot->created_by);
 	sqlite3_bind_int64(st, 5, slot->created_at);
-	store_rc rc = sqlite_step_done(ss, st, "insert slot");
-	if (rc == STORE_OK)
-		slot->id = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return sqlite_insert(ss, st, &slot->id, "insert slot");
 }
 
 store_rc sqlite_slot_get(store *s, int64_t id, slot_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " SLOT_COLUMNS " FROM consultation_slots s WHERE s.id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_slot, out, "read slot");
+	return sqlite_get_by_id(impl(s), "SELECT " SLOT_COLUMNS " FROM consultation_slots s WHERE s.id = ?",
+	                        id, read_slot, out, "read slot");
 }
 
 store_rc sqlite_slot_delete(store *s, int64_t id)
@@ -174,12 +167,7 @@ store_rc sqlite_booking_insert(store *s, booking_record *booking)
 
 store_rc sqlite_booking_get(store *s, int64_t id, booking_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, BOOKING_SELECT " WHERE b.id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_booking, out, "read booking");
+	return sqlite_get_by_id(impl(s), BOOKING_SELECT " WHERE b.id = ?", id, read_booking, out, "read booking");
 }
 
 store_rc sqlite_booking_cancel(store *s, int64_t id, int64_t now)
@@ -271,10 +259,7 @@ store_rc sqlite_response_insert(store *s, response_record *r)
 	sqlite3_bind_text(st, 5, r->flags_json, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, r->worst_level, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, r->submitted_at);
-	store_rc rc = sqlite_step_done(ss, st, "insert questionnaire response");
-	if (rc == STORE_OK)
-		r->id = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return sqlite_insert(ss, st, &r->id, "insert questionnaire response");
 }
 
 store_rc sqlite_response_get(store *s, int64_t id, response_record *out)
@@ -354,22 +339,14 @@ store_rc sqlite_consent_insert(store *s, consent_record *c)
 	sqlite3_bind_text(st, 4, c->lang, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, c->text_sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, c->accepted_at);
-	store_rc rc = sqlite_step_done(ss, st, "insert consent");
-	if (rc == STORE_OK)
-		c->id = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return sqlite_insert(ss, st, &c->id, "insert consent");
 }
 
 store_rc sqlite_consent_latest(store *s, int64_t patient_id, consent_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
-	                                      " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
-	                                      " ORDER BY id DESC LIMIT 1");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
-	return sqlite_step_one(ss, st, read_consent, out, "read consent");
+	return sqlite_get_by_id(impl(s), "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
+	                                 " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
+	                                 " ORDER BY id DESC LIMIT 1", patient_id, read_consent, out, "read consent");
 }
 
 store_rc sqlite_consent_list(store *s, int64_t patient_id, store_consent_fn fn, void *ctx)
@@ -467,30 +444,19 @@ store_rc sqlite_decision_insert(store *s, decision_record *d)
 	sqlite3_bind_int64(st, 14, d->product_id);
 	sqlite3_bind_int64(st, 15, d->call_id);
 	sqlite3_bind_text(st, 16, d->no_call_reason, -1, SQLITE_STATIC);
-	store_rc rc = sqlite_step_done(ss, st, "insert decision");
-	if (rc == STORE_OK)
-		d->id = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return sqlite_insert(ss, st, &d->id, "insert decision");
 }
 
 store_rc sqlite_decision_for_response(store *s, int64_t response_id, decision_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, DECISION_SELECT " WHERE t.response_id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, response_id);
-	return sqlite_step_one(ss, st, read_decision, out, "read decision");
+	return sqlite_get_by_id(impl(s), DECISION_SELECT " WHERE t.response_id = ?",
+	                        response_id, read_decision, out, "read decision");
 }
 
 store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, DECISION_SELECT " WHERE t.patient_id = ? ORDER BY t.id DESC LIMIT 1");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
-	return sqlite_step_one(ss, st, read_decision, out, "read decision");
+	return sqlite_get_by_id(impl(s), DECISION_SELECT " WHERE t.patient_id = ? ORDER BY t.id DESC LIMIT 1",
+	                        patient_id, read_decision, out, "read decision");
 }
 
 /* ---- consultation calls ---- */
@@ -530,10 +496,7 @@ store_rc sqlite_call_insert(store *s, call_record *c)
 	sqlite3_bind_int64(st, 5, c->called_at);
 	sqlite3_bind_text(st, 6, c->notes, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, c->recorded_at);
-	store_rc rc = sqlite_step_done(ss, st, "insert call");
-	if (rc == STORE_OK)
-		c->id = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return sqlite_insert(ss, st, &c->id, "insert call");
 }
 
 store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out)
@@ -551,13 +514,10 @@ store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int
 
 store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, CALL_SELECT " WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.id DESC LIMIT 100");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
 	call_record c;
-	return sqlite_each_row(ss, st, read_call, &c, (int (*)(void *, const void *))fn, ctx, "list calls");
+	return sqlite_list(impl(s), CALL_SELECT " WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.id DESC LIMIT 100",
+	                   patient_id, read_call, &c,
+	                   (int (*)(void *, const void *))fn, ctx, "list calls");
 }
 
 /* ---- review queue ---- */
@@ -571,6 +531,23 @@ store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *
 	" WHERE r.id = (SELECT max(id) FROM questionnaire_responses WHERE patient_id = r.patient_id)"                   \
 	"   AND NOT EXISTS (SELECT 1 FROM treatment_decisions t WHERE t.response_id = r.id)"                            \
 	"   AND " SQL_PATIENT_MATCH("u", "pp", "u.id") " AND " SQL_STATUS_MATCH("r.worst_level")
+
+static void read_review_item(sqlite3_stmt *st, void *out)
+{
+	review_item *it = out;
+	memset(it, 0, sizeof *it);
+	it->patient_id = sqlite3_column_int64(st, 0);
+	sqlite_copy_text(it->patient_name, sizeof it->patient_name, st, 1);
+	sqlite_copy_text(it->patient_phone, sizeof it->patient_phone, st, 2);
+	it->response_id = sqlite3_column_int64(st, 3);
+	sqlite_copy_text(it->worst_level, sizeof it->worst_level, st, 4);
+	sqlite_copy_text(it->flags_json, sizeof it->flags_json, st, 5);
+	it->submitted_at = sqlite3_column_int64(st, 6);
+	it->next_call_at = sqlite3_column_int64(st, 7);
+	it->consent_in_force = sqlite3_column_int(st, 8) != 0;
+	sqlite_copy_text(it->consent_id, sizeof it->consent_id, st, 9);
+	it->consent_version = sqlite3_column_int(st, 10);
+}
 
 store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx)
 {
@@ -602,25 +579,6 @@ store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t *total_out,
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite_bind_filter(st, f);
-	int rc;
 	review_item it;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&it, 0, sizeof it);
-		it.patient_id = sqlite3_column_int64(st, 0);
-		sqlite_copy_text(it.patient_name, sizeof it.patient_name, st, 1);
-		sqlite_copy_text(it.patient_phone, sizeof it.patient_phone, st, 2);
-		it.response_id = sqlite3_column_int64(st, 3);
-		sqlite_copy_text(it.worst_level, sizeof it.worst_level, st, 4);
-		sqlite_copy_text(it.flags_json, sizeof it.flags_json, st, 5);
-		it.submitted_at = sqlite3_column_int64(st, 6);
-		it.next_call_at = sqlite3_column_int64(st, 7);
-		it.consent_in_force = sqlite3_column_int(st, 8) != 0;
-		sqlite_copy_text(it.consent_id, sizeof it.consent_id, st, 9);
-		it.consent_version = sqlite3_column_int(st, 10);
-		if (fn(ctx, &it) != 0)
-			break;
-	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "review queue");
-	sqlite3_finalize(st);
-	return out;
+	return sqlite_each_row(ss, st, read_review_item, &it, (int (*)(void *, const void *))fn, ctx, "review queue");
 }

@@ -235,13 +235,9 @@ static void read_token(sqlite3_stmt *st, void *out)
 
 store_rc sqlite_reset_token_get(store *s, const char *token_hash, reset_token_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT token_hash, user_id, created_at, expires_at, coalesce(used_at, 0)"
-	                                      " FROM password_reset_tokens WHERE token_hash = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	return sqlite_step_one(ss, st, read_token, out, "read reset token");
+	return sqlite_get_by_text(impl(s), "SELECT token_hash, user_id, created_at, expires_at, coalesce(used_at, 0)"
+	                                   " FROM password_reset_tokens WHERE token_hash = ?",
+	                                   token_hash, read_token, out, "read reset token");
 }
 
 store_rc sqlite_reset_token_use(store *s, const char *token_hash, int64_t at)
@@ -314,7 +310,8 @@ store_rc sqlite_consent_outdated(store *s, const char *consent_id, int version, 
 	sqlite3_bind_text(st, 1, consent_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, version);
 	user_record row;
-	return sqlite_each_row(ss, st, read_user_short, &row, (int (*)(void *, const void *))fn, ctx, "list outdated consents");
+	return sqlite_each_row(ss,
+	st, read_user_short, &row, (int (*)(void *, const void *))fn, ctx, "list outdated consents");
 }
 
 store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *password_hash)

@@ -90,21 +90,15 @@ store_rc sqlite_product_insert(store *s, product_record *p)
 
 store_rc sqlite_product_get(store *s, int64_t id, product_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_product, out, "read product");
+	return sqlite_get_by_id(impl(s), "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = ?",
+	                        id, read_product, out, "read product");
 }
 
 store_rc sqlite_product_list(store *s, store_product_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id");
-	if (st == NULL)
-		return STORE_ERROR;
-	EACH(ss, st, read_product, product_record, fn, ctx, "list products");
+	product_record row;
+	return sqlite_list(impl(s), "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id", 0, read_product, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list products");
 }
 
 /* ---- lots ---- */
@@ -162,12 +156,7 @@ store_rc sqlite_lot_insert(store *s, lot_record *l)
 
 store_rc sqlite_lot_get(store *s, int64_t id, lot_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_lot, out, "read lot");
+	return sqlite_get_by_id(impl(s), LOT_SELECT " WHERE l.id = ?", id, read_lot, out, "read lot");
 }
 
 store_rc sqlite_lot_find_number(store *s, const char *lot_number, store_lot_fn fn, void *ctx)
@@ -182,12 +171,10 @@ store_rc sqlite_lot_find_number(store *s, const char *lot_number, store_lot_fn f
 
 store_rc sqlite_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE (?1 = 0 OR l.product_id = ?1) ORDER BY l.id DESC");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, product_id);
-	EACH(ss, st, read_lot, lot_record, fn, ctx, "list lots");
+	lot_record row;
+	return sqlite_list(impl(s), LOT_SELECT " WHERE (?1 = 0 OR l.product_id = ?1) ORDER BY l.id DESC",
+	                   product_id, read_lot, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list lots");
 }
 
 store_rc sqlite_lot_set_status(store *s, int64_t lot_id, const char *status)
@@ -233,14 +220,12 @@ store_rc sqlite_lot_transition_insert(store *s, lot_transition_record *t)
 
 store_rc sqlite_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT t.id, t.lot_id, coalesce(t.from_status, ''), t.to_status, t.actor_id,"
-	                                      " coalesce(u.name, ''), t.reason, t.at FROM lot_transitions t"
-	                                      " LEFT JOIN users u ON u.id = t.actor_id WHERE t.lot_id = ? ORDER BY t.id");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, lot_id);
-	EACH(ss, st, read_transition, lot_transition_record, fn, ctx, "list lot transitions");
+	lot_transition_record row;
+	return sqlite_list(impl(s), "SELECT t.id, t.lot_id, coalesce(t.from_status, ''), t.to_status, t.actor_id,"
+	                            " coalesce(u.name, ''), t.reason, t.at FROM lot_transitions t"
+	                            " LEFT JOIN users u ON u.id = t.actor_id WHERE t.lot_id = ? ORDER BY t.id",
+	                            lot_id, read_transition, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list lot transitions");
 }
 
 store_rc sqlite_lot_dispensable(store *s, int64_t product_id, const char *min_expires_on, store_lot_fn fn, void *ctx)
@@ -320,13 +305,11 @@ store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
 
 store_rc sqlite_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, lot_id, kind, result, value, method, tested_on, coalesce(certificate_id, 0),"
-	                                      " recorded_by, recorded_at FROM lot_tests WHERE lot_id = ? ORDER BY id");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, lot_id);
-	EACH(ss, st, read_lot_test, lot_test_record, fn, ctx, "list lot tests");
+	lot_test_record row;
+	return sqlite_list(impl(s), "SELECT id, lot_id, kind, result, value, method, tested_on, coalesce(certificate_id, 0),"
+	                            " recorded_by, recorded_at FROM lot_tests WHERE lot_id = ? ORDER BY id",
+	                            lot_id, read_lot_test, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list lot tests");
 }
 
 store_rc sqlite_certificate_insert(store *s, certificate_record *c)
@@ -399,12 +382,10 @@ store_rc sqlite_certificate_get(store *s, int64_t id, certificate_record *out)
 
 store_rc sqlite_certificates_of_lot(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " CERT_COLUMNS " FROM certificates WHERE lot_id = ? ORDER BY id");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, lot_id);
-	EACH(ss, st, read_certificate_meta, certificate_record, fn, ctx, "list certificates");
+	certificate_record row;
+	return sqlite_list(impl(s), "SELECT " CERT_COLUMNS " FROM certificates WHERE lot_id = ? ORDER BY id",
+	                   lot_id, read_certificate_meta, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list certificates");
 }
 
 /* ---- orders ---- */
@@ -466,12 +447,7 @@ store_rc sqlite_order_insert(store *s, order_record *o)
 
 store_rc sqlite_order_get(store *s, int64_t id, order_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, ORDER_SELECT " WHERE o.id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_order, out, "read order");
+	return sqlite_get_by_id(impl(s), ORDER_SELECT " WHERE o.id = ?", id, read_order, out, "read order");
 }
 
 store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx)
@@ -607,14 +583,11 @@ store_rc sqlite_dispense_insert(store *s, dispense_record *d)
 
 store_rc sqlite_dispenses_of_order(store *s, int64_t order_id, store_dispense_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT d.id, d.order_id, d.lot_id, d.quantity, d.dispensed_at, d.dispensed_by,"
-	                                      " l.lot_number, l.expires_on FROM dispenses d JOIN lots l ON l.id = d.lot_id"
-	                                      " WHERE d.order_id = ? ORDER BY d.id");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, order_id);
-	EACH(ss, st, read_dispense, dispense_record, fn, ctx, "list dispenses");
+	dispense_record row;
+	return sqlite_list(impl(s), "SELECT d.id, d.order_id, d.lot_id, d.quantity, d.dispensed_at, d.dispensed_by,"
+	                            " l.lot_number, l.expires_on FROM dispenses d JOIN lots l ON l.id = d.lot_id"
+	                            " WHERE d.order_id = ? ORDER BY d.id", order_id, read_dispense, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list dispenses");
 }
 
 static void read_shipment(sqlite3_stmt *st, void *out)
@@ -648,13 +621,9 @@ store_rc sqlite_shipment_insert(store *s, shipment_record *sh)
 
 store_rc sqlite_shipment_of_order(store *s, int64_t order_id, shipment_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, order_id, carrier, tracking_number, logger_id, shipped_at,"
-	                                      " coalesce(delivered_at, 0), recorded_by FROM shipments WHERE order_id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, order_id);
-	return sqlite_step_one(ss, st, read_shipment, out, "read shipment");
+	return sqlite_get_by_id(impl(s), "SELECT id, order_id, carrier, tracking_number, logger_id, shipped_at,"
+	                                 " coalesce(delivered_at, 0), recorded_by FROM shipments WHERE order_id = ?",
+	                                 order_id, read_shipment, out, "read shipment");
 }
 
 store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at)
@@ -791,12 +760,8 @@ static void read_track(sqlite3_stmt *st, void *out)
 
 store_rc sqlite_recall_track_get(store *s, int64_t id, recall_track_record *out)
 {
-	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.id = ?");
-	if (st == NULL)
-		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	return sqlite_step_one(ss, st, read_track, out, "read recall tracking");
+	return sqlite_get_by_id(impl(s), "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.id = ?",
+	                        id, read_track, out, "read recall tracking");
 }
 
 store_rc sqlite_recall_track_update(store *s, const recall_track_record *t)

@@ -1,4 +1,4 @@
-#include "service/pharmacovigilance.h"
+#include "service/ae.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,11 +17,11 @@
 #include "core/timefmt.h"
 #include "service/trace.h"
 
-const char *const pv_symptoms[] = {
+const char *const ae_symptoms[] = {
 	"redness", "swelling", "itching", "fever", "fatigue", "headache", "nausea", "allergic_reaction", "other", NULL,
 };
 
-void pv_policy_defaults(pv_policy *p)
+void ae_policy_defaults(ae_policy *p)
 {
 	p->due_days_fatal = 7;
 	p->due_days_serious = 15;
@@ -31,13 +31,13 @@ void pv_policy_defaults(pv_policy *p)
 	p->lot_alert_quarantine = true;
 }
 
-static pv_rc undo(store *s, pv_rc rc)
+static ae_rc undo(store *s, ae_rc rc)
 {
 	store_rollback(s);
 	return rc;
 }
 
-static pv_rc audit(store *s, const actor *by, const char *action, const char *kind, int64_t id, const char *detail)
+static ae_rc audit(store *s, const actor *by, const char *action, const char *kind, int64_t id, const char *detail)
 {
 	char object[64];
 	audit_row row;
@@ -45,7 +45,7 @@ static pv_rc audit(store *s, const actor *by, const char *action, const char *ki
 	audit_row_make(&row, by->id, by->role, action, object, detail);
 	if (by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	return store_audit_append(s, &row) == STORE_OK ? PV_OK : PV_ERROR;
+	return store_audit_append(s, &row) == STORE_OK ? AE_OK : AE_ERROR;
 }
 
 static bool in_list(const char *v, const char *const *list)
@@ -105,7 +105,7 @@ static int earliest_dispense(void *ctx, const dispense_record *d)
 	return 0;
 }
 
-pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t now, ae_report_record *out,
+ae_rc ae_report(store *s, const actor *by, const ae_report_input *in, int64_t now, ae_report_record *out,
                 const char **field_out)
 {
 	static const char *const severities[] = {"mild", "moderate", "severe", NULL};
@@ -113,16 +113,16 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 	size_t n = json_array_size(in->symptoms);
 	if (!json_is_array(in->symptoms) || n == 0 || n > 9) {
 		*field_out = "symptoms";
-		return PV_INVALID;
+		return AE_INVALID;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!in_list(json_string_value(json_array_get(in->symptoms, i)), pv_symptoms)) {
+		if (!in_list(json_string_value(json_array_get(in->symptoms, i)), ae_symptoms)) {
 			*field_out = "symptoms";
-			return PV_INVALID;
+			return AE_INVALID;
 		}
 	if (strings_repeat(in->symptoms)) {
 		*field_out = "symptoms";
-		return PV_DUPLICATE;
+		return AE_DUPLICATE;
 	}
 	int64_t day_start, day_end;
 	if (in->onset_date == NULL || jst_day_bounds(in->onset_date, &day_start, &day_end) != 0)
@@ -130,10 +130,10 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 	else if (!in_list(in->severity, severities))
 		*field_out = "severity";
 	if (*field_out)
-		return PV_INVALID;
+		return AE_INVALID;
 	if (!date_ok(in->onset_date, now)) {
 		*field_out = "onset_date";
-		return PV_ONSET_FUTURE;
+		return AE_ONSET_FUTURE;
 	}
 
 	ae_report_record r = {0};
@@ -143,7 +143,7 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 	snprintf(r.reporter_role, sizeof r.reporter_role, "%s", role_name(by->role));
 	char *symptoms = json_dumps(in->symptoms, JSON_COMPACT);
 	if (symptoms == NULL)
-		return PV_ERROR;
+		return AE_ERROR;
 	snprintf(r.symptoms_json, sizeof r.symptoms_json, "%s", symptoms);
 	free(symptoms);
 	snprintf(r.description, sizeof r.description, "%s", in->description ? in->description : "");
@@ -153,65 +153,65 @@ pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t no
 	r.received_at = now;
 
 	if (store_begin(s) != STORE_OK)
-		return PV_ERROR;
+		return AE_ERROR;
 	user_record patient;
 	store_rc rc = store_user_by_id(s, r.patient_id, &patient);
 	if (rc == STORE_ERROR)
-		return undo(s, PV_ERROR);
+		return undo(s, AE_ERROR);
 	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT) {
 		*field_out = "patient_id";
-		return undo(s, PV_INVALID);
+		return undo(s, AE_INVALID);
 	}
 	if (r.order_id != 0) {
 		/* A report names an order the patient received units of: that is how its lots are known. */
 		order_record o;
 		rc = store_order_get(s, r.order_id, &o);
 		if (rc == STORE_ERROR)
-			return undo(s, PV_ERROR);
+			return undo(s, AE_ERROR);
 		if (rc == STORE_NOT_FOUND || o.patient_id != r.patient_id)
-			return undo(s, by->role == ROLE_PATIENT ? PV_NOT_FOUND : PV_INVALID);
+			return undo(s, by->role == ROLE_PATIENT ? AE_NOT_FOUND : AE_INVALID);
 		if (strcmp(o.status, "dispensed") != 0 && strcmp(o.status, "shipped") != 0 && strcmp(o.status, "delivered") != 0) {
 			*field_out = "order_id";
-			return undo(s, PV_INVALID);
+			return undo(s, AE_INVALID);
 		}
 		/* The dispensing day, not the delivery: delivery may be recorded late, and refusing a
 		 * true report is worse than accepting an onset on the day of shipping. */
 		int64_t first = 0;
 		if (store_dispenses_of_order(s, o.id, earliest_dispense, &first) != STORE_OK)
-			return undo(s, PV_ERROR);
+			return undo(s, AE_ERROR);
 		char dispensed_on[11];
 		if (first != 0) {
 			jst_date(first, dispensed_on);
 			if (strcmp(in->onset_date, dispensed_on) < 0) {
 				*field_out = "onset_date";
-				return undo(s, PV_ONSET_BEFORE_RECEIPT);
+				return undo(s, AE_ONSET_BEFORE_RECEIPT);
 			}
 		}
 	}
 	if (store_ae_report_insert(s, &r) != STORE_OK)
-		return undo(s, PV_ERROR);
+		return undo(s, AE_ERROR);
 	char detail[160];
 	snprintf(detail, sizeof detail, "report %lld: %.100s, %s", (long long)r.id, r.symptoms_json, r.severity);
-	if (audit(s, by, "ae.report", "patient", r.patient_id, detail) != PV_OK)
-		return undo(s, PV_ERROR);
+	if (audit(s, by, "ae.report", "patient", r.patient_id, detail) != AE_OK)
+		return undo(s, AE_ERROR);
 	if (store_commit(s) != STORE_OK)
-		return PV_ERROR;
+		return AE_ERROR;
 	if (store_ae_report_get(s, r.id, out) != STORE_OK)
 		*out = r;
-	return PV_OK;
+	return AE_OK;
 }
 
-pv_rc pv_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out)
+ae_rc ae_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out)
 {
 	store_rc rc = store_ae_report_get(s, report_id, out);
 	if (rc == STORE_ERROR)
-		return PV_ERROR;
+		return AE_ERROR;
 	if (rc == STORE_NOT_FOUND || (by->role == ROLE_PATIENT && out->patient_id != by->id))
-		return PV_NOT_FOUND;
-	return PV_OK;
+		return AE_NOT_FOUND;
+	return AE_OK;
 }
 
-pv_rc pv_photo(store *s, const actor *by, int64_t report_id, const unsigned char *data, size_t len, size_t max_bytes,
+ae_rc ae_photo(store *s, const actor *by, int64_t report_id, const unsigned char *data, size_t len, size_t max_bytes,
                const char **field_out)
 {
 	*field_out = "photo";
@@ -221,25 +221,25 @@ pv_rc pv_photo(store *s, const actor *by, int64_t report_id, const unsigned char
 	else if (len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
 		type = "image/jpeg";
 	if (len == 0 || len > max_bytes || type == NULL)
-		return PV_INVALID;
+		return AE_INVALID;
 	*field_out = NULL;
 	ae_report_record r;
-	pv_rc prc = pv_report_visible(s, by, report_id, &r);
-	if (prc != PV_OK)
+	ae_rc prc = ae_report_visible(s, by, report_id, &r);
+	if (prc != AE_OK)
 		return prc;
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	char hex[65];
 	crypto_hash_sha256(digest, data, len);
 	sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
 	if (store_begin(s) != STORE_OK)
-		return PV_ERROR;
+		return AE_ERROR;
 	if (store_ae_report_set_photo(s, report_id, type, data, len, hex) != STORE_OK ||
-	    audit(s, by, "ae.photo", "patient", r.patient_id, hex) != PV_OK)
-		return undo(s, PV_ERROR);
-	return store_commit(s) == STORE_OK ? PV_OK : PV_ERROR;
+	    audit(s, by, "ae.photo", "patient", r.patient_id, hex) != AE_OK)
+		return undo(s, AE_ERROR);
+	return store_commit(s) == STORE_OK ? AE_OK : AE_ERROR;
 }
 
-double pv_poisson_upper_tail(int64_t k, double lambda)
+double ae_poisson_upper_tail(int64_t k, double lambda)
 {
 	if (k <= 0)
 		return 1.0;
@@ -263,7 +263,7 @@ static int keep_stat(void *ctx, const ae_lot_stat *st)
 }
 
 /* Opens an alert (once per lot and rule) and, by policy, quarantines the lot. */
-static pv_rc raise_lot_alert(store *s, const pv_policy *p, const lot_record *lot, const char *rule, json_t *evidence,
+static ae_rc raise_lot_alert(store *s, const ae_policy *p, const lot_record *lot, const char *rule, json_t *evidence,
                              int64_t now, int *raised)
 {
 	ae_lot_alert_record a = {0};
@@ -272,46 +272,43 @@ static pv_rc raise_lot_alert(store *s, const pv_policy *p, const lot_record *lot
 	char *text = json_dumps(evidence, JSON_COMPACT);
 	json_decref(evidence);
 	if (text == NULL)
-		return PV_ERROR;
+		return AE_ERROR;
 	snprintf(a.evidence_json, sizeof a.evidence_json, "%s", text);
 	free(text);
 	bool can_quarantine = strcmp(lot->status, "released") == 0 || strcmp(lot->status, "received") == 0;
 	a.quarantined = p->lot_alert_quarantine && can_quarantine;
 	a.created_at = now;
 	actor system = {.id = 0, .role = ROLE_NONE};
-	if (store_begin(s) != STORE_OK)
-		return PV_ERROR;
+	/* Inside the assessment's transaction (ae_assess): the alert, its quarantine and the
+	 * assessment that raised them stand or fall together. A conflict (the lot has this alert
+	 * already) undoes only that insert. */
 	store_rc rc = store_ae_lot_alert_insert(s, &a);
-	if (rc == STORE_CONFLICT) {
-		store_rollback(s);
-		return PV_OK;
-	}
+	if (rc == STORE_CONFLICT)
+		return AE_OK;
 	char detail[300];
 	snprintf(detail, sizeof detail, "%s on lot %s: %.200s", rule, lot->lot_number, a.evidence_json);
-	if (rc != STORE_OK || audit(s, &system, "ae.lot_alert", "lot", lot->id, detail) != PV_OK)
-		return undo(s, PV_ERROR);
-	if (store_commit(s) != STORE_OK)
-		return PV_ERROR;
+	if (rc != STORE_OK || audit(s, &system, "ae.lot_alert", "lot", lot->id, detail) != AE_OK)
+		return AE_ERROR;
 	(*raised)++;
 	if (a.quarantined) {
 		char reason[400];
 		snprintf(reason, sizeof reason, "有害事象の集積による自動隔離 / automatic quarantine on a safety signal: %s", detail);
-		if (trace_transition(s, &system, lot->id, LOT_QUARANTINE, reason, now) != TRACE_OK)
-			return PV_ERROR;
+		if (trace_transition_in_tx(s, &system, lot->id, LOT_QUARANTINE, reason, now) != TRACE_OK)
+			return AE_ERROR;
 	}
-	return PV_OK;
+	return AE_OK;
 }
 
 /* Checks one suspected lot against both rules. */
-static pv_rc check_lot(store *s, const pv_policy *p, int64_t lot_id, int64_t now, int *raised)
+static ae_rc check_lot(store *s, const ae_policy *p, int64_t lot_id, int64_t now, int *raised)
 {
 	lot_record lot;
 	if (store_lot_get(s, lot_id, &lot) != STORE_OK)
-		return PV_ERROR;
+		return AE_ERROR;
 	lot_stats *stats = calloc(1, sizeof *stats);
 	if (stats == NULL)
-		return PV_ERROR;
-	pv_rc result = PV_ERROR;
+		return AE_ERROR;
+	ae_rc result = AE_ERROR;
 	if (store_ae_lot_stats(s, lot.product_id, keep_stat, stats) != STORE_OK)
 		goto out;
 	const ae_lot_stat *mine = NULL;
@@ -324,13 +321,13 @@ static pv_rc check_lot(store *s, const pv_policy *p, int64_t lot_id, int64_t now
 			other_units += stats->items[i].units;
 		}
 	}
-	result = PV_OK;
+	result = AE_OK;
 	if (mine == NULL)
 		goto out;
 	if (mine->serious_reports >= p->lot_serious_threshold) {
 		json_t *ev = json_pack("{s:I, s:i}", "serious_reports", (json_int_t)mine->serious_reports, "threshold",
 		                       p->lot_serious_threshold);
-		if ((result = raise_lot_alert(s, p, &lot, "serious-count", ev, now, raised)) != PV_OK)
+		if ((result = raise_lot_alert(s, p, &lot, "serious-count", ev, now, raised)) != AE_OK)
 			goto out;
 	}
 	/* Exact one-sided Poisson test of this lot's reports per unit against the product's other
@@ -338,7 +335,7 @@ static pv_rc check_lot(store *s, const pv_policy *p, int64_t lot_id, int64_t now
 	if (mine->reports >= p->lot_poisson_min_events && mine->units > 0 && other_units > 0) {
 		double rate = ((double)other_reports > 0 ? (double)other_reports : 0.5) / (double)other_units;
 		double expected = rate * (double)mine->units;
-		double pvalue = pv_poisson_upper_tail(mine->reports, expected);
+		double pvalue = ae_poisson_upper_tail(mine->reports, expected);
 		if (pvalue < p->lot_poisson_alpha) {
 			json_t *ev = json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "reports", (json_int_t)mine->reports, "units",
 			                       (json_int_t)mine->units, "other_reports", (json_int_t)other_reports, "other_units",
@@ -375,7 +372,7 @@ static char *normalized_member(const json_t *obj, const char *key, bool *bad)
 /* Checks one assessed term and appends it, as stored, to terms; returns NULL or a message key.
  * An "Other, specify" term (NCI CTCAE v5.0) keeps its specific event: specify_text (required)
  * and specify_meddra_code (8 digits, may come in a later version). */
-static const char *take_term(const json_t *t, pv_term_check_fn check, void *check_ctx, json_t *terms)
+static const char *take_term(const json_t *t, ae_term_check_fn check, void *check_ctx, json_t *terms)
 {
 	const json_t *code = json_object_get(t, "code"), *grade = json_object_get(t, "grade");
 	size_t known = 2 + (json_object_get(t, "specify_text") != NULL) + (json_object_get(t, "specify_meddra_code") != NULL);
@@ -391,7 +388,7 @@ static const char *take_term(const json_t *t, pv_term_check_fn check, void *chec
 	long chars = text ? text_char_count(text) : 0;
 	if (!other_specify && (text || meddra || bad))
 		why = "ctcae_specify_only";
-	else if (other_specify && (text == NULL || chars > PV_SPECIFY_MAX_CHARS || bad))
+	else if (other_specify && (text == NULL || chars > AE_SPECIFY_MAX_CHARS || bad))
 		why = "ctcae_specify";
 	else if (meddra != NULL && !ctcae_meddra_code_valid(meddra))
 		why = "meddra_code";
@@ -409,8 +406,8 @@ static const char *take_term(const json_t *t, pv_term_check_fn check, void *chec
 	return why;
 }
 
-pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id, const pv_assessment_input *in,
-                pv_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
+ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id, const ae_assessment_input *in,
+                ae_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
                 const char **reason_out, int *lot_alerts_out)
 {
 	static const char *const outcomes[] = {"recovered", "recovering", "not_recovered", "recovered_with_sequelae",
@@ -424,20 +421,20 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 	bool grade5 = false;
 	if (!json_is_array(in->terms) || n == 0 || n > 20) {
 		*field_out = "terms";
-		return PV_INVALID;
+		return AE_INVALID;
 	}
 	json_t *terms = json_array();
 	for (size_t i = 0; terms != NULL && i < n; i++) {
 		const char *why = take_term(json_array_get(in->terms, i), check, check_ctx, terms);
 		if (why != NULL && strcmp(why, "internal") == 0) {
 			json_decref(terms);
-			return PV_ERROR;
+			return AE_ERROR;
 		}
 		if (why != NULL) {
 			json_decref(terms);
 			*field_out = "terms";
 			*reason_out = why;
-			return PV_INVALID;
+			return AE_INVALID;
 		}
 		grade5 = grade5 || json_integer_value(json_object_get(json_array_get(in->terms, i), "grade")) == 5;
 	}
@@ -445,12 +442,12 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 	    (in->lot_count <= AE_MAX_SUSPECT_LOTS && ids_repeat(in->lot_ids, in->lot_count))) {
 		*field_out = term_codes_repeat(in->terms) ? "terms" : "lot_ids";
 		json_decref(terms);
-		return PV_DUPLICATE;
+		return AE_DUPLICATE;
 	}
 	char *terms_text = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
 	json_decref(terms);
 	if (terms_text == NULL)
-		return PV_ERROR;
+		return AE_ERROR;
 	bool fatal = in->outcome && strcmp(in->outcome, "fatal") == 0;
 	if (!in_list(in->outcome, outcomes))
 		*field_out = "outcome";
@@ -469,7 +466,7 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 		*field_out = "terms";          /* never cut short: the stored JSON would be broken */
 	if (*field_out) {
 		free(terms_text);
-		return PV_INVALID;
+		return AE_INVALID;
 	}
 	snprintf(a.terms_json, sizeof a.terms_json, "%s", terms_text);
 	free(terms_text);
@@ -477,7 +474,7 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 	ae_report_record r;
 	store_rc rc = store_ae_report_get(s, report_id, &r);
 	if (rc != STORE_OK)
-		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
+		return rc == STORE_NOT_FOUND ? AE_NOT_FOUND : AE_ERROR;
 
 	a.report_id = report_id;
 	a.death = in->death;
@@ -504,30 +501,34 @@ pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id
 		a.lot_ids[a.lot_count++] = in->lot_ids[i];
 
 	if (store_begin(s) != STORE_OK)
-		return PV_ERROR;
+		return AE_ERROR;
 	for (int i = 0; i < a.lot_count; i++) {
 		lot_record lot;
 		rc = store_lot_get(s, a.lot_ids[i], &lot);
 		if (rc != STORE_OK) {
 			*field_out = "lot_ids";
-			return undo(s, rc == STORE_NOT_FOUND ? PV_INVALID : PV_ERROR);
+			return undo(s, rc == STORE_NOT_FOUND ? AE_INVALID : AE_ERROR);
 		}
 	}
 	if (store_ae_assessment_insert(s, &a) != STORE_OK)
-		return undo(s, PV_ERROR);
+		return undo(s, AE_ERROR);
 	char detail[200];
 	snprintf(detail, sizeof detail, "report %lld v%d: %s%s%s, %s", (long long)report_id, a.version,
 	         a.serious ? "serious, due " : "not serious", a.serious ? a.due_date : "", "", a.causality);
-	if (audit(s, by, "ae.assess", "patient", r.patient_id, detail) != PV_OK)
-		return undo(s, PV_ERROR);
-	if (store_commit(s) != STORE_OK)
-		return PV_ERROR;
+	if (audit(s, by, "ae.assess", "patient", r.patient_id, detail) != AE_OK)
+		return undo(s, AE_ERROR);
 	for (int i = 0; i < a.lot_count; i++)
-		if (check_lot(s, p, a.lot_ids[i], now, lot_alerts_out) != PV_OK)
-			return PV_ERROR;
+		if (check_lot(s, p, a.lot_ids[i], now, lot_alerts_out) != AE_OK) {
+			*lot_alerts_out = 0;
+			return undo(s, AE_ERROR);
+		}
+	if (store_commit(s) != STORE_OK) {
+		*lot_alerts_out = 0;
+		return AE_ERROR;
+	}
 	if (store_ae_assessment_latest(s, report_id, out) != STORE_OK)
 		*out = a;
-	return PV_OK;
+	return AE_OK;
 }
 
 typedef struct pair_feed {
@@ -547,7 +548,7 @@ static int feed_pair(void *ctx, int64_t report_id, const char *item, const char 
 	return 0;
 }
 
-int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter)
+int ae_signal_counts(store *s, bool by_lot, struct signal_counter *counter)
 {
 	pair_feed f = {counter, false};
 	if (store_ae_signal_pairs(s, by_lot, feed_pair, &f) != STORE_OK || f.failed)
@@ -638,11 +639,11 @@ static int export_term(const ctcae_term *ct, const json_t *t, int index, bool re
 	return 0;
 }
 
-/* Loads case report_id with its latest assessment. Returns PV_OK with *out (free with
- * export_case_free), PV_NOT_FOUND when there is no such report, PV_INVALID with err set when
+/* Loads case report_id with its latest assessment. Returns AE_OK with *out (free with
+ * export_case_free), AE_NOT_FOUND when there is no such report, AE_INVALID with err set when
  * it has no assessment yet (*unassessed set) or an "Other, specify" term's event is not named,
- * or (require_coded) not MedDRA-coded yet, PV_ERROR on a storage failure. */
-static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const char *sender_name,
+ * or (require_coded) not MedDRA-coded yet, AE_ERROR on a storage failure. */
+static ae_rc export_case_load(store *s, const struct ctcae_table *terms, const char *sender_name,
                               const char *meddra_version, bool require_coded, int64_t report_id, export_case **out,
                               bool *unassessed, char *err, size_t errlen)
 {
@@ -650,24 +651,24 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 	*unassessed = false;
 	export_case *x = calloc(1, sizeof *x);
 	if (x == NULL)
-		return PV_ERROR;
+		return AE_ERROR;
 	store_rc rc = store_ae_report_get(s, report_id, &x->r);
 	if (rc != STORE_OK) {
 		export_case_free(x);
-		return rc == STORE_NOT_FOUND ? PV_NOT_FOUND : PV_ERROR;
+		return rc == STORE_NOT_FOUND ? AE_NOT_FOUND : AE_ERROR;
 	}
 	rc = store_ae_assessment_latest(s, report_id, &x->a);
 	if (rc == STORE_NOT_FOUND) {
 		snprintf(err, errlen, "the case has no assessment yet");
 		*unassessed = true;
 		export_case_free(x);
-		return PV_INVALID;
+		return AE_INVALID;
 	}
 	user_record patient;
 	if (rc != STORE_OK || store_user_by_id(s, x->r.patient_id, &patient) != STORE_OK ||
 	    store_profile_get(s, x->r.patient_id, &x->profile) != STORE_OK) {
 		export_case_free(x);
-		return PV_ERROR;
+		return AE_ERROR;
 	}
 	x->term_list = json_loads(x->a.terms_json, 0, NULL);
 	int nterms = 0;
@@ -686,7 +687,7 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 			continue;
 		if (export_term(ct, t, nterms, require_coded, &x->names, &x->terms[nterms], err, errlen) != 0) {
 			export_case_free(x);
-			return PV_INVALID;
+			return AE_INVALID;
 		}
 		nterms++;
 	}
@@ -695,7 +696,7 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 		if (store_lot_get(s, x->a.lot_ids[k], &x->lot_rows[nlots]) != STORE_OK ||
 		    (nlots == 0 && store_product_get(s, x->lot_rows[0].product_id, &x->product) != STORE_OK)) {
 			export_case_free(x);
-			return PV_ERROR;
+			return AE_ERROR;
 		}
 		x->lots[nlots] = (ae_export_lot){x->lot_rows[nlots].lot_number, x->lot_rows[nlots].expires_on};
 		nlots++;
@@ -727,24 +728,24 @@ static pv_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 		.questionnaire_submitted_at = have_q ? x->q.submitted_at : 0,
 	};
 	*out = x;
-	return PV_OK;
+	return AE_OK;
 }
 
-pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
-                int64_t report_id, pv_export_format format, char **out, char *err, size_t errlen)
+ae_rc ae_export_report(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
+                int64_t report_id, ae_export_format format, char **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	export_case *x;
 	bool unassessed;
-	pv_rc rc = export_case_load(s, terms, sender_name, meddra_version, true, report_id, &x, &unassessed, err, errlen);
-	if (rc != PV_OK)
+	ae_rc rc = export_case_load(s, terms, sender_name, meddra_version, true, report_id, &x, &unassessed, err, errlen);
+	if (rc != AE_OK)
 		return rc;
-	*out = format == PV_EXPORT_FHIR ? ae_export_fhir(&x->c, err, errlen) : ae_export_e2b(&x->c, err, errlen);
+	*out = format == AE_EXPORT_FHIR ? ae_export_fhir(&x->c, err, errlen) : ae_export_e2b(&x->c, err, errlen);
 	export_case_free(x);
-	return *out ? PV_OK : PV_INVALID;
+	return *out ? AE_OK : AE_INVALID;
 }
 
-pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *clinic, int64_t report_id, int64_t now,
+ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const ae_clinic *clinic, int64_t report_id, int64_t now,
                    char **out, const char **refusal_out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -752,10 +753,10 @@ pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *c
 	export_case *x;
 	bool unassessed;
 	/* The form names reactions in words; a MedDRA code is not asked for. */
-	pv_rc rc = export_case_load(s, terms, clinic->name, NULL, false, report_id, &x, &unassessed, err, errlen);
-	if (rc == PV_INVALID && unassessed)
+	ae_rc rc = export_case_load(s, terms, clinic->name, NULL, false, report_id, &x, &unassessed, err, errlen);
+	if (rc == AE_INVALID && unassessed)
 		*refusal_out = "not_assessed";
-	if (rc != PV_OK)
+	if (rc != AE_OK)
 		return rc;
 	/* The form reports a doctor's causality assessment: the latest version must be a doctor's. */
 	if (x->a.assessor_role != ROLE_DOCTOR) {
@@ -763,7 +764,7 @@ pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *c
 		         x->a.version);
 		*refusal_out = "needs_doctor_assessment";
 		export_case_free(x);
-		return PV_INVALID;
+		return AE_INVALID;
 	}
 	/* Latin initials on the PMDA form (see kana.h); blank when the kana cannot be read. */
 	kana_initials_latin(x->profile.name_kana, x->initials, sizeof x->initials);
@@ -779,7 +780,7 @@ pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *c
 	};
 	*out = pmda_report_html(&x->c, &info, err, errlen);
 	export_case_free(x);
-	return *out ? PV_OK : PV_INVALID;
+	return *out ? AE_OK : AE_INVALID;
 }
 
 /* Reads the whole file at path, NUL-terminated, its length in *len_out; NULL with the path and
@@ -822,7 +823,7 @@ static char *read_data_file(const char *path, size_t *len_out, char *err, size_t
 /* Reads data_dir/ctcae/terms.json (the clinic's common terms) and data_dir/ctcae/ctcae-v5.0.csv
  * (NCI CTCAE v5.0 (27 Nov 2017), via shared/reference/ctcae/ctcae-v5.0.csv, the whole
  * catalogue), which the common terms are checked against. */
-struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen)
+struct ctcae_table *ae_load_ctcae(const char *data_dir, char *err, size_t errlen)
 {
 	char path[4200], why[300];
 	size_t len;

@@ -1,8 +1,8 @@
-/* Adverse events: reports from patients and staff, staff assessments kept as versions
+/* Adverse events ("ae" in every layer: core/ae_export, store ae_*, http/handlers_ae): reports from patients and staff, staff assessments kept as versions
  * (CTCAE v5 terms and grades, ICH E2A seriousness, outcome, WHO-UMC causality, suspected
  * lots), reporting due dates for serious cases, and lot alerts on clusters. */
-#ifndef EXOSAFE_PHARMACOVIGILANCE_H
-#define EXOSAFE_PHARMACOVIGILANCE_H
+#ifndef EXOSAFE_SERVICE_AE_H
+#define EXOSAFE_SERVICE_AE_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -12,31 +12,31 @@
 #include "service/accounts.h"
 #include "store/store.h"
 
-typedef enum pv_rc {
-	PV_OK = 0,
-	PV_NOT_FOUND,        /* no such report or order, or not the patient's own */
-	PV_INVALID,          /* *field_out names the field */
-	PV_DUPLICATE,        /* a list holds the same item twice (a symptom, a term, a lot); *field_out names it */
-	PV_ONSET_FUTURE,     /* onset_date after today (JST) */
-	PV_ONSET_BEFORE_RECEIPT, /* onset_date before the named order was dispensed */
-	PV_ERROR,
-} pv_rc;
+typedef enum ae_rc {
+	AE_OK = 0,
+	AE_NOT_FOUND,        /* no such report or order, or not the patient's own */
+	AE_INVALID,          /* *field_out names the field */
+	AE_DUPLICATE,        /* a list holds the same item twice (a symptom, a term, a lot); *field_out names it */
+	AE_ONSET_FUTURE,     /* onset_date after today (JST) */
+	AE_ONSET_BEFORE_RECEIPT, /* onset_date before the named order was dispensed */
+	AE_ERROR,
+} ae_rc;
 
-typedef struct pv_policy {
+typedef struct ae_policy {
 	int due_days_fatal;             /* death or life-threatening: report within (default 7) */
 	int due_days_serious;           /* other serious (default 15) */
 	int lot_serious_threshold;      /* this many serious reports on one lot raise an alert (default 2) */
 	double lot_poisson_alpha;       /* exact Poisson test level against the product's other lots (0.01) */
 	int lot_poisson_min_events;     /* and at least this many reports on the lot (3) */
 	bool lot_alert_quarantine;      /* an alert also quarantines the lot (default true) */
-} pv_policy;
+} ae_policy;
 
-void pv_policy_defaults(pv_policy *p);
+void ae_policy_defaults(ae_policy *p);
 
 /* The seed's symptom checklist, in the order the report form shows it. */
-extern const char *const pv_symptoms[];
+extern const char *const ae_symptoms[];
 
-typedef struct pv_report_input {
+typedef struct ae_report_input {
 	int64_t patient_id;          /* staff reports: the patient; ignored for patients (themselves) */
 	int64_t order_id;            /* 0: none; a patient's must be their own, dispensed order */
 	const json_t *symptoms;      /* array of checklist codes, at least one */
@@ -44,31 +44,31 @@ typedef struct pv_report_input {
 	const char *onset_date;      /* YYYY-MM-DD, not after today, not before the order was dispensed */
 	bool ongoing;
 	const char *severity;        /* mild | moderate | severe */
-} pv_report_input;
+} ae_report_input;
 
-/* Records a report. An onset after today (JST, from now) is PV_ONSET_FUTURE; with an order,
+/* Records a report. An onset after today (JST, from now) is AE_ONSET_FUTURE; with an order,
  * an onset before the day its units were dispensed (the earliest day the patient can have had
- * them) is PV_ONSET_BEFORE_RECEIPT: the report is refused, not flagged, so a typo in the date
+ * them) is AE_ONSET_BEFORE_RECEIPT: the report is refused, not flagged, so a typo in the date
  * cannot make a reaction look pre-existing or a pre-existing symptom look like a reaction.
  * Symptoms from before use are reported without an order (or by phone). The database remains
  * unaltered on any refusal. */
-pv_rc pv_report(store *s, const actor *by, const pv_report_input *in, int64_t now, ae_report_record *out,
+ae_rc ae_report(store *s, const actor *by, const ae_report_input *in, int64_t now, ae_report_record *out,
                 const char **field_out);
 /* Attaches a photo (JPEG or PNG, recognised by its bytes, at most max_bytes) to a report the
  * actor may see. */
-pv_rc pv_photo(store *s, const actor *by, int64_t report_id, const unsigned char *data, size_t len, size_t max_bytes,
+ae_rc ae_photo(store *s, const actor *by, int64_t report_id, const unsigned char *data, size_t len, size_t max_bytes,
                const char **field_out);
 /* Loads a report the actor may see (patients: their own only). */
-pv_rc pv_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out);
+ae_rc ae_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out);
 
 /* Checks one CTCAE term and grade; returns NULL when valid, else a reason key. Sets
  * *other_specify when the term is an "Other, specify" one (its specific event is recorded). */
-typedef const char *(*pv_term_check_fn)(void *ctx, const char *code, int grade, bool *other_specify);
+typedef const char *(*ae_term_check_fn)(void *ctx, const char *code, int grade, bool *other_specify);
 
 /* The longest specific event an "Other, specify" term takes, in characters. */
-#define PV_SPECIFY_MAX_CHARS 200
+#define AE_SPECIFY_MAX_CHARS 200
 
-typedef struct pv_assessment_input {
+typedef struct ae_assessment_input {
 	/* [{"code", "grade", "specify_text"?, "specify_meddra_code"?}], at least one. An "Other,
 	 * specify" term (NCI CTCAE v5.0) needs specify_text, the specific event (e.g. "紅斑 /
 	 * erythema"); its MedDRA code (8 digits) may follow later, but the case cannot be exported
@@ -82,56 +82,56 @@ typedef struct pv_assessment_input {
 	const char *narrative;
 	const int64_t *lot_ids;
 	int lot_count;
-} pv_assessment_input;
+} ae_assessment_input;
 
 /* Records the next version of a report's assessment, then checks each suspected lot against
- * the lot-alert rules (raising and, by policy, quarantining). PV_INVALID names the field in
+ * the lot-alert rules (raising and, by policy, quarantining). AE_INVALID names the field in
  * *field_out and, for terms, a message key in *reason_out (NULL: the generic one); the
  * database remains unaltered. */
-pv_rc pv_assess(store *s, const actor *by, const pv_policy *p, int64_t report_id, const pv_assessment_input *in,
-                pv_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
+ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id, const ae_assessment_input *in,
+                ae_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
                 const char **reason_out, int *lot_alerts_out);
 
 struct signal_counter;
 /* Adds every (case, product-or-lot, CTCAE term) of the latest assessments to counter, for
  * signal detection over the clinic's own cases. Returns 0, or -1 on a storage or memory
  * failure. */
-int pv_signal_counts(store *s, bool by_lot, struct signal_counter *counter);
+int ae_signal_counts(store *s, bool by_lot, struct signal_counter *counter);
 
 struct ctcae_table;
 /* Loads data_dir/ctcae/terms.json, the clinic's common CTCAE v5.0 terms, and
  * data_dir/ctcae/ctcae-v5.0.csv, the whole NCI catalogue they must agree with. NULL with the
  * file and the reason in err on failure; free with ctcae_free. */
-struct ctcae_table *pv_load_ctcae(const char *data_dir, char *err, size_t errlen);
+struct ctcae_table *ae_load_ctcae(const char *data_dir, char *err, size_t errlen);
 
-typedef enum pv_export_format { PV_EXPORT_FHIR, PV_EXPORT_E2B } pv_export_format;
+typedef enum ae_export_format { AE_EXPORT_FHIR, AE_EXPORT_E2B } ae_export_format;
 
 /* Exports case report_id (its latest assessment) as a FHIR R4 Bundle or an ICH E2B(R3) ICSR,
  * with MedDRA codes named as of meddra_version (the setting, "N.N").
- * Returns PV_OK with *out (heap, the caller frees), PV_NOT_FOUND when there is no such report,
- * PV_INVALID with a reason in err when it has no assessment yet, an "Other, specify" term's
+ * Returns AE_OK with *out (heap, the caller frees), AE_NOT_FOUND when there is no such report,
+ * AE_INVALID with a reason in err when it has no assessment yet, an "Other, specify" term's
  * specific event is not coded yet (err names the term and what to code), or the export refuses
  * it (for E2B also a reaction without a MedDRA code: ae_check_reactions_coded). An Other,
  * specify term goes out as "<term>: <specific event>" with the event's MedDRA code. */
-pv_rc pv_export(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
-                int64_t report_id, pv_export_format format, char **out, char *err, size_t errlen);
+ae_rc ae_export_report(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
+                int64_t report_id, ae_export_format format, char **out, char *err, size_t errlen);
 
 /* The clinic as the PMDA form names it (施設名, 住所, 電話); address and phone may be "". */
-typedef struct pv_clinic {
+typedef struct ae_clinic {
 	const char *name, *address, *phone;
-} pv_clinic;
+} ae_clinic;
 
 /* Produces the 医薬品安全性情報報告書 (the form a medical institution sends to PMDA, 薬機法
  * 第68条の10第2項) for case report_id from its latest assessment, reported by the doctor who
- * made it, dated now (JST). Returns PV_OK with *out (HTML, heap, the caller frees);
- * PV_NOT_FOUND when there is no such report; PV_INVALID with *refusal_out set to
+ * made it, dated now (JST). Returns AE_OK with *out (HTML, heap, the caller frees);
+ * AE_NOT_FOUND when there is no such report; AE_INVALID with *refusal_out set to
  * "not_assessed" (no assessment yet), "needs_doctor_assessment" (the latest version is not a
  * doctor's) or "export_refused" (the case lacks what the form needs) and the reason in err;
- * PV_ERROR on a storage failure. Reads only. */
-pv_rc pv_pmda_form(store *s, const struct ctcae_table *terms, const pv_clinic *clinic, int64_t report_id, int64_t now,
+ * AE_ERROR on a storage failure. Reads only. */
+ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const ae_clinic *clinic, int64_t report_id, int64_t now,
                    char **out, const char **refusal_out, char *err, size_t errlen);
 
 /* P(X >= k) for X ~ Poisson(lambda): the exact one-sided test of the lot alerts. */
-double pv_poisson_upper_tail(int64_t k, double lambda);
+double ae_poisson_upper_tail(int64_t k, double lambda);
 
 #endif

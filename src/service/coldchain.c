@@ -1,4 +1,4 @@
-#include "service/temperature.h"
+#include "service/coldchain.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -12,13 +12,13 @@
 #include "core/timefmt.h"
 #include "service/trace.h"
 
-static temperature_rc undo(store *s, temperature_rc rc)
+static coldchain_rc undo(store *s, coldchain_rc rc)
 {
 	store_rollback(s);
 	return rc;
 }
 
-static temperature_rc audit(store *s, const actor *by, const char *action, const char *kind, int64_t id,
+static coldchain_rc audit(store *s, const actor *by, const char *action, const char *kind, int64_t id,
                             const char *detail)
 {
 	char object[64];
@@ -27,28 +27,28 @@ static temperature_rc audit(store *s, const actor *by, const char *action, const
 	audit_row_make(&row, by->id, by->role, action, object, detail);
 	if (by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	return store_audit_append(s, &row) == STORE_OK ? TEMPERATURE_OK : TEMPERATURE_ERROR;
+	return store_audit_append(s, &row) == STORE_OK ? COLDCHAIN_OK : COLDCHAIN_ERROR;
 }
 
-static temperature_rc finish(store *s)
+static coldchain_rc finish(store *s)
 {
-	return store_commit(s) == STORE_OK ? TEMPERATURE_OK : TEMPERATURE_ERROR;
+	return store_commit(s) == STORE_OK ? COLDCHAIN_OK : COLDCHAIN_ERROR;
 }
 
-temperature_rc temperature_create_unit(store *s, const actor *by, storage_unit_record *u, int64_t now)
+coldchain_rc coldchain_create_unit(store *s, const actor *by, storage_unit_record *u, int64_t now)
 {
 	u->created_at = now;
 	if (store_begin(s) != STORE_OK)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	store_rc rc = store_unit_insert(s, u);
 	if (rc == STORE_CONFLICT)
-		return undo(s, TEMPERATURE_CONFLICT);
-	if (rc != STORE_OK || audit(s, by, "unit.create", "unit", u->id, u->name) != TEMPERATURE_OK)
-		return undo(s, TEMPERATURE_ERROR);
+		return undo(s, COLDCHAIN_CONFLICT);
+	if (rc != STORE_OK || audit(s, by, "unit.create", "unit", u->id, u->name) != COLDCHAIN_OK)
+		return undo(s, COLDCHAIN_ERROR);
 	return finish(s);
 }
 
-temperature_rc temperature_create_logger(store *s, const actor *by, logger_record *l, int64_t now,
+coldchain_rc coldchain_create_logger(store *s, const actor *by, logger_record *l, int64_t now,
                                          char key_out[TOKEN_TEXT_MAX], const char **field_out)
 {
 	*field_out = NULL;
@@ -59,42 +59,42 @@ temperature_rc temperature_create_logger(store *s, const actor *by, logger_recor
 		token_hash(key_out, l->api_key_hash);
 	}
 	if (store_begin(s) != STORE_OK)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	if (l->unit_id != 0) {
 		storage_unit_record u;
 		store_rc rc = store_unit_get(s, l->unit_id, &u);
 		if (rc != STORE_OK) {
 			*field_out = "unit_id";
-			return undo(s, rc == STORE_NOT_FOUND ? TEMPERATURE_INVALID : TEMPERATURE_ERROR);
+			return undo(s, rc == STORE_NOT_FOUND ? COLDCHAIN_INVALID : COLDCHAIN_ERROR);
 		}
 	}
 	store_rc rc = store_logger_insert(s, l);
 	if (rc == STORE_CONFLICT)
-		return undo(s, TEMPERATURE_CONFLICT);
-	if (rc != STORE_OK || audit(s, by, "logger.create", "logger", l->id, l->code) != TEMPERATURE_OK)
-		return undo(s, TEMPERATURE_ERROR);
+		return undo(s, COLDCHAIN_CONFLICT);
+	if (rc != STORE_OK || audit(s, by, "logger.create", "logger", l->id, l->code) != COLDCHAIN_OK)
+		return undo(s, COLDCHAIN_ERROR);
 	return finish(s);
 }
 
-temperature_rc temperature_place_lot(store *s, const actor *by, int64_t lot_id, int64_t unit_id, int64_t now)
+coldchain_rc coldchain_place_lot(store *s, const actor *by, int64_t lot_id, int64_t unit_id, int64_t now)
 {
 	if (store_begin(s) != STORE_OK)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	lot_record lot;
 	storage_unit_record u;
 	store_rc rc = store_lot_get(s, lot_id, &lot);
 	if (rc != STORE_OK)
-		return undo(s, rc == STORE_NOT_FOUND ? TEMPERATURE_NOT_FOUND : TEMPERATURE_ERROR);
+		return undo(s, rc == STORE_NOT_FOUND ? COLDCHAIN_NOT_FOUND : COLDCHAIN_ERROR);
 	rc = store_unit_get(s, unit_id, &u);
 	if (rc != STORE_OK)
-		return undo(s, rc == STORE_NOT_FOUND ? TEMPERATURE_INVALID : TEMPERATURE_ERROR);
+		return undo(s, rc == STORE_NOT_FOUND ? COLDCHAIN_INVALID : COLDCHAIN_ERROR);
 	if (store_lot_place(s, lot_id, unit_id, now) != STORE_OK ||
-	    audit(s, by, "lot.place", "lot", lot_id, u.name) != TEMPERATURE_OK)
-		return undo(s, TEMPERATURE_ERROR);
+	    audit(s, by, "lot.place", "lot", lot_id, u.name) != COLDCHAIN_OK)
+		return undo(s, COLDCHAIN_ERROR);
 	return finish(s);
 }
 
-bool temperature_key_matches(const logger_record *l, const char *key)
+bool coldchain_key_matches(const logger_record *l, const char *key)
 {
 	if (l->api_key_hash[0] == '\0' || key == NULL || strlen(key) >= TOKEN_TEXT_MAX)
 		return false;
@@ -105,7 +105,7 @@ bool temperature_key_matches(const logger_record *l, const char *key)
 
 /* ---- import ---- */
 
-struct temperature_import {
+struct coldchain_import {
 	store *s;
 	actor by;
 	int64_t logger_id;
@@ -116,12 +116,12 @@ struct temperature_import {
 	char source[201];
 	crypto_hash_sha256_state sha;
 	reading_import_record file;     /* the current file's counts */
-	import_summary total;
+	coldchain_import_summary total;
 	store_rc failure;               /* set by the reading callback */
 	temp_csv_error failure_error;
 };
 
-static int put_reading(temperature_import *imp, int64_t at, double celsius, long line)
+static int put_reading(coldchain_import *imp, int64_t at, double celsius, long line)
 {
 	int added = 0;
 	store_rc rc = store_reading_put(imp->s, imp->logger_id, at, celsius, &added);
@@ -157,10 +157,10 @@ static int on_csv_reading(void *ctx, const temp_reading *r, long line)
 	return put_reading(ctx, r->at, r->celsius, line);
 }
 
-temperature_import *temperature_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset,
+coldchain_import *coldchain_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset,
                                              int64_t now)
 {
-	temperature_import *imp = calloc(1, sizeof *imp);
+	coldchain_import *imp = calloc(1, sizeof *imp);
 	if (imp == NULL)
 		return NULL;
 	imp->s = s;
@@ -175,12 +175,12 @@ temperature_import *temperature_import_begin(store *s, const actor *by, int64_t 
 	return imp;
 }
 
-void temperature_import_set_unit(temperature_import *imp, char unit)
+void coldchain_import_set_unit(coldchain_import *imp, char unit)
 {
 	imp->default_unit = unit;
 }
 
-void temperature_import_file(temperature_import *imp, const char *source)
+void coldchain_import_file(coldchain_import *imp, const char *source)
 {
 	temp_csv_free(imp->parser);
 	imp->parser = temp_csv_new(imp->default_offset, imp->now, on_csv_reading, imp);
@@ -191,24 +191,24 @@ void temperature_import_file(temperature_import *imp, const char *source)
 	memset(&imp->file, 0, sizeof imp->file);
 }
 
-static temperature_rc parse_result(temperature_import *imp, int rc, temp_csv_error *err)
+static coldchain_rc parse_result(coldchain_import *imp, int rc, temp_csv_error *err)
 {
 	if (imp->failure != STORE_OK) {
 		*err = imp->failure_error;
-		return imp->failure == STORE_CONFLICT ? TEMPERATURE_DUPLICATE : TEMPERATURE_ERROR;
+		return imp->failure == STORE_CONFLICT ? COLDCHAIN_DUPLICATE : COLDCHAIN_ERROR;
 	}
-	return rc == 0 ? TEMPERATURE_OK : TEMPERATURE_BAD_FILE;
+	return rc == 0 ? COLDCHAIN_OK : COLDCHAIN_BAD_FILE;
 }
 
-temperature_rc temperature_import_feed(temperature_import *imp, const char *data, size_t len, temp_csv_error *err)
+coldchain_rc coldchain_import_feed(coldchain_import *imp, const char *data, size_t len, temp_csv_error *err)
 {
 	if (imp->parser == NULL)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	crypto_hash_sha256_update(&imp->sha, (const unsigned char *)data, len);
 	return parse_result(imp, temp_csv_feed(imp->parser, data, len, err), err);
 }
 
-static temperature_rc record_file(temperature_import *imp)
+static coldchain_rc record_file(coldchain_import *imp)
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_final(&imp->sha, digest);
@@ -217,53 +217,53 @@ static temperature_rc record_file(temperature_import *imp)
 	snprintf(imp->file.source, sizeof imp->file.source, "%s", imp->source);
 	imp->file.imported_by = imp->by.id;
 	if (store_reading_import_insert(imp->s, &imp->file) != STORE_OK)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	char detail[256];
 	snprintf(detail, sizeof detail, "%s: %lld read, %lld new", imp->source, (long long)imp->file.rows_read,
 	         (long long)imp->file.rows_added);
-	if (audit(imp->s, &imp->by, "readings.import", "logger", imp->logger_id, detail) != TEMPERATURE_OK)
-		return TEMPERATURE_ERROR;
+	if (audit(imp->s, &imp->by, "readings.import", "logger", imp->logger_id, detail) != COLDCHAIN_OK)
+		return COLDCHAIN_ERROR;
 	imp->total.rows_read += imp->file.rows_read;
 	imp->total.rows_added += imp->file.rows_added;
 	if (imp->file.first_at && (imp->total.first_at == 0 || imp->file.first_at < imp->total.first_at))
 		imp->total.first_at = imp->file.first_at;
 	if (imp->file.last_at > imp->total.last_at)
 		imp->total.last_at = imp->file.last_at;
-	return TEMPERATURE_OK;
+	return COLDCHAIN_OK;
 }
 
-temperature_rc temperature_import_file_end(temperature_import *imp, temp_csv_error *err)
+coldchain_rc coldchain_import_file_end(coldchain_import *imp, temp_csv_error *err)
 {
 	if (imp->parser == NULL)
-		return TEMPERATURE_ERROR;
-	temperature_rc rc = parse_result(imp, temp_csv_finish(imp->parser, err), err);
-	if (rc != TEMPERATURE_OK)
+		return COLDCHAIN_ERROR;
+	coldchain_rc rc = parse_result(imp, temp_csv_finish(imp->parser, err), err);
+	if (rc != COLDCHAIN_OK)
 		return rc;
 	temp_csv_free(imp->parser);
 	imp->parser = NULL;
 	return record_file(imp);
 }
 
-temperature_rc temperature_import_reading(temperature_import *imp, int64_t at, double celsius, temp_csv_error *err)
+coldchain_rc coldchain_import_reading(coldchain_import *imp, int64_t at, double celsius, temp_csv_error *err)
 {
 	temp_reading r = {at, celsius};
 	err->nargs = 0;
 	err->field = coldchain_reading_implausible(&r, imp->now, &err->reason_key, err->reason, sizeof err->reason);
 	if (err->field != NULL) {
 		err->line = imp->file.rows_read + 1;
-		return TEMPERATURE_BAD_FILE;
+		return COLDCHAIN_BAD_FILE;
 	}
 	if (put_reading(imp, at, celsius, (long)imp->file.rows_read + 1) != 0) {
 		*err = imp->failure_error;
-		return imp->failure == STORE_CONFLICT ? TEMPERATURE_DUPLICATE : TEMPERATURE_ERROR;
+		return imp->failure == STORE_CONFLICT ? COLDCHAIN_DUPLICATE : COLDCHAIN_ERROR;
 	}
-	return TEMPERATURE_OK;
+	return COLDCHAIN_OK;
 }
 
-temperature_rc temperature_import_commit(temperature_import *imp, int64_t now, import_summary *out)
+coldchain_rc coldchain_import_commit(coldchain_import *imp, int64_t now, coldchain_import_summary *out)
 {
 	store *s = imp->s;
-	temperature_rc rc = TEMPERATURE_OK;
+	coldchain_rc rc = COLDCHAIN_OK;
 	/* A JSON ingest has no file to end: record it as one. */
 	if (imp->parser == NULL && imp->file.rows_read > 0 && imp->source[0] == '\0') {
 		snprintf(imp->source, sizeof imp->source, "ingest");
@@ -272,22 +272,22 @@ temperature_rc temperature_import_commit(temperature_import *imp, int64_t now, i
 	}
 	temp_csv_free(imp->parser);
 	imp->parser = NULL;
-	if (rc != TEMPERATURE_OK || finish(s) != TEMPERATURE_OK) {
+	if (rc != COLDCHAIN_OK || finish(s) != COLDCHAIN_OK) {
 		store_rollback(s);
 		free(imp);
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	}
 	*out = imp->total;
 	int64_t logger_id = imp->logger_id;
 	free(imp);
 	if (out->rows_read == 0)
-		return TEMPERATURE_OK;
+		return COLDCHAIN_OK;
 	/* Readings are stored whatever happens next; evaluation is its own transaction per lot. */
-	return temperature_evaluate_logger(s, logger_id, out->first_at, out->last_at + 1, now, &out->alerts_raised,
+	return coldchain_evaluate_logger(s, logger_id, out->first_at, out->last_at + 1, now, &out->alerts_raised,
 	                                   &out->lots_quarantined);
 }
 
-void temperature_import_abort(temperature_import *imp)
+void coldchain_import_abort(coldchain_import *imp)
 {
 	store_rollback(imp->s);
 	temp_csv_free(imp->parser);
@@ -347,7 +347,7 @@ static int feed_reading(void *ctx, int64_t at, double celsius)
 }
 
 /* Evaluates one stay; when over the allowance, quarantines the lot and opens an alert. */
-static temperature_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t now, int *alerts, int *quarantined)
+static coldchain_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t now, int *alerts, int *quarantined)
 {
 	coldchain_limits limits = {e->min_celsius, e->max_celsius, 0};
 	episode_log log = {json_array(), e->min_celsius, e->max_celsius, 0, -1, 0, 0};
@@ -356,13 +356,13 @@ static temperature_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t
 	int64_t to = e->to_at ? e->to_at : now + 1;
 	if (store_readings_range(s, e->logger_id, e->from_at, to, feed_reading, &ev) != STORE_OK) {
 		json_decref(log.episodes);
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	}
 	coldchain_finish(&ev);
 	int64_t minutes = ev.seconds_outside / 60;
 	if (minutes <= e->allowance_minutes) {
 		json_decref(log.episodes);
-		return TEMPERATURE_OK;
+		return COLDCHAIN_OK;
 	}
 	json_t *evidence = json_pack("{s:s, s:{s:f, s:f, s:i}, s:I, s:o, s:f}", "place", e->place, "range", "min_c",
 	                             e->min_celsius, "max_c", e->max_celsius, "allowance_minutes", e->allowance_minutes,
@@ -371,9 +371,9 @@ static temperature_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t
 	char *evidence_text = json_dumps(evidence, JSON_COMPACT);
 	json_decref(evidence);
 	if (evidence_text == NULL)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 
-	temperature_rc result = TEMPERATURE_ERROR;
+	coldchain_rc result = COLDCHAIN_ERROR;
 	if (store_begin(s) != STORE_OK)
 		goto out;
 	coldchain_alert_record a = {0};
@@ -391,48 +391,54 @@ static temperature_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t
 	if (rc == STORE_CONFLICT) {
 		/* Already open for this lot and logger: QA has it. */
 		store_rollback(s);
-		result = TEMPERATURE_OK;
+		result = COLDCHAIN_OK;
 		goto out;
 	}
 	actor system = {.id = 0, .role = ROLE_NONE};
 	char detail[160];
 	snprintf(detail, sizeof detail, "lot %s: %lld min outside %.1f-%.1f °C (allowed %d) at %s", e->lot_number,
 	         (long long)minutes, e->min_celsius, e->max_celsius, e->allowance_minutes, e->place);
-	if (rc != STORE_OK || audit(s, &system, "coldchain.alert", "lot", e->lot_id, detail) != TEMPERATURE_OK) {
+	if (rc != STORE_OK || audit(s, &system, "coldchain.alert", "lot", e->lot_id, detail) != COLDCHAIN_OK) {
 		store_rollback(s);
 		goto out;
+	}
+	/* Quarantine through the lot state machine, where the lot's status allows it, in the
+	 * alert's transaction: an alert whose lot stayed dispensable must not be recorded (a later
+	 * evaluation finds the alert open and would not quarantine again). */
+	lot_record lot;
+	if (store_lot_get(s, e->lot_id, &lot) != STORE_OK) {
+		store_rollback(s);
+		goto out;
+	}
+	bool quarantine = strcmp(lot.status, "released") == 0 || strcmp(lot.status, "received") == 0;
+	if (quarantine) {
+		char reason[300];
+		snprintf(reason, sizeof reason, "温度逸脱の自動隔離 / automatic quarantine: %s (alert %lld)", detail, (long long)a.id);
+		if (trace_transition_in_tx(s, &system, e->lot_id, LOT_QUARANTINE, reason, now) != TRACE_OK) {
+			store_rollback(s);
+			goto out;
+		}
 	}
 	if (store_commit(s) != STORE_OK)
 		goto out;
 	(*alerts)++;
-	/* Quarantine through the lot state machine, where the lot's status allows it. */
-	lot_record lot;
-	if (store_lot_get(s, e->lot_id, &lot) != STORE_OK)
-		goto out;
-	if (strcmp(lot.status, "released") == 0 || strcmp(lot.status, "received") == 0) {
-		char reason[300];
-		snprintf(reason, sizeof reason, "温度逸脱の自動隔離 / automatic quarantine: %s (alert %lld)", detail, (long long)a.id);
-		trace_rc trc = trace_transition(s, &system, e->lot_id, LOT_QUARANTINE, reason, now);
-		if (trc != TRACE_OK)
-			goto out;
-		(*quarantined)++;
-	}
-	result = TEMPERATURE_OK;
+	*quarantined += quarantine;
+	result = COLDCHAIN_OK;
 out:
 	free(evidence_text);
 	return result;
 }
 
-temperature_rc temperature_evaluate_logger(store *s, int64_t logger_id, int64_t from, int64_t to, int64_t now,
+coldchain_rc coldchain_evaluate_logger(store *s, int64_t logger_id, int64_t from, int64_t to, int64_t now,
                                            int *alerts, int *quarantined)
 {
 	exposure_list list = {.n = 0};
 	if (store_exposures_of_logger(s, logger_id, from, to, collect_exposure, &list) != STORE_OK)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	for (int i = 0; i < list.n; i++)
-		if (evaluate_exposure(s, &list.items[i], now, alerts, quarantined) != TEMPERATURE_OK)
-			return TEMPERATURE_ERROR;
-	return TEMPERATURE_OK;
+		if (evaluate_exposure(s, &list.items[i], now, alerts, quarantined) != COLDCHAIN_OK)
+			return COLDCHAIN_ERROR;
+	return COLDCHAIN_OK;
 }
 
 /* ---- disposition ---- */
@@ -450,55 +456,56 @@ static int collect_open(void *ctx, const coldchain_alert_record *a)
 	return 0;
 }
 
-temperature_rc temperature_dispose(store *s, const actor *by, int64_t alert_id, const char *disposition,
+coldchain_rc coldchain_dispose(store *s, const actor *by, int64_t alert_id, const char *disposition,
                                    const char *justification, int64_t now)
 {
 	bool release = strcmp(disposition, "released") == 0;
 	if (!release && strcmp(disposition, "destroyed") != 0)
-		return TEMPERATURE_INVALID;
+		return COLDCHAIN_INVALID;
 	coldchain_alert_record a;
 	store_rc rc = store_alert_get(s, alert_id, &a);
 	if (rc != STORE_OK)
-		return rc == STORE_NOT_FOUND ? TEMPERATURE_NOT_FOUND : TEMPERATURE_ERROR;
+		return rc == STORE_NOT_FOUND ? COLDCHAIN_NOT_FOUND : COLDCHAIN_ERROR;
 	coldchain_alert_clear(&a);
 	if (strcmp(a.status, "open") != 0)
-		return TEMPERATURE_ALERT_CLOSED;
+		return COLDCHAIN_ALERT_CLOSED;
 	lot_record lot;
 	if (store_lot_get(s, a.lot_id, &lot) != STORE_OK)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	open_alerts others = {.n = 0};
 	if (release && store_alert_list(s, "open", a.lot_id, collect_open, &others) != STORE_OK)
-		return TEMPERATURE_ERROR;
+		return COLDCHAIN_ERROR;
 	if (!release)
 		others.ids[others.n++] = alert_id;
 
-	/* The lot's transition and the alerts' closing are one decision: first the transition
-	 * (its own transaction through the state machine), then the alerts. */
+	/* The lot's transition and the alerts' closing are one decision, one transaction: a
+	 * released lot must not be left with its alert open, nor a closed alert on a quarantined lot. */
+	if (strcmp(lot.status, "quarantine") != 0 && release && strcmp(lot.status, "released") != 0) {
+		/* Nothing to release (depleted, recalled…): the alert is closed as a record only. */
+		if (strcmp(lot.status, "depleted") != 0 && strcmp(lot.status, "expired") != 0 &&
+		    strcmp(lot.status, "recalled") != 0 && strcmp(lot.status, "destroyed") != 0)
+			return COLDCHAIN_LOT_STATE;
+	}
+	if (store_begin(s) != STORE_OK)
+		return COLDCHAIN_ERROR;
 	if (strcmp(lot.status, "quarantine") == 0) {
 		char reason[1100];
 		snprintf(reason, sizeof reason, "温度逸脱の判定 / excursion disposition (alert %lld): %s", (long long)alert_id,
 		         justification);
-		trace_rc trc = trace_transition(s, by, lot.id, release ? LOT_RELEASED : LOT_DESTROYED, reason, now);
+		trace_rc trc = trace_transition_in_tx(s, by, lot.id, release ? LOT_RELEASED : LOT_DESTROYED, reason, now);
 		if (trc == TRACE_NEEDS_PHARMACIST || trc == TRACE_TESTS_MISSING || trc == TRACE_ILLEGAL_TRANSITION)
-			return TEMPERATURE_LOT_STATE;
+			return undo(s, COLDCHAIN_LOT_STATE);
 		if (trc != TRACE_OK)
-			return TEMPERATURE_ERROR;
-	} else if (release && strcmp(lot.status, "released") != 0) {
-		/* Nothing to release (depleted, recalled…): the alert is closed as a record only. */
-		if (strcmp(lot.status, "depleted") != 0 && strcmp(lot.status, "expired") != 0 &&
-		    strcmp(lot.status, "recalled") != 0 && strcmp(lot.status, "destroyed") != 0)
-			return TEMPERATURE_LOT_STATE;
+			return undo(s, COLDCHAIN_ERROR);
 	}
-	if (store_begin(s) != STORE_OK)
-		return TEMPERATURE_ERROR;
 	for (int i = 0; i < others.n; i++) {
 		rc = store_alert_dispose(s, others.ids[i], disposition, justification, by->id, now);
 		if (rc != STORE_OK && rc != STORE_CONFLICT)
-			return undo(s, TEMPERATURE_ERROR);
+			return undo(s, COLDCHAIN_ERROR);
 		char detail[64];
 		snprintf(detail, sizeof detail, "alert %lld %s", (long long)others.ids[i], disposition);
-		if (audit(s, by, "coldchain.dispose", "lot", lot.id, detail) != TEMPERATURE_OK)
-			return undo(s, TEMPERATURE_ERROR);
+		if (audit(s, by, "coldchain.dispose", "lot", lot.id, detail) != COLDCHAIN_OK)
+			return undo(s, COLDCHAIN_ERROR);
 	}
 	return finish(s);
 }
