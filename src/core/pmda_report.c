@@ -64,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ae_export_internal.h"
 #include "core/field_check.h"
 #include "core/questionnaire.h"
 #include "core/strbuf.h"
@@ -245,16 +246,7 @@ static int check(const ae_export_case *c, const pmda_report_info *info, char *er
 	    field_optional_text(c->product_name, "product_name", 0, err, errlen) != 0 ||
 	    field_optional_text(c->manufacturer, "manufacturer", 0, err, errlen) != 0)
 		return -1;
-	if (c->lot_count < 0 || (c->lot_count > 0 && c->lots == NULL)) {
-		field_err(err, errlen, "lots: lot_count %d without lots", c->lot_count);
-		return -1;
-	}
-	for (int i = 0; i < c->lot_count; i++) {
-		snprintf(field, sizeof field, "lots[%d].lot_number", i);
-		if (field_need_text(c->lots[i].lot_number, field, err, errlen) != 0)
-			return -1;
-	}
-	return 0;
+	return ae_check_lots(c, false, err, errlen);
 }
 
 /* ---- writing the form ---- */
