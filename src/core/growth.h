@@ -18,7 +18,8 @@
 
 /* Returns items resized to hold at least `need` elements of `size` bytes: *cap (elements) is
  * doubled, from GROWTH_FIRST when it is 0, until it is at least need. When *cap already
- * suffices, returns items unchanged. On overflow of need * size or when memory runs out,
+ * suffices, returns items unchanged; success is never NULL (an empty array that was never
+ * allocated gets GROWTH_FIRST elements even when need is 0). On overflow of need * size or when memory runs out,
  * NULL is returned and items and *cap are unaltered (the caller still owns items). */
 void *growth_reserve(void *items, size_t *cap, size_t need, size_t size);
 
