@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/field_check.h"
+#include "core/growth.h"
 #include "core/text.h"
 
 /* Strings for the catalogue, in blocks that never move. */
@@ -428,7 +429,8 @@ static char *block_strndup(text_block **blocks, const char *s, size_t n)
 typedef struct catalogue_reader {
 	text_block *blocks;
 	ctcae_term *rows;
-	int count, cap;
+	int count;
+	size_t cap;
 	char *fields[CATALOGUE_COLUMNS];
 	int field;               /* fields of the current record so far */
 	int record;              /* records read, header included */
@@ -521,20 +523,16 @@ static void on_catalogue_record(int terminator, void *ctx)
 			catalogue_fail(r, "the header is not NCI's (MedDRA.Code, MedDRA.SOC, CTCAE.Term, Grade 1–5, …)");
 		return;
 	}
-	if (r->count == r->cap) {
-		if (r->cap >= CATALOGUE_MAX_TERMS) {
-			catalogue_fail(r, "too many terms");
-			return;
-		}
-		int cap = r->cap ? r->cap * 2 : 1024;
-		ctcae_term *grown = realloc(r->rows, (size_t)cap * sizeof *grown);
-		if (grown == NULL) {
-			catalogue_fail(r, "out of memory");
-			return;
-		}
-		r->rows = grown;
-		r->cap = cap;
+	if ((size_t)r->count == r->cap && r->cap >= CATALOGUE_MAX_TERMS) {
+		catalogue_fail(r, "too many terms");
+		return;
 	}
+	ctcae_term *grown = growth_reserve(r->rows, &r->cap, (size_t)r->count + 1, sizeof *grown);
+	if (grown == NULL) {
+		catalogue_fail(r, "out of memory");
+		return;
+	}
+	r->rows = grown;
 	ctcae_term *term = &r->rows[r->count];
 	memset(term, 0, sizeof *term);
 	term->meddra_code = r->fields[0];
