@@ -26,6 +26,7 @@
 
 #include "core/adcheck_internal.h"
 #include "core/adcheck_text.h"
+#include "core/field_check.h"
 #include "core/growth.h"
 
 static const char *const categories[] = {"guarantee",    "superiority", "safety",     "exaggeration", "inducement",
@@ -33,17 +34,6 @@ static const char *const categories[] = {"guarantee",    "superiority", "safety"
                                          NULL};
 
 /* ---- loading ---- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (err == NULL || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void patterns_free(adcheck_patterns *p)
 {
@@ -79,7 +69,7 @@ static pcre2_code *compile_pattern(const char *pattern, char *why, size_t whylen
 	utf8proc_uint8_t *nfkc = utf8proc_NFKC((const utf8proc_uint8_t *)pattern);
 	bool normalised = nfkc != NULL && strcmp((const char *)nfkc, pattern) == 0;
 	if (!normalised) {
-		set_err(why, whylen, "not in NFKC form (text is normalised before matching: write \"%s\")",
+		field_err(why, whylen, "not in NFKC form (text is normalised before matching: write \"%s\")",
 		        nfkc ? (const char *)nfkc : "?");
 		free(nfkc);
 		return NULL;
@@ -91,7 +81,7 @@ static pcre2_code *compile_pattern(const char *pattern, char *why, size_t whylen
 	if (re == NULL) {
 		PCRE2_UCHAR msg[160];
 		pcre2_get_error_message(code, msg, sizeof msg);
-		set_err(why, whylen, "%s at offset %zu", (const char *)msg, (size_t)offset);
+		field_err(why, whylen, "%s at offset %zu", (const char *)msg, (size_t)offset);
 		return NULL;
 	}
 	uint32_t backrefs = 0, names = 0, minlen = 0;
@@ -108,7 +98,7 @@ static pcre2_code *compile_pattern(const char *pattern, char *why, size_t whylen
 		char *wrapped = malloc(n + 8);
 		if (wrapped == NULL) {
 			pcre2_code_free(re);
-			set_err(why, whylen, "out of memory");
+			field_err(why, whylen, "out of memory");
 			return NULL;
 		}
 		snprintf(wrapped, n + 8, "(?:%s)", pattern);
@@ -119,7 +109,7 @@ static pcre2_code *compile_pattern(const char *pattern, char *why, size_t whylen
 		pcre2_code_free(w);
 	}
 	if (problem != NULL) {
-		set_err(why, whylen, "%s", problem);
+		field_err(why, whylen, "%s", problem);
 		pcre2_code_free(re);
 		return NULL;
 	}
@@ -133,7 +123,7 @@ static adcheck_patterns *compile_patterns(const json_t *list, const char *what, 
 	if (list == NULL && !required)
 		return NULL;
 	if (!json_is_array(list) || (required && json_array_size(list) == 0)) {
-		set_err(why, whylen, "%s must be a%s array of strings", what, required ? " non-empty" : "n");
+		field_err(why, whylen, "%s must be a%s array of strings", what, required ? " non-empty" : "n");
 		return NULL;
 	}
 	adcheck_patterns *p = calloc(1, sizeof *p);
@@ -143,25 +133,25 @@ static adcheck_patterns *compile_patterns(const json_t *list, const char *what, 
 		if (p != NULL)
 			free(p->codes);
 		free(p);
-		set_err(why, whylen, "out of memory");
+		field_err(why, whylen, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		const char *s = json_string_value(json_array_get(list, i));
 		char reason[240];
 		if (s == NULL || *s == '\0') {
-			set_err(why, whylen, "%s %zu: must be a non-empty string", what, i + 1);
+			field_err(why, whylen, "%s %zu: must be a non-empty string", what, i + 1);
 			patterns_free(p);
 			return NULL;
 		}
 		if ((p->codes[i] = compile_pattern(s, reason, sizeof reason)) == NULL) {
-			set_err(why, whylen, "%s %zu: %s", what, i + 1, reason);
+			field_err(why, whylen, "%s %zu: %s", what, i + 1, reason);
 			patterns_free(p);
 			return NULL;
 		}
 		if ((p->sources[i] = strdup(s)) == NULL) {
 			pcre2_code_free(p->codes[i]);
-			set_err(why, whylen, "out of memory");
+			field_err(why, whylen, "out of memory");
 			patterns_free(p);
 			return NULL;
 		}
@@ -249,32 +239,32 @@ static bool parse_scope(adcheck_rules *r, json_t *j, size_t index, const char *s
 	const char *id = json_string_value(json_object_get(j, "id")), *unknown = NULL;
 	memset(s, 0, sizeof *s);
 	if (!json_is_object(j) || !valid_id(id)) {
-		set_err(err, errlen, "%s: scopes[%zu]: needs an id of a-z, 0-9, '.' and '-'", source, index);
+		field_err(err, errlen, "%s: scopes[%zu]: needs an id of a-z, 0-9, '.' and '-'", source, index);
 		return false;
 	}
 	if (!only_keys(j, keys, &unknown)) {
-		set_err(err, errlen, "%s: scope %s: unknown field \"%s\"", source, id, unknown);
+		field_err(err, errlen, "%s: scope %s: unknown field \"%s\"", source, id, unknown);
 		return false;
 	}
 	if (scope_taken(r, fresh, nfresh, id)) {
-		set_err(err, errlen, "%s: scope %s: defined twice", source, id);
+		field_err(err, errlen, "%s: scope %s: defined twice", source, id);
 		return false;
 	}
 	const json_t *all = json_object_get(j, "all");
 	if (!json_is_array(all) || json_array_size(all) == 0) {
-		set_err(err, errlen, "%s: scope %s: \"all\" must be a non-empty array of pattern arrays", source, id);
+		field_err(err, errlen, "%s: scope %s: \"all\" must be a non-empty array of pattern arrays", source, id);
 		return false;
 	}
 	s->groups = calloc(json_array_size(all), sizeof *s->groups);
 	if (s->groups == NULL) {
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return false;
 	}
 	for (size_t g = 0; g < json_array_size(all); g++) {
 		char what[48], why[300];
 		snprintf(what, sizeof what, "all[%zu] pattern", g + 1);
 		if ((s->groups[g] = compile_patterns(json_array_get(all, g), what, true, why, sizeof why)) == NULL) {
-			set_err(err, errlen, "%s: scope %s: %s", source, id, why);
+			field_err(err, errlen, "%s: scope %s: %s", source, id, why);
 			scope_release(s);
 			return false;
 		}
@@ -283,7 +273,7 @@ static bool parse_scope(adcheck_rules *r, json_t *j, size_t index, const char *s
 	s->id = keep_string(r, id);
 	if (s->id == NULL) {
 		scope_release(s);
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return false;
 	}
 	return true;
@@ -300,15 +290,15 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 	memset(rule, 0, sizeof *rule);
 	rule->scope_index = -1;
 	if (!json_is_object(j) || !valid_id(id)) {
-		set_err(err, errlen, "%s: rules[%zu]: needs an id of a-z, 0-9, '.' and '-'", source, index);
+		field_err(err, errlen, "%s: rules[%zu]: needs an id of a-z, 0-9, '.' and '-'", source, index);
 		return false;
 	}
 	if (!only_keys(j, keys, &unknown)) {
-		set_err(err, errlen, "%s: rule %s: unknown field \"%s\"", source, id, unknown);
+		field_err(err, errlen, "%s: rule %s: unknown field \"%s\"", source, id, unknown);
 		return false;
 	}
 	if (id_taken(r, fresh, nfresh, id)) {
-		set_err(err, errlen, "%s: rule %s: defined twice", source, id);
+		field_err(err, errlen, "%s: rule %s: defined twice", source, id);
 		return false;
 	}
 	const char *kind = json_string_value(json_object_get(j, "kind"));
@@ -320,39 +310,39 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 	for (const char *const *c = categories; category && *c; c++)
 		known_category |= strcmp(*c, category) == 0;
 	if (kind == NULL || (strcmp(kind, "forbidden") != 0 && strcmp(kind, "required") != 0)) {
-		set_err(err, errlen, "%s: rule %s: kind must be \"forbidden\" or \"required\"", source, id);
+		field_err(err, errlen, "%s: rule %s: kind must be \"forbidden\" or \"required\"", source, id);
 		return false;
 	}
 	rule->kind = strcmp(kind, "required") == 0 ? ADCHECK_REQUIRED : ADCHECK_FORBIDDEN;
 	if (!known_category) {
-		set_err(err, errlen,
+		field_err(err, errlen,
 		        "%s: rule %s: category must be one of guarantee, superiority, safety, exaggeration, inducement, "
 		        "endorsement, fear, public-order, testimonial, disclosure",
 		        source, id);
 		return false;
 	}
 	if (severity == NULL || (strcmp(severity, "error") != 0 && strcmp(severity, "warning") != 0)) {
-		set_err(err, errlen, "%s: rule %s: severity must be \"error\" or \"warning\"", source, id);
+		field_err(err, errlen, "%s: rule %s: severity must be \"error\" or \"warning\"", source, id);
 		return false;
 	}
 	rule->severity = strcmp(severity, "warning") == 0 ? ADCHECK_WARNING : ADCHECK_ERROR;
 	if ((scope != NULL && !json_is_string(scope)) || (rule->kind == ADCHECK_REQUIRED && scope == NULL)) {
-		set_err(err, errlen, "%s: rule %s: %s", source, id,
+		field_err(err, errlen, "%s: rule %s: %s", source, id,
 		        scope == NULL ? "a required rule needs a scope (where the text must appear)" : "scope must be a scope id");
 		return false;
 	}
 	if (!get_texts(json_object_get(j, "explanation"), &ex_ja, &ex_en) ||
 	    !get_texts(json_object_get(j, "suggestion"), &sg_ja, &sg_en)) {
-		set_err(err, errlen, "%s: rule %s: explanation and suggestion each need non-empty \"ja\" and \"en\"", source, id);
+		field_err(err, errlen, "%s: rule %s: explanation and suggestion each need non-empty \"ja\" and \"en\"", source, id);
 		return false;
 	}
 	if (reference != NULL && !json_is_string(reference)) {
-		set_err(err, errlen, "%s: rule %s: reference must be a string", source, id);
+		field_err(err, errlen, "%s: rule %s: reference must be a string", source, id);
 		return false;
 	}
 	const json_t *negatable = json_object_get(j, "negatable");
 	if (negatable != NULL && (!json_is_boolean(negatable) || rule->kind == ADCHECK_REQUIRED)) {
-		set_err(err, errlen, "%s: rule %s: %s", source, id,
+		field_err(err, errlen, "%s: rule %s: %s", source, id,
 		        json_is_boolean(negatable) ? "a required rule cannot be \"negatable\"" : "negatable must be true or false");
 		return false;
 	}
@@ -361,11 +351,11 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 	if (unless != NULL) {
 		const char *context = json_string_value(json_object_get(unless, "context"));
 		if (!json_is_object(unless) || !only_keys(unless, unless_keys, &unknown)) {
-			set_err(err, errlen, "%s: rule %s: unless must be an object with context, any and all", source, id);
+			field_err(err, errlen, "%s: rule %s: unless must be an object with context, any and all", source, id);
 			return false;
 		}
 		if (rule->kind == ADCHECK_REQUIRED) {
-			set_err(err, errlen, "%s: rule %s: a required rule cannot have \"unless\"", source, id);
+			field_err(err, errlen, "%s: rule %s: a required rule cannot have \"unless\"", source, id);
 			return false;
 		}
 		if (context == NULL || strcmp(context, "sentence") == 0)
@@ -375,25 +365,25 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 		else if (strcmp(context, "document") == 0)
 			rule->unless_context = CONTEXT_DOCUMENT;
 		else {
-			set_err(err, errlen, "%s: rule %s: unless.context must be sentence, adjacent or document", source, id);
+			field_err(err, errlen, "%s: rule %s: unless.context must be sentence, adjacent or document", source, id);
 			return false;
 		}
 		if (json_object_get(unless, "any") == NULL && json_object_get(unless, "all") == NULL) {
-			set_err(err, errlen, "%s: rule %s: unless needs \"any\" or \"all\"", source, id);
+			field_err(err, errlen, "%s: rule %s: unless needs \"any\" or \"all\"", source, id);
 			return false;
 		}
 	}
 	char why[300];
 	rule->match = compile_patterns(json_object_get(j, "patterns"), "pattern", true, why, sizeof why);
 	if (rule->match == NULL) {
-		set_err(err, errlen, "%s: rule %s: %s", source, id, why);
+		field_err(err, errlen, "%s: rule %s: %s", source, id, why);
 		return false;
 	}
 	if (unless != NULL) {
 		const json_t *any = json_object_get(unless, "any"), *all = json_object_get(unless, "all");
 		if ((any && (rule->unless_any = compile_patterns(any, "unless.any pattern", true, why, sizeof why)) == NULL) ||
 		    (all && (rule->unless_all = compile_patterns(all, "unless.all pattern", true, why, sizeof why)) == NULL)) {
-			set_err(err, errlen, "%s: rule %s: %s", source, id, why);
+			field_err(err, errlen, "%s: rule %s: %s", source, id, why);
 			rule_release(rule);
 			return false;
 		}
@@ -410,7 +400,7 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 	if (!rule->id || !rule->category || (scope && !rule->scope) || !rule->explanation_ja || !rule->explanation_en ||
 	    !rule->suggestion_ja || !rule->suggestion_en || (reference && !rule->reference) || !rule->source) {
 		rule_release(rule);
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return false;
 	}
 	return true;
@@ -426,11 +416,11 @@ static bool parse_negations(const adcheck_rules *r, json_t *j, const char *sourc
 	const char *unknown = NULL;
 	if (!json_is_object(j) || !only_keys(j, keys, &unknown) ||
 	    (json_object_get(j, "after") == NULL && json_object_get(j, "before") == NULL)) {
-		set_err(err, errlen, "%s: negations must be an object with \"after\" and/or \"before\" pattern lists", source);
+		field_err(err, errlen, "%s: negations must be an object with \"after\" and/or \"before\" pattern lists", source);
 		return false;
 	}
 	if (r->negations_after != NULL || r->negations_before != NULL) {
-		set_err(err, errlen, "%s: negations are already given by %s", source,
+		field_err(err, errlen, "%s: negations are already given by %s", source,
 		        r->negations_source ? r->negations_source : "another file");
 		return false;
 	}
@@ -441,7 +431,7 @@ static bool parse_negations(const adcheck_rules *r, json_t *j, const char *sourc
 	    (b && (*before = compile_patterns(b, "negations.before pattern", true, why, sizeof why)) == NULL)) {
 		patterns_free(*after);
 		*after = NULL;
-		set_err(err, errlen, "%s: %s", source, why);
+		field_err(err, errlen, "%s: %s", source, why);
 		return false;
 	}
 	return true;
@@ -455,13 +445,13 @@ adcheck_rules *adcheck_rules_new(void)
 int adcheck_rules_add_json(adcheck_rules *r, const char *json_text, const char *source, char *err, size_t errlen)
 {
 	if (r->finished) {
-		set_err(err, errlen, "%s: the rule set is already finished", source);
+		field_err(err, errlen, "%s: the rule set is already finished", source);
 		return -1;
 	}
 	json_error_t jerr;
 	json_t *root = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
-		set_err(err, errlen, "%s: line %d: %s", source, jerr.line, jerr.text);
+		field_err(err, errlen, "%s: line %d: %s", source, jerr.line, jerr.text);
 		return -1;
 	}
 	static const char *const top_keys[] = {"scopes", "rules", "negations", "comment", NULL};
@@ -470,7 +460,7 @@ int adcheck_rules_add_json(adcheck_rules *r, const char *json_text, const char *
 	json_t *negations = json_object_get(root, "negations");
 	if (!json_is_object(root) || !only_keys(root, top_keys, &unknown) || (scopes && !json_is_array(scopes)) ||
 	    (rules && !json_is_array(rules)) || (!scopes && !rules && !negations)) {
-		set_err(err, errlen, "%s: must be an object with \"scopes\", \"rules\" and/or \"negations\"%s%s%s", source,
+		field_err(err, errlen, "%s: must be an object with \"scopes\", \"rules\" and/or \"negations\"%s%s%s", source,
 		        unknown ? " (unknown field \"" : "", unknown ? unknown : "", unknown ? "\")" : "");
 		json_decref(root);
 		return -1;
@@ -486,7 +476,7 @@ int adcheck_rules_add_json(adcheck_rules *r, const char *json_text, const char *
 	adcheck_rule *new_rules = calloc(nrules + 1, sizeof *new_rules);
 	bool ok = new_scopes && new_rules;
 	if (!ok)
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 	/* A failed parse releases what it built itself; ns and nr count the good ones. */
 	while (ok && ns < nscopes) {
 		ok = parse_scope(r, json_array_get(scopes, ns), ns, source, new_scopes, ns, &new_scopes[ns], err, errlen);
@@ -505,7 +495,7 @@ int adcheck_rules_add_json(adcheck_rules *r, const char *json_text, const char *
 			r->scopes = sgrown;
 		if (grown == NULL || sgrown == NULL) {
 			ok = false;
-			set_err(err, errlen, "out of memory");
+			field_err(err, errlen, "out of memory");
 		}
 	}
 	if (!ok) {
@@ -545,7 +535,7 @@ static int finish_prefilter(adcheck_rules *r, const char **sources, unsigned *fl
 		const char **fast = calloc(n + 1, sizeof *fast);
 		size_t nfast = 0;
 		if (fast == NULL) {
-			set_err(err, errlen, "out of memory");
+			field_err(err, errlen, "out of memory");
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++)
@@ -571,7 +561,7 @@ static int finish_prefilter(adcheck_rules *r, const char **sources, unsigned *fl
 		r->prefilter = NULL;
 		if (failed < 0 || (size_t)failed >= nfast) {
 			free(fast);
-			set_err(err, errlen, "the prefilter (Vectorscan) could not be built");
+			field_err(err, errlen, "the prefilter (Vectorscan) could not be built");
 			return -1;
 		}
 		slow[ids[failed]] = true; /* retry without it: PCRE2 searches it instead */
@@ -585,7 +575,7 @@ static int finish_prefilter(adcheck_rules *r, const char **sources, unsigned *fl
 		return 0;
 	char *alternation = malloc(size), *end = alternation;
 	if (alternation == NULL) {
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return -1;
 	}
 	*end = '\0';
@@ -599,7 +589,7 @@ static int finish_prefilter(adcheck_rules *r, const char **sources, unsigned *fl
 	if (r->combined == NULL) {
 		PCRE2_UCHAR msg[160];
 		pcre2_get_error_message(code, msg, sizeof msg);
-		set_err(err, errlen, "the forbidden rules' patterns do not combine: %s at offset %zu", (const char *)msg,
+		field_err(err, errlen, "the forbidden rules' patterns do not combine: %s at offset %zu", (const char *)msg,
 		        (size_t)offset);
 		return -1;
 	}
@@ -610,7 +600,7 @@ static int finish_prefilter(adcheck_rules *r, const char **sources, unsigned *fl
 int adcheck_rules_finish(adcheck_rules *r, char *err, size_t errlen)
 {
 	if (r->count == 0) {
-		set_err(err, errlen, "no rules were loaded");
+		field_err(err, errlen, "no rules were loaded");
 		return -1;
 	}
 	for (size_t i = 0; i < r->count; i++) {
@@ -621,14 +611,14 @@ int adcheck_rules_finish(adcheck_rules *r, char *err, size_t errlen)
 				if (strcmp(r->scopes[s].id, rule->scope) == 0)
 					rule->scope_index = (int)s;
 			if (rule->scope_index < 0) {
-				set_err(err, errlen, "%s: rule %s: no scope \"%s\" is defined", rule->source, rule->id, rule->scope);
+				field_err(err, errlen, "%s: rule %s: no scope \"%s\" is defined", rule->source, rule->id, rule->scope);
 				return -1;
 			}
 		}
 	}
 	for (size_t i = 0; i < r->count; i++)
 		if (r->rules[i].negatable && r->negations_after == NULL && r->negations_before == NULL) {
-			set_err(err, errlen, "%s: rule %s: is negatable but no rule file gives \"negations\"", r->rules[i].source,
+			field_err(err, errlen, "%s: rule %s: is negatable but no rule file gives \"negations\"", r->rules[i].source,
 			        r->rules[i].id);
 			return -1;
 		}
@@ -645,7 +635,7 @@ int adcheck_rules_finish(adcheck_rules *r, char *err, size_t errlen)
 		free(flags);
 		free(ids);
 		free(slow);
-		set_err(err, errlen, "out of memory");
+		field_err(err, errlen, "out of memory");
 		return -1;
 	}
 	size_t n = 0;
