@@ -11,7 +11,7 @@
 
 #include "core/questionnaire.h"
 #include "core/screening.h"
-#include "test_files.h"
+#include "testutil.h"
 
 #define QUESTIONNAIRE_FILE "data/questionnaires/exosome-cream-v1.json"
 #define RULES_FILE "data/screening/exosome-cream-v1.json"
