@@ -280,12 +280,62 @@ static bool parse_scope(adcheck_rules *r, json_t *j, size_t index, const char *s
 }
 
 /* Parses one rule into rule; returns false with err set. */
+/* The "unless" of a forbidden rule: {"context": sentence | adjacent | document, "any": […],
+ * "all": […]}; sets rule->unless_context (its patterns are compiled with the rule's). */
+static bool parse_unless_context(json_t *unless, const char *source, const char *id, adcheck_rule *rule, char *err,
+                                 size_t errlen)
+{
+	static const char *const unless_keys[] = {"context", "any", "all", NULL};
+	const char *unknown = NULL;
+	const char *context = json_string_value(json_object_get(unless, "context"));
+	if (!json_is_object(unless) || !only_keys(unless, unless_keys, &unknown)) {
+		field_err(err, errlen, "%s: rule %s: unless must be an object with context, any and all", source, id);
+		return false;
+	}
+	if (rule->kind == ADCHECK_REQUIRED) {
+		field_err(err, errlen, "%s: rule %s: a required rule cannot have \"unless\"", source, id);
+		return false;
+	}
+	if (context == NULL || strcmp(context, "sentence") == 0)
+		rule->unless_context = CONTEXT_SENTENCE;
+	else if (strcmp(context, "adjacent") == 0)
+		rule->unless_context = CONTEXT_ADJACENT;
+	else if (strcmp(context, "document") == 0)
+		rule->unless_context = CONTEXT_DOCUMENT;
+	else {
+		field_err(err, errlen, "%s: rule %s: unless.context must be sentence, adjacent or document", source, id);
+		return false;
+	}
+	if (json_object_get(unless, "any") == NULL && json_object_get(unless, "all") == NULL) {
+		field_err(err, errlen, "%s: rule %s: unless needs \"any\" or \"all\"", source, id);
+		return false;
+	}
+	return true;
+}
+
+/* Copies the rule's texts into the rule set's strings (texts: explanation ja/en, suggestion
+ * ja/en). Returns false when memory runs out. */
+static bool keep_rule_texts(adcheck_rules *r, adcheck_rule *rule, const char *id, const char *category,
+                            const json_t *scope, const json_t *reference, const char *source, const char *const texts[4])
+{
+	rule->id = keep_string(r, id);
+	rule->category = keep_string(r, category);
+	rule->scope = scope ? keep_string(r, json_string_value(scope)) : NULL;
+	rule->explanation_ja = keep_string(r, texts[0]);
+	rule->explanation_en = keep_string(r, texts[1]);
+	rule->suggestion_ja = keep_string(r, texts[2]);
+	rule->suggestion_en = keep_string(r, texts[3]);
+	rule->reference = reference ? keep_string(r, json_string_value(reference)) : NULL;
+	rule->source = keep_string(r, source);
+	return rule->id && rule->category && (!scope || rule->scope) && rule->explanation_ja && rule->explanation_en &&
+	       rule->suggestion_ja && rule->suggestion_en && (!reference || rule->reference) && rule->source;
+}
+
 static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *source, const adcheck_rule *fresh,
                        size_t nfresh, adcheck_rule *rule, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"id", "kind", "category", "severity", "scope", "patterns", "unless", "negatable",
 	                                   "explanation", "suggestion", "reference", "comment", NULL};
-	static const char *const unless_keys[] = {"context", "any", "all", NULL};
 	const char *id = json_string_value(json_object_get(j, "id")), *unknown = NULL;
 	memset(rule, 0, sizeof *rule);
 	rule->scope_index = -1;
@@ -348,31 +398,8 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 	}
 	rule->negatable = json_is_true(negatable);
 	json_t *unless = json_object_get(j, "unless");
-	if (unless != NULL) {
-		const char *context = json_string_value(json_object_get(unless, "context"));
-		if (!json_is_object(unless) || !only_keys(unless, unless_keys, &unknown)) {
-			field_err(err, errlen, "%s: rule %s: unless must be an object with context, any and all", source, id);
-			return false;
-		}
-		if (rule->kind == ADCHECK_REQUIRED) {
-			field_err(err, errlen, "%s: rule %s: a required rule cannot have \"unless\"", source, id);
-			return false;
-		}
-		if (context == NULL || strcmp(context, "sentence") == 0)
-			rule->unless_context = CONTEXT_SENTENCE;
-		else if (strcmp(context, "adjacent") == 0)
-			rule->unless_context = CONTEXT_ADJACENT;
-		else if (strcmp(context, "document") == 0)
-			rule->unless_context = CONTEXT_DOCUMENT;
-		else {
-			field_err(err, errlen, "%s: rule %s: unless.context must be sentence, adjacent or document", source, id);
-			return false;
-		}
-		if (json_object_get(unless, "any") == NULL && json_object_get(unless, "all") == NULL) {
-			field_err(err, errlen, "%s: rule %s: unless needs \"any\" or \"all\"", source, id);
-			return false;
-		}
-	}
+	if (unless != NULL && !parse_unless_context(unless, source, id, rule, err, errlen))
+		return false;
 	char why[300];
 	rule->match = compile_patterns(json_object_get(j, "patterns"), "pattern", true, why, sizeof why);
 	if (rule->match == NULL) {
@@ -388,17 +415,7 @@ static bool parse_rule(adcheck_rules *r, json_t *j, size_t index, const char *so
 			return false;
 		}
 	}
-	rule->id = keep_string(r, id);
-	rule->category = keep_string(r, category);
-	rule->scope = scope ? keep_string(r, json_string_value(scope)) : NULL;
-	rule->explanation_ja = keep_string(r, ex_ja);
-	rule->explanation_en = keep_string(r, ex_en);
-	rule->suggestion_ja = keep_string(r, sg_ja);
-	rule->suggestion_en = keep_string(r, sg_en);
-	rule->reference = reference ? keep_string(r, json_string_value(reference)) : NULL;
-	rule->source = keep_string(r, source);
-	if (!rule->id || !rule->category || (scope && !rule->scope) || !rule->explanation_ja || !rule->explanation_en ||
-	    !rule->suggestion_ja || !rule->suggestion_en || (reference && !rule->reference) || !rule->source) {
+	if (!keep_rule_texts(r, rule, id, category, scope, reference, source, (const char *[]){ex_ja, ex_en, sg_ja, sg_en})) {
 		rule_release(rule);
 		field_err(err, errlen, "out of memory");
 		return false;

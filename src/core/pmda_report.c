@@ -39,7 +39,7 @@
  *   発現期間         onset date ~ outcome date (blank when the case has none)
  *   転帰            recovered → 回復, recovering → 軽快, not_recovered → 未回復,
  *                   recovered_with_sequelae → 後遺症あり, fatal → 死亡, unknown → 不明
- *                   (the same enumeration the FHIR/E2B exports map, ae_export.c)
+ *                   (the same enumeration the FHIR/E2B exports map, ae_export_case.c)
  *   死亡の因果関係   only when fatal, from the WHO-UMC causality: certain, probable, possible →
  *                   有 (a relation that cannot be excluded is reported as one); unlikely → 無;
  *                   conditional, unassessable → 不明
