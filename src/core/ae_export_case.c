@@ -84,11 +84,9 @@ static bool digits_only(const char *s)
 
 /* ---- checking the case ---- */
 
-/* Returns 0 when the case holds everything both exports need, else -1 with err naming the
- * first field at fault. */
-int ae_check_case(const ae_export_case *c, char *err, size_t errlen)
+/* The case's identity, reporter and patient (the E2B C and D sections). */
+static int check_case_and_patient(const ae_export_case *c, char *err, size_t errlen)
 {
-	char field[64];
 	if (c == NULL) {
 		field_err(err, errlen, "case: missing");
 		return -1;
@@ -127,7 +125,13 @@ int ae_check_case(const ae_export_case *c, char *err, size_t errlen)
 		return -1;
 	if (field_need_date(c->onset_date, "onset_date", err, errlen) != 0)
 		return -1;
+	return 0;
+}
 
+/* The reactions: at least one CTCAE term, each with its code, names, MedDRA code and grade. */
+static int check_terms(const ae_export_case *c, char *err, size_t errlen)
+{
+	char field[64];
 	if (c->terms == NULL || c->term_count < 1) {
 		field_err(err, errlen, "terms: at least one CTCAE term is required");
 		return -1;
@@ -152,7 +156,12 @@ int ae_check_case(const ae_export_case *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	return 0;
+}
 
+/* The outcome (a fatal one needs its date and the death criterion) and the causality. */
+static int check_outcome(const ae_export_case *c, char *err, size_t errlen)
+{
 	const outcome_map *o = ae_find_outcome(c->outcome);
 	if (o == NULL) {
 		field_err(err, errlen,
@@ -177,7 +186,14 @@ int ae_check_case(const ae_export_case *c, char *err, size_t errlen)
 		        "unassessable)");
 		return -1;
 	}
+	return 0;
+}
 
+int ae_check_case(const ae_export_case *c, char *err, size_t errlen)
+{
+	if (check_case_and_patient(c, err, errlen) != 0 || check_terms(c, err, errlen) != 0 ||
+	    check_outcome(c, err, errlen) != 0)
+		return -1;
 	if (field_need_text(c->product_code, "product_code", err, errlen) != 0 ||
 	    field_need_text(c->product_name, "product_name", err, errlen) != 0 ||
 	    field_optional_text(c->manufacturer, "manufacturer", 0, err, errlen) != 0)
