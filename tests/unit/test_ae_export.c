@@ -17,6 +17,8 @@
 
 #include "core/ae_export.h"
 
+#include "testutil_ae_case.h"
+
 #define HOSTILE_NARRATIVE "かゆみ <script>alert(\"x\")</script> & 'quote' ]]> --> end"
 
 static const ae_export_term sample_terms[] = {
@@ -24,46 +26,21 @@ static const ae_export_term sample_terms[] = {
 	{.code = "eczema", .name_en = "Eczema", .name_ja = "湿疹", .meddra_code = "10014184", .grade = 1},
 };
 
-static const ae_export_lot sample_lots[] = {
-	{.lot_number = "LOT-2026-001", .expires_on = "2027-03-31"},
-	{.lot_number = "L&2<x>", .expires_on = ""},
-};
-
 static ae_export_case sample_case(void)
 {
 	ae_export_case c = {
-		.case_id = 42,
-		.version = 2,
-		.received_at = 1771715107, /* 2026-02-21T23:05:07Z */
-		.assessed_at = 1772357400, /* 2026-03-01T09:30:00Z */
+		SAMPLE_CASE_COMMON,
 		.sender_name = "Clinic <Tokyo> & Co",
 		.meddra_version = "27.1",
 		.reporter_qualification = "physician",
-		.patient_id = 7,
-		.patient_initials = "Y.H.",
-		.birth_date = "1980-05-17",
-		.sex = "male",
 		.narrative = HOSTILE_NARRATIVE,
-		.onset_date = "2026-02-20",
-		.ongoing = true,
 		.terms = sample_terms,
-		.term_count = 2,
-		.other_medically_important = true,
-		.outcome = "recovering",
-		.outcome_date = "",
-		.causality = "probable",
 		.treatment = "Stopped the cream; antihistamine",
-		.product_code = "EXO-CREAM-M",
 		.product_name = "Exosome cream for men",
 		.manufacturer = "Example Bio K.K.",
-		.lots = sample_lots,
-		.lot_count = 2,
-		.questionnaire_id = "exosome-cream",
-		.questionnaire_version = 1,
 		.questionnaire_answers_json = "{\"age\": 45, \"allergy\": true, \"allergy_to\": \"そば\", "
 		                              "\"skin_site\": [\"eczema\", \"wound\"], \"last_visit\": \"2026-01-15\", "
 		                              "\"note\": null, \"blank\": \"\", \"none\": []}",
-		.questionnaire_submitted_at = 1768006923, /* 2026-01-10T01:02:03Z */
 	};
 	return c;
 }
