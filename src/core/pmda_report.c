@@ -66,6 +66,7 @@
 
 #include "core/ae_export_internal.h"
 #include "core/field_check.h"
+#include "core/print_page.h"
 #include "core/questionnaire.h"
 #include "core/strbuf.h"
 #include "core/text.h"
@@ -302,11 +303,7 @@ static int answer_bool(const json_t *answers, const char *link_id)
 }
 
 static const char head[] =
-	"<!DOCTYPE html>\n"
-	"<html lang=\"ja\">\n"
-	"<head>\n"
-	"<meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+	PRINT_PAGE_HEAD;
 
 static const char style[] =
 	"<style>\n"

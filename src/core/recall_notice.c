@@ -1,3 +1,4 @@
+#include "core/print_page.h"
 #include "core/recall_notice.h"
 
 #include <assert.h>
@@ -47,11 +48,7 @@ static void render(strbuf *b, const char *template, const field *fields, size_t 
 }
 
 static const char head[] =
-	"<!DOCTYPE html>\n"
-	"<html lang=\"ja\">\n"
-	"<head>\n"
-	"<meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	PRINT_PAGE_HEAD
 	"<title>製品回収(リコール)のお知らせ</title>\n"
 	"<style>\n"
 	"@page { size: A4; margin: 15mm 18mm; }\n"
