@@ -281,6 +281,16 @@ static void e2b_drug(xml_out *b, const ae_export_case *c, const char *drug_uuid)
 	xml_line(b, "</subjectOf2>");
 }
 
+/* The reference from an assessment to the drug it is about (its substanceAdministration id). */
+static void e2b_product_use(xml_out *b, const char *drug_uuid)
+{
+	xml_line(b, "<subject2 typeCode=\"SUBJ\">");
+	xml_line(b, "<productUseReference classCode=\"SBADM\" moodCode=\"EVN\">");
+	xml_line(b, "<id root=\"%s\"/>", drug_uuid);
+	xml_line(b, "</productUseReference>");
+	xml_line(b, "</subject2>");
+}
+
 static void e2b_causality(xml_out *b, const ae_export_case *c, const char *reaction_uuid, const char *drug_uuid)
 {
 	const causality_map *cm = ae_find_causality(c->causality);
@@ -306,11 +316,7 @@ static void e2b_causality(xml_out *b, const ae_export_case *c, const char *react
 	xml_line(b, "<id root=\"%s\"/>", reaction_uuid);
 	xml_line(b, "</adverseEffectReference>");
 	xml_line(b, "</subject1>");
-	xml_line(b, "<subject2 typeCode=\"SUBJ\">");
-	xml_line(b, "<productUseReference classCode=\"SBADM\" moodCode=\"EVN\">");
-	xml_line(b, "<id root=\"%s\"/>", drug_uuid);
-	xml_line(b, "</productUseReference>");
-	xml_line(b, "</subject2>");
+	e2b_product_use(b, drug_uuid);
 	xml_line(b, "</causalityAssessment>");
 	xml_line(b, "</component>");
 }
@@ -455,11 +461,7 @@ static void e2b_assessment(xml_out *b, const ae_export_case *c, const char *birt
 	xml_line(b, "<code code=\"20\" codeSystem=\"" E2B_OBS "\" displayName=\"interventionCharacterization\"/>");
 	xml_line(b, "<value xsi:type=\"CE\" code=\"1\" codeSystem=\"2.16.840.1.113883.3.989.2.1.1.13\"/>");
 	xml_line(b, "<!-- G.k.1: characterisation of drug role (suspect) -->");
-	xml_line(b, "<subject2 typeCode=\"SUBJ\">");
-	xml_line(b, "<productUseReference classCode=\"SBADM\" moodCode=\"EVN\">");
-	xml_line(b, "<id root=\"%s\"/>", drug_uuid);
-	xml_line(b, "</productUseReference>");
-	xml_line(b, "</subject2>");
+	e2b_product_use(b, drug_uuid);
 	xml_line(b, "</causalityAssessment>");
 	xml_line(b, "</component>");
 	for (int i = 0; i < c->term_count; i++)
@@ -487,6 +489,22 @@ static void e2b_case_flags(xml_out *b, const ae_export_case *c)
 	xml_line(b, "</component>");
 }
 
+/* Opens (and closes) the controlActEvent > author > assignedEntity nesting HL7 v3 puts around
+ * who did something (the first sender, the primary source, the sender). */
+static void e2b_author_open(xml_out *b)
+{
+	xml_line(b, "<controlActEvent classCode=\"CACT\" moodCode=\"EVN\">");
+	xml_line(b, "<author typeCode=\"AUT\">");
+	xml_line(b, "<assignedEntity classCode=\"ASSIGNED\">");
+}
+
+static void e2b_author_close(xml_out *b)
+{
+	xml_line(b, "</assignedEntity>");
+	xml_line(b, "</author>");
+	xml_line(b, "</controlActEvent>");
+}
+
 /* C.1.8.2 first sender and C.2.r the primary source (qualification, country). */
 static void e2b_sources(xml_out *b, const ae_export_case *c)
 {
@@ -494,14 +512,10 @@ static void e2b_sources(xml_out *b, const ae_export_case *c)
 	xml_line(b, "<relatedInvestigation classCode=\"INVSTG\" moodCode=\"EVN\">");
 	xml_line(b, "<code code=\"1\" codeSystem=\"2.16.840.1.113883.3.989.2.1.1.22\"/>");
 	xml_line(b, "<subjectOf2 typeCode=\"SUBJ\">");
-	xml_line(b, "<controlActEvent classCode=\"CACT\" moodCode=\"EVN\">");
-	xml_line(b, "<author typeCode=\"AUT\">");
-	xml_line(b, "<assignedEntity classCode=\"ASSIGNED\">");
+	e2b_author_open(b);
 	xml_line(b, "<code code=\"2\" codeSystem=\"2.16.840.1.113883.3.989.2.1.1.3\"/>");
 	xml_line(b, "<!-- C.1.8.2: first sender of this case (other) -->");
-	xml_line(b, "</assignedEntity>");
-	xml_line(b, "</author>");
-	xml_line(b, "</controlActEvent>");
+	e2b_author_close(b);
 	xml_line(b, "</subjectOf2>");
 	xml_line(b, "</relatedInvestigation>");
 	xml_line(b, "</outboundRelationship>");
@@ -512,9 +526,7 @@ static void e2b_sources(xml_out *b, const ae_export_case *c)
 	xml_line(b, "<relatedInvestigation classCode=\"INVSTG\" moodCode=\"EVN\">");
 	xml_line(b, "<code code=\"2\" codeSystem=\"2.16.840.1.113883.3.989.2.1.1.22\"/>");
 	xml_line(b, "<subjectOf2 typeCode=\"SUBJ\">");
-	xml_line(b, "<controlActEvent classCode=\"CACT\" moodCode=\"EVN\">");
-	xml_line(b, "<author typeCode=\"AUT\">");
-	xml_line(b, "<assignedEntity classCode=\"ASSIGNED\">");
+	e2b_author_open(b);
 	xml_line(b, "<assignedPerson classCode=\"PSN\" determinerCode=\"INSTANCE\">");
 	xml_line(b, "<asQualifiedEntity classCode=\"QUAL\">");
 	xml_line(b, "<code code=\"%d\" codeSystem=\"2.16.840.1.113883.3.989.2.1.1.6\"/>",
@@ -528,9 +540,7 @@ static void e2b_sources(xml_out *b, const ae_export_case *c)
 	xml_line(b, "</location>");
 	xml_line(b, "</asLocatedEntity>");
 	xml_line(b, "</assignedPerson>");
-	xml_line(b, "</assignedEntity>");
-	xml_line(b, "</author>");
-	xml_line(b, "</controlActEvent>");
+	e2b_author_close(b);
 	xml_line(b, "</subjectOf2>");
 	xml_line(b, "</relatedInvestigation>");
 	xml_line(b, "</outboundRelationship>");
@@ -540,9 +550,7 @@ static void e2b_sources(xml_out *b, const ae_export_case *c)
 static void e2b_sender(xml_out *b, const ae_export_case *c)
 {
 	xml_line(b, "<subjectOf1 typeCode=\"SUBJ\">");
-	xml_line(b, "<controlActEvent classCode=\"CACT\" moodCode=\"EVN\">");
-	xml_line(b, "<author typeCode=\"AUT\">");
-	xml_line(b, "<assignedEntity classCode=\"ASSIGNED\">");
+	e2b_author_open(b);
 	xml_line(b, "<code code=\"3\" codeSystem=\"2.16.840.1.113883.3.989.2.1.1.7\"/>");
 	xml_line(b, "<!-- C.3.1: sender type (health professional) -->");
 	xml_line(b, "<representedOrganization classCode=\"ORG\" determinerCode=\"INSTANCE\">");
@@ -553,9 +561,7 @@ static void e2b_sender(xml_out *b, const ae_export_case *c)
 	xml_line(b, "</representedOrganization>");
 	xml_line(b, "</assignedEntity>");
 	xml_line(b, "</representedOrganization>");
-	xml_line(b, "</assignedEntity>");
-	xml_line(b, "</author>");
-	xml_line(b, "</controlActEvent>");
+	e2b_author_close(b);
 	xml_line(b, "</subjectOf1>");
 }
 
