@@ -101,6 +101,73 @@ static const char *text_member(const json_t *obj, const char *key)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
+/* The term's "grades": each grade 1–5 at most once, with its English and Japanese text and
+ * where the Japanese came from (the term's own source unless the grade names one). */
+static int parse_grades(const json_t *jt, int index, const char *code, ctcae_term *term, char *err, size_t errlen)
+{
+	const json_t *grades = json_object_get(jt, "grades");
+	if (!json_is_array(grades) || json_array_size(grades) == 0) {
+		field_err(err, errlen, "terms[%d] (%s): \"grades\" must be a non-empty array", index, code);
+		return -1;
+	}
+	size_t gi;
+	const json_t *jg;
+	json_array_foreach(grades, gi, jg) {
+		const json_t *num = json_object_get(jg, "grade");
+		if (!json_is_integer(num) || json_integer_value(num) < 1 || json_integer_value(num) > CTCAE_MAX_GRADE) {
+			field_err(err, errlen, "terms[%d] (%s): grades[%zu].grade must be an integer 1–5", index, code, gi);
+			return -1;
+		}
+		int g = (int)json_integer_value(num);
+		if (term->grade_en[g] != NULL) {
+			field_err(err, errlen, "terms[%d] (%s): grade %d is listed twice", index, code, g);
+			return -1;
+		}
+		term->grade_en[g] = text_member(jg, "en");
+		term->grade_ja[g] = text_member(jg, "ja");
+		if (term->grade_en[g] == NULL || term->grade_ja[g] == NULL) {
+			field_err(err, errlen, "terms[%d] (%s): grade %d needs \"en\" and \"ja\" descriptions", index, code, g);
+			return -1;
+		}
+		term->grade_ja_source[g] = ja_source_member(jg, "ja_source", term->name_ja_source);
+		if (term->grade_ja_source[g] == NULL) {
+			field_err(err, errlen, "terms[%d] (%s): grade %d \"ja_source\" must be \"jcog\" or \"clinic\"", index,
+			        code, g);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The term's "symptoms" (the seed's checklist words), appended at *symptom_next. */
+static int parse_symptoms(const json_t *jt, int index, const char *code, ctcae_term *term,
+                          const char ***symptom_next, char *err, size_t errlen)
+{
+	const json_t *symptoms = json_object_get(jt, "symptoms");
+	if (!json_is_array(symptoms)) {
+		field_err(err, errlen, "terms[%d] (%s): \"symptoms\" must be an array", index, code);
+		return -1;
+	}
+	term->symptoms = *symptom_next;
+	term->symptom_count = 0;
+	size_t si;
+	const json_t *js;
+	json_array_foreach(symptoms, si, js) {
+		const char *s = json_string_value(js);
+		if (s == NULL || !is_known_symptom(s)) {
+			field_err(err, errlen,
+			        "terms[%d] (%s): symptoms[%zu] must be one of redness, swelling, itching, fever, fatigue, "
+			        "headache, nausea, allergic_reaction",
+			        index, code, si);
+			return -1;
+		}
+		**symptom_next = s;
+		(*symptom_next)++;
+		term->symptom_count++;
+	}
+	return 0;
+}
+
 /* Fills term from its JSON object; on failure writes a reason that names the term. */
 static int parse_term(const json_t *jt, int index, ctcae_term *term, const char ***symptom_next, char *err,
                       size_t errlen)
@@ -144,61 +211,9 @@ static int parse_term(const json_t *jt, int index, ctcae_term *term, const char 
 		return -1;
 	}
 
-	const json_t *grades = json_object_get(jt, "grades");
-	if (!json_is_array(grades) || json_array_size(grades) == 0) {
-		field_err(err, errlen, "terms[%d] (%s): \"grades\" must be a non-empty array", index, code);
+	if (parse_grades(jt, index, code, term, err, errlen) != 0)
 		return -1;
-	}
-	size_t gi;
-	const json_t *jg;
-	json_array_foreach(grades, gi, jg) {
-		const json_t *num = json_object_get(jg, "grade");
-		if (!json_is_integer(num) || json_integer_value(num) < 1 || json_integer_value(num) > CTCAE_MAX_GRADE) {
-			field_err(err, errlen, "terms[%d] (%s): grades[%zu].grade must be an integer 1–5", index, code, gi);
-			return -1;
-		}
-		int g = (int)json_integer_value(num);
-		if (term->grade_en[g] != NULL) {
-			field_err(err, errlen, "terms[%d] (%s): grade %d is listed twice", index, code, g);
-			return -1;
-		}
-		term->grade_en[g] = text_member(jg, "en");
-		term->grade_ja[g] = text_member(jg, "ja");
-		if (term->grade_en[g] == NULL || term->grade_ja[g] == NULL) {
-			field_err(err, errlen, "terms[%d] (%s): grade %d needs \"en\" and \"ja\" descriptions", index, code, g);
-			return -1;
-		}
-		term->grade_ja_source[g] = ja_source_member(jg, "ja_source", term->name_ja_source);
-		if (term->grade_ja_source[g] == NULL) {
-			field_err(err, errlen, "terms[%d] (%s): grade %d \"ja_source\" must be \"jcog\" or \"clinic\"", index,
-			        code, g);
-			return -1;
-		}
-	}
-
-	const json_t *symptoms = json_object_get(jt, "symptoms");
-	if (!json_is_array(symptoms)) {
-		field_err(err, errlen, "terms[%d] (%s): \"symptoms\" must be an array", index, code);
-		return -1;
-	}
-	term->symptoms = *symptom_next;
-	term->symptom_count = 0;
-	size_t si;
-	const json_t *js;
-	json_array_foreach(symptoms, si, js) {
-		const char *s = json_string_value(js);
-		if (s == NULL || !is_known_symptom(s)) {
-			field_err(err, errlen,
-			        "terms[%d] (%s): symptoms[%zu] must be one of redness, swelling, itching, fever, fatigue, "
-			        "headache, nausea, allergic_reaction",
-			        index, code, si);
-			return -1;
-		}
-		**symptom_next = s;
-		(*symptom_next)++;
-		term->symptom_count++;
-	}
-	return 0;
+	return parse_symptoms(jt, index, code, term, symptom_next, err, errlen);
 }
 
 ctcae_table *ctcae_parse(const char *json_text, char *err, size_t errlen)
