@@ -18,6 +18,7 @@
 
 #include "core/adcheck.h"
 #include "service/adrules.h"
+#include "../../tests/unit/testutil.h"
 
 /* What a clinic's pages say, without a violation. */
 static const char *const clean[] = {
@@ -111,27 +112,6 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	if (buf != NULL) {
-		buf[n] = '\0';
-		*len = (size_t)n;
-	}
-	return buf;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -189,7 +169,7 @@ int main(int argc, char **argv)
 	}
 	size_t len = 0;
 	double t0 = now();
-	char *text = read_all(corpus, &len);
+	char *text = read_whole_file(corpus, &len);
 	if (text == NULL) {
 		fprintf(stderr, "bench_adcheck: cannot read %s\n", corpus);
 		adcheck_rules_free(rules);

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/adcheck.h"
+#include "core/growth.h"
 #include "service/adrules.h"
 
 static const char adcheck_usage[] =
@@ -46,14 +47,13 @@ static char *read_stream(FILE *f, size_t *len, const char **why)
 				*why = "larger than 1 GiB";
 				return NULL;
 			}
-			char *grown = realloc(buf, cap * 2);
+			char *grown = growth_reserve(buf, &cap, cap + 1, 1);
 			if (grown == NULL) {
 				free(buf);
 				*why = "out of memory";
 				return NULL;
 			}
 			buf = grown;
-			cap *= 2;
 		}
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;

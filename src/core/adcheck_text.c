@@ -10,6 +10,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "core/growth.h"
+
 void adtext_free(adtext *t)
 {
 	free(t->text);
@@ -21,18 +23,12 @@ static bool reserve(adtext *t, size_t extra)
 {
 	if (t->failed)
 		return false;
-	if (t->len + extra + 1 <= t->cap)
-		return true;
-	size_t cap = t->cap ? t->cap : 256;
-	while (cap < t->len + extra + 1)
-		cap *= 2;
-	char *text = realloc(t->text, cap);
+	char *text = extra < SIZE_MAX - t->len - 1 ? growth_reserve(t->text, &t->cap, t->len + extra + 1, 1) : NULL;
 	if (text == NULL) {
 		t->failed = true;
 		return false;
 	}
 	t->text = text;
-	t->cap = cap;
 	return true;
 }
 
@@ -49,16 +45,12 @@ static void push_anchor(adtext *t, size_t out_len, size_t src_off, size_t src_le
 			return;
 		}
 	}
-	if (m->count == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		adtext_anchor *a = realloc(m->anchors, cap * sizeof *a);
-		if (a == NULL) {
-			t->failed = true;
-			return;
-		}
-		m->anchors = a;
-		m->cap = cap;
+	adtext_anchor *a = growth_reserve(m->anchors, &m->cap, m->count + 1, sizeof *a);
+	if (a == NULL) {
+		t->failed = true;
+		return;
 	}
+	m->anchors = a;
 	m->anchors[m->count++] = (adtext_anchor){t->len, out_len, src_off, src_len};
 }
 

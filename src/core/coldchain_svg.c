@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/timefmt.h"
 
 enum { MARK_ABOVE = 1, MARK_BELOW = 2, MARK_GAP = 4 };
@@ -188,43 +189,9 @@ void coldchain_svg_gap(coldchain_svg *c, const data_gap *g)
 
 /* ---- writing ----------------------------------------------------------------------------- */
 
-typedef struct out {
-	char *data;
-	size_t len, cap;
-	bool failed;
-} out;
-
-__attribute__((format(printf, 2, 3))) static void put(out *o, const char *fmt, ...)
-{
-	if (o->failed)
-		return;
-	for (;;) {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(o->data + o->len, o->cap - o->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			o->failed = true;
-			return;
-		}
-		if ((size_t)n < o->cap - o->len) {
-			o->len += (size_t)n;
-			return;
-		}
-		size_t cap = o->cap * 2 + (size_t)n + 1;
-		char *p = realloc(o->data, cap);
-		if (p == NULL) {
-			o->failed = true;
-			return;
-		}
-		o->data = p;
-		o->cap = cap;
-	}
-}
-
-/* Writes text escaped for XML: & < > " ' as entities, control characters and bytes that are
+/* Writes text escaped for XML: & < > " ' as entities (strbuf_html's), control characters and bytes that are
  * not UTF-8 as U+FFFD. */
-static void put_text(out *o, const char *s)
+static void put_text(strbuf *o, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	while (*u) {
@@ -241,25 +208,17 @@ static void put_text(out *o, const char *s)
 			ok = cp >= 0x10000 && cp <= 0x10FFFF;
 		}
 		if (!ok) {
-			put(o, "\xEF\xBF\xBD");
+			strbuf_puts(o, "\xEF\xBF\xBD");
 			u++;
 			continue;
 		}
-		if (len == 1) {
-			switch (ch) {
-			case '&': put(o, "&amp;"); break;
-			case '<': put(o, "&lt;"); break;
-			case '>': put(o, "&gt;"); break;
-			case '"': put(o, "&quot;"); break;
-			case '\'': put(o, "&#39;"); break;
-			default:
-				if (ch < 0x20 || ch == 0x7F)
-					put(o, "\xEF\xBF\xBD");
-				else
-					put(o, "%c", ch);
-			}
+		if (len == 1 && (ch < 0x20 || ch == 0x7F)) {
+			strbuf_puts(o, "\xEF\xBF\xBD");
+		} else if (len == 1) {
+			const char one[2] = {(char)ch, '\0'};
+			strbuf_html(o, one);
 		} else {
-			put(o, "%.*s", (int)len, (const char *)u);
+			strbuf_put(o, (const char *)u, len);
 		}
 		u += len;
 	}
@@ -296,7 +255,7 @@ static void time_label(int64_t t, int64_t step, char out_label[24])
 		snprintf(out_label, 24, "%.5s %02d:%02d", date + 5, (int)(sod / 3600), (int)(sod / 60 % 60));
 }
 
-static void put_time_axis(out *o, const frame *f)
+static void put_time_axis(strbuf *o, const frame *f)
 {
 	static const int64_t steps[] = {60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400,
 	                                2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400, 182 * 86400,
@@ -311,20 +270,20 @@ static void put_time_axis(out *o, const frame *f)
 	/* Ticks fall on JST boundaries: midnight for days, the hour for hours. */
 	int64_t t = (int64_t)ceil((f->t0 + JST_OFFSET_SECONDS) / (double)step) * step - JST_OFFSET_SECONDS;
 	double base = f->top + f->h;
-	put(o, "<g class=\"time-axis\" font-size=\"11\" text-anchor=\"middle\">\n");
+	strbuf_puts(o, "<g class=\"time-axis\" font-size=\"11\" text-anchor=\"middle\">\n");
 	for (; (double)t <= f->t1; t += step) {
 		char label[24];
 		double x = x_of(f, (double)t);
 		time_label(t, step, label);
-		put(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", x, f->top, x, base);
-		put(o, "<text x=\"%.1f\" y=\"%.1f\">", x, base + 16);
+		strbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", x, f->top, x, base);
+		strbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">", x, base + 16);
 		put_text(o, label);
-		put(o, "</text>\n");
+		strbuf_puts(o, "</text>\n");
 	}
-	put(o, "<text x=\"%.1f\" y=\"%.1f\">time (JST)</text>\n</g>\n", f->left + f->w / 2, base + 40);
+	strbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">time (JST)</text>\n</g>\n", f->left + f->w / 2, base + 40);
 }
 
-static void put_temp_axis(out *o, const frame *f)
+static void put_temp_axis(strbuf *o, const frame *f)
 {
 	static const double steps[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
 	double span = f->y1 - f->y0, step = 1000;
@@ -333,21 +292,21 @@ static void put_temp_axis(out *o, const frame *f)
 			step = steps[i];
 			break;
 		}
-	put(o, "<g class=\"temperature-axis\" font-size=\"11\" text-anchor=\"end\">\n");
+	strbuf_puts(o, "<g class=\"temperature-axis\" font-size=\"11\" text-anchor=\"end\">\n");
 	for (double v = ceil(f->y0 / step) * step; v <= f->y1 + 1e-9; v += step) {
 		double y = y_of(f, v);
-		put(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", f->left, y, f->left + f->w, y);
-		put(o, "<text x=\"%.1f\" y=\"%.1f\">%.*f</text>\n", f->left - 6, y + 4, step < 1 ? 1 : 0, fabs(v) < 1e-9 ? 0.0 : v);
+		strbuf_printf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", f->left, y, f->left + f->w, y);
+		strbuf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">%.*f</text>\n", f->left - 6, y + 4, step < 1 ? 1 : 0, fabs(v) < 1e-9 ? 0.0 : v);
 	}
-	put(o, "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" text-anchor=\"middle\">°C</text>\n</g>\n",
+	strbuf_printf(o, "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" text-anchor=\"middle\">°C</text>\n</g>\n",
 	    f->top + f->h / 2, f->top + f->h / 2);
 }
 
 /* Runs of buckets carrying mark m, as rectangles. */
-static void put_marks(out *o, const coldchain_svg *c, const frame *f, uint8_t m, const char *cls, const char *fill,
+static void put_marks(strbuf *o, const coldchain_svg *c, const frame *f, uint8_t m, const char *cls, const char *fill,
                       double opacity)
 {
-	put(o, "<g class=\"%s\" fill=\"%s\" fill-opacity=\"%.2f\">\n", cls, fill, opacity);
+	strbuf_printf(o, "<g class=\"%s\" fill=\"%s\" fill-opacity=\"%.2f\">\n", cls, fill, opacity);
 	for (int i = 0; i < COLDCHAIN_SVG_BUCKETS;) {
 		if (!(c->b[i].marks & m)) {
 			i++;
@@ -364,16 +323,16 @@ static void put_marks(out *o, const coldchain_svg *c, const frame *f, uint8_t m,
 			z = f->left + f->w;
 		if (z - a < 1.0)
 			z = a + 1.0;  /* a short episode is still visible */
-		put(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n", a, f->top, z - a, f->h);
+		strbuf_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n", a, f->top, z - a, f->h);
 		i = j + 1;
 	}
-	put(o, "</g>\n");
+	strbuf_puts(o, "</g>\n");
 }
 
 /* The line: each bucket's minimum and maximum in time order; a break over empty buckets. */
-static void put_line(out *o, const coldchain_svg *c, const frame *f)
+static void put_line(strbuf *o, const coldchain_svg *c, const frame *f)
 {
-	put(o, "<path class=\"readings\" fill=\"none\" stroke=\"#263238\" stroke-width=\"1.2\" stroke-linejoin=\"round\" d=\"");
+	strbuf_puts(o, "<path class=\"readings\" fill=\"none\" stroke=\"#263238\" stroke-width=\"1.2\" stroke-linejoin=\"round\" d=\"");
 	int last = -2;
 	for (int i = 0; i < COLDCHAIN_SVG_BUCKETS; i++) {
 		const bucket *b = &c->b[i];
@@ -383,19 +342,17 @@ static void put_line(out *o, const coldchain_svg *c, const frame *f)
 		bool lo_first = b->t_lo <= b->t_hi;
 		double t1 = (double)(lo_first ? b->t_lo : b->t_hi), v1 = lo_first ? b->lo : b->hi;
 		double t2 = (double)(lo_first ? b->t_hi : b->t_lo), v2 = lo_first ? b->hi : b->lo;
-		put(o, "%s%.1f %.1f", cmd, x_of(f, t1), y_of(f, v1));
+		strbuf_printf(o, "%s%.1f %.1f", cmd, x_of(f, t1), y_of(f, v1));
 		if (b->t_lo != b->t_hi || b->lo != b->hi)
-			put(o, "L%.1f %.1f", x_of(f, t2), y_of(f, v2));
+			strbuf_printf(o, "L%.1f %.1f", x_of(f, t2), y_of(f, v2));
 		last = i;
 	}
-	put(o, "\"/>\n");
+	strbuf_puts(o, "\"/>\n");
 }
 
 char *coldchain_svg_finish(const coldchain_svg *c)
 {
-	out o = {malloc(16384), 0, 16384, false};
-	if (o.data == NULL)
-		return NULL;
+	strbuf o = {0};
 	int W = c->opt.width, H = c->opt.height;
 	frame f = {MARGIN_LEFT, MARGIN_TOP, W - MARGIN_LEFT - MARGIN_RIGHT, H - MARGIN_TOP - MARGIN_BOTTOM, 0, 1, 0, 1};
 	if (c->fixed) {
@@ -428,20 +385,20 @@ char *coldchain_svg_finish(const coldchain_svg *c)
 	f.y0 = lo - pad;
 	f.y1 = hi + pad;
 
-	put(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	put(&o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	strbuf_puts(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	strbuf_printf(&o, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 	        "font-family=\"sans-serif\" font-size=\"12\">\n", W, H, W, H);
-	put(&o, "<title>");
+	strbuf_puts(&o, "<title>");
 	put_text(&o, c->title ? c->title : "Temperature");
-	put(&o, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
+	strbuf_printf(&o, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, H);
 	if (c->title) {
-		put(&o, "<text class=\"title\" x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", MARGIN_LEFT);
+		strbuf_printf(&o, "<text class=\"title\" x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">", MARGIN_LEFT);
 		put_text(&o, c->title);
-		put(&o, "</text>\n");
+		strbuf_puts(&o, "</text>\n");
 	}
 	double band_top = band ? y_of(&f, c->opt.max_celsius) : 0, band_bottom = band ? y_of(&f, c->opt.min_celsius) : 0;
 	if (band)
-		put(&o, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#2e7d32\" "
+		strbuf_printf(&o, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#2e7d32\" "
 		        "fill-opacity=\"0.12\"/>\n", f.left, band_top, f.w, band_bottom - band_top);
 	put_temp_axis(&o, &f);
 	put_time_axis(&o, &f);
@@ -449,29 +406,25 @@ char *coldchain_svg_finish(const coldchain_svg *c)
 	put_marks(&o, c, &f, MARK_ABOVE, "excursions above", "#c62828", 0.25);
 	put_marks(&o, c, &f, MARK_BELOW, "excursions below", "#1565c0", 0.25);
 	if (band)
-		put(&o, "<g class=\"limits\" stroke-dasharray=\"4 3\" stroke=\"#2e7d32\">"
+		strbuf_printf(&o, "<g class=\"limits\" stroke-dasharray=\"4 3\" stroke=\"#2e7d32\">"
 	        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>\n",
 	    f.left, band_top, f.left + f.w, band_top, f.left, band_bottom, f.left + f.w, band_bottom);
 	if (c->readings > 0)
 		put_line(&o, c, &f);
 	else
-		put(&o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no readings</text>\n", f.left + f.w / 2,
+		strbuf_printf(&o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no readings</text>\n", f.left + f.w / 2,
 		    f.top + f.h / 2);
-	put(&o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#555\"/>\n", f.left,
+	strbuf_printf(&o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#555\"/>\n", f.left,
 	    f.top, f.w, f.h);
-	put(&o, "<text class=\"legend\" x=\"%.1f\" y=\"22\" text-anchor=\"end\" font-size=\"11\">", f.left + f.w);
+	strbuf_printf(&o, "<text class=\"legend\" x=\"%.1f\" y=\"22\" text-anchor=\"end\" font-size=\"11\">", f.left + f.w);
 	if (band)
-		put(&o, "allowed %.1f to %.1f °C · ", c->opt.min_celsius, c->opt.max_celsius);
+		strbuf_printf(&o, "allowed %.1f to %.1f °C · ", c->opt.min_celsius, c->opt.max_celsius);
 	else
-		put(&o, "no allowed range given · ");
-	put(&o, "<tspan fill=\"#c62828\">■ above</tspan> <tspan fill=\"#1565c0\">■ below</tspan> "
+		strbuf_puts(&o, "no allowed range given · ");
+	strbuf_printf(&o, "<tspan fill=\"#c62828\">■ above</tspan> <tspan fill=\"#1565c0\">■ below</tspan> "
 	        "<tspan fill=\"#9e9e9e\">■ no data</tspan></text>\n");
-	put(&o, "</svg>\n");
-	if (o.failed) {
-		free(o.data);
-		return NULL;
-	}
-	return o.data;
+	strbuf_puts(&o, "</svg>\n");
+	return strbuf_finish(&o);
 }
 
 char *coldchain_svg_render(const coldchain_svg_options *opt, const temp_reading *readings, size_t n,

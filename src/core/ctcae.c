@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/field_check.h"
+#include "core/growth.h"
 #include "core/text.h"
 
 /* Strings for the catalogue, in blocks that never move. */
@@ -100,6 +101,73 @@ static const char *text_member(const json_t *obj, const char *key)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
+/* The term's "grades": each grade 1–5 at most once, with its English and Japanese text and
+ * where the Japanese came from (the term's own source unless the grade names one). */
+static int parse_grades(const json_t *jt, int index, const char *code, ctcae_term *term, char *err, size_t errlen)
+{
+	const json_t *grades = json_object_get(jt, "grades");
+	if (!json_is_array(grades) || json_array_size(grades) == 0) {
+		field_err(err, errlen, "terms[%d] (%s): \"grades\" must be a non-empty array", index, code);
+		return -1;
+	}
+	size_t gi;
+	const json_t *jg;
+	json_array_foreach(grades, gi, jg) {
+		const json_t *num = json_object_get(jg, "grade");
+		if (!json_is_integer(num) || json_integer_value(num) < 1 || json_integer_value(num) > CTCAE_MAX_GRADE) {
+			field_err(err, errlen, "terms[%d] (%s): grades[%zu].grade must be an integer 1–5", index, code, gi);
+			return -1;
+		}
+		int g = (int)json_integer_value(num);
+		if (term->grade_en[g] != NULL) {
+			field_err(err, errlen, "terms[%d] (%s): grade %d is listed twice", index, code, g);
+			return -1;
+		}
+		term->grade_en[g] = text_member(jg, "en");
+		term->grade_ja[g] = text_member(jg, "ja");
+		if (term->grade_en[g] == NULL || term->grade_ja[g] == NULL) {
+			field_err(err, errlen, "terms[%d] (%s): grade %d needs \"en\" and \"ja\" descriptions", index, code, g);
+			return -1;
+		}
+		term->grade_ja_source[g] = ja_source_member(jg, "ja_source", term->name_ja_source);
+		if (term->grade_ja_source[g] == NULL) {
+			field_err(err, errlen, "terms[%d] (%s): grade %d \"ja_source\" must be \"jcog\" or \"clinic\"", index,
+			        code, g);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The term's "symptoms" (the seed's checklist words), appended at *symptom_next. */
+static int parse_symptoms(const json_t *jt, int index, const char *code, ctcae_term *term,
+                          const char ***symptom_next, char *err, size_t errlen)
+{
+	const json_t *symptoms = json_object_get(jt, "symptoms");
+	if (!json_is_array(symptoms)) {
+		field_err(err, errlen, "terms[%d] (%s): \"symptoms\" must be an array", index, code);
+		return -1;
+	}
+	term->symptoms = *symptom_next;
+	term->symptom_count = 0;
+	size_t si;
+	const json_t *js;
+	json_array_foreach(symptoms, si, js) {
+		const char *s = json_string_value(js);
+		if (s == NULL || !is_known_symptom(s)) {
+			field_err(err, errlen,
+			        "terms[%d] (%s): symptoms[%zu] must be one of redness, swelling, itching, fever, fatigue, "
+			        "headache, nausea, allergic_reaction",
+			        index, code, si);
+			return -1;
+		}
+		**symptom_next = s;
+		(*symptom_next)++;
+		term->symptom_count++;
+	}
+	return 0;
+}
+
 /* Fills term from its JSON object; on failure writes a reason that names the term. */
 static int parse_term(const json_t *jt, int index, ctcae_term *term, const char ***symptom_next, char *err,
                       size_t errlen)
@@ -143,61 +211,9 @@ static int parse_term(const json_t *jt, int index, ctcae_term *term, const char 
 		return -1;
 	}
 
-	const json_t *grades = json_object_get(jt, "grades");
-	if (!json_is_array(grades) || json_array_size(grades) == 0) {
-		field_err(err, errlen, "terms[%d] (%s): \"grades\" must be a non-empty array", index, code);
+	if (parse_grades(jt, index, code, term, err, errlen) != 0)
 		return -1;
-	}
-	size_t gi;
-	const json_t *jg;
-	json_array_foreach(grades, gi, jg) {
-		const json_t *num = json_object_get(jg, "grade");
-		if (!json_is_integer(num) || json_integer_value(num) < 1 || json_integer_value(num) > CTCAE_MAX_GRADE) {
-			field_err(err, errlen, "terms[%d] (%s): grades[%zu].grade must be an integer 1–5", index, code, gi);
-			return -1;
-		}
-		int g = (int)json_integer_value(num);
-		if (term->grade_en[g] != NULL) {
-			field_err(err, errlen, "terms[%d] (%s): grade %d is listed twice", index, code, g);
-			return -1;
-		}
-		term->grade_en[g] = text_member(jg, "en");
-		term->grade_ja[g] = text_member(jg, "ja");
-		if (term->grade_en[g] == NULL || term->grade_ja[g] == NULL) {
-			field_err(err, errlen, "terms[%d] (%s): grade %d needs \"en\" and \"ja\" descriptions", index, code, g);
-			return -1;
-		}
-		term->grade_ja_source[g] = ja_source_member(jg, "ja_source", term->name_ja_source);
-		if (term->grade_ja_source[g] == NULL) {
-			field_err(err, errlen, "terms[%d] (%s): grade %d \"ja_source\" must be \"jcog\" or \"clinic\"", index,
-			        code, g);
-			return -1;
-		}
-	}
-
-	const json_t *symptoms = json_object_get(jt, "symptoms");
-	if (!json_is_array(symptoms)) {
-		field_err(err, errlen, "terms[%d] (%s): \"symptoms\" must be an array", index, code);
-		return -1;
-	}
-	term->symptoms = *symptom_next;
-	term->symptom_count = 0;
-	size_t si;
-	const json_t *js;
-	json_array_foreach(symptoms, si, js) {
-		const char *s = json_string_value(js);
-		if (s == NULL || !is_known_symptom(s)) {
-			field_err(err, errlen,
-			        "terms[%d] (%s): symptoms[%zu] must be one of redness, swelling, itching, fever, fatigue, "
-			        "headache, nausea, allergic_reaction",
-			        index, code, si);
-			return -1;
-		}
-		**symptom_next = s;
-		(*symptom_next)++;
-		term->symptom_count++;
-	}
-	return 0;
+	return parse_symptoms(jt, index, code, term, symptom_next, err, errlen);
 }
 
 ctcae_table *ctcae_parse(const char *json_text, char *err, size_t errlen)
@@ -428,7 +444,8 @@ static char *block_strndup(text_block **blocks, const char *s, size_t n)
 typedef struct catalogue_reader {
 	text_block *blocks;
 	ctcae_term *rows;
-	int count, cap;
+	int count;
+	size_t cap;
 	char *fields[CATALOGUE_COLUMNS];
 	int field;               /* fields of the current record so far */
 	int record;              /* records read, header included */
@@ -521,20 +538,16 @@ static void on_catalogue_record(int terminator, void *ctx)
 			catalogue_fail(r, "the header is not NCI's (MedDRA.Code, MedDRA.SOC, CTCAE.Term, Grade 1–5, …)");
 		return;
 	}
-	if (r->count == r->cap) {
-		if (r->cap >= CATALOGUE_MAX_TERMS) {
-			catalogue_fail(r, "too many terms");
-			return;
-		}
-		int cap = r->cap ? r->cap * 2 : 1024;
-		ctcae_term *grown = realloc(r->rows, (size_t)cap * sizeof *grown);
-		if (grown == NULL) {
-			catalogue_fail(r, "out of memory");
-			return;
-		}
-		r->rows = grown;
-		r->cap = cap;
+	if ((size_t)r->count == r->cap && r->cap >= CATALOGUE_MAX_TERMS) {
+		catalogue_fail(r, "too many terms");
+		return;
 	}
+	ctcae_term *grown = growth_reserve(r->rows, &r->cap, (size_t)r->count + 1, sizeof *grown);
+	if (grown == NULL) {
+		catalogue_fail(r, "out of memory");
+		return;
+	}
+	r->rows = grown;
 	ctcae_term *term = &r->rows[r->count];
 	memset(term, 0, sizeof *term);
 	term->meddra_code = r->fields[0];

@@ -5,63 +5,48 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct buf {
-	char *data;
-	size_t len, cap;
-	int failed;
-} buf;
+#include "core/strbuf.h"
 
-static void put(buf *b, const char *s, size_t n)
+/* Appends one content line "name:value" folded at 75 octets (RFC 5545 §3.1), never inside a
+ * UTF-8 character. A text value (escape set) is escaped as TEXT (§3.3.11); carriage returns
+ * are dropped from every value, since a bare CR would end the line early. */
+static void line(strbuf *b, const char *name, const char *value, int escape)
 {
-	if (b->failed)
+	strbuf logical = {0};
+	strbuf_printf(&logical, "%s:", name);
+	if (escape) {
+		strbuf_ical_text(&logical, value);
+	} else {
+		for (const char *p = value; *p; p++) {
+			size_t run = strcspn(p, "\r");
+			strbuf_put(&logical, p, run);
+			p += run;
+			if (*p == '\0')
+				break;
+		}
+	}
+	if (logical.failed) {
+		b->failed = true;
+		strbuf_free(&logical);
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 512) + n;
-		char *p = realloc(b->data, cap);
-		if (p == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
 	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-/* Writes one content line, escaping text values when escape is set and folding at 75 octets. */
-static void line(buf *b, const char *name, const char *value, int escape)
-{
-	char logical[4096];
-	size_t n = (size_t)snprintf(logical, sizeof logical, "%s:", name);
-	for (const char *p = value; *p && n < sizeof logical - 3; p++) {
-		if (escape && (*p == '\\' || *p == ';' || *p == ',')) {
-			logical[n++] = '\\';
-			logical[n++] = *p;
-		} else if (escape && *p == '\n') {
-			logical[n++] = '\\';
-			logical[n++] = 'n';
-		} else if (*p != '\r') {
-			logical[n++] = *p;
-		}
-	}
-	size_t col = 0;
+	size_t col = 0, n = logical.len;
 	for (size_t i = 0; i < n;) {
 		/* Length of the UTF-8 character starting here. */
-		unsigned char c = (unsigned char)logical[i];
+		unsigned char c = (unsigned char)logical.data[i];
 		size_t clen = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
 		if (i + clen > n)
 			clen = n - i;
 		if (col + clen > 75) {
-			put(b, "\r\n ", 3);
+			strbuf_put(b, "\r\n ", 3);
 			col = 1;
 		}
-		put(b, logical + i, clen);
+		strbuf_put(b, logical.data + i, clen);
 		col += clen;
 		i += clen;
 	}
-	put(b, "\r\n", 2);
+	strbuf_put(b, "\r\n", 2);
+	strbuf_free(&logical);
 }
 
 static void utc_stamp(int64_t t, char out[17])
@@ -74,7 +59,7 @@ static void utc_stamp(int64_t t, char out[17])
 
 char *ical_event_text(const ical_event *ev)
 {
-	buf b = {0};
+	strbuf b = {0};
 	char stamp[17], start[17], end[17];
 	utc_stamp(ev->stamp, stamp);
 	utc_stamp(ev->starts_at, start);
@@ -99,9 +84,5 @@ char *ical_event_text(const ical_event *ev)
 	line(&b, "END", "VALARM", 0);
 	line(&b, "END", "VEVENT", 0);
 	line(&b, "END", "VCALENDAR", 0);
-	if (b.failed) {
-		free(b.data);
-		return NULL;
-	}
-	return b.data;
+	return strbuf_finish(&b);
 }

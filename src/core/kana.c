@@ -40,25 +40,40 @@ static char initial_of(int32_t cp)
 	return 0;
 }
 
+/* Empties out (outlen bytes) for a function that writes into it; false when there is no room
+ * even for the terminator or there is no input. */
+static bool start_out(const char *in, char *out, size_t outlen)
+{
+	if (outlen == 0)
+		return false;
+	out[0] = '\0';
+	return in != NULL;
+}
+
+/* Decodes the code point at *p into *cp and steps past it; false on invalid UTF-8. */
+static bool next_cp(const utf8proc_uint8_t **p, utf8proc_int32_t *cp)
+{
+	utf8proc_ssize_t len = utf8proc_iterate(*p, -1, cp);
+	if (len < 0)
+		return false;
+	*p += len;
+	return true;
+}
+
 int kana_initials_latin(const char *name, char *out, size_t outlen)
 {
 	_Static_assert(sizeof katakana_initial - 1 == 0x30FA - 0x30A1 + 1, "one initial per katakana U+30A1..U+30FA");
-	if (outlen == 0)
-		return -1;
-	out[0] = '\0';
-	if (name == NULL)
+	if (!start_out(name, out, outlen))
 		return -1;
 	size_t n = 0;
 	bool start = true;
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)name;
 	while (*p) {
 		utf8proc_int32_t cp;
-		utf8proc_ssize_t len = utf8proc_iterate(p, -1, &cp);
-		if (len < 0) {
+		if (!next_cp(&p, &cp)) {
 			out[0] = '\0';
 			return -1;
 		}
-		p += len;
 		if (is_separator(cp)) {
 			start = true;
 			continue;
@@ -80,21 +95,16 @@ int kana_initials_latin(const char *name, char *out, size_t outlen)
 
 int kana_fold(const char *in, char *out, size_t outlen)
 {
-	if (outlen == 0)
-		return -1;
-	out[0] = '\0';
-	if (in == NULL)
+	if (!start_out(in, out, outlen))
 		return -1;
 	size_t n = 0;
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)in;
 	while (*p) {
 		utf8proc_int32_t cp;
-		utf8proc_ssize_t len = utf8proc_iterate(p, -1, &cp);
-		if (len < 0) {
+		if (!next_cp(&p, &cp)) {
 			out[0] = '\0';
 			return -1;
 		}
-		p += len;
 		if (is_separator(cp))
 			continue;
 		if (cp >= 0x3041 && cp <= 0x3096)

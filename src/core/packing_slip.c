@@ -2,15 +2,12 @@
 
 #include <stdio.h>
 
+#include "core/print_page.h"
 #include "core/strbuf.h"
 #include "core/timefmt.h"
 
 static const char head[] =
-	"<!DOCTYPE html>\n"
-	"<html lang=\"ja\">\n"
-	"<head>\n"
-	"<meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	PRINT_PAGE_HEAD
 	"<title>納品書(梱包票) / Packing slip</title>\n"
 	"<style>\n"
 	"@page { size: A4; margin: 15mm 18mm; }\n"

@@ -39,7 +39,7 @@
  *   発現期間         onset date ~ outcome date (blank when the case has none)
  *   転帰            recovered → 回復, recovering → 軽快, not_recovered → 未回復,
  *                   recovered_with_sequelae → 後遺症あり, fatal → 死亡, unknown → 不明
- *                   (the same enumeration the FHIR/E2B exports map, ae_export.c)
+ *                   (the same enumeration the FHIR/E2B exports map, ae_export_case.c)
  *   死亡の因果関係   only when fatal, from the WHO-UMC causality: certain, probable, possible →
  *                   有 (a relation that cannot be excluded is reported as one); unlikely → 無;
  *                   conditional, unassessable → 不明
@@ -64,7 +64,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ae_export_internal.h"
 #include "core/field_check.h"
+#include "core/print_page.h"
 #include "core/questionnaire.h"
 #include "core/strbuf.h"
 #include "core/text.h"
@@ -245,16 +247,7 @@ static int check(const ae_export_case *c, const pmda_report_info *info, char *er
 	    field_optional_text(c->product_name, "product_name", 0, err, errlen) != 0 ||
 	    field_optional_text(c->manufacturer, "manufacturer", 0, err, errlen) != 0)
 		return -1;
-	if (c->lot_count < 0 || (c->lot_count > 0 && c->lots == NULL)) {
-		field_err(err, errlen, "lots: lot_count %d without lots", c->lot_count);
-		return -1;
-	}
-	for (int i = 0; i < c->lot_count; i++) {
-		snprintf(field, sizeof field, "lots[%d].lot_number", i);
-		if (field_need_text(c->lots[i].lot_number, field, err, errlen) != 0)
-			return -1;
-	}
-	return 0;
+	return ae_check_lots(c, false, err, errlen);
 }
 
 /* ---- writing the form ---- */
@@ -310,11 +303,7 @@ static int answer_bool(const json_t *answers, const char *link_id)
 }
 
 static const char head[] =
-	"<!DOCTYPE html>\n"
-	"<html lang=\"ja\">\n"
-	"<head>\n"
-	"<meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+	PRINT_PAGE_HEAD;
 
 static const char style[] =
 	"<style>\n"

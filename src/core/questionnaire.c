@@ -12,10 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_def.h"
 #include "core/text.h"
 #include "core/validate.h"
 
-#define QN_ID_MAX 63             /* ids, linkIds and codes fit answer_error.link_id */
+#define QN_ID_MAX JSON_DEF_ID_MAX /* ids, linkIds and codes fit answer_error.link_id */
 #define QN_MAX_ITEMS 500
 #define QN_DEFAULT_STRING_MAX 200
 #define QN_DEFAULT_TEXT_MAX 2000
@@ -92,32 +93,6 @@ int questionnaire_is_date(const char *s)
 	return date_is_valid(y, m, d);
 }
 
-/* An identifier: 1–63 characters of a-z, 0-9, '_' and '-'. */
-static int is_ident(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > QN_ID_MAX)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '-'))
-			return 0;
-	return 1;
-}
-
-/* {"ja": "…", "en": "…"}, both non-empty clean UTF-8. */
-static int is_bilingual(const json_t *v)
-{
-	static const char *const langs[] = {"ja", "en"};
-	if (!json_is_object(v))
-		return 0;
-	for (size_t i = 0; i < 2; i++) {
-		const char *s = json_string_value(json_object_get(v, langs[i]));
-		if (s == NULL || *s == '\0' || !text_is_clean(s, 1))
-			return 0;
-	}
-	return 1;
-}
-
 static long find_item(const questionnaire *q, const char *link_id, size_t before)
 {
 	for (size_t i = 0; i < before && i < q->n_items; i++)
@@ -155,9 +130,9 @@ static const char *check_options(const json_t *options)
 	const json_t *opt;
 	json_array_foreach(options, i, opt) {
 		const char *code = json_string_value(json_object_get(opt, "code"));
-		if (code == NULL || !is_ident(code))
+		if (code == NULL || !json_def_is_ident(code))
 			return "an answerOption code is missing or not an identifier (a-z, 0-9, _ and -)";
-		if (!is_bilingual(json_object_get(opt, "display")))
+		if (!json_def_is_bilingual(json_object_get(opt, "display")))
 			return "an answerOption display needs non-empty \"ja\" and \"en\"";
 		const json_t *excl = json_object_get(opt, "exclusive");
 		if (excl != NULL && !json_is_boolean(excl))
@@ -255,7 +230,7 @@ static questionnaire *parse_item(questionnaire *q, size_t index, const json_t *j
 	if (!json_is_object(jit))
 		return fail(q, err, errlen, "item %zu: not an object", index + 1);
 	it->link_id = json_string_value(json_object_get(jit, "linkId"));
-	if (it->link_id == NULL || !is_ident(it->link_id))
+	if (it->link_id == NULL || !json_def_is_ident(it->link_id))
 		return fail(q, err, errlen, "item %zu: linkId is missing or not an identifier (a-z, 0-9, _ and -, at most %d)",
 		            index + 1, QN_ID_MAX);
 	if (find_item(q, it->link_id, index) >= 0)
@@ -268,7 +243,7 @@ static questionnaire *parse_item(questionnaire *q, size_t index, const json_t *j
 	if (type == NULL || k == sizeof item_types / sizeof item_types[0])
 		return fail(q, err, errlen, "item \"%s\": unknown type \"%s\"", it->link_id, type ? type : "(none)");
 	it->type = item_types[k].type;
-	if (!is_bilingual(json_object_get(jit, "text")))
+	if (!json_def_is_bilingual(json_object_get(jit, "text")))
 		return fail(q, err, errlen, "item \"%s\": text needs non-empty \"ja\" and \"en\"", it->link_id);
 
 	const json_t *required = json_object_get(jit, "required"), *repeats = json_object_get(jit, "repeats");
@@ -315,15 +290,9 @@ static questionnaire *parse_item(questionnaire *q, size_t index, const json_t *j
 
 questionnaire *questionnaire_parse(const char *json_text, char *err, size_t errlen)
 {
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	json_error_t jerr;
-	json_t *def = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
-	if (def == NULL) {
-		if (err != NULL)
-			snprintf(err, errlen, "invalid JSON at line %d: %s", jerr.line, jerr.text);
+	json_t *def = json_def_load(json_text, err, errlen);
+	if (def == NULL)
 		return NULL;
-	}
 	questionnaire *q = calloc(1, sizeof *q);
 	if (q == NULL) {
 		json_decref(def);
@@ -336,7 +305,7 @@ questionnaire *questionnaire_parse(const char *json_text, char *err, size_t errl
 	if (rt == NULL || strcmp(rt, "Questionnaire") != 0)
 		return fail(q, err, errlen, "resourceType must be \"Questionnaire\"");
 	q->id = json_string_value(json_object_get(def, "id"));
-	if (q->id == NULL || !is_ident(q->id))
+	if (q->id == NULL || !json_def_is_ident(q->id))
 		return fail(q, err, errlen, "id is missing or not an identifier (a-z, 0-9, _ and -)");
 	const json_t *version = json_object_get(def, "version");
 	if (!json_is_integer(version) || json_integer_value(version) < 1 || json_integer_value(version) > 1000000)
@@ -346,7 +315,7 @@ questionnaire *questionnaire_parse(const char *json_text, char *err, size_t errl
 	if (status == NULL || (strcmp(status, "active") != 0 && strcmp(status, "retired") != 0 &&
 	                       strcmp(status, "draft") != 0))
 		return fail(q, err, errlen, "status must be \"active\", \"retired\" or \"draft\"");
-	if (!is_bilingual(json_object_get(def, "title")))
+	if (!json_def_is_bilingual(json_object_get(def, "title")))
 		return fail(q, err, errlen, "title needs non-empty \"ja\" and \"en\"");
 	const json_t *items = json_object_get(def, "item");
 	if (!json_is_array(items) || json_array_size(items) == 0 || json_array_size(items) > QN_MAX_ITEMS)

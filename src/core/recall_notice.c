@@ -1,3 +1,4 @@
+#include "core/print_page.h"
 #include "core/recall_notice.h"
 
 #include <assert.h>
@@ -5,69 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "core/timefmt.h"
-
-/* A growing string; after a failed allocation every further append is ignored. */
-typedef struct buf {
-	char *data;
-	size_t len, cap;
-	int failed;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
-		char *p = realloc(b->data, cap);
-		if (p == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void puts_raw(buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void put_escaped(buf *b, const char *s)
-{
-	const char *run = s;
-	for (; *s; s++) {
-		const char *entity = NULL;
-		switch (*s) {
-		case '&': entity = "&amp;"; break;
-		case '<': entity = "&lt;"; break;
-		case '>': entity = "&gt;"; break;
-		case '"': entity = "&quot;"; break;
-		case '\'': entity = "&#39;"; break;
-		default: continue;
-		}
-		put(b, run, (size_t)(s - run));
-		puts_raw(b, entity);
-		run = s + 1;
-	}
-	put(b, run, (size_t)(s - run));
-}
 
 char *html_escape(const char *text)
 {
-	buf b = {0};
-	put(&b, "", 0);
-	put_escaped(&b, text ? text : "");
-	if (b.failed) {
-		free(b.data);
-		return NULL;
-	}
-	return b.data;
+	strbuf b = {0};
+	strbuf_html(&b, text);
+	return strbuf_finish(&b);
 }
 
 /* A named value for a template; values are always escaped when substituted. */
@@ -78,16 +24,16 @@ typedef struct field {
 
 /* Appends template with every "{key}" replaced by its field's value, escaped. The templates are
  * ours, so an unknown key is a programming error. */
-static void render(buf *b, const char *template, const field *fields, size_t nfields)
+static void render(strbuf *b, const char *template, const field *fields, size_t nfields)
 {
 	const char *p = template;
 	while (*p) {
 		const char *open = strchr(p, '{');
 		if (open == NULL) {
-			puts_raw(b, p);
+			strbuf_puts(b, p);
 			return;
 		}
-		put(b, p, (size_t)(open - p));
+		strbuf_put(b, p, (size_t)(open - p));
 		const char *close = strchr(open, '}');
 		assert(close != NULL);
 		size_t klen = (size_t)(close - open - 1);
@@ -96,17 +42,13 @@ static void render(buf *b, const char *template, const field *fields, size_t nfi
 			if (strlen(fields[i].key) == klen && memcmp(fields[i].key, open + 1, klen) == 0)
 				value = fields[i].value;
 		assert(value != NULL);
-		put_escaped(b, value ? value : "");
+		strbuf_html(b, value ? value : "");
 		p = close + 1;
 	}
 }
 
 static const char head[] =
-	"<!DOCTYPE html>\n"
-	"<html lang=\"ja\">\n"
-	"<head>\n"
-	"<meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	PRINT_PAGE_HEAD
 	"<title>製品回収(リコール)のお知らせ</title>\n"
 	"<style>\n"
 	"@page { size: A4; margin: 15mm 18mm; }\n"
@@ -215,7 +157,7 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-static void render_notice(buf *b, const recall_notice *n)
+static void render_notice(strbuf *b, const recall_notice *n)
 {
 	char recalled_ja[32], recalled_en[11], dispensed_ja[32], dispensed_en[11], quantity[16];
 	jst_dates(n->recalled_at, recalled_ja, recalled_en);
@@ -254,14 +196,10 @@ static void render_notice(buf *b, const recall_notice *n)
 
 char *recall_notice_html(const recall_notice *notices, int count)
 {
-	buf b = {0};
-	puts_raw(&b, head);
+	strbuf b = {0};
+	strbuf_puts(&b, head);
 	for (int i = 0; i < count; i++)
 		render_notice(&b, &notices[i]);
-	puts_raw(&b, tail);
-	if (b.failed) {
-		free(b.data);
-		return NULL;
-	}
-	return b.data;
+	strbuf_puts(&b, tail);
+	return strbuf_finish(&b);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json_def.h"
 #include "core/text.h"
 
 #define SC_MAX_DEPTH 16
@@ -113,26 +114,6 @@ __attribute__((format(printf, 3, 4))) static int why(char *buf, size_t len, cons
 	vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-static int is_rule_id(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 63)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '-'))
-			return 0;
-	return 1;
-}
-
-static int is_bilingual(const json_t *v)
-{
-	if (!json_is_object(v))
-		return 0;
-	const char *ja = json_string_value(json_object_get(v, "ja"));
-	const char *en = json_string_value(json_object_get(v, "en"));
-	return ja != NULL && en != NULL && *ja != '\0' && *en != '\0' && text_is_clean(ja, 1) && text_is_clean(en, 1);
 }
 
 /* Is v a value item (of type, non-repeating) could hold? NULL or what is wrong. */
@@ -287,15 +268,9 @@ static int parse_cond(const json_t *j, const questionnaire *q, cond *out, int de
 
 screening_rules *screening_parse(const char *json_text, const questionnaire *q, char *err, size_t errlen)
 {
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	json_error_t jerr;
-	json_t *root = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		if (err != NULL)
-			snprintf(err, errlen, "invalid JSON at line %d: %s", jerr.line, jerr.text);
+	json_t *root = json_def_load(json_text, err, errlen);
+	if (root == NULL)
 		return NULL;
-	}
 	screening_rules *r = calloc(1, sizeof *r);
 	if (r == NULL) {
 		json_decref(root);
@@ -323,7 +298,7 @@ screening_rules *screening_parse(const char *json_text, const questionnaire *q, 
 		rule *ru = &r->rules[i];
 		r->n_rules = i + 1;
 		ru->id = json_string_value(json_object_get(jr, "id"));
-		if (ru->id == NULL || !is_rule_id(ru->id))
+		if (ru->id == NULL || !json_def_is_ident(ru->id))
 			return fail(r, err, errlen, "rule %zu: id is missing or not an identifier (a-z, 0-9, _ and -)", i + 1);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(r->rules[k].id, ru->id) == 0)
@@ -335,7 +310,7 @@ screening_rules *screening_parse(const char *json_text, const questionnaire *q, 
 			            lname ? lname : "(none)");
 		ru->level = (screening_level)level;
 		const json_t *reason = json_object_get(jr, "reason");
-		if (!is_bilingual(reason))
+		if (!json_def_is_bilingual(reason))
 			return fail(r, err, errlen, "rule \"%s\": reason needs non-empty \"ja\" and \"en\"", ru->id);
 		ru->reason_ja = json_string_value(json_object_get(reason, "ja"));
 		ru->reason_en = json_string_value(json_object_get(reason, "en"));

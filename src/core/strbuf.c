@@ -1,25 +1,28 @@
 #include "core/strbuf.h"
 
-#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/growth.h"
 
 void strbuf_put(strbuf *b, const char *s, size_t n)
 {
 	if (b->failed)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 8192) + n;
-		char *p = realloc(b->data, cap);
-		if (p == NULL) {
-			b->failed = true;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
+	if (n > SIZE_MAX - b->len - 1) {
+		b->failed = true;
+		return;
 	}
-	memcpy(b->data + b->len, s, n);
+	char *grown = growth_reserve(b->data, &b->cap, b->len + n + 1, 1);
+	if (grown == NULL) {
+		b->failed = true;
+		return;
+	}
+	b->data = grown;
+	if (n > 0)
+		memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }
@@ -29,53 +32,94 @@ void strbuf_puts(strbuf *b, const char *s)
 	strbuf_put(b, s, strlen(s));
 }
 
-void strbuf_printf(strbuf *b, const char *fmt, ...)
+void strbuf_vprintf(strbuf *b, const char *fmt, va_list ap)
 {
 	char small[512];
-	va_list ap;
-	va_start(ap, fmt);
+	va_list again;
+	va_copy(again, ap);
 	int n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
 	if (n < 0) {
+		va_end(again);
 		b->failed = true;
 		return;
 	}
 	if ((size_t)n < sizeof small) {
+		va_end(again);
 		strbuf_put(b, small, (size_t)n);
 		return;
 	}
 	char *big = malloc((size_t)n + 1);
 	if (big == NULL) {
+		va_end(again);
 		b->failed = true;
 		return;
 	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	vsnprintf(big, (size_t)n + 1, fmt, again);
+	va_end(again);
 	strbuf_put(b, big, (size_t)n);
 	free(big);
 }
 
-void strbuf_html(strbuf *b, const char *s)
+void strbuf_printf(strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+/* Appends s with each byte that has an entry in `entity` replaced by it; the others are
+ * copied in runs. */
+static void put_escaped(strbuf *b, const char *s, const char *const entity[128])
 {
 	if (s == NULL)
 		return;
 	const char *run = s;
 	for (; *s; s++) {
-		const char *entity;
-		switch (*s) {
-		case '&': entity = "&amp;"; break;
-		case '<': entity = "&lt;"; break;
-		case '>': entity = "&gt;"; break;
-		case '"': entity = "&quot;"; break;
-		case '\'': entity = "&#39;"; break;
-		default: continue;
-		}
+		unsigned char c = (unsigned char)*s;
+		if (c >= 128 || entity[c] == NULL)
+			continue;
 		strbuf_put(b, run, (size_t)(s - run));
-		strbuf_puts(b, entity);
+		strbuf_puts(b, entity[c]);
 		run = s + 1;
 	}
 	strbuf_put(b, run, (size_t)(s - run));
+}
+
+static const char *const html_entity[128] = {
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+};
+
+static const char *const xml_entity[128] = {
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&apos;",
+};
+
+static const char *const xhtml_text_entity[128] = {
+	['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
+};
+
+static const char *const ical_text_escape[128] = {
+	['\\'] = "\\\\", [';'] = "\\;", [','] = "\\,", ['\n'] = "\\n", ['\r'] = "",
+};
+
+void strbuf_html(strbuf *b, const char *s)
+{
+	put_escaped(b, s, html_entity);
+}
+
+void strbuf_xml(strbuf *b, const char *s)
+{
+	put_escaped(b, s, xml_entity);
+}
+
+void strbuf_xhtml_text(strbuf *b, const char *s)
+{
+	put_escaped(b, s, xhtml_text_entity);
+}
+
+void strbuf_ical_text(strbuf *b, const char *s)
+{
+	put_escaped(b, s, ical_text_escape);
 }
 
 char *strbuf_finish(strbuf *b)
@@ -86,4 +130,10 @@ char *strbuf_finish(strbuf *b)
 		free(b->data);
 	*b = (strbuf){0};
 	return text;
+}
+
+void strbuf_free(strbuf *b)
+{
+	free(b->data);
+	*b = (strbuf){0};
 }

@@ -72,80 +72,15 @@
 
 #include "core/charset_stream.h"
 #include "core/timefmt.h"
+#include "core/temp_csv_internal.h"
 #include "core/validate.h"
 
-enum {
-	PRE_LINE_MAX = 16384,   /* longest preamble (or header, or first data) line */
-	PRE_LINES_MAX = 200,    /* lines of preamble before a header or data must appear */
-	MAX_COLUMNS = 128,
-	FIELD_MAX = 4096,       /* longest field libcsv may buffer */
-	SHOW_MAX = 48,          /* bytes of a bad field quoted in a message */
-	TIME_TEXT_MAX = 64,     /* a split date or time field kept until the row ends */
-};
-
-
-struct temp_csv {
-	charset_stream *text;    /* the file's bytes, as UTF-8 */
-	struct csv_parser csv;
-	bool in_body;            /* csv is initialised and owns the input */
-	temp_csv_reading_fn fn;
-	void *ctx;
-	int status;              /* 0, 1 stopped by the callback, -1 failed */
-	temp_csv_error error;
-
-	/* What the file declares. */
-	int default_offset;      /* from temp_csv_new: what "local" and an undeclared file mean */
-	int64_t now;             /* from temp_csv_new: bounds the readings' times */
-	int offset;              /* seconds east of UTC for local timestamps */
-	bool offset_declared;
-	char unit;               /* 'C', 'F' or 0: the file-wide unit */
-	char default_unit;
-
-	/* Preamble. */
-	char *pre;               /* the current preamble line */
-	size_t pre_len;
-	bool pre_quoted;         /* inside quotes: a newline does not end the line */
-	long pre_lines;          /* preamble lines finished */
-
-	/* Columns. */
-	unsigned char delim;
-	int ncols;
-	int time_col, date_col, temp_col, unit_col;  /* -1: none */
-
-	/* Body. */
-	long line;               /* the physical line the next record starts on */
-	long rec_line;           /* the line the current record started on */
-	long nl_in_fields;       /* newlines inside quoted fields of the current record */
-	int field;               /* fields seen in the current record */
-	bool last_cr;            /* the last record ended with a CR */
-	bool skip_header;        /* the next record is the header */
-	bool skip_row;
-	bool have_at, have_value;
-	int64_t at;
-	double value;
-	char row_unit;
-	bool row_failed;
-	temp_csv_error row_error; /* the first bad field of the row */
-	char date_text[TIME_TEXT_MAX], time_text[TIME_TEXT_MAX];
-	size_t date_len, time_len;
-
-	/* The previous reading, for order and duplicates. */
-	bool have_prev;
-	int64_t prev_at;
-	double prev_celsius;
-	long prev_line;
-	long readings;           /* readings passed to fn */
-
-	/* Cache of the last calendar date: most consecutive readings share it. */
-	int cache_y, cache_m, cache_d;
-	int64_t cache_days;
-};
 
 static int feed_utf8(void *ctx, const char *data, size_t len);
 
 /* ---- small text helpers ------------------------------------------------------------ */
 
-static int lower_ascii(int c)
+int tcsv_lower_ascii(int c)
 {
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
@@ -156,12 +91,12 @@ static bool is_digit(int c)
 }
 
 /* Does s[0..n) contain needle (ASCII case-insensitive; other bytes compared exactly)? */
-static bool contains_ci(const char *s, size_t n, const char *needle)
+bool tcsv_contains_ci(const char *s, size_t n, const char *needle)
 {
 	size_t m = strlen(needle);
 	for (size_t i = 0; i + m <= n; i++) {
 		size_t j = 0;
-		while (j < m && lower_ascii((unsigned char)s[i + j]) == lower_ascii((unsigned char)needle[j]))
+		while (j < m && tcsv_lower_ascii((unsigned char)s[i + j]) == tcsv_lower_ascii((unsigned char)needle[j]))
 			j++;
 		if (j == m)
 			return true;
@@ -169,24 +104,24 @@ static bool contains_ci(const char *s, size_t n, const char *needle)
 	return false;
 }
 
-static bool equals_ci(const char *s, size_t n, const char *word)
+bool tcsv_equals_ci(const char *s, size_t n, const char *word)
 {
 	size_t m = strlen(word);
 	if (n != m)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (lower_ascii((unsigned char)s[i]) != lower_ascii((unsigned char)word[i]))
+		if (tcsv_lower_ascii((unsigned char)s[i]) != tcsv_lower_ascii((unsigned char)word[i]))
 			return false;
 	return true;
 }
 
-static bool starts_ci(const char *s, size_t n, const char *word)
+bool tcsv_starts_ci(const char *s, size_t n, const char *word)
 {
 	size_t m = strlen(word);
-	return n >= m && equals_ci(s, m, word);
+	return n >= m && tcsv_equals_ci(s, m, word);
 }
 
-static void trim(const char **s, size_t *n)
+void tcsv_trim(const char **s, size_t *n)
 {
 	while (*n > 0 && (**s == ' ' || **s == '\t')) {
 		(*s)++;
@@ -207,7 +142,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len > 0 ? (size_t)len : 0;
 }
 
-static bool utf8_valid(const char *s, size_t n)
+bool tcsv_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
@@ -221,7 +156,7 @@ static bool utf8_valid(const char *s, size_t n)
 
 /* Writes s[0..n) into out for a message: at most SHOW_MAX bytes, cut on a character
  * boundary, control characters as '?'. s is valid UTF-8. */
-static void show(char *out, size_t cap, const char *s, size_t n)
+void tcsv_show(char *out, size_t cap, const char *s, size_t n)
 {
 	size_t o = 0, i = 0;
 	while (i < n && o + 4 < cap && i < SHOW_MAX) {
@@ -268,7 +203,7 @@ static void error_set(temp_csv_error *e, long line, const char *key, const char 
 
 /* Records the file's error (the first only): key is its message key, fmt its English reason.
  * Returns true when this one was recorded, so that the caller adds its arguments. */
-__attribute__((format(printf, 4, 5))) static bool fail(temp_csv *p, long line, const char *key, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) bool tcsv_fail(temp_csv *p, long line, const char *key, const char *fmt, ...)
 {
 	if (p->status != 0)
 		return false;
@@ -298,16 +233,16 @@ __attribute__((format(printf, 3, 4))) static bool row_fail(temp_csv *p, const ch
 
 /* 'C' or 'F' for a unit written as C, F, °C, ºF, degC, deg. F, celsius, fahrenheit, ℃, ℉,
  * 摂氏 or 華氏 (case-insensitive, spaces ignored around it); 0 otherwise. */
-static char unit_from_token(const char *s, size_t n)
+char tcsv_unit_from_token(const char *s, size_t n)
 {
-	trim(&s, &n);
+	tcsv_trim(&s, &n);
 	if (n >= 2 && ((unsigned char)s[0] == 0xC2 && ((unsigned char)s[1] == 0xB0 || (unsigned char)s[1] == 0xBA))) {
 		s += 2;  /* ° or º */
 		n -= 2;
-	} else if (starts_ci(s, n, "degrees")) {
+	} else if (tcsv_starts_ci(s, n, "degrees")) {
 		s += 7;
 		n -= 7;
-	} else if (starts_ci(s, n, "deg")) {
+	} else if (tcsv_starts_ci(s, n, "deg")) {
 		s += 3;
 		n -= 3;
 		if (n > 0 && *s == '.') {
@@ -315,23 +250,23 @@ static char unit_from_token(const char *s, size_t n)
 			n--;
 		}
 	}
-	trim(&s, &n);
-	if (equals_ci(s, n, "c") || equals_ci(s, n, "celsius") || equals_ci(s, n, "\xE2\x84\x83") ||
-	    equals_ci(s, n, "\xE6\x91\x82\xE6\xB0\x8F"))
+	tcsv_trim(&s, &n);
+	if (tcsv_equals_ci(s, n, "c") || tcsv_equals_ci(s, n, "celsius") || tcsv_equals_ci(s, n, "\xE2\x84\x83") ||
+	    tcsv_equals_ci(s, n, "\xE6\x91\x82\xE6\xB0\x8F"))
 		return 'C';
-	if (equals_ci(s, n, "f") || equals_ci(s, n, "fahrenheit") || equals_ci(s, n, "\xE2\x84\x89") ||
-	    equals_ci(s, n, "\xE8\x8F\xAF\xE6\xB0\x8F"))
+	if (tcsv_equals_ci(s, n, "f") || tcsv_equals_ci(s, n, "fahrenheit") || tcsv_equals_ci(s, n, "\xE2\x84\x89") ||
+	    tcsv_equals_ci(s, n, "\xE8\x8F\xAF\xE6\xB0\x8F"))
 		return 'F';
 	return 0;
 }
 
 /* Does the text look like an attempt at a unit (so that not recognising it is an error)? */
-static bool looks_like_unit(const char *s, size_t n)
+bool tcsv_looks_like_unit(const char *s, size_t n)
 {
-	trim(&s, &n);
+	tcsv_trim(&s, &n);
 	if (n == 0)
 		return false;
-	if ((unsigned char)s[0] == 0xC2 || starts_ci(s, n, "deg") || equals_ci(s, n, "kelvin"))
+	if ((unsigned char)s[0] == 0xC2 || tcsv_starts_ci(s, n, "deg") || tcsv_equals_ci(s, n, "kelvin"))
 		return true;
 	if (n > 3)
 		return false;
@@ -371,40 +306,40 @@ static int parse_offset(const char *s, size_t n, int *out)
 
 /* A declared time zone: UTC, GMT, Z, UT, JST, Asia/Tokyo, local, UTC±..., GMT±..., ±....
  * Returns 0 with *out in seconds east of UTC (local: default_offset), or -1. */
-static int parse_zone(const char *s, size_t n, int default_offset, int *out)
+int tcsv_parse_zone(const char *s, size_t n, int default_offset, int *out)
 {
-	trim(&s, &n);
-	if (equals_ci(s, n, "utc") || equals_ci(s, n, "gmt") || equals_ci(s, n, "z") || equals_ci(s, n, "ut")) {
+	tcsv_trim(&s, &n);
+	if (tcsv_equals_ci(s, n, "utc") || tcsv_equals_ci(s, n, "gmt") || tcsv_equals_ci(s, n, "z") || tcsv_equals_ci(s, n, "ut")) {
 		*out = 0;
 		return 0;
 	}
-	if (equals_ci(s, n, "jst") || equals_ci(s, n, "asia/tokyo") || equals_ci(s, n, "\xE6\x97\xA5\xE6\x9C\xAC\xE6\xA8\x99\xE6\xBA\x96\xE6\x99\x82")) {
+	if (tcsv_equals_ci(s, n, "jst") || tcsv_equals_ci(s, n, "asia/tokyo") || tcsv_equals_ci(s, n, "\xE6\x97\xA5\xE6\x9C\xAC\xE6\xA8\x99\xE6\xBA\x96\xE6\x99\x82")) {
 		*out = JST_OFFSET_SECONDS;
 		return 0;
 	}
-	if (equals_ci(s, n, "local")) {
+	if (tcsv_equals_ci(s, n, "local")) {
 		*out = default_offset;
 		return 0;
 	}
-	if (starts_ci(s, n, "utc") || starts_ci(s, n, "gmt")) {
+	if (tcsv_starts_ci(s, n, "utc") || tcsv_starts_ci(s, n, "gmt")) {
 		s += 3;
 		n -= 3;
-		trim(&s, &n);
+		tcsv_trim(&s, &n);
 	}
 	return parse_offset(s, n, out);
 }
 
 /* Does the text look like a time zone (so that not recognising it is an error)? An offset,
  * or an IANA name such as Europe/Berlin. */
-static bool looks_like_zone(const char *s, size_t n)
+bool tcsv_looks_like_zone(const char *s, size_t n)
 {
 	static const char *const areas[] = {"Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/",
 	                                    "Australia/", "Europe/", "Indian/", "Pacific/", "Etc/", NULL};
-	trim(&s, &n);
-	if (starts_ci(s, n, "utc") || starts_ci(s, n, "gmt") || (n > 0 && (s[0] == '+' || s[0] == '-')))
+	tcsv_trim(&s, &n);
+	if (tcsv_starts_ci(s, n, "utc") || tcsv_starts_ci(s, n, "gmt") || (n > 0 && (s[0] == '+' || s[0] == '-')))
 		return true;
 	for (int i = 0; areas[i]; i++)
-		if (starts_ci(s, n, areas[i]))
+		if (tcsv_starts_ci(s, n, areas[i]))
 			return true;
 	bool abbreviation = n >= 2 && n <= 5;  /* CET, EST, AEDT */
 	for (size_t i = 0; i < n && abbreviation; i++)
@@ -420,7 +355,7 @@ static const double POW10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 /* Parses an optional sign (+, -, U+2212), digits with '.' or ',' as the decimal mark, and an
  * optional unit suffix ("4.5°C", "40 F"). Returns 0 with *out and *unit ('C', 'F' or 0), or
  * -1. At most 18 digits, so the mantissa is exact and the result is rounded once. */
-static int parse_number(const char *s, size_t n, double *out, char *unit)
+int tcsv_parse_number(const char *s, size_t n, double *out, char *unit)
 {
 	size_t i = 0;
 	bool neg = false;
@@ -449,7 +384,7 @@ static int parse_number(const char *s, size_t n, double *out, char *unit)
 	if (digits == 0 || digits > 18)
 		return -1;
 	if (i < n) {
-		*unit = unit_from_token(s + i, n - i);
+		*unit = tcsv_unit_from_token(s + i, n - i);
 		if (*unit == 0)
 			return -1;
 	}
@@ -480,7 +415,7 @@ static int digits2(const char *s, const char *e, int *v)
 
 /* Parses a timestamp of the forms in the file comment. local_offset (seconds east of UTC)
  * applies when it has no offset of its own. Returns 0 with *out in unix seconds, or -1. */
-static int parse_time(temp_csv *p, const char *s, size_t n, int local_offset, int64_t *out)
+int tcsv_parse_time(temp_csv *p, const char *s, size_t n, int local_offset, int64_t *out)
 {
 	const char *e = s + n, *q;
 	int y, mo, d, h, mi, sec = 0;
@@ -561,13 +496,13 @@ static bool plain_ascii(const unsigned char *s, size_t n)
 static void time_field(temp_csv *p, const char *s, size_t n)
 {
 	if (n > 0 && (s[0] == ' ' || s[n - 1] == ' '))
-		trim(&s, &n);
-	if (parse_time(p, s, n, p->offset, &p->at) == 0) {
+		tcsv_trim(&s, &n);
+	if (tcsv_parse_time(p, s, n, p->offset, &p->at) == 0) {
 		p->have_at = true;
 		return;
 	}
 	char shown[SHOW_MAX * 2];
-	show(shown, sizeof shown, s, n);
+	tcsv_show(shown, sizeof shown, s, n);
 	if (row_fail(p, "csv_time", "unparsable timestamp '%s' (expected " TIME_FORMS ")", shown))
 		temp_csv_error_arg(&p->row_error, "value", "%s", shown);
 }
@@ -576,8 +511,8 @@ static void temp_field(temp_csv *p, const char *s, size_t n)
 {
 	char unit;
 	if (n > 0 && (s[0] == ' ' || s[n - 1] == ' '))
-		trim(&s, &n);
-	if (parse_number(s, n, &p->value, &unit) == 0) {
+		tcsv_trim(&s, &n);
+	if (tcsv_parse_number(s, n, &p->value, &unit) == 0) {
 		p->have_value = true;
 		if (unit != 0) {
 			if (p->row_unit != 0 && p->row_unit != unit)
@@ -591,17 +526,17 @@ static void temp_field(temp_csv *p, const char *s, size_t n)
 		return;
 	}
 	char shown[SHOW_MAX * 2];
-	show(shown, sizeof shown, s, n);
+	tcsv_show(shown, sizeof shown, s, n);
 	if (row_fail(p, "csv_temperature", "non-numeric temperature '%s'", shown))
 		temp_csv_error_arg(&p->row_error, "value", "%s", shown);
 }
 
 static void unit_field(temp_csv *p, const char *s, size_t n)
 {
-	char unit = unit_from_token(s, n);
+	char unit = tcsv_unit_from_token(s, n);
 	if (unit == 0) {
 		char shown[SHOW_MAX * 2];
-		show(shown, sizeof shown, s, n);
+		tcsv_show(shown, sizeof shown, s, n);
 		if (row_fail(p, "csv_unit_unknown", "unknown unit '%s' (expected C or F)", shown))
 			temp_csv_error_arg(&p->row_error, "value", "%s", shown);
 		return;
@@ -640,8 +575,8 @@ static void on_field(void *data, size_t n, void *ud)
 	if (!plain_ascii((const unsigned char *)s, n)) {
 		for (size_t i = 0; i < n; i++)
 			p->nl_in_fields += s[i] == '\n';
-		if (!utf8_valid(s, n)) {
-			fail(p, p->rec_line, "csv_mixed_encoding",
+		if (!tcsv_utf8_valid(s, n)) {
+			tcsv_fail(p, p->rec_line, "csv_mixed_encoding",
 			     "invalid UTF-8 in field %d (earlier lines are UTF-8: save the whole file in one encoding)", idx + 1);
 			return;
 		}
@@ -675,7 +610,7 @@ static void jst_args(temp_csv *p, int64_t at, int64_t previous)
 static void finish_row(temp_csv *p)
 {
 	if (p->field != p->ncols) {
-		if (fail(p, p->rec_line, "csv_columns", "wrong column count: expected %d fields, found %d", p->ncols, p->field)) {
+		if (tcsv_fail(p, p->rec_line, "csv_columns", "wrong column count: expected %d fields, found %d", p->ncols, p->field)) {
 			temp_csv_error_arg(&p->error, "expected", "%d", p->ncols);
 			temp_csv_error_arg(&p->error, "found", "%d", p->field);
 		}
@@ -697,7 +632,7 @@ static void finish_row(temp_csv *p)
 		return;
 	}
 	if (p->row_unit != 0 && p->unit != 0 && p->row_unit != p->unit) {
-		if (fail(p, p->rec_line, "csv_unit_mismatch", "unknown unit: this row says °%c but the file says °%c", p->row_unit,
+		if (tcsv_fail(p, p->rec_line, "csv_unit_mismatch", "unknown unit: this row says °%c but the file says °%c", p->row_unit,
 		         p->unit)) {
 			temp_csv_error_arg(&p->error, "a", "°%c", p->row_unit);
 			temp_csv_error_arg(&p->error, "b", "°%c", p->unit);
@@ -708,7 +643,7 @@ static void finish_row(temp_csv *p)
 	if (unit == 0)
 		unit = p->default_unit;
 	if (unit == 0) {
-		fail(p, p->rec_line, "csv_unit_missing",
+		tcsv_fail(p, p->rec_line, "csv_unit_missing",
 		     "unknown unit: the file does not say whether temperatures are °C or °F (name it in the header, "
 		     "e.g. Temp(°C), or add a line '# unit: C')");
 		return;
@@ -719,7 +654,7 @@ static void finish_row(temp_csv *p)
 	const char *key;
 	const char *field = coldchain_reading_implausible(&r, p->now, &key, why, sizeof why);
 	if (field != NULL) {
-		if (fail(p, p->rec_line, key, "%s", why))
+		if (tcsv_fail(p, p->rec_line, key, "%s", why))
 			p->error.field = field;
 		return;
 	}
@@ -728,14 +663,14 @@ static void finish_row(temp_csv *p)
 		time_iso8601(p->at, a);
 		time_iso8601(p->prev_at, b);
 		if (p->at < p->prev_at) {
-			if (fail(p, p->rec_line, "csv_order", "readings out of order: %s is before %s on line %ld", a, b, p->prev_line)) {
+			if (tcsv_fail(p, p->rec_line, "csv_order", "readings out of order: %s is before %s on line %ld", a, b, p->prev_line)) {
 				jst_args(p, p->at, p->prev_at);
 				temp_csv_error_arg(&p->error, "previous_line", "%ld", p->prev_line);
 			}
 			return;
 		}
 		if (celsius != p->prev_celsius) {
-			if (fail(p, p->rec_line, "csv_duplicate",
+			if (tcsv_fail(p, p->rec_line, "csv_duplicate",
 			         "duplicate timestamp %s with a different temperature (%.2f °C; line %ld has %.2f °C)", a, celsius,
 			         p->prev_line, p->prev_celsius)) {
 				jst_args(p, p->at, p->prev_at);
@@ -786,349 +721,16 @@ static int body_parse(temp_csv *p, const char *data, size_t len)
 {
 	size_t done = csv_parse(&p->csv, data, len, on_field, on_row, p);
 	if (done < len && p->status == 0)
-		if (fail(p, p->line, "csv_field_too_long", "a field longer than %d bytes (is this a temperature log?)", FIELD_MAX))
+		if (tcsv_fail(p, p->line, "csv_field_too_long", "a field longer than %d bytes (is this a temperature log?)", FIELD_MAX))
 			temp_csv_error_arg(&p->error, "max", "%d", FIELD_MAX);
 	return p->status < 0 ? -1 : 0;
 }
 
-/* ---- the preamble ---------------------------------------------------------------------- */
-
-typedef struct span {
-	const char *s;
-	size_t n;
-} span;
-
-typedef struct split_ctx {
-	span *fields;
-	int n;
-	char *store;  /* the copy the spans point into */
-	size_t used, cap;
-	bool overflow;
-} split_ctx;
-
-static void split_field(void *data, size_t n, void *ud)
-{
-	split_ctx *c = ud;
-	if (c->n >= MAX_COLUMNS || c->used + n + 1 > c->cap) {
-		c->overflow = true;
-		return;
-	}
-	memcpy(c->store + c->used, data, n);
-	c->fields[c->n].s = c->store + c->used;
-	c->fields[c->n].n = n;
-	c->store[c->used + n] = '\0';
-	c->used += n + 1;
-	c->n++;
-}
-
-/* The delimiter of a line: a tab, else a semicolon, else a comma, outside quotes. */
-static unsigned char detect_delim(const char *s, size_t n)
-{
-	bool quoted = false, tab = false, semi = false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			quoted = !quoted;
-		else if (!quoted && s[i] == '\t')
-			tab = true;
-		else if (!quoted && s[i] == ';')
-			semi = true;
-	}
-	return tab ? '\t' : semi ? ';' : ',';
-}
-
-/* Splits one line with libcsv. Returns the number of fields, or -1 when there are too many. */
-static int split_line(const char *s, size_t n, unsigned char delim, span *fields, char *store, size_t cap)
-{
-	struct csv_parser c;
-	if (csv_init(&c, 0) != 0)
-		return -1;
-	csv_set_delim(&c, delim);
-	split_ctx sc = {fields, 0, store, 0, cap, false};
-	csv_parse(&c, s, n, split_field, NULL, &sc);
-	csv_fini(&c, split_field, NULL, &sc);
-	csv_free(&c);
-	return sc.overflow ? -1 : sc.n;
-}
-
-/* Applies a declared time zone; an unknown or conflicting one fails. */
-static void declare_zone(temp_csv *p, const char *s, size_t n)
-{
-	int off;
-	char shown[SHOW_MAX * 2];
-	show(shown, sizeof shown, s, n);
-	if (parse_zone(s, n, p->default_offset, &off) != 0) {
-		if (fail(p, p->pre_lines + 1, "csv_zone_unknown", "unknown time zone '%s' (give a UTC offset such as UTC+09:00, or UTC)",
-		         shown))
-			temp_csv_error_arg(&p->error, "value", "%s", shown);
-		return;
-	}
-	if (p->offset_declared && off != p->offset) {
-		if (fail(p, p->pre_lines + 1, "csv_zone_conflict", "the file gives two different time zones (the second is '%s')",
-		         shown))
-			temp_csv_error_arg(&p->error, "value", "%s", shown);
-		return;
-	}
-	p->offset = off;
-	p->offset_declared = true;
-}
-
-static void declare_unit(temp_csv *p, const char *s, size_t n)
-{
-	char shown[SHOW_MAX * 2];
-	show(shown, sizeof shown, s, n);
-	char u = unit_from_token(s, n);
-	if (u == 0) {
-		if (fail(p, p->pre_lines + 1, "csv_unit_unknown", "unknown unit '%s' (expected C or F)", shown))
-			temp_csv_error_arg(&p->error, "value", "%s", shown);
-		return;
-	}
-	if (p->unit != 0 && p->unit != u) {
-		if (fail(p, p->pre_lines + 1, "csv_unit_conflict",
-		         "the file gives two different temperature units (the second is '%s')", shown))
-			temp_csv_error_arg(&p->error, "value", "%s", shown);
-		return;
-	}
-	p->unit = u;
-}
-
-/* A metadata key, compared without case, spaces, '_' or '-'. */
-static bool key_is(const char *s, size_t n, const char *const *words)
-{
-	char k[64];
-	size_t m = 0;
-	for (size_t i = 0; i < n && m + 1 < sizeof k; i++)
-		if (s[i] != ' ' && s[i] != '_' && s[i] != '-' && s[i] != '\t')
-			k[m++] = (char)lower_ascii((unsigned char)s[i]);
-	for (int i = 0; words[i]; i++)
-		if (equals_ci(k, m, words[i]))
-			return true;
-	return false;
-}
-
-static const char *const ZONE_KEYS[] = {"timezone", "tz", "utcoffset", "zone", "timezoneoffset",
-                                        "\xE3\x82\xBF\xE3\x82\xA4\xE3\x83\xA0\xE3\x82\xBE\xE3\x83\xBC\xE3\x83\xB3", NULL};
-static const char *const UNIT_KEYS[] = {"unit", "units", "tempunit", "temperatureunit", "\xE5\x8D\x98\xE4\xBD\x8D", NULL};
-
-/* A metadata pair: applies it when it declares a time zone or a unit. */
-static void metadata(temp_csv *p, const char *k, size_t kn, const char *v, size_t vn)
-{
-	trim(&k, &kn);
-	while (kn > 0 && (k[kn - 1] == ':' || k[kn - 1] == '='))
-		kn--;
-	trim(&v, &vn);
-	if (key_is(k, kn, ZONE_KEYS))
-		declare_zone(p, v, vn);
-	else if (key_is(k, kn, UNIT_KEYS))
-		declare_unit(p, v, vn);
-}
-
-/* "key: value" or "key = value" within one piece of text. */
-static void metadata_text(temp_csv *p, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == ':' || s[i] == '=') {
-			metadata(p, s, i, s + i + 1, n - i - 1);
-			return;
-		}
-}
-
-static bool is_time_name(const span *f)
-{
-	return contains_ci(f->s, f->n, "time") || contains_ci(f->s, f->n, "date") ||
-	       contains_ci(f->s, f->n, "\xE6\x97\xA5\xE6\x99\x82") ||  /* 日時 */
-	       contains_ci(f->s, f->n, "\xE6\x99\x82\xE5\x88\xBB") ||  /* 時刻 */
-	       contains_ci(f->s, f->n, "\xE6\x97\xA5\xE4\xBB\x98") ||  /* 日付 */
-	       contains_ci(f->s, f->n, "\xE6\x99\x82\xE9\x96\x93");    /* 時間 */
-}
-
-static bool is_temp_name(const span *f)
-{
-	return contains_ci(f->s, f->n, "temp") || contains_ci(f->s, f->n, "\xE6\xB8\xA9\xE5\xBA\xA6");  /* 温度 */
-}
-
-static bool has_unit_marker(const span *f)
-{
-	return contains_ci(f->s, f->n, "\xC2\xB0" "c") || contains_ci(f->s, f->n, "\xC2\xB0" "f") ||
-	       contains_ci(f->s, f->n, "\xE2\x84\x83") || contains_ci(f->s, f->n, "\xE2\x84\x89") ||
-	       contains_ci(f->s, f->n, "celsius") || contains_ci(f->s, f->n, "fahrenheit");
-}
-
-/* The text inside the last (...) or [...] of a header, if any. */
-static bool bracketed(const span *f, span *inner)
-{
-	for (size_t i = f->n; i-- > 0;) {
-		char close = f->s[i];
-		if (close != ')' && close != ']')
-			continue;
-		char open = close == ')' ? '(' : '[';
-		for (size_t j = i; j-- > 0;)
-			if (f->s[j] == open) {
-				inner->s = f->s + j + 1;
-				inner->n = i - j - 1;
-				return true;
-			}
-		return false;
-	}
-	return false;
-}
-
-/* The last word of a header, after a space, '_' or '-'. */
-static span last_word(const span *f)
-{
-	const char *s = f->s;
-	size_t n = f->n;
-	trim(&s, &n);
-	size_t i = n;
-	while (i > 0 && s[i - 1] != ' ' && s[i - 1] != '_' && s[i - 1] != '-')
-		i--;
-	return (span){s + i, n - i};
-}
-
-/* The unit a temperature header names: 'C', 'F', 0 for none; fails on an unknown one. */
-static char header_unit(temp_csv *p, const span *f)
-{
-	span in;
-	char shown[SHOW_MAX * 2];
-	if (bracketed(f, &in)) {
-		char u = unit_from_token(in.s, in.n);
-		if (u != 0)
-			return u;
-		if (looks_like_unit(in.s, in.n)) {
-			show(shown, sizeof shown, in.s, in.n);
-			if (fail(p, p->pre_lines + 1, "csv_unit_unknown", "unknown unit '%s' in the temperature header (expected °C or °F)",
-			         shown))
-				temp_csv_error_arg(&p->error, "value", "%s", shown);
-			return 0;
-		}
-	}
-	if (contains_ci(f->s, f->n, "\xE2\x84\x83") || contains_ci(f->s, f->n, "\xC2\xB0" "c") ||
-	    contains_ci(f->s, f->n, "celsius"))
-		return 'C';
-	if (contains_ci(f->s, f->n, "\xE2\x84\x89") || contains_ci(f->s, f->n, "\xC2\xB0" "f") ||
-	    contains_ci(f->s, f->n, "fahrenheit"))
-		return 'F';
-	span w = last_word(f);
-	if (w.n < f->n)
-		return unit_from_token(w.s, w.n);
-	return 0;
-}
-
-/* The zone a time header names ("Time (UTC)", "Timestamp UTC+9"), applied if any. */
-static void header_zone(temp_csv *p, const span *f)
-{
-	span in;
-	int off;
-	if (bracketed(f, &in) && (parse_zone(in.s, in.n, p->default_offset, &off) == 0 || looks_like_zone(in.s, in.n))) {
-		declare_zone(p, in.s, in.n);
-		return;
-	}
-	span w = last_word(f);
-	if (w.n < f->n && (starts_ci(w.s, w.n, "utc") || starts_ci(w.s, w.n, "gmt") || equals_ci(w.s, w.n, "jst")))
-		declare_zone(p, w.s, w.n);
-}
-
-/* Tries the line as a header. Returns true when it is one (columns set, or failed). */
-static bool try_header(temp_csv *p, const span *f, int n)
-{
-	int time_col = -1, date_col = -1, temp_col = -1, unit_col = -1;
-	for (int i = 0; i < n; i++) {
-		if (equals_ci(f[i].s, f[i].n, "date") || equals_ci(f[i].s, f[i].n, "\xE6\x97\xA5\xE4\xBB\x98"))
-			for (int j = 0; j < n; j++)
-				if (equals_ci(f[j].s, f[j].n, "time") || equals_ci(f[j].s, f[j].n, "\xE6\x99\x82\xE5\x88\xBB")) {
-					date_col = i;
-					time_col = j;
-				}
-	}
-	for (int i = 0; i < n && time_col < 0; i++)
-		if (is_time_name(&f[i]) && !is_temp_name(&f[i]))
-			time_col = i;
-	for (int i = 0; i < n; i++)
-		if (key_is(f[i].s, f[i].n, UNIT_KEYS) || equals_ci(f[i].s, f[i].n, "unit"))
-			unit_col = i;
-	for (int pass = 0; pass < 2 && temp_col < 0; pass++)
-		for (int i = 0; i < n && temp_col < 0; i++)
-			if (i != time_col && i != date_col && i != unit_col && (pass == 0 ? is_temp_name(&f[i]) : has_unit_marker(&f[i])))
-				temp_col = i;
-	if (time_col < 0 || temp_col < 0)
-		return false;
-	p->time_col = time_col;
-	p->date_col = date_col;
-	p->temp_col = temp_col;
-	p->unit_col = unit_col;
-	p->ncols = n;
-	header_zone(p, &f[date_col >= 0 ? date_col : time_col]);
-	if (date_col >= 0)
-		header_zone(p, &f[time_col]);
-	char u = header_unit(p, &f[temp_col]);
-	if (u != 0) {
-		if (p->unit != 0 && p->unit != u)
-			if (fail(p, p->pre_lines + 1, "csv_unit_conflict", "the header says °%c but the file says °%c", u, p->unit))
-				temp_csv_error_arg(&p->error, "value", "°%c", u);
-		p->unit = u;
-	}
-	return true;
-}
-
-typedef enum field_kind { KIND_EMPTY, KIND_TIME, KIND_NUMBER, KIND_UNIT, KIND_OTHER } field_kind;
-
-static field_kind kind_of(const span *f)
-{
-	const char *s = f->s;
-	size_t n = f->n;
-	trim(&s, &n);
-	int64_t t;
-	double v;
-	char u;
-	if (n == 0)
-		return KIND_EMPTY;
-	if (parse_time(NULL, s, n, 0, &t) == 0)
-		return KIND_TIME;
-	if (parse_number(s, n, &v, &u) == 0)
-		return KIND_NUMBER;
-	if (unit_from_token(s, n) != 0)
-		return KIND_UNIT;
-	if (n > 1 && s[n - 1] == '%' && parse_number(s, n - 1, &v, &u) == 0)
-		return KIND_EMPTY;  /* humidity */
-	return KIND_OTHER;
-}
-
-/* Tries the line as the first data line of a file without a header. */
-static bool try_data(temp_csv *p, const span *f, int n)
-{
-	field_kind kind[MAX_COLUMNS];
-	int time_col = -1, unit_col = -1, numbers = 0;
-	for (int i = 0; i < n; i++) {
-		kind[i] = kind_of(&f[i]);
-		if (kind[i] == KIND_OTHER)
-			return false;
-		if (kind[i] == KIND_TIME && time_col < 0)
-			time_col = i;
-		if (kind[i] == KIND_UNIT && unit_col < 0)
-			unit_col = i;
-		numbers += kind[i] == KIND_NUMBER;
-	}
-	if (time_col < 0 || numbers == 0)
-		return false;
-	int temp_col = -1;
-	for (int i = time_col + 1; i < n && temp_col < 0; i++)
-		if (kind[i] == KIND_NUMBER)
-			temp_col = i;
-	for (int i = time_col - 1; i >= 0 && temp_col < 0; i--)
-		if (kind[i] == KIND_NUMBER)
-			temp_col = i;
-	p->time_col = time_col;
-	p->date_col = -1;
-	p->temp_col = temp_col;
-	p->unit_col = unit_col;
-	p->ncols = n;
-	return true;
-}
-
 /* Starts the body with the line in p->pre (a header when header is true). */
-static int start_body(temp_csv *p, bool header, const char *line, size_t len)
+int tcsv_start_body(temp_csv *p, bool header, const char *line, size_t len)
 {
 	if (csv_init(&p->csv, CSV_REPALL_NL) != 0) {
-		fail(p, p->pre_lines + 1, "internal", "out of memory");
+		tcsv_fail(p, p->pre_lines + 1, "internal", "out of memory");
 		return -1;
 	}
 	csv_set_delim(&p->csv, p->delim);
@@ -1137,95 +739,6 @@ static int start_body(temp_csv *p, bool header, const char *line, size_t len)
 	p->skip_header = header;
 	p->line = p->pre_lines + 1;
 	return body_parse(p, line, len);
-}
-
-/* One complete preamble line (without its '\n'). Returns 0, or -1 on failure. */
-static int preamble_line(temp_csv *p)
-{
-	const char *s = p->pre;
-	size_t n = p->pre_len;
-	if (p->pre_lines == 0 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-		s += 3;  /* a byte order mark */
-		n -= 3;
-	}
-	if (!utf8_valid(s, n)) {
-		/* The first line with a non-ASCII byte decided the encoding (charset_stream.c). */
-		fail(p, p->pre_lines + 1, "csv_mixed_encoding",
-		     "invalid UTF-8 (earlier lines are UTF-8: save the whole file in one encoding)");
-		return -1;
-	}
-	const char *t = s;
-	size_t tn = n;
-	trim(&t, &tn);
-	if (tn == 0) {
-		p->pre_lines++;
-		return 0;
-	}
-	if (t[0] == '#') {
-		metadata_text(p, t + 1, tn - 1);
-		p->pre_lines++;
-		return p->status < 0 ? -1 : 0;
-	}
-	unsigned char delim = detect_delim(s, n);
-	span fields[MAX_COLUMNS];
-	char store[PRE_LINE_MAX + MAX_COLUMNS];
-	int nf = split_line(s, n, delim, fields, store, sizeof store);
-	if (nf < 0) {
-		if (fail(p, p->pre_lines + 1, "csv_too_many_columns", "wrong column count: more than %d columns", MAX_COLUMNS))
-			temp_csv_error_arg(&p->error, "max", "%d", MAX_COLUMNS);
-		return -1;
-	}
-	bool header = nf >= 2 && try_header(p, fields, nf);
-	if (p->status < 0)
-		return -1;
-	if (header || (nf >= 2 && try_data(p, fields, nf))) {
-		p->delim = delim;
-		/* The line goes to libcsv with its line end, which the caller stripped. */
-		memcpy(p->pre + p->pre_len, "\n", 1);
-		return start_body(p, header, s, (size_t)(p->pre + p->pre_len + 1 - s));
-	}
-	/* Metadata: "key: value", or key and value as the first two fields. */
-	if (nf >= 2)
-		metadata(p, fields[0].s, fields[0].n, fields[1].s, fields[1].n);
-	else
-		metadata_text(p, t, tn);
-	if (p->status < 0)
-		return -1;
-	if (++p->pre_lines >= PRE_LINES_MAX) {
-		if (fail(p, p->pre_lines, "csv_no_header",
-		         "no header or readings in the first %d lines (expected a time and a temperature column)", PRE_LINES_MAX))
-			temp_csv_error_arg(&p->error, "max", "%d", PRE_LINES_MAX);
-		return -1;
-	}
-	return 0;
-}
-
-/* Feeds bytes to the preamble; returns how many were consumed (the rest belong to the body
- * once it has started), or -1 on failure. */
-static long preamble_feed(temp_csv *p, const char *data, size_t len)
-{
-	size_t i = 0;
-	while (i < len && !p->in_body) {
-		char c = data[i++];
-		if (c == '\n' && !p->pre_quoted) {
-			if (p->pre_len > 0 && p->pre[p->pre_len - 1] == '\r')
-				p->pre_len--;
-			if (preamble_line(p) != 0)
-				return -1;
-			p->pre_len = 0;
-			continue;
-		}
-		if (c == '"' && !(p->pre_len > 0 && p->pre[0] == '#'))
-			p->pre_quoted = !p->pre_quoted;
-		if (p->pre_len + 2 >= PRE_LINE_MAX) {
-			if (fail(p, p->pre_lines + 1, "csv_line_too_long",
-			         "line longer than %d bytes before any readings (line ends must be LF or CR LF)", PRE_LINE_MAX))
-				temp_csv_error_arg(&p->error, "max", "%d", PRE_LINE_MAX);
-			return -1;
-		}
-		p->pre[p->pre_len++] = c;
-	}
-	return (long)i;
 }
 
 /* ---- the public functions --------------------------------------------------------------- */
@@ -1284,7 +797,7 @@ static int feed_utf8(void *ctx, const char *data, size_t len)
 	if (p->status != 0)
 		return 1;
 	if (!p->in_body) {
-		long used = preamble_feed(p, data, len);
+		long used = tcsv_preamble_feed(p, data, len);
 		if (used < 0)
 			return 1;
 		data += used;
@@ -1303,17 +816,17 @@ static void charset_failed(temp_csv *p)
 	case CHARSET_FAIL_NONE:
 		break;
 	case CHARSET_FAIL_UTF16:
-		fail(p, line, "csv_utf16", "the file is UTF-16: save it as UTF-8 or Shift_JIS");
+		tcsv_fail(p, line, "csv_utf16", "the file is UTF-16: save it as UTF-8 or Shift_JIS");
 		break;
 	case CHARSET_FAIL_UNKNOWN:
-		fail(p, line, "csv_encoding", "neither UTF-8 nor Shift_JIS (CP932): save the file as UTF-8");
+		tcsv_fail(p, line, "csv_encoding", "neither UTF-8 nor Shift_JIS (CP932): save the file as UTF-8");
 		break;
 	case CHARSET_FAIL_CP932:
-		fail(p, line, "csv_mixed_encoding",
+		tcsv_fail(p, line, "csv_mixed_encoding",
 		     "invalid Shift_JIS (CP932) (earlier lines are Shift_JIS: save the whole file in one encoding)");
 		break;
 	case CHARSET_FAIL_UNAVAILABLE:
-		fail(p, line, "internal", "no Shift_JIS (CP932) converter in this system's iconv");
+		tcsv_fail(p, line, "internal", "no Shift_JIS (CP932) converter in this system's iconv");
 		break;
 	}
 }
@@ -1338,16 +851,16 @@ int temp_csv_finish(temp_csv *p, temp_csv_error *err)
 	if (!p->in_body && p->pre_len > 0) {
 		if (p->pre_len > 0 && p->pre[p->pre_len - 1] == '\r')
 			p->pre_len--;
-		if (preamble_line(p) != 0)
+		if (tcsv_preamble_line(p) != 0)
 			return report(p, err);
 		p->pre_len = 0;
 	}
 	if (!p->in_body) {
-		fail(p, p->pre_lines > 0 ? p->pre_lines : 1, "csv_empty", "no readings: the file has no header or data line");
+		tcsv_fail(p, p->pre_lines > 0 ? p->pre_lines : 1, "csv_empty", "no readings: the file has no header or data line");
 		return report(p, err);
 	}
 	csv_fini(&p->csv, on_field, on_row, p);
 	if (p->status == 0 && p->readings == 0)
-		fail(p, p->line, "csv_no_data", "no readings: the file has a header but no data lines");
+		tcsv_fail(p, p->line, "csv_no_data", "no readings: the file has a header but no data lines");
 	return report(p, err);
 }

@@ -1,6 +1,7 @@
 /* Loading the advertising rules; see adrules.h. Files are read in name order so that rule
  * order, and so the order of findings at one position, is reproducible. */
 #include "service/adrules.h"
+#include "core/growth.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,15 +54,12 @@ adcheck_rules *adrules_load_dir(const char *dir, char *err, size_t errlen)
 		size_t len = strlen(e->d_name);
 		if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".json") != 0)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **grown = realloc(names, cap * sizeof *names);
-			if (grown == NULL) {
-				ok = false;
-				break;
-			}
-			names = grown;
+		char **grown = growth_reserve(names, &cap, n + 1, sizeof *names);
+		if (grown == NULL) {
+			ok = false;
+			break;
 		}
+		names = grown;
 		if ((names[n] = strdup(e->d_name)) == NULL)
 			ok = false;
 		else

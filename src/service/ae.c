@@ -9,6 +9,7 @@
 
 #include "core/ae_export.h"
 #include "core/ctcae.h"
+#include "core/growth.h"
 #include "core/kana.h"
 #include "core/lot_state.h"
 #include "core/pmda_report.h"
@@ -796,17 +797,14 @@ static char *read_data_file(const char *path, size_t *len_out, char *err, size_t
 	size_t len = 0, cap = 0, n;
 	char chunk[8192];
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *grown = realloc(text, cap);
-			if (grown == NULL) {
-				free(text);
-				fclose(f);
-				snprintf(err, errlen, "%.200s: out of memory", path);
-				return NULL;
-			}
-			text = grown;
+		char *grown = growth_reserve(text, &cap, len + n + 1, 1);
+		if (grown == NULL) {
+			free(text);
+			fclose(f);
+			snprintf(err, errlen, "%.200s: out of memory", path);
+			return NULL;
 		}
+		text = grown;
 		memcpy(text + len, chunk, n);
 		len += n;
 	}

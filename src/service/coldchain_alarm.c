@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/growth.h"
 #include "core/roles.h"
 #include "core/timefmt.h"
 #include "service/clinic.h"
@@ -165,16 +166,12 @@ static int collect_sensor(void *ctx, const logger_record *l)
 	sensor_list *list = ctx;
 	if (l->api_key_hash[0] == '\0' || l->interval_seconds <= 0)
 		return 0;  /* not a connected sensor, or no interval to be late by */
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 16;
-		logger_record *grown = realloc(list->items, cap * sizeof *grown);
-		if (grown == NULL) {
-			list->failed = true;
-			return 1;
-		}
-		list->items = grown;
-		list->cap = cap;
+	logger_record *grown = growth_reserve(list->items, &list->cap, list->n + 1, sizeof *grown);
+	if (grown == NULL) {
+		list->failed = true;
+		return 1;
 	}
+	list->items = grown;
 	list->items[list->n++] = *l;
 	return 0;
 }

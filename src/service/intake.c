@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/answer_history.h"
+#include "core/growth.h"
 #include "core/screening.h"
 #include "core/timefmt.h"
 #include "core/validate.h"
@@ -112,22 +113,19 @@ typedef struct existing_slots {
 static int collect_slot(void *ctx, const slot_view *v)
 {
 	existing_slots *e = ctx;
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 256;
-		int64_t *start = realloc(e->start, cap * sizeof *start);
-		if (start == NULL) {
-			e->failed = true;
-			return 1;
-		}
+	/* Two arrays of one capacity: both grow from the same cap to the same need. */
+	size_t start_cap = e->cap, end_cap = e->cap;
+	int64_t *start = growth_reserve(e->start, &start_cap, e->n + 1, sizeof *start);
+	if (start != NULL)
 		e->start = start;
-		int64_t *end = realloc(e->end, cap * sizeof *end);
-		if (end == NULL) {
-			e->failed = true;
-			return 1;
-		}
+	int64_t *end = growth_reserve(e->end, &end_cap, e->n + 1, sizeof *end);
+	if (end != NULL)
 		e->end = end;
-		e->cap = cap;
+	if (start == NULL || end == NULL) {
+		e->failed = true;
+		return 1;
 	}
+	e->cap = start_cap;
 	e->start[e->n] = v->slot.starts_at;
 	e->end[e->n] = v->slot.starts_at + (int64_t)v->slot.duration_minutes * 60;
 	e->n++;
@@ -376,20 +374,19 @@ static int keep_version(void *ctx, const response_record *r)
 	h->count++;
 	if (r->submitted_at < h->since)
 		return 0;
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		answer_version *v = realloc(h->v, cap * sizeof *v);
-		if (v != NULL)
-			h->v = v;
-		json_t **owned = realloc(h->owned, cap * 2 * sizeof *owned);
-		if (owned != NULL)
-			h->owned = owned;
-		if (v == NULL || owned == NULL) {
-			h->failed = true;
-			return 1;
-		}
-		h->cap = cap;
+	/* owned holds two documents per version: it is kept at twice v's capacity. */
+	size_t cap = h->cap, owned_cap = 2 * h->cap;
+	answer_version *v = growth_reserve(h->v, &cap, h->n + 1, sizeof *v);
+	if (v != NULL)
+		h->v = v;
+	json_t **owned = v == NULL ? NULL : growth_reserve(h->owned, &owned_cap, 2 * cap, sizeof *owned);
+	if (owned != NULL)
+		h->owned = owned;
+	if (v == NULL || owned == NULL) {
+		h->failed = true;
+		return 1;
 	}
+	h->cap = cap;
 	json_t *answers = json_loads(r->answers_json, 0, NULL), *flags = json_loads(r->flags_json, 0, NULL);
 	h->owned[2 * h->n] = answers;
 	h->owned[2 * h->n + 1] = flags;

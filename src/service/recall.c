@@ -1,24 +1,24 @@
 #include "service/recall.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/csv_out.h"
+#include "core/growth.h"
 #include "core/text.h"
 #include "core/timefmt.h"
 
 static int collect(void *ctx, const recall_recipient *r)
 {
 	recall_list *c = ctx;
-	if (c->n == c->cap) {
-		int cap = c->cap ? c->cap * 2 : 16;
-		recall_recipient *rows = realloc(c->rows, (size_t)cap * sizeof *rows);
-		if (rows == NULL)
-			return 1;
-		c->rows = rows;
-		c->cap = cap;
-	}
+	size_t cap = (size_t)c->cap;
+	recall_recipient *rows = growth_reserve(c->rows, &cap, (size_t)c->n + 1, sizeof *rows);
+	if (rows == NULL || cap > INT_MAX)
+		return 1;
+	c->rows = rows;
+	c->cap = (int)cap;
 	c->rows[c->n++] = *r;
 	return 0;
 }

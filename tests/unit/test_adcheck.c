@@ -17,28 +17,11 @@
 #include "core/adcheck_text.h"
 #include "http/handlers.h"
 #include "service/adrules.h"
+#include "testutil.h"
 
 #define RULES_DIR "data/adrules"
 #define CASES_FILE "tests/data/adcheck/cases.json"
 #define SEED_FILE "../shared/seed/000_c029625cf95e6ddf.txt"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len != NULL)
-		*len = (size_t)n;
-	return buf;
-}
 
 static int setup(void **state)
 {
@@ -159,7 +142,7 @@ static void test_seed(void **state)
 {
 	const adcheck_rules *r = *state;
 	size_t len;
-	char *text = slurp(SEED_FILE, &len);
+	char *text = read_whole_file(SEED_FILE, &len);
 	if (text == NULL)
 		fail_msg("%s cannot be read (shared/ must sit beside the repository)", SEED_FILE);
 	adcheck_error err;
@@ -506,8 +489,7 @@ static void test_own_pages(void **state)
 		char path[512];
 		snprintf(path, sizeof path, "web/%s", e->d_name);
 		size_t len;
-		char *page = slurp(path, &len);
-		assert_non_null(page);
+		char *page = slurp_len(path, &len);
 		adcheck_report *rep = adcheck_check(r, page, len, ADCHECK_HTML, &err);
 		if (rep == NULL)
 			fail_msg("%s: %s", path, err.message);

@@ -17,6 +17,8 @@
 
 #include "core/ae_export.h"
 
+#include "testutil_ae_case.h"
+
 #define HOSTILE_NARRATIVE "かゆみ <script>alert(\"x\")</script> & 'quote' ]]> --> end"
 
 static const ae_export_term sample_terms[] = {
@@ -24,46 +26,21 @@ static const ae_export_term sample_terms[] = {
 	{.code = "eczema", .name_en = "Eczema", .name_ja = "湿疹", .meddra_code = "10014184", .grade = 1},
 };
 
-static const ae_export_lot sample_lots[] = {
-	{.lot_number = "LOT-2026-001", .expires_on = "2027-03-31"},
-	{.lot_number = "L&2<x>", .expires_on = ""},
-};
-
 static ae_export_case sample_case(void)
 {
 	ae_export_case c = {
-		.case_id = 42,
-		.version = 2,
-		.received_at = 1771715107, /* 2026-02-21T23:05:07Z */
-		.assessed_at = 1772357400, /* 2026-03-01T09:30:00Z */
+		SAMPLE_CASE_COMMON,
 		.sender_name = "Clinic <Tokyo> & Co",
 		.meddra_version = "27.1",
 		.reporter_qualification = "physician",
-		.patient_id = 7,
-		.patient_initials = "Y.H.",
-		.birth_date = "1980-05-17",
-		.sex = "male",
 		.narrative = HOSTILE_NARRATIVE,
-		.onset_date = "2026-02-20",
-		.ongoing = true,
 		.terms = sample_terms,
-		.term_count = 2,
-		.other_medically_important = true,
-		.outcome = "recovering",
-		.outcome_date = "",
-		.causality = "probable",
 		.treatment = "Stopped the cream; antihistamine",
-		.product_code = "EXO-CREAM-M",
 		.product_name = "Exosome cream for men",
 		.manufacturer = "Example Bio K.K.",
-		.lots = sample_lots,
-		.lot_count = 2,
-		.questionnaire_id = "exosome-cream",
-		.questionnaire_version = 1,
 		.questionnaire_answers_json = "{\"age\": 45, \"allergy\": true, \"allergy_to\": \"そば\", "
 		                              "\"skin_site\": [\"eczema\", \"wound\"], \"last_visit\": \"2026-01-15\", "
 		                              "\"note\": null, \"blank\": \"\", \"none\": []}",
-		.questionnaire_submitted_at = 1768006923, /* 2026-01-10T01:02:03Z */
 	};
 	return c;
 }
@@ -839,91 +816,46 @@ static void test_bad_input(void **state)
 	assert_null(ae_export_fhir(NULL, err, sizeof err));
 	assert_null(ae_export_e2b(NULL, err, sizeof err));
 
-	ae_export_case c = sample_case();
-	c.outcome = "fatal";
-	c.death = true;
-	c.outcome_date = "";
-	expect_refused(&c, "outcome_date");
-	c.outcome_date = NULL;
-	expect_refused(&c, "outcome_date");
-	c.outcome_date = "2026-02-31";
-	expect_refused(&c, "outcome_date");
-	c.outcome_date = "2026-02-25";
-	c.death = false;
-	expect_refused(&c, "death");
-
-	c = sample_case();
-	c.term_count = 0;
-	expect_refused(&c, "terms");
-	c.terms = NULL;
-	c.term_count = 1;
-	expect_refused(&c, "terms");
-
-	ae_export_term bad[2] = {sample_terms[0], sample_terms[1]};
-	c = sample_case();
-	c.terms = bad;
-	bad[1].grade = 0;
-	expect_refused(&c, "terms[1].grade");
-	bad[1].grade = 6;
-	expect_refused(&c, "terms[1].grade");
-	bad[1].grade = 1;
-	bad[0].code = "";
-	expect_refused(&c, "terms[0].code");
-	bad[0].code = "pruritus";
-	bad[0].meddra_code = "1003\"7";
-	expect_refused(&c, "terms[0].meddra_code");
-
-	c = sample_case();
-	c.birth_date = NULL;
-	expect_refused(&c, "birth_date");
-	c.birth_date = "17/05/1980";
-	expect_refused(&c, "birth_date");
-	c = sample_case();
-	c.sex = NULL;
-	expect_refused(&c, "sex");
-	c.sex = "unknown";
-	expect_refused(&c, "sex");
-
-	c = sample_case();
-	c.product_name = NULL;
-	expect_refused(&c, "product_name");
-	c = sample_case();
-	c.product_code = "";
-	expect_refused(&c, "product_code");
-
-	c = sample_case();
-	c.onset_date = "";
-	expect_refused(&c, "onset_date");
-	c = sample_case();
-	c.outcome = "better";
-	expect_refused(&c, "outcome");
-	c = sample_case();
-	c.causality = "related";
-	expect_refused(&c, "causality");
-	c = sample_case();
-	c.narrative = "bell \a inside";
-	expect_refused(&c, "narrative");
-	c = sample_case();
-	c.patient_initials = "\xff\xfe";
-	expect_refused(&c, "patient_initials");
-	c = sample_case();
-	c.lots = NULL; /* a count without lots */
-	expect_refused(&c, "lots");
-	c.lot_count = -1;
-	expect_refused(&c, "lots");
-	ae_export_lot lots[1] = {{.lot_number = "", .expires_on = ""}};
-	c.lots = lots;
-	c.lot_count = 1;
-	expect_refused(&c, "lots[0].lot_number");
-	c = sample_case();
-	c.sender_name = "";
-	expect_refused(&c, "sender_name");
-	c = sample_case();
-	c.reporter_qualification = "nurse";
-	expect_refused(&c, "reporter_qualification");
-	c = sample_case();
-	c.case_id = 0;
-	expect_refused(&c, "case_id");
+	ae_export_case c;
+	ae_export_term bad[2];
+	ae_export_lot no_number[1] = {{.lot_number = "", .expires_on = ""}};
+	/* One row a refusal: the change to the sample case, and the field the error must name. */
+#define CASE(mutation, field)                                                                                  \
+	do {                                                                                                       \
+		c = sample_case();                                                                                     \
+		bad[0] = sample_terms[0];                                                                              \
+		bad[1] = sample_terms[1];                                                                              \
+		mutation;                                                                                              \
+		expect_refused(&c, field);                                                                             \
+	} while (0)
+	CASE((c.outcome = "fatal", c.death = true, c.outcome_date = ""), "outcome_date");
+	CASE((c.outcome = "fatal", c.death = true, c.outcome_date = NULL), "outcome_date");
+	CASE((c.outcome = "fatal", c.death = true, c.outcome_date = "2026-02-31"), "outcome_date");
+	CASE((c.outcome = "fatal", c.death = false, c.outcome_date = "2026-02-25"), "death");
+	CASE(c.term_count = 0, "terms");
+	CASE((c.terms = NULL, c.term_count = 1), "terms");
+	CASE((c.terms = bad, bad[1].grade = 0), "terms[1].grade");
+	CASE((c.terms = bad, bad[1].grade = 6), "terms[1].grade");
+	CASE((c.terms = bad, bad[0].code = ""), "terms[0].code");
+	CASE((c.terms = bad, bad[0].meddra_code = "1003\"7"), "terms[0].meddra_code");
+	CASE(c.birth_date = NULL, "birth_date");
+	CASE(c.birth_date = "17/05/1980", "birth_date");
+	CASE(c.sex = NULL, "sex");
+	CASE(c.sex = "unknown", "sex");
+	CASE(c.product_name = NULL, "product_name");
+	CASE(c.product_code = "", "product_code");
+	CASE(c.onset_date = "", "onset_date");
+	CASE(c.outcome = "better", "outcome");
+	CASE(c.causality = "related", "causality");
+	CASE(c.narrative = "bell \a inside", "narrative");
+	CASE(c.patient_initials = "\xff\xfe", "patient_initials");
+	CASE(c.lots = NULL /* a count without lots */, "lots");
+	CASE((c.lots = NULL, c.lot_count = -1), "lots");
+	CASE((c.lots = no_number, c.lot_count = 1), "lots[0].lot_number");
+	CASE(c.sender_name = "", "sender_name");
+	CASE(c.reporter_qualification = "nurse", "reporter_qualification");
+	CASE(c.case_id = 0, "case_id");
+#undef CASE
 
 	/* Questionnaire answers (FHIR only). */
 	c = sample_case();

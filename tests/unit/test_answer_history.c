@@ -12,7 +12,7 @@
 
 #include "core/answer_history.h"
 #include "core/timefmt.h"
-#include "test_files.h"
+#include "testutil.h"
 
 #define QUESTIONNAIRE_FILE "data/questionnaires/exosome-cream-v2.json"
 #define RULES_FILE "data/screening/exosome-cream-v2.json"

@@ -10,7 +10,7 @@
 
 #include "core/clinic_profile.h"
 #include "core/jp_contact.h"
-#include "test_files.h"
+#include "testutil.h"
 
 /* A complete, valid set of details; tests change one field at a time. */
 static void valid_raw(const char *raw[CLINIC_FIELD_COUNT])

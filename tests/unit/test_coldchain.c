@@ -65,6 +65,17 @@ static void test_no_excursion(void **state)
 	assert_float_equal(ev.max_seen, 8.0, 0);
 }
 
+/* Compares an episode with the one expected, field by field (a message names the field). */
+static void assert_episode(const excursion_episode *got, excursion_episode want)
+{
+	assert_int_equal(got->start, want.start);
+	assert_int_equal(got->end, want.end);
+	assert_int_equal(got->duration_seconds, want.duration_seconds);
+	assert_int_equal(got->direction, want.direction);
+	assert_float_equal(got->peak_celsius, want.peak_celsius, 0);
+	assert_int_equal(got->open, want.open);
+}
+
 static void test_single_point_out(void **state)
 {
 	(void)state;
@@ -74,12 +85,8 @@ static void test_single_point_out(void **state)
 	seen s;
 	run(&ev, &s, c, NULL, 11, 0);
 	assert_int_equal(s.n_ep, 1);
-	assert_int_equal(s.ep[0].start, 900);
-	assert_int_equal(s.ep[0].end, 900);
-	assert_int_equal(s.ep[0].duration_seconds, 300);
-	assert_int_equal(s.ep[0].direction, EXCURSION_ABOVE);
-	assert_float_equal(s.ep[0].peak_celsius, 9.0, 0);
-	assert_false(s.ep[0].open);
+	assert_episode(&s.ep[0], (excursion_episode){.start = 900, .end = 900, .duration_seconds = 300,
+	                                             .direction = EXCURSION_ABOVE, .peak_celsius = 9.0});
 	assert_int_equal(ev.seconds_outside, 300);
 }
 
@@ -93,24 +100,16 @@ static void test_back_and_forth(void **state)
 	run(&ev, &s, c, NULL, 12, 300);
 	assert_int_equal(s.n_ep, 4);
 	/* 300..600, closed by the reading at 900: 300 + 300. */
-	assert_int_equal(s.ep[0].start, 300);
-	assert_int_equal(s.ep[0].end, 600);
-	assert_int_equal(s.ep[0].duration_seconds, 600);
-	assert_float_equal(s.ep[0].peak_celsius, 9.5, 0);
+	assert_episode(&s.ep[0], (excursion_episode){.start = 300, .end = 600, .duration_seconds = 600,
+	                                             .direction = EXCURSION_ABOVE, .peak_celsius = 9.5});
 	/* 1200..1800: 900. */
-	assert_int_equal(s.ep[1].start, 1200);
-	assert_int_equal(s.ep[1].end, 1800);
-	assert_int_equal(s.ep[1].duration_seconds, 900);
-	assert_float_equal(s.ep[1].peak_celsius, 10.4, 0);
+	assert_episode(&s.ep[1], (excursion_episode){.start = 1200, .end = 1800, .duration_seconds = 900,
+	                                             .direction = EXCURSION_ABOVE, .peak_celsius = 10.4});
 	/* Above at 2400, then below at 2700 and 3000. */
-	assert_int_equal(s.ep[2].start, 2400);
-	assert_int_equal(s.ep[2].duration_seconds, 300);
-	assert_int_equal(s.ep[2].direction, EXCURSION_ABOVE);
-	assert_int_equal(s.ep[3].start, 2700);
-	assert_int_equal(s.ep[3].end, 3000);
-	assert_int_equal(s.ep[3].direction, EXCURSION_BELOW);
-	assert_float_equal(s.ep[3].peak_celsius, 1.0, 0);
-	assert_int_equal(s.ep[3].duration_seconds, 600);
+	assert_episode(&s.ep[2], (excursion_episode){.start = 2400, .end = 2400, .duration_seconds = 300,
+	                                             .direction = EXCURSION_ABOVE, .peak_celsius = 8.5});
+	assert_episode(&s.ep[3], (excursion_episode){.start = 2700, .end = 3000, .duration_seconds = 600,
+	                                             .direction = EXCURSION_BELOW, .peak_celsius = 1.0});
 	assert_int_equal(ev.seconds_outside, 600 + 900 + 300 + 600);
 	assert_int_equal(ev.episodes, 4);
 }
@@ -123,12 +122,8 @@ static void test_open_at_end_and_below(void **state)
 	seen s;
 	run(&ev, &s, c, NULL, 5, 300);
 	assert_int_equal(s.n_ep, 1);
-	assert_int_equal(s.ep[0].direction, EXCURSION_BELOW);
-	assert_int_equal(s.ep[0].start, 600);
-	assert_int_equal(s.ep[0].end, 1200);
-	assert_float_equal(s.ep[0].peak_celsius, -0.5, 0);
-	assert_true(s.ep[0].open);
-	assert_int_equal(s.ep[0].duration_seconds, 600 + 300);
+	assert_episode(&s.ep[0], (excursion_episode){.start = 600, .end = 1200, .duration_seconds = 600 + 300,
+	                                             .direction = EXCURSION_BELOW, .peak_celsius = -0.5, .open = true});
 }
 
 static void test_gaps(void **state)

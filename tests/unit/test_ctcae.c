@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/ctcae.h"
-#include "test_files.h"
+#include "testutil.h"
 
 #define TERMS_FILE "data/ctcae/terms.json"
 #define CATALOGUE_FILE "data/ctcae/ctcae-v5.0.csv"

@@ -15,6 +15,8 @@
 #include "core/timefmt.h"
 #include "service/intake.h"
 
+#include "testutil_store.h"
+
 #define DAY 86400
 #define T0 ((int64_t)1795564800) /* 2026-11-25T00:00:00Z */
 
@@ -44,13 +46,7 @@ static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
 	char err[512];
-	snprintf(f->dir, sizeof f->dir, "/tmp/exosafe-intake-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-	f->s = store_sqlite_open(f->path, err, sizeof err);
-	int v;
-	if (f->s == NULL || store_migrate(f->s, &v) != STORE_OK)
+	if (test_store_open("intake", f->dir, f->path, &f->s) != 0)
 		return -1;
 	f->cat = intake_catalog_load("data", err, sizeof err);
 	if (f->cat == NULL) {
@@ -75,13 +71,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	store_close(f->s);
 	intake_catalog_free(f->cat);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	int rc = system(cmd);
+	int rc = test_store_close(f->dir, f->s);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static long long rows(fixture *f, const char *table)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "service/intake_catalog.h"
+#include "testutil.h"
 
 static void test_real_data_loads(void **state)
 {
@@ -135,22 +136,6 @@ static void test_consent_says_what_the_seed_requires(void **state)
 }
 
 /* ---- broken data folders ---- */
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static void write_file(const char *dir, const char *sub, const char *name, const char *text)
 {

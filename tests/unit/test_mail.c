@@ -22,6 +22,8 @@
 #include <sodium.h>
 #include "store/store.h"
 
+#include "testutil_store.h"
+
 typedef struct fixture {
 	char dir[64];
 	char path[128];
@@ -32,14 +34,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/exosafe-mail-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
-	char err[256];
-	f->s = store_sqlite_open(f->path, err, sizeof err);
-	int version;
-	if (f->s == NULL || store_migrate(f->s, &version) != STORE_OK)
+	if (test_store_open("mail", f->dir, f->path, &f->s) != 0)
 		return -1;
 	user_record u = {.role = ROLE_PATIENT, .created_at = 1795564800};
 	snprintf(u.email, sizeof u.email, "p@example.jp");
@@ -56,13 +51,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	store_close(f->s);
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	int rc = test_store_close(f->dir, f->s);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static void test_template_render(void **state)

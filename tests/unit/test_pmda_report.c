@@ -16,6 +16,8 @@
 #include "core/kana.h"
 #include "core/pmda_report.h"
 
+#include "testutil_ae_case.h"
+
 #define HOSTILE "かゆみ <script>alert(\"x\")</script> & 'quote'"
 
 static const ae_export_term sample_terms[] = {
@@ -24,45 +26,20 @@ static const ae_export_term sample_terms[] = {
 	 .meddra_code = "", .grade = 1},
 };
 
-static const ae_export_lot sample_lots[] = {
-	{.lot_number = "LOT-2026-001", .expires_on = "2027-03-31"},
-	{.lot_number = "L&2<x>", .expires_on = ""},
-};
-
 static ae_export_case sample_case(void)
 {
 	ae_export_case c = {
-		.case_id = 42,
-		.version = 2,
-		.received_at = 1771715107,
-		.assessed_at = 1772357400,
+		SAMPLE_CASE_COMMON,
 		.sender_name = "exosafe クリニック",
 		.reporter_qualification = "patient",
-		.patient_id = 7,
-		.patient_initials = "Y.H.",
-		.birth_date = "1980-05-17",
-		.sex = "male",
 		.narrative = "塗った翌朝から頬がかゆい。\n医師: 接触皮膚炎を疑う。",
-		.onset_date = "2026-02-20",
-		.ongoing = true,
 		.terms = sample_terms,
-		.term_count = 2,
-		.other_medically_important = true,
-		.outcome = "recovering",
-		.outcome_date = "",
-		.causality = "probable",
 		.treatment = "使用中止、抗ヒスタミン薬内服",
-		.product_code = "EXO-CREAM-M",
 		.product_name = "エクソソームクリーム（男性用）",
 		.manufacturer = "Example Bio 株式会社",
-		.lots = sample_lots,
-		.lot_count = 2,
-		.questionnaire_id = "exosome-cream",
-		.questionnaire_version = 1,
 		.questionnaire_answers_json = "{\"age\": 45, \"allergy\": true, \"allergy_to\": \"そば\", "
 		                              "\"pregnancy\": \"not_applicable\", \"medications\": \"ロキソプロフェン 頓用\", "
 		                              "\"prior_treatment_reaction\": false, \"cancer\": false}",
-		.questionnaire_submitted_at = 1768006923, /* 2026-01-10T01:02:03Z = 2026-01-10 JST */
 	};
 	return c;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/questionnaire.h"
-#include "test_files.h"
+#include "testutil.h"
 
 #define QUESTIONNAIRE_FILE "data/questionnaires/exosome-cream-v1.json"
 #define CASES_FILE "tests/data/questionnaire/answers.json"

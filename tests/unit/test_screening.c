@@ -11,7 +11,7 @@
 
 #include "core/questionnaire.h"
 #include "core/screening.h"
-#include "test_files.h"
+#include "testutil.h"
 
 #define QUESTIONNAIRE_FILE "data/questionnaires/exosome-cream-v1.json"
 #define RULES_FILE "data/screening/exosome-cream-v1.json"
@@ -28,30 +28,36 @@ typedef struct fixture {
 	screening_rules *r, *r2;
 } fixture;
 
+/* The questionnaire (or, with q, the rule file for it) at path; fails the test when it is refused. */
+static questionnaire *load_questionnaire(const char *path)
+{
+	char err[256];
+	char *text = slurp(path);
+	questionnaire *q = questionnaire_parse(text, err, sizeof err);
+	free(text);
+	if (q == NULL)
+		fail_msg("%s: %s", path, err);
+	return q;
+}
+
+static screening_rules *load_rules(const char *path, const questionnaire *q)
+{
+	char err[256];
+	char *text = slurp(path);
+	screening_rules *r = screening_parse(text, q, err, sizeof err);
+	free(text);
+	if (r == NULL)
+		fail_msg("%s: %s", path, err);
+	return r;
+}
+
 static int setup(void **state)
 {
 	fixture *fx = calloc(1, sizeof *fx);
-	char err[256];
-	char *text = slurp(QUESTIONNAIRE_FILE);
-	fx->q = questionnaire_parse(text, err, sizeof err);
-	free(text);
-	if (fx->q == NULL)
-		fail_msg("%s: %s", QUESTIONNAIRE_FILE, err);
-	text = slurp(RULES_FILE);
-	fx->r = screening_parse(text, fx->q, err, sizeof err);
-	free(text);
-	if (fx->r == NULL)
-		fail_msg("%s: %s", RULES_FILE, err);
-	text = slurp(QUESTIONNAIRE_V2_FILE);
-	fx->q2 = questionnaire_parse(text, err, sizeof err);
-	free(text);
-	if (fx->q2 == NULL)
-		fail_msg("%s: %s", QUESTIONNAIRE_V2_FILE, err);
-	text = slurp(RULES_V2_FILE);
-	fx->r2 = screening_parse(text, fx->q2, err, sizeof err);
-	free(text);
-	if (fx->r2 == NULL)
-		fail_msg("%s: %s", RULES_V2_FILE, err);
+	fx->q = load_questionnaire(QUESTIONNAIRE_FILE);
+	fx->r = load_rules(RULES_FILE, fx->q);
+	fx->q2 = load_questionnaire(QUESTIONNAIRE_V2_FILE);
+	fx->r2 = load_rules(RULES_V2_FILE, fx->q2);
 	*state = fx;
 	return 0;
 }

@@ -17,6 +17,8 @@
 #include "store/migration.h"
 #include "store/store.h"
 
+#include "testutil_store.h"
+
 typedef struct fixture {
 	char dir[64];
 	char path[128];
@@ -26,16 +28,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/exosafe-unit-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof f->path, "%s/test.db", f->dir);
-	char err[256];
-	f->s = store_sqlite_open(f->path, err, sizeof err);
-	if (f->s == NULL)
-		return -1;
-	int version;
-	if (store_migrate(f->s, &version) != STORE_OK)
+	if (test_store_open("unit", f->dir, f->path, &f->s) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -44,13 +37,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	store_close(f->s);
-	char cmd[200];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	int rc = test_store_close(f->dir, f->s);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static user_record make_user(const char *email, user_role role)

@@ -17,6 +17,7 @@
 #include "core/coldchain.h"
 #include "core/temp_csv.h"
 #include "core/timefmt.h"
+#include "testutil.h"
 
 #define DATA_DIR "tests/data/coldchain"
 #define JST (9 * 3600)
@@ -73,22 +74,6 @@ static int parse(const char *data, size_t len, size_t chunk, collected *out, tem
 static int parse_str(const char *text, collected *out, temp_csv_error *err)
 {
 	return parse(text, strlen(text), 0, out, err);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
 }
 
 static int64_t iso(const char *s)
@@ -211,7 +196,7 @@ static void test_data_files(void **state)
 		if (x == NULL)
 			fail_msg("%s: %s", xpath, jerr.text);
 		size_t len;
-		char *data = slurp(path, &len);
+		char *data = slurp_len(path, &len);
 
 		collected whole = {0};
 		temp_csv_error err = {0};

@@ -15,7 +15,7 @@
 #include "core/jp_contact.h"
 #include "core/text.h"
 #include "core/validate.h"
-#include "test_files.h"
+#include "testutil.h"
 
 /* Fixed "now" so date cases do not drift: 2026-11-25T00:00:00Z. */
 #define NOW ((int64_t)1795564800)

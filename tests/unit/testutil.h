@@ -1,28 +1,56 @@
-/* Reading a data file whole, and its cases line by line, for the unit tests that check cases
- * kept as data. Include after cmocka.h; tests run from the repository root (meson's workdir). */
-#ifndef EXOSAFE_TEST_FILES_H
-#define EXOSAFE_TEST_FILES_H
+/* What the unit tests (and the benchmarks) share: reading a data file whole, and cases kept as
+ * data read line by line. The cmocka helpers (slurp, slurp_len, tsv_*) fail the test on a file
+ * that cannot be read: include this after cmocka.h. read_whole_file needs no cmocka (the
+ * benchmarks use it). Tests run from the repository root (meson's workdir). */
+#ifndef EXOSAFE_TESTUTIL_H
+#define EXOSAFE_TESTUTIL_H
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The contents of path, NUL-terminated, with its length in *len when len is not NULL (the
+ * caller frees it); NULL when it cannot be opened or read. */
+static inline char *read_whole_file(const char *path, size_t *len)
+{
+	if (len != NULL)
+		*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *buf = NULL;
+	long n = -1;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0)
+		buf = malloc((size_t)n + 1);
+	if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf == NULL)
+		return NULL;
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = (size_t)n;
+	return buf;
+}
+
+#ifdef fail_msg /* cmocka.h was included */
+
+/* The contents of path with its length (caller frees); fails the test when it cannot be read. */
+static inline char *slurp_len(const char *path, size_t *len)
+{
+	char *text = read_whole_file(path, len);
+	if (text == NULL)
+		fail_msg("cannot read %s (tests run from the repository root)", path);
+	return text;
+}
+
 /* The contents of path, NUL-terminated (caller frees); fails the test when it cannot be read. */
 static inline char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s (tests run from the repository root)", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
+	return slurp_len(path, NULL);
 }
 
 /* A tab-separated cases file being read: one case a line, '#' comments and blank lines skipped. */
@@ -75,5 +103,7 @@ static inline void tsv_close(tsv_cases *t)
 	free(t->text);
 	t->text = t->next = NULL;
 }
+
+#endif /* fail_msg */
 
 #endif
