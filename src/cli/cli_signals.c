@@ -1,4 +1,4 @@
-/* exosafe signals: disproportionality statistics over a reports extract (core/signal.h). */
+/* exosafe signals: disproportionality statistics over a reports extract (core/safety_signal.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -24,7 +24,7 @@
 #include "service/pharmacovigilance.h"
 #include "core/parallel.h"
 #include "core/numfmt.h"
-#include "core/signal.h"
+#include "core/safety_signal.h"
 #include "core/text.h"
 
 static const char signals_usage[] =

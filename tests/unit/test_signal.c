@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/signal.h"
+#include "core/safety_signal.h"
 
 static void assert_rel(double got, double want, double tol)
 {

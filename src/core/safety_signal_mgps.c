@@ -1,22 +1,6 @@
-/* Signal detection: counting 2×2 tables at registry scale, and the statistics over them.
+/* MGPS (DuMouchel 1999) for safety signals (safety_signal.h): scoring one pair, the
+ * likelihood of a prior, and fitting the prior to the data.
  *
- * Formulas (a, b, c, d, N and E as in signal.h; z = 1.959963984540054, the 97.5% normal
- * quantile):
- *
- *   PRR  = [a/(a+b)] / [c/(c+d)]; 95% CI exp(ln PRR ± z·sqrt(1/a − 1/(a+b) + 1/c − 1/(c+d)))
- *          (undefined when c = 0).
- *   χ²   = N·max(0, |ad − bc| − N/2)² / [(a+b)(c+d)(a+c)(b+d)], Pearson's χ² with Yates'
- *          continuity correction, 1 degree of freedom: the variant of the MHRA/EudraVigilance
- *          screening rule (Evans et al. 2001: PRR ≥ 2, χ² ≥ 4, a ≥ 3). The correction never
- *          moves a cell past its expected value (so χ² is 0, not positive, when |ad − bc| <
- *          N/2), which is what scipy.stats.chi2_contingency(correction=True) does.
- *   ROR  = ad/(bc); 95% CI exp(ln ROR ± z·sqrt(1/a + 1/b + 1/c + 1/d)) (Woolf; undefined
- *          when b, c or d is 0).
- *   IC   = log2((a + 0.5)/(E + 0.5)), the BCPNN information component with the shrinkage of
- *          Norén et al. (2006, 2013); its 95% credibility interval is the exact 2.5% and 97.5%
- *          quantiles of the posterior Gamma(shape a + 0.5, rate E + 0.5) of the observed-to-
- *          expected ratio, on the log2 scale (Norén et al. 2013, eq. 4), rather than the
- *          closed-form approximation IC ± 3.3/2.4·(a + 0.5)^(−1/2) …
  *   MGPS (DuMouchel 1999): λ = μ/E has the prior P·Γ(α1, β1) + (1−P)·Γ(α2, β2); the count n
  *          given E is then a mixture of negative binomials,
  *            f(n; α, β, E) = Γ(α+n)/(Γ(α) n!) · (E/(β+E))^n · (β/(β+E))^α.
@@ -57,24 +41,11 @@
  * The reported log-likelihood is always the exact
  * one over every pair. Sums over points run in fixed blocks added in order, on every core,
  * so the result does not depend on the number of threads.
- *
- * Quantiles: safeguarded Halley iteration on t = ln x over the mixture's CDF, which is written with the
- * regularised incomplete gamma function (series for x < a + 1, the continued fraction
- * otherwise, Numerical Recipes §6.2; for a > 1e5, where those need O(√a) terms, Temme's
- * uniform asymptotic expansion, DLMF 8.12.3–8.12.8, to two terms — a component that is
- * nearly a point mass, α and β → ∞, is a legitimate maximum-likelihood answer when the
- * background is pure noise), inside a bracket that only shrinks; about 1e-12
- * relative. ln Γ is the C library's lgamma; ψ is computed here (recurrence to x ≥ 10, then
- * the asymptotic series to x^−14).
- *
- * Scoring runs on every core (core/parallel.h); what depends only on the count n — ln Γ, ψ
- * and each posterior component's own quantiles at rate 1 — is computed once per distinct n.
- *
- * Counting is in signal_count.c. */
-#include "core/signal.h"
+ */
+#include "core/safety_signal.h"
 
 #include "core/parallel.h"
-#include "core/signal_internal.h"
+#include "core/safety_signal_internal.h"
 
 #include <assert.h>
 #include <math.h>
@@ -86,7 +57,6 @@
 enum {
 	SQUASH_EXACT_PAIRS = 50000,
 	FIT_MAX_ITER = 400,
-	PROGRESS_ROWS = 1 << 20,
 };
 /* Coarser levels only choose the start and bring it near the next level's maximum. */
 #define FIT_FLAT_ROUGH 1e-10
@@ -95,324 +65,6 @@ enum {
 #define SQUASH_FINE 0.005
 #define SQUASH_MEDIUM_BINS 4     /* SQUASH_MEDIUM = 0.02 */
 #define SQUASH_COARSE_BINS 20    /* SQUASH_COARSE = 0.1 */
-#define Z975 1.959963984540054
-
-/* ---------------------------------------------------------------- special functions */
-
-double signal_digamma(double x)
-{
-	double r = 0.0;
-	while (x < 10.0) {
-		r -= 1.0 / x;
-		x += 1.0;
-	}
-	double f = 1.0 / (x * x);
-	double tail = f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132 - f * (691.0 / 32760 - f / 12))))));
-	return r + log(x) - 0.5 / x - tail;
-}
-
-/* ln of the common factor x^a e^−x / Γ(a), given ln x and ln Γ(a). */
-static double gamma_prefactor_log(double a, double x, double log_x, double lgamma_a)
-{
-	return a * log_x - x - lgamma_a;
-}
-
-/* P(a, x) divided by the common factor, by its series, to relative precision eps; for
- * x < a + 1. */
-static double gamma_p_series_sum(double a, double x, double eps)
-{
-	double sum = 1.0 / a, term = sum, ap = a;
-	for (int i = 0; i < 10000000; i++) {
-		ap += 1.0;
-		term *= x / ap;
-		sum += term;
-		if (term < sum * eps)
-			break;
-	}
-	return sum;
-}
-
-/* Q(a, x) = 1 − P(a, x) divided by the common factor, by its continued fraction (Numerical
- * Recipes §6.2, 1/(b0 + a1/(b1 + a2/(b2 + …))), ak = −k(k − a), bk = x + 1 − a + 2k) to relative
- * precision about eps; for x >= a + 1. The convergents Ak/Bk of the denominator come from the
- * forward recurrence, rescaled now and then, rather than by Lentz's method: no division in
- * the loop, so each term costs a few dependent multiply-adds instead of two divisions. The
- * step between successive values of the fraction is Dk/(A(k−1)·Bk) relative, Dk = −ak·D(k−1)
- * being the convergents' determinant, so the test needs neither a division nor a difference
- * of nearly equal numbers. */
-static double gamma_q_cf_sum(double a, double x, double eps)
-{
-	const double big = 0x1p300, scale = 0x1p-300;
-	double b = x + 1.0 - a;
-	double a_prev = 1.0, a_k = b, b_prev = 0.0, b_k = 1.0, det = -1.0;
-	for (double k = 1.0; k < 1e7; k += 1.0) {
-		double an = -k * (k - a);
-		b += 2.0;
-		double a_next = b * a_k + an * a_prev, b_next = b * b_k + an * b_prev;
-		det = -an * det;
-		a_prev = a_k;
-		b_prev = b_k;
-		a_k = a_next;
-		b_k = b_next;
-		if (fabs(det) <= eps * fabs(a_prev * b_k))
-			break;
-		if (fabs(a_k) > big) {
-			a_k *= scale;
-			a_prev *= scale;
-			b_k *= scale;
-			b_prev *= scale;
-			det *= scale * scale;
-		}
-	}
-	return b_k / a_k;
-}
-
-/* P(a, x) and Q(a, x) for large a by Temme's uniform expansion: with λ = x/a and
- * η = sign(λ − 1)·sqrt(2(λ − 1 − ln λ)), Q = ½ erfc(η sqrt(a/2)) + R and P = ½ erfc(−η sqrt(a/2)) − R,
- * R = e^(−aη²/2)/sqrt(2πa)·(c0(η) + c1(η)/a), c0 = −1/3 + η/12 − 2η²/135 + η³/864,
- * c1 = −1/540 − η/288. Beyond |η| = 0.1, R < e^−500 for a > 1e5. */
-static void gamma_pq_large(double a, double x, double *p, double *q)
-{
-	double u = x / a - 1.0;
-	double eta = sqrt(2.0 * (u - log1p(u)));
-	if (u < 0.0)
-		eta = -eta;
-	double r = 0.0;
-	if (fabs(eta) < 0.1) {
-		double c0 = -1.0 / 3 + eta / 12 - 2 * eta * eta / 135 + eta * eta * eta / 864;
-		double c1 = -1.0 / 540 - eta / 288;
-		r = exp(-0.5 * a * eta * eta) / sqrt(2.0 * M_PI * a) * (c0 + c1 / a);
-	}
-	*p = 0.5 * erfc(-eta * sqrt(0.5 * a)) - r;
-	*q = 0.5 * erfc(eta * sqrt(0.5 * a)) + r;
-}
-
-#define GAMMA_LARGE_A 1e5
-
-double signal_gamma_p(double a, double x)
-{
-	if (!(x > 0.0))
-		return 0.0;
-	if (isinf(x))
-		return 1.0;
-	if (a > GAMMA_LARGE_A) {
-		double p, q;
-		gamma_pq_large(a, x, &p, &q);
-		return p;
-	}
-	double lx = log(x), pref = exp(gamma_prefactor_log(a, x, lx, lgamma(a)));
-	if (x < a + 1.0)
-		return gamma_p_series_sum(a, x, 1e-17) * pref;
-	return 1.0 - gamma_q_cf_sum(a, x, 1e-16) * pref;
-}
-
-/* One component of a gamma mixture: weight w, shape a, rate b, with ln b and ln Γ(a) kept
- * so that the quantile iterations do not recompute them. */
-typedef struct gamma_part {
-	double w, a, b, log_b, lgamma_a;
-} gamma_part;
-
-static gamma_part gamma_part_make(double w, double a, double b, double lgamma_a)
-{
-	return (gamma_part){w, a, b, log(b), lgamma_a};
-}
-
-static gamma_part gamma_part_make_log(double w, double a, double b, double log_b, double lgamma_a)
-{
-	return (gamma_part){w, a, b, log_b, lgamma_a};
-}
-
-/* F(e^t) − p for the mixture, each CDF taken from the side that keeps its precision, with
- * dF/dt (x times the density) and d²F/dt², which share each component's common factor:
- * d/dt [(bx)^a e^(−bx)/Γ(a)] = (bx)^a e^(−bx)/Γ(a)·(a − bx). A component c = known is
- * taken to be at its own p-quantile (F_c = p, common factor known_pref) and not evaluated. */
-static double mix_cdf_minus(const gamma_part part[2], double t, double x, double p, int known, double known_pref,
-                            double *d1, double *d2)
-{
-	/* Upper tails are summed as −w·Q + w − p to avoid 1 − Q cancelling: F = lower + wu − upper. */
-	double lower = 0.0, upper = 0.0, wu = 0.0, slope = 0.0, bend = 0.0;
-	for (int c = 0; c < 2; c++) {
-		const gamma_part *g = &part[c];
-		if (!(g->w > 0.0))
-			continue;
-		double y = g->b * x;
-		double pref = c == known ? known_pref : exp(gamma_prefactor_log(g->a, y, g->log_b + t, g->lgamma_a));
-		slope += g->w * pref;
-		bend += g->w * pref * (g->a - y);
-		if (c == known) {
-			lower += g->w * p;
-		} else if (g->a > GAMMA_LARGE_A) {
-			double pc, qc;
-			gamma_pq_large(g->a, y, &pc, &qc);
-			if (pc < qc) {
-				lower += g->w * pc;
-			} else {
-				wu += g->w;
-				upper += g->w * qc;
-			}
-		} else {
-			/* A light component needs less relative precision for the same error in F:
-			 * w·eps stays at 1e-17. */
-			double eps = fmin(1e-10, fmax(1e-17, 1e-17 / g->w));
-			if (y < g->a + 1.0) {
-				lower += g->w * gamma_p_series_sum(g->a, y, eps) * pref;
-			} else {
-				wu += g->w;
-				upper += g->w * gamma_q_cf_sum(g->a, y, fmax(eps, 1e-16)) * pref;
-			}
-		}
-	}
-	*d1 = slope;
-	*d2 = bend;
-	return lower + (wu - p) - upper;
-}
-
-/* The Wilson–Hilferty approximation to the p-quantile of Gamma(a, rate b). */
-static double gamma_quantile_guess(double p, double a, double b)
-{
-	/* Φ^−1(p) by a rational approximation (Abramowitz & Stegun 26.2.23): enough for a
-	 * starting point. */
-	double pp = p < 0.5 ? p : 1.0 - p;
-	double t = sqrt(-2.0 * log(pp));
-	double z = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
-	if (p < 0.5)
-		z = -z;
-	double v = 1.0 / (9.0 * a);
-	double c = 1.0 - v + z * sqrt(v);
-	if (c <= 0.05)
-		c = 0.05;
-	return a / b * c * c * c;
-}
-
-/* The p-quantile of the mixture by safeguarded Halley iteration on t = ln x from x0 (cubic
- * convergence: from a start within 1e-5 the second step is below 1e-14): lo and hi, once
- * known, bracket the root (F < p at lo, F >= p at hi), and a step leaving the bracket is
- * replaced by bisection (or, while one side is still open, by a unit step towards it).
- * known: a component whose own p-quantile x0 is (its CDF is not evaluated there; known_pref
- * is its common factor there), or -1.
- * tol: the step, relative to max(1, |t|), below which t is taken as found. */
-static double mix_quantile(const gamma_part part[2], double p, double x0, double log_x0, int known, double known_pref,
-                           double tol)
-{
-	double t = log_x0, lo = -INFINITY, hi = INFINITY;
-	double shape_max = fmax(part[0].w > 0.0 ? part[0].a : 0.0, part[1].w > 0.0 ? part[1].a : 0.0);
-	for (int it = 0; it < 300; it++) {
-		double x = it == 0 ? x0 : exp(t), d1, d2;
-		double f = mix_cdf_minus(part, t, x, p, it == 0 ? known : -1, known_pref, &d1, &d2);
-		if (f == 0.0)
-			break;
-		if (f < 0.0)
-			lo = t;
-		else
-			hi = t;
-		double tn = NAN;
-		bool halley = false;
-		if (d1 > 0.0) {
-			double newton = f / d1, denom = 1.0 - 0.5 * newton * d2 / d1;
-			/* Halley's step, or Newton's when the correction would more than halve or double it */
-			halley = denom > 0.5 && denom < 2.0;
-			tn = halley ? t - newton / denom : t - newton;
-		}
-		if (!(tn > lo && tn < hi)) {
-			halley = false;
-			if (isinf(lo))
-				tn = hi - 1.0;
-			else if (isinf(hi))
-				tn = lo + 1.0;
-			else
-				tn = 0.5 * (lo + hi);
-		}
-		if (tn < -745.0)
-			return 0.0;
-		if (tn > 709.0)
-			return INFINITY;
-		double dt = fabs(tn - t);
-		t = tn;
-		if (dt <= tol * fmax(1.0, fabs(t)) || (isfinite(lo) && isfinite(hi) && hi - lo <= 1e-15 * fmax(1.0, fabs(t))))
-			break;
-		/* Halley's error after a step of dt is about K·dt³, K ≈ 0.4·shape near a gamma's 5%
-		 * or 95% quantile in ln x (K = (g2/2g1)² − g3/6g1 for the derivatives gk of F in t,
-		 * with g2/g1 = a − bx and g3/g1 = (a − bx)² − bx). When that is below the tolerance
-		 * the step just taken has landed; checking it would cost another evaluation. */
-		if (halley && 0.5 * shape_max * dt * dt * dt <= tol * fmax(1.0, fabs(t)))
-			break;
-	}
-	return exp(t);
-}
-
-double signal_gamma_mix_quantile(double p, double q, double a1, double b1, double a2, double b2)
-{
-	if (q >= 1.0) {
-		q = 1.0;
-		a2 = a1;
-		b2 = b1;
-	}
-	if (q <= 0.0) {
-		q = 0.0;
-		a1 = a2;
-		b1 = b2;
-	}
-	gamma_part part[2] = {gamma_part_make(q, a1, b1, lgamma(a1)), gamma_part_make(1.0 - q, a2, b2, lgamma(a2))};
-	double guess = q >= 0.5 ? gamma_quantile_guess(p, a1, b1) : gamma_quantile_guess(p, a2, b2);
-	return mix_quantile(part, p, guess, log(guess), -1, 0.0, 1e-14);
-}
-
-/* The p-quantile of Gamma(a, rate 1); the quantile at rate b is this divided by b. Computed
- * once per count and reused for every pair, so it is iterated to the last bit: the IC
- * interval's ends are logarithms of these and may be close to 0. */
-static double gamma_unit_quantile(double p, double a)
-{
-	gamma_part part[2] = {gamma_part_make(1.0, a, 1.0, lgamma(a)), gamma_part_make(0.0, a, 1.0, 0.0)};
-	double guess = gamma_quantile_guess(p, a, 1.0);
-	return mix_quantile(part, p, guess, log(guess), -1, 0.0, 1e-16);
-}
-
-/* ---------------------------------------------------------------- disproportionality */
-
-/* As signal_disproportionality, given the 2.5% and 97.5% quantiles of Gamma(a + 0.5, rate 1):
- * the IC interval depends on E only through the rate, so a run computes them once per a. */
-static void disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, double unit_025, double unit_975,
-                               signal_stats *out)
-{
-	double A = a, B = b, C = c, D = d, N = A + B + C + D;
-	out->expected = (A + B) * (A + C) / N;
-
-	out->prr = out->prr_lo = out->prr_hi = NAN;
-	if (c > 0) {
-		out->prr = (A / (A + B)) / (C / (C + D));
-		double se = sqrt(1.0 / A - 1.0 / (A + B) + 1.0 / C - 1.0 / (C + D)), f = exp(Z975 * se);
-		out->prr_lo = out->prr / f;
-		out->prr_hi = out->prr * f;
-	}
-
-	out->chi2 = NAN;
-	double r1 = A + B, r2 = C + D, c1 = A + C, c2 = B + D;
-	if (r1 > 0 && r2 > 0 && c1 > 0 && c2 > 0) {
-		double diff = fabs(A * D - B * C) - N / 2.0;
-		if (diff < 0.0)
-			diff = 0.0;
-		out->chi2 = N * (diff / r1) * (diff / r2) / (c1 * c2);
-	}
-
-	out->ror = out->ror_lo = out->ror_hi = NAN;
-	if (b > 0 && c > 0 && d > 0) {
-		out->ror = (A * D) / (B * C);
-		double se = sqrt(1.0 / A + 1.0 / B + 1.0 / C + 1.0 / D), f = exp(Z975 * se);
-		out->ror_lo = out->ror / f;
-		out->ror_hi = out->ror * f;
-	}
-
-	double shape = A + 0.5, rate = out->expected + 0.5;
-	out->ic = log2(shape / rate);
-	out->ic_lo = log2(unit_025 / rate);
-	out->ic_hi = log2(unit_975 / rate);
-}
-
-void signal_disproportionality(uint32_t a, uint32_t b, uint32_t c, uint32_t d, signal_stats *out)
-{
-	double shape = a + 0.5;
-	disproportionality(a, b, c, d, gamma_unit_quantile(0.025, shape), gamma_unit_quantile(0.975, shape), out);
-}
 
 /* ---------------------------------------------------------------- MGPS */
 
@@ -443,27 +95,13 @@ static double point_loglik(const signal_prior *pr, double lp, double lq, double 
 	return lm - log(s);
 }
 
-/* What scoring needs of a count n under a prior, the same for every pair with that count:
- * per component c, ln Γ(αc + n) − ln Γ(αc) − ln n!, ln Γ(αc + n), ψ(αc + n) and the 5% and
- * 95% quantiles of Gamma(αc + n, rate 1); and the IC interval's quantiles of Gamma(n + ½, 1). */
-typedef struct count_terms {
-	double n;
-	double log_coef[2], lgamma_shape[2], digamma_shape[2], unit_05[2], unit_95[2], log_unit_05[2], log_unit_95[2];
-	double pref_05[2], pref_95[2];   /* the common factor u^a e^−u / Γ(a) at those quantiles */
-	double ic_025, ic_975;
-} count_terms;
 
-/* What scoring needs of the prior, the same for every pair. */
-typedef struct prior_terms {
-	double log_p, log_q, log_beta[2];
-} prior_terms;
-
-static prior_terms prior_terms_make(const signal_prior *prior)
+prior_terms signal_prior_terms_make(const signal_prior *prior)
 {
 	return (prior_terms){log(prior->p), log1p(-prior->p), {log(prior->beta1), log(prior->beta2)}};
 }
 
-static void count_terms_make(const signal_prior *prior, double n, bool with_ic, count_terms *ct)
+void signal_count_terms_make(const signal_prior *prior, double n, bool with_ic, count_terms *ct)
 {
 	const double alpha[2] = {prior->alpha1, prior->alpha2};
 	ct->n = n;
@@ -472,15 +110,15 @@ static void count_terms_make(const signal_prior *prior, double n, bool with_ic, 
 		ct->lgamma_shape[c] = lgamma(shape);
 		ct->log_coef[c] = ct->lgamma_shape[c] - lgamma(alpha[c]) - lgamma(n + 1.0);
 		ct->digamma_shape[c] = signal_digamma(shape);
-		ct->unit_05[c] = gamma_unit_quantile(0.05, shape);
-		ct->unit_95[c] = gamma_unit_quantile(0.95, shape);
+		ct->unit_05[c] = signal_gamma_unit_quantile(0.05, shape);
+		ct->unit_95[c] = signal_gamma_unit_quantile(0.95, shape);
 		ct->log_unit_05[c] = log(ct->unit_05[c]);
 		ct->log_unit_95[c] = log(ct->unit_95[c]);
 		ct->pref_05[c] = exp(gamma_prefactor_log(shape, ct->unit_05[c], ct->log_unit_05[c], ct->lgamma_shape[c]));
 		ct->pref_95[c] = exp(gamma_prefactor_log(shape, ct->unit_95[c], ct->log_unit_95[c], ct->lgamma_shape[c]));
 	}
-	ct->ic_025 = with_ic ? gamma_unit_quantile(0.025, n + 0.5) : NAN;
-	ct->ic_975 = with_ic ? gamma_unit_quantile(0.975, n + 0.5) : NAN;
+	ct->ic_025 = with_ic ? signal_gamma_unit_quantile(0.025, n + 0.5) : NAN;
+	ct->ic_975 = with_ic ? signal_gamma_unit_quantile(0.975, n + 0.5) : NAN;
 }
 
 /* A component whose posterior weight is below this is left out of EB05 and EB95: F moves by
@@ -492,11 +130,11 @@ static void count_terms_make(const signal_prior *prior, double n, bool with_ic, 
  * own quantile at rate 1 underflowed). */
 static double mix_quantile_guessed(const gamma_part part[2], double p, int h, double rate)
 {
-	double guess = gamma_quantile_guess(p, part[h].a, rate);
-	return mix_quantile(part, p, guess, log(guess), -1, 0.0, 1e-14);
+	double guess = signal_gamma_quantile_guess(p, part[h].a, rate);
+	return signal_mix_quantile(part, p, guess, log(guess), -1, 0.0, 1e-14);
 }
 
-static void mgps_score(const signal_prior *prior, const prior_terms *pt, const count_terms *ct, double expected,
+void signal_mgps_score_terms(const signal_prior *prior, const prior_terms *pt, const count_terms *ct, double expected,
                        signal_ebgm *out)
 {
 	const double alpha[2] = {prior->alpha1, prior->alpha2}, beta[2] = {prior->beta1, prior->beta2};
@@ -532,12 +170,12 @@ static void mgps_score(const signal_prior *prior, const prior_terms *pt, const c
 		part[c] = gamma_part_make_log(w[c], alpha[c] + n, rate[c], log_rate[c], ct->lgamma_shape[c]);
 	int h = w[0] >= w[1] ? 0 : 1;
 	if (ct->unit_05[h] > 0.0)
-		out->eb05 = mix_quantile(part, 0.05, ct->unit_05[h] / rate[h], ct->log_unit_05[h] - log_rate[h], h,
+		out->eb05 = signal_mix_quantile(part, 0.05, ct->unit_05[h] / rate[h], ct->log_unit_05[h] - log_rate[h], h,
 		                         ct->pref_05[h], 1e-14);
 	else
 		out->eb05 = mix_quantile_guessed(part, 0.05, h, rate[h]);
 	if (ct->unit_95[h] > 0.0)
-		out->eb95 = mix_quantile(part, 0.95, ct->unit_95[h] / rate[h], ct->log_unit_95[h] - log_rate[h], h,
+		out->eb95 = signal_mix_quantile(part, 0.95, ct->unit_95[h] / rate[h], ct->log_unit_95[h] - log_rate[h], h,
 		                         ct->pref_95[h], 1e-14);
 	else
 		out->eb95 = mix_quantile_guessed(part, 0.95, h, rate[h]);
@@ -546,9 +184,9 @@ static void mgps_score(const signal_prior *prior, const prior_terms *pt, const c
 void signal_mgps_score(const signal_prior *prior, double n, double expected, signal_ebgm *out)
 {
 	count_terms ct;
-	count_terms_make(prior, n, false, &ct);
-	prior_terms pt = prior_terms_make(prior);
-	mgps_score(prior, &pt, &ct, expected, out);
+	signal_count_terms_make(prior, n, false, &ct);
+	prior_terms pt = signal_prior_terms_make(prior);
+	signal_mgps_score_terms(prior, &pt, &ct, expected, out);
 }
 
 /* The objective's sums over the points, a block of OBJECTIVE_BLOCK points at a time: each
@@ -1168,392 +806,3 @@ int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn p
 	return isfinite(out->loglik) ? 0 : -1;
 }
 
-/* ---------------------------------------------------------------- ranking */
-
-/* Rows compared as the ranking orders them: EB05 descending, then EBGM, then a, then names. */
-typedef struct rank_ctx {
-	const signal_table *t;
-	const signal_row *rows;
-} rank_ctx;
-
-static int cmp_rank(const void *x, const void *y, void *ctx)
-{
-	const rank_ctx *c = ctx;
-	const signal_row *ra = &c->rows[*(const uint32_t *)x], *rb = &c->rows[*(const uint32_t *)y];
-	if (ra->mgps.eb05 != rb->mgps.eb05)
-		return ra->mgps.eb05 > rb->mgps.eb05 ? -1 : 1;
-	if (ra->mgps.ebgm != rb->mgps.ebgm)
-		return ra->mgps.ebgm > rb->mgps.ebgm ? -1 : 1;
-	if (ra->a != rb->a)
-		return ra->a > rb->a ? -1 : 1;
-	int k = strcmp(c->t->item_names[ra->item], c->t->item_names[rb->item]);
-	if (k)
-		return k;
-	return strcmp(c->t->event_names[ra->event], c->t->event_names[rb->event]);
-}
-
-/* The distinct counts of the rows, each with its count_terms; looked up by open addressing. */
-typedef struct count_index {
-	uint32_t *slot_count;   /* the count + 1 in a slot, 0 when empty */
-	uint32_t *slot_term;    /* the index into terms */
-	size_t mask;
-	count_terms *terms;
-	size_t n;
-} count_index;
-
-static const count_terms *count_index_get(const count_index *ci, uint32_t a)
-{
-	size_t j = (size_t)(mix64(a) & ci->mask);
-	while (ci->slot_count[j] != a + 1)
-		j = (j + 1) & ci->mask;
-	return &ci->terms[ci->slot_term[j]];
-}
-
-typedef struct score_job {
-	const signal_table *t;
-	const signal_prior *prior;
-	count_index *counts;
-	signal_row *rows;
-	signal_progress_fn progress;
-	void *ctx;
-	prior_terms prior_terms;
-} score_job;
-
-/* EB05 as an unsigned key in descending order (a larger EB05 first): the IEEE bits with the
- * sign handled are ascending in the value, then complemented. */
-static uint64_t eb05_key(double x)
-{
-	if (isnan(x))
-		return UINT64_MAX;
-	uint64_t u;
-	memcpy(&u, &x, sizeof u);
-	u = u >> 63 ? ~u : u | UINT64_C(1) << 63;
-	return ~u;
-}
-
-/* Ranking: a radix sort on the top 44 bits of EB05's key (four passes of 11 bits, whose counts
- * stay in the first-level cache), then each run of equal partial keys — few, and short — by
- * the whole comparison. Above RANK_SPLIT rows the two halves are sorted on two cores and
- * merged. */
-enum { RANK_DIGIT_BITS = 11, RANK_DIGITS = 1 << RANK_DIGIT_BITS, RANK_PASSES = 4,
-       RANK_LOW_BITS = 64 - RANK_PASSES * RANK_DIGIT_BITS, RANK_SPLIT = 2048 };
-
-typedef struct radix_item {
-	uint64_t key;   /* the top bits of EB05's key */
-	uint32_t at;    /* the row */
-} radix_item;
-
-static int cmp_rank_item(const void *x, const void *y, void *ctx)
-{
-	return cmp_rank(&((const radix_item *)x)->at, &((const radix_item *)y)->at, ctx);
-}
-
-typedef struct rank_job {
-	rank_ctx ctx;
-	radix_item *a, *b;   /* the items, and as many for scratch */
-	size_t half;         /* [0, half) and [half, n) */
-	size_t n;
-} rank_job;
-
-/* Sorts a[0..n) (scratch b) fully by cmp_rank; the result is in a (an even number of passes). */
-static void rank_items(const rank_ctx *ctx, radix_item *a, radix_item *b, size_t n)
-{
-	for (int pass = 0; pass < RANK_PASSES; pass++) {
-		int shift = pass * RANK_DIGIT_BITS;
-		size_t count[RANK_DIGITS] = {0};
-		for (size_t i = 0; i < n; i++)
-			count[(a[i].key >> shift) & (RANK_DIGITS - 1)]++;
-		size_t sum = 0;
-		for (size_t d = 0; d < RANK_DIGITS; d++) {
-			size_t c = count[d];
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			b[count[(a[i].key >> shift) & (RANK_DIGITS - 1)]++] = a[i];
-		radix_item *swap = a;
-		a = b;
-		b = swap;
-	}
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		while (j < n && a[j].key == a[i].key)
-			j++;
-		if (j - i > 1)
-			qsort_r(a + i, j - i, sizeof *a, cmp_rank_item, (void *)(uintptr_t)ctx);
-		i = j;
-	}
-}
-
-static void rank_halves(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	rank_job *j = p;
-	for (size_t h = begin; h < end; h++) {
-		size_t lo = h ? j->half : 0, hi = h ? j->n : j->half;
-		rank_items(&j->ctx, j->a + lo, j->b + lo, hi - lo);
-	}
-}
-
-/* The order of rows[0..n) by cmp_rank, in order[0..n). Returns 0, or -1 when memory runs
- * out. */
-static int rank_sort(const signal_table *t, const signal_row *rows, uint32_t *order, size_t n)
-{
-	radix_item *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
-	if (a == NULL || b == NULL) {
-		free(a);
-		free(b);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		a[i] = (radix_item){eb05_key(rows[i].mgps.eb05) >> RANK_LOW_BITS, (uint32_t)i};
-	rank_job job = {{t, rows}, a, b, n < RANK_SPLIT ? n : n / 2, n};
-	parallel_for(job.half < n ? 2 : 1, 1, rank_halves, &job, NULL, NULL);
-	/* merge the halves: by the partial key, and on a tie by the whole comparison */
-	size_t x = 0, y = job.half, k = 0;
-	while (x < job.half && y < n) {
-		bool first = a[x].key != a[y].key ? a[x].key < a[y].key : cmp_rank(&a[x].at, &a[y].at, &job.ctx) <= 0;
-		order[k++] = first ? a[x++].at : a[y++].at;
-	}
-	while (x < job.half)
-		order[k++] = a[x++].at;
-	while (y < n)
-		order[k++] = a[y++].at;
-	free(a);
-	free(b);
-	return 0;
-}
-
-static void score_terms(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	score_job *j = p;
-	for (size_t i = begin; i < end; i++)
-		count_terms_make(j->prior, j->counts->terms[i].n, true, &j->counts->terms[i]);
-}
-
-static void score_rows(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	score_job *j = p;
-	for (size_t i = begin; i < end; i++) {
-		signal_row *r = &j->rows[i];
-		const count_terms *ct = count_index_get(j->counts, r->a);
-		disproportionality(r->a, r->b, r->c, r->d, ct->ic_025, ct->ic_975, &r->stats);
-		mgps_score(j->prior, &j->prior_terms, ct, r->stats.expected, &r->mgps);
-	}
-}
-
-static void score_progress(void *p, double fraction)
-{
-	score_job *j = p;
-	j->progress(j->ctx, "scoring", fraction);
-}
-
-/* Indexes the distinct counts of rows[0..n) with room for their terms. Returns 0 or -1. */
-static int count_index_grow(count_index *ci)
-{
-	size_t cap = ci->mask ? 2 * (ci->mask + 1) : 1024;
-	uint32_t *slot_count = calloc(cap, sizeof *slot_count), *slot_term = malloc(cap * sizeof *slot_term);
-	if (slot_count == NULL || slot_term == NULL) {
-		free(slot_count);
-		free(slot_term);
-		return -1;
-	}
-	for (size_t j = 0; ci->mask && j <= ci->mask; j++) {
-		if (ci->slot_count[j] == 0)
-			continue;
-		size_t r = (size_t)(mix64(ci->slot_count[j] - 1) & (cap - 1));
-		while (slot_count[r])
-			r = (r + 1) & (cap - 1);
-		slot_count[r] = ci->slot_count[j];
-		slot_term[r] = ci->slot_term[j];
-	}
-	free(ci->slot_count);
-	free(ci->slot_term);
-	ci->slot_count = slot_count;
-	ci->slot_term = slot_term;
-	ci->mask = cap - 1;
-	return 0;
-}
-
-static int count_index_build(count_index *ci, const signal_row *rows, size_t n)
-{
-	memset(ci, 0, sizeof *ci);
-	if (count_index_grow(ci) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t key = rows[i].a + 1;
-		size_t j = (size_t)(mix64(rows[i].a) & ci->mask);
-		while (ci->slot_count[j] && ci->slot_count[j] != key)
-			j = (j + 1) & ci->mask;
-		if (ci->slot_count[j] != 0)
-			continue;
-		ci->slot_count[j] = key;
-		ci->slot_term[j] = (uint32_t)ci->n++;
-		if (ci->n * 2 > ci->mask && count_index_grow(ci) < 0)
-			return -1;
-	}
-	ci->terms = malloc((ci->n + 1) * sizeof *ci->terms);
-	if (ci->terms == NULL)
-		return -1;
-	for (size_t j = 0; j <= ci->mask; j++)
-		if (ci->slot_count[j])
-			ci->terms[ci->slot_term[j]].n = (double)(ci->slot_count[j] - 1);
-	return 0;
-}
-
-static void count_index_free(count_index *ci)
-{
-	free(ci->slot_count);
-	free(ci->slot_term);
-	free(ci->terms);
-}
-
-static void no_progress(void *ctx, const char *phase, double fraction)
-{
-	(void)ctx;
-	(void)phase;
-	(void)fraction;
-}
-
-enum { ROW_BLOCK = 65536 };
-
-typedef struct row_job {
-	const signal_table *t;
-	uint32_t min_count;
-	signal_row *out;
-	size_t blocks;
-	size_t *start;   /* [blocks]: each block's row count, then its first row */
-} row_job;
-
-static void rows_count(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	row_job *j = p;
-	for (size_t b = begin; b < end; b++) {
-		size_t i1 = (b + 1) * ROW_BLOCK < j->t->n_pairs ? (b + 1) * ROW_BLOCK : j->t->n_pairs, n = 0;
-		for (size_t i = b * ROW_BLOCK; i < i1; i++)
-			n += j->t->pairs[i].a >= j->min_count;
-		j->start[b] = n;
-	}
-}
-
-static void rows_fill(void *p, size_t begin, size_t end, unsigned worker)
-{
-	(void)worker;
-	row_job *j = p;
-	const signal_table *t = j->t;
-	for (size_t b = begin; b < end; b++) {
-		size_t i1 = (b + 1) * ROW_BLOCK < t->n_pairs ? (b + 1) * ROW_BLOCK : t->n_pairs, k = j->start[b];
-		for (size_t i = b * ROW_BLOCK; i < i1; i++) {
-			const signal_pair *pr = &t->pairs[i];
-			if (pr->a < j->min_count)
-				continue;
-			signal_row *r = &j->out[k++];
-			r->item = pr->item;
-			r->event = pr->event;
-			r->a = pr->a;
-			r->b = t->item_reports[pr->item] - pr->a;
-			r->c = t->event_reports[pr->event] - pr->a;
-			r->d = t->reports - r->a - r->b - r->c;
-		}
-	}
-}
-
-int signal_compute_ranked(const signal_table *t, const signal_prior *prior, uint32_t min_count, signal_row **rows,
-                          uint32_t **order, size_t *n_rows, signal_progress_fn progress, void *ctx)
-{
-	*rows = NULL;
-	*order = NULL;
-	*n_rows = 0;
-	if (min_count == 0)
-		min_count = 1;
-	/* The rows, in the pairs' order, on every core: blocks of pairs count their rows, then
-	 * fill them from where each block's rows start. */
-	row_job rj = {t, min_count, NULL, (t->n_pairs + ROW_BLOCK - 1) / ROW_BLOCK, NULL};
-	rj.start = calloc(rj.blocks + 1, sizeof *rj.start);
-	if (rj.start == NULL)
-		return -1;
-	parallel_for(rj.blocks, 1, rows_count, &rj, NULL, NULL);
-	size_t n = 0;
-	for (size_t b = 0; b < rj.blocks; b++) {
-		size_t in_block = rj.start[b];
-		rj.start[b] = n;
-		n += in_block;
-	}
-	if (n >= UINT32_MAX) {
-		free(rj.start);
-		return -1;
-	}
-	signal_row *out = malloc((n + 1) * sizeof *out);
-	uint32_t *rank = malloc((n + 1) * sizeof *rank);
-	count_index counts = {0};
-	if (out == NULL || rank == NULL) {
-		free(rj.start);
-		goto fail;
-	}
-	rj.out = out;
-	parallel_for(rj.blocks, 1, rows_fill, &rj, NULL, NULL);
-	free(rj.start);
-	if (count_index_build(&counts, out, n) < 0)
-		goto fail;
-	score_job job = {t, prior, &counts, out, progress ? progress : no_progress, ctx, prior_terms_make(prior)};
-	parallel_for(counts.n, 1, score_terms, &job, NULL, NULL);
-	parallel_for(n, 0, score_rows, &job, score_progress, &job);
-	if (rank_sort(t, out, rank, n) < 0)
-		goto fail;
-	count_index_free(&counts);
-	*rows = out;
-	*order = rank;
-	*n_rows = n;
-	return 0;
-fail:
-	free(out);
-	free(rank);
-	count_index_free(&counts);
-	return -1;
-}
-
-int signal_compute(const signal_table *t, const signal_prior *prior, uint32_t min_count, signal_row **rows,
-                   size_t *n_rows, signal_progress_fn progress, void *ctx)
-{
-	signal_row *scored;
-	uint32_t *order;
-	size_t n;
-	*rows = NULL;
-	*n_rows = 0;
-	if (signal_compute_ranked(t, prior, min_count, &scored, &order, &n, progress, ctx) < 0)
-		return -1;
-	signal_row *sorted = malloc((n + 1) * sizeof *sorted);
-	if (sorted != NULL)
-		for (size_t i = 0; i < n; i++)
-			sorted[i] = scored[order[i]];
-	free(scored);
-	free(order);
-	if (sorted == NULL)
-		return -1;
-	*rows = sorted;
-	*n_rows = n;
-	return 0;
-}
-
-signal_prior_source signal_choose_prior(const signal_table *t, const signal_prior *given, signal_fit *out,
-                                        signal_progress_fn progress, void *ctx)
-{
-	if (given == NULL && t->n_pairs >= SIGNAL_MIN_PAIRS_FOR_FIT && signal_mgps_fit(t, out, progress, ctx) == 0)
-		return SIGNAL_SOURCE_FITTED;
-	*out = (signal_fit){.prior = given ? *given : SIGNAL_PRIOR_DEFAULT, .pairs = t->n_pairs};
-	out->loglik = signal_mgps_loglik_table(t, &out->prior);
-	return given ? SIGNAL_SOURCE_GIVEN : SIGNAL_SOURCE_DEFAULT;
-}
-
-const char *signal_prior_source_name(signal_prior_source source)
-{
-	switch (source) {
-	case SIGNAL_SOURCE_GIVEN: return "given";
-	case SIGNAL_SOURCE_FITTED: return "fitted";
-	case SIGNAL_SOURCE_DEFAULT: break;
-	}
-	return "default";
-}
