@@ -172,6 +172,26 @@ static int read_reports(const char *path, signal_counter **counter, bool by_lot,
 	return rc;
 }
 
+/* Counts the clinic's own cases into counter: each assessed report's suspected products (or
+ * lots) × its terms. Returns 0, or 1 after printing why. */
+static int read_database(const char *db, signal_counter *counter, bool by_lot)
+{
+	store *st = cli_open_store(db, 1);
+	if (st == NULL)
+		return 1;
+	int rc = pv_signal_counts(st, by_lot, counter);
+	if (rc != 0)
+		fprintf(stderr, "exosafe signals: %s\n", st->errmsg);
+	st->m->close(st);
+	if (rc != 0)
+		return 1;
+	if (signal_counter_rows(counter) == 0) {
+		fprintf(stderr, "exosafe signals: %s has no assessed adverse events with a suspected lot yet\n", db);
+		return 1;
+	}
+	return 0;
+}
+
 /* The output callback: stdout is checked for errors once, after the last write. */
 static int write_stdout(void *ctx, const char *data, size_t len)
 {
@@ -190,7 +210,35 @@ static int parse_prior(const char *s, signal_prior *p)
 	return ok ? 0 : -1;
 }
 
-int cli_signals(int argc, char **argv)
+/* The counts and the prior, on standard error. */
+static void print_summary(const signal_table *t, const signal_fit *fit, signal_prior_source source, size_t n_rows,
+                          unsigned long min_count, bool by_lot)
+{
+	const signal_prior *p = &fit->prior;
+	fprintf(stderr,
+	        "exosafe signals: %u reports, %u %s, %u events, %zu pairs (%zu with a >= %lu)\n"
+	        "MGPS prior %s: alpha1=%.10g beta1=%.10g alpha2=%.10g beta2=%.10g P=%.10g, log-likelihood %.12g",
+	        t->reports, t->n_items, by_lot ? "lots" : "products", t->n_events, t->n_pairs, n_rows, min_count,
+	        signal_prior_source_name(source), p->alpha1, p->beta1, p->alpha2, p->beta2, p->p, fit->loglik);
+	if (source == SIGNAL_SOURCE_FITTED)
+		fprintf(stderr, " (%d starts, %d BFGS iterations, %zu %s points)", fit->starts, fit->iterations, fit->points,
+		        fit->squashed ? "squashed" : "exact");
+	else if (source == SIGNAL_SOURCE_DEFAULT)
+		fprintf(stderr, " (DuMouchel 1999: %zu pairs, too few to fit or the fit did not converge)", t->n_pairs);
+	fputc('\n', stderr);
+}
+
+/* What the command line asks for. */
+typedef struct signals_options {
+	const char *db, *reports;
+	bool by_lot, json, prior_given;
+	unsigned long min_count;
+	signal_prior prior;
+} signals_options;
+
+/* Parses argv into *o. Returns -1 when the command goes on, else its exit status (after --help,
+ * or a usage error printed). */
+static int parse_options(int argc, char **argv, signals_options *o)
 {
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'},     {"reports", required_argument, NULL, 'r'},
@@ -230,10 +278,23 @@ int cli_signals(int argc, char **argv)
 		return cli_usage_error("signals", "--by must be product or lot");
 	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
 		return cli_usage_error("signals", "--format must be csv or json");
-	signal_prior given;
+	signal_prior given = SIGNAL_PRIOR_DEFAULT;
 	if (prior_arg && parse_prior(prior_arg, &given) < 0)
 		return cli_usage_error("signals", "--prior must be five numbers α1,β1,α2,β2,P (all > 0, P < 1)");
-	bool by_lot = strcmp(by, "lot") == 0, json = strcmp(format, "json") == 0;
+	*o = (signals_options){db, reports, strcmp(by, "lot") == 0, strcmp(format, "json") == 0, prior_arg != NULL, min_count,
+	                       prior_arg ? given : SIGNAL_PRIOR_DEFAULT};
+	return -1;
+}
+
+int cli_signals(int argc, char **argv)
+{
+	signals_options o;
+	int status = parse_options(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	const char *db = o.db, *reports = o.reports;
+	const unsigned long min_count = o.min_count;
+	const bool by_lot = o.by_lot, json = o.json;
 	progress_state prog = {.on = isatty(STDERR_FILENO) != 0, .last_percent = -1};
 
 	/* The phases allocate and free hundreds of megabytes in turn. Kept by malloc rather than
@@ -249,27 +310,7 @@ int cli_signals(int argc, char **argv)
 		fputs("exosafe signals: out of memory\n", stderr);
 		return 1;
 	}
-	if (db != NULL) {
-		/* The clinic's own cases: each assessed report's suspected products (or lots) × its terms. */
-		store *st = cli_open_store(db, 1);
-		if (st == NULL) {
-			signal_counter_free(counter);
-			return 1;
-		}
-		int rc = pv_signal_counts(st, by_lot, counter);
-		if (rc != 0)
-			fprintf(stderr, "exosafe signals: %s\n", st->errmsg);
-		st->m->close(st);
-		if (rc != 0) {
-			signal_counter_free(counter);
-			return 1;
-		}
-		if (signal_counter_rows(counter) == 0) {
-			fprintf(stderr, "exosafe signals: %s has no assessed adverse events with a suspected lot yet\n", db);
-			signal_counter_free(counter);
-			return 1;
-		}
-	} else if (read_reports(reports, &counter, by_lot, &prog) != 0) {
+	if (db != NULL ? read_database(db, counter, by_lot) != 0 : read_reports(reports, &counter, by_lot, &prog) != 0) {
 		signal_counter_free(counter);
 		return 1;
 	}
@@ -281,7 +322,7 @@ int cli_signals(int argc, char **argv)
 		return 1;
 	}
 	signal_fit fit;
-	signal_prior_source source = signal_choose_prior(t, prior_arg ? &given : NULL, &fit, on_progress, &prog);
+	signal_prior_source source = signal_choose_prior(t, o.prior_given ? &o.prior : NULL, &fit, on_progress, &prog);
 	t_fit = now_seconds();
 	signal_row *rows;
 	size_t n_rows;
@@ -292,18 +333,7 @@ int cli_signals(int argc, char **argv)
 		return 1;
 	}
 	t_score = now_seconds();
-	const signal_prior *p = &fit.prior;
-	fprintf(stderr,
-	        "exosafe signals: %u reports, %u %s, %u events, %zu pairs (%zu with a >= %lu)\n"
-	        "MGPS prior %s: alpha1=%.10g beta1=%.10g alpha2=%.10g beta2=%.10g P=%.10g, log-likelihood %.12g",
-	        t->reports, t->n_items, by_lot ? "lots" : "products", t->n_events, t->n_pairs, n_rows, min_count,
-	        signal_prior_source_name(source), p->alpha1, p->beta1, p->alpha2, p->beta2, p->p, fit.loglik);
-	if (source == SIGNAL_SOURCE_FITTED)
-		fprintf(stderr, " (%d starts, %d BFGS iterations, %zu %s points)", fit.starts, fit.iterations, fit.points,
-		        fit.squashed ? "squashed" : "exact");
-	else if (source == SIGNAL_SOURCE_DEFAULT)
-		fprintf(stderr, " (DuMouchel 1999: %zu pairs, too few to fit or the fit did not converge)", t->n_pairs);
-	fputc('\n', stderr);
+	print_summary(t, &fit, source, n_rows, min_count, by_lot);
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	int rc = 0;

@@ -475,6 +475,37 @@ static void reading_progress(void *ctx, double fraction)
 		j->hooks->progress(j->hooks->ctx, fraction);
 }
 
+/* Reads the header from *p: skips blank lines before it, as libcsv does, and counts them and
+ * the header in *lines. Returns 0 with *p after the header (NULL when there are blank lines
+ * only: no header, as libcsv sees it), 1 (a bad header: k->reason), or 3 (not simple). */
+static int read_header(const char **p, const char *end, sink *k, long *lines)
+{
+	for (;;) {
+		const char *next;
+		size_t n_bytes = line_at(*p, end, &next);
+		const char *q = *p + n_bytes;
+		if (memchr(*p, '\r', n_bytes) != NULL || memchr(*p, '"', n_bytes) != NULL)
+			return 3;
+		(*lines)++;
+		if (q > *p) {
+			const char *f[FIELDS_MAX] = {0};
+			size_t len[FIELDS_MAX] = {0};
+			bool too_long[FIELDS_MAX] = {0};
+			int n = split_line(*p, q, f, len, too_long);
+			if (n < 0)
+				return 3;
+			sink_header(k, f, len, too_long, n);
+			*p = next;
+			return k->failed ? 1 : 0;
+		}
+		if (next == end) {
+			*p = NULL;
+			return 0;
+		}
+		*p = next;
+	}
+}
+
 /* Reads a mapped file without quotes. Returns 0 with the rows in a new *counter_out, 1 (a bad
  * row: *line, k->reason), or 3 (not simple: read it with libcsv instead). */
 static int read_fast(const char *data, size_t size, sink *k, long *line, const signal_csv_hooks *hooks,
@@ -482,33 +513,10 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, const s
 {
 	const char *end = data + size, *p = data;
 	long lines = 0;
-	/* Blank lines before the header are skipped, as libcsv does; the header is line lines + 1. */
-	for (;;) {
-		const char *next;
-		size_t n_bytes = line_at(p, end, &next);
-		const char *q = p + n_bytes;
-		if (memchr(p, '\r', n_bytes) != NULL || memchr(p, '"', n_bytes) != NULL)
-			return 3;
-		if (q > p) {
-			const char *f[FIELDS_MAX] = {0};
-			size_t len[FIELDS_MAX] = {0};
-			bool too_long[FIELDS_MAX] = {0};
-			int n = split_line(p, q, f, len, too_long);
-			if (n < 0)
-				return 3;
-			sink_header(k, f, len, too_long, n);
-			lines++;
-			if (k->failed) {
-				*line = lines;
-				return 1;
-			}
-			p = next;
-			break;
-		}
-		lines++;
-		if (next == end)
-			return 0;   /* blank lines only: no header, as libcsv sees it */
-		p = next;
+	int rc = read_header(&p, end, k, &lines);
+	if (rc != 0 || p == NULL) {
+		*line = lines;
+		return rc;
 	}
 	/* Parts of about PART_BYTES, each ending after a line feed. */
 	size_t cap = (size_t)(end - p) / PART_BYTES + 2, n_parts = 0;
@@ -527,7 +535,7 @@ static int read_fast(const char *data, size_t size, sink *k, long *line, const s
 		parts[n_parts++] = (part){.begin = p, .end = stop, .limit = size >= 16 ? data + size - 16 : data};
 		p = stop;
 	}
-	int rc = 0;
+	rc = 0;
 	for (size_t i = 0; i < n_parts; i++) {
 		parts[i].sink = (sink){.counter = signal_counter_new(), .by_lot = k->by_lot, .ncols = k->ncols};
 		if (parts[i].sink.counter == NULL) {

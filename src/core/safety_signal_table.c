@@ -509,6 +509,116 @@ void signal_table_free(signal_table *t)
 	free(t);
 }
 
+/* The counter's runs, over all its segments, as one view. Returns 0, or -1 when memory runs
+ * out. */
+static int view_make(signal_counter *c, run_view *v)
+{
+	if (c->parts != NULL) {
+		v->seg = c->parts;
+		v->n_seg = c->n_parts;
+	} else {
+		v->seg = &c->own;
+		v->n_seg = 1;
+	}
+	v->base = malloc((v->n_seg + 1) * sizeof *v->base);
+	if (v->base == NULL)
+		return -1;
+	for (size_t s = 0; s < v->n_seg; s++) {
+		v->base[s] = v->n_runs;
+		v->n_runs += v->seg[s].n_runs;
+	}
+	v->base[v->n_seg] = v->n_runs;
+	return 0;
+}
+
+/* Counts every report's pairs and margins into job->t: in the dense matrix on every core when
+ * it fits and memory allows, else in *pc on one thread. What it allocates stays in job and pc
+ * for the caller to free. Returns 0, or -1 when memory runs out. */
+static int count_pairs(count_job *job, pair_counts *pc, run_of_report *found, size_t n_found)
+{
+	signal_table *t = job->t;
+	size_t cells = (size_t)t->n_items * t->n_events;
+	unsigned workers = parallel_workers();
+	if (cells <= DENSE_CELLS_MAX) {
+		job->bucket_cells = BUCKET_CELLS;
+		job->buckets = cells / BUCKET_CELLS + 1;
+		job->dense = calloc(cells + 1, sizeof *job->dense);
+		job->cells = calloc((size_t)workers * job->buckets, sizeof *job->cells);
+		job->item_margin = calloc((size_t)workers * t->n_items + 1, sizeof *job->item_margin);
+		job->event_margin = calloc((size_t)workers * t->n_events + 1, sizeof *job->event_margin);
+	}
+	if (job->dense != NULL && job->cells != NULL && job->item_margin != NULL && job->event_margin != NULL) {
+		parallel_for(job->v->n_seg, 1, count_segments, job, NULL, NULL);
+		if (!job->failed && n_found && count_repeated(job, found, n_found) < 0)
+			job->failed = true;
+		if (!job->failed)
+			parallel_for(job->buckets, 1, count_buckets, job, NULL, NULL);
+		for (unsigned w = 0; w < workers; w++) {
+			for (uint32_t i = 0; i < t->n_items; i++)
+				t->item_reports[i] += job->item_margin[(size_t)w * t->n_items + i];
+			for (uint32_t e = 0; e < t->n_events; e++)
+				t->event_reports[e] += job->event_margin[(size_t)w * t->n_events + e];
+		}
+	} else {
+		/* too many cells for a matrix (or no memory for one): one shared table, one worker */
+		free(job->dense);
+		free(job->cells);
+		free(job->item_margin);
+		free(job->event_margin);
+		job->dense = NULL;
+		job->cells = NULL;
+		job->item_margin = job->event_margin = NULL;
+		if (pairs_grow(pc) < 0)   /* before the margins alias t's: the caller frees both */
+			return -1;
+		job->item_margin = t->item_reports;
+		job->event_margin = t->event_reports;
+		job->pairs = pc;
+		count_segments(job, 0, job->v->n_seg, 0);
+		if (!job->failed && n_found && count_repeated(job, found, n_found) < 0)
+			job->failed = true;
+		job->item_margin = job->event_margin = NULL;
+	}
+	return job->failed ? -1 : 0;
+}
+
+/* Lists the pairs counted by count_pairs in t->pairs. Returns 0, or -1 when memory runs out. */
+static int list_pairs(const count_job *job, const pair_counts *pc, signal_table *t)
+{
+	size_t n_pairs = 0;
+	extract_job ej = {job->dense, t, (t->n_items + EXTRACT_ITEMS - 1) / EXTRACT_ITEMS, NULL};
+	if (job->dense) {
+		ej.start = calloc(ej.blocks + 1, sizeof *ej.start);
+		if (ej.start == NULL)
+			return -1;
+		parallel_for(ej.blocks, 1, extract_count, &ej, NULL, NULL);
+		for (size_t b = 0; b < ej.blocks; b++) {   /* counts → where each block's pairs start */
+			size_t in_block = ej.start[b];
+			ej.start[b] = n_pairs;
+			n_pairs += in_block;
+		}
+	} else {
+		n_pairs = pc->n;
+	}
+	t->n_pairs = n_pairs;
+	t->pairs = malloc((n_pairs + 1) * sizeof *t->pairs);
+	if (t->pairs == NULL) {
+		free(ej.start);
+		return -1;
+	}
+	size_t m = n_pairs;
+	if (job->dense) {
+		parallel_for(ej.blocks, 1, extract_fill, &ej, NULL, NULL);
+		free(ej.start);
+	} else {
+		m = 0;
+		for (size_t s = 0; s <= pc->mask; s++)
+			if (pc->count[s])
+				t->pairs[m++] = (signal_pair){(uint32_t)(pc->key[s] >> 32), (uint32_t)pc->key[s], pc->count[s]};
+	}
+	assert(m == n_pairs);
+	return 0;
+}
+
 signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progress, void *ctx)
 {
 	signal_table *t = NULL;
@@ -518,23 +628,8 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 	run_of_report *found = NULL;
 	size_t n_found = 0;
 	unsigned char *repeated = NULL;
-	if (c == NULL || c->n_rows == 0 || signal_counter_end_run(c) < 0)
+	if (c == NULL || c->n_rows == 0 || signal_counter_end_run(c) < 0 || view_make(c, &v) < 0)
 		goto fail;
-	if (c->parts != NULL) {
-		v.seg = c->parts;
-		v.n_seg = c->n_parts;
-	} else {
-		v.seg = &c->own;
-		v.n_seg = 1;
-	}
-	v.base = malloc((v.n_seg + 1) * sizeof *v.base);
-	if (v.base == NULL)
-		goto fail;
-	for (size_t s = 0; s < v.n_seg; s++) {
-		v.base[s] = v.n_runs;
-		v.n_runs += v.seg[s].n_runs;
-	}
-	v.base[v.n_seg] = v.n_runs;
 	repeated = malloc(v.n_runs + 1);
 	int64_t reports = repeated ? resolve_reports(&v, repeated, &found, &n_found) : -1;
 	if (reports < 0)
@@ -549,83 +644,13 @@ signal_table *signal_counter_finish(signal_counter *c, signal_progress_fn progre
 	t->event_reports = calloc((size_t)t->n_events + 1, sizeof *t->event_reports);
 	if (t->item_reports == NULL || t->event_reports == NULL)
 		goto fail;
-	size_t cells = (size_t)t->n_items * t->n_events;
 	job = (count_job){.v = &v, .repeated = repeated, .t = t, .progress = progress, .ctx = ctx};
-	unsigned workers = parallel_workers();
-	if (cells <= DENSE_CELLS_MAX) {
-		job.bucket_cells = BUCKET_CELLS;
-		job.buckets = cells / BUCKET_CELLS + 1;
-		job.dense = calloc(cells + 1, sizeof *job.dense);
-		job.cells = calloc((size_t)workers * job.buckets, sizeof *job.cells);
-		job.item_margin = calloc((size_t)workers * t->n_items + 1, sizeof *job.item_margin);
-		job.event_margin = calloc((size_t)workers * t->n_events + 1, sizeof *job.event_margin);
-	}
-	if (job.dense != NULL && job.cells != NULL && job.item_margin != NULL && job.event_margin != NULL) {
-		parallel_for(v.n_seg, 1, count_segments, &job, NULL, NULL);
-		if (!job.failed && n_found && count_repeated(&job, found, n_found) < 0)
-			job.failed = true;
-		if (!job.failed)
-			parallel_for(job.buckets, 1, count_buckets, &job, NULL, NULL);
-		for (unsigned w = 0; w < workers; w++) {
-			for (uint32_t i = 0; i < t->n_items; i++)
-				t->item_reports[i] += job.item_margin[(size_t)w * t->n_items + i];
-			for (uint32_t e = 0; e < t->n_events; e++)
-				t->event_reports[e] += job.event_margin[(size_t)w * t->n_events + e];
-		}
-	} else {
-		/* too many cells for a matrix (or no memory for one): one shared table, one worker */
-		free(job.dense);
-		free(job.cells);
-		free(job.item_margin);
-		free(job.event_margin);
-		job.dense = NULL;
-		job.cells = NULL;
-		job.item_margin = t->item_reports;
-		job.event_margin = t->event_reports;
-		if (pairs_grow(&pc) < 0)
-			goto fail;
-		job.pairs = &pc;
-		count_segments(&job, 0, v.n_seg, 0);
-		if (!job.failed && n_found && count_repeated(&job, found, n_found) < 0)
-			job.failed = true;
-		job.item_margin = job.event_margin = NULL;
-	}
-	if (job.failed)
+	if (count_pairs(&job, &pc, found, n_found) < 0)
 		goto fail;
 	if (progress)
 		progress(ctx, "counting", 1.0);
-	size_t n_pairs = 0;
-	extract_job ej = {job.dense, t, (t->n_items + EXTRACT_ITEMS - 1) / EXTRACT_ITEMS, NULL};
-	if (job.dense) {
-		ej.start = calloc(ej.blocks + 1, sizeof *ej.start);
-		if (ej.start == NULL)
-			goto fail;
-		parallel_for(ej.blocks, 1, extract_count, &ej, NULL, NULL);
-		for (size_t b = 0; b < ej.blocks; b++) {   /* counts → where each block's pairs start */
-			size_t in_block = ej.start[b];
-			ej.start[b] = n_pairs;
-			n_pairs += in_block;
-		}
-	} else {
-		n_pairs = pc.n;
-	}
-	t->n_pairs = n_pairs;
-	t->pairs = malloc((n_pairs + 1) * sizeof *t->pairs);
-	if (t->pairs == NULL) {
-		free(ej.start);
+	if (list_pairs(&job, &pc, t) < 0)
 		goto fail;
-	}
-	size_t m = n_pairs;
-	if (job.dense) {
-		parallel_for(ej.blocks, 1, extract_fill, &ej, NULL, NULL);
-		free(ej.start);
-	} else {
-		m = 0;
-		for (size_t s = 0; s <= pc.mask; s++)
-			if (pc.count[s])
-				t->pairs[m++] = (signal_pair){(uint32_t)(pc.key[s] >> 32), (uint32_t)pc.key[s], pc.count[s]};
-	}
-	assert(m == n_pairs);
 	t->item_names = signal_names_export(&c->items, &t->item_arena);
 	t->event_names = t->item_names ? signal_names_export(&c->events, &t->event_arena) : NULL;
 	if (t->event_names == NULL)
