@@ -210,8 +210,7 @@ int signal_reserve(void **p, size_t *cap, size_t need, size_t size)
 /* Sorts v[0..n) and removes repeats; returns the new length. */
 static int cmp_u32(const void *x, const void *y)
 {
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-	return (a > b) - (a < b);
+	return cmp_u64(*(const uint32_t *)x, *(const uint32_t *)y);
 }
 
 size_t signal_unique_u32(uint32_t *v, size_t n)
@@ -246,6 +245,23 @@ size_t signal_unique_u32(uint32_t *v, size_t n)
 		if (v[i] != v[m - 1])
 			v[m++] = v[i];
 	return m;
+}
+
+/* Packs ids[0..n) at p, four bytes each when wide, else two (packed_id reads them); returns
+ * the end. */
+static unsigned char *put_ids(unsigned char *p, const uint32_t *ids, size_t n, bool wide)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (wide) {
+			memcpy(p, &ids[k], 4);
+			p += 4;
+		} else {
+			uint16_t v = (uint16_t)ids[k];
+			memcpy(p, &v, 2);
+			p += 2;
+		}
+	}
+	return p;
 }
 
 /* Ends the run being read: its items and events, each without repeats, become a record. */
@@ -298,26 +314,8 @@ int signal_counter_end_run(signal_counter *c)
 		memcpy(p, c->run_name, c->run_len);
 	}
 	p += c->run_len;
-	for (size_t x = 0; x < ni; x++) {
-		if (form & RECORD_WIDE_ITEMS) {
-			memcpy(p, &c->run_items[x], 4);
-			p += 4;
-		} else {
-			uint16_t v = (uint16_t)c->run_items[x];
-			memcpy(p, &v, 2);
-			p += 2;
-		}
-	}
-	for (size_t y = 0; y < ne; y++) {
-		if (form & RECORD_WIDE_EVENTS) {
-			memcpy(p, &c->run_events[y], 4);
-			p += 4;
-		} else {
-			uint16_t v = (uint16_t)c->run_events[y];
-			memcpy(p, &v, 2);
-			p += 2;
-		}
-	}
+	p = put_ids(p, c->run_items, ni, form & RECORD_WIDE_ITEMS);
+	p = put_ids(p, c->run_events, ne, form & RECORD_WIDE_EVENTS);
 	if (g->n_runs % RUN_MARK == 0)
 		g->run_mark[g->n_runs / RUN_MARK] = g->arena_len;
 	g->run_hash[g->n_runs] = key_hash(c->run_key, c->run_name, c->run_len);

@@ -23,6 +23,18 @@ static inline uint64_t mix64(uint64_t h)
 	return h;
 }
 
+/* -1, 0 or 1 as a is below, equal to or above b: the three-way compare of qsort's callbacks. */
+static inline int cmp_u64(uint64_t a, uint64_t b)
+{
+	return (a > b) - (a < b);
+}
+
+/* As cmp_u64 by (a1, a2) against (b1, b2), the first key first. */
+static inline int cmp_u64_pair(uint64_t a1, uint64_t a2, uint64_t b1, uint64_t b2)
+{
+	return a1 != b1 ? cmp_u64(a1, b1) : cmp_u64(a2, b2);
+}
+
 static inline uint64_t hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)n;

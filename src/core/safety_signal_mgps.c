@@ -496,9 +496,7 @@ typedef struct acc {
 static int cmp_acc(const void *x, const void *y)
 {
 	const acc *a = x, *b = y;
-	if (a->key_n != b->key_n)
-		return (a->key_n > b->key_n) - (a->key_n < b->key_n);
-	return (a->key_e > b->key_e) - (a->key_e < b->key_e);
+	return cmp_u64_pair(a->key_n, a->key_e, b->key_n, b->key_e);
 }
 
 typedef struct log_e_job {

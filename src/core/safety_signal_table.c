@@ -53,9 +53,7 @@ typedef struct run_of_report {
 static int cmp_run_of_report(const void *x, const void *y)
 {
 	const run_of_report *a = x, *b = y;
-	if (a->first != b->first)
-		return (a->first > b->first) - (a->first < b->first);
-	return (a->run > b->run) - (a->run < b->run);
+	return cmp_u64_pair(a->first, a->run, b->first, b->run);
 }
 
 /* A run in its bucket: the low half of its hash (the bucket holds the top bits) and its index. */
