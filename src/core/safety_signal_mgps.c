@@ -398,6 +398,47 @@ static double mgps_objective(mgps_data *d, const double x[5], double g[5])
 /* Minimises the objective from x by BFGS; x and *fx hold the best point found. Stops when the
  * gradient vanishes or three steps in a row gain at most flat_tol relative. Returns the
  * iterations used. */
+static void set_scaled_identity(double H[5][5], double scale)
+{
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			H[i][j] = i == j ? scale : 0.0;
+}
+
+/* The BFGS update of the inverse Hessian H for the step s and gradient change y (s·y = sy):
+ * H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ with ρ = 1/sy. */
+static void inverse_hessian_update(double H[5][5], const double s[5], const double y[5], double sy)
+{
+	double rho = 1.0 / sy, Hy[5], yHy = 0.0;
+	for (int i = 0; i < 5; i++) {
+		Hy[i] = 0.0;
+		for (int j = 0; j < 5; j++)
+			Hy[i] += H[i][j] * y[j];
+		yHy += y[i] * Hy[i];
+	}
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < 5; j++)
+			H[i][j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + (rho * rho * yHy + rho) * s[i] * s[j];
+}
+
+/* Armijo backtracking from x (objective f, slope gd < 0 along dir, whose largest entry is
+ * dmax): the first step t = min(1, 2/dmax)·2^−k, k < 60, with enough decrease. Returns true
+ * with the point in xn, its gradient in gn and objective in *fn; false when none decreased. */
+static bool line_search(mgps_data *d, const double x[5], double f, const double dir[5], double gd, double dmax,
+                        double xn[5], double gn[5], double *fn)
+{
+	double t = dmax > 2.0 ? 2.0 / dmax : 1.0;
+	for (int ls = 0; ls < 60; ls++) {
+		for (int i = 0; i < 5; i++)
+			xn[i] = x[i] + t * dir[i];
+		*fn = mgps_objective(d, xn, gn);
+		if (*fn <= f + 1e-4 * t * gd)
+			return true;
+		t *= 0.5;
+	}
+	return false;
+}
+
 static int bfgs(mgps_data *d, double x[5], double *fx, double flat_tol)
 {
 	double g[5], H[5][5], xn[5], gn[5], s[5], y[5], dir[5];
@@ -405,9 +446,7 @@ static int bfgs(mgps_data *d, double x[5], double *fx, double flat_tol)
 	*fx = f;
 	if (!isfinite(f))
 		return 0;
-	for (int i = 0; i < 5; i++)
-		for (int j = 0; j < 5; j++)
-			H[i][j] = i == j;
+	set_scaled_identity(H, 1.0);
 	int it, flat = 0;
 	bool first = true;
 	for (it = 0; it < FIT_MAX_ITER; it++) {
@@ -419,9 +458,7 @@ static int bfgs(mgps_data *d, double x[5], double *fx, double flat_tol)
 			gd += g[i] * dir[i];
 		}
 		if (!(gd < 0.0)) {
-			for (int i = 0; i < 5; i++)
-				for (int j = 0; j < 5; j++)
-					H[i][j] = i == j;
+			set_scaled_identity(H, 1.0);
 			gd = 0.0;
 			for (int i = 0; i < 5; i++) {
 				dir[i] = -g[i];
@@ -433,17 +470,8 @@ static int bfgs(mgps_data *d, double x[5], double *fx, double flat_tol)
 			dmax = fmax(dmax, fabs(dir[i]));
 		if (dmax == 0.0)
 			break;
-		double t = dmax > 2.0 ? 2.0 / dmax : 1.0, fn = INFINITY;
-		int ls;
-		for (ls = 0; ls < 60; ls++) {
-			for (int i = 0; i < 5; i++)
-				xn[i] = x[i] + t * dir[i];
-			fn = mgps_objective(d, xn, gn);
-			if (fn <= f + 1e-4 * t * gd)
-				break;
-			t *= 0.5;
-		}
-		if (ls == 60)
+		double fn;
+		if (!line_search(d, x, f, dir, gd, dmax, xn, gn, &fn))
 			break;   /* no decrease along the direction: at the optimum to machine precision */
 		double sy = 0.0, yy = 0.0, gmax = 0.0;
 		for (int i = 0; i < 5; i++) {
@@ -454,22 +482,10 @@ static int bfgs(mgps_data *d, double x[5], double *fx, double flat_tol)
 		}
 		if (sy > 1e-300 && yy > 0.0) {
 			if (first) {
-				for (int i = 0; i < 5; i++)
-					for (int j = 0; j < 5; j++)
-						H[i][j] = i == j ? sy / yy : 0.0;
+				set_scaled_identity(H, sy / yy);
 				first = false;
 			}
-			/* H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ */
-			double rho = 1.0 / sy, Hy[5], yHy = 0.0;
-			for (int i = 0; i < 5; i++) {
-				Hy[i] = 0.0;
-				for (int j = 0; j < 5; j++)
-					Hy[i] += H[i][j] * y[j];
-				yHy += y[i] * Hy[i];
-			}
-			for (int i = 0; i < 5; i++)
-				for (int j = 0; j < 5; j++)
-					H[i][j] += -rho * (Hy[i] * s[j] + s[i] * Hy[j]) + (rho * rho * yHy + rho) * s[i] * s[j];
+			inverse_hessian_update(H, s, y, sy);
 		}
 		double df = f - fn;
 		memcpy(x, xn, sizeof xn);
