@@ -337,7 +337,7 @@ store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void
 {
 	sqlite_store *ss = impl(s);
 	/* Each latest assessment's suspect lots × its terms: the product (or, by lot, the product
-	 * code and the lot number joined by U+001F, as safety_signal.h's lot items are: a lot number is
+	 * code and the lot number joined by U+001F, as signal.h's lot items are: a lot number is
 	 * unique only within its product) and the event. */
 	sqlite3_stmt *st = sqlite_prepare(
 		ss, "SELECT DISTINCT la.report_id, CASE WHEN ?1 THEN p.code || char(31) || l.lot_number ELSE p.code END,"
