@@ -5,7 +5,7 @@ and python3-scipy; run with /usr/bin/python3).
     reference.py --reports FILE.csv [--by product|lot] [--min-count N] [--format csv|json]
                  [--prior A1,B1,A2,B2,P] [--fit-budget SECONDS] [--fallback-prior A1,B1,A2,B2,P]
 
-Written independently of src/core/signal.c, from the formulas (see docs/signals.md):
+Written independently of src/core/safety_signal_*.c, from the formulas (see docs/signals.md):
 counting with numpy (np.unique over report×product and report×event keys, then the cross
 product per report); PRR, χ² with Yates' correction, ROR and its Woolf CI vectorised;
 the IC credibility interval from scipy.stats.gamma.ppf; the MGPS marginal likelihood from

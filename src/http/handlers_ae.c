@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "core/ctcae.h"
-#include "core/signal.h"
+#include "core/safety_signal.h"
 #include "core/text.h"
 #include "core/timefmt.h"
 #include "http/handlers.h"

@@ -13,7 +13,7 @@
 #include "core/kana.h"
 #include "core/lot_state.h"
 #include "core/pmda_report.h"
-#include "core/signal.h"
+#include "core/safety_signal.h"
 #include "core/text.h"
 #include "core/timefmt.h"
 #include "service/trace.h"

@@ -44,8 +44,11 @@ if (!libfaketime) {
   console.error('golden: libfaketime is missing (Debian packages faketime and libfaketime, installed by scripts/deps.sh)');
   process.exit(1);
 }
+// verify_asan_link_order=0: the ASan build (make test runs this suite with it too) accepts a
+// preloaded library ahead of its runtime.
 writeFileSync(wrapper, `#!/bin/sh\nexec env TZ=UTC LC_ALL=C.UTF-8 LD_PRELOAD='${libfaketime}' FAKETIME="$(cat '${clockFile}')" \\
-  FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 FAKETIME_NO_CACHE=1 '${bin}' "$@"\n`);
+  FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 FAKETIME_NO_CACHE=1 \\
+  ASAN_OPTIONS="verify_asan_link_order=0\${ASAN_OPTIONS:+:\$ASAN_OPTIONS}" '${bin}' "$@"\n`);
 chmodSync(wrapper, 0o755);
 const setClock = (t) => writeFileSync(clockFile, t);
 process.env.EXOSAFE_BIN = wrapper;

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/signal.h"
+#include "core/safety_signal.h"
+#include "core/safety_signal_csv.h"
+#include "core/strbuf.h"
 
 static void assert_rel(double got, double want, double tol)
 {
@@ -383,6 +385,186 @@ static void test_ranking_many_rows(void **state)
 	signal_table_free(t);
 }
 
+/* ---- the reports CSV (core/safety_signal_csv.h) ---- */
+
+/* Reads text with the stream reader, fed in chunks of step bytes. */
+static signal_csv_status read_stream(const char *text, bool by_lot, size_t step, signal_counter **out,
+                                     signal_csv_result *res)
+{
+	signal_counter *c = signal_counter_new();
+	signal_csv_stream *s = signal_csv_stream_new(c, by_lot);
+	assert_non_null(s);
+	size_t len = strlen(text);
+	for (size_t at = 0; at < len; at += step)
+		if (signal_csv_stream_feed(s, text + at, len - at < step ? len - at : step) != SIGNAL_CSV_OK)
+			break;
+	signal_csv_status st = signal_csv_stream_finish(s, true, res);
+	*out = c;
+	return st;
+}
+
+static int cmp_line(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The table's pairs as "item|event=a" lines in name order, to compare two readings. */
+static char *table_text(signal_counter *c)
+{
+	signal_table *t = signal_counter_finish(c, NULL, NULL);
+	assert_non_null(t);
+	char **lines = calloc(t->n_pairs, sizeof *lines);
+	for (size_t i = 0; i < t->n_pairs; i++) {
+		const signal_pair *p = &t->pairs[i];
+		size_t n = strlen(t->item_names[p->item]) + strlen(t->event_names[p->event]) + 32;
+		lines[i] = malloc(n);
+		snprintf(lines[i], n, "%s|%s=%u", t->item_names[p->item], t->event_names[p->event], p->a);
+	}
+	qsort(lines, t->n_pairs, sizeof *lines, cmp_line);
+	strbuf b = {0};
+	strbuf_printf(&b, "N=%u\n", t->reports);
+	for (size_t i = 0; i < t->n_pairs; i++) {
+		strbuf_printf(&b, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	signal_table_free(t);
+	return strbuf_finish(&b);
+}
+
+static void test_csv_readers_agree(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"report_id,product,event\nR1,P1,E1\nR1,P1,E2\nR2,P2,E1\n\nR3,P1,E1\nR1,P2,E2\n",
+		"report_id,product,event\r\nR1,P1,E1\r\nR2,P1,E2\r\nR2,P1,E2\r\n",
+		"\n\nreport_id,product,event\nR1,エクソソーム,紅斑\nR2,P1,かゆみ",
+		"report_id,product,lot,event\nR1,P1,L1,E1\nR2,P1,L2,E1\nR3,P2,L1,E2\n",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		bool by_lot = strstr(texts[i], ",lot,") != NULL;
+		signal_counter *fast = NULL, *streamed = NULL;
+		signal_csv_result r1, r2;
+		assert_int_equal(signal_csv_read_buffer(texts[i], strlen(texts[i]), by_lot, NULL, &fast, &r1), SIGNAL_CSV_OK);
+		assert_non_null(fast);
+		assert_int_equal(read_stream(texts[i], by_lot, 3, &streamed, &r2), SIGNAL_CSV_OK);
+		assert_int_equal(r1.columns, by_lot ? 4 : 3);
+		assert_int_equal(r2.columns, r1.columns);
+		char *a = table_text(fast), *b = table_text(streamed);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+}
+
+static void test_csv_quotes_and_bom(void **state)
+{
+	(void)state;
+	const char *text = "\xEF\xBB\xBFreport_id,product,event\r\nR1,\"Cream, 50 g\",\"Rash \"\"x\"\"\"\r\nR2,\"Cream, 50 g\",E\r\n";
+	signal_counter *c = NULL;
+	signal_csv_result res;
+	/* A quote anywhere: the parallel reader declines and adds nothing. */
+	assert_int_equal(signal_csv_read_buffer(text, strlen(text), false, NULL, &c, &res), SIGNAL_CSV_NOT_SIMPLE);
+	assert_null(c);
+	assert_int_equal(read_stream(text, false, 1, &c, &res), SIGNAL_CSV_OK);
+	char *t = table_text(c);
+	assert_string_equal(t, "N=2\nCream, 50 g|E=1\nCream, 50 g|Rash \"x\"=1\n");
+	free(t);
+}
+
+/* Each bad input: the line the record starts on and the reason, the same from both readers. */
+static void test_csv_refusals(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		bool by_lot;
+		long line;
+		const char *reason;
+	} cases[] = {
+		{"report_id,product,event\nR1,P1,E1\nR2,P1\n", false, 3, "expected 3 fields (report_id,product,event), found 2"},
+		{"report_id,product,event\nR1,P1,E1\n\nR2,P1,\n", false, 4, "empty event"},
+		{"id,product,event\nR1,P1,E1\n", false, 1, "expected the header report_id,product,event"},
+		{"report_id,product,event\nR1,P\x01,E1\n", false, 2, "product is not valid UTF-8 text"},
+		{"report_id,product,event\nR1,P\xff,E1\n", false, 2, "product is not valid UTF-8 text"},
+		{"report_id,product,event\nR1,P1,E1\n", true, 1, "--by lot needs a lot column"},
+		{"report_id,product,event\nR1,P\"1,E1\n", false, 2, "malformed quoting"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		signal_counter *c = NULL;
+		signal_csv_result res;
+		signal_csv_status st = signal_csv_read_buffer(cases[i].text, strlen(cases[i].text), cases[i].by_lot, NULL, &c, &res);
+		if (st != SIGNAL_CSV_NOT_SIMPLE) {
+			assert_int_equal(st, SIGNAL_CSV_BAD_ROW);
+			assert_null(c);
+			assert_int_equal(res.line, cases[i].line);
+			if (strstr(res.reason, cases[i].reason) == NULL)
+				fail_msg("case %zu (parallel): %s", i, res.reason);
+		}
+		assert_int_equal(read_stream(cases[i].text, cases[i].by_lot, 7, &c, &res), SIGNAL_CSV_BAD_ROW);
+		signal_counter_free(c);
+		assert_int_equal(res.line, cases[i].line);
+		if (strstr(res.reason, cases[i].reason) == NULL)
+			fail_msg("case %zu (stream): %s", i, res.reason);
+	}
+	/* No header at all: read, nothing counted, and said so through columns. */
+	signal_counter *c = NULL;
+	signal_csv_result res;
+	assert_int_equal(signal_csv_read_buffer("\n\n", 2, false, NULL, &c, &res), SIGNAL_CSV_OK);
+	assert_int_equal(res.columns, 0);
+	signal_counter_free(c);
+}
+
+static int to_strbuf(void *ctx, const char *data, size_t len)
+{
+	strbuf_put(ctx, data, len);
+	return 0;
+}
+
+static void test_csv_and_json_output(void **state)
+{
+	(void)state;
+	signal_counter *c = signal_counter_new();
+	const char *rows[][3] = {{"R1", "Cream, 50 g", "Rash \"x\""}, {"R2", "Cream, 50 g", "E"}, {"R3", "P\x1fL-1", "E"}};
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(signal_counter_add(c, rows[i][0], strlen(rows[i][0]), rows[i][1], strlen(rows[i][1]), rows[i][2],
+		                                    strlen(rows[i][2])), 0);
+	signal_table *t = signal_counter_finish(c, NULL, NULL);
+	signal_fit fit;
+	signal_prior_source source = signal_choose_prior(t, NULL, &fit, NULL, NULL);
+	assert_int_equal(source, SIGNAL_SOURCE_DEFAULT);
+	signal_row *out;
+	uint32_t *order;
+	size_t n;
+	assert_int_equal(signal_compute_ranked(t, &fit.prior, 1, &out, &order, &n, NULL, NULL), 0);
+	assert_int_equal(n, 3);
+
+	strbuf csv = {0};
+	assert_int_equal(signal_csv_write(t, out, order, n, false, to_strbuf, &csv), 0);
+	char *text = strbuf_finish(&csv);
+	assert_non_null(strstr(text, "product,event,a,b,c,d,expected,prr,prr_lo,prr_hi,chi2,ror,ror_lo,ror_hi,ic,ic_lo,ic_hi,ebgm,eb05,eb95\n"));
+	assert_non_null(strstr(text, "\n\"Cream, 50 g\",\"Rash \"\"x\"\"\",1,1,0,1,"));
+	/* PRR's interval is undefined when c = 0: empty fields, never inf or nan. */
+	assert_null(strstr(text, "inf"));
+	assert_null(strstr(text, "nan"));
+	free(text);
+
+	strbuf json = {0};
+	assert_int_equal(signal_json_write(t, out, order, n, true, 1, &fit, source, to_strbuf, &json), 0);
+	text = strbuf_finish(&json);
+	static const char *const want[] = {
+		"\"by\": \"lot\"", "\"source\": \"default\", \"fitted\": false}",
+		"{\"product\": \"P\", \"lot\": \"L-1\", \"event\": \"E\"", "\"event\": \"Rash \\\"x\\\"\"", "\"prr_lo\": null",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (strstr(text, want[i]) == NULL)
+			fail_msg("no %s in %s", want[i], text);
+	free(text);
+	free(out);
+	free(order);
+	signal_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +574,8 @@ int main(void)
 		cmocka_unit_test(test_counter_merge),       cmocka_unit_test(test_counting_large_reports),
 		cmocka_unit_test(test_counter_refuses_bad_names), cmocka_unit_test(test_fit_and_ranking),
 		cmocka_unit_test(test_ranking_many_rows),   cmocka_unit_test(test_choose_prior),
+		cmocka_unit_test(test_csv_readers_agree),  cmocka_unit_test(test_csv_quotes_and_bom),
+		cmocka_unit_test(test_csv_refusals),      cmocka_unit_test(test_csv_and_json_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,10 +15,11 @@
  * item×event combination of a report (the usual registry form) that is the same thing as
  * counting the pair's rows, which is what openEBGM's processRaw does.
  *
- * The formulas are given beside each function in signal.c and, in one place, in
- * docs/signals.md. */
-#ifndef EXOSAFE_SIGNAL_H
-#define EXOSAFE_SIGNAL_H
+ * The formulas are given at the top of each file that computes them (safety_signal_stats.c,
+ * safety_signal_mgps.c, safety_signal_special.c) and, in one place, in docs/signals.md. The
+ * reports CSV and the output formats are in safety_signal_csv.h. */
+#ifndef EXOSAFE_SAFETY_SIGNAL_H
+#define EXOSAFE_SAFETY_SIGNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -147,7 +148,7 @@ typedef struct signal_fit {
 	double loglik_fitted;   /* the maximum found, over the points the fit used */
 	size_t pairs;           /* pairs in the data (a >= 1) */
 	size_t points;          /* distinct (n, E) points the final fit used */
-	int squashed;           /* 1 when points were merged into bins of E (see signal.c) */
+	int squashed;           /* 1 when points were merged into bins of E (see safety_signal_mgps.c) */
 	int starts;             /* starting points tried */
 	int iterations;         /* BFGS iterations, over every start and the polish */
 } signal_fit;
@@ -157,7 +158,7 @@ typedef struct signal_fit {
  * SIGNAL_PRIOR_DEFAULT). progress may be NULL. */
 int signal_mgps_fit(const signal_table *t, signal_fit *out, signal_progress_fn progress, void *ctx);
 
-/* The fit keeps α and β within these bounds, a numerical guard (see signal.c). */
+/* The fit keeps α and β within these bounds, a numerical guard (see safety_signal_mgps.c). */
 #define SIGNAL_PARAM_MIN 1e-10
 #define SIGNAL_PARAM_MAX 1e10
 
