@@ -8,6 +8,7 @@
 
 #include "core/credentials.h"
 #include "core/session_policy.h"
+#include "service/service.h"
 #include "store/store.h"
 
 typedef enum accounts_rc {
@@ -27,14 +28,6 @@ typedef enum accounts_rc {
 	ACCOUNTS_LAST_ADMIN,       /* the change would leave no active admin */
 	ACCOUNTS_ROLE_FIXED,       /* a patient stays a patient, staff stay staff */
 } accounts_rc;
-
-/* Who acts: a signed-in user (id > 0), the system (id 0: the CLI), or with self set, the
- * user being created (a patient's own sign-up). */
-typedef struct actor {
-	int64_t id;
-	user_role role;
-	bool self;
-} actor;
 
 /* Creates a user (and, for patients, the profile) from already-validated input.
  * user: email, name, role set; password: plain text, hashed here with Argon2id.

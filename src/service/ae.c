@@ -31,23 +31,6 @@ void ae_policy_defaults(ae_policy *p)
 	p->lot_alert_quarantine = true;
 }
 
-static ae_rc undo(store *s, ae_rc rc)
-{
-	store_rollback(s);
-	return rc;
-}
-
-static ae_rc audit(store *s, const actor *by, const char *action, const char *kind, int64_t id, const char *detail)
-{
-	char object[64];
-	audit_row row;
-	snprintf(object, sizeof object, "%s:%lld", kind, (long long)id);
-	audit_row_make(&row, by->id, by->role, action, object, detail);
-	if (by->id == 0)
-		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	return store_audit_append(s, &row) == STORE_OK ? AE_OK : AE_ERROR;
-}
-
 static bool in_list(const char *v, const char *const *list)
 {
 	for (int i = 0; v && list[i]; i++)
@@ -157,43 +140,43 @@ ae_rc ae_report(store *s, const actor *by, const ae_report_input *in, int64_t no
 	user_record patient;
 	store_rc rc = store_user_by_id(s, r.patient_id, &patient);
 	if (rc == STORE_ERROR)
-		return undo(s, AE_ERROR);
+		return service_rollback(s, AE_ERROR);
 	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT) {
 		*field_out = "patient_id";
-		return undo(s, AE_INVALID);
+		return service_rollback(s, AE_INVALID);
 	}
 	if (r.order_id != 0) {
 		/* A report names an order the patient received units of: that is how its lots are known. */
 		order_record o;
 		rc = store_order_get(s, r.order_id, &o);
 		if (rc == STORE_ERROR)
-			return undo(s, AE_ERROR);
+			return service_rollback(s, AE_ERROR);
 		if (rc == STORE_NOT_FOUND || o.patient_id != r.patient_id)
-			return undo(s, by->role == ROLE_PATIENT ? AE_NOT_FOUND : AE_INVALID);
+			return service_rollback(s, by->role == ROLE_PATIENT ? AE_NOT_FOUND : AE_INVALID);
 		if (strcmp(o.status, "dispensed") != 0 && strcmp(o.status, "shipped") != 0 && strcmp(o.status, "delivered") != 0) {
 			*field_out = "order_id";
-			return undo(s, AE_INVALID);
+			return service_rollback(s, AE_INVALID);
 		}
 		/* The dispensing day, not the delivery: delivery may be recorded late, and refusing a
 		 * true report is worse than accepting an onset on the day of shipping. */
 		int64_t first = 0;
 		if (store_dispenses_of_order(s, o.id, earliest_dispense, &first) != STORE_OK)
-			return undo(s, AE_ERROR);
+			return service_rollback(s, AE_ERROR);
 		char dispensed_on[11];
 		if (first != 0) {
 			jst_date(first, dispensed_on);
 			if (strcmp(in->onset_date, dispensed_on) < 0) {
 				*field_out = "onset_date";
-				return undo(s, AE_ONSET_BEFORE_RECEIPT);
+				return service_rollback(s, AE_ONSET_BEFORE_RECEIPT);
 			}
 		}
 	}
 	if (store_ae_report_insert(s, &r) != STORE_OK)
-		return undo(s, AE_ERROR);
+		return service_rollback(s, AE_ERROR);
 	char detail[160];
 	snprintf(detail, sizeof detail, "report %lld: %.100s, %s", (long long)r.id, r.symptoms_json, r.severity);
-	if (audit(s, by, "ae.report", "patient", r.patient_id, detail) != AE_OK)
-		return undo(s, AE_ERROR);
+	if (!service_audit(s, by, "ae.report", "patient", r.patient_id, detail))
+		return service_rollback(s, AE_ERROR);
 	if (store_commit(s) != STORE_OK)
 		return AE_ERROR;
 	if (store_ae_report_get(s, r.id, out) != STORE_OK)
@@ -234,8 +217,8 @@ ae_rc ae_photo(store *s, const actor *by, int64_t report_id, const unsigned char
 	if (store_begin(s) != STORE_OK)
 		return AE_ERROR;
 	if (store_ae_report_set_photo(s, report_id, type, data, len, hex) != STORE_OK ||
-	    audit(s, by, "ae.photo", "patient", r.patient_id, hex) != AE_OK)
-		return undo(s, AE_ERROR);
+	    !service_audit(s, by, "ae.photo", "patient", r.patient_id, hex))
+		return service_rollback(s, AE_ERROR);
 	return store_commit(s) == STORE_OK ? AE_OK : AE_ERROR;
 }
 
@@ -288,8 +271,8 @@ static ae_rc raise_lot_alert(store *s, const ae_policy *p, const lot_record *lot
 	}
 	char detail[300];
 	snprintf(detail, sizeof detail, "%s on lot %s: %.200s", rule, lot->lot_number, a.evidence_json);
-	if (rc != STORE_OK || audit(s, &system, "ae.lot_alert", "lot", lot->id, detail) != AE_OK)
-		return undo(s, AE_ERROR);
+	if (rc != STORE_OK || !service_audit(s, &system, "ae.lot_alert", "lot", lot->id, detail))
+		return service_rollback(s, AE_ERROR);
 	if (store_commit(s) != STORE_OK)
 		return AE_ERROR;
 	(*raised)++;
@@ -510,16 +493,16 @@ ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id
 		rc = store_lot_get(s, a.lot_ids[i], &lot);
 		if (rc != STORE_OK) {
 			*field_out = "lot_ids";
-			return undo(s, rc == STORE_NOT_FOUND ? AE_INVALID : AE_ERROR);
+			return service_rollback(s, rc == STORE_NOT_FOUND ? AE_INVALID : AE_ERROR);
 		}
 	}
 	if (store_ae_assessment_insert(s, &a) != STORE_OK)
-		return undo(s, AE_ERROR);
+		return service_rollback(s, AE_ERROR);
 	char detail[200];
 	snprintf(detail, sizeof detail, "report %lld v%d: %s%s%s, %s", (long long)report_id, a.version,
 	         a.serious ? "serious, due " : "not serious", a.serious ? a.due_date : "", "", a.causality);
-	if (audit(s, by, "ae.assess", "patient", r.patient_id, detail) != AE_OK)
-		return undo(s, AE_ERROR);
+	if (!service_audit(s, by, "ae.assess", "patient", r.patient_id, detail))
+		return service_rollback(s, AE_ERROR);
 	if (store_commit(s) != STORE_OK)
 		return AE_ERROR;
 	for (int i = 0; i < a.lot_count; i++)

@@ -1,4 +1,5 @@
-/* Adverse events ("ae" in every layer: core/ae_export, store ae_*, http/handlers_ae): reports from patients and staff, staff assessments kept as versions
+/* Adverse events ("ae" in every layer: core/ae_export, the store's ae_ records,
+ * http/handlers_ae): reports from patients and staff, staff assessments kept as versions
  * (CTCAE v5 terms and grades, ICH E2A seriousness, outcome, WHO-UMC causality, suspected
  * lots), reporting due dates for serious cases, and lot alerts on clusters. */
 #ifndef EXOSAFE_SERVICE_AE_H
@@ -9,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "service/accounts.h"
+#include "service/service.h"
 #include "store/store.h"
 
 typedef enum ae_rc {

@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "core/clinic_profile.h"
-#include "service/accounts.h"
+#include "service/service.h"
 #include "store/store.h"
 
 /* The one clinic of a single-clinic installation (issue 18 adds more). */

@@ -10,7 +10,7 @@
 
 #include "core/credentials.h"
 #include "core/temp_csv.h"
-#include "service/accounts.h"
+#include "service/service.h"
 #include "store/store.h"
 
 typedef enum coldchain_rc {

@@ -13,28 +13,6 @@
 #define MAX_SLOTS_PER_PUBLISH 144
 #define MAX_FLAGS 64
 
-/* Rolls back and passes rc through, so early returns read as one line. */
-static intake_rc undo(store *s, intake_rc rc)
-{
-	store_rollback(s);
-	return rc;
-}
-
-static intake_rc audit(store *s, const actor *by, const char *action, const char *object_kind, int64_t object_id,
-                       const char *detail)
-{
-	char object[64];
-	audit_row row;
-	snprintf(object, sizeof object, "%s:%lld", object_kind, (long long)object_id);
-	audit_row_make(&row, by->id, by->role, action, object, detail);
-	return store_audit_append(s, &row) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
-}
-
-static intake_rc finish(store *s)
-{
-	return store_commit(s) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
-}
-
 /* ---- slots ---- */
 
 typedef struct overlap_check {
@@ -70,33 +48,33 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 	user_record doctor;
 	store_rc rc = store_user_by_id(s, doctor_id, &doctor);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
-		return undo(s, INTAKE_NOT_FOUND);
+		return service_rollback(s, INTAKE_NOT_FOUND);
 
 	overlap_check check = {start, end, false};
 	slot_query q = {.doctor_id = doctor_id, .from = start - 120 * 60, .to = end, .limit = 10000};
 	if (store_slot_list(s, &q, find_overlap, &check) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (check.overlaps)
-		return undo(s, INTAKE_SLOT_OVERLAP);
+		return service_rollback(s, INTAKE_SLOT_OVERLAP);
 
 	int created = 0;
 	for (int64_t t = start; t + slot_minutes * 60 <= end; t += slot_minutes * 60) {
 		slot_record slot = {0, doctor_id, t, slot_minutes, by->id, now};
 		rc = store_slot_insert(s, &slot);
 		if (rc == STORE_CONFLICT)
-			return undo(s, INTAKE_SLOT_OVERLAP);
+			return service_rollback(s, INTAKE_SLOT_OVERLAP);
 		if (rc != STORE_OK)
-			return undo(s, INTAKE_ERROR);
+			return service_rollback(s, INTAKE_ERROR);
 		created++;
 	}
 	char detail[128], from_s[ISO8601_LEN];
 	time_iso8601(start, from_s);
 	snprintf(detail, sizeof detail, "%d slots of %d min from %s", created, slot_minutes, from_s);
-	if (audit(s, by, "slot.publish", "doctor", doctor_id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (finish(s) != INTAKE_OK)
+	if (!service_audit(s, by, "slot.publish", "doctor", doctor_id, detail))
+		return service_rollback(s, INTAKE_ERROR);
+	if (!service_commit(s))
 		return INTAKE_ERROR;
 	*created_out = created;
 	return INTAKE_OK;
@@ -171,9 +149,9 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 	user_record doctor;
 	store_rc rc = store_user_by_id(s, doctor_id, &doctor);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
-		return undo(s, INTAKE_NOT_FOUND);
+		return service_rollback(s, INTAKE_NOT_FOUND);
 	existing_slots have = {0};
 	slot_query q = {.doctor_id = doctor_id, .from = out->starts[0] - 120 * 60,
 	                .to = out->starts[out->count - 1] + length, .limit = 100000};
@@ -181,7 +159,7 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 	if (rc != STORE_OK || have.failed) {
 		free(have.start);
 		free(have.end);
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	}
 	for (size_t i = 0; i < out->count; i++) {
 		int64_t t = out->starts[i];
@@ -208,15 +186,15 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 		slot_record slot = {0, doctor_id, out->starts[i], p->slot_minutes, by->id, now};
 		rc = store_slot_insert(s, &slot);
 		if (rc != STORE_OK)
-			return undo(s, rc == STORE_CONFLICT ? INTAKE_SLOT_OVERLAP : INTAKE_ERROR);
+			return service_rollback(s, rc == STORE_CONFLICT ? INTAKE_SLOT_OVERLAP : INTAKE_ERROR);
 	}
 	char detail[200];
 	snprintf(detail, sizeof detail, "pattern %s..%s days %02x %s-%s every %d min: %d created, %d existing, %d past",
 	         p->first_date, p->last_date, p->weekdays, p->day_start, p->day_end, p->slot_minutes, out->created,
 	         out->skipped_existing, out->skipped_past);
-	if (audit(s, by, "slot.publish", "doctor", doctor_id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	return finish(s);
+	if (!service_audit(s, by, "slot.publish", "doctor", doctor_id, detail))
+		return service_rollback(s, INTAKE_ERROR);
+	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
@@ -226,18 +204,18 @@ intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
 	slot_record slot;
 	store_rc rc = store_slot_get(s, slot_id, &slot);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	/* Doctors manage their own slots; admins any. */
 	if (rc == STORE_NOT_FOUND || (by->role == ROLE_DOCTOR && slot.doctor_id != by->id))
-		return undo(s, INTAKE_NOT_FOUND);
+		return service_rollback(s, INTAKE_NOT_FOUND);
 	rc = store_slot_delete(s, slot_id);
 	if (rc == STORE_CONFLICT)
-		return undo(s, INTAKE_SLOT_BOOKED);
+		return service_rollback(s, INTAKE_SLOT_BOOKED);
 	if (rc != STORE_OK)
-		return undo(s, rc == STORE_NOT_FOUND ? INTAKE_NOT_FOUND : INTAKE_ERROR);
-	if (audit(s, by, "slot.delete", "slot", slot_id, "") != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	return finish(s);
+		return service_rollback(s, rc == STORE_NOT_FOUND ? INTAKE_NOT_FOUND : INTAKE_ERROR);
+	if (!service_audit(s, by, "slot.delete", "slot", slot_id, ""))
+		return service_rollback(s, INTAKE_ERROR);
+	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* ---- bookings ---- */
@@ -277,7 +255,7 @@ static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int
 		return INTAKE_ERROR;
 	if (store_booking_get(s, b.id, out) != STORE_OK || mail_event_booked(s, out) != STORE_OK)
 		return INTAKE_ERROR;
-	return audit(s, patient, "booking.create", "booking", b.id, "");
+	return service_audit(s, patient, "booking.create", "booking", b.id, "") ? INTAKE_OK : INTAKE_ERROR;
 }
 
 intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
@@ -286,13 +264,13 @@ intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t n
 		return INTAKE_ERROR;
 	upcoming u = {0, 0};
 	if (store_booking_list(s, patient->id, true, now, count_upcoming, &u) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (u.count > 0)
-		return undo(s, INTAKE_ALREADY_BOOKED);
+		return service_rollback(s, INTAKE_ALREADY_BOOKED);
 	intake_rc rc = book_in_tx(s, patient, slot_id, now, out);
 	if (rc != INTAKE_OK)
-		return undo(s, rc);
-	return finish(s);
+		return service_rollback(s, rc);
+	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* Loads the patient's own live booking and checks the cut-off. */
@@ -316,12 +294,12 @@ intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, 
 	booking_record b;
 	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &b);
 	if (rc != INTAKE_OK)
-		return undo(s, rc);
+		return service_rollback(s, rc);
 	if (store_booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (audit(s, patient, "booking.cancel", "booking", booking_id, "") != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	return finish(s);
+		return service_rollback(s, INTAKE_ERROR);
+	if (!service_audit(s, patient, "booking.cancel", "booking", booking_id, ""))
+		return service_rollback(s, INTAKE_ERROR);
+	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
@@ -332,19 +310,19 @@ intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy 
 	booking_record old;
 	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &old);
 	if (rc != INTAKE_OK)
-		return undo(s, rc);
+		return service_rollback(s, rc);
 	if (old.slot_id == new_slot_id)
-		return undo(s, INTAKE_SLOT_TAKEN);
+		return service_rollback(s, INTAKE_SLOT_TAKEN);
 	if (store_booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	char detail[64];
 	snprintf(detail, sizeof detail, "rescheduled to slot %lld", (long long)new_slot_id);
-	if (audit(s, patient, "booking.cancel", "booking", booking_id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
+	if (!service_audit(s, patient, "booking.cancel", "booking", booking_id, detail))
+		return service_rollback(s, INTAKE_ERROR);
 	rc = book_in_tx(s, patient, new_slot_id, now, out);
 	if (rc != INTAKE_OK)
-		return undo(s, rc);
-	return finish(s);
+		return service_rollback(s, rc);
+	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* ---- questionnaire ---- */
@@ -510,7 +488,7 @@ intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const intak
 	char detail[128];
 	snprintf(detail, sizeof detail, "%s v%d response %lld (patient's version %d), %zu flags, worst %s",
 	         questionnaire_id, version, (long long)r.id, number, nflags, r.worst_level);
-	if (audit(s, patient, "questionnaire.submit", "patient", patient->id, detail) != INTAKE_OK || finish(s) != INTAKE_OK) {
+	if (!service_audit(s, patient, "questionnaire.submit", "patient", patient->id, detail) || !service_commit(s)) {
 		store_rollback(s);
 		response_record_clear(&r);
 		return INTAKE_ERROR;
@@ -560,12 +538,12 @@ intake_rc intake_accept_consent(store *s, const intake_catalog *cat, const actor
 	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	if (store_consent_insert(s, &c) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	char detail[128];
 	snprintf(detail, sizeof detail, "%s v%d %s sha256 %.16s…", consent_id, version, lang, sha256);
-	if (audit(s, patient, "consent.accept", "patient", patient->id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (finish(s) != INTAKE_OK)
+	if (!service_audit(s, patient, "consent.accept", "patient", patient->id, detail))
+		return service_rollback(s, INTAKE_ERROR);
+	if (!service_commit(s))
 		return INTAKE_ERROR;
 	*out = c;
 	return INTAKE_OK;
@@ -578,14 +556,14 @@ intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now)
 	consent_record c;
 	store_rc rc = store_consent_latest(s, patient->id, &c);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || c.withdrawn_at != 0)
-		return undo(s, INTAKE_NO_CONSENT);
+		return service_rollback(s, INTAKE_NO_CONSENT);
 	if (store_consent_withdraw(s, c.id, now) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (audit(s, patient, "consent.withdraw", "patient", patient->id, "") != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	return finish(s);
+		return service_rollback(s, INTAKE_ERROR);
+	if (!service_audit(s, patient, "consent.withdraw", "patient", patient->id, ""))
+		return service_rollback(s, INTAKE_ERROR);
+	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* ---- decision ---- */
@@ -618,15 +596,15 @@ intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, 
 	booking_record b;
 	store_rc rc = store_booking_get(s, booking_id, &b);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || strcmp(b.status, "booked") != 0)
-		return undo(s, INTAKE_NOT_FOUND);
+		return service_rollback(s, INTAKE_NOT_FOUND);
 	/* A call cannot have happened before it was due: the clock, not the doctor, decides. */
 	if (now < b.starts_at)
-		return undo(s, INTAKE_CALL_TOO_EARLY);
+		return service_rollback(s, INTAKE_CALL_TOO_EARLY);
 	if (called_at < b.starts_at || called_at > now) {
 		*field_out = "called_at";
-		return undo(s, INTAKE_INVALID);
+		return service_rollback(s, INTAKE_INVALID);
 	}
 	call_record c = {0};
 	c.booking_id = booking_id;
@@ -638,16 +616,16 @@ intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, 
 	c.recorded_at = now;
 	rc = store_call_insert(s, &c);
 	if (rc == STORE_CONFLICT)
-		return undo(s, INTAKE_CALL_ALREADY_HELD);
+		return service_rollback(s, INTAKE_CALL_ALREADY_HELD);
 	if (rc != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	char detail[128], at[ISO8601_LEN];
 	time_iso8601(called_at, at);
 	snprintf(detail, sizeof detail, "call %lld %s at %s, patient %lld", (long long)c.id, c.outcome, at,
 	         (long long)c.patient_id);
-	if (audit(s, doctor, "consultation.call", "booking", booking_id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (finish(s) != INTAKE_OK)
+	if (!service_audit(s, doctor, "consultation.call", "booking", booking_id, detail))
+		return service_rollback(s, INTAKE_ERROR);
+	if (!service_commit(s))
 		return INTAKE_ERROR;
 	c.slot_starts_at = b.starts_at;
 	*out = c;
@@ -696,9 +674,9 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 	user_record patient;
 	store_rc rc = store_user_by_id(s, patient_id, &patient);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT)
-		return undo(s, INTAKE_NOT_FOUND);
+		return service_rollback(s, INTAKE_NOT_FOUND);
 
 	response_record latest = {0}, chosen = {0};
 	intake_rc result = INTAKE_ERROR;
@@ -803,12 +781,12 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 	snprintf(detail, sizeof detail, "%s response %lld%s%s", d.decision, (long long)d.response_id,
 	         blank(d.override_reason) ? "" : " over a block or answer-changed flag (override reason recorded)",
 	         blank(d.no_call_reason) ? "" : " without a held call (reason recorded)");
-	if (audit(s, doctor, "treatment.decide", "patient", patient_id, detail) != INTAKE_OK ||
+	if (!service_audit(s, doctor, "treatment.decide", "patient", patient_id, detail) ||
 	    mail_event_decided(s, &d) != STORE_OK)
 		goto fail;
 	response_record_clear(&latest);
 	response_record_clear(&chosen);
-	if (finish(s) != INTAKE_OK)
+	if (!service_commit(s))
 		return INTAKE_ERROR;
 	if (store_decision_for_response(s, d.response_id, out) != STORE_OK)
 		*out = d;
@@ -816,5 +794,5 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 fail:
 	response_record_clear(&latest);
 	response_record_clear(&chosen);
-	return undo(s, result);
+	return service_rollback(s, result);
 }

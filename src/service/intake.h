@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "core/questionnaire.h"
-#include "service/accounts.h"
+#include "service/service.h"
 #include "service/intake_catalog.h"
 #include "core/slot_pattern.h"
 #include "store/store.h"

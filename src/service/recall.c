@@ -95,20 +95,11 @@ char *recall_recipients_csv(const recall_list *list)
 	return strbuf_finish(&b);
 }
 
-static trace_rc undo(store *s, trace_rc rc)
+static bool audit_track(store *s, const actor *by, const char *action, const recall_track_record *t)
 {
-	store_rollback(s);
-	return rc;
-}
-
-static trace_rc audit_track(store *s, const actor *by, const char *action, const recall_track_record *t)
-{
-	char object[48], detail[96];
-	snprintf(object, sizeof object, "recall_tracking:%lld", (long long)t->id);
+	char detail[96];
 	snprintf(detail, sizeof detail, "lot:%lld order:%lld %s", (long long)t->lot_id, (long long)t->order_id, t->status);
-	audit_row row;
-	audit_row_make(&row, by->id, by->role, action, object, detail);
-	return store_audit_append(s, &row) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return service_audit(s, by, action, "recall_tracking", t->id, detail);
 }
 
 trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t track_id, const char *status,
@@ -141,15 +132,15 @@ trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t tra
 	recall_track_record t;
 	store_rc rc = store_recall_track_get(s, track_id, &t);
 	if (rc == STORE_ERROR)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND || t.lot_id != lot_id)
-		return undo(s, TRACE_NOT_FOUND);
+		return service_rollback(s, TRACE_NOT_FOUND);
 	int from = recall_track_status_from_name(t.status);
 	if (from < 0)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (!recall_track_step_allowed((recall_track_status)from, (recall_track_status)to)) {
 		*field_out = "status";
-		return undo(s, TRACE_INVALID);
+		return service_rollback(s, TRACE_INVALID);
 	}
 	snprintf(t.status, sizeof t.status, "%s", recall_track_status_name((recall_track_status)to));
 	/* A step that skips notified still means the patient was told. */
@@ -164,9 +155,9 @@ trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t tra
 	t.updated_at = now;
 	t.updated_by = by->id;
 	if (store_recall_track_update(s, &t) != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit_track(s, by, "recall.track", &t) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
+	if (!audit_track(s, by, "recall.track", &t))
+		return service_rollback(s, TRACE_ERROR);
 	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
 }
 
@@ -177,11 +168,11 @@ trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, in
 	recall_track_record t;
 	store_rc rc = store_recall_track_get(s, track_id, &t);
 	if (rc == STORE_ERROR)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND || t.patient_id != patient->id)
-		return undo(s, TRACE_NOT_FOUND);
+		return service_rollback(s, TRACE_NOT_FOUND);
 	if (t.acknowledged_at != 0)
-		return undo(s, TRACE_OK);
+		return service_rollback(s, TRACE_OK);
 	t.acknowledged_at = now;
 	if (strcmp(t.status, "pending") == 0) {
 		snprintf(t.status, sizeof t.status, "notified");
@@ -190,8 +181,8 @@ trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, in
 	t.updated_at = now;
 	t.updated_by = patient->id;
 	if (store_recall_track_update(s, &t) != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit_track(s, patient, "recall.acknowledge", &t) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
+	if (!audit_track(s, patient, "recall.acknowledge", &t))
+		return service_rollback(s, TRACE_ERROR);
 	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
 }

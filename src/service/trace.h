@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "core/lot_state.h"
-#include "service/accounts.h"
+#include "service/service.h"
 #include "service/intake_catalog.h"
 #include "store/store.h"
 
