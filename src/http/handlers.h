@@ -124,6 +124,22 @@ void handle_ae_pmda_form(request *req);
  * *why = "no_cases" when there is nothing to compute, or "internal". */
 json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **why);
 
+/* How a service's refusal is answered: one row per value of the service's *_rc enum, in a
+ * table indexed by it, e.g. [INTAKE_SLOT_TAKEN] = {409, "slot_taken", "slot_id"}. */
+typedef struct error_row {
+	int status;           /* 0 in the *_OK row (nothing is answered); 500: internal, the store's error logged */
+	const char *code;     /* the error code the client reads (the message key) */
+	const char *field;    /* the field the error names, NULL for none, or FIELD_FROM_SERVICE */
+	const char *reason;   /* a message key for the reason, or NULL (the code's own message) */
+	const char *log_as;   /* for a 500 row: what failed, in the server log */
+} error_row;
+
+/* A row's field set to this names the field the service named (the handler passes it). */
+extern const char FIELD_FROM_SERVICE[];
+
+/* Answers rc by its row of table (count rows); an rc outside the table answers 500. */
+void reply_error_row(request *req, const error_row *table, int count, int rc, const char *service_field);
+
 /* Shared by the traceability handlers. */
 void reply_trace_error(request *req, trace_rc rc, const char *field);
 json_t *json_product(const product_record *p);

@@ -1,6 +1,7 @@
 /* Adverse events: reports (patients from their order, staff for a patient), photos, the
  * triage queue, staff assessments kept as versions, lot alerts, and signals over the
  * clinic's own cases. */
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,17 +26,20 @@ static const char *ae_check_term(void *ctx, const char *code, int grade, bool *o
 	return NULL;
 }
 
+static const error_row ae_errors[] = {
+	[AE_OK] = {0},
+	[AE_NOT_FOUND] = {404, "not_found"},
+	[AE_INVALID] = {400, "invalid_field", FIELD_FROM_SERVICE},
+	[AE_DUPLICATE] = {400, "invalid_field", FIELD_FROM_SERVICE, "duplicate_value"},
+	[AE_ONSET_FUTURE] = {400, "invalid_field", "onset_date", "onset_future"},
+	[AE_ONSET_BEFORE_RECEIPT] = {400, "invalid_field", "onset_date", "onset_before_receipt"},
+	[AE_ERROR] = {500, .log_as = "adverse events"},
+};
+static_assert(sizeof ae_errors / sizeof ae_errors[0] == AE_RC_COUNT, "one row per ae_rc");
+
 static void reply_ae_error(request *req, ae_rc rc, const char *field)
 {
-	switch (rc) {
-	case AE_OK: return;
-	case AE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case AE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case AE_DUPLICATE: reply_error(req, 400, "invalid_field", field, "duplicate_value"); return;
-	case AE_ONSET_FUTURE: reply_error(req, 400, "invalid_field", "onset_date", "onset_future"); return;
-	case AE_ONSET_BEFORE_RECEIPT: reply_error(req, 400, "invalid_field", "onset_date", "onset_before_receipt"); return;
-	case AE_ERROR: reply_internal(req, "adverse events"); return;
-	}
+	reply_error_row(req, ae_errors, AE_RC_COUNT, (int)rc, field);
 }
 
 static json_t *json_ae_report(const ae_report_record *r, bool staff)

@@ -1,5 +1,6 @@
 /* Cold chain: storage units, loggers, lot placement, reading import and sensor ingest,
  * charts' series, a lot's storage history, and QA's excursion alerts. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,19 +15,22 @@
 #include "service/coldchain.h"
 #include "clock.h"
 
+static const error_row coldchain_errors[] = {
+	[COLDCHAIN_OK] = {0},
+	[COLDCHAIN_NOT_FOUND] = {404, "not_found"},
+	[COLDCHAIN_INVALID] = {400, "invalid_field", FIELD_FROM_SERVICE},
+	[COLDCHAIN_CONFLICT] = {409, "already_exists", FIELD_FROM_SERVICE},
+	[COLDCHAIN_BAD_FILE] = {400, "bad_readings"},
+	[COLDCHAIN_DUPLICATE] = {409, "duplicate_reading"},
+	[COLDCHAIN_ALERT_CLOSED] = {409, "alert_closed"},
+	[COLDCHAIN_LOT_STATE] = {409, "illegal_transition"},
+	[COLDCHAIN_ERROR] = {500, .log_as = "cold chain"},
+};
+static_assert(sizeof coldchain_errors / sizeof coldchain_errors[0] == COLDCHAIN_RC_COUNT, "one row per coldchain_rc");
+
 static void reply_coldchain_error(request *req, coldchain_rc rc, const char *field)
 {
-	switch (rc) {
-	case COLDCHAIN_OK: return;
-	case COLDCHAIN_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case COLDCHAIN_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case COLDCHAIN_CONFLICT: reply_error(req, 409, "already_exists", field, NULL); return;
-	case COLDCHAIN_BAD_FILE: reply_error(req, 400, "bad_readings", NULL, NULL); return;
-	case COLDCHAIN_DUPLICATE: reply_error(req, 409, "duplicate_reading", NULL, NULL); return;
-	case COLDCHAIN_ALERT_CLOSED: reply_error(req, 409, "alert_closed", NULL, NULL); return;
-	case COLDCHAIN_LOT_STATE: reply_error(req, 409, "illegal_transition", NULL, NULL); return;
-	case COLDCHAIN_ERROR: reply_internal(req, "cold chain"); return;
-	}
+	reply_error_row(req, coldchain_errors, COLDCHAIN_RC_COUNT, (int)rc, field);
 }
 
 /* Adds the file, line and reason of a rejected import to the error reply: reason is the

@@ -1,4 +1,5 @@
 /* Products, lots (tests, certificates, state), and recall: the pharmacist's side. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +16,29 @@
 #include "service/trace.h"
 #include "clock.h"
 
+static const error_row trace_errors[] = {
+	[TRACE_OK] = {0},
+	[TRACE_NOT_FOUND] = {404, "not_found"},
+	[TRACE_INVALID] = {400, "invalid_field", FIELD_FROM_SERVICE},
+	[TRACE_CONFLICT] = {409, "already_exists", FIELD_FROM_SERVICE},
+	[TRACE_ILLEGAL_TRANSITION] = {409, "illegal_transition", "to"},
+	[TRACE_TESTS_MISSING] = {409, "tests_missing"},
+	[TRACE_NEEDS_PHARMACIST] = {403, "needs_pharmacist"},
+	[TRACE_NO_APPROVAL] = {409, "no_approval"},
+	[TRACE_CONSENT_OUTDATED] = {409, "consent_outdated"},
+	[TRACE_OVER_APPROVAL] = {409, "over_approval", "quantity"},
+	[TRACE_ADDRESS_REQUIRED] = {409, "address_required"},
+	[TRACE_ORDER_STATE] = {409, "order_state"},
+	[TRACE_NOT_PAID] = {409, "not_paid"},
+	[TRACE_NO_STOCK] = {409, "no_stock"},
+	[TRACE_DUPLICATE] = {409, "duplicate_certificate"},
+	[TRACE_ERROR] = {500, .log_as = "traceability"},
+};
+static_assert(sizeof trace_errors / sizeof trace_errors[0] == TRACE_RC_COUNT, "one row per trace_rc");
+
 void reply_trace_error(request *req, trace_rc rc, const char *field)
 {
-	switch (rc) {
-	case TRACE_OK: return;
-	case TRACE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case TRACE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case TRACE_CONFLICT: reply_error(req, 409, "already_exists", field, NULL); return;
-	case TRACE_ILLEGAL_TRANSITION: reply_error(req, 409, "illegal_transition", "to", NULL); return;
-	case TRACE_TESTS_MISSING: reply_error(req, 409, "tests_missing", NULL, NULL); return;
-	case TRACE_NEEDS_PHARMACIST: reply_error(req, 403, "needs_pharmacist", NULL, NULL); return;
-	case TRACE_NO_APPROVAL: reply_error(req, 409, "no_approval", NULL, NULL); return;
-	case TRACE_CONSENT_OUTDATED: reply_error(req, 409, "consent_outdated", NULL, NULL); return;
-	case TRACE_OVER_APPROVAL: reply_error(req, 409, "over_approval", "quantity", NULL); return;
-	case TRACE_ADDRESS_REQUIRED: reply_error(req, 409, "address_required", NULL, NULL); return;
-	case TRACE_ORDER_STATE: reply_error(req, 409, "order_state", NULL, NULL); return;
-	case TRACE_NOT_PAID: reply_error(req, 409, "not_paid", NULL, NULL); return;
-	case TRACE_NO_STOCK: reply_error(req, 409, "no_stock", NULL, NULL); return;
-	case TRACE_DUPLICATE: reply_error(req, 409, "duplicate_certificate", NULL, NULL); return;
-	case TRACE_ERROR: reply_internal(req, "traceability"); return;
-	}
+	reply_error_row(req, trace_errors, TRACE_RC_COUNT, (int)rc, field);
 }
 
 json_t *json_product(const product_record *p)

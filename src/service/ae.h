@@ -21,6 +21,7 @@ typedef enum ae_rc {
 	AE_ONSET_FUTURE,     /* onset_date after today (JST) */
 	AE_ONSET_BEFORE_RECEIPT, /* onset_date before the named order was dispensed */
 	AE_ERROR,
+	AE_RC_COUNT, /* not a result: how many there are (the HTTP error table has one row each) */
 } ae_rc;
 
 typedef struct ae_policy {

@@ -23,6 +23,7 @@ typedef enum coldchain_rc {
 	COLDCHAIN_ALERT_CLOSED,
 	COLDCHAIN_LOT_STATE,      /* the disposition is not possible from the lot's status */
 	COLDCHAIN_ERROR,
+	COLDCHAIN_RC_COUNT, /* not a result: how many there are (the HTTP error table has one row each) */
 } coldchain_rc;
 
 coldchain_rc coldchain_create_unit(store *s, const actor *by, storage_unit_record *u, int64_t now);

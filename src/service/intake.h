@@ -43,6 +43,7 @@ typedef enum intake_rc {
 	INTAKE_CALL_ALREADY_HELD,      /* the booking's call is already recorded as held */
 	INTAKE_CALL_REQUIRED,          /* approving without a held call and without a written reason */
 	INTAKE_ERROR,                  /* storage failure; store->errmsg says why */
+	INTAKE_RC_COUNT, /* not a result: how many there are (the HTTP error table has one row each) */
 } intake_rc;
 
 typedef struct intake_policy {

@@ -29,6 +29,7 @@ typedef enum trace_rc {
 	TRACE_NO_STOCK,             /* no eligible lot has enough units */
 	TRACE_DUPLICATE,            /* the same file is already on record (certificate_use says where) */
 	TRACE_ERROR,
+	TRACE_RC_COUNT, /* not a result: how many there are (the HTTP error table has one row each) */
 } trace_rc;
 
 #define LOT_REQUIRED_TEST_COUNT 6
