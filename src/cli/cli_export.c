@@ -129,7 +129,7 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
 		prc = ae_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
 	} else {
 		prc = ae_export_report(s, terms, profile.name, cfg->meddra_version, id,
-		                kind == EXPORT_FHIR ? AE_EXPORT_FHIR : AE_EXPORT_E2B, &text, err, sizeof err);
+		                       kind == EXPORT_FHIR ? AE_EXPORT_FHIR : AE_EXPORT_E2B, &text, err, sizeof err);
 	}
 	char object[48];
 	snprintf(object, sizeof object, "ae:%lld", id);

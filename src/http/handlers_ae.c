@@ -553,7 +553,7 @@ static void export_case(request *req, ae_export_format format)
 	if (!clinic_for_document(req, &clinic))
 		return;
 	ae_rc rc = ae_export_report(req->db, req->ctcae, clinic.name, req->cfg->meddra_version, req->path_ids[0], format,
-	                     &text, why, sizeof why);
+	                            &text, why, sizeof why);
 	if (rc == AE_INVALID) {
 		reply_error(req, 409, "export_refused", NULL, NULL);
 		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));

@@ -175,7 +175,7 @@ void handle_lot_place(request *req)
 {
 	actor by = request_actor(req);
 	coldchain_rc rc = coldchain_place_lot(req->db, &by, req->path_ids[0], input_int(req, "unit_id", 0),
-	                                          clock_now());
+	                                      clock_now());
 	if (rc != COLDCHAIN_OK) {
 		reply_coldchain_error(req, rc, "unit_id");
 		return;
@@ -655,7 +655,7 @@ void handle_alert_dispose(request *req)
 {
 	actor by = request_actor(req);
 	coldchain_rc rc = coldchain_dispose(req->db, &by, req->path_ids[0], input_string(req, "disposition"),
-	                                        input_string(req, "justification"), clock_now());
+	                                    input_string(req, "justification"), clock_now());
 	if (rc != COLDCHAIN_OK) {
 		reply_coldchain_error(req, rc, "disposition");
 		return;

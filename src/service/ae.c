@@ -714,7 +714,7 @@ static ae_rc export_case_load(store *s, const struct ctcae_table *terms, const c
 }
 
 ae_rc ae_export_report(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
-                int64_t report_id, ae_export_format format, char **out, char *err, size_t errlen)
+                       int64_t report_id, ae_export_format format, char **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	export_case *x;

@@ -21,25 +21,29 @@ typedef enum clinic_rc {
 	CLINIC_ERROR,         /* storage failure; store->errmsg says why */
 } clinic_rc;
 
-/* Reads the clinic's details into out. CLINIC_ERROR on a storage failure. */
+/* Reads the clinic's details into out. CLINIC_ERROR on a storage failure.
+ * Errors: CLINIC_ERROR. */
 clinic_rc clinic_profile_get(store *s, clinic_profile *out);
 
 /* Replaces the editable details with raw (indexed by enum clinic_field; NULL or "" = empty),
  * checked by clinic_profile_check with production's placeholder rule. On success writes them
  * (is_demo unchanged) and appends a "clinic.update" audit row
  * naming the changed fields, in one transaction; out holds the stored details. On
- * CLINIC_INVALID, errs holds *nerr field errors and the database remains unaltered. */
+ * CLINIC_INVALID, errs holds *nerr field errors and the database remains unaltered.
+ * Errors: CLINIC_INVALID, CLINIC_ERROR. */
 clinic_rc clinic_profile_update(store *s, const actor *by, const char *const raw[CLINIC_FIELD_COUNT], bool production,
                                 clinic_profile *out, clinic_field_error errs[CLINIC_FIELD_COUNT], int *nerr);
 
 /* The details for a document that names the clinic to patients or a regulator. In production,
  * CLINIC_SETUP_NEEDED while any required field is missing or a placeholder (their names in
- * missing, count in *nmissing); in demo mode the details are returned as they are. */
+ * missing, count in *nmissing); in demo mode the details are returned as they are.
+ * Errors: CLINIC_SETUP_NEEDED, CLINIC_ERROR. */
 clinic_rc clinic_profile_for_documents(store *s, server_mode mode, clinic_profile *out,
                                        const char *missing[CLINIC_FIELD_COUNT], int *nmissing);
 
 /* Writes the clearly fictional demo clinic (name marked 【デモ】, a number in the never-assigned
- * 0000 exchange), flagged is_demo, audited as the system. For exosafe demo only. */
+ * 0000 exchange), flagged is_demo, audited as the system. For exosafe demo only.
+ * Errors: CLINIC_ERROR. */
 clinic_rc clinic_profile_load_demo(store *s);
 
 /* AUTO resolves to demo for a database filled by exosafe demo, else production. */

@@ -26,7 +26,7 @@ coldchain_rc coldchain_create_unit(store *s, const actor *by, storage_unit_recor
 }
 
 coldchain_rc coldchain_create_logger(store *s, const actor *by, logger_record *l, int64_t now,
-                                         char key_out[TOKEN_TEXT_MAX], const char **field_out)
+                                     char key_out[TOKEN_TEXT_MAX], const char **field_out)
 {
 	*field_out = NULL;
 	l->created_at = now;
@@ -135,7 +135,7 @@ static int on_csv_reading(void *ctx, const temp_reading *r, long line)
 }
 
 coldchain_import *coldchain_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset,
-                                             int64_t now)
+                                         int64_t now)
 {
 	coldchain_import *imp = calloc(1, sizeof *imp);
 	if (imp == NULL)
@@ -261,7 +261,7 @@ coldchain_rc coldchain_import_commit(coldchain_import *imp, int64_t now, coldcha
 		return COLDCHAIN_OK;
 	/* Readings are stored whatever happens next; evaluation is its own transaction per lot. */
 	return coldchain_evaluate_logger(s, logger_id, out->first_at, out->last_at + 1, now, &out->alerts_raised,
-	                                   &out->lots_quarantined);
+	                                 &out->lots_quarantined);
 }
 
 void coldchain_import_abort(coldchain_import *imp)
@@ -401,7 +401,7 @@ out:
 }
 
 coldchain_rc coldchain_evaluate_logger(store *s, int64_t logger_id, int64_t from, int64_t to, int64_t now,
-                                           int *alerts, int *quarantined)
+                                       int *alerts, int *quarantined)
 {
 	exposure_list list = {.n = 0};
 	if (store_exposures_of_logger(s, logger_id, from, to, collect_exposure, &list) != STORE_OK)
@@ -428,7 +428,7 @@ static int collect_open(void *ctx, const coldchain_alert_record *a)
 }
 
 coldchain_rc coldchain_dispose(store *s, const actor *by, int64_t alert_id, const char *disposition,
-                                   const char *justification, int64_t now)
+                               const char *justification, int64_t now)
 {
 	bool release = strcmp(disposition, "released") == 0;
 	if (!release && strcmp(disposition, "destroyed") != 0)

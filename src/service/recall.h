@@ -18,7 +18,8 @@ typedef struct recall_list {
 
 /* Reads every recipient of lot_id into *out (emptied first) and audits the read of their
  * contact data as audit_action (recall.recipients.read, .csv, recall.notices.print) by `by`.
- * On error the list is empty. */
+ * On error the list is empty.
+ * Errors: TRACE_ERROR. */
 trace_rc recall_recipients_read(store *s, const actor *by, int64_t lot_id, const char *audit_action, recall_list *out);
 void recall_list_free(recall_list *list);
 
@@ -32,12 +33,14 @@ char *recall_recipients_csv(const recall_list *list);
 /* Staff: moves follow-up track_id of lot_id to status (notes required for contacted, the date
  * the jar came back or was destroyed, not in the future, for returned and destroyed) and audits
  * it as recall.track. TRACE_NOT_FOUND when the row is not the lot's; TRACE_INVALID (field
- * named) on a bad value or a step backwards. The database remains unaltered on error. */
+ * named) on a bad value or a step backwards. The database remains unaltered on error.
+ * Errors: TRACE_NOT_FOUND, TRACE_INVALID, TRACE_ERROR. */
 trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t track_id, const char *status,
                           const char *notes, const char *closed_on, int64_t now, const char **field_out);
 
 /* The patient says they have read the notice: records when, and moves a pending row to
- * notified. Another patient's row is TRACE_NOT_FOUND. Pressing again changes nothing. */
+ * notified. Another patient's row is TRACE_NOT_FOUND. Pressing again changes nothing.
+ * Errors: TRACE_NOT_FOUND, TRACE_ERROR. */
 trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, int64_t now);
 
 #endif
