@@ -1,5 +1,4 @@
 /* exosafe audit verify: check the audit log's hash chain. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,20 +18,13 @@ static int feed(void *ctx, const audit_row *row)
 
 static int audit_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
 	const char *db = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': fputs(audit_usage, stdout); return 0;
-		default: return cli_usage_error("audit verify", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("audit verify", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {NULL},
+	};
+	int status = cli_parse_options("audit verify", audit_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL)
 		return cli_usage_error("audit verify", "--db PATH is required");
 

@@ -1,6 +1,5 @@
 /* exosafe import-temps, exosafe coldchain report and exosafe coldchain check. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,27 +54,17 @@ static void progress(const char *file, long long done, long long total, long lon
 
 int cli_import_temps(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'}, {"logger", required_argument, NULL, 'l'},
-		{"unit", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *db = NULL, *code = NULL, *unit = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'l': code = optarg; break;
-		case 'u': unit = optarg; break;
-		case 'h': fputs(import_usage, stdout); return 0;
-		default: return cli_usage_error("import-temps", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
+	const cli_option opts[] = {
+		{"db", &db}, {"logger", &code}, {"unit", &unit}, {NULL},
+	};
+	int first_file;
+	int status = cli_parse_options("import-temps", import_usage, argc, argv, opts, &first_file);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL || code == NULL)
 		return cli_usage_error("import-temps", "--db and --logger are required");
-	if (optind >= argc)
+	if (first_file >= argc)
 		return cli_usage_error("import-temps", "name at least one CSV file");
 	if (unit != NULL && strcmp(unit, "C") != 0 && strcmp(unit, "F") != 0)
 		return cli_usage_error("import-temps", "--unit must be C or F, got '%s'", unit);
@@ -103,7 +92,7 @@ int cli_import_temps(int argc, char **argv)
 	coldchain_rc rc = COLDCHAIN_OK;
 	const char *failed_file = NULL;
 	static char chunk[1 << 16];
-	for (int i = optind; i < argc && rc == COLDCHAIN_OK; i++) {
+	for (int i = first_file; i < argc && rc == COLDCHAIN_OK; i++) {
 		FILE *f = fopen(argv[i], "rb");
 		if (f == NULL) {
 			fprintf(stderr, "exosafe import-temps: %s: %s; nothing was stored\n", argv[i], strerror(errno));
@@ -281,30 +270,14 @@ static void print_report_csv(json_t *stretches)
 
 static int coldchain_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},   {"logger", required_argument, NULL, 'g'},
-		{"lot", required_argument, NULL, 'l'},  {"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},   {"format", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},       {0},
-	};
 	const char *db = NULL, *code = NULL, *lot_number = NULL, *from_s = NULL, *to_s = NULL, *format = "json";
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'g': code = optarg; break;
-		case 'l': lot_number = optarg; break;
-		case 'f': from_s = optarg; break;
-		case 't': to_s = optarg; break;
-		case 'o': format = optarg; break;
-		case 'h': fputs(report_usage, stdout); return 0;
-		default: return cli_usage_error("coldchain report", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("coldchain report", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"logger", &code}, {"lot", &lot_number}, {"from", &from_s}, {"to", &to_s}, {"format", &format},
+		{NULL},
+	};
+	int status = cli_parse_options("coldchain report", report_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL || (code == NULL) == (lot_number == NULL))
 		return cli_usage_error("coldchain report", "--db and exactly one of --logger or --lot are required");
 	if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "svg") != 0)
@@ -415,25 +388,13 @@ static const char check_usage[] =
 
 static int coldchain_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
-		{"data", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0},
-	};
 	const char *db = NULL, *config_file = NULL, *data = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'c': config_file = optarg; break;
-		case 'a': data = optarg; break;
-		case 'h': fputs(check_usage, stdout); return 0;
-		default: return cli_usage_error("coldchain check", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("coldchain check", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"config", &config_file}, {"data", &data}, {NULL},
+	};
+	int status = cli_parse_options("coldchain check", check_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL)
 		return cli_usage_error("coldchain check", "--db is required");
 	server_config cfg;

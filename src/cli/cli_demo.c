@@ -1,5 +1,4 @@
 /* exosafe demo: load demonstration accounts so a new user can try every role. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -131,20 +130,13 @@ static int demo_call(store *s, int64_t doctor_id, int64_t patient_id)
 
 int cli_demo(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
 	const char *db = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': fputs(demo_usage, stdout); return 0;
-		default: return cli_usage_error("demo", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {NULL},
+	};
+	int status = cli_parse_options("demo", demo_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL)
 		return cli_usage_error("demo", "--db PATH is required");
 

@@ -1,5 +1,4 @@
 /* exosafe recall: recall a lot and list everyone who received it. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,20 +76,7 @@ static void print_json(const lot_record *lot, const recall_list *r)
 static int write_notices(const char *path, const clinic_profile *clinic, const lot_record *lot, const char *reason,
                          int64_t now, const recall_list *r)
 {
-	char clinic_address[sizeof clinic->address + 32];
-	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic->postal_code[0] ? "〒" : "",
-	         clinic->postal_code, clinic->postal_code[0] ? " " : "", clinic->address);
-	recall_notice *items = calloc((size_t)(r->n ? r->n : 1), sizeof *items);
-	if (items == NULL)
-		return -1;
-	for (int i = 0; i < r->n; i++) {
-		const recall_recipient *x = &r->rows[i];
-		items[i] = (recall_notice){clinic->name, clinic->phone, lot->product_name_ja, lot->lot_number, reason, now,
-		                           x->patient_name, x->ship_postal_code, x->ship_address, x->quantity, x->dispensed_at,
-		                           x->tracking_number, clinic_address, clinic->hours};
-	}
-	char *html = recall_notice_html(items, r->n);
-	free(items);
+	char *html = recall_notices_html(r, clinic, lot, reason, now);
 	if (html == NULL)
 		return -1;
 	FILE *f = fopen(path, "w");
@@ -103,31 +89,15 @@ static int write_notices(const char *path, const clinic_profile *clinic, const l
 
 int cli_recall(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},      {"lot", required_argument, NULL, 'l'},
-		{"product", required_argument, NULL, 'p'}, {"reason", required_argument, NULL, 'r'},
-		{"format", required_argument, NULL, 'f'},  {"notices", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},          {0},
-	};
 	const char *db = NULL, *lot_number = NULL, *product = NULL, *format = "csv", *notices = NULL;
 	const char *reason = "リコール(exosafe recall コマンド) / recall ordered from the command line";
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'l': lot_number = optarg; break;
-		case 'p': product = optarg; break;
-		case 'r': reason = optarg; break;
-		case 'f': format = optarg; break;
-		case 'n': notices = optarg; break;
-		case 'h': fputs(recall_usage, stdout); return 0;
-		default: return cli_usage_error("recall", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("recall", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"lot", &lot_number}, {"product", &product}, {"reason", &reason}, {"format", &format},
+		{"notices", &notices}, {NULL},
+	};
+	int status = cli_parse_options("recall", recall_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL || lot_number == NULL)
 		return cli_usage_error("recall", "--db and --lot are required");
 	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)

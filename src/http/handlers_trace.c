@@ -581,9 +581,6 @@ void handle_lot_recall_notices(request *req)
 	clinic_profile clinic;
 	if (!clinic_for_document(req, &clinic))
 		return;
-	char clinic_address[sizeof clinic.address + 32];
-	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic.postal_code[0] ? "〒" : "", clinic.postal_code,
-	         clinic.postal_code[0] ? " " : "", clinic.address);
 	recall_reason why = {"", 0};
 	if (store_lot_transitions(req->db, lot.id, find_recall, &why) != STORE_OK) {
 		reply_internal(req, "recall notices");
@@ -595,20 +592,7 @@ void handle_lot_recall_notices(request *req)
 		reply_internal(req, "recall notices");
 		return;
 	}
-	recall_notice *items = calloc((size_t)(list.n ? list.n : 1), sizeof *items);
-	if (items == NULL) {
-		recall_list_free(&list);
-		reply_internal(req, "recall notices");
-		return;
-	}
-	for (int i = 0; i < list.n; i++) {
-		const recall_recipient *r = &list.rows[i];
-		items[i] = (recall_notice){clinic.name, clinic.phone, lot.product_name_ja, lot.lot_number,
-		                           why.reason, why.at, r->patient_name, r->ship_postal_code, r->ship_address,
-		                           r->quantity, r->dispensed_at, r->tracking_number, clinic_address, clinic.hours};
-	}
-	char *html = recall_notice_html(items, list.n);
-	free(items);
+	char *html = recall_notices_html(&list, &clinic, &lot, why.reason, why.at);
 	recall_list_free(&list);
 	if (html == NULL) {
 		reply_internal(req, "render notices");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/csv_out.h"
+#include "core/recall_notice.h"
 #include "core/text.h"
 #include "core/timefmt.h"
 
@@ -61,6 +62,26 @@ static void iso_or_empty(int64_t t, char out[ISO8601_LEN])
 	out[0] = '\0';
 	if (t != 0)
 		time_iso8601(t, out);
+}
+
+char *recall_notices_html(const recall_list *list, const clinic_profile *clinic, const lot_record *lot,
+                          const char *reason, int64_t recalled_at)
+{
+	char clinic_address[sizeof clinic->address + 32];
+	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic->postal_code[0] ? "〒" : "",
+	         clinic->postal_code, clinic->postal_code[0] ? " " : "", clinic->address);
+	recall_notice *items = calloc((size_t)(list->n ? list->n : 1), sizeof *items);
+	if (items == NULL)
+		return NULL;
+	for (int i = 0; i < list->n; i++) {
+		const recall_recipient *x = &list->rows[i];
+		items[i] = (recall_notice){clinic->name, clinic->phone, lot->product_name_ja, lot->lot_number, reason,
+		                           recalled_at, x->patient_name, x->ship_postal_code, x->ship_address, x->quantity,
+		                           x->dispensed_at, x->tracking_number, clinic_address, clinic->hours};
+	}
+	char *html = recall_notice_html(items, list->n);
+	free(items);
+	return html;
 }
 
 char *recall_recipients_csv(const recall_list *list)

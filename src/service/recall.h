@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "core/clinic_profile.h"
 #include "core/recall_track.h"
 #include "service/trace.h"
 
@@ -29,6 +30,12 @@ void recall_progress(const recall_list *list, int counts[RECALL_TRACK_STATUS_COU
 /* The list as CSV (header row, CRLF, spreadsheet-formula cells neutralised); the caller frees
  * it. NULL when out of memory. */
 char *recall_recipients_csv(const recall_list *list);
+
+/* The printable notice for every recipient in list (core/recall_notice.h, one HTML page): the
+ * clinic's name, address and phone to call, the lot, why and when it was recalled. The caller
+ * frees it; NULL when out of memory. */
+char *recall_notices_html(const recall_list *list, const clinic_profile *clinic, const lot_record *lot,
+                          const char *reason, int64_t recalled_at);
 
 /* Staff: moves follow-up track_id of lot_id to status (notes required for contacted, the date
  * the jar came back or was destroyed, not in the future, for returned and destroyed) and audits
