@@ -139,8 +139,8 @@ int cli_recall(int argc, char **argv)
 	 * delivers them). The CLI reads no INI file: the mails carry the default clinic details. */
 	server_config mail_cfg;
 	config_defaults(&mail_cfg);
-	mail_events_configure(&mail_cfg);
-	trace_rc trc = trace_recall(s, &system, lot->id, reason, now);
+	mail_settings mail = mail_settings_from_config(&mail_cfg);
+	trace_rc trc = trace_recall(s, &mail, &system, lot->id, reason, now);
 	if (trc != TRACE_OK) {
 		fprintf(stderr, "exosafe recall: cannot recall lot %s (%s): %s\n", lot_number, lot->status,
 		        trc == TRACE_ILLEGAL_TRANSITION ? "not allowed from its status" : s->errmsg);

@@ -158,6 +158,8 @@ bool clinic_for_document(request *req, clinic_profile *out);
 
 /* The signed-in user as the service layer's actor. */
 actor request_actor(const request *req);
+/* The settings of the patients' mails the request's operation may queue. */
+mail_settings request_mail_settings(const request *req);
 
 /* Shared by the intake handlers. */
 void reply_intake_error(request *req, intake_rc rc, const char *field);

@@ -327,7 +327,8 @@ void handle_booking_create(request *req)
 {
 	actor by = request_actor(req);
 	booking_record b;
-	intake_rc rc = intake_book(req->db, &by, input_int(req, "slot_id", 0), clock_now(), &b);
+	mail_settings mail = request_mail_settings(req);
+	intake_rc rc = intake_book(req->db, &mail, &by, input_int(req, "slot_id", 0), clock_now(), &b);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, "slot_id");
 		return;
@@ -356,7 +357,8 @@ void handle_booking_cancel(request *req)
 {
 	actor by = request_actor(req);
 	intake_policy p = request_intake_policy(req);
-	intake_rc rc = intake_cancel(req->db, &by, &p, req->path_ids[0], clock_now());
+	mail_settings mail = request_mail_settings(req);
+	intake_rc rc = intake_cancel(req->db, &mail, &by, &p, req->path_ids[0], clock_now());
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, NULL);
 		return;
@@ -374,7 +376,8 @@ void handle_booking_reschedule(request *req)
 	actor by = request_actor(req);
 	intake_policy p = request_intake_policy(req);
 	booking_record b;
-	intake_rc rc = intake_reschedule(req->db, &by, &p, req->path_ids[0], input_int(req, "slot_id", 0),
+	mail_settings mail = request_mail_settings(req);
+	intake_rc rc = intake_reschedule(req->db, &mail, &by, &p, req->path_ids[0], input_int(req, "slot_id", 0),
 	                                 clock_now(), &b);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, "slot_id");

@@ -176,7 +176,8 @@ void handle_order_create(request *req)
 			return;
 		}
 	}
-	trace_rc rc = trace_place_order(req->db, req->catalog, &by, (int)input_int(req, "quantity", 0),
+	mail_settings mail = request_mail_settings(req);
+	trace_rc rc = trace_place_order(req->db, &mail, req->catalog, &by, (int)input_int(req, "quantity", 0),
 	                                input_string(req, "payment_method"), clock_now(), &o, &field);
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, field);
@@ -224,7 +225,8 @@ void handle_order_dispense(request *req)
 void handle_order_ship(request *req)
 {
 	actor by = request_actor(req);
-	trace_rc rc = trace_ship(req->db, &by, req->path_ids[0], input_string(req, "carrier"),
+	mail_settings mail = request_mail_settings(req);
+	trace_rc rc = trace_ship(req->db, &mail, &by, req->path_ids[0], input_string(req, "carrier"),
 	                         input_string(req, "tracking_number"), input_string(req, "logger_id"), clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, "logger_id");

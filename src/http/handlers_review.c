@@ -126,7 +126,8 @@ void handle_patient_decision(request *req)
 	actor by = request_actor(req);
 	decision_record d;
 	const char *field = NULL;
-	intake_rc rc = intake_decide(req->db, req->catalog, &p, &by, req->path_ids[0], &in, clock_now(), &d, &field);
+	mail_settings mail = request_mail_settings(req);
+	intake_rc rc = intake_decide(req->db, &mail, req->catalog, &p, &by, req->path_ids[0], &in, clock_now(), &d, &field);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, field);
 		return;

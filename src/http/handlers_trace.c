@@ -459,7 +459,8 @@ void handle_lot_recall(request *req)
 	if (!load_lot(req, &lot))
 		return;
 	actor by = request_actor(req);
-	trace_rc rc = trace_recall(req->db, &by, lot.id, input_string(req, "reason"), clock_now());
+	mail_settings mail = request_mail_settings(req);
+	trace_rc rc = trace_recall(req->db, &mail, &by, lot.id, input_string(req, "reason"), clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, "reason");
 		return;

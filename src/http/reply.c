@@ -105,3 +105,8 @@ actor request_actor(const request *req)
 	actor a = {.id = req->user.id, .role = req->user.role};
 	return a;
 }
+
+mail_settings request_mail_settings(const request *req)
+{
+	return mail_settings_from_config(req->cfg);
+}

@@ -627,13 +627,13 @@ int server_run(const server_config *cfg)
 		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
 	/* Patients who accepted an older consent version are told once about the current one
 	 * (publishing a version is adding its file and restarting). */
-	mail_events_configure(cfg);
 	{
+		mail_settings mail = mail_settings_from_config(cfg);
 		const consent_text *ct = intake_current_consent(srv.catalog, INTAKE_CONSENT_ID);
 		store *s = srv.pool.free_list[0];
 		int64_t told = 0;
 		if (ct != NULL && ct->version > 1 &&
-		    mail_event_consent_updated(s, ct->id, ct->version, ct->title_ja, &told) != STORE_OK)
+		    mail_event_consent_updated(s, &mail, ct->id, ct->version, ct->title_ja, &told) != STORE_OK)
 			fprintf(stderr, "exosafe: mail about consent version %d not queued: %s\n", ct->version, s->errmsg);
 		else if (told > 0)
 			fprintf(stderr, "exosafe: mail: %lld patients told about consent version %d\n", (long long)told, ct->version);

@@ -234,7 +234,8 @@ static int count_upcoming(void *ctx, const booking_record *b)
 }
 
 /* Inserts a booking for slot_id inside the caller's transaction. */
-static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
+static intake_rc book_in_tx(store *s, const mail_settings *mail, const actor *patient, int64_t slot_id, int64_t now,
+                            booking_record *out)
 {
 	slot_record slot;
 	store_rc rc = store_slot_get(s, slot_id, &slot);
@@ -253,12 +254,13 @@ static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int
 		return INTAKE_SLOT_TAKEN;
 	if (rc != STORE_OK)
 		return INTAKE_ERROR;
-	if (store_booking_get(s, b.id, out) != STORE_OK || mail_event_booked(s, out) != STORE_OK)
+	if (store_booking_get(s, b.id, out) != STORE_OK || mail_event_booked(s, mail, out) != STORE_OK)
 		return INTAKE_ERROR;
 	return service_audit(s, patient, "booking.create", "booking", b.id, "") ? INTAKE_OK : INTAKE_ERROR;
 }
 
-intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
+intake_rc intake_book(store *s, const mail_settings *mail, const actor *patient, int64_t slot_id, int64_t now,
+                      booking_record *out)
 {
 	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
@@ -267,7 +269,7 @@ intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t n
 		return service_rollback(s, INTAKE_ERROR);
 	if (u.count > 0)
 		return service_rollback(s, INTAKE_ALREADY_BOOKED);
-	intake_rc rc = book_in_tx(s, patient, slot_id, now, out);
+	intake_rc rc = book_in_tx(s, mail, patient, slot_id, now, out);
 	if (rc != INTAKE_OK)
 		return service_rollback(s, rc);
 	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
@@ -287,7 +289,8 @@ static intake_rc own_changeable_booking(store *s, const actor *patient, const in
 	return INTAKE_OK;
 }
 
-intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, int64_t booking_id, int64_t now)
+intake_rc intake_cancel(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
+                        int64_t booking_id, int64_t now)
 {
 	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
@@ -295,15 +298,16 @@ intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, 
 	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &b);
 	if (rc != INTAKE_OK)
 		return service_rollback(s, rc);
-	if (store_booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
+	if (store_booking_cancel(s, booking_id, now) != STORE_OK ||
+	    mail_event_booking_cancelled(s, mail, booking_id) != STORE_OK)
 		return service_rollback(s, INTAKE_ERROR);
 	if (!service_audit(s, patient, "booking.cancel", "booking", booking_id, ""))
 		return service_rollback(s, INTAKE_ERROR);
 	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
-intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
-                            int64_t new_slot_id, int64_t now, booking_record *out)
+intake_rc intake_reschedule(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
+                            int64_t booking_id, int64_t new_slot_id, int64_t now, booking_record *out)
 {
 	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
@@ -313,13 +317,14 @@ intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy 
 		return service_rollback(s, rc);
 	if (old.slot_id == new_slot_id)
 		return service_rollback(s, INTAKE_SLOT_TAKEN);
-	if (store_booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
+	if (store_booking_cancel(s, booking_id, now) != STORE_OK ||
+	    mail_event_booking_cancelled(s, mail, booking_id) != STORE_OK)
 		return service_rollback(s, INTAKE_ERROR);
 	char detail[64];
 	snprintf(detail, sizeof detail, "rescheduled to slot %lld", (long long)new_slot_id);
 	if (!service_audit(s, patient, "booking.cancel", "booking", booking_id, detail))
 		return service_rollback(s, INTAKE_ERROR);
-	rc = book_in_tx(s, patient, new_slot_id, now, out);
+	rc = book_in_tx(s, mail, patient, new_slot_id, now, out);
 	if (rc != INTAKE_OK)
 		return service_rollback(s, rc);
 	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
@@ -652,9 +657,9 @@ static const char *check_approval(const decision_input *in, int64_t now)
 	return NULL;
 }
 
-intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy *p, const actor *doctor,
-                        int64_t patient_id, const decision_input *in, int64_t now, decision_record *out,
-                        const char **field_out)
+intake_rc intake_decide(store *s, const mail_settings *mail, const intake_catalog *cat, const intake_policy *p,
+                        const actor *doctor, int64_t patient_id, const decision_input *in, int64_t now,
+                        decision_record *out, const char **field_out)
 {
 	*field_out = NULL;
 	if (in->approve) {
@@ -782,7 +787,7 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 	         blank(d.override_reason) ? "" : " over a block or answer-changed flag (override reason recorded)",
 	         blank(d.no_call_reason) ? "" : " without a held call (reason recorded)");
 	if (!service_audit(s, doctor, "treatment.decide", "patient", patient_id, detail) ||
-	    mail_event_decided(s, &d) != STORE_OK)
+	    mail_event_decided(s, mail, &d) != STORE_OK)
 		goto fail;
 	response_record_clear(&latest);
 	response_record_clear(&chosen);

@@ -1,6 +1,8 @@
 /* The telemedicine intake journey: publishing consultation slots, booking, the
  * questionnaire with its screening flags, informed consent, and the doctor's decision.
- * Each operation is one transaction with its audit rows, or changes nothing. */
+ * Each operation is one transaction with its audit rows, or changes nothing.
+ * Those that tell the patient by e-mail take the mail settings (service/mail_events.h) and
+ * queue the mail in the same transaction; NULL queues none. */
 #ifndef EXOSAFE_INTAKE_H
 #define EXOSAFE_INTAKE_H
 
@@ -9,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/questionnaire.h"
+#include "service/mail_events.h"
 #include "service/service.h"
 #include "service/intake_catalog.h"
 #include "core/slot_pattern.h"
@@ -89,14 +92,16 @@ intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id);
 /* Books a free, future slot for the patient (one upcoming call at a time).
  * Errors: INTAKE_NOT_FOUND, INTAKE_SLOT_TAKEN, INTAKE_SLOT_PAST, INTAKE_ALREADY_BOOKED,
  *         INTAKE_ERROR. */
-intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out);
+intake_rc intake_book(store *s, const mail_settings *mail, const actor *patient, int64_t slot_id, int64_t now,
+                      booking_record *out);
 /* Cancels the patient's own booking, until p->cutoff_seconds before the call.
  * Errors: INTAKE_NOT_FOUND, INTAKE_TOO_LATE, INTAKE_ERROR. */
-intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, int64_t booking_id, int64_t now);
+intake_rc intake_cancel(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
+                        int64_t booking_id, int64_t now);
 /* Moves a booking to another free slot in one transaction.
  * Errors: INTAKE_NOT_FOUND, INTAKE_SLOT_TAKEN, INTAKE_SLOT_PAST, INTAKE_TOO_LATE, INTAKE_ERROR. */
-intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
-                            int64_t new_slot_id, int64_t now, booking_record *out);
+intake_rc intake_reschedule(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
+                            int64_t booking_id, int64_t new_slot_id, int64_t now, booking_record *out);
 
 /* Validates answers against the named version (which must be current), evaluates the
  * screening rules and stores both. The age rules use the age from the date of birth on file
@@ -159,8 +164,8 @@ typedef struct decision_input {
  * Errors: INTAKE_NOT_FOUND, INTAKE_INVALID, INTAKE_QUESTIONNAIRE_OUTDATED,
  *         INTAKE_QUESTIONNAIRE_EXPIRED, INTAKE_CONSENT_REQUIRED, INTAKE_RESPONSE_SUPERSEDED,
  *         INTAKE_ALREADY_DECIDED, INTAKE_OVERRIDE_REQUIRED, INTAKE_CALL_REQUIRED, INTAKE_ERROR. */
-intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy *p, const actor *doctor,
-                        int64_t patient_id, const decision_input *in, int64_t now, decision_record *out,
-                        const char **field_out);
+intake_rc intake_decide(store *s, const mail_settings *mail, const intake_catalog *cat, const intake_policy *p,
+                        const actor *doctor, int64_t patient_id, const decision_input *in, int64_t now,
+                        decision_record *out, const char **field_out);
 
 #endif

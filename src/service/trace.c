@@ -386,8 +386,9 @@ trace_rc trace_expire_due(store *s, int64_t now)
 
 /* ---- orders ---- */
 
-trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *patient, int quantity,
-                           const char *method_code, int64_t now, order_record *out, const char **field_out)
+trace_rc trace_place_order(store *s, const mail_settings *mail, const intake_catalog *cat, const actor *patient,
+                           int quantity, const char *method_code, int64_t now, order_record *out,
+                           const char **field_out)
 {
 	*field_out = NULL;
 	if (quantity < 1 || quantity > 12) {
@@ -454,7 +455,7 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	snprintf(o.ship_address, sizeof o.ship_address, "%s", profile.address);
 	snprintf(o.ship_phone, sizeof o.ship_phone, "%s", profile.phone);
 	o.created_at = now;
-	if (store_order_insert(s, &o) != STORE_OK || mail_event_order_placed(s, &o, product.name_ja) != STORE_OK)
+	if (store_order_insert(s, &o) != STORE_OK || mail_event_order_placed(s, mail, &o, product.name_ja) != STORE_OK)
 		return service_rollback(s, TRACE_ERROR);
 	char detail[160];
 	snprintf(detail, sizeof detail, "%d x %s, %s, consent %s v%d", quantity, product.code, method_code, c.consent_id,
@@ -597,8 +598,8 @@ trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_
 	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
 }
 
-trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *carrier, const char *tracking,
-                    const char *logger_id, int64_t now)
+trace_rc trace_ship(store *s, const mail_settings *mail, const actor *by, int64_t order_id, const char *carrier,
+                    const char *tracking, const char *logger_id, int64_t now)
 {
 	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
@@ -623,7 +624,7 @@ trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *car
 	sh.shipped_at = now;
 	sh.recorded_by = by->id;
 	if (store_shipment_insert(s, &sh) != STORE_OK || store_order_set_status(s, order_id, "dispensed", "shipped", now) != STORE_OK ||
-	    mail_event_shipped(s, &o, &sh) != STORE_OK)
+	    mail_event_shipped(s, mail, &o, &sh) != STORE_OK)
 		return service_rollback(s, TRACE_ERROR);
 	if (!service_audit(s, by, "order.ship", "order", order_id, carrier))
 		return service_rollback(s, TRACE_ERROR);
@@ -648,7 +649,8 @@ trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
 	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
 }
 
-trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *reason, int64_t now)
+trace_rc trace_recall(store *s, const mail_settings *mail, const actor *by, int64_t lot_id, const char *reason,
+                      int64_t now)
 {
 	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
@@ -663,7 +665,7 @@ trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *rea
 	}
 	/* Every recipient is followed until the jar is accounted for; a repeated recall picks up
 	 * any dispense recorded since. */
-	if (store_recall_track_open(s, lot_id, now) != STORE_OK || mail_event_recalled(s, &lot) != STORE_OK)
+	if (store_recall_track_open(s, lot_id, now) != STORE_OK || mail_event_recalled(s, mail, &lot) != STORE_OK)
 		return service_rollback(s, TRACE_ERROR);
 	if (!service_audit(s, by, "lot.recall", "lot", lot_id, reason))
 		return service_rollback(s, TRACE_ERROR);

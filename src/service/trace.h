@@ -1,6 +1,8 @@
 /* Traceability operations: products and lots, release through the lot state machine,
  * orders under a doctor's approval, first-expiry-first-out dispensing, shipping, and recall.
- * Each is one transaction with its audit rows, or changes nothing. */
+ * Each is one transaction with its audit rows, or changes nothing.
+ * Those that tell the patient by e-mail take the mail settings (service/mail_events.h) and
+ * queue the mail in the same transaction; NULL queues none. */
 #ifndef EXOSAFE_TRACE_H
 #define EXOSAFE_TRACE_H
 
@@ -8,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/lot_state.h"
+#include "service/mail_events.h"
 #include "service/service.h"
 #include "service/intake_catalog.h"
 #include "store/store.h"
@@ -73,8 +76,9 @@ int trace_missing_tests(store *s, int64_t lot_id, const char *missing[LOT_REQUIR
  * method); *field_out names an invalid field.
  * Errors: TRACE_INVALID, TRACE_NO_APPROVAL, TRACE_CONSENT_OUTDATED, TRACE_OVER_APPROVAL,
  *         TRACE_ADDRESS_REQUIRED, TRACE_ERROR. */
-trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *patient, int quantity,
-                           const char *method_code, int64_t now, order_record *out, const char **field_out);
+trace_rc trace_place_order(store *s, const mail_settings *mail, const intake_catalog *cat, const actor *patient,
+                           int quantity, const char *method_code, int64_t now, order_record *out,
+                           const char **field_out);
 /* Cancels an order before dispensing (a paid one is audited as "refund due").
  * Errors: TRACE_NOT_FOUND, TRACE_ORDER_STATE, TRACE_ERROR. */
 trace_rc trace_cancel_order(store *s, const actor *by, int64_t order_id, int64_t now);
@@ -89,8 +93,8 @@ trace_rc trace_record_payment(store *s, const actor *by, int64_t order_id, const
 trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_days, int64_t now);
 /* Ships a dispensed order; a logger_id must be a known logger (else TRACE_INVALID).
  * Errors: TRACE_NOT_FOUND, TRACE_INVALID, TRACE_ORDER_STATE, TRACE_ERROR. */
-trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *carrier, const char *tracking,
-                    const char *logger_id, int64_t now);
+trace_rc trace_ship(store *s, const mail_settings *mail, const actor *by, int64_t order_id, const char *carrier,
+                    const char *tracking, const char *logger_id, int64_t now);
 /* Marks a shipped order delivered.
  * Errors: TRACE_NOT_FOUND, TRACE_ORDER_STATE, TRACE_ERROR. */
 trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now);
@@ -99,6 +103,7 @@ trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
  * recipient (service/recall.h) and audits it, in one transaction.
  * Errors: TRACE_NOT_FOUND, TRACE_INVALID, TRACE_ILLEGAL_TRANSITION, TRACE_NEEDS_PHARMACIST,
  *         TRACE_ERROR. */
-trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *reason, int64_t now);
+trace_rc trace_recall(store *s, const mail_settings *mail, const actor *by, int64_t lot_id, const char *reason,
+                      int64_t now);
 
 #endif
