@@ -156,6 +156,10 @@ json_t *json_clinic(const request *req, const clinic_profile *p);
  * when a production clinic's details are incomplete. */
 bool clinic_for_document(request *req, clinic_profile *out);
 
+/* Audits a read of personal or health data by the signed-in user (in its own transaction); on
+ * failure answers 500, logging what, and returns false. */
+bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what);
+
 /* The signed-in user as the service layer's actor. */
 actor request_actor(const request *req);
 /* The settings of the patients' mails the request's operation may queue. */

@@ -131,15 +131,24 @@ void handle_ae_photo_upload(request *req)
 	reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }
 
-void handle_ae_photo(request *req)
+/* The report of the path's id when the user may see it (patients: their own); else the error
+ * is answered and false returned. */
+static bool load_visible_report(request *req, ae_report_record *r)
 {
 	actor by = request_actor(req);
-	ae_report_record r;
-	ae_rc rc = ae_report_visible(req->db, &by, req->path_ids[0], &r);
+	ae_rc rc = ae_report_visible(req->db, &by, req->path_ids[0], r);
 	if (rc != AE_OK) {
 		reply_ae_error(req, rc, NULL);
-		return;
+		return false;
 	}
+	return true;
+}
+
+void handle_ae_photo(request *req)
+{
+	ae_report_record r;
+	if (!load_visible_report(req, &r))
+		return;
 	char type[16];
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -250,9 +259,8 @@ void handle_ae_list(request *req)
 	}
 	free(v);
 	json_decref(l.items);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.queue.read", "adverse_events", "") != STORE_OK) {
+	if (!audit_read(req, "ae.queue.read", "adverse_events", "", "audit queue")) {
 		json_decref(page);
-		reply_internal(req, "audit queue");
 		return;
 	}
 	json_t *reply = json_pack("{s:o}", "reports", page);
@@ -291,13 +299,9 @@ static int add_order_lots(void *ctx, const order_record *o)
 
 void handle_ae_get(request *req)
 {
-	actor by = request_actor(req);
 	ae_report_record r;
-	ae_rc rc = ae_report_visible(req->db, &by, req->path_ids[0], &r);
-	if (rc != AE_OK) {
-		reply_ae_error(req, rc, NULL);
+	if (!load_visible_report(req, &r))
 		return;
-	}
 	bool staff = req->user.role != ROLE_PATIENT;
 	json_t *body = json_pack("{s:o}", "report", json_ae_report(&r, staff));
 	if (staff) {
@@ -330,9 +334,8 @@ void handle_ae_get(request *req)
 	}
 	char object[48];
 	snprintf(object, sizeof object, "patient:%lld", (long long)r.patient_id);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.read", object, "") != STORE_OK) {
+	if (!audit_read(req, "ae.read", object, "", "audit read")) {
 		json_decref(body);
-		reply_internal(req, "audit read");
 		return;
 	}
 	reply_json(req, 200, body);
@@ -565,10 +568,8 @@ static void export_case(request *req, ae_export_format format)
 	}
 	char object[48], filename[64];
 	snprintf(object, sizeof object, "ae:%lld", (long long)req->path_ids[0]);
-	if (store_audit_now(req->db, req->user.id, req->user.role, format == AE_EXPORT_FHIR ? "ae.export.fhir" : "ae.export.e2b",
-	                    object, "") != STORE_OK) {
+	if (!audit_read(req, format == AE_EXPORT_FHIR ? "ae.export.fhir" : "ae.export.e2b", object, "", "audit export")) {
 		free(text);
-		reply_internal(req, "audit export");
 		return;
 	}
 	snprintf(filename, sizeof filename, "exosafe-case-%lld.%s", (long long)req->path_ids[0],
@@ -612,9 +613,8 @@ void handle_ae_pmda_form(request *req)
 	}
 	char object[48];
 	snprintf(object, sizeof object, "ae:%lld", (long long)req->path_ids[0]);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.export.pmda", object, "") != STORE_OK) {
+	if (!audit_read(req, "ae.export.pmda", object, "", "audit export")) {
 		free(html);
-		reply_internal(req, "audit export");
 		return;
 	}
 	reply_raw(req, 200, html, strlen(html), "text/html; charset=utf-8", NULL);

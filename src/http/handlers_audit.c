@@ -113,10 +113,8 @@ void handle_audit_list(request *req)
 		return;
 	}
 	/* Audit the read first, so the first page shows it and the verification covers it. */
-	if (store_audit_now(req->db, req->user.id, req->user.role, "audit.read", "audit_log", "") != STORE_OK) {
-		reply_internal(req, "audit audit read");
+	if (!audit_read(req, "audit.read", "audit_log", "", "audit audit read"))
 		return;
-	}
 	/* One row more than the page tells whether another page follows. */
 	q.limit = (int)limit + 1;
 	entry_list l = {json_array(), req->lang, 0, 0};
@@ -218,9 +216,8 @@ void handle_audit_csv(request *req)
 	char filters[400], detail[480];
 	describe_filters(req, filters, sizeof filters);
 	snprintf(detail, sizeof detail, "%lld rows%s%s", (long long)x.rows, filters[0] ? ": " : "", filters);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "audit.export", "audit_log", detail) != STORE_OK) {
+	if (!audit_read(req, "audit.export", "audit_log", detail, "audit audit export")) {
 		free(strbuf_finish(&x.out));
-		reply_internal(req, "audit audit export");
 		return;
 	}
 	size_t len = x.out.len;
@@ -254,10 +251,9 @@ void handle_audit_filters(request *req)
 		reply_internal(req, "audit people");
 		return;
 	}
-	if (store_audit_now(req->db, req->user.id, req->user.role, "user.list", "users", "audit filters") != STORE_OK) {
+	if (!audit_read(req, "user.list", "users", "audit filters", "audit user list")) {
 		json_decref(actions);
 		json_decref(people);
-		reply_internal(req, "audit user list");
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o, s:o}", "actions", actions, "people", people));

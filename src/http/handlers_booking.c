@@ -278,10 +278,8 @@ void handle_schedule(request *req)
 	/* The schedule names patients with their phone numbers and screening status. */
 	char detail[64];
 	jst_date(from, detail);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "schedule.read", doctor_id ? "doctor" : "schedule",
-	                    detail) != STORE_OK) {
+	if (!audit_read(req, "schedule.read", doctor_id ? "doctor" : "schedule", detail, "audit schedule read")) {
 		json_decref(ctx.list);
-		reply_internal(req, "audit schedule read");
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o}", "slots", ctx.list));

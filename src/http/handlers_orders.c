@@ -109,11 +109,9 @@ void handle_orders_list(request *req)
 		reply_internal(req, "list orders");
 		return;
 	}
-	if (store_audit_now(req->db, req->user.id, req->user.role, "order.list", "orders", p.filter.status ? p.filter.status : "") !=
-	    STORE_OK) {
+	if (!audit_read(req, "order.list", "orders", p.filter.status ? p.filter.status : "", "audit order list")) {
 		json_decref(list);
 		json_decref(counts);
-		reply_internal(req, "audit order list");
 		return;
 	}
 	json_t *reply = json_pack("{s:o, s:o}", "orders", list, "status_counts", counts);
@@ -308,9 +306,8 @@ void handle_order_packing_slip(request *req)
 	/* The slip shows the patient's name and address: a read of personal data, audited. */
 	char object[48];
 	snprintf(object, sizeof object, "order:%lld", (long long)o.id);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "order.packing_slip", object, "") != STORE_OK) {
+	if (!audit_read(req, "order.packing_slip", object, "", "audit packing slip")) {
 		free(lines);
-		reply_internal(req, "audit packing slip");
 		return;
 	}
 	char storage[64];

@@ -290,9 +290,8 @@ void handle_my_intake(request *req)
 	}
 	char object[48];
 	snprintf(object, sizeof object, "patient:%lld", (long long)req->user.id);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "patient.intake.read", object, "") != STORE_OK) {
+	if (!audit_read(req, "patient.intake.read", object, "", "audit intake read")) {
 		json_decref(status);
-		reply_internal(req, "audit intake read");
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o}", "intake", status));

@@ -106,6 +106,14 @@ actor request_actor(const request *req)
 	return a;
 }
 
+bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what)
+{
+	if (store_audit_now(req->db, req->user.id, req->user.role, action, object, detail) == STORE_OK)
+		return true;
+	reply_internal(req, what);
+	return false;
+}
+
 mail_settings request_mail_settings(const request *req)
 {
 	return mail_settings_from_config(req->cfg);

@@ -192,9 +192,7 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 	snprintf(detail, sizeof detail, "pattern %s..%s days %02x %s-%s every %d min: %d created, %d existing, %d past",
 	         p->first_date, p->last_date, p->weekdays, p->day_start, p->day_end, p->slot_minutes, out->created,
 	         out->skipped_existing, out->skipped_past);
-	if (!service_audit(s, by, "slot.publish", "doctor", doctor_id, detail))
-		return service_rollback(s, INTAKE_ERROR);
-	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
+	return service_audit_commit(s, by, "slot.publish", "doctor", doctor_id, detail) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
@@ -213,9 +211,7 @@ intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
 		return service_rollback(s, INTAKE_SLOT_BOOKED);
 	if (rc != STORE_OK)
 		return service_rollback(s, rc == STORE_NOT_FOUND ? INTAKE_NOT_FOUND : INTAKE_ERROR);
-	if (!service_audit(s, by, "slot.delete", "slot", slot_id, ""))
-		return service_rollback(s, INTAKE_ERROR);
-	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
+	return service_audit_commit(s, by, "slot.delete", "slot", slot_id, "") ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* ---- bookings ---- */
@@ -301,9 +297,7 @@ intake_rc intake_cancel(store *s, const mail_settings *mail, const actor *patien
 	if (store_booking_cancel(s, booking_id, now) != STORE_OK ||
 	    mail_event_booking_cancelled(s, mail, booking_id) != STORE_OK)
 		return service_rollback(s, INTAKE_ERROR);
-	if (!service_audit(s, patient, "booking.cancel", "booking", booking_id, ""))
-		return service_rollback(s, INTAKE_ERROR);
-	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
+	return service_audit_commit(s, patient, "booking.cancel", "booking", booking_id, "") ? INTAKE_OK : INTAKE_ERROR;
 }
 
 intake_rc intake_reschedule(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
@@ -566,9 +560,8 @@ intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now)
 		return service_rollback(s, INTAKE_NO_CONSENT);
 	if (store_consent_withdraw(s, c.id, now) != STORE_OK)
 		return service_rollback(s, INTAKE_ERROR);
-	if (!service_audit(s, patient, "consent.withdraw", "patient", patient->id, ""))
-		return service_rollback(s, INTAKE_ERROR);
-	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
+	return service_audit_commit(s, patient, "consent.withdraw", "patient", patient->id, "") ? INTAKE_OK
+	                                                                                        : INTAKE_ERROR;
 }
 
 /* ---- decision ---- */

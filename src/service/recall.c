@@ -123,6 +123,17 @@ static bool audit_track(store *s, const actor *by, const char *action, const rec
 	return service_audit(s, by, action, "recall_tracking", t->id, detail);
 }
 
+/* Stores the changed follow-up row as by's change, audits it as action and commits (the open
+ * transaction is rolled back on failure). */
+static trace_rc save_track(store *s, const actor *by, const char *action, recall_track_record *t, int64_t now)
+{
+	t->updated_at = now;
+	t->updated_by = by->id;
+	if (store_recall_track_update(s, t) != STORE_OK || !audit_track(s, by, action, t))
+		return service_rollback(s, TRACE_ERROR);
+	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
+}
+
 trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t track_id, const char *status,
                           const char *notes, const char *closed_on, int64_t now, const char **field_out)
 {
@@ -173,13 +184,7 @@ trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t tra
 		snprintf(t.contact_notes, sizeof t.contact_notes, "%s", notes);
 	if (closing)
 		snprintf(t.closed_on, sizeof t.closed_on, "%s", closed_on);
-	t.updated_at = now;
-	t.updated_by = by->id;
-	if (store_recall_track_update(s, &t) != STORE_OK)
-		return service_rollback(s, TRACE_ERROR);
-	if (!audit_track(s, by, "recall.track", &t))
-		return service_rollback(s, TRACE_ERROR);
-	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return save_track(s, by, "recall.track", &t, now);
 }
 
 trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, int64_t now)
@@ -199,11 +204,5 @@ trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, in
 		snprintf(t.status, sizeof t.status, "notified");
 		t.notified_at = now;
 	}
-	t.updated_at = now;
-	t.updated_by = patient->id;
-	if (store_recall_track_update(s, &t) != STORE_OK)
-		return service_rollback(s, TRACE_ERROR);
-	if (!audit_track(s, patient, "recall.acknowledge", &t))
-		return service_rollback(s, TRACE_ERROR);
-	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return save_track(s, patient, "recall.acknowledge", &t, now);
 }

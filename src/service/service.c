@@ -24,3 +24,13 @@ bool service_commit(store *s)
 {
 	return store_commit(s) == STORE_OK;
 }
+
+bool service_audit_commit(store *s, const actor *by, const char *action, const char *kind, int64_t id,
+                          const char *detail)
+{
+	if (!service_audit(s, by, action, kind, id, detail)) {
+		store_rollback(s);
+		return false;
+	}
+	return service_commit(s);
+}

@@ -29,4 +29,9 @@ bool service_audit(store *s, const actor *by, const char *action, const char *ki
 /* Commits the open transaction; false on a storage failure (nothing was written). */
 bool service_commit(store *s);
 
+/* The usual end of an operation: service_audit, then service_commit; when the audit row
+ * cannot be written the transaction is rolled back. false when nothing was written. */
+bool service_audit_commit(store *s, const actor *by, const char *action, const char *kind, int64_t id,
+                          const char *detail);
+
 #endif

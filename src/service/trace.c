@@ -34,9 +34,7 @@ trace_rc trace_create_product(store *s, const actor *by, product_record *p, int6
 		return service_rollback(s, TRACE_CONFLICT);
 	if (rc != STORE_OK)
 		return service_rollback(s, TRACE_ERROR);
-	if (!service_audit(s, by, "product.create", "product", p->id, p->code))
-		return service_rollback(s, TRACE_ERROR);
-	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
+	return service_audit_commit(s, by, "product.create", "product", p->id, p->code) ? TRACE_OK : TRACE_ERROR;
 }
 
 static trace_rc record_transition(store *s, const actor *by, int64_t lot_id, const char *from, const char *to,
@@ -277,9 +275,7 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 		         (long long)t->certificate_id, dup_out->test_kind, dup_out->lot_number, t->duplicate_reason);
 	else
 		snprintf(detail, sizeof detail, "%s %s", t->kind, t->result);
-	if (!service_audit(s, by, "lot.test", "lot", t->lot_id, detail))
-		return service_rollback(s, TRACE_ERROR);
-	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
+	return service_audit_commit(s, by, "lot.test", "lot", t->lot_id, detail) ? TRACE_OK : TRACE_ERROR;
 }
 
 typedef struct latest_tests {
@@ -493,9 +489,8 @@ trace_rc trace_cancel_order(store *s, const actor *by, int64_t order_id, int64_t
 		return service_rollback(s, TRACE_ORDER_STATE);
 	if (store_order_set_status(s, order_id, o.status, "cancelled", now) != STORE_OK)
 		return service_rollback(s, TRACE_ORDER_STATE);
-	if (!service_audit(s, by, "order.cancel", "order", order_id, o.paid_at ? "paid: refund due" : ""))
-		return service_rollback(s, TRACE_ERROR);
-	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
+	return service_audit_commit(s, by, "order.cancel", "order", order_id,
+	                            o.paid_at ? "paid: refund due" : "") ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc trace_record_payment(store *s, const actor *by, int64_t order_id, const char *reference, int64_t now,
@@ -525,9 +520,7 @@ trace_rc trace_record_payment(store *s, const actor *by, int64_t order_id, const
 	if (strcmp(o.status, "awaiting_payment") == 0 &&
 	    store_order_set_status(s, order_id, "awaiting_payment", "paid", now) != STORE_OK)
 		return service_rollback(s, TRACE_ERROR);
-	if (!service_audit(s, by, "order.payment", "order", order_id, pm->code))
-		return service_rollback(s, TRACE_ERROR);
-	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
+	return service_audit_commit(s, by, "order.payment", "order", order_id, pm->code) ? TRACE_OK : TRACE_ERROR;
 }
 
 typedef struct fefo {
@@ -626,9 +619,7 @@ trace_rc trace_ship(store *s, const mail_settings *mail, const actor *by, int64_
 	if (store_shipment_insert(s, &sh) != STORE_OK || store_order_set_status(s, order_id, "dispensed", "shipped", now) != STORE_OK ||
 	    mail_event_shipped(s, mail, &o, &sh) != STORE_OK)
 		return service_rollback(s, TRACE_ERROR);
-	if (!service_audit(s, by, "order.ship", "order", order_id, carrier))
-		return service_rollback(s, TRACE_ERROR);
-	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
+	return service_audit_commit(s, by, "order.ship", "order", order_id, carrier) ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
@@ -644,9 +635,7 @@ trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
 	if (store_shipment_delivered(s, order_id, now) != STORE_OK ||
 	    store_order_set_status(s, order_id, "shipped", "delivered", now) != STORE_OK)
 		return service_rollback(s, TRACE_ERROR);
-	if (!service_audit(s, by, "order.deliver", "order", order_id, ""))
-		return service_rollback(s, TRACE_ERROR);
-	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
+	return service_audit_commit(s, by, "order.deliver", "order", order_id, "") ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc trace_recall(store *s, const mail_settings *mail, const actor *by, int64_t lot_id, const char *reason,
@@ -667,7 +656,5 @@ trace_rc trace_recall(store *s, const mail_settings *mail, const actor *by, int6
 	 * any dispense recorded since. */
 	if (store_recall_track_open(s, lot_id, now) != STORE_OK || mail_event_recalled(s, mail, &lot) != STORE_OK)
 		return service_rollback(s, TRACE_ERROR);
-	if (!service_audit(s, by, "lot.recall", "lot", lot_id, reason))
-		return service_rollback(s, TRACE_ERROR);
-	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
+	return service_audit_commit(s, by, "lot.recall", "lot", lot_id, reason) ? TRACE_OK : TRACE_ERROR;
 }
