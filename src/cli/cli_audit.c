@@ -3,18 +3,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "service/audit_log.h"
 
 static const char audit_usage[] =
 	"usage: exosafe audit verify --db PATH\n"
 	"\n"
 	"Recomputes the audit log's hash chain. Exit status 0 when every row is intact; 1 with the\n"
 	"first broken row named when any row was edited, deleted or reordered; 2 on usage errors.\n";
-
-static int feed(void *ctx, const audit_row *row)
-{
-	audit_verifier_feed(ctx, row);
-	return 0;
-}
 
 static int audit_verify(int argc, char **argv)
 {
@@ -32,8 +27,7 @@ static int audit_verify(int argc, char **argv)
 	if (s == NULL)
 		return 1;
 	audit_verifier v;
-	audit_verifier_init(&v);
-	if (store_audit_each(s, feed, &v) != STORE_OK) {
+	if (audit_log_verify(s, &v) != STORE_OK) {
 		fprintf(stderr, "exosafe audit verify: %s\n", s->errmsg);
 		store_close(s);
 		return 1;

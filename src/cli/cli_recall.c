@@ -27,20 +27,6 @@ static const char recall_usage[] =
 	"  --format FMT     csv (default) or json\n"
 	"  --notices FILE   also write a printable Japanese notice per patient (HTML) to FILE\n";
 
-typedef struct lot_match {
-	lot_record lots[16];
-	int n;
-	const char *product;
-} lot_match;
-
-static int match_lot(void *ctx, const lot_record *l)
-{
-	lot_match *m = ctx;
-	if ((m->product == NULL || strcmp(m->product, l->product_code) == 0) && m->n < 16)
-		m->lots[m->n++] = *l;
-	return 0;
-}
-
 static json_t *iso_or_null(int64_t t)
 {
 	char iso[ISO8601_LEN];
@@ -108,27 +94,28 @@ int cli_recall(int argc, char **argv)
 	store *s = cli_open_store(db, 1);
 	if (s == NULL)
 		return 1;
-	lot_match m = {.n = 0, .product = product};
+	lot_record lots[16];
+	int found = 0;
 	int rc = 1;
 	recall_list r = {0};
-	if (store_lot_find_number(s, lot_number, match_lot, &m) != STORE_OK) {
+	if (trace_find_lots(s, lot_number, product, lots, 16, &found) != TRACE_OK) {
 		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
 		goto out;
 	}
-	if (m.n == 0) {
+	if (found == 0) {
 		fprintf(stderr, "exosafe recall: no lot %s%s%s; nothing was changed\n", lot_number, product ? " of product " : "",
 		        product ? product : "");
 		goto out;
 	}
-	if (m.n > 1) {
+	if (found > 1) {
 		fprintf(stderr, "exosafe recall: lot number %s exists for several products; name one with --product:\n",
 		        lot_number);
-		for (int i = 0; i < m.n; i++)
-			fprintf(stderr, "  %s\n", m.lots[i].product_code);
+		for (int i = 0; i < found && i < 16; i++)
+			fprintf(stderr, "  %s\n", lots[i].product_code);
 		rc = 2;
 		goto out;
 	}
-	lot_record *lot = &m.lots[0];
+	lot_record *lot = &lots[0];
 	/* Checked before the recall: notices without the clinic's phone would tell no one whom to call. */
 	clinic_profile clinic;
 	if (notices != NULL && cli_clinic_for_documents(s, "recall", &clinic) != 0)

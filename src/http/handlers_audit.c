@@ -17,6 +17,7 @@
 #include "core/csv_out.h"
 #include "core/timefmt.h"
 #include "http/handlers.h"
+#include "service/audit_log.h"
 
 /* How many rows one CSV export may hold: enough for years of a clinic's log filtered to a
  * person or a month, and bounded so one request cannot exhaust the server's memory. */
@@ -95,12 +96,6 @@ static int add_entry(void *ctx, const audit_entry *e)
 	return 0;
 }
 
-static int verify_row(void *ctx, const audit_row *r)
-{
-	audit_verifier_feed(ctx, r);
-	return 0;
-}
-
 /* GET /api/v1/audit: a page of rows, newest first, with next_after for the following page. */
 void handle_audit_list(request *req)
 {
@@ -136,8 +131,7 @@ void handle_audit_list(request *req)
 	 * made to wait for the whole log once per page. */
 	if (q.before_id == 0) {
 		audit_verifier v;
-		audit_verifier_init(&v);
-		if (store_audit_each(req->db, verify_row, &v) != STORE_OK) {
+		if (audit_log_verify(req->db, &v) != STORE_OK) {
 			json_decref(reply);
 			reply_internal(req, "verify audit log");
 			return;

@@ -6,6 +6,7 @@
 
 #include "core/coldchain.h"
 #include "core/timefmt.h"
+#include "service/trace.h"
 
 typedef struct report_ctx {
 	coldchain_eval ev;
@@ -78,19 +79,6 @@ static int collect_stay(void *ctx, const lot_exposure *e)
 	return 0;
 }
 
-typedef struct lot_matches {
-	lot_record lot;
-	int n;
-} lot_matches;
-
-static int first_lot(void *ctx, const lot_record *l)
-{
-	lot_matches *f = ctx;
-	if (f->n++ == 0)
-		f->lot = *l;
-	return 0;
-}
-
 static coldchain_rc report_logger(store *s, const coldchain_report_query *q, json_t *stretches, coldchain_svg **svg)
 {
 	logger_record logger;
@@ -121,14 +109,13 @@ static coldchain_rc report_logger(store *s, const coldchain_report_query *q, jso
 static coldchain_rc report_lot(store *s, const coldchain_report_query *q, int64_t now, json_t *stretches,
                                coldchain_svg **svg, int *lots_found)
 {
-	lot_matches found = {.n = 0};
-	if (store_lot_find_number(s, q->lot_number, first_lot, &found) != STORE_OK)
+	lot_record lot;
+	if (trace_find_lots(s, q->lot_number, NULL, &lot, 1, lots_found) != TRACE_OK)
 		return COLDCHAIN_ERROR;
-	*lots_found = found.n;
-	if (found.n != 1)
+	if (*lots_found != 1)
 		return COLDCHAIN_NOT_FOUND;
 	stays st = {.n = 0};
-	if (store_exposures_of_lot(s, found.lot.id, collect_stay, &st) != STORE_OK)
+	if (store_exposures_of_lot(s, lot.id, collect_stay, &st) != STORE_OK)
 		return COLDCHAIN_ERROR;
 	for (int i = 0; i < st.n; i++) {
 		lot_exposure *e = &st.items[i];
@@ -138,7 +125,7 @@ static coldchain_rc report_lot(store *s, const coldchain_report_query *q, int64_
 		if (b <= a)
 			continue;
 		if (*svg == NULL && q->svg)
-			*svg = coldchain_svg_new(found.lot.lot_number, e->min_celsius, e->max_celsius);
+			*svg = coldchain_svg_new(lot.lot_number, e->min_celsius, e->max_celsius);
 		json_t *j = report_stretch(s, e->logger_id, e->place, a, b, e->min_celsius, e->max_celsius, true,
 		                           *svg && json_array_size(stretches) == 0 ? *svg : NULL);
 		if (j == NULL)

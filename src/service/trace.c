@@ -339,6 +339,32 @@ static trace_rc transition_in_tx(store *s, const actor *by, int64_t lot_id, lot_
 	return record_transition(s, by, lot_id, lot.status, lot_status_name(to), reason, now);
 }
 
+typedef struct lot_matches {
+	const char *product_code;
+	lot_record *out;
+	int max, count;
+} lot_matches;
+
+static int match_lot(void *ctx, const lot_record *l)
+{
+	lot_matches *m = ctx;
+	if (m->product_code != NULL && strcmp(m->product_code, l->product_code) != 0)
+		return 0;
+	if (m->count < m->max)
+		m->out[m->count] = *l;
+	m->count++;
+	return 0;
+}
+
+trace_rc trace_find_lots(store *s, const char *lot_number, const char *product_code, lot_record *out, int max,
+                         int *count)
+{
+	lot_matches m = {product_code, out, max, 0};
+	store_rc rc = store_lot_find_number(s, lot_number, match_lot, &m);
+	*count = m.count;
+	return rc == STORE_OK ? TRACE_OK : TRACE_ERROR;
+}
+
 trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now)
 {
 	if (store_begin(s) != STORE_OK)

@@ -68,6 +68,11 @@ trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status 
 /* Marks released lots past their expiry date as expired (by the system).
  * Errors: TRACE_ERROR. */
 trace_rc trace_expire_due(store *s, int64_t now);
+/* The lots numbered lot_number, of product_code unless it is NULL (a number may repeat across
+ * products): the first max of them in out, how many there are in *count.
+ * Errors: TRACE_ERROR. */
+trace_rc trace_find_lots(store *s, const char *lot_number, const char *product_code, lot_record *out, int max,
+                         int *count);
 /* Which required tests a lot lacks (latest record per kind passed, with a certificate);
  * writes their names to missing (up to LOT_REQUIRED_TEST_COUNT) and returns the count. */
 int trace_missing_tests(store *s, int64_t lot_id, const char *missing[LOT_REQUIRED_TEST_COUNT]);
