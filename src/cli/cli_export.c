@@ -120,12 +120,8 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
 		return 1;
 	}
 	if (kind == EXPORT_PMDA) {
-		char address[sizeof profile.address + 32];
-		snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
-		         profile.postal_code[0] ? " " : "", profile.address);
-		ae_clinic clinic = {profile.name, address, profile.phone};
 		const char *refusal;
-		prc = ae_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
+		prc = ae_pmda_form(s, terms, &profile, id, clock_now(), &text, &refusal, err, sizeof err);
 	} else {
 		prc = ae_export_report(s, terms, profile.name, cfg->meddra_version, id,
 		                       kind == EXPORT_FHIR ? AE_EXPORT_FHIR : AE_EXPORT_E2B, &text, err, sizeof err);

@@ -597,11 +597,7 @@ void handle_ae_pmda_form(request *req)
 	clinic_profile profile;
 	if (!clinic_for_document(req, &profile))
 		return;
-	char address[sizeof profile.address + 32];
-	snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
-	         profile.postal_code[0] ? " " : "", profile.address);
-	ae_clinic clinic = {profile.name, address, profile.phone};
-	ae_rc rc = ae_pmda_form(req->db, req->ctcae, &clinic, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
+	ae_rc rc = ae_pmda_form(req->db, req->ctcae, &profile, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
 	if (rc == AE_INVALID) {
 		reply_error(req, 409, refusal, NULL, NULL);
 		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));

@@ -15,6 +15,7 @@
 #include "core/signal.h"
 #include "core/text.h"
 #include "core/timefmt.h"
+#include "service/clinic.h"
 #include "service/trace.h"
 
 const char *const ae_symptoms[] = {
@@ -727,8 +728,8 @@ ae_rc ae_export_report(store *s, const struct ctcae_table *terms, const char *se
 	return *out ? AE_OK : AE_INVALID;
 }
 
-ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const ae_clinic *clinic, int64_t report_id, int64_t now,
-                   char **out, const char **refusal_out, char *err, size_t errlen)
+ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const clinic_profile *clinic, int64_t report_id,
+                   int64_t now, char **out, const char **refusal_out, char *err, size_t errlen)
 {
 	*out = NULL;
 	*refusal_out = "export_refused";
@@ -750,13 +751,14 @@ ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const ae_clinic *c
 	}
 	/* Latin initials on the PMDA form (see kana.h); blank when the kana cannot be read. */
 	kana_initials_latin(x->profile.name_kana, x->initials, sizeof x->initials);
-	char today[11];
+	char today[11], address[sizeof clinic->address + 32];
 	jst_date(now, today);
+	clinic_address_line(clinic, address, sizeof address);
 	pmda_report_info info = {
 		.reporter_name = x->a.assessor_name,
 		.reporter_profession = "doctor",
 		.facility_name = clinic->name,
-		.facility_address = clinic->address,
+		.facility_address = address,
 		.facility_phone = clinic->phone,
 		.report_date = today,
 	};

@@ -124,21 +124,17 @@ typedef enum ae_export_format { AE_EXPORT_FHIR, AE_EXPORT_E2B } ae_export_format
 ae_rc ae_export_report(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
                        int64_t report_id, ae_export_format format, char **out, char *err, size_t errlen);
 
-/* The clinic as the PMDA form names it (施設名, 住所, 電話); address and phone may be "". */
-typedef struct ae_clinic {
-	const char *name, *address, *phone;
-} ae_clinic;
-
 /* Produces the 医薬品安全性情報報告書 (the form a medical institution sends to PMDA, 薬機法
  * 第68条の10第2項) for case report_id from its latest assessment, reported by the doctor who
- * made it, dated now (JST). Returns AE_OK with *out (HTML, heap, the caller frees);
+ * made it, dated now (JST), with the clinic's name, address and phone (施設名, 住所, 電話;
+ * address and phone may be empty). Returns AE_OK with *out (HTML, heap, the caller frees);
  * AE_NOT_FOUND when there is no such report; AE_INVALID with *refusal_out set to
  * "not_assessed" (no assessment yet), "needs_doctor_assessment" (the latest version is not a
  * doctor's) or "export_refused" (the case lacks what the form needs) and the reason in err;
  * AE_ERROR on a storage failure. Reads only.
  * Errors: AE_NOT_FOUND, AE_INVALID, AE_ERROR. */
-ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const ae_clinic *clinic, int64_t report_id, int64_t now,
-                   char **out, const char **refusal_out, char *err, size_t errlen);
+ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const clinic_profile *clinic, int64_t report_id,
+                   int64_t now, char **out, const char **refusal_out, char *err, size_t errlen);
 
 /* P(X >= k) for X ~ Poisson(lambda): the exact one-sided test of the lot alerts. */
 double ae_poisson_upper_tail(int64_t k, double lambda);

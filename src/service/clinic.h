@@ -47,6 +47,10 @@ clinic_rc clinic_profile_for_documents(store *s, server_mode mode, clinic_profil
 clinic_rc clinic_profile_load_demo(store *s);
 
 /* AUTO resolves to demo for a database filled by exosafe demo, else production. */
+/* The clinic's address as documents print it: "〒<postal code> <address>" (without a postal
+ * code, the address alone). */
+void clinic_address_line(const clinic_profile *p, char *out, size_t outlen);
+
 server_mode clinic_resolve_mode(server_mode configured, const clinic_profile *p);
 
 #endif

@@ -8,6 +8,7 @@
 #include "core/recall_notice.h"
 #include "core/text.h"
 #include "core/timefmt.h"
+#include "service/clinic.h"
 
 static int collect(void *ctx, const recall_recipient *r)
 {
@@ -68,8 +69,7 @@ char *recall_notices_html(const recall_list *list, const clinic_profile *clinic,
                           const char *reason, int64_t recalled_at)
 {
 	char clinic_address[sizeof clinic->address + 32];
-	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic->postal_code[0] ? "〒" : "",
-	         clinic->postal_code, clinic->postal_code[0] ? " " : "", clinic->address);
+	clinic_address_line(clinic, clinic_address, sizeof clinic_address);
 	recall_notice *items = calloc((size_t)(list->n ? list->n : 1), sizeof *items);
 	if (items == NULL)
 		return NULL;
