@@ -156,6 +156,10 @@ json_t *json_clinic(const request *req, const clinic_profile *p);
  * when a production clinic's details are incomplete. */
 bool clinic_for_document(request *req, clinic_profile *out);
 
+/* Answers {key: list} when the listing that filled it succeeded (rc), else 500, logging what.
+ * Takes list. */
+void reply_list(request *req, store_rc rc, json_t *list, const char *key, const char *what);
+
 /* Audits a read of personal or health data by the signed-in user (in its own transaction); on
  * failure answers 500, logging what, and returns false. */
 bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what);

@@ -406,12 +406,7 @@ static int add_lot_alert(void *ctx, const ae_lot_alert_record *a)
 void handle_ae_lot_alerts(request *req)
 {
 	json_t *list = json_array();
-	if (store_ae_lot_alert_list(req->db, add_lot_alert, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "lot alerts");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "alerts", list));
+	reply_list(req, store_ae_lot_alert_list(req->db, add_lot_alert, list), list, "alerts", "lot alerts");
 }
 
 /* ---- signals over the clinic's own cases ---- */

@@ -343,12 +343,8 @@ static int add_booking(void *ctx, const booking_record *b)
 void handle_bookings_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_booking_list(req->db, req->user.id, false, 0, add_booking, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list bookings");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "bookings", list));
+	reply_list(req, store_booking_list(req->db, req->user.id, false, 0, add_booking, list), list, "bookings",
+	           "list bookings");
 }
 
 void handle_booking_cancel(request *req)

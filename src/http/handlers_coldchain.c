@@ -106,12 +106,7 @@ static int add_logger(void *ctx, const logger_record *l)
 void handle_units_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_unit_list(req->db, add_unit, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list units");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "units", list));
+	reply_list(req, store_unit_list(req->db, add_unit, list), list, "units", "list units");
 }
 
 void handle_unit_create(request *req)
@@ -133,12 +128,7 @@ void handle_unit_create(request *req)
 void handle_loggers_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_logger_list(req->db, add_logger, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list loggers");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "loggers", list));
+	reply_list(req, store_logger_list(req->db, add_logger, list), list, "loggers", "list loggers");
 }
 
 void handle_logger_create(request *req)
@@ -603,12 +593,7 @@ void handle_alerts_list(request *req)
 		return;
 	}
 	json_t *list = json_array();
-	if (store_alert_list(req->db, status, 0, add_alert, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list alerts");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "alerts", list));
+	reply_list(req, store_alert_list(req->db, status, 0, add_alert, list), list, "alerts", "list alerts");
 }
 
 static int add_silence(void *ctx, const logger_silence_record *x)
@@ -627,12 +612,8 @@ static int add_silence(void *ctx, const logger_silence_record *x)
 void handle_silences_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_silence_list(req->db, clock_now() - 7 * 86400, add_silence, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list silences");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "silences", list));
+	reply_list(req, store_silence_list(req->db, clock_now() - 7 * 86400, add_silence, list), list, "silences",
+	           "list silences");
 }
 
 void handle_alert_get(request *req)

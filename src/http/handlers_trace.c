@@ -148,12 +148,7 @@ static int add_product(void *ctx, const product_record *p)
 void handle_products_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_product_list(req->db, add_product, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list products");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "products", list));
+	reply_list(req, store_product_list(req->db, add_product, list), list, "products", "list products");
 }
 
 void handle_product_create(request *req)
@@ -205,12 +200,7 @@ void handle_lots_list(request *req)
 		return;
 	}
 	json_t *list = json_array();
-	if (store_lot_list(req->db, product_id, add_lot, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list lots");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "lots", list));
+	reply_list(req, store_lot_list(req->db, product_id, add_lot, list), list, "lots", "list lots");
 }
 
 void handle_lot_create(request *req)

@@ -106,6 +106,16 @@ actor request_actor(const request *req)
 	return a;
 }
 
+void reply_list(request *req, store_rc rc, json_t *list, const char *key, const char *what)
+{
+	if (rc != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, what);
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", key, list));
+}
+
 bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what)
 {
 	if (store_audit_now(req->db, req->user.id, req->user.role, action, object, detail) == STORE_OK)
