@@ -650,6 +650,64 @@ static const char *check_approval(const decision_input *in, int64_t now)
 	return NULL;
 }
 
+/* The checks of an approval inside the decision's transaction (current questionnaire version,
+ * answers still valid, consent in force, an override reason for a block or answer-changed
+ * flag, a held call or a reason, a known product), filling the approval's part of *d. */
+static intake_rc check_approval_in_tx(store *s, const intake_catalog *cat, const intake_policy *p, int64_t patient_id,
+                                      const decision_input *in, const response_record *chosen, int64_t now,
+                                      decision_record *d, const char **field_out)
+{
+	const questionnaire *current = intake_current_questionnaire(cat, chosen->questionnaire_id);
+	if (current == NULL || questionnaire_version(current) != chosen->questionnaire_version)
+		return INTAKE_QUESTIONNAIRE_OUTDATED;
+	if (now - chosen->submitted_at > p->questionnaire_valid_seconds)
+		return INTAKE_QUESTIONNAIRE_EXPIRED;
+	consent_record consent;
+	store_rc rc = store_consent_latest(s, patient_id, &consent);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	if (rc == STORE_NOT_FOUND || !intake_consent_current(cat, &consent))
+		return INTAKE_CONSENT_REQUIRED;
+	/* A block, or an answer-changed flag (a block or needs-attention flag earlier answers
+	 * raised and these do not), is approved only with a written reason. */
+	json_t *flags = json_loads(chosen->flags_json, 0, NULL);
+	bool need_override = answer_flags_need_override(flags, chosen->worst_level);
+	json_decref(flags);
+	if (need_override && blank(in->override_reason)) {
+		*field_out = "override_reason";
+		return INTAKE_OVERRIDE_REQUIRED;
+	}
+	/* The consultation: a held call no older than the answers may be, or a written reason. */
+	call_record call;
+	rc = store_call_latest_held(s, patient_id, now - p->questionnaire_valid_seconds, now, &call);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	if (rc == STORE_OK) {
+		d->call_id = call.id;
+	} else if (blank(in->no_call_reason)) {
+		*field_out = "no_call_reason";
+		return INTAKE_CALL_REQUIRED;
+	} else {
+		snprintf(d->no_call_reason, sizeof d->no_call_reason, "%s", in->no_call_reason);
+	}
+	product_record product;
+	rc = store_product_get(s, in->product_id, &product);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	if (rc == STORE_NOT_FOUND) {
+		*field_out = "product_id";
+		return INTAKE_INVALID;
+	}
+	d->consent_id = consent.id;
+	d->product_id = product.id;
+	snprintf(d->product, sizeof d->product, "%s", product.name_ja);
+	d->quantity = in->quantity;
+	snprintf(d->directions, sizeof d->directions, "%s", in->directions);
+	snprintf(d->valid_until, sizeof d->valid_until, "%s", in->valid_until);
+	snprintf(d->override_reason, sizeof d->override_reason, "%s", in->override_reason ? in->override_reason : "");
+	return INTAKE_OK;
+}
+
 intake_rc intake_decide(store *s, const mail_settings *mail, const intake_catalog *cat, const intake_policy *p,
                         const actor *doctor, int64_t patient_id, const decision_input *in, int64_t now,
                         decision_record *out, const char **field_out)
@@ -702,63 +760,11 @@ intake_rc intake_decide(store *s, const mail_settings *mail, const intake_catalo
 
 	decision_record d = {0};
 	if (in->approve) {
-		const questionnaire *current = intake_current_questionnaire(cat, chosen.questionnaire_id);
-		if (current == NULL || questionnaire_version(current) != chosen.questionnaire_version) {
-			result = INTAKE_QUESTIONNAIRE_OUTDATED;
+		intake_rc checked = check_approval_in_tx(s, cat, p, patient_id, in, &chosen, now, &d, field_out);
+		if (checked != INTAKE_OK) {
+			result = checked;
 			goto fail;
 		}
-		if (now - chosen.submitted_at > p->questionnaire_valid_seconds) {
-			result = INTAKE_QUESTIONNAIRE_EXPIRED;
-			goto fail;
-		}
-		consent_record consent;
-		rc = store_consent_latest(s, patient_id, &consent);
-		if (rc == STORE_ERROR)
-			goto fail;
-		if (rc == STORE_NOT_FOUND || !intake_consent_current(cat, &consent)) {
-			result = INTAKE_CONSENT_REQUIRED;
-			goto fail;
-		}
-		/* A block, or an answer-changed flag (a block or needs-attention flag earlier answers
-		 * raised and these do not), is approved only with a written reason. */
-		json_t *flags = json_loads(chosen.flags_json, 0, NULL);
-		bool need_override = answer_flags_need_override(flags, chosen.worst_level);
-		json_decref(flags);
-		if (need_override && blank(in->override_reason)) {
-			*field_out = "override_reason";
-			result = INTAKE_OVERRIDE_REQUIRED;
-			goto fail;
-		}
-		/* The consultation: a held call no older than the answers may be, or a written reason. */
-		call_record call;
-		rc = store_call_latest_held(s, patient_id, now - p->questionnaire_valid_seconds, now, &call);
-		if (rc == STORE_ERROR)
-			goto fail;
-		if (rc == STORE_OK) {
-			d.call_id = call.id;
-		} else if (blank(in->no_call_reason)) {
-			*field_out = "no_call_reason";
-			result = INTAKE_CALL_REQUIRED;
-			goto fail;
-		} else {
-			snprintf(d.no_call_reason, sizeof d.no_call_reason, "%s", in->no_call_reason);
-		}
-		product_record product;
-		rc = store_product_get(s, in->product_id, &product);
-		if (rc == STORE_ERROR)
-			goto fail;
-		if (rc == STORE_NOT_FOUND) {
-			*field_out = "product_id";
-			result = INTAKE_INVALID;
-			goto fail;
-		}
-		d.consent_id = consent.id;
-		d.product_id = product.id;
-		snprintf(d.product, sizeof d.product, "%s", product.name_ja);
-		d.quantity = in->quantity;
-		snprintf(d.directions, sizeof d.directions, "%s", in->directions);
-		snprintf(d.valid_until, sizeof d.valid_until, "%s", in->valid_until);
-		snprintf(d.override_reason, sizeof d.override_reason, "%s", in->override_reason ? in->override_reason : "");
 	} else {
 		snprintf(d.decline_reason, sizeof d.decline_reason, "%s", in->decline_reason);
 	}
