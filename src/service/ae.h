@@ -1,7 +1,8 @@
 /* Adverse events ("ae" in every layer: core/ae_export, the store's ae_ records,
  * http/handlers_ae): reports from patients and staff, staff assessments kept as versions
  * (CTCAE v5 terms and grades, ICH E2A seriousness, outcome, WHO-UMC causality, suspected
- * lots), reporting due dates for serious cases, and lot alerts on clusters. */
+ * lots), reporting due dates for serious cases, and lot alerts on clusters (ae.c); the case
+ * as FHIR, E2B and the PMDA form (ae_documents.c). */
 #ifndef EXOSAFE_SERVICE_AE_H
 #define EXOSAFE_SERVICE_AE_H
 
