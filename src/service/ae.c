@@ -393,19 +393,15 @@ static const char *take_term(const json_t *t, ae_term_check_fn check, void *chec
 	return why;
 }
 
-ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id, const ae_assessment_input *in,
-                ae_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
-                const char **reason_out, int *lot_alerts_out)
+/* Checks an assessment's terms (each against the CTCAE table through check, none twice) and
+ * its suspected lots (none twice). On success *text_out holds the terms as stored (compact
+ * JSON; the caller frees it) and *grade5 says whether one is grade 5. */
+static ae_rc check_terms(const ae_assessment_input *in, ae_term_check_fn check, void *check_ctx, char **text_out,
+                         bool *grade5, const char **field_out, const char **reason_out)
 {
-	static const char *const outcomes[] = {"recovered", "recovering", "not_recovered", "recovered_with_sequelae",
-	                                       "fatal", "unknown", NULL};
-	static const char *const causalities[] = {"certain", "probable", "possible", "unlikely", "conditional",
-	                                          "unassessable", NULL};
-	*field_out = NULL;
-	*reason_out = NULL;
-	*lot_alerts_out = 0;
+	*text_out = NULL;
+	*grade5 = false;
 	size_t n = json_array_size(in->terms);
-	bool grade5 = false;
 	if (!json_is_array(in->terms) || n == 0 || n > 20) {
 		*field_out = "terms";
 		return AE_INVALID;
@@ -423,7 +419,7 @@ ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id
 			*reason_out = why;
 			return AE_INVALID;
 		}
-		grade5 = grade5 || json_integer_value(json_object_get(json_array_get(in->terms, i), "grade")) == 5;
+		*grade5 = *grade5 || json_integer_value(json_object_get(json_array_get(in->terms, i), "grade")) == 5;
 	}
 	if (term_codes_repeat(in->terms) ||
 	    (in->lot_count <= AE_MAX_SUSPECT_LOTS && ids_repeat(in->lot_ids, in->lot_count))) {
@@ -431,10 +427,57 @@ ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id
 		json_decref(terms);
 		return AE_DUPLICATE;
 	}
-	char *terms_text = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
+	*text_out = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
 	json_decref(terms);
-	if (terms_text == NULL)
-		return AE_ERROR;
+	return *text_out ? AE_OK : AE_ERROR;
+}
+
+/* The assessment record from checked input: seriousness (ICH E2A) and, for a serious case, the
+ * reporting due date counted from when the clinic received the report (policy p). */
+static void fill_assessment(ae_assessment_record *a, const ae_assessment_input *in, const ae_policy *p,
+                            const ae_report_record *r, int64_t report_id, const actor *by, int64_t now)
+{
+	a->report_id = report_id;
+	a->death = in->death;
+	a->life_threatening = in->life_threatening;
+	a->hospitalization = in->hospitalization;
+	a->disability = in->disability;
+	a->congenital_anomaly = in->congenital_anomaly;
+	a->other_medically_important = in->other_medically_important;
+	a->serious = a->death || a->life_threatening || a->hospitalization || a->disability || a->congenital_anomaly ||
+	             a->other_medically_important;
+	snprintf(a->outcome, sizeof a->outcome, "%s", in->outcome);
+	snprintf(a->outcome_date, sizeof a->outcome_date, "%s", in->outcome_date ? in->outcome_date : "");
+	snprintf(a->causality, sizeof a->causality, "%s", in->causality);
+	snprintf(a->treatment, sizeof a->treatment, "%s", in->treatment ? in->treatment : "");
+	snprintf(a->narrative, sizeof a->narrative, "%s", in->narrative ? in->narrative : "");
+	if (a->serious) {
+		/* The clock starts when the clinic first learnt of the event. */
+		int days = a->death || a->life_threatening ? p->due_days_fatal : p->due_days_serious;
+		jst_date(r->received_at + (int64_t)days * 86400, a->due_date);
+	}
+	a->assessed_by = by->id;
+	a->assessed_at = now;
+	for (int i = 0; i < in->lot_count; i++)
+		a->lot_ids[a->lot_count++] = in->lot_ids[i];
+}
+
+ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id, const ae_assessment_input *in,
+                ae_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
+                const char **reason_out, int *lot_alerts_out)
+{
+	static const char *const outcomes[] = {"recovered", "recovering", "not_recovered", "recovered_with_sequelae",
+	                                       "fatal", "unknown", NULL};
+	static const char *const causalities[] = {"certain", "probable", "possible", "unlikely", "conditional",
+	                                          "unassessable", NULL};
+	*field_out = NULL;
+	*reason_out = NULL;
+	*lot_alerts_out = 0;
+	bool grade5;
+	char *terms_text;
+	ae_rc checked = check_terms(in, check, check_ctx, &terms_text, &grade5, field_out, reason_out);
+	if (checked != AE_OK)
+		return checked;
 	bool fatal = in->outcome && strcmp(in->outcome, "fatal") == 0;
 	if (!in_list(in->outcome, outcomes))
 		*field_out = "outcome";
@@ -463,29 +506,7 @@ ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id
 	if (rc != STORE_OK)
 		return rc == STORE_NOT_FOUND ? AE_NOT_FOUND : AE_ERROR;
 
-	a.report_id = report_id;
-	a.death = in->death;
-	a.life_threatening = in->life_threatening;
-	a.hospitalization = in->hospitalization;
-	a.disability = in->disability;
-	a.congenital_anomaly = in->congenital_anomaly;
-	a.other_medically_important = in->other_medically_important;
-	a.serious = a.death || a.life_threatening || a.hospitalization || a.disability || a.congenital_anomaly ||
-	            a.other_medically_important;
-	snprintf(a.outcome, sizeof a.outcome, "%s", in->outcome);
-	snprintf(a.outcome_date, sizeof a.outcome_date, "%s", in->outcome_date ? in->outcome_date : "");
-	snprintf(a.causality, sizeof a.causality, "%s", in->causality);
-	snprintf(a.treatment, sizeof a.treatment, "%s", in->treatment ? in->treatment : "");
-	snprintf(a.narrative, sizeof a.narrative, "%s", in->narrative ? in->narrative : "");
-	if (a.serious) {
-		/* The clock starts when the clinic first learnt of the event. */
-		int days = a.death || a.life_threatening ? p->due_days_fatal : p->due_days_serious;
-		jst_date(r.received_at + (int64_t)days * 86400, a.due_date);
-	}
-	a.assessed_by = by->id;
-	a.assessed_at = now;
-	for (int i = 0; i < in->lot_count; i++)
-		a.lot_ids[a.lot_count++] = in->lot_ids[i];
+	fill_assessment(&a, in, p, &r, report_id, by, now);
 
 	if (store_begin(s) != STORE_OK)
 		return AE_ERROR;
