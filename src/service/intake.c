@@ -13,6 +13,21 @@
 #define MAX_SLOTS_PER_PUBLISH 144
 #define MAX_FLAGS 64
 
+/* Opens the operation's transaction and checks that user_id is a user with role: INTAKE_OK
+ * with the transaction open, else the error with it rolled back. */
+static intake_rc begin_with_user(store *s, int64_t user_id, user_role role)
+{
+	if (store_begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	user_record user;
+	store_rc rc = store_user_by_id(s, user_id, &user);
+	if (rc == STORE_ERROR)
+		return service_rollback(s, INTAKE_ERROR);
+	if (rc == STORE_NOT_FOUND || user.role != role)
+		return service_rollback(s, INTAKE_NOT_FOUND);
+	return INTAKE_OK;
+}
+
 /* ---- slots ---- */
 
 typedef struct overlap_check {
@@ -43,14 +58,9 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 		return INTAKE_SLOT_PAST;
 	if (start > now + INTAKE_SLOT_MAX_AHEAD_SECONDS)
 		return INTAKE_SLOT_TOO_FAR;
-	if (store_begin(s) != STORE_OK)
-		return INTAKE_ERROR;
-	user_record doctor;
-	store_rc rc = store_user_by_id(s, doctor_id, &doctor);
-	if (rc == STORE_ERROR)
-		return service_rollback(s, INTAKE_ERROR);
-	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
-		return service_rollback(s, INTAKE_NOT_FOUND);
+	intake_rc found = begin_with_user(s, doctor_id, ROLE_DOCTOR);
+	if (found != INTAKE_OK)
+		return found;
 
 	overlap_check check = {start, end, false};
 	slot_query q = {.doctor_id = doctor_id, .from = start - 120 * 60, .to = end, .limit = 10000};
@@ -62,7 +72,7 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 	int created = 0;
 	for (int64_t t = start; t + slot_minutes * 60 <= end; t += slot_minutes * 60) {
 		slot_record slot = {0, doctor_id, t, slot_minutes, by->id, now};
-		rc = store_slot_insert(s, &slot);
+		store_rc rc = store_slot_insert(s, &slot);
 		if (rc == STORE_CONFLICT)
 			return service_rollback(s, INTAKE_SLOT_OVERLAP);
 		if (rc != STORE_OK)
@@ -144,18 +154,13 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 
 	/* Preview or not, the same reads inside one transaction, so what the preview promises is
 	 * what publishing does unless someone else publishes in between. */
-	if (store_begin(s) != STORE_OK)
-		return INTAKE_ERROR;
-	user_record doctor;
-	store_rc rc = store_user_by_id(s, doctor_id, &doctor);
-	if (rc == STORE_ERROR)
-		return service_rollback(s, INTAKE_ERROR);
-	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
-		return service_rollback(s, INTAKE_NOT_FOUND);
+	intake_rc found = begin_with_user(s, doctor_id, ROLE_DOCTOR);
+	if (found != INTAKE_OK)
+		return found;
 	existing_slots have = {0};
 	slot_query q = {.doctor_id = doctor_id, .from = out->starts[0] - 120 * 60,
 	                .to = out->starts[out->count - 1] + length, .limit = 100000};
-	rc = store_slot_list(s, &q, collect_slot, &have);
+	store_rc rc = store_slot_list(s, &q, collect_slot, &have);
 	if (rc != STORE_OK || have.failed) {
 		free(have.start);
 		free(have.end);
@@ -725,18 +730,13 @@ intake_rc intake_decide(store *s, const mail_settings *mail, const intake_catalo
 		return INTAKE_INVALID;
 	}
 
-	if (store_begin(s) != STORE_OK)
-		return INTAKE_ERROR;
-	user_record patient;
-	store_rc rc = store_user_by_id(s, patient_id, &patient);
-	if (rc == STORE_ERROR)
-		return service_rollback(s, INTAKE_ERROR);
-	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT)
-		return service_rollback(s, INTAKE_NOT_FOUND);
+	intake_rc found = begin_with_user(s, patient_id, ROLE_PATIENT);
+	if (found != INTAKE_OK)
+		return found;
 
 	response_record latest = {0}, chosen = {0};
 	intake_rc result = INTAKE_ERROR;
-	rc = store_response_get(s, in->response_id, &chosen);
+	store_rc rc = store_response_get(s, in->response_id, &chosen);
 	if (rc == STORE_ERROR)
 		goto fail;
 	if (rc == STORE_NOT_FOUND || chosen.patient_id != patient_id) {
