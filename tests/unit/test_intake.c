@@ -437,6 +437,25 @@ static void test_age_comes_from_the_date_of_birth(void **state)
 	response_record_clear(&r);
 }
 
+/* The patients' mails are queued with the operation only when the caller passes the mail
+ * settings: a booking queues its confirmation and reminder, a cancellation withdraws the
+ * reminder, and NULL (exosafe demo, these other tests) queues nothing. */
+static void test_mail_only_with_mail_settings(void **state)
+{
+	fixture *f = *state;
+	mail_settings mail = {.data_dir = "data", .public_url = "https://clinic.example", .reminder_seconds = DAY};
+	int64_t call = T0 + 2 * DAY;
+	int64_t slot = slot_at(f, call, T0), other = slot_at(f, call + 600, T0);
+	booking_record b;
+	assert_int_equal(intake_book(f->s, NULL, &f->other, other, T0, &b), INTAKE_OK);
+	assert_int_equal(rows(f, "mail_outbox"), 0);
+	assert_int_equal(intake_book(f->s, &mail, &f->patient, slot, T0, &b), INTAKE_OK);
+	assert_int_equal(rows(f, "mail_outbox WHERE kind = 'booking_confirmation'"), 1);
+	assert_int_equal(rows(f, "mail_outbox WHERE kind = 'booking_reminder' AND status = 'queued'"), 1);
+	assert_int_equal(intake_cancel(f->s, &mail, &f->patient, &f->policy, b.id, T0), INTAKE_OK);
+	assert_int_equal(rows(f, "mail_outbox WHERE kind = 'booking_reminder' AND status = 'queued'"), 0);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -452,6 +471,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_age_comes_from_the_date_of_birth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_is_recorded_only_as_it_can_have_happened, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approval_needs_a_recent_held_call_or_a_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_only_with_mail_settings, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
