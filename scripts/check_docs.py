@@ -5,8 +5,10 @@ usage: check_docs.py SOURCE_ROOT EXOSAFE_BINARY
 
 - every route in src/http/routes.c has a row in docs/api.md (method and path), and every
   row there names a route that exists;
-- every command that `exosafe --help` lists has a line in README.md's CLI section.
+- every command that `exosafe --help` lists has a line in README.md's CLI section;
+- every path the README's feature map names exists.
 Exit 1 with each difference named."""
+import os
 import re
 import subprocess
 import sys
@@ -60,6 +62,13 @@ def main():
     for cmd in cli_commands(binary):
         if f'exosafe {cmd}' not in cli:
             problems.append(f'README.md "## CLI" does not show `exosafe {cmd}` (exosafe --help lists it)')
+    fmap = readme.split('\n## Feature map', 1)
+    if len(fmap) < 2:
+        problems.append('README.md has no "## Feature map" section')
+    else:
+        for path in re.findall(r'`([\w.-]+(?:/[\w.-]+)+)`', fmap[1].split('\n## ', 1)[0]):
+            if not os.path.exists(os.path.join(root, path)):
+                problems.append(f'README.md "## Feature map" names {path}, which does not exist')
     for p in problems:
         print(p)
     if not code:

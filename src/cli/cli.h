@@ -27,6 +27,23 @@ store *cli_open_store(const char *path, int require_schema);
  * missing fields named. Returns 0, or -1 with the reason printed. */
 int cli_clinic_for_documents(store *s, const char *cmd, clinic_profile *out);
 
+/* A command's option that takes a value: --name VALUE stores VALUE in *value (a later one wins). */
+typedef struct cli_option {
+	const char *name;
+	const char **value;
+} cli_option;
+
+/* cli_parse_options' result when the command goes on. */
+#define CLI_CONTINUE (-1)
+
+/* Parses argv (argv[0] is the command's name) against opts, ended by {NULL}; --help, always
+ * understood, prints usage to standard output. Returns CLI_CONTINUE when the command goes on,
+ * else its exit status: 0 after --help, 2 after a usage error (printed, naming cmd). With
+ * first_operand NULL operands are a usage error; otherwise *first_operand is the index of the
+ * first one in argv (argc when there is none). */
+int cli_parse_options(const char *cmd, const char *usage, int argc, char **argv, const cli_option *opts,
+                      int *first_operand);
+
 /* Prints "exosafe CMD: message" and the hint to run --help; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

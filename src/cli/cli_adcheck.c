@@ -91,6 +91,58 @@ static void print_text_report(const char *name, const adcheck_report *rep, int l
 		       rep->errors, rep->errors == 1 ? "" : "s", rep->warnings, rep->warnings == 1 ? "" : "s");
 }
 
+/* Checks one file (arg; "-" is standard input) and adds its result to files (json) or prints it;
+ * sets *any_error when it cannot be read or checked, *any_finding when it has findings. */
+static void check_file(const adcheck_rules *rules, const char *arg, const char *input_kind, bool json, bool en,
+                       json_t *files, bool *any_error, bool *any_finding)
+{
+	bool from_stdin = strcmp(arg, "-") == 0;
+	const char *name = from_stdin ? "<stdin>" : arg, *why = NULL;
+	size_t len = 0;
+	char *data = NULL;
+	FILE *f = from_stdin ? stdin : fopen(arg, "rb");
+	if (f == NULL)
+		why = strerror(errno);
+	else {
+		data = read_stream(f, &len, &why);
+		if (!from_stdin)
+			fclose(f);
+	}
+	adcheck_format fmt = ADCHECK_TEXT;
+	if (strcmp(input_kind, "html") == 0 || (strcmp(input_kind, "auto") == 0 && data != NULL &&
+	                                         adcheck_guess_format(from_stdin ? NULL : name, data, len) == ADCHECK_HTML))
+		fmt = ADCHECK_HTML;
+	adcheck_error aerr = {0};
+	adcheck_report *rep = data ? adcheck_check(rules, data, len, fmt, &aerr) : NULL;
+	free(data);
+	if (rep == NULL) {
+		*any_error = true;
+		const char *message = why ? why : aerr.message;
+		if (json) {
+			json_t *entry = json_pack("{s:s, s:s, s:s}", "file", name, "status",
+			                          why ? "unreadable" : adcheck_status_name(aerr.status), "error", message);
+			if (!why && (aerr.status == ADCHECK_BINARY || aerr.status == ADCHECK_BAD_UTF8))
+				json_object_set_new(entry, "byte_offset", json_integer((json_int_t)aerr.byte_offset));
+			json_array_append_new(files, entry);
+		} else {
+			fprintf(stderr, "exosafe adcheck: %s: %s\n", name, message);
+		}
+		return;
+	}
+	*any_finding |= rep->count > 0;
+	if (json) {
+		json_t *entry = json_pack("{s:s, s:s, s:s}", "file", name, "format", fmt == ADCHECK_HTML ? "html" : "text",
+		                          "status", "ok");
+		json_t *report = adrules_report_json(rep);
+		json_object_update(entry, report);
+		json_decref(report);
+		json_array_append_new(files, entry);
+	} else {
+		print_text_report(name, rep, en);
+	}
+	adcheck_report_free(rep);
+}
+
 int cli_adcheck(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -144,53 +196,8 @@ int cli_adcheck(int argc, char **argv)
 	}
 	bool json = strcmp(format, "json") == 0, any_error = false, any_finding = false;
 	json_t *files = json_array();
-	for (int i = optind; i < argc; i++) {
-		bool from_stdin = strcmp(argv[i], "-") == 0;
-		const char *name = from_stdin ? "<stdin>" : argv[i], *why = NULL;
-		size_t len = 0;
-		char *data = NULL;
-		FILE *f = from_stdin ? stdin : fopen(argv[i], "rb");
-		if (f == NULL)
-			why = strerror(errno);
-		else {
-			data = read_stream(f, &len, &why);
-			if (!from_stdin)
-				fclose(f);
-		}
-		adcheck_format fmt = ADCHECK_TEXT;
-		if (strcmp(input_kind, "html") == 0 || (strcmp(input_kind, "auto") == 0 && data != NULL &&
-		                                         adcheck_guess_format(from_stdin ? NULL : name, data, len) == ADCHECK_HTML))
-			fmt = ADCHECK_HTML;
-		adcheck_error aerr = {0};
-		adcheck_report *rep = data ? adcheck_check(rules, data, len, fmt, &aerr) : NULL;
-		free(data);
-		if (rep == NULL) {
-			any_error = true;
-			const char *message = why ? why : aerr.message;
-			if (json) {
-				json_t *entry = json_pack("{s:s, s:s, s:s}", "file", name, "status",
-				                          why ? "unreadable" : adcheck_status_name(aerr.status), "error", message);
-				if (!why && (aerr.status == ADCHECK_BINARY || aerr.status == ADCHECK_BAD_UTF8))
-					json_object_set_new(entry, "byte_offset", json_integer((json_int_t)aerr.byte_offset));
-				json_array_append_new(files, entry);
-			} else {
-				fprintf(stderr, "exosafe adcheck: %s: %s\n", name, message);
-			}
-			continue;
-		}
-		any_finding |= rep->count > 0;
-		if (json) {
-			json_t *entry = json_pack("{s:s, s:s, s:s}", "file", name, "format", fmt == ADCHECK_HTML ? "html" : "text",
-			                          "status", "ok");
-			json_t *report = adrules_report_json(rep);
-			json_object_update(entry, report);
-			json_decref(report);
-			json_array_append_new(files, entry);
-		} else {
-			print_text_report(name, rep, strcmp(lang, "en") == 0);
-		}
-		adcheck_report_free(rep);
-	}
+	for (int i = optind; i < argc; i++)
+		check_file(rules, argv[i], input_kind, json, strcmp(lang, "en") == 0, files, &any_error, &any_finding);
 	if (json) {
 		json_t *out = json_pack("{s:o}", "files", files);
 		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -1,9 +1,9 @@
 /* exosafe audit verify: check the audit log's hash chain. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "service/audit_log.h"
 
 static const char audit_usage[] =
 	"usage: exosafe audit verify --db PATH\n"
@@ -11,28 +11,15 @@ static const char audit_usage[] =
 	"Recomputes the audit log's hash chain. Exit status 0 when every row is intact; 1 with the\n"
 	"first broken row named when any row was edited, deleted or reordered; 2 on usage errors.\n";
 
-static int feed(void *ctx, const audit_row *row)
-{
-	audit_verifier_feed(ctx, row);
-	return 0;
-}
-
 static int audit_verify(int argc, char **argv)
 {
-	static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0}};
 	const char *db = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': fputs(audit_usage, stdout); return 0;
-		default: return cli_usage_error("audit verify", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("audit verify", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {NULL},
+	};
+	int status = cli_parse_options("audit verify", audit_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL)
 		return cli_usage_error("audit verify", "--db PATH is required");
 
@@ -40,8 +27,7 @@ static int audit_verify(int argc, char **argv)
 	if (s == NULL)
 		return 1;
 	audit_verifier v;
-	audit_verifier_init(&v);
-	if (store_audit_each(s, feed, &v) != STORE_OK) {
+	if (audit_log_verify(s, &v) != STORE_OK) {
 		fprintf(stderr, "exosafe audit verify: %s\n", s->errmsg);
 		store_close(s);
 		return 1;

@@ -1,7 +1,5 @@
 /* exosafe import-temps, exosafe coldchain report and exosafe coldchain check. */
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +11,12 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "core/coldchain.h"
 #include "core/coldchain_svg.h"
 #include "core/timefmt.h"
 #include "config.h"
 #include "service/coldchain_alarm.h"
 #include "service/coldchain.h"
+#include "service/coldchain_report.h"
 #include "clock.h"
 
 static const char import_usage[] =
@@ -55,27 +53,17 @@ static void progress(const char *file, long long done, long long total, long lon
 
 int cli_import_temps(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'}, {"logger", required_argument, NULL, 'l'},
-		{"unit", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *db = NULL, *code = NULL, *unit = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'l': code = optarg; break;
-		case 'u': unit = optarg; break;
-		case 'h': fputs(import_usage, stdout); return 0;
-		default: return cli_usage_error("import-temps", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
+	const cli_option opts[] = {
+		{"db", &db}, {"logger", &code}, {"unit", &unit}, {NULL},
+	};
+	int first_file;
+	int status = cli_parse_options("import-temps", import_usage, argc, argv, opts, &first_file);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL || code == NULL)
 		return cli_usage_error("import-temps", "--db and --logger are required");
-	if (optind >= argc)
+	if (first_file >= argc)
 		return cli_usage_error("import-temps", "name at least one CSV file");
 	if (unit != NULL && strcmp(unit, "C") != 0 && strcmp(unit, "F") != 0)
 		return cli_usage_error("import-temps", "--unit must be C or F, got '%s'", unit);
@@ -103,7 +91,7 @@ int cli_import_temps(int argc, char **argv)
 	coldchain_rc rc = COLDCHAIN_OK;
 	const char *failed_file = NULL;
 	static char chunk[1 << 16];
-	for (int i = optind; i < argc && rc == COLDCHAIN_OK; i++) {
+	for (int i = first_file; i < argc && rc == COLDCHAIN_OK; i++) {
 		FILE *f = fopen(argv[i], "rb");
 		if (f == NULL) {
 			fprintf(stderr, "exosafe import-temps: %s: %s; nothing was stored\n", argv[i], strerror(errno));
@@ -166,90 +154,6 @@ static const char report_usage[] =
 	"T is ISO 8601 with an offset. csv lists the episodes; svg writes a chart for a report\n"
 	"(a logger, or the lot's first stay) to standard output.\n";
 
-typedef struct report_ctx {
-	coldchain_eval ev;
-	json_t *episodes;
-	coldchain_svg *svg;
-} report_ctx;
-
-static void report_episode(void *ctx, const excursion_episode *e)
-{
-	report_ctx *r = ctx;
-	char start[ISO8601_LEN], end[ISO8601_LEN];
-	time_iso8601(e->start, start);
-	time_iso8601(e->end, end);
-	json_array_append_new(r->episodes, json_pack("{s:s, s:s, s:I, s:f, s:s, s:b}", "start", start, "end", end, "minutes",
-	                                             (json_int_t)(e->duration_seconds / 60), "peak_celsius", e->peak_celsius,
-	                                             "direction", e->direction == EXCURSION_ABOVE ? "above" : "below",
-	                                             "open", e->open));
-	if (r->svg)
-		coldchain_svg_episode(r->svg, e);
-}
-
-static int report_reading(void *ctx, int64_t at, double celsius)
-{
-	report_ctx *r = ctx;
-	temp_reading t = {at, celsius};
-	coldchain_feed(&r->ev, &t);
-	if (r->svg)
-		coldchain_svg_reading(r->svg, &t);
-	return 0;
-}
-
-/* Evaluates one stretch of a logger's readings; returns its JSON summary or NULL. */
-static json_t *report_stretch(store *s, int64_t logger_id, const char *place, int64_t from, int64_t to, double min_c,
-                              double max_c, bool have_band, coldchain_svg *svg)
-{
-	report_ctx r = {.episodes = json_array(), .svg = svg};
-	coldchain_limits limits = {have_band ? min_c : -1e9, have_band ? max_c : 1e9, 0};
-	coldchain_begin(&r.ev, &limits, report_episode, NULL, &r);
-	if (store_readings_range(s, logger_id, from, to, report_reading, &r) != STORE_OK) {
-		json_decref(r.episodes);
-		return NULL;
-	}
-	coldchain_finish(&r.ev);
-	double mkt = coldchain_mkt_celsius(&r.ev);
-	char first[ISO8601_LEN] = "", last[ISO8601_LEN] = "";
-	if (r.ev.readings) {
-		time_iso8601(r.ev.first_at, first);
-		time_iso8601(r.ev.last_at, last);
-	}
-	json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:o}", "place", place, "readings", (json_int_t)r.ev.readings,
-	                      "first_at", first, "last_at", last, "minutes_outside", (json_int_t)(r.ev.seconds_outside / 60),
-	                      "data_gaps", (json_int_t)r.ev.gaps, "episodes", r.episodes);
-	json_object_set_new(j, "mkt_celsius", isnan(mkt) ? json_null() : json_real(round(mkt * 100) / 100));
-	json_object_set_new(j, "min_celsius", r.ev.readings ? json_real(r.ev.min_seen) : json_null());
-	json_object_set_new(j, "max_celsius", r.ev.readings ? json_real(r.ev.max_seen) : json_null());
-	json_object_set_new(j, "range", have_band ? json_pack("{s:f, s:f}", "min_c", min_c, "max_c", max_c) : json_null());
-	return j;
-}
-
-typedef struct stays {
-	lot_exposure items[64];
-	int n;
-} stays;
-
-static int collect_stay(void *ctx, const lot_exposure *e)
-{
-	stays *st = ctx;
-	if (st->n < 64)
-		st->items[st->n++] = *e;
-	return 0;
-}
-
-typedef struct lots_found {
-	lot_record lot;
-	int n;
-} lots_found;
-
-static int first_lot(void *ctx, const lot_record *l)
-{
-	lots_found *f = ctx;
-	if (f->n++ == 0)
-		f->lot = *l;
-	return 0;
-}
-
 static void csv_out(const char *text, int last)
 {
 	csv_fwrite(stdout, text, strlen(text));
@@ -279,32 +183,16 @@ static void print_report_csv(json_t *stretches)
 	}
 }
 
-static int coldchain_report(int argc, char **argv)
+static int report_command(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},   {"logger", required_argument, NULL, 'g'},
-		{"lot", required_argument, NULL, 'l'},  {"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},   {"format", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},       {0},
-	};
 	const char *db = NULL, *code = NULL, *lot_number = NULL, *from_s = NULL, *to_s = NULL, *format = "json";
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'g': code = optarg; break;
-		case 'l': lot_number = optarg; break;
-		case 'f': from_s = optarg; break;
-		case 't': to_s = optarg; break;
-		case 'o': format = optarg; break;
-		case 'h': fputs(report_usage, stdout); return 0;
-		default: return cli_usage_error("coldchain report", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("coldchain report", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"logger", &code}, {"lot", &lot_number}, {"from", &from_s}, {"to", &to_s}, {"format", &format},
+		{NULL},
+	};
+	int status = cli_parse_options("coldchain report", report_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL || (code == NULL) == (lot_number == NULL))
 		return cli_usage_error("coldchain report", "--db and exactly one of --logger or --lot are required");
 	if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "svg") != 0)
@@ -321,59 +209,21 @@ static int coldchain_report(int argc, char **argv)
 	if (s == NULL)
 		return 1;
 	int rc = 1;
-	json_t *stretches = json_array();
+	json_t *stretches = NULL;
 	coldchain_svg *svg = NULL;
-	stays st = {.n = 0};
-	if (code != NULL) {
-		logger_record logger;
-		if (store_logger_by_code(s, code, &logger) != STORE_OK) {
-			fprintf(stderr, "exosafe coldchain report: no logger %s\n", code);
-			goto out;
-		}
-		/* The range: the narrowest of the products kept where the logger watched. */
-		double min_c = -1e9, max_c = 1e9;
-		bool have = false;
-		if (store_exposures_of_logger(s, logger.id, from, to, collect_stay, &st) != STORE_OK)
-			goto fail;
-		for (int i = 0; i < st.n; i++) {
-			min_c = have && min_c > st.items[i].min_celsius ? min_c : st.items[i].min_celsius;
-			max_c = have && max_c < st.items[i].max_celsius ? max_c : st.items[i].max_celsius;
-			have = true;
-		}
-		if (strcmp(format, "svg") == 0)
-			svg = coldchain_svg_new(logger.code, have ? min_c : NAN, have ? max_c : NAN);
-		char place[80];
-		snprintf(place, sizeof place, "logger:%s", logger.code);
-		json_t *j = report_stretch(s, logger.id, place, from, to, min_c, max_c, have, svg);
-		if (j == NULL)
-			goto fail;
-		json_array_append_new(stretches, j);
-	} else {
-		lots_found found = {.n = 0};
-		if (store_lot_find_number(s, lot_number, first_lot, &found) != STORE_OK)
-			goto fail;
-		if (found.n != 1) {
-			fprintf(stderr, "exosafe coldchain report: %s lot %s\n", found.n ? "more than one" : "no", lot_number);
-			goto out;
-		}
-		if (store_exposures_of_lot(s, found.lot.id, collect_stay, &st) != STORE_OK)
-			goto fail;
-		for (int i = 0; i < st.n; i++) {
-			lot_exposure *e = &st.items[i];
-			int64_t a = e->from_at > from ? e->from_at : from;
-			int64_t b = (e->to_at ? e->to_at : clock_now() + 1) < to ? (e->to_at ? e->to_at : clock_now() + 1) : to;
-			if (b <= a)
-				continue;
-			if (svg == NULL && strcmp(format, "svg") == 0)
-				svg = coldchain_svg_new(found.lot.lot_number, e->min_celsius, e->max_celsius);
-			json_t *j = report_stretch(s, e->logger_id, e->place, a, b, e->min_celsius, e->max_celsius, true,
-			                           svg && json_array_size(stretches) == 0 ? svg : NULL);
-			if (j == NULL)
-				goto fail;
-			json_object_set_new(j, "allowance_minutes", json_integer(e->allowance_minutes));
-			json_array_append_new(stretches, j);
-		}
+	coldchain_report_query q = {code, lot_number, from, to, strcmp(format, "svg") == 0};
+	int lots = 0;
+	coldchain_rc crc = coldchain_report(s, &q, clock_now(), &stretches, &svg, &lots);
+	if (crc == COLDCHAIN_NOT_FOUND && code != NULL) {
+		fprintf(stderr, "exosafe coldchain report: no logger %s\n", code);
+		goto out;
 	}
+	if (crc == COLDCHAIN_NOT_FOUND) {
+		fprintf(stderr, "exosafe coldchain report: %s lot %s\n", lots ? "more than one" : "no", lot_number);
+		goto out;
+	}
+	if (crc != COLDCHAIN_OK)
+		goto fail;
 	if (strcmp(format, "json") == 0) {
 		json_t *doc = json_pack("{s:O}", "stretches", stretches);
 		json_dumpf(doc, stdout, JSON_INDENT(2));
@@ -413,27 +263,15 @@ static const char check_usage[] =
 	"  --config FILE  INI file (the clinic's name and [mail] public_url for the links)\n"
 	"  --data DIR     the mail templates (default data)\n";
 
-static int coldchain_check(int argc, char **argv)
+static int check_command(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
-		{"data", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0},
-	};
 	const char *db = NULL, *config_file = NULL, *data = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'c': config_file = optarg; break;
-		case 'a': data = optarg; break;
-		case 'h': fputs(check_usage, stdout); return 0;
-		default: return cli_usage_error("coldchain check", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("coldchain check", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"config", &config_file}, {"data", &data}, {NULL},
+	};
+	int status = cli_parse_options("coldchain check", check_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL)
 		return cli_usage_error("coldchain check", "--db is required");
 	server_config cfg;
@@ -461,9 +299,9 @@ static int coldchain_check(int argc, char **argv)
 int cli_coldchain(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "report") == 0)
-		return coldchain_report(argc - 1, argv + 1);
+		return report_command(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
-		return coldchain_check(argc - 1, argv + 1);
+		return check_command(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		fputs(report_usage, stdout);
 		fputs("\n", stdout);

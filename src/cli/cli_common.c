@@ -1,9 +1,10 @@
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "service/clinic.h"
-#include <string.h>
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -14,6 +15,38 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nRun 'exosafe %s --help' for usage.\n", cmd);
 	return 2;
+}
+
+int cli_parse_options(const char *cmd, const char *usage, int argc, char **argv, const cli_option *opts,
+                      int *first_operand)
+{
+	enum { MAX_OPTIONS = 32, HELP = 0x7fff };
+	struct option longopts[MAX_OPTIONS + 2];
+	int n = 0;
+	for (; opts[n].name != NULL; n++) {
+		if (n == MAX_OPTIONS)
+			return cli_usage_error(cmd, "too many options in its table (a bug)");
+		longopts[n] = (struct option){opts[n].name, required_argument, NULL, 0x100 + n};
+	}
+	longopts[n] = (struct option){"help", no_argument, NULL, HELP};
+	longopts[n + 1] = (struct option){0};
+	int c;
+	optind = 1;
+	opterr = 0;   /* our message, not getopt's */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == HELP) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (c < 0x100 || c >= 0x100 + n)
+			return cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		*opts[c - 0x100].value = optarg;
+	}
+	if (first_operand != NULL)
+		*first_operand = optind;
+	else if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return CLI_CONTINUE;
 }
 
 store *cli_open_store(const char *path, int require_schema)

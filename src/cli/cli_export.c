@@ -1,7 +1,6 @@
 /* exosafe export fhir|e2b|pmda|questionnaire|questionnaire-response|consent: an adverse-event
  * case for a regulator or another system, the PMDA form, and the intake as FHIR for an EHR. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,15 +120,11 @@ static int export_case(store *s, const server_config *cfg, const char *data, lon
 		return 1;
 	}
 	if (kind == EXPORT_PMDA) {
-		char address[sizeof profile.address + 32];
-		snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
-		         profile.postal_code[0] ? " " : "", profile.address);
-		ae_clinic clinic = {profile.name, address, profile.phone};
 		const char *refusal;
-		prc = ae_pmda_form(s, terms, &clinic, id, clock_now(), &text, &refusal, err, sizeof err);
+		prc = ae_pmda_form(s, terms, &profile, id, clock_now(), &text, &refusal, err, sizeof err);
 	} else {
 		prc = ae_export_report(s, terms, profile.name, cfg->meddra_version, id,
-		                kind == EXPORT_FHIR ? AE_EXPORT_FHIR : AE_EXPORT_E2B, &text, err, sizeof err);
+		                       kind == EXPORT_FHIR ? AE_EXPORT_FHIR : AE_EXPORT_E2B, &text, err, sizeof err);
 	}
 	char object[48];
 	snprintf(object, sizeof object, "ae:%lld", id);
@@ -192,37 +187,16 @@ int cli_export(int argc, char **argv)
 	if (k < 0)
 		return cli_usage_error("export", "expected fhir, e2b, pmda, questionnaire, questionnaire-response or consent");
 	export_kind kind = kinds[k].kind;
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},      {"case", required_argument, NULL, 'c'},
-		{"report", required_argument, NULL, 'c'},  {"out", required_argument, NULL, 'o'},
-		{"patient", required_argument, NULL, 'p'}, {"version", required_argument, NULL, 'v'},
-		{"data", required_argument, NULL, 'a'},    {"config", required_argument, NULL, 'f'},
-		{"meddra-version", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *db = NULL, *case_arg = NULL, *patient_arg = NULL, *version_arg = NULL, *data = "data";
 	const char *config_file = NULL, *meddra = NULL, *out_path = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	argc--;
-	argv++;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'c': case_arg = optarg; break;
-		case 'p': patient_arg = optarg; break;
-		case 'v': version_arg = optarg; break;
-		case 'a': data = optarg; break;
-		case 'f': config_file = optarg; break;
-		case 'm': meddra = optarg; break;
-		case 'o': out_path = optarg; break;
-		case 'h': fputs(export_usage, stdout); return 0;
-		default: return cli_usage_error("export", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("export", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"case", &case_arg}, {"report", &case_arg}, {"out", &out_path}, {"patient", &patient_arg},
+		{"version", &version_arg}, {"data", &data}, {"config", &config_file}, {"meddra-version", &meddra}, {NULL},
+	};
+	/* argv[1] is the kind of export. */
+	int status = cli_parse_options("export", export_usage, argc - 1, argv + 1, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 
 	server_config cfg;
 	config_defaults(&cfg);

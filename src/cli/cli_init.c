@@ -1,5 +1,4 @@
 /* exosafe init: create or migrate a database, optionally with the clinic's details. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,45 +30,32 @@ static const char init_usage[] =
 
 int cli_init(int argc, char **argv)
 {
-	/* Option values 0x100 + field index: one option per editable field of the clinic. */
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{"clinic-name", required_argument, NULL, 0x100 + CLINIC_NAME},
-		{"clinic-postal-code", required_argument, NULL, 0x100 + CLINIC_POSTAL_CODE},
-		{"clinic-address", required_argument, NULL, 0x100 + CLINIC_ADDRESS},
-		{"clinic-phone", required_argument, NULL, 0x100 + CLINIC_PHONE},
-		{"clinic-hours", required_argument, NULL, 0x100 + CLINIC_HOURS},
-		{"clinic-email", required_argument, NULL, 0x100 + CLINIC_EMAIL},
-		{"clinic-bank-name", required_argument, NULL, 0x100 + CLINIC_BANK_NAME},
-		{"clinic-bank-branch", required_argument, NULL, 0x100 + CLINIC_BANK_BRANCH},
-		{"clinic-bank-account-type", required_argument, NULL, 0x100 + CLINIC_BANK_ACCOUNT_TYPE},
-		{"clinic-bank-account-number", required_argument, NULL, 0x100 + CLINIC_BANK_ACCOUNT_NUMBER},
-		{"clinic-bank-account-holder", required_argument, NULL, 0x100 + CLINIC_BANK_ACCOUNT_HOLDER},
-		{"clinic-doctor-name", required_argument, NULL, 0x100 + CLINIC_DOCTOR_NAME},
-		{"clinic-doctor-licence", required_argument, NULL, 0x100 + CLINIC_DOCTOR_LICENCE},
-		{0},
-	};
 	const char *db = NULL;
 	const char *clinic[CLINIC_FIELD_COUNT] = {0};
+	/* One option per editable field of the clinic. */
+	const cli_option opts[] = {
+		{"db", &db},
+		{"clinic-name", &clinic[CLINIC_NAME]},
+		{"clinic-postal-code", &clinic[CLINIC_POSTAL_CODE]},
+		{"clinic-address", &clinic[CLINIC_ADDRESS]},
+		{"clinic-phone", &clinic[CLINIC_PHONE]},
+		{"clinic-hours", &clinic[CLINIC_HOURS]},
+		{"clinic-email", &clinic[CLINIC_EMAIL]},
+		{"clinic-bank-name", &clinic[CLINIC_BANK_NAME]},
+		{"clinic-bank-branch", &clinic[CLINIC_BANK_BRANCH]},
+		{"clinic-bank-account-type", &clinic[CLINIC_BANK_ACCOUNT_TYPE]},
+		{"clinic-bank-account-number", &clinic[CLINIC_BANK_ACCOUNT_NUMBER]},
+		{"clinic-bank-account-holder", &clinic[CLINIC_BANK_ACCOUNT_HOLDER]},
+		{"clinic-doctor-name", &clinic[CLINIC_DOCTOR_NAME]},
+		{"clinic-doctor-licence", &clinic[CLINIC_DOCTOR_LICENCE]},
+		{NULL},
+	};
+	int status = cli_parse_options("init", init_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	bool any_clinic = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c >= 0x100 && c < 0x100 + CLINIC_FIELD_COUNT) {
-			clinic[c - 0x100] = optarg;
-			any_clinic = true;
-			continue;
-		}
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'h': fputs(init_usage, stdout); return 0;
-		default: return cli_usage_error("init", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	for (int i = 0; i < CLINIC_FIELD_COUNT; i++)
+		any_clinic = any_clinic || clinic[i] != NULL;
 	if (db == NULL)
 		return cli_usage_error("init", "--db PATH is required");
 

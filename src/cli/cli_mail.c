@@ -1,5 +1,4 @@
 /* exosafe mail: the outbox, for operators. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,30 +45,17 @@ int cli_mail(int argc, char **argv)
 	const char *sub = argv[1];
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "send-due") != 0)
 		return cli_usage_error("mail", "unknown subcommand '%s' (list or send-due)", sub);
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'}, {"config", required_argument, NULL, 'c'},
-		{"status", required_argument, NULL, 's'}, {"limit", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'}, {0},
+	const char *db = NULL, *config_file = NULL, *status = NULL, *limit_arg = NULL;
+	const cli_option opts[] = {
+		{"db", &db}, {"config", &config_file}, {"status", &status}, {"limit", &limit_arg}, {NULL},
 	};
-	const char *db = NULL, *config_file = NULL, *status = NULL;
-	int limit = 100, c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'c': config_file = optarg; break;
-		case 's': status = optarg; break;
-		case 'l':
-			if (sscanf(optarg, "%d", &limit) != 1 || limit < 1 || limit > 100000)
-				return cli_usage_error("mail", "--limit must be a number from 1 to 100000, got '%s'", optarg);
-			break;
-		case 'h': fputs(mail_usage, stdout); return 0;
-		default: return cli_usage_error("mail", "unknown or incomplete option '%s'", argv[optind]);
-		}
-	}
-	if (optind < argc - 1)
-		return cli_usage_error("mail", "unexpected argument '%s'", argv[optind + 1]);
+	/* argv[1] is the subcommand. */
+	int parsed = cli_parse_options("mail", mail_usage, argc - 1, argv + 1, opts, NULL);
+	if (parsed != CLI_CONTINUE)
+		return parsed;
+	int limit = 100;
+	if (limit_arg != NULL && (sscanf(limit_arg, "%d", &limit) != 1 || limit < 1 || limit > 100000))
+		return cli_usage_error("mail", "--limit must be a number from 1 to 100000, got '%s'", limit_arg);
 	if (status && strcmp(status, "queued") != 0 && strcmp(status, "sent") != 0 && strcmp(status, "failed") != 0 &&
 	    strcmp(status, "cancelled") != 0)
 		return cli_usage_error("mail", "--status must be queued, sent, failed or cancelled, got '%s'", status);

@@ -1,5 +1,4 @@
 /* exosafe recall: recall a lot and list everyone who received it. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,20 +26,6 @@ static const char recall_usage[] =
 	"  --reason TEXT    why (recorded in the lot's history; default: ordered from the CLI)\n"
 	"  --format FMT     csv (default) or json\n"
 	"  --notices FILE   also write a printable Japanese notice per patient (HTML) to FILE\n";
-
-typedef struct lot_match {
-	lot_record lots[16];
-	int n;
-	const char *product;
-} lot_match;
-
-static int match_lot(void *ctx, const lot_record *l)
-{
-	lot_match *m = ctx;
-	if ((m->product == NULL || strcmp(m->product, l->product_code) == 0) && m->n < 16)
-		m->lots[m->n++] = *l;
-	return 0;
-}
 
 static json_t *iso_or_null(int64_t t)
 {
@@ -77,20 +62,7 @@ static void print_json(const lot_record *lot, const recall_list *r)
 static int write_notices(const char *path, const clinic_profile *clinic, const lot_record *lot, const char *reason,
                          int64_t now, const recall_list *r)
 {
-	char clinic_address[sizeof clinic->address + 32];
-	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic->postal_code[0] ? "〒" : "",
-	         clinic->postal_code, clinic->postal_code[0] ? " " : "", clinic->address);
-	recall_notice *items = calloc((size_t)(r->n ? r->n : 1), sizeof *items);
-	if (items == NULL)
-		return -1;
-	for (int i = 0; i < r->n; i++) {
-		const recall_recipient *x = &r->rows[i];
-		items[i] = (recall_notice){clinic->name, clinic->phone, lot->product_name_ja, lot->lot_number, reason, now,
-		                           x->patient_name, x->ship_postal_code, x->ship_address, x->quantity, x->dispensed_at,
-		                           x->tracking_number, clinic_address, clinic->hours};
-	}
-	char *html = recall_notice_html(items, r->n);
-	free(items);
+	char *html = recall_notices_html(r, clinic, lot, reason, now);
 	if (html == NULL)
 		return -1;
 	FILE *f = fopen(path, "w");
@@ -103,31 +75,15 @@ static int write_notices(const char *path, const clinic_profile *clinic, const l
 
 int cli_recall(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},      {"lot", required_argument, NULL, 'l'},
-		{"product", required_argument, NULL, 'p'}, {"reason", required_argument, NULL, 'r'},
-		{"format", required_argument, NULL, 'f'},  {"notices", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},          {0},
-	};
 	const char *db = NULL, *lot_number = NULL, *product = NULL, *format = "csv", *notices = NULL;
 	const char *reason = "リコール(exosafe recall コマンド) / recall ordered from the command line";
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'l': lot_number = optarg; break;
-		case 'p': product = optarg; break;
-		case 'r': reason = optarg; break;
-		case 'f': format = optarg; break;
-		case 'n': notices = optarg; break;
-		case 'h': fputs(recall_usage, stdout); return 0;
-		default: return cli_usage_error("recall", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("recall", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"lot", &lot_number}, {"product", &product}, {"reason", &reason}, {"format", &format},
+		{"notices", &notices}, {NULL},
+	};
+	int status = cli_parse_options("recall", recall_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL || lot_number == NULL)
 		return cli_usage_error("recall", "--db and --lot are required");
 	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
@@ -138,27 +94,28 @@ int cli_recall(int argc, char **argv)
 	store *s = cli_open_store(db, 1);
 	if (s == NULL)
 		return 1;
-	lot_match m = {.n = 0, .product = product};
+	lot_record lots[16];
+	int found = 0;
 	int rc = 1;
 	recall_list r = {0};
-	if (store_lot_find_number(s, lot_number, match_lot, &m) != STORE_OK) {
+	if (trace_find_lots(s, lot_number, product, lots, 16, &found) != TRACE_OK) {
 		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
 		goto out;
 	}
-	if (m.n == 0) {
+	if (found == 0) {
 		fprintf(stderr, "exosafe recall: no lot %s%s%s; nothing was changed\n", lot_number, product ? " of product " : "",
 		        product ? product : "");
 		goto out;
 	}
-	if (m.n > 1) {
+	if (found > 1) {
 		fprintf(stderr, "exosafe recall: lot number %s exists for several products; name one with --product:\n",
 		        lot_number);
-		for (int i = 0; i < m.n; i++)
-			fprintf(stderr, "  %s\n", m.lots[i].product_code);
+		for (int i = 0; i < found && i < 16; i++)
+			fprintf(stderr, "  %s\n", lots[i].product_code);
 		rc = 2;
 		goto out;
 	}
-	lot_record *lot = &m.lots[0];
+	lot_record *lot = &lots[0];
 	/* Checked before the recall: notices without the clinic's phone would tell no one whom to call. */
 	clinic_profile clinic;
 	if (notices != NULL && cli_clinic_for_documents(s, "recall", &clinic) != 0)
@@ -169,8 +126,8 @@ int cli_recall(int argc, char **argv)
 	 * delivers them). The CLI reads no INI file: the mails carry the default clinic details. */
 	server_config mail_cfg;
 	config_defaults(&mail_cfg);
-	mail_events_configure(&mail_cfg);
-	trace_rc trc = trace_recall(s, &system, lot->id, reason, now);
+	mail_settings mail = mail_settings_from_config(&mail_cfg);
+	trace_rc trc = trace_recall(s, &mail, &system, lot->id, reason, now);
 	if (trc != TRACE_OK) {
 		fprintf(stderr, "exosafe recall: cannot recall lot %s (%s): %s\n", lot_number, lot->status,
 		        trc == TRACE_ILLEGAL_TRANSITION ? "not allowed from its status" : s->errmsg);

@@ -1,6 +1,5 @@
 /* exosafe serve: run the HTTP server. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,33 +26,15 @@ static const char serve_usage[] =
 
 int cli_serve(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},   {"port", required_argument, NULL, 'p'},
-		{"bind", required_argument, NULL, 'b'}, {"web", required_argument, NULL, 'w'},
-		{"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'a'},
-		{"mode", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	const char *mode = NULL;
 	const char *db = NULL, *port = NULL, *bind = NULL, *web = NULL, *data = NULL, *config_file = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'p': port = optarg; break;
-		case 'b': bind = optarg; break;
-		case 'w': web = optarg; break;
-		case 'c': config_file = optarg; break;
-		case 'a': data = optarg; break;
-		case 'm': mode = optarg; break;
-		case 'h': fputs(serve_usage, stdout); return 0;
-		default: return cli_usage_error("serve", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"port", &port}, {"bind", &bind}, {"web", &web}, {"config", &config_file}, {"data", &data},
+		{"mode", &mode}, {NULL},
+	};
+	int status = cli_parse_options("serve", serve_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 
 	server_config cfg;
 	config_defaults(&cfg);

@@ -1,6 +1,5 @@
 /* exosafe user add: create a staff account from the command line. */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,27 +33,13 @@ static int read_password(char *buf, size_t len)
 
 static int user_add(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},   {"role", required_argument, NULL, 'r'},
-		{"email", required_argument, NULL, 'e'}, {"name", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},        {0},
-	};
 	const char *db = NULL, *role = NULL, *email_arg = NULL, *name_arg = NULL;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'r': role = optarg; break;
-		case 'e': email_arg = optarg; break;
-		case 'n': name_arg = optarg; break;
-		case 'h': fputs(user_usage, stdout); return 0;
-		default: return cli_usage_error("user add", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("user add", "unexpected argument '%s'", argv[optind]);
+	const cli_option opts[] = {
+		{"db", &db}, {"role", &role}, {"email", &email_arg}, {"name", &name_arg}, {NULL},
+	};
+	int status = cli_parse_options("user add", user_usage, argc, argv, opts, NULL);
+	if (status != CLI_CONTINUE)
+		return status;
 	if (db == NULL || role == NULL || email_arg == NULL || name_arg == NULL)
 		return cli_usage_error("user add", "--db, --role, --email and --name are all required");
 	if (validate_staff_role(role) != NULL)

@@ -124,6 +124,22 @@ void handle_ae_pmda_form(request *req);
  * *why = "no_cases" when there is nothing to compute, or "internal". */
 json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **why);
 
+/* How a service's refusal is answered: one row per value of the service's *_rc enum, in a
+ * table indexed by it, e.g. [INTAKE_SLOT_TAKEN] = {409, "slot_taken", "slot_id"}. */
+typedef struct error_row {
+	int status;           /* 0 in the *_OK row (nothing is answered); 500: internal, the store's error logged */
+	const char *code;     /* the error code the client reads (the message key) */
+	const char *field;    /* the field the error names, NULL for none, or FIELD_FROM_SERVICE */
+	const char *reason;   /* a message key for the reason, or NULL (the code's own message) */
+	const char *log_as;   /* for a 500 row: what failed, in the server log */
+} error_row;
+
+/* A row's field set to this names the field the service named (the handler passes it). */
+extern const char FIELD_FROM_SERVICE[];
+
+/* Answers rc by its row of table (count rows); an rc outside the table answers 500. */
+void reply_error_row(request *req, const error_row *table, int count, int rc, const char *service_field);
+
 /* Shared by the traceability handlers. */
 void reply_trace_error(request *req, trace_rc rc, const char *field);
 json_t *json_product(const product_record *p);
@@ -140,8 +156,18 @@ json_t *json_clinic(const request *req, const clinic_profile *p);
  * when a production clinic's details are incomplete. */
 bool clinic_for_document(request *req, clinic_profile *out);
 
+/* Answers {key: list} when the listing that filled it succeeded (rc), else 500, logging what.
+ * Takes list. */
+void reply_list(request *req, store_rc rc, json_t *list, const char *key, const char *what);
+
+/* Audits a read of personal or health data by the signed-in user (in its own transaction); on
+ * failure answers 500, logging what, and returns false. */
+bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what);
+
 /* The signed-in user as the service layer's actor. */
 actor request_actor(const request *req);
+/* The settings of the patients' mails the request's operation may queue. */
+mail_settings request_mail_settings(const request *req);
 
 /* Shared by the intake handlers. */
 void reply_intake_error(request *req, intake_rc rc, const char *field);

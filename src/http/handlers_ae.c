@@ -1,6 +1,7 @@
 /* Adverse events: reports (patients from their order, staff for a patient), photos, the
  * triage queue, staff assessments kept as versions, lot alerts, and signals over the
  * clinic's own cases. */
+#include <assert.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,17 +26,20 @@ static const char *ae_check_term(void *ctx, const char *code, int grade, bool *o
 	return NULL;
 }
 
+static const error_row ae_errors[] = {
+	[AE_OK] = {0},
+	[AE_NOT_FOUND] = {404, "not_found"},
+	[AE_INVALID] = {400, "invalid_field", FIELD_FROM_SERVICE},
+	[AE_DUPLICATE] = {400, "invalid_field", FIELD_FROM_SERVICE, "duplicate_value"},
+	[AE_ONSET_FUTURE] = {400, "invalid_field", "onset_date", "onset_future"},
+	[AE_ONSET_BEFORE_RECEIPT] = {400, "invalid_field", "onset_date", "onset_before_receipt"},
+	[AE_ERROR] = {500, .log_as = "adverse events"},
+};
+static_assert(sizeof ae_errors / sizeof ae_errors[0] == AE_RC_COUNT, "one row per ae_rc");
+
 static void reply_ae_error(request *req, ae_rc rc, const char *field)
 {
-	switch (rc) {
-	case AE_OK: return;
-	case AE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case AE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case AE_DUPLICATE: reply_error(req, 400, "invalid_field", field, "duplicate_value"); return;
-	case AE_ONSET_FUTURE: reply_error(req, 400, "invalid_field", "onset_date", "onset_future"); return;
-	case AE_ONSET_BEFORE_RECEIPT: reply_error(req, 400, "invalid_field", "onset_date", "onset_before_receipt"); return;
-	case AE_ERROR: reply_internal(req, "adverse events"); return;
-	}
+	reply_error_row(req, ae_errors, AE_RC_COUNT, (int)rc, field);
 }
 
 static json_t *json_ae_report(const ae_report_record *r, bool staff)
@@ -127,15 +131,24 @@ void handle_ae_photo_upload(request *req)
 	reply_json(req, 200, json_pack("{s:b}", "ok", 1));
 }
 
-void handle_ae_photo(request *req)
+/* The report of the path's id when the user may see it (patients: their own); else the error
+ * is answered and false returned. */
+static bool load_visible_report(request *req, ae_report_record *r)
 {
 	actor by = request_actor(req);
-	ae_report_record r;
-	ae_rc rc = ae_report_visible(req->db, &by, req->path_ids[0], &r);
+	ae_rc rc = ae_report_visible(req->db, &by, req->path_ids[0], r);
 	if (rc != AE_OK) {
 		reply_ae_error(req, rc, NULL);
-		return;
+		return false;
 	}
+	return true;
+}
+
+void handle_ae_photo(request *req)
+{
+	ae_report_record r;
+	if (!load_visible_report(req, &r))
+		return;
 	char type[16];
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -246,9 +259,8 @@ void handle_ae_list(request *req)
 	}
 	free(v);
 	json_decref(l.items);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.queue.read", "adverse_events", "") != STORE_OK) {
+	if (!audit_read(req, "ae.queue.read", "adverse_events", "", "audit queue")) {
 		json_decref(page);
-		reply_internal(req, "audit queue");
 		return;
 	}
 	json_t *reply = json_pack("{s:o}", "reports", page);
@@ -287,13 +299,9 @@ static int add_order_lots(void *ctx, const order_record *o)
 
 void handle_ae_get(request *req)
 {
-	actor by = request_actor(req);
 	ae_report_record r;
-	ae_rc rc = ae_report_visible(req->db, &by, req->path_ids[0], &r);
-	if (rc != AE_OK) {
-		reply_ae_error(req, rc, NULL);
+	if (!load_visible_report(req, &r))
 		return;
-	}
 	bool staff = req->user.role != ROLE_PATIENT;
 	json_t *body = json_pack("{s:o}", "report", json_ae_report(&r, staff));
 	if (staff) {
@@ -326,9 +334,8 @@ void handle_ae_get(request *req)
 	}
 	char object[48];
 	snprintf(object, sizeof object, "patient:%lld", (long long)r.patient_id);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.read", object, "") != STORE_OK) {
+	if (!audit_read(req, "ae.read", object, "", "audit read")) {
 		json_decref(body);
-		reply_internal(req, "audit read");
 		return;
 	}
 	reply_json(req, 200, body);
@@ -399,12 +406,7 @@ static int add_lot_alert(void *ctx, const ae_lot_alert_record *a)
 void handle_ae_lot_alerts(request *req)
 {
 	json_t *list = json_array();
-	if (store_ae_lot_alert_list(req->db, add_lot_alert, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "lot alerts");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "alerts", list));
+	reply_list(req, store_ae_lot_alert_list(req->db, add_lot_alert, list), list, "alerts", "lot alerts");
 }
 
 /* ---- signals over the clinic's own cases ---- */
@@ -549,7 +551,7 @@ static void export_case(request *req, ae_export_format format)
 	if (!clinic_for_document(req, &clinic))
 		return;
 	ae_rc rc = ae_export_report(req->db, req->ctcae, clinic.name, req->cfg->meddra_version, req->path_ids[0], format,
-	                     &text, why, sizeof why);
+	                            &text, why, sizeof why);
 	if (rc == AE_INVALID) {
 		reply_error(req, 409, "export_refused", NULL, NULL);
 		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));
@@ -561,10 +563,8 @@ static void export_case(request *req, ae_export_format format)
 	}
 	char object[48], filename[64];
 	snprintf(object, sizeof object, "ae:%lld", (long long)req->path_ids[0]);
-	if (store_audit_now(req->db, req->user.id, req->user.role, format == AE_EXPORT_FHIR ? "ae.export.fhir" : "ae.export.e2b",
-	                    object, "") != STORE_OK) {
+	if (!audit_read(req, format == AE_EXPORT_FHIR ? "ae.export.fhir" : "ae.export.e2b", object, "", "audit export")) {
 		free(text);
-		reply_internal(req, "audit export");
 		return;
 	}
 	snprintf(filename, sizeof filename, "exosafe-case-%lld.%s", (long long)req->path_ids[0],
@@ -592,11 +592,7 @@ void handle_ae_pmda_form(request *req)
 	clinic_profile profile;
 	if (!clinic_for_document(req, &profile))
 		return;
-	char address[sizeof profile.address + 32];
-	snprintf(address, sizeof address, "%s%s%s%s", profile.postal_code[0] ? "〒" : "", profile.postal_code,
-	         profile.postal_code[0] ? " " : "", profile.address);
-	ae_clinic clinic = {profile.name, address, profile.phone};
-	ae_rc rc = ae_pmda_form(req->db, req->ctcae, &clinic, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
+	ae_rc rc = ae_pmda_form(req->db, req->ctcae, &profile, req->path_ids[0], clock_now(), &html, &refusal, why, sizeof why);
 	if (rc == AE_INVALID) {
 		reply_error(req, 409, refusal, NULL, NULL);
 		json_object_set_new(json_object_get(req->reply, "error"), "reason", json_string(why));
@@ -608,9 +604,8 @@ void handle_ae_pmda_form(request *req)
 	}
 	char object[48];
 	snprintf(object, sizeof object, "ae:%lld", (long long)req->path_ids[0]);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "ae.export.pmda", object, "") != STORE_OK) {
+	if (!audit_read(req, "ae.export.pmda", object, "", "audit export")) {
 		free(html);
-		reply_internal(req, "audit export");
 		return;
 	}
 	reply_raw(req, 200, html, strlen(html), "text/html; charset=utf-8", NULL);

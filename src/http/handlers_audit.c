@@ -17,6 +17,7 @@
 #include "core/csv_out.h"
 #include "core/timefmt.h"
 #include "http/handlers.h"
+#include "service/audit_log.h"
 
 /* How many rows one CSV export may hold: enough for years of a clinic's log filtered to a
  * person or a month, and bounded so one request cannot exhaust the server's memory. */
@@ -95,12 +96,6 @@ static int add_entry(void *ctx, const audit_entry *e)
 	return 0;
 }
 
-static int verify_row(void *ctx, const audit_row *r)
-{
-	audit_verifier_feed(ctx, r);
-	return 0;
-}
-
 /* GET /api/v1/audit: a page of rows, newest first, with next_after for the following page. */
 void handle_audit_list(request *req)
 {
@@ -113,10 +108,8 @@ void handle_audit_list(request *req)
 		return;
 	}
 	/* Audit the read first, so the first page shows it and the verification covers it. */
-	if (store_audit_now(req->db, req->user.id, req->user.role, "audit.read", "audit_log", "") != STORE_OK) {
-		reply_internal(req, "audit audit read");
+	if (!audit_read(req, "audit.read", "audit_log", "", "audit audit read"))
 		return;
-	}
 	/* One row more than the page tells whether another page follows. */
 	q.limit = (int)limit + 1;
 	entry_list l = {json_array(), req->lang, 0, 0};
@@ -138,8 +131,7 @@ void handle_audit_list(request *req)
 	 * made to wait for the whole log once per page. */
 	if (q.before_id == 0) {
 		audit_verifier v;
-		audit_verifier_init(&v);
-		if (store_audit_each(req->db, verify_row, &v) != STORE_OK) {
+		if (audit_log_verify(req->db, &v) != STORE_OK) {
 			json_decref(reply);
 			reply_internal(req, "verify audit log");
 			return;
@@ -218,9 +210,8 @@ void handle_audit_csv(request *req)
 	char filters[400], detail[480];
 	describe_filters(req, filters, sizeof filters);
 	snprintf(detail, sizeof detail, "%lld rows%s%s", (long long)x.rows, filters[0] ? ": " : "", filters);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "audit.export", "audit_log", detail) != STORE_OK) {
+	if (!audit_read(req, "audit.export", "audit_log", detail, "audit audit export")) {
 		free(strbuf_finish(&x.out));
-		reply_internal(req, "audit audit export");
 		return;
 	}
 	size_t len = x.out.len;
@@ -254,10 +245,9 @@ void handle_audit_filters(request *req)
 		reply_internal(req, "audit people");
 		return;
 	}
-	if (store_audit_now(req->db, req->user.id, req->user.role, "user.list", "users", "audit filters") != STORE_OK) {
+	if (!audit_read(req, "user.list", "users", "audit filters", "audit user list")) {
 		json_decref(actions);
 		json_decref(people);
-		reply_internal(req, "audit user list");
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o, s:o}", "actions", actions, "people", people));

@@ -1,4 +1,5 @@
 /* Consultation slots, bookings and the doctor's day schedule. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,34 +11,37 @@
 #include "service/intake.h"
 #include "clock.h"
 
+static const error_row intake_errors[] = {
+	[INTAKE_OK] = {0},
+	[INTAKE_NOT_FOUND] = {404, "not_found"},
+	[INTAKE_INVALID] = {400, "invalid_field", FIELD_FROM_SERVICE},
+	[INTAKE_SLOT_TAKEN] = {409, "slot_taken", "slot_id"},
+	[INTAKE_SLOT_PAST] = {409, "slot_past"},
+	[INTAKE_SLOT_TOO_FAR] = {400, "invalid_field", "start", "slot_too_far"},
+	[INTAKE_SLOT_OVERLAP] = {409, "slot_overlap"},
+	[INTAKE_SLOT_BOOKED] = {409, "slot_booked"},
+	[INTAKE_ALREADY_BOOKED] = {409, "already_booked"},
+	[INTAKE_TOO_LATE] = {409, "too_late"},
+	[INTAKE_QUESTIONNAIRE_OUTDATED] = {409, "questionnaire_outdated"},
+	[INTAKE_QUESTIONNAIRE_EXPIRED] = {409, "questionnaire_expired"},
+	[INTAKE_INVALID_ANSWERS] = {400, "invalid_answers"},
+	[INTAKE_CONSENT_OUTDATED] = {409, "consent_outdated"},
+	[INTAKE_CONSENT_MISMATCH] = {409, "consent_mismatch", "sha256"},
+	[INTAKE_CONSENT_REQUIRED] = {409, "consent_required"},
+	[INTAKE_NO_CONSENT] = {409, "no_consent"},
+	[INTAKE_RESPONSE_SUPERSEDED] = {409, "response_superseded", "response_id"},
+	[INTAKE_ALREADY_DECIDED] = {409, "already_decided"},
+	[INTAKE_OVERRIDE_REQUIRED] = {400, "override_required", "override_reason"},
+	[INTAKE_CALL_TOO_EARLY] = {409, "call_too_early"},
+	[INTAKE_CALL_ALREADY_HELD] = {409, "call_already_held"},
+	[INTAKE_CALL_REQUIRED] = {409, "call_required", "no_call_reason"},
+	[INTAKE_ERROR] = {500, .log_as = "intake"},
+};
+static_assert(sizeof intake_errors / sizeof intake_errors[0] == INTAKE_RC_COUNT, "one row per intake_rc");
+
 void reply_intake_error(request *req, intake_rc rc, const char *field)
 {
-	switch (rc) {
-	case INTAKE_OK: return;
-	case INTAKE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case INTAKE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case INTAKE_SLOT_TAKEN: reply_error(req, 409, "slot_taken", "slot_id", NULL); return;
-	case INTAKE_SLOT_PAST: reply_error(req, 409, "slot_past", NULL, NULL); return;
-	case INTAKE_SLOT_TOO_FAR: reply_error(req, 400, "invalid_field", "start", "slot_too_far"); return;
-	case INTAKE_SLOT_OVERLAP: reply_error(req, 409, "slot_overlap", NULL, NULL); return;
-	case INTAKE_SLOT_BOOKED: reply_error(req, 409, "slot_booked", NULL, NULL); return;
-	case INTAKE_ALREADY_BOOKED: reply_error(req, 409, "already_booked", NULL, NULL); return;
-	case INTAKE_TOO_LATE: reply_error(req, 409, "too_late", NULL, NULL); return;
-	case INTAKE_QUESTIONNAIRE_OUTDATED: reply_error(req, 409, "questionnaire_outdated", NULL, NULL); return;
-	case INTAKE_QUESTIONNAIRE_EXPIRED: reply_error(req, 409, "questionnaire_expired", NULL, NULL); return;
-	case INTAKE_INVALID_ANSWERS: reply_error(req, 400, "invalid_answers", NULL, NULL); return;
-	case INTAKE_CONSENT_OUTDATED: reply_error(req, 409, "consent_outdated", NULL, NULL); return;
-	case INTAKE_CONSENT_MISMATCH: reply_error(req, 409, "consent_mismatch", "sha256", NULL); return;
-	case INTAKE_CONSENT_REQUIRED: reply_error(req, 409, "consent_required", NULL, NULL); return;
-	case INTAKE_NO_CONSENT: reply_error(req, 409, "no_consent", NULL, NULL); return;
-	case INTAKE_RESPONSE_SUPERSEDED: reply_error(req, 409, "response_superseded", "response_id", NULL); return;
-	case INTAKE_ALREADY_DECIDED: reply_error(req, 409, "already_decided", NULL, NULL); return;
-	case INTAKE_OVERRIDE_REQUIRED: reply_error(req, 400, "override_required", "override_reason", NULL); return;
-	case INTAKE_CALL_TOO_EARLY: reply_error(req, 409, "call_too_early", NULL, NULL); return;
-	case INTAKE_CALL_ALREADY_HELD: reply_error(req, 409, "call_already_held", NULL, NULL); return;
-	case INTAKE_CALL_REQUIRED: reply_error(req, 409, "call_required", "no_call_reason", NULL); return;
-	case INTAKE_ERROR: reply_internal(req, "intake"); return;
-	}
+	reply_error_row(req, intake_errors, INTAKE_RC_COUNT, (int)rc, field);
 }
 
 intake_policy request_intake_policy(const request *req)
@@ -274,10 +278,8 @@ void handle_schedule(request *req)
 	/* The schedule names patients with their phone numbers and screening status. */
 	char detail[64];
 	jst_date(from, detail);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "schedule.read", doctor_id ? "doctor" : "schedule",
-	                    detail) != STORE_OK) {
+	if (!audit_read(req, "schedule.read", doctor_id ? "doctor" : "schedule", detail, "audit schedule read")) {
 		json_decref(ctx.list);
-		reply_internal(req, "audit schedule read");
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o}", "slots", ctx.list));
@@ -323,7 +325,8 @@ void handle_booking_create(request *req)
 {
 	actor by = request_actor(req);
 	booking_record b;
-	intake_rc rc = intake_book(req->db, &by, input_int(req, "slot_id", 0), clock_now(), &b);
+	mail_settings mail = request_mail_settings(req);
+	intake_rc rc = intake_book(req->db, &mail, &by, input_int(req, "slot_id", 0), clock_now(), &b);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, "slot_id");
 		return;
@@ -340,19 +343,16 @@ static int add_booking(void *ctx, const booking_record *b)
 void handle_bookings_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_booking_list(req->db, req->user.id, false, 0, add_booking, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list bookings");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "bookings", list));
+	reply_list(req, store_booking_list(req->db, req->user.id, false, 0, add_booking, list), list, "bookings",
+	           "list bookings");
 }
 
 void handle_booking_cancel(request *req)
 {
 	actor by = request_actor(req);
 	intake_policy p = request_intake_policy(req);
-	intake_rc rc = intake_cancel(req->db, &by, &p, req->path_ids[0], clock_now());
+	mail_settings mail = request_mail_settings(req);
+	intake_rc rc = intake_cancel(req->db, &mail, &by, &p, req->path_ids[0], clock_now());
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, NULL);
 		return;
@@ -370,7 +370,8 @@ void handle_booking_reschedule(request *req)
 	actor by = request_actor(req);
 	intake_policy p = request_intake_policy(req);
 	booking_record b;
-	intake_rc rc = intake_reschedule(req->db, &by, &p, req->path_ids[0], input_int(req, "slot_id", 0),
+	mail_settings mail = request_mail_settings(req);
+	intake_rc rc = intake_reschedule(req->db, &mail, &by, &p, req->path_ids[0], input_int(req, "slot_id", 0),
 	                                 clock_now(), &b);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, "slot_id");

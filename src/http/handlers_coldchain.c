@@ -1,5 +1,6 @@
 /* Cold chain: storage units, loggers, lot placement, reading import and sensor ingest,
  * charts' series, a lot's storage history, and QA's excursion alerts. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,19 +15,22 @@
 #include "service/coldchain.h"
 #include "clock.h"
 
+static const error_row coldchain_errors[] = {
+	[COLDCHAIN_OK] = {0},
+	[COLDCHAIN_NOT_FOUND] = {404, "not_found"},
+	[COLDCHAIN_INVALID] = {400, "invalid_field", FIELD_FROM_SERVICE},
+	[COLDCHAIN_CONFLICT] = {409, "already_exists", FIELD_FROM_SERVICE},
+	[COLDCHAIN_BAD_FILE] = {400, "bad_readings"},
+	[COLDCHAIN_DUPLICATE] = {409, "duplicate_reading"},
+	[COLDCHAIN_ALERT_CLOSED] = {409, "alert_closed"},
+	[COLDCHAIN_LOT_STATE] = {409, "illegal_transition"},
+	[COLDCHAIN_ERROR] = {500, .log_as = "cold chain"},
+};
+static_assert(sizeof coldchain_errors / sizeof coldchain_errors[0] == COLDCHAIN_RC_COUNT, "one row per coldchain_rc");
+
 static void reply_coldchain_error(request *req, coldchain_rc rc, const char *field)
 {
-	switch (rc) {
-	case COLDCHAIN_OK: return;
-	case COLDCHAIN_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case COLDCHAIN_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case COLDCHAIN_CONFLICT: reply_error(req, 409, "already_exists", field, NULL); return;
-	case COLDCHAIN_BAD_FILE: reply_error(req, 400, "bad_readings", NULL, NULL); return;
-	case COLDCHAIN_DUPLICATE: reply_error(req, 409, "duplicate_reading", NULL, NULL); return;
-	case COLDCHAIN_ALERT_CLOSED: reply_error(req, 409, "alert_closed", NULL, NULL); return;
-	case COLDCHAIN_LOT_STATE: reply_error(req, 409, "illegal_transition", NULL, NULL); return;
-	case COLDCHAIN_ERROR: reply_internal(req, "cold chain"); return;
-	}
+	reply_error_row(req, coldchain_errors, COLDCHAIN_RC_COUNT, (int)rc, field);
 }
 
 /* Adds the file, line and reason of a rejected import to the error reply: reason is the
@@ -102,12 +106,7 @@ static int add_logger(void *ctx, const logger_record *l)
 void handle_units_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_unit_list(req->db, add_unit, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list units");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "units", list));
+	reply_list(req, store_unit_list(req->db, add_unit, list), list, "units", "list units");
 }
 
 void handle_unit_create(request *req)
@@ -129,12 +128,7 @@ void handle_unit_create(request *req)
 void handle_loggers_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_logger_list(req->db, add_logger, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list loggers");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "loggers", list));
+	reply_list(req, store_logger_list(req->db, add_logger, list), list, "loggers", "list loggers");
 }
 
 void handle_logger_create(request *req)
@@ -171,7 +165,7 @@ void handle_lot_place(request *req)
 {
 	actor by = request_actor(req);
 	coldchain_rc rc = coldchain_place_lot(req->db, &by, req->path_ids[0], input_int(req, "unit_id", 0),
-	                                          clock_now());
+	                                      clock_now());
 	if (rc != COLDCHAIN_OK) {
 		reply_coldchain_error(req, rc, "unit_id");
 		return;
@@ -599,12 +593,7 @@ void handle_alerts_list(request *req)
 		return;
 	}
 	json_t *list = json_array();
-	if (store_alert_list(req->db, status, 0, add_alert, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list alerts");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "alerts", list));
+	reply_list(req, store_alert_list(req->db, status, 0, add_alert, list), list, "alerts", "list alerts");
 }
 
 static int add_silence(void *ctx, const logger_silence_record *x)
@@ -623,12 +612,8 @@ static int add_silence(void *ctx, const logger_silence_record *x)
 void handle_silences_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_silence_list(req->db, clock_now() - 7 * 86400, add_silence, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list silences");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "silences", list));
+	reply_list(req, store_silence_list(req->db, clock_now() - 7 * 86400, add_silence, list), list, "silences",
+	           "list silences");
 }
 
 void handle_alert_get(request *req)
@@ -651,7 +636,7 @@ void handle_alert_dispose(request *req)
 {
 	actor by = request_actor(req);
 	coldchain_rc rc = coldchain_dispose(req->db, &by, req->path_ids[0], input_string(req, "disposition"),
-	                                        input_string(req, "justification"), clock_now());
+	                                    input_string(req, "justification"), clock_now());
 	if (rc != COLDCHAIN_OK) {
 		reply_coldchain_error(req, rc, "disposition");
 		return;

@@ -51,11 +51,9 @@ static void export_patient(request *req, int64_t patient_id, intake_fhir_kind ki
 	}
 	char object[48], filename[80];
 	snprintf(object, sizeof object, "patient:%lld", (long long)patient_id);
-	if (store_audit_now(req->db, req->user.id, req->user.role,
-	                    kind == FHIR_RESPONSE ? "intake.export.questionnaire_response" : "intake.export.consent", object,
-	                    "") != STORE_OK) {
+	if (!audit_read(req, kind == FHIR_RESPONSE ? "intake.export.questionnaire_response" : "intake.export.consent",
+	                object, "", "audit intake export")) {
 		free(text);
-		reply_internal(req, "audit intake export");
 		return;
 	}
 	snprintf(filename, sizeof filename, "exosafe-patient-%lld-%s.json", (long long)patient_id,

@@ -83,10 +83,8 @@ void handle_admin_mail(request *req)
 		return;
 	}
 	/* Addresses and subjects are personal data: the admin's look is audited. */
-	if (store_audit_now(req->db, req->user.id, req->user.role, "mail.outbox.read", "mail_outbox",
-	                    status ? status : "all") != STORE_OK) {
+	if (!audit_read(req, "mail.outbox.read", "mail_outbox", status ? status : "all", "audit")) {
 		json_decref(list);
-		reply_internal(req, "audit");
 		return;
 	}
 	char oldest[ISO8601_LEN] = "";

@@ -109,11 +109,9 @@ void handle_orders_list(request *req)
 		reply_internal(req, "list orders");
 		return;
 	}
-	if (store_audit_now(req->db, req->user.id, req->user.role, "order.list", "orders", p.filter.status ? p.filter.status : "") !=
-	    STORE_OK) {
+	if (!audit_read(req, "order.list", "orders", p.filter.status ? p.filter.status : "", "audit order list")) {
 		json_decref(list);
 		json_decref(counts);
-		reply_internal(req, "audit order list");
 		return;
 	}
 	json_t *reply = json_pack("{s:o, s:o}", "orders", list, "status_counts", counts);
@@ -176,7 +174,8 @@ void handle_order_create(request *req)
 			return;
 		}
 	}
-	trace_rc rc = trace_place_order(req->db, req->catalog, &by, (int)input_int(req, "quantity", 0),
+	mail_settings mail = request_mail_settings(req);
+	trace_rc rc = trace_place_order(req->db, &mail, req->catalog, &by, (int)input_int(req, "quantity", 0),
 	                                input_string(req, "payment_method"), clock_now(), &o, &field);
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, field);
@@ -224,7 +223,8 @@ void handle_order_dispense(request *req)
 void handle_order_ship(request *req)
 {
 	actor by = request_actor(req);
-	trace_rc rc = trace_ship(req->db, &by, req->path_ids[0], input_string(req, "carrier"),
+	mail_settings mail = request_mail_settings(req);
+	trace_rc rc = trace_ship(req->db, &mail, &by, req->path_ids[0], input_string(req, "carrier"),
 	                         input_string(req, "tracking_number"), input_string(req, "logger_id"), clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, "logger_id");
@@ -306,9 +306,8 @@ void handle_order_packing_slip(request *req)
 	/* The slip shows the patient's name and address: a read of personal data, audited. */
 	char object[48];
 	snprintf(object, sizeof object, "order:%lld", (long long)o.id);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "order.packing_slip", object, "") != STORE_OK) {
+	if (!audit_read(req, "order.packing_slip", object, "", "audit packing slip")) {
 		free(lines);
-		reply_internal(req, "audit packing slip");
 		return;
 	}
 	char storage[64];

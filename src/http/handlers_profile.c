@@ -35,10 +35,8 @@ void handle_my_profile(request *req)
 	char object[64];
 	snprintf(object, sizeof object, "patient:%lld", (long long)req->user.id);
 	/* Audited before it is sent, or not sent at all. */
-	if (store_audit_now(req->db, req->user.id, req->user.role, "patient.profile.read", object, "") != STORE_OK) {
-		reply_internal(req, "audit profile read");
+	if (!audit_read(req, "patient.profile.read", object, "", "audit profile read"))
 		return;
-	}
 	reply_json(req, 200, json_pack("{s:o}", "profile", json_profile(&req->user, &profile)));
 }
 

@@ -165,20 +165,12 @@ static int add_call_json(void *ctx, const call_record *c)
 	return 0;
 }
 
-/* Builds the intake status of one patient: bookings, latest questionnaire, consent,
- * latest decision. With staff_view, the answers and screening flags and the doctor's
- * notes are included. Returns NULL on a storage error. */
-json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
+/* The questionnaire part of a patient's intake status: the current version and the latest
+ * answers (with staff_view the answers, their flags and every earlier version). NULL on a
+ * storage error. */
+static json_t *questionnaire_status_json(request *req, int64_t patient_id, bool staff_view, int64_t now)
 {
 	store *s = req->db;
-	int64_t now = clock_now();
-	json_t *upcoming = json_array();
-	if (store_booking_list(s, patient_id, true, now, add_booking_json, upcoming) != STORE_OK) {
-		json_decref(upcoming);
-		return NULL;
-	}
-	json_t *out = json_pack("{s:o}", "upcoming_bookings", upcoming);
-
 	const questionnaire *current = intake_current_questionnaire(req->catalog, INTAKE_QUESTIONNAIRE_ID);
 	json_t *qstatus = json_pack("{s:s, s:i}", "questionnaire_id", INTAKE_QUESTIONNAIRE_ID, "current_version",
 	                            current ? questionnaire_version(current) : 0);
@@ -186,7 +178,6 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 	store_rc rc = store_response_latest(s, patient_id, &r);
 	if (rc == STORE_ERROR) {
 		json_decref(qstatus);
-		json_decref(out);
 		return NULL;
 	}
 	if (rc == STORE_OK) {
@@ -215,20 +206,24 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 		if (store_response_list(s, patient_id, add_history_version, history) != STORE_OK) {
 			json_decref(history);
 			json_decref(qstatus);
-			json_decref(out);
 			return NULL;
 		}
 		json_object_set_new(qstatus, "history", history);
 	}
-	json_object_set_new(out, "questionnaire", qstatus);
+	return qstatus;
+}
 
+/* The consent part: the current version, the latest acceptance, whether it is in force, and
+ * every acceptance as recorded. NULL on a storage error. */
+static json_t *consent_status_json(request *req, int64_t patient_id)
+{
+	store *s = req->db;
 	const consent_text *ct = intake_current_consent(req->catalog, INTAKE_CONSENT_ID);
 	json_t *cstatus = json_pack("{s:i}", "current_version", ct ? ct->version : 0);
 	consent_record c;
-	rc = store_consent_latest(s, patient_id, &c);
+	store_rc rc = store_consent_latest(s, patient_id, &c);
 	if (rc == STORE_ERROR) {
 		json_decref(cstatus);
-		json_decref(out);
 		return NULL;
 	}
 	json_object_set_new(cstatus, "latest", rc == STORE_OK ? json_consent_record(req->catalog, &c) : json_null());
@@ -237,18 +232,22 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 	/* Every acceptance as recorded (older versions and withdrawn ones included, newest first). */
 	consent_list_ctx history = {json_array(), req->catalog};
 	json_object_set_new(cstatus, "history", history.items);
-	json_object_set_new(out, "consent", cstatus);
 	if (store_consent_list(s, patient_id, add_consent_json, &history) != STORE_OK) {
-		json_decref(out);
+		json_decref(cstatus);
 		return NULL;
 	}
+	return cstatus;
+}
 
+/* Adds the latest decision (with staff_view its notes and reasons, the calls and whether one
+ * held recently enough lets the doctor approve) to out. false on a storage error. */
+static bool add_decision_and_calls(request *req, int64_t patient_id, bool staff_view, int64_t now, json_t *out)
+{
+	store *s = req->db;
 	decision_record d;
-	rc = store_decision_latest(s, patient_id, &d);
-	if (rc == STORE_ERROR) {
-		json_decref(out);
-		return NULL;
-	}
+	store_rc rc = store_decision_latest(s, patient_id, &d);
+	if (rc == STORE_ERROR)
+		return false;
 	json_t *dj = json_null();
 	if (rc == STORE_OK) {
 		dj = json_decision(&d);
@@ -260,23 +259,51 @@ json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
 		}
 	}
 	json_object_set_new(out, "decision", dj);
-	if (staff_view) {
-		/* The consultation calls, and whether one held recently enough lets the doctor approve. */
-		json_t *calls = json_array();
-		if (store_call_list(s, patient_id, add_call_json, calls) != STORE_OK) {
-			json_decref(calls);
-			json_decref(out);
-			return NULL;
-		}
-		call_record held;
-		rc = store_call_latest_held(s, patient_id, now - req->cfg->questionnaire_valid_seconds, now, &held);
-		if (rc == STORE_ERROR) {
-			json_decref(calls);
-			json_decref(out);
-			return NULL;
-		}
-		json_object_set_new(out, "calls", calls);
-		json_object_set_new(out, "call_held", json_boolean(rc == STORE_OK));
+	if (!staff_view)
+		return true;
+	json_t *calls = json_array();
+	if (store_call_list(s, patient_id, add_call_json, calls) != STORE_OK) {
+		json_decref(calls);
+		return false;
+	}
+	call_record held;
+	rc = store_call_latest_held(s, patient_id, now - req->cfg->questionnaire_valid_seconds, now, &held);
+	if (rc == STORE_ERROR) {
+		json_decref(calls);
+		return false;
+	}
+	json_object_set_new(out, "calls", calls);
+	json_object_set_new(out, "call_held", json_boolean(rc == STORE_OK));
+	return true;
+}
+
+/* Builds the intake status of one patient: bookings, latest questionnaire, consent,
+ * latest decision. With staff_view, the answers and screening flags and the doctor's
+ * notes are included. Returns NULL on a storage error. */
+json_t *intake_status_json(request *req, int64_t patient_id, bool staff_view)
+{
+	int64_t now = clock_now();
+	json_t *upcoming = json_array();
+	if (store_booking_list(req->db, patient_id, true, now, add_booking_json, upcoming) != STORE_OK) {
+		json_decref(upcoming);
+		return NULL;
+	}
+	json_t *out = json_pack("{s:o}", "upcoming_bookings", upcoming);
+	json_t *qstatus = questionnaire_status_json(req, patient_id, staff_view, now);
+	if (qstatus == NULL) {
+		json_decref(out);
+		return NULL;
+	}
+	json_object_set_new(out, "questionnaire", qstatus);
+	json_t *cstatus = consent_status_json(req, patient_id);
+	if (cstatus == NULL) {
+		json_decref(out);
+		return NULL;
+	}
+	json_object_set_new(out, "consent", cstatus);
+	if (!add_decision_and_calls(req, patient_id, staff_view, now, out)) {
+		json_decref(out);
+		return NULL;
 	}
 	return out;
 }
@@ -290,9 +317,8 @@ void handle_my_intake(request *req)
 	}
 	char object[48];
 	snprintf(object, sizeof object, "patient:%lld", (long long)req->user.id);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "patient.intake.read", object, "") != STORE_OK) {
+	if (!audit_read(req, "patient.intake.read", object, "", "audit intake read")) {
 		json_decref(status);
-		reply_internal(req, "audit intake read");
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o}", "intake", status));

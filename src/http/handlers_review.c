@@ -54,9 +54,8 @@ void handle_review_queue(request *req)
 	/* The queue shows screening flags (health data) of every listed patient. */
 	char detail[48];
 	snprintf(detail, sizeof detail, "%zu patients", json_array_size(items));
-	if (store_audit_now(req->db, req->user.id, req->user.role, "review.queue.read", "review_queue", detail) != STORE_OK) {
+	if (!audit_read(req, "review.queue.read", "review_queue", detail, "audit review queue")) {
 		json_decref(items);
-		reply_internal(req, "audit review queue");
 		return;
 	}
 	json_t *reply = json_pack("{s:o}", "queue", items);
@@ -99,9 +98,8 @@ void handle_patient_intake(request *req)
 	}
 	char object[48];
 	snprintf(object, sizeof object, "patient:%lld", (long long)patient.id);
-	if (store_audit_now(req->db, req->user.id, req->user.role, "patient.intake.read", object, "") != STORE_OK) {
+	if (!audit_read(req, "patient.intake.read", object, "", "audit intake read")) {
 		json_decref(status);
-		reply_internal(req, "audit intake read");
 		return;
 	}
 	reply_json(req, 200, json_pack("{s:o, s:o}", "patient", json_user(&patient, &profile), "intake", status));
@@ -126,7 +124,8 @@ void handle_patient_decision(request *req)
 	actor by = request_actor(req);
 	decision_record d;
 	const char *field = NULL;
-	intake_rc rc = intake_decide(req->db, req->catalog, &p, &by, req->path_ids[0], &in, clock_now(), &d, &field);
+	mail_settings mail = request_mail_settings(req);
+	intake_rc rc = intake_decide(req->db, &mail, req->catalog, &p, &by, req->path_ids[0], &in, clock_now(), &d, &field);
 	if (rc != INTAKE_OK) {
 		reply_intake_error(req, rc, field);
 		return;

@@ -1,4 +1,5 @@
 /* Products, lots (tests, certificates, state), and recall: the pharmacist's side. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +16,29 @@
 #include "service/trace.h"
 #include "clock.h"
 
+static const error_row trace_errors[] = {
+	[TRACE_OK] = {0},
+	[TRACE_NOT_FOUND] = {404, "not_found"},
+	[TRACE_INVALID] = {400, "invalid_field", FIELD_FROM_SERVICE},
+	[TRACE_CONFLICT] = {409, "already_exists", FIELD_FROM_SERVICE},
+	[TRACE_ILLEGAL_TRANSITION] = {409, "illegal_transition", "to"},
+	[TRACE_TESTS_MISSING] = {409, "tests_missing"},
+	[TRACE_NEEDS_PHARMACIST] = {403, "needs_pharmacist"},
+	[TRACE_NO_APPROVAL] = {409, "no_approval"},
+	[TRACE_CONSENT_OUTDATED] = {409, "consent_outdated"},
+	[TRACE_OVER_APPROVAL] = {409, "over_approval", "quantity"},
+	[TRACE_ADDRESS_REQUIRED] = {409, "address_required"},
+	[TRACE_ORDER_STATE] = {409, "order_state"},
+	[TRACE_NOT_PAID] = {409, "not_paid"},
+	[TRACE_NO_STOCK] = {409, "no_stock"},
+	[TRACE_DUPLICATE] = {409, "duplicate_certificate"},
+	[TRACE_ERROR] = {500, .log_as = "traceability"},
+};
+static_assert(sizeof trace_errors / sizeof trace_errors[0] == TRACE_RC_COUNT, "one row per trace_rc");
+
 void reply_trace_error(request *req, trace_rc rc, const char *field)
 {
-	switch (rc) {
-	case TRACE_OK: return;
-	case TRACE_NOT_FOUND: reply_error(req, 404, "not_found", NULL, NULL); return;
-	case TRACE_INVALID: reply_error(req, 400, "invalid_field", field, NULL); return;
-	case TRACE_CONFLICT: reply_error(req, 409, "already_exists", field, NULL); return;
-	case TRACE_ILLEGAL_TRANSITION: reply_error(req, 409, "illegal_transition", "to", NULL); return;
-	case TRACE_TESTS_MISSING: reply_error(req, 409, "tests_missing", NULL, NULL); return;
-	case TRACE_NEEDS_PHARMACIST: reply_error(req, 403, "needs_pharmacist", NULL, NULL); return;
-	case TRACE_NO_APPROVAL: reply_error(req, 409, "no_approval", NULL, NULL); return;
-	case TRACE_CONSENT_OUTDATED: reply_error(req, 409, "consent_outdated", NULL, NULL); return;
-	case TRACE_OVER_APPROVAL: reply_error(req, 409, "over_approval", "quantity", NULL); return;
-	case TRACE_ADDRESS_REQUIRED: reply_error(req, 409, "address_required", NULL, NULL); return;
-	case TRACE_ORDER_STATE: reply_error(req, 409, "order_state", NULL, NULL); return;
-	case TRACE_NOT_PAID: reply_error(req, 409, "not_paid", NULL, NULL); return;
-	case TRACE_NO_STOCK: reply_error(req, 409, "no_stock", NULL, NULL); return;
-	case TRACE_DUPLICATE: reply_error(req, 409, "duplicate_certificate", NULL, NULL); return;
-	case TRACE_ERROR: reply_internal(req, "traceability"); return;
-	}
+	reply_error_row(req, trace_errors, TRACE_RC_COUNT, (int)rc, field);
 }
 
 json_t *json_product(const product_record *p)
@@ -144,12 +148,7 @@ static int add_product(void *ctx, const product_record *p)
 void handle_products_list(request *req)
 {
 	json_t *list = json_array();
-	if (store_product_list(req->db, add_product, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list products");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "products", list));
+	reply_list(req, store_product_list(req->db, add_product, list), list, "products", "list products");
 }
 
 void handle_product_create(request *req)
@@ -201,12 +200,7 @@ void handle_lots_list(request *req)
 		return;
 	}
 	json_t *list = json_array();
-	if (store_lot_list(req->db, product_id, add_lot, list) != STORE_OK) {
-		json_decref(list);
-		reply_internal(req, "list lots");
-		return;
-	}
-	reply_json(req, 200, json_pack("{s:o}", "lots", list));
+	reply_list(req, store_lot_list(req->db, product_id, add_lot, list), list, "lots", "list lots");
 }
 
 void handle_lot_create(request *req)
@@ -455,7 +449,8 @@ void handle_lot_recall(request *req)
 	if (!load_lot(req, &lot))
 		return;
 	actor by = request_actor(req);
-	trace_rc rc = trace_recall(req->db, &by, lot.id, input_string(req, "reason"), clock_now());
+	mail_settings mail = request_mail_settings(req);
+	trace_rc rc = trace_recall(req->db, &mail, &by, lot.id, input_string(req, "reason"), clock_now());
 	if (rc != TRACE_OK) {
 		reply_trace_error(req, rc, "reason");
 		return;
@@ -577,9 +572,6 @@ void handle_lot_recall_notices(request *req)
 	clinic_profile clinic;
 	if (!clinic_for_document(req, &clinic))
 		return;
-	char clinic_address[sizeof clinic.address + 32];
-	snprintf(clinic_address, sizeof clinic_address, "%s%s%s%s", clinic.postal_code[0] ? "〒" : "", clinic.postal_code,
-	         clinic.postal_code[0] ? " " : "", clinic.address);
 	recall_reason why = {"", 0};
 	if (store_lot_transitions(req->db, lot.id, find_recall, &why) != STORE_OK) {
 		reply_internal(req, "recall notices");
@@ -591,20 +583,7 @@ void handle_lot_recall_notices(request *req)
 		reply_internal(req, "recall notices");
 		return;
 	}
-	recall_notice *items = calloc((size_t)(list.n ? list.n : 1), sizeof *items);
-	if (items == NULL) {
-		recall_list_free(&list);
-		reply_internal(req, "recall notices");
-		return;
-	}
-	for (int i = 0; i < list.n; i++) {
-		const recall_recipient *r = &list.rows[i];
-		items[i] = (recall_notice){clinic.name, clinic.phone, lot.product_name_ja, lot.lot_number,
-		                           why.reason, why.at, r->patient_name, r->ship_postal_code, r->ship_address,
-		                           r->quantity, r->dispensed_at, r->tracking_number, clinic_address, clinic.hours};
-	}
-	char *html = recall_notice_html(items, list.n);
-	free(items);
+	char *html = recall_notices_html(&list, &clinic, &lot, why.reason, why.at);
 	recall_list_free(&list);
 	if (html == NULL) {
 		reply_internal(req, "render notices");

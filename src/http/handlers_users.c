@@ -59,9 +59,8 @@ void handle_admin_users_list(request *req)
 		reply_internal(req, "search users");
 		return;
 	}
-	if (store_audit_now(req->db, req->user.id, req->user.role, "user.list", "users", "") != STORE_OK) {
+	if (!audit_read(req, "user.list", "users", "", "audit user list")) {
 		json_decref(users);
-		reply_internal(req, "audit user list");
 		return;
 	}
 	json_t *reply = json_pack("{s:o}", "users", users);

@@ -40,6 +40,30 @@ void reply_internal(request *req, const char *what)
 	reply_error(req, 500, "internal", NULL, NULL);
 }
 
+const char FIELD_FROM_SERVICE[] = "(the service's field)";
+
+void reply_error_row(request *req, const error_row *table, int count, int rc, const char *service_field)
+{
+	if (rc < 0 || rc >= count) {
+		reply_internal(req, "unknown service result");
+		return;
+	}
+	const error_row *row = &table[rc];
+	if (rc == 0)
+		return;   /* every *_OK is 0 */
+	if (row->status == 0) {
+		/* A table with a row left out in the middle (the static_assert sees only its length). */
+		reply_internal(req, "a service result without an error row");
+		return;
+	}
+	if (row->status == 500) {
+		reply_internal(req, row->log_as);
+		return;
+	}
+	reply_error(req, row->status, row->code, row->field == FIELD_FROM_SERVICE ? service_field : row->field,
+	            row->reason);
+}
+
 void reply_raw(request *req, int status, char *body, size_t len, const char *content_type, const char *filename)
 {
 	free(req->raw_body);
@@ -80,4 +104,27 @@ actor request_actor(const request *req)
 {
 	actor a = {.id = req->user.id, .role = req->user.role};
 	return a;
+}
+
+void reply_list(request *req, store_rc rc, json_t *list, const char *key, const char *what)
+{
+	if (rc != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, what);
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", key, list));
+}
+
+bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what)
+{
+	if (store_audit_now(req->db, req->user.id, req->user.role, action, object, detail) == STORE_OK)
+		return true;
+	reply_internal(req, what);
+	return false;
+}
+
+mail_settings request_mail_settings(const request *req)
+{
+	return mail_settings_from_config(req->cfg);
 }

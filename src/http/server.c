@@ -535,68 +535,96 @@ static int clinic_startup_check(store *s, server_config *cfg)
 	return 0;
 }
 
+/* Frees what server_open loaded. */
+static void server_close(server *srv)
+{
+	pool_close(&srv->pool);
+	intake_catalog_free(srv->catalog);
+	ctcae_free(srv->ctcae);
+}
+
+/* Drops sessions past their limits and log-in failures outside the window (best effort). */
+static void purge_expired(store *s, const server_config *cfg)
+{
+	int64_t now = clock_now();
+	if (store_begin(s) == STORE_OK) {
+		if (store_session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK &&
+		    store_login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK)
+			store_commit(s);
+		else
+			store_rollback(s);
+	}
+}
+
+/* Loads what the server needs before it listens: the web folder, the data catalogues and the
+ * database pool (an initialised schema, the clinic's details checked, expired rows purged).
+ * Prints why and returns -1 on failure, with nothing left open. */
+static int server_open(server *srv, const server_config *cfg)
+{
+	srv->cfg = *cfg;
+	if (realpath(cfg->web_root, srv->web_root) == NULL) {
+		fprintf(stderr, "exosafe: web folder %s: %s\n", cfg->web_root, strerror(errno));
+		return -1;
+	}
+	char err[512];
+	srv->catalog = intake_catalog_load(cfg->data_dir, err, sizeof err);
+	if (srv->catalog == NULL) {
+		fprintf(stderr, "exosafe: data folder %s: %s\n", cfg->data_dir, err);
+		return -1;
+	}
+	srv->ctcae = ae_load_ctcae(cfg->data_dir, err, sizeof err);
+	if (srv->ctcae == NULL) {
+		fprintf(stderr, "exosafe: %s\n", err);
+		intake_catalog_free(srv->catalog);
+		return -1;
+	}
+	if (pool_open(&srv->pool, cfg->db_path, cfg->threads + 1) != 0) {
+		server_close(srv);
+		return -1;
+	}
+	store *s = srv->pool.free_list[0];
+	int version = 0;
+	if (store_schema_version(s, &version) != STORE_OK || version == 0) {
+		fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", cfg->db_path,
+		        cfg->db_path);
+		server_close(srv);
+		return -1;
+	}
+	if (clinic_startup_check(s, &srv->cfg) != 0) {
+		server_close(srv);
+		return -1;
+	}
+	purge_expired(s, cfg);
+	return 0;
+}
+
+/* Patients who accepted an older consent version are told once about the current one
+ * (publishing a version is adding its file and restarting). */
+static void tell_consent_update(server *srv, const server_config *cfg)
+{
+	mail_settings mail = mail_settings_from_config(cfg);
+	const consent_text *ct = intake_current_consent(srv->catalog, INTAKE_CONSENT_ID);
+	store *s = srv->pool.free_list[0];
+	int64_t told = 0;
+	if (ct != NULL && ct->version > 1 &&
+	    mail_event_consent_updated(s, &mail, ct->id, ct->version, ct->title_ja, &told) != STORE_OK)
+		fprintf(stderr, "exosafe: mail about consent version %d not queued: %s\n", ct->version, s->errmsg);
+	else if (told > 0)
+		fprintf(stderr, "exosafe: mail: %lld patients told about consent version %d\n", (long long)told, ct->version);
+}
+
 int server_run(const server_config *cfg)
 {
 	server srv = {0};
-	srv.cfg = *cfg;
-	if (realpath(cfg->web_root, srv.web_root) == NULL) {
-		fprintf(stderr, "exosafe: web folder %s: %s\n", cfg->web_root, strerror(errno));
+	if (server_open(&srv, cfg) != 0)
 		return 1;
-	}
-	char err[512];
-	srv.catalog = intake_catalog_load(cfg->data_dir, err, sizeof err);
-	if (srv.catalog == NULL) {
-		fprintf(stderr, "exosafe: data folder %s: %s\n", cfg->data_dir, err);
-		return 1;
-	}
-	srv.ctcae = ae_load_ctcae(cfg->data_dir, err, sizeof err);
-	if (srv.ctcae == NULL) {
-		fprintf(stderr, "exosafe: %s\n", err);
-		intake_catalog_free(srv.catalog);
-		ctcae_free(srv.ctcae);
-		return 1;
-	}
-	if (pool_open(&srv.pool, cfg->db_path, cfg->threads + 1) != 0) {
-		pool_close(&srv.pool);
-		intake_catalog_free(srv.catalog);
-		ctcae_free(srv.ctcae);
-		return 1;
-	}
-	{
-		store *s = srv.pool.free_list[0];
-		int version = 0;
-		if (store_schema_version(s, &version) != STORE_OK || version == 0) {
-			fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", cfg->db_path,
-			        cfg->db_path);
-			pool_close(&srv.pool);
-			intake_catalog_free(srv.catalog);
-			ctcae_free(srv.ctcae);
-			return 1;
-		}
-		if (clinic_startup_check(s, &srv.cfg) != 0) {
-			pool_close(&srv.pool);
-			intake_catalog_free(srv.catalog);
-			ctcae_free(srv.ctcae);
-			return 1;
-		}
-		int64_t now = clock_now();
-		if (store_begin(s) == STORE_OK) {
-			if (store_session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK &&
-			    store_login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK)
-				store_commit(s);
-			else
-				store_rollback(s);
-		}
-	}
 
 	struct sockaddr_in addr = {0};
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)cfg->port);
 	if (inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr) != 1) {
 		fprintf(stderr, "exosafe: bind address %s is not an IPv4 address\n", cfg->bind_address);
-		pool_close(&srv.pool);
-		intake_catalog_free(srv.catalog);
-		ctcae_free(srv.ctcae);
+		server_close(&srv);
 		return 1;
 	}
 
@@ -616,30 +644,17 @@ int server_run(const server_config *cfg)
 		on_completed, &srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "exosafe: cannot listen on %s:%d (in use or not allowed)\n", cfg->bind_address, cfg->port);
-		pool_close(&srv.pool);
-		intake_catalog_free(srv.catalog);
-		ctcae_free(srv.ctcae);
+		server_close(&srv);
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
 	coldchain_watch watch = {0};
 	if (coldchain_watch_start(&watch, &srv) != 0)
 		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
-	/* Patients who accepted an older consent version are told once about the current one
-	 * (publishing a version is adding its file and restarting). */
-	mail_events_configure(cfg);
-	{
-		const consent_text *ct = intake_current_consent(srv.catalog, INTAKE_CONSENT_ID);
-		store *s = srv.pool.free_list[0];
-		int64_t told = 0;
-		if (ct != NULL && ct->version > 1 &&
-		    mail_event_consent_updated(s, ct->id, ct->version, ct->title_ja, &told) != STORE_OK)
-			fprintf(stderr, "exosafe: mail about consent version %d not queued: %s\n", ct->version, s->errmsg);
-		else if (told > 0)
-			fprintf(stderr, "exosafe: mail: %lld patients told about consent version %d\n", (long long)told, ct->version);
-	}
+	tell_consent_update(&srv, cfg);
 	/* The sender runs even without an SMTP relay: it then sends nothing, and the admins'
 	 * mail page says that mail is not configured while messages wait in the outbox. */
+	char err[512];
 	mail_sender *sender = mail_sender_start(cfg, err, sizeof err);
 	if (sender == NULL)
 		fprintf(stderr, "exosafe: mail sender not started: %s\n", err);
@@ -652,8 +667,6 @@ int server_run(const server_config *cfg)
 	coldchain_watch_stop(&watch);
 	MHD_stop_daemon(d);
 	mail_sender_stop(sender);
-	pool_close(&srv.pool);
-	intake_catalog_free(srv.catalog);
-	ctcae_free(srv.ctcae);
+	server_close(&srv);
 	return 0;
 }

@@ -5,12 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-static accounts_rc abort_tx(store *s)
-{
-	store_rollback(s);
-	return ACCOUNTS_ERROR;
-}
-
 accounts_rc accounts_create(store *s, const actor *by, const char *action, user_record *user,
                             const char *password, const patient_profile *profile)
 {
@@ -28,12 +22,12 @@ accounts_rc accounts_create(store *s, const actor *by, const char *action, user_
 		return ACCOUNTS_EMAIL_TAKEN;
 	}
 	if (rc != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	if (user->role == ROLE_PATIENT) {
 		patient_profile p = *profile;
 		p.user_id = user->id;
 		if (store_profile_insert(s, &p) != STORE_OK)
-			return abort_tx(s);
+			return service_rollback(s, ACCOUNTS_ERROR);
 	}
 	char object[64], detail[128];
 	snprintf(object, sizeof object, "%s:%lld", user->role == ROLE_PATIENT ? "patient" : "user", (long long)user->id);
@@ -46,7 +40,7 @@ accounts_rc accounts_create(store *s, const actor *by, const char *action, user_
 	if (!by->self && by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
 	if (store_audit_append(s, &row) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
 }
 
@@ -65,7 +59,7 @@ static accounts_rc record_failure(store *s, const login_attempt *a, int64_t now,
 		return ACCOUNTS_ERROR;
 	if (strcmp(action, "auth.login_failed") == 0 &&
 	    (store_login_failure_add(s, account, now) != STORE_OK || store_login_failure_add(s, address, now) != STORE_OK))
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	audit_row row;
 	char object[64] = "";
 	if (known)
@@ -74,7 +68,7 @@ static accounts_rc record_failure(store *s, const login_attempt *a, int64_t now,
 	snprintf(detail, sizeof detail, "from %s", a->address ? a->address : "unknown");
 	audit_row_make(&row, 0, ROLE_NONE, action, object, detail);
 	if (store_audit_append(s, &row) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
 }
 
@@ -109,7 +103,7 @@ accounts_rc accounts_login(store *s, const login_limits *lim, const login_attemp
 		if (store_begin(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
 		if (store_login_failure_clear(s, account) != STORE_OK)
-			return abort_tx(s);
+			return service_rollback(s, ACCOUNTS_ERROR);
 		if (store_commit(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
 	}
@@ -136,14 +130,14 @@ accounts_rc accounts_session_start(store *s, const user_record *user, int64_t no
 	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	if (store_session_insert(s, &r) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	if (audit_action != NULL) {
 		audit_row row;
 		char object[64];
 		snprintf(object, sizeof object, "user:%lld", (long long)user->id);
 		audit_row_make(&row, user->id, user->role, audit_action, object, "");
 		if (store_audit_append(s, &row) != STORE_OK)
-			return abort_tx(s);
+			return service_rollback(s, ACCOUNTS_ERROR);
 	}
 	if (store_commit(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
@@ -188,7 +182,7 @@ accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const 
 		if (store_begin(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
 		if (store_session_touch(s, hash, now) != STORE_OK)
-			return abort_tx(s);
+			return service_rollback(s, ACCOUNTS_ERROR);
 		if (store_commit(s) != STORE_OK)
 			return ACCOUNTS_ERROR;
 		r.last_seen_at = now;
@@ -202,13 +196,13 @@ accounts_rc accounts_session_end(store *s, const session_record *session, const 
 	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	if (store_session_delete(s, session->token_hash) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	audit_row row;
 	char object[64];
 	snprintf(object, sizeof object, "user:%lld", (long long)user->id);
 	audit_row_make(&row, user->id, user->role, "auth.logout", object, "");
 	if (store_audit_append(s, &row) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
 }
 
@@ -280,13 +274,13 @@ accounts_rc accounts_profile_update(store *s, const login_limits *lim, user_reco
 		return ACCOUNTS_EMAIL_TAKEN;
 	}
 	if (rc != STORE_OK || store_profile_update(s, &p) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	char object[64];
 	snprintf(object, sizeof object, "patient:%lld", (long long)u.id);
 	audit_row row;
 	audit_row_make(&row, u.id, u.role, "patient.profile.update", object, detail);
 	if (store_audit_append(s, &row) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	if (store_commit(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	*user = u;
@@ -370,9 +364,9 @@ accounts_rc accounts_admin_apply(store *s, const actor *by, int64_t target_id, a
 		return ACCOUNTS_OK;
 	}
 	if (store_user_update(s, &u) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	if (end_sessions && store_session_delete_user(s, u.id, sessions_ended) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	if (end_sessions) {
 		size_t used = strlen(detail);
 		snprintf(detail + used, sizeof detail - used, "%ssessions_ended=%lld", used ? "; " : "", (long long)*sessions_ended);
@@ -382,7 +376,7 @@ accounts_rc accounts_admin_apply(store *s, const actor *by, int64_t target_id, a
 	audit_row row;
 	audit_row_make(&row, by->id, by->role, audit_action, object, detail);
 	if (store_audit_append(s, &row) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, ACCOUNTS_ERROR);
 	if (store_commit(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
 	*out = u;

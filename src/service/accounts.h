@@ -8,6 +8,7 @@
 
 #include "core/credentials.h"
 #include "core/session_policy.h"
+#include "service/service.h"
 #include "store/store.h"
 
 typedef enum accounts_rc {
@@ -28,18 +29,11 @@ typedef enum accounts_rc {
 	ACCOUNTS_ROLE_FIXED,       /* a patient stays a patient, staff stay staff */
 } accounts_rc;
 
-/* Who acts: a signed-in user (id > 0), the system (id 0: the CLI), or with self set, the
- * user being created (a patient's own sign-up). */
-typedef struct actor {
-	int64_t id;
-	user_role role;
-	bool self;
-} actor;
-
 /* Creates a user (and, for patients, the profile) from already-validated input.
  * user: email, name, role set; password: plain text, hashed here with Argon2id.
  * profile: required for patients, ignored otherwise. action is the audit action
- * ("auth.signup", "user.create"). On success fills user->id and user->created_at. */
+ * ("auth.signup", "user.create"). On success fills user->id and user->created_at.
+ * Errors: ACCOUNTS_EMAIL_TAKEN, ACCOUNTS_ERROR. */
 accounts_rc accounts_create(store *s, const actor *by, const char *action, user_record *user,
                             const char *password, const patient_profile *profile);
 
@@ -51,22 +45,27 @@ typedef struct login_attempt {
 
 /* Checks a log-in. Failed attempts are recorded (and audited) per account and per address;
  * once either passes its limit, ACCOUNTS_THROTTLED is returned without checking the password.
- * On success the account's failures are cleared and *out is the user. */
+ * On success the account's failures are cleared and *out is the user.
+ * Errors: ACCOUNTS_BAD_CREDENTIALS, ACCOUNTS_THROTTLED, ACCOUNTS_ERROR, ACCOUNTS_DEACTIVATED,
+ *         ACCOUNTS_RESET_REQUIRED. */
 accounts_rc accounts_login(store *s, const login_limits *lim, const login_attempt *a, int64_t now,
                            user_record *out);
 
 /* Starts a session for user: writes the session row and an "auth.login" audit row.
- * token_out receives the cookie value (never stored); session_out the row with its CSRF token. */
+ * token_out receives the cookie value (never stored); session_out the row with its CSRF token.
+ * Errors: ACCOUNTS_ERROR. */
 accounts_rc accounts_session_start(store *s, const user_record *user, int64_t now, const char *audit_action,
                                    char token_out[TOKEN_TEXT_MAX], session_record *session_out);
 
 /* Resolves a cookie token to its session and user. Expired sessions are deleted.
  * The session's last-seen time is refreshed at most once a minute (more often when the idle
- * limit is short). */
+ * limit is short).
+ * Errors: ACCOUNTS_SESSION_INVALID, ACCOUNTS_ERROR. */
 accounts_rc accounts_session_resolve(store *s, const session_limits *lim, const char *token, int64_t now,
                                      session_record *session_out, user_record *user_out);
 
-/* Ends a session (log-out), audited. */
+/* Ends a session (log-out), audited.
+ * Errors: ACCOUNTS_ERROR. */
 accounts_rc accounts_session_end(store *s, const session_record *session, const user_record *user);
 
 /* A patient's own change of their details, from already-validated input. Birth date and sex
@@ -88,7 +87,9 @@ typedef struct profile_change {
  * ACCOUNTS_PASSWORD_NEEDED, a wrong one ACCOUNTS_BAD_CREDENTIALS (counted like a failed
  * log-in, so guesses here are throttled too: ACCOUNTS_THROTTLED), one in use by another
  * account ACCOUNTS_EMAIL_TAKEN. On success *user and *profile hold the stored values; on any
- * error the database remains unaltered. */
+ * error the database remains unaltered.
+ * Errors: ACCOUNTS_EMAIL_TAKEN, ACCOUNTS_BAD_CREDENTIALS, ACCOUNTS_THROTTLED, ACCOUNTS_ERROR,
+ *         ACCOUNTS_PASSWORD_NEEDED. */
 accounts_rc accounts_profile_update(store *s, const login_limits *lim, user_record *user, patient_profile *profile,
                                     const profile_change *change, int64_t now);
 
@@ -108,7 +109,9 @@ typedef enum account_action {
  * patient or to a non-staff role (ACCOUNTS_ROLE_FIXED), no such user (ACCOUNTS_NOT_FOUND).
  * An action that changes nothing (deactivating a deactivated account) succeeds without an
  * audit row. On success *out is the account as stored and *sessions_ended how many sessions
- * were ended. */
+ * were ended.
+ * Errors: ACCOUNTS_ERROR, ACCOUNTS_NOT_FOUND, ACCOUNTS_SELF, ACCOUNTS_LAST_ADMIN,
+ *         ACCOUNTS_ROLE_FIXED. */
 accounts_rc accounts_admin_apply(store *s, const actor *by, int64_t target_id, account_action action, user_role new_role,
                                  int64_t now, user_record *out, int64_t *sessions_ended);
 

@@ -1,6 +1,8 @@
-/* Adverse events ("ae" in every layer: core/ae_export, store ae_*, http/handlers_ae): reports from patients and staff, staff assessments kept as versions
+/* Adverse events ("ae" in every layer: core/ae_export, the store's ae_ records,
+ * http/handlers_ae): reports from patients and staff, staff assessments kept as versions
  * (CTCAE v5 terms and grades, ICH E2A seriousness, outcome, WHO-UMC causality, suspected
- * lots), reporting due dates for serious cases, and lot alerts on clusters. */
+ * lots), reporting due dates for serious cases, and lot alerts on clusters (ae.c); the case
+ * as FHIR, E2B and the PMDA form (ae_documents.c). */
 #ifndef EXOSAFE_SERVICE_AE_H
 #define EXOSAFE_SERVICE_AE_H
 
@@ -9,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "service/accounts.h"
+#include "service/service.h"
 #include "store/store.h"
 
 typedef enum ae_rc {
@@ -20,6 +22,7 @@ typedef enum ae_rc {
 	AE_ONSET_FUTURE,     /* onset_date after today (JST) */
 	AE_ONSET_BEFORE_RECEIPT, /* onset_date before the named order was dispensed */
 	AE_ERROR,
+	AE_RC_COUNT, /* not a result: how many there are (the HTTP error table has one row each) */
 } ae_rc;
 
 typedef struct ae_policy {
@@ -51,14 +54,18 @@ typedef struct ae_report_input {
  * them) is AE_ONSET_BEFORE_RECEIPT: the report is refused, not flagged, so a typo in the date
  * cannot make a reaction look pre-existing or a pre-existing symptom look like a reaction.
  * Symptoms from before use are reported without an order (or by phone). The database remains
- * unaltered on any refusal. */
+ * unaltered on any refusal.
+ * Errors: AE_NOT_FOUND, AE_INVALID, AE_DUPLICATE, AE_ONSET_FUTURE, AE_ONSET_BEFORE_RECEIPT,
+ *         AE_ERROR. */
 ae_rc ae_report(store *s, const actor *by, const ae_report_input *in, int64_t now, ae_report_record *out,
                 const char **field_out);
 /* Attaches a photo (JPEG or PNG, recognised by its bytes, at most max_bytes) to a report the
- * actor may see. */
+ * actor may see.
+ * Errors: AE_NOT_FOUND, AE_INVALID, AE_ERROR. */
 ae_rc ae_photo(store *s, const actor *by, int64_t report_id, const unsigned char *data, size_t len, size_t max_bytes,
                const char **field_out);
-/* Loads a report the actor may see (patients: their own only). */
+/* Loads a report the actor may see (patients: their own only).
+ * Errors: AE_NOT_FOUND, AE_ERROR. */
 ae_rc ae_report_visible(store *s, const actor *by, int64_t report_id, ae_report_record *out);
 
 /* Checks one CTCAE term and grade; returns NULL when valid, else a reason key. Sets
@@ -87,7 +94,8 @@ typedef struct ae_assessment_input {
 /* Records the next version of a report's assessment, then checks each suspected lot against
  * the lot-alert rules (raising and, by policy, quarantining). AE_INVALID names the field in
  * *field_out and, for terms, a message key in *reason_out (NULL: the generic one); the
- * database remains unaltered. */
+ * database remains unaltered.
+ * Errors: AE_NOT_FOUND, AE_INVALID, AE_DUPLICATE, AE_ERROR. */
 ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id, const ae_assessment_input *in,
                 ae_term_check_fn check, void *check_ctx, int64_t now, ae_assessment_record *out, const char **field_out,
                 const char **reason_out, int *lot_alerts_out);
@@ -112,24 +120,22 @@ typedef enum ae_export_format { AE_EXPORT_FHIR, AE_EXPORT_E2B } ae_export_format
  * AE_INVALID with a reason in err when it has no assessment yet, an "Other, specify" term's
  * specific event is not coded yet (err names the term and what to code), or the export refuses
  * it (for E2B also a reaction without a MedDRA code: ae_check_reactions_coded). An Other,
- * specify term goes out as "<term>: <specific event>" with the event's MedDRA code. */
+ * specify term goes out as "<term>: <specific event>" with the event's MedDRA code.
+ * Errors: AE_NOT_FOUND, AE_INVALID, AE_ERROR. */
 ae_rc ae_export_report(store *s, const struct ctcae_table *terms, const char *sender_name, const char *meddra_version,
-                int64_t report_id, ae_export_format format, char **out, char *err, size_t errlen);
-
-/* The clinic as the PMDA form names it (施設名, 住所, 電話); address and phone may be "". */
-typedef struct ae_clinic {
-	const char *name, *address, *phone;
-} ae_clinic;
+                       int64_t report_id, ae_export_format format, char **out, char *err, size_t errlen);
 
 /* Produces the 医薬品安全性情報報告書 (the form a medical institution sends to PMDA, 薬機法
  * 第68条の10第2項) for case report_id from its latest assessment, reported by the doctor who
- * made it, dated now (JST). Returns AE_OK with *out (HTML, heap, the caller frees);
+ * made it, dated now (JST), with the clinic's name, address and phone (施設名, 住所, 電話;
+ * address and phone may be empty). Returns AE_OK with *out (HTML, heap, the caller frees);
  * AE_NOT_FOUND when there is no such report; AE_INVALID with *refusal_out set to
  * "not_assessed" (no assessment yet), "needs_doctor_assessment" (the latest version is not a
  * doctor's) or "export_refused" (the case lacks what the form needs) and the reason in err;
- * AE_ERROR on a storage failure. Reads only. */
-ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const ae_clinic *clinic, int64_t report_id, int64_t now,
-                   char **out, const char **refusal_out, char *err, size_t errlen);
+ * AE_ERROR on a storage failure. Reads only.
+ * Errors: AE_NOT_FOUND, AE_INVALID, AE_ERROR. */
+ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const clinic_profile *clinic, int64_t report_id,
+                   int64_t now, char **out, const char **refusal_out, char *err, size_t errlen);
 
 /* P(X >= k) for X ~ Poisson(lambda): the exact one-sided test of the lot alerts. */
 double ae_poisson_upper_tail(int64_t k, double lambda);

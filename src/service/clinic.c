@@ -131,3 +131,9 @@ server_mode clinic_resolve_mode(server_mode configured, const clinic_profile *p)
 		return configured;
 	return p->is_demo ? MODE_DEMO : MODE_PRODUCTION;
 }
+
+void clinic_address_line(const clinic_profile *p, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s%s%s%s", p->postal_code[0] ? "〒" : "", p->postal_code, p->postal_code[0] ? " " : "",
+	         p->address);
+}

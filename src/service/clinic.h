@@ -8,7 +8,7 @@
 
 #include "config.h"
 #include "core/clinic_profile.h"
-#include "service/accounts.h"
+#include "service/service.h"
 #include "store/store.h"
 
 /* The one clinic of a single-clinic installation (issue 18 adds more). */
@@ -21,28 +21,36 @@ typedef enum clinic_rc {
 	CLINIC_ERROR,         /* storage failure; store->errmsg says why */
 } clinic_rc;
 
-/* Reads the clinic's details into out. CLINIC_ERROR on a storage failure. */
+/* Reads the clinic's details into out. CLINIC_ERROR on a storage failure.
+ * Errors: CLINIC_ERROR. */
 clinic_rc clinic_profile_get(store *s, clinic_profile *out);
 
 /* Replaces the editable details with raw (indexed by enum clinic_field; NULL or "" = empty),
  * checked by clinic_profile_check with production's placeholder rule. On success writes them
  * (is_demo unchanged) and appends a "clinic.update" audit row
  * naming the changed fields, in one transaction; out holds the stored details. On
- * CLINIC_INVALID, errs holds *nerr field errors and the database remains unaltered. */
+ * CLINIC_INVALID, errs holds *nerr field errors and the database remains unaltered.
+ * Errors: CLINIC_INVALID, CLINIC_ERROR. */
 clinic_rc clinic_profile_update(store *s, const actor *by, const char *const raw[CLINIC_FIELD_COUNT], bool production,
                                 clinic_profile *out, clinic_field_error errs[CLINIC_FIELD_COUNT], int *nerr);
 
 /* The details for a document that names the clinic to patients or a regulator. In production,
  * CLINIC_SETUP_NEEDED while any required field is missing or a placeholder (their names in
- * missing, count in *nmissing); in demo mode the details are returned as they are. */
+ * missing, count in *nmissing); in demo mode the details are returned as they are.
+ * Errors: CLINIC_SETUP_NEEDED, CLINIC_ERROR. */
 clinic_rc clinic_profile_for_documents(store *s, server_mode mode, clinic_profile *out,
                                        const char *missing[CLINIC_FIELD_COUNT], int *nmissing);
 
 /* Writes the clearly fictional demo clinic (name marked 【デモ】, a number in the never-assigned
- * 0000 exchange), flagged is_demo, audited as the system. For exosafe demo only. */
+ * 0000 exchange), flagged is_demo, audited as the system. For exosafe demo only.
+ * Errors: CLINIC_ERROR. */
 clinic_rc clinic_profile_load_demo(store *s);
 
 /* AUTO resolves to demo for a database filled by exosafe demo, else production. */
+/* The clinic's address as documents print it: "〒<postal code> <address>" (without a postal
+ * code, the address alone). */
+void clinic_address_line(const clinic_profile *p, char *out, size_t outlen);
+
 server_mode clinic_resolve_mode(server_mode configured, const clinic_profile *p);
 
 #endif

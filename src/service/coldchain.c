@@ -12,29 +12,6 @@
 #include "core/timefmt.h"
 #include "service/trace.h"
 
-static coldchain_rc undo(store *s, coldchain_rc rc)
-{
-	store_rollback(s);
-	return rc;
-}
-
-static coldchain_rc audit(store *s, const actor *by, const char *action, const char *kind, int64_t id,
-                            const char *detail)
-{
-	char object[64];
-	audit_row row;
-	snprintf(object, sizeof object, "%s:%lld", kind, (long long)id);
-	audit_row_make(&row, by->id, by->role, action, object, detail);
-	if (by->id == 0)
-		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	return store_audit_append(s, &row) == STORE_OK ? COLDCHAIN_OK : COLDCHAIN_ERROR;
-}
-
-static coldchain_rc finish(store *s)
-{
-	return store_commit(s) == STORE_OK ? COLDCHAIN_OK : COLDCHAIN_ERROR;
-}
-
 coldchain_rc coldchain_create_unit(store *s, const actor *by, storage_unit_record *u, int64_t now)
 {
 	u->created_at = now;
@@ -42,14 +19,14 @@ coldchain_rc coldchain_create_unit(store *s, const actor *by, storage_unit_recor
 		return COLDCHAIN_ERROR;
 	store_rc rc = store_unit_insert(s, u);
 	if (rc == STORE_CONFLICT)
-		return undo(s, COLDCHAIN_CONFLICT);
-	if (rc != STORE_OK || audit(s, by, "unit.create", "unit", u->id, u->name) != COLDCHAIN_OK)
-		return undo(s, COLDCHAIN_ERROR);
-	return finish(s);
+		return service_rollback(s, COLDCHAIN_CONFLICT);
+	if (rc != STORE_OK || !service_audit(s, by, "unit.create", "unit", u->id, u->name))
+		return service_rollback(s, COLDCHAIN_ERROR);
+	return service_commit(s) ? COLDCHAIN_OK : COLDCHAIN_ERROR;
 }
 
 coldchain_rc coldchain_create_logger(store *s, const actor *by, logger_record *l, int64_t now,
-                                         char key_out[TOKEN_TEXT_MAX], const char **field_out)
+                                     char key_out[TOKEN_TEXT_MAX], const char **field_out)
 {
 	*field_out = NULL;
 	l->created_at = now;
@@ -65,15 +42,15 @@ coldchain_rc coldchain_create_logger(store *s, const actor *by, logger_record *l
 		store_rc rc = store_unit_get(s, l->unit_id, &u);
 		if (rc != STORE_OK) {
 			*field_out = "unit_id";
-			return undo(s, rc == STORE_NOT_FOUND ? COLDCHAIN_INVALID : COLDCHAIN_ERROR);
+			return service_rollback(s, rc == STORE_NOT_FOUND ? COLDCHAIN_INVALID : COLDCHAIN_ERROR);
 		}
 	}
 	store_rc rc = store_logger_insert(s, l);
 	if (rc == STORE_CONFLICT)
-		return undo(s, COLDCHAIN_CONFLICT);
-	if (rc != STORE_OK || audit(s, by, "logger.create", "logger", l->id, l->code) != COLDCHAIN_OK)
-		return undo(s, COLDCHAIN_ERROR);
-	return finish(s);
+		return service_rollback(s, COLDCHAIN_CONFLICT);
+	if (rc != STORE_OK || !service_audit(s, by, "logger.create", "logger", l->id, l->code))
+		return service_rollback(s, COLDCHAIN_ERROR);
+	return service_commit(s) ? COLDCHAIN_OK : COLDCHAIN_ERROR;
 }
 
 coldchain_rc coldchain_place_lot(store *s, const actor *by, int64_t lot_id, int64_t unit_id, int64_t now)
@@ -84,14 +61,14 @@ coldchain_rc coldchain_place_lot(store *s, const actor *by, int64_t lot_id, int6
 	storage_unit_record u;
 	store_rc rc = store_lot_get(s, lot_id, &lot);
 	if (rc != STORE_OK)
-		return undo(s, rc == STORE_NOT_FOUND ? COLDCHAIN_NOT_FOUND : COLDCHAIN_ERROR);
+		return service_rollback(s, rc == STORE_NOT_FOUND ? COLDCHAIN_NOT_FOUND : COLDCHAIN_ERROR);
 	rc = store_unit_get(s, unit_id, &u);
 	if (rc != STORE_OK)
-		return undo(s, rc == STORE_NOT_FOUND ? COLDCHAIN_INVALID : COLDCHAIN_ERROR);
+		return service_rollback(s, rc == STORE_NOT_FOUND ? COLDCHAIN_INVALID : COLDCHAIN_ERROR);
 	if (store_lot_place(s, lot_id, unit_id, now) != STORE_OK ||
-	    audit(s, by, "lot.place", "lot", lot_id, u.name) != COLDCHAIN_OK)
-		return undo(s, COLDCHAIN_ERROR);
-	return finish(s);
+	    !service_audit(s, by, "lot.place", "lot", lot_id, u.name))
+		return service_rollback(s, COLDCHAIN_ERROR);
+	return service_commit(s) ? COLDCHAIN_OK : COLDCHAIN_ERROR;
 }
 
 bool coldchain_key_matches(const logger_record *l, const char *key)
@@ -158,7 +135,7 @@ static int on_csv_reading(void *ctx, const temp_reading *r, long line)
 }
 
 coldchain_import *coldchain_import_begin(store *s, const actor *by, int64_t logger_id, int default_utc_offset,
-                                             int64_t now)
+                                         int64_t now)
 {
 	coldchain_import *imp = calloc(1, sizeof *imp);
 	if (imp == NULL)
@@ -221,7 +198,7 @@ static coldchain_rc record_file(coldchain_import *imp)
 	char detail[256];
 	snprintf(detail, sizeof detail, "%s: %lld read, %lld new", imp->source, (long long)imp->file.rows_read,
 	         (long long)imp->file.rows_added);
-	if (audit(imp->s, &imp->by, "readings.import", "logger", imp->logger_id, detail) != COLDCHAIN_OK)
+	if (!service_audit(imp->s, &imp->by, "readings.import", "logger", imp->logger_id, detail))
 		return COLDCHAIN_ERROR;
 	imp->total.rows_read += imp->file.rows_read;
 	imp->total.rows_added += imp->file.rows_added;
@@ -272,7 +249,7 @@ coldchain_rc coldchain_import_commit(coldchain_import *imp, int64_t now, coldcha
 	}
 	temp_csv_free(imp->parser);
 	imp->parser = NULL;
-	if (rc != COLDCHAIN_OK || finish(s) != COLDCHAIN_OK) {
+	if (rc != COLDCHAIN_OK || !service_commit(s)) {
 		store_rollback(s);
 		free(imp);
 		return COLDCHAIN_ERROR;
@@ -284,7 +261,7 @@ coldchain_rc coldchain_import_commit(coldchain_import *imp, int64_t now, coldcha
 		return COLDCHAIN_OK;
 	/* Readings are stored whatever happens next; evaluation is its own transaction per lot. */
 	return coldchain_evaluate_logger(s, logger_id, out->first_at, out->last_at + 1, now, &out->alerts_raised,
-	                                   &out->lots_quarantined);
+	                                 &out->lots_quarantined);
 }
 
 void coldchain_import_abort(coldchain_import *imp)
@@ -398,7 +375,7 @@ static coldchain_rc evaluate_exposure(store *s, const lot_exposure *e, int64_t n
 	char detail[160];
 	snprintf(detail, sizeof detail, "lot %s: %lld min outside %.1f-%.1f °C (allowed %d) at %s", e->lot_number,
 	         (long long)minutes, e->min_celsius, e->max_celsius, e->allowance_minutes, e->place);
-	if (rc != STORE_OK || audit(s, &system, "coldchain.alert", "lot", e->lot_id, detail) != COLDCHAIN_OK) {
+	if (rc != STORE_OK || !service_audit(s, &system, "coldchain.alert", "lot", e->lot_id, detail)) {
 		store_rollback(s);
 		goto out;
 	}
@@ -430,7 +407,7 @@ out:
 }
 
 coldchain_rc coldchain_evaluate_logger(store *s, int64_t logger_id, int64_t from, int64_t to, int64_t now,
-                                           int *alerts, int *quarantined)
+                                       int *alerts, int *quarantined)
 {
 	exposure_list list = {.n = 0};
 	if (store_exposures_of_logger(s, logger_id, from, to, collect_exposure, &list) != STORE_OK)
@@ -457,7 +434,7 @@ static int collect_open(void *ctx, const coldchain_alert_record *a)
 }
 
 coldchain_rc coldchain_dispose(store *s, const actor *by, int64_t alert_id, const char *disposition,
-                                   const char *justification, int64_t now)
+                               const char *justification, int64_t now)
 {
 	bool release = strcmp(disposition, "released") == 0;
 	if (!release && strcmp(disposition, "destroyed") != 0)
@@ -494,18 +471,18 @@ coldchain_rc coldchain_dispose(store *s, const actor *by, int64_t alert_id, cons
 		         justification);
 		trace_rc trc = trace_transition_in_tx(s, by, lot.id, release ? LOT_RELEASED : LOT_DESTROYED, reason, now);
 		if (trc == TRACE_NEEDS_PHARMACIST || trc == TRACE_TESTS_MISSING || trc == TRACE_ILLEGAL_TRANSITION)
-			return undo(s, COLDCHAIN_LOT_STATE);
+			return service_rollback(s, COLDCHAIN_LOT_STATE);
 		if (trc != TRACE_OK)
-			return undo(s, COLDCHAIN_ERROR);
+			return service_rollback(s, COLDCHAIN_ERROR);
 	}
 	for (int i = 0; i < others.n; i++) {
 		rc = store_alert_dispose(s, others.ids[i], disposition, justification, by->id, now);
 		if (rc != STORE_OK && rc != STORE_CONFLICT)
-			return undo(s, COLDCHAIN_ERROR);
+			return service_rollback(s, COLDCHAIN_ERROR);
 		char detail[64];
 		snprintf(detail, sizeof detail, "alert %lld %s", (long long)others.ids[i], disposition);
-		if (audit(s, by, "coldchain.dispose", "lot", lot.id, detail) != COLDCHAIN_OK)
-			return undo(s, COLDCHAIN_ERROR);
+		if (!service_audit(s, by, "coldchain.dispose", "lot", lot.id, detail))
+			return service_rollback(s, COLDCHAIN_ERROR);
 	}
-	return finish(s);
+	return service_commit(s) ? COLDCHAIN_OK : COLDCHAIN_ERROR;
 }

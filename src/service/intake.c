@@ -14,26 +14,19 @@
 #define MAX_SLOTS_PER_PUBLISH 144
 #define MAX_FLAGS 64
 
-/* Rolls back and passes rc through, so early returns read as one line. */
-static intake_rc undo(store *s, intake_rc rc)
+/* Opens the operation's transaction and checks that user_id is a user with role: INTAKE_OK
+ * with the transaction open, else the error with it rolled back. */
+static intake_rc begin_with_user(store *s, int64_t user_id, user_role role)
 {
-	store_rollback(s);
-	return rc;
-}
-
-static intake_rc audit(store *s, const actor *by, const char *action, const char *object_kind, int64_t object_id,
-                       const char *detail)
-{
-	char object[64];
-	audit_row row;
-	snprintf(object, sizeof object, "%s:%lld", object_kind, (long long)object_id);
-	audit_row_make(&row, by->id, by->role, action, object, detail);
-	return store_audit_append(s, &row) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
-}
-
-static intake_rc finish(store *s)
-{
-	return store_commit(s) == STORE_OK ? INTAKE_OK : INTAKE_ERROR;
+	if (store_begin(s) != STORE_OK)
+		return INTAKE_ERROR;
+	user_record user;
+	store_rc rc = store_user_by_id(s, user_id, &user);
+	if (rc == STORE_ERROR)
+		return service_rollback(s, INTAKE_ERROR);
+	if (rc == STORE_NOT_FOUND || user.role != role)
+		return service_rollback(s, INTAKE_NOT_FOUND);
+	return INTAKE_OK;
 }
 
 /* ---- slots ---- */
@@ -66,38 +59,33 @@ intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int
 		return INTAKE_SLOT_PAST;
 	if (start > now + INTAKE_SLOT_MAX_AHEAD_SECONDS)
 		return INTAKE_SLOT_TOO_FAR;
-	if (store_begin(s) != STORE_OK)
-		return INTAKE_ERROR;
-	user_record doctor;
-	store_rc rc = store_user_by_id(s, doctor_id, &doctor);
-	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
-	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
-		return undo(s, INTAKE_NOT_FOUND);
+	intake_rc found = begin_with_user(s, doctor_id, ROLE_DOCTOR);
+	if (found != INTAKE_OK)
+		return found;
 
 	overlap_check check = {start, end, false};
 	slot_query q = {.doctor_id = doctor_id, .from = start - 120 * 60, .to = end, .limit = 10000};
 	if (store_slot_list(s, &q, find_overlap, &check) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (check.overlaps)
-		return undo(s, INTAKE_SLOT_OVERLAP);
+		return service_rollback(s, INTAKE_SLOT_OVERLAP);
 
 	int created = 0;
 	for (int64_t t = start; t + slot_minutes * 60 <= end; t += slot_minutes * 60) {
 		slot_record slot = {0, doctor_id, t, slot_minutes, by->id, now};
-		rc = store_slot_insert(s, &slot);
+		store_rc rc = store_slot_insert(s, &slot);
 		if (rc == STORE_CONFLICT)
-			return undo(s, INTAKE_SLOT_OVERLAP);
+			return service_rollback(s, INTAKE_SLOT_OVERLAP);
 		if (rc != STORE_OK)
-			return undo(s, INTAKE_ERROR);
+			return service_rollback(s, INTAKE_ERROR);
 		created++;
 	}
 	char detail[128], from_s[ISO8601_LEN];
 	time_iso8601(start, from_s);
 	snprintf(detail, sizeof detail, "%d slots of %d min from %s", created, slot_minutes, from_s);
-	if (audit(s, by, "slot.publish", "doctor", doctor_id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (finish(s) != INTAKE_OK)
+	if (!service_audit(s, by, "slot.publish", "doctor", doctor_id, detail))
+		return service_rollback(s, INTAKE_ERROR);
+	if (!service_commit(s))
 		return INTAKE_ERROR;
 	*created_out = created;
 	return INTAKE_OK;
@@ -164,22 +152,17 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 
 	/* Preview or not, the same reads inside one transaction, so what the preview promises is
 	 * what publishing does unless someone else publishes in between. */
-	if (store_begin(s) != STORE_OK)
-		return INTAKE_ERROR;
-	user_record doctor;
-	store_rc rc = store_user_by_id(s, doctor_id, &doctor);
-	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
-	if (rc == STORE_NOT_FOUND || doctor.role != ROLE_DOCTOR)
-		return undo(s, INTAKE_NOT_FOUND);
+	intake_rc found = begin_with_user(s, doctor_id, ROLE_DOCTOR);
+	if (found != INTAKE_OK)
+		return found;
 	existing_slots have = {0};
 	slot_query q = {.doctor_id = doctor_id, .from = out->starts[0] - 120 * 60,
 	                .to = out->starts[out->count - 1] + length, .limit = 100000};
-	rc = store_slot_list(s, &q, collect_slot, &have);
+	store_rc rc = store_slot_list(s, &q, collect_slot, &have);
 	if (rc != STORE_OK || have.failed) {
 		free(have.start);
 		free(have.end);
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	}
 	for (size_t i = 0; i < out->count; i++) {
 		int64_t t = out->starts[i];
@@ -206,15 +189,13 @@ intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, c
 		slot_record slot = {0, doctor_id, out->starts[i], p->slot_minutes, by->id, now};
 		rc = store_slot_insert(s, &slot);
 		if (rc != STORE_OK)
-			return undo(s, rc == STORE_CONFLICT ? INTAKE_SLOT_OVERLAP : INTAKE_ERROR);
+			return service_rollback(s, rc == STORE_CONFLICT ? INTAKE_SLOT_OVERLAP : INTAKE_ERROR);
 	}
 	char detail[200];
 	snprintf(detail, sizeof detail, "pattern %s..%s days %02x %s-%s every %d min: %d created, %d existing, %d past",
 	         p->first_date, p->last_date, p->weekdays, p->day_start, p->day_end, p->slot_minutes, out->created,
 	         out->skipped_existing, out->skipped_past);
-	if (audit(s, by, "slot.publish", "doctor", doctor_id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	return finish(s);
+	return service_audit_commit(s, by, "slot.publish", "doctor", doctor_id, detail) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
@@ -224,18 +205,16 @@ intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id)
 	slot_record slot;
 	store_rc rc = store_slot_get(s, slot_id, &slot);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	/* Doctors manage their own slots; admins any. */
 	if (rc == STORE_NOT_FOUND || (by->role == ROLE_DOCTOR && slot.doctor_id != by->id))
-		return undo(s, INTAKE_NOT_FOUND);
+		return service_rollback(s, INTAKE_NOT_FOUND);
 	rc = store_slot_delete(s, slot_id);
 	if (rc == STORE_CONFLICT)
-		return undo(s, INTAKE_SLOT_BOOKED);
+		return service_rollback(s, INTAKE_SLOT_BOOKED);
 	if (rc != STORE_OK)
-		return undo(s, rc == STORE_NOT_FOUND ? INTAKE_NOT_FOUND : INTAKE_ERROR);
-	if (audit(s, by, "slot.delete", "slot", slot_id, "") != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	return finish(s);
+		return service_rollback(s, rc == STORE_NOT_FOUND ? INTAKE_NOT_FOUND : INTAKE_ERROR);
+	return service_audit_commit(s, by, "slot.delete", "slot", slot_id, "") ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* ---- bookings ---- */
@@ -254,7 +233,8 @@ static int count_upcoming(void *ctx, const booking_record *b)
 }
 
 /* Inserts a booking for slot_id inside the caller's transaction. */
-static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
+static intake_rc book_in_tx(store *s, const mail_settings *mail, const actor *patient, int64_t slot_id, int64_t now,
+                            booking_record *out)
 {
 	slot_record slot;
 	store_rc rc = store_slot_get(s, slot_id, &slot);
@@ -273,24 +253,25 @@ static intake_rc book_in_tx(store *s, const actor *patient, int64_t slot_id, int
 		return INTAKE_SLOT_TAKEN;
 	if (rc != STORE_OK)
 		return INTAKE_ERROR;
-	if (store_booking_get(s, b.id, out) != STORE_OK || mail_event_booked(s, out) != STORE_OK)
+	if (store_booking_get(s, b.id, out) != STORE_OK || mail_event_booked(s, mail, out) != STORE_OK)
 		return INTAKE_ERROR;
-	return audit(s, patient, "booking.create", "booking", b.id, "");
+	return service_audit(s, patient, "booking.create", "booking", b.id, "") ? INTAKE_OK : INTAKE_ERROR;
 }
 
-intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out)
+intake_rc intake_book(store *s, const mail_settings *mail, const actor *patient, int64_t slot_id, int64_t now,
+                      booking_record *out)
 {
 	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	upcoming u = {0, 0};
 	if (store_booking_list(s, patient->id, true, now, count_upcoming, &u) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (u.count > 0)
-		return undo(s, INTAKE_ALREADY_BOOKED);
-	intake_rc rc = book_in_tx(s, patient, slot_id, now, out);
+		return service_rollback(s, INTAKE_ALREADY_BOOKED);
+	intake_rc rc = book_in_tx(s, mail, patient, slot_id, now, out);
 	if (rc != INTAKE_OK)
-		return undo(s, rc);
-	return finish(s);
+		return service_rollback(s, rc);
+	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* Loads the patient's own live booking and checks the cut-off. */
@@ -307,42 +288,43 @@ static intake_rc own_changeable_booking(store *s, const actor *patient, const in
 	return INTAKE_OK;
 }
 
-intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, int64_t booking_id, int64_t now)
+intake_rc intake_cancel(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
+                        int64_t booking_id, int64_t now)
 {
 	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	booking_record b;
 	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &b);
 	if (rc != INTAKE_OK)
-		return undo(s, rc);
-	if (store_booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (audit(s, patient, "booking.cancel", "booking", booking_id, "") != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	return finish(s);
+		return service_rollback(s, rc);
+	if (store_booking_cancel(s, booking_id, now) != STORE_OK ||
+	    mail_event_booking_cancelled(s, mail, booking_id) != STORE_OK)
+		return service_rollback(s, INTAKE_ERROR);
+	return service_audit_commit(s, patient, "booking.cancel", "booking", booking_id, "") ? INTAKE_OK : INTAKE_ERROR;
 }
 
-intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
-                            int64_t new_slot_id, int64_t now, booking_record *out)
+intake_rc intake_reschedule(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
+                            int64_t booking_id, int64_t new_slot_id, int64_t now, booking_record *out)
 {
 	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	booking_record old;
 	intake_rc rc = own_changeable_booking(s, patient, p, booking_id, now, &old);
 	if (rc != INTAKE_OK)
-		return undo(s, rc);
+		return service_rollback(s, rc);
 	if (old.slot_id == new_slot_id)
-		return undo(s, INTAKE_SLOT_TAKEN);
-	if (store_booking_cancel(s, booking_id, now) != STORE_OK || mail_event_booking_cancelled(s, booking_id) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_SLOT_TAKEN);
+	if (store_booking_cancel(s, booking_id, now) != STORE_OK ||
+	    mail_event_booking_cancelled(s, mail, booking_id) != STORE_OK)
+		return service_rollback(s, INTAKE_ERROR);
 	char detail[64];
 	snprintf(detail, sizeof detail, "rescheduled to slot %lld", (long long)new_slot_id);
-	if (audit(s, patient, "booking.cancel", "booking", booking_id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	rc = book_in_tx(s, patient, new_slot_id, now, out);
+	if (!service_audit(s, patient, "booking.cancel", "booking", booking_id, detail))
+		return service_rollback(s, INTAKE_ERROR);
+	rc = book_in_tx(s, mail, patient, new_slot_id, now, out);
 	if (rc != INTAKE_OK)
-		return undo(s, rc);
-	return finish(s);
+		return service_rollback(s, rc);
+	return service_commit(s) ? INTAKE_OK : INTAKE_ERROR;
 }
 
 /* ---- questionnaire ---- */
@@ -507,7 +489,7 @@ intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const intak
 	char detail[128];
 	snprintf(detail, sizeof detail, "%s v%d response %lld (patient's version %d), %zu flags, worst %s",
 	         questionnaire_id, version, (long long)r.id, number, nflags, r.worst_level);
-	if (audit(s, patient, "questionnaire.submit", "patient", patient->id, detail) != INTAKE_OK || finish(s) != INTAKE_OK) {
+	if (!service_audit(s, patient, "questionnaire.submit", "patient", patient->id, detail) || !service_commit(s)) {
 		store_rollback(s);
 		response_record_clear(&r);
 		return INTAKE_ERROR;
@@ -557,12 +539,12 @@ intake_rc intake_accept_consent(store *s, const intake_catalog *cat, const actor
 	if (store_begin(s) != STORE_OK)
 		return INTAKE_ERROR;
 	if (store_consent_insert(s, &c) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	char detail[128];
 	snprintf(detail, sizeof detail, "%s v%d %s sha256 %.16s…", consent_id, version, lang, sha256);
-	if (audit(s, patient, "consent.accept", "patient", patient->id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (finish(s) != INTAKE_OK)
+	if (!service_audit(s, patient, "consent.accept", "patient", patient->id, detail))
+		return service_rollback(s, INTAKE_ERROR);
+	if (!service_commit(s))
 		return INTAKE_ERROR;
 	*out = c;
 	return INTAKE_OK;
@@ -575,14 +557,13 @@ intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now)
 	consent_record c;
 	store_rc rc = store_consent_latest(s, patient->id, &c);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || c.withdrawn_at != 0)
-		return undo(s, INTAKE_NO_CONSENT);
+		return service_rollback(s, INTAKE_NO_CONSENT);
 	if (store_consent_withdraw(s, c.id, now) != STORE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (audit(s, patient, "consent.withdraw", "patient", patient->id, "") != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	return finish(s);
+		return service_rollback(s, INTAKE_ERROR);
+	return service_audit_commit(s, patient, "consent.withdraw", "patient", patient->id, "") ? INTAKE_OK
+	                                                                                        : INTAKE_ERROR;
 }
 
 /* ---- decision ---- */
@@ -615,15 +596,15 @@ intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, 
 	booking_record b;
 	store_rc rc = store_booking_get(s, booking_id, &b);
 	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	if (rc == STORE_NOT_FOUND || strcmp(b.status, "booked") != 0)
-		return undo(s, INTAKE_NOT_FOUND);
+		return service_rollback(s, INTAKE_NOT_FOUND);
 	/* A call cannot have happened before it was due: the clock, not the doctor, decides. */
 	if (now < b.starts_at)
-		return undo(s, INTAKE_CALL_TOO_EARLY);
+		return service_rollback(s, INTAKE_CALL_TOO_EARLY);
 	if (called_at < b.starts_at || called_at > now) {
 		*field_out = "called_at";
-		return undo(s, INTAKE_INVALID);
+		return service_rollback(s, INTAKE_INVALID);
 	}
 	call_record c = {0};
 	c.booking_id = booking_id;
@@ -635,16 +616,16 @@ intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, 
 	c.recorded_at = now;
 	rc = store_call_insert(s, &c);
 	if (rc == STORE_CONFLICT)
-		return undo(s, INTAKE_CALL_ALREADY_HELD);
+		return service_rollback(s, INTAKE_CALL_ALREADY_HELD);
 	if (rc != STORE_OK)
-		return undo(s, INTAKE_ERROR);
+		return service_rollback(s, INTAKE_ERROR);
 	char detail[128], at[ISO8601_LEN];
 	time_iso8601(called_at, at);
 	snprintf(detail, sizeof detail, "call %lld %s at %s, patient %lld", (long long)c.id, c.outcome, at,
 	         (long long)c.patient_id);
-	if (audit(s, doctor, "consultation.call", "booking", booking_id, detail) != INTAKE_OK)
-		return undo(s, INTAKE_ERROR);
-	if (finish(s) != INTAKE_OK)
+	if (!service_audit(s, doctor, "consultation.call", "booking", booking_id, detail))
+		return service_rollback(s, INTAKE_ERROR);
+	if (!service_commit(s))
 		return INTAKE_ERROR;
 	c.slot_starts_at = b.starts_at;
 	*out = c;
@@ -671,9 +652,67 @@ static const char *check_approval(const decision_input *in, int64_t now)
 	return NULL;
 }
 
-intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy *p, const actor *doctor,
-                        int64_t patient_id, const decision_input *in, int64_t now, decision_record *out,
-                        const char **field_out)
+/* The checks of an approval inside the decision's transaction (current questionnaire version,
+ * answers still valid, consent in force, an override reason for a block or answer-changed
+ * flag, a held call or a reason, a known product), filling the approval's part of *d. */
+static intake_rc check_approval_in_tx(store *s, const intake_catalog *cat, const intake_policy *p, int64_t patient_id,
+                                      const decision_input *in, const response_record *chosen, int64_t now,
+                                      decision_record *d, const char **field_out)
+{
+	const questionnaire *current = intake_current_questionnaire(cat, chosen->questionnaire_id);
+	if (current == NULL || questionnaire_version(current) != chosen->questionnaire_version)
+		return INTAKE_QUESTIONNAIRE_OUTDATED;
+	if (now - chosen->submitted_at > p->questionnaire_valid_seconds)
+		return INTAKE_QUESTIONNAIRE_EXPIRED;
+	consent_record consent;
+	store_rc rc = store_consent_latest(s, patient_id, &consent);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	if (rc == STORE_NOT_FOUND || !intake_consent_current(cat, &consent))
+		return INTAKE_CONSENT_REQUIRED;
+	/* A block, or an answer-changed flag (a block or needs-attention flag earlier answers
+	 * raised and these do not), is approved only with a written reason. */
+	json_t *flags = json_loads(chosen->flags_json, 0, NULL);
+	bool need_override = answer_flags_need_override(flags, chosen->worst_level);
+	json_decref(flags);
+	if (need_override && blank(in->override_reason)) {
+		*field_out = "override_reason";
+		return INTAKE_OVERRIDE_REQUIRED;
+	}
+	/* The consultation: a held call no older than the answers may be, or a written reason. */
+	call_record call;
+	rc = store_call_latest_held(s, patient_id, now - p->questionnaire_valid_seconds, now, &call);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	if (rc == STORE_OK) {
+		d->call_id = call.id;
+	} else if (blank(in->no_call_reason)) {
+		*field_out = "no_call_reason";
+		return INTAKE_CALL_REQUIRED;
+	} else {
+		snprintf(d->no_call_reason, sizeof d->no_call_reason, "%s", in->no_call_reason);
+	}
+	product_record product;
+	rc = store_product_get(s, in->product_id, &product);
+	if (rc == STORE_ERROR)
+		return INTAKE_ERROR;
+	if (rc == STORE_NOT_FOUND) {
+		*field_out = "product_id";
+		return INTAKE_INVALID;
+	}
+	d->consent_id = consent.id;
+	d->product_id = product.id;
+	snprintf(d->product, sizeof d->product, "%s", product.name_ja);
+	d->quantity = in->quantity;
+	snprintf(d->directions, sizeof d->directions, "%s", in->directions);
+	snprintf(d->valid_until, sizeof d->valid_until, "%s", in->valid_until);
+	snprintf(d->override_reason, sizeof d->override_reason, "%s", in->override_reason ? in->override_reason : "");
+	return INTAKE_OK;
+}
+
+intake_rc intake_decide(store *s, const mail_settings *mail, const intake_catalog *cat, const intake_policy *p,
+                        const actor *doctor, int64_t patient_id, const decision_input *in, int64_t now,
+                        decision_record *out, const char **field_out)
 {
 	*field_out = NULL;
 	if (in->approve) {
@@ -688,18 +727,13 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 		return INTAKE_INVALID;
 	}
 
-	if (store_begin(s) != STORE_OK)
-		return INTAKE_ERROR;
-	user_record patient;
-	store_rc rc = store_user_by_id(s, patient_id, &patient);
-	if (rc == STORE_ERROR)
-		return undo(s, INTAKE_ERROR);
-	if (rc == STORE_NOT_FOUND || patient.role != ROLE_PATIENT)
-		return undo(s, INTAKE_NOT_FOUND);
+	intake_rc found = begin_with_user(s, patient_id, ROLE_PATIENT);
+	if (found != INTAKE_OK)
+		return found;
 
 	response_record latest = {0}, chosen = {0};
 	intake_rc result = INTAKE_ERROR;
-	rc = store_response_get(s, in->response_id, &chosen);
+	store_rc rc = store_response_get(s, in->response_id, &chosen);
 	if (rc == STORE_ERROR)
 		goto fail;
 	if (rc == STORE_NOT_FOUND || chosen.patient_id != patient_id) {
@@ -723,63 +757,11 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 
 	decision_record d = {0};
 	if (in->approve) {
-		const questionnaire *current = intake_current_questionnaire(cat, chosen.questionnaire_id);
-		if (current == NULL || questionnaire_version(current) != chosen.questionnaire_version) {
-			result = INTAKE_QUESTIONNAIRE_OUTDATED;
+		intake_rc checked = check_approval_in_tx(s, cat, p, patient_id, in, &chosen, now, &d, field_out);
+		if (checked != INTAKE_OK) {
+			result = checked;
 			goto fail;
 		}
-		if (now - chosen.submitted_at > p->questionnaire_valid_seconds) {
-			result = INTAKE_QUESTIONNAIRE_EXPIRED;
-			goto fail;
-		}
-		consent_record consent;
-		rc = store_consent_latest(s, patient_id, &consent);
-		if (rc == STORE_ERROR)
-			goto fail;
-		if (rc == STORE_NOT_FOUND || !intake_consent_current(cat, &consent)) {
-			result = INTAKE_CONSENT_REQUIRED;
-			goto fail;
-		}
-		/* A block, or an answer-changed flag (a block or needs-attention flag earlier answers
-		 * raised and these do not), is approved only with a written reason. */
-		json_t *flags = json_loads(chosen.flags_json, 0, NULL);
-		bool need_override = answer_flags_need_override(flags, chosen.worst_level);
-		json_decref(flags);
-		if (need_override && blank(in->override_reason)) {
-			*field_out = "override_reason";
-			result = INTAKE_OVERRIDE_REQUIRED;
-			goto fail;
-		}
-		/* The consultation: a held call no older than the answers may be, or a written reason. */
-		call_record call;
-		rc = store_call_latest_held(s, patient_id, now - p->questionnaire_valid_seconds, now, &call);
-		if (rc == STORE_ERROR)
-			goto fail;
-		if (rc == STORE_OK) {
-			d.call_id = call.id;
-		} else if (blank(in->no_call_reason)) {
-			*field_out = "no_call_reason";
-			result = INTAKE_CALL_REQUIRED;
-			goto fail;
-		} else {
-			snprintf(d.no_call_reason, sizeof d.no_call_reason, "%s", in->no_call_reason);
-		}
-		product_record product;
-		rc = store_product_get(s, in->product_id, &product);
-		if (rc == STORE_ERROR)
-			goto fail;
-		if (rc == STORE_NOT_FOUND) {
-			*field_out = "product_id";
-			result = INTAKE_INVALID;
-			goto fail;
-		}
-		d.consent_id = consent.id;
-		d.product_id = product.id;
-		snprintf(d.product, sizeof d.product, "%s", product.name_ja);
-		d.quantity = in->quantity;
-		snprintf(d.directions, sizeof d.directions, "%s", in->directions);
-		snprintf(d.valid_until, sizeof d.valid_until, "%s", in->valid_until);
-		snprintf(d.override_reason, sizeof d.override_reason, "%s", in->override_reason ? in->override_reason : "");
 	} else {
 		snprintf(d.decline_reason, sizeof d.decline_reason, "%s", in->decline_reason);
 	}
@@ -800,12 +782,12 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 	snprintf(detail, sizeof detail, "%s response %lld%s%s", d.decision, (long long)d.response_id,
 	         blank(d.override_reason) ? "" : " over a block or answer-changed flag (override reason recorded)",
 	         blank(d.no_call_reason) ? "" : " without a held call (reason recorded)");
-	if (audit(s, doctor, "treatment.decide", "patient", patient_id, detail) != INTAKE_OK ||
-	    mail_event_decided(s, &d) != STORE_OK)
+	if (!service_audit(s, doctor, "treatment.decide", "patient", patient_id, detail) ||
+	    mail_event_decided(s, mail, &d) != STORE_OK)
 		goto fail;
 	response_record_clear(&latest);
 	response_record_clear(&chosen);
-	if (finish(s) != INTAKE_OK)
+	if (!service_commit(s))
 		return INTAKE_ERROR;
 	if (store_decision_for_response(s, d.response_id, out) != STORE_OK)
 		*out = d;
@@ -813,5 +795,5 @@ intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy
 fail:
 	response_record_clear(&latest);
 	response_record_clear(&chosen);
-	return undo(s, result);
+	return service_rollback(s, result);
 }

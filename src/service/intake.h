@@ -1,6 +1,8 @@
 /* The telemedicine intake journey: publishing consultation slots, booking, the
  * questionnaire with its screening flags, informed consent, and the doctor's decision.
- * Each operation is one transaction with its audit rows, or changes nothing. */
+ * Each operation is one transaction with its audit rows, or changes nothing.
+ * Those that tell the patient by e-mail take the mail settings (service/mail_events.h) and
+ * queue the mail in the same transaction; NULL queues none. */
 #ifndef EXOSAFE_INTAKE_H
 #define EXOSAFE_INTAKE_H
 
@@ -9,7 +11,8 @@
 #include <stdint.h>
 
 #include "core/questionnaire.h"
-#include "service/accounts.h"
+#include "service/mail_events.h"
+#include "service/service.h"
 #include "service/intake_catalog.h"
 #include "core/slot_pattern.h"
 #include "store/store.h"
@@ -43,6 +46,7 @@ typedef enum intake_rc {
 	INTAKE_CALL_ALREADY_HELD,      /* the booking's call is already recorded as held */
 	INTAKE_CALL_REQUIRED,          /* approving without a held call and without a written reason */
 	INTAKE_ERROR,                  /* storage failure; store->errmsg says why */
+	INTAKE_RC_COUNT, /* not a result: how many there are (the HTTP error table has one row each) */
 } intake_rc;
 
 typedef struct intake_policy {
@@ -56,7 +60,9 @@ typedef struct intake_policy {
 
 /* Publishes slots of slot_minutes each from start to end for doctor_id; all or none. A start
  * at or before now is INTAKE_SLOT_PAST, one more than INTAKE_SLOT_MAX_AHEAD_SECONDS after now
- * INTAKE_SLOT_TOO_FAR. */
+ * INTAKE_SLOT_TOO_FAR.
+ * Errors: INTAKE_NOT_FOUND, INTAKE_INVALID, INTAKE_SLOT_PAST, INTAKE_SLOT_TOO_FAR,
+ *         INTAKE_SLOT_OVERLAP, INTAKE_ERROR. */
 intake_rc intake_publish_slots(store *s, const actor *by, int64_t doctor_id, int64_t start, int64_t end,
                                int slot_minutes, int64_t now, int *created_out);
 
@@ -75,16 +81,27 @@ typedef struct slot_pattern_result {
  * skipped and counted. With preview, computes the same and writes nothing. Bad input is
  * INTAKE_INVALID with *field and *reason (a message key) set; a slot more than
  * INTAKE_SLOT_MAX_AHEAD_SECONDS ahead INTAKE_SLOT_TOO_FAR; INTAKE_NOT_FOUND when doctor_id is
- * not a doctor. out's arrays are the caller's to free, also on error (then NULL). */
+ * not a doctor. out's arrays are the caller's to free, also on error (then NULL).
+ * Errors: INTAKE_NOT_FOUND, INTAKE_INVALID, INTAKE_SLOT_TOO_FAR, INTAKE_SLOT_OVERLAP, INTAKE_ERROR. */
 intake_rc intake_publish_pattern(store *s, const actor *by, int64_t doctor_id, const slot_pattern *p, bool preview,
                                  int64_t now, slot_pattern_result *out, const char **field, const char **reason);
+/* Deletes a published slot that nobody has booked.
+ * Errors: INTAKE_NOT_FOUND, INTAKE_SLOT_BOOKED, INTAKE_ERROR. */
 intake_rc intake_delete_slot(store *s, const actor *by, int64_t slot_id);
 
-intake_rc intake_book(store *s, const actor *patient, int64_t slot_id, int64_t now, booking_record *out);
-intake_rc intake_cancel(store *s, const actor *patient, const intake_policy *p, int64_t booking_id, int64_t now);
-/* Moves a booking to another free slot in one transaction. */
-intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy *p, int64_t booking_id,
-                            int64_t new_slot_id, int64_t now, booking_record *out);
+/* Books a free, future slot for the patient (one upcoming call at a time).
+ * Errors: INTAKE_NOT_FOUND, INTAKE_SLOT_TAKEN, INTAKE_SLOT_PAST, INTAKE_ALREADY_BOOKED,
+ *         INTAKE_ERROR. */
+intake_rc intake_book(store *s, const mail_settings *mail, const actor *patient, int64_t slot_id, int64_t now,
+                      booking_record *out);
+/* Cancels the patient's own booking, until p->cutoff_seconds before the call.
+ * Errors: INTAKE_NOT_FOUND, INTAKE_TOO_LATE, INTAKE_ERROR. */
+intake_rc intake_cancel(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
+                        int64_t booking_id, int64_t now);
+/* Moves a booking to another free slot in one transaction.
+ * Errors: INTAKE_NOT_FOUND, INTAKE_SLOT_TAKEN, INTAKE_SLOT_PAST, INTAKE_TOO_LATE, INTAKE_ERROR. */
+intake_rc intake_reschedule(store *s, const mail_settings *mail, const actor *patient, const intake_policy *p,
+                            int64_t booking_id, int64_t new_slot_id, int64_t now, booking_record *out);
 
 /* Validates answers against the named version (which must be current), evaluates the
  * screening rules and stores both. The age rules use the age from the date of birth on file
@@ -92,15 +109,20 @@ intake_rc intake_reschedule(store *s, const actor *patient, const intake_policy 
  * of the patient's earlier versions submitted within p->questionnaire_valid_seconds that
  * these answers no longer raise adds an "answer-changed" flag that needs an override reason
  * to approve (see answer_history.h). On INTAKE_INVALID_ANSWERS, errors[0..*error_count) say
- * which items and why. */
+ * which items and why.
+ * Errors: INTAKE_NOT_FOUND, INTAKE_QUESTIONNAIRE_OUTDATED, INTAKE_INVALID_ANSWERS, INTAKE_ERROR. */
 intake_rc intake_submit_answers(store *s, const intake_catalog *cat, const intake_policy *p, const actor *patient,
                                 const char *questionnaire_id, int version, const json_t *answers, int64_t now,
                                 answer_error *errors, int max_errors, int *error_count, response_record *out);
 
 /* Records acceptance of the consent text the patient was shown: version must be current and
- * sha256 must be the hash of that version's text in lang. */
+ * sha256 must be the hash of that version's text in lang.
+ * Errors: INTAKE_NOT_FOUND, INTAKE_INVALID, INTAKE_CONSENT_OUTDATED, INTAKE_CONSENT_MISMATCH,
+ *         INTAKE_ERROR. */
 intake_rc intake_accept_consent(store *s, const intake_catalog *cat, const actor *patient, const char *consent_id,
                                 int version, const char *lang, const char *sha256, int64_t now, consent_record *out);
+/* Withdraws the patient's consent in force.
+ * Errors: INTAKE_NO_CONSENT, INTAKE_ERROR. */
 intake_rc intake_withdraw_consent(store *s, const actor *patient, int64_t now);
 
 /* True when c is in force and is the current version of the clinic's consent. */
@@ -110,7 +132,9 @@ bool intake_consent_current(const intake_catalog *cat, const consent_record *c);
  * (called_at: the attempt); called_at 0 means now. The booking must be live and its slot must
  * have started (INTAKE_CALL_TOO_EARLY), called_at must lie between the slot's start and now
  * (INTAKE_INVALID, field "called_at"), a held call needs notes (field "notes"), and a booking's
- * call is held once (INTAKE_CALL_ALREADY_HELD). One transaction with its audit row. */
+ * call is held once (INTAKE_CALL_ALREADY_HELD). One transaction with its audit row.
+ * Errors: INTAKE_NOT_FOUND, INTAKE_INVALID, INTAKE_CALL_TOO_EARLY, INTAKE_CALL_ALREADY_HELD,
+ *         INTAKE_ERROR. */
 intake_rc intake_record_call(store *s, const actor *doctor, int64_t booking_id, const char *outcome, int64_t called_at,
                              const char *notes, int64_t now, call_record *out, const char **field_out);
 
@@ -136,9 +160,12 @@ typedef struct decision_input {
 /* Records a doctor's decision on a patient's latest questionnaire response. An approval needs
  * a held call with this patient no longer ago than the questionnaire's validity period (the
  * decision names it), or a no_call_reason (else INTAKE_CALL_REQUIRED); a decline needs
- * neither. */
-intake_rc intake_decide(store *s, const intake_catalog *cat, const intake_policy *p, const actor *doctor,
-                        int64_t patient_id, const decision_input *in, int64_t now, decision_record *out,
-                        const char **field_out);
+ * neither.
+ * Errors: INTAKE_NOT_FOUND, INTAKE_INVALID, INTAKE_QUESTIONNAIRE_OUTDATED,
+ *         INTAKE_QUESTIONNAIRE_EXPIRED, INTAKE_CONSENT_REQUIRED, INTAKE_RESPONSE_SUPERSEDED,
+ *         INTAKE_ALREADY_DECIDED, INTAKE_OVERRIDE_REQUIRED, INTAKE_CALL_REQUIRED, INTAKE_ERROR. */
+intake_rc intake_decide(store *s, const mail_settings *mail, const intake_catalog *cat, const intake_policy *p,
+                        const actor *doctor, int64_t patient_id, const decision_input *in, int64_t now,
+                        decision_record *out, const char **field_out);
 
 #endif

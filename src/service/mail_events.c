@@ -13,20 +13,9 @@
 #include "service/clinic.h"
 #include "service/mail.h"
 
-/* The settings, set once before threads start and only read afterwards. */
-static struct {
-	bool on;
-	char data_dir[4096];
-	char public_url[512];
-	int64_t reminder_seconds;
-} settings;
-
-void mail_events_configure(const server_config *cfg)
+mail_settings mail_settings_from_config(const server_config *cfg)
 {
-	snprintf(settings.data_dir, sizeof settings.data_dir, "%s", cfg->data_dir);
-	snprintf(settings.public_url, sizeof settings.public_url, "%s", cfg->mail.public_url);
-	settings.reminder_seconds = (int64_t)cfg->mail.reminder_hours_before * 3600;
-	settings.on = true;
+	return (mail_settings){cfg->data_dir, cfg->mail.public_url, (int64_t)cfg->mail.reminder_hours_before * 3600};
 }
 
 /* The language of a patient's mail: the account's (users.lang, set at sign-up), Japanese
@@ -56,8 +45,9 @@ static void format_jst(int64_t t, const char *lang, char *out, size_t outlen)
 
 /* Renders kind for user and queues it. extra: the event's own placeholders; name, link base
  * and the clinic's details are added here. */
-static store_rc queue(store *s, const user_record *user, const char *kind, const char *dedupe_key, int64_t not_before,
-                      const char *page, const mail_var *extra, size_t nextra)
+static store_rc queue(store *s, const mail_settings *mail, const user_record *user, const char *kind,
+                      const char *dedupe_key, int64_t not_before, const char *page, const mail_var *extra,
+                      size_t nextra)
 {
 	/* The clinic's details as an admin set them (read per mail: they may change). */
 	clinic_profile clinic;
@@ -65,7 +55,7 @@ static store_rc queue(store *s, const user_record *user, const char *kind, const
 		return STORE_ERROR;
 	mail_var vars[16];
 	char link[700];
-	snprintf(link, sizeof link, "%s%s", settings.public_url, page);
+	snprintf(link, sizeof link, "%s%s", mail->public_url, page);
 	size_t n = 0;
 	vars[n++] = (mail_var){"name", user->name};
 	vars[n++] = (mail_var){"link", link};
@@ -75,12 +65,12 @@ static store_rc queue(store *s, const user_record *user, const char *kind, const
 		vars[n++] = extra[i];
 	mail_item item = {.recipient_user_id = user->id, .to_address = user->email, .kind = kind,
 	                  .not_before = not_before, .dedupe_key = dedupe_key};
-	return mail_render_enqueue(s, settings.data_dir, patient_lang(user), &item, vars, n);
+	return mail_render_enqueue(s, mail->data_dir, patient_lang(user), &item, vars, n);
 }
 
-store_rc mail_event_booked(store *s, const booking_record *b)
+store_rc mail_event_booked(store *s, const mail_settings *mail, const booking_record *b)
 {
-	if (!settings.on)
+	if (mail == NULL)
 		return STORE_OK;
 	user_record user;
 	if (store_user_by_id(s, b->patient_id, &user) != STORE_OK)
@@ -89,30 +79,30 @@ store_rc mail_event_booked(store *s, const booking_record *b)
 	format_jst(b->starts_at, patient_lang(&user), when, sizeof when);
 	mail_var vars[] = {{"when", when}, {"doctor_name", b->doctor_name}};
 	snprintf(key, sizeof key, "booking_confirmation:%lld", (long long)b->id);
-	if (queue(s, &user, "booking_confirmation", key, 0, "/book.html", vars, 2) != STORE_OK)
+	if (queue(s, mail, &user, "booking_confirmation", key, 0, "/book.html", vars, 2) != STORE_OK)
 		return STORE_ERROR;
 	/* The reminder waits in the outbox until its time; a call booked closer than the lead
 	 * time gets none (the confirmation has just told the time). The key holds the start, so
 	 * a reminder of another slot is never mistaken for it. */
-	int64_t remind_at = b->starts_at - settings.reminder_seconds;
+	int64_t remind_at = b->starts_at - mail->reminder_seconds;
 	if (remind_at <= b->created_at)
 		return STORE_OK;
 	snprintf(key, sizeof key, "booking_reminder:%lld:%lld", (long long)b->id, (long long)b->starts_at);
-	return queue(s, &user, "booking_reminder", key, remind_at, "/book.html", vars, 2);
+	return queue(s, mail, &user, "booking_reminder", key, remind_at, "/book.html", vars, 2);
 }
 
-store_rc mail_event_booking_cancelled(store *s, int64_t booking_id)
+store_rc mail_event_booking_cancelled(store *s, const mail_settings *mail, int64_t booking_id)
 {
-	if (!settings.on)
+	if (mail == NULL)
 		return STORE_OK;
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "booking_reminder:%lld:", (long long)booking_id);
 	return store_mail_cancel(s, prefix, NULL);
 }
 
-store_rc mail_event_decided(store *s, const decision_record *d)
+store_rc mail_event_decided(store *s, const mail_settings *mail, const decision_record *d)
 {
-	if (!settings.on)
+	if (mail == NULL)
 		return STORE_OK;
 	user_record user;
 	if (store_user_by_id(s, d->patient_id, &user) != STORE_OK)
@@ -122,7 +112,7 @@ store_rc mail_event_decided(store *s, const decision_record *d)
 	snprintf(key, sizeof key, "treatment_decision:%lld", (long long)d->id);
 	snprintf(quantity, sizeof quantity, "%d", d->quantity);
 	mail_var vars[] = {{"product", d->product}, {"quantity", quantity}, {"valid_until", d->valid_until}};
-	return queue(s, &user, approved ? "treatment_approved" : "treatment_declined", key, 0,
+	return queue(s, mail, &user, approved ? "treatment_approved" : "treatment_declined", key, 0,
 	             approved ? "/order.html" : "/status.html", vars, approved ? 3 : 0);
 }
 
@@ -142,9 +132,9 @@ static void format_yen(int64_t v, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-store_rc mail_event_order_placed(store *s, const order_record *o, const char *product_name)
+store_rc mail_event_order_placed(store *s, const mail_settings *mail, const order_record *o, const char *product_name)
 {
-	if (!settings.on)
+	if (mail == NULL)
 		return STORE_OK;
 	user_record user;
 	if (store_user_by_id(s, o->patient_id, &user) != STORE_OK)
@@ -178,12 +168,12 @@ store_rc mail_event_order_placed(store *s, const order_record *o, const char *pr
 		         pm ? (en ? pm->label_en : pm->label_ja) : o->payment_method);
 	mail_var vars[] = {{"order_id", order_id}, {"product", product_name}, {"quantity", quantity},
 	                   {"total_jpy", total}, {"payment_instructions", how}};
-	return queue(s, &user, "order_payment", key, 0, "/order.html", vars, 5);
+	return queue(s, mail, &user, "order_payment", key, 0, "/order.html", vars, 5);
 }
 
-store_rc mail_event_shipped(store *s, const order_record *o, const shipment_record *sh)
+store_rc mail_event_shipped(store *s, const mail_settings *mail, const order_record *o, const shipment_record *sh)
 {
-	if (!settings.on)
+	if (mail == NULL)
 		return STORE_OK;
 	user_record user;
 	if (store_user_by_id(s, o->patient_id, &user) != STORE_OK)
@@ -198,11 +188,12 @@ store_rc mail_event_shipped(store *s, const order_record *o, const shipment_reco
 		tracking_line[0] = '\0';
 	mail_var vars[] = {{"order_id", order_id}, {"carrier", sh->carrier}, {"tracking_number", sh->tracking_number},
 	                   {"tracking_line", tracking_line}};
-	return queue(s, &user, "order_shipped", key, 0, "/status.html", vars, 4);
+	return queue(s, mail, &user, "order_shipped", key, 0, "/status.html", vars, 4);
 }
 
 typedef struct recall_ctx {
 	store *s;
+	const mail_settings *mail;
 	const lot_record *lot;
 	store_rc rc;
 } recall_ctx;
@@ -221,15 +212,15 @@ static int queue_recall(void *arg, const recall_recipient *r)
 	/* mail_event_recall_counts counts by this key's prefix. */
 	snprintf(key, sizeof key, "recall:%lld:%lld", (long long)c->lot->id, (long long)r->track_id);
 	mail_var vars[] = {{"product", c->lot->product_name_ja}, {"lot_number", c->lot->lot_number}};
-	c->rc = queue(c->s, &user, "recall_notice", key, 0, "/home.html", vars, 2);
+	c->rc = queue(c->s, c->mail, &user, "recall_notice", key, 0, "/home.html", vars, 2);
 	return c->rc != STORE_OK;
 }
 
-store_rc mail_event_recalled(store *s, const lot_record *lot)
+store_rc mail_event_recalled(store *s, const mail_settings *mail, const lot_record *lot)
 {
-	if (!settings.on)
+	if (mail == NULL)
 		return STORE_OK;
-	recall_ctx c = {s, lot, STORE_OK};
+	recall_ctx c = {s, mail, lot, STORE_OK};
 	if (store_recall_recipients(s, lot->id, queue_recall, &c) != STORE_OK)
 		return STORE_ERROR;
 	return c.rc;
@@ -244,6 +235,7 @@ store_rc mail_event_recall_counts(store *s, int64_t lot_id, mail_counts *out)
 
 typedef struct consent_ctx {
 	store *s;
+	const mail_settings *mail;
 	const char *consent_id;
 	int version;
 	const char *title;
@@ -263,20 +255,21 @@ static int queue_consent(void *arg, const user_record *u)
 		c->rc = STORE_ERROR;
 		return 1;
 	}
-	c->rc = queue(c->s, u, "consent_updated", key, 0, "/consent.html", vars, 2);
+	c->rc = queue(c->s, c->mail, u, "consent_updated", key, 0, "/consent.html", vars, 2);
 	if (before.queued + before.sent + before.failed + before.cancelled == 0)
 		c->queued++;
 	return c->rc != STORE_OK;
 }
 
-store_rc mail_event_consent_updated(store *s, const char *consent_id, int version, const char *title, int64_t *queued)
+store_rc mail_event_consent_updated(store *s, const mail_settings *mail, const char *consent_id, int version,
+                                    const char *title, int64_t *queued)
 {
 	*queued = 0;
-	if (!settings.on)
+	if (mail == NULL)
 		return STORE_OK;
 	if (store_begin(s) != STORE_OK)
 		return STORE_ERROR;
-	consent_ctx c = {s, consent_id, version, title, 0, STORE_OK};
+	consent_ctx c = {s, mail, consent_id, version, title, 0, STORE_OK};
 	if (store_consent_outdated(s, consent_id, version, queue_consent, &c) != STORE_OK || c.rc != STORE_OK) {
 		store_rollback(s);
 		return STORE_ERROR;

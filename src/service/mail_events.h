@@ -16,9 +16,9 @@
  * notes (e-mail is not a secure channel for health details). Each is in the patient's language
  * (users.lang; Japanese when none), with the clinic's details as the admin set them.
  *
- * The settings come from mail_events_configure(), called once at start-up by `exosafe serve`
- * and the CLI commands that cause events. Until it is called every function here is a no-op
- * returning STORE_OK (unit tests of other services, tools that send no mail). */
+ * The settings (mail_settings) are passed by the caller: `exosafe serve` makes them from its
+ * configuration, the CLI commands that cause events from theirs. Given NULL every function
+ * here is a no-op returning STORE_OK (unit tests of other services, exosafe demo). */
 #ifndef EXOSAFE_MAIL_EVENTS_H
 #define EXOSAFE_MAIL_EVENTS_H
 
@@ -27,28 +27,35 @@
 #include "config.h"
 #include "store/store.h"
 
-/* Copies the settings mail needs (data folder, public URL, reminder lead time). Call before
- * threads start. */
-void mail_events_configure(const server_config *cfg);
+/* What the patients' mails need from the configuration. */
+typedef struct mail_settings {
+	const char *data_dir;       /* the mail templates are in data_dir/mail/ */
+	const char *public_url;     /* the base of the links in mails */
+	int64_t reminder_seconds;   /* a booking's reminder is due this long before the call */
+} mail_settings;
+
+/* The settings in cfg (its data folder and [mail] section); they point into cfg. */
+mail_settings mail_settings_from_config(const server_config *cfg);
 
 /* Each queues into the caller's open transaction; STORE_ERROR (reason in s->errmsg) means the
- * caller must roll back. */
-store_rc mail_event_booked(store *s, const booking_record *b);
+ * caller must roll back. mail NULL: nothing is queued. */
+store_rc mail_event_booked(store *s, const mail_settings *mail, const booking_record *b);
 /* Withdraws the queued reminder of a cancelled (or moved) booking. */
-store_rc mail_event_booking_cancelled(store *s, int64_t booking_id);
-store_rc mail_event_decided(store *s, const decision_record *d);
-store_rc mail_event_order_placed(store *s, const order_record *o, const char *product_name);
-store_rc mail_event_shipped(store *s, const order_record *o, const shipment_record *sh);
+store_rc mail_event_booking_cancelled(store *s, const mail_settings *mail, int64_t booking_id);
+store_rc mail_event_decided(store *s, const mail_settings *mail, const decision_record *d);
+store_rc mail_event_order_placed(store *s, const mail_settings *mail, const order_record *o, const char *product_name);
+store_rc mail_event_shipped(store *s, const mail_settings *mail, const order_record *o, const shipment_record *sh);
 /* Every recipient of a recalled lot who has a follow-up row (recall_track_open first). */
-store_rc mail_event_recalled(store *s, const lot_record *lot);
+store_rc mail_event_recalled(store *s, const mail_settings *mail, const lot_record *lot);
 
 /* How the recall notices of a lot stand in the outbox: queued, sent (accepted by the relay),
- * failed. Works whether or not mail_events_configure was called. */
+ * failed. Needs no settings. */
 store_rc mail_event_recall_counts(store *s, int64_t lot_id, mail_counts *out);
 
 /* Tells every patient whose acceptance in force is of an older version of consent_id than
  * version, once per version (in its own transaction). *queued receives how many were queued
  * now. Returns STORE_OK or STORE_ERROR (nothing queued). */
-store_rc mail_event_consent_updated(store *s, const char *consent_id, int version, const char *title, int64_t *queued);
+store_rc mail_event_consent_updated(store *s, const mail_settings *mail, const char *consent_id, int version,
+                                    const char *title, int64_t *queued);
 
 #endif

@@ -9,12 +9,6 @@
 #include "service/clinic.h"
 #include "service/mail.h"
 
-static reset_rc abort_tx(store *s)
-{
-	store_rollback(s);
-	return RESET_ERROR;
-}
-
 reset_rc password_reset_request(store *s, const server_config *cfg, const char *email, const char *lang, int64_t now)
 {
 	user_record user;
@@ -55,7 +49,7 @@ reset_rc password_reset_request(store *s, const server_config *cfg, const char *
 	if (store_reset_token_insert(s, &t) != STORE_OK ||
 	    mail_render_enqueue(s, cfg->data_dir, lang, &item, vars, sizeof vars / sizeof vars[0]) != STORE_OK ||
 	    store_audit_append(s, &row) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, RESET_ERROR);
 	sodium_memzero(token, sizeof token);
 	return store_commit(s) == STORE_OK ? RESET_OK : RESET_ERROR;
 }
@@ -106,13 +100,13 @@ reset_rc password_reset_confirm(store *s, const char *token, const char *passwor
 	    store_session_delete_user(s, user.id, &ended) != STORE_OK ||
 	    store_reset_tokens_void_user(s, user.id, now, &voided) != STORE_OK ||
 	    store_login_failure_clear(s, account) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, RESET_ERROR);
 	snprintf(detail, sizeof detail, "sessions ended: %lld; other reset links voided: %lld%s", (long long)ended,
 	         (long long)voided, was_required ? "; forced reset satisfied" : "");
 	audit_row row;
 	audit_row_make(&row, user.id, user.role, "auth.password_reset", object, detail);
 	if (store_audit_append(s, &row) != STORE_OK)
-		return abort_tx(s);
+		return service_rollback(s, RESET_ERROR);
 	if (store_commit(s) != STORE_OK)
 		return RESET_ERROR;
 	*user_id_out = user.id;

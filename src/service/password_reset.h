@@ -29,12 +29,14 @@ typedef enum reset_rc {
  * stores a token, queues the "password_reset" mail in lang ("ja" or "en") with a link to
  * cfg->mail.public_url + "/reset-password.html#token=...", and audits
  * "auth.password_reset_requested", in one transaction. An unknown address writes nothing.
- * Returns RESET_OK in both cases; RESET_ERROR only when storage failed (nothing written). */
+ * Returns RESET_OK in both cases; RESET_ERROR only when storage failed (nothing written).
+ * Errors: RESET_ERROR. */
 reset_rc password_reset_request(store *s, const server_config *cfg, const char *email, const char *lang, int64_t now);
 
 /* Sets password (already checked against the sign-up rules) for the token's account. On
  * success *user_id_out is the account and *sessions_ended how many sessions ended. On any
- * other answer nothing changed. */
+ * other answer nothing changed.
+ * Errors: RESET_TOKEN_UNKNOWN, RESET_TOKEN_USED, RESET_TOKEN_EXPIRED, RESET_ERROR. */
 reset_rc password_reset_confirm(store *s, const char *token, const char *password, int64_t now, int64_t *user_id_out,
                                 int64_t *sessions_ended);
 

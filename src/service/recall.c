@@ -7,8 +7,10 @@
 
 #include "core/csv_out.h"
 #include "core/growth.h"
+#include "core/recall_notice.h"
 #include "core/text.h"
 #include "core/timefmt.h"
+#include "service/clinic.h"
 
 static int collect(void *ctx, const recall_recipient *r)
 {
@@ -63,6 +65,25 @@ static void iso_or_empty(int64_t t, char out[ISO8601_LEN])
 		time_iso8601(t, out);
 }
 
+char *recall_notices_html(const recall_list *list, const clinic_profile *clinic, const lot_record *lot,
+                          const char *reason, int64_t recalled_at)
+{
+	char clinic_address[sizeof clinic->address + 32];
+	clinic_address_line(clinic, clinic_address, sizeof clinic_address);
+	recall_notice *items = calloc((size_t)(list->n ? list->n : 1), sizeof *items);
+	if (items == NULL)
+		return NULL;
+	for (int i = 0; i < list->n; i++) {
+		const recall_recipient *x = &list->rows[i];
+		items[i] = (recall_notice){clinic->name, clinic->phone, lot->product_name_ja, lot->lot_number, reason,
+		                           recalled_at, x->patient_name, x->ship_postal_code, x->ship_address, x->quantity,
+		                           x->dispensed_at, x->tracking_number, clinic_address, clinic->hours};
+	}
+	char *html = recall_notice_html(items, list->n);
+	free(items);
+	return html;
+}
+
 char *recall_recipients_csv(const recall_list *list)
 {
 	static const char *const header[] = {
@@ -95,20 +116,22 @@ char *recall_recipients_csv(const recall_list *list)
 	return strbuf_finish(&b);
 }
 
-static trace_rc undo(store *s, trace_rc rc)
+static bool audit_track(store *s, const actor *by, const char *action, const recall_track_record *t)
 {
-	store_rollback(s);
-	return rc;
+	char detail[96];
+	snprintf(detail, sizeof detail, "lot:%lld order:%lld %s", (long long)t->lot_id, (long long)t->order_id, t->status);
+	return service_audit(s, by, action, "recall_tracking", t->id, detail);
 }
 
-static trace_rc audit_track(store *s, const actor *by, const char *action, const recall_track_record *t)
+/* Stores the changed follow-up row as by's change, audits it as action and commits (the open
+ * transaction is rolled back on failure). */
+static trace_rc save_track(store *s, const actor *by, const char *action, recall_track_record *t, int64_t now)
 {
-	char object[48], detail[96];
-	snprintf(object, sizeof object, "recall_tracking:%lld", (long long)t->id);
-	snprintf(detail, sizeof detail, "lot:%lld order:%lld %s", (long long)t->lot_id, (long long)t->order_id, t->status);
-	audit_row row;
-	audit_row_make(&row, by->id, by->role, action, object, detail);
-	return store_audit_append(s, &row) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	t->updated_at = now;
+	t->updated_by = by->id;
+	if (store_recall_track_update(s, t) != STORE_OK || !audit_track(s, by, action, t))
+		return service_rollback(s, TRACE_ERROR);
+	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t track_id, const char *status,
@@ -141,15 +164,15 @@ trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t tra
 	recall_track_record t;
 	store_rc rc = store_recall_track_get(s, track_id, &t);
 	if (rc == STORE_ERROR)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND || t.lot_id != lot_id)
-		return undo(s, TRACE_NOT_FOUND);
+		return service_rollback(s, TRACE_NOT_FOUND);
 	int from = recall_track_status_from_name(t.status);
 	if (from < 0)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (!recall_track_step_allowed((recall_track_status)from, (recall_track_status)to)) {
 		*field_out = "status";
-		return undo(s, TRACE_INVALID);
+		return service_rollback(s, TRACE_INVALID);
 	}
 	snprintf(t.status, sizeof t.status, "%s", recall_track_status_name((recall_track_status)to));
 	/* A step that skips notified still means the patient was told. */
@@ -161,13 +184,7 @@ trace_rc recall_track_set(store *s, const actor *by, int64_t lot_id, int64_t tra
 		snprintf(t.contact_notes, sizeof t.contact_notes, "%s", notes);
 	if (closing)
 		snprintf(t.closed_on, sizeof t.closed_on, "%s", closed_on);
-	t.updated_at = now;
-	t.updated_by = by->id;
-	if (store_recall_track_update(s, &t) != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit_track(s, by, "recall.track", &t) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return save_track(s, by, "recall.track", &t, now);
 }
 
 trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, int64_t now)
@@ -177,21 +194,15 @@ trace_rc recall_acknowledge(store *s, const actor *patient, int64_t track_id, in
 	recall_track_record t;
 	store_rc rc = store_recall_track_get(s, track_id, &t);
 	if (rc == STORE_ERROR)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND || t.patient_id != patient->id)
-		return undo(s, TRACE_NOT_FOUND);
+		return service_rollback(s, TRACE_NOT_FOUND);
 	if (t.acknowledged_at != 0)
-		return undo(s, TRACE_OK);
+		return service_rollback(s, TRACE_OK);
 	t.acknowledged_at = now;
 	if (strcmp(t.status, "pending") == 0) {
 		snprintf(t.status, sizeof t.status, "notified");
 		t.notified_at = now;
 	}
-	t.updated_at = now;
-	t.updated_by = patient->id;
-	if (store_recall_track_update(s, &t) != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit_track(s, patient, "recall.acknowledge", &t) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
+	return save_track(s, patient, "recall.acknowledge", &t, now);
 }

@@ -16,28 +16,6 @@ const char *const lot_required_tests[LOT_REQUIRED_TEST_COUNT] = {
 	"sterility", "mycoplasma", "endotoxin", "viral", "particle_count", "identity",
 };
 
-static trace_rc undo(store *s, trace_rc rc)
-{
-	store_rollback(s);
-	return rc;
-}
-
-static trace_rc audit(store *s, const actor *by, const char *action, const char *kind, int64_t id, const char *detail)
-{
-	char object[64];
-	audit_row row;
-	snprintf(object, sizeof object, "%s:%lld", kind, (long long)id);
-	audit_row_make(&row, by->id, by->role, action, object, detail);
-	if (by->id == 0)
-		snprintf(row.actor_role, sizeof row.actor_role, "system");
-	return store_audit_append(s, &row) == STORE_OK ? TRACE_OK : TRACE_ERROR;
-}
-
-static trace_rc finish(store *s)
-{
-	return store_commit(s) == STORE_OK ? TRACE_OK : TRACE_ERROR;
-}
-
 static bool valid_date(const char *d)
 {
 	int64_t a, b;
@@ -53,12 +31,10 @@ trace_rc trace_create_product(store *s, const actor *by, product_record *p, int6
 		return TRACE_ERROR;
 	store_rc rc = store_product_insert(s, p);
 	if (rc == STORE_CONFLICT)
-		return undo(s, TRACE_CONFLICT);
+		return service_rollback(s, TRACE_CONFLICT);
 	if (rc != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit(s, by, "product.create", "product", p->id, p->code) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return finish(s);
+		return service_rollback(s, TRACE_ERROR);
+	return service_audit_commit(s, by, "product.create", "product", p->id, p->code) ? TRACE_OK : TRACE_ERROR;
 }
 
 static trace_rc record_transition(store *s, const actor *by, int64_t lot_id, const char *from, const char *to,
@@ -75,7 +51,7 @@ static trace_rc record_transition(store *s, const actor *by, int64_t lot_id, con
 		return TRACE_ERROR;
 	char detail[160];
 	snprintf(detail, sizeof detail, "%s -> %s", *from ? from : "(new)", to);
-	return audit(s, by, "lot.transition", "lot", lot_id, detail);
+	return service_audit(s, by, "lot.transition", "lot", lot_id, detail) ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc trace_receive_lot(store *s, const actor *by, lot_record *lot, int64_t now, const char **field_out)
@@ -94,10 +70,10 @@ trace_rc trace_receive_lot(store *s, const actor *by, lot_record *lot, int64_t n
 	product_record product;
 	store_rc rc = store_product_get(s, lot->product_id, &product);
 	if (rc == STORE_ERROR)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND) {
 		*field_out = "product_id";
-		return undo(s, TRACE_INVALID);
+		return service_rollback(s, TRACE_INVALID);
 	}
 	lot->quantity_available = lot->quantity_received;
 	snprintf(lot->status, sizeof lot->status, "received");
@@ -105,12 +81,12 @@ trace_rc trace_receive_lot(store *s, const actor *by, lot_record *lot, int64_t n
 	lot->received_by = by->id;
 	rc = store_lot_insert(s, lot);
 	if (rc == STORE_CONFLICT)
-		return undo(s, TRACE_CONFLICT);
+		return service_rollback(s, TRACE_CONFLICT);
 	if (rc != STORE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (record_transition(s, by, lot->id, "", "received", "受入 / received", now) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return finish(s);
+		return service_rollback(s, TRACE_ERROR);
+	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
 }
 
 /* Recognises PDF, PNG and JPEG by their first bytes: the declared type is not trusted. */
@@ -182,28 +158,28 @@ trace_rc trace_add_certificate(store *s, const actor *by, int64_t lot_id, const 
 	lot_record lot;
 	store_rc rc = store_lot_get(s, lot_id, &lot);
 	if (rc != STORE_OK)
-		return undo(s, rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
+		return service_rollback(s, rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
 	/* Six release tests proven by six copies of one file prove one test at most: the same bytes
 	 * again need a pharmacist's reason. */
 	if (store_certificate_uses(s, c.sha256, first_use, dup_out) != STORE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (dup_out->certificate_id != 0 && duplicate_reason == NULL)
-		return undo(s, TRACE_DUPLICATE);
+		return service_rollback(s, TRACE_DUPLICATE);
 	if (dup_out->certificate_id != 0) {
 		c.duplicate_of = dup_out->certificate_id;
 		snprintf(c.duplicate_reason, sizeof c.duplicate_reason, "%s", duplicate_reason);
 	}
 	if (store_certificate_insert(s, &c) != STORE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	char detail[1200];
 	if (c.duplicate_of)
 		snprintf(detail, sizeof detail, "certificate %lld %s sha256 %.16s… duplicate of certificate %lld (lot %s): %s",
 		         (long long)c.id, type, c.sha256, (long long)c.duplicate_of, dup_out->lot_number, c.duplicate_reason);
 	else
 		snprintf(detail, sizeof detail, "certificate %lld %s sha256 %.16s…", (long long)c.id, type, c.sha256);
-	if (audit(s, by, "lot.certificate", "lot", lot_id, detail) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	if (finish(s) != TRACE_OK)
+	if (!service_audit(s, by, "lot.certificate", "lot", lot_id, detail))
+		return service_rollback(s, TRACE_ERROR);
+	if (!service_commit(s))
 		return TRACE_ERROR;
 	c.data = NULL;
 	*out = c;
@@ -259,7 +235,7 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 	lot_record lot;
 	store_rc rc = store_lot_get(s, t->lot_id, &lot);
 	if (rc != STORE_OK)
-		return undo(s, rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
+		return service_rollback(s, rc == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
 	if (t->certificate_id > 0) {
 		certificate_record c;
 		rc = store_certificate_get(s, t->certificate_id, &c);
@@ -273,16 +249,16 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 		}
 		if (rc != STORE_OK) {
 			*field_out = "certificate_id";
-			return undo(s, rc == STORE_NOT_FOUND ? TRACE_INVALID : TRACE_ERROR);
+			return service_rollback(s, rc == STORE_NOT_FOUND ? TRACE_INVALID : TRACE_ERROR);
 		}
 		/* One file proving two different tests proves one of them at most. */
 		other_use o = {.lot_id = t->lot_id, .kind = t->kind};
 		if (store_certificate_uses(s, sha256, find_other_use, &o) != STORE_OK)
-			return undo(s, TRACE_ERROR);
+			return service_rollback(s, TRACE_ERROR);
 		if (o.found.certificate_id != 0 && t->duplicate_reason[0] == '\0') {
 			*dup_out = o.found;
 			*field_out = "certificate_id";
-			return undo(s, TRACE_DUPLICATE);
+			return service_rollback(s, TRACE_DUPLICATE);
 		}
 		if (o.found.certificate_id == 0)
 			t->duplicate_reason[0] = '\0';   /* nothing to excuse */
@@ -292,16 +268,14 @@ trace_rc trace_record_test(store *s, const actor *by, lot_test_record *t, int64_
 	t->recorded_by = by->id;
 	t->recorded_at = now;
 	if (store_lot_test_insert(s, t) != STORE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	char detail[1200];
 	if (t->duplicate_reason[0])
 		snprintf(detail, sizeof detail, "%s %s, certificate %lld also proves %s of lot %s: %s", t->kind, t->result,
 		         (long long)t->certificate_id, dup_out->test_kind, dup_out->lot_number, t->duplicate_reason);
 	else
 		snprintf(detail, sizeof detail, "%s %s", t->kind, t->result);
-	if (audit(s, by, "lot.test", "lot", t->lot_id, detail) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return finish(s);
+	return service_audit_commit(s, by, "lot.test", "lot", t->lot_id, detail) ? TRACE_OK : TRACE_ERROR;
 }
 
 typedef struct latest_tests {
@@ -371,14 +345,40 @@ trace_rc trace_transition_in_tx(store *s, const actor *by, int64_t lot_id, lot_s
 	return transition_in_tx(s, by, lot_id, to, reason, now);
 }
 
+typedef struct lot_matches {
+	const char *product_code;
+	lot_record *out;
+	int max, count;
+} lot_matches;
+
+static int match_lot(void *ctx, const lot_record *l)
+{
+	lot_matches *m = ctx;
+	if (m->product_code != NULL && strcmp(m->product_code, l->product_code) != 0)
+		return 0;
+	if (m->count < m->max)
+		m->out[m->count] = *l;
+	m->count++;
+	return 0;
+}
+
+trace_rc trace_find_lots(store *s, const char *lot_number, const char *product_code, lot_record *out, int max,
+                         int *count)
+{
+	lot_matches m = {product_code, out, max, 0};
+	store_rc rc = store_lot_find_number(s, lot_number, match_lot, &m);
+	*count = m.count;
+	return rc == STORE_OK ? TRACE_OK : TRACE_ERROR;
+}
+
 trace_rc trace_transition(store *s, const actor *by, int64_t lot_id, lot_status to, const char *reason, int64_t now)
 {
 	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	trace_rc rc = transition_in_tx(s, by, lot_id, to, reason, now);
 	if (rc != TRACE_OK)
-		return undo(s, rc);
-	return finish(s);
+		return service_rollback(s, rc);
+	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
 }
 
 typedef struct id_list {
@@ -408,14 +408,15 @@ trace_rc trace_expire_due(store *s, int64_t now)
 	actor system = {.id = 0, .role = ROLE_NONE};
 	for (int i = 0; i < due.n; i++)
 		if (transition_in_tx(s, &system, due.ids[i], LOT_EXPIRED, "使用期限切れ / past its expiry date", now) != TRACE_OK)
-			return undo(s, TRACE_ERROR);
-	return finish(s);
+			return service_rollback(s, TRACE_ERROR);
+	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
 }
 
 /* ---- orders ---- */
 
-trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *patient, int quantity,
-                           const char *method_code, int64_t now, order_record *out, const char **field_out)
+trace_rc trace_place_order(store *s, const mail_settings *mail, const intake_catalog *cat, const actor *patient,
+                           int quantity, const char *method_code, int64_t now, order_record *out,
+                           const char **field_out)
 {
 	*field_out = NULL;
 	if (quantity < 1 || quantity > 12) {
@@ -431,12 +432,12 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	decision_record d;
 	store_rc rc = store_decision_latest(s, patient->id, &d);
 	if (rc == STORE_ERROR)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	char today[11];
 	jst_date(now, today);
 	if (rc == STORE_NOT_FOUND || strcmp(d.decision, "approved") != 0 || d.product_id == 0 ||
 	    strcmp(d.valid_until, today) < 0)
-		return undo(s, TRACE_NO_APPROVAL);
+		return service_rollback(s, TRACE_NO_APPROVAL);
 	/* Consent withdrawn since the approval: nothing more is sent. A consent version published
 	 * since: the patient reads and accepts it first (SPEC: re-consent before the next order).
 	 * The approval itself stays valid: it was the doctor's decision on the product, and the
@@ -444,29 +445,29 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	consent_record c;
 	rc = store_consent_latest(s, patient->id, &c);
 	if (rc == STORE_ERROR)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	const char *consent_state = intake_consent_state(cat, rc == STORE_OK ? &c : NULL);
 	if (strcmp(consent_state, "outdated") == 0)
-		return undo(s, TRACE_CONSENT_OUTDATED);
+		return service_rollback(s, TRACE_CONSENT_OUTDATED);
 	if (strcmp(consent_state, "current") != 0)
-		return undo(s, TRACE_NO_APPROVAL);
+		return service_rollback(s, TRACE_NO_APPROVAL);
 	int64_t ordered = 0;
 	if (store_order_quantity_for_decision(s, d.id, &ordered) != STORE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (ordered + quantity > d.quantity) {
 		*field_out = "quantity";
-		return undo(s, TRACE_OVER_APPROVAL);
+		return service_rollback(s, TRACE_OVER_APPROVAL);
 	}
 	product_record product;
 	user_record user;
 	patient_profile profile;
 	if (store_product_get(s, d.product_id, &product) != STORE_OK || store_user_by_id(s, patient->id, &user) != STORE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	rc = store_profile_get(s, patient->id, &profile);
 	if (rc == STORE_ERROR)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (rc == STORE_NOT_FOUND || profile.postal_code[0] == '\0' || profile.address[0] == '\0')
-		return undo(s, TRACE_ADDRESS_REQUIRED);
+		return service_rollback(s, TRACE_ADDRESS_REQUIRED);
 
 	order_record o = {0};
 	o.patient_id = patient->id;
@@ -482,14 +483,14 @@ trace_rc trace_place_order(store *s, const intake_catalog *cat, const actor *pat
 	snprintf(o.ship_address, sizeof o.ship_address, "%s", profile.address);
 	snprintf(o.ship_phone, sizeof o.ship_phone, "%s", profile.phone);
 	o.created_at = now;
-	if (store_order_insert(s, &o) != STORE_OK || mail_event_order_placed(s, &o, product.name_ja) != STORE_OK)
-		return undo(s, TRACE_ERROR);
+	if (store_order_insert(s, &o) != STORE_OK || mail_event_order_placed(s, mail, &o, product.name_ja) != STORE_OK)
+		return service_rollback(s, TRACE_ERROR);
 	char detail[160];
 	snprintf(detail, sizeof detail, "%d x %s, %s, consent %s v%d", quantity, product.code, method_code, c.consent_id,
 	         c.consent_version);
-	if (audit(s, patient, "order.create", "order", o.id, detail) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	if (finish(s) != TRACE_OK)
+	if (!service_audit(s, patient, "order.create", "order", o.id, detail))
+		return service_rollback(s, TRACE_ERROR);
+	if (!service_commit(s))
 		return TRACE_ERROR;
 	if (store_order_get(s, o.id, out) != STORE_OK)
 		*out = o;
@@ -514,15 +515,14 @@ trace_rc trace_cancel_order(store *s, const actor *by, int64_t order_id, int64_t
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
 	if (rc != TRACE_OK)
-		return undo(s, rc);
+		return service_rollback(s, rc);
 	/* Once units are taken from a lot they are accounted for; cancel before that only. */
 	if (strcmp(o.status, "awaiting_payment") != 0 && strcmp(o.status, "paid") != 0)
-		return undo(s, TRACE_ORDER_STATE);
+		return service_rollback(s, TRACE_ORDER_STATE);
 	if (store_order_set_status(s, order_id, o.status, "cancelled", now) != STORE_OK)
-		return undo(s, TRACE_ORDER_STATE);
-	if (audit(s, by, "order.cancel", "order", order_id, o.paid_at ? "paid: refund due" : "") != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return finish(s);
+		return service_rollback(s, TRACE_ORDER_STATE);
+	return service_audit_commit(s, by, "order.cancel", "order", order_id,
+	                            o.paid_at ? "paid: refund due" : "") ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc trace_record_payment(store *s, const actor *by, int64_t order_id, const char *reference, int64_t now,
@@ -534,27 +534,25 @@ trace_rc trace_record_payment(store *s, const actor *by, int64_t order_id, const
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
 	if (rc != TRACE_OK)
-		return undo(s, rc);
+		return service_rollback(s, rc);
 	const payment_method *pm = payment_method_find(o.payment_method);
 	if (pm == NULL)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	if (pm->check_reference(reference) != NULL) {
 		*field_out = "reference";
-		return undo(s, TRACE_INVALID);
+		return service_rollback(s, TRACE_INVALID);
 	}
 	if (o.paid_at != 0 || strcmp(o.status, "cancelled") == 0)
-		return undo(s, TRACE_ORDER_STATE);
+		return service_rollback(s, TRACE_ORDER_STATE);
 	/* Cash on delivery is paid when the carrier hands the parcel over. */
 	if (!pm->paid_before_dispensing && strcmp(o.status, "delivered") != 0 && strcmp(o.status, "shipped") != 0)
-		return undo(s, TRACE_ORDER_STATE);
+		return service_rollback(s, TRACE_ORDER_STATE);
 	if (store_order_record_payment(s, order_id, reference ? reference : "", now, by->id) != STORE_OK)
-		return undo(s, TRACE_ORDER_STATE);
+		return service_rollback(s, TRACE_ORDER_STATE);
 	if (strcmp(o.status, "awaiting_payment") == 0 &&
 	    store_order_set_status(s, order_id, "awaiting_payment", "paid", now) != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit(s, by, "order.payment", "order", order_id, pm->code) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return finish(s);
+		return service_rollback(s, TRACE_ERROR);
+	return service_audit_commit(s, by, "order.payment", "order", order_id, pm->code) ? TRACE_OK : TRACE_ERROR;
 }
 
 typedef struct fefo {
@@ -578,24 +576,24 @@ trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
 	if (rc != TRACE_OK)
-		return undo(s, rc);
+		return service_rollback(s, rc);
 	const payment_method *pm = payment_method_find(o.payment_method);
 	if (strcmp(o.status, "paid") != 0 && strcmp(o.status, "awaiting_payment") != 0)
-		return undo(s, TRACE_ORDER_STATE);
+		return service_rollback(s, TRACE_ORDER_STATE);
 	if (strcmp(o.status, "awaiting_payment") == 0 && (pm == NULL || pm->paid_before_dispensing))
-		return undo(s, TRACE_NOT_PAID);
+		return service_rollback(s, TRACE_NOT_PAID);
 
 	/* Eligible: released, with stock, expiring after today + margin; soonest expiry first. */
 	char min_expiry[11];
 	jst_date(now + (int64_t)margin_days * 86400, min_expiry);
 	fefo candidates = {.n = 0};
 	if (store_lot_dispensable(s, o.product_id, min_expiry, collect_lot, &candidates) != STORE_OK)
-		return undo(s, TRACE_ERROR);
+		return service_rollback(s, TRACE_ERROR);
 	int64_t available = 0;
 	for (int i = 0; i < candidates.n; i++)
 		available += candidates.lots[i].quantity_available;
 	if (available < o.quantity)
-		return undo(s, TRACE_NO_STOCK);
+		return service_rollback(s, TRACE_NO_STOCK);
 
 	int64_t left = o.quantity;
 	actor system = {.id = 0, .role = ROLE_NONE};
@@ -605,43 +603,43 @@ trace_rc trace_dispense(store *s, const actor *by, int64_t order_id, int margin_
 		/* The UPDATE re-checks stock and status, so a racing dispense cannot go negative. */
 		store_rc src = store_lot_take_stock(s, l->id, take);
 		if (src == STORE_CONFLICT)
-			return undo(s, TRACE_NO_STOCK);
+			return service_rollback(s, TRACE_NO_STOCK);
 		if (src != STORE_OK)
-			return undo(s, TRACE_ERROR);
+			return service_rollback(s, TRACE_ERROR);
 		dispense_record d = {0, order_id, l->id, (int)take, now, by->id, "", ""};
 		if (store_dispense_insert(s, &d) != STORE_OK)
-			return undo(s, TRACE_ERROR);
+			return service_rollback(s, TRACE_ERROR);
 		if (take == l->quantity_available &&
 		    transition_in_tx(s, &system, l->id, LOT_DEPLETED, "全数出庫 / all units dispensed", now) != TRACE_OK)
-			return undo(s, TRACE_ERROR);
+			return service_rollback(s, TRACE_ERROR);
 		char detail[128];
 		snprintf(detail, sizeof detail, "%lld units of lot %s", (long long)take, l->lot_number);
-		if (audit(s, by, "order.dispense", "order", order_id, detail) != TRACE_OK)
-			return undo(s, TRACE_ERROR);
+		if (!service_audit(s, by, "order.dispense", "order", order_id, detail))
+			return service_rollback(s, TRACE_ERROR);
 		left -= take;
 	}
 	if (store_order_set_status(s, order_id, o.status, "dispensed", now) != STORE_OK)
-		return undo(s, TRACE_ORDER_STATE);
-	return finish(s);
+		return service_rollback(s, TRACE_ORDER_STATE);
+	return service_commit(s) ? TRACE_OK : TRACE_ERROR;
 }
 
-trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *carrier, const char *tracking,
-                    const char *logger_id, int64_t now)
+trace_rc trace_ship(store *s, const mail_settings *mail, const actor *by, int64_t order_id, const char *carrier,
+                    const char *tracking, const char *logger_id, int64_t now)
 {
 	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
 	if (rc != TRACE_OK)
-		return undo(s, rc);
+		return service_rollback(s, rc);
 	if (strcmp(o.status, "dispensed") != 0)
-		return undo(s, TRACE_ORDER_STATE);
+		return service_rollback(s, TRACE_ORDER_STATE);
 	if (logger_id != NULL && *logger_id != '\0') {
 		/* The parcel's logger must be one exosafe knows, or its readings reach no lot. */
 		logger_record logger;
 		store_rc lrc = store_logger_by_code(s, logger_id, &logger);
 		if (lrc != STORE_OK)
-			return undo(s, lrc == STORE_NOT_FOUND ? TRACE_INVALID : TRACE_ERROR);
+			return service_rollback(s, lrc == STORE_NOT_FOUND ? TRACE_INVALID : TRACE_ERROR);
 	}
 	shipment_record sh = {0};
 	sh.order_id = order_id;
@@ -651,11 +649,9 @@ trace_rc trace_ship(store *s, const actor *by, int64_t order_id, const char *car
 	sh.shipped_at = now;
 	sh.recorded_by = by->id;
 	if (store_shipment_insert(s, &sh) != STORE_OK || store_order_set_status(s, order_id, "dispensed", "shipped", now) != STORE_OK ||
-	    mail_event_shipped(s, &o, &sh) != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit(s, by, "order.ship", "order", order_id, carrier) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return finish(s);
+	    mail_event_shipped(s, mail, &o, &sh) != STORE_OK)
+		return service_rollback(s, TRACE_ERROR);
+	return service_audit_commit(s, by, "order.ship", "order", order_id, carrier) ? TRACE_OK : TRACE_ERROR;
 }
 
 trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
@@ -665,35 +661,32 @@ trace_rc trace_deliver(store *s, const actor *by, int64_t order_id, int64_t now)
 	order_record o;
 	trace_rc rc = load_order(s, by, order_id, &o);
 	if (rc != TRACE_OK)
-		return undo(s, rc);
+		return service_rollback(s, rc);
 	if (strcmp(o.status, "shipped") != 0)
-		return undo(s, TRACE_ORDER_STATE);
+		return service_rollback(s, TRACE_ORDER_STATE);
 	if (store_shipment_delivered(s, order_id, now) != STORE_OK ||
 	    store_order_set_status(s, order_id, "shipped", "delivered", now) != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit(s, by, "order.deliver", "order", order_id, "") != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return finish(s);
+		return service_rollback(s, TRACE_ERROR);
+	return service_audit_commit(s, by, "order.deliver", "order", order_id, "") ? TRACE_OK : TRACE_ERROR;
 }
 
-trace_rc trace_recall(store *s, const actor *by, int64_t lot_id, const char *reason, int64_t now)
+trace_rc trace_recall(store *s, const mail_settings *mail, const actor *by, int64_t lot_id, const char *reason,
+                      int64_t now)
 {
 	if (store_begin(s) != STORE_OK)
 		return TRACE_ERROR;
 	lot_record lot;
 	store_rc src = store_lot_get(s, lot_id, &lot);
 	if (src != STORE_OK)
-		return undo(s, src == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
+		return service_rollback(s, src == STORE_NOT_FOUND ? TRACE_NOT_FOUND : TRACE_ERROR);
 	if (strcmp(lot.status, "recalled") != 0) {
 		trace_rc rc = transition_in_tx(s, by, lot_id, LOT_RECALLED, reason, now);
 		if (rc != TRACE_OK)
-			return undo(s, rc);
+			return service_rollback(s, rc);
 	}
 	/* Every recipient is followed until the jar is accounted for; a repeated recall picks up
 	 * any dispense recorded since. */
-	if (store_recall_track_open(s, lot_id, now) != STORE_OK || mail_event_recalled(s, &lot) != STORE_OK)
-		return undo(s, TRACE_ERROR);
-	if (audit(s, by, "lot.recall", "lot", lot_id, reason) != TRACE_OK)
-		return undo(s, TRACE_ERROR);
-	return finish(s);
+	if (store_recall_track_open(s, lot_id, now) != STORE_OK || mail_event_recalled(s, mail, &lot) != STORE_OK)
+		return service_rollback(s, TRACE_ERROR);
+	return service_audit_commit(s, by, "lot.recall", "lot", lot_id, reason) ? TRACE_OK : TRACE_ERROR;
 }

@@ -11,6 +11,7 @@
 #include "core/credentials.h"
 #include "service/accounts.h"
 #include "service/intake.h"
+#include "service/mail_events.h"
 #include "store/store.h"
 
 #define DAY 86400
@@ -23,6 +24,7 @@ typedef struct world {
 	int64_t t0;
 	intake_catalog *cat;
 	server_config cfg;
+	mail_settings mail;  /* from cfg: patients' mails are queued, so their faults are covered */
 	intake_policy policy;
 	actor system, admin, doctor, pharmacist, patient, patient2;
 	int64_t product_id, lot_id, unit_id, logger_id;

@@ -166,13 +166,13 @@ static int run_delete_slot(store *s, world *w)
 static int run_book(store *s, world *w)
 {
 	booking_record b;
-	return intake_book(s, &w->patient2, w->slot2_id, w->t0, &b) != INTAKE_OK;
+	return intake_book(s, &w->mail, &w->patient2, w->slot2_id, w->t0, &b) != INTAKE_OK;
 }
 
 int setup_booked(store *s, world *w)
 {
 	booking_record b;
-	if (setup_free_slot(s, w) || intake_book(s, &w->patient2, w->slot2_id, w->t0, &b) != INTAKE_OK)
+	if (setup_free_slot(s, w) || intake_book(s, &w->mail, &w->patient2, w->slot2_id, w->t0, &b) != INTAKE_OK)
 		return fail("book: %s", s->errmsg);
 	w->booking2_id = b.id;
 	int64_t t = w->t0 + 2 * DAY + 1200;
@@ -182,13 +182,13 @@ int setup_booked(store *s, world *w)
 
 static int run_cancel(store *s, world *w)
 {
-	return intake_cancel(s, &w->patient2, &w->policy, w->booking2_id, w->t0) != INTAKE_OK;
+	return intake_cancel(s, &w->mail, &w->patient2, &w->policy, w->booking2_id, w->t0) != INTAKE_OK;
 }
 
 static int run_reschedule(store *s, world *w)
 {
 	booking_record b;
-	return intake_reschedule(s, &w->patient2, &w->policy, w->booking2_id, w->slot_id, w->t0, &b) != INTAKE_OK;
+	return intake_reschedule(s, &w->mail, &w->patient2, &w->policy, w->booking2_id, w->slot_id, w->t0, &b) != INTAKE_OK;
 }
 
 static int run_submit_answers(store *s, world *w)
@@ -212,7 +212,7 @@ static int setup_past_booking(store *s, world *w)
 	call -= call % 600;
 	booking_record b;
 	if ((w->slot2_id = slot_at(s, w, call + 600 * 0, call - DAY)) == 0 ||
-	    intake_book(s, &w->patient2, w->slot2_id, call - DAY + 60, &b) != INTAKE_OK)
+	    intake_book(s, &w->mail, &w->patient2, w->slot2_id, call - DAY + 60, &b) != INTAKE_OK)
 		return fail("past booking: %s", s->errmsg);
 	w->booking2_id = b.id;
 	return 0;
@@ -245,7 +245,7 @@ static int run_decide(store *s, world *w)
 	                     .quantity = 1, .directions = "daily", .valid_until = valid_until};
 	decision_record d;
 	const char *field;
-	return intake_decide(s, w->cat, &w->policy, &w->doctor, w->patient2.id, &in, w->t0, &d, &field) != INTAKE_OK;
+	return intake_decide(s, &w->mail, w->cat, &w->policy, &w->doctor, w->patient2.id, &in, w->t0, &d, &field) != INTAKE_OK;
 }
 
 /* ---- clinic, password reset, mail ---- */
@@ -326,7 +326,7 @@ static store_rc booked(store *s, world *w)
 {
 	booking_record b;
 	store_rc rc = store_booking_get(s, w->booking2_id, &b);
-	return rc != STORE_OK ? rc : mail_event_booked(s, &b);
+	return rc != STORE_OK ? rc : mail_event_booked(s, &w->mail, &b);
 }
 
 static int run_mail_booked(store *s, world *w)
@@ -336,7 +336,7 @@ static int run_mail_booked(store *s, world *w)
 
 static store_rc booking_cancelled(store *s, world *w)
 {
-	return mail_event_booking_cancelled(s, w->booking2_id);
+	return mail_event_booking_cancelled(s, &w->mail, w->booking2_id);
 }
 
 static int run_mail_booking_cancelled(store *s, world *w)
@@ -348,7 +348,7 @@ static store_rc decided(store *s, world *w)
 {
 	decision_record d;
 	store_rc rc = store_decision_latest(s, w->patient.id, &d);
-	return rc != STORE_OK ? rc : mail_event_decided(s, &d);
+	return rc != STORE_OK ? rc : mail_event_decided(s, &w->mail, &d);
 }
 
 static int run_mail_decided(store *s, world *w)
@@ -360,7 +360,7 @@ static store_rc order_placed(store *s, world *w)
 {
 	order_record o;
 	store_rc rc = store_order_get(s, w->order_id, &o);
-	return rc != STORE_OK ? rc : mail_event_order_placed(s, &o, "クリーム");
+	return rc != STORE_OK ? rc : mail_event_order_placed(s, &w->mail, &o, "クリーム");
 }
 
 static int run_mail_order_placed(store *s, world *w)
@@ -375,7 +375,7 @@ static store_rc shipped(store *s, world *w)
 	store_rc rc = store_order_get(s, w->order_id, &o);
 	if (rc == STORE_OK)
 		rc = store_shipment_of_order(s, w->order_id, &sh);
-	return rc != STORE_OK ? rc : mail_event_shipped(s, &o, &sh);
+	return rc != STORE_OK ? rc : mail_event_shipped(s, &w->mail, &o, &sh);
 }
 
 static int run_mail_shipped(store *s, world *w)
@@ -387,7 +387,7 @@ static store_rc recalled(store *s, world *w)
 {
 	lot_record lot;
 	store_rc rc = store_lot_get(s, w->lot_id, &lot);
-	return rc != STORE_OK ? rc : mail_event_recalled(s, &lot);
+	return rc != STORE_OK ? rc : mail_event_recalled(s, &w->mail, &lot);
 }
 
 static int run_mail_recalled(store *s, world *w)
@@ -398,7 +398,7 @@ static int run_mail_recalled(store *s, world *w)
 static store_rc consent_updated(store *s, world *w)
 {
 	int64_t queued = 0;
-	store_rc rc = mail_event_consent_updated(s, INTAKE_CONSENT_ID, 99, "同意書 第99版", &queued);
+	store_rc rc = mail_event_consent_updated(s, &w->mail, INTAKE_CONSENT_ID, 99, "同意書 第99版", &queued);
 	return rc == STORE_OK && queued != 1 ? STORE_ERROR : rc;
 }
 

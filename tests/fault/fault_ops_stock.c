@@ -73,14 +73,14 @@ static int run_place_order(store *s, world *w)
 {
 	order_record o;
 	const char *field;
-	return trace_place_order(s, w->cat, &w->patient, 1, "bank_transfer", w->t0, &o, &field) != TRACE_OK;
+	return trace_place_order(s, &w->mail, w->cat, &w->patient, 1, "bank_transfer", w->t0, &o, &field) != TRACE_OK;
 }
 
 int setup_order(store *s, world *w)
 {
 	order_record o;
 	const char *field;
-	if (trace_place_order(s, w->cat, &w->patient, 1, "bank_transfer", w->t0, &o, &field) != TRACE_OK)
+	if (trace_place_order(s, &w->mail, w->cat, &w->patient, 1, "bank_transfer", w->t0, &o, &field) != TRACE_OK)
 		return fail("order: %s", s->errmsg);
 	w->order_id = o.id;
 	return 0;
@@ -118,7 +118,7 @@ static int setup_dispensed(store *s, world *w)
 
 static int run_ship(store *s, world *w)
 {
-	return trace_ship(s, &w->pharmacist, w->order_id, "yamato", "1234-5678-9012", "", w->t0) != TRACE_OK;
+	return trace_ship(s, &w->mail, &w->pharmacist, w->order_id, "yamato", "1234-5678-9012", "", w->t0) != TRACE_OK;
 }
 
 int setup_shipped(store *s, world *w)
@@ -135,7 +135,7 @@ static int run_deliver(store *s, world *w)
 
 static int run_recall(store *s, world *w)
 {
-	return trace_recall(s, &w->pharmacist, w->lot_id, "回収: 試験の誤り", w->t0) != TRACE_OK;
+	return trace_recall(s, &w->mail, &w->pharmacist, w->lot_id, "回収: 試験の誤り", w->t0) != TRACE_OK;
 }
 
 static int first_track(void *ctx, const recall_track_record *t)

@@ -162,7 +162,7 @@ int world_build(store *s, world *w)
 	if ((w->slot_id = slot_at(s, w, call, call - DAY)) == 0)
 		return fail("slot: %s", s->errmsg);
 	booking_record b;
-	if (intake_book(s, &w->patient, w->slot_id, call - DAY + 60, &b) != INTAKE_OK)
+	if (intake_book(s, &w->mail, &w->patient, w->slot_id, call - DAY + 60, &b) != INTAKE_OK)
 		return fail("book: %s", s->errmsg);
 	w->booking_id = b.id;
 	if (submit_answers(s, w, &w->patient, now - 7200, &w->response_id) != 0 || accept_consent(s, w, &w->patient, now - 7000))
@@ -175,7 +175,7 @@ int world_build(store *s, world *w)
 	decision_input in = {.response_id = w->response_id, .approve = true, .notes = "ok", .product_id = w->product_id,
 	                     .quantity = 3, .directions = "daily", .valid_until = valid_until};
 	decision_record d;
-	if (intake_decide(s, w->cat, &w->policy, &w->doctor, w->patient.id, &in, now - 600, &d, &field) != INTAKE_OK)
+	if (intake_decide(s, &w->mail, w->cat, &w->policy, &w->doctor, w->patient.id, &in, now - 600, &d, &field) != INTAKE_OK)
 		return fail("decide: %s", s->errmsg);
 	w->decision_id = d.id;
 	return 0;

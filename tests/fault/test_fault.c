@@ -267,7 +267,7 @@ int main(void)
 	/* A relay that refuses at once: port 1 on this machine. */
 	snprintf(w.cfg.mail.smtp_url, sizeof w.cfg.mail.smtp_url, "smtp://127.0.0.1:1");
 	snprintf(w.cfg.mail.from, sizeof w.cfg.mail.from, "clinic@fault.example");
-	mail_events_configure(&w.cfg);
+	w.mail = mail_settings_from_config(&w.cfg);
 	w.policy = (intake_policy){.cutoff_seconds = 3600, .questionnaire_valid_seconds = 90LL * DAY};
 
 	store *s = open_store(world_path);

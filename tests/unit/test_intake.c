@@ -117,17 +117,18 @@ static void test_cutoff(void **state)
 	int64_t call = T0 + 2 * DAY;
 	int64_t slot = slot_at(f, call, T0), other = slot_at(f, call + 600, T0);
 	booking_record b;
-	assert_int_equal(intake_book(f->s, &f->patient, slot, T0, &b), INTAKE_OK);
+	assert_int_equal(intake_book(f->s, NULL, &f->patient, slot, T0, &b), INTAKE_OK);
 	/* 59 minutes before the call is past the 60-minute cut-off. */
-	assert_int_equal(intake_cancel(f->s, &f->patient, &f->policy, b.id, call - 59 * 60), INTAKE_TOO_LATE);
-	assert_int_equal(intake_reschedule(f->s, &f->patient, &f->policy, b.id, other, call - 59 * 60, &b), INTAKE_TOO_LATE);
+	assert_int_equal(intake_cancel(f->s, NULL, &f->patient, &f->policy, b.id, call - 59 * 60), INTAKE_TOO_LATE);
+	assert_int_equal(intake_reschedule(f->s, NULL, &f->patient, &f->policy, b.id, other, call - 59 * 60, &b),
+	                 INTAKE_TOO_LATE);
 	assert_int_equal(rows(f, "bookings"), 1);
 	/* Someone else's booking is not there at all. */
-	assert_int_equal(intake_cancel(f->s, &f->other, &f->policy, b.id, T0), INTAKE_NOT_FOUND);
-	assert_int_equal(intake_cancel(f->s, &f->patient, &f->policy, b.id, call - 61 * 60), INTAKE_OK);
+	assert_int_equal(intake_cancel(f->s, NULL, &f->other, &f->policy, b.id, T0), INTAKE_NOT_FOUND);
+	assert_int_equal(intake_cancel(f->s, NULL, &f->patient, &f->policy, b.id, call - 61 * 60), INTAKE_OK);
 	/* Once the slot has started it cannot be booked. */
-	assert_int_equal(intake_book(f->s, &f->other, slot, call, &b), INTAKE_SLOT_PAST);
-	assert_int_equal(intake_book(f->s, &f->other, slot, call - 1, &b), INTAKE_OK);
+	assert_int_equal(intake_book(f->s, NULL, &f->other, slot, call, &b), INTAKE_SLOT_PAST);
+	assert_int_equal(intake_book(f->s, NULL, &f->other, slot, call - 1, &b), INTAKE_OK);
 }
 
 static void test_reschedule_to_taken_slot_keeps_the_old_booking(void **state)
@@ -136,9 +137,10 @@ static void test_reschedule_to_taken_slot_keeps_the_old_booking(void **state)
 	int64_t call = T0 + 3 * DAY;
 	int64_t a = slot_at(f, call, T0), b = slot_at(f, call + 600, T0);
 	booking_record mine, theirs, moved;
-	assert_int_equal(intake_book(f->s, &f->patient, a, T0, &mine), INTAKE_OK);
-	assert_int_equal(intake_book(f->s, &f->other, b, T0, &theirs), INTAKE_OK);
-	assert_int_equal(intake_reschedule(f->s, &f->patient, &f->policy, mine.id, b, T0, &moved), INTAKE_SLOT_TAKEN);
+	assert_int_equal(intake_book(f->s, NULL, &f->patient, a, T0, &mine), INTAKE_OK);
+	assert_int_equal(intake_book(f->s, NULL, &f->other, b, T0, &theirs), INTAKE_OK);
+	assert_int_equal(intake_reschedule(f->s, NULL, &f->patient, &f->policy, mine.id, b, T0, &moved),
+	                 INTAKE_SLOT_TAKEN);
 	booking_record again;
 	assert_int_equal(store_booking_get(f->s, mine.id, &again), STORE_OK);
 	assert_string_equal(again.status, "booked");
@@ -181,7 +183,7 @@ static int64_t booked_call(fixture *f, int64_t t)
 {
 	int64_t slot = slot_at(f, t, t - DAY);
 	booking_record b;
-	assert_int_equal(intake_book(f->s, &f->patient, slot, t - DAY + 1, &b), INTAKE_OK);
+	assert_int_equal(intake_book(f->s, NULL, &f->patient, slot, t - DAY + 1, &b), INTAKE_OK);
 	return b.id;
 }
 
@@ -209,13 +211,14 @@ static void test_expired_answers_cannot_back_an_approval(void **state)
 	decision_input in = approval(f, rid);
 	decision_record d;
 	const char *field;
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
 	                 INTAKE_QUESTIONNAIRE_EXPIRED);
 	assert_int_equal(rows(f, "treatment_decisions"), 0);
 	rid = submit(f, clean_answers(), T0);
 	in = approval(f, rid);
 	held_call(f, T0 - 3600);
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_OK);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_OK);
 	assert_string_equal(d.decision, "approved");
 	assert_int_equal(d.quantity, 1);
 	assert_int_equal(d.product_id, f->product_id);
@@ -232,11 +235,11 @@ static void test_withdrawn_consent_blocks_approval(void **state)
 	decision_input in = approval(f, rid);
 	decision_record d;
 	const char *field;
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0 + 20, &d, &field),
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0 + 20, &d, &field),
 	                 INTAKE_CONSENT_REQUIRED);
 	/* A new acceptance after the withdrawal counts. */
 	accept_consent(f, T0 + 30);
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0 + 40, &d, &field),
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0 + 40, &d, &field),
 	                 INTAKE_OK);
 }
 
@@ -250,23 +253,28 @@ static void test_approval_fields(void **state)
 	const char *field = NULL;
 	decision_input in = approval(f, rid);
 	in.valid_until = "2028-01-01"; /* more than a year ahead */
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_INVALID);
 	assert_string_equal(field, "valid_until");
 	in = approval(f, rid);
 	in.quantity = 13;
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_INVALID);
 	assert_string_equal(field, "quantity");
 	in = approval(f, rid);
 	in.product_id = 999;
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_INVALID);
 	assert_string_equal(field, "product_id");
 	in = approval(f, rid);
 	in.notes = "";
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_INVALID);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_INVALID);
 	assert_string_equal(field, "notes");
 	/* The doctor cannot decide on a response of another patient. */
 	in = approval(f, rid);
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->other.id, &in, T0, &d, &field), INTAKE_NOT_FOUND);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->other.id, &in, T0, &d, &field),
+	                 INTAKE_NOT_FOUND);
 	assert_int_equal(rows(f, "treatment_decisions"), 0);
 }
 
@@ -315,7 +323,7 @@ static void test_approval_needs_a_recent_held_call_or_a_reason(void **state)
 	accept_consent(f, T0);
 	decision_input in = approval(f, rid);
 	decision_record d;
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
 	                 INTAKE_CALL_REQUIRED);
 	assert_string_equal(field, "no_call_reason");
 	assert_int_equal(rows(f, "treatment_decisions"), 0);
@@ -323,20 +331,23 @@ static void test_approval_needs_a_recent_held_call_or_a_reason(void **state)
 	decision_input decline = {.response_id = rid, .approve = false, .notes = "n", .decline_reason = "not reached"};
 	/* With a written reason the approval is recorded, and the reason with it. */
 	in.no_call_reason = "video consultation instead of the phone";
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_OK);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_OK);
 	assert_string_equal(d.no_call_reason, "video consultation instead of the phone");
 	assert_int_equal(d.call_id, 0);
 	/* The next answers: declined without any call; then a call held 89 days before approving. */
 	rid = submit(f, clean_answers(), T0 + DAY);
 	decline.response_id = rid;
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &decline, T0 + DAY, &d, &field),
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &decline, T0 + DAY, &d,
+	                               &field),
 	                 INTAKE_OK);
 	rid = submit(f, clean_answers(), T0 + 2 * DAY);
 	int64_t call = held_call(f, T0 + 2 * DAY + 3600);
 	in = approval(f, rid);
 	in.valid_until = "2027-03-01";
 	int64_t later = T0 + 2 * DAY + 3600 + 89 * DAY;
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, later, &d, &field), INTAKE_OK);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, later, &d, &field),
+	                 INTAKE_OK);
 	assert_int_equal(d.call_id, call);
 	assert_string_equal(d.no_call_reason, "");
 }
@@ -379,12 +390,13 @@ static void test_changed_answers_need_an_override(void **state)
 	decision_input in = approval(f, rid);
 	decision_record d;
 	const char *field = NULL;
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
 	                 INTAKE_OVERRIDE_REQUIRED);
 	assert_string_equal(field, "override_reason");
 	assert_int_equal(rows(f, "treatment_decisions"), 0);
 	in.override_reason = "電話で確認:アナフィラキシーは誤回答、妊娠の可能性なし";
-	assert_int_equal(intake_decide(f->s, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field), INTAKE_OK);
+	assert_int_equal(intake_decide(f->s, NULL, f->cat, &f->policy, &f->doctor, f->patient.id, &in, T0, &d, &field),
+	                 INTAKE_OK);
 
 	/* Versions older than the validity window are not compared. */
 	a = clean_answers();
@@ -418,6 +430,25 @@ static void test_age_comes_from_the_date_of_birth(void **state)
 	response_record_clear(&r);
 }
 
+/* The patients' mails are queued with the operation only when the caller passes the mail
+ * settings: a booking queues its confirmation and reminder, a cancellation withdraws the
+ * reminder, and NULL (exosafe demo, these other tests) queues nothing. */
+static void test_mail_only_with_mail_settings(void **state)
+{
+	fixture *f = *state;
+	mail_settings mail = {.data_dir = "data", .public_url = "https://clinic.example", .reminder_seconds = DAY};
+	int64_t call = T0 + 2 * DAY;
+	int64_t slot = slot_at(f, call, T0), other = slot_at(f, call + 600, T0);
+	booking_record b;
+	assert_int_equal(intake_book(f->s, NULL, &f->other, other, T0, &b), INTAKE_OK);
+	assert_int_equal(rows(f, "mail_outbox"), 0);
+	assert_int_equal(intake_book(f->s, &mail, &f->patient, slot, T0, &b), INTAKE_OK);
+	assert_int_equal(rows(f, "mail_outbox WHERE kind = 'booking_confirmation'"), 1);
+	assert_int_equal(rows(f, "mail_outbox WHERE kind = 'booking_reminder' AND status = 'queued'"), 1);
+	assert_int_equal(intake_cancel(f->s, &mail, &f->patient, &f->policy, b.id, T0), INTAKE_OK);
+	assert_int_equal(rows(f, "mail_outbox WHERE kind = 'booking_reminder' AND status = 'queued'"), 0);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -433,6 +464,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_age_comes_from_the_date_of_birth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_call_is_recorded_only_as_it_can_have_happened, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approval_needs_a_recent_held_call_or_a_reason, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_only_with_mail_settings, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
