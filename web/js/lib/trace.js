@@ -62,6 +62,18 @@ export function orderStatusBadge(status) {
 }
 
 /** The badge an order holding a recalled lot shows instead of its shipping status (回収対象). */
+/** An order's card (patient's and staff's lists): the <li> carrying the order's id and status
+ *  for styles and tests, with its head line made of headItems. */
+export function orderCard(order, ...headItems) {
+  const li = el('li', `card order order--${order.status}`);
+  li.dataset.orderId = String(order.id);
+  li.dataset.status = String(order.status);
+  const head = el('div', 'order__head');
+  head.append(...headItems);
+  li.append(head);
+  return li;
+}
+
 export function recallBadge() {
   const badge = el('span', 'status-badge status-badge--order-recalled', t('order.status.recalled'));
   badge.dataset.status = 'recalled';

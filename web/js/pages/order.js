@@ -13,7 +13,7 @@ import { formatDay, timeElement, todayJst } from '../lib/jst.js';
 import { $, el, fillDetails } from '../lib/dom.js';
 import { recalledOrderIds } from '../lib/session.js';
 import {
-  bilingualText, fillNotes, formatDate, orderStatusBadge, productName, recallBadge, yen, yenTaxIncluded,
+  bilingualText, fillNotes, formatDate, orderCard, orderStatusBadge, productName, recallBadge, yen, yenTaxIncluded,
 } from '../lib/trace.js';
 import { runPage } from '../lib/page.js';
 
@@ -204,15 +204,11 @@ function cancelArea(order) {
 
 function orderItem(order) {
   const detail = state.details.get(order.id) ?? null;
-  const li = el('li', `card order order--${order.status}`);
-  li.dataset.orderId = String(order.id);
-  li.dataset.status = String(order.status);
-  const head = el('div', 'order__head');
   // A recalled lot's order says so rather than "shipped": the jar must not be used.
   const recalled = recalledOrderIds().has(order.id);
+  const li = orderCard(order, el('strong', 'order__id', t('order.number', { id: order.id })),
+    recalled ? recallBadge() : orderStatusBadge(order.status));
   if (recalled) li.dataset.recalled = 'true';
-  head.append(el('strong', 'order__id', t('order.number', { id: order.id })), recalled ? recallBadge() : orderStatusBadge(order.status));
-  li.append(head);
 
   const p = state.products.find((x) => x.id === order.product_id);
   const rows = [

@@ -10,7 +10,7 @@ import { currentLang, t } from '../lib/i18n.js';
 import { timeElement } from '../lib/jst.js';
 import { listQuery, pager, searchBar } from '../lib/list-controls.js';
 import { $, el, fillDetails, showAlert } from '../lib/dom.js';
-import { ORDER_STATUSES, formatDate, orderStatusBadge, productName, yen } from '../lib/trace.js';
+import { ORDER_STATUSES, formatDate, orderCard, orderStatusBadge, productName, yen } from '../lib/trace.js';
 import { runPage } from '../lib/page.js';
 
 const WITH_DETAIL = new Set(['dispensed', 'shipped', 'delivered']);
@@ -188,14 +188,10 @@ function shipToBlock(shipTo) {
   return block;
 }
 
-function orderCard(order) {
+function staffOrderCard(order) {
   const detail = state.details.get(order.id) ?? null;
-  const li = el('li', `card order order--${order.status}`);
-  li.dataset.orderId = String(order.id);
-  li.dataset.status = String(order.status);
-  const head = el('div', 'order__head');
-  head.append(el('strong', 'order__id', `#${order.id}`), el('span', 'order__name', order.patient_name), orderStatusBadge(order.status));
-  li.append(head);
+  const li = orderCard(order, el('strong', 'order__id', `#${order.id}`), el('span', 'order__name', order.patient_name),
+    orderStatusBadge(order.status));
 
   const product = state.products.get(order.product_id);
   const shipTo = order.ship_to ?? {};
@@ -264,7 +260,7 @@ function render() {
     tab.setAttribute('aria-pressed', String(tab.dataset.tab === state.tab));
     tab.querySelector('.tab__count').textContent = String(counts[tab.dataset.tab] ?? 0);
   }
-  $('order-list').replaceChildren(...state.orders.map(orderCard));
+  $('order-list').replaceChildren(...state.orders.map(staffOrderCard));
   $('orders-empty').hidden = state.orders.length > 0;
   $('orders-pager').replaceChildren(pager({ id: 'orders-pager-nav', total: view.total, limit: view.limit, offset: view.offset, onPage: (offset) => { view.offset = offset; reload(); } }));
   $('orders-pager').hidden = view.total <= view.limit;
