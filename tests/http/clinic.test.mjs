@@ -60,7 +60,12 @@ describe('serve in production refuses what it cannot serve', () => {
     assert.equal(cli(['demo', '--db', db]).status, 0);
     // Back to schema 8, as make run's var/exosafe.db was. Migrations are applied above the
     // highest recorded version, so every later migration's objects go too (add yours here).
+    const recallTriggers = ['dispense', 'dispense_gone', 'dispense_changed', 'order', 'user', 'profile',
+      'profile_changed', 'profile_gone', 'shipment', 'shipment_changed', 'shipment_gone', 'track', 'track_changed',
+      'track_gone'];
     sql(db, [
+      ...recallTriggers.map((t) => `DROP TRIGGER recall_recipients_${t};`),
+      'DROP VIEW recall_recipients_joined; DROP TABLE recall_recipients;',
       'DROP INDEX IF EXISTS audit_log_actor; DROP INDEX IF EXISTS audit_log_object;',
       'DROP INDEX IF EXISTS audit_log_action; DROP INDEX IF EXISTS audit_log_at;',
       'DROP TABLE IF EXISTS logger_silences; DROP TABLE IF EXISTS password_reset_tokens; DROP TABLE IF EXISTS mail_outbox;',

@@ -278,6 +278,184 @@ static void test_clinic_profile_roundtrip(void **state)
 	assert_int_equal(store_clinic_put(f->s, &p), STORE_NOT_FOUND);
 }
 
+/* ---- recall_recipients (0014): the kept recall answer equals its definition ---- */
+
+/* Runs sql (several statements) on a second connection, with foreign keys on as the server. */
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 1000);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fail_msg("%s\n  in: %.300s", err ? err : "?", sql);
+	sqlite3_close(db);
+}
+
+/* The recall query before 0014, the definition the kept rows must equal, as text rows. */
+static const char recall_by_join[] =
+	"SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.email, o.ship_phone, o.id, d.quantity, d.dispensed_at,"
+	" o.ship_postal_code, o.ship_address, coalesce(sh.carrier, ''), coalesce(sh.tracking_number, ''),"
+	" coalesce(sh.shipped_at, 0), coalesce(sh.delivered_at, 0),"
+	" coalesce(rt.id, 0), coalesce(rt.status, ''), coalesce(rt.acknowledged_at, 0), coalesce(rt.notified_at, 0),"
+	" coalesce(rt.contacted_at, 0), coalesce(rt.contact_notes, ''), coalesce(rt.closed_on, '')"
+	" FROM dispenses d JOIN orders o ON o.id = d.order_id JOIN users u ON u.id = o.patient_id"
+	" LEFT JOIN patient_profiles pp ON pp.user_id = u.id LEFT JOIN shipments sh ON sh.order_id = o.id"
+	" LEFT JOIN recall_tracking rt ON rt.dispense_id = d.id"
+	" WHERE d.lot_id = ? ORDER BY u.id, o.id, d.id";
+
+typedef struct recipient_lines {
+	char text[4096];
+	size_t len;
+} recipient_lines;
+
+static int add_recipient_line(void *ctx, const recall_recipient *r)
+{
+	recipient_lines *l = ctx;
+	l->len += (size_t)snprintf(l->text + l->len, sizeof l->text - l->len,
+	                           "%lld|%s|%s|%s|%s|%lld|%d|%lld|%s|%s|%s|%s|%lld|%lld|%lld|%s|%lld|%lld|%lld|%s|%s\n",
+	                           (long long)r->patient_id, r->patient_name, r->name_kana, r->email, r->phone,
+	                           (long long)r->order_id, r->quantity, (long long)r->dispensed_at, r->ship_postal_code,
+	                           r->ship_address, r->carrier, r->tracking_number, (long long)r->shipped_at,
+	                           (long long)r->delivered_at, (long long)r->track_id, r->track_status,
+	                           (long long)r->acknowledged_at, (long long)r->notified_at, (long long)r->contacted_at,
+	                           r->contact_notes, r->closed_on);
+	assert_true(l->len < sizeof l->text);
+	return 0;
+}
+
+/* For every lot: the store's recall answer, line by line, equals the join's; and the table
+ * holds exactly the view's rows. step names the write just made, for a failure's message. */
+static void check_recipients(fixture *f, const char *step)
+{
+	assert_int_equal(scalar(f->path, "SELECT (SELECT count(*) FROM (SELECT * FROM recall_recipients"
+	                                 " EXCEPT SELECT * FROM recall_recipients_joined))"
+	                                 " + (SELECT count(*) FROM (SELECT * FROM recall_recipients_joined"
+	                                 " EXCEPT SELECT * FROM recall_recipients))"
+	                                 " + (SELECT count(*) FROM recall_recipients) - (SELECT count(*) FROM dispenses)"),
+	                 0);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, recall_by_join, -1, &st, NULL), SQLITE_OK);
+	for (int64_t lot = 1; lot <= 2; lot++) {
+		recipient_lines want = {.len = 0}, got = {.len = 0};
+		sqlite3_bind_int64(st, 1, lot);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < 21; c++)
+				want.len += (size_t)snprintf(want.text + want.len, sizeof want.text - want.len, "%s%s",
+				                             (const char *)sqlite3_column_text(st, c), c < 20 ? "|" : "\n");
+			assert_true(want.len < sizeof want.text);
+		}
+		sqlite3_reset(st);
+		assert_int_equal(store_recall_recipients(f->s, lot, add_recipient_line, &got), STORE_OK);
+		if (strcmp(want.text, got.text) != 0)
+			fail_msg("after %s, lot %lld:\nwant\n%sgot\n%s", step, (long long)lot, want.text, got.text);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_recall_recipients_match_their_definition(void **state)
+{
+	fixture *f = *state;
+	/* Patients 1 and 2 (only 1 with a profile at first), a pharmacist 3; two lots; order 2
+	 * takes from both lots. Patient 2's orders come first by id, the recall lists patient 1 first. */
+	exec_sql(f->path,
+	         "INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES"
+	         " (1, 'p1@example.jp', '山田 花子', 'patient', 'x', 1795564800),"
+	         " (2, 'p2@example.jp', '佐藤 一郎', 'patient', 'x', 1795564800),"
+	         " (3, 'ph@example.jp', '薬剤師', 'pharmacist', 'x', 1795564800);"
+	         "INSERT INTO patient_profiles (user_id, name_kana, birth_date, sex, phone) VALUES"
+	         " (1, 'ヤマダ ハナコ', '1980-01-01', 'female', '090-0000-0001');"
+	         "INSERT INTO questionnaire_responses (id, patient_id, questionnaire_id, questionnaire_version, answers_json,"
+	         " flags_json, worst_level, submitted_at) VALUES (1, 1, 'q', 1, '{}', '[]', 'none', 1795564800),"
+	         " (2, 2, 'q', 1, '{}', '[]', 'none', 1795564800);"
+	         "INSERT INTO consent_acceptances (id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at)"
+	         " VALUES (1, 1, 'c', 1, 'ja', 'x', 1795564800), (2, 2, 'c', 1, 'ja', 'x', 1795564800);"
+	         "INSERT INTO products (id, code, name_ja, name_en, form, manufacturer, country, source_cell_type,"
+	         " storage_min_c, storage_max_c, excursion_allowance_minutes, shelf_life_days, price_jpy, tax_rate_percent,"
+	         " units_description, created_at) VALUES (1, 'P', 'クリーム', 'Cream', 'cream', 'Lab', 'JP', 'MSC', 2, 8, 60,"
+	         " 365, 22000, 10, '1本', 1795564800);"
+	         "INSERT INTO treatment_decisions (id, patient_id, doctor_id, response_id, consent_id, decision, notes, product,"
+	         " quantity, directions, valid_until, decided_at, product_id) VALUES"
+	         " (1, 1, 3, 1, 1, 'approved', '', 'クリーム', 10, '', '2099-12-31', 1795564800, 1),"
+	         " (2, 2, 3, 2, 2, 'approved', '', 'クリーム', 10, '', '2099-12-31', 1795564800, 1);"
+	         "INSERT INTO lots (id, product_id, lot_number, manufactured_on, expires_on, quantity_received,"
+	         " quantity_available, status, donor_age, donor_screening, storage_location, received_at, received_by)"
+	         " VALUES (1, 1, 'L1', '2026-01-01', '2099-01-01', 100, 90, 'released', 30, 'negative', 'f', 1795564800, 3),"
+	         " (2, 1, 'L2', '2026-01-01', '2099-01-01', 100, 99, 'released', 30, 'negative', 'f', 1795564800, 3);"
+	         "INSERT INTO orders (id, patient_id, decision_id, product_id, quantity, unit_price_jpy, total_jpy, status,"
+	         " payment_method, ship_name, ship_postal_code, ship_address, ship_phone, created_at) VALUES"
+	         " (1, 2, 2, 1, 1, 22000, 22000, 'dispensed', 'bank_transfer', '佐藤', '100-0001', '東京都千代田区1', '03-1', 1795564800),"
+	         " (2, 1, 1, 1, 3, 22000, 66000, 'dispensed', 'bank_transfer', '山田', '150-0001', '東京都渋谷区2', '03-2', 1795564801),"
+	         " (3, 2, 2, 1, 1, 22000, 22000, 'dispensed', 'bank_transfer', '佐藤', '100-0001', '東京都千代田区1', '03-1', 1795564802);"
+	         "INSERT INTO dispenses (id, order_id, lot_id, quantity, dispensed_at, dispensed_by) VALUES"
+	         " (1, 1, 1, 1, 1795568400, 3), (2, 2, 1, 2, 1795568401, 3), (3, 2, 2, 1, 1795568401, 3),"
+	         " (4, 3, 1, 1, 1795568402, 3);");
+	check_recipients(f, "dispensing");
+
+	exec_sql(f->path, "INSERT INTO shipments (order_id, carrier, tracking_number, shipped_at, recorded_by)"
+	                  " VALUES (2, 'ヤマト運輸', '1234', 1795572000, 3)");
+	check_recipients(f, "shipping");
+	assert_int_equal(store_shipment_delivered(f->s, 2, 1795600000), STORE_OK);
+	check_recipients(f, "delivery");
+
+	user_record u;
+	assert_int_equal(store_user_by_id(f->s, 2, &u), STORE_OK);
+	snprintf(u.name, sizeof u.name, "佐藤 一朗");
+	snprintf(u.email, sizeof u.email, "p2-new@example.jp");
+	assert_int_equal(store_user_update(f->s, &u), STORE_OK);
+	check_recipients(f, "a renamed patient");
+
+	patient_profile pp = {.user_id = 2};
+	snprintf(pp.name_kana, sizeof pp.name_kana, "サトウ イチロウ");
+	snprintf(pp.birth_date, sizeof pp.birth_date, "1970-02-02");
+	snprintf(pp.sex, sizeof pp.sex, "male");
+	snprintf(pp.phone, sizeof pp.phone, "090-0000-0002");
+	exec_sql(f->path, "INSERT INTO patient_profiles (user_id, name_kana, birth_date, sex, phone)"
+	                  " VALUES (2, 'サトウ', '1970-02-02', 'male', '090-0000-0002')");
+	check_recipients(f, "a new profile");
+	assert_int_equal(store_profile_update(f->s, &pp), STORE_OK);
+	check_recipients(f, "a profile's new kana");
+
+	assert_int_equal(store_recall_track_open(f->s, 1, 1795700000), STORE_OK);
+	check_recipients(f, "a recall");
+	exec_sql(f->path, "UPDATE recall_tracking SET status = 'contacted', notified_at = 1795700100,"
+	                  " contacted_at = 1795700200, contact_notes = '電話済み' WHERE dispense_id = 2");
+	check_recipients(f, "a follow-up");
+
+	exec_sql(f->path, "UPDATE orders SET ship_address = '東京都千代田区9', ship_phone = '03-9' WHERE id = 1;"
+	                  "UPDATE orders SET patient_id = 1 WHERE id = 3;"
+	                  "UPDATE dispenses SET quantity = 2 WHERE id = 3");
+	check_recipients(f, "changed orders and a changed dispense");
+	exec_sql(f->path, "DELETE FROM recall_tracking WHERE dispense_id = 2; DELETE FROM shipments WHERE order_id = 2;"
+	                  "DELETE FROM patient_profiles WHERE user_id = 1;"
+	                  "DELETE FROM recall_tracking WHERE dispense_id = 1; DELETE FROM dispenses WHERE id = 1");
+	check_recipients(f, "deletions");
+
+	/* The migration's own fill: remove 0014's objects and its record, migrate again. */
+	char drop[4096] = "DELETE FROM schema_version WHERE version = 14;";
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT upper(type), name FROM sqlite_master"
+	                                        " WHERE name LIKE 'recall_recipients%' AND type <> 'index'", -1, &st, NULL),
+	                 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(drop + strlen(drop), sizeof drop - strlen(drop), "DROP %s %s;", sqlite3_column_text(st, 0),
+		         sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	exec_sql(f->path, drop);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'recall_recipients%'"), 0);
+	int version;
+	assert_int_equal(store_migrate(f->s, &version), STORE_OK);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM recall_recipients"), 3);
+	check_recipients(f, "migrating a database with dispenses");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -293,6 +471,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_log_is_append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_written_by_store_verifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clinic_profile_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recall_recipients_match_their_definition, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,8 +31,14 @@ sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
 
 void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
 {
+	/* memcpy of the known length, not snprintf: a recall copies thirteen texts a row, and
+	 * snprintf's formatting was a sixth of its time (bench/recall). */
 	const unsigned char *t = sqlite3_column_text(st, col);
-	snprintf(dst, dstlen, "%s", t ? (const char *)t : "");
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (n >= dstlen)
+		n = dstlen - 1;
+	memcpy(dst, t ? (const char *)t : "", n);
+	dst[n] = '\0';
 }
 
 /* Runs a statement that returns no rows. */
@@ -136,6 +142,7 @@ static void sq_close(store *s)
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(ss->reading_insert);
 	sqlite3_finalize(ss->reading_get);
+	sqlite3_finalize(ss->recall_recipients);
 	sqlite3_close_v2(ss->db);
 	free(ss);
 }

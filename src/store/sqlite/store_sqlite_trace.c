@@ -639,6 +639,12 @@ store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at)
 
 /* ---- recall ---- */
 
+/* The columns of recall_recipients a recall reads, in read_recipient's order. */
+#define RECIPIENT_COLUMNS                                                                                          \
+	"patient_id, patient_name, name_kana, email, phone, order_id, quantity, dispensed_at, ship_postal_code,"     \
+	" ship_address, carrier, tracking_number, shipped_at, delivered_at,"                                        \
+	" track_id, track_status, acknowledged_at, notified_at, contacted_at, contact_notes, closed_on"
+
 static void read_recipient(sqlite3_stmt *st, void *out)
 {
 	recall_recipient *r = out;
@@ -656,36 +662,54 @@ static void read_recipient(sqlite3_stmt *st, void *out)
 	sqlite_copy_text(r->tracking_number, sizeof r->tracking_number, st, 11);
 	r->shipped_at = sqlite3_column_int64(st, 12);
 	r->delivered_at = sqlite3_column_int64(st, 13);
+	/* A follow-up's id is never 0, so 0 means none yet (the lot is not recalled) and the
+	 * other follow-up columns hold their defaults: skipping them saves a third of the row's
+	 * reading. */
 	r->track_id = sqlite3_column_int64(st, 14);
-	sqlite_copy_text(r->track_status, sizeof r->track_status, st, 15);
-	r->acknowledged_at = sqlite3_column_int64(st, 16);
-	r->notified_at = sqlite3_column_int64(st, 17);
-	r->contacted_at = sqlite3_column_int64(st, 18);
-	sqlite_copy_text(r->contact_notes, sizeof r->contact_notes, st, 19);
-	sqlite_copy_text(r->closed_on, sizeof r->closed_on, st, 20);
+	if (r->track_id != 0) {
+		sqlite_copy_text(r->track_status, sizeof r->track_status, st, 15);
+		r->acknowledged_at = sqlite3_column_int64(st, 16);
+		r->notified_at = sqlite3_column_int64(st, 17);
+		r->contacted_at = sqlite3_column_int64(st, 18);
+		sqlite_copy_text(r->contact_notes, sizeof r->contact_notes, st, 19);
+		sqlite_copy_text(r->closed_on, sizeof r->closed_on, st, 20);
+	} else {
+		r->track_status[0] = r->contact_notes[0] = r->closed_on[0] = '\0';
+		r->acknowledged_at = r->notified_at = r->contacted_at = 0;
+	}
 }
 
 store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	/* Driven by dispenses_lot; every other table is reached by primary key. */
-	sqlite3_stmt *st = sqlite_prepare(
-		ss, "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.email, o.ship_phone, o.id, d.quantity, d.dispensed_at,"
-		    " o.ship_postal_code, o.ship_address, coalesce(sh.carrier, ''), coalesce(sh.tracking_number, ''),"
-		    " coalesce(sh.shipped_at, 0), coalesce(sh.delivered_at, 0),"
-		    " coalesce(rt.id, 0), coalesce(rt.status, ''), coalesce(rt.acknowledged_at, 0), coalesce(rt.notified_at, 0),"
-		    " coalesce(rt.contacted_at, 0), coalesce(rt.contact_notes, ''), coalesce(rt.closed_on, '')"
-		    " FROM dispenses d"
-		    " JOIN orders o ON o.id = d.order_id"
-		    " JOIN users u ON u.id = o.patient_id"
-		    " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
-		    " LEFT JOIN shipments sh ON sh.order_id = o.id"
-		    " LEFT JOIN recall_tracking rt ON rt.dispense_id = d.id"
-		    " WHERE d.lot_id = ? ORDER BY u.id, o.id");
-	if (st == NULL)
-		return STORE_ERROR;
+	/* One range of recall_recipients' key, already in the recall's order (patient, order,
+	 * dispense): no join, no sort (0014_recall_recipients.sql). */
+	static const char sql[] = "SELECT " RECIPIENT_COLUMNS " FROM recall_recipients WHERE lot_id = ?"
+	                          " ORDER BY lot_id, patient_id, order_id, dispense_id";
+	/* Prepared once per connection; a fresh one if a callback recalls again meanwhile. */
+	sqlite3_stmt *st = ss->recall_recipients;
+	if (st == NULL || sqlite3_stmt_busy(st)) {
+		sqlite3_stmt *fresh = NULL;
+		if (sqlite3_prepare_v3(ss->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &fresh, NULL) != SQLITE_OK)
+			return sqlite_fail(ss, "prepare recall recipients");
+		if (st == NULL)
+			ss->recall_recipients = fresh;
+		st = fresh;
+	}
 	sqlite3_bind_int64(st, 1, lot_id);
-	EACH(ss, st, read_recipient, recall_recipient, fn, ctx, "recall recipients");
+	recall_recipient row;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_recipient(st, &row);
+		if (fn(ctx, &row) != 0)
+			break;
+	}
+	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "recall recipients");
+	if (st == ss->recall_recipients)
+		sqlite3_reset(st);
+	else
+		sqlite3_finalize(st);
+	return out;
 }
 
 static void read_certificate_use(sqlite3_stmt *st, void *out)
