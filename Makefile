@@ -7,7 +7,7 @@ ASAN_BUILD := build-asan
 DB         := var/exosafe.db
 PORT       ?= 8080
 
-.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench clean
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http clean
 
 all: build
 
@@ -51,11 +51,17 @@ test: build asan $(VENDOR)/uPlot.esm.js
 # COLDCHAIN_BENCH_ARGS, e.g. --readings 1000000 --no-store; the default parses 10 million readings.
 # SIGNALS_BENCH_ARGS, e.g. --reports 1000000; the default generates 10 million reports (build/bench-signals/).
 # ADCHECK_BENCH_ARGS, e.g. --mb 20; the default checks a generated 100 MB Japanese corpus (var/).
+# HTTP_BENCH_ARGS, e.g. --seconds 2; the default runs wrk 10 s a server and endpoint (about 3 min).
 bench: build
 	$(BUILD)/bench_recall $(BENCH_ARGS)
 	$(BUILD)/bench_coldchain $(COLDCHAIN_BENCH_ARGS)
 	/usr/bin/python3 bench/signals/bench_signals.py $(SIGNALS_BENCH_ARGS)
 	$(BUILD)/bench_adcheck $(ADCHECK_BENCH_ARGS)
+	/usr/bin/python3 bench/http/bench_http.py $(HTTP_BENCH_ARGS)
+
+# The HTTP benchmark alone: exosafe's API beside nginx serving the same bytes (bench/http).
+bench-http: build
+	/usr/bin/python3 bench/http/bench_http.py $(HTTP_BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
