@@ -283,7 +283,10 @@ describe('orders, dispensing and shipping', () => {
     assert.equal(logger.status, 201, logger.text);
     const shipped = await pharmacist.post(`/api/v1/orders/${o.id}/ship`, { carrier: 'ヤマト運輸', tracking_number: '1234-5678-9012', logger_id: `LOG-${o.id}` });
     assert.equal(shipped.json.order.status, 'shipped');
+    const orderReads = () => Number(sql(server.db, `SELECT count(*) FROM audit_log WHERE action = 'order.read' AND object = 'order:${o.id}';`));
+    const readsBefore = orderReads();
     const seen = await buyer.get(`/api/v1/orders/${o.id}`);
+    assert.equal(orderReads(), readsBefore + 1, 'an order read (name, address, phone) is audited (issue 16)');
     assert.equal(seen.json.order.shipment.tracking_number, '1234-5678-9012');
     assert.equal(seen.json.order.shipment.logger_id, `LOG-${o.id}`);
     assert.deepEqual(seen.json.order.dispensed.map((x) => x.lot_number), [early.lot_number, late.lot_number]);
