@@ -34,6 +34,7 @@ void config_defaults(server_config *cfg)
 	cfg->login.window_seconds = 15 * 60;
 	cfg->login.max_per_account = 5;
 	cfg->login.max_per_address = 20;
+	cfg->purge_interval_seconds = 60;
 	cfg->booking_cutoff_seconds = 60 * 60;
 	cfg->questionnaire_valid_seconds = 90LL * 24 * 3600;
 	cfg->ae_due_days_fatal = 7;
@@ -224,6 +225,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = parse_long(value, 1, 7L * 24 * 3600, &v) == 0 ? (c->login.window_seconds = v, 0) : -1;
 	else if (KEY("security", "login_max_failures_per_account"))
 		ok = parse_long(value, 1, 1000, &v) == 0 ? (c->login.max_per_account = v, 0) : -1;
+	else if (KEY("security", "purge_interval_seconds"))
+		ok = parse_long(value, 1, 86400, &v) == 0 ? (c->purge_interval_seconds = (int)v, 0) : -1;
 	else if (KEY("security", "login_max_failures_per_address"))
 		ok = parse_long(value, 1, 100000, &v) == 0 ? (c->login.max_per_address = v, 0) : -1;
 	else {

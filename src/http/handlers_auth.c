@@ -11,9 +11,8 @@
 #define SESSION_COOKIE "exosafe_session"
 #define CSRF_COOKIE "exosafe_csrf"
 /* Marks a browser that has logged in to an account: strangers' wrong guesses do not lock it
- * out (accounts_login). Kept 400 days, the longest browsers keep a cookie. */
+ * out (accounts_login). */
 #define DEVICE_COOKIE "exosafe_device"
-#define DEVICE_COOKIE_SECONDS (400 * 24 * 3600)
 
 json_t *json_user(const user_record *u, const patient_profile *profile)
 {
@@ -147,7 +146,7 @@ void handle_login(request *req)
 		accounts_session_end(req->db, &req->session, &req->user);
 	start_session(req, &user, "auth.login", 200);
 	if (new_device[0] != '\0' && req->status == 200)
-		reply_cookie(req, DEVICE_COOKIE, new_device, true, DEVICE_COOKIE_SECONDS);
+		reply_cookie(req, DEVICE_COOKIE, new_device, true, (int)ACCOUNTS_DEVICE_KEEP_SECONDS);
 }
 
 void handle_logout(request *req)

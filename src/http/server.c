@@ -840,18 +840,86 @@ static void server_close(server *srv)
 	ctcae_free(srv->ctcae);
 }
 
-/* Drops sessions past their limits and log-in failures outside the window (best effort). */
+/* Drops sessions past their limits, log-in failures outside the window and browsers
+ * remembered longer than their cookie lives (best effort: a failure is said and retried at
+ * the next purge). Run at start and every purge_interval_seconds (purger). */
 static void purge_expired(store *s, const server_config *cfg)
 {
 	int64_t now = clock_now();
 	if (store_begin(s) == STORE_OK) {
 		if (store_session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK &&
-		    store_login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK)
-			store_commit(s);
-		else
-			store_rollback(s);
+		    store_login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK &&
+		    store_login_device_purge(s, now - ACCOUNTS_DEVICE_KEEP_SECONDS) == STORE_OK &&
+		    store_commit(s) == STORE_OK)
+			return;
+		store_rollback(s);
 	}
+	fprintf(stderr, "exosafe: purge of expired sessions: %s\n", s->errmsg);
 }
+
+/* ---- the purge: expired sessions and old log-in failures go while the server runs ---- */
+
+typedef struct purger {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	bool started;
+	server *srv;
+} purger;
+
+static void *purger_run(void *arg)
+{
+	purger *pg = arg;
+	pthread_mutex_lock(&pg->lock);
+	while (!pg->stop) {
+		/* The start-up purge has just run: wait first. Monotonic time, as in the cold-chain watch. */
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += pg->srv->cfg.purge_interval_seconds;
+		while (!pg->stop && pthread_cond_timedwait(&pg->wake, &pg->lock, &until) == 0)
+			;
+		if (pg->stop)
+			break;
+		pthread_mutex_unlock(&pg->lock);
+		store *s = pool_take(&pg->srv->pool);
+		purge_expired(s, &pg->srv->cfg);
+		pool_give(&pg->srv->pool, s);
+		pthread_mutex_lock(&pg->lock);
+	}
+	pthread_mutex_unlock(&pg->lock);
+	return NULL;
+}
+
+/* Starts the purge every purge_interval_seconds; returns 0, or -1 (expired rows then go only
+ * at the next start, and the server says so). */
+static int purger_start(purger *pg, server *srv)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_mutex_init(&pg->lock, NULL);
+	pthread_cond_init(&pg->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	pg->stop = false;
+	pg->srv = srv;
+	pg->started = pthread_create(&pg->thread, NULL, purger_run, pg) == 0;
+	return pg->started ? 0 : -1;
+}
+
+static void purger_stop(purger *pg)
+{
+	if (pg->started) {
+		pthread_mutex_lock(&pg->lock);
+		pg->stop = true;
+		pthread_cond_signal(&pg->wake);
+		pthread_mutex_unlock(&pg->lock);
+		pthread_join(pg->thread, NULL);
+	}
+	pthread_mutex_destroy(&pg->lock);
+	pthread_cond_destroy(&pg->wake);
+}
+
 
 /* Loads what the server needs before it listens: the web folder, the data catalogues and the
  * database pool (an initialised schema, the clinic's details checked, expired rows purged).
@@ -951,6 +1019,9 @@ int server_run(const server_config *cfg)
 		return 1;
 	}
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+	purger purge = {0};
+	if (purger_start(&purge, &srv) != 0)
+		fprintf(stderr, "exosafe: cannot start the purge thread: expired sessions go at the next start\n");
 	coldchain_watch watch = {0};
 	if (coldchain_watch_start(&watch, &srv) != 0)
 		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
@@ -968,6 +1039,7 @@ int server_run(const server_config *cfg)
 	sigwait(&stop, &sig);
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
 	coldchain_watch_stop(&watch);
+	purger_stop(&purge);
 	MHD_stop_daemon(d);
 	lingerer_stop(&srv.linger);
 	mail_sender_stop(sender);

@@ -37,6 +37,10 @@ typedef enum accounts_rc {
 accounts_rc accounts_create(store *s, const actor *by, const char *action, user_record *user,
                             const char *password, const patient_profile *profile);
 
+/* How long a browser stays known to an account (its exosafe_device cookie's life: 400 days,
+ * the longest browsers keep a cookie); older ones are purged. */
+#define ACCOUNTS_DEVICE_KEEP_SECONDS (400LL * 24 * 3600)
+
 typedef struct login_attempt {
 	const char *email;
 	const char *password;

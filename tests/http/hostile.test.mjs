@@ -1,10 +1,12 @@
 // Hostile clients (issue 16): bodies refused before they are read, slow header senders,
 // query strings libmicrohttpd cannot store. Each test failed on the code before the fix.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { startServer } from '../lib/server.mjs';
+import { sql, startServer } from '../lib/server.mjs';
 import { Client, demoStaff, signupBody, stopServer } from './client.mjs';
 
 let server;
@@ -160,5 +162,29 @@ describe('request lines libmicrohttpd cannot keep', () => {
     const r = await raw('\0\0\0\0GET /api/v1/health HTTP/1.0\r\n\r\n', { waitMs: 12000 });
     assert.ok(r.status === 400 || r.closed, `answered ${r.status}`);
     assert.ok(r.ms < 9000, `ended after ${r.ms} ms`);
+  });
+});
+
+describe('expired rows are purged while the server runs', () => {
+  test('an idle session and an old log-in failure disappear without a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exosafe-purge-'));
+    const ini = join(dir, 'purge.ini');
+    writeFileSync(ini, '[security]\nsession_idle_seconds = 2\nlogin_window_seconds = 2\npurge_interval_seconds = 1\n');
+    const short = await startServer({ args: ['--config', ini] });
+    try {
+      const c = new Client(short.url);
+      assert.equal((await c.signup(signupBody({ email: 'purge@patient.example' }))).status, 201);
+      const wrong = new Client(short.url);
+      await wrong.primeCsrf();
+      assert.equal((await wrong.post('/api/v1/auth/login', { email: 'purge@patient.example', password: 'wrong password 123' })).status, 401);
+      const rows = () => Number(sql(short.db, 'SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM login_failures);'));
+      assert.equal(rows(), 3, 'a session and two failure rows (account and address)');
+      const deadline = Date.now() + 8000;
+      while (rows() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      assert.equal(rows(), 0, 'purged by the running server');
+    } finally {
+      await stopServer(short);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
