@@ -11,6 +11,8 @@
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -671,6 +673,30 @@ static void *lingerer_run(void *arg)
 	}
 }
 
+/* A request line that starts with NUL bytes is answered 400 here, when the connection starts:
+ * libmicrohttpd 0.9.75 takes a line whose first byte is NUL for a blank line (tolerated before
+ * a request line), drops it, and would leave the client waiting for the timeout. The listening
+ * socket defers accepting until data has arrived (TCP_DEFER_ACCEPT), so the first bytes can be
+ * looked at without waiting; the line is read off so libmicrohttpd never sees it, the answer
+ * written, and the connection closed once the client has read it (or at the header timeout). */
+static void refuse_nul_request_line(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	char first[512];
+	ssize_t n = recv(ci->connect_fd, first, sizeof first, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0 || first[0] != '\0')
+		return;
+	if (recv(ci->connect_fd, first, (size_t)n, MSG_DONTWAIT) != n)
+		return;
+	static const char bad[] = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+	                          "Content-Length: 12\r\n\r\nBad request\n";
+	if (send(ci->connect_fd, bad, sizeof bad - 1, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+		shutdown(ci->connect_fd, SHUT_WR);
+	linger_on_close(conn);
+}
+
 /* libmicrohttpd's connection notice: a connection marked by linger_on_close is handed, as a
  * duplicate of its socket, to the lingerer (libmicrohttpd closes its own right after). */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -679,6 +705,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	lingerer *l = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		*socket_context = calloc(1, sizeof(connection_state));
+		refuse_nul_request_line(conn);
 		return;
 	}
 	connection_state *state = *socket_context;
@@ -1018,6 +1045,13 @@ int server_run(const server_config *cfg)
 		server_close(&srv);
 		return 1;
 	}
+	/* Accept a connection only once its first bytes are in (refuse_nul_request_line), or after
+	 * the header timeout. */
+	const union MHD_DaemonInfo *listening = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+	int defer = cfg->header_timeout_seconds;
+	if (listening == NULL ||
+	    setsockopt(listening->listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) != 0)
+		fprintf(stderr, "exosafe: TCP_DEFER_ACCEPT not set: a request line of NUL bytes waits for the header timeout\n");
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
 	purger purge = {0};
 	if (purger_start(&purge, &srv) != 0)
