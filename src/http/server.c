@@ -784,7 +784,6 @@ static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *s)
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)toe;
 	server *srv = cls;
 	pending *p = *con_cls;
 	if (p != NULL) {
@@ -795,8 +794,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(p);
 		*con_cls = NULL;
 	}
-	/* A kept-alive connection's next request gets the short header deadline again. */
-	if (conn != NULL)
+	/* A kept-alive connection's next request gets the short header deadline again (called
+	 * while the connection is still in libmicrohttpd's timeout lists, before any clean-up). */
+	if (conn != NULL && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)srv->cfg.header_timeout_seconds);
 }
 
