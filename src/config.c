@@ -25,10 +25,10 @@ void config_defaults(server_config *cfg)
 	cfg->dispense_expiry_margin_days = 30;
 	cfg->connection_timeout_seconds = 30;
 	/* Slow header senders hold a connection each: 5 s of silence ends one, and one address
-	 * holds at most a quarter of the 256 connections (set 0 behind a reverse proxy, where
+	 * holds at most half of the 256 connections (set 0 behind a reverse proxy, where
 	 * every client has the proxy's address, and let the proxy limit them). */
 	cfg->header_timeout_seconds = 5;
-	cfg->max_connections_per_address = 64;
+	cfg->max_connections_per_address = 128;
 	cfg->session.idle_seconds = 30 * 60;
 	cfg->session.absolute_seconds = 12 * 60 * 60;
 	cfg->login.window_seconds = 15 * 60;
