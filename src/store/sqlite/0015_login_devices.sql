@@ -1,4 +1,3 @@
--- Reserved number for this branch is 0015 (bench has 0014): renumber to 0015 when merged after bench.
 -- Browsers that have logged in to an account (issue 16): wrong guesses from elsewhere do not
 -- lock them out; each has its own failure count (subject "device:<hash>" in login_failures).
 CREATE TABLE login_devices (
