@@ -24,11 +24,17 @@ void config_defaults(server_config *cfg)
 	cfg->max_upload_bytes = 5 * 1024 * 1024;
 	cfg->dispense_expiry_margin_days = 30;
 	cfg->connection_timeout_seconds = 30;
+	/* Slow header senders hold a connection each: 5 s of silence ends one, and one address
+	 * holds at most half of the 256 connections (set 0 behind a reverse proxy, where
+	 * every client has the proxy's address, and let the proxy limit them). */
+	cfg->header_timeout_seconds = 5;
+	cfg->max_connections_per_address = 128;
 	cfg->session.idle_seconds = 30 * 60;
 	cfg->session.absolute_seconds = 12 * 60 * 60;
 	cfg->login.window_seconds = 15 * 60;
 	cfg->login.max_per_account = 5;
 	cfg->login.max_per_address = 20;
+	cfg->purge_interval_seconds = 60;
 	cfg->booking_cutoff_seconds = 60 * 60;
 	cfg->questionnaire_valid_seconds = 90LL * 24 * 3600;
 	cfg->ae_due_days_fatal = 7;
@@ -203,6 +209,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = parse_long(value, 1024, 64L * 1024 * 1024, &v) == 0 ? (c->max_body_bytes = (size_t)v, 0) : -1;
 	else if (KEY("server", "connection_timeout_seconds"))
 		ok = parse_long(value, 1, 3600, &v) == 0 ? (c->connection_timeout_seconds = (int)v, 0) : -1;
+	else if (KEY("server", "header_timeout_seconds"))
+		ok = parse_long(value, 1, 3600, &v) == 0 ? (c->header_timeout_seconds = (int)v, 0) : -1;
+	else if (KEY("server", "max_connections_per_address"))
+		ok = parse_long(value, 0, 256, &v) == 0 ? (c->max_connections_per_address = (int)v, 0) : -1;
 	else if (KEY("server", "secure_cookies"))
 		ok = parse_bool(value, &c->secure_cookies);
 	else if (KEY("database", "path"))
@@ -215,6 +225,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = parse_long(value, 1, 7L * 24 * 3600, &v) == 0 ? (c->login.window_seconds = v, 0) : -1;
 	else if (KEY("security", "login_max_failures_per_account"))
 		ok = parse_long(value, 1, 1000, &v) == 0 ? (c->login.max_per_account = v, 0) : -1;
+	else if (KEY("security", "purge_interval_seconds"))
+		ok = parse_long(value, 1, 86400, &v) == 0 ? (c->purge_interval_seconds = (int)v, 0) : -1;
 	else if (KEY("security", "login_max_failures_per_address"))
 		ok = parse_long(value, 1, 100000, &v) == 0 ? (c->login.max_per_address = v, 0) : -1;
 	else {

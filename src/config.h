@@ -39,9 +39,12 @@ typedef struct server_config {
 	size_t max_upload_bytes;         /* certificate files */
 	server_mode mode;                /* resolved by server_run: never AUTO while serving */
 	int dispense_expiry_margin_days; /* lots expiring sooner than this are not dispensed */
-	int connection_timeout_seconds;
+	int connection_timeout_seconds;  /* idle limit once a request's headers are in */
+	int header_timeout_seconds;      /* idle limit while receiving a request's headers */
+	int max_connections_per_address; /* open connections from one IP address; 0: no limit */
 	session_limits session;
 	login_limits login;
+	int purge_interval_seconds;      /* expired sessions and old log-in failures are purged this often */
 	int64_t booking_cutoff_seconds;  /* patients may cancel or reschedule until this long before */
 	int64_t questionnaire_valid_seconds; /* answers older than this cannot back an approval */
 	int ae_due_days_fatal;           /* serious adverse events: reporting due, death/life-threatening */

@@ -160,6 +160,14 @@ void handle_ae_photo(request *req)
 			reply_internal(req, "read photo");
 		return;
 	}
+	/* A photo of the patient's skin: a read of personal data, audited before it is sent. */
+	char object[48], detail[48];
+	snprintf(object, sizeof object, "patient:%lld", (long long)r.patient_id);
+	snprintf(detail, sizeof detail, "report %lld", (long long)r.id);
+	if (!audit_read(req, "ae.photo.read", object, detail, "audit photo read")) {
+		free(data);
+		return;
+	}
 	reply_raw(req, 200, (char *)data, len, type, NULL);
 }
 

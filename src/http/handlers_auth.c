@@ -10,6 +10,9 @@
 
 #define SESSION_COOKIE "exosafe_session"
 #define CSRF_COOKIE "exosafe_csrf"
+/* Marks a browser that has logged in to an account: strangers' wrong guesses do not lock it
+ * out (accounts_login). */
+#define DEVICE_COOKIE "exosafe_device"
 
 json_t *json_user(const user_record *u, const patient_profile *profile)
 {
@@ -115,9 +118,11 @@ void handle_signup(request *req)
 
 void handle_login(request *req)
 {
-	login_attempt attempt = {input_string(req, "email"), input_string(req, "password"), req->client_address};
+	login_attempt attempt = {input_string(req, "email"), input_string(req, "password"), req->client_address,
+	                         request_cookie(req, DEVICE_COOKIE)};
 	user_record user;
-	switch (accounts_login(req->db, &req->cfg->login, &attempt, clock_now(), &user)) {
+	char new_device[TOKEN_TEXT_MAX];
+	switch (accounts_login(req->db, &req->cfg->login, &attempt, clock_now(), &user, new_device)) {
 	case ACCOUNTS_OK:
 		break;
 	case ACCOUNTS_THROTTLED:
@@ -140,6 +145,8 @@ void handle_login(request *req)
 	if (req->signed_in)
 		accounts_session_end(req->db, &req->session, &req->user);
 	start_session(req, &user, "auth.login", 200);
+	if (new_device[0] != '\0' && req->status == 200)
+		reply_cookie(req, DEVICE_COOKIE, new_device, true, (int)ACCOUNTS_DEVICE_KEEP_SECONDS);
 }
 
 void handle_logout(request *req)

@@ -285,6 +285,8 @@ void handle_logger_ingest(request *req)
 		reply_error(req, 401, "bad_logger_key", NULL, NULL);
 		return;
 	}
+	if (req->awaiting_body)
+		return;
 	if (req->body_too_large) {
 		reply_error(req, 413, "body_too_large", NULL, NULL);
 		return;

@@ -152,8 +152,15 @@ static void reply_order(request *req, int status, int64_t id)
 void handle_order_get(request *req)
 {
 	order_record o;
-	if (load_order(req, &o))
-		reply_order(req, 200, o.id);
+	if (!load_order(req, &o))
+		return;
+	/* The order shows the patient's name, address and phone: a read of personal data, audited
+	 * before it is sent. */
+	char object[48];
+	snprintf(object, sizeof object, "order:%lld", (long long)o.id);
+	if (!audit_read(req, "order.read", object, "", "audit order read"))
+		return;
+	reply_order(req, 200, o.id);
 }
 
 void handle_order_create(request *req)

@@ -56,6 +56,9 @@ typedef struct request {
 	char *body;
 	size_t body_len;
 	bool body_too_large;
+	/* A device route's handler is called once before the body arrives, with this set: it
+	 * checks the device's key (replying only when wrong) and returns. */
+	bool awaiting_body;
 	json_t *input;
 	int64_t path_ids[MAX_PATH_IDS];  /* {id} segments of the route's path, in order */
 	int path_id_count;

@@ -1,21 +1,28 @@
 /* libmicrohttpd glue: a pool of store connections, request body collection with a size
  * limit, and the dispatch that runs for every API request in this order:
- * route → session → role → CSRF → body (type, size, JSON, fields) → handler. */
+ * route → session → role → CSRF → announced size and type (all before any body byte is
+ * read) → body (size, JSON, fields) → handler. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/credentials.h"
 #include "core/ctcae.h"
@@ -40,12 +47,33 @@ typedef struct store_pool {
 	int size;
 } store_pool;
 
+/* ---- lingering close: a refused upload's connection is drained briefly before it is closed ----
+ * A request refused on its headers (no session, too large) is answered before its body is
+ * read, and libmicrohttpd then closes the connection. Closing a socket with unread bytes makes
+ * the kernel send a reset, which can reach the client before it has read the answer, so it
+ * sees "connection reset" instead of 401 or 413. As nginx does (lingering_close), the socket
+ * is kept a moment longer and whatever the client still sends is read and dropped, with
+ * nothing kept: at most LINGER_MAX sockets, each for LINGER_MS. */
+enum { LINGER_MAX = 64, LINGER_MS = 2000 };
+
+typedef struct lingerer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	int wake[2];                  /* a pipe: a new socket or stop */
+	int fds[LINGER_MAX];
+	int64_t until_ms[LINGER_MAX]; /* monotonic time at which the socket is closed anyway */
+	int count;
+	bool stop;
+	bool started;
+} lingerer;
+
 typedef struct server {
 	server_config cfg;
 	intake_catalog *catalog;
 	ctcae_table *ctcae;
 	char web_root[PATH_MAX];
 	store_pool pool;
+	lingerer linger;
 } server;
 
 static int pool_open(store_pool *p, const char *path, int size)
@@ -220,7 +248,29 @@ static bool check_csrf(request *req)
 	return cookie != NULL && strlen(cookie) >= 32 && token_equal(sent, cookie);
 }
 
-static void dispatch_api(server *srv, request *req)
+/* The route's body limit: file uploads (certificates, logger files, sensor batches, photos)
+ * take raw bytes and may be larger than JSON bodies. */
+static size_t body_limit(const server *srv, const route *found)
+{
+	return found->fields == ROUTE_RAW_BODY ? srv->cfg.max_upload_bytes : srv->cfg.max_body_bytes;
+}
+
+/* What the headers say about the body to come: *declared is Content-Length (0 when absent). */
+static bool body_announced(request *req, unsigned long long *declared, bool *chunked)
+{
+	const char *length = request_header(req, "Content-Length");
+	/* libmicrohttpd has refused a malformed Content-Length with 400 already. */
+	*declared = length ? strtoull(length, NULL, 10) : 0;
+	*chunked = request_header(req, "Transfer-Encoding") != NULL;
+	return *declared > 0 || *chunked;
+}
+
+/* The first half of an API request's dispatch, run when its headers are complete and before
+ * any body byte is read, so that a client without a session, role or CSRF token, or one
+ * announcing too large a body, is answered at once instead of being buffered:
+ * route → session → role → CSRF → Content-Length (and Content-Type) against the route.
+ * Returns the route, or NULL with the error reply set. */
+static const route *dispatch_head(server *srv, request *req)
 {
 	const route *found = NULL;
 	bool path_known = false;
@@ -238,48 +288,80 @@ static void dispatch_api(server *srv, request *req)
 			reply_error(req, 405, "method_not_allowed", NULL, NULL);
 		else
 			reply_error(req, 404, "not_found", NULL, NULL);
-		return;
+		return NULL;
 	}
 
+	unsigned long long declared = 0;
+	bool chunked = false;
+	bool has_body = body_announced(req, &declared, &chunked);
+	/* A body's size must be known before it is read: chunked uploads are refused. */
+	if (chunked) {
+		reply_error(req, 411, "length_required", NULL, NULL);
+		return NULL;
+	}
+
+	if (found->roles & ACCESS_DEVICE) {
+		/* The handler checks the device's key first: called before the body, it answers a
+		 * wrong key at once, and otherwise returns without a reply to be called again with
+		 * the body. */
+		if (has_body) {
+			req->awaiting_body = true;
+			found->handler(req);
+			req->awaiting_body = false;
+			if (req->reply != NULL || req->raw_body != NULL)
+				return NULL;
+		}
+	} else {
+		const char *token = request_cookie(req, "exosafe_session");
+		if (token != NULL) {
+			accounts_rc rc = accounts_session_resolve(req->db, &srv->cfg.session, token, clock_now(),
+			                                          &req->session, &req->user);
+			if (rc == ACCOUNTS_ERROR) {
+				reply_internal(req, "session lookup");
+				return NULL;
+			}
+			req->signed_in = rc == ACCOUNTS_OK;
+		}
+
+		if (!(found->roles & ACCESS_PUBLIC)) {
+			if (!req->signed_in) {
+				reply_error(req, 401, "unauthenticated", NULL, NULL);
+				return NULL;
+			}
+			if (!(found->roles & req->user.role)) {
+				reply_error(req, 403, "forbidden", NULL, NULL);
+				return NULL;
+			}
+		}
+
+		if (is_state_changing(req->method) && !check_csrf(req)) {
+			reply_error(req, 403, "csrf_failed", NULL, NULL);
+			return NULL;
+		}
+	}
+
+	if (declared > body_limit(srv, found)) {
+		reply_error(req, 413, "body_too_large", NULL, NULL);
+		return NULL;
+	}
+	if (declared > 0 && is_state_changing(req->method) && found->fields != ROUTE_RAW_BODY &&
+	    !content_type_is_json(request_header(req, "Content-Type"))) {
+		reply_error(req, 415, "unsupported_media_type", NULL, NULL);
+		return NULL;
+	}
+	return found;
+}
+
+/* The second half, with the body read: its size, JSON and fields, then the handler. */
+static void dispatch_body(request *req, const route *found)
+{
 	if (found->roles & ACCESS_DEVICE) {
 		found->handler(req);
 		return;
 	}
-
-	const char *token = request_cookie(req, "exosafe_session");
-	if (token != NULL) {
-		accounts_rc rc = accounts_session_resolve(req->db, &srv->cfg.session, token, clock_now(),
-		                                          &req->session, &req->user);
-		if (rc == ACCOUNTS_ERROR) {
-			reply_internal(req, "session lookup");
-			return;
-		}
-		req->signed_in = rc == ACCOUNTS_OK;
-	}
-
-	if (!(found->roles & ACCESS_PUBLIC)) {
-		if (!req->signed_in) {
-			reply_error(req, 401, "unauthenticated", NULL, NULL);
-			return;
-		}
-		if (!(found->roles & req->user.role)) {
-			reply_error(req, 403, "forbidden", NULL, NULL);
-			return;
-		}
-	}
-
 	if (is_state_changing(req->method)) {
-		if (!check_csrf(req)) {
-			reply_error(req, 403, "csrf_failed", NULL, NULL);
-			return;
-		}
 		if (req->body_too_large) {
 			reply_error(req, 413, "body_too_large", NULL, NULL);
-			return;
-		}
-		if (req->body_len > 0 && found->fields != ROUTE_RAW_BODY &&
-		    !content_type_is_json(request_header(req, "Content-Type"))) {
-			reply_error(req, 415, "unsupported_media_type", NULL, NULL);
 			return;
 		}
 		if (found->fields == ROUTE_RAW_BODY) {
@@ -291,31 +373,26 @@ static void dispatch_api(server *srv, request *req)
 	found->handler(req);
 }
 
-/* Per-connection state between libmicrohttpd's callbacks. */
+/* More query arguments than this are refused with 414 before libmicrohttpd stores them: each
+ * takes ~48 bytes of the connection's 256 KiB memory pool, and once the pool is full
+ * libmicrohttpd 0.9.75 can no longer answer and leaves the client waiting for the timeout.
+ * No exosafe endpoint takes more than a handful. */
+enum { MAX_QUERY_ARGUMENTS = 256 };
+
+/* Per-request state between libmicrohttpd's callbacks: made when the request line arrives
+ * (on_request_line), decided when the headers are complete (the first on_request call),
+ * answered when the body is (the last). */
 typedef struct pending {
+	bool too_many_arguments;  /* the query string was cut: answered 414 */
+	bool started;             /* the first on_request call has run */
+	bool answered;            /* a reply is queued; any body still arriving is dropped */
+	const route *found;       /* API requests: the route, checked before the body */
+	request req;
 	char *body;
 	size_t len;
 	size_t limit;
 	bool too_large;
 } pending;
-
-/* File uploads (certificates, logger files, sensor batches) may be larger than JSON bodies. */
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n > m && strcmp(s + n - m, suffix) == 0;
-}
-
-static bool is_upload(const char *method, const char *url)
-{
-	if (strcmp(method, "POST") != 0)
-		return false;
-	if (strncmp(url, "/api/v1/lots/", 13) == 0 && ends_with(url, "/certificates"))
-		return true;
-	if (strncmp(url, "/api/v1/adverse-events/", 23) == 0 && ends_with(url, "/photo"))
-		return true;
-	return strncmp(url, "/api/v1/loggers/", 16) == 0 && (ends_with(url, "/import") || ends_with(url, "/readings"));
-}
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t outlen)
 {
@@ -376,6 +453,93 @@ static enum MHD_Result send_static(server *srv, struct MHD_Connection *conn, con
 	return ret;
 }
 
+/* Per-connection state (libmicrohttpd's socket context): whether the connection is to be
+ * drained when it closes, because a request was answered before its body was read. */
+typedef struct connection_state {
+	bool linger;
+} connection_state;
+
+static void linger_on_close(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci != NULL && ci->socket_context != NULL)
+		((connection_state *)ci->socket_context)->linger = true;
+}
+
+/* Sends req's reply and frees what it held. */
+static enum MHD_Result answer(struct MHD_Connection *conn, request *req)
+{
+	enum MHD_Result ret = send_reply(conn, req);
+	json_decref(req->reply);
+	json_decref(req->input);
+	free(req->raw_body);
+	req->reply = NULL;
+	req->input = NULL;
+	req->raw_body = NULL;
+	return ret;
+}
+
+/* Called by libmicrohttpd when the request line is complete, before it parses the query
+ * string: the request's state starts here. A query string with too many arguments is cut
+ * off in libmicrohttpd's own line buffer (which it parses right after this returns), and
+ * the request is answered 414 once its headers are in. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	pending *p = calloc(1, sizeof *p);
+	/* The line buffer is libmicrohttpd's and writable; strchr gives the pointer back as such. */
+	char *query = strchr(uri, '?');
+	if (p == NULL || query == NULL)
+		return p;
+	size_t arguments = 1;
+	for (const char *c = query; *c; c++)
+		arguments += *c == '&';
+	if (arguments > MAX_QUERY_ARGUMENTS) {
+		p->too_many_arguments = true;
+		query[1] = '\0';
+	}
+	return p;
+}
+
+/* The first call for a request, with its headers complete and no body byte read: decides it
+ * (dispatch_head) and answers at once when it is refused or has no body. */
+static enum MHD_Result start_api(server *srv, struct MHD_Connection *conn, pending *p, const char *method,
+                                 const char *url)
+{
+	request *req = &p->req;
+	req->cfg = &srv->cfg;
+	req->catalog = srv->catalog;
+	req->ctcae = srv->ctcae;
+	req->connection = conn;
+	req->method = method;
+	req->path = url;
+	req->status = 200;
+	req->lang = lang_from_accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
+	client_address(conn, req->client_address, sizeof req->client_address);
+
+	unsigned long long declared = 0;
+	bool chunked = false;
+	bool has_body = body_announced(req, &declared, &chunked);
+	req->db = pool_take(&srv->pool);
+	p->found = dispatch_head(srv, req);
+	if (p->found != NULL && has_body) {
+		/* The store connection is not held while the body arrives. */
+		pool_give(&srv->pool, req->db);
+		req->db = NULL;
+		p->limit = body_limit(srv, p->found);
+		return MHD_YES;
+	}
+	if (p->found != NULL)
+		dispatch_body(req, p->found);
+	pool_give(&srv->pool, req->db);
+	req->db = NULL;
+	p->answered = true;
+	if (has_body)
+		linger_on_close(conn);
+	return answer(conn, req);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -387,13 +551,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		p = calloc(1, sizeof *p);
 		if (p == NULL)
 			return MHD_NO;
-		p->limit = is_upload(method, url) ? srv->cfg.max_upload_bytes : srv->cfg.max_body_bytes;
 		*con_cls = p;
-		return MHD_YES;
+	}
+	if (!p->started) {
+		p->started = true;
+		/* Headers are in: from here the usual idle timeout applies (on_completed sets the
+		 * short one again for the next request's headers). */
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)srv->cfg.connection_timeout_seconds);
+		/* A body still to come after an answer given now is drained, not reset. */
+		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length") != NULL ||
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") != NULL)
+			if (p->too_many_arguments || strncmp(url, "/api/", 5) != 0)
+				linger_on_close(conn);
+		if (p->too_many_arguments) {
+			p->answered = true;
+			p->req.status = 200;
+			p->req.lang = lang_from_accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
+			reply_error(&p->req, 414, "uri_too_long", NULL, NULL);
+			return answer(conn, &p->req);
+		}
+		if (strncmp(url, "/api/", 5) != 0) {
+			p->answered = true;
+			return send_static(srv, conn, method, url);
+		}
+		return start_api(srv, conn, p, method, url);
 	}
 	if (*upload_data_size > 0) {
-		/* Past the limit the rest is read and dropped, so the client gets a clean 413. */
-		if (!p->too_large) {
+		/* Content-Length was checked before; past the limit (a client sending more than it
+		 * announced) the rest is dropped, and so is a body after a reply. */
+		if (!p->too_large && !p->answered) {
 			if (p->len + *upload_data_size > p->limit) {
 				p->too_large = true;
 				free(p->body);
@@ -412,33 +598,166 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (p->answered)
+		return MHD_YES;
 
-	if (strncmp(url, "/api/", 5) != 0)
-		return send_static(srv, conn, method, url);
+	request *req = &p->req;
+	req->body = p->body;
+	req->body_len = p->len;
+	req->body_too_large = p->too_large;
+	req->db = pool_take(&srv->pool);
+	dispatch_body(req, p->found);
+	pool_give(&srv->pool, req->db);
+	req->db = NULL;
+	p->answered = true;
+	return answer(conn, req);
+}
 
-	request req = {0};
-	req.cfg = &srv->cfg;
-	req.catalog = srv->catalog;
-	req.ctcae = srv->ctcae;
-	req.connection = conn;
-	req.method = method;
-	req.path = url;
-	req.body = p->body;
-	req.body_len = p->len;
-	req.body_too_large = p->too_large;
-	req.status = 200;
-	req.lang = lang_from_accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
-	client_address(conn, req.client_address, sizeof req.client_address);
+static int64_t monotonic_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
-	req.db = pool_take(&srv->pool);
-	dispatch_api(srv, &req);
-	pool_give(&srv->pool, req.db);
+static void *lingerer_run(void *arg)
+{
+	lingerer *l = arg;
+	char sink[16384];
+	for (;;) {
+		struct pollfd pfd[LINGER_MAX + 1];
+		int n = 0;
+		pthread_mutex_lock(&l->lock);
+		if (l->stop) {
+			for (int i = 0; i < l->count; i++)
+				close(l->fds[i]);
+			l->count = 0;
+			pthread_mutex_unlock(&l->lock);
+			return NULL;
+		}
+		int64_t now = monotonic_ms();
+		for (int i = 0; i < l->count;) {
+			if (now >= l->until_ms[i]) {
+				close(l->fds[i]);
+				l->fds[i] = l->fds[l->count - 1];
+				l->until_ms[i] = l->until_ms[--l->count];
+				continue;
+			}
+			pfd[n++] = (struct pollfd){.fd = l->fds[i], .events = POLLIN};
+			i++;
+		}
+		pthread_mutex_unlock(&l->lock);
+		pfd[n] = (struct pollfd){.fd = l->wake[0], .events = POLLIN};
+		if (poll(pfd, (nfds_t)n + 1, 100) <= 0)
+			continue;
+		if (pfd[n].revents & POLLIN)
+			while (read(l->wake[0], sink, sizeof sink) > 0)
+				;
+		for (int i = 0; i < n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t got;
+			while ((got = recv(pfd[i].fd, sink, sizeof sink, MSG_DONTWAIT)) > 0)
+				;
+			if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				/* The client finished or went away: close now rather than at the deadline. */
+				pthread_mutex_lock(&l->lock);
+				for (int j = 0; j < l->count; j++)
+					if (l->fds[j] == pfd[i].fd) {
+						l->until_ms[j] = 0;
+						break;
+					}
+				pthread_mutex_unlock(&l->lock);
+			}
+		}
+	}
+}
 
-	enum MHD_Result ret = send_reply(conn, &req);
-	json_decref(req.reply);
-	json_decref(req.input);
-	free(req.raw_body);
-	return ret;
+/* A request line that starts with NUL bytes is answered 400 here, when the connection starts:
+ * libmicrohttpd 0.9.75 takes a line whose first byte is NUL for a blank line (tolerated before
+ * a request line), drops it, and would leave the client waiting for the timeout. The listening
+ * socket defers accepting until data has arrived (TCP_DEFER_ACCEPT), so the first bytes can be
+ * looked at without waiting; the line is read off so libmicrohttpd never sees it, the answer
+ * written, and the connection closed once the client has read it (or at the header timeout). */
+static void refuse_nul_request_line(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	char first[512];
+	ssize_t n = recv(ci->connect_fd, first, sizeof first, MSG_PEEK | MSG_DONTWAIT);
+	if (n <= 0 || first[0] != '\0')
+		return;
+	if (recv(ci->connect_fd, first, (size_t)n, MSG_DONTWAIT) != n)
+		return;
+	static const char bad[] = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+	                          "Content-Length: 12\r\n\r\nBad request\n";
+	if (send(ci->connect_fd, bad, sizeof bad - 1, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+		shutdown(ci->connect_fd, SHUT_WR);
+	linger_on_close(conn);
+}
+
+/* libmicrohttpd's connection notice: a connection marked by linger_on_close is handed, as a
+ * duplicate of its socket, to the lingerer (libmicrohttpd closes its own right after). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	lingerer *l = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(connection_state));
+		refuse_nul_request_line(conn);
+		return;
+	}
+	connection_state *state = *socket_context;
+	bool linger = state != NULL && state->linger;
+	free(state);
+	*socket_context = NULL;
+	if (!linger || !l->started)
+		return;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	pthread_mutex_lock(&l->lock);
+	if (l->count < LINGER_MAX) {
+		int fd = dup(ci->connect_fd);
+		if (fd >= 0) {
+			l->fds[l->count] = fd;
+			l->until_ms[l->count++] = monotonic_ms() + LINGER_MS;
+			if (write(l->wake[1], "", 1) < 0) {
+				/* The pipe is full: the thread is awake already. */
+			}
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* Starts the lingerer; without it refused uploads are closed at once (and may see a reset). */
+static void lingerer_start(lingerer *l)
+{
+	l->wake[0] = l->wake[1] = -1;
+	pthread_mutex_init(&l->lock, NULL);
+	if (pipe2(l->wake, O_NONBLOCK | O_CLOEXEC) != 0)
+		return;
+	l->started = pthread_create(&l->thread, NULL, lingerer_run, l) == 0;
+}
+
+static void lingerer_stop(lingerer *l)
+{
+	if (l->started) {
+		pthread_mutex_lock(&l->lock);
+		l->stop = true;
+		pthread_mutex_unlock(&l->lock);
+		if (write(l->wake[1], "", 1) < 0) {
+			/* Full: the thread wakes anyway. */
+		}
+		pthread_join(l->thread, NULL);
+		l->started = false;
+	}
+	if (l->wake[0] >= 0) {
+		close(l->wake[0]);
+		close(l->wake[1]);
+	}
+	pthread_mutex_destroy(&l->lock);
 }
 
 /* Percent-decodes a URL or query argument in place. A decoded NUL becomes 0x01 so that a
@@ -465,15 +784,20 @@ static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *s)
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)conn;
-	(void)toe;
+	server *srv = cls;
 	pending *p = *con_cls;
 	if (p != NULL) {
+		json_decref(p->req.reply);
+		json_decref(p->req.input);
+		free(p->req.raw_body);
 		free(p->body);
 		free(p);
 		*con_cls = NULL;
 	}
+	/* A kept-alive connection's next request gets the short header deadline again (called
+	 * while the connection is still in libmicrohttpd's timeout lists, before any clean-up). */
+	if (conn != NULL && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)srv->cfg.header_timeout_seconds);
 }
 
 static int find_admin(void *ctx, const user_record *u)
@@ -543,18 +867,86 @@ static void server_close(server *srv)
 	ctcae_free(srv->ctcae);
 }
 
-/* Drops sessions past their limits and log-in failures outside the window (best effort). */
+/* Drops sessions past their limits, log-in failures outside the window and browsers
+ * remembered longer than their cookie lives (best effort: a failure is said and retried at
+ * the next purge). Run at start and every purge_interval_seconds (purger). */
 static void purge_expired(store *s, const server_config *cfg)
 {
 	int64_t now = clock_now();
 	if (store_begin(s) == STORE_OK) {
 		if (store_session_purge(s, now - cfg->session.idle_seconds, now - cfg->session.absolute_seconds) == STORE_OK &&
-		    store_login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK)
-			store_commit(s);
-		else
-			store_rollback(s);
+		    store_login_failure_purge(s, now - cfg->login.window_seconds) == STORE_OK &&
+		    store_login_device_purge(s, now - ACCOUNTS_DEVICE_KEEP_SECONDS) == STORE_OK &&
+		    store_commit(s) == STORE_OK)
+			return;
+		store_rollback(s);
 	}
+	fprintf(stderr, "exosafe: purge of expired sessions: %s\n", s->errmsg);
 }
+
+/* ---- the purge: expired sessions and old log-in failures go while the server runs ---- */
+
+typedef struct purger {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	bool started;
+	server *srv;
+} purger;
+
+static void *purger_run(void *arg)
+{
+	purger *pg = arg;
+	pthread_mutex_lock(&pg->lock);
+	while (!pg->stop) {
+		/* The start-up purge has just run: wait first. Monotonic time, as in the cold-chain watch. */
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += pg->srv->cfg.purge_interval_seconds;
+		while (!pg->stop && pthread_cond_timedwait(&pg->wake, &pg->lock, &until) == 0)
+			;
+		if (pg->stop)
+			break;
+		pthread_mutex_unlock(&pg->lock);
+		store *s = pool_take(&pg->srv->pool);
+		purge_expired(s, &pg->srv->cfg);
+		pool_give(&pg->srv->pool, s);
+		pthread_mutex_lock(&pg->lock);
+	}
+	pthread_mutex_unlock(&pg->lock);
+	return NULL;
+}
+
+/* Starts the purge every purge_interval_seconds; returns 0, or -1 (expired rows then go only
+ * at the next start, and the server says so). */
+static int purger_start(purger *pg, server *srv)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_mutex_init(&pg->lock, NULL);
+	pthread_cond_init(&pg->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	pg->stop = false;
+	pg->srv = srv;
+	pg->started = pthread_create(&pg->thread, NULL, purger_run, pg) == 0;
+	return pg->started ? 0 : -1;
+}
+
+static void purger_stop(purger *pg)
+{
+	if (pg->started) {
+		pthread_mutex_lock(&pg->lock);
+		pg->stop = true;
+		pthread_cond_signal(&pg->wake);
+		pthread_mutex_unlock(&pg->lock);
+		pthread_join(pg->thread, NULL);
+	}
+	pthread_mutex_destroy(&pg->lock);
+	pthread_cond_destroy(&pg->wake);
+}
+
 
 /* Loads what the server needs before it listens: the web folder, the data catalogues and the
  * database pool (an initialised schema, the clinic's details checked, expired rows purged).
@@ -636,18 +1028,34 @@ int server_run(const server_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	lingerer_start(&srv.linger);
 	struct MHD_Daemon *d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, &srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL, MHD_OPTION_END);
+		/* The daemon's timeout is the short one for receiving headers; on_request raises it
+		 * to connection_timeout_seconds once they are in (see header_timeout_seconds). */
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->header_timeout_seconds, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)256, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_address,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_URI_LOG_CALLBACK, on_request_line, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv.linger,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "exosafe: cannot listen on %s:%d (in use or not allowed)\n", cfg->bind_address, cfg->port);
+		lingerer_stop(&srv.linger);
 		server_close(&srv);
 		return 1;
 	}
+	/* Accept a connection only once its first bytes are in (refuse_nul_request_line), or after
+	 * the header timeout. */
+	const union MHD_DaemonInfo *listening = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+	int defer = cfg->header_timeout_seconds;
+	if (listening == NULL ||
+	    setsockopt(listening->listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) != 0)
+		fprintf(stderr, "exosafe: TCP_DEFER_ACCEPT not set: a request line of NUL bytes waits for the header timeout\n");
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+	purger purge = {0};
+	if (purger_start(&purge, &srv) != 0)
+		fprintf(stderr, "exosafe: cannot start the purge thread: expired sessions go at the next start\n");
 	coldchain_watch watch = {0};
 	if (coldchain_watch_start(&watch, &srv) != 0)
 		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
@@ -665,7 +1073,9 @@ int server_run(const server_config *cfg)
 	sigwait(&stop, &sig);
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
 	coldchain_watch_stop(&watch);
+	purger_stop(&purge);
 	MHD_stop_daemon(d);
+	lingerer_stop(&srv.linger);
 	mail_sender_stop(sender);
 	server_close(&srv);
 	return 0;

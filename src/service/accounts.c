@@ -50,16 +50,9 @@ static void subjects(const login_attempt *a, char account[300], char address[80]
 	snprintf(address, 80, "address:%s", a->address ? a->address : "unknown");
 }
 
-static accounts_rc record_failure(store *s, const login_attempt *a, int64_t now, const char *action,
-                                  const user_record *known)
+/* Appends the audit row of a log-in attempt (inside the caller's transaction). */
+static store_rc audit_attempt(store *s, const login_attempt *a, const char *action, const user_record *known)
 {
-	char account[300], address[80];
-	subjects(a, account, address);
-	if (store_begin(s) != STORE_OK)
-		return ACCOUNTS_ERROR;
-	if (strcmp(action, "auth.login_failed") == 0 &&
-	    (store_login_failure_add(s, account, now) != STORE_OK || store_login_failure_add(s, address, now) != STORE_OK))
-		return service_rollback(s, ACCOUNTS_ERROR);
 	audit_row row;
 	char object[64] = "";
 	if (known)
@@ -67,49 +60,147 @@ static accounts_rc record_failure(store *s, const login_attempt *a, int64_t now,
 	char detail[128];
 	snprintf(detail, sizeof detail, "from %s", a->address ? a->address : "unknown");
 	audit_row_make(&row, 0, ROLE_NONE, action, object, detail);
-	if (store_audit_append(s, &row) != STORE_OK)
+	return store_audit_append(s, &row);
+}
+
+/* The same in a transaction of its own. */
+static accounts_rc record_attempt(store *s, const login_attempt *a, const char *action, const user_record *known)
+{
+	if (store_begin(s) != STORE_OK)
+		return ACCOUNTS_ERROR;
+	if (audit_attempt(s, a, action, known) != STORE_OK)
 		return service_rollback(s, ACCOUNTS_ERROR);
 	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
 }
 
-accounts_rc accounts_login(store *s, const login_limits *lim, const login_attempt *a, int64_t now,
-                           user_record *out)
+/* Counts an attempt's failures and, unless past the limit, records the attempt as a failure
+ * in the same write transaction, before its password is checked: concurrent attempts cannot
+ * all pass one count, so the limit is exact. A right password takes the record back
+ * (settle_success). device (a known device's cookie hash, or NULL) is judged by its own count
+ * against max_per_account instead of the account's and the address's, so that strangers'
+ * guesses do not lock it out. *account_failures: the account's count either way.
+ * When past the limit, audit_throttled says whether an "auth.login_throttled" row is written.
+ * Errors: ACCOUNTS_THROTTLED, ACCOUNTS_ERROR. */
+static accounts_rc reserve_attempt(store *s, const login_limits *lim, const login_attempt *a, const char *device,
+                                   const user_record *known, bool audit_throttled, int64_t now,
+                                   int64_t *account_failures)
 {
-	char account[300], address[80];
-	int64_t account_failures = 0, address_failures = 0;
+	char account[300], address[80], device_subject[300];
 	subjects(a, account, address);
-	if (store_login_failure_count(s, account, now - lim->window_seconds, &account_failures) != STORE_OK ||
-	    store_login_failure_count(s, address, now - lim->window_seconds, &address_failures) != STORE_OK)
+	int64_t since = now - lim->window_seconds, address_failures = 0, device_failures = 0;
+	if (store_begin(s) != STORE_OK)
 		return ACCOUNTS_ERROR;
+	if (store_login_failure_count(s, account, since, account_failures) != STORE_OK)
+		return service_rollback(s, ACCOUNTS_ERROR);
+	bool throttled;
+	if (device != NULL) {
+		snprintf(device_subject, sizeof device_subject, "device:%s", device);
+		if (store_login_failure_count(s, device_subject, since, &device_failures) != STORE_OK)
+			return service_rollback(s, ACCOUNTS_ERROR);
+		throttled = device_failures >= lim->max_per_account;
+	} else {
+		if (store_login_failure_count(s, address, since, &address_failures) != STORE_OK)
+			return service_rollback(s, ACCOUNTS_ERROR);
+		throttled = login_throttled(lim, *account_failures, address_failures);
+	}
+	if (throttled) {
+		if (audit_throttled && audit_attempt(s, a, "auth.login_throttled", known) != STORE_OK)
+			return service_rollback(s, ACCOUNTS_ERROR);
+		return store_commit(s) == STORE_OK ? ACCOUNTS_THROTTLED : ACCOUNTS_ERROR;
+	}
+	store_rc added = device != NULL ? store_login_failure_add(s, device_subject, now)
+	                 : store_login_failure_add(s, account, now) == STORE_OK ? store_login_failure_add(s, address, now)
+	                                                                        : STORE_ERROR;
+	if (added != STORE_OK)
+		return service_rollback(s, ACCOUNTS_ERROR);
+	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
+}
 
+/* The attempt was right: takes back what reserve_attempt recorded. A known device's failures
+ * are cleared; otherwise the account's are (as before devices were known) and the address's
+ * record of this attempt. With new_device, the browser is remembered for user and the cookie
+ * value written there. In one transaction. Errors: ACCOUNTS_ERROR. */
+static accounts_rc settle_success(store *s, const login_attempt *a, const char *device, const user_record *user,
+                                  int64_t now, char *new_device)
+{
+	char account[300], address[80], device_subject[300];
+	subjects(a, account, address);
+	if (store_begin(s) != STORE_OK)
+		return ACCOUNTS_ERROR;
+	store_rc rc;
+	if (device != NULL) {
+		snprintf(device_subject, sizeof device_subject, "device:%s", device);
+		rc = store_login_failure_clear(s, device_subject);
+	} else {
+		rc = store_login_failure_clear(s, account);
+		if (rc == STORE_OK)
+			rc = store_login_failure_forget(s, address, now);
+	}
+	if (rc == STORE_OK && device == NULL && new_device != NULL) {
+		char hash[TOKEN_HASH_HEX];
+		token_random(new_device);
+		token_hash(new_device, hash);
+		rc = store_login_device_add(s, hash, user->id, now);
+	}
+	if (rc != STORE_OK)
+		return service_rollback(s, ACCOUNTS_ERROR);
+	return store_commit(s) == STORE_OK ? ACCOUNTS_OK : ACCOUNTS_ERROR;
+}
+
+/* A known device's right password while strangers' guesses have the account past its limit is
+ * let in after this pause rather than refused: slowed, not locked out. */
+enum { KNOWN_DEVICE_DELAY_MS = 1000 };
+
+accounts_rc accounts_login(store *s, const login_limits *lim, const login_attempt *a, int64_t now,
+                           user_record *out, char new_device[TOKEN_TEXT_MAX])
+{
+	if (new_device != NULL)
+		new_device[0] = '\0';
 	user_record user;
 	store_rc found = store_user_by_email(s, a->email, &user);
 	if (found == STORE_ERROR)
 		return ACCOUNTS_ERROR;
 
-	if (login_throttled(lim, account_failures, address_failures)) {
-		if (record_failure(s, a, now, "auth.login_throttled", found == STORE_OK ? &user : NULL) != ACCOUNTS_OK)
+	/* A device cookie counts only for the account it was given to. */
+	char device_hash[TOKEN_HASH_HEX];
+	const char *device = NULL;
+	if (found == STORE_OK && a->device != NULL && a->device[0] != '\0' && strlen(a->device) < TOKEN_TEXT_MAX) {
+		int64_t owner = 0;
+		token_hash(a->device, device_hash);
+		store_rc known = store_login_device_user(s, device_hash, &owner);
+		if (known == STORE_ERROR)
 			return ACCOUNTS_ERROR;
-		return ACCOUNTS_THROTTLED;
+		if (known == STORE_OK && owner == user.id)
+			device = device_hash;
 	}
+
+	int64_t account_failures = 0;
+	accounts_rc reserved = reserve_attempt(s, lim, a, device, found == STORE_OK ? &user : NULL, true, now,
+	                                       &account_failures);
+	if (reserved != ACCOUNTS_OK)
+		return reserved;
+	if (device != NULL && account_failures >= lim->max_per_account) {
+		struct timespec pause = {KNOWN_DEVICE_DELAY_MS / 1000, (KNOWN_DEVICE_DELAY_MS % 1000) * 1000000L};
+		nanosleep(&pause, NULL);
+	}
+
 	/* Verify against a dummy hash for unknown accounts so timing does not reveal which exist. */
 	bool ok = password_verify(found == STORE_OK ? user.password_hash : password_dummy_hash(), a->password);
 	if (!ok || found != STORE_OK) {
-		if (record_failure(s, a, now, "auth.login_failed", found == STORE_OK ? &user : NULL) != ACCOUNTS_OK)
+		/* The failure was recorded by reserve_attempt; the audit row says so. */
+		if (record_attempt(s, a, "auth.login_failed", found == STORE_OK ? &user : NULL) != ACCOUNTS_OK)
 			return ACCOUNTS_ERROR;
 		return ACCOUNTS_BAD_CREDENTIALS;
 	}
-	if (account_failures > 0) {
-		if (store_begin(s) != STORE_OK)
-			return ACCOUNTS_ERROR;
-		if (store_login_failure_clear(s, account) != STORE_OK)
-			return service_rollback(s, ACCOUNTS_ERROR);
-		if (store_commit(s) != STORE_OK)
-			return ACCOUNTS_ERROR;
-	}
 	/* Only now, with the password right, may the answer say more than "wrong". */
-	if (user.deactivated_at != 0 || user.password_reset_required) {
-		if (record_failure(s, a, now, "auth.login_refused", &user) != ACCOUNTS_OK)
+	bool refused = user.deactivated_at != 0 || user.password_reset_required;
+	if (settle_success(s, a, device, &user, now, refused ? NULL : new_device) != ACCOUNTS_OK) {
+		if (new_device != NULL)
+			new_device[0] = '\0';
+		return ACCOUNTS_ERROR;
+	}
+	if (refused) {
+		if (record_attempt(s, a, "auth.login_refused", &user) != ACCOUNTS_OK)
 			return ACCOUNTS_ERROR;
 		return user.deactivated_at != 0 ? ACCOUNTS_DEACTIVATED : ACCOUNTS_RESET_REQUIRED;
 	}
@@ -221,18 +312,14 @@ static accounts_rc check_current_password(store *s, const login_limits *lim, con
 {
 	if (c->current_password == NULL || c->current_password[0] == '\0')
 		return ACCOUNTS_PASSWORD_NEEDED;
-	login_attempt a = {user->email, c->current_password, c->address_from};
-	char account[300], address[80];
-	subjects(&a, account, address);
-	int64_t account_failures = 0, address_failures = 0;
-	if (store_login_failure_count(s, account, now - lim->window_seconds, &account_failures) != STORE_OK ||
-	    store_login_failure_count(s, address, now - lim->window_seconds, &address_failures) != STORE_OK)
-		return ACCOUNTS_ERROR;
-	if (login_throttled(lim, account_failures, address_failures))
-		return ACCOUNTS_THROTTLED;
+	login_attempt a = {user->email, c->current_password, c->address_from, NULL};
+	int64_t account_failures = 0;
+	accounts_rc reserved = reserve_attempt(s, lim, &a, NULL, user, false, now, &account_failures);
+	if (reserved != ACCOUNTS_OK)
+		return reserved;
 	if (password_verify(user->password_hash, c->current_password))
-		return ACCOUNTS_OK;
-	if (record_failure(s, &a, now, "auth.login_failed", user) != ACCOUNTS_OK)
+		return settle_success(s, &a, NULL, user, now, NULL);
+	if (record_attempt(s, &a, "auth.login_failed", user) != ACCOUNTS_OK)
 		return ACCOUNTS_ERROR;
 	return ACCOUNTS_BAD_CREDENTIALS;
 }

@@ -37,19 +37,32 @@ typedef enum accounts_rc {
 accounts_rc accounts_create(store *s, const actor *by, const char *action, user_record *user,
                             const char *password, const patient_profile *profile);
 
+/* How long a browser stays known to an account (its exosafe_device cookie's life: 400 days,
+ * the longest browsers keep a cookie); older ones are purged. */
+#define ACCOUNTS_DEVICE_KEEP_SECONDS (400LL * 24 * 3600)
+
 typedef struct login_attempt {
 	const char *email;
 	const char *password;
 	const char *address;       /* the client's IP address, for throttling */
+	const char *device;        /* the browser's exosafe_device cookie, or NULL */
 } login_attempt;
 
-/* Checks a log-in. Failed attempts are recorded (and audited) per account and per address;
- * once either passes its limit, ACCOUNTS_THROTTLED is returned without checking the password.
- * On success the account's failures are cleared and *out is the user.
+/* Checks a log-in. Each attempt is counted (and recorded as a failure) before its password is
+ * checked, in one write transaction, so the limits hold exactly under concurrent attempts;
+ * a right password takes the record back. An attempt is judged by the failures of its
+ * account (max_per_account) and its address (max_per_address) in the window, except from a
+ * device known to the account (a->device, given at an earlier log-in): that is judged by its
+ * own failures only (max_per_account), so that strangers' guesses cannot lock it out; when
+ * the account is past its limit, its right password is let in after a one-second pause.
+ * Past a limit, ACCOUNTS_THROTTLED is returned without checking the password (audited).
+ * On success *out is the user, the account's failures (or the known device's) are cleared,
+ * and, for a browser not yet known to the account, new_device (when not NULL) receives the
+ * cookie value that makes it known (its hash is stored); otherwise it is "".
  * Errors: ACCOUNTS_BAD_CREDENTIALS, ACCOUNTS_THROTTLED, ACCOUNTS_ERROR, ACCOUNTS_DEACTIVATED,
  *         ACCOUNTS_RESET_REQUIRED. */
 accounts_rc accounts_login(store *s, const login_limits *lim, const login_attempt *a, int64_t now,
-                           user_record *out);
+                           user_record *out, char new_device[TOKEN_TEXT_MAX]);
 
 /* Starts a session for user: writes the session row and an "auth.login" audit row.
  * token_out receives the cookie value (never stored); session_out the row with its CSRF token.

@@ -686,6 +686,16 @@ typedef struct store_methods {
 	store_rc (*login_failure_clear)(store *s, const char *subject);
 	/* Forgets failures older than before (they no longer count against anyone). */
 	store_rc (*login_failure_purge)(store *s, int64_t before);
+	/* Forgets one failure of subject recorded at at (an attempt counted before its password
+	 * was checked, which turned out right). */
+	store_rc (*login_failure_forget)(store *s, const char *subject, int64_t at);
+
+	/* Browsers known to an account: a device cookie's hash, given at a successful log-in. */
+	store_rc (*login_device_add)(store *s, const char *token_hash, int64_t user_id, int64_t at);
+	/* The account a device cookie's hash belongs to; STORE_NOT_FOUND when none. */
+	store_rc (*login_device_user)(store *s, const char *token_hash, int64_t *user_id_out);
+	/* Forgets devices given before before. */
+	store_rc (*login_device_purge)(store *s, int64_t before);
 
 	/* Appends one row to the hash-chained audit log inside the caller's transaction; fills
 	 * entry->id, entry->prev_hash and entry->hash. */

@@ -139,6 +139,26 @@ static inline store_rc store_login_failure_purge(store *s, int64_t before)
 	return s->m->login_failure_purge(s, before);
 }
 
+static inline store_rc store_login_failure_forget(store *s, const char *subject, int64_t at)
+{
+	return s->m->login_failure_forget(s, subject, at);
+}
+
+static inline store_rc store_login_device_add(store *s, const char *token_hash, int64_t user_id, int64_t at)
+{
+	return s->m->login_device_add(s, token_hash, user_id, at);
+}
+
+static inline store_rc store_login_device_user(store *s, const char *token_hash, int64_t *user_id_out)
+{
+	return s->m->login_device_user(s, token_hash, user_id_out);
+}
+
+static inline store_rc store_login_device_purge(store *s, int64_t before)
+{
+	return s->m->login_device_purge(s, before);
+}
+
 static inline store_rc store_audit_append(store *s, audit_row *entry)
 {
 	return s->m->audit_append(s, entry);

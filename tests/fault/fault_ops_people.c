@@ -32,16 +32,40 @@ static const session_limits sessions = {.idle_seconds = 1800, .absolute_seconds 
 
 static int run_login(store *s, world *w)
 {
-	login_attempt a = {"p1@fault.example", PATIENT_PASSWORD, "192.0.2.1"};
+	login_attempt a = {"p1@fault.example", PATIENT_PASSWORD, "192.0.2.1", NULL};
 	user_record u;
-	return accounts_login(s, &limits, &a, w->t0, &u) != ACCOUNTS_OK;
+	char device[TOKEN_TEXT_MAX];
+	return accounts_login(s, &limits, &a, w->t0, &u, device) != ACCOUNTS_OK || device[0] == '\0';
+}
+
+/* Strangers' wrong guesses, then the right password from a browser the account knows (four:
+ * a fifth would add the one-second pause to each of the run's many calls, and nothing else). */
+static int setup_known_device(store *s, world *w)
+{
+	login_attempt a = {"p1@fault.example", PATIENT_PASSWORD, "192.0.2.1", NULL};
+	user_record u;
+	if (accounts_login(s, &limits, &a, w->t0, &u, w->device) != ACCOUNTS_OK || w->device[0] == '\0')
+		return fail("known device: %s", s->errmsg);
+	login_attempt wrong = {"p1@fault.example", "not-the-password", "198.51.100.7", NULL};
+	for (int i = 0; i < 4; i++)
+		if (accounts_login(s, &limits, &wrong, w->t0, &u, NULL) != ACCOUNTS_BAD_CREDENTIALS)
+			return fail("known device guesses: %s", s->errmsg);
+	return 0;
+}
+
+static int run_login_known_device(store *s, world *w)
+{
+	login_attempt a = {"p1@fault.example", PATIENT_PASSWORD, "203.0.113.9", w->device};
+	user_record u;
+	char device[TOKEN_TEXT_MAX];
+	return accounts_login(s, &limits, &a, w->t0, &u, device) != ACCOUNTS_OK || device[0] != '\0';
 }
 
 static int run_login_wrong_password(store *s, world *w)
 {
-	login_attempt a = {"p1@fault.example", "not-the-password", "192.0.2.1"};
+	login_attempt a = {"p1@fault.example", "not-the-password", "192.0.2.1", NULL};
 	user_record u;
-	return accounts_login(s, &limits, &a, w->t0, &u) != ACCOUNTS_BAD_CREDENTIALS;
+	return accounts_login(s, &limits, &a, w->t0, &u, NULL) != ACCOUNTS_BAD_CREDENTIALS;
 }
 
 static int run_session_start(store *s, world *w)
@@ -427,13 +451,16 @@ static int run_audit_now(store *s, world *w)
 
 const fault_op fault_ops_people[] = {
 	{"accounts_create", NULL, run_account_create, 0, false},
-	{"accounts_login", NULL, run_login, 0, false},
-	{"accounts_login (wrong password)", NULL, run_login_wrong_password, 0, false},
+	/* Counted before the password is checked (one transaction), settled after (another). */
+	{"accounts_login", NULL, run_login, 2, false},
+	{"accounts_login (wrong password)", NULL, run_login_wrong_password, 2, false},
+	{"accounts_login (known device)", setup_known_device, run_login_known_device, 2, false},
 	{"accounts_session_start", NULL, run_session_start, 0, false},
 	{"accounts_session_resolve (refresh)", setup_session, run_session_resolve, 0, false},
 	{"accounts_session_resolve (expired)", setup_session, run_session_resolve_expired, 0, true},
 	{"accounts_session_end", setup_session, run_session_end, 0, false},
-	{"accounts_profile_update", NULL, run_profile_update, 0, false},
+	/* An e-mail change checks the password as a log-in does: counted, settled, then the change. */
+	{"accounts_profile_update", NULL, run_profile_update, 3, false},
 	{"accounts_admin_apply (deactivate)", setup_session, run_deactivate, 0, false},
 	{"accounts_admin_apply (reactivate)", setup_deactivated, run_reactivate, 0, false},
 	{"accounts_admin_apply (role)", NULL, run_set_role, 0, false},

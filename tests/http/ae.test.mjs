@@ -149,8 +149,12 @@ test('a patient reports; staff assess in versions; serious cases get due dates a
   const id = r.json.report.id;
   assert.equal((await p.request('POST', `/api/v1/adverse-events/${id}/photo`, { body: PNG, type: 'image/png' })).status, 200);
   assertError(await p.request('POST', `/api/v1/adverse-events/${id}/photo`, { body: Buffer.from('not an image'), type: 'image/png' }), 415, 'unsupported_media_type');
+  const photoReads = () => Number(sql(server.db, `SELECT count(*) FROM audit_log WHERE action = 'ae.photo.read' AND detail = 'report ${id}';`));
   const photo = await p.get(`/api/v1/adverse-events/${id}/photo`);
   assert.equal(photo.headers.get('content-type'), 'image/png');
+  assert.equal(photoReads(), 1, 'a photo read is audited (issue 16)');
+  assert.equal((await doctor.get(`/api/v1/adverse-events/${id}/photo`)).status, 200);
+  assert.equal(photoReads(), 2);
 
   const file = await doctor.get(`/api/v1/adverse-events/${id}`);
   assert.equal(file.status, 200);

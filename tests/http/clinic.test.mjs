@@ -71,6 +71,7 @@ describe('serve in production refuses what it cannot serve', () => {
       'DROP TABLE IF EXISTS logger_silences; DROP TABLE IF EXISTS password_reset_tokens; DROP TABLE IF EXISTS mail_outbox;',
       'ALTER TABLE users DROP COLUMN deactivated_at; ALTER TABLE users DROP COLUMN password_reset_required;',
       'ALTER TABLE users DROP COLUMN lang;',
+      'DROP TABLE IF EXISTS login_devices;',
       'DROP TABLE clinics; DELETE FROM schema_version WHERE version >= 9;',
     ].join(' '));
     assert.equal(cli(['init', '--db', db]).status, 0);

@@ -79,7 +79,7 @@ export async function startServer(opts = {}) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    url, db, dir, port,
+    url, db, dir, port, pid: child.pid,
     stderr: () => stderr,
     /** Kills it with SIGKILL (a crash: no clean shutdown); the folder stays for a restart. */
     async kill() {

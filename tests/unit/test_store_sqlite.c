@@ -152,27 +152,37 @@ static void test_login_and_throttle(void **state)
 	actor sys = {.id = 0};
 	assert_int_equal(accounts_create(f->s, &sys, "user.create", &u, "correct horse battery", NULL), ACCOUNTS_OK);
 	login_limits lim = {.window_seconds = 900, .max_per_account = 3, .max_per_address = 100};
-	login_attempt good = {"d@clinic.example", "correct horse battery", "127.0.0.1"};
-	login_attempt bad = {"d@clinic.example", "wrong password!", "127.0.0.1"};
-	login_attempt unknown = {"x@clinic.example", "whatever-password", "127.0.0.1"};
+	login_attempt good = {"d@clinic.example", "correct horse battery", "127.0.0.1", NULL};
+	login_attempt bad = {"d@clinic.example", "wrong password!", "127.0.0.1", NULL};
+	login_attempt unknown = {"x@clinic.example", "whatever-password", "127.0.0.1", NULL};
 	int64_t now = 1795564800;
-	assert_int_equal(accounts_login(f->s, &lim, &good, now, &out), ACCOUNTS_OK);
+	assert_int_equal(accounts_login(f->s, &lim, &good, now, &out, NULL), ACCOUNTS_OK);
 	assert_int_equal(out.id, u.id);
-	assert_int_equal(accounts_login(f->s, &lim, &unknown, now, &out), ACCOUNTS_BAD_CREDENTIALS);
+	assert_int_equal(accounts_login(f->s, &lim, &unknown, now, &out, NULL), ACCOUNTS_BAD_CREDENTIALS);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(accounts_login(f->s, &lim, &bad, now, &out), ACCOUNTS_BAD_CREDENTIALS);
+		assert_int_equal(accounts_login(f->s, &lim, &bad, now, &out, NULL), ACCOUNTS_BAD_CREDENTIALS);
 	/* Even the right password is refused while throttled... */
-	assert_int_equal(accounts_login(f->s, &lim, &good, now + 10, &out), ACCOUNTS_THROTTLED);
-	/* ...and accepted once the window has passed. */
-	assert_int_equal(accounts_login(f->s, &lim, &good, now + 901, &out), ACCOUNTS_OK);
-	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 4);
+	assert_int_equal(accounts_login(f->s, &lim, &good, now + 10, &out, NULL), ACCOUNTS_THROTTLED);
+	/* ...and accepted once the window has passed; the browser is now known to the account. */
+	char device[TOKEN_TEXT_MAX];
+	assert_int_equal(accounts_login(f->s, &lim, &good, now + 901, &out, device), ACCOUNTS_OK);
+	assert_true(strlen(device) >= 40);
+	/* Strangers lock the account again, but not the known browser (its own count). */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(accounts_login(f->s, &lim, &bad, now + 902, &out, NULL), ACCOUNTS_BAD_CREDENTIALS);
+	assert_int_equal(accounts_login(f->s, &lim, &good, now + 903, &out, NULL), ACCOUNTS_THROTTLED);
+	login_attempt known = {"d@clinic.example", "correct horse battery", "127.0.0.1", device};
+	char again[TOKEN_TEXT_MAX];
+	assert_int_equal(accounts_login(f->s, &lim, &known, now + 903, &out, again), ACCOUNTS_OK);
+	assert_string_equal(again, "");
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 7);
 	/* Failures past the window can be forgotten; the audit rows stay. */
 	assert_true(scalar(f->path, "SELECT count(*) FROM login_failures") > 0);
 	assert_int_equal(store_begin(f->s), STORE_OK);
-	assert_int_equal(store_login_failure_purge(f->s, now + 1), STORE_OK);
+	assert_int_equal(store_login_failure_purge(f->s, now + 1000), STORE_OK);
 	assert_int_equal(store_commit(f->s), STORE_OK);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM login_failures"), 0);
-	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 4);
+	assert_int_equal(scalar(f->path, "SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed'"), 7);
 }
 
 static void test_sessions(void **state)

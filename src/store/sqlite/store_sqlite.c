@@ -621,6 +621,59 @@ static store_rc sq_login_failure_purge(store *s, int64_t before)
 	return sqlite_step_done(ss, st, "purge login failures");
 }
 
+static store_rc sq_login_failure_forget(store *s, const char *subject, int64_t at)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM login_failures WHERE rowid = "
+	                                      "(SELECT rowid FROM login_failures WHERE subject = ? AND at = ? LIMIT 1)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, at);
+	return sqlite_step_done(ss, st, "forget login failure");
+}
+
+static store_rc sq_login_device_add(store *s, const char *token_hash, int64_t user_id, int64_t at)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO login_devices (token_hash, user_id, created_at) VALUES (?, ?, ?)");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, at);
+	return sqlite_step_done(ss, st, "remember login device");
+}
+
+static store_rc sq_login_device_user(store *s, const char *token_hash, int64_t *user_id_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT user_id FROM login_devices WHERE token_hash = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	store_rc rc = STORE_NOT_FOUND;
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*user_id_out = sqlite3_column_int64(st, 0);
+		rc = STORE_OK;
+	} else if (step != SQLITE_DONE) {
+		rc = sqlite_fail(ss, "read login device");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static store_rc sq_login_device_purge(store *s, int64_t before)
+{
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM login_devices WHERE created_at < ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, before);
+	return sqlite_step_done(ss, st, "purge login devices");
+}
+
 static store_rc sq_audit_append(store *s, audit_row *e)
 {
 	sqlite_store *ss = impl(s);
@@ -741,6 +794,10 @@ static const store_methods sqlite_methods = {
 	.login_failure_count = sq_login_failure_count,
 	.login_failure_clear = sq_login_failure_clear,
 	.login_failure_purge = sq_login_failure_purge,
+	.login_failure_forget = sq_login_failure_forget,
+	.login_device_add = sq_login_device_add,
+	.login_device_user = sq_login_device_user,
+	.login_device_purge = sq_login_device_purge,
 	.audit_append = sq_audit_append,
 	.audit_recent = sq_audit_recent,
 	.audit_search = sqlite_audit_search,
