@@ -468,7 +468,7 @@ describe('databases a command must not use', () => {
       const db = join(dir, `missing-${seq += 1}.db`);
       const r = runLimited(args(db));
       assert.equal(r.status, 1, output(r));
-      assert.match(r.stderr, /does not exist \(nothing was created\); make one with: exosafe init --db/);
+      assert.match(r.stderr, /cannot open database .*: it does not exist \(nothing was created\); make one with: exosafe init --db/);
       assert.ok(r.stderr.includes(db));
       for (const ext of ['', '-wal', '-shm']) assert.ok(!existsSync(db + ext), `${db}${ext} not created`);
     }

@@ -868,7 +868,7 @@ store *store_sqlite_open_mode(const char *path, store_open_mode mode, char *err,
 	 * permission: say which. */
 	struct stat st;
 	if (mode != STORE_OPEN_CREATE && stat(path, &st) != 0 && errno == ENOENT) {
-		snprintf(err, errlen, "database %s does not exist (nothing was created); make one with: exosafe init --db %s",
+		snprintf(err, errlen, "cannot open database %s: it does not exist (nothing was created); make one with: exosafe init --db %s",
 		         path, path);
 		return NULL;
 	}
