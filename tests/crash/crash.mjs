@@ -118,14 +118,14 @@ async function step(world, p) {
     const r = await p.post('/api/v1/bookings', { slot_id: pick(world.slots) });
     if (r.status === 201) {
       p.booking = r.json.booking.id;
-      acked.bookings.set(p.booking, { status: 'booked', settled: true });
+      acked.bookings.set(p.booking, { status: 'booked', settled: true, slot: r.json.booking.slot_id });
     }
   } else if (kind === 'cancel' && p.booking) {
     const id = p.booking;
     acked.bookings.get(id).settled = false;
     const r = await p.post(`/api/v1/bookings/${id}/cancel`, {});
     if (r.status === 200) {
-      acked.bookings.set(id, { status: 'cancelled', settled: true });
+      acked.bookings.set(id, { ...acked.bookings.get(id), status: 'cancelled', settled: true });
       p.booking = null;
     }
   } else if (kind === 'reschedule') {
@@ -133,9 +133,9 @@ async function step(world, p) {
     acked.bookings.get(id).settled = false;
     const r = await p.post(`/api/v1/bookings/${id}/reschedule`, { slot_id: pick(world.slots) });
     if (r.status === 200 || r.status === 201) {
-      acked.bookings.set(id, { status: 'cancelled', settled: true });
+      acked.bookings.set(id, { ...acked.bookings.get(id), status: 'cancelled', settled: true });
       p.booking = r.json.booking.id;
-      acked.bookings.set(p.booking, { status: 'booked', settled: true });
+      acked.bookings.set(p.booking, { status: 'booked', settled: true, slot: r.json.booking.slot_id });
     } else if (r.status === 409) {
       acked.bookings.get(id).settled = true;   // refused (slot taken): nothing changed
     }
@@ -199,10 +199,12 @@ function check(db) {
   const problems = [];
   const one = (statement) => sqlRows(db, statement);
   const ids = (table) => new Set(one(`SELECT id FROM ${table};`).map((r) => r.id));
-  const bookings = new Map(one('SELECT id, status FROM bookings;').map((r) => [r.id, r.status]));
+  const bookings = new Map(one('SELECT id, status, slot_id FROM bookings;').map((r) => [r.id, r]));
   for (const [id, b] of acked.bookings) {
-    if (!bookings.has(id)) problems.push(`acknowledged booking ${id} is missing`);
-    else if (b.settled && bookings.get(id) !== b.status) problems.push(`booking ${id} is ${bookings.get(id)}, acknowledged as ${b.status}`);
+    const row = bookings.get(id);
+    if (!row) problems.push(`acknowledged booking ${id} is missing`);
+    else if (b.settled && row.status !== b.status) problems.push(`booking ${id} is ${row.status}, acknowledged as ${b.status}`);
+    else if (b.slot !== undefined && row.slot_id !== b.slot) problems.push(`booking ${id} is for slot ${row.slot_id}, acknowledged for ${b.slot}`);
   }
   const responses = ids('questionnaire_responses');
   for (const id of acked.responses) if (!responses.has(id)) problems.push(`acknowledged questionnaire response ${id} is missing`);
