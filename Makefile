@@ -7,7 +7,7 @@ ASAN_BUILD := build-asan
 DB         := var/exosafe.db
 PORT       ?= 8080
 
-.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http clean
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http stress clean
 
 all: build
 
@@ -46,6 +46,11 @@ run: build $(DB) $(VENDOR)/uPlot.esm.js
 
 test: build asan $(VENDOR)/uPlot.esm.js
 	@scripts/run-tests.sh
+
+# The crash suite at length: 200 SIGKILL-and-restart cycles (make test runs 20). CRASH_SEED=S
+# replays a run's choices (each run prints its seed).
+stress: build
+	node tests/crash/crash.mjs --cycles 200
 
 # BENCH_ARGS, e.g. --dispenses 200000; the default builds 10 million dispense rows.
 # COLDCHAIN_BENCH_ARGS, e.g. --readings 1000000 --no-store; the default parses 10 million readings.

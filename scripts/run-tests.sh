@@ -20,6 +20,8 @@ run "unit"              meson test -C build --print-errorlogs
 run "http"              node --test --test-concurrency=1 tests/http/
 run "fhir + e2b"        node --test --test-concurrency=1 tests/fhir/
 run "browser"           node --test --test-concurrency=1 tests/browser/
+# SIGKILL at random moments under writes; every acknowledged write must survive the restart.
+run "crash (20 cycles)"  node tests/crash/crash.mjs --cycles 20
 run "unit (asan+ubsan)" meson test -C build-asan --print-errorlogs
 run "http (asan+ubsan)" env EXOSAFE_BIN=build-asan/exosafe node --test --test-concurrency=1 tests/http/
 # The same suites with every clock 400 days ahead (node, the server, sqlite3 and Chromium all

@@ -18,6 +18,8 @@ static const char main_usage[] =
 	"  user add      create a staff account (password on standard input)\n"
 	"  demo          load demo accounts into an empty database\n"
 	"  audit verify  check the audit log's hash chain\n"
+	"  backup        a checked copy of the database while the server runs\n"
+	"  restore       put a backup in place as the database\n"
 	"  recall        recall a lot and list every patient who received it\n"
 	"  import-temps  import temperature-logger CSV files\n"
 	"  coldchain report  excursions, MKT and a chart for a logger or a lot\n"
@@ -37,7 +39,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail}, {"backup", cli_backup}, {"restore", cli_restore},
 };
 
 int main(int argc, char **argv)

@@ -17,10 +17,18 @@ int cli_adcheck(int argc, char **argv);
 int cli_signals(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_mail(int argc, char **argv);
+int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
 
-/* Opens the database at path; when require_schema, refuses a database that was never
- * initialised. Prints the reason and returns NULL on failure. */
+/* Opens the database at path; when require_schema, refuses a missing file (none is created)
+ * and any schema but the current one (see store_schema_usable). Without, creates the file
+ * when absent (init). Prints the reason and returns NULL on failure. */
 store *cli_open_store(const char *path, int require_schema);
+
+/* Opens the database at path in mode; with st, reads its schema into *st and refuses (reason
+ * printed, NULL) an empty database, one from a newer exosafe, or an unreadable schema, leaving
+ * older and damaged ones to the caller. */
+store *cli_open_checked(const char *path, store_open_mode mode, store_schema_status *st);
 
 /* The clinic's details for a notice or export made by cmd. A database filled by exosafe demo
  * gives its demo details; otherwise incomplete or placeholder details are refused with the

@@ -51,19 +51,36 @@ int cli_parse_options(const char *cmd, const char *usage, int argc, char **argv,
 
 store *cli_open_store(const char *path, int require_schema)
 {
-	char err[300];
-	store *s = store_sqlite_open(path, err, sizeof err);
+	if (!require_schema)
+		return cli_open_checked(path, STORE_OPEN_CREATE, NULL);
+	store_schema_status st;
+	store *s = cli_open_checked(path, STORE_OPEN_EXISTING, &st);
+	if (s != NULL && st.state != STORE_SCHEMA_CURRENT) {
+		char msg[1024];
+		store_schema_usable(s, path, false, &st, msg, sizeof msg);
+		fprintf(stderr, "exosafe: %s\n", msg);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+store *cli_open_checked(const char *path, store_open_mode mode, store_schema_status *st)
+{
+	char err[1024];
+	store *s = store_sqlite_open_mode(path, mode, err, sizeof err);
 	if (s == NULL) {
 		fprintf(stderr, "exosafe: %s\n", err);
 		return NULL;
 	}
-	if (require_schema) {
-		int version = 0;
-		if (store_schema_version(s, &version) != STORE_OK || version == 0) {
-			fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", path, path);
-			store_close(s);
-			return NULL;
-		}
+	if (st == NULL)
+		return s;
+	/* Older and damaged databases are the caller's to judge (init migrates the one, audit
+	 * verify still reads the other); empty and newer ones are of no use to any command. */
+	if (store_schema_usable(s, path, true, st, err, sizeof err) != 0 && st->state != STORE_SCHEMA_DAMAGED) {
+		fprintf(stderr, "exosafe: %s\n", err);
+		store_close(s);
+		return NULL;
 	}
 	return s;
 }

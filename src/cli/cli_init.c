@@ -62,9 +62,24 @@ int cli_init(int argc, char **argv)
 	store *s = cli_open_store(db, 0);
 	if (s == NULL)
 		return 1;
+	/* Before migrating, a database from a newer exosafe or with objects missing is refused as
+	 * found; after, every object of the newest schema must be there, or "initialised" would
+	 * be reported on a database the server then fails on. */
+	store_schema_status st;
+	char msg[1024];
+	if (store_schema_usable(s, db, true, &st, msg, sizeof msg) != 0 && st.state != STORE_SCHEMA_EMPTY) {
+		fprintf(stderr, "exosafe init: %s\n", msg);
+		store_close(s);
+		return 1;
+	}
 	int version = 0;
 	if (store_migrate(s, &version) != STORE_OK) {
 		fprintf(stderr, "exosafe init: %s\n", s->errmsg);
+		store_close(s);
+		return 1;
+	}
+	if (store_schema_usable(s, db, false, &st, msg, sizeof msg) != 0) {
+		fprintf(stderr, "exosafe init: %s\n", msg);
 		store_close(s);
 		return 1;
 	}

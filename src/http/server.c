@@ -958,7 +958,7 @@ static int server_open(server *srv, const server_config *cfg)
 		fprintf(stderr, "exosafe: web folder %s: %s\n", cfg->web_root, strerror(errno));
 		return -1;
 	}
-	char err[512];
+	char err[1024];
 	srv->catalog = intake_catalog_load(cfg->data_dir, err, sizeof err);
 	if (srv->catalog == NULL) {
 		fprintf(stderr, "exosafe: data folder %s: %s\n", cfg->data_dir, err);
@@ -970,18 +970,23 @@ static int server_open(server *srv, const server_config *cfg)
 		intake_catalog_free(srv->catalog);
 		return -1;
 	}
+	/* The database must exist (a mistyped path makes no new file) and have exactly the
+	 * schema this program's migrations make: not older, not newer, nothing missing. */
+	store *probe = store_sqlite_open_mode(cfg->db_path, STORE_OPEN_EXISTING, err, sizeof err);
+	if (probe == NULL || store_schema_usable(probe, cfg->db_path, false, NULL, err, sizeof err) != 0) {
+		fprintf(stderr, "exosafe: %s\n", err);
+		if (probe != NULL)
+			store_close(probe);
+		intake_catalog_free(srv->catalog);
+		ctcae_free(srv->ctcae);
+		return -1;
+	}
+	store_close(probe);
 	if (pool_open(&srv->pool, cfg->db_path, cfg->threads + 1) != 0) {
 		server_close(srv);
 		return -1;
 	}
 	store *s = srv->pool.free_list[0];
-	int version = 0;
-	if (store_schema_version(s, &version) != STORE_OK || version == 0) {
-		fprintf(stderr, "exosafe: database %s is not initialised; run: exosafe init --db %s\n", cfg->db_path,
-		        cfg->db_path);
-		server_close(srv);
-		return -1;
-	}
 	if (clinic_startup_check(s, &srv->cfg) != 0) {
 		server_close(srv);
 		return -1;

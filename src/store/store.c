@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 void audit_row_make(audit_row *row, int64_t actor_id, user_role actor_role, const char *action,
@@ -39,4 +40,45 @@ void mail_record_clear(mail_record *m)
 	free(m->owned_text);
 	m->owned_text = NULL;
 	m->subject = m->body_text = NULL;
+}
+
+int store_schema_usable(store *s, const char *path, bool accept_older, store_schema_status *st, char *msg,
+                        size_t msglen)
+{
+	store_schema_status own;
+	if (st == NULL)
+		st = &own;
+	if (store_schema_check(s, st) != STORE_OK) {
+		snprintf(msg, msglen, "cannot read the schema of database %s: %s", path, s->errmsg);
+		return -1;
+	}
+	switch (st->state) {
+	case STORE_SCHEMA_CURRENT:
+		return 0;
+	case STORE_SCHEMA_OLDER:
+		if (accept_older)
+			return 0;
+		snprintf(msg, msglen,
+		         "database %s is at schema version %d, older than this exosafe (%d); apply the migrations with:"
+		         " exosafe init --db %s (a backup first: exosafe backup --db %s --out FILE)",
+		         path, st->version, st->known_version, path, path);
+		return -1;
+	case STORE_SCHEMA_EMPTY:
+		snprintf(msg, msglen, "database %s is not initialised; run: exosafe init --db %s", path, path);
+		return -1;
+	case STORE_SCHEMA_NEWER:
+		snprintf(msg, msglen,
+		         "database %s is at schema version %d, newer than this exosafe knows (%d): it was written by a"
+		         " newer exosafe; run that version (or restore a backup made with this one). Nothing was changed.",
+		         path, st->version, st->known_version);
+		return -1;
+	case STORE_SCHEMA_DAMAGED:
+		snprintf(msg, msglen,
+		         "database %s is damaged: schema version %d should have %s, which %s missing. Nothing was changed;"
+		         " restore it from a backup: exosafe restore --from FILE --db %s --force",
+		         path, st->version, st->missing, strchr(st->missing, ',') ? "are" : "is", path);
+		return -1;
+	}
+	snprintf(msg, msglen, "database %s: unknown schema state", path);
+	return -1;
 }

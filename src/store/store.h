@@ -591,6 +591,22 @@ typedef struct list_filter {
 
 typedef struct store store;
 
+/* What schema_check finds, in the order it is decided. */
+typedef enum store_schema_state {
+	STORE_SCHEMA_CURRENT,   /* every migration applied and every object they create present */
+	STORE_SCHEMA_EMPTY,     /* never initialised */
+	STORE_SCHEMA_NEWER,     /* written by a program with later migrations than this one */
+	STORE_SCHEMA_DAMAGED,   /* an object (table, column, index, trigger, view) its version has is missing */
+	STORE_SCHEMA_OLDER,     /* intact, with migrations still to apply */
+} store_schema_state;
+
+typedef struct store_schema_status {
+	store_schema_state state;
+	int version;            /* the database's */
+	int known_version;      /* the newest this program knows */
+	char missing[200];      /* DAMAGED: the missing objects, e.g. "table orders, column users.lang" */
+} store_schema_status;
+
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
 typedef int (*store_user_fn)(void *ctx, const user_record *user);
 typedef int (*store_audit_fn)(void *ctx, const audit_row *row);
@@ -640,6 +656,15 @@ typedef struct store_methods {
 	 * *version_out receives the resulting schema version. */
 	store_rc (*migrate)(store *s, int *version_out);
 	store_rc (*schema_version)(store *s, int *version_out);
+	/* Compares the database's schema with what this program's migrations create up to the
+	 * database's version (see store_schema_status); reads only. */
+	store_rc (*schema_check)(store *s, store_schema_status *out);
+	/* The backend's own consistency check of every page and index; STORE_ERROR with the first
+	 * problem in errmsg when it finds one. Reads only. */
+	store_rc (*integrity_check)(store *s);
+	/* Writes a consistent copy of the whole database, as of one moment, to the new or empty
+	 * file at path and makes it durable (fsync). Other connections keep writing meanwhile. */
+	store_rc (*snapshot_to)(store *s, const char *path);
 
 	/* A commit that fails has rolled back: no transaction is left open either way. rollback
 	 * without an open transaction does nothing. */
@@ -946,6 +971,28 @@ struct store {
 /* Opens the SQLite database at path (created when absent) with WAL, foreign keys,
  * synchronous=FULL and a busy timeout. Returns NULL and writes a reason to err on failure. */
 store *store_sqlite_open(const char *path, char *err, size_t errlen);
+
+/* How a command opens its database. */
+typedef enum store_open_mode {
+	STORE_OPEN_CREATE,      /* read-write, created when absent (exosafe init) */
+	STORE_OPEN_EXISTING,    /* read-write, refused when absent: a mistyped path makes no new file */
+	STORE_OPEN_READ_ONLY,   /* refused when absent; never writes; works on a copy in a read-only folder */
+} store_open_mode;
+
+/* store_sqlite_open with a mode. */
+store *store_sqlite_open_mode(const char *path, store_open_mode mode, char *err, size_t errlen);
+
+/* Puts the database file new_file (in path's folder) at path in one rename (replace) or link
+ * (not replace: refused when path exists). Replacing is refused while another program (a
+ * server) has path open; the replaced file's write-ahead log is removed, and the folder is
+ * synced. Returns 0, or -1 with the reason in err. */
+int store_sqlite_install(const char *new_file, const char *path, bool replace, char *err, size_t errlen);
+
+/* When s's schema is not usable as is, writes why and what to do (naming path) to msg and
+ * returns -1; else 0. accept_older lets a database with migrations to apply through (a backup,
+ * an audit check). The state found is left in *st when st is not NULL. */
+int store_schema_usable(store *s, const char *path, bool accept_older, store_schema_status *st, char *msg,
+                        size_t msglen);
 
 /* Fills row with the current time and the given fields (actor_id 0 = anonymous/system). */
 void audit_row_make(audit_row *row, int64_t actor_id, user_role actor_role, const char *action,

@@ -19,6 +19,21 @@ static inline store_rc store_schema_version(store *s, int *version_out)
 	return s->m->schema_version(s, version_out);
 }
 
+static inline store_rc store_schema_check(store *s, store_schema_status *out)
+{
+	return s->m->schema_check(s, out);
+}
+
+static inline store_rc store_integrity_check(store *s)
+{
+	return s->m->integrity_check(s);
+}
+
+static inline store_rc store_snapshot_to(store *s, const char *path)
+{
+	return s->m->snapshot_to(s, path);
+}
+
 static inline store_rc store_begin(store *s)
 {
 	return s->m->begin(s);

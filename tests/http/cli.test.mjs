@@ -2,7 +2,7 @@
 // serve's argument checks. Each test works on its own database in a temporary folder.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -436,5 +436,120 @@ describe('audit verify', () => {
     const r = cli(['audit', 'verify', '--db', db]);
     assert.notEqual(r.status, 0);
     assert.ok(namesId(r, victim), `names row ${victim}:\n${output(r)}`);
+  });
+});
+
+describe('databases a command must not use', () => {
+  const serveArgs = (db) => ['serve', '--db', db, '--port', '1', '--web', join(root, 'web'), '--data', join(root, 'data')];
+  /** A copy of a fresh database changed by statement (with the sqlite3 shell). */
+  function changed(statement) {
+    const db = freshDb();
+    sql(db, statement);
+    return db;
+  }
+  const newer = () => changed("INSERT INTO schema_version (version, name, applied_at) VALUES (999, '0999_future.sql', 0);");
+
+  test('serve and audit verify refuse a database from a newer exosafe, naming it and what to do', () => {
+    const db = newer();
+    for (const args of [serveArgs(db), ['audit', 'verify', '--db', db], ['demo', '--db', db]]) {
+      const r = runLimited(args);
+      assert.equal(r.status, 1, `${args[0]}: ${output(r)}`);
+      assert.ok(r.stderr.includes(db), `names the path: ${r.stderr}`);
+      assert.match(r.stderr, /schema version 999, newer than this exosafe knows/);
+      assert.match(r.stderr, /run that version/);
+    }
+    const init = cli(['init', '--db', db]);
+    assert.equal(init.status, 1);
+    assert.match(init.stderr, /newer than this exosafe knows/);
+  });
+
+  test('audit verify and serve on a missing path refuse and create no file', () => {
+    for (const args of [(p) => ['audit', 'verify', '--db', p], serveArgs, (p) => ['demo', '--db', p]]) {
+      const db = join(dir, `missing-${seq += 1}.db`);
+      const r = runLimited(args(db));
+      assert.equal(r.status, 1, output(r));
+      assert.match(r.stderr, /cannot open database .*: it does not exist \(nothing was created\); make one with: exosafe init --db/);
+      assert.ok(r.stderr.includes(db));
+      for (const ext of ['', '-wal', '-shm']) assert.ok(!existsSync(db + ext), `${db}${ext} not created`);
+    }
+  });
+
+  test('init refuses a database with a table, a column or the version table dropped; serve too', () => {
+    const cases = [
+      ['DROP TABLE mail_outbox;', /should have table mail_outbox/],
+      ['ALTER TABLE users DROP COLUMN lang;', /should have column users\.lang/],
+      ['DROP TRIGGER audit_log_no_delete;', /should have trigger audit_log_no_delete/],
+      ['DROP TABLE schema_version;', /table schema_version/],
+    ];
+    for (const [statement, missing] of cases) {
+      const db = changed(statement);
+      const before = sql(db, 'SELECT count(*) FROM sqlite_master;');
+      const r = cli(['init', '--db', db]);
+      assert.equal(r.status, 1, `${statement} ${output(r)}`);
+      assert.match(r.stderr, /is damaged/);
+      assert.match(r.stderr, missing);
+      assert.match(r.stderr, /exosafe restore/);
+      assert.ok(r.stderr.includes(db));
+      assert.equal(sql(db, 'SELECT count(*) FROM sqlite_master;'), before, 'nothing was created');
+      const s = runLimited(serveArgs(db));
+      assert.equal(s.status, 1, output(s));
+      assert.match(s.stderr, missing);
+    }
+  });
+
+  test('a database of an older schema: init migrates it, other commands and serve say to run init', () => {
+    const db = changed('DROP INDEX audit_log_at; DROP INDEX audit_log_action; DROP INDEX audit_log_object;'
+      + ' DROP INDEX audit_log_actor; DELETE FROM schema_version WHERE version = 13;');
+    for (const args of [serveArgs(db), ['demo', '--db', db]]) {
+      const r = runLimited(args);
+      assert.equal(r.status, 1, output(r));
+      assert.match(r.stderr, /older than this exosafe.*exosafe init --db/);
+    }
+    assert.equal(cli(['audit', 'verify', '--db', db]).status, 0, 'an older schema can be verified');
+    assert.equal(cli(['init', '--db', db]).status, 0);
+    assert.equal(cli(['demo', '--db', db]).status, 0);
+  });
+
+  test('audit verify: an intact chain with the audit triggers dropped still fails, saying why', () => {
+    const db = changed('DROP TRIGGER audit_log_no_update;');
+    const r = cli(['audit', 'verify', '--db', db]);
+    assert.equal(r.status, 1, output(r));
+    assert.match(r.stderr, /should have trigger audit_log_no_update/);
+    assert.match(r.stdout, /chain intact .* but the schema is damaged/);
+  });
+
+  // root ignores file modes, so a chmod 0444 copy proves nothing: the copy is read through a
+  // read-only bind mount in a private mount namespace (unshare -m), where every write fails
+  // with EROFS whoever asks. Skipped where unshare or mount is not allowed.
+  const roProbe = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --bind / /mnt && mount -o remount,bind,ro /mnt'], { encoding: 'utf8' });
+  test('audit verify reads a copy on a read-only file system and writes nothing there', { skip: roProbe.status !== 0 && 'needs unshare -m and mount (root)' }, () => {
+    const src = mkdtempSync(join(dir, 'ro-src-'));
+    const view = mkdtempSync(join(dir, 'ro-view-'));
+    const live = freshDb();
+    assert.equal(cli(['demo', '--db', live]).status, 0);
+    copyFileSync(live, join(src, 'copy.db'));
+    const underRo = (cmd) => spawnSync('unshare', ['-m', 'sh', '-c',
+      `mount --bind '${src}' '${view}' && mount -o remount,bind,ro '${view}' && ${cmd}`], { encoding: 'utf8' });
+    const touch = underRo(`touch '${view}/probe'`);
+    assert.notEqual(touch.status, 0, 'the view is read-only even for root');
+    assert.match(touch.stderr, /Read-only file system/);
+    const r = underRo(`'${bin}' audit verify --db '${view}/copy.db'`);
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /audit log intact: \d+ rows/);
+    assert.deepEqual(readdirSync(src), ['copy.db'], 'no -wal or -shm made beside it');
+
+    // A copy whose -wal holds commits but without its -shm cannot be read without writing:
+    // refused, naming the log, rather than read without those commits.
+    rmSync(join(src, 'copy.db'));
+    const w = spawnSync('python3', ['-c', `
+import sqlite3, shutil
+c = sqlite3.connect('${live}'); c.execute('PRAGMA wal_autocheckpoint = 0')
+c.execute("INSERT INTO login_failures (subject, at) VALUES ('x', 1)"); c.commit()
+shutil.copy('${live}', '${src}/copy.db'); shutil.copy('${live}-wal', '${src}/copy.db-wal')
+c.close()`], { encoding: 'utf8' });
+    assert.equal(w.status, 0, w.stderr);
+    const refused = underRo(`'${bin}' audit verify --db '${view}/copy.db'`);
+    assert.equal(refused.status, 1, `${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stderr, /write-ahead log .*copy\.db-wal holds commits/);
   });
 });

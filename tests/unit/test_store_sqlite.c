@@ -466,6 +466,90 @@ static void test_recall_recipients_match_their_definition(void **state)
 	check_recipients(f, "migrating a database with dispenses");
 }
 
+static store_schema_state schema_state(store *s, store_schema_status *st)
+{
+	assert_int_equal(store_schema_check(s, st), STORE_OK);
+	return st->state;
+}
+
+static void test_schema_check_states(void **state)
+{
+	fixture *f = *state;
+	store_schema_status st;
+	int newest = sqlite_migrations[sqlite_migrations_count - 1].version;
+	assert_int_equal(schema_state(f->s, &st), STORE_SCHEMA_CURRENT);
+	assert_int_equal(st.version, newest);
+	assert_int_equal(st.known_version, newest);
+
+	/* Older: the last migration's objects and its row gone (0013 adds indexes only). */
+	exec_sql(f->path, "DROP INDEX audit_log_at; DROP INDEX audit_log_action; DROP INDEX audit_log_object;"
+	                 " DROP INDEX audit_log_actor; DELETE FROM schema_version WHERE version = 13");
+	assert_int_equal(schema_state(f->s, &st), STORE_SCHEMA_OLDER);
+	assert_int_equal(st.version, 12);
+	int version = 0;
+	assert_int_equal(store_migrate(f->s, &version), STORE_OK);
+	assert_int_equal(schema_state(f->s, &st), STORE_SCHEMA_CURRENT);
+
+	/* Damaged: each missing kind of object is named. */
+	exec_sql(f->path, "DROP TRIGGER audit_log_no_delete; ALTER TABLE users DROP COLUMN lang; DROP TABLE logger_silences");
+	assert_int_equal(schema_state(f->s, &st), STORE_SCHEMA_DAMAGED);
+	assert_non_null(strstr(st.missing, "table logger_silences"));
+	assert_non_null(strstr(st.missing, "column users.lang"));
+	assert_non_null(strstr(st.missing, "trigger audit_log_no_delete"));
+	char msg[1024];
+	assert_int_equal(store_schema_usable(f->s, "x.db", true, NULL, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "x.db is damaged"));
+
+	/* Newer wins over damaged: its objects are not this program's to judge. */
+	exec_sql(f->path, "INSERT INTO schema_version VALUES (999, '0999_future.sql', 0)");
+	assert_int_equal(schema_state(f->s, &st), STORE_SCHEMA_NEWER);
+	assert_int_equal(st.version, 999);
+}
+
+static void test_schema_check_empty_and_foreign(void **state)
+{
+	fixture *f = *state;
+	char path[160], err[512];
+	snprintf(path, sizeof path, "%s/empty.db", f->dir);
+	/* Without CREATE a missing file is refused and not made. */
+	assert_null(store_sqlite_open_mode(path, STORE_OPEN_EXISTING, err, sizeof err));
+	assert_non_null(strstr(err, "does not exist"));
+	assert_null(store_sqlite_open_mode(path, STORE_OPEN_READ_ONLY, err, sizeof err));
+	assert_int_equal(access(path, F_OK), -1);
+	store *s = store_sqlite_open_mode(path, STORE_OPEN_CREATE, err, sizeof err);
+	assert_non_null(s);
+	store_schema_status st;
+	assert_int_equal(schema_state(s, &st), STORE_SCHEMA_EMPTY);
+	/* Some other program's tables and no version table: damaged, never initialised over. */
+	exec_sql(path, "CREATE TABLE notes (x)");
+	assert_int_equal(schema_state(s, &st), STORE_SCHEMA_DAMAGED);
+	assert_string_equal(st.missing, "table schema_version");
+	store_close(s);
+	unlink(path);
+}
+
+static void test_snapshot_and_read_only(void **state)
+{
+	fixture *f = *state;
+	user_record u = make_user("snap@clinic.example", ROLE_DOCTOR);
+	assert_int_equal(store_user_insert(f->s, &u), STORE_OK);
+	char copy[160], err[512];
+	snprintf(copy, sizeof copy, "%s/copy.db", f->dir);
+	assert_int_equal(store_snapshot_to(f->s, copy), STORE_OK);
+	store *c = store_sqlite_open_mode(copy, STORE_OPEN_READ_ONLY, err, sizeof err);
+	assert_non_null(c);
+	assert_int_equal(store_integrity_check(c), STORE_OK);
+	store_schema_status st;
+	assert_int_equal(schema_state(c, &st), STORE_SCHEMA_CURRENT);
+	user_record got;
+	assert_int_equal(store_user_by_email(c, "snap@clinic.example", &got), STORE_OK);
+	/* Read-only means read-only: a write fails and changes nothing. */
+	user_record other = make_user("no@clinic.example", ROLE_DOCTOR);
+	assert_int_not_equal(store_user_insert(c, &other), STORE_OK);
+	store_close(c);
+	assert_int_equal(scalar(copy, "SELECT count(*) FROM users WHERE email = 'no@clinic.example'"), 0);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -482,6 +566,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chain_written_by_store_verifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clinic_profile_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recall_recipients_match_their_definition, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_check_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_check_empty_and_foreign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_and_read_only, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,18 @@ static inline sqlite_store *impl(store *s)
 	return (sqlite_store *)s;
 }
 
+/* The table of applied migrations, created before the first one runs. */
+#define SQLITE_SCHEMA_VERSION_TABLE \
+	"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+
+/* store_sqlite_schema.c: the schema_check, integrity_check and snapshot_to methods. */
+store_rc sqlite_schema_check(store *s, store_schema_status *out);
+store_rc sqlite_integrity_check(store *s);
+store_rc sqlite_snapshot_to(store *s, const char *path);
+/* Opens path read-only without writing anything beside it, read-only folders included (see
+ * STORE_OPEN_READ_ONLY). NULL with the reason in err on failure. */
+sqlite3 *sqlite_open_read_only(const char *path, char *err, size_t errlen);
+
 /* Records sqlite's message for what in errmsg; returns STORE_ERROR. */
 store_rc sqlite_fail(sqlite_store *ss, const char *what);
 /* Prepares sql; NULL (and errmsg set) on failure. */

@@ -3,10 +3,12 @@
  * One sqlite_store is one connection; the server keeps a pool of them, one per worker at a
  * time. Durability: WAL with synchronous=FULL, so a transaction that COMMIT acknowledged
  * survives kill -9 and power loss. Every statement is prepared with bound parameters. */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/migration.h"
 #include "store/store.h"
@@ -206,8 +208,7 @@ static store_rc sq_schema_version(store *s, int *version_out)
 static store_rc sq_migrate(store *s, int *version_out)
 {
 	sqlite_store *ss = impl(s);
-	if (exec_simple(ss, "CREATE TABLE IF NOT EXISTS schema_version ("
-	                    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)") != STORE_OK)
+	if (exec_simple(ss, SQLITE_SCHEMA_VERSION_TABLE) != STORE_OK)
 		return STORE_ERROR;
 	int current;
 	if (sq_schema_version(s, &current) != STORE_OK)
@@ -770,6 +771,9 @@ static const store_methods sqlite_methods = {
 	.close = sq_close,
 	.migrate = sq_migrate,
 	.schema_version = sq_schema_version,
+	.schema_check = sqlite_schema_check,
+	.integrity_check = sqlite_integrity_check,
+	.snapshot_to = sqlite_snapshot_to,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
@@ -919,13 +923,42 @@ static const store_methods sqlite_methods = {
 
 store *store_sqlite_open(const char *path, char *err, size_t errlen)
 {
+	return store_sqlite_open_mode(path, STORE_OPEN_CREATE, err, errlen);
+}
+
+store *store_sqlite_open_mode(const char *path, store_open_mode mode, char *err, size_t errlen)
+{
+	/* Without SQLITE_OPEN_CREATE a missing file is SQLITE_CANTOPEN, like a folder without
+	 * permission: say which. */
+	struct stat st;
+	if (mode != STORE_OPEN_CREATE && stat(path, &st) != 0 && errno == ENOENT) {
+		snprintf(err, errlen, "cannot open database %s: it does not exist (nothing was created); make one with: exosafe init --db %s",
+		         path, path);
+		return NULL;
+	}
 	sqlite_store *ss = calloc(1, sizeof *ss);
 	if (ss == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	ss->base.m = &sqlite_methods;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (mode == STORE_OPEN_READ_ONLY) {
+		ss->db = sqlite_open_read_only(path, err, errlen);
+		if (ss->db == NULL) {
+			free(ss);
+			return NULL;
+		}
+		sqlite3_busy_timeout(ss->db, 10000);
+		sqlite3_extended_result_codes(ss->db, 0);
+		if (exec_simple(ss, "PRAGMA query_only = ON; PRAGMA trusted_schema = OFF") != STORE_OK) {
+			snprintf(err, errlen, "cannot configure database %s: %s", path, ss->base.errmsg);
+			sqlite3_close_v2(ss->db);
+			free(ss);
+			return NULL;
+		}
+		return &ss->base;
+	}
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == STORE_OPEN_CREATE ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &ss->db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open database %s: %s", path, ss->db ? sqlite3_errmsg(ss->db) : "out of memory");
 		sqlite3_close_v2(ss->db);
