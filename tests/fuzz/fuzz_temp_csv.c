@@ -1,7 +1,10 @@
 /* The temperature-logger CSV reader (core/temp_csv.c, charset_stream.c): any bytes, as a
  * logger's upload would bring them (UTF-8, Shift_JIS, UTF-16, binary). The file is read once
  * whole and once in chunks cut from the input's hash; both must give the same readings and
- * the same error (line, reason), and every reading handed on must be plausible. The first
+ * the same error (line, reason), and every reading handed on must be plausible and later
+ * than the one before. An error must be one the API can send as it is: a reason key with its
+ * own message, and the reason, the quoted values and the formatted messages valid UTF-8
+ * (jansson refuses anything else, and the reply would lose them). The first
  * byte is the unit assumed for a file that does not say ('C', 'F', anything else: none) and
  * is not part of the file. */
 #include <math.h>
@@ -10,6 +13,7 @@
 #include "core/coldchain.h"
 #include "core/temp_csv.h"
 #include "fuzz_common.h"
+#include "http/http.h"
 
 #define JST (9 * 3600)
 #define MAX_READINGS 4096
@@ -28,6 +32,10 @@ static int collect(void *ctx, const temp_reading *r, long line)
 	FUZZ_CHECK(r->celsius >= COLDCHAIN_PLAUSIBLE_MIN_CELSIUS && r->celsius <= COLDCHAIN_PLAUSIBLE_MAX_CELSIUS);
 	FUZZ_CHECK(r->at <= FUZZ_NOW + 86400);
 	FUZZ_CHECK(line >= 1);
+	if (out->n > 0 && out->n <= MAX_READINGS) {
+		FUZZ_CHECK(r->at > out->r[out->n - 1].at);
+		FUZZ_CHECK(line > out->line[out->n - 1]);
+	}
 	if (out->n < MAX_READINGS) {
 		out->r[out->n] = *r;
 		out->line[out->n] = line;
@@ -65,6 +73,36 @@ static int parse(const char *data, size_t len, char unit, uint32_t seed, size_t 
 	return rc;
 }
 
+/* True when s is text jansson takes (valid UTF-8). */
+static bool is_json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	json_decref(j);
+	return j != NULL;
+}
+
+/* What the HTTP layer does with an error (handlers_coldchain.c add_line_error). */
+static void check_error_reply(const temp_csv_error *err)
+{
+	FUZZ_CHECK(err->reason_key != NULL);
+	FUZZ_CHECK(strcmp(err->reason_key, "invalid_field") == 0 ||
+	           message_text(LANG_EN, err->reason_key) != message_text(LANG_EN, "invalid_field"));
+	FUZZ_CHECK(is_json_text(err->reason));
+	const char *names[TEMP_CSV_ARGS_MAX], *values[TEMP_CSV_ARGS_MAX];
+	for (int i = 0; i < err->nargs; i++) {
+		FUZZ_CHECK(err->args[i].name != NULL);
+		FUZZ_CHECK(memchr(err->args[i].text, '\0', sizeof err->args[i].text) != NULL);
+		FUZZ_CHECK(is_json_text(err->args[i].text));
+		names[i] = err->args[i].name;
+		values[i] = err->args[i].text;
+	}
+	char message[600];
+	for (int l = LANG_JA; l <= LANG_EN; l++) {
+		message_format((lang)l, err->reason_key, names, values, (size_t)err->nargs, message, sizeof message);
+		FUZZ_CHECK(is_json_text(message));
+	}
+}
+
 static readings whole, chunked;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -94,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc_whole != 0) {
 		FUZZ_CHECK(err_whole.line == err_chunked.line);
 		FUZZ_CHECK(strcmp(err_whole.reason, err_chunked.reason) == 0);
+		check_error_reply(&err_whole);
 	}
 
 	/* Stopping early (the importer's row limit) ends quietly after exactly that reading. */
