@@ -3,7 +3,8 @@
  * stored form (core/fhir_intake.c). The first byte chooses the version (odd: 1, even: 2);
  * the rest is the answers as the API receives them (JSON text).
  *
- * Properties: the error count matches what is written; valid answers normalise to an object
+ * Properties: every error written names its item in text the API can send (valid UTF-8:
+ * handlers_questionnaire.c packs it into the reply with jansson) and a reason; valid answers normalise to an object
  * that validates again to itself (normalising twice changes nothing), and their stored JSON
  * gives a QuestionnaireResponse. */
 #include <string.h>
@@ -28,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(n >= 0);
 	for (int i = 0; i < n && i < MAX_ERRORS; i++) {
 		FUZZ_CHECK(memchr(errors[i].link_id, '\0', sizeof errors[i].link_id) != NULL);
+		json_t *link_id = json_string(errors[i].link_id);
+		FUZZ_CHECK(link_id != NULL);
+		json_decref(link_id);
 		FUZZ_CHECK(errors[i].reason[0] != '\0');
 	}
 	if (n > 0) {
