@@ -5,7 +5,8 @@
  * Properties: a page is either refused with a status (never OK) or reported; every finding
  * lies inside the input (byte, code point and UTF-16 positions ordered and in range, the
  * quoted text equal to the input's bytes there), the counts add up, and the report turns
- * into JSON. */
+ * into the JSON the API sends with every finding in it (texts valid UTF-8, which jansson
+ * requires). */
 #include <string.h>
 
 #include "core/adcheck.h"
@@ -67,12 +68,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(f->text != NULL && f->normalized != NULL);
 		FUZZ_CHECK(strlen(f->text) == f->byte_end - f->byte_start);
 		FUZZ_CHECK(memcmp(f->text, page + f->byte_start, f->byte_end - f->byte_start) == 0);
+		json_t *text = json_string(f->text), *normalized = json_string(f->normalized);
+		FUZZ_CHECK(text != NULL && normalized != NULL);
+		json_decref(text);
+		json_decref(normalized);
 		if (i > 0 && !rep->findings[i - 1].missing)
 			FUZZ_CHECK(rep->findings[i - 1].byte_start <= f->byte_start);
 	}
 	FUZZ_CHECK(errors == rep->errors && warnings == rep->warnings);
 	json_t *j = adrules_report_json(rep);
 	FUZZ_CHECK(j != NULL);
+	FUZZ_CHECK(json_array_size(json_object_get(j, "findings")) == rep->count);
 	char *text = json_dumps(j, JSON_COMPACT);
 	FUZZ_CHECK(text != NULL);
 	free(text);
