@@ -2,7 +2,8 @@
  * `exosafe signals` would map them. The first byte chooses by_lot (odd) and the chunking of the
  * stream reader; the rest is the file. It is read by the stream reader (libcsv) in chunks cut
  * from the input's hash and, unless it is not simple, by the fast buffer reader; both must
- * agree on the status, the columns, the line of a bad row, and on the rows and counts read.
+ * agree on the status, the columns, the line and reason of a bad row, and on the rows and
+ * counts read.
  * The counts of a good file are then tabulated (signal_counter_finish). */
 #include <string.h>
 
@@ -88,8 +89,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st_buffer != SIGNAL_CSV_NOT_SIMPLE) {
 		FUZZ_CHECK(st_buffer == st_stream);
 		FUZZ_CHECK(res_buffer.columns == res_stream.columns);
-		if (st_buffer == SIGNAL_CSV_BAD_ROW)
+		if (st_buffer == SIGNAL_CSV_BAD_ROW) {
 			FUZZ_CHECK(res_buffer.line == res_stream.line);
+			if (strcmp(res_buffer.reason, res_stream.reason) != 0)
+				fprintf(stderr, "buffer: %s\nstream: %s\n", res_buffer.reason, res_stream.reason);
+			FUZZ_CHECK(strcmp(res_buffer.reason, res_stream.reason) == 0);
+		}
 	} else {
 		FUZZ_CHECK(buffered == NULL);
 	}
