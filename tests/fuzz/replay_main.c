@@ -84,7 +84,8 @@ static long replay_dir(const char *dir)
 		names[count++] = strdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, count, sizeof *names, by_name);
+	if (count > 1)
+		qsort(names, count, sizeof *names, by_name);
 	long replayed = 0;
 	for (size_t i = 0; i < count; i++) {
 		char path[4096];
