@@ -7,7 +7,7 @@ ASAN_BUILD := build-asan
 DB         := var/exosafe.db
 PORT       ?= 8080
 
-.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http stress clean
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http stress fuzz clean
 
 all: build
 
@@ -68,5 +68,11 @@ bench: build
 bench-http: build
 	/usr/bin/python3 bench/http/bench_http.py $(HTTP_BENCH_ARGS)
 
+# The tests/fuzz harnesses under libFuzzer (clang, in build-fuzz), each for FUZZ_SECONDS, or
+# FUZZ_RUNS executions when set (scripts/fuzz.sh says more).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

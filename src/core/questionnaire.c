@@ -402,7 +402,18 @@ typedef struct error_sink {
 static void add_error(error_sink *sink, const char *link_id, const char *reason)
 {
 	if (sink->errors != NULL && sink->count < sink->max) {
-		snprintf(sink->errors[sink->count].link_id, sizeof sink->errors[sink->count].link_id, "%s", link_id);
+		/* Cut on a character boundary: an unknown item's linkId is the patient's key, of any
+		 * length, and half a UTF-8 character would keep the API from sending it (found by
+		 * tests/fuzz/fuzz_questionnaire.c). */
+		char *out = sink->errors[sink->count].link_id;
+		size_t n = strlen(link_id), cap = sizeof sink->errors[sink->count].link_id - 1;
+		if (n > cap) {
+			n = cap;
+			while (n > 0 && ((unsigned char)link_id[n] & 0xC0) == 0x80)
+				n--;
+		}
+		memcpy(out, link_id, n);
+		out[n] = '\0';
 		snprintf(sink->errors[sink->count].reason, sizeof sink->errors[sink->count].reason, "%s", reason);
 	}
 	sink->count++;

@@ -27,6 +27,7 @@
 #include "core/credentials.h"
 #include "core/ctcae.h"
 #include "http/http.h"
+#include "http/route_match.h"
 #include "http/security_headers.h"
 #include "http/static_files.h"
 #include "service/accounts.h"
@@ -190,33 +191,6 @@ static void coldchain_watch_stop(coldchain_watch *w)
 	pthread_cond_destroy(&w->wake);
 }
 
-/* Matches path against a route pattern, capturing {id} segments as positive integers. */
-static bool route_matches(const char *pattern, const char *path, request *req)
-{
-	int ids = 0;
-	while (*pattern && *path) {
-		if (strncmp(pattern, "{id}", 4) == 0) {
-			char *end;
-			errno = 0;
-			long long v = strtoll(path, &end, 10);
-			if (end == path || errno != 0 || v <= 0 || !(path[0] >= '1' && path[0] <= '9') || ids >= MAX_PATH_IDS)
-				return false;
-			req->path_ids[ids++] = v;
-			path = end;
-			pattern += 4;
-			continue;
-		}
-		if (*pattern != *path)
-			return false;
-		pattern++;
-		path++;
-	}
-	if (*pattern != '\0' || *path != '\0')
-		return false;
-	req->path_id_count = ids;
-	return true;
-}
-
 static bool is_state_changing(const char *method)
 {
 	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
@@ -272,17 +246,9 @@ static bool body_announced(request *req, unsigned long long *declared, bool *chu
  * Returns the route, or NULL with the error reply set. */
 static const route *dispatch_head(server *srv, request *req)
 {
-	const route *found = NULL;
-	bool path_known = false;
-	for (int i = 0; i < api_route_count; i++) {
-		if (!route_matches(api_routes[i].path, req->path, req))
-			continue;
-		path_known = true;
-		if (strcmp(api_routes[i].method, req->method) == 0) {
-			found = &api_routes[i];
-			break;
-		}
-	}
+	bool path_known;
+	const route *found = route_find(api_routes, api_route_count, req->method, req->path, req->path_ids,
+	                                &req->path_id_count, &path_known);
 	if (found == NULL) {
 		if (path_known)
 			reply_error(req, 405, "method_not_allowed", NULL, NULL);
@@ -760,26 +726,12 @@ static void lingerer_stop(lingerer *l)
 	pthread_mutex_destroy(&l->lock);
 }
 
-/* Percent-decodes a URL or query argument in place. A decoded NUL becomes 0x01 so that a
- * path like "/index.html%00.png" cannot be cut short into "/index.html": the static file
- * check refuses control characters, and validators refuse them in arguments. */
+/* libmicrohttpd's unescape callback: url_unescape (route_match.h). */
 static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *s)
 {
 	(void)cls;
 	(void)conn;
-	char *out = s;
-	for (const char *in = s; *in; in++) {
-		if (in[0] == '%' && isxdigit((unsigned char)in[1]) && isxdigit((unsigned char)in[2])) {
-			char hex[3] = {in[1], in[2], '\0'};
-			char c = (char)strtol(hex, NULL, 16);
-			*out++ = c == '\0' ? '\x01' : c;
-			in += 2;
-		} else {
-			*out++ = *in;
-		}
-	}
-	*out = '\0';
-	return (size_t)(out - s);
+	return url_unescape(s);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
