@@ -8,7 +8,7 @@ packages=(
   gcc pkg-config meson ninja-build
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
   libutf8proc-dev libcsv-dev libcmocka-dev libinih-dev libpcre2-dev libvectorscan-dev libcurl4-openssl-dev
-  sqlite3 curl faketime nodejs npm chromium fonts-noto-cjk python3-numpy python3-scipy python3-aiosmtpd
+  sqlite3 curl faketime nodejs npm chromium fonts-noto-cjk python3-numpy python3-scipy python3-aiosmtpd wrk
 )
 
 missing=()

@@ -6,10 +6,15 @@
 
 #include "store/store.h"
 
+struct sqlite_write_gate;
+
 typedef struct sqlite_store {
 	store base;
 	sqlite3 *db;
 	int in_transaction;
+	/* This process's write gate for the database file (store_sqlite.c), found at the first
+	 * write; held from BEGIN IMMEDIATE to COMMIT / ROLLBACK. */
+	struct sqlite_write_gate *gate;
 	/* Statements reused in hot loops (reading imports), finalized on close. */
 	sqlite3_stmt *reading_insert;
 	sqlite3_stmt *reading_get;

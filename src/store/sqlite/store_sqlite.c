@@ -3,6 +3,7 @@
  * One sqlite_store is one connection; the server keeps a pool of them, one per worker at a
  * time. Durability: WAL with synchronous=FULL, so a transaction that COMMIT acknowledged
  * survives kill -9 and power loss. Every statement is prepared with bound parameters. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,98 @@
 #include "store/store.h"
 
 #include "store/sqlite/sqlite_internal.h"
+
+/* ---- the write gate: one writer at a time per database file, in arrival order ----
+ *
+ * SQLite lets one connection write at a time; a second BEGIN IMMEDIATE waits in the busy
+ * handler, which sleeps with growing back-off (up to 100 ms a try) and so lets a queue of
+ * writers stall for most of a second while the lock is free. The connections of this process
+ * therefore queue here first, in FIFO order, and the lock is handed from one writer straight
+ * to the next. busy_timeout stays for other processes (the CLI beside the server). */
+typedef struct gate_waiter {
+	pthread_cond_t granted_cond;
+	bool granted;
+	struct gate_waiter *next;
+} gate_waiter;
+
+typedef struct sqlite_write_gate {
+	char *path;                  /* the database file, as SQLite resolved it */
+	pthread_mutex_t lock;
+	bool held;
+	gate_waiter *head, *tail;    /* writers waiting, oldest first */
+	struct sqlite_write_gate *next;
+} sqlite_write_gate;
+
+/* Gates live as long as the process: a few per run (one per database file). */
+static pthread_mutex_t gates_lock = PTHREAD_MUTEX_INITIALIZER;
+static sqlite_write_gate *gates;
+
+/* The gate for ss's database file, made at first use; NULL when out of memory. */
+static sqlite_write_gate *gate_of(sqlite_store *ss)
+{
+	if (ss->gate != NULL)
+		return ss->gate;
+	const char *path = sqlite3_db_filename(ss->db, "main");
+	if (path == NULL || *path == '\0')
+		path = ":memory:";  /* each in-memory database is private: its gate never contends */
+	pthread_mutex_lock(&gates_lock);
+	sqlite_write_gate *g = gates;
+	while (g != NULL && strcmp(g->path, path) != 0)
+		g = g->next;
+	if (g == NULL && (g = calloc(1, sizeof *g)) != NULL) {
+		g->path = strdup(path);
+		if (g->path == NULL) {
+			free(g);
+			g = NULL;
+		} else {
+			pthread_mutex_init(&g->lock, NULL);
+			g->next = gates;
+			gates = g;
+		}
+	}
+	pthread_mutex_unlock(&gates_lock);
+	ss->gate = g;
+	return g;
+}
+
+/* Waits for the gate's turn (FIFO). */
+static void gate_enter(sqlite_write_gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	if (!g->held && g->head == NULL) {
+		g->held = true;
+		pthread_mutex_unlock(&g->lock);
+		return;
+	}
+	gate_waiter me = {.granted = false, .next = NULL};
+	pthread_cond_init(&me.granted_cond, NULL);
+	if (g->tail != NULL)
+		g->tail->next = &me;
+	else
+		g->head = &me;
+	g->tail = &me;
+	while (!me.granted)
+		pthread_cond_wait(&me.granted_cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+	pthread_cond_destroy(&me.granted_cond);
+}
+
+/* Hands the gate to the oldest waiter, or frees it. */
+static void gate_leave(sqlite_write_gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	gate_waiter *next = g->head;
+	if (next != NULL) {
+		g->head = next->next;
+		if (g->head == NULL)
+			g->tail = NULL;
+		next->granted = true;  /* held stays true: the turn passes straight on */
+		pthread_cond_signal(&next->granted_cond);
+	} else {
+		g->held = false;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
 
 store_rc sqlite_fail(sqlite_store *ss, const char *what)
 {
@@ -35,10 +128,16 @@ void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
 	snprintf(dst, dstlen, "%s", t ? (const char *)t : "");
 }
 
-/* Runs a statement that returns no rows. */
+/* Runs a statement that returns no rows. A write outside a transaction (autocommit) queues
+ * at the write gate like a transaction does. */
 store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 {
+	sqlite_write_gate *g = NULL;
+	if (!ss->in_transaction && !sqlite3_stmt_readonly(st) && (g = gate_of(ss)) != NULL)
+		gate_enter(g);
 	int rc = sqlite3_step(st);
+	if (g != NULL)
+		gate_leave(g);
 	store_rc out = STORE_OK;
 	if (rc == SQLITE_CONSTRAINT) {
 		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
@@ -132,8 +231,10 @@ static store_rc exec_simple(sqlite_store *ss, const char *sql)
 static void sq_close(store *s)
 {
 	sqlite_store *ss = impl(s);
-	if (ss->in_transaction)
+	if (ss->in_transaction) {
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+		gate_leave(ss->gate);
+	}
 	sqlite3_finalize(ss->reading_insert);
 	sqlite3_finalize(ss->reading_get);
 	sqlite3_close_v2(ss->db);
@@ -147,29 +248,46 @@ static store_rc sq_begin(store *s)
 		snprintf(s->errmsg, sizeof s->errmsg, "begin: a transaction is already open");
 		return STORE_ERROR;
 	}
-	/* IMMEDIATE takes the write lock now, so writers (and the audit chain) are serialised. */
+	sqlite_write_gate *g = gate_of(ss);
+	if (g == NULL) {
+		snprintf(s->errmsg, sizeof s->errmsg, "begin: out of memory");
+		return STORE_ERROR;
+	}
+	/* This process's writers queue at the gate; IMMEDIATE then takes SQLite's write lock,
+	 * waiting in the busy handler only for another process. Writers (and the audit chain)
+	 * are serialised. */
+	gate_enter(g);
 	store_rc rc = exec_simple(ss, "BEGIN IMMEDIATE");
 	if (rc == STORE_OK)
 		ss->in_transaction = 1;
+	else
+		gate_leave(g);
 	return rc;
 }
 
 static store_rc sq_commit(store *s)
 {
 	sqlite_store *ss = impl(s);
+	if (!ss->in_transaction) {
+		snprintf(s->errmsg, sizeof s->errmsg, "commit: no transaction is open");
+		return STORE_ERROR;
+	}
 	store_rc rc = exec_simple(ss, "COMMIT");
 	if (rc != STORE_OK) {
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	ss->in_transaction = 0;
+	gate_leave(ss->gate);
 	return rc;
 }
 
 static void sq_rollback(store *s)
 {
 	sqlite_store *ss = impl(s);
-	if (ss->in_transaction)
+	if (ss->in_transaction) {
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+		gate_leave(ss->gate);
+	}
 	ss->in_transaction = 0;
 }
 
