@@ -162,6 +162,64 @@ static void test_writer_waits_for_open_transaction(void **state)
 	assert_int_equal(store_commit(f->s), STORE_OK);
 }
 
+/* The same SQL gives back the same statement, reset and with its bindings cleared. */
+static void test_statement_cache_reuses_and_resets(void **state)
+{
+	fixture *f = *state;
+	sqlite_store *ss = impl(f->s);
+	const char *sql = "SELECT ?1 UNION ALL SELECT 2";
+	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	assert_non_null(st);
+	sqlite3_bind_int(st, 1, 7);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 7);
+	/* Stopped with a row left: released, it must hold no read snapshot. */
+	sqlite_release(ss, st);
+	assert_int_equal(sqlite3_stmt_busy(st), 0);
+	sqlite3_stmt *again = sqlite_prepare(ss, sql);
+	assert_ptr_equal(again, st);
+	assert_int_equal(sqlite3_step(again), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(again, 0), SQLITE_NULL);  /* the 7 is gone */
+	/* Used again while handed out (a nested query): a separate statement, finalized on release. */
+	sqlite3_stmt *nested = sqlite_prepare(ss, sql);
+	assert_non_null(nested);
+	assert_ptr_not_equal(nested, again);
+	sqlite_release(ss, nested);
+	sqlite_release(ss, again);
+	assert_ptr_equal(sqlite_prepare(ss, sql), st);
+	sqlite_release(ss, st);
+	/* A bad query fails with the message, and nothing is cached for it. */
+	assert_null(sqlite_prepare(ss, "SELECT nope FROM nowhere"));
+	assert_non_null(strstr(f->s->errmsg, "no such"));
+	sqlite_release(ss, NULL);
+}
+
+/* A store read run many times runs one prepared statement, and the connection's statements do
+ * not grow with the number of calls. */
+static void test_store_reads_do_not_prepare_per_call(void **state)
+{
+	fixture *f = *state;
+	sqlite_store *ss = impl(f->s);
+	int64_t n;
+	assert_int_equal(store_login_failure_count(f->s, "x", 0, &n), STORE_OK);
+	int before = 0;
+	for (sqlite3_stmt *st = sqlite3_next_stmt(ss->db, NULL); st != NULL; st = sqlite3_next_stmt(ss->db, st))
+		before++;
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(store_login_failure_count(f->s, "x", 0, &n), STORE_OK);
+	int after = 0;
+	sqlite3_stmt *counted = NULL;
+	for (sqlite3_stmt *st = sqlite3_next_stmt(ss->db, NULL); st != NULL; st = sqlite3_next_stmt(ss->db, st)) {
+		after++;
+		if (strstr(sqlite3_sql(st), "FROM login_failures WHERE subject") != NULL)
+			counted = st;
+	}
+	assert_int_equal(after, before);
+	assert_non_null(counted);
+	assert_int_equal(sqlite3_stmt_status(counted, SQLITE_STMTSTATUS_RUN, 0), 101);
+	assert_int_equal(sqlite3_stmt_busy(counted), 0);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -169,6 +227,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_concurrent_writers_queue_without_busy_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_waits_for_open_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_statement_cache_reuses_and_resets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_reads_do_not_prepare_per_call, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,10 +3,21 @@
 #define EXOSAFE_SQLITE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store/store.h"
 
 struct sqlite_write_gate;
+
+/* The per-connection prepared-statement cache (store_sqlite.c): statements prepared once with
+ * SQLITE_PREPARE_PERSISTENT, found again by their SQL text. A slot is free when st is NULL. */
+enum { STMT_CACHE_SLOTS = 512, STMT_CACHE_MAX = 384 };
+typedef struct stmt_cache_slot {
+	sqlite3_stmt *st;
+	const char *sql;     /* sqlite3_sql(st): owned by the statement */
+	unsigned hash;
+	bool in_use;         /* handed out and not yet released */
+} stmt_cache_slot;
 
 typedef struct sqlite_store {
 	store base;
@@ -15,6 +26,8 @@ typedef struct sqlite_store {
 	/* This process's write gate for the database file (store_sqlite.c), found at the first
 	 * write; held from BEGIN IMMEDIATE to COMMIT / ROLLBACK. */
 	struct sqlite_write_gate *gate;
+	stmt_cache_slot *stmts;    /* STMT_CACHE_SLOTS, allocated at first use */
+	int stmt_count;
 	/* Statements reused in hot loops (reading imports), finalized on close. */
 	sqlite3_stmt *reading_insert;
 	sqlite3_stmt *reading_get;
@@ -27,18 +40,24 @@ static inline sqlite_store *impl(store *s)
 
 /* Records sqlite's message for what in errmsg; returns STORE_ERROR. */
 store_rc sqlite_fail(sqlite_store *ss, const char *what);
-/* Prepares sql; NULL (and errmsg set) on failure. */
+/* A statement for sql, ready to bind: the connection's cached one when it is free (prepared
+ * once, reset and cleared since its last use), else a fresh one. NULL (and errmsg set) on
+ * failure. Give it back with sqlite_release, never sqlite3_finalize. */
 sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql);
+/* Gives a statement from sqlite_prepare back: a cached one is reset and its bindings cleared
+ * (so it holds no read snapshot and points at no caller memory), any other is finalized.
+ * NULL is ignored. */
+void sqlite_release(sqlite_store *ss, sqlite3_stmt *st);
 /* Copies a text column into a fixed buffer ("" for NULL), truncating to fit. */
 void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col);
-/* Steps a statement that returns no rows and finalizes it; STORE_CONFLICT on a constraint. */
+/* Steps a statement that returns no rows and releases it; STORE_CONFLICT on a constraint. */
 store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what);
 /* Steps a listing statement, calling read(st, row) then fn(ctx, row) per row until fn returns
- * non-zero; finalizes the statement. */
+ * non-zero; releases the statement. */
 store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *row), void *row,
                          int (*fn)(void *ctx, const void *row), void *ctx, const char *what);
 /* Steps a statement that returns at most one row; on a row calls read(st, out) and returns
- * STORE_OK, else STORE_NOT_FOUND or STORE_ERROR. Finalizes the statement. */
+ * STORE_OK, else STORE_NOT_FOUND or STORE_ERROR. Releases the statement. */
 store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out,
                          const char *what);
 
@@ -64,7 +83,7 @@ store_rc sqlite_get_by_text(sqlite_store *ss, const char *sql, const char *key,
  * (sqlite_each_row). */
 store_rc sqlite_list(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *row),
                      void *row, int (*fn)(void *ctx, const void *row), void *ctx, const char *what);
-/* Counts the rows of a "SELECT count(*) ..." statement bound by the caller; finalizes it. */
+/* Counts the rows of a "SELECT count(*) ..." statement bound by the caller; releases it. */
 store_rc sqlite_count(sqlite_store *ss, sqlite3_stmt *st, int64_t *count_out, const char *what);
 
 /* The intake methods (store_sqlite_intake.c), installed in the method table. */

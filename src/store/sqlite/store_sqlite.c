@@ -112,7 +112,32 @@ store_rc sqlite_fail(sqlite_store *ss, const char *what)
 	return STORE_ERROR;
 }
 
-sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
+/* ---- the prepared-statement cache ----
+ *
+ * Preparing parses and plans the SQL on every request, most of a short read's time. Each
+ * connection keeps what it prepared, keyed by the SQL text (an open-addressed table; the texts
+ * are the backend's constant queries and a few built ones, far fewer than STMT_CACHE_MAX). A
+ * statement already handed out (a nested use of the same query) gets a fresh uncached copy. */
+static unsigned sql_hash(const char *sql)
+{
+	unsigned h = 2166136261u;  /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The slot holding sql, or the free slot where it would go. */
+static stmt_cache_slot *cache_slot(sqlite_store *ss, const char *sql, unsigned h)
+{
+	unsigned mask = STMT_CACHE_SLOTS - 1;
+	for (unsigned i = h & mask;; i = (i + 1) & mask) {
+		stmt_cache_slot *slot = &ss->stmts[i];
+		if (slot->st == NULL || (slot->hash == h && strcmp(slot->sql, sql) == 0))
+			return slot;
+	}
+}
+
+static sqlite3_stmt *prepare_uncached(sqlite_store *ss, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(ss->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -120,6 +145,59 @@ sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
 		return NULL;
 	}
 	return st;
+}
+
+sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
+{
+	if (ss->stmts == NULL && (ss->stmts = calloc(STMT_CACHE_SLOTS, sizeof *ss->stmts)) == NULL)
+		return prepare_uncached(ss, sql);
+	unsigned h = sql_hash(sql);
+	stmt_cache_slot *slot = cache_slot(ss, sql, h);
+	if (slot->st != NULL) {
+		if (slot->in_use)
+			return prepare_uncached(ss, sql);
+		slot->in_use = true;
+		return slot->st;
+	}
+	if (ss->stmt_count >= STMT_CACHE_MAX)
+		return prepare_uncached(ss, sql);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(ss->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		sqlite_fail(ss, "prepare");
+		return NULL;
+	}
+	*slot = (stmt_cache_slot){.st = st, .sql = sqlite3_sql(st), .hash = h, .in_use = true};
+	ss->stmt_count++;
+	return st;
+}
+
+void sqlite_release(sqlite_store *ss, sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	if (ss->stmts != NULL) {
+		const char *sql = sqlite3_sql(st);
+		stmt_cache_slot *slot = cache_slot(ss, sql, sql_hash(sql));
+		if (slot->st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			slot->in_use = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/* Finalizes every cached statement (before the connection closes). */
+static void cache_clear(sqlite_store *ss)
+{
+	if (ss->stmts == NULL)
+		return;
+	for (int i = 0; i < STMT_CACHE_SLOTS; i++)
+		sqlite3_finalize(ss->stmts[i].st);
+	free(ss->stmts);
+	ss->stmts = NULL;
+	ss->stmt_count = 0;
 }
 
 void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
@@ -145,7 +223,7 @@ store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 	} else if (rc != SQLITE_DONE) {
 		out = sqlite_fail(ss, what);
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -160,7 +238,7 @@ store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite
 		result = STORE_NOT_FOUND;
 	else
 		result = sqlite_fail(ss, what);
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return result;
 }
 
@@ -213,7 +291,7 @@ store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -237,6 +315,7 @@ static void sq_close(store *s)
 	}
 	sqlite3_finalize(ss->reading_insert);
 	sqlite3_finalize(ss->reading_get);
+	cache_clear(ss);
 	sqlite3_close_v2(ss->db);
 	free(ss);
 }
@@ -299,18 +378,18 @@ static store_rc sq_schema_version(store *s, int *version_out)
 	if (st == NULL)
 		return STORE_ERROR;
 	int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	if (!exists)
 		return STORE_OK;
 	st = sqlite_prepare(ss, "SELECT coalesce(max(version), 0) FROM schema_version");
 	if (st == NULL)
 		return STORE_ERROR;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		sqlite_release(ss, st);
 		return sqlite_fail(ss, "schema_version");
 	}
 	*version_out = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return STORE_OK;
 }
 
@@ -398,7 +477,7 @@ static store_rc user_query_one(sqlite_store *ss, sqlite3_stmt *st, user_record *
 		result = STORE_NOT_FOUND;
 	else
 		result = sqlite_fail(ss, "read user");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return result;
 }
 
@@ -433,7 +512,7 @@ static store_rc sq_user_count(store *s, int64_t *count_out)
 		*count_out = sqlite3_column_int64(st, 0);
 	else
 		rc = sqlite_fail(ss, "count users");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 
@@ -451,7 +530,7 @@ static store_rc sq_user_list(store *s, store_user_fn fn, void *ctx)
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list users");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -479,8 +558,8 @@ static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, s
 	snprintf(page_sql, sizeof page_sql, "SELECT " USER_COLUMNS "%s ORDER BY u.id" SQL_PAGE, where);
 	sqlite3_stmt *sts[2] = {sqlite_prepare(ss, count_sql), sqlite_prepare(ss, page_sql)};
 	if (sts[0] == NULL || sts[1] == NULL) {
-		sqlite3_finalize(sts[0]);
-		sqlite3_finalize(sts[1]);
+		sqlite_release(ss, sts[0]);
+		sqlite_release(ss, sts[1]);
 		return STORE_ERROR;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -493,7 +572,7 @@ static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, s
 	}
 	store_rc rc = sqlite_count(ss, sts[0], total_out, "count users");
 	if (rc != STORE_OK) {
-		sqlite3_finalize(sts[1]);
+		sqlite_release(ss, sts[1]);
 		return rc;
 	}
 	user_record u;
@@ -596,7 +675,7 @@ static store_rc sq_profile_get(store *s, int64_t user_id, patient_profile *out)
 	} else {
 		result = sqlite_fail(ss, "read patient profile");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return result;
 }
 
@@ -635,7 +714,7 @@ static store_rc sq_session_get(store *s, const char *token_hash, session_record 
 	} else {
 		result = sqlite_fail(ss, "read session");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return result;
 }
 
@@ -708,7 +787,7 @@ static store_rc sq_login_failure_count(store *s, const char *subject, int64_t si
 		*count_out = sqlite3_column_int64(st, 0);
 	else
 		rc = sqlite_fail(ss, "count login failures");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 
@@ -750,10 +829,10 @@ static store_rc sq_audit_append(store *s, audit_row *e)
 		e->id = 1;
 		snprintf(e->prev_hash, sizeof e->prev_hash, "%s", AUDIT_GENESIS_HASH);
 	} else {
-		sqlite3_finalize(st);
+		sqlite_release(ss, st);
 		return sqlite_fail(ss, "read audit head");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	if (audit_chain_hash(e, e->hash) != 0) {
 		snprintf(s->errmsg, sizeof s->errmsg, "audit hash failed");
 		return STORE_ERROR;
@@ -797,7 +876,7 @@ static store_rc audit_rows(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "read audit log");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
