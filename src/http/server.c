@@ -29,6 +29,7 @@
 #include "service/mail_events.h"
 #include "service/mail_sender.h"
 #include "service/ae.h"
+#include "service/audit_writer.h"
 #include "clock.h"
 
 /* Connections are handed to one request at a time; SQLite connections are not shared. */
@@ -46,6 +47,7 @@ typedef struct server {
 	ctcae_table *ctcae;
 	char web_root[PATH_MAX];
 	store_pool pool;
+	audit_writer *audit;  /* audited reads' rows, group-committed on its own connection */
 } server;
 
 static int pool_open(store_pool *p, const char *path, int size)
@@ -430,6 +432,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	req.lang = lang_from_accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
 	client_address(conn, req.client_address, sizeof req.client_address);
 
+	req.audit = srv->audit;
 	req.db = pool_take(&srv->pool);
 	dispatch_api(srv, &req);
 	pool_give(&srv->pool, req.db);
@@ -538,6 +541,7 @@ static int clinic_startup_check(store *s, server_config *cfg)
 /* Frees what server_open loaded. */
 static void server_close(server *srv)
 {
+	audit_writer_stop(srv->audit);
 	pool_close(&srv->pool);
 	intake_catalog_free(srv->catalog);
 	ctcae_free(srv->ctcae);
@@ -595,6 +599,12 @@ static int server_open(server *srv, const server_config *cfg)
 		return -1;
 	}
 	purge_expired(s, cfg);
+	store *audit_store = store_sqlite_open(cfg->db_path, err, sizeof err);
+	if (audit_store == NULL || (srv->audit = audit_writer_start(audit_store, err, sizeof err)) == NULL) {
+		fprintf(stderr, "exosafe: audit writer: %s\n", err);
+		server_close(srv);
+		return -1;
+	}
 	return 0;
 }
 
