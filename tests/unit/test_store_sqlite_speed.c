@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/credentials.h"
+#include "service/accounts.h"
 #include "store/store.h"
 #include "store/sqlite/sqlite_internal.h"
 
@@ -220,6 +222,41 @@ static void test_store_reads_do_not_prepare_per_call(void **state)
 	assert_int_equal(sqlite3_stmt_busy(counted), 0);
 }
 
+/* Resolving a session reads; it writes last-seen only when that is a minute old (a third of
+ * a shorter idle limit), and the idle limit still ends the session. */
+static void test_session_resolve_writes_last_seen_rarely(void **state)
+{
+	fixture *f = *state;
+	user_record u = {.role = ROLE_PATIENT};
+	snprintf(u.email, sizeof u.email, "seen@patient.example");
+	snprintf(u.name, sizeof u.name, "Seen");
+	snprintf(u.password_hash, sizeof u.password_hash, "x");
+	assert_int_equal(store_user_insert(f->s, &u), STORE_OK);
+	char token[TOKEN_TEXT_MAX];
+	token_random(token);
+	session_record r = {.user_id = u.id, .created_at = 1000, .last_seen_at = 1000};
+	token_hash(token, r.token_hash);
+	snprintf(r.csrf_token, sizeof r.csrf_token, "c");
+	assert_int_equal(store_session_insert(f->s, &r), STORE_OK);
+	session_limits lim = {.idle_seconds = 1800, .absolute_seconds = 43200};
+	session_record got, stored;
+	user_record who;
+	int before = sqlite3_total_changes(impl(f->s)->db);
+	for (int64_t t = 1001; t < 1060; t += 7)
+		assert_int_equal(accounts_session_resolve(f->s, &lim, token, t, &got, &who), ACCOUNTS_OK);
+	assert_int_equal(sqlite3_total_changes(impl(f->s)->db), before);  /* no write within the minute */
+	assert_int_equal(accounts_session_resolve(f->s, &lim, token, 1060, &got, &who), ACCOUNTS_OK);
+	assert_int_equal(store_session_get(f->s, r.token_hash, &stored), STORE_OK);
+	assert_int_equal(stored.last_seen_at, 1060);
+	/* A 90 s idle limit refreshes every 30 s, so activity every 30 s keeps the session. */
+	lim.idle_seconds = 90;
+	for (int64_t t = 1090; t <= 1300; t += 30)
+		assert_int_equal(accounts_session_resolve(f->s, &lim, token, t, &got, &who), ACCOUNTS_OK);
+	assert_int_equal(store_session_get(f->s, r.token_hash, &stored), STORE_OK);
+	assert_int_equal(stored.last_seen_at, 1300);
+	assert_int_equal(accounts_session_resolve(f->s, &lim, token, 1300 + 90, &got, &who), ACCOUNTS_SESSION_INVALID);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -229,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writer_waits_for_open_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statement_cache_reuses_and_resets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_reads_do_not_prepare_per_call, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_resolve_writes_last_seen_rarely, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
