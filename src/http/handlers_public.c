@@ -1,9 +1,117 @@
 /* Public safety disclosure: products and lots as anyone may see them, without personal
  * data. This is the "clinic that discloses" of the seed. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "http/handlers.h"
+
+/* ---- the public pages' answers, kept while the data is unchanged ----
+ *
+ * A lot's public page summarises its storage readings (excursions, MKT) and reads five
+ * tables; computing it per request made it the slowest page anyone can ask for. The answer is
+ * kept as sent (the same bytes) with the store's data generation read before it was built,
+ * and reused while the generation is the same, i.e. until any commit. A stay still open
+ * summarises readings up to now, so its answer also ends when time reaches the next reading
+ * already stored after it (a logger clock ahead of ours). */
+enum { PUBLIC_KEPT_SLOTS = 64, KEPT_LOT = 1, KEPT_PRODUCT = 2 };
+
+typedef struct public_kept {
+	int kind;
+	int64_t id;
+	uint64_t generation;
+	int64_t valid_before;   /* clock_now() + 1 must stay at or below this */
+	char *body;
+	size_t len;
+} public_kept;
+
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static public_kept kept[PUBLIC_KEPT_SLOTS];
+
+static const char JSON_TYPE[] = "application/json; charset=utf-8";  /* as send_reply's JSON */
+
+/* Answers from the kept copy when it is still valid; true when it did. */
+static bool reply_kept(request *req, int kind, int64_t id, uint64_t generation)
+{
+	public_kept *k = &kept[(uint64_t)id % PUBLIC_KEPT_SLOTS];
+	char *copy = NULL;
+	size_t len = 0;
+	pthread_mutex_lock(&kept_lock);
+	if (k->body != NULL && k->kind == kind && k->id == id && k->generation == generation &&
+	    clock_now() + 1 <= k->valid_before && (copy = malloc(k->len + 1)) != NULL) {
+		memcpy(copy, k->body, k->len + 1);
+		len = k->len;
+	}
+	pthread_mutex_unlock(&kept_lock);
+	if (copy == NULL)
+		return false;
+	reply_raw(req, 200, copy, len, JSON_TYPE, NULL);
+	return true;
+}
+
+/* Keeps the handler's 200 answer (req->reply) and sends it as the same serialised bytes. */
+static void keep_reply(request *req, int kind, int64_t id, uint64_t generation, int64_t valid_before)
+{
+	if (req->status != 200 || req->reply == NULL)
+		return;
+	char *text = json_dumps(req->reply, JSON_COMPACT);
+	char *copy = text ? strdup(text) : NULL;
+	if (text == NULL || copy == NULL) {
+		free(text);
+		return;  /* send_reply serialises it as usual */
+	}
+	size_t len = strlen(text);
+	reply_json(req, 200, NULL);
+	reply_raw(req, 200, text, len, JSON_TYPE, NULL);
+	public_kept *k = &kept[(uint64_t)id % PUBLIC_KEPT_SLOTS];
+	pthread_mutex_lock(&kept_lock);
+	free(k->body);
+	*k = (public_kept){kind, id, generation, valid_before, copy, len};
+	pthread_mutex_unlock(&kept_lock);
+}
+
+typedef struct next_reading {
+	store *db;
+	int64_t after;          /* the first instant the answer did not cover */
+	int64_t first;          /* the earliest reading at or after it, of any open stay */
+	bool failed;
+} next_reading;
+
+static int first_reading(void *ctx, int64_t at, double celsius)
+{
+	(void)celsius;
+	int64_t *out = ctx;
+	*out = at;
+	return 1;
+}
+
+static int open_stay_next(void *ctx, const lot_exposure *e)
+{
+	next_reading *n = ctx;
+	if (e->to_at != 0)
+		return 0;
+	int64_t at = INT64_MAX;
+	if (store_readings_range(n->db, e->logger_id, n->after, INT64_MAX, first_reading, &at) != STORE_OK) {
+		n->failed = true;
+		return 1;
+	}
+	if (at < n->first)
+		n->first = at;
+	return 0;
+}
+
+/* Until when a lot's answer built at now holds (for its open stays' readings); 0 when it
+ * cannot be told (then it is not kept). */
+static int64_t lot_valid_before(store *db, int64_t lot_id, int64_t now)
+{
+	next_reading n = {db, now + 1, INT64_MAX, false};
+	if (store_exposures_of_lot(db, lot_id, open_stay_next, &n) != STORE_OK || n.failed)
+		return 0;
+	return n.first;
+}
 
 /* The notes the seed requires wherever the product is presented. The first says what the product
  * is in the words the consent text (data/consent) and the pages' notice.unapproved use. */
@@ -47,7 +155,22 @@ void handle_public_products(request *req)
 	reply_json(req, 200, json_pack("{s:o, s:o}", "products", list, "notes", mandatory_notes()));
 }
 
+static void public_product(request *req);
+
 void handle_public_product(request *req)
+{
+	uint64_t generation;
+	if (store_data_generation(req->db, &generation) != STORE_OK) {
+		public_product(req);
+		return;
+	}
+	if (reply_kept(req, KEPT_PRODUCT, req->path_ids[0], generation))
+		return;
+	public_product(req);
+	keep_reply(req, KEPT_PRODUCT, req->path_ids[0], generation, INT64_MAX);
+}
+
+static void public_product(request *req)
 {
 	product_record p;
 	store_rc rc = store_product_get(req->db, req->path_ids[0], &p);
@@ -67,7 +190,27 @@ void handle_public_product(request *req)
 	reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "product", json_product(&p), "lots", lots, "notes", mandatory_notes()));
 }
 
+static void public_lot(request *req);
+
 void handle_public_lot(request *req)
+{
+	uint64_t generation;
+	int64_t now = clock_now();
+	if (store_data_generation(req->db, &generation) != STORE_OK) {
+		public_lot(req);
+		return;
+	}
+	if (reply_kept(req, KEPT_LOT, req->path_ids[0], generation))
+		return;
+	public_lot(req);
+	if (req->status == 200) {
+		int64_t valid_before = lot_valid_before(req->db, req->path_ids[0], now);
+		if (valid_before > 0)
+			keep_reply(req, KEPT_LOT, req->path_ids[0], generation, valid_before);
+	}
+}
+
+static void public_lot(request *req)
 {
 	lot_record lot;
 	store_rc rc = store_lot_get(req->db, req->path_ids[0], &lot);

@@ -646,6 +646,11 @@ typedef struct store_methods {
 	store_rc (*begin)(store *s);
 	store_rc (*commit)(store *s);
 	void (*rollback)(store *s);
+	/* A number that changes after any committed change to the database, by this process or
+	 * another: equal numbers mean nothing changed in between, so what was computed from the
+	 * data after reading the first may be reused while it is the same. Numbers of different
+	 * databases differ. A backend that cannot tell returns a new number every time. */
+	store_rc (*data_generation)(store *s, uint64_t *generation_out);
 
 	/* Users. user_insert fills user->id; STORE_CONFLICT when the e-mail is taken. */
 	store_rc (*user_insert)(store *s, user_record *user);

@@ -493,3 +493,20 @@ describe('CLI', () => {
     assert.notEqual(cli(['coldchain', 'report', '--db', server.db, '--logger', w.logger.code, '--from', 'yesterday']).status, 0);
   });
 });
+
+test('the public lot page is kept between changes: the same bytes again, a new import or an outside edit seen at once', async () => {
+  const w = await watchedLot();
+  const anon = new Client(server.url);
+  const first = await anon.get(`/api/v1/public/lots/${w.lot.id}`);
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.lot.storage[0].readings, 0);
+  const again = await anon.get(`/api/v1/public/lots/${w.lot.id}`);
+  assert.equal(again.text, first.text);
+  assert.equal(again.headers.get('content-type'), first.headers.get('content-type'));
+  assert.equal((await upload(w.logger.id, csv(hoursAgo(2), 12, () => 5))).status, 200);
+  const imported = await anon.get(`/api/v1/public/lots/${w.lot.id}`);
+  assert.equal(imported.json.lot.storage[0].readings, 12);
+  sql(server.db, `UPDATE lots SET donor_screening = 'edited outside the server' WHERE id = ${w.lot.id};`);
+  const edited = await anon.get(`/api/v1/public/lots/${w.lot.id}`);
+  assert.equal(edited.json.lot.donor_screening, 'edited outside the server');
+});

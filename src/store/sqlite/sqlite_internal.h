@@ -28,6 +28,7 @@ typedef struct sqlite_store {
 	struct sqlite_write_gate *gate;
 	stmt_cache_slot *stmts;    /* STMT_CACHE_SLOTS, allocated at first use */
 	int stmt_count;
+	int64_t data_version;      /* PRAGMA data_version when data_generation last looked */
 	/* Statements reused in hot loops (reading imports), finalized on close. */
 	sqlite3_stmt *reading_insert;
 	sqlite3_stmt *reading_get;

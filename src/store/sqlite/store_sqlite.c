@@ -5,6 +5,7 @@
  * survives kill -9 and power loss. Every statement is prepared with bound parameters. */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,10 @@ typedef struct gate_waiter {
 
 typedef struct sqlite_write_gate {
 	char *path;                  /* the database file, as SQLite resolved it */
+	/* The data generation (store.h data_generation): the file's number in the top 16 bits,
+	 * bumped after every commit through this process and whenever a connection sees that
+	 * another connection (perhaps another process) committed. */
+	_Atomic uint64_t generation;
 	pthread_mutex_t lock;
 	bool held;
 	gate_waiter *head, *tail;    /* writers waiting, oldest first */
@@ -38,6 +43,7 @@ typedef struct sqlite_write_gate {
 /* Gates live as long as the process: a few per run (one per database file). */
 static pthread_mutex_t gates_lock = PTHREAD_MUTEX_INITIALIZER;
 static sqlite_write_gate *gates;
+static uint64_t gates_made;
 
 /* The gate for ss's database file, made at first use; NULL when out of memory. */
 static sqlite_write_gate *gate_of(sqlite_store *ss)
@@ -58,6 +64,7 @@ static sqlite_write_gate *gate_of(sqlite_store *ss)
 			g = NULL;
 		} else {
 			pthread_mutex_init(&g->lock, NULL);
+			atomic_init(&g->generation, ++gates_made << 48);
 			g->next = gates;
 			gates = g;
 		}
@@ -214,8 +221,10 @@ store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 	if (!ss->in_transaction && !sqlite3_stmt_readonly(st) && (g = gate_of(ss)) != NULL)
 		gate_enter(g);
 	int rc = sqlite3_step(st);
-	if (g != NULL)
+	if (g != NULL) {
+		atomic_fetch_add(&g->generation, 1);
 		gate_leave(g);
+	}
 	store_rc out = STORE_OK;
 	if (rc == SQLITE_CONSTRAINT) {
 		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
@@ -356,6 +365,9 @@ static store_rc sq_commit(store *s)
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	ss->in_transaction = 0;
+	/* After the commit, before the next writer: a reader that saw the old number read the
+	 * old data or newer, never the reverse. */
+	atomic_fetch_add(&ss->gate->generation, 1);
 	gate_leave(ss->gate);
 	return rc;
 }
@@ -368,6 +380,33 @@ static void sq_rollback(store *s)
 		gate_leave(ss->gate);
 	}
 	ss->in_transaction = 0;
+}
+
+static store_rc sq_data_generation(store *s, uint64_t *generation_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite_write_gate *g = gate_of(ss);
+	if (g == NULL) {
+		snprintf(s->errmsg, sizeof s->errmsg, "data generation: out of memory");
+		return STORE_ERROR;
+	}
+	/* data_version changes when another connection committed; this process's commits bumped
+	 * the number already, another process's are seen here. */
+	sqlite3_stmt *st = sqlite_prepare(ss, "PRAGMA data_version");
+	if (st == NULL)
+		return STORE_ERROR;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite_release(ss, st);
+		return sqlite_fail(ss, "data_version");
+	}
+	int64_t seen = sqlite3_column_int64(st, 0);
+	sqlite_release(ss, st);
+	if (seen != ss->data_version) {
+		ss->data_version = seen;
+		atomic_fetch_add(&g->generation, 1);
+	}
+	*generation_out = atomic_load(&g->generation);
+	return STORE_OK;
 }
 
 static store_rc sq_schema_version(store *s, int *version_out)
@@ -910,6 +949,7 @@ static const store_methods sqlite_methods = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.data_generation = sq_data_generation,
 	.user_insert = sq_user_insert,
 	.user_by_email = sq_user_by_email,
 	.user_by_id = sq_user_by_id,
