@@ -1,6 +1,5 @@
 /* Public safety disclosure: products and lots as anyone may see them, without personal
  * data. This is the "clinic that discloses" of the seed. */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,71 +7,13 @@
 
 #include "clock.h"
 #include "http/handlers.h"
+#include "http/kept.h"
 
-/* ---- the public pages' answers, kept while the data is unchanged ----
- *
- * A lot's public page summarises its storage readings (excursions, MKT) and reads five
- * tables; computing it per request made it the slowest page anyone can ask for. The answer is
- * kept as sent (the same bytes) with the store's data generation read before it was built,
- * and reused while the generation is the same, i.e. until any commit. A stay still open
- * summarises readings up to now, so its answer also ends when time reaches the next reading
- * already stored after it (a logger clock ahead of ours). */
-enum { PUBLIC_KEPT_SLOTS = 64, KEPT_LOT = 1, KEPT_PRODUCT = 2 };
-
-typedef struct public_kept {
-	int kind;
-	int64_t id;
-	uint64_t generation;
-	int64_t valid_before;   /* clock_now() + 1 must stay at or below this */
-	char *body;
-	size_t len;
-} public_kept;
-
-static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
-static public_kept kept[PUBLIC_KEPT_SLOTS];
-
-static const char JSON_TYPE[] = "application/json; charset=utf-8";  /* as send_reply's JSON */
-
-/* Answers from the kept copy when it is still valid; true when it did. */
-static bool reply_kept(request *req, int kind, int64_t id, uint64_t generation)
-{
-	public_kept *k = &kept[(uint64_t)id % PUBLIC_KEPT_SLOTS];
-	char *copy = NULL;
-	size_t len = 0;
-	pthread_mutex_lock(&kept_lock);
-	if (k->body != NULL && k->kind == kind && k->id == id && k->generation == generation &&
-	    clock_now() + 1 <= k->valid_before && (copy = malloc(k->len + 1)) != NULL) {
-		memcpy(copy, k->body, k->len + 1);
-		len = k->len;
-	}
-	pthread_mutex_unlock(&kept_lock);
-	if (copy == NULL)
-		return false;
-	reply_raw(req, 200, copy, len, JSON_TYPE, NULL);
-	return true;
-}
-
-/* Keeps the handler's 200 answer (req->reply) and sends it as the same serialised bytes. */
-static void keep_reply(request *req, int kind, int64_t id, uint64_t generation, int64_t valid_before)
-{
-	if (req->status != 200 || req->reply == NULL)
-		return;
-	char *text = json_dumps(req->reply, JSON_COMPACT);
-	char *copy = text ? strdup(text) : NULL;
-	if (text == NULL || copy == NULL) {
-		free(text);
-		return;  /* send_reply serialises it as usual */
-	}
-	size_t len = strlen(text);
-	reply_json(req, 200, NULL);
-	reply_raw(req, 200, text, len, JSON_TYPE, NULL);
-	public_kept *k = &kept[(uint64_t)id % PUBLIC_KEPT_SLOTS];
-	pthread_mutex_lock(&kept_lock);
-	free(k->body);
-	*k = (public_kept){kind, id, generation, valid_before, copy, len};
-	pthread_mutex_unlock(&kept_lock);
-}
-
+/* A lot's public page summarises its storage readings (excursions, MKT) and reads five
+ * tables; computing it per request made it the slowest page anyone can ask for. Its answer and
+ * the product page's are kept (kept.h) until the next commit; a stay still open summarises
+ * readings up to now, so a lot's answer also ends when time reaches the next reading already
+ * stored after it (a logger clock ahead of ours). */
 typedef struct next_reading {
 	store *db;
 	int64_t after;          /* the first instant the answer did not cover */
@@ -164,10 +105,12 @@ void handle_public_product(request *req)
 		public_product(req);
 		return;
 	}
-	if (reply_kept(req, KEPT_PRODUCT, req->path_ids[0], generation))
+	char key[48];
+	snprintf(key, sizeof key, "public-product:%lld", (long long)req->path_ids[0]);
+	if (kept_reply(req, key, generation))
 		return;
 	public_product(req);
-	keep_reply(req, KEPT_PRODUCT, req->path_ids[0], generation, INT64_MAX);
+	kept_store(req, key, generation, INT64_MAX);
 }
 
 static void public_product(request *req)
@@ -200,13 +143,15 @@ void handle_public_lot(request *req)
 		public_lot(req);
 		return;
 	}
-	if (reply_kept(req, KEPT_LOT, req->path_ids[0], generation))
+	char key[48];
+	snprintf(key, sizeof key, "public-lot:%lld", (long long)req->path_ids[0]);
+	if (kept_reply(req, key, generation))
 		return;
 	public_lot(req);
 	if (req->status == 200) {
 		int64_t valid_before = lot_valid_before(req->db, req->path_ids[0], now);
 		if (valid_before > 0)
-			keep_reply(req, KEPT_LOT, req->path_ids[0], generation, valid_before);
+			kept_store(req, key, generation, valid_before);
 	}
 }
 
