@@ -939,7 +939,9 @@ struct store {
 };
 
 /* Opens the SQLite database at path (created when absent) with WAL, foreign keys,
- * synchronous=FULL and a busy timeout. Returns NULL and writes a reason to err on failure. */
+ * synchronous=FULL and a busy timeout (a connection that writes then commits as a group:
+ * store_sqlite.c, still synced before commit returns). Returns NULL and writes a reason to
+ * err on failure. */
 store *store_sqlite_open(const char *path, char *err, size_t errlen);
 
 /* Fills row with the current time and the given fields (actor_id 0 = anonymous/system). */

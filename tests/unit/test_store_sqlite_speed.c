@@ -114,6 +114,43 @@ static void test_concurrent_writers_queue_without_busy_waits(void **state)
 		count += n;
 	}
 	assert_int_equal(count, WRITERS * 3);
+	/* Every commit was acknowledged after a sync that covered it; syncs were shared. */
+	bool enabled;
+	uint64_t committed, durable, syncs;
+	sqlite_group_commit_counts(f->s, &enabled, &committed, &durable, &syncs);
+	assert_true(enabled);
+	assert_true(committed >= WRITERS * ROUNDS * 2);
+	assert_int_equal(durable, committed);
+	assert_true(syncs >= 1 && syncs <= committed);
+	printf("group commit: %llu commits, %llu syncs\n", (unsigned long long)committed, (unsigned long long)syncs);
+}
+
+/* Alone, each commit syncs the WAL before it returns (synchronous=NORMAL leaves that to us). */
+static void test_each_commit_is_synced_before_it_returns(void **state)
+{
+	fixture *f = *state;
+	bool enabled;
+	uint64_t committed, durable, syncs, syncs_before;
+	sqlite_group_commit_counts(f->s, &enabled, &committed, &durable, &syncs_before);
+	assert_true(enabled);
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(store_begin(f->s), STORE_OK);
+		assert_int_equal(store_login_failure_add(f->s, "alone", i), STORE_OK);
+		assert_int_equal(store_commit(f->s), STORE_OK);
+		sqlite_group_commit_counts(f->s, &enabled, &committed, &durable, &syncs);
+		assert_int_equal(durable, committed);
+		assert_int_equal(syncs, syncs_before + (uint64_t)i);
+	}
+	/* An autocommit write too. */
+	assert_int_equal(store_login_failure_add(f->s, "alone", 9), STORE_OK);
+	sqlite_group_commit_counts(f->s, &enabled, &committed, &durable, &syncs);
+	assert_int_equal(durable, committed);
+	assert_int_equal(syncs, syncs_before + 4);
+	/* A rollback commits nothing and syncs nothing. */
+	assert_int_equal(store_begin(f->s), STORE_OK);
+	store_rollback(f->s);
+	sqlite_group_commit_counts(f->s, &enabled, &committed, &durable, &syncs);
+	assert_int_equal(syncs, syncs_before + 4);
 }
 
 typedef struct late_writer {
@@ -264,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_concurrent_writers_queue_without_busy_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_waits_for_open_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_commit_is_synced_before_it_returns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statement_cache_reuses_and_resets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_reads_do_not_prepare_per_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_resolve_writes_last_seen_rarely, setup, teardown),

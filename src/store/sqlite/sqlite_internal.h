@@ -29,6 +29,7 @@ typedef struct sqlite_store {
 	stmt_cache_slot *stmts;    /* STMT_CACHE_SLOTS, allocated at first use */
 	int stmt_count;
 	int64_t data_version;      /* PRAGMA data_version when data_generation last looked */
+	bool group_commit;         /* synchronous=NORMAL, the WAL synced by wait_durable */
 	/* Statements reused in hot loops (reading imports), finalized on close. */
 	sqlite3_stmt *reading_insert;
 	sqlite3_stmt *reading_get;
@@ -38,6 +39,10 @@ static inline sqlite_store *impl(store *s)
 {
 	return (sqlite_store *)s;
 }
+
+/* The group commit's counters for s's database file (for tests): whether s commits that way,
+ * commits numbered, commits synced, and syncs made. */
+void sqlite_group_commit_counts(store *s, bool *enabled, uint64_t *committed, uint64_t *durable, uint64_t *syncs);
 
 /* Records sqlite's message for what in errmsg; returns STORE_ERROR. */
 store_rc sqlite_fail(sqlite_store *ss, const char *what);

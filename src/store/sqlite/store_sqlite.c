@@ -1,8 +1,10 @@
 /* The SQLite implementation of the storage interface (src/store/store.h).
  *
  * One sqlite_store is one connection; the server keeps a pool of them, one per worker at a
- * time. Durability: WAL with synchronous=FULL, so a transaction that COMMIT acknowledged
- * survives kill -9 and power loss. Every statement is prepared with bound parameters. */
+ * time. Durability: WAL; a commit returns once the WAL is synced after it (synchronous=FULL,
+ * or for connections that write, the group commit below), so a transaction that commit()
+ * acknowledged survives kill -9 and power loss. Every statement is prepared with bound
+ * parameters. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -34,6 +36,14 @@ typedef struct sqlite_write_gate {
 	 * bumped after every commit through this process and whenever a connection sees that
 	 * another connection (perhaps another process) committed. */
 	_Atomic uint64_t generation;
+	/* Group commit: this process's commits are numbered (committed, in commit order) and
+	 * acknowledged once the WAL was synced after them (durable). A waiting committer that finds
+	 * nobody syncing syncs for every commit made so far; the others wait for it. */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t synced;
+	uint64_t committed, durable;
+	bool syncing;
+	uint64_t syncs;
 	pthread_mutex_t lock;
 	bool held;
 	gate_waiter *head, *tail;    /* writers waiting, oldest first */
@@ -64,6 +74,8 @@ static sqlite_write_gate *gate_of(sqlite_store *ss)
 			g = NULL;
 		} else {
 			pthread_mutex_init(&g->lock, NULL);
+			pthread_mutex_init(&g->sync_lock, NULL);
+			pthread_cond_init(&g->synced, NULL);
 			atomic_init(&g->generation, ++gates_made << 48);
 			g->next = gates;
 			gates = g;
@@ -71,7 +83,87 @@ static sqlite_write_gate *gate_of(sqlite_store *ss)
 	}
 	pthread_mutex_unlock(&gates_lock);
 	ss->gate = g;
+	/* A connection that writes to a WAL database commits with synchronous=NORMAL (COMMIT
+	 * writes the WAL without syncing it) and syncs the WAL itself before commit() returns,
+	 * one sync for every commit waiting (wait_durable). Checkpoints still sync the WAL before
+	 * copying it and the database after. Elsewhere (in memory) nothing changes. */
+	if (g != NULL && !ss->group_commit && strcmp(path, ":memory:") != 0) {
+		sqlite3_stmt *st = NULL;
+		bool wal = sqlite3_prepare_v2(ss->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+		           sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+		if (wal && sqlite3_exec(ss->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) == SQLITE_OK)
+			ss->group_commit = true;
+	}
 	return g;
+}
+
+/* Syncs the connection's WAL file (SQLite's own handle for it). */
+static int sync_wal(sqlite_store *ss)
+{
+	sqlite3_file *wal = NULL;
+	if (sqlite3_file_control(ss->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK || wal == NULL ||
+	    wal->pMethods == NULL)
+		return SQLITE_ERROR;
+	return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+}
+
+/* Numbers a commit just made (called while still holding the write gate, so numbers follow
+ * the commit order). */
+static uint64_t commit_ticket(sqlite_write_gate *g)
+{
+	pthread_mutex_lock(&g->sync_lock);
+	uint64_t ticket = ++g->committed;
+	pthread_mutex_unlock(&g->sync_lock);
+	return ticket;
+}
+
+/* Returns once the WAL has been synced after commit number ticket: syncing it here, for every
+ * commit made so far, when no other committer is syncing. STORE_ERROR when the sync failed
+ * (the transaction is committed but may not survive a power loss). */
+static store_rc wait_durable(sqlite_store *ss, uint64_t ticket)
+{
+	sqlite_write_gate *g = ss->gate;
+	pthread_mutex_lock(&g->sync_lock);
+	while (g->durable < ticket) {
+		if (g->syncing) {
+			pthread_cond_wait(&g->synced, &g->sync_lock);
+			continue;
+		}
+		g->syncing = true;
+		uint64_t target = g->committed;
+		pthread_mutex_unlock(&g->sync_lock);
+		int rc = sync_wal(ss);
+		pthread_mutex_lock(&g->sync_lock);
+		g->syncing = false;
+		if (rc == SQLITE_OK) {
+			g->durable = target;
+			g->syncs++;
+		}
+		pthread_cond_broadcast(&g->synced);
+		if (rc != SQLITE_OK) {
+			pthread_mutex_unlock(&g->sync_lock);
+			snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "commit: syncing the write-ahead log failed");
+			return STORE_ERROR;
+		}
+	}
+	pthread_mutex_unlock(&g->sync_lock);
+	return STORE_OK;
+}
+
+void sqlite_group_commit_counts(store *s, bool *enabled, uint64_t *committed, uint64_t *durable, uint64_t *syncs)
+{
+	sqlite_store *ss = impl(s);
+	sqlite_write_gate *g = gate_of(ss);
+	*enabled = ss->group_commit;
+	*committed = *durable = *syncs = 0;
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&g->sync_lock);
+	*committed = g->committed;
+	*durable = g->durable;
+	*syncs = g->syncs;
+	pthread_mutex_unlock(&g->sync_lock);
 }
 
 /* Waits for the gate's turn (FIFO). */
@@ -221,7 +313,10 @@ store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 	if (!ss->in_transaction && !sqlite3_stmt_readonly(st) && (g = gate_of(ss)) != NULL)
 		gate_enter(g);
 	int rc = sqlite3_step(st);
+	uint64_t ticket = 0;
 	if (g != NULL) {
+		if (rc == SQLITE_DONE && ss->group_commit)
+			ticket = commit_ticket(g);
 		atomic_fetch_add(&g->generation, 1);
 		gate_leave(g);
 	}
@@ -233,6 +328,8 @@ store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 		out = sqlite_fail(ss, what);
 	}
 	sqlite_release(ss, st);
+	if (ticket != 0 && out == STORE_OK)
+		out = wait_durable(ss, ticket);
 	return out;
 }
 
@@ -365,11 +462,13 @@ static store_rc sq_commit(store *s)
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	ss->in_transaction = 0;
+	uint64_t ticket = rc == STORE_OK && ss->group_commit ? commit_ticket(ss->gate) : 0;
 	/* After the commit, before the next writer: a reader that saw the old number read the
 	 * old data or newer, never the reverse. */
 	atomic_fetch_add(&ss->gate->generation, 1);
+	/* The next writer goes in while this one waits for the sync that covers both. */
 	gate_leave(ss->gate);
-	return rc;
+	return ticket != 0 ? wait_durable(ss, ticket) : rc;
 }
 
 static void sq_rollback(store *s)
