@@ -160,7 +160,11 @@ bool clinic_for_document(request *req, clinic_profile *out);
  * Takes list. */
 void reply_list(request *req, store_rc rc, json_t *list, const char *key, const char *what);
 
-/* Audits a read of personal or health data by the signed-in user (in its own transaction); on
+/* Appends the audit row of a read by the signed-in user and returns once it is durable:
+ * through the audit writer (group commit) when the server runs one, else in its own
+ * transaction on req->db. */
+store_rc request_audit(request *req, const char *action, const char *object, const char *detail);
+/* Audits a read of personal or health data by the signed-in user (request_audit); on
  * failure answers 500, logging what, and returns false. */
 bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what);
 

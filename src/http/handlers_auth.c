@@ -59,7 +59,7 @@ static bool audit_profile_read(request *req, const user_record *patient)
 {
 	char object[64];
 	snprintf(object, sizeof object, "patient:%lld", (long long)patient->id);
-	return store_audit_now(req->db, req->user.id, req->user.role, "patient.profile.read", object, "") == STORE_OK;
+	return request_audit(req, "patient.profile.read", object, "") == STORE_OK;
 }
 
 /* Opens a session for user and answers with the user, the cookies and the CSRF token. */

@@ -11,6 +11,7 @@
 #include "core/timefmt.h"
 #include "core/validate.h"
 #include "http/handlers.h"
+#include "http/kept.h"
 #include "service/coldchain_alarm.h"
 #include "service/coldchain.h"
 #include "clock.h"
@@ -469,6 +470,9 @@ static bool parse_time_query(request *req, const char *name, int64_t def, int64_
 
 void handle_logger_series(request *req)
 {
+	/* The series is computed from stored data alone: kept (kept.h) under its resolved range. */
+	uint64_t generation;
+	bool keep = store_data_generation(req->db, &generation) == STORE_OK;
 	logger_record l;
 	if (!load_logger(req, &l))
 		return;
@@ -481,6 +485,11 @@ void handle_logger_series(request *req)
 		reply_error(req, 400, "invalid_field", "to", "end_before_start");
 		return;
 	}
+	char key[96];
+	snprintf(key, sizeof key, "logger-series:%lld:%lld:%lld:%lld", (long long)l.id, (long long)from, (long long)to,
+	         (long long)points);
+	if (keep && kept_reply(req, key, generation))
+		return;
 	/* The band: the narrowest range of the products kept where this logger watched. */
 	band b = {0, 0, false};
 	if (store_exposures_of_logger(req->db, l.id, from, to, narrow_band, &b) != STORE_OK) {
@@ -496,6 +505,8 @@ void handle_logger_series(request *req)
 	json_object_set_new(s, "from", json_integer(from));
 	json_object_set_new(s, "to", json_integer(to));
 	reply_json(req, 200, s);
+	if (keep)
+		kept_store(req, key, generation, INT64_MAX);
 }
 
 /* ---- a lot's storage history ---- */

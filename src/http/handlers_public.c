@@ -1,9 +1,58 @@
 /* Public safety disclosure: products and lots as anyone may see them, without personal
  * data. This is the "clinic that discloses" of the seed. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "http/handlers.h"
+#include "http/kept.h"
+
+/* A lot's public page summarises its storage readings (excursions, MKT) and reads five
+ * tables; computing it per request made it the slowest page anyone can ask for. Its answer and
+ * the product page's are kept (kept.h) until the next commit; a stay still open summarises
+ * readings up to now, so a lot's answer also ends when time reaches the next reading already
+ * stored after it (a logger clock ahead of ours). */
+typedef struct next_reading {
+	store *db;
+	int64_t after;          /* the first instant the answer did not cover */
+	int64_t first;          /* the earliest reading at or after it, of any open stay */
+	bool failed;
+} next_reading;
+
+static int first_reading(void *ctx, int64_t at, double celsius)
+{
+	(void)celsius;
+	int64_t *out = ctx;
+	*out = at;
+	return 1;
+}
+
+static int open_stay_next(void *ctx, const lot_exposure *e)
+{
+	next_reading *n = ctx;
+	if (e->to_at != 0)
+		return 0;
+	int64_t at = INT64_MAX;
+	if (store_readings_range(n->db, e->logger_id, n->after, INT64_MAX, first_reading, &at) != STORE_OK) {
+		n->failed = true;
+		return 1;
+	}
+	if (at < n->first)
+		n->first = at;
+	return 0;
+}
+
+/* Until when a lot's answer built at now holds (for its open stays' readings); 0 when it
+ * cannot be told (then it is not kept). */
+static int64_t lot_valid_before(store *db, int64_t lot_id, int64_t now)
+{
+	next_reading n = {db, now + 1, INT64_MAX, false};
+	if (store_exposures_of_lot(db, lot_id, open_stay_next, &n) != STORE_OK || n.failed)
+		return 0;
+	return n.first;
+}
 
 /* The notes the seed requires wherever the product is presented. The first says what the product
  * is in the words the consent text (data/consent) and the pages' notice.unapproved use. */
@@ -47,7 +96,24 @@ void handle_public_products(request *req)
 	reply_json(req, 200, json_pack("{s:o, s:o}", "products", list, "notes", mandatory_notes()));
 }
 
+static void public_product(request *req);
+
 void handle_public_product(request *req)
+{
+	uint64_t generation;
+	if (store_data_generation(req->db, &generation) != STORE_OK) {
+		public_product(req);
+		return;
+	}
+	char key[48];
+	snprintf(key, sizeof key, "public-product:%lld", (long long)req->path_ids[0]);
+	if (kept_reply(req, key, generation))
+		return;
+	public_product(req);
+	kept_store(req, key, generation, INT64_MAX);
+}
+
+static void public_product(request *req)
 {
 	product_record p;
 	store_rc rc = store_product_get(req->db, req->path_ids[0], &p);
@@ -67,7 +133,29 @@ void handle_public_product(request *req)
 	reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "product", json_product(&p), "lots", lots, "notes", mandatory_notes()));
 }
 
+static void public_lot(request *req);
+
 void handle_public_lot(request *req)
+{
+	uint64_t generation;
+	int64_t now = clock_now();
+	if (store_data_generation(req->db, &generation) != STORE_OK) {
+		public_lot(req);
+		return;
+	}
+	char key[48];
+	snprintf(key, sizeof key, "public-lot:%lld", (long long)req->path_ids[0]);
+	if (kept_reply(req, key, generation))
+		return;
+	public_lot(req);
+	if (req->status == 200) {
+		int64_t valid_before = lot_valid_before(req->db, req->path_ids[0], now);
+		if (valid_before > 0)
+			kept_store(req, key, generation, valid_before);
+	}
+}
+
+static void public_lot(request *req)
 {
 	lot_record lot;
 	store_rc rc = store_lot_get(req->db, req->path_ids[0], &lot);

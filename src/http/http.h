@@ -47,6 +47,7 @@ typedef struct request {
 	const intake_catalog *catalog;
 	const struct ctcae_table *ctcae;
 	store *db;
+	struct audit_writer *audit;       /* the group-committing audit writer; NULL: store_audit_now */
 	const char *method;
 	const char *path;
 	lang lang;

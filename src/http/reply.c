@@ -6,6 +6,7 @@
 
 #include "http/handlers.h"
 #include "http/http.h"
+#include "service/audit_writer.h"
 
 void reply_json(request *req, int status, json_t *body)
 {
@@ -116,9 +117,18 @@ void reply_list(request *req, store_rc rc, json_t *list, const char *key, const 
 	reply_json(req, 200, json_pack("{s:o}", key, list));
 }
 
+store_rc request_audit(request *req, const char *action, const char *object, const char *detail)
+{
+	if (req->audit == NULL)
+		return store_audit_now(req->db, req->user.id, req->user.role, action, object, detail);
+	audit_row row;
+	audit_row_make(&row, req->user.id, req->user.role, action, object, detail);
+	return audit_writer_append(req->audit, &row);
+}
+
 bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what)
 {
-	if (store_audit_now(req->db, req->user.id, req->user.role, action, object, detail) == STORE_OK)
+	if (request_audit(req, action, object, detail) == STORE_OK)
 		return true;
 	reply_internal(req, what);
 	return false;

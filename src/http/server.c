@@ -37,6 +37,7 @@
 #include "service/mail_events.h"
 #include "service/mail_sender.h"
 #include "service/ae.h"
+#include "service/audit_writer.h"
 #include "clock.h"
 
 /* Connections are handed to one request at a time; SQLite connections are not shared. */
@@ -75,6 +76,7 @@ typedef struct server {
 	char web_root[PATH_MAX];
 	store_pool pool;
 	lingerer linger;
+	audit_writer *audit;  /* audited reads' rows, group-committed on its own connection */
 } server;
 
 static int pool_open(store_pool *p, const char *path, int size)
@@ -475,6 +477,7 @@ static enum MHD_Result start_api(server *srv, struct MHD_Connection *conn, pendi
 {
 	request *req = &p->req;
 	req->cfg = &srv->cfg;
+	req->audit = srv->audit;
 	req->catalog = srv->catalog;
 	req->ctcae = srv->ctcae;
 	req->connection = conn;
@@ -814,6 +817,7 @@ static int clinic_startup_check(store *s, server_config *cfg)
 /* Frees what server_open loaded. */
 static void server_close(server *srv)
 {
+	audit_writer_stop(srv->audit);
 	pool_close(&srv->pool);
 	intake_catalog_free(srv->catalog);
 	ctcae_free(srv->ctcae);
@@ -944,6 +948,12 @@ static int server_open(server *srv, const server_config *cfg)
 		return -1;
 	}
 	purge_expired(s, cfg);
+	store *audit_store = store_sqlite_open(cfg->db_path, err, sizeof err);
+	if (audit_store == NULL || (srv->audit = audit_writer_start(audit_store, err, sizeof err)) == NULL) {
+		fprintf(stderr, "exosafe: audit writer: %s\n", err);
+		server_close(srv);
+		return -1;
+	}
 	return 0;
 }
 

@@ -671,6 +671,11 @@ typedef struct store_methods {
 	store_rc (*begin)(store *s);
 	store_rc (*commit)(store *s);
 	void (*rollback)(store *s);
+	/* A number that changes after any committed change to the database, by this process or
+	 * another: equal numbers mean nothing changed in between, so what was computed from the
+	 * data after reading the first may be reused while it is the same. Numbers of different
+	 * databases differ. A backend that cannot tell returns a new number every time. */
+	store_rc (*data_generation)(store *s, uint64_t *generation_out);
 
 	/* Users. user_insert fills user->id; STORE_CONFLICT when the e-mail is taken. */
 	store_rc (*user_insert)(store *s, user_record *user);
@@ -969,7 +974,9 @@ struct store {
 };
 
 /* Opens the SQLite database at path (created when absent) with WAL, foreign keys,
- * synchronous=FULL and a busy timeout. Returns NULL and writes a reason to err on failure. */
+ * synchronous=FULL and a busy timeout (a connection that writes then commits as a group:
+ * store_sqlite.c, still synced before commit returns). Returns NULL and writes a reason to
+ * err on failure. */
 store *store_sqlite_open(const char *path, char *err, size_t errlen);
 
 /* How a command opens its database. */

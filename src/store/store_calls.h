@@ -49,6 +49,11 @@ static inline void store_rollback(store *s)
 	s->m->rollback(s);
 }
 
+static inline store_rc store_data_generation(store *s, uint64_t *generation_out)
+{
+	return s->m->data_generation(s, generation_out);
+}
+
 static inline store_rc store_user_insert(store *s, user_record *user)
 {
 	return s->m->user_insert(s, user);

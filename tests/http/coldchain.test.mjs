@@ -493,3 +493,29 @@ describe('CLI', () => {
     assert.notEqual(cli(['coldchain', 'report', '--db', server.db, '--logger', w.logger.code, '--from', 'yesterday']).status, 0);
   });
 });
+
+test('the public lot page is kept between changes: the same bytes again, a new import or an outside edit seen at once', async () => {
+  const w = await watchedLot();
+  const anon = new Client(server.url);
+  const first = await anon.get(`/api/v1/public/lots/${w.lot.id}`);
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.lot.storage[0].readings, 0);
+  const again = await anon.get(`/api/v1/public/lots/${w.lot.id}`);
+  assert.equal(again.text, first.text);
+  assert.equal(again.headers.get('content-type'), first.headers.get('content-type'));
+  assert.equal((await upload(w.logger.id, csv(hoursAgo(2), 12, () => 5))).status, 200);
+  const imported = await anon.get(`/api/v1/public/lots/${w.lot.id}`);
+  assert.equal(imported.json.lot.storage[0].readings, 12);
+  // The logger's chart series is kept the same way.
+  const series = await pharmacist.get(`/api/v1/loggers/${w.logger.id}/series`);
+  assert.equal(series.json.readings, 12);
+  assert.equal((await pharmacist.get(`/api/v1/loggers/${w.logger.id}/series`)).text, series.text);
+  assert.equal((await upload(w.logger.id, csv(hoursAgo(1), 6, () => 6), 'more.csv')).status, 200);
+  const more = await pharmacist.get(`/api/v1/loggers/${w.logger.id}/series?from=${encodeURIComponent(hoursAgo(2))}&to=${encodeURIComponent(new Date().toISOString().replace(/\.\d+Z$/, 'Z'))}`);
+  assert.equal(more.status, 200, more.text);
+  assert.equal(more.json.readings, 18);
+  assert.equal((await anon.get(`/api/v1/public/lots/${w.lot.id}`)).json.lot.storage[0].readings, 18);
+  sql(server.db, `UPDATE lots SET donor_screening = 'edited outside the server' WHERE id = ${w.lot.id};`);
+  const edited = await anon.get(`/api/v1/public/lots/${w.lot.id}`);
+  assert.equal(edited.json.lot.donor_screening, 'edited outside the server');
+});

@@ -3,13 +3,33 @@
 #define EXOSAFE_SQLITE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store/store.h"
+
+struct sqlite_write_gate;
+
+/* The per-connection prepared-statement cache (store_sqlite.c): statements prepared once with
+ * SQLITE_PREPARE_PERSISTENT, found again by their SQL text. A slot is free when st is NULL. */
+enum { STMT_CACHE_SLOTS = 512, STMT_CACHE_MAX = 384 };
+typedef struct stmt_cache_slot {
+	sqlite3_stmt *st;
+	const char *sql;     /* sqlite3_sql(st): owned by the statement */
+	unsigned hash;
+	bool in_use;         /* handed out and not yet released */
+} stmt_cache_slot;
 
 typedef struct sqlite_store {
 	store base;
 	sqlite3 *db;
 	int in_transaction;
+	/* This process's write gate for the database file (store_sqlite.c), found at the first
+	 * write; held from BEGIN IMMEDIATE to COMMIT / ROLLBACK. */
+	struct sqlite_write_gate *gate;
+	stmt_cache_slot *stmts;    /* STMT_CACHE_SLOTS, allocated at first use */
+	int stmt_count;
+	int64_t data_version;      /* PRAGMA data_version when data_generation last looked */
+	bool group_commit;         /* synchronous=NORMAL, the WAL synced by wait_durable */
 	/* Statements reused in hot loops (reading imports), finalized on close. */
 	sqlite3_stmt *reading_insert;
 	sqlite3_stmt *reading_get;
@@ -33,20 +53,30 @@ store_rc sqlite_snapshot_to(store *s, const char *path);
  * STORE_OPEN_READ_ONLY). NULL with the reason in err on failure. */
 sqlite3 *sqlite_open_read_only(const char *path, char *err, size_t errlen);
 
+/* The group commit's counters for s's database file (for tests): whether s commits that way,
+ * commits numbered, commits synced, and syncs made. */
+void sqlite_group_commit_counts(store *s, bool *enabled, uint64_t *committed, uint64_t *durable, uint64_t *syncs);
+
 /* Records sqlite's message for what in errmsg; returns STORE_ERROR. */
 store_rc sqlite_fail(sqlite_store *ss, const char *what);
-/* Prepares sql; NULL (and errmsg set) on failure. */
+/* A statement for sql, ready to bind: the connection's cached one when it is free (prepared
+ * once, reset and cleared since its last use), else a fresh one. NULL (and errmsg set) on
+ * failure. Give it back with sqlite_release, never sqlite3_finalize. */
 sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql);
+/* Gives a statement from sqlite_prepare back: a cached one is reset and its bindings cleared
+ * (so it holds no read snapshot and points at no caller memory), any other is finalized.
+ * NULL is ignored. */
+void sqlite_release(sqlite_store *ss, sqlite3_stmt *st);
 /* Copies a text column into a fixed buffer ("" for NULL), truncating to fit. */
 void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col);
-/* Steps a statement that returns no rows and finalizes it; STORE_CONFLICT on a constraint. */
+/* Steps a statement that returns no rows and releases it; STORE_CONFLICT on a constraint. */
 store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what);
 /* Steps a listing statement, calling read(st, row) then fn(ctx, row) per row until fn returns
- * non-zero; finalizes the statement. */
+ * non-zero; releases the statement. */
 store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *row), void *row,
                          int (*fn)(void *ctx, const void *row), void *ctx, const char *what);
 /* Steps a statement that returns at most one row; on a row calls read(st, out) and returns
- * STORE_OK, else STORE_NOT_FOUND or STORE_ERROR. Finalizes the statement. */
+ * STORE_OK, else STORE_NOT_FOUND or STORE_ERROR. Releases the statement. */
 store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out,
                          const char *what);
 
@@ -72,7 +102,7 @@ store_rc sqlite_get_by_text(sqlite_store *ss, const char *sql, const char *key,
  * (sqlite_each_row). */
 store_rc sqlite_list(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *row),
                      void *row, int (*fn)(void *ctx, const void *row), void *ctx, const char *what);
-/* Counts the rows of a "SELECT count(*) ..." statement bound by the caller; finalizes it. */
+/* Counts the rows of a "SELECT count(*) ..." statement bound by the caller; releases it. */
 store_rc sqlite_count(sqlite_store *ss, sqlite3_stmt *st, int64_t *count_out, const char *what);
 
 /* The intake methods (store_sqlite_intake.c), installed in the method table. */

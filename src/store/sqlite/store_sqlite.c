@@ -1,10 +1,14 @@
 /* The SQLite implementation of the storage interface (src/store/store.h).
  *
  * One sqlite_store is one connection; the server keeps a pool of them, one per worker at a
- * time. Durability: WAL with synchronous=FULL, so a transaction that COMMIT acknowledged
- * survives kill -9 and power loss. Every statement is prepared with bound parameters. */
+ * time. Durability: WAL; a commit returns once the WAL is synced after it (synchronous=FULL,
+ * or for connections that write, the group commit below), so a transaction that commit()
+ * acknowledged survives kill -9 and power loss. Every statement is prepared with bound
+ * parameters. */
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +19,226 @@
 
 #include "store/sqlite/sqlite_internal.h"
 
+/* ---- the write gate: one writer at a time per database file, in arrival order ----
+ *
+ * SQLite lets one connection write at a time; a second BEGIN IMMEDIATE waits in the busy
+ * handler, which sleeps with growing back-off (up to 100 ms a try) and so lets a queue of
+ * writers stall for most of a second while the lock is free. The connections of this process
+ * therefore queue here first, in FIFO order, and the lock is handed from one writer straight
+ * to the next. busy_timeout stays for other processes (the CLI beside the server). */
+typedef struct gate_waiter {
+	pthread_cond_t granted_cond;
+	bool granted;
+	struct gate_waiter *next;
+} gate_waiter;
+
+typedef struct sqlite_write_gate {
+	char *path;                  /* the database file, as SQLite resolved it */
+	/* The data generation (store.h data_generation): the file's number in the top 16 bits,
+	 * bumped after every commit through this process and whenever a connection sees that
+	 * another connection (perhaps another process) committed. */
+	_Atomic uint64_t generation;
+	/* Group commit: this process's commits are numbered (committed, in commit order) and
+	 * acknowledged once the WAL was synced after them (durable). A waiting committer that finds
+	 * nobody syncing syncs for every commit made so far; the others wait for it. */
+	pthread_mutex_t sync_lock;
+	pthread_cond_t synced;
+	uint64_t committed, durable;
+	bool syncing;
+	uint64_t syncs;
+	pthread_mutex_t lock;
+	bool held;
+	gate_waiter *head, *tail;    /* writers waiting, oldest first */
+	struct sqlite_write_gate *next;
+} sqlite_write_gate;
+
+/* Gates live as long as the process: a few per run (one per database file). */
+static pthread_mutex_t gates_lock = PTHREAD_MUTEX_INITIALIZER;
+static sqlite_write_gate *gates;
+static uint64_t gates_made;
+
+/* The gate for ss's database file, made at first use; NULL when out of memory. */
+static sqlite_write_gate *gate_of(sqlite_store *ss)
+{
+	if (ss->gate != NULL)
+		return ss->gate;
+	const char *path = sqlite3_db_filename(ss->db, "main");
+	if (path == NULL || *path == '\0')
+		path = ":memory:";  /* each in-memory database is private: its gate never contends */
+	pthread_mutex_lock(&gates_lock);
+	sqlite_write_gate *g = gates;
+	while (g != NULL && strcmp(g->path, path) != 0)
+		g = g->next;
+	if (g == NULL && (g = calloc(1, sizeof *g)) != NULL) {
+		g->path = strdup(path);
+		if (g->path == NULL) {
+			free(g);
+			g = NULL;
+		} else {
+			pthread_mutex_init(&g->lock, NULL);
+			pthread_mutex_init(&g->sync_lock, NULL);
+			pthread_cond_init(&g->synced, NULL);
+			atomic_init(&g->generation, ++gates_made << 48);
+			g->next = gates;
+			gates = g;
+		}
+	}
+	pthread_mutex_unlock(&gates_lock);
+	ss->gate = g;
+	/* A connection that writes to a WAL database commits with synchronous=NORMAL (COMMIT
+	 * writes the WAL without syncing it) and syncs the WAL itself before commit() returns,
+	 * one sync for every commit waiting (wait_durable). Checkpoints still sync the WAL before
+	 * copying it and the database after. Elsewhere (in memory) nothing changes. */
+	if (g != NULL && !ss->group_commit && strcmp(path, ":memory:") != 0) {
+		sqlite3_stmt *st = NULL;
+		bool wal = sqlite3_prepare_v2(ss->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+		           sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+		if (wal && sqlite3_exec(ss->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) == SQLITE_OK)
+			ss->group_commit = true;
+	}
+	return g;
+}
+
+/* Syncs the connection's WAL file (SQLite's own handle for it). */
+static int sync_wal(sqlite_store *ss)
+{
+	sqlite3_file *wal = NULL;
+	if (sqlite3_file_control(ss->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK || wal == NULL ||
+	    wal->pMethods == NULL)
+		return SQLITE_ERROR;
+	return wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+}
+
+/* Numbers a commit just made (called while still holding the write gate, so numbers follow
+ * the commit order). */
+static uint64_t commit_ticket(sqlite_write_gate *g)
+{
+	pthread_mutex_lock(&g->sync_lock);
+	uint64_t ticket = ++g->committed;
+	pthread_mutex_unlock(&g->sync_lock);
+	return ticket;
+}
+
+/* Returns once the WAL has been synced after commit number ticket: syncing it here, for every
+ * commit made so far, when no other committer is syncing. STORE_ERROR when the sync failed
+ * (the transaction is committed but may not survive a power loss). */
+static store_rc wait_durable(sqlite_store *ss, uint64_t ticket)
+{
+	sqlite_write_gate *g = ss->gate;
+	pthread_mutex_lock(&g->sync_lock);
+	while (g->durable < ticket) {
+		if (g->syncing) {
+			pthread_cond_wait(&g->synced, &g->sync_lock);
+			continue;
+		}
+		g->syncing = true;
+		uint64_t target = g->committed;
+		pthread_mutex_unlock(&g->sync_lock);
+		int rc = sync_wal(ss);
+		pthread_mutex_lock(&g->sync_lock);
+		g->syncing = false;
+		if (rc == SQLITE_OK) {
+			g->durable = target;
+			g->syncs++;
+		}
+		pthread_cond_broadcast(&g->synced);
+		if (rc != SQLITE_OK) {
+			pthread_mutex_unlock(&g->sync_lock);
+			snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "commit: syncing the write-ahead log failed");
+			return STORE_ERROR;
+		}
+	}
+	pthread_mutex_unlock(&g->sync_lock);
+	return STORE_OK;
+}
+
+void sqlite_group_commit_counts(store *s, bool *enabled, uint64_t *committed, uint64_t *durable, uint64_t *syncs)
+{
+	sqlite_store *ss = impl(s);
+	sqlite_write_gate *g = gate_of(ss);
+	*enabled = ss->group_commit;
+	*committed = *durable = *syncs = 0;
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&g->sync_lock);
+	*committed = g->committed;
+	*durable = g->durable;
+	*syncs = g->syncs;
+	pthread_mutex_unlock(&g->sync_lock);
+}
+
+/* Waits for the gate's turn (FIFO). */
+static void gate_enter(sqlite_write_gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	if (!g->held && g->head == NULL) {
+		g->held = true;
+		pthread_mutex_unlock(&g->lock);
+		return;
+	}
+	gate_waiter me = {.granted = false, .next = NULL};
+	pthread_cond_init(&me.granted_cond, NULL);
+	if (g->tail != NULL)
+		g->tail->next = &me;
+	else
+		g->head = &me;
+	g->tail = &me;
+	while (!me.granted)
+		pthread_cond_wait(&me.granted_cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+	pthread_cond_destroy(&me.granted_cond);
+}
+
+/* Hands the gate to the oldest waiter, or frees it. */
+static void gate_leave(sqlite_write_gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	gate_waiter *next = g->head;
+	if (next != NULL) {
+		g->head = next->next;
+		if (g->head == NULL)
+			g->tail = NULL;
+		next->granted = true;  /* held stays true: the turn passes straight on */
+		pthread_cond_signal(&next->granted_cond);
+	} else {
+		g->held = false;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
 store_rc sqlite_fail(sqlite_store *ss, const char *what)
 {
 	snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
 	return STORE_ERROR;
 }
 
-sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
+/* ---- the prepared-statement cache ----
+ *
+ * Preparing parses and plans the SQL on every request, most of a short read's time. Each
+ * connection keeps what it prepared, keyed by the SQL text (an open-addressed table; the texts
+ * are the backend's constant queries and a few built ones, far fewer than STMT_CACHE_MAX). A
+ * statement already handed out (a nested use of the same query) gets a fresh uncached copy. */
+static unsigned sql_hash(const char *sql)
+{
+	unsigned h = 2166136261u;  /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The slot holding sql, or the free slot where it would go. */
+static stmt_cache_slot *cache_slot(sqlite_store *ss, const char *sql, unsigned h)
+{
+	unsigned mask = STMT_CACHE_SLOTS - 1;
+	for (unsigned i = h & mask;; i = (i + 1) & mask) {
+		stmt_cache_slot *slot = &ss->stmts[i];
+		if (slot->st == NULL || (slot->hash == h && strcmp(slot->sql, sql) == 0))
+			return slot;
+	}
+}
+
+static sqlite3_stmt *prepare_uncached(sqlite_store *ss, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(ss->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -29,6 +246,59 @@ sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
 		return NULL;
 	}
 	return st;
+}
+
+sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
+{
+	if (ss->stmts == NULL && (ss->stmts = calloc(STMT_CACHE_SLOTS, sizeof *ss->stmts)) == NULL)
+		return prepare_uncached(ss, sql);
+	unsigned h = sql_hash(sql);
+	stmt_cache_slot *slot = cache_slot(ss, sql, h);
+	if (slot->st != NULL) {
+		if (slot->in_use)
+			return prepare_uncached(ss, sql);
+		slot->in_use = true;
+		return slot->st;
+	}
+	if (ss->stmt_count >= STMT_CACHE_MAX)
+		return prepare_uncached(ss, sql);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(ss->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		sqlite_fail(ss, "prepare");
+		return NULL;
+	}
+	*slot = (stmt_cache_slot){.st = st, .sql = sqlite3_sql(st), .hash = h, .in_use = true};
+	ss->stmt_count++;
+	return st;
+}
+
+void sqlite_release(sqlite_store *ss, sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	if (ss->stmts != NULL) {
+		const char *sql = sqlite3_sql(st);
+		stmt_cache_slot *slot = cache_slot(ss, sql, sql_hash(sql));
+		if (slot->st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			slot->in_use = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/* Finalizes every cached statement (before the connection closes). */
+static void cache_clear(sqlite_store *ss)
+{
+	if (ss->stmts == NULL)
+		return;
+	for (int i = 0; i < STMT_CACHE_SLOTS; i++)
+		sqlite3_finalize(ss->stmts[i].st);
+	free(ss->stmts);
+	ss->stmts = NULL;
+	ss->stmt_count = 0;
 }
 
 void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
@@ -43,10 +313,21 @@ void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
 	dst[n] = '\0';
 }
 
-/* Runs a statement that returns no rows. */
+/* Runs a statement that returns no rows. A write outside a transaction (autocommit) queues
+ * at the write gate like a transaction does. */
 store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 {
+	sqlite_write_gate *g = NULL;
+	if (!ss->in_transaction && !sqlite3_stmt_readonly(st) && (g = gate_of(ss)) != NULL)
+		gate_enter(g);
 	int rc = sqlite3_step(st);
+	uint64_t ticket = 0;
+	if (g != NULL) {
+		if (rc == SQLITE_DONE && ss->group_commit)
+			ticket = commit_ticket(g);
+		atomic_fetch_add(&g->generation, 1);
+		gate_leave(g);
+	}
 	store_rc out = STORE_OK;
 	if (rc == SQLITE_CONSTRAINT) {
 		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
@@ -54,7 +335,9 @@ store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
 	} else if (rc != SQLITE_DONE) {
 		out = sqlite_fail(ss, what);
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
+	if (ticket != 0 && out == STORE_OK)
+		out = wait_durable(ss, ticket);
 	return out;
 }
 
@@ -69,7 +352,7 @@ store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite
 		result = STORE_NOT_FOUND;
 	else
 		result = sqlite_fail(ss, what);
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return result;
 }
 
@@ -122,7 +405,7 @@ store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -140,11 +423,14 @@ static store_rc exec_simple(sqlite_store *ss, const char *sql)
 static void sq_close(store *s)
 {
 	sqlite_store *ss = impl(s);
-	if (ss->in_transaction)
+	if (ss->in_transaction) {
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+		gate_leave(ss->gate);
+	}
 	sqlite3_finalize(ss->reading_insert);
 	sqlite3_finalize(ss->reading_get);
 	sqlite3_finalize(ss->recall_recipients);
+	cache_clear(ss);
 	sqlite3_close_v2(ss->db);
 	free(ss);
 }
@@ -156,30 +442,79 @@ static store_rc sq_begin(store *s)
 		snprintf(s->errmsg, sizeof s->errmsg, "begin: a transaction is already open");
 		return STORE_ERROR;
 	}
-	/* IMMEDIATE takes the write lock now, so writers (and the audit chain) are serialised. */
+	sqlite_write_gate *g = gate_of(ss);
+	if (g == NULL) {
+		snprintf(s->errmsg, sizeof s->errmsg, "begin: out of memory");
+		return STORE_ERROR;
+	}
+	/* This process's writers queue at the gate; IMMEDIATE then takes SQLite's write lock,
+	 * waiting in the busy handler only for another process. Writers (and the audit chain)
+	 * are serialised. */
+	gate_enter(g);
 	store_rc rc = exec_simple(ss, "BEGIN IMMEDIATE");
 	if (rc == STORE_OK)
 		ss->in_transaction = 1;
+	else
+		gate_leave(g);
 	return rc;
 }
 
 static store_rc sq_commit(store *s)
 {
 	sqlite_store *ss = impl(s);
+	if (!ss->in_transaction) {
+		snprintf(s->errmsg, sizeof s->errmsg, "commit: no transaction is open");
+		return STORE_ERROR;
+	}
 	store_rc rc = exec_simple(ss, "COMMIT");
 	if (rc != STORE_OK) {
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	ss->in_transaction = 0;
-	return rc;
+	uint64_t ticket = rc == STORE_OK && ss->group_commit ? commit_ticket(ss->gate) : 0;
+	/* After the commit, before the next writer: a reader that saw the old number read the
+	 * old data or newer, never the reverse. */
+	atomic_fetch_add(&ss->gate->generation, 1);
+	/* The next writer goes in while this one waits for the sync that covers both. */
+	gate_leave(ss->gate);
+	return ticket != 0 ? wait_durable(ss, ticket) : rc;
 }
 
 static void sq_rollback(store *s)
 {
 	sqlite_store *ss = impl(s);
-	if (ss->in_transaction)
+	if (ss->in_transaction) {
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+		gate_leave(ss->gate);
+	}
 	ss->in_transaction = 0;
+}
+
+static store_rc sq_data_generation(store *s, uint64_t *generation_out)
+{
+	sqlite_store *ss = impl(s);
+	sqlite_write_gate *g = gate_of(ss);
+	if (g == NULL) {
+		snprintf(s->errmsg, sizeof s->errmsg, "data generation: out of memory");
+		return STORE_ERROR;
+	}
+	/* data_version changes when another connection committed; this process's commits bumped
+	 * the number already, another process's are seen here. */
+	sqlite3_stmt *st = sqlite_prepare(ss, "PRAGMA data_version");
+	if (st == NULL)
+		return STORE_ERROR;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite_release(ss, st);
+		return sqlite_fail(ss, "data_version");
+	}
+	int64_t seen = sqlite3_column_int64(st, 0);
+	sqlite_release(ss, st);
+	if (seen != ss->data_version) {
+		ss->data_version = seen;
+		atomic_fetch_add(&g->generation, 1);
+	}
+	*generation_out = atomic_load(&g->generation);
+	return STORE_OK;
 }
 
 static store_rc sq_schema_version(store *s, int *version_out)
@@ -190,18 +525,18 @@ static store_rc sq_schema_version(store *s, int *version_out)
 	if (st == NULL)
 		return STORE_ERROR;
 	int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	if (!exists)
 		return STORE_OK;
 	st = sqlite_prepare(ss, "SELECT coalesce(max(version), 0) FROM schema_version");
 	if (st == NULL)
 		return STORE_ERROR;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		sqlite_release(ss, st);
 		return sqlite_fail(ss, "schema_version");
 	}
 	*version_out = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return STORE_OK;
 }
 
@@ -288,7 +623,7 @@ static store_rc user_query_one(sqlite_store *ss, sqlite3_stmt *st, user_record *
 		result = STORE_NOT_FOUND;
 	else
 		result = sqlite_fail(ss, "read user");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return result;
 }
 
@@ -323,7 +658,7 @@ static store_rc sq_user_count(store *s, int64_t *count_out)
 		*count_out = sqlite3_column_int64(st, 0);
 	else
 		rc = sqlite_fail(ss, "count users");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 
@@ -341,7 +676,7 @@ static store_rc sq_user_list(store *s, store_user_fn fn, void *ctx)
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list users");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -369,8 +704,8 @@ static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, s
 	snprintf(page_sql, sizeof page_sql, "SELECT " USER_COLUMNS "%s ORDER BY u.id" SQL_PAGE, where);
 	sqlite3_stmt *sts[2] = {sqlite_prepare(ss, count_sql), sqlite_prepare(ss, page_sql)};
 	if (sts[0] == NULL || sts[1] == NULL) {
-		sqlite3_finalize(sts[0]);
-		sqlite3_finalize(sts[1]);
+		sqlite_release(ss, sts[0]);
+		sqlite_release(ss, sts[1]);
 		return STORE_ERROR;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -383,7 +718,7 @@ static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, s
 	}
 	store_rc rc = sqlite_count(ss, sts[0], total_out, "count users");
 	if (rc != STORE_OK) {
-		sqlite3_finalize(sts[1]);
+		sqlite_release(ss, sts[1]);
 		return rc;
 	}
 	user_record u;
@@ -486,7 +821,7 @@ static store_rc sq_profile_get(store *s, int64_t user_id, patient_profile *out)
 	} else {
 		result = sqlite_fail(ss, "read patient profile");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return result;
 }
 
@@ -525,7 +860,7 @@ static store_rc sq_session_get(store *s, const char *token_hash, session_record 
 	} else {
 		result = sqlite_fail(ss, "read session");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return result;
 }
 
@@ -598,7 +933,7 @@ static store_rc sq_login_failure_count(store *s, const char *subject, int64_t si
 		*count_out = sqlite3_column_int64(st, 0);
 	else
 		rc = sqlite_fail(ss, "count login failures");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 
@@ -693,10 +1028,10 @@ static store_rc sq_audit_append(store *s, audit_row *e)
 		e->id = 1;
 		snprintf(e->prev_hash, sizeof e->prev_hash, "%s", AUDIT_GENESIS_HASH);
 	} else {
-		sqlite3_finalize(st);
+		sqlite_release(ss, st);
 		return sqlite_fail(ss, "read audit head");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	if (audit_chain_hash(e, e->hash) != 0) {
 		snprintf(s->errmsg, sizeof s->errmsg, "audit hash failed");
 		return STORE_ERROR;
@@ -740,7 +1075,7 @@ static store_rc audit_rows(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "read audit log");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -777,6 +1112,7 @@ static const store_methods sqlite_methods = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.data_generation = sq_data_generation,
 	.user_insert = sq_user_insert,
 	.user_by_email = sq_user_by_email,
 	.user_by_id = sq_user_by_id,

@@ -106,7 +106,7 @@ store_rc sqlite_ae_report_photo(store *s, int64_t id, char type_out[16], unsigne
 	} else if (rc != SQLITE_DONE) {
 		out = sqlite_fail(ss, "read photo");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -181,7 +181,7 @@ store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, a->report_id);
 	a->version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	if (a->version == 0)
 		return sqlite_fail(ss, "next assessment version");
 	st = sqlite_prepare(ss, "INSERT INTO ae_assessments (report_id, version, terms_json, death, life_threatening, hospitalization,"
@@ -334,6 +334,6 @@ store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "signal pairs");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }

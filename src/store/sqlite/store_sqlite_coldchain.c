@@ -283,7 +283,7 @@ store_rc sqlite_readings_range(store *s, int64_t logger_id, int64_t from, int64_
 		if (fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)) != 0)
 			break;
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "read readings");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -407,7 +407,7 @@ store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_a
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list alerts");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 

@@ -59,7 +59,7 @@ store_rc sqlite_slot_delete(store *s, int64_t id)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, id);
 	int used = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	if (used < 0)
 		return sqlite_fail(ss, "count slot bookings");
 	if (used > 0) {
@@ -122,7 +122,7 @@ store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void 
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list slots");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -204,7 +204,7 @@ store_rc sqlite_booking_list(store *s, int64_t patient_id, bool upcoming_only, i
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list bookings");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -307,7 +307,7 @@ store_rc sqlite_response_list(store *s, int64_t patient_id, store_response_fn fn
 	}
 	if (out == STORE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		out = sqlite_fail(ss, "list questionnaire responses");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -367,7 +367,7 @@ store_rc sqlite_consent_list(store *s, int64_t patient_id, store_consent_fn fn, 
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list consents");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 

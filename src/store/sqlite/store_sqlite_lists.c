@@ -61,6 +61,6 @@ store_rc sqlite_count(sqlite_store *ss, sqlite3_stmt *st, int64_t *count_out, co
 		*count_out = sqlite3_column_int64(st, 0);
 	else
 		rc = sqlite_fail(ss, what);
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }

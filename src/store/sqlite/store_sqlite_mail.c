@@ -91,7 +91,7 @@ store_rc sqlite_mail_get(store *s, int64_t id, mail_record *out)
 	} else if (step != SQLITE_DONE) {
 		rc = sqlite_fail(ss, "read mail");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 
@@ -106,7 +106,7 @@ static store_rc each_mail(sqlite_store *ss, sqlite3_stmt *st, store_mail_fn fn, 
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -203,7 +203,7 @@ store_rc sqlite_mail_count(store *s, const char *key_prefix, mail_counts *out)
 	} else {
 		rc = sqlite_fail(ss, "count mail");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 
@@ -283,7 +283,7 @@ store_rc sqlite_reset_token_count(store *s, int64_t user_id, int64_t since, int6
 		*count_out = sqlite3_column_int64(st, 0);
 	else
 		rc = sqlite_fail(ss, "count reset tokens");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 

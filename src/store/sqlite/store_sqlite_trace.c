@@ -502,7 +502,7 @@ store_rc sqlite_order_status_counts(store *s, const list_filter *f, store_status
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
 	store_rc out = rc == SQLITE_DONE ? STORE_OK : sqlite_fail(ss, "count orders by status");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
@@ -518,7 +518,7 @@ store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64
 		*qty_out = sqlite3_column_int64(st, 0);
 	else
 		rc = sqlite_fail(ss, "ordered quantity");
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 
