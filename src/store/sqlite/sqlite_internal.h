@@ -33,7 +33,6 @@ typedef struct sqlite_store {
 	/* Statements reused in hot loops (reading imports), finalized on close. */
 	sqlite3_stmt *reading_insert;
 	sqlite3_stmt *reading_get;
-	sqlite3_stmt *recall_recipients;  /* prepared once: it is read per recall (bench/recall) */
 } sqlite_store;
 
 static inline sqlite_store *impl(store *s)

@@ -429,7 +429,6 @@ static void sq_close(store *s)
 	}
 	sqlite3_finalize(ss->reading_insert);
 	sqlite3_finalize(ss->reading_get);
-	sqlite3_finalize(ss->recall_recipients);
 	cache_clear(ss);
 	sqlite3_close_v2(ss->db);
 	free(ss);
@@ -996,7 +995,7 @@ static store_rc sq_login_device_user(store *s, const char *token_hash, int64_t *
 	} else if (step != SQLITE_DONE) {
 		rc = sqlite_fail(ss, "read login device");
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc;
 }
 

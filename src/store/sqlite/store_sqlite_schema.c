@@ -137,7 +137,7 @@ store_rc sqlite_schema_check(store *s, store_schema_status *out)
 		if (st == NULL)
 			return STORE_ERROR;
 		int objects = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-		sqlite3_finalize(st);
+		sqlite_release(ss, st);
 		if (objects < 0)
 			return sqlite_fail(ss, "schema check");
 		if (objects > 0 && has_object(ss->db, "table", "schema_version") == 0) {
@@ -178,7 +178,7 @@ store_rc sqlite_integrity_check(store *s)
 		if (line != NULL && strcmp(line, "ok") != 0 && found[0] == '\0')
 			snprintf(found, sizeof found, "%s", line);
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	if (rc != SQLITE_DONE)
 		return sqlite_fail(ss, "integrity check");
 	if (found[0]) {
@@ -192,10 +192,10 @@ store_rc sqlite_integrity_check(store *s)
 	if (rc == SQLITE_ROW) {
 		snprintf(s->errmsg, sizeof s->errmsg, "foreign key check: row %lld of %s refers to a missing row of %s",
 		         (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0), sqlite3_column_text(st, 2));
-		sqlite3_finalize(st);
+		sqlite_release(ss, st);
 		return STORE_ERROR;
 	}
-	sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return rc == SQLITE_DONE ? STORE_OK : sqlite_fail(ss, "foreign key check");
 }
 

@@ -686,16 +686,9 @@ store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn f
 	 * dispense): no join, no sort (0014_recall_recipients.sql). */
 	static const char sql[] = "SELECT " RECIPIENT_COLUMNS " FROM recall_recipients WHERE lot_id = ?"
 	                          " ORDER BY lot_id, patient_id, order_id, dispense_id";
-	/* Prepared once per connection; a fresh one if a callback recalls again meanwhile. */
-	sqlite3_stmt *st = ss->recall_recipients;
-	if (st == NULL || sqlite3_stmt_busy(st)) {
-		sqlite3_stmt *fresh = NULL;
-		if (sqlite3_prepare_v3(ss->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &fresh, NULL) != SQLITE_OK)
-			return sqlite_fail(ss, "prepare recall recipients");
-		if (st == NULL)
-			ss->recall_recipients = fresh;
-		st = fresh;
-	}
+	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	if (st == NULL)
+		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, lot_id);
 	recall_recipient row;
 	int rc;
@@ -705,10 +698,7 @@ store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn f
 			break;
 	}
 	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "recall recipients");
-	if (st == ss->recall_recipients)
-		sqlite3_reset(st);
-	else
-		sqlite3_finalize(st);
+	sqlite_release(ss, st);
 	return out;
 }
 
