@@ -996,8 +996,12 @@ int server_run(const server_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	lingerer_start(&srv.linger);
+	/* epoll, not select: libmicrohttpd splits the 256 connections among the worker threads, and
+	 * with select a worker holding its share still accepted a new connection and closed it at
+	 * once, so one address's 128 slow connections could get another address's health check
+	 * refused. With epoll a full worker stops listening and the others accept. */
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		/* The daemon's timeout is the short one for receiving headers; on_request raises it
 		 * to connection_timeout_seconds once they are in (see header_timeout_seconds). */
