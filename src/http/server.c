@@ -353,7 +353,9 @@ enum { MAX_QUERY_ARGUMENTS = 256 };
 typedef struct pending {
 	bool too_many_arguments;  /* the query string was cut: answered 414 */
 	bool started;             /* the first on_request call has run */
-	bool answered;            /* a reply is queued; any body still arriving is dropped */
+	bool answered;            /* a reply is decided; any body still arriving is dropped */
+	bool reply_waiting;       /* a request without a body: its reply is queued at the next call */
+	bool static_waiting;      /* a static file request without a body, served at the next call */
 	const route *found;       /* API requests: the route, checked before the body */
 	request req;
 	char *body;
@@ -504,9 +506,15 @@ static enum MHD_Result start_api(server *srv, struct MHD_Connection *conn, pendi
 	pool_give(&srv->pool, req->db);
 	req->db = NULL;
 	p->answered = true;
-	if (has_body)
+	if (has_body) {
 		linger_on_close(conn);
-	return answer(conn, req);
+		return answer(conn, req);
+	}
+	/* Queued at the next call: libmicrohttpd takes a reply queued during the call that
+	 * brings the headers for an early answer and closes the connection after it, which would
+	 * end keep-alive for every GET. A refused upload above is meant to be answered early. */
+	p->reply_waiting = true;
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -541,9 +549,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		if (strncmp(url, "/api/", 5) != 0) {
 			p->answered = true;
-			return send_static(srv, conn, method, url);
+			bool has_body = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length") != NULL ||
+			                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") != NULL;
+			if (has_body)
+				return send_static(srv, conn, method, url);
+			/* Served at the next call, for keep-alive (see start_api). */
+			p->static_waiting = true;
+			return MHD_YES;
 		}
 		return start_api(srv, conn, p, method, url);
+	}
+	if (p->static_waiting) {
+		p->static_waiting = false;
+		return send_static(srv, conn, method, url);
+	}
+	if (p->reply_waiting) {
+		p->reply_waiting = false;
+		return answer(conn, &p->req);
 	}
 	if (*upload_data_size > 0) {
 		/* Content-Length was checked before; past the limit (a client sending more than it
