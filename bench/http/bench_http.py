@@ -308,6 +308,7 @@ def main():
     ap.add_argument('--trickle-rate', type=float, default=20.0,
                     help="the other client's writes per second during /me under load (default 20)")
     ap.add_argument('--exosafe', default=os.path.join(ROOT, 'build', 'exosafe'))
+    ap.add_argument('--config', help="an INI file for 'exosafe serve' (e.g. [server] threads)")
     ap.add_argument('--keep', action='store_true', help='keep the temporary directory (database, logs)')
     a = ap.parse_args()
     if a.seconds < 1 or a.connections < 1 or a.trickle_rate <= 0:
@@ -353,7 +354,8 @@ def measure(a, tmp, procs):
     port = free_port()
     log = open(os.path.join(tmp, 'exosafe.log'), 'w')
     procs.append(subprocess.Popen([a.exosafe, 'serve', '--db', db, '--port', str(port), '--mode', 'demo',
-                                   '--web', os.path.join(ROOT, 'web'), '--data', os.path.join(ROOT, 'data')],
+                                   '--web', os.path.join(ROOT, 'web'), '--data', os.path.join(ROOT, 'data')]
+                                  + (['--config', os.path.abspath(a.config)] if a.config else []),
                                   stdout=log, stderr=subprocess.STDOUT, cwd=tmp))
     wait_listening(port, procs[-1], 'exosafe serve')
 

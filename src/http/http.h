@@ -48,6 +48,10 @@ typedef struct request {
 	const struct ctcae_table *ctcae;
 	store *db;
 	struct audit_writer *audit;       /* the group-committing audit writer; NULL: store_audit_now */
+	/* Set by the server: audit rows are handed to the writer and the reply waits for them by
+	 * suspending the connection (audit_wait.h); unset, request_audit waits on the thread. */
+	bool audit_async;
+	struct audit_wait *audit_wait;    /* the rows in flight, made at the first; owned by the server */
 	const char *method;
 	const char *path;
 	lang lang;

@@ -6,6 +6,7 @@
 
 #include "http/handlers.h"
 #include "http/http.h"
+#include "http/audit_wait.h"
 #include "service/audit_writer.h"
 
 void reply_json(request *req, int status, json_t *body)
@@ -123,6 +124,11 @@ store_rc request_audit(request *req, const char *action, const char *object, con
 		return store_audit_now(req->db, req->user.id, req->user.role, action, object, detail);
 	audit_row row;
 	audit_row_make(&row, req->user.id, req->user.role, action, object, detail);
+	if (req->audit_async) {
+		if (req->audit_wait == NULL && (req->audit_wait = audit_wait_new(req->connection)) == NULL)
+			return STORE_ERROR;
+		return audit_wait_submit(req->audit_wait, req->audit, &row);
+	}
 	return audit_writer_append(req->audit, &row);
 }
 

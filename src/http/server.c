@@ -37,6 +37,7 @@
 #include "service/mail_events.h"
 #include "service/mail_sender.h"
 #include "service/ae.h"
+#include "http/audit_wait.h"
 #include "service/audit_writer.h"
 #include "clock.h"
 
@@ -436,6 +437,28 @@ static void linger_on_close(struct MHD_Connection *conn)
 		((connection_state *)ci->socket_context)->linger = true;
 }
 
+/* Sends the reply of a request whose handler has run, unless its audit rows are still in
+ * flight: the connection is then suspended and this is called again once the audit writer
+ * resumes it. A row that failed replaces the reply (and any download) with a 500. */
+static enum MHD_Result answer(struct MHD_Connection *conn, request *req);
+static enum MHD_Result answer_audited(struct MHD_Connection *conn, pending *p)
+{
+	request *req = &p->req;
+	if (req->audit_wait != NULL) {
+		if (audit_wait_suspend_if_pending(req->audit_wait)) {
+			p->reply_waiting = true;
+			return MHD_YES;
+		}
+		if (audit_wait_failed(req->audit_wait)) {
+			free(req->raw_body);
+			req->raw_body = NULL;
+			req->cookie_count = 0;
+			reply_internal(req, "audit row not written");
+		}
+	}
+	return answer(conn, req);
+}
+
 /* Sends req's reply and frees what it held. */
 static enum MHD_Result answer(struct MHD_Connection *conn, request *req)
 {
@@ -487,6 +510,7 @@ static enum MHD_Result start_api(server *srv, struct MHD_Connection *conn, pendi
 	req->path = url;
 	req->status = 200;
 	req->lang = lang_from_accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
+	req->audit_async = srv->audit != NULL;
 	client_address(conn, req->client_address, sizeof req->client_address);
 
 	unsigned long long declared = 0;
@@ -565,7 +589,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (p->reply_waiting) {
 		p->reply_waiting = false;
-		return answer(conn, &p->req);
+		return answer_audited(conn, p);
 	}
 	if (*upload_data_size > 0) {
 		/* Content-Length was checked before; past the limit (a client sending more than it
@@ -601,7 +625,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	pool_give(&srv->pool, req->db);
 	req->db = NULL;
 	p->answered = true;
-	return answer(conn, req);
+	return answer_audited(conn, p);
 }
 
 static int64_t monotonic_ms(void)
@@ -764,6 +788,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	server *srv = cls;
 	pending *p = *con_cls;
 	if (p != NULL) {
+		audit_wait_release(p->req.audit_wait);
 		json_decref(p->req.reply);
 		json_decref(p->req.input);
 		free(p->req.raw_body);
@@ -1023,7 +1048,7 @@ int server_run(const server_config *cfg)
 	 * once, so one address's 128 slow connections could get another address's health check
 	 * refused. With epoll a full worker stops listening and the others accept. */
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
 		/* The daemon's timeout is the short one for receiving headers; on_request raises it
 		 * to connection_timeout_seconds once they are in (see header_timeout_seconds). */
@@ -1067,6 +1092,9 @@ int server_run(const server_config *cfg)
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
 	coldchain_watch_stop(&watch);
 	purger_stop(&purge);
+	/* Every connection suspended on an audit row is resumed before libmicrohttpd stops
+	 * (it refuses to stop with one still suspended). */
+	audit_writer_drain(srv.audit);
 	MHD_stop_daemon(d);
 	lingerer_stop(&srv.linger);
 	mail_sender_stop(sender);

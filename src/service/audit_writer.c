@@ -6,12 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* One request's row, on the request's stack while it waits. */
+/* One row: on the stack of a request waiting in audit_writer_append, or on the heap with
+ * its own copy of the row and a function to call (audit_writer_submit). */
 typedef struct audit_waiter {
 	audit_row *row;
 	store_rc rc;
 	bool done;
 	pthread_cond_t done_cond;
+	void (*on_done)(void *ctx, store_rc rc); /* NULL: a waiting thread */
+	void *ctx;
+	audit_row copy;
 	struct audit_waiter *next;
 } audit_waiter;
 
@@ -25,6 +29,7 @@ struct audit_writer {
 	pthread_cond_t work;         /* rows arrived, or stop */
 	audit_waiter *head, *tail;   /* waiting rows, oldest first */
 	bool stopping;
+	bool joined;
 	audit_writer_stats stats;
 };
 
@@ -78,12 +83,26 @@ static void *writer_run(void *arg)
 		} else {
 			aw->stats.failed_batches++;
 		}
+		audit_waiter *callbacks = NULL;
 		for (audit_waiter *w = batch, *next; w != NULL; w = next) {
 			next = w->next;  /* w is gone once its owner wakes */
 			w->rc = rc;
+			if (w->on_done != NULL) {
+				w->next = callbacks;
+				callbacks = w;
+				continue;
+			}
 			w->done = true;
 			pthread_cond_signal(&w->done_cond);
 		}
+		/* Outside the lock: the functions take their own (a connection's resumption). */
+		pthread_mutex_unlock(&aw->lock);
+		for (audit_waiter *w = callbacks, *next; w != NULL; w = next) {
+			next = w->next;
+			w->on_done(w->ctx, w->rc);
+			free(w);
+		}
+		pthread_mutex_lock(&aw->lock);
 	}
 	pthread_mutex_unlock(&aw->lock);
 	return NULL;
@@ -135,6 +154,48 @@ store_rc audit_writer_append(audit_writer *aw, audit_row *row)
 	return me.rc;
 }
 
+store_rc audit_writer_submit(audit_writer *aw, const audit_row *row, void (*on_done)(void *ctx, store_rc rc),
+                             void *ctx)
+{
+	audit_waiter *w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return STORE_ERROR;
+	w->copy = *row;
+	w->row = &w->copy;
+	w->rc = STORE_ERROR;
+	w->on_done = on_done;
+	w->ctx = ctx;
+	pthread_mutex_lock(&aw->lock);
+	if (aw->stopping) {
+		pthread_mutex_unlock(&aw->lock);
+		free(w);
+		return STORE_ERROR;
+	}
+	if (aw->tail != NULL)
+		aw->tail->next = w;
+	else
+		aw->head = w;
+	aw->tail = w;
+	aw->stats.submitted++;
+	pthread_cond_signal(&aw->work);
+	pthread_mutex_unlock(&aw->lock);
+	return STORE_OK;
+}
+
+void audit_writer_drain(audit_writer *aw)
+{
+	if (aw == NULL)
+		return;
+	pthread_mutex_lock(&aw->lock);
+	aw->stopping = true;
+	pthread_cond_signal(&aw->work);
+	bool joined = aw->joined;
+	aw->joined = true;
+	pthread_mutex_unlock(&aw->lock);
+	if (!joined)
+		pthread_join(aw->thread, NULL);
+}
+
 void audit_writer_get_stats(audit_writer *aw, audit_writer_stats *out)
 {
 	pthread_mutex_lock(&aw->lock);
@@ -146,11 +207,7 @@ void audit_writer_stop(audit_writer *aw)
 {
 	if (aw == NULL)
 		return;
-	pthread_mutex_lock(&aw->lock);
-	aw->stopping = true;
-	pthread_cond_signal(&aw->work);
-	pthread_mutex_unlock(&aw->lock);
-	pthread_join(aw->thread, NULL);
+	audit_writer_drain(aw);
 	pthread_mutex_destroy(&aw->lock);
 	pthread_cond_destroy(&aw->work);
 	store_close(aw->s);

@@ -28,6 +28,18 @@ audit_writer *audit_writer_start(store *s, char *err, size_t errlen);
  * same database (the writer would wait for it). */
 store_rc audit_writer_append(audit_writer *w, audit_row *row);
 
+/* Queues a copy of row and returns at once: on_done(ctx, rc) is then called on the writer's
+ * thread once the row's transaction has committed (STORE_OK) or failed (STORE_ERROR), so a
+ * request can wait without holding a thread. STORE_ERROR here, and on_done never called,
+ * when the writer is stopping or memory is short. */
+store_rc audit_writer_submit(audit_writer *w, const audit_row *row, void (*on_done)(void *ctx, store_rc rc),
+                             void *ctx);
+
+/* Writes every row queued, calls every on_done, and takes no more rows (append and submit
+ * give STORE_ERROR); w stays valid until audit_writer_stop. The server drains before it
+ * stops libmicrohttpd, so no connection is left suspended on a row. */
+void audit_writer_drain(audit_writer *w);
+
 /* Counters since start, for tests and the benchmark: rows handed in, rows committed, and
  * transactions committed or failed. */
 typedef struct audit_writer_stats {
