@@ -46,7 +46,7 @@ void handle_review_queue(request *req)
 	json_t *items = json_array();
 	review_ctx ctx = {items, req->catalog};
 	int64_t total = 0;
-	if (store_review_queue(req->db, &p.filter, &total, add_review_item, &ctx) != STORE_OK) {
+	if (store_review_queue(req->db, &p.filter, clock_now(), &total, add_review_item, &ctx) != STORE_OK) {
 		json_decref(items);
 		reply_internal(req, "review queue");
 		return;

@@ -787,7 +787,8 @@ typedef struct store_methods {
 	/* Patients whose latest response has no decision yet: block first, then oldest first.
 	 * f (NULL: everything) narrows it (status: the worst level) and pages it; *total_out, when
 	 * not NULL, receives the number of matching patients before paging. */
-	store_rc (*review_queue)(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx);
+	store_rc (*review_queue)(store *s, const list_filter *f, int64_t now, int64_t *total_out, store_review_fn fn,
+	                         void *ctx);
 
 	/* Products: product_insert is STORE_CONFLICT on a taken code. */
 	store_rc (*product_insert)(store *s, product_record *p);

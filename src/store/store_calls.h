@@ -319,9 +319,9 @@ static inline store_rc store_call_list(store *s, int64_t patient_id, store_call_
 	return s->m->call_list(s, patient_id, fn, ctx);
 }
 
-static inline store_rc store_review_queue(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx)
+static inline store_rc store_review_queue(store *s, const list_filter *f, int64_t now, int64_t *total_out, store_review_fn fn, void *ctx)
 {
-	return s->m->review_queue(s, f, total_out, fn, ctx);
+	return s->m->review_queue(s, f, now, total_out, fn, ctx);
 }
 
 static inline store_rc store_product_insert(store *s, product_record *p)

@@ -253,6 +253,14 @@ describe('EXOSAFE_NOW, the one clock', () => {
     assert.equal(cli(['audit', 'verify', '--db', db]).status, 0);
   });
 
+  test('init records each migration at the moved clock', () => {
+    const db = join(dir, `clock-init-${Date.now()}.db`);
+    assert.equal(cliAt('2031-05-16T03:00:00Z', ['init', '--db', db]).status, 0);
+    const want = Date.UTC(2031, 4, 16, 3) / 1000;
+    const [lo, hi] = sql(db, 'SELECT min(applied_at) || \' \' || max(applied_at) FROM schema_version;').split(' ').map(Number);
+    assert.ok(lo >= want && hi < want + 120, `schema_version.applied_at ${lo}..${hi}, SQLite's own clock not the one given`);
+  });
+
   test('takes seconds since 1970 as well', () => {
     const db = freshDb();
     assert.equal(cliAt('1956000000', ['demo', '--db', db]).status, 0);  // 2031-12-26T19:20:00Z

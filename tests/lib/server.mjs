@@ -48,7 +48,8 @@ function freePort() {
  * existing database (the caller's, kept by stop(): a restart, as when a clinic publishes data).
  * A new database gets testClinic's details (a set-up clinic in production mode) unless
  * opts.clinic is false (details left for the set-up page) or opts.demo (demo's own).
- * opts.before(db) runs after init, before serve (e.g. to add an admin with the CLI).
+ * opts.before(db) runs after init, before serve (e.g. to add an admin with the CLI); opts.env adds
+ * environment variables for the server (e.g. EXOSAFE_NOW).
  * Returns {url, db, dir, stop()}; stop() kills it and removes the temporary folder.
  */
 export async function startServer(opts = {}) {
@@ -64,7 +65,7 @@ export async function startServer(opts = {}) {
   if (opts.before) await opts.before(db);
   const port = await freePort();
   const args = ['serve', '--db', db, '--port', String(port), '--web', join(root, 'web'), '--data', join(root, 'data'), ...(opts.args ?? [])];
-  const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'pipe'], env: { ...process.env, ...(opts.env ?? {}) } });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; if (process.env.EXOSAFE_TEST_VERBOSE) process.stderr.write(d); });
   const url = `http://127.0.0.1:${port}`;

@@ -128,7 +128,8 @@ store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *o
 store_rc sqlite_call_insert(store *s, call_record *c);
 store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out);
 store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx);
-store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx);
+store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t now, int64_t *total_out, store_review_fn fn,
+                             void *ctx);
 
 /* The traceability methods (store_sqlite_trace.c). */
 store_rc sqlite_product_insert(store *s, product_record *p);

@@ -549,7 +549,8 @@ static void read_review_item(sqlite3_stmt *st, void *out)
 	it->consent_version = sqlite3_column_int(st, 10);
 }
 
-store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t *total_out, store_review_fn fn, void *ctx)
+store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t now, int64_t *total_out, store_review_fn fn,
+                             void *ctx)
 {
 	sqlite_store *ss = impl(s);
 	if (total_out != NULL) {
@@ -564,7 +565,7 @@ store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t *total_out,
 		ss, "SELECT u.id, u.name, coalesce(pp.phone, ''), r.id, r.worst_level, r.flags_json, r.submitted_at,"
 		    " coalesce((SELECT min(sl.starts_at) FROM bookings b JOIN consultation_slots sl ON sl.id = b.slot_id"
 		    "           WHERE b.patient_id = u.id AND b.status = 'booked'"
-		    "             AND sl.starts_at + sl.duration_minutes * 60 > unixepoch()), 0),"
+		    "             AND sl.starts_at + sl.duration_minutes * 60 > :now), 0),"
 		    " c.id IS NOT NULL AND c.withdrawn_at IS NULL, coalesce(c.consent_id, ''), coalesce(c.consent_version, 0)"
 		    " FROM (SELECT r.id AS response_id" REVIEW_FROM
 		    "       ORDER BY CASE r.worst_level WHEN 'block' THEN 0 WHEN 'needs-attention' THEN 1 WHEN 'info' THEN 2"
@@ -579,6 +580,7 @@ store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t *total_out,
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite_bind_filter(st, f);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":now"), now);
 	review_item it;
 	return sqlite_each_row(ss, st, read_review_item, &it, (int (*)(void *, const void *))fn, ctx, "review queue");
 }
