@@ -839,9 +839,9 @@ static inline store_rc store_checkin_mark_mailed(store *s, int64_t id, int64_t a
 	return s->m->checkin_mark_mailed(s, id, at);
 }
 
-static inline store_rc store_checkin_mark_reminded(store *s, int64_t id, int64_t at)
+static inline store_rc store_checkin_mark_reminded(store *s, int64_t id, int64_t at, const char *link_token_hash)
 {
-	return s->m->checkin_mark_reminded(s, id, at);
+	return s->m->checkin_mark_reminded(s, id, at, link_token_hash);
 }
 
 static inline store_rc store_checkins_to_remind(store *s, int64_t due_before, store_checkin_fn fn, void *ctx)

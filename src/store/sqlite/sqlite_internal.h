@@ -248,7 +248,7 @@ store_rc sqlite_checkin_lots(store *s, int64_t checkin_id, store_checkin_lot_fn 
 store_rc sqlite_checkin_answer(store *s, const checkin_record *c);
 store_rc sqlite_checkin_symptom_insert(store *s, int64_t checkin_id, const checkin_symptom *sy);
 store_rc sqlite_checkin_mark_mailed(store *s, int64_t id, int64_t at);
-store_rc sqlite_checkin_mark_reminded(store *s, int64_t id, int64_t at);
+store_rc sqlite_checkin_mark_reminded(store *s, int64_t id, int64_t at, const char *link_token_hash);
 store_rc sqlite_checkins_to_remind(store *s, int64_t due_before, store_checkin_fn fn, void *ctx);
 store_rc sqlite_checkins_nonresponders(store *s, int64_t reminded_before, store_checkin_fn fn, void *ctx);
 store_rc sqlite_followup_call_insert(store *s, followup_call_record *c);

@@ -329,9 +329,16 @@ store_rc sqlite_checkin_mark_mailed(store *s, int64_t id, int64_t at)
 	return set_time(s, "UPDATE checkins SET mailed_at = ? WHERE id = ?", id, at, "mark check-in mailed");
 }
 
-store_rc sqlite_checkin_mark_reminded(store *s, int64_t id, int64_t at)
+store_rc sqlite_checkin_mark_reminded(store *s, int64_t id, int64_t at, const char *link_token_hash)
 {
-	return set_time(s, "UPDATE checkins SET reminded_at = ? WHERE id = ?", id, at, "mark check-in reminded");
+	sqlite_store *ss = impl(s);
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE checkins SET reminded_at = ?, link_token_hash = ? WHERE id = ?");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, link_token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	return sqlite_step_done(ss, st, "mark check-in reminded");
 }
 
 store_rc sqlite_checkins_to_remind(store *s, int64_t due_before, store_checkin_fn fn, void *ctx)
