@@ -331,6 +331,7 @@ static const field_spec ae_report_fields[] = {
 	{"onset_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
 	{"ongoing", FIELD_BOOLEAN, true, 0, 0, 0, 0, 0, NULL},
 	{"severity", FIELD_STRING, true, 1, 10, 0, 0, 0, check_severity},
+	{"checkin_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
 	{0},
 };
 

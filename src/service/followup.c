@@ -334,7 +334,7 @@ store_rc followup_tick(store *s, const followup_settings *fs, int64_t now, follo
 			rc = STORE_ERROR;
 			break;
 		}
-		slot sl;
+		slot sl = {0};
 		if (!latest_slot(g, n, &plan, from, now, &sl))
 			continue;
 		store_rc taken = store_checkin_slot_taken(s, g->patient_id, g->product_id, sl.anchor_order_id, sl.day_offset);
