@@ -19,6 +19,15 @@ void followup_settings_defaults(followup_settings *fs)
 	                          .alpha = 0.05, .upper_limit = 20, .min_events = 2, .quarantine = true};
 }
 
+followup_settings followup_settings_from_config(const server_config *cfg)
+{
+	return (followup_settings){.data_dir = cfg->data_dir, .public_url = cfg->mail.public_url,
+	                           .reminder_days = cfg->followup.reminder_days,
+	                           .link_valid_days = cfg->followup.link_valid_days, .alpha = cfg->followup.alpha,
+	                           .upper_limit = cfg->followup.upper_limit, .min_events = cfg->followup.min_events,
+	                           .quarantine = cfg->ae_lot_alert_quarantine};
+}
+
 void followup_plan_defaults(followup_plan *p, int64_t product_id)
 {
 	*p = (followup_plan){.product_id = product_id, .first_days = {3, 14, 30}, .first_count = 3, .repeat_days = 91};
@@ -533,8 +542,10 @@ followup_rc followup_answer_check(const followup_answer_input *in, const char **
 				return FOLLOWUP_INVALID;
 	}
 	/* Every answer says one of the two: nothing changed, or what did. */
-	if (in->nothing_changed == (n > 0))
+	if (in->nothing_changed == (n > 0)) {
+		*field_out = in->nothing_changed ? "nothing_changed" : "symptoms";
 		return FOLLOWUP_INVALID;
+	}
 	*field_out = NULL;
 	return FOLLOWUP_OK;
 }

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "service/ae.h"
 #include "service/service.h"
 #include "store/store.h"
@@ -65,6 +66,10 @@ typedef struct followup_settings {
 /* The defaults: reminder 3 days, links 14 days, alpha 0.05, T 20, M 2, quarantine on; no
  * data_dir (no mail) and public_url "". */
 void followup_settings_defaults(followup_settings *fs);
+
+/* The settings of cfg's [followup], its data folder and [mail] public_url, and the AE policy's
+ * quarantine; they point into cfg. */
+followup_settings followup_settings_from_config(const server_config *cfg);
 
 /* The default plan (3, 14, 30; 91; not disclosed) for product_id. */
 void followup_plan_defaults(followup_plan *p, int64_t product_id);
