@@ -361,6 +361,22 @@ async function cohort(lotNames, patients) {
 }
 
 describe('summaries', () => {
+  test('the demo: a disclosed product whose staff summary and public page show its cohort', async () => {
+    const product = (await doctor.get('/api/v1/products')).json.products.find((p) => p.code === 'EXO-SERUM-D');
+    assert.ok(product, 'the demo follow-up product');
+    const s = (await doctor.get(`/api/v1/followup/products/${product.id}`)).json;
+    assert.equal(s.patients_followed, 14);
+    assert.equal(s.events, 8);
+    assert.ok(s.km.length > 0 && s.person_months > 9);
+    assert.deepEqual(s.lots.map((l) => l.state), ['monitoring', 'monitoring'], 'no lot signals in the demo');
+    const pub = (await new Client(server.url).get(`/api/v1/public/products/${product.id}`)).json.followup;
+    assert.equal(pub.patients_followed, 14);
+    const redness = pub.incidence.find((i) => i.symptom === 'redness');
+    assert.deepEqual([redness.patients, redness.suppressed], [6, false]);
+    assert.equal(pub.incidence.find((i) => i.symptom === 'fever').suppressed, true);
+    assert.equal((await new Client(server.url).get(`/api/v1/public/products/${productId}`)).json.followup, null, 'the cream does not disclose');
+  });
+
   test('per product and per lot, numbers checked by hand on a small cohort', async () => {
     // Lot A: p1 redness at day 14 (after "nothing" at 3); p2 nothing at 3 and 30 (censored
     // at 30); p3 itching and redness at 14; p4 never answered (not followed). Lot B: p5 fever
