@@ -95,30 +95,11 @@ double fs_beta_cdf(double x, double a, double b)
 	return beta_cdf_lb(x, a, b, log_beta(a, b));
 }
 
-int fs_beta_quantile(double p, double a, double b, double *x)
+/* The Newton search for I_x(a, b) = p from start, on x's own scale. */
+static double beta_quantile_search(double p, double a, double b, double start)
 {
-	if (x == NULL || !(p >= 0.0 && p <= 1.0) || !(a > 0.0) || !(b > 0.0) || !isfinite(a) || !isfinite(b))
-		return -1;
-	if (p == 0.0 || p == 1.0) {
-		*x = p;
-		return 0;
-	}
-	/* Closed forms where one shape is 1 (Clopper–Pearson's k = 0 and k = n limits):
-	 * I_x(a, 1) = x^a and I_x(1, b) = 1 − (1 − x)^b. */
-	if (b == 1.0) {
-		*x = pow(p, 1.0 / a);
-		return 0;
-	}
-	if (a == 1.0) {
-		*x = -expm1(log1p(-p) / b);
-		return 0;
-	}
 	double lbeta = log_beta(a, b);
-	/* Start from the normal approximation, kept inside (0, 1); the bracket makes any start safe. */
-	double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
-	double guess = mean + fs_normal_quantile(p) * sd;
-	double lo = 0.0, hi = 1.0;
-	double xc = (guess > 0.0 && guess < 1.0) ? guess : mean;
+	double lo = 0.0, hi = 1.0, xc = start;
 	for (int iter = 0; iter < 400; iter++) {
 		double f = beta_cdf_lb(xc, a, b, lbeta) - p;
 		if (f == 0.0)
@@ -138,7 +119,44 @@ int fs_beta_quantile(double p, double a, double b, double *x)
 		if (moved <= 2.0 * DBL_EPSILON * xc || hi - lo <= 2.0 * DBL_EPSILON * hi)
 			break;
 	}
-	*x = xc;
+	return xc;
+}
+
+int fs_beta_quantile(double p, double a, double b, double *x)
+{
+	if (x == NULL || !(p >= 0.0 && p <= 1.0) || !(a > 0.0) || !(b > 0.0) || !isfinite(a) || !isfinite(b))
+		return -1;
+	if (p == 0.0 || p == 1.0) {
+		*x = p;
+		return 0;
+	}
+	/* Closed forms where one shape is 1 (Clopper–Pearson's k = 0 and k = n limits):
+	 * I_x(a, 1) = x^a and I_x(1, b) = 1 − (1 − x)^b. */
+	if (b == 1.0) {
+		*x = pow(p, 1.0 / a);
+		return 0;
+	}
+	if (a == 1.0) {
+		*x = -expm1(log1p(-p) / b);
+		return 0;
+	}
+	/* Start from the normal approximation. A quantile above 1/2 is found as 1 − y with
+	 * I_y(b, a) = 1 − p: near 1 the density is small and x itself has few bits to spare, while
+	 * y and 1 − p (exact for p >= 1/2) keep their relative precision. */
+	double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
+	double guess = mean + fs_normal_quantile(p) * sd;
+	/* Beyond (0, 1) the normal start is useless: in the tails I_x(a, b) ≈ x^a / (a B(a, b))
+	 * and 1 − I_x(a, b) ≈ (1 − x)^b / (b B(a, b)) (the continued fraction's first term). */
+	if (!(guess > 0.0))
+		guess = exp((log(p) + log(a) + log_beta(a, b)) / a);
+	else if (!(guess < 1.0))
+		guess = -expm1((log1p(-p) + log(b) + log_beta(a, b)) / b);
+	if (!(guess > 0.0 && guess < 1.0))
+		guess = mean;
+	if (guess > 0.5)
+		*x = 1.0 - beta_quantile_search(1.0 - p, b, a, 1.0 - guess);
+	else
+		*x = beta_quantile_search(p, a, b, guess);
 	return 0;
 }
 
