@@ -23,6 +23,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,10 +223,49 @@ int fs_clopper_pearson(int64_t k, int64_t n, double conf, fs_interval *out)
 
 /* ---- Kaplan–Meier ---- */
 
-static int obs_by_time(const void *pa, const void *pb)
+/* Sorts obs by time into out (both n long; obs is overwritten): an LSD radix sort on the bits of
+ * the times, 8 at a time. Times are finite and >= 0 (checked), and for those the IEEE 754 bit
+ * patterns read as unsigned integers are in the same order as the values. Stable, O(n), and
+ * without qsort's comparison callbacks and temporary copy (the benchmark sorts 400,000 units). */
+static void sort_by_time(fs_obs *obs, fs_obs *out, size_t n)
 {
-	double a = ((const fs_obs *)pa)->time, b = ((const fs_obs *)pb)->time;
-	return (a > b) - (a < b);
+	size_t counts[8][256];
+	memset(counts, 0, sizeof counts);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t bits;
+		memcpy(&bits, &obs[i].time, sizeof bits);
+		for (int d = 0; d < 8; d++)
+			counts[d][(bits >> (8 * d)) & 0xff]++;
+	}
+	fs_obs *from = obs, *to = out;
+	for (int d = 0; d < 8; d++) {
+		/* A digit the same in every time moves nothing: skip its pass. */
+		size_t *c = counts[d];
+		bool constant = false;
+		for (int b = 0; b < 256; b++)
+			if (c[b] == n) {
+				constant = true;
+				break;
+			}
+		if (constant)
+			continue;
+		size_t at = 0;
+		for (int b = 0; b < 256; b++) {
+			size_t k = c[b];
+			c[b] = at;
+			at += k;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t bits;
+			memcpy(&bits, &from[i].time, sizeof bits);
+			to[c[(bits >> (8 * d)) & 0xff]++] = from[i];
+		}
+		fs_obs *swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != out)
+		memcpy(out, from, n * sizeof *out);
 }
 
 ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *steps)
@@ -239,11 +279,16 @@ ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(obs[i].time) || obs[i].time < 0.0 || (obs[i].event != 0 && obs[i].event != 1))
 			return -1;
-	fs_obs *sorted = malloc(n * sizeof *sorted);
-	if (sorted == NULL)
+	if (n > (size_t)PTRDIFF_MAX / (2 * sizeof(fs_obs)))
 		return -1;
-	memcpy(sorted, obs, n * sizeof *sorted);
-	qsort(sorted, n, sizeof *sorted, obs_by_time);
+	fs_obs *scratch = malloc(2 * n * sizeof *scratch);
+	if (scratch == NULL)
+		return -1;
+	fs_obs *sorted = scratch + n;
+	/* + 0.0 turns a −0 into +0, whose bits sort first (−0's sign bit would put it last). */
+	for (size_t i = 0; i < n; i++)
+		scratch[i] = (fs_obs){obs[i].time + 0.0, obs[i].event};
+	sort_by_time(scratch, sorted, n);
 
 	double z = fs_normal_quantile(1.0 - (1.0 - conf) / 2.0);
 	double survival = 1.0, greenwood = 0.0;
@@ -280,7 +325,7 @@ ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *
 			s->upper = NAN;
 		}
 	}
-	free(sorted);
+	free(scratch);
 	return (ptrdiff_t)written;
 }
 
