@@ -9,7 +9,8 @@ P = 5 products with L = 8 lots each; the same seed gives the same file; reused w
 DIR/cohort-N-P-L-S.csv, then runs, one after the other, on that same file
     build/bench_followup      (C: core/followup_stats.h and core/maxsprt.h)
     bench/followup/reference.py  (NumPy/SciPy, written independently)
-Each side times itself from reading the file to having every number: per product and per lot,
+Each side times itself (wall and process CPU time; on a shared machine the CPU times are the
+steadier figure) from reading the file to having every number: per product and per lot,
 units followed, person-days, events, per-symptom incidence with Clopper–Pearson 95%,
 Kaplan–Meier with its log(−log) band, and per lot the MaxSPRT LLR, critical value and state.
 Prints both times, the ratio (target: C at least 20× faster) and the largest absolute
@@ -66,12 +67,12 @@ def generate(path, patients, products, lots_per_product, seed):
 
 
 def run(argv):
-    """Runs a side; returns (its own seconds, its stdout)."""
+    """Runs a side; returns (its own wall seconds, its CPU seconds, its stdout)."""
     p = subprocess.run(argv, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed:\n{p.stderr}")
-    seconds = float(p.stdout.split()[1])
-    return seconds, p.stdout
+    words = p.stdout.split()
+    return float(words[1]), float(words[3]), p.stdout
 
 
 def main():
@@ -96,8 +97,8 @@ def main():
 
     c_out, ref_out = os.path.join(args.dir, stem + "-c.f64"), os.path.join(args.dir, stem + "-ref.f64")
     os.sync()
-    c_seconds, c_text = run([os.path.join(args.build, "bench_followup"), "--input", data, "--output", c_out])
-    ref_seconds, ref_text = run(["/usr/bin/python3", os.path.join(HERE, "reference.py"), "--input", data,
+    c_seconds, c_cpu, c_text = run([os.path.join(args.build, "bench_followup"), "--input", data, "--output", c_out])
+    ref_seconds, ref_cpu, ref_text = run(["/usr/bin/python3", os.path.join(HERE, "reference.py"), "--input", data,
                                  "--output", ref_out])
     print("C:         " + c_text.strip().replace("\n", "\n           "))
     print("reference: " + ref_text.strip().replace("\n", "\n           "))
@@ -112,7 +113,8 @@ def main():
     worst = float(gap.max()) if gap.size else 0.0
     ratio = ref_seconds / c_seconds if c_seconds > 0 else float("inf")
     print(f"C {c_seconds:.3f} s, NumPy/SciPy {ref_seconds:.3f} s: {ratio:.1f}× "
-          f"(target ≥ {RATIO_TARGET:.0f}×: {'met' if ratio >= RATIO_TARGET else 'NOT met'})")
+          f"(target ≥ {RATIO_TARGET:.0f}×: {'met' if ratio >= RATIO_TARGET else 'NOT met'}); "
+          f"CPU time {c_cpu:.3f} s against {ref_cpu:.3f} s: {ref_cpu / max(c_cpu, 1e-9):.1f}×")
     print(f"{a.size} numbers, largest |C − reference| {worst:.3g} (target ≤ {TOL:g}: "
           f"{'met' if worst <= TOL else 'NOT met'})")
     if worst > TOL:

@@ -315,7 +315,11 @@ ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *
 		s->events = events;
 		s->censored = censored;
 		s->survival = survival;
-		if (survival > 0.0 && survival < 1.0) {
+		if (events == 0 && written > 1) {
+			/* Censorings alone change neither S nor the Greenwood sum: the band stands. */
+			s->lower = s[-1].lower;
+			s->upper = s[-1].upper;
+		} else if (survival > 0.0 && survival < 1.0) {
 			double log_s = log(survival);
 			double theta = z * sqrt(greenwood) / fabs(log_s);
 			s->lower = pow(survival, exp(theta));
