@@ -2,7 +2,7 @@
 """bench/followup: the follow-up statistics of issue 17 in C against the NumPy/SciPy reference.
 
     bench_followup.py [--patients N] [--products P] [--lots-per-product L] [--seed S]
-                      [--build DIR] [--dir DIR]
+                      [--alpha A] [--upper-limit T] [--min-events M] [--build DIR] [--dir DIR]
 
 Generates a deterministic synthetic cohort (default 100,000 patients, 10 check-ins each, over
 P = 5 products with L = 8 lots each; the same seed gives the same file; reused when there) into
@@ -81,6 +81,9 @@ def main():
     ap.add_argument("--products", type=int, default=5)
     ap.add_argument("--lots-per-product", type=int, default=8)
     ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--alpha", default="0.05", help="MaxSPRT alpha ([followup] default)")
+    ap.add_argument("--upper-limit", default="20", help="MaxSPRT upper limit T, expected events")
+    ap.add_argument("--min-events", default="2", help="MaxSPRT M")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--dir", default=os.path.join(ROOT, "build", "bench-followup"))
     args = ap.parse_args()
@@ -96,10 +99,11 @@ def main():
           f"{args.lots_per_product} lots, {size / 2**20:.1f} MiB")
 
     c_out, ref_out = os.path.join(args.dir, stem + "-c.f64"), os.path.join(args.dir, stem + "-ref.f64")
+    test_args = ["--alpha", args.alpha, "--upper-limit", args.upper_limit, "--min-events", args.min_events]
     os.sync()
-    c_seconds, c_cpu, c_text = run([os.path.join(args.build, "bench_followup"), "--input", data, "--output", c_out])
+    c_seconds, c_cpu, c_text = run([os.path.join(args.build, "bench_followup"), "--input", data, "--output", c_out] + test_args)
     ref_seconds, ref_cpu, ref_text = run(["/usr/bin/python3", os.path.join(HERE, "reference.py"), "--input", data,
-                                 "--output", ref_out])
+                                 "--output", ref_out] + test_args)
     print("C:         " + c_text.strip().replace("\n", "\n           "))
     print("reference: " + ref_text.strip().replace("\n", "\n           "))
 
