@@ -274,13 +274,11 @@ ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *
 		return -1;
 	if (n == 0)
 		return 0;
-	if (obs == NULL || steps == NULL || n > (size_t)PTRDIFF_MAX / sizeof(fs_obs))
+	if (obs == NULL || steps == NULL || n > (size_t)PTRDIFF_MAX / (2 * sizeof(fs_obs)))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(obs[i].time) || obs[i].time < 0.0 || (obs[i].event != 0 && obs[i].event != 1))
 			return -1;
-	if (n > (size_t)PTRDIFF_MAX / (2 * sizeof(fs_obs)))
-		return -1;
 	fs_obs *scratch = malloc(2 * n * sizeof *scratch);
 	if (scratch == NULL)
 		return -1;
