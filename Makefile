@@ -7,7 +7,7 @@ ASAN_BUILD := build-asan
 DB         := var/exosafe.db
 PORT       ?= 8080
 
-.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http stress fuzz clean
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http stress fuzz sim clean
 
 all: build
 
@@ -67,6 +67,11 @@ bench: build
 # The HTTP benchmark alone: exosafe's API beside nginx serving the same bytes (bench/http).
 bench-http: build
 	/usr/bin/python3 bench/http/bench_http.py $(HTTP_BENCH_ARGS)
+
+# The MaxSPRT lot simulation (tests/sim/maxsprt_lots.c): false alarms with no excess risk, power
+# and median time to signal at twice the baseline rate. SIM_ARGS, e.g. --lots 100000 --seed 3.
+sim: build
+	$(BUILD)/maxsprt_lots $(SIM_ARGS)
 
 # The tests/fuzz harnesses under libFuzzer (clang, in build-fuzz), each for FUZZ_SECONDS, or
 # FUZZ_RUNS executions when set (scripts/fuzz.sh says more).
