@@ -22,8 +22,8 @@
  * at b_c is absorbed (a signal) and the rest, on 0 .. c-1, goes on. P(signal) is the sum of
  * the absorbed masses — all positive terms, so it keeps its relative precision even when
  * alpha is small (1 - P(no signal) would not). The critical value is the CV at which that sum
- * equals alpha, found by bisection: P(signal) falls continuously as CV rises (every b_c
- * moves left).
+ * equals alpha, found by a bracketing search (false position, finished by bisection to the
+ * last bit): P(signal) falls continuously as CV rises (every b_c moves left).
  *
  * Numerics. Poisson probabilities are formed in log space (exp(-m + j·ln m - lgamma(j + 1)))
  * so that a large mean does not underflow exp(-m) before it is multiplied by m^j / j!. The
@@ -34,6 +34,7 @@
  * instead of K², which is what lets T reach MAXSPRT_UPPER_LIMIT_MAX. */
 #include "core/maxsprt.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -214,33 +215,56 @@ int maxsprt_critical_value(double upper_limit, int min_events, double alpha, dou
 	/* As CV falls to 0 every boundary mu_c rises to c (clipped at T): the most the test can
 	 * spend. If that is below alpha no CV reaches it (CV.Poisson: "does not have solution"). */
 	double lo = 1e-12;
-	double p = maxsprt_signal_probability(upper_limit, min_events, lo, 1.0);
-	if (!(p >= alpha))
+	double p_lo = maxsprt_signal_probability(upper_limit, min_events, lo, 1.0);
+	if (!(p_lo >= alpha))
 		return -1;
-	double hi = 1.0;
+	double hi = 1.0, p_hi;
 	for (;;) {
-		p = maxsprt_signal_probability(upper_limit, min_events, hi, 1.0);
-		if (isnan(p))
+		p_hi = maxsprt_signal_probability(upper_limit, min_events, hi, 1.0);
+		if (isnan(p_hi))
 			return -1;
-		if (p <= alpha)
+		if (p_hi <= alpha)
 			break;
 		lo = hi;
+		p_lo = p_hi;
 		hi *= 2.0;
 		if (hi > 1e4)
 			return -1;
 	}
-	/* P(lo) > alpha >= P(hi) throughout; stop when no double lies between them. */
-	for (int iter = 0; iter < 200; iter++) {
+	/* P(lo) > alpha >= P(hi) throughout (P(lo) = alpha only at the start, where the CV -> 0
+	 * limit spends exactly alpha); stop when no double lies between them. The trial point is
+	 * the false-position one, Illinois variant (an end kept twice running has its value
+	 * halved, so both ends move): a dozen evaluations where halving the bracket takes about
+	 * 50. Near the root P's rounding noise makes that point meaningless, so once the bracket
+	 * is within 64 ulps, or after 60 trials, the rest is plain bisection. */
+	double f_lo = p_lo - alpha, f_hi = p_hi - alpha;
+	int kept = 0; /* +n: lo kept n times running; -n: hi kept */
+	for (int iter = 0; iter < 400; iter++) {
 		double mid = lo + (hi - lo) / 2.0;
 		if (!(mid > lo && mid < hi))
 			break;
-		p = maxsprt_signal_probability(upper_limit, min_events, mid, 1.0);
+		double trial = mid;
+		if (iter < 60 && hi - lo > 64.0 * DBL_EPSILON * hi && f_lo > 0.0 && f_hi < 0.0) {
+			double x = lo + (hi - lo) * (f_lo / (f_lo - f_hi));
+			if (x > lo && x < hi)
+				trial = x;
+		}
+		double p = maxsprt_signal_probability(upper_limit, min_events, trial, 1.0);
 		if (isnan(p))
 			return -1;
-		if (p > alpha)
-			lo = mid;
-		else
-			hi = mid;
+		if (p > alpha) {
+			lo = trial;
+			f_lo = p - alpha;
+			kept = kept < 0 ? kept - 1 : -1;
+			if (kept <= -2)
+				f_hi /= 2.0;
+		} else {
+			hi = trial;
+			f_hi = p - alpha;
+			kept = kept > 0 ? kept + 1 : 1;
+			if (kept >= 2)
+				f_lo /= 2.0;
+		}
 	}
 	*cv = hi;
 	return 0;
