@@ -112,9 +112,13 @@ static double poisson_upper_tail(int64_t m, double mean)
 		}
 		return sum;
 	}
-	double below = 0.0;
-	for (int64_t j = 0; j < m; j++)
-		below += poisson_pmf(j, mean);
+	/* At or below the mean the terms fall going down from m - 1: sum them downwards until
+	 * they no longer count (O(sqrt(mean)) terms, whatever the mean). */
+	double term = poisson_pmf(m - 1, mean), below = 0.0;
+	for (int64_t j = m - 1; j >= 0 && term > 0.0 && term > 1e-18 * below; j--) {
+		below += term;
+		term *= (double)j / mean;
+	}
 	return below < 1.0 ? 1.0 - below : 0.0;
 }
 
@@ -135,6 +139,11 @@ double maxsprt_signal_probability(double upper_limit, int min_events, double cv,
 	int64_t K = M;
 	while (boundary_mu(K, cv) < T)
 		K++;
+	/* M's own boundary is past T: a signal is M events by T (no chain, whatever M). */
+	if (K == M) {
+		double tail = poisson_upper_tail(M, rel_risk * T);
+		return tail < 1.0 ? tail : 1.0;
+	}
 
 	double *chain = malloc((size_t)(K + 1) * sizeof *chain);
 	double *next = malloc((size_t)(K + 1) * sizeof *next);
@@ -149,7 +158,7 @@ double maxsprt_signal_probability(double upper_limit, int min_events, double cv,
 	}
 
 	/* At b_M: N(b_M) on 0 .. M-1 goes on, M or more signals. */
-	double b_prev = K == M ? T : boundary_mu(M, cv);
+	double b_prev = boundary_mu(M, cv);
 	double mean = rel_risk * b_prev;
 	double absorbed = poisson_upper_tail(M, mean);
 	int64_t lo = 0;
@@ -205,7 +214,8 @@ double maxsprt_signal_probability(double upper_limit, int min_events, double cv,
 	free(next);
 	free(increment);
 	free(increment_tail);
-	return absorbed;
+	/* A sum of many positive terms: rounding may carry a certain signal a hair past 1. */
+	return absorbed < 1.0 ? absorbed : 1.0;
 }
 
 int maxsprt_critical_value(double upper_limit, int min_events, double alpha, double *cv)

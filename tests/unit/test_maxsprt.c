@@ -14,6 +14,7 @@
  * The Monte Carlo checks simulate the unit-rate Poisson process in expected-count time
  * (splitmix64, fixed seeds) and test every event arrival, as continuous monitoring does. The
  * simulation of lots seen only at their check-ins is tests/sim/maxsprt_lots.c. */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -202,10 +203,30 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(maxsprt_critical_value(20.0, 2, 0.05, NULL), -1);
 	/* T = 1, M = 4: P(N(1) >= 4) = 0.019 < 0.05, no CV (0 in Sequential's table). */
 	assert_int_equal(maxsprt_critical_value(1.0, 4, 0.05, &cv), -1);
+	/* T = 20, M = 30: P(N(20) >= 30) = 0.0218 < 0.05; and an absurd M answers at once. */
+	assert_int_equal(maxsprt_critical_value(20.0, 30, 0.05, &cv), -1);
+	assert_int_equal(maxsprt_critical_value(20.0, INT_MAX, 0.05, &cv), -1);
 	assert_near(cv, 42.0, 0.0);
 	assert_true(isnan(maxsprt_signal_probability(20.0, 2, 0.0, 1.0)));
 	assert_true(isnan(maxsprt_signal_probability(20.0, 2, 3.0, 0.0)));
 	assert_true(isnan(maxsprt_signal_probability(20.0, 0, 3.0, 1.0)));
+}
+
+/* The power rises with the relative risk, from below alpha (RR < 1) to 1. */
+static void test_power_rises_with_relative_risk(void **state)
+{
+	(void)state;
+	double cv, previous = 0.0;
+	assert_int_equal(maxsprt_critical_value(20.0, 2, 0.05, &cv), 0);
+	const double risks[] = {0.01, 0.5, 1.0, 1.5, 2.0, 3.0, 10.0, 50.0, 1e6};
+	for (size_t i = 0; i < sizeof risks / sizeof risks[0]; i++) {
+		double p = maxsprt_signal_probability(20.0, 2, cv, risks[i]);
+		if (!(p >= previous && p <= 1.0))
+			fail_msg("RR %g: power %.17g after %.17g", risks[i], p, previous);
+		previous = p;
+	}
+	assert_true(maxsprt_signal_probability(20.0, 2, cv, 0.5) < 0.05);
+	assert_near(maxsprt_signal_probability(20.0, 2, cv, 1e6), 1.0, 1e-12);
 }
 
 static void test_look(void **state)
@@ -303,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_alpha_is_attained),
 		cmocka_unit_test(test_large_upper_limit),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_power_rises_with_relative_risk),
 		cmocka_unit_test(test_look),
 		cmocka_unit_test(test_monte_carlo),
 	};
