@@ -57,7 +57,8 @@ typedef struct {
 	int ended;         /* 1: expected > upper_limit: surveillance over without a signal */
 } maxsprt_result;
 
-/* One look at a lot: observed events, expected under the baseline. */
+/* One look at a lot: observed events, expected under the baseline. A NAN cv (no critical
+ * value could be had) or a NAN llr (expected negative or not finite) never signals. */
 void maxsprt_look(int64_t observed, double expected, double cv, double upper_limit, int min_events,
                   maxsprt_result *out);
 
