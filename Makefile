@@ -7,7 +7,7 @@ ASAN_BUILD := build-asan
 DB         := var/exosafe.db
 PORT       ?= 8080
 
-.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http bench-followup stress fuzz clean
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http bench-followup stress fuzz sim clean
 
 all: build
 
@@ -73,6 +73,11 @@ bench-http: build
 # The follow-up statistics alone: C beside the NumPy/SciPy reference (bench/followup).
 bench-followup: build
 	/usr/bin/python3 bench/followup/bench_followup.py $(FOLLOWUP_BENCH_ARGS)
+
+# The MaxSPRT lot simulation (tests/sim/maxsprt_lots.c): false alarms with no excess risk, power
+# and median time to signal at twice the baseline rate. SIM_ARGS, e.g. --lots 100000 --seed 3.
+sim: build
+	$(BUILD)/maxsprt_lots $(SIM_ARGS)
 
 # The tests/fuzz harnesses under libFuzzer (clang, in build-fuzz), each for FUZZ_SECONDS, or
 # FUZZ_RUNS executions when set (scripts/fuzz.sh says more).
