@@ -378,9 +378,10 @@ describe('the schedule', () => {
     // An older check-in still open (its link not yet run out): the new one closes it.
     const first = Number(q(`SELECT min(id) FROM orders WHERE patient_id = ${again};`));
     q(`INSERT INTO checkins (patient_id, product_id, anchor_order_id, lots_order_id, day_offset, due_at, status, link_token_hash, link_expires_at, created_at)
-         VALUES (${again}, ${product}, ${first}, ${first}, 30, ${now - 70 * DAY}, 'open', 'older-open-${again}', ${now + DAY}, ${now - 70 * DAY});`);
+         VALUES (${again}, ${product}, ${first}, ${first}, 30, (SELECT delivered_at + 30 * ${DAY} FROM shipments WHERE order_id = ${first}), 'open', 'older-open-${again}', ${now + DAY}, ${now - 70 * DAY});`);
     tick();
-    const rows = q(`SELECT day_offset || ':' || status || ':' || ((due_at - ${now - 100 * DAY}) / ${DAY}) || ':' || lots_order_id FROM checkins WHERE patient_id = ${again} ORDER BY day_offset;`).split('\n');
+    const entry = Number(q(`SELECT delivered_at FROM shipments WHERE order_id = ${first};`));
+    const rows = q(`SELECT day_offset || ':' || status || ':' || ((due_at - ${entry}) / ${DAY}) || ':' || lots_order_id FROM checkins WHERE patient_id = ${again} ORDER BY day_offset;`).split('\n');
     const latest = Number(q(`SELECT max(id) FROM orders WHERE patient_id = ${again};`));
     assert.deepEqual(rows, ['30:missed:30:' + first, `91:open:91:${latest}`], 'day 91 from the first delivery, with the lots of the latest delivery before it');
     assert.equal(count('checkins', `patient_id = ${once}`), 0, 'no delivery in the 91 days before: not asked');
