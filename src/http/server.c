@@ -57,15 +57,19 @@ typedef struct store_pool {
  * the kernel send a reset, which can reach the client before it has read the answer, so it
  * sees "connection reset" instead of 401 or 413. As nginx does (lingering_close), the socket
  * is kept a moment longer and whatever the client still sends is read and dropped, with
- * nothing kept: at most LINGER_MAX sockets, each for LINGER_MS. */
-enum { LINGER_MAX = 64, LINGER_MS = 2000 };
+ * nothing kept: at most LINGER_MAX sockets, each until the client has been silent for
+ * LINGER_IDLE_MS (a client still sending its body, slowed by a busy machine, is not cut off
+ * and sees its answer), and never longer than LINGER_TOTAL_MS (nginx's lingering_timeout and
+ * lingering_time). */
+enum { LINGER_MAX = 64, LINGER_IDLE_MS = 2000, LINGER_TOTAL_MS = 30000 };
 
 typedef struct lingerer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	int wake[2];                  /* a pipe: a new socket or stop */
 	int fds[LINGER_MAX];
-	int64_t until_ms[LINGER_MAX]; /* monotonic time at which the socket is closed anyway */
+	int64_t until_ms[LINGER_MAX]; /* monotonic time at which the socket is closed */
+	int64_t last_ms[LINGER_MAX];  /* the latest it may be kept: LINGER_TOTAL_MS after it came */
 	int count;
 	bool stop;
 	bool started;
@@ -673,6 +677,7 @@ static void *lingerer_run(void *arg)
 			if (now >= l->until_ms[i]) {
 				close(l->fds[i]);
 				l->fds[i] = l->fds[l->count - 1];
+				l->last_ms[i] = l->last_ms[l->count - 1];
 				l->until_ms[i] = l->until_ms[--l->count];
 				continue;
 			}
@@ -690,18 +695,22 @@ static void *lingerer_run(void *arg)
 			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			ssize_t got;
+			bool read_some = false;
 			while ((got = recv(pfd[i].fd, sink, sizeof sink, MSG_DONTWAIT)) > 0)
-				;
-			if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-				/* The client finished or went away: close now rather than at the deadline. */
-				pthread_mutex_lock(&l->lock);
-				for (int j = 0; j < l->count; j++)
-					if (l->fds[j] == pfd[i].fd) {
-						l->until_ms[j] = 0;
-						break;
-					}
-				pthread_mutex_unlock(&l->lock);
-			}
+				read_some = true;
+			bool over = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+			if (!over && !read_some)
+				continue;
+			/* The client finished or went away: close now rather than at the deadline; still
+			 * sending: keep it another LINGER_IDLE_MS (up to its last_ms). */
+			int64_t until = monotonic_ms() + LINGER_IDLE_MS;
+			pthread_mutex_lock(&l->lock);
+			for (int j = 0; j < l->count; j++)
+				if (l->fds[j] == pfd[i].fd) {
+					l->until_ms[j] = over ? 0 : until < l->last_ms[j] ? until : l->last_ms[j];
+					break;
+				}
+			pthread_mutex_unlock(&l->lock);
 		}
 	}
 }
@@ -754,8 +763,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	if (l->count < LINGER_MAX) {
 		int fd = dup(ci->connect_fd);
 		if (fd >= 0) {
+			int64_t now = monotonic_ms();
 			l->fds[l->count] = fd;
-			l->until_ms[l->count++] = monotonic_ms() + LINGER_MS;
+			l->last_ms[l->count] = now + LINGER_TOTAL_MS;
+			l->until_ms[l->count++] = now + LINGER_IDLE_MS;
 			if (write(l->wake[1], "", 1) < 0) {
 				/* The pipe is full: the thread is awake already. */
 			}
@@ -803,7 +814,9 @@ static size_t unescape_url(void *cls, struct MHD_Connection *conn, char *s)
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	server *srv = cls;
+	(void)cls;
+	(void)conn;
+	(void)toe;
 	pending *p = *con_cls;
 	if (p != NULL) {
 		audit_wait_release(p->req.audit_wait);
@@ -814,10 +827,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(p);
 		*con_cls = NULL;
 	}
-	/* A kept-alive connection's next request gets the short header deadline again (called
-	 * while the connection is still in libmicrohttpd's timeout lists, before any clean-up). */
-	if (conn != NULL && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)srv->cfg.header_timeout_seconds);
+	/* A kept-alive connection keeps the connection timeout while it waits for its next
+	 * request: with the short header deadline here the server closed idle connections after
+	 * 5 s, and a client that keeps them 4 s (Node's fetch) could, on a slow machine, send its
+	 * next request into a connection being closed and see "fetch failed". */
 }
 
 static int find_admin(void *ctx, const user_record *u)
