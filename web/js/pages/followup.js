@@ -47,7 +47,7 @@ function nonResponder(item) {
   head.append(el('strong', 'record__title', item.patient_name ?? ''));
   if (item.calls > 0) head.append(el('span', 'badge badge--quiet', t('followup.nr.calls', { n: item.calls })));
   const phone = typeof item.phone === 'string' && item.phone ? phoneLink(item.phone) : el('span', 'muted', t('followup.nr.no_phone'));
-  const dl = el('dl', 'details details--compact');
+  const dl = el('dl', 'details details--compact details--inline');
   fillDetails(dl, [
     [t('followup.nr.phone'), phone],
     [t('followup.nr.product'), pick(item.product_name)],
@@ -205,9 +205,9 @@ function drawKm() {
     ],
     series: [
       {},
-      { label: t('followup.km.key_line'), stroke: COLORS.line, width: 2, paths: stepped, spanGaps: false },
-      { label: 'lower', stroke: COLORS.edge, width: 1, dash: [5, 4], paths: stepped },
-      { label: 'upper', stroke: COLORS.edge, width: 1, dash: [5, 4], paths: stepped },
+      { label: t('followup.km.key_line'), stroke: COLORS.line, width: 2, paths: stepped, points: { show: false } },
+      { label: 'lower', stroke: COLORS.edge, width: 1, dash: [5, 4], paths: stepped, points: { show: false } },
+      { label: 'upper', stroke: COLORS.edge, width: 1, dash: [5, 4], paths: stepped, points: { show: false } },
     ],
     bands: [{ series: [3, 2], fill: COLORS.band }],
     hooks: { draw: [() => { box.dataset.drawn = 'true'; }] },

@@ -41,11 +41,14 @@ function renderFollowup() {
     if (r.suppressed || !known(r.patients)) {
       cell(tr, t('public.followup.suppressed'), 'num suppressed');
       cell(tr, t('value.dash'), 'num');
-      cell(tr, t('value.dash'), 'num');
     } else {
       cell(tr, t('followup.people', { n: r.patients }), 'num');
-      cell(tr, known(r.proportion) ? pct(r.proportion) : t('value.dash'), 'num');
-      cell(tr, known(r.lower) && known(r.upper) ? `${pct(r.lower)}–${pct(r.upper)}` : t('value.dash'), 'num');
+      // The interval under the proportion, so the table fits a phone's width.
+      const share = el('span', null, known(r.proportion) ? pct(r.proportion) : t('value.dash'));
+      const ci = el('span', 'ci', known(r.lower) && known(r.upper) ? `${pct(r.lower)}–${pct(r.upper)}` : '');
+      const box = el('span');
+      box.append(share, ci);
+      cell(tr, box, 'num');
     }
     return tr;
   }));
