@@ -144,24 +144,35 @@ function renderIncidence() {
     tr.dataset.symptom = String(r.symptom);
     cell(tr, symptomLabel(r.symptom), 'text');
     cell(tr, r.patients ?? t('value.dash'), 'num');
-    cell(tr, percent(r.proportion), 'num');
-    cell(tr, intervalText(r.lower, r.upper), 'num');
+    // The interval under the proportion, so the table fits a phone's width.
+    const box = el('span');
+    box.append(el('span', null, percent(r.proportion)), el('span', 'ci', intervalText(r.lower, r.upper)));
+    cell(tr, box, 'num');
     return tr;
   }));
 }
 
-/** uPlot data for the KM steps: S(t) starts at 1 at day 0; NaN band ends become gaps (null). */
+/**
+ * uPlot data for the KM steps, drawn as explicit steps: S(t) starts at 1 at day 0 and each value
+ * holds until the next time (a point at the next time with the old value, then the new one).
+ * So a band end that is undefined after a step (S = 0 or 1: null) still has its level drawn up
+ * to that step, and only the missing part is a gap.
+ */
 function kmData(km) {
-  const steps = Array.isArray(km) ? km : [];
   const num = (v) => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
+  const steps = (Array.isArray(km) ? km : []).filter((k) => num(k.time_days) !== null);
   const xs = [0];
   const s = [1];
   const lo = [1];
   const hi = [1];
   for (const step of steps) {
     const x = num(step.time_days);
-    if (x === null) continue;
-    if (x === 0) { s[0] = num(step.survival) ?? 1; lo[0] = num(step.lower); hi[0] = num(step.upper); continue; }
+    if (x > 0) { // the level before this step, up to it
+      xs.push(x);
+      s.push(s[s.length - 1]);
+      lo.push(lo[lo.length - 1]);
+      hi.push(hi[hi.length - 1]);
+    }
     xs.push(x);
     s.push(num(step.survival));
     lo.push(num(step.lower));
@@ -189,9 +200,8 @@ function drawKm() {
   const width = Math.max(260, Math.floor(box.clientWidth));
   const font = '12px system-ui, -apple-system, "Hiragino Sans", "Noto Sans JP", sans-serif';
   const axis = { stroke: COLORS.axis, font, grid: { stroke: COLORS.grid, width: 1 }, ticks: { stroke: COLORS.grid, width: 1 } };
-  const stepped = uPlot.paths.stepped({ align: 1 });
   const data = kmData(km);
-  const maxX = Math.max(1, ...data[0]);
+  const maxX = Math.max(1, ...data[0]) * 1.04; // room after the last step
   state.plot = new uPlot({
     width,
     height: Math.round(Math.max(240, Math.min(340, width * 0.5))),
@@ -200,14 +210,14 @@ function drawKm() {
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: false, range: () => [0, maxX] }, y: { range: () => [0, 1] } },
     axes: [
-      { ...axis, label: t('followup.km.x'), labelFont: font, values: (u, splits) => splits.map((v) => `${v}`) },
+      { ...axis, label: t('followup.km.x'), labelFont: font, incrs: [1, 2, 5, 7, 14, 30, 60, 91, 182, 365, 730], values: (u, splits) => splits.map((v) => `${v}`) },
       { ...axis, size: 54, label: t('followup.km.y'), labelFont: font, values: (u, splits) => splits.map((v) => `${Math.round(v * 100)}%`) },
     ],
     series: [
       {},
-      { label: t('followup.km.key_line'), stroke: COLORS.line, width: 2, paths: stepped, points: { show: false } },
-      { label: 'lower', stroke: COLORS.edge, width: 1, dash: [5, 4], paths: stepped, points: { show: false } },
-      { label: 'upper', stroke: COLORS.edge, width: 1, dash: [5, 4], paths: stepped, points: { show: false } },
+      { label: t('followup.km.key_line'), stroke: COLORS.line, width: 2, points: { show: false } },
+      { label: 'lower', stroke: COLORS.edge, width: 1, dash: [5, 4], points: { show: false } },
+      { label: 'upper', stroke: COLORS.edge, width: 1, dash: [5, 4], points: { show: false } },
     ],
     bands: [{ series: [3, 2], fill: COLORS.band }],
     hooks: { draw: [() => { box.dataset.drawn = 'true'; }] },
