@@ -23,6 +23,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,30 +96,11 @@ double fs_beta_cdf(double x, double a, double b)
 	return beta_cdf_lb(x, a, b, log_beta(a, b));
 }
 
-int fs_beta_quantile(double p, double a, double b, double *x)
+/* The Newton search for I_x(a, b) = p from start, on x's own scale. */
+static double beta_quantile_search(double p, double a, double b, double start)
 {
-	if (x == NULL || !(p >= 0.0 && p <= 1.0) || !(a > 0.0) || !(b > 0.0) || !isfinite(a) || !isfinite(b))
-		return -1;
-	if (p == 0.0 || p == 1.0) {
-		*x = p;
-		return 0;
-	}
-	/* Closed forms where one shape is 1 (Clopper–Pearson's k = 0 and k = n limits):
-	 * I_x(a, 1) = x^a and I_x(1, b) = 1 − (1 − x)^b. */
-	if (b == 1.0) {
-		*x = pow(p, 1.0 / a);
-		return 0;
-	}
-	if (a == 1.0) {
-		*x = -expm1(log1p(-p) / b);
-		return 0;
-	}
 	double lbeta = log_beta(a, b);
-	/* Start from the normal approximation, kept inside (0, 1); the bracket makes any start safe. */
-	double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
-	double guess = mean + fs_normal_quantile(p) * sd;
-	double lo = 0.0, hi = 1.0;
-	double xc = (guess > 0.0 && guess < 1.0) ? guess : mean;
+	double lo = 0.0, hi = 1.0, xc = start;
 	for (int iter = 0; iter < 400; iter++) {
 		double f = beta_cdf_lb(xc, a, b, lbeta) - p;
 		if (f == 0.0)
@@ -138,7 +120,44 @@ int fs_beta_quantile(double p, double a, double b, double *x)
 		if (moved <= 2.0 * DBL_EPSILON * xc || hi - lo <= 2.0 * DBL_EPSILON * hi)
 			break;
 	}
-	*x = xc;
+	return xc;
+}
+
+int fs_beta_quantile(double p, double a, double b, double *x)
+{
+	if (x == NULL || !(p >= 0.0 && p <= 1.0) || !(a > 0.0) || !(b > 0.0) || !isfinite(a) || !isfinite(b))
+		return -1;
+	if (p == 0.0 || p == 1.0) {
+		*x = p;
+		return 0;
+	}
+	/* Closed forms where one shape is 1 (Clopper–Pearson's k = 0 and k = n limits):
+	 * I_x(a, 1) = x^a and I_x(1, b) = 1 − (1 − x)^b. */
+	if (b == 1.0) {
+		*x = pow(p, 1.0 / a);
+		return 0;
+	}
+	if (a == 1.0) {
+		*x = -expm1(log1p(-p) / b);
+		return 0;
+	}
+	/* Start from the normal approximation. A quantile above 1/2 is found as 1 − y with
+	 * I_y(b, a) = 1 − p: near 1 the density is small and x itself has few bits to spare, while
+	 * y and 1 − p (exact for p >= 1/2) keep their relative precision. */
+	double mean = a / (a + b), sd = sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
+	double guess = mean + fs_normal_quantile(p) * sd;
+	/* Beyond (0, 1) the normal start is useless: in the tails I_x(a, b) ≈ x^a / (a B(a, b))
+	 * and 1 − I_x(a, b) ≈ (1 − x)^b / (b B(a, b)) (the continued fraction's first term). */
+	if (!(guess > 0.0))
+		guess = exp((log(p) + log(a) + log_beta(a, b)) / a);
+	else if (!(guess < 1.0))
+		guess = -expm1((log1p(-p) + log(b) + log_beta(a, b)) / b);
+	if (!(guess > 0.0 && guess < 1.0))
+		guess = mean;
+	if (guess > 0.5)
+		*x = 1.0 - beta_quantile_search(1.0 - p, b, a, 1.0 - guess);
+	else
+		*x = beta_quantile_search(p, a, b, guess);
 	return 0;
 }
 
@@ -204,10 +223,49 @@ int fs_clopper_pearson(int64_t k, int64_t n, double conf, fs_interval *out)
 
 /* ---- Kaplan–Meier ---- */
 
-static int obs_by_time(const void *pa, const void *pb)
+/* Sorts obs by time into out (both n long; obs is overwritten): an LSD radix sort on the bits of
+ * the times, 8 at a time. Times are finite and >= 0 (checked), and for those the IEEE 754 bit
+ * patterns read as unsigned integers are in the same order as the values. Stable, O(n), and
+ * without qsort's comparison callbacks and temporary copy (the benchmark sorts 400,000 units). */
+static void sort_by_time(fs_obs *obs, fs_obs *out, size_t n)
 {
-	double a = ((const fs_obs *)pa)->time, b = ((const fs_obs *)pb)->time;
-	return (a > b) - (a < b);
+	size_t counts[8][256];
+	memset(counts, 0, sizeof counts);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t bits;
+		memcpy(&bits, &obs[i].time, sizeof bits);
+		for (int d = 0; d < 8; d++)
+			counts[d][(bits >> (8 * d)) & 0xff]++;
+	}
+	fs_obs *from = obs, *to = out;
+	for (int d = 0; d < 8; d++) {
+		/* A digit the same in every time moves nothing: skip its pass. */
+		size_t *c = counts[d];
+		bool constant = false;
+		for (int b = 0; b < 256; b++)
+			if (c[b] == n) {
+				constant = true;
+				break;
+			}
+		if (constant)
+			continue;
+		size_t at = 0;
+		for (int b = 0; b < 256; b++) {
+			size_t k = c[b];
+			c[b] = at;
+			at += k;
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t bits;
+			memcpy(&bits, &from[i].time, sizeof bits);
+			to[c[(bits >> (8 * d)) & 0xff]++] = from[i];
+		}
+		fs_obs *swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != out)
+		memcpy(out, from, n * sizeof *out);
 }
 
 ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *steps)
@@ -216,16 +274,19 @@ ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *
 		return -1;
 	if (n == 0)
 		return 0;
-	if (obs == NULL || steps == NULL || n > (size_t)PTRDIFF_MAX / sizeof(fs_obs))
+	if (obs == NULL || steps == NULL || n > (size_t)PTRDIFF_MAX / (2 * sizeof(fs_obs)))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(obs[i].time) || obs[i].time < 0.0 || (obs[i].event != 0 && obs[i].event != 1))
 			return -1;
-	fs_obs *sorted = malloc(n * sizeof *sorted);
-	if (sorted == NULL)
+	fs_obs *scratch = malloc(2 * n * sizeof *scratch);
+	if (scratch == NULL)
 		return -1;
-	memcpy(sorted, obs, n * sizeof *sorted);
-	qsort(sorted, n, sizeof *sorted, obs_by_time);
+	fs_obs *sorted = scratch + n;
+	/* + 0.0 turns a −0 into +0, whose bits sort first (−0's sign bit would put it last). */
+	for (size_t i = 0; i < n; i++)
+		scratch[i] = (fs_obs){obs[i].time + 0.0, obs[i].event};
+	sort_by_time(scratch, sorted, n);
 
 	double z = fs_normal_quantile(1.0 - (1.0 - conf) / 2.0);
 	double survival = 1.0, greenwood = 0.0;
@@ -252,7 +313,11 @@ ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *
 		s->events = events;
 		s->censored = censored;
 		s->survival = survival;
-		if (survival > 0.0 && survival < 1.0) {
+		if (events == 0 && written > 1) {
+			/* Censorings alone change neither S nor the Greenwood sum: the band stands. */
+			s->lower = s[-1].lower;
+			s->upper = s[-1].upper;
+		} else if (survival > 0.0 && survival < 1.0) {
 			double log_s = log(survival);
 			double theta = z * sqrt(greenwood) / fabs(log_s);
 			s->lower = pow(survival, exp(theta));
@@ -262,7 +327,7 @@ ptrdiff_t fs_kaplan_meier(const fs_obs *obs, size_t n, double conf, fs_km_step *
 			s->upper = NAN;
 		}
 	}
-	free(sorted);
+	free(scratch);
 	return (ptrdiff_t)written;
 }
 

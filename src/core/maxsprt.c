@@ -22,8 +22,8 @@
  * at b_c is absorbed (a signal) and the rest, on 0 .. c-1, goes on. P(signal) is the sum of
  * the absorbed masses — all positive terms, so it keeps its relative precision even when
  * alpha is small (1 - P(no signal) would not). The critical value is the CV at which that sum
- * equals alpha, found by bisection: P(signal) falls continuously as CV rises (every b_c
- * moves left).
+ * equals alpha, found by a bracketing search (false position, finished by bisection to the
+ * last bit): P(signal) falls continuously as CV rises (every b_c moves left).
  *
  * Numerics. Poisson probabilities are formed in log space (exp(-m + j·ln m - lgamma(j + 1)))
  * so that a large mean does not underflow exp(-m) before it is multiplied by m^j / j!. The
@@ -34,6 +34,7 @@
  * instead of K², which is what lets T reach MAXSPRT_UPPER_LIMIT_MAX. */
 #include "core/maxsprt.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -111,9 +112,13 @@ static double poisson_upper_tail(int64_t m, double mean)
 		}
 		return sum;
 	}
-	double below = 0.0;
-	for (int64_t j = 0; j < m; j++)
-		below += poisson_pmf(j, mean);
+	/* At or below the mean the terms fall going down from m - 1: sum them downwards until
+	 * they no longer count (O(sqrt(mean)) terms, whatever the mean). */
+	double term = poisson_pmf(m - 1, mean), below = 0.0;
+	for (int64_t j = m - 1; j >= 0 && term > 0.0 && term > 1e-18 * below; j--) {
+		below += term;
+		term *= (double)j / mean;
+	}
 	return below < 1.0 ? 1.0 - below : 0.0;
 }
 
@@ -134,6 +139,11 @@ double maxsprt_signal_probability(double upper_limit, int min_events, double cv,
 	int64_t K = M;
 	while (boundary_mu(K, cv) < T)
 		K++;
+	/* M's own boundary is past T: a signal is M events by T (no chain, whatever M). */
+	if (K == M) {
+		double tail = poisson_upper_tail(M, rel_risk * T);
+		return tail < 1.0 ? tail : 1.0;
+	}
 
 	double *chain = malloc((size_t)(K + 1) * sizeof *chain);
 	double *next = malloc((size_t)(K + 1) * sizeof *next);
@@ -148,7 +158,7 @@ double maxsprt_signal_probability(double upper_limit, int min_events, double cv,
 	}
 
 	/* At b_M: N(b_M) on 0 .. M-1 goes on, M or more signals. */
-	double b_prev = K == M ? T : boundary_mu(M, cv);
+	double b_prev = boundary_mu(M, cv);
 	double mean = rel_risk * b_prev;
 	double absorbed = poisson_upper_tail(M, mean);
 	int64_t lo = 0;
@@ -204,7 +214,8 @@ double maxsprt_signal_probability(double upper_limit, int min_events, double cv,
 	free(next);
 	free(increment);
 	free(increment_tail);
-	return absorbed;
+	/* A sum of many positive terms: rounding may carry a certain signal a hair past 1. */
+	return absorbed < 1.0 ? absorbed : 1.0;
 }
 
 int maxsprt_critical_value(double upper_limit, int min_events, double alpha, double *cv)
@@ -214,33 +225,56 @@ int maxsprt_critical_value(double upper_limit, int min_events, double alpha, dou
 	/* As CV falls to 0 every boundary mu_c rises to c (clipped at T): the most the test can
 	 * spend. If that is below alpha no CV reaches it (CV.Poisson: "does not have solution"). */
 	double lo = 1e-12;
-	double p = maxsprt_signal_probability(upper_limit, min_events, lo, 1.0);
-	if (!(p >= alpha))
+	double p_lo = maxsprt_signal_probability(upper_limit, min_events, lo, 1.0);
+	if (!(p_lo >= alpha))
 		return -1;
-	double hi = 1.0;
+	double hi = 1.0, p_hi;
 	for (;;) {
-		p = maxsprt_signal_probability(upper_limit, min_events, hi, 1.0);
-		if (isnan(p))
+		p_hi = maxsprt_signal_probability(upper_limit, min_events, hi, 1.0);
+		if (isnan(p_hi))
 			return -1;
-		if (p <= alpha)
+		if (p_hi <= alpha)
 			break;
 		lo = hi;
+		p_lo = p_hi;
 		hi *= 2.0;
 		if (hi > 1e4)
 			return -1;
 	}
-	/* P(lo) > alpha >= P(hi) throughout; stop when no double lies between them. */
-	for (int iter = 0; iter < 200; iter++) {
+	/* P(lo) > alpha >= P(hi) throughout (P(lo) = alpha only at the start, where the CV -> 0
+	 * limit spends exactly alpha); stop when no double lies between them. The trial point is
+	 * the false-position one, Illinois variant (an end kept twice running has its value
+	 * halved, so both ends move): a dozen evaluations where halving the bracket takes about
+	 * 50. Near the root P's rounding noise makes that point meaningless, so once the bracket
+	 * is within 64 ulps, or after 60 trials, the rest is plain bisection. */
+	double f_lo = p_lo - alpha, f_hi = p_hi - alpha;
+	int kept = 0; /* +n: lo kept n times running; -n: hi kept */
+	for (int iter = 0; iter < 400; iter++) {
 		double mid = lo + (hi - lo) / 2.0;
 		if (!(mid > lo && mid < hi))
 			break;
-		p = maxsprt_signal_probability(upper_limit, min_events, mid, 1.0);
+		double trial = mid;
+		if (iter < 60 && hi - lo > 64.0 * DBL_EPSILON * hi && f_lo > 0.0 && f_hi < 0.0) {
+			double x = lo + (hi - lo) * (f_lo / (f_lo - f_hi));
+			if (x > lo && x < hi)
+				trial = x;
+		}
+		double p = maxsprt_signal_probability(upper_limit, min_events, trial, 1.0);
 		if (isnan(p))
 			return -1;
-		if (p > alpha)
-			lo = mid;
-		else
-			hi = mid;
+		if (p > alpha) {
+			lo = trial;
+			f_lo = p - alpha;
+			kept = kept < 0 ? kept - 1 : -1;
+			if (kept <= -2)
+				f_hi /= 2.0;
+		} else {
+			hi = trial;
+			f_hi = p - alpha;
+			kept = kept > 0 ? kept + 1 : 1;
+			if (kept >= 2)
+				f_lo /= 2.0;
+		}
 	}
 	*cv = hi;
 	return 0;

@@ -167,4 +167,8 @@ followup_rc followup_public_summary(store *s, int64_t product_id, json_t **out);
 int followup_check_lots(store *s, const followup_settings *fs, int64_t product_id, const int64_t *only_lots, int n,
                         int64_t now, int *signals);
 
+/* followup_demo.c: exosafe demo's follow-up cohort (a disclosed product, two lots, fourteen
+ * patients with deliveries and check-ins, counted back from now). 0 or -1. */
+int followup_demo_load(store *s, int64_t doctor_id, int64_t pharmacist_id, int64_t now);
+
 #endif

@@ -216,6 +216,41 @@ static void test_kaplan_meier_edges(void **state)
 	const fs_obs at_zero[] = {{0.0, 1}, {5.0, 0}};
 	assert_int_equal(fs_kaplan_meier(at_zero, 2, 0.95, steps), 2);
 	assert_close(steps[0].survival, 0.5, 0.0);
+	/* −0 is 0: it sorts first (a radix sort on the raw bits would put it last). */
+	const fs_obs minus_zero[] = {{3.0, 0}, {-0.0, 1}, {1.0, 1}};
+	assert_int_equal(fs_kaplan_meier(minus_zero, 3, 0.95, steps), 3);
+	assert_true(steps[0].time == 0.0 && steps[0].at_risk == 3 && steps[0].events == 1);
+	assert_true(steps[1].time == 1.0 && steps[2].time == 3.0);
+}
+
+/* Many units with times spread over every exponent, and ties: the steps come out ascending and
+ * the counts add up (the sort is a radix sort on the bits; this checks its order). */
+static void test_kaplan_meier_order(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	static fs_obs obs[N];
+	static fs_km_step steps[N];
+	uint64_t x = 88172645463325252u;
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		double t = (i % 3 == 0) ? (double)(x % 50) : ldexp((double)(x >> 11), -(int)(x % 90));
+		obs[i] = (fs_obs){t, (int)(x >> 63)};
+	}
+	ptrdiff_t m = fs_kaplan_meier(obs, N, 0.95, steps);
+	assert_true(m > 0);
+	int64_t total = 0;
+	for (ptrdiff_t i = 0; i < m; i++) {
+		if (i > 0) {
+			assert_true(steps[i].time > steps[i - 1].time);
+			assert_int_equal(steps[i].at_risk, steps[i - 1].at_risk - steps[i - 1].events - steps[i - 1].censored);
+		}
+		total += steps[i].events + steps[i].censored;
+	}
+	assert_int_equal(steps[0].at_risk, N);
+	assert_int_equal(total, N);
 }
 
 static void test_kaplan_meier_bad_input(void **state)
@@ -288,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_beta_and_normal),
 		cmocka_unit_test(test_kaplan_meier_six_mp),
 		cmocka_unit_test(test_kaplan_meier_edges),
+		cmocka_unit_test(test_kaplan_meier_order),
 		cmocka_unit_test(test_kaplan_meier_bad_input),
 		cmocka_unit_test(test_person_days_and_incidence),
 	};
