@@ -169,7 +169,7 @@ test('patient: nothing changed, a symptom to a pre-filled AE report, stop and re
     assert.equal(await page.locator('#open-list li').count(), 3);
     assert.match(await page.textContent('#answered-list'), /変わりなし/);
     assert.match(await page.textContent('#answered-list'), /エクソソームクリーム\(女性用\)/);
-    await screenshot(page, 'checkins-phone.png');
+    await screenshot(page, 'contract-checkins-phone.png');
     await assertNoSidewaysScroll(page, 'check-ins');
 
     // Day 3: "nothing changed" and symptoms exclude each other; a symptom needs its severity.
@@ -200,7 +200,7 @@ test('patient: nothing changed, a symptom to a pre-filled AE report, stop and re
     await page.check('#checkin-sev-redness-mild');
     await page.check('#checkin-present-redness-no');
     await page.fill('#checkin-note', '塗ったところがかゆい');
-    await screenshot(page, 'checkin-form-phone.png');
+    await screenshot(page, 'contract-checkin-form-phone.png');
     await assertNoSidewaysScroll(page, 'check-in form');
     await page.click('#checkin-form button[type="submit"]');
     await page.waitForSelector('#ae-offer:not([hidden])');
@@ -208,7 +208,7 @@ test('patient: nothing changed, a symptom to a pre-filled AE report, stop and re
       { symptom: 'redness', severity: 'mild', still_present: false },
       { symptom: 'itching', severity: 'moderate', still_present: true },
     ]);
-    await screenshot(page, 'checkin-answered-phone.png');
+    await screenshot(page, 'contract-checkin-answered-phone.png');
     await Promise.all([page.waitForURL(`${server.url}/report.html?checkin=11`), page.click('#ae-offer-link')]);
     await page.waitForSelector('body[data-ready="true"]');
     assert.ok(await page.locator('#report-prefill').isVisible());
@@ -220,7 +220,7 @@ test('patient: nothing changed, a symptom to a pre-filled AE report, stop and re
     assert.equal(await page.isChecked('#report-ongoing-yes'), true);
     assert.equal(await page.inputValue('#report-onset'), jstDay(0));
     assert.equal(await page.inputValue('#report-order'), '41');
-    await screenshot(page, 'report-prefilled-phone.png');
+    await screenshot(page, 'contract-report-prefilled-phone.png');
     await page.click('#report-form button[type="submit"]');
     await page.waitForSelector('#report-sent:not([hidden])');
     assert.equal(state.aeBody.checkin_id, 11);
@@ -237,7 +237,7 @@ test('patient: nothing changed, a symptom to a pre-filled AE report, stop and re
     await page.waitForSelector('#followup-state[data-status="withdrawn"]');
     assert.deepEqual(state.requests.find((r) => r.path === '/api/v1/me/followup/withdraw').body, { reason: '引っ越しのため' });
     assert.equal(await page.locator('button[data-answer]').count(), 0, 'no answering while stopped');
-    await screenshot(page, 'checkins-stopped-phone.png');
+    await screenshot(page, 'contract-checkins-stopped-phone.png');
     await page.click('#resume-open');
     await page.click('#resume-form button[type="submit"]');
     await page.waitForSelector('#followup-state[data-status="active"]');
@@ -255,7 +255,7 @@ test('link mode: answer without log-in; expired, answered and unknown links expl
     await openReady(page, '/checkin.html?token=good');
     assert.match(await page.textContent('#link-heading'), /30日目の確認/);
     await page.check('#checkin-nothing');
-    await screenshot(page, 'checkin-link-phone.png');
+    await screenshot(page, 'contract-checkin-link-phone.png');
     await assertNoSidewaysScroll(page, 'link page');
     await page.click('#checkin-form button[type="submit"]');
     await page.waitForSelector('#link-done:not([hidden])');
@@ -266,7 +266,7 @@ test('link mode: answer without log-in; expired, answered and unknown links expl
     await openReady(page, '/checkin.html?token=expired');
     assert.equal(await page.getAttribute('#link-problem', 'data-problem'), 'expired');
     assert.match(await page.textContent('#link-problem'), /有効期限/);
-    await screenshot(page, 'checkin-link-expired-phone.png');
+    await screenshot(page, 'contract-checkin-link-expired-phone.png');
     await page.click('[data-lang-toggle]');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     assert.match(await page.textContent('#link-problem'), /expired/);
@@ -303,7 +303,7 @@ test('staff: non-responders, a call with phone answers, the summary with the KM 
         assert.match(await page.textContent('#nr-list li[data-checkin-id="20"]'), /090-1111-2222/);
         assert.equal(await page.getAttribute('#nr-list li[data-checkin-id="20"] a.clinic-phone', 'href'), 'tel:09011112222');
         assert.match(await page.textContent('#nr-list li[data-checkin-id="21"] .record__title'), /^<b>Tanaka<\/b>$/, 'names are text, not markup');
-        await screenshot(page, `followup-${suffix}.png`);
+        await screenshot(page, `contract-followup-${suffix}.png`);
         await page.click('button[data-call="20"]');
         await page.click('#call-form button[type="submit"]');
         await page.waitForSelector('#call-outcome-error:not([hidden])');
@@ -329,7 +329,7 @@ test('staff: non-responders, a call with phone answers, the summary with the KM 
         assert.deepEqual(state.summary.plan, { first_days: [3, 14, 30, 60], repeat_days: 91, disclose: true });
       } else {
         await assertNoSidewaysScroll(page, 'follow-up page');
-        await screenshot(page, `followup-${suffix}.png`);
+        await screenshot(page, `contract-followup-${suffix}.png`);
       }
       assert.deepEqual(problems, []);
     } finally {
@@ -362,7 +362,7 @@ test('public product page: the follow-up summary with cells under 5 suppressed (
       assert.equal(await page.getAttribute('#followup-body tr[data-symptom="itching"]', 'data-suppressed'), 'true');
       assert.match(await page.textContent('#followup-body tr[data-symptom="itching"]'), /5人未満/);
       await page.locator('#followup-section').scrollIntoViewIfNeeded();
-      await screenshot(page, `product-followup-${suffix}.png`);
+      await screenshot(page, `contract-product-followup-${suffix}.png`);
       if (suffix === 'phone') await assertNoSidewaysScroll(page, 'public product page');
       await page.click('[data-lang-toggle]');
       await page.waitForFunction(() => document.documentElement.lang === 'en');

@@ -165,15 +165,16 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
     }
   }
 
-  // ---- "Nothing changed"; then stop with a reason and resume.
+  // ---- "Nothing changed" (on a desktop); then stop with a reason and resume.
   {
-    const { context, page, problems } = await openPage(PHONE);
+    const { context, page, problems } = await openPage(DESKTOP);
     try {
       await logIn(page, unchanged.email, PASSWORD);
       await openReady(page, '/checkins.html');
       const id = open[unchanged.email].id;
       await page.click(`button[data-answer="${id}"]`);
       await page.check('#checkin-nothing');
+      await screenshot(page, 'checkins-desktop.png');
       await page.click('#checkin-form button[type="submit"]');
       await page.waitForSelector('#answer-done:not([hidden])');
       assert.ok(await page.locator('#ae-offer').isHidden());
@@ -182,7 +183,7 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
       await page.fill('#stop-reason', '旅行が多く回答が難しいため');
       await page.click('#stop-form button[type="submit"]');
       await page.waitForSelector('#followup-state[data-status="withdrawn"]');
-      await screenshot(page, 'checkins-stopped-phone.png');
+      await screenshot(page, 'checkins-stopped-desktop.png');
       await page.click('#resume-open');
       await page.click('#resume-form button[type="submit"]');
       await page.waitForSelector('#followup-state[data-status="active"]');
@@ -216,6 +217,17 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
+    }
+    const desk = await openPage(DESKTOP);
+    try {
+      await openReady(desk.page, `/checkin.html?token=${expired}`);
+      await desk.page.click('[data-lang-toggle]');
+      await desk.page.waitForFunction(() => document.documentElement.lang === 'en');
+      assert.match(await desk.page.textContent('#link-problem'), /expired/);
+      await screenshot(desk.page, 'checkin-link-expired-en-desktop.png');
+      assert.deepEqual(desk.problems, []);
+    } finally {
+      await desk.context.close();
     }
     const via = (await linked.client.get(`/api/v1/checkins/${open[linked.email].id}`)).json;
     assert.equal((via.checkin ?? via).answered_via, 'link');
