@@ -214,6 +214,7 @@ function wireStop() {
       stopForm.hidden = true;
       stopForm.reset();
       state.current = null;
+      state.done = null;
       render();
     });
   });
