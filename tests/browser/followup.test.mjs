@@ -293,6 +293,11 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
       assert.match(await page.textContent('#followup-body tr[data-symptom="itching"]'), /5人未満/);
       assert.equal(await page.getAttribute('#followup-body tr[data-symptom="redness"]', 'data-suppressed'), 'false');
       assert.match(await page.textContent('#followup-body tr[data-symptom="redness"]'), /6人/);
+      // The section's own words pass the advertising checker (no claim of effect or safety).
+      const words = await page.textContent('#followup-section');
+      const checked = await staff2.doctor.post('/api/v1/adcheck', { text: words });
+      assert.equal(checked.status, 200, checked.text);
+      assert.equal(checked.json.errors, 0, JSON.stringify(checked.json.findings));
       await page.locator('#followup-section').scrollIntoViewIfNeeded();
       await screenshot(page, name);
       if (options === PHONE) await assertNoSidewaysScroll(page, 'public product page');

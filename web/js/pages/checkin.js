@@ -1,8 +1,9 @@
 // Answering a follow-up check-in from the e-mail link, without logging in (issue 17): the token
 // in ?token= is the credential (GET/POST /api/v1/checkin-links/{token}). An unknown link, an
-// expired one, one already answered and a patient who stopped the follow-up each get a clear
-// message instead of the form. After symptoms, the patient is asked to log in to confirm the
-// pre-filled adverse-event report (the link alone does not open their records).
+// expired one, one already answered or closed (a newer check-in replaced it) and a patient who
+// stopped the follow-up each get a clear message instead of the form. After symptoms, the
+// patient is asked to log in to confirm the pre-filled adverse-event report (the link alone
+// does not open their records).
 
 import { api } from '../lib/api.js';
 import { clearErrors, showError, whileSubmitting } from '../lib/forms.js';
@@ -19,7 +20,10 @@ const state = { token: null, checkin: null, problem: null, done: null };
 function problemOf(error) {
   if (error?.status === 404) return 'unknown';
   if (error?.status === 410) return 'expired';
-  if (error?.status === 409) return error.code === 'withdrawn' || /withdr/.test(error.code ?? '') ? 'withdrawn' : 'answered';
+  if (error?.status === 409) {
+    if (/withdr/.test(error.code ?? '')) return 'withdrawn';
+    return error.code === 'checkin_closed' ? 'closed' : 'answered';
+  }
   return null;
 }
 
@@ -60,7 +64,7 @@ async function load() {
   }
   if (state.checkin?.status === 'answered') state.problem = 'answered';
   else if (state.checkin?.status === 'withdrawn') state.problem = 'withdrawn';
-  else if (state.checkin?.status === 'missed') state.problem = 'expired';
+  else if (state.checkin?.status === 'missed') state.problem = 'closed';
   return true;
 }
 
