@@ -262,6 +262,17 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
       assert.match(await page.textContent('#incidence-body tr[data-symptom="redness"]'), /\d+(\.\d)?%/);
       assert.ok(await page.locator('#lots-body tr').count() >= 1);
 
+      // The demo's follow-up cohort (EXO-SERUM-D, 35–87 days of answers): a longer curve.
+      const serum = (await staff2.doctor.get('/api/v1/products')).json.products.find((x) => x.code === 'EXO-SERUM-D');
+      if (serum) {
+        await page.selectOption('#product-select', String(serum.id));
+        await page.waitForSelector(`#km-chart[data-product-id="${serum.id}"][data-drawn="true"]`);
+        assert.ok(Number(await page.getAttribute('#km-chart', 'data-steps')) >= 2);
+        await screenshot(page, 'followup-summary-desktop.png');
+        await page.selectOption('#product-select', String(staff2.productId));
+        await page.waitForSelector(`#km-chart[data-product-id="${staff2.productId}"][data-drawn="true"]`);
+      }
+
       // The admin discloses the summary on the public page.
       await page.check('#plan-disclose');
       await page.click('#plan-form button[type="submit"]');

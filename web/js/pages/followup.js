@@ -190,6 +190,7 @@ function drawKm() {
   $('km-empty').hidden = km.length > 0;
   box.dataset.steps = String(km.length);
   box.dataset.drawn = 'false';
+  box.dataset.productId = String(state.summary?.product?.id ?? state.productId ?? '');
   const last = km.length ? km[km.length - 1] : null;
   box.setAttribute('aria-label', t('followup.km.label', {
     n: state.summary?.patients_followed ?? 0,
