@@ -225,6 +225,11 @@ test('patient: nothing changed, a symptom to a pre-filled AE report, stop and re
     await page.waitForSelector('#report-sent:not([hidden])');
     assert.equal(state.aeBody.checkin_id, 11);
     assert.deepEqual([...state.aeBody.symptoms].sort(), ['itching', 'redness']);
+    // An unknown check-in: said so, and the form still works without a prefill.
+    await openReady(page, '/report.html?checkin=999');
+    assert.match(await page.textContent('#report-prefill'), /見つかりませんでした/);
+    assert.ok(await page.locator('#report-form').isVisible());
+    assert.equal(await page.isChecked('#sym-itching'), false);
 
     // Stop with a reason (refused without one), then resume.
     await openReady(page, '/checkins.html');

@@ -39,10 +39,17 @@ function prefillFromCheckin(c) {
 async function loadPrefill() {
   const id = queryParam('checkin');
   if (!/^\d+$/.test(id ?? '')) return;
-  const data = await api('GET', `/api/v1/checkins/${encodeURIComponent(id)}`);
+  let data;
+  try {
+    data = await api('GET', `/api/v1/checkins/${encodeURIComponent(id)}`);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    state.checkin = { id: Number(id), missing: true }; // the form stays usable without a prefill
+    return;
+  }
   const c = data.checkin ?? data; // the check-in, bare or under 'checkin'
   state.checkin = c;
-  if (c.ae_report_id || !Array.isArray(c.symptoms) || c.symptoms.length === 0) return;
+  if (c.ae_report_id || c.status !== 'answered' || !Array.isArray(c.symptoms) || c.symptoms.length === 0) return;
   let kept = null;
   try { kept = JSON.parse(sessionStorage.getItem(prefillKey(id)) ?? 'null'); } catch { kept = null; }
   state.prefill = kept && Array.isArray(kept.symptoms) ? kept : prefillFromCheckin(c);
@@ -69,6 +76,7 @@ function renderPrefill() {
   const c = state.checkin;
   box.hidden = !c || state.sent !== null;
   if (!c) return;
+  if (c.missing) { box.textContent = t('report.prefill.not_found'); return; }
   const what = checkinTitle(c);
   box.dataset.checkinId = String(c.id ?? '');
   box.textContent = c.ae_report_id ? t('report.prefill.already', { what, id: c.ae_report_id })
