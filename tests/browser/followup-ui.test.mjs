@@ -363,6 +363,7 @@ test('public product page: the follow-up summary with cells under 5 suppressed (
       await openReady(page, '/product.html?id=1');
       assert.ok(await page.locator('#followup-section').isVisible());
       assert.match(await page.textContent('#followup-totals'), /40人/);
+      assert.match(await page.textContent('#followup-totals'), /61か月/);
       assert.match(await page.textContent('#followup-body tr[data-symptom="redness"]'), /5人.*12\.5%4\.2%–26\.8%/);
       assert.equal(await page.getAttribute('#followup-body tr[data-symptom="itching"]', 'data-suppressed'), 'true');
       assert.match(await page.textContent('#followup-body tr[data-symptom="itching"]'), /5人未満/);

@@ -23,6 +23,8 @@ let data = null;
 
 const pct = (p) => `${(Number(p) * 100).toFixed(1)}%`;
 const known = (v) => v !== null && v !== undefined && Number.isFinite(Number(v));
+/** Months of follow-up for people: one decimal under 10 ("1.4"), whole months above. */
+const months = (m) => (!known(m) ? 0 : Number(m) < 10 ? Math.round(Number(m) * 10) / 10 : Math.round(Number(m)));
 
 function renderFollowup() {
   const f = data.followup;
@@ -30,7 +32,7 @@ function renderFollowup() {
   if (!f) return;
   fillDetails($('followup-totals'), [
     [t('public.followup.followed'), t('followup.people', { n: f.patients_followed ?? 0 })],
-    [t('public.followup.months'), t('public.followup.months_value', { n: known(f.months_followed) ? Math.round(Number(f.months_followed)) : 0 })],
+    [t('public.followup.months'), t('public.followup.months_value', { n: months(f.months_followed) })],
   ]);
   const rows = Array.isArray(f.incidence) ? f.incidence : [];
   $('followup-body').replaceChildren(...rows.map((r) => {
