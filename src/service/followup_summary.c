@@ -11,11 +11,18 @@
  * times, shown in months of 30.4375 days.
  *
  * MaxSPRT per lot (Kulldorff M et al., Sequential Analysis 2011;30:58–78; core/maxsprt.h):
- * observed = the lot's units with an event; expected = baseline rate × the lot's person-days,
- * the baseline rate being events per person-day over the product's other lots (when those
- * have person-time but no event, half an event stands in, as the AE lot alert's Poisson test
- * does: a rate of exactly zero would make any event a signal). Without other lots' person-time
- * the lot is not tested ("no_baseline"). Looked at on each answer and each tick, which comes
+ * observed = the lot's units with an event; expected = the sum, over the lot's answered
+ * check-ins of units still at risk (the one reporting the first event included), of the share
+ * of such check-ins in the product's other lots that report a first event, for the same pair
+ * (previous answered check-in's day from entry, 0 for none; this check-in's day from entry).
+ * This is the "per check-in" reading the MaxSPRT branch's simulation (tests/sim/maxsprt_lots.c,
+ * CONTRACT17 Changes) keeps at or below alpha; events per person-day measured at check-ins
+ * fall with the interval's length, so the person-day reading over-alarms for young lots. A
+ * pair the other lots never had falls back to 1 − exp(−rate × days between), rate = their
+ * events per person-day. A share or rate of zero events is taken as half an event (as the AE
+ * lot alert's Poisson test does): a zero baseline would make any event a signal. Without
+ * other lots' person-time the lot is not tested ("no_baseline"). Looked at on each answer and
+ * each tick, which comes
  * close to the continuous monitoring the critical value is computed for. */
 #include <math.h>
 #include <stdio.h>
@@ -29,8 +36,19 @@
 #define DAY 86400.0
 #define SYMPTOM_COUNT 9
 
+static void *grow(void *items, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return items;
+	size_t next = *cap ? *cap * 2 : 128;
+	void *grown = realloc(items, next * size);
+	if (grown != NULL)
+		*cap = next;
+	return grown;
+}
+
 typedef struct answered {
-	int64_t checkin_id, patient_id, answered_at;
+	int64_t checkin_id, patient_id, due_at, answered_at;
 	uint32_t symptoms;             /* bit i: ae_symptoms[i] */
 	int64_t lots[8];
 	int lot_count;
@@ -43,7 +61,39 @@ typedef struct unit {
 	bool followed, event;
 	int64_t event_s, last_s;       /* seconds from entry */
 	uint32_t symptoms;
+	int prev_day;                  /* the last answered check-in's day from entry, 0: none yet */
 } unit;
+
+/* The at-risk answered check-ins of one lot with one (previous day, day) pair, and how many
+ * of them reported the first event: the per-check-in baseline's counts. */
+typedef struct step_count {
+	int64_t lot_id;
+	int prev_day, day;
+	int64_t at_risk, reports;
+} step_count;
+
+typedef struct step_table {
+	step_count *items;
+	size_t n, cap;
+	bool failed;
+} step_table;
+
+static void step_add(step_table *t, int64_t lot_id, int prev_day, int day, bool reported)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->items[i].lot_id == lot_id && t->items[i].prev_day == prev_day && t->items[i].day == day) {
+			t->items[i].at_risk++;
+			t->items[i].reports += reported;
+			return;
+		}
+	step_count *grown = grow(t->items, &t->cap, t->n, sizeof *grown);
+	if (grown == NULL) {
+		t->failed = true;
+		return;
+	}
+	t->items = grown;
+	t->items[t->n++] = (step_count){lot_id, prev_day, day, 1, reported};
+}
 
 typedef struct inputs {
 	answered *checkins;
@@ -61,16 +111,6 @@ static int symptom_bit(const char *code)
 	return -1;
 }
 
-static void *grow(void *items, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return items;
-	size_t next = *cap ? *cap * 2 : 128;
-	void *grown = realloc(items, next * size);
-	if (grown != NULL)
-		*cap = next;
-	return grown;
-}
 
 static int keep_answer(void *ctx, const followup_answer_row *r)
 {
@@ -84,7 +124,8 @@ static int keep_answer(void *ctx, const followup_answer_row *r)
 		}
 		in->checkins = grown;
 		last = &in->checkins[in->n_checkins++];
-		*last = (answered){.checkin_id = r->checkin_id, .patient_id = r->patient_id, .answered_at = r->answered_at};
+		*last = (answered){.checkin_id = r->checkin_id, .patient_id = r->patient_id, .due_at = r->due_at,
+		                   .answered_at = r->answered_at};
 	}
 	int bit = r->symptom[0] ? symptom_bit(r->symptom) : -1;
 	if (bit >= 0)
@@ -139,11 +180,17 @@ static unit *find_unit(unit *units, size_t n, int64_t patient_id, int64_t lot_id
 	return bsearch(&key, units, n, sizeof *units, unit_cmp);
 }
 
-static void observe(unit *u, const answered *c)
+static void observe(unit *u, const answered *c, step_table *steps)
 {
 	int64_t t = c->answered_at - u->entry_at;
 	if (t < 0)
 		t = 0;
+	/* The check-in's day from the unit's entry (its due day, whole days). */
+	int64_t due = c->due_at - u->entry_at;
+	int day = due <= 0 ? 0 : (int)((due + 43200) / 86400);
+	if (steps && !u->event)
+		step_add(steps, u->lot_id, u->prev_day, day, c->symptoms != 0);
+	u->prev_day = day;
 	u->followed = true;
 	if (!u->event && c->symptoms) {
 		u->event = true;
@@ -157,7 +204,7 @@ static void observe(unit *u, const answered *c)
 /* The units of the product (by_lot false: one per patient) or of its lots, with their
  * check-ins applied; sorted by (patient, lot). NULL on memory failure (*n 0 and no units is a
  * valid empty result: then a non-NULL block). */
-static unit *build_units(const inputs *in, bool by_lot, size_t *n_out)
+static unit *build_units(const inputs *in, bool by_lot, step_table *steps, size_t *n_out)
 {
 	unit *units = calloc(in->n_exposures + 1, sizeof *units);
 	if (units == NULL)
@@ -181,13 +228,13 @@ static unit *build_units(const inputs *in, bool by_lot, size_t *n_out)
 		if (!by_lot) {
 			unit *u = find_unit(units, n, c->patient_id, 0);
 			if (u)
-				observe(u, c);
+				observe(u, c, NULL);
 			continue;
 		}
 		for (int k = 0; k < c->lot_count; k++) {
 			unit *u = find_unit(units, n, c->patient_id, c->lots[k]);
 			if (u)
-				observe(u, c);
+				observe(u, c, steps);
 		}
 	}
 	*n_out = n;
@@ -215,8 +262,32 @@ typedef struct lot_table {
 	double cv;                     /* NAN when no critical value exists for the settings */
 } lot_table;
 
-/* Fills the lot table from lot units (sorted by patient, then lot). */
-static int lot_table_build(const unit *units, size_t n, const followup_settings *fs, lot_table *t)
+/* The expected first events of lot l under the other lots' baseline (see the file comment). */
+static double lot_expected(const step_table *steps, int64_t lot_id, double other_rate)
+{
+	double expected = 0;
+	for (size_t i = 0; i < steps->n; i++) {
+		const step_count *mine = &steps->items[i];
+		if (mine->lot_id != lot_id)
+			continue;
+		int64_t at_risk = 0, reports = 0;
+		for (size_t k = 0; k < steps->n; k++) {
+			const step_count *o = &steps->items[k];
+			if (o->lot_id != lot_id && o->prev_day == mine->prev_day && o->day == mine->day) {
+				at_risk += o->at_risk;
+				reports += o->reports;
+			}
+		}
+		double share = at_risk > 0 ? (reports > 0 ? (double)reports : 0.5) / (double)at_risk
+		                           : 1.0 - exp(-other_rate * (double)(mine->day - mine->prev_day));
+		expected += (double)mine->at_risk * share;
+	}
+	return expected;
+}
+
+/* Fills the lot table from lot units (sorted by patient, then lot) and their check-in steps. */
+static int lot_table_build(const unit *units, size_t n, const step_table *steps, const followup_settings *fs,
+                           lot_table *t)
 {
 	t->lines = calloc(n + 1, sizeof *t->lines);
 	t->n = 0;
@@ -255,7 +326,7 @@ static int lot_table_build(const unit *units, size_t n, const followup_settings 
 			continue;
 		}
 		double rate = (other_events > 0 ? (double)other_events : 0.5) / ((double)other_seconds / DAY);
-		l->expected = rate * ((double)l->seconds / DAY);
+		l->expected = lot_expected(steps, l->lot_id, rate);
 		if (l->expected <= 0) {
 			l->llr = 0;
 			l->state = "monitoring";
@@ -297,9 +368,10 @@ int followup_check_lots(store *s, const followup_settings *fs, int64_t product_i
 		return -1;
 	}
 	size_t n_units = 0;
-	unit *units = build_units(&in, true, &n_units);
+	step_table steps = {0};
+	unit *units = build_units(&in, true, &steps, &n_units);
 	lot_table t = {0};
-	int result = units && lot_table_build(units, n_units, fs, &t) == 0 ? 0 : -1;
+	int result = units && !steps.failed && lot_table_build(units, n_units, &steps, fs, &t) == 0 ? 0 : -1;
 	for (size_t k = 0; result == 0 && k < t.n; k++) {
 		lot_line *l = &t.lines[k];
 		bool wanted = n == 0;
@@ -320,6 +392,7 @@ int followup_check_lots(store *s, const followup_settings *fs, int64_t product_i
 			result = -1;
 	}
 	free(t.lines);
+	free(steps.items);
 	free(units);
 	free_inputs(&in);
 	return result;
@@ -430,12 +503,13 @@ followup_rc followup_summary(store *s, const followup_settings *fs, int64_t prod
 		return FOLLOWUP_ERROR;
 	}
 	size_t n_units = 0, n_lot_units = 0;
-	unit *units = build_units(&in, lot_id != 0, &n_units);
-	unit *lot_units = build_units(&in, true, &n_lot_units);
+	step_table steps = {0};
+	unit *units = build_units(&in, lot_id != 0, NULL, &n_units);
+	unit *lot_units = build_units(&in, true, &steps, &n_lot_units);
 	followup_rc result = FOLLOWUP_ERROR;
 	lot_table t = {0};
 	alert_find alerts = {0};
-	if (units == NULL || lot_units == NULL || lot_table_build(lot_units, n_lot_units, fs, &t) != 0 ||
+	if (units == NULL || lot_units == NULL || steps.failed || lot_table_build(lot_units, n_lot_units, &steps, fs, &t) != 0 ||
 	    store_ae_lot_alert_list(s, keep_maxsprt_alert, &alerts) != STORE_OK)
 		goto out;
 	/* The lot view: only that lot's units. */
@@ -479,6 +553,7 @@ followup_rc followup_summary(store *s, const followup_settings *fs, int64_t prod
 	}
 out:
 	free(alerts.lots);
+	free(steps.items);
 	free(t.lines);
 	free(units);
 	free(lot_units);
@@ -502,7 +577,7 @@ followup_rc followup_public_summary(store *s, int64_t product_id, json_t **out)
 		return FOLLOWUP_ERROR;
 	}
 	size_t n = 0;
-	unit *units = build_units(&in, false, &n);
+	unit *units = build_units(&in, false, NULL, &n);
 	int64_t followed = 0, seconds = 0;
 	for (size_t i = 0; units && i < n; i++)
 		if (units[i].followed)

@@ -621,6 +621,7 @@ typedef struct followup_call_record {
 typedef struct followup_answer_row {
 	int64_t checkin_id;
 	int64_t patient_id;
+	int64_t due_at;
 	int64_t answered_at;
 	int64_t lot_id;
 	char symptom[24];

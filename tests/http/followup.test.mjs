@@ -410,16 +410,23 @@ describe('summaries', () => {
     assert.ok(Math.abs(s.km[1].survival - 0.25) < 1e-12);
     assert.ok(Math.abs(s.km[2].survival - 0.25) < 1e-12);
     assert.ok(s.km[0].lower < 0.75 && s.km[0].upper > 0.75, 'a band around S');
-    // Lots: A 3 followed, 2 events, 58 days; B 1, 1, 3 days. B against A: expected 3 × 2/58.
+    // Lots: A 3 followed, 2 events, 58 days; B 1, 1, 3 days. Expected per check-in: each
+    // at-risk check-in adds the other lots' share of first events for its (previous day, day);
+    // a pair they never had adds 1 − exp(−rate × days between), rate = their events per day;
+    // a share of zero events counts half an event.
     const byLot = Object.fromEntries(s.lots.map((l) => [l.lot_id, l]));
     assert.equal(byLot[lots.A].patients_followed, 3);
     assert.equal(byLot[lots.A].events, 2);
     assert.ok(Math.abs(byLot[lots.A].person_months - 58 / 30.4375) < 1e-9);
-    const expectedB = 3 * 2 / 58;
+    // B's one check-in (entry → day 3): A had two such, no event: 0.5 / 2.
+    const expectedB = 0.5 / 2;
     assert.ok(Math.abs(byLot[lots.B].expected - expectedB) < 1e-9, `expected ${byLot[lots.B].expected}`);
     assert.ok(Math.abs(byLot[lots.B].llr - ((expectedB - 1) + Math.log(1 / expectedB))) < 1e-9);
     assert.equal(byLot[lots.B].state, 'monitoring', 'one event: below min_events 2');
-    assert.ok(Math.abs(byLot[lots.A].expected - 58 / 3) < 1e-9);
+    // A: (0→3) twice, B's share 1/1; (3→14), (3→30), (0→14) unknown to B: rate 1 event / 3 days.
+    const fallback = (days) => 1 - Math.exp(-days / 3);
+    const expectedA = 2 * 1 + fallback(11) + fallback(27) + fallback(14);
+    assert.ok(Math.abs(byLot[lots.A].expected - expectedA) < 1e-9, `expected ${byLot[lots.A].expected} vs ${expectedA}`);
     assert.equal(byLot[lots.A].llr, 0, 'fewer events than expected');
     assert.deepEqual({ alpha: s.maxsprt.alpha, upper_limit: s.maxsprt.upper_limit, min_events: s.maxsprt.min_events }, { alpha: 0.05, upper_limit: 20, min_events: 2 });
 
@@ -461,12 +468,15 @@ describe('summaries', () => {
     ]);
     const before = (await pharmacist.get(`/api/v1/followup/products/${product}`)).json;
     const d = before.lots.find((l) => l.lot_id === lots.D);
-    // Baseline 1 event / 360 person-days; expected 12 / 360; LLR far above the critical value.
-    assert.ok(Math.abs(d.expected - 12 / 360) < 1e-9);
+    // C never had a day-3 check-in: 1 − exp(−3 days × 1 event / 360 person-days) each, four
+    // times; LLR far above the critical value.
+    assert.ok(Math.abs(d.expected - 4 * (1 - Math.exp(-3 / 360))) < 1e-12, `expected ${d.expected}`);
     assert.equal(d.state, 'signal');
     assert.ok(d.llr >= before.maxsprt.cv);
-    // C against D's rate (4 events in 12 days): 120 expected, past T = 20: surveillance over.
-    assert.equal(before.lots.find((l) => l.lot_id === lots.C).state, 'ended');
+    // C's days 30 and 60 are unknown to D: 1 − exp(−30 days × 4 events / 12 days), 12 times.
+    const c = before.lots.find((l) => l.lot_id === lots.C);
+    assert.ok(Math.abs(c.expected - 12 * (1 - Math.exp(-10))) < 1e-9, `expected ${c.expected}`);
+    assert.equal(c.state, 'monitoring');
     const t = tick();
     assert.ok(t.signals >= 1, JSON.stringify(t));
     const alerts = (await pharmacist.get('/api/v1/ae-lot-alerts')).json.alerts.filter((a) => a.lot_id === lots.D);

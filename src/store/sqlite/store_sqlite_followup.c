@@ -423,13 +423,14 @@ static void read_answer(sqlite3_stmt *st, void *row)
 	r->answered_at = sqlite3_column_int64(st, 2);
 	r->lot_id = sqlite3_column_int64(st, 3);
 	sqlite_copy_text(r->symptom, sizeof r->symptom, st, 4);
+	r->due_at = sqlite3_column_int64(st, 5);
 }
 
 store_rc sqlite_followup_answers(store *s, int64_t product_id, store_followup_answer_fn fn, void *ctx)
 {
 	followup_answer_row row;
 	return sqlite_list(impl(s),
-	                   "SELECT c.id, c.patient_id, c.answered_at, coalesce(cl.lot_id, 0), coalesce(cs.symptom, '')"
+	                   "SELECT c.id, c.patient_id, c.answered_at, coalesce(cl.lot_id, 0), coalesce(cs.symptom, ''), c.due_at"
 	                   " FROM checkins c LEFT JOIN checkin_lots cl ON cl.checkin_id = c.id"
 	                   " LEFT JOIN checkin_symptoms cs ON cs.checkin_id = c.id"
 	                   " WHERE c.product_id = ? AND c.status = 'answered'"
