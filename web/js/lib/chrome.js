@@ -27,12 +27,14 @@ const LINK = {
   consent: ['/consent.html', 'subnav.consent', '同意書'],
   order: ['/order.html', 'subnav.order', 'ご注文'],
   report: ['/report.html', 'subnav.report', '体調の変化の報告'],
+  checkins: ['/checkins.html', 'subnav.checkins', '体調の確認'],
   profile: ['/profile.html', 'subnav.profile', 'ご登録内容'],
   schedule: ['/schedule.html', 'subnav.schedule', '予定表'],
   review: ['/review.html', 'subnav.review', '確認待ち'],
   ae: ['/ae.html', 'subnav.ae', '副作用の報告'],
   signals: ['/signals.html', 'subnav.signals', 'シグナル'],
   adcheck: ['/adcheck.html', 'subnav.adcheck', '広告表現の確認'],
+  followup: ['/followup.html', 'subnav.followup', '経過の追跡'],
   lots: ['/lots.html', 'subnav.lots', '製品とロット'],
   ordersStaff: ['/orders-staff.html', 'subnav.orders_staff', '注文と発送'],
   coldchain: ['/coldchain.html', 'subnav.coldchain', '保管温度'],
@@ -43,11 +45,12 @@ const LINK = {
 export const SUBNAVS = {
   public: { label: 'disclosure', key: 'subnav.public_label', links: ['top', 'products'] },
   patient: { label: 'intake', key: 'subnav.patient_label', links: ['status', 'book', 'questionnaire', 'consent', 'order', 'profile'] },
-  // The order and report pages also link to the report of a change in health (after delivery).
-  'patient-order': { label: 'intake', key: 'subnav.patient_label', links: ['status', 'book', 'questionnaire', 'consent', 'order', 'report', 'profile'] },
-  'patient-report': { label: 'intake', key: 'subnav.patient_label', links: ['status', 'order', 'report', 'profile'] },
+  // The order and report pages also link to the report of a change in health and the follow-up
+  // check-ins (after delivery).
+  'patient-order': { label: 'intake', key: 'subnav.patient_label', links: ['status', 'book', 'questionnaire', 'consent', 'order', 'checkins', 'report', 'profile'] },
+  'patient-report': { label: 'intake', key: 'subnav.patient_label', links: ['status', 'order', 'checkins', 'report', 'profile'] },
   doctor: { label: 'clinic', key: 'subnav.doctor_label', links: ['home', 'schedule', 'review', 'ae'] },
-  safety: { label: 'safety', key: 'subnav.safety_label', links: ['home', 'ae', 'signals', 'adcheck'] },
+  safety: { label: 'safety', key: 'subnav.safety_label', links: ['home', 'ae', 'signals', 'followup', 'adcheck'] },
   quality: { label: 'quality', key: 'subnav.quality_label', links: ['home', 'lots', 'ordersStaff', 'coldchain'] },
   admin: { label: 'admin', key: 'subnav.admin_label', links: ['home', 'audit'] },
 };

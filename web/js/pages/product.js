@@ -1,9 +1,13 @@
 // Public product page (no log-in): the product's source, manufacturer, country, cell source,
-// storage specification and price, its lots with their status, and the mandatory notes.
+// storage specification and price, its lots with their status, and the mandatory notes; when the
+// clinic discloses it (issue 17), the follow-up summary: patients followed, months of follow-up
+// and each symptom's incidence with its 95% interval, cells under 5 patients shown as "fewer
+// than 5" (the server suppresses them), in neutral words (no claims: advertising rules).
 
 import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
-import { $, el, fillDetails } from '../lib/dom.js';
+import { $, cell, el, fillDetails } from '../lib/dom.js';
+import { symptomLabel } from '../lib/ae-shared.js';
 import {
   bilingualText,
   fillNotes,
@@ -16,6 +20,41 @@ import {
 import { pageId, runPage } from '../lib/page.js';
 
 let data = null;
+
+const pct = (p) => `${(Number(p) * 100).toFixed(1)}%`;
+const known = (v) => v !== null && v !== undefined && Number.isFinite(Number(v));
+/** Months of follow-up for people: one decimal under 10 ("1.4"), whole months above. */
+const months = (m) => (!known(m) ? 0 : Number(m) < 10 ? Math.round(Number(m) * 10) / 10 : Math.round(Number(m)));
+
+function renderFollowup() {
+  const f = data.followup;
+  $('followup-section').hidden = !f;
+  if (!f) return;
+  fillDetails($('followup-totals'), [
+    [t('public.followup.followed'), t('followup.people', { n: f.patients_followed ?? 0 })],
+    [t('public.followup.months'), t('public.followup.months_value', { n: months(f.months_followed) })],
+  ]);
+  const rows = Array.isArray(f.incidence) ? f.incidence : [];
+  $('followup-body').replaceChildren(...rows.map((r) => {
+    const tr = el('tr');
+    tr.dataset.symptom = String(r.symptom);
+    tr.dataset.suppressed = String(Boolean(r.suppressed));
+    cell(tr, symptomLabel(r.symptom), 'text');
+    if (r.suppressed || !known(r.patients)) {
+      cell(tr, t('public.followup.suppressed'), 'num suppressed');
+      cell(tr, t('value.dash'), 'num');
+    } else {
+      cell(tr, t('followup.people', { n: r.patients }), 'num');
+      // The interval under the proportion, so the table fits a phone's width.
+      const share = el('span', null, known(r.proportion) ? pct(r.proportion) : t('value.dash'));
+      const ci = el('span', 'ci', known(r.lower) && known(r.upper) ? `${pct(r.lower)}–${pct(r.upper)}` : '');
+      const box = el('span');
+      box.append(share, ci);
+      cell(tr, box, 'num');
+    }
+    return tr;
+  }));
+}
 
 function render() {
   const p = data.product ?? {};
@@ -49,6 +88,7 @@ function render() {
   }));
   $('lots-empty').hidden = lots.length > 0;
   fillNotes($('notes'), data.notes);
+  renderFollowup();
 }
 
 async function load() {

@@ -11,12 +11,77 @@ import { $, el, fillDetails, queryParam, showAlert } from '../lib/dom.js';
 import { severityLabel, symptomsText } from '../lib/ae-shared.js';
 import { formatDate } from '../lib/trace.js';
 import { runPage } from '../lib/page.js';
+import { checkinTitle, isoOf, prefillKey } from '../lib/checkin-form.js';
 
 const PHOTO_TYPES = ['image/jpeg', 'image/png'];
 const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
 const REPORTABLE = ['dispensed', 'shipped', 'delivered'];
 
-const state = { orders: [], reports: [], sent: null, photoFailed: null };
+const state = { orders: [], reports: [], sent: null, photoFailed: null, checkin: null, prefill: null };
+const SEVERITY_RANK = { mild: 1, moderate: 2, severe: 3 };
+
+/** The AE prefill of a check-in's answer (the shape of ae_prefill in docs/api.md) from the check-in itself. */
+function prefillFromCheckin(c) {
+  const symptoms = Array.isArray(c.symptoms) ? c.symptoms : [];
+  const worst = symptoms.reduce((w, s) => ((SEVERITY_RANK[s.severity] ?? 0) > (SEVERITY_RANK[w] ?? 0) ? s.severity : w), null);
+  return {
+    checkin_id: c.id,
+    order_id: c.order_id ?? c.anchor_order_id ?? null,
+    symptoms: symptoms.map((s) => s.symptom),
+    severity: worst,
+    ongoing: symptoms.some((s) => s.still_present),
+    onset_date: jstDay(isoOf(c.answered_at) ?? ''),
+    description: c.note ?? '',
+  };
+}
+
+/** Loads the prefill for ?checkin=ID; a check-in already reported or without symptoms pre-fills nothing. */
+async function loadPrefill() {
+  const id = queryParam('checkin');
+  if (!/^\d+$/.test(id ?? '')) return;
+  let data;
+  try {
+    data = await api('GET', `/api/v1/checkins/${encodeURIComponent(id)}`);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    state.checkin = { id: Number(id), missing: true }; // the form stays usable without a prefill
+    return;
+  }
+  const c = data.checkin ?? data; // the check-in, bare or under 'checkin'
+  state.checkin = c;
+  if (c.ae_report_id || c.status !== 'answered' || !Array.isArray(c.symptoms) || c.symptoms.length === 0) return;
+  let kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(prefillKey(id)) ?? 'null'); } catch { kept = null; }
+  state.prefill = kept && Array.isArray(kept.symptoms) ? kept : prefillFromCheckin(c);
+}
+
+/** Fills the form from the check-in's prefill (the patient confirms or corrects it). */
+function applyPrefill() {
+  const p = state.prefill;
+  if (!p) return;
+  renderOrders();
+  if (p.order_id && [...$('report-order').options].some((o) => o.value === String(p.order_id))) $('report-order').value = String(p.order_id);
+  for (const code of p.symptoms ?? []) {
+    const box = document.getElementById(`sym-${code}`);
+    if (box) box.checked = true;
+  }
+  if (p.severity) { const r = document.getElementById(`report-severity-${p.severity}`); if (r) r.checked = true; }
+  if (typeof p.ongoing === 'boolean') $(p.ongoing ? 'report-ongoing-yes' : 'report-ongoing-no').checked = true;
+  if (p.onset_date) $('report-onset').value = p.onset_date;
+  if (p.description) $('report-description').value = p.description;
+}
+
+function renderPrefill() {
+  const box = $('report-prefill');
+  const c = state.checkin;
+  box.hidden = !c || state.sent !== null;
+  if (!c) return;
+  if (c.missing) { box.textContent = t('report.prefill.not_found'); return; }
+  const what = checkinTitle(c);
+  box.dataset.checkinId = String(c.id ?? '');
+  box.textContent = c.ae_report_id ? t('report.prefill.already', { what, id: c.ae_report_id })
+    : state.prefill ? t('report.prefill.text', { what }) : t('report.prefill.none', { what });
+}
 
 /** Returns an error message for file, or null when it may be sent. */
 function photoProblem(file) {
@@ -91,6 +156,7 @@ function render() {
   renderOrders();
   renderSent();
   renderPast();
+  renderPrefill();
 }
 
 async function loadReports() {
@@ -141,6 +207,7 @@ function readForm(form) {
   const body = { order_id: orderId, symptoms, onset_date: onset, ongoing: ongoing === 'true', severity };
   const description = $('report-description').value.trim();
   if (description) body.description = description;
+  if (state.prefill) body.checkin_id = Number(state.prefill.checkin_id ?? state.checkin.id);
   return body;
 }
 
@@ -171,6 +238,10 @@ function wire() {
         }
       }
       state.sent = report;
+      if (state.prefill) {
+        try { sessionStorage.removeItem(prefillKey(state.checkin.id)); } catch { /* nothing kept */ }
+        state.prefill = null;
+      }
       try { await loadReports(); } catch { /* the report was sent; the list shows on the next visit */ }
       state.sent = state.reports.find((r) => r.id === report.id) ?? report;
       form.reset();
@@ -183,14 +254,14 @@ function wire() {
 }
 
 async function loadAll() {
-  const [orders] = await Promise.all([api('GET', '/api/v1/orders'), loadReports()]);
+  const [orders] = await Promise.all([api('GET', '/api/v1/orders'), loadReports(), loadPrefill()]);
   state.orders = (Array.isArray(orders.orders) ? orders.orders : []).sort((a, b) => Number(b.id) - Number(a.id));
 }
 
 runPage({
   roles: ['patient'],
   load: loadAll,
-  wire: () => { $('report-onset').max = todayJst(); wire(); },
+  wire: () => { $('report-onset').max = todayJst(); wire(); applyPrefill(); },
   render,
   view: 'report-view',
 });
