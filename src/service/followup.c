@@ -587,10 +587,9 @@ static json_t *ae_prefill(const checkin_record *c, const followup_answer_input *
 	                 "onset_date", onset, "description", description);
 }
 
-/* Records an answer to the loaded check-in c (via app, link or phone) in one transaction. */
-static followup_rc answer_loaded(store *s, const actor *by, const followup_settings *fs, checkin_record *c,
-                                 const char *via, const followup_answer_input *in, int64_t now, checkin_record *out,
-                                 json_t **prefill, const char **field_out)
+/* Checks that the loaded check-in c can take the answer in and fills c's answer fields. */
+static followup_rc answer_prepare(store *s, const actor *by, checkin_record *c, const char *via,
+                                  const followup_answer_input *in, int64_t now, const char **field_out)
 {
 	int64_t withdrawn_at;
 	store_rc w = store_followup_withdrawal_get(s, c->patient_id, &withdrawn_at);
@@ -609,13 +608,19 @@ static followup_rc answer_loaded(store *s, const actor *by, const followup_setti
 	c->answered_by = strcmp(via, "phone") == 0 ? by->id : 0;
 	c->nothing_changed = in->nothing_changed ? 1 : 0;
 	snprintf(c->note, sizeof c->note, "%s", in->note ? in->note : "");
-	int64_t lots[17] = {0};
+	return FOLLOWUP_OK;
+}
 
-	if (store_begin(s) != STORE_OK)
-		return FOLLOWUP_ERROR;
+/* Writes the prepared answer, its symptoms, its audit row and the lots' MaxSPRT looks inside
+ * the caller's transaction: FOLLOWUP_ANSWERED when it was answered meanwhile, FOLLOWUP_ERROR
+ * on a failed write (the caller rolls back either). */
+static followup_rc answer_write(store *s, const actor *by, const followup_settings *fs, const checkin_record *c,
+                                const char *via, const followup_answer_input *in, int64_t now)
+{
+	int64_t lots[17] = {0};
 	store_rc rc = store_checkin_answer(s, c);
 	if (rc == STORE_CONFLICT)
-		return service_rollback(s, FOLLOWUP_ANSWERED);
+		return FOLLOWUP_ANSWERED;
 	char detail[400];
 	int used = snprintf(detail, sizeof detail, "check-in %lld (day %d) via %s: %s", (long long)c->id, c->day_offset,
 	                    via, in->nothing_changed ? "nothing changed" : "");
@@ -634,7 +639,22 @@ static followup_rc answer_loaded(store *s, const actor *by, const followup_setti
 		rc = store_checkin_lots(s, c->id, collect_lot_id, lots);
 	if (rc != STORE_OK || !service_audit(s, by, "followup.answer", "patient", c->patient_id, detail) ||
 	    (lots[0] > 0 && followup_check_lots(s, fs, c->product_id, &lots[1], (int)lots[0], now, &signals) != 0))
-		return service_rollback(s, FOLLOWUP_ERROR);
+		return FOLLOWUP_ERROR;
+	return FOLLOWUP_OK;
+}
+
+/* Records an answer to the loaded check-in c (via app, link or phone) in one transaction. */
+static followup_rc answer_loaded(store *s, const actor *by, const followup_settings *fs, checkin_record *c,
+                                 const char *via, const followup_answer_input *in, int64_t now, checkin_record *out,
+                                 json_t **prefill, const char **field_out)
+{
+	followup_rc frc = answer_prepare(s, by, c, via, in, now, field_out);
+	if (frc != FOLLOWUP_OK)
+		return frc;
+	if (store_begin(s) != STORE_OK)
+		return FOLLOWUP_ERROR;
+	if ((frc = answer_write(s, by, fs, c, via, in, now)) != FOLLOWUP_OK)
+		return service_rollback(s, frc);
 	if (store_commit(s) != STORE_OK)
 		return FOLLOWUP_ERROR;
 	if (store_checkin_get(s, c->id, out) != STORE_OK)
@@ -777,9 +797,7 @@ followup_rc followup_call(store *s, const actor *by, const followup_settings *fs
 	followup_call_record call = {.checkin_id = id, .called_by = by->id, .called_at = now};
 	snprintf(call.outcome, sizeof call.outcome, "%s", outcome);
 	if (answered) {
-		/* The answer and the call are two transactions: the call is recorded once the answer
-		 * is (a refused answer records nothing). */
-		frc = answer_loaded(s, by, fs, &c, "phone", answers, now, out, prefill, field_out);
+		frc = answer_prepare(s, by, &c, "phone", answers, now, field_out);
 		if (frc != FOLLOWUP_OK)
 			return frc;
 	} else {
@@ -792,8 +810,11 @@ followup_rc followup_call(store *s, const actor *by, const followup_settings *fs
 		if (strcmp(c.status, "open") != 0)
 			return strcmp(c.status, "answered") == 0 ? FOLLOWUP_ANSWERED : FOLLOWUP_CLOSED;
 	}
+	/* The phone answer and the call are one transaction: both or neither. */
 	if (store_begin(s) != STORE_OK)
 		return FOLLOWUP_ERROR;
+	if (answered && (frc = answer_write(s, by, fs, &c, "phone", answers, now)) != FOLLOWUP_OK)
+		return service_rollback(s, frc);
 	store_rc rc = store_followup_call_insert(s, &call);
 	int64_t closed = 0;
 	if (rc == STORE_OK && strcmp(outcome, "withdrew") == 0) {
@@ -810,6 +831,8 @@ followup_rc followup_call(store *s, const actor *by, const followup_settings *fs
 		return FOLLOWUP_ERROR;
 	if (store_checkin_get(s, id, out) != STORE_OK)
 		*out = c;
+	if (answered && prefill)
+		*prefill = ae_prefill(out, answers, out->patient_lang);
 	return FOLLOWUP_OK;
 }
 

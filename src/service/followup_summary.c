@@ -463,12 +463,14 @@ static json_t *km_json(const unit *units, size_t n)
 	return list;
 }
 
-static json_t *lot_line_json(const lot_line *l)
+/* A lot's line; cv is the critical value its llr is compared with (contract: lots[].cv). */
+static json_t *lot_line_json(const lot_line *l, double cv)
 {
-	return json_pack("{s:I, s:s, s:I, s:f, s:I, s:o, s:o, s:s}", "lot_id", (json_int_t)l->lot_id, "lot_number",
+	return json_pack("{s:I, s:s, s:I, s:f, s:I, s:o, s:o, s:o, s:s}", "lot_id", (json_int_t)l->lot_id, "lot_number",
 	                 l->lot_number, "patients_followed", (json_int_t)l->followed, "person_months",
 	                 (double)l->seconds / DAY / FS_DAYS_PER_MONTH, "events", (json_int_t)l->events, "expected",
-	                 number_or_null(l->expected), "llr", number_or_null(l->llr), "state", l->state);
+	                 number_or_null(l->expected), "llr", number_or_null(l->llr), "cv", number_or_null(cv), "state",
+	                 l->state);
 }
 
 static json_t *plan_json(const followup_plan *p)
@@ -534,7 +536,7 @@ followup_rc followup_summary(store *s, const followup_settings *fs, int64_t prod
 		for (size_t a = 0; a < alerts.n; a++)
 			if (alerts.lots[a] == t.lines[k].lot_id)
 				t.lines[k].state = "signal";
-		json_array_append_new(lots, lot_line_json(&t.lines[k]));
+		json_array_append_new(lots, lot_line_json(&t.lines[k], t.cv));
 	}
 	bool en = lang && strcmp(lang, "en") == 0;
 	*out = json_pack("{s:{s:I, s:s}, s:o, s:I, s:f, s:I, s:o, s:o, s:o, s:{s:f, s:f, s:i, s:o}}", "product", "id",

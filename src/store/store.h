@@ -1093,7 +1093,8 @@ typedef struct store_methods {
 	store_rc (*checkin_answer)(store *s, const checkin_record *c);
 	store_rc (*checkin_symptom_insert)(store *s, int64_t checkin_id, const checkin_symptom *sy);
 	store_rc (*checkin_mark_mailed)(store *s, int64_t id, int64_t at);
-	/* The reminder carries a new link: link_token_hash replaces the first mail's. */
+	/* The reminder carries a second link (link_token_hash here); the first mail's stays valid:
+	 * checkin_by_token finds the check-in by either. */
 	store_rc (*checkin_mark_reminded)(store *s, int64_t id, int64_t at, const char *link_token_hash);
 	/* Open check-ins mailed, not reminded, due at or before due_before, oldest first. */
 	store_rc (*checkins_to_remind)(store *s, int64_t due_before, store_checkin_fn fn, void *ctx);

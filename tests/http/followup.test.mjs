@@ -231,7 +231,7 @@ describe('the patient flow', () => {
     age(other, 3);  // the day-3 check-in was due 4 days ago (reminder_days 3)
     const c = (await other.get('/api/v1/me/checkins')).json.open[0];
     assert.equal(c.day_offset, 3);
-    // The tick sends the one reminder, with a new link.
+    // The tick sends the one reminder, with a second link.
     const oldToken = mailedToken(other);
     const t = tick();
     assert.ok(t.reminded >= 1, JSON.stringify(t));
@@ -239,8 +239,11 @@ describe('the patient flow', () => {
     tick();
     assert.equal(count('mail_outbox', `recipient_user_id = ${other.id} AND kind = 'checkin_reminder'`), 1, 'exactly one reminder');
     const anon = new Client(server.url);
-    assertError(await anon.get(`/api/v1/checkin-links/${oldToken}`), 404, 'not_found');
-    assert.equal((await anon.get(`/api/v1/checkin-links/${mailedToken(other, 'checkin_reminder')}`)).status, 200);
+    // Both mails' links open the check-in: a patient may click the first one after the reminder.
+    const newToken = mailedToken(other, 'checkin_reminder');
+    assert.notEqual(newToken, oldToken);
+    assert.equal((await anon.get(`/api/v1/checkin-links/${oldToken}`)).status, 200);
+    assert.equal((await anon.get(`/api/v1/checkin-links/${newToken}`)).status, 200);
     const listed = async () => (await pharmacist.get('/api/v1/followup/nonresponders')).json.items.filter((i) => i.patient_id === other.id);
     assert.equal((await listed()).length, 0, 'not listed until reminder_days after the reminder');
     age(other, 4);
@@ -452,6 +455,8 @@ describe('summaries', () => {
     assert.ok(Math.abs(byLot[lots.B].expected - expectedB) < 1e-9, `expected ${byLot[lots.B].expected}`);
     assert.ok(Math.abs(byLot[lots.B].llr - ((expectedB - 1) + Math.log(1 / expectedB))) < 1e-9);
     assert.equal(byLot[lots.B].state, 'monitoring', 'one event: below min_events 2');
+    // Each lot says the critical value its llr is held against (Sequential's table: T 20, M 2).
+    for (const l of s.lots) assert.ok(Math.abs(l.cv - 3.4301407626) < 1e-9, `lot ${l.lot_id} cv ${l.cv}`);
     // A: (0→3) twice, B's share 1/1; (3→14), (3→30), (0→14) unknown to B: rate 1 event / 3 days.
     const fallback = (days) => 1 - Math.exp(-days / 3);
     const expectedA = 2 * 1 + fallback(11) + fallback(27) + fallback(14);

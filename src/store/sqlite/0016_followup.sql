@@ -24,6 +24,7 @@ CREATE TABLE checkins (
     due_at          INTEGER NOT NULL,
     status          TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'answered', 'missed', 'withdrawn')),
     link_token_hash TEXT    NOT NULL UNIQUE,   -- SHA-256 (hex) of the e-mailed link's token, never the token
+    reminder_token_hash TEXT UNIQUE,           -- the reminder's link; the first mail's stays valid too
     link_expires_at INTEGER NOT NULL,
     mailed_at       INTEGER,
     reminded_at     INTEGER,

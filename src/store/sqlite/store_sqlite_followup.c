@@ -232,7 +232,9 @@ store_rc sqlite_checkin_get(store *s, int64_t id, checkin_record *out)
 
 store_rc sqlite_checkin_by_token(store *s, const char *token_hash, checkin_record *out)
 {
-	return sqlite_get_by_text(impl(s), CHECKIN_SELECT " WHERE c.link_token_hash = ?", token_hash, read_checkin, out,
+	return sqlite_get_by_text(impl(s), CHECKIN_SELECT " WHERE c.id = (SELECT id FROM checkins WHERE link_token_hash = ?1"
+	                                          " UNION ALL SELECT id FROM checkins WHERE reminder_token_hash = ?1 LIMIT 1)",
+	                          token_hash, read_checkin, out,
 	                          "read check-in by link");
 }
 
@@ -332,7 +334,7 @@ store_rc sqlite_checkin_mark_mailed(store *s, int64_t id, int64_t at)
 store_rc sqlite_checkin_mark_reminded(store *s, int64_t id, int64_t at, const char *link_token_hash)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE checkins SET reminded_at = ?, link_token_hash = ? WHERE id = ?");
+	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE checkins SET reminded_at = ?, reminder_token_hash = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, at);
