@@ -174,13 +174,18 @@ bool clinic_for_document(request *req, clinic_profile *out);
  * Takes list. */
 void reply_list(request *req, store_rc rc, json_t *list, const char *key, const char *what);
 
-/* Appends the audit row of a read by the signed-in user and returns once it is durable:
- * through the audit writer (group commit) when the server runs one, else in its own
- * transaction on req->db. */
+/* Appends the audit row of a read by the signed-in user through the audit writer (group
+ * commit) when the server runs one, else in its own transaction on req->db. When the server
+ * suspends requests on their rows (req->audit_async) it returns once the row is queued and
+ * the reply waits until it is durable (a failure then answers 500); otherwise it returns
+ * once the row is durable. */
 store_rc request_audit(request *req, const char *action, const char *object, const char *detail);
 /* Audits a read of personal or health data by the signed-in user (request_audit); on
  * failure answers 500, logging what, and returns false. */
 bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what);
+/* audit_read, returning only once the row is durable (holding the thread): for a read that
+ * must see its own row, as the audit log's first page and its verification do. */
+bool audit_read_now(request *req, const char *action, const char *object, const char *detail, const char *what);
 
 /* The signed-in user as the service layer's actor. */
 actor request_actor(const request *req);

@@ -132,6 +132,15 @@ store_rc request_audit(request *req, const char *action, const char *object, con
 	return audit_writer_append(req->audit, &row);
 }
 
+bool audit_read_now(request *req, const char *action, const char *object, const char *detail, const char *what)
+{
+	bool async = req->audit_async;
+	req->audit_async = false;
+	bool ok = audit_read(req, action, object, detail, what);
+	req->audit_async = async;
+	return ok;
+}
+
 bool audit_read(request *req, const char *action, const char *object, const char *detail, const char *what)
 {
 	if (request_audit(req, action, object, detail) == STORE_OK)
