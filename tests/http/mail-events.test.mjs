@@ -277,7 +277,13 @@ describe('consent versions', () => {
     assert.match(m.body, new RegExp(`第${c.version + 1}版`));
     assert.ok(m.body.includes(`${PUBLIC_URL}/consent.html`));
     assert.equal(mailsTo(never.email).filter((x) => /同意書/.test(x.subject)).length, 0);
-    // A second restart does not tell them again.
+    // A second restart does not tell them again. The outbox delivers at least once: a kill
+    // between the relay's acceptance and the row marked sent sends it again at the next
+    // start (by design), so the kill waits for the row to be marked.
+    const consentRows = `kind = 'consent_updated' AND recipient_user_id = ${p.id}`;
+    for (let i = 0; i < 100 && sql(db, `SELECT count(*) FROM mail_outbox WHERE ${consentRows} AND status = 'sent';`) !== '1'; i++)
+      await new Promise((res) => setTimeout(res, 100));
+    assert.equal(sql(db, `SELECT count(*) FROM mail_outbox WHERE ${consentRows};`), '1', 'queued once');
     await restarted.kill();
     await restarted.stop();
     server = await startServer({ db, args: ['--config', config, '--data', data] });
