@@ -1,7 +1,7 @@
 /* Sequential MaxSPRT per lot, replayed from the answered check-ins: see maxsprt_lots.h for the
- * method and why. Implementation: one sort of the rows by answered_at, dense indices for lots,
- * units, keys and (lot, key) pairs from open-addressing hash tables, then one pass with
- * running counts (all of them, and each lot's own, so "the other lots" is a subtraction). */
+ * method and why. Implementation: dense indices for lots, units, keys and (lot, key) pairs from
+ * open-addressing hash tables, the replay order from radix sorts, then one pass with running
+ * tallies (all of them, and each lot's own, so "the other lots" is a subtraction). */
 #include "core/maxsprt_lots.h"
 
 #include <math.h>
@@ -21,27 +21,47 @@ const char *maxsprt_lot_state_name(maxsprt_lot_state state)
 	return "no_baseline";
 }
 
-/* A map from a pair of int64 to a dense index 0, 1, 2, … in order of first insertion. */
+/* A map from a pair of int64 to a dense index 0, 1, 2, … in order of first insertion; grows
+ * (kept at most half full), so the small maps (lots, keys) stay in the cache. */
 typedef struct {
 	int64_t *a, *b;
 	uint32_t *index; /* UINT32_MAX: empty slot */
 	size_t mask, count;
 } pair_map;
 
-static int pair_map_init(pair_map *m, size_t n)
+static size_t pair_map_slot(const pair_map *m, int64_t a, int64_t b)
 {
-	size_t cap = 16;
-	while (cap < 2 * n)
-		cap *= 2;
-	m->a = malloc(cap * sizeof *m->a);
-	m->b = malloc(cap * sizeof *m->b);
-	m->index = malloc(cap * sizeof *m->index);
-	m->mask = cap - 1;
-	m->count = 0;
-	if (!m->a || !m->b || !m->index)
+	uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15u ^ ((uint64_t)b + 0x632be59bd9b4e019u) * 0xbf58476d1ce4e5b9u;
+	h ^= h >> 31;
+	size_t slot = (size_t)h & m->mask;
+	while (m->index[slot] != UINT32_MAX && (m->a[slot] != a || m->b[slot] != b))
+		slot = (slot + 1) & m->mask;
+	return slot;
+}
+
+static int pair_map_resize(pair_map *m, size_t cap)
+{
+	pair_map grown = {malloc(cap * sizeof *m->a), malloc(cap * sizeof *m->b), malloc(cap * sizeof *m->index),
+	                  cap - 1, m->count};
+	if (!grown.a || !grown.b || !grown.index) {
+		free(grown.a), free(grown.b), free(grown.index);
 		return -1;
-	memset(m->index, 0xff, cap * sizeof *m->index);
+	}
+	memset(grown.index, 0xff, cap * sizeof *grown.index);
+	for (size_t i = 0; m->index && i <= m->mask; i++)
+		if (m->index[i] != UINT32_MAX) {
+			size_t slot = pair_map_slot(&grown, m->a[i], m->b[i]);
+			grown.a[slot] = m->a[i], grown.b[slot] = m->b[i], grown.index[slot] = m->index[i];
+		}
+	free(m->a), free(m->b), free(m->index);
+	*m = grown;
 	return 0;
+}
+
+static int pair_map_init(pair_map *m)
+{
+	*m = (pair_map){0};
+	return pair_map_resize(m, 16);
 }
 
 static void pair_map_free(pair_map *m)
@@ -49,45 +69,104 @@ static void pair_map_free(pair_map *m)
 	free(m->a), free(m->b), free(m->index);
 }
 
-/* The pair's index, inserting it (with the next index) when new; the map never fills, it has
- * room for twice the rows. */
+/* The pair's index, inserting it (with the next index) when new; UINT32_MAX when memory runs
+ * out. */
 static uint32_t pair_map_index(pair_map *m, int64_t a, int64_t b)
 {
-	uint64_t h = (uint64_t)a * 0x9e3779b97f4a7c15u ^ ((uint64_t)b + 0x632be59bd9b4e019u) * 0xbf58476d1ce4e5b9u;
-	h ^= h >> 31;
-	for (size_t slot = (size_t)h & m->mask;; slot = (slot + 1) & m->mask) {
-		if (m->index[slot] == UINT32_MAX) {
-			m->a[slot] = a;
-			m->b[slot] = b;
-			m->index[slot] = (uint32_t)m->count++;
-			return m->index[slot];
+	size_t slot = pair_map_slot(m, a, b);
+	if (m->index[slot] != UINT32_MAX)
+		return m->index[slot];
+	if (2 * (m->count + 1) > m->mask + 1) {
+		if (pair_map_resize(m, 2 * (m->mask + 1)))
+			return UINT32_MAX;
+		slot = pair_map_slot(m, a, b);
+	}
+	m->a[slot] = a;
+	m->b[slot] = b;
+	m->index[slot] = (uint32_t)m->count++;
+	return m->index[slot];
+}
+
+/* A row's dense indices: its lot, unit (per lot), key (previous day, day) and (lot, key). */
+typedef struct {
+	uint32_t lot, unit, key, lot_key;
+} row_index;
+
+typedef struct {
+	uint64_t key;
+	uint32_t row;
+} sort_item;
+
+/* A row in replay order, gathered so that the replay reads memory in sequence. */
+typedef struct {
+	int64_t at;
+	row_index x;
+	int32_t span;
+	int32_t event;
+} replay_row;
+
+/* One stable LSD radix sort of items by key, 11 bits a pass, as many passes as max_key needs;
+ * the sorted items end in *items (tmp is scratch of the same size). */
+static void radix_sort(sort_item **items, sort_item **tmp, size_t n, uint64_t max_key, size_t count[2048])
+{
+	for (unsigned shift = 0; shift < 64 && (max_key >> shift) != 0; shift += 11) {
+		memset(count, 0, 2048 * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[((*items)[i].key >> shift) & 2047]++;
+		for (size_t d = 0, sum = 0; d < 2048; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
 		}
-		if (m->a[slot] == a && m->b[slot] == b)
-			return m->index[slot];
+		for (size_t i = 0; i < n; i++)
+			(*tmp)[count[((*items)[i].key >> shift) & 2047]++] = (*items)[i];
+		sort_item *t = *items;
+		*items = *tmp;
+		*tmp = t;
 	}
 }
 
-/* A row in replay order: answered_at, then unit and day (a unit's rows of one second in
- * day order). The order of other rows within a second does not matter: their values come from
- * the rows of earlier seconds, and each lot is looked at once after all its rows of that
- * second. */
-typedef struct {
-	int64_t at;
-	uint32_t lot, unit, key, lot_key;
-	int32_t day, span;
-	int event;
-} replay_row;
-
-static int replay_cmp(const void *x, const void *y)
+/* The replay order of the rows into order[]: by answered_at, then unit, then day (a unit's rows
+ * of one second in day order; the order of other rows within a second does not matter, as
+ * their values come from earlier seconds and each lot is looked at once after all its rows of
+ * that second). Three stable radix sorts, least significant first (qsort of the rows took a
+ * third of the time). Returns 0, or -1 when memory runs out. */
+static int replay_order(const maxsprt_lot_checkin *rows, const row_index *index, size_t n, replay_row *order)
 {
-	const replay_row *p = x, *q = y;
-	if (p->at != q->at)
-		return p->at < q->at ? -1 : 1;
-	if (p->lot != q->lot)
-		return p->lot < q->lot ? -1 : 1;
-	if (p->unit != q->unit)
-		return p->unit < q->unit ? -1 : 1;
-	return (p->day > q->day) - (p->day < q->day);
+	sort_item *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+	size_t *count = malloc(2048 * sizeof *count);
+	if (!a || !b || !count) {
+		free(a), free(b), free(count);
+		return -1;
+	}
+	int64_t min_at = rows[0].answered_at;
+	for (size_t i = 1; i < n; i++)
+		if (rows[i].answered_at < min_at)
+			min_at = rows[i].answered_at;
+	uint64_t max_key = 0;
+	for (size_t i = 0; i < n; i++) {
+		a[i] = (sort_item){(uint64_t)rows[i].day, (uint32_t)i};
+		max_key = a[i].key > max_key ? a[i].key : max_key;
+	}
+	radix_sort(&a, &b, n, max_key, count);
+	max_key = 0;
+	for (size_t i = 0; i < n; i++) {
+		a[i].key = index[a[i].row].unit;
+		max_key = a[i].key > max_key ? a[i].key : max_key;
+	}
+	radix_sort(&a, &b, n, max_key, count);
+	max_key = 0;
+	for (size_t i = 0; i < n; i++) {
+		a[i].key = (uint64_t)rows[a[i].row].answered_at - (uint64_t)min_at;
+		max_key = a[i].key > max_key ? a[i].key : max_key;
+	}
+	radix_sort(&a, &b, n, max_key, count);
+	for (size_t i = 0; i < n; i++) {
+		const maxsprt_lot_checkin *c = &rows[a[i].row];
+		order[i] = (replay_row){c->answered_at, index[a[i].row], c->day - c->prev_day, c->first_event != 0};
+	}
+	free(a), free(b), free(count);
+	return 0;
 }
 
 static int result_cmp(const void *x, const void *y)
@@ -102,21 +181,21 @@ typedef struct {
 	int64_t rows, events, days;
 } tally;
 
-/* The null probability of a row of lot `lot` with key `key` from the other lots' tallies
- * before it; < 0 when they have nothing to compare it with. */
-static double row_probability(const replay_row *r, const tally *by_key, const tally *by_lot_key, const tally *by_lot,
-                              const tally *all)
+/* The null probability of a row with the given indices and span (day - previous day) from the
+ * other lots' tallies before it; < 0 when they have nothing to compare it with. */
+static double row_probability(const row_index *x, int32_t span, const tally *by_key, const tally *by_lot_key,
+                              const tally *by_lot, const tally *all)
 {
-	int64_t rows = by_key[r->key].rows - by_lot_key[r->lot_key].rows;
-	int64_t events = by_key[r->key].events - by_lot_key[r->lot_key].events;
+	int64_t rows = by_key[x->key].rows - by_lot_key[x->lot_key].rows;
+	int64_t events = by_key[x->key].events - by_lot_key[x->lot_key].events;
 	if (rows > 0)
 		return (events > 0 ? (double)events : 0.5) / (double)rows;
-	int64_t other_days = all->days - by_lot[r->lot].days;
-	int64_t other_events = all->events - by_lot[r->lot].events;
-	if (all->rows - by_lot[r->lot].rows == 0 || other_days <= 0 || r->span <= 0)
+	int64_t other_days = all->days - by_lot[x->lot].days;
+	int64_t other_events = all->events - by_lot[x->lot].events;
+	if (all->rows - by_lot[x->lot].rows == 0 || other_days <= 0 || span <= 0)
 		return -1.0;
 	double rate = (other_events > 0 ? (double)other_events : 0.5) / (double)other_days;
-	return -expm1(-rate * (double)r->span);
+	return -expm1(-rate * (double)span);
 }
 
 static void tally_add(tally *t, const replay_row *r)
@@ -125,6 +204,9 @@ static void tally_add(tally *t, const replay_row *r)
 	t->events += r->event;
 	t->days += r->span;
 }
+
+/* Marks in probability[] of a row not at risk (its unit's event came before). */
+#define NOT_AT_RISK (-2.0)
 
 int maxsprt_lots_run(const maxsprt_lot_checkin *rows, size_t n, const maxsprt_lot_settings *settings,
                      maxsprt_lot_result **out, size_t *n_lots)
@@ -147,108 +229,99 @@ int maxsprt_lots_run(const maxsprt_lot_checkin *rows, size_t n, const maxsprt_lo
 
 	int rc = -1;
 	pair_map lots = {0}, units = {0}, keys = {0}, lot_keys = {0};
-	replay_row *replay = malloc(n * sizeof *replay);
-	unsigned char *unit_done = NULL;
+	row_index *index = malloc(n * sizeof *index);
+	replay_row *order = malloc(n * sizeof *order);
+	double *probability = malloc(n * sizeof *probability);
+	unsigned char *unit_state = NULL; /* 0: not seen, 1: at risk, 2: event reported */
 	tally *by_key = NULL, *by_lot_key = NULL, *by_lot = NULL;
-	int64_t *lot_ids = NULL, *last_look_at = NULL;
-	double *probability = NULL;
+	int64_t *last_look_at = NULL;
 	maxsprt_lot_result *res = NULL;
-	if (!replay || pair_map_init(&lots, n) || pair_map_init(&units, n) || pair_map_init(&keys, n) ||
-	    pair_map_init(&lot_keys, n))
-		goto out;
-	lot_ids = malloc(n * sizeof *lot_ids);
-	if (!lot_ids)
+	if (!index || !order || !probability || pair_map_init(&lots) || pair_map_init(&units) || pair_map_init(&keys) ||
+	    pair_map_init(&lot_keys))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const maxsprt_lot_checkin *c = &rows[i];
-		replay_row *r = &replay[i];
-		size_t lots_before = lots.count;
-		r->at = c->answered_at;
-		r->lot = pair_map_index(&lots, c->lot_id, 0);
-		if (lots.count > lots_before)
-			lot_ids[r->lot] = c->lot_id;
-		r->unit = pair_map_index(&units, r->lot, c->unit_id);
-		r->key = pair_map_index(&keys, c->prev_day, c->day);
-		r->lot_key = pair_map_index(&lot_keys, r->lot, r->key);
-		r->day = c->day;
-		r->span = c->day - c->prev_day;
-		r->event = c->first_event != 0;
+		row_index *x = &index[i];
+		x->lot = pair_map_index(&lots, c->lot_id, 0);
+		x->unit = pair_map_index(&units, x->lot, c->unit_id);
+		x->key = pair_map_index(&keys, c->prev_day, c->day);
+		x->lot_key = pair_map_index(&lot_keys, x->lot, x->key);
+		if (x->lot == UINT32_MAX || x->unit == UINT32_MAX || x->key == UINT32_MAX || x->lot_key == UINT32_MAX)
+			goto out;
 	}
-	qsort(replay, n, sizeof *replay, replay_cmp);
+	if (replay_order(rows, index, n, order))
+		goto out;
 
-	unit_done = calloc(units.count, 1);
+	unit_state = calloc(units.count, 1);
 	by_key = calloc(keys.count, sizeof *by_key);
 	by_lot_key = calloc(lot_keys.count, sizeof *by_lot_key);
 	by_lot = calloc(lots.count, sizeof *by_lot);
 	last_look_at = malloc(lots.count * sizeof *last_look_at);
-	probability = malloc(n * sizeof *probability);
 	res = calloc(lots.count, sizeof *res);
-	if (!unit_done || !by_key || !by_lot_key || !by_lot || !last_look_at || !probability || !res)
+	if (!unit_state || !by_key || !by_lot_key || !by_lot || !last_look_at || !res)
 		goto out;
-	for (size_t l = 0; l < lots.count; l++) {
-		res[l].lot_id = lot_ids[l];
-		res[l].cv = cv;
-		res[l].state = MAXSPRT_LOT_NO_BASELINE;
-		last_look_at[l] = INT64_MIN;
-	}
 	for (size_t i = 0; i < n; i++) {
-		/* Units counted once: the unit index is dense per first appearance. */
-		if (!unit_done[replay[i].unit]) {
-			unit_done[replay[i].unit] = 2;
-			res[replay[i].lot].units++;
+		maxsprt_lot_result *l = &res[index[i].lot];
+		l->lot_id = rows[i].lot_id;
+		l->cv = cv;
+		l->state = MAXSPRT_LOT_NO_BASELINE;
+		last_look_at[index[i].lot] = INT64_MIN;
+		if (!unit_state[index[i].unit]) {
+			unit_state[index[i].unit] = 1;
+			l->units++;
 		}
 	}
-	memset(unit_done, 0, units.count);
 
+	free(index);
+	index = NULL;
 	tally all = {0};
-	for (size_t g = 0; g < n;) {
-		size_t end = g;
-		while (end < n && replay[end].at == replay[g].at)
-			end++;
-		/* Values first, from the tallies of rows answered strictly before this second;
-		 * probability < -1.5 marks a row of a unit no longer at risk. */
+	for (size_t g = 0, end; g < n; g = end) {
+		const int64_t at = order[g].at;
+		for (end = g + 1; end < n && order[end].at == at; end++)
+			;
+		/* Values first, from the tallies of rows answered strictly before this second. */
 		for (size_t i = g; i < end; i++) {
-			replay_row *r = &replay[i];
-			if (unit_done[r->unit]) {
-				probability[i] = -2.0;
+			const replay_row *r = &order[i];
+			if (unit_state[r->x.unit] == 2) {
+				probability[i] = NOT_AT_RISK;
 				continue;
 			}
-			probability[i] = row_probability(r, by_key, by_lot_key, by_lot, &all);
+			probability[i] = row_probability(&r->x, r->span, by_key, by_lot_key, by_lot, &all);
 			if (r->event)
-				unit_done[r->unit] = 1;
+				unit_state[r->x.unit] = 2;
 		}
 		for (size_t i = g; i < end; i++) {
-			const replay_row *r = &replay[i];
-			if (probability[i] < -1.5)
+			const replay_row *r = &order[i];
+			if (probability[i] == NOT_AT_RISK)
 				continue;
-			tally_add(&by_key[r->key], r);
-			tally_add(&by_lot_key[r->lot_key], r);
-			tally_add(&by_lot[r->lot], r);
+			tally_add(&by_key[r->x.key], r);
+			tally_add(&by_lot_key[r->x.lot_key], r);
+			tally_add(&by_lot[r->x.lot], r);
 			tally_add(&all, r);
-			maxsprt_lot_result *l = &res[r->lot];
+			maxsprt_lot_result *l = &res[r->x.lot];
 			l->events += r->event;
 			if (probability[i] < 0)
-				continue;
+				continue; /* nothing to compare it with: out of the test */
 			l->expected += probability[i] > 1.0 ? 1.0 : probability[i];
 			l->observed += r->event;
-			/* One look per lot per second, after all its rows of that second. */
-			if (l->state == MAXSPRT_LOT_SIGNAL || l->state == MAXSPRT_LOT_ENDED)
-				continue;
-			last_look_at[r->lot] = r->at;
-			l->state = MAXSPRT_LOT_MONITORING;
+			if (l->state == MAXSPRT_LOT_NO_BASELINE || l->state == MAXSPRT_LOT_MONITORING) {
+				l->state = MAXSPRT_LOT_MONITORING;
+				last_look_at[r->x.lot] = at;
+			}
 		}
+		/* One look per lot per second, after all its rows of that second. */
 		for (size_t i = g; i < end; i++) {
-			const replay_row *r = &replay[i];
-			maxsprt_lot_result *l = &res[r->lot];
-			if (last_look_at[r->lot] != r->at || l->state != MAXSPRT_LOT_MONITORING)
+			uint32_t lot = order[i].x.lot;
+			maxsprt_lot_result *l = &res[lot];
+			if (last_look_at[lot] != at)
 				continue;
-			last_look_at[r->lot] = INT64_MIN; /* looked at */
+			last_look_at[lot] = INT64_MIN;
 			l->looks++;
 			maxsprt_result m;
 			maxsprt_look(l->observed, l->expected, cv, settings->upper_limit, settings->min_events, &m);
 			if (m.signal) {
 				l->state = MAXSPRT_LOT_SIGNAL;
-				l->signal_at = r->at;
+				l->signal_at = at;
 				l->signal_look = l->looks;
 				l->signal_expected = l->expected;
 				l->signal_observed = l->observed;
@@ -256,7 +329,6 @@ int maxsprt_lots_run(const maxsprt_lot_checkin *rows, size_t n, const maxsprt_lo
 				l->state = MAXSPRT_LOT_ENDED;
 			}
 		}
-		g = end;
 	}
 	for (size_t l = 0; l < lots.count; l++)
 		res[l].llr = res[l].expected > 0 ? maxsprt_llr(res[l].observed, res[l].expected) : 0.0;
@@ -267,14 +339,14 @@ int maxsprt_lots_run(const maxsprt_lot_checkin *rows, size_t n, const maxsprt_lo
 	rc = 0;
 out:
 	free(res);
-	free(probability);
 	free(last_look_at);
 	free(by_lot);
 	free(by_lot_key);
 	free(by_key);
-	free(unit_done);
-	free(lot_ids);
-	free(replay);
+	free(unit_state);
+	free(probability);
+	free(order);
+	free(index);
 	pair_map_free(&lots);
 	pair_map_free(&units);
 	pair_map_free(&keys);

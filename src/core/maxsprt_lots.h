@@ -28,11 +28,13 @@
  * check-ins fall with the interval's length and a young lot has only the short intervals
  * (0.077 false alarms at alpha 0.05). The fallback is a hazard over the interval rather than
  * the pooled share of all keys, because a missing key is usually a long interval the younger
- * other lots have not reached; their pooled share comes from short intervals and would
- * undercount it (over-alarming), while a rate from short intervals, applied over the long
- * one, slightly overcounts it (conservative). Prospective, so that a look's result never
- * changes when later answers arrive: the signal the live check raised is the one the replay
- * finds.
+ * other lots have not reached; their pooled share comes from short intervals and undercounts
+ * it, while a rate from short intervals, applied over the long one, slightly overcounts it
+ * (simulated null lots, seeds 17 and 1: false alarms 0.033–0.036 with this fallback, 0.051–
+ * 0.054 with the pooled share, 0.090–0.094 adding nothing). Prospective, so that a look's
+ * result never changes when later answers arrive (the signal the live check raised is the one
+ * the replay finds), and it keeps false alarms at or below alpha (0.033–0.038, seeds 17, 1, 2,
+ * 3).
  *
  * Looks: after each answered_at second at which the lot had rows in the test, in time order
  * (look 1, 2, …). Signal at the first look with LLR >= CV and observed >= M while expected <=
