@@ -7,7 +7,7 @@ ASAN_BUILD := build-asan
 DB         := var/exosafe.db
 PORT       ?= 8080
 
-.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http stress fuzz sim clean
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http bench-followup stress fuzz sim clean
 
 all: build
 
@@ -57,16 +57,22 @@ stress: build
 # SIGNALS_BENCH_ARGS, e.g. --reports 1000000; the default generates 10 million reports (build/bench-signals/).
 # ADCHECK_BENCH_ARGS, e.g. --mb 20; the default checks a generated 100 MB Japanese corpus (var/).
 # HTTP_BENCH_ARGS, e.g. --seconds 2; the default runs wrk 10 s a server and endpoint (about 3 min).
+# FOLLOWUP_BENCH_ARGS, e.g. --patients 10000; the default is a 100,000-patient cohort (build/bench-followup/).
 bench: build
 	$(BUILD)/bench_recall $(BENCH_ARGS)
 	$(BUILD)/bench_coldchain $(COLDCHAIN_BENCH_ARGS)
 	/usr/bin/python3 bench/signals/bench_signals.py $(SIGNALS_BENCH_ARGS)
 	$(BUILD)/bench_adcheck $(ADCHECK_BENCH_ARGS)
+	/usr/bin/python3 bench/followup/bench_followup.py $(FOLLOWUP_BENCH_ARGS)
 	/usr/bin/python3 bench/http/bench_http.py $(HTTP_BENCH_ARGS)
 
 # The HTTP benchmark alone: exosafe's API beside nginx serving the same bytes (bench/http).
 bench-http: build
 	/usr/bin/python3 bench/http/bench_http.py $(HTTP_BENCH_ARGS)
+
+# The follow-up statistics alone: C beside the NumPy/SciPy reference (bench/followup).
+bench-followup: build
+	/usr/bin/python3 bench/followup/bench_followup.py $(FOLLOWUP_BENCH_ARGS)
 
 # The MaxSPRT lot simulation (tests/sim/maxsprt_lots.c): false alarms with no excess risk, power
 # and median time to signal at twice the baseline rate. SIM_ARGS, e.g. --lots 100000 --seed 3.

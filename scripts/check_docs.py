@@ -16,7 +16,8 @@ import sys
 
 def routes(root):
     text = open(f'{root}/src/http/routes.c', encoding='utf-8').read()
-    return {(m.group(1), m.group(2)) for m in re.finditer(r'\{"(GET|POST|PUT|DELETE|PATCH)",\s*"(/api/[^"]*)"', text)}
+    return {(m.group(1), re.sub(r'\{[^}]*\}', '{id}', m.group(2)))
+            for m in re.finditer(r'\{"(GET|POST|PUT|DELETE|PATCH)",\s*"(/api/[^"]*)"', text)}
 
 
 def documented(root):

@@ -54,6 +54,12 @@ void config_defaults(server_config *cfg)
 	snprintf(cfg->mail.public_url, sizeof cfg->mail.public_url, "http://127.0.0.1:8080");
 	cfg->mail.reminder_hours_before = 24;
 	cfg->mail.reset_valid_minutes = 60;
+	cfg->followup.tick_seconds = 300;
+	cfg->followup.reminder_days = 3;
+	cfg->followup.link_valid_days = 14;
+	cfg->followup.alpha = 0.05;
+	cfg->followup.upper_limit = 20;
+	cfg->followup.min_events = 2;
 }
 
 /* Copies value into a fixed buffer; -1 when it does not fit. */
@@ -118,6 +124,17 @@ static int parse_long(const char *value, long min, long max, long *out)
 	errno = 0;
 	long v = strtol(value, &end, 10);
 	if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_double(const char *value, double min, double max, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(value, &end);
+	if (errno != 0 || end == value || *end != '\0' || !(v >= min && v <= max))
 		return -1;
 	*out = v;
 	return 0;
@@ -203,6 +220,18 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = parse_bool(value, &c->ae_lot_alert_quarantine);
 	else if (KEY("pharmacovigilance", "meddra_version"))
 		ok = parse_meddra_version(value, c->meddra_version, sizeof c->meddra_version);
+	else if (KEY("followup", "tick_seconds"))
+		ok = parse_long(value, 10, 86400, &v) == 0 ? (c->followup.tick_seconds = (int)v, 0) : -1;
+	else if (KEY("followup", "reminder_days"))
+		ok = parse_long(value, 1, 30, &v) == 0 ? (c->followup.reminder_days = (int)v, 0) : -1;
+	else if (KEY("followup", "link_valid_days"))
+		ok = parse_long(value, 1, 90, &v) == 0 ? (c->followup.link_valid_days = (int)v, 0) : -1;
+	else if (KEY("followup", "alpha"))
+		ok = parse_double(value, 0.0001, 0.5, &c->followup.alpha);
+	else if (KEY("followup", "upper_limit"))
+		ok = parse_double(value, 1, 1000, &c->followup.upper_limit);
+	else if (KEY("followup", "min_events"))
+		ok = parse_long(value, 1, 100, &v) == 0 ? (c->followup.min_events = (int)v, 0) : -1;
 	else if (KEY("server", "threads"))
 		ok = parse_long(value, 1, 64, &v) == 0 ? (c->threads = (int)v, 0) : -1;
 	else if (KEY("server", "max_body_bytes"))

@@ -23,6 +23,16 @@ typedef struct mail_config {
 	int reminder_hours_before;       /* booking reminders go out this long before the call */
 	int reset_valid_minutes;         /* a password-reset link works this long */
 } mail_config;
+/* [followup]: active safety follow-up (issue 17, src/service/followup.h). */
+typedef struct followup_config {
+	int tick_seconds;                /* the server materialises due check-ins this often */
+	int reminder_days;               /* one reminder this long after due; a non-responder as long after it */
+	int link_valid_days;             /* a check-in's e-mailed link works this long after due */
+	double alpha;                    /* MaxSPRT overall false-alarm probability per lot */
+	double upper_limit;              /* MaxSPRT T: expected events at which a lot's surveillance ends */
+	int min_events;                  /* MaxSPRT M: events needed before a signal */
+} followup_config;
+
 /* Production refuses placeholders and demo data; demo marks every page 「デモ」. AUTO (no
  * [server] mode, no --mode): demo when the database was filled by exosafe demo, else production. */
 typedef enum server_mode { MODE_AUTO = 0, MODE_PRODUCTION, MODE_DEMO } server_mode;
@@ -53,6 +63,7 @@ typedef struct server_config {
 	bool ae_lot_alert_quarantine;    /* a lot alert also quarantines the lot */
 	char meddra_version[8];          /* MedDRA release reactions are coded in, "N.N" (E2B E.i.2.1a) */
 	mail_config mail;
+	followup_config followup;
 } server_config;
 
 void config_defaults(server_config *cfg);

@@ -27,6 +27,7 @@ static const char main_usage[] =
 	"  adcheck       check advertising text against the medical advertising rules\n"
 	"  signals       screen product×event pairs for safety signals (PRR, ROR, IC, MGPS)\n"
 	"  mail          the outbox: list messages, send the due ones now\n"
+	"  followup tick create the follow-up check-ins due now, mail them and remind\n"
 	"  export        an adverse-event case as FHIR R4 (fhir) or ICH E2B(R3) (e2b); the intake as FHIR\n"
 	"                (questionnaire, questionnaire-response, consent)\n"
 	"\n"
@@ -39,7 +40,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail}, {"backup", cli_backup}, {"restore", cli_restore},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail}, {"followup", cli_followup}, {"backup", cli_backup}, {"restore", cli_restore},
 };
 
 int main(int argc, char **argv)

@@ -17,6 +17,7 @@ int cli_adcheck(int argc, char **argv);
 int cli_signals(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_mail(int argc, char **argv);
+int cli_followup(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 

@@ -40,6 +40,8 @@ int cli_demo(int argc, char **argv)
 		fprintf(stderr, "exosafe demo: cannot create the demo product and lot: %s\n", s->errmsg);
 	else if (rc == DEMO_CALL)
 		fprintf(stderr, "exosafe demo: cannot book the demo call: %s\n", s->errmsg);
+	else if (rc == DEMO_FOLLOWUP)
+		fprintf(stderr, "exosafe demo: cannot store the follow-up cohort: %s\n", s->errmsg);
 	store_close(s);
 	if (rc != DEMO_OK)
 		return 1;

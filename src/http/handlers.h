@@ -124,6 +124,20 @@ void handle_ae_pmda_form(request *req);
  * *why = "no_cases" when there is nothing to compute, or "internal". */
 json_t *signals_from_store(store *s, bool by_lot, int min_count, const char **why);
 
+/* Active safety follow-up (handlers_followup.c). */
+void handle_my_checkins(request *req);
+void handle_checkin_get(request *req);
+void handle_checkin_answer(request *req);
+void handle_checkin_link_get(request *req);
+void handle_checkin_link_answer(request *req);
+void handle_followup_withdraw(request *req);
+void handle_followup_resume(request *req);
+void handle_followup_nonresponders(request *req);
+void handle_checkin_call(request *req);
+void handle_followup_product(request *req);
+void handle_followup_lot(request *req);
+void handle_followup_plan_put(request *req);
+
 /* How a service's refusal is answered: one row per value of the service's *_rc enum, in a
  * table indexed by it, e.g. [INTAKE_SLOT_TAKEN] = {409, "slot_taken", "slot_id"}. */
 typedef struct error_row {

@@ -33,6 +33,7 @@ static const error_row ae_errors[] = {
 	[AE_DUPLICATE] = {400, "invalid_field", FIELD_FROM_SERVICE, "duplicate_value"},
 	[AE_ONSET_FUTURE] = {400, "invalid_field", "onset_date", "onset_future"},
 	[AE_ONSET_BEFORE_RECEIPT] = {400, "invalid_field", "onset_date", "onset_before_receipt"},
+	[AE_CHECKIN_REPORTED] = {409, "checkin_reported", "checkin_id"},
 	[AE_ERROR] = {500, .log_as = "adverse events"},
 };
 static_assert(sizeof ae_errors / sizeof ae_errors[0] == AE_RC_COUNT, "one row per ae_rc");
@@ -51,6 +52,7 @@ static json_t *json_ae_report(const ae_report_record *r, bool staff)
 	                      r->reporter_role, "has_photo", r->photo_type[0] != '\0', "received_at",
 	                      json_time(r->received_at), "assessment_version", r->latest_version);
 	json_object_set_new(j, "order_id", r->order_id ? json_integer(r->order_id) : json_null());
+	json_object_set_new(j, "checkin_id", r->checkin_id ? json_integer(r->checkin_id) : json_null());
 	/* The patient sees that staff reviewed the report, and when (not what they concluded). */
 	json_object_set_new(j, "reviewed_at", json_time(r->reviewed_at));
 	if (staff) {
@@ -95,6 +97,7 @@ void handle_ae_create(request *req)
 		.onset_date = input_string(req, "onset_date"),
 		.ongoing = input_bool(req, "ongoing", false),
 		.severity = input_string(req, "severity"),
+		.checkin_id = input_int(req, "checkin_id", 0),
 	};
 	if (req->user.role != ROLE_PATIENT && in.patient_id == 0) {
 		reply_error(req, 400, "missing_field", "patient_id", NULL);

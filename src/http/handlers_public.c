@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "http/handlers.h"
+#include "service/followup.h"
 #include "http/kept.h"
 
 /* A lot's public page summarises its storage readings (excursions, MKT) and reads five
@@ -130,7 +131,15 @@ static void public_product(request *req)
 		reply_internal(req, "list lots");
 		return;
 	}
-	reply_json(req, 200, json_pack("{s:o, s:o, s:o}", "product", json_product(&p), "lots", lots, "notes", mandatory_notes()));
+	/* The follow-up summary when the clinic discloses it (small cells suppressed). */
+	json_t *followup;
+	if (followup_public_summary(req->db, p.id, &followup) != FOLLOWUP_OK) {
+		json_decref(lots);
+		reply_internal(req, "follow-up summary");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o, s:o, s:o, s:o}", "product", json_product(&p), "lots", lots, "notes",
+	                               mandatory_notes(), "followup", followup));
 }
 
 static void public_lot(request *req);

@@ -22,6 +22,15 @@ bool route_path_matches(const char *pattern, const char *path, int64_t ids[MAX_P
 			pattern += 4;
 			continue;
 		}
+		if (strncmp(pattern, "{token}", 7) == 0) {
+			/* A link token (base64url): the handler reads it from the path. */
+			size_t n = strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+			if (n < 16 || n > 128)
+				return false;
+			path += n;
+			pattern += 7;
+			continue;
+		}
 		if (*pattern != *path)
 			return false;
 		pattern++;

@@ -331,6 +331,7 @@ static const field_spec ae_report_fields[] = {
 	{"onset_date", FIELD_STRING, true, 10, 10, 0, 0, 0, check_date},
 	{"ongoing", FIELD_BOOLEAN, true, 0, 0, 0, 0, 0, NULL},
 	{"severity", FIELD_STRING, true, 1, 10, 0, 0, 0, check_severity},
+	{"checkin_id", FIELD_INTEGER, false, 0, 0, 1, INT64_MAX, 0, NULL},
 	{0},
 };
 
@@ -367,6 +368,33 @@ static const field_spec clinic_fields[] = {
 	{"bank_account_holder", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
 	{"doctor_name", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
 	{"doctor_licence", FIELD_STRING, false, 0, 1000, 0, 0, 0, NULL},
+	{0},
+};
+
+/* Follow-up answers: symptoms and note are checked by the service (the checklist, each item's
+ * shape) and by handlers_followup.c (a call's nested "answers" object). */
+static const field_spec checkin_answer_fields[] = {
+	{"nothing_changed", FIELD_BOOLEAN, true, 0, 0, 0, 0, 0, NULL},
+	{"symptoms", FIELD_ARRAY, false, 0, 9, 0, 0, 0, NULL},
+	{"note", FIELD_STRING, false, 0, 2000, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
+static const field_spec checkin_call_fields[] = {
+	{"outcome", FIELD_STRING, true, 1, 12, 0, 0, 0, NULL},
+	{"answers", FIELD_OBJECT, false, 0, 0, 0, 0, 0, NULL},
+	{0},
+};
+
+static const field_spec followup_withdraw_fields[] = {
+	{"reason", FIELD_STRING, false, 0, 500, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
+static const field_spec followup_plan_fields[] = {
+	{"first_days", FIELD_ARRAY, true, 1, 12, 0, 0, 0, NULL},
+	{"repeat_days", FIELD_INTEGER, true, 0, 0, 7, 3650, 0, NULL},
+	{"disclose", FIELD_BOOLEAN, true, 0, 0, 0, 0, 0, NULL},
 	{0},
 };
 
@@ -482,6 +510,19 @@ const route api_routes[] = {
 	{"GET", "/api/v1/ae-lot-alerts", ROLE_STAFF, NULL, handle_ae_lot_alerts},
 	{"GET", "/api/v1/ctcae/terms", ROLE_STAFF, NULL, handle_ctcae_terms},
 	{"GET", "/api/v1/signals", ROLE_STAFF, NULL, handle_signals},
+
+	{"GET", "/api/v1/me/checkins", ROLE_PATIENT, NULL, handle_my_checkins},
+	{"GET", "/api/v1/checkins/{id}", ROLE_ANY_USER, NULL, handle_checkin_get},
+	{"POST", "/api/v1/checkins/{id}/answers", ROLE_PATIENT, checkin_answer_fields, handle_checkin_answer},
+	{"GET", "/api/v1/checkin-links/{token}", ACCESS_PUBLIC, NULL, handle_checkin_link_get},
+	{"POST", "/api/v1/checkin-links/{token}/answers", ACCESS_PUBLIC, checkin_answer_fields, handle_checkin_link_answer},
+	{"POST", "/api/v1/me/followup/withdraw", ROLE_PATIENT, followup_withdraw_fields, handle_followup_withdraw},
+	{"POST", "/api/v1/me/followup/resume", ROLE_PATIENT, no_fields, handle_followup_resume},
+	{"GET", "/api/v1/followup/nonresponders", ROLE_STAFF, NULL, handle_followup_nonresponders},
+	{"POST", "/api/v1/checkins/{id}/calls", ROLE_STAFF, checkin_call_fields, handle_checkin_call},
+	{"GET", "/api/v1/followup/products/{id}", ROLE_STAFF, NULL, handle_followup_product},
+	{"GET", "/api/v1/followup/lots/{id}", ROLE_STAFF, NULL, handle_followup_lot},
+	{"PUT", "/api/v1/followup/products/{id}/plan", ROLE_ADMIN, followup_plan_fields, handle_followup_plan_put},
 
 	{"GET", "/api/v1/public/products", ACCESS_PUBLIC, NULL, handle_public_products},
 	{"GET", "/api/v1/public/products/{id}", ACCESS_PUBLIC, NULL, handle_public_product},

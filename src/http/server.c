@@ -38,6 +38,7 @@
 #include "service/mail_sender.h"
 #include "service/ae.h"
 #include "service/audit_writer.h"
+#include "service/followup.h"
 #include "clock.h"
 
 /* Connections are handed to one request at a time; SQLite connections are not shared. */
@@ -128,35 +129,35 @@ static void pool_give(store_pool *p, store *s)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* ---- the cold-chain watch: a thread that checks for silent sensors every minute ---- */
+/* ---- periodic tasks: the cold-chain watch (silent sensors, every minute) and the follow-up
+ * tick (due check-ins, every [followup] tick_seconds), each on its own thread ---- */
 
 enum { COLDCHAIN_WATCH_SECONDS = 60 };
 
-typedef struct coldchain_watch {
+typedef struct periodic_task {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stop;
 	bool started;
 	server *srv;
-} coldchain_watch;
+	int seconds;                       /* between runs */
+	void (*run)(server *srv, store *s); /* one run, on a pooled connection */
+} periodic_task;
 
-static void *coldchain_watch_run(void *arg)
+static void *periodic_task_run(void *arg)
 {
-	coldchain_watch *w = arg;
-	const server_config *cfg = &w->srv->cfg;
-	coldchain_alarm_settings settings = {cfg->data_dir, cfg->mail.public_url};
+	periodic_task *w = arg;
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		pthread_mutex_unlock(&w->lock);
 		store *s = pool_take(&w->srv->pool);
-		if (coldchain_check_silent(s, &settings, clock_now(), NULL) != STORE_OK)
-			fprintf(stderr, "exosafe: cold-chain check: %s\n", s->errmsg);
+		w->run(w->srv, s);
 		pool_give(&w->srv->pool, s);
 		/* The wait is on the system's monotonic time: exosafe's clock may be set elsewhere. */
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += COLDCHAIN_WATCH_SECONDS;
+		until.tv_sec += w->seconds;
 		pthread_mutex_lock(&w->lock);
 		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
 			;
@@ -165,8 +166,8 @@ static void *coldchain_watch_run(void *arg)
 	return NULL;
 }
 
-/* Starts the watch; returns 0, or -1 (the server then runs without it, and says so). */
-static int coldchain_watch_start(coldchain_watch *w, server *srv)
+/* Starts the task; returns 0, or -1 (the server then runs without it, and says so). */
+static int periodic_task_start(periodic_task *w, server *srv, int seconds, void (*run)(server *srv, store *s))
 {
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -176,11 +177,13 @@ static int coldchain_watch_start(coldchain_watch *w, server *srv)
 	pthread_condattr_destroy(&attr);
 	w->stop = false;
 	w->srv = srv;
-	w->started = pthread_create(&w->thread, NULL, coldchain_watch_run, w) == 0;
+	w->seconds = seconds;
+	w->run = run;
+	w->started = pthread_create(&w->thread, NULL, periodic_task_run, w) == 0;
 	return w->started ? 0 : -1;
 }
 
-static void coldchain_watch_stop(coldchain_watch *w)
+static void periodic_task_stop(periodic_task *w)
 {
 	if (w->started) {
 		pthread_mutex_lock(&w->lock);
@@ -191,6 +194,21 @@ static void coldchain_watch_stop(coldchain_watch *w)
 	}
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
+}
+
+static void coldchain_watch_once(server *srv, store *s)
+{
+	const server_config *cfg = &srv->cfg;
+	coldchain_alarm_settings settings = {cfg->data_dir, cfg->mail.public_url};
+	if (coldchain_check_silent(s, &settings, clock_now(), NULL) != STORE_OK)
+		fprintf(stderr, "exosafe: cold-chain check: %s\n", s->errmsg);
+}
+
+static void followup_tick_once(server *srv, store *s)
+{
+	followup_settings fs = followup_settings_from_config(&srv->cfg);
+	if (followup_tick(s, &fs, clock_now(), NULL) != STORE_OK)
+		fprintf(stderr, "exosafe: follow-up tick: %s\n", s->errmsg);
 }
 
 static bool is_state_changing(const char *method)
@@ -1027,9 +1045,11 @@ int server_run(const server_config *cfg)
 	purger purge = {0};
 	if (purger_start(&purge, &srv) != 0)
 		fprintf(stderr, "exosafe: cannot start the purge thread: expired sessions go at the next start\n");
-	coldchain_watch watch = {0};
-	if (coldchain_watch_start(&watch, &srv) != 0)
+	periodic_task watch = {0}, followup = {0};
+	if (periodic_task_start(&watch, &srv, COLDCHAIN_WATCH_SECONDS, coldchain_watch_once) != 0)
 		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
+	if (periodic_task_start(&followup, &srv, cfg->followup.tick_seconds, followup_tick_once) != 0)
+		fprintf(stderr, "exosafe: cannot start the follow-up tick: run exosafe followup tick\n");
 	tell_consent_update(&srv, cfg);
 	/* The sender runs even without an SMTP relay: it then sends nothing, and the admins'
 	 * mail page says that mail is not configured while messages wait in the outbox. */
@@ -1043,7 +1063,8 @@ int server_run(const server_config *cfg)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
-	coldchain_watch_stop(&watch);
+	periodic_task_stop(&followup);
+	periodic_task_stop(&watch);
 	purger_stop(&purge);
 	MHD_stop_daemon(d);
 	lingerer_stop(&srv.linger);

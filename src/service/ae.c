@@ -135,6 +135,7 @@ ae_rc ae_report(store *s, const actor *by, const ae_report_input *in, int64_t no
 	r.ongoing = in->ongoing;
 	snprintf(r.severity, sizeof r.severity, "%s", in->severity);
 	r.received_at = now;
+	r.checkin_id = in->checkin_id;
 
 	if (store_begin(s) != STORE_OK)
 		return AE_ERROR;
@@ -172,10 +173,36 @@ ae_rc ae_report(store *s, const actor *by, const ae_report_input *in, int64_t no
 			}
 		}
 	}
-	if (store_ae_report_insert(s, &r) != STORE_OK)
+	if (r.checkin_id != 0) {
+		/* A report made from a follow-up answer: the patient's own, answered with symptoms,
+		 * once (the unique index on ae_reports.checkin_id decides a race). */
+		checkin_record c;
+		rc = store_checkin_get(s, r.checkin_id, &c);
+		if (rc == STORE_ERROR)
+			return service_rollback(s, AE_ERROR);
+		if (rc == STORE_NOT_FOUND || c.patient_id != r.patient_id) {
+			*field_out = "checkin_id";
+			return service_rollback(s, by->role == ROLE_PATIENT ? AE_NOT_FOUND : AE_INVALID);
+		}
+		if (strcmp(c.status, "answered") != 0 || c.nothing_changed != 0) {
+			*field_out = "checkin_id";
+			return service_rollback(s, AE_INVALID);
+		}
+		if (c.ae_report_id != 0) {
+			*field_out = "checkin_id";
+			return service_rollback(s, AE_CHECKIN_REPORTED);
+		}
+	}
+	rc = store_ae_report_insert(s, &r);
+	if (rc == STORE_CONFLICT && r.checkin_id != 0) {
+		*field_out = "checkin_id";
+		return service_rollback(s, AE_CHECKIN_REPORTED);
+	}
+	if (rc != STORE_OK)
 		return service_rollback(s, AE_ERROR);
 	char detail[160];
-	snprintf(detail, sizeof detail, "report %lld: %.100s, %s", (long long)r.id, r.symptoms_json, r.severity);
+	snprintf(detail, sizeof detail, "report %lld: %.100s, %s%s", (long long)r.id, r.symptoms_json, r.severity,
+	         r.checkin_id ? ", from a follow-up check-in" : "");
 	if (!service_audit(s, by, "ae.report", "patient", r.patient_id, detail))
 		return service_rollback(s, AE_ERROR);
 	if (store_commit(s) != STORE_OK)
@@ -281,6 +308,15 @@ static ae_rc raise_lot_alert(store *s, const ae_policy *p, const lot_record *lot
 			return AE_ERROR;
 	}
 	return AE_OK;
+}
+
+ae_rc ae_raise_lot_alert(store *s, bool quarantine, const lot_record *lot, const char *rule, json_t *evidence,
+                         int64_t now, int *raised)
+{
+	ae_policy p;
+	ae_policy_defaults(&p);
+	p.lot_alert_quarantine = quarantine;
+	return raise_lot_alert(s, &p, lot, rule, evidence, now, raised);
 }
 
 /* Checks one suspected lot against both rules. */

@@ -21,6 +21,7 @@ typedef enum ae_rc {
 	AE_DUPLICATE,        /* a list holds the same item twice (a symptom, a term, a lot); *field_out names it */
 	AE_ONSET_FUTURE,     /* onset_date after today (JST) */
 	AE_ONSET_BEFORE_RECEIPT, /* onset_date before the named order was dispensed */
+	AE_CHECKIN_REPORTED, /* the named follow-up check-in has its report already */
 	AE_ERROR,
 	AE_RC_COUNT, /* not a result: how many there are (the HTTP error table has one row each) */
 } ae_rc;
@@ -47,6 +48,8 @@ typedef struct ae_report_input {
 	const char *onset_date;      /* YYYY-MM-DD, not after today, not before the order was dispensed */
 	bool ongoing;
 	const char *severity;        /* mild | moderate | severe */
+	int64_t checkin_id;          /* 0: none; else the patient's answered follow-up check-in with
+	                                symptoms the report was pre-filled from (one report each) */
 } ae_report_input;
 
 /* Records a report. An onset after today (JST, from now) is AE_ONSET_FUTURE; with an order,
@@ -54,9 +57,11 @@ typedef struct ae_report_input {
  * them) is AE_ONSET_BEFORE_RECEIPT: the report is refused, not flagged, so a typo in the date
  * cannot make a reaction look pre-existing or a pre-existing symptom look like a reaction.
  * Symptoms from before use are reported without an order (or by phone). The database remains
- * unaltered on any refusal.
+ * unaltered on any refusal. A check-in (checkin_id) must be the patient's (else AE_NOT_FOUND
+ * for a patient, AE_INVALID for staff), answered with symptoms (AE_INVALID) and not reported
+ * yet (AE_CHECKIN_REPORTED).
  * Errors: AE_NOT_FOUND, AE_INVALID, AE_DUPLICATE, AE_ONSET_FUTURE, AE_ONSET_BEFORE_RECEIPT,
- *         AE_ERROR. */
+ *         AE_CHECKIN_REPORTED, AE_ERROR. */
 ae_rc ae_report(store *s, const actor *by, const ae_report_input *in, int64_t now, ae_report_record *out,
                 const char **field_out);
 /* Attaches a photo (JPEG or PNG, recognised by its bytes, at most max_bytes) to a report the
@@ -136,6 +141,14 @@ ae_rc ae_export_report(store *s, const struct ctcae_table *terms, const char *se
  * Errors: AE_NOT_FOUND, AE_INVALID, AE_ERROR. */
 ae_rc ae_pmda_form(store *s, const struct ctcae_table *terms, const clinic_profile *clinic, int64_t report_id,
                    int64_t now, char **out, const char **refusal_out, char *err, size_t errlen);
+
+/* Opens the alert `rule` on lot (once per lot and rule: a second is no-op) inside the
+ * caller's open transaction, audited, and when quarantine is set and the lot is released or
+ * received, quarantines it; the path every lot alert takes (the follow-up's MaxSPRT too).
+ * Takes evidence. *raised is incremented when an alert is opened.
+ * Errors: AE_ERROR (the caller rolls back). */
+ae_rc ae_raise_lot_alert(store *s, bool quarantine, const lot_record *lot, const char *rule, json_t *evidence,
+                         int64_t now, int *raised);
 
 /* P(X >= k) for X ~ Poisson(lambda): the exact one-sided test of the lot alerts. */
 double ae_poisson_upper_tail(int64_t k, double lambda);

@@ -7,6 +7,7 @@
 #include "core/timefmt.h"
 #include "service/accounts.h"
 #include "service/clinic.h"
+#include "service/followup.h"
 #include "service/intake.h"
 #include "service/trace.h"
 #include "clock.h"
@@ -57,6 +58,13 @@ static int demo_product_and_lot(store *s, int64_t pharmacist_id)
 	const char *field;
 	if (trace_receive_lot(s, &pharmacist, &lot, now, &field) != TRACE_OK)
 		return -1;
+	return demo_release_lot(s, pharmacist_id, lot.id, tested, now);
+}
+
+int demo_release_lot(store *s, int64_t pharmacist_id, int64_t lot_id, const char *tested_on, int64_t now)
+{
+	actor pharmacist = {.id = pharmacist_id, .role = ROLE_PHARMACIST};
+	const char *field;
 	static const char *const methods[LOT_REQUIRED_TEST_COUNT] = {
 		"日本薬局方 無菌試験法", "NAT法", "比色法 (LAL)", "PCR (HBV/HCV/HIV)", "NTA 粒子径分布", "CD9/CD63/CD81 陽性",
 	};
@@ -65,22 +73,22 @@ static int demo_product_and_lot(store *s, int64_t pharmacist_id)
 		char name[64];
 		snprintf(name, sizeof name, "demo-%s.pdf", lot_required_tests[i]);
 		/* One distinct file per test: the same bytes twice would be refused as a duplicate. */
-		char pdf[sizeof demo_pdf + 64];
-		snprintf(pdf, sizeof pdf, "%s%% test: %s\n", demo_pdf, lot_required_tests[i]);
+		char pdf[sizeof demo_pdf + 96];
+		snprintf(pdf, sizeof pdf, "%s%% test: %s, lot %lld\n", demo_pdf, lot_required_tests[i], (long long)lot_id);
 		certificate_use dup;
-		if (trace_add_certificate(s, &pharmacist, lot.id, name, (const unsigned char *)pdf, strlen(pdf), 1 << 20, NULL,
+		if (trace_add_certificate(s, &pharmacist, lot_id, name, (const unsigned char *)pdf, strlen(pdf), 1 << 20, NULL,
 		                          now, &cert, &dup, &field) != TRACE_OK)
 			return -1;
-		lot_test_record t = {.lot_id = lot.id, .certificate_id = cert.id};
+		lot_test_record t = {.lot_id = lot_id, .certificate_id = cert.id};
 		snprintf(t.kind, sizeof t.kind, "%s", lot_required_tests[i]);
 		snprintf(t.result, sizeof t.result, "pass");
 		snprintf(t.method, sizeof t.method, "%s", methods[i]);
-		snprintf(t.tested_on, sizeof t.tested_on, "%s", tested);
+		snprintf(t.tested_on, sizeof t.tested_on, "%s", tested_on);
 		if (trace_record_test(s, &pharmacist, &t, now, &dup, &field) != TRACE_OK)
 			return -1;
 	}
-	if (trace_transition(s, &pharmacist, lot.id, LOT_QUARANTINE, "受入検査待ち / awaiting release review", now) != TRACE_OK ||
-	    trace_transition(s, &pharmacist, lot.id, LOT_RELEASED, "全試験合格・証明書確認済み(デモ)", now) != TRACE_OK)
+	if (trace_transition(s, &pharmacist, lot_id, LOT_QUARANTINE, "受入検査待ち / awaiting release review", now) != TRACE_OK ||
+	    trace_transition(s, &pharmacist, lot_id, LOT_RELEASED, "全試験合格・証明書確認済み(デモ)", now) != TRACE_OK)
 		return -1;
 	return 0;
 }
@@ -144,5 +152,7 @@ demo_rc demo_load(store *s, const char **failed_email)
 		return DEMO_PRODUCT;
 	if (demo_call(s, doctor_id, first_patient_id) != 0)
 		return DEMO_CALL;
+	if (followup_demo_load(s, doctor_id, pharmacist_id, clock_now()) != 0)
+		return DEMO_FOLLOWUP;
 	return DEMO_OK;
 }

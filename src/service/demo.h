@@ -23,11 +23,16 @@ typedef enum demo_rc {
 	DEMO_CLINIC,        /* the demo clinic's details could not be stored */
 	DEMO_PRODUCT,       /* the product, its lot, tests or release failed */
 	DEMO_CALL,          /* the call could not be published or booked */
+	DEMO_FOLLOWUP,      /* the follow-up cohort (followup_demo.c) could not be stored */
 } demo_rc;
 
 /* Loads the demo data into s, each part in its own transactions; s->errmsg says why a part
  * failed (what was loaded before it stays).
- * Errors: DEMO_NOT_EMPTY, DEMO_ACCOUNT, DEMO_CLINIC, DEMO_PRODUCT, DEMO_CALL. */
+ * Errors: DEMO_NOT_EMPTY, DEMO_ACCOUNT, DEMO_CLINIC, DEMO_PRODUCT, DEMO_CALL, DEMO_FOLLOWUP. */
 demo_rc demo_load(store *s, const char **failed_email);
+
+/* Attaches a certificate and a passing result of every required release test (tested on
+ * tested_on, YYYY-MM-DD) to lot_id and releases it, as the demo pharmacist. 0 or -1. */
+int demo_release_lot(store *s, int64_t pharmacist_id, int64_t lot_id, const char *tested_on, int64_t now);
 
 #endif

@@ -463,6 +463,7 @@ typedef struct ae_report_record {
 	char photo_type[16];           /* "" when no photo */
 	char photo_sha256[65];
 	int64_t received_at;
+	int64_t checkin_id;            /* the follow-up check-in it was pre-filled from, 0 when none */
 	/* Filled by reads: the patient and the latest assessment, if any. */
 	char patient_name[401];
 	int latest_version;            /* 0: not assessed yet */
@@ -547,6 +548,93 @@ typedef struct reset_token_record {
 	int64_t expires_at;
 	int64_t used_at;               /* 0 until used */
 } reset_token_record;
+/* Active safety follow-up (see 0016_followup.sql). */
+#define FOLLOWUP_MAX_FIRST_DAYS 12
+
+/* A product's schedule; a product without one follows the defaults (3, 14, 30; 91; not disclosed). */
+typedef struct followup_plan {
+	int64_t product_id;
+	int first_days[FOLLOWUP_MAX_FIRST_DAYS];  /* ascending, each 1..3650 */
+	int first_count;
+	int repeat_days;
+	bool disclose;                 /* the summary shows on the public product page */
+	int64_t updated_at;
+	int64_t updated_by;            /* 0: the system or never */
+} followup_plan;
+
+/* A delivered order, for the schedule: brings_new_lot when one of its lots reaches the patient
+ * for the first time (no earlier delivered order of theirs held it). */
+typedef struct followup_delivery {
+	int64_t order_id;
+	int64_t patient_id;
+	int64_t product_id;
+	int64_t delivered_at;
+	bool brings_new_lot;
+} followup_delivery;
+
+typedef struct checkin_record {
+	int64_t id;
+	int64_t patient_id;
+	int64_t product_id;
+	int64_t anchor_order_id;       /* the delivery the schedule counts from */
+	int64_t lots_order_id;         /* the latest delivery before due_at: its lots are the check-in's */
+	int day_offset;
+	int64_t due_at;
+	char status[12];               /* open | answered | missed | withdrawn */
+	char link_token_hash[65];
+	int64_t link_expires_at;
+	int64_t mailed_at, reminded_at, answered_at;  /* 0 when not yet */
+	char answered_via[8];          /* app | link | phone, "" until answered */
+	int64_t answered_by;           /* phone answers: the staff member; else 0 */
+	int nothing_changed;           /* 0 or 1; -1 until answered */
+	char note[2001];
+	int64_t closed_at;             /* missed or withdrawn: when; else 0 */
+	int64_t created_at;
+	/* Filled by reads: */
+	char product_name_ja[201], product_name_en[201];
+	int64_t ae_report_id;          /* the report made from it, 0 when none */
+	int64_t calls;                 /* staff calls recorded */
+	char patient_name[401], patient_phone[32], patient_email[256], patient_lang[3];
+} checkin_record;
+
+typedef struct checkin_symptom {
+	char symptom[24];
+	char severity[10];
+	bool still_present;
+} checkin_symptom;
+
+typedef struct checkin_lot {
+	int64_t lot_id;
+	char lot_number[65];
+} checkin_lot;
+
+typedef struct followup_call_record {
+	int64_t id;
+	int64_t checkin_id;
+	int64_t called_by;
+	int64_t called_at;
+	char outcome[12];              /* answered | no_answer | withdrew */
+} followup_call_record;
+
+/* One answered check-in of a product, once per (lot, symptom) it has: lot_id 0 when it has no
+ * lot, symptom "" when nothing was reported. */
+typedef struct followup_answer_row {
+	int64_t checkin_id;
+	int64_t patient_id;
+	int64_t due_at;
+	int64_t answered_at;
+	int64_t lot_id;
+	char symptom[24];
+} followup_answer_row;
+
+/* A patient's first delivery of a lot of a product (an exposure: the per-lot unit's entry). */
+typedef struct followup_exposure_row {
+	int64_t patient_id;
+	int64_t lot_id;
+	char lot_number[65];
+	int64_t entry_at;
+} followup_exposure_row;
+
 /* A search of the audit log (admins' audit page): every field 0 / NULL means "any". Rows come
  * newest first; before_id > 0 continues a listing after the row with that id (keyset paging:
  * rows appended meanwhile do not shift the pages). */
@@ -645,6 +733,12 @@ typedef int (*store_ae_lot_alert_fn)(void *ctx, const ae_lot_alert_record *a);
 typedef int (*store_ae_pair_fn)(void *ctx, int64_t report_id, const char *item, const char *event);
 /* The record is the listing's (its subject and body are freed after the call). */
 typedef int (*store_mail_fn)(void *ctx, const mail_record *m);
+typedef int (*store_followup_delivery_fn)(void *ctx, const followup_delivery *d);
+typedef int (*store_checkin_fn)(void *ctx, const checkin_record *c);
+typedef int (*store_checkin_symptom_fn)(void *ctx, const checkin_symptom *sy);
+typedef int (*store_checkin_lot_fn)(void *ctx, const checkin_lot *l);
+typedef int (*store_followup_answer_fn)(void *ctx, const followup_answer_row *r);
+typedef int (*store_followup_exposure_fn)(void *ctx, const followup_exposure_row *e);
 
 typedef struct store_methods {
 	const char *backend_name;
@@ -966,6 +1060,55 @@ typedef struct store_methods {
 	 * clinic_put writes every field of c->id with updated_at and updated_by (0: NULL). */
 	store_rc (*clinic_get)(store *s, int64_t id, clinic_profile *out);
 	store_rc (*clinic_put)(store *s, const clinic_profile *c);
+
+	/* Active safety follow-up (0016_followup.sql). followup_plan_get: STORE_NOT_FOUND when the
+	 * product has no plan of its own (the defaults apply). followup_plan_put writes every field. */
+	store_rc (*followup_plan_get)(store *s, int64_t product_id, followup_plan *out);
+	store_rc (*followup_plan_put)(store *s, const followup_plan *p);
+	/* Every delivered order, by patient, product and delivery time. */
+	store_rc (*followup_deliveries)(store *s, store_followup_delivery_fn fn, void *ctx);
+	/* STORE_OK when the patient has a check-in for that schedule slot (any status), else
+	 * STORE_NOT_FOUND. */
+	store_rc (*checkin_slot_taken)(store *s, int64_t patient_id, int64_t product_id, int64_t anchor_order_id,
+	                               int day_offset);
+	/* Inserts c (status open; fills c->id) and its lots (those dispensed in c->lots_order_id);
+	 * STORE_CONFLICT when the slot exists or the patient has an open check-in of the product
+	 * (nothing written; the caller's transaction goes on). */
+	store_rc (*checkin_insert)(store *s, checkin_record *c);
+	/* Closes the open check-ins of a patient (product_id 0: of every product) with status
+	 * (missed | withdrawn) at `at`; *count_out (may be NULL) receives how many. */
+	store_rc (*checkins_close_open)(store *s, int64_t patient_id, int64_t product_id, const char *status, int64_t at,
+	                                int64_t *count_out);
+	/* Open check-ins whose link expired at or before now become missed; *count_out how many. */
+	store_rc (*checkins_expire)(store *s, int64_t now, int64_t *count_out);
+	store_rc (*checkin_get)(store *s, int64_t id, checkin_record *out);
+	store_rc (*checkin_by_token)(store *s, const char *token_hash, checkin_record *out);
+	/* A patient's check-ins, newest due first. */
+	store_rc (*checkins_of_patient)(store *s, int64_t patient_id, store_checkin_fn fn, void *ctx);
+	store_rc (*checkin_symptoms)(store *s, int64_t checkin_id, store_checkin_symptom_fn fn, void *ctx);
+	store_rc (*checkin_lots)(store *s, int64_t checkin_id, store_checkin_lot_fn fn, void *ctx);
+	/* Records the answer of an open check-in (status, answered_at, answered_via, answered_by,
+	 * nothing_changed, note from c); STORE_CONFLICT when it is no longer open (nothing written). */
+	store_rc (*checkin_answer)(store *s, const checkin_record *c);
+	store_rc (*checkin_symptom_insert)(store *s, int64_t checkin_id, const checkin_symptom *sy);
+	store_rc (*checkin_mark_mailed)(store *s, int64_t id, int64_t at);
+	/* The reminder carries a new link: link_token_hash replaces the first mail's. */
+	store_rc (*checkin_mark_reminded)(store *s, int64_t id, int64_t at, const char *link_token_hash);
+	/* Open check-ins mailed, not reminded, due at or before due_before, oldest first. */
+	store_rc (*checkins_to_remind)(store *s, int64_t due_before, store_checkin_fn fn, void *ctx);
+	/* Open check-ins reminded at or before reminded_before (no answer since), oldest due first,
+	 * with the patient's name and phone and the calls made. */
+	store_rc (*checkins_nonresponders)(store *s, int64_t reminded_before, store_checkin_fn fn, void *ctx);
+	store_rc (*followup_call_insert)(store *s, followup_call_record *c);
+	/* The patient's withdrawal: STORE_NOT_FOUND when following. put: STORE_CONFLICT when
+	 * withdrawn already. delete: STORE_NOT_FOUND when not withdrawn. */
+	store_rc (*followup_withdrawal_get)(store *s, int64_t patient_id, int64_t *withdrawn_at_out);
+	store_rc (*followup_withdrawal_put)(store *s, int64_t patient_id, int64_t at, const char *reason);
+	store_rc (*followup_withdrawal_delete)(store *s, int64_t patient_id);
+	/* The statistics' inputs for a product: its answered check-ins (followup_answer_row) and
+	 * every patient's first delivery of each of its lots. */
+	store_rc (*followup_answers)(store *s, int64_t product_id, store_followup_answer_fn fn, void *ctx);
+	store_rc (*followup_exposures)(store *s, int64_t product_id, store_followup_exposure_fn fn, void *ctx);
 } store_methods;
 
 struct store {

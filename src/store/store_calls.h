@@ -764,4 +764,124 @@ static inline store_rc store_clinic_put(store *s, const clinic_profile *c)
 	return s->m->clinic_put(s, c);
 }
 
+static inline store_rc store_followup_plan_get(store *s, int64_t product_id, followup_plan *out)
+{
+	return s->m->followup_plan_get(s, product_id, out);
+}
+
+static inline store_rc store_followup_plan_put(store *s, const followup_plan *p)
+{
+	return s->m->followup_plan_put(s, p);
+}
+
+static inline store_rc store_followup_deliveries(store *s, store_followup_delivery_fn fn, void *ctx)
+{
+	return s->m->followup_deliveries(s, fn, ctx);
+}
+
+static inline store_rc store_checkin_slot_taken(store *s, int64_t patient_id, int64_t product_id, int64_t anchor_order_id, int day_offset)
+{
+	return s->m->checkin_slot_taken(s, patient_id, product_id, anchor_order_id, day_offset);
+}
+
+static inline store_rc store_checkin_insert(store *s, checkin_record *c)
+{
+	return s->m->checkin_insert(s, c);
+}
+
+static inline store_rc store_checkins_close_open(store *s, int64_t patient_id, int64_t product_id, const char *status, int64_t at, int64_t *count_out)
+{
+	return s->m->checkins_close_open(s, patient_id, product_id, status, at, count_out);
+}
+
+static inline store_rc store_checkins_expire(store *s, int64_t now, int64_t *count_out)
+{
+	return s->m->checkins_expire(s, now, count_out);
+}
+
+static inline store_rc store_checkin_get(store *s, int64_t id, checkin_record *out)
+{
+	return s->m->checkin_get(s, id, out);
+}
+
+static inline store_rc store_checkin_by_token(store *s, const char *token_hash, checkin_record *out)
+{
+	return s->m->checkin_by_token(s, token_hash, out);
+}
+
+static inline store_rc store_checkins_of_patient(store *s, int64_t patient_id, store_checkin_fn fn, void *ctx)
+{
+	return s->m->checkins_of_patient(s, patient_id, fn, ctx);
+}
+
+static inline store_rc store_checkin_symptoms(store *s, int64_t checkin_id, store_checkin_symptom_fn fn, void *ctx)
+{
+	return s->m->checkin_symptoms(s, checkin_id, fn, ctx);
+}
+
+static inline store_rc store_checkin_lots(store *s, int64_t checkin_id, store_checkin_lot_fn fn, void *ctx)
+{
+	return s->m->checkin_lots(s, checkin_id, fn, ctx);
+}
+
+static inline store_rc store_checkin_answer(store *s, const checkin_record *c)
+{
+	return s->m->checkin_answer(s, c);
+}
+
+static inline store_rc store_checkin_symptom_insert(store *s, int64_t checkin_id, const checkin_symptom *sy)
+{
+	return s->m->checkin_symptom_insert(s, checkin_id, sy);
+}
+
+static inline store_rc store_checkin_mark_mailed(store *s, int64_t id, int64_t at)
+{
+	return s->m->checkin_mark_mailed(s, id, at);
+}
+
+static inline store_rc store_checkin_mark_reminded(store *s, int64_t id, int64_t at, const char *link_token_hash)
+{
+	return s->m->checkin_mark_reminded(s, id, at, link_token_hash);
+}
+
+static inline store_rc store_checkins_to_remind(store *s, int64_t due_before, store_checkin_fn fn, void *ctx)
+{
+	return s->m->checkins_to_remind(s, due_before, fn, ctx);
+}
+
+static inline store_rc store_checkins_nonresponders(store *s, int64_t reminded_before, store_checkin_fn fn, void *ctx)
+{
+	return s->m->checkins_nonresponders(s, reminded_before, fn, ctx);
+}
+
+static inline store_rc store_followup_call_insert(store *s, followup_call_record *c)
+{
+	return s->m->followup_call_insert(s, c);
+}
+
+static inline store_rc store_followup_withdrawal_get(store *s, int64_t patient_id, int64_t *withdrawn_at_out)
+{
+	return s->m->followup_withdrawal_get(s, patient_id, withdrawn_at_out);
+}
+
+static inline store_rc store_followup_withdrawal_put(store *s, int64_t patient_id, int64_t at, const char *reason)
+{
+	return s->m->followup_withdrawal_put(s, patient_id, at, reason);
+}
+
+static inline store_rc store_followup_withdrawal_delete(store *s, int64_t patient_id)
+{
+	return s->m->followup_withdrawal_delete(s, patient_id);
+}
+
+static inline store_rc store_followup_answers(store *s, int64_t product_id, store_followup_answer_fn fn, void *ctx)
+{
+	return s->m->followup_answers(s, product_id, fn, ctx);
+}
+
+static inline store_rc store_followup_exposures(store *s, int64_t product_id, store_followup_exposure_fn fn, void *ctx)
+{
+	return s->m->followup_exposures(s, product_id, fn, ctx);
+}
+
 #endif

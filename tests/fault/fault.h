@@ -31,6 +31,7 @@ typedef struct world {
 	int64_t slot_id, booking_id, response_id, decision_id;
 	/* Filled by row setups: */
 	int64_t order_id, slot2_id, booking2_id, track_id, report_id, report2_id, alert_id, mail_id;
+	int64_t checkin_id;
 	session_record session;
 	char token[TOKEN_TEXT_MAX];
 	char device[TOKEN_TEXT_MAX];     /* a device cookie given at a log-in (accounts_login) */

@@ -10,6 +10,7 @@
 #include "service/ae.h"
 #include "service/coldchain.h"
 #include "service/coldchain_alarm.h"
+#include "service/followup.h"
 #include "service/recall.h"
 #include "service/trace.h"
 #include "tests/fault/fault.h"
@@ -379,6 +380,83 @@ static int run_ae_assess_lot_alert(store *s, world *w)
 	return assess(s, w, w->report2_id, &alerts) || alerts != 1;
 }
 
+/* ---- active safety follow-up ---- */
+
+/* The order delivered on t0 + DAY: its day-3 check-in is due on t0 + 4 days. */
+static int setup_delivered(store *s, world *w)
+{
+	if (setup_shipped(s, w) || run_deliver(s, w))
+		return fail("delivered: %s", s->errmsg);
+	return 0;
+}
+
+static int run_followup_tick(store *s, world *w)
+{
+	followup_settings fs = followup_settings_from_config(&w->cfg);
+	followup_tick_counts counts;
+	return followup_tick(s, &fs, w->t0 + 5 * DAY, &counts) != STORE_OK || counts.created != 1 || counts.mailed != 1;
+}
+
+static int first_checkin(void *ctx, const checkin_record *c)
+{
+	*(int64_t *)ctx = c->id;
+	return 1;
+}
+
+static int setup_checkin(store *s, world *w)
+{
+	if (setup_delivered(s, w) || run_followup_tick(s, w) ||
+	    store_checkins_of_patient(s, w->patient.id, first_checkin, &w->checkin_id) != STORE_OK || w->checkin_id == 0)
+		return fail("check-in: %s", s->errmsg);
+	return 0;
+}
+
+/* A reminder is due once the check-in is reminder_days old. */
+static int run_followup_remind(store *s, world *w)
+{
+	followup_settings fs = followup_settings_from_config(&w->cfg);
+	followup_tick_counts counts;
+	return followup_tick(s, &fs, w->t0 + 9 * DAY, &counts) != STORE_OK || counts.reminded != 1;
+}
+
+static int run_followup_answer(store *s, world *w)
+{
+	followup_settings fs = followup_settings_from_config(&w->cfg);
+	json_t *symptoms = json_pack("[{s:s, s:s, s:b}]", "symptom", "redness", "severity", "mild", "still_present", 1);
+	followup_answer_input in = {.nothing_changed = false, .symptoms = symptoms, .note = "赤み"};
+	checkin_record c;
+	json_t *prefill = NULL;
+	const char *field;
+	followup_rc rc = followup_answer(s, &w->patient, &fs, w->checkin_id, &in, w->t0 + 5 * DAY, &c, &prefill, &field);
+	json_decref(symptoms);
+	json_decref(prefill);
+	return rc != FOLLOWUP_OK;
+}
+
+static int run_followup_withdraw(store *s, world *w)
+{
+	return followup_withdraw(s, &w->patient, "理由", w->t0 + 5 * DAY) != FOLLOWUP_OK;
+}
+
+static int run_followup_call(store *s, world *w)
+{
+	followup_settings fs = followup_settings_from_config(&w->cfg);
+	checkin_record c;
+	const char *field;
+	return followup_call(s, &w->pharmacist, &fs, w->checkin_id, "withdrew", NULL, w->t0 + 5 * DAY, &c, NULL, &field) !=
+	       FOLLOWUP_OK;
+}
+
+static int run_followup_plan(store *s, world *w)
+{
+	json_t *days = json_pack("[i, i]", 7, 28);
+	followup_plan plan;
+	const char *field;
+	followup_rc rc = followup_plan_set(s, &w->admin, w->product_id, days, 91, true, w->t0, &plan, &field);
+	json_decref(days);
+	return rc != FOLLOWUP_OK;
+}
+
 const fault_op fault_ops_stock[] = {
 	{"trace_create_product", NULL, run_create_product, 0, false},
 	{"trace_receive_lot", NULL, run_receive_lot, 0, false},
@@ -410,5 +488,13 @@ const fault_op fault_ops_stock[] = {
 	{"ae_photo", setup_report, run_ae_photo, 0, false},
 	{"ae_assess", setup_report, run_ae_assess, 0, false},
 	{"ae_assess (lot alert)", setup_second_serious, run_ae_assess_lot_alert, 0, false},
+	/* The tick: expired links, then each new check-in, then each product's MaxSPRT look, one
+	 * transaction each (followup.c). */
+	{"followup_tick", setup_delivered, run_followup_tick, 3, false},
+	{"followup_tick (reminder)", setup_checkin, run_followup_remind, 3, false},
+	{"followup_answer (+ MaxSPRT)", setup_checkin, run_followup_answer, 0, false},
+	{"followup_withdraw", setup_checkin, run_followup_withdraw, 0, false},
+	{"followup_call (withdrew)", setup_checkin, run_followup_call, 0, false},
+	{"followup_plan_set", NULL, run_followup_plan, 0, false},
 };
 const size_t fault_ops_stock_count = sizeof fault_ops_stock / sizeof fault_ops_stock[0];

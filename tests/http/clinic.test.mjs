@@ -72,6 +72,8 @@ describe('serve in production refuses what it cannot serve', () => {
       'ALTER TABLE users DROP COLUMN deactivated_at; ALTER TABLE users DROP COLUMN password_reset_required;',
       'ALTER TABLE users DROP COLUMN lang;',
       'DROP TABLE IF EXISTS login_devices;',
+      'DROP TABLE followup_calls; DROP TABLE checkin_symptoms; DROP TABLE checkin_lots; DROP TABLE followup_withdrawals;',
+      'DROP INDEX ae_reports_checkin; ALTER TABLE ae_reports DROP COLUMN checkin_id; DROP TABLE checkins; DROP TABLE followup_plans;',
       'DROP TABLE clinics; DELETE FROM schema_version WHERE version >= 9;',
     ].join(' '));
     assert.equal(cli(['init', '--db', db]).status, 0);

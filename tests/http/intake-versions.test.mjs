@@ -44,12 +44,14 @@ after(async () => {
 
 test('answering an outdated questionnaire version or accepting an outdated consent changes nothing', async () => {
   const p = new Client(server.url);
-  assert.equal((await p.signup(signupBody({ email: 'versions@patient.example' }))).status, 201);
+  const signedUp = await p.signup(signupBody({ email: 'versions@patient.example' }));
+  assert.equal(signedUp.status, 201);
+  const mine = `WHERE patient_id = ${signedUp.json.user.id}`;  // the demo's follow-up cohort has its own
   const q = await p.get('/api/v1/questionnaire');
   assert.equal(q.json.questionnaire.version, NEXT, 'the highest version is current');
   assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: QUESTIONNAIRE_VERSION, answers: cleanAnswers() }), 409, 'questionnaire_outdated');
   assertError(await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: 1, answers: cleanAnswers() }), 409, 'questionnaire_outdated');
-  assert.equal(Number(sql(server.db, 'SELECT count(*) FROM questionnaire_responses;')), 0);
+  assert.equal(Number(sql(server.db, `SELECT count(*) FROM questionnaire_responses ${mine};`)), 0);
 
   const c = await p.get('/api/v1/consent');
   assert.equal(c.json.consent.version, 3);
@@ -57,7 +59,7 @@ test('answering an outdated questionnaire version or accepting an outdated conse
   const { createHash } = await import('node:crypto');
   const oldHash = createHash('sha256').update(v1.text.ja, 'utf8').digest('hex');
   assertError(await p.post('/api/v1/consent', { consent_id: c.json.consent.id, version: 2, lang: 'ja', sha256: oldHash }), 409, 'consent_outdated');
-  assert.equal(Number(sql(server.db, 'SELECT count(*) FROM consent_acceptances;')), 0);
+  assert.equal(Number(sql(server.db, `SELECT count(*) FROM consent_acceptances ${mine};`)), 0);
 
   const ok = await p.post('/api/v1/questionnaire/responses', { questionnaire_id: 'exosome-cream', version: NEXT, answers: cleanAnswers() });
   assert.equal(ok.status, 201, ok.text);

@@ -105,7 +105,9 @@ describe('review queue: search and paging', () => {
 });
 
 describe('orders: search and paging', () => {
+  let demoOrders;  // the demo's follow-up cohort: delivered orders of its own patients
   before(() => {
+    demoOrders = Number(sql(server.db, "SELECT count(*) FROM orders WHERE status = 'delivered';"));
     // Orders as the database holds them (the order journey itself is tested in trace.test.mjs):
     // two per patient, statuses in turn.
     const statuses = ['awaiting_payment', 'paid', 'dispensed', 'shipped', 'delivered', 'cancelled'];
@@ -121,15 +123,15 @@ describe('orders: search and paging', () => {
 
   test('pages of 5 hold every order once, newest first; status counts for the tabs', async () => {
     const { rows, total } = await allPages(pharmacist, '/api/v1/orders', 'orders', 5);
-    assert.equal(total, 24);
+    assert.equal(total, 24 + demoOrders);
     const ids = rows.map((o) => o.id);
     assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
-    assert.equal(new Set(ids).size, 24);
+    assert.equal(new Set(ids).size, 24 + demoOrders);
     const r = await admin.get('/api/v1/orders?status=paid&limit=3');
     assert.equal(r.json.total, 4);
     assert.equal(r.json.orders.length, 3);
     for (const o of r.json.orders) assert.equal(o.status, 'paid');
-    assert.deepEqual(r.json.status_counts, { awaiting_payment: 4, paid: 4, dispensed: 4, shipped: 4, delivered: 4, cancelled: 4 });
+    assert.deepEqual(r.json.status_counts, { awaiting_payment: 4, paid: 4, dispensed: 4, shipped: 4, delivered: 4 + demoOrders, cancelled: 4 });
   });
 
   test('search by patient name, kana, and order number (#N too)', async () => {

@@ -368,7 +368,7 @@ static void test_retry_delay(void **state)
 }
 
 /* Every template in data/mail renders in ja and en with the placeholders the services give
- * (service/mail_events.c, service/password_reset.c, service/coldchain_alarm.c): a typo in a template fails here, not in a
+ * (service/mail_events.c, service/password_reset.c, service/coldchain_alarm.c, service/followup.c): a typo in a template fails here, not in a
  * patient's mailbox. Both languages of each kind exist. */
 static void test_all_templates_render(void **state)
 {
@@ -383,6 +383,8 @@ static void test_all_templates_render(void **state)
 		{"allowance_minutes", "60"}, {"first_at", "a"}, {"last_at", "b"}, {"interval_minutes", "10"},
 		{"logger_code", "F-1"}, {"minutes_outside", "90"}, {"minutes", "30"}, {"peak", "9.1"}, {"place", "冷蔵庫"},
 		{"range", "2–8"}, {"resumed", "c"}, {"since", "d"},
+		/* the follow-up check-ins (service/followup.c) */
+		{"day", "14"}, {"due_date", "2026-12-03"},
 	};
 	DIR *d = opendir("data/mail");
 	assert_non_null(d);

@@ -448,7 +448,8 @@ static void test_recall_recipients_match_their_definition(void **state)
 
 	/* The migration's own fill: remove 0014's objects and its record (and those of the
 	 * migrations after it, which migrate runs again), migrate again. */
-	char drop[4096] = "DELETE FROM schema_version WHERE version >= 14; DROP TABLE login_devices;";
+	char drop[4096] = "DELETE FROM schema_version WHERE version >= 14; DROP TABLE login_devices;"
+	                  "DROP TABLE followup_calls; DROP INDEX ae_reports_checkin; ALTER TABLE ae_reports DROP COLUMN checkin_id; DROP TABLE followup_withdrawals; DROP TABLE checkin_symptoms; DROP TABLE checkin_lots; DROP TABLE checkins; DROP TABLE followup_plans;";
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
@@ -483,10 +484,11 @@ static void test_schema_check_states(void **state)
 	assert_int_equal(st.version, newest);
 	assert_int_equal(st.known_version, newest);
 
-	/* Older: the last migration's objects and its row gone (0015 adds one table). */
-	exec_sql(f->path, "DROP TABLE login_devices; DELETE FROM schema_version WHERE version = 15");
+	/* Older: the last migration's objects and its row gone (0016 adds six tables, a column
+	 * and its index). */
+	exec_sql(f->path, "DROP TABLE followup_calls; DROP INDEX ae_reports_checkin; ALTER TABLE ae_reports DROP COLUMN checkin_id; DROP TABLE followup_withdrawals; DROP TABLE checkin_symptoms; DROP TABLE checkin_lots; DROP TABLE checkins; DROP TABLE followup_plans; DELETE FROM schema_version WHERE version = 16");
 	assert_int_equal(schema_state(f->s, &st), STORE_SCHEMA_OLDER);
-	assert_int_equal(st.version, 14);
+	assert_int_equal(st.version, 15);
 	int version = 0;
 	assert_int_equal(store_migrate(f->s, &version), STORE_OK);
 	assert_int_equal(schema_state(f->s, &st), STORE_SCHEMA_CURRENT);

@@ -232,4 +232,30 @@ store_rc sqlite_audit_search(store *s, const audit_query *q, store_audit_entry_f
 store_rc sqlite_audit_count(store *s, const audit_query *q, int64_t *count_out);
 store_rc sqlite_audit_people(store *s, store_audit_person_fn fn, void *ctx);
 
+/* The active safety follow-up (store_sqlite_followup.c). */
+store_rc sqlite_followup_plan_get(store *s, int64_t product_id, followup_plan *out);
+store_rc sqlite_followup_plan_put(store *s, const followup_plan *p);
+store_rc sqlite_followup_deliveries(store *s, store_followup_delivery_fn fn, void *ctx);
+store_rc sqlite_checkin_slot_taken(store *s, int64_t patient_id, int64_t product_id, int64_t anchor_order_id, int day_offset);
+store_rc sqlite_checkin_insert(store *s, checkin_record *c);
+store_rc sqlite_checkins_close_open(store *s, int64_t patient_id, int64_t product_id, const char *status, int64_t at, int64_t *count_out);
+store_rc sqlite_checkins_expire(store *s, int64_t now, int64_t *count_out);
+store_rc sqlite_checkin_get(store *s, int64_t id, checkin_record *out);
+store_rc sqlite_checkin_by_token(store *s, const char *token_hash, checkin_record *out);
+store_rc sqlite_checkins_of_patient(store *s, int64_t patient_id, store_checkin_fn fn, void *ctx);
+store_rc sqlite_checkin_symptoms(store *s, int64_t checkin_id, store_checkin_symptom_fn fn, void *ctx);
+store_rc sqlite_checkin_lots(store *s, int64_t checkin_id, store_checkin_lot_fn fn, void *ctx);
+store_rc sqlite_checkin_answer(store *s, const checkin_record *c);
+store_rc sqlite_checkin_symptom_insert(store *s, int64_t checkin_id, const checkin_symptom *sy);
+store_rc sqlite_checkin_mark_mailed(store *s, int64_t id, int64_t at);
+store_rc sqlite_checkin_mark_reminded(store *s, int64_t id, int64_t at, const char *link_token_hash);
+store_rc sqlite_checkins_to_remind(store *s, int64_t due_before, store_checkin_fn fn, void *ctx);
+store_rc sqlite_checkins_nonresponders(store *s, int64_t reminded_before, store_checkin_fn fn, void *ctx);
+store_rc sqlite_followup_call_insert(store *s, followup_call_record *c);
+store_rc sqlite_followup_withdrawal_get(store *s, int64_t patient_id, int64_t *withdrawn_at_out);
+store_rc sqlite_followup_withdrawal_put(store *s, int64_t patient_id, int64_t at, const char *reason);
+store_rc sqlite_followup_withdrawal_delete(store *s, int64_t patient_id);
+store_rc sqlite_followup_answers(store *s, int64_t product_id, store_followup_answer_fn fn, void *ctx);
+store_rc sqlite_followup_exposures(store *s, int64_t product_id, store_followup_exposure_fn fn, void *ctx);
+
 #endif

@@ -12,7 +12,7 @@
 	" r.description, r.onset_date, r.ongoing, r.severity, coalesce(r.photo_type, ''), coalesce(r.photo_sha256, ''),"\
 	" r.received_at, u.name, coalesce(a.version, 0), coalesce(a.serious, 0), coalesce(a.due_date, ''),"           \
 	" coalesce(a.outcome, ''),"                                                                                     \
-	" coalesce((SELECT min(assessed_at) FROM ae_assessments WHERE report_id = r.id), 0)"                           \
+	" coalesce((SELECT min(assessed_at) FROM ae_assessments WHERE report_id = r.id), 0), coalesce(r.checkin_id, 0)"\
 	" FROM ae_reports r JOIN users u ON u.id = r.patient_id"                                                       \
 	" LEFT JOIN ae_assessments a ON a.report_id = r.id"                                                            \
 	"   AND a.version = (SELECT max(version) FROM ae_assessments WHERE report_id = r.id)"
@@ -39,14 +39,15 @@ static void read_report(sqlite3_stmt *st, void *out)
 	sqlite_copy_text(r->due_date, sizeof r->due_date, st, 16);
 	sqlite_copy_text(r->outcome, sizeof r->outcome, st, 17);
 	r->reviewed_at = sqlite3_column_int64(st, 18);
+	r->checkin_id = sqlite3_column_int64(st, 19);
 }
 
 store_rc sqlite_ae_report_insert(store *s, ae_report_record *r)
 {
 	sqlite_store *ss = impl(s);
 	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO ae_reports (patient_id, order_id, reported_by, reporter_role, symptoms_json,"
-	                                      " description, onset_date, ongoing, severity, received_at)"
-	                                      " VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?)");
+	                                      " description, onset_date, ongoing, severity, received_at, checkin_id)"
+	                                      " VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqlite3_bind_int64(st, 1, r->patient_id);
@@ -59,6 +60,7 @@ store_rc sqlite_ae_report_insert(store *s, ae_report_record *r)
 	sqlite3_bind_int(st, 8, r->ongoing ? 1 : 0);
 	sqlite3_bind_text(st, 9, r->severity, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, r->received_at);
+	sqlite3_bind_int64(st, 11, r->checkin_id);
 	return sqlite_insert(ss, st, &r->id, "insert adverse event report");
 }
 

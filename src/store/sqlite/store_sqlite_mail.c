@@ -7,7 +7,7 @@
 
 /* Kinds whose body holds a secret (a single-use reset link): once the relay has it, the copy
  * in the outbox is replaced, so the database keeps no usable link. */
-#define MAIL_SECRET_KINDS "'password_reset'"
+#define MAIL_SECRET_KINDS "'password_reset', 'checkin_due', 'checkin_reminder'"
 #define MAIL_SECRET_REMOVED "(removed after sending: held a single-use link)"
 
 #define MAIL_SELECT                                                                                                 \

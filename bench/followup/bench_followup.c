@@ -1,0 +1,436 @@
+/* bench/followup: the follow-up statistics of issue 17 over a synthetic cohort, in C.
+ *
+ *     bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T]
+ *                    [--min-events M] [--conf C]
+ *
+ * COHORT.csv (written by bench/followup/bench_followup.py, one row a check-in, missed ones
+ * too): patient,product,lot,delivered_at,answered_at,symptoms — delivered_at is the delivery
+ * whose lot was in use at the check-in (unix seconds), answered_at 0 for a missed check-in,
+ * symptoms a bit mask over the 9 checklist symptoms (0: nothing changed).
+ *
+ * The method of CONTRACT17.md section 4: per product a unit is a patient (entry = first
+ * delivery of the product), per lot a (patient, lot) exposure (entry = first delivery with the
+ * lot); a unit is followed with one answered check-in; event = the first answered check-in
+ * with a symptom, censored at the last answered one otherwise. Per product and per lot: units
+ * followed, person-days, events, per-symptom incidence with Clopper–Pearson 95%, the
+ * Kaplan–Meier curve with its log(−log) band (core/followup_stats.h), and per lot the MaxSPRT
+ * (core/maxsprt.h) against the product's other lots.
+ *
+ * Prints on stdout "seconds S cpu C" (wall and process CPU time from reading the file to having
+ * every number; the writing of the numbers is not timed) and writes every number as raw doubles to NUMBERS.f64
+ * in the order bench/followup/reference.py writes them (see write_group). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/followup_stats.h"
+#include "core/maxsprt.h"
+
+#define N_SYMPTOMS 9
+#define HEADER "patient,product,lot,delivered_at,answered_at,symptoms"
+
+/* Times as unsigned 32-bit Unix seconds (to 2106): 20 bytes a row instead of 32, since on this
+ * virtual machine freshly touched memory is the dearest part of the run. */
+typedef struct {
+	int32_t patient;
+	uint32_t delivered_at, answered_at;
+	uint16_t product, lot, symptoms;
+} checkin_row;
+
+/* One unit (a patient of a product, or a patient's exposure to a lot). */
+typedef struct {
+	int64_t entry;          /* first delivery */
+	int64_t first_event;    /* answered_at of the first answered check-in with a symptom, or INT64_MAX */
+	int64_t last_answered;  /* answered_at of the last answered check-in, or 0 */
+	uint32_t symptoms;      /* OR over the answered check-ins */
+} unit_acc;
+
+/* What one product or lot comes to. */
+typedef struct {
+	int32_t id, product;
+	int64_t followed, events, follow_seconds;
+	fs_incidence incidence[N_SYMPTOMS];
+	fs_km_step *steps;
+	ptrdiff_t n_steps;
+	double expected, llr, cv;
+	int state;              /* -1 product; lots: 0 no_baseline, 1 monitoring, 2 signal, 3 ended */
+} group_result;
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *msg)
+{
+	fprintf(stderr, "bench_followup: %s\n", msg);
+	exit(1);
+}
+
+/* A large zeroed buffer in transparent huge pages where the kernel allows them (madvise mode):
+ * on this virtual machine a page fault costs about 14 µs, and the 4 KiB pages of a 1M-row run
+ * cost more than the arithmetic (25,000 faults, 0.36 s of system time). NumPy asks for huge
+ * pages for its large arrays the same way (its default on Linux). Never freed: the process
+ * ends after one run. */
+static void *big(size_t bytes)
+{
+	bytes = bytes ? bytes : 1;
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("out of memory");
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+/* The file mapped read-only (MAP_POPULATE: its pages are the page cache's, mapped in one go,
+ * neither copied nor freshly allocated). It must end with a newline (the parser stops at it). */
+static const char *map_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	if (((const char *)p)[*len - 1] != '\n')
+		die("the input does not end with a newline");
+	return p;
+}
+
+/* A non-negative decimal integer ending at `end`; advances *p past the terminator. */
+static int parse_field(const char **p, char end, int64_t *out)
+{
+	const char *s = *p;
+	int64_t v = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (end == '\n' && *s == '\r')
+		s++;
+	if (*s != end)
+		return -1;
+	*p = s + 1;
+	*out = v;
+	return 0;
+}
+
+static checkin_row *parse_cohort(const char *buf, size_t len, size_t *n_rows)
+{
+	if (strncmp(buf, HEADER, strlen(HEADER)) != 0)
+		die("the input does not start with the header " HEADER);
+	const char *p = strchr(buf, '\n');
+	if (p == NULL)
+		die("the input has no rows");
+	p++;
+	/* A row is at least 12 bytes ("1,1,1,1,0,0\n"): room for every row without counting lines
+	 * first (pages never written cost nothing). */
+	checkin_row *rows = big((len / 12 + 1) * sizeof *rows);
+	size_t n = 0;
+	while (p < buf + len) {
+		int64_t v[6];
+		const char ends[6] = {',', ',', ',', ',', ',', '\n'};
+		for (int i = 0; i < 6; i++)
+			if (parse_field(&p, ends[i], &v[i]) != 0) {
+				fprintf(stderr, "bench_followup: row %zu: field %d is not a number\n", n + 2, i + 1);
+				exit(1);
+			}
+		if (v[0] > INT32_MAX || v[1] > UINT16_MAX || v[2] > UINT16_MAX || v[3] > UINT32_MAX || v[4] > UINT32_MAX ||
+		    v[5] >= (1 << N_SYMPTOMS))
+			die("a patient, product or lot id, a time or a symptom mask is out of range");
+		rows[n++] = (checkin_row){(int32_t)v[0], (uint32_t)v[3], (uint32_t)v[4], (uint16_t)v[1], (uint16_t)v[2],
+		                          (uint16_t)v[5]};
+	}
+	*n_rows = n;
+	return rows;
+}
+
+/* Working memory of by_key, sized for n rows once and used by both groupings. */
+/* A row as bucketed by product or lot: what the units need. */
+typedef struct {
+	int32_t patient;
+	uint32_t symptoms;
+	int64_t delivered_at, answered_at;
+} keyed_row;
+
+typedef struct {
+	keyed_row *bucketed;    /* the rows in key order (a counting sort's scatter) */
+	int32_t *stamp, *unit_of;
+	unit_acc *units;
+	fs_obs *obs;
+	uint32_t *masks;
+	int64_t *seconds;
+	fs_km_step *steps;      /* the Kaplan–Meier steps of every group, one after the other */
+	size_t steps_used, steps_room;
+} scratch_space;
+
+static scratch_space scratch_make(size_t n, int32_t max_patient)
+{
+	scratch_space w = {
+		.bucketed = big(n * sizeof(keyed_row)), .stamp = big(((size_t)max_patient + 1) * sizeof(int32_t)),
+		.unit_of = big(((size_t)max_patient + 1) * sizeof(int32_t)), .units = big(n * sizeof(unit_acc)),
+		.obs = big(n * sizeof(fs_obs)), .masks = big(n * sizeof(uint32_t)), .seconds = big(n * sizeof(int64_t)),
+		/* Units of the products plus units of the lots: at most a unit per row each. */
+		.steps = big(2 * n * sizeof(fs_km_step)), .steps_used = 0, .steps_room = 2 * n,
+	};
+	return w;
+}
+
+/* The statistics of one group from its units. */
+static void group_statistics(scratch_space *w, size_t n_units, group_result *g)
+{
+	size_t followed = 0;
+	int64_t events = 0, total = 0;
+	for (size_t u = 0; u < n_units; u++) {
+		const unit_acc *unit = &w->units[u];
+		if (unit->last_answered == 0)
+			continue;
+		int event = unit->first_event != INT64_MAX;
+		int64_t s = (event ? unit->first_event : unit->last_answered) - unit->entry;
+		w->seconds[followed] = s;
+		w->obs[followed] = (fs_obs){(double)s / 86400.0, event};
+		w->masks[followed] = unit->symptoms;
+		events += event;
+		total += s;
+		followed++;
+	}
+	g->followed = (int64_t)followed;
+	g->events = events;
+	g->follow_seconds = total;
+	if (fs_person_days(w->seconds, followed) != (double)total / 86400.0)
+		die("fs_person_days disagrees");
+	if (fs_symptom_incidence(w->masks, followed, N_SYMPTOMS, 0.95, g->incidence) != 0)
+		die("fs_symptom_incidence failed");
+	if (w->steps_room - w->steps_used < followed)
+		die("no room for the steps");
+	g->steps = w->steps + w->steps_used;
+	g->n_steps = fs_kaplan_meier(w->obs, followed, 0.95, g->steps);
+	if (g->n_steps < 0)
+		die("fs_kaplan_meier failed");
+	w->steps_used += (size_t)g->n_steps;
+}
+
+/* Groups the rows by key (product or lot), and within a group into one unit per patient; then
+ * the statistics of each group. ids run 1..max_key; groups without rows are left out. */
+static group_result *by_key(const checkin_row *rows, size_t n, int use_lot, int32_t max_key, int32_t max_patient,
+                            scratch_space *w, size_t *n_groups)
+{
+	/* Counting sort of the rows by key, scattering what the units need: reading the rows once
+	 * in file order and each bucket once in turn, where gathering a key's rows by index would
+	 * sweep the whole row array again for every lot. */
+	size_t *start = calloc((size_t)max_key + 2, sizeof *start);
+	group_result *groups = calloc((size_t)max_key + 1, sizeof *groups);
+	if (!start || !groups)
+		die("out of memory");
+	keyed_row *bucketed = w->bucketed;
+	int32_t *product_of = calloc((size_t)max_key + 1, sizeof *product_of);
+	if (!product_of)
+		die("out of memory");
+	int32_t *stamp = w->stamp, *unit_of = w->unit_of;
+	unit_acc *units = w->units;
+	for (size_t i = 0; i < n; i++)
+		start[(use_lot ? rows[i].lot : rows[i].product) + 1]++;
+	for (int32_t k = 0; k <= max_key; k++)
+		start[k + 1] += start[k];
+	for (size_t i = 0; i < n; i++) {
+		int32_t key = use_lot ? rows[i].lot : rows[i].product;
+		product_of[key] = rows[i].product;
+		bucketed[start[key]++] = (keyed_row){rows[i].patient, rows[i].symptoms, rows[i].delivered_at,
+		                                     rows[i].answered_at};
+	}
+	for (int32_t k = max_key; k > 0; k--)
+		start[k] = start[k - 1];
+	start[0] = 0;
+	for (int32_t p = 0; p <= max_patient; p++)
+		stamp[p] = -1;
+
+	size_t out = 0;
+	for (int32_t key = 1; key <= max_key; key++) {
+		size_t from = start[key], to = start[key + 1], n_units = 0;
+		if (from == to)
+			continue;
+		for (size_t r = from; r < to; r++) {
+			const keyed_row *row = &bucketed[r];
+			unit_acc *u;
+			if (stamp[row->patient] != key) {
+				stamp[row->patient] = key;
+				unit_of[row->patient] = (int32_t)n_units;
+				u = &units[n_units++];
+				*u = (unit_acc){row->delivered_at, INT64_MAX, 0, 0};
+			} else {
+				u = &units[unit_of[row->patient]];
+			}
+			if (row->delivered_at < u->entry)
+				u->entry = row->delivered_at;
+			if (row->answered_at != 0) {
+				if (row->answered_at > u->last_answered)
+					u->last_answered = row->answered_at;
+				if (row->symptoms != 0 && row->answered_at < u->first_event)
+					u->first_event = row->answered_at;
+				u->symptoms |= row->symptoms;
+			}
+		}
+		group_result *g = &groups[out++];
+		g->id = key;
+		g->product = product_of[key];
+		g->state = -1;
+		g->expected = g->llr = g->cv = NAN;
+		group_statistics(w, n_units, g);
+	}
+	free(start);
+	free(product_of);
+	*n_groups = out;
+	return groups;
+}
+
+/* MaxSPRT for each lot against the product's other lots (CONTRACT17.md section 4). */
+static void lots_maxsprt(group_result *lots, size_t n_lots, int32_t max_product, double cv, double upper_limit,
+                         int min_events)
+{
+	int64_t *product_events = calloc((size_t)max_product + 1, sizeof *product_events);
+	int64_t *product_seconds = calloc((size_t)max_product + 1, sizeof *product_seconds);
+	if (!product_events || !product_seconds)
+		die("out of memory");
+	for (size_t i = 0; i < n_lots; i++) {
+		product_events[lots[i].product] += lots[i].events;
+		product_seconds[lots[i].product] += lots[i].follow_seconds;
+	}
+	for (size_t i = 0; i < n_lots; i++) {
+		group_result *g = &lots[i];
+		int64_t other_events = product_events[g->product] - g->events;
+		int64_t other_seconds = product_seconds[g->product] - g->follow_seconds;
+		g->cv = cv;
+		if (other_seconds == 0) {
+			g->state = 0;
+			continue;
+		}
+		double rate = (double)other_events / ((double)other_seconds / 86400.0);
+		g->expected = rate * ((double)g->follow_seconds / 86400.0);
+		maxsprt_result r;
+		maxsprt_look(g->events, g->expected, cv, upper_limit, min_events, &r);
+		g->llr = r.llr;
+		g->state = r.signal ? 2 : r.ended ? 3 : 1;
+	}
+	free(product_events);
+	free(product_seconds);
+}
+
+/* kind, id, product, followed, person-days, events, 9 × (units, proportion, lower, upper),
+ * expected, llr, cv, state, steps, then each step's 7 numbers. */
+static void write_group(FILE *f, int kind, const group_result *g)
+{
+	double head[6] = {kind, g->id, g->product, (double)g->followed, (double)g->follow_seconds / 86400.0,
+	                  (double)g->events};
+	fwrite(head, sizeof(double), 6, f);
+	for (int s = 0; s < N_SYMPTOMS; s++) {
+		double v[4] = {(double)g->incidence[s].units, g->incidence[s].proportion, g->incidence[s].lower,
+		               g->incidence[s].upper};
+		fwrite(v, sizeof(double), 4, f);
+	}
+	double tail[5] = {g->expected, g->llr, g->cv, g->state, (double)g->n_steps};
+	fwrite(tail, sizeof(double), 5, f);
+	for (ptrdiff_t i = 0; i < g->n_steps; i++) {
+		const fs_km_step *s = &g->steps[i];
+		double v[7] = {s->time, (double)s->at_risk, (double)s->events, (double)s->censored, s->survival,
+		               s->lower, s->upper};
+		fwrite(v, sizeof(double), 7, f);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *input = NULL, *output = NULL;
+	double alpha = 0.05, upper_limit = 20.0;
+	int min_events = 2;
+	static const struct option opts[] = {
+		{"input", required_argument, NULL, 'i'}, {"output", required_argument, NULL, 'o'},
+		{"alpha", required_argument, NULL, 'a'}, {"upper-limit", required_argument, NULL, 't'},
+		{"min-events", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': input = optarg; break;
+		case 'o': output = optarg; break;
+		case 'a': alpha = strtod(optarg, NULL); break;
+		case 't': upper_limit = strtod(optarg, NULL); break;
+		case 'm': min_events = atoi(optarg); break;
+		default: die("usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] [--min-events M]");
+		}
+	}
+	if (input == NULL || output == NULL)
+		die("usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] [--min-events M]");
+
+	double t0 = now_seconds(), cpu0 = cpu_seconds();
+	size_t len = 0;
+	const char *buf = map_file(input, &len);
+	if (buf == NULL) {
+		fprintf(stderr, "bench_followup: %s: %s\n", input, strerror(errno));
+		return 1;
+	}
+	size_t n = 0;
+	checkin_row *rows = parse_cohort(buf, len, &n);
+	double t_read = now_seconds();
+	int32_t max_patient = 0, max_product = 0, max_lot = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].patient > max_patient)
+			max_patient = rows[i].patient;
+		if (rows[i].product > max_product)
+			max_product = rows[i].product;
+		if (rows[i].lot > max_lot)
+			max_lot = rows[i].lot;
+	}
+	size_t n_products = 0, n_lots = 0;
+	scratch_space work = scratch_make(n, max_patient);
+	group_result *products = by_key(rows, n, 0, max_product, max_patient, &work, &n_products);
+	group_result *lots = by_key(rows, n, 1, max_lot, max_patient, &work, &n_lots);
+	double t_groups = now_seconds();
+	double cv;
+	if (maxsprt_critical_value(upper_limit, min_events, alpha, &cv) != 0)
+		die("maxsprt_critical_value refused the arguments");
+	lots_maxsprt(lots, n_lots, max_product, cv, upper_limit, min_events);
+	double t_end = now_seconds(), cpu_end = cpu_seconds();
+	printf("seconds %.6f cpu %.6f\n", t_end - t0, cpu_end - cpu0);
+	printf("read %.6f units+statistics %.6f maxsprt %.6f\n", t_read - t0, t_groups - t_read, t_end - t_groups);
+	printf("rows %zu products %zu lots %zu cv %.17g\n", n, n_products, n_lots, cv);
+
+	FILE *f = fopen(output, "wb");
+	if (f == NULL)
+		die("cannot write the output");
+	for (size_t i = 0; i < n_products; i++)
+		write_group(f, 1, &products[i]);
+	for (size_t i = 0; i < n_lots; i++)
+		write_group(f, 2, &lots[i]);
+	if (fclose(f) != 0)
+		die("cannot write the output");
+	free(products);
+	free(lots);
+	return 0;
+}

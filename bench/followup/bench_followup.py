@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""bench/followup: the follow-up statistics of issue 17 in C against the NumPy/SciPy reference.
+
+    bench_followup.py [--patients N] [--products P] [--lots-per-product L] [--seed S]
+                      [--alpha A] [--upper-limit T] [--min-events M] [--build DIR] [--dir DIR]
+
+Generates a deterministic synthetic cohort (default 100,000 patients, 10 check-ins each, over
+P = 5 products with L = 8 lots each; the same seed gives the same file; reused when there) into
+DIR/cohort-N-P-L-S.csv, then runs, one after the other, on that same file
+    build/bench_followup      (C: core/followup_stats.h and core/maxsprt.h)
+    bench/followup/reference.py  (NumPy/SciPy, written independently)
+Each side times itself (wall and process CPU time; on a shared machine the CPU times are the
+steadier figure) from reading the file to having every number: per product and per lot,
+units followed, person-days, events, per-symptom incidence with Clopper–Pearson 95%,
+Kaplan–Meier with its log(−log) band, and per lot the MaxSPRT LLR, critical value and state.
+Prints both times, the ratio (target: C at least 20× faster) and the largest absolute
+difference over every number (target <= 1e-9; exits 1 beyond it, or if the outputs differ in
+shape)."""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+TOL = 1e-9
+RATIO_TARGET = 20.0
+DAY = 86400
+EPOCH = 1_767_225_600                                   # 2026-01-01T00:00:00Z: a fixed start, not the clock
+OFFSETS = np.array([3, 14, 30, 60, 94, 121, 185, 276, 367, 458])  # check-in days after the first delivery
+DELIVERY_EVERY = 91                                     # days: the lot in use is the last delivery's
+ENROLMENT_DAYS = 540
+
+
+def generate(path, patients, products, lots_per_product, seed):
+    """One row a check-in (missed ones too: answered_at 0). Each patient is on one product from
+    a uniform enrolment day; deliveries every 91 days each bring the lot the product is
+    releasing then (lots follow each other every ~125 days); 80% of check-ins are answered,
+    0-3 days after due; 2% of answers report symptoms (6% for the product's third lot, a
+    planted signal), one symptom or (20%) two."""
+    rng = np.random.default_rng(seed)
+    n = patients * len(OFFSETS)
+    patient = np.repeat(np.arange(1, patients + 1), len(OFFSETS))
+    product = np.repeat(rng.integers(1, products + 1, size=patients), len(OFFSETS))
+    entry_day = np.repeat(rng.uniform(0, ENROLMENT_DAYS, size=patients), len(OFFSETS))
+    entry = EPOCH + np.floor(entry_day * DAY).astype(np.int64)
+    offset = np.tile(OFFSETS, patients)
+    delivery = offset // DELIVERY_EVERY
+    delivered = entry + delivery * DELIVERY_EVERY * DAY + rng.integers(0, 3600, size=n) * (delivery > 0)
+    lot_span = (ENROLMENT_DAYS + OFFSETS[-1]) / lots_per_product
+    lot_index = np.minimum(((delivered - EPOCH) / DAY / lot_span).astype(np.int64), lots_per_product - 1)
+    lot = (product - 1) * lots_per_product + lot_index + 1
+    answered = rng.random(n) < 0.8
+    answered_at = np.where(answered, entry + offset * DAY + rng.integers(0, 3 * DAY, size=n), 0)
+    p_symptom = np.where(lot_index == 2, 0.06, 0.02)
+    any_symptom = answered & (rng.random(n) < p_symptom)
+    mask = (1 << rng.integers(0, 9, size=n)) | np.where(rng.random(n) < 0.2, 1 << rng.integers(0, 9, size=n), 0)
+    symptoms = np.where(any_symptom, mask, 0)
+    table = np.column_stack([patient, product, lot, delivered, answered_at, symptoms])
+    with open(path + ".part", "w") as f:
+        f.write("patient,product,lot,delivered_at,answered_at,symptoms\n")
+        np.savetxt(f, table, fmt="%d", delimiter=",")
+    os.replace(path + ".part", path)
+
+
+def run(argv):
+    """Runs a side; returns (its own wall seconds, its CPU seconds, its stdout)."""
+    p = subprocess.run(argv, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed:\n{p.stderr}")
+    words = p.stdout.split()
+    return float(words[1]), float(words[3]), p.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--patients", type=int, default=100_000)
+    ap.add_argument("--products", type=int, default=5)
+    ap.add_argument("--lots-per-product", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--alpha", default="0.05", help="MaxSPRT alpha ([followup] default)")
+    ap.add_argument("--upper-limit", default="20", help="MaxSPRT upper limit T, expected events")
+    ap.add_argument("--min-events", default="2", help="MaxSPRT M")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--dir", default=os.path.join(ROOT, "build", "bench-followup"))
+    args = ap.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    stem = f"cohort-{args.patients}-{args.products}-{args.lots_per_product}-{args.seed}"
+    data = os.path.join(args.dir, stem + ".csv")
+    if not os.path.exists(data):
+        t0 = time.monotonic()
+        generate(data, args.patients, args.products, args.lots_per_product, args.seed)
+        print(f"generated {data} in {time.monotonic() - t0:.1f} s")
+    size = os.path.getsize(data)
+    print(f"data: {args.patients} patients × {len(OFFSETS)} check-ins, {args.products} products × "
+          f"{args.lots_per_product} lots, {size / 2**20:.1f} MiB")
+
+    c_out, ref_out = os.path.join(args.dir, stem + "-c.f64"), os.path.join(args.dir, stem + "-ref.f64")
+    test_args = ["--alpha", args.alpha, "--upper-limit", args.upper_limit, "--min-events", args.min_events]
+    os.sync()
+    c_seconds, c_cpu, c_text = run([os.path.join(args.build, "bench_followup"), "--input", data, "--output", c_out] + test_args)
+    ref_seconds, ref_cpu, ref_text = run(["/usr/bin/python3", os.path.join(HERE, "reference.py"), "--input", data,
+                                 "--output", ref_out] + test_args)
+    print("C:         " + c_text.strip().replace("\n", "\n           "))
+    print("reference: " + ref_text.strip().replace("\n", "\n           "))
+
+    a, b = np.fromfile(c_out, dtype="<f8"), np.fromfile(ref_out, dtype="<f8")
+    if a.shape != b.shape:
+        sys.exit(f"the outputs differ in shape: C {a.size} numbers, reference {b.size}")
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    with np.errstate(invalid="ignore"):
+        gap = np.where(same, 0.0, np.abs(a - b))
+    gap[np.isnan(gap)] = np.inf
+    worst = float(gap.max()) if gap.size else 0.0
+    ratio = ref_seconds / c_seconds if c_seconds > 0 else float("inf")
+    print(f"C {c_seconds:.3f} s, NumPy/SciPy {ref_seconds:.3f} s: {ratio:.1f}× "
+          f"(target ≥ {RATIO_TARGET:.0f}×: {'met' if ratio >= RATIO_TARGET else 'NOT met'}); "
+          f"CPU time {c_cpu:.3f} s against {ref_cpu:.3f} s: {ref_cpu / max(c_cpu, 1e-9):.1f}×")
+    print(f"{a.size} numbers, largest |C − reference| {worst:.3g} (target ≤ {TOL:g}: "
+          f"{'met' if worst <= TOL else 'NOT met'})")
+    if worst > TOL:
+        i = int(np.argmax(gap))
+        sys.exit(f"number {i}: C {a[i]!r}, reference {b[i]!r}")
+
+
+if __name__ == "__main__":
+    main()
