@@ -1,7 +1,7 @@
 /* bench/followup: the follow-up statistics of issue 17 over a synthetic cohort, in C.
  *
  *     bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T]
- *                    [--min-events M] [--conf C]
+ *                    [--min-events M]
  *
  * COHORT.csv (written by bench/followup/bench_followup.py, one row a check-in, missed ones
  * too): patient,product,lot,delivered_at,answered_at,symptoms — delivered_at is the delivery
@@ -17,8 +17,8 @@
  * (core/maxsprt.h) against the product's other lots.
  *
  * Prints on stdout "seconds S cpu C" (wall and process CPU time from reading the file to having
- * every number; the writing of the numbers is not timed) and writes every number as raw doubles to NUMBERS.f64
- * in the order bench/followup/reference.py writes them (see write_group). */
+ * every number; the writing of the numbers is not timed) and writes every number as raw
+ * doubles to NUMBERS.f64 in the order bench/followup/reference.py writes them (write_group). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
