@@ -357,8 +357,37 @@ async function cohort(lotNames, patients) {
     }
     q(statements.join('\n'));
   });
-  return { product, lots };
+  const patientIds = patients.map((_, i) => Number(q(`SELECT id FROM users WHERE email = 'cohort${cohortSeq}-${i}.${process.pid}@patient.example';`)));
+  return { product, lots, patientIds };
 }
+
+describe('the schedule', () => {
+  test('repeats every 91 days while the patient keeps receiving the product; a newer check-in closes an older open one as missed', async () => {
+    // Two patients first delivered 100 days ago; only the first received the product again
+    // (50 days ago, same lot: no new first days). Day 91 (9 days ago) is asked of the first only.
+    const { product, lots, patientIds: [again, once] } = await cohort(['R'], [
+      { lot: 'R', entryDays: 100, answers: [] }, { lot: 'R', entryDays: 100, answers: [] },
+    ]);
+    const now = Math.floor(Date.now() / 1000);
+    const reorder = now - 50 * DAY;
+    const staff = q("SELECT min(id) FROM users WHERE role = 'pharmacist';");
+    q(`INSERT INTO orders (patient_id, decision_id, product_id, quantity, unit_price_jpy, total_jpy, status, payment_method, ship_name, ship_postal_code, ship_address, ship_phone, created_at)
+         SELECT patient_id, decision_id, product_id, 1, 1000, 1000, 'delivered', payment_method, ship_name, ship_postal_code, ship_address, ship_phone, ${reorder} FROM orders WHERE patient_id = ${again};
+       INSERT INTO dispenses (order_id, lot_id, quantity, dispensed_at, dispensed_by) VALUES ((SELECT max(id) FROM orders), ${lots.R}, 1, ${reorder}, ${staff});
+       INSERT INTO shipments (order_id, carrier, tracking_number, shipped_at, delivered_at, recorded_by) VALUES ((SELECT max(id) FROM orders), 'c', 't2', ${reorder}, ${reorder}, ${staff});`);
+    // An older check-in still open (its link not yet run out): the new one closes it.
+    const first = Number(q(`SELECT min(id) FROM orders WHERE patient_id = ${again};`));
+    q(`INSERT INTO checkins (patient_id, product_id, anchor_order_id, lots_order_id, day_offset, due_at, status, link_token_hash, link_expires_at, created_at)
+         VALUES (${again}, ${product}, ${first}, ${first}, 30, (SELECT delivered_at + 30 * ${DAY} FROM shipments WHERE order_id = ${first}), 'open', 'older-open-${again}', ${now + DAY}, ${now - 70 * DAY});`);
+    tick();
+    const entry = Number(q(`SELECT delivered_at FROM shipments WHERE order_id = ${first};`));
+    const rows = q(`SELECT day_offset || ':' || status || ':' || ((due_at - ${entry}) / ${DAY}) || ':' || lots_order_id FROM checkins WHERE patient_id = ${again} ORDER BY day_offset;`).split('\n');
+    const latest = Number(q(`SELECT max(id) FROM orders WHERE patient_id = ${again};`));
+    assert.deepEqual(rows, ['30:missed:30:' + first, `91:open:91:${latest}`], 'day 91 from the first delivery, with the lots of the latest delivery before it');
+    assert.equal(count('checkins', `patient_id = ${once}`), 0, 'no delivery in the 91 days before: not asked');
+    assert.equal(tick().created, 0);
+  });
+});
 
 describe('summaries', () => {
   test('the demo: a disclosed product whose staff summary and public page show its cohort', async () => {
