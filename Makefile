@@ -78,6 +78,7 @@ bench-followup: build
 # and median time to signal at twice the baseline rate. SIM_ARGS, e.g. --lots 100000 --seed 3.
 sim: build
 	$(BUILD)/maxsprt_lots $(SIM_ARGS)
+	$(BUILD)/maxsprt_product $(SIM_ARGS)
 
 # The tests/fuzz harnesses under libFuzzer (clang, in build-fuzz), each for FUZZ_SECONDS, or
 # FUZZ_RUNS executions when set (scripts/fuzz.sh says more).

@@ -4,17 +4,21 @@
  *                    [--min-events M]
  *
  * COHORT.csv (written by bench/followup/bench_followup.py, one row a check-in, missed ones
- * too): patient,product,lot,delivered_at,answered_at,symptoms — delivered_at is the delivery
- * whose lot was in use at the check-in (unix seconds), answered_at 0 for a missed check-in,
- * symptoms a bit mask over the 9 checklist symptoms (0: nothing changed).
+ * too): patient,product,lot,delivered_at,due_at,answered_at,symptoms — delivered_at is the
+ * delivery whose lot was in use at the check-in (unix seconds), answered_at 0 for a missed
+ * check-in, symptoms a bit mask over the 9 checklist symptoms (0: nothing changed). A
+ * patient's rows come in answer order (the generator writes them by day offset).
  *
  * The method of CONTRACT17.md section 4: per product a unit is a patient (entry = first
  * delivery of the product), per lot a (patient, lot) exposure (entry = first delivery with the
  * lot); a unit is followed with one answered check-in; event = the first answered check-in
  * with a symptom, censored at the last answered one otherwise. Per product and per lot: units
  * followed, person-days, events, per-symptom incidence with Clopper–Pearson 95%, the
- * Kaplan–Meier curve with its log(−log) band (core/followup_stats.h), and per lot the MaxSPRT
- * (core/maxsprt.h) against the product's other lots.
+ * Kaplan–Meier curve with its log(−log) band (core/followup_stats.h), and per lot the
+ * sequential MaxSPRT the server runs (core/maxsprt_lots.h: each product's at-risk answered
+ * check-ins replayed in answer order, expected per check-in from the other lots' prospective
+ * share for the same (previous day, day) from the lot's entry, day = round((due_at − entry) /
+ * 86400) as in src/service/followup_summary.c).
  *
  * Prints on stdout "seconds S cpu C" (wall and process CPU time from reading the file to having
  * every number; the writing of the numbers is not timed) and writes every number as raw
@@ -34,15 +38,16 @@
 
 #include "core/followup_stats.h"
 #include "core/maxsprt.h"
+#include "core/maxsprt_lots.h"
 
 #define N_SYMPTOMS 9
-#define HEADER "patient,product,lot,delivered_at,answered_at,symptoms"
+#define HEADER "patient,product,lot,delivered_at,due_at,answered_at,symptoms"
 
 /* Times as unsigned 32-bit Unix seconds (to 2106): 20 bytes a row instead of 32, since on this
  * virtual machine freshly touched memory is the dearest part of the run. */
 typedef struct {
 	int32_t patient;
-	uint32_t delivered_at, answered_at;
+	uint32_t delivered_at, due_at, answered_at;
 	uint16_t product, lot, symptoms;
 } checkin_row;
 
@@ -63,6 +68,7 @@ typedef struct {
 	ptrdiff_t n_steps;
 	double expected, llr, cv;
 	int state;              /* -1 product; lots: 0 no_baseline, 1 monitoring, 2 signal, 3 ended */
+	int64_t observed, signal_look; /* lots: events in the test; the look that signalled, 0: none */
 } group_result;
 
 static double now_seconds(void)
@@ -150,23 +156,23 @@ static checkin_row *parse_cohort(const char *buf, size_t len, size_t *n_rows)
 	if (p == NULL)
 		die("the input has no rows");
 	p++;
-	/* A row is at least 12 bytes ("1,1,1,1,0,0\n"): room for every row without counting lines
+	/* A row is at least 14 bytes ("1,1,1,1,1,0,0\n"): room for every row without counting lines
 	 * first (pages never written cost nothing). */
-	checkin_row *rows = big((len / 12 + 1) * sizeof *rows);
+	checkin_row *rows = big((len / 14 + 1) * sizeof *rows);
 	size_t n = 0;
 	while (p < buf + len) {
-		int64_t v[6];
-		const char ends[6] = {',', ',', ',', ',', ',', '\n'};
-		for (int i = 0; i < 6; i++)
+		int64_t v[7];
+		const char ends[7] = {',', ',', ',', ',', ',', ',', '\n'};
+		for (int i = 0; i < 7; i++)
 			if (parse_field(&p, ends[i], &v[i]) != 0) {
 				fprintf(stderr, "bench_followup: row %zu: field %d is not a number\n", n + 2, i + 1);
 				exit(1);
 			}
 		if (v[0] > INT32_MAX || v[1] > UINT16_MAX || v[2] > UINT16_MAX || v[3] > UINT32_MAX || v[4] > UINT32_MAX ||
-		    v[5] >= (1 << N_SYMPTOMS))
+		    v[5] > UINT32_MAX || v[6] >= (1 << N_SYMPTOMS))
 			die("a patient, product or lot id, a time or a symptom mask is out of range");
-		rows[n++] = (checkin_row){(int32_t)v[0], (uint32_t)v[3], (uint32_t)v[4], (uint16_t)v[1], (uint16_t)v[2],
-		                          (uint16_t)v[5]};
+		rows[n++] = (checkin_row){(int32_t)v[0], (uint32_t)v[3], (uint32_t)v[4], (uint32_t)v[5], (uint16_t)v[1],
+		                          (uint16_t)v[2], (uint16_t)v[6]};
 	}
 	*n_rows = n;
 	return rows;
@@ -177,12 +183,13 @@ static checkin_row *parse_cohort(const char *buf, size_t len, size_t *n_rows)
 typedef struct {
 	int32_t patient;
 	uint32_t symptoms;
-	int64_t delivered_at, answered_at;
+	int64_t delivered_at, due_at, answered_at;
 } keyed_row;
 
 typedef struct {
 	keyed_row *bucketed;    /* the rows in key order (a counting sort's scatter) */
 	int32_t *stamp, *unit_of;
+	int32_t *prev_day;      /* per unit of a lot, while its rows are replayed */
 	unit_acc *units;
 	fs_obs *obs;
 	uint32_t *masks;
@@ -195,7 +202,7 @@ static scratch_space scratch_make(size_t n, int32_t max_patient)
 {
 	scratch_space w = {
 		.bucketed = big(n * sizeof(keyed_row)), .stamp = big(((size_t)max_patient + 1) * sizeof(int32_t)),
-		.unit_of = big(((size_t)max_patient + 1) * sizeof(int32_t)), .units = big(n * sizeof(unit_acc)),
+		.unit_of = big(((size_t)max_patient + 1) * sizeof(int32_t)), .units = big(n * sizeof(unit_acc)), .prev_day = big(n * sizeof(int32_t)),
 		.obs = big(n * sizeof(fs_obs)), .masks = big(n * sizeof(uint32_t)), .seconds = big(n * sizeof(int64_t)),
 		/* Units of the products plus units of the lots: at most a unit per row each. */
 		.steps = big(2 * n * sizeof(fs_km_step)), .steps_used = 0, .steps_room = 2 * n,
@@ -237,10 +244,38 @@ static void group_statistics(scratch_space *w, size_t n_units, group_result *g)
 	w->steps_used += (size_t)g->n_steps;
 }
 
+/* The rows of one lot (its bucket; units known) as core/maxsprt_lots takes them: a unit's
+ * answered check-ins up to and including its first event, with the day from the unit's entry
+ * of its previous answered check-in (0: none) and of this one, appended to *out. */
+static void replay_rows(const keyed_row *rows, size_t n, int32_t lot, scratch_space *w, maxsprt_lot_checkin *out,
+                        size_t *n_out)
+{
+	for (size_t r = 0; r < n; r++)
+		w->prev_day[w->unit_of[rows[r].patient]] = -1;
+	for (size_t r = 0; r < n; r++) {
+		const keyed_row *row = &rows[r];
+		int32_t u = w->unit_of[row->patient];
+		if (row->answered_at == 0 || w->prev_day[u] == -2)
+			continue;
+		int64_t due = row->due_at - w->units[u].entry;
+		int32_t day = due <= 0 ? 0 : (int32_t)((due + 43200) / 86400);
+		int32_t prev = w->prev_day[u] < 0 ? 0 : w->prev_day[u];
+		out[(*n_out)++] = (maxsprt_lot_checkin){lot, row->patient, prev < day ? prev : day, day,
+		                                        (int64_t)row->answered_at, row->symptoms != 0};
+		w->prev_day[u] = row->symptoms != 0 ? -2 : day;
+	}
+}
+
 /* Groups the rows by key (product or lot), and within a group into one unit per patient; then
- * the statistics of each group. ids run 1..max_key; groups without rows are left out. */
+ * the statistics of each group. ids run 1..max_key; groups without rows are left out. With
+ * replay (lots), the lots' rows for core/maxsprt_lots go to replay->rows. */
+typedef struct {
+	maxsprt_lot_checkin *rows;
+	size_t n;
+} replay_input;
+
 static group_result *by_key(const checkin_row *rows, size_t n, int use_lot, int32_t max_key, int32_t max_patient,
-                            scratch_space *w, size_t *n_groups)
+                            scratch_space *w, replay_input *replay, size_t *n_groups)
 {
 	/* Counting sort of the rows by key, scattering what the units need: reading the rows once
 	 * in file order and each bucket once in turn, where gathering a key's rows by index would
@@ -263,7 +298,7 @@ static group_result *by_key(const checkin_row *rows, size_t n, int use_lot, int3
 		int32_t key = use_lot ? rows[i].lot : rows[i].product;
 		product_of[key] = rows[i].product;
 		bucketed[start[key]++] = (keyed_row){rows[i].patient, rows[i].symptoms, rows[i].delivered_at,
-		                                     rows[i].answered_at};
+		                                     rows[i].due_at, rows[i].answered_at};
 	}
 	for (int32_t k = max_key; k > 0; k--)
 		start[k] = start[k - 1];
@@ -303,6 +338,8 @@ static group_result *by_key(const checkin_row *rows, size_t n, int use_lot, int3
 		g->state = -1;
 		g->expected = g->llr = g->cv = NAN;
 		group_statistics(w, n_units, g);
+		if (replay != NULL)
+			replay_rows(bucketed + from, to - from, key, w, replay->rows, &replay->n);
 	}
 	free(start);
 	free(product_of);
@@ -310,40 +347,43 @@ static group_result *by_key(const checkin_row *rows, size_t n, int use_lot, int3
 	return groups;
 }
 
-/* MaxSPRT for each lot against the product's other lots (CONTRACT17.md section 4). */
-static void lots_maxsprt(group_result *lots, size_t n_lots, int32_t max_product, double cv, double upper_limit,
-                         int min_events)
+/* The sequential MaxSPRT of each lot against its product's other lots: core/maxsprt_lots over
+ * each product's rows (the lots of a product are consecutive, and so are their rows). */
+static void lots_maxsprt(group_result *lots, size_t n_lots, const replay_input *replay,
+                         const maxsprt_lot_settings *settings, double cv)
 {
-	int64_t *product_events = calloc((size_t)max_product + 1, sizeof *product_events);
-	int64_t *product_seconds = calloc((size_t)max_product + 1, sizeof *product_seconds);
-	if (!product_events || !product_seconds)
-		die("out of memory");
-	for (size_t i = 0; i < n_lots; i++) {
-		product_events[lots[i].product] += lots[i].events;
-		product_seconds[lots[i].product] += lots[i].follow_seconds;
-	}
-	for (size_t i = 0; i < n_lots; i++) {
-		group_result *g = &lots[i];
-		int64_t other_events = product_events[g->product] - g->events;
-		int64_t other_seconds = product_seconds[g->product] - g->follow_seconds;
-		g->cv = cv;
-		if (other_seconds == 0) {
-			g->state = 0;
-			continue;
+	size_t r = 0, i = 0;
+	while (i < n_lots) {
+		size_t j = i, from = r;
+		while (j < n_lots && lots[j].product == lots[i].product)
+			j++;
+		while (r < replay->n && lots[i].id <= replay->rows[r].lot_id && replay->rows[r].lot_id <= lots[j - 1].id)
+			r++;
+		maxsprt_lot_result *res = NULL;
+		size_t n_res = 0;
+		if (maxsprt_lots_run(replay->rows + from, r - from, settings, &res, &n_res) != 0)
+			die("maxsprt_lots_run failed");
+		for (size_t k = i, m = 0; k < j; k++) {
+			group_result *g = &lots[k];
+			while (m < n_res && res[m].lot_id < g->id)
+				m++;
+			const maxsprt_lot_result *x = m < n_res && res[m].lot_id == g->id ? &res[m] : NULL;
+			g->cv = cv;
+			g->state = x ? (int)x->state : 0;
+			if (x == NULL || x->state == MAXSPRT_LOT_NO_BASELINE)
+				continue; /* expected and llr NAN, as the summary shows null */
+			g->expected = x->expected;
+			g->llr = x->llr;
+			g->observed = x->observed;
+			g->signal_look = x->signal_look;
 		}
-		double rate = (double)other_events / ((double)other_seconds / 86400.0);
-		g->expected = rate * ((double)g->follow_seconds / 86400.0);
-		maxsprt_result r;
-		maxsprt_look(g->events, g->expected, cv, upper_limit, min_events, &r);
-		g->llr = r.llr;
-		g->state = r.signal ? 2 : r.ended ? 3 : 1;
+		free(res);
+		i = j;
 	}
-	free(product_events);
-	free(product_seconds);
 }
 
 /* kind, id, product, followed, person-days, events, 9 × (units, proportion, lower, upper),
- * expected, llr, cv, state, steps, then each step's 7 numbers. */
+ * expected, llr, cv, state, observed, signal look, steps, then each step's 7 numbers. */
 static void write_group(FILE *f, int kind, const group_result *g)
 {
 	double head[6] = {kind, g->id, g->product, (double)g->followed, (double)g->follow_seconds / 86400.0,
@@ -354,8 +394,9 @@ static void write_group(FILE *f, int kind, const group_result *g)
 		               g->incidence[s].upper};
 		fwrite(v, sizeof(double), 4, f);
 	}
-	double tail[5] = {g->expected, g->llr, g->cv, g->state, (double)g->n_steps};
-	fwrite(tail, sizeof(double), 5, f);
+	double tail[7] = {g->expected, g->llr, g->cv, g->state, (double)g->observed, (double)g->signal_look,
+	                  (double)g->n_steps};
+	fwrite(tail, sizeof(double), 7, f);
 	for (ptrdiff_t i = 0; i < g->n_steps; i++) {
 		const fs_km_step *s = &g->steps[i];
 		double v[7] = {s->time, (double)s->at_risk, (double)s->events, (double)s->censored, s->survival,
@@ -409,17 +450,23 @@ int main(int argc, char **argv)
 	}
 	size_t n_products = 0, n_lots = 0;
 	scratch_space work = scratch_make(n, max_patient);
-	group_result *products = by_key(rows, n, 0, max_product, max_patient, &work, &n_products);
-	group_result *lots = by_key(rows, n, 1, max_lot, max_patient, &work, &n_lots);
+	replay_input replay = {big(n * sizeof *replay.rows), 0};
+	group_result *products = by_key(rows, n, 0, max_product, max_patient, &work, NULL, &n_products);
+	group_result *lots = by_key(rows, n, 1, max_lot, max_patient, &work, &replay, &n_lots);
 	double t_groups = now_seconds();
 	double cv;
 	if (maxsprt_critical_value(upper_limit, min_events, alpha, &cv) != 0)
 		die("maxsprt_critical_value refused the arguments");
-	lots_maxsprt(lots, n_lots, max_product, cv, upper_limit, min_events);
+	const maxsprt_lot_settings settings = {alpha, upper_limit, min_events};
+	lots_maxsprt(lots, n_lots, &replay, &settings, cv);
 	double t_end = now_seconds(), cpu_end = cpu_seconds();
 	printf("seconds %.6f cpu %.6f\n", t_end - t0, cpu_end - cpu0);
 	printf("read %.6f units+statistics %.6f maxsprt %.6f\n", t_read - t0, t_groups - t_read, t_end - t_groups);
 	printf("rows %zu products %zu lots %zu cv %.17g\n", n, n_products, n_lots, cv);
+	int states[4] = {0};
+	for (size_t i = 0; i < n_lots; i++)
+		states[lots[i].state]++;
+	printf("lots: %d signal, %d ended, %d monitoring, %d no_baseline\n", states[2], states[3], states[1], states[0]);
 
 	FILE *f = fopen(output, "wb");
 	if (f == NULL)

@@ -7,12 +7,13 @@
 Generates a deterministic synthetic cohort (default 100,000 patients, 10 check-ins each, over
 P = 5 products with L = 8 lots each; the same seed gives the same file; reused when there) into
 DIR/cohort-N-P-L-S.csv, then runs, one after the other, on that same file
-    build/bench_followup      (C: core/followup_stats.h and core/maxsprt.h)
+    build/bench_followup      (C: core/followup_stats.h and core/maxsprt_lots.h)
     bench/followup/reference.py  (NumPy/SciPy, written independently)
 Each side times itself (wall and process CPU time; on a shared machine the CPU times are the
 steadier figure) from reading the file to having every number: per product and per lot,
 units followed, person-days, events, per-symptom incidence with Clopper–Pearson 95%,
-Kaplan–Meier with its log(−log) band, and per lot the MaxSPRT LLR, critical value and state.
+Kaplan–Meier with its log(−log) band, and per lot the sequential MaxSPRT the server runs
+(core/maxsprt_lots: expected, LLR, critical value, state, observed, look of the signal).
 Prints both times, the ratio (target: C at least 20× faster) and the largest absolute
 difference over every number (target <= 1e-9; exits 1 beyond it, or if the outputs differ in
 shape)."""
@@ -36,7 +37,7 @@ ENROLMENT_DAYS = 540
 
 
 def generate(path, patients, products, lots_per_product, seed):
-    """One row a check-in (missed ones too: answered_at 0). Each patient is on one product from
+    """One row a check-in (missed ones too: answered_at 0), with its due time. Each patient is on one product from
     a uniform enrolment day; deliveries every 91 days each bring the lot the product is
     releasing then (lots follow each other every ~125 days); 80% of check-ins are answered,
     0-3 days after due; 2% of answers report symptoms (6% for the product's third lot, a
@@ -59,9 +60,10 @@ def generate(path, patients, products, lots_per_product, seed):
     any_symptom = answered & (rng.random(n) < p_symptom)
     mask = (1 << rng.integers(0, 9, size=n)) | np.where(rng.random(n) < 0.2, 1 << rng.integers(0, 9, size=n), 0)
     symptoms = np.where(any_symptom, mask, 0)
-    table = np.column_stack([patient, product, lot, delivered, answered_at, symptoms])
+    due_at = entry + offset * DAY
+    table = np.column_stack([patient, product, lot, delivered, due_at, answered_at, symptoms])
     with open(path + ".part", "w") as f:
-        f.write("patient,product,lot,delivered_at,answered_at,symptoms\n")
+        f.write("patient,product,lot,delivered_at,due_at,answered_at,symptoms\n")
         np.savetxt(f, table, fmt="%d", delimiter=",")
     os.replace(path + ".part", path)
 
@@ -88,7 +90,7 @@ def main():
     ap.add_argument("--dir", default=os.path.join(ROOT, "build", "bench-followup"))
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
-    stem = f"cohort-{args.patients}-{args.products}-{args.lots_per_product}-{args.seed}"
+    stem = f"cohort2-{args.patients}-{args.products}-{args.lots_per_product}-{args.seed}"
     data = os.path.join(args.dir, stem + ".csv")
     if not os.path.exists(data):
         t0 = time.monotonic()

@@ -13,7 +13,9 @@ group (np.unique, np.cumprod, np.cumsum); the MaxSPRT critical value computed he
 following Kulldorff et al. 2011 (Sequential Analysis 30:58–78), the exact continuous Poisson
 computation: boundaries b_c from LLR(c, b_c) = CV (scipy.optimize.brentq), the distribution of
 the count carried from boundary to boundary by Poisson increments (np.convolve,
-scipy.stats.poisson), and CV from P(signal | null) = alpha (brentq). Prints "seconds S cpu C"
+scipy.stats.poisson), and CV from P(signal | null) = alpha (brentq); the sequential replay of
+each lot (src/core/maxsprt_lots.h's method: prospective per-check-in expected, looks per
+second with answers) vectorised with np.lexsort, np.searchsorted and np.cumsum. Prints "seconds S cpu C"
 (wall and process CPU time from reading the file to having every number) and writes the numbers in bench_followup.c's order."""
 import argparse
 import math
@@ -24,7 +26,7 @@ import numpy as np
 from scipy import optimize, stats
 
 N_SYMPTOMS = 9
-HEADER = "patient,product,lot,delivered_at,answered_at,symptoms"
+HEADER = "patient,product,lot,delivered_at,due_at,answered_at,symptoms"
 NO_EVENT = np.iinfo(np.int64).max
 
 
@@ -144,6 +146,84 @@ def group_numbers(keys, seconds, event, mask, followed, conf):
     return out
 
 
+def group_ids(*columns):
+    """A dense id per distinct tuple of the columns."""
+    return np.unique(np.column_stack(columns), axis=0, return_inverse=True)[1].ravel()
+
+
+def before_counts(group, t, values):
+    """For each row: how many rows of its group have t' < t, and the sum of their values."""
+    order = np.lexsort((t, group))
+    g, ts, v = group[order], t[order], values[order]
+    key = g.astype(np.int64) * (int(t.max()) + 1) + ts           # (group, t) as one sortable int
+    start = np.searchsorted(key, g.astype(np.int64) * (int(t.max()) + 1), side="left")
+    left = np.searchsorted(key, key, side="left")
+    cum = np.r_[0, np.cumsum(v)]
+    rows, sums = np.empty(len(t), np.int64), np.empty(len(t), v.dtype)
+    rows[order], sums[order] = left - start, cum[left] - cum[start]
+    return rows, sums
+
+
+def sequential_maxsprt(product, lot, patient, entry, due, answered, symptoms, cv, T, M):
+    """Per lot id: (expected, llr, state, observed, signal look); state 0 no_baseline,
+    1 monitoring, 2 signal, 3 ended. Answered rows only; a unit is (lot, patient)."""
+    a = answered != 0
+    product, lot, patient, entry, due, t, ev = product[a], lot[a], patient[a], entry[a], due[a], answered[a], symptoms[a] != 0
+    order = np.lexsort((t, patient, lot))
+    product, lot, patient, entry, due, t, ev = (x[order] for x in (product, lot, patient, entry, due, t, ev))
+    gap = due - entry
+    day = np.where(gap <= 0, 0, (gap + 43200) // 86400)
+    new_unit = np.r_[True, (lot[1:] != lot[:-1]) | (patient[1:] != patient[:-1])]
+    prev = np.where(new_unit, 0, np.r_[0, day[:-1]])
+    prev = np.minimum(prev, day)
+    unit = np.cumsum(new_unit) - 1
+    cum_ev = np.cumsum(ev)
+    unit_start = np.flatnonzero(new_unit)
+    events_before = cum_ev - ev - np.r_[0, cum_ev][unit_start][unit]
+    risk = events_before == 0                                     # up to and including the first event
+    product, lot, t, ev, prev, day = product[risk], lot[risk], t[risk], ev[risk].astype(np.int64), prev[risk], day[risk]
+    span = day - prev
+    ones = np.ones(len(t), np.int64)
+    # The other lots' at-risk rows answered strictly before each row: the product's minus the lot's.
+    pk, lk = group_ids(product, prev, day), group_ids(lot, prev, day)
+    n_pk, e_pk = before_counts(pk, t, ev)
+    n_lk, e_lk = before_counts(lk, t, ev)
+    n_p, e_p = before_counts(product, t, ev)
+    n_l, e_l = before_counts(lot, t, ev)
+    _, d_p = before_counts(product, t, span)
+    _, d_l = before_counts(lot, t, span)
+    other_rows, other_events = n_pk - n_lk, e_pk - e_lk
+    all_rows, all_events, all_days = n_p - n_l, e_p - e_l, d_p - d_l
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(other_events > 0, other_events, 0.5) / other_rows
+        rate = np.where(all_events > 0, all_events, 0.5) / all_days
+        hazard = -np.expm1(-rate * span)
+    q = np.where(other_rows > 0, share, np.where((all_rows > 0) & (all_days > 0) & (span > 0), hazard, np.nan))
+    q = np.minimum(q, 1.0)
+    tested = ~np.isnan(q)
+    lot, t, ev, q = lot[tested], t[tested], ev[tested], q[tested]
+    order = np.lexsort((t, lot))
+    lot, t, ev, q = lot[order], t[order], ev[order], q[order]
+    out = {}
+    bounds = np.r_[np.flatnonzero(np.r_[True, lot[1:] != lot[:-1]]), len(lot)]
+    for a0, b0 in zip(bounds[:-1], bounds[1:]):
+        if a0 == b0:
+            continue
+        mu, c, ts = np.cumsum(q[a0:b0]), np.cumsum(ev[a0:b0]), t[a0:b0]
+        look = np.r_[ts[1:] != ts[:-1], True]                     # the last row of each second
+        mu_l, c_l = mu[look], c[look]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(c_l > mu_l, (mu_l - c_l) + c_l * np.log(c_l / mu_l), 0.0)
+        signal = (value >= cv) & (c_l >= M) & (mu_l <= T)
+        stop = np.flatnonzero(signal | (mu_l > T))
+        state, signal_look = 1, 0
+        if len(stop):
+            state = 2 if signal[stop[0]] else 3
+            signal_look = int(stop[0]) + 1 if state == 2 else 0
+        out[int(lot[a0])] = (float(mu[-1]), llr(int(c[-1]), float(mu[-1])), state, int(c[-1]), signal_look)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--input", required=True)
@@ -159,7 +239,7 @@ def main():
         if f.readline().strip() != HEADER:
             sys.exit(f"reference.py: {args.input} does not start with {HEADER}")
         data = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
-    patient, product, lot, delivered, answered, symptoms = (np.ascontiguousarray(data[:, i]) for i in range(6))
+    patient, product, lot, delivered, due, answered, symptoms = (np.ascontiguousarray(data[:, i]) for i in range(7))
     t_read = time.perf_counter()
 
     products = group_numbers(*units_by(product, patient, delivered, answered, symptoms), conf)
@@ -172,27 +252,22 @@ def main():
         proportion = k / n
     t_groups = time.perf_counter()
 
-    # MaxSPRT per lot against the product's other lots.
+    # The sequential MaxSPRT per lot against the product's other lots (prospective replay). A
+    # lot unit's entry: its first delivery of the lot, missed check-ins' rows included.
     lot_ids, lot_first_row = np.unique(lot, return_index=True)
     product_of_lot = dict(zip(lot_ids.tolist(), product[lot_first_row].tolist()))
     cv = critical_value(args.upper_limit, args.min_events, args.alpha)
-    product_events, product_seconds = {}, {}
-    for (gid, _, sec, ev, _, _) in lots:
-        p = product_of_lot[gid]
-        product_events[p] = product_events.get(p, 0) + ev
-        product_seconds[p] = product_seconds.get(p, 0) + sec
+    unit = group_ids(lot, patient)
+    entry = np.full(unit.max() + 1, np.iinfo(np.int64).max)
+    np.minimum.at(entry, unit, delivered)
+    replayed = sequential_maxsprt(product, lot, patient, entry[unit], due, answered, symptoms, cv,
+                                  args.upper_limit, args.min_events)
     tests = []
-    for (gid, _, sec, ev, _, _) in lots:
-        p = product_of_lot[gid]
-        other_events, other_seconds = product_events[p] - ev, product_seconds[p] - sec
-        if other_seconds == 0:
-            tests.append((p, math.nan, math.nan, cv, 0))
-            continue
-        expected = (other_events / (other_seconds / 86400.0)) * (sec / 86400.0)
-        value = llr(ev, expected)
-        ended = expected > args.upper_limit
-        signal = not ended and ev >= args.min_events and value >= cv
-        tests.append((p, expected, value, cv, 2 if signal else 3 if ended else 1))
+    for (gid, _, _, _, _, _) in lots:
+        expected, value, state, observed, look = replayed.get(gid, (math.nan, math.nan, 0, 0, 0))
+        if state == 0:
+            expected, value = math.nan, math.nan
+        tests.append((product_of_lot[gid], expected, value, cv, state, observed, look))
     t_end, cpu_end = time.perf_counter(), time.process_time()
     print(f"seconds {t_end - t0:.6f} cpu {cpu_end - cpu0:.6f}")
     print(f"read {t_read - t0:.6f} units+statistics {t_groups - t_read:.6f} maxsprt {t_end - t_groups:.6f}")
@@ -201,7 +276,7 @@ def main():
     parts = []
     for i, (gid, followed, sec, ev, _, km) in enumerate(groups):
         if i < len(products):
-            kind, prod, tail = 1, gid, (math.nan, math.nan, math.nan, -1)
+            kind, prod, tail = 1, gid, (math.nan, math.nan, math.nan, -1, 0, 0)
         else:
             kind, test = 2, tests[i - len(products)]
             prod, tail = test[0], test[1:]

@@ -10,20 +10,19 @@
  * (core/followup_stats.h). Person-time: the sum of the followed units' event or censoring
  * times, shown in months of 30.4375 days.
  *
- * MaxSPRT per lot (Kulldorff M et al., Sequential Analysis 2011;30:58–78; core/maxsprt.h):
- * observed = the lot's units with an event; expected = the sum, over the lot's answered
- * check-ins of units still at risk (the one reporting the first event included), of the share
- * of such check-ins in the product's other lots that report a first event, for the same pair
- * (previous answered check-in's day from entry, 0 for none; this check-in's day from entry).
- * This is the "per check-in" reading the MaxSPRT branch's simulation (tests/sim/maxsprt_lots.c,
- * CONTRACT17 Changes) keeps at or below alpha; events per person-day measured at check-ins
- * fall with the interval's length, so the person-day reading over-alarms for young lots. A
- * pair the other lots never had falls back to 1 − exp(−rate × days between), rate = their
- * events per person-day. A share or rate of zero events is taken as half an event (as the AE
- * lot alert's Poisson test does): a zero baseline would make any event a signal. Without
- * other lots' person-time the lot is not tested ("no_baseline"). Looked at on each answer and
- * each tick, which comes
- * close to the continuous monitoring the critical value is computed for. */
+ * MaxSPRT per lot (Kulldorff M et al., Sequential Analysis 2011;30:58–78): core/maxsprt_lots
+ * replays the product's answered check-ins in answered_at order (CONTRACT17 "Lead decision
+ * (09:58)"): observed = the lot's units with a first event; each answered check-in of a unit
+ * still at risk adds to the lot's expected count the share of such check-ins in the product's
+ * other lots, answered before it, that report a first event, for the same pair (previous
+ * answered check-in's day from entry, 0 for none; this check-in's day from entry; days =
+ * round((due_at − entry) / 86400)); a pair they never had: 1 − exp(−rate × days between),
+ * rate = their first events per at-risk day; a share or rate of zero events counts half an
+ * event. A check-in answered before any other lot had one is out of the test; a lot with
+ * none in the test is "no_baseline". The lot is looked at after each second with its answers,
+ * and signals at the first look with LLR >= CV and observed >= M while expected <= T, so a
+ * signal, once found, is found by every later check (each look only uses what came before
+ * it); the tick and each answer run the replay and raise the lot alert on a signal. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 
 #include "core/followup_stats.h"
 #include "core/maxsprt.h"
+#include "core/maxsprt_lots.h"
 #include "service/followup.h"
 
 #define DAY 86400.0
@@ -64,35 +64,22 @@ typedef struct unit {
 	int prev_day;                  /* the last answered check-in's day from entry, 0: none yet */
 } unit;
 
-/* The at-risk answered check-ins of one lot with one (previous day, day) pair, and how many
- * of them reported the first event: the per-check-in baseline's counts. */
-typedef struct step_count {
-	int64_t lot_id;
-	int prev_day, day;
-	int64_t at_risk, reports;
-} step_count;
-
-typedef struct step_table {
-	step_count *items;
+/* The lots' answered check-ins of units still at risk, as core/maxsprt_lots takes them. */
+typedef struct lot_rows {
+	maxsprt_lot_checkin *items;
 	size_t n, cap;
 	bool failed;
-} step_table;
+} lot_rows;
 
-static void step_add(step_table *t, int64_t lot_id, int prev_day, int day, bool reported)
+static void lot_rows_add(lot_rows *t, maxsprt_lot_checkin row)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (t->items[i].lot_id == lot_id && t->items[i].prev_day == prev_day && t->items[i].day == day) {
-			t->items[i].at_risk++;
-			t->items[i].reports += reported;
-			return;
-		}
-	step_count *grown = grow(t->items, &t->cap, t->n, sizeof *grown);
+	maxsprt_lot_checkin *grown = grow(t->items, &t->cap, t->n, sizeof *grown);
 	if (grown == NULL) {
 		t->failed = true;
 		return;
 	}
 	t->items = grown;
-	t->items[t->n++] = (step_count){lot_id, prev_day, day, 1, reported};
+	t->items[t->n++] = row;
 }
 
 typedef struct inputs {
@@ -180,7 +167,7 @@ static unit *find_unit(unit *units, size_t n, int64_t patient_id, int64_t lot_id
 	return bsearch(&key, units, n, sizeof *units, unit_cmp);
 }
 
-static void observe(unit *u, const answered *c, step_table *steps)
+static void observe(unit *u, const answered *c, lot_rows *rows)
 {
 	int64_t t = c->answered_at - u->entry_at;
 	if (t < 0)
@@ -188,8 +175,11 @@ static void observe(unit *u, const answered *c, step_table *steps)
 	/* The check-in's day from the unit's entry (its due day, whole days). */
 	int64_t due = c->due_at - u->entry_at;
 	int day = due <= 0 ? 0 : (int)((due + 43200) / 86400);
-	if (steps && !u->event)
-		step_add(steps, u->lot_id, u->prev_day, day, c->symptoms != 0);
+	/* A unit's check-ins come in answered order; a due day before the previous one (a later
+	 * delivery moved the schedule) counts as no time between them. */
+	if (rows && !u->event)
+		lot_rows_add(rows, (maxsprt_lot_checkin){u->lot_id, u->patient_id, u->prev_day < day ? u->prev_day : day, day,
+		                                         c->answered_at, c->symptoms != 0});
 	u->prev_day = day;
 	u->followed = true;
 	if (!u->event && c->symptoms) {
@@ -204,7 +194,7 @@ static void observe(unit *u, const answered *c, step_table *steps)
 /* The units of the product (by_lot false: one per patient) or of its lots, with their
  * check-ins applied; sorted by (patient, lot). NULL on memory failure (*n 0 and no units is a
  * valid empty result: then a non-NULL block). */
-static unit *build_units(const inputs *in, bool by_lot, step_table *steps, size_t *n_out)
+static unit *build_units(const inputs *in, bool by_lot, lot_rows *rows, size_t *n_out)
 {
 	unit *units = calloc(in->n_exposures + 1, sizeof *units);
 	if (units == NULL)
@@ -234,7 +224,7 @@ static unit *build_units(const inputs *in, bool by_lot, step_table *steps, size_
 		for (int k = 0; k < c->lot_count; k++) {
 			unit *u = find_unit(units, n, c->patient_id, c->lots[k]);
 			if (u)
-				observe(u, c, steps);
+				observe(u, c, rows);
 		}
 	}
 	*n_out = n;
@@ -252,7 +242,9 @@ typedef struct lot_line {
 	char lot_number[65];
 	int64_t followed, events;
 	int64_t seconds;
-	double expected, llr;
+	double expected, llr;          /* NAN when not tested */
+	int64_t observed, looks;       /* core/maxsprt_lots: events in the test, looks so far */
+	int64_t signal_at, signal_look; /* the look that first signalled, 0: none */
 	const char *state;
 } lot_line;
 
@@ -262,31 +254,15 @@ typedef struct lot_table {
 	double cv;                     /* NAN when no critical value exists for the settings */
 } lot_table;
 
-/* The expected first events of lot l under the other lots' baseline (see the file comment). */
-static double lot_expected(const step_table *steps, int64_t lot_id, double other_rate)
+static int maxsprt_lot_result_cmp(const void *a, const void *b)
 {
-	double expected = 0;
-	for (size_t i = 0; i < steps->n; i++) {
-		const step_count *mine = &steps->items[i];
-		if (mine->lot_id != lot_id)
-			continue;
-		int64_t at_risk = 0, reports = 0;
-		for (size_t k = 0; k < steps->n; k++) {
-			const step_count *o = &steps->items[k];
-			if (o->lot_id != lot_id && o->prev_day == mine->prev_day && o->day == mine->day) {
-				at_risk += o->at_risk;
-				reports += o->reports;
-			}
-		}
-		double share = at_risk > 0 ? (reports > 0 ? (double)reports : 0.5) / (double)at_risk
-		                           : 1.0 - exp(-other_rate * (double)(mine->day - mine->prev_day));
-		expected += (double)mine->at_risk * share;
-	}
-	return expected;
+	const maxsprt_lot_result *x = a, *y = b;
+	return (x->lot_id > y->lot_id) - (x->lot_id < y->lot_id);
 }
 
-/* Fills the lot table from lot units (sorted by patient, then lot) and their check-in steps. */
-static int lot_table_build(const unit *units, size_t n, const step_table *steps, const followup_settings *fs,
+/* Fills the lot table from lot units (sorted by patient, then lot) and the replay of their
+ * at-risk check-ins (core/maxsprt_lots). */
+static int lot_table_build(const unit *units, size_t n, const lot_rows *rows, const followup_settings *fs,
                            lot_table *t)
 {
 	t->lines = calloc(n + 1, sizeof *t->lines);
@@ -311,32 +287,31 @@ static int lot_table_build(const unit *units, size_t n, const step_table *steps,
 	}
 	double cv;
 	t->cv = maxsprt_critical_value(fs->upper_limit, fs->min_events, fs->alpha, &cv) == 0 ? cv : NAN;
-	int64_t all_events = 0, all_seconds = 0;
-	for (size_t k = 0; k < t->n; k++) {
-		all_events += t->lines[k].events;
-		all_seconds += t->lines[k].seconds;
-	}
+	const maxsprt_lot_settings settings = {fs->alpha, fs->upper_limit, fs->min_events};
+	maxsprt_lot_result *replay = NULL;
+	size_t n_replay = 0;
+	if (maxsprt_lots_run(rows->items, rows->n, &settings, &replay, &n_replay) != 0)
+		return -1;
 	for (size_t k = 0; k < t->n; k++) {
 		lot_line *l = &t->lines[k];
-		int64_t other_events = all_events - l->events, other_seconds = all_seconds - l->seconds;
+		const maxsprt_lot_result key = {.lot_id = l->lot_id};
+		const maxsprt_lot_result *r =
+		        n_replay ? bsearch(&key, replay, n_replay, sizeof *replay, maxsprt_lot_result_cmp) : NULL;
 		l->expected = NAN;
 		l->llr = NAN;
-		if (other_seconds <= 0 || isnan(t->cv)) {
+		if (r == NULL || r->state == MAXSPRT_LOT_NO_BASELINE || isnan(t->cv)) {
 			l->state = "no_baseline";
 			continue;
 		}
-		double rate = (other_events > 0 ? (double)other_events : 0.5) / ((double)other_seconds / DAY);
-		l->expected = lot_expected(steps, l->lot_id, rate);
-		if (l->expected <= 0) {
-			l->llr = 0;
-			l->state = "monitoring";
-			continue;
-		}
-		maxsprt_result r;
-		maxsprt_look(l->events, l->expected, t->cv, fs->upper_limit, fs->min_events, &r);
-		l->llr = r.llr;
-		l->state = r.signal ? "signal" : r.ended ? "ended" : "monitoring";
+		l->expected = r->expected;
+		l->llr = r->llr;
+		l->observed = r->observed;
+		l->looks = r->looks;
+		l->signal_at = r->signal_at;
+		l->signal_look = r->signal_look;
+		l->state = maxsprt_lot_state_name(r->state);
 	}
+	free(replay);
 	return 0;
 }
 
@@ -368,10 +343,10 @@ int followup_check_lots(store *s, const followup_settings *fs, int64_t product_i
 		return -1;
 	}
 	size_t n_units = 0;
-	step_table steps = {0};
-	unit *units = build_units(&in, true, &steps, &n_units);
+	lot_rows rows = {0};
+	unit *units = build_units(&in, true, &rows, &n_units);
 	lot_table t = {0};
-	int result = units && !steps.failed && lot_table_build(units, n_units, &steps, fs, &t) == 0 ? 0 : -1;
+	int result = units && !rows.failed && lot_table_build(units, n_units, &rows, fs, &t) == 0 ? 0 : -1;
 	for (size_t k = 0; result == 0 && k < t.n; k++) {
 		lot_line *l = &t.lines[k];
 		bool wanted = n == 0;
@@ -384,15 +359,17 @@ int followup_check_lots(store *s, const followup_settings *fs, int64_t product_i
 			result = -1;
 			break;
 		}
-		json_t *evidence = json_pack("{s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:i}", "events", (json_int_t)l->events,
-		                             "patients_followed", (json_int_t)l->followed, "person_days",
-		                             (double)l->seconds / DAY, "expected", l->expected, "llr", l->llr, "cv", t.cv,
-		                             "alpha", fs->alpha, "min_events", fs->min_events);
+		json_t *evidence = json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:i, s:I, s:I}", "events",
+		                             (json_int_t)l->events, "observed", (json_int_t)l->observed, "patients_followed",
+		                             (json_int_t)l->followed, "person_days", (double)l->seconds / DAY, "expected",
+		                             l->expected, "llr", l->llr, "cv", t.cv, "alpha", fs->alpha, "min_events",
+		                             fs->min_events, "signal_at", (json_int_t)l->signal_at, "signal_look",
+		                             (json_int_t)l->signal_look);
 		if (ae_raise_lot_alert(s, fs->quarantine, &lot, "maxsprt", evidence, now, signals) != AE_OK)
 			result = -1;
 	}
 	free(t.lines);
-	free(steps.items);
+	free(rows.items);
 	free(units);
 	free_inputs(&in);
 	return result;
@@ -463,14 +440,20 @@ static json_t *km_json(const unit *units, size_t n)
 	return list;
 }
 
+static json_t *integer_or_null(int64_t v)
+{
+	return v ? json_integer((json_int_t)v) : json_null();
+}
+
 /* A lot's line; cv is the critical value its llr is compared with (contract: lots[].cv). */
 static json_t *lot_line_json(const lot_line *l, double cv)
 {
-	return json_pack("{s:I, s:s, s:I, s:f, s:I, s:o, s:o, s:o, s:s}", "lot_id", (json_int_t)l->lot_id, "lot_number",
-	                 l->lot_number, "patients_followed", (json_int_t)l->followed, "person_months",
-	                 (double)l->seconds / DAY / FS_DAYS_PER_MONTH, "events", (json_int_t)l->events, "expected",
-	                 number_or_null(l->expected), "llr", number_or_null(l->llr), "cv", number_or_null(cv), "state",
-	                 l->state);
+	return json_pack("{s:I, s:s, s:I, s:f, s:I, s:I, s:o, s:o, s:o, s:I, s:o, s:o, s:s}", "lot_id",
+	                 (json_int_t)l->lot_id, "lot_number", l->lot_number, "patients_followed", (json_int_t)l->followed,
+	                 "person_months", (double)l->seconds / DAY / FS_DAYS_PER_MONTH, "events", (json_int_t)l->events,
+	                 "observed", (json_int_t)l->observed, "expected", number_or_null(l->expected), "llr",
+	                 number_or_null(l->llr), "cv", number_or_null(cv), "looks", (json_int_t)l->looks, "signal_at",
+	                 integer_or_null(l->signal_at), "signal_look", integer_or_null(l->signal_look), "state", l->state);
 }
 
 static json_t *plan_json(const followup_plan *p)
@@ -505,13 +488,13 @@ followup_rc followup_summary(store *s, const followup_settings *fs, int64_t prod
 		return FOLLOWUP_ERROR;
 	}
 	size_t n_units = 0, n_lot_units = 0;
-	step_table steps = {0};
+	lot_rows rows = {0};
 	unit *units = build_units(&in, lot_id != 0, NULL, &n_units);
-	unit *lot_units = build_units(&in, true, &steps, &n_lot_units);
+	unit *lot_units = build_units(&in, true, &rows, &n_lot_units);
 	followup_rc result = FOLLOWUP_ERROR;
 	lot_table t = {0};
 	alert_find alerts = {0};
-	if (units == NULL || lot_units == NULL || steps.failed || lot_table_build(lot_units, n_lot_units, &steps, fs, &t) != 0 ||
+	if (units == NULL || lot_units == NULL || rows.failed || lot_table_build(lot_units, n_lot_units, &rows, fs, &t) != 0 ||
 	    store_ae_lot_alert_list(s, keep_maxsprt_alert, &alerts) != STORE_OK)
 		goto out;
 	/* The lot view: only that lot's units. */
@@ -555,7 +538,7 @@ followup_rc followup_summary(store *s, const followup_settings *fs, int64_t prod
 	}
 out:
 	free(alerts.lots);
-	free(steps.items);
+	free(rows.items);
 	free(t.lines);
 	free(units);
 	free(lot_units);

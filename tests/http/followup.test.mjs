@@ -442,10 +442,13 @@ describe('summaries', () => {
     assert.ok(Math.abs(s.km[1].survival - 0.25) < 1e-12);
     assert.ok(Math.abs(s.km[2].survival - 0.25) < 1e-12);
     assert.ok(s.km[0].lower < 0.75 && s.km[0].upper > 0.75, 'a band around S');
-    // Lots: A 3 followed, 2 events, 58 days; B 1, 1, 3 days. Expected per check-in: each
-    // at-risk check-in adds the other lots' share of first events for its (previous day, day);
-    // a pair they never had adds 1 − exp(−rate × days between), rate = their events per day;
-    // a share of zero events counts half an event.
+    // Lots: A 3 followed, 2 events, 58 days; B 1, 1, 3 days. Expected per check-in, replayed in
+    // answer order (core/maxsprt_lots): each at-risk check-in adds the share of first events
+    // the other lots' check-ins answered before it had for its (previous day, day); a pair they
+    // never had adds 1 − exp(−rate × days between), rate = their first events per at-risk day;
+    // a share of zero events counts half an event; a check-in answered before the other lots
+    // had any is out of the test. Order: A's two day-3 answers (day −97: B has none, out of
+    // the test), B's day 3 (−87), A's two day-14 (−86), A's day 30 (−70).
     const byLot = Object.fromEntries(s.lots.map((l) => [l.lot_id, l]));
     assert.equal(byLot[lots.A].patients_followed, 3);
     assert.equal(byLot[lots.A].events, 2);
@@ -455,13 +458,16 @@ describe('summaries', () => {
     assert.ok(Math.abs(byLot[lots.B].expected - expectedB) < 1e-9, `expected ${byLot[lots.B].expected}`);
     assert.ok(Math.abs(byLot[lots.B].llr - ((expectedB - 1) + Math.log(1 / expectedB))) < 1e-9);
     assert.equal(byLot[lots.B].state, 'monitoring', 'one event: below min_events 2');
+    assert.deepEqual([byLot[lots.B].observed, byLot[lots.B].looks], [1, 1]);
     // Each lot says the critical value its llr is held against (Sequential's table: T 20, M 2).
     for (const l of s.lots) assert.ok(Math.abs(l.cv - 3.4301407626) < 1e-9, `lot ${l.lot_id} cv ${l.cv}`);
-    // A: (0→3) twice, B's share 1/1; (3→14), (3→30), (0→14) unknown to B: rate 1 event / 3 days.
+    // A: (3→14), (0→14) and (3→30) unknown to B: rate 1 event / 3 at-risk days.
     const fallback = (days) => 1 - Math.exp(-days / 3);
-    const expectedA = 2 * 1 + fallback(11) + fallback(27) + fallback(14);
+    const expectedA = fallback(11) + fallback(14) + fallback(27);
     assert.ok(Math.abs(byLot[lots.A].expected - expectedA) < 1e-9, `expected ${byLot[lots.A].expected} vs ${expectedA}`);
     assert.equal(byLot[lots.A].llr, 0, 'fewer events than expected');
+    assert.deepEqual([byLot[lots.A].observed, byLot[lots.A].looks, byLot[lots.A].state], [2, 2, 'monitoring']);
+    assert.equal(byLot[lots.A].signal_at, null);
     assert.deepEqual({ alpha: s.maxsprt.alpha, upper_limit: s.maxsprt.upper_limit, min_events: s.maxsprt.min_events }, { alpha: 0.05, upper_limit: 20, min_events: 2 });
 
     const lot = (await pharmacist.get(`/api/v1/followup/lots/${lots.A}`)).json;
@@ -495,22 +501,31 @@ describe('summaries', () => {
   });
 
   test('a lot with many more events than its siblings signals by MaxSPRT: alert "maxsprt" and quarantine', async () => {
-    // Lot C: 6 patients followed 60 days, one event; lot D: 4 patients, each symptoms at day 3.
-    const { product, lots } = await cohort(['C', 'D'], [
+    // Lot C: 6 patients followed 60 days, one event; lot D: 4 patients, each symptoms at day 3;
+    // lot E, answering last: 6 patients at day 35, one event.
+    const { product, lots } = await cohort(['C', 'D', 'E'], [
       ...Array.from({ length: 6 }, (_, i) => ({ lot: 'C', entryDays: 80, answers: [[30, []], [60, i === 0 ? ['redness'] : []]] })),
       ...Array.from({ length: 4 }, () => ({ lot: 'D', entryDays: 10, answers: [[3, ['swelling']]] })),
+      ...Array.from({ length: 6 }, (_, i) => ({ lot: 'E', entryDays: 40, answers: [[35, i === 0 ? ['itching'] : []]] })),
     ]);
     const before = (await pharmacist.get(`/api/v1/followup/products/${product}`)).json;
     const d = before.lots.find((l) => l.lot_id === lots.D);
-    // C never had a day-3 check-in: 1 − exp(−3 days × 1 event / 360 person-days) each, four
-    // times; LLR far above the critical value.
+    // D's four day-3 answers (one second, one look) come after all of C's: C never had a
+    // day-3 check-in: 1 − exp(−3 days × 1 event / 360 at-risk days) each, four times; LLR far
+    // above the critical value at the first look.
     assert.ok(Math.abs(d.expected - 4 * (1 - Math.exp(-3 / 360))) < 1e-12, `expected ${d.expected}`);
     assert.equal(d.state, 'signal');
     assert.ok(d.llr >= before.maxsprt.cv);
-    // C's days 30 and 60 are unknown to D: 1 − exp(−30 days × 4 events / 12 days), 12 times.
+    assert.deepEqual([d.events, d.observed, d.looks, d.signal_look], [4, 4, 1, 1]);
+    assert.equal(d.signal_at, Number(q(`SELECT max(answered_at) FROM checkins c JOIN checkin_lots cl ON cl.checkin_id = c.id WHERE cl.lot_id = ${lots.D};`)));
+    // C's answers all came before D had any: nothing to compare them with, not tested.
     const c = before.lots.find((l) => l.lot_id === lots.C);
-    assert.ok(Math.abs(c.expected - 12 * (1 - Math.exp(-10))) < 1e-9, `expected ${c.expected}`);
-    assert.equal(c.state, 'monitoring');
+    assert.deepEqual([c.state, c.expected, c.llr, c.events, c.observed], ['no_baseline', null, null, 1, 0]);
+    // E's (0→35) is unknown to C and D: their rate, (1 + 4) events / (12 × 30 + 4 × 3) at-risk
+    // days; six times; one event, fewer than expected: monitored, no signal.
+    const e = before.lots.find((l) => l.lot_id === lots.E);
+    assert.ok(Math.abs(e.expected - 6 * (1 - Math.exp(-35 * 5 / 372))) < 1e-9, `expected ${e.expected}`);
+    assert.deepEqual([e.state, e.llr, e.observed, e.looks], ['monitoring', 0, 1, 1]);
     const t = tick();
     assert.ok(t.signals >= 1, JSON.stringify(t));
     const alerts = (await pharmacist.get('/api/v1/ae-lot-alerts')).json.alerts.filter((a) => a.lot_id === lots.D);
@@ -519,6 +534,8 @@ describe('summaries', () => {
     assert.equal(alerts[0].quarantined, true);
     assert.equal(q(`SELECT status FROM lots WHERE id = ${lots.D};`), 'quarantine');
     assert.notEqual(q(`SELECT status FROM lots WHERE id = ${lots.C};`), 'quarantine');
+    assert.notEqual(q(`SELECT status FROM lots WHERE id = ${lots.E};`), 'quarantine');
+    assert.equal((await pharmacist.get('/api/v1/ae-lot-alerts')).json.alerts.filter((a) => a.lot_id === lots.E || a.lot_id === lots.C).length, 0);
     assert.equal(tick().signals, 0, 'raised once');
     assert.equal((await pharmacist.get(`/api/v1/followup/lots/${lots.D}`)).json.lots[0].state, 'signal');
   });
