@@ -147,6 +147,7 @@ typedef struct periodic_task {
 	bool started;
 	server *srv;
 	int seconds;                       /* between runs */
+	bool wait_first;                   /* the first run after `seconds` (a run at start-up has been done) */
 	void (*run)(server *srv, store *s); /* one run, on a pooled connection */
 } periodic_task;
 
@@ -154,11 +155,15 @@ static void *periodic_task_run(void *arg)
 {
 	periodic_task *w = arg;
 	pthread_mutex_lock(&w->lock);
+	bool skip = w->wait_first;
 	while (!w->stop) {
 		pthread_mutex_unlock(&w->lock);
-		store *s = pool_take(&w->srv->pool);
-		w->run(w->srv, s);
-		pool_give(&w->srv->pool, s);
+		if (!skip) {
+			store *s = pool_take(&w->srv->pool);
+			w->run(w->srv, s);
+			pool_give(&w->srv->pool, s);
+		}
+		skip = false;
 		/* The wait is on the system's monotonic time: exosafe's clock may be set elsewhere. */
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
@@ -172,7 +177,8 @@ static void *periodic_task_run(void *arg)
 }
 
 /* Starts the task; returns 0, or -1 (the server then runs without it, and says so). */
-static int periodic_task_start(periodic_task *w, server *srv, int seconds, void (*run)(server *srv, store *s))
+static int periodic_task_start(periodic_task *w, server *srv, int seconds, bool wait_first,
+                               void (*run)(server *srv, store *s))
 {
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -183,6 +189,7 @@ static int periodic_task_start(periodic_task *w, server *srv, int seconds, void 
 	w->stop = false;
 	w->srv = srv;
 	w->seconds = seconds;
+	w->wait_first = wait_first;
 	w->run = run;
 	w->started = pthread_create(&w->thread, NULL, periodic_task_run, w) == 0;
 	return w->started ? 0 : -1;
@@ -903,7 +910,7 @@ static void server_close(server *srv)
 
 /* Drops sessions past their limits, log-in failures outside the window and browsers
  * remembered longer than their cookie lives (best effort: a failure is said and retried at
- * the next purge). Run at start and every purge_interval_seconds (purger). */
+ * the next purge). Run at start and every purge_interval_seconds (purge_once). */
 static void purge_expired(store *s, const server_config *cfg)
 {
 	int64_t now = clock_now();
@@ -918,69 +925,11 @@ static void purge_expired(store *s, const server_config *cfg)
 	fprintf(stderr, "exosafe: purge of expired sessions: %s\n", s->errmsg);
 }
 
-/* ---- the purge: expired sessions and old log-in failures go while the server runs ---- */
-
-typedef struct purger {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
-	bool started;
-	server *srv;
-} purger;
-
-static void *purger_run(void *arg)
+/* The purge while the server runs (a periodic_task every purge_interval_seconds). */
+static void purge_once(server *srv, store *s)
 {
-	purger *pg = arg;
-	pthread_mutex_lock(&pg->lock);
-	while (!pg->stop) {
-		/* The start-up purge has just run: wait first. Monotonic time, as in the cold-chain watch. */
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += pg->srv->cfg.purge_interval_seconds;
-		while (!pg->stop && pthread_cond_timedwait(&pg->wake, &pg->lock, &until) == 0)
-			;
-		if (pg->stop)
-			break;
-		pthread_mutex_unlock(&pg->lock);
-		store *s = pool_take(&pg->srv->pool);
-		purge_expired(s, &pg->srv->cfg);
-		pool_give(&pg->srv->pool, s);
-		pthread_mutex_lock(&pg->lock);
-	}
-	pthread_mutex_unlock(&pg->lock);
-	return NULL;
+	purge_expired(s, &srv->cfg);
 }
-
-/* Starts the purge every purge_interval_seconds; returns 0, or -1 (expired rows then go only
- * at the next start, and the server says so). */
-static int purger_start(purger *pg, server *srv)
-{
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_mutex_init(&pg->lock, NULL);
-	pthread_cond_init(&pg->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	pg->stop = false;
-	pg->srv = srv;
-	pg->started = pthread_create(&pg->thread, NULL, purger_run, pg) == 0;
-	return pg->started ? 0 : -1;
-}
-
-static void purger_stop(purger *pg)
-{
-	if (pg->started) {
-		pthread_mutex_lock(&pg->lock);
-		pg->stop = true;
-		pthread_cond_signal(&pg->wake);
-		pthread_mutex_unlock(&pg->lock);
-		pthread_join(pg->thread, NULL);
-	}
-	pthread_mutex_destroy(&pg->lock);
-	pthread_cond_destroy(&pg->wake);
-}
-
 
 /* Loads what the server needs before it listens: the web folder, the data catalogues and the
  * database pool (an initialised schema, the clinic's details checked, expired rows purged).
@@ -1102,13 +1051,13 @@ int server_run(const server_config *cfg)
 	    setsockopt(listening->listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) != 0)
 		fprintf(stderr, "exosafe: TCP_DEFER_ACCEPT not set: a request line of NUL bytes waits for the header timeout\n");
 	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
-	purger purge = {0};
-	if (purger_start(&purge, &srv) != 0)
+	periodic_task purge = {0};
+	if (periodic_task_start(&purge, &srv, srv.cfg.purge_interval_seconds, true, purge_once) != 0)
 		fprintf(stderr, "exosafe: cannot start the purge thread: expired sessions go at the next start\n");
 	periodic_task watch = {0}, followup = {0};
-	if (periodic_task_start(&watch, &srv, COLDCHAIN_WATCH_SECONDS, coldchain_watch_once) != 0)
+	if (periodic_task_start(&watch, &srv, COLDCHAIN_WATCH_SECONDS, false, coldchain_watch_once) != 0)
 		fprintf(stderr, "exosafe: cannot start the cold-chain watch: silent sensors will not raise alarms\n");
-	if (periodic_task_start(&followup, &srv, cfg->followup.tick_seconds, followup_tick_once) != 0)
+	if (periodic_task_start(&followup, &srv, cfg->followup.tick_seconds, false, followup_tick_once) != 0)
 		fprintf(stderr, "exosafe: cannot start the follow-up tick: run exosafe followup tick\n");
 	tell_consent_update(&srv, cfg);
 	/* The sender runs even without an SMTP relay: it then sends nothing, and the admins'
@@ -1125,7 +1074,7 @@ int server_run(const server_config *cfg)
 	fprintf(stderr, "exosafe: stopping on signal %d\n", sig);
 	periodic_task_stop(&followup);
 	periodic_task_stop(&watch);
-	purger_stop(&purge);
+	periodic_task_stop(&purge);
 	/* Every connection suspended on an audit row is resumed before libmicrohttpd stops
 	 * (it refuses to stop with one still suspended). */
 	audit_writer_drain(srv.audit);
