@@ -128,8 +128,8 @@ function summary() {
     ],
     km,
     lots: [
-      { lot_id: 1, lot_number: 'EXM-2611-A', patients_followed: 25, person_months: 40.1, events: 3, expected: 4.2, llr: 0, cv: 2.85, state: 'monitoring' },
-      { lot_id: 2, lot_number: 'EXM-2611-B', patients_followed: 15, person_months: 21.2, events: 6, expected: 1.9, llr: 3.13, cv: 2.85, state: 'signal' },
+      { lot_id: 1, lot_number: 'EXM-2611-A', patients_followed: 25, person_months: 40.1, events: 3, observed: 3, expected: 4.2, llr: 0, cv: 2.85, looks: 31, signal_at: null, signal_look: null, state: 'monitoring' },
+      { lot_id: 2, lot_number: 'EXM-2611-B', patients_followed: 15, person_months: 21.2, events: 6, observed: 5, expected: 1.9, llr: 3.13, cv: 2.85, looks: 17, signal_at: 1796095800, signal_look: 14, state: 'signal' },
     ],
     maxsprt: { alpha: 0.05, upper_limit: 20, min_events: 2 },
   };
@@ -301,6 +301,10 @@ test('staff: non-responders, a call with phone answers, the summary with the KM 
       assert.equal(await page.getAttribute('#km-chart', 'data-steps'), '5');
       assert.equal(await page.locator('#lots-body tr.row--signal').count(), 1);
       assert.equal(await page.getAttribute('#lots-body tr.row--signal a', 'href'), '/lot.html?id=2');
+      // The lot fields of the sequential test: counted events, looks, and when it signalled (JST day).
+      assert.deepEqual(await page.locator('#lots-body tr.row--signal td').allTextContents().then((c) => [c[4], c[8]]), ['5', '17']);
+      assert.match(await page.textContent('#lots-body tr.row--signal .lot-signal-at'), /2026年12月1日.*14回目/);
+      assert.equal(await page.locator('#lots-body tr:not(.row--signal) .lot-signal-at').count(), 0);
       assert.match(await page.textContent('#incidence-body tr[data-symptom="redness"]'), /12\.5%.*4\.2–26\.8%/);
       assert.ok(await page.locator('#plan-card').isVisible(), 'admins edit the plan');
       if (suffix === 'desktop') {

@@ -203,10 +203,31 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
     try {
       await openReady(page, `/checkin.html?token=${token}`);
       assert.match(await page.textContent('#link-heading'), /3日目の確認/);
-      await page.check('#checkin-nothing');
+      await page.check('#checkin-sym-swelling');
+      await page.check('#checkin-sev-swelling-mild');
+      await page.check('#checkin-present-swelling-no');
       await screenshot(page, 'checkin-link-phone.png');
       await page.click('#checkin-form button[type="submit"]');
       await page.waitForSelector('#link-done:not([hidden])');
+      // A symptom: log in from the link page and land on the report pre-filled from this answer.
+      const id = open[linked.email].id;
+      await screenshot(page, 'checkin-link-answered-phone.png');
+      await Promise.all([page.waitForURL(/\/login\.html\?next=/), page.click('#link-ae-login')]);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.fill('#login-email', linked.email);
+      await page.fill('#login-password', PASSWORD);
+      await Promise.all([page.waitForURL(`${server.url}/report.html?checkin=${id}`), page.click('#login-form button[type="submit"]')]);
+      await page.waitForSelector('body[data-ready="true"]');
+      assert.ok(await page.locator('#report-prefill').isVisible());
+      assert.equal(await page.isChecked('#sym-swelling'), true);
+      assert.equal(await page.isChecked('#report-severity-mild'), true);
+      await page.click('#report-form button[type="submit"]');
+      await page.waitForSelector('#report-sent:not([hidden])');
+      const linkedReports = (await apiIn(page, 'GET', '/api/v1/adverse-events')).json.reports;
+      assert.equal(linkedReports.length, 1);
+      const linkedCheckin = (await apiIn(page, 'GET', `/api/v1/checkins/${id}`)).json;
+      assert.equal((linkedCheckin.checkin ?? linkedCheckin).ae_report_id, linkedReports[0].id);
+      await page.context().clearCookies();
       await openReady(page, `/checkin.html?token=${token}`);
       assert.equal(await page.getAttribute('#link-problem', 'data-problem'), 'answered');
       await openReady(page, '/checkin.html?token=no-such-token');

@@ -205,6 +205,34 @@ test('log-in failures show one generic message', async () => {
   }
 });
 
+test('log-in returns to the page that asked for it, and only to a page of this site', async () => {
+  const server = await startServer({ demo: true });
+  const { context, page, problems } = await openPage(PHONE);
+  try {
+    const { url } = server;
+    // A signed-in page opened without a session sends to the log-in page with ?next=.
+    await page.goto(`${url}/checkins.html?from=mail`);
+    await page.waitForURL(`${url}/login.html?next=${encodeURIComponent('/checkins.html?from=mail')}`);
+    const logInFrom = async (next, expected) => {
+      await page.context().clearCookies();
+      await page.goto(`${url}/login.html?next=${encodeURIComponent(next)}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.fill('#login-email', 'hanako@patient.example');
+      await page.fill('#login-password', 'patient-demo-pass');
+      await Promise.all([page.waitForURL(`${url}${expected}`), page.click('#login-form button[type="submit"]')]);
+    };
+    await logInFrom('/checkins.html?from=mail', '/checkins.html?from=mail');
+    // Another site, protocol-relative, backslash and scheme tricks all land on the home page.
+    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/login.html?next=/x']) {
+      await logInFrom(next, '/home.html');
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
 test('admin: creates a doctor, sees the user list and an intact audit chain', async () => {
   const server = await startServer({ demo: true });
   const { context, page, problems } = await openPage(DESKTOP);

@@ -22,6 +22,29 @@ function wireLogout() {
 }
 
 /**
+ * The path a log-in may return to: a path on this site only (not "//host", not a scheme, not
+ * a backslash trick, not the log-in page itself), else null, so ?next= cannot send a patient
+ * to another site after they typed their password.
+ */
+export function returnPath(value) {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || /[\\\s]/.test(value)) return null;
+  let url;
+  try {
+    url = new URL(value, window.location.origin);
+  } catch {
+    return null;
+  }
+  if (url.origin !== window.location.origin || url.pathname === '/login.html') return null;
+  return url.pathname + url.search + url.hash;
+}
+
+/** The log-in page, returning to path afterwards when it is one of this site's pages. */
+export function loginPath(path) {
+  const back = returnPath(path);
+  return back && back !== '/' && back !== '/home.html' ? `/login.html?next=${encodeURIComponent(back)}` : '/login.html';
+}
+
+/**
  * Starts a signed-in page: translates it, loads the user and checks that their role is one of
  * roles. Returns the user, or null when the page cannot go on (sent to the log-in page, wrong
  * role, or the server unreachable: the reason is shown in #page-error).
@@ -33,7 +56,7 @@ export async function startPage(roles) {
     user = (await api('GET', '/api/v1/me')).user;
   } catch (error) {
     if (error.status === 401) {
-      window.location.replace('/login.html');
+      window.location.replace(loginPath(window.location.pathname + window.location.search));
       return null;
     }
     $('page-status').hidden = true;

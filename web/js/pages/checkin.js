@@ -2,8 +2,8 @@
 // in ?token= is the credential (GET/POST /api/v1/checkin-links/{token}). An unknown link, an
 // expired one, one already answered or closed (a newer check-in replaced it) and a patient who
 // stopped the follow-up each get a clear message instead of the form. After symptoms, the
-// patient is asked to log in to confirm the pre-filled adverse-event report (the link alone
-// does not open their records).
+// patient is asked to log in, and the log-in returns to the adverse-event report pre-filled
+// from this answer for them to confirm (the link alone does not open their records).
 
 import { api } from '../lib/api.js';
 import { clearErrors, showError, whileSubmitting } from '../lib/forms.js';
@@ -12,6 +12,7 @@ import { jstDay } from '../lib/jst.js';
 import { $, queryParam } from '../lib/dom.js';
 import { formatDate } from '../lib/trace.js';
 import { runPage } from '../lib/page.js';
+import { loginPath } from '../lib/session.js';
 import { answerText, checkinTitle, checkinFields, isoOf, readCheckinFields } from '../lib/checkin-form.js';
 
 const state = { token: null, checkin: null, problem: null, done: null };
@@ -46,6 +47,9 @@ function render() {
     const answered = state.done.checkin ?? c;
     $('link-done-text').textContent = t('checkins.done.text', { what: title, answer: answerText(answered) });
     $('link-ae').hidden = !state.done.ae_prefill;
+    // Log-in returns to the report pre-filled from this answer (session.js loginPath).
+    const id = answered?.id ?? c?.id;
+    if (state.done.ae_prefill && Number.isInteger(id)) $('link-ae-login').href = loginPath(`/report.html?checkin=${id}`);
   }
 }
 

@@ -232,6 +232,17 @@ function stateBadge(lotState) {
   return badge;
 }
 
+/** The state cell: the badge, and for a lot that signalled, when and at which look. */
+function stateCell(lot) {
+  const badge = stateBadge(lot.state);
+  const at = isoOf(lot.signal_at);
+  if (!at || !Number.isFinite(lot.signal_look)) return badge;
+  const when = el('span', 'lot-signal-at muted', t('followup.lots.signal_at', { date: dayOf(at), look: lot.signal_look }));
+  const box = el('span', 'lot-state');
+  box.append(badge, when);
+  return box;
+}
+
 function renderLots() {
   const s = state.summary;
   const lots = Array.isArray(s.lots) ? s.lots : [];
@@ -247,10 +258,12 @@ function renderLots() {
     cell(tr, lot.patients_followed ?? 0, 'num');
     cell(tr, formatStat(lot.person_months), 'num');
     cell(tr, lot.events ?? 0, 'num');
+    cell(tr, lot.observed ?? 0, 'num');
     cell(tr, formatStat(lot.expected), 'num');
     cell(tr, formatStat(lot.llr), 'num');
     cell(tr, formatStat(lot.cv), 'num');
-    cell(tr, stateBadge(lot.state), 'text');
+    cell(tr, lot.looks ?? 0, 'num');
+    cell(tr, stateCell(lot), 'text');
     return tr;
   }));
   $('lots-empty').hidden = lots.length > 0;
