@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_args.h"
 #include "sim_prng.h"
 
 #define ALPHA 0.05
@@ -279,24 +280,12 @@ static void print_summary(const char *what, const run_summary *s)
 
 int main(int argc, char **argv)
 {
-	int lots = 10000, check = 0;
-	unsigned long long seed = 17;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--lots") == 0 && i + 1 < argc)
-			lots = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
-			seed = strtoull(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--check") == 0)
-			check = 1;
-		else {
-			fprintf(stderr, "usage: maxsprt_lots [--lots N] [--seed S] [--check]\n");
-			return 2;
-		}
-	}
-	if (lots < 1) {
-		fprintf(stderr, "maxsprt_lots: --lots must be at least 1\n");
-		return 2;
-	}
+	sim_args args;
+	int bad = sim_parse_args(argc, argv, "maxsprt_lots", 1, &args);
+	if (bad)
+		return bad;
+	int lots = args.lots, check = args.check;
+	unsigned long long seed = args.seed;
 	double cv;
 	if (maxsprt_critical_value(UPPER_LIMIT, MIN_EVENTS, ALPHA, &cv) != 0) {
 		fprintf(stderr, "maxsprt_lots: no critical value\n");

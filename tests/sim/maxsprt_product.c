@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim_args.h"
 #include "sim_prng.h"
 
 #define ALPHA 0.05
@@ -213,24 +214,12 @@ static int speed(sim_prng *rng)
 
 int main(int argc, char **argv)
 {
-	int lots = 10000, check = 0;
-	unsigned long long seed = 17;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--lots") == 0 && i + 1 < argc)
-			lots = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
-			seed = strtoull(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--check") == 0)
-			check = 1;
-		else {
-			fprintf(stderr, "usage: maxsprt_product [--lots N] [--seed S] [--check]\n");
-			return 2;
-		}
-	}
-	if (lots < LOTS_PER_PRODUCT) {
-		fprintf(stderr, "maxsprt_product: --lots must be at least %d\n", LOTS_PER_PRODUCT);
-		return 2;
-	}
+	sim_args args;
+	int bad = sim_parse_args(argc, argv, "maxsprt_product", LOTS_PER_PRODUCT, &args);
+	if (bad)
+		return bad;
+	int lots = args.lots, check = args.check;
+	unsigned long long seed = args.seed;
 	double cv;
 	if (maxsprt_critical_value(UPPER_LIMIT, MIN_EVENTS, ALPHA, &cv) != 0)
 		return 1;
