@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, screenshot, assertNoSidewaysScroll, openReady as openReadyAt, logIn as logInAt, DESKTOP, PHONE, jstDay, useBrowser, assertNoClaims } from '../lib/browser.mjs';
+import { openPrefilledReport, tickSymptom } from './followup-steps.mjs';
 
 const server = useBrowser({ demo: true });
 const openReady = (page, path) => openReadyAt(page, server.url, path);
@@ -193,12 +194,8 @@ test('patient: nothing changed, a symptom to a pre-filled AE report, stop and re
 
     // Day 14: itching, moderate, still there → the AE report pre-filled, sent with checkin_id.
     await page.click('button[data-answer="11"]');
-    await page.check('#checkin-sym-itching');
-    await page.check('#checkin-sev-itching-moderate');
-    await page.check('#checkin-present-itching-yes');
-    await page.check('#checkin-sym-redness');
-    await page.check('#checkin-sev-redness-mild');
-    await page.check('#checkin-present-redness-no');
+    await tickSymptom(page, 'checkin', 'itching', 'moderate', true);
+    await tickSymptom(page, 'checkin', 'redness', 'mild', false);
     await page.fill('#checkin-note', '塗ったところがかゆい');
     await screenshot(page, 'contract-checkin-form-phone.png');
     await assertNoSidewaysScroll(page, 'check-in form');
@@ -209,9 +206,7 @@ test('patient: nothing changed, a symptom to a pre-filled AE report, stop and re
       { symptom: 'itching', severity: 'moderate', still_present: true },
     ]);
     await screenshot(page, 'contract-checkin-answered-phone.png');
-    await Promise.all([page.waitForURL(`${server.url}/report.html?checkin=11`), page.click('#ae-offer-link')]);
-    await page.waitForSelector('body[data-ready="true"]');
-    assert.ok(await page.locator('#report-prefill').isVisible());
+    await openPrefilledReport(page, server.url, 11);
     assert.match(await page.textContent('#report-prefill'), /14日目の確認/);
     assert.equal(await page.isChecked('#sym-itching'), true);
     assert.equal(await page.isChecked('#sym-redness'), true);
@@ -317,9 +312,7 @@ test('staff: non-responders, a call with phone answers, the summary with the KM 
         await page.click('#call-form button[type="submit"]');
         await page.waitForSelector('#call-outcome-error:not([hidden])');
         await page.check('#call-outcome-answered');
-        await page.check('#call-sym-fatigue');
-        await page.check('#call-sev-fatigue-mild');
-        await page.check('#call-present-fatigue-no');
+        await tickSymptom(page, 'call', 'fatigue', 'mild', false);
         await page.click('#call-form button[type="submit"]');
         await page.waitForSelector('#call-saved:not([hidden])');
         assert.deepEqual(state.calls[0], { id: 20, outcome: 'answered', answers: { nothing_changed: false, symptoms: [{ symptom: 'fatigue', severity: 'mild', still_present: false }], note: '' } });

@@ -16,6 +16,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPage, screenshot, assertNoSidewaysScroll, openReady as openReadyAt, logIn as logInAt, DESKTOP, PHONE, apiIn, jstDay, useBrowser } from '../lib/browser.mjs';
+import { openPrefilledReport, tickSymptom } from './followup-steps.mjs';
 import { sql, startServer } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
@@ -142,9 +143,7 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
       await page.click('#checkin-form button[type="submit"]');
       await page.waitForSelector('#ae-offer:not([hidden])');
       await screenshot(page, 'checkin-answered-phone.png');
-      await Promise.all([page.waitForURL(`${server.url}/report.html?checkin=${id}`), page.click('#ae-offer-link')]);
-      await page.waitForSelector('body[data-ready="true"]');
-      assert.ok(await page.locator('#report-prefill').isVisible());
+      await openPrefilledReport(page, server.url, id);
       assert.equal(await page.isChecked('#sym-redness'), true);
       assert.equal(await page.isChecked('#report-severity-moderate'), true);
       assert.equal(await page.isChecked('#report-ongoing-yes'), true);
@@ -203,9 +202,7 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
     try {
       await openReady(page, `/checkin.html?token=${token}`);
       assert.match(await page.textContent('#link-heading'), /3日目の確認/);
-      await page.check('#checkin-sym-swelling');
-      await page.check('#checkin-sev-swelling-mild');
-      await page.check('#checkin-present-swelling-no');
+      await tickSymptom(page, 'checkin', 'swelling', 'mild', false);
       await screenshot(page, 'checkin-link-phone.png');
       await page.click('#checkin-form button[type="submit"]');
       await page.waitForSelector('#link-done:not([hidden])');
@@ -268,9 +265,7 @@ test('the whole follow-up in the browser: check-ins, the pre-filled AE report, l
       await screenshot(page, 'followup-desktop.png');
       await item.locator('button[data-call]').click();
       await page.check('#call-outcome-answered');
-      await page.check('#call-sym-itching');
-      await page.check('#call-sev-itching-mild');
-      await page.check('#call-present-itching-no');
+      await tickSymptom(page, 'call', 'itching', 'mild', false);
       await page.click('#call-form button[type="submit"]');
       await page.waitForSelector('#call-saved:not([hidden])');
       assert.equal(await item.count(), 0, 'answered by phone: no longer listed');
