@@ -27,11 +27,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,11 +54,13 @@ typedef struct {
 	uint16_t product, lot, symptoms;
 } checkin_row;
 
-/* One unit (a patient of a product, or a patient's exposure to a lot). */
+/* One unit (a patient of a product, or a patient's exposure to a lot); times as in
+ * checkin_row (16 bytes a unit, not 32: less fresh memory to touch). */
+#define NO_EVENT UINT32_MAX
 typedef struct {
-	int64_t entry;          /* first delivery */
-	int64_t first_event;    /* answered_at of the first answered check-in with a symptom, or INT64_MAX */
-	int64_t last_answered;  /* answered_at of the last answered check-in, or 0 */
+	uint32_t entry;         /* first delivery */
+	uint32_t first_event;   /* answered_at of the first answered check-in with a symptom, or NO_EVENT */
+	uint32_t last_answered; /* answered_at of the last answered check-in, or 0 */
 	uint32_t symptoms;      /* OR over the answered check-ins */
 } unit_acc;
 
@@ -83,6 +88,26 @@ static double cpu_seconds(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Minor page faults of the process so far (--verbose: fresh memory is this machine's dearest
+ * cost, so the breakdown shows it per phase). */
+static long minor_faults(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+typedef struct {
+	const char *name;
+	double wall, cpu;
+	long faults;
+} phase_mark;
+
+static phase_mark phase_now(const char *name)
+{
+	return (phase_mark){name, now_seconds(), cpu_seconds(), minor_faults()};
 }
 
 static void die(const char *msg)
@@ -169,7 +194,7 @@ static checkin_row *parse_cohort(const char *buf, size_t len, size_t *n_rows)
 				exit(1);
 			}
 		if (v[0] > INT32_MAX || v[1] > UINT16_MAX || v[2] > UINT16_MAX || v[3] > UINT32_MAX || v[4] > UINT32_MAX ||
-		    v[5] > UINT32_MAX || v[6] >= (1 << N_SYMPTOMS))
+		    v[5] >= UINT32_MAX /* NO_EVENT */ || v[6] >= (1 << N_SYMPTOMS))
 			die("a patient, product or lot id, a time or a symptom mask is out of range");
 		rows[n++] = (checkin_row){(int32_t)v[0], (uint32_t)v[3], (uint32_t)v[4], (uint32_t)v[5], (uint16_t)v[1],
 		                          (uint16_t)v[2], (uint16_t)v[6]};
@@ -183,7 +208,7 @@ static checkin_row *parse_cohort(const char *buf, size_t len, size_t *n_rows)
 typedef struct {
 	int32_t patient;
 	uint32_t symptoms;
-	int64_t delivered_at, due_at, answered_at;
+	uint32_t delivered_at, due_at, answered_at; /* as in checkin_row: 20 bytes a row, not 32 */
 } keyed_row;
 
 typedef struct {
@@ -219,8 +244,8 @@ static void group_statistics(scratch_space *w, size_t n_units, group_result *g)
 		const unit_acc *unit = &w->units[u];
 		if (unit->last_answered == 0)
 			continue;
-		int event = unit->first_event != INT64_MAX;
-		int64_t s = (event ? unit->first_event : unit->last_answered) - unit->entry;
+		int event = unit->first_event != NO_EVENT;
+		int64_t s = (int64_t)(event ? unit->first_event : unit->last_answered) - (int64_t)unit->entry;
 		w->seconds[followed] = s;
 		w->obs[followed] = (fs_obs){(double)s / 86400.0, event};
 		w->masks[followed] = unit->symptoms;
@@ -257,7 +282,7 @@ static void replay_rows(const keyed_row *rows, size_t n, int32_t lot, scratch_sp
 		int32_t u = w->unit_of[row->patient];
 		if (row->answered_at == 0 || w->prev_day[u] == -2)
 			continue;
-		int64_t due = row->due_at - w->units[u].entry;
+		int64_t due = (int64_t)row->due_at - (int64_t)w->units[u].entry;
 		int32_t day = due <= 0 ? 0 : (int32_t)((due + 43200) / 86400);
 		int32_t prev = w->prev_day[u] < 0 ? 0 : w->prev_day[u];
 		out[(*n_out)++] = (maxsprt_lot_checkin){lot, row->patient, prev < day ? prev : day, day,
@@ -318,7 +343,7 @@ static group_result *by_key(const checkin_row *rows, size_t n, int use_lot, int3
 				stamp[row->patient] = key;
 				unit_of[row->patient] = (int32_t)n_units;
 				u = &units[n_units++];
-				*u = (unit_acc){row->delivered_at, INT64_MAX, 0, 0};
+				*u = (unit_acc){row->delivered_at, NO_EVENT, 0, 0};
 			} else {
 				u = &units[unit_of[row->patient]];
 			}
@@ -347,39 +372,134 @@ static group_result *by_key(const checkin_row *rows, size_t n, int use_lot, int3
 	return groups;
 }
 
-/* The sequential MaxSPRT of each lot against its product's other lots: core/maxsprt_lots over
- * each product's rows (the lots of a product are consecutive, and so are their rows). */
-static void lots_maxsprt(group_result *lots, size_t n_lots, const replay_input *replay,
-                         const maxsprt_lot_settings *settings, double cv)
+/* One product's MaxSPRT: its lots lots[from_lot, to_lot) and their replay rows. */
+typedef struct {
+	group_result *lots;
+	size_t from_lot, to_lot;
+	const maxsprt_lot_checkin *rows;
+	size_t n_rows;
+	const maxsprt_lot_settings *settings;
+	double cv;
+} product_test;
+
+static void run_product_test(void *arg)
 {
-	size_t r = 0, i = 0;
+	const product_test *t = arg;
+	maxsprt_lot_result *res = NULL;
+	size_t n_res = 0;
+	if (maxsprt_lots_run(t->rows, t->n_rows, t->settings, &res, &n_res) != 0)
+		die("maxsprt_lots_run failed");
+	for (size_t k = t->from_lot, m = 0; k < t->to_lot; k++) {
+		group_result *g = &t->lots[k];
+		while (m < n_res && res[m].lot_id < g->id)
+			m++;
+		const maxsprt_lot_result *x = m < n_res && res[m].lot_id == g->id ? &res[m] : NULL;
+		g->cv = t->cv;
+		g->state = x ? (int)x->state : 0;
+		if (x == NULL || x->state == MAXSPRT_LOT_NO_BASELINE)
+			continue; /* expected and llr NAN, as the summary shows null */
+		g->expected = x->expected;
+		g->llr = x->llr;
+		g->observed = x->observed;
+		g->signal_look = x->signal_look;
+	}
+	free(res);
+}
+
+/* The products' statistics (by_key over the products), run as a task beside the lots' tests. */
+typedef struct {
+	const checkin_row *rows;
+	size_t n;
+	int32_t max_product, max_patient;
+	scratch_space *work;
+	group_result *groups;
+	size_t n_groups;
+} product_statistics;
+
+static void run_product_statistics(void *arg)
+{
+	product_statistics *p = arg;
+	p->groups = by_key(p->rows, p->n, 0, p->max_product, p->max_patient, p->work, NULL, &p->n_groups);
+}
+
+typedef struct {
+	void (*run)(void *);
+	void *arg;
+} task;
+
+typedef struct {
+	task *tasks;
+	size_t n_tasks, next; /* next: the next task to take (under lock) */
+	pthread_mutex_t lock;
+} task_queue;
+
+static void *task_worker(void *arg)
+{
+	task_queue *q = arg;
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		size_t i = q->next < q->n_tasks ? q->next++ : q->n_tasks;
+		pthread_mutex_unlock(&q->lock);
+		if (i == q->n_tasks)
+			return NULL;
+		q->tasks[i].run(q->tasks[i].arg);
+	}
+}
+
+/* Runs the tasks on `threads` threads (this one and threads - 1 more), each taking the next
+ * task in order when it is free. The tasks must not share what they write. */
+static void run_tasks(task *tasks, size_t n_tasks, int threads)
+{
+	task_queue q = {tasks, n_tasks, 0, PTHREAD_MUTEX_INITIALIZER};
+	pthread_t helpers[15];
+	size_t n_helpers = (size_t)(threads - 1 < 15 ? threads - 1 : 15);
+	if (n_helpers + 1 > n_tasks)
+		n_helpers = n_tasks > 0 ? n_tasks - 1 : 0;
+	for (size_t h = 0; h < n_helpers; h++)
+		if (pthread_create(&helpers[h], NULL, task_worker, &q) != 0)
+			die("cannot start a thread");
+	task_worker(&q);
+	for (size_t h = 0; h < n_helpers; h++)
+		pthread_join(helpers[h], NULL);
+}
+
+/* The products' statistics and the sequential MaxSPRT of each lot against its product's other
+ * lots (core/maxsprt_lots over each product's rows: the lots of a product are consecutive, and
+ * so are their rows), as independent tasks: the products' grouping (the lots' grouping has
+ * finished with the scratch space by now) and one test per product, each writing only its own
+ * results, on `threads` threads, largest test first so that the last to start is a small one.
+ * The server runs one product's test per request; here a run's 5 products share the cores. */
+static void products_and_tests(product_statistics *stats, group_result *lots, size_t n_lots,
+                               const replay_input *replay, const maxsprt_lot_settings *settings, double cv,
+                               int threads)
+{
+	product_test *tests = calloc(n_lots ? n_lots : 1, sizeof *tests);
+	task *tasks = calloc(n_lots + 1, sizeof *tasks);
+	if (!tests || !tasks)
+		die("out of memory");
+	size_t n_tests = 0, r = 0, i = 0;
 	while (i < n_lots) {
 		size_t j = i, from = r;
 		while (j < n_lots && lots[j].product == lots[i].product)
 			j++;
 		while (r < replay->n && lots[i].id <= replay->rows[r].lot_id && replay->rows[r].lot_id <= lots[j - 1].id)
 			r++;
-		maxsprt_lot_result *res = NULL;
-		size_t n_res = 0;
-		if (maxsprt_lots_run(replay->rows + from, r - from, settings, &res, &n_res) != 0)
-			die("maxsprt_lots_run failed");
-		for (size_t k = i, m = 0; k < j; k++) {
-			group_result *g = &lots[k];
-			while (m < n_res && res[m].lot_id < g->id)
-				m++;
-			const maxsprt_lot_result *x = m < n_res && res[m].lot_id == g->id ? &res[m] : NULL;
-			g->cv = cv;
-			g->state = x ? (int)x->state : 0;
-			if (x == NULL || x->state == MAXSPRT_LOT_NO_BASELINE)
-				continue; /* expected and llr NAN, as the summary shows null */
-			g->expected = x->expected;
-			g->llr = x->llr;
-			g->observed = x->observed;
-			g->signal_look = x->signal_look;
-		}
-		free(res);
+		tests[n_tests++] = (product_test){lots, i, j, replay->rows + from, r - from, settings, cv};
 		i = j;
 	}
+	for (size_t x = 1; x < n_tests; x++)
+		for (size_t y = x; y > 0 && tests[y].n_rows > tests[y - 1].n_rows; y--) {
+			product_test t = tests[y];
+			tests[y] = tests[y - 1];
+			tests[y - 1] = t;
+		}
+	size_t n_tasks = 0;
+	tasks[n_tasks++] = (task){run_product_statistics, stats};
+	for (size_t k = 0; k < n_tests; k++)
+		tasks[n_tasks++] = (task){run_product_test, &tests[k]};
+	run_tasks(tasks, n_tasks, threads);
+	free(tasks);
+	free(tests);
 }
 
 /* kind, id, product, followed, person-days, events, 9 × (units, proportion, lower, upper),
@@ -409,11 +529,12 @@ int main(int argc, char **argv)
 {
 	const char *input = NULL, *output = NULL;
 	double alpha = 0.05, upper_limit = 20.0;
-	int min_events = 2;
+	int min_events = 2, threads = 2, verbose = 0;
 	static const struct option opts[] = {
 		{"input", required_argument, NULL, 'i'}, {"output", required_argument, NULL, 'o'},
 		{"alpha", required_argument, NULL, 'a'}, {"upper-limit", required_argument, NULL, 't'},
-		{"min-events", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
+		{"min-events", required_argument, NULL, 'm'}, {"threads", required_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'}, {NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -423,22 +544,39 @@ int main(int argc, char **argv)
 		case 'a': alpha = strtod(optarg, NULL); break;
 		case 't': upper_limit = strtod(optarg, NULL); break;
 		case 'm': min_events = atoi(optarg); break;
-		default: die("usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] [--min-events M]");
+		case 'j': threads = atoi(optarg); break;
+		case 'v': verbose = 1; break;
+		default: die("usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] [--min-events M] [--threads N] [--verbose]");
 		}
 	}
-	if (input == NULL || output == NULL)
-		die("usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] [--min-events M]");
+	if (input == NULL || output == NULL || threads < 1)
+		die("usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] [--min-events M] [--threads N] [--verbose]");
+	/* Keep freed memory in the heap for the next product's core/maxsprt_lots_run instead of
+	 * giving it back to the kernel: glibc serves blocks from 128 KiB up with fresh mmaps and
+	 * returns them on free(), so each of the 5 products' runs touched its ~24 MiB of working
+	 * memory anew, and on this virtual machine a fresh 4 KiB page costs ~14 µs (21,000 faults,
+	 * half the run's time in the kernel; 6,400 with this). One batch run per process; the
+	 * server's long-lived heap reuses its memory the same way (glibc raises these thresholds
+	 * itself after the first free). */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+	/* One arena for all threads: a second thread's own arena would be fresh memory again. */
+	mallopt(M_ARENA_MAX, 1);
 
 	double t0 = now_seconds(), cpu0 = cpu_seconds();
+	long faults0 = minor_faults();
 	size_t len = 0;
 	const char *buf = map_file(input, &len);
 	if (buf == NULL) {
 		fprintf(stderr, "bench_followup: %s: %s\n", input, strerror(errno));
 		return 1;
 	}
+	phase_mark marks[6];
+	int n_marks = 0;
+	marks[n_marks++] = phase_now("map the file");
 	size_t n = 0;
 	checkin_row *rows = parse_cohort(buf, len, &n);
-	double t_read = now_seconds();
+	marks[n_marks++] = phase_now("parse");
 	int32_t max_patient = 0, max_product = 0, max_lot = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].patient > max_patient)
@@ -448,21 +586,35 @@ int main(int argc, char **argv)
 		if (rows[i].lot > max_lot)
 			max_lot = rows[i].lot;
 	}
-	size_t n_products = 0, n_lots = 0;
+	size_t n_lots = 0;
 	scratch_space work = scratch_make(n, max_patient);
 	replay_input replay = {big(n * sizeof *replay.rows), 0};
-	group_result *products = by_key(rows, n, 0, max_product, max_patient, &work, NULL, &n_products);
 	group_result *lots = by_key(rows, n, 1, max_lot, max_patient, &work, &replay, &n_lots);
-	double t_groups = now_seconds();
+	marks[n_marks++] = phase_now("lots: units, incidence, Kaplan-Meier, replay rows");
 	double cv;
 	if (maxsprt_critical_value(upper_limit, min_events, alpha, &cv) != 0)
 		die("maxsprt_critical_value refused the arguments");
+	marks[n_marks++] = phase_now("critical value");
 	const maxsprt_lot_settings settings = {alpha, upper_limit, min_events};
-	lots_maxsprt(lots, n_lots, &replay, &settings, cv);
-	double t_end = now_seconds(), cpu_end = cpu_seconds();
+	product_statistics stats = {rows, n, max_product, max_patient, &work, NULL, 0};
+	products_and_tests(&stats, lots, n_lots, &replay, &settings, cv, threads);
+	group_result *products = stats.groups;
+	size_t n_products = stats.n_groups;
+	marks[n_marks++] = phase_now("products: units, incidence, Kaplan-Meier || lots: MaxSPRT replay");
+	double t_end = marks[n_marks - 1].wall, cpu_end = marks[n_marks - 1].cpu;
 	printf("seconds %.6f cpu %.6f\n", t_end - t0, cpu_end - cpu0);
-	printf("read %.6f units+statistics %.6f maxsprt %.6f\n", t_read - t0, t_groups - t_read, t_end - t_groups);
-	printf("rows %zu products %zu lots %zu cv %.17g\n", n, n_products, n_lots, cv);
+	printf("read %.6f lots' units+statistics %.6f products' units+statistics and maxsprt %.6f\n",
+	       marks[1].wall - t0, marks[2].wall - marks[1].wall, t_end - marks[2].wall);
+	printf("rows %zu products %zu lots %zu cv %.17g threads %d\n", n, n_products, n_lots, cv, threads);
+	if (verbose) {
+		double w = t0, cp = cpu0;
+		long f = faults0;
+		for (int i = 0; i < n_marks; i++) {
+			printf("  %-50s wall %.4f s cpu %.4f s page faults %ld\n", marks[i].name, marks[i].wall - w,
+			       marks[i].cpu - cp, marks[i].faults - f);
+			w = marks[i].wall, cp = marks[i].cpu, f = marks[i].faults;
+		}
+	}
 	int states[4] = {0};
 	for (size_t i = 0; i < n_lots; i++)
 		states[lots[i].state]++;
