@@ -46,16 +46,42 @@
 #define N_SYMPTOMS 9
 #define HEADER "patient,product,lot,delivered_at,due_at,answered_at,symptoms"
 
-/* Times as unsigned 32-bit Unix seconds (to 2106): 20 bytes a row instead of 32, since on this
- * virtual machine freshly touched memory is the dearest part of the run. */
+/* A row as kept, in its lot's chunks (the lot and its product are the lot's): times as
+ * unsigned 32-bit Unix seconds (to 2106), 20 bytes a row instead of 32, since on this virtual
+ * machine freshly touched memory is the dearest part of the run (first touch 0.2-0.8 GB/s). */
 typedef struct {
 	int32_t patient;
+	uint32_t symptoms;
 	uint32_t delivered_at, due_at, answered_at;
-	uint16_t product, lot, symptoms;
-} checkin_row;
+} keyed_row;
+
+/* The rows go straight from the parser into their lot's chain of chunks (file order within
+ * a lot), instead of into one array that a counting sort then copied lot by lot: that array
+ * was 24 MiB more fresh memory and two more passes. The products' grouping reads its lots'
+ * chunks (a unit's numbers are a minimum, a maximum and an OR: row order does not matter). */
+#define CHUNK_ROWS 2048
+typedef struct row_chunk {
+	struct row_chunk *next;
+	size_t n;
+	keyed_row rows[CHUNK_ROWS];
+} row_chunk;
+
+typedef struct {
+	row_chunk *first, *last;
+	size_t n;
+	int32_t product;
+	int32_t next_of_product; /* the product's next lot id (ascending), 0: none */
+} lot_rows;
+
+typedef struct {
+	lot_rows *lots;          /* by lot id, 0 .. max_lot */
+	int32_t *first_lot_of;   /* by product id: its smallest lot id, 0: none */
+	int32_t max_patient, max_product, max_lot;
+	size_t n;
+} cohort;
 
 /* One unit (a patient of a product, or a patient's exposure to a lot); times as in
- * checkin_row (16 bytes a unit, not 32: less fresh memory to touch). */
+ * keyed_row (16 bytes a unit, not 32: less fresh memory to touch). */
 #define NO_EVENT UINT32_MAX
 typedef struct {
 	uint32_t entry;         /* first delivery */
@@ -210,7 +236,27 @@ static int parse_field(const char **p, const char *limit, char end, int64_t *out
 	return 0;
 }
 
-static checkin_row *parse_cohort(const char *buf, size_t len, size_t *n_rows)
+/* A fresh chunk from a bump allocator over big() regions (never freed, as the rest). */
+typedef struct {
+	char *base;
+	size_t used, room;
+} chunk_pool;
+
+static row_chunk *chunk_new(chunk_pool *pool)
+{
+	if (pool->base == NULL || pool->room - pool->used < sizeof(row_chunk)) {
+		pool->room = (size_t)64 << 20;
+		pool->base = big(pool->room);
+		pool->used = 0;
+	}
+	row_chunk *c = (row_chunk *)(void *)(pool->base + pool->used);
+	pool->used += sizeof(row_chunk);
+	c->next = NULL;
+	c->n = 0;
+	return c;
+}
+
+static cohort parse_cohort(const char *buf, size_t len)
 {
 	if (strncmp(buf, HEADER, strlen(HEADER)) != 0)
 		die("the input does not start with the header " HEADER);
@@ -218,10 +264,11 @@ static checkin_row *parse_cohort(const char *buf, size_t len, size_t *n_rows)
 	if (p == NULL)
 		die("the input has no rows");
 	p++;
-	/* A row is at least 14 bytes ("1,1,1,1,1,0,0\n"): room for every row without counting lines
-	 * first (pages never written cost nothing). */
-	checkin_row *rows = big((len / 14 + 1) * sizeof *rows);
-	size_t n = 0;
+	/* Lot ids are 16-bit: a slot for each (pages of slots never touched cost nothing). */
+	cohort c = {calloc((size_t)UINT16_MAX + 1, sizeof(lot_rows)), NULL, 0, 0, 0, 0};
+	if (!c.lots)
+		die("out of memory");
+	chunk_pool pool = {0};
 	while (p < buf + len) {
 		/* A page ahead: the file's page-cache pages are 4 KiB ones, whose first line each
 		 * stalled the loop (the hardware prefetcher stops at a page's end); parse 0.058 ->
@@ -231,29 +278,52 @@ static checkin_row *parse_cohort(const char *buf, size_t len, size_t *n_rows)
 		const char ends[7] = {',', ',', ',', ',', ',', ',', '\n'};
 		for (int i = 0; i < 7; i++)
 			if (parse_field(&p, buf + len, ends[i], &v[i]) != 0) {
-				fprintf(stderr, "bench_followup: row %zu: field %d is not a number\n", n + 2, i + 1);
+				fprintf(stderr, "bench_followup: row %zu: field %d is not a number\n", c.n + 2, i + 1);
 				exit(1);
 			}
 		if (v[0] > INT32_MAX || v[1] > UINT16_MAX || v[2] > UINT16_MAX || v[3] > UINT32_MAX || v[4] > UINT32_MAX ||
 		    v[5] >= UINT32_MAX /* NO_EVENT */ || v[6] >= (1 << N_SYMPTOMS))
 			die("a patient, product or lot id, a time or a symptom mask is out of range");
-		rows[n++] = (checkin_row){(int32_t)v[0], (uint32_t)v[3], (uint32_t)v[4], (uint32_t)v[5], (uint16_t)v[1],
-		                          (uint16_t)v[2], (uint16_t)v[6]};
+		lot_rows *l = &c.lots[v[2]];
+		if (l->last == NULL || l->last->n == CHUNK_ROWS) {
+			row_chunk *chunk = chunk_new(&pool);
+			if (l->last == NULL) {
+				l->first = chunk;
+				l->product = (int32_t)v[1];
+			} else {
+				l->last->next = chunk;
+			}
+			l->last = chunk;
+		}
+		if (l->product != v[1]) {
+			fprintf(stderr, "bench_followup: row %zu: lot %" PRId64 " is of product %d, not %" PRId64 "\n", c.n + 2,
+			        v[2], l->product, v[1]);
+			exit(1);
+		}
+		l->last->rows[l->last->n++] = (keyed_row){(int32_t)v[0], (uint32_t)v[6], (uint32_t)v[3], (uint32_t)v[4],
+		                                          (uint32_t)v[5]};
+		l->n++;
+		c.n++;
+		if (v[0] > c.max_patient)
+			c.max_patient = (int32_t)v[0];
+		if (v[1] > c.max_product)
+			c.max_product = (int32_t)v[1];
+		if (v[2] > c.max_lot)
+			c.max_lot = (int32_t)v[2];
 	}
-	*n_rows = n;
-	return rows;
+	c.first_lot_of = calloc((size_t)c.max_product + 1, sizeof *c.first_lot_of);
+	if (!c.first_lot_of)
+		die("out of memory");
+	for (int32_t lot = c.max_lot; lot > 0; lot--)
+		if (c.lots[lot].n > 0) {
+			c.lots[lot].next_of_product = c.first_lot_of[c.lots[lot].product];
+			c.first_lot_of[c.lots[lot].product] = lot;
+		}
+	return c;
 }
 
-/* Working memory of by_key, sized for n rows once and used by both groupings. */
-/* A row as bucketed by product or lot: what the units need. */
+/* Working memory of by_key, sized for n rows once and used by both groupings in turn. */
 typedef struct {
-	int32_t patient;
-	uint32_t symptoms;
-	uint32_t delivered_at, due_at, answered_at; /* as in checkin_row: 20 bytes a row, not 32 */
-} keyed_row;
-
-typedef struct {
-	keyed_row *bucketed;    /* the rows in key order (a counting sort's scatter) */
 	int32_t *stamp, *unit_of;
 	int32_t *prev_day;      /* per unit of a lot, while its rows are replayed */
 	unit_acc *units;
@@ -267,7 +337,7 @@ typedef struct {
 static scratch_space scratch_make(size_t n, int32_t max_patient)
 {
 	scratch_space w = {
-		.bucketed = big(n * sizeof(keyed_row)), .stamp = big(((size_t)max_patient + 1) * sizeof(int32_t)),
+		.stamp = big(((size_t)max_patient + 1) * sizeof(int32_t)),
 		.unit_of = big(((size_t)max_patient + 1) * sizeof(int32_t)), .units = big(n * sizeof(unit_acc)), .prev_day = big(n * sizeof(int32_t)),
 		.obs = big(n * sizeof(fs_obs)), .masks = big(n * sizeof(uint32_t)), .seconds = big(n * sizeof(int64_t)),
 		/* Units of the products plus units of the lots: at most a unit per row each. */
@@ -313,23 +383,24 @@ static void group_statistics(scratch_space *w, size_t n_units, group_result *g)
 /* The rows of one lot (its bucket; units known) as core/maxsprt_lots takes them: a unit's
  * answered check-ins up to and including its first event, with the day from the unit's entry
  * of its previous answered check-in (0: none) and of this one, appended to *out. */
-static void replay_rows(const keyed_row *rows, size_t n, int32_t lot, scratch_space *w, maxsprt_lot_checkin *out,
-                        size_t *n_out)
+static void replay_rows(const lot_rows *l, int32_t lot, scratch_space *w, maxsprt_lot_checkin *out, size_t *n_out)
 {
-	for (size_t r = 0; r < n; r++)
-		w->prev_day[w->unit_of[rows[r].patient]] = -1;
-	for (size_t r = 0; r < n; r++) {
-		const keyed_row *row = &rows[r];
-		int32_t u = w->unit_of[row->patient];
-		if (row->answered_at == 0 || w->prev_day[u] == -2)
-			continue;
-		int64_t due = (int64_t)row->due_at - (int64_t)w->units[u].entry;
-		int32_t day = due <= 0 ? 0 : (int32_t)((due + 43200) / 86400);
-		int32_t prev = w->prev_day[u] < 0 ? 0 : w->prev_day[u];
-		out[(*n_out)++] = (maxsprt_lot_checkin){lot, row->patient, prev < day ? prev : day, day,
-		                                        (int64_t)row->answered_at, row->symptoms != 0};
-		w->prev_day[u] = row->symptoms != 0 ? -2 : day;
-	}
+	for (const row_chunk *c = l->first; c != NULL; c = c->next)
+		for (size_t r = 0; r < c->n; r++)
+			w->prev_day[w->unit_of[c->rows[r].patient]] = -1;
+	for (const row_chunk *c = l->first; c != NULL; c = c->next)
+		for (size_t r = 0; r < c->n; r++) {
+			const keyed_row *row = &c->rows[r];
+			int32_t u = w->unit_of[row->patient];
+			if (row->answered_at == 0 || w->prev_day[u] == -2)
+				continue;
+			int64_t due = (int64_t)row->due_at - (int64_t)w->units[u].entry;
+			int32_t day = due <= 0 ? 0 : (int32_t)((due + 43200) / 86400);
+			int32_t prev = w->prev_day[u] < 0 ? 0 : w->prev_day[u];
+			out[(*n_out)++] = (maxsprt_lot_checkin){lot, row->patient, prev < day ? prev : day, day,
+			                                        (int64_t)row->answered_at, row->symptoms != 0};
+			w->prev_day[u] = row->symptoms != 0 ? -2 : day;
+		}
 }
 
 /* Groups the rows by key (product or lot), and within a group into one unit per patient; then
@@ -340,75 +411,56 @@ typedef struct {
 	size_t n;
 } replay_input;
 
-static group_result *by_key(const checkin_row *rows, size_t n, int use_lot, int32_t max_key, int32_t max_patient,
-                            scratch_space *w, replay_input *replay, size_t *n_groups)
+static group_result *by_key(const cohort *co, int use_lot, scratch_space *w, replay_input *replay, size_t *n_groups)
 {
-	/* Counting sort of the rows by key, scattering what the units need: reading the rows once
-	 * in file order and each bucket once in turn, where gathering a key's rows by index would
-	 * sweep the whole row array again for every lot. */
-	size_t *start = calloc((size_t)max_key + 2, sizeof *start);
+	int32_t max_key = use_lot ? co->max_lot : co->max_product;
 	group_result *groups = calloc((size_t)max_key + 1, sizeof *groups);
-	if (!start || !groups)
-		die("out of memory");
-	keyed_row *bucketed = w->bucketed;
-	int32_t *product_of = calloc((size_t)max_key + 1, sizeof *product_of);
-	if (!product_of)
+	if (!groups)
 		die("out of memory");
 	int32_t *stamp = w->stamp, *unit_of = w->unit_of;
 	unit_acc *units = w->units;
-	for (size_t i = 0; i < n; i++)
-		start[(use_lot ? rows[i].lot : rows[i].product) + 1]++;
-	for (int32_t k = 0; k <= max_key; k++)
-		start[k + 1] += start[k];
-	for (size_t i = 0; i < n; i++) {
-		int32_t key = use_lot ? rows[i].lot : rows[i].product;
-		product_of[key] = rows[i].product;
-		bucketed[start[key]++] = (keyed_row){rows[i].patient, rows[i].symptoms, rows[i].delivered_at,
-		                                     rows[i].due_at, rows[i].answered_at};
-	}
-	for (int32_t k = max_key; k > 0; k--)
-		start[k] = start[k - 1];
-	start[0] = 0;
-	for (int32_t p = 0; p <= max_patient; p++)
+	for (int32_t p = 0; p <= co->max_patient; p++)
 		stamp[p] = -1;
 
 	size_t out = 0;
 	for (int32_t key = 1; key <= max_key; key++) {
-		size_t from = start[key], to = start[key + 1], n_units = 0;
-		if (from == to)
+		size_t n_units = 0;
+		int32_t first = use_lot ? (co->lots[key].n > 0 ? key : 0) : co->first_lot_of[key];
+		if (first == 0)
 			continue;
-		for (size_t r = from; r < to; r++) {
-			const keyed_row *row = &bucketed[r];
-			unit_acc *u;
-			if (stamp[row->patient] != key) {
-				stamp[row->patient] = key;
-				unit_of[row->patient] = (int32_t)n_units;
-				u = &units[n_units++];
-				*u = (unit_acc){row->delivered_at, NO_EVENT, 0, 0};
-			} else {
-				u = &units[unit_of[row->patient]];
-			}
-			if (row->delivered_at < u->entry)
-				u->entry = row->delivered_at;
-			if (row->answered_at != 0) {
-				if (row->answered_at > u->last_answered)
-					u->last_answered = row->answered_at;
-				if (row->symptoms != 0 && row->answered_at < u->first_event)
-					u->first_event = row->answered_at;
-				u->symptoms |= row->symptoms;
-			}
-		}
+		/* A lot's chunks, or each lot of a product's in turn. */
+		for (int32_t lot = first; lot != 0; lot = use_lot ? 0 : co->lots[lot].next_of_product)
+			for (const row_chunk *c = co->lots[lot].first; c != NULL; c = c->next)
+				for (size_t r = 0; r < c->n; r++) {
+					const keyed_row *row = &c->rows[r];
+					unit_acc *u;
+					if (stamp[row->patient] != key) {
+						stamp[row->patient] = key;
+						unit_of[row->patient] = (int32_t)n_units;
+						u = &units[n_units++];
+						*u = (unit_acc){row->delivered_at, NO_EVENT, 0, 0};
+					} else {
+						u = &units[unit_of[row->patient]];
+					}
+					if (row->delivered_at < u->entry)
+						u->entry = row->delivered_at;
+					if (row->answered_at != 0) {
+						if (row->answered_at > u->last_answered)
+							u->last_answered = row->answered_at;
+						if (row->symptoms != 0 && row->answered_at < u->first_event)
+							u->first_event = row->answered_at;
+						u->symptoms |= row->symptoms;
+					}
+				}
 		group_result *g = &groups[out++];
 		g->id = key;
-		g->product = product_of[key];
+		g->product = use_lot ? co->lots[key].product : key;
 		g->state = -1;
 		g->expected = g->llr = g->cv = NAN;
 		group_statistics(w, n_units, g);
 		if (replay != NULL)
-			replay_rows(bucketed + from, to - from, key, w, replay->rows, &replay->n);
+			replay_rows(&co->lots[key], key, w, replay->rows, &replay->n);
 	}
-	free(start);
-	free(product_of);
 	*n_groups = out;
 	return groups;
 }
@@ -449,9 +501,7 @@ static void run_product_test(void *arg)
 
 /* The products' statistics (by_key over the products), run as a task beside the lots' tests. */
 typedef struct {
-	const checkin_row *rows;
-	size_t n;
-	int32_t max_product, max_patient;
+	const cohort *co;
 	scratch_space *work;
 	group_result *groups;
 	size_t n_groups;
@@ -460,7 +510,7 @@ typedef struct {
 static void run_product_statistics(void *arg)
 {
 	product_statistics *p = arg;
-	p->groups = by_key(p->rows, p->n, 0, p->max_product, p->max_patient, p->work, NULL, &p->n_groups);
+	p->groups = by_key(p->co, 0, p->work, NULL, &p->n_groups);
 }
 
 typedef struct {
@@ -615,29 +665,20 @@ int main(int argc, char **argv)
 	phase_mark marks[6];
 	int n_marks = 0;
 	marks[n_marks++] = phase_now("map the file");
-	size_t n = 0;
-	checkin_row *rows = parse_cohort(buf, len, &n);
+	cohort co = parse_cohort(buf, len);
+	size_t n = co.n;
 	marks[n_marks++] = phase_now("parse");
-	int32_t max_patient = 0, max_product = 0, max_lot = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (rows[i].patient > max_patient)
-			max_patient = rows[i].patient;
-		if (rows[i].product > max_product)
-			max_product = rows[i].product;
-		if (rows[i].lot > max_lot)
-			max_lot = rows[i].lot;
-	}
 	size_t n_lots = 0;
-	scratch_space work = scratch_make(n, max_patient);
+	scratch_space work = scratch_make(n, co.max_patient);
 	replay_input replay = {big(n * sizeof *replay.rows), 0};
-	group_result *lots = by_key(rows, n, 1, max_lot, max_patient, &work, &replay, &n_lots);
+	group_result *lots = by_key(&co, 1, &work, &replay, &n_lots);
 	marks[n_marks++] = phase_now("lots: units, incidence, Kaplan-Meier, replay rows");
 	double cv;
 	if (maxsprt_critical_value(upper_limit, min_events, alpha, &cv) != 0)
 		die("maxsprt_critical_value refused the arguments");
 	marks[n_marks++] = phase_now("critical value");
 	const maxsprt_lot_settings settings = {alpha, upper_limit, min_events};
-	product_statistics stats = {rows, n, max_product, max_patient, &work, NULL, 0};
+	product_statistics stats = {&co, &work, NULL, 0};
 	products_and_tests(&stats, lots, n_lots, &replay, &settings, cv, threads);
 	group_result *products = stats.groups;
 	size_t n_products = stats.n_groups;
