@@ -325,7 +325,6 @@ static cohort parse_cohort(const char *buf, size_t len)
 /* Working memory of by_key, sized for n rows once and used by both groupings in turn. */
 typedef struct {
 	int32_t *stamp, *unit_of;
-	int32_t *prev_day;      /* per unit of a lot, while its rows are replayed */
 	unit_acc *units;
 	fs_obs *obs;
 	uint32_t *masks;
@@ -338,7 +337,7 @@ static scratch_space scratch_make(size_t n, int32_t max_patient)
 {
 	scratch_space w = {
 		.stamp = big(((size_t)max_patient + 1) * sizeof(int32_t)),
-		.unit_of = big(((size_t)max_patient + 1) * sizeof(int32_t)), .units = big(n * sizeof(unit_acc)), .prev_day = big(n * sizeof(int32_t)),
+		.unit_of = big(((size_t)max_patient + 1) * sizeof(int32_t)), .units = big(n * sizeof(unit_acc)),
 		.obs = big(n * sizeof(fs_obs)), .masks = big(n * sizeof(uint32_t)), .seconds = big(n * sizeof(int64_t)),
 		/* Units of the products plus units of the lots: at most a unit per row each. */
 		.steps = big(2 * n * sizeof(fs_km_step)), .steps_used = 0, .steps_room = 2 * n,
@@ -380,38 +379,43 @@ static void group_statistics(scratch_space *w, size_t n_units, group_result *g)
 	w->steps_used += (size_t)g->n_steps;
 }
 
-/* The rows of one lot (its bucket; units known) as core/maxsprt_lots takes them: a unit's
- * answered check-ins up to and including its first event, with the day from the unit's entry
- * of its previous answered check-in (0: none) and of this one, appended to *out. */
-static void replay_rows(const lot_rows *l, int32_t lot, scratch_space *w, maxsprt_lot_checkin *out, size_t *n_out)
+/* The units of the rows of a lot (lot != 0), or of a product's lots (lot == 0): units[0 ..
+ * return), unit_of[patient] their index; stamp[patient] == key marks the patients seen for
+ * this key (stamps start at -1). */
+static size_t key_units(const cohort *co, int32_t key, int use_lot, int32_t *stamp, int32_t *unit_of, unit_acc *units)
 {
-	for (const row_chunk *c = l->first; c != NULL; c = c->next)
-		for (size_t r = 0; r < c->n; r++)
-			w->prev_day[w->unit_of[c->rows[r].patient]] = -1;
-	for (const row_chunk *c = l->first; c != NULL; c = c->next)
-		for (size_t r = 0; r < c->n; r++) {
-			const keyed_row *row = &c->rows[r];
-			int32_t u = w->unit_of[row->patient];
-			if (row->answered_at == 0 || w->prev_day[u] == -2)
-				continue;
-			int64_t due = (int64_t)row->due_at - (int64_t)w->units[u].entry;
-			int32_t day = due <= 0 ? 0 : (int32_t)((due + 43200) / 86400);
-			int32_t prev = w->prev_day[u] < 0 ? 0 : w->prev_day[u];
-			out[(*n_out)++] = (maxsprt_lot_checkin){lot, row->patient, prev < day ? prev : day, day,
-			                                        (int64_t)row->answered_at, row->symptoms != 0};
-			w->prev_day[u] = row->symptoms != 0 ? -2 : day;
-		}
+	size_t n_units = 0;
+	int32_t first = use_lot ? (co->lots[key].n > 0 ? key : 0) : co->first_lot_of[key];
+	/* A lot's chunks, or each lot of a product's in turn. */
+	for (int32_t lot = first; lot != 0; lot = use_lot ? 0 : co->lots[lot].next_of_product)
+		for (const row_chunk *c = co->lots[lot].first; c != NULL; c = c->next)
+			for (size_t r = 0; r < c->n; r++) {
+				const keyed_row *row = &c->rows[r];
+				unit_acc *u;
+				if (stamp[row->patient] != key) {
+					stamp[row->patient] = key;
+					unit_of[row->patient] = (int32_t)n_units;
+					u = &units[n_units++];
+					*u = (unit_acc){row->delivered_at, NO_EVENT, 0, 0};
+				} else {
+					u = &units[unit_of[row->patient]];
+				}
+				if (row->delivered_at < u->entry)
+					u->entry = row->delivered_at;
+				if (row->answered_at != 0) {
+					if (row->answered_at > u->last_answered)
+						u->last_answered = row->answered_at;
+					if (row->symptoms != 0 && row->answered_at < u->first_event)
+						u->first_event = row->answered_at;
+					u->symptoms |= row->symptoms;
+				}
+			}
+	return n_units;
 }
 
 /* Groups the rows by key (product or lot), and within a group into one unit per patient; then
- * the statistics of each group. ids run 1..max_key; groups without rows are left out. With
- * replay (lots), the lots' rows for core/maxsprt_lots go to replay->rows. */
-typedef struct {
-	maxsprt_lot_checkin *rows;
-	size_t n;
-} replay_input;
-
-static group_result *by_key(const cohort *co, int use_lot, scratch_space *w, replay_input *replay, size_t *n_groups)
+ * the statistics of each group. ids run 1..max_key; groups without rows are left out. */
+static group_result *by_key(const cohort *co, int use_lot, scratch_space *w, size_t *n_groups)
 {
 	int32_t max_key = use_lot ? co->max_lot : co->max_product;
 	group_result *groups = calloc((size_t)max_key + 1, sizeof *groups);
@@ -424,63 +428,71 @@ static group_result *by_key(const cohort *co, int use_lot, scratch_space *w, rep
 
 	size_t out = 0;
 	for (int32_t key = 1; key <= max_key; key++) {
-		size_t n_units = 0;
-		int32_t first = use_lot ? (co->lots[key].n > 0 ? key : 0) : co->first_lot_of[key];
-		if (first == 0)
+		if (use_lot ? co->lots[key].n == 0 : co->first_lot_of[key] == 0)
 			continue;
-		/* A lot's chunks, or each lot of a product's in turn. */
-		for (int32_t lot = first; lot != 0; lot = use_lot ? 0 : co->lots[lot].next_of_product)
-			for (const row_chunk *c = co->lots[lot].first; c != NULL; c = c->next)
-				for (size_t r = 0; r < c->n; r++) {
-					const keyed_row *row = &c->rows[r];
-					unit_acc *u;
-					if (stamp[row->patient] != key) {
-						stamp[row->patient] = key;
-						unit_of[row->patient] = (int32_t)n_units;
-						u = &units[n_units++];
-						*u = (unit_acc){row->delivered_at, NO_EVENT, 0, 0};
-					} else {
-						u = &units[unit_of[row->patient]];
-					}
-					if (row->delivered_at < u->entry)
-						u->entry = row->delivered_at;
-					if (row->answered_at != 0) {
-						if (row->answered_at > u->last_answered)
-							u->last_answered = row->answered_at;
-						if (row->symptoms != 0 && row->answered_at < u->first_event)
-							u->first_event = row->answered_at;
-						u->symptoms |= row->symptoms;
-					}
-				}
+		size_t n_units = key_units(co, key, use_lot, stamp, unit_of, units);
 		group_result *g = &groups[out++];
 		g->id = key;
 		g->product = use_lot ? co->lots[key].product : key;
 		g->state = -1;
 		g->expected = g->llr = g->cv = NAN;
 		group_statistics(w, n_units, g);
-		if (replay != NULL)
-			replay_rows(&co->lots[key], key, w, replay->rows, &replay->n);
 	}
 	*n_groups = out;
 	return groups;
 }
 
-/* One product's MaxSPRT: its lots lots[from_lot, to_lot) and their replay rows. */
+/* What a thread of the lots' tests works in, kept from one product to the next. */
 typedef struct {
+	int32_t *stamp, *unit_of, *prev_day;
+	unit_acc *units;
+	maxsprt_lot_checkin *replay;
+} test_space;
+
+/* One product's MaxSPRT: its lots lots[from_lot, to_lot). */
+typedef struct {
+	const cohort *co;
 	group_result *lots;
-	size_t from_lot, to_lot;
-	const maxsprt_lot_checkin *rows;
-	size_t n_rows;
+	size_t from_lot, to_lot, n_rows;
 	const maxsprt_lot_settings *settings;
 	double cv;
 } product_test;
 
-static void run_product_test(void *arg)
+/* The rows of one lot as core/maxsprt_lots takes them: a unit's answered check-ins up to and
+ * including its first event, with the day from the unit's entry (day = round((due_at −
+ * entry) / 86400), as src/service/followup_summary.c) of its previous answered check-in (0:
+ * none) and of this one, appended to t->replay[*n_out ...]. */
+static void replay_rows(const cohort *co, int32_t lot, test_space *t, size_t *n_out)
+{
+	key_units(co, lot, 1, t->stamp, t->unit_of, t->units);
+	const lot_rows *l = &co->lots[lot];
+	for (const row_chunk *c = l->first; c != NULL; c = c->next)
+		for (size_t r = 0; r < c->n; r++)
+			t->prev_day[t->unit_of[c->rows[r].patient]] = -1;
+	for (const row_chunk *c = l->first; c != NULL; c = c->next)
+		for (size_t r = 0; r < c->n; r++) {
+			const keyed_row *row = &c->rows[r];
+			int32_t u = t->unit_of[row->patient];
+			if (row->answered_at == 0 || t->prev_day[u] == -2)
+				continue;
+			int64_t due = (int64_t)row->due_at - (int64_t)t->units[u].entry;
+			int32_t day = due <= 0 ? 0 : (int32_t)((due + 43200) / 86400);
+			int32_t prev = t->prev_day[u] < 0 ? 0 : t->prev_day[u];
+			t->replay[(*n_out)++] = (maxsprt_lot_checkin){lot, row->patient, prev < day ? prev : day, day,
+			                                              (int64_t)row->answered_at, row->symptoms != 0};
+			t->prev_day[u] = row->symptoms != 0 ? -2 : day;
+		}
+}
+
+static void run_product_test(void *arg, test_space *space)
 {
 	const product_test *t = arg;
+	size_t n_rows = 0;
+	for (size_t k = t->from_lot; k < t->to_lot; k++)
+		replay_rows(t->co, t->lots[k].id, space, &n_rows);
 	maxsprt_lot_result *res = NULL;
 	size_t n_res = 0;
-	if (maxsprt_lots_run(t->rows, t->n_rows, t->settings, &res, &n_res) != 0)
+	if (maxsprt_lots_run(space->replay, n_rows, t->settings, &res, &n_res) != 0)
 		die("maxsprt_lots_run failed");
 	for (size_t k = t->from_lot, m = 0; k < t->to_lot; k++) {
 		group_result *g = &t->lots[k];
@@ -507,14 +519,15 @@ typedef struct {
 	size_t n_groups;
 } product_statistics;
 
-static void run_product_statistics(void *arg)
+static void run_product_statistics(void *arg, test_space *unused)
 {
+	(void)unused;
 	product_statistics *p = arg;
-	p->groups = by_key(p->co, 0, p->work, NULL, &p->n_groups);
+	p->groups = by_key(p->co, 0, p->work, &p->n_groups);
 }
 
 typedef struct {
-	void (*run)(void *);
+	void (*run)(void *, test_space *);
 	void *arg;
 } task;
 
@@ -522,61 +535,89 @@ typedef struct {
 	task *tasks;
 	size_t n_tasks, next; /* next: the next task to take (under lock) */
 	pthread_mutex_t lock;
+	int32_t max_patient;
+	size_t max_lot_rows, max_product_rows; /* what a test_space must hold */
 } task_queue;
+
+typedef struct {
+	task_queue *queue;
+	test_space space;
+} worker;
 
 static void *task_worker(void *arg)
 {
-	task_queue *q = arg;
+	worker *w = arg;
+	task_queue *q = w->queue;
 	for (;;) {
 		pthread_mutex_lock(&q->lock);
 		size_t i = q->next < q->n_tasks ? q->next++ : q->n_tasks;
 		pthread_mutex_unlock(&q->lock);
 		if (i == q->n_tasks)
 			return NULL;
-		q->tasks[i].run(q->tasks[i].arg);
+		if (w->space.replay == NULL && q->tasks[i].run == run_product_test) {
+			size_t patients = (size_t)q->max_patient + 1;
+			w->space = (test_space){malloc(patients * sizeof(int32_t)), malloc(patients * sizeof(int32_t)),
+			                        malloc(q->max_lot_rows * sizeof(int32_t)), malloc(q->max_lot_rows * sizeof(unit_acc)),
+			                        malloc(q->max_product_rows * sizeof(maxsprt_lot_checkin))};
+			if (!w->space.stamp || !w->space.unit_of || !w->space.prev_day || !w->space.units || !w->space.replay)
+				die("out of memory");
+			for (size_t p = 0; p < patients; p++)
+				w->space.stamp[p] = -1;
+		}
+		q->tasks[i].run(q->tasks[i].arg, &w->space);
 	}
 }
 
-/* Runs the tasks on `threads` threads (this one and threads - 1 more), each taking the next
- * task in order when it is free. The tasks must not share what they write. */
-static void run_tasks(task *tasks, size_t n_tasks, int threads)
+/* Runs the queue's tasks on `threads` threads (this one and threads - 1 more), each taking the
+ * next task in order when it is free. The tasks must not share what they write. */
+static void run_tasks(task_queue *q, int threads)
 {
-	task_queue q = {tasks, n_tasks, 0, PTHREAD_MUTEX_INITIALIZER};
-	pthread_t helpers[15];
-	size_t n_helpers = (size_t)(threads - 1 < 15 ? threads - 1 : 15);
-	if (n_helpers + 1 > n_tasks)
-		n_helpers = n_tasks > 0 ? n_tasks - 1 : 0;
-	for (size_t h = 0; h < n_helpers; h++)
-		if (pthread_create(&helpers[h], NULL, task_worker, &q) != 0)
+	worker workers[16] = {0};
+	pthread_t helpers[16];
+	size_t n_workers = (size_t)(threads < 16 ? threads : 16);
+	if (n_workers > q->n_tasks)
+		n_workers = q->n_tasks > 0 ? q->n_tasks : 1;
+	for (size_t h = 0; h < n_workers; h++)
+		workers[h].queue = q;
+	for (size_t h = 1; h < n_workers; h++)
+		if (pthread_create(&helpers[h], NULL, task_worker, &workers[h]) != 0)
 			die("cannot start a thread");
-	task_worker(&q);
-	for (size_t h = 0; h < n_helpers; h++)
+	task_worker(&workers[0]);
+	for (size_t h = 1; h < n_workers; h++)
 		pthread_join(helpers[h], NULL);
+	for (size_t h = 0; h < n_workers; h++) {
+		free(workers[h].space.stamp), free(workers[h].space.unit_of), free(workers[h].space.prev_day);
+		free(workers[h].space.units), free(workers[h].space.replay);
+	}
 }
 
 /* The products' statistics and the sequential MaxSPRT of each lot against its product's other
- * lots (core/maxsprt_lots over each product's rows: the lots of a product are consecutive, and
- * so are their rows), as independent tasks: the products' grouping (the lots' grouping has
+ * lots (core/maxsprt_lots over each product's rows: a product's lots are consecutive here), as
+ * independent tasks on `threads` threads: the products' grouping (the lots' grouping has
  * finished with the scratch space by now) and one test per product, each writing only its own
- * results, on `threads` threads, largest test first so that the last to start is a small one.
- * The server runs one product's test per request; here a run's 5 products share the cores. */
+ * results, the largest test first so that the last to start is a small one. Each thread
+ * gathers a product's replay rows into its own buffer, reused from one product to the next
+ * (one buffer for all the lots' rows was 32 MiB of fresh memory). The server runs one
+ * product's test per request; here a run's 5 products share the cores. */
 static void products_and_tests(product_statistics *stats, group_result *lots, size_t n_lots,
-                               const replay_input *replay, const maxsprt_lot_settings *settings, double cv,
-                               int threads)
+                               const maxsprt_lot_settings *settings, double cv, int threads)
 {
+	const cohort *co = stats->co;
 	product_test *tests = calloc(n_lots ? n_lots : 1, sizeof *tests);
 	task *tasks = calloc(n_lots + 1, sizeof *tasks);
 	if (!tests || !tasks)
 		die("out of memory");
-	size_t n_tests = 0, r = 0, i = 0;
-	while (i < n_lots) {
-		size_t j = i, from = r;
-		while (j < n_lots && lots[j].product == lots[i].product)
-			j++;
-		while (r < replay->n && lots[i].id <= replay->rows[r].lot_id && replay->rows[r].lot_id <= lots[j - 1].id)
-			r++;
-		tests[n_tests++] = (product_test){lots, i, j, replay->rows + from, r - from, settings, cv};
-		i = j;
+	task_queue q = {tasks, 0, 0, PTHREAD_MUTEX_INITIALIZER, co->max_patient, 1, 1};
+	size_t n_tests = 0;
+	for (size_t i = 0, j; i < n_lots; i = j) {
+		size_t rows = 0;
+		for (j = i; j < n_lots && lots[j].product == lots[i].product; j++) {
+			size_t in_lot = co->lots[lots[j].id].n;
+			rows += in_lot;
+			q.max_lot_rows = in_lot > q.max_lot_rows ? in_lot : q.max_lot_rows;
+		}
+		q.max_product_rows = rows > q.max_product_rows ? rows : q.max_product_rows;
+		tests[n_tests++] = (product_test){co, lots, i, j, rows, settings, cv};
 	}
 	for (size_t x = 1; x < n_tests; x++)
 		for (size_t y = x; y > 0 && tests[y].n_rows > tests[y - 1].n_rows; y--) {
@@ -584,11 +625,10 @@ static void products_and_tests(product_statistics *stats, group_result *lots, si
 			tests[y] = tests[y - 1];
 			tests[y - 1] = t;
 		}
-	size_t n_tasks = 0;
-	tasks[n_tasks++] = (task){run_product_statistics, stats};
+	tasks[q.n_tasks++] = (task){run_product_statistics, stats};
 	for (size_t k = 0; k < n_tests; k++)
-		tasks[n_tasks++] = (task){run_product_test, &tests[k]};
-	run_tasks(tasks, n_tasks, threads);
+		tasks[q.n_tasks++] = (task){run_product_test, &tests[k]};
+	run_tasks(&q, threads);
 	free(tasks);
 	free(tests);
 }
@@ -670,19 +710,18 @@ int main(int argc, char **argv)
 	marks[n_marks++] = phase_now("parse");
 	size_t n_lots = 0;
 	scratch_space work = scratch_make(n, co.max_patient);
-	replay_input replay = {big(n * sizeof *replay.rows), 0};
-	group_result *lots = by_key(&co, 1, &work, &replay, &n_lots);
-	marks[n_marks++] = phase_now("lots: units, incidence, Kaplan-Meier, replay rows");
+	group_result *lots = by_key(&co, 1, &work, &n_lots);
+	marks[n_marks++] = phase_now("lots: units, incidence, Kaplan-Meier");
 	double cv;
 	if (maxsprt_critical_value(upper_limit, min_events, alpha, &cv) != 0)
 		die("maxsprt_critical_value refused the arguments");
 	marks[n_marks++] = phase_now("critical value");
 	const maxsprt_lot_settings settings = {alpha, upper_limit, min_events};
 	product_statistics stats = {&co, &work, NULL, 0};
-	products_and_tests(&stats, lots, n_lots, &replay, &settings, cv, threads);
+	products_and_tests(&stats, lots, n_lots, &settings, cv, threads);
 	group_result *products = stats.groups;
 	size_t n_products = stats.n_groups;
-	marks[n_marks++] = phase_now("products: units, incidence, Kaplan-Meier || lots: MaxSPRT replay");
+	marks[n_marks++] = phase_now("products: units, incidence, KM || lots: MaxSPRT");
 	double t_end = marks[n_marks - 1].wall, cpu_end = marks[n_marks - 1].cpu;
 	printf("seconds %.6f cpu %.6f\n", t_end - t0, cpu_end - cpu0);
 	printf("read %.6f lots' units+statistics %.6f products' units+statistics and maxsprt %.6f\n",
