@@ -1,7 +1,7 @@
 /* bench/followup: the follow-up statistics of issue 17 over a synthetic cohort, in C.
  *
  *     bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T]
- *                    [--min-events M]
+ *                    [--min-events M] [--threads N] [--verbose]
  *
  * COHORT.csv (written by bench/followup/bench_followup.py, one row a check-in, missed ones
  * too): patient,product,lot,delivered_at,due_at,answered_at,symptoms — delivered_at is the
@@ -20,9 +20,11 @@
  * share for the same (previous day, day) from the lot's entry, day = round((due_at − entry) /
  * 86400) as in src/service/followup_summary.c).
  *
- * Prints on stdout "seconds S cpu C" (wall and process CPU time from reading the file to having
- * every number; the writing of the numbers is not timed) and writes every number as raw
- * doubles to NUMBERS.f64 in the order bench/followup/reference.py writes them (write_group). */
+ * Prints on stdout "seconds S cpu C" (wall and process CPU time, all threads', from reading the
+ * file to having every number; the writing of the numbers is not timed; --verbose adds each
+ * phase's times and page faults; --threads N, default 2, for the products' statistics and the
+ * lots' tests) and writes every number as raw doubles to NUMBERS.f64 in the order
+ * bench/followup/reference.py writes them (write_group). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
