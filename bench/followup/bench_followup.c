@@ -46,6 +46,9 @@
 #include "core/maxsprt_lots.h"
 
 #define N_SYMPTOMS 9
+#define USAGE                                                                                  \
+	"usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] " \
+	"[--min-events M] [--threads N] [--verbose]"
 #define HEADER "patient,product,lot,delivered_at,due_at,answered_at,symptoms"
 
 /* A row as kept, in its lot's chunks (the lot and its product are the lot's): times as
@@ -679,11 +682,11 @@ int main(int argc, char **argv)
 		case 'm': min_events = atoi(optarg); break;
 		case 'j': threads = atoi(optarg); break;
 		case 'v': verbose = 1; break;
-		default: die("usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] [--min-events M] [--threads N] [--verbose]");
+		default: die(USAGE);
 		}
 	}
 	if (input == NULL || output == NULL || threads < 1)
-		die("usage: bench_followup --input COHORT.csv --output NUMBERS.f64 [--alpha A] [--upper-limit T] [--min-events M] [--threads N] [--verbose]");
+		die(USAGE);
 	/* Keep freed memory in the heap for the next product's core/maxsprt_lots_run instead of
 	 * giving it back to the kernel: glibc serves blocks from 128 KiB up with fresh mmaps and
 	 * returns them on free(), so each of the 5 products' runs touched its ~24 MiB of working

@@ -1,7 +1,8 @@
 /* Sequential MaxSPRT per lot, replayed from the answered check-ins: see maxsprt_lots.h for the
  * method and why. Implementation: dense indices for lots, keys and (lot, key) pairs from
  * open-addressing hash tables, for units from the radix sorts that give the replay order,
- * then one pass with running tallies (all of them, and each lot's own, so "the other lots" is a subtraction). */
+ * then one pass with running tallies (all of them, and each lot's own, so "the other lots"
+ * is a subtraction). */
 #include "core/maxsprt_lots.h"
 
 #include <math.h>
