@@ -888,8 +888,13 @@ static store_rc sq_login_failure_purge(store *s, int64_t before)
 static store_rc sq_login_failure_forget(store *s, const char *subject, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "DELETE FROM login_failures WHERE rowid = "
-	                                      "(SELECT rowid FROM login_failures WHERE subject = ? AND at = ? LIMIT 1)");
+	/* One row of a table without a key: by SQLite's rowid, or PostgreSQL's ctid (the one
+	 * statement that cannot be written for both). */
+	sqldb_stmt *st = sql_prepare(ss, sqldb_dialect_of(ss->sql) == SQLDB_POSTGRES
+	                                     ? "DELETE FROM login_failures WHERE ctid = "
+	                                       "(SELECT ctid FROM login_failures WHERE subject = ? AND at = ? LIMIT 1)"
+	                                     : "DELETE FROM login_failures WHERE rowid = "
+	                                       "(SELECT rowid FROM login_failures WHERE subject = ? AND at = ? LIMIT 1)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, subject);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "store/sqlite/sqlite_internal.h"
 
 /* ---- reports ---- */
@@ -141,7 +143,7 @@ store_rc sqlite_ae_report_search(store *s, const list_filter *f, store_ae_report
 	"SELECT a.id, a.report_id, a.version, a.terms_json, a.death, a.life_threatening, a.hospitalization,"           \
 	" a.disability, a.congenital_anomaly, a.other_medically_important, a.serious, a.outcome, a.outcome_date,"      \
 	" a.causality, a.treatment, a.narrative, a.due_date, a.assessed_by, a.assessed_at, u.name,"                    \
-	" (SELECT group_concat(lot_id) FROM ae_suspect_lots WHERE assessment_id = a.id), u.role"                       \
+	" u.role"                                                                                                     \
 	" FROM ae_assessments a JOIN users u ON u.id = a.assessed_by"
 
 static void read_assessment(sqldb_stmt *st, void *out)
@@ -167,14 +169,42 @@ static void read_assessment(sqldb_stmt *st, void *out)
 	a->assessed_by = sqldb_column_int64(st, 17);
 	a->assessed_at = sqldb_column_int64(st, 18);
 	sql_copy_text(a->assessor_name, sizeof a->assessor_name, st, 19);
+	a->lot_count = 0;  /* read_suspect_lots fills them */
+	a->assessor_role = role_from_name(sqldb_column_text(st, 20));
+}
+
+/* Fills a's suspect lots, in lot id order (a query of their own rather than SQLite's
+ * group_concat, which PostgreSQL does not have). */
+static store_rc read_suspect_lots(sqlite_store *ss, ae_assessment_record *a)
+{
+	sqldb_stmt *st = sql_prepare(ss, "SELECT lot_id FROM ae_suspect_lots WHERE assessment_id = ? ORDER BY lot_id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqldb_bind_int64(st, 1, a->id);
+	sqldb_rc rc;
 	a->lot_count = 0;
-	const char *lots = (const char *)sqldb_column_text(st, 20);
-	while (lots && *lots && a->lot_count < AE_MAX_SUSPECT_LOTS) {
-		char *end;
-		a->lot_ids[a->lot_count++] = strtoll(lots, &end, 10);
-		lots = *end == ',' ? end + 1 : end;
-	}
-	a->assessor_role = role_from_name((const char *)sqldb_column_text(st, 21));
+	while ((rc = sqldb_step(st)) == SQLDB_ROW && a->lot_count < AE_MAX_SUSPECT_LOTS)
+		a->lot_ids[a->lot_count++] = sqldb_column_int64(st, 0);
+	store_rc out = rc == SQLDB_ROW || rc == SQLDB_DONE ? STORE_OK : sql_fail(ss, "read suspect lots");
+	sqldb_release(st);
+	return out;
+}
+
+/* sqlite_ae_assessment_list's rows: each gets its suspect lots before fn sees it. */
+typedef struct assessment_feed {
+	sqlite_store *ss;
+	ae_assessment_record *row;
+	store_ae_assessment_fn fn;
+	void *ctx;
+	store_rc rc;
+} assessment_feed;
+
+static int feed_assessment(void *ctx, const void *unused)
+{
+	assessment_feed *f = ctx;
+	if ((f->rc = read_suspect_lots(f->ss, f->row)) != STORE_OK)
+		return 1;
+	return f->fn(f->ctx, f->row);
 }
 
 store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a)
@@ -229,8 +259,9 @@ store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a)
 
 store_rc sqlite_ae_assessment_latest(store *s, int64_t report_id, ae_assessment_record *out)
 {
-	return sql_get_by_id(impl(s), ASSESSMENT_SELECT " WHERE a.report_id = ? ORDER BY a.version DESC LIMIT 1",
-	                        report_id, read_assessment, out, "read assessment");
+	store_rc rc = sql_get_by_id(impl(s), ASSESSMENT_SELECT " WHERE a.report_id = ? ORDER BY a.version DESC LIMIT 1",
+	                            report_id, read_assessment, out, "read assessment");
+	return rc == STORE_OK ? read_suspect_lots(impl(s), out) : rc;
 }
 
 store_rc sqlite_ae_assessment_list(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx)
@@ -241,10 +272,14 @@ store_rc sqlite_ae_assessment_list(store *s, int64_t report_id, store_ae_assessm
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, report_id);
 	ae_assessment_record *row = malloc(sizeof *row);
-	if (row == NULL)
+	if (row == NULL) {
+		sqldb_release(st);
 		return STORE_ERROR;
-	store_rc rc = sql_each_row(ss,
-	st, read_assessment, row, (int (*)(void *, const void *))fn, ctx, "list assessments");
+	}
+	assessment_feed feed = {ss, row, fn, ctx, STORE_OK};
+	store_rc rc = sql_each_row(ss, st, read_assessment, row, feed_assessment, &feed, "list assessments");
+	if (rc == STORE_OK)
+		rc = feed.rc;
 	free(row);
 	return rc;
 }
@@ -315,28 +350,108 @@ store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx)
 	                   (int (*)(void *, const void *))fn, ctx, "list lot alerts");
 }
 
+/* One report's distinct (item, event) pairs, gathered from its rows before they are passed on
+ * (the rows' suspect lots × terms may repeat a pair: two lots of one product, a term twice). */
+typedef struct pair_batch {
+	int64_t report_id;
+	char **pairs;  /* "item\036event", malloc'd */
+	size_t count, cap;
+} pair_batch;
+
+/* Adds item/event to b unless it is there already; -1 when out of memory. */
+static int batch_add(pair_batch *b, const char *item, const char *event)
+{
+	size_t n = strlen(item) + 1 + strlen(event) + 1;
+	char *pair = malloc(n);
+	if (pair == NULL)
+		return -1;
+	snprintf(pair, n, "%s\036%s", item, event);
+	for (size_t i = 0; i < b->count; i++)
+		if (strcmp(b->pairs[i], pair) == 0) {
+			free(pair);
+			return 0;
+		}
+	if (b->count == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 16;
+		char **grown = realloc(b->pairs, cap * sizeof *grown);
+		if (grown == NULL) {
+			free(pair);
+			return -1;
+		}
+		b->pairs = grown;
+		b->cap = cap;
+	}
+	b->pairs[b->count++] = pair;
+	return 0;
+}
+
+/* Passes b's pairs to fn (until it returns non-zero: *stopped) and empties b. */
+static void batch_flush(pair_batch *b, store_ae_pair_fn fn, void *ctx, bool *stopped)
+{
+	for (size_t i = 0; i < b->count; i++) {
+		char *sep = strchr(b->pairs[i], '\036');
+		*sep = '\0';
+		if (!*stopped && fn(ctx, b->report_id, b->pairs[i], sep + 1) != 0)
+			*stopped = true;
+		free(b->pairs[i]);
+	}
+	b->count = 0;
+}
+
 store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
 	/* Each latest assessment's suspect lots × its terms: the product (or, by lot, the product
 	 * code and the lot number joined by U+001F, as signal.h's lot items are: a lot number is
-	 * unique only within its product) and the event. */
-	sqldb_stmt *st = sqldb_prepare(
-		ss->sql, "SELECT DISTINCT la.report_id, CASE WHEN ?1 THEN p.code || char(31) || l.lot_number ELSE p.code END,"
-		    " json_extract(t.value, '$.code')"
-		    " FROM " LATEST_ASSESSMENTS " la JOIN ae_suspect_lots sl ON sl.assessment_id = la.id"
-		    " JOIN lots l ON l.id = sl.lot_id JOIN products p ON p.id = l.product_id, json_each(la.terms_json) t"
-		    " ORDER BY la.report_id");
+	 * unique only within its product) and the event. The terms' codes are read from terms_json
+	 * here rather than with SQLite's json_each, which PostgreSQL does not have. */
+	sqldb_stmt *st = sql_prepare(ss, "SELECT la.report_id, p.code, l.lot_number, la.terms_json"
+	                                 " FROM " LATEST_ASSESSMENTS " la JOIN ae_suspect_lots sl ON sl.assessment_id = la.id"
+	                                 " JOIN lots l ON l.id = sl.lot_id JOIN products p ON p.id = l.product_id"
+	                                 " ORDER BY la.report_id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqldb_bind_int(st, 1, by_lot ? 1 : 0);
-	int rc;
-	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
-		const char *item = (const char *)sqldb_column_text(st, 1), *event = (const char *)sqldb_column_text(st, 2);
-		if (item && event && fn(ctx, sqldb_column_int64(st, 0), item, event) != 0)
-			break;
+	pair_batch batch = {0};
+	bool stopped = false, failed = false;
+	sqldb_rc rc = SQLDB_DONE;
+	while (!stopped && !failed && (rc = sqldb_step(st)) == SQLDB_ROW) {
+		int64_t report_id = sqldb_column_int64(st, 0);
+		if (report_id != batch.report_id)
+			batch_flush(&batch, fn, ctx, &stopped);
+		batch.report_id = report_id;
+		const char *code = sqldb_column_text(st, 1), *lot = sqldb_column_text(st, 2);
+		char item[256];
+		snprintf(item, sizeof item, by_lot ? "%s\037%s" : "%s", code ? code : "", lot ? lot : "");
+		const char *terms_text = sqldb_column_text(st, 3);
+		json_t *terms = terms_text ? json_loads(terms_text, 0, NULL) : NULL;
+		size_t i;
+		json_t *term;
+		json_array_foreach(terms, i, term)
+		{
+			json_t *event = json_object_get(term, "code");
+			char number[24];
+			const char *text = json_is_string(event) ? json_string_value(event) : NULL;
+			if (json_is_integer(event)) {
+				snprintf(number, sizeof number, "%lld", (long long)json_integer_value(event));
+				text = number;
+			}
+			if (text != NULL && batch_add(&batch, item, text) != 0)
+				failed = true;
+		}
+		json_decref(terms);
 	}
-	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, "signal pairs");
+	if (!stopped && !failed)
+		batch_flush(&batch, fn, ctx, &stopped);
+	else
+		batch_flush(&batch, fn, ctx, &(bool){true});
+	free(batch.pairs);
+	store_rc out = STORE_OK;
+	if (failed) {
+		snprintf(s->errmsg, sizeof s->errmsg, "signal pairs: out of memory");
+		out = STORE_ERROR;
+	} else if (!stopped && rc != SQLDB_DONE) {
+		out = sql_fail(ss, "signal pairs");
+	}
 	sqldb_release(st);
 	return out;
 }

@@ -14,16 +14,16 @@
  * recall_tracking:N, or user:N / the actor when that account is a patient's. */
 #define SUBJECT_ID                                                                                                  \
 	"(CASE"                                                                                                         \
-	" WHEN substr(a.object, 1, 8) = 'patient:' THEN CAST(substr(a.object, 9) AS INTEGER)"                           \
+	" WHEN substr(a.object, 1, 8) = 'patient:' THEN CAST(substr(a.object, 9) AS BIGINT)"                           \
 	" WHEN substr(a.object, 1, 6) = 'order:' THEN"                                                                  \
-	"  (SELECT patient_id FROM orders WHERE id = CAST(substr(a.object, 7) AS INTEGER))"                             \
+	"  (SELECT patient_id FROM orders WHERE id = CAST(substr(a.object, 7) AS BIGINT))"                             \
 	" WHEN substr(a.object, 1, 8) = 'booking:' THEN"                                                                \
-	"  (SELECT patient_id FROM bookings WHERE id = CAST(substr(a.object, 9) AS INTEGER))"                           \
+	"  (SELECT patient_id FROM bookings WHERE id = CAST(substr(a.object, 9) AS BIGINT))"                           \
 	" WHEN substr(a.object, 1, 3) = 'ae:' THEN"                                                                     \
-	"  (SELECT patient_id FROM ae_reports WHERE id = CAST(substr(a.object, 4) AS INTEGER))"                         \
+	"  (SELECT patient_id FROM ae_reports WHERE id = CAST(substr(a.object, 4) AS BIGINT))"                         \
 	" WHEN substr(a.object, 1, 16) = 'recall_tracking:' THEN"                                                       \
-	"  (SELECT patient_id FROM recall_tracking WHERE id = CAST(substr(a.object, 17) AS INTEGER))"                   \
-	" WHEN substr(a.object, 1, 5) = 'user:' THEN CAST(substr(a.object, 6) AS INTEGER)"                              \
+	"  (SELECT patient_id FROM recall_tracking WHERE id = CAST(substr(a.object, 17) AS BIGINT))"                   \
+	" WHEN substr(a.object, 1, 5) = 'user:' THEN CAST(substr(a.object, 6) AS BIGINT)"                              \
 	" WHEN a.actor_role = 'patient' THEN a.actor_id END)"
 
 /* Rows about patient ?2, as object matches (each an index look-up on audit_log_object) or the

@@ -565,7 +565,7 @@ store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t now, int64_
 		    " coalesce((SELECT min(sl.starts_at) FROM bookings b JOIN consultation_slots sl ON sl.id = b.slot_id"
 		    "           WHERE b.patient_id = u.id AND b.status = 'booked'"
 		    "             AND sl.starts_at + sl.duration_minutes * 60 > ?97), 0),"
-		    " c.id IS NOT NULL AND c.withdrawn_at IS NULL, coalesce(c.consent_id, ''), coalesce(c.consent_version, 0)"
+		    " CASE WHEN c.id IS NOT NULL AND c.withdrawn_at IS NULL THEN 1 ELSE 0 END, coalesce(c.consent_id, ''), coalesce(c.consent_version, 0)"
 		    " FROM (SELECT r.id AS response_id" REVIEW_FROM
 		    "       ORDER BY CASE r.worst_level WHEN 'block' THEN 0 WHEN 'needs-attention' THEN 1 WHEN 'info' THEN 2"
 		    "         ELSE 3 END, r.submitted_at, r.id" SQL_PAGE ") page"

@@ -188,8 +188,8 @@ store_rc sqlite_mail_list(store *s, const char *status, int limit, store_mail_fn
 store_rc sqlite_mail_count(store *s, const char *key_prefix, mail_counts *out)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "SELECT coalesce(sum(status = 'queued'), 0), coalesce(sum(status = 'sent'), 0),"
-	                                      " coalesce(sum(status = 'failed'), 0), coalesce(sum(status = 'cancelled'), 0),"
+	sqldb_stmt *st = sql_prepare(ss, "SELECT count(CASE WHEN status = 'queued' THEN 1 END), count(CASE WHEN status = 'sent' THEN 1 END),"
+	                                 " count(CASE WHEN status = 'failed' THEN 1 END), count(CASE WHEN status = 'cancelled' THEN 1 END),"
 	                                      " coalesce(min(CASE WHEN status = 'queued' THEN created_at END), 0)"
 	                                      " FROM mail_outbox WHERE ?1 = '' OR substr(dedupe_key, 1, length(?1)) = ?1");
 	if (st == NULL)
