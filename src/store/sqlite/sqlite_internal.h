@@ -70,10 +70,12 @@ store_rc sql_step_one(sqlite_store *ss, sqldb_stmt *st, void (*read)(sqldb_stmt 
 /* "%p%" with LIKE's wildcards (% _) and the escape character in p taken literally, so a search
  * for "10%" finds "10%" and not everything starting with "10" (ESCAPE '\'). */
 #define SQL_LIKE_CONTAINS(p) "('%' || replace(replace(replace(" p ", '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')"
+/* col contains p, ignoring ASCII case as SQLite's LIKE does; PostgreSQL's LIKE does not, so both
+ * sides are lowered (ASCII only: SQLite without ICU, PostgreSQL in the C locale). */
+#define SQL_CONTAINS(col, p) "lower(" col ") LIKE lower(" SQL_LIKE_CONTAINS(p) ") ESCAPE '\\'"
 #define SQL_PATIENT_MATCH(u, pp, num)                                                                                 \
-	"(?90 = 0 OR replace(replace(" u ".name, ' ', ''), '　', '') LIKE " SQL_LIKE_CONTAINS("?91") " ESCAPE '\\'"    \
-	" OR replace(replace(replace(coalesce(" pp ".name_kana, ''), ' ', ''), '　', ''), '・', '') LIKE "                 \
-	SQL_LIKE_CONTAINS("?92") " ESCAPE '\\'"                                                                         \
+	"(?90 = 0 OR " SQL_CONTAINS("replace(replace(" u ".name, ' ', ''), '　', '')", "?91")                           \
+	" OR " SQL_CONTAINS("replace(replace(replace(coalesce(" pp ".name_kana, ''), ' ', ''), '　', ''), '・', '')", "?92") \
 	" OR " num " = ?93)"
 #define SQL_STATUS_MATCH(col) "(?94 IS NULL OR " col " = ?94)"
 #define SQL_PAGE " LIMIT ?95 OFFSET ?96"

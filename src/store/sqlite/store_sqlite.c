@@ -623,7 +623,7 @@ static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, s
 	 * or 0. LIKE ignores ASCII case, so "DOCTOR@" finds the stored lower-case address. */
 	static const char where[] =
 		" FROM users u LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
-		" WHERE (" SQL_PATIENT_MATCH("u", "pp", "u.id") " OR u.email LIKE ?91 ESCAPE '\\')"
+		" WHERE (" SQL_PATIENT_MATCH("u", "pp", "u.id") " OR " SQL_CONTAINS("u.email", "?91") ")"
 		" AND (?1 = 0 OR (?1 & CASE u.role WHEN 'patient' THEN ?2 WHEN 'doctor' THEN ?3 WHEN 'pharmacist' THEN ?4"
 		" WHEN 'admin' THEN ?5 ELSE 0 END) != 0)"
 		" AND " SQL_STATUS_MATCH("CASE WHEN u.deactivated_at IS NULL THEN 'active' ELSE 'deactivated' END");
