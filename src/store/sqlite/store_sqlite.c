@@ -4,7 +4,23 @@
  * time. Durability: WAL; a commit returns once the WAL is synced after it (synchronous=FULL,
  * or for connections that write, the group commit below), so a transaction that commit()
  * acknowledged survives kill -9 and power loss. Every statement is prepared with bound
- * parameters. */
+ * parameters.
+ *
+ * Issue 18: the queries of this backend's files go through the SQL access layer
+ * (src/store/sql/sqldb.h, portable SQL) and will serve PostgreSQL too. What stays raw sqlite3
+ * here, SQLite-only by nature:
+ *   - opening and configuring the connection (store_sqlite_open_mode: open flags, busy
+ *     timeout, PRAGMA journal_mode / synchronous / foreign_keys / trusted_schema / query_only),
+ *     closing it (sq_close);
+ *   - transactions: the write gate (one writer per file, FIFO), BEGIN IMMEDIATE / COMMIT /
+ *     ROLLBACK (exec_simple), the group commit (WAL sync, PRAGMA journal_mode probe in
+ *     gate_of) and sql_step_done's autocommit gate (sqldb_sqlite_stmt_readonly);
+ *   - data_generation (PRAGMA data_version), schema_version (sqlite_master), migrations (the
+ *     SQLite DDL files, run through sqlite3_exec);
+ *   - store_sqlite_schema.c: schema_check (a reference schema in memory, sqlite_master,
+ *     pragma_table_info), integrity_check (PRAGMA integrity_check / foreign_key_check, run as
+ *     sqldb statements but SQLite PRAGMAs), snapshot_to (the backup API), the read-only open;
+ *   - login_failure_forget picks rowid (SQLite) or ctid (PostgreSQL) with sqldb_dialect_of. */
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -620,7 +636,7 @@ static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, s
 	/* One WHERE for the count and the page, the staff lists' search (SQL_PATIENT_MATCH: name
 	 * without spaces, a patient's kana, the user id) plus the e-mail, which only accounts have;
 	 * the state is named as the list's status. Each condition is off when its parameter is NULL
-	 * or 0. LIKE ignores ASCII case, so "DOCTOR@" finds the stored lower-case address. */
+	 * or 0. SQL_CONTAINS ignores ASCII case, so "DOCTOR@" finds the stored lower-case address. */
 	static const char where[] =
 		" FROM users u LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
 		" WHERE (" SQL_PATIENT_MATCH("u", "pp", "u.id") " OR " SQL_CONTAINS("u.email", "?91") ")"

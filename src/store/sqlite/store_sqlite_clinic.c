@@ -1,5 +1,4 @@
 /* The clinic's own details in SQLite (0009_clinics.sql). */
-#include <sqlite3.h>
 #include <stdio.h>
 
 #include "store/sqlite/sqlite_internal.h"

@@ -183,7 +183,7 @@ store_rc sqlite_checkin_insert(store *s, checkin_record *c)
 		return rc;
 	snprintf(c->status, sizeof c->status, "open");
 	st = sql_prepare(ss, "INSERT INTO checkin_lots (checkin_id, lot_id)"
-	                        " SELECT DISTINCT ?, lot_id FROM dispenses WHERE order_id = ?");
+	                        " SELECT DISTINCT CAST(? AS BIGINT), lot_id FROM dispenses WHERE order_id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, c->id);
