@@ -77,7 +77,8 @@ store_rc sql_step_one(sqlite_store *ss, sqldb_stmt *st, void (*read)(sqldb_stmt 
 	"(?90 = 0 OR " SQL_CONTAINS("replace(replace(" u ".name, ' ', ''), '　', '')", "?91")                           \
 	" OR " SQL_CONTAINS("replace(replace(replace(coalesce(" pp ".name_kana, ''), ' ', ''), '　', ''), '・', '')", "?92") \
 	" OR " num " = ?93)"
-#define SQL_STATUS_MATCH(col) "(?94 IS NULL OR " col " = ?94)"
+/* The CAST types the parameter for PostgreSQL, which cannot infer it from "IS NULL" alone. */
+#define SQL_STATUS_MATCH(col) "(CAST(?94 AS TEXT) IS NULL OR " col " = ?94)"
 #define SQL_PAGE " LIMIT ?95 OFFSET ?96"
 /* Binds f (NULL: no filter) to the parameters of SQL_PATIENT_MATCH, SQL_STATUS_MATCH and SQL_PAGE. */
 void sql_bind_filter(sqldb_stmt *st, const list_filter *f);

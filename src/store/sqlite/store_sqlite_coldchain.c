@@ -377,7 +377,7 @@ store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out)
 store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE (?1 IS NULL OR a.status = ?1) AND (?2 = 0 OR a.lot_id = ?2)"
+	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1) AND (?2 = 0 OR a.lot_id = ?2)"
 	                                      " ORDER BY a.id DESC LIMIT 500");
 	if (st == NULL)
 		return STORE_ERROR;

@@ -176,7 +176,7 @@ store_rc sqlite_mail_cancel(store *s, const char *key_prefix, int64_t *cancelled
 store_rc sqlite_mail_list(store *s, const char *status, int limit, store_mail_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE (?1 IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2");
+	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2");
 	if (st == NULL)
 		return STORE_ERROR;
 	if (status)

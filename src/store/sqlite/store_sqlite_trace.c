@@ -446,7 +446,7 @@ store_rc sqlite_order_get(store *s, int64_t id, order_record *out)
 store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, ORDER_SELECT " WHERE (?1 = 0 OR o.patient_id = ?1) AND (?2 IS NULL OR o.status = ?2)"
+	sqldb_stmt *st = sql_prepare(ss, ORDER_SELECT " WHERE (?1 = 0 OR o.patient_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR o.status = ?2)"
 	                                      " ORDER BY o.id DESC LIMIT 500");
 	if (st == NULL)
 		return STORE_ERROR;
