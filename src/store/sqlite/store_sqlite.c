@@ -640,7 +640,7 @@ static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, s
 	static const char where[] =
 		" FROM users u LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
 		" WHERE (" SQL_PATIENT_MATCH("u", "pp", "u.id") " OR " SQL_CONTAINS("u.email", "?91") ")"
-		" AND (?1 = 0 OR (?1 & CASE u.role WHEN 'patient' THEN ?2 WHEN 'doctor' THEN ?3 WHEN 'pharmacist' THEN ?4"
+		" AND (CAST(?1 AS BIGINT) = 0 OR (?1 & CASE u.role WHEN 'patient' THEN ?2 WHEN 'doctor' THEN ?3 WHEN 'pharmacist' THEN ?4"
 		" WHEN 'admin' THEN ?5 ELSE 0 END) != 0)"
 		" AND " SQL_STATUS_MATCH("CASE WHEN u.deactivated_at IS NULL THEN 'active' ELSE 'deactivated' END");
 	char count_sql[sizeof where + 32], page_sql[sizeof where + sizeof USER_COLUMNS + 64];
@@ -673,7 +673,7 @@ static store_rc sq_user_update(store *s, const user_record *u)
 {
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE users SET email = ?, name = ?, role = ?, lang = ?, password_reset_required = ?,"
-	                                      " deactivated_at = nullif(?, 0) WHERE id = ?");
+	                                      " deactivated_at = nullif(CAST(? AS BIGINT), 0) WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, u->email);

@@ -49,7 +49,7 @@ store_rc sqlite_ae_report_insert(store *s, ae_report_record *r)
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO ae_reports (patient_id, order_id, reported_by, reporter_role, symptoms_json,"
 	                                      " description, onset_date, ongoing, severity, received_at, checkin_id)"
-	                                      " VALUES (?, nullif(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0)) RETURNING id");
+	                                      " VALUES (?, nullif(CAST(? AS BIGINT), 0), ?, ?, ?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0)) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, r->patient_id);
@@ -119,7 +119,7 @@ store_rc sqlite_ae_report_photo(store *s, int64_t id, char type_out[16], unsigne
 store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx)
 {
 	ae_report_record row;
-	return sql_list(impl(s), REPORT_SELECT " WHERE (?1 = 0 OR r.patient_id = ?1) ORDER BY r.id DESC LIMIT 1000",
+	return sql_list(impl(s), REPORT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR r.patient_id = ?1) ORDER BY r.id DESC LIMIT 1000",
 	                   patient_id, read_report, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
 }

@@ -42,7 +42,7 @@ store_rc sqlite_clinic_put(store *s, const clinic_profile *c)
 	sqldb_stmt *st = sqldb_prepare(
 		ss->sql, "UPDATE clinics SET name = ?, postal_code = ?, address = ?, phone = ?, hours = ?, email = ?,"
 		    " bank_name = ?, bank_branch = ?, bank_account_type = ?, bank_account_number = ?, bank_account_holder = ?,"
-		    " doctor_name = ?, doctor_licence = ?, is_demo = ?, updated_at = ?, updated_by = nullif(?, 0) WHERE id = ?");
+		    " doctor_name = ?, doctor_licence = ?, is_demo = ?, updated_at = ?, updated_by = nullif(CAST(? AS BIGINT), 0) WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
 	const char *texts[] = {c->name, c->postal_code, c->address, c->phone, c->hours, c->email, c->bank_name,

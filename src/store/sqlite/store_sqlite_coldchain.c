@@ -83,7 +83,7 @@ store_rc sqlite_logger_insert(store *s, logger_record *l)
 {
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO loggers (code, description, unit_id, api_key_hash, interval_seconds,"
-	                                      " created_at) VALUES (?, ?, nullif(?, 0), nullif(?, ''), nullif(?, 0), ?) RETURNING id");
+	                                      " created_at) VALUES (?, ?, nullif(CAST(? AS BIGINT), 0), nullif(?, ''), nullif(CAST(? AS BIGINT), 0), ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, l->code);
@@ -281,7 +281,7 @@ store_rc sqlite_reading_import_insert(store *s, reading_import_record *r)
 {
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO reading_imports (logger_id, source, sha256, rows_read, rows_added, first_at,"
-	                                      " last_at, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?, ?) RETURNING id");
+	                                      " last_at, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), nullif(CAST(? AS BIGINT), 0), ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, r->logger_id);
@@ -377,7 +377,7 @@ store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out)
 store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1) AND (?2 = 0 OR a.lot_id = ?2)"
+	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1) AND (CAST(?2 AS BIGINT) = 0 OR a.lot_id = ?2)"
 	                                      " ORDER BY a.id DESC LIMIT 500");
 	if (st == NULL)
 		return STORE_ERROR;

@@ -49,7 +49,7 @@ store_rc sqlite_followup_plan_put(store *s, const followup_plan *p)
 		n += (size_t)snprintf(days + n, sizeof days - n, "%s%d", i ? "," : "", p->first_days[i]);
 	snprintf(days + n, sizeof days - n, "]");
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO followup_plans (product_id, first_days, repeat_days, disclose,"
-	                                      " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, nullif(?, 0))"
+	                                      " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0))"
 	                                      " ON CONFLICT (product_id) DO UPDATE SET first_days = excluded.first_days,"
 	                                      " repeat_days = excluded.repeat_days, disclose = excluded.disclose,"
 	                                      " updated_at = excluded.updated_at, updated_by = excluded.updated_by");
@@ -196,7 +196,7 @@ store_rc sqlite_checkins_close_open(store *s, int64_t patient_id, int64_t produc
 {
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE checkins SET status = ?, closed_at = ?"
-	                                      " WHERE patient_id = ? AND (? = 0 OR product_id = ?) AND status = 'open'");
+	                                      " WHERE patient_id = ? AND (CAST(? AS BIGINT) = 0 OR product_id = ?) AND status = 'open'");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, status);
@@ -285,7 +285,7 @@ store_rc sqlite_checkin_answer(store *s, const checkin_record *c)
 {
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE checkins SET status = 'answered', answered_at = ?, answered_via = ?,"
-	                                      " answered_by = nullif(?, 0), nothing_changed = ?, note = ?"
+	                                      " answered_by = nullif(CAST(? AS BIGINT), 0), nothing_changed = ?, note = ?"
 	                                      " WHERE id = ? AND status = 'open'");
 	if (st == NULL)
 		return STORE_ERROR;

@@ -94,8 +94,8 @@ store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void 
 		    " LEFT JOIN consultation_calls c ON c.id ="
 		    "   (SELECT id FROM consultation_calls WHERE booking_id = b.id"
 		    "    ORDER BY outcome = 'held' DESC, id DESC LIMIT 1)"
-		    " WHERE s.starts_at >= ?1 AND s.starts_at < ?2 AND (?3 = 0 OR s.doctor_id = ?3)"
-		    "   AND (?4 = 0 OR b.id IS NULL)"
+		    " WHERE s.starts_at >= ?1 AND s.starts_at < ?2 AND (CAST(?3 AS BIGINT) = 0 OR s.doctor_id = ?3)"
+		    "   AND (CAST(?4 AS BIGINT) = 0 OR b.id IS NULL)"
 		    " ORDER BY s.starts_at, s.doctor_id LIMIT ?5");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -421,7 +421,7 @@ store_rc sqlite_decision_insert(store *s, decision_record *d)
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO treatment_decisions (patient_id, doctor_id, response_id, consent_id, decision,"
 	                                      " notes, product, quantity, directions, valid_until, decline_reason, override_reason,"
 	                                      " decided_at, product_id, call_id, no_call_reason)"
-	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?) RETURNING id");
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), nullif(CAST(? AS BIGINT), 0), ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, d->patient_id);

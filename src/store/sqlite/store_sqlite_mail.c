@@ -41,7 +41,7 @@ store_rc sqlite_mail_insert(store *s, mail_record *m, bool *queued)
 	 * not an error that would abort the caller's transaction. */
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO mail_outbox (recipient_user_id, to_address, kind, subject,"
 	                                      " body_text, dedupe_key, created_at, not_before, next_attempt_at)"
-	                                      " VALUES (nullif(?, 0), ?, ?, ?, ?, nullif(?, ''), ?, ?, ?)"
+	                                      " VALUES (nullif(CAST(? AS BIGINT), 0), ?, ?, ?, ?, nullif(?, ''), ?, ?, ?)"
 	                                      " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;

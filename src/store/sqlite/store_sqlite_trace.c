@@ -164,7 +164,7 @@ store_rc sqlite_lot_find_number(store *s, const char *lot_number, store_lot_fn f
 store_rc sqlite_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx)
 {
 	lot_record row;
-	return sql_list(impl(s), LOT_SELECT " WHERE (?1 = 0 OR l.product_id = ?1) ORDER BY l.id DESC",
+	return sql_list(impl(s), LOT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR l.product_id = ?1) ORDER BY l.id DESC",
 	                   product_id, read_lot, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list lots");
 }
@@ -279,7 +279,7 @@ store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
 {
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO lot_tests (lot_id, kind, result, value, method, tested_on, certificate_id,"
-	                                      " recorded_by, recorded_at, duplicate_reason) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?, ?) RETURNING id");
+	                                      " recorded_by, recorded_at, duplicate_reason) VALUES (?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, t->lot_id);
@@ -309,7 +309,7 @@ store_rc sqlite_certificate_insert(store *s, certificate_record *c)
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO certificates (lot_id, filename, content_type, size_bytes, sha256, data,"
 	                                      " uploaded_by, uploaded_at, duplicate_of, duplicate_reason)"
-	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), ?) RETURNING id");
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, c->lot_id);
@@ -446,7 +446,7 @@ store_rc sqlite_order_get(store *s, int64_t id, order_record *out)
 store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, ORDER_SELECT " WHERE (?1 = 0 OR o.patient_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR o.status = ?2)"
+	sqldb_stmt *st = sql_prepare(ss, ORDER_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR o.patient_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR o.status = ?2)"
 	                                      " ORDER BY o.id DESC LIMIT 500");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -774,8 +774,8 @@ store_rc sqlite_recall_track_get(store *s, int64_t id, recall_track_record *out)
 store_rc sqlite_recall_track_update(store *s, const recall_track_record *t)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "UPDATE recall_tracking SET status = ?, acknowledged_at = nullif(?, 0),"
-	                                      " notified_at = nullif(?, 0), contacted_at = nullif(?, 0), contact_notes = ?,"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE recall_tracking SET status = ?, acknowledged_at = nullif(CAST(? AS BIGINT), 0),"
+	                                      " notified_at = nullif(CAST(? AS BIGINT), 0), contacted_at = nullif(CAST(? AS BIGINT), 0), contact_notes = ?,"
 	                                      " closed_on = nullif(?, ''), updated_at = ?, updated_by = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
