@@ -201,36 +201,44 @@ static void test_writer_waits_for_open_transaction(void **state)
 	assert_int_equal(store_commit(f->s), STORE_OK);
 }
 
-/* The same SQL gives back the same statement, reset and with its bindings cleared. */
+/* No statement of the connection holds a read snapshot (each was reset). */
+static void assert_no_statement_busy(sqlite3 *db)
+{
+	for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p != NULL; p = sqlite3_next_stmt(db, p))
+		assert_int_equal(sqlite3_stmt_busy(p), 0);
+}
+
+/* The same SQL gives back the same statement, reset and with its bindings cleared (the SQLite
+ * driver's statement cache, src/store/sql/sqldb_sqlite.c). */
 static void test_statement_cache_reuses_and_resets(void **state)
 {
 	fixture *f = *state;
 	sqlite_store *ss = impl(f->s);
 	const char *sql = "SELECT ?1 UNION ALL SELECT 2";
-	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	sqldb_stmt *st = sql_prepare(ss, sql);
 	assert_non_null(st);
-	sqlite3_bind_int(st, 1, 7);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 7);
+	sqldb_bind_int(st, 1, 7);
+	assert_int_equal(sqldb_step(st), SQLDB_ROW);
+	assert_int_equal(sqldb_column_int(st, 0), 7);
 	/* Stopped with a row left: released, it must hold no read snapshot. */
-	sqlite_release(ss, st);
-	assert_int_equal(sqlite3_stmt_busy(st), 0);
-	sqlite3_stmt *again = sqlite_prepare(ss, sql);
+	sqldb_release(st);
+	assert_no_statement_busy(ss->db);
+	sqldb_stmt *again = sql_prepare(ss, sql);
 	assert_ptr_equal(again, st);
-	assert_int_equal(sqlite3_step(again), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_type(again, 0), SQLITE_NULL);  /* the 7 is gone */
+	assert_int_equal(sqldb_step(again), SQLDB_ROW);
+	assert_true(sqldb_column_is_null(again, 0));  /* the 7 is gone */
 	/* Used again while handed out (a nested query): a separate statement, finalized on release. */
-	sqlite3_stmt *nested = sqlite_prepare(ss, sql);
+	sqldb_stmt *nested = sql_prepare(ss, sql);
 	assert_non_null(nested);
 	assert_ptr_not_equal(nested, again);
-	sqlite_release(ss, nested);
-	sqlite_release(ss, again);
-	assert_ptr_equal(sqlite_prepare(ss, sql), st);
-	sqlite_release(ss, st);
+	sqldb_release(nested);
+	sqldb_release(again);
+	assert_ptr_equal(sql_prepare(ss, sql), st);
+	sqldb_release(st);
 	/* A bad query fails with the message, and nothing is cached for it. */
-	assert_null(sqlite_prepare(ss, "SELECT nope FROM nowhere"));
+	assert_null(sql_prepare(ss, "SELECT nope FROM nowhere"));
 	assert_non_null(strstr(f->s->errmsg, "no such"));
-	sqlite_release(ss, NULL);
+	sqldb_release(NULL);
 }
 
 /* A store read run many times runs one prepared statement, and the connection's statements do

@@ -5,34 +5,22 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "store/sql/sqldb.h"
 #include "store/store.h"
 
 struct sqlite_write_gate;
 
-/* The per-connection prepared-statement cache (store_sqlite.c): statements prepared once with
- * SQLITE_PREPARE_PERSISTENT, found again by their SQL text. A slot is free when st is NULL. */
-enum { STMT_CACHE_SLOTS = 512, STMT_CACHE_MAX = 384 };
-typedef struct stmt_cache_slot {
-	sqlite3_stmt *st;
-	const char *sql;     /* sqlite3_sql(st): owned by the statement */
-	unsigned hash;
-	bool in_use;         /* handed out and not yet released */
-} stmt_cache_slot;
-
 typedef struct sqlite_store {
 	store base;
-	sqlite3 *db;
+	sqlite3 *db;               /* for what stays SQLite-only: write gate, PRAGMAs, backup, checks */
+	sqldb *sql;                /* db wrapped for the store's queries (src/store/sql/sqldb.h) */
+	int64_t changes;           /* rows changed by the last sql_step_done / sql_insert */
 	int in_transaction;
 	/* This process's write gate for the database file (store_sqlite.c), found at the first
 	 * write; held from BEGIN IMMEDIATE to COMMIT / ROLLBACK. */
 	struct sqlite_write_gate *gate;
-	stmt_cache_slot *stmts;    /* STMT_CACHE_SLOTS, allocated at first use */
-	int stmt_count;
 	int64_t data_version;      /* PRAGMA data_version when data_generation last looked */
 	bool group_commit;         /* synchronous=NORMAL, the WAL synced by wait_durable */
-	/* Statements reused in hot loops (reading imports), finalized on close. */
-	sqlite3_stmt *reading_insert;
-	sqlite3_stmt *reading_get;
 } sqlite_store;
 
 static inline sqlite_store *impl(store *s)
@@ -57,52 +45,57 @@ sqlite3 *sqlite_open_read_only(const char *path, char *err, size_t errlen);
 void sqlite_group_commit_counts(store *s, bool *enabled, uint64_t *committed, uint64_t *durable, uint64_t *syncs);
 
 /* Records sqlite's message for what in errmsg; returns STORE_ERROR. */
-store_rc sqlite_fail(sqlite_store *ss, const char *what);
-/* A statement for sql, ready to bind: the connection's cached one when it is free (prepared
- * once, reset and cleared since its last use), else a fresh one. NULL (and errmsg set) on
- * failure. Give it back with sqlite_release, never sqlite3_finalize. */
-sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql);
-/* Gives a statement from sqlite_prepare back: a cached one is reset and its bindings cleared
- * (so it holds no read snapshot and points at no caller memory), any other is finalized.
- * NULL is ignored. */
-void sqlite_release(sqlite_store *ss, sqlite3_stmt *st);
+store_rc sql_fail(sqlite_store *ss, const char *what);
+/* True when st (of the SQLite driver) does not write: such a statement skips the write gate. */
+bool sqldb_sqlite_stmt_readonly(sqldb_stmt *st);
+/* sqldb_prepare on ss's connection; NULL with "prepare: <why>" in errmsg on failure. Give the
+ * statement back with sqldb_release. */
+sqldb_stmt *sql_prepare(sqlite_store *ss, const char *sql);
 /* Copies a text column into a fixed buffer ("" for NULL), truncating to fit. */
-void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col);
+void sql_copy_text(char *dst, size_t dstlen, sqldb_stmt *st, int col);
 /* Steps a statement that returns no rows and releases it; STORE_CONFLICT on a constraint. */
-store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what);
+store_rc sql_step_done(sqlite_store *ss, sqldb_stmt *st, const char *what);
 /* Steps a listing statement, calling read(st, row) then fn(ctx, row) per row until fn returns
  * non-zero; releases the statement. */
-store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *row), void *row,
+store_rc sql_each_row(sqlite_store *ss, sqldb_stmt *st, void (*read)(sqldb_stmt *st, void *row), void *row,
                          int (*fn)(void *ctx, const void *row), void *ctx, const char *what);
 /* Steps a statement that returns at most one row; on a row calls read(st, out) and returns
  * STORE_OK, else STORE_NOT_FOUND or STORE_ERROR. Releases the statement. */
-store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out,
+store_rc sql_step_one(sqlite_store *ss, sqldb_stmt *st, void (*read)(sqldb_stmt *st, void *out), void *out,
                          const char *what);
 
 /* A staff list's filter (list_filter) as SQL, shared by the list queries: bind it with
- * sqlite_bind_filter. u is the alias of the patient's users row, pp of their profile, num the
+ * sql_bind_filter. u is the alias of the patient's users row, pp of their profile, num the
  * row's own number column. Parameters ?90 to ?96 are reserved for it. */
+/* "%p%" with LIKE's wildcards (% _) and the escape character in p taken literally, so a search
+ * for "10%" finds "10%" and not everything starting with "10" (ESCAPE '\'). */
+#define SQL_LIKE_CONTAINS(p) "('%' || replace(replace(replace(" p ", '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')"
+/* col contains p, ignoring ASCII case as SQLite's LIKE does; PostgreSQL's LIKE does not, so both
+ * sides are lowered (ASCII only: SQLite without ICU, PostgreSQL in the C locale). */
+#define SQL_CONTAINS(col, p) "lower(" col ") LIKE lower(" SQL_LIKE_CONTAINS(p) ") ESCAPE '\\'"
 #define SQL_PATIENT_MATCH(u, pp, num)                                                                                 \
-	"(?90 = 0 OR replace(replace(" u ".name, ' ', ''), '　', '') LIKE ?91 ESCAPE '\\'"                      \
-	" OR replace(replace(replace(coalesce(" pp ".name_kana, ''), ' ', ''), '　', ''), '・', '') LIKE ?92 ESCAPE '\\'" \
+	"(?90 = 0 OR " SQL_CONTAINS("replace(replace(" u ".name, ' ', ''), '　', '')", "?91")                           \
+	" OR " SQL_CONTAINS("replace(replace(replace(coalesce(" pp ".name_kana, ''), ' ', ''), '　', ''), '・', '')", "?92") \
 	" OR " num " = ?93)"
-#define SQL_STATUS_MATCH(col) "(?94 IS NULL OR " col " = ?94)"
+/* The CAST types the parameter for PostgreSQL, which cannot infer it from "IS NULL" alone. */
+#define SQL_STATUS_MATCH(col) "(CAST(?94 AS TEXT) IS NULL OR " col " = ?94)"
 #define SQL_PAGE " LIMIT ?95 OFFSET ?96"
 /* Binds f (NULL: no filter) to the parameters of SQL_PATIENT_MATCH, SQL_STATUS_MATCH and SQL_PAGE. */
-void sqlite_bind_filter(sqlite3_stmt *st, const list_filter *f);
-/* Runs an INSERT (sqlite_step_done) and on success stores the new row's id in *id_out. */
-store_rc sqlite_insert(sqlite_store *ss, sqlite3_stmt *st, int64_t *id_out, const char *what);
-/* Prepares sql, binds key to ?1 and reads at most one row (sqlite_step_one). */
-store_rc sqlite_get_by_id(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *out),
+void sql_bind_filter(sqldb_stmt *st, const list_filter *f);
+/* Runs an "INSERT ... RETURNING id" (as sql_step_done) and on success stores the new row's id
+ * in *id_out. */
+store_rc sql_insert(sqlite_store *ss, sqldb_stmt *st, int64_t *id_out, const char *what);
+/* Prepares sql, binds key to ?1 and reads at most one row (sql_step_one). */
+store_rc sql_get_by_id(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqldb_stmt *st, void *out),
                           void *out, const char *what);
-store_rc sqlite_get_by_text(sqlite_store *ss, const char *sql, const char *key,
-                            void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what);
+store_rc sql_get_by_text(sqlite_store *ss, const char *sql, const char *key,
+                            void (*read)(sqldb_stmt *st, void *out), void *out, const char *what);
 /* Prepares sql, binds key to ?1 when the statement has a parameter, and lists its rows
- * (sqlite_each_row). */
-store_rc sqlite_list(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *row),
+ * (sql_each_row). */
+store_rc sql_list(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqldb_stmt *st, void *row),
                      void *row, int (*fn)(void *ctx, const void *row), void *ctx, const char *what);
 /* Counts the rows of a "SELECT count(*) ..." statement bound by the caller; releases it. */
-store_rc sqlite_count(sqlite_store *ss, sqlite3_stmt *st, int64_t *count_out, const char *what);
+store_rc sql_count(sqlite_store *ss, sqldb_stmt *st, int64_t *count_out, const char *what);
 
 /* The intake methods (store_sqlite_intake.c), installed in the method table. */
 store_rc sqlite_slot_insert(store *s, slot_record *slot);

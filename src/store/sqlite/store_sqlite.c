@@ -4,7 +4,23 @@
  * time. Durability: WAL; a commit returns once the WAL is synced after it (synchronous=FULL,
  * or for connections that write, the group commit below), so a transaction that commit()
  * acknowledged survives kill -9 and power loss. Every statement is prepared with bound
- * parameters. */
+ * parameters.
+ *
+ * Issue 18: the queries of this backend's files go through the SQL access layer
+ * (src/store/sql/sqldb.h, portable SQL) and will serve PostgreSQL too. What stays raw sqlite3
+ * here, SQLite-only by nature:
+ *   - opening and configuring the connection (store_sqlite_open_mode: open flags, busy
+ *     timeout, PRAGMA journal_mode / synchronous / foreign_keys / trusted_schema / query_only),
+ *     closing it (sq_close);
+ *   - transactions: the write gate (one writer per file, FIFO), BEGIN IMMEDIATE / COMMIT /
+ *     ROLLBACK (exec_simple), the group commit (WAL sync, PRAGMA journal_mode probe in
+ *     gate_of) and sql_step_done's autocommit gate (sqldb_sqlite_stmt_readonly);
+ *   - data_generation (PRAGMA data_version), schema_version (sqlite_master), migrations (the
+ *     SQLite DDL files, run through sqlite3_exec);
+ *   - store_sqlite_schema.c: schema_check (a reference schema in memory, sqlite_master,
+ *     pragma_table_info), integrity_check (PRAGMA integrity_check / foreign_key_check, run as
+ *     sqldb statements but SQLite PRAGMAs), snapshot_to (the backup API), the read-only open;
+ *   - login_failure_forget picks rowid (SQLite) or ctid (PostgreSQL) with sqldb_dialect_of. */
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -208,205 +224,133 @@ static void gate_leave(sqlite_write_gate *g)
 	pthread_mutex_unlock(&g->lock);
 }
 
-store_rc sqlite_fail(sqlite_store *ss, const char *what)
+store_rc sql_fail(sqlite_store *ss, const char *what)
 {
-	snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
+	snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqldb_errmsg(ss->sql));
 	return STORE_ERROR;
 }
 
-/* ---- the prepared-statement cache ----
- *
- * Preparing parses and plans the SQL on every request, most of a short read's time. Each
- * connection keeps what it prepared, keyed by the SQL text (an open-addressed table; the texts
- * are the backend's constant queries and a few built ones, far fewer than STMT_CACHE_MAX). A
- * statement already handed out (a nested use of the same query) gets a fresh uncached copy. */
-static unsigned sql_hash(const char *sql)
+sqldb_stmt *sql_prepare(sqlite_store *ss, const char *sql)
 {
-	unsigned h = 2166136261u;  /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h;
-}
-
-/* The slot holding sql, or the free slot where it would go. */
-static stmt_cache_slot *cache_slot(sqlite_store *ss, const char *sql, unsigned h)
-{
-	unsigned mask = STMT_CACHE_SLOTS - 1;
-	for (unsigned i = h & mask;; i = (i + 1) & mask) {
-		stmt_cache_slot *slot = &ss->stmts[i];
-		if (slot->st == NULL || (slot->hash == h && strcmp(slot->sql, sql) == 0))
-			return slot;
-	}
-}
-
-static sqlite3_stmt *prepare_uncached(sqlite_store *ss, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(ss->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sqlite_fail(ss, "prepare");
-		return NULL;
-	}
-	return st;
-}
-
-sqlite3_stmt *sqlite_prepare(sqlite_store *ss, const char *sql)
-{
-	if (ss->stmts == NULL && (ss->stmts = calloc(STMT_CACHE_SLOTS, sizeof *ss->stmts)) == NULL)
-		return prepare_uncached(ss, sql);
-	unsigned h = sql_hash(sql);
-	stmt_cache_slot *slot = cache_slot(ss, sql, h);
-	if (slot->st != NULL) {
-		if (slot->in_use)
-			return prepare_uncached(ss, sql);
-		slot->in_use = true;
-		return slot->st;
-	}
-	if (ss->stmt_count >= STMT_CACHE_MAX)
-		return prepare_uncached(ss, sql);
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v3(ss->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		sqlite_fail(ss, "prepare");
-		return NULL;
-	}
-	*slot = (stmt_cache_slot){.st = st, .sql = sqlite3_sql(st), .hash = h, .in_use = true};
-	ss->stmt_count++;
-	return st;
-}
-
-void sqlite_release(sqlite_store *ss, sqlite3_stmt *st)
-{
+	sqldb_stmt *st = sqldb_prepare(ss->sql, sql);
 	if (st == NULL)
-		return;
-	if (ss->stmts != NULL) {
-		const char *sql = sqlite3_sql(st);
-		stmt_cache_slot *slot = cache_slot(ss, sql, sql_hash(sql));
-		if (slot->st == st) {
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			slot->in_use = false;
-			return;
-		}
-	}
-	sqlite3_finalize(st);
+		sql_fail(ss, "prepare");
+	return st;
 }
 
-/* Finalizes every cached statement (before the connection closes). */
-static void cache_clear(sqlite_store *ss)
-{
-	if (ss->stmts == NULL)
-		return;
-	for (int i = 0; i < STMT_CACHE_SLOTS; i++)
-		sqlite3_finalize(ss->stmts[i].st);
-	free(ss->stmts);
-	ss->stmts = NULL;
-	ss->stmt_count = 0;
-}
-
-void sqlite_copy_text(char *dst, size_t dstlen, sqlite3_stmt *st, int col)
+void sql_copy_text(char *dst, size_t dstlen, sqldb_stmt *st, int col)
 {
 	/* memcpy of the known length, not snprintf: a recall copies thirteen texts a row, and
 	 * snprintf's formatting was a sixth of its time (bench/recall). */
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	const char *t = sqldb_column_text(st, col);
+	size_t n = t ? strlen(t) : 0;
 	if (n >= dstlen)
 		n = dstlen - 1;
-	memcpy(dst, t ? (const char *)t : "", n);
+	memcpy(dst, t ? t : "", n);
 	dst[n] = '\0';
 }
 
-/* Runs a statement that returns no rows. A write outside a transaction (autocommit) queues
- * at the write gate like a transaction does. */
-store_rc sqlite_step_done(sqlite_store *ss, sqlite3_stmt *st, const char *what)
+/* Runs a statement that writes: when id_out is set, an INSERT ... RETURNING id whose row is
+ * read into *id_out. A write outside a transaction (autocommit) queues at the write gate like
+ * a transaction does (SQLite only: its writers are serialised per file). */
+static store_rc run_write(sqlite_store *ss, sqldb_stmt *st, int64_t *id_out, const char *what)
 {
 	sqlite_write_gate *g = NULL;
-	if (!ss->in_transaction && !sqlite3_stmt_readonly(st) && (g = gate_of(ss)) != NULL)
+	if (!ss->in_transaction && !sqldb_sqlite_stmt_readonly(st) && (g = gate_of(ss)) != NULL)
 		gate_enter(g);
-	int rc = sqlite3_step(st);
+	sqldb_rc rc = sqldb_step(st);
+	if (rc == SQLDB_ROW && id_out != NULL) {
+		*id_out = sqldb_column_int64(st, 0);
+		rc = sqldb_step(st);
+	}
+	if (rc == SQLDB_DONE)
+		ss->changes = sqldb_changes(st);
 	uint64_t ticket = 0;
 	if (g != NULL) {
-		if (rc == SQLITE_DONE && ss->group_commit)
+		if (rc == SQLDB_DONE && ss->group_commit)
 			ticket = commit_ticket(g);
 		atomic_fetch_add(&g->generation, 1);
 		gate_leave(g);
 	}
 	store_rc out = STORE_OK;
-	if (rc == SQLITE_CONSTRAINT) {
-		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqlite3_errmsg(ss->db));
+	if (rc == SQLDB_CONSTRAINT) {
+		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqldb_errmsg(ss->sql));
 		out = STORE_CONFLICT;
-	} else if (rc != SQLITE_DONE) {
-		out = sqlite_fail(ss, what);
+	} else if (rc != SQLDB_DONE) {
+		out = sql_fail(ss, what);
 	}
-	sqlite_release(ss, st);
+	sqldb_release(st);
 	if (ticket != 0 && out == STORE_OK)
 		out = wait_durable(ss, ticket);
 	return out;
 }
 
-store_rc sqlite_step_one(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out,
-                         const char *what)
+store_rc sql_step_done(sqlite_store *ss, sqldb_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
+	return run_write(ss, st, NULL, what);
+}
+
+store_rc sql_step_one(sqlite_store *ss, sqldb_stmt *st, void (*read)(sqldb_stmt *st, void *out), void *out,
+                      const char *what)
+{
+	sqldb_rc rc = sqldb_step(st);
 	store_rc result = STORE_OK;
-	if (rc == SQLITE_ROW)
+	if (rc == SQLDB_ROW)
 		read(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == SQLDB_DONE)
 		result = STORE_NOT_FOUND;
 	else
-		result = sqlite_fail(ss, what);
-	sqlite_release(ss, st);
+		result = sql_fail(ss, what);
+	sqldb_release(st);
 	return result;
 }
 
-store_rc sqlite_insert(sqlite_store *ss, sqlite3_stmt *st, int64_t *id_out, const char *what)
+store_rc sql_insert(sqlite_store *ss, sqldb_stmt *st, int64_t *id_out, const char *what)
 {
-	store_rc rc = sqlite_step_done(ss, st, what);
-	if (rc == STORE_OK)
-		*id_out = sqlite3_last_insert_rowid(ss->db);
-	return rc;
+	return run_write(ss, st, id_out, what);
 }
 
-store_rc sqlite_get_by_id(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *out),
+store_rc sql_get_by_id(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqldb_stmt *st, void *out),
                           void *out, const char *what)
 {
-	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	sqldb_stmt *st = sql_prepare(ss, sql);
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, key);
-	return sqlite_step_one(ss, st, read, out, what);
+	sqldb_bind_int64(st, 1, key);
+	return sql_step_one(ss, st, read, out, what);
 }
 
-store_rc sqlite_get_by_text(sqlite_store *ss, const char *sql, const char *key,
-                            void (*read)(sqlite3_stmt *st, void *out), void *out, const char *what)
+store_rc sql_get_by_text(sqlite_store *ss, const char *sql, const char *key,
+                            void (*read)(sqldb_stmt *st, void *out), void *out, const char *what)
 {
-	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	sqldb_stmt *st = sql_prepare(ss, sql);
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	return sqlite_step_one(ss, st, read, out, what);
+	sqldb_bind_text(st, 1, key);
+	return sql_step_one(ss, st, read, out, what);
 }
 
-store_rc sqlite_list(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqlite3_stmt *st, void *row),
+store_rc sql_list(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqldb_stmt *st, void *row),
                      void *row, int (*fn)(void *ctx, const void *row), void *ctx, const char *what)
 {
-	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	sqldb_stmt *st = sql_prepare(ss, sql);
 	if (st == NULL)
 		return STORE_ERROR;
-	if (sqlite3_bind_parameter_count(st) > 0)
-		sqlite3_bind_int64(st, 1, key);
-	return sqlite_each_row(ss, st, read, row, fn, ctx, what);
+	sqldb_bind_int64(st, 1, key);  /* ignored by a statement without parameters */
+	return sql_each_row(ss, st, read, row, fn, ctx, what);
 }
 
-store_rc sqlite_each_row(sqlite_store *ss, sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *row), void *row,
+store_rc sql_each_row(sqlite_store *ss, sqldb_stmt *st, void (*read)(sqldb_stmt *st, void *row), void *row,
                          int (*fn)(void *ctx, const void *row), void *ctx, const char *what)
 {
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	sqldb_rc rc;
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		read(st, row);
 		if (fn(ctx, row) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
-	sqlite_release(ss, st);
+	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, what);
+	sqldb_release(st);
 	return out;
 }
 
@@ -428,9 +372,7 @@ static void sq_close(store *s)
 		sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
 		gate_leave(ss->gate);
 	}
-	sqlite3_finalize(ss->reading_insert);
-	sqlite3_finalize(ss->reading_get);
-	cache_clear(ss);
+	sqldb_close(ss->sql);
 	sqlite3_close_v2(ss->db);
 	free(ss);
 }
@@ -500,15 +442,15 @@ static store_rc sq_data_generation(store *s, uint64_t *generation_out)
 	}
 	/* data_version changes when another connection committed; this process's commits bumped
 	 * the number already, another process's are seen here. */
-	sqlite3_stmt *st = sqlite_prepare(ss, "PRAGMA data_version");
+	sqldb_stmt *st = sql_prepare(ss, "PRAGMA data_version");
 	if (st == NULL)
 		return STORE_ERROR;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite_release(ss, st);
-		return sqlite_fail(ss, "data_version");
+	if (sqldb_step(st) != SQLDB_ROW) {
+		sqldb_release(st);
+		return sql_fail(ss, "data_version");
 	}
-	int64_t seen = sqlite3_column_int64(st, 0);
-	sqlite_release(ss, st);
+	int64_t seen = sqldb_column_int64(st, 0);
+	sqldb_release(st);
 	if (seen != ss->data_version) {
 		ss->data_version = seen;
 		atomic_fetch_add(&g->generation, 1);
@@ -521,22 +463,22 @@ static store_rc sq_schema_version(store *s, int *version_out)
 {
 	sqlite_store *ss = impl(s);
 	*version_out = 0;
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
 	if (st == NULL)
 		return STORE_ERROR;
-	int exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-	sqlite_release(ss, st);
+	int exists = sqldb_step(st) == SQLDB_ROW && sqldb_column_int(st, 0) == 1;
+	sqldb_release(st);
 	if (!exists)
 		return STORE_OK;
-	st = sqlite_prepare(ss, "SELECT coalesce(max(version), 0) FROM schema_version");
+	st = sql_prepare(ss, "SELECT coalesce(max(version), 0) FROM schema_version");
 	if (st == NULL)
 		return STORE_ERROR;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite_release(ss, st);
-		return sqlite_fail(ss, "schema_version");
+	if (sqldb_step(st) != SQLDB_ROW) {
+		sqldb_release(st);
+		return sql_fail(ss, "schema_version");
 	}
-	*version_out = sqlite3_column_int(st, 0);
-	sqlite_release(ss, st);
+	*version_out = sqldb_column_int(st, 0);
+	sqldb_release(st);
 	return STORE_OK;
 }
 
@@ -568,16 +510,16 @@ static store_rc sq_migrate(store *s, int *version_out)
 			snprintf(s->errmsg, sizeof s->errmsg, "migration %s failed: %.180s", m->name, reason);
 			return STORE_ERROR;
 		}
-		sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)");
+		sqldb_stmt *st = sql_prepare(ss, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)");
 		if (st == NULL) {
 			sq_rollback(s);
 			return STORE_ERROR;
 		}
-		sqlite3_bind_int(st, 1, m->version);
+		sqldb_bind_int(st, 1, m->version);
 		/* The one clock (clock.h), not SQLite's: a run with the clock moved sees its own time. */
-		sqlite3_bind_int64(st, 3, clock_now());
-		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
-		if (sqlite_step_done(ss, st, "record migration") != STORE_OK || sq_commit(s) != STORE_OK) {
+		sqldb_bind_int64(st, 3, clock_now());
+		sqldb_bind_text(st, 2, m->name);
+		if (sql_step_done(ss, st, "record migration") != STORE_OK || sq_commit(s) != STORE_OK) {
 			sq_rollback(s);
 			return STORE_ERROR;
 		}
@@ -585,17 +527,17 @@ static store_rc sq_migrate(store *s, int *version_out)
 	return sq_schema_version(s, version_out);
 }
 
-static void read_user(sqlite3_stmt *st, user_record *u)
+static void read_user(sqldb_stmt *st, user_record *u)
 {
-	u->id = sqlite3_column_int64(st, 0);
-	sqlite_copy_text(u->email, sizeof u->email, st, 1);
-	sqlite_copy_text(u->name, sizeof u->name, st, 2);
-	u->role = role_from_name((const char *)sqlite3_column_text(st, 3));
-	sqlite_copy_text(u->password_hash, sizeof u->password_hash, st, 4);
-	u->created_at = sqlite3_column_int64(st, 5);
-	sqlite_copy_text(u->lang, sizeof u->lang, st, 6);
-	u->password_reset_required = sqlite3_column_int(st, 7) != 0;
-	u->deactivated_at = sqlite3_column_int64(st, 8);
+	u->id = sqldb_column_int64(st, 0);
+	sql_copy_text(u->email, sizeof u->email, st, 1);
+	sql_copy_text(u->name, sizeof u->name, st, 2);
+	u->role = role_from_name((const char *)sqldb_column_text(st, 3));
+	sql_copy_text(u->password_hash, sizeof u->password_hash, st, 4);
+	u->created_at = sqldb_column_int64(st, 5);
+	sql_copy_text(u->lang, sizeof u->lang, st, 6);
+	u->password_reset_required = sqldb_column_int(st, 7) != 0;
+	u->deactivated_at = sqldb_column_int64(st, 8);
 }
 
 #define USER_COLUMNS "id, email, name, role, password_hash, created_at, lang, password_reset_required, coalesce(deactivated_at, 0)"
@@ -603,86 +545,86 @@ static void read_user(sqlite3_stmt *st, user_record *u)
 static store_rc sq_user_insert(store *s, user_record *u)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at, lang) VALUES (?, ?, ?, ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at, lang) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, u->email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, u->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role_name(u->role), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, u->password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, u->created_at);
-	sqlite3_bind_text(st, 6, u->lang[0] ? u->lang : "ja", -1, SQLITE_STATIC);
-	return sqlite_insert(ss, st, &u->id, "insert user");
+	sqldb_bind_text(st, 1, u->email);
+	sqldb_bind_text(st, 2, u->name);
+	sqldb_bind_text(st, 3, role_name(u->role));
+	sqldb_bind_text(st, 4, u->password_hash);
+	sqldb_bind_int64(st, 5, u->created_at);
+	sqldb_bind_text(st, 6, u->lang[0] ? u->lang : "ja");
+	return sql_insert(ss, st, &u->id, "insert user");
 }
 
-static store_rc user_query_one(sqlite_store *ss, sqlite3_stmt *st, user_record *out)
+static store_rc user_query_one(sqlite_store *ss, sqldb_stmt *st, user_record *out)
 {
-	int rc = sqlite3_step(st);
+	int rc = sqldb_step(st);
 	store_rc result = STORE_OK;
-	if (rc == SQLITE_ROW)
+	if (rc == SQLDB_ROW)
 		read_user(st, out);
-	else if (rc == SQLITE_DONE)
+	else if (rc == SQLDB_DONE)
 		result = STORE_NOT_FOUND;
 	else
-		result = sqlite_fail(ss, "read user");
-	sqlite_release(ss, st);
+		result = sql_fail(ss, "read user");
+	sqldb_release(st);
 	return result;
 }
 
 static store_rc sq_user_by_email(store *s, const char *email, user_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE email = ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE email = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	sqldb_bind_text(st, 1, email);
 	return user_query_one(ss, st, out);
 }
 
 static store_rc sq_user_by_id(store *s, int64_t id, user_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
+	sqldb_bind_int64(st, 1, id);
 	return user_query_one(ss, st, out);
 }
 
 static store_rc sq_user_count(store *s, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM users");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM users");
 	if (st == NULL)
 		return STORE_ERROR;
 	store_rc rc = STORE_OK;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*count_out = sqlite3_column_int64(st, 0);
+	if (sqldb_step(st) == SQLDB_ROW)
+		*count_out = sqldb_column_int64(st, 0);
 	else
-		rc = sqlite_fail(ss, "count users");
-	sqlite_release(ss, st);
+		rc = sql_fail(ss, "count users");
+	sqldb_release(st);
 	return rc;
 }
 
 static store_rc sq_user_list(store *s, store_user_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " USER_COLUMNS " FROM users ORDER BY id");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " USER_COLUMNS " FROM users ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
 	int rc;
 	user_record u;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		read_user(st, &u);
 		if (fn(ctx, &u) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list users");
-	sqlite_release(ss, st);
+	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, "list users");
+	sqldb_release(st);
 	return out;
 }
 
-static void read_user_row(sqlite3_stmt *st, void *row)
+static void read_user_row(sqldb_stmt *st, void *row)
 {
 	read_user(st, row);
 }
@@ -694,67 +636,67 @@ static store_rc sq_user_search(store *s, const list_filter *f, unsigned roles, s
 	/* One WHERE for the count and the page, the staff lists' search (SQL_PATIENT_MATCH: name
 	 * without spaces, a patient's kana, the user id) plus the e-mail, which only accounts have;
 	 * the state is named as the list's status. Each condition is off when its parameter is NULL
-	 * or 0. LIKE ignores ASCII case, so "DOCTOR@" finds the stored lower-case address. */
+	 * or 0. SQL_CONTAINS ignores ASCII case, so "DOCTOR@" finds the stored lower-case address. */
 	static const char where[] =
 		" FROM users u LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
-		" WHERE (" SQL_PATIENT_MATCH("u", "pp", "u.id") " OR u.email LIKE ?91 ESCAPE '\\')"
-		" AND (?1 = 0 OR (?1 & CASE u.role WHEN 'patient' THEN ?2 WHEN 'doctor' THEN ?3 WHEN 'pharmacist' THEN ?4"
+		" WHERE (" SQL_PATIENT_MATCH("u", "pp", "u.id") " OR " SQL_CONTAINS("u.email", "?91") ")"
+		" AND (CAST(?1 AS BIGINT) = 0 OR (?1 & CASE u.role WHEN 'patient' THEN ?2 WHEN 'doctor' THEN ?3 WHEN 'pharmacist' THEN ?4"
 		" WHEN 'admin' THEN ?5 ELSE 0 END) != 0)"
 		" AND " SQL_STATUS_MATCH("CASE WHEN u.deactivated_at IS NULL THEN 'active' ELSE 'deactivated' END");
 	char count_sql[sizeof where + 32], page_sql[sizeof where + sizeof USER_COLUMNS + 64];
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*)%s", where);
 	snprintf(page_sql, sizeof page_sql, "SELECT " USER_COLUMNS "%s ORDER BY u.id" SQL_PAGE, where);
-	sqlite3_stmt *sts[2] = {sqlite_prepare(ss, count_sql), sqlite_prepare(ss, page_sql)};
+	sqldb_stmt *sts[2] = {sql_prepare(ss, count_sql), sql_prepare(ss, page_sql)};
 	if (sts[0] == NULL || sts[1] == NULL) {
-		sqlite_release(ss, sts[0]);
-		sqlite_release(ss, sts[1]);
+		sqldb_release(sts[0]);
+		sqldb_release(sts[1]);
 		return STORE_ERROR;
 	}
 	for (int i = 0; i < 2; i++) {
-		sqlite_bind_filter(sts[i], f);
-		sqlite3_bind_int64(sts[i], 1, roles);
-		sqlite3_bind_int64(sts[i], 2, ROLE_PATIENT);
-		sqlite3_bind_int64(sts[i], 3, ROLE_DOCTOR);
-		sqlite3_bind_int64(sts[i], 4, ROLE_PHARMACIST);
-		sqlite3_bind_int64(sts[i], 5, ROLE_ADMIN);
+		sql_bind_filter(sts[i], f);
+		sqldb_bind_int64(sts[i], 1, roles);
+		sqldb_bind_int64(sts[i], 2, ROLE_PATIENT);
+		sqldb_bind_int64(sts[i], 3, ROLE_DOCTOR);
+		sqldb_bind_int64(sts[i], 4, ROLE_PHARMACIST);
+		sqldb_bind_int64(sts[i], 5, ROLE_ADMIN);
 	}
-	store_rc rc = sqlite_count(ss, sts[0], total_out, "count users");
+	store_rc rc = sql_count(ss, sts[0], total_out, "count users");
 	if (rc != STORE_OK) {
-		sqlite_release(ss, sts[1]);
+		sqldb_release(sts[1]);
 		return rc;
 	}
 	user_record u;
-	return sqlite_each_row(ss, sts[1], read_user_row, &u, (int (*)(void *, const void *))fn, ctx, "search users");
+	return sql_each_row(ss, sts[1], read_user_row, &u, (int (*)(void *, const void *))fn, ctx, "search users");
 }
 
 static store_rc sq_user_update(store *s, const user_record *u)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE users SET email = ?, name = ?, role = ?, lang = ?, password_reset_required = ?,"
-	                                      " deactivated_at = nullif(?, 0) WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE users SET email = ?, name = ?, role = ?, lang = ?, password_reset_required = ?,"
+	                                      " deactivated_at = nullif(CAST(? AS BIGINT), 0) WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, u->email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, u->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role_name(u->role), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, u->lang[0] ? u->lang : "ja", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, u->password_reset_required ? 1 : 0);
-	sqlite3_bind_int64(st, 6, u->deactivated_at);
-	sqlite3_bind_int64(st, 7, u->id);
-	store_rc rc = sqlite_step_done(ss, st, "update user");
-	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+	sqldb_bind_text(st, 1, u->email);
+	sqldb_bind_text(st, 2, u->name);
+	sqldb_bind_text(st, 3, role_name(u->role));
+	sqldb_bind_text(st, 4, u->lang[0] ? u->lang : "ja");
+	sqldb_bind_int(st, 5, u->password_reset_required ? 1 : 0);
+	sqldb_bind_int64(st, 6, u->deactivated_at);
+	sqldb_bind_int64(st, 7, u->id);
+	store_rc rc = sql_step_done(ss, st, "update user");
+	if (rc == STORE_OK && ss->changes == 0)
 		return STORE_NOT_FOUND;
 	return rc;
 }
 
 static store_rc count_one(sqlite_store *ss, const char *sql, int64_t bind, int64_t *count_out, const char *what)
 {
-	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	sqldb_stmt *st = sql_prepare(ss, sql);
 	if (st == NULL)
 		return STORE_ERROR;
 	if (bind != 0)
-		sqlite3_bind_int64(st, 1, bind);
-	return sqlite_count(ss, st, count_out, what);
+		sqldb_bind_int64(st, 1, bind);
+	return sql_count(ss, st, count_out, what);
 }
 
 static store_rc sq_user_count_active_admins(store *s, int64_t *count_out)
@@ -766,19 +708,19 @@ static store_rc sq_user_count_active_admins(store *s, int64_t *count_out)
 static store_rc sq_profile_update(store *s, const patient_profile *p)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE patient_profiles SET name_kana = ?, birth_date = ?, sex = ?, phone = ?,"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE patient_profiles SET name_kana = ?, birth_date = ?, sex = ?, phone = ?,"
 	                                      " postal_code = ?, address = ? WHERE user_id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, p->name_kana, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, p->birth_date, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->sex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, p->phone, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, p->postal_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, p->address, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, p->user_id);
-	store_rc rc = sqlite_step_done(ss, st, "update patient profile");
-	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+	sqldb_bind_text(st, 1, p->name_kana);
+	sqldb_bind_text(st, 2, p->birth_date);
+	sqldb_bind_text(st, 3, p->sex);
+	sqldb_bind_text(st, 4, p->phone);
+	sqldb_bind_text(st, 5, p->postal_code);
+	sqldb_bind_text(st, 6, p->address);
+	sqldb_bind_int64(st, 7, p->user_id);
+	store_rc rc = sql_step_done(ss, st, "update patient profile");
+	if (rc == STORE_OK && ss->changes == 0)
 		return STORE_NOT_FOUND;
 	return rc;
 }
@@ -786,230 +728,235 @@ static store_rc sq_profile_update(store *s, const patient_profile *p)
 static store_rc sq_profile_insert(store *s, const patient_profile *p)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO patient_profiles (user_id, name_kana, birth_date, sex, phone, postal_code, address)"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO patient_profiles (user_id, name_kana, birth_date, sex, phone, postal_code, address)"
 	                               " VALUES (?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, p->user_id);
-	sqlite3_bind_text(st, 2, p->name_kana, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->birth_date, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, p->sex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, p->phone, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, p->postal_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, p->address, -1, SQLITE_STATIC);
-	return sqlite_step_done(ss, st, "insert patient profile");
+	sqldb_bind_int64(st, 1, p->user_id);
+	sqldb_bind_text(st, 2, p->name_kana);
+	sqldb_bind_text(st, 3, p->birth_date);
+	sqldb_bind_text(st, 4, p->sex);
+	sqldb_bind_text(st, 5, p->phone);
+	sqldb_bind_text(st, 6, p->postal_code);
+	sqldb_bind_text(st, 7, p->address);
+	return sql_step_done(ss, st, "insert patient profile");
 }
 
 static store_rc sq_profile_get(store *s, int64_t user_id, patient_profile *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT user_id, name_kana, birth_date, sex, phone, postal_code, address"
+	sqldb_stmt *st = sql_prepare(ss, "SELECT user_id, name_kana, birth_date, sex, phone, postal_code, address"
 	                               " FROM patient_profiles WHERE user_id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
-	int rc = sqlite3_step(st);
+	sqldb_bind_int64(st, 1, user_id);
+	int rc = sqldb_step(st);
 	store_rc result = STORE_OK;
-	if (rc == SQLITE_ROW) {
-		out->user_id = sqlite3_column_int64(st, 0);
-		sqlite_copy_text(out->name_kana, sizeof out->name_kana, st, 1);
-		sqlite_copy_text(out->birth_date, sizeof out->birth_date, st, 2);
-		sqlite_copy_text(out->sex, sizeof out->sex, st, 3);
-		sqlite_copy_text(out->phone, sizeof out->phone, st, 4);
-		sqlite_copy_text(out->postal_code, sizeof out->postal_code, st, 5);
-		sqlite_copy_text(out->address, sizeof out->address, st, 6);
-	} else if (rc == SQLITE_DONE) {
+	if (rc == SQLDB_ROW) {
+		out->user_id = sqldb_column_int64(st, 0);
+		sql_copy_text(out->name_kana, sizeof out->name_kana, st, 1);
+		sql_copy_text(out->birth_date, sizeof out->birth_date, st, 2);
+		sql_copy_text(out->sex, sizeof out->sex, st, 3);
+		sql_copy_text(out->phone, sizeof out->phone, st, 4);
+		sql_copy_text(out->postal_code, sizeof out->postal_code, st, 5);
+		sql_copy_text(out->address, sizeof out->address, st, 6);
+	} else if (rc == SQLDB_DONE) {
 		result = STORE_NOT_FOUND;
 	} else {
-		result = sqlite_fail(ss, "read patient profile");
+		result = sql_fail(ss, "read patient profile");
 	}
-	sqlite_release(ss, st);
+	sqldb_release(st);
 	return result;
 }
 
 static store_rc sq_session_insert(store *s, const session_record *r)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)"
 	                               " VALUES (?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, r->token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->user_id);
-	sqlite3_bind_text(st, 3, r->csrf_token, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, r->created_at);
-	sqlite3_bind_int64(st, 5, r->last_seen_at);
-	return sqlite_step_done(ss, st, "insert session");
+	sqldb_bind_text(st, 1, r->token_hash);
+	sqldb_bind_int64(st, 2, r->user_id);
+	sqldb_bind_text(st, 3, r->csrf_token);
+	sqldb_bind_int64(st, 4, r->created_at);
+	sqldb_bind_int64(st, 5, r->last_seen_at);
+	return sql_step_done(ss, st, "insert session");
 }
 
 static store_rc sq_session_get(store *s, const char *token_hash, session_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	sqldb_bind_text(st, 1, token_hash);
+	int rc = sqldb_step(st);
 	store_rc result = STORE_OK;
-	if (rc == SQLITE_ROW) {
-		sqlite_copy_text(out->token_hash, sizeof out->token_hash, st, 0);
-		out->user_id = sqlite3_column_int64(st, 1);
-		sqlite_copy_text(out->csrf_token, sizeof out->csrf_token, st, 2);
-		out->created_at = sqlite3_column_int64(st, 3);
-		out->last_seen_at = sqlite3_column_int64(st, 4);
-	} else if (rc == SQLITE_DONE) {
+	if (rc == SQLDB_ROW) {
+		sql_copy_text(out->token_hash, sizeof out->token_hash, st, 0);
+		out->user_id = sqldb_column_int64(st, 1);
+		sql_copy_text(out->csrf_token, sizeof out->csrf_token, st, 2);
+		out->created_at = sqldb_column_int64(st, 3);
+		out->last_seen_at = sqldb_column_int64(st, 4);
+	} else if (rc == SQLDB_DONE) {
 		result = STORE_NOT_FOUND;
 	} else {
-		result = sqlite_fail(ss, "read session");
+		result = sql_fail(ss, "read session");
 	}
-	sqlite_release(ss, st);
+	sqldb_release(st);
 	return result;
 }
 
 static store_rc sq_session_touch(store *s, const char *token_hash, int64_t now)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
-	return sqlite_step_done(ss, st, "touch session");
+	sqldb_bind_int64(st, 1, now);
+	sqldb_bind_text(st, 2, token_hash);
+	return sql_step_done(ss, st, "touch session");
 }
 
 static store_rc sq_session_delete(store *s, const char *token_hash)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM sessions WHERE token_hash = ?");
+	sqldb_stmt *st = sql_prepare(ss, "DELETE FROM sessions WHERE token_hash = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	return sqlite_step_done(ss, st, "delete session");
+	sqldb_bind_text(st, 1, token_hash);
+	return sql_step_done(ss, st, "delete session");
 }
 
 static store_rc sq_session_delete_user(store *s, int64_t user_id, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM sessions WHERE user_id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "DELETE FROM sessions WHERE user_id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
-	store_rc rc = sqlite_step_done(ss, st, "delete user sessions");
+	sqldb_bind_int64(st, 1, user_id);
+	store_rc rc = sql_step_done(ss, st, "delete user sessions");
 	if (rc == STORE_OK)
-		*count_out = sqlite3_changes(ss->db);
+		*count_out = ss->changes;
 	return rc;
 }
 
 static store_rc sq_session_purge(store *s, int64_t idle_cutoff, int64_t absolute_cutoff)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?");
+	sqldb_stmt *st = sql_prepare(ss, "DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, idle_cutoff);
-	sqlite3_bind_int64(st, 2, absolute_cutoff);
-	return sqlite_step_done(ss, st, "purge sessions");
+	sqldb_bind_int64(st, 1, idle_cutoff);
+	sqldb_bind_int64(st, 2, absolute_cutoff);
+	return sql_step_done(ss, st, "purge sessions");
 }
 
 static store_rc sq_login_failure_add(store *s, const char *subject, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO login_failures (subject, at) VALUES (?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO login_failures (subject, at) VALUES (?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, at);
-	return sqlite_step_done(ss, st, "record login failure");
+	sqldb_bind_text(st, 1, subject);
+	sqldb_bind_int64(st, 2, at);
+	return sql_step_done(ss, st, "record login failure");
 }
 
 static store_rc sq_login_failure_count(store *s, const char *subject, int64_t since, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM login_failures WHERE subject = ? AND at >= ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM login_failures WHERE subject = ? AND at >= ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
+	sqldb_bind_text(st, 1, subject);
+	sqldb_bind_int64(st, 2, since);
 	store_rc rc = STORE_OK;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*count_out = sqlite3_column_int64(st, 0);
+	if (sqldb_step(st) == SQLDB_ROW)
+		*count_out = sqldb_column_int64(st, 0);
 	else
-		rc = sqlite_fail(ss, "count login failures");
-	sqlite_release(ss, st);
+		rc = sql_fail(ss, "count login failures");
+	sqldb_release(st);
 	return rc;
 }
 
 static store_rc sq_login_failure_clear(store *s, const char *subject)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM login_failures WHERE subject = ?");
+	sqldb_stmt *st = sql_prepare(ss, "DELETE FROM login_failures WHERE subject = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	return sqlite_step_done(ss, st, "clear login failures");
+	sqldb_bind_text(st, 1, subject);
+	return sql_step_done(ss, st, "clear login failures");
 }
 
 static store_rc sq_login_failure_purge(store *s, int64_t before)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM login_failures WHERE at < ?");
+	sqldb_stmt *st = sql_prepare(ss, "DELETE FROM login_failures WHERE at < ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, before);
-	return sqlite_step_done(ss, st, "purge login failures");
+	sqldb_bind_int64(st, 1, before);
+	return sql_step_done(ss, st, "purge login failures");
 }
 
 static store_rc sq_login_failure_forget(store *s, const char *subject, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM login_failures WHERE rowid = "
-	                                      "(SELECT rowid FROM login_failures WHERE subject = ? AND at = ? LIMIT 1)");
+	/* One row of a table without a key: by SQLite's rowid, or PostgreSQL's ctid (the one
+	 * statement that cannot be written for both). */
+	sqldb_stmt *st = sql_prepare(ss, sqldb_dialect_of(ss->sql) == SQLDB_POSTGRES
+	                                     ? "DELETE FROM login_failures WHERE ctid = "
+	                                       "(SELECT ctid FROM login_failures WHERE subject = ? AND at = ? LIMIT 1)"
+	                                     : "DELETE FROM login_failures WHERE rowid = "
+	                                       "(SELECT rowid FROM login_failures WHERE subject = ? AND at = ? LIMIT 1)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, at);
-	return sqlite_step_done(ss, st, "forget login failure");
+	sqldb_bind_text(st, 1, subject);
+	sqldb_bind_int64(st, 2, at);
+	return sql_step_done(ss, st, "forget login failure");
 }
 
 static store_rc sq_login_device_add(store *s, const char *token_hash, int64_t user_id, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO login_devices (token_hash, user_id, created_at) VALUES (?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO login_devices (token_hash, user_id, created_at) VALUES (?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	sqlite3_bind_int64(st, 3, at);
-	return sqlite_step_done(ss, st, "remember login device");
+	sqldb_bind_text(st, 1, token_hash);
+	sqldb_bind_int64(st, 2, user_id);
+	sqldb_bind_int64(st, 3, at);
+	return sql_step_done(ss, st, "remember login device");
 }
 
 static store_rc sq_login_device_user(store *s, const char *token_hash, int64_t *user_id_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT user_id FROM login_devices WHERE token_hash = ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT user_id FROM login_devices WHERE token_hash = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqldb_bind_text(st, 1, token_hash);
 	store_rc rc = STORE_NOT_FOUND;
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		*user_id_out = sqlite3_column_int64(st, 0);
+	int step = sqldb_step(st);
+	if (step == SQLDB_ROW) {
+		*user_id_out = sqldb_column_int64(st, 0);
 		rc = STORE_OK;
-	} else if (step != SQLITE_DONE) {
-		rc = sqlite_fail(ss, "read login device");
+	} else if (step != SQLDB_DONE) {
+		rc = sql_fail(ss, "read login device");
 	}
-	sqlite_release(ss, st);
+	sqldb_release(st);
 	return rc;
 }
 
 static store_rc sq_login_device_purge(store *s, int64_t before)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "DELETE FROM login_devices WHERE created_at < ?");
+	sqldb_stmt *st = sql_prepare(ss, "DELETE FROM login_devices WHERE created_at < ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, before);
-	return sqlite_step_done(ss, st, "purge login devices");
+	sqldb_bind_int64(st, 1, before);
+	return sql_step_done(ss, st, "purge login devices");
 }
 
 static store_rc sq_audit_append(store *s, audit_row *e)
@@ -1019,65 +966,65 @@ static store_rc sq_audit_append(store *s, audit_row *e)
 		snprintf(s->errmsg, sizeof s->errmsg, "audit_append outside a transaction");
 		return STORE_ERROR;
 	}
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
 	if (st == NULL)
 		return STORE_ERROR;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		e->id = sqlite3_column_int64(st, 0) + 1;
-		sqlite_copy_text(e->prev_hash, sizeof e->prev_hash, st, 1);
-	} else if (rc == SQLITE_DONE) {
+	int rc = sqldb_step(st);
+	if (rc == SQLDB_ROW) {
+		e->id = sqldb_column_int64(st, 0) + 1;
+		sql_copy_text(e->prev_hash, sizeof e->prev_hash, st, 1);
+	} else if (rc == SQLDB_DONE) {
 		e->id = 1;
 		snprintf(e->prev_hash, sizeof e->prev_hash, "%s", AUDIT_GENESIS_HASH);
 	} else {
-		sqlite_release(ss, st);
-		return sqlite_fail(ss, "read audit head");
+		sqldb_release(st);
+		return sql_fail(ss, "read audit head");
 	}
-	sqlite_release(ss, st);
+	sqldb_release(st);
 	if (audit_chain_hash(e, e->hash) != 0) {
 		snprintf(s->errmsg, sizeof s->errmsg, "audit hash failed");
 		return STORE_ERROR;
 	}
-	st = sqlite_prepare(ss, "INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash)"
+	st = sql_prepare(ss, "INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash)"
 	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, e->id);
-	sqlite3_bind_int64(st, 2, e->at);
-	sqlite3_bind_int64(st, 3, e->actor_id);
-	sqlite3_bind_text(st, 4, e->actor_role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, e->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, e->object, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, e->detail, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, e->prev_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, e->hash, -1, SQLITE_STATIC);
-	return sqlite_step_done(ss, st, "append audit row");
+	sqldb_bind_int64(st, 1, e->id);
+	sqldb_bind_int64(st, 2, e->at);
+	sqldb_bind_int64(st, 3, e->actor_id);
+	sqldb_bind_text(st, 4, e->actor_role);
+	sqldb_bind_text(st, 5, e->action);
+	sqldb_bind_text(st, 6, e->object);
+	sqldb_bind_text(st, 7, e->detail);
+	sqldb_bind_text(st, 8, e->prev_hash);
+	sqldb_bind_text(st, 9, e->hash);
+	return sql_step_done(ss, st, "append audit row");
 }
 
-static void read_audit(sqlite3_stmt *st, audit_row *r)
+static void read_audit(sqldb_stmt *st, audit_row *r)
 {
-	r->id = sqlite3_column_int64(st, 0);
-	r->at = sqlite3_column_int64(st, 1);
-	r->actor_id = sqlite3_column_int64(st, 2);
-	sqlite_copy_text(r->actor_role, sizeof r->actor_role, st, 3);
-	sqlite_copy_text(r->action, sizeof r->action, st, 4);
-	sqlite_copy_text(r->object, sizeof r->object, st, 5);
-	sqlite_copy_text(r->detail, sizeof r->detail, st, 6);
-	sqlite_copy_text(r->prev_hash, sizeof r->prev_hash, st, 7);
-	sqlite_copy_text(r->hash, sizeof r->hash, st, 8);
+	r->id = sqldb_column_int64(st, 0);
+	r->at = sqldb_column_int64(st, 1);
+	r->actor_id = sqldb_column_int64(st, 2);
+	sql_copy_text(r->actor_role, sizeof r->actor_role, st, 3);
+	sql_copy_text(r->action, sizeof r->action, st, 4);
+	sql_copy_text(r->object, sizeof r->object, st, 5);
+	sql_copy_text(r->detail, sizeof r->detail, st, 6);
+	sql_copy_text(r->prev_hash, sizeof r->prev_hash, st, 7);
+	sql_copy_text(r->hash, sizeof r->hash, st, 8);
 }
 
-static store_rc audit_rows(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn, void *ctx)
+static store_rc audit_rows(sqlite_store *ss, sqldb_stmt *st, store_audit_fn fn, void *ctx)
 {
 	int rc;
 	audit_row r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		read_audit(st, &r);
 		if (fn(ctx, &r) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "read audit log");
-	sqlite_release(ss, st);
+	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, "read audit log");
+	sqldb_release(st);
 	return out;
 }
 
@@ -1086,10 +1033,10 @@ static store_rc audit_rows(sqlite_store *ss, sqlite3_stmt *st, store_audit_fn fn
 static store_rc sq_audit_recent(store *s, int limit, store_audit_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id DESC LIMIT ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id DESC LIMIT ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int(st, 1, limit);
+	sqldb_bind_int(st, 1, limit);
 	return audit_rows(ss, st, fn, ctx);
 }
 
@@ -1097,7 +1044,7 @@ static store_rc sq_audit_each(store *s, store_audit_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
 	/* Physical (rowid) order is the order rows were appended; ORDER BY id is the same here. */
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
 	return audit_rows(ss, st, fn, ctx);
@@ -1283,6 +1230,19 @@ static const store_methods sqlite_methods = {
 	.followup_exposures = sqlite_followup_exposures,
 };
 
+/* The opened and configured connection wrapped for the store's queries (sqldb.h). */
+static store *wrap_opened(sqlite_store *ss, const char *path, char *err, size_t errlen)
+{
+	ss->sql = sqldb_sqlite_wrap(ss->db);
+	if (ss->sql == NULL) {
+		snprintf(err, errlen, "cannot open database %s: out of memory", path);
+		sqlite3_close_v2(ss->db);
+		free(ss);
+		return NULL;
+	}
+	return &ss->base;
+}
+
 store *store_sqlite_open(const char *path, char *err, size_t errlen)
 {
 	return store_sqlite_open_mode(path, STORE_OPEN_CREATE, err, errlen);
@@ -1318,7 +1278,7 @@ store *store_sqlite_open_mode(const char *path, store_open_mode mode, char *err,
 			free(ss);
 			return NULL;
 		}
-		return &ss->base;
+		return wrap_opened(ss, path, err, errlen);
 	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (mode == STORE_OPEN_CREATE ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &ss->db, flags, NULL) != SQLITE_OK) {
@@ -1343,5 +1303,5 @@ store *store_sqlite_open_mode(const char *path, store_open_mode mode, char *err,
 			return NULL;
 		}
 	}
-	return &ss->base;
+	return wrap_opened(ss, path, err, errlen);
 }

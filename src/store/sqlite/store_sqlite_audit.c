@@ -14,16 +14,16 @@
  * recall_tracking:N, or user:N / the actor when that account is a patient's. */
 #define SUBJECT_ID                                                                                                  \
 	"(CASE"                                                                                                         \
-	" WHEN substr(a.object, 1, 8) = 'patient:' THEN CAST(substr(a.object, 9) AS INTEGER)"                           \
+	" WHEN substr(a.object, 1, 8) = 'patient:' THEN CAST(substr(a.object, 9) AS BIGINT)"                           \
 	" WHEN substr(a.object, 1, 6) = 'order:' THEN"                                                                  \
-	"  (SELECT patient_id FROM orders WHERE id = CAST(substr(a.object, 7) AS INTEGER))"                             \
+	"  (SELECT patient_id FROM orders WHERE id = CAST(substr(a.object, 7) AS BIGINT))"                             \
 	" WHEN substr(a.object, 1, 8) = 'booking:' THEN"                                                                \
-	"  (SELECT patient_id FROM bookings WHERE id = CAST(substr(a.object, 9) AS INTEGER))"                           \
+	"  (SELECT patient_id FROM bookings WHERE id = CAST(substr(a.object, 9) AS BIGINT))"                           \
 	" WHEN substr(a.object, 1, 3) = 'ae:' THEN"                                                                     \
-	"  (SELECT patient_id FROM ae_reports WHERE id = CAST(substr(a.object, 4) AS INTEGER))"                         \
+	"  (SELECT patient_id FROM ae_reports WHERE id = CAST(substr(a.object, 4) AS BIGINT))"                         \
 	" WHEN substr(a.object, 1, 16) = 'recall_tracking:' THEN"                                                       \
-	"  (SELECT patient_id FROM recall_tracking WHERE id = CAST(substr(a.object, 17) AS INTEGER))"                   \
-	" WHEN substr(a.object, 1, 5) = 'user:' THEN CAST(substr(a.object, 6) AS INTEGER)"                              \
+	"  (SELECT patient_id FROM recall_tracking WHERE id = CAST(substr(a.object, 17) AS BIGINT))"                   \
+	" WHEN substr(a.object, 1, 5) = 'user:' THEN CAST(substr(a.object, 6) AS BIGINT)"                              \
 	" WHEN a.actor_role = 'patient' THEN a.actor_id END)"
 
 /* Rows about patient ?2, as object matches (each an index look-up on audit_log_object) or the
@@ -54,19 +54,19 @@ static void where_clause(strbuf *sql, const audit_query *q, bool paged)
 		strbuf_puts(sql, " AND a.id < ?6");
 }
 
-static void bind_query(sqlite3_stmt *st, const audit_query *q)
+static void bind_query(sqldb_stmt *st, const audit_query *q)
 {
-	sqlite3_bind_int64(st, 1, q->actor_id);
-	sqlite3_bind_int64(st, 2, q->patient_id);
+	sqldb_bind_int64(st, 1, q->actor_id);
+	sqldb_bind_int64(st, 2, q->patient_id);
 	if (q->action != NULL)
-		sqlite3_bind_text(st, 3, q->action, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, q->from);
-	sqlite3_bind_int64(st, 5, q->to);
-	sqlite3_bind_int64(st, 6, q->before_id);
+		sqldb_bind_text(st, 3, q->action);
+	sqldb_bind_int64(st, 4, q->from);
+	sqldb_bind_int64(st, 5, q->to);
+	sqldb_bind_int64(st, 6, q->before_id);
 }
 
 /* Prepares head + the query's WHERE + tail with the query bound (?1-?6), or NULL. */
-static sqlite3_stmt *prepare_query(sqlite_store *ss, const char *head, const audit_query *q, bool with_names,
+static sqldb_stmt *prepare_query(sqlite_store *ss, const char *head, const audit_query *q, bool with_names,
                                    const char *tail)
 {
 	strbuf sql = {0};
@@ -78,35 +78,35 @@ static sqlite3_stmt *prepare_query(sqlite_store *ss, const char *head, const aud
 		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "out of memory");
 		return NULL;
 	}
-	sqlite3_stmt *st = sqlite_prepare(ss, text);
+	sqldb_stmt *st = sql_prepare(ss, text);
 	free(text);
 	if (st != NULL)
 		bind_query(st, q);
 	return st;
 }
 
-static void read_entry(sqlite3_stmt *st, void *out)
+static void read_entry(sqldb_stmt *st, void *out)
 {
 	audit_entry *e = out;
 	memset(e, 0, sizeof *e);
-	e->row.id = sqlite3_column_int64(st, 0);
-	e->row.at = sqlite3_column_int64(st, 1);
-	e->row.actor_id = sqlite3_column_int64(st, 2);
-	sqlite_copy_text(e->row.actor_role, sizeof e->row.actor_role, st, 3);
-	sqlite_copy_text(e->row.action, sizeof e->row.action, st, 4);
-	sqlite_copy_text(e->row.object, sizeof e->row.object, st, 5);
-	sqlite_copy_text(e->row.detail, sizeof e->row.detail, st, 6);
-	sqlite_copy_text(e->row.prev_hash, sizeof e->row.prev_hash, st, 7);
-	sqlite_copy_text(e->row.hash, sizeof e->row.hash, st, 8);
-	sqlite_copy_text(e->actor_name, sizeof e->actor_name, st, 9);
-	e->patient_id = sqlite3_column_int64(st, 10);
-	sqlite_copy_text(e->patient_name, sizeof e->patient_name, st, 11);
+	e->row.id = sqldb_column_int64(st, 0);
+	e->row.at = sqldb_column_int64(st, 1);
+	e->row.actor_id = sqldb_column_int64(st, 2);
+	sql_copy_text(e->row.actor_role, sizeof e->row.actor_role, st, 3);
+	sql_copy_text(e->row.action, sizeof e->row.action, st, 4);
+	sql_copy_text(e->row.object, sizeof e->row.object, st, 5);
+	sql_copy_text(e->row.detail, sizeof e->row.detail, st, 6);
+	sql_copy_text(e->row.prev_hash, sizeof e->row.prev_hash, st, 7);
+	sql_copy_text(e->row.hash, sizeof e->row.hash, st, 8);
+	sql_copy_text(e->actor_name, sizeof e->actor_name, st, 9);
+	e->patient_id = sqldb_column_int64(st, 10);
+	sql_copy_text(e->patient_name, sizeof e->patient_name, st, 11);
 }
 
 store_rc sqlite_audit_search(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare_query(ss,
+	sqldb_stmt *st = prepare_query(ss,
 	                                 "SELECT a.id, a.at, a.actor_id, a.actor_role, a.action, a.object, a.detail, a.prev_hash,"
 	                                 " a.hash, coalesce(au.name, ''), coalesce(su.id, 0), coalesce(su.name, '')"
 	                                 " FROM audit_log a LEFT JOIN users au ON au.id = a.actor_id"
@@ -114,34 +114,34 @@ store_rc sqlite_audit_search(store *s, const audit_query *q, store_audit_entry_f
 	                                 q, true, " ORDER BY a.id DESC LIMIT ?7");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int(st, 7, q->limit > 0 ? q->limit : -1);
+	sqldb_bind_int(st, 7, q->limit > 0 ? q->limit : -1);
 	audit_entry e;
-	return sqlite_each_row(ss, st, read_entry, &e, (int (*)(void *, const void *))fn, ctx, "search audit log");
+	return sql_each_row(ss, st, read_entry, &e, (int (*)(void *, const void *))fn, ctx, "search audit log");
 }
 
 store_rc sqlite_audit_count(store *s, const audit_query *q, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = prepare_query(ss, "SELECT count(*) FROM audit_log a", q, false, "");
+	sqldb_stmt *st = prepare_query(ss, "SELECT count(*) FROM audit_log a", q, false, "");
 	if (st == NULL)
 		return STORE_ERROR;
-	return sqlite_count(ss, st, count_out, "count audit log");
+	return sql_count(ss, st, count_out, "count audit log");
 }
 
-static void read_person(sqlite3_stmt *st, void *out)
+static void read_person(sqldb_stmt *st, void *out)
 {
 	audit_person *p = out;
 	memset(p, 0, sizeof *p);
-	p->id = sqlite3_column_int64(st, 0);
-	sqlite_copy_text(p->name, sizeof p->name, st, 1);
-	sqlite_copy_text(p->name_kana, sizeof p->name_kana, st, 2);
-	p->role = role_from_name((const char *)sqlite3_column_text(st, 3));
+	p->id = sqldb_column_int64(st, 0);
+	sql_copy_text(p->name, sizeof p->name, st, 1);
+	sql_copy_text(p->name_kana, sizeof p->name_kana, st, 2);
+	p->role = role_from_name((const char *)sqldb_column_text(st, 3));
 }
 
 store_rc sqlite_audit_people(store *s, store_audit_person_fn fn, void *ctx)
 {
 	audit_person p;
-	return sqlite_list(impl(s), "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.role FROM users u"
+	return sql_list(impl(s), "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.role FROM users u"
 	                            " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
 	                            " ORDER BY u.role = 'patient', coalesce(pp.name_kana, u.name), u.id LIMIT 20000",
 	                            0, read_person, &p,

@@ -18,35 +18,35 @@ void response_record_clear(response_record *r)
 
 #define SLOT_COLUMNS "s.id, s.doctor_id, s.starts_at, s.duration_minutes, s.created_by, s.created_at"
 
-static void read_slot(sqlite3_stmt *st, void *out)
+static void read_slot(sqldb_stmt *st, void *out)
 {
 	slot_record *r = out;
-	r->id = sqlite3_column_int64(st, 0);
-	r->doctor_id = sqlite3_column_int64(st, 1);
-	r->starts_at = sqlite3_column_int64(st, 2);
-	r->duration_minutes = sqlite3_column_int(st, 3);
-	r->created_by = sqlite3_column_int64(st, 4);
-	r->created_at = sqlite3_column_int64(st, 5);
+	r->id = sqldb_column_int64(st, 0);
+	r->doctor_id = sqldb_column_int64(st, 1);
+	r->starts_at = sqldb_column_int64(st, 2);
+	r->duration_minutes = sqldb_column_int(st, 3);
+	r->created_by = sqldb_column_int64(st, 4);
+	r->created_at = sqldb_column_int64(st, 5);
 }
 
 store_rc sqlite_slot_insert(store *s, slot_record *slot)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO consultation_slots (doctor_id, starts_at, duration_minutes, created_by, created_at)"
-	                                      " VALUES (?, ?, ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO consultation_slots (doctor_id, starts_at, duration_minutes, created_by, created_at)"
+	                                      " VALUES (?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, slot->doctor_id);
-	sqlite3_bind_int64(st, 2, slot->starts_at);
-	sqlite3_bind_int(st, 3, slot->duration_minutes);
-	sqlite3_bind_int64(st, 4, slot->created_by);
-	sqlite3_bind_int64(st, 5, slot->created_at);
-	return sqlite_insert(ss, st, &slot->id, "insert slot");
+	sqldb_bind_int64(st, 1, slot->doctor_id);
+	sqldb_bind_int64(st, 2, slot->starts_at);
+	sqldb_bind_int(st, 3, slot->duration_minutes);
+	sqldb_bind_int64(st, 4, slot->created_by);
+	sqldb_bind_int64(st, 5, slot->created_at);
+	return sql_insert(ss, st, &slot->id, "insert slot");
 }
 
 store_rc sqlite_slot_get(store *s, int64_t id, slot_record *out)
 {
-	return sqlite_get_by_id(impl(s), "SELECT " SLOT_COLUMNS " FROM consultation_slots s WHERE s.id = ?",
+	return sql_get_by_id(impl(s), "SELECT " SLOT_COLUMNS " FROM consultation_slots s WHERE s.id = ?",
 	                        id, read_slot, out, "read slot");
 }
 
@@ -54,24 +54,24 @@ store_rc sqlite_slot_delete(store *s, int64_t id)
 {
 	sqlite_store *ss = impl(s);
 	/* Bookings (even cancelled ones) keep their slot: history is not rewritten. */
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM bookings WHERE slot_id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM bookings WHERE slot_id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	int used = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite_release(ss, st);
+	sqldb_bind_int64(st, 1, id);
+	int used = sqldb_step(st) == SQLDB_ROW ? sqldb_column_int(st, 0) : -1;
+	sqldb_release(st);
 	if (used < 0)
-		return sqlite_fail(ss, "count slot bookings");
+		return sql_fail(ss, "count slot bookings");
 	if (used > 0) {
 		snprintf(s->errmsg, sizeof s->errmsg, "slot %lld has bookings", (long long)id);
 		return STORE_CONFLICT;
 	}
-	st = sqlite_prepare(ss, "DELETE FROM consultation_slots WHERE id = ?");
+	st = sql_prepare(ss, "DELETE FROM consultation_slots WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	store_rc rc = sqlite_step_done(ss, st, "delete slot");
-	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+	sqldb_bind_int64(st, 1, id);
+	store_rc rc = sql_step_done(ss, st, "delete slot");
+	if (rc == STORE_OK && ss->changes == 0)
 		return STORE_NOT_FOUND;
 	return rc;
 }
@@ -79,8 +79,8 @@ store_rc sqlite_slot_delete(store *s, int64_t id)
 store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(
-		ss, "SELECT " SLOT_COLUMNS ", d.name, coalesce(b.id, 0), coalesce(b.patient_id, 0), coalesce(p.name, ''),"
+	sqldb_stmt *st = sqldb_prepare(
+		ss->sql, "SELECT " SLOT_COLUMNS ", d.name, coalesce(b.id, 0), coalesce(b.patient_id, 0), coalesce(p.name, ''),"
 		    " coalesce(pp.phone, ''), coalesce(r.worst_level, ''), coalesce(r.submitted_at, 0),"
 		    " coalesce(c.outcome, ''), coalesce(c.called_at, 0)"
 		    " FROM consultation_slots s"
@@ -94,35 +94,35 @@ store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void 
 		    " LEFT JOIN consultation_calls c ON c.id ="
 		    "   (SELECT id FROM consultation_calls WHERE booking_id = b.id"
 		    "    ORDER BY outcome = 'held' DESC, id DESC LIMIT 1)"
-		    " WHERE s.starts_at >= ?1 AND s.starts_at < ?2 AND (?3 = 0 OR s.doctor_id = ?3)"
-		    "   AND (?4 = 0 OR b.id IS NULL)"
+		    " WHERE s.starts_at >= ?1 AND s.starts_at < ?2 AND (CAST(?3 AS BIGINT) = 0 OR s.doctor_id = ?3)"
+		    "   AND (CAST(?4 AS BIGINT) = 0 OR b.id IS NULL)"
 		    " ORDER BY s.starts_at, s.doctor_id LIMIT ?5");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, q->from);
-	sqlite3_bind_int64(st, 2, q->to);
-	sqlite3_bind_int64(st, 3, q->doctor_id);
-	sqlite3_bind_int(st, 4, q->free_only ? 1 : 0);
-	sqlite3_bind_int(st, 5, q->limit > 0 ? q->limit : 1000);
+	sqldb_bind_int64(st, 1, q->from);
+	sqldb_bind_int64(st, 2, q->to);
+	sqldb_bind_int64(st, 3, q->doctor_id);
+	sqldb_bind_int(st, 4, q->free_only ? 1 : 0);
+	sqldb_bind_int(st, 5, q->limit > 0 ? q->limit : 1000);
 	int rc;
 	slot_view v;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		memset(&v, 0, sizeof v);
 		read_slot(st, &v.slot);
-		sqlite_copy_text(v.doctor_name, sizeof v.doctor_name, st, 6);
-		v.booking_id = sqlite3_column_int64(st, 7);
-		v.patient_id = sqlite3_column_int64(st, 8);
-		sqlite_copy_text(v.patient_name, sizeof v.patient_name, st, 9);
-		sqlite_copy_text(v.patient_phone, sizeof v.patient_phone, st, 10);
-		sqlite_copy_text(v.questionnaire_level, sizeof v.questionnaire_level, st, 11);
-		v.questionnaire_at = sqlite3_column_int64(st, 12);
-		sqlite_copy_text(v.call_outcome, sizeof v.call_outcome, st, 13);
-		v.call_at = sqlite3_column_int64(st, 14);
+		sql_copy_text(v.doctor_name, sizeof v.doctor_name, st, 6);
+		v.booking_id = sqldb_column_int64(st, 7);
+		v.patient_id = sqldb_column_int64(st, 8);
+		sql_copy_text(v.patient_name, sizeof v.patient_name, st, 9);
+		sql_copy_text(v.patient_phone, sizeof v.patient_phone, st, 10);
+		sql_copy_text(v.questionnaire_level, sizeof v.questionnaire_level, st, 11);
+		v.questionnaire_at = sqldb_column_int64(st, 12);
+		sql_copy_text(v.call_outcome, sizeof v.call_outcome, st, 13);
+		v.call_at = sqldb_column_int64(st, 14);
 		if (fn(ctx, &v) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list slots");
-	sqlite_release(ss, st);
+	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, "list slots");
+	sqldb_release(st);
 	return out;
 }
 
@@ -133,33 +133,32 @@ store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void 
 	" s.duration_minutes, s.doctor_id, d.name"                                                                     \
 	" FROM bookings b JOIN consultation_slots s ON s.id = b.slot_id JOIN users d ON d.id = s.doctor_id"
 
-static void read_booking(sqlite3_stmt *st, void *out)
+static void read_booking(sqldb_stmt *st, void *out)
 {
 	booking_record *b = out;
-	b->id = sqlite3_column_int64(st, 0);
-	b->slot_id = sqlite3_column_int64(st, 1);
-	b->patient_id = sqlite3_column_int64(st, 2);
-	sqlite_copy_text(b->status, sizeof b->status, st, 3);
-	b->created_at = sqlite3_column_int64(st, 4);
-	b->cancelled_at = sqlite3_column_int64(st, 5);
-	b->starts_at = sqlite3_column_int64(st, 6);
-	b->duration_minutes = sqlite3_column_int(st, 7);
-	b->doctor_id = sqlite3_column_int64(st, 8);
-	sqlite_copy_text(b->doctor_name, sizeof b->doctor_name, st, 9);
+	b->id = sqldb_column_int64(st, 0);
+	b->slot_id = sqldb_column_int64(st, 1);
+	b->patient_id = sqldb_column_int64(st, 2);
+	sql_copy_text(b->status, sizeof b->status, st, 3);
+	b->created_at = sqldb_column_int64(st, 4);
+	b->cancelled_at = sqldb_column_int64(st, 5);
+	b->starts_at = sqldb_column_int64(st, 6);
+	b->duration_minutes = sqldb_column_int(st, 7);
+	b->doctor_id = sqldb_column_int64(st, 8);
+	sql_copy_text(b->doctor_name, sizeof b->doctor_name, st, 9);
 }
 
 store_rc sqlite_booking_insert(store *s, booking_record *booking)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO bookings (slot_id, patient_id, status, created_at) VALUES (?, ?, 'booked', ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO bookings (slot_id, patient_id, status, created_at) VALUES (?, ?, 'booked', ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, booking->slot_id);
-	sqlite3_bind_int64(st, 2, booking->patient_id);
-	sqlite3_bind_int64(st, 3, booking->created_at);
-	store_rc rc = sqlite_step_done(ss, st, "insert booking");
+	sqldb_bind_int64(st, 1, booking->slot_id);
+	sqldb_bind_int64(st, 2, booking->patient_id);
+	sqldb_bind_int64(st, 3, booking->created_at);
+	store_rc rc = sql_insert(ss, st, &booking->id, "insert booking");
 	if (rc == STORE_OK) {
-		booking->id = sqlite3_last_insert_rowid(ss->db);
 		snprintf(booking->status, sizeof booking->status, "booked");
 	}
 	return rc;
@@ -167,19 +166,19 @@ store_rc sqlite_booking_insert(store *s, booking_record *booking)
 
 store_rc sqlite_booking_get(store *s, int64_t id, booking_record *out)
 {
-	return sqlite_get_by_id(impl(s), BOOKING_SELECT " WHERE b.id = ?", id, read_booking, out, "read booking");
+	return sql_get_by_id(impl(s), BOOKING_SELECT " WHERE b.id = ?", id, read_booking, out, "read booking");
 }
 
 store_rc sqlite_booking_cancel(store *s, int64_t id, int64_t now)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'booked'");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'booked'");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
-	store_rc rc = sqlite_step_done(ss, st, "cancel booking");
-	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+	sqldb_bind_int64(st, 1, now);
+	sqldb_bind_int64(st, 2, id);
+	store_rc rc = sql_step_done(ss, st, "cancel booking");
+	if (rc == STORE_OK && ss->changes == 0)
 		return STORE_NOT_FOUND;
 	return rc;
 }
@@ -188,55 +187,55 @@ store_rc sqlite_booking_list(store *s, int64_t patient_id, bool upcoming_only, i
                              void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, BOOKING_SELECT " WHERE b.patient_id = ?1 AND (?2 = 0 OR"
+	sqldb_stmt *st = sql_prepare(ss, BOOKING_SELECT " WHERE b.patient_id = ?1 AND (?2 = 0 OR"
 	                                      " (b.status = 'booked' AND s.starts_at + s.duration_minutes * 60 > ?3))"
 	                                      " ORDER BY s.starts_at, b.id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
-	sqlite3_bind_int(st, 2, upcoming_only ? 1 : 0);
-	sqlite3_bind_int64(st, 3, now);
+	sqldb_bind_int64(st, 1, patient_id);
+	sqldb_bind_int(st, 2, upcoming_only ? 1 : 0);
+	sqldb_bind_int64(st, 3, now);
 	int rc;
 	booking_record b;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		read_booking(st, &b);
 		if (fn(ctx, &b) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list bookings");
-	sqlite_release(ss, st);
+	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, "list bookings");
+	sqldb_release(st);
 	return out;
 }
 
 /* ---- questionnaire responses ---- */
 
-static char *column_strdup(sqlite3_stmt *st, int col)
+static char *column_strdup(sqldb_stmt *st, int col)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
-	return strdup(t ? (const char *)t : "");
+	const char *t = sqldb_column_text(st, col);
+	return strdup(t ? t : "");
 }
 
-static void read_response(sqlite3_stmt *st, void *out)
+static void read_response(sqldb_stmt *st, void *out)
 {
 	response_record *r = out;
-	r->id = sqlite3_column_int64(st, 0);
-	r->patient_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(r->questionnaire_id, sizeof r->questionnaire_id, st, 2);
-	r->questionnaire_version = sqlite3_column_int(st, 3);
+	r->id = sqldb_column_int64(st, 0);
+	r->patient_id = sqldb_column_int64(st, 1);
+	sql_copy_text(r->questionnaire_id, sizeof r->questionnaire_id, st, 2);
+	r->questionnaire_version = sqldb_column_int(st, 3);
 	r->answers_json = column_strdup(st, 4);
 	r->flags_json = column_strdup(st, 5);
-	sqlite_copy_text(r->worst_level, sizeof r->worst_level, st, 6);
-	r->submitted_at = sqlite3_column_int64(st, 7);
+	sql_copy_text(r->worst_level, sizeof r->worst_level, st, 6);
+	r->submitted_at = sqldb_column_int64(st, 7);
 }
 
 #define RESPONSE_SELECT                                                                                             \
 	"SELECT id, patient_id, questionnaire_id, questionnaire_version, answers_json, flags_json, worst_level,"       \
 	" submitted_at FROM questionnaire_responses"
 
-static store_rc response_one(sqlite_store *ss, sqlite3_stmt *st, response_record *out)
+static store_rc response_one(sqlite_store *ss, sqldb_stmt *st, response_record *out)
 {
 	memset(out, 0, sizeof *out);
-	store_rc rc = sqlite_step_one(ss, st, read_response, out, "read questionnaire response");
+	store_rc rc = sql_step_one(ss, st, read_response, out, "read questionnaire response");
 	if (rc == STORE_OK && (out->answers_json == NULL || out->flags_json == NULL)) {
 		response_record_clear(out);
 		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "out of memory");
@@ -248,50 +247,50 @@ static store_rc response_one(sqlite_store *ss, sqlite3_stmt *st, response_record
 store_rc sqlite_response_insert(store *s, response_record *r)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO questionnaire_responses (patient_id, questionnaire_id, questionnaire_version,"
-	                                      " answers_json, flags_json, worst_level, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO questionnaire_responses (patient_id, questionnaire_id, questionnaire_version,"
+	                                      " answers_json, flags_json, worst_level, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, r->patient_id);
-	sqlite3_bind_text(st, 2, r->questionnaire_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, r->questionnaire_version);
-	sqlite3_bind_text(st, 4, r->answers_json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, r->flags_json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->worst_level, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, r->submitted_at);
-	return sqlite_insert(ss, st, &r->id, "insert questionnaire response");
+	sqldb_bind_int64(st, 1, r->patient_id);
+	sqldb_bind_text(st, 2, r->questionnaire_id);
+	sqldb_bind_int(st, 3, r->questionnaire_version);
+	sqldb_bind_text(st, 4, r->answers_json);
+	sqldb_bind_text(st, 5, r->flags_json);
+	sqldb_bind_text(st, 6, r->worst_level);
+	sqldb_bind_int64(st, 7, r->submitted_at);
+	return sql_insert(ss, st, &r->id, "insert questionnaire response");
 }
 
 store_rc sqlite_response_get(store *s, int64_t id, response_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, RESPONSE_SELECT " WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
+	sqldb_bind_int64(st, 1, id);
 	return response_one(ss, st, out);
 }
 
 store_rc sqlite_response_latest(store *s, int64_t patient_id, response_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id DESC LIMIT 1");
+	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id DESC LIMIT 1");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
+	sqldb_bind_int64(st, 1, patient_id);
 	return response_one(ss, st, out);
 }
 
 store_rc sqlite_response_list(store *s, int64_t patient_id, store_response_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id");
+	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
+	sqldb_bind_int64(st, 1, patient_id);
 	int rc;
 	store_rc out = STORE_OK;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		response_record r = {0};
 		read_response(st, &r);
 		if (r.answers_json == NULL || r.flags_json == NULL) {
@@ -305,46 +304,46 @@ store_rc sqlite_response_list(store *s, int64_t patient_id, store_response_fn fn
 		if (stop != 0)
 			break;
 	}
-	if (out == STORE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		out = sqlite_fail(ss, "list questionnaire responses");
-	sqlite_release(ss, st);
+	if (out == STORE_OK && rc != SQLDB_ROW && rc != SQLDB_DONE)
+		out = sql_fail(ss, "list questionnaire responses");
+	sqldb_release(st);
 	return out;
 }
 
 /* ---- consent ---- */
 
-static void read_consent(sqlite3_stmt *st, void *out)
+static void read_consent(sqldb_stmt *st, void *out)
 {
 	consent_record *c = out;
-	c->id = sqlite3_column_int64(st, 0);
-	c->patient_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(c->consent_id, sizeof c->consent_id, st, 2);
-	c->consent_version = sqlite3_column_int(st, 3);
-	sqlite_copy_text(c->lang, sizeof c->lang, st, 4);
-	sqlite_copy_text(c->text_sha256, sizeof c->text_sha256, st, 5);
-	c->accepted_at = sqlite3_column_int64(st, 6);
-	c->withdrawn_at = sqlite3_column_int64(st, 7);
+	c->id = sqldb_column_int64(st, 0);
+	c->patient_id = sqldb_column_int64(st, 1);
+	sql_copy_text(c->consent_id, sizeof c->consent_id, st, 2);
+	c->consent_version = sqldb_column_int(st, 3);
+	sql_copy_text(c->lang, sizeof c->lang, st, 4);
+	sql_copy_text(c->text_sha256, sizeof c->text_sha256, st, 5);
+	c->accepted_at = sqldb_column_int64(st, 6);
+	c->withdrawn_at = sqldb_column_int64(st, 7);
 }
 
 store_rc sqlite_consent_insert(store *s, consent_record *c)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO consent_acceptances (patient_id, consent_id, consent_version, lang,"
-	                                      " text_sha256, accepted_at) VALUES (?, ?, ?, ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO consent_acceptances (patient_id, consent_id, consent_version, lang,"
+	                                      " text_sha256, accepted_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, c->patient_id);
-	sqlite3_bind_text(st, 2, c->consent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, c->consent_version);
-	sqlite3_bind_text(st, 4, c->lang, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, c->text_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, c->accepted_at);
-	return sqlite_insert(ss, st, &c->id, "insert consent");
+	sqldb_bind_int64(st, 1, c->patient_id);
+	sqldb_bind_text(st, 2, c->consent_id);
+	sqldb_bind_int(st, 3, c->consent_version);
+	sqldb_bind_text(st, 4, c->lang);
+	sqldb_bind_text(st, 5, c->text_sha256);
+	sqldb_bind_int64(st, 6, c->accepted_at);
+	return sql_insert(ss, st, &c->id, "insert consent");
 }
 
 store_rc sqlite_consent_latest(store *s, int64_t patient_id, consent_record *out)
 {
-	return sqlite_get_by_id(impl(s), "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
+	return sql_get_by_id(impl(s), "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
 	                                 " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
 	                                 " ORDER BY id DESC LIMIT 1", patient_id, read_consent, out, "read consent");
 }
@@ -352,35 +351,35 @@ store_rc sqlite_consent_latest(store *s, int64_t patient_id, consent_record *out
 store_rc sqlite_consent_list(store *s, int64_t patient_id, store_consent_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
+	sqldb_stmt *st = sql_prepare(ss, "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
 	                                      " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
 	                                      " ORDER BY id DESC");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
+	sqldb_bind_int64(st, 1, patient_id);
 	int rc;
 	consent_record c;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		memset(&c, 0, sizeof c);
 		read_consent(st, &c);
 		if (fn(ctx, &c) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "list consents");
-	sqlite_release(ss, st);
+	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, "list consents");
+	sqldb_release(st);
 	return out;
 }
 
 store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE consent_acceptances SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE consent_acceptances SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
-	store_rc rc = sqlite_step_done(ss, st, "withdraw consent");
-	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+	sqldb_bind_int64(st, 1, now);
+	sqldb_bind_int64(st, 2, id);
+	store_rc rc = sql_step_done(ss, st, "withdraw consent");
+	if (rc == STORE_OK && ss->changes == 0)
 		return STORE_NOT_FOUND;
 	return rc;
 }
@@ -393,69 +392,69 @@ store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now)
 	" coalesce(t.product_id, 0), coalesce(t.call_id, 0), t.no_call_reason"                                          \
 	" FROM treatment_decisions t JOIN users d ON d.id = t.doctor_id"
 
-static void read_decision(sqlite3_stmt *st, void *out)
+static void read_decision(sqldb_stmt *st, void *out)
 {
 	decision_record *d = out;
-	d->id = sqlite3_column_int64(st, 0);
-	d->patient_id = sqlite3_column_int64(st, 1);
-	d->doctor_id = sqlite3_column_int64(st, 2);
-	sqlite_copy_text(d->doctor_name, sizeof d->doctor_name, st, 3);
-	d->response_id = sqlite3_column_int64(st, 4);
-	d->consent_id = sqlite3_column_int64(st, 5);
-	sqlite_copy_text(d->decision, sizeof d->decision, st, 6);
-	sqlite_copy_text(d->notes, sizeof d->notes, st, 7);
-	sqlite_copy_text(d->product, sizeof d->product, st, 8);
-	d->quantity = sqlite3_column_int(st, 9);
-	sqlite_copy_text(d->directions, sizeof d->directions, st, 10);
-	sqlite_copy_text(d->valid_until, sizeof d->valid_until, st, 11);
-	sqlite_copy_text(d->decline_reason, sizeof d->decline_reason, st, 12);
-	sqlite_copy_text(d->override_reason, sizeof d->override_reason, st, 13);
-	d->decided_at = sqlite3_column_int64(st, 14);
-	d->product_id = sqlite3_column_int64(st, 15);
-	d->call_id = sqlite3_column_int64(st, 16);
-	sqlite_copy_text(d->no_call_reason, sizeof d->no_call_reason, st, 17);
+	d->id = sqldb_column_int64(st, 0);
+	d->patient_id = sqldb_column_int64(st, 1);
+	d->doctor_id = sqldb_column_int64(st, 2);
+	sql_copy_text(d->doctor_name, sizeof d->doctor_name, st, 3);
+	d->response_id = sqldb_column_int64(st, 4);
+	d->consent_id = sqldb_column_int64(st, 5);
+	sql_copy_text(d->decision, sizeof d->decision, st, 6);
+	sql_copy_text(d->notes, sizeof d->notes, st, 7);
+	sql_copy_text(d->product, sizeof d->product, st, 8);
+	d->quantity = sqldb_column_int(st, 9);
+	sql_copy_text(d->directions, sizeof d->directions, st, 10);
+	sql_copy_text(d->valid_until, sizeof d->valid_until, st, 11);
+	sql_copy_text(d->decline_reason, sizeof d->decline_reason, st, 12);
+	sql_copy_text(d->override_reason, sizeof d->override_reason, st, 13);
+	d->decided_at = sqldb_column_int64(st, 14);
+	d->product_id = sqldb_column_int64(st, 15);
+	d->call_id = sqldb_column_int64(st, 16);
+	sql_copy_text(d->no_call_reason, sizeof d->no_call_reason, st, 17);
 }
 
 store_rc sqlite_decision_insert(store *s, decision_record *d)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO treatment_decisions (patient_id, doctor_id, response_id, consent_id, decision,"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO treatment_decisions (patient_id, doctor_id, response_id, consent_id, decision,"
 	                                      " notes, product, quantity, directions, valid_until, decline_reason, override_reason,"
 	                                      " decided_at, product_id, call_id, no_call_reason)"
-	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), ?)");
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), nullif(CAST(? AS BIGINT), 0), ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, d->patient_id);
-	sqlite3_bind_int64(st, 2, d->doctor_id);
-	sqlite3_bind_int64(st, 3, d->response_id);
+	sqldb_bind_int64(st, 1, d->patient_id);
+	sqldb_bind_int64(st, 2, d->doctor_id);
+	sqldb_bind_int64(st, 3, d->response_id);
 	if (d->consent_id > 0)
-		sqlite3_bind_int64(st, 4, d->consent_id);
+		sqldb_bind_int64(st, 4, d->consent_id);
 	else
-		sqlite3_bind_null(st, 4);
-	sqlite3_bind_text(st, 5, d->decision, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, d->notes, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, d->product, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, d->quantity);
-	sqlite3_bind_text(st, 9, d->directions, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, d->valid_until, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, d->decline_reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, d->override_reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, d->decided_at);
-	sqlite3_bind_int64(st, 14, d->product_id);
-	sqlite3_bind_int64(st, 15, d->call_id);
-	sqlite3_bind_text(st, 16, d->no_call_reason, -1, SQLITE_STATIC);
-	return sqlite_insert(ss, st, &d->id, "insert decision");
+		sqldb_bind_null(st, 4);
+	sqldb_bind_text(st, 5, d->decision);
+	sqldb_bind_text(st, 6, d->notes);
+	sqldb_bind_text(st, 7, d->product);
+	sqldb_bind_int(st, 8, d->quantity);
+	sqldb_bind_text(st, 9, d->directions);
+	sqldb_bind_text(st, 10, d->valid_until);
+	sqldb_bind_text(st, 11, d->decline_reason);
+	sqldb_bind_text(st, 12, d->override_reason);
+	sqldb_bind_int64(st, 13, d->decided_at);
+	sqldb_bind_int64(st, 14, d->product_id);
+	sqldb_bind_int64(st, 15, d->call_id);
+	sqldb_bind_text(st, 16, d->no_call_reason);
+	return sql_insert(ss, st, &d->id, "insert decision");
 }
 
 store_rc sqlite_decision_for_response(store *s, int64_t response_id, decision_record *out)
 {
-	return sqlite_get_by_id(impl(s), DECISION_SELECT " WHERE t.response_id = ?",
+	return sql_get_by_id(impl(s), DECISION_SELECT " WHERE t.response_id = ?",
 	                        response_id, read_decision, out, "read decision");
 }
 
 store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *out)
 {
-	return sqlite_get_by_id(impl(s), DECISION_SELECT " WHERE t.patient_id = ? ORDER BY t.id DESC LIMIT 1",
+	return sql_get_by_id(impl(s), DECISION_SELECT " WHERE t.patient_id = ? ORDER BY t.id DESC LIMIT 1",
 	                        patient_id, read_decision, out, "read decision");
 }
 
@@ -467,55 +466,55 @@ store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *o
 	" FROM consultation_calls c JOIN users d ON d.id = c.doctor_id"                                                 \
 	" JOIN bookings b ON b.id = c.booking_id JOIN consultation_slots s ON s.id = b.slot_id"
 
-static void read_call(sqlite3_stmt *st, void *out)
+static void read_call(sqldb_stmt *st, void *out)
 {
 	call_record *c = out;
-	c->id = sqlite3_column_int64(st, 0);
-	c->booking_id = sqlite3_column_int64(st, 1);
-	c->patient_id = sqlite3_column_int64(st, 2);
-	c->doctor_id = sqlite3_column_int64(st, 3);
-	sqlite_copy_text(c->doctor_name, sizeof c->doctor_name, st, 4);
-	sqlite_copy_text(c->outcome, sizeof c->outcome, st, 5);
-	c->called_at = sqlite3_column_int64(st, 6);
-	sqlite_copy_text(c->notes, sizeof c->notes, st, 7);
-	c->recorded_at = sqlite3_column_int64(st, 8);
-	c->slot_starts_at = sqlite3_column_int64(st, 9);
+	c->id = sqldb_column_int64(st, 0);
+	c->booking_id = sqldb_column_int64(st, 1);
+	c->patient_id = sqldb_column_int64(st, 2);
+	c->doctor_id = sqldb_column_int64(st, 3);
+	sql_copy_text(c->doctor_name, sizeof c->doctor_name, st, 4);
+	sql_copy_text(c->outcome, sizeof c->outcome, st, 5);
+	c->called_at = sqldb_column_int64(st, 6);
+	sql_copy_text(c->notes, sizeof c->notes, st, 7);
+	c->recorded_at = sqldb_column_int64(st, 8);
+	c->slot_starts_at = sqldb_column_int64(st, 9);
 }
 
 store_rc sqlite_call_insert(store *s, call_record *c)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO consultation_calls (booking_id, patient_id, doctor_id, outcome, called_at,"
-	                                      " notes, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO consultation_calls (booking_id, patient_id, doctor_id, outcome, called_at,"
+	                                      " notes, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, c->booking_id);
-	sqlite3_bind_int64(st, 2, c->patient_id);
-	sqlite3_bind_int64(st, 3, c->doctor_id);
-	sqlite3_bind_text(st, 4, c->outcome, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, c->called_at);
-	sqlite3_bind_text(st, 6, c->notes, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, c->recorded_at);
-	return sqlite_insert(ss, st, &c->id, "insert call");
+	sqldb_bind_int64(st, 1, c->booking_id);
+	sqldb_bind_int64(st, 2, c->patient_id);
+	sqldb_bind_int64(st, 3, c->doctor_id);
+	sqldb_bind_text(st, 4, c->outcome);
+	sqldb_bind_int64(st, 5, c->called_at);
+	sqldb_bind_text(st, 6, c->notes);
+	sqldb_bind_int64(st, 7, c->recorded_at);
+	return sql_insert(ss, st, &c->id, "insert call");
 }
 
 store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, CALL_SELECT " WHERE c.patient_id = ? AND c.outcome = 'held'"
+	sqldb_stmt *st = sql_prepare(ss, CALL_SELECT " WHERE c.patient_id = ? AND c.outcome = 'held'"
 	                                      " AND c.called_at >= ? AND c.called_at <= ? ORDER BY c.called_at DESC, c.id DESC LIMIT 1");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
-	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, to);
-	return sqlite_step_one(ss, st, read_call, out, "read call");
+	sqldb_bind_int64(st, 1, patient_id);
+	sqldb_bind_int64(st, 2, from);
+	sqldb_bind_int64(st, 3, to);
+	return sql_step_one(ss, st, read_call, out, "read call");
 }
 
 store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx)
 {
 	call_record c;
-	return sqlite_list(impl(s), CALL_SELECT " WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.id DESC LIMIT 100",
+	return sql_list(impl(s), CALL_SELECT " WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.id DESC LIMIT 100",
 	                   patient_id, read_call, &c,
 	                   (int (*)(void *, const void *))fn, ctx, "list calls");
 }
@@ -532,21 +531,21 @@ store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *
 	"   AND NOT EXISTS (SELECT 1 FROM treatment_decisions t WHERE t.response_id = r.id)"                            \
 	"   AND " SQL_PATIENT_MATCH("u", "pp", "u.id") " AND " SQL_STATUS_MATCH("r.worst_level")
 
-static void read_review_item(sqlite3_stmt *st, void *out)
+static void read_review_item(sqldb_stmt *st, void *out)
 {
 	review_item *it = out;
 	memset(it, 0, sizeof *it);
-	it->patient_id = sqlite3_column_int64(st, 0);
-	sqlite_copy_text(it->patient_name, sizeof it->patient_name, st, 1);
-	sqlite_copy_text(it->patient_phone, sizeof it->patient_phone, st, 2);
-	it->response_id = sqlite3_column_int64(st, 3);
-	sqlite_copy_text(it->worst_level, sizeof it->worst_level, st, 4);
-	sqlite_copy_text(it->flags_json, sizeof it->flags_json, st, 5);
-	it->submitted_at = sqlite3_column_int64(st, 6);
-	it->next_call_at = sqlite3_column_int64(st, 7);
-	it->consent_in_force = sqlite3_column_int(st, 8) != 0;
-	sqlite_copy_text(it->consent_id, sizeof it->consent_id, st, 9);
-	it->consent_version = sqlite3_column_int(st, 10);
+	it->patient_id = sqldb_column_int64(st, 0);
+	sql_copy_text(it->patient_name, sizeof it->patient_name, st, 1);
+	sql_copy_text(it->patient_phone, sizeof it->patient_phone, st, 2);
+	it->response_id = sqldb_column_int64(st, 3);
+	sql_copy_text(it->worst_level, sizeof it->worst_level, st, 4);
+	sql_copy_text(it->flags_json, sizeof it->flags_json, st, 5);
+	it->submitted_at = sqldb_column_int64(st, 6);
+	it->next_call_at = sqldb_column_int64(st, 7);
+	it->consent_in_force = sqldb_column_int(st, 8) != 0;
+	sql_copy_text(it->consent_id, sizeof it->consent_id, st, 9);
+	it->consent_version = sqldb_column_int(st, 10);
 }
 
 store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t now, int64_t *total_out, store_review_fn fn,
@@ -554,19 +553,19 @@ store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t now, int64_
 {
 	sqlite_store *ss = impl(s);
 	if (total_out != NULL) {
-		sqlite3_stmt *count = sqlite_prepare(ss, "SELECT count(*)" REVIEW_FROM);
+		sqldb_stmt *count = sql_prepare(ss, "SELECT count(*)" REVIEW_FROM);
 		if (count == NULL)
 			return STORE_ERROR;
-		sqlite_bind_filter(count, f);
-		if (sqlite_count(ss, count, total_out, "count review queue") != STORE_OK)
+		sql_bind_filter(count, f);
+		if (sql_count(ss, count, total_out, "count review queue") != STORE_OK)
 			return STORE_ERROR;
 	}
-	sqlite3_stmt *st = sqlite_prepare(
+	sqldb_stmt *st = sql_prepare(
 		ss, "SELECT u.id, u.name, coalesce(pp.phone, ''), r.id, r.worst_level, r.flags_json, r.submitted_at,"
 		    " coalesce((SELECT min(sl.starts_at) FROM bookings b JOIN consultation_slots sl ON sl.id = b.slot_id"
 		    "           WHERE b.patient_id = u.id AND b.status = 'booked'"
-		    "             AND sl.starts_at + sl.duration_minutes * 60 > :now), 0),"
-		    " c.id IS NOT NULL AND c.withdrawn_at IS NULL, coalesce(c.consent_id, ''), coalesce(c.consent_version, 0)"
+		    "             AND sl.starts_at + sl.duration_minutes * 60 > ?97), 0),"
+		    " CASE WHEN c.id IS NOT NULL AND c.withdrawn_at IS NULL THEN 1 ELSE 0 END, coalesce(c.consent_id, ''), coalesce(c.consent_version, 0)"
 		    " FROM (SELECT r.id AS response_id" REVIEW_FROM
 		    "       ORDER BY CASE r.worst_level WHEN 'block' THEN 0 WHEN 'needs-attention' THEN 1 WHEN 'info' THEN 2"
 		    "         ELSE 3 END, r.submitted_at, r.id" SQL_PAGE ") page"
@@ -579,8 +578,8 @@ store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t now, int64_
 		    "   r.submitted_at, r.id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite_bind_filter(st, f);
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":now"), now);
+	sql_bind_filter(st, f);
+	sqldb_bind_int64(st, 97, now);  /* ?97: past the filter's ?90..?96 */
 	review_item it;
-	return sqlite_each_row(ss, st, read_review_item, &it, (int (*)(void *, const void *))fn, ctx, "review queue");
+	return sql_each_row(ss, st, read_review_item, &it, (int (*)(void *, const void *))fn, ctx, "review queue");
 }

@@ -16,22 +16,22 @@
 
 /* Fills m from a MAIL_SELECT row; subject and body point into the statement (valid until the
  * next step). */
-static void read_mail_borrowed(sqlite3_stmt *st, mail_record *m)
+static void read_mail_borrowed(sqldb_stmt *st, mail_record *m)
 {
-	m->id = sqlite3_column_int64(st, 0);
-	m->recipient_user_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(m->to_address, sizeof m->to_address, st, 2);
-	sqlite_copy_text(m->kind, sizeof m->kind, st, 3);
-	m->subject = (const char *)sqlite3_column_text(st, 4);
-	m->body_text = (const char *)sqlite3_column_text(st, 5);
-	sqlite_copy_text(m->dedupe_key, sizeof m->dedupe_key, st, 6);
-	m->created_at = sqlite3_column_int64(st, 7);
-	m->not_before = sqlite3_column_int64(st, 8);
-	m->attempts = sqlite3_column_int(st, 9);
-	m->next_attempt_at = sqlite3_column_int64(st, 10);
-	sqlite_copy_text(m->last_error, sizeof m->last_error, st, 11);
-	m->sent_at = sqlite3_column_int64(st, 12);
-	sqlite_copy_text(m->status, sizeof m->status, st, 13);
+	m->id = sqldb_column_int64(st, 0);
+	m->recipient_user_id = sqldb_column_int64(st, 1);
+	sql_copy_text(m->to_address, sizeof m->to_address, st, 2);
+	sql_copy_text(m->kind, sizeof m->kind, st, 3);
+	m->subject = (const char *)sqldb_column_text(st, 4);
+	m->body_text = (const char *)sqldb_column_text(st, 5);
+	sql_copy_text(m->dedupe_key, sizeof m->dedupe_key, st, 6);
+	m->created_at = sqldb_column_int64(st, 7);
+	m->not_before = sqldb_column_int64(st, 8);
+	m->attempts = sqldb_column_int(st, 9);
+	m->next_attempt_at = sqldb_column_int64(st, 10);
+	sql_copy_text(m->last_error, sizeof m->last_error, st, 11);
+	m->sent_at = sqldb_column_int64(st, 12);
+	sql_copy_text(m->status, sizeof m->status, st, 13);
 }
 
 store_rc sqlite_mail_insert(store *s, mail_record *m, bool *queued)
@@ -39,39 +39,41 @@ store_rc sqlite_mail_insert(store *s, mail_record *m, bool *queued)
 	sqlite_store *ss = impl(s);
 	/* ON CONFLICT DO NOTHING: a duplicate key is the expected case (a reminder queued twice),
 	 * not an error that would abort the caller's transaction. */
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO mail_outbox (recipient_user_id, to_address, kind, subject,"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO mail_outbox (recipient_user_id, to_address, kind, subject,"
 	                                      " body_text, dedupe_key, created_at, not_before, next_attempt_at)"
-	                                      " VALUES (nullif(?, 0), ?, ?, ?, ?, nullif(?, ''), ?, ?, ?)"
-	                                      " ON CONFLICT (dedupe_key) DO NOTHING");
+	                                      " VALUES (nullif(CAST(? AS BIGINT), 0), ?, ?, ?, ?, nullif(?, ''), ?, ?, ?)"
+	                                      " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, m->recipient_user_id);
-	sqlite3_bind_text(st, 2, m->to_address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, m->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, m->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->body_text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, m->dedupe_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, m->created_at);
-	sqlite3_bind_int64(st, 8, m->not_before);
-	sqlite3_bind_int64(st, 9, m->not_before > m->created_at ? m->not_before : m->created_at);
-	store_rc rc = sqlite_step_done(ss, st, "queue mail");
+	sqldb_bind_int64(st, 1, m->recipient_user_id);
+	sqldb_bind_text(st, 2, m->to_address);
+	sqldb_bind_text(st, 3, m->kind);
+	sqldb_bind_text(st, 4, m->subject);
+	sqldb_bind_text(st, 5, m->body_text);
+	sqldb_bind_text(st, 6, m->dedupe_key);
+	sqldb_bind_int64(st, 7, m->created_at);
+	sqldb_bind_int64(st, 8, m->not_before);
+	sqldb_bind_int64(st, 9, m->not_before > m->created_at ? m->not_before : m->created_at);
+	m->id = 0;  /* stays 0 when the key was queued already (no row returned) */
+	store_rc rc = sql_insert(ss, st, &m->id, "queue mail");
 	if (rc != STORE_OK)
 		return rc;
-	*queued = sqlite3_changes(ss->db) == 1;
-	m->id = *queued ? sqlite3_last_insert_rowid(ss->db) : 0;
+	*queued = ss->changes == 1;
+	if (!*queued)
+		m->id = 0;
 	return STORE_OK;
 }
 
 store_rc sqlite_mail_get(store *s, int64_t id, mail_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, MAIL_SELECT " WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
+	sqldb_bind_int64(st, 1, id);
 	store_rc rc = STORE_NOT_FOUND;
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	int step = sqldb_step(st);
+	if (step == SQLDB_ROW) {
 		*out = (mail_record){0};
 		read_mail_borrowed(st, out);
 		const char *subject = out->subject ? out->subject : "", *body = out->body_text ? out->body_text : "";
@@ -88,122 +90,122 @@ store_rc sqlite_mail_get(store *s, int64_t id, mail_record *out)
 			out->body_text = out->owned_text + ls + 1;
 			rc = STORE_OK;
 		}
-	} else if (step != SQLITE_DONE) {
-		rc = sqlite_fail(ss, "read mail");
+	} else if (step != SQLDB_DONE) {
+		rc = sql_fail(ss, "read mail");
 	}
-	sqlite_release(ss, st);
+	sqldb_release(st);
 	return rc;
 }
 
 /* Steps a MAIL_SELECT listing, handing each row to fn with borrowed subject and body. */
-static store_rc each_mail(sqlite_store *ss, sqlite3_stmt *st, store_mail_fn fn, void *ctx, const char *what)
+static store_rc each_mail(sqlite_store *ss, sqldb_stmt *st, store_mail_fn fn, void *ctx, const char *what)
 {
 	int rc;
 	mail_record m;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		read_mail_borrowed(st, &m);
 		if (fn(ctx, &m) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, what);
-	sqlite_release(ss, st);
+	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, what);
+	sqldb_release(st);
 	return out;
 }
 
 store_rc sqlite_mail_due(store *s, int64_t now, int limit, store_mail_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, MAIL_SELECT " WHERE status = 'queued' AND next_attempt_at <= ?1"
+	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE status = 'queued' AND next_attempt_at <= ?1"
 	                                      " AND not_before <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
+	sqldb_bind_int64(st, 1, now);
+	sqldb_bind_int(st, 2, limit);
 	return each_mail(ss, st, fn, ctx, "list due mail");
 }
 
 store_rc sqlite_mail_mark_sent(store *s, int64_t id, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE mail_outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE mail_outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
 	                                      " last_error = '', body_text = CASE WHEN kind IN (" MAIL_SECRET_KINDS ")"
 	                                      " THEN '" MAIL_SECRET_REMOVED "' ELSE body_text END"
 	                                      " WHERE id = ? AND status = 'queued'");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_int64(st, 2, id);
-	store_rc rc = sqlite_step_done(ss, st, "mark mail sent");
-	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_NOT_FOUND : rc;
+	sqldb_bind_int64(st, 1, at);
+	sqldb_bind_int64(st, 2, id);
+	store_rc rc = sql_step_done(ss, st, "mark mail sent");
+	return rc == STORE_OK && ss->changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
 store_rc sqlite_mail_mark_attempt(store *s, int64_t id, int attempts, int64_t next_attempt_at, const char *last_error,
                                   bool failed)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE mail_outbox SET attempts = ?1, next_attempt_at = ?2, last_error = ?3,"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE mail_outbox SET attempts = ?1, next_attempt_at = ?2, last_error = ?3,"
 	                                      " status = ?4, body_text = CASE WHEN ?4 = 'failed' AND kind IN ("
 	                                      MAIL_SECRET_KINDS ") THEN '" MAIL_SECRET_REMOVED "' ELSE body_text END"
 	                                      " WHERE id = ?5 AND status = 'queued'");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int(st, 1, attempts);
-	sqlite3_bind_int64(st, 2, next_attempt_at);
-	sqlite3_bind_text(st, 3, last_error ? last_error : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, failed ? "failed" : "queued", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, id);
-	store_rc rc = sqlite_step_done(ss, st, "record mail attempt");
-	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_NOT_FOUND : rc;
+	sqldb_bind_int(st, 1, attempts);
+	sqldb_bind_int64(st, 2, next_attempt_at);
+	sqldb_bind_text(st, 3, last_error ? last_error : "");
+	sqldb_bind_text(st, 4, failed ? "failed" : "queued");
+	sqldb_bind_int64(st, 5, id);
+	store_rc rc = sql_step_done(ss, st, "record mail attempt");
+	return rc == STORE_OK && ss->changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
 store_rc sqlite_mail_cancel(store *s, const char *key_prefix, int64_t *cancelled_out)
 {
 	sqlite_store *ss = impl(s);
 	/* substr, not LIKE: keys may hold '%' or '_'. */
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE mail_outbox SET status = 'cancelled' WHERE status = 'queued'"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE mail_outbox SET status = 'cancelled' WHERE status = 'queued'"
 	                                      " AND substr(dedupe_key, 1, length(?1)) = ?1");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, key_prefix, -1, SQLITE_STATIC);
-	store_rc rc = sqlite_step_done(ss, st, "cancel mail");
+	sqldb_bind_text(st, 1, key_prefix);
+	store_rc rc = sql_step_done(ss, st, "cancel mail");
 	if (rc == STORE_OK && cancelled_out)
-		*cancelled_out = sqlite3_changes(ss->db);
+		*cancelled_out = ss->changes;
 	return rc;
 }
 
 store_rc sqlite_mail_list(store *s, const char *status, int limit, store_mail_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, MAIL_SELECT " WHERE (?1 IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2");
+	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2");
 	if (st == NULL)
 		return STORE_ERROR;
 	if (status)
-		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, limit);
+		sqldb_bind_text(st, 1, status);
+	sqldb_bind_int(st, 2, limit);
 	return each_mail(ss, st, fn, ctx, "list mail");
 }
 
 store_rc sqlite_mail_count(store *s, const char *key_prefix, mail_counts *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT coalesce(sum(status = 'queued'), 0), coalesce(sum(status = 'sent'), 0),"
-	                                      " coalesce(sum(status = 'failed'), 0), coalesce(sum(status = 'cancelled'), 0),"
+	sqldb_stmt *st = sql_prepare(ss, "SELECT count(CASE WHEN status = 'queued' THEN 1 END), count(CASE WHEN status = 'sent' THEN 1 END),"
+	                                 " count(CASE WHEN status = 'failed' THEN 1 END), count(CASE WHEN status = 'cancelled' THEN 1 END),"
 	                                      " coalesce(min(CASE WHEN status = 'queued' THEN created_at END), 0)"
 	                                      " FROM mail_outbox WHERE ?1 = '' OR substr(dedupe_key, 1, length(?1)) = ?1");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, key_prefix ? key_prefix : "", -1, SQLITE_STATIC);
+	sqldb_bind_text(st, 1, key_prefix ? key_prefix : "");
 	store_rc rc = STORE_OK;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->queued = sqlite3_column_int64(st, 0);
-		out->sent = sqlite3_column_int64(st, 1);
-		out->failed = sqlite3_column_int64(st, 2);
-		out->cancelled = sqlite3_column_int64(st, 3);
-		out->oldest_queued_at = sqlite3_column_int64(st, 4);
+	if (sqldb_step(st) == SQLDB_ROW) {
+		out->queued = sqldb_column_int64(st, 0);
+		out->sent = sqldb_column_int64(st, 1);
+		out->failed = sqldb_column_int64(st, 2);
+		out->cancelled = sqldb_column_int64(st, 3);
+		out->oldest_queued_at = sqldb_column_int64(st, 4);
 	} else {
-		rc = sqlite_fail(ss, "count mail");
+		rc = sql_fail(ss, "count mail");
 	}
-	sqlite_release(ss, st);
+	sqldb_release(st);
 	return rc;
 }
 
@@ -212,30 +214,30 @@ store_rc sqlite_mail_count(store *s, const char *key_prefix, mail_counts *out)
 store_rc sqlite_reset_token_insert(store *s, const reset_token_record *t)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO password_reset_tokens (token_hash, user_id, created_at, expires_at)"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO password_reset_tokens (token_hash, user_id, created_at, expires_at)"
 	                                      " VALUES (?, ?, ?, ?)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, t->token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, t->user_id);
-	sqlite3_bind_int64(st, 3, t->created_at);
-	sqlite3_bind_int64(st, 4, t->expires_at);
-	return sqlite_step_done(ss, st, "store reset token");
+	sqldb_bind_text(st, 1, t->token_hash);
+	sqldb_bind_int64(st, 2, t->user_id);
+	sqldb_bind_int64(st, 3, t->created_at);
+	sqldb_bind_int64(st, 4, t->expires_at);
+	return sql_step_done(ss, st, "store reset token");
 }
 
-static void read_token(sqlite3_stmt *st, void *out)
+static void read_token(sqldb_stmt *st, void *out)
 {
 	reset_token_record *t = out;
-	sqlite_copy_text(t->token_hash, sizeof t->token_hash, st, 0);
-	t->user_id = sqlite3_column_int64(st, 1);
-	t->created_at = sqlite3_column_int64(st, 2);
-	t->expires_at = sqlite3_column_int64(st, 3);
-	t->used_at = sqlite3_column_int64(st, 4);
+	sql_copy_text(t->token_hash, sizeof t->token_hash, st, 0);
+	t->user_id = sqldb_column_int64(st, 1);
+	t->created_at = sqldb_column_int64(st, 2);
+	t->expires_at = sqldb_column_int64(st, 3);
+	t->used_at = sqldb_column_int64(st, 4);
 }
 
 store_rc sqlite_reset_token_get(store *s, const char *token_hash, reset_token_record *out)
 {
-	return sqlite_get_by_text(impl(s), "SELECT token_hash, user_id, created_at, expires_at, coalesce(used_at, 0)"
+	return sql_get_by_text(impl(s), "SELECT token_hash, user_id, created_at, expires_at, coalesce(used_at, 0)"
 	                                   " FROM password_reset_tokens WHERE token_hash = ?",
 	                                   token_hash, read_token, out, "read reset token");
 }
@@ -243,13 +245,13 @@ store_rc sqlite_reset_token_get(store *s, const char *token_hash, reset_token_re
 store_rc sqlite_reset_token_use(store *s, const char *token_hash, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE password_reset_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE password_reset_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
-	store_rc rc = sqlite_step_done(ss, st, "use reset token");
-	if (rc != STORE_OK || sqlite3_changes(ss->db) == 1)
+	sqldb_bind_int64(st, 1, at);
+	sqldb_bind_text(st, 2, token_hash);
+	store_rc rc = sql_step_done(ss, st, "use reset token");
+	if (rc != STORE_OK || ss->changes == 1)
 		return rc;
 	reset_token_record t;
 	rc = sqlite_reset_token_get(s, token_hash, &t);
@@ -259,69 +261,69 @@ store_rc sqlite_reset_token_use(store *s, const char *token_hash, int64_t at)
 store_rc sqlite_reset_tokens_void_user(store *s, int64_t user_id, int64_t at, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE password_reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE password_reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_int64(st, 2, user_id);
-	store_rc rc = sqlite_step_done(ss, st, "void reset tokens");
+	sqldb_bind_int64(st, 1, at);
+	sqldb_bind_int64(st, 2, user_id);
+	store_rc rc = sql_step_done(ss, st, "void reset tokens");
 	if (rc == STORE_OK && count_out)
-		*count_out = sqlite3_changes(ss->db);
+		*count_out = ss->changes;
 	return rc;
 }
 
 store_rc sqlite_reset_token_count(store *s, int64_t user_id, int64_t since, int64_t *count_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM password_reset_tokens WHERE user_id = ? AND created_at >= ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM password_reset_tokens WHERE user_id = ? AND created_at >= ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, since);
+	sqldb_bind_int64(st, 1, user_id);
+	sqldb_bind_int64(st, 2, since);
 	store_rc rc = STORE_OK;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*count_out = sqlite3_column_int64(st, 0);
+	if (sqldb_step(st) == SQLDB_ROW)
+		*count_out = sqldb_column_int64(st, 0);
 	else
-		rc = sqlite_fail(ss, "count reset tokens");
-	sqlite_release(ss, st);
+		rc = sql_fail(ss, "count reset tokens");
+	sqldb_release(st);
 	return rc;
 }
 
-static void read_user_short(sqlite3_stmt *st, void *out)
+static void read_user_short(sqldb_stmt *st, void *out)
 {
 	user_record *u = out;
 	*u = (user_record){0};
-	u->id = sqlite3_column_int64(st, 0);
-	sqlite_copy_text(u->email, sizeof u->email, st, 1);
-	sqlite_copy_text(u->name, sizeof u->name, st, 2);
-	sqlite_copy_text(u->lang, sizeof u->lang, st, 3);
+	u->id = sqldb_column_int64(st, 0);
+	sql_copy_text(u->email, sizeof u->email, st, 1);
+	sql_copy_text(u->name, sizeof u->name, st, 2);
+	sql_copy_text(u->lang, sizeof u->lang, st, 3);
 	u->role = ROLE_PATIENT;
 }
 
 store_rc sqlite_consent_outdated(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT u.id, u.email, u.name, u.lang FROM consent_acceptances c JOIN users u ON u.id = c.patient_id"
+	sqldb_stmt *st = sql_prepare(ss, "SELECT u.id, u.email, u.name, u.lang FROM consent_acceptances c JOIN users u ON u.id = c.patient_id"
 	                                      " WHERE c.id = (SELECT max(id) FROM consent_acceptances WHERE patient_id = c.patient_id)"
 	                                      " AND c.consent_id = ? AND c.consent_version < ? AND c.withdrawn_at IS NULL"
 	                                      " ORDER BY u.id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, consent_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, version);
+	sqldb_bind_text(st, 1, consent_id);
+	sqldb_bind_int(st, 2, version);
 	user_record row;
-	return sqlite_each_row(ss,
+	return sql_each_row(ss,
 	st, read_user_short, &row, (int (*)(void *, const void *))fn, ctx, "list outdated consents");
 }
 
 store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *password_hash)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE users SET password_hash = ? WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE users SET password_hash = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	store_rc rc = sqlite_step_done(ss, st, "set password");
-	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_NOT_FOUND : rc;
+	sqldb_bind_text(st, 1, password_hash);
+	sqldb_bind_int64(st, 2, user_id);
+	store_rc rc = sql_step_done(ss, st, "set password");
+	return rc == STORE_OK && ss->changes == 0 ? STORE_NOT_FOUND : rc;
 }

@@ -133,13 +133,13 @@ store_rc sqlite_schema_check(store *s, store_schema_status *out)
 	if (out->version == 0) {
 		/* No recorded version: empty, or the version table itself is gone from a database
 		 * that has tables (damaged, not to be initialised over). */
-		sqlite3_stmt *st = sqlite_prepare(ss, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+		sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
 		if (st == NULL)
 			return STORE_ERROR;
-		int objects = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-		sqlite_release(ss, st);
+		int objects = sqldb_step(st) == SQLDB_ROW ? sqldb_column_int(st, 0) : -1;
+		sqldb_release(st);
 		if (objects < 0)
-			return sqlite_fail(ss, "schema check");
+			return sql_fail(ss, "schema check");
 		if (objects > 0 && has_object(ss->db, "table", "schema_version") == 0) {
 			out->state = STORE_SCHEMA_DAMAGED;
 			note_missing(out, "table", "schema_version");
@@ -157,7 +157,7 @@ store_rc sqlite_schema_check(store *s, store_schema_status *out)
 	int rc = compare_schema(ss->db, ref, out);
 	sqlite3_close_v2(ref);
 	if (rc != 0)
-		return sqlite_fail(ss, "schema check");
+		return sql_fail(ss, "schema check");
 	out->state = out->missing[0] ? STORE_SCHEMA_DAMAGED
 	             : out->version < out->known_version ? STORE_SCHEMA_OLDER : STORE_SCHEMA_CURRENT;
 	return STORE_OK;
@@ -168,35 +168,35 @@ store_rc sqlite_integrity_check(store *s)
 	sqlite_store *ss = impl(s);
 	/* integrity_check answers "ok" or its findings; foreign_key_check answers a row per
 	 * reference to a missing row (there should be none: foreign keys are always on). */
-	sqlite3_stmt *st = sqlite_prepare(ss, "PRAGMA integrity_check(5)");
+	sqldb_stmt *st = sql_prepare(ss, "PRAGMA integrity_check(5)");
 	if (st == NULL)
 		return STORE_ERROR;
 	char found[200] = "";
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *line = (const char *)sqlite3_column_text(st, 0);
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
+		const char *line = (const char *)sqldb_column_text(st, 0);
 		if (line != NULL && strcmp(line, "ok") != 0 && found[0] == '\0')
 			snprintf(found, sizeof found, "%s", line);
 	}
-	sqlite_release(ss, st);
-	if (rc != SQLITE_DONE)
-		return sqlite_fail(ss, "integrity check");
+	sqldb_release(st);
+	if (rc != SQLDB_DONE)
+		return sql_fail(ss, "integrity check");
 	if (found[0]) {
 		snprintf(s->errmsg, sizeof s->errmsg, "integrity check: %s", found);
 		return STORE_ERROR;
 	}
-	st = sqlite_prepare(ss, "PRAGMA foreign_key_check");
+	st = sql_prepare(ss, "PRAGMA foreign_key_check");
 	if (st == NULL)
 		return STORE_ERROR;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = sqldb_step(st);
+	if (rc == SQLDB_ROW) {
 		snprintf(s->errmsg, sizeof s->errmsg, "foreign key check: row %lld of %s refers to a missing row of %s",
-		         (long long)sqlite3_column_int64(st, 1), sqlite3_column_text(st, 0), sqlite3_column_text(st, 2));
-		sqlite_release(ss, st);
+		         (long long)sqldb_column_int64(st, 1), sqldb_column_text(st, 0), sqldb_column_text(st, 2));
+		sqldb_release(st);
 		return STORE_ERROR;
 	}
-	sqlite_release(ss, st);
-	return rc == SQLITE_DONE ? STORE_OK : sqlite_fail(ss, "foreign key check");
+	sqldb_release(st);
+	return rc == SQLDB_DONE ? STORE_OK : sql_fail(ss, "foreign key check");
 }
 
 /* fsync of a file (or folder) by path: 0, or -1 with errno set. */

@@ -16,20 +16,12 @@ void certificate_clear(certificate_record *c)
 #define EACH(ss, st, read, type, fn, ctx, what)                                                                       \
 	do {                                                                                                           \
 		type row_;                                                                                             \
-		return sqlite_each_row(ss, st, read, &row_, (int (*)(void *, const void *))(fn), ctx, what);                 \
+		return sql_each_row(ss, st, read, &row_, (int (*)(void *, const void *))(fn), ctx, what);                 \
 	} while (0)
-
-static store_rc insert_done(sqlite_store *ss, sqlite3_stmt *st, int64_t *id_out, const char *what)
-{
-	store_rc rc = sqlite_step_done(ss, st, what);
-	if (rc == STORE_OK)
-		*id_out = sqlite3_last_insert_rowid(ss->db);
-	return rc;
-}
 
 static store_rc changed_one(sqlite_store *ss, store_rc rc)
 {
-	if (rc == STORE_OK && sqlite3_changes(ss->db) == 0)
+	if (rc == STORE_OK && ss->changes == 0)
 		return STORE_CONFLICT;
 	return rc;
 }
@@ -40,64 +32,64 @@ static store_rc changed_one(sqlite_store *ss, store_rc rc)
 	"id, code, name_ja, name_en, form, manufacturer, country, source_cell_type, storage_min_c, storage_max_c,"     \
 	" excursion_allowance_minutes, shelf_life_days, price_jpy, tax_rate_percent, units_description, created_at"
 
-static void read_product(sqlite3_stmt *st, void *out)
+static void read_product(sqldb_stmt *st, void *out)
 {
 	product_record *p = out;
-	p->id = sqlite3_column_int64(st, 0);
-	sqlite_copy_text(p->code, sizeof p->code, st, 1);
-	sqlite_copy_text(p->name_ja, sizeof p->name_ja, st, 2);
-	sqlite_copy_text(p->name_en, sizeof p->name_en, st, 3);
-	sqlite_copy_text(p->form, sizeof p->form, st, 4);
-	sqlite_copy_text(p->manufacturer, sizeof p->manufacturer, st, 5);
-	sqlite_copy_text(p->country, sizeof p->country, st, 6);
-	sqlite_copy_text(p->source_cell_type, sizeof p->source_cell_type, st, 7);
-	p->storage_min_c = sqlite3_column_double(st, 8);
-	p->storage_max_c = sqlite3_column_double(st, 9);
-	p->excursion_allowance_minutes = sqlite3_column_int(st, 10);
-	p->shelf_life_days = sqlite3_column_int(st, 11);
-	p->price_jpy = sqlite3_column_int64(st, 12);
-	p->tax_rate_percent = sqlite3_column_int(st, 13);
-	sqlite_copy_text(p->units_description, sizeof p->units_description, st, 14);
-	p->created_at = sqlite3_column_int64(st, 15);
+	p->id = sqldb_column_int64(st, 0);
+	sql_copy_text(p->code, sizeof p->code, st, 1);
+	sql_copy_text(p->name_ja, sizeof p->name_ja, st, 2);
+	sql_copy_text(p->name_en, sizeof p->name_en, st, 3);
+	sql_copy_text(p->form, sizeof p->form, st, 4);
+	sql_copy_text(p->manufacturer, sizeof p->manufacturer, st, 5);
+	sql_copy_text(p->country, sizeof p->country, st, 6);
+	sql_copy_text(p->source_cell_type, sizeof p->source_cell_type, st, 7);
+	p->storage_min_c = sqldb_column_double(st, 8);
+	p->storage_max_c = sqldb_column_double(st, 9);
+	p->excursion_allowance_minutes = sqldb_column_int(st, 10);
+	p->shelf_life_days = sqldb_column_int(st, 11);
+	p->price_jpy = sqldb_column_int64(st, 12);
+	p->tax_rate_percent = sqldb_column_int(st, 13);
+	sql_copy_text(p->units_description, sizeof p->units_description, st, 14);
+	p->created_at = sqldb_column_int64(st, 15);
 }
 
 store_rc sqlite_product_insert(store *s, product_record *p)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO products (code, name_ja, name_en, form, manufacturer, country,"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO products (code, name_ja, name_en, form, manufacturer, country,"
 	                                      " source_cell_type, storage_min_c, storage_max_c, excursion_allowance_minutes,"
 	                                      " shelf_life_days, price_jpy, tax_rate_percent, units_description, created_at)"
-	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, p->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, p->name_ja, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->name_en, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, p->form, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, p->manufacturer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, p->country, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, p->source_cell_type, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 8, p->storage_min_c);
-	sqlite3_bind_double(st, 9, p->storage_max_c);
-	sqlite3_bind_int(st, 10, p->excursion_allowance_minutes);
-	sqlite3_bind_int(st, 11, p->shelf_life_days);
-	sqlite3_bind_int64(st, 12, p->price_jpy);
-	sqlite3_bind_int(st, 13, p->tax_rate_percent);
-	sqlite3_bind_text(st, 14, p->units_description, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 15, p->created_at);
-	return insert_done(ss, st, &p->id, "insert product");
+	sqldb_bind_text(st, 1, p->code);
+	sqldb_bind_text(st, 2, p->name_ja);
+	sqldb_bind_text(st, 3, p->name_en);
+	sqldb_bind_text(st, 4, p->form);
+	sqldb_bind_text(st, 5, p->manufacturer);
+	sqldb_bind_text(st, 6, p->country);
+	sqldb_bind_text(st, 7, p->source_cell_type);
+	sqldb_bind_double(st, 8, p->storage_min_c);
+	sqldb_bind_double(st, 9, p->storage_max_c);
+	sqldb_bind_int(st, 10, p->excursion_allowance_minutes);
+	sqldb_bind_int(st, 11, p->shelf_life_days);
+	sqldb_bind_int64(st, 12, p->price_jpy);
+	sqldb_bind_int(st, 13, p->tax_rate_percent);
+	sqldb_bind_text(st, 14, p->units_description);
+	sqldb_bind_int64(st, 15, p->created_at);
+	return sql_insert(ss, st, &p->id, "insert product");
 }
 
 store_rc sqlite_product_get(store *s, int64_t id, product_record *out)
 {
-	return sqlite_get_by_id(impl(s), "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = ?",
+	return sql_get_by_id(impl(s), "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = ?",
 	                        id, read_product, out, "read product");
 }
 
 store_rc sqlite_product_list(store *s, store_product_fn fn, void *ctx)
 {
 	product_record row;
-	return sqlite_list(impl(s), "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id", 0, read_product, &row,
+	return sql_list(impl(s), "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id", 0, read_product, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list products");
 }
 
@@ -108,71 +100,71 @@ store_rc sqlite_product_list(store *s, store_product_fn fn, void *ctx)
 	" l.quantity_available, l.status, coalesce(l.donor_age, -1), l.donor_screening, l.storage_location,"         \
 	" l.received_at, l.received_by, p.code, p.name_ja FROM lots l JOIN products p ON p.id = l.product_id"
 
-static void read_lot(sqlite3_stmt *st, void *out)
+static void read_lot(sqldb_stmt *st, void *out)
 {
 	lot_record *l = out;
-	l->id = sqlite3_column_int64(st, 0);
-	l->product_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(l->lot_number, sizeof l->lot_number, st, 2);
-	sqlite_copy_text(l->manufactured_on, sizeof l->manufactured_on, st, 3);
-	sqlite_copy_text(l->expires_on, sizeof l->expires_on, st, 4);
-	l->quantity_received = sqlite3_column_int64(st, 5);
-	l->quantity_available = sqlite3_column_int64(st, 6);
-	sqlite_copy_text(l->status, sizeof l->status, st, 7);
-	l->donor_age = sqlite3_column_int(st, 8);
-	sqlite_copy_text(l->donor_screening, sizeof l->donor_screening, st, 9);
-	sqlite_copy_text(l->storage_location, sizeof l->storage_location, st, 10);
-	l->received_at = sqlite3_column_int64(st, 11);
-	l->received_by = sqlite3_column_int64(st, 12);
-	sqlite_copy_text(l->product_code, sizeof l->product_code, st, 13);
-	sqlite_copy_text(l->product_name_ja, sizeof l->product_name_ja, st, 14);
+	l->id = sqldb_column_int64(st, 0);
+	l->product_id = sqldb_column_int64(st, 1);
+	sql_copy_text(l->lot_number, sizeof l->lot_number, st, 2);
+	sql_copy_text(l->manufactured_on, sizeof l->manufactured_on, st, 3);
+	sql_copy_text(l->expires_on, sizeof l->expires_on, st, 4);
+	l->quantity_received = sqldb_column_int64(st, 5);
+	l->quantity_available = sqldb_column_int64(st, 6);
+	sql_copy_text(l->status, sizeof l->status, st, 7);
+	l->donor_age = sqldb_column_int(st, 8);
+	sql_copy_text(l->donor_screening, sizeof l->donor_screening, st, 9);
+	sql_copy_text(l->storage_location, sizeof l->storage_location, st, 10);
+	l->received_at = sqldb_column_int64(st, 11);
+	l->received_by = sqldb_column_int64(st, 12);
+	sql_copy_text(l->product_code, sizeof l->product_code, st, 13);
+	sql_copy_text(l->product_name_ja, sizeof l->product_name_ja, st, 14);
 }
 
 store_rc sqlite_lot_insert(store *s, lot_record *l)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO lots (product_id, lot_number, manufactured_on, expires_on, quantity_received,"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO lots (product_id, lot_number, manufactured_on, expires_on, quantity_received,"
 	                                      " quantity_available, status, donor_age, donor_screening, storage_location,"
-	                                      " received_at, received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	                                      " received_at, received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, l->product_id);
-	sqlite3_bind_text(st, 2, l->lot_number, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, l->manufactured_on, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, l->expires_on, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, l->quantity_received);
-	sqlite3_bind_int64(st, 6, l->quantity_available);
-	sqlite3_bind_text(st, 7, l->status, -1, SQLITE_STATIC);
+	sqldb_bind_int64(st, 1, l->product_id);
+	sqldb_bind_text(st, 2, l->lot_number);
+	sqldb_bind_text(st, 3, l->manufactured_on);
+	sqldb_bind_text(st, 4, l->expires_on);
+	sqldb_bind_int64(st, 5, l->quantity_received);
+	sqldb_bind_int64(st, 6, l->quantity_available);
+	sqldb_bind_text(st, 7, l->status);
 	if (l->donor_age >= 0)
-		sqlite3_bind_int(st, 8, l->donor_age);
+		sqldb_bind_int(st, 8, l->donor_age);
 	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_text(st, 9, l->donor_screening, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, l->storage_location, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, l->received_at);
-	sqlite3_bind_int64(st, 12, l->received_by);
-	return insert_done(ss, st, &l->id, "insert lot");
+		sqldb_bind_null(st, 8);
+	sqldb_bind_text(st, 9, l->donor_screening);
+	sqldb_bind_text(st, 10, l->storage_location);
+	sqldb_bind_int64(st, 11, l->received_at);
+	sqldb_bind_int64(st, 12, l->received_by);
+	return sql_insert(ss, st, &l->id, "insert lot");
 }
 
 store_rc sqlite_lot_get(store *s, int64_t id, lot_record *out)
 {
-	return sqlite_get_by_id(impl(s), LOT_SELECT " WHERE l.id = ?", id, read_lot, out, "read lot");
+	return sql_get_by_id(impl(s), LOT_SELECT " WHERE l.id = ?", id, read_lot, out, "read lot");
 }
 
 store_rc sqlite_lot_find_number(store *s, const char *lot_number, store_lot_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.lot_number = ? ORDER BY l.id");
+	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.lot_number = ? ORDER BY l.id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, lot_number, -1, SQLITE_STATIC);
+	sqldb_bind_text(st, 1, lot_number);
 	EACH(ss, st, read_lot, lot_record, fn, ctx, "find lot");
 }
 
 store_rc sqlite_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx)
 {
 	lot_record row;
-	return sqlite_list(impl(s), LOT_SELECT " WHERE (?1 = 0 OR l.product_id = ?1) ORDER BY l.id DESC",
+	return sql_list(impl(s), LOT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR l.product_id = ?1) ORDER BY l.id DESC",
 	                   product_id, read_lot, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list lots");
 }
@@ -180,48 +172,48 @@ store_rc sqlite_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ct
 store_rc sqlite_lot_set_status(store *s, int64_t lot_id, const char *status)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE lots SET status = ? WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE lots SET status = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, lot_id);
-	store_rc rc = sqlite_step_done(ss, st, "set lot status");
-	return rc == STORE_OK && sqlite3_changes(ss->db) == 0 ? STORE_NOT_FOUND : rc;
+	sqldb_bind_text(st, 1, status);
+	sqldb_bind_int64(st, 2, lot_id);
+	store_rc rc = sql_step_done(ss, st, "set lot status");
+	return rc == STORE_OK && ss->changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
-static void read_transition(sqlite3_stmt *st, void *out)
+static void read_transition(sqldb_stmt *st, void *out)
 {
 	lot_transition_record *t = out;
-	t->id = sqlite3_column_int64(st, 0);
-	t->lot_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(t->from_status, sizeof t->from_status, st, 2);
-	sqlite_copy_text(t->to_status, sizeof t->to_status, st, 3);
-	t->actor_id = sqlite3_column_int64(st, 4);
-	sqlite_copy_text(t->actor_name, sizeof t->actor_name, st, 5);
-	sqlite_copy_text(t->reason, sizeof t->reason, st, 6);
-	t->at = sqlite3_column_int64(st, 7);
+	t->id = sqldb_column_int64(st, 0);
+	t->lot_id = sqldb_column_int64(st, 1);
+	sql_copy_text(t->from_status, sizeof t->from_status, st, 2);
+	sql_copy_text(t->to_status, sizeof t->to_status, st, 3);
+	t->actor_id = sqldb_column_int64(st, 4);
+	sql_copy_text(t->actor_name, sizeof t->actor_name, st, 5);
+	sql_copy_text(t->reason, sizeof t->reason, st, 6);
+	t->at = sqldb_column_int64(st, 7);
 }
 
 store_rc sqlite_lot_transition_insert(store *s, lot_transition_record *t)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO lot_transitions (lot_id, from_status, to_status, actor_id, reason, at)"
-	                                      " VALUES (?, nullif(?, ''), ?, ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO lot_transitions (lot_id, from_status, to_status, actor_id, reason, at)"
+	                                      " VALUES (?, nullif(?, ''), ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, t->lot_id);
-	sqlite3_bind_text(st, 2, t->from_status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, t->to_status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, t->actor_id);
-	sqlite3_bind_text(st, 5, t->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, t->at);
-	return insert_done(ss, st, &t->id, "insert lot transition");
+	sqldb_bind_int64(st, 1, t->lot_id);
+	sqldb_bind_text(st, 2, t->from_status);
+	sqldb_bind_text(st, 3, t->to_status);
+	sqldb_bind_int64(st, 4, t->actor_id);
+	sqldb_bind_text(st, 5, t->reason);
+	sqldb_bind_int64(st, 6, t->at);
+	return sql_insert(ss, st, &t->id, "insert lot transition");
 }
 
 store_rc sqlite_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn, void *ctx)
 {
 	lot_transition_record row;
-	return sqlite_list(impl(s), "SELECT t.id, t.lot_id, coalesce(t.from_status, ''), t.to_status, t.actor_id,"
+	return sql_list(impl(s), "SELECT t.id, t.lot_id, coalesce(t.from_status, ''), t.to_status, t.actor_id,"
 	                            " coalesce(u.name, ''), t.reason, t.at FROM lot_transitions t"
 	                            " LEFT JOIN users u ON u.id = t.actor_id WHERE t.lot_id = ? ORDER BY t.id",
 	                            lot_id, read_transition, &row,
@@ -232,81 +224,81 @@ store_rc sqlite_lot_dispensable(store *s, int64_t product_id, const char *min_ex
 {
 	sqlite_store *ss = impl(s);
 	/* A lot with an open temperature alert stays put until QA has decided. */
-	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.product_id = ? AND l.status = 'released'"
+	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.product_id = ? AND l.status = 'released'"
 	                                      " AND l.quantity_available > 0 AND l.expires_on > ?"
 	                                      " AND NOT EXISTS (SELECT 1 FROM coldchain_alerts a"
 	                                      "                 WHERE a.lot_id = l.id AND a.status = 'open')"
 	                                      " ORDER BY l.expires_on, l.id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, product_id);
-	sqlite3_bind_text(st, 2, min_expires_on, -1, SQLITE_STATIC);
+	sqldb_bind_int64(st, 1, product_id);
+	sqldb_bind_text(st, 2, min_expires_on);
 	EACH(ss, st, read_lot, lot_record, fn, ctx, "dispensable lots");
 }
 
 store_rc sqlite_lot_take_stock(store *s, int64_t lot_id, int64_t qty)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE lots SET quantity_available = quantity_available - ?1"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE lots SET quantity_available = quantity_available - ?1"
 	                                      " WHERE id = ?2 AND status = 'released' AND quantity_available >= ?1");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, qty);
-	sqlite3_bind_int64(st, 2, lot_id);
-	return changed_one(ss, sqlite_step_done(ss, st, "take stock"));
+	sqldb_bind_int64(st, 1, qty);
+	sqldb_bind_int64(st, 2, lot_id);
+	return changed_one(ss, sql_step_done(ss, st, "take stock"));
 }
 
 store_rc sqlite_lot_expired_released(store *s, const char *today, store_lot_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, LOT_SELECT " WHERE l.status = 'released' AND l.expires_on < ? ORDER BY l.id");
+	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.status = 'released' AND l.expires_on < ? ORDER BY l.id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+	sqldb_bind_text(st, 1, today);
 	EACH(ss, st, read_lot, lot_record, fn, ctx, "expired lots");
 }
 
 /* ---- tests and certificates ---- */
 
-static void read_lot_test(sqlite3_stmt *st, void *out)
+static void read_lot_test(sqldb_stmt *st, void *out)
 {
 	lot_test_record *t = out;
-	t->id = sqlite3_column_int64(st, 0);
-	t->lot_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(t->kind, sizeof t->kind, st, 2);
-	sqlite_copy_text(t->result, sizeof t->result, st, 3);
-	sqlite_copy_text(t->value, sizeof t->value, st, 4);
-	sqlite_copy_text(t->method, sizeof t->method, st, 5);
-	sqlite_copy_text(t->tested_on, sizeof t->tested_on, st, 6);
-	t->certificate_id = sqlite3_column_int64(st, 7);
-	t->recorded_by = sqlite3_column_int64(st, 8);
-	t->recorded_at = sqlite3_column_int64(st, 9);
+	t->id = sqldb_column_int64(st, 0);
+	t->lot_id = sqldb_column_int64(st, 1);
+	sql_copy_text(t->kind, sizeof t->kind, st, 2);
+	sql_copy_text(t->result, sizeof t->result, st, 3);
+	sql_copy_text(t->value, sizeof t->value, st, 4);
+	sql_copy_text(t->method, sizeof t->method, st, 5);
+	sql_copy_text(t->tested_on, sizeof t->tested_on, st, 6);
+	t->certificate_id = sqldb_column_int64(st, 7);
+	t->recorded_by = sqldb_column_int64(st, 8);
+	t->recorded_at = sqldb_column_int64(st, 9);
 }
 
 store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO lot_tests (lot_id, kind, result, value, method, tested_on, certificate_id,"
-	                                      " recorded_by, recorded_at, duplicate_reason) VALUES (?, ?, ?, ?, ?, ?, nullif(?, 0), ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO lot_tests (lot_id, kind, result, value, method, tested_on, certificate_id,"
+	                                      " recorded_by, recorded_at, duplicate_reason) VALUES (?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, t->lot_id);
-	sqlite3_bind_text(st, 2, t->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, t->result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, t->value, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, t->method, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, t->tested_on, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, t->certificate_id);
-	sqlite3_bind_int64(st, 8, t->recorded_by);
-	sqlite3_bind_int64(st, 9, t->recorded_at);
-	sqlite3_bind_text(st, 10, t->duplicate_reason, -1, SQLITE_STATIC);
-	return insert_done(ss, st, &t->id, "insert lot test");
+	sqldb_bind_int64(st, 1, t->lot_id);
+	sqldb_bind_text(st, 2, t->kind);
+	sqldb_bind_text(st, 3, t->result);
+	sqldb_bind_text(st, 4, t->value);
+	sqldb_bind_text(st, 5, t->method);
+	sqldb_bind_text(st, 6, t->tested_on);
+	sqldb_bind_int64(st, 7, t->certificate_id);
+	sqldb_bind_int64(st, 8, t->recorded_by);
+	sqldb_bind_int64(st, 9, t->recorded_at);
+	sqldb_bind_text(st, 10, t->duplicate_reason);
+	return sql_insert(ss, st, &t->id, "insert lot test");
 }
 
 store_rc sqlite_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *ctx)
 {
 	lot_test_record row;
-	return sqlite_list(impl(s), "SELECT id, lot_id, kind, result, value, method, tested_on, coalesce(certificate_id, 0),"
+	return sql_list(impl(s), "SELECT id, lot_id, kind, result, value, method, tested_on, coalesce(certificate_id, 0),"
 	                            " recorded_by, recorded_at FROM lot_tests WHERE lot_id = ? ORDER BY id",
 	                            lot_id, read_lot_test, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list lot tests");
@@ -315,49 +307,50 @@ store_rc sqlite_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *
 store_rc sqlite_certificate_insert(store *s, certificate_record *c)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO certificates (lot_id, filename, content_type, size_bytes, sha256, data,"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO certificates (lot_id, filename, content_type, size_bytes, sha256, data,"
 	                                      " uploaded_by, uploaded_at, duplicate_of, duplicate_reason)"
-	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0), ?)");
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, c->lot_id);
-	sqlite3_bind_text(st, 2, c->filename, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, c->content_type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, c->size_bytes);
-	sqlite3_bind_text(st, 5, c->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 6, c->data, (sqlite3_uint64)c->size_bytes, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, c->uploaded_by);
-	sqlite3_bind_int64(st, 8, c->uploaded_at);
-	sqlite3_bind_int64(st, 9, c->duplicate_of);
-	sqlite3_bind_text(st, 10, c->duplicate_reason, -1, SQLITE_STATIC);
-	return insert_done(ss, st, &c->id, "insert certificate");
+	sqldb_bind_int64(st, 1, c->lot_id);
+	sqldb_bind_text(st, 2, c->filename);
+	sqldb_bind_text(st, 3, c->content_type);
+	sqldb_bind_int64(st, 4, c->size_bytes);
+	sqldb_bind_text(st, 5, c->sha256);
+	sqldb_bind_blob(st, 6, c->data, c->size_bytes);
+	sqldb_bind_int64(st, 7, c->uploaded_by);
+	sqldb_bind_int64(st, 8, c->uploaded_at);
+	sqldb_bind_int64(st, 9, c->duplicate_of);
+	sqldb_bind_text(st, 10, c->duplicate_reason);
+	return sql_insert(ss, st, &c->id, "insert certificate");
 }
 
-static void read_certificate_meta(sqlite3_stmt *st, void *out)
+static void read_certificate_meta(sqldb_stmt *st, void *out)
 {
 	certificate_record *c = out;
-	c->id = sqlite3_column_int64(st, 0);
-	c->lot_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(c->filename, sizeof c->filename, st, 2);
-	sqlite_copy_text(c->content_type, sizeof c->content_type, st, 3);
-	c->size_bytes = sqlite3_column_int64(st, 4);
-	sqlite_copy_text(c->sha256, sizeof c->sha256, st, 5);
-	c->uploaded_by = sqlite3_column_int64(st, 6);
-	c->uploaded_at = sqlite3_column_int64(st, 7);
-	c->duplicate_of = sqlite3_column_int64(st, 8);
-	sqlite_copy_text(c->duplicate_reason, sizeof c->duplicate_reason, st, 9);
+	c->id = sqldb_column_int64(st, 0);
+	c->lot_id = sqldb_column_int64(st, 1);
+	sql_copy_text(c->filename, sizeof c->filename, st, 2);
+	sql_copy_text(c->content_type, sizeof c->content_type, st, 3);
+	c->size_bytes = sqldb_column_int64(st, 4);
+	sql_copy_text(c->sha256, sizeof c->sha256, st, 5);
+	c->uploaded_by = sqldb_column_int64(st, 6);
+	c->uploaded_at = sqldb_column_int64(st, 7);
+	c->duplicate_of = sqldb_column_int64(st, 8);
+	sql_copy_text(c->duplicate_reason, sizeof c->duplicate_reason, st, 9);
 	c->data = NULL;
 }
 
-static void read_certificate_full(sqlite3_stmt *st, void *out)
+static void read_certificate_full(sqldb_stmt *st, void *out)
 {
 	certificate_record *c = out;
 	read_certificate_meta(st, out);
-	int n = sqlite3_column_bytes(st, 10);
-	c->data = malloc(n > 0 ? (size_t)n : 1);
+	size_t n = 0;
+	const void *blob = sqldb_column_blob(st, 10, &n);
+	c->data = malloc(n > 0 ? n : 1);
 	if (c->data != NULL && n > 0)
-		memcpy(c->data, sqlite3_column_blob(st, 10), (size_t)n);
-	c->size_bytes = n;
+		memcpy(c->data, blob, n);
+	c->size_bytes = (int64_t)n;
 }
 
 #define CERT_COLUMNS                                                                                         \
@@ -367,12 +360,12 @@ static void read_certificate_full(sqlite3_stmt *st, void *out)
 store_rc sqlite_certificate_get(store *s, int64_t id, certificate_record *out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT " CERT_COLUMNS ", data FROM certificates WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " CERT_COLUMNS ", data FROM certificates WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, id);
+	sqldb_bind_int64(st, 1, id);
 	memset(out, 0, sizeof *out);
-	store_rc rc = sqlite_step_one(ss, st, read_certificate_full, out, "read certificate");
+	store_rc rc = sql_step_one(ss, st, read_certificate_full, out, "read certificate");
 	if (rc == STORE_OK && out->data == NULL) {
 		snprintf(s->errmsg, sizeof s->errmsg, "out of memory");
 		return STORE_ERROR;
@@ -383,7 +376,7 @@ store_rc sqlite_certificate_get(store *s, int64_t id, certificate_record *out)
 store_rc sqlite_certificates_of_lot(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx)
 {
 	certificate_record row;
-	return sqlite_list(impl(s), "SELECT " CERT_COLUMNS " FROM certificates WHERE lot_id = ? ORDER BY id",
+	return sql_list(impl(s), "SELECT " CERT_COLUMNS " FROM certificates WHERE lot_id = ? ORDER BY id",
 	                   lot_id, read_certificate_meta, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list certificates");
 }
@@ -396,72 +389,72 @@ store_rc sqlite_certificates_of_lot(store *s, int64_t lot_id, store_certificate_
 	" o.ship_postal_code, o.ship_address, o.ship_phone, o.created_at, coalesce(o.cancelled_at, 0), p.name_ja, u.name" \
 	" FROM orders o JOIN products p ON p.id = o.product_id JOIN users u ON u.id = o.patient_id"
 
-static void read_order(sqlite3_stmt *st, void *out)
+static void read_order(sqldb_stmt *st, void *out)
 {
 	order_record *o = out;
-	o->id = sqlite3_column_int64(st, 0);
-	o->patient_id = sqlite3_column_int64(st, 1);
-	o->decision_id = sqlite3_column_int64(st, 2);
-	o->product_id = sqlite3_column_int64(st, 3);
-	o->quantity = sqlite3_column_int(st, 4);
-	o->unit_price_jpy = sqlite3_column_int64(st, 5);
-	o->total_jpy = sqlite3_column_int64(st, 6);
-	sqlite_copy_text(o->status, sizeof o->status, st, 7);
-	sqlite_copy_text(o->payment_method, sizeof o->payment_method, st, 8);
-	sqlite_copy_text(o->payment_reference, sizeof o->payment_reference, st, 9);
-	o->paid_at = sqlite3_column_int64(st, 10);
-	o->paid_recorded_by = sqlite3_column_int64(st, 11);
-	sqlite_copy_text(o->ship_name, sizeof o->ship_name, st, 12);
-	sqlite_copy_text(o->ship_postal_code, sizeof o->ship_postal_code, st, 13);
-	sqlite_copy_text(o->ship_address, sizeof o->ship_address, st, 14);
-	sqlite_copy_text(o->ship_phone, sizeof o->ship_phone, st, 15);
-	o->created_at = sqlite3_column_int64(st, 16);
-	o->cancelled_at = sqlite3_column_int64(st, 17);
-	sqlite_copy_text(o->product_name_ja, sizeof o->product_name_ja, st, 18);
-	sqlite_copy_text(o->patient_name, sizeof o->patient_name, st, 19);
+	o->id = sqldb_column_int64(st, 0);
+	o->patient_id = sqldb_column_int64(st, 1);
+	o->decision_id = sqldb_column_int64(st, 2);
+	o->product_id = sqldb_column_int64(st, 3);
+	o->quantity = sqldb_column_int(st, 4);
+	o->unit_price_jpy = sqldb_column_int64(st, 5);
+	o->total_jpy = sqldb_column_int64(st, 6);
+	sql_copy_text(o->status, sizeof o->status, st, 7);
+	sql_copy_text(o->payment_method, sizeof o->payment_method, st, 8);
+	sql_copy_text(o->payment_reference, sizeof o->payment_reference, st, 9);
+	o->paid_at = sqldb_column_int64(st, 10);
+	o->paid_recorded_by = sqldb_column_int64(st, 11);
+	sql_copy_text(o->ship_name, sizeof o->ship_name, st, 12);
+	sql_copy_text(o->ship_postal_code, sizeof o->ship_postal_code, st, 13);
+	sql_copy_text(o->ship_address, sizeof o->ship_address, st, 14);
+	sql_copy_text(o->ship_phone, sizeof o->ship_phone, st, 15);
+	o->created_at = sqldb_column_int64(st, 16);
+	o->cancelled_at = sqldb_column_int64(st, 17);
+	sql_copy_text(o->product_name_ja, sizeof o->product_name_ja, st, 18);
+	sql_copy_text(o->patient_name, sizeof o->patient_name, st, 19);
 }
 
 store_rc sqlite_order_insert(store *s, order_record *o)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO orders (patient_id, decision_id, product_id, quantity, unit_price_jpy,"
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO orders (patient_id, decision_id, product_id, quantity, unit_price_jpy,"
 	                                      " total_jpy, status, payment_method, ship_name, ship_postal_code, ship_address,"
-	                                      " ship_phone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	                                      " ship_phone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, o->patient_id);
-	sqlite3_bind_int64(st, 2, o->decision_id);
-	sqlite3_bind_int64(st, 3, o->product_id);
-	sqlite3_bind_int(st, 4, o->quantity);
-	sqlite3_bind_int64(st, 5, o->unit_price_jpy);
-	sqlite3_bind_int64(st, 6, o->total_jpy);
-	sqlite3_bind_text(st, 7, o->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, o->payment_method, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, o->ship_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, o->ship_postal_code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, o->ship_address, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, o->ship_phone, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 13, o->created_at);
-	return insert_done(ss, st, &o->id, "insert order");
+	sqldb_bind_int64(st, 1, o->patient_id);
+	sqldb_bind_int64(st, 2, o->decision_id);
+	sqldb_bind_int64(st, 3, o->product_id);
+	sqldb_bind_int(st, 4, o->quantity);
+	sqldb_bind_int64(st, 5, o->unit_price_jpy);
+	sqldb_bind_int64(st, 6, o->total_jpy);
+	sqldb_bind_text(st, 7, o->status);
+	sqldb_bind_text(st, 8, o->payment_method);
+	sqldb_bind_text(st, 9, o->ship_name);
+	sqldb_bind_text(st, 10, o->ship_postal_code);
+	sqldb_bind_text(st, 11, o->ship_address);
+	sqldb_bind_text(st, 12, o->ship_phone);
+	sqldb_bind_int64(st, 13, o->created_at);
+	return sql_insert(ss, st, &o->id, "insert order");
 }
 
 store_rc sqlite_order_get(store *s, int64_t id, order_record *out)
 {
-	return sqlite_get_by_id(impl(s), ORDER_SELECT " WHERE o.id = ?", id, read_order, out, "read order");
+	return sql_get_by_id(impl(s), ORDER_SELECT " WHERE o.id = ?", id, read_order, out, "read order");
 }
 
 store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, ORDER_SELECT " WHERE (?1 = 0 OR o.patient_id = ?1) AND (?2 IS NULL OR o.status = ?2)"
+	sqldb_stmt *st = sql_prepare(ss, ORDER_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR o.patient_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR o.status = ?2)"
 	                                      " ORDER BY o.id DESC LIMIT 500");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
+	sqldb_bind_int64(st, 1, patient_id);
 	if (status)
-		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+		sqldb_bind_text(st, 2, status);
 	else
-		sqlite3_bind_null(st, 2);
+		sqldb_bind_null(st, 2);
 	EACH(ss, st, read_order, order_record, fn, ctx, "list orders");
 }
 
@@ -473,19 +466,19 @@ store_rc sqlite_order_search(store *s, const list_filter *f, int64_t *total_out,
 {
 	sqlite_store *ss = impl(s);
 	if (total_out != NULL) {
-		sqlite3_stmt *count = sqlite_prepare(ss, "SELECT count(*) FROM orders o JOIN users u ON u.id = o.patient_id"
+		sqldb_stmt *count = sql_prepare(ss, "SELECT count(*) FROM orders o JOIN users u ON u.id = o.patient_id"
 		                                         ORDER_MATCH " AND " SQL_STATUS_MATCH("o.status"));
 		if (count == NULL)
 			return STORE_ERROR;
-		sqlite_bind_filter(count, f);
-		if (sqlite_count(ss, count, total_out, "count orders") != STORE_OK)
+		sql_bind_filter(count, f);
+		if (sql_count(ss, count, total_out, "count orders") != STORE_OK)
 			return STORE_ERROR;
 	}
-	sqlite3_stmt *st = sqlite_prepare(ss, ORDER_SELECT ORDER_MATCH " AND " SQL_STATUS_MATCH("o.status")
+	sqldb_stmt *st = sql_prepare(ss, ORDER_SELECT ORDER_MATCH " AND " SQL_STATUS_MATCH("o.status")
 	                                      " ORDER BY o.id DESC" SQL_PAGE);
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite_bind_filter(st, f);
+	sql_bind_filter(st, f);
 	EACH(ss, st, read_order, order_record, fn, ctx, "search orders");
 }
 
@@ -493,135 +486,135 @@ store_rc sqlite_order_status_counts(store *s, const list_filter *f, store_status
                                     void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT o.status, count(*) FROM orders o JOIN users u ON u.id = o.patient_id"
+	sqldb_stmt *st = sql_prepare(ss, "SELECT o.status, count(*) FROM orders o JOIN users u ON u.id = o.patient_id"
 	                                      ORDER_MATCH " GROUP BY o.status");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite_bind_filter(st, f);
+	sql_bind_filter(st, f);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
-	store_rc out = rc == SQLITE_DONE ? STORE_OK : sqlite_fail(ss, "count orders by status");
-	sqlite_release(ss, st);
+	while ((rc = sqldb_step(st)) == SQLDB_ROW)
+		fn(ctx, (const char *)sqldb_column_text(st, 0), sqldb_column_int64(st, 1));
+	store_rc out = rc == SQLDB_DONE ? STORE_OK : sql_fail(ss, "count orders by status");
+	sqldb_release(st);
 	return out;
 }
 
 store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT coalesce(sum(quantity), 0) FROM orders WHERE decision_id = ? AND status <> 'cancelled'");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT coalesce(sum(quantity), 0) FROM orders WHERE decision_id = ? AND status <> 'cancelled'");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, decision_id);
+	sqldb_bind_int64(st, 1, decision_id);
 	store_rc rc = STORE_OK;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*qty_out = sqlite3_column_int64(st, 0);
+	if (sqldb_step(st) == SQLDB_ROW)
+		*qty_out = sqldb_column_int64(st, 0);
 	else
-		rc = sqlite_fail(ss, "ordered quantity");
-	sqlite_release(ss, st);
+		rc = sql_fail(ss, "ordered quantity");
+	sqldb_release(st);
 	return rc;
 }
 
 store_rc sqlite_order_set_status(store *s, int64_t id, const char *from_status, const char *to_status, int64_t now)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE orders SET status = ?1,"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE orders SET status = ?1,"
 	                                      " cancelled_at = CASE WHEN ?1 = 'cancelled' THEN ?4 ELSE cancelled_at END"
 	                                      " WHERE id = ?2 AND status = ?3");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, to_status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_text(st, 3, from_status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	return changed_one(ss, sqlite_step_done(ss, st, "set order status"));
+	sqldb_bind_text(st, 1, to_status);
+	sqldb_bind_int64(st, 2, id);
+	sqldb_bind_text(st, 3, from_status);
+	sqldb_bind_int64(st, 4, now);
+	return changed_one(ss, sql_step_done(ss, st, "set order status"));
 }
 
 store_rc sqlite_order_record_payment(store *s, int64_t id, const char *reference, int64_t paid_at, int64_t by)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE orders SET paid_at = ?, payment_reference = ?, paid_recorded_by = ?"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE orders SET paid_at = ?, payment_reference = ?, paid_recorded_by = ?"
 	                                      " WHERE id = ? AND paid_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, paid_at);
-	sqlite3_bind_text(st, 2, reference, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, by);
-	sqlite3_bind_int64(st, 4, id);
-	return changed_one(ss, sqlite_step_done(ss, st, "record payment"));
+	sqldb_bind_int64(st, 1, paid_at);
+	sqldb_bind_text(st, 2, reference);
+	sqldb_bind_int64(st, 3, by);
+	sqldb_bind_int64(st, 4, id);
+	return changed_one(ss, sql_step_done(ss, st, "record payment"));
 }
 
 /* ---- dispensing and shipping ---- */
 
-static void read_dispense(sqlite3_stmt *st, void *out)
+static void read_dispense(sqldb_stmt *st, void *out)
 {
 	dispense_record *d = out;
-	d->id = sqlite3_column_int64(st, 0);
-	d->order_id = sqlite3_column_int64(st, 1);
-	d->lot_id = sqlite3_column_int64(st, 2);
-	d->quantity = sqlite3_column_int(st, 3);
-	d->dispensed_at = sqlite3_column_int64(st, 4);
-	d->dispensed_by = sqlite3_column_int64(st, 5);
-	sqlite_copy_text(d->lot_number, sizeof d->lot_number, st, 6);
-	sqlite_copy_text(d->expires_on, sizeof d->expires_on, st, 7);
+	d->id = sqldb_column_int64(st, 0);
+	d->order_id = sqldb_column_int64(st, 1);
+	d->lot_id = sqldb_column_int64(st, 2);
+	d->quantity = sqldb_column_int(st, 3);
+	d->dispensed_at = sqldb_column_int64(st, 4);
+	d->dispensed_by = sqldb_column_int64(st, 5);
+	sql_copy_text(d->lot_number, sizeof d->lot_number, st, 6);
+	sql_copy_text(d->expires_on, sizeof d->expires_on, st, 7);
 }
 
 store_rc sqlite_dispense_insert(store *s, dispense_record *d)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO dispenses (order_id, lot_id, quantity, dispensed_at, dispensed_by)"
-	                                      " VALUES (?, ?, ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO dispenses (order_id, lot_id, quantity, dispensed_at, dispensed_by)"
+	                                      " VALUES (?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, d->order_id);
-	sqlite3_bind_int64(st, 2, d->lot_id);
-	sqlite3_bind_int(st, 3, d->quantity);
-	sqlite3_bind_int64(st, 4, d->dispensed_at);
-	sqlite3_bind_int64(st, 5, d->dispensed_by);
-	return insert_done(ss, st, &d->id, "insert dispense");
+	sqldb_bind_int64(st, 1, d->order_id);
+	sqldb_bind_int64(st, 2, d->lot_id);
+	sqldb_bind_int(st, 3, d->quantity);
+	sqldb_bind_int64(st, 4, d->dispensed_at);
+	sqldb_bind_int64(st, 5, d->dispensed_by);
+	return sql_insert(ss, st, &d->id, "insert dispense");
 }
 
 store_rc sqlite_dispenses_of_order(store *s, int64_t order_id, store_dispense_fn fn, void *ctx)
 {
 	dispense_record row;
-	return sqlite_list(impl(s), "SELECT d.id, d.order_id, d.lot_id, d.quantity, d.dispensed_at, d.dispensed_by,"
+	return sql_list(impl(s), "SELECT d.id, d.order_id, d.lot_id, d.quantity, d.dispensed_at, d.dispensed_by,"
 	                            " l.lot_number, l.expires_on FROM dispenses d JOIN lots l ON l.id = d.lot_id"
 	                            " WHERE d.order_id = ? ORDER BY d.id", order_id, read_dispense, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list dispenses");
 }
 
-static void read_shipment(sqlite3_stmt *st, void *out)
+static void read_shipment(sqldb_stmt *st, void *out)
 {
 	shipment_record *sh = out;
-	sh->id = sqlite3_column_int64(st, 0);
-	sh->order_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(sh->carrier, sizeof sh->carrier, st, 2);
-	sqlite_copy_text(sh->tracking_number, sizeof sh->tracking_number, st, 3);
-	sqlite_copy_text(sh->logger_id, sizeof sh->logger_id, st, 4);
-	sh->shipped_at = sqlite3_column_int64(st, 5);
-	sh->delivered_at = sqlite3_column_int64(st, 6);
-	sh->recorded_by = sqlite3_column_int64(st, 7);
+	sh->id = sqldb_column_int64(st, 0);
+	sh->order_id = sqldb_column_int64(st, 1);
+	sql_copy_text(sh->carrier, sizeof sh->carrier, st, 2);
+	sql_copy_text(sh->tracking_number, sizeof sh->tracking_number, st, 3);
+	sql_copy_text(sh->logger_id, sizeof sh->logger_id, st, 4);
+	sh->shipped_at = sqldb_column_int64(st, 5);
+	sh->delivered_at = sqldb_column_int64(st, 6);
+	sh->recorded_by = sqldb_column_int64(st, 7);
 }
 
 store_rc sqlite_shipment_insert(store *s, shipment_record *sh)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "INSERT INTO shipments (order_id, carrier, tracking_number, logger_id, shipped_at,"
-	                                      " recorded_by) VALUES (?, ?, ?, ?, ?, ?)");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO shipments (order_id, carrier, tracking_number, logger_id, shipped_at,"
+	                                      " recorded_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, sh->order_id);
-	sqlite3_bind_text(st, 2, sh->carrier, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, sh->tracking_number, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, sh->logger_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, sh->shipped_at);
-	sqlite3_bind_int64(st, 6, sh->recorded_by);
-	return insert_done(ss, st, &sh->id, "insert shipment");
+	sqldb_bind_int64(st, 1, sh->order_id);
+	sqldb_bind_text(st, 2, sh->carrier);
+	sqldb_bind_text(st, 3, sh->tracking_number);
+	sqldb_bind_text(st, 4, sh->logger_id);
+	sqldb_bind_int64(st, 5, sh->shipped_at);
+	sqldb_bind_int64(st, 6, sh->recorded_by);
+	return sql_insert(ss, st, &sh->id, "insert shipment");
 }
 
 store_rc sqlite_shipment_of_order(store *s, int64_t order_id, shipment_record *out)
 {
-	return sqlite_get_by_id(impl(s), "SELECT id, order_id, carrier, tracking_number, logger_id, shipped_at,"
+	return sql_get_by_id(impl(s), "SELECT id, order_id, carrier, tracking_number, logger_id, shipped_at,"
 	                                 " coalesce(delivered_at, 0), recorded_by FROM shipments WHERE order_id = ?",
 	                                 order_id, read_shipment, out, "read shipment");
 }
@@ -629,12 +622,12 @@ store_rc sqlite_shipment_of_order(store *s, int64_t order_id, shipment_record *o
 store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, at);
-	sqlite3_bind_int64(st, 2, order_id);
-	return changed_one(ss, sqlite_step_done(ss, st, "record delivery"));
+	sqldb_bind_int64(st, 1, at);
+	sqldb_bind_int64(st, 2, order_id);
+	return changed_one(ss, sql_step_done(ss, st, "record delivery"));
 }
 
 /* ---- recall ---- */
@@ -645,34 +638,34 @@ store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at)
 	" ship_address, carrier, tracking_number, shipped_at, delivered_at,"                                        \
 	" track_id, track_status, acknowledged_at, notified_at, contacted_at, contact_notes, closed_on"
 
-static void read_recipient(sqlite3_stmt *st, void *out)
+static void read_recipient(sqldb_stmt *st, void *out)
 {
 	recall_recipient *r = out;
-	r->patient_id = sqlite3_column_int64(st, 0);
-	sqlite_copy_text(r->patient_name, sizeof r->patient_name, st, 1);
-	sqlite_copy_text(r->name_kana, sizeof r->name_kana, st, 2);
-	sqlite_copy_text(r->email, sizeof r->email, st, 3);
-	sqlite_copy_text(r->phone, sizeof r->phone, st, 4);
-	r->order_id = sqlite3_column_int64(st, 5);
-	r->quantity = sqlite3_column_int(st, 6);
-	r->dispensed_at = sqlite3_column_int64(st, 7);
-	sqlite_copy_text(r->ship_postal_code, sizeof r->ship_postal_code, st, 8);
-	sqlite_copy_text(r->ship_address, sizeof r->ship_address, st, 9);
-	sqlite_copy_text(r->carrier, sizeof r->carrier, st, 10);
-	sqlite_copy_text(r->tracking_number, sizeof r->tracking_number, st, 11);
-	r->shipped_at = sqlite3_column_int64(st, 12);
-	r->delivered_at = sqlite3_column_int64(st, 13);
+	r->patient_id = sqldb_column_int64(st, 0);
+	sql_copy_text(r->patient_name, sizeof r->patient_name, st, 1);
+	sql_copy_text(r->name_kana, sizeof r->name_kana, st, 2);
+	sql_copy_text(r->email, sizeof r->email, st, 3);
+	sql_copy_text(r->phone, sizeof r->phone, st, 4);
+	r->order_id = sqldb_column_int64(st, 5);
+	r->quantity = sqldb_column_int(st, 6);
+	r->dispensed_at = sqldb_column_int64(st, 7);
+	sql_copy_text(r->ship_postal_code, sizeof r->ship_postal_code, st, 8);
+	sql_copy_text(r->ship_address, sizeof r->ship_address, st, 9);
+	sql_copy_text(r->carrier, sizeof r->carrier, st, 10);
+	sql_copy_text(r->tracking_number, sizeof r->tracking_number, st, 11);
+	r->shipped_at = sqldb_column_int64(st, 12);
+	r->delivered_at = sqldb_column_int64(st, 13);
 	/* A follow-up's id is never 0, so 0 means none yet (the lot is not recalled) and the
 	 * other follow-up columns hold their defaults: skipping them saves a third of the row's
 	 * reading. */
-	r->track_id = sqlite3_column_int64(st, 14);
+	r->track_id = sqldb_column_int64(st, 14);
 	if (r->track_id != 0) {
-		sqlite_copy_text(r->track_status, sizeof r->track_status, st, 15);
-		r->acknowledged_at = sqlite3_column_int64(st, 16);
-		r->notified_at = sqlite3_column_int64(st, 17);
-		r->contacted_at = sqlite3_column_int64(st, 18);
-		sqlite_copy_text(r->contact_notes, sizeof r->contact_notes, st, 19);
-		sqlite_copy_text(r->closed_on, sizeof r->closed_on, st, 20);
+		sql_copy_text(r->track_status, sizeof r->track_status, st, 15);
+		r->acknowledged_at = sqldb_column_int64(st, 16);
+		r->notified_at = sqldb_column_int64(st, 17);
+		r->contacted_at = sqldb_column_int64(st, 18);
+		sql_copy_text(r->contact_notes, sizeof r->contact_notes, st, 19);
+		sql_copy_text(r->closed_on, sizeof r->closed_on, st, 20);
 	} else {
 		r->track_status[0] = r->contact_notes[0] = r->closed_on[0] = '\0';
 		r->acknowledged_at = r->notified_at = r->contacted_at = 0;
@@ -686,58 +679,58 @@ store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn f
 	 * dispense): no join, no sort (0014_recall_recipients.sql). */
 	static const char sql[] = "SELECT " RECIPIENT_COLUMNS " FROM recall_recipients WHERE lot_id = ?"
 	                          " ORDER BY lot_id, patient_id, order_id, dispense_id";
-	sqlite3_stmt *st = sqlite_prepare(ss, sql);
+	sqldb_stmt *st = sql_prepare(ss, sql);
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, lot_id);
+	sqldb_bind_int64(st, 1, lot_id);
 	recall_recipient row;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
 		read_recipient(st, &row);
 		if (fn(ctx, &row) != 0)
 			break;
 	}
-	store_rc out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK : sqlite_fail(ss, "recall recipients");
-	sqlite_release(ss, st);
+	store_rc out = (rc == SQLDB_ROW || rc == SQLDB_DONE) ? STORE_OK : sql_fail(ss, "recall recipients");
+	sqldb_release(st);
 	return out;
 }
 
-static void read_certificate_use(sqlite3_stmt *st, void *out)
+static void read_certificate_use(sqldb_stmt *st, void *out)
 {
 	certificate_use *u = out;
-	u->certificate_id = sqlite3_column_int64(st, 0);
-	u->lot_id = sqlite3_column_int64(st, 1);
-	sqlite_copy_text(u->lot_number, sizeof u->lot_number, st, 2);
-	sqlite_copy_text(u->test_kind, sizeof u->test_kind, st, 3);
+	u->certificate_id = sqldb_column_int64(st, 0);
+	u->lot_id = sqldb_column_int64(st, 1);
+	sql_copy_text(u->lot_number, sizeof u->lot_number, st, 2);
+	sql_copy_text(u->test_kind, sizeof u->test_kind, st, 3);
 }
 
 store_rc sqlite_certificate_uses(store *s, const char *sha256, store_certificate_use_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
 	/* Driven by certificates_sha256. */
-	sqlite3_stmt *st = sqlite_prepare(ss, "SELECT c.id, c.lot_id, l.lot_number, coalesce(t.kind, '')"
+	sqldb_stmt *st = sql_prepare(ss, "SELECT c.id, c.lot_id, l.lot_number, coalesce(t.kind, '')"
 	                                      " FROM certificates c JOIN lots l ON l.id = c.lot_id"
 	                                      " LEFT JOIN lot_tests t ON t.certificate_id = c.id"
 	                                      " WHERE c.sha256 = ? ORDER BY c.id, t.id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqldb_bind_text(st, 1, sha256);
 	EACH(ss, st, read_certificate_use, certificate_use, fn, ctx, "certificate uses");
 }
 
 store_rc sqlite_recall_track_open(store *s, int64_t lot_id, int64_t now)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(
-		ss, "INSERT INTO recall_tracking (lot_id, dispense_id, order_id, patient_id, created_at, updated_at, updated_by)"
+	sqldb_stmt *st = sqldb_prepare(
+		ss->sql, "INSERT INTO recall_tracking (lot_id, dispense_id, order_id, patient_id, created_at, updated_at, updated_by)"
 		    " SELECT d.lot_id, d.id, d.order_id, o.patient_id, ?2, ?2, 0"
 		    " FROM dispenses d JOIN orders o ON o.id = d.order_id"
 		    " WHERE d.lot_id = ?1 AND NOT EXISTS (SELECT 1 FROM recall_tracking rt WHERE rt.dispense_id = d.id)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, lot_id);
-	sqlite3_bind_int64(st, 2, now);
-	return sqlite_step_done(ss, st, "open recall tracking");
+	sqldb_bind_int64(st, 1, lot_id);
+	sqldb_bind_int64(st, 2, now);
+	return sql_step_done(ss, st, "open recall tracking");
 }
 
 #define TRACK_COLUMNS                                                                                              \
@@ -749,62 +742,62 @@ store_rc sqlite_recall_track_open(store *s, int64_t lot_id, int64_t now)
 	" FROM recall_tracking rt JOIN lots l ON l.id = rt.lot_id JOIN products p ON p.id = l.product_id"        \
 	" JOIN dispenses d ON d.id = rt.dispense_id"
 
-static void read_track(sqlite3_stmt *st, void *out)
+static void read_track(sqldb_stmt *st, void *out)
 {
 	recall_track_record *t = out;
-	t->id = sqlite3_column_int64(st, 0);
-	t->lot_id = sqlite3_column_int64(st, 1);
-	t->dispense_id = sqlite3_column_int64(st, 2);
-	t->order_id = sqlite3_column_int64(st, 3);
-	t->patient_id = sqlite3_column_int64(st, 4);
-	sqlite_copy_text(t->status, sizeof t->status, st, 5);
-	t->created_at = sqlite3_column_int64(st, 6);
-	t->acknowledged_at = sqlite3_column_int64(st, 7);
-	t->notified_at = sqlite3_column_int64(st, 8);
-	t->contacted_at = sqlite3_column_int64(st, 9);
-	sqlite_copy_text(t->contact_notes, sizeof t->contact_notes, st, 10);
-	sqlite_copy_text(t->closed_on, sizeof t->closed_on, st, 11);
-	t->updated_at = sqlite3_column_int64(st, 12);
-	t->updated_by = sqlite3_column_int64(st, 13);
-	sqlite_copy_text(t->lot_number, sizeof t->lot_number, st, 14);
-	sqlite_copy_text(t->product_name_ja, sizeof t->product_name_ja, st, 15);
-	sqlite_copy_text(t->product_name_en, sizeof t->product_name_en, st, 16);
-	t->quantity = sqlite3_column_int(st, 17);
+	t->id = sqldb_column_int64(st, 0);
+	t->lot_id = sqldb_column_int64(st, 1);
+	t->dispense_id = sqldb_column_int64(st, 2);
+	t->order_id = sqldb_column_int64(st, 3);
+	t->patient_id = sqldb_column_int64(st, 4);
+	sql_copy_text(t->status, sizeof t->status, st, 5);
+	t->created_at = sqldb_column_int64(st, 6);
+	t->acknowledged_at = sqldb_column_int64(st, 7);
+	t->notified_at = sqldb_column_int64(st, 8);
+	t->contacted_at = sqldb_column_int64(st, 9);
+	sql_copy_text(t->contact_notes, sizeof t->contact_notes, st, 10);
+	sql_copy_text(t->closed_on, sizeof t->closed_on, st, 11);
+	t->updated_at = sqldb_column_int64(st, 12);
+	t->updated_by = sqldb_column_int64(st, 13);
+	sql_copy_text(t->lot_number, sizeof t->lot_number, st, 14);
+	sql_copy_text(t->product_name_ja, sizeof t->product_name_ja, st, 15);
+	sql_copy_text(t->product_name_en, sizeof t->product_name_en, st, 16);
+	t->quantity = sqldb_column_int(st, 17);
 }
 
 store_rc sqlite_recall_track_get(store *s, int64_t id, recall_track_record *out)
 {
-	return sqlite_get_by_id(impl(s), "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.id = ?",
+	return sql_get_by_id(impl(s), "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.id = ?",
 	                        id, read_track, out, "read recall tracking");
 }
 
 store_rc sqlite_recall_track_update(store *s, const recall_track_record *t)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st = sqlite_prepare(ss, "UPDATE recall_tracking SET status = ?, acknowledged_at = nullif(?, 0),"
-	                                      " notified_at = nullif(?, 0), contacted_at = nullif(?, 0), contact_notes = ?,"
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE recall_tracking SET status = ?, acknowledged_at = nullif(CAST(? AS BIGINT), 0),"
+	                                      " notified_at = nullif(CAST(? AS BIGINT), 0), contacted_at = nullif(CAST(? AS BIGINT), 0), contact_notes = ?,"
 	                                      " closed_on = nullif(?, ''), updated_at = ?, updated_by = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_text(st, 1, t->status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, t->acknowledged_at);
-	sqlite3_bind_int64(st, 3, t->notified_at);
-	sqlite3_bind_int64(st, 4, t->contacted_at);
-	sqlite3_bind_text(st, 5, t->contact_notes, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, t->closed_on, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, t->updated_at);
-	sqlite3_bind_int64(st, 8, t->updated_by);
-	sqlite3_bind_int64(st, 9, t->id);
-	return changed_one(ss, sqlite_step_done(ss, st, "update recall tracking"));
+	sqldb_bind_text(st, 1, t->status);
+	sqldb_bind_int64(st, 2, t->acknowledged_at);
+	sqldb_bind_int64(st, 3, t->notified_at);
+	sqldb_bind_int64(st, 4, t->contacted_at);
+	sqldb_bind_text(st, 5, t->contact_notes);
+	sqldb_bind_text(st, 6, t->closed_on);
+	sqldb_bind_int64(st, 7, t->updated_at);
+	sqldb_bind_int64(st, 8, t->updated_by);
+	sqldb_bind_int64(st, 9, t->id);
+	return changed_one(ss, sql_step_done(ss, st, "update recall tracking"));
 }
 
 store_rc sqlite_recall_tracks_of_patient(store *s, int64_t patient_id, store_recall_track_fn fn, void *ctx)
 {
 	sqlite_store *ss = impl(s);
-	sqlite3_stmt *st =
-		sqlite_prepare(ss, "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.patient_id = ? ORDER BY rt.created_at DESC, rt.id");
+	sqldb_stmt *st =
+		sql_prepare(ss, "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.patient_id = ? ORDER BY rt.created_at DESC, rt.id");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqlite3_bind_int64(st, 1, patient_id);
+	sqldb_bind_int64(st, 1, patient_id);
 	EACH(ss, st, read_track, recall_track_record, fn, ctx, "recalls of patient");
 }
