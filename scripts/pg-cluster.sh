@@ -6,6 +6,8 @@
 #   scripts/pg-cluster.sh stop DIR     stops it (fast mode) and removes DIR
 #   scripts/pg-cluster.sh status DIR   exit 0 when it runs (and prints its URL), 3 when not
 #   scripts/pg-cluster.sh url DIR      prints postgres://USER@127.0.0.1:PORT/exosafe
+#   scripts/pg-cluster.sh restart DIR  restarts the server (fast mode), same port and data: the
+#                                       tests of a database that goes away and comes back
 #
 # The cluster: initdb --auth=trust --locale=C --encoding=UTF8 (C locale: text sorts by bytes,
 # as in SQLite), listening only on 127.0.0.1 on a free port from 54320 up, its unix socket
@@ -24,7 +26,7 @@ if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
   exit 2
 fi
 
-usage() { echo "usage: $0 start|stop|status|url DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|restart|status|url DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
 dir=$2
@@ -91,6 +93,7 @@ start() {
 case "$cmd" in
   start) start ;;
   stop) wipe ;;
+  restart) as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null ;;
   status) if running; then url; else exit 3; fi ;;
   url) [ -f "$dir/port" ] || { echo "pg-cluster: no cluster in $dir" >&2; exit 1; }; url ;;
   *) usage ;;
