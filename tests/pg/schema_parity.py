@@ -2,7 +2,7 @@
 """Schema parity of the two migration sets (issue 18): src/store/sqlite/NNNN_*.sql applied to a
 fresh SQLite database and src/store/pg/NNNN_*.sql applied to a fresh PostgreSQL database must give
 the same schema, table by table: the same tables and views, the same columns in the same order,
-the same NOT NULL, the same declared defaults, primary keys, UNIQUE constraints, foreign keys
+of the same type family (integer, text, float, bytes), the same NOT NULL, the same declared defaults, primary keys, UNIQUE constraints, foreign keys
 (columns, referenced table and columns, ON DELETE), indexes (name, columns, unique, partial
 predicate), the same number of CHECK constraints and the same triggers.
 
@@ -34,6 +34,12 @@ def migrations(folder):
     return sorted(os.path.join(folder, f) for f in os.listdir(folder) if re.match(r'^\d{4}_.*\.sql$', f))
 
 
+# Declared types by family: each SQLite type has its PostgreSQL counterparts (src/store/pg/*.sql).
+SQLITE_FAMILY = {'INTEGER': 'integer', 'TEXT': 'text', 'REAL': 'float', 'BLOB': 'bytes'}
+PG_FAMILY = {'bigint': 'integer', 'integer': 'integer', 'smallint': 'integer', 'text': 'text',
+             'double precision': 'float', 'bytea': 'bytes'}
+
+
 def norm_expr(text):
     """A default or index predicate without PostgreSQL's casts, parentheses, case and spaces."""
     if text is None:
@@ -58,7 +64,7 @@ def sqlite_schema(files):
         info = db.execute(f'PRAGMA table_info("{name}")').fetchall()
         # A PRIMARY KEY column is NOT NULL in PostgreSQL; in SQLite an INTEGER PRIMARY KEY can't
         # be NULL either (it is the rowid), and the TEXT keys are NOT NULL through the store.
-        cols = [[c[1], bool(c[3]) or c[5] > 0, norm_expr(c[4])] for c in info]
+        cols = [[c[1], SQLITE_FAMILY.get(c[2].upper(), c[2]), bool(c[3]) or c[5] > 0, norm_expr(c[4])] for c in info]
         pk = [c[1] for c in sorted((c for c in info if c[5] > 0), key=lambda c: c[5])]
         uniques, indexes = [], {}
         for _, iname, unique, origin, partial in db.execute(f'PRAGMA index_list("{name}")'):
@@ -98,7 +104,8 @@ idx AS (SELECT i.indrelid, ic.relname AS name, i.indisunique, i.indisprimary,
         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid)
 SELECT json_build_object(
  'tables', (SELECT json_object_agg(t.relname, json_build_object(
-   'columns', (SELECT json_agg(json_build_array(a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid))
+   'columns', (SELECT json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                                                pg_get_expr(d.adbin, d.adrelid))
                                ORDER BY a.attnum)
                FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped),
@@ -140,7 +147,7 @@ def pg_schema(url, mutation=''):
     schema = {'tables': {}, 'views': raw['views']}
     for name, t in raw['tables'].items():
         schema['tables'][name] = {
-            'columns': [[c[0], c[1], norm_expr(c[2])] for c in t['columns']],
+            'columns': [[c[0], PG_FAMILY.get(c[1], c[1]), c[2], norm_expr(c[3])] for c in t['columns']],
             'primary_key': t['primary_key'],
             'unique': sorted(t['unique']),
             'indexes': {k: [v[0], v[1], norm_expr(v[2])] for k, v in t['indexes'].items()},
@@ -185,6 +192,8 @@ MUTATIONS = [
     "DROP INDEX bookings_one_live_per_slot; CREATE UNIQUE INDEX bookings_one_live_per_slot "
     "ON bookings(slot_id) WHERE status = 'cancelled';",
     'ALTER TABLE readings ADD COLUMN extra BIGINT;',
+    'ALTER TABLE readings ALTER COLUMN celsius TYPE BIGINT;',
+    'ALTER TABLE users ALTER COLUMN created_at TYPE TEXT;',
     'CREATE TABLE extra (id BIGINT);',
 ]
 
