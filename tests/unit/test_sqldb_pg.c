@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/migration.h"
 #include "store/sql/sqldb.h"
 #include "store/sql/sqldb_pg.h"
 
@@ -476,6 +477,44 @@ static void test_server_restart(void **state)
 	sqldb_close(db);
 }
 
+/* The embedded PostgreSQL migrations (src/store/pg, through scripts/embed_sql.py) run through
+ * sqldb_exec, each in its transaction, as the store will run them: PL/pgSQL bodies and several
+ * statements a file included. In a schema of their own, so the database stays as it was. */
+static void test_migrations_apply(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	sqldb *db = open_db();
+	exec_ok(db, "DROP SCHEMA IF EXISTS migr CASCADE; CREATE SCHEMA migr; SET search_path TO migr");
+	assert_int_equal(pg_migrations_count, 16);
+	for (int i = 0; i < pg_migrations_count; i++) {
+		assert_int_equal(pg_migrations[i].version, i + 1);
+		exec_ok(db, "BEGIN");
+		if (sqldb_exec(db, pg_migrations[i].sql) != SQLDB_DONE)
+			fail_msg("%s: %s", pg_migrations[i].name, sqldb_errmsg(db));
+		exec_ok(db, "COMMIT");
+	}
+	sqldb_stmt *st = sqldb_prepare(db, "SELECT count(*) FROM information_schema.tables"
+	                                   " WHERE table_schema = 'migr' AND table_type = 'BASE TABLE'");
+	assert_int_equal(sqldb_step(st), SQLDB_ROW);
+	assert_int_equal(sqldb_column_int64(st, 0), 42);
+	sqldb_release(st);
+	/* 0009 inserts clinic 1 itself: the next clinic is 2, as in SQLite. */
+	st = sqldb_prepare(db, "INSERT INTO clinics (name) VALUES (?) RETURNING id");
+	sqldb_bind_text(st, 1, "二つ目のクリニック");
+	assert_int_equal(sqldb_step(st), SQLDB_ROW);
+	assert_int_equal(sqldb_column_int64(st, 0), 2);
+	sqldb_release(st);
+	/* An append-only table refuses through the driver as SQLDB_CONSTRAINT, as in SQLite. */
+	exec_ok(db, "INSERT INTO audit_log (at, actor_id, actor_role, action, object, detail, prev_hash, hash)"
+	            " VALUES (1, 0, 'system', 'a', 'o', 'd', 'p', 'h')");
+	assert_int_equal(sqldb_exec(db, "UPDATE audit_log SET detail = 'x'"), SQLDB_CONSTRAINT);
+	assert_non_null(strstr(sqldb_errmsg(db), "audit_log is append-only"));
+	assert_int_equal(sqldb_exec(db, "TRUNCATE audit_log"), SQLDB_CONSTRAINT);
+	exec_ok(db, "SET search_path TO public; DROP SCHEMA migr CASCADE");
+	sqldb_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest rewriting[] = {
@@ -493,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_constraints_and_errors),
 		cmocka_unit_test(test_serialization_failure_is_retry),
 		cmocka_unit_test(test_server_restart),
+		cmocka_unit_test(test_migrations_apply),
 	};
 	int failed = cmocka_run_group_tests_name("sqldb_pg_rewrite", rewriting, NULL, NULL);
 	return failed + cmocka_run_group_tests_name("sqldb_pg_server", server, server_setup, NULL);
