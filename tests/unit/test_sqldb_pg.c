@@ -395,6 +395,30 @@ static void test_constraints_and_errors(void **state)
 	assert_non_null(strstr(err, "cannot connect to PostgreSQL"));
 }
 
+/* A failed statement aborts PostgreSQL's transaction (SQLite undoes only the statement): the
+ * COMMIT that follows writes nothing, and must not look like a commit. */
+static void test_commit_after_an_error_is_an_error(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	sqldb *db = open_db();
+	exec_ok(db, "TRUNCATE parent CASCADE");
+	exec_ok(db, "BEGIN");
+	exec_ok(db, "INSERT INTO parent VALUES (1)");
+	assert_int_equal(sqldb_exec(db, "INSERT INTO parent VALUES (1)"), SQLDB_CONSTRAINT);
+	assert_int_equal(sqldb_exec(db, "INSERT INTO parent VALUES (2)"), SQLDB_ERROR);  /* 25P02 */
+	assert_int_equal(sqldb_exec(db, " commit;"), SQLDB_ERROR);
+	assert_non_null(strstr(sqldb_errmsg(db), "rolled back"));
+	sqldb_stmt *st = sqldb_prepare(db, "SELECT count(*) FROM parent");
+	assert_int_equal(sqldb_step(st), SQLDB_ROW);
+	assert_int_equal(sqldb_column_int64(st, 0), 0);
+	sqldb_release(st);
+	exec_ok(db, "BEGIN; INSERT INTO parent VALUES (3)");
+	exec_ok(db, "END");
+	exec_ok(db, "COMMIT");         /* outside a transaction: a warning, not an error */
+	sqldb_close(db);
+}
+
 /* Write skew under SERIALIZABLE: each of two doctors takes themself off call after seeing the
  * other on call; one of the two transactions must fail with 40001 → SQLDB_RETRY. */
 static void test_serialization_failure_is_retry(void **state)
@@ -530,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_changes_and_rows),
 		cmocka_unit_test(test_statement_cache),
 		cmocka_unit_test(test_constraints_and_errors),
+		cmocka_unit_test(test_commit_after_an_error_is_an_error),
 		cmocka_unit_test(test_serialization_failure_is_retry),
 		cmocka_unit_test(test_server_restart),
 		cmocka_unit_test(test_migrations_apply),

@@ -12,7 +12,9 @@
  *   the transaction is rolled back here, as the contract says); a lost connection is SQLDB_ERROR
  *   "database connection lost", and the next prepare or exec resets it (PQreset), so the server
  *   keeps serving once the database is back. A reset loses the server's prepared statements:
- *   each is prepared again at its next run (the connection's generation tells). */
+ *   each is prepared again at its next run (the connection's generation tells).
+ * - Unlike SQLite, a failed statement aborts PostgreSQL's whole transaction: every later
+ *   statement fails until ROLLBACK, and COMMIT then rolls back (reported here as SQLDB_ERROR). */
 #include "store/sql/sqldb.h"
 
 #include "store/sql/sqldb_driver.h"
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define BYTEA_OID 17
 #define BOOL_OID 16
@@ -526,6 +529,18 @@ static const void *pg_column_blob(sqldb_stmt *base, int col, size_t *len_out)
 
 /* ---- connection ---- */
 
+/* Whether sql is COMMIT (or its synonym END), in any case and spacing. */
+static bool is_commit(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	size_t n = strncasecmp(sql, "COMMIT", 6) == 0 ? 6 : strncasecmp(sql, "END", 3) == 0 ? 3 : 0;
+	if (n == 0)
+		return false;
+	sql += n;
+	return *sql == '\0' || *sql == ';' || *sql == ' ' || *sql == '\t' || *sql == '\n';
+}
+
 static sqldb_rc pg_exec(sqldb *db, const char *sql)
 {
 	pg_conn *c = (pg_conn *)db;
@@ -534,8 +549,15 @@ static sqldb_rc pg_exec(sqldb *db, const char *sql)
 	PGresult *r = PQexec(c->pg, sql);
 	ExecStatusType status = PQresultStatus(r);
 	sqldb_rc rc = SQLDB_DONE;
-	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
+	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
 		rc = fail_rc(c, r);
+	} else if (is_commit(sql) && strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
+		/* PostgreSQL answers COMMIT of a transaction that an error aborted with success and the
+		 * tag ROLLBACK: nothing was written, and the caller must not take it for a commit.
+		 * (SQLite undoes only the failed statement, so its COMMIT keeps the rest.) */
+		set_err(c, "COMMIT rolled back: a statement of the transaction had failed");
+		rc = SQLDB_ERROR;
+	}
 	PQclear(r);
 	return rc;
 }
