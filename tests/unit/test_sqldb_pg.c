@@ -390,9 +390,27 @@ static void test_constraints_and_errors(void **state)
 	sqldb_release(st);
 	sqldb_close(db);
 
-	char err[256];
+	char err[512];
 	assert_null(sqldb_pg_open("postgres://nobody@127.0.0.1:1/none", err, sizeof err));
 	assert_non_null(strstr(err, "cannot connect to PostgreSQL"));
+}
+
+/* A database that would sort text otherwise than SQLite is refused at open, saying why. */
+static void test_open_refuses_other_encodings(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	sqldb *db = open_db();
+	exec_ok(db, "DROP DATABASE IF EXISTS ascii_db");
+	exec_ok(db, "CREATE DATABASE ascii_db TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'");
+	char url[512], err[512] = "";
+	const char *slash = strrchr(pg_url(), '/');
+	snprintf(url, sizeof url, "%.*s/ascii_db", (int)(slash - pg_url()), pg_url());
+	assert_null(sqldb_pg_open(url, err, sizeof err));
+	assert_non_null(strstr(err, "encoding SQL_ASCII"));
+	assert_non_null(strstr(err, "LC_COLLATE 'C'"));
+	exec_ok(db, "DROP DATABASE ascii_db");
+	sqldb_close(db);
 }
 
 /* A failed statement aborts PostgreSQL's transaction (SQLite undoes only the statement): the
@@ -554,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_changes_and_rows),
 		cmocka_unit_test(test_statement_cache),
 		cmocka_unit_test(test_constraints_and_errors),
+		cmocka_unit_test(test_open_refuses_other_encodings),
 		cmocka_unit_test(test_commit_after_an_error_is_an_error),
 		cmocka_unit_test(test_serialization_failure_is_retry),
 		cmocka_unit_test(test_server_restart),

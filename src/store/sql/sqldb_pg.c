@@ -589,6 +589,33 @@ static void quiet_notice(void *arg, const char *message)
 	(void)message;
 }
 
+/* The contract's text rule: text compares and sorts by its UTF-8 bytes, as in SQLite, which
+ * holds for a UTF8 database with the C collation (C.UTF-8 sorts by code point: the same order).
+ * Another collation would order names, dates-as-text and keyset pages differently, so such a
+ * database is refused with what to do instead. */
+static bool database_sorts_bytewise(PGconn *pg, char *err, size_t errlen)
+{
+	PGresult *r = PQexec(pg, "SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database"
+	                         " WHERE datname = current_database()");
+	bool ok = false;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		snprintf(err, errlen, "cannot read the database's encoding and collation: %s", PQerrorMessage(pg));
+	} else {
+		const char *encoding = PQgetvalue(r, 0, 0), *collate = PQgetvalue(r, 0, 1);
+		ok = strcmp(encoding, "UTF8") == 0 &&
+		     (strcmp(collate, "C") == 0 || strcmp(collate, "POSIX") == 0 || strcasecmp(collate, "C.UTF-8") == 0 ||
+		      strcasecmp(collate, "C.utf8") == 0);
+		if (!ok)
+			snprintf(err, errlen,
+			         "the database has encoding %s and collation %s; exosafe needs UTF8 and C (text sorted by"
+			         " its bytes, as in SQLite): CREATE DATABASE ... TEMPLATE template0 ENCODING 'UTF8'"
+			         " LC_COLLATE 'C' LC_CTYPE 'C'",
+			         encoding, collate);
+	}
+	PQclear(r);
+	return ok;
+}
+
 sqldb *sqldb_pg_open(const char *url, char *err, size_t errlen)
 {
 	pg_conn *c = calloc(1, sizeof *c);
@@ -617,6 +644,11 @@ sqldb *sqldb_pg_open(const char *url, char *err, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(c->pg, quiet_notice, NULL);
+	if (!database_sorts_bytewise(c->pg, err, errlen)) {
+		PQfinish(c->pg);
+		free(c);
+		return NULL;
+	}
 	return &c->base;
 }
 
