@@ -19,7 +19,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from schema_parity import migrations, psql  # noqa: E402
 
-CALL = re.compile(r'\b(?:sqlite_prepare|sqldb_prepare|sqlite3_prepare_v2)\s*\(\s*[^,]+,\s*((?:"(?:[^"\\]|\\.)*"\s*)+)')
+CALL = re.compile(r'\b(?:sqlite_prepare|sql_prepare|sqldb_prepare|sqlite3_prepare_v2)\s*\(\s*[^,]+,\s*((?:"(?:[^"\\]|\\.)*"\s*)+)')
 LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
