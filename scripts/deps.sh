@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   gcc pkg-config meson ninja-build
-  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev postgresql libsodium-dev
   libutf8proc-dev libcsv-dev libcmocka-dev libinih-dev libpcre2-dev libvectorscan-dev libcurl4-openssl-dev
   sqlite3 curl faketime nodejs npm chromium fonts-noto-cjk python3-numpy python3-scipy python3-aiosmtpd
   wrk nginx-light clang libclang-rt-14-dev

@@ -10,5 +10,8 @@ struct migration {
 
 extern const struct migration sqlite_migrations[];
 extern const int sqlite_migrations_count;
+/* The PostgreSQL twins (src/store/pg/NNNN_*.sql): the same versions and names. */
+extern const struct migration pg_migrations[];
+extern const int pg_migrations_count;
 
 #endif
