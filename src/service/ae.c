@@ -292,7 +292,7 @@ static ae_rc raise_lot_alert(store *s, const ae_policy *p, const lot_record *lot
 	actor system = {.id = 0, .role = ROLE_NONE};
 	/* Inside the assessment's transaction (ae_assess): the alert, its quarantine and the
 	 * assessment that raised them stand or fall together. A conflict (the lot has this alert
-	 * already) undoes only that insert. */
+	 * already) inserts nothing and leaves the transaction usable (store: ON CONFLICT DO NOTHING). */
 	store_rc rc = store_ae_lot_alert_insert(s, &a);
 	if (rc == STORE_CONFLICT)
 		return AE_OK;

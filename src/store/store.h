@@ -989,7 +989,8 @@ typedef struct store_methods {
 	                          int64_t at);
 
 	/* Silent sensors. silence_open records a silence of logger_id since since_at (r->id set)
-	 * unless the logger has an open one already: then STORE_CONFLICT and nothing is written.
+	 * unless the logger has an open one already: then STORE_CONFLICT, nothing is written and
+	 * the caller's transaction goes on (the silence check carries on in its own).
 	 * silence_recover closes the logger's open silence when a reading after its since_at is
 	 * stored (resumed_at: the first such reading), filling *out; STORE_NOT_FOUND when there is
 	 * no open silence or no such reading. silence_list: open silences and those recovered at or

@@ -416,7 +416,7 @@ test('cold-chain pages: strangers log in, patients and doctors are refused, admi
     const { url } = server;
     for (const path of ['/coldchain.html', '/logger.html?id=1']) {
       await page.goto(`${url}${path}`);
-      await page.waitForURL(`${url}/login.html`);
+      await page.waitForURL(`${url}/login.html?next=${encodeURIComponent(path)}`); // back there after logging in
     }
     await logIn(page, url, 'hanako@patient.example', 'patient-demo-pass');
     for (const path of ['/coldchain.html', '/logger.html?id=1']) {

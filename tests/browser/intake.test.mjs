@@ -457,7 +457,7 @@ test('patient pages send a stranger to log in; doctors\' pages refuse patients',
     const { url } = server;
     for (const path of ['/book.html', '/questionnaire.html', '/consent.html', '/status.html', '/schedule.html', '/review.html', '/patient.html?id=1']) {
       await page.goto(`${url}${path}`);
-      await page.waitForURL(`${url}/login.html`);
+      await page.waitForURL(`${url}/login.html?next=${encodeURIComponent(path)}`); // back there after logging in
     }
     await logIn(page, url, 'hanako@patient.example', 'patient-demo-pass');
     for (const path of ['/schedule.html', '/review.html', '/patient.html?id=1']) {

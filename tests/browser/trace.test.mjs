@@ -503,7 +503,7 @@ test('traceability pages: strangers log in, patients are refused staff pages, pu
     const { url } = server;
     for (const path of ['/lots.html', '/lot.html?id=1', '/orders-staff.html', '/order.html']) {
       await page.goto(`${url}${path}`);
-      await page.waitForURL(`${url}/login.html`);
+      await page.waitForURL(`${url}/login.html?next=${encodeURIComponent(path)}`); // back there after logging in
     }
     for (const path of ['/products.html', '/product.html?id=1', '/public-lot.html?id=1']) {
       await openReady(page, url, path);

@@ -85,6 +85,11 @@ void sql_bind_filter(sqldb_stmt *st, const list_filter *f);
 /* Runs an "INSERT ... RETURNING id" (as sql_step_done) and on success stores the new row's id
  * in *id_out. */
 store_rc sql_insert(sqlite_store *ss, sqldb_stmt *st, int64_t *id_out, const char *what);
+/* Runs an "INSERT ... ON CONFLICT DO NOTHING RETURNING id": STORE_OK and the new row's id, or
+ * STORE_CONFLICT when a unique constraint kept the row out. Unlike a refused plain INSERT this
+ * leaves the transaction usable on PostgreSQL too, where any failed statement aborts the whole
+ * transaction; callers that carry on after a conflict inside a transaction use this. */
+store_rc sql_insert_new(sqlite_store *ss, sqldb_stmt *st, int64_t *id_out, const char *what);
 /* Prepares sql, binds key to ?1 and reads at most one row (sql_step_one). */
 store_rc sql_get_by_id(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqldb_stmt *st, void *out),
                           void *out, const char *what);

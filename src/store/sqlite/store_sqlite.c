@@ -310,6 +310,19 @@ store_rc sql_insert(sqlite_store *ss, sqldb_stmt *st, int64_t *id_out, const cha
 	return run_write(ss, st, id_out, what);
 }
 
+store_rc sql_insert_new(sqlite_store *ss, sqldb_stmt *st, int64_t *id_out, const char *what)
+{
+	int64_t id = 0;   /* ids start at 1: 0 means the statement returned no row */
+	store_rc rc = run_write(ss, st, &id, what);
+	if (rc == STORE_OK && id == 0) {
+		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: already there", what);
+		return STORE_CONFLICT;
+	}
+	if (rc == STORE_OK)
+		*id_out = id;
+	return rc;
+}
+
 store_rc sql_get_by_id(sqlite_store *ss, const char *sql, int64_t key, void (*read)(sqldb_stmt *st, void *out),
                           void *out, const char *what)
 {

@@ -330,7 +330,7 @@ store_rc sqlite_ae_lot_alert_insert(store *s, ae_lot_alert_record *a)
 {
 	sqlite_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO ae_lot_alerts (lot_id, rule, evidence_json, quarantined, created_at)"
-	                                      " VALUES (?, ?, ?, ?, ?) RETURNING id");
+	                                      " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, a->lot_id);
@@ -338,7 +338,8 @@ store_rc sqlite_ae_lot_alert_insert(store *s, ae_lot_alert_record *a)
 	sqldb_bind_text(st, 3, a->evidence_json);
 	sqldb_bind_int(st, 4, a->quarantined);
 	sqldb_bind_int64(st, 5, a->created_at);
-	return sql_insert(ss, st, &a->id, "insert lot alert");
+	/* The assessment that raised it goes on after a conflict (the lot has this alert already). */
+	return sql_insert_new(ss, st, &a->id, "insert lot alert");
 }
 
 store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx)

@@ -442,13 +442,15 @@ static void read_silence(sqldb_stmt *st, void *out)
 store_rc sqlite_silence_open(store *s, logger_silence_record *r)
 {
 	sqlite_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO logger_silences (logger_id, since_at, detected_at) VALUES (?, ?, ?) RETURNING id");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO logger_silences (logger_id, since_at, detected_at) VALUES (?, ?, ?)"
+	                                      " ON CONFLICT DO NOTHING RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, r->logger_id);
 	sqldb_bind_int64(st, 2, r->since_at);
 	sqldb_bind_int64(st, 3, r->detected_at);
-	return sql_insert(ss, st, &r->id, "open silence");
+	/* The service carries on after a conflict (already silent) in its transaction. */
+	return sql_insert_new(ss, st, &r->id, "open silence");
 }
 
 store_rc sqlite_silence_recover(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out)
