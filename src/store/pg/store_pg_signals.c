@@ -23,13 +23,17 @@
 
 /* Ordered by report, then suspect lot: a report's pairs come in one batch, and in the same order
  * on every run (the bench's CSV extract is written in this order). The latest assessment is
- * found with the same correlated max(version) as SQLite's LATEST_ASSESSMENTS; PostgreSQL reads
- * it from the (report_id, version) unique index. */
+ * the one no other version of its report exceeds: the same rows as SQLite's LATEST_ASSESSMENTS
+ * (version = the report's max(version); version is NOT NULL), written as NOT EXISTS because
+ * PostgreSQL plans that as a hash anti join, while the correlated max() is estimated to keep
+ * 0.5% of the rows and planned as nested loops with a subquery per row: 3x slower on 400,000
+ * assessments (bench/signals/bench_signals_pg). */
 #define PAIRS_SELECT                                                                                         \
 	"SELECT la.report_id, p.code, l.lot_number, la.terms_json"                                              \
 	" FROM ae_assessments la JOIN ae_suspect_lots sl ON sl.assessment_id = la.id"                           \
 	" JOIN lots l ON l.id = sl.lot_id JOIN products p ON p.id = l.product_id"                               \
-	" WHERE la.version = (SELECT max(version) FROM ae_assessments WHERE report_id = la.report_id)"         \
+	" WHERE NOT EXISTS (SELECT 1 FROM ae_assessments n WHERE n.report_id = la.report_id"                    \
+	"                   AND n.version > la.version)"                                                        \
 	" ORDER BY la.report_id, sl.lot_id"
 
 enum { TERMS_MAX = 64, ITEM_MAX = 255 };
