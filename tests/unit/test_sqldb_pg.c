@@ -683,6 +683,11 @@ static void test_copy_out_errors(void **state)
 	assert_int_equal(bad.rows, 0);
 	assert_int_equal(sqldb_copy_out(db, "SELECT 1", collect, &bad), SQLDB_ERROR);
 	assert_int_equal(bad.rows, 0);
+	/* A COPY the other way is ended at once, not left waiting for data. */
+	exec_ok(db, "CREATE TEMP TABLE sink (x TEXT)");
+	assert_int_equal(sqldb_copy_out(db, "COPY sink FROM STDIN", collect, &bad), SQLDB_ERROR);
+	assert_non_null(strstr(sqldb_errmsg(db), "not a COPY"));
+	assert_int_equal(bad.rows, 0);
 	/* A row with fewer fields than the caller expects is refused by sqldb_copy_fields. */
 	char *f[2];
 	char one[] = "only";

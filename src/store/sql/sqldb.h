@@ -75,8 +75,9 @@ sqldb_rc sqldb_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn, void 
 /* Splits a row of sqldb_copy_out into its tab-separated fields in place, decoding the text
  * format's escapes (\\, \t, \n, \r, \b, \f, \v, octal \ooo, \xhh): fields[i] points at the
  * i-th value, NUL-terminated, and lens[i] (when lens is not NULL) is its length; the SQL NULL
- * (\N) gives fields[i] NULL and lens[i] 0. Returns the number of fields, or -1 when the row
- * does not have exactly n of them. Allocates nothing. */
+ * (\N) gives fields[i] NULL and lens[i] 0. line[len] must be writable (the last field's NUL
+ * may go there; sqldb_copy_out's rows have it). Returns the number of fields, or -1 when the
+ * row does not have exactly n of them. Allocates nothing. */
 int sqldb_copy_fields(char *line, size_t len, char **fields, size_t *lens, int n);
 
 struct sqlite3;

@@ -570,10 +570,22 @@ static sqldb_rc pg_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn, v
 	if (!ensure_connected(c))
 		return SQLDB_ERROR;
 	PGresult *r = PQexec(c->pg, sql);
-	if (PQresultStatus(r) != PGRES_COPY_OUT) {
-		sqldb_rc rc = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK
-		                  ? (set_err(c, "not a COPY ... TO STDOUT statement"), SQLDB_ERROR)
-		                  : fail_rc(c, r);
+	ExecStatusType status = PQresultStatus(r);
+	if (status != PGRES_COPY_OUT) {
+		sqldb_rc rc = SQLDB_ERROR;
+		if (status == PGRES_COPY_IN || status == PGRES_COPY_BOTH) {
+			/* A COPY FROM STDIN would wait for data: ended here, so the connection goes on. */
+			PQclear(r);
+			PQputCopyEnd(c->pg, "not a COPY ... TO STDOUT statement");
+			while ((r = PQgetResult(c->pg)) != NULL)
+				PQclear(r);
+			set_err(c, "not a COPY ... TO STDOUT statement");
+			return SQLDB_ERROR;
+		}
+		if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY)
+			set_err(c, "not a COPY ... TO STDOUT statement");
+		else
+			rc = fail_rc(c, r);
 		PQclear(r);
 		return rc;
 	}
