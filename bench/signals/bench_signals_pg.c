@@ -534,7 +534,7 @@ int main(int argc, char **argv)
 	       tm[0].out.len);
 	double ratio = tm[0].total / tm[1].total;
 	printf("ratio CSV time / PostgreSQL COPY time: %.2f (target >= 0.5: %s); row by row: %.2f;"
-	       " COPY reads %.1fx faster than row by row\n",
+	       " reading row by row takes %.2fx the time of COPY\n",
 	       ratio, ratio >= 0.5 ? "met" : "NOT met", tm[0].total / tm[2].total, tm[2].read / tm[1].read);
 	if (!keep) {
 		sqldb_exec(db, "SET client_min_messages TO warning");
