@@ -263,14 +263,25 @@ static void note_missing(store_schema_status *out, const char *what, const char 
 	snprintf(out->missing + len, sizeof out->missing - len, "%s%s %s", len ? ", " : "", what, name);
 }
 
-/* The objects of schema ?1 (kind, name) as one relation, for EXCEPT. */
+/* The objects of schema p as (kind, name, the table it belongs to), for EXCEPT. */
 #define PG_OBJECTS(p)                                                                                        \
-	"SELECT CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END, table_name FROM information_schema.tables" \
-	" WHERE table_schema = " p                                                                                  \
-	" UNION SELECT 'column', table_name || '.' || column_name FROM information_schema.columns"                \
-	" WHERE table_schema = " p                                                                                  \
-	" UNION SELECT 'index', indexname FROM pg_indexes WHERE schemaname = " p                                   \
-	" UNION SELECT 'trigger', trigger_name FROM information_schema.triggers WHERE trigger_schema = " p
+	"SELECT CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END AS kind, CAST(table_name AS TEXT) AS name," \
+	" CAST(table_name AS TEXT) AS owner FROM information_schema.tables WHERE table_schema = " p                  \
+	" UNION SELECT 'column', table_name || '.' || column_name, CAST(table_name AS TEXT)"                          \
+	" FROM information_schema.columns WHERE table_schema = " p                                                  \
+	" UNION SELECT 'index', CAST(indexname AS TEXT), CAST(tablename AS TEXT) FROM pg_indexes WHERE schemaname = " p \
+	" UNION SELECT 'trigger', CAST(trigger_name AS TEXT), CAST(event_object_table AS TEXT)"                       \
+	" FROM information_schema.triggers WHERE trigger_schema = " p
+
+/* Whether name is one of the comma-separated names in list. */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
 
 static store_rc pg_schema_check(store *s, store_schema_status *out)
 {
@@ -335,8 +346,10 @@ static store_rc pg_schema_check(store *s, store_schema_status *out)
 			return rc;
 		}
 	}
-	sqldb_stmt *st = sql_prepare(&ps->sql_base, "SELECT * FROM (" PG_OBJECTS("CAST(?1 AS TEXT)") ") ref"
-	                                            " EXCEPT SELECT * FROM (" PG_OBJECTS("CAST(?2 AS TEXT)") ") db ORDER BY 1, 2");
+	sqldb_stmt *st = sql_prepare(&ps->sql_base, "SELECT kind, name, owner FROM (SELECT * FROM (" PG_OBJECTS("CAST(?1 AS TEXT)") ") ref"
+	                             " EXCEPT SELECT * FROM (" PG_OBJECTS("CAST(?2 AS TEXT)") ") db) missing"
+	                             " ORDER BY CASE kind WHEN 'table' THEN 0 WHEN 'view' THEN 1 WHEN 'column' THEN 2"
+	                             " WHEN 'index' THEN 3 ELSE 4 END, name");
 	if (st == NULL) {
 		sqldb_exec(db, "ROLLBACK");
 		return STORE_ERROR;
@@ -344,11 +357,18 @@ static store_rc pg_schema_check(store *s, store_schema_status *out)
 	sqldb_bind_text(st, 1, scratch);
 	sqldb_bind_text(st, 2, schema);
 	sqldb_rc rc;
+	char gone[2048] = "";  /* the missing tables: their columns, indexes and triggers go unsaid */
 	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
-		char kind[16], name[128];
+		char kind[16], name[128], owner[128];
 		sql_copy_text(kind, sizeof kind, st, 0);
 		sql_copy_text(name, sizeof name, st, 1);
-		/* Index names of the scratch schema's own constraints are the same as the database's. */
+		sql_copy_text(owner, sizeof owner, st, 2);
+		if (strcmp(kind, "table") == 0 || strcmp(kind, "view") == 0) {
+			size_t len = strlen(gone);
+			snprintf(gone + len, sizeof gone - len, "%s%s", len ? "," : "", name);
+		} else if (listed(gone, owner)) {
+			continue;
+		}
 		note_missing(out, kind, name);
 	}
 	sqldb_release(st);
