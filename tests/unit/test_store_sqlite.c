@@ -666,6 +666,24 @@ static void test_snapshot_and_read_only(void **state)
 #endif
 }
 
+/* --db names SQLite or PostgreSQL, and messages never show a password. */
+static void test_db_url_and_label(void **state)
+{
+	(void)state;
+	char b[256];
+	assert_true(store_db_is_url("postgres://u:p@h/db"));
+	assert_true(store_db_is_url("postgresql://h/db"));
+	assert_true(store_db_is_url("host=h dbname=x password=secret"));
+	assert_false(store_db_is_url("var/exosafe.db"));
+	assert_string_equal(store_db_label("var/exosafe.db", b, sizeof b), "var/exosafe.db");
+	assert_string_equal(store_db_label("postgres://user:s3cret@host:5432/db", b, sizeof b),
+	                    "postgres://user:***@host:5432/db");
+	assert_string_equal(store_db_label("postgresql://user@host/db?password=s3cret&sslmode=require", b, sizeof b),
+	                    "postgresql://user@host/db?password=***&sslmode=require");
+	assert_string_equal(store_db_label("host=h password='a b' dbname=x", b, sizeof b), "host=h password=*** dbname=x");
+	assert_string_equal(store_db_label("postgres://host/db", b, sizeof b), "postgres://host/db");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -685,6 +703,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_check_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_check_empty_and_foreign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_and_read_only, setup, teardown),
+		cmocka_unit_test(test_db_url_and_label),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,9 +13,9 @@
  *   - migrations (src/store/pg/NNNN_*.sql, pg_migrations) recorded in schema_version as in
  *     SQLite, each in its own transaction under the same lock, so servers starting together
  *     migrate once;
- *   - schema_check: the migrations up to the database's version are run in a scratch schema
- *     inside a transaction that is rolled back, and the tables, columns, indexes and triggers
- *     they make are looked for in the database's schema;
+ *   - schema_check: the tables, columns, indexes, triggers and views SQLite's migrations make
+ *     up to the database's version (the same names: pg_schema_parity) are looked for in the
+ *     catalogs, creating nothing (the server's role may not);
  *   - data_generation: a hash of the database's oid and pg_current_snapshot(), which changes
  *     with every commit that could be seen (one round trip, nothing written);
  *   - integrity_check, snapshot_to: refused with what to use instead (amcheck, pg_dump). */
@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "store/migration.h"
 #include "store/sql/sql_store.h"
+#include "store/sqlite/sqlite_internal.h"  /* sqlite_reference_each: the schema to expect */
 
 /* The advisory lock every writer holds: "exosafe" in ASCII. */
 #define PG_WRITE_LOCK "28561392720242277"
@@ -263,24 +264,55 @@ static void note_missing(store_schema_status *out, const char *what, const char 
 	snprintf(out->missing + len, sizeof out->missing - len, "%s%s %s", len ? ", " : "", what, name);
 }
 
-/* The objects of schema p as (kind, name, the table it belongs to), for EXCEPT. */
-#define PG_OBJECTS(p)                                                                                        \
-	"SELECT CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END AS kind, CAST(table_name AS TEXT) AS name," \
-	" CAST(table_name AS TEXT) AS owner FROM information_schema.tables WHERE table_schema = " p                  \
-	" UNION SELECT 'column', table_name || '.' || column_name, CAST(table_name AS TEXT)"                          \
-	" FROM information_schema.columns WHERE table_schema = " p                                                  \
-	" UNION SELECT 'index', CAST(indexname AS TEXT), CAST(tablename AS TEXT) FROM pg_indexes WHERE schemaname = " p \
-	" UNION SELECT 'trigger', CAST(trigger_name AS TEXT), CAST(event_object_table AS TEXT)"                       \
-	" FROM information_schema.triggers WHERE trigger_schema = " p
+/* Every object of the database's schema as "kind name" (kind as SQLite names it: table,
+ * view, index, trigger; columns as "column table.column"), read from the catalogs, which any
+ * role that can connect may read. */
+static const char pg_objects_sql[] =
+	"SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'i' THEN 'index ' ELSE 'table ' END || c.relname"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'i')"
+	" UNION ALL SELECT 'column ' || c.relname || '.' || a.attname"
+	" FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v') AND a.attnum > 0 AND NOT a.attisdropped"
+	" UNION ALL SELECT 'trigger ' || t.tgname"
+	" FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE n.nspname = current_schema() AND NOT t.tgisinternal";
 
-/* Whether name is one of the comma-separated names in list. */
-static bool listed(const char *list, const char *name)
+typedef struct object_set {
+	char **names;     /* sorted */
+	size_t count, cap;
+	store_schema_status *out;
+	char gone[2048];  /* missing tables: their columns go unsaid */
+} object_set;
+
+static int compare_names(const void *a, const void *b)
 {
-	size_t n = strlen(name);
-	for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-			return true;
-	return false;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Notes a reference object the database lacks (sqlite_reference_each's callback). */
+static int check_object(void *ctx, const char *type, const char *name)
+{
+	object_set *set = ctx;
+	char key[300];
+	snprintf(key, sizeof key, "%s %s", type, name);
+	const char *k = key;
+	if (bsearch(&k, set->names, set->count, sizeof *set->names, compare_names) != NULL)
+		return 0;
+	if (strcmp(type, "column") == 0) {
+		char table[200];
+		snprintf(table, sizeof table, "%.*s", (int)strcspn(name, "."), name);
+		size_t len = strlen(table);
+		for (const char *p = set->gone; (p = strstr(p, table)) != NULL; p += len)
+			if ((p == set->gone || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+				return 0;
+	}
+	if (strcmp(type, "table") == 0) {
+		size_t used = strlen(set->gone);
+		snprintf(set->gone + used, sizeof set->gone - used, "%s%s", used ? "," : "", name);
+	}
+	note_missing(set->out, type, name);
+	return 0;
 }
 
 static store_rc pg_schema_check(store *s, store_schema_status *out)
@@ -296,8 +328,8 @@ static store_rc pg_schema_check(store *s, store_schema_status *out)
 	if (out->version == 0) {
 		/* No recorded version: empty, or the version table itself is gone from a database
 		 * that has tables (damaged, not to be initialised over). */
-		sqldb_stmt *st = sql_prepare(&ps->sql_base, "SELECT count(*) FROM information_schema.tables"
-		                                            " WHERE table_schema = current_schema()");
+		sqldb_stmt *st = sql_prepare(&ps->sql_base, "SELECT count(*) FROM pg_class c JOIN pg_namespace n"
+		                                            " ON n.oid = c.relnamespace WHERE n.nspname = current_schema()");
 		if (st == NULL)
 			return STORE_ERROR;
 		int objects = sqldb_step(st) == SQLDB_ROW ? sqldb_column_int(st, 0) : -1;
@@ -312,68 +344,44 @@ static store_rc pg_schema_check(store *s, store_schema_status *out)
 		}
 		return STORE_OK;
 	}
-	if (ps->sql_base.in_transaction) {
-		snprintf(s->errmsg, sizeof s->errmsg, "schema check inside a transaction");
+	/* The reference is SQLite's schema at that version (made in memory from the SQLite
+	 * migrations), which pg_schema_parity holds equal to PostgreSQL's, names included: so
+	 * nothing is created here, and a role that may not create anything can check too. */
+	object_set set = {.out = out};
+	sqldb_stmt *st = sql_prepare(&ps->sql_base, pg_objects_sql);
+	if (st == NULL)
 		return STORE_ERROR;
-	}
-	/* The reference: the migrations up to the database's version, run in a scratch schema of
-	 * a transaction that is rolled back (nothing stays, nothing is locked for long). */
-	sqldb *db = ps->sql_base.sql;
-	char scratch[64];
-	snprintf(scratch, sizeof scratch, "exosafe_reference_%lld", (long long)clock_now());
-	char sql[256];
-	snprintf(sql, sizeof sql,
-	         "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; CREATE SCHEMA %s; SELECT set_config('search_path', '%s', true)",
-	         scratch, scratch);
-	sqldb_stmt *cur = sql_prepare(&ps->sql_base, "SELECT current_schema()");
-	if (cur == NULL)
-		return STORE_ERROR;
-	char schema[128] = "";
-	if (sqldb_step(cur) == SQLDB_ROW)
-		sql_copy_text(schema, sizeof schema, cur, 0);
-	sqldb_release(cur);
-	if (schema[0] == '\0')
-		return exec_fail(ps, "schema check");
-	if (sqldb_exec(db, sql) != SQLDB_DONE) {
-		store_rc rc = exec_fail(ps, "schema check");
-		sqldb_exec(db, "ROLLBACK");
-		return rc;
-	}
-	for (int i = 0; i < pg_migrations_count && pg_migrations[i].version <= out->version; i++) {
-		if (sqldb_exec(db, pg_migrations[i].sql) != SQLDB_DONE) {
-			store_rc rc = exec_fail(ps, pg_migrations[i].name);
-			sqldb_exec(db, "ROLLBACK");
-			return rc;
-		}
-	}
-	sqldb_stmt *st = sql_prepare(&ps->sql_base, "SELECT kind, name, owner FROM (SELECT * FROM (" PG_OBJECTS("CAST(?1 AS TEXT)") ") ref"
-	                             " EXCEPT SELECT * FROM (" PG_OBJECTS("CAST(?2 AS TEXT)") ") db) missing"
-	                             " ORDER BY CASE kind WHEN 'table' THEN 0 WHEN 'view' THEN 1 WHEN 'column' THEN 2"
-	                             " WHEN 'index' THEN 3 ELSE 4 END, name");
-	if (st == NULL) {
-		sqldb_exec(db, "ROLLBACK");
-		return STORE_ERROR;
-	}
-	sqldb_bind_text(st, 1, scratch);
-	sqldb_bind_text(st, 2, schema);
 	sqldb_rc rc;
-	char gone[2048] = "";  /* the missing tables: their columns, indexes and triggers go unsaid */
 	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
-		char kind[16], name[128], owner[128];
-		sql_copy_text(kind, sizeof kind, st, 0);
-		sql_copy_text(name, sizeof name, st, 1);
-		sql_copy_text(owner, sizeof owner, st, 2);
-		if (strcmp(kind, "table") == 0 || strcmp(kind, "view") == 0) {
-			size_t len = strlen(gone);
-			snprintf(gone + len, sizeof gone - len, "%s%s", len ? "," : "", name);
-		} else if (listed(gone, owner)) {
-			continue;
+		if (set.count == set.cap) {
+			size_t cap = set.cap ? set.cap * 2 : 512;
+			char **grown = realloc(set.names, cap * sizeof *grown);
+			if (grown == NULL)
+				break;
+			set.names = grown;
+			set.cap = cap;
 		}
-		note_missing(out, kind, name);
+		if ((set.names[set.count] = strdup(sqldb_column_text(st, 0))) == NULL)
+			break;
+		set.count++;
 	}
 	sqldb_release(st);
-	store_rc result = rc == SQLDB_DONE ? STORE_OK : exec_fail(ps, "schema check");
-	sqldb_exec(db, "ROLLBACK");
+	store_rc result = STORE_OK;
+	if (rc != SQLDB_DONE) {
+		result = rc == SQLDB_ROW ? STORE_ERROR : exec_fail(ps, "schema check");
+		if (rc == SQLDB_ROW)
+			snprintf(s->errmsg, sizeof s->errmsg, "schema check: out of memory");
+	} else {
+		qsort(set.names, set.count, sizeof *set.names, compare_names);
+		char err[sizeof s->errmsg];
+		if (sqlite_reference_each(out->version, check_object, &set, err, sizeof err) != 0) {
+			snprintf(s->errmsg, sizeof s->errmsg, "%s", err);
+			result = STORE_ERROR;
+		}
+	}
+	for (size_t i = 0; i < set.count; i++)
+		free(set.names[i]);
+	free(set.names);
 	if (result != STORE_OK)
 		return result;
 	out->state = out->missing[0] ? STORE_SCHEMA_DAMAGED
