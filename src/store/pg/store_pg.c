@@ -416,6 +416,11 @@ static const store_methods pg_methods = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.data_generation = pg_data_generation,
+	/* ae_signal_pairs is the shared row-by-row one for now. Branch pgbench writes
+	 * pg_ae_signal_pairs (store_pg_signals.c, COPY): once on main, install it here through a
+	 * store-level wrapper (pg_ae_signal_pairs(impl(s)->sql, ...)), replacing the shared entry
+	 * (an initialiser given twice is an error under -Werror: drop it from SQL_STORE_METHODS or
+	 * assign it after copying the table). */
 	SQL_STORE_METHODS
 };
 
