@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/audit_chain.h"
+#include "store/migration.h"
 #include "store/store.h"
 
 #include "testutil_pg.h"
@@ -139,10 +140,67 @@ static void test_writers_serialised(void **state)
 	assert_int_equal(test_pg_drop_db(url), 0);
 }
 
+typedef struct migrator {
+	const char *url;
+	int version;
+	store_rc rc;
+	char err[512];
+} migrator;
+
+static void *migrate_one(void *arg)
+{
+	migrator *m = arg;
+	store *s = store_pg_open(m->url, STORE_OPEN_EXISTING, m->err, sizeof m->err);
+	if (s == NULL) {
+		m->rc = STORE_ERROR;
+		return NULL;
+	}
+	m->rc = store_migrate(s, &m->version);
+	if (m->rc != STORE_OK)
+		snprintf(m->err, sizeof m->err, "%s", s->errmsg);
+	store_close(s);
+	return NULL;
+}
+
+/* Servers starting together on a new database: each migration runs once (under the write
+ * lock), both end at the newest version. */
+static void test_migrations_run_once(void **state)
+{
+	(void)state;
+	if (test_pg_url() == NULL)
+		skip();
+	char url[256];
+	assert_int_equal(test_pg_create_db(url, sizeof url), 0);
+	migrator m[THREADS];
+	pthread_t t[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		m[i] = (migrator){.url = url};
+		assert_int_equal(pthread_create(&t[i], NULL, migrate_one, &m[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		if (m[i].rc != STORE_OK)
+			fail_msg("migrator %d: %s", i, m[i].err);
+		assert_int_equal(m[i].version, pg_migrations[pg_migrations_count - 1].version);
+	}
+	assert_int_equal(test_pg_scalar(url, "SELECT count(*) FROM schema_version"), pg_migrations_count);
+	/* A database newer than this program is refused, in SQLite's words. */
+	char err[512];
+	assert_int_equal(test_pg_exec(url, "INSERT INTO schema_version VALUES (999, '0999_future.sql', 0)", err, sizeof err), 0);
+	store *s = store_pg_open(url, STORE_OPEN_EXISTING, err, sizeof err);
+	assert_non_null(s);
+	int version;
+	assert_int_equal(store_migrate(s, &version), STORE_ERROR);
+	assert_non_null(strstr(s->errmsg, "is newer than this program knows"));
+	store_close(s);
+	assert_int_equal(test_pg_drop_db(url), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writers_serialised),
+		cmocka_unit_test(test_migrations_run_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

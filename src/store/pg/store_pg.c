@@ -201,8 +201,13 @@ static store_rc pg_migrate(store *s, int *version_out)
 	if (pg_begin(s) != STORE_OK)
 		return STORE_ERROR;
 	int current;
-	if (exec_simple(ps, PG_SCHEMA_VERSION_TABLE, "schema_version") != STORE_OK ||
-	    pg_schema_version(s, &current) != STORE_OK) {
+	if (pg_schema_version(s, &current) != STORE_OK) {
+		pg_rollback(s);
+		return STORE_ERROR;
+	}
+	/* Created only when absent: CREATE ... IF NOT EXISTS still needs the right to create,
+	 * which a role that only writes rows lacks even when there is nothing to do. */
+	if (current == 0 && exec_simple(ps, PG_SCHEMA_VERSION_TABLE, "schema_version") != STORE_OK) {
 		pg_rollback(s);
 		return STORE_ERROR;
 	}
