@@ -196,11 +196,55 @@ static void test_migrations_run_once(void **state)
 	assert_int_equal(test_pg_drop_db(url), 0);
 }
 
+/* The cluster restarts in the middle of a transaction: the transaction fails as a whole
+ * (nothing of it is written), and the same store serves the next one on a new connection. */
+static void test_store_survives_restart(void **state)
+{
+	(void)state;
+	const char *dir = getenv("EXOSAFE_TEST_PG_DIR");
+	if (test_pg_url() == NULL || dir == NULL)
+		skip();
+	char url[256], err[512];
+	assert_int_equal(test_pg_create_db(url, sizeof url), 0);
+	store *s = store_pg_open(url, STORE_OPEN_EXISTING, err, sizeof err);
+	assert_non_null(s);
+	int version;
+	assert_int_equal(store_migrate(s, &version), STORE_OK);
+	assert_int_equal(store_audit_now(s, 0, ROLE_NONE, "test.before", "", ""), STORE_OK);
+
+	assert_int_equal(store_begin(s), STORE_OK);
+	user_record u = {.role = ROLE_DOCTOR, .created_at = 1795564800};
+	snprintf(u.email, sizeof u.email, "lost@clinic.example");
+	snprintf(u.name, sizeof u.name, "x");
+	snprintf(u.password_hash, sizeof u.password_hash, "x");
+	assert_int_equal(store_user_insert(s, &u), STORE_OK);
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "scripts/pg-cluster.sh restart '%s' >/dev/null", dir);
+	assert_int_equal(system(cmd), 0);
+	audit_row row;
+	audit_row_make(&row, 0, ROLE_NONE, "test.lost", "", "");
+	assert_int_equal(store_audit_append(s, &row), STORE_ERROR);
+	store_rollback(s);
+
+	assert_int_equal(store_audit_now(s, 0, ROLE_NONE, "test.after", "", ""), STORE_OK);
+	int64_t users = -1;
+	assert_int_equal(store_user_count(s, &users), STORE_OK);
+	assert_int_equal(users, 0);
+	audit_verifier v;
+	audit_verifier_init(&v);
+	assert_int_equal(store_audit_each(s, verify_feed, &v), STORE_OK);
+	assert_false(v.broken);
+	assert_int_equal(v.rows_checked, 2);
+	store_close(s);
+	assert_int_equal(test_pg_drop_db(url), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_writers_serialised),
 		cmocka_unit_test(test_migrations_run_once),
+		cmocka_unit_test(test_store_survives_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
