@@ -18,13 +18,16 @@
  *     catalogs, creating nothing (the server's role may not);
  *   - data_generation: a hash of the database's oid and pg_current_snapshot(), which changes
  *     with every commit that could be seen (one round trip, nothing written);
- *   - integrity_check, snapshot_to: refused with what to use instead (amcheck, pg_dump). */
+ *   - ae_signal_pairs: one COPY (store_pg_signals.c) instead of the shared row-by-row query;
+ *   - integrity_check (nothing to add to PostgreSQL's own checksums here) and snapshot_to
+ *     (refused: pg_dump). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "store/migration.h"
+#include "store/pg/store_pg_signals.h"
 #include "store/sql/sql_store.h"
 #include "store/sqlite/sqlite_internal.h"  /* sqlite_reference_each: the schema to expect */
 
@@ -409,6 +412,13 @@ static store_rc pg_snapshot_to(store *s, const char *path)
 	return STORE_ERROR;
 }
 
+/* Signal detection reads a pooled registry's pairs with one COPY (store_pg_signals.c) rather
+ * than the shared row-by-row query, whose whole result libpq would hold in memory. */
+static store_rc pg_store_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
+{
+	return pg_ae_signal_pairs(pg_impl(s)->sql_base.sql, by_lot, fn, ctx, s->errmsg, sizeof s->errmsg);
+}
+
 static const store_methods pg_methods = {
 	.backend_name = "postgresql",
 	.close = pg_close,
@@ -421,11 +431,7 @@ static const store_methods pg_methods = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.data_generation = pg_data_generation,
-	/* ae_signal_pairs is the shared row-by-row one for now. Branch pgbench writes
-	 * pg_ae_signal_pairs (store_pg_signals.c, COPY): once on main, install it here through a
-	 * store-level wrapper (pg_ae_signal_pairs(impl(s)->sql, ...)), replacing the shared entry
-	 * (an initialiser given twice is an error under -Werror: drop it from SQL_STORE_METHODS or
-	 * assign it after copying the table). */
+	.ae_signal_pairs = pg_store_ae_signal_pairs,
 	SQL_STORE_METHODS
 };
 
