@@ -92,13 +92,13 @@ echo "the server role cannot rewrite the audit log, its triggers or the schema: 
 
 # Served as the server role: health answers and a patient logs in (a write: session, audit).
 http_port=$($py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --db "$app_url" --port "$http_port" --bind 127.0.0.1 --web "$root/web" >>"$out" 2>&1 &
+"$bin" serve --db "$app_url" --port "$http_port" --bind 127.0.0.1 --web "$root/web" --data "$root/data" >>"$out" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-$py - "$http_port" <<'EOF' || fail "serving as the server role"
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+$py - "$http_port" <<'EOF' || { tail -20 "$out"; fail "serving as the server role"; }
 import http.cookiejar, json, sys, time, urllib.request
 base = f"http://127.0.0.1:{sys.argv[1]}"
-for _ in range(100):
+for _ in range(200):
     try:
         urllib.request.urlopen(base + "/api/v1/health", timeout=2).read()
         break
