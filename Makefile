@@ -8,7 +8,7 @@ ASAN_BUILD := build-asan
 DB         := var/exosafe.db
 PORT       ?= 8080
 
-.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http bench-followup stress fuzz sim clean
+.PHONY: all deps build asan run test test-unit test-http test-browser test-asan bench bench-http bench-followup bench-signals-pg stress fuzz sim clean
 
 all: build
 
@@ -59,6 +59,7 @@ stress: build
 # ADCHECK_BENCH_ARGS, e.g. --mb 20; the default checks a generated 100 MB Japanese corpus (var/).
 # HTTP_BENCH_ARGS, e.g. --seconds 2; the default runs wrk 10 s a server and endpoint (about 3 min).
 # FOLLOWUP_BENCH_ARGS, e.g. --patients 10000; the default is a 100,000-patient cohort (build/bench-followup/).
+# SIGNALS_PG_BENCH_ARGS, e.g. --pairs 200000 --lots 20; the default is 1 million pairs by product.
 bench: build
 	$(BUILD)/bench_recall $(BENCH_ARGS)
 	$(BUILD)/bench_coldchain $(COLDCHAIN_BENCH_ARGS)
@@ -66,6 +67,14 @@ bench: build
 	$(BUILD)/bench_adcheck $(ADCHECK_BENCH_ARGS)
 	/usr/bin/python3 bench/followup/bench_followup.py $(FOLLOWUP_BENCH_ARGS)
 	/usr/bin/python3 bench/http/bench_http.py $(HTTP_BENCH_ARGS)
+	$(MAKE) bench-signals-pg
+
+# Signal detection from PostgreSQL (COPY, and row by row) beside the CSV extract of the same
+# reports (bench/signals/bench_signals_pg.c). On the server in EXOSAFE_TEST_PG_URL when set,
+# else on a throwaway cluster in the build folder (scripts/with-pg.sh).
+bench-signals-pg: build
+	if [ -n "$$EXOSAFE_TEST_PG_URL" ]; then $(BUILD)/bench_signals_pg $(SIGNALS_PG_BENCH_ARGS); \
+	else EXOSAFE_PG_DIR=$(CURDIR)/$(BUILD)/pg-bench-signals scripts/with-pg.sh $(BUILD)/bench_signals_pg $(SIGNALS_PG_BENCH_ARGS); fi
 
 # The HTTP benchmark alone: exosafe's API beside nginx serving the same bytes (bench/http).
 bench-http: build

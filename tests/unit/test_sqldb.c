@@ -142,12 +142,32 @@ static void test_release_clears_and_errors(void **state)
 	sqldb_release(NULL);
 }
 
+static int never_called(void *ctx, char *line, size_t len)
+{
+	(void)ctx;
+	(void)line;
+	(void)len;
+	fail_msg("a row from SQLite's copy_out");
+	return 1;
+}
+
+/* COPY is PostgreSQL's: SQLite refuses it with a message, and the next error is SQLite's own. */
+static void test_copy_out_not_supported(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(sqldb_copy_out(f->db, "COPY (SELECT 1) TO STDOUT", never_called, NULL), SQLDB_ERROR);
+	assert_non_null(strstr(sqldb_errmsg(f->db), "not supported"));
+	assert_null(sqldb_prepare(f->db, "SELECT nope FROM nowhere"));
+	assert_non_null(strstr(sqldb_errmsg(f->db), "no such"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_returning_changes_and_constraints),
 		cmocka_unit_test(test_values_nulls_and_parameters),
 		cmocka_unit_test(test_release_clears_and_errors),
+		cmocka_unit_test(test_copy_out_not_supported),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -557,6 +557,145 @@ static void test_migrations_apply(void **state)
 	sqldb_close(db);
 }
 
+/* ---- COPY out ---- */
+
+/* Rows as sqldb_copy_out gives them, each decoded by sqldb_copy_fields into `cols` fields and
+ * kept as "a|b|<NULL>" lines (a field's own | is left as it is: the test data has none). */
+typedef struct copied {
+	int cols, rows, stop_after;
+	char text[4096];
+} copied;
+
+static int collect(void *ctx, char *line, size_t len)
+{
+	copied *c = ctx;
+	assert_int_equal(line[len], '\0');
+	char *fields[8];
+	size_t lens[8];
+	assert_int_equal(sqldb_copy_fields(line, len, fields, lens, c->cols), c->cols);
+	for (int i = 0; i < c->cols; i++) {
+		if (fields[i] != NULL)
+			assert_int_equal(strlen(fields[i]), lens[i]);
+		strncat(c->text, i ? "|" : "", sizeof c->text - strlen(c->text) - 1);
+		strncat(c->text, fields[i] ? fields[i] : "<NULL>", sizeof c->text - strlen(c->text) - 1);
+	}
+	strncat(c->text, "\n", sizeof c->text - strlen(c->text) - 1);
+	return ++c->rows == c->stop_after;
+}
+
+static void test_copy_fields_decodes_in_place(void **state)
+{
+	(void)state;
+	char line[] = "a\\tb\\\\c\t\\N\t\\n\\r\\x41\\101\\b\\f\\v\t\t\\N";
+	char *f[5];
+	size_t l[5];
+	assert_int_equal(sqldb_copy_fields(line, strlen(line), f, l, 5), 5);
+	assert_string_equal(f[0], "a\tb\\c");
+	assert_int_equal(l[0], 5);
+	assert_null(f[1]);
+	assert_string_equal(f[2], "\n\rAA\b\f\v");
+	assert_string_equal(f[3], "");
+	assert_null(f[4]);
+	char two[] = "x\ty";
+	assert_int_equal(sqldb_copy_fields(two, 3, f, NULL, 3), -1);     /* too few */
+	char three[] = "x\ty\tz";
+	assert_int_equal(sqldb_copy_fields(three, 5, f, NULL, 2), -1);   /* too many */
+	char nearly_null[] = "\\Nx";                                     /* not \N alone: text */
+	assert_int_equal(sqldb_copy_fields(nearly_null, 3, f, NULL, 1), 1);
+	assert_string_equal(f[0], "Nx");
+	char empty[] = "";
+	assert_int_equal(sqldb_copy_fields(empty, 0, f, l, 1), 1);
+	assert_string_equal(f[0], "");
+}
+
+/* Awkward values come back exactly: tabs, newlines, backslashes, \N as text, NULL, UTF-8. */
+static void test_copy_out_rows(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	sqldb *db = open_db();
+	exec_ok(db, "DROP TABLE IF EXISTS copied; CREATE TABLE copied (id BIGINT PRIMARY KEY, t TEXT, n BIGINT)");
+	sqldb_stmt *st = sqldb_prepare(db, "INSERT INTO copied (id, t, n) VALUES (?, ?, ?)");
+	static const char *texts[] = {"tab\there", "line\nbreak\r\n", "back\\slash \\N \\t", "\\N", "",
+	                              "注射部位反応 ✓", NULL};
+	for (int i = 0; i < 7; i++) {
+		sqldb_bind_int64(st, 1, i);
+		sqldb_bind_text(st, 2, texts[i]);
+		if (i % 2)
+			sqldb_bind_null(st, 3);
+		else
+			sqldb_bind_int64(st, 3, -i * 1000000000000LL);
+		assert_int_equal(sqldb_step(st), SQLDB_DONE);
+	}
+	sqldb_release(st);
+	copied c = {.cols = 3};
+	assert_int_equal(sqldb_copy_out(db, "COPY (SELECT id, t, n FROM copied ORDER BY id) TO STDOUT", collect, &c),
+	                 SQLDB_DONE);
+	assert_int_equal(c.rows, 7);
+	assert_string_equal(c.text, "0|tab\there|0\n"
+	                            "1|line\nbreak\r\n|<NULL>\n"
+	                            "2|back\\slash \\N \\t|-2000000000000\n"
+	                            "3|\\N|<NULL>\n"
+	                            "4||-4000000000000\n"
+	                            "5|注射部位反応 ✓|<NULL>\n"
+	                            "6|<NULL>|-6000000000000\n");
+
+	/* No rows: DONE without a call. */
+	copied none = {.cols = 3};
+	assert_int_equal(sqldb_copy_out(db, "COPY (SELECT id, t, n FROM copied WHERE id < 0) TO STDOUT", collect, &none),
+	                 SQLDB_DONE);
+	assert_int_equal(none.rows, 0);
+
+	/* The callback stops after two rows: DONE, no more calls, the connection still usable and
+	 * a transaction around it not aborted. */
+	exec_ok(db, "BEGIN");
+	copied two = {.cols = 3, .stop_after = 2};
+	assert_int_equal(sqldb_copy_out(db, "COPY (SELECT id, t, n FROM copied ORDER BY id) TO STDOUT", collect, &two),
+	                 SQLDB_DONE);
+	assert_int_equal(two.rows, 2);
+	exec_ok(db, "INSERT INTO copied (id, t) VALUES (100, 'after the copy')");
+	exec_ok(db, "COMMIT");
+	st = sqldb_prepare(db, "SELECT count(*) FROM copied");
+	assert_int_equal(sqldb_step(st), SQLDB_ROW);
+	assert_int_equal(sqldb_column_int64(st, 0), 8);
+	sqldb_release(st);
+	exec_ok(db, "DROP TABLE copied");
+	sqldb_close(db);
+}
+
+/* An error after some rows were sent: the rows came, the error is the result, the connection
+ * goes on. A bad statement and a statement that is not a COPY are errors before any row. */
+static void test_copy_out_errors(void **state)
+{
+	(void)state;
+	NEED_SERVER();
+	sqldb *db = open_db();
+	copied c = {.cols = 1};
+	/* 20000 rows, the last one divides by zero: PostgreSQL sends the rows before it as it makes them. */
+	sqldb_rc rc = sqldb_copy_out(db, "COPY (SELECT 1 / (20000 - x) FROM generate_series(1, 20000) x) TO STDOUT",
+	                             collect, &c);
+	assert_int_equal(rc, SQLDB_ERROR);
+	assert_non_null(strstr(sqldb_errmsg(db), "division by zero"));
+	assert_true(c.rows < 20000);
+	copied bad = {.cols = 1};
+	assert_int_equal(sqldb_copy_out(db, "COPY (SELECT nope FROM nowhere) TO STDOUT", collect, &bad), SQLDB_ERROR);
+	assert_non_null(strstr(sqldb_errmsg(db), "nowhere"));
+	assert_int_equal(bad.rows, 0);
+	assert_int_equal(sqldb_copy_out(db, "SELECT 1", collect, &bad), SQLDB_ERROR);
+	assert_int_equal(bad.rows, 0);
+	/* A COPY the other way is ended at once, not left waiting for data. */
+	exec_ok(db, "CREATE TEMP TABLE sink (x TEXT)");
+	assert_int_equal(sqldb_copy_out(db, "COPY sink FROM STDIN", collect, &bad), SQLDB_ERROR);
+	assert_non_null(strstr(sqldb_errmsg(db), "not a COPY"));
+	assert_int_equal(bad.rows, 0);
+	/* A row with fewer fields than the caller expects is refused by sqldb_copy_fields. */
+	char *f[2];
+	char one[] = "only";
+	assert_int_equal(sqldb_copy_fields(one, 4, f, NULL, 2), -1);
+	exec_ok(db, "SELECT 1");
+	sqldb_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest rewriting[] = {
@@ -565,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_rewrite_plain_question_marks),
 		cmocka_unit_test(test_rewrite_skips_literals_and_comments),
 		cmocka_unit_test(test_rewrite_refuses_bad_numbers),
+		cmocka_unit_test(test_copy_fields_decodes_in_place),
 	};
 	const struct CMUnitTest server[] = {
 		cmocka_unit_test(test_types_round_trip),
@@ -577,6 +717,8 @@ int main(void)
 		cmocka_unit_test(test_serialization_failure_is_retry),
 		cmocka_unit_test(test_server_restart),
 		cmocka_unit_test(test_migrations_apply),
+		cmocka_unit_test(test_copy_out_rows),
+		cmocka_unit_test(test_copy_out_errors),
 	};
 	int failed = cmocka_run_group_tests_name("sqldb_pg_rewrite", rewriting, NULL, NULL);
 	return failed + cmocka_run_group_tests_name("sqldb_pg_server", server, server_setup, NULL);

@@ -13,19 +13,23 @@
  *   - migrations (src/store/pg/NNNN_*.sql, pg_migrations) recorded in schema_version as in
  *     SQLite, each in its own transaction under the same lock, so servers starting together
  *     migrate once;
- *   - schema_check: the migrations up to the database's version are run in a scratch schema
- *     inside a transaction that is rolled back, and the tables, columns, indexes and triggers
- *     they make are looked for in the database's schema;
+ *   - schema_check: the tables, columns, indexes, triggers and views SQLite's migrations make
+ *     up to the database's version (the same names: pg_schema_parity) are looked for in the
+ *     catalogs, creating nothing (the server's role may not);
  *   - data_generation: a hash of the database's oid and pg_current_snapshot(), which changes
  *     with every commit that could be seen (one round trip, nothing written);
- *   - integrity_check, snapshot_to: refused with what to use instead (amcheck, pg_dump). */
+ *   - ae_signal_pairs: one COPY (store_pg_signals.c) instead of the shared row-by-row query;
+ *   - integrity_check (nothing to add to PostgreSQL's own checksums here) and snapshot_to
+ *     (refused: pg_dump). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "store/migration.h"
+#include "store/pg/store_pg_signals.h"
 #include "store/sql/sql_store.h"
+#include "store/sqlite/sqlite_internal.h"  /* sqlite_reference_each: the schema to expect */
 
 /* The advisory lock every writer holds: "exosafe" in ASCII. */
 #define PG_WRITE_LOCK "28561392720242277"
@@ -200,8 +204,13 @@ static store_rc pg_migrate(store *s, int *version_out)
 	if (pg_begin(s) != STORE_OK)
 		return STORE_ERROR;
 	int current;
-	if (exec_simple(ps, PG_SCHEMA_VERSION_TABLE, "schema_version") != STORE_OK ||
-	    pg_schema_version(s, &current) != STORE_OK) {
+	if (pg_schema_version(s, &current) != STORE_OK) {
+		pg_rollback(s);
+		return STORE_ERROR;
+	}
+	/* Created only when absent: CREATE ... IF NOT EXISTS still needs the right to create,
+	 * which a role that only writes rows lacks even when there is nothing to do. */
+	if (current == 0 && exec_simple(ps, PG_SCHEMA_VERSION_TABLE, "schema_version") != STORE_OK) {
 		pg_rollback(s);
 		return STORE_ERROR;
 	}
@@ -263,14 +272,56 @@ static void note_missing(store_schema_status *out, const char *what, const char 
 	snprintf(out->missing + len, sizeof out->missing - len, "%s%s %s", len ? ", " : "", what, name);
 }
 
-/* The objects of schema ?1 (kind, name) as one relation, for EXCEPT. */
-#define PG_OBJECTS(p)                                                                                        \
-	"SELECT CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END, table_name FROM information_schema.tables" \
-	" WHERE table_schema = " p                                                                                  \
-	" UNION SELECT 'column', table_name || '.' || column_name FROM information_schema.columns"                \
-	" WHERE table_schema = " p                                                                                  \
-	" UNION SELECT 'index', indexname FROM pg_indexes WHERE schemaname = " p                                   \
-	" UNION SELECT 'trigger', trigger_name FROM information_schema.triggers WHERE trigger_schema = " p
+/* Every object of the database's schema as "kind name" (kind as SQLite names it: table,
+ * view, index, trigger; columns as "column table.column"), read from the catalogs, which any
+ * role that can connect may read. */
+static const char pg_objects_sql[] =
+	"SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'i' THEN 'index ' ELSE 'table ' END || c.relname"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'i')"
+	" UNION ALL SELECT 'column ' || c.relname || '.' || a.attname"
+	" FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v') AND a.attnum > 0 AND NOT a.attisdropped"
+	" UNION ALL SELECT 'trigger ' || t.tgname"
+	" FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE n.nspname = current_schema() AND NOT t.tgisinternal";
+
+typedef struct object_set {
+	char **names;     /* sorted */
+	size_t count, cap;
+	store_schema_status *out;
+	char gone[2048];  /* missing tables: their columns go unsaid */
+} object_set;
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Notes a reference object the database lacks (sqlite_reference_each's callback). */
+static int check_object(void *ctx, const char *type, const char *name)
+{
+	object_set *set = ctx;
+	char key[300];
+	snprintf(key, sizeof key, "%s %s", type, name);
+	const char *k = key;
+	if (bsearch(&k, set->names, set->count, sizeof *set->names, compare_names) != NULL)
+		return 0;
+	if (strcmp(type, "column") == 0) {
+		char table[200];
+		snprintf(table, sizeof table, "%.*s", (int)strcspn(name, "."), name);
+		size_t len = strlen(table);
+		for (const char *p = set->gone; (p = strstr(p, table)) != NULL; p += len)
+			if ((p == set->gone || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+				return 0;
+	}
+	if (strcmp(type, "table") == 0) {
+		size_t used = strlen(set->gone);
+		snprintf(set->gone + used, sizeof set->gone - used, "%s%s", used ? "," : "", name);
+	}
+	note_missing(set->out, type, name);
+	return 0;
+}
 
 static store_rc pg_schema_check(store *s, store_schema_status *out)
 {
@@ -285,8 +336,8 @@ static store_rc pg_schema_check(store *s, store_schema_status *out)
 	if (out->version == 0) {
 		/* No recorded version: empty, or the version table itself is gone from a database
 		 * that has tables (damaged, not to be initialised over). */
-		sqldb_stmt *st = sql_prepare(&ps->sql_base, "SELECT count(*) FROM information_schema.tables"
-		                                            " WHERE table_schema = current_schema()");
+		sqldb_stmt *st = sql_prepare(&ps->sql_base, "SELECT count(*) FROM pg_class c JOIN pg_namespace n"
+		                                            " ON n.oid = c.relnamespace WHERE n.nspname = current_schema()");
 		if (st == NULL)
 			return STORE_ERROR;
 		int objects = sqldb_step(st) == SQLDB_ROW ? sqldb_column_int(st, 0) : -1;
@@ -301,59 +352,44 @@ static store_rc pg_schema_check(store *s, store_schema_status *out)
 		}
 		return STORE_OK;
 	}
-	if (ps->sql_base.in_transaction) {
-		snprintf(s->errmsg, sizeof s->errmsg, "schema check inside a transaction");
+	/* The reference is SQLite's schema at that version (made in memory from the SQLite
+	 * migrations), which pg_schema_parity holds equal to PostgreSQL's, names included: so
+	 * nothing is created here, and a role that may not create anything can check too. */
+	object_set set = {.out = out};
+	sqldb_stmt *st = sql_prepare(&ps->sql_base, pg_objects_sql);
+	if (st == NULL)
 		return STORE_ERROR;
-	}
-	/* The reference: the migrations up to the database's version, run in a scratch schema of
-	 * a transaction that is rolled back (nothing stays, nothing is locked for long). */
-	sqldb *db = ps->sql_base.sql;
-	char scratch[64];
-	snprintf(scratch, sizeof scratch, "exosafe_reference_%lld", (long long)clock_now());
-	char sql[256];
-	snprintf(sql, sizeof sql,
-	         "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; CREATE SCHEMA %s; SELECT set_config('search_path', '%s', true)",
-	         scratch, scratch);
-	sqldb_stmt *cur = sql_prepare(&ps->sql_base, "SELECT current_schema()");
-	if (cur == NULL)
-		return STORE_ERROR;
-	char schema[128] = "";
-	if (sqldb_step(cur) == SQLDB_ROW)
-		sql_copy_text(schema, sizeof schema, cur, 0);
-	sqldb_release(cur);
-	if (schema[0] == '\0')
-		return exec_fail(ps, "schema check");
-	if (sqldb_exec(db, sql) != SQLDB_DONE) {
-		store_rc rc = exec_fail(ps, "schema check");
-		sqldb_exec(db, "ROLLBACK");
-		return rc;
-	}
-	for (int i = 0; i < pg_migrations_count && pg_migrations[i].version <= out->version; i++) {
-		if (sqldb_exec(db, pg_migrations[i].sql) != SQLDB_DONE) {
-			store_rc rc = exec_fail(ps, pg_migrations[i].name);
-			sqldb_exec(db, "ROLLBACK");
-			return rc;
-		}
-	}
-	sqldb_stmt *st = sql_prepare(&ps->sql_base, "SELECT * FROM (" PG_OBJECTS("CAST(?1 AS TEXT)") ") ref"
-	                                            " EXCEPT SELECT * FROM (" PG_OBJECTS("CAST(?2 AS TEXT)") ") db ORDER BY 1, 2");
-	if (st == NULL) {
-		sqldb_exec(db, "ROLLBACK");
-		return STORE_ERROR;
-	}
-	sqldb_bind_text(st, 1, scratch);
-	sqldb_bind_text(st, 2, schema);
 	sqldb_rc rc;
 	while ((rc = sqldb_step(st)) == SQLDB_ROW) {
-		char kind[16], name[128];
-		sql_copy_text(kind, sizeof kind, st, 0);
-		sql_copy_text(name, sizeof name, st, 1);
-		/* Index names of the scratch schema's own constraints are the same as the database's. */
-		note_missing(out, kind, name);
+		if (set.count == set.cap) {
+			size_t cap = set.cap ? set.cap * 2 : 512;
+			char **grown = realloc(set.names, cap * sizeof *grown);
+			if (grown == NULL)
+				break;
+			set.names = grown;
+			set.cap = cap;
+		}
+		if ((set.names[set.count] = strdup(sqldb_column_text(st, 0))) == NULL)
+			break;
+		set.count++;
 	}
 	sqldb_release(st);
-	store_rc result = rc == SQLDB_DONE ? STORE_OK : exec_fail(ps, "schema check");
-	sqldb_exec(db, "ROLLBACK");
+	store_rc result = STORE_OK;
+	if (rc != SQLDB_DONE) {
+		result = rc == SQLDB_ROW ? STORE_ERROR : exec_fail(ps, "schema check");
+		if (rc == SQLDB_ROW)
+			snprintf(s->errmsg, sizeof s->errmsg, "schema check: out of memory");
+	} else {
+		qsort(set.names, set.count, sizeof *set.names, compare_names);
+		char err[sizeof s->errmsg];
+		if (sqlite_reference_each(out->version, check_object, &set, err, sizeof err) != 0) {
+			snprintf(s->errmsg, sizeof s->errmsg, "%s", err);
+			result = STORE_ERROR;
+		}
+	}
+	for (size_t i = 0; i < set.count; i++)
+		free(set.names[i]);
+	free(set.names);
 	if (result != STORE_OK)
 		return result;
 	out->state = out->missing[0] ? STORE_SCHEMA_DAMAGED
@@ -376,6 +412,13 @@ static store_rc pg_snapshot_to(store *s, const char *path)
 	return STORE_ERROR;
 }
 
+/* Signal detection reads a pooled registry's pairs with one COPY (store_pg_signals.c) rather
+ * than the shared row-by-row query, whose whole result libpq would hold in memory. */
+static store_rc pg_store_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
+{
+	return pg_ae_signal_pairs(pg_impl(s)->sql_base.sql, by_lot, fn, ctx, s->errmsg, sizeof s->errmsg);
+}
+
 static const store_methods pg_methods = {
 	.backend_name = "postgresql",
 	.close = pg_close,
@@ -388,6 +431,7 @@ static const store_methods pg_methods = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.data_generation = pg_data_generation,
+	.ae_signal_pairs = pg_store_ae_signal_pairs,
 	SQL_STORE_METHODS
 };
 

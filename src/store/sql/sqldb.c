@@ -3,6 +3,8 @@
 
 #include "store/sql/sqldb_driver.h"
 
+#include <stdbool.h>
+
 sqldb_dialect sqldb_dialect_of(const sqldb *db)
 {
 	return db->dialect;
@@ -97,6 +99,83 @@ const void *sqldb_column_blob(sqldb_stmt *st, int col, size_t *len_out)
 sqldb_rc sqldb_exec(sqldb *db, const char *sql)
 {
 	return db->drv->exec(db, sql);
+}
+
+sqldb_rc sqldb_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn, void *ctx)
+{
+	return db->drv->copy_out(db, sql, fn, ctx);
+}
+
+/* The value of a hex digit, or -1. */
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* PostgreSQL's COPY text format (doc: COPY, "Text Format"): fields end at a tab; a backslash
+ * escapes the next character, and \N alone is NULL. The decoded text is never longer than the
+ * escaped one, so it is written over it: out never passes in. */
+int sqldb_copy_fields(char *line, size_t len, char **fields, size_t *lens, int n)
+{
+	char *in = line, *end = line + len, *out = line;
+	for (int k = 0;; k++) {
+		if (k == n)
+			return -1;
+		bool is_null = end - in >= 2 && in[0] == '\\' && in[1] == 'N' && (end - in == 2 || in[2] == '\t');
+		char *start = out;
+		if (is_null)
+			in += 2;
+		while (!is_null && in < end && *in != '\t') {
+			char c = *in++;
+			if (c != '\\' || in == end) {
+				*out++ = c;
+				continue;
+			}
+			c = *in++;
+			switch (c) {
+			case 'b': *out++ = '\b'; break;
+			case 'f': *out++ = '\f'; break;
+			case 'n': *out++ = '\n'; break;
+			case 'r': *out++ = '\r'; break;
+			case 't': *out++ = '\t'; break;
+			case 'v': *out++ = '\v'; break;
+			case 'x':
+				if (in < end && hex_value(*in) >= 0) {
+					int v = hex_value(*in++);
+					if (in < end && hex_value(*in) >= 0)
+						v = v * 16 + hex_value(*in++);
+					*out++ = (char)v;
+				} else {
+					*out++ = 'x';
+				}
+				break;
+			default:
+				if (c >= '0' && c <= '7') {
+					int v = c - '0';
+					for (int i = 0; i < 2 && in < end && *in >= '0' && *in <= '7'; i++)
+						v = v * 8 + (*in++ - '0');
+					*out++ = (char)v;
+				} else {
+					*out++ = c;           /* \\ and any other character: itself */
+				}
+			}
+		}
+		fields[k] = is_null ? NULL : start;
+		if (lens)
+			lens[k] = is_null ? 0 : (size_t)(out - start);
+		/* Over the tab (or the line's NUL) at in, or earlier: out <= in always. */
+		if (!is_null)
+			*out++ = '\0';
+		if (in == end)
+			return k + 1 == n ? n : -1;
+		in++;
+	}
 }
 
 void sqldb_close(sqldb *db)

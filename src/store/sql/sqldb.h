@@ -59,6 +59,27 @@ const void *sqldb_column_blob(sqldb_stmt *st, int col, size_t *len_out);
 /* Runs SQL without parameters or rows (BEGIN, COMMIT, DDL; several statements allowed). */
 sqldb_rc sqldb_exec(sqldb *db, const char *sql);
 
+/* One row of a COPY: the row in PostgreSQL's text format without its newline, NUL-terminated,
+ * writable (sqldb_copy_fields decodes it in place); valid only during the call. Non-zero stops. */
+typedef int (*sqldb_copy_line_fn)(void *ctx, char *line, size_t len);
+
+/* Runs sql, a `COPY (SELECT ...) TO STDOUT` in text format (no parameters: COPY takes none), and
+ * passes each row to fn as it arrives: a result of any size streams in one round trip, without
+ * the whole result held in memory as sqldb_step's is. Returns SQLDB_DONE after the last row, or
+ * after fn stopped (the rest of the rows are read and dropped, so the connection stays usable
+ * and a transaction open around the call is not aborted); an error of the query, also one that
+ * comes after some rows were given (they cannot be taken back), as sqldb_step would (message in
+ * sqldb_errmsg). PostgreSQL only: the SQLite driver returns SQLDB_ERROR, "not supported". */
+sqldb_rc sqldb_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn, void *ctx);
+
+/* Splits a row of sqldb_copy_out into its tab-separated fields in place, decoding the text
+ * format's escapes (\\, \t, \n, \r, \b, \f, \v, octal \ooo, \xhh): fields[i] points at the
+ * i-th value, NUL-terminated, and lens[i] (when lens is not NULL) is its length; the SQL NULL
+ * (\N) gives fields[i] NULL and lens[i] 0. line[len] must be writable (the last field's NUL
+ * may go there; sqldb_copy_out's rows have it). Returns the number of fields, or -1 when the
+ * row does not have exactly n of them. Allocates nothing. */
+int sqldb_copy_fields(char *line, size_t len, char **fields, size_t *lens, int n);
+
 struct sqlite3;
 
 /* Drivers: open a connection (NULL and a message in err on failure) and close it. */

@@ -23,6 +23,7 @@ typedef struct sqldb_driver {
 	const char *(*column_text)(sqldb_stmt *st, int col);
 	const void *(*column_blob)(sqldb_stmt *st, int col, size_t *len_out);
 	sqldb_rc (*exec)(sqldb *db, const char *sql);
+	sqldb_rc (*copy_out)(sqldb *db, const char *sql, sqldb_copy_line_fn fn, void *ctx);
 	const char *(*errmsg)(const sqldb *db);
 	void (*close)(sqldb *db);
 } sqldb_driver;

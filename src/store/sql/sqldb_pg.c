@@ -562,6 +562,58 @@ static sqldb_rc pg_exec(sqldb *db, const char *sql)
 	return rc;
 }
 
+/* COPY ... TO STDOUT: PQgetCopyData gives one whole row per call (libpq's promise for COPY
+ * OUT), in a buffer of its own that ends in the row's newline plus a NUL. */
+static sqldb_rc pg_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn, void *ctx)
+{
+	pg_conn *c = (pg_conn *)db;
+	if (!ensure_connected(c))
+		return SQLDB_ERROR;
+	PGresult *r = PQexec(c->pg, sql);
+	ExecStatusType status = PQresultStatus(r);
+	if (status != PGRES_COPY_OUT) {
+		sqldb_rc rc = SQLDB_ERROR;
+		if (status == PGRES_COPY_IN || status == PGRES_COPY_BOTH) {
+			/* A COPY FROM STDIN would wait for data: ended here, so the connection goes on. */
+			PQclear(r);
+			PQputCopyEnd(c->pg, "not a COPY ... TO STDOUT statement");
+			while ((r = PQgetResult(c->pg)) != NULL)
+				PQclear(r);
+			set_err(c, "not a COPY ... TO STDOUT statement");
+			return SQLDB_ERROR;
+		}
+		if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY)
+			set_err(c, "not a COPY ... TO STDOUT statement");
+		else
+			rc = fail_rc(c, r);
+		PQclear(r);
+		return rc;
+	}
+	PQclear(r);
+	bool stopped = false;
+	char *buf;
+	int n;
+	while ((n = PQgetCopyData(c->pg, &buf, 0)) > 0) {
+		size_t len = (size_t)n;
+		if (buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		if (!stopped && fn(ctx, buf, len) != 0)
+			stopped = true;           /* the rest is drained: the protocol has no clean stop */
+		PQfreemem(buf);
+	}
+	/* -1: the COPY ended, and its result (success, or the query's error) follows; -2: the
+	 * connection failed. Either way the results are read to the end, as libpq requires. */
+	sqldb_rc rc = SQLDB_DONE;
+	if (n == -2)
+		rc = fail_rc(c, NULL);
+	while ((r = PQgetResult(c->pg)) != NULL) {
+		if (rc == SQLDB_DONE && PQresultStatus(r) != PGRES_COMMAND_OK)
+			rc = fail_rc(c, r);
+		PQclear(r);
+	}
+	return rc;
+}
+
 static const char *pg_errmsg(const sqldb *db)
 {
 	return ((const pg_conn *)db)->errmsg;
@@ -668,6 +720,7 @@ static const sqldb_driver pg_driver = {
 	.column_text = pg_column_text,
 	.column_blob = pg_column_blob,
 	.exec = pg_exec,
+	.copy_out = pg_copy_out,
 	.errmsg = pg_errmsg,
 	.close = pg_close,
 };

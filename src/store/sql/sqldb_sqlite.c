@@ -30,6 +30,7 @@ typedef struct lite_db {
 	sqlite3 *conn;
 	lite_stmt *slots;  /* STMT_CACHE_SLOTS, allocated at first use */
 	int count;
+	const char *own_err;   /* this driver's own last error (copy_out), until the next call */
 } lite_db;
 
 static lite_db *lite(sqldb *db)
@@ -85,6 +86,7 @@ static sqldb_stmt *prepare_uncached(lite_db *ld, const char *sql)
 static sqldb_stmt *lite_prepare(sqldb *db, const char *sql)
 {
 	lite_db *ld = lite(db);
+	ld->own_err = NULL;
 	if (ld->slots == NULL && (ld->slots = calloc(STMT_CACHE_SLOTS, sizeof *ld->slots)) == NULL)
 		return prepare_uncached(ld, sql);
 	unsigned h = sql_hash(sql);
@@ -201,13 +203,25 @@ static const void *lite_column_blob(sqldb_stmt *st, int col, size_t *len_out)
 
 static sqldb_rc lite_exec(sqldb *db, const char *sql)
 {
+	lite(db)->own_err = NULL;
 	int rc = sqlite3_exec(lite(db)->conn, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? SQLDB_DONE : lite_rc(rc);
 }
 
 static const char *lite_errmsg(const sqldb *db)
 {
-	return sqlite3_errmsg(((const lite_db *)db)->conn);
+	const lite_db *ld = (const lite_db *)db;
+	return ld->own_err ? ld->own_err : sqlite3_errmsg(ld->conn);
+}
+
+/* SQLite has no COPY: its callers step statements, which read rows in place anyway. */
+static sqldb_rc lite_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn, void *ctx)
+{
+	(void)sql;
+	(void)fn;
+	(void)ctx;
+	lite(db)->own_err = "COPY ... TO STDOUT is not supported by SQLite";
+	return SQLDB_ERROR;
 }
 
 /* Finalizes every cached statement and frees the wrapper; the sqlite3 handle stays open. */
@@ -239,6 +253,7 @@ static const sqldb_driver lite_driver = {
 	.column_blob = lite_column_blob,
 	.exec = lite_exec,
 	.errmsg = lite_errmsg,
+	.copy_out = lite_copy_out,
 	.close = lite_close,
 };
 

@@ -34,6 +34,13 @@ static inline sqlite_store *sq_impl(store *s)
 store_rc sqlite_schema_check(store *s, store_schema_status *out);
 store_rc sqlite_integrity_check(store *s);
 store_rc sqlite_snapshot_to(store *s, const char *path);
+/* Calls fn(ctx, type, name) for every object migrations 1..version make (SQLite's schema,
+ * which pg_schema_parity holds equal to PostgreSQL's by name): tables first, each followed by
+ * its columns (type "column", name "table.column"), then indexes, triggers and views. fn
+ * returns 0 to go on, non-zero to stop (negative: a failure, returned as -1). -1 with the reason
+ * in err when the reference cannot be made. */
+int sqlite_reference_each(int version, int (*fn)(void *ctx, const char *type, const char *name), void *ctx,
+                          char *err, size_t errlen);
 /* Opens path read-only without writing anything beside it, read-only folders included (see
  * STORE_OPEN_READ_ONLY). NULL with the reason in err on failure. */
 sqlite3 *sqlite_open_read_only(const char *path, char *err, size_t errlen);

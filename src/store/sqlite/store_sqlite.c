@@ -440,6 +440,7 @@ static const store_methods sqlite_methods = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.data_generation = sq_data_generation,
+	.ae_signal_pairs = sql_ae_signal_pairs,
 	SQL_STORE_METHODS
 };
 

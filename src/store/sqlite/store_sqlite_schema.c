@@ -120,6 +120,43 @@ static int compare_schema(sqlite3 *db, sqlite3 *ref, store_schema_status *out)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int sqlite_reference_each(int version, int (*fn)(void *ctx, const char *type, const char *name), void *ctx,
+                          char *err, size_t errlen)
+{
+	sqlite3 *ref = reference_schema(version, err, errlen);
+	if (ref == NULL)
+		return -1;
+	sqlite3_stmt *st = NULL, *cols = NULL;
+	if (sqlite3_prepare_v2(ref, "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+	                            " ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, rowid",
+	                       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ref, "SELECT name FROM pragma_table_info(?1)", -1, &cols, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "reference schema: %s", sqlite3_errmsg(ref));
+		sqlite3_finalize(st);
+		sqlite3_close_v2(ref);
+		return -1;
+	}
+	int rc, stop = 0;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		stop = fn(ctx, type, name);
+		if (stop != 0 || strcmp(type, "table") != 0)
+			continue;
+		sqlite3_bind_text(cols, 1, name, -1, SQLITE_TRANSIENT);
+		while (stop == 0 && sqlite3_step(cols) == SQLITE_ROW) {
+			char column[200];
+			snprintf(column, sizeof column, "%s.%s", name, (const char *)sqlite3_column_text(cols, 0));
+			stop = fn(ctx, "column", column);
+		}
+		sqlite3_reset(cols);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(cols);
+	sqlite3_close_v2(ref);
+	return stop < 0 ? -1 : 0;
+}
+
 store_rc sqlite_schema_check(store *s, store_schema_status *out)
 {
 	sqlite_store *ss = sq_impl(s);
