@@ -1,6 +1,7 @@
 # A thin wrapper over Meson + Ninja. The two commands a new user runs:
 #   make run   installs what is missing, builds, creates var/exosafe.db with demo data, serves :8080
-#   make test  the same set-up, then every suite (unit, HTTP, browser, then unit + HTTP under ASan+UBSan)
+#   make test  the same set-up, then every suite (unit, HTTP, browser, then unit + HTTP under ASan+UBSan,
+#              then HTTP, FHIR and browser on a throwaway PostgreSQL cluster in build/)
 
 BUILD      := build
 ASAN_BUILD := build-asan

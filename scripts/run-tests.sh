@@ -29,6 +29,17 @@ run "http (asan+ubsan)" env EXOSAFE_BIN=build-asan/exosafe node --test --test-co
 # than the one it is handed, fails here the day it is written, not a month later.
 run "http (clock +400 days)"    faketime -f '+400d' node --test --test-concurrency=1 tests/http/
 run "browser (clock +400 days)" faketime -f '+400d' node --test --test-concurrency=1 tests/browser/
+# The HTTP, FHIR and browser suites again on PostgreSQL (issue 18): each through with-pg.sh,
+# which starts a throwaway cluster in build/ (owned by an unprivileged user, on a loopback
+# port) and stops and removes it afterwards, also when the suite fails or is interrupted.
+# Every server of the suite gets a fresh database on it (tests/lib/server.mjs).
+pg_suite() {
+  local dir=$1; shift
+  EXOSAFE_PG_DIR="$PWD/build/$dir" scripts/with-pg.sh env EXOSAFE_TEST_STORE=pg "$@"
+}
+run "http (pg)"         pg_suite pg-http node --test --test-concurrency=1 tests/http/
+run "fhir + e2b (pg)"   pg_suite pg-fhir node --test --test-concurrency=1 tests/fhir/
+run "browser (pg)"      pg_suite pg-browser node --test --test-concurrency=1 tests/browser/
 
 echo
 echo "suites: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"

@@ -178,7 +178,7 @@ test('admin: more users than a page go through the shared pager; the offset stay
   // 24 accounts one search finds: more than a page of 20.
   sql(server.db, `INSERT INTO users (email, name, role, password_hash, created_at)
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 24)
-    SELECT 'page' || i || '@patient.example', '頁送り ' || printf('%02d', i), 'patient', '-',
+    SELECT 'page' || i || '@patient.example', '頁送り ' || CASE WHEN i < 10 THEN '0' ELSE '' END || i, 'patient', '-',
            (SELECT created_at FROM users WHERE email = 'admin@clinic.example') FROM n;`);
   const { context, page, problems } = await openPage(DESKTOP);
   try {

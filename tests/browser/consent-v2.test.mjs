@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBrowser, stopBrowser, openPage, screenshot, assertNoSidewaysScroll, openReady, logIn, shots, DESKTOP, PHONE } from '../lib/browser.mjs';
-import { cli, root, startServer } from '../lib/server.mjs';
+import { cli, newDb, root, startServer } from '../lib/server.mjs';
 import { Client, signupBody, stopServer } from '../http/client.mjs';
 import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from '../http/fixtures.mjs';
 
@@ -45,7 +45,7 @@ async function patientOnV1(email) {
 
 test('re-consent: the order page sends the patient to the consent page, which shows what changed', async () => {
   work = mkdtempSync(join(tmpdir(), 'exosafe-consent-v2-browser-'));
-  const db = join(work, 'exosafe.db');
+  const db = newDb(work);
   assert.equal(cli(['init', '--db', db]).status, 0);
   assert.equal(cli(['demo', '--db', db]).status, 0);
   const dataV1 = join(work, 'data-v1');

@@ -18,7 +18,7 @@ import { assertValidFhir, codeProblems, referenceDir, validateFhir } from './val
 const reference = referenceDir(); // throws when the FDA and CTCAE tables are missing: never skipped
 let server, pharmacist, doctor, admin, productId, lotId, work;
 let seq = 0;
-const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
+const count = (table, where = '1 = 1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'exosafe-fhir-'));

@@ -251,7 +251,7 @@ describe('admin user management', () => {
       assertError(await as.admin.post(`/api/v1/admin/users/${target.id}/${action}`, {}, { csrf: false }), 403, 'csrf_failed');
     }
     assertError(await as.admin.post(`/api/v1/admin/users/${target.id}/role`, { role: 'pharmacist' }, { csrf: false }), 403, 'csrf_failed');
-    assert.equal(sql(server.db, `SELECT role || coalesce(deactivated_at, '-') || password_reset_required FROM users WHERE id = ${target.id};`), 'doctor-0');
+    assert.equal(sql(server.db, `SELECT role || coalesce(CAST(deactivated_at AS TEXT), '-') || password_reset_required FROM users WHERE id = ${target.id};`), 'doctor-0');
   });
 
   test('list: the staff lists\' search and paging (q, status, limit, offset; total) plus role', async () => {

@@ -11,7 +11,7 @@ import { cleanAnswers, holdCall, jstDate, QUESTIONNAIRE_VERSION } from './fixtur
 
 let server, pharmacist, doctor, admin, productId, lotId;
 let seq = 0;
-const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
+const count = (table, where = '1 = 1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
 before(async () => {

@@ -2,7 +2,7 @@
 // and that tampering with the table is reported (intact false, first_broken).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startServer, sql } from '../lib/server.mjs';
+import { dropTriggerSql, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, counts, signupBody, stopServer } from './client.mjs';
 
 let server;
@@ -114,7 +114,7 @@ describe('audit log', () => {
     const ids = sql(server.db, 'SELECT id FROM audit_log ORDER BY id;').split('\n').map(Number);
     assert.ok(ids.length >= 5, 'enough rows to tamper with');
     const victim = ids[Math.floor(ids.length / 2)];
-    sql(server.db, `DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;
+    sql(server.db, `${dropTriggerSql(server.db, 'audit_log_no_update', 'audit_log')} ${dropTriggerSql(server.db, 'audit_log_no_delete', 'audit_log')}
       UPDATE audit_log SET object = 'patient:999999' WHERE id = ${victim};`);
     const r = await admin.get('/api/v1/audit');
     assert.equal(r.status, 200, r.text);

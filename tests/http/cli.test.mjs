@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bin, cli as runCli, root, sql } from '../lib/server.mjs';
+import { bin, cli as runCli, copyDb, dropTriggerSql, isPgUrl, newDb, root, sql, sqliteOnly } from '../lib/server.mjs';
 import { SANITIZER } from './client.mjs';
 
 /** Runs the CLI; any sanitizer report (the ASan build runs this suite too) fails the test. */
@@ -21,10 +21,13 @@ let seq = 0;
 before(() => { dir = mkdtempSync(join(tmpdir(), 'exosafe-cli-test-')); });
 after(() => { rmSync(dir, { recursive: true, force: true }); });
 
-/** A new database path in the temporary folder, initialised unless told otherwise. */
+/**
+ * A new database, initialised unless told otherwise: a path in the temporary folder, or on
+ * PostgreSQL (EXOSAFE_TEST_STORE=pg) a new database's URL.
+ */
 function freshDb(init = true) {
   seq += 1;
-  const db = join(dir, `t${seq}.db`);
+  const db = newDb(dir, `t${seq}.db`);
   if (init) {
     const r = cli(['init', '--db', db]);
     assert.equal(r.status, 0, `init: ${r.stderr}`);
@@ -248,7 +251,7 @@ describe('EXOSAFE_NOW, the one clock', () => {
     assert.equal(sql(db, "SELECT lot_number || ' ' || manufactured_on || ' ' || expires_on FROM lots WHERE lot_number LIKE 'DEMO-%';"),
       'DEMO-203104 2031-04-16 2032-04-15');
     // The follow-up cohort's lots and deliveries are counted back from the moved clock too.
-    assert.equal(sql(db, "SELECT group_concat(manufactured_on) FROM lots WHERE lot_number LIKE 'SERUM-%';"), '2031-01-26,2031-02-25');
+    assert.equal(sql(db, "SELECT manufactured_on FROM lots WHERE lot_number LIKE 'SERUM-%' ORDER BY manufactured_on;").split('\n').join(','), '2031-01-26,2031-02-25');
     const at = Number(sql(db, 'SELECT min(at) FROM audit_log;'));
     const want = Date.UTC(2031, 4, 16, 3) / 1000;
     assert.ok(at >= want && at < want + 120, `audit rows written at the moved clock (${at})`);
@@ -256,7 +259,7 @@ describe('EXOSAFE_NOW, the one clock', () => {
   });
 
   test('init records each migration at the moved clock', () => {
-    const db = join(dir, `clock-init-${Date.now()}.db`);
+    const db = newDb(dir, `clock-init-${Date.now()}.db`);
     assert.equal(cliAt('2031-05-16T03:00:00Z', ['init', '--db', db]).status, 0);
     const want = Date.UTC(2031, 4, 16, 3) / 1000;
     const [lo, hi] = sql(db, 'SELECT min(applied_at) || \' \' || max(applied_at) FROM schema_version;').split(' ').map(Number);
@@ -292,7 +295,7 @@ describe('export pmda', () => {
       outcome_date, causality, treatment, narrative, assessed_by, assessed_at)
     VALUES (${reportId}, ${version}, '[{"code":"pruritus","grade":2}]', 0, 0, 1, 0, 0, 0, 1, 'recovered', '2025-06-20',
       'possible', '使用中止', '塗布部位のそう痒${extra}', (SELECT id FROM users WHERE email = '${assessor}'), 1750400000);
-    INSERT INTO ae_suspect_lots VALUES (last_insert_rowid(), (SELECT min(id) FROM lots));`);
+    INSERT INTO ae_suspect_lots SELECT id, (SELECT min(id) FROM lots) FROM ae_assessments WHERE report_id = ${reportId} AND version = ${version};`);
 
   before(() => {
     db = freshDb();
@@ -301,8 +304,8 @@ describe('export pmda', () => {
     reportId = Number(one(`INSERT INTO ae_reports (patient_id, reported_by, reporter_role, symptoms_json, description,
         onset_date, ongoing, severity, received_at)
       SELECT id, id, 'patient', '["itching"]', 'かゆい <b>&</b>', '2025-06-15', 0, 'moderate', 1750000000
-      FROM users WHERE email = 'hanako@patient.example';
-      SELECT last_insert_rowid();`));
+      FROM users WHERE email = 'hanako@patient.example'
+      RETURNING id;`));
   });
 
   test('an unassessed case, or one a pharmacist assessed last, is refused and writes no file', () => {
@@ -378,10 +381,8 @@ describe('audit verify', () => {
   /** Copies the base database, applies a tampering statement with the triggers dropped. */
   function tampered(statement) {
     seq += 1;
-    const db = join(dir, `tampered${seq}.db`);
-    copyFileSync(base, db);
-    for (const ext of ['-wal', '-shm']) if (existsSync(base + ext)) copyFileSync(base + ext, db + ext);
-    sql(db, `DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; ${statement}`);
+    const db = copyDb(base, dir, `tampered${seq}.db`);
+    sql(db, `${dropTriggerSql(db, 'audit_log_no_update', 'audit_log')} ${dropTriggerSql(db, 'audit_log_no_delete', 'audit_log')} ${statement}`);
     return db;
   }
   const namesId = (r, id) => new RegExp(`(^|\\D)${id}(\\D|$)`).test(output(r));
@@ -451,7 +452,7 @@ describe('audit verify', () => {
 
 describe('databases a command must not use', () => {
   const serveArgs = (db) => ['serve', '--db', db, '--port', '1', '--web', join(root, 'web'), '--data', join(root, 'data')];
-  /** A copy of a fresh database changed by statement (with the sqlite3 shell). */
+  /** A fresh database changed by statement (with the sqlite3 shell, or psql on PostgreSQL). */
   function changed(statement) {
     const db = freshDb();
     sql(db, statement);
@@ -488,19 +489,25 @@ describe('databases a command must not use', () => {
     const cases = [
       ['DROP TABLE mail_outbox;', /should have table mail_outbox/],
       ['ALTER TABLE users DROP COLUMN lang;', /should have column users\.lang/],
-      ['DROP TRIGGER audit_log_no_delete;', /should have trigger audit_log_no_delete/],
+      [(db) => dropTriggerSql(db, 'audit_log_no_delete', 'audit_log'), /should have trigger audit_log_no_delete/],
       ['DROP TABLE schema_version;', /table schema_version/],
     ];
-    for (const [statement, missing] of cases) {
-      const db = changed(statement);
-      const before = sql(db, 'SELECT count(*) FROM sqlite_master;');
+    // Every table, index and trigger: what init must not add to a damaged database.
+    const objects = (db) => sql(db, isPgUrl(db)
+      ? "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public') + (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal);"
+      : 'SELECT count(*) FROM sqlite_master;');
+    for (const [change, missing] of cases) {
+      const db = freshDb();
+      const statement = typeof change === 'function' ? change(db) : change;
+      sql(db, statement);
+      const before = objects(db);
       const r = cli(['init', '--db', db]);
       assert.equal(r.status, 1, `${statement} ${output(r)}`);
       assert.match(r.stderr, /is damaged/);
       assert.match(r.stderr, missing);
       assert.match(r.stderr, /exosafe restore/);
       assert.ok(r.stderr.includes(db));
-      assert.equal(sql(db, 'SELECT count(*) FROM sqlite_master;'), before, 'nothing was created');
+      assert.equal(objects(db), before, 'nothing was created');
       const s = runLimited(serveArgs(db));
       assert.equal(s.status, 1, output(s));
       assert.match(s.stderr, missing);
@@ -521,7 +528,8 @@ describe('databases a command must not use', () => {
   });
 
   test('audit verify: an intact chain with the audit triggers dropped still fails, saying why', () => {
-    const db = changed('DROP TRIGGER audit_log_no_update;');
+    const db = freshDb();
+    sql(db, dropTriggerSql(db, 'audit_log_no_update', 'audit_log'));
     const r = cli(['audit', 'verify', '--db', db]);
     assert.equal(r.status, 1, output(r));
     assert.match(r.stderr, /should have trigger audit_log_no_update/);
@@ -532,7 +540,9 @@ describe('databases a command must not use', () => {
   // read-only bind mount in a private mount namespace (unshare -m), where every write fails
   // with EROFS whoever asks. Skipped where unshare or mount is not allowed.
   const roProbe = spawnSync('unshare', ['-m', 'sh', '-c', 'mount --bind / /mnt && mount -o remount,bind,ro /mnt'], { encoding: 'utf8' });
-  test('audit verify reads a copy on a read-only file system and writes nothing there', { skip: roProbe.status !== 0 && 'needs unshare -m and mount (root)' }, () => {
+  test('audit verify reads a copy on a read-only file system and writes nothing there', {
+    skip: sqliteOnly('copies the database file and its -wal onto a read-only mount') || (roProbe.status !== 0 && 'needs unshare -m and mount (root)'),
+  }, () => {
     const src = mkdtempSync(join(dir, 'ro-src-'));
     const view = mkdtempSync(join(dir, 'ro-view-'));
     const live = freshDb();

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bin, cli, clinicArgs, root, sql, startServer, testClinic } from '../lib/server.mjs';
+import { bin, cli, clinicArgs, newDb, root, sql, sqliteOnly, startServer, testClinic } from '../lib/server.mjs';
 import { Client, JAPANESE, assertError, counts, signupBody, stopServer } from './client.mjs';
 
 const ADMIN = { email: 'first.admin@clinic.example', password: 'first-admin-pass', name: '管理 花子' };
@@ -29,7 +29,7 @@ describe('serve in production refuses what it cannot serve', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('incomplete details and no admin to complete them: exits, naming what is missing', () => {
-    const db = join(dir, 'empty.db');
+    const db = newDb(dir, 'empty.db');
     assert.equal(cli(['init', '--db', db]).status, 0);
     const r = serveOnce(db);
     assert.equal(r.status, 1, r.stderr);
@@ -39,7 +39,7 @@ describe('serve in production refuses what it cannot serve', () => {
   });
 
   test('a demo database in production mode: exits (demo accounts have published passwords)', () => {
-    const db = join(dir, 'demo.db');
+    const db = newDb(dir, 'demo.db');
     assert.equal(cli(['init', '--db', db]).status, 0);
     assert.equal(cli(['demo', '--db', db]).status, 0);
     const r = serveOnce(db, ['--mode', 'production']);
@@ -54,7 +54,9 @@ describe('serve in production refuses what it cannot serve', () => {
     assert.match(again.stderr, /exosafe demo's fictional clinic/);
   });
 
-  test('a demo database from before migration 0009 is marked demo when migrated', () => {
+  test('a demo database from before migration 0009 is marked demo when migrated', {
+    skip: sqliteOnly('rolls a database file back to schema 8 by hand, with the SQLite schema\'s objects'),
+  }, () => {
     const db = join(dir, 'old-demo.db');
     assert.equal(cli(['init', '--db', db]).status, 0);
     assert.equal(cli(['demo', '--db', db]).status, 0);
@@ -78,7 +80,7 @@ describe('serve in production refuses what it cannot serve', () => {
     ].join(' '));
     assert.equal(cli(['init', '--db', db]).status, 0);
     assert.equal(sql(db, 'SELECT is_demo FROM clinics WHERE id = 1;'), '1');
-    const fresh = join(dir, 'fresh.db');
+    const fresh = newDb(dir, 'fresh.db');
     assert.equal(cli(['init', '--db', fresh]).status, 0);
     assert.equal(sql(fresh, 'SELECT is_demo FROM clinics WHERE id = 1;'), '0');
   });
@@ -90,7 +92,7 @@ describe('serve in production refuses what it cannot serve', () => {
   });
 
   test('[clinic] in the config file is refused with where the details live now', () => {
-    const db = join(dir, 'conf.db');
+    const db = newDb(dir, 'conf.db');
     assert.equal(cli(['init', '--db', db, ...clinicArgs()]).status, 0);
     const ini = join(dir, 'old.ini');
     writeFileSync(ini, '[clinic]\nname = exosafe クリニック\n');
@@ -101,7 +103,7 @@ describe('serve in production refuses what it cannot serve', () => {
   });
 
   test('init with bad clinic details: every bad option named, nothing saved', () => {
-    const db = join(dir, 'bad.db');
+    const db = newDb(dir, 'bad.db');
     const r = cli(['init', '--db', db, '--clinic-name', 'exosafe クリニック', '--clinic-phone', '03-0000-0000',
       '--clinic-postal-code', '12-3456']);
     assert.equal(r.status, 2, r.stderr);

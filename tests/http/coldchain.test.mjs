@@ -13,7 +13,7 @@ import { jstDate } from './fixtures.mjs';
 
 let server, pharmacist, doctor, dir;
 let seq = 0;
-const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
+const count = (table, where = '1 = 1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 before(async () => {
@@ -230,7 +230,7 @@ describe('Shift_JIS logger files and errors in the user\'s language', () => {
 
 describe('cold-chain alarms to staff', () => {
   const to = (kind, link) => sql(server.db, `SELECT to_address FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${link}%' ORDER BY to_address;`).split('\n');
-  const text = (kind, link) => sql(server.db, `SELECT subject || char(10) || body_text FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${link}%' AND to_address = 'pharmacist@clinic.example';`);
+  const text = (kind, link) => sql(server.db, `SELECT subject || ' ' || body_text FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${link}%' AND to_address = 'pharmacist@clinic.example';`);
   const mailCount = (kind, like) => Number(sql(server.db, `SELECT count(*) FROM mail_outbox WHERE kind = '${kind}' AND body_text LIKE '%${like}%';`));
   const check = () => {
     const r = cli(['coldchain', 'check', '--db', server.db]);
@@ -266,7 +266,7 @@ describe('cold-chain alarms to staff', () => {
     // The other sensor keeps sending: not silent.
     assert.equal((await push(quiet, [{ at: new Date(Math.floor(Date.now() / 1e3) * 1e3 - 60e3).toISOString(), celsius: 5 }])).status, 200);
     check();
-    const silences = (id) => sql(server.db, `SELECT since_at || ',' || coalesce(resumed_at, '') || ',' || coalesce(recovered_at, '') FROM logger_silences WHERE logger_id = ${id};`);
+    const silences = (id) => sql(server.db, `SELECT since_at || ',' || coalesce(CAST(resumed_at AS TEXT), '') || ',' || coalesce(CAST(recovered_at AS TEXT), '') FROM logger_silences WHERE logger_id = ${id};`);
     assert.equal(silences(w.logger.id), `${last / 1000},,`, 'silent since its last reading');
     assert.equal(silences(quiet.logger.id), '');
     assert.deepEqual(to('coldchain_silent', link), ['admin@clinic.example', 'pharmacist@clinic.example']);
@@ -475,7 +475,7 @@ describe('CLI', () => {
     assert.match(ok.stdout, /9 readings read, 9 new/);
     const again = cli(['import-temps', '--db', server.db, '--logger', w.logger.code, '--unit', 'C', a, b]);
     assert.match(again.stdout, /9 readings read, 0 new/);
-    assert.equal(sql(server.db, `SELECT celsius FROM readings WHERE logger_id = ${w.logger.id} ORDER BY at DESC LIMIT 1;`), '5.0');
+    assert.equal(Number(sql(server.db, `SELECT celsius FROM readings WHERE logger_id = ${w.logger.id} ORDER BY at DESC LIMIT 1;`)), 5);
     assert.notEqual(cli(['import-temps', '--db', server.db, '--logger', 'NO-SUCH', a]).status, 0);
 
     const report = cli(['coldchain', 'report', '--db', server.db, '--logger', w.logger.code, '--format', 'json']);

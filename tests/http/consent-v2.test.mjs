@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { cli, root, startServer, sql } from '../lib/server.mjs';
+import { cli, newDb, root, startServer, sql } from '../lib/server.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
 import { cleanAnswers, jstDate, QUESTIONNAIRE_VERSION } from './fixtures.mjs';
 
@@ -22,11 +22,11 @@ const V2 = read(`${CONSENT}-v2.json`);
 const sha = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 let work, db, dataV1, server;
-const count = (table, where = '1') => Number(sql(db, `SELECT count(*) FROM ${table} WHERE ${where};`));
+const count = (table, where = '1 = 1') => Number(sql(db, `SELECT count(*) FROM ${table} WHERE ${where};`));
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), 'exosafe-consent-v2-'));
-  db = join(work, 'exosafe.db');
+  db = newDb(work);
   assert.equal(cli(['init', '--db', db]).status, 0);
   assert.equal(cli(['demo', '--db', db]).status, 0);
   // The clinic's data folder before version 2 was published.

@@ -14,7 +14,7 @@ const DAY = 86400;
 let server, pharmacist, doctor, admin, productId, lotId;
 let seq = 0;
 const q = (s) => sql(server.db, s);
-const count = (table, where = '1') => Number(q(`SELECT count(*) FROM ${table} WHERE ${where};`));
+const count = (table, where = '1 = 1') => Number(q(`SELECT count(*) FROM ${table} WHERE ${where};`));
 const tick = () => {
   const r = cli(['followup', 'tick', '--db', server.db, '--data', `${root}/data`]);
   assert.equal(r.status, 0, r.stderr);
@@ -71,8 +71,8 @@ function mailedToken(p, kind = 'checkin_due') {
 }
 
 /** What a refused request must leave alone. */
-const snapshot = () => q(`SELECT (SELECT group_concat(id || status || coalesce(answered_at, '') || coalesce(reminded_at, ''), ',') FROM checkins),
-  (SELECT count(*) FROM checkin_symptoms), (SELECT count(*) FROM audit_log), (SELECT count(*) FROM ae_reports),
+const snapshot = () => q(`SELECT id || status || coalesce(CAST(answered_at AS TEXT), '') || coalesce(CAST(reminded_at AS TEXT), '') FROM checkins ORDER BY id;
+  SELECT (SELECT count(*) FROM checkin_symptoms), (SELECT count(*) FROM audit_log), (SELECT count(*) FROM ae_reports),
   (SELECT count(*) FROM followup_withdrawals), (SELECT count(*) FROM followup_calls);`);
 
 const redness = [{ symptom: 'redness', severity: 'moderate', still_present: true }];
@@ -171,7 +171,7 @@ describe('the patient flow', () => {
     // Once per check-in; never for another patient's, nor for one with nothing to report.
     const before = snapshot();
     assertError(await p.post('/api/v1/adverse-events', { order_id: pre.order_id, symptoms: ['itching'], onset_date: pre.onset_date, ongoing: true, severity: 'mild', checkin_id: c.id }), 409, 'checkin_reported', 'checkin_id');
-    const quiet = JSON.parse(q(`SELECT json_group_array(id) FROM checkins WHERE patient_id = ${p.id} AND nothing_changed = 1;`))[0];
+    const quiet = Number(q(`SELECT min(id) FROM checkins WHERE patient_id = ${p.id} AND nothing_changed = 1;`));
     assertError(await p.post('/api/v1/adverse-events', { order_id: pre.order_id, symptoms: ['itching'], onset_date: pre.onset_date, ongoing: true, severity: 'mild', checkin_id: quiet }), 400, 'invalid_field', 'checkin_id');
     assertError(await other.post('/api/v1/adverse-events', { order_id: other.orderId, symptoms: ['itching'], onset_date: pre.onset_date, ongoing: true, severity: 'mild', checkin_id: c.id }), 404, 'not_found');
     assert.equal(snapshot(), before);

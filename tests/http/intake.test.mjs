@@ -20,7 +20,7 @@ async function newPatient(name = '患者') {
   return c;
 }
 
-const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
+const count = (table, where = '1 = 1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
 
 before(async () => {
   server = await startServer({ demo: true });

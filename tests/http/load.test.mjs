@@ -3,7 +3,7 @@
 // written is a 500, never a 200 without its row.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startServer, sql } from '../lib/server.mjs';
+import { dropTriggerSql, isPgUrl, startServer, sql } from '../lib/server.mjs';
 import { Client, stopServer } from './client.mjs';
 
 let server;
@@ -31,7 +31,10 @@ test('64 concurrent GET /me: every answer has its audit row, the chain stays int
 });
 
 test('a read whose audit row cannot be written is refused with 500, and nothing is sent', async () => {
-  sql(server.db, "CREATE TRIGGER refuse_reads BEFORE INSERT ON audit_log WHEN NEW.action = 'patient.profile.read' BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+  sql(server.db, isPgUrl(server.db)
+    // exosafe_refuse (src/store/pg/0001) is the schema's own RAISE(ABORT, msg).
+    ? "CREATE TRIGGER refuse_reads BEFORE INSERT ON audit_log FOR EACH ROW WHEN (NEW.action = 'patient.profile.read') EXECUTE FUNCTION exosafe_refuse('refused');"
+    : "CREATE TRIGGER refuse_reads BEFORE INSERT ON audit_log WHEN NEW.action = 'patient.profile.read' BEGIN SELECT RAISE(ABORT, 'refused'); END;");
   try {
     const before = profileReads();
     const r = await patient.get('/api/v1/me');
@@ -39,7 +42,7 @@ test('a read whose audit row cannot be written is refused with 500, and nothing 
     assert.ok(!r.text.includes('ヤマダ'), 'no profile data in the error');
     assert.equal(profileReads(), before);
   } finally {
-    sql(server.db, 'DROP TRIGGER refuse_reads;');
+    sql(server.db, dropTriggerSql(server.db, 'refuse_reads', 'audit_log'));
   }
   assert.equal((await patient.get('/api/v1/me')).status, 200);
 });

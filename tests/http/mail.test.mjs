@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { clinicArgs, cli, sql, startServer, testClinic } from '../lib/server.mjs';
+import { clinicArgs, cli, newDb, sql, startServer, testClinic } from '../lib/server.mjs';
 import { freePort, startSmtp } from '../lib/smtp.mjs';
 import { Client, assertError, signupBody, stopServer } from './client.mjs';
 
@@ -239,7 +239,7 @@ describe('delivery: retry while the relay is down, no loss across a crash', () =
 
   test('a message queued before a SIGKILL is delivered after the restart', async () => {
     const dir = tempDir();
-    const db = join(dir, 'exosafe.db');
+    const db = newDb(dir);
     assert.equal(cli(['init', '--db', db, ...clinicArgs()]).status, 0);
     // No relay yet: the message waits in the outbox when the server is killed.
     const port = await freePort();

@@ -17,7 +17,7 @@ const uniquePdf = () => Buffer.concat([PDF, Buffer.from(`% certificate ${++pdfSe
 
 let server, pharmacist, doctor, admin;
 let seq = 0;
-const count = (table, where = '1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
+const count = (table, where = '1 = 1') => Number(sql(server.db, `SELECT count(*) FROM ${table} WHERE ${where};`));
 
 before(async () => {
   server = await startServer({ demo: true });

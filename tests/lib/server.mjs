@@ -1,7 +1,11 @@
 // Starts a real exosafe server on a free loopback port with a fresh database, for the HTTP
 // and browser suites. EXOSAFE_BIN picks the binary (the ASan build reuses these suites).
+// EXOSAFE_TEST_STORE=pg runs them on PostgreSQL: every server then gets a database of its own
+// (CREATE DATABASE t_<unique>) on the cluster of EXOSAFE_TEST_PG_URL (scripts/with-pg.sh
+// starts one), dropped when the server stops; a database is then a postgres:// URL where it is
+// otherwise a file path, and sql() reads and writes either.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,11 +19,86 @@ export function cli(args, input) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs the sqlite3 shell on a database; returns stdout (throws on failure). */
+/** 'pg' when the suites run on PostgreSQL (EXOSAFE_TEST_STORE=pg), else 'sqlite'. */
+export const store = process.env.EXOSAFE_TEST_STORE === 'pg' ? 'pg' : 'sqlite';
+export const onPg = store === 'pg';
+const pgClusterUrl = process.env.EXOSAFE_TEST_PG_URL;
+if (onPg && !pgClusterUrl) {
+  throw new Error('EXOSAFE_TEST_STORE=pg needs EXOSAFE_TEST_PG_URL (run the suite through scripts/with-pg.sh)');
+}
+
+/** For node:test's skip option: a reason on PostgreSQL for tests about the SQLite file itself. */
+export const sqliteOnly = (why) => (onPg ? `SQLite only: ${why}` : false);
+
+/** True for a PostgreSQL URL (what --db takes for that backend). */
+export const isPgUrl = (db) => /^postgres(ql)?:\/\//.test(db);
+
+/**
+ * Runs SQL on a database, a SQLite file (sqlite3 shell) or a postgres:// URL (psql); returns
+ * stdout trimmed, rows one a line, columns joined with '|', NULL as '' (the sqlite3 shell's
+ * default output, and psql's -At -F '|'); throws on failure with the tool's stderr.
+ */
 export function sql(db, statement) {
+  if (isPgUrl(db)) {
+    // The statements go on stdin, not -c: psql -c prints only the last statement's rows.
+    const r = spawnSync('psql', ['-X', '-q', '-At', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', db],
+      { input: statement, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+    return r.stdout.trim();
+  }
   const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+/** DROP TRIGGER for db's backend: PostgreSQL names the table too. */
+export function dropTriggerSql(db, name, table) {
+  return isPgUrl(db) ? `DROP TRIGGER ${name} ON ${table};` : `DROP TRIGGER ${name};`;
+}
+
+let pgDatabases = 0;
+
+/**
+ * Creates a database on the test cluster (CREATE DATABASE plus extra, e.g. a TEMPLATE) and
+ * returns its URL. The cluster's template is UTF8 with the C collation (scripts/pg-cluster.sh),
+ * as exosafe needs. Names are unique across the suite's processes (node --test runs each
+ * file in its own).
+ */
+function createPgDb(extra = '') {
+  const name = `t_${process.pid}_${++pgDatabases}_${Date.now().toString(36)}`;
+  sql(pgClusterUrl, `CREATE DATABASE ${name}${extra};`);
+  const url = new URL(pgClusterUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * A new empty database for exosafe: on SQLite the path dir/name (the file is made by exosafe
+ * init), on PostgreSQL the URL of a new database on the test cluster (drop it with dropDb).
+ */
+export function newDb(dir, name = 'exosafe.db') {
+  return onPg ? createPgDb() : join(dir, name);
+}
+
+/**
+ * A copy of database src (nothing may be writing to it): on SQLite the file and its -wal and
+ * -shm copied to dir/name, on PostgreSQL a new database made from src as its template.
+ */
+export function copyDb(src, dir, name) {
+  if (!isPgUrl(src)) {
+    const db = join(dir, name);
+    copyFileSync(src, db);
+    for (const ext of ['-wal', '-shm']) if (existsSync(src + ext)) copyFileSync(src + ext, db + ext);
+    return db;
+  }
+  return createPgDb(` TEMPLATE ${new URL(src).pathname.slice(1)}`);
+}
+
+/** Drops a database newDb made on PostgreSQL (best effort: the cluster goes at the end anyway). */
+export function dropDb(db) {
+  if (!isPgUrl(db)) return;
+  const name = new URL(db).pathname.slice(1);
+  try { sql(pgClusterUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE);`); } catch { /* left to the cluster's removal */ }
 }
 
 /** A live clinic's details, given to `exosafe init` so a test server starts as a set-up clinic. */
@@ -50,11 +129,12 @@ function freePort() {
  * opts.clinic is false (details left for the set-up page) or opts.demo (demo's own).
  * opts.before(db) runs after init, before serve (e.g. to add an admin with the CLI); opts.env adds
  * environment variables for the server (e.g. EXOSAFE_NOW).
- * Returns {url, db, dir, stop()}; stop() kills it and removes the temporary folder.
+ * Returns {url, db, dir, stop()}; stop() kills it and removes the temporary folder (and on
+ * PostgreSQL drops the database it made; a database passed in opts.db stays the caller's).
  */
 export async function startServer(opts = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'exosafe-test-'));
-  const db = opts.db ?? join(dir, 'exosafe.db');
+  const db = opts.db ?? newDb(dir);
   const withClinic = opts.clinic !== false && !opts.demo;
   const init = opts.db ? { status: 0 } : cli(['init', '--db', db, ...(withClinic ? clinicArgs() : [])]);
   if (init.status !== 0) throw new Error(`exosafe init failed: ${init.stderr}`);
@@ -95,6 +175,7 @@ export async function startServer(opts = {}) {
         await new Promise((r) => { const t = setTimeout(() => { child.kill('SIGKILL'); r(); }, 5000); child.once('exit', () => { clearTimeout(t); r(); }); });
       }
       rmSync(dir, { recursive: true, force: true });
+      if (!opts.db) dropDb(db);
       return child.exitCode;
     },
   };

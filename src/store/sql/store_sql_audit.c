@@ -27,9 +27,10 @@
 	" WHEN a.actor_role = 'patient' THEN a.actor_id END)"
 
 /* Rows about patient ?2, as object matches (each an index look-up on audit_log_object) or the
- * patient's own actions (audit_log_actor). */
+ * patient's own actions (audit_log_actor). ?2 is cast where it is concatenated: PostgreSQL
+ * would otherwise type it text from 'patient:' || ?2 and refuse a.actor_id = ?2. */
 #define PATIENT_ROWS                                                                                                \
-	" AND (a.object = 'patient:' || ?2 OR a.object = 'user:' || ?2"                                               \
+	" AND (a.object = 'patient:' || CAST(?2 AS BIGINT) OR a.object = 'user:' || CAST(?2 AS BIGINT)"               \
 	"  OR (a.actor_id = ?2 AND a.actor_role = 'patient')"                                                           \
 	"  OR a.object IN (SELECT 'order:' || id FROM orders WHERE patient_id = ?2)"                                   \
 	"  OR a.object IN (SELECT 'booking:' || id FROM bookings WHERE patient_id = ?2)"                               \
