@@ -49,6 +49,7 @@ int store_schema_usable(store *s, const char *path, bool accept_older, store_sch
 	if (st == NULL)
 		st = &own;
 	char label[1024];
+	bool url = store_db_is_url(path);
 	path = store_db_label(path, label, sizeof label);  /* a URL's password is never shown */
 	if (store_schema_check(s, st) != STORE_OK) {
 		snprintf(msg, msglen, "cannot read the schema of database %s: %s", path, s->errmsg);
@@ -60,10 +61,16 @@ int store_schema_usable(store *s, const char *path, bool accept_older, store_sch
 	case STORE_SCHEMA_OLDER:
 		if (accept_older)
 			return 0;
-		snprintf(msg, msglen,
-		         "database %s is at schema version %d, older than this exosafe (%d); apply the migrations with:"
-		         " exosafe init --db %s (a backup first: exosafe backup --db %s --out FILE)",
-		         path, st->version, st->known_version, path, path);
+		if (url)  /* exosafe backup refuses a URL: PostgreSQL's own tool makes the copy */
+			snprintf(msg, msglen,
+			         "database %s is at schema version %d, older than this exosafe (%d); apply the migrations"
+			         " with: exosafe init --db %s (a backup first: pg_dump --format=custom --file=FILE)",
+			         path, st->version, st->known_version, path);
+		else
+			snprintf(msg, msglen,
+			         "database %s is at schema version %d, older than this exosafe (%d); apply the migrations"
+			         " with: exosafe init --db %s (a backup first: exosafe backup --db %s --out FILE)",
+			         path, st->version, st->known_version, path, path);
 		return -1;
 	case STORE_SCHEMA_EMPTY:
 		snprintf(msg, msglen, "database %s is not initialised; run: exosafe init --db %s", path, path);
@@ -77,8 +84,10 @@ int store_schema_usable(store *s, const char *path, bool accept_older, store_sch
 	case STORE_SCHEMA_DAMAGED:
 		snprintf(msg, msglen,
 		         "database %s is damaged: schema version %d should have %s, which %s missing. Nothing was changed;"
-		         " restore it from a backup: exosafe restore --from FILE --db %s --force",
-		         path, st->version, st->missing, strchr(st->missing, ',') ? "are" : "is", path);
+		         " restore it from a backup: %s%s%s",
+		         path, st->version, st->missing, strchr(st->missing, ',') ? "are" : "is",
+		         url ? "pg_restore --clean --if-exists --dbname=URL FILE (" : "exosafe restore --from FILE --db ", path,
+		         url ? ")" : " --force");
 		return -1;
 	}
 	snprintf(msg, msglen, "database %s: unknown schema state", path);

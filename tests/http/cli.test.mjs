@@ -505,7 +505,7 @@ describe('databases a command must not use', () => {
       assert.equal(r.status, 1, `${statement} ${output(r)}`);
       assert.match(r.stderr, /is damaged/);
       assert.match(r.stderr, missing);
-      assert.match(r.stderr, /exosafe restore/);
+      assert.match(r.stderr, isPgUrl(db) ? /pg_restore/ : /exosafe restore/);
       assert.ok(r.stderr.includes(db));
       assert.equal(objects(db), before, 'nothing was created');
       const s = runLimited(serveArgs(db));
