@@ -244,7 +244,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ok = parse_long(value, 0, 256, &v) == 0 ? (c->max_connections_per_address = (int)v, 0) : -1;
 	else if (KEY("server", "secure_cookies"))
 		ok = parse_bool(value, &c->secure_cookies);
-	else if (KEY("database", "path"))
+	else if (KEY("database", "path") || KEY("database", "url") || KEY("database", "database_url") ||
+	         KEY("", "database_url"))
+		/* A PostgreSQL URL (postgres://...) goes where the SQLite path does: the store opens
+		 * either (store_open_url). */
 		ok = strlen(value) < sizeof c->db_path ? (snprintf(c->db_path, sizeof c->db_path, "%s", value), 0) : -1;
 	else if (KEY("security", "session_idle_seconds"))
 		ok = parse_long(value, 1, 7L * 24 * 3600, &v) == 0 ? (c->session.idle_seconds = v, 0) : -1;

@@ -146,6 +146,12 @@ int cli_backup(int argc, char **argv)
 		return status;
 	if (db == NULL || out == NULL)
 		return cli_usage_error("backup", "--db PATH and --out FILE are required");
+	if (store_db_is_url(db) || (out != NULL && store_db_is_url(out))) {
+		char label[512];
+		fprintf(stderr, "exosafe backup: %s is a PostgreSQL database; exosafe backs up SQLite files only: use pg_dump\n",
+		        store_db_label(store_db_is_url(db) ? db : out, label, sizeof label));
+		return 1;
+	}
 	if (refuse_existing("backup", out, force))
 		return 1;
 	/* The live database's own schema is checked here; its integrity and chain are checked on
@@ -179,6 +185,12 @@ int cli_restore(int argc, char **argv)
 		return status;
 	if (from == NULL || db == NULL)
 		return cli_usage_error("restore", "--from FILE and --db PATH are required");
+	if (store_db_is_url(db) || store_db_is_url(from)) {
+		char label[512];
+		fprintf(stderr, "exosafe restore: %s is a PostgreSQL database; exosafe restores SQLite files only: use pg_restore\n",
+		        store_db_label(store_db_is_url(db) ? db : from, label, sizeof label));
+		return 1;
+	}
 	if (refuse_existing("restore", db, force))
 		return 1;
 	/* The backup is only read (it may sit on read-only media) and checked before anything

@@ -68,7 +68,7 @@ store *cli_open_store(const char *path, int require_schema)
 store *cli_open_checked(const char *path, store_open_mode mode, store_schema_status *st)
 {
 	char err[1024];
-	store *s = store_sqlite_open_mode(path, mode, err, sizeof err);
+	store *s = store_open_url(path, mode, err, sizeof err);
 	if (s == NULL) {
 		fprintf(stderr, "exosafe: %s\n", err);
 		return NULL;

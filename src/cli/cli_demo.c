@@ -31,7 +31,8 @@ int cli_demo(int argc, char **argv)
 	const char *failed_email = NULL;
 	demo_rc rc = demo_load(s, &failed_email);
 	if (rc == DEMO_NOT_EMPTY)
-		fprintf(stderr, "exosafe demo: %s already has users; demo data goes only into an empty database\n", db);
+		fprintf(stderr, "exosafe demo: %s already has users; demo data goes only into an empty database\n",
+		        store_db_label(db, (char[1024]){0}, 1024));
 	else if (rc == DEMO_ACCOUNT)
 		fprintf(stderr, "exosafe demo: cannot create %s: %s\n", failed_email, s->errmsg);
 	else if (rc == DEMO_CLINIC)

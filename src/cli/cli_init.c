@@ -113,6 +113,7 @@ int cli_init(int argc, char **argv)
 		printf("the clinic's details are saved: %s, %s\n", stored.name, stored.phone);
 	}
 	store_close(s);
-	printf("database %s is at schema version %d\n", db, version);
+	char label[1024];  /* a URL's password is never shown */
+	printf("database %s is at schema version %d\n", store_db_label(db, label, sizeof label), version);
 	return 0;
 }

@@ -186,7 +186,8 @@ static int read_database(const char *db, signal_counter *counter, bool by_lot)
 	if (rc != 0)
 		return 1;
 	if (signal_counter_rows(counter) == 0) {
-		fprintf(stderr, "exosafe signals: %s has no assessed adverse events with a suspected lot yet\n", db);
+		fprintf(stderr, "exosafe signals: %s has no assessed adverse events with a suspected lot yet\n",
+		        store_db_label(db, (char[1024]){0}, 1024));
 		return 1;
 	}
 	return 0;

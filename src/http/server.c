@@ -94,7 +94,7 @@ static int pool_open(store_pool *p, const char *path, int size)
 	if (p->free_list == NULL)
 		return -1;
 	for (int i = 0; i < size; i++) {
-		store *s = store_sqlite_open(path, err, sizeof err);
+		store *s = store_open_url(path, STORE_OPEN_CREATE, err, sizeof err);
 		if (s == NULL) {
 			fprintf(stderr, "exosafe: %s\n", err);
 			return -1;
@@ -855,6 +855,7 @@ static int find_admin(void *ctx, const user_record *u)
  * state, and says so. Returns 0 to go on, -1 (reason printed) to stop. */
 static int clinic_startup_check(store *s, server_config *cfg)
 {
+	char label[1024];  /* the database as messages show it (store_db_label) */
 	clinic_profile p;
 	if (clinic_profile_get(s, &p) != CLINIC_OK) {
 		fprintf(stderr, "exosafe: %s\n", s->errmsg);
@@ -868,7 +869,7 @@ static int clinic_startup_check(store *s, server_config *cfg)
 	if (p.is_demo) {
 		fprintf(stderr, "exosafe: %s holds exosafe demo's fictional clinic and accounts with published passwords;\n"
 		                "  it cannot be served in production mode. Serve it with --mode demo, or create a new database\n"
-		                "  with exosafe init for real use.\n", cfg->db_path);
+		                "  with exosafe init for real use.\n", store_db_label(cfg->db_path, label, sizeof label));
 		return -1;
 	}
 	const char *missing[CLINIC_FIELD_COUNT];
@@ -890,7 +891,7 @@ static int clinic_startup_check(store *s, server_config *cfg)
 		                "  to complete them. Either give them to 'exosafe init --db %s --clinic-name ... (see\n"
 		                "  exosafe init --help)', or create an admin with 'exosafe user add --db %s --role admin\n"
 		                "  --email E --name N' and complete them on /clinic-settings.html after logging in.\n",
-		        names, cfg->db_path, cfg->db_path);
+		        names, store_db_label(cfg->db_path, label, sizeof label), label);
 		return -1;
 	}
 	fprintf(stderr, "exosafe: the clinic's details are incomplete (missing: %s): an admin is sent to\n"
@@ -955,7 +956,7 @@ static int server_open(server *srv, const server_config *cfg)
 	}
 	/* The database must exist (a mistyped path makes no new file) and have exactly the
 	 * schema this program's migrations make: not older, not newer, nothing missing. */
-	store *probe = store_sqlite_open_mode(cfg->db_path, STORE_OPEN_EXISTING, err, sizeof err);
+	store *probe = store_open_url(cfg->db_path, STORE_OPEN_EXISTING, err, sizeof err);
 	if (probe == NULL || store_schema_usable(probe, cfg->db_path, false, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "exosafe: %s\n", err);
 		if (probe != NULL)
@@ -975,7 +976,7 @@ static int server_open(server *srv, const server_config *cfg)
 		return -1;
 	}
 	purge_expired(s, cfg);
-	store *audit_store = store_sqlite_open(cfg->db_path, err, sizeof err);
+	store *audit_store = store_open_url(cfg->db_path, STORE_OPEN_CREATE, err, sizeof err);
 	if (audit_store == NULL || (srv->audit = audit_writer_start(audit_store, err, sizeof err)) == NULL) {
 		fprintf(stderr, "exosafe: audit writer: %s\n", err);
 		server_close(srv);
@@ -1050,7 +1051,9 @@ int server_run(const server_config *cfg)
 	if (listening == NULL ||
 	    setsockopt(listening->listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer) != 0)
 		fprintf(stderr, "exosafe: TCP_DEFER_ACCEPT not set: a request line of NUL bytes waits for the header timeout\n");
-	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port, cfg->db_path);
+	char label[1024];
+	fprintf(stderr, "exosafe: listening on http://%s:%d (database %s)\n", cfg->bind_address, cfg->port,
+	        store_db_label(cfg->db_path, label, sizeof label));
 	periodic_task purge = {0};
 	if (periodic_task_start(&purge, &srv, srv.cfg.purge_interval_seconds, true, purge_once) != 0)
 		fprintf(stderr, "exosafe: cannot start the purge thread: expired sessions go at the next start\n");

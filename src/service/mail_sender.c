@@ -225,7 +225,7 @@ mail_sender *mail_sender_start(const server_config *cfg, char *err, size_t errle
 		return NULL;
 	}
 	ms->cfg = *cfg;
-	ms->s = store_sqlite_open(cfg->db_path, err, errlen);
+	ms->s = store_open_url(cfg->db_path, STORE_OPEN_CREATE, err, errlen);
 	if (ms->s == NULL) {
 		free(ms);
 		return NULL;

@@ -48,6 +48,8 @@ int store_schema_usable(store *s, const char *path, bool accept_older, store_sch
 	store_schema_status own;
 	if (st == NULL)
 		st = &own;
+	char label[1024];
+	path = store_db_label(path, label, sizeof label);  /* a URL's password is never shown */
 	if (store_schema_check(s, st) != STORE_OK) {
 		snprintf(msg, msglen, "cannot read the schema of database %s: %s", path, s->errmsg);
 		return -1;
@@ -81,4 +83,84 @@ int store_schema_usable(store *s, const char *path, bool accept_older, store_sch
 	}
 	snprintf(msg, msglen, "database %s: unknown schema state", path);
 	return -1;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool store_db_is_url(const char *db)
+{
+	return db != NULL && (starts_with(db, "postgres://") || starts_with(db, "postgresql://") ||
+	                      strstr(db, "dbname=") != NULL);
+}
+
+store *store_open_url(const char *db, store_open_mode mode, char *err, size_t errlen)
+{
+	if (store_db_is_url(db))
+		return store_pg_open(db, mode, err, errlen);
+	return store_sqlite_open_mode(db, mode, err, errlen);
+}
+
+/* Appends n bytes of src to the label being built (truncating at the buffer's end). */
+static void label_put(char *buf, size_t buflen, size_t *at, const char *src, size_t n)
+{
+	while (n-- > 0 && *at + 1 < buflen)
+		buf[(*at)++] = *src++;
+	buf[*at < buflen ? *at : buflen - 1] = '\0';
+}
+
+const char *store_db_label(const char *db, char *buf, size_t buflen)
+{
+	if (buflen == 0)
+		return "";
+	buf[0] = '\0';
+	if (db == NULL)
+		return buf;
+	if (!store_db_is_url(db)) {
+		snprintf(buf, buflen, "%s", db);
+		return buf;
+	}
+	size_t at = 0;
+	const char *p = db;
+	const char *scheme = strstr(db, "://");
+	if (scheme != NULL && (starts_with(db, "postgres://") || starts_with(db, "postgresql://"))) {
+		/* postgres://user:password@host...: the userinfo's password, up to the last @ of the
+		 * authority. */
+		const char *auth = scheme + 3;
+		size_t auth_len = strcspn(auth, "/?#");
+		const char *atsign = NULL;
+		for (const char *q = auth; q < auth + auth_len; q++)
+			if (*q == '@')
+				atsign = q;
+		const char *colon = atsign ? memchr(auth, ':', (size_t)(atsign - auth)) : NULL;
+		if (colon != NULL) {
+			label_put(buf, buflen, &at, db, (size_t)(colon + 1 - db));
+			label_put(buf, buflen, &at, "***", 3);
+			p = atsign;
+		}
+	}
+	/* password=... in a URL's query or a key=value string (its value perhaps 'quoted'). */
+	while (*p) {
+		const char *key = strstr(p, "password=");
+		if (key == NULL) {
+			label_put(buf, buflen, &at, p, strlen(p));
+			break;
+		}
+		const char *value = key + strlen("password=");
+		label_put(buf, buflen, &at, p, (size_t)(value - p));
+		label_put(buf, buflen, &at, "***", 3);
+		if (*value == '\'') {
+			value++;
+			while (*value && *value != '\'')
+				value += (*value == '\\' && value[1]) ? 2 : 1;
+			if (*value == '\'')
+				value++;
+		} else {
+			value += strcspn(value, "& \t");
+		}
+		p = value;
+	}
+	return buf;
 }

@@ -1135,6 +1135,21 @@ typedef enum store_open_mode {
 /* store_sqlite_open with a mode. */
 store *store_sqlite_open_mode(const char *path, store_open_mode mode, char *err, size_t errlen);
 
+/* The PostgreSQL store (src/store/pg/store_pg.c) on the database at url (postgres://... or a
+ * libpq key=value string); the database must exist (CREATE DATABASE ... ENCODING 'UTF8'
+ * LC_COLLATE 'C'). READ_ONLY makes its transactions read-only; CREATE and EXISTING are the same.
+ * NULL with the reason in err on failure (the password never in it). */
+store *store_pg_open(const char *url, store_open_mode mode, char *err, size_t errlen);
+
+/* True when db names a PostgreSQL database: a postgres:// or postgresql:// URL, or a libpq
+ * key=value string with dbname=. Anything else is a SQLite file's path. */
+bool store_db_is_url(const char *db);
+/* Opens db with the backend it names (store_db_is_url): PostgreSQL or a SQLite file. */
+store *store_open_url(const char *db, store_open_mode mode, char *err, size_t errlen);
+/* db as messages show it: a URL's or key=value string's password replaced by ***
+ * (postgres://user:***@host/db); a path as it is. Writes into buf and returns it. */
+const char *store_db_label(const char *db, char *buf, size_t buflen);
+
 /* Puts the database file new_file (in path's folder) at path in one rename (replace) or link
  * (not replace: refused when path exists). Replacing is refused while another program (a
  * server) has path open; the replaced file's write-ahead log is removed, and the folder is

@@ -32,7 +32,7 @@ static int setup(void **state)
 	if (test_store_open("auditw", f->dir, f->path, &f->s) != 0)
 		return -1;
 	char err[256];
-	store *own = store_sqlite_open(f->path, err, sizeof err);
+	store *own = store_open_url(f->path, STORE_OPEN_CREATE, err, sizeof err);  /* SQLite, or PostgreSQL (TEST_PG) */
 	if (own == NULL || (f->w = audit_writer_start(own, err, sizeof err)) == NULL)
 		return -1;
 	*state = f;
@@ -187,8 +187,13 @@ static void test_failed_batch_is_an_error(void **state)
 	char dir[] = "/tmp/exosafe-auditw-bad-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char path[128], err[256];
+#ifdef TEST_PG
+	assert_int_equal(test_pg_create_db(path, sizeof path), 0);
+	store *own = store_pg_open(path, STORE_OPEN_EXISTING, err, sizeof err);
+#else
 	snprintf(path, sizeof path, "%s/empty.db", dir);
 	store *own = store_sqlite_open(path, err, sizeof err);
+#endif
 	assert_non_null(own);
 	audit_writer *w = audit_writer_start(own, err, sizeof err);
 	assert_non_null(w);
@@ -200,6 +205,9 @@ static void test_failed_batch_is_an_error(void **state)
 	assert_int_equal(st.committed, 0);
 	assert_true(st.failed_batches >= 1);
 	audit_writer_stop(w);
+#ifdef TEST_PG
+	assert_int_equal(test_pg_drop_db(path), 0);
+#endif
 	assert_int_equal(test_store_close(dir, NULL), 0);
 }
 

@@ -81,6 +81,9 @@ static long long rows(fixture *f, const char *table)
 {
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+#ifdef TEST_PG
+	return test_pg_scalar(f->path, sql);
+#else
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	long long n = -1;
@@ -90,6 +93,7 @@ static long long rows(fixture *f, const char *table)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return n;
+#endif
 }
 
 /* Publishes one 10-minute slot at t and returns its id. */
@@ -99,6 +103,11 @@ static int64_t slot_at(fixture *f, int64_t t, int64_t now)
 	assert_int_equal(intake_publish_slots(f->s, &f->doctor, f->doctor.id, t, t + 600, 10, now, &created), INTAKE_OK);
 	assert_int_equal(created, 1);
 	int64_t id = 0;
+#ifdef TEST_PG
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT id FROM consultation_slots WHERE starts_at = %lld", (long long)t);
+	id = test_pg_scalar(f->path, sql);
+#else
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	sqlite3_open(f->path, &db);
@@ -108,6 +117,7 @@ static int64_t slot_at(fixture *f, int64_t t, int64_t now)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+#endif
 	return id;
 }
 

@@ -73,7 +73,7 @@ static void *writer_run(void *arg)
 		w->failures = ROUNDS;
 		return NULL;
 	}
-	sqlite3_busy_handler(impl(s)->db, count_busy, NULL);
+	sqlite3_busy_handler(sq_impl(s)->db, count_busy, NULL);
 	char subject[64];
 	for (int i = 0; i < ROUNDS; i++) {
 		snprintf(subject, sizeof subject, "writer-%d-%d", w->index, i);
@@ -166,7 +166,7 @@ static void *late_writer_run(void *arg)
 	store *s = store_sqlite_open(w->path, err, sizeof err);
 	if (s == NULL)
 		return NULL;
-	sqlite3_busy_handler(impl(s)->db, count_busy, NULL);
+	sqlite3_busy_handler(sq_impl(s)->db, count_busy, NULL);
 	w->rc = store_begin(s);
 	atomic_store(&w->began, 1);
 	if (w->rc == STORE_OK)
@@ -213,9 +213,9 @@ static void assert_no_statement_busy(sqlite3 *db)
 static void test_statement_cache_reuses_and_resets(void **state)
 {
 	fixture *f = *state;
-	sqlite_store *ss = impl(f->s);
+	sqlite_store *ss = sq_impl(f->s);
 	const char *sql = "SELECT ?1 UNION ALL SELECT 2";
-	sqldb_stmt *st = sql_prepare(ss, sql);
+	sqldb_stmt *st = sql_prepare(&ss->sql_base, sql);
 	assert_non_null(st);
 	sqldb_bind_int(st, 1, 7);
 	assert_int_equal(sqldb_step(st), SQLDB_ROW);
@@ -223,20 +223,20 @@ static void test_statement_cache_reuses_and_resets(void **state)
 	/* Stopped with a row left: released, it must hold no read snapshot. */
 	sqldb_release(st);
 	assert_no_statement_busy(ss->db);
-	sqldb_stmt *again = sql_prepare(ss, sql);
+	sqldb_stmt *again = sql_prepare(&ss->sql_base, sql);
 	assert_ptr_equal(again, st);
 	assert_int_equal(sqldb_step(again), SQLDB_ROW);
 	assert_true(sqldb_column_is_null(again, 0));  /* the 7 is gone */
 	/* Used again while handed out (a nested query): a separate statement, finalized on release. */
-	sqldb_stmt *nested = sql_prepare(ss, sql);
+	sqldb_stmt *nested = sql_prepare(&ss->sql_base, sql);
 	assert_non_null(nested);
 	assert_ptr_not_equal(nested, again);
 	sqldb_release(nested);
 	sqldb_release(again);
-	assert_ptr_equal(sql_prepare(ss, sql), st);
+	assert_ptr_equal(sql_prepare(&ss->sql_base, sql), st);
 	sqldb_release(st);
 	/* A bad query fails with the message, and nothing is cached for it. */
-	assert_null(sql_prepare(ss, "SELECT nope FROM nowhere"));
+	assert_null(sql_prepare(&ss->sql_base, "SELECT nope FROM nowhere"));
 	assert_non_null(strstr(f->s->errmsg, "no such"));
 	sqldb_release(NULL);
 }
@@ -246,7 +246,7 @@ static void test_statement_cache_reuses_and_resets(void **state)
 static void test_store_reads_do_not_prepare_per_call(void **state)
 {
 	fixture *f = *state;
-	sqlite_store *ss = impl(f->s);
+	sqlite_store *ss = sq_impl(f->s);
 	int64_t n;
 	assert_int_equal(store_login_failure_count(f->s, "x", 0, &n), STORE_OK);
 	int before = 0;
@@ -286,10 +286,10 @@ static void test_session_resolve_writes_last_seen_rarely(void **state)
 	session_limits lim = {.idle_seconds = 1800, .absolute_seconds = 43200};
 	session_record got, stored;
 	user_record who;
-	int before = sqlite3_total_changes(impl(f->s)->db);
+	int before = sqlite3_total_changes(sq_impl(f->s)->db);
 	for (int64_t t = 1001; t < 1060; t += 7)
 		assert_int_equal(accounts_session_resolve(f->s, &lim, token, t, &got, &who), ACCOUNTS_OK);
-	assert_int_equal(sqlite3_total_changes(impl(f->s)->db), before);  /* no write within the minute */
+	assert_int_equal(sqlite3_total_changes(sq_impl(f->s)->db), before);  /* no write within the minute */
 	assert_int_equal(accounts_session_resolve(f->s, &lim, token, 1060, &got, &who), ACCOUNTS_OK);
 	assert_int_equal(store_session_get(f->s, r.token_hash, &stored), STORE_OK);
 	assert_int_equal(stored.last_seen_at, 1060);

@@ -120,9 +120,46 @@ static int compare_schema(sqlite3 *db, sqlite3 *ref, store_schema_status *out)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int sqlite_reference_each(int version, int (*fn)(void *ctx, const char *type, const char *name), void *ctx,
+                          char *err, size_t errlen)
+{
+	sqlite3 *ref = reference_schema(version, err, errlen);
+	if (ref == NULL)
+		return -1;
+	sqlite3_stmt *st = NULL, *cols = NULL;
+	if (sqlite3_prepare_v2(ref, "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+	                            " ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, rowid",
+	                       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ref, "SELECT name FROM pragma_table_info(?1)", -1, &cols, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "reference schema: %s", sqlite3_errmsg(ref));
+		sqlite3_finalize(st);
+		sqlite3_close_v2(ref);
+		return -1;
+	}
+	int rc, stop = 0;
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		stop = fn(ctx, type, name);
+		if (stop != 0 || strcmp(type, "table") != 0)
+			continue;
+		sqlite3_bind_text(cols, 1, name, -1, SQLITE_TRANSIENT);
+		while (stop == 0 && sqlite3_step(cols) == SQLITE_ROW) {
+			char column[200];
+			snprintf(column, sizeof column, "%s.%s", name, (const char *)sqlite3_column_text(cols, 0));
+			stop = fn(ctx, "column", column);
+		}
+		sqlite3_reset(cols);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(cols);
+	sqlite3_close_v2(ref);
+	return stop < 0 ? -1 : 0;
+}
+
 store_rc sqlite_schema_check(store *s, store_schema_status *out)
 {
-	sqlite_store *ss = impl(s);
+	sqlite_store *ss = sq_impl(s);
 	*out = (store_schema_status){.known_version = sqlite_migrations[sqlite_migrations_count - 1].version};
 	if (store_schema_version(s, &out->version) != STORE_OK)
 		return STORE_ERROR;
@@ -133,13 +170,13 @@ store_rc sqlite_schema_check(store *s, store_schema_status *out)
 	if (out->version == 0) {
 		/* No recorded version: empty, or the version table itself is gone from a database
 		 * that has tables (damaged, not to be initialised over). */
-		sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+		sqldb_stmt *st = sql_prepare(&ss->sql_base, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
 		if (st == NULL)
 			return STORE_ERROR;
 		int objects = sqldb_step(st) == SQLDB_ROW ? sqldb_column_int(st, 0) : -1;
 		sqldb_release(st);
 		if (objects < 0)
-			return sql_fail(ss, "schema check");
+			return sql_fail(&ss->sql_base, "schema check");
 		if (objects > 0 && has_object(ss->db, "table", "schema_version") == 0) {
 			out->state = STORE_SCHEMA_DAMAGED;
 			note_missing(out, "table", "schema_version");
@@ -157,7 +194,7 @@ store_rc sqlite_schema_check(store *s, store_schema_status *out)
 	int rc = compare_schema(ss->db, ref, out);
 	sqlite3_close_v2(ref);
 	if (rc != 0)
-		return sql_fail(ss, "schema check");
+		return sql_fail(&ss->sql_base, "schema check");
 	out->state = out->missing[0] ? STORE_SCHEMA_DAMAGED
 	             : out->version < out->known_version ? STORE_SCHEMA_OLDER : STORE_SCHEMA_CURRENT;
 	return STORE_OK;
@@ -165,10 +202,10 @@ store_rc sqlite_schema_check(store *s, store_schema_status *out)
 
 store_rc sqlite_integrity_check(store *s)
 {
-	sqlite_store *ss = impl(s);
+	sqlite_store *ss = sq_impl(s);
 	/* integrity_check answers "ok" or its findings; foreign_key_check answers a row per
 	 * reference to a missing row (there should be none: foreign keys are always on). */
-	sqldb_stmt *st = sql_prepare(ss, "PRAGMA integrity_check(5)");
+	sqldb_stmt *st = sql_prepare(&ss->sql_base, "PRAGMA integrity_check(5)");
 	if (st == NULL)
 		return STORE_ERROR;
 	char found[200] = "";
@@ -180,12 +217,12 @@ store_rc sqlite_integrity_check(store *s)
 	}
 	sqldb_release(st);
 	if (rc != SQLDB_DONE)
-		return sql_fail(ss, "integrity check");
+		return sql_fail(&ss->sql_base, "integrity check");
 	if (found[0]) {
 		snprintf(s->errmsg, sizeof s->errmsg, "integrity check: %s", found);
 		return STORE_ERROR;
 	}
-	st = sql_prepare(ss, "PRAGMA foreign_key_check");
+	st = sql_prepare(&ss->sql_base, "PRAGMA foreign_key_check");
 	if (st == NULL)
 		return STORE_ERROR;
 	rc = sqldb_step(st);
@@ -196,7 +233,7 @@ store_rc sqlite_integrity_check(store *s)
 		return STORE_ERROR;
 	}
 	sqldb_release(st);
-	return rc == SQLDB_DONE ? STORE_OK : sql_fail(ss, "foreign key check");
+	return rc == SQLDB_DONE ? STORE_OK : sql_fail(&ss->sql_base, "foreign key check");
 }
 
 /* fsync of a file (or folder) by path: 0, or -1 with errno set. */
@@ -214,8 +251,8 @@ static int sync_path(const char *path, int flags)
 
 store_rc sqlite_snapshot_to(store *s, const char *path)
 {
-	sqlite_store *ss = impl(s);
-	if (ss->in_transaction) {
+	sqlite_store *ss = sq_impl(s);
+	if (ss->sql_base.in_transaction) {
 		snprintf(s->errmsg, sizeof s->errmsg, "snapshot: a transaction is open");
 		return STORE_ERROR;
 	}

@@ -1,11 +1,11 @@
-/* The SQLite backend's traceability methods: products, lots and their tests, certificates
+/* The SQL stores' (SQLite and PostgreSQL) traceability methods: products, lots and their tests, certificates
  * and state history, orders, dispensing, shipments, and the recall query
  * (schema in 0003_traceability.sql). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 void certificate_clear(certificate_record *c)
 {
@@ -19,7 +19,7 @@ void certificate_clear(certificate_record *c)
 		return sql_each_row(ss, st, read, &row_, (int (*)(void *, const void *))(fn), ctx, what);                 \
 	} while (0)
 
-static store_rc changed_one(sqlite_store *ss, store_rc rc)
+static store_rc changed_one(sql_store *ss, store_rc rc)
 {
 	if (rc == STORE_OK && ss->changes == 0)
 		return STORE_CONFLICT;
@@ -53,9 +53,9 @@ static void read_product(sqldb_stmt *st, void *out)
 	p->created_at = sqldb_column_int64(st, 15);
 }
 
-store_rc sqlite_product_insert(store *s, product_record *p)
+store_rc sql_product_insert(store *s, product_record *p)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO products (code, name_ja, name_en, form, manufacturer, country,"
 	                                      " source_cell_type, storage_min_c, storage_max_c, excursion_allowance_minutes,"
 	                                      " shelf_life_days, price_jpy, tax_rate_percent, units_description, created_at)"
@@ -80,13 +80,13 @@ store_rc sqlite_product_insert(store *s, product_record *p)
 	return sql_insert(ss, st, &p->id, "insert product");
 }
 
-store_rc sqlite_product_get(store *s, int64_t id, product_record *out)
+store_rc sql_product_get(store *s, int64_t id, product_record *out)
 {
 	return sql_get_by_id(impl(s), "SELECT " PRODUCT_COLUMNS " FROM products WHERE id = ?",
 	                        id, read_product, out, "read product");
 }
 
-store_rc sqlite_product_list(store *s, store_product_fn fn, void *ctx)
+store_rc sql_product_list(store *s, store_product_fn fn, void *ctx)
 {
 	product_record row;
 	return sql_list(impl(s), "SELECT " PRODUCT_COLUMNS " FROM products ORDER BY id", 0, read_product, &row,
@@ -120,9 +120,9 @@ static void read_lot(sqldb_stmt *st, void *out)
 	sql_copy_text(l->product_name_ja, sizeof l->product_name_ja, st, 14);
 }
 
-store_rc sqlite_lot_insert(store *s, lot_record *l)
+store_rc sql_lot_insert(store *s, lot_record *l)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO lots (product_id, lot_number, manufactured_on, expires_on, quantity_received,"
 	                                      " quantity_available, status, donor_age, donor_screening, storage_location,"
 	                                      " received_at, received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
@@ -146,14 +146,14 @@ store_rc sqlite_lot_insert(store *s, lot_record *l)
 	return sql_insert(ss, st, &l->id, "insert lot");
 }
 
-store_rc sqlite_lot_get(store *s, int64_t id, lot_record *out)
+store_rc sql_lot_get(store *s, int64_t id, lot_record *out)
 {
 	return sql_get_by_id(impl(s), LOT_SELECT " WHERE l.id = ?", id, read_lot, out, "read lot");
 }
 
-store_rc sqlite_lot_find_number(store *s, const char *lot_number, store_lot_fn fn, void *ctx)
+store_rc sql_lot_find_number(store *s, const char *lot_number, store_lot_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.lot_number = ? ORDER BY l.id");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -161,7 +161,7 @@ store_rc sqlite_lot_find_number(store *s, const char *lot_number, store_lot_fn f
 	EACH(ss, st, read_lot, lot_record, fn, ctx, "find lot");
 }
 
-store_rc sqlite_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx)
+store_rc sql_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx)
 {
 	lot_record row;
 	return sql_list(impl(s), LOT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR l.product_id = ?1) ORDER BY l.id DESC",
@@ -169,9 +169,9 @@ store_rc sqlite_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ct
 	                   (int (*)(void *, const void *))fn, ctx, "list lots");
 }
 
-store_rc sqlite_lot_set_status(store *s, int64_t lot_id, const char *status)
+store_rc sql_lot_set_status(store *s, int64_t lot_id, const char *status)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE lots SET status = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -194,9 +194,9 @@ static void read_transition(sqldb_stmt *st, void *out)
 	t->at = sqldb_column_int64(st, 7);
 }
 
-store_rc sqlite_lot_transition_insert(store *s, lot_transition_record *t)
+store_rc sql_lot_transition_insert(store *s, lot_transition_record *t)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO lot_transitions (lot_id, from_status, to_status, actor_id, reason, at)"
 	                                      " VALUES (?, nullif(?, ''), ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -210,7 +210,7 @@ store_rc sqlite_lot_transition_insert(store *s, lot_transition_record *t)
 	return sql_insert(ss, st, &t->id, "insert lot transition");
 }
 
-store_rc sqlite_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn, void *ctx)
+store_rc sql_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn, void *ctx)
 {
 	lot_transition_record row;
 	return sql_list(impl(s), "SELECT t.id, t.lot_id, coalesce(t.from_status, ''), t.to_status, t.actor_id,"
@@ -220,9 +220,9 @@ store_rc sqlite_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn
 	                   (int (*)(void *, const void *))fn, ctx, "list lot transitions");
 }
 
-store_rc sqlite_lot_dispensable(store *s, int64_t product_id, const char *min_expires_on, store_lot_fn fn, void *ctx)
+store_rc sql_lot_dispensable(store *s, int64_t product_id, const char *min_expires_on, store_lot_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* A lot with an open temperature alert stays put until QA has decided. */
 	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.product_id = ? AND l.status = 'released'"
 	                                      " AND l.quantity_available > 0 AND l.expires_on > ?"
@@ -236,9 +236,9 @@ store_rc sqlite_lot_dispensable(store *s, int64_t product_id, const char *min_ex
 	EACH(ss, st, read_lot, lot_record, fn, ctx, "dispensable lots");
 }
 
-store_rc sqlite_lot_take_stock(store *s, int64_t lot_id, int64_t qty)
+store_rc sql_lot_take_stock(store *s, int64_t lot_id, int64_t qty)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE lots SET quantity_available = quantity_available - ?1"
 	                                      " WHERE id = ?2 AND status = 'released' AND quantity_available >= ?1");
 	if (st == NULL)
@@ -248,9 +248,9 @@ store_rc sqlite_lot_take_stock(store *s, int64_t lot_id, int64_t qty)
 	return changed_one(ss, sql_step_done(ss, st, "take stock"));
 }
 
-store_rc sqlite_lot_expired_released(store *s, const char *today, store_lot_fn fn, void *ctx)
+store_rc sql_lot_expired_released(store *s, const char *today, store_lot_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.status = 'released' AND l.expires_on < ? ORDER BY l.id");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -275,9 +275,9 @@ static void read_lot_test(sqldb_stmt *st, void *out)
 	t->recorded_at = sqldb_column_int64(st, 9);
 }
 
-store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
+store_rc sql_lot_test_insert(store *s, lot_test_record *t)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO lot_tests (lot_id, kind, result, value, method, tested_on, certificate_id,"
 	                                      " recorded_by, recorded_at, duplicate_reason) VALUES (?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -295,7 +295,7 @@ store_rc sqlite_lot_test_insert(store *s, lot_test_record *t)
 	return sql_insert(ss, st, &t->id, "insert lot test");
 }
 
-store_rc sqlite_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *ctx)
+store_rc sql_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *ctx)
 {
 	lot_test_record row;
 	return sql_list(impl(s), "SELECT id, lot_id, kind, result, value, method, tested_on, coalesce(certificate_id, 0),"
@@ -304,9 +304,9 @@ store_rc sqlite_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *
 	                   (int (*)(void *, const void *))fn, ctx, "list lot tests");
 }
 
-store_rc sqlite_certificate_insert(store *s, certificate_record *c)
+store_rc sql_certificate_insert(store *s, certificate_record *c)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO certificates (lot_id, filename, content_type, size_bytes, sha256, data,"
 	                                      " uploaded_by, uploaded_at, duplicate_of, duplicate_reason)"
 	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), ?) RETURNING id");
@@ -357,9 +357,9 @@ static void read_certificate_full(sqldb_stmt *st, void *out)
 	"id, lot_id, filename, content_type, size_bytes, sha256, uploaded_by, uploaded_at, coalesce(duplicate_of, 0),"  \
 	" duplicate_reason"
 
-store_rc sqlite_certificate_get(store *s, int64_t id, certificate_record *out)
+store_rc sql_certificate_get(store *s, int64_t id, certificate_record *out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT " CERT_COLUMNS ", data FROM certificates WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -373,7 +373,7 @@ store_rc sqlite_certificate_get(store *s, int64_t id, certificate_record *out)
 	return rc;
 }
 
-store_rc sqlite_certificates_of_lot(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx)
+store_rc sql_certificates_of_lot(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx)
 {
 	certificate_record row;
 	return sql_list(impl(s), "SELECT " CERT_COLUMNS " FROM certificates WHERE lot_id = ? ORDER BY id",
@@ -414,9 +414,9 @@ static void read_order(sqldb_stmt *st, void *out)
 	sql_copy_text(o->patient_name, sizeof o->patient_name, st, 19);
 }
 
-store_rc sqlite_order_insert(store *s, order_record *o)
+store_rc sql_order_insert(store *s, order_record *o)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO orders (patient_id, decision_id, product_id, quantity, unit_price_jpy,"
 	                                      " total_jpy, status, payment_method, ship_name, ship_postal_code, ship_address,"
 	                                      " ship_phone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
@@ -438,14 +438,14 @@ store_rc sqlite_order_insert(store *s, order_record *o)
 	return sql_insert(ss, st, &o->id, "insert order");
 }
 
-store_rc sqlite_order_get(store *s, int64_t id, order_record *out)
+store_rc sql_order_get(store *s, int64_t id, order_record *out)
 {
 	return sql_get_by_id(impl(s), ORDER_SELECT " WHERE o.id = ?", id, read_order, out, "read order");
 }
 
-store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx)
+store_rc sql_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, ORDER_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR o.patient_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR o.status = ?2)"
 	                                      " ORDER BY o.id DESC LIMIT 500");
 	if (st == NULL)
@@ -462,9 +462,9 @@ store_rc sqlite_order_list(store *s, int64_t patient_id, const char *status, sto
 #define ORDER_MATCH                                                                                                 \
 	" LEFT JOIN patient_profiles pp ON pp.user_id = o.patient_id WHERE " SQL_PATIENT_MATCH("u", "pp", "o.id")
 
-store_rc sqlite_order_search(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx)
+store_rc sql_order_search(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	if (total_out != NULL) {
 		sqldb_stmt *count = sql_prepare(ss, "SELECT count(*) FROM orders o JOIN users u ON u.id = o.patient_id"
 		                                         ORDER_MATCH " AND " SQL_STATUS_MATCH("o.status"));
@@ -482,10 +482,10 @@ store_rc sqlite_order_search(store *s, const list_filter *f, int64_t *total_out,
 	EACH(ss, st, read_order, order_record, fn, ctx, "search orders");
 }
 
-store_rc sqlite_order_status_counts(store *s, const list_filter *f, store_status_count_fn fn,
+store_rc sql_order_status_counts(store *s, const list_filter *f, store_status_count_fn fn,
                                     void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT o.status, count(*) FROM orders o JOIN users u ON u.id = o.patient_id"
 	                                      ORDER_MATCH " GROUP BY o.status");
 	if (st == NULL)
@@ -499,9 +499,9 @@ store_rc sqlite_order_status_counts(store *s, const list_filter *f, store_status
 	return out;
 }
 
-store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out)
+store_rc sql_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT coalesce(sum(quantity), 0) FROM orders WHERE decision_id = ? AND status <> 'cancelled'");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -515,9 +515,9 @@ store_rc sqlite_order_quantity_for_decision(store *s, int64_t decision_id, int64
 	return rc;
 }
 
-store_rc sqlite_order_set_status(store *s, int64_t id, const char *from_status, const char *to_status, int64_t now)
+store_rc sql_order_set_status(store *s, int64_t id, const char *from_status, const char *to_status, int64_t now)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE orders SET status = ?1,"
 	                                      " cancelled_at = CASE WHEN ?1 = 'cancelled' THEN ?4 ELSE cancelled_at END"
 	                                      " WHERE id = ?2 AND status = ?3");
@@ -530,9 +530,9 @@ store_rc sqlite_order_set_status(store *s, int64_t id, const char *from_status, 
 	return changed_one(ss, sql_step_done(ss, st, "set order status"));
 }
 
-store_rc sqlite_order_record_payment(store *s, int64_t id, const char *reference, int64_t paid_at, int64_t by)
+store_rc sql_order_record_payment(store *s, int64_t id, const char *reference, int64_t paid_at, int64_t by)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE orders SET paid_at = ?, payment_reference = ?, paid_recorded_by = ?"
 	                                      " WHERE id = ? AND paid_at IS NULL");
 	if (st == NULL)
@@ -559,9 +559,9 @@ static void read_dispense(sqldb_stmt *st, void *out)
 	sql_copy_text(d->expires_on, sizeof d->expires_on, st, 7);
 }
 
-store_rc sqlite_dispense_insert(store *s, dispense_record *d)
+store_rc sql_dispense_insert(store *s, dispense_record *d)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO dispenses (order_id, lot_id, quantity, dispensed_at, dispensed_by)"
 	                                      " VALUES (?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -574,7 +574,7 @@ store_rc sqlite_dispense_insert(store *s, dispense_record *d)
 	return sql_insert(ss, st, &d->id, "insert dispense");
 }
 
-store_rc sqlite_dispenses_of_order(store *s, int64_t order_id, store_dispense_fn fn, void *ctx)
+store_rc sql_dispenses_of_order(store *s, int64_t order_id, store_dispense_fn fn, void *ctx)
 {
 	dispense_record row;
 	return sql_list(impl(s), "SELECT d.id, d.order_id, d.lot_id, d.quantity, d.dispensed_at, d.dispensed_by,"
@@ -596,9 +596,9 @@ static void read_shipment(sqldb_stmt *st, void *out)
 	sh->recorded_by = sqldb_column_int64(st, 7);
 }
 
-store_rc sqlite_shipment_insert(store *s, shipment_record *sh)
+store_rc sql_shipment_insert(store *s, shipment_record *sh)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO shipments (order_id, carrier, tracking_number, logger_id, shipped_at,"
 	                                      " recorded_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -612,16 +612,16 @@ store_rc sqlite_shipment_insert(store *s, shipment_record *sh)
 	return sql_insert(ss, st, &sh->id, "insert shipment");
 }
 
-store_rc sqlite_shipment_of_order(store *s, int64_t order_id, shipment_record *out)
+store_rc sql_shipment_of_order(store *s, int64_t order_id, shipment_record *out)
 {
 	return sql_get_by_id(impl(s), "SELECT id, order_id, carrier, tracking_number, logger_id, shipped_at,"
 	                                 " coalesce(delivered_at, 0), recorded_by FROM shipments WHERE order_id = ?",
 	                                 order_id, read_shipment, out, "read shipment");
 }
 
-store_rc sqlite_shipment_delivered(store *s, int64_t order_id, int64_t at)
+store_rc sql_shipment_delivered(store *s, int64_t order_id, int64_t at)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -672,9 +672,9 @@ static void read_recipient(sqldb_stmt *st, void *out)
 	}
 }
 
-store_rc sqlite_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx)
+store_rc sql_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* One range of recall_recipients' key, already in the recall's order (patient, order,
 	 * dispense): no join, no sort (0014_recall_recipients.sql). */
 	static const char sql[] = "SELECT " RECIPIENT_COLUMNS " FROM recall_recipients WHERE lot_id = ?"
@@ -704,9 +704,9 @@ static void read_certificate_use(sqldb_stmt *st, void *out)
 	sql_copy_text(u->test_kind, sizeof u->test_kind, st, 3);
 }
 
-store_rc sqlite_certificate_uses(store *s, const char *sha256, store_certificate_use_fn fn, void *ctx)
+store_rc sql_certificate_uses(store *s, const char *sha256, store_certificate_use_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* Driven by certificates_sha256. */
 	sqldb_stmt *st = sql_prepare(ss, "SELECT c.id, c.lot_id, l.lot_number, coalesce(t.kind, '')"
 	                                      " FROM certificates c JOIN lots l ON l.id = c.lot_id"
@@ -718,9 +718,9 @@ store_rc sqlite_certificate_uses(store *s, const char *sha256, store_certificate
 	EACH(ss, st, read_certificate_use, certificate_use, fn, ctx, "certificate uses");
 }
 
-store_rc sqlite_recall_track_open(store *s, int64_t lot_id, int64_t now)
+store_rc sql_recall_track_open(store *s, int64_t lot_id, int64_t now)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sqldb_prepare(
 		ss->sql, "INSERT INTO recall_tracking (lot_id, dispense_id, order_id, patient_id, created_at, updated_at, updated_by)"
 		    " SELECT d.lot_id, d.id, d.order_id, o.patient_id, ?2, ?2, 0"
@@ -765,15 +765,15 @@ static void read_track(sqldb_stmt *st, void *out)
 	t->quantity = sqldb_column_int(st, 17);
 }
 
-store_rc sqlite_recall_track_get(store *s, int64_t id, recall_track_record *out)
+store_rc sql_recall_track_get(store *s, int64_t id, recall_track_record *out)
 {
 	return sql_get_by_id(impl(s), "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.id = ?",
 	                        id, read_track, out, "read recall tracking");
 }
 
-store_rc sqlite_recall_track_update(store *s, const recall_track_record *t)
+store_rc sql_recall_track_update(store *s, const recall_track_record *t)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE recall_tracking SET status = ?, acknowledged_at = nullif(CAST(? AS BIGINT), 0),"
 	                                      " notified_at = nullif(CAST(? AS BIGINT), 0), contacted_at = nullif(CAST(? AS BIGINT), 0), contact_notes = ?,"
 	                                      " closed_on = nullif(?, ''), updated_at = ?, updated_by = ? WHERE id = ?");
@@ -791,9 +791,9 @@ store_rc sqlite_recall_track_update(store *s, const recall_track_record *t)
 	return changed_one(ss, sql_step_done(ss, st, "update recall tracking"));
 }
 
-store_rc sqlite_recall_tracks_of_patient(store *s, int64_t patient_id, store_recall_track_fn fn, void *ctx)
+store_rc sql_recall_tracks_of_patient(store *s, int64_t patient_id, store_recall_track_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st =
 		sql_prepare(ss, "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.patient_id = ? ORDER BY rt.created_at DESC, rt.id");
 	if (st == NULL)

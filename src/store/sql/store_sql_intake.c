@@ -1,10 +1,10 @@
-/* The SQLite backend's intake methods: slots, bookings, questionnaire responses, consent,
+/* The SQL stores' (SQLite and PostgreSQL) intake methods: slots, bookings, questionnaire responses, consent,
  * decisions and the review queue (schema in 0002_intake.sql). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 void response_record_clear(response_record *r)
 {
@@ -29,9 +29,9 @@ static void read_slot(sqldb_stmt *st, void *out)
 	r->created_at = sqldb_column_int64(st, 5);
 }
 
-store_rc sqlite_slot_insert(store *s, slot_record *slot)
+store_rc sql_slot_insert(store *s, slot_record *slot)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO consultation_slots (doctor_id, starts_at, duration_minutes, created_by, created_at)"
 	                                      " VALUES (?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -44,15 +44,15 @@ store_rc sqlite_slot_insert(store *s, slot_record *slot)
 	return sql_insert(ss, st, &slot->id, "insert slot");
 }
 
-store_rc sqlite_slot_get(store *s, int64_t id, slot_record *out)
+store_rc sql_slot_get(store *s, int64_t id, slot_record *out)
 {
 	return sql_get_by_id(impl(s), "SELECT " SLOT_COLUMNS " FROM consultation_slots s WHERE s.id = ?",
 	                        id, read_slot, out, "read slot");
 }
 
-store_rc sqlite_slot_delete(store *s, int64_t id)
+store_rc sql_slot_delete(store *s, int64_t id)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* Bookings (even cancelled ones) keep their slot: history is not rewritten. */
 	sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM bookings WHERE slot_id = ?");
 	if (st == NULL)
@@ -76,9 +76,9 @@ store_rc sqlite_slot_delete(store *s, int64_t id)
 	return rc;
 }
 
-store_rc sqlite_slot_list(store *s, const slot_query *q, store_slot_fn fn, void *ctx)
+store_rc sql_slot_list(store *s, const slot_query *q, store_slot_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sqldb_prepare(
 		ss->sql, "SELECT " SLOT_COLUMNS ", d.name, coalesce(b.id, 0), coalesce(b.patient_id, 0), coalesce(p.name, ''),"
 		    " coalesce(pp.phone, ''), coalesce(r.worst_level, ''), coalesce(r.submitted_at, 0),"
@@ -148,9 +148,9 @@ static void read_booking(sqldb_stmt *st, void *out)
 	sql_copy_text(b->doctor_name, sizeof b->doctor_name, st, 9);
 }
 
-store_rc sqlite_booking_insert(store *s, booking_record *booking)
+store_rc sql_booking_insert(store *s, booking_record *booking)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO bookings (slot_id, patient_id, status, created_at) VALUES (?, ?, 'booked', ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -164,14 +164,14 @@ store_rc sqlite_booking_insert(store *s, booking_record *booking)
 	return rc;
 }
 
-store_rc sqlite_booking_get(store *s, int64_t id, booking_record *out)
+store_rc sql_booking_get(store *s, int64_t id, booking_record *out)
 {
 	return sql_get_by_id(impl(s), BOOKING_SELECT " WHERE b.id = ?", id, read_booking, out, "read booking");
 }
 
-store_rc sqlite_booking_cancel(store *s, int64_t id, int64_t now)
+store_rc sql_booking_cancel(store *s, int64_t id, int64_t now)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'booked'");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -183,10 +183,10 @@ store_rc sqlite_booking_cancel(store *s, int64_t id, int64_t now)
 	return rc;
 }
 
-store_rc sqlite_booking_list(store *s, int64_t patient_id, bool upcoming_only, int64_t now, store_booking_fn fn,
+store_rc sql_booking_list(store *s, int64_t patient_id, bool upcoming_only, int64_t now, store_booking_fn fn,
                              void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, BOOKING_SELECT " WHERE b.patient_id = ?1 AND (?2 = 0 OR"
 	                                      " (b.status = 'booked' AND s.starts_at + s.duration_minutes * 60 > ?3))"
 	                                      " ORDER BY s.starts_at, b.id");
@@ -232,7 +232,7 @@ static void read_response(sqldb_stmt *st, void *out)
 	"SELECT id, patient_id, questionnaire_id, questionnaire_version, answers_json, flags_json, worst_level,"       \
 	" submitted_at FROM questionnaire_responses"
 
-static store_rc response_one(sqlite_store *ss, sqldb_stmt *st, response_record *out)
+static store_rc response_one(sql_store *ss, sqldb_stmt *st, response_record *out)
 {
 	memset(out, 0, sizeof *out);
 	store_rc rc = sql_step_one(ss, st, read_response, out, "read questionnaire response");
@@ -244,9 +244,9 @@ static store_rc response_one(sqlite_store *ss, sqldb_stmt *st, response_record *
 	return rc;
 }
 
-store_rc sqlite_response_insert(store *s, response_record *r)
+store_rc sql_response_insert(store *s, response_record *r)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO questionnaire_responses (patient_id, questionnaire_id, questionnaire_version,"
 	                                      " answers_json, flags_json, worst_level, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -261,9 +261,9 @@ store_rc sqlite_response_insert(store *s, response_record *r)
 	return sql_insert(ss, st, &r->id, "insert questionnaire response");
 }
 
-store_rc sqlite_response_get(store *s, int64_t id, response_record *out)
+store_rc sql_response_get(store *s, int64_t id, response_record *out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -271,9 +271,9 @@ store_rc sqlite_response_get(store *s, int64_t id, response_record *out)
 	return response_one(ss, st, out);
 }
 
-store_rc sqlite_response_latest(store *s, int64_t patient_id, response_record *out)
+store_rc sql_response_latest(store *s, int64_t patient_id, response_record *out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id DESC LIMIT 1");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -281,9 +281,9 @@ store_rc sqlite_response_latest(store *s, int64_t patient_id, response_record *o
 	return response_one(ss, st, out);
 }
 
-store_rc sqlite_response_list(store *s, int64_t patient_id, store_response_fn fn, void *ctx)
+store_rc sql_response_list(store *s, int64_t patient_id, store_response_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -325,9 +325,9 @@ static void read_consent(sqldb_stmt *st, void *out)
 	c->withdrawn_at = sqldb_column_int64(st, 7);
 }
 
-store_rc sqlite_consent_insert(store *s, consent_record *c)
+store_rc sql_consent_insert(store *s, consent_record *c)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO consent_acceptances (patient_id, consent_id, consent_version, lang,"
 	                                      " text_sha256, accepted_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -341,16 +341,16 @@ store_rc sqlite_consent_insert(store *s, consent_record *c)
 	return sql_insert(ss, st, &c->id, "insert consent");
 }
 
-store_rc sqlite_consent_latest(store *s, int64_t patient_id, consent_record *out)
+store_rc sql_consent_latest(store *s, int64_t patient_id, consent_record *out)
 {
 	return sql_get_by_id(impl(s), "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
 	                                 " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
 	                                 " ORDER BY id DESC LIMIT 1", patient_id, read_consent, out, "read consent");
 }
 
-store_rc sqlite_consent_list(store *s, int64_t patient_id, store_consent_fn fn, void *ctx)
+store_rc sql_consent_list(store *s, int64_t patient_id, store_consent_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
 	                                      " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
 	                                      " ORDER BY id DESC");
@@ -370,9 +370,9 @@ store_rc sqlite_consent_list(store *s, int64_t patient_id, store_consent_fn fn, 
 	return out;
 }
 
-store_rc sqlite_consent_withdraw(store *s, int64_t id, int64_t now)
+store_rc sql_consent_withdraw(store *s, int64_t id, int64_t now)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE consent_acceptances SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -415,9 +415,9 @@ static void read_decision(sqldb_stmt *st, void *out)
 	sql_copy_text(d->no_call_reason, sizeof d->no_call_reason, st, 17);
 }
 
-store_rc sqlite_decision_insert(store *s, decision_record *d)
+store_rc sql_decision_insert(store *s, decision_record *d)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO treatment_decisions (patient_id, doctor_id, response_id, consent_id, decision,"
 	                                      " notes, product, quantity, directions, valid_until, decline_reason, override_reason,"
 	                                      " decided_at, product_id, call_id, no_call_reason)"
@@ -446,13 +446,13 @@ store_rc sqlite_decision_insert(store *s, decision_record *d)
 	return sql_insert(ss, st, &d->id, "insert decision");
 }
 
-store_rc sqlite_decision_for_response(store *s, int64_t response_id, decision_record *out)
+store_rc sql_decision_for_response(store *s, int64_t response_id, decision_record *out)
 {
 	return sql_get_by_id(impl(s), DECISION_SELECT " WHERE t.response_id = ?",
 	                        response_id, read_decision, out, "read decision");
 }
 
-store_rc sqlite_decision_latest(store *s, int64_t patient_id, decision_record *out)
+store_rc sql_decision_latest(store *s, int64_t patient_id, decision_record *out)
 {
 	return sql_get_by_id(impl(s), DECISION_SELECT " WHERE t.patient_id = ? ORDER BY t.id DESC LIMIT 1",
 	                        patient_id, read_decision, out, "read decision");
@@ -481,9 +481,9 @@ static void read_call(sqldb_stmt *st, void *out)
 	c->slot_starts_at = sqldb_column_int64(st, 9);
 }
 
-store_rc sqlite_call_insert(store *s, call_record *c)
+store_rc sql_call_insert(store *s, call_record *c)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO consultation_calls (booking_id, patient_id, doctor_id, outcome, called_at,"
 	                                      " notes, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -498,9 +498,9 @@ store_rc sqlite_call_insert(store *s, call_record *c)
 	return sql_insert(ss, st, &c->id, "insert call");
 }
 
-store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out)
+store_rc sql_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_t to, call_record *out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, CALL_SELECT " WHERE c.patient_id = ? AND c.outcome = 'held'"
 	                                      " AND c.called_at >= ? AND c.called_at <= ? ORDER BY c.called_at DESC, c.id DESC LIMIT 1");
 	if (st == NULL)
@@ -511,7 +511,7 @@ store_rc sqlite_call_latest_held(store *s, int64_t patient_id, int64_t from, int
 	return sql_step_one(ss, st, read_call, out, "read call");
 }
 
-store_rc sqlite_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx)
+store_rc sql_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx)
 {
 	call_record c;
 	return sql_list(impl(s), CALL_SELECT " WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.id DESC LIMIT 100",
@@ -548,10 +548,10 @@ static void read_review_item(sqldb_stmt *st, void *out)
 	it->consent_version = sqldb_column_int(st, 10);
 }
 
-store_rc sqlite_review_queue(store *s, const list_filter *f, int64_t now, int64_t *total_out, store_review_fn fn,
+store_rc sql_review_queue(store *s, const list_filter *f, int64_t now, int64_t *total_out, store_review_fn fn,
                              void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	if (total_out != NULL) {
 		sqldb_stmt *count = sql_prepare(ss, "SELECT count(*)" REVIEW_FROM);
 		if (count == NULL)

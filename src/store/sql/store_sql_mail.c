@@ -1,9 +1,9 @@
-/* The SQLite backend's mail outbox and password-reset tokens (schema in 0011_mail_outbox.sql). */
+/* The SQL stores' (SQLite and PostgreSQL) mail outbox and password-reset tokens (schema in 0011_mail_outbox.sql). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 /* Kinds whose body holds a secret (a single-use reset link): once the relay has it, the copy
  * in the outbox is replaced, so the database keeps no usable link. */
@@ -34,9 +34,9 @@ static void read_mail_borrowed(sqldb_stmt *st, mail_record *m)
 	sql_copy_text(m->status, sizeof m->status, st, 13);
 }
 
-store_rc sqlite_mail_insert(store *s, mail_record *m, bool *queued)
+store_rc sql_mail_insert(store *s, mail_record *m, bool *queued)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* ON CONFLICT DO NOTHING: a duplicate key is the expected case (a reminder queued twice),
 	 * not an error that would abort the caller's transaction. */
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO mail_outbox (recipient_user_id, to_address, kind, subject,"
@@ -64,9 +64,9 @@ store_rc sqlite_mail_insert(store *s, mail_record *m, bool *queued)
 	return STORE_OK;
 }
 
-store_rc sqlite_mail_get(store *s, int64_t id, mail_record *out)
+store_rc sql_mail_get(store *s, int64_t id, mail_record *out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -98,7 +98,7 @@ store_rc sqlite_mail_get(store *s, int64_t id, mail_record *out)
 }
 
 /* Steps a MAIL_SELECT listing, handing each row to fn with borrowed subject and body. */
-static store_rc each_mail(sqlite_store *ss, sqldb_stmt *st, store_mail_fn fn, void *ctx, const char *what)
+static store_rc each_mail(sql_store *ss, sqldb_stmt *st, store_mail_fn fn, void *ctx, const char *what)
 {
 	int rc;
 	mail_record m;
@@ -112,9 +112,9 @@ static store_rc each_mail(sqlite_store *ss, sqldb_stmt *st, store_mail_fn fn, vo
 	return out;
 }
 
-store_rc sqlite_mail_due(store *s, int64_t now, int limit, store_mail_fn fn, void *ctx)
+store_rc sql_mail_due(store *s, int64_t now, int limit, store_mail_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE status = 'queued' AND next_attempt_at <= ?1"
 	                                      " AND not_before <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
 	if (st == NULL)
@@ -124,9 +124,9 @@ store_rc sqlite_mail_due(store *s, int64_t now, int limit, store_mail_fn fn, voi
 	return each_mail(ss, st, fn, ctx, "list due mail");
 }
 
-store_rc sqlite_mail_mark_sent(store *s, int64_t id, int64_t at)
+store_rc sql_mail_mark_sent(store *s, int64_t id, int64_t at)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE mail_outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
 	                                      " last_error = '', body_text = CASE WHEN kind IN (" MAIL_SECRET_KINDS ")"
 	                                      " THEN '" MAIL_SECRET_REMOVED "' ELSE body_text END"
@@ -139,10 +139,10 @@ store_rc sqlite_mail_mark_sent(store *s, int64_t id, int64_t at)
 	return rc == STORE_OK && ss->changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
-store_rc sqlite_mail_mark_attempt(store *s, int64_t id, int attempts, int64_t next_attempt_at, const char *last_error,
+store_rc sql_mail_mark_attempt(store *s, int64_t id, int attempts, int64_t next_attempt_at, const char *last_error,
                                   bool failed)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE mail_outbox SET attempts = ?1, next_attempt_at = ?2, last_error = ?3,"
 	                                      " status = ?4, body_text = CASE WHEN ?4 = 'failed' AND kind IN ("
 	                                      MAIL_SECRET_KINDS ") THEN '" MAIL_SECRET_REMOVED "' ELSE body_text END"
@@ -158,9 +158,9 @@ store_rc sqlite_mail_mark_attempt(store *s, int64_t id, int attempts, int64_t ne
 	return rc == STORE_OK && ss->changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
-store_rc sqlite_mail_cancel(store *s, const char *key_prefix, int64_t *cancelled_out)
+store_rc sql_mail_cancel(store *s, const char *key_prefix, int64_t *cancelled_out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* substr, not LIKE: keys may hold '%' or '_'. */
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE mail_outbox SET status = 'cancelled' WHERE status = 'queued'"
 	                                      " AND substr(dedupe_key, 1, length(?1)) = ?1");
@@ -173,9 +173,9 @@ store_rc sqlite_mail_cancel(store *s, const char *key_prefix, int64_t *cancelled
 	return rc;
 }
 
-store_rc sqlite_mail_list(store *s, const char *status, int limit, store_mail_fn fn, void *ctx)
+store_rc sql_mail_list(store *s, const char *status, int limit, store_mail_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -185,9 +185,9 @@ store_rc sqlite_mail_list(store *s, const char *status, int limit, store_mail_fn
 	return each_mail(ss, st, fn, ctx, "list mail");
 }
 
-store_rc sqlite_mail_count(store *s, const char *key_prefix, mail_counts *out)
+store_rc sql_mail_count(store *s, const char *key_prefix, mail_counts *out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT count(CASE WHEN status = 'queued' THEN 1 END), count(CASE WHEN status = 'sent' THEN 1 END),"
 	                                 " count(CASE WHEN status = 'failed' THEN 1 END), count(CASE WHEN status = 'cancelled' THEN 1 END),"
 	                                      " coalesce(min(CASE WHEN status = 'queued' THEN created_at END), 0)"
@@ -211,9 +211,9 @@ store_rc sqlite_mail_count(store *s, const char *key_prefix, mail_counts *out)
 
 /* ---- password-reset tokens ---- */
 
-store_rc sqlite_reset_token_insert(store *s, const reset_token_record *t)
+store_rc sql_reset_token_insert(store *s, const reset_token_record *t)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO password_reset_tokens (token_hash, user_id, created_at, expires_at)"
 	                                      " VALUES (?, ?, ?, ?)");
 	if (st == NULL)
@@ -235,16 +235,16 @@ static void read_token(sqldb_stmt *st, void *out)
 	t->used_at = sqldb_column_int64(st, 4);
 }
 
-store_rc sqlite_reset_token_get(store *s, const char *token_hash, reset_token_record *out)
+store_rc sql_reset_token_get(store *s, const char *token_hash, reset_token_record *out)
 {
 	return sql_get_by_text(impl(s), "SELECT token_hash, user_id, created_at, expires_at, coalesce(used_at, 0)"
 	                                   " FROM password_reset_tokens WHERE token_hash = ?",
 	                                   token_hash, read_token, out, "read reset token");
 }
 
-store_rc sqlite_reset_token_use(store *s, const char *token_hash, int64_t at)
+store_rc sql_reset_token_use(store *s, const char *token_hash, int64_t at)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE password_reset_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -254,13 +254,13 @@ store_rc sqlite_reset_token_use(store *s, const char *token_hash, int64_t at)
 	if (rc != STORE_OK || ss->changes == 1)
 		return rc;
 	reset_token_record t;
-	rc = sqlite_reset_token_get(s, token_hash, &t);
+	rc = sql_reset_token_get(s, token_hash, &t);
 	return rc == STORE_OK ? STORE_CONFLICT : rc;
 }
 
-store_rc sqlite_reset_tokens_void_user(store *s, int64_t user_id, int64_t at, int64_t *count_out)
+store_rc sql_reset_tokens_void_user(store *s, int64_t user_id, int64_t at, int64_t *count_out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE password_reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -272,9 +272,9 @@ store_rc sqlite_reset_tokens_void_user(store *s, int64_t user_id, int64_t at, in
 	return rc;
 }
 
-store_rc sqlite_reset_token_count(store *s, int64_t user_id, int64_t since, int64_t *count_out)
+store_rc sql_reset_token_count(store *s, int64_t user_id, int64_t since, int64_t *count_out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM password_reset_tokens WHERE user_id = ? AND created_at >= ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -300,9 +300,9 @@ static void read_user_short(sqldb_stmt *st, void *out)
 	u->role = ROLE_PATIENT;
 }
 
-store_rc sqlite_consent_outdated(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx)
+store_rc sql_consent_outdated(store *s, const char *consent_id, int version, store_user_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT u.id, u.email, u.name, u.lang FROM consent_acceptances c JOIN users u ON u.id = c.patient_id"
 	                                      " WHERE c.id = (SELECT max(id) FROM consent_acceptances WHERE patient_id = c.patient_id)"
 	                                      " AND c.consent_id = ? AND c.consent_version < ? AND c.withdrawn_at IS NULL"
@@ -316,9 +316,9 @@ store_rc sqlite_consent_outdated(store *s, const char *consent_id, int version, 
 	st, read_user_short, &row, (int (*)(void *, const void *))fn, ctx, "list outdated consents");
 }
 
-store_rc sqlite_user_set_password(store *s, int64_t user_id, const char *password_hash)
+store_rc sql_user_set_password(store *s, int64_t user_id, const char *password_hash)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE users SET password_hash = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;

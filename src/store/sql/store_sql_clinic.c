@@ -1,7 +1,7 @@
-/* The clinic's own details in SQLite (0009_clinics.sql). */
+/* The clinic's own details (SQLite and PostgreSQL) (0009_clinics.sql). */
 #include <stdio.h>
 
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 #define CLINIC_COLUMNS                                                                                            \
 	"id, name, postal_code, address, phone, hours, email, bank_name, bank_branch, bank_account_type,"         \
@@ -30,15 +30,15 @@ static void read_clinic(sqldb_stmt *st, void *row)
 	c->updated_by = sqldb_column_int64(st, 16);
 }
 
-store_rc sqlite_clinic_get(store *s, int64_t id, clinic_profile *out)
+store_rc sql_clinic_get(store *s, int64_t id, clinic_profile *out)
 {
 	return sql_get_by_id(impl(s), "SELECT " CLINIC_COLUMNS " FROM clinics WHERE id = ?",
 	                        id, read_clinic, out, "read clinic");
 }
 
-store_rc sqlite_clinic_put(store *s, const clinic_profile *c)
+store_rc sql_clinic_put(store *s, const clinic_profile *c)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sqldb_prepare(
 		ss->sql, "UPDATE clinics SET name = ?, postal_code = ?, address = ?, phone = ?, hours = ?, email = ?,"
 		    " bank_name = ?, bank_branch = ?, bank_account_type = ?, bank_account_number = ?, bank_account_holder = ?,"

@@ -1,8 +1,8 @@
-/* The SQLite side of the staff lists' search and paging (list_filter): one binding for the
+/* The SQL stores' side of the staff lists' search and paging (list_filter): one binding for the
  * SQL_PATIENT_MATCH / SQL_STATUS_MATCH / SQL_PAGE fragments every list query shares. */
 #include <stdint.h>
 
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 /* Binds text for SQL_LIKE_CONTAINS (which escapes LIKE's wildcards in SQL, so the text is
  * bound as it is, without a copy); NULL or "" binds NULL, which LIKE never matches. */
@@ -32,7 +32,7 @@ void sql_bind_filter(sqldb_stmt *st, const list_filter *f)
 	sqldb_bind_int(st, 96, f->offset > 0 ? f->offset : 0);
 }
 
-store_rc sql_count(sqlite_store *ss, sqldb_stmt *st, int64_t *count_out, const char *what)
+store_rc sql_count(sql_store *ss, sqldb_stmt *st, int64_t *count_out, const char *what)
 {
 	store_rc rc = STORE_OK;
 	if (sqldb_step(st) == SQLDB_ROW)

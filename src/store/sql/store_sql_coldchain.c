@@ -1,10 +1,10 @@
-/* The SQLite backend's cold-chain methods: storage units, loggers, lot placements, readings
+/* The SQL stores' (SQLite and PostgreSQL) cold-chain methods: storage units, loggers, lot placements, readings
  * and excursion alerts (schema in 0004_coldchain.sql). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 void coldchain_alert_clear(coldchain_alert_record *a)
 {
@@ -30,9 +30,9 @@ static void read_unit(sqldb_stmt *st, void *out)
 	sql_copy_text(u->logger_code, sizeof u->logger_code, st, 6);
 }
 
-store_rc sqlite_unit_insert(store *s, storage_unit_record *u)
+store_rc sql_unit_insert(store *s, storage_unit_record *u)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO storage_units (name, kind, location, created_at) VALUES (?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -43,12 +43,12 @@ store_rc sqlite_unit_insert(store *s, storage_unit_record *u)
 	return sql_insert(ss, st, &u->id, "insert storage unit");
 }
 
-store_rc sqlite_unit_get(store *s, int64_t id, storage_unit_record *out)
+store_rc sql_unit_get(store *s, int64_t id, storage_unit_record *out)
 {
 	return sql_get_by_id(impl(s), UNIT_SELECT " WHERE u.id = ?", id, read_unit, out, "read storage unit");
 }
 
-store_rc sqlite_unit_list(store *s, store_unit_fn fn, void *ctx)
+store_rc sql_unit_list(store *s, store_unit_fn fn, void *ctx)
 {
 	storage_unit_record row;
 	return sql_list(impl(s), UNIT_SELECT " ORDER BY u.id", 0, read_unit, &row,
@@ -79,9 +79,9 @@ static void read_logger(sqldb_stmt *st, void *out)
 	l->last_at = sqldb_column_int64(st, 10);
 }
 
-store_rc sqlite_logger_insert(store *s, logger_record *l)
+store_rc sql_logger_insert(store *s, logger_record *l)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO loggers (code, description, unit_id, api_key_hash, interval_seconds,"
 	                                      " created_at) VALUES (?, ?, nullif(CAST(? AS BIGINT), 0), nullif(?, ''), nullif(CAST(? AS BIGINT), 0), ?) RETURNING id");
 	if (st == NULL)
@@ -95,26 +95,26 @@ store_rc sqlite_logger_insert(store *s, logger_record *l)
 	return sql_insert(ss, st, &l->id, "insert logger");
 }
 
-store_rc sqlite_logger_get(store *s, int64_t id, logger_record *out)
+store_rc sql_logger_get(store *s, int64_t id, logger_record *out)
 {
 	return sql_get_by_id(impl(s), LOGGER_SELECT " WHERE g.id = ?", id, read_logger, out, "read logger");
 }
 
-store_rc sqlite_logger_by_code(store *s, const char *code, logger_record *out)
+store_rc sql_logger_by_code(store *s, const char *code, logger_record *out)
 {
 	return sql_get_by_text(impl(s), LOGGER_SELECT " WHERE g.code = ?", code, read_logger, out, "read logger");
 }
 
-store_rc sqlite_logger_list(store *s, store_logger_fn fn, void *ctx)
+store_rc sql_logger_list(store *s, store_logger_fn fn, void *ctx)
 {
 	logger_record row;
 	return sql_list(impl(s), LOGGER_SELECT " ORDER BY g.id", 0, read_logger, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list loggers");
 }
 
-store_rc sqlite_logger_set_key(store *s, int64_t id, const char *api_key_hash)
+store_rc sql_logger_set_key(store *s, int64_t id, const char *api_key_hash)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE loggers SET api_key_hash = nullif(?, '') WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -126,9 +126,9 @@ store_rc sqlite_logger_set_key(store *s, int64_t id, const char *api_key_hash)
 
 /* ---- placements and exposures ---- */
 
-store_rc sqlite_lot_place(store *s, int64_t lot_id, int64_t unit_id, int64_t at)
+store_rc sql_lot_place(store *s, int64_t lot_id, int64_t unit_id, int64_t at)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* A move within the second the current stay began corrects that stay rather than
 	 * recording one of no length. */
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE lot_placements SET unit_id = ?2 WHERE lot_id = ?1 AND to_at IS NULL AND from_at >= ?3");
@@ -192,7 +192,7 @@ static void read_exposure(sqldb_stmt *st, void *out)
 static store_rc exposures(store *s, const char *where, int64_t key, int64_t from, int64_t to, store_exposure_fn fn,
                           void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	char sql[2048];
 	snprintf(sql, sizeof sql, EXPOSURES_UNION, where, where);
 	sqldb_stmt *st = sql_prepare(ss, sql);
@@ -205,22 +205,22 @@ static store_rc exposures(store *s, const char *where, int64_t key, int64_t from
 	return sql_each_row(ss, st, read_exposure, &row, (int (*)(void *, const void *))fn, ctx, "exposures");
 }
 
-store_rc sqlite_exposures_of_logger(store *s, int64_t logger_id, int64_t from, int64_t to, store_exposure_fn fn,
+store_rc sql_exposures_of_logger(store *s, int64_t logger_id, int64_t from, int64_t to, store_exposure_fn fn,
                                     void *ctx)
 {
 	return exposures(s, "g.id = ?1", logger_id, from, to, fn, ctx);
 }
 
-store_rc sqlite_exposures_of_lot(store *s, int64_t lot_id, store_exposure_fn fn, void *ctx)
+store_rc sql_exposures_of_lot(store *s, int64_t lot_id, store_exposure_fn fn, void *ctx)
 {
 	return exposures(s, "l.id = ?1", lot_id, INT64_MIN, INT64_MAX, fn, ctx);
 }
 
 /* ---- readings ---- */
 
-store_rc sqlite_reading_put(store *s, int64_t logger_id, int64_t at, double celsius, int *added)
+store_rc sql_reading_put(store *s, int64_t logger_id, int64_t at, double celsius, int *added)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* The import's hot loop: one cached statement found again per reading (sqldb_prepare). */
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO readings (logger_id, at, celsius) VALUES (?, ?, ?) ON CONFLICT DO NOTHING");
 	if (st == NULL)
@@ -259,9 +259,9 @@ store_rc sqlite_reading_put(store *s, int64_t logger_id, int64_t at, double cels
 	return out;
 }
 
-store_rc sqlite_readings_range(store *s, int64_t logger_id, int64_t from, int64_t to, store_reading_fn fn, void *ctx)
+store_rc sql_readings_range(store *s, int64_t logger_id, int64_t from, int64_t to, store_reading_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT at, celsius FROM readings WHERE logger_id = ? AND at >= ? AND at < ? ORDER BY at");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -277,9 +277,9 @@ store_rc sqlite_readings_range(store *s, int64_t logger_id, int64_t from, int64_
 	return out;
 }
 
-store_rc sqlite_reading_import_insert(store *s, reading_import_record *r)
+store_rc sql_reading_import_insert(store *s, reading_import_record *r)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO reading_imports (logger_id, source, sha256, rows_read, rows_added, first_at,"
 	                                      " last_at, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0), nullif(CAST(? AS BIGINT), 0), ?, ?) RETURNING id");
 	if (st == NULL)
@@ -337,9 +337,9 @@ static void read_alert_full(sqldb_stmt *st, void *out)
 	a->evidence_json = strdup(t ? t : "{}");
 }
 
-store_rc sqlite_alert_insert(store *s, coldchain_alert_record *a)
+store_rc sql_alert_insert(store *s, coldchain_alert_record *a)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO coldchain_alerts (lot_id, logger_id, place, first_at, last_at, minutes_outside,"
 	                                      " allowance_minutes, peak_celsius, evidence_json, status, created_at)"
 	                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?) RETURNING id");
@@ -358,9 +358,9 @@ store_rc sqlite_alert_insert(store *s, coldchain_alert_record *a)
 	return sql_insert(ss, st, &a->id, "insert alert");
 }
 
-store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out)
+store_rc sql_alert_get(store *s, int64_t id, coldchain_alert_record *out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE a.id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -374,9 +374,9 @@ store_rc sqlite_alert_get(store *s, int64_t id, coldchain_alert_record *out)
 	return rc;
 }
 
-store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx)
+store_rc sql_alert_list(store *s, const char *status, int64_t lot_id, store_alert_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1) AND (CAST(?2 AS BIGINT) = 0 OR a.lot_id = ?2)"
 	                                      " ORDER BY a.id DESC LIMIT 500");
 	if (st == NULL)
@@ -401,10 +401,10 @@ store_rc sqlite_alert_list(store *s, const char *status, int64_t lot_id, store_a
 	return out;
 }
 
-store_rc sqlite_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,
+store_rc sql_alert_dispose(store *s, int64_t id, const char *disposition, const char *justification, int64_t by,
                               int64_t at)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE coldchain_alerts SET status = 'disposed', disposition = ?, justification = ?,"
 	                                      " disposed_by = ?, disposed_at = ? WHERE id = ? AND status = 'open'");
 	if (st == NULL)
@@ -439,9 +439,9 @@ static void read_silence(sqldb_stmt *st, void *out)
 	r->interval_seconds = sqldb_column_int64(st, 8);
 }
 
-store_rc sqlite_silence_open(store *s, logger_silence_record *r)
+store_rc sql_silence_open(store *s, logger_silence_record *r)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO logger_silences (logger_id, since_at, detected_at) VALUES (?, ?, ?)"
 	                                      " ON CONFLICT DO NOTHING RETURNING id");
 	if (st == NULL)
@@ -453,9 +453,9 @@ store_rc sqlite_silence_open(store *s, logger_silence_record *r)
 	return sql_insert_new(ss, st, &r->id, "open silence");
 }
 
-store_rc sqlite_silence_recover(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out)
+store_rc sql_silence_recover(store *s, int64_t logger_id, int64_t recovered_at, logger_silence_record *out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE logger_silences SET recovered_at = ?1, resumed_at ="
 	                                      " (SELECT min(r.at) FROM readings r WHERE r.logger_id = ?2 AND r.at > since_at)"
 	                                      " WHERE logger_id = ?2 AND recovered_at IS NULL"
@@ -477,7 +477,7 @@ store_rc sqlite_silence_recover(store *s, int64_t logger_id, int64_t recovered_a
 	return sql_step_one(ss, st, read_silence, out, "read silence");
 }
 
-store_rc sqlite_silence_list(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx)
+store_rc sql_silence_list(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx)
 {
 	logger_silence_record row;
 	return sql_list(impl(s), SILENCE_SELECT " WHERE x.recovered_at IS NULL OR x.recovered_at >= ?"

@@ -1,11 +1,11 @@
-/* The SQLite backend's adverse-event methods (schema in 0005_adverse_events.sql). */
+/* The SQL stores' (SQLite and PostgreSQL) adverse-event methods (schema in 0005_adverse_events.sql). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 /* ---- reports ---- */
 
@@ -44,9 +44,9 @@ static void read_report(sqldb_stmt *st, void *out)
 	r->checkin_id = sqldb_column_int64(st, 19);
 }
 
-store_rc sqlite_ae_report_insert(store *s, ae_report_record *r)
+store_rc sql_ae_report_insert(store *s, ae_report_record *r)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO ae_reports (patient_id, order_id, reported_by, reporter_role, symptoms_json,"
 	                                      " description, onset_date, ongoing, severity, received_at, checkin_id)"
 	                                      " VALUES (?, nullif(CAST(? AS BIGINT), 0), ?, ?, ?, ?, ?, ?, ?, ?, nullif(CAST(? AS BIGINT), 0)) RETURNING id");
@@ -66,16 +66,16 @@ store_rc sqlite_ae_report_insert(store *s, ae_report_record *r)
 	return sql_insert(ss, st, &r->id, "insert adverse event report");
 }
 
-store_rc sqlite_ae_report_get(store *s, int64_t id, ae_report_record *out)
+store_rc sql_ae_report_get(store *s, int64_t id, ae_report_record *out)
 {
 	return sql_get_by_id(impl(s), REPORT_SELECT " WHERE r.id = ?",
 	                        id, read_report, out, "read adverse event report");
 }
 
-store_rc sqlite_ae_report_set_photo(store *s, int64_t id, const char *type, const unsigned char *data, size_t len,
+store_rc sql_ae_report_set_photo(store *s, int64_t id, const char *type, const unsigned char *data, size_t len,
                                     const char *sha256)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE ae_reports SET photo = ?, photo_type = ?, photo_sha256 = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -87,9 +87,9 @@ store_rc sqlite_ae_report_set_photo(store *s, int64_t id, const char *type, cons
 	return rc == STORE_OK && ss->changes == 0 ? STORE_NOT_FOUND : rc;
 }
 
-store_rc sqlite_ae_report_photo(store *s, int64_t id, char type_out[16], unsigned char **data, size_t *len)
+store_rc sql_ae_report_photo(store *s, int64_t id, char type_out[16], unsigned char **data, size_t *len)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT photo_type, photo FROM ae_reports WHERE id = ? AND photo IS NOT NULL");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -116,7 +116,7 @@ store_rc sqlite_ae_report_photo(store *s, int64_t id, char type_out[16], unsigne
 	return out;
 }
 
-store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx)
+store_rc sql_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx)
 {
 	ae_report_record row;
 	return sql_list(impl(s), REPORT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR r.patient_id = ?1) ORDER BY r.id DESC LIMIT 1000",
@@ -124,9 +124,9 @@ store_rc sqlite_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn 
 	                   (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
 }
 
-store_rc sqlite_ae_report_search(store *s, const list_filter *f, store_ae_report_fn fn, void *ctx)
+store_rc sql_ae_report_search(store *s, const list_filter *f, store_ae_report_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, REPORT_SELECT " LEFT JOIN patient_profiles pp ON pp.user_id = r.patient_id"
 	                                      " WHERE " SQL_PATIENT_MATCH("u", "pp", "r.id") " ORDER BY r.id DESC");
 	if (st == NULL)
@@ -175,7 +175,7 @@ static void read_assessment(sqldb_stmt *st, void *out)
 
 /* Fills a's suspect lots, in lot id order (a query of their own rather than SQLite's
  * group_concat, which PostgreSQL does not have). */
-static store_rc read_suspect_lots(sqlite_store *ss, ae_assessment_record *a)
+static store_rc read_suspect_lots(sql_store *ss, ae_assessment_record *a)
 {
 	sqldb_stmt *st = sql_prepare(ss, "SELECT lot_id FROM ae_suspect_lots WHERE assessment_id = ? ORDER BY lot_id");
 	if (st == NULL)
@@ -190,9 +190,9 @@ static store_rc read_suspect_lots(sqlite_store *ss, ae_assessment_record *a)
 	return out;
 }
 
-/* sqlite_ae_assessment_list's rows: each gets its suspect lots before fn sees it. */
+/* sql_ae_assessment_list's rows: each gets its suspect lots before fn sees it. */
 typedef struct assessment_feed {
-	sqlite_store *ss;
+	sql_store *ss;
 	ae_assessment_record *row;
 	store_ae_assessment_fn fn;
 	void *ctx;
@@ -207,9 +207,9 @@ static int feed_assessment(void *ctx, const void *unused)
 	return f->fn(f->ctx, f->row);
 }
 
-store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a)
+store_rc sql_ae_assessment_insert(store *s, ae_assessment_record *a)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT coalesce(max(version), 0) + 1 FROM ae_assessments WHERE report_id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -257,16 +257,16 @@ store_rc sqlite_ae_assessment_insert(store *s, ae_assessment_record *a)
 	return STORE_OK;
 }
 
-store_rc sqlite_ae_assessment_latest(store *s, int64_t report_id, ae_assessment_record *out)
+store_rc sql_ae_assessment_latest(store *s, int64_t report_id, ae_assessment_record *out)
 {
 	store_rc rc = sql_get_by_id(impl(s), ASSESSMENT_SELECT " WHERE a.report_id = ? ORDER BY a.version DESC LIMIT 1",
 	                            report_id, read_assessment, out, "read assessment");
 	return rc == STORE_OK ? read_suspect_lots(impl(s), out) : rc;
 }
 
-store_rc sqlite_ae_assessment_list(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx)
+store_rc sql_ae_assessment_list(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, ASSESSMENT_SELECT " WHERE a.report_id = ? ORDER BY a.version");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -300,7 +300,7 @@ static void read_lot_stat(sqldb_stmt *st, void *out)
 #define LATEST_ASSESSMENTS                                                                                          \
 	"(SELECT a.* FROM ae_assessments a WHERE a.version = (SELECT max(version) FROM ae_assessments WHERE report_id = a.report_id))"
 
-store_rc sqlite_ae_lot_stats(store *s, int64_t product_id, store_ae_lot_stat_fn fn, void *ctx)
+store_rc sql_ae_lot_stats(store *s, int64_t product_id, store_ae_lot_stat_fn fn, void *ctx)
 {
 	ae_lot_stat row;
 	return sql_list(impl(s), "SELECT l.id, l.lot_number,"
@@ -326,9 +326,9 @@ static void read_lot_alert(sqldb_stmt *st, void *out)
 	a->created_at = sqldb_column_int64(st, 6);
 }
 
-store_rc sqlite_ae_lot_alert_insert(store *s, ae_lot_alert_record *a)
+store_rc sql_ae_lot_alert_insert(store *s, ae_lot_alert_record *a)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO ae_lot_alerts (lot_id, rule, evidence_json, quarantined, created_at)"
 	                                      " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id");
 	if (st == NULL)
@@ -342,7 +342,7 @@ store_rc sqlite_ae_lot_alert_insert(store *s, ae_lot_alert_record *a)
 	return sql_insert_new(ss, st, &a->id, "insert lot alert");
 }
 
-store_rc sqlite_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx)
+store_rc sql_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx)
 {
 	ae_lot_alert_record row;
 	return sql_list(impl(s), "SELECT a.id, a.lot_id, l.lot_number, a.rule, a.evidence_json, a.quarantined, a.created_at"
@@ -399,9 +399,9 @@ static void batch_flush(pair_batch *b, store_ae_pair_fn fn, void *ctx, bool *sto
 	b->count = 0;
 }
 
-store_rc sqlite_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
+store_rc sql_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* Each latest assessment's suspect lots × its terms: the product (or, by lot, the product
 	 * code and the lot number joined by U+001F, as signal.h's lot items are: a lot number is
 	 * unique only within its product) and the event. The terms' codes are read from terms_json

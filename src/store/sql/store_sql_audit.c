@@ -1,4 +1,4 @@
-/* The SQLite backend's audit-log search (the admins' audit page and its CSV export).
+/* The SQL stores' (SQLite and PostgreSQL) audit-log search (the admins' audit page and its CSV export).
  *
  * The WHERE clause is assembled from fixed fragments, one per filter that is set, so each
  * filter can use its index from 0013_audit_search.sql (a "(? IS NULL OR col = ?)" term would
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 /* The patient a row is about: patient:N, or the patient behind order:N, booking:N, ae:N,
  * recall_tracking:N, or user:N / the actor when that account is a patient's. */
@@ -66,7 +66,7 @@ static void bind_query(sqldb_stmt *st, const audit_query *q)
 }
 
 /* Prepares head + the query's WHERE + tail with the query bound (?1-?6), or NULL. */
-static sqldb_stmt *prepare_query(sqlite_store *ss, const char *head, const audit_query *q, bool with_names,
+static sqldb_stmt *prepare_query(sql_store *ss, const char *head, const audit_query *q, bool with_names,
                                    const char *tail)
 {
 	strbuf sql = {0};
@@ -103,9 +103,9 @@ static void read_entry(sqldb_stmt *st, void *out)
 	sql_copy_text(e->patient_name, sizeof e->patient_name, st, 11);
 }
 
-store_rc sqlite_audit_search(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx)
+store_rc sql_audit_search(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = prepare_query(ss,
 	                                 "SELECT a.id, a.at, a.actor_id, a.actor_role, a.action, a.object, a.detail, a.prev_hash,"
 	                                 " a.hash, coalesce(au.name, ''), coalesce(su.id, 0), coalesce(su.name, '')"
@@ -119,9 +119,9 @@ store_rc sqlite_audit_search(store *s, const audit_query *q, store_audit_entry_f
 	return sql_each_row(ss, st, read_entry, &e, (int (*)(void *, const void *))fn, ctx, "search audit log");
 }
 
-store_rc sqlite_audit_count(store *s, const audit_query *q, int64_t *count_out)
+store_rc sql_audit_count(store *s, const audit_query *q, int64_t *count_out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = prepare_query(ss, "SELECT count(*) FROM audit_log a", q, false, "");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -138,7 +138,7 @@ static void read_person(sqldb_stmt *st, void *out)
 	p->role = role_from_name((const char *)sqldb_column_text(st, 3));
 }
 
-store_rc sqlite_audit_people(store *s, store_audit_person_fn fn, void *ctx)
+store_rc sql_audit_people(store *s, store_audit_person_fn fn, void *ctx)
 {
 	audit_person p;
 	return sql_list(impl(s), "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.role FROM users u"

@@ -1,4 +1,4 @@
-/* The SQLite backend's active safety follow-up: plans, check-ins with their lots and
+/* The SQL stores' (SQLite and PostgreSQL) active safety follow-up: plans, check-ins with their lots and
  * symptoms, withdrawals, staff calls and the statistics' inputs (schema in 0016_followup.sql).
  * The SQL is plain enough to run on PostgreSQL as written, but for the partial index's
  * ON CONFLICT handling (see checkin_insert). */
@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "store/sqlite/sqlite_internal.h"
+#include "store/sql/sql_store.h"
 
 /* ---- plans ---- */
 
@@ -31,7 +31,7 @@ static void read_plan(sqldb_stmt *st, void *out)
 	p->updated_by = sqldb_column_int64(st, 5);
 }
 
-store_rc sqlite_followup_plan_get(store *s, int64_t product_id, followup_plan *out)
+store_rc sql_followup_plan_get(store *s, int64_t product_id, followup_plan *out)
 {
 	return sql_get_by_id(impl(s),
 	                        "SELECT product_id, first_days, repeat_days, disclose, updated_at, coalesce(updated_by, 0)"
@@ -39,9 +39,9 @@ store_rc sqlite_followup_plan_get(store *s, int64_t product_id, followup_plan *o
 	                        product_id, read_plan, out, "read follow-up plan");
 }
 
-store_rc sqlite_followup_plan_put(store *s, const followup_plan *p)
+store_rc sql_followup_plan_put(store *s, const followup_plan *p)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	char days[FOLLOWUP_MAX_FIRST_DAYS * 12 + 4];
 	size_t n = 0;
 	days[n++] = '[';
@@ -76,7 +76,7 @@ static void read_delivery(sqldb_stmt *st, void *row)
 	d->brings_new_lot = sqldb_column_int(st, 4) != 0;
 }
 
-store_rc sqlite_followup_deliveries(store *s, store_followup_delivery_fn fn, void *ctx)
+store_rc sql_followup_deliveries(store *s, store_followup_delivery_fn fn, void *ctx)
 {
 	followup_delivery row;
 	/* A lot is new to the patient when no delivery of theirs before this one (earlier time, or
@@ -140,10 +140,10 @@ static void read_checkin(sqldb_stmt *st, void *out)
 	sql_copy_text(c->patient_lang, sizeof c->patient_lang, st, 26);
 }
 
-store_rc sqlite_checkin_slot_taken(store *s, int64_t patient_id, int64_t product_id, int64_t anchor_order_id,
+store_rc sql_checkin_slot_taken(store *s, int64_t patient_id, int64_t product_id, int64_t anchor_order_id,
                                    int day_offset)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT count(*) FROM checkins WHERE patient_id = ? AND product_id = ?"
 	                                      " AND anchor_order_id = ? AND day_offset = ?");
 	if (st == NULL)
@@ -159,9 +159,9 @@ store_rc sqlite_checkin_slot_taken(store *s, int64_t patient_id, int64_t product
 	return n > 0 ? STORE_OK : STORE_NOT_FOUND;
 }
 
-store_rc sqlite_checkin_insert(store *s, checkin_record *c)
+store_rc sql_checkin_insert(store *s, checkin_record *c)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	/* A plain INSERT: a constraint (the slot's UNIQUE, the one-open partial index) fails only
 	 * this statement, and sql_step_done answers STORE_CONFLICT. */
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO checkins (patient_id, product_id, anchor_order_id, lots_order_id,"
@@ -191,10 +191,10 @@ store_rc sqlite_checkin_insert(store *s, checkin_record *c)
 	return sql_step_done(ss, st, "insert check-in lots");
 }
 
-store_rc sqlite_checkins_close_open(store *s, int64_t patient_id, int64_t product_id, const char *status, int64_t at,
+store_rc sql_checkins_close_open(store *s, int64_t patient_id, int64_t product_id, const char *status, int64_t at,
                                     int64_t *count_out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE checkins SET status = ?, closed_at = ?"
 	                                      " WHERE patient_id = ? AND (CAST(? AS BIGINT) = 0 OR product_id = ?) AND status = 'open'");
 	if (st == NULL)
@@ -210,9 +210,9 @@ store_rc sqlite_checkins_close_open(store *s, int64_t patient_id, int64_t produc
 	return rc;
 }
 
-store_rc sqlite_checkins_expire(store *s, int64_t now, int64_t *count_out)
+store_rc sql_checkins_expire(store *s, int64_t now, int64_t *count_out)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE checkins SET status = 'missed', closed_at = ?"
 	                                      " WHERE status = 'open' AND link_expires_at <= ?");
 	if (st == NULL)
@@ -225,12 +225,12 @@ store_rc sqlite_checkins_expire(store *s, int64_t now, int64_t *count_out)
 	return rc;
 }
 
-store_rc sqlite_checkin_get(store *s, int64_t id, checkin_record *out)
+store_rc sql_checkin_get(store *s, int64_t id, checkin_record *out)
 {
 	return sql_get_by_id(impl(s), CHECKIN_SELECT " WHERE c.id = ?", id, read_checkin, out, "read check-in");
 }
 
-store_rc sqlite_checkin_by_token(store *s, const char *token_hash, checkin_record *out)
+store_rc sql_checkin_by_token(store *s, const char *token_hash, checkin_record *out)
 {
 	return sql_get_by_text(impl(s), CHECKIN_SELECT " WHERE c.id = (SELECT id FROM checkins WHERE link_token_hash = ?1"
 	                                          " UNION ALL SELECT id FROM checkins WHERE reminder_token_hash = ?1 LIMIT 1)",
@@ -238,7 +238,7 @@ store_rc sqlite_checkin_by_token(store *s, const char *token_hash, checkin_recor
 	                          "read check-in by link");
 }
 
-store_rc sqlite_checkins_of_patient(store *s, int64_t patient_id, store_checkin_fn fn, void *ctx)
+store_rc sql_checkins_of_patient(store *s, int64_t patient_id, store_checkin_fn fn, void *ctx)
 {
 	checkin_record row;
 	return sql_list(impl(s), CHECKIN_SELECT " WHERE c.patient_id = ? ORDER BY c.due_at DESC, c.id DESC", patient_id,
@@ -253,7 +253,7 @@ static void read_symptom(sqldb_stmt *st, void *row)
 	sy->still_present = sqldb_column_int(st, 2) != 0;
 }
 
-store_rc sqlite_checkin_symptoms(store *s, int64_t checkin_id, store_checkin_symptom_fn fn, void *ctx)
+store_rc sql_checkin_symptoms(store *s, int64_t checkin_id, store_checkin_symptom_fn fn, void *ctx)
 {
 	checkin_symptom row;
 	/* In the checklist's order (the CHECK constraint's), as the form shows them. */
@@ -272,7 +272,7 @@ static void read_lot(sqldb_stmt *st, void *row)
 	sql_copy_text(l->lot_number, sizeof l->lot_number, st, 1);
 }
 
-store_rc sqlite_checkin_lots(store *s, int64_t checkin_id, store_checkin_lot_fn fn, void *ctx)
+store_rc sql_checkin_lots(store *s, int64_t checkin_id, store_checkin_lot_fn fn, void *ctx)
 {
 	checkin_lot row;
 	return sql_list(impl(s),
@@ -281,9 +281,9 @@ store_rc sqlite_checkin_lots(store *s, int64_t checkin_id, store_checkin_lot_fn 
 	                   checkin_id, read_lot, &row, (int (*)(void *, const void *))fn, ctx, "list check-in lots");
 }
 
-store_rc sqlite_checkin_answer(store *s, const checkin_record *c)
+store_rc sql_checkin_answer(store *s, const checkin_record *c)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE checkins SET status = 'answered', answered_at = ?, answered_via = ?,"
 	                                      " answered_by = nullif(CAST(? AS BIGINT), 0), nothing_changed = ?, note = ?"
 	                                      " WHERE id = ? AND status = 'open'");
@@ -301,9 +301,9 @@ store_rc sqlite_checkin_answer(store *s, const checkin_record *c)
 	return rc;
 }
 
-store_rc sqlite_checkin_symptom_insert(store *s, int64_t checkin_id, const checkin_symptom *sy)
+store_rc sql_checkin_symptom_insert(store *s, int64_t checkin_id, const checkin_symptom *sy)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO checkin_symptoms (checkin_id, symptom, severity, still_present)"
 	                                      " VALUES (?, ?, ?, ?)");
 	if (st == NULL)
@@ -317,7 +317,7 @@ store_rc sqlite_checkin_symptom_insert(store *s, int64_t checkin_id, const check
 
 static store_rc set_time(store *s, const char *sql, int64_t id, int64_t at, const char *what)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, sql);
 	if (st == NULL)
 		return STORE_ERROR;
@@ -326,14 +326,14 @@ static store_rc set_time(store *s, const char *sql, int64_t id, int64_t at, cons
 	return sql_step_done(ss, st, what);
 }
 
-store_rc sqlite_checkin_mark_mailed(store *s, int64_t id, int64_t at)
+store_rc sql_checkin_mark_mailed(store *s, int64_t id, int64_t at)
 {
 	return set_time(s, "UPDATE checkins SET mailed_at = ? WHERE id = ?", id, at, "mark check-in mailed");
 }
 
-store_rc sqlite_checkin_mark_reminded(store *s, int64_t id, int64_t at, const char *link_token_hash)
+store_rc sql_checkin_mark_reminded(store *s, int64_t id, int64_t at, const char *link_token_hash)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE checkins SET reminded_at = ?, reminder_token_hash = ? WHERE id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -343,7 +343,7 @@ store_rc sqlite_checkin_mark_reminded(store *s, int64_t id, int64_t at, const ch
 	return sql_step_done(ss, st, "mark check-in reminded");
 }
 
-store_rc sqlite_checkins_to_remind(store *s, int64_t due_before, store_checkin_fn fn, void *ctx)
+store_rc sql_checkins_to_remind(store *s, int64_t due_before, store_checkin_fn fn, void *ctx)
 {
 	checkin_record row;
 	return sql_list(impl(s),
@@ -352,7 +352,7 @@ store_rc sqlite_checkins_to_remind(store *s, int64_t due_before, store_checkin_f
 	                   due_before, read_checkin, &row, (int (*)(void *, const void *))fn, ctx, "list check-ins to remind");
 }
 
-store_rc sqlite_checkins_nonresponders(store *s, int64_t reminded_before, store_checkin_fn fn, void *ctx)
+store_rc sql_checkins_nonresponders(store *s, int64_t reminded_before, store_checkin_fn fn, void *ctx)
 {
 	checkin_record row;
 	return sql_list(impl(s),
@@ -362,9 +362,9 @@ store_rc sqlite_checkins_nonresponders(store *s, int64_t reminded_before, store_
 	                   "list follow-up non-responders");
 }
 
-store_rc sqlite_followup_call_insert(store *s, followup_call_record *c)
+store_rc sql_followup_call_insert(store *s, followup_call_record *c)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO followup_calls (checkin_id, called_by, called_at, outcome)"
 	                                      " VALUES (?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
@@ -383,15 +383,15 @@ static void read_withdrawn_at(sqldb_stmt *st, void *out)
 	*(int64_t *)out = sqldb_column_int64(st, 0);
 }
 
-store_rc sqlite_followup_withdrawal_get(store *s, int64_t patient_id, int64_t *withdrawn_at_out)
+store_rc sql_followup_withdrawal_get(store *s, int64_t patient_id, int64_t *withdrawn_at_out)
 {
 	return sql_get_by_id(impl(s), "SELECT withdrawn_at FROM followup_withdrawals WHERE patient_id = ?", patient_id,
 	                        read_withdrawn_at, withdrawn_at_out, "read follow-up withdrawal");
 }
 
-store_rc sqlite_followup_withdrawal_put(store *s, int64_t patient_id, int64_t at, const char *reason)
+store_rc sql_followup_withdrawal_put(store *s, int64_t patient_id, int64_t at, const char *reason)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO followup_withdrawals (patient_id, withdrawn_at, reason)"
 	                                      " VALUES (?, ?, ?)");
 	if (st == NULL)
@@ -402,9 +402,9 @@ store_rc sqlite_followup_withdrawal_put(store *s, int64_t patient_id, int64_t at
 	return sql_step_done(ss, st, "record follow-up withdrawal");
 }
 
-store_rc sqlite_followup_withdrawal_delete(store *s, int64_t patient_id)
+store_rc sql_followup_withdrawal_delete(store *s, int64_t patient_id)
 {
-	sqlite_store *ss = impl(s);
+	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "DELETE FROM followup_withdrawals WHERE patient_id = ?");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -428,7 +428,7 @@ static void read_answer(sqldb_stmt *st, void *row)
 	r->due_at = sqldb_column_int64(st, 5);
 }
 
-store_rc sqlite_followup_answers(store *s, int64_t product_id, store_followup_answer_fn fn, void *ctx)
+store_rc sql_followup_answers(store *s, int64_t product_id, store_followup_answer_fn fn, void *ctx)
 {
 	followup_answer_row row;
 	return sql_list(impl(s),
@@ -449,7 +449,7 @@ static void read_exposure(sqldb_stmt *st, void *row)
 	e->entry_at = sqldb_column_int64(st, 3);
 }
 
-store_rc sqlite_followup_exposures(store *s, int64_t product_id, store_followup_exposure_fn fn, void *ctx)
+store_rc sql_followup_exposures(store *s, int64_t product_id, store_followup_exposure_fn fn, void *ctx)
 {
 	followup_exposure_row row;
 	return sql_list(impl(s),
