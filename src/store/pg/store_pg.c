@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "store/migration.h"
+#include "store/pg/store_pg_signals.h"
 #include "store/sql/sql_store.h"
 #include "store/sqlite/sqlite_internal.h"  /* sqlite_reference_each: the schema to expect */
 
@@ -409,6 +410,13 @@ static store_rc pg_snapshot_to(store *s, const char *path)
 	return STORE_ERROR;
 }
 
+/* The pairs with one COPY of ae_signal_pairs (store_pg_signals.c) rather than sqldb_step's whole
+ * result in memory: signal detection reads a million of them. */
+static store_rc pg_store_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
+{
+	return pg_ae_signal_pairs(pg_impl(s)->sql_base.sql, by_lot, fn, ctx, s->errmsg, sizeof s->errmsg);
+}
+
 static const store_methods pg_methods = {
 	.backend_name = "postgresql",
 	.close = pg_close,
@@ -421,11 +429,7 @@ static const store_methods pg_methods = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.data_generation = pg_data_generation,
-	/* ae_signal_pairs is the shared row-by-row one for now. Branch pgbench writes
-	 * pg_ae_signal_pairs (store_pg_signals.c, COPY): once on main, install it here through a
-	 * store-level wrapper (pg_ae_signal_pairs(impl(s)->sql, ...)), replacing the shared entry
-	 * (an initialiser given twice is an error under -Werror: drop it from SQL_STORE_METHODS or
-	 * assign it after copying the table). */
+	.ae_signal_pairs = pg_store_ae_signal_pairs,
 	SQL_STORE_METHODS
 };
 

@@ -286,7 +286,8 @@ store_rc sql_audit_each(store *s, store_audit_fn fn, void *ctx);
 
 /* The shared methods (SQL_STORE_METHODS) as designated initialisers, for a backend's method
  * table beside its own: backend_name, close, migrate, schema_version, schema_check,
- * integrity_check, snapshot_to, begin, commit, rollback and data_generation. */
+ * integrity_check, snapshot_to, begin, commit, rollback and data_generation; and ae_signal_pairs,
+ * sql_ae_signal_pairs row by row on SQLite, a COPY on PostgreSQL (store_pg_signals.c). */
 #define SQL_STORE_METHODS \
 	.user_insert = sql_user_insert, \
 	.user_by_email = sql_user_by_email, \
@@ -412,7 +413,6 @@ store_rc sql_audit_each(store *s, store_audit_fn fn, void *ctx);
 	.ae_lot_stats = sql_ae_lot_stats, \
 	.ae_lot_alert_insert = sql_ae_lot_alert_insert, \
 	.ae_lot_alert_list = sql_ae_lot_alert_list, \
-	.ae_signal_pairs = sql_ae_signal_pairs, \
 	.mail_insert = sql_mail_insert, \
 	.mail_get = sql_mail_get, \
 	.mail_due = sql_mail_due, \
