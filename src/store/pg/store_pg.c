@@ -18,7 +18,9 @@
  *     catalogs, creating nothing (the server's role may not);
  *   - data_generation: a hash of the database's oid and pg_current_snapshot(), which changes
  *     with every commit that could be seen (one round trip, nothing written);
- *   - integrity_check, snapshot_to: refused with what to use instead (amcheck, pg_dump). */
+ *   - ae_signal_pairs: one COPY (store_pg_signals.c) instead of the shared row-by-row query;
+ *   - integrity_check (nothing to add to PostgreSQL's own checksums here) and snapshot_to
+ *     (refused: pg_dump). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,8 +412,8 @@ static store_rc pg_snapshot_to(store *s, const char *path)
 	return STORE_ERROR;
 }
 
-/* The pairs with one COPY of ae_signal_pairs (store_pg_signals.c) rather than sqldb_step's whole
- * result in memory: signal detection reads a million of them. */
+/* Signal detection reads a pooled registry's pairs with one COPY (store_pg_signals.c) rather
+ * than the shared row-by-row query, whose whole result libpq would hold in memory. */
 static store_rc pg_store_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
 {
 	return pg_ae_signal_pairs(pg_impl(s)->sql_base.sql, by_lot, fn, ctx, s->errmsg, sizeof s->errmsg);

@@ -286,8 +286,8 @@ store_rc sql_audit_each(store *s, store_audit_fn fn, void *ctx);
 
 /* The shared methods (SQL_STORE_METHODS) as designated initialisers, for a backend's method
  * table beside its own: backend_name, close, migrate, schema_version, schema_check,
- * integrity_check, snapshot_to, begin, commit, rollback and data_generation; and ae_signal_pairs,
- * sql_ae_signal_pairs row by row on SQLite, a COPY on PostgreSQL (store_pg_signals.c). */
+ * integrity_check, snapshot_to, begin, commit, rollback and data_generation, and
+ * ae_signal_pairs (sql_ae_signal_pairs row by row; PostgreSQL reads them with COPY). */
 #define SQL_STORE_METHODS \
 	.user_insert = sql_user_insert, \
 	.user_by_email = sql_user_by_email, \
