@@ -515,8 +515,8 @@ describe('databases a command must not use', () => {
   });
 
   test('a database of an older schema: init migrates it, other commands and serve say to run init', () => {
-    // The newest migration (0016) undone: its tables, column and index, and its row gone.
-    const db = changed('DROP TABLE followup_calls; DROP INDEX ae_reports_checkin; ALTER TABLE ae_reports DROP COLUMN checkin_id; DROP TABLE followup_withdrawals; DROP TABLE checkin_symptoms; DROP TABLE checkin_lots; DROP TABLE checkins; DROP TABLE followup_plans; DELETE FROM schema_version WHERE version = 16;');
+    // The newest migration (0017) undone: its triggers, view and table, and its row gone.
+    const db = changed('DROP TRIGGER ae_signal_pairs_assessment; DROP TRIGGER ae_signal_pairs_lot; DROP TRIGGER ae_signal_pairs_lot_gone; DROP TRIGGER ae_signal_pairs_lot_changed; DROP VIEW ae_signal_pairs_joined; DROP TABLE ae_signal_pairs; DELETE FROM schema_version WHERE version = 17;');
     for (const args of [serveArgs(db), ['demo', '--db', db]]) {
       const r = runLimited(args);
       assert.equal(r.status, 1, output(r));

@@ -6,6 +6,8 @@ src/store/pg/*.sql; after each:
     RAISE(ABORT) and CHECKs are SQLITE_CONSTRAINT: both drivers report SQLDB_CONSTRAINT);
   - recall_recipients holds the same rows on both, and on each equals its definition, the view
     recall_recipients_joined (the triggers of 0014_recall_recipients.sql keep it so);
+  - ae_signal_pairs likewise holds the same rows on both, and equals its definition, the view
+    ae_signal_pairs_joined (the triggers of 0017_signal_pairs.sql);
   - the rows a step reads back are the same.
 
   EXOSAFE_TEST_PG_URL=postgres://... trigger_parity.py SQLITE_DIR PG_DIR
@@ -22,8 +24,11 @@ from schema_parity import migrations, psql  # noqa: E402
 
 OK, REFUSED = 'ok', 'refused'
 RECALL = 'SELECT * FROM recall_recipients ORDER BY lot_id, patient_id, order_id, dispense_id'
+PAIRS = 'SELECT * FROM ae_signal_pairs ORDER BY report_id, lot_id, term_no'
 DIFF = ('SELECT count(*) FROM (SELECT * FROM recall_recipients EXCEPT SELECT * FROM recall_recipients_joined) a',
-        'SELECT count(*) FROM (SELECT * FROM recall_recipients_joined EXCEPT SELECT * FROM recall_recipients) b')
+        'SELECT count(*) FROM (SELECT * FROM recall_recipients_joined EXCEPT SELECT * FROM recall_recipients) b',
+        'SELECT count(*) FROM (SELECT * FROM ae_signal_pairs EXCEPT SELECT * FROM ae_signal_pairs_joined) c',
+        'SELECT count(*) FROM (SELECT * FROM ae_signal_pairs_joined EXCEPT SELECT * FROM ae_signal_pairs) d')
 
 # (SQL, expected outcome, optional query whose rows must agree). Explicit ids: both backends give
 # the same rows whatever their id sequences do.
@@ -89,6 +94,27 @@ STEPS = [
     ("DELETE FROM recall_tracking WHERE id = 1", OK, RECALL),
     ("DELETE FROM shipments WHERE id = 1", OK, RECALL),
     ("DELETE FROM dispenses WHERE id = 2", OK, RECALL),
+    # ae_signal_pairs (0017): a report's latest assessment × its suspect lots × its terms.
+    ("INSERT INTO ae_reports (id, patient_id, reported_by, reporter_role, symptoms_json, description, onset_date,"
+     " ongoing, severity, received_at) VALUES (1, 1, 1, 'patient', '[]', '', '2026-02-01', 0, 'mild', 1),"
+     " (2, 3, 3, 'patient', '[]', '', '2026-02-01', 0, 'mild', 1)", OK),
+    ("INSERT INTO ae_assessments (id, report_id, version, terms_json, death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important, serious, outcome, causality, assessed_by, assessed_at) VALUES (1, 1, 1, '[{\"code\":\"10012735\",\"grade\":2},{\"code\":10037087}]',"
+     " 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 2)", OK, PAIRS),
+    ("INSERT INTO ae_suspect_lots (assessment_id, lot_id) VALUES (1, 1), (1, 2)", OK, PAIRS),
+    ("INSERT INTO ae_assessments (id, report_id, version, terms_json, death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important, serious, outcome, causality, assessed_by, assessed_at) VALUES (2, 2, 1, 'not json', 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 2),"
+     " (3, 2, 2, '[{\"code\":1.5},{\"code\":\"x\",\"code\":\"y\"},7,{\"code\":-0}]',"
+     " 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 3)", OK, PAIRS),
+    ("INSERT INTO ae_suspect_lots (assessment_id, lot_id) VALUES (2, 1), (3, 2)", OK, PAIRS),
+    ("DELETE FROM ae_suspect_lots WHERE assessment_id = 1 AND lot_id = 1", OK, PAIRS),
+    ("UPDATE ae_suspect_lots SET lot_id = 1 WHERE assessment_id = 3", OK, PAIRS),
+    # A new version replaces the pairs; its lots bring them back with its terms.
+    ("INSERT INTO ae_assessments (id, report_id, version, terms_json, death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important, serious, outcome, causality, assessed_by, assessed_at) VALUES (4, 1, 2, '[{\"code\":\"発熱\"},{\"code\":99999999999999999999}]',"
+     " 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 4)", OK, PAIRS),
+    ("INSERT INTO ae_suspect_lots (assessment_id, lot_id) VALUES (4, 2)", OK, PAIRS),
+    ("INSERT INTO ae_assessments (id, report_id, version, terms_json, death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important, serious, outcome, causality, assessed_by, assessed_at) VALUES (5, 1, 3, ' [ {\"code\" : \"発熱\"} , {\"grade\":1} ] ',"
+     " 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 5)", OK, PAIRS),
+    ("INSERT INTO ae_suspect_lots (assessment_id, lot_id) VALUES (5, 2), (5, 1), (1, 1)", OK, PAIRS),
+    ("UPDATE ae_assessments SET terms_json = '[]' WHERE id = 5", REFUSED),
     ("INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash) VALUES"
      " (1, 1, 0, 'system', 'a', 'o', 'd', 'p', 'h')", OK),
     ("UPDATE audit_log SET detail = 'x' WHERE id = 1", REFUSED),
@@ -169,8 +195,9 @@ def main():
                 if a_rows[0] != b_rows[0]:
                     problems.append(f'rows differ:\n    SQLite     {a_rows[0]}\n    PostgreSQL {b_rows[0]}')
                 for side, rows in (('SQLite', a_rows), ('PostgreSQL', b_rows)):
-                    if rows[1] != [0, 0]:
-                        problems.append(f'{side}: recall_recipients differs from its definition {rows[1]}')
+                    if rows[1] != [0, 0, 0, 0]:
+                        problems.append(f'{side}: recall_recipients or ae_signal_pairs differs from its definition'
+                                        f' {rows[1]}')
             for p in problems:
                 print(f'step {n} ({sql[:70]}...): {p}')
             failures += bool(problems)

@@ -12,11 +12,11 @@
 /* Gives fn every (report, item, event) of the latest assessments, exactly as the SQLite store's
  * ae_signal_pairs does for the same rows (store.h: item is the product code, or by_lot the code
  * and the lot number joined by U+001F; each report's pairs once, in the order of its suspect
- * lots and then its terms), reports in ascending id. db must be a PostgreSQL connection. The
- * rows come with one COPY ... TO STDOUT and are parsed in place: no allocation per row but for
- * libpq's row buffer (terms_json that is not plain ASCII JSON is read with jansson, as SQLite's
- * store reads it). Returns STORE_OK (also when fn stopped by returning non-zero) or STORE_ERROR
- * with the reason in err; the database is not written. */
+ * lots and then its terms), reports in ascending id. db must be a PostgreSQL connection with
+ * migration 0017's ae_signal_pairs. The rows come with one COPY ... TO STDOUT of that table
+ * (after one of the lots' items) and are parsed in place: no allocation per row but for libpq's
+ * row buffer. Returns STORE_OK (also when fn stopped by returning non-zero) or STORE_ERROR with
+ * the reason in err; the database is not written. */
 store_rc pg_ae_signal_pairs(sqldb *db, bool by_lot, store_ae_pair_fn fn, void *ctx, char *err, size_t errlen);
 
 /* The same pairs read row by row with sqldb_prepare/sqldb_step (the whole result in memory at

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 
 #include "store/sql/sql_store.h"
 
@@ -402,14 +401,14 @@ static void batch_flush(pair_batch *b, store_ae_pair_fn fn, void *ctx, bool *sto
 store_rc sql_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	/* Each latest assessment's suspect lots × its terms: the product (or, by lot, the product
-	 * code and the lot number joined by U+001F, as signal.h's lot items are: a lot number is
-	 * unique only within its product) and the event. The terms' codes are read from terms_json
-	 * here rather than with SQLite's json_each, which PostgreSQL does not have. */
-	sqldb_stmt *st = sql_prepare(ss, "SELECT la.report_id, p.code, l.lot_number, la.terms_json"
-	                                 " FROM " LATEST_ASSESSMENTS " la JOIN ae_suspect_lots sl ON sl.assessment_id = la.id"
-	                                 " JOIN lots l ON l.id = sl.lot_id JOIN products p ON p.id = l.product_id"
-	                                 " ORDER BY la.report_id");
+	/* Each latest assessment's suspect lots × its terms, kept by migration 0017's triggers in
+	 * ae_signal_pairs: the product (or, by lot, the product code and the lot number joined by
+	 * U+001F, as signal.h's lot items are: a lot number is unique only within its product) and
+	 * the event. */
+	sqldb_stmt *st = sql_prepare(ss, "SELECT sp.report_id, p.code, l.lot_number, sp.event"
+	                                 " FROM ae_signal_pairs sp JOIN lots l ON l.id = sp.lot_id"
+	                                 " JOIN products p ON p.id = l.product_id"
+	                                 " ORDER BY sp.report_id, sp.lot_id, sp.term_no");
 	if (st == NULL)
 		return STORE_ERROR;
 	pair_batch batch = {0};
@@ -421,25 +420,11 @@ store_rc sql_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *c
 			batch_flush(&batch, fn, ctx, &stopped);
 		batch.report_id = report_id;
 		const char *code = sqldb_column_text(st, 1), *lot = sqldb_column_text(st, 2);
+		const char *event = sqldb_column_text(st, 3);
 		char item[256];
 		snprintf(item, sizeof item, by_lot ? "%s\037%s" : "%s", code ? code : "", lot ? lot : "");
-		const char *terms_text = sqldb_column_text(st, 3);
-		json_t *terms = terms_text ? json_loads(terms_text, 0, NULL) : NULL;
-		size_t i;
-		json_t *term;
-		json_array_foreach(terms, i, term)
-		{
-			json_t *event = json_object_get(term, "code");
-			char number[24];
-			const char *text = json_is_string(event) ? json_string_value(event) : NULL;
-			if (json_is_integer(event)) {
-				snprintf(number, sizeof number, "%lld", (long long)json_integer_value(event));
-				text = number;
-			}
-			if (text != NULL && batch_add(&batch, item, text) != 0)
-				failed = true;
-		}
-		json_decref(terms);
+		if (batch_add(&batch, item, event ? event : "") != 0)
+			failed = true;
 	}
 	if (!stopped && !failed)
 		batch_flush(&batch, fn, ctx, &stopped);

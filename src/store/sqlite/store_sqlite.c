@@ -20,6 +20,7 @@
  *     pragma_table_info), integrity_check (PRAGMA integrity_check / foreign_key_check, run as
  *     sqldb statements but SQLite PRAGMAs), snapshot_to (the backup API), the read-only open. */
 #include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -445,8 +446,34 @@ static const store_methods sqlite_methods = {
 };
 
 /* The opened and configured connection wrapped for the store's queries (sqldb.h). */
+/* json_valid for the store's connections, by jansson: migration 0017's view and triggers read
+ * terms_json with it, and SQLite 3.40's own json_valid is not SQLITE_INNOCUOUS, so with
+ * trusted_schema = OFF a trigger may not call it ("unsafe use of json_valid()"). This one is,
+ * and takes the text as signal detection's reader always did (jansson: an integer beyond a long
+ * long, or \u0000, is not valid). Other connections (sqlite3, tests) keep SQLite's, which the
+ * view's other checks make agree on such text. */
+static void terms_json_valid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	json_t *j = text ? json_loadb(text, (size_t)sqlite3_value_bytes(argv[0]), JSON_DECODE_ANY, NULL) : NULL;
+	sqlite3_result_int(ctx, j != NULL);
+	json_decref(j);
+}
+
 static store *wrap_opened(sqlite_store *ss, const char *path, char *err, size_t errlen)
 {
+	if (sqlite3_create_function(ss->db, "json_valid", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+	                            terms_json_valid, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot configure database %s: %s", path, sqlite3_errmsg(ss->db));
+		sqlite3_close_v2(ss->db);
+		free(ss);
+		return NULL;
+	}
 	ss->sql_base.sql = sqldb_sqlite_wrap(ss->db);
 	if (ss->sql_base.sql == NULL) {
 		snprintf(err, errlen, "cannot open database %s: out of memory", path);
