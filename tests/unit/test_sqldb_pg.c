@@ -501,12 +501,30 @@ static void test_server_restart(void **state)
 	snprintf(cmd, sizeof cmd, "scripts/pg-cluster.sh restart '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 
+	/* A read outside a transaction is sent again on a new connection: the first request after a
+	 * restart is served, not failed. */
 	st = sqldb_prepare(db, sql);
 	assert_non_null(st);
 	sqldb_bind_int64(st, 1, 2);
+	if (sqldb_step(st) != SQLDB_ROW)
+		fail_msg("the first read after the restart: %s", sqldb_errmsg(db));
+	assert_int_equal(sqldb_column_int64(st, 0), 3);
+	sqldb_release(st);
+
+	/* A write is never sent twice (the server may have committed it before the connection
+	 * went): it fails, and the statement after it runs on a new connection. */
+	exec_ok(db, "CREATE TEMPORARY TABLE restart_probe (i integer)");
+	assert_int_equal(system(cmd), 0);
+	st = sqldb_prepare(db, "INSERT INTO restart_probe VALUES (?1)");
+	assert_non_null(st);
+	sqldb_bind_int64(st, 1, 1);
 	assert_int_equal(sqldb_step(st), SQLDB_ERROR);
 	assert_string_equal(sqldb_errmsg(db), "database connection lost");
 	sqldb_release(st);
+	/* And a transaction's BEGIN after a restart is sent again. */
+	assert_int_equal(system(cmd), 0);
+	exec_ok(db, "BEGIN");
+	exec_ok(db, "ROLLBACK");
 
 	st = sqldb_prepare(db, sql);
 	if (st == NULL)

@@ -229,6 +229,41 @@ static bool ensure_connected(pg_conn *c)
 	return true;
 }
 
+/* Whether sql, trimmed, starts with word (any case) followed by a blank or its end. */
+static bool starts_with_word(const char *sql, const char *word)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	size_t n = strlen(word);
+	return strncasecmp(sql, word, n) == 0 && (sql[n] == '\0' || sql[n] == ' ' || sql[n] == '\t' ||
+	                                          sql[n] == '\n' || sql[n] == ';');
+}
+
+/* A statement that can be sent again when the connection broke under it outside a
+ * transaction: a SELECT changes nothing, and a BEGIN had not started anything. A pooled
+ * connection learns that the server restarted only when it next sends; without this its first
+ * request after every restart would fail although the server is back. An INSERT or UPDATE is
+ * never sent twice: the server may have committed it before the connection went. */
+static bool is_plain_read(const char *sql)
+{
+	return starts_with_word(sql, "SELECT");
+}
+
+static bool is_begin(const char *sql)
+{
+	return starts_with_word(sql, "BEGIN") || starts_with_word(sql, "START");
+}
+
+/* After a failure: true (once, *allowed then cleared) when the connection was lost and is
+ * back, so the caller sends the statement again. */
+static bool resend_after_loss(pg_conn *c, bool *allowed)
+{
+	if (!*allowed || !c->lost)
+		return false;
+	*allowed = false;
+	return ensure_connected(c);
+}
+
 /* ---- statements ---- */
 
 static uint32_t hash_text(const char *s)
@@ -429,11 +464,15 @@ static sqldb_rc pg_step(sqldb_stmt *base)
 		set_err(c, "database connection lost");
 		return SQLDB_ERROR;
 	}
+	bool may_resend = PQtransactionStatus(c->pg) == PQTRANS_IDLE && is_plain_read(st->pg_sql);
+again:
 	if (st->prepared_gen != c->generation) {
 		PGresult *r = PQprepare(c->pg, st->name, st->pg_sql, st->params.count, st->types);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			sqldb_rc rc = fail_rc(c, r);
 			PQclear(r);
+			if (resend_after_loss(c, &may_resend))
+				goto again;
 			return rc;
 		}
 		PQclear(r);
@@ -444,6 +483,8 @@ static sqldb_rc pg_step(sqldb_stmt *base)
 	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
 		sqldb_rc rc = fail_rc(c, r);
 		PQclear(r);
+		if (resend_after_loss(c, &may_resend))
+			goto again;
 		return rc;
 	}
 	const char *tuples = PQcmdTuples(r);
@@ -546,11 +587,19 @@ static sqldb_rc pg_exec(sqldb *db, const char *sql)
 	pg_conn *c = (pg_conn *)db;
 	if (!ensure_connected(c))
 		return SQLDB_ERROR;
+	/* A transaction's start (with its lock) is sent again after a loss; one that also commits is not. */
+	bool may_resend = PQtransactionStatus(c->pg) == PQTRANS_IDLE && is_begin(sql) && strcasestr(sql, "COMMIT") == NULL;
 	PGresult *r = PQexec(c->pg, sql);
 	ExecStatusType status = PQresultStatus(r);
 	sqldb_rc rc = SQLDB_DONE;
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
 		rc = fail_rc(c, r);
+		if (resend_after_loss(c, &may_resend)) {
+			PQclear(r);
+			r = PQexec(c->pg, sql);
+			status = PQresultStatus(r);
+			rc = status == PGRES_COMMAND_OK ? SQLDB_DONE : fail_rc(c, r);
+		}
 	} else if (is_commit(sql) && strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
 		/* PostgreSQL answers COMMIT of a transaction that an error aborted with success and the
 		 * tag ROLLBACK: nothing was written, and the caller must not take it for a commit.
