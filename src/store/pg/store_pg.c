@@ -59,11 +59,23 @@ static store_rc exec_simple(pg_store *ps, const char *sql, const char *what)
 
 /* ---- transactions ---- */
 
+/* Starts a write transaction with its lock. Nothing has happened yet when BEGIN fails, so it is
+ * tried once more: a connection that lost its server (a restart, a failover) is reset by the
+ * second try, and the request is served instead of failed. */
+static sqldb_rc begin_write(sqldb *db)
+{
+	sqldb_rc rc = sqldb_exec(db, PG_BEGIN_WRITE);
+	if (rc == SQLDB_DONE)
+		return rc;
+	sqldb_exec(db, "ROLLBACK");
+	return sqldb_exec(db, PG_BEGIN_WRITE);
+}
+
 static sqldb_rc pg_autocommit_write(sql_store *ss, sqldb_stmt *st, int64_t *id_out)
 {
 	sqldb_rc rc = SQLDB_ERROR;
 	for (int attempt = 0; attempt < PG_AUTOCOMMIT_TRIES; attempt++) {
-		rc = sqldb_exec(ss->sql, PG_BEGIN_WRITE);
+		rc = begin_write(ss->sql);
 		if (rc == SQLDB_DONE)
 			rc = sql_step_write(ss, st, id_out);
 		if (rc == SQLDB_DONE)
@@ -87,7 +99,7 @@ static store_rc pg_begin(store *s)
 		snprintf(s->errmsg, sizeof s->errmsg, "begin: a transaction is already open");
 		return STORE_ERROR;
 	}
-	if (sqldb_exec(ps->sql_base.sql, PG_BEGIN_WRITE) != SQLDB_DONE) {
+	if (begin_write(ps->sql_base.sql) != SQLDB_DONE) {
 		store_rc rc = exec_fail(ps, "begin");
 		sqldb_exec(ps->sql_base.sql, "ROLLBACK");
 		return rc;

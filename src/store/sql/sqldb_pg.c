@@ -221,7 +221,9 @@ static bool ensure_connected(pg_conn *c)
 	PQreset(c->pg);
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		c->lost = true;
-		set_err(c, "database connection lost");
+		char why[sizeof c->errmsg];
+		snprintf(why, sizeof why, "database connection lost; reconnecting: %s", PQerrorMessage(c->pg));
+		set_err(c, why);
 		return false;
 	}
 	c->lost = false;
