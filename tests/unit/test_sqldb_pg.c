@@ -521,9 +521,13 @@ static void test_server_restart(void **state)
 	assert_int_equal(sqldb_step(st), SQLDB_ERROR);
 	assert_string_equal(sqldb_errmsg(db), "database connection lost");
 	sqldb_release(st);
-	/* And a transaction's BEGIN after a restart is sent again. */
+	/* And a transaction's BEGIN after a restart is sent again, also with what the store sends
+	 * beside it (its lock, a statement with a row). */
 	assert_int_equal(system(cmd), 0);
 	exec_ok(db, "BEGIN");
+	exec_ok(db, "ROLLBACK");
+	assert_int_equal(system(cmd), 0);
+	exec_ok(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7)");
 	exec_ok(db, "ROLLBACK");
 
 	st = sqldb_prepare(db, sql);

@@ -256,6 +256,23 @@ static bool is_begin(const char *sql)
 	return starts_with_word(sql, "BEGIN") || starts_with_word(sql, "START");
 }
 
+/* A transaction's start followed only by reads (the store's "BEGIN ...; SELECT
+ * pg_advisory_xact_lock(...)"): sent again after a loss. Anything that writes or commits
+ * is not. Our own SQL, with no ';' inside literals. */
+static bool is_begin_and_reads(const char *sql)
+{
+	if (!is_begin(sql))
+		return false;
+	for (const char *semi = strchr(sql, ';'); semi != NULL; semi = strchr(semi + 1, ';')) {
+		const char *next = semi + 1;
+		while (*next == ' ' || *next == '\t' || *next == '\n')
+			next++;
+		if (*next != '\0' && *next != ';' && !starts_with_word(next, "SELECT"))
+			return false;
+	}
+	return true;
+}
+
 /* After a failure: true (once, *allowed then cleared) when the connection was lost and is
  * back, so the caller sends the statement again. */
 static bool resend_after_loss(pg_conn *c, bool *allowed)
@@ -589,8 +606,7 @@ static sqldb_rc pg_exec(sqldb *db, const char *sql)
 	pg_conn *c = (pg_conn *)db;
 	if (!ensure_connected(c))
 		return SQLDB_ERROR;
-	/* A transaction's start (with its lock) is sent again after a loss; one that also commits is not. */
-	bool may_resend = PQtransactionStatus(c->pg) == PQTRANS_IDLE && is_begin(sql) && strcasestr(sql, "COMMIT") == NULL;
+	bool may_resend = PQtransactionStatus(c->pg) == PQTRANS_IDLE && is_begin_and_reads(sql);
 	PGresult *r = PQexec(c->pg, sql);
 	ExecStatusType status = PQresultStatus(r);
 	sqldb_rc rc = SQLDB_DONE;
@@ -600,7 +616,7 @@ static sqldb_rc pg_exec(sqldb *db, const char *sql)
 			PQclear(r);
 			r = PQexec(c->pg, sql);
 			status = PQresultStatus(r);
-			rc = status == PGRES_COMMAND_OK ? SQLDB_DONE : fail_rc(c, r);
+			rc = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ? SQLDB_DONE : fail_rc(c, r);
 		}
 	} else if (is_commit(sql) && strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
 		/* PostgreSQL answers COMMIT of a transaction that an error aborted with success and the
