@@ -42,6 +42,7 @@
 #include "core/safety_signal.h"
 #include "core/safety_signal_csv.h"
 #include "store/migration.h"
+#include "service/ae.h"
 #include "store/pg/store_pg_signals.h"
 #include "store/sql/sqldb.h"
 
@@ -392,33 +393,15 @@ static signal_counter *read_csv(const char *path, bool by_lot)
 	return counter;
 }
 
-/* The service's feed (src/service/ae.c, ae_signal_counts): each pair into the counter. */
-typedef struct pair_feed {
-	signal_counter *counter;
-	bool failed;
-} pair_feed;
-
-static int feed_pair(void *ctx, int64_t report_id, const char *item, const char *event)
-{
-	pair_feed *f = ctx;
-	char report[24];
-	int n = snprintf(report, sizeof report, "%lld", (long long)report_id);
-	if (signal_counter_add(f->counter, report, (size_t)n, item, strlen(item), event, strlen(event)) < 0) {
-		f->failed = true;
-		return 1;
-	}
-	return 0;
-}
-
 typedef store_rc (*pairs_fn)(sqldb *db, bool by_lot, store_ae_pair_fn fn, void *ctx, char *err, size_t errlen);
 
 static signal_counter *read_pg(sqldb *db, bool by_lot, pairs_fn read)
 {
-	pair_feed f = {signal_counter_new(), false};
+	ae_pair_feed f = {signal_counter_new(), false};
 	char err[512];
 	if (f.counter == NULL)
 		die("%s", "out of memory");
-	if (read(db, by_lot, feed_pair, &f, err, sizeof err) != STORE_OK)
+	if (read(db, by_lot, ae_pair_feed_add, &f, err, sizeof err) != STORE_OK)
 		die("%s", err);
 	if (f.failed)
 		die("counter: %s", signal_counter_error(f.counter));

@@ -572,14 +572,9 @@ ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id
 	return AE_OK;
 }
 
-typedef struct pair_feed {
-	signal_counter *counter;
-	bool failed;
-} pair_feed;
-
-static int feed_pair(void *ctx, int64_t report_id, const char *item, const char *event)
+int ae_pair_feed_add(void *ctx, int64_t report_id, const char *item, const char *event)
 {
-	pair_feed *f = ctx;
+	ae_pair_feed *f = ctx;
 	char report[24];
 	int n = snprintf(report, sizeof report, "%lld", (long long)report_id);
 	if (signal_counter_add(f->counter, report, (size_t)n, item, strlen(item), event, strlen(event)) < 0) {
@@ -591,8 +586,8 @@ static int feed_pair(void *ctx, int64_t report_id, const char *item, const char 
 
 int ae_signal_counts(store *s, bool by_lot, struct signal_counter *counter)
 {
-	pair_feed f = {counter, false};
-	if (store_ae_signal_pairs(s, by_lot, feed_pair, &f) != STORE_OK || f.failed)
+	ae_pair_feed f = {counter, false};
+	if (store_ae_signal_pairs(s, by_lot, ae_pair_feed_add, &f) != STORE_OK || f.failed)
 		return -1;
 	return 0;
 }

@@ -106,6 +106,13 @@ ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id
                 const char **reason_out, int *lot_alerts_out);
 
 struct signal_counter;
+/* A store_ae_pair_fn context that adds each pair to counter (the one way pairs become counts,
+ * for ae_signal_counts and for readers that are not a store, such as bench/signals). */
+typedef struct ae_pair_feed {
+	struct signal_counter *counter;
+	bool failed;             /* the counter refused a pair (out of memory); the listing stopped */
+} ae_pair_feed;
+int ae_pair_feed_add(void *feed, int64_t report_id, const char *item, const char *event);
 /* Adds every (case, product-or-lot, CTCAE term) of the latest assessments to counter, for
  * signal detection over the clinic's own cases. Returns 0, or -1 on a storage or memory
  * failure. */

@@ -42,6 +42,17 @@ void mail_record_clear(mail_record *m)
 	m->subject = m->body_text = NULL;
 }
 
+void store_schema_note_missing(store_schema_status *out, const char *what, const char *name)
+{
+	size_t len = strlen(out->missing);
+	if (len + 8 >= sizeof out->missing) {
+		if (strstr(out->missing, "...") == NULL)
+			snprintf(out->missing + len - 3, 4, "...");
+		return;
+	}
+	snprintf(out->missing + len, sizeof out->missing - len, "%s%s %s", len ? ", " : "", what, name);
+}
+
 int store_schema_usable(store *s, const char *path, bool accept_older, store_schema_status *st, char *msg,
                         size_t msglen)
 {

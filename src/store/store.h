@@ -695,6 +695,10 @@ typedef struct store_schema_status {
 	char missing[200];      /* DAMAGED: the missing objects, e.g. "table orders, column users.lang" */
 } store_schema_status;
 
+/* Appends "what name" to out->missing for a DAMAGED status (", " between; "..." once full);
+ * both backends' schema_check list what they miss through it. */
+void store_schema_note_missing(store_schema_status *out, const char *what, const char *name);
+
 /* Called once per row by the listing methods; a non-zero return stops the listing. */
 typedef int (*store_user_fn)(void *ctx, const user_record *user);
 typedef int (*store_audit_fn)(void *ctx, const audit_row *row);

@@ -272,18 +272,6 @@ static store_rc pg_migrate(store *s, int *version_out)
 	return pg_schema_version(s, version_out);
 }
 
-/* Appends "what name" to the DAMAGED list (", " between; "..." once it is full). */
-static void note_missing(store_schema_status *out, const char *what, const char *name)
-{
-	size_t len = strlen(out->missing);
-	if (len + 8 >= sizeof out->missing) {
-		if (strstr(out->missing, "...") == NULL)
-			snprintf(out->missing + len - 3, 4, "...");
-		return;
-	}
-	snprintf(out->missing + len, sizeof out->missing - len, "%s%s %s", len ? ", " : "", what, name);
-}
-
 /* Every object of the database's schema as "kind name" (kind as SQLite names it: table,
  * view, index, trigger; columns as "column table.column"), read from the catalogs, which any
  * role that can connect may read. */
@@ -331,7 +319,7 @@ static int check_object(void *ctx, const char *type, const char *name)
 		size_t used = strlen(set->gone);
 		snprintf(set->gone + used, sizeof set->gone - used, "%s%s", used ? "," : "", name);
 	}
-	note_missing(set->out, type, name);
+	store_schema_note_missing(set->out, type, name);
 	return 0;
 }
 
@@ -358,7 +346,7 @@ static store_rc pg_schema_check(store *s, store_schema_status *out)
 			return exec_fail(ps, "schema check");
 		if (objects > 0) {
 			out->state = STORE_SCHEMA_DAMAGED;
-			note_missing(out, "table", "schema_version");
+			store_schema_note_missing(out, "table", "schema_version");
 		} else {
 			out->state = STORE_SCHEMA_EMPTY;
 		}

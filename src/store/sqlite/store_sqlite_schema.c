@@ -16,18 +16,6 @@
 
 #include "store/sqlite/sqlite_internal.h"
 
-/* Appends "what name" to the DAMAGED list (", " between; "…" once it is full). */
-static void note_missing(store_schema_status *out, const char *what, const char *name)
-{
-	size_t len = strlen(out->missing);
-	if (len + 8 >= sizeof out->missing) {
-		if (strstr(out->missing, "...") == NULL)
-			snprintf(out->missing + len - 3, 4, "...");
-		return;
-	}
-	snprintf(out->missing + len, sizeof out->missing - len, "%s%s %s", len ? ", " : "", what, name);
-}
-
 /* A private in-memory database with migrations 1..version applied: what a database at that
  * version must contain. NULL (reason in err) on failure. */
 static sqlite3 *reference_schema(int version, char *err, size_t errlen)
@@ -85,7 +73,7 @@ static int compare_columns(sqlite3 *db, sqlite3 *ref, const char *table, store_s
 		if (found == SQLITE_DONE) {
 			char name[160];
 			snprintf(name, sizeof name, "%s.%s", table, column);
-			note_missing(out, "column", name);
+			store_schema_note_missing(out, "column", name);
 		} else if (found != SQLITE_ROW) {
 			rc = found;
 			break;
@@ -112,7 +100,7 @@ static int compare_schema(sqlite3 *db, sqlite3 *ref, store_schema_status *out)
 		if (found < 0)
 			break;
 		if (found == 0)
-			note_missing(out, type, name);
+			store_schema_note_missing(out, type, name);
 		else if (strcmp(type, "table") == 0 && compare_columns(db, ref, name, out) != 0)
 			break;
 	}
@@ -179,7 +167,7 @@ store_rc sqlite_schema_check(store *s, store_schema_status *out)
 			return sql_fail(&ss->sql_base, "schema check");
 		if (objects > 0 && has_object(ss->db, "table", "schema_version") == 0) {
 			out->state = STORE_SCHEMA_DAMAGED;
-			note_missing(out, "table", "schema_version");
+			store_schema_note_missing(out, "table", "schema_version");
 		} else {
 			out->state = STORE_SCHEMA_EMPTY;
 		}
