@@ -516,7 +516,16 @@ describe('databases a command must not use', () => {
 
   test('a database of an older schema: init migrates it, other commands and serve say to run init', () => {
     // The newest migration (0017) undone: its triggers, view and table, and its row gone.
-    const db = changed('DROP TRIGGER ae_signal_pairs_assessment; DROP TRIGGER ae_signal_pairs_lot; DROP TRIGGER ae_signal_pairs_lot_gone; DROP TRIGGER ae_signal_pairs_lot_changed; DROP VIEW ae_signal_pairs_joined; DROP TABLE ae_signal_pairs; DELETE FROM schema_version WHERE version = 17;');
+    // On PostgreSQL the trigger functions go too, so that init can create them again.
+    const db = freshDb();
+    const triggers = [['ae_signal_pairs_assessment', 'ae_assessments'], ['ae_signal_pairs_lot', 'ae_suspect_lots'],
+      ['ae_signal_pairs_lot_gone', 'ae_suspect_lots'], ['ae_signal_pairs_lot_changed', 'ae_suspect_lots']];
+    sql(db, [
+      ...triggers.map(([name, table]) => dropTriggerSql(db, name, table)),
+      ...(isPgUrl(db) ? [...triggers.map(([name]) => `DROP FUNCTION ${name}();`), 'DROP VIEW ae_signal_pairs_joined;', 'DROP FUNCTION ae_signal_terms(text);']
+        : ['DROP VIEW ae_signal_pairs_joined;']),
+      'DROP TABLE ae_signal_pairs; DELETE FROM schema_version WHERE version = 17;',
+    ].join(' '));
     for (const args of [serveArgs(db), ['demo', '--db', db]]) {
       const r = runLimited(args);
       assert.equal(r.status, 1, output(r));
