@@ -522,7 +522,7 @@ describe('databases a command must not use', () => {
       ['ae_signal_pairs_lot_gone', 'ae_suspect_lots'], ['ae_signal_pairs_lot_changed', 'ae_suspect_lots']];
     sql(db, [
       ...triggers.map(([name, table]) => dropTriggerSql(db, name, table)),
-      ...(isPgUrl(db) ? [...triggers.map(([name]) => `DROP FUNCTION ${name}();`), 'DROP VIEW ae_signal_pairs_joined;', 'DROP FUNCTION ae_signal_terms(text);']
+      ...(isPgUrl(db) ? ['DROP FUNCTION ae_signal_pairs_assessment(); DROP FUNCTION ae_signal_pairs_lot();', 'DROP VIEW ae_signal_pairs_joined;', 'DROP FUNCTION ae_signal_terms(text);']
         : ['DROP VIEW ae_signal_pairs_joined;']),
       'DROP TABLE ae_signal_pairs; DELETE FROM schema_version WHERE version = 17;',
     ].join(' '));

@@ -517,7 +517,7 @@ static void test_recall_recipients_match_their_definition(void **state)
 	exec_sql(f->path, "DO $$DECLARE r record; BEGIN FOR r IN SELECT proname FROM pg_proc WHERE proname LIKE"
 	                  " 'recall\\_recipients%' LOOP EXECUTE 'DROP FUNCTION ' || r.proname || ' CASCADE'; END LOOP;"
 	                  " END$$; DROP TABLE recall_recipients; DROP VIEW recall_recipients_joined");
-	exec_sql(f->path, "DROP FUNCTION ae_signal_pairs_assessment CASCADE; DROP FUNCTION ae_signal_pairs_lot CASCADE; DROP FUNCTION ae_signal_pairs_lot_gone CASCADE; DROP FUNCTION ae_signal_pairs_lot_changed CASCADE; DROP VIEW ae_signal_pairs_joined; DROP FUNCTION ae_signal_terms; DROP TABLE ae_signal_pairs;");
+	exec_sql(f->path, "DROP FUNCTION ae_signal_pairs_assessment CASCADE; DROP FUNCTION ae_signal_pairs_lot CASCADE; DROP VIEW ae_signal_pairs_joined; DROP FUNCTION ae_signal_terms; DROP TABLE ae_signal_pairs;");
 	exec_sql(f->path, drop);
 	assert_int_equal(scalar(f->path, "SELECT count(*) FROM pg_class WHERE relname LIKE 'recall\\_recipients%'"), 0);
 #else
@@ -560,7 +560,7 @@ static void test_schema_check_states(void **state)
 	/* Older: the last migration's objects and its row gone (0017 adds a table, a view and four
 	 * triggers; on PostgreSQL their functions and the terms function too). */
 #ifdef TEST_PG
-	exec_sql(f->path, "DROP FUNCTION ae_signal_pairs_assessment CASCADE; DROP FUNCTION ae_signal_pairs_lot CASCADE; DROP FUNCTION ae_signal_pairs_lot_gone CASCADE; DROP FUNCTION ae_signal_pairs_lot_changed CASCADE; DROP VIEW ae_signal_pairs_joined; DROP FUNCTION ae_signal_terms; DROP TABLE ae_signal_pairs; DELETE FROM schema_version WHERE version = 17");
+	exec_sql(f->path, "DROP FUNCTION ae_signal_pairs_assessment CASCADE; DROP FUNCTION ae_signal_pairs_lot CASCADE; DROP VIEW ae_signal_pairs_joined; DROP FUNCTION ae_signal_terms; DROP TABLE ae_signal_pairs; DELETE FROM schema_version WHERE version = 17");
 #else
 	exec_sql(f->path, "DROP TRIGGER ae_signal_pairs_assessment; DROP TRIGGER ae_signal_pairs_lot; DROP TRIGGER ae_signal_pairs_lot_gone; DROP TRIGGER ae_signal_pairs_lot_changed; DROP VIEW ae_signal_pairs_joined; DROP TABLE ae_signal_pairs; DELETE FROM schema_version WHERE version = 17");
 #endif

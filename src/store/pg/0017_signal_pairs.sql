@@ -88,12 +88,18 @@ $$;
 CREATE TRIGGER ae_signal_pairs_assessment AFTER INSERT ON ae_assessments
 FOR EACH ROW EXECUTE FUNCTION ae_signal_pairs_assessment();
 
+-- One function for a suspect lot added, removed or moved (TG_OP tells which row exists): the
+-- reports of its old and new assessment get their pairs again. SQLite's triggers cannot call a
+-- function, so there each event has its own body.
 CREATE FUNCTION ae_signal_pairs_lot() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    report bigint := (SELECT report_id FROM ae_assessments WHERE id = NEW.assessment_id);
+    old_assessment bigint := CASE WHEN TG_OP IN ('DELETE', 'UPDATE') THEN OLD.assessment_id END;
+    new_assessment bigint := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN NEW.assessment_id END;
 BEGIN
-    DELETE FROM ae_signal_pairs WHERE lot_id = NEW.lot_id AND report_id = report;
-    INSERT INTO ae_signal_pairs SELECT * FROM ae_signal_pairs_joined WHERE lot_id = NEW.lot_id AND report_id = report;
+    DELETE FROM ae_signal_pairs WHERE report_id IN (SELECT report_id FROM ae_assessments
+                                                    WHERE id IN (old_assessment, new_assessment));
+    INSERT INTO ae_signal_pairs SELECT * FROM ae_signal_pairs_joined
+        WHERE report_id IN (SELECT report_id FROM ae_assessments WHERE id IN (old_assessment, new_assessment));
     RETURN NULL;
 END
 $$;
@@ -101,28 +107,8 @@ $$;
 CREATE TRIGGER ae_signal_pairs_lot AFTER INSERT ON ae_suspect_lots
 FOR EACH ROW EXECUTE FUNCTION ae_signal_pairs_lot();
 
-CREATE FUNCTION ae_signal_pairs_lot_gone() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    report bigint := (SELECT report_id FROM ae_assessments WHERE id = OLD.assessment_id);
-BEGIN
-    DELETE FROM ae_signal_pairs WHERE lot_id = OLD.lot_id AND report_id = report;
-    INSERT INTO ae_signal_pairs SELECT * FROM ae_signal_pairs_joined WHERE lot_id = OLD.lot_id AND report_id = report;
-    RETURN NULL;
-END
-$$;
-
 CREATE TRIGGER ae_signal_pairs_lot_gone AFTER DELETE ON ae_suspect_lots
-FOR EACH ROW EXECUTE FUNCTION ae_signal_pairs_lot_gone();
-
-CREATE FUNCTION ae_signal_pairs_lot_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM ae_signal_pairs WHERE report_id IN (SELECT report_id FROM ae_assessments
-                                                    WHERE id IN (OLD.assessment_id, NEW.assessment_id));
-    INSERT INTO ae_signal_pairs SELECT * FROM ae_signal_pairs_joined
-        WHERE report_id IN (SELECT report_id FROM ae_assessments WHERE id IN (OLD.assessment_id, NEW.assessment_id));
-    RETURN NULL;
-END
-$$;
+FOR EACH ROW EXECUTE FUNCTION ae_signal_pairs_lot();
 
 CREATE TRIGGER ae_signal_pairs_lot_changed AFTER UPDATE ON ae_suspect_lots
-FOR EACH ROW EXECUTE FUNCTION ae_signal_pairs_lot_changed();
+FOR EACH ROW EXECUTE FUNCTION ae_signal_pairs_lot();
