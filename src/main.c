@@ -16,6 +16,7 @@ static const char main_usage[] =
 	"  init          create or migrate the database\n"
 	"  serve         run the web server (API and UI)\n"
 	"  user add      create a staff account (password on standard input)\n"
+	"  clinic add    add a clinic to a database shared by a chain of clinics\n"
 	"  demo          load demo accounts into an empty database\n"
 	"  audit verify  check the audit log's hash chain\n"
 	"  backup        a checked copy of the database while the server runs\n"
@@ -40,7 +41,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail}, {"followup", cli_followup}, {"backup", cli_backup}, {"restore", cli_restore},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"clinic", cli_clinic}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail}, {"followup", cli_followup}, {"backup", cli_backup}, {"restore", cli_restore},
 };
 
 int main(int argc, char **argv)

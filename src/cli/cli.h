@@ -8,6 +8,7 @@
 int cli_init(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_user(int argc, char **argv);
+int cli_clinic(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_recall(int argc, char **argv);

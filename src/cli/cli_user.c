@@ -12,9 +12,10 @@
 #include "service/accounts.h"
 
 static const char user_usage[] =
-	"usage: exosafe user add --db PATH --role doctor|pharmacist|admin --email E --name N < password\n"
+	"usage: exosafe user add --db PATH --role doctor|pharmacist|admin --email E --name N [--clinic ID] < password\n"
 	"\n"
-	"Creates a staff account. The password is read from the first line of standard input\n"
+	"Creates a staff account of clinic ID (default 1, the clinic of a one-clinic installation;\n"
+	"exosafe clinic add makes more). The password is read from the first line of standard input\n"
 	"(at least 10 characters), so it never appears in the process list or shell history.\n"
 	"Patients sign up on the web. The creation is written to the audit log.\n";
 
@@ -33,9 +34,9 @@ static int read_password(char *buf, size_t len)
 
 static int user_add(int argc, char **argv)
 {
-	const char *db = NULL, *role = NULL, *email_arg = NULL, *name_arg = NULL;
+	const char *db = NULL, *role = NULL, *email_arg = NULL, *name_arg = NULL, *clinic_arg = NULL;
 	const cli_option opts[] = {
-		{"db", &db}, {"role", &role}, {"email", &email_arg}, {"name", &name_arg}, {NULL},
+		{"db", &db}, {"role", &role}, {"email", &email_arg}, {"name", &name_arg}, {"clinic", &clinic_arg}, {NULL},
 	};
 	int status = cli_parse_options("user add", user_usage, argc, argv, opts, NULL);
 	if (status != CLI_CONTINUE)
@@ -44,6 +45,14 @@ static int user_add(int argc, char **argv)
 		return cli_usage_error("user add", "--db, --role, --email and --name are all required");
 	if (validate_staff_role(role) != NULL)
 		return cli_usage_error("user add", "--role must be doctor, pharmacist or admin, got '%s'", role);
+	int64_t clinic_id = 1;
+	if (clinic_arg != NULL) {
+		char *end = NULL;
+		long long v = strtoll(clinic_arg, &end, 10);
+		if (end == clinic_arg || *end != '\0' || v < 1)
+			return cli_usage_error("user add", "--clinic must be a clinic id (a positive integer), got '%s'", clinic_arg);
+		clinic_id = v;
+	}
 
 	char *email = text_normalize(email_arg), *name = text_normalize(name_arg);
 	int rc = 2;
@@ -83,14 +92,26 @@ static int user_add(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	user_record user = {0};
+	clinic_profile clinic;
+	store_rc crc = store_clinic_get(s, clinic_id, &clinic);
+	if (crc != STORE_OK) {
+		if (crc == STORE_NOT_FOUND)
+			fprintf(stderr, "exosafe user add: clinic %lld does not exist; nothing was changed\n", (long long)clinic_id);
+		else
+			fprintf(stderr, "exosafe user add: %s; nothing was changed\n", s->errmsg);
+		sodium_memzero(password, sizeof password);
+		store_close(s);
+		rc = 1;
+		goto out;
+	}
+	user_record user = {.clinic_id = clinic_id};
 	snprintf(user.email, sizeof user.email, "%s", email);
 	snprintf(user.name, sizeof user.name, "%s", name);
 	user.role = role_from_name(role);
 	actor system = {.id = 0, .role = ROLE_NONE};
 	switch (accounts_create(s, &system, "user.create", &user, password, NULL)) {
 	case ACCOUNTS_OK:
-		printf("created %s %s (id %lld)\n", role, user.email, (long long)user.id);
+		printf("created %s %s (id %lld) of clinic %lld\n", role, user.email, (long long)user.id, (long long)clinic_id);
 		rc = 0;
 		break;
 	case ACCOUNTS_EMAIL_TAKEN:

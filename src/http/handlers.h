@@ -83,6 +83,7 @@ void handle_order_ship(request *req);
 void handle_order_delivered(request *req);
 
 void handle_public_products(request *req);
+void handle_public_clinics(request *req);
 void handle_public_product(request *req);
 void handle_public_lot(request *req);
 void handle_public_certificate(request *req);

@@ -102,6 +102,19 @@ void handle_signup(request *req)
 	snprintf(profile.postal_code, sizeof profile.postal_code, "%s", postal ? postal : "");
 	snprintf(profile.address, sizeof profile.address, "%s", address ? address : "");
 
+	/* The clinic the patient registers with (a chain of clinics offers a choice). */
+	user.clinic_id = input_int(req, "clinic_id", 1);
+	clinic_profile clinic;
+	store_rc crc = store_clinic_get(req->db, user.clinic_id, &clinic);
+	if (crc == STORE_NOT_FOUND) {
+		reply_error(req, 400, "invalid_field", "clinic_id", "unknown_clinic");
+		return;
+	}
+	if (crc != STORE_OK) {
+		reply_internal(req, "sign-up clinic");
+		return;
+	}
+
 	actor self = {.self = true};
 	switch (accounts_create(req->db, &self, "auth.signup", &user, input_string(req, "password"), &profile)) {
 	case ACCOUNTS_OK:

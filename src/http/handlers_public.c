@@ -97,6 +97,26 @@ void handle_public_products(request *req)
 	reply_json(req, 200, json_pack("{s:o, s:o}", "products", list, "notes", mandatory_notes()));
 }
 
+static int add_public_clinic(void *ctx, const clinic_profile *c)
+{
+	/* The name only: which clinics a patient can register with. An unnamed clinic (not yet
+	 * set up) is not offered. */
+	if (c->name[0] != '\0')
+		json_array_append_new(ctx, json_pack("{s:I, s:s}", "id", (json_int_t)c->id, "name", c->name));
+	return 0;
+}
+
+void handle_public_clinics(request *req)
+{
+	json_t *list = json_array();
+	if (store_clinic_list(req->db, add_public_clinic, list) != STORE_OK) {
+		json_decref(list);
+		reply_internal(req, "list clinics");
+		return;
+	}
+	reply_json(req, 200, json_pack("{s:o}", "clinics", list));
+}
+
 static void public_product(request *req);
 
 void handle_public_product(request *req)

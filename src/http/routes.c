@@ -26,6 +26,8 @@ static const field_spec signup_fields[] = {
 	{"postal_code", FIELD_STRING, false, 8, 8, 0, 0, FIELD_POSTAL_CODE, validate_postal_code},
 	{"address", FIELD_STRING, false, 0, 200, 0, 0, 0, NULL},
 	{"lang", FIELD_STRING, false, 2, 2, 0, 0, 0, check_lang},
+	/* Absent: clinic 1. 0: offered a choice and chose none, answered as an unknown clinic. */
+	{"clinic_id", FIELD_INTEGER, false, 0, 0, 0, INT64_MAX, 0, NULL},
 	{0},
 };
 
@@ -406,6 +408,7 @@ const route api_routes[] = {
 	{"GET", "/api/v1/health", ACCESS_PUBLIC, NULL, handle_health},
 	{"GET", "/api/v1/auth/csrf", ACCESS_PUBLIC, NULL, handle_csrf},
 	{"POST", "/api/v1/auth/signup", ACCESS_PUBLIC, signup_fields, handle_signup},
+	{"GET", "/api/v1/public/clinics", ACCESS_PUBLIC, NULL, handle_public_clinics},
 	{"POST", "/api/v1/auth/login", ACCESS_PUBLIC, login_fields, handle_login},
 	{"POST", "/api/v1/auth/logout", ROLE_ANY_USER, no_fields, handle_logout},
 	{"POST", "/api/v1/auth/password-reset", ACCESS_PUBLIC, reset_request_fields, handle_password_reset_request},

@@ -126,8 +126,10 @@ static store *pool_take(store_pool *p)
 
 static void pool_give(store_pool *p, store *s)
 {
-	/* A handler that forgot to finish its transaction must not leak it to the next one. */
+	/* A handler that forgot to finish its transaction must not leak it to the next one, nor
+	 * its clinic to the next request's. */
 	store_rollback(s);
+	store_scope_clinic(s, STORE_SCOPE_ALL);
 	pthread_mutex_lock(&p->lock);
 	p->free_list[p->free_count++] = s;
 	pthread_cond_signal(&p->available);
@@ -271,6 +273,19 @@ static bool body_announced(request *req, unsigned long long *declared, bool *chu
 	return *declared > 0 || *chunked;
 }
 
+/* What the request's store connection shows (store.h clinic_scope): the signed-in user's clinic,
+ * none for a user of no clinic, every clinic before anyone is known (log-in, sign-up, a device,
+ * a check-in link: each finds its rows by a secret, not by a list). */
+static void scope_request(request *req)
+{
+	if (req->db == NULL)
+		return;
+	int64_t scope = STORE_SCOPE_ALL;
+	if (req->signed_in)
+		scope = req->user.clinic_id > 0 ? req->user.clinic_id : STORE_SCOPE_NONE;
+	store_scope_clinic(req->db, scope);
+}
+
 /* The first half of an API request's dispatch, run when its headers are complete and before
  * any body byte is read, so that a client without a session, role or CSRF token, or one
  * announcing too large a body, is answered at once instead of being buffered:
@@ -319,6 +334,7 @@ static const route *dispatch_head(server *srv, request *req)
 				return NULL;
 			}
 			req->signed_in = rc == ACCOUNTS_OK;
+			scope_request(req);
 		}
 
 		if (!(found->roles & ACCESS_PUBLIC)) {
@@ -353,6 +369,7 @@ static const route *dispatch_head(server *srv, request *req)
 /* The second half, with the body read: its size, JSON and fields, then the handler. */
 static void dispatch_body(request *req, const route *found)
 {
+	scope_request(req);
 	if (found->roles & ACCESS_DEVICE) {
 		found->handler(req);
 		return;

@@ -1,5 +1,6 @@
 #include "service/clinic.h"
 #include "clock.h"
+#include "core/text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -7,9 +8,12 @@
 clinic_rc clinic_profile_get(store *s, clinic_profile *out)
 {
 	*out = (clinic_profile){0};
-	store_rc rc = store_clinic_get(s, CLINIC_ID_DEFAULT, out);
+	/* The clinic of the store's scope: the signed-in staff's or patient's own; clinic 1 for the
+	 * CLI and the public pages of a one-clinic installation. */
+	int64_t id = store_scope_home(s);
+	store_rc rc = store_clinic_get(s, id, out);
 	if (rc == STORE_NOT_FOUND) {
-		snprintf(s->errmsg, sizeof s->errmsg, "the clinic row %d is missing (database not migrated?)", CLINIC_ID_DEFAULT);
+		snprintf(s->errmsg, sizeof s->errmsg, "the clinic row %lld is missing (database not migrated?)", (long long)id);
 		return CLINIC_ERROR;
 	}
 	return rc == STORE_OK ? CLINIC_OK : CLINIC_ERROR;
@@ -52,6 +56,33 @@ static clinic_rc write_profile(store *s, const actor *by, const clinic_profile *
 	if (by->id == 0)
 		snprintf(row.actor_role, sizeof row.actor_role, "system");
 	if (store_clinic_put(s, next) != STORE_OK || store_audit_append(s, &row) != STORE_OK) {
+		store_rollback(s);
+		return CLINIC_ERROR;
+	}
+	return store_commit(s) == STORE_OK ? CLINIC_OK : CLINIC_ERROR;
+}
+
+clinic_rc clinic_create(store *s, const actor *by, const char *name, clinic_profile *out)
+{
+	*out = (clinic_profile){0};
+	long chars = text_char_count(name);
+	if (chars < 1 || chars > 100 || !text_is_clean(name, 0) || strlen(name) >= sizeof out->name)
+		return CLINIC_INVALID;
+	snprintf(out->name, sizeof out->name, "%s", name);
+	out->updated_at = clock_now();
+	if (store_begin(s) != STORE_OK)
+		return CLINIC_ERROR;
+	if (store_clinic_insert(s, out) != STORE_OK) {
+		store_rollback(s);
+		return CLINIC_ERROR;
+	}
+	char object[32];
+	snprintf(object, sizeof object, "clinic:%lld", (long long)out->id);
+	audit_row row;
+	audit_row_make(&row, by->id, by->role, "clinic.create", object, "");
+	if (by->id == 0)
+		snprintf(row.actor_role, sizeof row.actor_role, "system");
+	if (store_audit_append(s, &row) != STORE_OK) {
 		store_rollback(s);
 		return CLINIC_ERROR;
 	}

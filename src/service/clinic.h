@@ -11,8 +11,8 @@
 #include "service/service.h"
 #include "store/store.h"
 
-/* The one clinic of a single-clinic installation (issue 18 adds more). */
-#define CLINIC_ID_DEFAULT 1
+/* Each clinic's details are its own row (0009_clinics.sql); clinic_profile_get and
+ * clinic_profile_update work on the clinic of the store's scope (store.h store_scope_home). */
 
 typedef enum clinic_rc {
 	CLINIC_OK = 0,
@@ -21,9 +21,15 @@ typedef enum clinic_rc {
 	CLINIC_ERROR,         /* storage failure; store->errmsg says why */
 } clinic_rc;
 
-/* Reads the clinic's details into out. CLINIC_ERROR on a storage failure.
+/* Reads the details of the store's clinic (its scope's; clinic 1 for every clinic) into out. CLINIC_ERROR on a storage failure.
  * Errors: CLINIC_ERROR. */
 clinic_rc clinic_profile_get(store *s, clinic_profile *out);
+
+/* A new clinic of a chain named name (1 to 100 printable characters, NFKC), audited
+ * ("clinic.create" by the actor) in one transaction; its details in out. Its staff are then
+ * added with exosafe user add --clinic, and its admin fills the rest of the details.
+ * Errors: CLINIC_INVALID (the name), CLINIC_ERROR. */
+clinic_rc clinic_create(store *s, const actor *by, const char *name, clinic_profile *out);
 
 /* Replaces the editable details with raw (indexed by enum clinic_field; NULL or "" = empty),
  * checked by clinic_profile_check with production's placeholder rule. On success writes them

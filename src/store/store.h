@@ -39,6 +39,7 @@ typedef struct user_record {
 	char lang[3];                  /* "ja" | "en": the language of what is sent to the user */
 	bool password_reset_required;  /* log-in refused until the password is reset by e-mail */
 	int64_t deactivated_at;        /* 0 while active */
+	int64_t clinic_id;             /* 0: none (the safety officer); user_insert: 0 takes the store's scope */
 } user_record;
 
 /* The admin's user list: a search and one page of it. */
@@ -737,6 +738,7 @@ typedef int (*store_ae_lot_alert_fn)(void *ctx, const ae_lot_alert_record *a);
 typedef int (*store_ae_pair_fn)(void *ctx, int64_t report_id, const char *item, const char *event);
 /* The record is the listing's (its subject and body are freed after the call). */
 typedef int (*store_mail_fn)(void *ctx, const mail_record *m);
+typedef int (*store_clinic_fn)(void *ctx, const clinic_profile *c);
 typedef int (*store_followup_delivery_fn)(void *ctx, const followup_delivery *d);
 typedef int (*store_checkin_fn)(void *ctx, const checkin_record *c);
 typedef int (*store_checkin_symptom_fn)(void *ctx, const checkin_symptom *sy);
@@ -1066,6 +1068,11 @@ typedef struct store_methods {
 	 * clinic_put writes every field of c->id with updated_at and updated_by (0: NULL). */
 	store_rc (*clinic_get)(store *s, int64_t id, clinic_profile *out);
 	store_rc (*clinic_put)(store *s, const clinic_profile *c);
+	/* A new clinic of a chain (issue 18) named c->name, the other details empty for its admin
+	 * to fill; its id in c->id. */
+	store_rc (*clinic_insert)(store *s, clinic_profile *c);
+	/* Every clinic of the database, by id (whatever the scope: their names are public). */
+	store_rc (*clinic_list)(store *s, store_clinic_fn fn, void *ctx);
 
 	/* Active safety follow-up (0016_followup.sql). followup_plan_get: STORE_NOT_FOUND when the
 	 * product has no plan of its own (the defaults apply). followup_plan_put writes every field. */
@@ -1121,7 +1128,30 @@ typedef struct store_methods {
 struct store {
 	const store_methods *m;
 	char errmsg[256];      /* the last STORE_ERROR's reason, for logs and the CLI */
+	/* The clinic whose rows the staff queries see (issue 18, docs/clinics-design.md):
+	 * STORE_SCOPE_ALL (the CLI, background jobs, a request before its session is known), a
+	 * clinic id (a signed-in user's clinic), or STORE_SCOPE_NONE (a user of no clinic: the
+	 * safety officer, who reads pooled data through its own queries only). A row of another
+	 * clinic reads as not found, as a patient's view of another patient's rows does. */
+	int64_t clinic_scope;
 };
+
+#define STORE_SCOPE_ALL 0
+#define STORE_SCOPE_NONE (-1)
+
+/* Sets what s's queries see from now on (above). The server sets it per request and resets it
+ * before the connection goes back to its pool. */
+static inline void store_scope_clinic(store *s, int64_t clinic_id)
+{
+	s->clinic_scope = clinic_id;
+}
+
+/* The clinic a new row of s's scope belongs to: the scope's clinic, or clinic 1 (the one
+ * clinic of a single-clinic installation, 0009_clinics.sql) when the scope is all clinics. */
+static inline int64_t store_scope_home(const store *s)
+{
+	return s->clinic_scope > 0 ? s->clinic_scope : 1;
+}
 
 /* Opens the SQLite database at path (created when absent) with WAL, foreign keys,
  * synchronous=FULL and a busy timeout (a connection that writes then commits as a group:

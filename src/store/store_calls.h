@@ -764,6 +764,16 @@ static inline store_rc store_clinic_put(store *s, const clinic_profile *c)
 	return s->m->clinic_put(s, c);
 }
 
+static inline store_rc store_clinic_insert(store *s, clinic_profile *c)
+{
+	return s->m->clinic_insert(s, c);
+}
+
+static inline store_rc store_clinic_list(store *s, store_clinic_fn fn, void *ctx)
+{
+	return s->m->clinic_list(s, fn, ctx);
+}
+
 static inline store_rc store_followup_plan_get(store *s, int64_t product_id, followup_plan *out)
 {
 	return s->m->followup_plan_get(s, product_id, out);

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertNoSidewaysScroll, openPage, screenshot, shots, startBrowser, stopBrowser, DESKTOP, PHONE } from '../lib/browser.mjs';
-import { cli, root, startServer, testClinic } from '../lib/server.mjs';
+import { cli, root, sql, startServer, testClinic } from '../lib/server.mjs';
 import { Client, signupBody } from '../http/client.mjs';
 
 const ADMIN = { email: 'first.admin@clinic.example', password: 'first-admin-pass' };
@@ -166,5 +166,47 @@ test('while the details are incomplete the contact line says so; demo pages carr
     await context.close();
     await bare.stop();
     await demo.stop();
+  }
+});
+
+test('a chain of clinics: sign-up offers its clinics and registers the patient with the one chosen', async () => {
+  const server = await startServer({
+    demo: true,
+    before: (db) => assert.equal(cli(['clinic', 'add', '--db', db, '--name', '西新宿クリニック']).status, 0),
+  });
+  const single = await startServer({ demo: true });
+  const { context, page, problems } = await openPage(PHONE);
+  try {
+    // One clinic: nothing to choose, the field is not shown.
+    await page.goto(`${single.url}/signup.html`);
+    await page.waitForFunction(() => document.documentElement.lang === 'ja');
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.isVisible('#signup-clinic'), false);
+
+    await page.goto(`${server.url}/signup.html`);
+    await page.waitForSelector('#signup-clinic-field:not([hidden])');
+    const offered = await page.$$eval('#signup-clinic option', (os) => os.map((o) => o.textContent));
+    assert.ok(offered.includes('西新宿クリニック'), `offered: ${offered}`);
+    await page.fill('#signup-email', 'nishi.hana@patient.example');
+    await page.fill('#signup-password', 'nishi-hana-password');
+    await page.fill('#signup-name', '西 花');
+    await page.fill('#signup-name-kana', 'ニシ ハナ');
+    await page.fill('#signup-birth-date', '1990-05-06');
+    await page.selectOption('#signup-sex', 'female');
+    await page.fill('#signup-phone', '090-1234-5678');
+    // Not chosen: refused next to the field, nothing registered.
+    await page.click('#signup-form button[type="submit"]');
+    await page.waitForSelector('#signup-clinic-error:not([hidden])');
+    assert.match(await page.textContent('#signup-clinic-error'), /クリニック/);
+    assert.equal(sql(server.db, "SELECT count(*) FROM users WHERE email = 'nishi.hana@patient.example'"), '0');
+    await screenshot(page, 'signup-clinic-choice.png');
+    await page.selectOption('#signup-clinic', { label: '西新宿クリニック' });
+    await Promise.all([page.waitForURL(`${server.url}/home.html`), page.click('#signup-form button[type="submit"]')]);
+    assert.equal(sql(server.db, "SELECT c.name FROM users u JOIN clinics c ON c.id = u.clinic_id WHERE u.email = 'nishi.hana@patient.example'"), '西新宿クリニック');
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await server.stop();
+    await single.stop();
   }
 });

@@ -78,6 +78,8 @@ describe('serve in production refuses what it cannot serve', () => {
       'DROP INDEX ae_reports_checkin; ALTER TABLE ae_reports DROP COLUMN checkin_id; DROP TABLE checkins; DROP TABLE followup_plans;',
       'DROP TRIGGER ae_signal_pairs_assessment; DROP TRIGGER ae_signal_pairs_lot; DROP TRIGGER ae_signal_pairs_lot_gone;',
       'DROP TRIGGER ae_signal_pairs_lot_changed; DROP VIEW ae_signal_pairs_joined; DROP TABLE ae_signal_pairs;',
+      'DROP TRIGGER users_clinic_fixed; DROP TRIGGER dispenses_same_clinic; DROP TRIGGER bookings_same_clinic;',
+      'DROP TRIGGER lot_placements_same_clinic; DROP INDEX users_clinic; DROP INDEX lots_number;',
       'DROP TABLE clinics; DELETE FROM schema_version WHERE version >= 9;',
     ].join(' '));
     assert.equal(cli(['init', '--db', db]).status, 0);

@@ -52,12 +52,31 @@ def strip_comments(sql):
     return re.sub(r'--[^\n]*', '', sql)
 
 
+FOREIGN_KEYS_OFF = '-- exosafe: foreign-keys-off'
+
+
+def apply_sqlite_migration(db, text):
+    """Runs one SQLite migration as the program does (store_sqlite.c sq_migrate): one that
+    rebuilds tables others refer to with foreign keys off and checked after."""
+    rebuilds = text.startswith(FOREIGN_KEYS_OFF)
+    if rebuilds:
+        db.execute('PRAGMA foreign_keys = OFF')
+        db.execute('PRAGMA legacy_alter_table = ON')
+    db.executescript(text)
+    if rebuilds:
+        broken = db.execute('PRAGMA foreign_key_check').fetchall()
+        if broken:
+            raise RuntimeError(f'foreign keys broken after a rebuild: {broken[:3]}')
+        db.execute('PRAGMA legacy_alter_table = OFF')
+        db.execute('PRAGMA foreign_keys = ON')
+
+
 def sqlite_schema(files):
     db = sqlite3.connect(':memory:')
     db.execute('PRAGMA foreign_keys = ON')
     for f in files:
         with open(f, encoding='utf-8') as fh:
-            db.executescript(fh.read())
+            apply_sqlite_migration(db, fh.read())
     schema = {'tables': {}, 'views': {}}
     for name, sql in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' "
                                 "AND name NOT LIKE 'sqlite_%' ORDER BY name"):
@@ -185,7 +204,7 @@ MUTATIONS = [
     'ALTER TABLE sessions DROP CONSTRAINT sessions_user_id_fkey;',
     'ALTER TABLE users ALTER COLUMN name DROP NOT NULL;',
     "ALTER TABLE mail_outbox ALTER COLUMN status SET DEFAULT 'sent';",
-    'ALTER TABLE storage_units DROP CONSTRAINT storage_units_name_key;',
+    'ALTER TABLE storage_units DROP CONSTRAINT storage_units_clinic_id_name_key;',
     'DROP TRIGGER audit_log_no_update ON audit_log;',
     'ALTER TABLE password_reset_tokens DROP CONSTRAINT password_reset_tokens_user_id_fkey, '
     'ADD FOREIGN KEY (user_id) REFERENCES users(id);',

@@ -20,7 +20,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from schema_parity import migrations, psql  # noqa: E402
+from schema_parity import apply_sqlite_migration, migrations, psql  # noqa: E402
 
 OK, REFUSED = 'ok', 'refused'
 RECALL = 'SELECT * FROM recall_recipients ORDER BY lot_id, patient_id, order_id, dispense_id'
@@ -170,7 +170,7 @@ def main():
     lite.execute('PRAGMA foreign_keys = ON')
     for f in migrations(sys.argv[1]):
         with open(f, encoding='utf-8') as fh:
-            lite.executescript(fh.read())
+            apply_sqlite_migration(lite, fh.read())
     dbname = f'triggers_{os.getpid()}'
     psql(base_url, f'CREATE DATABASE {dbname};')
     url = urllib.parse.urlunsplit(urllib.parse.urlsplit(base_url)._replace(path='/' + dbname))

@@ -76,6 +76,18 @@ store_rc sql_step_one(sql_store *ss, sqldb_stmt *st, void (*read)(sqldb_stmt *st
 /* The CAST types the parameter for PostgreSQL, which cannot infer it from "IS NULL" alone. */
 #define SQL_STATUS_MATCH(col) "(CAST(?94 AS TEXT) IS NULL OR " col " = ?94)"
 #define SQL_PAGE " LIMIT ?95 OFFSET ?96"
+/* The row's clinic column col is in the store's clinic scope (store.h clinic_scope): every
+ * clinic for STORE_SCOPE_ALL, none for STORE_SCOPE_NONE. sql_prepare binds ?89 to the scope in
+ * every statement whose text holds it. A plain ? after ?89 would be ?90 (SQLite numbers it after
+ * the largest so far, and sqldb_pg does the same): put it after the statement's plain ones, or
+ * number them. */
+#define SQL_CLINIC_PARAM "?89"
+#define SQL_IN_SCOPE(col) "(?89 = 0 OR " col " = ?89)"
+/* The same for a row that reaches its clinic through a user (a patient's records, a doctor's
+ * slots), a lot (certificates, tests, alerts) or a storage unit (loggers): col is that id. */
+#define SQL_USER_IN_SCOPE(col) "(?89 = 0 OR (SELECT clinic_id FROM users WHERE id = " col ") = ?89)"
+#define SQL_LOT_IN_SCOPE(col) "(?89 = 0 OR (SELECT clinic_id FROM lots WHERE id = " col ") = ?89)"
+#define SQL_UNIT_IN_SCOPE(col) "(?89 = 0 OR (SELECT clinic_id FROM storage_units WHERE id = " col ") = ?89)"
 /* Binds f (NULL: no filter) to the parameters of SQL_PATIENT_MATCH, SQL_STATUS_MATCH and SQL_PAGE. */
 void sql_bind_filter(sqldb_stmt *st, const list_filter *f);
 /* Runs an "INSERT ... RETURNING id" (as sql_step_done) and on success stores the new row's id
@@ -222,6 +234,8 @@ store_rc sql_user_set_password(store *s, int64_t user_id, const char *password_h
 /* The clinic's details (store_sql_clinic.c). */
 store_rc sql_clinic_get(store *s, int64_t id, clinic_profile *out);
 store_rc sql_clinic_put(store *s, const clinic_profile *c);
+store_rc sql_clinic_insert(store *s, clinic_profile *c);
+store_rc sql_clinic_list(store *s, store_clinic_fn fn, void *ctx);
 /* The audit log's search (store_sql_audit.c). */
 store_rc sql_audit_search(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx);
 store_rc sql_audit_count(store *s, const audit_query *q, int64_t *count_out);
@@ -430,6 +444,8 @@ store_rc sql_audit_each(store *s, store_audit_fn fn, void *ctx);
 	.user_set_password = sql_user_set_password, \
 	.clinic_get = sql_clinic_get, \
 	.clinic_put = sql_clinic_put, \
+	.clinic_insert = sql_clinic_insert, \
+	.clinic_list = sql_clinic_list, \
 	.followup_plan_get = sql_followup_plan_get, \
 	.followup_plan_put = sql_followup_plan_put, \
 	.followup_deliveries = sql_followup_deliveries, \

@@ -14,11 +14,36 @@ store_rc sql_fail(sql_store *ss, const char *what)
 	return STORE_ERROR;
 }
 
+/* A ? without a number in sql (string literals skipped). */
+static bool plain_parameter_after(const char *sql)
+{
+	for (const char *p = sql; *p != '\0'; p++) {
+		if (*p == '\'') {
+			while (*++p != '\0' && *p != '\'')
+				;
+			if (*p == '\0')
+				return false;
+		} else if (*p == '?' && !(p[1] >= '0' && p[1] <= '9')) {
+			return true;
+		}
+	}
+	return false;
+}
+
 sqldb_stmt *sql_prepare(sql_store *ss, const char *sql)
 {
+	const char *scope = strstr(sql, SQL_CLINIC_PARAM);
+	if (scope != NULL && plain_parameter_after(scope + strlen(SQL_CLINIC_PARAM))) {
+		/* It would be ?90, the list filter's: a query written wrong, caught by any test. */
+		snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "prepare: a plain ? after " SQL_CLINIC_PARAM " in %.160s",
+		         sql);
+		return NULL;
+	}
 	sqldb_stmt *st = sqldb_prepare(ss->sql, sql);
 	if (st == NULL)
 		sql_fail(ss, "prepare");
+	else if (scope != NULL)
+		sqldb_bind_int64(st, 89, ss->base.clinic_scope);
 	return st;
 }
 
@@ -159,14 +184,16 @@ static void read_user(sqldb_stmt *st, user_record *u)
 	sql_copy_text(u->lang, sizeof u->lang, st, 6);
 	u->password_reset_required = sqldb_column_int(st, 7) != 0;
 	u->deactivated_at = sqldb_column_int64(st, 8);
+	u->clinic_id = sqldb_column_int64(st, 9);
 }
 
-#define USER_COLUMNS "id, email, name, role, password_hash, created_at, lang, password_reset_required, coalesce(deactivated_at, 0)"
+#define USER_COLUMNS "id, email, name, role, password_hash, created_at, lang, password_reset_required, coalesce(deactivated_at, 0), coalesce(clinic_id, 0)"
 
 store_rc sql_user_insert(store *s, user_record *u)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at, lang) VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO users (email, name, role, password_hash, created_at, lang, clinic_id)"
+	                                      " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, u->email);
@@ -175,6 +202,7 @@ store_rc sql_user_insert(store *s, user_record *u)
 	sqldb_bind_text(st, 4, u->password_hash);
 	sqldb_bind_int64(st, 5, u->created_at);
 	sqldb_bind_text(st, 6, u->lang[0] ? u->lang : "ja");
+	sqldb_bind_int64(st, 7, u->clinic_id > 0 ? u->clinic_id : store_scope_home(s));
 	return sql_insert(ss, st, &u->id, "insert user");
 }
 
@@ -205,7 +233,7 @@ store_rc sql_user_by_email(store *s, const char *email, user_record *out)
 store_rc sql_user_by_id(store *s, int64_t id, user_record *out)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE id = ? AND " SQL_IN_SCOPE("clinic_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, id);
@@ -230,7 +258,7 @@ store_rc sql_user_count(store *s, int64_t *count_out)
 store_rc sql_user_list(store *s, store_user_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "SELECT " USER_COLUMNS " FROM users ORDER BY id");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " USER_COLUMNS " FROM users WHERE " SQL_IN_SCOPE("clinic_id") " ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
 	int rc;
@@ -263,7 +291,8 @@ store_rc sql_user_search(store *s, const list_filter *f, unsigned roles, store_u
 		" WHERE (" SQL_PATIENT_MATCH("u", "pp", "u.id") " OR " SQL_CONTAINS("u.email", "?91") ")"
 		" AND (CAST(?1 AS BIGINT) = 0 OR (?1 & CASE u.role WHEN 'patient' THEN ?2 WHEN 'doctor' THEN ?3 WHEN 'pharmacist' THEN ?4"
 		" WHEN 'admin' THEN ?5 ELSE 0 END) != 0)"
-		" AND " SQL_STATUS_MATCH("CASE WHEN u.deactivated_at IS NULL THEN 'active' ELSE 'deactivated' END");
+		" AND " SQL_STATUS_MATCH("CASE WHEN u.deactivated_at IS NULL THEN 'active' ELSE 'deactivated' END")
+		" AND " SQL_IN_SCOPE("u.clinic_id");
 	char count_sql[sizeof where + 32], page_sql[sizeof where + sizeof USER_COLUMNS + 64];
 	snprintf(count_sql, sizeof count_sql, "SELECT count(*)%s", where);
 	snprintf(page_sql, sizeof page_sql, "SELECT " USER_COLUMNS "%s ORDER BY u.id" SQL_PAGE, where);
@@ -294,7 +323,7 @@ store_rc sql_user_update(store *s, const user_record *u)
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE users SET email = ?, name = ?, role = ?, lang = ?, password_reset_required = ?,"
-	                                      " deactivated_at = nullif(CAST(? AS BIGINT), 0) WHERE id = ?");
+	                                      " deactivated_at = nullif(CAST(? AS BIGINT), 0) WHERE id = ? AND " SQL_IN_SCOPE("clinic_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, u->email);
@@ -322,7 +351,7 @@ static store_rc count_one(sql_store *ss, const char *sql, int64_t bind, int64_t 
 
 store_rc sql_user_count_active_admins(store *s, int64_t *count_out)
 {
-	return count_one(impl(s), "SELECT count(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL", 0, count_out,
+	return count_one(impl(s), "SELECT count(*) FROM users WHERE role = 'admin' AND deactivated_at IS NULL AND " SQL_IN_SCOPE("clinic_id"), 0, count_out,
 	                 "count admins");
 }
 

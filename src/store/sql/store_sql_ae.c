@@ -67,7 +67,7 @@ store_rc sql_ae_report_insert(store *s, ae_report_record *r)
 
 store_rc sql_ae_report_get(store *s, int64_t id, ae_report_record *out)
 {
-	return sql_get_by_id(impl(s), REPORT_SELECT " WHERE r.id = ?",
+	return sql_get_by_id(impl(s), REPORT_SELECT " WHERE r.id = ? AND " SQL_IN_SCOPE("u.clinic_id"),
 	                        id, read_report, out, "read adverse event report");
 }
 
@@ -75,7 +75,8 @@ store_rc sql_ae_report_set_photo(store *s, int64_t id, const char *type, const u
                                     const char *sha256)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "UPDATE ae_reports SET photo = ?, photo_type = ?, photo_sha256 = ? WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE ae_reports SET photo = ?, photo_type = ?, photo_sha256 = ? WHERE id = ?"
+	                                      " AND " SQL_USER_IN_SCOPE("patient_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_blob(st, 1, data, len);
@@ -89,7 +90,8 @@ store_rc sql_ae_report_set_photo(store *s, int64_t id, const char *type, const u
 store_rc sql_ae_report_photo(store *s, int64_t id, char type_out[16], unsigned char **data, size_t *len)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "SELECT photo_type, photo FROM ae_reports WHERE id = ? AND photo IS NOT NULL");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT photo_type, photo FROM ae_reports WHERE id = ? AND photo IS NOT NULL"
+	                                      " AND " SQL_USER_IN_SCOPE("patient_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, id);
@@ -118,7 +120,8 @@ store_rc sql_ae_report_photo(store *s, int64_t id, char type_out[16], unsigned c
 store_rc sql_ae_report_list(store *s, int64_t patient_id, store_ae_report_fn fn, void *ctx)
 {
 	ae_report_record row;
-	return sql_list(impl(s), REPORT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR r.patient_id = ?1) ORDER BY r.id DESC LIMIT 1000",
+	return sql_list(impl(s), REPORT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR r.patient_id = ?1) AND " SQL_IN_SCOPE("u.clinic_id")
+	                            " ORDER BY r.id DESC LIMIT 1000",
 	                   patient_id, read_report, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list adverse event reports");
 }
@@ -127,7 +130,8 @@ store_rc sql_ae_report_search(store *s, const list_filter *f, store_ae_report_fn
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, REPORT_SELECT " LEFT JOIN patient_profiles pp ON pp.user_id = r.patient_id"
-	                                      " WHERE " SQL_PATIENT_MATCH("u", "pp", "r.id") " ORDER BY r.id DESC");
+	                                      " WHERE " SQL_PATIENT_MATCH("u", "pp", "r.id") " AND " SQL_IN_SCOPE("u.clinic_id")
+	                                      " ORDER BY r.id DESC");
 	if (st == NULL)
 		return STORE_ERROR;
 	sql_bind_filter(st, f);
@@ -137,6 +141,11 @@ store_rc sql_ae_report_search(store *s, const list_filter *f, store_ae_report_fn
 }
 
 /* ---- assessments ---- */
+
+/* An assessment is its report's, and the report its patient's clinic's. */
+#define REPORT_IN_SCOPE                                                                                             \
+	"(?89 = 0 OR (SELECT ru.clinic_id FROM ae_reports rr JOIN users ru ON ru.id = rr.patient_id"                  \
+	" WHERE rr.id = a.report_id) = ?89)"
 
 #define ASSESSMENT_SELECT                                                                                           \
 	"SELECT a.id, a.report_id, a.version, a.terms_json, a.death, a.life_threatening, a.hospitalization,"           \
@@ -258,7 +267,7 @@ store_rc sql_ae_assessment_insert(store *s, ae_assessment_record *a)
 
 store_rc sql_ae_assessment_latest(store *s, int64_t report_id, ae_assessment_record *out)
 {
-	store_rc rc = sql_get_by_id(impl(s), ASSESSMENT_SELECT " WHERE a.report_id = ? ORDER BY a.version DESC LIMIT 1",
+	store_rc rc = sql_get_by_id(impl(s), ASSESSMENT_SELECT " WHERE a.report_id = ? AND " REPORT_IN_SCOPE " ORDER BY a.version DESC LIMIT 1",
 	                            report_id, read_assessment, out, "read assessment");
 	return rc == STORE_OK ? read_suspect_lots(impl(s), out) : rc;
 }
@@ -266,7 +275,7 @@ store_rc sql_ae_assessment_latest(store *s, int64_t report_id, ae_assessment_rec
 store_rc sql_ae_assessment_list(store *s, int64_t report_id, store_ae_assessment_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, ASSESSMENT_SELECT " WHERE a.report_id = ? ORDER BY a.version");
+	sqldb_stmt *st = sql_prepare(ss, ASSESSMENT_SELECT " WHERE a.report_id = ? AND " REPORT_IN_SCOPE " ORDER BY a.version");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, report_id);
@@ -308,7 +317,7 @@ store_rc sql_ae_lot_stats(store *s, int64_t product_id, store_ae_lot_stat_fn fn,
 	                            " (SELECT count(DISTINCT la.report_id) FROM " LATEST_ASSESSMENTS " la"
 	                            "   JOIN ae_suspect_lots sl ON sl.assessment_id = la.id WHERE sl.lot_id = l.id AND la.serious = 1),"
 	                            " (SELECT coalesce(sum(quantity), 0) FROM dispenses d WHERE d.lot_id = l.id)"
-	                            " FROM lots l WHERE l.product_id = ? ORDER BY l.id",
+	                            " FROM lots l WHERE l.product_id = ? AND " SQL_IN_SCOPE("l.clinic_id") " ORDER BY l.id",
 	                            product_id, read_lot_stat, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "lot event statistics");
 }
@@ -345,7 +354,8 @@ store_rc sql_ae_lot_alert_list(store *s, store_ae_lot_alert_fn fn, void *ctx)
 {
 	ae_lot_alert_record row;
 	return sql_list(impl(s), "SELECT a.id, a.lot_id, l.lot_number, a.rule, a.evidence_json, a.quarantined, a.created_at"
-	                            " FROM ae_lot_alerts a JOIN lots l ON l.id = a.lot_id ORDER BY a.id DESC LIMIT 500",
+	                            " FROM ae_lot_alerts a JOIN lots l ON l.id = a.lot_id WHERE " SQL_IN_SCOPE("l.clinic_id")
+	                            " ORDER BY a.id DESC LIMIT 500",
 	                            0, read_lot_alert, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list lot alerts");
 }

@@ -37,6 +37,18 @@
 	"  OR a.object IN (SELECT 'ae:' || id FROM ae_reports WHERE patient_id = ?2)"                                  \
 	"  OR a.object IN (SELECT 'recall_tracking:' || id FROM recall_tracking WHERE patient_id = ?2))"
 
+/* The rows a clinic's admin sees (store.h clinic_scope): those its own people wrote, those
+ * about its patients and staff, its lots and the clinic itself; and the system's rows (the CLI,
+ * background jobs) about nothing of another clinic. */
+#define AUDIT_IN_SCOPE                                                                                              \
+	"(?89 = 0 OR (SELECT clinic_id FROM users WHERE id = a.actor_id) = ?89"                                        \
+	" OR (SELECT clinic_id FROM users WHERE id = " SUBJECT_ID ") = ?89"                                            \
+	" OR (substr(a.object, 1, 4) = 'lot:' AND"                                                                     \
+	"     (SELECT clinic_id FROM lots WHERE id = CAST(substr(a.object, 5) AS BIGINT)) = ?89)"                       \
+	" OR a.object = 'clinic:' || CAST(?89 AS BIGINT)"                                                               \
+	" OR (coalesce(a.actor_id, 0) = 0 AND " SUBJECT_ID " IS NULL AND substr(a.object, 1, 4) <> 'lot:'"              \
+	"     AND substr(a.object, 1, 7) <> 'clinic:'))"
+
 /* Appends the WHERE clause for q (parameters ?1 to ?6, bound by bind_query). */
 static void where_clause(strbuf *sql, const audit_query *q, bool paged)
 {
@@ -53,6 +65,7 @@ static void where_clause(strbuf *sql, const audit_query *q, bool paged)
 		strbuf_puts(sql, " AND a.at < ?5");
 	if (paged && q->before_id > 0)
 		strbuf_puts(sql, " AND a.id < ?6");
+	strbuf_puts(sql, " AND " AUDIT_IN_SCOPE);
 }
 
 static void bind_query(sqldb_stmt *st, const audit_query *q)
@@ -143,7 +156,7 @@ store_rc sql_audit_people(store *s, store_audit_person_fn fn, void *ctx)
 {
 	audit_person p;
 	return sql_list(impl(s), "SELECT u.id, u.name, coalesce(pp.name_kana, ''), u.role FROM users u"
-	                            " LEFT JOIN patient_profiles pp ON pp.user_id = u.id"
+	                            " LEFT JOIN patient_profiles pp ON pp.user_id = u.id WHERE " SQL_IN_SCOPE("u.clinic_id")
 	                            " ORDER BY u.role = 'patient', coalesce(pp.name_kana, u.name), u.id LIMIT 20000",
 	                            0, read_person, &p,
 	                   (int (*)(void *, const void *))fn, ctx, "list people");

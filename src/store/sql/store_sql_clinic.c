@@ -60,3 +60,21 @@ store_rc sql_clinic_put(store *s, const clinic_profile *c)
 		return STORE_NOT_FOUND;
 	return rc;
 }
+
+store_rc sql_clinic_insert(store *s, clinic_profile *c)
+{
+	sql_store *ss = impl(s);
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO clinics (name, updated_at) VALUES (?, ?) RETURNING id");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqldb_bind_text(st, 1, c->name);
+	sqldb_bind_int64(st, 2, c->updated_at);
+	return sql_insert(ss, st, &c->id, "insert clinic");
+}
+
+store_rc sql_clinic_list(store *s, store_clinic_fn fn, void *ctx)
+{
+	clinic_profile row;
+	return sql_list(impl(s), "SELECT " CLINIC_COLUMNS " FROM clinics ORDER BY id", 0, read_clinic, &row,
+	                   (int (*)(void *, const void *))fn, ctx, "list clinics");
+}

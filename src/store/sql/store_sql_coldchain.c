@@ -33,27 +33,33 @@ static void read_unit(sqldb_stmt *st, void *out)
 store_rc sql_unit_insert(store *s, storage_unit_record *u)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO storage_units (name, kind, location, created_at) VALUES (?, ?, ?, ?) RETURNING id");
+	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO storage_units (name, kind, location, created_at, clinic_id) VALUES (?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, u->name);
 	sqldb_bind_text(st, 2, u->kind);
 	sqldb_bind_text(st, 3, u->location);
 	sqldb_bind_int64(st, 4, u->created_at);
+	sqldb_bind_int64(st, 5, store_scope_home(s));
 	return sql_insert(ss, st, &u->id, "insert storage unit");
 }
 
 store_rc sql_unit_get(store *s, int64_t id, storage_unit_record *out)
 {
-	return sql_get_by_id(impl(s), UNIT_SELECT " WHERE u.id = ?", id, read_unit, out, "read storage unit");
+	return sql_get_by_id(impl(s), UNIT_SELECT " WHERE u.id = ? AND " SQL_IN_SCOPE("u.clinic_id"), id, read_unit, out, "read storage unit");
 }
 
 store_rc sql_unit_list(store *s, store_unit_fn fn, void *ctx)
 {
 	storage_unit_record row;
-	return sql_list(impl(s), UNIT_SELECT " ORDER BY u.id", 0, read_unit, &row,
+	return sql_list(impl(s), UNIT_SELECT " WHERE " SQL_IN_SCOPE("u.clinic_id") " ORDER BY u.id", 0, read_unit, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list storage units");
 }
+
+/* A logger belongs to its storage unit's clinic; one not yet placed in a unit is shown to every
+ * clinic, so whoever installs it can find it (it records temperatures, nobody's data). The
+ * query joins its unit as u. */
+#define LOGGER_IN_SCOPE "(?89 = 0 OR g.unit_id IS NULL OR u.clinic_id = ?89)"
 
 #define LOGGER_SELECT                                                                                               \
 	"SELECT g.id, g.code, g.description, coalesce(g.unit_id, 0), coalesce(g.api_key_hash, ''),"                   \
@@ -97,25 +103,26 @@ store_rc sql_logger_insert(store *s, logger_record *l)
 
 store_rc sql_logger_get(store *s, int64_t id, logger_record *out)
 {
-	return sql_get_by_id(impl(s), LOGGER_SELECT " WHERE g.id = ?", id, read_logger, out, "read logger");
+	return sql_get_by_id(impl(s), LOGGER_SELECT " WHERE g.id = ? AND " LOGGER_IN_SCOPE, id, read_logger, out, "read logger");
 }
 
 store_rc sql_logger_by_code(store *s, const char *code, logger_record *out)
 {
-	return sql_get_by_text(impl(s), LOGGER_SELECT " WHERE g.code = ?", code, read_logger, out, "read logger");
+	return sql_get_by_text(impl(s), LOGGER_SELECT " WHERE g.code = ? AND " LOGGER_IN_SCOPE, code, read_logger, out, "read logger");
 }
 
 store_rc sql_logger_list(store *s, store_logger_fn fn, void *ctx)
 {
 	logger_record row;
-	return sql_list(impl(s), LOGGER_SELECT " ORDER BY g.id", 0, read_logger, &row,
+	return sql_list(impl(s), LOGGER_SELECT " WHERE " LOGGER_IN_SCOPE " ORDER BY g.id", 0, read_logger, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list loggers");
 }
 
 store_rc sql_logger_set_key(store *s, int64_t id, const char *api_key_hash)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "UPDATE loggers SET api_key_hash = nullif(?, '') WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE loggers SET api_key_hash = nullif(?, '') WHERE id = ?"
+	                                      " AND (?89 = 0 OR unit_id IS NULL OR " SQL_UNIT_IN_SCOPE("unit_id") ")");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, api_key_hash);
@@ -361,7 +368,7 @@ store_rc sql_alert_insert(store *s, coldchain_alert_record *a)
 store_rc sql_alert_get(store *s, int64_t id, coldchain_alert_record *out)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE a.id = ?");
+	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE a.id = ? AND " SQL_IN_SCOPE("l.clinic_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, id);
@@ -378,7 +385,7 @@ store_rc sql_alert_list(store *s, const char *status, int64_t lot_id, store_aler
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, ALERT_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR a.status = ?1) AND (CAST(?2 AS BIGINT) = 0 OR a.lot_id = ?2)"
-	                                      " ORDER BY a.id DESC LIMIT 500");
+	                                      " AND " SQL_IN_SCOPE("l.clinic_id") " ORDER BY a.id DESC LIMIT 500");
 	if (st == NULL)
 		return STORE_ERROR;
 	if (status)
@@ -406,7 +413,7 @@ store_rc sql_alert_dispose(store *s, int64_t id, const char *disposition, const 
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE coldchain_alerts SET status = 'disposed', disposition = ?, justification = ?,"
-	                                      " disposed_by = ?, disposed_at = ? WHERE id = ? AND status = 'open'");
+	                                      " disposed_by = ?, disposed_at = ? WHERE id = ? AND status = 'open' AND " SQL_LOT_IN_SCOPE("lot_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, disposition);
@@ -480,7 +487,7 @@ store_rc sql_silence_recover(store *s, int64_t logger_id, int64_t recovered_at, 
 store_rc sql_silence_list(store *s, int64_t recovered_since, store_silence_fn fn, void *ctx)
 {
 	logger_silence_record row;
-	return sql_list(impl(s), SILENCE_SELECT " WHERE x.recovered_at IS NULL OR x.recovered_at >= ?"
+	return sql_list(impl(s), SILENCE_SELECT " WHERE (x.recovered_at IS NULL OR x.recovered_at >= ?) AND " LOGGER_IN_SCOPE
 	                            " ORDER BY x.recovered_at IS NOT NULL, x.detected_at DESC, x.id DESC LIMIT 200",
 	                            recovered_since, read_silence, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list silences");

@@ -227,7 +227,7 @@ store_rc sql_checkins_expire(store *s, int64_t now, int64_t *count_out)
 
 store_rc sql_checkin_get(store *s, int64_t id, checkin_record *out)
 {
-	return sql_get_by_id(impl(s), CHECKIN_SELECT " WHERE c.id = ?", id, read_checkin, out, "read check-in");
+	return sql_get_by_id(impl(s), CHECKIN_SELECT " WHERE c.id = ? AND " SQL_IN_SCOPE("u.clinic_id"), id, read_checkin, out, "read check-in");
 }
 
 store_rc sql_checkin_by_token(store *s, const char *token_hash, checkin_record *out)
@@ -241,7 +241,8 @@ store_rc sql_checkin_by_token(store *s, const char *token_hash, checkin_record *
 store_rc sql_checkins_of_patient(store *s, int64_t patient_id, store_checkin_fn fn, void *ctx)
 {
 	checkin_record row;
-	return sql_list(impl(s), CHECKIN_SELECT " WHERE c.patient_id = ? ORDER BY c.due_at DESC, c.id DESC", patient_id,
+	return sql_list(impl(s), CHECKIN_SELECT " WHERE c.patient_id = ? AND " SQL_IN_SCOPE("u.clinic_id")
+	                                        " ORDER BY c.due_at DESC, c.id DESC", patient_id,
 	                   read_checkin, &row, (int (*)(void *, const void *))fn, ctx, "list check-ins");
 }
 
@@ -357,7 +358,7 @@ store_rc sql_checkins_nonresponders(store *s, int64_t reminded_before, store_che
 	checkin_record row;
 	return sql_list(impl(s),
 	                   CHECKIN_SELECT " WHERE c.status = 'open' AND c.reminded_at IS NOT NULL AND c.reminded_at <= ?"
-	                                  " ORDER BY c.due_at, c.id",
+	                                  " AND " SQL_IN_SCOPE("u.clinic_id") " ORDER BY c.due_at, c.id",
 	                   reminded_before, read_checkin, &row, (int (*)(void *, const void *))fn, ctx,
 	                   "list follow-up non-responders");
 }
@@ -435,7 +436,7 @@ store_rc sql_followup_answers(store *s, int64_t product_id, store_followup_answe
 	                   "SELECT c.id, c.patient_id, c.answered_at, coalesce(cl.lot_id, 0), coalesce(cs.symptom, ''), c.due_at"
 	                   " FROM checkins c LEFT JOIN checkin_lots cl ON cl.checkin_id = c.id"
 	                   " LEFT JOIN checkin_symptoms cs ON cs.checkin_id = c.id"
-	                   " WHERE c.product_id = ? AND c.status = 'answered'"
+	                   " WHERE c.product_id = ? AND c.status = 'answered' AND " SQL_USER_IN_SCOPE("c.patient_id")
 	                   " ORDER BY c.patient_id, c.answered_at, c.id",
 	                   product_id, read_answer, &row, (int (*)(void *, const void *))fn, ctx, "list follow-up answers");
 }
@@ -457,7 +458,7 @@ store_rc sql_followup_exposures(store *s, int64_t product_id, store_followup_exp
 	                   " FROM orders o JOIN shipments sh ON sh.order_id = o.id JOIN dispenses d ON d.order_id = o.id"
 	                   " JOIN lots l ON l.id = d.lot_id"
 	                   " WHERE o.product_id = ? AND o.status = 'delivered' AND sh.delivered_at IS NOT NULL"
-	                   " GROUP BY o.patient_id, d.lot_id, l.lot_number ORDER BY o.patient_id, d.lot_id",
+	                   " AND " SQL_IN_SCOPE("l.clinic_id") " GROUP BY o.patient_id, d.lot_id, l.lot_number ORDER BY o.patient_id, d.lot_id",
 	                   product_id, read_exposure, &row, (int (*)(void *, const void *))fn, ctx,
 	                   "list follow-up exposures");
 }

@@ -46,7 +46,7 @@ store_rc sql_slot_insert(store *s, slot_record *slot)
 
 store_rc sql_slot_get(store *s, int64_t id, slot_record *out)
 {
-	return sql_get_by_id(impl(s), "SELECT " SLOT_COLUMNS " FROM consultation_slots s WHERE s.id = ?",
+	return sql_get_by_id(impl(s), "SELECT " SLOT_COLUMNS " FROM consultation_slots s WHERE s.id = ? AND " SQL_USER_IN_SCOPE("s.doctor_id"),
 	                        id, read_slot, out, "read slot");
 }
 
@@ -66,7 +66,7 @@ store_rc sql_slot_delete(store *s, int64_t id)
 		snprintf(s->errmsg, sizeof s->errmsg, "slot %lld has bookings", (long long)id);
 		return STORE_CONFLICT;
 	}
-	st = sql_prepare(ss, "DELETE FROM consultation_slots WHERE id = ?");
+	st = sql_prepare(ss, "DELETE FROM consultation_slots WHERE id = ? AND " SQL_USER_IN_SCOPE("doctor_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, id);
@@ -79,8 +79,8 @@ store_rc sql_slot_delete(store *s, int64_t id)
 store_rc sql_slot_list(store *s, const slot_query *q, store_slot_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sqldb_prepare(
-		ss->sql, "SELECT " SLOT_COLUMNS ", d.name, coalesce(b.id, 0), coalesce(b.patient_id, 0), coalesce(p.name, ''),"
+	sqldb_stmt *st = sql_prepare(
+		ss, "SELECT " SLOT_COLUMNS ", d.name, coalesce(b.id, 0), coalesce(b.patient_id, 0), coalesce(p.name, ''),"
 		    " coalesce(pp.phone, ''), coalesce(r.worst_level, ''), coalesce(r.submitted_at, 0),"
 		    " coalesce(c.outcome, ''), coalesce(c.called_at, 0)"
 		    " FROM consultation_slots s"
@@ -95,7 +95,7 @@ store_rc sql_slot_list(store *s, const slot_query *q, store_slot_fn fn, void *ct
 		    "   (SELECT id FROM consultation_calls WHERE booking_id = b.id"
 		    "    ORDER BY outcome = 'held' DESC, id DESC LIMIT 1)"
 		    " WHERE s.starts_at >= ?1 AND s.starts_at < ?2 AND (CAST(?3 AS BIGINT) = 0 OR s.doctor_id = ?3)"
-		    "   AND (CAST(?4 AS BIGINT) = 0 OR b.id IS NULL)"
+		    "   AND (CAST(?4 AS BIGINT) = 0 OR b.id IS NULL) AND " SQL_IN_SCOPE("d.clinic_id")
 		    " ORDER BY s.starts_at, s.doctor_id LIMIT ?5");
 	if (st == NULL)
 		return STORE_ERROR;
@@ -166,13 +166,14 @@ store_rc sql_booking_insert(store *s, booking_record *booking)
 
 store_rc sql_booking_get(store *s, int64_t id, booking_record *out)
 {
-	return sql_get_by_id(impl(s), BOOKING_SELECT " WHERE b.id = ?", id, read_booking, out, "read booking");
+	return sql_get_by_id(impl(s), BOOKING_SELECT " WHERE b.id = ? AND " SQL_IN_SCOPE("d.clinic_id"), id, read_booking, out, "read booking");
 }
 
 store_rc sql_booking_cancel(store *s, int64_t id, int64_t now)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'booked'");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'booked'"
+	                                      " AND " SQL_USER_IN_SCOPE("patient_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, now);
@@ -187,7 +188,7 @@ store_rc sql_booking_list(store *s, int64_t patient_id, bool upcoming_only, int6
                              void *ctx)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, BOOKING_SELECT " WHERE b.patient_id = ?1 AND (?2 = 0 OR"
+	sqldb_stmt *st = sql_prepare(ss, BOOKING_SELECT " WHERE b.patient_id = ?1 AND " SQL_IN_SCOPE("d.clinic_id") " AND (?2 = 0 OR"
 	                                      " (b.status = 'booked' AND s.starts_at + s.duration_minutes * 60 > ?3))"
 	                                      " ORDER BY s.starts_at, b.id");
 	if (st == NULL)
@@ -264,7 +265,7 @@ store_rc sql_response_insert(store *s, response_record *r)
 store_rc sql_response_get(store *s, int64_t id, response_record *out)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE id = ? AND " SQL_USER_IN_SCOPE("patient_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, id);
@@ -274,7 +275,7 @@ store_rc sql_response_get(store *s, int64_t id, response_record *out)
 store_rc sql_response_latest(store *s, int64_t patient_id, response_record *out)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id DESC LIMIT 1");
+	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? AND " SQL_USER_IN_SCOPE("patient_id") " ORDER BY id DESC LIMIT 1");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, patient_id);
@@ -284,7 +285,7 @@ store_rc sql_response_latest(store *s, int64_t patient_id, response_record *out)
 store_rc sql_response_list(store *s, int64_t patient_id, store_response_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? ORDER BY id");
+	sqldb_stmt *st = sql_prepare(ss, RESPONSE_SELECT " WHERE patient_id = ? AND " SQL_USER_IN_SCOPE("patient_id") " ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, patient_id);
@@ -345,7 +346,7 @@ store_rc sql_consent_latest(store *s, int64_t patient_id, consent_record *out)
 {
 	return sql_get_by_id(impl(s), "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
 	                                 " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
-	                                 " ORDER BY id DESC LIMIT 1", patient_id, read_consent, out, "read consent");
+	                                 " AND " SQL_USER_IN_SCOPE("patient_id") " ORDER BY id DESC LIMIT 1", patient_id, read_consent, out, "read consent");
 }
 
 store_rc sql_consent_list(store *s, int64_t patient_id, store_consent_fn fn, void *ctx)
@@ -353,7 +354,7 @@ store_rc sql_consent_list(store *s, int64_t patient_id, store_consent_fn fn, voi
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "SELECT id, patient_id, consent_id, consent_version, lang, text_sha256, accepted_at,"
 	                                      " coalesce(withdrawn_at, 0) FROM consent_acceptances WHERE patient_id = ?"
-	                                      " ORDER BY id DESC");
+	                                      " AND " SQL_USER_IN_SCOPE("patient_id") " ORDER BY id DESC");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, patient_id);
@@ -373,7 +374,8 @@ store_rc sql_consent_list(store *s, int64_t patient_id, store_consent_fn fn, voi
 store_rc sql_consent_withdraw(store *s, int64_t id, int64_t now)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "UPDATE consent_acceptances SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE consent_acceptances SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL"
+	                                      " AND " SQL_USER_IN_SCOPE("patient_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, now);
@@ -448,13 +450,13 @@ store_rc sql_decision_insert(store *s, decision_record *d)
 
 store_rc sql_decision_for_response(store *s, int64_t response_id, decision_record *out)
 {
-	return sql_get_by_id(impl(s), DECISION_SELECT " WHERE t.response_id = ?",
+	return sql_get_by_id(impl(s), DECISION_SELECT " WHERE t.response_id = ? AND " SQL_USER_IN_SCOPE("t.patient_id"),
 	                        response_id, read_decision, out, "read decision");
 }
 
 store_rc sql_decision_latest(store *s, int64_t patient_id, decision_record *out)
 {
-	return sql_get_by_id(impl(s), DECISION_SELECT " WHERE t.patient_id = ? ORDER BY t.id DESC LIMIT 1",
+	return sql_get_by_id(impl(s), DECISION_SELECT " WHERE t.patient_id = ? AND " SQL_USER_IN_SCOPE("t.patient_id") " ORDER BY t.id DESC LIMIT 1",
 	                        patient_id, read_decision, out, "read decision");
 }
 
@@ -502,7 +504,8 @@ store_rc sql_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, CALL_SELECT " WHERE c.patient_id = ? AND c.outcome = 'held'"
-	                                      " AND c.called_at >= ? AND c.called_at <= ? ORDER BY c.called_at DESC, c.id DESC LIMIT 1");
+	                                      " AND c.called_at >= ? AND c.called_at <= ? AND " SQL_IN_SCOPE("d.clinic_id")
+	                                      " ORDER BY c.called_at DESC, c.id DESC LIMIT 1");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, patient_id);
@@ -514,7 +517,7 @@ store_rc sql_call_latest_held(store *s, int64_t patient_id, int64_t from, int64_
 store_rc sql_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx)
 {
 	call_record c;
-	return sql_list(impl(s), CALL_SELECT " WHERE c.patient_id = ? ORDER BY c.called_at DESC, c.id DESC LIMIT 100",
+	return sql_list(impl(s), CALL_SELECT " WHERE c.patient_id = ? AND " SQL_IN_SCOPE("d.clinic_id") " ORDER BY c.called_at DESC, c.id DESC LIMIT 100",
 	                   patient_id, read_call, &c,
 	                   (int (*)(void *, const void *))fn, ctx, "list calls");
 }
@@ -529,7 +532,8 @@ store_rc sql_call_list(store *s, int64_t patient_id, store_call_fn fn, void *ctx
 	" LEFT JOIN patient_profiles pp ON pp.user_id = u.id"                                                           \
 	" WHERE r.id = (SELECT max(id) FROM questionnaire_responses WHERE patient_id = r.patient_id)"                   \
 	"   AND NOT EXISTS (SELECT 1 FROM treatment_decisions t WHERE t.response_id = r.id)"                            \
-	"   AND " SQL_PATIENT_MATCH("u", "pp", "u.id") " AND " SQL_STATUS_MATCH("r.worst_level")
+	"   AND " SQL_PATIENT_MATCH("u", "pp", "u.id") " AND " SQL_STATUS_MATCH("r.worst_level")                      \
+	"   AND " SQL_IN_SCOPE("u.clinic_id")
 
 static void read_review_item(sqldb_stmt *st, void *out)
 {

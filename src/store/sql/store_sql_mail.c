@@ -176,7 +176,9 @@ store_rc sql_mail_cancel(store *s, const char *key_prefix, int64_t *cancelled_ou
 store_rc sql_mail_list(store *s, const char *status, int limit, store_mail_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) ORDER BY id DESC LIMIT ?2");
+	sqldb_stmt *st = sql_prepare(ss, MAIL_SELECT " WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1)"
+	                                      " AND (?89 = 0 OR recipient_user_id IS NULL OR " SQL_USER_IN_SCOPE("recipient_user_id") ")"
+	                                      " ORDER BY id DESC LIMIT ?2");
 	if (st == NULL)
 		return STORE_ERROR;
 	if (status)

@@ -125,7 +125,7 @@ store_rc sql_lot_insert(store *s, lot_record *l)
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "INSERT INTO lots (product_id, lot_number, manufactured_on, expires_on, quantity_received,"
 	                                      " quantity_available, status, donor_age, donor_screening, storage_location,"
-	                                      " received_at, received_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+	                                      " received_at, received_by, clinic_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, l->product_id);
@@ -143,18 +143,19 @@ store_rc sql_lot_insert(store *s, lot_record *l)
 	sqldb_bind_text(st, 10, l->storage_location);
 	sqldb_bind_int64(st, 11, l->received_at);
 	sqldb_bind_int64(st, 12, l->received_by);
+	sqldb_bind_int64(st, 13, store_scope_home(s));
 	return sql_insert(ss, st, &l->id, "insert lot");
 }
 
 store_rc sql_lot_get(store *s, int64_t id, lot_record *out)
 {
-	return sql_get_by_id(impl(s), LOT_SELECT " WHERE l.id = ?", id, read_lot, out, "read lot");
+	return sql_get_by_id(impl(s), LOT_SELECT " WHERE l.id = ? AND " SQL_IN_SCOPE("l.clinic_id"), id, read_lot, out, "read lot");
 }
 
 store_rc sql_lot_find_number(store *s, const char *lot_number, store_lot_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.lot_number = ? ORDER BY l.id");
+	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.lot_number = ? AND " SQL_IN_SCOPE("l.clinic_id") " ORDER BY l.id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, lot_number);
@@ -164,7 +165,7 @@ store_rc sql_lot_find_number(store *s, const char *lot_number, store_lot_fn fn, 
 store_rc sql_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx)
 {
 	lot_record row;
-	return sql_list(impl(s), LOT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR l.product_id = ?1) ORDER BY l.id DESC",
+	return sql_list(impl(s), LOT_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR l.product_id = ?1) AND " SQL_IN_SCOPE("l.clinic_id") " ORDER BY l.id DESC",
 	                   product_id, read_lot, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list lots");
 }
@@ -172,7 +173,7 @@ store_rc sql_lot_list(store *s, int64_t product_id, store_lot_fn fn, void *ctx)
 store_rc sql_lot_set_status(store *s, int64_t lot_id, const char *status)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "UPDATE lots SET status = ? WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE lots SET status = ? WHERE id = ? AND " SQL_IN_SCOPE("clinic_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, status);
@@ -215,7 +216,7 @@ store_rc sql_lot_transitions(store *s, int64_t lot_id, store_transition_fn fn, v
 	lot_transition_record row;
 	return sql_list(impl(s), "SELECT t.id, t.lot_id, coalesce(t.from_status, ''), t.to_status, t.actor_id,"
 	                            " coalesce(u.name, ''), t.reason, t.at FROM lot_transitions t"
-	                            " LEFT JOIN users u ON u.id = t.actor_id WHERE t.lot_id = ? ORDER BY t.id",
+	                            " LEFT JOIN users u ON u.id = t.actor_id WHERE t.lot_id = ? AND " SQL_LOT_IN_SCOPE("t.lot_id") " ORDER BY t.id",
 	                            lot_id, read_transition, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list lot transitions");
 }
@@ -225,7 +226,7 @@ store_rc sql_lot_dispensable(store *s, int64_t product_id, const char *min_expir
 	sql_store *ss = impl(s);
 	/* A lot with an open temperature alert stays put until QA has decided. */
 	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.product_id = ? AND l.status = 'released'"
-	                                      " AND l.quantity_available > 0 AND l.expires_on > ?"
+	                                      " AND l.quantity_available > 0 AND l.expires_on > ? AND " SQL_IN_SCOPE("l.clinic_id")
 	                                      " AND NOT EXISTS (SELECT 1 FROM coldchain_alerts a"
 	                                      "                 WHERE a.lot_id = l.id AND a.status = 'open')"
 	                                      " ORDER BY l.expires_on, l.id");
@@ -240,7 +241,7 @@ store_rc sql_lot_take_stock(store *s, int64_t lot_id, int64_t qty)
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE lots SET quantity_available = quantity_available - ?1"
-	                                      " WHERE id = ?2 AND status = 'released' AND quantity_available >= ?1");
+	                                      " WHERE id = ?2 AND status = 'released' AND quantity_available >= ?1 AND " SQL_IN_SCOPE("clinic_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, qty);
@@ -251,7 +252,7 @@ store_rc sql_lot_take_stock(store *s, int64_t lot_id, int64_t qty)
 store_rc sql_lot_expired_released(store *s, const char *today, store_lot_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.status = 'released' AND l.expires_on < ? ORDER BY l.id");
+	sqldb_stmt *st = sql_prepare(ss, LOT_SELECT " WHERE l.status = 'released' AND l.expires_on < ? AND " SQL_IN_SCOPE("l.clinic_id") " ORDER BY l.id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, today);
@@ -299,7 +300,7 @@ store_rc sql_lot_tests(store *s, int64_t lot_id, store_lot_test_fn fn, void *ctx
 {
 	lot_test_record row;
 	return sql_list(impl(s), "SELECT id, lot_id, kind, result, value, method, tested_on, coalesce(certificate_id, 0),"
-	                            " recorded_by, recorded_at FROM lot_tests WHERE lot_id = ? ORDER BY id",
+	                            " recorded_by, recorded_at FROM lot_tests WHERE lot_id = ? AND " SQL_LOT_IN_SCOPE("lot_id") " ORDER BY id",
 	                            lot_id, read_lot_test, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list lot tests");
 }
@@ -360,7 +361,7 @@ static void read_certificate_full(sqldb_stmt *st, void *out)
 store_rc sql_certificate_get(store *s, int64_t id, certificate_record *out)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "SELECT " CERT_COLUMNS ", data FROM certificates WHERE id = ?");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT " CERT_COLUMNS ", data FROM certificates WHERE id = ? AND " SQL_LOT_IN_SCOPE("lot_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, id);
@@ -376,7 +377,7 @@ store_rc sql_certificate_get(store *s, int64_t id, certificate_record *out)
 store_rc sql_certificates_of_lot(store *s, int64_t lot_id, store_certificate_fn fn, void *ctx)
 {
 	certificate_record row;
-	return sql_list(impl(s), "SELECT " CERT_COLUMNS " FROM certificates WHERE lot_id = ? ORDER BY id",
+	return sql_list(impl(s), "SELECT " CERT_COLUMNS " FROM certificates WHERE lot_id = ? AND " SQL_LOT_IN_SCOPE("lot_id") " ORDER BY id",
 	                   lot_id, read_certificate_meta, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list certificates");
 }
@@ -440,14 +441,14 @@ store_rc sql_order_insert(store *s, order_record *o)
 
 store_rc sql_order_get(store *s, int64_t id, order_record *out)
 {
-	return sql_get_by_id(impl(s), ORDER_SELECT " WHERE o.id = ?", id, read_order, out, "read order");
+	return sql_get_by_id(impl(s), ORDER_SELECT " WHERE o.id = ? AND " SQL_IN_SCOPE("u.clinic_id"), id, read_order, out, "read order");
 }
 
 store_rc sql_order_list(store *s, int64_t patient_id, const char *status, store_order_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, ORDER_SELECT " WHERE (CAST(?1 AS BIGINT) = 0 OR o.patient_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR o.status = ?2)"
-	                                      " ORDER BY o.id DESC LIMIT 500");
+	                                      " AND " SQL_IN_SCOPE("u.clinic_id") " ORDER BY o.id DESC LIMIT 500");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, patient_id);
@@ -460,7 +461,8 @@ store_rc sql_order_list(store *s, int64_t patient_id, const char *status, store_
 
 /* Orders narrowed by a staff list filter: the patient's name or kana, the order number. */
 #define ORDER_MATCH                                                                                                 \
-	" LEFT JOIN patient_profiles pp ON pp.user_id = o.patient_id WHERE " SQL_PATIENT_MATCH("u", "pp", "o.id")
+	" LEFT JOIN patient_profiles pp ON pp.user_id = o.patient_id WHERE " SQL_PATIENT_MATCH("u", "pp", "o.id")       \
+	" AND " SQL_IN_SCOPE("u.clinic_id")
 
 store_rc sql_order_search(store *s, const list_filter *f, int64_t *total_out, store_order_fn fn, void *ctx)
 {
@@ -502,7 +504,8 @@ store_rc sql_order_status_counts(store *s, const list_filter *f, store_status_co
 store_rc sql_order_quantity_for_decision(store *s, int64_t decision_id, int64_t *qty_out)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "SELECT coalesce(sum(quantity), 0) FROM orders WHERE decision_id = ? AND status <> 'cancelled'");
+	sqldb_stmt *st = sql_prepare(ss, "SELECT coalesce(sum(quantity), 0) FROM orders WHERE decision_id = ? AND status <> 'cancelled'"
+	                                      " AND " SQL_USER_IN_SCOPE("patient_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, decision_id);
@@ -520,7 +523,7 @@ store_rc sql_order_set_status(store *s, int64_t id, const char *from_status, con
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE orders SET status = ?1,"
 	                                      " cancelled_at = CASE WHEN ?1 = 'cancelled' THEN ?4 ELSE cancelled_at END"
-	                                      " WHERE id = ?2 AND status = ?3");
+	                                      " WHERE id = ?2 AND status = ?3 AND " SQL_USER_IN_SCOPE("patient_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, to_status);
@@ -534,7 +537,7 @@ store_rc sql_order_record_payment(store *s, int64_t id, const char *reference, i
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE orders SET paid_at = ?, payment_reference = ?, paid_recorded_by = ?"
-	                                      " WHERE id = ? AND paid_at IS NULL");
+	                                      " WHERE id = ? AND paid_at IS NULL AND " SQL_USER_IN_SCOPE("patient_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, paid_at);
@@ -579,7 +582,7 @@ store_rc sql_dispenses_of_order(store *s, int64_t order_id, store_dispense_fn fn
 	dispense_record row;
 	return sql_list(impl(s), "SELECT d.id, d.order_id, d.lot_id, d.quantity, d.dispensed_at, d.dispensed_by,"
 	                            " l.lot_number, l.expires_on FROM dispenses d JOIN lots l ON l.id = d.lot_id"
-	                            " WHERE d.order_id = ? ORDER BY d.id", order_id, read_dispense, &row,
+	                            " WHERE d.order_id = ? AND " SQL_IN_SCOPE("l.clinic_id") " ORDER BY d.id", order_id, read_dispense, &row,
 	                   (int (*)(void *, const void *))fn, ctx, "list dispenses");
 }
 
@@ -615,14 +618,18 @@ store_rc sql_shipment_insert(store *s, shipment_record *sh)
 store_rc sql_shipment_of_order(store *s, int64_t order_id, shipment_record *out)
 {
 	return sql_get_by_id(impl(s), "SELECT id, order_id, carrier, tracking_number, logger_id, shipped_at,"
-	                                 " coalesce(delivered_at, 0), recorded_by FROM shipments WHERE order_id = ?",
+	                                 " coalesce(delivered_at, 0), recorded_by FROM shipments WHERE order_id = ?"
+	                                 " AND (?89 = 0 OR (SELECT u.clinic_id FROM orders o JOIN users u ON u.id = o.patient_id"
+	                                 " WHERE o.id = order_id) = ?89)",
 	                                 order_id, read_shipment, out, "read shipment");
 }
 
 store_rc sql_shipment_delivered(store *s, int64_t order_id, int64_t at)
 {
 	sql_store *ss = impl(s);
-	sqldb_stmt *st = sql_prepare(ss, "UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL");
+	sqldb_stmt *st = sql_prepare(ss, "UPDATE shipments SET delivered_at = ? WHERE order_id = ? AND delivered_at IS NULL"
+	                                      " AND (?89 = 0 OR (SELECT u.clinic_id FROM orders o JOIN users u ON u.id = o.patient_id"
+	                                      " WHERE o.id = order_id) = ?89)");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, at);
@@ -677,7 +684,7 @@ store_rc sql_recall_recipients(store *s, int64_t lot_id, store_recipient_fn fn, 
 	sql_store *ss = impl(s);
 	/* One range of recall_recipients' key, already in the recall's order (patient, order,
 	 * dispense): no join, no sort (0014_recall_recipients.sql). */
-	static const char sql[] = "SELECT " RECIPIENT_COLUMNS " FROM recall_recipients WHERE lot_id = ?"
+	static const char sql[] = "SELECT " RECIPIENT_COLUMNS " FROM recall_recipients WHERE lot_id = ?1 AND " SQL_LOT_IN_SCOPE("?1")
 	                          " ORDER BY lot_id, patient_id, order_id, dispense_id";
 	sqldb_stmt *st = sql_prepare(ss, sql);
 	if (st == NULL)
@@ -711,7 +718,7 @@ store_rc sql_certificate_uses(store *s, const char *sha256, store_certificate_us
 	sqldb_stmt *st = sql_prepare(ss, "SELECT c.id, c.lot_id, l.lot_number, coalesce(t.kind, '')"
 	                                      " FROM certificates c JOIN lots l ON l.id = c.lot_id"
 	                                      " LEFT JOIN lot_tests t ON t.certificate_id = c.id"
-	                                      " WHERE c.sha256 = ? ORDER BY c.id, t.id");
+	                                      " WHERE c.sha256 = ? AND " SQL_IN_SCOPE("l.clinic_id") " ORDER BY c.id, t.id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, sha256);
@@ -767,7 +774,7 @@ static void read_track(sqldb_stmt *st, void *out)
 
 store_rc sql_recall_track_get(store *s, int64_t id, recall_track_record *out)
 {
-	return sql_get_by_id(impl(s), "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.id = ?",
+	return sql_get_by_id(impl(s), "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.id = ? AND " SQL_IN_SCOPE("l.clinic_id"),
 	                        id, read_track, out, "read recall tracking");
 }
 
@@ -776,7 +783,8 @@ store_rc sql_recall_track_update(store *s, const recall_track_record *t)
 	sql_store *ss = impl(s);
 	sqldb_stmt *st = sql_prepare(ss, "UPDATE recall_tracking SET status = ?, acknowledged_at = nullif(CAST(? AS BIGINT), 0),"
 	                                      " notified_at = nullif(CAST(? AS BIGINT), 0), contacted_at = nullif(CAST(? AS BIGINT), 0), contact_notes = ?,"
-	                                      " closed_on = nullif(?, ''), updated_at = ?, updated_by = ? WHERE id = ?");
+	                                      " closed_on = nullif(?, ''), updated_at = ?, updated_by = ? WHERE id = ?"
+	                                      " AND " SQL_LOT_IN_SCOPE("lot_id"));
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_text(st, 1, t->status);
@@ -795,7 +803,8 @@ store_rc sql_recall_tracks_of_patient(store *s, int64_t patient_id, store_recall
 {
 	sql_store *ss = impl(s);
 	sqldb_stmt *st =
-		sql_prepare(ss, "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.patient_id = ? ORDER BY rt.created_at DESC, rt.id");
+		sql_prepare(ss, "SELECT " TRACK_COLUMNS TRACK_FROM " WHERE rt.patient_id = ? AND " SQL_IN_SCOPE("l.clinic_id")
+		                " ORDER BY rt.created_at DESC, rt.id");
 	if (st == NULL)
 		return STORE_ERROR;
 	sqldb_bind_int64(st, 1, patient_id);

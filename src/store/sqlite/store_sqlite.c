@@ -384,6 +384,25 @@ static store_rc sq_schema_version(store *s, int *version_out)
 	return STORE_OK;
 }
 
+/* STORE_OK when no row refers to a missing one (PRAGMA foreign_key_check is empty); else the
+ * first offending table and row in errmsg. */
+static store_rc foreign_keys_hold(sqlite_store *ss)
+{
+	sqldb_stmt *st = sql_prepare(&ss->sql_base, "PRAGMA foreign_key_check");
+	if (st == NULL)
+		return STORE_ERROR;
+	sqldb_rc rc = sqldb_step(st);
+	if (rc == SQLDB_ROW) {
+		snprintf(ss->sql_base.base.errmsg, sizeof ss->sql_base.base.errmsg,
+		         "foreign key broken: %s row %lld refers to a missing %s", sqldb_column_text(st, 0),
+		         (long long)sqldb_column_int64(st, 1), sqldb_column_text(st, 2));
+		sqldb_release(st);
+		return STORE_ERROR;
+	}
+	sqldb_release(st);
+	return rc == SQLDB_DONE ? STORE_OK : sql_fail(&ss->sql_base, "foreign_key_check");
+}
+
 static store_rc sq_migrate(store *s, int *version_out)
 {
 	sqlite_store *ss = sq_impl(s);
@@ -403,12 +422,28 @@ static store_rc sq_migrate(store *s, int *version_out)
 		const struct migration *m = &sqlite_migrations[i];
 		if (m->version <= current)
 			continue;
-		if (sq_begin(s) != STORE_OK)
+		/* A migration that rebuilds a table others refer to (SQLite cannot change a CHECK or
+		 * UNIQUE in place) runs with foreign keys off, as SQLite's ALTER TABLE page prescribes:
+		 * dropping the old table would otherwise check or cascade its references. They are
+		 * checked whole before COMMIT instead. PRAGMA foreign_keys is a no-op inside a
+		 * transaction, hence before BEGIN. legacy_alter_table keeps the RENAME of the new table
+		 * to the old name from re-parsing the views and triggers that name the old table, which
+		 * fail while it is gone ("error in view ...: no such table"); they name it by the same
+		 * name again once the rename is done. */
+		bool fk_off = strncmp(m->sql, MIGRATION_FOREIGN_KEYS_OFF, strlen(MIGRATION_FOREIGN_KEYS_OFF)) == 0;
+		if (fk_off && exec_simple(ss, "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON") != STORE_OK)
 			return STORE_ERROR;
-		if (exec_simple(ss, m->sql) != STORE_OK) {
+		if (sq_begin(s) != STORE_OK) {
+			if (fk_off)
+				exec_simple(ss, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF");
+			return STORE_ERROR;
+		}
+		if (exec_simple(ss, m->sql) != STORE_OK || (fk_off && foreign_keys_hold(ss) != STORE_OK)) {
 			char reason[sizeof s->errmsg];
 			memcpy(reason, s->errmsg, sizeof reason);
 			sq_rollback(s);
+			if (fk_off)
+				exec_simple(ss, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF");
 			snprintf(s->errmsg, sizeof s->errmsg, "migration %s failed: %.180s", m->name, reason);
 			return STORE_ERROR;
 		}
@@ -421,10 +456,13 @@ static store_rc sq_migrate(store *s, int *version_out)
 		/* The one clock (clock.h), not SQLite's: a run with the clock moved sees its own time. */
 		sqldb_bind_int64(st, 3, clock_now());
 		sqldb_bind_text(st, 2, m->name);
-		if (sql_step_done(&ss->sql_base, st, "record migration") != STORE_OK || sq_commit(s) != STORE_OK) {
+		bool done = sql_step_done(&ss->sql_base, st, "record migration") == STORE_OK && sq_commit(s) == STORE_OK;
+		if (!done)
 			sq_rollback(s);
+		if (fk_off && exec_simple(ss, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF") != STORE_OK)
 			return STORE_ERROR;
-		}
+		if (!done)
+			return STORE_ERROR;
 	}
 	return sq_schema_version(s, version_out);
 }

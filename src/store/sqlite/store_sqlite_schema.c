@@ -29,8 +29,18 @@ static sqlite3 *reference_schema(int version, char *err, size_t errlen)
 	}
 	char *msg = NULL;
 	int rc = sqlite3_exec(ref, SQLITE_SCHEMA_VERSION_TABLE, NULL, NULL, &msg);
-	for (int i = 0; rc == SQLITE_OK && i < sqlite_migrations_count && sqlite_migrations[i].version <= version; i++)
-		rc = sqlite3_exec(ref, sqlite_migrations[i].sql, NULL, NULL, &msg);
+	/* As the runner applies them (store_sqlite.c sq_migrate); a fresh connection has foreign
+	 * keys off already. */
+	for (int i = 0; rc == SQLITE_OK && i < sqlite_migrations_count && sqlite_migrations[i].version <= version; i++) {
+		const char *sql = sqlite_migrations[i].sql;
+		bool rebuilds = strncmp(sql, MIGRATION_FOREIGN_KEYS_OFF, strlen(MIGRATION_FOREIGN_KEYS_OFF)) == 0;
+		if (rebuilds)
+			rc = sqlite3_exec(ref, "PRAGMA legacy_alter_table = ON", NULL, NULL, &msg);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(ref, sql, NULL, NULL, &msg);
+		if (rc == SQLITE_OK && rebuilds)
+			rc = sqlite3_exec(ref, "PRAGMA legacy_alter_table = OFF", NULL, NULL, &msg);
+	}
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "reference schema: %s", msg ? msg : "?");
 		sqlite3_free(msg);
