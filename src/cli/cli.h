@@ -26,6 +26,12 @@ int cli_restore(int argc, char **argv);
  * and any schema but the current one (see store_schema_usable). Without, creates the file
  * when absent (init). Prints the reason and returns NULL on failure. */
 store *cli_open_store(const char *path, int require_schema);
+/* Parses --clinic (a positive clinic id; NULL: clinic 1) into *id; 0, or exit status 2 with the
+ * usage error printed. */
+int cli_parse_clinic(const char *cmd, const char *clinic_arg, int64_t *id);
+/* Narrows s to clinic id (store.h clinic_scope) once it is known to exist; 0, or exit status 1
+ * with "clinic N does not exist; nothing was changed" (or the store's error) printed. */
+int cli_scope_clinic(store *s, const char *cmd, int64_t id);
 
 /* Opens the database at path in mode; with st, reads its schema into *st and refuses (reason
  * printed, NULL) an empty database, one from a newer exosafe, or an unreadable schema, leaving

@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -111,4 +113,34 @@ int cli_clinic_for_documents(store *s, const char *cmd, clinic_profile *out)
 	}
 	fprintf(stderr, "exosafe %s: %s\n", cmd, s->errmsg);
 	return -1;
+}
+
+int cli_parse_clinic(const char *cmd, const char *clinic_arg, int64_t *id)
+{
+	*id = 1;
+	if (clinic_arg == NULL)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(clinic_arg, &end, 10);
+	if (end == clinic_arg || *end != '\0' || v < 1 || errno != 0)
+		return cli_usage_error(cmd, "--clinic must be a clinic id (a positive integer), got '%s'", clinic_arg);
+	*id = v;
+	return 0;
+}
+
+int cli_scope_clinic(store *s, const char *cmd, int64_t id)
+{
+	clinic_profile clinic;
+	store_rc rc = store_clinic_get(s, id, &clinic);
+	if (rc == STORE_NOT_FOUND) {
+		fprintf(stderr, "exosafe %s: clinic %lld does not exist; nothing was changed\n", cmd, (long long)id);
+		return 1;
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "exosafe %s: %s; nothing was changed\n", cmd, s->errmsg);
+		return 1;
+	}
+	store_scope_clinic(s, id);
+	return 0;
 }

@@ -15,14 +15,15 @@
 #include "clock.h"
 
 static const char recall_usage[] =
-	"usage: exosafe recall --db PATH --lot LOT [--product CODE] [--reason TEXT] [--format csv|json]\n"
-	"                      [--notices FILE]\n"
+	"usage: exosafe recall --db PATH --lot LOT [--product CODE] [--clinic ID] [--reason TEXT]\n"
+	"                      [--format csv|json] [--notices FILE]\n"
 	"\n"
 	"Marks the lot recalled (its remaining stock can no longer be dispensed), then prints every\n"
 	"patient and shipment that received units of it, with contact data, to standard output.\n"
 	"Running it again on a recalled lot only lists. Both are written to the audit log.\n"
 	"  --lot LOT        the lot number\n"
 	"  --product CODE   the product, when several products have a lot with that number\n"
+	"  --clinic ID      the clinic whose lot it is, when several clinics of the database hold it\n"
 	"  --reason TEXT    why (recorded in the lot's history; default: ordered from the CLI)\n"
 	"  --format FMT     csv (default) or json\n"
 	"  --notices FILE   also write a printable Japanese notice per patient (HTML) to FILE\n";
@@ -75,11 +76,11 @@ static int write_notices(const char *path, const clinic_profile *clinic, const l
 
 int cli_recall(int argc, char **argv)
 {
-	const char *db = NULL, *lot_number = NULL, *product = NULL, *format = "csv", *notices = NULL;
+	const char *db = NULL, *lot_number = NULL, *product = NULL, *format = "csv", *notices = NULL, *clinic_arg = NULL;
 	const char *reason = "リコール(exosafe recall コマンド) / recall ordered from the command line";
 	const cli_option opts[] = {
 		{"db", &db}, {"lot", &lot_number}, {"product", &product}, {"reason", &reason}, {"format", &format},
-		{"notices", &notices}, {NULL},
+		{"notices", &notices}, {"clinic", &clinic_arg}, {NULL},
 	};
 	int status = cli_parse_options("recall", recall_usage, argc, argv, opts, NULL);
 	if (status != CLI_CONTINUE)
@@ -90,6 +91,9 @@ int cli_recall(int argc, char **argv)
 		return cli_usage_error("recall", "--format must be csv or json, got '%s'", format);
 	if (*reason == '\0')
 		return cli_usage_error("recall", "--reason must not be empty");
+	int64_t clinic_id;
+	if (cli_parse_clinic("recall", clinic_arg, &clinic_id) != 0)
+		return 2;
 
 	store *s = cli_open_store(db, 1);
 	if (s == NULL)
@@ -98,6 +102,8 @@ int cli_recall(int argc, char **argv)
 	int found = 0;
 	int rc = 1;
 	recall_list r = {0};
+	if (clinic_arg != NULL && cli_scope_clinic(s, "recall", clinic_id) != 0)
+		goto out;
 	if (trace_find_lots(s, lot_number, product, lots, 16, &found) != TRACE_OK) {
 		fprintf(stderr, "exosafe recall: %s\n", s->errmsg);
 		goto out;
@@ -105,6 +111,16 @@ int cli_recall(int argc, char **argv)
 	if (found == 0) {
 		fprintf(stderr, "exosafe recall: no lot %s%s%s; nothing was changed\n", lot_number, product ? " of product " : "",
 		        product ? product : "");
+		goto out;
+	}
+	if (found > 1 && (product != NULL || strcmp(lots[0].product_code, lots[1].product_code) == 0)) {
+		/* One product's lot received by several clinics of a chain: each clinic recalls its own
+		 * receipt (its patients, its notices). */
+		fprintf(stderr, "exosafe recall: lot %s is held by %d clinics of this database; name one with --clinic:\n",
+		        lot_number, found);
+		for (int i = 0; i < found && i < 16; i++)
+			fprintf(stderr, "  clinic %lld\n", (long long)lots[i].clinic_id);
+		rc = 2;
 		goto out;
 	}
 	if (found > 1) {

@@ -45,14 +45,9 @@ static int user_add(int argc, char **argv)
 		return cli_usage_error("user add", "--db, --role, --email and --name are all required");
 	if (validate_staff_role(role) != NULL)
 		return cli_usage_error("user add", "--role must be doctor, pharmacist or admin, got '%s'", role);
-	int64_t clinic_id = 1;
-	if (clinic_arg != NULL) {
-		char *end = NULL;
-		long long v = strtoll(clinic_arg, &end, 10);
-		if (end == clinic_arg || *end != '\0' || v < 1)
-			return cli_usage_error("user add", "--clinic must be a clinic id (a positive integer), got '%s'", clinic_arg);
-		clinic_id = v;
-	}
+	int64_t clinic_id;
+	if (cli_parse_clinic("user add", clinic_arg, &clinic_id) != 0)
+		return 2;
 
 	char *email = text_normalize(email_arg), *name = text_normalize(name_arg);
 	int rc = 2;
@@ -92,13 +87,7 @@ static int user_add(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	clinic_profile clinic;
-	store_rc crc = store_clinic_get(s, clinic_id, &clinic);
-	if (crc != STORE_OK) {
-		if (crc == STORE_NOT_FOUND)
-			fprintf(stderr, "exosafe user add: clinic %lld does not exist; nothing was changed\n", (long long)clinic_id);
-		else
-			fprintf(stderr, "exosafe user add: %s; nothing was changed\n", s->errmsg);
+	if (cli_scope_clinic(s, "user add", clinic_id) != 0) {
 		sodium_memzero(password, sizeof password);
 		store_close(s);
 		rc = 1;

@@ -216,6 +216,7 @@ typedef struct lot_record {
 	/* Filled by reads: */
 	char product_code[41];
 	char product_name_ja[201];
+	int64_t clinic_id;             /* the clinic that received it; lot_insert: the store's scope's */
 } lot_record;
 
 typedef struct lot_test_record {

@@ -254,6 +254,27 @@ describe('the CLI and clinics', () => {
     }
   });
 
+  test('recall of a lot number two clinics hold: refused until --clinic names one, then only that clinic\'s', async () => {
+    const [id2, number, product] = sql(server.db, `SELECT id, lot_number, product_id FROM lots WHERE clinic_id = ${clinic2} LIMIT 1`).split('|');
+    const q = await second.pharmacist.post(`/api/v1/lots/${id2}/transition`, { to: 'quarantine', reason: '入荷検査中' });
+    assert.equal(q.status, 200, JSON.stringify(q.json));
+    const statuses = () => sql(server.db, `SELECT clinic_id || ':' || status FROM lots WHERE lot_number = '${number}' AND product_id = ${product} ORDER BY clinic_id`);
+    const before = statuses();
+    const both = cli(['recall', '--db', server.db, '--lot', number, '--format', 'json']);
+    assert.equal(both.status, 2, both.stderr);
+    assert.match(both.stderr, /held by 2 clinics.*--clinic/s);
+    const none = cli(['recall', '--db', server.db, '--lot', number, '--clinic', '999']);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /clinic 999 does not exist; nothing was changed/);
+    assert.equal(statuses(), before);
+    const r = cli(['recall', '--db', server.db, '--lot', number, '--clinic', String(clinic2), '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).recipients.length, 0, 'clinic 2 dispensed none of it');
+    const after = statuses().split('\n');
+    assert.equal(after.find((l) => l.startsWith(`${clinic2}:`)), `${clinic2}:recalled`);
+    assert.equal(after.find((l) => l.startsWith('1:')), before.split('\n').find((l) => l.startsWith('1:')));
+  });
+
   test('clinic add needs a name; the new clinic is audited', () => {
     assert.equal(cli(['clinic', 'add', '--db', server.db]).status, 2);
     assert.equal(cli(['clinic', 'add', '--db', server.db, '--name', '']).status, 2);

@@ -98,7 +98,8 @@ store_rc sql_product_list(store *s, store_product_fn fn, void *ctx)
 #define LOT_SELECT                                                                                                  \
 	"SELECT l.id, l.product_id, l.lot_number, l.manufactured_on, l.expires_on, l.quantity_received,"              \
 	" l.quantity_available, l.status, coalesce(l.donor_age, -1), l.donor_screening, l.storage_location,"         \
-	" l.received_at, l.received_by, p.code, p.name_ja FROM lots l JOIN products p ON p.id = l.product_id"
+	" l.received_at, l.received_by, p.code, p.name_ja, l.clinic_id"                                               \
+	" FROM lots l JOIN products p ON p.id = l.product_id"
 
 static void read_lot(sqldb_stmt *st, void *out)
 {
@@ -118,6 +119,7 @@ static void read_lot(sqldb_stmt *st, void *out)
 	l->received_by = sqldb_column_int64(st, 12);
 	sql_copy_text(l->product_code, sizeof l->product_code, st, 13);
 	sql_copy_text(l->product_name_ja, sizeof l->product_name_ja, st, 14);
+	l->clinic_id = sqldb_column_int64(st, 15);
 }
 
 store_rc sql_lot_insert(store *s, lot_record *l)
