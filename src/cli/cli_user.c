@@ -12,10 +12,13 @@
 #include "service/accounts.h"
 
 static const char user_usage[] =
-	"usage: exosafe user add --db PATH --role doctor|pharmacist|admin --email E --name N [--clinic ID] < password\n"
+	"usage: exosafe user add --db PATH --role doctor|pharmacist|admin|safety_officer --email E --name N\n"
+	"                        [--clinic ID] < password\n"
 	"\n"
 	"Creates a staff account of clinic ID (default 1, the clinic of a one-clinic installation;\n"
-	"exosafe clinic add makes more). The password is read from the first line of standard input\n"
+	"exosafe clinic add makes more), or a safety officer, who belongs to no clinic and sees\n"
+	"every clinic's adverse events, lots and signals de-identified (no --clinic).\n"
+	"The password is read from the first line of standard input\n"
 	"(at least 10 characters), so it never appears in the process list or shell history.\n"
 	"Patients sign up on the web. The creation is written to the audit log.\n";
 
@@ -43,8 +46,11 @@ static int user_add(int argc, char **argv)
 		return status;
 	if (db == NULL || role == NULL || email_arg == NULL || name_arg == NULL)
 		return cli_usage_error("user add", "--db, --role, --email and --name are all required");
-	if (validate_staff_role(role) != NULL)
-		return cli_usage_error("user add", "--role must be doctor, pharmacist or admin, got '%s'", role);
+	bool officer = strcmp(role, "safety_officer") == 0;
+	if (validate_staff_role(role) != NULL && !officer)
+		return cli_usage_error("user add", "--role must be doctor, pharmacist, admin or safety_officer, got '%s'", role);
+	if (officer && clinic_arg != NULL)
+		return cli_usage_error("user add", "a safety officer belongs to no clinic: leave out --clinic");
 	int64_t clinic_id;
 	if (cli_parse_clinic("user add", clinic_arg, &clinic_id) != 0)
 		return 2;
@@ -87,20 +93,24 @@ static int user_add(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (cli_scope_clinic(s, "user add", clinic_id) != 0) {
+	if (!officer && cli_scope_clinic(s, "user add", clinic_id) != 0) {
 		sodium_memzero(password, sizeof password);
 		store_close(s);
 		rc = 1;
 		goto out;
 	}
-	user_record user = {.clinic_id = clinic_id};
+	user_record user = {.clinic_id = officer ? 0 : clinic_id};
 	snprintf(user.email, sizeof user.email, "%s", email);
 	snprintf(user.name, sizeof user.name, "%s", name);
 	user.role = role_from_name(role);
 	actor system = {.id = 0, .role = ROLE_NONE};
 	switch (accounts_create(s, &system, "user.create", &user, password, NULL)) {
 	case ACCOUNTS_OK:
-		printf("created %s %s (id %lld) of clinic %lld\n", role, user.email, (long long)user.id, (long long)clinic_id);
+		if (officer)
+			printf("created %s %s (id %lld) of no clinic\n", role, user.email, (long long)user.id);
+		else
+			printf("created %s %s (id %lld) of clinic %lld\n", role, user.email, (long long)user.id,
+			       (long long)clinic_id);
 		rc = 0;
 		break;
 	case ACCOUNTS_EMAIL_TAKEN:

@@ -23,6 +23,8 @@ const audit_action_label audit_actions[] = {
 	{"user.force_password_reset", "パスワード再設定の要求", "Required a password reset"},
 	{"clinic.update", "クリニック情報の変更", "Changed the clinic's details"},
 	{"clinic.create", "クリニックの追加", "Added a clinic"},
+	{"registry.lot_alert", "全院へのロット警告", "Cross-clinic lot alert"},
+	{"registry.read", "安全管理者による閲覧", "Registry read by the safety officer"},
 	{"slot.publish", "診察枠の公開", "Published consultation slots"},
 	{"slot.delete", "診察枠の削除", "Deleted a consultation slot"},
 	{"schedule.read", "診察予定の閲覧", "Viewed the consultation schedule"},

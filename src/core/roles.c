@@ -10,6 +10,7 @@ static const struct {
 	{ROLE_DOCTOR, "doctor"},
 	{ROLE_PHARMACIST, "pharmacist"},
 	{ROLE_ADMIN, "admin"},
+	{ROLE_SAFETY_OFFICER, "safety_officer"},
 };
 
 const char *role_name(user_role role)

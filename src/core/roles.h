@@ -8,6 +8,9 @@ typedef enum user_role {
 	ROLE_DOCTOR = 1 << 1,
 	ROLE_PHARMACIST = 1 << 2,
 	ROLE_ADMIN = 1 << 3,
+	/* A chain's or registry's safety officer (issue 18): of no clinic; sees pooled,
+	 * de-identified adverse events, lots and signals, and raises cross-clinic lot alerts. */
+	ROLE_SAFETY_OFFICER = 1 << 4,
 } user_role;
 
 #define ROLE_STAFF (ROLE_DOCTOR | ROLE_PHARMACIST | ROLE_ADMIN)

@@ -84,6 +84,10 @@ void handle_order_delivered(request *req);
 
 void handle_public_products(request *req);
 void handle_public_clinics(request *req);
+void handle_registry_adverse_events(request *req);
+void handle_registry_lots(request *req);
+void handle_registry_lot_alert(request *req);
+void handle_registry_signals(request *req);
 void handle_public_product(request *req);
 void handle_public_lot(request *req);
 void handle_public_certificate(request *req);

@@ -20,6 +20,8 @@ json_t *json_user(const user_record *u, const patient_profile *profile)
 	time_iso8601(u->created_at, created);
 	json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)u->id, "email", u->email, "name", u->name,
 	                      "role", role_name(u->role), "created_at", created);
+	/* The clinic the account belongs to; null for the safety officer, who has none. */
+	json_object_set_new(j, "clinic_id", u->clinic_id > 0 ? json_integer(u->clinic_id) : json_null());
 	if (profile != NULL)
 		json_object_set_new(j, "profile",
 		                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name_kana", profile->name_kana, "birth_date",

@@ -151,6 +151,7 @@ static const message messages[] = {
 	{"end_before_start", "終了は開始より後にしてください。", "The end must be after the start."},
 	{"slot_range", "枠の範囲が正しくありません(1枠以上、144枠以内)。", "The range must hold 1 to 144 slots."},
 	{"not_a_doctor", "医師のアカウントを指定してください。", "Not a doctor's account."},
+	{"registry_lot_unknown", "その製品のそのロット番号を持つクリニックはありません。", "No clinic holds that product's lot number."},
 	{"unknown_clinic", "そのクリニックはありません。一覧から選んでください。", "There is no such clinic; choose one from the list."},
 	{"lang_value", "ja または en を指定してください。", "Must be ja or en."},
 	{"sha256_format", "SHA-256(16進64文字)で指定してください。", "Must be a SHA-256 in 64 hex digits."},

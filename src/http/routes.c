@@ -31,6 +31,13 @@ static const field_spec signup_fields[] = {
 	{0},
 };
 
+static const field_spec registry_alert_fields[] = {
+	{"product_id", FIELD_INTEGER, true, 0, 0, 1, INT64_MAX, 0, NULL},
+	{"lot_number", FIELD_STRING, true, 1, 64, 0, 0, 0, NULL},
+	{"reason", FIELD_STRING, true, 1, 1000, 0, 0, FIELD_MULTILINE, NULL},
+	{0},
+};
+
 static const field_spec login_fields[] = {
 	{"email", FIELD_STRING, true, 1, 254, 0, 0, FIELD_LOWERCASE, NULL},
 	{"password", FIELD_STRING, true, 1, PASSWORD_MAX_CHARS, 0, 0, FIELD_RAW, NULL},
@@ -410,11 +417,11 @@ const route api_routes[] = {
 	{"POST", "/api/v1/auth/signup", ACCESS_PUBLIC, signup_fields, handle_signup},
 	{"GET", "/api/v1/public/clinics", ACCESS_PUBLIC, NULL, handle_public_clinics},
 	{"POST", "/api/v1/auth/login", ACCESS_PUBLIC, login_fields, handle_login},
-	{"POST", "/api/v1/auth/logout", ROLE_ANY_USER, no_fields, handle_logout},
+	{"POST", "/api/v1/auth/logout", ROLE_ANY_USER | ROLE_SAFETY_OFFICER, no_fields, handle_logout},
 	{"POST", "/api/v1/auth/password-reset", ACCESS_PUBLIC, reset_request_fields, handle_password_reset_request},
 	{"POST", "/api/v1/auth/password-reset/confirm", ACCESS_PUBLIC, reset_confirm_fields, handle_password_reset_confirm},
 	{"GET", "/api/v1/admin/mail", ROLE_ADMIN, NULL, handle_admin_mail},
-	{"GET", "/api/v1/me", ROLE_ANY_USER, NULL, handle_me},
+	{"GET", "/api/v1/me", ROLE_ANY_USER | ROLE_SAFETY_OFFICER, NULL, handle_me},
 	{"GET", "/api/v1/users", ROLE_ADMIN, NULL, handle_users_list},
 	{"POST", "/api/v1/users", ROLE_ADMIN, staff_fields, handle_users_create},
 	{"GET", "/api/v1/audit", ROLE_ADMIN, NULL, handle_audit_list},
@@ -513,6 +520,12 @@ const route api_routes[] = {
 	{"GET", "/api/v1/ae-lot-alerts", ROLE_STAFF, NULL, handle_ae_lot_alerts},
 	{"GET", "/api/v1/ctcae/terms", ROLE_STAFF, NULL, handle_ctcae_terms},
 	{"GET", "/api/v1/signals", ROLE_STAFF, NULL, handle_signals},
+
+	/* The safety officer's registry: pooled over every clinic, de-identified (issue 18). */
+	{"GET", "/api/v1/registry/adverse-events", ROLE_SAFETY_OFFICER, NULL, handle_registry_adverse_events},
+	{"GET", "/api/v1/registry/lots", ROLE_SAFETY_OFFICER, NULL, handle_registry_lots},
+	{"POST", "/api/v1/registry/lots/alert", ROLE_SAFETY_OFFICER, registry_alert_fields, handle_registry_lot_alert},
+	{"GET", "/api/v1/registry/signals", ROLE_SAFETY_OFFICER, NULL, handle_registry_signals},
 
 	{"GET", "/api/v1/me/checkins", ROLE_PATIENT, NULL, handle_my_checkins},
 	{"GET", "/api/v1/checkins/{id}", ROLE_ANY_USER, NULL, handle_checkin_get},

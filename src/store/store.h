@@ -740,6 +740,43 @@ typedef int (*store_ae_pair_fn)(void *ctx, int64_t report_id, const char *item, 
 /* The record is the listing's (its subject and body are freed after the call). */
 typedef int (*store_mail_fn)(void *ctx, const mail_record *m);
 typedef int (*store_clinic_fn)(void *ctx, const clinic_profile *c);
+
+/* One adverse-event report as the safety officer's pooled registry reads it (issue 18): what a
+ * pharmacovigilance registry keeps, never the patient's name, contact data, ids or free text.
+ * birth_date is read only to make an age band (core/registry.h) and is never sent. */
+typedef struct registry_ae_row {
+	int64_t report_id;
+	int64_t clinic_id;
+	char clinic_name[401];
+	char birth_date[11];
+	char sex[8];
+	char onset_date[11];
+	char severity[10];
+	char symptoms_json[512];
+	char product_code[41];         /* the reported order's product; "" when the report names none */
+	int version;                   /* the latest assessment's; 0: not assessed yet */
+	char terms_json[8192];         /* its terms; the reader keeps only codes and grades */
+	bool serious;
+	char outcome[24];
+	char causality[16];
+	char lot_numbers[256];         /* its suspect lots' numbers, ", "-separated */
+} registry_ae_row;
+typedef int (*store_registry_ae_fn)(void *ctx, const registry_ae_row *r);
+
+/* One clinic's receipt of a manufacturer's lot, for the registry's pooled view of lots. */
+typedef struct registry_lot_row {
+	int64_t lot_id;
+	int64_t clinic_id;
+	char clinic_name[401];
+	int64_t product_id;
+	char product_code[41];
+	char lot_number[65];
+	char status[16];
+	char expires_on[11];
+	int64_t quantity_received, quantity_available;
+	int64_t reports, serious_reports;  /* reports whose latest assessment suspects this lot row */
+} registry_lot_row;
+typedef int (*store_registry_lot_fn)(void *ctx, const registry_lot_row *r);
 typedef int (*store_followup_delivery_fn)(void *ctx, const followup_delivery *d);
 typedef int (*store_checkin_fn)(void *ctx, const checkin_record *c);
 typedef int (*store_checkin_symptom_fn)(void *ctx, const checkin_symptom *sy);
@@ -1074,6 +1111,13 @@ typedef struct store_methods {
 	store_rc (*clinic_insert)(store *s, clinic_profile *c);
 	/* Every clinic of the database, by id (whatever the scope: their names are public). */
 	store_rc (*clinic_list)(store *s, store_clinic_fn fn, void *ctx);
+
+	/* The safety officer's registry, pooled over every clinic whatever the scope (the caller
+	 * checks the role): reports newest first; lot rows by product, lot number and clinic,
+	 * narrowed to one product's lot number when lot_number is set. */
+	store_rc (*registry_ae_list)(store *s, store_registry_ae_fn fn, void *ctx);
+	store_rc (*registry_lot_list)(store *s, int64_t product_id, const char *lot_number, store_registry_lot_fn fn,
+	                              void *ctx);
 
 	/* Active safety follow-up (0016_followup.sql). followup_plan_get: STORE_NOT_FOUND when the
 	 * product has no plan of its own (the defaults apply). followup_plan_put writes every field. */

@@ -774,6 +774,16 @@ static inline store_rc store_clinic_list(store *s, store_clinic_fn fn, void *ctx
 	return s->m->clinic_list(s, fn, ctx);
 }
 
+static inline store_rc store_registry_ae_list(store *s, store_registry_ae_fn fn, void *ctx)
+{
+	return s->m->registry_ae_list(s, fn, ctx);
+}
+
+static inline store_rc store_registry_lot_list(store *s, int64_t product_id, const char *lot_number, store_registry_lot_fn fn, void *ctx)
+{
+	return s->m->registry_lot_list(s, product_id, lot_number, fn, ctx);
+}
+
 static inline store_rc store_followup_plan_get(store *s, int64_t product_id, followup_plan *out)
 {
 	return s->m->followup_plan_get(s, product_id, out);

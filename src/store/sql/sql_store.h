@@ -236,6 +236,9 @@ store_rc sql_clinic_get(store *s, int64_t id, clinic_profile *out);
 store_rc sql_clinic_put(store *s, const clinic_profile *c);
 store_rc sql_clinic_insert(store *s, clinic_profile *c);
 store_rc sql_clinic_list(store *s, store_clinic_fn fn, void *ctx);
+store_rc sql_registry_ae_list(store *s, store_registry_ae_fn fn, void *ctx);
+store_rc sql_registry_lot_list(store *s, int64_t product_id, const char *lot_number, store_registry_lot_fn fn,
+                               void *ctx);
 /* The audit log's search (store_sql_audit.c). */
 store_rc sql_audit_search(store *s, const audit_query *q, store_audit_entry_fn fn, void *ctx);
 store_rc sql_audit_count(store *s, const audit_query *q, int64_t *count_out);
@@ -446,6 +449,8 @@ store_rc sql_audit_each(store *s, store_audit_fn fn, void *ctx);
 	.clinic_put = sql_clinic_put, \
 	.clinic_insert = sql_clinic_insert, \
 	.clinic_list = sql_clinic_list, \
+	.registry_ae_list = sql_registry_ae_list, \
+	.registry_lot_list = sql_registry_lot_list, \
 	.followup_plan_get = sql_followup_plan_get, \
 	.followup_plan_put = sql_followup_plan_put, \
 	.followup_deliveries = sql_followup_deliveries, \

@@ -202,7 +202,10 @@ store_rc sql_user_insert(store *s, user_record *u)
 	sqldb_bind_text(st, 4, u->password_hash);
 	sqldb_bind_int64(st, 5, u->created_at);
 	sqldb_bind_text(st, 6, u->lang[0] ? u->lang : "ja");
-	sqldb_bind_int64(st, 7, u->clinic_id > 0 ? u->clinic_id : store_scope_home(s));
+	if (u->role == ROLE_SAFETY_OFFICER)
+		sqldb_bind_null(st, 7);    /* of no clinic: 0018's CHECK holds the two together */
+	else
+		sqldb_bind_int64(st, 7, u->clinic_id > 0 ? u->clinic_id : store_scope_home(s));
 	return sql_insert(ss, st, &u->id, "insert user");
 }
 

@@ -20,7 +20,7 @@ function dashCell(row, content) {
 }
 
 function roleLabel(role) {
-  return ['patient', 'doctor', 'pharmacist', 'admin'].includes(role) ? t(`role.${role}`) : String(role);
+  return ['patient', 'doctor', 'pharmacist', 'admin', 'safety_officer'].includes(role) ? t(`role.${role}`) : String(role);
 }
 
 function sexLabel(sex) {
@@ -174,6 +174,11 @@ function render() {
 
 async function load(user) {
   state.user = user;
+  if (user.role === 'safety_officer') {
+    // The safety officer belongs to no clinic: their page is the pooled registry.
+    window.location.replace('/registry.html');
+    return false;
+  }
   if (user.role === 'admin') {
     // First-run set-up: an admin goes to the clinic's details while they are incomplete.
     const clinic = await loadClinic();
@@ -186,7 +191,7 @@ async function load(user) {
 }
 
 runPage({
-  roles: ['patient', 'doctor', 'pharmacist', 'admin'],
+  roles: ['patient', 'doctor', 'pharmacist', 'admin', 'safety_officer'],
   load,
   wire: (user) => (user.role === 'admin' ? wireAdmin() : undefined),
   render,

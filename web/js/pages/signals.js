@@ -36,7 +36,7 @@ function renderAlerts() {
       a.quarantined ? t('signals.alerts.quarantined') : t('signals.alerts.not_quarantined')));
     const dl = el('dl', 'details details--compact');
     fillDetails(dl, [
-      [t('signals.alerts.rule'), ['serious-count', 'poisson-rate'].includes(a.rule) ? t(`signals.rule.${a.rule}`) : a.rule],
+      [t('signals.alerts.rule'), ['serious-count', 'poisson-rate', 'registry'].includes(a.rule) ? t(`signals.rule.${a.rule}`) : a.rule],
       [t('signals.alerts.evidence'), evidenceText(a.evidence)],
       [t('signals.alerts.created_at'), timeElement(a.created_at)],
     ]);
