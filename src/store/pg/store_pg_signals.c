@@ -203,6 +203,17 @@ static const lot_item *lot_find(lot_items *m, int64_t id)
 	return &m->lots[lo];
 }
 
+/* A COPY field holding a bigint: PostgreSQL writes it in plain decimal, which is read here
+ * without strtoll's locale and sign handling (two fields a pair, a million pairs a read). */
+static int64_t field_id(const char *f)
+{
+	uint64_t v = 0;
+	const char *p = f;
+	while (*p >= '0' && *p <= '9' && p - f < 18)
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	return *p == '\0' ? (int64_t)v : strtoll(f, NULL, 10);   /* signed, or 19 digits */
+}
+
 typedef struct copy_read {
 	pair_batch *b;
 	lot_items *lots;
@@ -219,8 +230,8 @@ static int take_line(void *ctx, char *line, size_t len)
 		b->why = "a row of the COPY is not report_id, lot_id, event";
 		return 1;
 	}
-	int64_t report_id = strtoll(f[0], NULL, 10);
-	const lot_item *lot = lot_find(r->lots, strtoll(f[1], NULL, 10));
+	int64_t report_id = field_id(f[0]);
+	const lot_item *lot = lot_find(r->lots, field_id(f[1]));
 	if (lot != NULL)
 		take_pair(b, report_id, r->lots->text + lot->at, lot->len, f[2], lens[2]);
 	return b->failed || b->stopped;
