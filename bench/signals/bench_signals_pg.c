@@ -12,7 +12,8 @@
  *     schema exosafe_bench, dropped at the end unless --keep) by COPY FROM STDIN: users
  *     (patients and a doctor), products, lots, ae_reports, ae_assessments and ae_suspect_lots.
  *     One report in 20 has an older assessment version with other terms and lots, which the
- *     latest-assessment rule must skip.
+ *     latest-assessment rule must skip. Migration 0017's pair triggers are off during the
+ *     load and ae_signal_pairs is filled from its view after it, as the migration fills it.
  *  3. The same reports are written as the CSV extract exosafe signals --reports reads, rows in
  *     the order the database gives them (report, lot, term), so both inputs are the same rows.
  *  4. R rounds (default 3), side by side in each: the CSV path (the file mapped and read with
