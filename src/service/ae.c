@@ -575,9 +575,12 @@ ae_rc ae_assess(store *s, const actor *by, const ae_policy *p, int64_t report_id
 int ae_pair_feed_add(void *ctx, int64_t report_id, const char *item, const char *event)
 {
 	ae_pair_feed *f = ctx;
-	char report[24];
-	int n = snprintf(report, sizeof report, "%lld", (long long)report_id);
-	if (signal_counter_add(f->counter, report, (size_t)n, item, strlen(item), event, strlen(event)) < 0) {
+	if (f->report_len == 0 || report_id != f->report_id) {
+		int n = snprintf(f->report, sizeof f->report, "%lld", (long long)report_id);
+		f->report_len = n > 0 ? (size_t)n : 0;
+		f->report_id = report_id;
+	}
+	if (signal_counter_add(f->counter, f->report, f->report_len, item, strlen(item), event, strlen(event)) < 0) {
 		f->failed = true;
 		return 1;
 	}
@@ -586,7 +589,7 @@ int ae_pair_feed_add(void *ctx, int64_t report_id, const char *item, const char 
 
 int ae_signal_counts(store *s, bool by_lot, struct signal_counter *counter)
 {
-	ae_pair_feed f = {counter, false};
+	ae_pair_feed f = {.counter = counter};
 	if (store_ae_signal_pairs(s, by_lot, ae_pair_feed_add, &f) != STORE_OK || f.failed)
 		return -1;
 	return 0;

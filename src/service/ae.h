@@ -111,6 +111,11 @@ struct signal_counter;
 typedef struct ae_pair_feed {
 	struct signal_counter *counter;
 	bool failed;             /* the counter refused a pair (out of memory); the listing stopped */
+	/* The last report id written out: a report's pairs come together, so it is printed once
+	 * per report, not once per pair (zero-initialized: none yet). */
+	int64_t report_id;
+	char report[24];
+	size_t report_len;
 } ae_pair_feed;
 int ae_pair_feed_add(void *feed, int64_t report_id, const char *item, const char *event);
 /* Adds every (case, product-or-lot, CTCAE term) of the latest assessments to counter, for

@@ -63,13 +63,16 @@ sqldb_rc sqldb_exec(sqldb *db, const char *sql);
  * writable (sqldb_copy_fields decodes it in place); valid only during the call. Non-zero stops. */
 typedef int (*sqldb_copy_line_fn)(void *ctx, char *line, size_t len);
 
-/* Runs sql, a `COPY (SELECT ...) TO STDOUT` in text format (no parameters: COPY takes none), and
+/* Runs sql, a `COPY (SELECT ...) TO STDOUT` (no parameters: COPY takes none), and
  * passes each row to fn as it arrives: a result of any size streams in one round trip, without
  * the whole result held in memory as sqldb_step's is. Returns SQLDB_DONE after the last row, or
  * after fn stopped (the rest of the rows are read and dropped, so the connection stays usable
  * and a transaction open around the call is not aborted); an error of the query, also one that
  * comes after some rows were given (they cannot be taken back), as sqldb_step would (message in
- * sqldb_errmsg). PostgreSQL only: the SQLite driver returns SQLDB_ERROR, "not supported". */
+ * sqldb_errmsg). PostgreSQL only: the SQLite driver returns SQLDB_ERROR, "not supported".
+ * In text format each row comes without its newline; with (FORMAT binary) each message comes
+ * as PostgreSQL sends it (the file header before the first row, the trailer -1 last), with
+ * line[len] still writable. */
 sqldb_rc sqldb_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn, void *ctx);
 
 /* Splits a row of sqldb_copy_out into its tab-separated fields in place, decoding the text

@@ -656,13 +656,14 @@ static sqldb_rc pg_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn, v
 		PQclear(r);
 		return rc;
 	}
+	bool binary = PQbinaryTuples(r) != 0;   /* COPY ... (FORMAT binary): rows as they come */
 	PQclear(r);
 	bool stopped = false;
 	char *buf;
 	int n;
 	while ((n = PQgetCopyData(c->pg, &buf, 0)) > 0) {
 		size_t len = (size_t)n;
-		if (buf[len - 1] == '\n')
+		if (!binary && buf[len - 1] == '\n')
 			buf[--len] = '\0';
 		if (!stopped && fn(ctx, buf, len) != 0)
 			stopped = true;           /* the rest is drained: the protocol has no clean stop */
