@@ -93,17 +93,13 @@ FOR EACH ROW EXECUTE FUNCTION ae_signal_pairs_assessment();
 -- function, so there each event has its own body.
 CREATE FUNCTION ae_signal_pairs_lot() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    -- The reports as values, not as a subquery in the statements below: a value reaches the
-    -- view's report_id index, where IN (SELECT ...) let the planner join the whole of
-    -- ae_suspect_lots on every row (a load of 400,000 lots took over ten minutes).
-    old_report bigint := CASE WHEN TG_OP IN ('DELETE', 'UPDATE')
-                              THEN (SELECT report_id FROM ae_assessments WHERE id = OLD.assessment_id) END;
-    new_report bigint := CASE WHEN TG_OP IN ('INSERT', 'UPDATE')
-                              THEN (SELECT report_id FROM ae_assessments WHERE id = NEW.assessment_id) END;
+    old_assessment bigint := CASE WHEN TG_OP IN ('DELETE', 'UPDATE') THEN OLD.assessment_id END;
+    new_assessment bigint := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN NEW.assessment_id END;
 BEGIN
-    DELETE FROM ae_signal_pairs WHERE report_id = old_report OR report_id = new_report;
+    DELETE FROM ae_signal_pairs WHERE report_id IN (SELECT report_id FROM ae_assessments
+                                                    WHERE id IN (old_assessment, new_assessment));
     INSERT INTO ae_signal_pairs SELECT * FROM ae_signal_pairs_joined
-        WHERE report_id = old_report OR report_id = new_report;
+        WHERE report_id IN (SELECT report_id FROM ae_assessments WHERE id IN (old_assessment, new_assessment));
     RETURN NULL;
 END
 $$;
