@@ -132,7 +132,8 @@ static store_rc alarm_one_excursion(store *s, const coldchain_alarm_settings *cf
 	return store_commit(s);
 }
 
-store_rc coldchain_alarm_excursions(store *s, const coldchain_alarm_settings *cfg, int64_t now,
+/* coldchain_alarm_excursions for the clinic of the store's scope. */
+static store_rc excursions_in_scope(store *s, const coldchain_alarm_settings *cfg, int64_t now,
                                     coldchain_alarm_counts *counts)
 {
 	(void)counts;
@@ -228,7 +229,8 @@ fail:
 	return STORE_ERROR;
 }
 
-store_rc coldchain_check_silent(store *s, const coldchain_alarm_settings *cfg, int64_t now,
+/* coldchain_check_silent for the clinic of the store's scope. */
+static store_rc silent_in_scope(store *s, const coldchain_alarm_settings *cfg, int64_t now,
                                 coldchain_alarm_counts *counts)
 {
 	coldchain_alarm_counts ignored = {0};
@@ -245,9 +247,61 @@ store_rc coldchain_check_silent(store *s, const coldchain_alarm_settings *cfg, i
 	for (size_t i = 0; i < sensors.n && rc == STORE_OK; i++)
 		rc = check_sensor(s, cfg, to, &sensors.items[i], now, counts);
 	if (rc == STORE_OK)
-		rc = coldchain_alarm_excursions(s, cfg, now, counts);
+		rc = excursions_in_scope(s, cfg, now, counts);
 out:
 	free(sensors.items);
 	free(to);
 	return rc;
+}
+
+/* ---- one clinic at a time ---- */
+
+typedef store_rc (*alarm_run)(store *s, const coldchain_alarm_settings *cfg, int64_t now, coldchain_alarm_counts *counts);
+
+typedef struct clinic_ids {
+	int64_t ids[1024];
+	int n;
+} clinic_ids;
+
+static int collect_clinic(void *ctx, const clinic_profile *c)
+{
+	clinic_ids *l = ctx;
+	if (l->n < 1024)
+		l->ids[l->n++] = c->id;
+	return 0;
+}
+
+/* A clinic's alarms go to its own pharmacists and admins, under its own name: with every
+ * clinic in scope (the CLI, the server's periodic check) run once per clinic, scoped to it;
+ * a request already scoped to its clinic runs as it is. */
+static store_rc each_clinic(store *s, alarm_run run, const coldchain_alarm_settings *cfg, int64_t now,
+                            coldchain_alarm_counts *counts)
+{
+	if (s->clinic_scope != STORE_SCOPE_ALL)
+		return run(s, cfg, now, counts);
+	clinic_ids *clinics = calloc(1, sizeof *clinics);
+	if (clinics == NULL || store_clinic_list(s, collect_clinic, clinics) != STORE_OK) {
+		free(clinics);
+		return STORE_ERROR;
+	}
+	store_rc rc = STORE_OK;
+	for (int i = 0; i < clinics->n && rc == STORE_OK; i++) {
+		store_scope_clinic(s, clinics->ids[i]);
+		rc = run(s, cfg, now, counts);
+	}
+	store_scope_clinic(s, STORE_SCOPE_ALL);
+	free(clinics);
+	return rc;
+}
+
+store_rc coldchain_alarm_excursions(store *s, const coldchain_alarm_settings *cfg, int64_t now,
+                                    coldchain_alarm_counts *counts)
+{
+	return each_clinic(s, excursions_in_scope, cfg, now, counts);
+}
+
+store_rc coldchain_check_silent(store *s, const coldchain_alarm_settings *cfg, int64_t now,
+                                coldchain_alarm_counts *counts)
+{
+	return each_clinic(s, silent_in_scope, cfg, now, counts);
 }

@@ -28,7 +28,8 @@ typedef struct coldchain_alarm_counts {
 } coldchain_alarm_counts;
 
 /* Queues the alarm of every excursion alert opened in the last COLDCHAIN_ALARM_RECENT_SECONDS
- * that has not been mailed yet, one e-mail per pharmacist and administrator. Call after
+ * that has not been mailed yet, one e-mail per pharmacist and administrator of the lot's clinic
+ * (with every clinic in the store's scope, each clinic in turn; else the scope's clinic). Call after
  * readings were imported (at once) and periodically (imports by the command line). Each alert
  * is its own transaction. Returns STORE_OK, or STORE_ERROR with s->errmsg (what was queued
  * before stays queued). */

@@ -1,5 +1,6 @@
 // Cold-chain alarms delivered over SMTP to a real local relay (aiosmtpd, tests/lib/smtp.mjs): a
-// connected sensor that has gone silent reaches every pharmacist and administrator at once, in
+// connected sensor that has gone silent reaches every pharmacist and administrator of its clinic
+// (not another clinic's on the same database) at once, in
 // Japanese, with an absolute link to its chart ([mail] public_url); its recovery follows.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,18 @@ before(async () => {
   ini = join(dir, 'exosafe.ini');
   writeFileSync(ini, `[mail]\nsmtp_url = ${smtp.url}\n`
     + `from = noreply@clinic.example.jp\npoll_seconds = 1\nretry_base_seconds = 1\nretry_max_seconds = 2\npublic_url = ${PUBLIC_URL}\n`);
-  server = await startServer({ demo: true, args: ['--config', ini] });
+  // A second clinic on the same database: its staff must not get the demo clinic's alarms.
+  server = await startServer({
+    demo: true,
+    args: ['--config', ini],
+    before(db) {
+      assert.equal(cli(['clinic', 'add', '--db', db, '--name', '西新宿クリニック']).status, 0);
+      for (const role of ['pharmacist', 'admin']) {
+        const r = cli(['user', 'add', '--db', db, '--role', role, '--email', `${role}@nishi.example`, '--name', `西 ${role}`, '--clinic', '2'], 'nishi-password-1\n');
+        assert.equal(r.status, 0, r.stderr);
+      }
+    },
+  });
   // The demo clinic's name (the clinic's details live in its settings, not the config).
   clinicName = (await (await fetch(`${server.url}/api/v1/clinic`)).json()).clinic.name;
 });
