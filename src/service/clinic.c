@@ -19,6 +19,17 @@ clinic_rc clinic_profile_get(store *s, clinic_profile *out)
 	return rc == STORE_OK ? CLINIC_OK : CLINIC_ERROR;
 }
 
+clinic_rc clinic_profile_of(store *s, const user_record *user, clinic_profile *out)
+{
+	if (user->clinic_id <= 0)
+		return clinic_profile_get(s, out);
+	*out = (clinic_profile){0};
+	store_rc rc = store_clinic_get(s, user->clinic_id, out);
+	if (rc == STORE_NOT_FOUND)
+		snprintf(s->errmsg, sizeof s->errmsg, "the clinic row %lld is missing", (long long)user->clinic_id);
+	return rc == STORE_OK ? CLINIC_OK : CLINIC_ERROR;
+}
+
 /* "name,phone": the fields whose stored value changes, for the audit row (values are not
  * logged: the bank account has no place in the audit log). */
 static void changed_fields(const clinic_profile *a, const clinic_profile *b, char *out, size_t outlen)

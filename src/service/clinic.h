@@ -21,6 +21,11 @@ typedef enum clinic_rc {
 	CLINIC_ERROR,         /* storage failure; store->errmsg says why */
 } clinic_rc;
 
+/* The details of user's own clinic (the store's for a user of none): what a mail to a patient
+ * names, whatever the scope it is queued in (a background job runs with every clinic).
+ * Errors: CLINIC_ERROR. */
+clinic_rc clinic_profile_of(store *s, const user_record *user, clinic_profile *out);
+
 /* Reads the details of the store's clinic (its scope's; clinic 1 for every clinic) into out. CLINIC_ERROR on a storage failure.
  * Errors: CLINIC_ERROR. */
 clinic_rc clinic_profile_get(store *s, clinic_profile *out);

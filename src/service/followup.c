@@ -153,7 +153,7 @@ static store_rc mail_checkin(store *s, const followup_settings *fs, const checki
 	if (rc != STORE_OK)
 		return STORE_ERROR;
 	clinic_profile clinic;
-	if (clinic_profile_get(s, &clinic) != CLINIC_OK)
+	if (clinic_profile_of(s, &u, &clinic) != CLINIC_OK)
 		return STORE_ERROR;
 	bool en = strcmp(u.lang, "en") == 0;
 	product_record p;

@@ -51,7 +51,7 @@ static store_rc queue(store *s, const mail_settings *mail, const user_record *us
 {
 	/* The clinic's details as an admin set them (read per mail: they may change). */
 	clinic_profile clinic;
-	if (clinic_profile_get(s, &clinic) != CLINIC_OK)
+	if (clinic_profile_of(s, user, &clinic) != CLINIC_OK)
 		return STORE_ERROR;
 	mail_var vars[16];
 	char link[700];
@@ -151,7 +151,7 @@ store_rc mail_event_order_placed(store *s, const mail_settings *mail, const orde
 	if (strcmp(o->payment_method, "bank_transfer") == 0) {
 		/* Orders by transfer are refused until the clinic has an account (handlers_orders.c). */
 		clinic_profile clinic;
-		if (clinic_profile_get(s, &clinic) != CLINIC_OK)
+		if (clinic_profile_of(s, &user, &clinic) != CLINIC_OK)
 			return STORE_ERROR;
 		const char *type = clinic_account_type_label(clinic.bank_account_type, en);
 		char bank[1100];

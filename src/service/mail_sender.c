@@ -133,6 +133,24 @@ static int record_outcome(store *s, const mail_record *m, const mail_config *mc,
 	return store_commit(s) == STORE_OK ? 0 : -1;
 }
 
+/* Makes *clinic the clinic m's recipient belongs to (kept when it is already), or the default
+ * clinic's for a message to no account; 0, or -1 on a storage failure. */
+static int from_clinic(store *s, const mail_record *m, int64_t default_clinic, clinic_profile *clinic)
+{
+	int64_t want = default_clinic;
+	if (m->recipient_user_id > 0) {
+		user_record u;
+		store_rc rc = store_user_by_id(s, m->recipient_user_id, &u);
+		if (rc == STORE_ERROR)
+			return -1;
+		if (rc == STORE_OK && u.clinic_id > 0)
+			want = u.clinic_id;
+	}
+	if (clinic->id == want)
+		return 0;
+	return store_clinic_get(s, want, clinic) == STORE_OK ? 0 : -1;
+}
+
 int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_result *out)
 {
 	const mail_config *mc = &cfg->mail;
@@ -145,10 +163,12 @@ int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_resul
 		limit = (int)(sizeof due.ids / sizeof due.ids[0]);
 	if (store_mail_due(s, clock_now(), limit, collect_due, &due) != STORE_OK)
 		return -1;
-	/* The From: display name is the clinic's, read per batch: an admin may rename it. */
+	/* The From: display name is the recipient's clinic's (a chain's clinics share the outbox),
+	 * read per batch: an admin may rename it. The store's clinic for a message to no account. */
 	clinic_profile clinic;
 	if (due.n > 0 && clinic_profile_get(s, &clinic) != CLINIC_OK)
 		return -1;
+	int64_t default_clinic = clinic.id;
 	for (int i = 0; i < due.n; i++) {
 		mail_record m;
 		store_rc rc = store_mail_get(s, due.ids[i], &m);
@@ -159,6 +179,10 @@ int mail_send_due(store *s, const server_config *cfg, int limit, mail_send_resul
 		if (strcmp(m.status, "queued") != 0) {
 			mail_record_clear(&m);
 			continue;
+		}
+		if (from_clinic(s, &m, default_clinic, &clinic) != 0) {
+			mail_record_clear(&m);
+			return -1;
 		}
 		char message_id[320], err[256] = "";
 		snprintf(message_id, sizeof message_id, "exosafe-%lld-%lld@%.250s", (long long)m.id, (long long)m.created_at,

@@ -36,7 +36,7 @@ reset_rc password_reset_request(store *s, const server_config *cfg, const char *
 	snprintf(minutes, sizeof minutes, "%d", cfg->mail.reset_valid_minutes);
 	snprintf(object, sizeof object, "user:%lld", (long long)user.id);
 	clinic_profile clinic;
-	if (clinic_profile_get(s, &clinic) != CLINIC_OK)
+	if (clinic_profile_of(s, &user, &clinic) != CLINIC_OK)
 		return RESET_ERROR;
 	mail_var vars[] = {{"name", user.name}, {"link", link}, {"valid_minutes", minutes},
 	                   {"clinic_name", clinic.name}, {"clinic_phone", clinic.phone}};

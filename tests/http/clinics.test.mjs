@@ -229,6 +229,15 @@ describe('signing up with a clinic', () => {
     assert.ok(!one.includes('nishi.patient@example.jp'));
   });
 
+  test('mail to a clinic 2 patient names clinic 2, whichever scope queued it', async () => {
+    const anon = new Client(server.url);
+    await anon.primeCsrf();
+    const r = await anon.post('/api/v1/auth/password-reset', { email: 'nishi.patient@example.jp' });
+    assert.equal(r.status, 202, r.text);
+    const body = sql(server.db, "SELECT subject || ' ' || body_text FROM mail_outbox WHERE to_address = 'nishi.patient@example.jp' ORDER BY id DESC LIMIT 1");
+    assert.ok(body.includes('西新宿クリニック'), body.slice(0, 300));
+  });
+
   test('a clinic id that does not exist: 400 naming clinic_id, nothing written', async () => {
     const before = counts(server.db, ['users', 'patient_profiles', 'audit_log']);
     const p = new Client(server.url);
