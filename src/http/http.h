@@ -84,6 +84,10 @@ typedef struct request {
 	char raw_content_type[64];
 	char raw_filename[64];
 	char raw_csp[256];                /* replaces the default Content-Security-Policy when set */
+	int retry_after;                  /* seconds for a Retry-After header; 0: none */
+	/* Set by reply_internal when the store's transaction met a serialization failure (it was
+	 * rolled back): the server runs the handler again (dispatch_body). */
+	bool rerun_wanted;
 
 	void *connection;                 /* struct MHD_Connection *, for header look-ups */
 } request;
@@ -118,7 +122,10 @@ void reply_error(request *req, int status, const char *code, const char *field, 
 /* The {code, message, field} object reply_error sends (new reference), for replies that carry
  * several. */
 json_t *error_json(request *req, const char *code, const char *field, const char *reason);
-/* Logs the store's error and replies 500 internal. */
+/* Logs the store's error and replies to it: 503 database_unavailable when the database cannot
+ * be reached, 503 database_busy when it was busy or a serialization failure persisted (both with
+ * Retry-After), else 500 internal. After a serialization failure it asks for the handler to be
+ * run again (rerun_wanted). */
 void reply_internal(request *req, const char *what);
 /* A file download: takes ownership of body (malloc'd). */
 void reply_raw(request *req, int status, char *body, size_t len, const char *content_type, const char *filename);

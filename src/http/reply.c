@@ -36,9 +36,33 @@ void reply_error(request *req, int status, const char *code, const char *field, 
 	reply_json(req, status, json_pack("{s:o}", "error", error_json(req, code, field, reason)));
 }
 
+/* Seconds a client is asked to wait (Retry-After): a restart or failover of the database
+ * takes seconds; a busy database frees up within one. */
+enum { RETRY_AFTER_UNAVAILABLE = 5, RETRY_AFTER_BUSY = 1 };
+
 void reply_internal(request *req, const char *what)
 {
 	fprintf(stderr, "exosafe: %s %s: %s: %s\n", req->method, req->path, what, req->db ? req->db->errmsg : "");
+	/* req->db's fault is its last failure in this request (the pool clears it per request);
+	 * a failure that did not come from req->db (none recorded) stays a 500. */
+	switch (req->db ? req->db->fault : STORE_FAULT_NONE) {
+	case STORE_FAULT_UNAVAILABLE:
+		req->retry_after = RETRY_AFTER_UNAVAILABLE;
+		reply_error(req, 503, "database_unavailable", NULL, NULL);
+		return;
+	case STORE_FAULT_RETRY:
+		/* Run again by the server; this is the answer once the runs allowed are used up. */
+		req->rerun_wanted = true;
+		req->retry_after = RETRY_AFTER_BUSY;
+		reply_error(req, 503, "database_busy", NULL, NULL);
+		return;
+	case STORE_FAULT_BUSY:
+		req->retry_after = RETRY_AFTER_BUSY;
+		reply_error(req, 503, "database_busy", NULL, NULL);
+		return;
+	case STORE_FAULT_NONE:
+		break;
+	}
 	reply_error(req, 500, "internal", NULL, NULL);
 }
 

@@ -121,6 +121,7 @@ static store *pool_take(store_pool *p)
 		pthread_cond_wait(&p->available, &p->lock);
 	store *s = p->free_list[--p->free_count];
 	pthread_mutex_unlock(&p->lock);
+	s->fault = STORE_FAULT_NONE;   /* a fault is the request's own (reply_internal reads it) */
 	return s;
 }
 
@@ -367,11 +368,45 @@ static const route *dispatch_head(server *srv, request *req)
 }
 
 /* The second half, with the body read: its size, JSON and fields, then the handler. */
+/* Runs of a handler whose transaction PostgreSQL rolled back for a serialization failure or a
+ * deadlock (SQLSTATE 40001/40P01). The writers hold one lock, so the usual cause is gone
+ * at the next run; the last failure is answered 503 database_busy. */
+enum { HANDLER_RUNS = 3 };
+
+/* Runs the handler, again while its store transaction was rolled back by a serialization
+ * failure (reply_internal sets rerun_wanted): the database is as it was before the run, so the
+ * run is simply repeated, its first answer dropped. Not when it committed anything, nor when
+ * it has sent audit rows to the audit writer, which commits them on its own. */
+static void run_handler(request *req, const route *found)
+{
+	for (int run = 1;; run++) {
+		req->rerun_wanted = false;
+		unsigned long commits = req->db->commits;
+		found->handler(req);
+		/* A handler with two transactions whose second failed keeps its answer: running it
+		 * again would repeat the first. */
+		if (!req->rerun_wanted || run == HANDLER_RUNS || req->audit_wait != NULL || req->db->commits != commits)
+			return;
+		fprintf(stderr, "exosafe: %s %s: serialization failure, running it again (%d of %d)\n", req->method,
+		        req->path, run + 1, HANDLER_RUNS);
+		json_decref(req->reply);
+		req->reply = NULL;
+		free(req->raw_body);
+		req->raw_body = NULL;
+		req->raw_filename[0] = '\0';
+		req->raw_csp[0] = '\0';
+		req->status = 200;
+		req->cookie_count = 0;
+		req->retry_after = 0;
+		req->db->fault = STORE_FAULT_NONE;
+	}
+}
+
 static void dispatch_body(request *req, const route *found)
 {
 	scope_request(req);
 	if (found->roles & ACCESS_DEVICE) {
-		found->handler(req);
+		run_handler(req, found);
 		return;
 	}
 	if (is_state_changing(req->method)) {
@@ -385,7 +420,7 @@ static void dispatch_body(request *req, const route *found)
 			return;
 		}
 	}
-	found->handler(req);
+	run_handler(req, found);
 }
 
 /* More query arguments than this are refused with 414 before libmicrohttpd stores them: each
@@ -444,6 +479,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, request *req)
 	security_headers_add(r, true, req->raw_csp[0] ? req->raw_csp : NULL);
 	for (int i = 0; i < req->cookie_count; i++)
 		MHD_add_response_header(r, "Set-Cookie", req->set_cookies[i]);
+	if (req->retry_after > 0) {
+		char seconds[16];
+		snprintf(seconds, sizeof seconds, "%d", req->retry_after);
+		MHD_add_response_header(r, "Retry-After", seconds);
+	}
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)req->status, r);
 	MHD_destroy_response(r);
 	return ret;

@@ -1170,6 +1170,25 @@ typedef struct store_methods {
 	store_rc (*followup_exposures)(store *s, int64_t product_id, store_followup_exposure_fn fn, void *ctx);
 } store_methods;
 
+/* Why the last STORE_ERROR happened, where the caller can answer better than "it broke": the
+ * database is out of reach or busy, and the same request may succeed later. A qualifier of
+ * STORE_ERROR rather than more store_rc values: dozens of callers test rc == STORE_ERROR to
+ * tell a failure from STORE_NOT_FOUND, and would read a new value as "found". */
+typedef enum store_fault {
+	STORE_FAULT_NONE = 0,      /* not known to be passing: report it as a fault */
+	STORE_FAULT_UNAVAILABLE,   /* the database server cannot be reached (down, restarting,
+	                            * refusing connections); nothing more was sent to it */
+	STORE_FAULT_RETRY,         /* PostgreSQL serialization failure or deadlock: the transaction
+	                            * was rolled back and may be run again at once */
+	STORE_FAULT_BUSY,          /* SQLite: another process held the write lock past the busy
+	                            * timeout; the transaction was rolled back */
+} store_fault;
+/* SQLite's BUSY is BUSY, not UNAVAILABLE: the file is there and readable, only its write lock
+ * is held, by another process (this process's writers queue at the write gate first), e.g. the
+ * CLI's restore or import. Nor RETRY: SQLite already waited its busy timeout (10 s), and an
+ * immediate run again would keep the client waiting as long again; the client is asked to come
+ * back instead. */
+
 struct store {
 	const store_methods *m;
 	char errmsg[256];      /* the last STORE_ERROR's reason, for logs and the CLI */
@@ -1179,6 +1198,13 @@ struct store {
 	 * safety officer, who reads pooled data through its own queries only). A row of another
 	 * clinic reads as not found, as a patient's view of another patient's rows does. */
 	int64_t clinic_scope;
+	store_fault fault;     /* the last STORE_ERROR's kind; set with errmsg by the SQL stores
+	                        * (sql_fail), cleared by whoever hands the store out (the server's
+	                        * pool, per request) */
+	unsigned long commits; /* PostgreSQL: transactions committed on this connection, so a caller
+	                        * that would run a rolled-back request again can tell that none of
+	                        * its earlier transactions committed (SQLite leaves it 0: it never
+	                        * reports STORE_FAULT_RETRY) */
 };
 
 #define STORE_SCOPE_ALL 0

@@ -382,6 +382,7 @@ static void test_constraints_and_errors(void **state)
 	assert_non_null(strstr(sqldb_errmsg(db), "syntax error"));
 	assert_null(sqldb_prepare(db, "SELECT ?0"));
 	assert_int_equal(sqldb_exec(db, "SELECT 1/0"), SQLDB_ERROR);
+	assert_int_equal(sqldb_last_fault(db), SQLDB_FAULT_OTHER);
 	assert_int_equal(sqldb_exec(db, "INSERT INTO parent VALUES (1); INSERT INTO parent VALUES (1)"), SQLDB_CONSTRAINT);
 	/* The connection goes on after the errors. */
 	st = sqldb_prepare(db, "SELECT count(*) FROM kinds");
@@ -470,6 +471,7 @@ static void test_serialization_failure_is_retry(void **state)
 	assert_int_equal(commit_a, SQLDB_DONE);
 	assert_int_equal(commit_b, SQLDB_RETRY);
 	assert_non_null(strstr(sqldb_errmsg(b), "serializ"));
+	assert_int_equal(sqldb_last_fault(b), SQLDB_FAULT_RETRY);
 	/* Rolled back: b is out of its transaction and runs the next one. */
 	assert_int_equal(sqldb_exec(b, "ROLLBACK"), SQLDB_DONE);
 	sqldb_stmt *st = sqldb_prepare(b, count);
@@ -520,6 +522,7 @@ static void test_server_restart(void **state)
 	sqldb_bind_int64(st, 1, 1);
 	assert_int_equal(sqldb_step(st), SQLDB_ERROR);
 	assert_string_equal(sqldb_errmsg(db), "database connection lost");
+	assert_int_equal(sqldb_last_fault(db), SQLDB_FAULT_UNAVAILABLE);  /* 503 over HTTP, not 500 */
 	sqldb_release(st);
 	/* And a transaction's BEGIN after a restart is sent again, also with what the store sends
 	 * beside it (its lock, a statement with a row). */

@@ -9,7 +9,10 @@
  *     BEGIN ISOLATION LEVEL READ COMMITTED then pg_advisory_xact_lock(PG_WRITE_LOCK), held to
  *     COMMIT / ROLLBACK. A write outside a transaction is wrapped the same way (pg_ops), and
  *     retried a few times on a serialization failure or deadlock (SQLDB_RETRY); inside a
- *     transaction such a failure is STORE_ERROR with PostgreSQL's message, as SQLite's BUSY is.
+ *     transaction such a failure is STORE_ERROR with PostgreSQL's message and the fault
+ *     STORE_FAULT_RETRY (the HTTP server then runs the whole request again, src/http/server.c
+ *     run_handler), as SQLite's BUSY is STORE_FAULT_BUSY. A database out of reach is
+ *     STORE_FAULT_UNAVAILABLE (503 database_unavailable over HTTP).
  *   - migrations (src/store/pg/NNNN_*.sql, pg_migrations) recorded in schema_version as in
  *     SQLite, each in its own transaction under the same lock, so servers starting together
  *     migrate once;
@@ -78,9 +81,9 @@ static sqldb_rc pg_autocommit_write(sql_store *ss, sqldb_stmt *st, int64_t *id_o
 		rc = begin_write(ss->sql);
 		if (rc == SQLDB_DONE)
 			rc = sql_step_write(ss, st, id_out);
-		if (rc == SQLDB_DONE)
-			rc = sqldb_exec(ss->sql, "COMMIT");
-		else
+		if (rc == SQLDB_DONE && (rc = sqldb_exec(ss->sql, "COMMIT")) == SQLDB_DONE)
+			ss->base.commits++;
+		if (rc != SQLDB_DONE)
 			sqldb_exec(ss->sql, "ROLLBACK");  /* keeps the statement's message: ROLLBACK succeeds */
 		if (rc != SQLDB_RETRY)
 			break;
@@ -121,6 +124,7 @@ static store_rc pg_commit(store *s)
 		sqldb_exec(ps->sql_base.sql, "ROLLBACK");
 		return rc;
 	}
+	s->commits++;
 	return STORE_OK;
 }
 

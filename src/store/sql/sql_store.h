@@ -42,7 +42,8 @@ static inline sql_store *impl(store *s)
  * and records the rows changed when it is done. For sql_store_ops.autocommit_write. */
 sqldb_rc sql_step_write(sql_store *ss, sqldb_stmt *st, int64_t *id_out);
 
-/* Records the connection's message for what in errmsg; returns STORE_ERROR. */
+/* Records the connection's message for what in errmsg, and the kind of its last error in fault
+ * (STORE_FAULT_NONE for a plain error); returns STORE_ERROR. */
 store_rc sql_fail(sql_store *ss, const char *what);
 /* sqldb_prepare on ss's connection; NULL with "prepare: <why>" in errmsg on failure. Give the
  * statement back with sqldb_release. */

@@ -15,6 +15,11 @@ const char *sqldb_errmsg(const sqldb *db)
 	return db->drv->errmsg(db);
 }
 
+sqldb_fault sqldb_last_fault(const sqldb *db)
+{
+	return db->fault;
+}
+
 sqldb_stmt *sqldb_prepare(sqldb *db, const char *sql)
 {
 	return db->drv->prepare(db, sql);

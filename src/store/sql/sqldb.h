@@ -19,12 +19,28 @@ typedef enum sqldb_rc {
 	SQLDB_ERROR,       /* anything else; sqldb_errmsg says what */
 } sqldb_rc;
 
+/* What kind of failure the connection's last error was, for a caller that answers "try again
+ * later" rather than "something broke": set with the message (sqldb_errmsg), kept until the
+ * next error. */
+typedef enum sqldb_fault {
+	SQLDB_FAULT_NONE,         /* no error yet */
+	SQLDB_FAULT_OTHER,        /* a bad statement, a constraint, out of memory, ... */
+	SQLDB_FAULT_RETRY,        /* PostgreSQL 40001/40P01: the transaction was rolled back and may
+	                           * simply be run again at once */
+	SQLDB_FAULT_BUSY,         /* SQLite BUSY: another process held the write lock past the busy
+	                           * timeout; running again at once would wait as long again */
+	SQLDB_FAULT_UNAVAILABLE,  /* the database server cannot be reached (connection lost, reset
+	                           * refused): nothing more is sent until it is back */
+} sqldb_fault;
+
 typedef struct sqldb sqldb;
 typedef struct sqldb_stmt sqldb_stmt;
 
 sqldb_dialect sqldb_dialect_of(const sqldb *db);
 /* The last error's message on this connection ("" when none); valid until the next call. */
 const char *sqldb_errmsg(const sqldb *db);
+/* The kind of the last error on this connection (SQLDB_FAULT_NONE before any). */
+sqldb_fault sqldb_last_fault(const sqldb *db);
 
 /* A statement for sql ready to bind: the connection's cached one when free, else a fresh one.
  * NULL on failure (message in sqldb_errmsg). Give it back with sqldb_release. */

@@ -32,6 +32,7 @@ typedef struct sqldb_driver {
 struct sqldb {
 	const sqldb_driver *drv;
 	sqldb_dialect dialect;
+	sqldb_fault fault;    /* the last error's kind: the driver sets it wherever it sets the message */
 };
 struct sqldb_stmt {
 	sqldb *db;

@@ -9,9 +9,10 @@
  * - Results come as text; a bytea column is decoded from PostgreSQL's hex text by
  *   sqldb_column_blob. A boolean column reads as 1/0, as SQLite's comparisons do.
  * - Errors by SQLSTATE: class 23 is SQLDB_CONSTRAINT, 40001 and 40P01 SQLDB_RETRY (after which
- *   the transaction is rolled back here, as the contract says); a lost connection is SQLDB_ERROR
- *   "database connection lost", and the next prepare or exec resets it (PQreset), so the server
- *   keeps serving once the database is back. A reset loses the server's prepared statements:
+ *   the transaction is rolled back here, as the contract says); a lost connection (also class 08
+ *   and 57P01-57P03, the server ending it) is SQLDB_ERROR "database connection lost" with the
+ *   fault SQLDB_FAULT_UNAVAILABLE, as is a reset the server refuses; the next prepare or exec
+ *   resets it (PQreset), so the server keeps serving once the database is back. A reset loses the server's prepared statements:
  *   each is prepared again at its next run (the connection's generation tells).
  * - Unlike SQLite, a failed statement aborts PostgreSQL's whole transaction: every later
  *   statement fails until ROLLBACK, and COMMIT then rolls back (reported here as SQLDB_ERROR). */
@@ -180,8 +181,11 @@ fail:
 
 /* ---- errors ---- */
 
+/* Records the message of an error whose kind is SQLDB_FAULT_OTHER (callers that know better
+ * set c->base.fault after). */
 static void set_err(pg_conn *c, const char *msg)
 {
+	c->base.fault = SQLDB_FAULT_OTHER;
 	snprintf(c->errmsg, sizeof c->errmsg, "%s", msg ? msg : "");
 	size_t n = strlen(c->errmsg);
 	while (n > 0 && (c->errmsg[n - 1] == '\n' || c->errmsg[n - 1] == ' '))
@@ -194,6 +198,7 @@ static sqldb_rc fail_rc(pg_conn *c, const PGresult *res)
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
 		c->lost = true;
 		set_err(c, "database connection lost");
+		c->base.fault = SQLDB_FAULT_UNAVAILABLE;
 		return SQLDB_ERROR;
 	}
 	set_err(c, res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
@@ -202,11 +207,22 @@ static sqldb_rc fail_rc(pg_conn *c, const PGresult *res)
 		return SQLDB_ERROR;
 	if (strncmp(state, "23", 2) == 0)
 		return SQLDB_CONSTRAINT;
+	/* Class 08 (connection exception) and the server going away: 57P01 admin shutdown (a fast
+	 * stop or restart, pg_terminate_backend), 57P02 crash, 57P03 not accepting connections yet.
+	 * The error comes before libpq sees the socket close, so the status may still read OK:
+	 * the connection is taken as lost (reset before the next statement). */
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+	    strcmp(state, "57P03") == 0) {
+		c->lost = true;
+		c->base.fault = SQLDB_FAULT_UNAVAILABLE;
+		return SQLDB_ERROR;
+	}
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
 		/* The contract: after SQLDB_RETRY the transaction is rolled back. PostgreSQL leaves it
 		 * aborted until ROLLBACK; the caller's own ROLLBACK then only draws a warning. */
 		if (PQtransactionStatus(c->pg) == PQTRANS_INERROR)
 			PQclear(PQexec(c->pg, "ROLLBACK"));
+		c->base.fault = SQLDB_FAULT_RETRY;
 		return SQLDB_RETRY;
 	}
 	return SQLDB_ERROR;
@@ -224,6 +240,7 @@ static bool ensure_connected(pg_conn *c)
 		char why[sizeof c->errmsg];
 		snprintf(why, sizeof why, "database connection lost; reconnecting: %s", PQerrorMessage(c->pg));
 		set_err(c, why);
+		c->base.fault = SQLDB_FAULT_UNAVAILABLE;
 		return false;
 	}
 	c->lost = false;
@@ -481,6 +498,7 @@ static sqldb_rc pg_step(sqldb_stmt *base)
 	}
 	if (c->lost) {
 		set_err(c, "database connection lost");
+		c->base.fault = SQLDB_FAULT_UNAVAILABLE;
 		return SQLDB_ERROR;
 	}
 	bool may_resend = PQtransactionStatus(c->pg) == PQTRANS_IDLE && is_plain_read(st->pg_sql);

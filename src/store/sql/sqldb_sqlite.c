@@ -83,7 +83,7 @@ static sqldb_stmt *prepare_uncached(lite_db *ld, const char *sql)
 	return &s->base;
 }
 
-static sqldb_stmt *lite_prepare(sqldb *db, const char *sql)
+static sqldb_stmt *lite_prepare_cached(sqldb *db, const char *sql)
 {
 	lite_db *ld = lite(db);
 	ld->own_err = NULL;
@@ -105,6 +105,14 @@ static sqldb_stmt *lite_prepare(sqldb *db, const char *sql)
 	*slot = (lite_stmt){.base.db = db, .st = st, .sql = sqlite3_sql(st), .hash = h, .in_use = true, .cached = true};
 	ld->count++;
 	return &slot->base;
+}
+
+static sqldb_stmt *lite_prepare(sqldb *db, const char *sql)
+{
+	sqldb_stmt *st = lite_prepare_cached(db, sql);
+	if (st == NULL)
+		db->fault = SQLDB_FAULT_OTHER;
+	return st;
 }
 
 /* A cached statement is reset and its bindings cleared (so it holds no read snapshot and
@@ -147,9 +155,13 @@ static void lite_bind_null(sqldb_stmt *st, int idx)
 	sqlite3_bind_null(lst(st)->st, idx);
 }
 
-static sqldb_rc lite_rc(int rc)
+/* The sqldb_rc of SQLite's rc; a failure's kind is recorded on db (sqldb_last_fault). */
+static sqldb_rc lite_rc(sqldb *db, int rc)
 {
-	switch (rc & 0xff) {
+	int primary = rc & 0xff;
+	if (primary != SQLITE_ROW && primary != SQLITE_DONE && primary != SQLITE_OK)
+		db->fault = primary == SQLITE_BUSY ? SQLDB_FAULT_BUSY : SQLDB_FAULT_OTHER;
+	switch (primary) {
 	case SQLITE_ROW:
 		return SQLDB_ROW;
 	case SQLITE_DONE:
@@ -165,7 +177,7 @@ static sqldb_rc lite_rc(int rc)
 
 static sqldb_rc lite_step(sqldb_stmt *st)
 {
-	return lite_rc(sqlite3_step(lst(st)->st));
+	return lite_rc(st->db, sqlite3_step(lst(st)->st));
 }
 
 /* SQLite counts per connection: valid right after the statement's run, before the next. */
@@ -205,7 +217,7 @@ static sqldb_rc lite_exec(sqldb *db, const char *sql)
 {
 	lite(db)->own_err = NULL;
 	int rc = sqlite3_exec(lite(db)->conn, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? SQLDB_DONE : lite_rc(rc);
+	return rc == SQLITE_OK ? SQLDB_DONE : lite_rc(db, rc);
 }
 
 static const char *lite_errmsg(const sqldb *db)
@@ -221,6 +233,7 @@ static sqldb_rc lite_copy_out(sqldb *db, const char *sql, sqldb_copy_line_fn fn,
 	(void)fn;
 	(void)ctx;
 	lite(db)->own_err = "COPY ... TO STDOUT is not supported by SQLite";
+	db->fault = SQLDB_FAULT_OTHER;
 	return SQLDB_ERROR;
 }
 

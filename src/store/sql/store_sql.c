@@ -11,6 +11,21 @@
 store_rc sql_fail(sql_store *ss, const char *what)
 {
 	snprintf(ss->base.errmsg, sizeof ss->base.errmsg, "%s: %s", what, sqldb_errmsg(ss->sql));
+	switch (sqldb_last_fault(ss->sql)) {
+	case SQLDB_FAULT_UNAVAILABLE:
+		ss->base.fault = STORE_FAULT_UNAVAILABLE;
+		break;
+	case SQLDB_FAULT_RETRY:
+		ss->base.fault = STORE_FAULT_RETRY;
+		break;
+	case SQLDB_FAULT_BUSY:
+		ss->base.fault = STORE_FAULT_BUSY;
+		break;
+	case SQLDB_FAULT_NONE:
+	case SQLDB_FAULT_OTHER:
+		ss->base.fault = STORE_FAULT_NONE;
+		break;
+	}
 	return STORE_ERROR;
 }
 

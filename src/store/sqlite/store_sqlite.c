@@ -259,9 +259,13 @@ static const sql_store_ops sqlite_ops = {
 static store_rc exec_simple(sqlite_store *ss, const char *sql)
 {
 	char *err = NULL;
-	if (sqlite3_exec(ss->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+	int rc = sqlite3_exec(ss->db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
 		snprintf(ss->sql_base.base.errmsg, sizeof ss->sql_base.base.errmsg, "%s: %s", sql, err ? err : "?");
 		sqlite3_free(err);
+		/* BEGIN IMMEDIATE answers BUSY when another process kept the write lock past the busy
+		 * timeout: "try again", as the shared queries' sql_fail reports it. */
+		ss->sql_base.base.fault = (rc & 0xff) == SQLITE_BUSY ? STORE_FAULT_BUSY : STORE_FAULT_NONE;
 		return STORE_ERROR;
 	}
 	return STORE_OK;
