@@ -403,7 +403,7 @@ static signal_counter *read_csv(const char *path, bool by_lot)
 	return counter;
 }
 
-typedef store_rc (*pairs_fn)(sqldb *db, bool by_lot, store_ae_pair_fn fn, void *ctx, char *err, size_t errlen);
+typedef store_rc (*pairs_fn)(sqldb *db, bool by_lot, int64_t scope, store_ae_pair_fn fn, void *ctx, char *err, size_t errlen);
 
 static signal_counter *read_pg(sqldb *db, bool by_lot, pairs_fn read)
 {
@@ -411,7 +411,7 @@ static signal_counter *read_pg(sqldb *db, bool by_lot, pairs_fn read)
 	char err[512];
 	if (f.counter == NULL)
 		die("%s", "out of memory");
-	if (read(db, by_lot, ae_pair_feed_add, &f, err, sizeof err) != STORE_OK)
+	if (read(db, by_lot, STORE_SCOPE_ALL, ae_pair_feed_add, &f, err, sizeof err) != STORE_OK)
 		die("%s", err);
 	if (f.failed)
 		die("counter: %s", signal_counter_error(f.counter));
