@@ -240,40 +240,6 @@ static void test_same_pairs_as_sqlite(void **state)
 	}
 	store_scope_clinic(lite, STORE_SCOPE_ALL);
 
-	/* The halves on two connections (above) and one COPY when a second connection cannot
-	 * share the snapshot: inside the caller's transaction, and for a role allowed one
-	 * connection only. The same pairs in the same order every way. */
-	pair_list want = {0}, got = {0};
-	assert_int_equal(pg_ae_signal_pairs_stepped(pg, true, STORE_SCOPE_ALL, collect, &want, err, sizeof err), STORE_OK);
-	exec_ok(pg, "BEGIN");
-	assert_int_equal(pg_ae_signal_pairs(pg, true, STORE_SCOPE_ALL, collect, &got, err, sizeof err), STORE_OK);
-	exec_ok(pg, "COMMIT");
-	assert_int_equal(got.n, want.n);
-	for (size_t i = 0; i < got.n; i++)
-		assert_string_equal(got.lines[i], want.lines[i]);
-	list_free(&got);
-	exec_ok(pg, "DROP ROLE IF EXISTS pgsignals_one; CREATE ROLE pgsignals_one LOGIN CONNECTION LIMIT 1;"
-	            " GRANT USAGE ON SCHEMA pgsignals TO pgsignals_one;"
-	            " GRANT SELECT ON ALL TABLES IN SCHEMA pgsignals TO pgsignals_one");
-	const char *url = pg_url(), *at = strchr(url, '@'), *scheme = strstr(url, "://");
-	assert_true(at != NULL && scheme != NULL && scheme < at);
-	char one_url[512];
-	snprintf(one_url, sizeof one_url, "%.*spgsignals_one%s", (int)(scheme + 3 - url), url, at);
-	sqldb *one = sqldb_pg_open(one_url, err, sizeof err);
-	if (one == NULL)
-		fail_msg("open as pgsignals_one: %s", err);
-	sqldb *two = sqldb_pg_open(one_url, err, sizeof err);
-	assert_null(two);                                   /* the limit holds */
-	exec_ok(one, "SET search_path TO pgsignals");
-	if (pg_ae_signal_pairs(one, true, STORE_SCOPE_ALL, collect, &got, err, sizeof err) != STORE_OK)
-		fail_msg("pg_ae_signal_pairs with one connection: %s", err);
-	assert_int_equal(got.n, want.n);
-	for (size_t i = 0; i < got.n; i++)
-		assert_string_equal(got.lines[i], want.lines[i]);
-	list_free(&got);
-	list_free(&want);
-	sqldb_close(one);
-
 	/* The callback stops: no more calls, STORE_OK, and the connection goes on. */
 	pair_list few = {.stop_after = 3};
 	assert_int_equal(pg_ae_signal_pairs(pg, false, STORE_SCOPE_ALL, collect, &few, err, sizeof err), STORE_OK);
@@ -285,7 +251,6 @@ static void test_same_pairs_as_sqlite(void **state)
 	assert_non_null(strstr(err, "does not exist"));
 	assert_int_equal(few.n, 0);
 	exec_ok(pg, "DROP SCHEMA pgsignals CASCADE");
-	exec_ok(pg, "DROP ROLE pgsignals_one");
 	sqldb_close(pg);
 	assert_int_equal(test_store_close(dir, lite), 0);
 }

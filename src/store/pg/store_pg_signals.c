@@ -13,7 +13,6 @@
  * only while the largest report grows it. */
 #include "store/pg/store_pg_signals.h"
 
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +23,6 @@
 #define PAIRS_COPY                                                                                           \
 	"COPY (SELECT report_id, lot_id, event FROM ae_signal_pairs ORDER BY report_id, lot_id, term_no) TO STDOUT" \
 	" (FORMAT binary)"
-/* The same for the reports below or from a split: a COPY takes no parameters, so the split, an
- * int64 printed here, is written into the text. */
-#define PAIRS_COPY_HALF                                                                              \
-	"COPY (SELECT report_id, lot_id, event FROM ae_signal_pairs WHERE report_id %s %lld"                \
-	" ORDER BY report_id, lot_id, term_no) TO STDOUT (FORMAT binary)"
 /* Each lot's clinic too: a pair row whose lot is out of the store's clinic scope finds no lot
  * and is dropped, as the SQLite store's join with SQL_IN_SCOPE drops it (a COPY takes no
  * parameters, so the scope is applied here rather than printed into the query). */
@@ -296,185 +290,21 @@ static store_rc finish(pair_batch *b, sqldb *db, sqldb_rc rc, char *err, size_t 
 	return STORE_OK;
 }
 
-/* The reports from the split on, read by a second connection in its own thread while the
- * store's connection reads those below it (the server's COPY of a million rows is most of the
- * time, and one connection's COPY runs on one server process): its binary messages kept whole,
- * each a uint32 length and its bytes, given to take_line in order once the first half is read. */
-typedef struct half_copy {
-	sqldb *db;
-	char sql[256];
-	char *buf;
-	size_t len, cap;
-	bool failed;       /* out of memory */
-	sqldb_rc rc;
-	char why[256];     /* the server's reason when rc is not SQLDB_DONE */
-} half_copy;
-
-static int keep_message(void *ctx, char *line, size_t len)
-{
-	half_copy *h = ctx;
-	size_t need = h->len + sizeof(uint32_t) + len;
-	if (len > UINT32_MAX)
-		goto oom;
-	if (need > h->cap) {
-		size_t cap = h->cap ? h->cap : (size_t)1 << 20;
-		while (cap < need)
-			cap *= 2;
-		char *grown = realloc(h->buf, cap);
-		if (grown == NULL)
-			goto oom;
-		h->buf = grown;
-		h->cap = cap;
-	}
-	uint32_t n = (uint32_t)len;
-	memcpy(h->buf + h->len, &n, sizeof n);
-	memcpy(h->buf + h->len + sizeof n, line, len);
-	h->len = need;
-	return 0;
-oom:
-	h->failed = true;
-	return 1;
-}
-
-static void *half_run(void *arg)
-{
-	half_copy *h = arg;
-	h->rc = sqldb_copy_out(h->db, h->sql, keep_message, h);
-	if (h->rc != SQLDB_DONE)
-		snprintf(h->why, sizeof h->why, "%s", sqldb_errmsg(h->db));
-	return NULL;
-}
-
-/* Gives the second half's messages to take_line, as if its COPY were read here. */
-static void half_feed(half_copy *h, pair_batch *b, lot_items *lots)
-{
-	copy_read r = {b, lots, false};
-	for (size_t at = 0; at < h->len;) {
-		uint32_t n;
-		memcpy(&n, h->buf + at, sizeof n);
-		at += sizeof n;
-		if (take_line(&r, h->buf + at, n) != 0)
-			return;
-		at += n;
-	}
-}
-
-/* In the store's connection, now in a REPEATABLE READ transaction: its snapshot exported and
- * a second connection to the same URL made to read with it (as pg_dump -j does), with the same
- * search_path, and the split report id (halfway between the first and last reports, cheap from
- * the key's index; no report straddles it). NULL when there is nothing to split or the second
- * connection cannot be made (max_connections, a connection limit): then one COPY reads all.
- * *aborted is set when a query failed on the store's connection (its transaction aborted). */
-static sqldb *open_second(sqldb *db, int64_t *split, bool *aborted)
-{
-	sqldb_stmt *st = sqldb_prepare(db, "SELECT pg_export_snapshot(), current_setting('search_path'),"
-	                                   " (SELECT min(report_id) FROM ae_signal_pairs),"
-	                                   " (SELECT max(report_id) FROM ae_signal_pairs)");
-	if (st == NULL || sqldb_step(st) != SQLDB_ROW) {
-		*aborted = true;
-		sqldb_release(st);
-		return NULL;
-	}
-	char snapshot[64], path[1024];
-	const char *snap = sqldb_column_text(st, 0), *sp = sqldb_column_text(st, 1);
-	bool ok = snap != NULL && sp != NULL && !sqldb_column_is_null(st, 2) && strlen(snap) < sizeof snapshot &&
-	          strlen(sp) < sizeof path && strspn(snap, "0123456789ABCDEF-") == strlen(snap);
-	int64_t lo = ok ? sqldb_column_int64(st, 2) : 0, hi = ok ? sqldb_column_int64(st, 3) : 0;
-	if (ok) {
-		strcpy(snapshot, snap);
-		strcpy(path, sp);
-	}
-	sqldb_release(st);
-	if (!ok || hi - lo < 2)
-		return NULL;
-	*split = lo + (hi - lo) / 2 + 1;
-	char err[256];
-	sqldb *second = sqldb_pg_open_like(db, err, sizeof err);
-	if (second == NULL)
-		return NULL;
-	char set[128];
-	snprintf(set, sizeof set, "SET TRANSACTION SNAPSHOT '%s'", snapshot);
-	if (sqldb_exec(second, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") != SQLDB_DONE ||
-	    sqldb_exec(second, set) != SQLDB_DONE)
-		goto fail;
-	st = sqldb_prepare(second, "SELECT set_config('search_path', ?1, true)");
-	if (st == NULL)
-		goto fail;
-	sqldb_bind_text(st, 1, path);
-	sqldb_rc rc = sqldb_step(st);
-	sqldb_release(st);
-	if (rc == SQLDB_ROW)
-		return second;
-fail:
-	sqldb_close(second);
-	return NULL;
-}
-
 store_rc pg_ae_signal_pairs(sqldb *db, bool by_lot, int64_t scope, store_ae_pair_fn fn, void *ctx, char *err,
                             size_t errlen)
 {
 	pair_batch b = {.by_lot = by_lot, .fn = fn, .ctx = ctx};
 	lot_items lots = {.by_lot = by_lot, .scope = scope};
-	/* Two connections need one snapshot, so the read is its own transaction: inside a caller's
-	 * transaction (whose snapshot another connection could not share under READ COMMITTED)
-	 * one COPY reads all as before. */
-	bool own_tx = false, aborted = false;
-	sqldb *second = NULL;
-	int64_t split = 0;
-	if (sqldb_pg_idle(db) && sqldb_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") == SQLDB_DONE) {
-		own_tx = true;
-		second = open_second(db, &split, &aborted);
-		if (aborted) {
-			/* The query's error (say, no such table) is the COPY's to report, outside the
-			 * aborted transaction. */
-			sqldb_exec(db, "ROLLBACK");
-			own_tx = false;
-		}
-	}
-	half_copy *h = NULL;
-	bool started = false;
 	sqldb_rc rc = sqldb_copy_out(db, LOTS_COPY, take_lot, &lots);
 	if (lots.failed) {
 		b.failed = true;
 		b.why = lots.why;
 	} else if (rc == SQLDB_DONE) {
-		char sql[256];
-		if (second != NULL && (h = calloc(1, sizeof *h)) != NULL) {
-			h->db = second;
-			snprintf(h->sql, sizeof h->sql, PAIRS_COPY_HALF, ">=", (long long)split);
-			pthread_t thread;
-			started = pthread_create(&thread, NULL, half_run, h) == 0;
-			if (started)
-				snprintf(sql, sizeof sql, PAIRS_COPY_HALF, "<", (long long)split);
-			rc = sqldb_copy_out(db, started ? sql : PAIRS_COPY, take_line, &(copy_read){&b, &lots, false});
-			if (started)
-				pthread_join(thread, NULL);
-		} else {
-			rc = sqldb_copy_out(db, PAIRS_COPY, take_line, &(copy_read){&b, &lots, false});
-		}
-		if (started && rc == SQLDB_DONE && !b.failed && !b.stopped) {
-			if (h->failed) {
-				b.failed = true;
-				b.why = "out of memory";
-			} else if (h->rc != SQLDB_DONE) {
-				b.failed = true;
-				b.why = h->why;
-			} else {
-				half_feed(h, &b, &lots);
-			}
-		}
+		rc = sqldb_copy_out(db, PAIRS_COPY, take_line, &(copy_read){&b, &lots, false});
 	}
 	free(lots.lots);
 	free(lots.text);
-	store_rc out = finish(&b, db, rc, err, errlen);
-	if (own_tx)
-		sqldb_exec(db, "ROLLBACK");   /* nothing was written */
-	if (second != NULL)
-		sqldb_close(second);
-	if (h != NULL)
-		free(h->buf);
-	free(h);
-	return out;
+	return finish(&b, db, rc, err, errlen);
 }
 
 store_rc pg_ae_signal_pairs_stepped(sqldb *db, bool by_lot, int64_t scope, store_ae_pair_fn fn, void *ctx, char *err,

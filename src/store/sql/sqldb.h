@@ -89,11 +89,6 @@ struct sqlite3;
 sqldb *sqldb_sqlite_wrap(struct sqlite3 *conn);                  /* the SQLite store keeps opening */
 struct sqlite3 *sqldb_sqlite_handle(sqldb *db);
 sqldb *sqldb_pg_open(const char *url, char *err, size_t errlen);  /* postgres://... or key=value */
-/* A new connection to the URL db was opened with (a reader's second connection sharing its
- * snapshot: store_pg_signals.c); NULL with the reason in err. */
-sqldb *sqldb_pg_open_like(sqldb *db, char *err, size_t errlen);
-/* db is PostgreSQL's, connected and in no transaction (one may be begun and ended here). */
-bool sqldb_pg_idle(sqldb *db);
 void sqldb_close(sqldb *db);
 
 #endif

@@ -66,7 +66,6 @@ struct pg_conn {
 	unsigned generation;       /* counts connections (1 at open, +1 per reset) */
 	unsigned next_name;
 	bool lost;                 /* the connection went away: reset before the next statement */
-	char *url;                 /* as opened: sqldb_pg_open_like opens another like it */
 	char errmsg[512];
 	pg_stmt *cache[CACHE_BUCKETS];
 };
@@ -700,7 +699,6 @@ static void pg_close(sqldb *db)
 		}
 	}
 	PQfinish(c->pg);
-	free(c->url);
 	free(c);
 }
 
@@ -748,12 +746,6 @@ sqldb *sqldb_pg_open(const char *url, char *err, size_t errlen)
 	c->base.drv = &pg_driver;
 	c->base.dialect = SQLDB_POSTGRES;
 	c->generation = 1;
-	c->url = strdup(url);
-	if (c->url == NULL) {
-		snprintf(err, errlen, "out of memory");
-		free(c);
-		return NULL;
-	}
 	c->pg = PQconnectdb(url);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
 		snprintf(err, errlen, "cannot connect to PostgreSQL: %s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
@@ -761,7 +753,6 @@ sqldb *sqldb_pg_open(const char *url, char *err, size_t errlen)
 		while (n > 0 && err[n - 1] == '\n')
 			err[--n] = '\0';
 		PQfinish(c->pg);
-		free(c->url);
 		free(c);
 		return NULL;
 	}
@@ -769,33 +760,16 @@ sqldb *sqldb_pg_open(const char *url, char *err, size_t errlen)
 	if (PQsetClientEncoding(c->pg, "UTF8") != 0) {
 		snprintf(err, errlen, "cannot set the client encoding to UTF8: %s", PQerrorMessage(c->pg));
 		PQfinish(c->pg);
-		free(c->url);
 		free(c);
 		return NULL;
 	}
 	PQsetNoticeProcessor(c->pg, quiet_notice, NULL);
 	if (!database_sorts_bytewise(c->pg, err, errlen)) {
 		PQfinish(c->pg);
-		free(c->url);
 		free(c);
 		return NULL;
 	}
 	return &c->base;
-}
-
-sqldb *sqldb_pg_open_like(sqldb *db, char *err, size_t errlen)
-{
-	if (db->dialect != SQLDB_POSTGRES) {
-		snprintf(err, errlen, "not a PostgreSQL connection");
-		return NULL;
-	}
-	return sqldb_pg_open(((pg_conn *)db)->url, err, errlen);
-}
-
-bool sqldb_pg_idle(sqldb *db)
-{
-	return db->dialect == SQLDB_POSTGRES && !((pg_conn *)db)->lost &&
-	       PQtransactionStatus(((pg_conn *)db)->pg) == PQTRANS_IDLE;
 }
 
 static const sqldb_driver pg_driver = {
