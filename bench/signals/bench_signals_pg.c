@@ -22,7 +22,10 @@
  *     into a counter as the service does (ae_signal_counts) and then the same computation:
  *     count, fit the MGPS prior, score, write the CSV output to memory.
  * Prints each path's best time (reading, and in all), checks that the three outputs are
- * byte for byte the same, and the ratio CSV time / PostgreSQL time against the target 0.5. */
+ * byte for byte the same, and the ratio CSV time / PostgreSQL time against the target 0.5.
+ * On the 2-core VM (2026-12-04, load 4.6-5.7) the ratio was 0.39-0.44: NOT met (README). Two
+ * COPYs of the halves on two connections sharing a snapshot were slower here than one
+ * (0.528 s against 0.376 s in all, side by side) and were reverted (branch signals-par). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
