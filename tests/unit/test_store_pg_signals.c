@@ -36,12 +36,14 @@ static const char *const data_sql[] = {
 	" (201, 'EXO-A', 'A', 'A', 'vial', 'm', 'JP', 'MSC', 2, 8, 0, 365, 1000, 10, 0),"
 	" (202, 'EXO-B', 'B', 'B', 'vial', 'm', 'JP', 'MSC', 2, 8, 0, 365, 1000, 10, 0),"
 	" (203, '" LONG_CODE "', 'L', 'L', 'vial', 'm', 'JP', 'MSC', 2, 8, 0, 365, 1000, 10, 0)",
+	/* Lot 303 is clinic 2's: a clinic's staff see only their clinic's lots' pairs. */
+	"INSERT INTO clinics (id, name) VALUES (2, 'two')",
 	"INSERT INTO lots (id, product_id, lot_number, manufactured_on, expires_on, quantity_received,"
-	" quantity_available, status, received_at, received_by) VALUES"
-	" (301, 201, 'A-001', '2026-01-01', '2027-01-01', 10, 10, 'released', 0, 102),"
-	" (302, 201, 'A-002', '2026-01-01', '2027-01-01', 10, 10, 'released', 0, 102),"
-	" (303, 202, 'ロット\tB', '2026-01-01', '2027-01-01', 10, 10, 'released', 0, 102),"
-	" (304, 203, 'L\\1', '2026-01-01', '2027-01-01', 10, 10, 'released', 0, 102)",
+	" quantity_available, status, received_at, received_by, clinic_id) VALUES"
+	" (301, 201, 'A-001', '2026-01-01', '2027-01-01', 10, 10, 'released', 0, 102, 1),"
+	" (302, 201, 'A-002', '2026-01-01', '2027-01-01', 10, 10, 'released', 0, 102, 1),"
+	" (303, 202, 'ロット\tB', '2026-01-01', '2027-01-01', 10, 10, 'released', 0, 102, 2),"
+	" (304, 203, 'L\\1', '2026-01-01', '2027-01-01', 10, 10, 'released', 0, 102, 1)",
 	NULL,
 };
 
@@ -203,32 +205,49 @@ static void test_same_pairs_as_sqlite(void **state)
 		exec_ok(pg, pg_migrations[i].sql);
 	load(pg);
 
-	for (int by_lot = 0; by_lot <= 1; by_lot++) {
-		pair_list a = {0}, b = {0}, c = {0};
-		assert_int_equal(store_ae_signal_pairs(lite, by_lot, collect, &a), STORE_OK);
-		if (pg_ae_signal_pairs(pg, by_lot, collect, &b, err, sizeof err) != STORE_OK)
-			fail_msg("pg_ae_signal_pairs: %s", err);
-		if (pg_ae_signal_pairs_stepped(pg, by_lot, collect, &c, err, sizeof err) != STORE_OK)
-			fail_msg("pg_ae_signal_pairs_stepped: %s", err);
-		/* COPY and row by row: the same pairs in the same order. */
-		assert_int_equal(b.n, c.n);
-		for (size_t i = 0; i < b.n; i++)
-			assert_string_equal(b.lines[i], c.lines[i]);
-		assert_true(b.n > 20);
-		assert_same_pairs(&a, &b);
-		list_free(&a);
-		list_free(&b);
-		list_free(&c);
+	/* Every clinic, clinic 1, clinic 2 (lot 303 only) and none: the same pairs from both stores. */
+	static const int64_t scopes[] = {STORE_SCOPE_ALL, 1, 2, STORE_SCOPE_NONE};
+	for (size_t k = 0; k < sizeof scopes / sizeof scopes[0]; k++) {
+		int64_t scope = scopes[k];
+		store_scope_clinic(lite, scope);
+		for (int by_lot = 0; by_lot <= 1; by_lot++) {
+			pair_list a = {0}, b = {0}, c = {0};
+			assert_int_equal(store_ae_signal_pairs(lite, by_lot, collect, &a), STORE_OK);
+			if (pg_ae_signal_pairs(pg, by_lot, scope, collect, &b, err, sizeof err) != STORE_OK)
+				fail_msg("pg_ae_signal_pairs: %s", err);
+			if (pg_ae_signal_pairs_stepped(pg, by_lot, scope, collect, &c, err, sizeof err) != STORE_OK)
+				fail_msg("pg_ae_signal_pairs_stepped: %s", err);
+			/* COPY and row by row: the same pairs in the same order. */
+			assert_int_equal(b.n, c.n);
+			for (size_t i = 0; i < b.n; i++)
+				assert_string_equal(b.lines[i], c.lines[i]);
+			if (scope == STORE_SCOPE_ALL)
+				assert_true(b.n > 20);
+			if (scope == 1 || scope == 2)
+				assert_true(b.n >= 6);
+			if (scope == STORE_SCOPE_NONE)
+				assert_int_equal(b.n, 0);
+			/* Clinic 2 sees its lot 303's pairs (product EXO-B) and nothing of clinic 1's lots. */
+			for (size_t i = 0; i < b.n; i++) {
+				bool lot_303 = strstr(b.lines[i], "|EXO-B") != NULL;
+				assert_true(scope == 2 ? lot_303 : scope == 1 ? !lot_303 : true);
+			}
+			assert_same_pairs(&a, &b);
+			list_free(&a);
+			list_free(&b);
+			list_free(&c);
+		}
 	}
+	store_scope_clinic(lite, STORE_SCOPE_ALL);
 
 	/* The callback stops: no more calls, STORE_OK, and the connection goes on. */
 	pair_list few = {.stop_after = 3};
-	assert_int_equal(pg_ae_signal_pairs(pg, false, collect, &few, err, sizeof err), STORE_OK);
+	assert_int_equal(pg_ae_signal_pairs(pg, false, STORE_SCOPE_ALL, collect, &few, err, sizeof err), STORE_OK);
 	assert_int_equal(few.n, 3);
 	list_free(&few);
 	/* A missing table is an error with PostgreSQL's message. */
 	exec_ok(pg, "SET search_path TO pg_catalog");
-	assert_int_equal(pg_ae_signal_pairs(pg, false, collect, &few, err, sizeof err), STORE_ERROR);
+	assert_int_equal(pg_ae_signal_pairs(pg, false, STORE_SCOPE_ALL, collect, &few, err, sizeof err), STORE_ERROR);
 	assert_non_null(strstr(err, "does not exist"));
 	assert_int_equal(few.n, 0);
 	exec_ok(pg, "DROP SCHEMA pgsignals CASCADE");

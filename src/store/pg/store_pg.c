@@ -420,7 +420,7 @@ static store_rc pg_snapshot_to(store *s, const char *path)
  * than the shared row-by-row query, whose whole result libpq would hold in memory. */
 static store_rc pg_store_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *ctx)
 {
-	return pg_ae_signal_pairs(pg_impl(s)->sql_base.sql, by_lot, fn, ctx, s->errmsg, sizeof s->errmsg);
+	return pg_ae_signal_pairs(pg_impl(s)->sql_base.sql, by_lot, s->clinic_scope, fn, ctx, s->errmsg, sizeof s->errmsg);
 }
 
 static const store_methods pg_methods = {

@@ -23,12 +23,18 @@
 #define PAIRS_COPY                                                                                           \
 	"COPY (SELECT report_id, lot_id, event FROM ae_signal_pairs ORDER BY report_id, lot_id, term_no) TO STDOUT" \
 	" (FORMAT binary)"
-#define LOTS_COPY "COPY (SELECT l.id, p.code, l.lot_number FROM lots l JOIN products p ON p.id = l.product_id ORDER BY l.id) TO STDOUT"
+/* Each lot's clinic too: a pair row whose lot is out of the store's clinic scope finds no lot
+ * and is dropped, as the SQLite store's join with SQL_IN_SCOPE drops it (a COPY takes no
+ * parameters, so the scope is applied here rather than printed into the query). */
+#define LOTS_COPY                                                                                            \
+	"COPY (SELECT l.id, p.code, l.lot_number, l.clinic_id FROM lots l JOIN products p ON p.id = l.product_id" \
+	" ORDER BY l.id) TO STDOUT"
 
 /* The row-by-row reading, the SQLite store's query (store_sql_ae.c). */
 #define PAIRS_SELECT                                                                                         \
 	"SELECT sp.report_id, p.code, l.lot_number, sp.event"                                                   \
 	" FROM ae_signal_pairs sp JOIN lots l ON l.id = sp.lot_id JOIN products p ON p.id = l.product_id"       \
+	" WHERE (?1 = 0 OR l.clinic_id = ?1)"                                                                   \
 	" ORDER BY sp.report_id, sp.lot_id, sp.term_no"
 
 enum { ITEM_MAX = 255 };
@@ -138,6 +144,7 @@ typedef struct lot_item {
 
 typedef struct lot_items {
 	bool by_lot;
+	int64_t scope;    /* store.h clinic_scope: 0 every clinic, else only this clinic's lots */
 	bool failed;
 	const char *why;
 	lot_item *lots;
@@ -150,12 +157,14 @@ typedef struct lot_items {
 static int take_lot(void *ctx, char *line, size_t len)
 {
 	lot_items *m = ctx;
-	char *f[3];
-	if (sqldb_copy_fields(line, len, f, NULL, 3) != 3 || f[0] == NULL) {
+	char *f[4];
+	if (sqldb_copy_fields(line, len, f, NULL, 4) != 4 || f[0] == NULL || f[3] == NULL) {
 		m->failed = true;
-		m->why = "a row of the lots' COPY is not id, code, lot_number";
+		m->why = "a row of the lots' COPY is not id, code, lot_number, clinic_id";
 		return 1;
 	}
+	if (m->scope != STORE_SCOPE_ALL && strtoll(f[3], NULL, 10) != m->scope)
+		return 0;         /* another clinic's lot (or none, STORE_SCOPE_NONE): its pairs are not read */
 	char item[ITEM_MAX + 1];
 	size_t n = make_item(item, m->by_lot, f[1], f[2]);
 	if (m->count == m->cap) {
@@ -281,10 +290,11 @@ static store_rc finish(pair_batch *b, sqldb *db, sqldb_rc rc, char *err, size_t 
 	return STORE_OK;
 }
 
-store_rc pg_ae_signal_pairs(sqldb *db, bool by_lot, store_ae_pair_fn fn, void *ctx, char *err, size_t errlen)
+store_rc pg_ae_signal_pairs(sqldb *db, bool by_lot, int64_t scope, store_ae_pair_fn fn, void *ctx, char *err,
+                            size_t errlen)
 {
 	pair_batch b = {.by_lot = by_lot, .fn = fn, .ctx = ctx};
-	lot_items lots = {.by_lot = by_lot};
+	lot_items lots = {.by_lot = by_lot, .scope = scope};
 	sqldb_rc rc = sqldb_copy_out(db, LOTS_COPY, take_lot, &lots);
 	if (lots.failed) {
 		b.failed = true;
@@ -297,7 +307,8 @@ store_rc pg_ae_signal_pairs(sqldb *db, bool by_lot, store_ae_pair_fn fn, void *c
 	return finish(&b, db, rc, err, errlen);
 }
 
-store_rc pg_ae_signal_pairs_stepped(sqldb *db, bool by_lot, store_ae_pair_fn fn, void *ctx, char *err, size_t errlen)
+store_rc pg_ae_signal_pairs_stepped(sqldb *db, bool by_lot, int64_t scope, store_ae_pair_fn fn, void *ctx, char *err,
+                                    size_t errlen)
 {
 	pair_batch b = {.by_lot = by_lot, .fn = fn, .ctx = ctx};
 	sqldb_stmt *st = sqldb_prepare(db, PAIRS_SELECT);
@@ -305,6 +316,7 @@ store_rc pg_ae_signal_pairs_stepped(sqldb *db, bool by_lot, store_ae_pair_fn fn,
 		snprintf(err, errlen, "signal pairs: %s", sqldb_errmsg(db));
 		return STORE_ERROR;
 	}
+	sqldb_bind_int64(st, 1, scope);
 	sqldb_rc rc;
 	while ((rc = sqldb_step(st)) == SQLDB_ROW && !b.failed && !b.stopped) {
 		char item[ITEM_MAX + 1];

@@ -414,10 +414,12 @@ store_rc sql_ae_signal_pairs(store *s, bool by_lot, store_ae_pair_fn fn, void *c
 	/* Each latest assessment's suspect lots × its terms, kept by migration 0017's triggers in
 	 * ae_signal_pairs: the product (or, by lot, the product code and the lot number joined by
 	 * U+001F, as signal.h's lot items are: a lot number is unique only within its product) and
-	 * the event. */
+	 * the event. A clinic's staff see the pairs of their clinic's lots only (the store's clinic
+	 * scope); the safety officer's pooled signals read with scope STORE_SCOPE_ALL. */
 	sqldb_stmt *st = sql_prepare(ss, "SELECT sp.report_id, p.code, l.lot_number, sp.event"
 	                                 " FROM ae_signal_pairs sp JOIN lots l ON l.id = sp.lot_id"
 	                                 " JOIN products p ON p.id = l.product_id"
+	                                 " WHERE " SQL_IN_SCOPE("l.clinic_id")
 	                                 " ORDER BY sp.report_id, sp.lot_id, sp.term_no");
 	if (st == NULL)
 		return STORE_ERROR;
