@@ -172,8 +172,11 @@ static void assert_same_pairs(pair_list *lite, pair_list *pg)
 {
 	for (size_t i = 1; i < pg->n; i++)
 		assert_true(strtoll(pg->lines[i - 1], NULL, 10) <= strtoll(pg->lines[i], NULL, 10));
-	qsort(lite->lines, lite->n, sizeof *lite->lines, by_text);
-	qsort(pg->lines, pg->n, sizeof *pg->lines, by_text);
+	/* An empty list has no array (a scope of no clinic): qsort must not be handed NULL. */
+	if (lite->n > 0)
+		qsort(lite->lines, lite->n, sizeof *lite->lines, by_text);
+	if (pg->n > 0)
+		qsort(pg->lines, pg->n, sizeof *pg->lines, by_text);
 	for (size_t i = 0; i < lite->n && i < pg->n; i++)
 		assert_string_equal(pg->lines[i], lite->lines[i]);
 	assert_int_equal(pg->n, lite->n);
