@@ -1103,6 +1103,84 @@ static migrate_rc verify_audit(migration *m)
 	return MIGRATE_OK;
 }
 
+/* Rows the target keeps unique across clinics: the same e-mail cannot sign in to two clinics,
+ * and a logger's code identifies the device that posts readings. Named before anything is
+ * written, with what to do. */
+static migrate_rc check_clashes(migration *m)
+{
+	static const struct {
+		const char *source_sql, *target_sql;
+	} unique[] = {
+		{"SELECT email FROM users ORDER BY id", "SELECT coalesce(clinic_id, 0) FROM users WHERE email = ?1"},
+		{"SELECT code FROM loggers ORDER BY id", "SELECT coalesce((SELECT clinic_id FROM storage_units su WHERE su.id = l.unit_id), 0)"
+		 " FROM loggers l WHERE code = ?1"},
+	};
+	for (size_t u = 0; u < sizeof unique / sizeof unique[0]; u++) {
+		sqlite3_stmt *src;
+		if (sqlite3_prepare_v2(m->src, unique[u].source_sql, -1, &src, NULL) != SQLITE_OK)
+			return failf(m, MIGRATE_FAILED, "read the source: %s", sqlite3_errmsg(m->src));
+		migrate_rc rc = MIGRATE_OK;
+		while (rc == MIGRATE_OK && sqlite3_step(src) == SQLITE_ROW) {
+			const char *value = (const char *)sqlite3_column_text(src, 0);
+			sqldb_stmt *st = sqldb_prepare(m->target->sql, unique[u].target_sql);
+			if (st == NULL) {
+				rc = target_fail(m, "users", 0);
+				break;
+			}
+			sqldb_bind_text(st, 1, value);
+			sqldb_rc step = sqldb_step(st);
+			long long clinic = step == SQLDB_ROW ? (long long)sqldb_column_int64(st, 0) : 0;
+			if (step == SQLDB_ROW && u == 0)
+				rc = failf(m, MIGRATE_REFUSED, "the e-mail %s is already an account on the target (clinic %lld): one"
+				           " address signs in to one clinic; change it in the source first; nothing was changed", value, clinic);
+			else if (step == SQLDB_ROW)
+				rc = failf(m, MIGRATE_REFUSED, "the logger code %s is already registered on the target (clinic %lld);"
+				           " change it in the source first; nothing was changed", value, clinic);
+			else if (step != SQLDB_DONE)
+				rc = target_fail(m, "users", 0);
+			sqldb_release(st);
+		}
+		sqlite3_finalize(src);
+		if (rc != MIGRATE_OK)
+			return rc;
+	}
+	return MIGRATE_OK;
+}
+
+/* A product both databases have keeps the target's follow-up plan for every clinic: the source
+ * must have had the same (match_global checked it when it had one), not none, or its patients
+ * would start getting check-ins their clinic never planned. */
+static migrate_rc check_shared_plans(migration *m)
+{
+	sqldb_stmt *st = sqldb_prepare(m->target->sql,
+	                               "SELECT p.code FROM followup_plans f JOIN products p ON p.id = f.product_id"
+	                               " WHERE f.product_id IN (SELECT new_id FROM migrated_ids WHERE clinic_id = ?1 AND table_name = 'products')");
+	if (st == NULL)
+		return target_fail(m, "followup_plans", 0);
+	sqldb_bind_int64(st, 1, m->clinic_id);
+	migrate_rc rc = MIGRATE_OK;
+	sqldb_rc step;
+	while (rc == MIGRATE_OK && (step = sqldb_step(st)) == SQLDB_ROW) {
+		const char *code = sqldb_column_text(st, 0);
+		sqlite3_stmt *src;
+		if (sqlite3_prepare_v2(m->src, "SELECT count(*) FROM followup_plans f JOIN products p ON p.id = f.product_id"
+		                                " WHERE p.code = ?1", -1, &src, NULL) != SQLITE_OK) {
+			rc = failf(m, MIGRATE_FAILED, "read the source: %s", sqlite3_errmsg(m->src));
+			break;
+		}
+		sqlite3_bind_text(src, 1, code, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(src) != SQLITE_ROW || sqlite3_column_int(src, 0) == 0)
+			rc = failf(m, MIGRATE_REFUSED,
+			           "product %s has a follow-up plan on the target and none in the source; plans are shared by every"
+			           " clinic: add the same plan in the source first; nothing was changed", code);
+		sqlite3_finalize(src);
+	}
+	if (rc == MIGRATE_OK && step != SQLDB_DONE)
+		rc = target_fail(m, "followup_plans", 0);
+	sqldb_release(st);
+	return rc;
+}
+
 /* ---- the whole ---- */
 
 /* Tables in an order where every reference's table comes first (clinics.updated_by aside). */
@@ -1157,7 +1235,7 @@ static migrate_rc run(migration *m, const char *name, const char *by_path)
 {
 	migrate_rc rc;
 	if ((rc = load_schema(m)) != MIGRATE_OK || (rc = source_checks(m)) != MIGRATE_OK ||
-	    (rc = already_migrated(m)) != MIGRATE_OK)
+	    (rc = already_migrated(m)) != MIGRATE_OK || (rc = check_clashes(m)) != MIGRATE_OK)
 		return rc;
 	for (int i = 0; i < m->ntables; i++) {
 		table_meta *t = &m->tables[i];
@@ -1180,7 +1258,8 @@ static migrate_rc run(migration *m, const char *name, const char *by_path)
 	for (int i = 0; i < n; i++)
 		if ((rc = copy_table(m, &m->tables[order[i]])) != MIGRATE_OK)
 			return rc;
-	if ((rc = finish_clinic(m)) != MIGRATE_OK || (rc = copy_audit(m)) != MIGRATE_OK)
+	if ((rc = check_shared_plans(m)) != MIGRATE_OK || (rc = finish_clinic(m)) != MIGRATE_OK ||
+	    (rc = copy_audit(m)) != MIGRATE_OK)
 		return rc;
 	for (int i = 0; i < m->ntables; i++) {
 		table_meta *t = &m->tables[i];
