@@ -874,6 +874,39 @@ static migrate_rc source_checks(migration *m)
 	return MIGRATE_OK;
 }
 
+/* The source's audit chain verified before anything moves: a broken chain is evidence of
+ * tampering to be looked into where it happened, not carried into the shared database. */
+static migrate_rc verify_source_chain(migration *m)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(m->src, "SELECT seq, at, actor_id, actor_role, action, object, detail, prev_hash, hash"
+	                                " FROM audit_log WHERE chain = 0 ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return failf(m, MIGRATE_FAILED, "read the source's audit log: %s", sqlite3_errmsg(m->src));
+	audit_verifier v;
+	audit_verifier_init(&v);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		audit_row r = {.id = sqlite3_column_int64(st, 0), .at = sqlite3_column_int64(st, 1),
+		               .actor_id = sqlite3_column_int64(st, 2)};
+		char *const fields[] = {r.actor_role, r.action, r.object, r.detail, r.prev_hash, r.hash};
+		const size_t sizes[] = {sizeof r.actor_role, sizeof r.action, sizeof r.object, sizeof r.detail,
+		                        sizeof r.prev_hash, sizeof r.hash};
+		for (int f = 0; f < 6; f++) {
+			const unsigned char *text = sqlite3_column_text(st, 3 + f);
+			snprintf(fields[f], sizes[f], "%s", text ? (const char *)text : "");
+		}
+		if (!audit_verifier_feed(&v, &r))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return failf(m, MIGRATE_FAILED, "read the source's audit log: %s", sqlite3_errmsg(m->src));
+	if (v.broken)
+		return failf(m, MIGRATE_REFUSED, "the source's audit log is broken at row %lld (%s): exosafe audit verify"
+		             " --db on it shows the same; nothing was changed", (long long)v.broken_id, v.reason);
+	return MIGRATE_OK;
+}
+
 /* The new clinic's row: the source's clinic details, updated_by set once users are copied. */
 static migrate_rc insert_clinic(migration *m, const char *name)
 {
@@ -1183,7 +1216,8 @@ static migrate_rc check_shared_plans(migration *m)
 
 /* ---- the whole ---- */
 
-/* Tables in an order where every reference's table comes first (clinics.updated_by aside). */
+/* Tables in an order where every reference's table comes first (clinics.updated_by aside),
+ * and the mail outbox last. */
 static migrate_rc copy_order(migration *m, int *order, int *n)
 {
 	*n = 0;
@@ -1202,6 +1236,11 @@ static migrate_rc copy_order(migration *m, int *order, int *n)
 				if (p >= 0 && p != i && p != m->clinics && !placed[p])
 					ready = false;
 			}
+			/* Queued mail names rows of many tables in its dedupe keys: it goes last. */
+			if (strcmp(t->name, "mail_outbox") == 0)
+				for (int j = 0; j < m->ntables; j++)
+					if (j != i && !placed[j] && (m->tables[j].kind == TABLE_COPY || m->tables[j].kind == TABLE_MATCHED))
+						ready = false;
 			if (ready)
 				next = i;
 		}
@@ -1235,7 +1274,8 @@ static migrate_rc run(migration *m, const char *name, const char *by_path)
 {
 	migrate_rc rc;
 	if ((rc = load_schema(m)) != MIGRATE_OK || (rc = source_checks(m)) != MIGRATE_OK ||
-	    (rc = already_migrated(m)) != MIGRATE_OK || (rc = check_clashes(m)) != MIGRATE_OK)
+	    (rc = verify_source_chain(m)) != MIGRATE_OK || (rc = already_migrated(m)) != MIGRATE_OK ||
+	    (rc = check_clashes(m)) != MIGRATE_OK)
 		return rc;
 	for (int i = 0; i < m->ntables; i++) {
 		table_meta *t = &m->tables[i];
