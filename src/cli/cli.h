@@ -27,6 +27,9 @@ int cli_migrate(int argc, char **argv);
  * and any schema but the current one (see store_schema_usable). Without, creates the file
  * when absent (init). Prints the reason and returns NULL on failure. */
 store *cli_open_store(const char *path, int require_schema);
+/* Opens the existing database at path in mode (EXISTING or READ_ONLY) at the current schema;
+ * anything else is refused with the reason printed (an older one: run exosafe init), NULL. */
+store *cli_open_current(const char *path, store_open_mode mode);
 /* Parses --clinic (a positive clinic id; NULL: clinic 1) into *id; 0, or exit status 2 with the
  * usage error printed. */
 int cli_parse_clinic(const char *cmd, const char *clinic_arg, int64_t *id);

@@ -55,8 +55,13 @@ store *cli_open_store(const char *path, int require_schema)
 {
 	if (!require_schema)
 		return cli_open_checked(path, STORE_OPEN_CREATE, NULL);
+	return cli_open_current(path, STORE_OPEN_EXISTING);
+}
+
+store *cli_open_current(const char *path, store_open_mode mode)
+{
 	store_schema_status st;
-	store *s = cli_open_checked(path, STORE_OPEN_EXISTING, &st);
+	store *s = cli_open_checked(path, mode, &st);
 	if (s != NULL && st.state != STORE_SCHEMA_CURRENT) {
 		char msg[1024];
 		store_schema_usable(s, path, false, &st, msg, sizeof msg);

@@ -42,15 +42,7 @@ int cli_migrate(int argc, char **argv)
 		return cli_usage_error("migrate", "--name must be 1 to 100 printable characters");
 	}
 
-	store_schema_status st;
-	store *source = cli_open_checked(from, STORE_OPEN_READ_ONLY, &st);
-	if (source != NULL && st.state != STORE_SCHEMA_CURRENT) {
-		char msg[1024];
-		store_schema_usable(source, from, false, &st, msg, sizeof msg);
-		fprintf(stderr, "exosafe migrate: %s\n", msg);
-		store_close(source);
-		source = NULL;
-	}
+	store *source = cli_open_current(from, STORE_OPEN_READ_ONLY);
 	store *target = source ? cli_open_store(to, 1) : NULL;
 	if (source == NULL || target == NULL) {
 		if (source)

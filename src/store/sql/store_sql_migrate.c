@@ -378,6 +378,17 @@ static void digests_finish(digests *ds, char out[65])
 	memset(ds, 0, sizeof *ds);
 }
 
+/* Finishes ds into out when the table was read through (rc MIGRATE_OK), else only frees it. */
+static void digests_end(digests *ds, migrate_rc rc, char out[65])
+{
+	if (rc == MIGRATE_OK) {
+		digests_finish(ds, out);
+	} else {
+		free(ds->d);
+		memset(ds, 0, sizeof *ds);
+	}
+}
+
 /* A mail's dedupe key names rows by number (service/mail_events.c, followup.c,
  * coldchain_alarm.c): "kind:N[:M…]". Its numbers are mapped as the rows are, so the target's
  * jobs do not send a mail the source already queued, nor skip one for a row that merely got
@@ -724,10 +735,7 @@ static migrate_rc copy_table(migration *m, table_meta *t)
 	if (step != SQLITE_DONE)
 		result = failf(m, MIGRATE_FAILED, "read %s from the source: %s", t->name, sqlite3_errmsg(m->src));
 done:
-	if (result == MIGRATE_OK)
-		digests_finish(&ds, t->report->source_sum);
-	else
-		free(ds.d);
+	digests_end(&ds, result, t->report->source_sum);
 	sqlite3_finalize(src);
 	free(sel);
 	free(ins);
@@ -757,10 +765,7 @@ static migrate_rc hash_source_table(migration *m, table_meta *t)
 		if (result == MIGRATE_OK && step != SQLITE_DONE)
 			result = failf(m, MIGRATE_FAILED, "read %s from the source: %s", t->name, sqlite3_errmsg(m->src));
 	}
-	if (result == MIGRATE_OK)
-		digests_finish(&ds, t->report->source_sum);
-	else
-		free(ds.d);
+	digests_end(&ds, result, t->report->source_sum);
 	sqlite3_finalize(src);
 	free(sel);
 	return result;
@@ -837,10 +842,7 @@ static migrate_rc hash_target_table(migration *m, table_meta *t)
 	if (result == MIGRATE_OK && rc != SQLDB_DONE)
 		result = target_fail(m, t->name, 0);
 	sqldb_release(st);
-	if (result == MIGRATE_OK)
-		digests_finish(&ds, t->report->target_sum);
-	else
-		free(ds.d);
+	digests_end(&ds, result, t->report->target_sum);
 	return result;
 }
 
@@ -970,10 +972,7 @@ static migrate_rc insert_clinic(migration *m, const char *name)
 	m->clinic_id = m->out->clinic_id = id;
 	result = record_id(m, t, sqlite3_column_int64(src, t->id_col), id);
 done:
-	if (result == MIGRATE_OK)
-		digests_finish(&ds, t->report->source_sum);
-	else
-		free(ds.d);
+	digests_end(&ds, result, t->report->source_sum);
 	sqlite3_finalize(src);
 	free(sel);
 	free(ins);
