@@ -35,9 +35,10 @@ def migrations(folder):
 
 
 # Declared types by family: each SQLite type has its PostgreSQL counterparts (src/store/pg/*.sql).
-SQLITE_FAMILY = {'INTEGER': 'integer', 'TEXT': 'text', 'REAL': 'float', 'BLOB': 'bytes'}
+# A list is a JSON array on SQLite (declared JSON) and an array on PostgreSQL (0019).
+SQLITE_FAMILY = {'INTEGER': 'integer', 'TEXT': 'text', 'REAL': 'float', 'BLOB': 'bytes', 'JSON': 'list'}
 PG_FAMILY = {'bigint': 'integer', 'integer': 'integer', 'smallint': 'integer', 'text': 'text',
-             'double precision': 'float', 'bytea': 'bytes'}
+             'double precision': 'float', 'bytea': 'bytes', 'bigint[]': 'list', 'text[]': 'list'}
 
 
 def norm_expr(text):
@@ -214,6 +215,7 @@ MUTATIONS = [
     'ALTER TABLE readings ALTER COLUMN celsius TYPE BIGINT;',
     'ALTER TABLE users ALTER COLUMN created_at TYPE TEXT;',
     'CREATE TABLE extra (id BIGINT);',
+    'ALTER TABLE ae_signal_reports ALTER COLUMN events TYPE TEXT;',
 ]
 
 

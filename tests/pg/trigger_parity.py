@@ -8,6 +8,8 @@ src/store/pg/*.sql; after each:
     recall_recipients_joined (the triggers of 0014_recall_recipients.sql keep it so);
   - ae_signal_pairs likewise holds the same rows on both, and equals its definition, the view
     ae_signal_pairs_joined (the triggers of 0017_signal_pairs.sql);
+  - ae_signal_reports too (0019_signal_reports.sql, its view ae_signal_reports_joined): the same
+    lists on both, JSON arrays on SQLite and arrays on PostgreSQL, compared as JSON text;
   - the rows a step reads back are the same.
 
   EXOSAFE_TEST_PG_URL=postgres://... trigger_parity.py SQLITE_DIR PG_DIR
@@ -28,7 +30,12 @@ PAIRS = 'SELECT * FROM ae_signal_pairs ORDER BY report_id, lot_id, term_no'
 DIFF = ('SELECT count(*) FROM (SELECT * FROM recall_recipients EXCEPT SELECT * FROM recall_recipients_joined) a',
         'SELECT count(*) FROM (SELECT * FROM recall_recipients_joined EXCEPT SELECT * FROM recall_recipients) b',
         'SELECT count(*) FROM (SELECT * FROM ae_signal_pairs EXCEPT SELECT * FROM ae_signal_pairs_joined) c',
-        'SELECT count(*) FROM (SELECT * FROM ae_signal_pairs_joined EXCEPT SELECT * FROM ae_signal_pairs) d')
+        'SELECT count(*) FROM (SELECT * FROM ae_signal_pairs_joined EXCEPT SELECT * FROM ae_signal_pairs) d',
+        'SELECT count(*) FROM (SELECT * FROM ae_signal_reports EXCEPT SELECT * FROM ae_signal_reports_joined) e',
+        'SELECT count(*) FROM (SELECT * FROM ae_signal_reports_joined EXCEPT SELECT * FROM ae_signal_reports) f')
+# Whenever the pairs are compared, the per-report rows are too, each backend's lists as JSON text.
+REPORTS_SQLITE = 'SELECT report_id, lot_ids, events FROM ae_signal_reports ORDER BY report_id'
+REPORTS_PG = 'SELECT report_id, array_to_json(lot_ids), array_to_json(events) FROM ae_signal_reports ORDER BY report_id'
 
 # (SQL, expected outcome, optional query whose rows must agree). Explicit ids: both backends give
 # the same rows whatever their id sequences do.
@@ -143,6 +150,8 @@ def sqlite_run(db, sql, query):
         return REFUSED, str(e), None
     # As text, the way psql prints them (NULL as ''): what the rows hold, not how a driver types it.
     rows = [tuple('' if v is None else str(v) for v in r) for r in db.execute(query)] if query else None
+    if query == PAIRS:
+        rows += [tuple(str(v) for v in r) for r in db.execute(REPORTS_SQLITE)]
     diff = [db.execute(q).fetchone()[0] for q in DIFF]
     return OK, '', (rows, diff)
 
@@ -157,6 +166,9 @@ def pg_run(url, sql, query):
     if query:
         out = psql(url, '\\pset fieldsep \'\\037\'\n' + query + ';')
         rows = [tuple(line.split('\x1f')) for line in out.splitlines() if line != '']
+        if query == PAIRS:
+            out = psql(url, '\\pset fieldsep \'\\037\'\n' + REPORTS_PG + ';')
+            rows += [tuple(line.split('\x1f')) for line in out.splitlines() if line != '']
     diff = [int(psql(url, q + ';').strip()) for q in DIFF]
     return OK, '', (rows, diff)
 
@@ -195,8 +207,9 @@ def main():
                 if a_rows[0] != b_rows[0]:
                     problems.append(f'rows differ:\n    SQLite     {a_rows[0]}\n    PostgreSQL {b_rows[0]}')
                 for side, rows in (('SQLite', a_rows), ('PostgreSQL', b_rows)):
-                    if rows[1] != [0, 0, 0, 0]:
-                        problems.append(f'{side}: recall_recipients or ae_signal_pairs differs from its definition'
+                    if rows[1] != [0] * len(DIFF):
+                        problems.append(f'{side}: recall_recipients, ae_signal_pairs or ae_signal_reports differs from'
+                                        f' its definition'
                                         f' {rows[1]}')
             for p in problems:
                 print(f'step {n} ({sql[:70]}...): {p}')

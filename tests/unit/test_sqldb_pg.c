@@ -553,7 +553,7 @@ static void test_migrations_apply(void **state)
 	NEED_SERVER();
 	sqldb *db = open_db();
 	exec_ok(db, "DROP SCHEMA IF EXISTS migr CASCADE; CREATE SCHEMA migr; SET search_path TO migr");
-	assert_int_equal(pg_migrations_count, 18);
+	assert_int_equal(pg_migrations_count, 19);
 	for (int i = 0; i < pg_migrations_count; i++) {
 		assert_int_equal(pg_migrations[i].version, i + 1);
 		exec_ok(db, "BEGIN");
