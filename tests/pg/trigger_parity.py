@@ -122,6 +122,11 @@ STEPS = [
      " 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 5)", OK, PAIRS),
     ("INSERT INTO ae_suspect_lots (assessment_id, lot_id) VALUES (5, 2), (5, 1), (1, 1)", OK, PAIRS),
     ("UPDATE ae_assessments SET terms_json = '[]' WHERE id = 5", REFUSED),
+    # A code with a quote, a backslash and control characters: the per-report lists escape them
+    # alike (JSON's escapes, as array_to_json writes them). No line break: psql's rows are lines.
+    ("INSERT INTO ae_assessments (id, report_id, version, terms_json, death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important, serious, outcome, causality, assessed_by, assessed_at) VALUES (6, 2, 3, '[{\"code\":\"q\\\"b\\\\c\\u0001d\\te\"},{\"code\":\"発熱\"}]',"
+     " 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 6)", OK, PAIRS),
+    ("INSERT INTO ae_suspect_lots (assessment_id, lot_id) VALUES (6, 2), (6, 1)", OK, PAIRS),
     ("INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash) VALUES"
      " (1, 1, 0, 'system', 'a', 'o', 'd', 'p', 'h')", OK),
     ("UPDATE audit_log SET detail = 'x' WHERE id = 1", REFUSED),

@@ -1,16 +1,18 @@
-/* The PostgreSQL store's ae_signal_pairs (store_pg_signals.h).
+/* The PostgreSQL store's signal pairs (store_pg_signals.h).
  *
- * The pairs are kept by migration 0017's triggers in ae_signal_pairs (report, lot, term number,
- * event code), in the order they are given: one COPY of that table by its key moves a few ids
- * and a short code per row, where computing them on each read (each report's latest version,
- * its suspect lots, terms_json parsed) took six times the CSV extract's time. The lots' items
- * (product code, or code and lot number) come first with a COPY of lots and products, a few
- * rows, and each pair row finds its lot's item by id: ids are all a pair row carries.
+ * A report's pairs are every suspect lot × every event term of its latest assessment. Migration
+ * 0019's triggers keep them one row per report in ae_signal_reports (report, lot ids ascending,
+ * event codes in the terms' order), and one binary COPY of that table reads them: a third as
+ * many rows as 0017's ae_signal_pairs (one per report × lot × term), whose COPY alone cost the
+ * server more than the whole CSV path (bench/signals/bench_signals_pg). The arrays are expanded
+ * here, lot by lot and each lot's terms in order, which is ae_signal_pairs' key order. The lots'
+ * items (product code, or code and lot number) come first with a COPY of lots and products, a
+ * few rows, and each lot id of a report finds its item by id.
  *
  * Each report's pairs are gathered in a batch, without repeats (two lots of one product, a term
- * given twice), and given to the caller when the next report begins, as the SQLite store does.
- * The batch's memory is kept from report to report: a registry of millions of rows allocates
- * only while the largest report grows it. */
+ * given twice), and given to the caller as the SQLite store does. The batch's memory is kept
+ * from report to report: a registry of millions of rows allocates only while the largest report
+ * grows it. The row-by-row reading (for the bench) reads ae_signal_pairs, as the SQLite store. */
 #include "store/pg/store_pg_signals.h"
 
 #include <stdint.h>
@@ -18,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The key's order: a report's pairs in one batch, by lot and then term, on every run (the
- * bench's CSV extract is written in this order). */
-#define PAIRS_COPY                                                                                           \
-	"COPY (SELECT report_id, lot_id, event FROM ae_signal_pairs ORDER BY report_id, lot_id, term_no) TO STDOUT" \
-	" (FORMAT binary)"
+/* Reports in ascending id, each with its lots (ascending) and events (in order): expanded, the
+ * pairs come by report, lot and term on every run (the bench's CSV extract is written in this
+ * order). */
+#define REPORTS_COPY \
+	"COPY (SELECT report_id, lot_ids, events FROM ae_signal_reports ORDER BY report_id) TO STDOUT (FORMAT binary)"
 /* Each lot's clinic too: a pair row whose lot is out of the store's clinic scope finds no lot
  * and is dropped, as the SQLite store's join with SQL_IN_SCOPE drops it (a COPY takes no
  * parameters, so the scope is applied here rather than printed into the query). */
@@ -234,10 +236,44 @@ static uint64_t be_read(const unsigned char *p, int n)
  * area to skip. */
 static const unsigned char BINARY_SIGNATURE[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0377, '\r', '\n', '\0'};
 
-/* One message of the pairs' binary COPY: the header (with the first row), a row of three
- * fields, bigint, bigint and text, or the trailer. The binary format is read because the
- * server writes it faster than text (no integers printed, no text escaped), and so does this
- * reader (no escapes to undo, no integers parsed): a fifth of the COPY's time. */
+/* A one-dimensional array of COPY's binary format at p (n bytes), its elements left for
+ * array_next: the element count, or -1 when it is not one (an empty array has no dimension). */
+static int64_t array_open(const unsigned char **p, const unsigned char *end)
+{
+	if (end - *p < 12)
+		return -1;
+	uint64_t ndim = be_read(*p, 4);
+	if (ndim == 0) {
+		*p += 12;
+		return 0;
+	}
+	if (ndim != 1 || end - *p < 20)
+		return -1;
+	uint64_t count = be_read(*p + 12, 4);
+	*p += 20;
+	return count > INT32_MAX ? -1 : (int64_t)count;
+}
+
+/* The next element of an array: its bytes at *data, their count at *len; false when the
+ * element is NULL or runs past end. */
+static bool array_next(const unsigned char **p, const unsigned char *end, const unsigned char **data, size_t *len)
+{
+	if (end - *p < 4)
+		return false;
+	uint64_t n = be_read(*p, 4);                  /* -1 (NULL) reads as 2^32 - 1: too long */
+	if (n > (uint64_t)(end - *p - 4))
+		return false;
+	*data = *p + 4;
+	*len = (size_t)n;
+	*p += 4 + n;
+	return true;
+}
+
+/* One message of the reports' binary COPY: the header (with the first row), a row of three
+ * fields, bigint, bigint[] and text[], or the trailer. The binary format is read because the
+ * server writes it faster than text (no integers printed, no arrays quoted), and so does this
+ * reader (no escapes to undo, no integers parsed). The report's pairs are its lots in scope ×
+ * its events, given to the caller at once. */
 static int take_line(void *ctx, char *line, size_t len)
 {
 	copy_read *r = ctx;
@@ -254,21 +290,49 @@ static int take_line(void *ctx, char *line, size_t len)
 	}
 	if (end - p == 2 && be_read(p, 2) == 0xFFFF)
 		return 0;                                 /* the trailer: no more rows */
-	if (end - p < 2 + 4 + 8 + 4 + 8 + 4 || be_read(p, 2) != 3 || be_read(p + 2, 4) != 8 || be_read(p + 14, 4) != 8)
+	if (end - p < 2 + 4 + 8 + 4 || be_read(p, 2) != 3 || be_read(p + 2, 4) != 8)
 		goto bad;
 	int64_t report_id = (int64_t)be_read(p + 6, 8);
-	int64_t lot_id = (int64_t)be_read(p + 18, 8);
-	uint64_t event_len = be_read(p + 26, 4);      /* -1 (NULL) reads as 2^32 - 1: too long */
-	const char *event = (const char *)p + 30;
-	if (event_len != (uint64_t)(end - p - 30))
+	p += 14;
+	/* The two arrays' fields: lengths checked, each array's elements read in place. */
+	const unsigned char *lots_at, *events_at;
+	size_t lots_len, events_len;
+	if (!array_next(&p, end, &lots_at, &lots_len) || !array_next(&p, end, &events_at, &events_len) || p != end)
 		goto bad;
-	const lot_item *lot = lot_find(r->lots, lot_id);
-	if (lot != NULL)
-		take_pair(b, report_id, r->lots->text + lot->at, lot->len, event, (size_t)event_len);
+	const unsigned char *lots_end = lots_at + lots_len, *events_end = events_at + events_len;
+	int64_t n_lots = array_open(&lots_at, lots_end), n_events = array_open(&events_at, events_end);
+	if (n_lots < 0 || n_events < 0)
+		goto bad;
+	b->report_id = report_id;
+	for (int64_t i = 0; i < n_lots && !b->failed; i++) {
+		const unsigned char *id;
+		size_t id_len;
+		if (!array_next(&lots_at, lots_end, &id, &id_len) || id_len != 8)
+			goto bad;
+		const lot_item *lot = lot_find(r->lots, (int64_t)be_read(id, 8));
+		if (lot == NULL)
+			continue;                             /* out of scope, or gone */
+		int64_t item_at = text_add(b, r->lots->text + lot->at, lot->len);
+		const unsigned char *e = events_at;
+		for (int64_t k = 0; k < n_events && item_at >= 0; k++) {
+			const unsigned char *event;
+			size_t event_len;
+			if (!array_next(&e, events_end, &event, &event_len))
+				goto bad;
+			if (!pair_add(b, (uint32_t)item_at, (uint32_t)lot->len, (const char *)event, event_len))
+				item_at = -1;
+		}
+		if (item_at < 0) {
+			b->failed = true;
+			b->why = "out of memory";
+		}
+	}
+	if (!b->failed)
+		batch_flush(b);                           /* the report is whole: one row holds it */
 	return b->failed || b->stopped;
 bad:
 	b->failed = true;
-	b->why = "a row of the COPY is not report_id, lot_id, event";
+	b->why = "a row of the COPY is not report_id, lot_ids, events";
 	return 1;
 }
 
@@ -300,7 +364,7 @@ store_rc pg_ae_signal_pairs(sqldb *db, bool by_lot, int64_t scope, store_ae_pair
 		b.failed = true;
 		b.why = lots.why;
 	} else if (rc == SQLDB_DONE) {
-		rc = sqldb_copy_out(db, PAIRS_COPY, take_line, &(copy_read){&b, &lots, false});
+		rc = sqldb_copy_out(db, REPORTS_COPY, take_line, &(copy_read){&b, &lots, false});
 	}
 	free(lots.lots);
 	free(lots.text);
