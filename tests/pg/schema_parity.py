@@ -35,10 +35,9 @@ def migrations(folder):
 
 
 # Declared types by family: each SQLite type has its PostgreSQL counterparts (src/store/pg/*.sql).
-# A list is a JSON array on SQLite (declared JSON) and an array on PostgreSQL (0019).
-SQLITE_FAMILY = {'INTEGER': 'integer', 'TEXT': 'text', 'REAL': 'float', 'BLOB': 'bytes', 'JSON': 'list'}
+SQLITE_FAMILY = {'INTEGER': 'integer', 'TEXT': 'text', 'REAL': 'float', 'BLOB': 'bytes'}
 PG_FAMILY = {'bigint': 'integer', 'integer': 'integer', 'smallint': 'integer', 'text': 'text',
-             'double precision': 'float', 'bytea': 'bytes', 'bigint[]': 'list', 'text[]': 'list'}
+             'double precision': 'float', 'bytea': 'bytes'}
 
 
 def norm_expr(text):
@@ -215,7 +214,6 @@ MUTATIONS = [
     'ALTER TABLE readings ALTER COLUMN celsius TYPE BIGINT;',
     'ALTER TABLE users ALTER COLUMN created_at TYPE TEXT;',
     'CREATE TABLE extra (id BIGINT);',
-    'ALTER TABLE ae_signal_reports ALTER COLUMN events TYPE TEXT;',
 ]
 
 

@@ -1,25 +1,24 @@
--- PostgreSQL twin of src/store/sqlite/0019_signal_reports.sql, which says why: one row per
--- report with its suspect lots and event terms as arrays, derived from ae_signal_pairs. It must
+-- PostgreSQL twin of src/store/sqlite/0019_signal_reports.sql, which says why and what the two
+-- lists hold: one row per report, its lot ids (11,458) and its events as netstrings
+-- (5:E0012,5:E0035,), the same text on both backends, derived from ae_signal_pairs. It must
 -- change with that file (meson test pg_schema_parity compares the two schemas). This is the
--- table the PostgreSQL store's signal reader copies (store_pg_signals.c): one binary COPY of
--- a row per report, the arrays expanded in C, instead of a row per report × lot × term.
+-- table the PostgreSQL store's signal reader copies (store_pg_signals.c). The database is UTF8
+-- (sqldb_pg refuses another), so octet_length counts the bytes the reader is sent.
 
 CREATE VIEW ae_signal_reports_joined AS
 SELECT r.report_id AS report_id,
-       ARRAY(SELECT lot_id FROM ae_signal_pairs
-              WHERE report_id = r.report_id
-                AND term_no = (SELECT min(term_no) FROM ae_signal_pairs WHERE report_id = r.report_id)
-              ORDER BY lot_id) AS lot_ids,
-       ARRAY(SELECT event FROM ae_signal_pairs
-              WHERE report_id = r.report_id
-                AND lot_id = (SELECT min(lot_id) FROM ae_signal_pairs WHERE report_id = r.report_id)
-              ORDER BY term_no) AS events
+       (SELECT string_agg(lot_id::text, ',' ORDER BY lot_id) FROM ae_signal_pairs
+         WHERE report_id = r.report_id
+           AND term_no = (SELECT min(term_no) FROM ae_signal_pairs WHERE report_id = r.report_id)) AS lot_ids,
+       (SELECT string_agg(octet_length(event) || ':' || event || ',', '' ORDER BY term_no) FROM ae_signal_pairs
+         WHERE report_id = r.report_id
+           AND lot_id = (SELECT min(lot_id) FROM ae_signal_pairs WHERE report_id = r.report_id)) AS events
 FROM (SELECT DISTINCT report_id FROM ae_signal_pairs) r;
 
 CREATE TABLE ae_signal_reports (
-    report_id BIGINT   PRIMARY KEY,
-    lot_ids   bigint[] NOT NULL,     -- ascending
-    events    text[]   NOT NULL      -- in the terms' order
+    report_id BIGINT PRIMARY KEY,
+    lot_ids   TEXT   NOT NULL,
+    events    TEXT   NOT NULL
 );
 
 -- In key order: the table's rows lie as the reader's COPY reads them.

@@ -1,11 +1,12 @@
 /* The PostgreSQL store's signal pairs (store_pg_signals.h).
  *
  * A report's pairs are every suspect lot × every event term of its latest assessment. Migration
- * 0019's triggers keep them one row per report in ae_signal_reports (report, lot ids ascending,
- * event codes in the terms' order), and one binary COPY of that table reads them: a third as
- * many rows as 0017's ae_signal_pairs (one per report × lot × term), whose COPY alone cost the
- * server more than the whole CSV path (bench/signals/bench_signals_pg). The arrays are expanded
- * here, lot by lot and each lot's terms in order, which is ae_signal_pairs' key order. The lots'
+ * 0019's triggers keep them one row per report in ae_signal_reports (report; lot ids ascending,
+ * in decimal joined by commas; event codes in the terms' order, each a netstring), and one
+ * binary COPY of that table reads them: a third as many rows as 0017's ae_signal_pairs (one per
+ * report × lot × term), whose COPY alone cost the server more than the whole CSV path
+ * (bench/signals/bench_signals_pg). The lists are expanded here, lot by lot and each lot's terms
+ * in order, which is ae_signal_pairs' key order. The lots'
  * items (product code, or code and lot number) come first with a COPY of lots and products, a
  * few rows, and each lot id of a report finds its item by id.
  *
@@ -236,27 +237,44 @@ static uint64_t be_read(const unsigned char *p, int n)
  * area to skip. */
 static const unsigned char BINARY_SIGNATURE[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0377, '\r', '\n', '\0'};
 
-/* A one-dimensional array of COPY's binary format at p (n bytes), its elements left for
- * array_next: the element count, or -1 when it is not one (an empty array has no dimension). */
-static int64_t array_open(const unsigned char **p, const unsigned char *end)
+/* The next lot id of a list of decimal ids joined by commas at *p (up to end): false at the
+ * list's end or when it holds anything else. */
+static bool lot_id_next(const unsigned char **p, const unsigned char *end, int64_t *id)
 {
-	if (end - *p < 12)
-		return -1;
-	uint64_t ndim = be_read(*p, 4);
-	if (ndim == 0) {
-		*p += 12;
-		return 0;
-	}
-	if (ndim != 1 || end - *p < 20)
-		return -1;
-	uint64_t count = be_read(*p + 12, 4);
-	*p += 20;
-	return count > INT32_MAX ? -1 : (int64_t)count;
+	const unsigned char *q = *p;
+	if (q == end)
+		return false;
+	uint64_t v = 0;
+	int digits = 0;
+	for (; q < end && *q >= '0' && *q <= '9' && digits < 19; q++, digits++)
+		v = v * 10 + (uint64_t)(*q - '0');
+	if (digits == 0 || (q < end && *q != ','))
+		return false;
+	*id = (int64_t)v;
+	*p = q < end ? q + 1 : q;
+	return true;
 }
 
-/* The next element of an array: its bytes at *data, their count at *len; false when the
- * element is NULL or runs past end. */
-static bool array_next(const unsigned char **p, const unsigned char *end, const unsigned char **data, size_t *len)
+/* The next netstring ("5:E0012,") at *p (up to end): its bytes at *data and their count at
+ * *len; false at the list's end or when it is not one. */
+static bool netstring_next(const unsigned char **p, const unsigned char *end, const unsigned char **data, size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t n = 0;
+	int digits = 0;
+	for (; q < end && *q >= '0' && *q <= '9' && digits < 9; q++, digits++)
+		n = n * 10 + (size_t)(*q - '0');
+	if (digits == 0 || q == end || *q != ':' || (size_t)(end - q - 1) < n + 1 || q[1 + n] != ',')
+		return false;
+	*data = q + 1;
+	*len = n;
+	*p = q + 1 + n + 1;
+	return true;
+}
+
+/* A field of a binary COPY row at *p: its bytes and count; false when it is NULL or runs past
+ * end. */
+static bool field_next(const unsigned char **p, const unsigned char *end, const unsigned char **data, size_t *len)
 {
 	if (end - *p < 4)
 		return false;
@@ -270,10 +288,10 @@ static bool array_next(const unsigned char **p, const unsigned char *end, const 
 }
 
 /* One message of the reports' binary COPY: the header (with the first row), a row of three
- * fields, bigint, bigint[] and text[], or the trailer. The binary format is read because the
- * server writes it faster than text (no integers printed, no arrays quoted), and so does this
- * reader (no escapes to undo, no integers parsed). The report's pairs are its lots in scope ×
- * its events, given to the caller at once. */
+ * fields, bigint, text and text, or the trailer. The binary format is read because the server
+ * writes it faster than text (no integer printed, no text escaped), and so does this reader (no
+ * escapes to undo). The report's pairs are its lots in scope × its events, given to the caller
+ * at once. */
 static int take_line(void *ctx, char *line, size_t len)
 {
 	copy_read *r = ctx;
@@ -290,46 +308,39 @@ static int take_line(void *ctx, char *line, size_t len)
 	}
 	if (end - p == 2 && be_read(p, 2) == 0xFFFF)
 		return 0;                                 /* the trailer: no more rows */
-	if (end - p < 2 + 4 + 8 + 4 || be_read(p, 2) != 3 || be_read(p + 2, 4) != 8)
+	if (end - p < 2 + 4 + 8 || be_read(p, 2) != 3 || be_read(p + 2, 4) != 8)
 		goto bad;
 	int64_t report_id = (int64_t)be_read(p + 6, 8);
 	p += 14;
-	/* The two arrays' fields: lengths checked, each array's elements read in place. */
-	const unsigned char *lots_at, *events_at;
+	const unsigned char *lots, *events;
 	size_t lots_len, events_len;
-	if (!array_next(&p, end, &lots_at, &lots_len) || !array_next(&p, end, &events_at, &events_len) || p != end)
+	if (!field_next(&p, end, &lots, &lots_len) || !field_next(&p, end, &events, &events_len) || p != end)
 		goto bad;
-	const unsigned char *lots_end = lots_at + lots_len, *events_end = events_at + events_len;
-	int64_t n_lots = array_open(&lots_at, lots_end), n_events = array_open(&events_at, events_end);
-	if (n_lots < 0 || n_events < 0)
-		goto bad;
+	const unsigned char *lots_end = lots + lots_len, *events_end = events + events_len;
 	b->report_id = report_id;
-	for (int64_t i = 0; i < n_lots && !b->failed; i++) {
-		const unsigned char *id;
-		size_t id_len;
-		if (!array_next(&lots_at, lots_end, &id, &id_len) || id_len != 8)
-			goto bad;
-		const lot_item *lot = lot_find(r->lots, (int64_t)be_read(id, 8));
+	int64_t lot_id;
+	while (lot_id_next(&lots, lots_end, &lot_id)) {
+		const lot_item *lot = lot_find(r->lots, lot_id);
 		if (lot == NULL)
 			continue;                             /* out of scope, or gone */
 		int64_t item_at = text_add(b, r->lots->text + lot->at, lot->len);
-		const unsigned char *e = events_at;
-		for (int64_t k = 0; k < n_events && item_at >= 0; k++) {
-			const unsigned char *event;
-			size_t event_len;
-			if (!array_next(&e, events_end, &event, &event_len))
-				goto bad;
+		const unsigned char *e = events, *event;
+		size_t event_len;
+		while (item_at >= 0 && netstring_next(&e, events_end, &event, &event_len))
 			if (!pair_add(b, (uint32_t)item_at, (uint32_t)lot->len, (const char *)event, event_len))
 				item_at = -1;
-		}
 		if (item_at < 0) {
 			b->failed = true;
 			b->why = "out of memory";
+			return 1;
 		}
+		if (e != events_end)
+			goto bad;
 	}
-	if (!b->failed)
-		batch_flush(b);                           /* the report is whole: one row holds it */
-	return b->failed || b->stopped;
+	if (lots != lots_end)
+		goto bad;
+	batch_flush(b);                               /* the report is whole: one row holds it */
+	return b->stopped;
 bad:
 	b->failed = true;
 	b->why = "a row of the COPY is not report_id, lot_ids, events";
