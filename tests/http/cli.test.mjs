@@ -515,22 +515,16 @@ describe('databases a command must not use', () => {
   });
 
   test('a database of an older schema: init migrates it, other commands and serve say to run init', () => {
-    // The newest migration (0018) undone: its triggers, indexes and row gone; on PostgreSQL
-    // its columns and constraints too (SQLite's rebuild copies the columns again).
+    // The newest migration (0019) undone: its table, view and triggers gone, and its row.
     const db = freshDb();
     sql(db, (isPgUrl(db) ? [
-      'DROP TRIGGER users_clinic_fixed ON users; DROP FUNCTION dispenses_same_clinic CASCADE;',
-      'DROP FUNCTION bookings_same_clinic CASCADE; DROP FUNCTION lot_placements_same_clinic CASCADE;',
-      'ALTER TABLE users DROP COLUMN clinic_id; ALTER TABLE users DROP CONSTRAINT users_role_check;',
-      "ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('patient', 'doctor', 'pharmacist', 'admin'));",
-      'ALTER TABLE lots DROP COLUMN clinic_id; DROP INDEX lots_number;',
-      'ALTER TABLE lots ADD CONSTRAINT lots_product_id_lot_number_key UNIQUE (product_id, lot_number);',
-      'ALTER TABLE storage_units DROP COLUMN clinic_id;',
-      'ALTER TABLE storage_units ADD CONSTRAINT storage_units_name_key UNIQUE (name);',
+      'DROP FUNCTION ae_signal_reports_pairs CASCADE;',
     ] : [
-      'DROP TRIGGER users_clinic_fixed; DROP TRIGGER dispenses_same_clinic; DROP TRIGGER bookings_same_clinic;',
-      'DROP TRIGGER lot_placements_same_clinic; DROP INDEX users_clinic; DROP INDEX lots_number;',
-    ]).concat(['DELETE FROM schema_version WHERE version = 18;']).join(' '));
+      'DROP TRIGGER ae_signal_reports_pair; DROP TRIGGER ae_signal_reports_pair_gone;',
+    ]).concat([
+      'DROP VIEW ae_signal_reports_joined; DROP TABLE ae_signal_reports;',
+      'DELETE FROM schema_version WHERE version = 19;',
+    ]).join(' '));
     for (const args of [serveArgs(db), ['demo', '--db', db]]) {
       const r = runLimited(args);
       assert.equal(r.status, 1, output(r));
