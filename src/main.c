@@ -17,6 +17,7 @@ static const char main_usage[] =
 	"  serve         run the web server (API and UI)\n"
 	"  user add      create a staff account (password on standard input)\n"
 	"  clinic add    add a clinic to a database shared by a chain of clinics\n"
+	"  migrate       move a clinic's SQLite database into a shared PostgreSQL database\n"
 	"  demo          load demo accounts into an empty database\n"
 	"  audit verify  check the audit log's hash chain\n"
 	"  backup        a checked copy of the database while the server runs\n"
@@ -41,7 +42,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"clinic", cli_clinic}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail}, {"followup", cli_followup}, {"backup", cli_backup}, {"restore", cli_restore},
+	{"init", cli_init}, {"serve", cli_serve}, {"user", cli_user}, {"clinic", cli_clinic}, {"demo", cli_demo}, {"audit", cli_audit}, {"recall", cli_recall}, {"import-temps", cli_import_temps}, {"coldchain", cli_coldchain}, {"adcheck", cli_adcheck}, {"signals", cli_signals}, {"export", cli_export}, {"mail", cli_mail}, {"followup", cli_followup}, {"backup", cli_backup}, {"restore", cli_restore}, {"migrate", cli_migrate},
 };
 
 int main(int argc, char **argv)

@@ -265,7 +265,7 @@ static void load_database(const char *url, const reports *r, int products, int l
 	 * pg_trigger_parity checks that the triggers keep the table equal to it). */
 	pg_ok(pg, "ALTER TABLE ae_assessments DISABLE TRIGGER ae_signal_pairs_assessment");
 	pg_ok(pg, "ALTER TABLE ae_suspect_lots DISABLE TRIGGER ae_signal_pairs_lot");
-	/* 0019's follow the pairs, and are off likewise: ae_signal_reports is filled after them. */
+	/* 0020's follow the pairs, and are off likewise: ae_signal_reports is filled after them. */
 	pg_ok(pg, "ALTER TABLE ae_signal_pairs DISABLE TRIGGER ae_signal_reports_pair");
 	static copy_in c;
 	c.pg = pg;

@@ -21,6 +21,7 @@ int cli_mail(int argc, char **argv);
 int cli_followup(int argc, char **argv);
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
 
 /* Opens the database at path; when require_schema, refuses a missing file (none is created)
  * and any schema but the current one (see store_schema_usable). Without, creates the file

@@ -46,7 +46,11 @@ static int audit_verify(int argc, char **argv)
 	if (damage[0])
 		fprintf(stderr, "exosafe audit verify: %s\n", damage);
 	if (v.broken) {
-		fprintf(stderr, "audit log BROKEN at row %lld: %s\n", (long long)v.broken_id, v.reason);
+		if (v.chain != 0)
+			fprintf(stderr, "audit log BROKEN in the chain migrated as clinic %lld, at its row %lld: %s\n",
+			        (long long)v.chain, (long long)v.broken_id, v.reason);
+		else
+			fprintf(stderr, "audit log BROKEN at row %lld: %s\n", (long long)v.broken_id, v.reason);
 		printf("broken %lld\n", (long long)v.broken_id);
 		return 1;
 	}
@@ -54,7 +58,11 @@ static int audit_verify(int argc, char **argv)
 		printf("audit log chain intact (%lld rows) but the schema is damaged\n", (long long)v.rows_checked);
 		return 1;
 	}
-	printf("audit log intact: %lld rows\n", (long long)v.rows_checked);
+	if (v.chains > 1)
+		printf("audit log intact: %lld rows in %lld chains (this database's and %lld migrated clinics')\n",
+		       (long long)v.rows_checked, (long long)v.chains, (long long)v.chains - 1);
+	else
+		printf("audit log intact: %lld rows\n", (long long)v.rows_checked);
 	return 0;
 }
 

@@ -23,6 +23,7 @@ const audit_action_label audit_actions[] = {
 	{"user.force_password_reset", "パスワード再設定の要求", "Required a password reset"},
 	{"clinic.update", "クリニック情報の変更", "Changed the clinic's details"},
 	{"clinic.create", "クリニックの追加", "Added a clinic"},
+	{"clinic.migrate", "クリニックのデータ移行", "Moved a clinic's database in"},
 	{"registry.lot_alert", "全院へのロット警告", "Cross-clinic lot alert"},
 	{"registry.read", "安全管理者による閲覧", "Registry read by the safety officer"},
 	{"slot.publish", "診察枠の公開", "Published consultation slots"},

@@ -67,6 +67,12 @@ bool audit_verifier_feed(audit_verifier *v, const audit_row *row)
 
 	if (v->broken)
 		return false;
+	if (v->chains == 0 || row->chain != v->chain) {
+		v->chains++;
+		v->chain = row->chain;
+		v->expected_id = 1;
+		memcpy(v->expected_prev, AUDIT_GENESIS_HASH, AUDIT_HASH_HEX);
+	}
 	v->rows_checked++;
 	if (row->id != v->expected_id) {
 		char reason[160];

@@ -14,7 +14,10 @@
 #define AUDIT_GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
 typedef struct audit_row {
-	int64_t id;
+	int64_t id;              /* the row's place in its chain (audit_log.seq; the same as the
+	                          * table's id in chain 0 until a clinic is migrated in) */
+	int64_t chain;           /* 0: the database's own chain; else a migrated clinic's (0019);
+	                          * not covered by the hash */
 	int64_t at;              /* unix seconds, UTC */
 	int64_t actor_id;        /* 0 for the system or an anonymous client */
 	char actor_role[16];
@@ -31,7 +34,9 @@ int audit_chain_hash(const audit_row *row, char out[AUDIT_HASH_HEX]);
 
 /* Verification state, fed one row at a time in id order. */
 typedef struct audit_verifier {
-	int64_t rows_checked;
+	int64_t rows_checked;          /* over every chain */
+	int64_t chains;                /* chains seen */
+	int64_t chain;                 /* the chain being walked, then the broken one */
 	int64_t expected_id;           /* ids are dense: a gap means a deleted row */
 	char expected_prev[AUDIT_HASH_HEX];
 	bool broken;
@@ -40,7 +45,8 @@ typedef struct audit_verifier {
 } audit_verifier;
 
 void audit_verifier_init(audit_verifier *v);
-/* Checks the next row. Returns true while the chain is intact; once broken, stays broken
+/* Checks the next row, fed chain by chain in order of id; a row of another chain than the last
+ * starts that chain afresh (id 1, the genesis hash). Returns true while the chain is intact; once broken, stays broken
  * and keeps the first broken row and its reason. */
 bool audit_verifier_feed(audit_verifier *v, const audit_row *row);
 

@@ -515,7 +515,7 @@ describe('databases a command must not use', () => {
   });
 
   test('a database of an older schema: init migrates it, other commands and serve say to run init', () => {
-    // The newest migration (0019) undone: its table, view and triggers gone, and its row.
+    // The newest migration (0020) undone: its table, view and triggers gone, and its row.
     const db = freshDb();
     sql(db, (isPgUrl(db) ? [
       'DROP FUNCTION ae_signal_reports_pairs CASCADE;',
@@ -523,7 +523,7 @@ describe('databases a command must not use', () => {
       'DROP TRIGGER ae_signal_reports_pair; DROP TRIGGER ae_signal_reports_pair_gone;',
     ]).concat([
       'DROP VIEW ae_signal_reports_joined; DROP TABLE ae_signal_reports;',
-      'DELETE FROM schema_version WHERE version = 19;',
+      'DELETE FROM schema_version WHERE version = 20;',
     ]).join(' '));
     for (const args of [serveArgs(db), ['demo', '--db', db]]) {
       const r = runLimited(args);

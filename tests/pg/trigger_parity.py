@@ -8,7 +8,7 @@ src/store/pg/*.sql; after each:
     recall_recipients_joined (the triggers of 0014_recall_recipients.sql keep it so);
   - ae_signal_pairs likewise holds the same rows on both, and equals its definition, the view
     ae_signal_pairs_joined (the triggers of 0017_signal_pairs.sql);
-  - ae_signal_reports too (0019_signal_reports.sql, its view ae_signal_reports_joined): the same
+  - ae_signal_reports too (0020_signal_reports.sql, its view ae_signal_reports_joined): the same
     text lists on both, compared whenever the pairs are;
   - the rows a step reads back are the same.
 

@@ -122,6 +122,41 @@ static void test_first_break_is_kept(void **state)
 	assert_int_equal(verify(rows, ROWS), 2);
 }
 
+/* Two chains back to back (the database's own, then a migrated clinic's, 0019): each starts
+ * from id 1 and the genesis hash, and a break in the second names its chain and row. */
+static void test_chains_verify_each_on_its_own(void **state)
+{
+	(void)state;
+	audit_row rows[2 * ROWS];
+	build_chain(rows);
+	build_chain(rows + ROWS);
+	for (int i = 0; i < ROWS; i++)
+		rows[ROWS + i].chain = 5;
+	audit_verifier v;
+	audit_verifier_init(&v);
+	for (int i = 0; i < 2 * ROWS; i++)
+		assert_true(audit_verifier_feed(&v, &rows[i]));
+	assert_int_equal(v.chains, 2);
+	assert_int_equal(v.rows_checked, 2 * ROWS);
+
+	snprintf(rows[ROWS + 2].detail, sizeof rows[ROWS + 2].detail, "edited");
+	audit_verifier_init(&v);
+	for (int i = 0; i < 2 * ROWS; i++)
+		audit_verifier_feed(&v, &rows[i]);
+	assert_true(v.broken);
+	assert_int_equal(v.chain, 5);
+	assert_int_equal(v.broken_id, 3);
+
+	/* The second chain's first row deleted: its next row cannot start a chain. */
+	audit_verifier_init(&v);
+	for (int i = 0; i < 2 * ROWS; i++)
+		if (i != ROWS)
+			audit_verifier_feed(&v, &rows[i]);
+	assert_true(v.broken);
+	assert_int_equal(v.chain, 5);
+	assert_int_equal(v.broken_id, 2);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -134,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_renumbered_deletion_is_found),
 		cmocka_unit_test(test_swapped_rows_are_found),
 		cmocka_unit_test(test_first_break_is_kept),
+		cmocka_unit_test(test_chains_verify_each_on_its_own),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

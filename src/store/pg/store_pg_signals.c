@@ -1,7 +1,7 @@
 /* The PostgreSQL store's signal pairs (store_pg_signals.h).
  *
  * A report's pairs are every suspect lot × every event term of its latest assessment. Migration
- * 0019's triggers keep them one row per report in ae_signal_reports (report; lot ids ascending,
+ * 0020's triggers keep them one row per report in ae_signal_reports (report; lot ids ascending,
  * in decimal joined by commas; event codes in the terms' order, each a netstring), and one
  * binary COPY of that table reads them: a third as many rows as 0017's ae_signal_pairs (one per
  * report × lot × term), whose COPY alone cost the server more than the whole CSV path

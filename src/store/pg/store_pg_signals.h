@@ -14,7 +14,7 @@
  * ae_signal_pairs does for the same rows (store.h: item is the product code, or by_lot the code
  * and the lot number joined by U+001F; each report's pairs once, in the order of its suspect
  * lots and then its terms), reports in ascending id. db must be a PostgreSQL connection with
- * migration 0019's ae_signal_reports. The rows, one per report with its lots and events as two
+ * migration 0020's ae_signal_reports. The rows, one per report with its lots and events as two
  * lists, come with one binary COPY ... TO STDOUT of that table (after one of the lots' items)
  * and are expanded in place: no allocation per row but for libpq's row buffer. Returns STORE_OK (also when fn stopped by returning non-zero) or STORE_ERROR with
  * the reason in err; the database is not written. Only pairs whose lot is in scope (store.h

@@ -634,16 +634,25 @@ store_rc sql_audit_append(store *s, audit_row *e)
 		snprintf(s->errmsg, sizeof s->errmsg, "audit_append outside a transaction");
 		return STORE_ERROR;
 	}
-	sqldb_stmt *st = sql_prepare(ss, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+	/* The application appends to chain 0, the database's own (0019_audit_chains.sql); the
+	 * table's id comes after every chain's rows, the row's place (seq) after chain 0's. */
+	sqldb_stmt *st = sql_prepare(ss, "SELECT coalesce((SELECT max(id) FROM audit_log), 0),"
+	                                 " (SELECT seq FROM audit_log WHERE chain = 0 ORDER BY seq DESC LIMIT 1),"
+	                                 " (SELECT hash FROM audit_log WHERE chain = 0 ORDER BY seq DESC LIMIT 1)");
 	if (st == NULL)
 		return STORE_ERROR;
+	int64_t table_id = 0;
 	int rc = sqldb_step(st);
 	if (rc == SQLDB_ROW) {
-		e->id = sqldb_column_int64(st, 0) + 1;
-		sql_copy_text(e->prev_hash, sizeof e->prev_hash, st, 1);
-	} else if (rc == SQLDB_DONE) {
-		e->id = 1;
-		snprintf(e->prev_hash, sizeof e->prev_hash, "%s", AUDIT_GENESIS_HASH);
+		table_id = sqldb_column_int64(st, 0) + 1;
+		e->chain = 0;
+		if (sqldb_column_is_null(st, 1)) {
+			e->id = 1;
+			snprintf(e->prev_hash, sizeof e->prev_hash, "%s", AUDIT_GENESIS_HASH);
+		} else {
+			e->id = sqldb_column_int64(st, 1) + 1;
+			sql_copy_text(e->prev_hash, sizeof e->prev_hash, st, 2);
+		}
 	} else {
 		sqldb_release(st);
 		return sql_fail(ss, "read audit head");
@@ -653,11 +662,12 @@ store_rc sql_audit_append(store *s, audit_row *e)
 		snprintf(s->errmsg, sizeof s->errmsg, "audit hash failed");
 		return STORE_ERROR;
 	}
-	st = sql_prepare(ss, "INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash)"
-	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	st = sql_prepare(ss, "INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash,"
+	                 " chain, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)");
 	if (st == NULL)
 		return STORE_ERROR;
-	sqldb_bind_int64(st, 1, e->id);
+	sqldb_bind_int64(st, 1, table_id);
+	sqldb_bind_int64(st, 10, e->id);
 	sqldb_bind_int64(st, 2, e->at);
 	sqldb_bind_int64(st, 3, e->actor_id);
 	sqldb_bind_text(st, 4, e->actor_role);
@@ -680,6 +690,7 @@ static void read_audit(sqldb_stmt *st, audit_row *r)
 	sql_copy_text(r->detail, sizeof r->detail, st, 6);
 	sql_copy_text(r->prev_hash, sizeof r->prev_hash, st, 7);
 	sql_copy_text(r->hash, sizeof r->hash, st, 8);
+	r->chain = sqldb_column_int64(st, 9);
 }
 
 static store_rc audit_rows(sql_store *ss, sqldb_stmt *st, store_audit_fn fn, void *ctx)
@@ -696,7 +707,7 @@ static store_rc audit_rows(sql_store *ss, sqldb_stmt *st, store_audit_fn fn, voi
 	return out;
 }
 
-#define AUDIT_COLUMNS "id, at, actor_id, actor_role, action, object, detail, prev_hash, hash"
+#define AUDIT_COLUMNS "id, at, actor_id, actor_role, action, object, detail, prev_hash, hash, chain"
 
 store_rc sql_audit_recent(store *s, int limit, store_audit_fn fn, void *ctx)
 {
@@ -711,8 +722,17 @@ store_rc sql_audit_recent(store *s, int limit, store_audit_fn fn, void *ctx)
 store_rc sql_audit_each(store *s, store_audit_fn fn, void *ctx)
 {
 	sql_store *ss = impl(s);
-	/* Physical (rowid) order is the order rows were appended; ORDER BY id is the same here. */
-	sqldb_stmt *st = sql_prepare(ss, "SELECT " AUDIT_COLUMNS " FROM audit_log ORDER BY id");
+	/* Each chain in the order it was appended, with the values its hashes cover: a migrated
+	 * row's source numbers (0019_audit_chains.sql). A database not yet migrated to 0019 (audit
+	 * verify checks one before `exosafe init` changes it) has one chain, in id order. */
+	int version = 0;
+	if (store_schema_version(s, &version) != STORE_OK)
+		return STORE_ERROR;
+	sqldb_stmt *st = sql_prepare(ss, version >= 19 ? "SELECT seq, at, coalesce(orig_actor_id, actor_id), actor_role, action,"
+	                                                 " coalesce(orig_object, object), detail, prev_hash, hash, chain"
+	                                                 " FROM audit_log ORDER BY chain, seq"
+	                                               : "SELECT id, at, actor_id, actor_role, action, object, detail, prev_hash,"
+	                                                 " hash, 0 FROM audit_log ORDER BY id");
 	if (st == NULL)
 		return STORE_ERROR;
 	return audit_rows(ss, st, fn, ctx);

@@ -37,17 +37,20 @@
 	"  OR a.object IN (SELECT 'ae:' || id FROM ae_reports WHERE patient_id = ?2)"                                  \
 	"  OR a.object IN (SELECT 'recall_tracking:' || id FROM recall_tracking WHERE patient_id = ?2))"
 
-/* The rows a clinic's admin sees (store.h clinic_scope): those its own people wrote, those
- * about its patients and staff, its lots and the clinic itself; and the system's rows (the CLI,
- * background jobs) about nothing of another clinic. */
-#define AUDIT_IN_SCOPE                                                                                              \
-	"(?89 = 0 OR (SELECT clinic_id FROM users WHERE id = a.actor_id) = ?89"                                        \
+/* The rows of chain 0, the database's own (0019_audit_chains.sql), that a clinic's admin sees
+ * (store.h clinic_scope): those its own people wrote, those about its patients and staff, its
+ * lots and the clinic itself; and the system's rows (the CLI, background jobs) about nothing of
+ * another clinic. */
+#define AUDIT_OWN_IN_SCOPE                                                                                          \
+	"((SELECT clinic_id FROM users WHERE id = a.actor_id) = ?89"                                                   \
 	" OR (SELECT clinic_id FROM users WHERE id = " SUBJECT_ID ") = ?89"                                            \
 	" OR (substr(a.object, 1, 4) = 'lot:' AND"                                                                     \
 	"     (SELECT clinic_id FROM lots WHERE id = CAST(substr(a.object, 5) AS BIGINT)) = ?89)"                       \
 	" OR a.object = 'clinic:' || CAST(?89 AS BIGINT)"                                                               \
 	" OR (coalesce(a.actor_id, 0) = 0 AND " SUBJECT_ID " IS NULL AND substr(a.object, 1, 4) <> 'lot:'"              \
 	"     AND substr(a.object, 1, 7) <> 'clinic:'))"
+/* A migrated clinic's history (its own chain, numbered by its id) is that clinic's alone. */
+#define AUDIT_IN_SCOPE "(?89 = 0 OR a.chain = ?89 OR (a.chain = 0 AND " AUDIT_OWN_IN_SCOPE "))"
 
 /* Appends the WHERE clause for q (parameters ?1 to ?6, bound by bind_query). */
 static void where_clause(strbuf *sql, const audit_query *q, bool paged)

@@ -2,7 +2,7 @@
 -- event terms, kept beside 0017's ae_signal_pairs (one row per report × lot × term). A
 -- report's pairs are every lot × every term of its latest assessment, so the two lists give
 -- them all again: lot by lot in ascending id, each lot's terms in their order. The PostgreSQL
--- store reads this table (src/store/pg/0019_signal_reports.sql): the COPY of a million pair
+-- store reads this table (src/store/pg/0020_signal_reports.sql): the COPY of a million pair
 -- rows cost the server more than the whole CSV path, while a row per report moves a third as
 -- many rows (bench/signals/bench_signals_pg). The SQLite store keeps reading the pairs; the
 -- table is here so that both backends hold the same schema (meson test pg_schema_parity).

@@ -1,4 +1,4 @@
--- PostgreSQL twin of src/store/sqlite/0019_signal_reports.sql, which says why and what the two
+-- PostgreSQL twin of src/store/sqlite/0020_signal_reports.sql, which says why and what the two
 -- lists hold: one row per report, its lot ids (11,458) and its events as netstrings
 -- (5:E0012,5:E0035,), the same text on both backends, derived from ae_signal_pairs. It must
 -- change with that file (meson test pg_schema_parity compares the two schemas). This is the
