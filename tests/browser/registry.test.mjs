@@ -7,7 +7,8 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertNoSidewaysScroll, openPage, screenshot, shots, startBrowser, stopBrowser, DESKTOP, PHONE, apiIn } from '../lib/browser.mjs';
-import { cli, root, sql, startServer } from '../lib/server.mjs';
+import { addClinic } from '../lib/clinics.mjs';
+import { root, sql, startServer } from '../lib/server.mjs';
 
 const OFFICER = ['officer@registry.example', 'registry-officer-pass'];
 let server;
@@ -17,8 +18,7 @@ before(async () => {
   server = await startServer({
     demo: true,
     before(db) {
-      assert.equal(cli(['clinic', 'add', '--db', db, '--name', '西新宿クリニック']).status, 0);
-      assert.equal(cli(['user', 'add', '--db', db, '--role', 'safety_officer', '--email', OFFICER[0], '--name', '安全 管理'], `${OFFICER[1]}\n`).status, 0);
+      addClinic(db, { officer: OFFICER });
       // Clinic 2 received the demo's first released lot too (a lot row of its own).
       sql(db, `INSERT INTO lots (product_id, lot_number, manufactured_on, expires_on, quantity_received, quantity_available,
                  status, received_at, received_by, clinic_id)

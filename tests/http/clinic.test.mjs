@@ -84,6 +84,8 @@ describe('serve in production refuses what it cannot serve', () => {
       'DROP TRIGGER ae_signal_pairs_lot_changed; DROP VIEW ae_signal_pairs_joined; DROP TABLE ae_signal_pairs;',
       'DROP TRIGGER users_clinic_fixed; DROP TRIGGER dispenses_same_clinic; DROP TRIGGER bookings_same_clinic;',
       'DROP TRIGGER lot_placements_same_clinic; DROP INDEX users_clinic; DROP INDEX lots_number;',
+      'DROP INDEX audit_log_chain_seq; DROP TABLE migrated_ids; ALTER TABLE audit_log DROP COLUMN orig_object;',
+      'ALTER TABLE audit_log DROP COLUMN orig_actor_id; ALTER TABLE audit_log DROP COLUMN seq; ALTER TABLE audit_log DROP COLUMN chain;',
       'DROP TABLE clinics; DELETE FROM schema_version WHERE version >= 9;',
     ].join(' '));
     assert.equal(cli(['init', '--db', db]).status, 0);

@@ -6,15 +6,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { addClinic, NISHI_STAFF } from '../lib/clinics.mjs';
 import { cli, root, sql, startServer } from '../lib/server.mjs';
 import { Client, assertError, counts, demoStaff, signupBody, stopServer } from './client.mjs';
 import { jstDate } from './fixtures.mjs';
 
-const SECOND = {
-  admin: ['admin@nishi.example', 'nishi-admin-pass'],
-  doctor: ['doctor@nishi.example', 'nishi-doctor-pass'],
-  pharmacist: ['pharmacist@nishi.example', 'nishi-pharm-pass'],
-};
+const SECOND = NISHI_STAFF;
 
 let server;
 let clinic2;
@@ -25,16 +22,7 @@ const ids = {};     // clinic 1's rows, by kind
 before(async () => {
   server = await startServer({
     demo: true,
-    before(db) {
-      const c = cli(['clinic', 'add', '--db', db, '--name', '西新宿クリニック']);
-      assert.equal(c.status, 0, c.stderr);
-      clinic2 = Number(/created clinic (\d+)/.exec(c.stdout)[1]);
-      for (const [role, [email, password]] of Object.entries(SECOND)) {
-        const r = cli(['user', 'add', '--db', db, '--role', role, '--email', email, '--name', `西新宿 ${role}`,
-          '--clinic', String(clinic2)], `${password}\n`);
-        assert.equal(r.status, 0, r.stderr);
-      }
-    },
+    before(db) { clinic2 = addClinic(db, { staff: SECOND }); },
   });
   Object.assign(first, await demoStaff(server.url));
   for (const [role, [email, password]] of Object.entries(SECOND)) {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { addClinic } from '../lib/clinics.mjs';
 import { cli, sql, startServer } from '../lib/server.mjs';
 import { startSmtp } from '../lib/smtp.mjs';
 import { Client } from './client.mjs';
@@ -25,11 +26,7 @@ before(async () => {
     demo: true,
     args: ['--config', ini],
     before(db) {
-      assert.equal(cli(['clinic', 'add', '--db', db, '--name', '西新宿クリニック']).status, 0);
-      for (const role of ['pharmacist', 'admin']) {
-        const r = cli(['user', 'add', '--db', db, '--role', role, '--email', `${role}@nishi.example`, '--name', `西 ${role}`, '--clinic', '2'], 'nishi-password-1\n');
-        assert.equal(r.status, 0, r.stderr);
-      }
+      addClinic(db, { staff: { pharmacist: ['pharmacist@nishi.example', 'nishi-password-1'], admin: ['admin@nishi.example', 'nishi-password-1'] } });
     },
   });
   // The demo clinic's name (the clinic's details live in its settings, not the config).

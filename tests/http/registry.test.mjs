@@ -3,13 +3,14 @@
 // lot alert that quarantines a manufacturer's lot in every clinic at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { addClinic, NISHI_STAFF } from '../lib/clinics.mjs';
 import { cli, sql, startServer } from '../lib/server.mjs';
 import { Client, assertError, counts, demoStaff, signupBody, stopServer } from './client.mjs';
 import { jstDate } from './fixtures.mjs';
 
 const OFFICER = ['officer@registry.example', 'registry-officer-pass'];
-const ADMIN2 = ['admin@nishi.example', 'nishi-admin-pass'];
-const PHARM2 = ['pharmacist@nishi.example', 'nishi-pharm-pass'];
+const ADMIN2 = NISHI_STAFF.admin;
+const PHARM2 = NISHI_STAFF.pharmacist;
 
 let server;
 let clinic2;
@@ -25,15 +26,7 @@ before(async () => {
   server = await startServer({
     demo: true,
     before(db) {
-      const c = cli(['clinic', 'add', '--db', db, '--name', '西新宿クリニック']);
-      assert.equal(c.status, 0, c.stderr);
-      clinic2 = Number(/created clinic (\d+)/.exec(c.stdout)[1]);
-      const o = cli(['user', 'add', '--db', db, '--role', 'safety_officer', '--email', OFFICER[0], '--name', '安全 管理'], `${OFFICER[1]}\n`);
-      assert.equal(o.status, 0, o.stderr);
-      for (const [role, [email, password]] of [['admin', ADMIN2], ['pharmacist', PHARM2]]) {
-        const r = cli(['user', 'add', '--db', db, '--role', role, '--email', email, '--name', `西 ${role}`, '--clinic', String(clinic2)], `${password}\n`);
-        assert.equal(r.status, 0, r.stderr);
-      }
+      clinic2 = addClinic(db, { staff: { admin: ADMIN2, pharmacist: PHARM2 }, officer: OFFICER });
     },
   });
   Object.assign(first, await demoStaff(server.url));
