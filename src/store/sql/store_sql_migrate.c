@@ -492,13 +492,15 @@ static void hash_source_row(const table_meta *t, sqlite3_stmt *st, crypto_hash_s
 
 /* ---- writing the target ---- */
 
+/* The target refused or failed a statement about table (the source's row old_id, 0: none):
+ * a constraint or bad value is a refusal of this source; the server going away a failure. */
 static migrate_rc target_fail(migration *m, const char *table, int64_t old_id)
 {
-	char what[160];
-	snprintf(what, sizeof what, "%s%s%lld", table, old_id ? " row " : "", (long long)old_id);
-	if (!old_id)
-		what[strlen(table)] = '\0';
-	snprintf(m->err, m->errlen, "%s: %s; nothing was changed", what, sqldb_errmsg(m->target->sql));
+	const char *why = sqldb_errmsg(m->target->sql);
+	if (old_id != 0)
+		failf(m, MIGRATE_FAILED, "%s row %lld: %s; nothing was changed", table, (long long)old_id, why);
+	else
+		failf(m, MIGRATE_FAILED, "%s: %s; nothing was changed", table, why);
 	return sqldb_last_fault(m->target->sql) == SQLDB_FAULT_OTHER ? MIGRATE_REFUSED : MIGRATE_FAILED;
 }
 
