@@ -76,6 +76,8 @@ describe('serve in production refuses what it cannot serve', () => {
       'DROP TABLE IF EXISTS login_devices;',
       'DROP TABLE followup_calls; DROP TABLE checkin_symptoms; DROP TABLE checkin_lots; DROP TABLE followup_withdrawals;',
       'DROP INDEX ae_reports_checkin; ALTER TABLE ae_reports DROP COLUMN checkin_id; DROP TABLE checkins; DROP TABLE followup_plans;',
+      'DROP TRIGGER ae_signal_reports_pair; DROP TRIGGER ae_signal_reports_pair_gone;',
+      'DROP VIEW ae_signal_reports_joined; DROP TABLE ae_signal_reports;',
       'DROP TRIGGER ae_signal_pairs_assessment; DROP TRIGGER ae_signal_pairs_lot; DROP TRIGGER ae_signal_pairs_lot_gone;',
       'DROP TRIGGER ae_signal_pairs_lot_changed; DROP VIEW ae_signal_pairs_joined; DROP TABLE ae_signal_pairs;',
       'DROP TRIGGER users_clinic_fixed; DROP TRIGGER dispenses_same_clinic; DROP TRIGGER bookings_same_clinic;',

@@ -195,11 +195,13 @@ describe('exosafe migrate', { skip }, () => {
       assert.equal(r.status, status, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
     }
-    // A source at an older schema: init it first, as the message says.
-    const old = demoSource('old.db', 'DROP INDEX audit_log_chain_seq; DROP INDEX clinics_migrated_from; DROP TABLE migrated_ids;'
+    // A source at an older schema (0019 and 0020 undone): init it first, as the message says.
+    const old = demoSource('old.db', 'DROP TRIGGER ae_signal_reports_pair; DROP TRIGGER ae_signal_reports_pair_gone;'
+      + ' DROP VIEW ae_signal_reports_joined; DROP TABLE ae_signal_reports;'
+      + ' DROP INDEX audit_log_chain_seq; DROP INDEX clinics_migrated_from; DROP TABLE migrated_ids;'
       + ' ALTER TABLE audit_log DROP COLUMN orig_object; ALTER TABLE audit_log DROP COLUMN orig_actor_id;'
       + ' ALTER TABLE audit_log DROP COLUMN seq; ALTER TABLE audit_log DROP COLUMN chain;'
-      + ' ALTER TABLE clinics DROP COLUMN migrated_from; DELETE FROM schema_version WHERE version = 19;');
+      + ' ALTER TABLE clinics DROP COLUMN migrated_from; DELETE FROM schema_version WHERE version >= 19;');
     const r = migrate(old);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /exosafe init --db/);

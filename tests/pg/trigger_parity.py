@@ -8,6 +8,8 @@ src/store/pg/*.sql; after each:
     recall_recipients_joined (the triggers of 0014_recall_recipients.sql keep it so);
   - ae_signal_pairs likewise holds the same rows on both, and equals its definition, the view
     ae_signal_pairs_joined (the triggers of 0017_signal_pairs.sql);
+  - ae_signal_reports too (0020_signal_reports.sql, its view ae_signal_reports_joined): the same
+    text lists on both, compared whenever the pairs are;
   - the rows a step reads back are the same.
 
   EXOSAFE_TEST_PG_URL=postgres://... trigger_parity.py SQLITE_DIR PG_DIR
@@ -28,7 +30,11 @@ PAIRS = 'SELECT * FROM ae_signal_pairs ORDER BY report_id, lot_id, term_no'
 DIFF = ('SELECT count(*) FROM (SELECT * FROM recall_recipients EXCEPT SELECT * FROM recall_recipients_joined) a',
         'SELECT count(*) FROM (SELECT * FROM recall_recipients_joined EXCEPT SELECT * FROM recall_recipients) b',
         'SELECT count(*) FROM (SELECT * FROM ae_signal_pairs EXCEPT SELECT * FROM ae_signal_pairs_joined) c',
-        'SELECT count(*) FROM (SELECT * FROM ae_signal_pairs_joined EXCEPT SELECT * FROM ae_signal_pairs) d')
+        'SELECT count(*) FROM (SELECT * FROM ae_signal_pairs_joined EXCEPT SELECT * FROM ae_signal_pairs) d',
+        'SELECT count(*) FROM (SELECT * FROM ae_signal_reports EXCEPT SELECT * FROM ae_signal_reports_joined) e',
+        'SELECT count(*) FROM (SELECT * FROM ae_signal_reports_joined EXCEPT SELECT * FROM ae_signal_reports) f')
+# Whenever the pairs are compared, the per-report rows are too.
+REPORTS = 'SELECT * FROM ae_signal_reports ORDER BY report_id'
 
 # (SQL, expected outcome, optional query whose rows must agree). Explicit ids: both backends give
 # the same rows whatever their id sequences do.
@@ -115,6 +121,12 @@ STEPS = [
      " 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 5)", OK, PAIRS),
     ("INSERT INTO ae_suspect_lots (assessment_id, lot_id) VALUES (5, 2), (5, 1), (1, 1)", OK, PAIRS),
     ("UPDATE ae_assessments SET terms_json = '[]' WHERE id = 5", REFUSED),
+    # A code with a quote, a backslash, a comma, a colon and control characters, and one of
+    # several bytes a character: the netstrings of ae_signal_reports count bytes alike. No line
+    # break: psql's rows are lines.
+    ("INSERT INTO ae_assessments (id, report_id, version, terms_json, death, life_threatening, hospitalization, disability, congenital_anomaly, other_medically_important, serious, outcome, causality, assessed_by, assessed_at) VALUES (6, 2, 3, '[{\"code\":\"q\\\"b\\\\c,1:\\u0001d\\te\"},{\"code\":\"発熱\"}]',"
+     " 0, 0, 0, 0, 0, 0, 0, 'unknown', 'possible', 2, 6)", OK, PAIRS),
+    ("INSERT INTO ae_suspect_lots (assessment_id, lot_id) VALUES (6, 2), (6, 1)", OK, PAIRS),
     ("INSERT INTO audit_log (id, at, actor_id, actor_role, action, object, detail, prev_hash, hash) VALUES"
      " (1, 1, 0, 'system', 'a', 'o', 'd', 'p', 'h')", OK),
     ("UPDATE audit_log SET detail = 'x' WHERE id = 1", REFUSED),
@@ -143,6 +155,8 @@ def sqlite_run(db, sql, query):
         return REFUSED, str(e), None
     # As text, the way psql prints them (NULL as ''): what the rows hold, not how a driver types it.
     rows = [tuple('' if v is None else str(v) for v in r) for r in db.execute(query)] if query else None
+    if query == PAIRS:
+        rows += [tuple(str(v) for v in r) for r in db.execute(REPORTS)]
     diff = [db.execute(q).fetchone()[0] for q in DIFF]
     return OK, '', (rows, diff)
 
@@ -157,6 +171,9 @@ def pg_run(url, sql, query):
     if query:
         out = psql(url, '\\pset fieldsep \'\\037\'\n' + query + ';')
         rows = [tuple(line.split('\x1f')) for line in out.splitlines() if line != '']
+        if query == PAIRS:
+            out = psql(url, '\\pset fieldsep \'\\037\'\n' + REPORTS + ';')
+            rows += [tuple(line.split('\x1f')) for line in out.splitlines() if line != '']
     diff = [int(psql(url, q + ';').strip()) for q in DIFF]
     return OK, '', (rows, diff)
 
@@ -195,8 +212,9 @@ def main():
                 if a_rows[0] != b_rows[0]:
                     problems.append(f'rows differ:\n    SQLite     {a_rows[0]}\n    PostgreSQL {b_rows[0]}')
                 for side, rows in (('SQLite', a_rows), ('PostgreSQL', b_rows)):
-                    if rows[1] != [0, 0, 0, 0]:
-                        problems.append(f'{side}: recall_recipients or ae_signal_pairs differs from its definition'
+                    if rows[1] != [0] * len(DIFF):
+                        problems.append(f'{side}: recall_recipients, ae_signal_pairs or ae_signal_reports differs from'
+                                        f' its definition'
                                         f' {rows[1]}')
             for p in problems:
                 print(f'step {n} ({sql[:70]}...): {p}')

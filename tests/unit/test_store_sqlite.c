@@ -336,6 +336,19 @@ static void exec_sql(const char *path, const char *sql)
 }
 #endif
 
+/* Takes migration 0020's objects away (not its schema_version row): ae_signal_reports, its view
+ * and its triggers (on PostgreSQL with their function). */
+static void undo_signal_reports(const char *path)
+{
+#ifdef TEST_PG
+	exec_sql(path, "DROP FUNCTION ae_signal_reports_pairs CASCADE; DROP VIEW ae_signal_reports_joined;"
+	               " DROP TABLE ae_signal_reports");
+#else
+	exec_sql(path, "DROP TRIGGER ae_signal_reports_pair; DROP TRIGGER ae_signal_reports_pair_gone;"
+	               " DROP VIEW ae_signal_reports_joined; DROP TABLE ae_signal_reports");
+#endif
+}
+
 /* Takes migration 0019's objects away (not its schema_version row): audit_log's chain columns,
  * clinics.migrated_from and migrated_ids. */
 static void undo_audit_chains(const char *path)
@@ -550,6 +563,7 @@ static void test_recall_recipients_match_their_definition(void **state)
 	exec_sql(f->path, "DO $$DECLARE r record; BEGIN FOR r IN SELECT proname FROM pg_proc WHERE proname LIKE"
 	                  " 'recall\\_recipients%' LOOP EXECUTE 'DROP FUNCTION ' || r.proname || ' CASCADE'; END LOOP;"
 	                  " END$$; DROP TABLE recall_recipients; DROP VIEW recall_recipients_joined");
+	undo_signal_reports(f->path);
 	exec_sql(f->path, "DROP FUNCTION ae_signal_pairs_assessment CASCADE; DROP FUNCTION ae_signal_pairs_lot CASCADE; DROP VIEW ae_signal_pairs_joined; DROP FUNCTION ae_signal_terms; DROP TABLE ae_signal_pairs;");
 	exec_sql(f->path, drop);
 	undo_clinic_scope(f->path);
@@ -566,6 +580,7 @@ static void test_recall_recipients_match_their_definition(void **state)
 		         sqlite3_column_text(st, 1));
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	undo_signal_reports(f->path);
 	exec_sql(f->path, "DROP TRIGGER ae_signal_pairs_assessment; DROP TRIGGER ae_signal_pairs_lot; DROP TRIGGER ae_signal_pairs_lot_gone; DROP TRIGGER ae_signal_pairs_lot_changed; DROP VIEW ae_signal_pairs_joined; DROP TABLE ae_signal_pairs;");
 	exec_sql(f->path, drop);
 	undo_clinic_scope(f->path);
@@ -592,6 +607,7 @@ static void test_schema_check_states(void **state)
 	assert_int_equal(st.version, newest);
 	assert_int_equal(st.known_version, newest);
 
+	undo_signal_reports(f->path);
 	undo_clinic_scope(f->path);
 	exec_sql(f->path, "DELETE FROM schema_version WHERE version >= 18");
 	assert_int_equal(schema_state(f->s, &st), STORE_SCHEMA_OLDER);

@@ -1,16 +1,19 @@
-/* The PostgreSQL store's ae_signal_pairs (store_pg_signals.h).
+/* The PostgreSQL store's signal pairs (store_pg_signals.h).
  *
- * The pairs are kept by migration 0017's triggers in ae_signal_pairs (report, lot, term number,
- * event code), in the order they are given: one COPY of that table by its key moves a few ids
- * and a short code per row, where computing them on each read (each report's latest version,
- * its suspect lots, terms_json parsed) took six times the CSV extract's time. The lots' items
- * (product code, or code and lot number) come first with a COPY of lots and products, a few
- * rows, and each pair row finds its lot's item by id: ids are all a pair row carries.
+ * A report's pairs are every suspect lot × every event term of its latest assessment. Migration
+ * 0020's triggers keep them one row per report in ae_signal_reports (report; lot ids ascending,
+ * in decimal joined by commas; event codes in the terms' order, each a netstring), and one
+ * binary COPY of that table reads them: a third as many rows as 0017's ae_signal_pairs (one per
+ * report × lot × term), whose COPY alone cost the server more than the whole CSV path
+ * (bench/signals/bench_signals_pg). The lists are expanded here, lot by lot and each lot's terms
+ * in order, which is ae_signal_pairs' key order. The lots'
+ * items (product code, or code and lot number) come first with a COPY of lots and products, a
+ * few rows, and each lot id of a report finds its item by id.
  *
  * Each report's pairs are gathered in a batch, without repeats (two lots of one product, a term
- * given twice), and given to the caller when the next report begins, as the SQLite store does.
- * The batch's memory is kept from report to report: a registry of millions of rows allocates
- * only while the largest report grows it. */
+ * given twice), and given to the caller as the SQLite store does. The batch's memory is kept
+ * from report to report: a registry of millions of rows allocates only while the largest report
+ * grows it. The row-by-row reading (for the bench) reads ae_signal_pairs, as the SQLite store. */
 #include "store/pg/store_pg_signals.h"
 
 #include <stdint.h>
@@ -18,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The key's order: a report's pairs in one batch, by lot and then term, on every run (the
- * bench's CSV extract is written in this order). */
-#define PAIRS_COPY                                                                                           \
-	"COPY (SELECT report_id, lot_id, event FROM ae_signal_pairs ORDER BY report_id, lot_id, term_no) TO STDOUT" \
-	" (FORMAT binary)"
+/* Reports in ascending id, each with its lots (ascending) and events (in order): expanded, the
+ * pairs come by report, lot and term on every run (the bench's CSV extract is written in this
+ * order). */
+#define REPORTS_COPY \
+	"COPY (SELECT report_id, lot_ids, events FROM ae_signal_reports ORDER BY report_id) TO STDOUT (FORMAT binary)"
 /* Each lot's clinic too: a pair row whose lot is out of the store's clinic scope finds no lot
  * and is dropped, as the SQLite store's join with SQL_IN_SCOPE drops it (a COPY takes no
  * parameters, so the scope is applied here rather than printed into the query). */
@@ -234,10 +237,61 @@ static uint64_t be_read(const unsigned char *p, int n)
  * area to skip. */
 static const unsigned char BINARY_SIGNATURE[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0377, '\r', '\n', '\0'};
 
-/* One message of the pairs' binary COPY: the header (with the first row), a row of three
- * fields, bigint, bigint and text, or the trailer. The binary format is read because the
- * server writes it faster than text (no integers printed, no text escaped), and so does this
- * reader (no escapes to undo, no integers parsed): a fifth of the COPY's time. */
+/* The next lot id of a list of decimal ids joined by commas at *p (up to end): false at the
+ * list's end or when it holds anything else. */
+static bool lot_id_next(const unsigned char **p, const unsigned char *end, int64_t *id)
+{
+	const unsigned char *q = *p;
+	if (q == end)
+		return false;
+	uint64_t v = 0;
+	int digits = 0;
+	for (; q < end && *q >= '0' && *q <= '9' && digits < 19; q++, digits++)
+		v = v * 10 + (uint64_t)(*q - '0');
+	if (digits == 0 || (q < end && *q != ','))
+		return false;
+	*id = (int64_t)v;
+	*p = q < end ? q + 1 : q;
+	return true;
+}
+
+/* The next netstring ("5:E0012,") at *p (up to end): its bytes at *data and their count at
+ * *len; false at the list's end or when it is not one. */
+static bool netstring_next(const unsigned char **p, const unsigned char *end, const unsigned char **data, size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t n = 0;
+	int digits = 0;
+	for (; q < end && *q >= '0' && *q <= '9' && digits < 9; q++, digits++)
+		n = n * 10 + (size_t)(*q - '0');
+	if (digits == 0 || q == end || *q != ':' || (size_t)(end - q - 1) < n + 1 || q[1 + n] != ',')
+		return false;
+	*data = q + 1;
+	*len = n;
+	*p = q + 1 + n + 1;
+	return true;
+}
+
+/* A field of a binary COPY row at *p: its bytes and count; false when it is NULL or runs past
+ * end. */
+static bool field_next(const unsigned char **p, const unsigned char *end, const unsigned char **data, size_t *len)
+{
+	if (end - *p < 4)
+		return false;
+	uint64_t n = be_read(*p, 4);                  /* -1 (NULL) reads as 2^32 - 1: too long */
+	if (n > (uint64_t)(end - *p - 4))
+		return false;
+	*data = *p + 4;
+	*len = (size_t)n;
+	*p += 4 + n;
+	return true;
+}
+
+/* One message of the reports' binary COPY: the header (with the first row), a row of three
+ * fields, bigint, text and text, or the trailer. The binary format is read because the server
+ * writes it faster than text (no integer printed, no text escaped), and so does this reader (no
+ * escapes to undo). The report's pairs are its lots in scope × its events, given to the caller
+ * at once. */
 static int take_line(void *ctx, char *line, size_t len)
 {
 	copy_read *r = ctx;
@@ -254,21 +308,42 @@ static int take_line(void *ctx, char *line, size_t len)
 	}
 	if (end - p == 2 && be_read(p, 2) == 0xFFFF)
 		return 0;                                 /* the trailer: no more rows */
-	if (end - p < 2 + 4 + 8 + 4 + 8 + 4 || be_read(p, 2) != 3 || be_read(p + 2, 4) != 8 || be_read(p + 14, 4) != 8)
+	if (end - p < 2 + 4 + 8 || be_read(p, 2) != 3 || be_read(p + 2, 4) != 8)
 		goto bad;
 	int64_t report_id = (int64_t)be_read(p + 6, 8);
-	int64_t lot_id = (int64_t)be_read(p + 18, 8);
-	uint64_t event_len = be_read(p + 26, 4);      /* -1 (NULL) reads as 2^32 - 1: too long */
-	const char *event = (const char *)p + 30;
-	if (event_len != (uint64_t)(end - p - 30))
+	p += 14;
+	const unsigned char *lots, *events;
+	size_t lots_len, events_len;
+	if (!field_next(&p, end, &lots, &lots_len) || !field_next(&p, end, &events, &events_len) || p != end)
 		goto bad;
-	const lot_item *lot = lot_find(r->lots, lot_id);
-	if (lot != NULL)
-		take_pair(b, report_id, r->lots->text + lot->at, lot->len, event, (size_t)event_len);
-	return b->failed || b->stopped;
+	const unsigned char *lots_end = lots + lots_len, *events_end = events + events_len;
+	b->report_id = report_id;
+	int64_t lot_id;
+	while (lot_id_next(&lots, lots_end, &lot_id)) {
+		const lot_item *lot = lot_find(r->lots, lot_id);
+		if (lot == NULL)
+			continue;                             /* out of scope, or gone */
+		int64_t item_at = text_add(b, r->lots->text + lot->at, lot->len);
+		const unsigned char *e = events, *event;
+		size_t event_len;
+		while (item_at >= 0 && netstring_next(&e, events_end, &event, &event_len))
+			if (!pair_add(b, (uint32_t)item_at, (uint32_t)lot->len, (const char *)event, event_len))
+				item_at = -1;
+		if (item_at < 0) {
+			b->failed = true;
+			b->why = "out of memory";
+			return 1;
+		}
+		if (e != events_end)
+			goto bad;
+	}
+	if (lots != lots_end)
+		goto bad;
+	batch_flush(b);                               /* the report is whole: one row holds it */
+	return b->stopped;
 bad:
 	b->failed = true;
-	b->why = "a row of the COPY is not report_id, lot_id, event";
+	b->why = "a row of the COPY is not report_id, lot_ids, events";
 	return 1;
 }
 
@@ -300,7 +375,7 @@ store_rc pg_ae_signal_pairs(sqldb *db, bool by_lot, int64_t scope, store_ae_pair
 		b.failed = true;
 		b.why = lots.why;
 	} else if (rc == SQLDB_DONE) {
-		rc = sqldb_copy_out(db, PAIRS_COPY, take_line, &(copy_read){&b, &lots, false});
+		rc = sqldb_copy_out(db, REPORTS_COPY, take_line, &(copy_read){&b, &lots, false});
 	}
 	free(lots.lots);
 	free(lots.text);

@@ -39,8 +39,8 @@ typedef enum table_kind {
 /* Not moved: the schema's own bookkeeping, the id map, the audit log (moved as a chain, below),
  * and log-in throttling counters, which belong to no one and expire within the hour. */
 static const char *const skipped_tables[] = {"schema_version", "migrated_ids", "audit_log", "login_failures", NULL};
-/* Filled by the target's triggers as the rows they derive from are copied (0014, 0017). */
-static const char *const derived_tables[] = {"recall_recipients", "ae_signal_pairs", NULL};
+/* Filled by the target's triggers as the rows they derive from are copied (0014, 0017, 0020). */
+static const char *const derived_tables[] = {"recall_recipients", "ae_signal_pairs", "ae_signal_reports", NULL};
 
 /* References the schema does not declare as foreign keys (derived tables carry none; the others
  * name a user of any role or 0 for the system, or came before their table had one). */
@@ -53,6 +53,7 @@ static const struct {
 	{"recall_recipients", "order_id", "orders"},  {"recall_recipients", "dispense_id", "dispenses"},
 	{"recall_recipients", "track_id", "recall_tracking"},
 	{"ae_signal_pairs", "report_id", "ae_reports"}, {"ae_signal_pairs", "lot_id", "lots"},
+	{"ae_signal_reports", "report_id", "ae_reports"},
 	{NULL, NULL, NULL},
 };
 /* Columns named like references that hold something else: a consent document's and a
@@ -64,12 +65,14 @@ static const struct {
 	{"consent_acceptances", "consent_id"}, {"questionnaire_responses", "questionnaire_id"},
 	{"shipments", "logger_id"}, {NULL, NULL},
 };
-/* Columns a matched row may differ in: when and by whom it was last changed. */
+/* Columns a matched row may differ in: when and by whom it was last changed. And one a derived
+ * row holds renumbered where no id map reaches: ae_signal_reports' lot ids, a text list (0020);
+ * the pairs it is made from are compared with their lot ids mapped (ae_signal_pairs). */
 static const struct {
 	const char *table, *column;
 } unproven_columns[] = {
 	{"products", "created_at"}, {"followup_plans", "updated_at"}, {"followup_plans", "updated_by"},
-	{"clinics", "migrated_from"}, {NULL, NULL},
+	{"clinics", "migrated_from"}, {"ae_signal_reports", "lot_ids"}, {NULL, NULL},
 };
 
 /* ---- id maps: old number -> new number and back, per table ---- */
