@@ -680,14 +680,18 @@ static migrate_rc match_global(migration *m, table_meta *t, sqlite3_stmt *src, i
 	return MIGRATE_OK;
 }
 
+/* Copies t's rows to the target (a matched table's: found there, or added) with the digests of the
+ * source's side; a derived table's rows are only digested. */
 static migrate_rc copy_table(migration *m, table_meta *t)
 {
+	/* A derived table is only read: the target's triggers made its rows from the copied ones. */
+	bool write = t->kind != TABLE_DERIVED;
 	char *sel = select_sql(t, t->id_col >= 0 ? " ORDER BY id" : NULL);
-	char *ins = insert_sql(t);
+	char *ins = write ? insert_sql(t) : NULL;
 	sqlite3_stmt *src = NULL;
 	migrate_rc result = MIGRATE_OK;
 	digests ds = {0};
-	if (sel == NULL || ins == NULL || sqlite3_prepare_v2(m->src, sel, -1, &src, NULL) != SQLITE_OK) {
+	if (sel == NULL || (write && ins == NULL) || sqlite3_prepare_v2(m->src, sel, -1, &src, NULL) != SQLITE_OK) {
 		result = failf(m, MIGRATE_FAILED, "read %s from the source: %s", t->name, sqlite3_errmsg(m->src));
 		goto done;
 	}
@@ -700,6 +704,8 @@ static migrate_rc copy_table(migration *m, table_meta *t)
 			goto done;
 		}
 		t->report->source_rows++;
+		if (!write)
+			continue;
 		int64_t old_id = t->id_col >= 0 ? sqlite3_column_int64(src, t->id_col) : 0;
 		if (t->kind == TABLE_MATCHED) {
 			int64_t existing;
@@ -742,35 +748,6 @@ done:
 	sqlite3_finalize(src);
 	free(sel);
 	free(ins);
-	return result;
-}
-
-/* A derived table's source side: its rows' digests, nothing copied. */
-static migrate_rc hash_source_table(migration *m, table_meta *t)
-{
-	char *sel = select_sql(t, NULL);
-	sqlite3_stmt *src = NULL;
-	digests ds = {0};
-	migrate_rc result = MIGRATE_OK;
-	if (sel == NULL || sqlite3_prepare_v2(m->src, sel, -1, &src, NULL) != SQLITE_OK) {
-		result = failf(m, MIGRATE_FAILED, "read %s from the source: %s", t->name, sqlite3_errmsg(m->src));
-	} else {
-		int step;
-		while ((step = sqlite3_step(src)) == SQLITE_ROW) {
-			crypto_hash_sha256_state h;
-			hash_source_row(t, src, &h);
-			if (digests_add(&ds, &h) != 0) {
-				result = failf(m, MIGRATE_FAILED, "out of memory");
-				break;
-			}
-			t->report->source_rows++;
-		}
-		if (result == MIGRATE_OK && step != SQLITE_DONE)
-			result = failf(m, MIGRATE_FAILED, "read %s from the source: %s", t->name, sqlite3_errmsg(m->src));
-	}
-	digests_end(&ds, result, t->report->source_sum);
-	sqlite3_finalize(src);
-	free(sel);
 	return result;
 }
 
@@ -1309,7 +1286,7 @@ static migrate_rc run(migration *m, const char *name, const char *by_path)
 		table_meta *t = &m->tables[i];
 		if (t->kind == TABLE_SKIPPED)
 			continue;
-		if (t->kind == TABLE_DERIVED && (rc = hash_source_table(m, t)) != MIGRATE_OK)
+		if (t->kind == TABLE_DERIVED && (rc = copy_table(m, t)) != MIGRATE_OK)
 			return rc;
 		if ((rc = hash_target_table(m, t)) != MIGRATE_OK)
 			return rc;
